@@ -1,0 +1,3 @@
+from rastro.cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""The ASGI application: the API under /api, health checks, live updates, the dashboard."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy import text
+
+import rastro
+from rastro.auth.authenticator import TokenAuthenticator
+from rastro.config import Settings
+from rastro.core import migrations
+from rastro.core.db import Databases
+from rastro.core.errors import ServiceUnavailable, install_error_handlers
+from rastro.core.live import LiveHub
+from rastro.core.logging import RequestContextMiddleware
+from rastro.core.security import Keyring
+from rastro.core.web import mount_dashboard
+from rastro.modules import load_modules
+from rastro.runtime import ensure_migrated, make_databases, migration_status, role_bypasses_rls
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(
+    settings: Settings, *, databases: Databases | None = None, check_migrations: bool = True
+) -> FastAPI:
+    """Build the FastAPI app. `settings` must have its database URLs resolved."""
+    expected_heads = {
+        name: migrations.heads(name, url)  # type: ignore[arg-type]
+        for name, url in (("crm", settings.crm_database_url), ("bi", settings.bi_database_url))
+        if url
+    }
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if check_migrations:
+            await asyncio.to_thread(ensure_migrated, settings)
+        own = databases is None
+        if own:
+            app.state.databases = make_databases(settings)
+        if await role_bypasses_rls(app.state.databases.crm):
+            log.warning(
+                "rls_not_enforced",
+                hint="the database role is a superuser or BYPASSRLS; connect as a plain role",
+            )
+        yield
+        if own:
+            await app.state.databases.dispose()
+
+    app = FastAPI(
+        title="Rastro",
+        version=rastro.__version__,
+        summary="First-party marketing tracking, attribution and offline conversions.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.keyring = Keyring(settings.encryption_key_value)
+    app.state.authenticator = TokenAuthenticator(settings.secret_key_value)
+    if databases is not None:
+        app.state.databases = databases
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> dict[str, Any]:
+        """Both databases answer and their migrations are current."""
+        dbs: Databases = app.state.databases
+        try:
+            for database in (dbs.crm, dbs.bi):
+                async with database.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            current = await migration_status(dbs, expected_heads)
+        except Exception as exc:  # any database failure means "not ready"
+            raise ServiceUnavailable("A database is unreachable.", details={"error": type(exc).__name__}) from exc
+        if not all(current.values()):
+            raise ServiceUnavailable(
+                "Database migrations are pending: run `rastro db upgrade`.", details=current
+            )
+        return {"status": "ready", "databases": {name: "current" for name in current}}
+
+    for module in load_modules():
+        for router in module.routers:
+            app.include_router(router)
+    mount_dashboard(app, settings.web_dir)
+    return app
+
+
+def create_asgi(settings: Settings, *, databases: Databases | None = None) -> Any:
+    """The app wrapped with Socket.IO (what `rastro serve` runs)."""
+    app = create_app(settings, databases=databases)
+    hub = LiveHub(_LazyDatabases(app), app.state.authenticator)
+    app.state.live = hub
+    return hub.asgi(app)
+
+
+class _LazyDatabases:
+    """The app's databases exist only after start-up; the hub reads them when a client connects."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app.state.databases, name)

@@ -1,0 +1,1 @@
+"""Organizations, users and roles, sign-in, API keys and the credentials vault."""

@@ -1,0 +1,91 @@
+"""External services a credential can be for: default base URL and service-specific fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SettingField:
+    name: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    service: str
+    label: str
+    default_api_url: str | None
+    needs_secret: bool = False
+    settings_fields: tuple[SettingField, ...] = field(default_factory=tuple)
+
+
+SERVICES: dict[str, ServiceSpec] = {
+    spec.service: spec
+    for spec in [
+        ServiceSpec(
+            "google_ads",
+            "Google Ads API",
+            "https://googleads.googleapis.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("customer_id", "Customer ID", required=True),
+                SettingField("login_customer_id", "Login customer ID (manager)"),
+                SettingField("developer_token", "Developer token", required=True),
+            ),
+        ),
+        ServiceSpec(
+            "google_data_manager",
+            "Google Data Manager API",
+            "https://datamanager.googleapis.com",
+            settings_fields=(
+                SettingField("operating_account_id", "Google Ads customer ID", required=True),
+                SettingField("conversion_action_id", "Conversion action ID"),
+            ),
+        ),
+        ServiceSpec(
+            "meta",
+            "Meta Conversions API",
+            "https://graph.facebook.com",
+            settings_fields=(SettingField("pixel_id", "Pixel / dataset ID", required=True),),
+        ),
+        ServiceSpec(
+            "linkedin",
+            "LinkedIn Conversions API",
+            "https://api.linkedin.com",
+            settings_fields=(SettingField("conversion_rule_id", "Conversion rule ID"),),
+        ),
+        ServiceSpec(
+            "tiktok",
+            "TikTok Events API",
+            "https://business-api.tiktok.com",
+            settings_fields=(SettingField("pixel_code", "Pixel code", required=True),),
+        ),
+        ServiceSpec("hubspot", "HubSpot", "https://api.hubapi.com", needs_secret=True),
+        ServiceSpec(
+            "salesforce",
+            "Salesforce",
+            None,
+            needs_secret=True,
+            settings_fields=(SettingField("instance_url", "Instance URL", required=True),),
+        ),
+        ServiceSpec("pipedrive", "Pipedrive", "https://api.pipedrive.com"),
+        ServiceSpec("rdstation", "RD Station", "https://api.rd.services", needs_secret=True),
+        ServiceSpec("skalepay", "SkalePay (PIX)", "https://api.conta.skalepay.com.br"),
+        ServiceSpec("utmify", "UTMify", "https://api.utmify.com.br"),
+        ServiceSpec("dataget", "DataGet", None),
+        ServiceSpec(
+            "smtp",
+            "SMTP",
+            None,
+            needs_secret=True,
+            settings_fields=(
+                SettingField("host", "Host", required=True),
+                SettingField("port", "Port", required=True),
+                SettingField("from_email", "From address", required=True),
+            ),
+        ),
+        ServiceSpec("webhook", "Webhook (generic)", None, needs_secret=True),
+    ]
+}

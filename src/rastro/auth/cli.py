@@ -1,0 +1,64 @@
+"""`rastro users …` and `rastro keys …`."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+
+import typer
+
+from rastro.auth.service import accounts, credentials
+from rastro.config import generate_encryption_key
+from rastro.core.db import SYSTEM
+from rastro.core.security import Keyring
+from rastro.runtime import open_databases
+
+users = typer.Typer(help="Manage users.", no_args_is_help=True)
+keys = typer.Typer(help="Manage encryption keys.", no_args_is_help=True)
+
+
+@users.command("create")
+def create_user(
+    email: str = typer.Option(..., help="E-mail (the login)"),
+    name: str = typer.Option(..., help="Full name"),
+    organization: str = typer.Option(..., help="Name of a new organization, the user its admin"),
+    password: str | None = typer.Option(None, help="Password (asked when omitted)"),
+) -> None:
+    """Create a user as the administrator of a new organization."""
+    if password is None:
+        password = getpass.getpass("Password (at least 10 characters): ")
+    if len(password) < 10:
+        raise typer.BadParameter("the password needs at least 10 characters")
+
+    async def run() -> None:
+        async with open_databases() as (databases, _):
+            async with databases.crm.transaction(SYSTEM) as session:
+                user = await accounts.create_user(session, email=email, name=name, password=password)
+                org = await accounts.create_organization(session, name=organization, admin=user)
+        typer.echo(f"Created {user.email} as admin of {org.name} ({org.slug}).")
+
+    asyncio.run(run())
+
+
+@keys.command("generate")
+def generate_key() -> None:
+    """Print a new encryption key for ENCRYPTION_KEY (put it first to rotate)."""
+    typer.echo(generate_encryption_key())
+
+
+@keys.command("rotate")
+def rotate(
+    new_key: bool = typer.Option(
+        False, "--new-key", help="Development: generate a new key into the data directory first"
+    ),
+) -> None:
+    """Re-encrypt every stored secret under the first key of ENCRYPTION_KEY."""
+
+    async def run() -> None:
+        async with open_databases(rotate_key=new_key) as (databases, settings):
+            keyring = Keyring(settings.encryption_key_value)
+            async with databases.crm.transaction(SYSTEM) as session:
+                count = await credentials.reencrypt_all(session, keyring)
+        typer.echo(f"Re-encrypted {count} credential(s) under key {keyring.primary_id}.")
+
+    asyncio.run(run())

@@ -1,0 +1,45 @@
+"""Errors of the auth module."""
+
+from rastro.core.errors import Conflict, NotAuthenticated, PermissionDenied, RastroError
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    default_message = "E-mail or password is incorrect."
+
+
+class AccountDisabled(PermissionDenied):
+    code = "account_disabled"
+    default_message = "This account is disabled. Ask an administrator of your organization."
+
+
+class TooManyLoginAttempts(RastroError):
+    status_code = 429
+    code = "too_many_attempts"
+    default_message = "Too many failed sign-in attempts. Try again later."
+
+
+class WrongPassword(RastroError):
+    code = "wrong_password"
+    default_message = "The current password is incorrect."
+
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+    default_message = "An organization needs at least one active administrator."
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_message = "A user with this e-mail already exists."
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    default_message = "This user is already a member of the organization."
+
+
+class UnknownScope(RastroError):
+    status_code = 422
+    code = "unknown_scope"
+    default_message = "One or more scopes do not exist or cannot be given to an API key."

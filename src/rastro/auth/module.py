@@ -1,0 +1,13 @@
+"""The auth module as the application sees it."""
+
+from __future__ import annotations
+
+from rastro.auth import api, cli, demo, jobs
+from rastro.core.module import Module
+
+MODULE = Module(
+    name="auth",
+    routers=[api.auth_router, api.router],
+    register_jobs=jobs.register,
+    commands={"users": cli.users, "keys": cli.keys},
+)

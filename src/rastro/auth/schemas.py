@@ -1,0 +1,232 @@
+"""Request and response shapes of the auth module."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+
+Role = Literal["admin", "manager", "analyst", "viewer"]
+Locale = Literal["pt-BR", "en"]
+Theme = Literal["light", "dark", "system"]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
+
+
+def _lower(value: str) -> str:
+    return value.strip().lower()
+
+
+Email = Annotated[EmailStr, AfterValidator(_lower)]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+
+class LoginRequest(Schema):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=255)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class RefreshRequest(Schema):
+    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=512)]
+
+
+class SwitchOrganizationRequest(Schema):
+    organization_id: uuid.UUID
+
+
+class TokenPair(Schema):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class OrganizationRef(Schema):
+    id: uuid.UUID
+    name: str
+    slug: str
+
+
+class OrganizationWithRole(OrganizationRef):
+    role: Role
+
+
+class Me(Schema):
+    id: uuid.UUID
+    email: str
+    name: str
+    locale: Locale
+    theme: Theme
+    organization: OrganizationRef
+    role: Role
+    organizations: list[OrganizationWithRole]
+    permissions: list[str]
+
+
+class MeUpdate(Schema):
+    name: Name | None = None
+    locale: Locale | None = None
+    theme: Theme | None = None
+
+
+class PasswordChange(Schema):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+
+# --- organizations and members -----------------------------------------------------------
+
+
+class OrganizationCreate(Schema):
+    name: Name
+
+
+class Organization(Schema):
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+    currency: str
+    locale: str
+    country: str
+    created_at: datetime
+
+
+class OrganizationUpdate(Schema):
+    name: Name | None = None
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    locale: Locale | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+
+
+class Member(Schema):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+
+
+class MemberCreate(Schema):
+    email: Email
+    name: Name
+    role: Role
+    password: Password | None = Field(
+        None, description="Initial password; when omitted a temporary one is generated"
+    )
+
+
+class MemberCreated(Schema):
+    member: Member
+    temporary_password: str | None = Field(
+        description="Shown once, only when Rastro generated the password"
+    )
+
+
+class MemberUpdate(Schema):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+# --- API keys ----------------------------------------------------------------------------
+
+
+class UserRef(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class ApiKey(Schema):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    created_by: UserRef | None
+
+
+class ApiKeyCreate(Schema):
+    name: Name
+    scopes: list[Annotated[str, StringConstraints(max_length=64)]] = Field(min_length=1)
+
+
+class ApiKeyCreated(Schema):
+    api_key: ApiKey
+    key: str = Field(description="The secret key. Shown once; store it now.")
+
+
+class ScopeInfo(Schema):
+    scope: str
+    description: str
+
+
+# --- credentials ---------------------------------------------------------------------------
+
+Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8192)]
+HttpUrl = Annotated[AnyHttpUrl, AfterValidator(lambda url: str(url).rstrip("/"))]
+
+
+class Credential(Schema):
+    id: uuid.UUID
+    name: str
+    service: str
+    api_key_masked: str
+    api_secret_masked: str | None
+    api_url: str | None
+    settings: dict[str, Any]
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class CredentialCreate(Schema):
+    name: Name
+    service: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    api_key: Secret
+    api_secret: Secret | None = None
+    api_url: HttpUrl | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    is_active: bool = True
+
+
+class CredentialUpdate(Schema):
+    name: Name | None = None
+    api_key: Secret | None = Field(None, description="Omit to keep the current key")
+    api_secret: Secret | None = Field(None, description="Omit to keep the current secret")
+    api_url: HttpUrl | None = None
+    settings: dict[str, Any] | None = None
+    is_active: bool | None = None
+
+
+class SettingFieldInfo(Schema):
+    name: str
+    label: str
+    required: bool
+
+
+class ServiceInfo(Schema):
+    service: str
+    label: str
+    default_api_url: str | None
+    needs_secret: bool
+    settings_fields: list[SettingFieldInfo]

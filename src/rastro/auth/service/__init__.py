@@ -1,0 +1,1 @@
+"""The auth module's behaviour. Functions flush, never commit."""

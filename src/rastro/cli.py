@@ -1,0 +1,209 @@
+"""The `rastro` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import typer
+
+from rastro.config import Settings, load_settings
+from rastro.core import migrations
+from rastro.core.logging import configure_logging
+from rastro.modules import load_modules
+from rastro.runtime import (
+    MigrationsPending,
+    database_urls,
+    ensure_migrated,
+    make_databases,
+    resolve_database_urls,
+    upgrade_all,
+)
+
+cli = typer.Typer(help="Rastro: first-party marketing tracking and attribution.", no_args_is_help=True)
+db = typer.Typer(help="Database migrations (both databases).", no_args_is_help=True)
+cli.add_typer(db, name="db")
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
+    return settings
+
+
+def _ready_settings() -> Settings:
+    settings = resolve_database_urls(_settings())
+    try:
+        ensure_migrated(settings)
+    except MigrationsPending as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    return settings
+
+
+@cli.command()
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default RASTRO_HOST)"),
+    port: int | None = typer.Option(None, help="Port (default RASTRO_PORT)"),
+) -> None:
+    """Serve the API, the collector, live updates and the dashboard."""
+    import uvicorn
+
+    from rastro.app import create_asgi
+
+    settings = _ready_settings()
+    uvicorn.run(
+        create_asgi(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        proxy_headers=True,
+        lifespan="on",
+    )
+
+
+@cli.command()
+def worker(
+    queues: list[str] | None = typer.Option(None, "--queue", help="Only these queues (default all)"),
+    concurrency: int = typer.Option(4, min=1, help="Jobs run at the same time"),
+) -> None:
+    """Run background jobs (outbox, platform sync, maintenance)."""
+    settings = _ready_settings()
+    asyncio.run(_run_worker(settings, queues or None, concurrency))
+
+
+def build_job_app(settings: Settings) -> Any:
+    from rastro.core.jobs import create_job_app
+
+    app = create_job_app(database_urls(settings)["crm"])
+    for module in load_modules():
+        if module.register_jobs is not None:
+            module.register_jobs(app)
+    return app
+
+
+async def _run_worker(settings: Settings, queues: list[str] | None, concurrency: int) -> None:
+    from rastro.core.jobs import JobContext, set_job_context
+
+    databases = make_databases(settings)
+    set_job_context(JobContext(databases=databases, settings=settings))
+    app = build_job_app(settings)
+    try:
+        async with app.open_async():
+            await app.run_worker_async(queues=queues, concurrency=concurrency, install_signal_handlers=True)
+    finally:
+        set_job_context(None)
+        await databases.dispose()
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to the CRM and the BI database."""
+    settings = resolve_database_urls(_settings())
+    upgrade_all(settings)
+    typer.echo("Both databases are at the latest revision.")
+
+
+@db.command("downgrade")
+def db_downgrade(
+    database: str = typer.Argument(..., help="crm or bi"),
+    revision: str = typer.Argument(..., help="Target revision (e.g. -1 or base)"),
+) -> None:
+    """Revert one database to an earlier revision."""
+    if database not in ("crm", "bi"):
+        raise typer.BadParameter("crm or bi")
+    settings = resolve_database_urls(_settings())
+    migrations.downgrade(database, database_urls(settings)[database], revision)  # type: ignore[index,arg-type]
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show each database's revision and whether it is the latest."""
+    settings = resolve_database_urls(_settings())
+    for name, url in database_urls(settings).items():
+        current = migrations.current(name, url)
+        state = "current" if current == migrations.heads(name, url) else "PENDING"
+        typer.echo(f"{name}: {', '.join(sorted(current)) or '(empty)'} [{state}]")
+
+
+async def _demo(settings: Settings, *, quiet_if_exists: bool) -> None:
+    from rastro.auth.demo import ensure_demo_admin
+
+    databases = make_databases(settings)
+    try:
+        login = await ensure_demo_admin(databases)
+        login_file = settings.data_dir / "demo-login.txt"
+        if login is not None:
+            email, password = login
+            login_file.write_text(f"{email}\n{password}\n")
+            login_file.chmod(0o600)
+            for module in load_modules():
+                if module.demo is not None:
+                    line = await module.demo(databases)
+                    if line:
+                        typer.echo(line)
+            typer.secho(
+                f"\n  Demo organization created. Sign in at http://{settings.host}:{settings.port}"
+                f"\n  e-mail:   {email}\n  password: {password}\n  (also saved in {login_file})\n",
+                fg=typer.colors.GREEN,
+            )
+        elif not quiet_if_exists:
+            typer.echo("The database already has users; demo data not loaded.")
+        elif login_file.exists():
+            email = login_file.read_text().split()[0]
+            typer.echo(f"Demo login: {email} (password in {login_file})")
+    finally:
+        await databases.dispose()
+
+
+@cli.command()
+def demo() -> None:
+    """Load the demo organization, admin and demo data into an empty database."""
+    settings = _ready_settings()
+    asyncio.run(_demo(settings, quiet_if_exists=False))
+
+
+@cli.command()
+def run() -> None:
+    """Development: embedded PostgreSQL, migrations, demo login, worker and server, until Ctrl-C."""
+    from rastro.core.embedded import EmbeddedPostgres
+
+    settings = resolve_database_urls(_settings())
+    upgrade_all(settings)
+    asyncio.run(_demo(settings, quiet_if_exists=True))
+    worker_process = subprocess.Popen([sys.executable, "-m", "rastro", "worker"])  # noqa: S603
+    try:
+        serve(host=None, port=None)
+    finally:
+        worker_process.send_signal(signal.SIGTERM)
+        try:
+            worker_process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker_process.kill()
+        if settings.embedded_database or _was_embedded(settings):
+            typer.echo("Stopping the embedded PostgreSQL…")
+            EmbeddedPostgres(settings.data_dir).stop()
+
+
+def _was_embedded(settings: Settings) -> bool:
+    return load_settings().embedded_database
+
+
+@cli.command()
+def openapi() -> None:
+    """Print the OpenAPI document (the dashboard's API client is generated from it)."""
+    from rastro.app import create_app
+
+    settings = load_settings()
+    typer.echo(json.dumps(create_app(settings, check_migrations=False).openapi(), indent=2, sort_keys=True))
+
+
+def main() -> None:
+    for module in load_modules():
+        for name, group in module.commands.items():
+            cli.add_typer(group, name=name)
+    cli()

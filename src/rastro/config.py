@@ -1,0 +1,154 @@
+"""Settings: the only place configuration is read from (environment and `.env`)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"changeme", "change-me", "change_me", "secret", "secret-key", "please-change", "xxx", "..."}
+)
+MIN_SECRET_LENGTH = 32
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Rastro's configuration. Every field maps to one environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    env: Environment = Field("development", validation_alias="RASTRO_ENV")
+    data_dir: Path = Field(Path("var"), validation_alias="RASTRO_DATA_DIR")
+    crm_database_url: str | None = Field(None, validation_alias="CRM_DATABASE_URL")
+    bi_database_url: str | None = Field(None, validation_alias="BI_DATABASE_URL")
+    secret_key: SecretStr | None = Field(None, validation_alias="SECRET_KEY")
+    encryption_key: SecretStr | None = Field(None, validation_alias="ENCRYPTION_KEY")
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60, validation_alias="ACCESS_TOKEN_MINUTES")
+    refresh_token_days: int = Field(30, ge=1, le=365, validation_alias="REFRESH_TOKEN_DAYS")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="LOG_LEVEL"
+    )
+    log_format: Literal["console", "json"] | None = Field(None, validation_alias="LOG_FORMAT")
+    host: str = Field("127.0.0.1", validation_alias="RASTRO_HOST")
+    port: int = Field(8000, ge=1, le=65535, validation_alias="RASTRO_PORT")
+    web_dir: Path = Field(REPO_ROOT / "web" / "dist", validation_alias="RASTRO_WEB_DIR")
+    login_max_failures_per_account: int = Field(5, ge=1, validation_alias="LOGIN_MAX_FAILURES")
+    login_max_failures_per_ip: int = Field(30, ge=1, validation_alias="LOGIN_MAX_FAILURES_PER_IP")
+    login_window_minutes: int = Field(15, ge=1, validation_alias="LOGIN_WINDOW_MINUTES")
+    db_pool_size: int = Field(10, ge=1, le=200, validation_alias="DB_POOL_SIZE")
+
+    @field_validator("crm_database_url", "bi_database_url")
+    @classmethod
+    def _postgres_only(cls, url: str | None) -> str | None:
+        if url is None or url == "":
+            return None
+        if not url.startswith(("postgresql://", "postgresql+psycopg://", "postgres://")):
+            raise ValueError("must be a PostgreSQL URL (postgresql://user:pass@host/db)")
+        return url
+
+    @model_validator(mode="after")
+    def _production_requires_secrets(self) -> Settings:
+        if self.env != "production":
+            return self
+        problems = []
+        if self.secret_key is None or _is_weak(self.secret_key.get_secret_value()):
+            problems.append(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} "
+                "characters in production (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
+        if self.encryption_key is None:
+            problems.append(
+                "ENCRYPTION_KEY must be set in production (`rastro keys generate` prints one)"
+            )
+        if (self.crm_database_url is None) != (self.bi_database_url is None):
+            problems.append("set both CRM_DATABASE_URL and BI_DATABASE_URL, or neither")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def embedded_database(self) -> bool:
+        """True when Rastro runs its own PostgreSQL in the data directory."""
+        return self.crm_database_url is None and self.bi_database_url is None
+
+    @property
+    def effective_log_format(self) -> Literal["console", "json"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "json" if self.env == "production" else "console"
+
+    @cached_property
+    def secret_key_value(self) -> str:
+        if self.secret_key is None:
+            raise RuntimeError("SECRET_KEY is not set; load settings with load_settings()")
+        return self.secret_key.get_secret_value()
+
+    @cached_property
+    def encryption_key_value(self) -> str:
+        if self.encryption_key is None:
+            raise RuntimeError("ENCRYPTION_KEY is not set; load settings with load_settings()")
+        return self.encryption_key.get_secret_value()
+
+
+def _is_weak(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH
+
+
+def generate_encryption_key() -> str:
+    """A new 256-bit AES key in the `ENCRYPTION_KEY` format (`kid:base64url`)."""
+    raw = secrets.token_bytes(32)
+    return f"k{secrets.token_hex(4)}:{base64.urlsafe_b64encode(raw).decode().rstrip('=')}"
+
+
+def _read_or_create(path: Path, make: Callable[[], str]) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def encryption_key_file(settings: Settings) -> Path:
+    return settings.data_dir / "encryption.key"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings; outside production, create missing keys in the data dir.
+
+    Raises `SystemExit` with a readable message when the configuration is invalid.
+    """
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = ["Invalid configuration:"]
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            lines.append(f"  - {where}: {error['msg']}")
+        raise SystemExit("\n".join(lines)) from None
+    settings.data_dir = settings.data_dir.resolve()
+    if settings.env != "production":
+        if settings.secret_key is None:
+            value = _read_or_create(
+                settings.data_dir / "secret.key", lambda: secrets.token_urlsafe(48)
+            )
+            settings.secret_key = SecretStr(value)
+        if settings.encryption_key is None:
+            value = _read_or_create(encryption_key_file(settings), generate_encryption_key)
+            settings.encryption_key = SecretStr(value)
+    return settings

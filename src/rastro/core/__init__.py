@@ -1,0 +1,1 @@
+"""Shared plumbing. Imports no domain module."""

@@ -1,0 +1,295 @@
+"""Engines, sessions and the tenant scope for Rastro's two databases (CRM and BI).
+
+Tenant isolation is enforced here, once, for every module:
+
+* every ORM query that touches a tenant-owned model is filtered to the session's
+  organization (`with_loader_criteria`); a session with no scope that touches a tenant
+  model raises `TenantScopeMissing` (fail closed);
+* new tenant rows get the session's organization, and a row for another organization
+  cannot be flushed;
+* the scope is also written into the transaction (`rastro.organization_id`,
+  `rastro.scope`) where PostgreSQL row-level security policies read it: a raw SQL query
+  that forgot the filter still sees only its organization's rows.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import DateTime, MetaData, event, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    with_loader_criteria,
+)
+
+from rastro.core.ids import uuid7
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+_TYPE_MAP: dict[Any, Any] = {datetime: DateTime(timezone=True), dict[str, Any]: JSONB}
+
+
+class CrmBase(DeclarativeBase):
+    """Tables of the CRM (OLTP) database."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = _TYPE_MAP
+
+
+class BiBase(DeclarativeBase):
+    """Tables of the BI (OLAP) database."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = _TYPE_MAP
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class TenantMixin:
+    """A row owned by one organization. Queries on it are scoped automatically."""
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(index=True)
+
+
+class TenantRoot:
+    """The organization row itself: scoped on its own `id`."""
+
+    id: Mapped[uuid.UUID]
+
+
+class TenantScopeMissing(RuntimeError):
+    """A tenant-owned table was touched by a session with no organization scope."""
+
+
+class ScopeKind(enum.StrEnum):
+    ORGANIZATION = "organization"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which rows a session may see: one organization's, or (system jobs, login) all."""
+
+    kind: ScopeKind
+    organization_id: uuid.UUID | None = None
+
+    @classmethod
+    def organization(cls, organization_id: uuid.UUID) -> Scope:
+        return cls(ScopeKind.ORGANIZATION, organization_id)
+
+
+SYSTEM = Scope(ScopeKind.SYSTEM)
+_SCOPE_KEY = "rastro_scope"
+
+
+def get_scope(session: Session | AsyncSession) -> Scope | None:
+    scope: Scope | None = session.info.get(_SCOPE_KEY)
+    return scope
+
+
+def _scope_sql(scope: Scope) -> tuple[str, dict[str, str]]:
+    return (
+        "SELECT set_config('rastro.scope', %(kind)s, true), "
+        "set_config('rastro.organization_id', %(org)s, true)",
+        {"kind": scope.kind.value, "org": str(scope.organization_id or "")},
+    )
+
+
+async def set_scope(session: AsyncSession, scope: Scope) -> None:
+    """Change a session's scope, also inside an already open transaction."""
+    session.info[_SCOPE_KEY] = scope
+    if session.in_transaction():
+        sql, params = _scope_sql(scope)
+        await session.execute(
+            text(sql.replace("%(kind)s", ":kind").replace("%(org)s", ":org")), params
+        )
+
+
+@asynccontextmanager
+async def scoped(session: AsyncSession, scope: Scope) -> AsyncIterator[AsyncSession]:
+    """Run a block under another scope (e.g. SYSTEM to list a user's organizations), then
+    restore the previous one. Every use is a deliberate crossing of tenant lines."""
+    previous = get_scope(session)
+    await set_scope(session, scope)
+    try:
+        yield session
+    finally:
+        if previous is not None:
+            await set_scope(session, previous)
+        else:
+            session.info.pop(_SCOPE_KEY, None)
+            if session.in_transaction():
+                await session.execute(
+                    text("SELECT set_config('rastro.scope', '', true), "
+                         "set_config('rastro.organization_id', '', true)")
+                )
+
+
+def _is_tenant(cls: type) -> bool:
+    return issubclass(cls, (TenantMixin, TenantRoot))
+
+
+@event.listens_for(Session, "after_begin")
+def _write_scope_into_transaction(
+    session: Session, _transaction: SessionTransaction, connection: Connection
+) -> None:
+    scope = get_scope(session)
+    if scope is None:
+        return  # no setting: the RLS policies then match no tenant row
+    sql, params = _scope_sql(scope)
+    connection.exec_driver_sql(sql, params)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_tenant_queries(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria of the parent query propagate to these loads
+    if not any(_is_tenant(mapper.class_) for mapper in state.all_mappers):
+        return
+    scope = get_scope(state.session)
+    if scope is None:
+        names = sorted(m.class_.__name__ for m in state.all_mappers if _is_tenant(m.class_))
+        raise TenantScopeMissing(f"query on tenant model(s) {names} without an organization scope")
+    if scope.kind is ScopeKind.SYSTEM:
+        return
+    org_id = scope.organization_id
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantMixin, lambda cls: cls.organization_id == org_id, include_aliases=True
+        ),
+        with_loader_criteria(TenantRoot, lambda cls: cls.id == org_id, include_aliases=True),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_tenant_rows(session: Session, _context: object, _instances: object) -> None:
+    scope = get_scope(session)
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantMixin):
+            continue
+        if scope is None:
+            raise TenantScopeMissing(f"writing {type(obj).__name__} without an organization scope")
+        if scope.kind is ScopeKind.SYSTEM:
+            if obj.organization_id is None:
+                raise TenantScopeMissing(f"{type(obj).__name__} needs an organization_id")
+            continue
+        if obj.organization_id is None:
+            obj.organization_id = scope.organization_id  # type: ignore[assignment]
+        elif obj.organization_id != scope.organization_id:
+            raise TenantScopeMissing(
+                f"{type(obj).__name__} belongs to another organization than the session's"
+            )
+
+
+# --- engines ---------------------------------------------------------------------------
+
+
+def sqlalchemy_url(url: str) -> str:
+    """`postgresql://…` → `postgresql+psycopg://…` (psycopg 3 for sync and async)."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """The plain libpq form of a database URL (for psycopg and procrastinate)."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+class Database:
+    """One PostgreSQL database: an async engine and its session factory."""
+
+    def __init__(self, name: str, url: str, *, pool_size: int = 10) -> None:
+        self.name = name
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=1800,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self, scope: Scope | None = None) -> AsyncSession:
+        session = self._sessions()
+        if scope is not None:
+            session.info[_SCOPE_KEY] = scope
+        return session
+
+    @asynccontextmanager
+    async def transaction(self, scope: Scope | None) -> AsyncIterator[AsyncSession]:
+        """A session that commits when the block ends without error (jobs, CLI)."""
+        async with self.session(scope) as session:
+            yield session
+            await session.commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@dataclass
+class Databases:
+    crm: Database
+    bi: Database
+
+    async def dispose(self) -> None:
+        await self.crm.dispose()
+        await self.bi.dispose()
+
+
+# --- migrations helpers ------------------------------------------------------------------
+
+RLS_PREDICATE = (
+    "current_setting('rastro.scope', true) = 'system' "
+    "OR {column} = nullif(current_setting('rastro.organization_id', true), '')::uuid"
+)
+
+
+def tenant_rls_sql(table: str, column: str = "organization_id") -> list[str]:
+    """Statements that put a tenant table behind row-level security (for migrations).
+
+    `FORCE` makes the policy apply to the table owner too, which is the role Rastro
+    connects as; only superusers and BYPASSRLS roles escape it.
+    """
+    predicate = RLS_PREDICATE.format(column=column)
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} USING ({predicate}) WITH CHECK ({predicate})",
+    ]

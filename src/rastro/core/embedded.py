@@ -1,0 +1,106 @@
+"""The embedded PostgreSQL server: a real PostgreSQL 16 (the `pgserver` wheel) in the data dir.
+
+It listens on a Unix socket only (no TCP port). Rastro connects as `rastro_app`, a role
+that is neither superuser nor BYPASSRLS, so row-level security applies to it; the
+superuser is used only to create that role and the databases.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+APP_ROLE = "rastro_app"
+CRM_DATABASE = "rastro_crm"
+BI_DATABASE = "rastro_bi"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EmbeddedUrls:
+    crm: str
+    bi: str
+
+
+class EmbeddedPostgres:
+    """Starts (or attaches to) the server whose data lives in `<data_dir>/postgres`."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.pgdata = (data_dir / "postgres").resolve()
+        self._server: object | None = None
+
+    def start(self) -> None:
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
+
+        self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("pgserver").setLevel(logging.WARNING)
+        self._server = pgserver.get_server(self.pgdata, cleanup_mode=None)
+
+    @property
+    def socket_dir(self) -> str:
+        from pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        if info is None or info.socket_dir is None:
+            raise RuntimeError(f"embedded PostgreSQL is not running in {self.pgdata}")
+        return str(info.socket_dir)
+
+    def is_running(self) -> bool:
+        from pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.pgdata)
+        return info is not None and info.is_running()
+
+    def url(self, database: str, user: str = APP_ROLE) -> str:
+        return f"postgresql://{user}@/{database}?host={quote(self.socket_dir, safe='')}"
+
+    def superuser_conninfo(self, database: str = "postgres") -> str:
+        return self.url(database, user="postgres")
+
+    def ensure_databases(self, *names: str) -> None:
+        """Create the application role and the databases it owns, if missing."""
+        with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,))
+            if exists.fetchone() is None:
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEROLE").format(
+                        sql.Identifier(APP_ROLE)
+                    )
+                )
+            for name in names:
+                found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+                if found.fetchone() is None:
+                    conn.execute(
+                        sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
+                            sql.Identifier(name), sql.Identifier(APP_ROLE)
+                        )
+                    )
+
+    def drop_database(self, name: str) -> None:
+        with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+    def start_default(self) -> EmbeddedUrls:
+        """Start the server and return the URLs of `rastro_crm` and `rastro_bi`."""
+        self.start()
+        self.ensure_databases(CRM_DATABASE, BI_DATABASE)
+        return EmbeddedUrls(crm=self.url(CRM_DATABASE), bi=self.url(BI_DATABASE))
+
+    def stop(self) -> None:
+        """Stop the server cleanly (fast shutdown: open sessions are rolled back)."""
+        if not self.is_running():
+            return
+        import os
+
+        from pgserver import _commands
+
+        user = "pgserver" if os.geteuid() == 0 else None
+        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=60)

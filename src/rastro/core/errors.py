@@ -1,0 +1,173 @@
+"""Errors with an HTTP status and a stable code, rendered as one envelope by one handler.
+
+Every 4xx/5xx response has the body `{"error": {"code", "message", "details"}}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+class RastroError(Exception):
+    """Base of every error a client may see."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    default_message: ClassVar[str] = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        self.headers = dict(headers or {})
+        super().__init__(self.message)
+
+
+class BadRequest(RastroError):
+    pass
+
+
+class NotAuthenticated(RastroError):
+    status_code = 401
+    code = "not_authenticated"
+    default_message = "Authentication is required."
+
+
+class InvalidToken(RastroError):
+    status_code = 401
+    code = "invalid_token"
+    default_message = "The token is invalid or has been revoked."
+
+
+class TokenExpired(RastroError):
+    status_code = 401
+    code = "token_expired"
+    default_message = "The access token has expired; refresh it."
+
+
+class PermissionDenied(RastroError):
+    status_code = 403
+    code = "forbidden"
+    default_message = "You do not have permission to do this."
+
+
+class NotFound(RastroError):
+    status_code = 404
+    code = "not_found"
+    default_message = "Not found."
+
+
+class Conflict(RastroError):
+    status_code = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state."
+
+
+class UnprocessableEntity(RastroError):
+    status_code = 422
+    code = "validation_error"
+    default_message = "Some fields are invalid."
+
+
+class TooManyRequests(RastroError):
+    status_code = 429
+    code = "too_many_requests"
+    default_message = "Too many requests; try again later."
+
+
+class ServiceUnavailable(RastroError):
+    status_code = 503
+    code = "service_unavailable"
+    default_message = "The service is not ready."
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details}}
+
+
+def _location(loc: Sequence[int | str]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Pydantic errors as `{loc, message, type}` with a dotted field path."""
+    return [
+        {"loc": _location(err.get("loc", ())), "message": err.get("msg", ""), "type": err["type"]}
+        for err in errors
+    ]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {
+            "application/json": {
+                "example": error_body(code, description),
+            }
+        },
+    }
+    for status, code, description in [
+        (401, "not_authenticated", "Authentication is required or the token is invalid."),
+        (403, "forbidden", "The caller lacks the permission."),
+        (422, "validation_error", "Some fields are invalid."),
+    ]
+}
+
+
+async def _rastro_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RastroError)
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return JSONResponse(
+            error_body("malformed_json", "The request body is not valid JSON."),
+            status_code=400,
+        )
+    return JSONResponse(
+        error_body("validation_error", "Some fields are invalid.", validation_details(errors)),
+        status_code=422,
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    message = exc.detail if isinstance(exc.detail, str) else "Request failed."
+    return JSONResponse(
+        error_body(code, message), status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RastroError, _rastro_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

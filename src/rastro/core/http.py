@@ -1,0 +1,109 @@
+"""The one outbound HTTP layer: timeouts, retries with exponential backoff and full jitter
+(honouring `Retry-After`), and a base URL that a credential's `api_url` may override.
+
+Tests point the base URL at local fake servers on 127.0.0.1; nothing here knows a platform.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 4
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    statuses: frozenset[int] = field(default=RETRY_STATUSES)
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))  # noqa: S311
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def resolve_base_url(api_url: str | None, default: str) -> str:
+    """A credential's `api_url` wins over the service's default base URL."""
+    return (api_url or default).rstrip("/")
+
+
+class HttpClient:
+    """An httpx client bound to one base URL with the retry policy applied to every call."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 15.0,
+        retry: RetryPolicy | None = None,
+        headers: dict[str, str] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._client = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout),
+            headers={"user-agent": "Rastro/0.1", **(headers or {})},
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url)
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send, retrying transient failures; the last response (or error) is returned/raised."""
+        for attempt in range(self.retry.attempts):
+            last = attempt == self.retry.attempts - 1
+            try:
+                response = await self._client.request(method, url, **kwargs)
+            except (httpx.TimeoutException, httpx.NetworkError):
+                if last:
+                    raise
+                await self._sleep(self.retry.backoff(attempt))
+                continue
+            if response.status_code not in self.retry.statuses or last:
+                return response
+            wait = retry_after_seconds(response)
+            await self._sleep(
+                min(wait, self.retry.max_delay) if wait is not None else self.retry.backoff(attempt)
+            )
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.aclose()

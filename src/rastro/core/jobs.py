@@ -1,0 +1,77 @@
+"""The job queue: procrastinate on the CRM database.
+
+Jobs are enqueued inside the caller's transaction (`enqueue`), so a job exists exactly
+when the data it works on was committed. A job gets the process's `JobContext` (databases,
+settings), opens its own transaction, does one unit of work and can run twice safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+import procrastinate
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.db import Databases, libpq_url
+
+
+@dataclass
+class JobContext:
+    databases: Databases
+    settings: Any  # rastro.config.Settings (core does not import the app config type)
+
+
+_context: JobContext | None = None
+
+
+def set_job_context(context: JobContext | None) -> None:
+    global _context
+    _context = context
+
+
+def job_context() -> JobContext:
+    if _context is None:
+        raise RuntimeError("the job context is not set (run jobs through `rastro worker`)")
+    return _context
+
+
+def create_job_app(crm_url: str) -> procrastinate.App:
+    return procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=libpq_url(crm_url)),
+    )
+
+
+_DEFER = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, "
+    ":queueing_lock, CAST(:args AS jsonb), :scheduled_at)]::procrastinate_job_to_defer_v1[]))"
+)
+
+
+async def enqueue(
+    session: AsyncSession,
+    task_name: str,
+    *,
+    args: dict[str, Any] | None = None,
+    queue: str = "default",
+    priority: int = 0,
+    lock: str | None = None,
+    scheduled_at: datetime | None = None,
+) -> int:
+    """Add a job in the session's transaction; it runs only if the transaction commits."""
+    job_id = await session.scalar(
+        _DEFER,
+        {
+            "queue": queue,
+            "task": task_name,
+            "priority": priority,
+            "lock": lock,
+            "queueing_lock": None,
+            "args": orjson.dumps(args or {}).decode(),
+            "scheduled_at": scheduled_at,
+        },
+    )
+    return int(job_id)

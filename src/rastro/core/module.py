@@ -1,0 +1,30 @@
+"""What a domain module hands to the application: its router, jobs, CLI and demo data.
+
+A module package (`rastro.<name>`) exposes `MODULE = Module(...)` in its `module.py`;
+`rastro.modules` lists the enabled packages. Adding a module touches neither `core` nor
+`app.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import procrastinate
+    import typer
+    from fastapi import APIRouter
+
+    from rastro.core.db import Databases
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    routers: list[APIRouter] = field(default_factory=list)
+    register_jobs: Callable[[procrastinate.App], None] | None = None
+    # Sub-commands of `rastro`, by name (e.g. {"users": users_app}).
+    commands: dict[str, typer.Typer] = field(default_factory=dict)
+    # Loads demo data into an empty organization; returns a line to print.
+    demo: Callable[[Databases], Awaitable[str | None]] | None = None

@@ -1,0 +1,88 @@
+"""Database sessions per request, committed once at the end of the request.
+
+Routers use `TransactionalRoute`: after the endpoint returned without error, every
+session the request opened is committed *before* the response is sent, so an
+acknowledged write is durable; on error they are rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.db import Databases, Scope
+from rastro.core.errors import Conflict
+
+_STATE_KEY = "db_sessions"
+
+
+def _sessions(request: Request) -> dict[str, AsyncSession]:
+    sessions: dict[str, AsyncSession] | None = getattr(request.state, _STATE_KEY, None)
+    if sessions is None:
+        sessions = {}
+        setattr(request.state, _STATE_KEY, sessions)
+    return sessions
+
+
+def request_sessions(request: Request) -> list[AsyncSession]:
+    return list(_sessions(request).values())
+
+
+def _open(request: Request, name: str) -> AsyncSession:
+    sessions = _sessions(request)
+    if name not in sessions:
+        databases: Databases = request.app.state.databases
+        principal = getattr(request.state, "principal", None)
+        scope: Scope | None = principal.scope if principal is not None else None
+        sessions[name] = getattr(databases, name).session(scope)
+    return sessions[name]
+
+
+def crm_session(request: Request) -> AsyncSession:
+    """The request's CRM session (scoped to the caller once `require()` has run)."""
+    return _open(request, "crm")
+
+
+def bi_session(request: Request) -> AsyncSession:
+    """The request's BI session (scoped to the caller once `require()` has run)."""
+    return _open(request, "bi")
+
+
+async def _finish(request: Request, *, commit: bool) -> None:
+    sessions = _sessions(request)
+    try:
+        for session in sessions.values():
+            if commit:
+                await session.commit()
+            else:
+                await session.rollback()
+    finally:
+        for session in sessions.values():
+            await session.close()
+        sessions.clear()
+
+
+class TransactionalRoute(APIRoute):
+    """Commits the request's sessions after a successful endpoint, before responding."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except BaseException:
+                await _finish(request, commit=False)
+                raise
+            try:
+                await _finish(request, commit=response.status_code < 400)
+            except IntegrityError as exc:
+                raise Conflict("The change conflicts with existing data.") from exc
+            return response
+
+        return handle

@@ -1,0 +1,102 @@
+"""Start-up plumbing shared by the CLI commands: settings, database URLs, migrations check."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+
+from rastro.config import Settings, encryption_key_file, generate_encryption_key, load_settings
+from rastro.core import migrations
+from rastro.core.db import Database, Databases
+from rastro.core.embedded import EmbeddedPostgres
+
+
+class MigrationsPending(RuntimeError):
+    pass
+
+
+def resolve_database_urls(settings: Settings) -> Settings:
+    """Fill the two URLs: as configured, or the embedded server's (started if needed)."""
+    if not settings.embedded_database:
+        return settings
+    urls = EmbeddedPostgres(settings.data_dir).start_default()
+    return settings.model_copy(update={"crm_database_url": urls.crm, "bi_database_url": urls.bi})
+
+
+def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
+    assert settings.crm_database_url and settings.bi_database_url, "resolve the URLs first"
+    return {"crm": settings.crm_database_url, "bi": settings.bi_database_url}
+
+
+def make_databases(settings: Settings) -> Databases:
+    urls = database_urls(settings)
+    return Databases(
+        crm=Database("crm", urls["crm"], pool_size=settings.db_pool_size),
+        bi=Database("bi", urls["bi"], pool_size=settings.db_pool_size),
+    )
+
+
+def upgrade_all(settings: Settings) -> None:
+    for name, url in database_urls(settings).items():
+        migrations.upgrade(name, url)
+
+
+def pending_migrations(settings: Settings) -> list[str]:
+    return [name for name, url in database_urls(settings).items() if not migrations.is_current(name, url)]
+
+
+def ensure_migrated(settings: Settings) -> None:
+    pending = pending_migrations(settings)
+    if pending:
+        raise MigrationsPending(
+            f"Database migrations are pending for {', '.join(pending)}: run `rastro db upgrade` "
+            "(or `make migrate`) before starting Rastro."
+        )
+
+
+async def migration_status(databases: Databases, expected: dict[str, set[str]]) -> dict[str, bool]:
+    """Whether each database is at the head revision (used by /readyz)."""
+    status = {}
+    for name, database in (("crm", databases.crm), ("bi", databases.bi)):
+        async with database.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            status[name] = {row[0] for row in rows} == expected[name]
+    return status
+
+
+async def role_bypasses_rls(database: Database) -> bool:
+    async with database.engine.connect() as conn:
+        row = await conn.execute(
+            text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        )
+        return bool(row.scalar())
+
+
+def rotate_dev_key(settings: Settings) -> Settings:
+    """Development: put a new key first in the data-dir key file (old keys still decrypt)."""
+    path = encryption_key_file(settings)
+    if not path.exists():
+        raise SystemExit("ENCRYPTION_KEY comes from the environment: put the new key first there.")
+    old = path.read_text().strip()
+    path.write_text(f"{generate_encryption_key()},{old}\n")
+    return load_settings()
+
+
+@asynccontextmanager
+async def open_databases(
+    settings: Settings | None = None, *, rotate_key: bool = False
+) -> AsyncIterator[tuple[Databases, Settings]]:
+    """Settings, URLs resolved, migrations checked, engines open (for CLI commands)."""
+    settings = settings or load_settings()
+    if rotate_key:
+        settings = rotate_dev_key(settings)
+    settings = await asyncio.to_thread(resolve_database_urls, settings)
+    await asyncio.to_thread(ensure_migrated, settings)
+    databases = make_databases(settings)
+    try:
+        yield databases, settings
+    finally:
+        await databases.dispose()

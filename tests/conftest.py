@@ -1,0 +1,172 @@
+"""Test fixtures: one embedded PostgreSQL per run, fresh databases per xdist worker,
+tables truncated after every test (so jobs and live servers see committed data)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+from pydantic import SecretStr
+
+from rastro.app import create_app
+from rastro.config import REPO_ROOT, Settings, generate_encryption_key
+from rastro.core.db import BiBase, CrmBase, Databases
+from rastro.core.embedded import EmbeddedPostgres
+from rastro.modules import load_modules
+from rastro.runtime import make_databases, upgrade_all
+
+load_modules()
+
+TEST_PGDATA = Path(os.environ.get("RASTRO_TEST_DATA_DIR", REPO_ROOT / "var" / "test"))
+
+
+@dataclass(frozen=True)
+class TestDatabases:
+    server: EmbeddedPostgres
+    crm_name: str
+    bi_name: str
+
+    @property
+    def crm_url(self) -> str:
+        return self.server.url(self.crm_name)
+
+    @property
+    def bi_url(self) -> str:
+        return self.server.url(self.bi_name)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> EmbeddedPostgres:
+    server = EmbeddedPostgres(TEST_PGDATA)
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def test_databases(pg_server: EmbeddedPostgres) -> TestDatabases:
+    worker = _worker()
+    names = TestDatabases(pg_server, f"rastro_crm_test_{worker}", f"rastro_bi_test_{worker}")
+    for name in (names.crm_name, names.bi_name):
+        pg_server.drop_database(name)
+    pg_server.ensure_databases(names.crm_name, names.bi_name)
+    return names
+
+
+def make_settings(tmp_root: Path, crm_url: str, bi_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "RASTRO_ENV": "test",
+        "RASTRO_DATA_DIR": tmp_root,
+        "CRM_DATABASE_URL": crm_url,
+        "BI_DATABASE_URL": bi_url,
+        "SECRET_KEY": SecretStr("test-secret-key-" + "x" * 40),
+        "ENCRYPTION_KEY": SecretStr(generate_encryption_key()),
+        "LOG_LEVEL": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def settings(test_databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = make_settings(
+        tmp_path_factory.mktemp("data"), test_databases.crm_url, test_databases.bi_url
+    )
+    upgrade_all(settings)
+    return settings
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def databases(settings: Settings) -> AsyncIterator[Databases]:
+    dbs = make_databases(settings)
+    yield dbs
+    await dbs.dispose()
+
+
+def _truncate(url: str, tables: list[str]) -> None:
+    if not tables:
+        return
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "settings" not in request.fixturenames:
+        return
+    test_dbs: TestDatabases = request.getfixturevalue("test_databases")
+    crm_tables = [t.name for t in CrmBase.metadata.sorted_tables] + [
+        "procrastinate_jobs",
+        "procrastinate_periodic_defers",
+    ]
+    _truncate(test_dbs.crm_url, crm_tables)
+    _truncate(test_dbs.bi_url, [t.name for t in BiBase.metadata.sorted_tables])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def app(settings: Settings, databases: Databases):  # type: ignore[no-untyped-def]
+    return create_app(settings, databases=databases, check_migrations=False)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+# --- a real server on 127.0.0.1 (browser tests, live updates) ------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """Rastro (API, live updates and the built dashboard) served by uvicorn on 127.0.0.1."""
+    import uvicorn
+
+    from rastro.app import create_asgi
+
+    web_dir = REPO_ROOT / "web" / "dist"
+    if not (web_dir / "index.html").is_file():
+        pytest.fail("web/dist is not built: run `make web` (the test command builds it)")
+    port = free_port()
+    server_settings = settings.model_copy(update={"web_dir": web_dir, "port": port})
+    config = uvicorn.Config(
+        create_asgi(server_settings), host="127.0.0.1", port=port, log_config=None, lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(base_url=f"http://127.0.0.1:{port}", settings=server_settings)
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,36 @@
+/**
+ * The dashboard's pages. A module adds a page with one entry here and one file under
+ * src/pages/. Only pages that work are listed. `permission: null` means every member.
+ * `path` is relative to the app root; `end` makes the nav link match exactly.
+ */
+import { lazy, type ComponentType, type LazyExoticComponent } from "react";
+import { LayoutDashboard, Settings, type LucideIcon } from "lucide-react";
+import type { MessageKey } from "@/i18n";
+
+export interface NavEntry {
+  path: string;
+  labelKey: MessageKey;
+  icon: LucideIcon;
+  permission: string | null;
+  element: LazyExoticComponent<ComponentType>;
+  /** Match sub-paths too (e.g. /settings/members). */
+  nested?: boolean;
+}
+
+export const NAV: NavEntry[] = [
+  {
+    path: "/",
+    labelKey: "nav.overview",
+    icon: LayoutDashboard,
+    permission: null,
+    element: lazy(() => import("@/pages/OverviewPage")),
+  },
+  {
+    path: "/settings",
+    labelKey: "nav.settings",
+    icon: Settings,
+    permission: null,
+    nested: true,
+    element: lazy(() => import("@/pages/settings/SettingsPage")),
+  },
+];

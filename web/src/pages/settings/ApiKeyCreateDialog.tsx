@@ -1,0 +1,135 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { AlertTriangle } from "lucide-react";
+import { useState, type FormEvent } from "react";
+import { api, unwrap } from "@/api/client";
+import type { ApiKeyCreated } from "@/api/types";
+import { Button } from "@/components/ui/button";
+import { Checkbox } from "@/components/ui/checkbox";
+import { SecretValue } from "@/components/ui/copy-button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Field } from "@/components/ui/field";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { ErrorState, FormError, LoadingState } from "@/components/ui/states";
+import { useI18n } from "@/i18n";
+import { fieldErrors } from "@/lib/errors";
+
+/**
+ * Create an API key. After creation the dialog shows the full key exactly once; when
+ * it closes, the key is dropped from memory and only its prefix remains in the list.
+ */
+export function ApiKeyCreateDialog({ open, onOpenChange, onCreated }: { open: boolean; onOpenChange: (o: boolean) => void; onCreated?: () => void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<string[]>([]);
+  const [created, setCreated] = useState<ApiKeyCreated | null>(null);
+
+  const scopesQuery = useQuery({
+    queryKey: ["api-key-scopes"],
+    queryFn: () => unwrap(api.GET("/api/api-keys/scopes")),
+    enabled: open,
+    staleTime: 5 * 60_000,
+  });
+
+  const create = useMutation({
+    mutationFn: () => unwrap(api.POST("/api/api-keys", { body: { name: name.trim(), scopes } })),
+    onSuccess: (res) => {
+      setCreated(res);
+      onCreated?.();
+    },
+  });
+
+  const close = () => {
+    onOpenChange(false);
+    setCreated(null);
+    setName("");
+    setScopes([]);
+    create.reset();
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
+  };
+  const fe = fieldErrors(create.error);
+
+  return (
+    <Dialog open={open} onOpenChange={(o) => (o ? onOpenChange(true) : close())}>
+      <DialogContent
+        onInteractOutside={(e) => {
+          // Do not lose the only copy of the key with a stray click.
+          if (created) e.preventDefault();
+        }}
+      >
+        {created ? (
+          <div className="grid gap-4">
+            <DialogHeader>
+              <DialogTitle>{t("apiKeys.createdTitle")}</DialogTitle>
+              <DialogDescription className="flex items-start gap-2 text-warning">
+                <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
+                <span>{t("apiKeys.createdWarning")}</span>
+              </DialogDescription>
+            </DialogHeader>
+            <SecretValue value={created.key} testId="new-api-key" />
+            <DialogFooter>
+              <Button onClick={close}>{t("apiKeys.done")}</Button>
+            </DialogFooter>
+          </div>
+        ) : (
+          <form onSubmit={submit} className="grid gap-4">
+            <DialogHeader>
+              <DialogTitle>{t("apiKeys.createTitle")}</DialogTitle>
+              <DialogDescription>{t("apiKeys.description")}</DialogDescription>
+            </DialogHeader>
+            <Field label={t("apiKeys.name")} error={fe.name}>
+              {(p) => (
+                <Input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder={t("apiKeys.namePlaceholder")} required maxLength={200} autoFocus />
+              )}
+            </Field>
+            <fieldset className="grid gap-2">
+              <legend className="mb-1 text-sm font-medium">{t("apiKeys.scopes")}</legend>
+              <p className="text-xs text-muted-foreground">{t("apiKeys.scopesHint")}</p>
+              {scopesQuery.isPending ? (
+                <LoadingState />
+              ) : scopesQuery.isError ? (
+                <ErrorState error={scopesQuery.error} onRetry={() => void scopesQuery.refetch()} />
+              ) : scopesQuery.data.length === 0 ? (
+                <p className="text-sm text-muted-foreground">{t("apiKeys.noScopes")}</p>
+              ) : (
+                <ul className="grid max-h-64 gap-2 overflow-y-auto pr-1">
+                  {scopesQuery.data.map((s) => {
+                    const id = `scope-${s.scope}`;
+                    return (
+                      <li key={s.scope} className="flex items-start gap-2">
+                        <Checkbox
+                          id={id}
+                          checked={scopes.includes(s.scope)}
+                          onCheckedChange={(c) => setScopes((prev) => (c === true ? [...prev, s.scope] : prev.filter((x) => x !== s.scope)))}
+                          className="mt-0.5"
+                        />
+                        <Label htmlFor={id} className="grid gap-0.5 font-normal">
+                          <code className="text-xs font-semibold">{s.scope}</code>
+                          <span className="text-xs text-muted-foreground">{s.description}</span>
+                        </Label>
+                      </li>
+                    );
+                  })}
+                </ul>
+              )}
+              {fe.scopes ? <p className="text-xs font-medium text-destructive">{fe.scopes}</p> : null}
+            </fieldset>
+            {create.error && !fe.name && !fe.scopes ? <FormError error={create.error} /> : null}
+            <DialogFooter>
+              <Button variant="outline" onClick={close}>
+                {t("common.cancel")}
+              </Button>
+              <Button type="submit" disabled={create.isPending || !name.trim() || scopes.length === 0}>
+                {create.isPending ? t("common.saving") : t("common.create")}
+              </Button>
+            </DialogFooter>
+          </form>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}

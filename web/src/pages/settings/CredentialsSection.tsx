@@ -1,0 +1,168 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Pencil, Plug, Trash2 } from "lucide-react";
+import { useState } from "react";
+import { api, unwrap } from "@/api/client";
+import type { Credential, CredentialCreate, CredentialUpdate } from "@/api/types";
+import { PERM } from "@/auth/permissions";
+import { useCurrentUser } from "@/auth/session";
+import { ConfirmDialog } from "@/components/ui/alert-dialog";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Pagination } from "@/components/ui/pagination";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
+import { useToast } from "@/components/ui/toast";
+import { useI18n } from "@/i18n";
+import { errorMessage } from "@/lib/errors";
+import { formatDateTime } from "@/lib/format";
+import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
+import { CredentialForm } from "./CredentialForm";
+import { SectionHeader } from "./SectionHeader";
+
+type Editing = { mode: "create" } | { mode: "edit"; credential: Credential } | null;
+
+export default function CredentialsSection() {
+  const { t, locale } = useI18n();
+  const me = useCurrentUser();
+  const canWrite = me.permissions.includes(PERM.credentialsWrite);
+  const [page, setPage] = usePageParam();
+  const [editing, setEditing] = useState<Editing>(null);
+  const { toast } = useToast();
+  const qc = useQueryClient();
+
+  const services = useQuery({
+    queryKey: ["credential-services"],
+    queryFn: () => unwrap(api.GET("/api/credentials/services")),
+    staleTime: 10 * 60_000,
+  });
+  const query = useQuery({
+    queryKey: ["credentials", page],
+    queryFn: () => unwrap(api.GET("/api/credentials", { params: { query: { page, page_size: PAGE_SIZE } } })),
+    placeholderData: keepPreviousData,
+  });
+
+  const save = useMutation({
+    mutationFn: (body: CredentialCreate | CredentialUpdate) =>
+      editing?.mode === "edit"
+        ? unwrap(api.PUT("/api/credentials/{credential_id}", { params: { path: { credential_id: editing.credential.id } }, body: body as CredentialUpdate }))
+        : unwrap(api.POST("/api/credentials", { body: body as CredentialCreate })),
+    onSuccess: (cred) => {
+      toast(t(editing?.mode === "edit" ? "credentials.updated" : "credentials.created", { name: cred.name }));
+      void qc.invalidateQueries({ queryKey: ["credentials"] });
+      setEditing(null);
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (c: Credential) => unwrap(api.DELETE("/api/credentials/{credential_id}", { params: { path: { credential_id: c.id } } })),
+    onSuccess: (_d, c) => {
+      toast(t("credentials.deleted", { name: c.name }));
+      void qc.invalidateQueries({ queryKey: ["credentials"] });
+    },
+    onError: (e) => toast(errorMessage(e, t), "error"),
+  });
+
+  const serviceLabel = (s: string) => services.data?.find((d) => d.service === s)?.label ?? s;
+  const addButton = canWrite ? (
+    <Button onClick={() => setEditing({ mode: "create" })} disabled={!services.data}>
+      <Plug aria-hidden />
+      {t("credentials.add")}
+    </Button>
+  ) : null;
+
+  return (
+    <section className="grid gap-4">
+      <SectionHeader title={t("credentials.title")} description={t("credentials.description")} action={addButton} />
+      {query.isPending ? (
+        <LoadingState />
+      ) : query.isError ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.items.length === 0 ? (
+        <EmptyState message={t("credentials.empty")} action={addButton} />
+      ) : (
+        <div>
+          <Table>
+            <THead>
+              <TR>
+                <TH>{t("credentials.name")}</TH>
+                <TH>{t("credentials.service")}</TH>
+                <TH>{t("credentials.apiKey")}</TH>
+                <TH>{t("credentials.apiSecret")}</TH>
+                <TH>{t("members.status")}</TH>
+                <TH>{t("credentials.updatedAt")}</TH>
+                {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
+              </TR>
+            </THead>
+            <TBody>
+              {query.data.items.map((c) => (
+                <TR key={c.id} data-testid="credential-row">
+                  <TD className="font-medium">
+                    {c.name}
+                    {c.api_url ? <div className="break-all text-xs font-normal text-muted-foreground">{c.api_url}</div> : null}
+                  </TD>
+                  <TD>{serviceLabel(c.service)}</TD>
+                  <TD>
+                    <code className="font-mono text-xs">{c.api_key_masked}</code>
+                  </TD>
+                  <TD>{c.api_secret_masked ? <code className="font-mono text-xs">{c.api_secret_masked}</code> : <span className="text-muted-foreground">—</span>}</TD>
+                  <TD>
+                    <Badge variant={c.is_active ? "success" : "secondary"}>{c.is_active ? t("common.active") : t("common.inactive")}</Badge>
+                  </TD>
+                  <TD className="whitespace-nowrap">{formatDateTime(c.updated_at, locale)}</TD>
+                  {canWrite ? (
+                    <TD className="text-right">
+                      <div className="flex justify-end gap-1">
+                        <Button variant="ghost" size="icon" aria-label={`${t("common.edit")} ${c.name}`} onClick={() => setEditing({ mode: "edit", credential: c })} disabled={!services.data}>
+                          <Pencil aria-hidden />
+                        </Button>
+                        <ConfirmDialog
+                          trigger={
+                            <Button variant="ghost" size="icon" aria-label={`${t("common.delete")} ${c.name}`}>
+                              <Trash2 aria-hidden />
+                            </Button>
+                          }
+                          title={t("credentials.deleteTitle", { name: c.name })}
+                          description={t("credentials.deleteConfirm")}
+                          confirmLabel={t("common.delete")}
+                          onConfirm={() => remove.mutateAsync(c)}
+                        />
+                      </div>
+                    </TD>
+                  ) : null}
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+          <Pagination page={page} pageSize={PAGE_SIZE} total={query.data.total} onPageChange={setPage} />
+        </div>
+      )}
+      <Dialog
+        open={editing !== null}
+        onOpenChange={(o) => {
+          if (!o) {
+            setEditing(null);
+            save.reset();
+          }
+        }}
+      >
+        <DialogContent className="max-w-xl">
+          <DialogHeader>
+            <DialogTitle>{editing?.mode === "edit" ? t("credentials.editTitle", { name: editing.credential.name }) : t("credentials.addTitle")}</DialogTitle>
+            <DialogDescription>{t("credentials.description")}</DialogDescription>
+          </DialogHeader>
+          {editing && services.data ? (
+            <CredentialForm
+              key={editing.mode === "edit" ? editing.credential.id : "new"}
+              services={services.data}
+              credential={editing.mode === "edit" ? editing.credential : undefined}
+              onSubmit={(body) => save.mutate(body)}
+              onCancel={() => setEditing(null)}
+              error={save.error}
+              busy={save.isPending}
+            />
+          ) : null}
+        </DialogContent>
+      </Dialog>
+    </section>
+  );
+}

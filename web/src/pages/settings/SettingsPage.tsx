@@ -1,0 +1,69 @@
+import { lazy, Suspense } from "react";
+import { Navigate, NavLink, Route, Routes } from "react-router";
+import { useCurrentUser } from "@/auth/session";
+import { hasAny, PERM } from "@/auth/permissions";
+import { LoadingState } from "@/components/ui/states";
+import { useI18n, type MessageKey } from "@/i18n";
+import { cn } from "@/lib/utils";
+
+const MembersSection = lazy(() => import("./MembersSection"));
+const ApiKeysSection = lazy(() => import("./ApiKeysSection"));
+const CredentialsSection = lazy(() => import("./CredentialsSection"));
+const ProfileSection = lazy(() => import("./ProfileSection"));
+const PasswordSection = lazy(() => import("./PasswordSection"));
+
+interface Tab {
+  path: string;
+  labelKey: MessageKey;
+  /** Visible with any of these (empty: everyone). */
+  anyOf: string[];
+  element: React.ComponentType;
+}
+
+const TABS: Tab[] = [
+  { path: "members", labelKey: "settings.members", anyOf: [PERM.membersRead, PERM.membersWrite], element: MembersSection },
+  { path: "api-keys", labelKey: "settings.apiKeys", anyOf: [PERM.apiKeysRead, PERM.apiKeysWrite], element: ApiKeysSection },
+  { path: "credentials", labelKey: "settings.credentials", anyOf: [PERM.credentialsRead, PERM.credentialsWrite], element: CredentialsSection },
+  { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
+  { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
+];
+
+export default function SettingsPage() {
+  const { t } = useI18n();
+  const me = useCurrentUser();
+  const tabs = TABS.filter((tab) => tab.anyOf.length === 0 || hasAny(me.permissions, tab.anyOf));
+  return (
+    <div className="mx-auto grid max-w-5xl gap-4">
+      <h1 className="text-2xl font-semibold tracking-tight">{t("settings.title")}</h1>
+      <nav aria-label={t("settings.sections")} className="-mx-1 overflow-x-auto">
+        <ul className="flex min-w-max gap-1 border-b px-1">
+          {tabs.map((tab) => (
+            <li key={tab.path}>
+              <NavLink
+                to={tab.path}
+                className={({ isActive }) =>
+                  cn(
+                    "-mb-px inline-block border-b-2 px-3 py-2 text-sm font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+                    isActive ? "border-primary text-primary" : "border-transparent text-muted-foreground hover:text-foreground",
+                  )
+                }
+              >
+                {t(tab.labelKey)}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Suspense fallback={<LoadingState />}>
+        <Routes>
+          <Route index element={<Navigate to={tabs[0]?.path ?? "profile"} replace />} />
+          {tabs.map((tab) => {
+            const El = tab.element;
+            return <Route key={tab.path} path={tab.path} element={<El />} />;
+          })}
+          <Route path="*" element={<p className="text-sm text-muted-foreground">{t("settings.noPermission")}</p>} />
+        </Routes>
+      </Suspense>
+    </div>
+  );
+}
