@@ -45,8 +45,10 @@ class TestDatabases:
         return self.server.url(self.bi_name)
 
 
-def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _run_id() -> str:
+    """Unique per test run and xdist worker, so concurrent runs never share databases."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or str(os.getpid())
+    return f"{run}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 @pytest.fixture(scope="session")
@@ -57,13 +59,13 @@ def pg_server() -> EmbeddedPostgres:
 
 
 @pytest.fixture(scope="session")
-def test_databases(pg_server: EmbeddedPostgres) -> TestDatabases:
-    worker = _worker()
-    names = TestDatabases(pg_server, f"rastro_crm_test_{worker}", f"rastro_bi_test_{worker}")
+def test_databases(pg_server: EmbeddedPostgres) -> Iterator[TestDatabases]:
+    run_id = _run_id()
+    names = TestDatabases(pg_server, f"rastro_crm_test_{run_id}", f"rastro_bi_test_{run_id}")
+    pg_server.ensure_databases(names.crm_name, names.bi_name)
+    yield names
     for name in (names.crm_name, names.bi_name):
         pg_server.drop_database(name)
-    pg_server.ensure_databases(names.crm_name, names.bi_name)
-    return names
 
 
 def make_settings(tmp_root: Path, crm_url: str, bi_url: str, **overrides: object) -> Settings:

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.auth import errors, permissions, schemas
+from rastro.auth import permissions, schemas
 from rastro.auth.catalog import SERVICES
 from rastro.auth.service import accounts, api_keys, credentials
 from rastro.core.db import SYSTEM, set_scope
@@ -69,21 +69,15 @@ async def login(body: schemas.LoginRequest, request: Request, session: Session) 
         window=timedelta(minutes=settings.login_window_minutes),
     )
     await set_scope(session, SYSTEM)
-    try:
-        issued = await accounts.login(
-            session,
-            email=body.email,
-            password=body.password,
-            ip=_client_ip(request),
-            user_agent=request.headers.get("user-agent"),
-            tokens=_token_settings(request),
-            limits=limits,
-        )
-    except errors.InvalidCredentials:
-        # Recorded in its own transaction: the request's own is rolled back with the error.
-        async with request.app.state.databases.crm.transaction(SYSTEM) as own:
-            await accounts.record_failed_login(own, email=body.email, ip=_client_ip(request))
-        raise
+    issued = await accounts.login(
+        session,
+        email=body.email,
+        password=body.password,
+        ip=_client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+        tokens=_token_settings(request),
+        limits=limits,
+    )
     return _pair(issued)
 
 

@@ -1,11 +1,23 @@
 """Errors of the auth module."""
 
-from rastro.core.errors import Conflict, NotAuthenticated, PermissionDenied, RastroError
+from rastro.core.errors import (
+    Conflict,
+    InvalidToken,
+    NotAuthenticated,
+    PermissionDenied,
+    RastroError,
+)
 
 
 class InvalidCredentials(NotAuthenticated):
     code = "invalid_credentials"
     default_message = "E-mail or password is incorrect."
+    keeps_changes = True  # the failed attempt is recorded for rate limiting
+
+
+class SessionRevoked(InvalidToken):
+    default_message = "This sign-in session has ended; sign in again."
+    keeps_changes = True  # the revocation itself must be committed
 
 
 class AccountDisabled(PermissionDenied):

@@ -24,7 +24,7 @@ from rastro.core.db import CrmBase, TenantMixin, TenantRoot, Timestamps, UUIDPri
 ROLES = ("viewer", "analyst", "manager", "admin")
 
 
-class Organization(UUIDPrimaryKey, TenantRoot, Timestamps, CrmBase):
+class Organization(TenantRoot, Timestamps, CrmBase):
     """A tenant (seed 003 `organizations`); seed 004's `tenant_id` is this id."""
 
     __tablename__ = "organizations"

@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy import DateTime, MetaData, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -80,9 +81,9 @@ class TenantMixin:
 
 
 class TenantRoot:
-    """The organization row itself: scoped on its own `id`."""
+    """The organization row itself: scoped on its own `id` (which this mixin declares)."""
 
-    id: Mapped[uuid.UUID]
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
 
 
 class TenantScopeMissing(RuntimeError):
@@ -168,21 +169,39 @@ def _write_scope_into_transaction(
     connection.exec_driver_sql(sql, params)
 
 
+def _tenant_tables() -> frozenset[Any]:
+    tables = set()
+    for base in (CrmBase, BiBase):
+        for mapper in base.registry.mappers:
+            if _is_tenant(mapper.class_):
+                tables.add(mapper.local_table)
+    return frozenset(tables)
+
+
+def _touches_tenant(state: ORMExecuteState) -> bool:
+    if any(_is_tenant(mapper.class_) for mapper in state.all_mappers):
+        return True
+    # `select(func.count()).select_from(Model)` and subqueries name no mapper: look at tables.
+    tenant_tables = _tenant_tables()
+    return any(t in tenant_tables for t in find_tables(state.statement, check_columns=True, include_joins=True))
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_tenant_queries(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria of the parent query propagate to these loads
-    if not any(_is_tenant(mapper.class_) for mapper in state.all_mappers):
-        return
     scope = get_scope(state.session)
     if scope is None:
-        names = sorted(m.class_.__name__ for m in state.all_mappers if _is_tenant(m.class_))
-        raise TenantScopeMissing(f"query on tenant model(s) {names} without an organization scope")
+        if _touches_tenant(state):
+            raise TenantScopeMissing("query on a tenant table without an organization scope")
+        return
     if scope.kind is ScopeKind.SYSTEM:
         return
     org_id = scope.organization_id
+    # Added to every statement: a no-op where no tenant entity appears, and it reaches
+    # entities in select_from(), joins and subqueries too.
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantMixin, lambda cls: cls.organization_id == org_id, include_aliases=True

@@ -19,6 +19,9 @@ class RastroError(Exception):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     default_message: ClassVar[str] = "The request could not be processed."
+    # The request's changes are committed before the error is returned (e.g. a failed
+    # sign-in attempt is recorded, a replayed refresh token revokes its session).
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Databases, Scope
-from rastro.core.errors import Conflict
+from rastro.core.errors import Conflict, RastroError
 
 _STATE_KEY = "db_sessions"
 
@@ -76,6 +76,9 @@ class TransactionalRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 response = await handler(request)
+            except RastroError as exc:
+                await _finish(request, commit=exc.keeps_changes)
+                raise
             except BaseException:
                 await _finish(request, commit=False)
                 raise

@@ -326,12 +326,13 @@ async def login(
 ) -> IssuedTokens:
     """Check the password and open a sign-in session in the user's first organization.
 
-    Raises `InvalidCredentials` (the caller records the failure in its own transaction),
-    `AccountDisabled` or `TooManyLoginAttempts`.
+    Raises `InvalidCredentials` (after recording the failed attempt), `AccountDisabled` or
+    `TooManyLoginAttempts`.
     """
     await check_login_allowed(session, email=email, ip=ip, limits=limits)
     user = await get_user_by_email(session, email)
     if not verify_password(user.password_hash if user else None, password) or user is None:
+        await record_failed_login(session, email=email, ip=ip)
         raise errors.InvalidCredentials()
     if not user.is_active:
         raise errors.AccountDisabled()
@@ -433,12 +434,13 @@ async def refresh(session: AsyncSession, *, refresh_token: str, tokens: TokenSet
         if generation < auth_session.refresh_generation:
             auth_session.revoked_at = utcnow()  # a stolen token was replayed: end the session
             await session.flush()
+            raise errors.SessionRevoked()
         raise InvalidToken()
     role = await _active_membership(session, auth_session.user_id, auth_session.organization_id)
     if role is None:
         auth_session.revoked_at = utcnow()
         await session.flush()
-        raise InvalidToken("The account or membership is no longer active.")
+        raise errors.SessionRevoked("The account or membership is no longer active.")
     auth_session.refresh_generation += 1
     new_refresh = _refresh_token(auth_session.id, auth_session.refresh_generation)
     auth_session.refresh_token_hash = sha256_hex(new_refresh)
