@@ -85,7 +85,9 @@ def create_app(
                     await conn.execute(text("SELECT 1"))
             current = await migration_status(dbs, expected_heads)
         except Exception as exc:  # any database failure means "not ready"
-            raise ServiceUnavailable("A database is unreachable.", details={"error": type(exc).__name__}) from exc
+            raise ServiceUnavailable(
+                "A database is unreachable.", details={"error": type(exc).__name__}
+            ) from exc
         if not all(current.values()):
             raise ServiceUnavailable(
                 "Database migrations are pending: run `rastro db upgrade`.", details=current
@@ -102,16 +104,7 @@ def create_app(
 def create_asgi(settings: Settings, *, databases: Databases | None = None) -> Any:
     """The app wrapped with Socket.IO (what `rastro serve` runs)."""
     app = create_app(settings, databases=databases)
-    hub = LiveHub(_LazyDatabases(app), app.state.authenticator)
+    # The databases exist only after start-up; the hub looks them up when a client connects.
+    hub = LiveHub(lambda: app.state.databases, app.state.authenticator)
     app.state.live = hub
     return hub.asgi(app)
-
-
-class _LazyDatabases:
-    """The app's databases exist only after start-up; the hub reads them when a client connects."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self._app = app
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._app.state.databases, name)

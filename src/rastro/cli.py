@@ -24,7 +24,9 @@ from rastro.runtime import (
     upgrade_all,
 )
 
-cli = typer.Typer(help="Rastro: first-party marketing tracking and attribution.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Rastro: first-party marketing tracking and attribution.", no_args_is_help=True
+)
 db = typer.Typer(help="Database migrations (both databases).", no_args_is_help=True)
 cli.add_typer(db, name="db")
 
@@ -68,7 +70,9 @@ def serve(
 
 @cli.command()
 def worker(
-    queues: list[str] | None = typer.Option(None, "--queue", help="Only these queues (default all)"),
+    queues: list[str] | None = typer.Option(
+        None, "--queue", help="Only these queues (default all)"
+    ),
     concurrency: int = typer.Option(4, min=1, help="Jobs run at the same time"),
 ) -> None:
     """Run background jobs (outbox, platform sync, maintenance)."""
@@ -94,7 +98,9 @@ async def _run_worker(settings: Settings, queues: list[str] | None, concurrency:
     app = build_job_app(settings)
     try:
         async with app.open_async():
-            await app.run_worker_async(queues=queues, concurrency=concurrency, install_signal_handlers=True)
+            await app.run_worker_async(
+                queues=queues, concurrency=concurrency, install_signal_handlers=True
+            )
     finally:
         set_job_context(None)
         await databases.dispose()
@@ -175,7 +181,7 @@ def run() -> None:
     settings = resolve_database_urls(_settings())
     upgrade_all(settings)
     asyncio.run(_demo(settings, quiet_if_exists=True))
-    worker_process = subprocess.Popen([sys.executable, "-m", "rastro", "worker"])  # noqa: S603
+    worker_process = subprocess.Popen([sys.executable, "-m", "rastro", "worker"])
     try:
         serve(host=None, port=None)
     finally:
@@ -199,7 +205,9 @@ def openapi() -> None:
     from rastro.app import create_app
 
     settings = load_settings()
-    typer.echo(json.dumps(create_app(settings, check_migrations=False).openapi(), indent=2, sort_keys=True))
+    typer.echo(
+        json.dumps(create_app(settings, check_migrations=False).openapi(), indent=2, sort_keys=True)
+    )
 
 
 def main() -> None:

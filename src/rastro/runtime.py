@@ -27,7 +27,8 @@ def resolve_database_urls(settings: Settings) -> Settings:
 
 
 def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
-    assert settings.crm_database_url and settings.bi_database_url, "resolve the URLs first"
+    if not (settings.crm_database_url and settings.bi_database_url):
+        raise RuntimeError("resolve the database URLs first (resolve_database_urls)")
     return {"crm": settings.crm_database_url, "bi": settings.bi_database_url}
 
 
@@ -45,7 +46,11 @@ def upgrade_all(settings: Settings) -> None:
 
 
 def pending_migrations(settings: Settings) -> list[str]:
-    return [name for name, url in database_urls(settings).items() if not migrations.is_current(name, url)]
+    return [
+        name
+        for name, url in database_urls(settings).items()
+        if not migrations.is_current(name, url)
+    ]
 
 
 def ensure_migrated(settings: Settings) -> None:

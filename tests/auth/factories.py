@@ -26,21 +26,33 @@ class Account:
 
 
 async def make_account(
-    databases: Databases, *, role: str = "admin", organization_id: uuid.UUID | None = None,
+    databases: Databases,
+    *,
+    role: str = "admin",
+    organization_id: uuid.UUID | None = None,
     name: str | None = None,
 ) -> Account:
     """A user; admin of a new organization, or `role` in an existing one."""
     n = next(_counter)
     email = f"user{n}-{uuid.uuid4().hex[:6]}@example.com"
     async with databases.crm.transaction(SYSTEM) as session:
-        user = await accounts.create_user(session, email=email, name=name or f"User {n}", password=PASSWORD)
+        user = await accounts.create_user(
+            session, email=email, name=name or f"User {n}", password=PASSWORD
+        )
         if organization_id is None:
             org = await accounts.create_organization(session, name=f"Org {n}", admin=user)
             organization_id, org_name = org.id, org.name
             if role != "admin":
-                membership = await session.get(Membership, (await session.scalar(
-                    Membership.__table__.select().with_only_columns(Membership.id).where(
-                        Membership.user_id == user.id))))
+                membership = await session.get(
+                    Membership,
+                    (
+                        await session.scalar(
+                            Membership.__table__.select()
+                            .with_only_columns(Membership.id)
+                            .where(Membership.user_id == user.id)
+                        )
+                    ),
+                )
                 assert membership is not None
                 membership.role = role
         else:

@@ -10,7 +10,9 @@ from tests.auth.factories import auth_headers, bearer, make_account
 
 
 async def _create_key(client, headers, scopes):
-    response = await client.post("/api/api-keys", headers=headers, json={"name": "CRM callback", "scopes": scopes})
+    response = await client.post(
+        "/api/api-keys", headers=headers, json={"name": "CRM callback", "scopes": scopes}
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -37,7 +39,8 @@ async def test_key_authenticates_within_its_scopes_only(client, databases):
     assert (await client.get("/api/credentials", headers=bearer(key))).status_code == 200
     assert (await client.get("/api/credentials", headers={"X-API-Key": key})).status_code == 200
     denied = await client.post(
-        "/api/credentials", headers=bearer(key),
+        "/api/credentials",
+        headers=bearer(key),
         json={"name": "x", "service": "utmify", "api_key": "abcdefghijklmnop"},
     )
     assert denied.status_code == 403
@@ -50,7 +53,9 @@ async def test_revoked_key_stops_working(client, databases):
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     created = await _create_key(client, headers, ["organization:read"])
-    assert (await client.get("/api/organization", headers=bearer(created["key"]))).status_code == 200
+    assert (
+        await client.get("/api/organization", headers=bearer(created["key"]))
+    ).status_code == 200
     revoke = await client.delete(f"/api/api-keys/{created['api_key']['id']}", headers=headers)
     assert revoke.status_code == 204
     response = await client.get("/api/organization", headers=bearer(created["key"]))
@@ -74,14 +79,17 @@ async def test_unknown_and_admin_only_scopes_cannot_be_granted(client, databases
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     for scopes in (["nope:read"], ["members:write"], ["api_keys:write"]):
-        response = await client.post("/api/api-keys", headers=headers, json={"name": "k", "scopes": scopes})
+        response = await client.post(
+            "/api/api-keys", headers=headers, json={"name": "k", "scopes": scopes}
+        )
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "unknown_scope"
     empty = await client.post("/api/api-keys", headers=headers, json={"name": "k", "scopes": []})
     assert empty.status_code == 422
     scopes = (await client.get("/api/api-keys/scopes", headers=headers)).json()
     names = {s["scope"] for s in scopes}
-    assert "credentials:read" in names and "members:write" not in names
+    assert "credentials:read" in names
+    assert "members:write" not in names
 
 
 async def test_a_key_cannot_manage_keys(client, databases):
@@ -89,6 +97,8 @@ async def test_a_key_cannot_manage_keys(client, databases):
     headers = await auth_headers(client, admin)
     key = (await _create_key(client, headers, ["organization:read"]))["key"]
     response = await client.post(
-        "/api/api-keys", headers=bearer(key), json={"name": "escalate", "scopes": ["credentials:write"]}
+        "/api/api-keys",
+        headers=bearer(key),
+        json={"name": "escalate", "scopes": ["credentials:write"]},
     )
     assert response.status_code == 403

@@ -53,19 +53,24 @@ async def test_secrets_are_encrypted_at_rest_and_masked_in_every_response(client
     ]
     for response in responses:
         assert response.status_code == 200 or response.status_code == 201
-        assert SECRET_KEY not in response.text and SECRET not in response.text
+        assert SECRET_KEY not in response.text
+        assert SECRET not in response.text
     (row,) = await _raw_rows(databases)
     dump = repr(row).encode() + b"".join(v for v in row.values() if isinstance(v, bytes))
-    assert SECRET_KEY.encode() not in dump and SECRET.encode() not in dump
+    assert SECRET_KEY.encode() not in dump
+    assert SECRET.encode() not in dump
     assert row["key_id"]
 
 
 async def test_short_secrets_show_no_characters(client, databases):
     headers = await auth_headers(client, await make_account(databases))
-    body = (await client.post(
-        "/api/credentials", headers=headers,
-        json={"name": "U", "service": "utmify", "api_key": "short-key"},
-    )).json()
+    body = (
+        await client.post(
+            "/api/credentials",
+            headers=headers,
+            json={"name": "U", "service": "utmify", "api_key": "short-key"},
+        )
+    ).json()
     assert body["api_key_masked"] == "••••"
     assert body["api_secret_masked"] is None
 
@@ -81,7 +86,9 @@ async def test_update_keeps_omitted_secrets_and_replaces_given_ones(client, data
     assert SECRET_KEY not in repr(resolved)
 
     updated = await client.put(
-        f"/api/credentials/{cred['id']}", headers=headers, json={"api_secret": "new-secret-value-1234"}
+        f"/api/credentials/{cred['id']}",
+        headers=headers,
+        json={"api_secret": "new-secret-value-1234"},
     )
     assert updated.json()["api_secret_masked"] == "••••1234"
     async with databases.crm.transaction(Scope.organization(admin.organization_id)) as session:
@@ -91,13 +98,17 @@ async def test_update_keeps_omitted_secrets_and_replaces_given_ones(client, data
 
 async def test_unknown_service_and_missing_required_settings_are_422(client, databases):
     headers = await auth_headers(client, await make_account(databases))
-    unknown = await client.post("/api/credentials", headers=headers, json=_payload(service="myspace"))
+    unknown = await client.post(
+        "/api/credentials", headers=headers, json=_payload(service="myspace")
+    )
     assert unknown.status_code == 422
     assert unknown.json()["error"]["details"][0]["loc"] == "body.service"
     missing = await client.post("/api/credentials", headers=headers, json=_payload(settings={}))
     assert missing.status_code == 422
     assert missing.json()["error"]["details"][0]["loc"] == "body.settings.pixel_id"
-    bad_url = await client.post("/api/credentials", headers=headers, json=_payload(api_url="ftp://x"))
+    bad_url = await client.post(
+        "/api/credentials", headers=headers, json=_payload(api_url="ftp://x")
+    )
     assert bad_url.status_code == 422
     assert (await client.get("/api/credentials", headers=headers)).json()["total"] == 0
 
@@ -108,17 +119,27 @@ async def test_api_url_overrides_the_service_base_url_for_calls(client, database
         admin = await make_account(databases)
         headers = await auth_headers(client, admin)
         default = (await client.post("/api/credentials", headers=headers, json=_payload())).json()
-        override = (await client.post(
-            "/api/credentials", headers=headers, json=_payload(name="Meta test", api_url=fake.url + "/")
-        )).json()
+        override = (
+            await client.post(
+                "/api/credentials",
+                headers=headers,
+                json=_payload(name="Meta test", api_url=fake.url + "/"),
+            )
+        ).json()
         assert override["api_url"] == fake.url
         async with databases.crm.transaction(Scope.organization(admin.organization_id)) as session:
-            plain = await vault.resolve_credential(session, app.state.keyring, uuid.UUID(default["id"]))
-            local = await vault.resolve_credential(session, app.state.keyring, uuid.UUID(override["id"]))
+            plain = await vault.resolve_credential(
+                session, app.state.keyring, uuid.UUID(default["id"])
+            )
+            local = await vault.resolve_credential(
+                session, app.state.keyring, uuid.UUID(override["id"])
+            )
         assert plain.base_url == "https://graph.facebook.com"
         assert local.base_url == fake.url
         async with HttpClient(local.base_url, retry=RetryPolicy(attempts=1)) as http:
-            response = await http.post("/v26.0/1234567890/events", params={"access_token": local.api_key})
+            response = await http.post(
+                "/v26.0/1234567890/events", params={"access_token": local.api_key}
+            )
         assert response.status_code == 200
         assert fake.requests[-1].path == "/v26.0/1234567890/events"
 
@@ -133,7 +154,9 @@ async def test_api_url_overrides_the_service_base_url_for_calls(client, database
 async def test_delete_removes_the_credential(client, databases):
     headers = await auth_headers(client, await make_account(databases))
     cred = (await client.post("/api/credentials", headers=headers, json=_payload())).json()
-    assert (await client.delete(f"/api/credentials/{cred['id']}", headers=headers)).status_code == 204
+    assert (
+        await client.delete(f"/api/credentials/{cred['id']}", headers=headers)
+    ).status_code == 204
     assert (await client.get(f"/api/credentials/{cred['id']}", headers=headers)).status_code == 404
 
 
@@ -159,10 +182,17 @@ async def test_a_ciphertext_copied_to_another_row_does_not_decrypt(client, datab
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     a = (await client.post("/api/credentials", headers=headers, json=_payload())).json()
-    b = (await client.post("/api/credentials", headers=headers, json=_payload(name="B", api_key="other-key-000000"))).json()
+    b = (
+        await client.post(
+            "/api/credentials", headers=headers, json=_payload(name="B", api_key="other-key-000000")
+        )
+    ).json()
     async with databases.crm.transaction(SYSTEM) as session:
         await session.execute(
-            text("UPDATE credentials SET api_key_encrypted = (SELECT api_key_encrypted FROM credentials WHERE id = :a) WHERE id = :b"),
+            text(
+                "UPDATE credentials SET api_key_encrypted = "
+                "(SELECT api_key_encrypted FROM credentials WHERE id = :a) WHERE id = :b"
+            ),
             {"a": a["id"], "b": b["id"]},
         )
     async with databases.crm.transaction(Scope.organization(admin.organization_id)) as session:

@@ -30,7 +30,8 @@ async def test_login_returns_tokens_and_me_describes_the_user(client, databases)
 async def test_login_is_case_insensitive_on_email(client, databases):
     account = await make_account(databases)
     response = await client.post(
-        "/api/auth/login", json={"email": "  " + account.email.upper(), "password": account.password}
+        "/api/auth/login",
+        json={"email": "  " + account.email.upper(), "password": account.password},
     )
     assert response.status_code == 200
 
@@ -104,14 +105,20 @@ async def test_expired_access_token_says_token_expired(client, databases, settin
 async def test_refresh_rotates_and_a_replayed_refresh_token_ends_the_session(client, databases):
     account = await make_account(databases)
     first = await login(client, account)
-    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    second = (
+        await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
     assert second["refresh_token"] != first["refresh_token"]
-    assert (await client.get("/api/auth/me", headers=bearer(second["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/auth/me", headers=bearer(second["access_token"]))
+    ).status_code == 200
 
     replay = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert replay.status_code == 401
     # the replay revoked the whole session, including the legitimately rotated tokens
-    assert (await client.get("/api/auth/me", headers=bearer(second["access_token"]))).status_code == 401
+    assert (
+        await client.get("/api/auth/me", headers=bearer(second["access_token"]))
+    ).status_code == 401
     again = await client.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert again.status_code == 401
 
@@ -128,7 +135,9 @@ async def test_logout_makes_access_and_refresh_tokens_stop_working(client, datab
     headers = bearer(tokens["access_token"])
     assert (await client.post("/api/auth/logout", headers=headers)).status_code == 204
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
-    response = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    response = await client.post(
+        "/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert response.status_code == 401
 
 
@@ -137,13 +146,17 @@ async def test_logout_ends_only_that_session(client, databases):
     phone = await login(client, account)
     laptop = await login(client, account)
     await client.post("/api/auth/logout", headers=bearer(phone["access_token"]))
-    assert (await client.get("/api/auth/me", headers=bearer(laptop["access_token"]))).status_code == 200
+    assert (
+        await client.get("/api/auth/me", headers=bearer(laptop["access_token"]))
+    ).status_code == 200
 
 
 async def test_failed_logins_are_rate_limited_per_account_with_retry_after(client, databases):
     account = await make_account(databases)
     for _ in range(5):
-        response = await client.post("/api/auth/login", json={"email": account.email, "password": "bad"})
+        response = await client.post(
+            "/api/auth/login", json={"email": account.email, "password": "bad"}
+        )
         assert response.status_code == 401
     blocked = await client.post(
         "/api/auth/login", json={"email": account.email, "password": account.password}
@@ -153,9 +166,11 @@ async def test_failed_logins_are_rate_limited_per_account_with_retry_after(clien
     assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60 + 1
     # another account from the same address is not blocked by this account's failures
     other = await make_account(databases)
-    assert (await client.post(
-        "/api/auth/login", json={"email": other.email, "password": other.password}
-    )).status_code == 200
+    assert (
+        await client.post(
+            "/api/auth/login", json={"email": other.email, "password": other.password}
+        )
+    ).status_code == 200
 
 
 async def test_a_successful_login_resets_the_account_counter(client, databases):
@@ -165,16 +180,20 @@ async def test_a_successful_login_resets_the_account_counter(client, databases):
     await login(client, account)
     for _ in range(4):
         await client.post("/api/auth/login", json={"email": account.email, "password": "bad"})
-    assert (await client.post(
-        "/api/auth/login", json={"email": account.email, "password": account.password}
-    )).status_code == 200
+    assert (
+        await client.post(
+            "/api/auth/login", json={"email": account.email, "password": account.password}
+        )
+    ).status_code == 200
 
 
 async def test_failed_logins_are_rate_limited_per_ip(client, databases, app):
     app.state.settings = app.state.settings.model_copy(update={"login_max_failures_per_ip": 3})
     try:
         for n in range(3):
-            await client.post("/api/auth/login", json={"email": f"nobody{n}@x.com", "password": "bad"})
+            await client.post(
+                "/api/auth/login", json={"email": f"nobody{n}@x.com", "password": "bad"}
+            )
         account = await make_account(databases)
         response = await client.post(
             "/api/auth/login", json={"email": account.email, "password": account.password}
@@ -184,29 +203,36 @@ async def test_failed_logins_are_rate_limited_per_ip(client, databases, app):
         app.state.settings = app.state.settings.model_copy(update={"login_max_failures_per_ip": 30})
 
 
-async def test_password_change_requires_the_current_password_and_ends_other_sessions(client, databases):
+async def test_password_change_requires_the_current_password_and_ends_other_sessions(
+    client, databases
+):
     account = await make_account(databases)
     mine = await login(client, account)
     other = await login(client, account)
     headers = bearer(mine["access_token"])
     wrong = await client.post(
-        "/api/auth/password", headers=headers,
+        "/api/auth/password",
+        headers=headers,
         json={"current_password": "not it", "new_password": "a brand new password"},
     )
     assert wrong.status_code == 400
     assert wrong.json()["error"]["code"] == "wrong_password"
     short = await client.post(
-        "/api/auth/password", headers=headers,
+        "/api/auth/password",
+        headers=headers,
         json={"current_password": account.password, "new_password": "short"},
     )
     assert short.status_code == 422
     ok = await client.post(
-        "/api/auth/password", headers=headers,
+        "/api/auth/password",
+        headers=headers,
         json={"current_password": account.password, "new_password": "a brand new password"},
     )
     assert ok.status_code == 204
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
-    assert (await client.get("/api/auth/me", headers=bearer(other["access_token"]))).status_code == 401
+    assert (
+        await client.get("/api/auth/me", headers=bearer(other["access_token"]))
+    ).status_code == 401
     relogin = await client.post(
         "/api/auth/login", json={"email": account.email, "password": "a brand new password"}
     )
@@ -216,7 +242,9 @@ async def test_password_change_requires_the_current_password_and_ends_other_sess
 async def test_profile_update_changes_language_and_theme(client, databases):
     account = await make_account(databases)
     headers = await auth_headers(client, account)
-    response = await client.patch("/api/auth/me", headers=headers, json={"locale": "en", "theme": "dark"})
+    response = await client.patch(
+        "/api/auth/me", headers=headers, json={"locale": "en", "theme": "dark"}
+    )
     assert response.status_code == 200
     assert (response.json()["locale"], response.json()["theme"]) == ("en", "dark")
     bad = await client.patch("/api/auth/me", headers=headers, json={"locale": "fr"})
@@ -231,15 +259,19 @@ async def test_switch_organization_moves_the_session(client, databases):
     headers = await auth_headers(client, account)
     # not a member of the other organization yet: 404
     response = await client.post(
-        "/api/auth/switch-organization", headers=headers,
+        "/api/auth/switch-organization",
+        headers=headers,
         json={"organization_id": str(other_org_owner.organization_id)},
     )
     assert response.status_code == 404
-    created = await client.post("/api/organizations", headers=headers, json={"name": "Agência Dois"})
+    created = await client.post(
+        "/api/organizations", headers=headers, json={"name": "Agência Dois"}
+    )
     assert created.status_code == 201
     assert created.json()["slug"] == "agencia-dois"
     switched = await client.post(
-        "/api/auth/switch-organization", headers=headers,
+        "/api/auth/switch-organization",
+        headers=headers,
         json={"organization_id": created.json()["id"]},
     )
     assert switched.status_code == 200

@@ -6,7 +6,12 @@ import pytest
 
 from tests.auth.factories import auth_headers, login, make_account
 
-CREDENTIAL = {"name": "Meta BR", "service": "meta", "api_key": "EAAB-secret-token-123456", "settings": {"pixel_id": "123"}}
+CREDENTIAL = {
+    "name": "Meta BR",
+    "service": "meta",
+    "api_key": "EAAB-secret-token-123456",
+    "settings": {"pixel_id": "123"},
+}
 
 
 @pytest.mark.parametrize(
@@ -41,14 +46,16 @@ async def test_admin_adds_a_member_with_a_temporary_password_shown_once(client, 
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     response = await client.post(
-        "/api/members", headers=headers,
+        "/api/members",
+        headers=headers,
         json={"email": "  New.Person@Example.com ", "name": "New Person", "role": "analyst"},
     )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["member"]["email"] == "new.person@example.com"
     temporary = body["temporary_password"]
-    assert temporary and len(temporary) >= 12
+    assert temporary
+    assert len(temporary) >= 12
     signed_in = await client.post(
         "/api/auth/login", json={"email": "new.person@example.com", "password": temporary}
     )
@@ -57,7 +64,8 @@ async def test_admin_adds_a_member_with_a_temporary_password_shown_once(client, 
     assert listed["total"] == 2
     assert temporary not in str(listed)
     again = await client.post(
-        "/api/members", headers=headers,
+        "/api/members",
+        headers=headers,
         json={"email": "new.person@example.com", "name": "X", "role": "viewer"},
     )
     assert again.status_code == 409
@@ -68,8 +76,14 @@ async def test_member_with_given_password_gets_no_temporary_one(client, database
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     response = await client.post(
-        "/api/members", headers=headers,
-        json={"email": "p@example.com", "name": "P", "role": "viewer", "password": "a long password"},
+        "/api/members",
+        headers=headers,
+        json={
+            "email": "p@example.com",
+            "name": "P",
+            "role": "viewer",
+            "password": "a long password",
+        },
     )
     assert response.json()["temporary_password"] is None
 
@@ -87,7 +101,9 @@ async def test_role_change_and_deactivation_take_effect_immediately(client, data
     assert demoted.json()["role"] == "viewer"
     assert (await client.get("/api/credentials", headers=member_headers)).status_code == 403
 
-    await client.patch(f"/api/members/{member.user_id}", headers=admin_headers, json={"is_active": False})
+    await client.patch(
+        f"/api/members/{member.user_id}", headers=admin_headers, json={"is_active": False}
+    )
     assert (await client.get("/api/auth/me", headers=member_headers)).status_code == 401
     relogin = await client.post(
         "/api/auth/login", json={"email": member.email, "password": member.password}
@@ -130,13 +146,18 @@ async def test_organization_settings_read_by_all_changed_by_admin(client, databa
     viewer = await make_account(databases, role="viewer", organization_id=admin.organization_id)
     viewer_headers = await auth_headers(client, viewer)
     org = (await client.get("/api/organization", headers=viewer_headers)).json()
-    assert (org["currency"], org["timezone"], org["locale"]) == ("BRL", "America/Sao_Paulo", "pt-BR")
-    assert (await client.patch(
-        "/api/organization", headers=viewer_headers, json={"name": "X"}
-    )).status_code == 403
+    assert (org["currency"], org["timezone"], org["locale"]) == (
+        "BRL",
+        "America/Sao_Paulo",
+        "pt-BR",
+    )
+    assert (
+        await client.patch("/api/organization", headers=viewer_headers, json={"name": "X"})
+    ).status_code == 403
     tokens = await login(client, admin)
     changed = await client.patch(
-        "/api/organization", headers={"Authorization": f"Bearer {tokens['access_token']}"},
+        "/api/organization",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
         json={"name": "Loja Nova", "currency": "USD"},
     )
     assert changed.status_code == 200

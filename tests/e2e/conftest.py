@@ -1,6 +1,7 @@
 # TEMPORARY (web helper's local run only; to be deleted): stand-ins for the fixtures
 # that tests/conftest.py will provide.
 import pytest_asyncio
+
 from tests.auth.factories import make_account
 
 

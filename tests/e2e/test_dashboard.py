@@ -47,7 +47,7 @@ OVERVIEW_LABEL = {"pt-BR": "Visão geral", "en": "Overview"}
 # Function-scoped on purpose: the sync Playwright API keeps an event loop running in this
 # thread while the browser is open, so the (async) data fixtures must be set up before it.
 # Tests therefore list `live_server` and the account fixtures before `page`.
-@pytest.fixture()
+@pytest.fixture
 def browser() -> Iterator[Browser]:
     with playwright_sync.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -55,7 +55,7 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pt-BR")
@@ -64,7 +64,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx.close()
 
 
-@pytest.fixture()
+@pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
     page = context.new_page()
     errors: list[str] = []
@@ -82,10 +82,12 @@ class Shots:
 
     def __call__(self, page: Page, name: str) -> None:
         self.n += 1
-        page.screenshot(path=str(ARTIFACTS / f"{self.prefix}-{self.n:02d}-{name}.png"), full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"{self.prefix}-{self.n:02d}-{name}.png"), full_page=True
+        )
 
 
-@pytest.fixture()
+@pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Shots:
     return Shots(re.sub(r"\W+", "_", request.node.name))
 
@@ -132,7 +134,9 @@ def api(page: Page, base_url: str, method: str, path: str, token: str, body: Any
 
 
 def api_login(page: Page, base_url: str, email: str, password: str) -> str:
-    response = page.request.post(f"{base_url}/api/auth/login", data={"email": email, "password": password})
+    response = page.request.post(
+        f"{base_url}/api/auth/login", data={"email": email, "password": password}
+    )
     assert response.ok, response.text()
     return str(response.json()["access_token"])
 
@@ -198,7 +202,9 @@ def test_admin_journey(live_server: Any, seeded_admin: Any, page: Page, shot: Sh
     row = page.locator("[data-testid=api-key-row]", has_text=key_name)
     expect(row).to_have_count(1)
     prefix = row.locator("[data-testid=api-key-prefix]").inner_text().rstrip("…").strip()
-    assert prefix and full_key.startswith(prefix) and len(prefix) < len(full_key)
+    assert prefix
+    assert full_key.startswith(prefix)
+    assert len(prefix) < len(full_key)
     assert full_key not in page.content()
     page.reload()
     wait_loaded(page)
@@ -217,7 +223,8 @@ def test_admin_journey(live_server: Any, seeded_admin: Any, page: Page, shot: Sh
     expect(cred_row).to_have_count(1)
     expect(cred_row).to_contain_text("••••")
     html = page.content()
-    assert raw_secret not in html and raw_key not in html
+    assert raw_secret not in html
+    assert raw_key not in html
     # The edit form does not pre-fill the secrets either.
     cred_row.get_by_role("button").first.click()
     dialog = page.get_by_role("dialog")
@@ -226,7 +233,8 @@ def test_admin_journey(live_server: Any, seeded_admin: Any, page: Page, shot: Sh
     if dialog.locator("input[name=api_secret]").count():
         assert dialog.locator("input[name=api_secret]").input_value() == ""
     html = page.content()
-    assert raw_secret not in html and raw_key not in html
+    assert raw_secret not in html
+    assert raw_key not in html
     shot(page, "credential-edit")
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)
@@ -286,6 +294,26 @@ def test_admin_journey(live_server: Any, seeded_admin: Any, page: Page, shot: Sh
     shot(page, "mobile-api-keys")
     page.set_viewport_size({"width": 1280, "height": 800})
 
+    # --- a new organization: created, switched to, and empty ---------------------------
+    new_org = f"E2E org {uuid.uuid4().hex[:6]}"
+    page.click("[data-testid=current-org]")
+    page.click("[data-testid=create-organization]")
+    page.get_by_role("dialog").locator("input[name=organization_name]").fill(new_org)
+    page.get_by_role("dialog").locator("button[type=submit]").click()
+    expect(page.locator("[data-testid=current-org]")).to_have_text(new_org)
+    visit(page, base, "/settings/api-keys")
+    expect(page.locator("[data-testid=empty-state]")).to_be_visible()
+    assert key_name not in page.content()
+    shot(page, "new-org-api-keys")
+    # Back to the first organization through the switcher.
+    page.click("[data-testid=current-org]")
+    page.get_by_role(
+        "menuitemradio", name=re.compile(re.escape(seeded_admin.organization_name))
+    ).click()
+    expect(page.locator("[data-testid=current-org]")).to_have_text(seeded_admin.organization_name)
+    visit(page, base, "/settings/api-keys")
+    expect(page.locator("[data-testid=api-key-row]", has_text=key_name)).to_have_count(1)
+
     # --- logout -------------------------------------------------------------------------
     page.click("[data-testid=user-menu]")
     page.click("[data-testid=logout]")
@@ -310,7 +338,14 @@ def test_other_organization_sees_nothing(
     # Data of the first organization, created through the API as its admin.
     token = api_login(page, base, seeded_admin.email, seeded_admin.password)
     scopes = api(page, base, "GET", "/api/api-keys/scopes", token)
-    created_key = api(page, base, "POST", "/api/api-keys", token, {"name": key_name, "scopes": [scopes[0]["scope"]]})
+    created_key = api(
+        page,
+        base,
+        "POST",
+        "/api/api-keys",
+        token,
+        {"name": key_name, "scopes": [scopes[0]["scope"]]},
+    )
     services = api(page, base, "GET", "/api/credentials/services", token)
     service = services[0]
     cred_body: dict[str, Any] = {
@@ -322,7 +357,14 @@ def test_other_organization_sees_nothing(
     if service["needs_secret"]:
         cred_body["api_secret"] = f"first-org-raw-secret-{tag}"
     api(page, base, "POST", "/api/credentials", token, cred_body)
-    api(page, base, "POST", "/api/members", token, {"email": member_email, "name": f"Member {tag}", "role": "viewer"})
+    api(
+        page,
+        base,
+        "POST",
+        "/api/members",
+        token,
+        {"email": member_email, "name": f"Member {tag}", "role": "viewer"},
+    )
 
     forbidden = [
         key_name,
@@ -335,7 +377,13 @@ def test_other_organization_sees_nothing(
 
     login(page, base, other_org_user.email, other_org_user.password)
     expect(page.locator("[data-testid=current-org]")).to_have_text(other_org_user.organization_name)
-    pages = ["/", "/settings/members", "/settings/api-keys", "/settings/credentials", "/settings/profile"]
+    pages = [
+        "/",
+        "/settings/members",
+        "/settings/api-keys",
+        "/settings/credentials",
+        "/settings/profile",
+    ]
     for path in pages:
         visit(page, base, path)
         shot(page, path.strip("/").replace("/", "-") or "overview")

@@ -60,7 +60,9 @@ def _pair(issued: accounts.IssuedTokens) -> schemas.TokenPair:
 
 
 @auth_router.post("/login", response_model=schemas.TokenPair)
-async def login(body: schemas.LoginRequest, request: Request, session: Session) -> schemas.TokenPair:
+async def login(
+    body: schemas.LoginRequest, request: Request, session: Session
+) -> schemas.TokenPair:
     """Sign in with e-mail and password; returns an access and a refresh token."""
     settings = request.app.state.settings
     limits = accounts.LoginLimits(
@@ -103,7 +105,8 @@ async def logout(principal: SignedIn, session: Session) -> Response:
 
 
 async def _me(session: AsyncSession, principal: Principal) -> schemas.Me:
-    assert principal.user_id is not None and principal.role is not None
+    assert principal.user_id is not None
+    assert principal.role is not None
     user = await accounts.get_user(session, principal.user_id)
     organizations = await accounts.organizations_of_user(session, user.id)
     current = next(org for org, _ in organizations if org.id == principal.organization_id)
@@ -111,12 +114,12 @@ async def _me(session: AsyncSession, principal: Principal) -> schemas.Me:
         id=user.id,
         email=user.email,
         name=user.name,
-        locale=user.locale,  # type: ignore[arg-type]
-        theme=user.theme,  # type: ignore[arg-type]
+        locale=user.locale,
+        theme=user.theme,
         organization=schemas.OrganizationRef.model_validate(current),
-        role=principal.role,  # type: ignore[arg-type]
+        role=principal.role,
         organizations=[
-            schemas.OrganizationWithRole(id=org.id, name=org.name, slug=org.slug, role=role)  # type: ignore[arg-type]
+            schemas.OrganizationWithRole(id=org.id, name=org.name, slug=org.slug, role=role)
             for org, role in organizations
         ],
         permissions=sorted(principal.permissions),
@@ -172,12 +175,16 @@ async def switch_organization(
 # --- organizations -----------------------------------------------------------------------------
 
 
-@router.get("/organizations", response_model=list[schemas.OrganizationWithRole], tags=["organizations"])
-async def list_organizations(principal: SignedIn, session: Session) -> list[schemas.OrganizationWithRole]:
+@router.get(
+    "/organizations", response_model=list[schemas.OrganizationWithRole], tags=["organizations"]
+)
+async def list_organizations(
+    principal: SignedIn, session: Session
+) -> list[schemas.OrganizationWithRole]:
     """The organizations the signed-in user belongs to."""
     assert principal.user_id is not None
     return [
-        schemas.OrganizationWithRole(id=org.id, name=org.name, slug=org.slug, role=role)  # type: ignore[arg-type]
+        schemas.OrganizationWithRole(id=org.id, name=org.name, slug=org.slug, role=role)
         for org, role in await accounts.organizations_of_user(session, principal.user_id)
     ]
 
@@ -246,7 +253,10 @@ async def list_members(
     """Users of the organization with their roles."""
     rows, total = await accounts.list_members(session, params)
     return Page(
-        items=[_member(m, u) for m, u in rows], total=total, page=params.page, page_size=params.page_size
+        items=[_member(m, u) for m, u in rows],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
     )
 
 
@@ -294,7 +304,9 @@ async def list_scopes(_: ManageKeys) -> list[schemas.ScopeInfo]:
 
 
 @router.get("/api-keys", response_model=Page[schemas.ApiKey], tags=["api keys"])
-async def list_api_keys(_: ManageKeys, session: Session, params: Pagination) -> Page[schemas.ApiKey]:
+async def list_api_keys(
+    _: ManageKeys, session: Session, params: Pagination
+) -> Page[schemas.ApiKey]:
     """The organization's API keys (never the keys themselves)."""
     rows, total = await api_keys.list_api_keys(session, params)
     return Page(
@@ -375,7 +387,10 @@ async def list_credentials(
     """The organization's credentials; secrets are masked."""
     rows, total = await credentials.list_credentials(session, params, service=service)
     return Page(
-        items=[_credential(c) for c in rows], total=total, page=params.page, page_size=params.page_size
+        items=[_credential(c) for c in rows],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
     )
 
 
@@ -386,7 +401,10 @@ async def list_credentials(
     tags=["credentials"],
 )
 async def create_credential(
-    body: schemas.CredentialCreate, principal: WriteCredentials, session: Session, keyring: KeyringDep
+    body: schemas.CredentialCreate,
+    principal: WriteCredentials,
+    session: Session,
+    keyring: KeyringDep,
 ) -> schemas.Credential:
     """Store a service account; its key and secret are encrypted and never returned."""
     return _credential(
@@ -425,13 +443,17 @@ async def update_credential(
     changes = body.model_dump(exclude_unset=True)
     if changes.get("api_url") is not None:
         changes["api_url"] = str(changes["api_url"])
-    return _credential(await credentials.update_credential(session, keyring, credential_id, changes))
+    return _credential(
+        await credentials.update_credential(session, keyring, credential_id, changes)
+    )
 
 
 @router.delete(
     "/credentials/{credential_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["credentials"]
 )
-async def delete_credential(credential_id: uuid.UUID, _: WriteCredentials, session: Session) -> Response:
+async def delete_credential(
+    credential_id: uuid.UUID, _: WriteCredentials, session: Session
+) -> Response:
     """Delete a credential."""
     await credentials.delete_credential(session, credential_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -51,7 +51,7 @@ class TokenAuthenticator:
                 permissions=verified.scopes,
             )
         try:
-            claims = decode_jwt(self._secret_key, token, token_type="access")  # noqa: S106
+            claims = decode_jwt(self._secret_key, token, token_type="access")
             user_id = uuid.UUID(claims["sub"])
             auth_session_id = uuid.UUID(claims["sid"])
             organization_id = uuid.UUID(claims["org"])

@@ -31,10 +31,9 @@ def create_user(
         raise typer.BadParameter("the password needs at least 10 characters")
 
     async def run() -> None:
-        async with open_databases() as (databases, _):
-            async with databases.crm.transaction(SYSTEM) as session:
-                user = await accounts.create_user(session, email=email, name=name, password=password)
-                org = await accounts.create_organization(session, name=organization, admin=user)
+        async with open_databases() as (databases, _), databases.crm.transaction(SYSTEM) as session:
+            user = await accounts.create_user(session, email=email, name=name, password=password)
+            org = await accounts.create_organization(session, name=organization, admin=user)
         typer.echo(f"Created {user.email} as admin of {org.name} ({org.slug}).")
 
     asyncio.run(run())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rastro.auth import api, cli, demo, jobs
+from rastro.auth import api, cli, jobs
 from rastro.core.module import Module
 
 MODULE = Module(

@@ -20,14 +20,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import DateTime, MetaData, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.sql.util import find_tables
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -37,6 +41,8 @@ from sqlalchemy.orm import (
     mapped_column,
     with_loader_criteria,
 )
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.util import find_tables
 
 from rastro.core.ids import uuid7
 
@@ -149,8 +155,10 @@ async def scoped(session: AsyncSession, scope: Scope) -> AsyncIterator[AsyncSess
             session.info.pop(_SCOPE_KEY, None)
             if session.in_transaction():
                 await session.execute(
-                    text("SELECT set_config('rastro.scope', '', true), "
-                         "set_config('rastro.organization_id', '', true)")
+                    text(
+                        "SELECT set_config('rastro.scope', '', true), "
+                        "set_config('rastro.organization_id', '', true)"
+                    )
                 )
 
 
@@ -183,7 +191,9 @@ def _touches_tenant(state: ORMExecuteState) -> bool:
         return True
     # `select(func.count()).select_from(Model)` and subqueries name no mapper: look at tables.
     tenant_tables = _tenant_tables()
-    return any(t in tenant_tables for t in find_tables(state.statement, check_columns=True, include_joins=True))
+    statement = cast(ClauseElement, state.statement)
+    tables = find_tables(statement, check_columns=True, include_joins=True)
+    return any(table in tenant_tables for table in tables)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -223,7 +233,7 @@ def _stamp_new_tenant_rows(session: Session, _context: object, _instances: objec
                 raise TenantScopeMissing(f"{type(obj).__name__} needs an organization_id")
             continue
         if obj.organization_id is None:
-            obj.organization_id = scope.organization_id  # type: ignore[assignment]
+            obj.organization_id = scope.organization_id
         elif obj.organization_id != scope.organization_id:
             raise TenantScopeMissing(
                 f"{type(obj).__name__} belongs to another organization than the session's"

@@ -38,11 +38,11 @@ class EmbeddedPostgres:
 
     def start(self) -> None:
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-        import pgserver
+        from pgserver.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("pgserver").setLevel(logging.WARNING)
-        self._server = pgserver.get_server(self.pgdata, cleanup_mode=None)
+        self._server = get_server(self.pgdata, cleanup_mode=None)
 
     @property
     def socket_dir(self) -> str:
@@ -79,14 +79,16 @@ class EmbeddedPostgres:
                 found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
                 if found.fetchone() is None:
                     conn.execute(
-                        sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
-                            sql.Identifier(name), sql.Identifier(APP_ROLE)
-                        )
+                        sql.SQL(
+                            "CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0"
+                        ).format(sql.Identifier(name), sql.Identifier(APP_ROLE))
                     )
 
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
     def start_default(self) -> EmbeddedUrls:
         """Start the server and return the URLs of `rastro_crm` and `rastro_bi`."""
@@ -103,4 +105,5 @@ class EmbeddedPostgres:
         from pgserver import _commands
 
         user = "pgserver" if os.geteuid() == 0 else None
-        _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=60)
+        pg_ctl = _commands.__dict__["pg_ctl"]  # generated at import by pgserver
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=60)

@@ -48,9 +48,10 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def resolve_base_url(api_url: str | None, default: str) -> str:
+def resolve_base_url(api_url: str | None, default: str | None) -> str | None:
     """A credential's `api_url` wins over the service's default base URL."""
-    return (api_url or default).rstrip("/")
+    url = api_url or default
+    return url.rstrip("/") if url else None
 
 
 class HttpClient:

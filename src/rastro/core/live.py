@@ -8,7 +8,8 @@ the token's organization and receives `hello`. Modules call `publish()` to push
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import socketio
 import structlog
@@ -21,7 +22,7 @@ from rastro.core.principal import Principal
 log = structlog.get_logger(__name__)
 
 
-class TokenVerifier:
+class TokenVerifier(Protocol):
     async def authenticate_token(self, token: str, session: AsyncSession) -> Principal: ...
 
 
@@ -30,7 +31,7 @@ def room(organization_id: uuid.UUID) -> str:
 
 
 class LiveHub:
-    def __init__(self, databases: Databases, verifier: Any) -> None:
+    def __init__(self, databases: Callable[[], Databases], verifier: TokenVerifier) -> None:
         self.server = socketio.AsyncServer(
             async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
         )
@@ -42,7 +43,7 @@ class LiveHub:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise socketio.exceptions.ConnectionRefusedError("not_authenticated")
-        async with self._databases.crm.transaction(SYSTEM) as session:
+        async with self._databases().crm.transaction(SYSTEM) as session:
             try:
                 principal: Principal = await self._verifier.authenticate_token(token, session)
             except RastroError as exc:

@@ -33,7 +33,9 @@ def configure_logging(level: str, fmt: Literal["console", "json"]) -> None:
     ]
     renderer: Any
     if fmt == "json":
-        renderer = structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o).decode())
+        renderer = structlog.processors.JSONRenderer(
+            serializer=lambda o, **_: orjson.dumps(o).decode()
+        )
         shared.append(structlog.processors.format_exc_info)
     else:
         renderer = structlog.dev.ConsoleRenderer(
@@ -47,9 +49,10 @@ def configure_logging(level: str, fmt: Literal["console", "json"]) -> None:
     )
     handler = logging.StreamHandler()
     handler.setFormatter(
-        structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
-            structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer
-        ])
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -1,4 +1,7 @@
-"""Alembic, driven from code: one migration history per database (`migrations/crm`, `migrations/bi`)."""
+"""Alembic, driven from code: one migration history per database.
+
+The histories live in `migrations/crm` and `migrations/bi`.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +54,13 @@ def is_current(database: DatabaseName, url: str) -> bool:
     return current(database, url) == heads(database, url)
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """The job queue's tables come from procrastinate's own schema, not from our models."""
+    table = getattr(obj, "table", obj)
+    table_name = getattr(table, "name", name) or ""
+    return not table_name.startswith("procrastinate_")
+
+
 def run_env(metadata: MetaData) -> None:
     """The body of both `env.py` files: run migrations online on the configured URL."""
     from alembic import context
@@ -60,7 +70,12 @@ def run_env(metadata: MetaData) -> None:
     with engine.connect() as connection:
         # Migrations see every organization's rows (row-level security is forced on tables).
         connection.exec_driver_sql("SELECT set_config('rastro.scope', 'system', false)")
-        context.configure(connection=connection, target_metadata=metadata, compare_type=True)
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            compare_type=True,
+            include_object=_ours,
+        )
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()  # the set_config above opened the transaction alembic ran in
@@ -74,7 +89,9 @@ def drift(database: DatabaseName, url: str, metadata: MetaData) -> list[object]:
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_object": _ours}
+            )
             return list(compare_metadata(ctx, metadata))
     finally:
         engine.dispose()

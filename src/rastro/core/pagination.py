@@ -43,6 +43,8 @@ async def paginate(
     session: AsyncSession, statement: Select[Any], params: PageParams
 ) -> tuple[Sequence[Any], int]:
     """Rows of one page and the total count (two queries, both tenant-scoped)."""
-    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
     rows = (await session.scalars(statement.limit(params.page_size).offset(params.offset))).all()
     return rows, int(total or 0)

@@ -22,9 +22,7 @@ class PermissionSpec:
 _REGISTRY: dict[str, PermissionSpec] = {}
 
 
-def register_permission(
-    name: str, description: str, *, min_role: str, api_key: bool = True
-) -> str:
+def register_permission(name: str, description: str, *, min_role: str, api_key: bool = True) -> str:
     if min_role not in ROLE_ORDER:
         raise ValueError(f"unknown role {min_role!r}")
     _REGISTRY[name] = PermissionSpec(name, description, min_role, api_key)

@@ -166,6 +166,8 @@ class Keyring:
         if aes is None:
             raise KeyringError(f"no key with id {value.key_id!r} in ENCRYPTION_KEY")
         try:
-            return aes.decrypt(value.ciphertext[:12], value.ciphertext[12:], context.encode()).decode()
+            return aes.decrypt(
+                value.ciphertext[:12], value.ciphertext[12:], context.encode()
+            ).decode()
         except InvalidTag as exc:
             raise KeyringError("ciphertext does not open with its key and context") from exc

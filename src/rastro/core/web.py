@@ -30,13 +30,16 @@ def mount_dashboard(app: FastAPI, dist: Path) -> bool:
     if (dist / "assets").is_dir():
         app.mount("/assets", ImmutableStaticFiles(directory=dist / "assets"), name="assets")
 
+    # Top-level files (favicon, robots.txt…) are listed once: no path from a URL ever
+    # reaches the filesystem, so there is nothing to traverse.
+    top_level = {p.name: p for p in dist.iterdir() if p.is_file() and p.name != "index.html"}
+
     @app.get("/{path:path}", include_in_schema=False)
     async def dashboard(path: str) -> FileResponse:
         if path.startswith(RESERVED_PREFIXES):
             raise NotFound()
-        candidate = (dist / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(candidate)
+        if path in top_level:
+            return FileResponse(top_level[path])
         return FileResponse(index, headers={"cache-control": "no-cache"})
 
     return True

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth import errors
 from rastro.auth.models import AuthSession, LoginAttempt, Membership, Organization, User
 from rastro.core.db import SYSTEM, Scope, scoped
 from rastro.core.errors import InvalidToken, NotFound
-from rastro.core.pagination import PageParams, paginate
+from rastro.core.pagination import PageParams
 from rastro.core.permissions import permissions_for_role
 from rastro.core.security import (
     encode_jwt,
@@ -68,7 +68,9 @@ def slugify(name: str) -> str:
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
-    user: User | None = await session.scalar(select(User).where(User.email == normalize_email(email)))
+    user: User | None = await session.scalar(
+        select(User).where(User.email == normalize_email(email))
+    )
     return user
 
 
@@ -79,7 +81,10 @@ async def create_user(
     if await get_user_by_email(session, email) is not None:
         raise errors.EmailTaken()
     user = User(
-        email=normalize_email(email), name=name, password_hash=hash_password(password), locale=locale
+        email=normalize_email(email),
+        name=name,
+        password_hash=hash_password(password),
+        locale=locale,
     )
     session.add(user)
     await session.flush()
@@ -144,7 +149,9 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User:
     return user
 
 
-async def update_profile(session: AsyncSession, user_id: uuid.UUID, changes: dict[str, Any]) -> User:
+async def update_profile(
+    session: AsyncSession, user_id: uuid.UUID, changes: dict[str, Any]
+) -> User:
     user = await get_user(session, user_id)
     for field, value in changes.items():
         setattr(user, field, value)
@@ -236,8 +243,10 @@ async def update_member(
     membership, user = await _get_membership(session, user_id)
     new_role = role or membership.role
     new_active = membership.is_active if is_active is None else is_active
-    loses_admin = membership.role == "admin" and membership.is_active and (
-        new_role != "admin" or not new_active
+    loses_admin = (
+        membership.role == "admin"
+        and membership.is_active
+        and (new_role != "admin" or not new_active)
     )
     if loses_admin:
         other_admins = await session.scalar(
@@ -269,7 +278,9 @@ async def update_member(
 # --- sign-in -------------------------------------------------------------------------------
 
 
-async def _recent_failures(session: AsyncSession, *conditions: Any, since: datetime) -> list[datetime]:
+async def _recent_failures(
+    session: AsyncSession, *conditions: Any, since: datetime
+) -> list[datetime]:
     rows = await session.scalars(
         select(LoginAttempt.created_at)
         .where(LoginAttempt.succeeded.is_(False), LoginAttempt.created_at > since, *conditions)
@@ -342,12 +353,14 @@ async def login(
     if password_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    session.add(
-        LoginAttempt(email_hash=sha256_hex(user.email), ip_address=ip, succeeded=True)
-    )
+    session.add(LoginAttempt(email_hash=sha256_hex(user.email), ip_address=ip, succeeded=True))
     return await _open_session(
-        session, user=user, organization_id=organizations[0][0].id, ip=ip,
-        user_agent=user_agent, tokens=tokens,
+        session,
+        user=user,
+        organization_id=organizations[0][0].id,
+        ip=ip,
+        user_agent=user_agent,
+        tokens=tokens,
     )
 
 
@@ -357,7 +370,7 @@ def _access_token(
     return encode_jwt(
         tokens.secret_key,
         subject=str(user_id),
-        token_type="access",  # noqa: S106
+        token_type="access",
         lifetime=tokens.access_lifetime,
         claims={"sid": str(auth_session_id), "org": str(org_id)},
     )
@@ -417,7 +430,9 @@ async def _active_membership(
     return role
 
 
-async def refresh(session: AsyncSession, *, refresh_token: str, tokens: TokenSettings) -> IssuedTokens:
+async def refresh(
+    session: AsyncSession, *, refresh_token: str, tokens: TokenSettings
+) -> IssuedTokens:
     """Rotate the refresh token. Re-using an already rotated token revokes the whole session."""
     try:
         sid_hex, generation_text, _ = refresh_token.split(".", 2)
@@ -478,7 +493,9 @@ async def switch_organization(
     await session.flush()
     return IssuedTokens(
         access_token=_access_token(
-            tokens, user_id=auth_session.user_id, auth_session_id=auth_session.id,
+            tokens,
+            user_id=auth_session.user_id,
+            auth_session_id=auth_session.id,
             org_id=organization_id,
         ),
         refresh_token=new_refresh,
@@ -503,13 +520,11 @@ async def purge_expired(session: AsyncSession, *, login_attempts_older_than: tim
     """Delete expired or long-revoked sessions and old login attempts (housekeeping job)."""
     now = utcnow()
     sessions = await session.execute(
-        AuthSession.__table__.delete().where(
+        delete(AuthSession).where(
             (AuthSession.expires_at < now) | (AuthSession.revoked_at < now - timedelta(days=7))
         )
     )
     attempts = await session.execute(
-        LoginAttempt.__table__.delete().where(
-            LoginAttempt.created_at < now - login_attempts_older_than
-        )
+        delete(LoginAttempt).where(LoginAttempt.created_at < now - login_attempts_older_than)
     )
     return int(sessions.rowcount or 0) + int(attempts.rowcount or 0)  # type: ignore[attr-defined]

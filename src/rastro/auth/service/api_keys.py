@@ -13,11 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from rastro.auth import errors
 from rastro.auth.models import ApiKey, Organization
+from rastro.auth.service.accounts import utcnow
 from rastro.core.errors import NotFound
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.permissions import api_key_scopes
 from rastro.core.security import sha256_hex
-from rastro.auth.service.accounts import utcnow
 
 KEY_MARKER = "rk_"
 # Writing `last_used_at` on every call would turn each read into a write; once a minute is enough.

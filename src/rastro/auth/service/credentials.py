@@ -31,7 +31,7 @@ class ResolvedCredential:
     settings: dict[str, Any]
 
     def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
-        return f"ResolvedCredential(id={self.id}, service={self.service!r}, base_url={self.base_url!r})"
+        return f"ResolvedCredential(id={self.id}, service={self.service!r}, url={self.base_url!r})"
 
 
 def hint(secret: str) -> str:
@@ -53,7 +53,9 @@ def _service(name: str) -> ServiceSpec:
     if spec is None:
         raise UnprocessableEntity(
             "Unknown service.",
-            details=[{"loc": "body.service", "message": f"one of {sorted(SERVICES)}", "type": "enum"}],
+            details=[
+                {"loc": "body.service", "message": f"one of {sorted(SERVICES)}", "type": "enum"}
+            ],
         )
     return spec
 
@@ -77,7 +79,9 @@ def _seal(credential: Credential, keyring: Keyring, field: str, value: str) -> b
 
 
 def _open(credential: Credential, keyring: Keyring, field: str, value: bytes) -> str:
-    return keyring.decrypt(EncryptedValue(credential.key_id, value), context=_context(credential, field))
+    return keyring.decrypt(
+        EncryptedValue(credential.key_id, value), context=_context(credential, field)
+    )
 
 
 async def create_credential(
@@ -119,8 +123,10 @@ def _set_secrets(
     credential: Credential, keyring: Keyring, *, api_key: str | None, api_secret: str | None
 ) -> None:
     # Re-seal the field not being changed too, so that both use the same (primary) key id.
-    current_key = api_key if api_key is not None else _open(
-        credential, keyring, "api_key", credential.api_key_encrypted
+    current_key = (
+        api_key
+        if api_key is not None
+        else _open(credential, keyring, "api_key", credential.api_key_encrypted)
     )
     current_secret = api_secret
     if api_secret is None and credential.api_secret_encrypted is not None:
@@ -163,7 +169,10 @@ async def update_credential(
         credential.settings = changes["settings"]
     if changes.get("api_key") is not None or changes.get("api_secret") is not None:
         _set_secrets(
-            credential, keyring, api_key=changes.get("api_key"), api_secret=changes.get("api_secret")
+            credential,
+            keyring,
+            api_key=changes.get("api_key"),
+            api_secret=changes.get("api_secret"),
         )
     await session.flush()
     await session.refresh(credential)
@@ -189,7 +198,7 @@ async def resolve_credential(
         service=credential.service,
         api_key=_open(credential, keyring, "api_key", credential.api_key_encrypted),
         api_secret=_open(credential, keyring, "api_secret", secret) if secret is not None else None,
-        base_url=resolve_base_url(credential.api_url, default) if (credential.api_url or default) else None,
+        base_url=resolve_base_url(credential.api_url, default),
         settings=dict(credential.settings),
     )
 

@@ -1,0 +1,81 @@
+"""The outbound HTTP layer against a local fake server: retries, backoff, Retry-After."""
+
+from __future__ import annotations
+
+import pytest
+
+from rastro.core.http import HttpClient, RetryPolicy, resolve_base_url
+from tests.fakes.base import FakeServer, Scripted
+
+
+@pytest.fixture
+def fake():
+    server = FakeServer().start()
+    yield server
+    server.stop()
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+async def test_transient_errors_are_retried_with_backoff(fake):
+    fake.script.extend([Scripted(503, {"error": "down"}), Scripted(502, {"error": "bad gw"})])
+    sleeps = Sleeps()
+    async with HttpClient(
+        fake.url, retry=RetryPolicy(attempts=4, base_delay=1.0), sleep=sleeps
+    ) as http:
+        response = await http.post("/v1/events", json={"a": 1})
+    assert response.status_code == 200
+    assert len(fake.requests) == 3
+    assert [r.json for r in fake.requests] == [{"a": 1}] * 3
+    assert len(sleeps.calls) == 2
+    assert 0 <= sleeps.calls[0] <= 1.0
+    assert 0 <= sleeps.calls[1] <= 2.0
+
+
+async def test_retry_after_is_honoured(fake):
+    fake.script.append(Scripted(429, {"error": "slow down"}, headers={"Retry-After": "7"}))
+    sleeps = Sleeps()
+    async with HttpClient(fake.url, sleep=sleeps) as http:
+        response = await http.get("/limited")
+    assert response.status_code == 200
+    assert sleeps.calls == [7.0]
+
+
+async def test_client_errors_are_not_retried(fake):
+    fake.script.append(Scripted(400, {"error": "invalid field"}))
+    sleeps = Sleeps()
+    async with HttpClient(fake.url, sleep=sleeps) as http:
+        response = await http.post("/v1/events", json={})
+    assert response.status_code == 400
+    assert len(fake.requests) == 1
+    assert sleeps.calls == []
+
+
+async def test_gives_up_after_the_last_attempt(fake):
+    fake.script.extend([Scripted(500)] * 3)
+    async with HttpClient(fake.url, retry=RetryPolicy(attempts=3), sleep=Sleeps()) as http:
+        response = await http.get("/x")
+    assert response.status_code == 500
+    assert len(fake.requests) == 3
+
+
+async def test_timeouts_are_retried(fake):
+    fake.script.append(Scripted(200, {"late": True}, delay=1.0))
+    async with HttpClient(fake.url, timeout=0.2, sleep=Sleeps()) as http:
+        response = await http.get("/slow")
+    assert response.json() == {"ok": True, "path": "/slow"}
+    assert len(fake.requests) == 2
+
+
+def test_credential_api_url_wins_over_the_default():
+    assert resolve_base_url(None, "https://graph.facebook.com") == "https://graph.facebook.com"
+    assert (
+        resolve_base_url("http://127.0.0.1:9000/", "https://graph.facebook.com")
+        == "http://127.0.0.1:9000"
+    )

@@ -1,0 +1,143 @@
+"""The `rastro` command end to end: `rastro run` on a fresh data directory (what `make run`
+does after installing), the demo login, users and key rotation, clean shutdown."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+
+from rastro.core.embedded import EmbeddedPostgres
+from tests.conftest import TEST_PGDATA, free_port
+
+PYTHON = sys.executable
+
+
+def _env(data_dir, port):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CRM_", "BI_", "SECRET_", "ENCRYPTION_"))
+    }
+    env.update(
+        {
+            "RASTRO_DATA_DIR": str(data_dir),
+            "RASTRO_PORT": str(port),
+            "RASTRO_ENV": "development",
+            "LOG_FORMAT": "json",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def data_dir():
+    # Not under pytest's tmp dir: that one is 0700 root, and PostgreSQL runs as `pgserver`.
+    path = TEST_PGDATA.parent / f"cli-{uuid.uuid4().hex[:8]}"
+    yield path
+    EmbeddedPostgres(path).stop()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_run_serves_ready_prints_a_working_login_and_stops_postgres(data_dir):
+    port = free_port()
+    env = _env(data_dir, port)
+    proc = subprocess.Popen(
+        [PYTHON, "-m", "rastro", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        email = password = None
+        while password is None:
+            assert time.monotonic() < deadline, "".join(output)
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, "".join(output)
+            output.append(line)
+            if m := re.search(r"e-mail:\s+(\S+)", line):
+                email = m.group(1)
+            if m := re.search(r"password:\s+(\S+)", line):
+                password = m.group(1)
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            assert time.monotonic() < deadline, "".join(output)
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        login = httpx.post(f"{base}/api/auth/login", json={"email": email, "password": password})
+        assert login.status_code == 200, login.text
+        me = httpx.get(
+            f"{base}/api/auth/me",
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+        assert me.json()["organization"]["name"] == "Rastro Demo"
+        assert (data_dir / "demo-login.txt").read_text().split() == [email, password]
+        assert EmbeddedPostgres(data_dir).is_running()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert proc.returncode == 0, "".join(output)
+    assert not EmbeddedPostgres(data_dir).is_running()
+
+    # a second start on the same data does not create another demo admin
+    rerun = subprocess.run(
+        [PYTHON, "-m", "rastro", "demo"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert "already has users" in rerun.stdout
+
+
+def test_users_create_and_keys_rotate(data_dir):
+    env = _env(data_dir, free_port())
+
+    def rastro(*args):
+        result = subprocess.run(
+            [PYTHON, "-m", "rastro", *args], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    rastro("db", "upgrade")
+    out = rastro(
+        "users",
+        "create",
+        "--email",
+        "Owner@Agency.com.br",
+        "--name",
+        "Owner",
+        "--organization",
+        "Agência Norte",
+        "--password",
+        "long enough password",
+    )
+    assert "owner@agency.com.br as admin of Agência Norte (agencia-norte)" in out
+    key_file = data_dir / "encryption.key"
+    before = key_file.read_text().strip()
+    out = rastro("keys", "rotate", "--new-key")
+    assert re.search(r"Re-encrypted 0 credential\(s\) under key k[0-9a-f]{8}", out)
+    after = key_file.read_text().strip()
+    assert after.endswith("," + before)
+    assert after != before
+    current = rastro("db", "current")
+    assert "crm: 0002 [current]" in current
+    assert "bi: 0001 [current]" in current
