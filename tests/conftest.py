@@ -16,16 +16,22 @@ import httpx
 import psycopg
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from pydantic import SecretStr
 
 from rastro.app import create_app
 from rastro.config import REPO_ROOT, Settings, generate_encryption_key
+from rastro.core import security
 from rastro.core.db import BiBase, CrmBase, Databases
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.modules import load_modules
 from rastro.runtime import make_databases, upgrade_all
 
 load_modules()
+
+# Cheap argon2 parameters for the test run only: sign-in tests hash and verify hundreds of
+# passwords. Production keeps argon2-cffi's defaults (RFC 9106 low-memory profile).
+security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TEST_PGDATA = Path(os.environ.get("RASTRO_TEST_DATA_DIR", REPO_ROOT / "var" / "test"))
 
