@@ -15,9 +15,9 @@ import rastro
 from rastro.auth.authenticator import TokenAuthenticator
 from rastro.config import Settings
 from rastro.core import migrations
-from rastro.core.db import Databases
+from rastro.core.db import Databases, libpq_url
 from rastro.core.errors import ServiceUnavailable, install_error_handlers
-from rastro.core.live import LiveHub
+from rastro.core.live import LiveHub, PostgresManager
 from rastro.core.logging import RequestContextMiddleware
 from rastro.core.security import Keyring
 from rastro.core.web import mount_dashboard
@@ -105,6 +105,9 @@ def create_asgi(settings: Settings, *, databases: Databases | None = None) -> An
     """The app wrapped with Socket.IO (what `rastro serve` runs)."""
     app = create_app(settings, databases=databases)
     # The databases exist only after start-up; the hub looks them up when a client connects.
-    hub = LiveHub(lambda: app.state.databases, app.state.authenticator)
+    manager = (
+        PostgresManager(libpq_url(settings.crm_database_url)) if settings.crm_database_url else None
+    )
+    hub = LiveHub(lambda: app.state.databases, app.state.authenticator, manager=manager)
     app.state.live = hub
     return hub.asgi(app)

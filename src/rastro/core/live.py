@@ -3,16 +3,24 @@
 A client connects with `auth: {token}` (the user's access token); it joins the room of
 the token's organization and receives `hello`. Modules call `publish()` to push
 `visitor_online`, `new_payment`, … to everyone watching that organization.
+
+Messages travel between processes through PostgreSQL `LISTEN/NOTIFY` on the CRM
+database, so a worker (`LivePublisher`) or any web replica can reach every client
+without another broker.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
+import psycopg
 import socketio
 import structlog
+from psycopg import sql
+from socketio.async_pubsub_manager import AsyncPubSubManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import SYSTEM, Databases
@@ -26,14 +34,87 @@ class TokenVerifier(Protocol):
     async def authenticate_token(self, token: str, session: AsyncSession) -> Principal: ...
 
 
+CHANNEL = "rastro_live"
+
+
 def room(organization_id: uuid.UUID) -> str:
     return f"org:{organization_id}"
 
 
+class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
+    """Socket.IO's pub/sub across processes over PostgreSQL NOTIFY (payloads < 8 kB)."""
+
+    name = "postgres"
+
+    def __init__(self, conninfo: str, *, channel: str = CHANNEL, write_only: bool = False) -> None:
+        super().__init__(channel=channel, write_only=write_only)
+        self._conninfo = conninfo
+        self._publisher: psycopg.AsyncConnection[Any] | None = None
+        self._lock = asyncio.Lock()
+
+    async def _publish(self, data: Any) -> None:
+        payload = self.json.dumps(data)
+        async with self._lock:
+            for attempt in (1, 2):
+                try:
+                    if self._publisher is None or self._publisher.closed:
+                        self._publisher = await psycopg.AsyncConnection.connect(
+                            self._conninfo, autocommit=True
+                        )
+                    await self._publisher.execute(
+                        "SELECT pg_notify(%s, %s)", (self.channel, payload)
+                    )
+                    return
+                except psycopg.OperationalError:
+                    self._publisher = None
+                    if attempt == 2:
+                        raise
+
+    async def _listen(self) -> AsyncIterator[str]:
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True
+                ) as conn:
+                    await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                    async for notify in conn.notifies():
+                        yield notify.payload
+            except psycopg.OperationalError:
+                log.warning("live_listen_reconnect")
+                await asyncio.sleep(1)
+
+    async def close(self) -> None:
+        if self._publisher is not None:
+            await self._publisher.close()
+
+
+class LivePublisher:
+    """Publishes live events from processes that serve no clients (the worker)."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._manager = PostgresManager(conninfo, write_only=True)
+
+    async def publish(self, organization_id: uuid.UUID, event: str, data: dict[str, Any]) -> None:
+        await self._manager.emit(event, data, room=room(organization_id), namespace="/")
+
+    async def close(self) -> None:
+        await self._manager.close()
+
+
 class LiveHub:
-    def __init__(self, databases: Callable[[], Databases], verifier: TokenVerifier) -> None:
+    def __init__(
+        self,
+        databases: Callable[[], Databases],
+        verifier: TokenVerifier,
+        *,
+        manager: socketio.AsyncManager | None = None,
+    ) -> None:
         self.server = socketio.AsyncServer(
-            async_mode="asgi", cors_allowed_origins=[], logger=False, engineio_logger=False
+            async_mode="asgi",
+            cors_allowed_origins=[],
+            logger=False,
+            engineio_logger=False,
+            client_manager=manager,
         )
         self._databases = databases
         self._verifier = verifier
