@@ -22,6 +22,7 @@ export default defineConfig({
     manifest: true,
     sourcemap: false,
     target: "es2022",
+    chunkSizeWarningLimit: 700,
   },
   test: {
     environment: "jsdom",

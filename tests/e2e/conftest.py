@@ -1,5 +1,5 @@
-# TEMPORARY (web helper's local run only; to be deleted): stand-ins for the fixtures
-# that tests/conftest.py will provide.
+"""Accounts for the browser tests: an administrator and a user of another organization."""
+
 import pytest_asyncio
 
 from tests.auth.factories import make_account

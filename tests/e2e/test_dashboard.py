@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
+from playwright import sync_api as playwright_sync
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,10 +30,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TIMEOUT_MS = 15_000
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists(),
-    reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)",
-)
+pytestmark = pytest.mark.e2e
 
 # Labels whose translation must change when the language changes.
 SETTINGS_LABEL = {"pt-BR": "Configurações", "en": "Settings"}
@@ -49,6 +45,8 @@ OVERVIEW_LABEL = {"pt-BR": "Visão geral", "en": "Overview"}
 # Tests therefore list `live_server` and the account fixtures before `page`.
 @pytest.fixture
 def browser() -> Iterator[Browser]:
+    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make e2e-deps` installs Debian's chromium")
     with playwright_sync.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

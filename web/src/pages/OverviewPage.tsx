@@ -31,7 +31,7 @@ export default function OverviewPage() {
     { to: "/settings/profile", title: "overview.step.profile", hint: "overview.step.profileHint", icon: UserCog, visible: true },
   ];
   return (
-    <div className="mx-auto grid max-w-5xl gap-6">
+    <div className="mx-auto grid max-w-5xl grid-cols-1 gap-6">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">{t("overview.welcome", { name: me.name || me.email })}</h1>
         <p className="mt-1 text-muted-foreground">
@@ -49,7 +49,7 @@ export default function OverviewPage() {
               const Icon = s.icon;
               return (
                 <li key={s.to}>
-                  <Link to={s.to} className="group block rounded-lg focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+                  <Link to={s.to} className="group block h-full rounded-lg focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
                     <Card className="h-full transition-colors group-hover:border-primary/50">
                       <CardHeader>
                         <div className="flex items-center gap-3">

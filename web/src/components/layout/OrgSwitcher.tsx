@@ -63,7 +63,7 @@ export function OrgSwitcher() {
             ))}
           </DropdownMenuRadioGroup>
           <DropdownMenuSeparator />
-          <DropdownMenuItem onSelect={() => setCreateOpen(true)}>
+          <DropdownMenuItem onSelect={() => setCreateOpen(true)} data-testid="create-organization">
             <Plus aria-hidden />
             {t("org.create")}
           </DropdownMenuItem>
@@ -117,7 +117,7 @@ function CreateOrganizationDialog({
             <DialogDescription>{t("org.createDescription")}</DialogDescription>
           </DialogHeader>
           <Field label={t("org.name")} error={fe.name}>
-            {(p) => <Input {...p} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoFocus />}
+            {(p) => <Input {...p} name="organization_name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoFocus />}
           </Field>
           {create.error && !fe.name ? <FormError error={create.error} /> : null}
           <DialogFooter>

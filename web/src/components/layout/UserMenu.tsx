@@ -66,7 +66,7 @@ export function UserMenu() {
         <DropdownMenuLabel className="text-xs text-muted-foreground">{t("user.language")}</DropdownMenuLabel>
         <DropdownMenuRadioGroup value={me.locale} onValueChange={(v) => setPref({ locale: v as Locale })}>
           {LOCALES.map((l) => (
-            <DropdownMenuRadioItem key={l} value={l} lang={l}>
+            <DropdownMenuRadioItem key={l} value={l} lang={l} data-testid={`locale-${l}`}>
               {t(`locale.${l}`)}
             </DropdownMenuRadioItem>
           ))}
@@ -75,13 +75,14 @@ export function UserMenu() {
         <DropdownMenuLabel className="text-xs text-muted-foreground">{t("user.theme")}</DropdownMenuLabel>
         <DropdownMenuRadioGroup value={me.theme} onValueChange={(v) => setPref({ theme: v as Theme })}>
           {THEMES.map((th) => (
-            <DropdownMenuRadioItem key={th} value={th}>
+            <DropdownMenuRadioItem key={th} value={th} data-testid={`theme-${th}`}>
               {t(`theme.${th}`)}
             </DropdownMenuRadioItem>
           ))}
         </DropdownMenuRadioGroup>
         <DropdownMenuSeparator />
         <DropdownMenuItem
+          data-testid="logout"
           onSelect={async () => {
             await logout();
             navigate("/login", { replace: true, state: { reason: "logged_out" } });

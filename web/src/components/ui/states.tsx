@@ -6,7 +6,7 @@ import { errorMessage } from "@/lib/errors";
 
 export function EmptyState({ message, action }: { message: ReactNode; action?: ReactNode }) {
   return (
-    <div className="flex flex-col items-center gap-3 rounded-lg border border-dashed px-6 py-10 text-center">
+    <div data-testid="empty-state" className="flex flex-col items-center gap-3 rounded-lg border border-dashed px-6 py-10 text-center">
       <Inbox className="h-8 w-8 text-muted-foreground" aria-hidden />
       <p className="max-w-md text-sm text-muted-foreground">{message}</p>
       {action}
@@ -17,7 +17,7 @@ export function EmptyState({ message, action }: { message: ReactNode; action?: R
 export function LoadingState() {
   const { t } = useI18n();
   return (
-    <div role="status" className="flex items-center gap-2 py-8 text-sm text-muted-foreground">
+    <div role="status" data-testid="loading" className="flex items-center gap-2 py-8 text-sm text-muted-foreground">
       <Loader2 className="h-4 w-4 animate-spin" aria-hidden />
       {t("common.loading")}
     </div>

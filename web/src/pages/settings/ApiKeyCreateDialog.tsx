@@ -72,7 +72,9 @@ export function ApiKeyCreateDialog({ open, onOpenChange, onCreated }: { open: bo
             </DialogHeader>
             <SecretValue value={created.key} testId="new-api-key" />
             <DialogFooter>
-              <Button onClick={close}>{t("apiKeys.done")}</Button>
+              <Button onClick={close} data-testid="api-key-done">
+                {t("apiKeys.done")}
+              </Button>
             </DialogFooter>
           </div>
         ) : (
@@ -83,7 +85,7 @@ export function ApiKeyCreateDialog({ open, onOpenChange, onCreated }: { open: bo
             </DialogHeader>
             <Field label={t("apiKeys.name")} error={fe.name}>
               {(p) => (
-                <Input {...p} value={name} onChange={(e) => setName(e.target.value)} placeholder={t("apiKeys.namePlaceholder")} required maxLength={200} autoFocus />
+                <Input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder={t("apiKeys.namePlaceholder")} required maxLength={200} autoFocus />
               )}
             </Field>
             <fieldset className="grid gap-2">
@@ -123,7 +125,7 @@ export function ApiKeyCreateDialog({ open, onOpenChange, onCreated }: { open: bo
               <Button variant="outline" onClick={close}>
                 {t("common.cancel")}
               </Button>
-              <Button type="submit" disabled={create.isPending || !name.trim() || scopes.length === 0}>
+              <Button type="submit" disabled={create.isPending || !name.trim() || scopes.length === 0} data-testid="api-key-submit">
                 {create.isPending ? t("common.saving") : t("common.create")}
               </Button>
             </DialogFooter>

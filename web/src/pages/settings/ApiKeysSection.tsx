@@ -35,7 +35,7 @@ export default function ApiKeysSection() {
   });
 
   const revoke = useMutation({
-    mutationFn: (key: ApiKey) => unwrap(api.DELETE("/api/api-keys/{key_id}", { params: { path: { key_id: key.id } } })),
+    mutationFn: (key: ApiKey) => unwrap(api.DELETE("/api/api-keys/{api_key_id}", { params: { path: { api_key_id: key.id } } })),
     onSuccess: (_d, key) => {
       toast(t("apiKeys.revokedToast", { name: key.name }));
       void qc.invalidateQueries({ queryKey: ["api-keys"] });
@@ -44,14 +44,14 @@ export default function ApiKeysSection() {
   });
 
   const createButton = canWrite ? (
-    <Button onClick={() => setCreateOpen(true)}>
+    <Button onClick={() => setCreateOpen(true)} data-testid="create-api-key">
       <KeyRound aria-hidden />
       {t("apiKeys.create")}
     </Button>
   ) : null;
 
   return (
-    <section className="grid gap-4">
+    <section className="grid grid-cols-1 gap-4">
       <SectionHeader title={t("apiKeys.title")} description={t("apiKeys.description")} action={createButton} />
       {query.isPending ? (
         <LoadingState />

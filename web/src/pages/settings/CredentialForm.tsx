@@ -187,7 +187,7 @@ export function CredentialForm({
         <Button variant="outline" onClick={onCancel}>
           {t("common.cancel")}
         </Button>
-        <Button type="submit" disabled={busy || Boolean(missingRequired)}>
+        <Button type="submit" disabled={busy || Boolean(missingRequired)} data-testid="credential-submit">
           {busy ? t("common.saving") : t("common.save")}
         </Button>
       </div>

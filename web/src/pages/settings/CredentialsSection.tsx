@@ -64,14 +64,14 @@ export default function CredentialsSection() {
 
   const serviceLabel = (s: string) => services.data?.find((d) => d.service === s)?.label ?? s;
   const addButton = canWrite ? (
-    <Button onClick={() => setEditing({ mode: "create" })} disabled={!services.data}>
+    <Button onClick={() => setEditing({ mode: "create" })} disabled={!services.data} data-testid="add-credential">
       <Plug aria-hidden />
       {t("credentials.add")}
     </Button>
   ) : null;
 
   return (
-    <section className="grid gap-4">
+    <section className="grid grid-cols-1 gap-4">
       <SectionHeader title={t("credentials.title")} description={t("credentials.description")} action={addButton} />
       {query.isPending ? (
         <LoadingState />

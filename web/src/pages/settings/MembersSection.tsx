@@ -57,7 +57,7 @@ export default function MembersSection() {
   ) : null;
 
   return (
-    <section className="grid gap-4" aria-labelledby="members-title">
+    <section className="grid grid-cols-1 gap-4" aria-labelledby="members-title">
       <SectionHeader title={t("members.title")} description={t("members.description")} action={addButton} />
       {query.isPending ? (
         <LoadingState />
@@ -82,7 +82,7 @@ export default function MembersSection() {
               {query.data.items.map((m: Member) => {
                 const isMe = m.user_id === me.id;
                 return (
-                  <TR key={m.user_id}>
+                  <TR key={m.user_id} data-testid="member-row">
                     <TD className="font-medium">
                       {m.name}
                       {isMe ? <span className="ml-1 text-xs text-muted-foreground">({t("members.you")})</span> : null}
@@ -112,7 +112,7 @@ export default function MembersSection() {
                     <TD className="whitespace-nowrap">{formatDate(m.created_at, locale)}</TD>
                     {canWrite ? (
                       <TD className="text-right">
-                        {m.is_active ? (
+                        {isMe ? null : m.is_active ? (
                           <ConfirmDialog
                             trigger={
                               <Button variant="outline" size="sm">

@@ -33,7 +33,7 @@ export default function SettingsPage() {
   const me = useCurrentUser();
   const tabs = TABS.filter((tab) => tab.anyOf.length === 0 || hasAny(me.permissions, tab.anyOf));
   return (
-    <div className="mx-auto grid max-w-5xl gap-4">
+    <div className="mx-auto grid max-w-5xl grid-cols-1 gap-4">
       <h1 className="text-2xl font-semibold tracking-tight">{t("settings.title")}</h1>
       <nav aria-label={t("settings.sections")} className="-mx-1 overflow-x-auto">
         <ul className="flex min-w-max gap-1 border-b px-1">
