@@ -7,7 +7,7 @@ from functools import cache
 
 from rastro.core.module import Module
 
-MODULE_PACKAGES = ("rastro.auth",)
+MODULE_PACKAGES = ("rastro.auth", "rastro.tracking")
 
 
 @cache

@@ -1,0 +1,431 @@
+"""Routes of the tracking module: the public collector and tracker script, configuration,
+and the read API over sessions and journeys."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from rastro.core.db import SYSTEM, Scope, set_scope
+from rastro.core.errors import ERROR_RESPONSES, BadRequest, NotFound, PermissionDenied, RastroError
+from rastro.core.pagination import Page, PageParams, page_params
+from rastro.core.principal import Principal, require
+from rastro.core.session import TransactionalRoute, bi_session, crm_session
+from rastro.tracking import permissions, schemas
+from rastro.tracking.models import Domain, LandingPage, TrackedSession
+from rastro.tracking.service import collector, config, reads
+from rastro.tracking.tracker import tracker_script
+
+MAX_BODY = 1024 * 1024
+GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+NO_STORE = {"cache-control": "no-store"}
+
+CrmSession = Annotated[Any, Depends(crm_session)]
+BiSession = Annotated[Any, Depends(bi_session)]
+Pagination = Annotated[PageParams, Depends(page_params)]
+Read = Annotated[Principal, Depends(require(permissions.TRACKING_READ))]
+Write = Annotated[Principal, Depends(require(permissions.TRACKING_WRITE))]
+
+public = APIRouter(tags=["collector"], route_class=TransactionalRoute)
+router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
+
+
+class PayloadTooLarge(RastroError):
+    status_code = 413
+    code = "payload_too_large"
+    default_message = "The batch is larger than 1 MB."
+
+
+class UnknownSite(RastroError):
+    status_code = 401
+    code = "unknown_site"
+    default_message = "Unknown or disabled site key."
+
+
+class OriginNotAllowed(PermissionDenied):
+    code = "origin_not_allowed"
+    default_message = "This origin may not send events for this site."
+
+
+class BatchTooLarge(RastroError):
+    status_code = 413
+    code = "batch_too_large"
+    default_message = "A batch holds at most 500 events."
+
+
+def _site_cache(request: Request) -> config.SiteCache:
+    cache: config.SiteCache | None = getattr(request.app.state, "site_cache", None)
+    if cache is None:
+        cache = request.app.state.site_cache = config.SiteCache()
+    return cache
+
+
+def _cors(origin: str | None) -> dict[str, str]:
+    if not origin:
+        return {}
+    return {"access-control-allow-origin": origin, "vary": "Origin"}
+
+
+async def _site(
+    request: Request, crm: Any, site_key: Any, origin: str | None
+) -> tuple[collector.SiteContext, dict[str, str]]:
+    if not isinstance(site_key, str) or not site_key or len(site_key) > 64:
+        raise UnknownSite()
+    await set_scope(crm, SYSTEM)  # the site key is what tells the organization
+    found = await _site_cache(request).resolve(crm, site_key)
+    if found is None:
+        raise UnknownSite()
+    site, origins = found
+    if not config.origin_allowed(origin, origins):
+        raise OriginNotAllowed(details={"origin": origin})
+    return site, _cors(origin)
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise PayloadTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PayloadTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@public.post("/api/collect", response_model=schemas.CollectResponse)
+async def collect(request: Request, crm: CrmSession, bi: BiSession) -> Response:
+    """Store a batch of tracker events (site key in the body; answered after commit)."""
+    body = await _read_body(request)
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise BadRequest("The body is not valid UTF-8 JSON.", details=None) from None
+    if not isinstance(payload, dict):
+        raise BadRequest("The body must be a JSON object.")
+    events = payload.get("events")
+    if not isinstance(events, list) or not events:
+        raise BadRequest("`events` must be a non-empty list.")
+    if len(events) > collector.MAX_EVENTS:
+        raise BatchTooLarge(details={"max_events": collector.MAX_EVENTS, "received": len(events)})
+    origin = request.headers.get("origin")
+    site, headers = await _site(request, crm, payload.get("site"), origin)
+    await set_scope(bi, Scope.organization(site.organization_id))
+    result = await collector.ingest(
+        bi,
+        site=site,
+        payload=payload,
+        hit=collector.Hit(ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")),
+        secret=request.app.state.settings.secret_key_value,
+    )
+    body_out = {
+        "session_id": result.session_id,
+        "accepted": result.count("stored"),
+        "duplicates": result.count("duplicate"),
+        "rejected": result.count("rejected"),
+        "results": [r.as_dict() for r in result.results],
+    }
+    return Response(
+        orjson.dumps(body_out), media_type="application/json", headers={**headers, **NO_STORE}
+    )
+
+
+@public.options("/api/collect", include_in_schema=False)
+async def collect_preflight(request: Request) -> Response:
+    """CORS preflight for trackers that send `application/json`."""
+    origin = request.headers.get("origin")
+    return Response(
+        status_code=204,
+        headers={
+            **_cors(origin),
+            "access-control-allow-methods": "POST, OPTIONS",
+            "access-control-allow-headers": "content-type",
+            "access-control-max-age": "86400",
+        },
+    )
+
+
+@public.get("/api/collect/pixel.gif", response_class=Response)
+async def pixel(
+    request: Request,
+    crm: CrmSession,
+    bi: BiSession,
+    site: Annotated[str, Query(max_length=64)],
+    url: Annotated[str | None, Query(max_length=2000)] = None,
+    ref: Annotated[str | None, Query(max_length=2000)] = None,
+    title: Annotated[str | None, Query(max_length=500)] = None,
+    vid: Annotated[str | None, Query(max_length=64)] = None,
+    sid: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """1×1 GIF that records a page view for clients without JavaScript."""
+    page_url = url or request.headers.get("referer")
+    referer_origin = config._origin_of(request.headers["referer"]) if request.headers.get("referer") else None
+    context, _ = await _site(request, crm, site, referer_origin)
+    if page_url:
+        await set_scope(bi, Scope.organization(context.organization_id))
+        visitor = vid or collector.visitor_id_for(
+            client_id=None,
+            secret=request.app.state.settings.secret_key_value,
+            organization_id=context.organization_id,
+            ip=_client_ip(request),
+            user_agent=request.headers.get("user-agent", ""),
+            domain_id=context.domain_id,
+        )
+        now = datetime.now(UTC)
+        await collector.ingest(
+            bi,
+            site=context,
+            payload={
+                "visitor_id": visitor,
+                "session_id": sid or "px_" + visitor[-24:],
+                "events": [{
+                    "event_id": str(uuid.uuid4()), "type": "page_view",
+                    "ts": int(now.timestamp() * 1000), "url": page_url, "referrer": ref,
+                    "title": title,
+                }],
+            },
+            hit=collector.Hit(ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")),
+            secret=request.app.state.settings.secret_key_value,
+            now=now,
+        )
+    return Response(GIF, media_type="image/gif", headers=NO_STORE)
+
+
+@public.get("/api/collect/variant", response_model=schemas.VariantAssignment)
+async def variant(
+    request: Request,
+    crm: CrmSession,
+    site: Annotated[str, Query(max_length=64)],
+    test: uuid.UUID,
+    visitor: Annotated[str, Query(min_length=1, max_length=64)],
+) -> Response:
+    """The A/B variant a visitor sees: always the same one for the same visitor."""
+    origin = request.headers.get("origin")
+    context, headers = await _site(request, crm, site, origin)
+    await set_scope(crm, Scope.organization(context.organization_id))
+    page = await config.assign_variant(
+        crm, ab_test_id=test, domain_id=context.domain_id, visitor_id=visitor
+    )
+    body = schemas.VariantAssignment(
+        ab_test_id=test, page_id=page.page_id, page_url=page.page_url,
+        page_variant=page.page_variant, is_control=page.is_control,
+    )
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)
+
+
+@public.get("/t.js", include_in_schema=False)
+async def tracker(request: Request) -> Response:
+    """The tracker script."""
+    script = tracker_script()
+    if request.headers.get("if-none-match") == script.etag:
+        return Response(status_code=304, headers={"etag": script.etag})
+    return Response(
+        script.body,
+        media_type="application/javascript",
+        headers={"cache-control": "public, max-age=3600", "etag": script.etag},
+    )
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+
+def _domain(request: Request, domain: Domain) -> schemas.Domain:
+    return schemas.Domain(
+        domain_id=domain.domain_id,
+        domain_name=domain.domain_name,
+        domain_url=domain.domain_url,
+        site_key=domain.site_key,
+        allowed_origins=list(domain.allowed_origins),
+        metadata=domain.metadata_,
+        is_active=domain.is_active,
+        created_at=domain.created_at,
+        snippet=config.snippet(str(request.base_url), domain),
+    )
+
+
+@router.get("/domains", response_model=Page[schemas.Domain], tags=["tracking"])
+async def list_domains(request: Request, _: Read, session: CrmSession, params: Pagination) -> Page[schemas.Domain]:
+    """Tracked sites, with their tracking snippet."""
+    rows, total = await config.list_domains(session, params)
+    return Page(items=[_domain(request, d) for d in rows], total=total, page=params.page, page_size=params.page_size)
+
+
+@router.post("/domains", response_model=schemas.Domain, status_code=status.HTTP_201_CREATED, tags=["tracking"])
+async def create_domain(request: Request, body: schemas.DomainCreate, _: Write, session: CrmSession) -> schemas.Domain:
+    """Register a site; its public site key goes into the snippet."""
+    domain = await config.create_domain(
+        session,
+        domain_url=str(body.domain_url),
+        domain_name=body.domain_name,
+        allowed_origins=body.allowed_origins,
+        metadata=body.metadata.model_dump(),
+        is_active=body.is_active,
+    )
+    return _domain(request, domain)
+
+
+@router.get("/domains/{domain_id}", response_model=schemas.Domain, tags=["tracking"])
+async def get_domain(request: Request, domain_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.Domain:
+    """One site."""
+    return _domain(request, await config.get_domain(session, domain_id))
+
+
+@router.patch("/domains/{domain_id}", response_model=schemas.Domain, tags=["tracking"])
+async def update_domain(
+    request: Request, domain_id: uuid.UUID, body: schemas.DomainUpdate, _: Write, session: CrmSession
+) -> schemas.Domain:
+    """Change a site's name, allowed origins, metadata or state."""
+    changes = body.model_dump(exclude_unset=True)
+    domain = await config.update_domain(session, domain_id, changes)
+    _site_cache(request).clear()
+    return _domain(request, domain)
+
+
+@router.delete("/domains/{domain_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tracking"])
+async def delete_domain(request: Request, domain_id: uuid.UUID, _: Write, session: CrmSession) -> Response:
+    """Delete a site and its landing pages (collected events stay in BI)."""
+    await config.delete_domain(session, domain_id)
+    _site_cache(request).clear()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _page(page: LandingPage) -> schemas.LandingPage:
+    return schemas.LandingPage.model_validate(page)
+
+
+@router.get("/landing-pages", response_model=Page[schemas.LandingPage], tags=["tracking"])
+async def list_landing_pages(
+    _: Read, session: CrmSession, params: Pagination, domain_id: uuid.UUID | None = None
+) -> Page[schemas.LandingPage]:
+    """Landing pages, optionally of one domain."""
+    rows, total = await config.list_landing_pages(session, params, domain_id=domain_id)
+    return Page(items=[_page(p) for p in rows], total=total, page=params.page, page_size=params.page_size)
+
+
+@router.post("/landing-pages", response_model=schemas.LandingPage, status_code=status.HTTP_201_CREATED, tags=["tracking"])
+async def create_landing_page(request: Request, body: schemas.LandingPageCreate, _: Write, session: CrmSession) -> schemas.LandingPage:
+    """Register a landing page of a domain."""
+    fields = body.model_dump()
+    fields["page_url"] = str(body.page_url)
+    page = await config.create_landing_page(session, **fields)
+    _site_cache(request).clear()
+    return _page(page)
+
+
+@router.patch("/landing-pages/{page_id}", response_model=schemas.LandingPage, tags=["tracking"])
+async def update_landing_page(
+    request: Request, page_id: uuid.UUID, body: schemas.LandingPageUpdate, _: Write, session: CrmSession
+) -> schemas.LandingPage:
+    """Change a landing page."""
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("page_url") is not None:
+        changes["page_url"] = str(changes["page_url"])
+    page = await config.update_landing_page(session, page_id, changes)
+    _site_cache(request).clear()
+    return _page(page)
+
+
+@router.delete("/landing-pages/{page_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tracking"])
+async def delete_landing_page(request: Request, page_id: uuid.UUID, _: Write, session: CrmSession) -> Response:
+    """Delete a landing page."""
+    await config.delete_landing_page(session, page_id)
+    _site_cache(request).clear()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/ab-tests", response_model=schemas.AbTest, status_code=status.HTTP_201_CREATED, tags=["tracking"])
+async def create_ab_test(body: schemas.AbTestCreate, _: Write, session: CrmSession) -> schemas.AbTest:
+    """Group landing pages as the weighted variants of an A/B test."""
+    test, pages = await config.create_ab_test(
+        session, domain_id=body.domain_id, name=body.name, variants=[v.model_dump() for v in body.variants]
+    )
+    return schemas.AbTest(
+        ab_test_id=test.ab_test_id, domain_id=test.domain_id, name=test.name,
+        is_active=test.is_active, created_at=test.created_at, variants=[_page(p) for p in pages],
+    )
+
+
+@router.get("/ab-tests/{ab_test_id}", response_model=schemas.AbTest, tags=["tracking"])
+async def get_ab_test(ab_test_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.AbTest:
+    """An A/B test and its variants."""
+    test, pages = await config.get_ab_test(session, ab_test_id)
+    return schemas.AbTest(
+        ab_test_id=test.ab_test_id, domain_id=test.domain_id, name=test.name,
+        is_active=test.is_active, created_at=test.created_at, variants=[_page(p) for p in pages],
+    )
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def _summary(tracked: TrackedSession) -> schemas.SessionSummary:
+    summary = schemas.SessionSummary.model_validate(tracked)
+    summary.source = tracked.metadata_.get("source")
+    summary.medium = tracked.metadata_.get("medium")
+    return summary
+
+
+@router.get("/sessions/live", response_model=Page[schemas.SessionSummary], tags=["tracking"])
+async def live_sessions(
+    _: Read, session: BiSession, params: Pagination, include_bots: bool = False
+) -> Page[schemas.SessionSummary]:
+    """Sessions active in the last 30 minutes (seed 002's online visitors)."""
+    rows, total = await reads.live_sessions(session, params, include_bots=include_bots)
+    return Page(items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size)
+
+
+@router.get("/visitors", response_model=Page[schemas.SessionSummary], tags=["tracking"])
+async def online_visitors(_: Read, session: BiSession, params: Pagination) -> Page[schemas.SessionSummary]:
+    """Seed 002 `GET /api/visitors`: the visitors online now (live sessions)."""
+    rows, total = await reads.live_sessions(session, params)
+    return Page(items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size)
+
+
+@router.get("/sessions/{session_id}", response_model=schemas.SessionTimeline, tags=["tracking"])
+async def session_timeline(session_id: str, _: Read, session: BiSession) -> schemas.SessionTimeline:
+    """A session's touches, page views (in order, with time on page) and events."""
+    tracked, touches, views, events = await reads.session_timeline(session, session_id)
+    return schemas.SessionTimeline(
+        session=_summary(tracked),
+        touches=[schemas.Touchpoint.model_validate(t) for t in touches],
+        page_views=[schemas.PageViewOut.model_validate(v) for v in views],
+        events=[schemas.EventOut.model_validate(e) for e in events],
+    )
+
+
+@router.get("/visitors/{session_id}/events", response_model=list[schemas.EventOut], tags=["tracking"])
+async def visitor_events(session_id: str, _: Read, session: BiSession) -> list[schemas.EventOut]:
+    """Seed 002 `GET /api/visitors/{id}/events`: the events of one visit."""
+    _, _, _, events = await reads.session_timeline(session, session_id)
+    return [schemas.EventOut.model_validate(e) for e in events]
+
+
+@router.get("/journeys/{visitor_id}", response_model=schemas.VisitorJourneyOut, tags=["tracking"])
+async def journey(visitor_id: str, _: Read, session: BiSession) -> schemas.VisitorJourneyOut:
+    """A visitor's journey: every session and touch, across visits."""
+    journeys, sessions, touches = await reads.visitor_journey(session, visitor_id)
+    if not journeys:
+        raise NotFound()
+    first = journeys[0]
+    return schemas.VisitorJourneyOut(
+        visitor_id=visitor_id,
+        domain_id=first.domain_id,
+        first_visit_at=min(j.first_visit_at for j in journeys),
+        last_visit_at=max(j.last_visit_at for j in journeys),
+        total_sessions=sum(j.total_sessions for j in journeys),
+        total_page_views=sum(j.total_page_views for j in journeys),
+        converted=any(j.converted for j in journeys),
+        conversion_session_id=next((j.conversion_session_id for j in journeys if j.conversion_session_id), None),
+        sessions=[_summary(s) for s in sessions],
+        touches=[schemas.Touchpoint.model_validate(t) for t in touches],
+    )

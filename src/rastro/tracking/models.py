@@ -1,0 +1,237 @@
+"""Tables of the tracking module (seed 000). Column names follow the seed.
+
+Configuration lives in the CRM database; the high-volume event tables live in BI, where
+`utm_tracking`, `page_views` and `events` are range-partitioned by month on `created_at`
+(their primary keys therefore include `created_at`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rastro.core.db import BiBase, CrmBase, TenantMixin
+from rastro.core.ids import uuid7
+
+# --- configuration (CRM) -------------------------------------------------------------------
+
+
+class Domain(TenantMixin, CrmBase):
+    """A tracked site (seed 000 `domains`); `site_key` is the public key in the snippet."""
+
+    __tablename__ = "domains"
+
+    domain_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    domain_name: Mapped[str] = mapped_column(String(255))
+    domain_url: Mapped[str] = mapped_column(String(500))
+    is_active: Mapped[bool] = mapped_column(server_default="true")
+    site_key: Mapped[str] = mapped_column(String(40), unique=True)
+    allowed_origins: Mapped[list[str]] = mapped_column(ARRAY(String(255)), server_default="{}")
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+    __table_args__ = (UniqueConstraint("organization_id", "domain_name"),)
+
+
+class AbTest(TenantMixin, CrmBase):
+    """Groups landing-page variants; each variant carries its weight."""
+
+    __tablename__ = "ab_tests"
+
+    ab_test_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    domain_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("domains.domain_id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(server_default="true")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LandingPage(TenantMixin, CrmBase):
+    """A landing page of a domain (seed 000 `landing_pages`), possibly an A/B variant."""
+
+    __tablename__ = "landing_pages"
+
+    page_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    domain_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("domains.domain_id", ondelete="CASCADE"), index=True
+    )
+    page_url: Mapped[str] = mapped_column(Text)
+    # The URL without scheme, query or fragment: what collected page URLs are matched on.
+    url_key: Mapped[str] = mapped_column(Text)
+    page_name: Mapped[str] = mapped_column(String(255))
+    page_variant: Mapped[str | None] = mapped_column(String(50))
+    is_control: Mapped[bool] = mapped_column(server_default="false")
+    ab_test_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ab_tests.ab_test_id", ondelete="SET NULL"), index=True
+    )
+    variant_weight: Mapped[int] = mapped_column(Integer, server_default="1")
+    is_active: Mapped[bool] = mapped_column(server_default="true")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    __table_args__ = (Index("ix_landing_pages_domain_id_url_key", "domain_id", "url_key"),)
+
+
+# --- events (BI) -------------------------------------------------------------------------------
+
+
+class TrackedSession(TenantMixin, BiBase):
+    """A visit (seed 000 `sessions`; seed 002's funnel visitors are these rows)."""
+
+    __tablename__ = "sessions"
+
+    session_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    domain_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    first_page_id: Mapped[uuid.UUID | None]
+    visitor_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_session_id: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    last_activity_at: Mapped[datetime]
+    total_page_views: Mapped[int] = mapped_column(server_default="0")
+    total_events: Mapped[int] = mapped_column(server_default="0")
+    converted: Mapped[bool] = mapped_column(server_default="false", index=True)
+    return_visits: Mapped[int] = mapped_column(server_default="0")
+    is_bot: Mapped[bool] = mapped_column(server_default="false")
+    channel: Mapped[str | None] = mapped_column(String(40))
+    campaign_key: Mapped[str | None] = mapped_column(String(64))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+
+
+class UtmTracking(TenantMixin, BiBase):
+    """One touch: the campaign parameters and click ids a visit arrived with (seed 000)."""
+
+    __tablename__ = "utm_tracking"
+    __table_args__ = (
+        Index("ix_utm_tracking_created_at", "created_at"),
+        Index("ix_utm_tracking_utm_source", "utm_source"),
+        Index("ix_utm_tracking_utm_campaign", "utm_campaign"),
+        Index("ix_utm_tracking_session_id", "session_id"),
+        Index("ix_utm_tracking_gclid", "gclid"),
+        Index("ix_utm_tracking_fbclid", "fbclid"),
+        Index("ix_utm_tracking_visitor_id", "visitor_id"),
+        {"postgresql_partition_by": "RANGE (created_at)"},
+    )
+
+    tracking_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    created_at: Mapped[datetime] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(80))
+    visitor_id: Mapped[str] = mapped_column(String(64))
+    domain_id: Mapped[uuid.UUID]
+    page_id: Mapped[uuid.UUID | None]
+    utm_source: Mapped[str | None] = mapped_column(String(255))
+    utm_medium: Mapped[str | None] = mapped_column(String(255))
+    utm_campaign: Mapped[str | None] = mapped_column(String(255))
+    utm_id: Mapped[str | None] = mapped_column(String(255))
+    utm_term: Mapped[str | None] = mapped_column(String(255))
+    utm_content: Mapped[str | None] = mapped_column(String(255))
+    gclid: Mapped[str | None] = mapped_column(String(255))
+    gbraid: Mapped[str | None] = mapped_column(String(255))
+    wbraid: Mapped[str | None] = mapped_column(String(255))
+    fbclid: Mapped[str | None] = mapped_column(String(255))
+    fbc: Mapped[str | None] = mapped_column(String(255))
+    fbp: Mapped[str | None] = mapped_column(String(255))
+    ttclid: Mapped[str | None] = mapped_column(String(255))
+    li_fat_id: Mapped[str | None] = mapped_column(String(255))
+    msclkid: Mapped[str | None] = mapped_column(String(255))
+    src: Mapped[str | None] = mapped_column(String(255))
+    sck: Mapped[str | None] = mapped_column(String(255))
+    xcod: Mapped[str | None] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(40))
+    device: Mapped[str | None] = mapped_column(String(20))
+    match_type: Mapped[str | None] = mapped_column(String(20))
+    attribution_model: Mapped[str | None] = mapped_column(String(20))
+    referrer: Mapped[str | None] = mapped_column(Text)
+    page_url: Mapped[str | None] = mapped_column(Text)
+    url_params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    client_ip: Mapped[str | None] = mapped_column(INET)
+
+
+class PageView(TenantMixin, BiBase):
+    """A page seen in a session (seed 000 `page_views`)."""
+
+    __tablename__ = "page_views"
+    __table_args__ = (
+        Index("ix_page_views_session_id", "session_id", "view_order"),
+        Index("ix_page_views_created_at", "created_at"),
+        {"postgresql_partition_by": "RANGE (created_at)"},
+    )
+
+    view_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(80))
+    page_id: Mapped[uuid.UUID | None]
+    client_view_id: Mapped[str | None] = mapped_column(String(64))
+    page_url: Mapped[str] = mapped_column(Text)
+    page_title: Mapped[str | None] = mapped_column(Text)
+    referrer: Mapped[str | None] = mapped_column(Text)
+    view_order: Mapped[int] = mapped_column(Integer)
+    time_on_page: Mapped[int | None] = mapped_column(Integer)
+    exit_page: Mapped[bool] = mapped_column(server_default="false")
+
+
+class Event(TenantMixin, BiBase):
+    """An interaction (seed 000 `events`; seed 002's visitor events)."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_created_at", "created_at"),
+        Index("ix_events_event_type", "event_type"),
+        Index("ix_events_session_id", "session_id"),
+        {"postgresql_partition_by": "RANGE (created_at)"},
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(80))
+    page_id: Mapped[uuid.UUID | None]
+    event_type: Mapped[str] = mapped_column(String(40))
+    event_category: Mapped[str | None] = mapped_column(String(255))
+    event_action: Mapped[str | None] = mapped_column(String(255))
+    event_label: Mapped[str | None] = mapped_column(String(500))
+    event_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    element_class: Mapped[str | None] = mapped_column(String(500))
+    event_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class VisitorJourney(TenantMixin, BiBase):
+    """All sessions of one visitor on one domain (seed 000 `visitor_journeys`)."""
+
+    __tablename__ = "visitor_journeys"
+    __table_args__ = (UniqueConstraint("domain_id", "visitor_id"),)
+
+    journey_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    visitor_id: Mapped[str] = mapped_column(String(64))
+    domain_id: Mapped[uuid.UUID]
+    first_visit_at: Mapped[datetime]
+    last_visit_at: Mapped[datetime]
+    total_sessions: Mapped[int] = mapped_column(server_default="1")
+    total_page_views: Mapped[int] = mapped_column(server_default="0")
+    converted: Mapped[bool] = mapped_column(server_default="false")
+    conversion_session_id: Mapped[str | None] = mapped_column(String(80))

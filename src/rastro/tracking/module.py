@@ -1,0 +1,10 @@
+"""The tracking module as the application sees it."""
+
+from __future__ import annotations
+
+from rastro.core.module import Module
+from rastro.tracking import api, jobs
+
+MODULE = Module(
+    name="tracking", routers=[api.public, api.router], register_jobs=jobs.register
+)

@@ -1,0 +1,251 @@
+"""Request and response shapes of the tracking module."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class DomainAnalytics(BaseModel):
+    """Seed 001 DomainMetadata.analytics: the site's own tags (kept for reference)."""
+
+    model_config = ConfigDict(extra="allow")
+    googleAnalyticsId: str | None = Field(None, max_length=50)  # noqa: N815 (seed's names)
+    facebookPixelId: str | None = Field(None, max_length=50)  # noqa: N815
+    googleAdsId: str | None = Field(None, max_length=50)  # noqa: N815
+    tiktokPixelId: str | None = Field(None, max_length=50)  # noqa: N815
+
+
+class DomainSettings(BaseModel):
+    """Seed 001 DomainMetadata.settings."""
+
+    timezone: str = Field("America/Sao_Paulo", max_length=64)
+    language: str = Field("pt-BR", max_length=10)
+    cookie_days: int = Field(90, ge=1, le=400, description="First-party cookie lifetime")
+
+
+class DomainMetadata(BaseModel):
+    analytics: DomainAnalytics = Field(default_factory=DomainAnalytics)
+    settings: DomainSettings = Field(default_factory=DomainSettings)
+
+
+def _origin(value: str) -> str:
+    url = AnyHttpUrl(value)
+    port = f":{url.port}" if url.port not in (None, 80, 443) else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+class DomainCreate(Schema):
+    domain_url: AnyHttpUrl
+    domain_name: Name | None = Field(None, description="Defaults to the URL's host")
+    allowed_origins: list[str] | None = Field(
+        None, description="Origins allowed to send events; defaults to the domain (with www.)"
+    )
+    metadata: DomainMetadata = Field(default_factory=DomainMetadata)
+    is_active: bool = True
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted({_origin(v) for v in value})
+
+
+class DomainUpdate(Schema):
+    domain_name: Name | None = None
+    allowed_origins: list[str] | None = None
+    metadata: DomainMetadata | None = None
+    is_active: bool | None = None
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted({_origin(v) for v in value})
+
+
+class Domain(Schema):
+    domain_id: uuid.UUID
+    domain_name: str
+    domain_url: str
+    site_key: str
+    allowed_origins: list[str]
+    metadata: dict[str, Any]
+    is_active: bool
+    created_at: datetime
+    snippet: str
+
+
+class LandingPageCreate(Schema):
+    domain_id: uuid.UUID
+    page_url: AnyHttpUrl
+    page_name: Name
+    page_variant: Annotated[str, StringConstraints(max_length=50)] | None = None
+    is_control: bool = False
+    ab_test_id: uuid.UUID | None = None
+    variant_weight: int = Field(1, ge=0, le=1000)
+    is_active: bool = True
+
+
+class LandingPageUpdate(Schema):
+    page_url: AnyHttpUrl | None = None
+    page_name: Name | None = None
+    page_variant: Annotated[str, StringConstraints(max_length=50)] | None = None
+    is_control: bool | None = None
+    ab_test_id: uuid.UUID | None = None
+    variant_weight: int | None = Field(None, ge=0, le=1000)
+    is_active: bool | None = None
+
+
+class LandingPage(Schema):
+    page_id: uuid.UUID
+    domain_id: uuid.UUID
+    page_url: str
+    page_name: str
+    page_variant: str | None
+    is_control: bool
+    ab_test_id: uuid.UUID | None
+    variant_weight: int
+    is_active: bool
+    created_at: datetime
+
+
+class AbVariant(Schema):
+    page_id: uuid.UUID
+    page_variant: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    is_control: bool = False
+    variant_weight: int = Field(1, ge=0, le=1000)
+
+
+class AbTestCreate(Schema):
+    domain_id: uuid.UUID
+    name: Name
+    variants: list[AbVariant] = Field(min_length=2, max_length=20)
+
+
+class AbTest(Schema):
+    ab_test_id: uuid.UUID
+    domain_id: uuid.UUID
+    name: str
+    is_active: bool
+    created_at: datetime
+    variants: list[LandingPage]
+
+
+class VariantAssignment(Schema):
+    ab_test_id: uuid.UUID
+    page_id: uuid.UUID
+    page_url: str
+    page_variant: str | None
+    is_control: bool
+
+
+class CollectResult(Schema):
+    event_id: str | None
+    status: str = Field(description="stored, duplicate or rejected")
+    reason: str | None = None
+
+
+class CollectResponse(Schema):
+    session_id: str | None
+    accepted: int
+    duplicates: int
+    rejected: int
+    results: list[CollectResult]
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+class Touchpoint(Schema):
+    tracking_id: uuid.UUID
+    created_at: datetime
+    channel: str
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    utm_id: str | None
+    utm_term: str | None
+    utm_content: str | None
+    gclid: str | None
+    gbraid: str | None
+    wbraid: str | None
+    fbclid: str | None
+    ttclid: str | None
+    li_fat_id: str | None
+    msclkid: str | None
+    src: str | None
+    sck: str | None
+    device: str | None
+    match_type: str | None
+    referrer: str | None
+    page_url: str | None
+    url_params: dict[str, Any]
+
+
+class SessionSummary(Schema):
+    session_id: str
+    domain_id: uuid.UUID
+    visitor_id: str
+    started_at: datetime
+    last_activity_at: datetime
+    total_page_views: int
+    total_events: int
+    converted: bool
+    return_visits: int
+    is_bot: bool
+    channel: str | None
+    source: str | None = None
+    medium: str | None = None
+
+
+class PageViewOut(Schema):
+    view_id: uuid.UUID
+    created_at: datetime
+    page_url: str
+    page_title: str | None
+    referrer: str | None
+    view_order: int
+    time_on_page: int | None
+    exit_page: bool
+
+
+class EventOut(Schema):
+    event_id: uuid.UUID
+    created_at: datetime
+    event_type: str
+    event_category: str | None
+    event_action: str | None
+    event_label: str | None
+    event_value: Decimal | None
+    element_id: str | None
+    element_class: str | None
+    event_data: dict[str, Any]
+
+
+class SessionTimeline(Schema):
+    session: SessionSummary
+    touches: list[Touchpoint]
+    page_views: list[PageViewOut]
+    events: list[EventOut]
+
+
+class VisitorJourneyOut(Schema):
+    visitor_id: str
+    domain_id: uuid.UUID
+    first_visit_at: datetime
+    last_visit_at: datetime
+    total_sessions: int
+    total_page_views: int
+    converted: bool
+    conversion_session_id: str | None
+    sessions: list[SessionSummary]
+    touches: list[Touchpoint]

@@ -1,0 +1,1 @@
+"""Behaviour of the tracking module. Functions flush, never commit."""

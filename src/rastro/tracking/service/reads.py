@@ -1,0 +1,89 @@
+"""Reading the BI event tables: live sessions, a session's timeline, a visitor's journey."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.errors import NotFound
+from rastro.core.pagination import PageParams, paginate
+from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking, VisitorJourney
+
+LIVE_WINDOW = timedelta(minutes=30)
+
+
+async def live_sessions(
+    session: AsyncSession, params: PageParams, *, include_bots: bool = False, now: datetime | None = None
+) -> tuple[list[TrackedSession], int]:
+    """Sessions with activity in the last 30 minutes, most recent first (bots excluded)."""
+    since = (now or datetime.now(UTC)) - LIVE_WINDOW
+    statement = (
+        select(TrackedSession)
+        .where(TrackedSession.last_activity_at >= since)
+        .order_by(TrackedSession.last_activity_at.desc())
+    )
+    if not include_bots:
+        statement = statement.where(TrackedSession.is_bot.is_(False))
+    rows, total = await paginate(session, statement, params)
+    return list(rows), total
+
+
+async def session_timeline(
+    session: AsyncSession, session_id: str
+) -> tuple[TrackedSession, list[UtmTracking], list[PageView], list[Event]]:
+    tracked = await session.get(TrackedSession, session_id)
+    if tracked is None:
+        raise NotFound("Session not found.")
+    # created_at bounds let PostgreSQL skip the partitions this session cannot be in.
+    lower = tracked.started_at - timedelta(minutes=1)
+    upper = tracked.last_activity_at + timedelta(days=1)
+    touches = list(
+        await session.scalars(
+            select(UtmTracking)
+            .where(UtmTracking.session_id == session_id, UtmTracking.created_at.between(lower, upper))
+            .order_by(UtmTracking.created_at)
+        )
+    )
+    views = list(
+        await session.scalars(
+            select(PageView)
+            .where(PageView.session_id == session_id, PageView.created_at.between(lower, upper))
+            .order_by(PageView.view_order)
+        )
+    )
+    events = list(
+        await session.scalars(
+            select(Event)
+            .where(Event.session_id == session_id, Event.created_at.between(lower, upper))
+            .order_by(Event.created_at)
+        )
+    )
+    return tracked, touches, views, events
+
+
+async def visitor_journey(
+    session: AsyncSession, visitor_id: str
+) -> tuple[list[VisitorJourney], list[TrackedSession], list[UtmTracking]]:
+    """Every session and touch of a visitor, oldest first, across the organization's domains."""
+    journeys = list(
+        await session.scalars(select(VisitorJourney).where(VisitorJourney.visitor_id == visitor_id))
+    )
+    if not journeys:
+        raise NotFound("Visitor not found.")
+    sessions = list(
+        await session.scalars(
+            select(TrackedSession)
+            .where(TrackedSession.visitor_id == visitor_id)
+            .order_by(TrackedSession.started_at)
+        )
+    )
+    touches = list(
+        await session.scalars(
+            select(UtmTracking)
+            .where(UtmTracking.visitor_id == visitor_id)
+            .order_by(UtmTracking.created_at)
+        )
+    )
+    return journeys, sessions, touches
