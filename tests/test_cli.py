@@ -139,5 +139,5 @@ def test_users_create_and_keys_rotate(data_dir):
     assert after.endswith("," + before)
     assert after != before
     current = rastro("db", "current")
-    assert "crm: 0002 [current]" in current
-    assert "bi: 0001 [current]" in current
+    assert re.search(r"^crm: \d{4} \[current\]$", current, re.MULTILINE), current
+    assert re.search(r"^bi: \d{4} \[current\]$", current, re.MULTILINE), current

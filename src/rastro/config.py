@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(15, ge=1, validation_alias="LOGIN_WINDOW_MINUTES")
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias="DB_POOL_SIZE")
     event_retention_months: int = Field(
-        25, ge=1, le=240, validation_alias="EVENT_RETENTION_MONTHS",
+        25,
+        ge=1,
+        le=240,
+        validation_alias="EVENT_RETENTION_MONTHS",
         description="Monthly event partitions older than this are detached",
     )
 

@@ -30,11 +30,14 @@ class Site:
         return str(self.domain["site_key"])
 
 
-async def make_site(client: httpx.AsyncClient, databases: Databases, account: Account | None = None) -> Site:
+async def make_site(
+    client: httpx.AsyncClient, databases: Databases, account: Account | None = None
+) -> Site:
     account = account or await make_account(databases)
     headers = await auth_headers(client, account)
     response = await client.post(
-        "/api/domains", headers=headers,
+        "/api/domains",
+        headers=headers,
         json={"domain_url": ORIGIN, "metadata": {"settings": {"timezone": "America/Sao_Paulo"}}},
     )
     assert response.status_code == 201, response.text
@@ -53,8 +56,13 @@ def event(type_: str = "page_view", *, offset: float = 0, **fields: Any) -> dict
     return body
 
 
-def batch(site: Site, events: list[dict[str, Any]], *, session_id: str = "s_" + "a" * 22,
-          visitor_id: str | None = "v_" + "b" * 22) -> dict[str, Any]:
+def batch(
+    site: Site,
+    events: list[dict[str, Any]],
+    *,
+    session_id: str = "s_" + "a" * 22,
+    visitor_id: str | None = "v_" + "b" * 22,
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "site": site.key,
         "session_id": session_id,
@@ -67,11 +75,19 @@ def batch(site: Site, events: list[dict[str, Any]], *, session_id: str = "s_" + 
     return body
 
 
-async def collect(client: httpx.AsyncClient, body: Any, *, origin: str | None = ORIGIN,
-                  user_agent: str = CHROME, raw: bytes | None = None) -> httpx.Response:
+async def collect(
+    client: httpx.AsyncClient,
+    body: Any,
+    *,
+    origin: str | None = ORIGIN,
+    user_agent: str = CHROME,
+    raw: bytes | None = None,
+) -> httpx.Response:
     headers = {"content-type": "text/plain;charset=UTF-8", "user-agent": user_agent}
     if origin:
         headers["origin"] = origin
     import orjson
 
-    return await client.post("/api/collect", content=raw if raw is not None else orjson.dumps(body), headers=headers)
+    return await client.post(
+        "/api/collect", content=raw if raw is not None else orjson.dumps(body), headers=headers
+    )

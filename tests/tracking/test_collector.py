@@ -21,8 +21,22 @@ async def _rows(databases, site, model, *where):
 
 async def test_a_visit_is_stored_with_its_touch_page_views_and_events(client, databases):
     site = await make_site(client, databases)
-    view1 = event(url=LANDING, referrer="https://www.google.com/", title="Black Friday", view_id="pv1", offset=-60)
-    click = event("click", offset=-50, url=LANDING, label="Comprar", element_id="buy", element_class="btn cta", view_id="pv1")
+    view1 = event(
+        url=LANDING,
+        referrer="https://www.google.com/",
+        title="Black Friday",
+        view_id="pv1",
+        offset=-60,
+    )
+    click = event(
+        "click",
+        offset=-50,
+        url=LANDING,
+        label="Comprar",
+        element_id="buy",
+        element_class="btn cta",
+        view_id="pv1",
+    )
     view2 = event(url=f"{ORIGIN}/checkout", referrer=LANDING, view_id="pv2", offset=-40)
     leave1 = event("page_leave", offset=-40, view_id="pv1", time_on_page=20, exit=False)
     scroll = event("scroll", offset=-30, value=75, url=f"{ORIGIN}/checkout", view_id="pv2")
@@ -38,7 +52,12 @@ async def test_a_visit_is_stored_with_its_touch_page_views_and_events(client, da
     assert tracked.channel == "Paid Search"
     assert tracked.is_bot is False
     (touch,) = await _rows(databases, site, UtmTracking)
-    assert (touch.utm_source, touch.utm_medium, touch.utm_campaign, touch.gclid) == ("google", "cpc", "bf", "TEST123")
+    assert (touch.utm_source, touch.utm_medium, touch.utm_campaign, touch.gclid) == (
+        "google",
+        "cpc",
+        "bf",
+        "TEST123",
+    )
     assert touch.channel == "Paid Search"
     assert touch.match_type == "exact"
     assert touch.url_params == {"matchtype": "e", "promo": "10"}
@@ -46,7 +65,10 @@ async def test_a_visit_is_stored_with_its_touch_page_views_and_events(client, da
     assert str(touch.client_ip) == "203.0.113.7"
     assert touch.referrer == "https://www.google.com/"
     views = sorted(await _rows(databases, site, PageView), key=lambda v: v.view_order)
-    assert [(v.view_order, v.page_url.split("?")[0]) for v in views] == [(1, f"{ORIGIN}/lp"), (2, f"{ORIGIN}/checkout")]
+    assert [(v.view_order, v.page_url.split("?")[0]) for v in views] == [
+        (1, f"{ORIGIN}/lp"),
+        (2, f"{ORIGIN}/checkout"),
+    ]
     assert (views[0].time_on_page, views[0].exit_page) == (20, False)
     events = {e.event_type: e for e in await _rows(databases, site, Event)}
     assert set(events) == {"click", "scroll"}
@@ -89,12 +111,16 @@ async def test_one_bad_event_does_not_reject_its_neighbours(client, databases):
         (event("page_leave", view_id="x", time_on_page=-5), "invalid_time_on_page"),
         ("just a string", "not_an_object"),
     ]
-    xss = event("click", label="<script>alert('x')</script>", element_class="\"><img src=x onerror=alert(1)>")
+    xss = event(
+        "click", label="<script>alert('x')</script>", element_class='"><img src=x onerror=alert(1)>'
+    )
     response = await collect(client, batch(site, [good, *[b for b, _ in bad], xss]))
     assert response.status_code == 200
     results = response.json()["results"]
     assert results[0]["status"] == "stored"
-    assert [(r["status"], r["reason"]) for r in results[1:-1]] == [("rejected", reason) for _, reason in bad]
+    assert [(r["status"], r["reason"]) for r in results[1:-1]] == [
+        ("rejected", reason) for _, reason in bad
+    ]
     assert results[-1]["status"] == "stored"  # stored as text; the dashboard escapes it
     stored = await _rows(databases, site, Event)
     assert [e.event_label for e in stored] == ["<script>alert('x')</script>"]
@@ -126,7 +152,9 @@ async def test_batch_limits(client, databases):
     assert await _rows(databases, site, TrackedSession) == []
 
 
-async def test_unknown_disabled_and_foreign_sites_are_refused_and_nothing_is_written(client, databases):
+async def test_unknown_disabled_and_foreign_sites_are_refused_and_nothing_is_written(
+    client, databases
+):
     site = await make_site(client, databases)
     unknown = await collect(client, {**batch(site, [event()]), "site": "rs_nope"})
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (401, "unknown_site")
@@ -135,7 +163,9 @@ async def test_unknown_disabled_and_foreign_sites_are_refused_and_nothing_is_wri
     assert "access-control-allow-origin" not in foreign.headers
     www = await collect(client, batch(site, [event()]), origin="https://www.loja.example.com.br")
     assert www.status_code == 200
-    await client.patch(f"/api/domains/{site.domain['domain_id']}", headers=site.headers, json={"is_active": False})
+    await client.patch(
+        f"/api/domains/{site.domain['domain_id']}", headers=site.headers, json={"is_active": False}
+    )
     disabled = await collect(client, batch(site, [event()], session_id="s_other_session_123"))
     assert disabled.status_code == 401
     assert len(await _rows(databases, site, TrackedSession)) == 1
@@ -146,13 +176,43 @@ async def test_inactivity_and_a_new_campaign_start_new_sessions(client, database
     sid = "s_" + "c" * 22
     await collect(client, batch(site, [event(offset=-3 * 3600, view_id="a")], session_id=sid))
     # 31 minutes later the same tracker session id: a new server session
-    second = (await collect(client, batch(site, [event(offset=-3 * 3600 + 31 * 60)], session_id=sid))).json()
+    second = (
+        await collect(client, batch(site, [event(offset=-3 * 3600 + 31 * 60)], session_id=sid))
+    ).json()
     assert second["session_id"] == f"{sid}.2"
     # a new campaign in the landing URL: another session
-    third = (await collect(client, batch(site, [event(offset=-3 * 3600 + 32 * 60, url=f"{ORIGIN}/lp?utm_source=meta&utm_medium=paid_social")], session_id=sid))).json()
+    third = (
+        await collect(
+            client,
+            batch(
+                site,
+                [
+                    event(
+                        offset=-3 * 3600 + 32 * 60,
+                        url=f"{ORIGIN}/lp?utm_source=meta&utm_medium=paid_social",
+                    )
+                ],
+                session_id=sid,
+            ),
+        )
+    ).json()
     assert third["session_id"] == f"{sid}.3"
     # the same campaign again a minute later stays in that session
-    same = (await collect(client, batch(site, [event(offset=-3 * 3600 + 33 * 60, url=f"{ORIGIN}/lp?utm_source=meta&utm_medium=paid_social")], session_id=sid))).json()
+    same = (
+        await collect(
+            client,
+            batch(
+                site,
+                [
+                    event(
+                        offset=-3 * 3600 + 33 * 60,
+                        url=f"{ORIGIN}/lp?utm_source=meta&utm_medium=paid_social",
+                    )
+                ],
+                session_id=sid,
+            ),
+        )
+    ).json()
     assert same["session_id"] == f"{sid}.3"
     sessions = sorted(await _rows(databases, site, TrackedSession), key=lambda s: s.started_at)
     assert [s.return_visits for s in sessions] == [0, 1, 2]
@@ -160,7 +220,14 @@ async def test_inactivity_and_a_new_campaign_start_new_sessions(client, database
     (journey,) = await _rows(databases, site, VisitorJourney)
     assert (journey.total_sessions, journey.total_page_views) == (3, 4)
     # leaving a page hours later updates its view and starts nothing
-    leave = (await collect(client, batch(site, [event("page_leave", view_id="a", time_on_page=42, exit=True)], session_id=sid))).json()
+    leave = (
+        await collect(
+            client,
+            batch(
+                site, [event("page_leave", view_id="a", time_on_page=42, exit=True)], session_id=sid
+            ),
+        )
+    ).json()
     assert leave["accepted"] == 1
     assert len(await _rows(databases, site, TrackedSession)) == 3
     (first_view,) = await _rows(databases, site, PageView, PageView.client_view_id == "a")
@@ -174,9 +241,13 @@ async def test_visitor_id_is_first_party_or_a_keyed_hash_without_the_ip(client, 
     ids = {s.client_session_id: s.visitor_id for s in await _rows(databases, site, TrackedSession)}
     assert ids["s_first_party_000001"] == "v_" + "b" * 22
     hashed = ids["s_no_cookie_0000001"]
-    assert hashed.startswith("h_") and "203.0.113.7" not in hashed and len(hashed) == 42
+    assert hashed.startswith("h_")
+    assert "203.0.113.7" not in hashed
+    assert len(hashed) == 42
     other = await make_site(client, databases)
-    await collect(client, batch(other, [event()], session_id="s_no_cookie_0000002", visitor_id=None))
+    await collect(
+        client, batch(other, [event()], session_id="s_no_cookie_0000002", visitor_id=None)
+    )
     (other_session,) = await _rows(databases, other, TrackedSession)
     assert other_session.visitor_id != hashed  # keyed per organization
 
@@ -184,20 +255,38 @@ async def test_visitor_id_is_first_party_or_a_keyed_hash_without_the_ip(client, 
 async def test_bots_are_flagged_and_left_out_of_live_sessions(client, databases):
     site = await make_site(client, databases)
     await collect(client, batch(site, [event()], session_id="s_human_00000000001"))
-    await collect(client, batch(site, [event()], session_id="s_bot_0000000000001"),
-                  user_agent="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
-    await collect(client, batch(site, [event()], session_id="s_headless_00000001"),
-                  user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36")
+    await collect(
+        client,
+        batch(site, [event()], session_id="s_bot_0000000000001"),
+        user_agent="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    )
+    await collect(
+        client,
+        batch(site, [event()], session_id="s_headless_00000001"),
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36",
+    )
     live = (await client.get("/api/sessions/live", headers=site.headers)).json()
     assert [s["session_id"] for s in live["items"]] == ["s_human_00000000001"]
-    with_bots = (await client.get("/api/sessions/live?include_bots=true", headers=site.headers)).json()
+    with_bots = (
+        await client.get("/api/sessions/live?include_bots=true", headers=site.headers)
+    ).json()
     assert with_bots["total"] == 3
 
 
 async def test_timeline_and_journey_read_api_and_tenant_isolation(client, databases):
     site = await make_site(client, databases)
     sid = "s_" + "d" * 22
-    await collect(client, batch(site, [event(url=LANDING, view_id="p1", offset=-7200), event("click", url=LANDING, offset=-7190)], session_id=sid))
+    await collect(
+        client,
+        batch(
+            site,
+            [
+                event(url=LANDING, view_id="p1", offset=-7200),
+                event("click", url=LANDING, offset=-7190),
+            ],
+            session_id=sid,
+        ),
+    )
     await collect(client, batch(site, [event(view_id="p2", offset=-60)], session_id=sid))
     timeline = (await client.get(f"/api/sessions/{sid}", headers=site.headers)).json()
     assert timeline["session"]["channel"] == "Paid Search"
@@ -210,13 +299,20 @@ async def test_timeline_and_journey_read_api_and_tenant_isolation(client, databa
     assert [t["channel"] for t in journey["touches"]] == ["Paid Search", "Direct"]
     other = await make_site(client, databases)
     assert (await client.get(f"/api/sessions/{sid}", headers=other.headers)).status_code == 404
-    assert (await client.get(f"/api/journeys/{'v_' + 'b' * 22}", headers=other.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/journeys/{'v_' + 'b' * 22}", headers=other.headers)
+    ).status_code == 404
     assert (await client.get("/api/sessions/live", headers=other.headers)).json()["total"] == 0
     async with databases.bi.transaction(Scope.organization(other.account.organization_id)) as s:
         assert (await s.execute(text("SELECT count(*) FROM page_views"))).scalar() == 0
-        assert (await s.execute(text(
-            "SELECT count(*) FROM " + f"page_views_{__import__('datetime').date.today():%Y_%m}"
-        ))).scalar() == 0
+        assert (
+            await s.execute(
+                text(
+                    "SELECT count(*) FROM "
+                    + f"page_views_{__import__('datetime').date.today():%Y_%m}"
+                )
+            )
+        ).scalar() == 0
 
 
 async def test_pixel_records_a_page_view_without_javascript(client, databases):
@@ -224,7 +320,9 @@ async def test_pixel_records_a_page_view_without_javascript(client, databases):
     response = await client.get(
         "/api/collect/pixel.gif",
         params={"site": site.key, "url": f"{ORIGIN}/obrigado", "ref": "https://t.co/x"},
-        headers={"user-agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"},
+        headers={
+            "user-agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"
+        },
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/gif"
@@ -240,7 +338,12 @@ async def test_pixel_records_a_page_view_without_javascript(client, databases):
 async def test_counts_match_rows(client, databases):
     site = await make_site(client, databases)
     for n in range(3):
-        await collect(client, batch(site, [event(), event("click", url=f"{ORIGIN}/lp")], session_id=f"s_count_{n:015d}"))
+        await collect(
+            client,
+            batch(
+                site, [event(), event("click", url=f"{ORIGIN}/lp")], session_id=f"s_count_{n:015d}"
+            ),
+        )
     async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
         sessions = await s.scalar(select(func.sum(TrackedSession.total_events)))
         events = await s.scalar(select(func.count()).select_from(Event))

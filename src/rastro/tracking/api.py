@@ -17,6 +17,7 @@ from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
 from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.tracking import permissions, schemas
+from rastro.tracking.enrichment import visitor_id_for
 from rastro.tracking.models import Domain, LandingPage, TrackedSession
 from rastro.tracking.service import collector, config, reads
 from rastro.tracking.tracker import tracker_script
@@ -167,13 +168,15 @@ async def pixel(
     vid: Annotated[str | None, Query(max_length=64)] = None,
     sid: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """1×1 GIF that records a page view for clients without JavaScript."""
+    """1x1 GIF that records a page view for clients without JavaScript."""
     page_url = url or request.headers.get("referer")
-    referer_origin = config._origin_of(request.headers["referer"]) if request.headers.get("referer") else None
+    referer_origin = (
+        config._origin_of(request.headers["referer"]) if request.headers.get("referer") else None
+    )
     context, _ = await _site(request, crm, site, referer_origin)
     if page_url:
         await set_scope(bi, Scope.organization(context.organization_id))
-        visitor = vid or collector.visitor_id_for(
+        visitor = vid or visitor_id_for(
             client_id=None,
             secret=request.app.state.settings.secret_key_value,
             organization_id=context.organization_id,
@@ -188,13 +191,20 @@ async def pixel(
             payload={
                 "visitor_id": visitor,
                 "session_id": sid or "px_" + visitor[-24:],
-                "events": [{
-                    "event_id": str(uuid.uuid4()), "type": "page_view",
-                    "ts": int(now.timestamp() * 1000), "url": page_url, "referrer": ref,
-                    "title": title,
-                }],
+                "events": [
+                    {
+                        "event_id": str(uuid.uuid4()),
+                        "type": "page_view",
+                        "ts": int(now.timestamp() * 1000),
+                        "url": page_url,
+                        "referrer": ref,
+                        "title": title,
+                    }
+                ],
             },
-            hit=collector.Hit(ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")),
+            hit=collector.Hit(
+                ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")
+            ),
             secret=request.app.state.settings.secret_key_value,
             now=now,
         )
@@ -217,8 +227,11 @@ async def variant(
         crm, ab_test_id=test, domain_id=context.domain_id, visitor_id=visitor
     )
     body = schemas.VariantAssignment(
-        ab_test_id=test, page_id=page.page_id, page_url=page.page_url,
-        page_variant=page.page_variant, is_control=page.is_control,
+        ab_test_id=test,
+        page_id=page.page_id,
+        page_url=page.page_url,
+        page_variant=page.page_variant,
+        is_control=page.is_control,
     )
     return Response(body.model_dump_json(), media_type="application/json", headers=headers)
 
@@ -254,14 +267,28 @@ def _domain(request: Request, domain: Domain) -> schemas.Domain:
 
 
 @router.get("/domains", response_model=Page[schemas.Domain], tags=["tracking"])
-async def list_domains(request: Request, _: Read, session: CrmSession, params: Pagination) -> Page[schemas.Domain]:
+async def list_domains(
+    request: Request, _: Read, session: CrmSession, params: Pagination
+) -> Page[schemas.Domain]:
     """Tracked sites, with their tracking snippet."""
     rows, total = await config.list_domains(session, params)
-    return Page(items=[_domain(request, d) for d in rows], total=total, page=params.page, page_size=params.page_size)
+    return Page(
+        items=[_domain(request, d) for d in rows],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )
 
 
-@router.post("/domains", response_model=schemas.Domain, status_code=status.HTTP_201_CREATED, tags=["tracking"])
-async def create_domain(request: Request, body: schemas.DomainCreate, _: Write, session: CrmSession) -> schemas.Domain:
+@router.post(
+    "/domains",
+    response_model=schemas.Domain,
+    status_code=status.HTTP_201_CREATED,
+    tags=["tracking"],
+)
+async def create_domain(
+    request: Request, body: schemas.DomainCreate, _: Write, session: CrmSession
+) -> schemas.Domain:
     """Register a site; its public site key goes into the snippet."""
     domain = await config.create_domain(
         session,
@@ -275,14 +302,20 @@ async def create_domain(request: Request, body: schemas.DomainCreate, _: Write, 
 
 
 @router.get("/domains/{domain_id}", response_model=schemas.Domain, tags=["tracking"])
-async def get_domain(request: Request, domain_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.Domain:
+async def get_domain(
+    request: Request, domain_id: uuid.UUID, _: Read, session: CrmSession
+) -> schemas.Domain:
     """One site."""
     return _domain(request, await config.get_domain(session, domain_id))
 
 
 @router.patch("/domains/{domain_id}", response_model=schemas.Domain, tags=["tracking"])
 async def update_domain(
-    request: Request, domain_id: uuid.UUID, body: schemas.DomainUpdate, _: Write, session: CrmSession
+    request: Request,
+    domain_id: uuid.UUID,
+    body: schemas.DomainUpdate,
+    _: Write,
+    session: CrmSession,
 ) -> schemas.Domain:
     """Change a site's name, allowed origins, metadata or state."""
     changes = body.model_dump(exclude_unset=True)
@@ -292,7 +325,9 @@ async def update_domain(
 
 
 @router.delete("/domains/{domain_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tracking"])
-async def delete_domain(request: Request, domain_id: uuid.UUID, _: Write, session: CrmSession) -> Response:
+async def delete_domain(
+    request: Request, domain_id: uuid.UUID, _: Write, session: CrmSession
+) -> Response:
     """Delete a site and its landing pages (collected events stay in BI)."""
     await config.delete_domain(session, domain_id)
     _site_cache(request).clear()
@@ -309,11 +344,20 @@ async def list_landing_pages(
 ) -> Page[schemas.LandingPage]:
     """Landing pages, optionally of one domain."""
     rows, total = await config.list_landing_pages(session, params, domain_id=domain_id)
-    return Page(items=[_page(p) for p in rows], total=total, page=params.page, page_size=params.page_size)
+    return Page(
+        items=[_page(p) for p in rows], total=total, page=params.page, page_size=params.page_size
+    )
 
 
-@router.post("/landing-pages", response_model=schemas.LandingPage, status_code=status.HTTP_201_CREATED, tags=["tracking"])
-async def create_landing_page(request: Request, body: schemas.LandingPageCreate, _: Write, session: CrmSession) -> schemas.LandingPage:
+@router.post(
+    "/landing-pages",
+    response_model=schemas.LandingPage,
+    status_code=status.HTTP_201_CREATED,
+    tags=["tracking"],
+)
+async def create_landing_page(
+    request: Request, body: schemas.LandingPageCreate, _: Write, session: CrmSession
+) -> schemas.LandingPage:
     """Register a landing page of a domain."""
     fields = body.model_dump()
     fields["page_url"] = str(body.page_url)
@@ -324,7 +368,11 @@ async def create_landing_page(request: Request, body: schemas.LandingPageCreate,
 
 @router.patch("/landing-pages/{page_id}", response_model=schemas.LandingPage, tags=["tracking"])
 async def update_landing_page(
-    request: Request, page_id: uuid.UUID, body: schemas.LandingPageUpdate, _: Write, session: CrmSession
+    request: Request,
+    page_id: uuid.UUID,
+    body: schemas.LandingPageUpdate,
+    _: Write,
+    session: CrmSession,
 ) -> schemas.LandingPage:
     """Change a landing page."""
     changes = body.model_dump(exclude_unset=True)
@@ -335,23 +383,41 @@ async def update_landing_page(
     return _page(page)
 
 
-@router.delete("/landing-pages/{page_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tracking"])
-async def delete_landing_page(request: Request, page_id: uuid.UUID, _: Write, session: CrmSession) -> Response:
+@router.delete(
+    "/landing-pages/{page_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tracking"]
+)
+async def delete_landing_page(
+    request: Request, page_id: uuid.UUID, _: Write, session: CrmSession
+) -> Response:
     """Delete a landing page."""
     await config.delete_landing_page(session, page_id)
     _site_cache(request).clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/ab-tests", response_model=schemas.AbTest, status_code=status.HTTP_201_CREATED, tags=["tracking"])
-async def create_ab_test(body: schemas.AbTestCreate, _: Write, session: CrmSession) -> schemas.AbTest:
+@router.post(
+    "/ab-tests",
+    response_model=schemas.AbTest,
+    status_code=status.HTTP_201_CREATED,
+    tags=["tracking"],
+)
+async def create_ab_test(
+    body: schemas.AbTestCreate, _: Write, session: CrmSession
+) -> schemas.AbTest:
     """Group landing pages as the weighted variants of an A/B test."""
     test, pages = await config.create_ab_test(
-        session, domain_id=body.domain_id, name=body.name, variants=[v.model_dump() for v in body.variants]
+        session,
+        domain_id=body.domain_id,
+        name=body.name,
+        variants=[v.model_dump() for v in body.variants],
     )
     return schemas.AbTest(
-        ab_test_id=test.ab_test_id, domain_id=test.domain_id, name=test.name,
-        is_active=test.is_active, created_at=test.created_at, variants=[_page(p) for p in pages],
+        ab_test_id=test.ab_test_id,
+        domain_id=test.domain_id,
+        name=test.name,
+        is_active=test.is_active,
+        created_at=test.created_at,
+        variants=[_page(p) for p in pages],
     )
 
 
@@ -360,8 +426,12 @@ async def get_ab_test(ab_test_id: uuid.UUID, _: Read, session: CrmSession) -> sc
     """An A/B test and its variants."""
     test, pages = await config.get_ab_test(session, ab_test_id)
     return schemas.AbTest(
-        ab_test_id=test.ab_test_id, domain_id=test.domain_id, name=test.name,
-        is_active=test.is_active, created_at=test.created_at, variants=[_page(p) for p in pages],
+        ab_test_id=test.ab_test_id,
+        domain_id=test.domain_id,
+        name=test.name,
+        is_active=test.is_active,
+        created_at=test.created_at,
+        variants=[_page(p) for p in pages],
     )
 
 
@@ -381,14 +451,20 @@ async def live_sessions(
 ) -> Page[schemas.SessionSummary]:
     """Sessions active in the last 30 minutes (seed 002's online visitors)."""
     rows, total = await reads.live_sessions(session, params, include_bots=include_bots)
-    return Page(items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size)
+    return Page(
+        items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size
+    )
 
 
 @router.get("/visitors", response_model=Page[schemas.SessionSummary], tags=["tracking"])
-async def online_visitors(_: Read, session: BiSession, params: Pagination) -> Page[schemas.SessionSummary]:
+async def online_visitors(
+    _: Read, session: BiSession, params: Pagination
+) -> Page[schemas.SessionSummary]:
     """Seed 002 `GET /api/visitors`: the visitors online now (live sessions)."""
     rows, total = await reads.live_sessions(session, params)
-    return Page(items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size)
+    return Page(
+        items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size
+    )
 
 
 @router.get("/sessions/{session_id}", response_model=schemas.SessionTimeline, tags=["tracking"])
@@ -403,11 +479,13 @@ async def session_timeline(session_id: str, _: Read, session: BiSession) -> sche
     )
 
 
-@router.get("/visitors/{session_id}/events", response_model=list[schemas.EventOut], tags=["tracking"])
+@router.get(
+    "/visitors/{session_id}/events", response_model=list[schemas.EventOut], tags=["tracking"]
+)
 async def visitor_events(session_id: str, _: Read, session: BiSession) -> list[schemas.EventOut]:
     """Seed 002 `GET /api/visitors/{id}/events`: the events of one visit."""
-    _, _, _, events = await reads.session_timeline(session, session_id)
-    return [schemas.EventOut.model_validate(e) for e in events]
+    timeline = await reads.session_timeline(session, session_id)
+    return [schemas.EventOut.model_validate(e) for e in timeline[3]]
 
 
 @router.get("/journeys/{visitor_id}", response_model=schemas.VisitorJourneyOut, tags=["tracking"])
@@ -425,7 +503,9 @@ async def journey(visitor_id: str, _: Read, session: BiSession) -> schemas.Visit
         total_sessions=sum(j.total_sessions for j in journeys),
         total_page_views=sum(j.total_page_views for j in journeys),
         converted=any(j.converted for j in journeys),
-        conversion_session_id=next((j.conversion_session_id for j in journeys if j.conversion_session_id), None),
+        conversion_session_id=next(
+            (j.conversion_session_id for j in journeys if j.conversion_session_id), None
+        ),
         sessions=[_summary(s) for s in sessions],
         touches=[schemas.Touchpoint.model_validate(t) for t in touches],
     )

@@ -19,7 +19,14 @@ from importlib import resources
 PAID_MEDIUM = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
 SHOPPING_CAMPAIGN = re.compile(r"^(.*(([^a-df-z]|^)shop|shopping).*)$")
 EMAIL = re.compile(r"^(email|e-mail|e_mail|e mail)$")
-SOCIAL_MEDIUMS = {"social", "social-network", "social-media", "sm", "social network", "social media"}
+SOCIAL_MEDIUMS = {
+    "social",
+    "social-network",
+    "social-media",
+    "sm",
+    "social network",
+    "social media",
+}
 DISPLAY_MEDIUMS = {"display", "banner", "expandable", "interstitial", "cpm"}
 
 # Click id → (source, medium) as the ad network's auto-tagging reports it.
@@ -36,11 +43,24 @@ CLICK_ID_SOURCES = (
 # Rastro's additions to Google's list: source names ad managers in Brazil write by hand or
 # get from Meta's and TikTok's dynamic parameters ({{site_source_name}}: fb, ig, an, msg).
 EXTRA_SOURCES = {
-    "meta": "SOCIAL", "meta_ads": "SOCIAL", "facebook_ads": "SOCIAL", "fb_ads": "SOCIAL",
-    "instagram_ads": "SOCIAL", "an": "SOCIAL", "msg": "SOCIAL", "tiktok_ads": "SOCIAL",
-    "kwai": "SOCIAL", "kwai_ads": "SOCIAL", "linkedin_ads": "SOCIAL", "pinterest_ads": "SOCIAL",
-    "google_ads": "SEARCH", "googleads": "SEARCH", "adwords": "SEARCH", "bing_ads": "SEARCH",
-    "microsoft_ads": "SEARCH", "youtube_ads": "VIDEO",
+    "meta": "SOCIAL",
+    "meta_ads": "SOCIAL",
+    "facebook_ads": "SOCIAL",
+    "fb_ads": "SOCIAL",
+    "instagram_ads": "SOCIAL",
+    "an": "SOCIAL",
+    "msg": "SOCIAL",
+    "tiktok_ads": "SOCIAL",
+    "kwai": "SOCIAL",
+    "kwai_ads": "SOCIAL",
+    "linkedin_ads": "SOCIAL",
+    "pinterest_ads": "SOCIAL",
+    "google_ads": "SEARCH",
+    "googleads": "SEARCH",
+    "adwords": "SEARCH",
+    "bing_ads": "SEARCH",
+    "microsoft_ads": "SEARCH",
+    "youtube_ads": "VIDEO",
 }
 
 
@@ -121,16 +141,17 @@ def classify(source: str, medium: str, campaign: str | None = None) -> str:
         return "Audio"
     if source_l == "sms" or medium_l == "sms":
         return "SMS"
-    if medium_l.endswith("push") or "mobile" in medium_l or "notification" in medium_l or (
-        source_l == "firebase"
+    if (
+        medium_l.endswith("push")
+        or "mobile" in medium_l
+        or "notification" in medium_l
+        or (source_l == "firebase")
     ):
         return "Mobile Push Notifications"
     return "Unassigned"
 
 
-def resolve_touch(
-    params: dict[str, str], referrer_host: str | None, own_host: str | None
-) -> Touch:
+def resolve_touch(params: dict[str, str], referrer_host: str | None, own_host: str | None) -> Touch:
     """Source, medium and channel of a landing: UTMs first, then click ids, then referrer."""
     source = params.get("utm_source")
     medium = params.get("utm_medium")
@@ -143,8 +164,10 @@ def resolve_touch(
     if not source and params.get("fbclid"):
         # Meta adds fbclid to organic links too; without UTMs it is a Facebook referral.
         source, medium = "facebook.com", medium or "referral"
-    external = referrer_host and referrer_host != own_host and not (
-        own_host and referrer_host.endswith("." + own_host)
+    external = (
+        referrer_host
+        and referrer_host != own_host
+        and not (own_host and referrer_host.endswith("." + own_host))
     )
     if not source and external:
         assert referrer_host is not None
@@ -154,4 +177,6 @@ def resolve_touch(
     if not source:
         source, medium = "(direct)", medium or "(none)"
     medium = medium or "(not set)"
-    return Touch(source=source, medium=medium, campaign=campaign, channel=classify(source, medium, campaign))
+    return Touch(
+        source=source, medium=medium, campaign=campaign, channel=classify(source, medium, campaign)
+    )

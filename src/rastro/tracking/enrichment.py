@@ -61,8 +61,13 @@ def parse_agent(user_agent: str) -> Agent:
 
 
 def visitor_id_for(
-    *, client_id: str | None, secret: str, organization_id: uuid.UUID, ip: str | None,
-    user_agent: str, domain_id: uuid.UUID,
+    *,
+    client_id: str | None,
+    secret: str,
+    organization_id: uuid.UUID,
+    ip: str | None,
+    user_agent: str,
+    domain_id: uuid.UUID,
 ) -> str:
     """The tracker's first-party id, or a keyed hash of IP + user agent + domain (seed 000).
 

@@ -14,7 +14,9 @@ from rastro.tracking import partitions
 blueprint = procrastinate.Blueprint()
 
 
-async def maintain_partitions_now(*, months_ahead: int = 3, retention_months: int = 25) -> dict[str, list[str]]:
+async def maintain_partitions_now(
+    *, months_ahead: int = 3, retention_months: int = 25
+) -> dict[str, list[str]]:
     """Create the coming months' partitions; detach those older than the retention."""
     today = datetime.now(UTC).date()
     created: list[str] = []
@@ -22,7 +24,9 @@ async def maintain_partitions_now(*, months_ahead: int = 3, retention_months: in
     async with job_context().databases.bi.transaction(SYSTEM) as session:
         for parent in partitions.PARTITIONED_TABLES:
             existing = set(
-                (await session.execute(text(partitions.LIST_PARTITIONS), {"parent": parent})).scalars()
+                (
+                    await session.execute(text(partitions.LIST_PARTITIONS), {"parent": parent})
+                ).scalars()
             )
             for month in partitions.months_to_create(today, ahead=months_ahead):
                 name = partitions.partition_name(parent, month)

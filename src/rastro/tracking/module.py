@@ -5,6 +5,4 @@ from __future__ import annotations
 from rastro.core.module import Module
 from rastro.tracking import api, jobs
 
-MODULE = Module(
-    name="tracking", routers=[api.public, api.router], register_jobs=jobs.register
-)
+MODULE = Module(name="tracking", routers=[api.public, api.router], register_jobs=jobs.register)

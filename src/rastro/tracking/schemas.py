@@ -20,10 +20,10 @@ class DomainAnalytics(BaseModel):
     """Seed 001 DomainMetadata.analytics: the site's own tags (kept for reference)."""
 
     model_config = ConfigDict(extra="allow")
-    googleAnalyticsId: str | None = Field(None, max_length=50)  # noqa: N815 (seed's names)
-    facebookPixelId: str | None = Field(None, max_length=50)  # noqa: N815
-    googleAdsId: str | None = Field(None, max_length=50)  # noqa: N815
-    tiktokPixelId: str | None = Field(None, max_length=50)  # noqa: N815
+    googleAnalyticsId: str | None = Field(None, max_length=50)
+    facebookPixelId: str | None = Field(None, max_length=50)
+    googleAdsId: str | None = Field(None, max_length=50)
+    tiktokPixelId: str | None = Field(None, max_length=50)
 
 
 class DomainSettings(BaseModel):

@@ -43,8 +43,16 @@ MAX_TEXT = 2000  # URLs, titles, referrers
 MAX_LABEL = 500
 INTERACTION_TYPES = frozenset(
     {
-        "click", "scroll", "form_start", "form_abandon", "form_submit", "video_play",
-        "download", "custom", "payment_init", "payment_complete",
+        "click",
+        "scroll",
+        "form_start",
+        "form_abandon",
+        "form_submit",
+        "video_play",
+        "download",
+        "custom",
+        "payment_init",
+        "payment_complete",
     }
 )
 EVENT_TYPES = INTERACTION_TYPES | {"page_view", "page_leave"}
@@ -110,7 +118,7 @@ def _text(value: Any, limit: int, name: str) -> str | None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise RejectedEvent(f"invalid_{name}") from None  # lone surrogates
-    return value
+    return str(value)
 
 
 def _clean(raw: Any, now: datetime) -> CleanEvent:
@@ -167,9 +175,7 @@ class Hit:
     user_agent: str
 
 
-async def _current_session(
-    session: AsyncSession, client_session_id: str
-) -> TrackedSession | None:
+async def _current_session(session: AsyncSession, client_session_id: str) -> TrackedSession | None:
     row: TrackedSession | None = await session.scalar(
         select(TrackedSession)
         .where(TrackedSession.client_session_id == client_session_id)
@@ -247,9 +253,16 @@ async def ingest(
     new_session = False
     if starts_new:
         tracked = await _start_session(
-            session, site=site, client_session_id=client_session_id, visitor_id=visitor_id,
-            first=activity[0], first_view=first_view, landing_campaign=landing_campaign,
-            agent=agent, hit=hit, payload=payload,
+            session,
+            site=site,
+            client_session_id=client_session_id,
+            visitor_id=visitor_id,
+            first=activity[0],
+            first_view=first_view,
+            landing_campaign=landing_campaign,
+            agent=agent,
+            hit=hit,
+            payload=payload,
         )
         new_session = True
     if tracked is None:  # only page_leave events for a session never seen: nothing to attach
@@ -295,8 +308,12 @@ async def _start_session(
     landing = parse_landing(page_url) if page_url else None
     referrer = first_view.raw.get("referrer") if first_view else None
     touch = resolve_touch(landing.touch if landing else {}, host_of(referrer), site.host)
-    context = payload.get("context") if isinstance(payload.get("context"), dict) else {}
-    stored_touch = payload.get("touch") if isinstance(payload.get("touch"), dict) else {}
+    context: dict[str, Any] = payload.get("context") or {}
+    stored_touch: dict[str, Any] = payload.get("touch") or {}
+    if not isinstance(context, dict):
+        context = {}
+    if not isinstance(stored_touch, dict):
+        stored_touch = {}
     tracked = TrackedSession(
         session_id=await _server_session_id(session, client_session_id),
         organization_id=site.organization_id,
@@ -354,8 +371,22 @@ async def _start_session(
 
 
 _TOUCH_COLUMNS = (
-    "utm_source", "utm_medium", "utm_campaign", "utm_id", "utm_term", "utm_content",
-    "gclid", "gbraid", "wbraid", "fbclid", "ttclid", "li_fat_id", "msclkid", "src", "sck", "xcod",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_id",
+    "utm_term",
+    "utm_content",
+    "gclid",
+    "gbraid",
+    "wbraid",
+    "fbclid",
+    "ttclid",
+    "li_fat_id",
+    "msclkid",
+    "src",
+    "sck",
+    "xcod",
 )
 
 
@@ -397,22 +428,24 @@ async def _write_events(
         if fresh:
             inserted = await session.scalars(
                 insert(PageView)
-                .values([
-                    {
-                        "view_id": e.event_id,
-                        "created_at": e.at,
-                        "organization_id": site.organization_id,
-                        "session_id": tracked.session_id,
-                        "page_id": site.pages.get(url_key(e.raw["url"])),
-                        "client_view_id": e.raw.get("view_id"),
-                        "page_url": e.raw["url"],
-                        "page_title": e.raw.get("title"),
-                        "referrer": e.raw.get("referrer"),
-                        "view_order": tracked.total_page_views + i + 1,
-                        "exit_page": False,
-                    }
-                    for i, e in enumerate(fresh)
-                ])
+                .values(
+                    [
+                        {
+                            "view_id": e.event_id,
+                            "created_at": e.at,
+                            "organization_id": site.organization_id,
+                            "session_id": tracked.session_id,
+                            "page_id": site.pages.get(url_key(e.raw["url"])),
+                            "client_view_id": e.raw.get("view_id"),
+                            "page_url": e.raw["url"],
+                            "page_title": e.raw.get("title"),
+                            "referrer": e.raw.get("referrer"),
+                            "view_order": tracked.total_page_views + i + 1,
+                            "exit_page": False,
+                        }
+                        for i, e in enumerate(fresh)
+                    ]
+                )
                 .on_conflict_do_nothing()
                 .returning(PageView.view_id)
             )
@@ -423,27 +456,31 @@ async def _write_events(
     if interactions:
         inserted = await session.scalars(
             insert(Event)
-            .values([
-                {
-                    "event_id": e.event_id,
-                    "created_at": e.at,
-                    "organization_id": site.organization_id,
-                    "session_id": tracked.session_id,
-                    "page_id": site.pages.get(url_key(e.raw["url"])) if e.raw.get("url") else None,
-                    "event_type": e.type,
-                    "event_category": e.raw.get("category"),
-                    "event_action": e.raw.get("action"),
-                    "event_label": e.raw.get("label"),
-                    "event_value": e.raw.get("value"),
-                    "element_id": e.raw.get("element_id"),
-                    "element_class": e.raw.get("element_class"),
-                    "event_data": {
-                        **(e.raw.get("data") or {}),
-                        **({"url": e.raw["url"]} if e.raw.get("url") else {}),
-                    },
-                }
-                for e in interactions
-            ])
+            .values(
+                [
+                    {
+                        "event_id": e.event_id,
+                        "created_at": e.at,
+                        "organization_id": site.organization_id,
+                        "session_id": tracked.session_id,
+                        "page_id": site.pages.get(url_key(e.raw["url"]))
+                        if e.raw.get("url")
+                        else None,
+                        "event_type": e.type,
+                        "event_category": e.raw.get("category"),
+                        "event_action": e.raw.get("action"),
+                        "event_label": e.raw.get("label"),
+                        "event_value": e.raw.get("value"),
+                        "element_id": e.raw.get("element_id"),
+                        "element_class": e.raw.get("element_class"),
+                        "event_data": {
+                            **(e.raw.get("data") or {}),
+                            **({"url": e.raw["url"]} if e.raw.get("url") else {}),
+                        },
+                    }
+                    for e in interactions
+                ]
+            )
             .on_conflict_do_nothing()
             .returning(Event.event_id)
         )
@@ -472,7 +509,11 @@ async def _write_events(
 
 
 async def _update_journey(
-    session: AsyncSession, site: SiteContext, tracked: TrackedSession, *, new_session: bool,
+    session: AsyncSession,
+    site: SiteContext,
+    tracked: TrackedSession,
+    *,
+    new_session: bool,
     page_views: int,
 ) -> None:
     statement = insert(VisitorJourney).values(
@@ -491,8 +532,12 @@ async def _update_journey(
         statement.on_conflict_do_update(
             index_elements=[VisitorJourney.domain_id, VisitorJourney.visitor_id],
             set_={
-                "first_visit_at": func.least(VisitorJourney.first_visit_at, excluded.first_visit_at),
-                "last_visit_at": func.greatest(VisitorJourney.last_visit_at, excluded.last_visit_at),
+                "first_visit_at": func.least(
+                    VisitorJourney.first_visit_at, excluded.first_visit_at
+                ),
+                "last_visit_at": func.greatest(
+                    VisitorJourney.last_visit_at, excluded.last_visit_at
+                ),
                 "total_sessions": VisitorJourney.total_sessions + (1 if new_session else 0),
                 "total_page_views": VisitorJourney.total_page_views + page_views,
             },

@@ -56,7 +56,9 @@ async def create_domain(
         domain_name=name,
         domain_url=domain_url.rstrip("/"),
         site_key="rs_" + secrets.token_urlsafe(18),
-        allowed_origins=allowed_origins if allowed_origins is not None else default_origins(domain_url),
+        allowed_origins=allowed_origins
+        if allowed_origins is not None
+        else default_origins(domain_url),
         metadata_=metadata,
         is_active=is_active,
     )
@@ -78,7 +80,9 @@ async def list_domains(session: AsyncSession, params: PageParams) -> tuple[list[
     return list(rows), total
 
 
-async def update_domain(session: AsyncSession, domain_id: uuid.UUID, changes: dict[str, Any]) -> Domain:
+async def update_domain(
+    session: AsyncSession, domain_id: uuid.UUID, changes: dict[str, Any]
+) -> Domain:
     domain = await get_domain(session, domain_id)
     if "metadata" in changes:
         domain.metadata_ = changes.pop("metadata")
@@ -97,14 +101,18 @@ async def delete_domain(session: AsyncSession, domain_id: uuid.UUID) -> None:
 # --- landing pages and A/B tests -----------------------------------------------------------
 
 
-async def _check_page_fields(session: AsyncSession, domain_id: uuid.UUID, ab_test_id: uuid.UUID | None) -> None:
+async def _check_page_fields(
+    session: AsyncSession, domain_id: uuid.UUID, ab_test_id: uuid.UUID | None
+) -> None:
     await get_domain(session, domain_id)
     if ab_test_id is not None:
         test = await session.get(AbTest, ab_test_id)
         if test is None or test.domain_id != domain_id:
             raise UnprocessableEntity(
                 "The A/B test does not exist on this domain.",
-                details=[{"loc": "body.ab_test_id", "message": "unknown A/B test", "type": "value"}],
+                details=[
+                    {"loc": "body.ab_test_id", "message": "unknown A/B test", "type": "value"}
+                ],
             )
 
 
@@ -162,7 +170,9 @@ async def create_ab_test(
     if sum(1 for v in variants if v["is_control"]) != 1:
         raise UnprocessableEntity(
             "An A/B test needs exactly one control variant.",
-            details=[{"loc": "body.variants", "message": "exactly one is_control", "type": "value"}],
+            details=[
+                {"loc": "body.variants", "message": "exactly one is_control", "type": "value"}
+            ],
         )
     if not any(v["variant_weight"] > 0 for v in variants):
         raise UnprocessableEntity("At least one variant needs a weight above zero.")
@@ -184,7 +194,9 @@ async def create_ab_test(
     return test, pages
 
 
-async def get_ab_test(session: AsyncSession, ab_test_id: uuid.UUID) -> tuple[AbTest, list[LandingPage]]:
+async def get_ab_test(
+    session: AsyncSession, ab_test_id: uuid.UUID
+) -> tuple[AbTest, list[LandingPage]]:
     test = await session.get(AbTest, ab_test_id)
     if test is None:
         raise NotFound("A/B test not found.")
@@ -198,7 +210,9 @@ async def get_ab_test(session: AsyncSession, ab_test_id: uuid.UUID) -> tuple[AbT
     return test, pages
 
 
-def choose_variant(ab_test_id: uuid.UUID, visitor_id: str, variants: list[LandingPage]) -> LandingPage:
+def choose_variant(
+    ab_test_id: uuid.UUID, visitor_id: str, variants: list[LandingPage]
+) -> LandingPage:
     """Deterministic weighted choice: the same visitor always gets the same variant."""
     active = [v for v in variants if v.is_active and v.variant_weight > 0]
     if not active:
@@ -254,7 +268,9 @@ class SiteCache:
         self._entries.clear()
 
 
-async def _load_site(session: AsyncSession, site_key: str) -> tuple[SiteContext | None, tuple[str, ...]]:
+async def _load_site(
+    session: AsyncSession, site_key: str
+) -> tuple[SiteContext | None, tuple[str, ...]]:
     domain = await session.scalar(
         select(Domain).where(Domain.site_key == site_key, Domain.is_active.is_(True))
     )
@@ -271,7 +287,9 @@ async def _load_site(session: AsyncSession, site_key: str) -> tuple[SiteContext 
         host=(urlsplit(domain.domain_url).hostname or "").lower() or None,
         pages={key: page_id for key, page_id in pages},
     )
-    origins = tuple(o.lower() for o in domain.allowed_origins) or tuple(default_origins(domain.domain_url))
+    origins = tuple(o.lower() for o in domain.allowed_origins) or tuple(
+        default_origins(domain.domain_url)
+    )
     return site, origins
 
 

@@ -15,7 +15,11 @@ LIVE_WINDOW = timedelta(minutes=30)
 
 
 async def live_sessions(
-    session: AsyncSession, params: PageParams, *, include_bots: bool = False, now: datetime | None = None
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    include_bots: bool = False,
+    now: datetime | None = None,
 ) -> tuple[list[TrackedSession], int]:
     """Sessions with activity in the last 30 minutes, most recent first (bots excluded)."""
     since = (now or datetime.now(UTC)) - LIVE_WINDOW
@@ -42,7 +46,9 @@ async def session_timeline(
     touches = list(
         await session.scalars(
             select(UtmTracking)
-            .where(UtmTracking.session_id == session_id, UtmTracking.created_at.between(lower, upper))
+            .where(
+                UtmTracking.session_id == session_id, UtmTracking.created_at.between(lower, upper)
+            )
             .order_by(UtmTracking.created_at)
         )
     )

@@ -1,0 +1,151 @@
+"""Domains, landing pages, A/B tests and variant assignment."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.tracking.factories import ORIGIN, batch, collect, event, make_site
+
+
+async def test_domain_gets_a_site_key_default_origins_and_a_snippet(client, databases):
+    site = await make_site(client, databases)
+    domain = site.domain
+    assert domain["domain_name"] == "loja.example.com.br"
+    assert domain["site_key"].startswith("rs_")
+    assert len(domain["site_key"]) > 20
+    assert domain["allowed_origins"] == [ORIGIN, "https://www.loja.example.com.br"]
+    assert domain["snippet"] == (
+        f'<script defer src="http://testserver/t.js" data-site="{domain["site_key"]}"></script>'
+    )
+    assert domain["metadata"]["settings"] == {
+        "timezone": "America/Sao_Paulo",
+        "language": "pt-BR",
+        "cookie_days": 90,
+    }
+    again = await client.post("/api/domains", headers=site.headers, json={"domain_url": ORIGIN})
+    assert again.status_code == 409
+    bad = await client.post("/api/domains", headers=site.headers, json={"domain_url": "not a url"})
+    assert (bad.status_code, bad.json()["error"]["details"][0]["loc"]) == (422, "body.domain_url")
+
+
+async def test_changing_allowed_origins_applies_to_the_collector(client, databases):
+    site = await make_site(client, databases)
+    other = "https://promo.example.net"
+    assert (await collect(client, batch(site, [event()]), origin=other)).status_code == 403
+    response = await client.patch(
+        f"/api/domains/{site.domain['domain_id']}",
+        headers=site.headers,
+        json={"allowed_origins": [other + "/path-is-ignored", ORIGIN]},
+    )
+    assert response.json()["allowed_origins"] == [ORIGIN, other]
+    assert (await collect(client, batch(site, [event()]), origin=other)).status_code == 200
+
+
+async def test_viewers_read_but_only_managers_change_tracking_config(client, databases):
+    from tests.auth.factories import auth_headers, make_account
+
+    site = await make_site(client, databases)
+    viewer = await make_account(
+        databases, role="viewer", organization_id=site.account.organization_id
+    )
+    headers = await auth_headers(client, viewer)
+    assert (await client.get("/api/domains", headers=headers)).json()["total"] == 1
+    denied = await client.post(
+        "/api/domains", headers=headers, json={"domain_url": "https://x.com"}
+    )
+    assert denied.status_code == 403
+    other = await make_site(client, databases)
+    assert (
+        await client.get(f"/api/domains/{site.domain['domain_id']}", headers=other.headers)
+    ).status_code == 404
+
+
+async def _page(client, site, path, name):
+    response = await client.post(
+        "/api/landing-pages",
+        headers=site.headers,
+        json={
+            "domain_id": site.domain["domain_id"],
+            "page_url": f"{ORIGIN}{path}",
+            "page_name": name,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_page_views_are_linked_to_their_landing_page(client, databases):
+    site = await make_site(client, databases)
+    lp = await _page(client, site, "/oferta/", "Oferta")
+    await collect(
+        client, batch(site, [event(url="https://www.loja.example.com.br/oferta?utm_source=x")])
+    )
+    sessions = (await client.get("/api/sessions/live", headers=site.headers)).json()["items"]
+    timeline = (
+        await client.get(f"/api/sessions/{sessions[0]['session_id']}", headers=site.headers)
+    ).json()
+    assert timeline["touches"][0]["page_url"].startswith("https://www.loja.example.com.br/oferta")
+    from sqlalchemy import select
+
+    from rastro.core.db import Scope
+    from rastro.tracking.models import PageView, TrackedSession
+
+    async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+        (view,) = list(await s.scalars(select(PageView)))
+        (tracked,) = list(await s.scalars(select(TrackedSession)))
+    assert str(view.page_id) == lp["page_id"] == str(tracked.first_page_id)
+
+
+async def test_ab_variants_are_deterministic_per_visitor_and_follow_the_weights(client, databases):
+    site = await make_site(client, databases)
+    a = await _page(client, site, "/lp-a", "LP A")
+    b = await _page(client, site, "/lp-b", "LP B")
+    created = await client.post(
+        "/api/ab-tests",
+        headers=site.headers,
+        json={
+            "domain_id": site.domain["domain_id"],
+            "name": "Headline",
+            "variants": [
+                {
+                    "page_id": a["page_id"],
+                    "page_variant": "A",
+                    "is_control": True,
+                    "variant_weight": 3,
+                },
+                {"page_id": b["page_id"], "page_variant": "B", "variant_weight": 1},
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    test = created.json()
+    assert {v["page_variant"] for v in test["variants"]} == {"A", "B"}
+
+    async def assign(visitor):
+        response = await client.get(
+            "/api/collect/variant",
+            params={"site": site.key, "test": test["ab_test_id"], "visitor": visitor},
+            headers={"origin": ORIGIN},
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["page_variant"]
+
+    first = await assign("v_same_visitor_000001")
+    repeats = [await assign("v_same_visitor_000001") for _ in range(5)]
+    assert repeats == [first] * 5
+    counts = Counter([await assign(f"v_visitor_{n:012d}") for n in range(400)])
+    assert 0.65 < counts["A"] / 400 < 0.85  # weight 3:1
+
+    no_control = await client.post(
+        "/api/ab-tests",
+        headers=site.headers,
+        json={
+            "domain_id": site.domain["domain_id"],
+            "name": "X",
+            "variants": [
+                {"page_id": a["page_id"], "page_variant": "A"},
+                {"page_id": b["page_id"], "page_variant": "B"},
+            ],
+        },
+    )
+    assert no_control.status_code == 422
