@@ -349,3 +349,51 @@ async def test_counts_match_rows(client, databases):
         events = await s.scalar(select(func.count()).select_from(Event))
     assert sessions == events == 3
     assert uuid
+
+
+async def test_live_events_for_new_visitors_steps_and_departures(client, databases, settings, app):
+    from datetime import UTC, datetime, timedelta
+
+    from rastro.core.jobs import JobContext, set_job_context
+    from rastro.tracking.jobs import announce_offline
+
+    published: list[tuple[str, str, dict]] = []
+
+    class Hub:
+        async def publish(self, organization_id, name, data):
+            published.append((str(organization_id), name, data))
+
+    app.state.live = Hub()
+    try:
+        site = await make_site(client, databases)
+        org = str(site.account.organization_id)
+        sid = "s_" + "e" * 22
+        await collect(client, batch(site, [event(url=LANDING)], session_id=sid))
+        await collect(client, batch(site, [event(url=f"{ORIGIN}/checkout")], session_id=sid))
+        await collect(client, batch(site, [event("click", url=f"{ORIGIN}/checkout")], session_id=sid))
+        await collect(client, batch(site, [event()], session_id="s_bot_visit_00000001"), user_agent="curl/8.0")
+        failed = await collect(client, batch(site, [event()]), origin="https://evil.example.org")
+        assert failed.status_code == 403
+    finally:
+        del app.state.live
+    assert [(o, n) for o, n, _ in published] == [(org, "visitor_online"), (org, "visitor_step_change")]
+    assert published[0][2]["channel"] == "Paid Search"
+    assert published[1][2]["page_url"] == f"{ORIGIN}/checkout"
+
+    offline: list[tuple[str, str, dict]] = []
+
+    async def record(organization_id, name, data):
+        offline.append((str(organization_id), name, data))
+
+    set_job_context(JobContext(databases=databases, settings=settings))
+    try:
+        async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+            tracked = await s.get(TrackedSession, sid)
+            last = tracked.last_activity_at
+        minute = (last + timedelta(minutes=31)).replace(second=0, microsecond=0)
+        counts = [await announce_offline(record, until=minute + timedelta(minutes=k)) for k in (-1, 0, 1)]
+    finally:
+        set_job_context(None)
+    assert sum(counts) == 1
+    assert offline == [(org, "visitor_offline", {"session_id": sid})]
+    assert datetime.now(UTC)

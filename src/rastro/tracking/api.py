@@ -15,7 +15,7 @@ from rastro.core.db import SYSTEM, Scope, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest, NotFound, PermissionDenied, RastroError
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
-from rastro.core.session import TransactionalRoute, bi_session, crm_session
+from rastro.core.session import TransactionalRoute, after_commit, bi_session, crm_session
 from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
 from rastro.tracking.models import Domain, LandingPage, TrackedSession
@@ -129,6 +129,15 @@ async def collect(request: Request, crm: CrmSession, bi: BiSession) -> Response:
         hit=collector.Hit(ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")),
         secret=request.app.state.settings.secret_key_value,
     )
+    live = getattr(request.app.state, "live", None)
+    if live is not None and result.live_events:
+        organization_id = site.organization_id
+
+        async def publish() -> None:
+            for name, data in result.live_events:
+                await live.publish(organization_id, name, data)
+
+        after_commit(request, publish)
     body_out = {
         "session_id": result.session_id,
         "accepted": result.count("stored"),

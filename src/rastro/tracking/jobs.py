@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import procrastinate
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from rastro.core.db import SYSTEM
+from rastro.core.db import SYSTEM, libpq_url
 from rastro.core.jobs import job_context
+from rastro.core.live import LivePublisher
 from rastro.tracking import partitions
+from rastro.tracking.models import TrackedSession
+from rastro.tracking.service import reads
 
 blueprint = procrastinate.Blueprint()
 
@@ -49,6 +55,41 @@ async def maintain_partitions(timestamp: int) -> dict[str, list[str]]:
     """Daily: partitions for the next three months exist; old ones are detached."""
     settings = job_context().settings
     return await maintain_partitions_now(retention_months=settings.event_retention_months)
+
+
+async def announce_offline(
+    publish: Callable[[uuid.UUID, str, dict[str, Any]], Awaitable[None]], *, until: datetime
+) -> int:
+    """Publish `visitor_offline` for the sessions whose 30 idle minutes ended in the minute
+    before `until` (consecutive minutes never overlap, so each session is announced once)."""
+    end = until - reads.LIVE_WINDOW
+    start = end - timedelta(minutes=1)
+    async with job_context().databases.bi.transaction(SYSTEM) as session:
+        rows = (
+            await session.execute(
+                select(TrackedSession.organization_id, TrackedSession.session_id).where(
+                    TrackedSession.last_activity_at >= start,
+                    TrackedSession.last_activity_at < end,
+                    TrackedSession.is_bot.is_(False),
+                )
+            )
+        ).all()
+    for organization_id, session_id in rows:
+        await publish(organization_id, "visitor_offline", {"session_id": session_id})
+    return len(rows)
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="tracking.visitors_offline", queue="live", queueing_lock="tracking.offline")
+async def visitors_offline(timestamp: int) -> int:
+    """Every minute: tell live watchers which visitors went offline."""
+    settings = job_context().settings
+    publisher = LivePublisher(libpq_url(settings.crm_database_url))
+    try:
+        minute = datetime.fromtimestamp(timestamp, UTC).replace(second=0, microsecond=0)
+        return await announce_offline(publisher.publish, until=minute)
+    finally:
+        await publisher.close()
 
 
 def register(app: procrastinate.App) -> None:

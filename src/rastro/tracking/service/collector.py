@@ -85,6 +85,8 @@ class EventResult:
 class BatchResult:
     session_id: str | None
     results: list[EventResult] = field(default_factory=list)
+    # Seed 002's live events for watchers of the organization, sent after commit.
+    live_events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -282,7 +284,41 @@ async def ingest(
         tracked.last_activity_at = last_at
     await _update_journey(session, site, tracked, new_session=new_session, page_views=stored_views)
     await session.flush()
-    return BatchResult(tracked.session_id, results)
+    batch = BatchResult(tracked.session_id, results)
+    if not tracked.is_bot:
+        if new_session:
+            batch.live_events.append(("visitor_online", _live_session(tracked)))
+        elif stored_views:
+            last_view = max((e for e in clean if e.type == "page_view"), key=lambda e: e.at)
+            batch.live_events.append(
+                (
+                    "visitor_step_change",
+                    {
+                        "session_id": tracked.session_id,
+                        "page_url": last_view.raw["url"],
+                        "page_id": _str(site.pages.get(url_key(last_view.raw["url"]))),
+                        "total_page_views": tracked.total_page_views,
+                    },
+                )
+            )
+    return batch
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _live_session(tracked: TrackedSession) -> dict[str, Any]:
+    return {
+        "session_id": tracked.session_id,
+        "visitor_id": tracked.visitor_id,
+        "domain_id": str(tracked.domain_id),
+        "channel": tracked.channel,
+        "source": tracked.metadata_.get("source"),
+        "medium": tracked.metadata_.get("medium"),
+        "started_at": tracked.started_at.isoformat(),
+        "return_visits": tracked.return_visits,
+    }
 
 
 async def _start_session(
