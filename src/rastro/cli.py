@@ -138,18 +138,25 @@ def db_current() -> None:
 
 async def _demo(settings: Settings, *, quiet_if_exists: bool) -> None:
     from rastro.auth.demo import ensure_demo_admin
+    from rastro.core.module import DemoContext
 
     databases = make_databases(settings)
     try:
         login = await ensure_demo_admin(databases)
         login_file = settings.data_dir / "demo-login.txt"
         if login is not None:
-            email, password = login
+            email, password, organization_id = login
+            context = DemoContext(
+                databases=databases,
+                organization_id=organization_id,
+                secret_key=settings.secret_key_value,
+                base_url=f"http://{settings.host}:{settings.port}",
+            )
             login_file.write_text(f"{email}\n{password}\n")
             login_file.chmod(0o600)
             for module in load_modules():
                 if module.demo is not None:
-                    line = await module.demo(databases)
+                    line = await module.demo(context)
                     if line:
                         typer.echo(line)
             typer.secho(

@@ -370,13 +370,20 @@ async def test_live_events_for_new_visitors_steps_and_departures(client, databas
         sid = "s_" + "e" * 22
         await collect(client, batch(site, [event(url=LANDING)], session_id=sid))
         await collect(client, batch(site, [event(url=f"{ORIGIN}/checkout")], session_id=sid))
-        await collect(client, batch(site, [event("click", url=f"{ORIGIN}/checkout")], session_id=sid))
-        await collect(client, batch(site, [event()], session_id="s_bot_visit_00000001"), user_agent="curl/8.0")
+        await collect(
+            client, batch(site, [event("click", url=f"{ORIGIN}/checkout")], session_id=sid)
+        )
+        await collect(
+            client, batch(site, [event()], session_id="s_bot_visit_00000001"), user_agent="curl/8.0"
+        )
         failed = await collect(client, batch(site, [event()]), origin="https://evil.example.org")
         assert failed.status_code == 403
     finally:
         del app.state.live
-    assert [(o, n) for o, n, _ in published] == [(org, "visitor_online"), (org, "visitor_step_change")]
+    assert [(o, n) for o, n, _ in published] == [
+        (org, "visitor_online"),
+        (org, "visitor_step_change"),
+    ]
     assert published[0][2]["channel"] == "Paid Search"
     assert published[1][2]["page_url"] == f"{ORIGIN}/checkout"
 
@@ -391,7 +398,9 @@ async def test_live_events_for_new_visitors_steps_and_departures(client, databas
             tracked = await s.get(TrackedSession, sid)
             last = tracked.last_activity_at
         minute = (last + timedelta(minutes=31)).replace(second=0, microsecond=0)
-        counts = [await announce_offline(record, until=minute + timedelta(minutes=k)) for k in (-1, 0, 1)]
+        counts = [
+            await announce_offline(record, until=minute + timedelta(minutes=k)) for k in (-1, 0, 1)
+        ]
     finally:
         set_job_context(None)
     assert sum(counts) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from rastro.auth.models import User
@@ -13,8 +15,11 @@ DEMO_EMAIL = "admin@demo.rastro.local"
 DEMO_ORGANIZATION = "Rastro Demo"
 
 
-async def ensure_demo_admin(databases: Databases) -> tuple[str, str] | None:
-    """Create the demo organization and admin when there is no user; returns (e-mail, password)."""
+async def ensure_demo_admin(databases: Databases) -> tuple[str, str, uuid.UUID] | None:
+    """Create the demo organization and admin when there is no user.
+
+    Returns (e-mail, password, organization id), or None when the database has users.
+    """
     async with databases.crm.transaction(SYSTEM) as session:
         if await session.scalar(select(func.count(User.id))):
             return None
@@ -22,5 +27,7 @@ async def ensure_demo_admin(databases: Databases) -> tuple[str, str] | None:
         user = await accounts.create_user(
             session, email=DEMO_EMAIL, name="Demo Admin", password=password
         )
-        await accounts.create_organization(session, name=DEMO_ORGANIZATION, admin=user)
-    return DEMO_EMAIL, password
+        organization = await accounts.create_organization(
+            session, name=DEMO_ORGANIZATION, admin=user
+        )
+    return DEMO_EMAIL, password, organization.id

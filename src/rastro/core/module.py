@@ -7,6 +7,7 @@ A module package (`rastro.<name>`) exposes `MODULE = Module(...)` in its `module
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,5 +27,13 @@ class Module:
     register_jobs: Callable[[procrastinate.App], None] | None = None
     # Sub-commands of `rastro`, by name (e.g. {"users": users_app}).
     commands: dict[str, typer.Typer] = field(default_factory=dict)
-    # Loads demo data into an empty organization; returns a line to print.
-    demo: Callable[[Databases], Awaitable[str | None]] | None = None
+    # Loads demo data into the new demo organization; returns a line to print.
+    demo: Callable[[DemoContext], Awaitable[str | None]] | None = None
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    databases: Databases
+    organization_id: uuid.UUID
+    secret_key: str
+    base_url: str

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.tracking import api, jobs
+from rastro.tracking import api, demo, jobs
 
-MODULE = Module(name="tracking", routers=[api.public, api.router], register_jobs=jobs.register)
+MODULE = Module(
+    name="tracking",
+    routers=[api.public, api.router],
+    register_jobs=jobs.register,
+    demo=demo.load_demo,
+)
