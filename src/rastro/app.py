@@ -101,6 +101,17 @@ def create_app(
     return app
 
 
+def asgi_from_env() -> Any:
+    """Factory for `uvicorn --factory` worker processes: settings from the environment."""
+    from rastro.config import load_settings
+    from rastro.core.logging import configure_logging
+    from rastro.runtime import resolve_database_urls
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.effective_log_format)
+    return create_asgi(resolve_database_urls(settings))
+
+
 def create_asgi(settings: Settings, *, databases: Databases | None = None) -> Any:
     """The app wrapped with Socket.IO (what `rastro serve` runs)."""
     app = create_app(settings, databases=databases)

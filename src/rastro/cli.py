@@ -51,6 +51,7 @@ def _ready_settings() -> Settings:
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default RASTRO_HOST)"),
     port: int | None = typer.Option(None, help="Port (default RASTRO_PORT)"),
+    workers: int = typer.Option(1, min=1, help="Server processes (one per core is typical)"),
 ) -> None:
     """Serve the API, the collector, live updates and the dashboard."""
     import uvicorn
@@ -58,14 +59,17 @@ def serve(
     from rastro.app import create_asgi
 
     settings = _ready_settings()
-    uvicorn.run(
-        create_asgi(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_config=None,
-        proxy_headers=True,
-        lifespan="on",
-    )
+    options: dict[str, Any] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_config": None,
+        "proxy_headers": True,
+        "lifespan": "on",
+    }
+    if workers > 1:
+        uvicorn.run("rastro.app:asgi_from_env", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_asgi(settings), **options)
 
 
 @cli.command()
@@ -190,7 +194,7 @@ def run() -> None:
     asyncio.run(_demo(settings, quiet_if_exists=True))
     worker_process = subprocess.Popen([sys.executable, "-m", "rastro", "worker"])
     try:
-        serve(host=None, port=None)
+        serve(host=None, port=None, workers=1)
     finally:
         worker_process.send_signal(signal.SIGTERM)
         try:

@@ -406,3 +406,22 @@ async def test_live_events_for_new_visitors_steps_and_departures(client, databas
     assert sum(counts) == 1
     assert offline == [(org, "visitor_offline", {"session_id": sid})]
     assert datetime.now(UTC)
+
+
+async def test_a_session_id_used_by_another_organization_gets_a_fresh_id_not_an_error(
+    client, databases
+):
+    first = await make_site(client, databases)
+    second = await make_site(client, databases)
+    sid = "s_shared_id_0000001"
+    assert (await collect(client, batch(first, [event()], session_id=sid))).json()[
+        "session_id"
+    ] == sid
+    response = await collect(client, batch(second, [event()], session_id=sid))
+    assert response.status_code == 200
+    taken = response.json()["session_id"]
+    assert taken.startswith(sid + ".") and taken != sid
+    again = await collect(client, batch(second, [event()], session_id=sid))
+    assert again.json()["session_id"] == taken  # and it sticks for that visit
+    (mine,) = await _rows(databases, first, TrackedSession)
+    assert mine.total_page_views == 1

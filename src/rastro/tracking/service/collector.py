@@ -254,7 +254,7 @@ async def ingest(
     )
     new_session = False
     if starts_new:
-        tracked = await _start_session(
+        tracked, new_session = await _start_session(
             session,
             site=site,
             client_session_id=client_session_id,
@@ -266,7 +266,6 @@ async def ingest(
             hit=hit,
             payload=payload,
         )
-        new_session = True
     if tracked is None:  # only page_leave events for a session never seen: nothing to attach
         for r in results:
             if r.status == "stored":
@@ -333,7 +332,9 @@ async def _start_session(
     agent: Agent,
     hit: Hit,
     payload: dict[str, Any],
-) -> TrackedSession:
+) -> tuple[TrackedSession, bool]:
+    """A new session with its touch (utm_tracking row); False when a concurrent request
+    created the same session first."""
     previous_sessions = await session.scalar(
         select(VisitorJourney.total_sessions).where(
             VisitorJourney.domain_id == site.domain_id, VisitorJourney.visitor_id == visitor_id
@@ -350,8 +351,7 @@ async def _start_session(
         context = {}
     if not isinstance(stored_touch, dict):
         stored_touch = {}
-    tracked = TrackedSession(
-        session_id=await _server_session_id(session, client_session_id),
+    values = dict(
         organization_id=site.organization_id,
         domain_id=site.domain_id,
         first_page_id=first_page_id,
@@ -376,8 +376,19 @@ async def _start_session(
             "stored_touch": _small(stored_touch),
         },
     )
-    session.add(tracked)
-    await session.flush()
+    tracked = await _insert_session(
+        session, values, await _server_session_id(session, client_session_id)
+    )
+    if tracked is None:
+        # The id is taken: by a concurrent request for the same visit (use its row), or by
+        # another organization's visit (a client may send any id): take a fresh one.
+        existing = await _current_session(session, client_session_id)
+        if existing is not None and first.at - existing.last_activity_at <= SESSION_TIMEOUT:
+            return existing, False
+        tracked = await _insert_session(
+            session, values, f"{client_session_id}.{uuid.uuid4().hex[:10]}"
+        )
+        assert tracked is not None
     landing_touch = landing.touch if landing else {}
     fb = stored_touch.get("last") if isinstance(stored_touch.get("last"), dict) else {}
     await session.execute(
@@ -403,7 +414,20 @@ async def _start_session(
             client_ip=hit.ip,
         )
     )
-    return tracked
+    return tracked, True
+
+
+async def _insert_session(
+    session: AsyncSession, values: dict[str, Any], session_id: str
+) -> TrackedSession | None:
+    """Insert unless the id exists (in any organization); the new row, or None."""
+    result = await session.scalars(
+        insert(TrackedSession)
+        .values(session_id=session_id, **values)
+        .on_conflict_do_nothing(index_elements=[TrackedSession.session_id])
+        .returning(TrackedSession)
+    )
+    return result.one_or_none()
 
 
 _TOUCH_COLUMNS = (
@@ -536,9 +560,13 @@ async def _write_events(
                 ),
                 PageView.client_view_id == leave.raw["view_id"],
             )
+            # A page shown again sends another, larger page_leave; a late retry must not
+            # shrink it: keep the largest time and any exit.
             .values(
-                time_on_page=leave.raw["time_on_page"],
-                exit_page=bool(leave.raw.get("exit")),
+                time_on_page=func.greatest(
+                    func.coalesce(PageView.time_on_page, 0), leave.raw["time_on_page"]
+                ),
+                exit_page=PageView.exit_page | bool(leave.raw.get("exit")),
             )
         )
     return stored_views, stored_events, duplicates

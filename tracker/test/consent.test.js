@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CookieJar } from 'jsdom';
+import { load, useClock } from './harness.js';
+
+beforeEach(useClock);
+afterEach(() => vi.useRealTimers());
+
+const URL_ = 'https://shop.example.com/?utm_source=google&gclid=G1';
+const body = '<form id="f"><input type="hidden" name="utm_source"><input type="hidden" name="rastro_visitor_id"></form><a id="c" data-rastro-checkout href="https://pay.hotmart.com/X">buy</a>';
+
+describe('data-require-consent', () => {
+  it('sends nothing and writes no cookie until rastro.consent(true)', async () => {
+    const jar = new CookieJar();
+    const p = load({ jar, url: URL_, body, attrs: { 'data-require-consent': true } });
+    p.w.rastro.track('signup');
+    await p.flush(10_000);
+    p.w.dispatchEvent(new p.w.Event('pagehide'));
+    expect(p.fetch).not.toHaveBeenCalled();
+    expect(p.beacon).not.toHaveBeenCalled();
+    expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
+    expect(p.d.cookie).toBe('');
+    expect(p.d.querySelector('[name=utm_source]').value).toBe('');
+    expect(p.d.getElementById('c').href).toBe('https://pay.hotmart.com/X');
+
+    p.w.rastro.consent(true);
+    await p.flush();
+    expect(p.events().map((e) => e.type)).toEqual(['page_view', 'custom', 'page_leave']); // buffered events go out
+    expect(p.payloads()[0].context.consent).toBe(true);
+    expect(p.payloads()[0].touch.last.gclid).toBe('G1');
+    expect(p.cookieValue('_rastro_v')).toBe(p.w.rastro.ids().visitor_id);
+    expect(p.cookieValue('_rastro_s')).toBe(p.w.rastro.ids().session_id);
+    expect(JSON.parse(p.cookieValue('_rastro_a')).l.utm_source).toBe('google');
+    expect(p.d.querySelector('[name=utm_source]').value).toBe('google');
+    expect(new URL(p.d.getElementById('c').href).searchParams.get('src')).toBe('google');
+
+    // later pages of a visitor who consented: the visitor cookie counts as consent
+    const next = load({ jar, url: 'https://shop.example.com/next', attrs: { 'data-require-consent': true } });
+    await next.flush();
+    expect(next.fetch).toHaveBeenCalledTimes(1);
+    expect(next.w.rastro.ids().visitor_id).toBe(p.w.rastro.ids().visitor_id);
+  });
+
+  it('consent can be given through the pre-load queue', async () => {
+    const p = load({ attrs: { 'data-require-consent': true }, before: (w) => (w.rastro = { q: [['consent', true]] }) });
+    await p.flush();
+    expect(p.events('page_view')).toHaveLength(1);
+  });
+
+  it('rastro.consent(false) deletes the cookies and stops sending', async () => {
+    const jar = new CookieJar();
+    const p = load({ jar, url: URL_ });
+    expect(p.cookie('_rastro_v')).toBeDefined();
+    p.w.rastro.consent(false);
+    expect(jar.getCookiesSync('https://shop.example.com/').map((c) => c.key)).toEqual([]);
+    p.w.rastro.track('after');
+    await p.flush(10_000);
+    p.w.dispatchEvent(new p.w.Event('pagehide'));
+    expect(p.fetch).not.toHaveBeenCalled();
+    expect(p.beacon).not.toHaveBeenCalled();
+    expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
+  });
+});
