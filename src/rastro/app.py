@@ -50,6 +50,7 @@ def create_app(
                 hint="the database role is a superuser or BYPASSRLS; connect as a plain role",
             )
         yield
+        await close_app(app)
         if own:
             await app.state.databases.dispose()
 
@@ -63,6 +64,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
+    app.state.closers = []  # coroutines that release what modules opened lazily
     app.state.keyring = Keyring(settings.encryption_key_value)
     app.state.authenticator = TokenAuthenticator(settings.secret_key_value)
     if databases is not None:
@@ -99,6 +101,13 @@ def create_app(
             app.include_router(router)
     mount_dashboard(app, settings.web_dir)
     return app
+
+
+async def close_app(app: FastAPI) -> None:
+    """Run the closers modules registered (background writers, clients)."""
+    closers, app.state.closers = app.state.closers, []
+    for close in closers:
+        await close()
 
 
 def asgi_from_env() -> Any:

@@ -20,6 +20,7 @@ from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
 from rastro.tracking.models import Domain, LandingPage, TrackedSession
 from rastro.tracking.service import collector, config, reads
+from rastro.tracking.service.writer import GroupWriter
 from rastro.tracking.tracker import tracker_script
 
 MAX_BODY = 1024 * 1024
@@ -66,6 +67,15 @@ def _site_cache(request: Request) -> config.SiteCache:
     return cache
 
 
+def _writer(request: Request) -> GroupWriter:
+    writer: GroupWriter | None = getattr(request.app.state, "collector_writer", None)
+    if writer is None:
+        writer = request.app.state.collector_writer = GroupWriter(
+            request.app.state.databases.bi.engine
+        )
+    return writer
+
+
 def _cors(origin: str | None) -> dict[str, str]:
     if not origin:
         return {}
@@ -105,7 +115,7 @@ def _client_ip(request: Request) -> str | None:
 
 
 @public.post("/api/collect", response_model=schemas.CollectResponse)
-async def collect(request: Request, crm: CrmSession, bi: BiSession) -> Response:
+async def collect(request: Request, crm: CrmSession) -> Response:
     """Store a batch of tracker events (site key in the body; answered after commit)."""
     body = await _read_body(request)
     try:
@@ -121,14 +131,14 @@ async def collect(request: Request, crm: CrmSession, bi: BiSession) -> Response:
         raise BatchTooLarge(details={"max_events": collector.MAX_EVENTS, "received": len(events)})
     origin = request.headers.get("origin")
     site, headers = await _site(request, crm, payload.get("site"), origin)
-    await set_scope(bi, Scope.organization(site.organization_id))
-    result = await collector.ingest(
-        bi,
+    prepared = collector.prepare(
         site=site,
         payload=payload,
         hit=collector.Hit(ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")),
         secret=request.app.state.settings.secret_key_value,
     )
+    outcome = await _writer(request).submit(prepared) if prepared.batch is not None else {}
+    result = collector.finish(prepared, outcome)
     live = getattr(request.app.state, "live", None)
     if live is not None and result.live_events:
         organization_id = site.organization_id

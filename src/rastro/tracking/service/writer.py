@@ -1,0 +1,82 @@
+"""Group commit for the collector: batches of concurrent requests share one transaction.
+
+A request is answered only after the transaction holding its batch committed, so nothing
+acknowledged is lost; committing many batches at once is what lets one process keep up
+with thousands of requests per second (each commit waits for the disk once, not once per
+request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from rastro.tracking.service.collector import Prepared, store
+
+log = structlog.get_logger(__name__)
+
+
+class GroupWriter:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        writers: int = 3,
+        max_batches: int = 200,
+        max_events: int = 4000,
+    ) -> None:
+        self._engine = engine
+        self._writers = writers
+        self._max_batches = max_batches
+        self._max_events = max_events
+        self._queue: asyncio.Queue[tuple[Prepared, asyncio.Future[dict[str, Any]]]] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _start(self) -> asyncio.Queue[tuple[Prepared, asyncio.Future[dict[str, Any]]]]:
+        if self._queue is None:
+            self._queue = asyncio.Queue(maxsize=20_000)
+            self._tasks = [asyncio.create_task(self._run()) for _ in range(self._writers)]
+        return self._queue
+
+    async def submit(self, prepared: Prepared) -> dict[str, Any]:
+        """Store one prepared batch; returns once it is committed (raises if it was not)."""
+        queue = self._start()
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        await queue.put((prepared, future))
+        return await future
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            first = await queue.get()
+            group = [first]
+            events = first[0].size
+            while (
+                not queue.empty() and len(group) < self._max_batches and events < self._max_events
+            ):
+                item = queue.get_nowait()
+                group.append(item)
+                events += item[0].size
+            try:
+                async with self._engine.begin() as connection:
+                    outcomes = await store(connection, [prepared for prepared, _ in group])
+            except Exception as exc:  # the whole group failed: every request learns it
+                log.exception("collector_group_failed", batches=len(group))
+                for _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), outcome in zip(group, outcomes, strict=True):
+                if not future.done():
+                    future.set_result(outcome)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self._queue = None
