@@ -19,7 +19,7 @@ import pytest_asyncio
 from argon2 import PasswordHasher
 from pydantic import SecretStr
 
-from rastro.app import create_app
+from rastro.app import close_app, create_app
 from rastro.config import REPO_ROOT, Settings, generate_encryption_key
 from rastro.core import security
 from rastro.core.db import BiBase, CrmBase, Databases
@@ -127,7 +127,9 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def app(settings: Settings, databases: Databases):  # type: ignore[no-untyped-def]
-    return create_app(settings, databases=databases, check_migrations=False)
+    application = create_app(settings, databases=databases, check_migrations=False)
+    yield application
+    await close_app(application)
 
 
 @pytest_asyncio.fixture(loop_scope="session")

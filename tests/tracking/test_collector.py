@@ -420,7 +420,8 @@ async def test_a_session_id_used_by_another_organization_gets_a_fresh_id_not_an_
     response = await collect(client, batch(second, [event()], session_id=sid))
     assert response.status_code == 200
     taken = response.json()["session_id"]
-    assert taken.startswith(sid + ".") and taken != sid
+    assert taken.startswith(sid + ".")
+    assert taken != sid
     again = await collect(client, batch(second, [event()], session_id=sid))
     assert again.json()["session_id"] == taken  # and it sticks for that visit
     (mine,) = await _rows(databases, first, TrackedSession)

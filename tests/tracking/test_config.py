@@ -149,3 +149,30 @@ async def test_ab_variants_are_deterministic_per_visitor_and_follow_the_weights(
         },
     )
     assert no_control.status_code == 422
+
+
+async def test_ab_tests_are_listed_per_domain_with_their_variants(client, databases):
+    site = await make_site(client, databases)
+    a = await _page(client, site, "/x-a", "X A")
+    b = await _page(client, site, "/x-b", "X B")
+    await client.post(
+        "/api/ab-tests",
+        headers=site.headers,
+        json={
+            "domain_id": site.domain["domain_id"],
+            "name": "Preço",
+            "variants": [
+                {"page_id": a["page_id"], "page_variant": "A", "is_control": True},
+                {"page_id": b["page_id"], "page_variant": "B"},
+            ],
+        },
+    )
+    listed = (
+        await client.get(
+            f"/api/ab-tests?domain_id={site.domain['domain_id']}", headers=site.headers
+        )
+    ).json()
+    assert listed["total"] == 1
+    assert [v["page_variant"] for v in listed["items"][0]["variants"]] == ["A", "B"]
+    other = await make_site(client, databases)
+    assert (await client.get("/api/ab-tests", headers=other.headers)).json()["total"] == 0

@@ -73,6 +73,7 @@ def _writer(request: Request) -> GroupWriter:
         writer = request.app.state.collector_writer = GroupWriter(
             request.app.state.databases.bi.engine
         )
+        request.app.state.closers.append(writer.close)
     return writer
 
 
@@ -437,6 +438,31 @@ async def create_ab_test(
         is_active=test.is_active,
         created_at=test.created_at,
         variants=[_page(p) for p in pages],
+    )
+
+
+def _ab_test(test: Any, pages: list[LandingPage]) -> schemas.AbTest:
+    return schemas.AbTest(
+        ab_test_id=test.ab_test_id,
+        domain_id=test.domain_id,
+        name=test.name,
+        is_active=test.is_active,
+        created_at=test.created_at,
+        variants=[_page(p) for p in pages],
+    )
+
+
+@router.get("/ab-tests", response_model=Page[schemas.AbTest], tags=["tracking"])
+async def list_ab_tests(
+    _: Read, session: CrmSession, params: Pagination, domain_id: uuid.UUID | None = None
+) -> Page[schemas.AbTest]:
+    """A/B tests with their variants, optionally of one domain."""
+    rows, total = await config.list_ab_tests(session, params, domain_id=domain_id)
+    return Page(
+        items=[_ab_test(t, pages) for t, pages in rows],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
     )
 
 

@@ -167,6 +167,7 @@ class CollectResponse(Schema):
 
 class Touchpoint(Schema):
     tracking_id: uuid.UUID
+    session_id: str
     created_at: datetime
     channel: str
     utm_source: str | None

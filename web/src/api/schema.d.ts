@@ -11,7 +11,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Ab Tests
+         * @description A/B tests with their variants, optionally of one domain.
+         */
+        get: operations["list_ab_tests_api_ab_tests_get"];
         put?: never;
         /**
          * Create Ab Test
@@ -1330,6 +1334,17 @@ export interface components {
             /** View Order */
             view_order: number;
         };
+        /** Page[AbTest] */
+        Page_AbTest_: {
+            /** Items */
+            items: components["schemas"]["AbTest"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[ApiKey] */
         Page_ApiKey_: {
             /** Items */
@@ -1540,6 +1555,8 @@ export interface components {
             referrer: string | null;
             /** Sck */
             sck: string | null;
+            /** Session Id */
+            session_id: string;
             /** Src */
             src: string | null;
             /**
@@ -1651,6 +1668,81 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_ab_tests_api_ab_tests_get: {
+        parameters: {
+            query?: {
+                domain_id?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AbTest_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     create_ab_test_api_ab_tests_post: {
         parameters: {
             query?: never;

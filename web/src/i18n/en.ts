@@ -1,3 +1,5 @@
+import { trackingEn } from "./tracking.en";
+
 export const en = {
   "app.name": "Rastro",
   "app.skipToContent": "Skip to content",
@@ -211,6 +213,8 @@ export const en = {
   "errors.rate_limited": "Too many requests. Wait a moment and try again.",
   "errors.internal_error": "Something went wrong on the server. Try again; if it persists, tell your admin.",
   "errors.unknown": "Something went wrong. Try again.",
+
+  ...trackingEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

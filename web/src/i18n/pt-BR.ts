@@ -1,4 +1,5 @@
 import type { MessageKey } from "./en";
+import { trackingPtBR } from "./tracking.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "app.name": "Rastro",
@@ -213,4 +214,6 @@ export const ptBR: Record<MessageKey, string> = {
   "errors.rate_limited": "Muitas requisições. Aguarde um pouco e tente de novo.",
   "errors.internal_error": "Algo deu errado no servidor. Tente de novo; se continuar, avise o administrador.",
   "errors.unknown": "Algo deu errado. Tente de novo.",
+
+  ...trackingPtBR,
 };

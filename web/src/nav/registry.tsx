@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { LayoutDashboard, Settings, type LucideIcon } from "lucide-react";
+import { Activity, LayoutDashboard, Settings, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -24,6 +24,14 @@ export const NAV: NavEntry[] = [
     icon: LayoutDashboard,
     permission: null,
     element: lazy(() => import("@/pages/OverviewPage")),
+  },
+  {
+    path: "/tracking",
+    labelKey: "nav.tracking",
+    icon: Activity,
+    permission: "tracking:read",
+    nested: true,
+    element: lazy(() => import("@/pages/tracking/TrackingPage")),
   },
   {
     path: "/settings",

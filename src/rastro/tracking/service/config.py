@@ -210,6 +210,28 @@ async def get_ab_test(
     return test, pages
 
 
+async def list_ab_tests(
+    session: AsyncSession, params: PageParams, *, domain_id: uuid.UUID | None = None
+) -> tuple[list[tuple[AbTest, list[LandingPage]]], int]:
+    """A/B tests with their variants (two queries for the page, whatever its size)."""
+    statement = select(AbTest).order_by(AbTest.created_at.desc())
+    if domain_id is not None:
+        statement = statement.where(AbTest.domain_id == domain_id)
+    tests, total = await paginate(session, statement, params)
+    ids = [t.ab_test_id for t in tests]
+    variants: dict[uuid.UUID, list[LandingPage]] = {i: [] for i in ids}
+    if ids:
+        pages = await session.scalars(
+            select(LandingPage)
+            .where(LandingPage.ab_test_id.in_(ids))
+            .order_by(LandingPage.is_control.desc(), LandingPage.page_variant)
+        )
+        for page in pages:
+            assert page.ab_test_id is not None
+            variants[page.ab_test_id].append(page)
+    return [(t, variants[t.ab_test_id]) for t in tests], total
+
+
 def choose_variant(
     ab_test_id: uuid.UUID, visitor_id: str, variants: list[LandingPage]
 ) -> LandingPage:

@@ -1,0 +1,168 @@
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Bot, Repeat } from "lucide-react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
+import { api, unwrap } from "@/api/client";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Checkbox } from "@/components/ui/checkbox";
+import { Label } from "@/components/ui/label";
+import { Pagination } from "@/components/ui/pagination";
+import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
+import { useI18n } from "@/i18n";
+import { useLiveEvent } from "@/live/LiveProvider";
+import { formatDateTime, formatNumber, formatRelative } from "@/lib/format";
+import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
+import { shortId, sourceMedium } from "./format";
+import { ChannelBadge, PageTitle, useNow } from "./shared";
+import type { SessionSummary } from "./types";
+
+export const LIVE_REFRESH_MS = 15_000;
+
+/** The live sessions as a table. Every collected value is rendered as text. */
+export function LiveTable({ sessions, now }: { sessions: SessionSummary[]; now: Date }) {
+  const { t, locale } = useI18n();
+  return (
+    <Table data-testid="live-table">
+      <THead>
+        <TR>
+          <TH>{t("tracking.live.session")}</TH>
+          <TH>{t("tracking.live.channel")}</TH>
+          <TH>{t("tracking.live.sourceMedium")}</TH>
+          <TH className="text-right">{t("tracking.live.pages")}</TH>
+          <TH className="text-right">{t("tracking.live.events")}</TH>
+          <TH>{t("tracking.live.started")}</TH>
+          <TH>{t("tracking.live.lastActivity")}</TH>
+        </TR>
+      </THead>
+      <TBody>
+        {sessions.map((s) => {
+          const sm = sourceMedium(s.source, s.medium);
+          return (
+            <TR key={s.session_id} data-testid="live-session-row" data-session-id={s.session_id}>
+              <TD>
+                <div className="flex flex-wrap items-center gap-1.5">
+                  <Link
+                    to={`/tracking/sessions/${encodeURIComponent(s.session_id)}`}
+                    className="font-mono text-xs font-medium text-primary underline-offset-4 hover:underline"
+                    aria-label={t("tracking.live.open", { id: s.session_id })}
+                    data-testid="live-session-link"
+                  >
+                    {shortId(s.session_id)}
+                  </Link>
+                  {s.return_visits > 0 ? (
+                    <Badge variant="secondary" title={t("tracking.live.returningTitle", { count: formatNumber(s.return_visits, locale) })}>
+                      <Repeat className="mr-1 h-3 w-3" aria-hidden />
+                      {t("tracking.live.returning")}
+                    </Badge>
+                  ) : null}
+                  {s.converted ? <Badge variant="success">{t("tracking.live.converted")}</Badge> : null}
+                  {s.is_bot ? (
+                    <Badge variant="outline">
+                      <Bot className="mr-1 h-3 w-3" aria-hidden />
+                      {t("tracking.live.bot")}
+                    </Badge>
+                  ) : null}
+                </div>
+              </TD>
+              <TD>
+                <ChannelBadge channel={s.channel} />
+              </TD>
+              <TD className="max-w-[16rem] break-words">{sm ?? <span className="text-muted-foreground">{t("tracking.none")}</span>}</TD>
+              <TD className="text-right tabular-nums">{formatNumber(s.total_page_views, locale)}</TD>
+              <TD className="text-right tabular-nums">{formatNumber(s.total_events, locale)}</TD>
+              <TD className="whitespace-nowrap">
+                <time dateTime={s.started_at} title={formatDateTime(s.started_at, locale)}>
+                  {formatRelative(s.started_at, locale, now)}
+                </time>
+              </TD>
+              <TD className="whitespace-nowrap">
+                <time dateTime={s.last_activity_at} title={formatDateTime(s.last_activity_at, locale)}>
+                  {formatRelative(s.last_activity_at, locale, now)}
+                </time>
+              </TD>
+            </TR>
+          );
+        })}
+      </TBody>
+    </Table>
+  );
+}
+
+/** Invalidate at most once a second however many live events arrive. */
+function useThrottledInvalidate(queryKey: readonly unknown[]) {
+  const qc = useQueryClient();
+  const key = useRef(queryKey);
+  key.current = queryKey;
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (timer.current) clearTimeout(timer.current);
+    },
+    [],
+  );
+  return useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      void qc.invalidateQueries({ queryKey: key.current });
+    }, 1000);
+  }, [qc]);
+}
+
+export default function LiveSection() {
+  const { t } = useI18n();
+  const [page, setPage] = usePageParam();
+  const [includeBots, setIncludeBots] = useState(false);
+  const now = useNow(LIVE_REFRESH_MS);
+  const query = useQuery({
+    queryKey: ["tracking", "live", { page, includeBots }],
+    queryFn: () =>
+      unwrap(api.GET("/api/sessions/live", { params: { query: { page, page_size: PAGE_SIZE, include_bots: includeBots } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: LIVE_REFRESH_MS,
+  });
+  const refresh = useThrottledInvalidate(["tracking", "live"]);
+  useLiveEvent("visitor_online", refresh);
+  useLiveEvent("visitor_offline", refresh);
+
+  const domainsLink = (
+    <Button asChild variant="outline" size="sm">
+      <Link to="/tracking/domains">{t("tracking.live.goToDomains")}</Link>
+    </Button>
+  );
+
+  return (
+    <section className="grid grid-cols-1 gap-4" aria-labelledby="live-title">
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+        <div id="live-title">
+          <PageTitle title={t("tracking.live.title")} subtitle={t("tracking.live.description")} />
+        </div>
+        <div className="flex items-center gap-2">
+          <Checkbox
+            id="live-include-bots"
+            checked={includeBots}
+            onCheckedChange={(c) => {
+              setIncludeBots(c === true);
+              setPage(1);
+            }}
+          />
+          <Label htmlFor="live-include-bots">{t("tracking.live.includeBots")}</Label>
+        </div>
+      </div>
+      {query.isPending ? (
+        <LoadingState />
+      ) : query.isError ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.items.length === 0 ? (
+        <EmptyState message={t("tracking.live.empty")} action={domainsLink} />
+      ) : (
+        <div>
+          <LiveTable sessions={query.data.items} now={now} />
+          <Pagination page={page} pageSize={PAGE_SIZE} total={query.data.total} onPageChange={setPage} />
+        </div>
+      )}
+    </section>
+  );
+}
