@@ -37,9 +37,21 @@ ORIGIN = "https://loja.bench.example"
 
 def wrk(script: str, url: str, *, duration: int, connections: int, env: dict[str, str]) -> dict:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
-         "-s", str(HERE / script), url],
-        env={**os.environ, **env}, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(HERE / script),
+            url,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
@@ -50,9 +62,11 @@ def wrk(script: str, url: str, *, duration: int, connections: int, env: dict[str
 def stored_rows(conninfo: str) -> int:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SELECT set_config('rastro.scope', 'system', false)")
-        return int(conn.execute(
-            "SELECT (SELECT count(*) FROM page_views) + (SELECT count(*) FROM events)"
-        ).fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT (SELECT count(*) FROM page_views) + (SELECT count(*) FROM events)"
+            ).fetchone()[0]
+        )
 
 
 def main() -> None:
@@ -66,20 +80,38 @@ def main() -> None:
     data = RESULTS / "data"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "BI_"))},
-        "RASTRO_DATA_DIR": str(data), "RASTRO_ENV": "development", "LOG_LEVEL": "WARNING",
-        "RASTRO_PORT": str(args.port), "DB_POOL_SIZE": "20",
+        "RASTRO_DATA_DIR": str(data),
+        "RASTRO_ENV": "development",
+        "LOG_LEVEL": "WARNING",
+        "RASTRO_PORT": str(args.port),
+        "DB_POOL_SIZE": "20",
     }
     rastro = [sys.executable, "-m", "rastro"]
     subprocess.run([*rastro, "db", "upgrade"], env=env, check=True, capture_output=True)
     if data.exists():
         # a fresh database per run: drop the bench databases' rows from an earlier run
-        subprocess.run([*rastro, "db", "downgrade", "bi", "base"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*rastro, "db", "downgrade", "bi", "base"], env=env, check=True, capture_output=True
+        )
         subprocess.run([*rastro, "db", "upgrade"], env=env, check=True, capture_output=True)
     email = f"bench-{int(time.time())}@example.com"
     subprocess.run(
-        [*rastro, "users", "create", "--email", email, "--name", "Bench", "--organization",
-         f"Bench {email}", "--password", "bench password 123"],
-        env=env, check=True, capture_output=True,
+        [
+            *rastro,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--name",
+            "Bench",
+            "--organization",
+            f"Bench {email}",
+            "--password",
+            "bench password 123",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
     )
     server = subprocess.Popen([*rastro, "serve", "--workers", str(args.workers)], env=env)
     base = f"http://127.0.0.1:{args.port}"
@@ -91,13 +123,25 @@ def main() -> None:
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        token = httpx.post(f"{base}/api/auth/login", json={"email": email, "password": "bench password 123"}).json()["access_token"]
-        domain = httpx.post(f"{base}/api/domains", headers={"Authorization": f"Bearer {token}"},
-                            json={"domain_url": ORIGIN}).json()
+        token = httpx.post(
+            f"{base}/api/auth/login", json={"email": email, "password": "bench password 123"}
+        ).json()["access_token"]
+        domain = httpx.post(
+            f"{base}/api/domains",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"domain_url": ORIGIN},
+        ).json()
         bi = subprocess.run(
-            [sys.executable, "-c", "from rastro.config import load_settings; from rastro.runtime import resolve_database_urls; "
-             "from rastro.core.db import libpq_url; print(libpq_url(resolve_database_urls(load_settings()).bi_database_url))"],
-            env=env, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-c",
+                "from rastro.config import load_settings; from rastro.runtime import resolve_database_urls; "
+                "from rastro.core.db import libpq_url; print(libpq_url(resolve_database_urls(load_settings()).bi_database_url))",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         load_env = {"SITE_KEY": domain["site_key"], "ORIGIN": ORIGIN}
         c, d = args.connections, args.duration
@@ -105,22 +149,41 @@ def main() -> None:
         wrk("noop.lua", f"{base}/healthz", duration=3, connections=c, env={})  # warm-up
         results["ceiling"] = wrk("noop.lua", f"{base}/healthz", duration=d, connections=c, env={})
         for name, events in (("single", 1), ("batch20", 20)):
-            wrk("collect.lua", base, duration=3, connections=c, env={**load_env, "EVENTS": str(events)})
+            wrk(
+                "collect.lua",
+                base,
+                duration=3,
+                connections=c,
+                env={**load_env, "EVENTS": str(events)},
+            )
             before = stored_rows(bi)
-            run = wrk("collect.lua", base, duration=d, connections=c, env={**load_env, "EVENTS": str(events)})
+            run = wrk(
+                "collect.lua",
+                base,
+                duration=d,
+                connections=c,
+                env={**load_env, "EVENTS": str(events)},
+            )
             run["stored_events"] = stored_rows(bi) - before
             run["stored_per_s"] = run["stored_events"] / (run["duration_us"] / 1e6)
             results[name] = run
             half = run["rps"] / 2
-            paced = wrk("collect.lua", base, duration=d, connections=c,
-                        env={**load_env, "EVENTS": str(events), "RATE": f"{half / c:.3f}"})
+            paced = wrk(
+                "collect.lua",
+                base,
+                duration=d,
+                connections=c,
+                env={**load_env, "EVENTS": str(events), "RATE": f"{half / c:.3f}"},
+            )
             paced["target_rps"] = half
             results[f"{name}_half"] = paced
         ceiling = results["ceiling"]["rps"]
         report = {
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"cores": os.cpu_count()},
-            "workers": args.workers, "connections": c, "duration_s": d,
+            "workers": args.workers,
+            "connections": c,
+            "duration_s": d,
             "results": results,
             "single_fraction_of_ceiling": results["single"]["rps"] / ceiling,
         }
@@ -135,7 +198,13 @@ def main() -> None:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-        subprocess.run([sys.executable, "-c", f"from rastro.core.embedded import EmbeddedPostgres; from pathlib import Path; EmbeddedPostgres(Path('{data}')).stop()"])
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from rastro.core.embedded import EmbeddedPostgres; from pathlib import Path; EmbeddedPostgres(Path('{data}')).stop()",
+            ]
+        )
     shutil.rmtree(data / "unused", ignore_errors=True)
 
 

@@ -39,7 +39,7 @@ def _token_settings(request: Request) -> accounts.TokenSettings:
     )
 
 
-def _keyring(request: Request) -> Keyring:
+async def _keyring(request: Request) -> Keyring:
     keyring: Keyring = request.app.state.keyring
     return keyring
 

@@ -46,31 +46,57 @@ class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
 
     name = "postgres"
 
+    # One NOTIFY carries a JSON array of messages: under load a process sends a few
+    # notifications per second instead of one round trip per event.
+    MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
+    FLUSH_DELAY = 0.02
+
     def __init__(self, conninfo: str, *, channel: str = CHANNEL, write_only: bool = False) -> None:
         super().__init__(channel=channel, write_only=write_only)
         self._conninfo = conninfo
         self._publisher: psycopg.AsyncConnection[Any] | None = None
-        self._lock = asyncio.Lock()
+        self._pending: list[str] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def _publish(self, data: Any) -> None:
-        payload = self.json.dumps(data)
-        async with self._lock:
-            for attempt in (1, 2):
-                try:
-                    if self._publisher is None or self._publisher.closed:
-                        self._publisher = await psycopg.AsyncConnection.connect(
-                            self._conninfo, autocommit=True
-                        )
-                    await self._publisher.execute(
-                        "SELECT pg_notify(%s, %s)", (self.channel, payload)
-                    )
-                    return
-                except psycopg.OperationalError:
-                    self._publisher = None
-                    if attempt == 2:
-                        raise
+        message = self.json.dumps(data)
+        if len(message) > self.MAX_PAYLOAD:
+            log.warning("live_message_too_large", size=len(message))
+            return
+        self._pending.append(message)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
 
-    async def _listen(self) -> AsyncIterator[str]:
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.FLUSH_DELAY)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Send what is pending now, in as few notifications as fit."""
+        while self._pending:
+            chunk: list[str] = []
+            size = 2
+            while self._pending and size + len(self._pending[0]) + 1 <= self.MAX_PAYLOAD:
+                message = self._pending.pop(0)
+                chunk.append(message)
+                size += len(message) + 1
+            await self._notify("[" + ",".join(chunk) + "]")
+
+    async def _notify(self, payload: str) -> None:
+        for attempt in (1, 2):
+            try:
+                if self._publisher is None or self._publisher.closed:
+                    self._publisher = await psycopg.AsyncConnection.connect(
+                        self._conninfo, autocommit=True
+                    )
+                await self._publisher.execute("SELECT pg_notify(%s, %s)", (self.channel, payload))
+                return
+            except psycopg.OperationalError:
+                self._publisher = None
+                if attempt == 2:
+                    log.warning("live_publish_failed")
+
+    async def _listen(self) -> AsyncIterator[Any]:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
@@ -78,12 +104,18 @@ class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
                 ) as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     async for notify in conn.notifies():
-                        yield notify.payload
+                        try:
+                            messages = self.json.loads(notify.payload)
+                        except ValueError:
+                            continue
+                        for message in messages if isinstance(messages, list) else [messages]:
+                            yield message
             except psycopg.OperationalError:
                 log.warning("live_listen_reconnect")
                 await asyncio.sleep(1)
 
     async def close(self) -> None:
+        await self.flush()
         if self._publisher is not None:
             await self._publisher.close()
 

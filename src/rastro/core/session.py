@@ -45,12 +45,12 @@ def _open(request: Request, name: str) -> AsyncSession:
     return sessions[name]
 
 
-def crm_session(request: Request) -> AsyncSession:
+async def crm_session(request: Request) -> AsyncSession:
     """The request's CRM session (scoped to the caller once `require()` has run)."""
     return _open(request, "crm")
 
 
-def bi_session(request: Request) -> AsyncSession:
+async def bi_session(request: Request) -> AsyncSession:
     """The request's BI session (scoped to the caller once `require()` has run)."""
     return _open(request, "bi")
 

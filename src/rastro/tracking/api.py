@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from rastro.core.db import SYSTEM, Scope, set_scope
+from rastro.core.db import SYSTEM, Scope, libpq_url, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest, NotFound, PermissionDenied, RastroError
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
@@ -71,7 +71,7 @@ def _writer(request: Request) -> GroupWriter:
     writer: GroupWriter | None = getattr(request.app.state, "collector_writer", None)
     if writer is None:
         writer = request.app.state.collector_writer = GroupWriter(
-            request.app.state.databases.bi.engine
+            libpq_url(request.app.state.databases.bi.url)
         )
         request.app.state.closers.append(writer.close)
     return writer

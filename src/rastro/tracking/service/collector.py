@@ -352,19 +352,24 @@ def _reject_stored(results: list[EventResult], reason: str) -> None:
             result.status, result.reason = "rejected", reason
 
 
-_COLLECT = "SELECT rastro_collect(%s::jsonb)"
+COLLECT_SQL = "SELECT rastro_collect(%s::jsonb)"
+
+
+def encode(batches: list[Prepared]) -> str:
+    """The `rastro_collect` argument for these batches."""
+    return orjson.dumps([p.batch for p in batches if p.batch is not None]).decode()
+
+
+def decode(stored: list[dict[str, Any]], batches: list[Prepared]) -> list[dict[str, Any]]:
+    """One outcome per batch (an empty one for a batch with nothing to store)."""
+    rows = iter(stored)
+    return [next(rows) if prepared.batch is not None else {} for prepared in batches]
 
 
 async def store(connection: AsyncConnection, batches: list[Prepared]) -> list[dict[str, Any]]:
     """Write prepared batches in the connection's transaction (one round trip)."""
-    payload = orjson.dumps([p.batch for p in batches if p.batch is not None]).decode()
-    result = await connection.exec_driver_sql(_COLLECT, (payload,))
-    stored: list[dict[str, Any]] = result.scalar_one()
-    outcomes: list[dict[str, Any]] = []
-    rows = iter(stored)
-    for prepared in batches:
-        outcomes.append(next(rows) if prepared.batch is not None else {})
-    return outcomes
+    result = await connection.exec_driver_sql(COLLECT_SQL, (encode(batches),))
+    return decode(result.scalar_one(), batches)
 
 
 def finish(prepared: Prepared, outcome: dict[str, Any]) -> BatchResult:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import psycopg
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from rastro.tracking.service.collector import Prepared, store
+from rastro.tracking.service.collector import COLLECT_SQL, Prepared, decode, encode
 
 log = structlog.get_logger(__name__)
 
@@ -22,13 +22,13 @@ log = structlog.get_logger(__name__)
 class GroupWriter:
     def __init__(
         self,
-        engine: AsyncEngine,
+        conninfo: str,
         *,
         writers: int = 3,
         max_batches: int = 200,
         max_events: int = 4000,
     ) -> None:
-        self._engine = engine
+        self._conninfo = conninfo
         self._writers = writers
         self._max_batches = max_batches
         self._max_events = max_events
@@ -49,30 +49,46 @@ class GroupWriter:
         return await future
 
     async def _run(self) -> None:
+        """One writer: its own connection (plain psycopg, no ORM on this path)."""
         assert self._queue is not None
         queue = self._queue
-        while True:
-            first = await queue.get()
-            group = [first]
-            events = first[0].size
-            while (
-                not queue.empty() and len(group) < self._max_batches and events < self._max_events
-            ):
-                item = queue.get_nowait()
-                group.append(item)
-                events += item[0].size
-            try:
-                async with self._engine.begin() as connection:
-                    outcomes = await store(connection, [prepared for prepared, _ in group])
-            except Exception as exc:  # the whole group failed: every request learns it
-                log.exception("collector_group_failed", batches=len(group))
-                for _, future in group:
+        connection: psycopg.AsyncConnection[Any] | None = None
+        try:
+            while True:
+                first = await queue.get()
+                group = [first]
+                events = first[0].size
+                while (
+                    not queue.empty()
+                    and len(group) < self._max_batches
+                    and events < self._max_events
+                ):
+                    item = queue.get_nowait()
+                    group.append(item)
+                    events += item[0].size
+                batches = [prepared for prepared, _ in group]
+                try:
+                    if connection is None or connection.closed:
+                        connection = await psycopg.AsyncConnection.connect(self._conninfo)
+                    async with connection.transaction():
+                        cursor = await connection.execute(COLLECT_SQL, (encode(batches),))
+                        row = await cursor.fetchone()
+                    assert row is not None
+                    outcomes = decode(row[0], batches)
+                except Exception as exc:  # the whole group failed: every request learns it
+                    log.exception("collector_group_failed", batches=len(group))
+                    if connection is not None and connection.broken:
+                        connection = None
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), outcome in zip(group, outcomes, strict=True):
                     if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), outcome in zip(group, outcomes, strict=True):
-                if not future.done():
-                    future.set_result(outcome)
+                        future.set_result(outcome)
+        finally:
+            if connection is not None:
+                await connection.close()
 
     async def close(self) -> None:
         for task in self._tasks:
