@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install web web-test e2e-deps lint format typecheck migrate openapi bench clean
+.PHONY: run test install web tracker web-test e2e-deps lint format typecheck migrate openapi bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 web: web/node_modules/.package-lock.json
 	cd web && npm run build
 
+tracker/node_modules/.package-lock.json: tracker/package.json tracker/package-lock.json
+	cd tracker && npm ci --no-audit --no-fund
+
+## Build the tracker script served at /t.js (tracker/dist/t.js is committed, so `run` needs no rebuild).
+tracker: tracker/node_modules/.package-lock.json
+	cd tracker && npm run build
+
 ## Install, start the embedded PostgreSQL, migrate, create the demo login, run worker + server.
 run: install web
 	$(BIN)/rastro run
@@ -34,12 +41,15 @@ e2e-deps:
 web-test: web/node_modules/.package-lock.json
 	cd web && npm test
 
-## The whole suite: lint, types, dashboard unit tests, Python tests (API, jobs, CLI, browser).
-test: install web e2e-deps
+## The whole suite: lint, types, dashboard and tracker unit tests, Python tests (API, jobs,
+## CLI, browser). The tracker's tests rebuild tracker/dist/t.js: it must match the committed one.
+test: install web e2e-deps tracker/node_modules/.package-lock.json
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 	cd web && npm test
+	cd tracker && npm test
+	git diff --exit-code --stat tracker/dist/t.js || { echo "tracker/dist/t.js is stale: run make tracker and commit it"; exit 1; }
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint:
@@ -61,8 +71,10 @@ openapi: install
 	$(BIN)/rastro openapi > web/openapi.json
 	cd web && npm run gen:api
 
+## Collector throughput and latency (needs wrk; see bench/README.md).
 bench: install
-	@echo "see bench/README.md"
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(BIN)/python bench/collector/run.py
 
 clean:
-	rm -rf $(VENV) web/node_modules web/dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules web/dist tracker/node_modules .pytest_cache .mypy_cache .ruff_cache

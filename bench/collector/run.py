@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 
 import httpx
 import psycopg
+
+from rastro.core.embedded import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,7 @@ def wrk(script: str, url: str, *, duration: int, connections: int, env: dict[str
         text=True,
         check=True,
     ).stdout
-    line = next(l for l in out.splitlines() if l.startswith("RESULT "))
+    line = next(row for row in out.splitlines() if row.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     return result
@@ -131,18 +132,7 @@ def main() -> None:
             headers={"Authorization": f"Bearer {token}"},
             json={"domain_url": ORIGIN},
         ).json()
-        bi = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from rastro.config import load_settings; from rastro.runtime import resolve_database_urls; "
-                "from rastro.core.db import libpq_url; print(libpq_url(resolve_database_urls(load_settings()).bi_database_url))",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        bi = EmbeddedPostgres(data).url("rastro_bi")
         load_env = {"SITE_KEY": domain["site_key"], "ORIGIN": ORIGIN}
         c, d = args.connections, args.duration
         results: dict[str, dict] = {}
@@ -198,14 +188,7 @@ def main() -> None:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                f"from rastro.core.embedded import EmbeddedPostgres; from pathlib import Path; EmbeddedPostgres(Path('{data}')).stop()",
-            ]
-        )
-    shutil.rmtree(data / "unused", ignore_errors=True)
+        EmbeddedPostgres(data).stop()
 
 
 if __name__ == "__main__":

@@ -176,3 +176,16 @@ async def test_ab_tests_are_listed_per_domain_with_their_variants(client, databa
     assert [v["page_variant"] for v in listed["items"][0]["variants"]] == ["A", "B"]
     other = await make_site(client, databases)
     assert (await client.get("/api/ab-tests", headers=other.headers)).json()["total"] == 0
+
+
+async def test_the_tracker_script_is_served_small_and_cacheable(client):
+    import gzip
+
+    response = await client.get("/t.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert response.headers["cache-control"] == "public, max-age=3600"
+    assert len(gzip.compress(response.content, 9)) <= 3072
+    assert b"/api/collect" in response.content
+    again = await client.get("/t.js", headers={"if-none-match": response.headers["etag"]})
+    assert again.status_code == 304
