@@ -7,10 +7,9 @@ acknowledged write is durable; on error they are rolled back.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-import structlog
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +19,6 @@ from rastro.core.db import Databases, Scope
 from rastro.core.errors import Conflict, RastroError
 
 _STATE_KEY = "db_sessions"
-log = structlog.get_logger(__name__)
 
 
 def _sessions(request: Request) -> dict[str, AsyncSession]:
@@ -55,21 +53,6 @@ async def bi_session(request: Request) -> AsyncSession:
     return _open(request, "bi")
 
 
-_AFTER_COMMIT = "after_commit"
-
-
-def after_commit(request: Request, callback: Callable[[], Awaitable[None]]) -> None:
-    """Run `callback` once the request's transactions committed (e.g. push a live event:
-    nobody hears of data that was rolled back). Failures are logged, never raised."""
-    callbacks: list[Callable[[], Awaitable[None]]] | None = getattr(
-        request.state, _AFTER_COMMIT, None
-    )
-    if callbacks is None:
-        callbacks = []
-        setattr(request.state, _AFTER_COMMIT, callbacks)
-    callbacks.append(callback)
-
-
 async def _finish(request: Request, *, commit: bool) -> None:
     sessions = _sessions(request)
     try:
@@ -82,14 +65,6 @@ async def _finish(request: Request, *, commit: bool) -> None:
         for session in sessions.values():
             await session.close()
         sessions.clear()
-    callbacks = getattr(request.state, _AFTER_COMMIT, None) or []
-    setattr(request.state, _AFTER_COMMIT, [])
-    if commit:
-        for callback in callbacks:
-            try:
-                await callback()
-            except Exception:
-                log.exception("after_commit_failed")
 
 
 class TransactionalRoute(APIRoute):

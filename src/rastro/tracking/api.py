@@ -11,11 +11,11 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from rastro.core.db import SYSTEM, Scope, libpq_url, set_scope
+from rastro.core.db import Scope, libpq_url, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest, NotFound, PermissionDenied, RastroError
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
-from rastro.core.session import TransactionalRoute, after_commit, bi_session, crm_session
+from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
 from rastro.tracking.models import Domain, LandingPage, TrackedSession
@@ -34,6 +34,9 @@ Read = Annotated[Principal, Depends(require(permissions.TRACKING_READ))]
 Write = Annotated[Principal, Depends(require(permissions.TRACKING_WRITE))]
 
 public = APIRouter(tags=["collector"], route_class=TransactionalRoute)
+# The collector's hot path opens no request session: its writes go through the group
+# writer, and a site-key cache miss reads in a short transaction of its own.
+collector_router = APIRouter(tags=["collector"])
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
 
@@ -84,12 +87,11 @@ def _cors(origin: str | None) -> dict[str, str]:
 
 
 async def _site(
-    request: Request, crm: Any, site_key: Any, origin: str | None
+    request: Request, site_key: Any, origin: str | None
 ) -> tuple[collector.SiteContext, dict[str, str]]:
     if not isinstance(site_key, str) or not site_key or len(site_key) > 64:
         raise UnknownSite()
-    await set_scope(crm, SYSTEM)  # the site key is what tells the organization
-    found = await _site_cache(request).resolve(crm, site_key)
+    found = await _site_cache(request).resolve(request.app.state.databases.crm, site_key)
     if found is None:
         raise UnknownSite()
     site, origins = found
@@ -115,8 +117,8 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-@public.post("/api/collect", response_model=schemas.CollectResponse)
-async def collect(request: Request, crm: CrmSession) -> Response:
+@collector_router.post("/api/collect", response_model=schemas.CollectResponse)
+async def collect(request: Request) -> Response:
     """Store a batch of tracker events (site key in the body; answered after commit)."""
     body = await _read_body(request)
     try:
@@ -131,7 +133,7 @@ async def collect(request: Request, crm: CrmSession) -> Response:
     if len(events) > collector.MAX_EVENTS:
         raise BatchTooLarge(details={"max_events": collector.MAX_EVENTS, "received": len(events)})
     origin = request.headers.get("origin")
-    site, headers = await _site(request, crm, payload.get("site"), origin)
+    site, headers = await _site(request, payload.get("site"), origin)
     prepared = collector.prepare(
         site=site,
         payload=payload,
@@ -141,14 +143,9 @@ async def collect(request: Request, crm: CrmSession) -> Response:
     outcome = await _writer(request).submit(prepared) if prepared.batch is not None else {}
     result = collector.finish(prepared, outcome)
     live = getattr(request.app.state, "live", None)
-    if live is not None and result.live_events:
-        organization_id = site.organization_id
-
-        async def publish() -> None:
-            for name, data in result.live_events:
-                await live.publish(organization_id, name, data)
-
-        after_commit(request, publish)
+    if live is not None:  # the batch is committed: watchers may hear of it
+        for name, data in result.live_events:
+            await live.publish(site.organization_id, name, data)
     body_out = {
         "session_id": result.session_id,
         "accepted": result.count("stored"),
@@ -161,7 +158,7 @@ async def collect(request: Request, crm: CrmSession) -> Response:
     )
 
 
-@public.options("/api/collect", include_in_schema=False)
+@collector_router.options("/api/collect", include_in_schema=False)
 async def collect_preflight(request: Request) -> Response:
     """CORS preflight for trackers that send `application/json`."""
     origin = request.headers.get("origin")
@@ -193,7 +190,7 @@ async def pixel(
     referer_origin = (
         config._origin_of(request.headers["referer"]) if request.headers.get("referer") else None
     )
-    context, _ = await _site(request, crm, site, referer_origin)
+    context, _ = await _site(request, site, referer_origin)
     if page_url:
         await set_scope(bi, Scope.organization(context.organization_id))
         visitor = vid or visitor_id_for(
@@ -241,7 +238,7 @@ async def variant(
 ) -> Response:
     """The A/B variant a visitor sees: always the same one for the same visitor."""
     origin = request.headers.get("origin")
-    context, headers = await _site(request, crm, site, origin)
+    context, headers = await _site(request, site, origin)
     await set_scope(crm, Scope.organization(context.organization_id))
     page = await config.assign_variant(
         crm, ab_test_id=test, domain_id=context.domain_id, visitor_id=visitor

@@ -7,7 +7,7 @@ from rastro.tracking import api, demo, jobs
 
 MODULE = Module(
     name="tracking",
-    routers=[api.public, api.router],
+    routers=[api.collector_router, api.public, api.router],
     register_jobs=jobs.register,
     demo=demo.load_demo,
 )

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.db import SYSTEM, Database
 from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams, paginate
 from rastro.tracking.enrichment import url_key
@@ -270,16 +271,19 @@ class SiteCache:
         self._entries: dict[str, tuple[float, SiteContext | None, tuple[str, ...]]] = {}
 
     async def resolve(
-        self, session: AsyncSession, site_key: str
+        self, database: Database, site_key: str
     ) -> tuple[SiteContext, tuple[str, ...]] | None:
         """The site and its allowed origins; None for an unknown or disabled key.
 
-        `session` must be in SYSTEM scope: the key is what tells the organization.
+        A miss reads in a short SYSTEM-scope transaction: the key is what tells the
+        organization.
         """
         now = time.monotonic()
         hit = self._entries.get(site_key)
         if hit is None or hit[0] < now:
-            hit = (now + self.ttl, *await _load_site(session, site_key))
+            async with database.transaction(SYSTEM) as session:
+                loaded = await _load_site(session, site_key)
+            hit = (now + self.ttl, *loaded)
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[site_key] = hit

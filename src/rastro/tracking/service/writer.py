@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import psycopg
 import structlog
+from psycopg.types.json import set_json_loads
 
 from rastro.tracking.service.collector import COLLECT_SQL, Prepared, decode, encode
 
@@ -69,10 +71,11 @@ class GroupWriter:
                 batches = [prepared for prepared, _ in group]
                 try:
                     if connection is None or connection.closed:
-                        connection = await psycopg.AsyncConnection.connect(self._conninfo)
-                    async with connection.transaction():
-                        cursor = await connection.execute(COLLECT_SQL, (encode(batches),))
-                        row = await cursor.fetchone()
+                        connection = await self._connect()
+                    # Autocommit: the one statement is its own transaction, committed when
+                    # it returns (one round trip, no BEGIN/COMMIT).
+                    cursor = await connection.execute(COLLECT_SQL, (encode(batches),))
+                    row = await cursor.fetchone()
                     assert row is not None
                     outcomes = decode(row[0], batches)
                 except Exception as exc:  # the whole group failed: every request learns it
@@ -89,6 +92,11 @@ class GroupWriter:
         finally:
             if connection is not None:
                 await connection.close()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
+        set_json_loads(orjson.loads, connection)
+        return connection
 
     async def close(self) -> None:
         for task in self._tasks:
