@@ -5,6 +5,7 @@ The histories live in `migrations/crm` and `migrations/bi`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -54,11 +55,15 @@ def is_current(database: DatabaseName, url: str) -> bool:
     return current(database, url) == heads(database, url)
 
 
+_MONTHLY_PARTITION = re.compile(r"_\d{4}_\d{2}$")
+
+
 def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """The job queue's tables come from procrastinate's own schema, not from our models."""
+    """Objects the models describe. Not: the job queue's tables (procrastinate's own schema)
+    and monthly partitions (`<table>_YYYY_MM`, created by jobs, not by migrations)."""
     table = getattr(obj, "table", obj)
     table_name = getattr(table, "name", name) or ""
-    return not table_name.startswith("procrastinate_")
+    return not (table_name.startswith("procrastinate_") or _MONTHLY_PARTITION.search(table_name))
 
 
 def run_env(metadata: MetaData) -> None:
