@@ -52,6 +52,15 @@ async def test_the_worker_runs_the_purge_job(client, databases, settings):
             == 0
         )
         status = (
-            (await session.execute(text("SELECT status FROM procrastinate_jobs"))).scalars().all()
+            (
+                await session.execute(
+                    text(
+                        "SELECT status FROM procrastinate_jobs"
+                        " WHERE task_name = 'auth:auth.purge_expired' AND args->>'timestamp' = '0'"
+                    )
+                )
+            )
+            .scalars()
+            .all()
         )
     assert status == ["succeeded"]
