@@ -1,6 +1,8 @@
 -- wrk script: tracker batches with unique event ids, realistic sessions and campaigns.
--- Environment: SITE_KEY, ORIGIN, EVENTS (events per request), RATE (requests/s per
--- connection, 0 = as fast as possible), SESSIONS (size of the pool of sessions).
+-- Environment: MODE (`collect`, or `noop` for GET /healthz, the HTTP ceiling), SITE_KEY,
+-- ORIGIN, EVENTS (events per request), RATE (requests/s per connection, 0 = as fast as
+-- possible), SESSIONS (size of the pool of sessions).
+local mode = os.getenv("MODE") or "collect"
 local site = os.getenv("SITE_KEY")
 local origin = os.getenv("ORIGIN")
 local per_request = tonumber(os.getenv("EVENTS") or "1")
@@ -40,6 +42,9 @@ local function uuid()
 end
 
 function request()
+  if mode == "noop" then
+    return wrk.format("GET", "/healthz")
+  end
   local n = math.random(1, pool)
   local session = string.format("s_bench%015d", n)
   local visitor = string.format("v_bench%015d", n)

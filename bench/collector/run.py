@@ -136,8 +136,10 @@ def main() -> None:
         load_env = {"SITE_KEY": domain["site_key"], "ORIGIN": ORIGIN}
         c, d = args.connections, args.duration
         results: dict[str, dict] = {}
-        wrk("noop.lua", f"{base}/healthz", duration=3, connections=c, env={})  # warm-up
-        results["ceiling"] = wrk("noop.lua", f"{base}/healthz", duration=d, connections=c, env={})
+        wrk("collect.lua", base, duration=3, connections=c, env={"MODE": "noop"})  # warm-up
+        results["ceiling"] = wrk(
+            "collect.lua", base, duration=d, connections=c, env={"MODE": "noop"}
+        )
         for name, events in (("single", 1), ("batch20", 20)):
             wrk(
                 "collect.lua",

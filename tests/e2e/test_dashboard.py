@@ -6,113 +6,20 @@ Every page visited is saved as a full-page screenshot under tests/e2e/artifacts/
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright import sync_api as playwright_sync
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TIMEOUT_MS = 15_000
+from tests.e2e.browser import Shots, login, visit, wait_loaded
 
 pytestmark = pytest.mark.e2e
 
 # Labels whose translation must change when the language changes.
 SETTINGS_LABEL = {"pt-BR": "Configurações", "en": "Settings"}
 OVERVIEW_LABEL = {"pt-BR": "Visão geral", "en": "Overview"}
-
-
-# --- fixtures ----------------------------------------------------------------------------
-
-
-# Function-scoped on purpose: the sync Playwright API keeps an event loop running in this
-# thread while the browser is open, so the (async) data fixtures must be set up before it.
-# Tests therefore list `live_server` and the account fixtures before `page`.
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make e2e-deps` installs Debian's chromium")
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pt-BR")
-    ctx.set_default_timeout(TIMEOUT_MS)
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    assert not errors, f"uncaught errors in the page: {errors}"
-
-
-class Shots:
-    """Full-page screenshots, numbered in visiting order, prefixed by the test name."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.n = 0
-
-    def __call__(self, page: Page, name: str) -> None:
-        self.n += 1
-        page.screenshot(
-            path=str(ARTIFACTS / f"{self.prefix}-{self.n:02d}-{name}.png"), full_page=True
-        )
-
-
-@pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Shots:
-    return Shots(re.sub(r"\W+", "_", request.node.name))
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def wait_loaded(page: Page) -> None:
-    """Wait until the route chunk and its queries have loaded (no spinner in <main>)."""
-    page.wait_for_selector("main", state="visible")
-    expect(page.locator("main [data-testid=loading]")).to_have_count(0)
-
-
-def login(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/")
-    page.wait_for_url(re.compile(r".*/login$"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/$"))
-    expect(page.locator("[data-testid=user-menu]")).to_be_visible()
-    wait_loaded(page)
-
-
-def visit(page: Page, base_url: str, path: str) -> None:
-    page.goto(f"{base_url}{path}")
-    wait_loaded(page)
 
 
 def current_locale(page: Page) -> str:

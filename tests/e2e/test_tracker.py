@@ -4,35 +4,19 @@ clicks a marked button and submits a form; the database then holds the visit."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from playwright import sync_api as playwright_sync
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from rastro.core.db import libpq_url
+from tests.e2e.browser import ARTIFACTS, DESKTOP_CHROME_UA, Watched, new_context
 from tests.fakes.base import FakeServer, RecordedRequest
 
-CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-DESKTOP_CHROME = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
 pytestmark = pytest.mark.e2e
 
 PAGE = """<!doctype html>
@@ -96,40 +80,32 @@ def _wait_for(predicate, timeout: float = 15.0):
         time.sleep(0.2)
 
 
-def test_a_visit_is_tracked_end_to_end_in_chromium(live_server, seeded_admin, landing):
+def test_a_visit_is_tracked_end_to_end_in_chromium(live_server, seeded_admin, landing, browser):
     origin = landing.url
     landing.holder["site"] = _site_key(live_server, seeded_admin, origin)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     url = f"{origin}/lp?utm_source=google&utm_medium=cpc&utm_campaign=bf&gclid=TEST123"
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(
-            user_agent=DESKTOP_CHROME, viewport={"width": 1280, "height": 800}
-        )
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(url)
-        page.wait_for_function("() => window.rastro && typeof window.rastro.ids === 'function'")
-        page.wait_for_timeout(1500)  # time on the first page
-        page.click("#buy")  # marked click + SPA navigation to /checkout
-        page.wait_for_timeout(700)
-        page.mouse.wheel(0, 3000)  # scroll to the bottom of the second page
-        page.wait_for_timeout(500)
-        page.fill("input[name=email]", "ana@example.com.br")
-        page.click("#send")
-        page.wait_for_timeout(300)
-        ids = page.evaluate("() => window.rastro.ids()")
-        fields = page.evaluate(
-            "() => Object.fromEntries([...document.querySelectorAll('#lead input[type=hidden]')]"
-            ".map(i => [i.name, i.value]))"
-        )
-        page.screenshot(path=str(ARTIFACTS / "test_tracker-landing.png"), full_page=True)
-        page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
-        page.close()  # pagehide: the last page_leave goes out with sendBeacon
-        context.close()
-        browser.close()
-    assert not errors, errors
+    context = new_context(browser, user_agent=DESKTOP_CHROME_UA)  # not flagged as a bot
+    page = context.new_page()
+    watched = Watched(page)
+    page.goto(url)
+    page.wait_for_function("() => window.rastro && typeof window.rastro.ids === 'function'")
+    page.wait_for_timeout(1500)  # time on the first page
+    page.click("#buy")  # marked click + SPA navigation to /checkout
+    page.wait_for_timeout(700)
+    page.mouse.wheel(0, 3000)  # scroll to the bottom of the second page
+    page.wait_for_timeout(500)
+    page.fill("input[name=email]", "ana@example.com.br")
+    page.click("#send")
+    page.wait_for_timeout(300)
+    ids = page.evaluate("() => window.rastro.ids()")
+    fields = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('#lead input[type=hidden]')]"
+        ".map(i => [i.name, i.value]))"
+    )
+    page.screenshot(path=str(ARTIFACTS / "test_tracker-landing.png"), full_page=True)
+    watched.check()
+    page.close()  # pagehide: the last page_leave goes out with sendBeacon
+    context.close()
 
     assert fields["rastro_session_id"] == ids["session_id"]
     assert fields["rastro_visitor_id"] == ids["visitor_id"]

@@ -12,142 +12,31 @@ Every page visited is saved as a full-page screenshot under tests/e2e/artifacts/
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import shutil
 import string
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright import sync_api as playwright_sync
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TIMEOUT_MS = 15_000
-DESKTOP_CHROME_UA = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+from tests.e2e.browser import (
+    DESKTOP_CHROME_UA,
+    Shots,
+    Watched,
+    login,
+    new_context,
+    visit,
+    wait_loaded,
 )
+
 XSS_TITLE = "<script>alert(1)</script>"
 XSS_LABEL = "<img src=x onerror=alert(1)>"
 
 pytestmark = pytest.mark.e2e
-
-
-# --- fixtures (as in test_dashboard.py) --------------------------------------------------
-
-
-# Function-scoped on purpose: the sync Playwright API keeps an event loop running in this
-# thread while the browser is open, so the (async) data fixtures must be set up before it.
-# Tests therefore list `live_server` and the account fixtures before `browser` / `page`.
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make e2e-deps` installs Debian's chromium")
-    with playwright_sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def new_context(browser: Browser) -> BrowserContext:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="pt-BR")
-    ctx.set_default_timeout(TIMEOUT_MS)
-    return ctx
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = new_context(browser)
-    yield ctx
-    ctx.close()
-
-
-class Watched:
-    """A page with its uncaught errors and JavaScript dialogs recorded."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on("dialog", self._dialog)
-
-    def _dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def check(self) -> None:
-        assert not self.dialogs, f"a dialog opened (collected text ran as code): {self.dialogs}"
-        assert not self.errors, f"uncaught errors in the page: {self.errors}"
-
-
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    page = context.new_page()
-    watched = Watched(page)
-    yield page
-    watched.check()
-
-
-class Shots:
-    """Full-page screenshots, numbered in visiting order, prefixed by the test name."""
-
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.n = 0
-
-    def __call__(self, page: Page, name: str) -> None:
-        self.n += 1
-        page.screenshot(
-            path=str(ARTIFACTS / f"{self.prefix}-{self.n:02d}-{name}.png"), full_page=True
-        )
-
-
-@pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Shots:
-    return Shots(re.sub(r"\W+", "_", request.node.name))
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def wait_loaded(page: Page) -> None:
-    """Wait until the route chunks and their queries have loaded (no spinner in <main>)."""
-    page.wait_for_selector("main", state="visible")
-    expect(page.locator("main [data-testid=loading]")).to_have_count(0)
-
-
-def login(page: Page, base_url: str, email: str, password: str) -> None:
-    page.goto(f"{base_url}/")
-    page.wait_for_url(re.compile(r".*/login$"))
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/$"))
-    expect(page.locator("[data-testid=user-menu]")).to_be_visible()
-    wait_loaded(page)
-
-
-def visit(page: Page, base_url: str, path: str) -> None:
-    page.goto(f"{base_url}{path}")
-    wait_loaded(page)
 
 
 def tracker_id(prefix: str) -> str:

@@ -252,12 +252,7 @@ async def list_members(
 ) -> Page[schemas.Member]:
     """Users of the organization with their roles."""
     rows, total = await accounts.list_members(session, params)
-    return Page(
-        items=[_member(m, u) for m, u in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page.of([_member(m, u) for m, u in rows], total, params)
 
 
 @router.post(
@@ -309,12 +304,7 @@ async def list_api_keys(
 ) -> Page[schemas.ApiKey]:
     """The organization's API keys (never the keys themselves)."""
     rows, total = await api_keys.list_api_keys(session, params)
-    return Page(
-        items=[schemas.ApiKey.model_validate(k) for k in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page.of([schemas.ApiKey.model_validate(k) for k in rows], total, params)
 
 
 @router.post(
@@ -386,12 +376,7 @@ async def list_credentials(
 ) -> Page[schemas.Credential]:
     """The organization's credentials; secrets are masked."""
     rows, total = await credentials.list_credentials(session, params, service=service)
-    return Page(
-        items=[_credential(c) for c in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page.of([_credential(c) for c in rows], total, params)
 
 
 @router.post(

@@ -38,6 +38,10 @@ class Page(BaseModel, Generic[T]):
     page: int
     page_size: int
 
+    @classmethod
+    def of(cls, items: Sequence[T], total: int, params: PageParams) -> Page[T]:
+        return cls(items=list(items), total=total, page=params.page, page_size=params.page_size)
+
 
 async def paginate(
     session: AsyncSession, statement: Select[Any], params: PageParams

@@ -188,7 +188,7 @@ async def pixel(
     """1x1 GIF that records a page view for clients without JavaScript."""
     page_url = url or request.headers.get("referer")
     referer_origin = (
-        config._origin_of(request.headers["referer"]) if request.headers.get("referer") else None
+        config.origin_of(request.headers["referer"]) if request.headers.get("referer") else None
     )
     context, _ = await _site(request, site, referer_origin)
     if page_url:
@@ -289,12 +289,7 @@ async def list_domains(
 ) -> Page[schemas.Domain]:
     """Tracked sites, with their tracking snippet."""
     rows, total = await config.list_domains(session, params)
-    return Page(
-        items=[_domain(request, d) for d in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page.of([_domain(request, d) for d in rows], total, params)
 
 
 @router.post(
@@ -361,9 +356,7 @@ async def list_landing_pages(
 ) -> Page[schemas.LandingPage]:
     """Landing pages, optionally of one domain."""
     rows, total = await config.list_landing_pages(session, params, domain_id=domain_id)
-    return Page(
-        items=[_page(p) for p in rows], total=total, page=params.page, page_size=params.page_size
-    )
+    return Page.of([_page(p) for p in rows], total, params)
 
 
 @router.post(
@@ -455,12 +448,7 @@ async def list_ab_tests(
 ) -> Page[schemas.AbTest]:
     """A/B tests with their variants, optionally of one domain."""
     rows, total = await config.list_ab_tests(session, params, domain_id=domain_id)
-    return Page(
-        items=[_ab_test(t, pages) for t, pages in rows],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
+    return Page.of([_ab_test(t, pages) for t, pages in rows], total, params)
 
 
 @router.get("/ab-tests/{ab_test_id}", response_model=schemas.AbTest, tags=["tracking"])
@@ -493,9 +481,7 @@ async def live_sessions(
 ) -> Page[schemas.SessionSummary]:
     """Sessions active in the last 30 minutes (seed 002's online visitors)."""
     rows, total = await reads.live_sessions(session, params, include_bots=include_bots)
-    return Page(
-        items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size
-    )
+    return Page.of([_summary(s) for s in rows], total, params)
 
 
 @router.get("/visitors", response_model=Page[schemas.SessionSummary], tags=["tracking"])
@@ -504,9 +490,7 @@ async def online_visitors(
 ) -> Page[schemas.SessionSummary]:
     """Seed 002 `GET /api/visitors`: the visitors online now (live sessions)."""
     rows, total = await reads.live_sessions(session, params)
-    return Page(
-        items=[_summary(s) for s in rows], total=total, page=params.page, page_size=params.page_size
-    )
+    return Page.of([_summary(s) for s in rows], total, params)
 
 
 @router.get("/sessions/{session_id}", response_model=schemas.SessionTimeline, tags=["tracking"])

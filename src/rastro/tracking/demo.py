@@ -116,7 +116,7 @@ async def load_demo(
                         },
                     ],
                 )
-            site, _ = await config._load_site(crm, domain.site_key)
+            site, _ = await config.load_site(crm, domain.site_key)
             assert site is not None
             sites.append((site, paths, url))
     visitors = [f"v_demo{rng.getrandbits(96):024x}" for _ in range(days * sessions_per_day // 2)]

@@ -20,7 +20,7 @@ from rastro.tracking.models import AbTest, Domain, LandingPage
 from rastro.tracking.service.collector import SiteContext
 
 
-def _origin_of(url: str) -> str:
+def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
 
@@ -282,7 +282,7 @@ class SiteCache:
         hit = self._entries.get(site_key)
         if hit is None or hit[0] < now:
             async with database.transaction(SYSTEM) as session:
-                loaded = await _load_site(session, site_key)
+                loaded = await load_site(session, site_key)
             hit = (now + self.ttl, *loaded)
             if len(self._entries) > 10_000:
                 self._entries.clear()
@@ -294,7 +294,7 @@ class SiteCache:
         self._entries.clear()
 
 
-async def _load_site(
+async def load_site(
     session: AsyncSession, site_key: str
 ) -> tuple[SiteContext | None, tuple[str, ...]]:
     domain = await session.scalar(
@@ -321,4 +321,4 @@ async def _load_site(
 
 def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
     """No Origin header (server-to-server, no-JS pixel) is allowed; a foreign one is not."""
-    return origin is None or _origin_of(origin) in allowed
+    return origin is None or origin_of(origin) in allowed
