@@ -27,8 +27,8 @@ class GroupWriter:
         conninfo: str,
         *,
         writers: int = 3,
-        max_batches: int = 200,
-        max_events: int = 4000,
+        max_batches: int = 64,
+        max_events: int = 400,
     ) -> None:
         self._conninfo = conninfo
         self._writers = writers
