@@ -3,6 +3,7 @@ does after installing), the demo login, users and key rotation, clean shutdown."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -97,6 +98,17 @@ def test_run_serves_ready_prints_a_working_login_and_stops_postgres(data_dir):
             proc.kill()
             raise
     assert proc.returncode == 0, "".join(output)
+    output.extend(proc.stdout.readlines())
+    # LOG_FORMAT=json: structured lines, the request id on each request's line
+    records = []
+    for line in output:
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    ready = [r for r in records if r.get("event") == "request" and r.get("path") == "/readyz"]
+    assert ready, "".join(output)
+    assert all(len(r["request_id"]) == 32 and r["status"] in (200, 503) for r in ready)
     assert not EmbeddedPostgres(data_dir).is_running()
 
     # a second start on the same data does not create another demo admin
