@@ -180,3 +180,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     yield LiveServer(base_url=f"http://127.0.0.1:{port}", settings=server_settings)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the test PostgreSQL once every worker is done (the controller runs last)."""
+    if not hasattr(session.config, "workerinput"):
+        EmbeddedPostgres(TEST_PGDATA).stop()
