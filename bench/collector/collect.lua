@@ -1,13 +1,13 @@
 -- wrk script: tracker batches with unique event ids, realistic sessions and campaigns.
 -- Environment: MODE (`collect`, or `noop` for GET /healthz, the HTTP ceiling), SITE_KEY,
 -- ORIGIN, EVENTS (events per request), RATE (requests/s per connection, 0 = as fast as
--- possible), SESSIONS (size of the pool of sessions).
+-- possible), SESSIONS (size of the pool of sessions; three sessions share a visitor).
 local mode = os.getenv("MODE") or "collect"
 local site = os.getenv("SITE_KEY")
 local origin = os.getenv("ORIGIN")
 local per_request = tonumber(os.getenv("EVENTS") or "1")
 local rate = tonumber(os.getenv("RATE") or "0")
-local pool = tonumber(os.getenv("SESSIONS") or "20000")
+local pool = tonumber(os.getenv("SESSIONS") or "8000")
 local counter = 0
 local thread_id = 0
 
@@ -47,7 +47,7 @@ function request()
   end
   local n = math.random(1, pool)
   local session = string.format("s_bench%015d", n)
-  local visitor = string.format("v_bench%015d", n)
+  local visitor = string.format("v_bench%015d", math.floor(n / 3))  -- three sessions per visitor
   local campaign = campaigns[(n % #campaigns) + 1]
   local url = origin .. "/lp" .. campaign .. (campaign ~= "" and tostring(n) or "")
   local now = os.time() * 1000

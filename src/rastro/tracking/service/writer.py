@@ -19,6 +19,27 @@ from psycopg.types.json import set_json_loads
 from rastro.tracking.service.collector import COLLECT_SQL, Prepared, decode, encode
 
 log = structlog.get_logger(__name__)
+_Item = tuple[Prepared, "asyncio.Future[dict[str, Any]]", int]  # batch, its answer, attempts
+# A batch that lost a deadlock or a serialization race is tried again in a later group.
+TRANSIENT = ("internal: 40P01", "internal: 40001", "internal: 55P03")
+MAX_ATTEMPTS = 3
+
+
+def settle(group: list[_Item], outcomes: list[dict[str, Any]]) -> list[_Item]:
+    """Answer every request of a committed group; returns the batches to try again."""
+    again: list[_Item] = []
+    for (prepared, future, attempts), outcome in zip(group, outcomes, strict=True):
+        error = str(outcome.get("error", ""))
+        if error.startswith(TRANSIENT) and attempts < MAX_ATTEMPTS:
+            again.append((prepared, future, attempts + 1))
+        elif not future.done():
+            future.set_result(outcome)
+    return again
+
+
+def _lock_order(item: _Item) -> tuple[str, str]:
+    batch = item[0].batch or {}
+    return (str(batch.get("visitor", "")), str(batch.get("csid", "")))
 
 
 class GroupWriter:
@@ -34,10 +55,10 @@ class GroupWriter:
         self._writers = writers
         self._max_batches = max_batches
         self._max_events = max_events
-        self._queue: asyncio.Queue[tuple[Prepared, asyncio.Future[dict[str, Any]]]] | None = None
+        self._queue: asyncio.Queue[_Item] | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
-    def _start(self) -> asyncio.Queue[tuple[Prepared, asyncio.Future[dict[str, Any]]]]:
+    def _start(self) -> asyncio.Queue[_Item]:
         if self._queue is None:
             self._queue = asyncio.Queue(maxsize=20_000)
             self._tasks = [asyncio.create_task(self._run()) for _ in range(self._writers)]
@@ -47,7 +68,7 @@ class GroupWriter:
         """Store one prepared batch; returns once it is committed (raises if it was not)."""
         queue = self._start()
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        await queue.put((prepared, future))
+        await queue.put((prepared, future, 1))
         return await future
 
     async def _run(self) -> None:
@@ -68,7 +89,10 @@ class GroupWriter:
                     item = queue.get_nowait()
                     group.append(item)
                     events += item[0].size
-                batches = [prepared for prepared, _ in group]
+                # Rows are locked in one order (visitor, then session) by every group, so
+                # concurrent groups queue behind each other instead of deadlocking.
+                group.sort(key=_lock_order)
+                batches = [prepared for prepared, _, _ in group]
                 try:
                     if connection is None or connection.closed:
                         connection = await self._connect()
@@ -82,13 +106,12 @@ class GroupWriter:
                     log.exception("collector_group_failed", batches=len(group))
                     if connection is not None and connection.broken:
                         connection = None
-                    for _, future in group:
+                    for _, future, _ in group:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for (_, future), outcome in zip(group, outcomes, strict=True):
-                    if not future.done():
-                        future.set_result(outcome)
+                for item in settle(group, outcomes):
+                    queue.put_nowait(item)
         finally:
             if connection is not None:
                 await connection.close()

@@ -1,0 +1,78 @@
+"""The collector's group writer: concurrent batches committed together, in lock order,
+transient losers retried."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from sqlalchemy import func, select
+
+from rastro.core.db import Scope, libpq_url
+from rastro.tracking.models import PageView
+from rastro.tracking.service import collector
+from rastro.tracking.service.writer import MAX_ATTEMPTS, GroupWriter, _lock_order, settle
+from tests.tracking.factories import ORIGIN, event, make_site
+
+
+def _prepared(site_ctx, visitor: str, csid: str) -> collector.Prepared:
+    return collector.prepare(
+        site=site_ctx,
+        payload={"visitor_id": visitor, "session_id": csid, "events": [event()]},
+        hit=collector.Hit("198.51.100.9", "Mozilla/5.0 Chrome/131"),
+        secret="s" * 40,
+    )
+
+
+async def test_concurrent_batches_are_committed_and_answered(client, databases):
+    from rastro.tracking.service.config import load_site
+
+    site = await make_site(client, databases)
+    async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
+        context, _ = await load_site(s, site.key)
+    writer = GroupWriter(libpq_url(databases.bi.url), writers=2)
+    try:
+        outcomes = await asyncio.gather(
+            *[
+                writer.submit(_prepared(context, f"v_writer_{n % 7:016d}", f"s_writer_{n:016d}"))
+                for n in range(60)
+            ]
+        )
+    finally:
+        await writer.close()
+    assert all("error" not in o for o in outcomes)
+    assert len({o["session_id"] for o in outcomes}) == 60
+    async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+        assert await s.scalar(select(func.count()).select_from(PageView)) == 60
+    assert ORIGIN
+
+
+async def test_transient_losers_are_retried_then_answered():
+    loop = asyncio.get_running_loop()
+    site = collector.SiteContext(uuid.uuid4(), uuid.uuid4(), "x", {})
+    items = [
+        (_prepared(site, f"v_{n:020d}", f"s_{n:020d}"), loop.create_future(), 1) for n in range(3)
+    ]
+    deadlock = {"error": "internal: 40P01 deadlock detected"}
+    again = settle(items, [{"session_id": "a"}, deadlock, {"error": "internal: 23505 unique"}])
+    assert [item[0] for item in again] == [items[1][0]]
+    assert again[0][2] == 2
+    assert items[0][1].result() == {"session_id": "a"}
+    assert items[2][1].result()["error"].startswith("internal: 23505")  # not transient
+    assert not items[1][1].done()
+    last = [(items[1][0], items[1][1], MAX_ATTEMPTS)]
+    assert settle(last, [deadlock]) == []
+    assert items[1][1].result() == deadlock
+
+
+def test_groups_lock_rows_in_one_order():
+    site = collector.SiteContext(uuid.uuid4(), uuid.uuid4(), "x", {})
+    a, b = "v_a" + "0" * 20, "v_b" + "0" * 20
+    pairs = [(b, "s_2"), (a, "s_9"), (b, "s_1")]
+    items = [(_prepared(site, v, s), None, 1) for v, s in pairs]
+    ordered = sorted(items, key=_lock_order)
+    assert [(i[0].batch["visitor"], i[0].batch["csid"]) for i in ordered] == [
+        (a, "s_9"),
+        (b, "s_1"),
+        (b, "s_2"),
+    ]
