@@ -51,7 +51,10 @@ BEGIN
            OR (ck IS NOT NULL AND ck IS DISTINCT FROM s.campaign_key)) THEN
         SELECT total_sessions INTO previous FROM visitor_journeys
           WHERE domain_id = (b->>'domain')::uuid AND visitor_id = b->>'visitor';
-        SELECT count(*) INTO taken FROM sessions WHERE client_session_id = csid;
+        taken := 0;
+        IF have_session THEN
+          SELECT count(*) INTO taken FROM sessions WHERE client_session_id = csid;
+        END IF;
         new_id := CASE WHEN taken = 0 THEN csid ELSE csid || '.' || (taken + 1) END;
         FOR attempt IN 1..2 LOOP
           INSERT INTO sessions (session_id, organization_id, domain_id, first_page_id, visitor_id,
@@ -93,6 +96,9 @@ BEGIN
         CONTINUE;
       END IF;
 
+      view_ids := '{}';
+      event_ids := '{}';
+      IF jsonb_array_length(b->'views') > 0 THEN
       WITH incoming AS (
         SELECT v.*, row_number() OVER (ORDER BY v.created_at, v.view_id) AS position
         FROM jsonb_populate_recordset(NULL::page_views, b->'views') v
@@ -107,7 +113,9 @@ BEGIN
         ON CONFLICT DO NOTHING
         RETURNING view_id
       ) SELECT coalesce(array_agg(view_id), '{}') INTO view_ids FROM inserted;
+      END IF;
 
+      IF jsonb_array_length(b->'events') > 0 THEN
       WITH inserted AS (
         INSERT INTO events (event_id, created_at, organization_id, session_id, page_id, event_type,
                             event_category, event_action, event_label, event_value, element_id,
@@ -119,14 +127,17 @@ BEGIN
         ON CONFLICT DO NOTHING
         RETURNING event_id
       ) SELECT coalesce(array_agg(event_id), '{}') INTO event_ids FROM inserted;
+      END IF;
 
       -- A page shown again sends a larger page_leave; a late retry must not shrink it.
+      IF jsonb_array_length(b->'leaves') > 0 THEN
       UPDATE page_views p
          SET time_on_page = greatest(coalesce(p.time_on_page, 0), l.time_on_page),
              exit_page = p.exit_page OR coalesce(l.exit_page, false)
         FROM jsonb_populate_recordset(NULL::page_views, b->'leaves') l
        WHERE p.session_id IN (SELECT session_id FROM sessions WHERE client_session_id = csid)
          AND p.client_view_id = l.client_view_id;
+      END IF;
 
       UPDATE sessions
          SET total_page_views = total_page_views + cardinality(view_ids),
