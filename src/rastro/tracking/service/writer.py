@@ -48,7 +48,9 @@ class GroupWriter:
         conninfo: str,
         *,
         writers: int = 3,
-        max_batches: int = 64,
+        # Each batch is a subtransaction; PostgreSQL keeps up to 64 per transaction in
+        # shared memory, past that every snapshot pays for a lookup in pg_subtrans.
+        max_batches: int = 48,
         max_events: int = 400,
     ) -> None:
         self._conninfo = conninfo
