@@ -1,15 +1,15 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Pencil, Plug, Trash2 } from "lucide-react";
+import { Plug } from "lucide-react";
 import { useState } from "react";
 import { api, unwrap } from "@/api/client";
 import type { Credential, CredentialCreate, CredentialUpdate } from "@/api/types";
 import { PERM } from "@/auth/permissions";
 import { useCurrentUser } from "@/auth/session";
-import { ConfirmDialog } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Pagination } from "@/components/ui/pagination";
+import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
@@ -112,18 +112,11 @@ export default function CredentialsSection() {
                   {canWrite ? (
                     <TD className="text-right">
                       <div className="flex justify-end gap-1">
-                        <Button variant="ghost" size="icon" aria-label={`${t("common.edit")} ${c.name}`} onClick={() => setEditing({ mode: "edit", credential: c })} disabled={!services.data}>
-                          <Pencil aria-hidden />
-                        </Button>
-                        <ConfirmDialog
-                          trigger={
-                            <Button variant="ghost" size="icon" aria-label={`${t("common.delete")} ${c.name}`}>
-                              <Trash2 aria-hidden />
-                            </Button>
-                          }
+                        <EditButton name={c.name} onClick={() => setEditing({ mode: "edit", credential: c })} disabled={!services.data} />
+                        <DeleteButton
+                          name={c.name}
                           title={t("credentials.deleteTitle", { name: c.name })}
                           description={t("credentials.deleteConfirm")}
-                          confirmLabel={t("common.delete")}
                           onConfirm={() => remove.mutateAsync(c)}
                         />
                       </div>

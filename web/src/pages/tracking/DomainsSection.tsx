@@ -1,15 +1,15 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Globe, Pencil, Power, Trash2 } from "lucide-react";
+import { Globe, Power } from "lucide-react";
 import { useState } from "react";
 import { api, unwrap } from "@/api/client";
 import { useCurrentUser } from "@/auth/session";
-import { ConfirmDialog } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Pagination } from "@/components/ui/pagination";
+import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
@@ -139,9 +139,7 @@ export default function DomainsSection() {
                 </div>
                 {canWrite ? (
                   <div className="flex shrink-0 gap-1">
-                    <Button variant="ghost" size="icon" aria-label={`${t("common.edit")} ${d.domain_name}`} onClick={() => setEditing({ mode: "edit", domain: d })}>
-                      <Pencil aria-hidden />
-                    </Button>
+                    <EditButton name={d.domain_name} onClick={() => setEditing({ mode: "edit", domain: d })} />
                     <Button
                       variant="ghost"
                       size="icon"
@@ -153,16 +151,12 @@ export default function DomainsSection() {
                     >
                       <Power aria-hidden />
                     </Button>
-                    <ConfirmDialog
-                      trigger={
-                        <Button variant="ghost" size="icon" aria-label={`${t("common.delete")} ${d.domain_name}`} data-testid="delete-domain">
-                          <Trash2 aria-hidden />
-                        </Button>
-                      }
+                    <DeleteButton
+                      name={d.domain_name}
                       title={t("tracking.domains.deleteTitle", { name: d.domain_name })}
                       description={t("tracking.domains.deleteConfirm")}
-                      confirmLabel={t("common.delete")}
                       onConfirm={() => remove.mutateAsync(d)}
+                      testId="delete-domain"
                     />
                   </div>
                 ) : null}

@@ -1,16 +1,16 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { FilePlus, FlaskConical, Pencil, Trash2 } from "lucide-react";
+import { FilePlus, FlaskConical } from "lucide-react";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { useCurrentUser } from "@/auth/session";
-import { ConfirmDialog } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Label } from "@/components/ui/label";
 import { Pagination } from "@/components/ui/pagination";
+import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
@@ -235,18 +235,11 @@ export default function LandingPagesSection() {
                     {canWrite ? (
                       <TD className="text-right">
                         <div className="flex justify-end gap-1">
-                          <Button variant="ghost" size="icon" aria-label={`${t("common.edit")} ${p.page_name}`} onClick={() => setEditing({ mode: "edit", page: p })}>
-                            <Pencil aria-hidden />
-                          </Button>
-                          <ConfirmDialog
-                            trigger={
-                              <Button variant="ghost" size="icon" aria-label={`${t("common.delete")} ${p.page_name}`}>
-                                <Trash2 aria-hidden />
-                              </Button>
-                            }
+                          <EditButton name={p.page_name} onClick={() => setEditing({ mode: "edit", page: p })} />
+                          <DeleteButton
+                            name={p.page_name}
                             title={t("tracking.lp.deleteTitle", { name: p.page_name })}
                             description={t("tracking.lp.deleteConfirm")}
-                            confirmLabel={t("common.delete")}
                             onConfirm={() => remove.mutateAsync(p)}
                           />
                         </div>
