@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth import permissions, schemas
 from rastro.auth.catalog import SERVICES
+from rastro.auth.models import Credential, Membership, User
 from rastro.auth.service import accounts, api_keys, credentials
 from rastro.core.db import SYSTEM, set_scope
 from rastro.core.errors import ERROR_RESPONSES
@@ -233,14 +234,14 @@ async def update_current_organization(
 # --- members -----------------------------------------------------------------------------------
 
 
-def _member(membership: object, user: object) -> schemas.Member:
+def _member(membership: Membership, user: User) -> schemas.Member:
     return schemas.Member(
-        user_id=user.id,  # type: ignore[attr-defined]
-        email=user.email,  # type: ignore[attr-defined]
-        name=user.name,  # type: ignore[attr-defined]
-        role=membership.role,  # type: ignore[attr-defined]
-        is_active=membership.is_active,  # type: ignore[attr-defined]
-        created_at=membership.created_at,  # type: ignore[attr-defined]
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=membership.role,
+        is_active=membership.is_active,
+        created_at=membership.created_at,
     )
 
 
@@ -337,18 +338,18 @@ WriteCredentials = Annotated[Principal, Depends(require(permissions.CREDENTIALS_
 KeyringDep = Annotated[Keyring, Depends(_keyring)]
 
 
-def _credential(credential: object) -> schemas.Credential:
+def _credential(credential: Credential) -> schemas.Credential:
     return schemas.Credential(
-        id=credential.id,  # type: ignore[attr-defined]
-        name=credential.name,  # type: ignore[attr-defined]
-        service=credential.service,  # type: ignore[attr-defined]
-        api_key_masked=credentials.masked(credential.api_key_hint) or "",  # type: ignore[attr-defined]
-        api_secret_masked=credentials.masked(credential.api_secret_hint),  # type: ignore[attr-defined]
-        api_url=credential.api_url,  # type: ignore[attr-defined]
-        settings=credential.settings,  # type: ignore[attr-defined]
-        is_active=credential.is_active,  # type: ignore[attr-defined]
-        created_at=credential.created_at,  # type: ignore[attr-defined]
-        updated_at=credential.updated_at,  # type: ignore[attr-defined]
+        id=credential.id,
+        name=credential.name,
+        service=credential.service,
+        api_key_masked=credentials.masked(credential.api_key_hint) or "",
+        api_secret_masked=credentials.masked(credential.api_secret_hint),
+        api_url=credential.api_url,
+        settings=credential.settings,
+        is_active=credential.is_active,
+        created_at=credential.created_at,
+        updated_at=credential.updated_at,
     )
 
 

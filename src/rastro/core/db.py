@@ -122,22 +122,26 @@ def get_scope(session: Session | AsyncSession) -> Scope | None:
     return scope
 
 
-def _scope_sql(scope: Scope) -> tuple[str, dict[str, str]]:
-    return (
-        "SELECT set_config('rastro.scope', %(kind)s, true), "
-        "set_config('rastro.organization_id', %(org)s, true)",
-        {"kind": scope.kind.value, "org": str(scope.organization_id or "")},
-    )
+_SCOPE_SQL = text(
+    "SELECT set_config('rastro.scope', :kind, true), "
+    "set_config('rastro.organization_id', :org, true)"
+)
 
 
-async def set_scope(session: AsyncSession, scope: Scope) -> None:
+def _scope_params(scope: Scope | None) -> dict[str, str]:
+    if scope is None:  # empty settings: the RLS policies match no tenant row
+        return {"kind": "", "org": ""}
+    return {"kind": scope.kind.value, "org": str(scope.organization_id or "")}
+
+
+async def set_scope(session: AsyncSession, scope: Scope | None) -> None:
     """Change a session's scope, also inside an already open transaction."""
-    session.info[_SCOPE_KEY] = scope
+    if scope is None:
+        session.info.pop(_SCOPE_KEY, None)
+    else:
+        session.info[_SCOPE_KEY] = scope
     if session.in_transaction():
-        sql, params = _scope_sql(scope)
-        await session.execute(
-            text(sql.replace("%(kind)s", ":kind").replace("%(org)s", ":org")), params
-        )
+        await session.execute(_SCOPE_SQL, _scope_params(scope))
 
 
 @asynccontextmanager
@@ -149,17 +153,7 @@ async def scoped(session: AsyncSession, scope: Scope) -> AsyncIterator[AsyncSess
     try:
         yield session
     finally:
-        if previous is not None:
-            await set_scope(session, previous)
-        else:
-            session.info.pop(_SCOPE_KEY, None)
-            if session.in_transaction():
-                await session.execute(
-                    text(
-                        "SELECT set_config('rastro.scope', '', true), "
-                        "set_config('rastro.organization_id', '', true)"
-                    )
-                )
+        await set_scope(session, previous)
 
 
 def _is_tenant(cls: type) -> bool:
@@ -173,8 +167,7 @@ def _write_scope_into_transaction(
     scope = get_scope(session)
     if scope is None:
         return  # no setting: the RLS policies then match no tenant row
-    sql, params = _scope_sql(scope)
-    connection.exec_driver_sql(sql, params)
+    connection.execute(_SCOPE_SQL, _scope_params(scope))
 
 
 def _tenant_tables() -> frozenset[Any]:

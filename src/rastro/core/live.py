@@ -14,24 +14,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import psycopg
 import socketio
 import structlog
 from psycopg import sql
 from socketio.async_pubsub_manager import AsyncPubSubManager
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import SYSTEM, Databases
 from rastro.core.errors import RastroError
-from rastro.core.principal import Principal
+from rastro.core.principal import Authenticator, Principal
 
 log = structlog.get_logger(__name__)
-
-
-class TokenVerifier(Protocol):
-    async def authenticate_token(self, token: str, session: AsyncSession) -> Principal: ...
 
 
 CHANNEL = "rastro_live"
@@ -137,7 +132,7 @@ class LiveHub:
     def __init__(
         self,
         databases: Callable[[], Databases],
-        verifier: TokenVerifier,
+        verifier: Authenticator,
         *,
         manager: socketio.AsyncManager | None = None,
     ) -> None:

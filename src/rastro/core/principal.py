@@ -41,7 +41,11 @@ class Principal:
 
 
 class Authenticator(Protocol):
+    """Turns credentials into a principal; the session is in SYSTEM scope."""
+
     async def authenticate(self, request: Request, session: AsyncSession) -> Principal: ...
+
+    async def authenticate_token(self, token: str, session: AsyncSession) -> Principal: ...
 
 
 def require(

@@ -12,12 +12,13 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from rastro.core.db import Scope, libpq_url, set_scope
-from rastro.core.errors import ERROR_RESPONSES, BadRequest, NotFound, PermissionDenied, RastroError
+from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
 from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
+from rastro.tracking.errors import BatchTooLarge, OriginNotAllowed, PayloadTooLarge, UnknownSite
 from rastro.tracking.models import Domain, LandingPage, TrackedSession
 from rastro.tracking.service import collector, config, reads
 from rastro.tracking.service.writer import GroupWriter
@@ -38,29 +39,6 @@ public = APIRouter(tags=["collector"], route_class=TransactionalRoute)
 # writer, and a site-key cache miss reads in a short transaction of its own.
 collector_router = APIRouter(tags=["collector"])
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
-
-
-class PayloadTooLarge(RastroError):
-    status_code = 413
-    code = "payload_too_large"
-    default_message = "The batch is larger than 1 MB."
-
-
-class UnknownSite(RastroError):
-    status_code = 401
-    code = "unknown_site"
-    default_message = "Unknown or disabled site key."
-
-
-class OriginNotAllowed(PermissionDenied):
-    code = "origin_not_allowed"
-    default_message = "This origin may not send events for this site."
-
-
-class BatchTooLarge(RastroError):
-    status_code = 413
-    code = "batch_too_large"
-    default_message = "A batch holds at most 500 events."
 
 
 def _site_cache(request: Request) -> config.SiteCache:
@@ -518,8 +496,6 @@ async def visitor_events(session_id: str, _: Read, session: BiSession) -> list[s
 async def journey(visitor_id: str, _: Read, session: BiSession) -> schemas.VisitorJourneyOut:
     """A visitor's journey: every session and touch, across visits."""
     journeys, sessions, touches = await reads.visitor_journey(session, visitor_id)
-    if not journeys:
-        raise NotFound()
     first = journeys[0]
     return schemas.VisitorJourneyOut(
         visitor_id=visitor_id,

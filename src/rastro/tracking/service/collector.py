@@ -34,7 +34,6 @@ from rastro.tracking.enrichment import (
     visitor_id_for,
 )
 
-SESSION_TIMEOUT = timedelta(minutes=30)  # also in rastro_collect()
 MAX_PAST = timedelta(days=7)
 MAX_FUTURE = timedelta(hours=1)
 MAX_EVENTS = 500
@@ -183,7 +182,6 @@ class Prepared:
     site: SiteContext
     results: list[EventResult]
     batch: dict[str, Any] | None = None
-    last_view_url: str | None = None
 
     @property
     def size(self) -> int:
@@ -252,7 +250,6 @@ def prepare(
     stored_touch = _dict(payload.get("touch"))
     last_touch = _dict(stored_touch.get("last"))
     first_page_id = site.pages.get(url_key(first_url)) if first_url else None
-    prepared.last_view_url = views[-1].raw["url"] if views else None
     prepared.batch = {
         "org": site.organization_id,
         "domain": site.domain_id,
@@ -409,14 +406,15 @@ def finish(prepared: Prepared, outcome: dict[str, Any]) -> BatchResult:
                     },
                 )
             )
-        elif outcome["views"] and prepared.last_view_url:
+        elif outcome["views"]:
+            last_view = prepared.batch["views"][-1]  # views are in time order
             batch.live_events.append(
                 (
                     "visitor_step_change",
                     {
                         "session_id": outcome["session_id"],
-                        "page_url": prepared.last_view_url,
-                        "page_id": _str(prepared.site.pages.get(url_key(prepared.last_view_url))),
+                        "page_url": last_view["page_url"],
+                        "page_id": _str(last_view["page_id"]),
                         "total_page_views": outcome["total_page_views"],
                     },
                 )
