@@ -1,10 +1,10 @@
 import { lazy, Suspense } from "react";
-import { Navigate, NavLink, Route, Routes } from "react-router";
+import { Navigate, Route, Routes } from "react-router";
 import { useCurrentUser } from "@/auth/session";
 import { hasAny, PERM } from "@/auth/permissions";
+import { PageTabs } from "@/components/ui/page-tabs";
 import { LoadingState } from "@/components/ui/states";
 import { useI18n, type MessageKey } from "@/i18n";
-import { cn } from "@/lib/utils";
 
 const MembersSection = lazy(() => import("./MembersSection"));
 const ApiKeysSection = lazy(() => import("./ApiKeysSection"));
@@ -35,25 +35,7 @@ export default function SettingsPage() {
   return (
     <div className="mx-auto grid max-w-5xl grid-cols-1 gap-4">
       <h1 className="text-2xl font-semibold tracking-tight">{t("settings.title")}</h1>
-      <nav aria-label={t("settings.sections")} className="-mx-1 overflow-x-auto">
-        <ul className="flex min-w-max gap-1 border-b px-1">
-          {tabs.map((tab) => (
-            <li key={tab.path}>
-              <NavLink
-                to={tab.path}
-                className={({ isActive }) =>
-                  cn(
-                    "-mb-px inline-block border-b-2 px-3 py-2 text-sm font-medium focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
-                    isActive ? "border-primary text-primary" : "border-transparent text-muted-foreground hover:text-foreground",
-                  )
-                }
-              >
-                {t(tab.labelKey)}
-              </NavLink>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <PageTabs tabs={tabs} label={t("settings.sections")} />
       <Suspense fallback={<LoadingState />}>
         <Routes>
           <Route index element={<Navigate to={tabs[0]?.path ?? "profile"} replace />} />
