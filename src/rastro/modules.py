@@ -7,12 +7,13 @@ from functools import cache
 
 from rastro.core.module import Module
 
-MODULE_PACKAGES = ("rastro.auth", "rastro.tracking")
+MODULE_PACKAGES = ("rastro.auth", "rastro.tracking", "rastro.crm")
 
 
 @cache
 def load_modules() -> tuple[Module, ...]:
     """Import every module (and so register its models, scopes and jobs)."""
+    importlib.import_module("rastro.core.outbox")  # core's own table
     modules = []
     for package in MODULE_PACKAGES:
         mod = importlib.import_module(f"{package}.module")

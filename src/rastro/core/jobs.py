@@ -40,9 +40,14 @@ def job_context() -> JobContext:
 
 
 def create_job_app(crm_url: str) -> procrastinate.App:
-    return procrastinate.App(
+    """The job app with core's own tasks (the outbox); modules add theirs."""
+    from rastro.core import outbox
+
+    app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(crm_url)),
     )
+    outbox.register(app)
+    return app
 
 
 _DEFER = text(

@@ -1,0 +1,438 @@
+"""Tables of the CRM module (seed 000 `leads`, `lead_stages`, `integrations_log`; seed 003
+contacts, deals, tasks, notes, activities) and the BI table it feeds (`lead_attribution`).
+
+History is append-only (stages, activities, integration attempts, inbound webhook
+deliveries); current state (a lead's stage) is kept beside it, written in the same
+transaction as the history row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rastro.core.db import BiBase, CrmBase, TenantMixin
+from rastro.core.ids import uuid7
+
+STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
+# Default probability per stage (EspoCRM-like), used when a change does not give one.
+STAGE_PROBABILITY = {
+    "new": 10,
+    "qualified": 20,
+    "proposal": 50,
+    "negotiation": 80,
+    "won": 100,
+    "lost": 0,
+}
+LEAD_SCORES = ("A", "B", "C", "D")
+
+
+def _org_fk() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+
+
+class CrmSettings(TenantMixin, CrmBase):
+    """Per-organization CRM rules: phone country, attribution credit, scoring, stage maps."""
+
+    __tablename__ = "crm_settings"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    default_country: Mapped[str] = mapped_column(String(2), server_default="BR")
+    # Which touch of the converting session gets the credit: first_touch | last_touch.
+    attribution_credit: Mapped[str] = mapped_column(String(20), server_default="first_touch")
+    # Scoring rules (see rastro.crm.service.scoring.DEFAULT_RULES for the shape).
+    scoring_rules: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # Per inbound provider: their stage id or name -> our stage, e.g.
+    # {"hubspot": {"closedwon": "won"}}.
+    stage_mappings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Contact(TenantMixin, CrmBase):
+    """One person per organization (unique e-mail), shared by the CRM and e-mail modules."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index(
+            "uq_contacts_organization_id_email",
+            "organization_id",
+            "email",
+            unique=True,
+            postgresql_where=text("email IS NOT NULL"),
+        ),
+        Index("ix_contacts_organization_id_phone", "organization_id", "phone"),
+        Index("ix_contacts_organization_id_hashed_email", "organization_id", "hashed_email"),
+    )
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    email: Mapped[str | None] = mapped_column(String(320))
+    hashed_email: Mapped[str | None] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    hashed_phone: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    company: Mapped[str | None] = mapped_column(String(255))
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Every tracker visitor id known for this person (identity stitching across devices).
+    visitor_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Lead(TenantMixin, CrmBase):
+    """A form submission (seed 000 `leads`), linked to its contact and attribution."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        Index("ix_leads_organization_id_created_at", "organization_id", "created_at"),
+        Index("ix_leads_organization_id_email", "organization_id", "email"),
+        Index("ix_leads_organization_id_lead_score", "organization_id", "lead_score"),
+        Index("ix_leads_organization_id_session_id", "organization_id", "session_id"),
+        Index("ix_leads_organization_id_external_id", "organization_id", "external_id"),
+        Index("ix_leads_organization_id_stage", "organization_id", "current_stage", "created_at"),
+        Index("ix_leads_contact_id", "contact_id"),
+        Index(
+            "uq_leads_organization_id_idempotency_key",
+            "organization_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+        CheckConstraint("lead_score IN ('A','B','C','D')", name="lead_score_grade"),
+    )
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contacts.contact_id", ondelete="RESTRICT")
+    )
+    # References into BI (no cross-database foreign keys; checked by the code).
+    session_id: Mapped[str | None] = mapped_column(String(80))
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    utm_tracking_id: Mapped[uuid.UUID | None]
+    page_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("landing_pages.page_id", ondelete="SET NULL")
+    )
+    domain_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("domains.domain_id", ondelete="SET NULL")
+    )
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    hashed_email: Mapped[str | None] = mapped_column(String(64))
+    company: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    hashed_phone: Mapped[str | None] = mapped_column(String(64))
+    extensions: Mapped[int | None] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    form_location: Mapped[str | None] = mapped_column(String(500))
+    lead_score: Mapped[str] = mapped_column(String(1))
+    is_business_email: Mapped[bool | None]
+    email_domain: Mapped[str | None] = mapped_column(String(255))
+    time_to_conversion: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    # Derived from the history, kept beside it (written with each lead_stages row).
+    current_stage: Mapped[str] = mapped_column(String(20), server_default="new")
+    stage_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Attribution snapshot for filtering (copied from the credited touch).
+    source: Mapped[str | None] = mapped_column(String(255))
+    medium: Mapped[str | None] = mapped_column(String(255))
+    campaign: Mapped[str | None] = mapped_column(String(255))
+    channel: Mapped[str | None] = mapped_column(String(40))
+    # attributed | no_session | unknown_session (a session id that the BI does not know).
+    attribution_status: Mapped[str] = mapped_column(String(20), server_default="no_session")
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+
+
+class LeadStage(TenantMixin, CrmBase):
+    """One change of a lead's stage (seed 000 `lead_stages`), append-only."""
+
+    __tablename__ = "lead_stages"
+    __table_args__ = (
+        Index("ix_lead_stages_lead_id_created_at", "lead_id", "created_at"),
+        Index("ix_lead_stages_organization_id_stage_name", "organization_id", "stage_name"),
+        Index(
+            "uq_lead_stages_organization_id_external_event_id",
+            "organization_id",
+            "external_event_id",
+            unique=True,
+            postgresql_where=text("external_event_id IS NOT NULL"),
+        ),
+    )
+
+    stage_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.lead_id", ondelete="CASCADE"))
+    stage_name: Mapped[str] = mapped_column(String(20))
+    stage_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    probability: Mapped[int | None] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Where the change came from: system | ui | api | webhook:<provider>.
+    source: Mapped[str] = mapped_column(String(40), server_default="system")
+    # The delivery that caused it (inbound webhooks), so a replay is applied once.
+    external_event_id: Mapped[str | None] = mapped_column(String(255))
+    close_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Deal(TenantMixin, CrmBase):
+    """A sales opportunity (seed 003 deals)."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        Index("ix_deals_organization_id_stage", "organization_id", "stage"),
+        Index("ix_deals_lead_id", "lead_id"),
+        Index("ix_deals_contact_id", "contact_id"),
+    )
+
+    deal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.lead_id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.contact_id", ondelete="SET NULL")
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3), server_default="BRL")
+    stage: Mapped[str] = mapped_column(String(20), server_default="new")
+    probability: Mapped[int | None] = mapped_column(Integer)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expected_close_date: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Task(TenantMixin, CrmBase):
+    """Something to do about a lead, contact or deal (seed 003 tasks)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index(
+            "ix_tasks_organization_id_assignee_id_done", "organization_id", "assignee_id", "done"
+        ),
+        Index("ix_tasks_lead_id", "lead_id"),
+    )
+
+    task_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.lead_id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.contact_id", ondelete="CASCADE")
+    )
+    deal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("deals.deal_id", ondelete="CASCADE")
+    )
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[datetime | None]
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    done: Mapped[bool] = mapped_column(server_default="false")
+    done_at: Mapped[datetime | None]
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Note(TenantMixin, CrmBase):
+    """A free-text note on a lead, contact or deal (seed 003 notes)."""
+
+    __tablename__ = "notes"
+    __table_args__ = (
+        Index("ix_notes_lead_id", "lead_id"),
+        Index("ix_notes_contact_id", "contact_id"),
+    )
+
+    note_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.lead_id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.contact_id", ondelete="CASCADE")
+    )
+    deal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("deals.deal_id", ondelete="CASCADE")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Activity(TenantMixin, CrmBase):
+    """One entry of a contact's or lead's timeline (seed 003 activities), append-only."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        Index("ix_activities_lead_id_created_at", "lead_id", "created_at"),
+        Index("ix_activities_contact_id_created_at", "contact_id", "created_at"),
+    )
+
+    activity_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.lead_id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("contacts.contact_id", ondelete="CASCADE")
+    )
+    deal_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("deals.deal_id", ondelete="CASCADE")
+    )
+    # lead_created, stage_changed, note_added, task_created, task_done, deal_created,
+    # deal_updated, integration_sent, integration_failed, webhook_received, ...
+    activity_type: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(255), server_default="system")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Destination(TenantMixin, CrmBase):
+    """Where new leads (and optionally stage changes) are pushed: a CRM or a webhook."""
+
+    __tablename__ = "crm_destinations"
+
+    destination_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    name: Mapped[str] = mapped_column(String(255))
+    # crm | webhook (seed 000 integration_type) and hubspot | salesforce | pipedrive |
+    # rdstation | webhook (integration_name).
+    integration_type: Mapped[str] = mapped_column(String(20))
+    integration_name: Mapped[str] = mapped_column(String(40))
+    # The vault credential holding the token/secret (core credentials of the auth module).
+    credential_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("credentials.id", ondelete="SET NULL")
+    )
+    settings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # lead.created, lead.stage_changed
+    events: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{lead.created}")
+    is_active: Mapped[bool] = mapped_column(server_default="true")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class IntegrationLog(TenantMixin, CrmBase):
+    """One push of a lead to a destination (seed 000 `integrations_log`)."""
+
+    __tablename__ = "integrations_log"
+    __table_args__ = (
+        Index("ix_integrations_log_lead_id_created_at", "lead_id", "created_at"),
+        Index("ix_integrations_log_organization_id_status", "organization_id", "status"),
+    )
+
+    log_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    lead_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("leads.lead_id", ondelete="CASCADE"))
+    destination_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("crm_destinations.destination_id", ondelete="SET NULL")
+    )
+    event: Mapped[str] = mapped_column(String(40), server_default="lead.created")
+    integration_type: Mapped[str] = mapped_column(String(20))
+    integration_name: Mapped[str] = mapped_column(String(40))
+    # pending | success | failed
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    request_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    response_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    error_message: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    processed_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(TenantMixin, CrmBase):
+    """An inbound CRM webhook event: applied once, or kept for review when unmatched."""
+
+    __tablename__ = "crm_webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "provider", "external_event_id"),
+        Index("ix_crm_webhook_deliveries_organization_id_status", "organization_id", "status"),
+    )
+
+    delivery_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    provider: Mapped[str] = mapped_column(String(40))
+    external_event_id: Mapped[str] = mapped_column(String(255))
+    # applied | review | ignored
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    record_id: Mapped[str | None] = mapped_column(String(255))
+    lead_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.lead_id", ondelete="SET NULL")
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    resolved_at: Mapped[datetime | None]
+
+
+# --- BI --------------------------------------------------------------------------------------
+
+
+class LeadAttribution(TenantMixin, BiBase):
+    """A lead's attribution in the BI database (seed 003 `lead_attribution`), one per lead."""
+
+    __tablename__ = "lead_attribution"
+    __table_args__ = (
+        UniqueConstraint("lead_id"),
+        Index(
+            "ix_lead_attribution_organization_id_conversion_date",
+            "organization_id",
+            "conversion_date",
+        ),
+        Index("ix_lead_attribution_organization_id_campaign_id", "organization_id", "campaign_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    lead_id: Mapped[uuid.UUID]
+    campaign_id: Mapped[str] = mapped_column(Text)
+    ad_id: Mapped[str | None] = mapped_column(Text)
+    ad_set_id: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    utm_campaign: Mapped[str | None] = mapped_column(Text)
+    utm_content: Mapped[str | None] = mapped_column(Text)
+    utm_term: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(40))
+    session_id: Mapped[str | None] = mapped_column(String(80))
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    utm_tracking_id: Mapped[uuid.UUID | None]
+    cpa_at_conversion: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    roas: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    touchpoints: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    first_touch: Mapped[datetime | None]
+    last_touch: Mapped[datetime | None]
+    conversion_date: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -1,0 +1,35 @@
+"""The timeline (seed 003 activities): every service that changes a lead, contact or deal
+records what happened through `record`, in the same transaction as the change."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.crm.models import Activity
+
+
+def record(
+    session: AsyncSession,
+    activity_type: str,
+    summary: str,
+    *,
+    lead_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+    deal_id: uuid.UUID | None = None,
+    actor: str = "system",
+    data: dict[str, Any] | None = None,
+) -> Activity:
+    activity = Activity(
+        activity_type=activity_type,
+        summary=summary[:500],
+        lead_id=lead_id,
+        contact_id=contact_id,
+        deal_id=deal_id,
+        actor=actor[:255],
+        data=data or {},
+    )
+    session.add(activity)
+    return activity

@@ -1,0 +1,83 @@
+"""The pipeline (seed 000 `lead_stages`): every change of a lead's stage goes through
+`change_stage`, whatever its origin (capture, the dashboard, the API, a CRM webhook)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.errors import UnprocessableEntity
+from rastro.crm.models import STAGE_PROBABILITY, STAGES, Lead, LeadStage
+from rastro.crm.service import activities
+
+
+@dataclass(frozen=True)
+class StageChange:
+    stage_name: str
+    changed_by: str
+    source: str = "system"  # system | ui | api | webhook:<provider>
+    stage_value: Decimal | None = None
+    probability: int | None = None
+    reason: str | None = None
+    external_event_id: str | None = None
+    close_date: date | None = None
+
+
+async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -> LeadStage:
+    """Append the change to the lead's history and make it the lead's current stage.
+
+    A change carrying an `external_event_id` already applied (a replayed webhook) returns
+    the stored row and changes nothing.
+    """
+    if change.stage_name not in STAGES:
+        raise UnprocessableEntity(
+            f"Unknown stage {change.stage_name!r}.",
+            details={"field": "stage_name", "allowed": list(STAGES)},
+        )
+    if change.external_event_id is not None:
+        existing = await session.scalar(
+            select(LeadStage).where(LeadStage.external_event_id == change.external_event_id)
+        )
+        if existing is not None:
+            return existing
+    probability = change.probability
+    if probability is None:
+        probability = STAGE_PROBABILITY[change.stage_name]
+    stage = LeadStage(
+        lead_id=lead.lead_id,
+        stage_name=change.stage_name,
+        stage_value=change.stage_value,
+        probability=probability,
+        changed_by=change.changed_by,
+        reason=change.reason,
+        source=change.source,
+        external_event_id=change.external_event_id,
+        close_date=change.close_date,
+        created_at=datetime.now(UTC),
+    )
+    session.add(stage)
+    previous = lead.current_stage
+    lead.current_stage = change.stage_name
+    lead.stage_changed_at = stage.created_at
+    if previous != change.stage_name or change.source == "system":
+        activities.record(
+            session,
+            "stage_changed",
+            f"{previous} → {change.stage_name}",
+            lead_id=lead.lead_id,
+            contact_id=lead.contact_id,
+            actor=change.changed_by,
+            data={
+                "from": previous,
+                "to": change.stage_name,
+                "stage_value": str(change.stage_value) if change.stage_value is not None else None,
+                "source": change.source,
+                "reason": change.reason,
+            },
+        )
+    await session.flush()
+    return stage
