@@ -83,6 +83,11 @@ class UnprocessableEntity(RastroError):
     default_message = "Some fields are invalid."
 
 
+def field_error(field: str, message: str, *, kind: str = "value_error") -> UnprocessableEntity:
+    """A 422 about one field, shaped like request validation errors (`loc`, `message`)."""
+    return UnprocessableEntity(details=[{"loc": field, "message": message, "type": kind}])
+
+
 class TooManyRequests(RastroError):
     status_code = 429
     code = "too_many_requests"

@@ -2,7 +2,7 @@
 
 A module writes an outbox message in the same CRM transaction as the change it describes
 (`publish`); the message therefore exists exactly when the change was committed. A job
-(`core.outbox_deliver`, enqueued with the message, and a sweep every minute for whatever a
+(`core:outbox.deliver`, enqueued with the message, and a sweep every minute for whatever a
 dead worker left behind) hands each message to the handler registered for its topic and
 marks it delivered. Handlers must be idempotent: a worker killed after the handler's own
 commit but before the message was marked delivers it again.
@@ -78,7 +78,9 @@ async def publish(
     message = OutboxMessage(organization_id=organization_id, topic=topic, payload=payload)
     session.add(message)
     await session.flush()
-    await enqueue(session, "core.outbox_deliver", args={"message_id": str(message.id)})
+    await enqueue(
+        session, "core:outbox.deliver", args={"message_id": str(message.id)}, queue="outbox"
+    )
     return message.id
 
 
@@ -131,13 +133,13 @@ async def deliver(
 blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name="outbox_deliver", queue="outbox")
+@blueprint.task(name="outbox.deliver", queue="outbox")
 async def deliver_one(message_id: str) -> int:
     return await deliver(job_context().databases, message_id=uuid.UUID(message_id))
 
 
 @blueprint.periodic(cron="* * * * *")
-@blueprint.task(name="outbox_sweep", queue="outbox", queueing_lock="core.outbox_sweep")
+@blueprint.task(name="outbox.sweep", queue="outbox", queueing_lock="core.outbox_sweep")
 async def sweep(timestamp: int) -> int:
     """Every minute: deliver what is due (messages a dead worker or a failure left)."""
     return await deliver(job_context().databases)

@@ -18,9 +18,10 @@ from rastro.core.principal import Principal, require
 from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
-from rastro.tracking.errors import BatchTooLarge, OriginNotAllowed, PayloadTooLarge, UnknownSite
+from rastro.tracking.errors import BatchTooLarge, PayloadTooLarge
 from rastro.tracking.models import Domain, LandingPage, TrackedSession
 from rastro.tracking.service import collector, config, reads
+from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
 from rastro.tracking.service.writer import GroupWriter
 from rastro.tracking.tracker import tracker_script
 
@@ -41,13 +42,6 @@ collector_router = APIRouter(tags=["collector"])
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
 
-def _site_cache(request: Request) -> config.SiteCache:
-    cache: config.SiteCache | None = getattr(request.app.state, "site_cache", None)
-    if cache is None:
-        cache = request.app.state.site_cache = config.SiteCache()
-    return cache
-
-
 def _writer(request: Request) -> GroupWriter:
     writer: GroupWriter | None = getattr(request.app.state, "collector_writer", None)
     if writer is None:
@@ -56,26 +50,6 @@ def _writer(request: Request) -> GroupWriter:
         )
         request.app.state.closers.append(writer.close)
     return writer
-
-
-def _cors(origin: str | None) -> dict[str, str]:
-    if not origin:
-        return {}
-    return {"access-control-allow-origin": origin, "vary": "Origin"}
-
-
-async def _site(
-    request: Request, site_key: Any, origin: str | None
-) -> tuple[collector.SiteContext, dict[str, str]]:
-    if not isinstance(site_key, str) or not site_key or len(site_key) > 64:
-        raise UnknownSite()
-    found = await _site_cache(request).resolve(request.app.state.databases.crm, site_key)
-    if found is None:
-        raise UnknownSite()
-    site, origins = found
-    if not config.origin_allowed(origin, origins):
-        raise OriginNotAllowed(details={"origin": origin})
-    return site, _cors(origin)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -111,7 +85,7 @@ async def collect(request: Request) -> Response:
     if len(events) > collector.MAX_EVENTS:
         raise BatchTooLarge(details={"max_events": collector.MAX_EVENTS, "received": len(events)})
     origin = request.headers.get("origin")
-    site, headers = await _site(request, payload.get("site"), origin)
+    site, headers = await resolve_site(request, payload.get("site"), origin)
     prepared = collector.prepare(
         site=site,
         payload=payload,
@@ -143,7 +117,7 @@ async def collect_preflight(request: Request) -> Response:
     return Response(
         status_code=204,
         headers={
-            **_cors(origin),
+            **cors_headers(origin),
             "access-control-allow-methods": "POST, OPTIONS",
             "access-control-allow-headers": "content-type",
             "access-control-max-age": "86400",
@@ -168,7 +142,7 @@ async def pixel(
     referer_origin = (
         config.origin_of(request.headers["referer"]) if request.headers.get("referer") else None
     )
-    context, _ = await _site(request, site, referer_origin)
+    context, _ = await resolve_site(request, site, referer_origin)
     if page_url:
         await set_scope(bi, Scope.organization(context.organization_id))
         visitor = vid or visitor_id_for(
@@ -216,7 +190,7 @@ async def variant(
 ) -> Response:
     """The A/B variant a visitor sees: always the same one for the same visitor."""
     origin = request.headers.get("origin")
-    context, headers = await _site(request, site, origin)
+    context, headers = await resolve_site(request, site, origin)
     await set_scope(crm, Scope.organization(context.organization_id))
     page = await config.assign_variant(
         crm, ab_test_id=test, domain_id=context.domain_id, visitor_id=visitor
@@ -310,7 +284,7 @@ async def update_domain(
     """Change a site's name, allowed origins, metadata or state."""
     changes = body.model_dump(exclude_unset=True)
     domain = await config.update_domain(session, domain_id, changes)
-    _site_cache(request).clear()
+    site_cache(request).clear()
     return _domain(request, domain)
 
 
@@ -320,7 +294,7 @@ async def delete_domain(
 ) -> Response:
     """Delete a site and its landing pages (collected events stay in BI)."""
     await config.delete_domain(session, domain_id)
-    _site_cache(request).clear()
+    site_cache(request).clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -350,7 +324,7 @@ async def create_landing_page(
     fields = body.model_dump()
     fields["page_url"] = str(body.page_url)
     page = await config.create_landing_page(session, **fields)
-    _site_cache(request).clear()
+    site_cache(request).clear()
     return _page(page)
 
 
@@ -367,7 +341,7 @@ async def update_landing_page(
     if changes.get("page_url") is not None:
         changes["page_url"] = str(changes["page_url"])
     page = await config.update_landing_page(session, page_id, changes)
-    _site_cache(request).clear()
+    site_cache(request).clear()
     return _page(page)
 
 
@@ -379,7 +353,7 @@ async def delete_landing_page(
 ) -> Response:
     """Delete a landing page."""
     await config.delete_landing_page(session, page_id)
-    _site_cache(request).clear()
+    site_cache(request).clear()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.errors import UnprocessableEntity
+from rastro.core.errors import field_error
 from rastro.crm.models import STAGE_PROBABILITY, STAGES, Lead, LeadStage
 from rastro.crm.service import activities
 
@@ -34,10 +34,7 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
     the stored row and changes nothing.
     """
     if change.stage_name not in STAGES:
-        raise UnprocessableEntity(
-            f"Unknown stage {change.stage_name!r}.",
-            details={"field": "stage_name", "allowed": list(STAGES)},
-        )
+        raise field_error("stage_name", f"Unknown stage; one of {', '.join(STAGES)}.")
     if change.external_event_id is not None:
         existing = await session.scalar(
             select(LeadStage).where(LeadStage.external_event_id == change.external_event_id)

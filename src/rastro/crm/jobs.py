@@ -1,0 +1,65 @@
+"""Background work of the CRM module: applying converted leads to the BI database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core import outbox
+from rastro.core.db import Databases, Scope
+from rastro.crm.models import LeadAttribution
+from rastro.crm.service.capture import LEAD_CONVERTED
+from rastro.tracking.models import UtmTracking
+from rastro.tracking.service import conversions
+
+
+def _campaign_id(touch: UtmTracking | None) -> str:
+    if touch is None:
+        return "(none)"
+    return touch.utm_id or touch.utm_campaign or "(none)"
+
+
+async def _write_attribution(
+    bi: AsyncSession, organization_id: uuid.UUID, payload: dict[str, Any]
+) -> None:
+    converted_at = datetime.fromisoformat(payload["converted_at"])
+    touches = await conversions.touchpoints(bi, payload.get("visitor_ids") or [], converted_at)
+    credited_id = payload.get("utm_tracking_id")
+    credited = next((t for t in touches if str(t.tracking_id) == credited_id), None)
+    values = {
+        "organization_id": organization_id,
+        "lead_id": uuid.UUID(payload["lead_id"]),
+        "campaign_id": _campaign_id(credited),
+        "source": credited.utm_source if credited else None,
+        "medium": credited.utm_medium if credited else None,
+        "utm_campaign": credited.utm_campaign if credited else None,
+        "utm_content": credited.utm_content if credited else None,
+        "utm_term": credited.utm_term if credited else None,
+        "channel": credited.channel if credited else None,
+        "session_id": payload.get("session_id"),
+        "visitor_id": payload.get("visitor_id"),
+        "utm_tracking_id": credited.tracking_id if credited else None,
+        "touchpoints": [conversions.touch_dict(t) for t in touches],
+        "first_touch": touches[0].created_at if touches else None,
+        "last_touch": touches[-1].created_at if touches else None,
+        "conversion_date": converted_at,
+    }
+    # One row per lead: a second delivery of the same message changes nothing.
+    await bi.execute(
+        insert(LeadAttribution).values(**values).on_conflict_do_nothing(index_elements=["lead_id"])
+    )
+
+
+@outbox.handler(LEAD_CONVERTED)
+async def apply_lead_converted(
+    databases: Databases, organization_id: uuid.UUID, payload: dict[str, Any]
+) -> None:
+    """Mark the converting session and journey converted; write `lead_attribution`."""
+    async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
+        if payload.get("session_id"):
+            await conversions.mark_converted(bi, payload["session_id"])
+        await _write_attribution(bi, organization_id, payload)

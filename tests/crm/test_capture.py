@@ -1,0 +1,370 @@
+"""Lead capture: attribution from a tracked visit, hashes, score, duplicates, stitching,
+the outbox into BI, and bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from rastro.core.db import Scope
+from rastro.core.outbox import OutboxMessage, deliver
+from rastro.crm.models import Activity, Contact, Lead, LeadAttribution, LeadStage
+from rastro.tracking.models import TrackedSession, UtmTracking, VisitorJourney
+from tests.auth.factories import make_account
+from tests.helpers import drain_jobs
+from tests.tracking.factories import ORIGIN, batch, collect, event, make_site
+
+LANDING = f"{ORIGIN}/lp?utm_source=google&utm_medium=cpc&utm_campaign=bf&gclid=TEST123"
+SESSION = "s_" + "c" * 22
+VISITOR = "v_" + "d" * 22
+
+
+def sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+async def _visit(client, site, *, session_id=SESSION, visitor_id=VISITOR, minutes_ago=5):
+    """A visit from a Google Ads click: two page views and a click, `minutes_ago` ago."""
+    start = -60 * minutes_ago
+    events = [
+        event(url=LANDING, referrer="https://www.google.com/", view_id="pv1", offset=start),
+        event("click", url=LANDING, view_id="pv1", label="cta", offset=start + 30),
+        event(url=f"{ORIGIN}/form", referrer=LANDING, view_id="pv2", offset=start + 60),
+        event("page_leave", view_id="pv1", time_on_page=60, exit=False, offset=start + 60),
+    ]
+    response = await collect(
+        client, batch(site, events, session_id=session_id, visitor_id=visitor_id)
+    )
+    assert response.json()["accepted"] == 4, response.text
+
+
+def _form(target, **fields):
+    body = {
+        "site": target.key,
+        "name": "João Silva",
+        "email": "  Joao.Silva@Empresa.com.br ",
+        "phone": "(11) 98765-4321",
+        "company": "Empresa XYZ",
+        "message": "Quero uma proposta",
+        "form_location": "lp-hero",
+        "page_url": f"{ORIGIN}/form",
+        "rastro_session_id": SESSION,
+        "rastro_visitor_id": VISITOR,
+        "utm_source": "google",
+        "utm_campaign": "bf",
+        "gclid": "TEST123",
+    }
+    body.update(fields)
+    return body
+
+
+async def _post(client, body, *, origin=ORIGIN, headers=None):
+    return await client.post(
+        "/api/leads",
+        json=body,
+        headers={"origin": origin, **(headers or {})} if origin else headers,
+    )
+
+
+async def _crm(databases, site, model, *where):
+    async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
+        return list(await s.scalars(select(model).where(*where)))
+
+
+async def _bi(databases, site, model, *where):
+    async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+        return list(await s.scalars(select(model).where(*where)))
+
+
+async def test_a_tracked_visit_becomes_an_attributed_scored_lead(client, databases, settings):
+    site = await make_site(client, databases)
+    await _visit(client, site, minutes_ago=5)
+
+    response = await _post(client, _form(site))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == {"lead_id", "duplicate"}  # a public form learns nothing more
+    assert body["duplicate"] is False
+
+    (lead,) = await _crm(databases, site, Lead)
+    (touch,) = await _bi(databases, site, UtmTracking)
+    assert lead.utm_tracking_id == touch.tracking_id
+    assert touch.gclid == "TEST123"
+    assert lead.session_id == SESSION
+    assert lead.visitor_id == VISITOR
+    assert lead.attribution_status == "attributed"
+    assert (lead.source, lead.medium, lead.campaign, lead.channel) == (
+        "google",
+        "cpc",
+        "bf",
+        "Paid Search",
+    )
+    # Seconds from the visitor's first visit (5 minutes ago) to the lead.
+    assert 290 <= lead.time_to_conversion <= 330
+    assert lead.email == "joao.silva@empresa.com.br"
+    assert lead.hashed_email == sha("joao.silva@empresa.com.br")
+    assert lead.phone == "+5511987654321"
+    assert lead.hashed_phone == sha("+5511987654321")
+    assert lead.email_domain == "empresa.com.br"
+    assert lead.is_business_email is True
+    scoring = lead.metadata_["scoring"]
+    assert scoring["demographic"] == 100  # name + e-mail + phone
+    assert scoring["firmographic"] == 100  # business e-mail + company + message
+    assert scoring["behavioral"] > 0  # two page views and a click
+    assert lead.lead_score in {"A", "B"}
+    assert lead.page_id is None  # no landing page registered for /form
+    assert lead.metadata_["submitted_attribution"]["gclid"] == "TEST123"
+
+    (stage,) = await _crm(databases, site, LeadStage)
+    assert (stage.stage_name, stage.changed_by, stage.lead_id) == ("new", "system", lead.lead_id)
+    assert lead.current_stage == "new"
+    (contact,) = await _crm(databases, site, Contact)
+    assert contact.contact_id == lead.contact_id
+    assert contact.visitor_ids == [VISITOR]
+    types = {a.activity_type for a in await _crm(databases, site, Activity)}
+    assert types == {"lead_created", "stage_changed"}
+
+    # The outbox job marks the session and journey converted and writes lead_attribution.
+    await drain_jobs(settings, databases, queues=["outbox"])
+    (tracked,) = await _bi(databases, site, TrackedSession)
+    (journey,) = await _bi(databases, site, VisitorJourney)
+    assert tracked.converted is True
+    assert journey.converted is True
+    assert journey.conversion_session_id == SESSION
+    (attribution,) = await _bi(databases, site, LeadAttribution)
+    assert attribution.lead_id == lead.lead_id
+    assert (attribution.campaign_id, attribution.source, attribution.channel) == (
+        "bf",
+        "google",
+        "Paid Search",
+    )
+    assert [t["gclid"] for t in attribution.touchpoints] == ["TEST123"]
+    (message,) = await _crm(databases, site, OutboxMessage)
+    assert message.delivered_at is not None
+
+
+async def test_free_mail_and_disposable_domains_are_not_business(client, databases):
+    site = await make_site(client, databases)
+    for address, disposable in (("maria@bol.com.br", False), ("x@mailinator.com", True)):
+        response = await _post(
+            client, _form(site, email=address, rastro_session_id=None, company=None)
+        )
+        assert response.status_code == 201, response.text
+        (lead,) = await _crm(databases, site, Lead, Lead.email == address)
+        assert lead.is_business_email is False
+        assert lead.attribution_status == "no_session"
+        if disposable:  # a throwaway address sinks the firmographic score
+            assert lead.metadata_["scoring"]["firmographic"] == 0
+
+
+async def test_the_same_form_submitted_twice_gives_one_lead(client, databases):
+    site = await make_site(client, databases)
+    first = await _post(client, _form(site))
+    again = await _post(client, _form(site, email="joao.silva@empresa.com.br"))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == {"lead_id": first.json()["lead_id"], "duplicate": True}
+    # Another page is another lead (the same contact).
+    other = await _post(client, _form(site, page_url=f"{ORIGIN}/outra", form_location="footer"))
+    assert other.status_code == 201
+    leads = await _crm(databases, site, Lead)
+    assert len(leads) == 2
+    assert len({lead.contact_id for lead in leads}) == 1
+
+
+async def test_concurrent_double_submits_and_idempotency_keys_store_one_lead(client, databases):
+    site = await make_site(client, databases)
+    responses = await asyncio.gather(*(_post(client, _form(site)) for _ in range(5)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
+    assert len({r.json()["lead_id"] for r in responses}) == 1
+
+    key = {"idempotency-key": "order-123"}
+    first = await _post(client, _form(site, email="ana@corp.com.br"), headers=key)
+    # The same key answers with the stored lead even if the body changed.
+    again = await _post(client, _form(site, email="bruno@corp.com.br"), headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["lead_id"] == first.json()["lead_id"]
+    assert len(await _crm(databases, site, Lead)) == 2
+
+
+async def test_a_duplicate_window_of_ten_minutes(client, databases):
+    site = await make_site(client, databases)
+    first = await _post(client, _form(site))
+    async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
+        await s.execute(update(Lead).values(created_at=func.now() - timedelta(minutes=11)))
+    later = await _post(client, _form(site))
+    assert later.status_code == 201
+    assert later.json()["lead_id"] != first.json()["lead_id"]
+
+
+async def test_identity_stitching_links_a_second_browser_to_the_same_contact(
+    client, databases, settings
+):
+    site = await make_site(client, databases)
+    await _visit(client, site, minutes_ago=60 * 24)  # laptop, yesterday, from the ad
+    await _post(client, _form(site))
+    # Today on the phone: a new visitor, direct, submits the same e-mail on another page.
+    phone_session, phone_visitor = "s_" + "e" * 22, "v_" + "f" * 22
+    response = await collect(
+        client,
+        batch(
+            site,
+            [event(url=f"{ORIGIN}/pricing", view_id="pv9")],
+            session_id=phone_session,
+            visitor_id=phone_visitor,
+        ),
+    )
+    assert response.status_code == 200
+    second = await _post(
+        client,
+        _form(
+            site,
+            email="JOAO.SILVA@empresa.com.br",
+            phone=None,
+            page_url=f"{ORIGIN}/pricing",
+            form_location="pricing",
+            rastro_session_id=phone_session,
+            rastro_visitor_id=phone_visitor,
+            gclid=None,
+        ),
+    )
+    assert second.status_code == 201, second.text
+    (contact,) = await _crm(databases, site, Contact)
+    assert contact.visitor_ids == [VISITOR, phone_visitor]
+    leads = await _crm(databases, site, Lead)
+    assert {lead.contact_id for lead in leads} == {contact.contact_id}
+
+    await drain_jobs(settings, databases, queues=["outbox"])
+    attribution = await _bi(
+        databases,
+        site,
+        LeadAttribution,
+        LeadAttribution.lead_id == uuid.UUID(second.json()["lead_id"]),
+    )
+    # The phone's lead carries the laptop's ad click in its journey.
+    assert [t.get("gclid") for t in attribution[0].touchpoints] == ["TEST123", None]
+
+
+async def test_an_unknown_session_still_stores_the_lead_flagged(client, databases, settings):
+    site = await make_site(client, databases)
+    response = await _post(client, _form(site, rastro_session_id="s_nobody"))
+    assert response.status_code == 201
+    (lead,) = await _crm(databases, site, Lead)
+    assert lead.attribution_status == "unknown_session"
+    assert lead.utm_tracking_id is None
+    assert lead.session_id is None
+    assert lead.metadata_["unknown_session_id"] == "s_nobody"
+    await drain_jobs(settings, databases, queues=["outbox"])
+    (attribution,) = await _bi(databases, site, LeadAttribution)
+    assert attribution.campaign_id == "(none)"
+    assert attribution.touchpoints == []
+
+
+async def test_servers_capture_with_an_api_key_and_see_the_details(client, databases):
+    site = await make_site(client, databases)
+    await _visit(client, site)
+    key = await client.post(
+        "/api/api-keys", headers=site.headers, json={"name": "backend", "scopes": ["crm:write"]}
+    )
+    assert key.status_code == 201, key.text
+    token = key.json()["key"]
+    body = _form(site, site=None, external_id="crm-42")
+    response = await _post(client, body, origin=None, headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 201, response.text
+    out = response.json()
+    assert out["lead_score"] in "ABCD"
+    assert out["attribution_status"] == "attributed"
+    assert out["current_stage"] == "new"
+    assert out["time_to_conversion"] > 0
+    (lead,) = await _crm(databases, site, Lead)
+    assert lead.external_id == "crm-42"
+
+    readonly = await client.post(
+        "/api/api-keys", headers=site.headers, json={"name": "ro", "scopes": ["crm:read"]}
+    )
+    denied = await _post(
+        client,
+        _form(site, site=None, email="x@y.com.br"),
+        origin=None,
+        headers={"authorization": f"Bearer {readonly.json()['key']}"},
+    )
+    assert denied.status_code == 403
+
+
+async def test_an_html_form_post_redirects_to_an_allowed_page(client, databases):
+    site = await make_site(client, databases)
+    form = _form(site, _next=f"{ORIGIN}/obrigado", qualification=None)
+    form = {k: v for k, v in form.items() if v is not None}
+    response = await client.post("/api/leads", data=form, headers={"origin": ORIGIN})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{ORIGIN}/obrigado"
+    # A foreign `_next` is not followed (no open redirect): the JSON answer instead.
+    again = await client.post(
+        "/api/leads",
+        data={**form, "email": "outra@empresa.com.br", "_next": "https://evil.example/"},
+        headers={"origin": ORIGIN},
+    )
+    assert again.status_code == 201
+    leads = await _crm(databases, site, Lead)
+    assert len(leads) == 2
+
+
+async def test_bad_input_is_rejected_with_the_field_named_and_nothing_stored(client, databases):
+    site = await make_site(client, databases)
+    cases = [
+        (_form(site, email="not-an-email"), 422, "email"),
+        (_form(site, phone="12"), 422, "phone"),
+        (_form(site, email=None, phone=None), 422, "email"),
+        (_form(site, name="x" * 300), 422, "body.name"),
+        (_form(site, message="x" * 5001), 422, "body.message"),
+        (_form(site, **{f"f{i}": "v" for i in range(60)}), 422, "body.fields"),
+    ]
+    for body, status, field in cases:
+        response = await _post(client, body)
+        assert response.status_code == status, (field, response.text)
+        assert field in [d["loc"] for d in response.json()["error"]["details"]], response.text
+    assert (await _post(client, _form(site), origin="https://evil.example")).status_code == 403
+    assert (await _post(client, _form(site, site="nope"))).status_code == 401
+    malformed = await client.post(
+        "/api/leads",
+        content=b"{not json",
+        headers={"origin": ORIGIN, "content-type": "application/json"},
+    )
+    assert malformed.status_code == 400
+    huge = await client.post(
+        "/api/leads",
+        content=b'{"x": "' + b"a" * 70_000 + b'"}',
+        headers={"origin": ORIGIN, "content-type": "application/json"},
+    )
+    assert huge.status_code == 413
+    # Script in a field is stored as text (the dashboard escapes it), not rejected.
+    ok = await _post(client, _form(site, name="<script>alert(1)</script>"))
+    assert ok.status_code == 201
+    assert len(await _crm(databases, site, Lead)) == 1
+    assert len(await _crm(databases, site, Contact)) == 1
+
+
+async def test_another_organization_never_sees_the_lead(client, databases):
+    site = await make_site(client, databases)
+    await _post(client, _form(site))
+    other = await make_account(databases)
+    async with databases.crm.transaction(Scope.organization(other.organization_id)) as s:
+        assert await s.scalar(select(func.count()).select_from(Lead)) == 0
+
+
+async def test_the_outbox_is_applied_once_even_when_delivered_twice(client, databases, settings):
+    site = await make_site(client, databases)
+    await _visit(client, site)
+    await _post(client, _form(site))
+    (_message,) = await _crm(databases, site, OutboxMessage)
+    await drain_jobs(settings, databases, queues=["outbox"])
+    # A second delivery (a worker that died before marking the message) changes nothing.
+    async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
+        await s.execute(update(OutboxMessage).values(delivered_at=None, available_at=func.now()))
+    assert await deliver(databases) == 1
+    assert len(await _bi(databases, site, LeadAttribution)) == 1
+    (tracked,) = await _bi(databases, site, TrackedSession)
+    assert tracked.converted is True
