@@ -84,14 +84,22 @@ def worker(
     asyncio.run(_run_worker(settings, queues or None, concurrency))
 
 
+_job_apps: dict[str, Any] = {}
+
+
 def build_job_app(settings: Settings) -> Any:
+    """The job app with every module's tasks, one per database per process: procrastinate
+    renames a blueprint's tasks when it joins an app, so a blueprint joins only once."""
     from rastro.core.jobs import create_job_app
 
-    app = create_job_app(database_urls(settings)["crm"])
-    for module in load_modules():
-        if module.register_jobs is not None:
-            module.register_jobs(app)
-    return app
+    url = database_urls(settings)["crm"]
+    if url not in _job_apps:
+        app = create_job_app(url)
+        for module in load_modules():
+            if module.register_jobs is not None:
+                module.register_jobs(app)
+        _job_apps[url] = app
+    return _job_apps[url]
 
 
 async def _run_worker(settings: Settings, queues: list[str] | None, concurrency: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import sys
 import uuid
 from datetime import timedelta
 
@@ -365,6 +366,48 @@ async def test_the_outbox_is_applied_once_even_when_delivered_twice(client, data
     async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
         await s.execute(update(OutboxMessage).values(delivered_at=None, available_at=func.now()))
     assert await deliver(databases) == 1
+    assert len(await _bi(databases, site, LeadAttribution)) == 1
+    (tracked,) = await _bi(databases, site, TrackedSession)
+    assert tracked.converted is True
+
+
+# A worker process that applies the BI side of the message and dies (SIGKILL-like exit)
+# before it could mark the message delivered.
+_DYING_WORKER = """
+import asyncio, os, sys
+from rastro.core import outbox
+from rastro.core.db import Database, Databases
+from rastro.modules import load_modules
+
+load_modules()
+real = outbox._handlers["crm.lead_converted"]
+
+async def dying(databases, organization_id, payload):
+    await real(databases, organization_id, payload)
+    os._exit(9)
+
+outbox._handlers["crm.lead_converted"] = dying
+databases = Databases(crm=Database("crm", sys.argv[1]), bi=Database("bi", sys.argv[2]))
+asyncio.run(outbox.deliver(databases))
+"""
+
+
+async def test_the_outbox_survives_a_worker_killed_mid_job(client, databases, settings):
+    site = await make_site(client, databases)
+    await _visit(client, site)
+    await _post(client, _form(site))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _DYING_WORKER, settings.crm_database_url, settings.bi_database_url
+    )
+    assert await process.wait() == 9
+    (message,) = await _crm(databases, site, OutboxMessage)
+    assert message.delivered_at is None  # the dead worker's claim was rolled back
+    assert len(await _bi(databases, site, LeadAttribution)) == 1  # its BI commit stayed
+
+    # The next worker (the minute sweep) delivers it again; the handler is idempotent.
+    assert await deliver(databases) == 1
+    (message,) = await _crm(databases, site, OutboxMessage)
+    assert message.delivered_at is not None
     assert len(await _bi(databases, site, LeadAttribution)) == 1
     (tracked,) = await _bi(databases, site, TrackedSession)
     assert tracked.converted is True

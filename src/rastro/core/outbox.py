@@ -75,9 +75,10 @@ async def publish(
     """Add a message in the session's transaction and queue its delivery."""
     if topic not in _handlers:
         raise RuntimeError(f"no outbox handler for {topic!r}")
-    message = OutboxMessage(organization_id=organization_id, topic=topic, payload=payload)
+    message = OutboxMessage(
+        id=uuid7(), organization_id=organization_id, topic=topic, payload=payload
+    )
     session.add(message)
-    await session.flush()
     await enqueue(
         session, "core:outbox.deliver", args={"message_id": str(message.id)}, queue="outbox"
     )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core import outbox
 from rastro.core.errors import field_error
+from rastro.core.ids import uuid7
 from rastro.crm.models import Contact, CrmSettings, Lead
 from rastro.crm.service import activities, scoring
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
@@ -31,7 +32,11 @@ from rastro.tracking.service.conversions import SessionFacts, session_facts
 DUPLICATE_WINDOW = timedelta(minutes=10)
 LEAD_CONVERTED = "crm.lead_converted"
 PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_social", "cpm", "display"})
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+# Serializes one person's (and one idempotency key's) submissions; always taken in this order.
+_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), "
+    "pg_advisory_xact_lock(hashtextextended(:person, 0))"
+)
 
 
 @dataclass
@@ -122,7 +127,7 @@ async def _contact(
             )
         ).first()
     if contact is None:
-        contact = Contact(visitor_ids=[])
+        contact = Contact(contact_id=uuid7(), visitor_ids=[])
         session.add(contact)
     if email is not None and contact.email is None:
         contact.email, contact.hashed_email = email.address, email.hashed
@@ -132,7 +137,7 @@ async def _contact(
     contact.company = contact.company or submission.company
     if submission.visitor_id and submission.visitor_id not in (contact.visitor_ids or []):
         contact.visitor_ids = [*(contact.visitor_ids or []), submission.visitor_id]
-    await session.flush()
+    await session.flush()  # no ORM relationships: rows referring to it are flushed after
     return contact
 
 
@@ -193,12 +198,14 @@ async def capture(
         if submission.phone
         else None
     )
-    if submission.idempotency_key:
-        await crm.execute(
-            _LOCK, {"key": f"lead-key:{organization_id}:{submission.idempotency_key}"}
-        )
     person = email.address if email else phone.e164 if phone else ""
-    await crm.execute(_LOCK, {"key": f"lead-person:{organization_id}:{person}"})
+    await crm.execute(
+        _LOCKS,
+        {
+            "person": f"lead-person:{organization_id}:{person}",
+            "key": f"lead-key:{organization_id}:{submission.idempotency_key or ''}",
+        },
+    )
     existing = await _duplicate(crm, submission, email, phone)
     if existing is not None:
         return Captured(existing, duplicate=True)
@@ -244,6 +251,7 @@ async def capture(
         metadata["page_url"] = submission.page_url
 
     lead = Lead(
+        lead_id=uuid7(),
         contact_id=contact.contact_id,
         session_id=facts.session_id if facts else None,
         visitor_id=visitor_id,

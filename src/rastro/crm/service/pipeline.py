@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import field_error
+from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY, STAGES, Lead, LeadStage
 from rastro.crm.service import activities
 
@@ -45,6 +46,7 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
     if probability is None:
         probability = STAGE_PROBABILITY[change.stage_name]
     stage = LeadStage(
+        stage_id=uuid7(),
         lead_id=lead.lead_id,
         stage_name=change.stage_name,
         stage_value=change.stage_value,
@@ -76,5 +78,4 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
                 "reason": change.reason,
             },
         )
-    await session.flush()
     return stage

@@ -67,11 +67,31 @@ def touch_dict(touch: UtmTracking) -> dict[str, Any]:
     return data
 
 
-async def find_session(session: AsyncSession, session_id: str) -> TrackedSession | None:
-    """A session by our id or by the tracker's (the latest one rolled from it)."""
-    return (
-        await session.scalars(
-            select(TrackedSession)
+async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts | None:
+    """The converting session with its first and last touch; None if it is unknown.
+
+    Two queries: the session with its visitor's first visit and its time on page, then
+    its touches (bounded by the session's dates so PostgreSQL skips other partitions).
+    """
+    on_page = (
+        select(func.coalesce(func.sum(PageView.time_on_page), 0))
+        .where(
+            PageView.session_id == TrackedSession.session_id,
+            PageView.created_at >= TrackedSession.started_at - timedelta(minutes=1),
+        )
+        .scalar_subquery()
+    )
+    first_visit = (
+        select(VisitorJourney.first_visit_at)
+        .where(
+            VisitorJourney.domain_id == TrackedSession.domain_id,
+            VisitorJourney.visitor_id == TrackedSession.visitor_id,
+        )
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            select(TrackedSession, first_visit, on_page)
             .where(
                 or_(
                     TrackedSession.session_id == session_id,
@@ -82,13 +102,9 @@ async def find_session(session: AsyncSession, session_id: str) -> TrackedSession
             .limit(1)
         )
     ).first()
-
-
-async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts | None:
-    """The converting session with its first and last touch; None if it is unknown."""
-    tracked = await find_session(session, session_id)
-    if tracked is None:
+    if row is None:
         return None
+    tracked, first_visit_at, seconds_on_pages = row
     lower = tracked.started_at - timedelta(minutes=1)
     upper = tracked.last_activity_at + timedelta(days=1)
     touches = list(
@@ -101,17 +117,6 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
             .order_by(UtmTracking.created_at)
         )
     )
-    on_page = await session.scalar(
-        select(func.coalesce(func.sum(PageView.time_on_page), 0)).where(
-            PageView.session_id == tracked.session_id, PageView.created_at.between(lower, upper)
-        )
-    )
-    first_visit = await session.scalar(
-        select(VisitorJourney.first_visit_at).where(
-            VisitorJourney.domain_id == tracked.domain_id,
-            VisitorJourney.visitor_id == tracked.visitor_id,
-        )
-    )
     elapsed = int((tracked.last_activity_at - tracked.started_at).total_seconds())
     return SessionFacts(
         session_id=tracked.session_id,
@@ -122,8 +127,8 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
         total_page_views=tracked.total_page_views,
         total_events=tracked.total_events,
         return_visits=tracked.return_visits,
-        seconds_on_site=max(elapsed, int(on_page or 0)),
-        first_visit_at=first_visit or tracked.started_at,
+        seconds_on_site=max(elapsed, int(seconds_on_pages or 0)),
+        first_visit_at=first_visit_at or tracked.started_at,
         first_touch=touches[0] if touches else None,
         last_touch=touches[-1] if touches else None,
     )

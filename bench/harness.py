@@ -1,0 +1,151 @@
+"""What every HTTP benchmark here shares: a fresh Rastro on its embedded PostgreSQL, a
+signed-in organization with a site, and wrk runs read back as JSON.
+
+The wrk scripts end with a `done()` that prints one `RESULT {...}` line (requests,
+duration, errors, p50/p90/p99/max latency in ms).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from rastro.core.embedded import EmbeddedPostgres
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+ORIGIN = "https://loja.bench.example"
+PASSWORD = "bench password 123"
+
+
+@dataclass
+class Running:
+    base: str
+    token: str
+    site_key: str
+    data: Path
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def url(self, database: str) -> str:
+        return EmbeddedPostgres(self.data).url(database)
+
+
+def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[str, str]) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            url,
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(row for row in out.splitlines() if row.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+@contextmanager
+def rastro(name: str, *, port: int, workers: int, with_worker: bool = False) -> Iterator[Running]:
+    """`rastro serve --workers N` (and `rastro worker`) on fresh databases under
+    bench/results/<name>; yields once the server is ready and a site is registered."""
+    data = RESULTS / name
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "BI_"))},
+        "RASTRO_DATA_DIR": str(data),
+        "RASTRO_ENV": "development",
+        "LOG_LEVEL": "WARNING",
+        "RASTRO_PORT": str(port),
+        "DB_POOL_SIZE": "20",
+    }
+    command = [sys.executable, "-m", "rastro"]
+    if data.exists():  # a fresh database per run
+        subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
+        for database in ("bi", "crm"):
+            subprocess.run(
+                [*command, "db", "downgrade", database, "base"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+    subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
+    email = f"bench-{int(time.time())}@example.com"
+    subprocess.run(
+        [
+            *command,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--name",
+            "Bench",
+            "--organization",
+            f"Bench {email}",
+            "--password",
+            PASSWORD,
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    processes = [subprocess.Popen([*command, "serve", "--workers", str(workers)], env=env)]
+    if with_worker:
+        processes.append(subprocess.Popen([*command, "worker"], env=env))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        token = httpx.post(
+            f"{base}/api/auth/login", json={"email": email, "password": PASSWORD}
+        ).json()["access_token"]
+        domain = httpx.post(
+            f"{base}/api/domains",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"domain_url": ORIGIN},
+        ).json()
+        yield Running(base=base, token=token, site_key=domain["site_key"], data=data)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGINT)
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        EmbeddedPostgres(data).stop()
+
+
+def write_report(name: str, report: dict) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{name}-{int(time.time())}.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    print(f"\nwritten to {out}")
+    return out
