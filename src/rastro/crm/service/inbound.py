@@ -3,8 +3,7 @@ the provider's stage to ours and record the change (seed 001 scenario 3).
 
 One class per provider (in `inbound_providers`: `HubSpotInbound`, `PipedriveInbound`,
 `RdStationInbound`, `GenericInbound`) turns a verified raw body into `InboundChange`s;
-`receive_webhook` then handles
-each change the same way, in the request's transaction:
+`receive_webhook` then handles each change the same way, in the request's transaction:
 
 1. its event id goes into `crm_webhook_deliveries` (`INSERT ... ON CONFLICT DO NOTHING`):
    a replay finds the row there and is answered `duplicate`, changing nothing;
