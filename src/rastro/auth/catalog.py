@@ -87,5 +87,15 @@ SERVICES: dict[str, ServiceSpec] = {
             ),
         ),
         ServiceSpec("webhook", "Webhook (generic)", None, needs_secret=True),
+        # Inbound CRM webhooks (rastro.crm.webhooks): what verifies a delivery.
+        ServiceSpec("hubspot_webhook", "HubSpot webhooks in (app client secret)", None),
+        ServiceSpec(
+            "pipedrive_webhook",
+            "Pipedrive webhooks in (basic-auth user and password)",
+            None,
+            needs_secret=True,
+        ),
+        ServiceSpec("rdstation_webhook", "RD Station CRM webhooks in (shared secret)", None),
+        ServiceSpec("crm_webhook", "Generic CRM webhooks in (HMAC secret)", None),
     ]
 }

@@ -53,6 +53,14 @@ class CrmSettings(TenantMixin, CrmBase):
     """Per-organization CRM rules: phone country, attribution credit, scoring, stage maps."""
 
     __tablename__ = "crm_settings"
+    __table_args__ = (
+        Index(
+            "uq_crm_settings_webhook_token_hash",
+            "webhook_token_hash",
+            unique=True,
+            postgresql_where=text("webhook_token_hash IS NOT NULL"),
+        ),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
@@ -65,6 +73,11 @@ class CrmSettings(TenantMixin, CrmBase):
     # Per inbound provider: their stage id or name -> our stage, e.g.
     # {"hubspot": {"closedwon": "won"}}.
     stage_mappings: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # Inbound CRM webhooks: the SHA-256 of the organization's URL token (the token itself is
+    # shown once), its last characters to recognise it, and when it was issued.
+    webhook_token_hash: Mapped[str | None] = mapped_column(String(64))
+    webhook_token_hint: Mapped[str | None] = mapped_column(String(8))
+    webhook_token_rotated_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -386,7 +399,7 @@ class WebhookDelivery(TenantMixin, CrmBase):
     organization_id: Mapped[uuid.UUID] = _org_fk()
     provider: Mapped[str] = mapped_column(String(40))
     external_event_id: Mapped[str] = mapped_column(String(255))
-    # applied | review | ignored
+    # applied | review | ignored | dismissed
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     record_id: Mapped[str | None] = mapped_column(String(255))

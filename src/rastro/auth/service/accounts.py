@@ -236,6 +236,16 @@ async def _get_membership(session: AsyncSession, user_id: uuid.UUID) -> tuple[Me
     return row[0], row[1]
 
 
+async def member_id_by_email(session: AsyncSession, email: str) -> uuid.UUID | None:
+    """The user id of the active member of the session's organization with this e-mail."""
+    user_id: uuid.UUID | None = await session.scalar(
+        select(User.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(User.email == normalize_email(email), Membership.is_active.is_(True))
+    )
+    return user_id
+
+
 async def update_member(
     session: AsyncSession, user_id: uuid.UUID, *, role: str | None, is_active: bool | None
 ) -> tuple[Membership, User]:

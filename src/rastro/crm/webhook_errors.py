@@ -1,0 +1,36 @@
+"""Errors of the inbound CRM webhooks (fold into `rastro.crm.errors` when it exists)."""
+
+from rastro.core.errors import NotAuthenticated, NotFound, RastroError
+
+
+class UnknownWebhookEndpoint(NotFound):
+    code = "unknown_webhook_endpoint"
+    default_message = "Unknown webhook endpoint."
+
+
+class InvalidWebhookSignature(NotAuthenticated):
+    code = "invalid_webhook_signature"
+    default_message = "The webhook signature is missing, invalid or too old."
+
+
+class WebhookNotConfigured(NotAuthenticated):
+    code = "webhook_not_configured"
+    default_message = "This organization has not configured how to verify this provider."
+
+
+class WebhookPayloadTooLarge(RastroError):
+    status_code = 413
+    code = "payload_too_large"
+    default_message = "The webhook body is larger than 1 MB."
+
+
+class MalformedWebhook(RastroError):
+    status_code = 400
+    code = "malformed_webhook"
+    default_message = "The webhook body is not what this provider sends."
+
+
+class DeliveryNotInReview(RastroError):
+    status_code = 409
+    code = "delivery_not_in_review"
+    default_message = "Only deliveries in the review list can be resolved."
