@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.crm import models, permissions  # noqa: F401  (tables and permissions register)
+from rastro.crm import (  # noqa: F401  (models, permissions: tables and permissions register)
+    destinations_api,
+    jobs,
+    models,
+    permissions,
+)
 
-MODULE = Module(name="crm")
+MODULE = Module(name="crm", routers=[destinations_api.router], register_jobs=jobs.register)
