@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import any_, inspect, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
@@ -22,7 +22,7 @@ from rastro.crm.connectors import CONNECTORS
 from rastro.crm.models import Destination, IntegrationLog, Lead
 
 EVENTS = ("lead.created", "lead.stage_changed")
-PUSH_TASK = "crm.push_lead"
+PUSH_TASK = "crm:push_lead"  # the `push_lead` task of the "crm" job namespace
 PUSH_QUEUE = "integrations"
 # Seed 001: up to 3 retries after the first attempt.
 MAX_RETRIES = 3
@@ -194,7 +194,7 @@ async def schedule_pushes(session: AsyncSession, lead: Lead, event: str) -> None
                 # Explicit: the caller may be a SYSTEM-scoped job or public endpoint.
                 Destination.organization_id == organization_id,
                 Destination.is_active.is_(True),
-                Destination.events.any(event),  # type: ignore[arg-type]
+                literal(event) == any_(Destination.events),
             )
             .order_by(Destination.created_at)
         )
