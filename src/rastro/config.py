@@ -55,6 +55,20 @@ class Settings(BaseSettings):
         validation_alias="EVENT_RETENTION_MONTHS",
         description="Monthly event partitions older than this are detached",
     )
+    crm_push_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        validation_alias="CRM_PUSH_TIMEOUT_SECONDS",
+        description="Timeout of each call to a CRM or webhook destination",
+    )
+    crm_push_retry_base_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        validation_alias="CRM_PUSH_RETRY_BASE_SECONDS",
+        description="Base of the exponential backoff (full jitter) between push attempts",
+    )
 
     @field_validator("crm_database_url", "bi_database_url")
     @classmethod

@@ -1,4 +1,5 @@
-"""Background work of the CRM module: applying converted leads to the BI database."""
+"""Background work of the CRM module: converted leads applied to the BI database (outbox),
+leads pushed to destinations."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import procrastinate
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core import outbox
 from rastro.core.db import Databases, Scope
+from rastro.core.jobs import job_context
+from rastro.core.security import Keyring
 from rastro.crm.models import LeadAttribution
+from rastro.crm.service import destinations, pushes
 from rastro.crm.service.capture import LEAD_CONVERTED
 from rastro.tracking.models import UtmTracking
 from rastro.tracking.service import conversions
@@ -63,3 +68,26 @@ async def apply_lead_converted(
         if payload.get("session_id"):
             await conversions.mark_converted(bi, payload["session_id"])
         await _write_attribution(bi, organization_id, payload)
+
+
+blueprint = procrastinate.Blueprint()
+
+
+@blueprint.task(name="push_lead", queue=destinations.PUSH_QUEUE)
+async def push_lead(log_id: str, retries_left: int = 0) -> str:
+    """Make one push attempt (an integrations_log row); transient failures queue the next."""
+    context = job_context()
+    settings = context.settings
+    return await pushes.run_push(
+        context.databases,
+        Keyring(settings.encryption_key_value),
+        uuid.UUID(log_id),
+        retries_left=retries_left,
+        call_timeout=settings.crm_push_timeout_seconds,
+        retry_base_seconds=settings.crm_push_retry_base_seconds,
+    )
+
+
+def register(app: procrastinate.App) -> None:
+    # Registered as `crm:push_lead`, the name `destinations.PUSH_TASK` queues it under.
+    app.add_tasks_from(blueprint, namespace="crm")

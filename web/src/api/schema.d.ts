@@ -368,6 +368,202 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crm/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Destinations
+         * @description Where the organization's leads are pushed.
+         */
+        get: operations["list_destinations_api_crm_destinations_get"];
+        put?: never;
+        /**
+         * Create Destination
+         * @description Add a CRM or webhook destination (its credential must be for the same service).
+         */
+        post: operations["create_destination_api_crm_destinations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/destinations/{destination_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Destination
+         * @description One destination.
+         */
+        get: operations["get_destination_api_crm_destinations__destination_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Destination
+         * @description Delete a destination; its log entries are kept.
+         */
+        delete: operations["delete_destination_api_crm_destinations__destination_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Destination
+         * @description Change a destination's name, credential, settings, events or active flag.
+         */
+        patch: operations["update_destination_api_crm_destinations__destination_id__patch"];
+        trace?: never;
+    };
+    "/api/crm/destinations/{destination_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test Destination
+         * @description Send a sample lead to the destination now and show the request and the answer.
+         */
+        post: operations["test_destination_api_crm_destinations__destination_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/stage-mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stage Mappings
+         * @description Per provider: their stage ids/names and the stage of ours each maps to.
+         */
+        get: operations["get_stage_mappings_api_crm_stage_mappings_get"];
+        /**
+         * Put Stage Mappings
+         * @description Replace the organization's own stage mappings (the defaults stay underneath).
+         */
+        put: operations["put_stage_mappings_api_crm_stage_mappings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/webhook-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Webhook Deliveries
+         * @description Received CRM events, newest first; `status=review` is the review list.
+         */
+        get: operations["list_webhook_deliveries_api_crm_webhook_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/webhook-deliveries/{delivery_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Webhook Delivery
+         * @description Apply a review item to a lead (optionally choosing our stage), or dismiss it.
+         */
+        post: operations["resolve_webhook_delivery_api_crm_webhook_deliveries__delivery_id__resolve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Webhook Config
+         * @description The inbound webhook set-up: token state and, per provider, its URL and credential.
+         */
+        get: operations["get_webhook_config_api_crm_webhooks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/webhooks/rotate-generic-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Generic Secret
+         * @description Generate the generic webhook's HMAC secret (shown once; kept encrypted in the vault).
+         */
+        post: operations["rotate_generic_secret_api_crm_webhooks_rotate_generic_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/webhooks/rotate-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Token
+         * @description Issue a new URL token (shown once); URLs with the previous one stop working.
+         */
+        post: operations["rotate_webhook_token_api_crm_webhooks_rotate_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/domains": {
         parameters: {
             query?: never;
@@ -418,6 +614,66 @@ export interface paths {
          * @description Change a site's name, allowed origins, metadata or state.
          */
         patch: operations["update_domain_api_domains__domain_id__patch"];
+        trace?: never;
+    };
+    "/api/integrations-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Integration Log
+         * @description Push attempts, newest first (one row per attempt).
+         */
+        get: operations["list_integration_log_api_integrations_log_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations-log/{log_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Integration Log
+         * @description One push attempt with its request and response.
+         */
+        get: operations["get_integration_log_api_integrations_log__log_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/integrations-log/{log_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Integration Log
+         * @description Queue a fresh attempt of a failed push; answers with its pending log entry.
+         */
+        post: operations["retry_integration_log_api_integrations_log__log_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/journeys/{visitor_id}": {
@@ -486,6 +742,29 @@ export interface paths {
          * @description Change a landing page.
          */
         patch: operations["update_landing_page_api_landing_pages__page_id__patch"];
+        trace?: never;
+    };
+    "/api/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture Lead
+         * @description Capture a lead. Forms authenticate with the site key (`site` field or query
+         *     parameter) from an allowed origin; servers with an API key holding `crm:write`.
+         *     A repeated `Idempotency-Key`, or the same person on the same page within 10 minutes,
+         *     answers 200 with the lead already stored.
+         */
+        post: operations["capture_lead_api_leads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/members": {
@@ -654,6 +933,26 @@ export interface paths {
         get: operations["visitor_events_api_visitors__session_id__events_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/crm/{provider}/{endpoint_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Crm Webhook
+         * @description Receive deal/stage changes from HubSpot, Pipedrive, RD Station or the generic webhook.
+         */
+        post: operations["receive_crm_webhook_api_webhooks_crm__provider___endpoint_token__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -904,6 +1203,125 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * DeliveryResult
+         * @description What happened to one event of a delivery.
+         */
+        DeliveryResult: {
+            /** Delivery Id */
+            delivery_id?: string | null;
+            /** Event Id */
+            event_id: string;
+            /** Lead Id */
+            lead_id?: string | null;
+            /** Reason */
+            reason?: string | null;
+            /** Stage */
+            stage?: string | null;
+            /** Status */
+            status: string;
+        };
+        /** Destination */
+        Destination: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credential Id */
+            credential_id: string | null;
+            /**
+             * Destination Id
+             * Format: uuid
+             */
+            destination_id: string;
+            /** Events */
+            events: string[];
+            /** Integration Name */
+            integration_name: string;
+            /** Integration Type */
+            integration_type: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+        };
+        /** DestinationCreate */
+        DestinationCreate: {
+            /**
+             * Credential Id
+             * Format: uuid
+             * @description A credential of this organization for the same service
+             */
+            credential_id: string;
+            /**
+             * Events
+             * @default [
+             *       "lead.created"
+             *     ]
+             */
+            events: ("lead.created" | "lead.stage_changed")[];
+            /**
+             * Integration Name
+             * @enum {string}
+             */
+            integration_name: "hubspot" | "salesforce" | "pipedrive" | "rdstation" | "webhook";
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Settings
+             * @description Per destination: webhook {url}; hubspot {lead_status, stage_lead_status, property_map}; salesforce {api_version, lead_source, status_map, external_id_field, default_company}; pipedrive {pipeline_id, stage_id, owner_id, stage_map, create_deal}; rdstation {conversion_identifier, funnel_name}
+             */
+            settings?: {
+                [key: string]: unknown;
+            };
+        };
+        /** DestinationTestResult */
+        DestinationTestResult: {
+            /** Error */
+            error: string | null;
+            /** External Id */
+            external_id: string | null;
+            /** Http Status */
+            http_status: number | null;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Request
+             * @description method, url (no secrets) and payload sent
+             */
+            request: {
+                [key: string]: unknown;
+            };
+            /** Response */
+            response: {
+                [key: string]: unknown;
+            };
+        };
+        /** DestinationUpdate */
+        DestinationUpdate: {
+            /** Credential Id */
+            credential_id?: string | null;
+            /** Events */
+            events?: ("lead.created" | "lead.stage_changed")[] | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
+            /** Settings */
+            settings?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** Domain */
         Domain: {
             /** Allowed Origins */
@@ -1046,6 +1464,97 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** IntegrationLog */
+        IntegrationLog: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Destination Id */
+            destination_id: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Event */
+            event: string;
+            /** Http Status */
+            http_status: number | null;
+            /** Integration Name */
+            integration_name: string;
+            /** Integration Type */
+            integration_type: string;
+            /**
+             * Lead Id
+             * Format: uuid
+             */
+            lead_id: string;
+            /**
+             * Log Id
+             * Format: uuid
+             */
+            log_id: string;
+            /** Processed At */
+            processed_at: string | null;
+            /** Request Data */
+            request_data: {
+                [key: string]: unknown;
+            };
+            /** Response Data */
+            response_data: {
+                [key: string]: unknown;
+            };
+            /** Retry Count */
+            retry_count: number;
+            /** Status */
+            status: string;
+        };
+        /**
+         * IssuedGenericSecret
+         * @description A new HMAC secret for the generic webhook, shown once.
+         */
+        IssuedGenericSecret: {
+            /**
+             * Credential Id
+             * Format: uuid
+             */
+            credential_id: string;
+            /**
+             * Scheme
+             * @default sha256=<hex HMAC-SHA256(secret, timestamp + '.' + raw body)>
+             */
+            scheme: string;
+            /** Secret */
+            secret: string;
+            /**
+             * Signature Header
+             * @default X-Rastro-Signature
+             */
+            signature_header: string;
+            /**
+             * Timestamp Header
+             * @default X-Rastro-Timestamp
+             */
+            timestamp_header: string;
+        };
+        /**
+         * IssuedWebhookToken
+         * @description A new URL token, shown once; the previous one no longer works.
+         */
+        IssuedWebhookToken: {
+            /**
+             * Rotated At
+             * Format: date-time
+             */
+            rotated_at: string;
+            /** Token */
+            token: string;
+            /** Token Hint */
+            token_hint: string;
+            /** Urls */
+            urls: {
+                [key: string]: string;
+            };
+        };
         /** LandingPage */
         LandingPage: {
             /** Ab Test Id */
@@ -1128,6 +1637,28 @@ export interface components {
             page_variant?: string | null;
             /** Variant Weight */
             variant_weight?: number | null;
+        };
+        /** LeadCaptured */
+        LeadCaptured: {
+            /** Attribution Status */
+            attribution_status?: string | null;
+            /** Contact Id */
+            contact_id?: string | null;
+            /** Current Stage */
+            current_stage?: string | null;
+            /** Duplicate */
+            duplicate: boolean;
+            /**
+             * Lead Id
+             * Format: uuid
+             */
+            lead_id: string;
+            /** Lead Score */
+            lead_score?: string | null;
+            /** Time To Conversion */
+            time_to_conversion?: number | null;
+            /** Utm Tracking Id */
+            utm_tracking_id?: string | null;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1367,10 +1898,32 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[Destination] */
+        Page_Destination_: {
+            /** Items */
+            items: components["schemas"]["Destination"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[Domain] */
         Page_Domain_: {
             /** Items */
             items: components["schemas"]["Domain"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[IntegrationLog] */
+        Page_IntegrationLog_: {
+            /** Items */
+            items: components["schemas"]["IntegrationLog"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -1411,6 +1964,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[WebhookDelivery] */
+        Page_WebhookDelivery_: {
+            /** Items */
+            items: components["schemas"]["WebhookDelivery"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -1418,10 +1982,38 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** ProviderEndpoint */
+        ProviderEndpoint: {
+            /** Credential Configured */
+            credential_configured: boolean;
+            /** Credential Service */
+            credential_service: string;
+            /** Provider */
+            provider: string;
+            /** Url Template */
+            url_template: string;
+            /** Verification */
+            verification: string;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * ResolveDelivery
+         * @description Resolve a review item: apply its change to a lead, or dismiss it.
+         */
+        ResolveDelivery: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "apply" | "dismiss";
+            /** Lead Id */
+            lead_id?: string | null;
+            /** Stage */
+            stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost") | null;
         };
         /** ScopeInfo */
         ScopeInfo: {
@@ -1499,6 +2091,39 @@ export interface components {
             name: string;
             /** Required */
             required: boolean;
+        };
+        /**
+         * StageMappings
+         * @description Their stage ids/names -> our stages, per provider.
+         */
+        StageMappings: {
+            /** Defaults */
+            defaults: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /** Effective */
+            effective: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /** Mappings */
+            mappings: {
+                [key: string]: {
+                    [key: string]: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
+                };
+            };
+        };
+        /** StageMappingsUpdate */
+        StageMappingsUpdate: {
+            /** Mappings */
+            mappings: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
         };
         /** SwitchOrganizationRequest */
         SwitchOrganizationRequest: {
@@ -1658,6 +2283,66 @@ export interface components {
             touches: components["schemas"]["Touchpoint"][];
             /** Visitor Id */
             visitor_id: string;
+        };
+        /**
+         * WebhookConfig
+         * @description The organization's inbound webhook set-up (the token itself is never shown again).
+         */
+        WebhookConfig: {
+            /** Providers */
+            providers: components["schemas"]["ProviderEndpoint"][];
+            /** Token Configured */
+            token_configured: boolean;
+            /** Token Hint */
+            token_hint: string | null;
+            /** Token Rotated At */
+            token_rotated_at: string | null;
+        };
+        /**
+         * WebhookDelivery
+         * @description One inbound event: applied, in review, ignored or dismissed.
+         */
+        WebhookDelivery: {
+            /**
+             * Delivery Id
+             * Format: uuid
+             */
+            delivery_id: string;
+            /** External Event Id */
+            external_event_id: string;
+            /** Lead Id */
+            lead_id: string | null;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Provider */
+            provider: string;
+            /** Reason */
+            reason: string | null;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Record Id */
+            record_id: string | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Status */
+            status: string;
+        };
+        /**
+         * WebhookReceipt
+         * @description The answer to a CRM webhook: one result per event it carried.
+         */
+        WebhookReceipt: {
+            /** Provider */
+            provider: string;
+            /** Received */
+            received: number;
+            /** Results */
+            results: components["schemas"]["DeliveryResult"][];
         };
     };
     responses: never;
@@ -3224,6 +3909,961 @@ export interface operations {
             };
         };
     };
+    list_destinations_api_crm_destinations_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Destination_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    create_destination_api_crm_destinations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DestinationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Destination"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_destination_api_crm_destinations__destination_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destination_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Destination"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_destination_api_crm_destinations__destination_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destination_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    update_destination_api_crm_destinations__destination_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destination_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DestinationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Destination"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    test_destination_api_crm_destinations__destination_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                destination_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DestinationTestResult"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_stage_mappings_api_crm_stage_mappings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageMappings"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_stage_mappings_api_crm_stage_mappings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageMappingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StageMappings"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_webhook_deliveries_api_crm_webhook_deliveries_get: {
+        parameters: {
+            query?: {
+                status?: string | null;
+                provider?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDelivery_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    resolve_webhook_delivery_api_crm_webhook_deliveries__delivery_id__resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveDelivery"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_webhook_config_api_crm_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookConfig"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    rotate_generic_secret_api_crm_webhooks_rotate_generic_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedGenericSecret"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    rotate_webhook_token_api_crm_webhooks_rotate_token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedWebhookToken"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     list_domains_api_domains_get: {
         parameters: {
             query?: {
@@ -3539,6 +5179,230 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_integration_log_api_integrations_log_get: {
+        parameters: {
+            query?: {
+                lead_id?: string | null;
+                destination_id?: string | null;
+                status?: ("pending" | "success" | "failed") | null;
+                event?: ("lead.created" | "lead.stage_changed") | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IntegrationLog_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_integration_log_api_integrations_log__log_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                log_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationLog"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    retry_integration_log_api_integrations_log__log_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                log_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationLog"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */
@@ -3910,6 +5774,235 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LandingPage"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    capture_lead_api_leads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Company */
+                    company?: string | null;
+                    /** Email */
+                    email?: string | null;
+                    /** Extensions */
+                    extensions?: number | null;
+                    /** External Id */
+                    external_id?: string | null;
+                    /** Fbc */
+                    fbc?: string | null;
+                    /** Fbclid */
+                    fbclid?: string | null;
+                    /** Fbp */
+                    fbp?: string | null;
+                    /** Form Location */
+                    form_location?: string | null;
+                    /** Gbraid */
+                    gbraid?: string | null;
+                    /** Gclid */
+                    gclid?: string | null;
+                    /** Li Fat Id */
+                    li_fat_id?: string | null;
+                    /** Message */
+                    message?: string | null;
+                    /** Msclkid */
+                    msclkid?: string | null;
+                    /** Name */
+                    name?: string | null;
+                    /** Page Id */
+                    page_id?: string | null;
+                    /** Page Url */
+                    page_url?: string | null;
+                    /** Phone */
+                    phone?: string | null;
+                    /** Qualification */
+                    qualification?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Rastro Session Id */
+                    rastro_session_id?: string | null;
+                    /** Rastro Visitor Id */
+                    rastro_visitor_id?: string | null;
+                    /** Sck */
+                    sck?: string | null;
+                    /**
+                     * Site
+                     * @description Site key (forms)
+                     */
+                    site?: string | null;
+                    /** Src */
+                    src?: string | null;
+                    /** Ttclid */
+                    ttclid?: string | null;
+                    /** Utm Campaign */
+                    utm_campaign?: string | null;
+                    /** Utm Content */
+                    utm_content?: string | null;
+                    /** Utm Id */
+                    utm_id?: string | null;
+                    /** Utm Medium */
+                    utm_medium?: string | null;
+                    /** Utm Source */
+                    utm_source?: string | null;
+                    /** Utm Term */
+                    utm_term?: string | null;
+                    /** Wbraid */
+                    wbraid?: string | null;
+                    /** Xcod */
+                    xcod?: string | null;
+                } & {
+                    [key: string]: unknown;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** Company */
+                    company?: string | null;
+                    /** Email */
+                    email?: string | null;
+                    /** Extensions */
+                    extensions?: number | null;
+                    /** External Id */
+                    external_id?: string | null;
+                    /** Fbc */
+                    fbc?: string | null;
+                    /** Fbclid */
+                    fbclid?: string | null;
+                    /** Fbp */
+                    fbp?: string | null;
+                    /** Form Location */
+                    form_location?: string | null;
+                    /** Gbraid */
+                    gbraid?: string | null;
+                    /** Gclid */
+                    gclid?: string | null;
+                    /** Li Fat Id */
+                    li_fat_id?: string | null;
+                    /** Message */
+                    message?: string | null;
+                    /** Msclkid */
+                    msclkid?: string | null;
+                    /** Name */
+                    name?: string | null;
+                    /** Page Id */
+                    page_id?: string | null;
+                    /** Page Url */
+                    page_url?: string | null;
+                    /** Phone */
+                    phone?: string | null;
+                    /** Qualification */
+                    qualification?: {
+                        [key: string]: string;
+                    } | null;
+                    /** Rastro Session Id */
+                    rastro_session_id?: string | null;
+                    /** Rastro Visitor Id */
+                    rastro_visitor_id?: string | null;
+                    /** Sck */
+                    sck?: string | null;
+                    /**
+                     * Site
+                     * @description Site key (forms)
+                     */
+                    site?: string | null;
+                    /** Src */
+                    src?: string | null;
+                    /** Ttclid */
+                    ttclid?: string | null;
+                    /** Utm Campaign */
+                    utm_campaign?: string | null;
+                    /** Utm Content */
+                    utm_content?: string | null;
+                    /** Utm Id */
+                    utm_id?: string | null;
+                    /** Utm Medium */
+                    utm_medium?: string | null;
+                    /** Utm Source */
+                    utm_source?: string | null;
+                    /** Utm Term */
+                    utm_term?: string | null;
+                    /** Wbraid */
+                    wbraid?: string | null;
+                    /** Xcod */
+                    xcod?: string | null;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Already stored (a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadCaptured"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadCaptured"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */
@@ -4774,6 +6867,52 @@ export interface operations {
                      *     }
                      */
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    receive_crm_webhook_api_webhooks_crm__provider___endpoint_token__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+                endpoint_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description Bad or missing signature; nothing was stored. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown endpoint, or (generic) no such record in the organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -23,7 +23,7 @@ from rastro.core import outbox
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.crm.models import Contact, CrmSettings, Lead
-from rastro.crm.service import activities, scoring
+from rastro.crm.service import activities, destinations, scoring
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
 from rastro.crm.service.pipeline import StageChange, change_stage
 from rastro.tracking.enrichment import url_key
@@ -294,6 +294,7 @@ async def capture(
         contact_id=contact.contact_id,
         data={"score": lead.lead_score, "channel": lead.channel, "attribution": status},
     )
+    await destinations.schedule_pushes(crm, lead, "lead.created")
     await outbox.publish(
         crm,
         organization_id,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY, STAGES, Lead, LeadStage
-from rastro.crm.service import activities
+from rastro.crm.service import activities, destinations
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,9 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
                 "reason": change.reason,
             },
         )
+    if previous != change.stage_name:
+        origin = (
+            change.source.removeprefix("webhook:") if change.source.startswith("webhook:") else None
+        )
+        await destinations.schedule_pushes(session, lead, "lead.stage_changed", skip=origin)
     return stage
