@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.crm import capture_api, destinations_api, jobs, permissions  # noqa: F401
+from rastro.crm import capture_api, demo, destinations_api, jobs, permissions  # noqa: F401
 from rastro.crm.webhook_api import webhook_admin_router
 from rastro.crm.webhooks import webhooks_router
 
@@ -11,4 +11,5 @@ MODULE = Module(
     name="crm",
     routers=[capture_api.router, webhooks_router, webhook_admin_router, destinations_api.router],
     register_jobs=jobs.register,
+    demo=demo.load_demo,
 )
