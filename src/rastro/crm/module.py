@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.crm import capture_api, demo, destinations_api, jobs, permissions  # noqa: F401
+from rastro.crm import (  # noqa: F401  (permissions register)
+    capture_api,
+    demo,
+    destinations_api,
+    jobs,
+    permissions,
+    settings_api,
+)
 from rastro.crm.webhook_api import webhook_admin_router
 from rastro.crm.webhooks import webhooks_router
 
 MODULE = Module(
     name="crm",
-    routers=[capture_api.router, webhooks_router, webhook_admin_router, destinations_api.router],
+    routers=[
+        capture_api.router,
+        settings_api.router,
+        webhooks_router,
+        webhook_admin_router,
+        destinations_api.router,
+    ],
     register_jobs=jobs.register,
     demo=demo.load_demo,
 )

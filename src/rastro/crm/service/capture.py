@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core import outbox
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
-from rastro.crm.models import Contact, CrmSettings, Lead
-from rastro.crm.service import activities, destinations, scoring
+from rastro.crm.models import Contact, Lead
+from rastro.crm.service import activities, destinations, scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
 from rastro.crm.service.pipeline import StageChange, change_stage
 from rastro.tracking.enrichment import url_key
@@ -66,12 +66,6 @@ class Submission:
 class Captured:
     lead: Lead
     duplicate: bool
-
-
-async def crm_settings(session: AsyncSession) -> CrmSettings:
-    """The organization's CRM settings (defaults when never saved)."""
-    found = await session.scalar(select(CrmSettings))
-    return found if found is not None else CrmSettings()
 
 
 def _form_key(submission: Submission, pages: dict[str, uuid.UUID]) -> str:
@@ -191,10 +185,10 @@ async def capture(
     """
     if not submission.email and not submission.phone:
         raise field_error("email", "An e-mail or a phone is required.", kind="missing")
-    settings = await crm_settings(crm)
+    rules = await settings.current(crm)
     email = normalize_email(submission.email) if submission.email else None
     phone = (
-        normalize_phone(submission.phone, settings.default_country or "BR")
+        normalize_phone(submission.phone, rules.default_country or "BR")
         if submission.phone
         else None
     )
@@ -221,7 +215,7 @@ async def capture(
     credited = None
     if facts is not None:
         credited = (
-            facts.last_touch if settings.attribution_credit == "last_touch" else facts.first_touch
+            facts.last_touch if rules.attribution_credit == "last_touch" else facts.first_touch
         )
         if domain_id is None:
             domain_id = facts.domain_id
@@ -234,7 +228,7 @@ async def capture(
         email,
         phone,
     )
-    breakdown = scoring.score(_signals(submission, email, phone, facts), settings.scoring_rules)
+    breakdown = scoring.score(_signals(submission, email, phone, facts), rules.scoring_rules)
     metadata: dict[str, Any] = {
         "scoring": {k: v for k, v in breakdown.items() if k != "grade"},
         "form_key": _form_key(submission, pages),

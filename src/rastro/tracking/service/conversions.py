@@ -47,8 +47,8 @@ class SessionFacts:
     return_visits: int
     seconds_on_site: int
     first_visit_at: datetime  # the visitor's first visit on this domain
-    first_touch: UtmTracking | None
-    last_touch: UtmTracking | None
+    first_touch: UtmTracking | None  # the visitor's first, across their sessions
+    last_touch: UtmTracking | None  # the converting session's last
 
 
 def touch_dict(touch: UtmTracking) -> dict[str, Any]:
@@ -68,10 +68,12 @@ def touch_dict(touch: UtmTracking) -> dict[str, Any]:
 
 
 async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts | None:
-    """The converting session with its first and last touch; None if it is unknown.
+    """The converting session, its visitor's first touch and its own last touch; None if
+    the session is unknown.
 
-    Two queries: the session with its visitor's first visit and its time on page, then
-    its touches (bounded by the session's dates so PostgreSQL skips other partitions).
+    Three queries: the session with its visitor's first visit and its time on page, its
+    touches (bounded by the session's dates so PostgreSQL skips other partitions), and
+    the visitor's first touch on the domain.
     """
     on_page = (
         select(func.coalesce(func.sum(PageView.time_on_page), 0))
@@ -117,6 +119,18 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
             .order_by(UtmTracking.created_at)
         )
     )
+    first = (
+        await session.scalars(
+            select(UtmTracking)
+            .where(
+                UtmTracking.visitor_id == tracked.visitor_id,
+                UtmTracking.domain_id == tracked.domain_id,
+                UtmTracking.created_at <= upper,
+            )
+            .order_by(UtmTracking.created_at)
+            .limit(1)
+        )
+    ).first()
     elapsed = int((tracked.last_activity_at - tracked.started_at).total_seconds())
     return SessionFacts(
         session_id=tracked.session_id,
@@ -129,7 +143,7 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
         return_visits=tracked.return_visits,
         seconds_on_site=max(elapsed, int(seconds_on_pages or 0)),
         first_visit_at=first_visit_at or tracked.started_at,
-        first_touch=touches[0] if touches else None,
+        first_touch=first or (touches[0] if touches else None),
         last_touch=touches[-1] if touches else None,
     )
 
