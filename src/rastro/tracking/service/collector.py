@@ -65,6 +65,10 @@ class SiteContext:
     host: str | None
     pages: dict[str, uuid.UUID]  # url_key → landing page id
 
+    def page_of(self, url: str | None) -> uuid.UUID | None:
+        """The landing page a URL is on (None when the site has none registered there)."""
+        return self.pages.get(url_key(url)) if url and self.pages else None
+
 
 @dataclass
 class EventResult:
@@ -249,7 +253,7 @@ def prepare(
     context = _dict(payload.get("context"))
     stored_touch = _dict(payload.get("touch"))
     last_touch = _dict(stored_touch.get("last"))
-    first_page_id = site.pages.get(url_key(first_url)) if first_url else None
+    first_page_id = site.page_of(first_url)
     prepared.batch = {
         "org": site.organization_id,
         "domain": site.domain_id,
@@ -291,7 +295,7 @@ def prepare(
             {
                 "view_id": e.event_id,
                 "created_at": e.at.isoformat(),
-                "page_id": site.pages.get(url_key(e.raw["url"])),
+                "page_id": site.page_of(e.raw["url"]),
                 "client_view_id": e.raw.get("view_id"),
                 "page_url": e.raw["url"],
                 "page_title": e.raw.get("title"),
@@ -303,7 +307,7 @@ def prepare(
             {
                 "event_id": e.event_id,
                 "created_at": e.at.isoformat(),
-                "page_id": site.pages.get(url_key(e.raw["url"])) if e.raw.get("url") else None,
+                "page_id": site.page_of(e.raw.get("url")),
                 "event_type": e.type,
                 "event_category": e.raw.get("category"),
                 "event_action": e.raw.get("action"),
