@@ -147,7 +147,7 @@ async def test_the_collector_route_keeps_the_api_contract(client, databases):
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == ORIGIN
     assert preflight.headers["access-control-allow-methods"] == "POST, OPTIONS"
-    wrong_method = await client.get("/api/collect")
+    wrong_method = await client.put("/api/collect")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["error"]["code"] == "method_not_allowed"
     refused = await collect(client, {"site": "rs_nope", "events": [event()]})
