@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import BiBase, CrmBase, TenantMixin
@@ -43,6 +44,18 @@ STAGE_PROBABILITY = {
     "lost": 0,
 }
 LEAD_SCORES = ("A", "B", "C", "D")
+
+# Full-text search over name, e-mail (local part and domain as separate words), company and
+# phone digits (whole, and without the country code / area code) for `?q=` prefix search.
+# PostgreSQL's built-in text search: the embedded server ships no pg_trgm.
+_SEARCH_DOCUMENT = (
+    "to_tsvector('simple'::regconfig, "
+    "coalesce(name, '') || ' ' || replace(coalesce(email, ''), '@', ' ') || ' ' || "
+    "coalesce(company, '') || ' ' || "
+    "regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') || ' ' || "
+    "right(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), 11) || ' ' || "
+    "right(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), 9))"
+)
 
 
 def _org_fk() -> Mapped[uuid.UUID]:
@@ -82,6 +95,7 @@ class Contact(TenantMixin, CrmBase):
         ),
         Index("ix_contacts_organization_id_phone", "organization_id", "phone"),
         Index("ix_contacts_organization_id_hashed_email", "organization_id", "hashed_email"),
+        Index("ix_contacts_search", "search", postgresql_using="gin"),
     )
 
     contact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -99,6 +113,9 @@ class Contact(TenantMixin, CrmBase):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
 
 
 class Lead(TenantMixin, CrmBase):
@@ -113,6 +130,19 @@ class Lead(TenantMixin, CrmBase):
         Index("ix_leads_organization_id_external_id", "organization_id", "external_id"),
         Index("ix_leads_organization_id_stage", "organization_id", "current_stage", "created_at"),
         Index("ix_leads_contact_id", "contact_id"),
+        Index(
+            "ix_leads_organization_id_stage_changed_at",
+            "organization_id",
+            "current_stage",
+            "stage_changed_at",
+        ),
+        Index(
+            "ix_leads_organization_id_score_created_at",
+            "organization_id",
+            "lead_score",
+            "created_at",
+        ),
+        Index("ix_leads_search", "search", postgresql_using="gin"),
         Index(
             "uq_leads_organization_id_idempotency_key",
             "organization_id",
@@ -157,6 +187,10 @@ class Lead(TenantMixin, CrmBase):
     # Derived from the history, kept beside it (written with each lead_stages row).
     current_stage: Mapped[str] = mapped_column(String(20), server_default="new")
     stage_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The latest known value and probability of the history (a change that gives no value
+    # keeps the previous one): what the pipeline board sums.
+    stage_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    probability: Mapped[int | None] = mapped_column(Integer)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Attribution snapshot for filtering (copied from the credited touch).
     source: Mapped[str | None] = mapped_column(String(255))
@@ -166,6 +200,9 @@ class Lead(TenantMixin, CrmBase):
     # attributed | no_session | unknown_session (a session id that the BI does not know).
     attribution_status: Mapped[str] = mapped_column(String(20), server_default="no_session")
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    search: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
+    )
 
 
 class LeadStage(TenantMixin, CrmBase):
