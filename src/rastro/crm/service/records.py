@@ -152,6 +152,7 @@ async def create_contact(session: AsyncSession, *, actor: str, **fields: Any) ->
         if name in fields:
             setattr(contact, name, fields[name])
     session.add(contact)
+    await session.flush()  # the timeline entry refers to it
     activities.record(
         session,
         "contact_created",
@@ -300,6 +301,7 @@ async def create_deal(session: AsyncSession, *, actor: str, **fields: Any) -> De
     if deal.stage in CLOSED_STAGES:
         deal.closed_at = datetime.now(UTC)
     session.add(deal)
+    await session.flush()  # the timeline entry refers to it
     activities.record(
         session,
         "deal_created",
@@ -466,6 +468,7 @@ async def create_task(
     fields["due_at"] = _utc(fields.get("due_at"))
     task = Task(task_id=uuid7(), created_by_id=created_by_id, done=False, **fields)
     session.add(task)
+    await session.flush()  # the timeline entry refers to it
     activities.record(
         session,
         "task_created",
@@ -566,6 +569,7 @@ async def create_note(
     )
     note = Note(note_id=uuid7(), author_id=author_id, **fields)
     session.add(note)
+    await session.flush()  # the timeline entry refers to it
     activities.record(
         session,
         "note_added",
