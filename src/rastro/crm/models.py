@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
-    Computed,
     Date,
     ForeignKey,
     Index,
@@ -27,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import BiBase, CrmBase, TenantMixin
@@ -44,18 +43,6 @@ STAGE_PROBABILITY = {
     "lost": 0,
 }
 LEAD_SCORES = ("A", "B", "C", "D")
-
-# Full-text search over name, e-mail (local part and domain as separate words), company and
-# phone digits (whole, and without the country code / area code) for `?q=` prefix search.
-# PostgreSQL's built-in text search: the embedded server ships no pg_trgm.
-_SEARCH_DOCUMENT = (
-    "to_tsvector('simple'::regconfig, "
-    "coalesce(name, '') || ' ' || replace(coalesce(email, ''), '@', ' ') || ' ' || "
-    "coalesce(company, '') || ' ' || "
-    "regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g') || ' ' || "
-    "right(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), 11) || ' ' || "
-    "right(regexp_replace(coalesce(phone, ''), '[^0-9]', '', 'g'), 9))"
-)
 
 
 def _org_fk() -> Mapped[uuid.UUID]:
@@ -95,7 +82,6 @@ class Contact(TenantMixin, CrmBase):
         ),
         Index("ix_contacts_organization_id_phone", "organization_id", "phone"),
         Index("ix_contacts_organization_id_hashed_email", "organization_id", "hashed_email"),
-        Index("ix_contacts_search", "search", postgresql_using="gin"),
     )
 
     contact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -113,9 +99,6 @@ class Contact(TenantMixin, CrmBase):
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
-    search: Mapped[str] = mapped_column(
-        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
-    )
 
 
 class Lead(TenantMixin, CrmBase):
@@ -142,7 +125,6 @@ class Lead(TenantMixin, CrmBase):
             "lead_score",
             "created_at",
         ),
-        Index("ix_leads_search", "search", postgresql_using="gin"),
         Index(
             "uq_leads_organization_id_idempotency_key",
             "organization_id",
@@ -200,8 +182,24 @@ class Lead(TenantMixin, CrmBase):
     # attributed | no_session | unknown_session (a session id that the BI does not know).
     attribution_status: Mapped[str] = mapped_column(String(20), server_default="no_session")
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
-    search: Mapped[str] = mapped_column(
-        TSVECTOR, Computed(_SEARCH_DOCUMENT, persisted=True), deferred=True
+
+
+class SearchTerm(TenantMixin, CrmBase):
+    """The words of a lead's or contact's name, e-mail, company and phone, for `?q=` prefix
+    search. Written by database triggers on `leads` and `contacts` (migration 0005).
+
+    A word table rather than a full-text index: under row-level security PostgreSQL may only
+    use an index for leakproof operators, which the text-search `@@` is not; the range
+    comparisons of a "C"-collated column are.
+    """
+
+    __tablename__ = "crm_search_terms"
+    __table_args__ = (Index("ix_crm_search_terms_organization_id_term", "organization_id", "term"),)
+
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # a lead_id or contact_id
+    term: Mapped[str] = mapped_column(String(100, collation="C"), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
     )
 
 

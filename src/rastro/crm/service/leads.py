@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import NotFound, UnprocessableEntity
@@ -25,6 +25,7 @@ from rastro.crm.models import (
     Lead,
     LeadStage,
     Note,
+    SearchTerm,
     Task,
 )
 from rastro.crm.service import activities
@@ -55,32 +56,39 @@ class LeadFilters:
 
 
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
-_WORD = re.compile(r"[^\W_]+(?:[.\-][^\W_]+)*", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")
+MAX_SEARCH_WORDS = 5
 
 
 def search_terms(q: str) -> list[str]:
-    """The words of a search box entry, as prefixes the search document can match.
+    """The words of a search box entry, split like the stored words (see `SearchTerm`).
 
-    A phone-looking entry becomes its digits; an e-mail is split at `@` like the document.
+    A phone-looking entry becomes its digits.
     """
     text = q.strip().lower()
     if _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 3:
         return ["".join(c for c in text if c.isdigit())]
-    return _WORD.findall(text.replace("@", " "))[:8]
+    words = sorted(set(_WORD.findall(text)), key=len, reverse=True)
+    return [word[:100] for word in words[:MAX_SEARCH_WORDS]]
 
 
-def search_condition(column: Any, q: str) -> ColumnElement[bool]:
-    """`column @@ 'word1':* & 'word2':*` (an index scan on the GIN index of `column`)."""
+def search_condition(key: Any, q: str) -> ColumnElement[bool]:
+    """`key` (a lead or contact id) has a word starting with each word of `q`: one range
+    scan of the words index per word."""
     terms = search_terms(q)
     if not terms:
         raise UnprocessableEntity(
             "The search needs at least one letter or digit.", details={"field": "q"}
         )
-    query = " & ".join(f"'{term}':*" for term in terms)
-    condition: ColumnElement[bool] = column.op("@@")(
-        func.to_tsquery(literal_column("'simple'::regconfig"), query)
-    )
-    return condition
+    conditions = []
+    for term in terms:
+        upper = term[:-1] + chr(ord(term[-1]) + 1)
+        conditions.append(
+            key.in_(
+                select(SearchTerm.record_id).where(SearchTerm.term >= term, SearchTerm.term < upper)
+            )
+        )
+    return and_(*conditions)
 
 
 def _utc(value: datetime) -> datetime:
@@ -113,7 +121,7 @@ def _filtered(statement: _Statement, filters: LeadFilters) -> _Statement:
     if filters.created_to is not None:
         conditions.append(Lead.created_at < _utc(filters.created_to))
     if filters.q:
-        conditions.append(search_condition(Lead.search, filters.q))
+        conditions.append(search_condition(Lead.lead_id, filters.q))
     return statement.where(*conditions) if conditions else statement
 
 

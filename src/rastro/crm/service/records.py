@@ -128,7 +128,7 @@ async def list_contacts(
 ) -> tuple[list[Contact], int]:
     statement = select(Contact).order_by(Contact.created_at.desc(), Contact.contact_id.desc())
     if q:
-        statement = statement.where(search_condition(Contact.search, q))
+        statement = statement.where(search_condition(Contact.contact_id, q))
     if owner_id is not None:
         statement = statement.where(Contact.owner_id == owner_id)
     rows, total = await paginate(session, statement, params)
@@ -341,6 +341,18 @@ async def update_deal(
             raise UnprocessableEntity(f"`{required}` cannot be empty.", details={"field": required})
     previous_stage = deal.stage
     changed = _changes(deal, changes, _DEAL_FIELDS)
+    others = {k: v for k, v in changed.items() if k != "stage"}
+    if others:
+        activities.record(
+            session,
+            "deal_updated",
+            f"Deal {deal.name} changed: " + ", ".join(sorted(others)),
+            lead_id=deal.lead_id,
+            contact_id=deal.contact_id,
+            deal_id=deal.deal_id,
+            actor=actor,
+            data={"changes": others},
+        )
     if "stage" in changed:
         deal.closed_at = datetime.now(UTC) if deal.stage in CLOSED_STAGES else None
         if "probability" not in changes:
@@ -354,18 +366,6 @@ async def update_deal(
             deal_id=deal.deal_id,
             actor=actor,
             data={"from": previous_stage, "to": deal.stage, "value": _plain(deal.value)},
-        )
-    others = {k: v for k, v in changed.items() if k != "stage"}
-    if others:
-        activities.record(
-            session,
-            "deal_updated",
-            f"Deal {deal.name} changed: " + ", ".join(sorted(others)),
-            lead_id=deal.lead_id,
-            contact_id=deal.contact_id,
-            deal_id=deal.deal_id,
-            actor=actor,
-            data={"changes": others},
         )
     if changed:
         await session.flush()
