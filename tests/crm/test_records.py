@@ -66,7 +66,8 @@ async def test_contacts_create_search_patch_and_detail(client, databases, org, o
         "contact_updated",
         "contact_created",
     ]
-    assert detail["leads"] == [] and detail["deals"] == []
+    assert detail["leads"] == []
+    assert detail["deals"] == []
     assert (
         await client.patch(path, headers=other_org.headers, json={"name": "x"})
     ).status_code == 404
@@ -159,7 +160,8 @@ async def test_tasks_assignees_due_dates_and_done(client, databases, org, other_
     assert tasks[0]["created_by_id"] == str(org.admin.user_id)
     path = f"/api/tasks/{tasks[0]['task_id']}"
     done = (await client.patch(path, headers=h, json={"done": True})).json()
-    assert done["done"] is True and done["done_at"] is not None
+    assert done["done"] is True
+    assert done["done_at"] is not None
     get = lambda **p: client.get("/api/tasks", headers=h, params=p)  # noqa: E731
     assert [t["title"] for t in (await get(done=False)).json()["items"]] == ["Enviar proposta"]
     assert (await get(due_before="2027-02-01T00:00:00Z")).json()["total"] == 1
