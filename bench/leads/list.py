@@ -214,7 +214,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             other = await make_organization(databases, f"other{i}", owners=2)
             generate(server, other, 5_000)
         with psycopg.connect(server.superuser_conninfo("rastro_crm"), autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE contacts, leads, lead_stages")
+            conn.execute("VACUUM ANALYZE contacts, leads, lead_stages, crm_search_terms")
         load_seconds = time.perf_counter() - started
         app = create_app(settings, databases=databases, check_migrations=False)
         transport = httpx.ASGITransport(app=app)
@@ -254,7 +254,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     },
                 ),
                 ("search q=silva", "/api/leads", {"q": "silva"}),
-                ("search q=ana.1234 (e-mail prefix)", "/api/leads", {"q": "ana.1234"}),
+                ("search q=ana.160 (e-mail prefix)", "/api/leads", {"q": "ana.160"}),
+                ("search q=souza empresa 12", "/api/leads", {"q": "souza empresa 12"}),
                 ("sort=score, score=A+B", "/api/leads", {"sort": "score", "score": ["A", "B"]}),
                 ("deep page 1000 (offset 49,950)", "/api/leads", {"page": 1000}),
                 ("pipeline board (20 cards/stage)", "/api/pipeline", {}),

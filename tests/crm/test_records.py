@@ -106,12 +106,15 @@ async def test_deals_follow_their_lead_and_record_stage_changes(client, database
     feed = (
         await client.get("/api/activities", headers=h, params={"deal_id": deal["deal_id"]})
     ).json()
-    assert [a["activity_type"] for a in feed["items"]] == [
-        "deal_stage_changed",
-        "deal_updated",
-        "deal_created",
-    ]
-    assert feed["items"][0]["data"] == {"from": "new", "to": "won", "value": "15000"}
+    # one request, one transaction: the stage change and the value change share an instant
+    by_type = {a["activity_type"]: a for a in feed["items"]}
+    assert sorted(by_type) == ["deal_created", "deal_stage_changed", "deal_updated"]
+    assert feed["items"][-1]["activity_type"] == "deal_created"
+    assert by_type["deal_stage_changed"]["data"] == {"from": "new", "to": "won", "value": "15000"}
+    assert by_type["deal_updated"]["data"]["changes"]["value"] == {
+        "from": "12000.00",
+        "to": "15000",
+    }
     reopened = (await client.patch(path, headers=h, json={"stage": "negotiation"})).json()
     assert reopened["closed_at"] is None
     listed = await client.get(

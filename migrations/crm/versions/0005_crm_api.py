@@ -86,7 +86,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_leads_organization_id_score_created_at",
         "leads",
-        ["organization_id", "lead_score", "created_at"],
+        ["organization_id", "lead_score", "created_at", "lead_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_leads_organization_id_created_at_lead_id",
+        "leads",
+        ["organization_id", "created_at", "lead_id"],
         unique=False,
     )
     # Leads that have a history get its latest value and probability.
@@ -118,9 +124,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id", "term", name=op.f("pk_crm_search_terms")),
     )
     op.create_index(
-        "ix_crm_search_terms_organization_id_term",
+        "ix_crm_search_terms_organization_id_term_record_id",
         "crm_search_terms",
-        ["organization_id", "term"],
+        ["organization_id", "term", "record_id"],
         unique=False,
     )
     for statement in tenant_rls_sql("crm_search_terms"):
@@ -145,8 +151,11 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER crm_search_terms_delete ON {table}")
         op.execute(f"DROP TRIGGER crm_search_terms_write ON {table}")
     op.execute("DROP FUNCTION crm_search_terms_refresh()")
-    op.drop_index("ix_crm_search_terms_organization_id_term", table_name="crm_search_terms")
+    op.drop_index(
+        "ix_crm_search_terms_organization_id_term_record_id", table_name="crm_search_terms"
+    )
     op.drop_table("crm_search_terms")
+    op.drop_index("ix_leads_organization_id_created_at_lead_id", table_name="leads")
     op.drop_index("ix_leads_organization_id_score_created_at", table_name="leads")
     op.drop_index("ix_leads_organization_id_stage_changed_at", table_name="leads")
     op.drop_column("leads", "probability")

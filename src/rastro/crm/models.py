@@ -119,11 +119,19 @@ class Lead(TenantMixin, CrmBase):
             "current_stage",
             "stage_changed_at",
         ),
+        # With lead_id, the list's page of ids is an index-only scan (deep pages too).
+        Index(
+            "ix_leads_organization_id_created_at_lead_id",
+            "organization_id",
+            "created_at",
+            "lead_id",
+        ),
         Index(
             "ix_leads_organization_id_score_created_at",
             "organization_id",
             "lead_score",
             "created_at",
+            "lead_id",
         ),
         Index(
             "uq_leads_organization_id_idempotency_key",
@@ -194,7 +202,15 @@ class SearchTerm(TenantMixin, CrmBase):
     """
 
     __tablename__ = "crm_search_terms"
-    __table_args__ = (Index("ix_crm_search_terms_organization_id_term", "organization_id", "term"),)
+    # With record_id in the index, a search is an index-only range scan.
+    __table_args__ = (
+        Index(
+            "ix_crm_search_terms_organization_id_term_record_id",
+            "organization_id",
+            "term",
+            "record_id",
+        ),
+    )
 
     record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # a lead_id or contact_id
     term: Mapped[str] = mapped_column(String(100, collation="C"), primary_key=True)
