@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rastro.core.module import Module
 from rastro.crm import (  # noqa: F401  (permissions register)
+    api,
     capture_api,
     demo,
     destinations_api,
@@ -18,6 +19,7 @@ MODULE = Module(
     name="crm",
     routers=[
         capture_api.router,
+        api.router,
         settings_api.router,
         webhooks_router,
         webhook_admin_router,
