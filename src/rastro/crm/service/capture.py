@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core import outbox
@@ -93,13 +93,15 @@ async def _duplicate(
         same_person = Lead.phone == phone.e164
     else:
         return None
-    recent = await session.scalars(
-        select(Lead).where(same_person, Lead.created_at >= since).order_by(Lead.created_at.desc())
+    recent = await session.execute(
+        select(Lead.lead_id, Lead.metadata_["form_key"].astext)
+        .where(same_person, Lead.created_at >= since)
+        .order_by(Lead.created_at.desc())
     )
     key = _form_key(submission, {})
-    for lead in recent:
-        if lead.metadata_.get("form_key") == key:
-            return lead
+    for lead_id, form_key in recent:
+        if form_key == key:
+            return await session.get(Lead, lead_id)
     return None
 
 
@@ -108,18 +110,20 @@ async def _contact(
 ) -> Contact:
     """The person's contact: by e-mail, else by phone; created when new. The visitor id
     joins the contact's known visitors, so the person's journey spans their browsers."""
-    contact = None
+    # The person by e-mail, else by phone (one query; an e-mail match wins).
+    match = []
     if email is not None:
-        contact = await session.scalar(select(Contact).where(Contact.email == email.address))
-    if contact is None and phone is not None:
-        contact = (
-            await session.scalars(
-                select(Contact)
-                .where(Contact.phone == phone.e164)
-                .order_by(Contact.created_at)
-                .limit(1)
-            )
-        ).first()
+        match.append(Contact.email == email.address)
+    if phone is not None:
+        match.append(Contact.phone == phone.e164)
+    candidates = list(
+        await session.scalars(
+            select(Contact).where(or_(*match)).order_by(Contact.created_at).limit(20)
+        )
+    )
+    contact = next((c for c in candidates if email and c.email == email.address), None)
+    if contact is None and candidates and phone is not None:
+        contact = next((c for c in candidates if c.phone == phone.e164), None)
     if contact is None:
         contact = Contact(contact_id=uuid7(), visitor_ids=[])
         session.add(contact)

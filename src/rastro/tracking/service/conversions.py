@@ -71,9 +71,8 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
     """The converting session, its visitor's first touch and its own last touch; None if
     the session is unknown.
 
-    Three queries: the session with its visitor's first visit and its time on page, its
-    touches (bounded by the session's dates so PostgreSQL skips other partitions), and
-    the visitor's first touch on the domain.
+    Two queries: the session with its visitor's first visit and its time on page, then the
+    visitor's touches on the domain.
     """
     on_page = (
         select(func.coalesce(func.sum(PageView.time_on_page), 0))
@@ -107,30 +106,21 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
     if row is None:
         return None
     tracked, first_visit_at, seconds_on_pages = row
-    lower = tracked.started_at - timedelta(minutes=1)
-    upper = tracked.last_activity_at + timedelta(days=1)
+    # All of the visitor's touches on the domain up to this session (a handful): the
+    # first of them, and this session's last.
     touches = list(
-        await session.scalars(
-            select(UtmTracking)
-            .where(
-                UtmTracking.session_id == tracked.session_id,
-                UtmTracking.created_at.between(lower, upper),
-            )
-            .order_by(UtmTracking.created_at)
-        )
-    )
-    first = (
         await session.scalars(
             select(UtmTracking)
             .where(
                 UtmTracking.visitor_id == tracked.visitor_id,
                 UtmTracking.domain_id == tracked.domain_id,
-                UtmTracking.created_at <= upper,
+                UtmTracking.created_at <= tracked.last_activity_at + timedelta(days=1),
             )
             .order_by(UtmTracking.created_at)
-            .limit(1)
+            .limit(200)
         )
-    ).first()
+    )
+    own = [touch for touch in touches if touch.session_id == tracked.session_id]
     elapsed = int((tracked.last_activity_at - tracked.started_at).total_seconds())
     return SessionFacts(
         session_id=tracked.session_id,
@@ -143,8 +133,8 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
         return_visits=tracked.return_visits,
         seconds_on_site=max(elapsed, int(seconds_on_pages or 0)),
         first_visit_at=first_visit_at or tracked.started_at,
-        first_touch=first or (touches[0] if touches else None),
-        last_touch=touches[-1] if touches else None,
+        first_touch=touches[0] if touches else None,
+        last_touch=own[-1] if own else None,
     )
 
 
