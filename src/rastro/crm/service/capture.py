@@ -32,8 +32,9 @@ from rastro.tracking.service.conversions import SessionFacts, session_facts
 DUPLICATE_WINDOW = timedelta(minutes=10)
 LEAD_CONVERTED = "crm.lead_converted"
 PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_social", "cpm", "display"})
-# Serializes one person's (and one idempotency key's) submissions; always taken in this order.
-_LOCKS = text(
+# Serializes one person's submissions (and, first, those sharing an idempotency key).
+_LOCK_PERSON = text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))")
+_LOCK_KEY_AND_PERSON = text(
     "SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), "
     "pg_advisory_xact_lock(hashtextextended(:person, 0))"
 )
@@ -197,13 +198,12 @@ async def capture(
         else None
     )
     person = email.address if email else phone.e164 if phone else ""
-    await crm.execute(
-        _LOCKS,
-        {
-            "person": f"lead-person:{organization_id}:{person}",
-            "key": f"lead-key:{organization_id}:{submission.idempotency_key or ''}",
-        },
-    )
+    lock = f"lead-person:{organization_id}:{person}"
+    if submission.idempotency_key:
+        key = f"lead-key:{organization_id}:{submission.idempotency_key}"
+        await crm.execute(_LOCK_KEY_AND_PERSON, {"key": key, "person": lock})
+    else:
+        await crm.execute(_LOCK_PERSON, {"person": lock})
     existing = await _duplicate(crm, submission, email, phone)
     if existing is not None:
         return Captured(existing, duplicate=True)
