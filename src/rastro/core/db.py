@@ -297,9 +297,12 @@ class Databases:
 
 # --- migrations helpers ------------------------------------------------------------------
 
+# The settings are read in scalar subqueries: PostgreSQL evaluates them once per query (an
+# InitPlan) instead of calling current_setting() twice per row, which made a count over
+# 100,000 rows seven times slower than the same count without row-level security.
 RLS_PREDICATE = (
-    "current_setting('rastro.scope', true) = 'system' "
-    "OR {column} = nullif(current_setting('rastro.organization_id', true), '')::uuid"
+    "(SELECT current_setting('rastro.scope', true)) = 'system' "
+    "OR {column} = (SELECT nullif(current_setting('rastro.organization_id', true), '')::uuid)"
 )
 
 

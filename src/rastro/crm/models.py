@@ -127,6 +127,26 @@ class Lead(TenantMixin, CrmBase):
         Index("ix_leads_organization_id_stage", "organization_id", "current_stage", "created_at"),
         Index("ix_leads_contact_id", "contact_id"),
         Index(
+            "ix_leads_organization_id_stage_changed_at",
+            "organization_id",
+            "current_stage",
+            "stage_changed_at",
+        ),
+        # With lead_id, the list's page of ids is an index-only scan (deep pages too).
+        Index(
+            "ix_leads_organization_id_created_at_lead_id",
+            "organization_id",
+            "created_at",
+            "lead_id",
+        ),
+        Index(
+            "ix_leads_organization_id_score_created_at",
+            "organization_id",
+            "lead_score",
+            "created_at",
+            "lead_id",
+        ),
+        Index(
             "uq_leads_organization_id_idempotency_key",
             "organization_id",
             "idempotency_key",
@@ -170,6 +190,10 @@ class Lead(TenantMixin, CrmBase):
     # Derived from the history, kept beside it (written with each lead_stages row).
     current_stage: Mapped[str] = mapped_column(String(20), server_default="new")
     stage_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The latest known value and probability of the history (a change that gives no value
+    # keeps the previous one): what the pipeline board sums.
+    stage_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    probability: Mapped[int | None] = mapped_column(Integer)
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Attribution snapshot for filtering (copied from the credited touch).
     source: Mapped[str | None] = mapped_column(String(255))
@@ -179,6 +203,33 @@ class Lead(TenantMixin, CrmBase):
     # attributed | no_session | unknown_session (a session id that the BI does not know).
     attribution_status: Mapped[str] = mapped_column(String(20), server_default="no_session")
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
+
+
+class SearchTerm(TenantMixin, CrmBase):
+    """The words of a lead's or contact's name, e-mail, company and phone, for `?q=` prefix
+    search. Written by database triggers on `leads` and `contacts` (migration 0005).
+
+    A word table rather than a full-text index: under row-level security PostgreSQL may only
+    use an index for leakproof operators, which the text-search `@@` is not; the range
+    comparisons of a "C"-collated column are.
+    """
+
+    __tablename__ = "crm_search_terms"
+    # With record_id in the index, a search is an index-only range scan.
+    __table_args__ = (
+        Index(
+            "ix_crm_search_terms_organization_id_term_record_id",
+            "organization_id",
+            "term",
+            "record_id",
+        ),
+    )
+
+    record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)  # a lead_id or contact_id
+    term: Mapped[str] = mapped_column(String(100, collation="C"), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
 
 
 class LeadStage(TenantMixin, CrmBase):

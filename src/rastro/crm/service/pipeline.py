@@ -62,6 +62,9 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
     previous = lead.current_stage
     lead.current_stage = change.stage_name
     lead.stage_changed_at = stage.created_at
+    if change.stage_value is not None:
+        lead.stage_value = change.stage_value
+    lead.probability = probability
     if previous != change.stage_name or change.source == "system":
         activities.record(
             session,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -93,3 +95,54 @@ async def visitor_journey(
         )
     )
     return journeys, sessions, touches
+
+
+@dataclass
+class SessionActivity:
+    session: TrackedSession
+    touches: list[UtmTracking] = field(default_factory=list)
+    page_views: list[PageView] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+async def sessions_of_visitors(
+    session: AsyncSession, visitor_ids: Sequence[str], *, limit: int = 500
+) -> list[SessionActivity]:
+    """Every session of these visitor ids (one person's browsers), oldest first, each with
+    its touches, page views and events: four queries however many sessions."""
+    if not visitor_ids:
+        return []
+    sessions = list(
+        await session.scalars(
+            select(TrackedSession)
+            .where(TrackedSession.visitor_id.in_(list(visitor_ids)))
+            .order_by(TrackedSession.started_at, TrackedSession.session_id)
+            .limit(limit)
+        )
+    )
+    if not sessions:
+        return []
+    found = {s.session_id: SessionActivity(s) for s in sessions}
+    ids = list(found)
+    # created_at bounds let PostgreSQL skip the partitions these sessions cannot be in.
+    lower = min(s.started_at for s in sessions) - timedelta(minutes=1)
+    upper = max(s.last_activity_at for s in sessions) + timedelta(days=1)
+    for touch in await session.scalars(
+        select(UtmTracking)
+        .where(UtmTracking.session_id.in_(ids), UtmTracking.created_at.between(lower, upper))
+        .order_by(UtmTracking.created_at)
+    ):
+        found[touch.session_id].touches.append(touch)
+    for view in await session.scalars(
+        select(PageView)
+        .where(PageView.session_id.in_(ids), PageView.created_at.between(lower, upper))
+        .order_by(PageView.session_id, PageView.view_order)
+    ):
+        found[view.session_id].page_views.append(view)
+    for event in await session.scalars(
+        select(Event)
+        .where(Event.session_id.in_(ids), Event.created_at.between(lower, upper))
+        .order_by(Event.created_at)
+    ):
+        found[event.session_id].events.append(event)
+    return list(found.values())
