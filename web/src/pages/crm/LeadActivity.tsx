@@ -96,18 +96,16 @@ export function TasksPanel({ leadId, tasks, canWrite }: { leadId: string; tasks:
         </ul>
       )}
       {canWrite ? (
-        <form onSubmit={submit} className="grid gap-2 sm:grid-cols-[1fr_auto_auto]" aria-label={t("crm.tasks.add")}>
+        <form onSubmit={submit} className="grid gap-2" aria-label={t("crm.tasks.add")}>
           <Input aria-label={t("crm.tasks.taskTitle")} placeholder={t("crm.tasks.taskTitle")} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={255} />
-          <Input aria-label={t("crm.tasks.dueDate")} type="date" value={due} onChange={(e) => setDue(e.target.value)} />
-          <Button type="submit" variant="outline" disabled={add.isPending || title.trim() === ""} data-testid="task-add">
-            <Plus aria-hidden />
-            {t("crm.tasks.add")}
-          </Button>
-          {add.error ? (
-            <div className="sm:col-span-3">
-              <FormError error={add.error} />
-            </div>
-          ) : null}
+          <div className="flex flex-wrap gap-2">
+            <Input aria-label={t("crm.tasks.dueDate")} type="date" className="w-auto flex-1" value={due} onChange={(e) => setDue(e.target.value)} />
+            <Button type="submit" variant="outline" disabled={add.isPending || title.trim() === ""} data-testid="task-add">
+              <Plus aria-hidden />
+              {t("crm.tasks.add")}
+            </Button>
+          </div>
+          {add.error ? <FormError error={add.error} /> : null}
         </form>
       ) : null}
     </div>

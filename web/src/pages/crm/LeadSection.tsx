@@ -40,7 +40,7 @@ export function ScoreBreakdown({ lead }: { lead: Lead }) {
   const { t, locale } = useI18n();
   const b = scoreBreakdown(lead.metadata);
   return (
-    <div className="grid gap-2" data-testid="score-breakdown">
+    <div className="grid w-full content-start gap-2 lg:w-64" data-testid="score-breakdown">
       <div className="flex items-center gap-2">
         <ScoreChip score={lead.lead_score} className="h-8 w-8 text-sm" />
         {b ? <span className="text-sm text-muted-foreground">{t("crm.score.total", { total: formatNumber(b.total, locale) })}</span> : null}

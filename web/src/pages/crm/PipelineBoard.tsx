@@ -158,7 +158,8 @@ export function PipelineColumns({ board, canWrite }: { board: Pipeline; canWrite
             <Column key={column.stage} column={column} canWrite={canWrite} />
           ))}
         </div>
-        <DragOverlay>
+        {/* No drop animation: it would fly back to where the card was before the optimistic move. */}
+        <DragOverlay dropAnimation={null}>
           {active ? (
             <div className="w-60 rotate-1 rounded-md border bg-background p-3 text-sm shadow-lg">
               <CardBody card={active} />
