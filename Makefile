@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install web tracker web-test e2e-deps lint format typecheck migrate openapi bench clean
+.PHONY: run test install web tracker web-test e2e-deps lint format typecheck migrate openapi wrk bench bench-leads clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,10 +71,16 @@ openapi: install
 	$(BIN)/rastro openapi > web/openapi.json
 	cd web && npm run gen:api
 
-## Collector throughput and latency (needs wrk; see bench/README.md).
-bench: install
+wrk:
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
-	$(BIN)/python bench/collector/run.py
+
+## Collector throughput and latency (see bench/README.md).
+bench: install wrk
+	$(BIN)/python -m bench.collector.run
+
+## Lead capture throughput and latency (see bench/README.md).
+bench-leads: install wrk
+	$(BIN)/python -m bench.leads.capture
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist tracker/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,15 +82,10 @@ def rastro(name: str, *, port: int, workers: int, with_worker: bool = False) -> 
         "DB_POOL_SIZE": "20",
     }
     command = [sys.executable, "-m", "rastro"]
-    if data.exists():  # a fresh database per run
-        subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
-        for database in ("bi", "crm"):
-            subprocess.run(
-                [*command, "db", "downgrade", database, "base"],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
+    if data.exists():  # a fresh PostgreSQL per run
+        if EmbeddedPostgres(data).is_running():
+            EmbeddedPostgres(data).stop()
+        shutil.rmtree(data)
     subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
     email = f"bench-{int(time.time())}@example.com"
     subprocess.run(

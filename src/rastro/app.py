@@ -96,7 +96,10 @@ def create_app(
             )
         return {"status": "ready", "databases": {name: "current" for name in current}}
 
-    for module in load_modules():
+    modules = load_modules()
+    for module in modules:
+        app.router.routes.extend(module.hot_routes)
+    for module in modules:
         for router in module.routers:
             app.include_router(router)
     mount_dashboard(app, settings.web_dir)

@@ -411,3 +411,47 @@ async def test_the_outbox_survives_a_worker_killed_mid_job(client, databases, se
     assert len(await _bi(databases, site, LeadAttribution)) == 1
     (tracked,) = await _bi(databases, site, TrackedSession)
     assert tracked.converted is True
+
+
+async def test_lead_rules_change_the_credit_the_scoring_and_the_phone_country(client, databases):
+    site = await make_site(client, databases)
+    # The visitor's first touch from Google; later a Meta click (a new campaign, so a new
+    # session) from which the lead converts.
+    await _visit(client, site)
+    later = f"{ORIGIN}/lp?utm_source=facebook&utm_medium=paid_social&utm_campaign=rmk&fbclid=F1"
+    await collect(
+        client,
+        batch(site, [event(url=later, view_id="pv3")], session_id=SESSION, visitor_id=VISITOR),
+    )
+    assert len(await _bi(databases, site, UtmTracking)) == 2
+    first = await _post(client, _form(site, email="first@empresa.com.br"))
+    (lead,) = await _crm(databases, site, Lead)
+    assert (lead.source, lead.channel) == ("google", "Paid Search")  # first touch by default
+    rules = {
+        "default_country": "pt",
+        "attribution_credit": "last_touch",
+        "scoring_rules": {"thresholds": {"A": 99, "B": 98, "C": 97}},
+    }
+    saved = await client.put("/api/crm/settings", headers=site.headers, json=rules)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["effective_scoring_rules"]["thresholds"]["A"] == 99
+    assert (await client.get("/api/crm/settings", headers=site.headers)).json()[
+        "default_country"
+    ] == "PT"
+
+    response = await _post(client, _form(site, phone="912 345 678"))  # a Portuguese mobile
+    assert response.status_code == 201, response.text
+    (lead,) = await _crm(databases, site, Lead, Lead.lead_id != uuid.UUID(first.json()["lead_id"]))
+    assert lead.phone == "+351912345678"
+    assert (lead.source, lead.channel) == ("facebook", "Paid Social")
+    assert lead.lead_score == "D"  # nobody reaches 97
+
+    for bad, loc in (
+        ({"default_country": "XX"}, "body.default_country"),
+        ({"scoring_rules": {"thresholds": {"A": 10}}}, "body.scoring_rules.thresholds"),
+        ({"scoring_rules": {"nonsense": {"a": 1}}}, "body.scoring_rules.nonsense"),
+        ({"attribution_credit": "linear"}, "body.attribution_credit"),
+    ):
+        rejected = await client.put("/api/crm/settings", headers=site.headers, json=bad)
+        assert rejected.status_code == 422, bad
+        assert loc in [d["loc"] for d in rejected.json()["error"]["details"]]

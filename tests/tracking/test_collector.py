@@ -141,6 +141,29 @@ async def test_malformed_bodies_are_4xx(client, databases, raw, status, code):
     assert response.json()["error"]["code"] == code
 
 
+async def test_the_collector_route_keeps_the_api_contract(client, databases):
+    """The collector runs on a plain route; errors, CORS, request ids and docs stay."""
+    preflight = await client.options("/api/collect", headers={"origin": ORIGIN})
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
+    assert preflight.headers["access-control-allow-methods"] == "POST, OPTIONS"
+    wrong_method = await client.put("/api/collect")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    refused = await collect(client, {"site": "rs_nope", "events": [event()]})
+    assert refused.json()["error"]["code"] == "unknown_site"
+    assert len(refused.headers["x-request-id"]) == 32
+    site = await make_site(client, databases)
+    stored = await collect(client, batch(site, [event()]))
+    assert stored.headers["cache-control"] == "no-store"
+    assert len(stored.headers["x-request-id"]) == 32
+    operation = (await client.get("/api/openapi.json")).json()["paths"]["/api/collect"]["post"]
+    assert operation["tags"] == ["collector"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CollectResponse"
+    }
+
+
 async def test_batch_limits(client, databases):
     site = await make_site(client, databases)
     too_many = await collect(client, batch(site, [event() for _ in range(501)]))

@@ -6,12 +6,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import psycopg
 from sqlalchemy import func, select
 
 from rastro.core.db import Scope, libpq_url
-from rastro.tracking.models import PageView
+from rastro.tracking.models import PageView, TrackedSession, VisitorJourney
 from rastro.tracking.service import collector
-from rastro.tracking.service.writer import MAX_ATTEMPTS, GroupWriter, _lock_order, settle
+from rastro.tracking.service.writer import (
+    MAX_ATTEMPTS,
+    GroupWriter,
+    _lock_order,
+    settle,
+    store_group,
+)
 from tests.tracking.factories import ORIGIN, event, make_site
 
 
@@ -76,3 +83,82 @@ def test_groups_lock_rows_in_one_order():
         (b, "s_1"),
         (b, "s_2"),
     ]
+
+
+async def _context(client, databases):
+    from rastro.tracking.service.config import load_site
+
+    site = await make_site(client, databases)
+    async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
+        context, _ = await load_site(s, site.key)
+    return site, context
+
+
+def _batch(context, csid: str, events: list[dict]) -> collector.Prepared:
+    return collector.prepare(
+        site=context,
+        payload={"visitor_id": "v_group_0000000000001", "session_id": csid, "events": events},
+        hit=collector.Hit("198.51.100.9", "Mozilla/5.0 Chrome/131"),
+        secret="s" * 40,
+    )
+
+
+async def test_a_group_is_written_set_based_with_the_session_rules(client, databases):
+    site, context = await _context(client, databases)
+    click = event("click", label="cta")
+    batches = [
+        _batch(context, "s_group_000000000001", [event(view_id="a"), click]),
+        # the same session again in the same group: its view comes second, the click is a retry
+        _batch(context, "s_group_000000000001", [event(view_id="b", offset=1), dict(click)]),
+        _batch(context, "s_group_000000000002", [event()]),
+        _batch(
+            context, "s_group_never_seen_01", [event("page_leave", view_id="x", time_on_page=3)]
+        ),
+    ]
+    async with await psycopg.AsyncConnection.connect(
+        libpq_url(databases.bi.url), autocommit=True
+    ) as connection:
+        cursor = await connection.execute(
+            collector.COLLECT_GROUP_SQL, (collector.encode(batches),)
+        )  # raises if the set-based function fails (no fallback here)
+        row = await cursor.fetchone()
+    first, second, other, unknown = collector.decode(row[0], batches)
+    assert first["session_id"] == second["session_id"] == "s_group_000000000001"
+    assert (first["new"], second["new"], other["new"]) == (True, False, True)
+    assert [len(first["views"]), len(second["views"])] == [1, 1]
+    assert first["events"] == [click["event_id"]]
+    assert second["events"] == []
+    assert (first["total_page_views"], second["total_page_views"]) == (1, 2)
+    assert unknown == {"error": "unknown_session"}
+    scope = Scope.organization(site.account.organization_id)
+    async with databases.bi.transaction(scope) as s:
+        orders = await s.execute(
+            select(PageView.client_view_id, PageView.view_order).where(
+                PageView.session_id == "s_group_000000000001"
+            )
+        )
+        assert sorted(orders.all()) == [("a", 1), ("b", 2)]
+        journey = await s.scalar(select(VisitorJourney))
+        assert (journey.total_sessions, journey.total_page_views) == (2, 3)
+        stored = await s.scalar(
+            select(TrackedSession).where(TrackedSession.session_id == "s_group_000000000001")
+        )
+        assert (stored.total_page_views, stored.total_events) == (2, 1)
+
+
+async def test_a_failing_group_is_stored_batch_by_batch(client, databases):
+    site, context = await _context(client, databases)
+    batches = [_batch(context, f"s_fallback_00000000{n}", [event()]) for n in range(3)]
+    assert batches[1].batch is not None
+    batches[1].batch["views"][0]["created_at"] = "not a time"  # fails inside the database
+    async with await psycopg.AsyncConnection.connect(
+        libpq_url(databases.bi.url), autocommit=True
+    ) as connection:
+        outcomes = await store_group(connection, batches)
+    assert outcomes[1]["error"].startswith("internal: 22007")
+    assert [o["session_id"] for o in (outcomes[0], outcomes[2])] == [
+        "s_fallback_000000000",
+        "s_fallback_000000002",
+    ]
+    async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+        assert await s.scalar(select(func.count()).select_from(PageView)) == 2

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import orjson
 import psycopg
 import socketio
 import structlog
@@ -36,6 +37,17 @@ def room(organization_id: uuid.UUID) -> str:
     return f"org:{organization_id}"
 
 
+class _OrjsonCodec:
+    """orjson behind the `json` module's `dumps`/`loads`: the collector publishes a message
+    for most batches, and the standard library's encoder was a visible part of its cost."""
+
+    @staticmethod
+    def dumps(value: Any, **_: Any) -> str:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    loads = staticmethod(orjson.loads)
+
+
 class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
     """Socket.IO's pub/sub across processes over PostgreSQL NOTIFY (payloads < 8 kB)."""
 
@@ -47,7 +59,7 @@ class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
     FLUSH_DELAY = 0.02
 
     def __init__(self, conninfo: str, *, channel: str = CHANNEL, write_only: bool = False) -> None:
-        super().__init__(channel=channel, write_only=write_only)
+        super().__init__(channel=channel, write_only=write_only, json=_OrjsonCodec)
         self._conninfo = conninfo
         self._publisher: psycopg.AsyncConnection[Any] | None = None
         self._pending: list[str] = []

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import procrastinate
     import typer
     from fastapi import APIRouter
+    from starlette.routing import BaseRoute
 
     from rastro.core.db import Databases
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 class Module:
     name: str
     routers: list[APIRouter] = field(default_factory=list)
+    # Matched before every router (after the health checks): a high-traffic public endpoint
+    # does not wait behind the other modules' routes (see `rastro.core.routing`).
+    hot_routes: list[BaseRoute] = field(default_factory=list)
     register_jobs: Callable[[procrastinate.App], None] | None = None
     # Sub-commands of `rastro`, by name (e.g. {"users": users_app}).
     commands: dict[str, typer.Typer] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute, crm_session
 from rastro.crm import permissions
 from rastro.crm import webhook_schemas as schemas
-from rastro.crm.service import inbound, webhook_settings
+from rastro.crm.service import inbound, settings, webhook_settings
 
 CrmSession = Annotated[AsyncSession, Depends(crm_session)]
 Admin = Annotated[Principal, Depends(require(permissions.CRM_ADMIN))]
@@ -37,7 +37,7 @@ async def get_webhook_config(
     request: Request, _: Admin, session: CrmSession
 ) -> schemas.WebhookConfig:
     """The inbound webhook set-up: token state and, per provider, its URL and credential."""
-    row = await webhook_settings.get_settings(session)
+    row = await settings.stored(session)
     configured = await webhook_settings.configured_providers(session)
     return schemas.WebhookConfig(
         token_configured=row.webhook_token_hash is not None,

@@ -10,11 +10,13 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from starlette.routing import BaseRoute
 
 from rastro.core.db import Scope, libpq_url, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
+from rastro.core.routing import PlainRoute
 from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
@@ -36,9 +38,6 @@ Read = Annotated[Principal, Depends(require(permissions.TRACKING_READ))]
 Write = Annotated[Principal, Depends(require(permissions.TRACKING_WRITE))]
 
 public = APIRouter(tags=["collector"], route_class=TransactionalRoute)
-# The collector's hot path opens no request session: its writes go through the group
-# writer, and a site-key cache miss reads in a short transaction of its own.
-collector_router = APIRouter(tags=["collector"])
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
 
@@ -69,7 +68,6 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-@collector_router.post("/api/collect", response_model=schemas.CollectResponse)
 async def collect(request: Request) -> Response:
     """Store a batch of tracker events (site key in the body; answered after commit)."""
     body = await _read_body(request)
@@ -110,7 +108,6 @@ async def collect(request: Request) -> Response:
     )
 
 
-@collector_router.options("/api/collect", include_in_schema=False)
 async def collect_preflight(request: Request) -> Response:
     """CORS preflight for trackers that send `application/json`."""
     origin = request.headers.get("origin")
@@ -123,6 +120,20 @@ async def collect_preflight(request: Request) -> Response:
             "access-control-max-age": "86400",
         },
     )
+
+
+# The collector's hot path: plain routes matched first, and no request session (its writes
+# go through the group writer; a site-key cache miss reads in a short transaction of its own).
+collector_routes: list[BaseRoute] = [
+    PlainRoute(
+        "/api/collect",
+        collect,
+        methods=["POST"],
+        response_model=schemas.CollectResponse,
+        tags=["collector"],
+    ),
+    PlainRoute("/api/collect", collect_preflight, methods=["OPTIONS"], include_in_schema=False),
+]
 
 
 @public.get("/api/collect/pixel.gif", response_class=Response)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 PAID_MEDIUM = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
@@ -75,8 +75,11 @@ def _categories() -> dict[str, str]:
     return {**EXTRA_SOURCES, **categories}
 
 
+@lru_cache(maxsize=4096)
 def source_category(source: str) -> str | None:
-    """SEARCH, SOCIAL, SHOPPING or VIDEO for a known site (by name or host), else None."""
+    """SEARCH, SOCIAL, SHOPPING or VIDEO for a known site (by name or host), else None.
+
+    Cached: the same referrers and UTM sources come back with every visit."""
     categories = _categories()
     source = source.lower()
     if source in categories:
@@ -101,8 +104,10 @@ class Touch:
     channel: str
 
 
+@lru_cache(maxsize=4096)
 def classify(source: str, medium: str, campaign: str | None = None) -> str:
-    """GA4's default channel group for a source / medium / campaign."""
+    """GA4's default channel group for a source / medium / campaign (cached: campaigns
+    repeat)."""
     source_l, medium_l = source.lower(), medium.lower()
     campaign_l = (campaign or "").lower()
     category = source_category(source_l) if source_l not in ("(direct)", "") else None

@@ -113,8 +113,10 @@ def host_of(url: str | None) -> str | None:
         return None
 
 
+@lru_cache(maxsize=8192)
 def url_key(url: str) -> str:
-    """The part of a URL a landing page is matched on: host + path, no query, no slash end."""
+    """The part of a URL a landing page is matched on: host + path, no query, no slash end
+    (cached: visitors keep opening the same pages)."""
     parts = urlsplit(url if "//" in url else "//" + url)
     host = (parts.hostname or "").removeprefix("www.")
     return f"{host}{parts.path.rstrip('/')}".lower()

@@ -7,7 +7,8 @@ from rastro.tracking import api, demo, jobs
 
 MODULE = Module(
     name="tracking",
-    routers=[api.collector_router, api.public, api.router],
+    hot_routes=api.collector_routes,
+    routers=[api.public, api.router],
     register_jobs=jobs.register,
     demo=demo.load_demo,
 )

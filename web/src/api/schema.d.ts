@@ -508,6 +508,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crm/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Lead Rules
+         * @description The lead rules in force (defaults until changed).
+         */
+        get: operations["get_lead_rules_api_crm_settings_get"];
+        /**
+         * Put Lead Rules
+         * @description Change the lead rules; they apply to leads captured from now on.
+         */
+        put: operations["put_lead_rules_api_crm_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crm/stage-mappings": {
         parameters: {
             query?: never;
@@ -2390,6 +2414,50 @@ export interface components {
              * @description The lead's visitor plus its contact's others
              */
             visitor_ids: string[];
+        };
+        /** LeadRules */
+        LeadRules: {
+            /**
+             * Attribution Credit
+             * @default first_touch
+             * @enum {string}
+             */
+            attribution_credit: "first_touch" | "last_touch";
+            /**
+             * Default Country
+             * @default BR
+             */
+            default_country: string;
+            /** Scoring Rules */
+            scoring_rules?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+        };
+        /** LeadRulesOut */
+        LeadRulesOut: {
+            /**
+             * Attribution Credit
+             * @default first_touch
+             * @enum {string}
+             */
+            attribution_credit: "first_touch" | "last_touch";
+            /**
+             * Default Country
+             * @default BR
+             */
+            default_country: string;
+            /** Effective Scoring Rules */
+            effective_scoring_rules: {
+                [key: string]: unknown;
+            };
+            /** Scoring Rules */
+            scoring_rules?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /** LeadStage */
         LeadStage: {
@@ -5810,6 +5878,152 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DestinationTestResult"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_lead_rules_api_crm_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadRulesOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_lead_rules_api_crm_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadRules"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadRulesOut"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

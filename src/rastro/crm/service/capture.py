@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core import outbox
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
-from rastro.crm.models import Contact, CrmSettings, Lead
-from rastro.crm.service import activities, destinations, scoring
+from rastro.crm.models import Contact, Lead
+from rastro.crm.service import activities, destinations, scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
 from rastro.crm.service.pipeline import StageChange, change_stage
 from rastro.tracking.enrichment import url_key
@@ -68,12 +68,6 @@ class Captured:
     duplicate: bool
 
 
-async def crm_settings(session: AsyncSession) -> CrmSettings:
-    """The organization's CRM settings (defaults when never saved)."""
-    found = await session.scalar(select(CrmSettings))
-    return found if found is not None else CrmSettings()
-
-
 def _form_key(submission: Submission, pages: dict[str, uuid.UUID]) -> str:
     if submission.page_id:
         return str(submission.page_id)
@@ -99,13 +93,15 @@ async def _duplicate(
         same_person = Lead.phone == phone.e164
     else:
         return None
-    recent = await session.scalars(
-        select(Lead).where(same_person, Lead.created_at >= since).order_by(Lead.created_at.desc())
+    recent = await session.execute(
+        select(Lead.lead_id, Lead.metadata_["form_key"].astext)
+        .where(same_person, Lead.created_at >= since)
+        .order_by(Lead.created_at.desc())
     )
     key = _form_key(submission, {})
-    for lead in recent:
-        if lead.metadata_.get("form_key") == key:
-            return lead
+    for lead_id, form_key in recent:
+        if form_key == key:
+            return await session.get(Lead, lead_id)
     return None
 
 
@@ -114,18 +110,20 @@ async def _contact(
 ) -> Contact:
     """The person's contact: by e-mail, else by phone; created when new. The visitor id
     joins the contact's known visitors, so the person's journey spans their browsers."""
-    contact = None
+    # The person by e-mail, else by phone (one query; an e-mail match wins).
+    match = []
     if email is not None:
-        contact = await session.scalar(select(Contact).where(Contact.email == email.address))
-    if contact is None and phone is not None:
-        contact = (
-            await session.scalars(
-                select(Contact)
-                .where(Contact.phone == phone.e164)
-                .order_by(Contact.created_at)
-                .limit(1)
-            )
-        ).first()
+        match.append(Contact.email == email.address)
+    if phone is not None:
+        match.append(Contact.phone == phone.e164)
+    candidates = list(
+        await session.scalars(
+            select(Contact).where(or_(*match)).order_by(Contact.created_at).limit(20)
+        )
+    )
+    contact = next((c for c in candidates if email and c.email == email.address), None)
+    if contact is None and candidates and phone is not None:
+        contact = next((c for c in candidates if c.phone == phone.e164), None)
     if contact is None:
         contact = Contact(contact_id=uuid7(), visitor_ids=[])
         session.add(contact)
@@ -191,10 +189,10 @@ async def capture(
     """
     if not submission.email and not submission.phone:
         raise field_error("email", "An e-mail or a phone is required.", kind="missing")
-    settings = await crm_settings(crm)
+    rules = await settings.current(crm)
     email = normalize_email(submission.email) if submission.email else None
     phone = (
-        normalize_phone(submission.phone, settings.default_country or "BR")
+        normalize_phone(submission.phone, rules.default_country or "BR")
         if submission.phone
         else None
     )
@@ -221,7 +219,7 @@ async def capture(
     credited = None
     if facts is not None:
         credited = (
-            facts.last_touch if settings.attribution_credit == "last_touch" else facts.first_touch
+            facts.last_touch if rules.attribution_credit == "last_touch" else facts.first_touch
         )
         if domain_id is None:
             domain_id = facts.domain_id
@@ -234,7 +232,7 @@ async def capture(
         email,
         phone,
     )
-    breakdown = scoring.score(_signals(submission, email, phone, facts), settings.scoring_rules)
+    breakdown = scoring.score(_signals(submission, email, phone, facts), rules.scoring_rules)
     metadata: dict[str, Any] = {
         "scoring": {k: v for k, v in breakdown.items() if k != "grade"},
         "form_key": _form_key(submission, pages),

@@ -3,7 +3,6 @@ writes a timeline entry through `activities.record` in the same transaction."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,13 +21,13 @@ from rastro.crm.models import (
     STAGE_PROBABILITY,
     Activity,
     Contact,
-    CrmSettings,
     Deal,
     Lead,
     Note,
     Task,
 )
-from rastro.crm.service import activities
+from rastro.crm.service import activities, settings
+from rastro.crm.service.identity import normalize_email, normalize_phone
 from rastro.crm.service.leads import DETAIL_ACTIVITIES, search_condition
 
 CLOSED_STAGES = ("won", "lost")
@@ -87,28 +85,13 @@ def _changes(row: Any, changes: dict[str, Any], allowed: Sequence[str]) -> dict[
 # --- contacts -------------------------------------------------------------------------------
 
 
-def _hash(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-async def _phone(session: AsyncSession, phone: str) -> str:
-    """E.164, in the organization's default country when the number has no country code."""
-    country = await session.scalar(select(CrmSettings.default_country)) or "BR"
-    try:
-        parsed = phonenumbers.parse(phone, country)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is None or not phonenumbers.is_possible_number(parsed):
-        raise UnprocessableEntity("The phone number is not valid.", details={"field": "phone"})
-    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
-
-
 async def _identity(session: AsyncSession, contact: Contact, changes: dict[str, Any]) -> None:
+    """Normalize and hash e-mail and phone exactly as lead capture does (`identity`)."""
     if changes.get("email") is not None:
-        email = str(changes["email"]).strip().lower()
+        email = normalize_email(str(changes["email"]), field="body.email")
         taken = await session.scalar(
             select(Contact.contact_id).where(
-                Contact.email == email, Contact.contact_id != contact.contact_id
+                Contact.email == email.address, Contact.contact_id != contact.contact_id
             )
         )
         if taken is not None:
@@ -116,11 +99,13 @@ async def _identity(session: AsyncSession, contact: Contact, changes: dict[str, 
                 "Another contact has this e-mail.",
                 details={"field": "email", "contact_id": str(taken)},
             )
-        changes["email"] = email
-        contact.hashed_email = _hash(email)
+        changes["email"] = email.address
+        contact.hashed_email = email.hashed
     if changes.get("phone") is not None:
-        changes["phone"] = await _phone(session, changes["phone"])
-        contact.hashed_phone = _hash(changes["phone"])
+        rules = await settings.current(session)
+        phone = normalize_phone(str(changes["phone"]), rules.default_country, field="body.phone")
+        changes["phone"] = phone.e164
+        contact.hashed_phone = phone.hashed
 
 
 async def list_contacts(

@@ -11,16 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
-from rastro.core.db import SYSTEM, TenantScopeMissing, get_scope, scoped
+from rastro.core.db import SYSTEM, scoped
 from rastro.core.errors import UnprocessableEntity
 from rastro.core.pagination import PageParams
 from rastro.core.security import Keyring
 from rastro.crm.models import STAGES, CrmSettings
+from rastro.crm.service import settings
 
 PROVIDERS = ("hubspot", "pipedrive", "rdstation", "generic")
 
@@ -60,25 +60,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def get_settings(session: AsyncSession) -> CrmSettings:
-    """The organization's CRM settings row, created with defaults when missing."""
-    row: CrmSettings | None = await session.scalar(select(CrmSettings))
-    if row is not None:
-        return row
-    scope = get_scope(session)
-    if scope is None or scope.organization_id is None:
-        raise TenantScopeMissing("CRM settings need an organization scope")
-    # ON CONFLICT: two first requests at once do not collide.
-    await session.execute(
-        insert(CrmSettings)
-        .values(organization_id=scope.organization_id)
-        .on_conflict_do_nothing(index_elements=["organization_id"])
-    )
-    row = await session.scalar(select(CrmSettings).execution_options(populate_existing=True))
-    assert row is not None
-    return row
-
-
 async def organization_for_token(session: AsyncSession, token: str) -> uuid.UUID | None:
     """The organization whose webhook URL carries `token` (looked up across organizations)."""
     if not token or len(token) > 200:
@@ -101,7 +82,7 @@ class IssuedToken:
 
 async def rotate_token(session: AsyncSession) -> IssuedToken:
     """Issue a new URL token (the previous one stops working); only its hash is stored."""
-    row = await get_settings(session)
+    row = await settings.stored(session)
     token = "whk_" + secrets.token_urlsafe(32)
     row.webhook_token_hash = hash_token(token)
     row.webhook_token_hint = token[-4:]
@@ -174,7 +155,7 @@ def effective_mappings(custom: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 async def stage_mappings(session: AsyncSession) -> dict[str, dict[str, str]]:
     """The organization's own mappings (without the defaults)."""
-    row = await get_settings(session)
+    row = await settings.stored(session)
     return {p: dict(m) for p, m in (row.stage_mappings or {}).items() if p in PROVIDERS}
 
 
@@ -210,7 +191,7 @@ async def set_stage_mappings(
 ) -> dict[str, dict[str, str]]:
     """Replace the organization's own mappings (the defaults stay underneath)."""
     _check_mappings(mappings)
-    row = await get_settings(session)
+    row = await settings.stored(session)
     row.stage_mappings = {p: dict(m) for p, m in mappings.items() if m}
     await session.flush()
     return await stage_mappings(session)

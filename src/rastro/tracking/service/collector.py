@@ -6,8 +6,9 @@ Rules (seed 000 / seed 001 scenario 1):
   minutes without activity or when the landing carries a different campaign (UTM set or
   click id) — the new session id is the tracker's id with a `.N` suffix;
 * every event carries a client `event_id`; a repeated id is stored once (retries);
-* Python validates and enriches; the writes happen in the database function
-  `rastro_collect` (migrations/bi/sql), one round trip for one or many batches;
+* Python validates and enriches; the writes happen in the database functions
+  `rastro_collect_group` (set-based, for a group of batches) and `rastro_collect` (a
+  subtransaction per batch, when the group fails), one round trip for many batches;
 * each event is accepted or rejected on its own, with a reason, so one bad event never
   rejects its neighbours; the caller answers only after the transaction committed.
 """
@@ -64,6 +65,10 @@ class SiteContext:
     domain_id: uuid.UUID
     host: str | None
     pages: dict[str, uuid.UUID]  # url_key → landing page id
+
+    def page_of(self, url: str | None) -> uuid.UUID | None:
+        """The landing page a URL is on (None when the site has none registered there)."""
+        return self.pages.get(url_key(url)) if url and self.pages else None
 
 
 @dataclass
@@ -249,7 +254,7 @@ def prepare(
     context = _dict(payload.get("context"))
     stored_touch = _dict(payload.get("touch"))
     last_touch = _dict(stored_touch.get("last"))
-    first_page_id = site.pages.get(url_key(first_url)) if first_url else None
+    first_page_id = site.page_of(first_url)
     prepared.batch = {
         "org": site.organization_id,
         "domain": site.domain_id,
@@ -291,7 +296,7 @@ def prepare(
             {
                 "view_id": e.event_id,
                 "created_at": e.at.isoformat(),
-                "page_id": site.pages.get(url_key(e.raw["url"])),
+                "page_id": site.page_of(e.raw["url"]),
                 "client_view_id": e.raw.get("view_id"),
                 "page_url": e.raw["url"],
                 "page_title": e.raw.get("title"),
@@ -303,7 +308,7 @@ def prepare(
             {
                 "event_id": e.event_id,
                 "created_at": e.at.isoformat(),
-                "page_id": site.pages.get(url_key(e.raw["url"])) if e.raw.get("url") else None,
+                "page_id": site.page_of(e.raw.get("url")),
                 "event_type": e.type,
                 "event_category": e.raw.get("category"),
                 "event_action": e.raw.get("action"),
@@ -349,7 +354,8 @@ def _reject_stored(results: list[EventResult], reason: str) -> None:
             result.status, result.reason = "rejected", reason
 
 
-COLLECT_SQL = "SELECT rastro_collect(%s::jsonb)"
+COLLECT_SQL = "SELECT rastro_collect(%s::jsonb)"  # a subtransaction per batch
+COLLECT_GROUP_SQL = "SELECT rastro_collect_group(%s::jsonb)"  # set-based, fails as a whole
 
 
 def encode(batches: list[Prepared]) -> str:

@@ -47,8 +47,8 @@ class SessionFacts:
     return_visits: int
     seconds_on_site: int
     first_visit_at: datetime  # the visitor's first visit on this domain
-    first_touch: UtmTracking | None
-    last_touch: UtmTracking | None
+    first_touch: UtmTracking | None  # the visitor's first, across their sessions
+    last_touch: UtmTracking | None  # the converting session's last
 
 
 def touch_dict(touch: UtmTracking) -> dict[str, Any]:
@@ -68,10 +68,11 @@ def touch_dict(touch: UtmTracking) -> dict[str, Any]:
 
 
 async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts | None:
-    """The converting session with its first and last touch; None if it is unknown.
+    """The converting session, its visitor's first touch and its own last touch; None if
+    the session is unknown.
 
-    Two queries: the session with its visitor's first visit and its time on page, then
-    its touches (bounded by the session's dates so PostgreSQL skips other partitions).
+    Two queries: the session with its visitor's first visit and its time on page, then the
+    visitor's touches on the domain.
     """
     on_page = (
         select(func.coalesce(func.sum(PageView.time_on_page), 0))
@@ -105,18 +106,21 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
     if row is None:
         return None
     tracked, first_visit_at, seconds_on_pages = row
-    lower = tracked.started_at - timedelta(minutes=1)
-    upper = tracked.last_activity_at + timedelta(days=1)
+    # All of the visitor's touches on the domain up to this session (a handful): the
+    # first of them, and this session's last.
     touches = list(
         await session.scalars(
             select(UtmTracking)
             .where(
-                UtmTracking.session_id == tracked.session_id,
-                UtmTracking.created_at.between(lower, upper),
+                UtmTracking.visitor_id == tracked.visitor_id,
+                UtmTracking.domain_id == tracked.domain_id,
+                UtmTracking.created_at <= tracked.last_activity_at + timedelta(days=1),
             )
             .order_by(UtmTracking.created_at)
+            .limit(200)
         )
     )
+    own = [touch for touch in touches if touch.session_id == tracked.session_id]
     elapsed = int((tracked.last_activity_at - tracked.started_at).total_seconds())
     return SessionFacts(
         session_id=tracked.session_id,
@@ -130,7 +134,7 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
         seconds_on_site=max(elapsed, int(seconds_on_pages or 0)),
         first_visit_at=first_visit_at or tracked.started_at,
         first_touch=touches[0] if touches else None,
-        last_touch=touches[-1] if touches else None,
+        last_touch=own[-1] if own else None,
     )
 
 

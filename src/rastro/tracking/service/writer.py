@@ -16,7 +16,13 @@ import psycopg
 import structlog
 from psycopg.types.json import set_json_loads
 
-from rastro.tracking.service.collector import COLLECT_SQL, Prepared, decode, encode
+from rastro.tracking.service.collector import (
+    COLLECT_GROUP_SQL,
+    COLLECT_SQL,
+    Prepared,
+    decode,
+    encode,
+)
 
 log = structlog.get_logger(__name__)
 _Item = tuple[Prepared, "asyncio.Future[dict[str, Any]]", int]  # batch, its answer, attempts
@@ -37,9 +43,30 @@ def settle(group: list[_Item], outcomes: list[dict[str, Any]]) -> list[_Item]:
     return again
 
 
-def _lock_order(item: _Item) -> tuple[str, str]:
+def _lock_order(item: _Item) -> tuple[str, str, str]:
     batch = item[0].batch or {}
-    return (str(batch.get("visitor", "")), str(batch.get("csid", "")))
+    return (str(batch.get("org", "")), str(batch.get("visitor", "")), str(batch.get("csid", "")))
+
+
+async def store_group(
+    connection: psycopg.AsyncConnection[Any], batches: list[Prepared]
+) -> list[dict[str, Any]]:
+    """Store a group in one autocommit statement (one transaction, one round trip).
+
+    The set-based function fails as a whole; the group is then stored again with a
+    subtransaction per batch, so a bad batch gets its own error and its neighbours are kept.
+    """
+    argument = encode(batches)
+    try:
+        cursor = await connection.execute(COLLECT_GROUP_SQL, (argument,))
+    except psycopg.DatabaseError as exc:
+        if connection.broken:
+            raise
+        log.info("collector_group_fallback", batches=len(batches), error=type(exc).__name__)
+        cursor = await connection.execute(COLLECT_SQL, (argument,))
+    row = await cursor.fetchone()
+    assert row is not None
+    return decode(row[0], batches)
 
 
 class GroupWriter:
@@ -48,8 +75,9 @@ class GroupWriter:
         conninfo: str,
         *,
         writers: int = 3,
-        # Each batch is a subtransaction; PostgreSQL keeps up to 64 per transaction in
-        # shared memory, past that every snapshot pays for a lookup in pg_subtrans.
+        # When a group falls back to rastro_collect, each batch is a subtransaction;
+        # PostgreSQL keeps up to 64 per transaction in shared memory, past that every
+        # snapshot pays for a lookup in pg_subtrans.
         max_batches: int = 48,
         max_events: int = 400,
     ) -> None:
@@ -91,19 +119,14 @@ class GroupWriter:
                     item = queue.get_nowait()
                     group.append(item)
                     events += item[0].size
-                # Rows are locked in one order (visitor, then session) by every group, so
-                # concurrent groups queue behind each other instead of deadlocking.
+                # Rows are locked in one order (organization, visitor, session) by every
+                # group, so concurrent groups queue behind each other instead of deadlocking.
                 group.sort(key=_lock_order)
                 batches = [prepared for prepared, _, _ in group]
                 try:
                     if connection is None or connection.closed:
                         connection = await self._connect()
-                    # Autocommit: the one statement is its own transaction, committed when
-                    # it returns (one round trip, no BEGIN/COMMIT).
-                    cursor = await connection.execute(COLLECT_SQL, (encode(batches),))
-                    row = await cursor.fetchone()
-                    assert row is not None
-                    outcomes = decode(row[0], batches)
+                    outcomes = await store_group(connection, batches)
                 except Exception as exc:  # the whole group failed: every request learns it
                     log.exception("collector_group_failed", batches=len(group))
                     if connection is not None and connection.broken:

@@ -1,6 +1,6 @@
 """crm-in: the organization's inbound webhook URL token (stored as its SHA-256)
 
-Revision ID: 0005_crm_in
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-24 10:00:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_crm_in"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """crm-api: leads' latest stage value and probability, search words, pipeline and score indexes, row-level security settings read once per query
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-23 18:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from rastro.core.db import RLS_PREDICATE, tenant_rls_sql
 
-revision: str = "0005"
-down_revision: str | None = "0005_crm_in"  # chained after crm-in on crm-web; renumber at merge
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
