@@ -6,6 +6,7 @@ export const PERM = {
   apiKeysWrite: "api_keys:write",
   credentialsRead: "credentials:read",
   credentialsWrite: "credentials:write",
+  crmAdmin: "crm:admin",
 } as const;
 
 export type Permission = string;

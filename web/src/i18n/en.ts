@@ -1,3 +1,4 @@
+import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
 
 export const en = {
@@ -215,6 +216,7 @@ export const en = {
   "errors.unknown": "Something went wrong. Try again.",
 
   ...trackingEn,
+  ...crmEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { crmPtBR } from "./crm.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 
@@ -216,4 +217,5 @@ export const ptBR: Record<MessageKey, string> = {
   "errors.unknown": "Algo deu errado. Tente de novo.",
 
   ...trackingPtBR,
+  ...crmPtBR,
 };

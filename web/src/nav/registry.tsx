@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, LayoutDashboard, Settings, type LucideIcon } from "lucide-react";
+import { Activity, Contact, LayoutDashboard, Settings, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -32,6 +32,14 @@ export const NAV: NavEntry[] = [
     permission: "tracking:read",
     nested: true,
     element: lazy(() => import("@/pages/tracking/TrackingPage")),
+  },
+  {
+    path: "/leads",
+    labelKey: "nav.leads",
+    icon: Contact,
+    permission: "crm:read",
+    nested: true,
+    element: lazy(() => import("@/pages/crm/LeadsPage")),
   },
   {
     path: "/settings",

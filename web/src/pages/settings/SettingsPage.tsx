@@ -9,6 +9,9 @@ import { useI18n, type MessageKey } from "@/i18n";
 const MembersSection = lazy(() => import("./MembersSection"));
 const ApiKeysSection = lazy(() => import("./ApiKeysSection"));
 const CredentialsSection = lazy(() => import("./CredentialsSection"));
+const CrmDestinationsSection = lazy(() => import("./crm/DestinationsSection"));
+const CrmWebhooksSection = lazy(() => import("./crm/WebhooksSection"));
+const CrmReviewSection = lazy(() => import("./crm/ReviewSection"));
 const ProfileSection = lazy(() => import("./ProfileSection"));
 const PasswordSection = lazy(() => import("./PasswordSection"));
 
@@ -24,6 +27,9 @@ const TABS: Tab[] = [
   { path: "members", labelKey: "settings.members", anyOf: [PERM.membersRead, PERM.membersWrite], element: MembersSection },
   { path: "api-keys", labelKey: "settings.apiKeys", anyOf: [PERM.apiKeysRead, PERM.apiKeysWrite], element: ApiKeysSection },
   { path: "credentials", labelKey: "settings.credentials", anyOf: [PERM.credentialsRead, PERM.credentialsWrite], element: CredentialsSection },
+  { path: "crm-destinations", labelKey: "settings.crmDestinations", anyOf: [PERM.crmAdmin], element: CrmDestinationsSection },
+  { path: "crm-webhooks", labelKey: "settings.crmWebhooks", anyOf: [PERM.crmAdmin], element: CrmWebhooksSection },
+  { path: "crm-review", labelKey: "settings.crmReview", anyOf: [PERM.crmAdmin], element: CrmReviewSection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];

@@ -1,0 +1,293 @@
+"""End-to-end test of the dashboard's CRM pages: the built `web/dist` served by the real Rastro
+app, driven by Debian's Chromium through Playwright (sync API).
+
+A visit is collected for a domain, a form on that site captures a lead with the tracker's
+ids (`POST /api/leads`), and more leads are written through the ORM. On the pipeline board a
+card is dragged with the mouse from "new" to "qualified" (dnd-kit needs pointer moves in
+steps); the database then holds the appended `lead_stages` row and the lead's new stage.
+The lead's page shows the journey and the stage history. A user of another organization
+sees none of the leads.
+
+Every page visited is saved as a full-page screenshot under tests/e2e/artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import pytest_asyncio
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.crm.factories import make_leads
+from tests.e2e.browser import DESKTOP_CHROME_UA, Shots, Watched, login, new_context, visit
+from tests.e2e.test_tracking_pages import tracker_id
+
+pytestmark = pytest.mark.e2e
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def board_leads(databases, seeded_admin):  # type: ignore[no-untyped-def]
+    """Leads already on the board beside the captured one (written before the browser starts)."""
+    org = seeded_admin.organization_id
+    old = await make_leads(databases, org, 1, stage="new", name=XSS_NAME, company="Markup Ltda")
+    proposal = await make_leads(
+        databases, org, 1, stage="proposal", stage_value=Decimal("2500.00"), name="Bruno Proposta"
+    )
+    return {"new": old, "proposal": proposal}
+
+
+def api_token(base: str, email: str, password: str) -> str:
+    response = httpx.post(
+        f"{base}/api/auth/login", json={"email": email, "password": password}, timeout=15
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def capture_visit_and_lead(base: str, token: str, tag: str) -> dict[str, str]:
+    """A domain, one tracked visit on it, and the lead its form sent with the tracker's ids."""
+    host = f"crm-{tag}.example.com"
+    origin = f"https://{host}"
+    auth = {"Authorization": f"Bearer {token}"}
+    domain = httpx.post(
+        f"{base}/api/domains",
+        json={"domain_url": f"{origin}/", "domain_name": f"Loja {tag}"},
+        headers=auth,
+        timeout=15,
+    )
+    assert domain.status_code == 201, domain.text
+    site_key = domain.json()["site_key"]
+    visitor_id, session_id = tracker_id("v_"), tracker_id("s_")
+    now_ms = int(time.time() * 1000)
+    url = f"{origin}/oferta?utm_source=google&utm_medium=cpc&utm_campaign=blackfriday&gclid=GCLID{tag}"
+    batch = {
+        "site": site_key,
+        "visitor_id": visitor_id,
+        "session_id": session_id,
+        "events": [
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "page_view",
+                "ts": now_ms - 60_000,
+                "url": url,
+                "referrer": "https://www.google.com/",
+                "title": "Oferta Black Friday",
+                "view_id": "pv1",
+            },
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "form_submit",
+                "ts": now_ms,
+                "url": url,
+                "label": "lead-form",
+                "view_id": "pv1",
+            },
+        ],
+    }
+    collected = httpx.post(
+        f"{base}/api/collect",
+        content=json.dumps(batch),
+        headers={
+            "Content-Type": "text/plain;charset=UTF-8",
+            "Origin": origin,
+            "User-Agent": DESKTOP_CHROME_UA,
+        },
+        timeout=15,
+    )
+    assert collected.status_code == 200, collected.text
+    lead = httpx.post(
+        f"{base}/api/leads",
+        json={
+            "site": site_key,
+            "name": f"Carla Captura {tag}",
+            "email": f"carla.{tag}@empresa-exemplo.com.br",
+            "company": "Empresa Exemplo",
+            "rastro_session_id": session_id,
+            "rastro_visitor_id": visitor_id,
+            "utm_source": "google",
+            "utm_medium": "cpc",
+            "utm_campaign": "blackfriday",
+            "gclid": f"GCLID{tag}",
+        },
+        headers={"Origin": origin, "User-Agent": DESKTOP_CHROME_UA},
+        timeout=15,
+    )
+    assert lead.status_code in (200, 201), lead.text
+    return {"lead_id": lead.json()["lead_id"], "name": f"Carla Captura {tag}", "tag": tag}
+
+
+def lead_state(crm_url: str, lead_id: str) -> tuple[str, list[str]]:
+    """The lead's current stage and its stage history, read straight from the CRM database."""
+    with psycopg.connect(crm_url, autocommit=True) as conn:
+        conn.execute("SELECT set_config('rastro.scope', 'system', false)")
+        row = conn.execute(
+            "SELECT current_stage FROM leads WHERE lead_id = %s", (lead_id,)
+        ).fetchone()
+        assert row is not None
+        stages = conn.execute(
+            "SELECT stage_name FROM lead_stages WHERE lead_id = %s ORDER BY created_at, stage_id",
+            (lead_id,),
+        ).fetchall()
+    return str(row[0]), [str(s[0]) for s in stages]
+
+
+def drag_with_mouse(page: Page, source: Locator, target: Locator) -> None:
+    """Press on the card, move in steps (dnd-kit activates after a few pixels), release."""
+    box = source.bounding_box()
+    goal = target.bounding_box()
+    assert box is not None
+    assert goal is not None
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + 20
+    x1, y1 = goal["x"] + goal["width"] / 2, goal["y"] + 120
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 10, y0 + 5, steps=5)
+    page.mouse.move(x1, y1, steps=25)
+    page.mouse.move(x1 + 2, y1 + 2, steps=2)
+    page.mouse.up()
+
+
+def test_crm_pages(
+    live_server: Any,
+    test_databases: Any,
+    seeded_admin: Any,
+    other_org_user: Any,
+    board_leads: dict[str, Any],
+    browser: Browser,
+    page: Page,
+    shot: Shots,
+) -> None:
+    base = live_server.base_url
+    tag = uuid.uuid4().hex[:8]
+    captured = capture_visit_and_lead(
+        base, api_token(base, seeded_admin.email, seeded_admin.password), tag
+    )
+    lead_id = captured["lead_id"]
+    assert lead_state(test_databases.crm_url, lead_id) == ("new", ["new"])
+
+    login(page, base, seeded_admin.email, seeded_admin.password)
+    nav = page.get_by_role("navigation").first
+    nav.get_by_role("link", name="Leads").click()
+    page.wait_for_url(re.compile(r".*/leads$"))
+    visit(page, base, "/leads")
+    rows = page.locator("main [data-testid=lead-row]")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text=captured["name"])).to_contain_text("Paid Search")
+    expect(rows.filter(has_text=XSS_NAME)).to_have_count(1)
+    assert page.locator("main img[src=x]").count() == 0
+    shot(page, "lead-list")
+
+    # Search narrows the list (the box is debounced, the URL keeps it).
+    page.get_by_label(re.compile("^(Buscar|Search)$")).fill("Carla")
+    page.wait_for_url(re.compile(r".*[?&]q=Carla"))
+    expect(rows).to_have_count(1)
+    shot(page, "lead-list-search")
+
+    # --- the pipeline board: drag the captured lead from "new" to "qualified" -----------
+    visit(page, base, "/leads/pipeline")
+    new_col = page.locator("[data-testid=pipeline-column-new]")
+    qualified_col = page.locator("[data-testid=pipeline-column-qualified]")
+    expect(new_col.locator("[data-testid=pipeline-card]")).to_have_count(2)
+    expect(new_col.locator("[data-testid=column-count]")).to_have_text("2")
+    expect(page.locator("[data-testid=pipeline-column-proposal]")).to_contain_text("2.500,00")
+    shot(page, "pipeline-before")
+    card = new_col.locator(f"[data-testid=pipeline-card][data-lead-id='{lead_id}']")
+    expect(card).to_be_visible()
+    with page.expect_response(
+        lambda r: r.url.endswith(f"/api/leads/{lead_id}/stages") and r.request.method == "POST"
+    ) as moved:
+        drag_with_mouse(page, card, qualified_col)
+    assert moved.value.status == 201, moved.value.text()
+    expect(qualified_col.locator(f"[data-lead-id='{lead_id}']")).to_have_count(1)
+    expect(new_col.locator("[data-testid=column-count]")).to_have_text("1")
+    expect(qualified_col.locator("[data-testid=column-count]")).to_have_text("1")
+    shot(page, "pipeline-after")
+
+    # The stage change is history appended in the database, and the lead's state moved.
+    assert lead_state(test_databases.crm_url, lead_id) == ("qualified", ["new", "qualified"])
+
+    # --- the lead's page: journey and stage history ------------------------------------
+    qualified_col.locator(f"[data-lead-id='{lead_id}'] [data-testid=pipeline-card-link]").click()
+    page.wait_for_url(re.compile(rf".*/leads/{lead_id}$"))
+    visit(page, base, f"/leads/{lead_id}")
+    main = page.locator("main")
+    expect(main.locator("[data-testid=lead-name]")).to_have_text(captured["name"])
+    expect(main.locator("[data-testid=score-breakdown]")).to_be_visible()
+    sessions = main.locator("[data-testid=lead-journey-session]")
+    expect(sessions).to_have_count(1)
+    touch = sessions.first.locator("[data-testid=lead-journey-touch]").first
+    expect(touch).to_contain_text("utm_campaign=blackfriday")
+    expect(touch).to_contain_text(f"gclid=GCLID{tag}")
+    expect(touch.locator("[data-testid=channel-badge]")).to_have_text("Paid Search")
+    expect(sessions.first.locator("[data-testid=page-view]")).to_contain_text("Oferta Black Friday")
+    history = main.locator("[data-testid=stage-history-row]")
+    expect(history).to_have_count(2)
+    expect(history.nth(0)).to_contain_text(re.compile("Novo|New"))
+    expect(history.nth(1)).to_contain_text(re.compile("Qualificado|Qualified"))
+    shot(page, "lead-page")
+
+    # A task and a note, added on the page.
+    main.get_by_label(re.compile("^(Nova tarefa|New task)$")).fill("Ligar para a Carla")
+    main.locator("[data-testid=task-add]").click()
+    expect(main.locator("[data-testid=task-row]")).to_contain_text("Ligar para a Carla")
+    main.get_by_label(re.compile("^(Adicionar nota|Add note)$")).fill("Pediu proposta <b>já</b>")
+    main.locator("[data-testid=note-add]").click()
+    expect(main.locator("[data-testid=note]")).to_contain_text("Pediu proposta <b>já</b>")
+    shot(page, "lead-page-task-note")
+
+    # --- Settings: CRM webhooks (token shown once), destinations, review list -----------
+    visit(page, base, "/settings/crm-webhooks")
+    expect(page.locator("[data-testid=webhook-provider]")).to_have_count(4)
+    page.click("[data-testid=rotate-token]")
+    page.get_by_role("alertdialog").get_by_role("button", name="Trocar token").click()
+    shown = page.locator("[data-testid=shown-once]")
+    expect(shown.locator("[data-testid=issued-token]")).to_be_visible()
+    token = shown.locator("[data-testid=issued-token]").inner_text().strip()
+    assert len(token) >= 16, token
+    shot(page, "settings-webhook-token")
+    shown.get_by_role("button", name="Já guardei").click()
+    expect(page.locator("[data-testid=webhook-token-state]")).to_contain_text(token[-4:])
+    assert token not in page.content(), "the token is shown once only"
+    visit(page, base, "/settings/crm-destinations")
+    expect(page.locator("main [data-testid=empty-state]")).to_be_visible()
+    page.click("[data-testid=add-destination]")
+    expect(page.get_by_role("dialog")).to_be_visible()
+    shot(page, "settings-destination-form")
+    page.keyboard.press("Escape")
+    visit(page, base, "/settings/crm-review")
+    expect(page.locator("main [data-testid=empty-state]")).to_be_visible()
+    shot(page, "settings-review")
+
+    # --- another organization sees none of it ------------------------------------------
+    other_ctx = new_context(browser)
+    try:
+        other = other_ctx.new_page()
+        watched = Watched(other)
+        login(other, base, other_org_user.email, other_org_user.password)
+        forbidden = [captured["name"], "Bruno Proposta", "Markup Ltda", f"GCLID{tag}"]
+        for path in ["/leads", "/leads/pipeline"]:
+            visit(other, base, path)
+            shot(other, "other-" + path.strip("/").replace("/", "-"))
+            html = other.content()
+            for needle in forbidden:
+                assert needle not in html, f"{needle!r} of the first organization is on {path}"
+        expect(other.locator("main [data-testid=lead-row]")).to_have_count(0)
+        visit(other, base, f"/leads/{lead_id}")
+        expect(other.locator("main [role=alert]")).to_be_visible()
+        shot(other, "other-lead")
+        html = other.content()
+        for needle in forbidden:
+            assert needle not in html, f"{needle!r} of the first organization is on the lead page"
+        watched.check()
+    finally:
+        other_ctx.close()

@@ -1,0 +1,94 @@
+/** The lead list's filters: kept in the URL, turned into the `GET /api/leads` query. */
+import { SCORES, STAGES, type LeadQuery, type Score, type Stage } from "./types";
+
+export interface LeadFilters {
+  stage: Stage[];
+  score: Score[];
+  ownerId: string | null;
+  source: string | null;
+  campaign: string | null;
+  channel: string | null;
+  /** Dates as the date inputs give them (YYYY-MM-DD), in the viewer's time zone. */
+  from: string | null;
+  to: string | null;
+  q: string | null;
+}
+
+export const NO_FILTERS: LeadFilters = { stage: [], score: [], ownerId: null, source: null, campaign: null, channel: null, from: null, to: null, q: null };
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function text(params: URLSearchParams, name: string): string | null {
+  const v = params.get(name)?.trim();
+  return v ? v : null;
+}
+
+/** Filters from the page's search params; unknown stages, scores and malformed dates are dropped. */
+export function filtersFromParams(params: URLSearchParams): LeadFilters {
+  const date = (name: string) => {
+    const v = text(params, name);
+    return v && DATE.test(v) ? v : null;
+  };
+  return {
+    stage: params.getAll("stage").filter((s): s is Stage => (STAGES as readonly string[]).includes(s)),
+    score: params.getAll("score").filter((s): s is Score => (SCORES as readonly string[]).includes(s)),
+    ownerId: text(params, "owner"),
+    source: text(params, "source"),
+    campaign: text(params, "campaign"),
+    channel: text(params, "channel"),
+    from: date("from"),
+    to: date("to"),
+    q: text(params, "q"),
+  };
+}
+
+/** The search params of a set of filters (page reset), for `setSearchParams`. */
+export function filtersToParams(filters: LeadFilters): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const s of filters.stage) out.append("stage", s);
+  for (const s of filters.score) out.append("score", s);
+  const set = (name: string, v: string | null) => {
+    if (v) out.set(name, v);
+  };
+  set("owner", filters.ownerId);
+  set("source", filters.source);
+  set("campaign", filters.campaign);
+  set("channel", filters.channel);
+  set("from", filters.from);
+  set("to", filters.to);
+  set("q", filters.q);
+  return out;
+}
+
+/** Local midnight of a YYYY-MM-DD day, plus `days`, as an ISO instant. */
+function localMidnight(day: string, days = 0): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d + days).toISOString();
+}
+
+/**
+ * The API query: the date range covers whole days in the viewer's time zone (`to` is
+ * inclusive here, exclusive for the API, hence the next midnight); the search needs two
+ * characters, so a one-character box is not sent.
+ */
+export function leadQuery(filters: LeadFilters, page: number, pageSize: number): LeadQuery {
+  const query: LeadQuery = { page, page_size: pageSize };
+  if (filters.stage.length) query.stage = filters.stage;
+  if (filters.score.length) query.score = filters.score;
+  if (filters.ownerId) query.owner_id = filters.ownerId;
+  if (filters.source) query.source = filters.source;
+  if (filters.campaign) query.campaign = filters.campaign;
+  if (filters.channel) query.channel = filters.channel;
+  if (filters.from) query.created_from = localMidnight(filters.from);
+  if (filters.to) query.created_to = localMidnight(filters.to, 1);
+  if (filters.q && filters.q.length >= 2) query.q = filters.q;
+  return query;
+}
+
+export function activeFilterCount(filters: LeadFilters): number {
+  return (
+    filters.stage.length +
+    filters.score.length +
+    [filters.ownerId, filters.source, filters.campaign, filters.channel, filters.from, filters.to, filters.q].filter(Boolean).length
+  );
+}
