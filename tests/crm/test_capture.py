@@ -127,7 +127,7 @@ async def test_a_tracked_visit_becomes_an_attributed_scored_lead(client, databas
     assert contact.contact_id == lead.contact_id
     assert contact.visitor_ids == [VISITOR]
     types = {a.activity_type for a in await _crm(databases, site, Activity)}
-    assert types == {"lead_created", "stage_changed"}
+    assert types == {"lead_created"}
 
     # The outbox job marks the session and journey converted and writes lead_attribution.
     await drain_jobs(settings, databases, queues=["outbox"])

@@ -65,7 +65,7 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
     if change.stage_value is not None:
         lead.stage_value = change.stage_value
     lead.probability = probability
-    if previous != change.stage_name or change.source == "system":
+    if previous != change.stage_name:  # a lead's first stage is told by `lead_created`
         activities.record(
             session,
             "stage_changed",
@@ -81,7 +81,6 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
                 "reason": change.reason,
             },
         )
-    if previous != change.stage_name:
         origin = (
             change.source.removeprefix("webhook:") if change.source.startswith("webhook:") else None
         )
