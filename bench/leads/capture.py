@@ -62,7 +62,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8932)
     args = parser.parse_args()
 
-    with rastro("leads-capture-data", port=args.port, workers=args.workers, with_worker=True) as run:
+    with rastro(
+        "leads-capture-data", port=args.port, workers=args.workers, with_worker=True
+    ) as run:
         seed_sessions(run.base, run.site_key)
         crm = run.url("rastro_crm")
         env = {"SITE_KEY": run.site_key, "ORIGIN": ORIGIN, "SESSIONS": str(SESSIONS)}
