@@ -126,7 +126,8 @@ async def test_a_meta_click_becomes_a_lead_then_a_sale_that_meta_accepts(
     body = detail.json()
     assert body["conversion"]["sync_status"] == {"meta": "sent"}
     (platform,) = body["conversion"]["platforms"]
-    assert platform["status"] == "sent" and platform["attempts"] == 1
+    assert platform["status"] == "sent"
+    assert platform["attempts"] == 1
     assert platform["sent_at"] is not None
     (entry,) = body["sync_log"]
     assert entry["sync_status"] == "success"
@@ -134,8 +135,10 @@ async def test_a_meta_click_becomes_a_lead_then_a_sale_that_meta_accepts(
     assert entry["response_data"]["events_received"] == 1
     # Personal data only hashed in the log, and never the token.
     logged = str(entry["request_payload"])
-    assert "jane.doe" not in logged and "5511987654321" not in logged
-    assert "EAAB" not in logged and "access_token" not in logged
+    assert "jane.doe" not in logged
+    assert "5511987654321" not in logged
+    assert "EAAB" not in logged
+    assert "access_token" not in logged
     assert entry["request_payload"]["event"]["user_data"]["em"] == [sha("jane.doe+promo@gmail.com")]
 
     # Winning again (or a value change) creates nothing new.
@@ -194,9 +197,13 @@ async def test_windows_and_meta_age_limit(client, databases, settings, meta):
     report = await sync(settings, databases, now=now + timedelta(hours=1))
     assert report.expired == 1
     (row,) = await rows(
-        databases, org, ConversionSync, ConversionSync.conversion_id == uuid.UUID(late["conversion_id"])
+        databases,
+        org,
+        ConversionSync,
+        ConversionSync.conversion_id == uuid.UUID(late["conversion_id"]),
     )
-    assert row.status == "expired" and "7 days" in row.reason
+    assert row.status == "expired"
+    assert "7 days" in row.reason
     assert str(late["conversion_id"]) not in meta.unique_event_ids
     assert report.sent == 2  # the two others pending went out in one request
     assert len(meta.event_requests) == 1
@@ -316,5 +323,6 @@ async def test_another_organization_sees_nothing(client, databases, settings, me
     )
     assert cross.status_code == 422
     (health,) = (await client.get("/api/conversions/health", headers=other.headers)).json()
-    assert health["last_success_at"] is None and health["attempts_24h"] == 0
+    assert health["last_success_at"] is None
+    assert health["attempts_24h"] == 0
     assert len(await rows(databases, other, PlatformSyncLog)) == 0

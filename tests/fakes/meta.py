@@ -68,7 +68,9 @@ class FakeMeta(ScriptableFake):
         headers = {"retry-after": retry_after} if retry_after else {}
         for _ in range(times):
             self.script.append(
-                Scripted(429, graph_error(code, "User request limit reached", transient=True), headers)
+                Scripted(
+                    429, graph_error(code, "User request limit reached", transient=True), headers
+                )
             )
 
     def error_200(self, code: int = 2, message: str = "Service temporarily unavailable") -> None:
