@@ -326,3 +326,52 @@ async def test_another_organization_sees_nothing(client, databases, settings, me
     assert health["last_success_at"] is None
     assert health["attempts_24h"] == 0
     assert len(await rows(databases, other, PlatformSyncLog)) == 0
+
+
+async def test_a_crm_webhook_won_deal_creates_the_conversion_in_its_transaction(
+    client, databases, settings, meta
+):
+    from tests.crm import test_webhooks as crm_webhooks
+
+    org = await crm_webhooks.make_org(client, databases)
+    await crm_webhooks.add_credential(
+        client, org, "pipedrive_webhook", "rastro", "pd-webhook-password-123"
+    )
+    credential = await client.post(
+        "/api/credentials",
+        headers=org.headers,
+        json={
+            "name": "Meta",
+            "service": "meta",
+            "api_key": "EAAB-fake-system-user-token-1234",
+            "api_url": meta.url,
+            "settings": {"pixel_id": DATASET_ID},
+        },
+    )
+    assert credential.status_code == 201, credential.text
+    lead_id = await crm_webhooks.make_lead(
+        databases, org, email="joao@cliente.com.br", external_id="555"
+    )
+    body = crm_webhooks.pipedrive_body(
+        "8c1f0b4e-6a2d-4f38-9d1e-2c6b2f7a9e10", 555, status="won", value=4200
+    )
+    ok = await client.post(
+        org.url("pipedrive"),
+        json=body,
+        headers=crm_webhooks.basic("rastro", "pd-webhook-password-123"),
+    )
+    assert ok.status_code == 200, ok.text
+    async with databases.crm.transaction(Scope.organization(org.id)) as s:
+        (conversion,) = await s.scalars(select(OfflineConversion))
+    assert conversion.lead_id == lead_id
+    assert (conversion.origin, conversion.conversion_value) == ("won", 4200)
+    assert conversion.sync_status == {"meta": "pending"}
+    # A replay of the same delivery changes nothing.
+    await client.post(
+        org.url("pipedrive"),
+        json=body,
+        headers=crm_webhooks.basic("rastro", "pd-webhook-password-123"),
+    )
+    await drain_jobs(settings, databases, queues=["conversions"])
+    assert meta.unique_event_ids == {str(conversion.conversion_id)}
+    assert len(meta.accepted) == 1
