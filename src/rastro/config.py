@@ -70,6 +70,42 @@ class Settings(BaseSettings):
         description="Base of the exponential backoff (full jitter) between push attempts",
     )
 
+    conversion_sync_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=120,
+        validation_alias="CONVERSION_SYNC_TIMEOUT_SECONDS",
+        description="Timeout of each batch sent to an ad platform",
+    )
+    conversion_retry_base_seconds: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        validation_alias="CONVERSION_RETRY_BASE_SECONDS",
+        description="Base of the exponential backoff (full jitter) between conversion attempts",
+    )
+    conversion_max_attempts: int = Field(
+        8,
+        ge=1,
+        le=50,
+        validation_alias="CONVERSION_MAX_ATTEMPTS",
+        description="Attempts per conversion and platform before it is marked failed",
+    )
+    conversion_breaker_failures: int = Field(
+        5,
+        ge=1,
+        le=100,
+        validation_alias="CONVERSION_BREAKER_FAILURES",
+        description="Consecutive transient failures that open a platform account's breaker",
+    )
+    conversion_breaker_cooldown_seconds: float = Field(
+        300.0,
+        ge=0,
+        le=86400,
+        validation_alias="CONVERSION_BREAKER_COOLDOWN_SECONDS",
+        description="How long an open breaker waits before letting one trial batch through",
+    )
+
     @field_validator("crm_database_url", "bi_database_url")
     @classmethod
     def _postgres_only(cls, url: str | None) -> str | None:

@@ -7,7 +7,7 @@ from functools import cache
 
 from rastro.core.module import Module
 
-MODULE_PACKAGES = ("rastro.auth", "rastro.tracking", "rastro.crm")
+MODULE_PACKAGES = ("rastro.auth", "rastro.tracking", "rastro.crm", "rastro.conversions")
 
 
 @cache

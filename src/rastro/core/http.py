@@ -10,7 +10,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -29,6 +29,22 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))  # noqa: S311
+
+
+def backoff_delay(
+    retry: int,
+    base_seconds: float,
+    retry_after: float | None = None,
+    *,
+    max_seconds: float = 3600.0,
+) -> timedelta:
+    """Delay before retry number `retry` (1-based) of work the job queue retries: full
+    jitter in [0, base·2^(retry-1)], at least the server's Retry-After, at most `max_seconds`."""
+    ceiling = min(max_seconds, base_seconds * 2 ** (retry - 1))
+    seconds = random.uniform(0, ceiling)  # noqa: S311 (jitter, not a secret)
+    if retry_after is not None:
+        seconds = max(seconds, min(retry_after, max_seconds))
+    return timedelta(seconds=seconds)
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

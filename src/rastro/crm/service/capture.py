@@ -30,6 +30,19 @@ from rastro.tracking.enrichment import url_key
 from rastro.tracking.service.conversions import SessionFacts, session_facts
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# Copied from the credited touch into `lead.metadata["click_ids"]` (with the click's time),
+# so that a later sale can be sent to the ad platforms without reading the BI database.
+CLICK_ID_FIELDS = (
+    "gclid",
+    "gbraid",
+    "wbraid",
+    "fbclid",
+    "fbc",
+    "fbp",
+    "ttclid",
+    "li_fat_id",
+    "msclkid",
+)
 LEAD_CONVERTED = "crm.lead_converted"
 PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_social", "cpm", "display"})
 # Serializes one person's submissions (and, first, those sharing an idempotency key).
@@ -247,6 +260,14 @@ async def capture(
         metadata["unknown_session_id"] = submission.session_id
     if submission.page_url:
         metadata["page_url"] = submission.page_url
+    if credited is not None:
+        click_ids = {
+            name: getattr(credited, name)
+            for name in CLICK_ID_FIELDS
+            if getattr(credited, name) is not None
+        }
+        if click_ids:
+            metadata["click_ids"] = {**click_ids, "clicked_at": credited.created_at.isoformat()}
 
     lead = Lead(
         lead_id=uuid7(),

@@ -1,8 +1,14 @@
 """The pipeline (seed 000 `lead_stages`): every change of a lead's stage goes through
-`change_stage`, whatever its origin (capture, the dashboard, the API, a CRM webhook)."""
+`change_stage`, whatever its origin (capture, the dashboard, the API, a CRM webhook).
+
+Modules that depend on the CRM react to changes through `on_stage_changed` listeners,
+awaited inside `change_stage`, so their writes share the change's transaction (e.g. the
+offline conversion of a `won` lead) without the CRM importing them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -26,6 +32,18 @@ class StageChange:
     reason: str | None = None
     external_event_id: str | None = None
     close_date: date | None = None
+
+
+# (session, lead, the new lead_stages row, the stage before the change)
+StageListener = Callable[[AsyncSession, Lead, LeadStage, str], Awaitable[None]]
+_listeners: list[StageListener] = []
+
+
+def on_stage_changed(listener: StageListener) -> StageListener:
+    """Register `listener` to be awaited after every stage change (usable as a decorator)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
 
 
 async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -> LeadStage:
@@ -85,4 +103,6 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
             change.source.removeprefix("webhook:") if change.source.startswith("webhook:") else None
         )
         await destinations.schedule_pushes(session, lead, "lead.stage_changed", skip=origin)
+    for listener in _listeners:
+        await listener(session, lead, stage, previous)
     return stage

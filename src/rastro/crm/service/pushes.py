@@ -9,7 +9,6 @@ No database transaction stays open while a destination is being called.
 
 from __future__ import annotations
 
-import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
 from rastro.core.db import SYSTEM, Databases, Scope, set_scope
 from rastro.core.errors import Conflict, NotFound
+from rastro.core.http import backoff_delay
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.security import Keyring
 from rastro.crm.connectors import CONNECTORS
@@ -39,13 +39,8 @@ STATUSES = ("pending", "success", "failed")
 
 
 def backoff(retry: int, base_seconds: float, retry_after: float | None = None) -> timedelta:
-    """Delay before retry number `retry` (1-based): full jitter in [0, base·2^(retry-1)],
-    at least the server's Retry-After, at most an hour."""
-    ceiling = min(MAX_DELAY.total_seconds(), base_seconds * 2 ** (retry - 1))
-    seconds = random.uniform(0, ceiling)  # noqa: S311 (jitter, not a secret)
-    if retry_after is not None:
-        seconds = max(seconds, min(retry_after, MAX_DELAY.total_seconds()))
-    return timedelta(seconds=seconds)
+    """Delay before retry number `retry` (1-based), at most an hour (see `backoff_delay`)."""
+    return backoff_delay(retry, base_seconds, retry_after, max_seconds=MAX_DELAY.total_seconds())
 
 
 @dataclass(frozen=True)

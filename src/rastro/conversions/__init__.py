@@ -1,0 +1,1 @@
+"""Offline conversions: won deals and checkout sales sent back to the ad platforms."""

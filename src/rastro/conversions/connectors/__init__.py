@@ -1,0 +1,10 @@
+"""Ad-platform connectors, one module each behind `base.Connector`."""
+
+from __future__ import annotations
+
+from rastro.conversions.connectors.base import Connector
+from rastro.conversions.connectors.meta import MetaConnector
+
+CONNECTORS: dict[str, Connector] = {
+    connector.platform: connector for connector in (MetaConnector(),)
+}

@@ -1,0 +1,102 @@
+"""The small interface every ad-platform connector implements.
+
+A connector knows one platform's rules: what it can match a conversion on, the
+platform's own age limit, how one conversion becomes one event of its request (already
+normalized and hashed), how many events fit in a request, and how to send a batch and
+read the answer. The sync jobs (`rastro.conversions.service.sync`) do the rest: claiming,
+batching, retries, logging, the circuit breaker.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rastro.auth.service.credentials import ResolvedCredential
+from rastro.core.http import HttpClient
+
+
+@dataclass(frozen=True)
+class ConversionRecord:
+    """What a connector sees of one conversion and its lead (plain values, no ORM)."""
+
+    conversion_id: uuid.UUID
+    order_id: str
+    conversion_name: str
+    conversion_date: datetime
+    value: Decimal | None
+    currency: str
+    clicked_at: datetime | None
+    click_ids: dict[str, str]  # gclid, gbraid, wbraid, fbclid, fbc, fbp, ttclid, li_fat_id
+    email: str | None  # normalized as the CRM stores it: trimmed, lower-cased
+    phone: str | None  # E.164 with `+`
+    name: str | None
+    person_id: str  # a stable id of the person (the CRM contact id)
+    page_url: str | None
+    # The organization's mapping of this conversion on this platform (event or action
+    # name, action source, ...); empty when not configured.
+    action: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BatchOutcome:
+    """The answer to one request."""
+
+    ok: bool
+    http_status: int | None = None
+    response: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    # A later attempt may succeed: timeout, network error, 429/5xx, the platform's
+    # transient error codes.
+    transient: bool = False
+    retry_after: float | None = None
+    # For platforms that report failures per event: index in the batch → reason (these
+    # events failed; the others of an `ok` batch were accepted).
+    row_errors: dict[int, str] = field(default_factory=dict)
+
+
+class InvalidConversion(Exception):
+    """This conversion cannot become a valid event for the platform (not retried)."""
+
+
+class ConnectorError(Exception):
+    """The platform account cannot be called as configured (not retried)."""
+
+
+class Connector:
+    platform: ClassVar[str]
+    credential_service: ClassVar[str]  # the vault service of the platform's credentials
+    batch_limit: ClassVar[int]
+
+    def unmatchable(self, record: ConversionRecord) -> str | None:
+        """Why the platform could not match this conversion to a person or a click
+        (None when it can)."""
+        raise NotImplementedError
+
+    def window_click_time(self, record: ConversionRecord) -> datetime | None:
+        """The click of this platform the attribution window counts from, if any."""
+        raise NotImplementedError
+
+    def too_old(self, record: ConversionRecord, now: datetime) -> str | None:
+        """Why the platform would refuse the conversion for its age now (None if not)."""
+        raise NotImplementedError
+
+    def event(self, record: ConversionRecord) -> dict[str, Any]:
+        """The conversion as one event of the platform's request (hashed where required).
+        Raises `InvalidConversion`."""
+        raise NotImplementedError
+
+    async def send(
+        self, events: list[dict[str, Any]], credential: ResolvedCredential, http: HttpClient
+    ) -> BatchOutcome:
+        """Send one batch (at most `batch_limit` events). Timeouts and network errors
+        propagate (the caller counts them as transient); raises `ConnectorError` when the
+        credential lacks what the platform needs."""
+        raise NotImplementedError
+
+    def request_summary(self, credential: ResolvedCredential) -> dict[str, Any]:
+        """What the log keeps about the request besides the events (never a secret)."""
+        return {}

@@ -1,0 +1,117 @@
+"""Factories for the conversions tests: an organization with a Meta account on the fake,
+leads with the click ids capture copies, conversions through the API, sync runs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from rastro.config import Settings
+from rastro.conversions.service.sync import SyncConfig, SyncReport, run_sync
+from rastro.core.db import Databases, Scope
+from rastro.core.security import Keyring
+from tests.auth.factories import Account, auth_headers, make_account
+from tests.crm.factories import make_leads
+from tests.fakes.meta import FakeMeta
+
+META_TOKEN = "EAAB-fake-system-user-token-1234"
+DATASET_ID = "1234567890123"
+FAST = SyncConfig(timeout=2.0, retry_base_seconds=1.0, max_attempts=4, breaker_failures=5)
+
+
+@dataclass
+class Org:
+    account: Account
+    headers: dict[str, str]
+    credential_id: str | None
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.account.organization_id
+
+
+async def make_org(
+    client: httpx.AsyncClient,
+    databases: Databases,
+    meta: FakeMeta | None,
+    *,
+    token: str = META_TOKEN,
+    dataset_id: str = DATASET_ID,
+) -> Org:
+    """An organization whose admin is signed in, with a Meta credential on the fake."""
+    account = await make_account(databases)
+    headers = await auth_headers(client, account)
+    credential_id = None
+    if meta is not None:
+        response = await client.post(
+            "/api/credentials",
+            headers=headers,
+            json={
+                "name": "Meta dataset",
+                "service": "meta",
+                "api_key": token,
+                "api_url": meta.url,
+                "settings": {"pixel_id": dataset_id},
+            },
+        )
+        assert response.status_code == 201, response.text
+        credential_id = response.json()["id"]
+    return Org(account, headers, credential_id)
+
+
+async def make_lead(
+    databases: Databases,
+    org: Org,
+    *,
+    click_ids: dict[str, str] | None = None,
+    clicked_at: datetime | None = None,
+    **fields: Any,
+) -> uuid.UUID:
+    """A lead as capture stores it, with `metadata.click_ids` from its credited touch."""
+    metadata: dict[str, Any] = {}
+    if click_ids:
+        at = clicked_at or datetime.now(UTC) - timedelta(hours=2)
+        metadata["click_ids"] = {**click_ids, "clicked_at": at.isoformat()}
+    fields.setdefault("phone", "+5511987654321")
+    (row,) = await make_leads(databases, org.id, metadata_=metadata, **fields)
+    return row.lead_id
+
+
+async def create_conversion(
+    client: httpx.AsyncClient, org: Org, lead_id: uuid.UUID, **body: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        "/api/conversions",
+        headers=org.headers,
+        json={"lead_id": str(lead_id), "conversion_value": "250.00", **body},
+    )
+    assert response.status_code == 201, response.text
+    out: dict[str, Any] = response.json()
+    return out
+
+
+async def sync(
+    settings: Settings,
+    databases: Databases,
+    config: SyncConfig = FAST,
+    *,
+    now: datetime | None = None,
+    organization_id: uuid.UUID | None = None,
+) -> SyncReport:
+    return await run_sync(
+        databases,
+        Keyring(settings.encryption_key_value),
+        config,
+        now=now,
+        organization_id=organization_id,
+    )
+
+
+async def rows(databases: Databases, org: Org, model: Any, *where: Any) -> list[Any]:
+    async with databases.crm.transaction(Scope.organization(org.id)) as session:
+        return list(await session.scalars(select(model).where(*where)))
