@@ -364,6 +364,135 @@ export interface paths {
         patch: operations["update_contact_api_contacts__contact_id__patch"];
         trace?: never;
     };
+    "/api/conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversions
+         * @description Conversions, newest first, with their status per platform.
+         */
+        get: operations["list_conversions_api_conversions_get"];
+        put?: never;
+        /**
+         * Create Conversion
+         * @description Record a sale (a checkout, an import); idempotent per lead and conversion name.
+         */
+        post: operations["create_conversion_api_conversions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Platform Health
+         * @description Per platform: last success, error rate over 24 hours, queue length, breaker state.
+         */
+        get: operations["platform_health_api_conversions_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description The conversion a won lead creates, names per platform, attribution windows.
+         */
+        get: operations["get_settings_api_conversions_settings_get"];
+        /**
+         * Put Settings
+         * @description Replace the conversion settings (applied to conversions created afterwards).
+         */
+        put: operations["put_settings_api_conversions_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/{conversion_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Conversion
+         * @description A conversion with every attempt of its sync log, oldest first.
+         */
+        get: operations["get_conversion_api_conversions__conversion_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/{conversion_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend Conversion
+         * @description Send again a delivery already sent, with the same event id / order id (the
+         *     platform deduplicates it); the confirmation is the caller's.
+         */
+        post: operations["resend_conversion_api_conversions__conversion_id__resend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/{conversion_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry Conversion
+         * @description Retry now: failed deliveries (one platform's, or all) become pending.
+         */
+        post: operations["retry_conversion_api_conversions__conversion_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/credentials": {
         parameters: {
             query?: never;
@@ -1573,6 +1702,153 @@ export interface components {
             owner_id?: string | null;
             /** Phone */
             phone?: string | null;
+        };
+        /** Conversion */
+        Conversion: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Clicked At */
+            clicked_at: string | null;
+            /** Conversion Currency */
+            conversion_currency: string;
+            /**
+             * Conversion Date
+             * Format: date-time
+             */
+            conversion_date: string;
+            /**
+             * Conversion Id
+             * Format: uuid
+             */
+            conversion_id: string;
+            /** Conversion Name */
+            conversion_name: string;
+            /** Conversion Value */
+            conversion_value: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Fbc */
+            fbc: string | null;
+            /** Fbclid */
+            fbclid: string | null;
+            /** Fbp */
+            fbp: string | null;
+            /** Gbraid */
+            gbraid: string | null;
+            /** Gclid */
+            gclid: string | null;
+            /**
+             * Lead Id
+             * Format: uuid
+             */
+            lead_id: string;
+            /** Lead Name */
+            lead_name?: string | null;
+            /** Li Fat Id */
+            li_fat_id: string | null;
+            /** Msclkid */
+            msclkid: string | null;
+            /** Order Id */
+            order_id: string;
+            /** Origin */
+            origin: string;
+            /** Original Tracking Id */
+            original_tracking_id: string | null;
+            /** Platforms */
+            platforms?: components["schemas"]["PlatformSync"][];
+            /** Sync Status */
+            sync_status: {
+                [key: string]: string;
+            };
+            /** Ttclid */
+            ttclid: string | null;
+            /** Wbraid */
+            wbraid: string | null;
+        };
+        /** ConversionCreate */
+        ConversionCreate: {
+            /**
+             * Conversion Currency
+             * @description ISO 4217; the organization's currency when omitted
+             */
+            conversion_currency?: string | null;
+            /**
+             * Conversion Date
+             * @description When the sale closed (with its offset); now when omitted
+             */
+            conversion_date?: string | null;
+            /**
+             * Conversion Name
+             * @default purchase
+             */
+            conversion_name: string;
+            /** Conversion Value */
+            conversion_value?: number | string | null;
+            /**
+             * Lead Id
+             * Format: uuid
+             */
+            lead_id: string;
+            /**
+             * Order Id
+             * @description Your order id, sent as the platforms' dedup key (no personal data); the conversion id when omitted
+             */
+            order_id?: string | null;
+        };
+        /** ConversionDetail */
+        ConversionDetail: {
+            conversion: components["schemas"]["Conversion"];
+            /** Sync Log */
+            sync_log: components["schemas"]["SyncLogEntry"][];
+        };
+        /** ConversionSettings */
+        ConversionSettings: {
+            /** Actions */
+            actions?: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["PlatformAction"];
+                };
+            };
+            /**
+             * Windows
+             * @description Attribution window after the click, in days, per platform
+             */
+            windows?: {
+                [key: string]: number;
+            };
+            /**
+             * Won Conversion Name
+             * @default purchase
+             */
+            won_conversion_name: string;
+        };
+        /** ConversionSettingsOut */
+        ConversionSettingsOut: {
+            /** Actions */
+            actions?: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["PlatformAction"];
+                };
+            };
+            /** Effective Windows */
+            effective_windows: {
+                [key: string]: number;
+            };
+            /**
+             * Windows
+             * @description Attribution window after the click, in days, per platform
+             */
+            windows?: {
+                [key: string]: number;
+            };
+            /**
+             * Won Conversion Name
+             * @default purchase
+             */
+            won_conversion_name: string;
         };
         /** Credential */
         Credential: {
@@ -2872,6 +3148,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[Conversion] */
+        Page_Conversion_: {
+            /** Items */
+            items: components["schemas"]["Conversion"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[Credential] */
         Page_Credential_: {
             /** Items */
@@ -3063,6 +3350,65 @@ export interface components {
              */
             value: string;
         };
+        /** PlatformAction */
+        PlatformAction: {
+            /**
+             * Action Id
+             * @description Google conversion action id / LinkedIn conversion rule id
+             */
+            action_id?: string | null;
+            /**
+             * Action Source
+             * @description Meta action_source (system_generated when omitted)
+             */
+            action_source?: ("email" | "website" | "app" | "phone_call" | "chat" | "physical_store" | "system_generated" | "business_messaging" | "other") | null;
+            /**
+             * Event Name
+             * @description Meta / TikTok event name
+             */
+            event_name?: string | null;
+            /** Window Days */
+            window_days?: number | null;
+        };
+        /** PlatformHealth */
+        PlatformHealth: {
+            /** Attempts 24H */
+            attempts_24h: number;
+            /** Breaker Open Until */
+            breaker_open_until: string | null;
+            /**
+             * Breaker State
+             * @enum {string}
+             */
+            breaker_state: "closed" | "half_open" | "open";
+            /** Error Rate 24H */
+            error_rate_24h: number | null;
+            /** Failed 24H */
+            failed_24h: number;
+            /** Last Success At */
+            last_success_at: string | null;
+            /** Platform */
+            platform: string;
+            /** Queue Length */
+            queue_length: number;
+        };
+        /** PlatformSync */
+        PlatformSync: {
+            /** Attempts */
+            attempts: number;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Platform */
+            platform: string;
+            /** Reason */
+            reason: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /** Status */
+            status: string;
+        };
         /** ProviderEndpoint */
         ProviderEndpoint: {
             /** Credential Configured */
@@ -3081,6 +3427,14 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /** ResendIn */
+        ResendIn: {
+            /**
+             * Platform
+             * @enum {string}
+             */
+            platform: "google" | "meta" | "linkedin" | "tiktok";
+        };
         /**
          * ResolveDelivery
          * @description Resolve a review item: apply its change to a lead, or dismiss it.
@@ -3095,6 +3449,14 @@ export interface components {
             lead_id?: string | null;
             /** Stage */
             stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost") | null;
+        };
+        /** RetryIn */
+        RetryIn: {
+            /**
+             * Platform
+             * @description Only this platform; all when omitted
+             */
+            platform?: ("google" | "meta" | "linkedin" | "tiktok") | null;
         };
         /** ScopeInfo */
         ScopeInfo: {
@@ -3237,6 +3599,39 @@ export interface components {
              * Format: uuid
              */
             organization_id: string;
+        };
+        /** SyncLogEntry */
+        SyncLogEntry: {
+            /** Attempt */
+            attempt: number;
+            /** Batch Id */
+            batch_id: string | null;
+            /** Error Message */
+            error_message: string | null;
+            /** Http Status Code */
+            http_status_code: number | null;
+            /** Platform */
+            platform: string;
+            /** Request Payload */
+            request_payload: {
+                [key: string]: unknown;
+            };
+            /** Response Data */
+            response_data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Sync Id
+             * Format: uuid
+             */
+            sync_id: string;
+            /** Sync Status */
+            sync_status: string;
+            /**
+             * Synced At
+             * Format: date-time
+             */
+            synced_at: string;
         };
         /** Task */
         Task: {
@@ -5024,6 +5419,652 @@ export interface operations {
             };
             /** @description Not found in the caller's organization. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_conversions_api_conversions_get: {
+        parameters: {
+            query?: {
+                /** @description A platform's status (see `platform`) */
+                status?: ("pending" | "not_applicable" | "expired" | "sent" | "failed") | null;
+                platform?: ("google" | "meta" | "linkedin" | "tiktok") | null;
+                /** @description Conversion date, inclusive */
+                date_from?: string | null;
+                /** @description Conversion date, exclusive */
+                date_to?: string | null;
+                /** @description The lead's campaign */
+                campaign?: string | null;
+                conversion_name?: string | null;
+                lead_id?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_Conversion_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    create_conversion_api_conversions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversionCreate"];
+            };
+        };
+        responses: {
+            /** @description The lead already had a conversion of that name. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversion"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    platform_health_api_conversions_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformHealth"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_settings_api_conversions_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionSettingsOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_settings_api_conversions_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversionSettings"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionSettingsOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_conversion_api_conversions__conversion_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversionDetail"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    resend_conversion_api_conversions__conversion_id__resend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversion"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The delivery was not sent. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    retry_conversion_api_conversions__conversion_id__retry_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetryIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversion"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No failed delivery to retry. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
