@@ -10,7 +10,7 @@ import psycopg
 from sqlalchemy import func, select
 
 from rastro.core.db import Scope, libpq_url
-from rastro.tracking.models import PageView, TrackedSession, VisitorJourney
+from rastro.tracking.models import PageView
 from rastro.tracking.service import collector
 from rastro.tracking.service.writer import (
     MAX_ATTEMPTS,
@@ -103,50 +103,7 @@ def _batch(context, csid: str, events: list[dict]) -> collector.Prepared:
     )
 
 
-async def test_a_group_is_written_set_based_with_the_session_rules(client, databases):
-    site, context = await _context(client, databases)
-    click = event("click", label="cta")
-    batches = [
-        _batch(context, "s_group_000000000001", [event(view_id="a"), click]),
-        # the same session again in the same group: its view comes second, the click is a retry
-        _batch(context, "s_group_000000000001", [event(view_id="b", offset=1), dict(click)]),
-        _batch(context, "s_group_000000000002", [event()]),
-        _batch(
-            context, "s_group_never_seen_01", [event("page_leave", view_id="x", time_on_page=3)]
-        ),
-    ]
-    async with await psycopg.AsyncConnection.connect(
-        libpq_url(databases.bi.url), autocommit=True
-    ) as connection:
-        cursor = await connection.execute(
-            collector.COLLECT_GROUP_SQL, (collector.encode(batches),)
-        )  # raises if the set-based function fails (no fallback here)
-        row = await cursor.fetchone()
-    first, second, other, unknown = collector.decode(row[0], batches)
-    assert first["session_id"] == second["session_id"] == "s_group_000000000001"
-    assert (first["new"], second["new"], other["new"]) == (True, False, True)
-    assert [len(first["views"]), len(second["views"])] == [1, 1]
-    assert first["events"] == [click["event_id"]]
-    assert second["events"] == []
-    assert (first["total_page_views"], second["total_page_views"]) == (1, 2)
-    assert unknown == {"error": "unknown_session"}
-    scope = Scope.organization(site.account.organization_id)
-    async with databases.bi.transaction(scope) as s:
-        orders = await s.execute(
-            select(PageView.client_view_id, PageView.view_order).where(
-                PageView.session_id == "s_group_000000000001"
-            )
-        )
-        assert sorted(orders.all()) == [("a", 1), ("b", 2)]
-        journey = await s.scalar(select(VisitorJourney))
-        assert (journey.total_sessions, journey.total_page_views) == (2, 3)
-        stored = await s.scalar(
-            select(TrackedSession).where(TrackedSession.session_id == "s_group_000000000001")
-        )
-        assert (stored.total_page_views, stored.total_events) == (2, 1)
-
-
-async def test_a_failing_group_is_stored_batch_by_batch(client, databases):
+async def test_a_failing_batch_fails_alone_in_its_group(client, databases):
     site, context = await _context(client, databases)
     batches = [_batch(context, f"s_fallback_00000000{n}", [event()]) for n in range(3)]
     assert batches[1].batch is not None

@@ -6,9 +6,8 @@ Rules (seed 000 / seed 001 scenario 1):
   minutes without activity or when the landing carries a different campaign (UTM set or
   click id) — the new session id is the tracker's id with a `.N` suffix;
 * every event carries a client `event_id`; a repeated id is stored once (retries);
-* Python validates and enriches; the writes happen in the database functions
-  `rastro_collect_group` (set-based, for a group of batches) and `rastro_collect` (a
-  subtransaction per batch, when the group fails), one round trip for many batches;
+* Python validates and enriches; the writes happen in the database function
+  `rastro_collect` (a subtransaction per batch), one round trip for many batches;
 * each event is accepted or rejected on its own, with a reason, so one bad event never
   rejects its neighbours; the caller answers only after the transaction committed.
 """
@@ -355,7 +354,6 @@ def _reject_stored(results: list[EventResult], reason: str) -> None:
 
 
 COLLECT_SQL = "SELECT rastro_collect(%s::jsonb)"  # a subtransaction per batch
-COLLECT_GROUP_SQL = "SELECT rastro_collect_group(%s::jsonb)"  # set-based, fails as a whole
 
 
 def encode(batches: list[Prepared]) -> str:

@@ -17,7 +17,6 @@ import structlog
 from psycopg.types.json import set_json_loads
 
 from rastro.tracking.service.collector import (
-    COLLECT_GROUP_SQL,
     COLLECT_SQL,
     Prepared,
     decode,
@@ -51,19 +50,9 @@ def _lock_order(item: _Item) -> tuple[str, str, str]:
 async def store_group(
     connection: psycopg.AsyncConnection[Any], batches: list[Prepared]
 ) -> list[dict[str, Any]]:
-    """Store a group in one autocommit statement (one transaction, one round trip).
-
-    The set-based function fails as a whole; the group is then stored again with a
-    subtransaction per batch, so a bad batch gets its own error and its neighbours are kept.
-    """
-    argument = encode(batches)
-    try:
-        cursor = await connection.execute(COLLECT_GROUP_SQL, (argument,))
-    except psycopg.DatabaseError as exc:
-        if connection.broken:
-            raise
-        log.info("collector_group_fallback", batches=len(batches), error=type(exc).__name__)
-        cursor = await connection.execute(COLLECT_SQL, (argument,))
+    """Store a group in one autocommit statement (one transaction, one round trip); each
+    batch is a subtransaction, so a bad batch gets its own error and its neighbours stay."""
+    cursor = await connection.execute(COLLECT_SQL, (encode(batches),))
     row = await cursor.fetchone()
     assert row is not None
     return decode(row[0], batches)
@@ -75,9 +64,8 @@ class GroupWriter:
         conninfo: str,
         *,
         writers: int = 3,
-        # When a group falls back to rastro_collect, each batch is a subtransaction;
-        # PostgreSQL keeps up to 64 per transaction in shared memory, past that every
-        # snapshot pays for a lookup in pg_subtrans.
+        # Each batch is a subtransaction; PostgreSQL keeps up to 64 per transaction in
+        # shared memory, past that every snapshot pays for a lookup in pg_subtrans.
         max_batches: int = 48,
         max_events: int = 400,
     ) -> None:

@@ -1,7 +1,7 @@
 """crm: lead_attribution
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-23 16:19:24.070214
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 from rastro.core.db import tenant_rls_sql
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
