@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams
@@ -58,6 +59,7 @@ class LeadFilters:
 _PHONE_LIKE = re.compile(r"^[\d\s()+\-.]+$")
 _WORD = re.compile(r"[^\W_]+")
 MAX_SEARCH_WORDS = 5
+SEARCH_COUNT_CAP = 2000
 
 
 def search_terms(q: str) -> list[str]:
@@ -72,30 +74,55 @@ def search_terms(q: str) -> list[str]:
     return [word[:100] for word in words[:MAX_SEARCH_WORDS]]
 
 
-def search_condition(key: Any, q: str) -> ColumnElement[bool]:
-    """`key` (a lead or contact id) has a word starting with each word of `q`: one range
-    scan of the words index per word."""
+def _term_range(column: Any, term: str) -> ColumnElement[bool]:
+    upper = term[:-1] + chr(ord(term[-1]) + 1)
+    return and_(column >= term, column < upper)
+
+
+async def _rarest_first(session: AsyncSession, terms: list[str]) -> list[str]:
+    """The words ordered by how many records have them (counted up to a cap, one short
+    index range scan each)."""
+    counts = []
+    for term in terms:
+        capped = select(SearchTerm.record_id).where(_term_range(SearchTerm.term, term))
+        count = await session.scalar(
+            select(func.count()).select_from(capped.limit(SEARCH_COUNT_CAP).subquery())
+        )
+        counts.append((int(count or 0), term))
+    return [term for _, term in sorted(counts)]
+
+
+async def search_condition(session: AsyncSession, key: Any, q: str) -> ColumnElement[bool]:
+    """`key` (a lead or contact id) has a word starting with each word of `q`.
+
+    The rarest word drives (one range scan of the words index); every other word is then
+    checked per candidate through the (record_id, term) primary key, so common words such
+    as a company name shared by every lead cost nothing extra.
+    """
     terms = search_terms(q)
     if not terms:
         raise UnprocessableEntity(
             "The search needs at least one letter or digit.", details={"field": "q"}
         )
-    conditions = []
-    for term in terms:
-        upper = term[:-1] + chr(ord(term[-1]) + 1)
-        conditions.append(
-            key.in_(
-                select(SearchTerm.record_id).where(SearchTerm.term >= term, SearchTerm.term < upper)
-            )
+    if len(terms) > 1:
+        terms = await _rarest_first(session, terms)
+    driver = select(SearchTerm.record_id).where(_term_range(SearchTerm.term, terms[0]))
+    for term in terms[1:]:
+        other = aliased(SearchTerm)
+        driver = driver.where(
+            exists().where(other.record_id == SearchTerm.record_id, _term_range(other.term, term))
         )
-    return and_(*conditions)
+    condition: ColumnElement[bool] = key.in_(driver)
+    return condition
 
 
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _filtered(statement: _Statement, filters: LeadFilters) -> _Statement:
+def _filtered(
+    statement: _Statement, filters: LeadFilters, search: ColumnElement[bool] | None = None
+) -> _Statement:
     conditions: list[ColumnElement[bool]] = []
     if filters.stages:
         conditions.append(Lead.current_stage.in_(list(filters.stages)))
@@ -120,8 +147,8 @@ def _filtered(statement: _Statement, filters: LeadFilters) -> _Statement:
         conditions.append(Lead.created_at >= _utc(filters.created_from))
     if filters.created_to is not None:
         conditions.append(Lead.created_at < _utc(filters.created_to))
-    if filters.q:
-        conditions.append(search_condition(Lead.lead_id, filters.q))
+    if search is not None:
+        conditions.append(search)
     return statement.where(*conditions) if conditions else statement
 
 
@@ -138,11 +165,12 @@ async def list_leads(
     session: AsyncSession, params: PageParams, *, filters: LeadFilters, sort: str = "-created_at"
 ) -> tuple[list[Lead], int]:
     """One page of the organization's leads and the filtered total (two queries)."""
-    total = await session.scalar(_filtered(select(func.count(Lead.lead_id)), filters))
+    search = await search_condition(session, Lead.lead_id, filters.q) if filters.q else None
+    total = await session.scalar(_filtered(select(func.count(Lead.lead_id)), filters, search))
     # The page's ids first (an index-only scan for the sorts, however deep the page), then
     # those rows: skipping 50,000 ids is cheap, skipping 50,000 whole rows is not.
     page_ids = (
-        _filtered(select(Lead.lead_id), filters)
+        _filtered(select(Lead.lead_id), filters, search)
         .order_by(*_ORDER[sort])
         .limit(params.page_size)
         .offset(params.offset)
@@ -292,6 +320,7 @@ async def pipeline(
 ) -> list[PipelineColumn]:
     """Per stage: how many leads, the sum of their latest values, the most recently moved
     cards (two queries: one aggregate, one union of per-stage index scans)."""
+    search = await search_condition(session, Lead.lead_id, filters.q) if filters.q else None
     totals = {
         row[0]: (int(row[1]), row[2] or Decimal(0))
         for row in await session.execute(
@@ -302,6 +331,7 @@ async def pipeline(
                     func.sum(Lead.stage_value).label("value"),
                 ),
                 filters,
+                search,
             ).group_by(Lead.current_stage)
         )
     }
@@ -309,7 +339,7 @@ async def pipeline(
     wanted = [stage for stage in STAGES if stage in totals]
     if wanted and cards_per_stage > 0:
         per_stage = [
-            _filtered(select(Lead.lead_id, Lead.stage_changed_at), filters)
+            _filtered(select(Lead.lead_id, Lead.stage_changed_at), filters, search)
             .where(Lead.current_stage == stage)
             .order_by(Lead.stage_changed_at.desc(), Lead.lead_id.desc())
             .limit(cards_per_stage)

@@ -113,7 +113,7 @@ async def list_contacts(
 ) -> tuple[list[Contact], int]:
     statement = select(Contact).order_by(Contact.created_at.desc(), Contact.contact_id.desc())
     if q:
-        statement = statement.where(search_condition(Contact.contact_id, q))
+        statement = statement.where(await search_condition(session, Contact.contact_id, q))
     if owner_id is not None:
         statement = statement.where(Contact.owner_id == owner_id)
     rows, total = await paginate(session, statement, params)
