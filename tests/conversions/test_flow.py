@@ -325,7 +325,9 @@ async def test_another_organization_sees_nothing(client, databases, settings, me
         "/api/conversions", headers=other.headers, json={"lead_id": str(lead)}
     )
     assert cross.status_code == 422
-    health = platform_health((await client.get("/api/conversions/health", headers=other.headers)).json(), "meta")
+    health = platform_health(
+        (await client.get("/api/conversions/health", headers=other.headers)).json(), "meta"
+    )
     assert health["last_success_at"] is None
     assert health["attempts_24h"] == 0
     assert len(await rows(databases, other, PlatformSyncLog)) == 0

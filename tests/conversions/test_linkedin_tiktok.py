@@ -621,4 +621,3 @@ def test_the_same_email_hashes_alike_on_tiktok_linkedin_and_meta(address):
     expected = address.strip().lower()
     assert normalize.tiktok_email(raw) == normalize.linkedin_email(raw) == expected
     assert normalize.meta_email(raw) == expected
-

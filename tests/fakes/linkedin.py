@@ -48,9 +48,7 @@ def linkedin_error(status: int, code: str, message: str, service_code: int = 100
 
 
 class FakeLinkedIn(ScriptableFake):
-    def __init__(
-        self, token: str, rule_ids: set[str], *, oldest_version: str = "202511"
-    ) -> None:
+    def __init__(self, token: str, rule_ids: set[str], *, oldest_version: str = "202511") -> None:
         super().__init__(self._handle)
         self.token = token
         self.rule_ids = rule_ids
@@ -122,9 +120,7 @@ class FakeLinkedIn(ScriptableFake):
                 return f"/user/userIds/{position}/idValue :: required"
             if uid["idType"] == "SHA256_EMAIL" and not SHA256.match(id_value):
                 return f"/user/userIds/{position}/idValue :: must be SHA-256 lowercase hex"
-            if uid["idType"] == "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID" and SHA256.match(
-                id_value
-            ):
+            if uid["idType"] == "LINKEDIN_FIRST_PARTY_ADS_TRACKING_UUID" and SHA256.match(id_value):
                 return f"/user/userIds/{position}/idValue :: li_fat_id is sent unhashed"
         return None
 

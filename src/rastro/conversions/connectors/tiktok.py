@@ -122,7 +122,12 @@ class TikTokConnector(Connector):
 
     def request_summary(self, credential: ResolvedCredential) -> dict[str, Any]:
         source, source_id = self._source(credential)
-        return {"method": "POST", "path": PATH, "event_source": source, "event_source_id": source_id}
+        return {
+            "method": "POST",
+            "path": PATH,
+            "event_source": source,
+            "event_source_id": source_id,
+        }
 
     async def send(
         self, events: list[dict[str, Any]], credential: ResolvedCredential, http: HttpClient
@@ -152,9 +157,8 @@ class TikTokConnector(Connector):
         if status == 200 and code in (0, PARTIAL_SUCCESS):
             return BatchOutcome(ok=True, http_status=status, response=data)
         if code is not None:
-            message = (
-                f"TikTok error {code}: {data.get('message') or 'no message'}"
-                + (f" (request_id {data['request_id']})" if data.get("request_id") else "")
+            message = f"TikTok error {code}: {data.get('message') or 'no message'}" + (
+                f" (request_id {data['request_id']})" if data.get("request_id") else ""
             )
         else:
             message = f"TikTok answered HTTP {status}."
