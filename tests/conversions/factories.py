@@ -115,3 +115,15 @@ async def sync(
 async def rows(databases: Databases, org: Org, model: Any, *where: Any) -> list[Any]:
     async with databases.crm.transaction(Scope.organization(org.id)) as session:
         return list(await session.scalars(select(model).where(*where)))
+
+
+def platform_sync(conversion: dict[str, Any], platform: str) -> dict[str, Any]:
+    """One platform's delivery of a conversion as the API returns it."""
+    found: dict[str, Any] = next(p for p in conversion["platforms"] if p["platform"] == platform)
+    return found
+
+
+def platform_health(health: list[dict[str, Any]], platform: str) -> dict[str, Any]:
+    """One platform's entry of `GET /api/conversions/health`."""
+    found: dict[str, Any] = next(h for h in health if h["platform"] == platform)
+    return found

@@ -54,13 +54,20 @@ SERVICES: dict[str, ServiceSpec] = {
             "linkedin",
             "LinkedIn Conversions API",
             "https://api.linkedin.com",
-            settings_fields=(SettingField("conversion_rule_id", "Conversion rule ID"),),
+            settings_fields=(
+                SettingField("conversion_rule_id", "Conversion rule ID"),
+                SettingField("api_version", "LinkedIn-Version (YYYYMM; 202601 when empty)"),
+            ),
         ),
         ServiceSpec(
             "tiktok",
             "TikTok Events API",
             "https://business-api.tiktok.com",
-            settings_fields=(SettingField("pixel_code", "Pixel code", required=True),),
+            settings_fields=(
+                SettingField("pixel_code", "Pixel code", required=True),
+                SettingField("event_set_id", "Event set ID (sends offline events when set)"),
+                SettingField("event_source", "Event source (web, offline or crm)"),
+            ),
         ),
         ServiceSpec("hubspot", "HubSpot", "https://api.hubapi.com", needs_secret=True),
         ServiceSpec(

@@ -68,3 +68,41 @@ def meta_fbc(fbclid: str, clicked_at: datetime) -> str:
     `fb.1.<click time in epoch milliseconds>.<fbclid>`, the fbclid unchanged (it is
     case-sensitive)."""
     return f"fb.1.{int(clicked_at.timestamp() * 1000)}.{fbclid}"
+
+
+# --- TikTok (Events API 2.0 `user`) -------------------------------------------------------
+
+
+def tiktok_email(raw: str) -> str:
+    """Trimmed and lower-cased, nothing rewritten (TikTok's rule for `user.email`)."""
+    return raw.strip().lower()
+
+
+def tiktok_phone(raw: str, default_calling_code: str = "55") -> str:
+    """E.164 *with* the `+` (TikTok's rule for `user.phone`; its own formatter does
+    `"+" + digits`), unlike Meta's digits-only `ph`.
+
+    A number written with `+` or the `00` international prefix keeps its country code; a
+    national number gets `default_calling_code` after its trunk zeros are dropped.
+    """
+    text = raw.strip()
+    digits = _NON_DIGITS.sub("", text)
+    if text.startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    return "+" + default_calling_code + digits.lstrip("0")
+
+
+def tiktok_external_id(raw: str) -> str:
+    """Any stable id of the person, trimmed (hashed like e-mail and phone)."""
+    return raw.strip()
+
+
+# --- LinkedIn (Conversions API `user.userIds`) ----------------------------------------------
+
+
+def linkedin_email(raw: str) -> str:
+    """Trimmed and lower-cased, nothing rewritten (LinkedIn's rule for `SHA256_EMAIL`).
+    LinkedIn matches on no phone; `li_fat_id` is sent as it came, never hashed."""
+    return raw.strip().lower()

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from rastro.conversions.connectors.base import Connector
+from rastro.conversions.connectors.linkedin import LinkedInConnector
 from rastro.conversions.connectors.meta import MetaConnector
+from rastro.conversions.connectors.tiktok import TikTokConnector
 
 CONNECTORS: dict[str, Connector] = {
-    connector.platform: connector for connector in (MetaConnector(),)
+    connector.platform: connector
+    for connector in (
+        MetaConnector(),
+        LinkedInConnector(),
+        TikTokConnector(),
+    )
 }
