@@ -68,3 +68,29 @@ def meta_fbc(fbclid: str, clicked_at: datetime) -> str:
     `fb.1.<click time in epoch milliseconds>.<fbclid>`, the fbclid unchanged (it is
     case-sensitive)."""
     return f"fb.1.{int(clicked_at.timestamp() * 1000)}.{fbclid}"
+
+
+# --- Google (Google Ads API user identifiers, Data Manager API user data) -----------------
+
+_WHITESPACE = re.compile(r"\s+")
+# The only domains whose local part Google rewrites (dots and `+tag` dropped).
+GOOGLE_MAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def google_email(raw: str) -> str:
+    """Google's formatting guide: whitespace removed anywhere, lower-cased; for gmail.com
+    and googlemail.com only, every `.` of the local part and a `+tag` are dropped. Other
+    domains keep dots and plus signs (unlike the google-ads-python ECL sample, which
+    strips them for every domain: platforms.md §1.6)."""
+    text = _WHITESPACE.sub("", raw).lower()
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text
+    if domain in GOOGLE_MAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+    return f"{local}@{domain}"
+
+
+def google_phone(raw: str, default_calling_code: str = "55") -> str:
+    """E.164 with the leading `+` (Google's rule; Meta's is the same digits without it)."""
+    return "+" + meta_phone(raw, default_calling_code)

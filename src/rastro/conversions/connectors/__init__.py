@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from rastro.conversions.connectors.base import Connector
+from rastro.conversions.connectors.google import GoogleConnector
 from rastro.conversions.connectors.meta import MetaConnector
 
 CONNECTORS: dict[str, Connector] = {
-    connector.platform: connector for connector in (MetaConnector(),)
+    connector.platform: connector for connector in (MetaConnector(), GoogleConnector())
 }
