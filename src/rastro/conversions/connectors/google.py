@@ -5,13 +5,15 @@ allows on it), chosen per credential (platforms.md §1).
 The credential (vault service `google_ads`):
 - `api_key`: an OAuth 2.0 access token (scope `adwords` for the Ads API, `datamanager`
   for Data Manager), sent as `Authorization: Bearer`. Rastro does not refresh it.
+- `api_secret` (or the `developer_token` setting): the Ads API developer token, sent as
+  `developer-token`. Optional: Google ignores it since 2026-09-09; Data Manager never
+  used one.
 - settings: `api` = `data_manager` (default) | `ads`; `customer_id` (the Google Ads
   account that owns the conversion actions; hyphens allowed); `login_customer_id` (the
-  manager account, when access goes through one); `developer_token` (Ads API only, sent as
-  `developer-token`; Google ignores it since 2026-09-09, the catalog still asks for it);
-  `api_version` (Ads API, default v26); `conversion_actions` ({conversion name: conversion
-  action id}) and `conversion_action_id` (for any other name). The organization's
-  conversion settings (`actions[name]["google"]["action_id"]`) win over both.
+  manager account, when access goes through one); `api_version` (Ads API, default v26);
+  `conversion_actions` ({conversion name: conversion action id}) and
+  `conversion_action_id` (for any other name). The organization's conversion settings
+  (`actions[name]["google"]["action_id"]`) win over both.
 - `api_url`: the base URL. Unset, the Ads API goes to googleads.googleapis.com and Data
   Manager to datamanager.googleapis.com.
 
@@ -255,7 +257,7 @@ class GoogleConnector(Connector):
 
     def _ads_headers(self, credential: ResolvedCredential) -> dict[str, str]:
         headers = {"authorization": f"Bearer {credential.api_key}"}
-        token = credential.settings.get("developer_token") or credential.api_secret
+        token = credential.api_secret or credential.settings.get("developer_token")
         if token:
             headers["developer-token"] = str(token)
         login = _digits(credential.settings.get("login_customer_id"))
