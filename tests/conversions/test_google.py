@@ -25,7 +25,15 @@ from sqlalchemy import select
 from rastro.conversions import normalize
 from rastro.conversions.models import ConversionSync, OfflineConversion, PlatformSyncLog
 from rastro.core.db import Scope
-from tests.conversions.factories import FAST, Org, create_conversion, make_lead, make_org, rows, sync
+from tests.conversions.factories import (
+    FAST,
+    Org,
+    create_conversion,
+    make_lead,
+    make_org,
+    rows,
+    sync,
+)
 from tests.fakes.google_ads import FakeGoogleAds
 from tests.fakes.google_data_manager import FakeDataManager
 from tests.helpers import drain_jobs
@@ -67,8 +75,10 @@ def data_manager() -> Iterator[FakeDataManager]:
     server.stop()
 
 
-async def add_google(client, org_headers, url: str, api: str, **settings: Any) -> str:
-    body = {
+async def add_google(
+    client, org_headers, url: str, api: str, secret: str | None = None, **settings: Any
+) -> str:
+    body: dict[str, Any] = {
         "name": f"Google ({api})",
         "service": "google_ads",
         "api_key": TOKEN,
@@ -81,6 +91,8 @@ async def add_google(client, org_headers, url: str, api: str, **settings: Any) -
             **settings,
         },
     }
+    if secret:
+        body["api_secret"] = secret
     response = await client.post("/api/credentials", headers=org_headers, json=body)
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
@@ -122,7 +134,13 @@ def clicked(hours: float) -> datetime:
 
 
 async def _tracked_click_won(
-    client, databases, settings, api: str, url: str, settings_action: str | None = None, **creds: Any
+    client,
+    databases,
+    settings,
+    api: str,
+    url: str,
+    settings_action: str | None = None,
+    **creds: Any,
 ):
     """A Google Ads click tracked on the site, the lead captured, the deal won."""
     site = await make_site(client, databases)
@@ -175,7 +193,9 @@ async def _tracked_click_won(
     assert waiting.attempts == 0
     assert waiting.next_attempt_at == conversion.clicked_at + SIX_HOURS
     assert "Waiting until" in waiting.reason
-    report = await sync(settings, databases, now=conversion.clicked_at + SIX_HOURS + timedelta(minutes=1))
+    report = await sync(
+        settings, databases, now=conversion.clicked_at + SIX_HOURS + timedelta(minutes=1)
+    )
     assert report.sent == 1, report
     return org, conversion
 
@@ -234,6 +254,8 @@ async def test_a_gclid_click_won_is_accepted_by_the_google_ads_api(
         settings,
         "ads",
         google_ads.url,
+        secret=DEVELOPER_TOKEN,  # the developer token in the vault's secret
+        developer_token="",
         login_customer_id="987-654-3210",
         conversion_action_id="",
         conversion_actions={"purchase": ACTION_ID},
@@ -250,7 +272,8 @@ async def test_a_gclid_click_won_is_accepted_by_the_google_ads_api(
     json_format.ParseDict(body, parsed)
     (click,) = parsed.conversions
     assert click.gclid == GCLID
-    assert not click.gbraid and not click.wbraid
+    assert not click.gbraid
+    assert not click.wbraid
     assert len(click.user_identifiers) == 0
     assert click.conversion_action == f"customers/{CUSTOMER_ID}/conversionActions/{ACTION_ID}"
     assert click.order_id == str(conversion.conversion_id)
@@ -278,7 +301,9 @@ async def test_click_id_precedence_sends_exactly_one(
     client, databases, settings, google_ads, data_manager, api
 ):
     fake = google_ads if api == "ads" else data_manager
-    org = await google_org(client, databases, fake.url, api, login_customer_id=MANAGER_ID if api == "ads" else "")
+    org = await google_org(
+        client, databases, fake.url, api, login_customer_id=MANAGER_ID if api == "ads" else ""
+    )
     cases = {
         "all three": ({"gclid": "G-1", "gbraid": "GB-1", "wbraid": "WB-1"}, ("gclid", "G-1")),
         "both braids": ({"gbraid": "GB-2", "wbraid": "WB-2"}, ("gbraid", "GB-2")),
@@ -313,9 +338,15 @@ async def test_enhanced_conversions_for_leads_hash_by_googles_rules(
     client, databases, settings, google_ads, data_manager, api
 ):
     fake = google_ads if api == "ads" else data_manager
-    org = await google_org(client, databases, fake.url, api, login_customer_id=MANAGER_ID if api == "ads" else "")
-    gmail = await make_lead(databases, org, email="jane.doe+promo@googlemail.com", phone="+5511987654321")
-    other = await make_lead(databases, org, email="user.name+nyc@example.com.br", phone="+5521912345678")
+    org = await google_org(
+        client, databases, fake.url, api, login_customer_id=MANAGER_ID if api == "ads" else ""
+    )
+    gmail = await make_lead(
+        databases, org, email="jane.doe+promo@googlemail.com", phone="+5511987654321"
+    )
+    other = await make_lead(
+        databases, org, email="user.name+nyc@example.com.br", phone="+5521912345678"
+    )
     nothing = await make_lead(databases, org, email="x@y.com", phone=None)
     async with databases.crm.transaction(Scope.organization(org.id)) as session:
         from rastro.crm.models import Lead
@@ -384,11 +415,13 @@ _LOCAL = st.text(alphabet="abcXYZ019._+- ", min_size=1, max_size=20)
 def test_google_email_rules_hold_for_any_address(local, domain):
     out = normalize.google_email(f" {local}@{domain} ")
     assert out == normalize.google_email(out)  # idempotent
-    assert out == out.lower() and not re.search(r"\s", out)
+    assert out == out.lower()
+    assert not re.search(r"\s", out)
     name, _, host = out.rpartition("@")
     assert host == domain.lower()
     if host in ("gmail.com", "googlemail.com"):
-        assert "." not in name and "+" not in name
+        assert "." not in name
+        assert "+" not in name
     else:
         assert name == re.sub(r"\s", "", local).lower()
 
@@ -447,7 +480,10 @@ async def test_data_manager_fast_fail_sends_the_others_and_fails_the_named_event
     first, second = data_manager.ingest_requests
     assert len(first.json["events"]) == 3
     assert [e["adIdentifiers"]["gclid"] for e in second.json["events"]] == ["fine-1", "fine-2"]
-    assert sorted(e["adIdentifiers"]["gclid"] for e in data_manager.accepted) == ["fine-1", "fine-2"]
+    assert sorted(e["adIdentifiers"]["gclid"] for e in data_manager.accepted) == [
+        "fine-1",
+        "fine-2",
+    ]
     broken = await google_state(databases, org, ids["broken"])
     assert broken.status == "failed"
     assert "INVALID_FORMAT" in broken.reason
@@ -466,7 +502,9 @@ async def test_a_conversion_without_a_google_action_fails_alone(
         conversion_actions={"purchase": ACTION_ID},
     )
     mapped = await create_conversion(
-        client, org, await make_lead(databases, org, click_ids={"gclid": "a"}, clicked_at=clicked(9))
+        client,
+        org,
+        await make_lead(databases, org, click_ids={"gclid": "a"}, clicked_at=clicked(9)),
     )
     unmapped = await create_conversion(
         client,

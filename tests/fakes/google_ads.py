@@ -111,7 +111,10 @@ class FakeGoogleAds(ScriptableFake):
         google_status = "INTERNAL" if status == 500 else "UNAVAILABLE"
         code = "INTERNAL_ERROR" if status == 500 else "TRANSIENT_ERROR"
         body = ads_error_body(
-            status, google_status, "Internal error encountered.", [ads_error("internalError", code, "Try again.")]
+            status,
+            google_status,
+            "Internal error encountered.",
+            [ads_error("internalError", code, "Try again.")],
         )
         for _ in range(times):
             self.script.append(Scripted(status, body))
@@ -129,7 +132,9 @@ class FakeGoogleAds(ScriptableFake):
     # --- the API -------------------------------------------------------------------------------
 
     def _answer(self, status: int, body: Any) -> JSONResponse:
-        return JSONResponse(body, status_code=status, headers={"request-id": f"fake-{next(_request_ids)}"})
+        return JSONResponse(
+            body, status_code=status, headers={"request-id": f"fake-{next(_request_ids)}"}
+        )
 
     def _check_headers(self, request: Request, customer_id: str) -> JSONResponse | None:
         if request.headers.get("authorization") != f"Bearer {self.token}":
@@ -139,7 +144,11 @@ class FakeGoogleAds(ScriptableFake):
                     401,
                     "UNAUTHENTICATED",
                     "Request is missing required authentication credential.",
-                    [ads_error("authenticationError", "OAUTH_TOKEN_INVALID", "Invalid OAuth token.")],
+                    [
+                        ads_error(
+                            "authenticationError", "OAUTH_TOKEN_INVALID", "Invalid OAuth token."
+                        )
+                    ],
                 ),
             )
         if self.developer_token and request.headers.get("developer-token") != self.developer_token:
@@ -170,7 +179,13 @@ class FakeGoogleAds(ScriptableFake):
                     403,
                     "PERMISSION_DENIED",
                     "The caller does not have permission.",
-                    [ads_error("authorizationError", "USER_PERMISSION_DENIED", "Set login-customer-id to the manager.")],
+                    [
+                        ads_error(
+                            "authorizationError",
+                            "USER_PERMISSION_DENIED",
+                            "Set login-customer-id to the manager.",
+                        )
+                    ],
                 ),
             )
         if customer_id != self.customer_id:
@@ -180,7 +195,11 @@ class FakeGoogleAds(ScriptableFake):
                     403,
                     "PERMISSION_DENIED",
                     "The caller does not have permission.",
-                    [ads_error("authorizationError", "USER_PERMISSION_DENIED", "No access to customer.")],
+                    [
+                        ads_error(
+                            "authorizationError", "USER_PERMISSION_DENIED", "No access to customer."
+                        )
+                    ],
                 ),
             )
         return None
@@ -218,12 +237,12 @@ class FakeGoogleAds(ScriptableFake):
         if not DATE_TIME.match(conversion.get("conversionDateTime") or ""):
             return fail(
                 "dateError",
-                "INVALID_FIELD_FORMAT",
+                "INVALID_STRING_DATE_TIME_SECONDS_WITH_OFFSET",
                 "Expected yyyy-mm-dd hh:mm:ss+|-hh:mm.",
                 "conversion_date_time",
             )
         if conversion.get("currencyCode") and not CURRENCY.match(conversion["currencyCode"]):
-            return fail("conversionUploadError", "INVALID_CURRENCY_CODE", "Not ISO 4217.")
+            return fail("currencyCodeError", "UNSUPPORTED", "Not an ISO 4217 code.")
         for key in [*(conversion[c] for c in clicks), conversion.get("orderId")]:
             if key and key in self.rejections:
                 field, code = self.rejections[key]
@@ -243,19 +262,36 @@ class FakeGoogleAds(ScriptableFake):
     async def _handle(self, request: Request, recorded: RecordedRequest) -> Response:
         match = PATH.match(recorded.path)
         if request.method != "POST" or match is None:
-            return self._answer(404, {"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}})
+            return self._answer(
+                404, {"error": {"code": 404, "message": "Not found", "status": "NOT_FOUND"}}
+            )
         refused = self._check_headers(request, match.group(2))
         if refused is not None:
             return refused
         body = recorded.json
         if not isinstance(body, dict):
-            return self._answer(400, {"error": {"code": 400, "message": "Invalid JSON payload.", "status": "INVALID_ARGUMENT"}})
+            return self._answer(
+                400,
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "Invalid JSON payload.",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                },
+            )
         try:
             json_format.ParseDict(body, UploadClickConversionsRequest.pb()())
         except json_format.ParseError as error:
             return self._answer(
                 400,
-                {"error": {"code": 400, "message": f"Invalid JSON payload received. {error}", "status": "INVALID_ARGUMENT"}},
+                {
+                    "error": {
+                        "code": 400,
+                        "message": f"Invalid JSON payload received. {error}",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                },
             )
         if body.get("partialFailure") is not True:
             return self._answer(
@@ -264,16 +300,30 @@ class FakeGoogleAds(ScriptableFake):
                     400,
                     "INVALID_ARGUMENT",
                     "Request contains an invalid argument.",
-                    [ads_error("requestError", "REQUIRED_FIELD_MISSING", "partial_failure must be true.")],
+                    [
+                        ads_error(
+                            "requestError",
+                            "REQUIRED_FIELD_MISSING",
+                            "partial_failure must be true.",
+                        )
+                    ],
                 ),
             )
         conversions = body.get("conversions") or []
         if not conversions or len(conversions) > MAX_CONVERSIONS:
-            code = "TOO_MANY_CONVERSIONS_IN_REQUEST" if conversions else "EMPTY_CONVERSIONS"
-            field = "conversionUploadError"
+            field, code = (
+                ("conversionUploadError", "TOO_MANY_CONVERSIONS_IN_REQUEST")
+                if conversions
+                else ("collectionSizeError", "TOO_FEW")
+            )
             return self._answer(
                 400,
-                ads_error_body(400, "INVALID_ARGUMENT", "Request contains an invalid argument.", [ads_error(field, code, "1 to 2000 conversions.")]),
+                ads_error_body(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "Request contains an invalid argument.",
+                    [ads_error(field, code, "1 to 2000 conversions.")],
+                ),
             )
         results: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []

@@ -31,7 +31,13 @@ from tests.fakes.crm_common import ScriptableFake
 
 PATH = "/v1/events:ingest"
 REQUEST_FIELDS = {"destinations", "events", "consent", "validateOnly", "encoding", "encryptionInfo"}
-DESTINATION_FIELDS = {"reference", "loginAccount", "linkedAccount", "operatingAccount", "productDestinationId"}
+DESTINATION_FIELDS = {
+    "reference",
+    "loginAccount",
+    "linkedAccount",
+    "operatingAccount",
+    "productDestinationId",
+}
 ACCOUNT_FIELDS = {"accountId", "accountType", "product"}
 ACCOUNT_TYPES = {"GOOGLE_ADS", "DISPLAY_VIDEO_PARTNER", "DISPLAY_VIDEO_ADVERTISER", "DATA_PARTNER"}
 EVENT_FIELDS = {
@@ -106,7 +112,9 @@ class FakeDataManager(ScriptableFake):
         self.accepted: list[dict[str, Any]] = []  # every event of every accepted request
         self.rejections: dict[str, tuple[str, str]] = {}  # gclid / transaction id → error
 
-    def reject(self, key: str, reason: str = "INVALID_FORMAT", field: str = "ad_identifiers.gclid") -> None:
+    def reject(
+        self, key: str, reason: str = "INVALID_FORMAT", field: str = "ad_identifiers.gclid"
+    ) -> None:
         """Events with this click id or transaction id fail validation."""
         self.rejections[key] = (reason, field)
 
@@ -119,7 +127,9 @@ class FakeDataManager(ScriptableFake):
     def server_error(self, times: int = 1, status: int = 503) -> None:
         name = "INTERNAL" if status == 500 else "UNAVAILABLE"
         for _ in range(times):
-            self.script.append(Scripted(status, status_error(status, name, "The service is unavailable.")))
+            self.script.append(
+                Scripted(status, status_error(status, name, "The service is unavailable."))
+            )
 
     @property
     def ingest_requests(self) -> list[RecordedRequest]:
@@ -137,7 +147,9 @@ class FakeDataManager(ScriptableFake):
             return None
         unknown = set(account) - ACCOUNT_FIELDS
         if unknown:
-            out.append(_violation(f"{where}.{sorted(unknown)[0]}", "INVALID_ARGUMENT", "unknown field"))
+            out.append(
+                _violation(f"{where}.{sorted(unknown)[0]}", "INVALID_ARGUMENT", "unknown field")
+            )
         kind = account.get("accountType") or account.get("product")
         if kind not in ACCOUNT_TYPES:
             out.append(_violation(f"{where}.account_type", "INVALID_ENUM_VALUE", f"{kind!r}"))
@@ -160,35 +172,72 @@ class FakeDataManager(ScriptableFake):
                 continue
             unknown = set(destination) - DESTINATION_FIELDS
             if unknown:
-                out.append(_violation(f"{where}.{sorted(unknown)[0]}", "INVALID_ARGUMENT", "unknown field"))
-            operating = self._account(f"{where}.operating_account", destination.get("operatingAccount"), out)
+                out.append(
+                    _violation(f"{where}.{sorted(unknown)[0]}", "INVALID_ARGUMENT", "unknown field")
+                )
+            operating = self._account(
+                f"{where}.operating_account", destination.get("operatingAccount"), out
+            )
             if operating is not None and operating != self.account_id:
-                out.append(_violation(f"{where}.operating_account", "PERMISSION_DENIED", "no access"))
+                out.append(
+                    _violation(f"{where}.operating_account", "PERMISSION_DENIED", "no access")
+                )
             if "loginAccount" in destination:
                 login = self._account(f"{where}.login_account", destination["loginAccount"], out)
                 if self.login_account_id and login != self.login_account_id:
-                    out.append(_violation(f"{where}.login_account", "PERMISSION_DENIED", "no access"))
+                    out.append(
+                        _violation(f"{where}.login_account", "PERMISSION_DENIED", "no access")
+                    )
             elif self.login_account_id:
-                out.append(_violation(f"{where}.login_account", "PERMISSION_DENIED", "access is through the manager"))
+                out.append(
+                    _violation(
+                        f"{where}.login_account",
+                        "PERMISSION_DENIED",
+                        "access is through the manager",
+                    )
+                )
             if str(destination.get("productDestinationId") or "") not in self.actions:
-                out.append(_violation(f"{where}.product_destination_id", "INVALID_CONVERSION_ACTION_ID", "unknown conversion action"))
+                out.append(
+                    _violation(
+                        f"{where}.product_destination_id",
+                        "INVALID_CONVERSION_ACTION_ID",
+                        "unknown conversion action",
+                    )
+                )
             reference = str(destination.get("reference") or "")
             if reference in references:
-                out.append(_violation(f"{where}.reference", "DUPLICATE_DESTINATION_REFERENCE", "duplicate"))
+                out.append(
+                    _violation(f"{where}.reference", "DUPLICATE_DESTINATION_REFERENCE", "duplicate")
+                )
             references.add(reference)
         return references
 
-    def _event(self, i: int, event: Any, body: dict[str, Any], references: set[str], out: list[dict[str, str]]) -> None:
+    def _event(
+        self,
+        i: int,
+        event: Any,
+        body: dict[str, Any],
+        references: set[str],
+        out: list[dict[str, str]],
+    ) -> None:
         where = f"events[{i}]"
         if not isinstance(event, dict):
             out.append(_violation(where, "INVALID_EVENT", "not an object"))
             return
         unknown = set(event) - EVENT_FIELDS
         if unknown:
-            out.append(_violation(f"{where}.{sorted(unknown)[0]}", "INVALID_ARGUMENT", "unknown field"))
+            out.append(
+                _violation(f"{where}.{sorted(unknown)[0]}", "INVALID_ARGUMENT", "unknown field")
+            )
         stamp = event.get("eventTimestamp")
         if not isinstance(stamp, str) or not TIMESTAMP.match(stamp):
-            out.append(_violation(f"{where}.event_timestamp", "REQUIRED_FIELD_MISSING", "RFC 3339 timestamp required"))
+            out.append(
+                _violation(
+                    f"{where}.event_timestamp",
+                    "REQUIRED_FIELD_MISSING",
+                    "RFC 3339 timestamp required",
+                )
+            )
         else:
             try:
                 datetime.fromisoformat(stamp.replace("Z", "+00:00"))
@@ -196,33 +245,77 @@ class FakeDataManager(ScriptableFake):
                 out.append(_violation(f"{where}.event_timestamp", "INVALID_FORMAT", "not a date"))
         for reference in event.get("destinationReferences") or []:
             if reference not in references:
-                out.append(_violation(f"{where}.destination_references", "INVALID_ARGUMENT", "no such destination"))
+                out.append(
+                    _violation(
+                        f"{where}.destination_references", "INVALID_ARGUMENT", "no such destination"
+                    )
+                )
         ads = event.get("adIdentifiers") or {}
         if not isinstance(ads, dict) or set(ads) - AD_IDENTIFIER_FIELDS:
             out.append(_violation(f"{where}.ad_identifiers", "INVALID_ARGUMENT", "unknown field"))
             ads = {}
         clicks = [name for name in ("gclid", "gbraid", "wbraid") if ads.get(name)]
         if len(clicks) > 1:
-            out.append(_violation(f"{where}.ad_identifiers", "INVALID_ARGUMENT", "set at most one click id"))
-        identifiers = (event.get("userData") or {}).get("userIdentifiers") if isinstance(event.get("userData"), dict) else None
+            out.append(
+                _violation(
+                    f"{where}.ad_identifiers", "INVALID_ARGUMENT", "set at most one click id"
+                )
+            )
+        identifiers = (
+            (event.get("userData") or {}).get("userIdentifiers")
+            if isinstance(event.get("userData"), dict)
+            else None
+        )
         if "userData" in event:
             if not isinstance(identifiers, list) or not identifiers:
-                out.append(_violation(f"{where}.user_data.user_identifiers", "REQUIRED_FIELD_MISSING", "required"))
+                out.append(
+                    _violation(
+                        f"{where}.user_data.user_identifiers", "REQUIRED_FIELD_MISSING", "required"
+                    )
+                )
                 identifiers = []
             elif len(identifiers) > MAX_IDENTIFIERS:
-                out.append(_violation(f"{where}.user_data", "TOO_MANY_USER_IDENTIFIERS", "at most 10"))
+                out.append(
+                    _violation(f"{where}.user_data", "TOO_MANY_USER_IDENTIFIERS", "at most 10")
+                )
             if body.get("encoding") not in ENCODINGS:
-                out.append(_violation("encoding", "REQUIRED_FIELD_MISSING", "required for user data"))
+                out.append(
+                    _violation("encoding", "REQUIRED_FIELD_MISSING", "required for user data")
+                )
             for j, identifier in enumerate(identifiers):
-                kinds = [k for k in ("emailAddress", "phoneNumber", "address") if k in identifier] if isinstance(identifier, dict) else []
+                kinds = (
+                    [k for k in ("emailAddress", "phoneNumber", "address") if k in identifier]
+                    if isinstance(identifier, dict)
+                    else []
+                )
                 if len(kinds) != 1 or set(identifier) - {"emailAddress", "phoneNumber", "address"}:
-                    out.append(_violation(f"{where}.user_data.user_identifiers[{j}]", "INVALID_ARGUMENT", "exactly one identifier"))
+                    out.append(
+                        _violation(
+                            f"{where}.user_data.user_identifiers[{j}]",
+                            "INVALID_ARGUMENT",
+                            "exactly one identifier",
+                        )
+                    )
                     continue
                 value = identifier[kinds[0]]
-                if kinds[0] != "address" and body.get("encoding") == "HEX" and not SHA256_HEX.match(str(value)):
-                    out.append(_violation(f"{where}.user_data.user_identifiers[{j}]", "INVALID_SHA256_FORMAT", "SHA-256 lowercase hex expected"))
+                if (
+                    kinds[0] != "address"
+                    and body.get("encoding") == "HEX"
+                    and not SHA256_HEX.match(str(value))
+                ):
+                    out.append(
+                        _violation(
+                            f"{where}.user_data.user_identifiers[{j}]",
+                            "INVALID_SHA256_FORMAT",
+                            "SHA-256 lowercase hex expected",
+                        )
+                    )
         if not clicks and not identifiers:
-            out.append(_violation(where, "NO_IDENTIFIERS_PROVIDED", "no ad identifiers or user identifiers"))
+            out.append(
+                _violation(
+                    where, "NO_IDENTIFIERS_PROVIDED", "no ad identifiers or user identifiers"
+                )
+            )
         if "currency" in event and not CURRENCY.match(str(event["currency"])):
             out.append(_violation(f"{where}.currency", "INVALID_CURRENCY_CODE", "ISO 4217"))
         if "conversionValue" in event and not isinstance(event["conversionValue"], (int, float)):
@@ -239,16 +332,24 @@ class FakeDataManager(ScriptableFake):
             return JSONResponse(status_error(404, "NOT_FOUND", "Not found"), status_code=404)
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return JSONResponse(
-                status_error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+                status_error(
+                    401, "UNAUTHENTICATED", "Request had invalid authentication credentials."
+                ),
                 status_code=401,
             )
         body = recorded.json
         if not isinstance(body, dict):
-            return JSONResponse(status_error(400, "INVALID_ARGUMENT", "Invalid JSON payload."), status_code=400)
+            return JSONResponse(
+                status_error(400, "INVALID_ARGUMENT", "Invalid JSON payload."), status_code=400
+            )
         unknown = set(body) - REQUEST_FIELDS
         if unknown:
             return JSONResponse(
-                status_error(400, "INVALID_ARGUMENT", f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}".'),
+                status_error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}".',
+                ),
                 status_code=400,
             )
         violations: list[dict[str, str]] = []

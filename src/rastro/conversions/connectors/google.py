@@ -73,7 +73,9 @@ ALREADY_RECORDED = frozenset(
 )
 TOO_RECENT = frozenset({"TOO_RECENT_EVENT", "TOO_RECENT_CONVERSION_ACTION"})
 TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
-TRANSIENT_STATUSES = frozenset({"RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"})
+TRANSIENT_STATUSES = frozenset(
+    {"RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"}
+)
 TRANSIENT_CODES = frozenset({"TRANSIENT_ERROR", "INTERNAL_ERROR", "RESOURCE_EXHAUSTED"})
 # Data Manager takes at most 10 destinations (conversion actions) in one request.
 MAX_DESTINATIONS = 10
@@ -389,9 +391,7 @@ class GoogleConnector(Connector):
             response = await http.post(url, json=body, headers=headers)
             data = _json(response)
             if response.status_code == 200:
-                return BatchOutcome(
-                    ok=True, http_status=200, response=data, row_errors=rejected
-                )
+                return BatchOutcome(ok=True, http_status=200, response=data, row_errors=rejected)
             outcome = _request_error("Google Data Manager", response, data)
             named = _bad_events(data) if response.status_code == 400 else {}
             named = {i: m for i, m in named.items() if 0 <= i < len(remaining)}
@@ -402,9 +402,7 @@ class GoogleConnector(Connector):
                 rejected[remaining[position]] = f"Google Data Manager: {message}"
             remaining = [i for p, i in enumerate(remaining) if p not in named]
             if not remaining:
-                return BatchOutcome(
-                    ok=True, http_status=400, response=data, row_errors=rejected
-                )
+                return BatchOutcome(ok=True, http_status=400, response=data, row_errors=rejected)
         outcome.row_errors = rejected
         return outcome
 
@@ -447,10 +445,15 @@ def _conversion_index(error: dict[str, Any]) -> int | None:
     return None
 
 
+def _error_object(data: dict[str, Any]) -> dict[str, Any]:
+    error = data.get("error")
+    return error if isinstance(error, dict) else {}
+
+
 def _bad_events(data: dict[str, Any]) -> dict[int, str]:
     """Data Manager's BadRequest field violations by event index (`events[3].…`)."""
     named: dict[int, str] = {}
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = _error_object(data)
     for detail in error.get("details") or []:
         if not isinstance(detail, dict) or not str(detail.get("@type", "")).endswith("BadRequest"):
             continue
@@ -469,7 +472,7 @@ def _bad_events(data: dict[str, Any]) -> dict[int, str]:
 def _request_error(api: str, response: httpx.Response, data: dict[str, Any]) -> BatchOutcome:
     """A whole request refused: Google's `{"error": {code, message, status, details}}`."""
     status = response.status_code
-    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = _error_object(data)
     google_status = str(error.get("status") or "")
     codes = [_error_code(e) for e in _failure_errors(error)]
     message = f"{api} HTTP {status}"
