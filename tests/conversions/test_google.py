@@ -650,3 +650,28 @@ async def test_ads_auth_headers_are_checked(client, databases, settings, google_
     assert "HTTP 403 PERMISSION_DENIED" in state.reason
     assert "USER_PERMISSION_DENIED" in state.reason
     assert google_ads.accepted == []
+
+
+async def test_sending_again_is_deduplicated_by_the_order_id(
+    client, databases, settings, google_ads
+):
+    org = await google_org(client, databases, google_ads.url, "ads", login_customer_id=MANAGER_ID)
+    lead = await make_lead(databases, org, click_ids={"gclid": "twice"}, clicked_at=clicked(7))
+    out = await create_conversion(client, org, lead)
+    await sync(settings, databases)
+    resend = await client.post(
+        f"/api/conversions/{out['conversion_id']}/resend",
+        headers=org.headers,
+        json={"platform": "google"},
+    )
+    assert resend.status_code == 200, resend.text
+    await sync(settings, databases)
+    first, second = google_ads.upload_requests
+    # The same order id and date string both times: Google keeps one conversion and
+    # answers ORDER_ID_ALREADY_IN_USE, which means it has it.
+    assert first.json["conversions"] == second.json["conversions"]
+    assert google_ads.order_ids == [out["order_id"]]
+    log = await google_log(databases, org, out["conversion_id"])
+    assert [e.sync_status for e in log] == ["success", "success"]
+    assert "ORDER_ID_ALREADY_IN_USE" in json.dumps(log[1].response_data)
+    assert (await google_state(databases, org, out["conversion_id"])).status == "sent"
