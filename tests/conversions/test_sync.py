@@ -46,6 +46,11 @@ async def _state(databases, org, conversion_id):
     return row
 
 
+async def _meta_health(client, org):
+    health = (await client.get("/api/conversions/health", headers=org.headers)).json()
+    return [h for h in health if h["platform"] == "meta"]
+
+
 async def _log(databases, org, conversion_id):
     entries = await rows(
         databases, org, PlatformSyncLog, PlatformSyncLog.conversion_id == conversion_id

@@ -24,15 +24,19 @@ class ServiceSpec:
 SERVICES: dict[str, ServiceSpec] = {
     spec.service: spec
     for spec in [
+        # Offline conversions to Google (rastro.conversions.connectors.google): the API key
+        # is an OAuth access token; the secret, the Ads API developer token (optional:
+        # Google ignores it since 2026-09-09, and Data Manager never used it).
         ServiceSpec(
             "google_ads",
-            "Google Ads API",
+            "Google Ads (Data Manager API or Google Ads API)",
             "https://googleads.googleapis.com",
-            needs_secret=True,
             settings_fields=(
                 SettingField("customer_id", "Customer ID", required=True),
                 SettingField("login_customer_id", "Login customer ID (manager)"),
-                SettingField("developer_token", "Developer token", required=True),
+                SettingField("api", "API: data_manager (default) or ads"),
+                SettingField("conversion_action_id", "Default conversion action ID"),
+                SettingField("developer_token", "Developer token (Google Ads API only)"),
             ),
         ),
         ServiceSpec(

@@ -80,18 +80,8 @@ def tiktok_email(raw: str) -> str:
 
 def tiktok_phone(raw: str, default_calling_code: str = "55") -> str:
     """E.164 *with* the `+` (TikTok's rule for `user.phone`; its own formatter does
-    `"+" + digits`), unlike Meta's digits-only `ph`.
-
-    A number written with `+` or the `00` international prefix keeps its country code; a
-    national number gets `default_calling_code` after its trunk zeros are dropped.
-    """
-    text = raw.strip()
-    digits = _NON_DIGITS.sub("", text)
-    if text.startswith("+"):
-        return "+" + digits
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    return "+" + default_calling_code + digits.lstrip("0")
+    `"+" + digits`), unlike Meta's digits-only `ph`: the same as Google's."""
+    return google_phone(raw, default_calling_code)
 
 
 def tiktok_external_id(raw: str) -> str:
@@ -106,3 +96,29 @@ def linkedin_email(raw: str) -> str:
     """Trimmed and lower-cased, nothing rewritten (LinkedIn's rule for `SHA256_EMAIL`).
     LinkedIn matches on no phone; `li_fat_id` is sent as it came, never hashed."""
     return raw.strip().lower()
+
+
+# --- Google (Google Ads API user identifiers, Data Manager API user data) -----------------
+
+_WHITESPACE = re.compile(r"\s+")
+# The only domains whose local part Google rewrites (dots and `+tag` dropped).
+GOOGLE_MAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def google_email(raw: str) -> str:
+    """Google's formatting guide: whitespace removed anywhere, lower-cased; for gmail.com
+    and googlemail.com only, every `.` of the local part and a `+tag` are dropped. Other
+    domains keep dots and plus signs (unlike the google-ads-python ECL sample, which
+    strips them for every domain: platforms.md §1.6)."""
+    text = _WHITESPACE.sub("", raw).lower()
+    local, at, domain = text.rpartition("@")
+    if not at:
+        return text
+    if domain in GOOGLE_MAIL_DOMAINS:
+        local = local.split("+", 1)[0].replace(".", "")
+    return f"{local}@{domain}"
+
+
+def google_phone(raw: str, default_calling_code: str = "55") -> str:
+    """E.164 with the leading `+` (Google's rule; Meta's is the same digits without it)."""
+    return "+" + meta_phone(raw, default_calling_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rastro.conversions.connectors.base import Connector
+from rastro.conversions.connectors.google import GoogleConnector
 from rastro.conversions.connectors.linkedin import LinkedInConnector
 from rastro.conversions.connectors.meta import MetaConnector
 from rastro.conversions.connectors.tiktok import TikTokConnector
@@ -11,6 +12,7 @@ CONNECTORS: dict[str, Connector] = {
     connector.platform: connector
     for connector in (
         MetaConnector(),
+        GoogleConnector(),
         LinkedInConnector(),
         TikTokConnector(),
     )

@@ -56,6 +56,9 @@ class BatchOutcome:
     # For platforms that report failures per event: index in the batch → reason (these
     # events failed; the others of an `ok` batch were accepted).
     row_errors: dict[int, str] = field(default_factory=dict)
+    # Events the platform asks to send again later (index → (seconds to wait, reason)),
+    # e.g. Google's TOO_RECENT_EVENT: they stay pending, neither sent nor failed.
+    row_retry_after: dict[int, tuple[float, str]] = field(default_factory=dict)
 
 
 class InvalidConversion(Exception):
@@ -83,6 +86,11 @@ class Connector:
     def too_old(self, record: ConversionRecord, now: datetime) -> str | None:
         """Why the platform would refuse the conversion for its age now (None if not)."""
         raise NotImplementedError
+
+    def not_before(self, record: ConversionRecord) -> datetime | None:
+        """The earliest time the platform accepts this conversion (e.g. Google's minimum
+        click age); before it the conversion waits, pending. None: no such limit."""
+        return None
 
     def event(self, record: ConversionRecord) -> dict[str, Any]:
         """The conversion as one event of the platform's request (hashed where required).

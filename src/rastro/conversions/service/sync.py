@@ -10,6 +10,11 @@ dies before its commit leaves the rows pending, and the next run sends them agai
 the same order id / event id, which the platform deduplicates; a delivery committed as
 `sent` is never claimed again.
 
+A conversion the platform would refuse as too recent (`Connector.not_before`, e.g.
+Google's 6-hour minimum click age) is not attempted: it stays pending with
+`next_attempt_at` at that time. Rows the platform itself answers "later" for
+(`BatchOutcome.row_retry_after`) stay pending the same way.
+
 Transient failures (timeouts, network errors, 429/5xx, the platform's transient codes)
 stay pending with exponential backoff and full jitter (at least the server's
 Retry-After) until `max_attempts`; other failures are final. Each platform account has a
@@ -83,6 +88,7 @@ class SyncReport:
     retrying: int = 0
     failed: int = 0
     expired: int = 0
+    waiting: int = 0  # not sent yet: too recent for the platform
     paused: list[str] = field(default_factory=list)  # "platform:credential" with open breakers
 
 
@@ -319,6 +325,20 @@ async def _sync_batch(
                 _set_status(conversion, sync, "expired", too_old)
                 report.expired += 1
                 continue
+            not_before = connector.not_before(record)
+            if not_before is not None and not_before > now:
+                # Too recent for the platform (Google's 6-hour click age): not an attempt,
+                # it waits, pending, until the platform takes it.
+                sync.next_attempt_at = not_before
+                _set_status(
+                    conversion,
+                    sync,
+                    "pending",
+                    f"Waiting until {not_before.isoformat(timespec='seconds')}: "
+                    f"{connector.platform} does not accept it earlier.",
+                )
+                report.waiting += 1
+                continue
             try:
                 event = connector.event(record)
             except InvalidConversion as error:
@@ -353,7 +373,21 @@ async def _sync_batch(
             sync.last_attempt_at = attempted_at
             sync.last_batch_id = batch_id
             row_error = outcome.row_errors.get(index)
-            if outcome.ok and row_error is None:
+            row_retry = outcome.row_retry_after.get(index)
+            if row_error is None and row_retry is not None:
+                # The platform took the request but asks for this event again later.
+                seconds, error_message = row_retry
+                if sync.attempts < config.max_attempts:
+                    sync.next_attempt_at = now + timedelta(seconds=seconds)
+                    _set_status(conversion, sync, "pending", error_message)
+                    log_status = "retrying"
+                    report.retrying += 1
+                else:
+                    error_message = f"Gave up after {sync.attempts} attempts: {error_message}"
+                    _set_status(conversion, sync, "failed", error_message)
+                    log_status = "failed"
+                    report.failed += 1
+            elif outcome.ok and row_error is None:
                 _set_status(conversion, sync, "sent", None)
                 sync.sent_at = attempted_at
                 log_status, error_message = "success", None
