@@ -83,7 +83,8 @@ export function SyncLog({ entries }: { entries: SyncLogEntry[] }) {
 export function Deliveries({ conversion, canWrite }: { conversion: Conversion; canWrite: boolean }) {
   const { t, locale } = useI18n();
   const { retry, resend } = useConversionActions();
-  if (conversion.platforms.length === 0) return <EmptyState message={t("conversions.noPlatforms")} />;
+  const platforms = conversion.platforms ?? [];
+  if (platforms.length === 0) return <EmptyState message={t("conversions.noPlatforms")} />;
   const action = (p: PlatformSync) => {
     const platform = p.platform as Platform;
     if (p.status === "failed") {
@@ -131,7 +132,7 @@ export function Deliveries({ conversion, canWrite }: { conversion: Conversion; c
         </TR>
       </THead>
       <TBody>
-        {conversion.platforms.map((p) => (
+        {platforms.map((p) => (
           <TR key={p.platform} data-testid="delivery-row" data-platform={p.platform}>
             <TD>
               <PlatformStatusChip sync={p} />

@@ -64,11 +64,11 @@ export function ConversionTable({
               <time dateTime={c.conversion_date}>{formatDateTime(c.conversion_date, locale)}</time>
             </TD>
             <TD>
-              <PlatformChips platforms={c.platforms} />
+              <PlatformChips platforms={c.platforms ?? []} />
             </TD>
             {onRetry ? (
               <TD className="text-right">
-                {c.platforms.some((p) => p.status === "failed") ? (
+                {(c.platforms ?? []).some((p) => p.status === "failed") ? (
                   <Button variant="outline" size="sm" onClick={() => onRetry(c)} disabled={retrying === c.conversion_id} data-testid="conversion-retry">
                     <RotateCcw aria-hidden />
                     {t("conversions.retry.action")}

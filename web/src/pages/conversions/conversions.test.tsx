@@ -165,11 +165,11 @@ describe("ConversionListSection", () => {
     const chips = within(rows[0]!).getAllByTestId("platform-chip");
     expect(chips.map((c) => c.textContent)).toEqual(["Google·Expired", "Meta·Failed"]);
     expect(chips[1]).toHaveAccessibleDescription(/Invalid parameter \(HTTP 400\)\. · 2 attempt\(s\)/);
-    expect(screen.queryByRole("tooltip")).toBeNull();
+    expect(screen.queryByTestId("platform-chip-tip")).toBeNull();
     await user.hover(chips[1]!);
-    expect(screen.getByRole("tooltip", { hidden: true })).toHaveTextContent("Meta rejected the event");
+    expect(screen.getByTestId("platform-chip-tip")).toHaveTextContent("Meta rejected the event");
     await user.unhover(chips[1]!);
-    expect(screen.queryByRole("tooltip", { hidden: true })).toBeNull();
+    expect(screen.queryByTestId("platform-chip-tip")).toBeNull();
     expect(within(rows[1]!).getByTestId("platform-chip")).toHaveAttribute("data-status", "sent");
 
     expect(within(rows[1]!).queryByTestId("conversion-retry")).toBeNull();

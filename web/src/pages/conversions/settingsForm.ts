@@ -31,7 +31,12 @@ export function emptyMapping(name = ""): ActionMapping {
 }
 
 export function formFromSettings(s: ConversionSettingsOut): SettingsForm {
-  const windows = Object.fromEntries(PLATFORMS.map((p) => [p, s.windows?.[p] !== undefined ? String(s.windows[p]) : ""])) as Record<Platform, string>;
+  const windows = Object.fromEntries(
+    PLATFORMS.map((p) => {
+      const days = s.windows?.[p];
+      return [p, days !== undefined ? String(days) : ""];
+    }),
+  ) as Record<Platform, string>;
   const actions = Object.entries(s.actions ?? {}).map(([name, byPlatform]) => {
     const mapping = emptyMapping(name);
     for (const p of PLATFORMS) {
@@ -68,10 +73,10 @@ export function settingsFromForm(form: SettingsForm): ConversionSettingsIn {
     const byPlatform: Record<string, PlatformAction> = {};
     for (const p of PLATFORMS) {
       const row = mapping.platforms[p];
-      const action: PlatformAction = {};
+      let action: PlatformAction = {};
       for (const field of ACTION_FIELDS[p]) {
         const v = row[field].trim();
-        if (v) (action as Record<string, string>)[field] = v;
+        if (v) action = { ...action, [field]: v };
       }
       if (row.window_days.trim()) action.window_days = days(row.window_days);
       if (Object.keys(action).length) byPlatform[p] = action;

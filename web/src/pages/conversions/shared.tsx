@@ -32,7 +32,8 @@ function labelOf(t: (key: MessageKey) => string, key: MessageKey, raw: string): 
 /**
  * One platform's delivery state as a chip ("Meta · Failed"). The reason, attempts and next
  * attempt are its description (read with the chip) and a tooltip on hover and keyboard focus.
- * The tooltip is portalled with fixed coordinates, so a scrolling table does not clip it.
+ * The tooltip is portalled with fixed coordinates, so a scrolling table does not clip it;
+ * it is hidden from assistive technology, which reads the description instead.
  */
 export function PlatformStatusChip({ sync }: { sync: PlatformSync }) {
   const { t, locale } = useI18n();
@@ -79,7 +80,6 @@ export function PlatformStatusChip({ sync }: { sync: PlatformSync }) {
       {anchor
         ? createPortal(
             <span
-              role="tooltip"
               aria-hidden
               data-testid="platform-chip-tip"
               style={{ position: "fixed", top: anchor.bottom + 4, left: Math.max(8, Math.min(anchor.left, window.innerWidth - 296)) }}

@@ -6,7 +6,7 @@ type ReqBody<T> = T extends { requestBody?: infer B } ? Json<NonNullable<B>> : n
 
 export type ConversionsPage = Json<paths["/api/conversions"]["get"]["responses"][200]>;
 export type Conversion = ConversionsPage["items"][number];
-export type PlatformSync = Conversion["platforms"][number];
+export type PlatformSync = NonNullable<Conversion["platforms"]>[number];
 export type ConversionQuery = NonNullable<paths["/api/conversions"]["get"]["parameters"]["query"]>;
 export type ConversionDetail = Json<paths["/api/conversions/{conversion_id}"]["get"]["responses"][200]>;
 export type SyncLogEntry = ConversionDetail["sync_log"][number];
