@@ -114,7 +114,11 @@ def _meta_request(conversion_name: str) -> dict[str, Any]:
                 "event_id": "order",
                 "action_source": "system_generated",
                 "user_data": {"em": [HASHED_EMAIL], "fbc": "fb.1.1700000000000.IwAR0e2eClick"},
-                "custom_data": {"value": 1500.0, "currency": "BRL", "content_name": conversion_name},
+                "custom_data": {
+                    "value": 1500.0,
+                    "currency": "BRL",
+                    "content_name": conversion_name,
+                },
             }
         ]
     }
@@ -284,8 +288,9 @@ def test_conversions_pages(
     assert delivery(crm_url, seeded.failed, "meta")[:3] == ("failed", 1, "failed")
     meta_row = main.locator("[data-testid=delivery-row][data-platform=meta]")
     with page.expect_response(
-        lambda r: r.url.endswith(f"/api/conversions/{seeded.failed}/retry")
-        and r.request.method == "POST"
+        lambda r: (
+            r.url.endswith(f"/api/conversions/{seeded.failed}/retry") and r.request.method == "POST"
+        )
     ) as retried:
         meta_row.locator("[data-testid=delivery-retry]").click()
     assert retried.value.status == 200, retried.value.text()
@@ -294,9 +299,7 @@ def test_conversions_pages(
     assert (status, attempts, in_map) == ("pending", 0, "pending")
     assert jobs >= 1, "retry now queues a sync job"
     # The expired Google delivery has nothing to retry.
-    expect(
-        main.locator("[data-testid=delivery-row][data-platform=google] button")
-    ).to_have_count(0)
+    expect(main.locator("[data-testid=delivery-row][data-platform=google] button")).to_have_count(0)
     shot(page, "retried")
 
     # --- the sent conversion: "send again" asks first --------------------------------

@@ -31,7 +31,7 @@ export function JsonBlock({ value, label }: { value: Record<string, unknown>; la
   const { t } = useI18n();
   const empty = Object.keys(value).length === 0;
   return (
-    <div className="grid min-w-0 gap-1">
+    <div className="grid min-w-0 content-start gap-1">
       <span className="text-xs font-medium text-muted-foreground">{label}</span>
       {empty ? (
         <span className="text-xs text-muted-foreground">{t("conversions.log.emptyJson")}</span>

@@ -206,7 +206,7 @@ export function ConversionSettingsForm({ settings, onSave, busy, error }: { sett
             </p>
           ) : null}
           <div className="flex flex-wrap items-end gap-2">
-            <Field label={t("conversions.settings.actions.add")} hint={t("conversions.settings.nameHint")}>
+            <Field label={t("conversions.settings.actions.add")}>
               {(props) => (
                 <Input
                   {...props}
