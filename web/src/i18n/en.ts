@@ -1,3 +1,4 @@
+import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
 
@@ -217,6 +218,7 @@ export const en = {
 
   ...trackingEn,
   ...crmEn,
+  ...conversionsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { conversionsPtBR } from "./conversions.pt-BR";
 import { crmPtBR } from "./crm.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
@@ -218,4 +219,5 @@ export const ptBR: Record<MessageKey, string> = {
 
   ...trackingPtBR,
   ...crmPtBR,
+  ...conversionsPtBR,
 };

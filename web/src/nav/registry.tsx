@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, Contact, LayoutDashboard, Settings, type LucideIcon } from "lucide-react";
+import { Activity, Contact, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -40,6 +40,14 @@ export const NAV: NavEntry[] = [
     permission: "crm:read",
     nested: true,
     element: lazy(() => import("@/pages/crm/LeadsPage")),
+  },
+  {
+    path: "/conversions",
+    labelKey: "nav.conversions",
+    icon: Target,
+    permission: "conversions:read",
+    nested: true,
+    element: lazy(() => import("@/pages/conversions/ConversionsPage")),
   },
   {
     path: "/settings",

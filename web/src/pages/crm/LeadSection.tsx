@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { ArrowLeft } from "lucide-react";
+import { ArrowLeft, Target } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -12,6 +12,7 @@ import { useI18n } from "@/i18n";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { ChannelBadge } from "@/pages/tracking/shared";
 import { sourceMedium } from "@/pages/tracking/format";
+import { CONVERSIONS_READ } from "@/pages/conversions/types";
 import { IntegrationLogPanel } from "./IntegrationLogPanel";
 import { ActivityTimeline, NotesPanel, StageHistory, TasksPanel } from "./LeadActivity";
 import { LeadJourneyPanel } from "./LeadJourneyPanel";
@@ -137,13 +138,21 @@ export default function LeadSection() {
   });
   return (
     <div className="grid grid-cols-1 gap-4">
-      <div>
+      <div className="flex flex-wrap items-center justify-between gap-2">
         <Button asChild variant="ghost" size="sm">
           <Link to="/leads">
             <ArrowLeft aria-hidden />
             {t("crm.lead.back")}
           </Link>
         </Button>
+        {me.permissions.includes(CONVERSIONS_READ) ? (
+          <Button asChild variant="outline" size="sm">
+            <Link to={`/conversions?lead_id=${encodeURIComponent(leadId)}`} data-testid="lead-conversions-link">
+              <Target aria-hidden />
+              {t("conversions.leadLink")}
+            </Link>
+          </Button>
+        ) : null}
       </div>
       <QueryStates query={detail}>
         {({ lead, contact, stages, tasks, notes, activities }) => (

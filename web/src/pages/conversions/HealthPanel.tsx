@@ -1,0 +1,109 @@
+import { useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "@/api/client";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { ErrorState, LoadingState } from "@/components/ui/states";
+import { useI18n, type MessageKey } from "@/i18n";
+import { formatDateTime, formatNumber, formatPercent, formatRelative } from "@/lib/format";
+import { platformName } from "./shared";
+import type { BreakerState, Platform, PlatformHealth } from "./types";
+import { CONVERSIONS_KEY } from "./useConversionActions";
+
+const BREAKER_VARIANT: Record<BreakerState, "success" | "default" | "destructive"> = { closed: "success", half_open: "default", open: "destructive" };
+
+/** An error rate above this is shown in red. */
+const ALARMING_ERROR_RATE = 0.2;
+
+/** One platform: breaker state, last success, error rate over 24 hours, queue length. */
+export function HealthCard({ health, onShowQueue }: { health: PlatformHealth; onShowQueue?: (platform: Platform) => void }) {
+  const { t, locale } = useI18n();
+  const rate = health.error_rate_24h;
+  return (
+    <Card data-testid="health-card" data-platform={health.platform}>
+      <CardHeader className="flex-row items-center justify-between gap-2 space-y-0 pb-3">
+        <CardTitle className="text-base">{platformName(health.platform)}</CardTitle>
+        <Badge variant={BREAKER_VARIANT[health.breaker_state]} data-testid="breaker-state">
+          {t(`conversions.health.breaker.${health.breaker_state}` as MessageKey)}
+        </Badge>
+      </CardHeader>
+      <CardContent>
+        <dl className="grid grid-cols-2 gap-3 text-sm">
+          <div>
+            <dt className="text-xs text-muted-foreground">{t("conversions.health.lastSuccess")}</dt>
+            <dd data-testid="last-success">
+              {health.last_success_at ? (
+                <time dateTime={health.last_success_at} title={formatDateTime(health.last_success_at, locale)}>
+                  {formatRelative(health.last_success_at, locale)}
+                </time>
+              ) : (
+                t("common.never")
+              )}
+            </dd>
+          </div>
+          <div>
+            <dt className="text-xs text-muted-foreground">{t("conversions.health.errorRate")}</dt>
+            <dd data-testid="error-rate" className={rate !== null && rate > ALARMING_ERROR_RATE ? "font-semibold text-destructive" : undefined}>
+              {rate === null ? t("conversions.health.noAttempts") : formatPercent(rate, locale)}
+              {health.attempts_24h > 0 ? (
+                <span className="block text-xs font-normal text-muted-foreground">
+                  {t("conversions.health.failedOf", { failed: formatNumber(health.failed_24h, locale), total: formatNumber(health.attempts_24h, locale) })}
+                </span>
+              ) : null}
+            </dd>
+          </div>
+          <div className="col-span-2">
+            <dt className="text-xs text-muted-foreground">{t("conversions.health.queue")}</dt>
+            <dd className="flex items-center justify-between gap-2">
+              <span data-testid="queue-length" className="tabular-nums">
+                {formatNumber(health.queue_length, locale)}
+              </span>
+              {onShowQueue && health.queue_length > 0 && isPlatform(health.platform) ? (
+                <Button variant="link" size="sm" className="h-auto p-0" onClick={() => onShowQueue(health.platform as Platform)}>
+                  {t("conversions.health.showQueue")}
+                </Button>
+              ) : null}
+            </dd>
+          </div>
+          {health.breaker_state === "open" && health.breaker_open_until ? (
+            <p className="col-span-2 text-xs text-destructive">{t("conversions.health.pausedUntil", { when: formatDateTime(health.breaker_open_until, locale) })}</p>
+          ) : null}
+        </dl>
+      </CardContent>
+    </Card>
+  );
+}
+
+function isPlatform(p: string): p is Platform {
+  return p === "google" || p === "meta" || p === "linkedin" || p === "tiktok";
+}
+
+/** The health of every platform with a connector (`GET /api/conversions/health`), refreshed every 30 s. */
+export function HealthPanel({ onShowQueue }: { onShowQueue?: (platform: Platform) => void }) {
+  const { t } = useI18n();
+  const health = useQuery({
+    queryKey: [...CONVERSIONS_KEY, "health"],
+    queryFn: () => unwrap(api.GET("/api/conversions/health")),
+    refetchInterval: 30_000,
+  });
+  return (
+    <section aria-labelledby="conversions-health" data-testid="health-panel" className="grid gap-2">
+      <h2 id="conversions-health" className="text-sm font-medium text-muted-foreground">
+        {t("conversions.health.title")}
+      </h2>
+      {health.isPending ? (
+        <LoadingState />
+      ) : health.isError ? (
+        <ErrorState error={health.error} onRetry={() => void health.refetch()} />
+      ) : health.data.length === 0 ? (
+        <p className="text-sm text-muted-foreground">{t("conversions.health.none")}</p>
+      ) : (
+        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+          {health.data.map((h) => (
+            <HealthCard key={h.platform} health={h} onShowQueue={onShowQueue} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}
