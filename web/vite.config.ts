@@ -30,5 +30,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     css: false,
     include: ["src/**/*.test.{ts,tsx}"],
+    // Form tests type keystroke by keystroke; on a busy 2-core CI runner 5 s is too tight.
+    testTimeout: 20_000,
   },
 });

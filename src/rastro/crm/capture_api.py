@@ -13,24 +13,23 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import BaseRoute
 
 from rastro.core.db import Scope, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.principal import require
-from rastro.core.session import TransactionalRoute, bi_session, crm_session, request_sessions
+from rastro.core.routing import PlainRoute
 from rastro.crm.permissions import CRM_WRITE
 from rastro.crm.service.capture import Submission, capture
 from rastro.tracking.errors import PayloadTooLarge
 from rastro.tracking.service import config
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
-
-router = APIRouter(route_class=TransactionalRoute, responses=ERROR_RESPONSES, tags=["leads"])
 
 MAX_BODY = 64 * 1024
 MAX_EXTRA_FIELDS = 50
@@ -182,30 +181,22 @@ def _submission(lead: LeadIn, extra: dict[str, Any], idempotency_key: str | None
     )
 
 
-@router.post(
-    "/api/leads",
-    status_code=201,
-    response_model=LeadCaptured,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": _LEAD_SCHEMA},
-                "application/x-www-form-urlencoded": {"schema": _LEAD_SCHEMA},
-            },
-        }
-    },
-    responses={200: {"model": LeadCaptured, "description": "Already stored (a duplicate)"}},
-)
-async def capture_lead(
-    request: Request,
-    crm: Annotated[AsyncSession, Depends(crm_session)],
-    bi: Annotated[AsyncSession, Depends(bi_session)],
-) -> Response:
+async def capture_lead(request: Request) -> Response:
     """Capture a lead. Forms authenticate with the site key (`site` field or query
     parameter) from an allowed origin; servers with an API key holding `crm:write`.
     A repeated `Idempotency-Key`, or the same person on the same page within 10 minutes,
     answers 200 with the lead already stored."""
+    # A plain route (rastro.core.routing), matched before the module routers: it opens its
+    # own sessions, scopes them once the caller is known, and commits the CRM session
+    # before answering (the BI session only reads).
+    databases = request.app.state.databases
+    async with databases.crm.session() as crm, databases.bi.session() as bi:
+        response = await _capture(request, crm, bi)
+        await crm.commit()
+    return response
+
+
+async def _capture(request: Request, crm: AsyncSession, bi: AsyncSession) -> Response:
     body, from_form = await _read(request)
     lead_in, extra = _parse(body)
     origin = request.headers.get("origin")
@@ -221,8 +212,8 @@ async def capture_lead(
             request, lead_in.site or request.query_params.get("site"), origin
         )
         organization_id, pages, domain_id = site.organization_id, site.pages, site.domain_id
-        for session in request_sessions(request):
-            await set_scope(session, Scope.organization(organization_id))
+    for session in (crm, bi):
+        await set_scope(session, Scope.organization(organization_id))
     key = request.headers.get("idempotency-key")
     if key is not None and not 0 < len(key) <= 255:
         raise BadRequest("Idempotency-Key must be 1 to 255 characters.")
@@ -260,7 +251,6 @@ async def capture_lead(
     )
 
 
-@router.options("/api/leads", include_in_schema=False)
 async def leads_preflight(request: Request) -> Response:
     """CORS preflight for forms that post JSON from the browser."""
     return Response(
@@ -272,3 +262,30 @@ async def leads_preflight(request: Request) -> Response:
             "access-control-max-age": "86400",
         },
     )
+
+
+# Matched before the module routers (lead capture is the CRM's public hot path).
+capture_routes: list[BaseRoute] = [
+    PlainRoute(
+        "/api/leads",
+        capture_lead,
+        methods=["POST"],
+        status_code=201,
+        response_model=LeadCaptured,
+        tags=["leads"],
+        responses={
+            **ERROR_RESPONSES,
+            200: {"model": LeadCaptured, "description": "Already stored (a duplicate)"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _LEAD_SCHEMA},
+                    "application/x-www-form-urlencoded": {"schema": _LEAD_SCHEMA},
+                },
+            }
+        },
+    ),
+    PlainRoute("/api/leads", leads_preflight, methods=["OPTIONS"], include_in_schema=False),
+]

@@ -18,13 +18,13 @@ from rastro.crm.webhooks import webhooks_router
 MODULE = Module(
     name="crm",
     routers=[
-        capture_api.router,
         api.router,
         settings_api.router,
         webhooks_router,
         webhook_admin_router,
         destinations_api.router,
     ],
+    hot_routes=capture_api.capture_routes,
     register_jobs=jobs.register,
     demo=demo.load_demo,
 )
