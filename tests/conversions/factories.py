@@ -18,9 +18,11 @@ from rastro.core.security import Keyring
 from tests.auth.factories import Account, auth_headers, make_account
 from tests.crm.factories import make_leads
 from tests.fakes.meta import FakeMeta
+from tests.fakes.utmify import FakeUtmify
 
 META_TOKEN = "EAAB-fake-system-user-token-1234"
 DATASET_ID = "1234567890123"
+UTMIFY_TOKEN = "utmify-fake-api-credential-5678"
 FAST = SyncConfig(timeout=2.0, retry_base_seconds=1.0, max_attempts=4, breaker_failures=5)
 
 
@@ -115,3 +117,39 @@ async def sync(
 async def rows(databases: Databases, org: Org, model: Any, *where: Any) -> list[Any]:
     async with databases.crm.transaction(Scope.organization(org.id)) as session:
         return list(await session.scalars(select(model).where(*where)))
+
+
+def on_meta(conversion: dict[str, Any]) -> dict[str, Any]:
+    """The Meta delivery of a conversion as the API returns it (other connectors add
+    their own deliveries beside it)."""
+    (found,) = [p for p in conversion["platforms"] if p["platform"] == "meta"]
+    return dict(found)
+
+
+def on_meta_health(health: list[dict[str, Any]]) -> dict[str, Any]:
+    (found,) = [h for h in health if h["platform"] == "meta"]
+    return dict(found)
+
+
+async def add_utmify(
+    client: httpx.AsyncClient,
+    org: Org,
+    utmify: FakeUtmify,
+    *,
+    token: str = UTMIFY_TOKEN,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    """A UTMify credential of the organization on the fake; returns its id."""
+    response = await client.post(
+        "/api/credentials",
+        headers=org.headers,
+        json={
+            "name": "UTMify",
+            "service": "utmify",
+            "api_key": token,
+            "api_url": utmify.url,
+            "settings": settings or {},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

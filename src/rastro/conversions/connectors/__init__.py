@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rastro.conversions.connectors.base import Connector
 from rastro.conversions.connectors.meta import MetaConnector
+from rastro.conversions.connectors.utmify import UtmifyConnector
 
 CONNECTORS: dict[str, Connector] = {
-    connector.platform: connector for connector in (MetaConnector(),)
+    connector.platform: connector for connector in (MetaConnector(), UtmifyConnector())
 }

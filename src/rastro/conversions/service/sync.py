@@ -379,7 +379,7 @@ async def _sync_batch(
                     batch_id=batch_id,
                     attempt=sync.attempts,
                     sync_status=log_status,
-                    request_payload={"request": batch, "event": event},
+                    request_payload={"request": batch, "event": connector.loggable(event)},
                     response_data=outcome.response,
                     error_message=error_message,
                     http_status_code=outcome.http_status,
