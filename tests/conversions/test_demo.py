@@ -10,13 +10,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from rastro.app import close_app, create_app
 from rastro.auth.demo import ensure_demo_admin
 from rastro.auth.models import Credential
 from rastro.config import Settings
@@ -72,7 +70,7 @@ async def test_demo_conversions_in_every_state_then_sent_to_the_sandbox(
         sandbox_url,
         encryption_key=settings.encryption_key_value,
     )
-    await load_tracking_demo(context, days=20, sessions_per_day=6)
+    await load_tracking_demo(context, days=30, sessions_per_day=6)
     await load_crm_demo(context, leads=30)
     line = await load_demo(context)
     assert line is not None and line.startswith("Conversions: ")
@@ -137,7 +135,7 @@ async def test_demo_conversions_in_every_state_then_sent_to_the_sandbox(
 
 
 async def test_the_sandbox_answers_like_the_platforms_and_is_off_in_production(
-    client, settings, databases
+    app, client, settings
 ):
     event = {
         "event_name": "Purchase",
@@ -170,14 +168,11 @@ async def test_the_sandbox_answers_like_the_platforms_and_is_off_in_production(
     wrong = {**order, "createdAt": "2026-11-20T10:00:00Z"}
     assert (await client.post(orders, json=wrong, headers={"x-api-token": "t"})).status_code == 400
 
-    production = create_app(
-        settings.model_copy(update={"env": "production"}),
-        databases=databases,
-        check_migrations=False,
-    )
-    transport = httpx.ASGITransport(app=production)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        off = await http.post(path, json={"data": [event], "access_token": "t"})
-        assert off.status_code == 404
-        assert off.json()["error"]["code"] == "not_found"
-    await close_app(production)
+    # In production the sandbox does not exist.
+    app.state.settings = settings.model_copy(update={"env": "production"})
+    try:
+        off = await client.post(path, json={"data": [event], "access_token": "t"})
+    finally:
+        app.state.settings = settings
+    assert off.status_code == 404
+    assert off.json()["error"]["code"] == "not_found"

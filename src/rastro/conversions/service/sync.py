@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -249,14 +249,40 @@ async def _send(
     return outcome, summary
 
 
-def _set_status(
-    conversion: OfflineConversion, sync: ConversionSync, status: str, reason: str | None
-) -> None:
-    sync.status = status
-    sync.reason = reason
-    if status != "pending":
-        sync.next_attempt_at = None
-    conversion.sync_status = {**conversion.sync_status, sync.platform: status}
+class _Outcomes:
+    """What one batch changes besides its delivery rows, written in bulk at the end: the
+    platform's entry in each conversion's `sync_status` map, and the log rows."""
+
+    def __init__(self, platform: str) -> None:
+        self.platform = platform
+        self.statuses: dict[str, list[uuid.UUID]] = {}
+        self.log: list[dict[str, Any]] = []
+
+    def set_status(self, sync: ConversionSync, status: str, reason: str | None) -> None:
+        sync.status = status
+        sync.reason = reason
+        if status != "pending":
+            sync.next_attempt_at = None
+        self.statuses.setdefault(status, []).append(sync.conversion_id)
+
+    async def write(self, session: AsyncSession) -> None:
+        # `||` merges this platform's key into the map in the database: another
+        # platform's worker may be updating the same conversion's map at the same time,
+        # and a read-modify-write of the whole map would lose one of the two.
+        for status, conversion_ids in self.statuses.items():
+            await session.execute(
+                update(OfflineConversion)
+                .where(OfflineConversion.conversion_id.in_(conversion_ids))
+                .values(
+                    sync_status=OfflineConversion.sync_status.op("||")(
+                        func.jsonb_build_object(cast(self.platform, Text), cast(status, Text))
+                    ),
+                    updated_at=func.now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+        if self.log:
+            await session.execute(insert(PlatformSyncLog), self.log)
 
 
 async def _sync_batch(
@@ -307,6 +333,7 @@ async def _sync_batch(
         rules = await conversion_settings.current(session)
         batch_id = uuid7()
         attempted_at = datetime.now(UTC)
+        outcomes = _Outcomes(group.platform)
         ready: list[tuple[ConversionSync, OfflineConversion, dict[str, Any]]] = []
         for sync in syncs:
             conversion = conversions[sync.conversion_id]
@@ -316,7 +343,7 @@ async def _sync_batch(
             record = records.record_of(conversion, leads.get(conversion.lead_id), action)
             too_old = connector.too_old(record, now)
             if too_old is not None:
-                _set_status(conversion, sync, "expired", too_old)
+                outcomes.set_status(sync, "expired", too_old)
                 report.expired += 1
                 continue
             try:
@@ -324,24 +351,28 @@ async def _sync_batch(
             except InvalidConversion as error:
                 sync.attempts += 1
                 sync.last_attempt_at = attempted_at
-                _set_status(conversion, sync, "failed", str(error))
-                session.add(
-                    PlatformSyncLog(
-                        conversion_id=conversion.conversion_id,
-                        platform=group.platform,
-                        batch_id=None,
-                        attempt=sync.attempts,
-                        sync_status="failed",
-                        request_payload={},
-                        response_data={},
-                        error_message=str(error),
-                        synced_at=attempted_at,
-                    )
+                outcomes.set_status(sync, "failed", str(error))
+                outcomes.log.append(
+                    {
+                        "sync_id": uuid7(),
+                        "organization_id": group.organization_id,
+                        "conversion_id": conversion.conversion_id,
+                        "platform": group.platform,
+                        "batch_id": None,
+                        "attempt": sync.attempts,
+                        "sync_status": "failed",
+                        "request_payload": {},
+                        "response_data": {},
+                        "error_message": str(error),
+                        "http_status_code": None,
+                        "synced_at": attempted_at,
+                    }
                 )
                 report.failed += 1
                 continue
             ready.append((sync, conversion, event))
         if not ready:
+            await outcomes.write(session)
             return True
         outcome, summary = await _send(
             connector, [event for _, _, event in ready], session, keyring, group, config
@@ -354,7 +385,7 @@ async def _sync_batch(
             sync.last_batch_id = batch_id
             row_error = outcome.row_errors.get(index)
             if outcome.ok and row_error is None:
-                _set_status(conversion, sync, "sent", None)
+                outcomes.set_status(sync, "sent", None)
                 sync.sent_at = attempted_at
                 log_status, error_message = "success", None
                 report.sent += 1
@@ -362,30 +393,33 @@ async def _sync_batch(
                 sync.next_attempt_at = now + backoff_delay(
                     sync.attempts, config.retry_base_seconds, outcome.retry_after
                 )
-                _set_status(conversion, sync, "pending", outcome.error)
+                outcomes.set_status(sync, "pending", outcome.error)
                 log_status, error_message = "retrying", outcome.error
                 report.retrying += 1
             else:
                 error_message = row_error or outcome.error or "Rejected."
                 if outcome.transient and row_error is None:
                     error_message = f"Gave up after {sync.attempts} attempts: {error_message}"
-                _set_status(conversion, sync, "failed", error_message)
+                outcomes.set_status(sync, "failed", error_message)
                 log_status = "failed"
                 report.failed += 1
-            session.add(
-                PlatformSyncLog(
-                    conversion_id=conversion.conversion_id,
-                    platform=group.platform,
-                    batch_id=batch_id,
-                    attempt=sync.attempts,
-                    sync_status=log_status,
-                    request_payload={"request": batch, "event": connector.loggable(event)},
-                    response_data=outcome.response,
-                    error_message=error_message,
-                    http_status_code=outcome.http_status,
-                    synced_at=attempted_at,
-                )
+            outcomes.log.append(
+                {
+                    "sync_id": uuid7(),
+                    "organization_id": group.organization_id,
+                    "conversion_id": conversion.conversion_id,
+                    "platform": group.platform,
+                    "batch_id": batch_id,
+                    "attempt": sync.attempts,
+                    "sync_status": log_status,
+                    "request_payload": {"request": batch, "event": connector.loggable(event)},
+                    "response_data": outcome.response,
+                    "error_message": error_message,
+                    "http_status_code": outcome.http_status,
+                    "synced_at": attempted_at,
+                }
             )
+        await outcomes.write(session)
         if summary:  # the platform was called (not a configuration problem)
             await _record_breaker(session, group, config, outcome, now)
         # A half-open breaker lets one batch through per run.
