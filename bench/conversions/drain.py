@@ -178,9 +178,7 @@ def _organization(env: dict[str, str]) -> uuid.UUID:
     return uuid.UUID(str(row[0]))
 
 
-async def _credentials(
-    organization_id: uuid.UUID, urls: dict[str, str]
-) -> dict[str, uuid.UUID]:
+async def _credentials(organization_id: uuid.UUID, urls: dict[str, str]) -> dict[str, uuid.UUID]:
     """One credential per platform, through the vault (encrypted like any other)."""
     from rastro.auth.service import credentials
     from rastro.config import load_settings
@@ -261,10 +259,10 @@ def insert_conversions(
                 SELECT md5('o' || g)::uuid, %(org)s, md5('l' || g)::uuid,
                        now() - interval '2 hours', 100 + g %% 900, 'BRL',
                        now() - (g %% 3600) * interval '1 second', 'purchase',
-                       'BENCH-' || g, 'api', jsonb_build_object(%(platform)s, 'pending')
+                       'BENCH-' || g, 'api', jsonb_build_object(%(platform)s::text, 'pending')
                        {click_value}
                 FROM generate_series(1, %(n)s) g WHERE g %% %(p)s = %(k)s
-                """,  # noqa: S608 (column names from SETUPS, not input)
+                """,
                 {**params, "platform": platform, "k": index},
             )
             conn.execute(
@@ -273,7 +271,7 @@ def insert_conversions(
                     conversion_id, platform, organization_id, credential_id, status,
                     attempts, next_attempt_at)
                 SELECT md5('o' || g)::uuid, %(platform)s, %(org)s, %(credential)s,
-                       'pending', 0, now() - interval '1 minute'
+                       'pending', 0, now() - interval '1 minute' - g * interval '1 ms'
                 FROM generate_series(1, %(n)s) g WHERE g %% %(p)s = %(k)s
                 """,
                 {**params, "platform": platform, "k": index, "credential": accounts[platform]},
@@ -332,7 +330,8 @@ def main() -> None:
         env=env,
     )
     try:
-        assert fakes.stdout is not None and fakes.stdin is not None
+        assert fakes.stdout is not None
+        assert fakes.stdin is not None
         line = fakes.stdout.readline()
         urls = json.loads(line.removeprefix("FAKES "))
         organization_id = _organization(env)

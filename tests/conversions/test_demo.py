@@ -73,7 +73,8 @@ async def test_demo_conversions_in_every_state_then_sent_to_the_sandbox(
     await load_tracking_demo(context, days=30, sessions_per_day=6)
     await load_crm_demo(context, leads=30)
     line = await load_demo(context)
-    assert line is not None and line.startswith("Conversions: ")
+    assert line is not None
+    assert line.startswith("Conversions: ")
     syncs, logs, conversions, creds = await _deliveries(databases, organization_id)
 
     assert {c.service: c.api_url for c in creds} == {
@@ -113,9 +114,7 @@ async def test_demo_conversions_in_every_state_then_sent_to_the_sandbox(
         if s.status == "not_applicable":
             assert "credential" in s.reason
         if s.status == "sent":
-            assert [e.sync_status for e in by_conversion[(s.conversion_id, "meta")]] == [
-                "success"
-            ]
+            assert [e.sync_status for e in by_conversion[(s.conversion_id, "meta")]] == ["success"]
     # The refunded order: posted as paid, then as refunded; personal data only hashed.
     (refunded,) = [c for c in conversions if c.order_status == "refunded"]
     posts = by_conversion[(refunded.conversion_id, "utmify")]

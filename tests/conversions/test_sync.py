@@ -234,7 +234,9 @@ async def test_the_circuit_breaker_opens_pauses_and_closes(client, databases, se
     assert (breaker.state, breaker.consecutive_failures) == ("open", 3)
     opened = t0 + timedelta(hours=2)
     assert breaker.open_until == opened + timedelta(seconds=300)
-    health = on_meta_health((await client.get("/api/conversions/health", headers=org.headers)).json())
+    health = on_meta_health(
+        (await client.get("/api/conversions/health", headers=org.headers)).json()
+    )
     assert health["breaker_state"] == "open"
     assert health["queue_length"] == 1
     assert health["error_rate_24h"] == 1.0
@@ -260,7 +262,9 @@ async def test_the_circuit_breaker_opens_pauses_and_closes(client, databases, se
     (breaker,) = await rows(databases, org, CircuitBreaker)
     assert (breaker.state, breaker.consecutive_failures) == ("closed", 0)
     assert (await _state(databases, org, cid)).status == "sent"
-    health = on_meta_health((await client.get("/api/conversions/health", headers=org.headers)).json())
+    health = on_meta_health(
+        (await client.get("/api/conversions/health", headers=org.headers)).json()
+    )
     assert health["breaker_state"] == "closed"
     assert health["queue_length"] == 0
     assert health["last_success_at"] is not None

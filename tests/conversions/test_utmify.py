@@ -329,7 +329,9 @@ async def test_the_refund_api_rejects_bad_input(client, databases, utmify):
     cross = await client.post(path, headers=other.headers, json={"status": "refunded"})
     assert cross.status_code == 404
     # Nothing changed.
-    detail = await client.get(f"/api/conversions/{conversion['conversion_id']}", headers=org.headers)
+    detail = await client.get(
+        f"/api/conversions/{conversion['conversion_id']}", headers=org.headers
+    )
     assert detail.json()["conversion"]["order_status"] == "paid"
 
 

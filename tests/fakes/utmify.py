@@ -25,7 +25,15 @@ from tests.fakes.crm_common import ScriptableFake
 PAYMENT_METHODS = {"credit_card", "boleto", "pix", "paypal", "free_price"}
 STATUSES = {"waiting_payment", "paid", "refused", "refunded", "chargedback"}
 CURRENCIES = {"BRL", "USD", "EUR", "GBP", "ARS", "CAD", "COP", "MXN", "PYG", "CLP", "PEN", "PLN"}
-TRACKING_KEYS = {"src", "sck", "utm_source", "utm_campaign", "utm_medium", "utm_content", "utm_term"}
+TRACKING_KEYS = {
+    "src",
+    "sck",
+    "utm_source",
+    "utm_campaign",
+    "utm_medium",
+    "utm_content",
+    "utm_term",
+}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PATH = "/api-credentials/orders"

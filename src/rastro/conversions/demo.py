@@ -280,10 +280,7 @@ async def load_demo(context: DemoContext) -> str | None:
                 status = await writer.delivery(conversion, lead, platform, state, now)
                 counts[status] = counts.get(status, 0) + 1
         await session.flush()
-        if any(
-            sync.status == "pending"
-            for sync in await session.scalars(select(ConversionSync))
-        ):
+        if any(sync.status == "pending" for sync in await session.scalars(select(ConversionSync))):
             await records.queue_sync(session, context.organization_id)
         total = len(list(await session.scalars(select(OfflineConversion.conversion_id))))
     summary = ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))

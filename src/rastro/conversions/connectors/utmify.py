@@ -45,9 +45,20 @@ DEFAULT_PLATFORM_NAME = "Rastro"
 CURRENCIES = frozenset(
     {"BRL", "USD", "EUR", "GBP", "ARS", "CAD", "COP", "MXN", "PYG", "CLP", "PEN", "PLN"}
 )
-MAX_AGE = {"paid": timedelta(days=7), "refunded": timedelta(days=45)}
-MAX_AGE["chargedback"] = MAX_AGE["refunded"]
-TRACKING_KEYS = ("src", "sck", "utm_source", "utm_campaign", "utm_medium", "utm_content", "utm_term")
+MAX_AGE = {
+    "paid": timedelta(days=7),
+    "refunded": timedelta(days=45),
+    "chargedback": timedelta(days=45),
+}
+TRACKING_KEYS = (
+    "src",
+    "sck",
+    "utm_source",
+    "utm_campaign",
+    "utm_medium",
+    "utm_content",
+    "utm_term",
+)
 
 
 def utc_text(moment: datetime) -> str:
