@@ -144,7 +144,16 @@ async def _drain() -> dict[str, Any]:
 
 
 def worker() -> None:
-    print("RESULT " + json.dumps(asyncio.run(_drain())), flush=True)
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:  # BENCH_PROFILE=path: the worker's cProfile stats, for finding the slow step
+        import cProfile
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(lambda: asyncio.run(_drain()))
+        profiler.dump_stats(profile)
+    else:
+        result = asyncio.run(_drain())
+    print("RESULT " + json.dumps(result), flush=True)
 
 
 # --- set-up -------------------------------------------------------------------------------------
@@ -342,7 +351,7 @@ def main() -> None:
             [sys.executable, "-m", "bench.conversions.drain", "--worker"],
             env=env,
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # the worker's errors go to the console
             text=True,
         ).stdout
         load_after = os.getloadavg()

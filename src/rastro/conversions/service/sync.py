@@ -25,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 import structlog
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Text, cast, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -249,23 +250,59 @@ async def _send(
     return outcome, summary
 
 
+# The log rows of a batch in one statement with one parameter: a thousand rows through the
+# ORM, or as a multi-row VALUES with twelve thousand parameters, took most of a batch's
+# time (bench/README.md, "Draining offline conversions"). COPY is not an option: the
+# table has row-level security.
+_INSERT_LOG = text(
+    """
+    INSERT INTO platform_sync_log (
+        sync_id, organization_id, conversion_id, platform, batch_id, attempt, sync_status,
+        request_payload, response_data, error_message, http_status_code, synced_at)
+    SELECT sync_id, organization_id, conversion_id, platform, batch_id, attempt,
+           sync_status, request_payload, response_data, error_message, http_status_code,
+           synced_at
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS row(
+        sync_id uuid, organization_id uuid, conversion_id uuid, platform text,
+        batch_id uuid, attempt int, sync_status text, request_payload jsonb,
+        response_data jsonb, error_message text, http_status_code int,
+        synced_at timestamptz)
+    """
+)
+
+
 class _Outcomes:
-    """What one batch changes besides its delivery rows, written in bulk at the end: the
-    platform's entry in each conversion's `sync_status` map, and the log rows."""
+    """What one batch changes, written in bulk at the end: the delivery rows (grouped by
+    identical new values, so a batch that all went out is one UPDATE), the platform's
+    entry in each conversion's `sync_status` map, and the log rows."""
 
     def __init__(self, platform: str) -> None:
         self.platform = platform
+        self.deliveries: dict[tuple[tuple[str, Any], ...], list[uuid.UUID]] = {}
         self.statuses: dict[str, list[uuid.UUID]] = {}
         self.log: list[dict[str, Any]] = []
 
-    def set_status(self, sync: ConversionSync, status: str, reason: str | None) -> None:
-        sync.status = status
-        sync.reason = reason
+    def set_status(
+        self, sync: ConversionSync, status: str, reason: str | None, **changes: Any
+    ) -> None:
+        values = {"status": status, "reason": reason, **changes}
         if status != "pending":
-            sync.next_attempt_at = None
+            values["next_attempt_at"] = None
+        key = tuple(sorted(values.items()))
+        self.deliveries.setdefault(key, []).append(sync.conversion_id)
         self.statuses.setdefault(status, []).append(sync.conversion_id)
 
     async def write(self, session: AsyncSession) -> None:
+        for key, conversion_ids in self.deliveries.items():
+            await session.execute(
+                update(ConversionSync)
+                .where(
+                    ConversionSync.platform == self.platform,
+                    ConversionSync.conversion_id.in_(conversion_ids),
+                )
+                .values(**dict(key), updated_at=func.now())
+                .execution_options(synchronize_session=False)
+            )
         # `||` merges this platform's key into the map in the database: another
         # platform's worker may be updating the same conversion's map at the same time,
         # and a read-modify-write of the whole map would lose one of the two.
@@ -282,7 +319,7 @@ class _Outcomes:
                 .execution_options(synchronize_session=False)
             )
         if self.log:
-            await session.execute(insert(PlatformSyncLog), self.log)
+            await session.execute(_INSERT_LOG, {"rows": orjson.dumps(self.log).decode()})
 
 
 async def _sync_batch(
@@ -349,9 +386,10 @@ async def _sync_batch(
             try:
                 event = connector.event(record)
             except InvalidConversion as error:
-                sync.attempts += 1
-                sync.last_attempt_at = attempted_at
-                outcomes.set_status(sync, "failed", str(error))
+                attempt = sync.attempts + 1
+                outcomes.set_status(
+                    sync, "failed", str(error), attempts=attempt, last_attempt_at=attempted_at
+                )
                 outcomes.log.append(
                     {
                         "sync_id": uuid7(),
@@ -359,7 +397,7 @@ async def _sync_batch(
                         "conversion_id": conversion.conversion_id,
                         "platform": group.platform,
                         "batch_id": None,
-                        "attempt": sync.attempts,
+                        "attempt": attempt,
                         "sync_status": "failed",
                         "request_payload": {},
                         "response_data": {},
@@ -380,27 +418,31 @@ async def _sync_batch(
         report.requests += 1
         batch = {**summary, "batch_id": str(batch_id), "events": len(ready)}
         for index, (sync, conversion, event) in enumerate(ready):
-            sync.attempts += 1
-            sync.last_attempt_at = attempted_at
-            sync.last_batch_id = batch_id
+            attempt = sync.attempts + 1
+            tried = {
+                "attempts": attempt,
+                "last_attempt_at": attempted_at,
+                "last_batch_id": batch_id,
+            }
             row_error = outcome.row_errors.get(index)
             if outcome.ok and row_error is None:
-                outcomes.set_status(sync, "sent", None)
-                sync.sent_at = attempted_at
+                outcomes.set_status(sync, "sent", None, sent_at=attempted_at, **tried)
                 log_status, error_message = "success", None
                 report.sent += 1
-            elif outcome.transient and row_error is None and sync.attempts < config.max_attempts:
-                sync.next_attempt_at = now + backoff_delay(
-                    sync.attempts, config.retry_base_seconds, outcome.retry_after
+            elif outcome.transient and row_error is None and attempt < config.max_attempts:
+                next_attempt_at = now + backoff_delay(
+                    attempt, config.retry_base_seconds, outcome.retry_after
                 )
-                outcomes.set_status(sync, "pending", outcome.error)
+                outcomes.set_status(
+                    sync, "pending", outcome.error, next_attempt_at=next_attempt_at, **tried
+                )
                 log_status, error_message = "retrying", outcome.error
                 report.retrying += 1
             else:
                 error_message = row_error or outcome.error or "Rejected."
                 if outcome.transient and row_error is None:
-                    error_message = f"Gave up after {sync.attempts} attempts: {error_message}"
-                outcomes.set_status(sync, "failed", error_message)
+                    error_message = f"Gave up after {attempt} attempts: {error_message}"
+                outcomes.set_status(sync, "failed", error_message, **tried)
                 log_status = "failed"
                 report.failed += 1
             outcomes.log.append(
@@ -410,7 +452,7 @@ async def _sync_batch(
                     "conversion_id": conversion.conversion_id,
                     "platform": group.platform,
                     "batch_id": batch_id,
-                    "attempt": sync.attempts,
+                    "attempt": attempt,
                     "sync_status": log_status,
                     "request_payload": {"request": batch, "event": connector.loggable(event)},
                     "response_data": outcome.response,
