@@ -19,6 +19,7 @@ circuit breaker: `breaker_failures` transient failures in a row open it for
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,9 @@ class SyncConfig:
     breaker_cooldown_seconds: float = 300.0
     # Batches per account in one run, so that one run stays bounded.
     max_batches: int = 100
+    # Batches of one account in flight at once: while one waits for the platform or the
+    # database, the next is claimed and built (SKIP LOCKED keeps their rows apart).
+    concurrency: int = 2
 
     @classmethod
     def from_settings(cls, settings: Any) -> SyncConfig:
@@ -106,10 +110,16 @@ async def run_sync(
     now = now or datetime.now(UTC)
     report = SyncReport()
     for group in await _due_groups(databases, organization_id, now):
-        for _ in range(config.max_batches):
-            more = await _sync_batch(databases, keyring, config, group, now, report)
-            if not more:
-                break
+        budget = config.max_batches
+
+        async def lane(group: _Group = group) -> None:
+            nonlocal budget
+            while budget > 0:
+                budget -= 1
+                if not await _sync_batch(databases, keyring, config, group, now, report):
+                    return
+
+        await asyncio.gather(*(lane() for _ in range(max(1, config.concurrency))))
     return report
 
 
