@@ -163,13 +163,16 @@ async def _gate(session: AsyncSession, group: _Group, now: datetime) -> str:
     if breaker.state == "open" and breaker.open_until is not None and now < breaker.open_until:
         return "paused"
     # The cool-down is over: the one worker that moves the breaker to half-open sends the
-    # trial batch; the others leave the account alone this round.
+    # trial batch; the others leave the account alone this round. The cool-down is checked
+    # again in the UPDATE: a worker that waited here for another's failed trial to commit
+    # finds the breaker open anew.
     moved = await session.execute(
         update(CircuitBreaker)
         .where(
             CircuitBreaker.platform == group.platform,
             CircuitBreaker.credential_id == group.credential_id,
             CircuitBreaker.state == breaker.state,
+            CircuitBreaker.open_until.is_(None) | (CircuitBreaker.open_until <= now),
         )
         .values(state="half_open")
         .execution_options(synchronize_session=False)
