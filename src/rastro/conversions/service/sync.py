@@ -109,17 +109,27 @@ async def run_sync(
     """Send every due delivery (of one organization, or all); returns what happened."""
     now = now or datetime.now(UTC)
     report = SyncReport()
-    for group in await _due_groups(databases, organization_id, now):
-        budget = config.max_batches
+    # One HTTP client per platform URL for the whole run: a client per batch paid for a
+    # new TLS context and connection each time (a tenth of a second: most of a one-order
+    # UTMify request).
+    clients: dict[str, HttpClient] = {}
+    try:
+        for group in await _due_groups(databases, organization_id, now):
+            budget = config.max_batches
 
-        async def lane(group: _Group = group) -> None:
-            nonlocal budget
-            while budget > 0:
-                budget -= 1
-                if not await _sync_batch(databases, keyring, config, group, now, report):
-                    return
+            async def lane(group: _Group = group) -> None:
+                nonlocal budget
+                while budget > 0:
+                    budget -= 1
+                    if not await _sync_batch(
+                        databases, keyring, config, group, now, report, clients
+                    ):
+                        return
 
-        await asyncio.gather(*(lane() for _ in range(max(1, config.concurrency))))
+            await asyncio.gather(*(lane() for _ in range(max(1, config.concurrency))))
+    finally:
+        for client in clients.values():
+            await client.aclose()
     return report
 
 
@@ -229,6 +239,7 @@ async def _send(
     keyring: Keyring,
     group: _Group,
     config: SyncConfig,
+    clients: dict[str, HttpClient],
 ) -> tuple[BatchOutcome, dict[str, Any]]:
     """One request; every failure becomes an outcome. Also returns the request summary."""
     if group.credential_id is None:
@@ -245,7 +256,12 @@ async def _send(
         return BatchOutcome(ok=False, error="The platform credential was removed."), {}
     except ConnectorError as error:
         return BatchOutcome(ok=False, error=str(error)), {}
-    http = HttpClient(credential.base_url, timeout=config.timeout, retry=RetryPolicy(attempts=1))
+    http = clients.get(credential.base_url)
+    if http is None:
+        http = HttpClient(
+            credential.base_url, timeout=config.timeout, retry=RetryPolicy(attempts=1)
+        )
+        clients[credential.base_url] = http
     try:
         outcome = await connector.send(events, credential, http)
     except httpx.TimeoutException:
@@ -258,8 +274,6 @@ async def _send(
         )
     except ConnectorError as error:
         outcome = BatchOutcome(ok=False, error=str(error))
-    finally:
-        await http.aclose()
     return outcome, summary
 
 
@@ -342,6 +356,7 @@ async def _sync_batch(
     group: _Group,
     now: datetime,
     report: SyncReport,
+    clients: dict[str, HttpClient],
 ) -> bool:
     """Claim, send and record one batch of the group; False when the group is done."""
     connector = CONNECTORS[group.platform]
@@ -426,7 +441,7 @@ async def _sync_batch(
             await outcomes.write(session)
             return True
         outcome, summary = await _send(
-            connector, [event for _, _, event in ready], session, keyring, group, config
+            connector, [event for _, _, event in ready], session, keyring, group, config, clients
         )
         report.requests += 1
         batch = {**summary, "batch_id": str(batch_id), "events": len(ready)}
