@@ -346,7 +346,10 @@ class _Outcomes:
                 .execution_options(synchronize_session=False)
             )
         if self.log:
-            await session.execute(_INSERT_LOG, {"rows": orjson.dumps(self.log).decode()})
+            await session.execute(
+                _INSERT_LOG,
+                {"rows": orjson.dumps(self.log, option=orjson.OPT_NON_STR_KEYS).decode()},
+            )
 
 
 async def _sync_batch(
