@@ -163,6 +163,7 @@ async def _demo(settings: Settings, *, quiet_if_exists: bool) -> None:
                 organization_id=organization_id,
                 secret_key=settings.secret_key_value,
                 base_url=f"http://{settings.host}:{settings.port}",
+                encryption_key=settings.encryption_key_value,
             )
             login_file.write_text(f"{email}\n{password}\n")
             login_file.chmod(0o600)

@@ -18,9 +18,11 @@ from rastro.core.security import Keyring
 from tests.auth.factories import Account, auth_headers, make_account
 from tests.crm.factories import make_leads
 from tests.fakes.meta import FakeMeta
+from tests.fakes.utmify import FakeUtmify
 
 META_TOKEN = "EAAB-fake-system-user-token-1234"
 DATASET_ID = "1234567890123"
+UTMIFY_TOKEN = "utmify-fake-api-credential-5678"
 FAST = SyncConfig(timeout=2.0, retry_base_seconds=1.0, max_attempts=4, breaker_failures=5)
 
 
@@ -127,3 +129,27 @@ def platform_health(health: list[dict[str, Any]], platform: str) -> dict[str, An
     """One platform's entry of `GET /api/conversions/health`."""
     found: dict[str, Any] = next(h for h in health if h["platform"] == platform)
     return found
+
+
+async def add_utmify(
+    client: httpx.AsyncClient,
+    org: Org,
+    utmify: FakeUtmify,
+    *,
+    token: str = UTMIFY_TOKEN,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    """A UTMify credential of the organization on the fake; returns its id."""
+    response = await client.post(
+        "/api/credentials",
+        headers=org.headers,
+        json={
+            "name": "UTMify",
+            "service": "utmify",
+            "api_key": token,
+            "api_url": utmify.url,
+            "settings": settings or {},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

@@ -84,7 +84,16 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("pipedrive", "Pipedrive", "https://api.pipedrive.com"),
         ServiceSpec("rdstation", "RD Station", "https://api.rd.services", needs_secret=True),
         ServiceSpec("skalepay", "SkalePay (PIX)", "https://api.conta.skalepay.com.br"),
-        ServiceSpec("utmify", "UTMify", "https://api.utmify.com.br"),
+        ServiceSpec(
+            "utmify",
+            "UTMify",
+            "https://api.utmify.com.br",
+            settings_fields=(
+                SettingField("platform_name", "Platform name sent with each order"),
+                SettingField("payment_method", "Payment method (pix, credit_card, boleto, ...)"),
+                SettingField("is_test", "Send orders as tests"),
+            ),
+        ),
         ServiceSpec("dataget", "DataGet", None),
         ServiceSpec(
             "smtp",

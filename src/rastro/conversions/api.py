@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.conversions import permissions, schemas
 from rastro.conversions.models import DEFAULT_WINDOWS, ConversionSync, OfflineConversion
-from rastro.conversions.service import records, sync
+from rastro.conversions.service import orders, records, sync
 from rastro.conversions.service import settings as conversion_settings
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page, PageParams, page_params
@@ -196,4 +196,19 @@ async def resend_conversion(
     """Send again a delivery already sent, with the same event id / order id (the
     platform deduplicates it); the confirmation is the caller's."""
     conversion = await records.resend_conversion(session, conversion_id, platform=body.platform)
+    return await _one(session, conversion)
+
+
+@router.post(
+    "/{conversion_id}/refund",
+    response_model=schemas.Conversion,
+    responses={**NOT_FOUND, 409: {"description": "The order is not paid (already refunded)."}},
+)
+async def refund_conversion(
+    conversion_id: uuid.UUID, body: schemas.RefundIn, _: Write, session: CrmSession
+) -> schemas.Conversion:
+    """Mark the sale refunded or charged back; order postbacks (UTMify) get the new status."""
+    conversion = await orders.change_order_status(
+        session, conversion_id, status=body.status, at=body.refunded_at
+    )
     return await _one(session, conversion)

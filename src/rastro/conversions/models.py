@@ -33,6 +33,9 @@ DEFAULT_WINDOWS = {"google": 90, "meta": 28, "linkedin": 90, "tiktok": 28}
 # platform_sync_log.sync_status: success | failed | retrying (a transient failure that
 # will be tried again).
 LOG_STATUSES = ("success", "failed", "retrying")
+# offline_conversions.order_status: the sale is paid until it is refunded or charged back
+# (POST /api/conversions/{id}/refund); the order postbacks (UTMify) report it.
+ORDER_STATUSES = ("paid", "refunded", "chargedback")
 
 
 def _org_fk() -> Mapped[uuid.UUID]:
@@ -80,6 +83,9 @@ class OfflineConversion(TenantMixin, CrmBase):
         ForeignKey("lead_stages.stage_id", ondelete="SET NULL")
     )
     sync_status: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # paid | refunded | chargedback (ORDER_STATUSES), and when it stopped being paid.
+    order_status: Mapped[str] = mapped_column(String(20), server_default="paid")
+    refunded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

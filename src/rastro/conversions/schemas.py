@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-Platform = Literal["google", "meta", "linkedin", "tiktok"]
+Platform = Literal["google", "meta", "linkedin", "tiktok", "utmify"]
 SyncStatus = Literal["pending", "not_applicable", "expired", "sent", "failed"]
 ConversionName = Annotated[
     str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.\-]*$")
@@ -67,6 +67,8 @@ class Conversion(BaseModel):
     conversion_name: str
     order_id: str
     origin: str
+    order_status: str = Field(description="paid | refunded | chargedback")
+    refunded_at: datetime | None
     sync_status: dict[str, str]
     platforms: list[PlatformSync] = Field(default_factory=list)
     lead_name: str | None = None
@@ -100,6 +102,13 @@ class RetryIn(BaseModel):
 
 class ResendIn(BaseModel):
     platform: Platform
+
+
+class RefundIn(BaseModel):
+    status: Literal["refunded", "chargedback"]
+    refunded_at: AwareDatetime | None = Field(
+        None, description="When the money went back (with its offset); now when omitted"
+    )
 
 
 class PlatformHealth(BaseModel):

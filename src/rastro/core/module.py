@@ -41,3 +41,5 @@ class DemoContext:
     organization_id: uuid.UUID
     secret_key: str
     base_url: str
+    # The vault's key, for demo credentials (empty: a module leaves credentials out).
+    encryption_key: str = ""

@@ -452,6 +452,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversions/{conversion_id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund Conversion
+         * @description Mark the sale refunded or charged back; order postbacks (UTMify) get the new status.
+         */
+        post: operations["refund_conversion_api_conversions__conversion_id__refund_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversions/{conversion_id}/resend": {
         parameters: {
             query?: never;
@@ -1753,12 +1773,19 @@ export interface components {
             msclkid: string | null;
             /** Order Id */
             order_id: string;
+            /**
+             * Order Status
+             * @description paid | refunded | chargedback
+             */
+            order_status: string;
             /** Origin */
             origin: string;
             /** Original Tracking Id */
             original_tracking_id: string | null;
             /** Platforms */
             platforms?: components["schemas"]["PlatformSync"][];
+            /** Refunded At */
+            refunded_at: string | null;
             /** Sync Status */
             sync_status: {
                 [key: string]: string;
@@ -3427,13 +3454,26 @@ export interface components {
             /** Refresh Token */
             refresh_token: string;
         };
+        /** RefundIn */
+        RefundIn: {
+            /**
+             * Refunded At
+             * @description When the money went back (with its offset); now when omitted
+             */
+            refunded_at?: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "refunded" | "chargedback";
+        };
         /** ResendIn */
         ResendIn: {
             /**
              * Platform
              * @enum {string}
              */
-            platform: "google" | "meta" | "linkedin" | "tiktok";
+            platform: "google" | "meta" | "linkedin" | "tiktok" | "utmify";
         };
         /**
          * ResolveDelivery
@@ -3456,7 +3496,7 @@ export interface components {
              * Platform
              * @description Only this platform; all when omitted
              */
-            platform?: ("google" | "meta" | "linkedin" | "tiktok") | null;
+            platform?: ("google" | "meta" | "linkedin" | "tiktok" | "utmify") | null;
         };
         /** ScopeInfo */
         ScopeInfo: {
@@ -5448,7 +5488,7 @@ export interface operations {
             query?: {
                 /** @description A platform's status (see `platform`) */
                 status?: ("pending" | "not_applicable" | "expired" | "sent" | "failed") | null;
-                platform?: ("google" | "meta" | "linkedin" | "tiktok") | null;
+                platform?: ("google" | "meta" | "linkedin" | "tiktok" | "utmify") | null;
                 /** @description Conversion date, inclusive */
                 date_from?: string | null;
                 /** @description Conversion date, exclusive */
@@ -5883,6 +5923,97 @@ export interface operations {
             };
             /** @description Not found in the caller's organization. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    refund_conversion_api_conversions__conversion_id__refund_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Conversion"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The order is not paid (already refunded). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ from rastro.conversions.connectors.google import GoogleConnector
 from rastro.conversions.connectors.linkedin import LinkedInConnector
 from rastro.conversions.connectors.meta import MetaConnector
 from rastro.conversions.connectors.tiktok import TikTokConnector
+from rastro.conversions.connectors.utmify import UtmifyConnector
 
 CONNECTORS: dict[str, Connector] = {
     connector.platform: connector
@@ -15,5 +16,6 @@ CONNECTORS: dict[str, Connector] = {
         GoogleConnector(),
         LinkedInConnector(),
         TikTokConnector(),
+        UtmifyConnector(),
     )
 }

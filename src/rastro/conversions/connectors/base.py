@@ -39,6 +39,12 @@ class ConversionRecord:
     # The organization's mapping of this conversion on this platform (event or action
     # name, action source, ...); empty when not configured.
     action: dict[str, Any] = field(default_factory=dict)
+    # The sale's state for order postbacks: paid | refunded | chargedback, and since when.
+    order_status: str = "paid"
+    refunded_at: datetime | None = None
+    # The lead's UTMs (utm_source, utm_medium, utm_campaign, utm_content, utm_term, src,
+    # sck), for platforms that take them in plain text (UTMify).
+    tracking: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +79,9 @@ class Connector:
     platform: ClassVar[str]
     credential_service: ClassVar[str]  # the vault service of the platform's credentials
     batch_limit: ClassVar[int]
+    # Order postbacks (UTMify) report refunds and chargebacks: a conversion's order status
+    # change queues their delivery again. Ad platforms only take the sale.
+    reports_order_status: ClassVar[bool] = False
 
     def unmatchable(self, record: ConversionRecord) -> str | None:
         """Why the platform could not match this conversion to a person or a click
@@ -108,3 +117,8 @@ class Connector:
     def request_summary(self, credential: ResolvedCredential) -> dict[str, Any]:
         """What the log keeps about the request besides the events (never a secret)."""
         return {}
+
+    def loggable(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The event as `platform_sync_log` keeps it: personal data only hashed. Events of
+        platforms that hash on the wire are kept as sent."""
+        return event

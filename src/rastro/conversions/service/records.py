@@ -61,7 +61,35 @@ def record_of(
         person_id=str(lead.contact_id if lead else conversion.lead_id),
         page_url=(lead.metadata_ or {}).get("page_url") if lead else None,
         action=action,
+        order_status=conversion.order_status or "paid",
+        refunded_at=conversion.refunded_at,
+        tracking=tracking_of(lead),
     )
+
+
+TRACKING_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+_REFERRAL_FIELDS = ("src", "sck")
+
+
+def tracking_of(lead: Lead | None) -> dict[str, str]:
+    """The lead's UTMs: source, medium and campaign of its credited touch (copied on the
+    lead at capture), the rest as the form's hidden fields sent them."""
+    if lead is None:
+        return {}
+    metadata = lead.metadata_ or {}
+    submitted = dict(metadata.get("submitted_attribution") or {})
+    form = dict(metadata.get("form") or {})
+    credited = {"utm_source": lead.source, "utm_medium": lead.medium, "utm_campaign": lead.campaign}
+    found: dict[str, str] = {}
+    for name in TRACKING_FIELDS:
+        value = credited.get(name) or submitted.get(name)
+        if value:
+            found[name] = str(value)
+    for name in _REFERRAL_FIELDS:
+        value = submitted.get(name) or form.get(name)
+        if value:
+            found[name] = str(value)
+    return found
 
 
 def initial_status(

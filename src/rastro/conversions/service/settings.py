@@ -27,7 +27,9 @@ def window_days(settings: ConversionSettings, conversion_name: str, platform: st
     action = action_of(settings, conversion_name, platform)
     if action.get("window_days"):
         return int(action["window_days"])
-    return int(settings.windows.get(platform) or DEFAULT_WINDOWS[platform])
+    # A platform without a click window (an order postback such as UTMify) gets 0: its
+    # connector names no click to count from, so no window applies.
+    return int(settings.windows.get(platform) or DEFAULT_WINDOWS.get(platform, 0))
 
 
 def action_of(settings: ConversionSettings, conversion_name: str, platform: str) -> dict[str, Any]:
