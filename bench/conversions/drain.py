@@ -67,6 +67,24 @@ def _utmify() -> Any:
     return FakeUtmify("bench-utmify-token-0001")
 
 
+def _google() -> Any:
+    from tests.fakes.google_data_manager import FakeDataManager
+
+    return FakeDataManager("bench-google-token-0001", "1234567890", actions=("987654321",))
+
+
+def _linkedin() -> Any:
+    from tests.fakes.linkedin import FakeLinkedIn
+
+    return FakeLinkedIn("bench-linkedin-token-0001", {"123456"})
+
+
+def _tiktok() -> Any:
+    from tests.fakes.tiktok import FakeTikTok
+
+    return FakeTikTok("bench-tiktok-token-0001", "CBENCHPIXEL000000001")
+
+
 # One entry per platform with a fake; connectors added later add theirs here.
 SETUPS: dict[str, PlatformSetup] = {
     "meta": PlatformSetup(
@@ -74,6 +92,34 @@ SETUPS: dict[str, PlatformSetup] = {
         settings={"pixel_id": "1234567890123"},
         click_column="fbclid",
         fake=_meta,
+        counts=lambda fake: {"requests": len(fake.event_requests), "accepted": len(fake.accepted)},
+    ),
+    "google": PlatformSetup(
+        token="bench-google-token-0001",
+        settings={
+            "api": "data_manager",
+            "customer_id": "123-456-7890",
+            "conversion_action_id": "987654321",
+        },
+        click_column="gclid",
+        fake=_google,
+        counts=lambda fake: {
+            "requests": len(fake.ingest_requests),
+            "accepted": len(fake.accepted),
+        },
+    ),
+    "linkedin": PlatformSetup(
+        token="bench-linkedin-token-0001",
+        settings={"conversion_rule_id": "123456"},
+        click_column="li_fat_id",
+        fake=_linkedin,
+        counts=lambda fake: {"requests": len(fake.event_requests), "accepted": len(fake.accepted)},
+    ),
+    "tiktok": PlatformSetup(
+        token="bench-tiktok-token-0001",
+        settings={"pixel_code": "CBENCHPIXEL000000001"},
+        click_column="ttclid",
+        fake=_tiktok,
         counts=lambda fake: {"requests": len(fake.event_requests), "accepted": len(fake.accepted)},
     ),
     "utmify": PlatformSetup(
@@ -266,7 +312,7 @@ def insert_conversions(
                     conversion_currency, conversion_date, conversion_name, order_id, origin,
                     sync_status{click})
                 SELECT md5('o' || g)::uuid, %(org)s, md5('l' || g)::uuid,
-                       now() - interval '2 hours', 100 + g %% 900, 'BRL',
+                       now() - interval '7 hours', 100 + g %% 900, 'BRL',
                        now() - (g %% 3600) * interval '1 second', 'purchase',
                        'BENCH-' || g, 'api', jsonb_build_object(%(platform)s::text, 'pending')
                        {click_value}

@@ -621,3 +621,15 @@ def test_the_same_email_hashes_alike_on_tiktok_linkedin_and_meta(address):
     expected = address.strip().lower()
     assert normalize.tiktok_email(raw) == normalize.linkedin_email(raw) == expected
     assert normalize.meta_email(raw) == expected
+
+
+def test_each_linkedin_log_row_keeps_only_its_own_answer():
+    from rastro.conversions.connectors.linkedin import LinkedInConnector
+
+    answer = {"elements": [{"status": 201}, {"status": 400, "error": {"message": "bad"}}]}
+    connector = LinkedInConnector()
+    assert connector.row_response(answer, 1) == {
+        "element": {"status": 400, "error": {"message": "bad"}}
+    }
+    assert connector.row_response(answer, 0) == {"element": {"status": 201}}
+    assert connector.row_response({"message": "x"}, 0) == {"message": "x"}

@@ -118,6 +118,13 @@ class Connector:
         """What the log keeps about the request besides the events (never a secret)."""
         return {}
 
+    def row_response(self, response: dict[str, Any], index: int) -> dict[str, Any]:
+        """What the log row of the batch's `index`-th event keeps of the answer: all of it
+        by default (most platforms answer a batch with a few fields). A platform that
+        answers per event gives each row its own part, so a 5,000-event batch does not
+        store its whole answer 5,000 times."""
+        return response
+
     def loggable(self, event: dict[str, Any]) -> dict[str, Any]:
         """The event as `platform_sync_log` keeps it: personal data only hashed. Events of
         platforms that hash on the wire are kept as sent."""

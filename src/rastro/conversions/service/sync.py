@@ -524,7 +524,7 @@ async def _sync_batch(
                     "attempt": attempt,
                     "sync_status": log_status,
                     "request_payload": {"request": batch, "event": connector.loggable(event)},
-                    "response_data": outcome.response,
+                    "response_data": connector.row_response(outcome.response, index),
                     "error_message": error_message,
                     "http_status_code": outcome.http_status,
                     "synced_at": attempted_at,
