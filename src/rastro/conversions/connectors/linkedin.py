@@ -147,6 +147,14 @@ class LinkedInConnector(Connector):
             "restli_method": "BATCH_CREATE",
         }
 
+    def row_response(self, response: dict[str, Any], index: int) -> dict[str, Any]:
+        """A batch answer holds one element per event: each log row keeps its own."""
+        elements = response.get("elements")
+        if isinstance(elements, list):
+            rest = {key: value for key, value in response.items() if key != "elements"}
+            return {**rest, "element": elements[index] if index < len(elements) else None}
+        return response
+
     async def send(
         self, events: list[dict[str, Any]], credential: ResolvedCredential, http: HttpClient
     ) -> BatchOutcome:
