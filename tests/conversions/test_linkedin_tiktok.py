@@ -344,7 +344,8 @@ async def test_tiktok_offline_source_uses_the_event_set_and_batches(
         await create_conversion(client, org, await make_lead(databases, org))
     report = await sync(settings, databases)
     assert (report.requests, report.sent) == (2, 3)
-    assert [len(r.json["data"]) for r in tiktok.event_requests] == [2, 1]
+    # Two batches of an account may be in flight at once: their order is not fixed.
+    assert sorted(len(r.json["data"]) for r in tiktok.event_requests) == [1, 2]
     assert {r.json["event_source"] for r in tiktok.event_requests} == {"offline"}
     assert {r.json["event_source_id"] for r in tiktok.event_requests} == {EVENT_SET}
 

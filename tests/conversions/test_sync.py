@@ -175,7 +175,7 @@ async def test_batches_hold_up_to_the_platform_limit(
         await create_conversion(client, org, await make_lead(databases, org))
     report = await sync(settings, databases)
     assert (report.requests, report.sent) == (3, 5)
-    assert [len(r.json["data"]) for r in meta.event_requests] == [2, 2, 1]
+    assert sorted(len(r.json["data"]) for r in meta.event_requests) == [1, 2, 2]
     batches = {e.batch_id for e in await rows(databases, org, PlatformSyncLog)}
     assert len(batches) == 3
 
