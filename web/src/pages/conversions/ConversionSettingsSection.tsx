@@ -16,7 +16,7 @@ import { fieldErrors } from "@/lib/errors";
 import { formatNumber } from "@/lib/format";
 import { emptyMapping, formFromSettings, settingsFromForm, type ActionMapping, type ActionRow, type SettingsForm } from "./settingsForm";
 import { platformName } from "./shared";
-import { ACTION_FIELDS, ACTION_SOURCES, DEFAULT_WINDOWS, PLATFORMS, type ActionSource, type ConversionSettingsIn, type ConversionSettingsOut, type Platform } from "./types";
+import { ACTION_FIELDS, ACTION_SOURCES, AD_PLATFORMS, DEFAULT_WINDOWS, type ActionSource, type AdPlatform, type ConversionSettingsIn, type ConversionSettingsOut } from "./types";
 import { CONVERSIONS_KEY } from "./useConversionActions";
 
 const NAME_PATTERN = "[a-z0-9][a-z0-9_.\\-]*";
@@ -24,8 +24,8 @@ const SETTINGS_KEY = [...CONVERSIONS_KEY, "settings"] as const;
 
 function MappingTable({ mapping, onChange, disabled }: { mapping: ActionMapping; onChange: (next: ActionMapping) => void; disabled: boolean }) {
   const { t } = useI18n();
-  const set = (p: Platform, field: keyof ActionRow, value: string) => onChange({ ...mapping, platforms: { ...mapping.platforms, [p]: { ...mapping.platforms[p], [field]: value } } });
-  const label = (p: Platform, field: string) => `${platformName(p)} · ${t(`conversions.settings.field.${field}` as MessageKey)}`;
+  const set = (p: AdPlatform, field: keyof ActionRow, value: string) => onChange({ ...mapping, platforms: { ...mapping.platforms, [p]: { ...mapping.platforms[p], [field]: value } } });
+  const label = (p: AdPlatform, field: string) => `${platformName(p)} · ${t(`conversions.settings.field.${field}` as MessageKey)}`;
   return (
     <Table>
       <THead>
@@ -37,7 +37,7 @@ function MappingTable({ mapping, onChange, disabled }: { mapping: ActionMapping;
         </TR>
       </THead>
       <TBody>
-        {PLATFORMS.map((p) => {
+        {AD_PLATFORMS.map((p) => {
           const row = mapping.platforms[p];
           const nameField = ACTION_FIELDS[p].includes("action_id") ? "action_id" : "event_name";
           return (
@@ -140,7 +140,7 @@ export function ConversionSettingsForm({ settings, onSave, busy, error }: { sett
           <CardDescription>{t("conversions.settings.windows.description")}</CardDescription>
         </CardHeader>
         <CardContent className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-          {PLATFORMS.map((p) => (
+          {AD_PLATFORMS.map((p) => (
             <Field key={p} label={platformName(p)} hint={t("conversions.settings.windows.default", { days: formatNumber(DEFAULT_WINDOWS[p], locale) })} error={fe[`windows.${p}`]}>
               {(props) => (
                 <Input

@@ -49,6 +49,8 @@ function conversion(id: string, platforms: PlatformSync[], over: Partial<Convers
     conversion_name: "purchase",
     order_id: `order-${id}`,
     origin: "won",
+    order_status: "paid",
+    refunded_at: null,
     sync_status: Object.fromEntries(platforms.map((p) => [p.platform, p.status])),
     platforms,
     lead_name: XSS,

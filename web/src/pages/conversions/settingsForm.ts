@@ -1,5 +1,5 @@
 /** The conversion settings form's state and its conversion to and from the API body. */
-import { ACTION_FIELDS, PLATFORMS, type ActionSource, type ConversionSettingsIn, type ConversionSettingsOut, type Platform, type PlatformAction } from "./types";
+import { ACTION_FIELDS, AD_PLATFORMS, type ActionSource, type AdPlatform, type ConversionSettingsIn, type ConversionSettingsOut, type PlatformAction } from "./types";
 
 export interface ActionRow {
   event_name: string;
@@ -12,13 +12,13 @@ export interface ActionMapping {
   /** A stable key for React while the name is edited. */
   key: number;
   name: string;
-  platforms: Record<Platform, ActionRow>;
+  platforms: Record<AdPlatform, ActionRow>;
 }
 
 export interface SettingsForm {
   wonName: string;
   /** Days per platform as typed; empty = the default window. */
-  windows: Record<Platform, string>;
+  windows: Record<AdPlatform, string>;
   actions: ActionMapping[];
 }
 
@@ -27,19 +27,19 @@ let nextKey = 1;
 const emptyRow = (): ActionRow => ({ event_name: "", action_id: "", action_source: "", window_days: "" });
 
 export function emptyMapping(name = ""): ActionMapping {
-  return { key: nextKey++, name, platforms: Object.fromEntries(PLATFORMS.map((p) => [p, emptyRow()])) as Record<Platform, ActionRow> };
+  return { key: nextKey++, name, platforms: Object.fromEntries(AD_PLATFORMS.map((p) => [p, emptyRow()])) as Record<AdPlatform, ActionRow> };
 }
 
 export function formFromSettings(s: ConversionSettingsOut): SettingsForm {
   const windows = Object.fromEntries(
-    PLATFORMS.map((p) => {
+    AD_PLATFORMS.map((p) => {
       const days = s.windows?.[p];
       return [p, days !== undefined ? String(days) : ""];
     }),
-  ) as Record<Platform, string>;
+  ) as Record<AdPlatform, string>;
   const actions = Object.entries(s.actions ?? {}).map(([name, byPlatform]) => {
     const mapping = emptyMapping(name);
-    for (const p of PLATFORMS) {
+    for (const p of AD_PLATFORMS) {
       const a = byPlatform[p];
       if (!a) continue;
       mapping.platforms[p] = {
@@ -65,13 +65,13 @@ function days(value: string): number {
  */
 export function settingsFromForm(form: SettingsForm): ConversionSettingsIn {
   const windows: Record<string, number> = {};
-  for (const p of PLATFORMS) if (form.windows[p].trim()) windows[p] = days(form.windows[p]);
+  for (const p of AD_PLATFORMS) if (form.windows[p].trim()) windows[p] = days(form.windows[p]);
   const actions: Record<string, Record<string, PlatformAction>> = {};
   for (const mapping of form.actions) {
     const name = mapping.name.trim();
     if (!name) continue;
     const byPlatform: Record<string, PlatformAction> = {};
-    for (const p of PLATFORMS) {
+    for (const p of AD_PLATFORMS) {
       const row = mapping.platforms[p];
       let action: PlatformAction = {};
       for (const field of ACTION_FIELDS[p]) {

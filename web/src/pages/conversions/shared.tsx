@@ -6,7 +6,7 @@ import { formatDateTime, formatNumber } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import type { PlatformSync } from "./types";
 
-const PLATFORM_NAMES: Record<string, string> = { google: "Google", meta: "Meta", linkedin: "LinkedIn", tiktok: "TikTok" };
+const PLATFORM_NAMES: Record<string, string> = { google: "Google", meta: "Meta", linkedin: "LinkedIn", tiktok: "TikTok", utmify: "UTMify" };
 
 /** A platform's brand name ("meta" → "Meta"); unknown platforms as they come. */
 export function platformName(platform: string): string {

@@ -24,8 +24,11 @@ export const CONVERSIONS_READ = "conversions:read";
 export const CONVERSIONS_WRITE = "conversions:write";
 export const CONVERSIONS_ADMIN = "conversions:admin";
 
-/** Seed 000's platforms; a conversion has a delivery state only on those with a connector. */
-export const PLATFORMS = ["google", "meta", "linkedin", "tiktok"] as const satisfies readonly Platform[];
+/** Seed 000's ad platforms (attribution windows and conversion mappings apply to them). */
+export const AD_PLATFORMS = ["google", "meta", "linkedin", "tiktok"] as const satisfies readonly Platform[];
+export type AdPlatform = (typeof AD_PLATFORMS)[number];
+/** Every destination a conversion can have a delivery state on (UTMify: order postback). */
+export const PLATFORMS = [...AD_PLATFORMS, "utmify"] as const satisfies readonly Platform[];
 export const SYNC_STATUSES = ["pending", "sent", "failed", "expired", "not_applicable"] as const satisfies readonly SyncStatus[];
 export const ACTION_SOURCES = [
   "system_generated",
@@ -40,10 +43,10 @@ export const ACTION_SOURCES = [
 ] as const satisfies readonly ActionSource[];
 
 /** Seed 000's attribution windows after the click, in days (the server's defaults). */
-export const DEFAULT_WINDOWS: Record<Platform, number> = { google: 90, meta: 28, linkedin: 90, tiktok: 28 };
+export const DEFAULT_WINDOWS: Record<AdPlatform, number> = { google: 90, meta: 28, linkedin: 90, tiktok: 28 };
 
 /** Which mapping fields each platform reads (Google/LinkedIn: an action id; Meta/TikTok: an event name). */
-export const ACTION_FIELDS: Record<Platform, readonly ("event_name" | "action_id" | "action_source")[]> = {
+export const ACTION_FIELDS: Record<AdPlatform, readonly ("event_name" | "action_id" | "action_source")[]> = {
   google: ["action_id"],
   meta: ["event_name", "action_source"],
   linkedin: ["action_id"],
