@@ -26,7 +26,10 @@ SERVICES: dict[str, ServiceSpec] = {
     for spec in [
         # Offline conversions to Google (rastro.conversions.connectors.google): the API key
         # is an OAuth access token; the secret, the Ads API developer token (optional:
-        # Google ignores it since 2026-09-09, and Data Manager never used it).
+        # Google ignores it since 2026-09-09, and Data Manager never used it). With
+        # `oauth_client_id` set (OAuth with refresh, rastro.core.oauth): the API key is the
+        # refresh token, the secret the OAuth client secret, the developer token only the
+        # setting; `oauth_token_uri` defaults to https://oauth2.googleapis.com/token.
         ServiceSpec(
             "google_ads",
             "Google Ads (Data Manager API or Google Ads API)",
@@ -37,6 +40,11 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("api", "API: data_manager (default) or ads"),
                 SettingField("conversion_action_id", "Default conversion action ID"),
                 SettingField("developer_token", "Developer token (Google Ads API only)"),
+                SettingField(
+                    "oauth_client_id",
+                    "OAuth client ID (API key = refresh token, secret = client secret)",
+                ),
+                SettingField("oauth_token_uri", "OAuth token URL (Google's when empty)"),
             ),
         ),
         ServiceSpec(
@@ -54,6 +62,9 @@ SERVICES: dict[str, ServiceSpec] = {
             "https://graph.facebook.com",
             settings_fields=(SettingField("pixel_id", "Pixel / dataset ID", required=True),),
         ),
+        # The API key is a member access token; with `oauth_client_id` set, the refresh
+        # token, and the secret the OAuth client secret (`oauth_token_uri` defaults to
+        # https://www.linkedin.com/oauth/v2/accessToken).
         ServiceSpec(
             "linkedin",
             "LinkedIn Conversions API",
@@ -61,6 +72,11 @@ SERVICES: dict[str, ServiceSpec] = {
             settings_fields=(
                 SettingField("conversion_rule_id", "Conversion rule ID"),
                 SettingField("api_version", "LinkedIn-Version (YYYYMM; 202601 when empty)"),
+                SettingField(
+                    "oauth_client_id",
+                    "OAuth client ID (API key = refresh token, secret = client secret)",
+                ),
+                SettingField("oauth_token_uri", "OAuth token URL (LinkedIn's when empty)"),
             ),
         ),
         ServiceSpec(

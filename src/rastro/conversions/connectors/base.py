@@ -10,13 +10,20 @@ batching, retries, logging, the circuit breaker.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import httpx
+
 from rastro.auth.service.credentials import ResolvedCredential
 from rastro.core.http import HttpClient
+from rastro.core.oauth import RefreshGrant, TokenCache
+
+# Access tokens of OAuth credentials, per credential, for the life of the process.
+TOKENS = TokenCache()
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,9 @@ class Connector:
     platform: ClassVar[str]
     credential_service: ClassVar[str]  # the vault service of the platform's credentials
     batch_limit: ClassVar[int]
+    # Platforms authorized by an OAuth bearer token: the token endpoint used when the
+    # credential's `oauth_token_uri` setting is empty. None: no OAuth refresh.
+    oauth_token_uri: ClassVar[str | None] = None
     # Order postbacks (UTMify) report refunds and chargebacks: a conversion's order status
     # change queues their delivery again. Ad platforms only take the sale.
     reports_order_status: ClassVar[bool] = False
@@ -111,8 +121,53 @@ class Connector:
     ) -> BatchOutcome:
         """Send one batch (at most `batch_limit` events). Timeouts and network errors
         propagate (the caller counts them as transient); raises `ConnectorError` when the
-        credential lacks what the platform needs."""
+        credential lacks what the platform needs, `OAuthError` when an OAuth credential's
+        access token cannot be refreshed."""
         raise NotImplementedError
+
+    # --- OAuth ------------------------------------------------------------------------------
+
+    def oauth_grant(self, credential: ResolvedCredential) -> RefreshGrant | None:
+        """The refresh-token grant of an OAuth credential: one whose settings have
+        `oauth_client_id` (and optionally `oauth_token_uri`); its `api_key` is then the
+        refresh token and its `api_secret` the client secret. None for a credential whose
+        `api_key` is the access token itself."""
+        client_id = str(credential.settings.get("oauth_client_id") or "").strip()
+        if not client_id or self.oauth_token_uri is None:
+            return None
+        if not credential.api_secret:
+            raise ConnectorError(
+                "The credential has oauth_client_id but no secret: the secret must hold the "
+                "OAuth client secret."
+            )
+        token_uri = str(credential.settings.get("oauth_token_uri") or "").strip()
+        return RefreshGrant(
+            token_uri=token_uri or self.oauth_token_uri,
+            client_id=client_id,
+            client_secret=credential.api_secret,
+            refresh_token=credential.api_key,
+        )
+
+    async def authorized(
+        self,
+        credential: ResolvedCredential,
+        http: HttpClient,
+        call: Callable[[str], Awaitable[httpx.Response]],
+    ) -> httpx.Response:
+        """`call(access_token)`, the bearer token fresh from the cache or the token
+        endpoint for an OAuth credential (the `api_key` otherwise). A 401 with an OAuth
+        credential drops the cached token, refreshes once and calls again once, within the
+        same attempt. A failed refresh raises `OAuthError`."""
+        grant = self.oauth_grant(credential)
+        if grant is None:
+            return await call(credential.api_key)
+        key = str(credential.id)
+        token = await TOKENS.access_token(key, grant, http)
+        response = await call(token)
+        if response.status_code != 401:
+            return response
+        TOKENS.invalidate(key, token)
+        return await call(await TOKENS.access_token(key, grant, http))
 
     def request_summary(self, credential: ResolvedCredential) -> dict[str, Any]:
         """What the log keeps about the request besides the events (never a secret)."""

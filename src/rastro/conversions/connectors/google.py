@@ -4,10 +4,16 @@ allows on it), chosen per credential (platforms.md §1).
 
 The credential (vault service `google_ads`):
 - `api_key`: an OAuth 2.0 access token (scope `adwords` for the Ads API, `datamanager`
-  for Data Manager), sent as `Authorization: Bearer`. Rastro does not refresh it.
+  for Data Manager), sent as `Authorization: Bearer`, used as is.
 - `api_secret` (or the `developer_token` setting): the Ads API developer token, sent as
   `developer-token`. Optional: Google ignores it since 2026-09-09; Data Manager never
   used one.
+- OAuth with refresh, when the settings have `oauth_client_id` (and optionally
+  `oauth_token_uri`, default `TOKEN_URI`): `api_key` is the REFRESH token and
+  `api_secret` the OAuth client secret; Rastro gets access tokens from the token endpoint
+  (`rastro.core.oauth`, cached until shortly before expiry) and, on a 401, refreshes once
+  and sends again once. The developer token then comes only from the `developer_token`
+  setting.
 - settings: `api` = `data_manager` (default) | `ads`; `customer_id` (the Google Ads
   account that owns the conversion actions; hyphens allowed); `login_customer_id` (the
   manager account, when access goes through one); `api_version` (Ads API, default v26);
@@ -39,6 +45,7 @@ other events again (same call) and reports the named ones failed.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -58,6 +65,7 @@ ADS_API_VERSION = "v26"
 ADS_BASE_URL = "https://googleads.googleapis.com"
 DATA_MANAGER_BASE_URL = "https://datamanager.googleapis.com"
 DATA_MANAGER_PATH = "/v1/events:ingest"
+TOKEN_URI = "https://oauth2.googleapis.com/token"
 APIS = ("data_manager", "ads")
 CLICK_IDS = ("gclid", "gbraid", "wbraid")  # in order of precedence
 MIN_CLICK_AGE = timedelta(hours=6)
@@ -100,6 +108,7 @@ class GoogleConnector(Connector):
     platform: ClassVar[str] = "google"
     credential_service: ClassVar[str] = "google_ads"
     batch_limit: ClassVar[int] = 2000  # both APIs: 2,000 conversions / events per request
+    oauth_token_uri: ClassVar[str | None] = TOKEN_URI
 
     # --- what a conversion can be matched on, and when --------------------------------------
 
@@ -257,9 +266,12 @@ class GoogleConnector(Connector):
             conversion["userIdentifiers"] = identifiers
         return conversion
 
-    def _ads_headers(self, credential: ResolvedCredential) -> dict[str, str]:
-        headers = {"authorization": f"Bearer {credential.api_key}"}
-        token = credential.api_secret or credential.settings.get("developer_token")
+    def _ads_headers(self, credential: ResolvedCredential, access_token: str) -> dict[str, str]:
+        headers = {"authorization": f"Bearer {access_token}"}
+        token = credential.settings.get("developer_token")
+        # With OAuth refresh the secret is the client secret: never sent to the Ads API.
+        if self.oauth_grant(credential) is None:
+            token = credential.api_secret or token
         if token:
             headers["developer-token"] = str(token)
         login = _digits(credential.settings.get("login_customer_id"))
@@ -279,8 +291,11 @@ class GoogleConnector(Connector):
             # Google supports only partial-failure uploads (platforms.md §1.2).
             "partialFailure": True,
         }
-        response = await http.post(
-            self._ads_path(credential), json=body, headers=self._ads_headers(credential)
+        path = self._ads_path(credential)
+        response = await self.authorized(
+            credential,
+            http,
+            lambda token: http.post(path, json=body, headers=self._ads_headers(credential, token)),
         )
         return self.read_ads(response, [event for event, _ in chosen])
 
@@ -371,7 +386,6 @@ class GoogleConnector(Connector):
         http: HttpClient,
     ) -> BatchOutcome:
         url = self._data_manager_url(credential)
-        headers = {"authorization": f"Bearer {credential.api_key}"}
         remaining = list(range(len(chosen)))
         rejected: dict[int, str] = {}
         # Fast-fail: a request naming bad events is sent again without them, a few times
@@ -388,7 +402,7 @@ class GoogleConnector(Connector):
                 "events": [self._data_manager_event(*chosen[i]) for i in remaining],
                 "encoding": "HEX",
             }
-            response = await http.post(url, json=body, headers=headers)
+            response = await self.authorized(credential, http, _bearer_post(http, url, body))
             data = _json(response)
             if response.status_code == 200:
                 return BatchOutcome(ok=True, http_status=200, response=data, row_errors=rejected)
@@ -405,6 +419,15 @@ class GoogleConnector(Connector):
                 return BatchOutcome(ok=True, http_status=400, response=data, row_errors=rejected)
         outcome.row_errors = rejected
         return outcome
+
+
+def _bearer_post(
+    http: HttpClient, url: str, body: dict[str, Any]
+) -> Callable[[str], Awaitable[httpx.Response]]:
+    def call(token: str) -> Awaitable[httpx.Response]:
+        return http.post(url, json=body, headers={"authorization": f"Bearer {token}"})
+
+    return call
 
 
 # --- reading Google's errors ---------------------------------------------------------------

@@ -13,6 +13,13 @@ request, and the sync log that keeps it, holds personal data only hashed. `event
 order id (the SHA-256 of it when longer than LinkedIn's 64 characters), so a retried
 batch is deduplicated by LinkedIn.
 
+The credential (vault service `linkedin`): `api_key` is a member access token (scope
+`rw_conversions`), sent as `Authorization: Bearer`, used as is; or, when the settings have
+`oauth_client_id` (and optionally `oauth_token_uri`, default `TOKEN_URI`), `api_key` is
+the REFRESH token and `api_secret` the OAuth client secret, and Rastro gets access tokens
+from the token endpoint (`rastro.core.oauth`, cached until shortly before expiry),
+refreshing once and sending again once on a 401.
+
 A batch is all-or-nothing at LinkedIn: a 400 names the invalid elements by index; those
 fail and the rest are sent again at once, in the same attempt.
 """
@@ -20,6 +27,7 @@ fail and the rest are sent again at once, in the same attempt.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -39,6 +47,7 @@ from rastro.conversions.connectors.base import (
 from rastro.core.http import HttpClient, retry_after_seconds
 
 PATH = "/rest/conversionEvents"
+TOKEN_URI = "https://www.linkedin.com/oauth/v2/accessToken"
 API_VERSION = "202601"
 PROTOCOL_VERSION = "2.0.0"
 URN_PREFIX = "urn:lla:llaPartnerConversion:"
@@ -62,6 +71,15 @@ def conversion_urn(rule: str) -> str:
     return urn
 
 
+def _bearer_post(
+    http: HttpClient, body: dict[str, Any], headers: dict[str, str]
+) -> Callable[[str], Awaitable[httpx.Response]]:
+    def call(token: str) -> Awaitable[httpx.Response]:
+        return http.post(PATH, json=body, headers={**headers, "authorization": f"Bearer {token}"})
+
+    return call
+
+
 def _amount(value: Decimal) -> str:
     # LinkedIn takes the amount as a string with the currency's decimals.
     return format(value.quantize(Decimal("0.01")), "f")
@@ -72,6 +90,7 @@ class LinkedInConnector(Connector):
     credential_service: ClassVar[str] = "linkedin"
     # 5,000 per BATCH_CREATE (Salesforce's and RudderStack's integrations, platforms.md §3.3).
     batch_limit: ClassVar[int] = 5000
+    oauth_token_uri: ClassVar[str | None] = TOKEN_URI
 
     def unmatchable(self, record: ConversionRecord) -> str | None:
         if record.click_ids.get("li_fat_id") or record.email:
@@ -169,7 +188,6 @@ class LinkedInConnector(Connector):
                 # Filled in place, so that the sync log keeps the rule that was sent.
                 event["conversion"] = default
         headers = {
-            "authorization": f"Bearer {credential.api_key}",
             "linkedin-version": self._version(credential),
             "x-restli-protocol-version": PROTOCOL_VERSION,
             "x-restli-method": "BATCH_CREATE",
@@ -178,9 +196,8 @@ class LinkedInConnector(Connector):
         rejected: dict[int, str] = {}
         outcome = BatchOutcome(ok=False, error="Nothing was sent.")
         for _ in range(MAX_ROUNDS):
-            response = await http.post(
-                PATH, json={"elements": [events[i] for i in remaining]}, headers=headers
-            )
+            body = {"elements": [events[i] for i in remaining]}
+            response = await self.authorized(credential, http, _bearer_post(http, body, headers))
             outcome = self.read(response, len(remaining))
             named = {remaining[i]: reason for i, reason in outcome.row_errors.items()}
             rejected.update(named)

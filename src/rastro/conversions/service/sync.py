@@ -57,6 +57,7 @@ from rastro.core.db import SYSTEM, Databases, Scope
 from rastro.core.errors import NotFound
 from rastro.core.http import HttpClient, RetryPolicy, backoff_delay
 from rastro.core.ids import uuid7
+from rastro.core.oauth import OAuthError
 from rastro.core.security import Keyring
 
 log = structlog.get_logger(__name__)
@@ -280,6 +281,10 @@ async def _send(
         )
     except ConnectorError as error:
         outcome = BatchOutcome(ok=False, error=str(error))
+    except OAuthError as error:
+        # The token endpoint down: retried like the platform being down; the grant refused
+        # (invalid_grant: the account must be reconnected): final.
+        outcome = BatchOutcome(ok=False, error=str(error), transient=error.transient)
     return outcome, summary
 
 
