@@ -19,11 +19,10 @@ async def test_demo_leads_are_attributed_and_spread_over_the_pipeline(databases,
     line = await load_crm_demo(context, leads=40)
     assert line.startswith("CRM: 40 leads")
     async with databases.crm.transaction(Scope.organization(organization_id)) as s:
-        stages = dict(
-            (await s.execute(select(Lead.current_stage, func.count()).group_by(Lead.current_stage)))
-            .tuples()
-            .all()
+        rows = await s.execute(
+            select(Lead.current_stage, func.count()).group_by(Lead.current_stage)
         )
+        stages = {stage: count for stage, count in rows}
         attributed = await s.scalar(
             select(func.count()).where(Lead.attribution_status == "attributed")
         )
