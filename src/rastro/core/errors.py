@@ -88,6 +88,12 @@ def field_error(field: str, message: str, *, kind: str = "value_error") -> Unpro
     return UnprocessableEntity(details=[{"loc": field, "message": message, "type": kind}])
 
 
+class PayloadTooLarge(RastroError):
+    status_code = 413
+    code = "payload_too_large"
+    default_message = "The request body is too large."
+
+
 class TooManyRequests(RastroError):
     status_code = 429
     code = "too_many_requests"

@@ -1,4 +1,5 @@
-"""A documented route without FastAPI's per-request machinery, for the hottest endpoints."""
+"""A documented route without FastAPI's per-request machinery, for the hottest endpoints,
+and the size-limited body read those (and other raw-body) endpoints share."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.routing import request_response
+
+from rastro.core.errors import PayloadTooLarge
 
 
 class PlainRoute(APIRoute):
@@ -23,3 +26,18 @@ class PlainRoute(APIRoute):
     ) -> None:
         super().__init__(path, endpoint, **kwargs)
         self.app = request_response(endpoint)
+
+
+async def read_body(request: Request, limit: int, message: str) -> bytes:
+    """The raw body, refused with 413 (`message`) as soon as it passes `limit` bytes —
+    by its declared length, or while it streams in."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(message)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(message)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -20,7 +20,6 @@ from rastro.crm import permissions, schemas
 from rastro.crm.models import Lead
 from rastro.crm.service import journey, leads, pipeline, records
 from rastro.tracking import schemas as tracking
-from rastro.tracking.models import TrackedSession
 
 CrmSession = Annotated[AsyncSession, Depends(crm_session)]
 BiSession = Annotated[AsyncSession, Depends(bi_session)]
@@ -140,13 +139,6 @@ async def get_lead(lead_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.
     )
 
 
-def _session_summary(tracked: TrackedSession) -> tracking.SessionSummary:
-    summary = tracking.SessionSummary.model_validate(tracked)
-    summary.source = tracked.metadata_.get("source")
-    summary.medium = tracked.metadata_.get("medium")
-    return summary
-
-
 @router.get("/leads/{lead_id}/journey", response_model=schemas.LeadJourney, tags=["crm"])
 async def lead_journey(
     lead_id: uuid.UUID, _: Read, crm: CrmSession, bi: BiSession
@@ -164,7 +156,7 @@ async def lead_journey(
         ),
         sessions=[
             schemas.JourneySession(
-                session=_session_summary(s.session),
+                session=tracking.SessionSummary.of(s.session),
                 touches=[tracking.Touchpoint.model_validate(t) for t in s.touches],
                 page_views=[tracking.PageViewOut.model_validate(v) for v in s.page_views],
                 events=[tracking.EventOut.model_validate(e) for e in s.events],

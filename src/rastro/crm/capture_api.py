@@ -23,10 +23,9 @@ from starlette.routing import BaseRoute
 from rastro.core.db import Scope, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.principal import require
-from rastro.core.routing import PlainRoute
+from rastro.core.routing import PlainRoute, read_body
 from rastro.crm.permissions import CRM_WRITE
 from rastro.crm.service.capture import Submission, capture
-from rastro.tracking.errors import PayloadTooLarge
 from rastro.tracking.service import config
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
@@ -107,14 +106,7 @@ class LeadCaptured(BaseModel):
 
 async def _read(request: Request) -> tuple[dict[str, Any], bool]:
     """The body as a dict, and whether it came from an HTML form."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge("A lead is at most 64 KB.")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise PayloadTooLarge("A lead is at most 64 KB.")
+    raw = await read_body(request, MAX_BODY, "A lead is at most 64 KB.")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
         try:

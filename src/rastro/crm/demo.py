@@ -7,14 +7,14 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from rastro.core.db import Scope
 from rastro.core.module import DemoContext
 from rastro.crm.models import Deal, LeadStage, Note, Task
 from rastro.crm.service.capture import Submission, capture
 from rastro.crm.service.pipeline import StageChange, change_stage
-from rastro.tracking.models import TrackedSession
+from rastro.tracking.service import conversions
 
 FIRST = ("Ana", "Bruno", "Carla", "Diego", "Eduarda", "Felipe", "Gabriela", "Henrique", "Isabela")
 LAST = ("Silva", "Souza", "Oliveira", "Santos", "Lima", "Pereira", "Costa", "Almeida")
@@ -49,13 +49,7 @@ async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) ->
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     scope = Scope.organization(context.organization_id)
     async with context.databases.bi.transaction(scope) as bi:
-        sessions = list(
-            await bi.scalars(
-                select(TrackedSession)
-                .where(TrackedSession.is_bot.is_(False), TrackedSession.total_page_views > 1)
-                .order_by(TrackedSession.started_at)
-            )
-        )
+        sessions = await conversions.engaged_sessions(bi)
     chosen = rng.sample(sessions, min(leads, len(sessions)))
     counts: dict[str, int] = {}
     async with (

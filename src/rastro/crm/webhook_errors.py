@@ -18,12 +18,6 @@ class WebhookNotConfigured(NotAuthenticated):
     default_message = "This organization has not configured how to verify this provider."
 
 
-class WebhookPayloadTooLarge(RastroError):
-    status_code = 413
-    code = "payload_too_large"
-    default_message = "The webhook body is larger than 1 MB."
-
-
 class MalformedWebhook(RastroError):
     status_code = 400
     code = "malformed_webhook"

@@ -13,28 +13,16 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
+from rastro.core.routing import read_body
 from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute, crm_session
 from rastro.crm.service import inbound, webhook_settings
-from rastro.crm.webhook_errors import UnknownWebhookEndpoint, WebhookPayloadTooLarge
+from rastro.crm.webhook_errors import UnknownWebhookEndpoint
 from rastro.crm.webhook_schemas import WebhookReceipt
 
 MAX_BODY = 1024 * 1024
 
 webhooks_router = APIRouter(tags=["crm webhooks"], route_class=TransactionalRoute)
-
-
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise WebhookPayloadTooLarge()
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise WebhookPayloadTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @webhooks_router.post(
@@ -54,7 +42,7 @@ async def receive_crm_webhook(
     """Receive deal/stage changes from HubSpot, Pipedrive, RD Station or the generic webhook."""
     if provider not in inbound.PROVIDER_CLASSES:
         raise UnknownWebhookEndpoint()
-    body = await _read_body(request)
+    body = await read_body(request, MAX_BODY, "The webhook body is larger than 1 MB.")
     organization_id = await webhook_settings.organization_for_token(session, endpoint_token)
     if organization_id is None:
         raise UnknownWebhookEndpoint()

@@ -16,12 +16,12 @@ from rastro.core.db import Scope, libpq_url, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
-from rastro.core.routing import PlainRoute
+from rastro.core.routing import PlainRoute, read_body
 from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.tracking import permissions, schemas
 from rastro.tracking.enrichment import visitor_id_for
-from rastro.tracking.errors import BatchTooLarge, PayloadTooLarge
-from rastro.tracking.models import Domain, LandingPage, TrackedSession
+from rastro.tracking.errors import BatchTooLarge
+from rastro.tracking.models import Domain, LandingPage
 from rastro.tracking.service import collector, config, reads
 from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
 from rastro.tracking.service.writer import GroupWriter
@@ -51,26 +51,13 @@ def _writer(request: Request) -> GroupWriter:
     return writer
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge()
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
 async def collect(request: Request) -> Response:
     """Store a batch of tracker events (site key in the body; answered after commit)."""
-    body = await _read_body(request)
+    body = await read_body(request, MAX_BODY, "The batch is larger than 1 MB.")
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -431,20 +418,13 @@ async def get_ab_test(ab_test_id: uuid.UUID, _: Read, session: CrmSession) -> sc
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def _summary(tracked: TrackedSession) -> schemas.SessionSummary:
-    summary = schemas.SessionSummary.model_validate(tracked)
-    summary.source = tracked.metadata_.get("source")
-    summary.medium = tracked.metadata_.get("medium")
-    return summary
-
-
 @router.get("/sessions/live", response_model=Page[schemas.SessionSummary], tags=["tracking"])
 async def live_sessions(
     _: Read, session: BiSession, params: Pagination, include_bots: bool = False
 ) -> Page[schemas.SessionSummary]:
     """Sessions active in the last 30 minutes (seed 002's online visitors)."""
     rows, total = await reads.live_sessions(session, params, include_bots=include_bots)
-    return Page.of([_summary(s) for s in rows], total, params)
+    return Page.of([schemas.SessionSummary.of(s) for s in rows], total, params)
 
 
 @router.get("/visitors", response_model=Page[schemas.SessionSummary], tags=["tracking"])
@@ -453,7 +433,7 @@ async def online_visitors(
 ) -> Page[schemas.SessionSummary]:
     """Seed 002 `GET /api/visitors`: the visitors online now (live sessions)."""
     rows, total = await reads.live_sessions(session, params)
-    return Page.of([_summary(s) for s in rows], total, params)
+    return Page.of([schemas.SessionSummary.of(s) for s in rows], total, params)
 
 
 @router.get("/sessions/{session_id}", response_model=schemas.SessionTimeline, tags=["tracking"])
@@ -461,7 +441,7 @@ async def session_timeline(session_id: str, _: Read, session: BiSession) -> sche
     """A session's touches, page views (in order, with time on page) and events."""
     tracked, touches, views, events = await reads.session_timeline(session, session_id)
     return schemas.SessionTimeline(
-        session=_summary(tracked),
+        session=schemas.SessionSummary.of(tracked),
         touches=[schemas.Touchpoint.model_validate(t) for t in touches],
         page_views=[schemas.PageViewOut.model_validate(v) for v in views],
         events=[schemas.EventOut.model_validate(e) for e in events],
@@ -493,6 +473,6 @@ async def journey(visitor_id: str, _: Read, session: BiSession) -> schemas.Visit
         conversion_session_id=next(
             (j.conversion_session_id for j in journeys if j.conversion_session_id), None
         ),
-        sessions=[_summary(s) for s in sessions],
+        sessions=[schemas.SessionSummary.of(s) for s in sessions],
         touches=[schemas.Touchpoint.model_validate(t) for t in touches],
     )

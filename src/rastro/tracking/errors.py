@@ -3,12 +3,6 @@
 from rastro.core.errors import PermissionDenied, RastroError
 
 
-class PayloadTooLarge(RastroError):
-    status_code = 413
-    code = "payload_too_large"
-    default_message = "The batch is larger than 1 MB."
-
-
 class UnknownSite(RastroError):
     status_code = 401
     code = "unknown_site"

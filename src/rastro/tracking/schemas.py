@@ -207,6 +207,14 @@ class SessionSummary(Schema):
     source: str | None = None
     medium: str | None = None
 
+    @classmethod
+    def of(cls, tracked: Any) -> SessionSummary:
+        """A `TrackedSession` with the source and medium its metadata keeps."""
+        summary = cls.model_validate(tracked)
+        summary.source = tracked.metadata_.get("source")
+        summary.medium = tracked.metadata_.get("medium")
+        return summary
+
 
 class PageViewOut(Schema):
     view_id: uuid.UUID

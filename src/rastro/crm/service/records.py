@@ -8,9 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import directory
@@ -520,6 +520,17 @@ async def delete_task(session: AsyncSession, task_id: uuid.UUID, *, actor: str) 
     await session.flush()
 
 
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _about(statement: _S, model: Any, **subjects: uuid.UUID | None) -> _S:
+    """Narrow a list of notes or timeline entries to the lead, contact or deal asked for."""
+    for name, value in subjects.items():
+        if value is not None:
+            statement = statement.where(getattr(model, name) == value)
+    return statement
+
+
 # --- notes --------------------------------------------------------------------------------------
 
 
@@ -532,13 +543,7 @@ async def list_notes(
     deal_id: uuid.UUID | None = None,
 ) -> tuple[list[Note], int]:
     statement = select(Note).order_by(Note.created_at.desc(), Note.note_id.desc())
-    for column, value in (
-        (Note.lead_id, lead_id),
-        (Note.contact_id, contact_id),
-        (Note.deal_id, deal_id),
-    ):
-        if value is not None:
-            statement = statement.where(column == value)
+    statement = _about(statement, Note, lead_id=lead_id, contact_id=contact_id, deal_id=deal_id)
     rows, total = await paginate(session, statement, params)
     return list(rows), total
 
@@ -609,12 +614,6 @@ async def list_activities(
 ) -> tuple[list[Activity], int]:
     """The timeline, newest first (of one lead, contact or deal, or the organization's)."""
     statement = select(Activity).order_by(Activity.created_at.desc(), Activity.activity_id.desc())
-    for column, value in (
-        (Activity.lead_id, lead_id),
-        (Activity.contact_id, contact_id),
-        (Activity.deal_id, deal_id),
-    ):
-        if value is not None:
-            statement = statement.where(column == value)
+    statement = _about(statement, Activity, lead_id=lead_id, contact_id=contact_id, deal_id=deal_id)
     rows, total = await paginate(session, statement, params)
     return list(rows), total

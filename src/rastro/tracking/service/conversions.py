@@ -138,6 +138,17 @@ async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts 
     )
 
 
+async def engaged_sessions(session: AsyncSession) -> list[TrackedSession]:
+    """Human sessions that saw more than one page, oldest first (the demo's converters)."""
+    return list(
+        await session.scalars(
+            select(TrackedSession)
+            .where(TrackedSession.is_bot.is_(False), TrackedSession.total_page_views > 1)
+            .order_by(TrackedSession.started_at)
+        )
+    )
+
+
 async def mark_converted(session: AsyncSession, session_id: str) -> None:
     """The session and its visitor's journey converted (idempotent)."""
     tracked = await session.get(TrackedSession, session_id)
