@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -44,7 +45,45 @@ class Running:
         return EmbeddedPostgres(self.data).url(database)
 
 
+def _role(pid: str) -> str | None:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    line = b" ".join(args)
+    if b"postgres" in args[0]:
+        return "postgres"
+    if b"rastro worker" in line:
+        return "job_worker"
+    if b"spawn_main" in line or b"rastro serve" in line:
+        return "server"
+    return None
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by each kind of process on the machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or (role := _role(entry.name)) is None:
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, cutime, cstime (the children's, for processes that ended)
+        used = sum(int(v) for v in fields[11:15]) / ticks
+        totals[role] = totals.get(role, 0.0) + used
+    # wrk has ended by the time it is counted: its time is among this process's children.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    totals["wrk"] = children.ru_utime + children.ru_stime
+    return totals
+
+
 def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[str, str]) -> dict:
+    """One wrk run; the result also holds the CPU seconds each kind of process used
+    (server workers, job worker, PostgreSQL, wrk) during it."""
+    before = cpu_seconds()
     out = subprocess.run(
         [
             "wrk",
@@ -65,6 +104,12 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
     line = next(row for row in out.splitlines() if row.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    after = cpu_seconds()
+    result["cpu_s"] = {k: round(after.get(k, 0.0) - before.get(k, 0.0), 2) for k in after}
+    if result["requests"]:
+        result["cpu_ms_per_request"] = {
+            k: round(1000 * v / result["requests"], 3) for k, v in result["cpu_s"].items()
+        }
     return result
 
 

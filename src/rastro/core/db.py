@@ -10,10 +10,15 @@ Tenant isolation is enforced here, once, for every module:
 * the scope is also written into the transaction (`rastro.organization_id`,
   `rastro.scope`) where PostgreSQL row-level security policies read it: a raw SQL query
   that forgot the filter still sees only its organization's rows.
+
+Hot paths that do their work in one database function (the collector, lead capture) use
+`Database.connection()`: a plain psycopg connection in autocommit mode, no ORM; those
+functions set the row-level security scope themselves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
 from collections.abc import AsyncIterator
@@ -23,6 +28,9 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
+import psycopg
+from psycopg.types.json import set_json_loads
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import DateTime, MetaData, event, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, make_url
@@ -252,6 +260,10 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+async def _configure_plain(connection: psycopg.AsyncConnection[Any]) -> None:
+    set_json_loads(orjson.loads, connection)
+
+
 class Database:
     """One PostgreSQL database: an async engine and its session factory."""
 
@@ -267,6 +279,9 @@ class Database:
             json_deserializer=orjson.loads,
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._pool_size = pool_size
+        self._pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+        self._pool_opened: asyncio.Future[None] | None = None
 
     def session(self, scope: Scope | None = None) -> AsyncSession:
         session = self._sessions()
@@ -281,7 +296,30 @@ class Database:
             yield session
             await session.commit()
 
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """A plain psycopg connection in autocommit mode (each statement its own
+        transaction) from a small pool of its own, for hot paths that make one round trip
+        to a database function. JSON comes back decoded by orjson."""
+        if self._pool is None:
+            self._pool = AsyncConnectionPool(
+                libpq_url(self.url),
+                min_size=1,
+                max_size=self._pool_size,
+                kwargs={"autocommit": True},
+                configure=_configure_plain,
+                open=False,
+            )
+            # Requests arriving while it opens wait for the same opening.
+            self._pool_opened = asyncio.ensure_future(self._pool.open())
+        await self._pool_opened
+        async with self._pool.connection() as connection:
+            yield connection
+
     async def dispose(self) -> None:
+        if self._pool is not None:
+            pool, self._pool, self._pool_opened = self._pool, None, None
+            await pool.close()
         await self.engine.dispose()
 
 

@@ -17,10 +17,8 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import BaseRoute
 
-from rastro.core.db import Scope, set_scope
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.principal import require
 from rastro.core.routing import PlainRoute, read_body
@@ -178,59 +176,49 @@ async def capture_lead(request: Request) -> Response:
     parameter) from an allowed origin; servers with an API key holding `crm:write`.
     A repeated `Idempotency-Key`, or the same person on the same page within 10 minutes,
     answers 200 with the lead already stored."""
-    # A plain route (rastro.core.routing), matched before the module routers: it opens its
-    # own sessions, scopes them once the caller is known, and commits the CRM session
-    # before answering (the BI session only reads).
-    databases = request.app.state.databases
-    async with databases.crm.session() as crm, databases.bi.session() as bi:
-        response = await _capture(request, crm, bi)
-        await crm.commit()
-    return response
-
-
-async def _capture(request: Request, crm: AsyncSession, bi: AsyncSession) -> Response:
+    # A plain route (rastro.core.routing), matched before the module routers; the capture
+    # service commits before this answers.
     body, from_form = await _read(request)
     lead_in, extra = _parse(body)
     origin = request.headers.get("origin")
     headers: dict[str, str] = {}
     pages: dict[str, uuid.UUID] = {}
     domain_id = None
+    databases = request.app.state.databases
     authenticated = "authorization" in request.headers
     if authenticated:
-        principal = await require(CRM_WRITE)(request, crm)
+        async with databases.crm.session() as crm:
+            principal = await require(CRM_WRITE)(request, crm)
+            await crm.commit()  # the key's last use
         organization_id = principal.organization_id
     else:
         site, headers = await resolve_site(
             request, lead_in.site or request.query_params.get("site"), origin
         )
         organization_id, pages, domain_id = site.organization_id, site.pages, site.domain_id
-    for session in (crm, bi):
-        await set_scope(session, Scope.organization(organization_id))
     key = request.headers.get("idempotency-key")
     if key is not None and not 0 < len(key) <= 255:
         raise BadRequest("Idempotency-Key must be 1 to 255 characters.")
-    captured = await capture(
-        crm,
-        bi,
+    lead = await capture(
+        databases,
         organization_id,
         _submission(lead_in, extra, key),
         pages=pages,
         domain_id=domain_id,
     )
-    lead = captured.lead
-    status = 200 if captured.duplicate else 201
+    status = 200 if lead.duplicate else 201
     next_url = body.get("_next") if from_form else None
     if isinstance(next_url, str) and not authenticated:
         # Only to the site's own origins (no open redirect).
         site_key = lead_in.site or request.query_params.get("site") or ""
-        found = await site_cache(request).resolve(request.app.state.databases.crm, site_key)
+        found = await site_cache(request).resolve(databases.crm, site_key)
         if found is not None and config.origin_of(next_url) in found[1]:
             return RedirectResponse(next_url, status_code=303, headers=headers)
-    out = LeadCaptured(lead_id=lead.lead_id, duplicate=captured.duplicate)
+    out = LeadCaptured(lead_id=lead.lead_id, duplicate=lead.duplicate)
     if authenticated:
         out = LeadCaptured(
             lead_id=lead.lead_id,
-            duplicate=captured.duplicate,
+            duplicate=lead.duplicate,
             contact_id=lead.contact_id,
             lead_score=lead.lead_score,
             current_stage=lead.current_stage,

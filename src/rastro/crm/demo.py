@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from rastro.core.db import Scope
 from rastro.core.module import DemoContext
-from rastro.crm.models import Deal, LeadStage, Note, Task
+from rastro.crm.models import Deal, Lead, LeadStage, Note, Task
 from rastro.crm.service.capture import Submission, capture
 from rastro.crm.service.pipeline import StageChange, change_stage
 from rastro.tracking.service import conversions
@@ -52,16 +52,14 @@ async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) ->
         sessions = await conversions.engaged_sessions(bi)
     chosen = rng.sample(sessions, min(leads, len(sessions)))
     counts: dict[str, int] = {}
-    async with (
-        context.databases.crm.transaction(scope) as crm,
-        context.databases.bi.transaction(scope) as bi,
-    ):
-        for n, tracked in enumerate(chosen):
-            first, last = rng.choice(FIRST), rng.choice(LAST)
-            company, domain = rng.choice(COMPANIES)
-            captured = await capture(
-                crm,
-                bi,
+    # Captured first (each capture commits on its own), then moved along the pipeline.
+    captured = []
+    for n, tracked in enumerate(chosen):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        company, domain = rng.choice(COMPANIES)
+        lead_id = (
+            await capture(
+                context.databases,
                 context.organization_id,
                 Submission(
                     name=f"{first} {last}",
@@ -74,7 +72,11 @@ async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) ->
                     visitor_id=tracked.visitor_id,
                 ),
             )
-            lead = captured.lead
+        ).lead_id
+        captured.append((lead_id, tracked, company))
+    async with context.databases.crm.transaction(scope) as crm:
+        for lead_id, tracked, company in captured:
+            lead = await crm.get_one(Lead, lead_id)
             # As if the form had been sent at the end of that visit.
             at = tracked.last_activity_at
             lead.created_at = lead.stage_changed_at = at

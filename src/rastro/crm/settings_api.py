@@ -79,11 +79,13 @@ async def put_lead_rules(
     _: Annotated[Principal, Depends(require(permissions.CRM_ADMIN))],
     session: Annotated[AsyncSession, Depends(crm_session)],
 ) -> LeadRulesOut:
-    """Change the lead rules; they apply to leads captured from now on."""
+    """Change the lead rules; they apply to leads captured from now on (by the other
+    server processes within 5 seconds: each keeps the rules that long)."""
     _check_scoring(body.scoring_rules)
     row = await settings.stored(session)
     row.default_country = body.default_country
     row.attribution_credit = body.attribution_credit
     row.scoring_rules = body.scoring_rules
     await session.flush()
+    settings.forget(row.organization_id)
     return _out(row)

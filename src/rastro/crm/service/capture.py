@@ -1,12 +1,17 @@
 """Lead capture (seed 001 scenario 2): a form submission becomes a lead, in one CRM
 transaction — contact found or created (identity stitching), e-mail and phone normalized
 and hashed, attribution from the converting session, score, first stage `new`, a timeline
-entry, and an outbox message that marks the session converted and writes
-`lead_attribution` in the BI database.
+entry, and an outbox message that marks the session converted, writes `lead_attribution`
+in the BI database and queues the lead's pushes to the CRM destinations.
+
+Python validates, normalizes, hashes, scores and picks the credited touch; the writes are
+one call of the CRM function `rastro_capture_lead()` (migration 0010) and the session's
+facts one call of the BI function `rastro_session_facts()`, each one round trip on a plain
+connection — the ORM's unit of work cost several times more than the rest of the request.
 
 Duplicates are stored once: the same `Idempotency-Key`, or the same person (e-mail, else
-phone) on the same page within `DUPLICATE_WINDOW`, returns the lead already stored.
-Concurrent submissions of one person are serialized by a transaction-level advisory lock.
+phone) on the same form within `DUPLICATE_WINDOW`, returns the lead already stored.
+Concurrent submissions of one person are serialized by transaction-level advisory locks.
 """
 
 from __future__ import annotations
@@ -16,16 +21,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, text
-from sqlalchemy.ext.asyncio import AsyncSession
+import orjson
 
-from rastro.core import outbox
+from rastro.core.db import Databases
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
-from rastro.crm.models import Contact, Lead
-from rastro.crm.service import activities, destinations, scoring, settings
+from rastro.crm.models import STAGE_PROBABILITY
+from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
-from rastro.crm.service.pipeline import StageChange, change_stage
 from rastro.tracking.enrichment import url_key
 from rastro.tracking.service.conversions import SessionFacts, session_facts
 
@@ -45,12 +48,6 @@ CLICK_ID_FIELDS = (
 )
 LEAD_CONVERTED = "crm.lead_converted"
 PAID_MEDIUMS = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_social", "cpm", "display"})
-# Serializes one person's submissions (and, first, those sharing an idempotency key).
-_LOCK_PERSON = text("SELECT pg_advisory_xact_lock(hashtextextended(:person, 0))")
-_LOCK_KEY_AND_PERSON = text(
-    "SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), "
-    "pg_advisory_xact_lock(hashtextextended(:person, 0))"
-)
 
 
 @dataclass
@@ -78,8 +75,14 @@ class Submission:
 
 @dataclass(frozen=True)
 class Captured:
-    lead: Lead
+    lead_id: uuid.UUID
+    contact_id: uuid.UUID
     duplicate: bool
+    lead_score: str
+    current_stage: str
+    attribution_status: str
+    utm_tracking_id: uuid.UUID | None
+    time_to_conversion: int | None
 
 
 def _form_key(submission: Submission, pages: dict[str, uuid.UUID]) -> str:
@@ -89,68 +92,6 @@ def _form_key(submission: Submission, pages: dict[str, uuid.UUID]) -> str:
         key = url_key(submission.page_url)
         return str(pages.get(key, key))
     return submission.form_location or ""
-
-
-async def _duplicate(
-    session: AsyncSession, submission: Submission, email: Email | None, phone: Phone | None
-) -> Lead | None:
-    if submission.idempotency_key:
-        found = await session.scalar(
-            select(Lead).where(Lead.idempotency_key == submission.idempotency_key)
-        )
-        if found is not None:
-            return found
-    since = datetime.now(UTC) - DUPLICATE_WINDOW
-    if email is not None:
-        same_person = Lead.email == email.address
-    elif phone is not None:
-        same_person = Lead.phone == phone.e164
-    else:
-        return None
-    recent = await session.execute(
-        select(Lead.lead_id, Lead.metadata_["form_key"].astext)
-        .where(same_person, Lead.created_at >= since)
-        .order_by(Lead.created_at.desc())
-    )
-    key = _form_key(submission, {})
-    for lead_id, form_key in recent:
-        if form_key == key:
-            return await session.get(Lead, lead_id)
-    return None
-
-
-async def _contact(
-    session: AsyncSession, submission: Submission, email: Email | None, phone: Phone | None
-) -> Contact:
-    """The person's contact: by e-mail, else by phone; created when new. The visitor id
-    joins the contact's known visitors, so the person's journey spans their browsers."""
-    # The person by e-mail, else by phone (one query; an e-mail match wins).
-    match = []
-    if email is not None:
-        match.append(Contact.email == email.address)
-    if phone is not None:
-        match.append(Contact.phone == phone.e164)
-    candidates = list(
-        await session.scalars(
-            select(Contact).where(or_(*match)).order_by(Contact.created_at).limit(20)
-        )
-    )
-    contact = next((c for c in candidates if email and c.email == email.address), None)
-    if contact is None and candidates and phone is not None:
-        contact = next((c for c in candidates if c.phone == phone.e164), None)
-    if contact is None:
-        contact = Contact(contact_id=uuid7(), visitor_ids=[])
-        session.add(contact)
-    if email is not None and contact.email is None:
-        contact.email, contact.hashed_email = email.address, email.hashed
-    if phone is not None and contact.phone is None:
-        contact.phone, contact.hashed_phone = phone.e164, phone.hashed
-    contact.name = contact.name or submission.name
-    contact.company = contact.company or submission.company
-    if submission.visitor_id and submission.visitor_id not in (contact.visitor_ids or []):
-        contact.visitor_ids = [*(contact.visitor_ids or []), submission.visitor_id]
-    await session.flush()  # no ORM relationships: rows referring to it are flushed after
-    return contact
 
 
 def _signals(
@@ -186,46 +127,40 @@ def _signals(
     )
 
 
+CAPTURE_SQL = "SELECT rastro_capture_lead(%s::jsonb)"
+
+
 async def capture(
-    crm: AsyncSession,
-    bi: AsyncSession,
+    databases: Databases,
     organization_id: uuid.UUID,
     submission: Submission,
     *,
     pages: dict[str, uuid.UUID] | None = None,
     domain_id: uuid.UUID | None = None,
 ) -> Captured:
-    """Store the submission as a lead (or return the duplicate already stored).
+    """Store the submission as a lead (or return the duplicate already stored); committed
+    when this returns.
 
-    `pages` maps landing-page URL keys to page ids (from the site key's domain); `crm` and
-    `bi` are sessions scoped to `organization_id`. Raises 422 (field named) for an invalid
-    e-mail or phone, or when neither is given.
+    `pages` maps landing-page URL keys to page ids (from the site key's domain). Raises 422
+    (field named) for an invalid e-mail or phone, or when neither is given.
     """
     if not submission.email and not submission.phone:
         raise field_error("email", "An e-mail or a phone is required.", kind="missing")
-    rules = await settings.current(crm)
+    rules = await settings.cached(databases, organization_id)
     email = normalize_email(submission.email) if submission.email else None
     phone = (
         normalize_phone(submission.phone, rules.default_country or "BR")
         if submission.phone
         else None
     )
-    person = email.address if email else phone.e164 if phone else ""
-    lock = f"lead-person:{organization_id}:{person}"
-    if submission.idempotency_key:
-        key = f"lead-key:{organization_id}:{submission.idempotency_key}"
-        await crm.execute(_LOCK_KEY_AND_PERSON, {"key": key, "person": lock})
-    else:
-        await crm.execute(_LOCK_PERSON, {"person": lock})
-    existing = await _duplicate(crm, submission, email, phone)
-    if existing is not None:
-        return Captured(existing, duplicate=True)
-
     pages = pages or {}
     page_id = submission.page_id
     if page_id is None and submission.page_url:
         page_id = pages.get(url_key(submission.page_url))
-    facts = await session_facts(bi, submission.session_id) if submission.session_id else None
+    facts = None
+    if submission.session_id:
+        async with databases.bi.connection() as bi:
+            facts = await session_facts(bi, organization_id, submission.session_id)
     status = (
         "no_session" if not submission.session_id else "attributed" if facts else "unknown_session"
     )
@@ -239,16 +174,11 @@ async def capture(
     visitor_id = facts.visitor_id if facts else submission.visitor_id
     now = datetime.now(UTC)
 
-    contact = await _contact(
-        crm,
-        Submission(**{**submission.__dict__, "visitor_id": visitor_id}),
-        email,
-        phone,
-    )
     breakdown = scoring.score(_signals(submission, email, phone, facts), rules.scoring_rules)
+    form_key = _form_key(submission, pages)
     metadata: dict[str, Any] = {
         "scoring": {k: v for k, v in breakdown.items() if k != "grade"},
-        "form_key": _form_key(submission, pages),
+        "form_key": form_key,
     }
     if submission.qualification:
         metadata["qualification"] = submission.qualification
@@ -269,62 +199,101 @@ async def capture(
         if click_ids:
             metadata["click_ids"] = {**click_ids, "clicked_at": credited.created_at.isoformat()}
 
-    lead = Lead(
-        lead_id=uuid7(),
-        contact_id=contact.contact_id,
-        session_id=facts.session_id if facts else None,
-        visitor_id=visitor_id,
-        utm_tracking_id=credited.tracking_id if credited else None,
-        page_id=page_id,
-        domain_id=domain_id,
-        external_id=submission.external_id,
-        name=submission.name,
-        email=email.address if email else None,
-        hashed_email=email.hashed if email else None,
-        company=submission.company,
-        phone=phone.e164 if phone else None,
-        hashed_phone=phone.hashed if phone else None,
-        extensions=submission.extensions,
-        message=submission.message,
-        form_location=submission.form_location,
-        lead_score=breakdown["grade"],
-        is_business_email=email.is_business if email else None,
-        email_domain=email.domain if email else None,
-        time_to_conversion=int((now - facts.first_visit_at).total_seconds()) if facts else None,
-        created_at=now,
-        metadata_=metadata,
-        current_stage="new",
-        stage_changed_at=now,
-        source=credited.utm_source if credited else None,
-        medium=credited.utm_medium if credited else None,
-        campaign=credited.utm_campaign if credited else None,
-        channel=credited.channel if credited else None,
-        attribution_status=status,
-        idempotency_key=submission.idempotency_key,
-    )
-    crm.add(lead)
-    await crm.flush()
-    await change_stage(crm, lead, StageChange("new", changed_by="system"))
-    activities.record(
-        crm,
-        "lead_created",
-        f"Lead from {submission.form_location or submission.page_url or 'a form'}",
-        lead_id=lead.lead_id,
-        contact_id=contact.contact_id,
-        data={"score": lead.lead_score, "channel": lead.channel, "attribution": status},
-    )
-    await destinations.schedule_pushes(crm, lead, "lead.created")
-    await outbox.publish(
-        crm,
-        organization_id,
-        LEAD_CONVERTED,
-        {
-            "lead_id": str(lead.lead_id),
-            "session_id": lead.session_id,
+    lead_id = uuid7()
+    session_id = facts.session_id if facts else None
+    lead = {
+        "lead_id": lead_id,
+        "session_id": session_id,
+        "visitor_id": visitor_id,
+        "utm_tracking_id": credited.tracking_id if credited else None,
+        "page_id": page_id,
+        "domain_id": domain_id,
+        "external_id": submission.external_id,
+        "name": submission.name,
+        "email": email.address if email else None,
+        "hashed_email": email.hashed if email else None,
+        "company": submission.company,
+        "phone": phone.e164 if phone else None,
+        "hashed_phone": phone.hashed if phone else None,
+        "extensions": submission.extensions,
+        "message": submission.message,
+        "form_location": submission.form_location,
+        "lead_score": breakdown["grade"],
+        "is_business_email": email.is_business if email else None,
+        "email_domain": email.domain if email else None,
+        "time_to_conversion": (
+            int((now - facts.first_visit_at).total_seconds()) if facts else None
+        ),
+        "created_at": now,
+        "metadata": metadata,
+        "current_stage": "new",
+        "stage_changed_at": now,
+        "probability": STAGE_PROBABILITY["new"],
+        "source": credited.utm_source if credited else None,
+        "medium": credited.utm_medium if credited else None,
+        "campaign": credited.utm_campaign if credited else None,
+        "channel": credited.channel if credited else None,
+        "attribution_status": status,
+        "idempotency_key": submission.idempotency_key,
+    }
+    person = email.address if email else phone.e164 if phone else ""
+    key = submission.idempotency_key
+    where = submission.form_location or submission.page_url or "a form"
+    call = {
+        "org": organization_id,
+        "lock_person": f"lead-person:{organization_id}:{person}",
+        "lock_key": f"lead-key:{organization_id}:{key}" if key else None,
+        "idempotency_key": key,
+        "email": email.address if email else None,
+        "phone": phone.e164 if phone else None,
+        "form_key": form_key,
+        "window_seconds": int(DUPLICATE_WINDOW.total_seconds()),
+        "contact": {
+            "contact_id": uuid7(),
+            "email": email.address if email else None,
+            "hashed_email": email.hashed if email else None,
+            "phone": phone.e164 if phone else None,
+            "hashed_phone": phone.hashed if phone else None,
+            "name": submission.name,
+            "company": submission.company,
             "visitor_id": visitor_id,
-            "visitor_ids": list(contact.visitor_ids or []),
-            "utm_tracking_id": str(lead.utm_tracking_id) if lead.utm_tracking_id else None,
-            "converted_at": now.isoformat(),
         },
+        "lead": lead,
+        "stage": {"stage_id": uuid7()},
+        "activity": {
+            "activity_id": uuid7(),
+            "summary": f"Lead from {where}"[:500],
+            "data": {
+                "score": breakdown["grade"],
+                "channel": lead["channel"],
+                "attribution": status,
+            },
+        },
+        "outbox": {
+            "id": uuid7(),
+            "topic": LEAD_CONVERTED,
+            "payload": {
+                "lead_id": lead_id,
+                "session_id": session_id,
+                "visitor_id": visitor_id,
+                "utm_tracking_id": lead["utm_tracking_id"],
+                "converted_at": now,
+            },
+        },
+    }
+    async with databases.crm.connection() as crm:
+        cursor = await crm.execute(CAPTURE_SQL, (orjson.dumps(call).decode(),))
+        row = await cursor.fetchone()
+    assert row is not None
+    stored: dict[str, Any] = row[0]
+    tracking_id = stored["utm_tracking_id"]
+    return Captured(
+        lead_id=uuid.UUID(stored["lead_id"]),
+        contact_id=uuid.UUID(stored["contact_id"]),
+        duplicate=stored["duplicate"],
+        lead_score=stored["lead_score"],
+        current_stage=stored["current_stage"],
+        attribution_status=stored["attribution_status"],
+        utm_tracking_id=uuid.UUID(tracking_id) if tracking_id else None,
+        time_to_conversion=stored["time_to_conversion"],
     )
-    return Captured(lead, duplicate=False)

@@ -3,11 +3,14 @@ scoring rules, stage mappings and the inbound webhook token. One row per organiz
 
 from __future__ import annotations
 
+import time
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.db import TenantScopeMissing, get_scope
+from rastro.core.db import Databases, Scope, TenantScopeMissing, get_scope
 from rastro.crm.models import CrmSettings
 
 
@@ -24,6 +27,30 @@ async def current(session: AsyncSession) -> CrmSettings:
             stage_mappings={},
         )
     )
+
+
+# Lead capture reads the settings of every submission: each process keeps them this long
+# (a change saved through another process applies within this time; through this one, at
+# once — `forget`).
+CACHE_SECONDS = 5.0
+_cache: dict[uuid.UUID, tuple[float, CrmSettings]] = {}
+
+
+async def cached(databases: Databases, organization_id: uuid.UUID) -> CrmSettings:
+    """`current` for the organization, kept for `CACHE_SECONDS` in this process."""
+    hit = _cache.get(organization_id)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    async with databases.crm.transaction(Scope.organization(organization_id)) as session:
+        found = await current(session)
+    _cache[organization_id] = (now, found)
+    return found
+
+
+def forget(organization_id: uuid.UUID) -> None:
+    """Drop the organization's cached settings (after they were saved)."""
+    _cache.pop(organization_id, None)
 
 
 async def stored(session: AsyncSession) -> CrmSettings:

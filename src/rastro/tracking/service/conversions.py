@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+import psycopg
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.tracking.models import PageView, TrackedSession, UtmTracking, VisitorJourney
+from rastro.tracking.models import TrackedSession, UtmTracking, VisitorJourney
 
 TOUCH_FIELDS = (
     "utm_source",
@@ -36,6 +37,44 @@ TOUCH_FIELDS = (
 
 
 @dataclass(frozen=True)
+class Touch:
+    """A stored touch (a `utm_tracking` row) as lead capture credits it."""
+
+    tracking_id: uuid.UUID
+    created_at: datetime
+    channel: str | None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_id: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    gclid: str | None = None
+    gbraid: str | None = None
+    wbraid: str | None = None
+    fbclid: str | None = None
+    fbc: str | None = None
+    fbp: str | None = None
+    ttclid: str | None = None
+    li_fat_id: str | None = None
+    msclkid: str | None = None
+    src: str | None = None
+    sck: str | None = None
+    xcod: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any] | None) -> Touch | None:
+        if row is None:
+            return None
+        return cls(
+            tracking_id=uuid.UUID(row["tracking_id"]),
+            created_at=datetime.fromisoformat(row["created_at"]),
+            channel=row.get("channel"),
+            **{name: row.get(name) for name in TOUCH_FIELDS},
+        )
+
+
+@dataclass(frozen=True)
 class SessionFacts:
     session_id: str
     visitor_id: str
@@ -47,8 +86,8 @@ class SessionFacts:
     return_visits: int
     seconds_on_site: int
     first_visit_at: datetime  # the visitor's first visit on this domain
-    first_touch: UtmTracking | None  # the visitor's first, across their sessions
-    last_touch: UtmTracking | None  # the converting session's last
+    first_touch: Touch | None  # the visitor's first, across their sessions
+    last_touch: Touch | None  # the converting session's last
 
 
 def touch_dict(touch: UtmTracking) -> dict[str, Any]:
@@ -67,74 +106,38 @@ def touch_dict(touch: UtmTracking) -> dict[str, Any]:
     return data
 
 
-async def session_facts(session: AsyncSession, session_id: str) -> SessionFacts | None:
-    """The converting session, its visitor's first touch and its own last touch; None if
-    the session is unknown.
+async def session_facts(
+    connection: psycopg.AsyncConnection[Any], organization_id: uuid.UUID, session_id: str
+) -> SessionFacts | None:
+    """The converting session (by server or tracker id), its visitor's first touch and its
+    own last touch; None if the organization does not know the session.
 
-    Two queries: the session with its visitor's first visit and its time on page, then the
-    visitor's touches on the domain.
+    One round trip to `rastro_session_facts()` (BI migration 0005) on a plain connection
+    (`Database.connection()`).
     """
-    on_page = (
-        select(func.coalesce(func.sum(PageView.time_on_page), 0))
-        .where(
-            PageView.session_id == TrackedSession.session_id,
-            PageView.created_at >= TrackedSession.started_at - timedelta(minutes=1),
-        )
-        .scalar_subquery()
+    cursor = await connection.execute(
+        "SELECT rastro_session_facts(%s, %s)", (organization_id, session_id)
     )
-    first_visit = (
-        select(VisitorJourney.first_visit_at)
-        .where(
-            VisitorJourney.domain_id == TrackedSession.domain_id,
-            VisitorJourney.visitor_id == TrackedSession.visitor_id,
-        )
-        .scalar_subquery()
-    )
-    row = (
-        await session.execute(
-            select(TrackedSession, first_visit, on_page)
-            .where(
-                or_(
-                    TrackedSession.session_id == session_id,
-                    TrackedSession.client_session_id == session_id,
-                )
-            )
-            .order_by(TrackedSession.started_at.desc())
-            .limit(1)
-        )
-    ).first()
-    if row is None:
+    row = await cursor.fetchone()
+    facts: dict[str, Any] | None = row[0] if row else None
+    if facts is None:
         return None
-    tracked, first_visit_at, seconds_on_pages = row
-    # All of the visitor's touches on the domain up to this session (a handful): the
-    # first of them, and this session's last.
-    touches = list(
-        await session.scalars(
-            select(UtmTracking)
-            .where(
-                UtmTracking.visitor_id == tracked.visitor_id,
-                UtmTracking.domain_id == tracked.domain_id,
-                UtmTracking.created_at <= tracked.last_activity_at + timedelta(days=1),
-            )
-            .order_by(UtmTracking.created_at)
-            .limit(200)
-        )
-    )
-    own = [touch for touch in touches if touch.session_id == tracked.session_id]
-    elapsed = int((tracked.last_activity_at - tracked.started_at).total_seconds())
+    started_at = datetime.fromisoformat(facts["started_at"])
+    last_activity_at = datetime.fromisoformat(facts["last_activity_at"])
+    elapsed = int((last_activity_at - started_at).total_seconds())
     return SessionFacts(
-        session_id=tracked.session_id,
-        visitor_id=tracked.visitor_id,
-        domain_id=tracked.domain_id,
-        started_at=tracked.started_at,
-        last_activity_at=tracked.last_activity_at,
-        total_page_views=tracked.total_page_views,
-        total_events=tracked.total_events,
-        return_visits=tracked.return_visits,
-        seconds_on_site=max(elapsed, int(seconds_on_pages or 0)),
-        first_visit_at=first_visit_at or tracked.started_at,
-        first_touch=touches[0] if touches else None,
-        last_touch=own[-1] if own else None,
+        session_id=facts["session_id"],
+        visitor_id=facts["visitor_id"],
+        domain_id=uuid.UUID(facts["domain_id"]),
+        started_at=started_at,
+        last_activity_at=last_activity_at,
+        total_page_views=facts["total_page_views"],
+        total_events=facts["total_events"],
+        return_visits=facts["return_visits"],
+        seconds_on_site=max(elapsed, int(facts["seconds_on_pages"] or 0)),
+        first_visit_at=datetime.fromisoformat(facts["first_visit_at"]),
+        first_touch=Touch.of(facts["first_touch"]),
+        last_touch=Touch.of(facts["last_touch"]),
     )
 
 

@@ -1,0 +1,126 @@
+-- rastro_capture_lead(p jsonb) → jsonb
+--
+-- Lead capture's write path in one round trip (rastro.crm.service.capture prepares every
+-- value: normalized and hashed identity, score, attribution, ids). In the caller's single
+-- transaction, under the organization's row-level security scope:
+--   1. per-person (and per idempotency key) advisory locks, so concurrent double submits
+--      queue behind each other;
+--   2. a duplicate — the same idempotency key, or the same e-mail (else phone) on the same
+--      form within p.window_seconds — returns the lead already stored, changing nothing;
+--   3. the person's contact, by e-mail else phone (identity stitching: the visitor id joins
+--      its known visitors), created when new;
+--   4. the lead, its first lead_stages row, the `lead_created` timeline entry, and the
+--      outbox message (its visitor_ids: the contact's) with at most one waiting delivery job.
+--
+-- p: {org, lock_person, lock_key, idempotency_key, email, phone, form_key, window_seconds,
+--     contact: {contact_id, email, hashed_email, phone, hashed_phone, name, company, visitor_id},
+--     lead: {leads columns except contact_id}, stage: {stage_id}, activity: {activity_id,
+--     summary, data}, outbox: {id, topic, payload}}
+-- Result: {lead_id, contact_id, duplicate, lead_score, current_stage, attribution_status,
+--          utm_tracking_id, time_to_conversion}.
+CREATE OR REPLACE FUNCTION rastro_capture_lead(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  org uuid := (p->>'org')::uuid;
+  c jsonb := p->'contact';
+  found_lead leads%ROWTYPE;
+  person contacts%ROWTYPE;
+  lead leads%ROWTYPE;
+  visitor text := c->>'visitor_id';
+BEGIN
+  PERFORM set_config('rastro.scope', 'organization', true),
+          set_config('rastro.organization_id', org::text, true);
+  IF p->>'lock_key' IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p->>'lock_key', 0));
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended(p->>'lock_person', 0));
+
+  IF p->>'idempotency_key' IS NOT NULL THEN
+    SELECT * INTO found_lead FROM leads
+      WHERE organization_id = org AND idempotency_key = p->>'idempotency_key';
+  END IF;
+  IF found_lead.lead_id IS NULL AND (p->>'email' IS NOT NULL OR p->>'phone' IS NOT NULL) THEN
+    SELECT * INTO found_lead FROM leads
+      WHERE organization_id = org
+        AND CASE WHEN p->>'email' IS NOT NULL THEN email = p->>'email'
+                 ELSE phone = p->>'phone' END
+        AND created_at >= now() - make_interval(secs => (p->>'window_seconds')::int)
+        AND metadata->>'form_key' IS NOT DISTINCT FROM p->>'form_key'
+      ORDER BY created_at DESC LIMIT 1;
+  END IF;
+  IF found_lead.lead_id IS NOT NULL THEN
+    RETURN jsonb_build_object(
+      'lead_id', found_lead.lead_id, 'contact_id', found_lead.contact_id, 'duplicate', true,
+      'lead_score', found_lead.lead_score, 'current_stage', found_lead.current_stage,
+      'attribution_status', found_lead.attribution_status,
+      'utm_tracking_id', found_lead.utm_tracking_id,
+      'time_to_conversion', found_lead.time_to_conversion);
+  END IF;
+
+  -- The person: an e-mail match wins over a phone match.
+  IF c->>'email' IS NOT NULL THEN
+    SELECT * INTO person FROM contacts
+      WHERE organization_id = org AND email = c->>'email';
+  END IF;
+  IF person.contact_id IS NULL AND c->>'phone' IS NOT NULL THEN
+    SELECT * INTO person FROM contacts
+      WHERE organization_id = org AND phone = c->>'phone'
+      ORDER BY created_at LIMIT 1;
+  END IF;
+  IF person.contact_id IS NULL THEN
+    INSERT INTO contacts (contact_id, organization_id, email, hashed_email, phone,
+                          hashed_phone, name, company, visitor_ids)
+      VALUES ((c->>'contact_id')::uuid, org, c->>'email', c->>'hashed_email', c->>'phone',
+              c->>'hashed_phone', c->>'name', c->>'company',
+              CASE WHEN visitor IS NULL THEN '{}'::varchar[] ELSE ARRAY[visitor] END)
+      RETURNING * INTO person;
+  ELSE
+    -- Fill what the contact lacks (only then: the search words are rewritten on update).
+    IF (person.email IS NULL AND c->>'email' IS NOT NULL)
+       OR (person.phone IS NULL AND c->>'phone' IS NOT NULL)
+       OR (person.name IS NULL AND c->>'name' IS NOT NULL)
+       OR (person.company IS NULL AND c->>'company' IS NOT NULL) THEN
+      UPDATE contacts SET
+          email = coalesce(email, c->>'email'),
+          hashed_email = CASE WHEN email IS NULL THEN c->>'hashed_email' ELSE hashed_email END,
+          phone = coalesce(phone, c->>'phone'),
+          hashed_phone = CASE WHEN phone IS NULL THEN c->>'hashed_phone' ELSE hashed_phone END,
+          name = coalesce(name, c->>'name'),
+          company = coalesce(company, c->>'company'),
+          updated_at = now()
+        WHERE contact_id = person.contact_id
+        RETURNING * INTO person;
+    END IF;
+    IF visitor IS NOT NULL AND NOT visitor = ANY(person.visitor_ids) THEN
+      UPDATE contacts SET visitor_ids = visitor_ids || visitor::varchar, updated_at = now()
+        WHERE contact_id = person.contact_id
+        RETURNING * INTO person;
+    END IF;
+  END IF;
+
+  lead := jsonb_populate_record(NULL::leads, p->'lead');
+  lead.organization_id := org;
+  lead.contact_id := person.contact_id;
+  INSERT INTO leads VALUES (lead.*);
+
+  INSERT INTO lead_stages (stage_id, organization_id, lead_id, stage_name, stage_value,
+                           probability, changed_by, source, created_at)
+    VALUES ((p->'stage'->>'stage_id')::uuid, org, lead.lead_id, lead.current_stage, NULL,
+            lead.probability, 'system', 'system', lead.created_at);
+  INSERT INTO activities (activity_id, organization_id, lead_id, contact_id, activity_type,
+                          summary, actor, data, created_at)
+    VALUES ((p->'activity'->>'activity_id')::uuid, org, lead.lead_id, person.contact_id,
+            'lead_created', p->'activity'->>'summary', 'system', p->'activity'->'data',
+            lead.created_at);
+  INSERT INTO outbox (id, organization_id, topic, payload)
+    VALUES ((p->'outbox'->>'id')::uuid, org, p->'outbox'->>'topic',
+            p->'outbox'->'payload' || jsonb_build_object('visitor_ids', person.visitor_ids));
+  PERFORM rastro_defer_once('outbox', 'core:outbox.deliver', 'core.outbox_deliver', '{}');
+
+  RETURN jsonb_build_object(
+    'lead_id', lead.lead_id, 'contact_id', person.contact_id, 'duplicate', false,
+    'lead_score', lead.lead_score, 'current_stage', lead.current_stage,
+    'attribution_status', lead.attribution_status, 'utm_tracking_id', lead.utm_tracking_id,
+    'time_to_conversion', lead.time_to_conversion);
+END
+$$;

@@ -1,0 +1,26 @@
+"""crm: rastro_capture_lead(), lead capture's one-round-trip write path
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-23
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_capture_lead_v1.sql"
+
+
+def upgrade() -> None:
+    op.execute(SQL.read_text())
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS rastro_capture_lead(jsonb)")
