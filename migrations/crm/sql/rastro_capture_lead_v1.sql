@@ -27,6 +27,15 @@ DECLARE
   person contacts%ROWTYPE;
   lead leads%ROWTYPE;
   visitor text := c->>'visitor_id';
+  -- Lookups compare columns with plain variables: under row-level security an index is
+  -- used only for leakproof conditions, which a `p->>'…'` expression is not.
+  key text := p->>'idempotency_key';
+  lead_email text := p->>'email';
+  lead_phone text := p->>'phone';
+  contact_email text := c->>'email';
+  contact_phone text := c->>'phone';
+  form_key text := p->>'form_key';
+  since timestamptz := now() - make_interval(secs => (p->>'window_seconds')::int);
 BEGIN
   PERFORM set_config('rastro.scope', 'organization', true),
           set_config('rastro.organization_id', org::text, true);
@@ -35,17 +44,19 @@ BEGIN
   END IF;
   PERFORM pg_advisory_xact_lock(hashtextextended(p->>'lock_person', 0));
 
-  IF p->>'idempotency_key' IS NOT NULL THEN
+  IF key IS NOT NULL THEN
     SELECT * INTO found_lead FROM leads
-      WHERE organization_id = org AND idempotency_key = p->>'idempotency_key';
+      WHERE organization_id = org AND idempotency_key = key;
   END IF;
-  IF found_lead.lead_id IS NULL AND (p->>'email' IS NOT NULL OR p->>'phone' IS NOT NULL) THEN
+  IF found_lead.lead_id IS NULL AND lead_email IS NOT NULL THEN
     SELECT * INTO found_lead FROM leads
-      WHERE organization_id = org
-        AND CASE WHEN p->>'email' IS NOT NULL THEN email = p->>'email'
-                 ELSE phone = p->>'phone' END
-        AND created_at >= now() - make_interval(secs => (p->>'window_seconds')::int)
-        AND metadata->>'form_key' IS NOT DISTINCT FROM p->>'form_key'
+      WHERE organization_id = org AND email = lead_email AND created_at >= since
+        AND metadata->>'form_key' IS NOT DISTINCT FROM form_key
+      ORDER BY created_at DESC LIMIT 1;
+  ELSIF found_lead.lead_id IS NULL AND lead_phone IS NOT NULL THEN
+    SELECT * INTO found_lead FROM leads
+      WHERE organization_id = org AND phone = lead_phone AND created_at >= since
+        AND metadata->>'form_key' IS NOT DISTINCT FROM form_key
       ORDER BY created_at DESC LIMIT 1;
   END IF;
   IF found_lead.lead_id IS NOT NULL THEN
@@ -58,13 +69,13 @@ BEGIN
   END IF;
 
   -- The person: an e-mail match wins over a phone match.
-  IF c->>'email' IS NOT NULL THEN
+  IF contact_email IS NOT NULL THEN
     SELECT * INTO person FROM contacts
-      WHERE organization_id = org AND email = c->>'email';
+      WHERE organization_id = org AND email = contact_email;
   END IF;
-  IF person.contact_id IS NULL AND c->>'phone' IS NOT NULL THEN
+  IF person.contact_id IS NULL AND contact_phone IS NOT NULL THEN
     SELECT * INTO person FROM contacts
-      WHERE organization_id = org AND phone = c->>'phone'
+      WHERE organization_id = org AND phone = contact_phone
       ORDER BY created_at LIMIT 1;
   END IF;
   IF person.contact_id IS NULL THEN
