@@ -5,14 +5,15 @@
 -- transaction, under the organization's row-level security scope:
 --   1. per-person (and per idempotency key) advisory locks, so concurrent double submits
 --      queue behind each other;
---   2. a duplicate — the same idempotency key, or the same e-mail (else phone) on the same
+--   2. the person's contact, by e-mail else phone (identity stitching: the visitor id joins
+--      its known visitors);
+--   3. a duplicate — the same idempotency key, or the same e-mail (else phone) on the same
 --      form within p.window_seconds — returns the lead already stored, changing nothing;
---   3. the person's contact, by e-mail else phone (identity stitching: the visitor id joins
---      its known visitors), created when new;
+--      otherwise the contact is created (when new) or completed;
 --   4. the lead, its first lead_stages row, the `lead_created` timeline entry, and the
 --      outbox message (its visitor_ids: the contact's) with at most one waiting delivery job.
 --
--- p: {org, lock_person, lock_key, idempotency_key, email, phone, form_key, window_seconds,
+-- p: {org, lock_person, lock_key, idempotency_key, form_key, window_seconds,
 --     contact: {contact_id, email, hashed_email, phone, hashed_phone, name, company, visitor_id},
 --     lead: {leads columns except contact_id}, stage: {stage_id}, activity: {activity_id,
 --     summary, data}, outbox: {id, topic, payload}}
@@ -24,14 +25,13 @@ DECLARE
   org uuid := (p->>'org')::uuid;
   c jsonb := p->'contact';
   found_lead leads%ROWTYPE;
+  recent leads%ROWTYPE;
   person contacts%ROWTYPE;
   lead leads%ROWTYPE;
   visitor text := c->>'visitor_id';
   -- Lookups compare columns with plain variables: under row-level security an index is
   -- used only for leakproof conditions, which a `p->>'…'` expression is not.
   key text := p->>'idempotency_key';
-  lead_email text := p->>'email';
-  lead_phone text := p->>'phone';
   contact_email text := c->>'email';
   contact_phone text := c->>'phone';
   form_key text := p->>'form_key';
@@ -48,16 +48,42 @@ BEGIN
     SELECT * INTO found_lead FROM leads
       WHERE organization_id = org AND idempotency_key = key;
   END IF;
-  IF found_lead.lead_id IS NULL AND lead_email IS NOT NULL THEN
-    SELECT * INTO found_lead FROM leads
-      WHERE organization_id = org AND email = lead_email AND created_at >= since
-        AND metadata->>'form_key' IS NOT DISTINCT FROM form_key
-      ORDER BY created_at DESC LIMIT 1;
-  ELSIF found_lead.lead_id IS NULL AND lead_phone IS NOT NULL THEN
-    SELECT * INTO found_lead FROM leads
-      WHERE organization_id = org AND phone = lead_phone AND created_at >= since
-        AND metadata->>'form_key' IS NOT DISTINCT FROM form_key
-      ORDER BY created_at DESC LIMIT 1;
+
+  -- The person: an e-mail match wins over a phone match.
+  IF found_lead.lead_id IS NULL AND contact_email IS NOT NULL THEN
+    SELECT * INTO person FROM contacts
+      WHERE organization_id = org AND email = contact_email;
+  END IF;
+  IF found_lead.lead_id IS NULL AND person.contact_id IS NULL AND contact_phone IS NOT NULL THEN
+    SELECT * INTO person FROM contacts
+      WHERE organization_id = org AND phone = contact_phone
+      ORDER BY created_at LIMIT 1;
+  END IF;
+  -- The same person (e-mail, else phone) on the same form within the window: their latest
+  -- leads, newest first, until the window ends (no time condition in the queries: the
+  -- planner's estimate for "the last minutes" is unreliable between two ANALYZE runs).
+  IF found_lead.lead_id IS NULL AND contact_email IS NOT NULL THEN
+    FOR recent IN
+      SELECT * FROM leads WHERE organization_id = org AND email = contact_email
+      ORDER BY created_at DESC
+    LOOP
+      EXIT WHEN recent.created_at < since;
+      IF recent.metadata->>'form_key' IS NOT DISTINCT FROM form_key THEN
+        found_lead := recent;
+        EXIT;
+      END IF;
+    END LOOP;
+  ELSIF found_lead.lead_id IS NULL AND person.contact_id IS NOT NULL THEN
+    FOR recent IN
+      SELECT * FROM leads WHERE contact_id = person.contact_id ORDER BY created_at DESC
+    LOOP
+      EXIT WHEN recent.created_at < since;
+      IF recent.phone = contact_phone
+         AND recent.metadata->>'form_key' IS NOT DISTINCT FROM form_key THEN
+        found_lead := recent;
+        EXIT;
+      END IF;
+    END LOOP;
   END IF;
   IF found_lead.lead_id IS NOT NULL THEN
     RETURN jsonb_build_object(
@@ -68,16 +94,6 @@ BEGIN
       'time_to_conversion', found_lead.time_to_conversion);
   END IF;
 
-  -- The person: an e-mail match wins over a phone match.
-  IF contact_email IS NOT NULL THEN
-    SELECT * INTO person FROM contacts
-      WHERE organization_id = org AND email = contact_email;
-  END IF;
-  IF person.contact_id IS NULL AND contact_phone IS NOT NULL THEN
-    SELECT * INTO person FROM contacts
-      WHERE organization_id = org AND phone = contact_phone
-      ORDER BY created_at LIMIT 1;
-  END IF;
   IF person.contact_id IS NULL THEN
     INSERT INTO contacts (contact_id, organization_id, email, hashed_email, phone,
                           hashed_phone, name, company, visitor_ids)

@@ -19,8 +19,20 @@ SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_capture_lead_v1.sql"
 
 
 def upgrade() -> None:
+    op.drop_index("ix_leads_contact_id", table_name="leads")
+    op.create_index("ix_leads_contact_id_created_at", "leads", ["contact_id", "created_at"])
+    op.drop_index("ix_leads_organization_id_email", table_name="leads")
+    op.create_index(
+        "ix_leads_organization_id_email_created_at",
+        "leads",
+        ["organization_id", "email", "created_at"],
+    )
     op.execute(SQL.read_text())
 
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS rastro_capture_lead(jsonb)")
+    op.drop_index("ix_leads_contact_id_created_at", table_name="leads")
+    op.create_index("ix_leads_contact_id", "leads", ["contact_id"])
+    op.drop_index("ix_leads_organization_id_email_created_at", table_name="leads")
+    op.create_index("ix_leads_organization_id_email", "leads", ["organization_id", "email"])

@@ -120,12 +120,16 @@ class Lead(TenantMixin, CrmBase):
     __tablename__ = "leads"
     __table_args__ = (
         Index("ix_leads_organization_id_created_at", "organization_id", "created_at"),
-        Index("ix_leads_organization_id_email", "organization_id", "email"),
+        # A person's leads by e-mail, newest first (lead capture's duplicate check).
+        Index(
+            "ix_leads_organization_id_email_created_at", "organization_id", "email", "created_at"
+        ),
         Index("ix_leads_organization_id_lead_score", "organization_id", "lead_score"),
         Index("ix_leads_organization_id_session_id", "organization_id", "session_id"),
         Index("ix_leads_organization_id_external_id", "organization_id", "external_id"),
         Index("ix_leads_organization_id_stage", "organization_id", "current_stage", "created_at"),
-        Index("ix_leads_contact_id", "contact_id"),
+        # A person's leads, newest first (lead capture's duplicate check, the contact page).
+        Index("ix_leads_contact_id_created_at", "contact_id", "created_at"),
         Index(
             "ix_leads_organization_id_stage_changed_at",
             "organization_id",

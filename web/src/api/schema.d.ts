@@ -671,7 +671,8 @@ export interface paths {
         get: operations["get_lead_rules_api_crm_settings_get"];
         /**
          * Put Lead Rules
-         * @description Change the lead rules; they apply to leads captured from now on.
+         * @description Change the lead rules; they apply to leads captured from now on (by the other
+         *     server processes within 5 seconds: each keeps the rules that long).
          */
         put: operations["put_lead_rules_api_crm_settings_put"];
         post?: never;

@@ -244,8 +244,6 @@ async def capture(
         "lock_person": f"lead-person:{organization_id}:{person}",
         "lock_key": f"lead-key:{organization_id}:{key}" if key else None,
         "idempotency_key": key,
-        "email": email.address if email else None,
-        "phone": phone.e164 if phone else None,
         "form_key": form_key,
         "window_seconds": int(DUPLICATE_WINDOW.total_seconds()),
         "contact": {
