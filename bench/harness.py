@@ -96,7 +96,7 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
             str(script),
             url,
         ],
-        env={**os.environ, **env},
+        env={**os.environ, "BENCH_LUA": str(ROOT / "bench"), **env},
         capture_output=True,
         text=True,
         check=True,

@@ -1,12 +1,14 @@
 -- wrk script: tracker batches with unique event ids, realistic sessions and campaigns.
 -- Environment: MODE (`collect`, or `noop` for GET /healthz, the HTTP ceiling), SITE_KEY,
--- ORIGIN, EVENTS (events per request), RATE (requests/s per connection, 0 = as fast as
--- possible), SESSIONS (size of the pool of sessions; three sessions share a visitor).
+-- ORIGIN, EVENTS (events per request), RATE (requests/s of all connections together,
+-- 0 = as fast as possible), SESSIONS (size of the pool of sessions; three sessions share a visitor).
 local mode = os.getenv("MODE") or "collect"
 local site = os.getenv("SITE_KEY")
 local origin = os.getenv("ORIGIN")
 local per_request = tonumber(os.getenv("EVENTS") or "1")
 local rate = tonumber(os.getenv("RATE") or "0")
+package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
+local pace = require("pace")
 local pool = tonumber(os.getenv("SESSIONS") or "8000")
 local counter = 0
 local thread_id = 0
@@ -73,11 +75,9 @@ function request()
   }, body)
 end
 
-function delay()
-  if rate > 0 then
-    return math.floor(1000 / rate)
-  end
-  return 0
+-- Paced (bench/pace.lua) when RATE is set; otherwise closed loop.
+if rate > 0 then
+  delay = pace.pacer(rate)
 end
 
 function done(summary, latency, requests)

@@ -1,11 +1,13 @@
 -- wrk script: landing-page form submissions, each a new person (unique e-mail and phone),
 -- most of them from a tracked session of the pool the benchmark stored beforehand.
--- Environment: SITE_KEY, ORIGIN, SESSIONS (pool size), RATE (requests/s per connection,
--- 0 = as fast as possible).
+-- Environment: SITE_KEY, ORIGIN, SESSIONS (pool size), RATE (requests/s of all connections
+-- together, 0 = as fast as possible).
 local site = os.getenv("SITE_KEY")
 local origin = os.getenv("ORIGIN")
 local pool = tonumber(os.getenv("SESSIONS") or "2000")
 local rate = tonumber(os.getenv("RATE") or "0")
+package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
+local pace = require("pace")
 local counter = 0
 local thread_id = 0
 local sent = 0
@@ -39,11 +41,9 @@ function request()
   }, body)
 end
 
-function delay()
-  if rate > 0 then
-    return math.floor(1000 / rate)
-  end
-  return 0
+-- Paced (bench/pace.lua) when RATE is set; otherwise closed loop.
+if rate > 0 then
+  delay = pace.pacer(rate)
 end
 
 function done(summary, latency, requests)

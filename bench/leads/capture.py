@@ -92,7 +92,7 @@ def main() -> None:
             run.base,
             duration=d,
             connections=c,
-            env={**env, "RATE": f"{args.target / c:.3f}"},
+            env={**env, "RATE": f"{args.target:.3f}"},
         )
         paced["target_rps"] = args.target
         backlog = count(crm, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
