@@ -238,15 +238,17 @@ async def test_identity_stitching_links_a_second_browser_to_the_same_contact(
     leads = await _crm(databases, site, Lead)
     assert {lead.contact_id for lead in leads} == {contact.contact_id}
 
+    # Both messages go in one delivery; each lead gets the journey as it stood for it.
     await drain_jobs(settings, databases, queues=["outbox"])
-    attribution = await _bi(
-        databases,
-        site,
-        LeadAttribution,
-        LeadAttribution.lead_id == uuid.UUID(second.json()["lead_id"]),
-    )
+    attributions = {a.lead_id: a for a in await _bi(databases, site, LeadAttribution)}
+    second_id = uuid.UUID(second.json()["lead_id"])
+    (first_id,) = set(attributions) - {second_id}
     # The phone's lead carries the laptop's ad click in its journey.
-    assert [t.get("gclid") for t in attribution[0].touchpoints] == ["TEST123", None]
+    assert [t.get("gclid") for t in attributions[second_id].touchpoints] == ["TEST123", None]
+    assert [t.get("gclid") for t in attributions[first_id].touchpoints] == ["TEST123"]
+    journeys = {j.visitor_id: j for j in await _bi(databases, site, VisitorJourney)}
+    assert journeys[VISITOR].conversion_session_id == SESSION
+    assert journeys[phone_visitor].conversion_session_id == phone_session
 
 
 async def test_an_unknown_session_still_stores_the_lead_flagged(client, databases, settings):
@@ -382,8 +384,8 @@ from rastro.modules import load_modules
 load_modules()
 real = outbox._handlers["crm.lead_converted"]
 
-async def dying(databases, organization_id, payload):
-    await real(databases, organization_id, payload)
+async def dying(databases, crm, organization_id, messages):
+    await real(databases, crm, organization_id, messages)
     os._exit(9)
 
 outbox._handlers["crm.lead_converted"] = dying

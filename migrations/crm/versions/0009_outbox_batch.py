@@ -1,4 +1,4 @@
-"""TEMPORARY stand-in (replaced by the outbox-batch branch): rastro_defer_once()
+"""core: rastro_defer_once(), so that at most one outbox delivery job waits
 
 Revision ID: 0009
 Revises: 0008
@@ -22,10 +22,18 @@ CREATE OR REPLACE FUNCTION rastro_defer_once(p_queue text, p_task text, p_queuei
                                              p_args jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(p_queue, p_task, 0, NULL, p_queueing_lock,
-                                                p_args, NULL)]::procrastinate_job_to_defer_v1[]);
-EXCEPTION WHEN unique_violation THEN
-  NULL;
+  -- A job with this queueing lock already waits: it will see the caller's rows. Checked
+  -- first so that the common case opens no subtransaction.
+  IF EXISTS (SELECT 1 FROM procrastinate_jobs
+             WHERE queueing_lock = p_queueing_lock AND status = 'todo') THEN
+    RETURN;
+  END IF;
+  BEGIN
+    PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(p_queue, p_task, 0, NULL, p_queueing_lock,
+                                                  p_args, NULL)]::procrastinate_job_to_defer_v1[]);
+  EXCEPTION WHEN unique_violation THEN
+    NULL;  -- a concurrent transaction queued it (procrastinate's unique index on todo jobs)
+  END;
 END
 $$;
 """

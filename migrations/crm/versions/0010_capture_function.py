@@ -1,4 +1,5 @@
-"""crm: rastro_capture_lead(), lead capture's one-round-trip write path
+"""crm: rastro_capture_lead(), lead capture's one-round-trip write path; the indexes its
+duplicate check walks; no foreign key check per search word
 
 Revision ID: 0010
 Revises: 0009
@@ -27,10 +28,21 @@ def upgrade() -> None:
         "leads",
         ["organization_id", "email", "created_at"],
     )
+    op.drop_constraint(
+        "fk_crm_search_terms_organization_id_organizations", "crm_search_terms", type_="foreignkey"
+    )
     op.execute(SQL.read_text())
 
 
 def downgrade() -> None:
+    op.create_foreign_key(
+        "fk_crm_search_terms_organization_id_organizations",
+        "crm_search_terms",
+        "organizations",
+        ["organization_id"],
+        ["id"],
+        ondelete="CASCADE",
+    )
     op.execute("DROP FUNCTION IF EXISTS rastro_capture_lead(jsonb)")
     op.drop_index("ix_leads_contact_id_created_at", table_name="leads")
     op.create_index("ix_leads_contact_id", "leads", ["contact_id"])

@@ -301,8 +301,9 @@ class Database:
         """A plain psycopg connection in autocommit mode (each statement its own
         transaction) from a small pool of its own, for hot paths that make one round trip
         to a database function. JSON comes back decoded by orjson."""
-        if self._pool is None:
-            self._pool = AsyncConnectionPool(
+        pool, opened = self._pool, self._pool_opened
+        if pool is None or opened is None:
+            pool = AsyncConnectionPool(
                 libpq_url(self.url),
                 min_size=1,
                 max_size=self._pool_size,
@@ -311,9 +312,10 @@ class Database:
                 open=False,
             )
             # Requests arriving while it opens wait for the same opening.
-            self._pool_opened = asyncio.ensure_future(self._pool.open())
-        await self._pool_opened
-        async with self._pool.connection() as connection:
+            opened = asyncio.ensure_future(pool.open())
+            self._pool, self._pool_opened = pool, opened
+        await opened
+        async with pool.connection() as connection:
             yield connection
 
     async def dispose(self) -> None:

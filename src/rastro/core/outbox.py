@@ -1,37 +1,61 @@
 """The outbox: what one database needs from a CRM transaction, delivered at least once.
 
 A module writes an outbox message in the same CRM transaction as the change it describes
-(`publish`); the message therefore exists exactly when the change was committed. A job
-(`core:outbox.deliver`, enqueued with the message, and a sweep every minute for whatever a
-dead worker left behind) hands each message to the handler registered for its topic and
-marks it delivered. Handlers must be idempotent: a worker killed after the handler's own
-commit but before the message was marked delivers it again.
+(`publish`, or a database function that inserts the row and calls `rastro_defer_once`,
+CRM migration 0009); the message therefore exists exactly when the change was committed.
+At most one delivery job (`core:outbox.deliver`) waits at any time, whatever the number
+of messages: the job claims up to `BATCH_SIZE` due messages at once and hands each topic's
+handler the messages of one organization together, so a burst of lead captures costs a
+few set-based statements instead of a job and two transactions per lead. A sweep every
+minute delivers whatever a dead worker or a failure left, and a message committed in the
+instant between the waiting job's start and its claim waits for that sweep.
+
+A handler runs inside the claiming CRM transaction (under a savepoint: a failing group is
+retried later without holding back the others) and may write CRM rows there, which commit
+together with the messages' delivery mark. Whatever it writes elsewhere (the BI database)
+commits on its own, so handlers must be idempotent: a worker killed after that commit but
+before the claim's delivers the same messages again.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import procrastinate
 import structlog
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select, text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import SYSTEM, CrmBase, Databases, TenantMixin
 from rastro.core.ids import uuid7
-from rastro.core.jobs import enqueue, job_context
+from rastro.core.jobs import job_context
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[Databases, uuid.UUID, dict[str, Any]], Awaitable[None]]
-_handlers: dict[str, Handler] = {}
-
+DELIVER_TASK = "core:outbox.deliver"
+QUEUE = "outbox"
+QUEUEING_LOCK = "core.outbox_deliver"  # at most one delivery job waits
+BATCH_SIZE = 200
 MAX_BACKOFF = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Message:
+    id: uuid.UUID
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+# (databases, the claiming CRM session, organization, that organization's messages)
+Handler = Callable[[Databases, AsyncSession, uuid.UUID, list[Message]], Awaitable[None]]
+_handlers: dict[str, Handler] = {}
 
 
 class OutboxMessage(TenantMixin, CrmBase):
@@ -58,7 +82,8 @@ class OutboxMessage(TenantMixin, CrmBase):
 
 
 def handler(topic: str) -> Callable[[Handler], Handler]:
-    """Register the function that applies messages of `topic` (one per topic)."""
+    """Register the function that applies messages of `topic` (one per topic). It gets
+    the messages of one organization at a time, oldest first."""
 
     def register(function: Handler) -> Handler:
         if topic in _handlers and _handlers[topic] is not function:
@@ -69,18 +94,21 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
+_DEFER_ONCE = text("SELECT rastro_defer_once(:queue, :task, :lock, CAST('{}' AS jsonb))")
+
+
 async def publish(
     session: AsyncSession, organization_id: uuid.UUID, topic: str, payload: dict[str, Any]
 ) -> uuid.UUID:
-    """Add a message in the session's transaction and queue its delivery."""
+    """Add a message in the session's transaction and make sure a delivery job waits."""
     if topic not in _handlers:
         raise RuntimeError(f"no outbox handler for {topic!r}")
     message = OutboxMessage(
         id=uuid7(), organization_id=organization_id, topic=topic, payload=payload
     )
     session.add(message)
-    await enqueue(
-        session, "core:outbox.deliver", args={"message_id": str(message.id)}, queue="outbox"
+    await session.execute(
+        _DEFER_ONCE, {"queue": QUEUE, "task": DELIVER_TASK, "lock": QUEUEING_LOCK}
     )
     return message.id
 
@@ -89,58 +117,91 @@ def _backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2**attempts * 5), MAX_BACKOFF)
 
 
-async def deliver(
-    databases: Databases, *, message_id: uuid.UUID | None = None, limit: int = 100
-) -> int:
-    """Apply pending messages (one, or up to `limit` due ones); returns how many delivered.
+async def _deliver_batch(databases: Databases, session: AsyncSession, limit: int) -> int:
+    """Claim up to `limit` due messages in `session` and apply them; how many claimed."""
+    claimed = (
+        await session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.organization_id,
+                OutboxMessage.topic,
+                OutboxMessage.payload,
+                OutboxMessage.created_at,
+                OutboxMessage.attempts,
+            )
+            .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.available_at <= func.now())
+            .order_by(OutboxMessage.available_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    groups: dict[tuple[str, uuid.UUID], list[Any]] = defaultdict(list)
+    for row in claimed:
+        groups[(row.topic, row.organization_id)].append(row)
+    for (topic, organization_id), rows in groups.items():
+        ids = [row.id for row in rows]
+        try:
+            apply = _handlers.get(topic)
+            if apply is None:
+                raise LookupError(f"no outbox handler for {topic!r}")
+            messages = [Message(row.id, dict(row.payload), row.created_at) for row in rows]
+            async with session.begin_nested():
+                await apply(databases, session, organization_id, messages)
+        except Exception as error:  # these stay; a later delivery tries again
+            attempts = max(row.attempts for row in rows) + 1
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(
+                    attempts=OutboxMessage.attempts + 1,
+                    last_error=f"{type(error).__name__}: {error}"[:2000],
+                    available_at=func.now() + _backoff(attempts),
+                )
+            )
+            log.warning(
+                "outbox.failed",
+                topic=topic,
+                organization_id=str(organization_id),
+                messages=len(ids),
+                error=str(error),
+            )
+            continue
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(delivered_at=func.now(), attempts=OutboxMessage.attempts + 1)
+        )
+    return len(claimed)
 
-    Each message is claimed with `FOR UPDATE SKIP LOCKED` in its own CRM transaction that
-    stays open while the handler runs, so two workers never apply the same message at once;
-    a failure is recorded with a growing delay before the next attempt.
+
+async def deliver(databases: Databases, *, batch_size: int = BATCH_SIZE) -> int:
+    """Apply every due message, `batch_size` at a time; returns how many were claimed.
+
+    Each batch is claimed with `FOR UPDATE SKIP LOCKED` in a CRM transaction that stays open
+    while its handlers run, so two workers never apply the same message at once; a failing
+    group is recorded with a growing delay before its next attempt.
     """
-    delivered = 0
-    for _ in range(1 if message_id else limit):
+    total = 0
+    while True:
         async with databases.crm.transaction(SYSTEM) as session:
-            query = select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None))
-            if message_id is not None:
-                query = query.where(OutboxMessage.id == message_id)
-            else:
-                query = query.where(OutboxMessage.available_at <= func.now()).order_by(
-                    OutboxMessage.available_at
-                )
-            message = (
-                await session.scalars(query.limit(1).with_for_update(skip_locked=True))
-            ).first()
-            if message is None:
-                break
-            try:
-                await _handlers[message.topic](
-                    databases, message.organization_id, dict(message.payload)
-                )
-            except Exception as error:  # the message stays; the next sweep tries again
-                message.attempts += 1
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                message.available_at = datetime.now(UTC) + _backoff(message.attempts)
-                log.warning(
-                    "outbox.failed", topic=message.topic, id=str(message.id), error=str(error)
-                )
-                continue
-            message.delivered_at = datetime.now(UTC)
-            message.attempts += 1
-            delivered += 1
-    return delivered
+            claimed = await _deliver_batch(databases, session, batch_size)
+        total += claimed
+        if claimed < batch_size:
+            return total
 
 
 blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name="outbox.deliver", queue="outbox")
-async def deliver_one(message_id: str) -> int:
-    return await deliver(job_context().databases, message_id=uuid.UUID(message_id))
+@blueprint.task(name="outbox.deliver", queue=QUEUE, queueing_lock=QUEUEING_LOCK)
+async def deliver_due(message_id: str | None = None) -> int:
+    """Deliver what is due (`message_id`, from jobs queued one per message by earlier
+    versions, is ignored: the message is due with the others)."""
+    return await deliver(job_context().databases)
 
 
 @blueprint.periodic(cron="* * * * *")
-@blueprint.task(name="outbox.sweep", queue="outbox", queueing_lock="core.outbox_sweep")
+@blueprint.task(name="outbox.sweep", queue=QUEUE, queueing_lock="core.outbox_sweep")
 async def sweep(timestamp: int) -> int:
     """Every minute: deliver what is due (messages a dead worker or a failure left)."""
     return await deliver(job_context().databases)

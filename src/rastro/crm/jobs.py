@@ -28,14 +28,12 @@ def _campaign_id(touch: UtmTracking | None) -> str:
     return touch.utm_id or touch.utm_campaign or "(none)"
 
 
-async def _write_attribution(
-    bi: AsyncSession, organization_id: uuid.UUID, payload: dict[str, Any]
-) -> None:
-    converted_at = datetime.fromisoformat(payload["converted_at"])
-    touches = await conversions.touchpoints(bi, payload.get("visitor_ids") or [], converted_at)
+def _attribution(
+    organization_id: uuid.UUID, payload: dict[str, Any], touches: list[UtmTracking]
+) -> dict[str, Any]:
     credited_id = payload.get("utm_tracking_id")
     credited = next((t for t in touches if str(t.tracking_id) == credited_id), None)
-    values = {
+    return {
         "organization_id": organization_id,
         "lead_id": uuid.UUID(payload["lead_id"]),
         "campaign_id": _campaign_id(credited),
@@ -51,23 +49,46 @@ async def _write_attribution(
         "touchpoints": [conversions.touch_dict(t) for t in touches],
         "first_touch": touches[0].created_at if touches else None,
         "last_touch": touches[-1].created_at if touches else None,
-        "conversion_date": converted_at,
+        "conversion_date": datetime.fromisoformat(payload["converted_at"]),
     }
-    # One row per lead: a second delivery of the same message changes nothing.
-    await bi.execute(
-        insert(LeadAttribution).values(**values).on_conflict_do_nothing(index_elements=["lead_id"])
-    )
 
 
 @outbox.handler(LEAD_CONVERTED)
-async def apply_lead_converted(
-    databases: Databases, organization_id: uuid.UUID, payload: dict[str, Any]
+async def apply_leads_converted(
+    databases: Databases,
+    crm: AsyncSession,
+    organization_id: uuid.UUID,
+    messages: list[outbox.Message],
 ) -> None:
-    """Mark the converting session and journey converted; write `lead_attribution`."""
+    """New leads of one organization: mark their sessions and journeys converted and write
+    their `lead_attribution` rows (BI, one transaction, set-based), then queue their
+    "lead.created" pushes in the claiming CRM transaction."""
+    payloads = {message.payload["lead_id"]: message.payload for message in messages}
     async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
-        if payload.get("session_id"):
-            await conversions.mark_converted(bi, payload["session_id"])
-        await _write_attribution(bi, organization_id, payload)
+        await conversions.mark_converted(
+            bi, [p["session_id"] for p in payloads.values() if p.get("session_id")]
+        )
+        touches = await conversions.touchpoints(
+            bi,
+            {
+                lead_id: (p.get("visitor_ids") or [], datetime.fromisoformat(p["converted_at"]))
+                for lead_id, p in payloads.items()
+            },
+        )
+        # One row per lead: a second delivery of the same messages changes nothing.
+        await bi.execute(
+            insert(LeadAttribution)
+            .values(
+                [
+                    _attribution(organization_id, payload, touches[lead_id])
+                    for lead_id, payload in payloads.items()
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["lead_id"])
+        )
+    await destinations.schedule_created_pushes(
+        crm, organization_id, [uuid.UUID(lead_id) for lead_id in payloads]
+    )
 
 
 blueprint = procrastinate.Blueprint()

@@ -1,9 +1,10 @@
-"""Push destinations (seed 000 integrations): their configuration, and `schedule_pushes`,
-which the lead-capture code and stage changes call to push a lead to every destination.
+"""Push destinations (seed 000 integrations): their configuration, and the scheduling of
+pushes — `schedule_pushes` for stage changes, `schedule_created_pushes` for the leads lead
+capture's outbox job has just applied.
 
 Scheduling writes one `integrations_log` row (pending) and one `crm.push_lead` job per
 active destination subscribed to the event, in the caller's transaction: the pushes exist
-exactly when the lead (or its stage change) was committed.
+exactly when the stage change (or the outbox delivery of the new lead) was committed.
 """
 
 from __future__ import annotations
@@ -179,50 +180,77 @@ async def enqueue_attempt(
     )
 
 
+async def _subscribed(
+    session: AsyncSession, organization_id: uuid.UUID, event: str, skip: str | None
+) -> list[Destination]:
+    if event not in EVENTS:
+        raise ValueError(f"unknown push event {event!r}")
+    return list(
+        (
+            await session.scalars(
+                select(Destination)
+                .where(
+                    # Explicit: the caller may be a SYSTEM-scoped job or public endpoint.
+                    Destination.organization_id == organization_id,
+                    Destination.is_active.is_(True),
+                    literal(event) == any_(Destination.events),
+                    Destination.integration_name != (skip or ""),
+                )
+                .order_by(Destination.created_at)
+            )
+        ).all()
+    )
+
+
+async def _queue_push(
+    session: AsyncSession,
+    destination: Destination,
+    lead_id: uuid.UUID,
+    event: str,
+    occurrence: str,
+    stage: str,
+) -> None:
+    log = IntegrationLog(
+        organization_id=destination.organization_id,
+        lead_id=lead_id,
+        destination_id=destination.destination_id,
+        event=event,
+        integration_type=destination.integration_type,
+        integration_name=destination.integration_name,
+        status="pending",
+        retry_count=0,
+        request_data={
+            "delivery_id": delivery_id(destination.destination_id, lead_id, event, occurrence),
+            "stage": stage,
+        },
+        response_data={},
+    )
+    session.add(log)
+    await session.flush()
+    await enqueue_attempt(session, log, retries_left=MAX_RETRIES)
+
+
 async def schedule_pushes(
     session: AsyncSession, lead: Lead, event: str, *, skip: str | None = None
 ) -> None:
     """Queue a push of `lead` to every active destination subscribed to `event`
     ("lead.created" or "lead.stage_changed"), in the caller's transaction. `skip` names an
     integration not to push to (the CRM the change came from: no echo back to it)."""
-    if event not in EVENTS:
-        raise ValueError(f"unknown push event {event!r}")
     if inspect(lead).pending or lead.lead_id is None:
         await session.flush()
-    organization_id = lead.organization_id
-    destinations = (
-        await session.scalars(
-            select(Destination)
-            .where(
-                # Explicit: the caller may be a SYSTEM-scoped job or public endpoint.
-                Destination.organization_id == organization_id,
-                Destination.is_active.is_(True),
-                literal(event) == any_(Destination.events),
-                Destination.integration_name != (skip or ""),
-            )
-            .order_by(Destination.created_at)
-        )
-    ).all()
+    destinations = await _subscribed(session, lead.organization_id, event, skip)
     occurrence = _occurrence(lead, event)
     stage = inspect(lead).dict.get("current_stage") or "new"
     for destination in destinations:
-        log = IntegrationLog(
-            organization_id=organization_id,
-            lead_id=lead.lead_id,
-            destination_id=destination.destination_id,
-            event=event,
-            integration_type=destination.integration_type,
-            integration_name=destination.integration_name,
-            status="pending",
-            retry_count=0,
-            request_data={
-                "delivery_id": delivery_id(
-                    destination.destination_id, lead.lead_id, event, occurrence
-                ),
-                "stage": stage,
-            },
-            response_data={},
-        )
-        session.add(log)
-        await session.flush()
-        await enqueue_attempt(session, log, retries_left=MAX_RETRIES)
+        await _queue_push(session, destination, lead.lead_id, event, occurrence, stage)
+
+
+async def schedule_created_pushes(
+    session: AsyncSession, organization_id: uuid.UUID, lead_ids: list[uuid.UUID]
+) -> None:
+    """Queue the "lead.created" pushes of these new leads of one organization (lead
+    capture's outbox job; the leads' first stage is `new`)."""
+    destinations = await _subscribed(session, organization_id, "lead.created", None)
+    for lead_id in lead_ids:
+        for destination in destinations:
+            await _queue_push(session, destination, lead_id, "lead.created", "", "new")

@@ -4,15 +4,20 @@ converting session (for attribution and scoring) and marking it converted."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import select, update
+from sqlalchemy import DateTime, Integer, Text, any_, column, func, literal, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from rastro.tracking.models import TrackedSession, UtmTracking, VisitorJourney
+
+K = TypeVar("K")
 
 TOUCH_FIELDS = (
     "utm_source",
@@ -152,38 +157,77 @@ async def engaged_sessions(session: AsyncSession) -> list[TrackedSession]:
     )
 
 
-async def mark_converted(session: AsyncSession, session_id: str) -> None:
-    """The session and its visitor's journey converted (idempotent)."""
-    tracked = await session.get(TrackedSession, session_id)
-    if tracked is None:
+async def mark_converted(session: AsyncSession, session_ids: Collection[str]) -> None:
+    """These sessions and their visitors' journeys converted (idempotent): a journey's
+    conversion session is its earliest among them, unless it had converted before."""
+    if not session_ids:
         return
-    await session.execute(
-        update(TrackedSession)
-        .where(TrackedSession.session_id == session_id, TrackedSession.converted.is_(False))
-        .values(converted=True)
+    ids = sorted(set(session_ids))
+    first = (
+        select(TrackedSession.domain_id, TrackedSession.visitor_id, TrackedSession.session_id)
+        .where(TrackedSession.session_id.in_(ids))
+        .ext(distinct_on(TrackedSession.domain_id, TrackedSession.visitor_id))
+        .order_by(TrackedSession.domain_id, TrackedSession.visitor_id, TrackedSession.started_at)
+        .subquery()
     )
     await session.execute(
         update(VisitorJourney)
         .where(
-            VisitorJourney.domain_id == tracked.domain_id,
-            VisitorJourney.visitor_id == tracked.visitor_id,
+            VisitorJourney.domain_id == first.c.domain_id,
+            VisitorJourney.visitor_id == first.c.visitor_id,
             VisitorJourney.converted.is_(False),
         )
-        .values(converted=True, conversion_session_id=session_id)
+        .values(converted=True, conversion_session_id=first.c.session_id)
     )
+    await session.execute(
+        update(TrackedSession)
+        .where(TrackedSession.session_id.in_(ids), TrackedSession.converted.is_(False))
+        .values(converted=True)
+    )
+
+
+MAX_TOUCHPOINTS = 500
 
 
 async def touchpoints(
-    session: AsyncSession, visitor_ids: list[str], until: datetime
-) -> list[UtmTracking]:
-    """Every touch of these visitors (one person's browsers) up to `until`, oldest first."""
-    if not visitor_ids:
-        return []
-    return list(
-        await session.scalars(
-            select(UtmTracking)
-            .where(UtmTracking.visitor_id.in_(visitor_ids), UtmTracking.created_at <= until)
-            .order_by(UtmTracking.created_at)
-            .limit(500)
+    session: AsyncSession, people: Mapping[K, tuple[Collection[str], datetime]]
+) -> dict[K, list[UtmTracking]]:
+    """For each key, every touch of its visitors (one person's browsers) up to its time,
+    oldest first (at most `MAX_TOUCHPOINTS`): one query for all of them."""
+    keys = list(people)
+    wanted = [
+        {"key": index, "visitor_ids": sorted(visitor_ids), "until": until.isoformat()}
+        for index, (visitor_ids, until) in enumerate(people.values())
+        if visitor_ids
+    ]
+    found: dict[K, list[UtmTracking]] = {key: [] for key in keys}
+    if not wanted:
+        return found
+    person = (
+        func.jsonb_to_recordset(literal(wanted, JSONB))
+        .table_valued(
+            column("key", Integer),
+            column("visitor_ids", ARRAY(Text)),
+            column("until", DateTime(timezone=True)),
         )
+        .render_derived(name="person", with_types=True)
     )
+    their = (
+        select(UtmTracking)
+        .where(
+            UtmTracking.visitor_id == any_(person.c.visitor_ids),
+            UtmTracking.created_at <= person.c.until,
+        )
+        .order_by(UtmTracking.created_at)
+        .limit(MAX_TOUCHPOINTS)
+        .lateral("their")
+    )
+    touch = aliased(UtmTracking, their)
+    rows = await session.execute(
+        select(person.c.key, touch)
+        .select_from(person.join(their, true()))
+        .order_by(person.c.key, touch.created_at)
+    )
+    for index, row in rows.all():
+        found[keys[index]].append(row)
+    return found
