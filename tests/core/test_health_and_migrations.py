@@ -82,3 +82,10 @@ def test_migrations_upgrade_downgrade_and_match_the_models(empty_databases):
     assert migrations.current("crm", empty_databases.crm_database_url) == set()
     upgrade_all(empty_databases)
     ensure_migrated(empty_databases)
+
+
+def test_the_embedded_server_allows_every_process_its_pools(pg_server):
+    import psycopg
+
+    with psycopg.connect(pg_server.superuser_conninfo()) as conn:
+        assert conn.execute("SHOW max_connections").fetchone() == ("300",)

@@ -306,7 +306,9 @@ class Database:
             pool = AsyncConnectionPool(
                 libpq_url(self.url),
                 min_size=1,
-                max_size=self._pool_size,
+                # One short round trip per use: a few connections serve many requests.
+                max_size=max(2, self._pool_size // 2),
+                max_idle=60,
                 kwargs={"autocommit": True},
                 configure=_configure_plain,
                 open=False,

@@ -7,7 +7,9 @@ superuser is used only to create that role and the databases.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,11 @@ CRM_DATABASE = "rastro_crm"
 BI_DATABASE = "rastro_bi"
 
 log = logging.getLogger(__name__)
+
+# Server settings that differ from PostgreSQL's defaults. Every process (server workers,
+# job worker, CLI) keeps pools of its own on both databases: 100 connections, the default,
+# are used up by two server workers and a job worker at full load.
+SETTINGS = {"max_connections": "300"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,28 @@ class EmbeddedPostgres:
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         logging.getLogger("pgserver").setLevel(logging.WARNING)
-        self._server = get_server(self.pgdata, cleanup_mode=None)
+        # Processes starting together (test workers) take turns: the first may restart it.
+        with open(self.pgdata.parent / ".postgres-start.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._server = get_server(self.pgdata, cleanup_mode=None)
+            if self._configure():  # once, on a new data dir: the settings need a restart
+                self._pg_ctl("-w", "-m", "fast", "restart")
+
+    def _configure(self) -> bool:
+        """Apply `SETTINGS` (ALTER SYSTEM); True if any changed."""
+        changed = False
+        with psycopg.connect(self.superuser_conninfo(), autocommit=True) as conn:
+            for name, value in SETTINGS.items():
+                row = conn.execute("SELECT setting FROM pg_settings WHERE name = %s", (name,))
+                current = row.fetchone()
+                if current is None or current[0] != value:
+                    conn.execute(
+                        sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                            sql.Identifier(name), sql.Literal(value)
+                        )
+                    )
+                    changed = True
+        return changed
 
     @property
     def socket_dir(self) -> str:
@@ -100,10 +128,11 @@ class EmbeddedPostgres:
         """Stop the server cleanly (fast shutdown: open sessions are rolled back)."""
         if not self.is_running():
             return
-        import os
+        self._pg_ctl("-w", "-m", "fast", "stop")
 
+    def _pg_ctl(self, *args: str) -> None:
         from pgserver import _commands
 
         user = "pgserver" if os.geteuid() == 0 else None
         pg_ctl = _commands.__dict__["pg_ctl"]  # generated at import by pgserver
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=60)
+        pg_ctl(list(args), pgdata=self.pgdata, user=user, timeout=60)

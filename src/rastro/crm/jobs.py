@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import procrastinate
+from sqlalchemy import Row
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,18 +19,17 @@ from rastro.core.security import Keyring
 from rastro.crm.models import LeadAttribution
 from rastro.crm.service import destinations, pushes
 from rastro.crm.service.capture import LEAD_CONVERTED
-from rastro.tracking.models import UtmTracking
 from rastro.tracking.service import conversions
 
 
-def _campaign_id(touch: UtmTracking | None) -> str:
+def _campaign_id(touch: Row[Any] | None) -> str:
     if touch is None:
         return "(none)"
     return touch.utm_id or touch.utm_campaign or "(none)"
 
 
 def _attribution(
-    organization_id: uuid.UUID, payload: dict[str, Any], touches: list[UtmTracking]
+    organization_id: uuid.UUID, payload: dict[str, Any], touches: list[Row[Any]]
 ) -> dict[str, Any]:
     credited_id = payload.get("utm_tracking_id")
     credited = next((t for t in touches if str(t.tracking_id) == credited_id), None)
@@ -77,14 +77,11 @@ async def apply_leads_converted(
         )
         # One row per lead: a second delivery of the same messages changes nothing.
         await bi.execute(
-            insert(LeadAttribution)
-            .values(
-                [
-                    _attribution(organization_id, payload, touches[lead_id])
-                    for lead_id, payload in payloads.items()
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["lead_id"])
+            insert(LeadAttribution).on_conflict_do_nothing(index_elements=["lead_id"]),
+            [
+                _attribution(organization_id, payload, touches[lead_id])
+                for lead_id, payload in payloads.items()
+            ],
         )
     await destinations.schedule_created_pushes(
         crm, organization_id, [uuid.UUID(lead_id) for lead_id in payloads]

@@ -10,10 +10,21 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import psycopg
-from sqlalchemy import DateTime, Integer, Text, any_, column, func, literal, select, true, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    Row,
+    Text,
+    any_,
+    column,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from rastro.tracking.models import TrackedSession, UtmTracking, VisitorJourney
 
@@ -95,7 +106,7 @@ class SessionFacts:
     last_touch: Touch | None  # the converting session's last
 
 
-def touch_dict(touch: UtmTracking) -> dict[str, Any]:
+def touch_dict(touch: UtmTracking | Row[Any]) -> dict[str, Any]:
     """A touch as a JSON-ready dict (for attribution snapshots)."""
     data: dict[str, Any] = {field: getattr(touch, field) for field in TOUCH_FIELDS}
     data = {key: value for key, value in data.items() if value is not None}
@@ -191,16 +202,18 @@ MAX_TOUCHPOINTS = 500
 
 async def touchpoints(
     session: AsyncSession, people: Mapping[K, tuple[Collection[str], datetime]]
-) -> dict[K, list[UtmTracking]]:
+) -> dict[K, list[Row[Any]]]:
     """For each key, every touch of its visitors (one person's browsers) up to its time,
-    oldest first (at most `MAX_TOUCHPOINTS`): one query for all of them."""
+    oldest first (at most `MAX_TOUCHPOINTS`): one query for all of them. The touches are
+    rows with the columns of `utm_tracking` (no ORM objects: a batch of leads reads
+    hundreds)."""
     keys = list(people)
     wanted = [
         {"key": index, "visitor_ids": sorted(visitor_ids), "until": until.isoformat()}
         for index, (visitor_ids, until) in enumerate(people.values())
         if visitor_ids
     ]
-    found: dict[K, list[UtmTracking]] = {key: [] for key in keys}
+    found: dict[K, list[Row[Any]]] = {key: [] for key in keys}
     if not wanted:
         return found
     person = (
@@ -222,12 +235,11 @@ async def touchpoints(
         .limit(MAX_TOUCHPOINTS)
         .lateral("their")
     )
-    touch = aliased(UtmTracking, their)
     rows = await session.execute(
-        select(person.c.key, touch)
+        select(person.c.key.label("rastro_key"), *their.c)
         .select_from(person.join(their, true()))
-        .order_by(person.c.key, touch.created_at)
+        .order_by(person.c.key, their.c.created_at)
     )
-    for index, row in rows.all():
-        found[keys[index]].append(row)
+    for row in rows.all():
+        found[keys[row.rastro_key]].append(row)
     return found
