@@ -241,6 +241,38 @@ def _stamp_new_tenant_rows(session: Session, _context: object, _instances: objec
             )
 
 
+async def insert_rows(
+    session: AsyncSession,
+    table: Any,
+    rows: list[dict[str, Any]],
+    *,
+    on_conflict_do_nothing: tuple[str, ...] = (),
+) -> None:
+    """Insert `rows` (dicts with the same column names; no Python-side defaults are
+    applied) in one statement with one JSON parameter, expanded by
+    `jsonb_populate_recordset`: the statement and its plan are the same whatever the
+    number of rows, and PostgreSQL inserts them in one pass instead of one execution per
+    row. `on_conflict_do_nothing` names the unique columns whose duplicates are skipped."""
+    if not rows:
+        return
+    name = table.name
+    unknown = (set(rows[0]) | set(on_conflict_do_nothing)) - set(table.c.keys())
+    if unknown:  # the names go into the SQL text: only the table's own columns
+        raise ValueError(f"{name} has no columns {sorted(unknown)}")
+    columns = ", ".join(f'"{column}"' for column in rows[0])
+    conflict = ""
+    if on_conflict_do_nothing:
+        keys = ", ".join(f'"{column}"' for column in on_conflict_do_nothing)
+        conflict = f" ON CONFLICT ({keys}) DO NOTHING"
+    await session.execute(
+        text(
+            f'INSERT INTO "{name}" ({columns}) SELECT {columns} '  # noqa: S608 (checked names)
+            f'FROM jsonb_populate_recordset(NULL::"{name}", CAST(:rows AS jsonb)){conflict}'
+        ),
+        {"rows": _json_dumps(rows)},
+    )
+
+
 # --- engines ---------------------------------------------------------------------------
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import procrastinate
 from sqlalchemy import Row
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core import outbox
-from rastro.core.db import Databases, Scope
+from rastro.core.db import Databases, Scope, insert_rows
+from rastro.core.ids import uuid7
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
 from rastro.crm.models import LeadAttribution
@@ -34,8 +34,9 @@ def _attribution(
     credited_id = payload.get("utm_tracking_id")
     credited = next((t for t in touches if str(t.tracking_id) == credited_id), None)
     return {
+        "id": uuid7(),
         "organization_id": organization_id,
-        "lead_id": uuid.UUID(payload["lead_id"]),
+        "lead_id": payload["lead_id"],
         "campaign_id": _campaign_id(credited),
         "source": credited.utm_source if credited else None,
         "medium": credited.utm_medium if credited else None,
@@ -49,7 +50,7 @@ def _attribution(
         "touchpoints": [conversions.touch_dict(t) for t in touches],
         "first_touch": touches[0].created_at if touches else None,
         "last_touch": touches[-1].created_at if touches else None,
-        "conversion_date": datetime.fromisoformat(payload["converted_at"]),
+        "conversion_date": payload["converted_at"],
     }
 
 
@@ -76,12 +77,14 @@ async def apply_leads_converted(
             },
         )
         # One row per lead: a second delivery of the same messages changes nothing.
-        await bi.execute(
-            insert(LeadAttribution).on_conflict_do_nothing(index_elements=["lead_id"]),
+        await insert_rows(
+            bi,
+            LeadAttribution.__table__,
             [
                 _attribution(organization_id, payload, touches[lead_id])
                 for lead_id, payload in payloads.items()
             ],
+            on_conflict_do_nothing=("lead_id",),
         )
     await destinations.schedule_created_pushes(
         crm, organization_id, [uuid.UUID(lead_id) for lead_id in payloads]
