@@ -80,10 +80,18 @@ def cpu_seconds() -> dict[str, float]:
     return totals
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(all CPU time, time stolen by the hypervisor) of the machine so far, in ticks."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields[:8]), fields[7]
+
+
 def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[str, str]) -> dict:
     """One wrk run; the result also holds the CPU seconds each kind of process used
-    (server workers, job worker, PostgreSQL, wrk) during it."""
+    (server workers, job worker, PostgreSQL, wrk) during it, and the share of the
+    machine's CPU time the hypervisor stole meanwhile (this VM's main source of noise)."""
     before = cpu_seconds()
+    total_before, steal_before = machine_ticks()
     out = subprocess.run(
         [
             "wrk",
@@ -105,6 +113,10 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     after = cpu_seconds()
+    total_after, steal_after = machine_ticks()
+    result["steal_pct"] = round(
+        100 * (steal_after - steal_before) / max(1, total_after - total_before), 1
+    )
     result["cpu_s"] = {k: round(after.get(k, 0.0) - before.get(k, 0.0), 2) for k in after}
     if result["requests"]:
         result["cpu_ms_per_request"] = {

@@ -14,6 +14,7 @@ import time
 import uuid
 
 import httpx
+import psutil
 import pytest
 
 from rastro.core.embedded import EmbeddedPostgres
@@ -90,6 +91,17 @@ def test_run_serves_ready_prints_a_working_login_and_stops_postgres(data_dir):
         assert me.json()["organization"]["name"] == "Rastro Demo"
         assert (data_dir / "demo-login.txt").read_text().split() == [email, password]
         assert EmbeddedPostgres(data_dir).is_running()
+        # The job worker runs below the server's CPU priority.
+        while True:
+            workers = [
+                child
+                for child in psutil.Process(proc.pid).children()
+                if "worker" in child.cmdline()
+            ]
+            if workers and workers[0].nice() == 10:
+                break
+            assert time.monotonic() < deadline, [(w.cmdline(), w.nice()) for w in workers]
+            time.sleep(0.3)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -11,7 +11,8 @@ leads with their contacts and first stages, generated in SQL, then ANALYZE), as 
 use does. First as fast as acknowledged (closed loop), then paced at the target rate
 (300/s) for p50/p99 latency. The stored rate is counted from the `leads` rows afterwards;
 each run also reports the CPU time of the server workers, the job worker, PostgreSQL and
-wrk per request.
+wrk per request, the CPU share stolen by the hypervisor, and the outbox messages left for
+the job worker at its end with the seconds it took to apply them before the next run.
 """
 
 from __future__ import annotations
@@ -52,10 +53,24 @@ def seed_sessions(base: str, site_key: str) -> None:
             client.post("/api/collect", json=body).raise_for_status()
 
 
+PENDING = "SELECT count(*) FROM outbox WHERE delivered_at IS NULL"
+
+
 def count(conninfo: str, sql: str) -> int:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("SELECT set_config('rastro.scope', 'system', false)")
         return int(conn.execute(sql).fetchone()[0])
+
+
+def drain(conninfo: str, timeout: float = 300.0) -> tuple[int, float]:
+    """The outbox messages not yet applied, and the seconds the job worker then took to
+    apply them (each phase starts with an empty outbox: a backlog left by the previous one
+    would take CPU from it)."""
+    backlog = count(conninfo, PENDING)
+    started = time.monotonic()
+    while count(conninfo, PENDING) and time.monotonic() - started < timeout:
+        time.sleep(0.2)
+    return backlog, round(time.monotonic() - started, 1)
 
 
 def main() -> None:
@@ -87,6 +102,7 @@ def main() -> None:
         closed = wrk(SCRIPT, run.base, duration=d, connections=c, env=env)
         closed["stored"] = count(crm, "SELECT count(*) FROM leads") - before
         closed["stored_per_s"] = closed["stored"] / (closed["duration_us"] / 1e6)
+        closed["outbox_backlog_at_end"], closed["outbox_drain_s"] = drain(crm)
         paced = wrk(
             SCRIPT,
             run.base,
@@ -95,7 +111,7 @@ def main() -> None:
             env={**env, "RATE": f"{args.target:.3f}"},
         )
         paced["target_rps"] = args.target
-        backlog = count(crm, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL")
+        paced["outbox_backlog_at_end"], paced["outbox_drain_s"] = drain(crm)
         attributed = count(
             crm, "SELECT count(*) FROM leads WHERE attribution_status = 'attributed'"
         )
@@ -113,7 +129,6 @@ def main() -> None:
                 "history": args.history,
                 "leads_total": total,
                 "leads_attributed": attributed,
-                "outbox_backlog_at_end": backlog,
             },
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -78,8 +79,18 @@ def worker(
         None, "--queue", help="Only these queues (default all)"
     ),
     concurrency: int = typer.Option(4, min=1, help="Jobs run at the same time"),
+    nice: int = typer.Option(
+        10, min=0, max=19, help="CPU priority below the server's (Unix nice increment)"
+    ),
 ) -> None:
-    """Run background jobs (outbox, platform sync, maintenance)."""
+    """Run background jobs (outbox, platform sync, maintenance).
+
+    The worker lowers its own CPU priority (`--nice`, 10 by default): on a machine shared
+    with the server, requests waiting for an answer go first and the jobs — which nobody
+    waits for — use the rest of the CPU.
+    """
+    if nice:
+        os.nice(nice)
     settings = _ready_settings()
     asyncio.run(_run_worker(settings, queues or None, concurrency))
 
