@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     login_max_failures_per_ip: int = Field(30, ge=1, validation_alias="LOGIN_MAX_FAILURES_PER_IP")
     login_window_minutes: int = Field(15, ge=1, validation_alias="LOGIN_WINDOW_MINUTES")
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias="DB_POOL_SIZE")
+    db_plain_pool_size: int = Field(4, ge=1, le=200, validation_alias="DB_PLAIN_POOL_SIZE")
     event_retention_months: int = Field(
         25,
         ge=1,

@@ -35,8 +35,18 @@ def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
 def make_databases(settings: Settings) -> Databases:
     urls = database_urls(settings)
     return Databases(
-        crm=Database("crm", urls["crm"], pool_size=settings.db_pool_size),
-        bi=Database("bi", urls["bi"], pool_size=settings.db_pool_size),
+        crm=Database(
+            "crm",
+            urls["crm"],
+            pool_size=settings.db_pool_size,
+            plain_pool_size=settings.db_plain_pool_size,
+        ),
+        bi=Database(
+            "bi",
+            urls["bi"],
+            pool_size=settings.db_pool_size,
+            plain_pool_size=settings.db_plain_pool_size,
+        ),
     )
 
 

@@ -299,7 +299,9 @@ async def _configure_plain(connection: psycopg.AsyncConnection[Any]) -> None:
 class Database:
     """One PostgreSQL database: an async engine and its session factory."""
 
-    def __init__(self, name: str, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, name: str, url: str, *, pool_size: int = 10, plain_pool_size: int = 4
+    ) -> None:
         self.name = name
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
@@ -311,7 +313,7 @@ class Database:
             json_deserializer=orjson.loads,
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._pool_size = pool_size
+        self._plain_pool_size = plain_pool_size
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
         self._pool_opened: asyncio.Future[None] | None = None
 
@@ -338,8 +340,9 @@ class Database:
             pool = AsyncConnectionPool(
                 libpq_url(self.url),
                 min_size=1,
-                # One short round trip per use: a few connections serve many requests.
-                max_size=max(2, self._pool_size // 2),
+                # One short round trip per use: a few connections serve many requests, and
+                # more statements at once than the cores can run only add contention.
+                max_size=self._plain_pool_size,
                 max_idle=60,
                 kwargs={"autocommit": True},
                 configure=_configure_plain,
