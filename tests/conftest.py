@@ -83,6 +83,7 @@ def make_settings(tmp_root: Path, crm_url: str, bi_url: str, **overrides: object
         "SECRET_KEY": SecretStr("test-secret-key-" + "x" * 40),
         "ENCRYPTION_KEY": SecretStr(generate_encryption_key()),
         "LOG_LEVEL": "WARNING",
+        "OUTBOX_GATHER_SECONDS": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """Lead capture throughput and latency on this machine, load generator included.
 
     .venv/bin/python -m bench.leads.capture [--duration 20] [--workers 2] [--connections 16]
+        [--paced-connections 64]
 
 Starts `rastro serve --workers N` and one `rastro worker` (which applies the outbox to the
 BI database meanwhile) on fresh databases, stores a pool of tracked sessions through the
@@ -9,10 +10,13 @@ e-mail and phone) posting the landing-page form with the tracker's hidden fields
 ten carry a tracked session id. The organization already has a history (`--history`
 leads with their contacts and first stages, generated in SQL, then ANALYZE), as a CRM in
 use does. First as fast as acknowledged (closed loop), then paced at the target rate
-(300/s) for p50/p99 latency. The stored rate is counted from the `leads` rows afterwards;
-each run also reports the CPU time of the server workers, the job worker, PostgreSQL and
-wrk per request, the CPU share stolen by the hypervisor, and the outbox messages left for
-the job worker at its end with the seconds it took to apply them before the next run.
+(300/s) for p50/p99 latency, over more connections: wrk sends a connection's next request
+only after the previous answer, so with few connections a slow moment would lower the
+rate offered instead of queueing requests as independent visitors do. The stored rate is
+counted from the `leads` rows afterwards; each run also reports the CPU time of the server
+workers, the job worker, PostgreSQL and wrk per request, the CPU share stolen by the
+hypervisor, and the outbox messages left for the job worker at its end with the seconds it
+took to apply them before the next run.
 """
 
 from __future__ import annotations
@@ -78,6 +82,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--paced-connections", type=int, default=64)
     parser.add_argument("--target", type=float, default=300.0, help="paced rate, leads/s")
     parser.add_argument("--port", type=int, default=8932)
     parser.add_argument("--history", type=int, default=20_000, help="leads already stored")
@@ -107,7 +112,7 @@ def main() -> None:
             SCRIPT,
             run.base,
             duration=d,
-            connections=c,
+            connections=args.paced_connections,
             env={**env, "RATE": f"{args.target:.3f}"},
         )
         paced["target_rps"] = args.target
@@ -123,6 +128,7 @@ def main() -> None:
                 "machine": {"cores": os.cpu_count()},
                 "workers": args.workers,
                 "connections": c,
+                "paced_connections": args.paced_connections,
                 "duration_s": d,
                 "closed_loop": closed,
                 "paced": paced,

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         validation_alias="EVENT_RETENTION_MONTHS",
         description="Monthly event partitions older than this are detached",
     )
+    outbox_gather_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=60,
+        validation_alias="OUTBOX_GATHER_SECONDS",
+        description="How long an outbox delivery job lets messages gather before it runs",
+    )
     crm_push_timeout_seconds: float = Field(
         10.0,
         gt=0,

@@ -3,6 +3,7 @@ organization, a failing group kept for later without holding back the others."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -46,16 +47,21 @@ async def _messages(databases, topic: str) -> list[OutboxMessage]:
         return list(rows.all())
 
 
-async def _waiting_jobs(databases) -> int:
+async def _jobs(databases, status: str) -> int:
     async with databases.crm.transaction(SYSTEM) as session:
         return (
             await session.execute(
                 text(
                     "SELECT count(*) FROM procrastinate_jobs "
-                    "WHERE task_name = 'core:outbox.deliver' AND status = 'todo'"
-                )
+                    "WHERE task_name = 'core:outbox.deliver' AND status = :status"
+                ),
+                {"status": status},
             )
         ).scalar_one()
+
+
+async def _waiting_jobs(databases) -> int:
+    return await _jobs(databases, "todo")
 
 
 async def test_many_messages_wait_for_one_job_that_hands_them_over_per_organization(
@@ -129,3 +135,22 @@ async def test_a_backlog_is_delivered_in_batches_oldest_first(databases):
     numbers = [numbers for _, numbers in calls]
     assert numbers == [[0, 1, 2], [3, 4, 5], [6]]
     assert all(m.delivered_at is not None for m in await _messages(databases, "test.numbers"))
+
+
+async def test_messages_gather_while_the_delivery_job_waits(databases, settings):
+    calls.clear()
+    failing.clear()
+    a = await make_account(databases)
+    await _publish(databases, a.organization_id, range(0, 1))
+    gathering = settings.model_copy(update={"outbox_gather_seconds": 0.5})
+    worker = asyncio.create_task(drain_jobs(gathering, databases, queues=["outbox"]))
+    async with asyncio.timeout(10):
+        while await _jobs(databases, "doing") == 0:  # noqa: ASYNC110 (a database state)
+            await asyncio.sleep(0.02)
+    # Committed while the running job gathers: they queue a second job, which waits for
+    # the first (their lock) — and the first job's claim already takes them.
+    await _publish(databases, a.organization_id, range(1, 3))
+    assert await _jobs(databases, "todo") == 1
+    await worker
+    assert calls[0] == (a.organization_id, [0, 1, 2])
+    assert await _jobs(databases, "succeeded") == 2

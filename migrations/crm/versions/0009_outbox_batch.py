@@ -1,4 +1,4 @@
-"""core: rastro_defer_once(), so that at most one outbox delivery job waits
+"""core: rastro_defer_once(), so that at most one outbox delivery job waits (and one runs)
 
 Revision ID: 0009
 Revises: 0008
@@ -29,8 +29,10 @@ BEGIN
     RETURN;
   END IF;
   BEGIN
-    PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(p_queue, p_task, 0, NULL, p_queueing_lock,
-                                                  p_args, NULL)]::procrastinate_job_to_defer_v1[]);
+    -- The queueing lock is also the job's lock: such jobs run one after the other.
+    PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(p_queue, p_task, 0, p_queueing_lock,
+                                                  p_queueing_lock, p_args,
+                                                  NULL)]::procrastinate_job_to_defer_v1[]);
   EXCEPTION WHEN unique_violation THEN
     NULL;  -- a concurrent transaction queued it (procrastinate's unique index on todo jobs)
   END;

@@ -3,12 +3,14 @@
 A module writes an outbox message in the same CRM transaction as the change it describes
 (`publish`, or a database function that inserts the row and calls `rastro_defer_once`,
 CRM migration 0009); the message therefore exists exactly when the change was committed.
-At most one delivery job (`core:outbox.deliver`) waits at any time, whatever the number
-of messages: the job claims up to `BATCH_SIZE` due messages at once and hands each topic's
-handler the messages of one organization together, so a burst of lead captures costs a
-few set-based statements instead of a job and two transactions per lead. A sweep every
-minute delivers whatever a dead worker or a failure left, and a message committed in the
-instant between the waiting job's start and its claim waits for that sweep.
+At most one delivery job (`core:outbox.deliver`) waits and one runs at any time, whatever
+the number of messages: the job lets messages gather for `OUTBOX_GATHER_SECONDS`, then
+claims up to `BATCH_SIZE` due messages at once and hands each topic's handler the messages
+of one organization together, so a burst of lead captures costs a few set-based statements
+instead of a job and two transactions per lead. A sweep every minute delivers whatever a
+dead worker or a failure left — and the rare message whose transaction saw the waiting job
+just before it started but committed only after that job's claim, a gathering interval
+later.
 
 A handler runs inside the claiming CRM transaction (under a savepoint: a failing group is
 retried later without holding back the others) and may write CRM rows there, which commit
@@ -19,6 +21,7 @@ before the claim's delivers the same messages again.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -193,11 +196,17 @@ async def deliver(databases: Databases, *, batch_size: int = BATCH_SIZE) -> int:
 blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name="outbox.deliver", queue=QUEUE, queueing_lock=QUEUEING_LOCK)
+@blueprint.task(name="outbox.deliver", queue=QUEUE, lock=QUEUEING_LOCK, queueing_lock=QUEUEING_LOCK)
 async def deliver_due(message_id: str | None = None) -> int:
-    """Deliver what is due (`message_id`, from jobs queued one per message by earlier
-    versions, is ignored: the message is due with the others)."""
-    return await deliver(job_context().databases)
+    """Deliver what is due, after letting messages gather for `OUTBOX_GATHER_SECONDS`:
+    under a burst, one job per interval applies them in a few large batches. The jobs run
+    one at a time (their lock); the messages committed meanwhile queue the next one.
+
+    `message_id`, from jobs queued one per message by earlier versions, is ignored: that
+    message is due with the others."""
+    context = job_context()
+    await asyncio.sleep(context.settings.outbox_gather_seconds)
+    return await deliver(context.databases)
 
 
 @blueprint.periodic(cron="* * * * *")
