@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -154,3 +155,27 @@ async def test_messages_gather_while_the_delivery_job_waits(databases, settings)
     await worker
     assert calls[0] == (a.organization_id, [0, 1, 2])
     assert await _jobs(databases, "succeeded") == 2
+
+
+async def test_delivered_messages_are_forgotten_after_a_week(databases):
+    calls.clear()
+    failing.clear()
+    a = await make_account(databases)
+    await _publish(databases, a.organization_id, range(0, 3))
+    await outbox.deliver(databases)
+    async with databases.crm.transaction(SYSTEM) as session:
+        await session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.topic == "test.numbers")
+            .values(delivered_at=func.now() - timedelta(days=8))
+        )
+        # One of them never delivered (still failing): kept whatever its age.
+        await session.execute(
+            OutboxMessage.__table__.update()
+            .where(OutboxMessage.payload["n"].as_integer() == 2)
+            .values(delivered_at=None)
+        )
+    assert await outbox.purge_delivered(databases) == 2
+    left = await _messages(databases, "test.numbers")
+    assert [m.payload["n"] for m in left] == [2]
+    assert len(await _messages(databases, "test.echo")) == 1  # delivered just now: kept

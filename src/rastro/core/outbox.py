@@ -31,7 +31,18 @@ from typing import Any
 
 import procrastinate
 import structlog
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, func, select, text, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -209,11 +220,32 @@ async def deliver_due(message_id: str | None = None) -> int:
     return await deliver(context.databases)
 
 
+KEEP_DELIVERED = timedelta(days=7)
+PURGE_BATCH = 10_000
+
+
+async def purge_delivered(databases: Databases, *, older_than: timedelta = KEEP_DELIVERED) -> int:
+    """Delete messages delivered more than `older_than` ago (at most `PURGE_BATCH` per
+    call); returns how many."""
+    async with databases.crm.transaction(SYSTEM) as session:
+        old = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.delivered_at < func.now() - older_than)
+            .limit(PURGE_BATCH)
+        )
+        result = await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old)))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
 @blueprint.periodic(cron="* * * * *")
 @blueprint.task(name="outbox.sweep", queue=QUEUE, queueing_lock="core.outbox_sweep")
 async def sweep(timestamp: int) -> int:
-    """Every minute: deliver what is due (messages a dead worker or a failure left)."""
-    return await deliver(job_context().databases)
+    """Every minute: deliver what is due (messages a dead worker or a failure left), and
+    forget messages delivered more than a week ago."""
+    databases = job_context().databases
+    delivered = await deliver(databases)
+    await purge_delivered(databases)
+    return delivered
 
 
 def register(app: procrastinate.App) -> None:
