@@ -108,6 +108,7 @@ def main() -> None:
         closed["stored"] = count(crm, "SELECT count(*) FROM leads") - before
         closed["stored_per_s"] = closed["stored"] / (closed["duration_us"] / 1e6)
         closed["outbox_backlog_at_end"], closed["outbox_drain_s"] = drain(crm)
+        before = count(crm, "SELECT count(*) FROM leads")
         paced = wrk(
             SCRIPT,
             run.base,
@@ -116,6 +117,8 @@ def main() -> None:
             env={**env, "RATE": f"{args.target:.3f}"},
         )
         paced["target_rps"] = args.target
+        paced["stored"] = count(crm, "SELECT count(*) FROM leads") - before
+        paced["stored_per_s"] = paced["stored"] / (paced["duration_us"] / 1e6)
         paced["outbox_backlog_at_end"], paced["outbox_drain_s"] = drain(crm)
         attributed = count(
             crm, "SELECT count(*) FROM leads WHERE attribution_status = 'attributed'"
