@@ -70,7 +70,7 @@ def serve(
     if workers > 1:
         uvicorn.run("rastro.app:asgi_from_env", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_asgi(settings), **options)
+        uvicorn.run(create_asgi(settings, freeze_gc=True), **options)
 
 
 @cli.command()

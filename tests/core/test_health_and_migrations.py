@@ -89,3 +89,18 @@ def test_the_embedded_server_allows_every_process_its_pools(pg_server):
 
     with psycopg.connect(pg_server.superuser_conninfo()) as conn:
         assert conn.execute("SHOW max_connections").fetchone() == ("300",)
+
+
+async def test_server_processes_freeze_what_start_up_made(settings, databases):
+    import gc
+
+    gc.unfreeze()
+    app = create_app(settings, databases=databases, check_migrations=False, freeze_gc=True)
+    try:
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the test process keeps collecting its own objects
+    app = create_app(settings, databases=databases, check_migrations=False)
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() == 0
