@@ -36,6 +36,7 @@ from bench.leads.list import generate
 from rastro.core.embedded import EmbeddedPostgres
 
 SCRIPT = Path(__file__).resolve().parent / "capture.lua"
+NOOP_SCRIPT = Path(__file__).resolve().parents[1] / "collector" / "collect.lua"
 SESSIONS = 2000
 
 
@@ -103,6 +104,9 @@ def main() -> None:
         env = {"SITE_KEY": run.site_key, "ORIGIN": ORIGIN, "SESSIONS": str(SESSIONS)}
         c, d = args.connections, args.duration
         wrk(SCRIPT, run.base, duration=3, connections=c, env=env)  # warm-up
+        # The machine's speed of the moment (this VM's varies by 2x from hour to hour): the
+        # collector benchmark's HTTP ceiling, GET /healthz, for 5 s.
+        ceiling = wrk(NOOP_SCRIPT, run.base, duration=5, connections=c, env={"MODE": "noop"})
         before = count(crm, "SELECT count(*) FROM leads")
         closed = wrk(SCRIPT, run.base, duration=d, connections=c, env=env)
         closed["stored"] = count(crm, "SELECT count(*) FROM leads") - before
@@ -133,6 +137,7 @@ def main() -> None:
                 "connections": c,
                 "paced_connections": args.paced_connections,
                 "duration_s": d,
+                "http_ceiling_rps": round(ceiling["rps"]),
                 "closed_loop": closed,
                 "paced": paced,
                 "history": args.history,

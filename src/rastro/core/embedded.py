@@ -54,7 +54,8 @@ class EmbeddedPostgres:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._server = get_server(self.pgdata, cleanup_mode=None)
             if self._configure():  # once, on a new data dir: the settings need a restart
-                self._pg_ctl("-w", "-m", "fast", "restart")
+                # Same log file as pgserver's start (pg_ctl's restart keeps the options).
+                self._pg_ctl("-w", "-m", "fast", "-l", str(self.pgdata / "log"), "restart")
 
     def _configure(self) -> bool:
         """Apply `SETTINGS` (ALTER SYSTEM); True if any changed."""
