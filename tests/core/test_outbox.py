@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, text
 
 from rastro.core import outbox
@@ -18,6 +19,12 @@ from tests.helpers import drain_jobs
 
 calls: list[tuple[uuid.UUID, list[int]]] = []
 failing: set[uuid.UUID] = set()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_handler_state():
+    calls.clear()
+    failing.clear()
 
 
 @outbox.handler("test.numbers")
@@ -68,8 +75,6 @@ async def _waiting_jobs(databases) -> int:
 async def test_many_messages_wait_for_one_job_that_hands_them_over_per_organization(
     databases, settings
 ):
-    calls.clear()
-    failing.clear()
     a = await make_account(databases)
     b = await make_account(databases)
     await _publish(databases, a.organization_id, range(0, 3))
@@ -89,8 +94,6 @@ async def test_many_messages_wait_for_one_job_that_hands_them_over_per_organizat
 
 
 async def test_a_failing_organization_is_retried_later_and_the_others_go_through(databases):
-    calls.clear()
-    failing.clear()
     good = await make_account(databases)
     bad = await make_account(databases)
     await _publish(databases, good.organization_id, range(0, 2))
@@ -127,8 +130,6 @@ async def test_a_failing_organization_is_retried_later_and_the_others_go_through
 
 
 async def test_a_backlog_is_delivered_in_batches_oldest_first(databases):
-    calls.clear()
-    failing.clear()
     a = await make_account(databases)
     await _publish(databases, a.organization_id, range(0, 7))
     # Echo messages join the backlog as batches are applied, so count only ours.
@@ -139,8 +140,6 @@ async def test_a_backlog_is_delivered_in_batches_oldest_first(databases):
 
 
 async def test_messages_gather_while_the_delivery_job_waits(databases, settings):
-    calls.clear()
-    failing.clear()
     a = await make_account(databases)
     await _publish(databases, a.organization_id, range(0, 1))
     gathering = settings.model_copy(update={"outbox_gather_seconds": 0.5})
@@ -158,8 +157,6 @@ async def test_messages_gather_while_the_delivery_job_waits(databases, settings)
 
 
 async def test_delivered_messages_are_forgotten_after_a_week(databases):
-    calls.clear()
-    failing.clear()
     a = await make_account(databases)
     await _publish(databases, a.organization_id, range(0, 3))
     await outbox.deliver(databases)
