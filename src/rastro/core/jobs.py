@@ -40,14 +40,59 @@ def job_context() -> JobContext:
 
 
 def create_job_app(crm_url: str) -> procrastinate.App:
-    """The job app with core's own tasks (the outbox); modules add theirs."""
+    """The job app with core's own tasks (the outbox, stalled jobs); modules add theirs."""
     from rastro.core import outbox
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(crm_url)),
     )
     outbox.register(app)
+    app.add_tasks_from(blueprint, namespace="core")
     return app
+
+
+_WAITING = (
+    "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs "
+    "WHERE queueing_lock = %(queueing_lock)s AND status = 'todo') AS waiting"
+)
+
+
+async def recover_stalled_jobs(app: procrastinate.App) -> int:
+    """Give back the jobs a dead worker left in `doing` (no heartbeat for 30 s: killed,
+    out of memory); returns how many. Each is retried — or marked failed when a job with
+    the same queueing lock already waits, so that its work is queued anyway (procrastinate
+    allows one such job waiting). A job with a lock would otherwise hold up every later
+    job with that lock (the outbox's delivery jobs have one)."""
+    manager = app.job_manager
+    recovered = 0
+    for job in await manager.get_stalled_jobs():
+        waiting = False
+        if job.queueing_lock:
+            row = await app.connector.execute_query_one_async(
+                _WAITING, queueing_lock=job.queueing_lock
+            )
+            waiting = bool(row["waiting"])
+        if waiting:
+            await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
+        else:
+            await manager.retry_job(job)
+        recovered += 1
+    return recovered
+
+
+blueprint = procrastinate.Blueprint()
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(
+    name="jobs.recover_stalled",
+    queue="maintenance",
+    queueing_lock="core.recover_stalled",
+    pass_context=True,
+)
+async def recover_stalled(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Every minute: jobs left behind by dead workers (`recover_stalled_jobs`)."""
+    return await recover_stalled_jobs(context.app)
 
 
 _DEFER = text(
