@@ -34,20 +34,16 @@ def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
 
 def make_databases(settings: Settings) -> Databases:
     urls = database_urls(settings)
-    return Databases(
-        crm=Database(
-            "crm",
-            urls["crm"],
+
+    def database(name: migrations.DatabaseName) -> Database:
+        return Database(
+            name,
+            urls[name],
             pool_size=settings.db_pool_size,
             plain_pool_size=settings.db_plain_pool_size,
-        ),
-        bi=Database(
-            "bi",
-            urls["bi"],
-            pool_size=settings.db_pool_size,
-            plain_pool_size=settings.db_plain_pool_size,
-        ),
-    )
+        )
+
+    return Databases(crm=database("crm"), bi=database("bi"))
 
 
 def upgrade_all(settings: Settings) -> None:

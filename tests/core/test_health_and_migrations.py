@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 
 import httpx
+import psycopg
 import pytest
 
 from rastro.app import create_app
@@ -85,15 +87,11 @@ def test_migrations_upgrade_downgrade_and_match_the_models(empty_databases):
 
 
 def test_the_embedded_server_allows_every_process_its_pools(pg_server):
-    import psycopg
-
     with psycopg.connect(pg_server.superuser_conninfo()) as conn:
         assert conn.execute("SHOW max_connections").fetchone() == ("300",)
 
 
 async def test_server_processes_freeze_what_start_up_made(settings, databases):
-    import gc
-
     gc.unfreeze()
     app = create_app(settings, databases=databases, check_migrations=False, freeze_gc=True)
     try:

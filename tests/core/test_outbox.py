@@ -42,8 +42,10 @@ async def _echo(databases, crm, organization_id, messages: list[outbox.Message])
 
 
 async def _publish(databases, organization_id: uuid.UUID, numbers: range) -> None:
-    async with databases.crm.transaction(Scope.organization(organization_id)) as session:
-        for n in numbers:
+    # One transaction each: messages are ordered by the time of the transaction that
+    # published them (within one transaction, their ids of the same millisecond are not).
+    for n in numbers:
+        async with databases.crm.transaction(Scope.organization(organization_id)) as session:
             await outbox.publish(session, organization_id, "test.numbers", {"n": n})
 
 

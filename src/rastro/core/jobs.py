@@ -125,3 +125,29 @@ async def enqueue(
         },
     )
     return int(job_id)
+
+
+_DEFER_ONCE = text("SELECT rastro_defer_once(:queue, :task, :lock, CAST(:args AS jsonb))")
+
+
+async def enqueue_once(
+    session: AsyncSession,
+    task_name: str,
+    *,
+    queueing_lock: str,
+    args: dict[str, Any] | None = None,
+    queue: str = "default",
+) -> None:
+    """Make sure a job of `queueing_lock` waits, in the session's transaction: add one
+    unless one waits already (`rastro_defer_once`, CRM migration 0009, which database
+    functions call too). The queueing lock is also the job's lock: such jobs run one after
+    the other."""
+    await session.execute(
+        _DEFER_ONCE,
+        {
+            "queue": queue,
+            "task": task_name,
+            "lock": queueing_lock,
+            "args": orjson.dumps(args or {}).decode(),
+        },
+    )

@@ -10,7 +10,7 @@ of one organization together, so a burst of lead captures costs a few set-based 
 instead of a job and two transactions per lead. A sweep every minute delivers whatever a
 dead worker or a failure left — and the rare message whose transaction saw the waiting job
 just before it started but committed only after that job's claim, a gathering interval
-later.
+later. Delivered messages are deleted after a week (hourly).
 
 A handler runs inside the claiming CRM transaction (under a savepoint: a failing group is
 retried later without holding back the others) and may write CRM rows there, which commit
@@ -49,7 +49,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import SYSTEM, CrmBase, Databases, TenantMixin
 from rastro.core.ids import uuid7
-from rastro.core.jobs import job_context
+from rastro.core.jobs import enqueue_once, job_context
 
 log = structlog.get_logger(__name__)
 
@@ -64,7 +64,6 @@ MAX_BACKOFF = timedelta(minutes=30)
 class Message:
     id: uuid.UUID
     payload: dict[str, Any]
-    created_at: datetime
 
 
 # (databases, the claiming CRM session, organization, that organization's messages)
@@ -97,7 +96,8 @@ class OutboxMessage(TenantMixin, CrmBase):
 
 def handler(topic: str) -> Callable[[Handler], Handler]:
     """Register the function that applies messages of `topic` (one per topic). It gets
-    the messages of one organization at a time, oldest first."""
+    the messages of one organization at a time, in the order of the transactions that
+    published them."""
 
     def register(function: Handler) -> Handler:
         if topic in _handlers and _handlers[topic] is not function:
@@ -106,9 +106,6 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
         return function
 
     return register
-
-
-_DEFER_ONCE = text("SELECT rastro_defer_once(:queue, :task, :lock, CAST('{}' AS jsonb))")
 
 
 async def publish(
@@ -121,9 +118,7 @@ async def publish(
         id=uuid7(), organization_id=organization_id, topic=topic, payload=payload
     )
     session.add(message)
-    await session.execute(
-        _DEFER_ONCE, {"queue": QUEUE, "task": DELIVER_TASK, "lock": QUEUEING_LOCK}
-    )
+    await enqueue_once(session, DELIVER_TASK, queueing_lock=QUEUEING_LOCK, queue=QUEUE)
     return message.id
 
 
@@ -140,7 +135,6 @@ async def _deliver_batch(databases: Databases, session: AsyncSession, limit: int
                 OutboxMessage.organization_id,
                 OutboxMessage.topic,
                 OutboxMessage.payload,
-                OutboxMessage.created_at,
                 OutboxMessage.attempts,
             )
             .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.available_at <= func.now())
@@ -158,7 +152,7 @@ async def _deliver_batch(databases: Databases, session: AsyncSession, limit: int
             apply = _handlers.get(topic)
             if apply is None:
                 raise LookupError(f"no outbox handler for {topic!r}")
-            messages = [Message(row.id, dict(row.payload), row.created_at) for row in rows]
+            messages = [Message(row.id, dict(row.payload)) for row in rows]
             async with session.begin_nested():
                 await apply(databases, session, organization_id, messages)
         except Exception as error:  # these stay; a later delivery tries again
@@ -220,32 +214,40 @@ async def deliver_due(message_id: str | None = None) -> int:
     return await deliver(context.databases)
 
 
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="outbox.sweep", queue=QUEUE, queueing_lock="core.outbox_sweep")
+async def sweep(timestamp: int) -> int:
+    """Every minute: deliver what is due (messages a dead worker or a failure left)."""
+    return await deliver(job_context().databases)
+
+
 KEEP_DELIVERED = timedelta(days=7)
 PURGE_BATCH = 10_000
 
 
 async def purge_delivered(databases: Databases, *, older_than: timedelta = KEEP_DELIVERED) -> int:
-    """Delete messages delivered more than `older_than` ago (at most `PURGE_BATCH` per
-    call); returns how many."""
-    async with databases.crm.transaction(SYSTEM) as session:
-        old = (
-            select(OutboxMessage.id)
-            .where(OutboxMessage.delivered_at < func.now() - older_than)
-            .limit(PURGE_BATCH)
-        )
-        result = await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old)))
-        return int(getattr(result, "rowcount", 0) or 0)
+    """Delete the messages delivered more than `older_than` ago, `PURGE_BATCH` per
+    transaction; returns how many."""
+    purged = 0
+    while True:
+        async with databases.crm.transaction(SYSTEM) as session:
+            old = (
+                select(OutboxMessage.id)
+                .where(OutboxMessage.delivered_at < func.now() - older_than)
+                .limit(PURGE_BATCH)
+            )
+            result = await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(old)))
+        deleted = int(getattr(result, "rowcount", 0) or 0)
+        purged += deleted
+        if deleted < PURGE_BATCH:
+            return purged
 
 
-@blueprint.periodic(cron="* * * * *")
-@blueprint.task(name="outbox.sweep", queue=QUEUE, queueing_lock="core.outbox_sweep")
-async def sweep(timestamp: int) -> int:
-    """Every minute: deliver what is due (messages a dead worker or a failure left), and
-    forget messages delivered more than a week ago."""
-    databases = job_context().databases
-    delivered = await deliver(databases)
-    await purge_delivered(databases)
-    return delivered
+@blueprint.periodic(cron="23 * * * *")
+@blueprint.task(name="outbox.purge", queue="maintenance", queueing_lock="core.outbox_purge")
+async def purge(timestamp: int) -> int:
+    """Hourly: forget the messages delivered more than a week ago."""
+    return await purge_delivered(job_context().databases)
 
 
 def register(app: procrastinate.App) -> None:

@@ -106,8 +106,8 @@ class SessionFacts:
     last_touch: Touch | None  # the converting session's last
 
 
-def touch_dict(touch: UtmTracking | Row[Any]) -> dict[str, Any]:
-    """A touch as a JSON-ready dict (for attribution snapshots)."""
+def touch_dict(touch: Row[Any]) -> dict[str, Any]:
+    """A touch (a row of `touchpoints`) as a JSON-ready dict (for attribution snapshots)."""
     data: dict[str, Any] = {field: getattr(touch, field) for field in TOUCH_FIELDS}
     data = {key: value for key, value in data.items() if value is not None}
     data.update(
