@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +45,7 @@ class Running:
         return EmbeddedPostgres(self.data).url(database)
 
 
-def _role(pid: str) -> str | None:
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return None
+def _role(args: list[bytes]) -> str | None:
     line = b" ".join(args)
     if b"postgres" in args[0]:
         return "postgres"
@@ -60,20 +56,31 @@ def _role(pid: str) -> str | None:
     return None
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) used so far by each kind of process on the machine."""
+def process_cpu(kind_of: Callable[[list[bytes]], str | None]) -> dict[str, float]:
+    """CPU time (user + system, and that of their children that ended) used so far by the
+    machine's processes, summed by `kind_of(command line arguments)`; None skips one."""
     ticks = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or (role := _role(entry.name)) is None:
+        if not entry.name.isdigit():
             continue
         try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+            kind = kind_of(args)
+            if kind is None:
+                continue
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # utime, stime, cutime, cstime (the children's, for processes that ended)
+        # utime, stime, cutime, cstime
         used = sum(int(v) for v in fields[11:15]) / ticks
-        totals[role] = totals.get(role, 0.0) + used
+        totals[kind] = totals.get(kind, 0.0) + used
+    return totals
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by each kind of process: PostgreSQL, server, job worker, wrk."""
+    totals = process_cpu(_role)
     # wrk has ended by the time it is counted: its time is among this process's children.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     totals["wrk"] = children.ru_utime + children.ru_stime

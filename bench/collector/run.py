@@ -27,6 +27,7 @@ import psycopg
 from bench.harness import ORIGIN, rastro, write_report, wrk
 
 SCRIPT = Path(__file__).resolve().parent / "collect.lua"
+LOADS = (("single", 1), ("batch20", 20))  # name, events per request
 
 
 def stored_rows(conninfo: str) -> int:
@@ -49,6 +50,9 @@ def main() -> None:
         "--loads", default="single,batch20", help="which loads to run (single, batch20)"
     )
     args = parser.parse_args()
+    loads = [(n, e) for n, e in LOADS if n in args.loads.split(",")]
+    if unknown := set(args.loads.split(",")) - {n for n, _ in LOADS}:
+        parser.error(f"unknown loads: {', '.join(sorted(unknown))}")
 
     with rastro("data", port=args.port, workers=args.workers) as run:
         bi = run.url("rastro_bi")
@@ -57,7 +61,6 @@ def main() -> None:
         results: dict[str, dict] = {}
         wrk(SCRIPT, run.base, duration=3, connections=c, env={"MODE": "noop"})  # warm-up
         results["ceiling"] = wrk(SCRIPT, run.base, duration=d, connections=c, env={"MODE": "noop"})
-        loads = [(n, e) for n, e in (("single", 1), ("batch20", 20)) if n in args.loads.split(",")]
         for name, events in loads:
             env = {**load_env, "EVENTS": str(events)}
             wrk(SCRIPT, run.base, duration=3, connections=c, env=env)

@@ -16,7 +16,6 @@ without HTTP and wrk in the way.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 import uuid
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.harness import ORIGIN, cpu_seconds, rastro
+from bench.harness import ORIGIN, process_cpu, rastro
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.tracking.service import collector
 
@@ -63,23 +62,13 @@ def payload(n: int, events: int, now_ms: int) -> dict:
     }
 
 
-def postgres_cpu() -> dict[str, float]:
-    """CPU seconds of each kind of PostgreSQL process (backend, walwriter, autovacuum…)."""
-    out: dict[str, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if not title.startswith("postgres"):
-            continue
-        kind = title.split(":", 1)[1].strip().split(" ")[0] if ":" in title else "postmaster"
-        used = sum(int(v) for v in fields[11:13]) / os.sysconf("SC_CLK_TCK")
-        out[kind] = out.get(kind, 0.0) + used
-    return out
+def postgres_kind(args: list[bytes]) -> str | None:
+    """`postgres: rastro_app rastro_bi …` → rastro_app (a backend), `postgres: walwriter` →
+    walwriter…; None for other processes."""
+    if b"postgres" not in args[0]:
+        return None
+    title = args[0].decode(errors="replace")
+    return title.split(":", 1)[1].split()[0] if title.startswith("postgres:") else "postmaster"
 
 
 def grouped(prepared: list[collector.Prepared], size: int) -> list[list[collector.Prepared]]:
@@ -125,7 +114,7 @@ def main() -> None:
         with psycopg.connect(run.url("rastro_bi"), autocommit=True) as bi:
             for group in warm_up:
                 bi.execute(collector.COLLECT_SQL, (collector.encode(group),))
-            before, kinds = cpu_seconds(), postgres_cpu()
+            before = process_cpu(postgres_kind)
             start = time.perf_counter()
             errors = 0
             took = []
@@ -136,8 +125,10 @@ def main() -> None:
                 errors += sum(1 for outcome in row[0] if "error" in outcome)
             ms = sorted(1000 * t for t in took)
             wall = time.perf_counter() - start
-            pg = cpu_seconds().get("postgres", 0.0) - before.get("postgres", 0.0)
-            per_kind = {k: round(v - kinds.get(k, 0.0), 2) for k, v in postgres_cpu().items()}
+            per_kind = {
+                k: round(v - before.get(k, 0.0), 2) for k, v in process_cpu(postgres_kind).items()
+            }
+            pg = sum(per_kind.values())
         count = sum(len(g) for g in groups)
         print(
             f"{count} batches of {args.events} event(s) in {len(groups)} groups of up to "

@@ -107,23 +107,19 @@ def main() -> None:
         # The machine's speed of the moment (this VM's varies by 2x from hour to hour): the
         # collector benchmark's HTTP ceiling, GET /healthz, for 5 s.
         ceiling = wrk(NOOP_SCRIPT, run.base, duration=5, connections=c, env={"MODE": "noop"})
-        before = count(crm, "SELECT count(*) FROM leads")
-        closed = wrk(SCRIPT, run.base, duration=d, connections=c, env=env)
-        closed["stored"] = count(crm, "SELECT count(*) FROM leads") - before
-        closed["stored_per_s"] = closed["stored"] / (closed["duration_us"] / 1e6)
-        closed["outbox_backlog_at_end"], closed["outbox_drain_s"] = drain(crm)
-        before = count(crm, "SELECT count(*) FROM leads")
-        paced = wrk(
-            SCRIPT,
-            run.base,
-            duration=d,
-            connections=args.paced_connections,
-            env={**env, "RATE": f"{args.target:.3f}"},
-        )
+
+        def phase(connections: int, phase_env: dict[str, str]) -> dict:
+            """One wrk run, with the leads it stored and the outbox drained after it."""
+            before = count(crm, "SELECT count(*) FROM leads")
+            result = wrk(SCRIPT, run.base, duration=d, connections=connections, env=phase_env)
+            result["stored"] = count(crm, "SELECT count(*) FROM leads") - before
+            result["stored_per_s"] = result["stored"] / (result["duration_us"] / 1e6)
+            result["outbox_backlog_at_end"], result["outbox_drain_s"] = drain(crm)
+            return result
+
+        closed = phase(c, env)
+        paced = phase(args.paced_connections, {**env, "RATE": f"{args.target:.3f}"})
         paced["target_rps"] = args.target
-        paced["stored"] = count(crm, "SELECT count(*) FROM leads") - before
-        paced["stored_per_s"] = paced["stored"] / (paced["duration_us"] / 1e6)
-        paced["outbox_backlog_at_end"], paced["outbox_drain_s"] = drain(crm)
         attributed = count(
             crm, "SELECT count(*) FROM leads WHERE attribution_status = 'attributed'"
         )
