@@ -133,9 +133,13 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
 
 
 @contextmanager
-def rastro(name: str, *, port: int, workers: int, with_worker: bool = False) -> Iterator[Running]:
+def rastro(
+    name: str, *, port: int, workers: int, with_worker: bool = False, factory: str | None = None
+) -> Iterator[Running]:
     """`rastro serve --workers N` (and `rastro worker`) on fresh databases under
-    bench/results/<name>; yields once the server is ready and a site is registered."""
+    bench/results/<name>; yields once the server is ready and a site is registered.
+    `factory` ("module:function") serves another app factory instead, with uvicorn's
+    options of `rastro serve`."""
     data = RESULTS / name
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "BI_"))},
@@ -170,7 +174,14 @@ def rastro(name: str, *, port: int, workers: int, with_worker: bool = False) -> 
         check=True,
         capture_output=True,
     )
-    processes = [subprocess.Popen([*command, "serve", "--workers", str(workers)], env=env)]
+    serve = [*command, "serve", "--workers", str(workers)]
+    if factory:
+        serve = [
+            *(sys.executable, "-m", "uvicorn", factory, "--factory", "--workers", str(workers)),
+            *("--host", "127.0.0.1", "--port", str(port), "--proxy-headers", "--lifespan", "on"),
+            *("--log-level", "warning", "--no-access-log"),
+        ]
+    processes = [subprocess.Popen(serve, env=env)]
     if with_worker:
         processes.append(subprocess.Popen([*command, "worker"], env=env))
     base = f"http://127.0.0.1:{port}"

@@ -1,7 +1,8 @@
 -- wrk script: tracker batches with unique event ids, realistic sessions and campaigns.
 -- Environment: MODE (`collect`, or `noop` for GET /healthz, the HTTP ceiling), SITE_KEY,
 -- ORIGIN, EVENTS (events per request), RATE (requests/s of all connections together,
--- 0 = as fast as possible), SESSIONS (size of the pool of sessions; three sessions share a visitor).
+-- 0 = as fast as possible), SESSIONS (size of the pool of sessions; three sessions share a visitor),
+-- COLLECT_PATH (where batches go, default /api/collect).
 local mode = os.getenv("MODE") or "collect"
 local site = os.getenv("SITE_KEY")
 local origin = os.getenv("ORIGIN")
@@ -10,6 +11,7 @@ local rate = tonumber(os.getenv("RATE") or "0")
 package.path = os.getenv("BENCH_LUA") .. "/?.lua;" .. package.path
 local pace = require("pace")
 local pool = tonumber(os.getenv("SESSIONS") or "8000")
+local path = os.getenv("COLLECT_PATH") or "/api/collect"
 local counter = 0
 local thread_id = 0
 
@@ -68,7 +70,7 @@ function request()
   local body = string.format(
     '{"site":"%s","visitor_id":"%s","session_id":"%s","context":{"screen":"1920x1080","language":"pt-BR"},"events":[%s]}',
     site, visitor, session, table.concat(events, ","))
-  return wrk.format("POST", "/api/collect", {
+  return wrk.format("POST", path, {
     ["Content-Type"] = "text/plain;charset=UTF-8",
     ["Origin"] = origin,
     ["User-Agent"] = agents[(n % #agents) + 1],

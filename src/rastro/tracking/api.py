@@ -55,8 +55,8 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-async def collect(request: Request) -> Response:
-    """Store a batch of tracker events (site key in the body; answered after commit)."""
+async def read_batch(request: Request) -> dict[str, Any]:
+    """The body of a collector request, checked for shape and size (400/413 otherwise)."""
     body = await read_body(request, MAX_BODY, "The batch is larger than 1 MB.")
     try:
         payload = orjson.loads(body)
@@ -69,21 +69,25 @@ async def collect(request: Request) -> Response:
         raise BadRequest("`events` must be a non-empty list.")
     if len(events) > collector.MAX_EVENTS:
         raise BatchTooLarge(details={"max_events": collector.MAX_EVENTS, "received": len(events)})
-    origin = request.headers.get("origin")
-    site, headers = await resolve_site(request, payload.get("site"), origin)
+    return payload
+
+
+async def prepare_batch(
+    request: Request, payload: dict[str, Any]
+) -> tuple[collector.Prepared, dict[str, str]]:
+    """The batch validated and enriched for its site, and the CORS headers of the answer."""
+    site, headers = await resolve_site(request, payload.get("site"), request.headers.get("origin"))
     prepared = collector.prepare(
         site=site,
         payload=payload,
         hit=collector.Hit(ip=_client_ip(request), user_agent=request.headers.get("user-agent", "")),
         secret=request.app.state.settings.secret_key_value,
     )
-    outcome = await _writer(request).submit(prepared) if prepared.batch is not None else {}
-    result = collector.finish(prepared, outcome)
-    live = getattr(request.app.state, "live", None)
-    if live is not None:  # the batch is committed: watchers may hear of it
-        for name, data in result.live_events:
-            await live.publish(site.organization_id, name, data)
-    body_out = {
+    return prepared, headers
+
+
+def batch_answer(result: collector.BatchResult, headers: dict[str, str]) -> Response:
+    body = {
         "session_id": result.session_id,
         "accepted": result.count("stored"),
         "duplicates": result.count("duplicate"),
@@ -91,8 +95,20 @@ async def collect(request: Request) -> Response:
         "results": [r.as_dict() for r in result.results],
     }
     return Response(
-        orjson.dumps(body_out), media_type="application/json", headers={**headers, **NO_STORE}
+        orjson.dumps(body), media_type="application/json", headers={**headers, **NO_STORE}
     )
+
+
+async def collect(request: Request) -> Response:
+    """Store a batch of tracker events (site key in the body; answered after commit)."""
+    prepared, headers = await prepare_batch(request, await read_batch(request))
+    outcome = await _writer(request).submit(prepared) if prepared.batch is not None else {}
+    result = collector.finish(prepared, outcome)
+    live = getattr(request.app.state, "live", None)
+    if live is not None:  # the batch is committed: watchers may hear of it
+        for name, data in result.live_events:
+            await live.publish(prepared.site.organization_id, name, data)
+    return batch_answer(result, headers)
 
 
 async def collect_preflight(request: Request) -> Response:

@@ -9,6 +9,7 @@ request).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -25,6 +26,7 @@ from rastro.tracking.service.collector import (
 
 log = structlog.get_logger(__name__)
 _Item = tuple[Prepared, "asyncio.Future[dict[str, Any]]", int]  # batch, its answer, attempts
+Store = Callable[[psycopg.AsyncConnection[Any], list[Prepared]], Awaitable[list[dict[str, Any]]]]
 # A batch that lost a deadlock or a serialization race is tried again in a later group.
 TRANSIENT = ("internal: 40P01", "internal: 40001", "internal: 55P03")
 MAX_ATTEMPTS = 3
@@ -68,8 +70,12 @@ class GroupWriter:
         # shared memory, past that every snapshot pays for a lookup in pg_subtrans.
         max_batches: int = 48,
         max_events: int = 400,
+        store: Store = store_group,
     ) -> None:
+        """`store` writes one group on a writer's connection and returns one outcome per
+        batch (the benchmarks swap it to measure the grouping alone)."""
         self._conninfo = conninfo
+        self._store = store
         self._writers = writers
         self._max_batches = max_batches
         self._max_events = max_events
@@ -114,7 +120,7 @@ class GroupWriter:
                 try:
                     if connection is None or connection.closed:
                         connection = await self._connect()
-                    outcomes = await store_group(connection, batches)
+                    outcomes = await self._store(connection, batches)
                 except Exception as exc:  # the whole group failed: every request learns it
                     log.exception("collector_group_failed", batches=len(group))
                     if connection is not None and connection.broken:
