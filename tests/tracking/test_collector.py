@@ -126,6 +126,43 @@ async def test_one_bad_event_does_not_reject_its_neighbours(client, databases):
     assert [e.event_label for e in stored] == ["<script>alert('x')</script>"]
 
 
+async def test_values_postgresql_cannot_hold_are_refused_or_cleaned_not_a_500(client, databases):
+    """Column sizes, NUL characters (which neither text nor jsonb holds) and oversized
+    `data` are per-event rejections; NULs in the landing URL or stored touches are dropped."""
+    site = await make_site(client, databases)
+    good = event(url=f"{ORIGIN}/lp?utm_source=goo%00gle&promo=1%002")
+    bad = [
+        (event("click", category="c" * 256), "category_too_long"),
+        (event("click", action="a" * 256), "action_too_long"),
+        (event("click", element_id="e" * 256), "element_id_too_long"),
+        (event("click", view_id="v" * 65), "view_id_too_long"),
+        (event("click", data={"note": "nul\x00"}), "invalid_data"),
+        (event("click", data={"k\x00": 1}), "invalid_data"),
+        (event("click", data={"blob": "x" * 9000}), "data_too_long"),
+    ]
+    fine = event("click", category="c" * 255, element_id="e" * 255, view_id="v" * 64)
+    body = batch(site, [good, *[b for b, _ in bad], fine])
+    body["touch"] = {"last": {"fbc": "fb.1.1.abc\x00", "utm_source\x00": "x\x00y"}}
+    response = await collect(client, body)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [(r["status"], r.get("reason")) for r in results] == [
+        ("stored", None),
+        *[("rejected", reason) for _, reason in bad],
+        ("stored", None),
+    ]
+    (touch,) = await _rows(databases, site, UtmTracking)
+    assert (touch.utm_source, touch.url_params, touch.fbc) == (
+        "google",
+        {"promo": "12"},
+        "fb.1.1.abc",
+    )
+    (tracked,) = await _rows(databases, site, TrackedSession)
+    assert tracked.metadata_["stored_touch"]["last"] == {"fbc": "fb.1.1.abc", "utm_source": "xy"}
+    (stored,) = await _rows(databases, site, Event)
+    assert (stored.event_category, stored.element_id) == ("c" * 255, "e" * 255)
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "code"),
     [
@@ -294,6 +331,34 @@ async def test_bots_are_flagged_and_left_out_of_live_sessions(client, databases)
         await client.get("/api/sessions/live?include_bots=true", headers=site.headers)
     ).json()
     assert with_bots["total"] == 3
+    # the three sessions share a visitor id: only the human's counts in the journey
+    (journey,) = await _rows(databases, site, VisitorJourney)
+    assert (journey.total_sessions, journey.total_page_views) == (1, 1)
+
+
+async def test_the_exit_page_is_the_last_view_of_the_session(client, databases):
+    site = await make_site(client, databases)
+    sid = "s_exit_000000000001"
+
+    async def send(*events):
+        response = await collect(client, batch(site, list(events), session_id=sid))
+        assert response.json()["accepted"] == len(events)
+
+    async def exits():
+        views = await _rows(databases, site, PageView)
+        return {v.client_view_id: (v.exit_page, v.time_on_page) for v in views}
+
+    await send(event(view_id="a", offset=-60))
+    # the tab is hidden: the page is the exit, for now
+    await send(event("page_leave", view_id="a", time_on_page=5, exit=True, offset=-50))
+    assert await exits() == {"a": (True, 5)}
+    # the visitor comes back and navigates (its page_leave lost): the new view is the exit
+    await send(event(view_id="b", url=f"{ORIGIN}/obrigado", offset=-30))
+    await send(event("page_leave", view_id="b", time_on_page=12, exit=True, offset=-10))
+    assert await exits() == {"a": (False, 5), "b": (True, 12)}
+    # a late copy of the first page's leave changes its time, not the exit
+    await send(event("page_leave", view_id="a", time_on_page=9, exit=True, offset=-5))
+    assert await exits() == {"a": (False, 9), "b": (True, 12)}
 
 
 async def test_timeline_and_journey_read_api_and_tenant_isolation(client, databases):

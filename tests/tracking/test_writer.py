@@ -119,3 +119,26 @@ async def test_a_failing_batch_fails_alone_in_its_group(client, databases):
     ]
     async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
         assert await s.scalar(select(func.count()).select_from(PageView)) == 2
+
+
+async def test_a_batch_the_server_refuses_whole_fails_alone_not_its_group(client, databases):
+    """A NUL in a string fails the whole statement (jsonb cannot hold it): the writer
+    stores each batch of that group alone, so only the bad batch is refused."""
+    site, context = await _context(client, databases)
+    batches = [_batch(context, f"s_nul_group_00000000{n}", [event()]) for n in range(3)]
+    assert batches[1].batch is not None
+    batches[1].batch["views"][0]["page_title"] = "nul\x00title"  # past the collector's checks
+    writer = GroupWriter(libpq_url(databases.bi.url), writers=1)
+    try:
+        outcomes = await asyncio.gather(*[writer.submit(b) for b in batches])
+    finally:
+        await writer.close()
+    assert outcomes[1]["error"].startswith(collector.DATA_ERROR)
+    assert [outcomes[0]["session_id"], outcomes[2]["session_id"]] == [
+        "s_nul_group_000000000",
+        "s_nul_group_000000002",
+    ]
+    refused = collector.finish(batches[1], outcomes[1])
+    assert [(r.status, r.reason) for r in refused.results] == [("rejected", "invalid_batch")]
+    async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+        assert await s.scalar(select(func.count()).select_from(PageView)) == 2

@@ -93,7 +93,8 @@ def parse_landing(url: str) -> Landing:
     parts = urlsplit(url)
     touch: dict[str, str] = {}
     other: dict[str, str] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=False):
+    for raw_key, raw_value in parse_qsl(parts.query, keep_blank_values=False):
+        key, value = no_nul(raw_key), no_nul(raw_value)  # `%00` decodes to NUL
         name = key.lower()
         if name in TOUCH_PARAMS:
             touch.setdefault(name, value[:255])
@@ -102,6 +103,11 @@ def parse_landing(url: str) -> Landing:
     raw_match = next((other[p] for p in MATCH_TYPE_PARAMS if p in other), None)
     match_type = MATCH_TYPES.get(raw_match.lower(), raw_match[:20]) if raw_match else None
     return Landing(parts.hostname, touch, other, match_type)
+
+
+def no_nul(text: str) -> str:
+    """The text without NUL characters, which PostgreSQL's text and jsonb cannot hold."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def host_of(url: str | None) -> str | None:

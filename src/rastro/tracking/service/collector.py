@@ -22,23 +22,36 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from rastro.tracking.channels import resolve_touch
 from rastro.tracking.enrichment import (
     campaign_key,
     host_of,
+    no_nul,
     parse_agent,
     parse_landing,
     url_key,
     visitor_id_for,
 )
 
+log = structlog.get_logger(__name__)
 MAX_PAST = timedelta(days=7)
 MAX_FUTURE = timedelta(hours=1)
 MAX_EVENTS = 500
 MAX_TEXT = 2000  # URLs, titles, referrers
 MAX_LABEL = 500
+MAX_DATA = 8 * 1024  # an event's `data` object, as JSON
+# Text fields of an event and the longest value their column holds.
+EVENT_TEXT = (
+    ("category", 255),
+    ("action", 255),
+    ("label", MAX_LABEL),
+    ("element_id", 255),
+    ("element_class", MAX_LABEL),
+    ("view_id", 64),
+)
 INTERACTION_TYPES = frozenset(
     {
         "click",
@@ -146,8 +159,8 @@ def _clean(raw: Any, now: datetime) -> CleanEvent:
         raise RejectedEvent("timestamp_out_of_range")
     for name, limit in (("url", MAX_TEXT), ("referrer", MAX_TEXT), ("title", MAX_TEXT)):
         raw[name] = _text(raw.get(name), limit, name)
-    for name in ("category", "action", "label", "element_id", "element_class", "view_id"):
-        raw[name] = _text(raw.get(name), MAX_LABEL, name)
+    for name, limit in EVENT_TEXT:
+        raw[name] = _text(raw.get(name), limit, name)
     if event_type == "page_view" and not raw["url"]:
         raise RejectedEvent("missing_url")
     if raw.get("url") and not raw["url"].startswith(("http://", "https://")):
@@ -162,8 +175,14 @@ def _clean(raw: Any, now: datetime) -> CleanEvent:
             raise RejectedEvent("invalid_value")
         raw["value"] = decimal
     data = raw.get("data")
-    if data is not None and not isinstance(data, dict):
-        raise RejectedEvent("invalid_data")
+    if data is not None:
+        if not isinstance(data, dict):
+            raise RejectedEvent("invalid_data")
+        encoded = orjson.dumps(data)
+        if len(encoded) > MAX_DATA:
+            raise RejectedEvent("data_too_long")
+        if b"\\u0000" in encoded:  # PostgreSQL's jsonb holds no NUL character
+            raise RejectedEvent("invalid_data")
     if event_type == "page_leave":
         seconds = raw.get("time_on_page")
         if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds < 86_400:
@@ -251,8 +270,8 @@ def prepare(
     referrer = first_view.raw.get("referrer") if first_view else None
     touch = resolve_touch(landing.touch if landing else {}, host_of(referrer), site.host)
     context = _dict(payload.get("context"))
-    stored_touch = _dict(payload.get("touch"))
-    last_touch = _dict(stored_touch.get("last"))
+    stored_touch = _small(_dict(payload.get("touch")))
+    last_touch = stored_touch.get("last", {})
     first_page_id = site.page_of(first_url)
     prepared.batch = {
         "org": site.organization_id,
@@ -273,7 +292,7 @@ def prepare(
                 "os": agent.os,
                 "screen": _optional_text(context.get("screen"), 20),
                 "language": _optional_text(context.get("language"), 35),
-                "stored_touch": _small(stored_touch),
+                "stored_touch": stored_touch,
             },
         },
         "touch": {
@@ -288,7 +307,7 @@ def prepare(
             "referrer": referrer,
             "page_url": first_url,
             "url_params": landing.other_params if landing else {},
-            "user_agent": hit.user_agent[:1000] or None,
+            "user_agent": hit.user_agent.replace("\x00", "")[:1000] or None,
             "client_ip": hit.ip,
         },
         "views": [
@@ -354,6 +373,9 @@ def _reject_stored(results: list[EventResult], reason: str) -> None:
 
 
 COLLECT_SQL = "SELECT rastro_collect(%s::jsonb)"  # a subtransaction per batch
+# What `rastro_collect` (or PostgreSQL, for a batch stored alone) answers when the batch
+# held a value it refused (SQLSTATE class 22, data exception).
+DATA_ERROR = "internal: 22"
 
 
 def encode(batches: list[Prepared]) -> str:
@@ -379,9 +401,14 @@ def finish(prepared: Prepared, outcome: dict[str, Any]) -> BatchResult:
     if prepared.batch is None:
         return BatchResult(None, results)
     if "error" in outcome:
-        if outcome["error"] != "unknown_session":
-            raise RuntimeError(f"rastro_collect failed: {outcome['error']}")
-        _reject_stored(results, "unknown_session")  # only page_leave for an unseen session
+        error = str(outcome["error"])
+        if error == "unknown_session":  # only page_leave for an unseen session
+            _reject_stored(results, "unknown_session")
+        elif error.startswith(DATA_ERROR):  # a value the database refused: the input's fault
+            log.warning("collector_batch_refused", error=error)
+            _reject_stored(results, "invalid_batch")
+        else:
+            raise RuntimeError(f"rastro_collect failed: {error}")
         return BatchResult(None, results)
     # Views and interactions the database did not insert were already there (retries);
     # page_leave events update a view and count as stored with their batch.
@@ -474,7 +501,7 @@ def _small(value: dict[str, Any]) -> dict[str, Any]:
         touch = value.get(key)
         if isinstance(touch, dict):
             out[key] = {
-                str(k)[:40]: v[:255] if isinstance(v, str) else v
+                no_nul(str(k))[:40]: no_nul(v)[:255] if isinstance(v, str) else v
                 for k, v in list(touch.items())[:30]
                 if isinstance(v, (str, int, float)) and not isinstance(v, bool)
             }

@@ -19,6 +19,7 @@ from psycopg.types.json import set_json_loads
 
 from rastro.tracking.service.collector import (
     COLLECT_SQL,
+    DATA_ERROR,
     Prepared,
     decode,
     encode,
@@ -121,6 +122,11 @@ class GroupWriter:
                     if connection is None or connection.closed:
                         connection = await self._connect()
                     outcomes = await self._store(connection, batches)
+                except psycopg.errors.DataError:
+                    # A value in one batch made the server refuse the whole statement (a
+                    # string jsonb cannot hold): each batch alone, so only that one is refused.
+                    assert connection is not None
+                    group, outcomes = await self._store_each(connection, group)
                 except Exception as exc:  # the whole group failed: every request learns it
                     log.exception("collector_group_failed", batches=len(group))
                     if connection is not None and connection.broken:
@@ -134,6 +140,28 @@ class GroupWriter:
         finally:
             if connection is not None:
                 await connection.close()
+
+    async def _store_each(
+        self, connection: psycopg.AsyncConnection[Any], group: list[_Item]
+    ) -> tuple[list[_Item], list[dict[str, Any]]]:
+        """Store each batch of a refused group in a statement of its own. Returns the batches
+        that got an outcome (a batch the server refuses again gets `DATA_ERROR`, which
+        rejects its events); a request whose batch failed otherwise learns it at once."""
+        stored: list[_Item] = []
+        outcomes: list[dict[str, Any]] = []
+        for item in group:
+            try:
+                (outcome,) = await self._store(connection, [item[0]])
+            except psycopg.errors.DataError as exc:
+                outcome = {"error": f"{DATA_ERROR}{(exc.sqlstate or '')[2:]} {exc}"}
+            except Exception as exc:
+                log.exception("collector_batch_failed")
+                if not item[1].done():
+                    item[1].set_exception(exc)
+                continue
+            stored.append(item)
+            outcomes.append(outcome)
+        return stored, outcomes
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
