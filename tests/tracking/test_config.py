@@ -22,6 +22,18 @@ async def test_domain_gets_a_site_key_default_origins_and_a_snippet(client, data
         "language": "pt-BR",
         "cookie_days": 90,
     }
+    # a cookie lifetime other than the tracker's default goes into the snippet
+    settings = {**domain["metadata"]["settings"], "cookie_days": 30}
+    changed = await client.patch(
+        f"/api/domains/{domain['domain_id']}",
+        headers=site.headers,
+        json={"metadata": {**domain["metadata"], "settings": settings}},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["snippet"] == (
+        f'<script defer src="http://testserver/t.js" data-site="{domain["site_key"]}"'
+        ' data-cookie-days="30"></script>'
+    )
     again = await client.post("/api/domains", headers=site.headers, json={"domain_url": ORIGIN})
     assert again.status_code == 409
     bad = await client.post("/api/domains", headers=site.headers, json={"domain_url": "not a url"})
@@ -176,6 +188,74 @@ async def test_ab_tests_are_listed_per_domain_with_their_variants(client, databa
     assert [v["page_variant"] for v in listed["items"][0]["variants"]] == ["A", "B"]
     other = await make_site(client, databases)
     assert (await client.get("/api/ab-tests", headers=other.headers)).json()["total"] == 0
+
+
+async def test_ab_tests_are_stopped_resumed_and_deleted(client, databases):
+    site = await make_site(client, databases)
+    a = await _page(client, site, "/y-a", "Y A")
+    b = await _page(client, site, "/y-b", "Y B")
+    test = (
+        await client.post(
+            "/api/ab-tests",
+            headers=site.headers,
+            json={
+                "domain_id": site.domain["domain_id"],
+                "name": "Oferta",
+                "variants": [
+                    {"page_id": a["page_id"], "page_variant": "A", "is_control": True},
+                    {"page_id": b["page_id"], "page_variant": "B"},
+                ],
+            },
+        )
+    ).json()
+    url = f"/api/ab-tests/{test['ab_test_id']}"
+
+    async def assign():
+        return await client.get(
+            "/api/collect/variant",
+            params={"site": site.key, "test": test["ab_test_id"], "visitor": "v_stop_000000001"},
+            headers={"origin": ORIGIN},
+        )
+
+    other = await make_site(client, databases)
+    assert (
+        await client.patch(url, headers=other.headers, json={"is_active": False})
+    ).status_code == 404
+    stopped = await client.patch(
+        url, headers=site.headers, json={"is_active": False, "name": "Oferta 2"}
+    )
+    assert stopped.status_code == 200, stopped.text
+    assert (stopped.json()["is_active"], stopped.json()["name"]) == (False, "Oferta 2")
+    assert len(stopped.json()["variants"]) == 2
+    assert (await assign()).status_code == 404
+    await client.patch(url, headers=site.headers, json={"is_active": True})
+    assert (await assign()).status_code == 200
+    assert (await client.delete(url, headers=other.headers)).status_code == 404
+    assert (await client.delete(url, headers=site.headers)).status_code == 204
+    assert (await client.get(url, headers=site.headers)).status_code == 404
+    pages = (await client.get("/api/landing-pages", headers=site.headers)).json()["items"]
+    assert sorted((p["page_name"], p["ab_test_id"], p["is_control"]) for p in pages) == [
+        ("Y A", None, False),
+        ("Y B", None, False),
+    ]
+
+
+async def test_landing_pages_are_changed_and_deleted(client, databases):
+    site = await make_site(client, databases)
+    page = await _page(client, site, "/z", "Z")
+    url = f"/api/landing-pages/{page['page_id']}"
+    changed = await client.patch(
+        url, headers=site.headers, json={"page_url": f"{ORIGIN}/z-2", "is_active": False}
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["page_url"], changed.json()["is_active"]) == (f"{ORIGIN}/z-2", False)
+    other = await make_site(client, databases)
+    assert (await client.delete(url, headers=other.headers)).status_code == 404
+    assert (await client.delete(url, headers=site.headers)).status_code == 204
+    assert (await client.get("/api/landing-pages", headers=site.headers)).json()["total"] == 0
+    gone = await client.delete(f"/api/domains/{site.domain['domain_id']}", headers=site.headers)
+    assert gone.status_code == 204
+    assert (await client.get("/api/domains", headers=site.headers)).json()["total"] == 0
 
 
 async def test_the_tracker_script_is_served_small_and_cacheable(client):

@@ -387,14 +387,7 @@ async def create_ab_test(
         name=body.name,
         variants=[v.model_dump() for v in body.variants],
     )
-    return schemas.AbTest(
-        ab_test_id=test.ab_test_id,
-        domain_id=test.domain_id,
-        name=test.name,
-        is_active=test.is_active,
-        created_at=test.created_at,
-        variants=[_page(p) for p in pages],
-    )
+    return _ab_test(test, pages)
 
 
 def _ab_test(test: Any, pages: list[LandingPage]) -> schemas.AbTest:
@@ -420,15 +413,23 @@ async def list_ab_tests(
 @router.get("/ab-tests/{ab_test_id}", response_model=schemas.AbTest, tags=["tracking"])
 async def get_ab_test(ab_test_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.AbTest:
     """An A/B test and its variants."""
-    test, pages = await config.get_ab_test(session, ab_test_id)
-    return schemas.AbTest(
-        ab_test_id=test.ab_test_id,
-        domain_id=test.domain_id,
-        name=test.name,
-        is_active=test.is_active,
-        created_at=test.created_at,
-        variants=[_page(p) for p in pages],
-    )
+    return _ab_test(*await config.get_ab_test(session, ab_test_id))
+
+
+@router.patch("/ab-tests/{ab_test_id}", response_model=schemas.AbTest, tags=["tracking"])
+async def update_ab_test(
+    ab_test_id: uuid.UUID, body: schemas.AbTestUpdate, _: Write, session: CrmSession
+) -> schemas.AbTest:
+    """Rename, stop or resume an A/B test (variants and weights are landing-page fields)."""
+    changes = body.model_dump(exclude_unset=True)
+    return _ab_test(*await config.update_ab_test(session, ab_test_id, changes))
+
+
+@router.delete("/ab-tests/{ab_test_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["tracking"])
+async def delete_ab_test(ab_test_id: uuid.UUID, _: Write, session: CrmSession) -> Response:
+    """Delete an A/B test; its landing pages stay as plain pages."""
+    await config.delete_ab_test(session, ab_test_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- reads ---------------------------------------------------------------------------------------

@@ -131,6 +131,13 @@ class AbTestCreate(Schema):
     variants: list[AbVariant] = Field(min_length=2, max_length=20)
 
 
+class AbTestUpdate(Schema):
+    name: Name | None = None
+    is_active: bool | None = Field(
+        None, description="false stops the test: the variant call answers 404 until resumed"
+    )
+
+
 class AbTest(Schema):
     ab_test_id: uuid.UUID
     domain_id: uuid.UUID

@@ -42,10 +42,18 @@ export interface paths {
         get: operations["get_ab_test_api_ab_tests__ab_test_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Ab Test
+         * @description Delete an A/B test; its landing pages stay as plain pages.
+         */
+        delete: operations["delete_ab_test_api_ab_tests__ab_test_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Ab Test
+         * @description Rename, stop or resume an A/B test (variants and weights are landing-page fields).
+         */
+        patch: operations["update_ab_test_api_ab_tests__ab_test_id__patch"];
         trace?: never;
     };
     "/api/activities": {
@@ -1517,6 +1525,16 @@ export interface components {
             name: string;
             /** Variants */
             variants: components["schemas"]["AbVariant"][];
+        };
+        /** AbTestUpdate */
+        AbTestUpdate: {
+            /**
+             * Is Active
+             * @description false stops the test: the variant call answers 404 until resumed
+             */
+            is_active?: boolean | null;
+            /** Name */
+            name?: string | null;
         };
         /** AbVariant */
         AbVariant: {
@@ -4117,6 +4135,154 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbTest"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_ab_test_api_ab_tests__ab_test_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ab_test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    update_ab_test_api_ab_tests__ab_test_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ab_test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbTestUpdate"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

@@ -34,9 +34,14 @@ def default_origins(domain_url: str) -> list[str]:
 
 
 def snippet(base_url: str, domain: Domain) -> str:
-    """The one tag a site adds to its pages."""
+    """The one tag a site adds to its pages (with the cookie lifetime when it is not the
+    tracker's default of 90 days)."""
+    settings = (domain.metadata_ or {}).get("settings") or {}
+    days = settings.get("cookie_days", 90)
+    extra = f' data-cookie-days="{int(days)}"' if days != 90 else ""
     return (
-        f'<script defer src="{base_url.rstrip("/")}/t.js" data-site="{domain.site_key}"></script>'
+        f'<script defer src="{base_url.rstrip("/")}/t.js" data-site="{domain.site_key}"'
+        f"{extra}></script>"
     )
 
 
@@ -209,6 +214,27 @@ async def get_ab_test(
         )
     )
     return test, pages
+
+
+async def update_ab_test(
+    session: AsyncSession, ab_test_id: uuid.UUID, changes: dict[str, Any]
+) -> tuple[AbTest, list[LandingPage]]:
+    test, _ = await get_ab_test(session, ab_test_id)
+    for key, value in changes.items():
+        if value is not None:
+            setattr(test, key, value)
+    await session.flush()
+    await session.refresh(test)
+    return await get_ab_test(session, ab_test_id)
+
+
+async def delete_ab_test(session: AsyncSession, ab_test_id: uuid.UUID) -> None:
+    """Delete a test; its landing pages stay, no longer variants of anything."""
+    test, pages = await get_ab_test(session, ab_test_id)
+    for page in pages:
+        page.ab_test_id, page.page_variant, page.is_control = None, None, False
+    await session.delete(test)
+    await session.flush()
 
 
 async def list_ab_tests(
