@@ -161,5 +161,12 @@ export const trackingEn = {
   "tracking.ab.created": "A/B test “{name}” created",
   "tracking.ab.empty": "No A/B tests on this domain yet.",
   "tracking.ab.notEnoughPages": "Add at least 2 landing pages to create an A/B test.",
+  "tracking.ab.stop": "Stop",
+  "tracking.ab.resume": "Resume",
+  "tracking.ab.stopped": "A/B test “{name}” stopped",
+  "tracking.ab.resumed": "A/B test “{name}” resumed",
+  "tracking.ab.deleteTitle": "Delete the A/B test “{name}”?",
+  "tracking.ab.deleteDescription": "Its landing pages stay, as plain pages. Page views already collected are kept.",
+  "tracking.ab.deleted": "A/B test “{name}” deleted",
   "tracking.ab.variants": "Variants",
 } as const;

@@ -163,5 +163,12 @@ export const trackingPtBR: Record<keyof typeof trackingEn, string> = {
   "tracking.ab.created": "Teste A/B “{name}” criado",
   "tracking.ab.empty": "Nenhum teste A/B neste domínio ainda.",
   "tracking.ab.notEnoughPages": "Adicione pelo menos 2 landing pages para criar um teste A/B.",
+  "tracking.ab.stop": "Pausar",
+  "tracking.ab.resume": "Retomar",
+  "tracking.ab.stopped": "Teste A/B “{name}” pausado",
+  "tracking.ab.resumed": "Teste A/B “{name}” retomado",
+  "tracking.ab.deleteTitle": "Excluir o teste A/B “{name}”?",
+  "tracking.ab.deleteDescription": "As landing pages continuam, como páginas comuns. As visualizações já coletadas são mantidas.",
+  "tracking.ab.deleted": "Teste A/B “{name}” excluído",
   "tracking.ab.variants": "Variantes",
 };

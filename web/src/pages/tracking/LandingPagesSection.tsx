@@ -29,8 +29,11 @@ type Editing = { mode: "create" } | { mode: "edit"; page: LandingPage } | { mode
 /** Largest page the API serves: the domain picker and the A/B test form read one page of this size. */
 const ALL = 200;
 
-/** A test and its variants, with each weight as a share of the total. */
-export function AbTestCard({ test }: { test: AbTest }) {
+/** What a manager can do to a test from its card. */
+type AbTestActions = { onToggle: () => void; onDelete: () => Promise<unknown>; busy: boolean };
+
+/** A test and its variants, with each weight as a share of the total; with `actions`, buttons to stop or resume and to delete it. */
+export function AbTestCard({ test, actions }: { test: AbTest; actions?: AbTestActions }) {
   const { t, locale } = useI18n();
   const shares = weightShares(test.variants.map((v) => v.variant_weight));
   return (
@@ -40,6 +43,20 @@ export function AbTestCard({ test }: { test: AbTest }) {
         <div className="flex items-center gap-2 text-xs text-muted-foreground">
           <Badge variant={test.is_active ? "success" : "secondary"}>{test.is_active ? t("common.active") : t("common.inactive")}</Badge>
           <time dateTime={test.created_at}>{formatDateTime(test.created_at, locale)}</time>
+          {actions ? (
+            <>
+              <Button variant="outline" size="sm" onClick={actions.onToggle} disabled={actions.busy} data-testid="ab-test-toggle">
+                {test.is_active ? t("tracking.ab.stop") : t("tracking.ab.resume")}
+              </Button>
+              <DeleteButton
+                name={test.name}
+                title={t("tracking.ab.deleteTitle", { name: test.name })}
+                description={t("tracking.ab.deleteDescription")}
+                onConfirm={actions.onDelete}
+                testId="ab-test-delete"
+              />
+            </>
+          ) : null}
         </div>
       </CardHeader>
       <CardContent>
@@ -130,6 +147,23 @@ export default function LandingPagesSection() {
       invalidate();
       setEditing(null);
     },
+  });
+  const changeTest = useMutation({
+    mutationFn: (test: AbTest) =>
+      unwrap(api.PATCH("/api/ab-tests/{ab_test_id}", { params: { path: { ab_test_id: test.ab_test_id } }, body: { is_active: !test.is_active } })),
+    onSuccess: (test) => {
+      toast(t(test.is_active ? "tracking.ab.resumed" : "tracking.ab.stopped", { name: test.name }));
+      qc.setQueryData(["tracking", "ab-test", test.ab_test_id], test);
+    },
+    onError: (e) => toast(errorMessage(e, t), "error"),
+  });
+  const removeTest = useMutation({
+    mutationFn: (test: AbTest) => unwrap(api.DELETE("/api/ab-tests/{ab_test_id}", { params: { path: { ab_test_id: test.ab_test_id } } })),
+    onSuccess: (_r, test) => {
+      toast(t("tracking.ab.deleted", { name: test.name }));
+      invalidate();
+    },
+    onError: (e) => toast(errorMessage(e, t), "error"),
   });
   const remove = useMutation({
     mutationFn: (p: LandingPage) => unwrap(api.DELETE("/api/landing-pages/{page_id}", { params: { path: { page_id: p.page_id } } })),
@@ -278,7 +312,19 @@ export default function LandingPagesSection() {
               ) : q.isError ? (
                 <ErrorState key={testIds[i]} error={q.error} onRetry={() => void q.refetch()} />
               ) : (
-                <AbTestCard key={q.data.ab_test_id} test={q.data} />
+                <AbTestCard
+                  key={q.data.ab_test_id}
+                  test={q.data}
+                  actions={
+                    canWrite
+                      ? {
+                          onToggle: () => changeTest.mutate(q.data),
+                          onDelete: () => removeTest.mutateAsync(q.data),
+                          busy: changeTest.isPending,
+                        }
+                      : undefined
+                  }
+                />
               ),
             )}
           </div>

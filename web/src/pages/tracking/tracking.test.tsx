@@ -213,6 +213,36 @@ describe("A/B test variants", () => {
     renderWithProviders(<AbTestCard test={test} />);
     const shares = screen.getAllByTestId("ab-variant-share").map((e) => e.textContent);
     expect(shares).toEqual(["25%", "75%"]);
+    expect(screen.queryByTestId("ab-test-toggle")).toBeNull(); // no actions: read-only
+  });
+
+  it("stops a running test and deletes one after confirmation", async () => {
+    const user = userEvent.setup();
+    const base = { domain_id: "d1", ab_test_id: "t1", is_active: true, created_at: "2025-01-01T00:00:00Z", page_url: "https://x.test/", variant_weight: 1 };
+    const test: AbTest = {
+      ab_test_id: "t1",
+      domain_id: "d1",
+      name: "Hero",
+      is_active: true,
+      created_at: "2025-01-01T00:00:00Z",
+      variants: [
+        { ...base, page_id: "p1", page_name: "Original", page_variant: "A", is_control: true },
+        { ...base, page_id: "p2", page_name: "New hero", page_variant: "B", is_control: false },
+      ],
+    };
+    const onToggle = vi.fn();
+    const onDelete = vi.fn(() => Promise.resolve());
+    const { unmount } = renderWithProviders(<AbTestCard test={test} actions={{ onToggle, onDelete, busy: false }} />);
+    expect(screen.getByTestId("ab-test-toggle")).toHaveTextContent("Stop");
+    await user.click(screen.getByTestId("ab-test-toggle"));
+    expect(onToggle).toHaveBeenCalledTimes(1);
+    unmount();
+    renderWithProviders(<AbTestCard test={{ ...test, is_active: false }} actions={{ onToggle, onDelete, busy: false }} />);
+    expect(screen.getByTestId("ab-test-toggle")).toHaveTextContent(/resume|retomar/i);
+    await user.click(screen.getByTestId("ab-test-delete"));
+    expect(onDelete).not.toHaveBeenCalled();
+    await user.click(screen.getByRole("button", { name: /^(delete|excluir)$/i }));
+    expect(onDelete).toHaveBeenCalledTimes(1);
   });
 });
 
