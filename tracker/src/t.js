@@ -91,7 +91,7 @@ function init(w, d) {
   let isNewTouch;
   KEYS.forEach((k) => {
     const v = params.get(k);
-    if (v) (touch[k] = v), (isNewTouch = 1);
+    if (v) (touch[k] = v.slice(0, 255)), (isNewTouch = 1);
   });
   const signature = (t) => KEYS.map((k) => (t && t[k]) || '').join('|');
   // A touch from a different campaign / click id than the stored last touch starts a new session.
@@ -100,8 +100,8 @@ function init(w, d) {
   // Meta's format: fb.<subdomain index>.<creation ms>.<fbclid>
   if (touch.fbclid && !fbc) fbc = 'fb.1.' + now() + '.' + touch.fbclid;
   if (isNewTouch) {
-    touch.landing_url = loc.href.slice(0, 500);
-    touch.referrer = d.referrer.slice(0, 300);
+    touch.landing_url = loc.href.slice(0, 255);
+    touch.referrer = d.referrer.slice(0, 255);
     touch.ts = now();
     touches.l = touch;
     touches.f = touches.f || touch;

@@ -101,3 +101,21 @@ describe("Meta's fbc / fbp", () => {
     expect(p.payloads()[0].touch.first).not.toHaveProperty('fbp');
   });
 });
+
+describe('the attribution cookie stays small', () => {
+  it('cuts long parameters, landing URL and referrer to 255 characters', async () => {
+    const long = 'x'.repeat(1000);
+    const url = `https://shop.example.com/lp?utm_source=meta&utm_content=${long}&fbclid=${long}&other=${long}`;
+    const p = load({ url, referrer: `https://l.facebook.com/?u=${long}` });
+    await p.flush();
+    const last = p.payloads()[0].touch.last;
+    expect(last.utm_content).toHaveLength(255);
+    expect(last.fbclid).toHaveLength(255);
+    expect(last.landing_url).toHaveLength(255);
+    expect(last.referrer).toHaveLength(255);
+    // first and last touch together, URI-encoded, fit in a browser's 4 KB cookie
+    const cookie = p.cookie('_rastro_a');
+    expect(cookie.key.length + 1 + cookie.value.length).toBeLessThan(4096);
+    expect(JSON.parse(p.cookieValue('_rastro_a')).l.fbclid).toHaveLength(255);
+  });
+});
