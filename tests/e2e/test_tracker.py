@@ -135,13 +135,16 @@ def test_a_visit_is_tracked_end_to_end_in_chromium(live_server, seeded_admin, la
         "SELECT view_order, page_url, time_on_page, exit_page FROM page_views"
         " WHERE session_id = %s ORDER BY view_order"
     )
-    _wait_for(lambda: any(row[2] is not None for row in _query(live_server, views_sql, session_id)))
+    # the second page's leave comes last, by beacon, when the page goes away
+    _wait_for(lambda: all(row[2] is not None for row in _query(live_server, views_sql, session_id)))
     views = _query(live_server, views_sql, session_id)
     assert [(v[0], v[1].split("?")[0]) for v in views] == [
         (1, f"{origin}/lp"),
         (2, f"{origin}/checkout"),
     ]
     assert views[0][2] >= 1  # seconds on the landing page before the SPA navigation
+    assert views[1][2] >= 1  # seconds on the second page: scroll, form, submit
+    assert [v[3] for v in views] == [False, True]  # the second page is the exit page
     events_sql = "SELECT event_type, event_label FROM events WHERE session_id = %s"
     _wait_for(
         lambda: any(r[0] == "form_submit" for r in _query(live_server, events_sql, session_id))

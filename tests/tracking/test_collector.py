@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 
 from rastro.core.db import Scope
 from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking, VisitorJourney
-from tests.tracking.factories import ORIGIN, batch, collect, event, make_site
+from tests.tracking.factories import CHROME, ORIGIN, batch, collect, event, make_site
 
 LANDING = f"{ORIGIN}/lp?utm_source=google&utm_medium=cpc&utm_campaign=bf&gclid=TEST123&matchtype=e&promo=10"
 
@@ -64,6 +64,15 @@ async def test_a_visit_is_stored_with_its_touch_page_views_and_events(client, da
     assert touch.device == "desktop"
     assert str(touch.client_ip) == "203.0.113.7"
     assert touch.referrer == "https://www.google.com/"
+    assert touch.user_agent == CHROME
+    assert tracked.started_at == touch.created_at
+    assert round(tracked.last_activity_at.timestamp() * 1000) == scroll["ts"]  # the last event
+    assert {k: tracked.metadata_[k] for k in ("screen", "language", "browser", "os")} == {
+        "screen": "1920x1080",
+        "language": "pt-BR",
+        "browser": "Chrome",
+        "os": "Windows",
+    }
     views = sorted(await _rows(databases, site, PageView), key=lambda v: v.view_order)
     assert [(v.view_order, v.page_url.split("?")[0]) for v in views] == [
         (1, f"{ORIGIN}/lp"),
@@ -369,8 +378,10 @@ async def test_timeline_and_journey_read_api_and_tenant_isolation(client, databa
         batch(
             site,
             [
+                event(url=f"{ORIGIN}/obrigado", view_id="p1b", offset=-7170),
                 event(url=LANDING, view_id="p1", offset=-7200),
                 event("click", url=LANDING, offset=-7190),
+                event("page_leave", view_id="p1", time_on_page=30, offset=-7170),
             ],
             session_id=sid,
         ),
@@ -379,7 +390,11 @@ async def test_timeline_and_journey_read_api_and_tenant_isolation(client, databa
     timeline = (await client.get(f"/api/sessions/{sid}", headers=site.headers)).json()
     assert timeline["session"]["channel"] == "Paid Search"
     assert timeline["touches"][0]["gclid"] == "TEST123"
-    assert [v["view_order"] for v in timeline["page_views"]] == [1]
+    # page views in the order they were seen (not as sent), with their time on page
+    assert [
+        (v["view_order"], v["page_url"].split("?")[0], v["time_on_page"])
+        for v in timeline["page_views"]
+    ] == [(1, f"{ORIGIN}/lp", 30), (2, f"{ORIGIN}/obrigado", None)]
     assert [e["event_type"] for e in timeline["events"]] == ["click"]
     journey = (await client.get(f"/api/journeys/{'v_' + 'b' * 22}", headers=site.headers)).json()
     assert journey["total_sessions"] == 2

@@ -8,7 +8,14 @@ from rastro.auth.demo import ensure_demo_admin
 from rastro.core.db import Scope
 from rastro.core.module import DemoContext
 from rastro.tracking.demo import load_demo
-from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking
+from rastro.tracking.models import (
+    AbTest,
+    Event,
+    LandingPage,
+    PageView,
+    TrackedSession,
+    UtmTracking,
+)
 
 
 async def test_demo_loads_a_month_of_traffic_for_two_domains(databases, settings):
@@ -38,3 +45,16 @@ async def test_demo_loads_a_month_of_traffic_for_two_domains(databases, settings
     assert events > 0
     assert returning > 0
     assert span.days >= 28
+    async with databases.crm.transaction(Scope.organization(organization_id)) as s:
+        (test,) = list(await s.scalars(select(AbTest)))
+        variants = list(
+            await s.scalars(select(LandingPage).where(LandingPage.ab_test_id == test.ab_test_id))
+        )
+    assert sorted((v.page_variant, v.is_control) for v in variants) == [("A", True), ("B", False)]
+    async with databases.bi.transaction(Scope.organization(organization_id)) as s:
+        seen = await s.scalar(
+            select(func.count(func.distinct(PageView.page_id))).where(
+                PageView.page_id.in_([v.page_id for v in variants])
+            )
+        )
+    assert seen == 2  # the demo traffic visits both variants
