@@ -361,11 +361,16 @@ async def test_the_exit_page_is_the_last_view_of_the_session(client, databases):
     # the tab is hidden: the page is the exit, for now
     await send(event("page_leave", view_id="a", time_on_page=5, exit=True, offset=-50))
     assert await exits() == {"a": (True, 5)}
-    # the visitor comes back and navigates (its page_leave lost): the new view is the exit
-    await send(event(view_id="b", url=f"{ORIGIN}/obrigado", offset=-30))
+    # the visitor comes back and navigates on: that leave (more time, no exit) decides
+    await send(
+        event("page_leave", view_id="a", time_on_page=8, exit=False, offset=-30),
+        event(view_id="b", url=f"{ORIGIN}/obrigado", offset=-30),
+    )
+    assert await exits() == {"a": (False, 8), "b": (False, None)}
     await send(event("page_leave", view_id="b", time_on_page=12, exit=True, offset=-10))
-    assert await exits() == {"a": (False, 5), "b": (True, 12)}
-    # a late copy of the first page's leave changes its time, not the exit
+    assert await exits() == {"a": (False, 8), "b": (True, 12)}
+    # a late copy of the first page's exit: a page followed by another is never the exit
+    await send(event("page_leave", view_id="a", time_on_page=5, exit=True, offset=-5))
     await send(event("page_leave", view_id="a", time_on_page=9, exit=True, offset=-5))
     assert await exits() == {"a": (False, 9), "b": (True, 12)}
 

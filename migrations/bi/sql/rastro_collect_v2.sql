@@ -13,9 +13,10 @@
 --         leaves: [{client_view_id, time_on_page, exit_page}]}
 -- Result: {session_id, new, views: [stored ids], events: [stored ids], …} or {error}.
 --
--- v2: a session's exit page is its last view only (a page_leave marked as an exit no longer
--- sticks to a view the visitor came back to and navigated away from), and bot sessions
--- leave visitor journeys alone (bots are excluded from statistics).
+-- v2: a page's latest page_leave decides whether it is the exit (a tab hidden and shown
+-- again, then left by navigating on, is no longer the exit), a view followed by another is
+-- never the exit, and bot sessions leave visitor journeys alone (bots are excluded from
+-- statistics).
 CREATE OR REPLACE FUNCTION rastro_collect(batches jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -117,12 +118,6 @@ BEGIN
         ON CONFLICT DO NOTHING
         RETURNING view_id
       ) SELECT coalesce(array_agg(view_id), '{}') INTO view_ids FROM inserted;
-      -- Views came after the ones already stored: none of those is the exit any more.
-      IF cardinality(view_ids) > 0 AND s.total_page_views > 0 THEN
-        UPDATE page_views SET exit_page = false
-         WHERE session_id = s.session_id AND view_order <= s.total_page_views AND exit_page
-           AND created_at >= s.started_at - interval '7 days';
-      END IF;
       END IF;
 
       IF jsonb_array_length(b->'events') > 0 THEN
@@ -139,13 +134,17 @@ BEGIN
       ) SELECT coalesce(array_agg(event_id), '{}') INTO event_ids FROM inserted;
       END IF;
 
-      -- A page shown again sends a larger page_leave; a late retry must not shrink it.
+      -- A page shown again sends a larger page_leave; a late retry must not shrink it. The
+      -- latest leave (the largest time) says whether the page was left by an exit (tab
+      -- hidden, closed) or by navigating on; a view followed by another is never the exit.
       IF jsonb_array_length(b->'leaves') > 0 THEN
       UPDATE page_views p
          SET time_on_page = greatest(coalesce(p.time_on_page, 0), l.time_on_page),
-             exit_page = (p.exit_page OR coalesce(l.exit_page, false)) AND NOT EXISTS (
-               SELECT 1 FROM page_views q
-                WHERE q.session_id = p.session_id AND q.view_order > p.view_order)
+             exit_page = CASE WHEN l.time_on_page >= coalesce(p.time_on_page, 0)
+                              THEN coalesce(l.exit_page, false) ELSE p.exit_page END
+                         AND NOT EXISTS (
+                           SELECT 1 FROM page_views q
+                            WHERE q.session_id = p.session_id AND q.view_order > p.view_order)
         FROM jsonb_populate_recordset(NULL::page_views, b->'leaves') l
        WHERE p.session_id IN (SELECT session_id FROM sessions WHERE client_session_id = csid)
          AND p.client_view_id = l.client_view_id;
