@@ -89,6 +89,7 @@ def test_migrations_upgrade_downgrade_and_match_the_models(empty_databases):
 def test_the_embedded_server_allows_every_process_its_pools(pg_server):
     with psycopg.connect(pg_server.superuser_conninfo()) as conn:
         assert conn.execute("SHOW max_connections").fetchone() == ("300",)
+        assert conn.execute("SHOW wal_init_zero").fetchone() == ("off",)  # no zero-fill stalls
 
 
 async def test_server_processes_freeze_what_start_up_made(settings, databases):
