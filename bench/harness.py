@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -214,6 +215,12 @@ def rastro(
 
 
 def write_report(name: str, report: dict) -> Path:
+    """bench/results/<name>-<time>.json: the report, after when and on how many cores."""
+    report = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count()},
+        **report,
+    }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{name}-{int(time.time())}.json"
     out.write_text(json.dumps(report, indent=2))

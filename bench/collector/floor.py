@@ -28,8 +28,6 @@ CPU milliseconds per request of the server workers, PostgreSQL and wrk.
 from __future__ import annotations
 
 import argparse
-import os
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -123,8 +121,6 @@ def main() -> None:
         write_report(
             "collector-floor",
             {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"cores": os.cpu_count()},
                 "workers": args.workers,
                 "connections": c,
                 "duration_s": d,

@@ -18,8 +18,6 @@ site through the API, then drives it with wrk (closed loop, one wrk thread):
 from __future__ import annotations
 
 import argparse
-import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -79,8 +77,6 @@ def main() -> None:
         write_report(
             "collector",
             {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"cores": os.cpu_count()},
                 "workers": args.workers,
                 "connections": c,
                 "duration_s": d,

@@ -31,7 +31,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -419,8 +418,6 @@ def main() -> None:
     write_report(
         "conversions-drain",
         {
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {"cores": os.cpu_count()},
             "conversions": args.count,
             "platforms": platforms,
             "skipped_platforms_without_fake": skipped,

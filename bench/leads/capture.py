@@ -22,10 +22,8 @@ took to apply them before the next run.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -127,8 +125,6 @@ def main() -> None:
         write_report(
             "leads-capture",
             {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"cores": os.cpu_count()},
                 "workers": args.workers,
                 "connections": c,
                 "paced_connections": args.paced_connections,

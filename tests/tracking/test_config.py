@@ -163,22 +163,29 @@ async def test_ab_variants_are_deterministic_per_visitor_and_follow_the_weights(
     assert no_control.status_code == 422
 
 
-async def test_ab_tests_are_listed_per_domain_with_their_variants(client, databases):
-    site = await make_site(client, databases)
-    a = await _page(client, site, "/x-a", "X A")
-    b = await _page(client, site, "/x-b", "X B")
-    await client.post(
+async def _two_variant_test(client, site, name: str, path: str) -> dict:
+    """An A/B test of two new landing pages, `<path>-a` (the control) and `<path>-b`."""
+    a = await _page(client, site, f"{path}-a", f"{path[1:].upper()} A")
+    b = await _page(client, site, f"{path}-b", f"{path[1:].upper()} B")
+    response = await client.post(
         "/api/ab-tests",
         headers=site.headers,
         json={
             "domain_id": site.domain["domain_id"],
-            "name": "Preço",
+            "name": name,
             "variants": [
                 {"page_id": a["page_id"], "page_variant": "A", "is_control": True},
                 {"page_id": b["page_id"], "page_variant": "B"},
             ],
         },
     )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_ab_tests_are_listed_per_domain_with_their_variants(client, databases):
+    site = await make_site(client, databases)
+    await _two_variant_test(client, site, "Preço", "/x")
     listed = (
         await client.get(
             f"/api/ab-tests?domain_id={site.domain['domain_id']}", headers=site.headers
@@ -192,22 +199,7 @@ async def test_ab_tests_are_listed_per_domain_with_their_variants(client, databa
 
 async def test_ab_tests_are_stopped_resumed_and_deleted(client, databases):
     site = await make_site(client, databases)
-    a = await _page(client, site, "/y-a", "Y A")
-    b = await _page(client, site, "/y-b", "Y B")
-    test = (
-        await client.post(
-            "/api/ab-tests",
-            headers=site.headers,
-            json={
-                "domain_id": site.domain["domain_id"],
-                "name": "Oferta",
-                "variants": [
-                    {"page_id": a["page_id"], "page_variant": "A", "is_control": True},
-                    {"page_id": b["page_id"], "page_variant": "B"},
-                ],
-            },
-        )
-    ).json()
+    test = await _two_variant_test(client, site, "Oferta", "/y")
     url = f"/api/ab-tests/{test['ab_test_id']}"
 
     async def assign():

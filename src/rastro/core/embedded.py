@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 # * wal_init_zero: a new 16 MB WAL file is not filled with zeros first. Under the
 #   collector's write load a new file is needed every second or so until old ones are
 #   recycled, and every commit waited while one was zero-filled and flushed: that was the
-#   slowest 1 % of collector requests (bench/README.md, 2026-12-02: p99 at half rate 59–83 ms
-#   with it, 15–24 ms without). Recycled WAL files are reused as they are.
+#   slowest 1 % of collector requests (bench/README.md, 2026-12-02: p99 at half rate 59 to 83 ms
+#   with it, 15 to 24 ms without). Recycled WAL files are reused as they are.
 SETTINGS = {"max_connections": "300", "wal_init_zero": "off"}
 
 

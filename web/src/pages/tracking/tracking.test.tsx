@@ -196,21 +196,25 @@ describe("DomainForm", () => {
   });
 });
 
+/** A running test "Hero" with a control "A" and a variant "B" of these weights. */
+function abTest([a, b]: [number, number]): AbTest {
+  const base = { domain_id: "d1", ab_test_id: "t1", is_active: true, created_at: "2025-01-01T00:00:00Z", page_url: "https://x.test/" };
+  return {
+    ab_test_id: "t1",
+    domain_id: "d1",
+    name: "Hero",
+    is_active: true,
+    created_at: "2025-01-01T00:00:00Z",
+    variants: [
+      { ...base, page_id: "p1", page_name: "Original", page_variant: "A", is_control: true, variant_weight: a },
+      { ...base, page_id: "p2", page_name: "New hero", page_variant: "B", is_control: false, variant_weight: b },
+    ],
+  };
+}
+
 describe("A/B test variants", () => {
   it("shows the weights as percentages", () => {
-    const base = { domain_id: "d1", ab_test_id: "t1", is_active: true, created_at: "2025-01-01T00:00:00Z", page_url: "https://x.test/" };
-    const test: AbTest = {
-      ab_test_id: "t1",
-      domain_id: "d1",
-      name: "Hero",
-      is_active: true,
-      created_at: "2025-01-01T00:00:00Z",
-      variants: [
-        { ...base, page_id: "p1", page_name: "Original", page_variant: "A", is_control: true, variant_weight: 1 },
-        { ...base, page_id: "p2", page_name: "New hero", page_variant: "B", is_control: false, variant_weight: 3 },
-      ],
-    };
-    renderWithProviders(<AbTestCard test={test} />);
+    renderWithProviders(<AbTestCard test={abTest([1, 3])} />);
     const shares = screen.getAllByTestId("ab-variant-share").map((e) => e.textContent);
     expect(shares).toEqual(["25%", "75%"]);
     expect(screen.queryByTestId("ab-test-toggle")).toBeNull(); // no actions: read-only
@@ -218,18 +222,7 @@ describe("A/B test variants", () => {
 
   it("stops a running test and deletes one after confirmation", async () => {
     const user = userEvent.setup();
-    const base = { domain_id: "d1", ab_test_id: "t1", is_active: true, created_at: "2025-01-01T00:00:00Z", page_url: "https://x.test/", variant_weight: 1 };
-    const test: AbTest = {
-      ab_test_id: "t1",
-      domain_id: "d1",
-      name: "Hero",
-      is_active: true,
-      created_at: "2025-01-01T00:00:00Z",
-      variants: [
-        { ...base, page_id: "p1", page_name: "Original", page_variant: "A", is_control: true },
-        { ...base, page_id: "p2", page_name: "New hero", page_variant: "B", is_control: false },
-      ],
-    };
+    const test = abTest([1, 1]);
     const onToggle = vi.fn();
     const onDelete = vi.fn(() => Promise.resolve());
     const { unmount } = renderWithProviders(<AbTestCard test={test} actions={{ onToggle, onDelete, busy: false }} />);
