@@ -534,3 +534,23 @@ async def test_a_session_id_used_by_another_organization_gets_a_fresh_id_not_an_
     assert again.json()["session_id"] == taken  # and it sticks for that visit
     (mine,) = await _rows(databases, first, TrackedSession)
     assert mine.total_page_views == 1
+
+
+async def test_a_whatsapp_reference_code_finds_its_sessions(client, databases):
+    """The tracker adds `[ref:XXXXXX]` (a session id's first 6 characters, upper-cased) to
+    WhatsApp messages; the code leads back to the session and its attribution."""
+    site = await make_site(client, databases)
+    sid = "k7q2zx" + "a" * 18
+    await collect(client, batch(site, [event(url=LANDING)], session_id=sid))
+    await collect(client, batch(site, [event()], session_id="k7q2zy" + "b" * 18))
+    found = await client.get("/api/sessions/by-ref/K7Q2ZX", headers=site.headers)
+    assert found.status_code == 200, found.text
+    assert [(s["session_id"], s["channel"]) for s in found.json()["items"]] == [
+        (sid, "Paid Search")
+    ]
+    other = await make_site(client, databases)
+    elsewhere = await client.get("/api/sessions/by-ref/K7Q2ZX", headers=other.headers)
+    assert elsewhere.json()["total"] == 0
+    for bad in ("K7Q2Z", "K7Q2ZX1", "K7Q-ZX"):
+        response = await client.get(f"/api/sessions/by-ref/{bad}", headers=site.headers)
+        assert response.status_code == 422, bad

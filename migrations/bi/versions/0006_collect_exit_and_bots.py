@@ -1,4 +1,4 @@
-"""tracking: rastro_collect() v2 — the exit page is the last view; bots skip journeys
+"""tracking: rastro_collect() v2 (exit pages, bots skip journeys); sessions by reference code
 
 Revision ID: 0006
 Revises: 0005
@@ -8,6 +8,7 @@ Create Date: 2026-12-02
 from collections.abc import Sequence
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
@@ -20,7 +21,22 @@ SQL = Path(__file__).resolve().parents[1] / "sql"
 
 def upgrade() -> None:
     op.execute((SQL / "rastro_collect_v2.sql").read_text())
+    # The tracker's reference code (WhatsApp messages) is a session id's first 6 characters:
+    # a stored column, because row-level security lets an index serve only leakproof
+    # conditions (`ref_code = $1` is; `left(client_session_id, 6) = $1` is not).
+    op.add_column(
+        "sessions",
+        sa.Column(
+            "ref_code",
+            sa.String(length=6),
+            sa.Computed("left(client_session_id, 6)", persisted=True),
+            nullable=True,
+        ),
+    )
+    op.create_index("ix_sessions_ref_code", "sessions", ["ref_code"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sessions_ref_code", table_name="sessions")
+    op.drop_column("sessions", "ref_code")
     op.execute((SQL / "rastro_collect_v1.sql").read_text())

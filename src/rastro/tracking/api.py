@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from starlette.routing import BaseRoute
 
 from rastro.core.db import Scope, libpq_url, set_scope
@@ -450,6 +450,20 @@ async def online_visitors(
 ) -> Page[schemas.SessionSummary]:
     """Seed 002 `GET /api/visitors`: the visitors online now (live sessions)."""
     rows, total = await reads.live_sessions(session, params)
+    return Page.of([schemas.SessionSummary.of(s) for s in rows], total, params)
+
+
+@router.get(
+    "/sessions/by-ref/{code}", response_model=Page[schemas.SessionSummary], tags=["tracking"]
+)
+async def sessions_by_ref(
+    code: Annotated[str, Path(pattern=reads.REF_CODE.pattern)],
+    _: Read,
+    session: BiSession,
+    params: Pagination,
+) -> Page[schemas.SessionSummary]:
+    """The sessions a WhatsApp message's `[ref:XXXXXX]` code points to (last 90 days)."""
+    rows, total = await reads.sessions_by_ref(session, params, code)
     return Page.of([schemas.SessionSummary.of(s) for s in rows], total, params)
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -110,6 +111,11 @@ class TrackedSession(TenantMixin, BiBase):
     first_page_id: Mapped[uuid.UUID | None]
     visitor_id: Mapped[str] = mapped_column(String(64), index=True)
     client_session_id: Mapped[str] = mapped_column(String(64), index=True)
+    # The tracker's reference code (in WhatsApp messages): the client session id's first 6
+    # characters, stored so that an index can serve it under row-level security.
+    ref_code: Mapped[str | None] = mapped_column(
+        String(6), Computed("left(client_session_id, 6)", persisted=True), index=True
+    )
     started_at: Mapped[datetime] = mapped_column(index=True)
     last_activity_at: Mapped[datetime]
     total_page_views: Mapped[int] = mapped_column(server_default="0")

@@ -12,6 +12,9 @@ export const trackingEn = {
   "tracking.yes": "Yes",
   "tracking.no": "No",
 
+  "tracking.ref.label": "WhatsApp reference code",
+  "tracking.ref.find": "Find session",
+  "tracking.ref.none": "No session in the last 90 days has the code {code}.",
   "tracking.live.title": "Live sessions",
   "tracking.live.description": "Sessions active in the last 30 minutes. Updates every 15 seconds and when visitors arrive or leave.",
   "tracking.live.includeBots": "Show bots",

@@ -14,6 +14,9 @@ export const trackingPtBR: Record<keyof typeof trackingEn, string> = {
   "tracking.yes": "Sim",
   "tracking.no": "Não",
 
+  "tracking.ref.label": "Código de referência do WhatsApp",
+  "tracking.ref.find": "Buscar sessão",
+  "tracking.ref.none": "Nenhuma sessão dos últimos 90 dias tem o código {code}.",
   "tracking.live.title": "Sessões ao vivo",
   "tracking.live.description": "Sessões ativas nos últimos 30 minutos. Atualiza a cada 15 segundos e quando visitantes chegam ou saem.",
   "tracking.live.includeBots": "Mostrar robôs",

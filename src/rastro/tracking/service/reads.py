@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,29 @@ async def live_sessions(
     )
     if not include_bots:
         statement = statement.where(TrackedSession.is_bot.is_(False))
+    rows, total = await paginate(session, statement, params)
+    return list(rows), total
+
+
+REF_CODE = re.compile(r"^[A-Za-z0-9]{6}$")
+REF_WINDOW = timedelta(days=90)
+
+
+async def sessions_by_ref(
+    session: AsyncSession, params: PageParams, code: str, *, now: datetime | None = None
+) -> tuple[list[TrackedSession], int]:
+    """The sessions a tracker reference code points to (the `[ref:XXXXXX]` the tracker adds
+    to WhatsApp messages: the first 6 characters of the session id, upper-cased), started
+    in the last 90 days, most recent first."""
+    since = (now or datetime.now(UTC)) - REF_WINDOW
+    statement = (
+        select(TrackedSession)
+        .where(
+            TrackedSession.ref_code == code.lower(),
+            TrackedSession.started_at >= since,
+        )
+        .order_by(TrackedSession.started_at.desc())
+    )
     rows, total = await paginate(session, statement, params)
     return list(rows), total
 

@@ -1,11 +1,12 @@
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Bot, Repeat } from "lucide-react";
-import { useCallback, useEffect, useRef, useState } from "react";
-import { Link } from "react-router";
+import { Bot, Repeat, Search } from "lucide-react";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
+import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Pagination } from "@/components/ui/pagination";
 import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
@@ -90,6 +91,59 @@ export function LiveTable({ sessions, now }: { sessions: SessionSummary[]; now: 
   );
 }
 
+const REF_CODE = /^[A-Za-z0-9]{6}$/;
+
+/**
+ * Finds the sessions behind a WhatsApp message's `[ref:XXXXXX]` code (the tracker adds it to
+ * links marked `data-rastro-whatsapp`): one session opens its timeline, several are listed.
+ */
+export function RefLookup({ now }: { now: Date }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const [code, setCode] = useState("");
+  const [asked, setAsked] = useState<string | null>(null);
+  const query = useQuery({
+    queryKey: ["tracking", "by-ref", asked],
+    queryFn: () => unwrap(api.GET("/api/sessions/by-ref/{code}", { params: { path: { code: asked ?? "" }, query: { page: 1, page_size: PAGE_SIZE } } })),
+    enabled: asked !== null,
+  });
+  useEffect(() => {
+    const only = query.data?.items.length === 1 ? query.data.items[0] : undefined;
+    if (only) navigate(`/tracking/sessions/${encodeURIComponent(only.session_id)}`);
+  }, [query.data, navigate]);
+  const cleaned = code.trim().replace(/^\[?ref:/i, "").replace(/\]$/, "");
+  const valid = REF_CODE.test(cleaned);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (valid) setAsked(cleaned.toUpperCase());
+  };
+  return (
+    <div className="grid gap-2">
+      <form className="flex flex-wrap items-end gap-2" onSubmit={submit} role="search" aria-label={t("tracking.ref.label")}>
+        <div className="grid gap-1">
+          <Label htmlFor="ref-code">{t("tracking.ref.label")}</Label>
+          <Input id="ref-code" value={code} onChange={(e) => setCode(e.target.value)} placeholder="[ref:K7Q2ZX]" className="w-40 font-mono" maxLength={12} data-testid="ref-code" />
+        </div>
+        <Button type="submit" variant="outline" disabled={!valid} data-testid="ref-find">
+          <Search aria-hidden />
+          {t("tracking.ref.find")}
+        </Button>
+      </form>
+      {asked === null ? null : query.isPending ? (
+        <LoadingState />
+      ) : query.isError ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : query.data.items.length === 0 ? (
+        <p className="text-sm text-muted-foreground" data-testid="ref-none">
+          {t("tracking.ref.none", { code: asked })}
+        </p>
+      ) : query.data.items.length > 1 ? (
+        <LiveTable sessions={query.data.items} now={now} />
+      ) : null}
+    </div>
+  );
+}
+
 /** Invalidate at most once a second however many live events arrive. */
 function useThrottledInvalidate(queryKey: readonly unknown[]) {
   const qc = useQueryClient();
@@ -151,6 +205,7 @@ export default function LiveSection() {
           <Label htmlFor="live-include-bots">{t("tracking.live.includeBots")}</Label>
         </div>
       </div>
+      <RefLookup now={now} />
       {query.isPending ? (
         <LoadingState />
       ) : query.isError ? (

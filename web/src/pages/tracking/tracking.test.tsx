@@ -2,13 +2,14 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api, unwrap } from "@/api/client";
-import { errorResponse, renderWithProviders } from "@/test/utils";
+import { Route, Routes } from "react-router";
+import { errorResponse, jsonResponse, renderWithProviders, routeFetch } from "@/test/utils";
 import { AbTestCard } from "./LandingPagesSection";
 import { DomainForm } from "./DomainForm";
 import { SnippetBox } from "./DomainsSection";
 import { formatTimeOnPage } from "./format";
 import { groupTouches } from "./journey";
-import { LiveTable } from "./LiveSection";
+import { LiveTable, RefLookup } from "./LiveSection";
 import { EventsTable, PageViewList } from "./SessionSection";
 import type { AbTest, PageView, SessionSummary, Touchpoint, TrackedEvent } from "./types";
 
@@ -248,5 +249,46 @@ describe("groupTouches", () => {
     expect(groups.map((g) => g.session.session_id)).toEqual(["s1", "s2"]);
     expect(groups[0]!.touches.map((t) => t.tracking_id)).toEqual(["t0", "t1"]);
     expect(groups[1]!.touches.map((t) => t.tracking_id)).toEqual(["t2"]);
+  });
+});
+
+describe("RefLookup", () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const page = (items: SessionSummary[]) => () => jsonResponse({ items, total: items.length, page: 1, page_size: 20 });
+  const lookup = (
+    <Routes>
+      <Route path="/" element={<RefLookup now={new Date("2025-01-01T12:05:00Z")} />} />
+      <Route path="/tracking/sessions/:id" element={<p>timeline opened</p>} />
+    </Routes>
+  );
+
+  it("takes the code as pasted from the message and opens the one session it finds", async () => {
+    const user = userEvent.setup();
+    const api = routeFetch({ "GET /api/sessions/by-ref/K7Q2ZX": page([session({ session_id: "k7q2zxabc" })]) });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(lookup);
+    expect(screen.getByTestId("ref-find")).toBeDisabled();
+    await user.click(screen.getByTestId("ref-code"));
+    await user.paste("[ref:k7q2zx]");
+    await user.click(screen.getByTestId("ref-find"));
+    expect(await screen.findByText("timeline opened")).toBeInTheDocument();
+    expect(api.calls.map((c) => c.url.pathname)).toEqual(["/api/sessions/by-ref/K7Q2ZX"]);
+  });
+
+  it("lists several sessions and says when there is none", async () => {
+    const user = userEvent.setup();
+    const api = routeFetch({
+      "GET /api/sessions/by-ref/AAAAAA": page([session({ session_id: "aaaaaa1" }), session({ session_id: "aaaaaa1.2" })]),
+      "GET /api/sessions/by-ref/BBBBBB": page([]),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(lookup);
+    await user.type(screen.getByTestId("ref-code"), "aaaaaa");
+    await user.click(screen.getByTestId("ref-find"));
+    expect(await screen.findAllByTestId("live-session-row")).toHaveLength(2);
+    await user.clear(screen.getByTestId("ref-code"));
+    await user.type(screen.getByTestId("ref-code"), "BBBBBB");
+    await user.click(screen.getByTestId("ref-find"));
+    expect(await screen.findByTestId("ref-none")).toHaveTextContent("BBBBBB");
   });
 });
