@@ -178,7 +178,12 @@ def test_admin_journey(live_server: Any, seeded_admin: Any, page: Page, shot: Sh
 
     # --- dark theme ---------------------------------------------------------------------
     page.click("[data-testid=user-menu]")
-    page.click("[data-testid=theme-dark]")
+    # The choice is saved to the profile: a page loaded before that answer would still get
+    # the old theme from the server.
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/auth/me") and r.request.method == "PATCH"
+    ):
+        page.click("[data-testid=theme-dark]")
     expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
     visit(page, base, "/settings/credentials")
     expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
