@@ -3,8 +3,8 @@ import { lazy, Suspense, useEffect, type ReactNode } from "react";
 import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import { ApiError, setAuthFailureHandler } from "@/api/client";
 import { useMe, usePermissions } from "@/auth/session";
+import { PreferencesSync } from "@/auth/PreferencesSync";
 import { getAccessToken, onTokensChange } from "@/auth/tokens";
-import { applyTheme, storedTheme, watchSystemTheme } from "@/auth/theme";
 import { AppLayout } from "@/components/layout/AppLayout";
 import { ErrorState, LoadingState } from "@/components/ui/states";
 import { ToastProvider } from "@/components/ui/toast";
@@ -41,22 +41,6 @@ function AuthFailureRedirect() {
   return null;
 }
 
-/** Keeps locale and theme in step with the user's profile. */
-function PreferencesSync() {
-  const { data: me } = useMe();
-  const { setLocale } = useI18n();
-  useEffect(() => {
-    if (me) {
-      setLocale(me.locale);
-      applyTheme(me.theme);
-    }
-  }, [me, setLocale]);
-  useEffect(() => {
-    applyTheme(storedTheme());
-    return watchSystemTheme(storedTheme);
-  }, []);
-  return null;
-}
 
 function RequireAuth() {
   const location = useLocation();

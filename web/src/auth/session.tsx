@@ -46,11 +46,45 @@ export function useLogout() {
   }, [qc]);
 }
 
+/** Theme and language the user chose whose save has not been answered yet (kept across a
+ * page load, so that a page loaded meanwhile does not take the old values from the server). */
+export type PendingPrefs = Pick<MeUpdate, "theme" | "locale">;
+const PENDING = "rastro.prefs.pending";
+
+export function pendingPrefs(): PendingPrefs | null {
+  try {
+    const raw = window.localStorage.getItem(PENDING);
+    return raw ? (JSON.parse(raw) as PendingPrefs) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function clearPendingPrefs(): void {
+  setPending(null);
+}
+
+function setPending(prefs: PendingPrefs | null): void {
+  try {
+    if (prefs) window.localStorage.setItem(PENDING, JSON.stringify(prefs));
+    else window.localStorage.removeItem(PENDING);
+  } catch {
+    /* storage unavailable: the server's values win on the next load */
+  }
+}
+
 export function useUpdateMe() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: MeUpdate) => unwrap(api.PATCH("/api/auth/me", { body })),
+    onMutate: (body: MeUpdate) => {
+      const prefs: PendingPrefs = {};
+      if (body.theme) prefs.theme = body.theme;
+      if (body.locale) prefs.locale = body.locale;
+      if (prefs.theme || prefs.locale) setPending({ ...pendingPrefs(), ...prefs });
+    },
     onSuccess: (me) => qc.setQueryData(ME_KEY, me),
+    onSettled: () => setPending(null),
   });
 }
 
