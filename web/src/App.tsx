@@ -41,7 +41,6 @@ function AuthFailureRedirect() {
   return null;
 }
 
-
 function RequireAuth() {
   const location = useLocation();
   const me = useMe();

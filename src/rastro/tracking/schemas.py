@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from rastro.tracking.tracker import COOKIE_DAYS
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -31,7 +33,7 @@ class DomainSettings(BaseModel):
 
     timezone: str = Field("America/Sao_Paulo", max_length=64)
     language: str = Field("pt-BR", max_length=10)
-    cookie_days: int = Field(90, ge=1, le=400, description="First-party cookie lifetime")
+    cookie_days: int = Field(COOKIE_DAYS, ge=1, le=400, description="First-party cookie lifetime")
 
 
 class DomainMetadata(BaseModel):

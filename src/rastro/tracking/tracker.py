@@ -10,6 +10,7 @@ from rastro.config import REPO_ROOT
 from rastro.core.errors import ServiceUnavailable
 
 TRACKER_FILE = REPO_ROOT / "tracker" / "dist" / "t.js"
+COOKIE_DAYS = 90  # the tracker's cookie lifetime when the tag has no `data-cookie-days`
 
 
 @dataclass(frozen=True)

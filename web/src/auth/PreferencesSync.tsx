@@ -10,8 +10,7 @@ import { useI18n } from "@/i18n";
 export function PreferencesSync() {
   const { data: me } = useMe();
   const { setLocale } = useI18n();
-  const update = useUpdateMe();
-  const { mutate } = update;
+  const { mutate } = useUpdateMe();
   useEffect(() => {
     if (!me) return;
     const pending = pendingPrefs();

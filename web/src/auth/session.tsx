@@ -84,7 +84,7 @@ export function useUpdateMe() {
       if (prefs.theme || prefs.locale) setPending({ ...pendingPrefs(), ...prefs });
     },
     onSuccess: (me) => qc.setQueryData(ME_KEY, me),
-    onSettled: () => setPending(null),
+    onSettled: clearPendingPrefs,
   });
 }
 

@@ -307,7 +307,7 @@ def prepare(
             "referrer": referrer,
             "page_url": first_url,
             "url_params": landing.other_params if landing else {},
-            "user_agent": hit.user_agent.replace("\x00", "")[:1000] or None,
+            "user_agent": no_nul(hit.user_agent)[:1000] or None,
             "client_ip": hit.ip,
         },
         "views": [

@@ -18,6 +18,7 @@ from rastro.core.pagination import PageParams, paginate
 from rastro.tracking.enrichment import url_key
 from rastro.tracking.models import AbTest, Domain, LandingPage
 from rastro.tracking.service.collector import SiteContext
+from rastro.tracking.tracker import COOKIE_DAYS
 
 
 def origin_of(url: str) -> str:
@@ -37,8 +38,8 @@ def snippet(base_url: str, domain: Domain) -> str:
     """The one tag a site adds to its pages (with the cookie lifetime when it is not the
     tracker's default of 90 days)."""
     settings = (domain.metadata_ or {}).get("settings") or {}
-    days = settings.get("cookie_days", 90)
-    extra = f' data-cookie-days="{int(days)}"' if days != 90 else ""
+    days = settings.get("cookie_days", COOKIE_DAYS)
+    extra = f' data-cookie-days="{int(days)}"' if days != COOKIE_DAYS else ""
     return (
         f'<script defer src="{base_url.rstrip("/")}/t.js" data-site="{domain.site_key}"'
         f"{extra}></script>"
@@ -219,13 +220,12 @@ async def get_ab_test(
 async def update_ab_test(
     session: AsyncSession, ab_test_id: uuid.UUID, changes: dict[str, Any]
 ) -> tuple[AbTest, list[LandingPage]]:
-    test, _ = await get_ab_test(session, ab_test_id)
+    test, pages = await get_ab_test(session, ab_test_id)
     for key, value in changes.items():
         if value is not None:
             setattr(test, key, value)
     await session.flush()
-    await session.refresh(test)
-    return await get_ab_test(session, ab_test_id)
+    return test, pages
 
 
 async def delete_ab_test(session: AsyncSession, ab_test_id: uuid.UUID) -> None:

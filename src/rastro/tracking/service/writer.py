@@ -19,7 +19,6 @@ from psycopg.types.json import set_json_loads
 
 from rastro.tracking.service.collector import (
     COLLECT_SQL,
-    DATA_ERROR,
     Prepared,
     decode,
     encode,
@@ -145,15 +144,16 @@ class GroupWriter:
         self, connection: psycopg.AsyncConnection[Any], group: list[_Item]
     ) -> tuple[list[_Item], list[dict[str, Any]]]:
         """Store each batch of a refused group in a statement of its own. Returns the batches
-        that got an outcome (a batch the server refuses again gets `DATA_ERROR`, which
-        rejects its events); a request whose batch failed otherwise learns it at once."""
+        that got an outcome (a batch the server refuses again gets its data error, which
+        `collector.finish` turns into rejected events); a request whose batch failed
+        otherwise learns it at once."""
         stored: list[_Item] = []
         outcomes: list[dict[str, Any]] = []
         for item in group:
             try:
                 (outcome,) = await self._store(connection, [item[0]])
             except psycopg.errors.DataError as exc:
-                outcome = {"error": f"{DATA_ERROR}{(exc.sqlstate or '')[2:]} {exc}"}
+                outcome = {"error": f"internal: {exc.sqlstate} {exc}"}  # as rastro_collect's
             except Exception as exc:
                 log.exception("collector_batch_failed")
                 if not item[1].done():
