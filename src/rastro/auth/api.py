@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.auth import permissions, schemas
 from rastro.auth.catalog import SERVICES
 from rastro.auth.models import Credential, Membership, User
-from rastro.auth.service import accounts, api_keys, credentials
+from rastro.auth.service import accounts, api_keys, credentials, sign_in
 from rastro.core.db import SYSTEM, set_scope
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page, PageParams, page_params
@@ -31,9 +31,9 @@ auth_router = APIRouter(
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
 
-def _token_settings(request: Request) -> accounts.TokenSettings:
+def _token_settings(request: Request) -> sign_in.TokenSettings:
     settings = request.app.state.settings
-    return accounts.TokenSettings(
+    return sign_in.TokenSettings(
         secret_key=settings.secret_key_value,
         access_lifetime=timedelta(minutes=settings.access_token_minutes),
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
@@ -49,7 +49,7 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _pair(issued: accounts.IssuedTokens) -> schemas.TokenPair:
+def _pair(issued: sign_in.IssuedTokens) -> schemas.TokenPair:
     return schemas.TokenPair(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -66,13 +66,13 @@ async def login(
 ) -> schemas.TokenPair:
     """Sign in with e-mail and password; returns an access and a refresh token."""
     settings = request.app.state.settings
-    limits = accounts.LoginLimits(
+    limits = sign_in.LoginLimits(
         max_failures_per_account=settings.login_max_failures_per_account,
         max_failures_per_ip=settings.login_max_failures_per_ip,
         window=timedelta(minutes=settings.login_window_minutes),
     )
     await set_scope(session, SYSTEM)
-    issued = await accounts.login(
+    issued = await sign_in.login(
         session,
         email=body.email,
         password=body.password,
@@ -91,7 +91,7 @@ async def refresh(
     """Exchange a refresh token for a new token pair (the refresh token rotates)."""
     await set_scope(session, SYSTEM)
     return _pair(
-        await accounts.refresh(
+        await sign_in.refresh(
             session, refresh_token=body.refresh_token, tokens=_token_settings(request)
         )
     )
@@ -101,7 +101,7 @@ async def refresh(
 async def logout(principal: SignedIn, session: Session) -> Response:
     """Sign out: the access and refresh tokens of this session stop working."""
     assert principal.auth_session_id is not None
-    await accounts.logout(session, auth_session_id=principal.auth_session_id)
+    await sign_in.logout(session, auth_session_id=principal.auth_session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -164,7 +164,7 @@ async def switch_organization(
     """Continue the session in another organization of the user; returns new tokens."""
     assert principal.auth_session_id is not None
     return _pair(
-        await accounts.switch_organization(
+        await sign_in.switch_organization(
             session,
             auth_session_id=principal.auth_session_id,
             organization_id=body.organization_id,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import procrastinate
 
-from rastro.auth.service import accounts
+from rastro.auth.service import sign_in
 from rastro.core.db import SYSTEM
 from rastro.core.jobs import job_context
 
@@ -18,7 +18,7 @@ blueprint = procrastinate.Blueprint()
 async def purge_expired(timestamp: int) -> int:
     """Delete expired sign-in sessions and login attempts older than a week (hourly)."""
     async with job_context().databases.crm.transaction(SYSTEM) as session:
-        return await accounts.purge_expired(session, login_attempts_older_than=timedelta(days=7))
+        return await sign_in.purge_expired(session, login_attempts_older_than=timedelta(days=7))
 
 
 def register(app: procrastinate.App) -> None:
