@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import BaseRoute
 
 from rastro.core.db import Scope, libpq_url, set_scope
@@ -31,8 +32,8 @@ MAX_BODY = 1024 * 1024
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"cache-control": "no-store"}
 
-CrmSession = Annotated[Any, Depends(crm_session)]
-BiSession = Annotated[Any, Depends(bi_session)]
+CrmSession = Annotated[AsyncSession, Depends(crm_session)]
+BiSession = Annotated[AsyncSession, Depends(bi_session)]
 Pagination = Annotated[PageParams, Depends(page_params)]
 Read = Annotated[Principal, Depends(require(permissions.TRACKING_READ))]
 Write = Annotated[Principal, Depends(require(permissions.TRACKING_WRITE))]
