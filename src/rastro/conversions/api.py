@@ -18,7 +18,7 @@ from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page, PageParams, page_params
 from rastro.core.principal import Principal, require
 from rastro.core.session import TransactionalRoute, crm_session
-from rastro.crm.models import Lead
+from rastro.crm.schemas import LeadConversionFacts
 
 CrmSession = Annotated[AsyncSession, Depends(crm_session)]
 Pagination = Annotated[PageParams, Depends(page_params)]
@@ -38,7 +38,9 @@ router = APIRouter(
 
 
 def _conversion(
-    conversion: OfflineConversion, lead: Lead | None, syncs: list[ConversionSync]
+    conversion: OfflineConversion,
+    lead: LeadConversionFacts | None,
+    syncs: list[ConversionSync],
 ) -> schemas.Conversion:
     out = schemas.Conversion.model_validate(conversion)
     out.platforms = [schemas.PlatformSync.model_validate(s) for s in syncs]

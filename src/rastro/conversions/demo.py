@@ -31,7 +31,8 @@ from rastro.core.db import Scope
 from rastro.core.ids import uuid7
 from rastro.core.module import DemoContext
 from rastro.core.security import Keyring
-from rastro.crm.models import Lead
+from rastro.crm.schemas import LeadConversionFacts
+from rastro.crm.service import facts as lead_facts
 
 META_TOKEN = "sandbox-meta-system-user-token"
 META_PIXEL = "100000000000001"
@@ -105,7 +106,7 @@ class _Writer:
     async def delivery(
         self,
         conversion: OfflineConversion,
-        lead: Lead,
+        lead: LeadConversionFacts,
         platform: str,
         state: str,
         now: datetime,
@@ -226,11 +227,7 @@ async def load_demo(context: DemoContext) -> str | None:
                 select(OfflineConversion).order_by(OfflineConversion.conversion_date)
             )
         )
-        leads = list(
-            await session.scalars(
-                select(Lead).where(Lead.email.is_not(None)).order_by(Lead.created_at)
-            )
-        )
+        leads = await lead_facts.leads_with_email(session)
         if not leads:
             return None
         converted = {conversion.lead_id for conversion in existing}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -358,3 +360,52 @@ class NoteCreate(Input):
         if not (self.lead_id or self.contact_id or self.deal_id):
             raise ValueError("a note belongs to a lead, a contact or a deal")
         return self
+
+
+# --- what other modules read of the CRM: plain frozen values, never ORM rows --------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeadConversionFacts:
+    """What the conversions module needs of a lead to record and deliver its sales."""
+
+    lead_id: uuid.UUID
+    organization_id: uuid.UUID
+    contact_id: uuid.UUID
+    name: str | None
+    email: str | None  # normalized as capture stores it: trimmed, lower-cased
+    phone: str | None  # E.164 with `+`
+    # The credited touch's UTMs, copied on the lead at capture.
+    source: str | None
+    medium: str | None
+    campaign: str | None
+    utm_tracking_id: uuid.UUID | None  # the credited touch
+    stage_value: Decimal | None
+    page_url: str | None  # the page the form was sent from
+    # The credited touch's click ids (gclid, fbclid, ...) and when that click happened.
+    click_ids: Mapping[str, str]
+    clicked_at: datetime | None
+    # UTMs and click ids as the tracker's hidden fields submitted them, and the form's
+    # other fields.
+    submitted_attribution: Mapping[str, Any]
+    form_fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LeadStageChanged:
+    """A lead's move through the pipeline, as `pipeline.on_stage_changed` listeners get it."""
+
+    organization_id: uuid.UUID
+    lead_id: uuid.UUID
+    contact_id: uuid.UUID
+    stage_id: uuid.UUID  # the new row of the lead's stage history
+    previous_stage: str  # equal to `stage_name` when the change kept the stage
+    stage_name: str
+    stage_value: Decimal | None  # the value the change carried (None: it carried none)
+    lead_value: Decimal | None  # the lead's value after the change (in the org's currency)
+    probability: int | None
+    changed_by: str
+    source: str  # system | ui | api | webhook:<provider>
+    reason: str | None
+    close_date: date | None
+    changed_at: datetime

@@ -30,7 +30,8 @@ from rastro.core.errors import Conflict, NotFound, field_error
 from rastro.core.ids import uuid7
 from rastro.core.jobs import enqueue
 from rastro.core.pagination import PageParams, paginate
-from rastro.crm.models import Lead, LeadStage
+from rastro.crm.schemas import LeadConversionFacts, LeadStageChanged
+from rastro.crm.service import facts as lead_facts
 from rastro.crm.service import pipeline
 
 SYNC_TASK = "conversions:sync_organization"  # the `sync_organization` task of the namespace
@@ -40,7 +41,7 @@ _ALL_CLICK_IDS = (*CLICK_ID_FIELDS, "msclkid")
 
 
 def record_of(
-    conversion: OfflineConversion, lead: Lead | None, action: dict[str, Any]
+    conversion: OfflineConversion, lead: LeadConversionFacts | None, action: dict[str, Any]
 ) -> ConversionRecord:
     """What the connectors see of a conversion and its lead."""
     click_ids = {
@@ -59,7 +60,7 @@ def record_of(
         phone=lead.phone if lead else None,
         name=lead.name if lead else None,
         person_id=str(lead.contact_id if lead else conversion.lead_id),
-        page_url=(lead.metadata_ or {}).get("page_url") if lead else None,
+        page_url=lead.page_url if lead else None,
         action=action,
         order_status=conversion.order_status or "paid",
         refunded_at=conversion.refunded_at,
@@ -71,14 +72,13 @@ TRACKING_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "u
 _REFERRAL_FIELDS = ("src", "sck")
 
 
-def tracking_of(lead: Lead | None) -> dict[str, str]:
+def tracking_of(lead: LeadConversionFacts | None) -> dict[str, str]:
     """The lead's UTMs: source, medium and campaign of its credited touch (copied on the
     lead at capture), the rest as the form's hidden fields sent them."""
     if lead is None:
         return {}
-    metadata = lead.metadata_ or {}
-    submitted = dict(metadata.get("submitted_attribution") or {})
-    form = dict(metadata.get("form") or {})
+    submitted = dict(lead.submitted_attribution)
+    form = dict(lead.form_fields)
     credited = {"utm_source": lead.source, "utm_medium": lead.medium, "utm_campaign": lead.campaign}
     found: dict[str, str] = {}
     for name in TRACKING_FIELDS:
@@ -154,7 +154,7 @@ class Created:
 async def create_conversion(
     session: AsyncSession,
     *,
-    lead: Lead,
+    lead: LeadConversionFacts,
     conversion_name: str,
     value: Decimal | None,
     currency: str | None,
@@ -168,8 +168,8 @@ async def create_conversion(
     existing = await _by_name(session, lead.lead_id, conversion_name)
     if existing is not None:
         return Created(existing, created=False)
-    click = dict((lead.metadata_ or {}).get("click_ids") or {})
-    clicked_at = datetime.fromisoformat(click["clicked_at"]) if click.get("clicked_at") else None
+    click = lead.click_ids
+    clicked_at = lead.clicked_at
     if currency is None:
         organization = await accounts.get_organization(session, lead.organization_id)
         currency = organization.currency or "BRL"
@@ -249,21 +249,23 @@ async def _by_name(
 
 
 @pipeline.on_stage_changed
-async def create_on_won(session: AsyncSession, lead: Lead, stage: LeadStage, previous: str) -> None:
+async def create_on_won(session: AsyncSession, change: LeadStageChanged) -> None:
     """A lead reaching `won` gets the organization's won conversion (once per lead)."""
-    if stage.stage_name != "won":
+    if change.stage_name != "won":
         return
+    lead = await lead_facts.get_conversion_facts(session, change.lead_id)
+    assert lead is not None  # the change's own lead, in the change's session
     rules = await conversion_settings.current(session)
     await create_conversion(
         session,
         lead=lead,
         conversion_name=rules.won_conversion_name,
-        value=stage.stage_value if stage.stage_value is not None else lead.stage_value,
+        value=change.lead_value,
         currency=None,
-        conversion_date=stage.created_at,
+        conversion_date=change.changed_at,
         order_id=None,
         origin="won",
-        stage_id=stage.stage_id,
+        stage_id=change.stage_id,
     )
 
 
@@ -278,7 +280,7 @@ async def create_from_api(
     order_id: str | None,
 ) -> Created:
     """A conversion sent by a checkout or an import (idempotent per lead and name)."""
-    lead = await session.get(Lead, lead_id)
+    lead = await lead_facts.get_conversion_facts(session, lead_id)
     if lead is None:
         raise field_error("lead_id", "No such lead in this organization.")
     now = datetime.now(UTC)
@@ -333,9 +335,7 @@ async def list_conversions(
         statement = statement.where(OfflineConversion.conversion_date < filters.date_to)
     if filters.campaign is not None:
         statement = statement.where(
-            exists().where(
-                Lead.lead_id == OfflineConversion.lead_id, Lead.campaign == filters.campaign
-            )
+            OfflineConversion.lead_id.in_(lead_facts.campaign_lead_ids(filters.campaign))
         )
     if filters.conversion_name is not None:
         statement = statement.where(OfflineConversion.conversion_name == filters.conversion_name)
@@ -347,14 +347,10 @@ async def list_conversions(
 
 async def leads_of(
     session: AsyncSession, conversions: list[OfflineConversion]
-) -> dict[uuid.UUID, Lead]:
-    ids = {conversion.lead_id for conversion in conversions}
-    if not ids:
-        return {}
-    return {
-        lead.lead_id: lead
-        for lead in await session.scalars(select(Lead).where(Lead.lead_id.in_(ids)))
-    }
+) -> dict[uuid.UUID, LeadConversionFacts]:
+    return await lead_facts.conversion_facts_of(
+        session, {conversion.lead_id for conversion in conversions}
+    )
 
 
 async def syncs_of(

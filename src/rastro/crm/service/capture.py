@@ -29,8 +29,8 @@ from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
-from rastro.tracking.enrichment import url_key
 from rastro.tracking.service.conversions import SessionFacts, session_facts
+from rastro.tracking.service.sites import landing_page_key
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # Copied from the credited touch into `lead.metadata["click_ids"]` (with the click's time),
@@ -89,7 +89,7 @@ def _form_key(submission: Submission, pages: dict[str, uuid.UUID]) -> str:
     if submission.page_id:
         return str(submission.page_id)
     if submission.page_url:
-        key = url_key(submission.page_url)
+        key = landing_page_key(submission.page_url)
         return str(pages.get(key, key))
     return submission.form_location or ""
 
@@ -156,7 +156,7 @@ async def capture(
     pages = pages or {}
     page_id = submission.page_id
     if page_id is None and submission.page_url:
-        page_id = pages.get(url_key(submission.page_url))
+        page_id = pages.get(landing_page_key(submission.page_url))
     facts = None
     if submission.session_id:
         async with databases.bi.connection() as bi:

@@ -3,7 +3,8 @@
 
 Modules that depend on the CRM react to changes through `on_stage_changed` listeners,
 awaited inside `change_stage`, so their writes share the change's transaction (e.g. the
-offline conversion of a `won` lead) without the CRM importing them.
+offline conversion of a `won` lead) without the CRM importing them. A listener gets the
+change as a frozen `schemas.LeadStageChanged`, never the ORM rows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY, STAGES, Lead, LeadStage
+from rastro.crm.schemas import LeadStageChanged
 from rastro.crm.service import activities, destinations
 
 
@@ -34,8 +36,8 @@ class StageChange:
     close_date: date | None = None
 
 
-# (session, lead, the new lead_stages row, the stage before the change)
-StageListener = Callable[[AsyncSession, Lead, LeadStage, str], Awaitable[None]]
+# Awaited in the change's transaction, with the session the change was made in.
+StageListener = Callable[[AsyncSession, LeadStageChanged], Awaitable[None]]
 _listeners: list[StageListener] = []
 
 
@@ -103,6 +105,23 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
             change.source.removeprefix("webhook:") if change.source.startswith("webhook:") else None
         )
         await destinations.schedule_pushes(session, lead, "lead.stage_changed", skip=origin)
-    for listener in _listeners:
-        await listener(session, lead, stage, previous)
+    if _listeners:
+        changed = LeadStageChanged(
+            organization_id=lead.organization_id,
+            lead_id=lead.lead_id,
+            contact_id=lead.contact_id,
+            stage_id=stage.stage_id,
+            previous_stage=previous,
+            stage_name=stage.stage_name,
+            stage_value=stage.stage_value,
+            lead_value=lead.stage_value,
+            probability=stage.probability,
+            changed_by=stage.changed_by,
+            source=stage.source,
+            reason=stage.reason,
+            close_date=stage.close_date,
+            changed_at=stage.created_at,
+        )
+        for listener in _listeners:
+            await listener(session, changed)
     return stage

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
+from rastro.tracking.enrichment import url_key
 from rastro.tracking.errors import OriginNotAllowed, UnknownSite
 from rastro.tracking.service import config
 from rastro.tracking.service.collector import SiteContext
@@ -18,6 +19,12 @@ def site_cache(request: Request) -> config.SiteCache:
     if cache is None:
         cache = request.app.state.site_cache = config.SiteCache()
     return cache
+
+
+def landing_page_key(url: str) -> str:
+    """The key a URL is matched to a site's landing page on (`SiteContext.pages`): host and
+    path, lower-cased, no query, no trailing slash."""
+    return url_key(url)
 
 
 def cors_headers(origin: str | None) -> dict[str, str]:
