@@ -15,7 +15,7 @@ never mixed:
 4. An external referrer: its host (without `www.`) / `organic` for a search site, else
    `referral`. A referrer on the site's own host is internal, with or without `www.` on
    either side, and so is one on a subdomain of it.
-5. fbclid alone: facebook.com / referral.
+5. fbclid (with no external referrer): facebook.com / referral.
 6. Nothing: (direct) / (none).
 
 A site's category is found by the source itself, then the host without `www.`/`m.`/`l.`/
@@ -24,14 +24,14 @@ A site's category is found by the source itself, then the host without `www.`/`m
 `google`), read with tldextract from its bundled suffix list, never fetched.
 
 Deliberate differences from GA4, and why:
-- A full UTM set (with `utm_source`) wins over a click id (GA4 by default prefers Google's
+- UTMs with a `utm_source` win over a click id (GA4 by default prefers Google's
   auto-tagging). Rastro does not look a gclid up in Google Ads, so the advertiser's UTMs are
   the only campaign names it gets; the click id is still stored and sent back to the platform.
 - fbclid, which GA4 ignores, stands in for the referrer when there is none (Meta's in-app
   browsers drop it), so a Meta link is Organic Social rather than Direct.
 - Every subdomain of a listed site's registrable name counts as that site: the collector has
   only the referrer's host, and Google serves search from many subdomains and country
-  domains. So `accounts.google.com` counts as Google (Organic Search) where GA4 would report
+  domains. So `accounts.google.com` counts as Google (Organic Search) where GA4 may report
   a referral.
 - The source names Brazilian ad managers use (`EXTRA_SOURCES`: meta, fb_ads, an, msg, kwai…)
   are added to Google's list.
