@@ -131,7 +131,7 @@ def test_the_suffix_list_is_never_fetched(monkeypatch):
     assert extractor("news.google.co.uk").domain == "google"
     assert extractor("loja.example.com.br").suffix == "com.br"
     assert attempts == []
-    assert channels.registrable_name("images.google.com.br") == "google"
+    assert channels.source_category("images.google.com.br") == "SEARCH"
 
 
 @given(st.text(max_size=30), st.text(max_size=30), st.none() | st.text(max_size=30))

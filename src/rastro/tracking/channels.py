@@ -116,11 +116,6 @@ def suffix_extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
 
 
-def registrable_name(host: str) -> str:
-    """The name before the public suffix: `images.google.com.br` → `google`."""
-    return suffix_extractor()(host).domain
-
-
 def _with_parents(host: str) -> Iterator[str]:
     """The host and each parent domain: br.search.yahoo.com, search.yahoo.com, yahoo.com…"""
     parts = host.split(".")
