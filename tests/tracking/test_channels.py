@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rastro.tracking import channels
 from rastro.tracking.channels import classify, resolve_touch
-from rastro.tracking.enrichment import campaign_key, parse_agent, parse_landing, url_key
+from rastro.tracking.enrichment import campaign_key, parse_landing, url_key
 
 CHANNELS = {
     "Direct",
@@ -69,10 +72,66 @@ CHANNELS = {
         ({}, None, "Direct"),
         ({}, "loja.example.com", "Direct"),
         ({"utm_source": "xyz", "utm_medium": "weird"}, None, "Unassigned"),
+        # Country-code Google subdomains: the name before the public suffix is google.
+        ({}, "images.google.com.br", "Organic Search"),
+        ({}, "news.google.co.uk", "Organic Search"),
+        ({}, "WWW.Google.COM.BR", "Organic Search"),
+        ({}, "sites.google.com.br", "Organic Social"),  # sites.google.com is social in the list
+        ({}, "m.facebook.com", "Organic Social"),
+        ({}, "blog.google-parceiro.com.br", "Referral"),
+        # A click id is not mixed with a lone utm_medium.
+        ({"gclid": "x", "utm_medium": "email"}, None, "Paid Search"),
+        ({"ttclid": "x", "utm_medium": "email"}, None, "Paid Social"),
+        # utm_medium without utm_source: (not set), not the referrer.
+        ({"utm_medium": "cpc"}, "www.google.com", "Paid Other"),
+        ({"utm_medium": "email"}, "www.google.com", "Email"),
+        # fbclid gives way to a UTM medium and to the referrer it stands in for.
+        ({"fbclid": "x", "utm_medium": "paid"}, None, "Paid Other"),
+        ({"fbclid": "x"}, "l.instagram.com", "Organic Social"),
+        ({}, "www.loja.example.com", "Direct"),
     ],
 )
 def test_channels(params, referrer, channel):
     assert resolve_touch(params, referrer, "loja.example.com").channel == channel
+
+
+def source_medium(params, referrer, own_host=None):
+    touch = resolve_touch(params, referrer, own_host)
+    return touch.source, touch.medium
+
+
+def test_source_and_medium_come_from_one_origin():
+    assert source_medium({"gclid": "x", "utm_medium": "email"}, None) == ("google", "cpc")
+    assert source_medium({"utm_medium": "cpc"}, "www.google.com") == ("(not set)", "cpc")
+    assert source_medium({"utm_source": "google"}, "www.bing.com") == ("google", "(not set)")
+    assert source_medium({"fbclid": "x"}, "l.instagram.com") == ("l.instagram.com", "referral")
+    assert source_medium({}, "Images.Google.com.BR") == ("images.google.com.br", "organic")
+
+
+def test_a_www_site_treats_its_bare_domain_as_internal():
+    assert resolve_touch({}, "example.com", "www.example.com").channel == "Direct"
+    assert resolve_touch({}, "loja.example.com", "www.example.com").channel == "Direct"
+    assert resolve_touch({}, "www.example.com", "example.com").channel == "Direct"
+    assert resolve_touch({}, "example.com.br", "www.example.com").channel == "Referral"
+    assert resolve_touch({}, "notexample.com", "www.example.com").channel == "Referral"
+
+
+def test_the_suffix_list_is_never_fetched(monkeypatch):
+    """tldextract reads its bundled public suffix list: no network, no cache directory."""
+    attempts = []
+
+    def no_network(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    extractor = channels.suffix_extractor.__wrapped__()  # a fresh one: loads its list now
+    assert extractor("news.google.co.uk").domain == "google"
+    assert extractor("loja.example.com.br").suffix == "com.br"
+    assert attempts == []
+    assert channels.source_category("images.google.com.br") == "SEARCH"
 
 
 @given(st.text(max_size=30), st.text(max_size=30), st.none() | st.text(max_size=30))
@@ -104,30 +163,121 @@ def test_landing_parameters_and_campaign_keys():
     )
 
 
-@pytest.mark.parametrize(
-    ("agent", "device", "bot"),
-    [
-        (
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-            "mobile",
-            False,
-        ),
-        (
-            "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
-            "tablet",
-            False,
-        ),
-        (
-            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15",
-            "desktop",
-            False,
-        ),
-        ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "bot", True),
-        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "bot", True),
-        ("python-requests/2.32.0", "bot", True),
-        ("", "bot", True),
-    ],
+# Property tests over generated landings: URL parameters, referrer and the site's host.
+AD_CLICK_IDS = {
+    "gclid": ("google", "cpc"),
+    "gbraid": ("google", "cpc"),
+    "wbraid": ("google", "cpc"),
+    "msclkid": ("bing", "cpc"),
+    "ttclid": ("tiktok", "cpc"),
+    "li_fat_id": ("linkedin", "cpc"),
+}
+PARTIAL_UTMS = ("utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")
+KNOWN_SITES = (
+    "www.google.com",
+    "images.google.com.br",
+    "news.google.co.uk",
+    "br.search.yahoo.com",
+    "www.bing.com",
+    "l.facebook.com",
+    "l.instagram.com",
+    "m.youtube.com",
+    "t.co",
+    "www.amazon.com.br",
 )
-def test_devices_and_bots(agent, device, bot):
-    parsed = parse_agent(agent)
-    assert (parsed.device, parsed.is_bot) == (device, bot)
+labels = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True).filter(lambda label: label != "www")
+suffixes = st.sampled_from(("com", "com.br", "co.uk", "net", "org", "de", "io"))
+hosts = st.builds(lambda name, suffix: f"{name}.{suffix}", labels, suffixes)
+values = st.sampled_from(
+    ("google", "Facebook", "ig", "newsletter", "cpc", "Paid", "email", "organic", "social")
+) | st.from_regex(r"[A-Za-z0-9 _.-]{1,12}", fullmatch=True)
+partial_utms = st.dictionaries(st.sampled_from(PARTIAL_UTMS), values, max_size=4)
+
+
+@st.composite
+def landings(draw):
+    """Parameters, referrer host and own host of one landing."""
+    own = draw(hosts)
+    params = draw(partial_utms)
+    if draw(st.booleans()):
+        params["utm_source"] = draw(values)
+    for click_id in draw(st.sets(st.sampled_from((*AD_CLICK_IDS, "fbclid")), max_size=2)):
+        params[click_id] = draw(st.from_regex(r"[A-Za-z0-9_-]{4,20}", fullmatch=True))
+    referrer = draw(
+        st.none()
+        | st.sampled_from(KNOWN_SITES)
+        | hosts
+        | st.just(own)
+        | st.builds(lambda label: f"{label}.{own}", labels)
+    )
+    return params, referrer, own
+
+
+def toggle_www(host):
+    return host.removeprefix("www.") if host.startswith("www.") else "www." + host
+
+
+@given(landings())
+def test_classification_ignores_case(landing):
+    params, referrer, own = landing
+    touch = resolve_touch(params, referrer, own)
+    shouted = resolve_touch(
+        {key: value.upper() for key, value in params.items()},
+        referrer.upper() if referrer else None,
+        own.upper(),
+    )
+    assert shouted.channel == touch.channel
+    assert (shouted.source.lower(), shouted.medium.lower()) == (
+        touch.source.lower(),
+        touch.medium.lower(),
+    )
+
+
+@given(landings(), st.booleans(), st.booleans())
+def test_www_is_symmetric(landing, www_on_referrer, www_on_site):
+    params, referrer, own = landing
+    touch = resolve_touch(params, referrer, own)
+    if www_on_referrer and referrer:
+        referrer = toggle_www(referrer)
+    if www_on_site:
+        own = toggle_www(own)
+    assert resolve_touch(params, referrer, own) == touch
+
+
+@given(landings())
+def test_the_own_site_is_never_a_referrer(landing):
+    params, _, own = landing
+    for referrer in (own, "www." + own, "loja." + own):
+        assert resolve_touch(params, referrer, "www." + own) == resolve_touch(params, None, own)
+
+
+@given(st.sampled_from(sorted(AD_CLICK_IDS)), partial_utms, st.none() | hosts)
+def test_a_click_id_decides_source_and_medium_unless_utm_source_is_set(click_id, utms, referrer):
+    touch = resolve_touch({click_id: "abc123", **utms}, referrer, "loja.example.com")
+    assert (touch.source, touch.medium) == AD_CLICK_IDS[click_id]
+    assert touch.campaign == utms.get("utm_campaign")
+    assert touch.channel in ("Paid Search", "Paid Social", "Cross-network", "Paid Shopping")
+    tagged = resolve_touch(
+        {click_id: "abc123", **utms, "utm_source": "newsletter"}, referrer, "loja.example.com"
+    )
+    assert (tagged.source, tagged.medium) == ("newsletter", utms.get("utm_medium", "(not set)"))
+
+
+@given(partial_utms, st.none() | st.sampled_from(KNOWN_SITES) | hosts)
+def test_fbclid_stands_in_for_a_missing_referrer_only(utms, referrer):
+    touch = resolve_touch({"fbclid": "abc123", **utms}, referrer, "loja.example.com")
+    without_fbclid = resolve_touch(utms, referrer, "loja.example.com")
+    if utms.get("utm_medium") or referrer:
+        assert touch == without_fbclid
+    else:
+        assert (touch.source, touch.medium, touch.channel) == (
+            "facebook.com",
+            "referral",
+            "Organic Social",
+        )
+
+
+@given(values, st.none() | st.sampled_from(KNOWN_SITES) | hosts)
+def test_a_medium_without_source_is_not_set(medium, referrer):
+    touch = resolve_touch({"utm_medium": medium}, referrer, "loja.example.com")
+    assert (touch.source, touch.medium) == ("(not set)", medium)

@@ -1,20 +1,54 @@
 """Traffic source and GA4 default channel group of a touch.
 
-The rules and their order are GA4's "default channel group" definitions; the lists of
-search, social, shopping and video sites are Google's source categories
-(`data/ga4_source_categories.csv`). When a visit carries no UTM parameters, source and
-medium are inferred the way GA4 does: ad click ids mean a paid click on that network, an
-external referrer is a referral (or organic search / social by its site), nothing is
-direct.
+The rules and their order are GA4's "default channel group" definitions
+(support.google.com/analytics/answer/9756891), compared case-insensitively as GA4 does; the
+lists of search, social, shopping and video sites are Google's source categories
+(`data/ga4_source_categories.csv`). Source and medium of a landing come from one origin,
+never mixed:
+
+1. `utm_source` present: the UTMs (`utm_medium` missing → `(not set)`).
+2. An ad network's auto-tagging click id (gclid, gbraid, wbraid → google / cpc; msclkid →
+   bing / cpc; ttclid → tiktok / cpc; li_fat_id → linkedin / cpc). UTMs without a
+   `utm_source` do not change it: `?gclid=…&utm_medium=email` is google / cpc, as GA4
+   reports an auto-tagged click over manual tags.
+3. `utm_medium` without `utm_source`: `(not set)` / that medium (GA4), never the referrer.
+4. An external referrer: its host (without `www.`) / `organic` for a search site, else
+   `referral`. A referrer on the site's own host is internal, with or without `www.` on
+   either side, and so is one on a subdomain of it.
+5. fbclid (with no external referrer): facebook.com / referral.
+6. Nothing: (direct) / (none).
+
+A site's category is found by the source itself, then the host without `www.`/`m.`/`l.`/
+`lm.`, then its parent domains, then the same host under `.com` (`sites.google.com.br` is
+`sites.google.com`), then the name before the public suffix (`images.google.com.br` →
+`google`), read with tldextract from its bundled suffix list, never fetched.
+
+Deliberate differences from GA4, and why:
+- UTMs with a `utm_source` win over a click id (GA4 by default prefers Google's
+  auto-tagging). Rastro does not look a gclid up in Google Ads, so the advertiser's UTMs are
+  the only campaign names it gets; the click id is still stored and sent back to the platform.
+- fbclid, which GA4 ignores, stands in for the referrer when there is none (Meta's in-app
+  browsers drop it), so a Meta link is Organic Social rather than Direct.
+- Every subdomain of a listed site's registrable name counts as that site: the collector has
+  only the referrer's host, and Google serves search from many subdomains and country
+  domains. So `accounts.google.com` counts as Google (Organic Search) where GA4 may report
+  a referral.
+- The source names Brazilian ad managers use (`EXTRA_SOURCES`: meta, fb_ads, an, msg, kwai…)
+  are added to Google's list.
+- `utm_campaign`, `utm_term` or `utm_content` without `utm_source` and `utm_medium` keep the
+  source and medium of the steps below them (referrer, fbclid or direct).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+
+import tldextract
 
 PAID_MEDIUM = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
 SHOPPING_CAMPAIGN = re.compile(r"^(.*(([^a-df-z]|^)shop|shopping).*)$")
@@ -29,7 +63,8 @@ SOCIAL_MEDIUMS = {
 }
 DISPLAY_MEDIUMS = {"display", "banner", "expandable", "interstitial", "cpm"}
 
-# Click id → (source, medium) as the ad network's auto-tagging reports it.
+# Auto-tagging click id → (source, medium) as the ad network reports it. fbclid is not one:
+# Meta adds it to organic links too (see resolve_touch).
 CLICK_ID_SOURCES = (
     ("gclid", "google", "cpc"),
     ("gbraid", "google", "cpc"),
@@ -75,6 +110,19 @@ def _categories() -> dict[str, str]:
     return {**EXTRA_SOURCES, **categories}
 
 
+@cache
+def suffix_extractor() -> tldextract.TLDExtract:
+    """tldextract on its bundled public suffix list: no download, no cache directory."""
+    return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
+
+
+def _with_parents(host: str) -> Iterator[str]:
+    """The host and each parent domain: br.search.yahoo.com, search.yahoo.com, yahoo.com…"""
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        yield ".".join(parts[i:])
+
+
 @lru_cache(maxsize=4096)
 def source_category(source: str) -> str | None:
     """SEARCH, SOCIAL, SHOPPING or VIDEO for a known site (by name or host), else None.
@@ -85,15 +133,21 @@ def source_category(source: str) -> str | None:
     if source in categories:
         return categories[source]
     host = source.removeprefix("www.").removeprefix("m.").removeprefix("l.").removeprefix("lm.")
-    if host in categories:
-        return categories[host]
-    parts = host.split(".")
-    for i in range(1, len(parts) - 1):  # br.search.yahoo.com → search.yahoo.com → yahoo.com
-        if (candidate := ".".join(parts[i:])) in categories:
+    for candidate in _with_parents(host):
+        if candidate in categories:
             return categories[candidate]
-    # google.com.br, facebook.com.br: compare on the registrable name
-    name = parts[0] if len(parts) > 1 else host
-    return categories.get(name)
+    if "." not in host or " " in host:
+        return categories.get(host)
+    parts = suffix_extractor()(host)
+    if not parts.domain or not parts.suffix:
+        return None
+    # Country domains read as their .com twin (sites.google.com.br is sites.google.com), then
+    # any host of a listed name is that site (images.google.com.br → google).
+    twin = ".".join(label for label in (parts.subdomain, parts.domain, "com") if label)
+    for candidate in _with_parents(twin):
+        if candidate in categories:
+            return categories[candidate]
+    return categories.get(parts.domain)
 
 
 @dataclass(frozen=True)
@@ -156,32 +210,42 @@ def classify(source: str, medium: str, campaign: str | None = None) -> str:
     return "Unassigned"
 
 
+def _bare(host: str) -> str:
+    return host.lower().removeprefix("www.")
+
+
+def is_internal(referrer_host: str, own_host: str | None) -> bool:
+    """Whether a referrer is the site itself or a subdomain of it (`www.` ignored on both)."""
+    if not own_host:
+        return False
+    referrer, own = _bare(referrer_host), _bare(own_host)
+    return referrer == own or referrer.endswith("." + own)
+
+
 def resolve_touch(params: dict[str, str], referrer_host: str | None, own_host: str | None) -> Touch:
-    """Source, medium and channel of a landing: UTMs first, then click ids, then referrer."""
-    source = params.get("utm_source")
-    medium = params.get("utm_medium")
+    """Source, medium and channel of a landing, from one origin: UTMs with a source, an ad
+    click id, a UTM medium alone, the referrer, fbclid, or direct (see the module's text)."""
     campaign = params.get("utm_campaign")
-    if not source:
-        for click_id, click_source, click_medium in CLICK_ID_SOURCES:
-            if params.get(click_id):
-                source, medium = click_source, medium or click_medium
-                break
-    if not source and params.get("fbclid"):
-        # Meta adds fbclid to organic links too; without UTMs it is a Facebook referral.
-        source, medium = "facebook.com", medium or "referral"
-    external = (
-        referrer_host
-        and referrer_host != own_host
-        and not (own_host and referrer_host.endswith("." + own_host))
-    )
-    if not source and external:
-        assert referrer_host is not None
-        source = referrer_host.removeprefix("www.")
-        category = source_category(source)
-        medium = medium or ("organic" if category == "SEARCH" else "referral")
-    if not source:
-        source, medium = "(direct)", medium or "(none)"
-    medium = medium or "(not set)"
+    source, medium = _source_and_medium(params, referrer_host, own_host)
     return Touch(
         source=source, medium=medium, campaign=campaign, channel=classify(source, medium, campaign)
     )
+
+
+def _source_and_medium(
+    params: dict[str, str], referrer_host: str | None, own_host: str | None
+) -> tuple[str, str]:
+    if source := params.get("utm_source"):
+        return source, params.get("utm_medium") or "(not set)"
+    for click_id, click_source, click_medium in CLICK_ID_SOURCES:
+        if params.get(click_id):
+            return click_source, click_medium
+    if medium := params.get("utm_medium"):
+        return "(not set)", medium
+    if referrer_host and not is_internal(referrer_host, own_host):
+        source = _bare(referrer_host)
+        return source, "organic" if source_category(source) == "SEARCH" else "referral"
+    if params.get("fbclid"):
+        # Meta's in-app browsers send no referrer; fbclid says the click came from Meta.
+        return "facebook.com", "referral"
+    return "(direct)", "(none)"

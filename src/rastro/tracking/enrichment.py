@@ -1,5 +1,14 @@
 """What the collector adds to a hit: device and bot flag from the user agent, the visitor id,
-the landing's parameters."""
+the landing's parameters.
+
+Device classes come from ua-parser's regexes: a tablet is what ua-parser names one (iPad,
+Kindle, `Generic Tablet`, an unnamed Android model without "Mobile", which its regexes call
+`Generic_Android_Tablet`), and any Android device whose user agent lacks the "Mobile" token
+(the same rule, for the models its brand regexes name without saying tablet: Lenovo TB-…,
+Huawei AGS…, and Chrome's reduced `Android 10; K`); mobile is a mobile operating system;
+the rest is desktop. iPads that ask for the desktop site send a Mac user agent and count as
+desktop. Bots are `tracking/bots.py`'s families.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +17,12 @@ import hmac
 import re
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
-from ua_parser import parse as parse_user_agent
+from ua_parser import BestAvailableResolver, Parser, load_lazy_builtins
+
+from rastro.tracking.bots import bot_family
 
 UTM_PARAMS = ("utm_source", "utm_medium", "utm_campaign", "utm_id", "utm_term", "utm_content")
 CLICK_IDS = ("gclid", "gbraid", "wbraid", "fbclid", "ttclid", "li_fat_id", "msclkid")
@@ -21,14 +32,20 @@ TOUCH_PARAMS = UTM_PARAMS + CLICK_IDS + CHECKOUT_PARAMS
 MATCH_TYPES = {"e": "exact", "p": "phrase", "b": "broad"}
 MATCH_TYPE_PARAMS = ("matchtype", "match_type", "utm_matchtype")
 
-_BOT = re.compile(
-    r"bot|crawl|spider|slurp|bingpreview|facebookexternalhit|whatsapp|telegrambot|"
-    r"headlesschrome|phantomjs|puppeteer|playwright|selenium|webdriver|python-requests|"
-    r"curl/|wget/|httpclient|go-http-client|okhttp|axios/|node-fetch|lighthouse|pingdom|"
-    r"uptimerobot|datadog|semrush|ahrefs|mj12|dotbot|petalbot|bytespider|gptbot|ccbot",
-    re.IGNORECASE,
-)
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+TABLET_DEVICES = frozenset({"iPad", "Kindle", "Generic Tablet"})
+TABLET_BRANDS = frozenset({"Generic_Android_Tablet"})
+MOBILE_SYSTEMS = frozenset(
+    {"iOS", "Android", "Windows Phone", "KaiOS", "BlackBerry OS", "Symbian OS", "Firefox OS"}
+)
+# The token that tells an Android phone from a tablet ("Mobile Safari", "Mobile;" in Firefox).
+_MOBILE_TOKEN = re.compile(r"\bMobile\b")
+# Distinct user agents kept parsed, each cut to the length stored with a touch: at most a
+# few MB however many distinct or long user agents arrive.
+AGENT_CACHE_SIZE = 4096
+AGENT_MAX_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -37,27 +54,47 @@ class Agent:
     browser: str | None
     os: str | None
     is_bot: bool
+    bot_family: str | None = None  # tracking/bots.py's family when is_bot
 
 
-@lru_cache(maxsize=4096)
+@cache
+def _user_agent_parser() -> Parser:
+    """ua-parser's regexes without its own cache: parse_agent's LRU is the one cache."""
+    return Parser(BestAvailableResolver(load_lazy_builtins()))
+
+
 def parse_agent(user_agent: str) -> Agent:
-    """Device class and bot flag (known crawlers and headless browsers)."""
-    if not user_agent:
-        return Agent("bot", None, None, True)  # real browsers always send one
-    parsed = parse_user_agent(user_agent)
-    device_family = (parsed.device.family if parsed.device else "") or ""
+    """Device class and bot flag of a user agent, by ua-parser's regexes and bots.py."""
+    return _parse_agent(user_agent[:AGENT_MAX_LENGTH])
+
+
+@lru_cache(maxsize=AGENT_CACHE_SIZE)
+def _parse_agent(user_agent: str) -> Agent:
+    """Cached in a bounded LRU: the same browsers come back with every hit."""
+    parsed = _user_agent_parser().parse(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent else None
     os_name = parsed.os.family if parsed.os else None
-    is_bot = device_family == "Spider" or bool(_BOT.search(user_agent))
-    if is_bot:
-        device = "bot"
-    elif re.search(r"ipad|tablet|kindle|silk|sm-t\d|tab\b", user_agent, re.IGNORECASE):
+    device_family = parsed.device.family if parsed.device else None
+    family = bot_family(
+        user_agent,
+        agent_family=browser,
+        os_family=os_name,
+        is_spider=device_family == "Spider",
+    )
+    if family:
+        return Agent("bot", browser, os_name, True, family)
+    brand = parsed.device.brand if parsed.device else None
+    if (
+        device_family in TABLET_DEVICES
+        or brand in TABLET_BRANDS
+        or (os_name == "Android" and not _MOBILE_TOKEN.search(user_agent))
+    ):
         device = "tablet"
-    elif os_name in ("iOS", "Android") or "Mobile" in user_agent:
+    elif os_name in MOBILE_SYSTEMS:
         device = "mobile"
     else:
         device = "desktop"
-    return Agent(device, browser, os_name, is_bot)
+    return Agent(device, browser, os_name, False)
 
 
 def visitor_id_for(
