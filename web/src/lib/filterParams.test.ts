@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { dayParam, localMidnight, textParam } from "./filterParams";
+import { dayParam, filterSearchParams, localMidnight, textParam } from "./filterParams";
 
 describe("localMidnight", () => {
   let saved: string | undefined;
@@ -51,5 +51,19 @@ describe("filter params", () => {
     expect(dayParam(params, "to")).toBeNull();
     expect(dayParam(params, "bad")).toBeNull();
     expect(dayParam(params, "missing")).toBeNull();
+  });
+});
+
+describe("filterSearchParams", () => {
+  it("keeps the given order, repeats list values and leaves empty ones out", () => {
+    const params = filterSearchParams({ stage: ["won", "lost"], score: [], owner: null, campaign: "", q: "ana maria", from: "2025-01-31" });
+    expect(params.toString()).toBe("stage=won&stage=lost&q=ana+maria&from=2025-01-31");
+  });
+
+  it("round-trips through the readers", () => {
+    const params = filterSearchParams({ campaign: "summer", from: "2025-01-31" });
+    expect(textParam(params, "campaign")).toBe("summer");
+    expect(dayParam(params, "from")).toBe("2025-01-31");
+    expect(filterSearchParams({}).toString()).toBe("");
   });
 });

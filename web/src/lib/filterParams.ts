@@ -1,4 +1,4 @@
-/** Reading a list's filters from the URL and turning its days into API instants; shared by every filtered list. */
+/** A list's filters kept in the URL: read from and written to search params, its days turned into API instants. */
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -12,6 +12,22 @@ export function textParam(params: URLSearchParams, name: string): string | null 
 export function dayParam(params: URLSearchParams, name: string): string | null {
   const v = textParam(params, name);
   return v && DAY.test(v) ? v : null;
+}
+
+/**
+ * The search params of a list's filters, in the order given: a list is one param per
+ * value, and empty values are left out (so the URL holds only what narrows the list).
+ */
+export function filterSearchParams(values: Record<string, string | readonly string[] | null>): URLSearchParams {
+  const out = new URLSearchParams();
+  for (const [name, v] of Object.entries(values)) {
+    if (typeof v === "string") {
+      if (v) out.set(name, v);
+    } else if (v) {
+      for (const item of v) out.append(name, item);
+    }
+  }
+  return out;
 }
 
 /**

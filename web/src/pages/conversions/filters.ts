@@ -1,5 +1,5 @@
 /** The conversion list's filters: kept in the URL, turned into the `GET /api/conversions` query. */
-import { dayParam, localMidnight, textParam } from "@/lib/filterParams";
+import { dayParam, filterSearchParams, localMidnight, textParam } from "@/lib/filterParams";
 import { PLATFORMS, SYNC_STATUSES, type ConversionQuery, type Platform, type SyncStatus } from "./types";
 
 export interface ConversionFilters {
@@ -36,17 +36,14 @@ export function filtersFromParams(params: URLSearchParams): ConversionFilters {
 
 /** The search params of a set of filters (page reset), for `setSearchParams`. */
 export function filtersToParams(filters: ConversionFilters): URLSearchParams {
-  const out = new URLSearchParams();
-  const set = (name: string, v: string | null) => {
-    if (v) out.set(name, v);
-  };
-  set("status", filters.status);
-  set("platform", filters.platform);
-  set("campaign", filters.campaign);
-  set("from", filters.from);
-  set("to", filters.to);
-  set("lead_id", filters.leadId);
-  return out;
+  return filterSearchParams({
+    status: filters.status,
+    platform: filters.platform,
+    campaign: filters.campaign,
+    from: filters.from,
+    to: filters.to,
+    lead_id: filters.leadId,
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The lead list's filters: kept in the URL, turned into the `GET /api/leads` query. */
-import { dayParam, localMidnight, textParam } from "@/lib/filterParams";
+import { dayParam, filterSearchParams, localMidnight, textParam } from "@/lib/filterParams";
 import { SCORES, STAGES, type LeadQuery, type Score, type Stage } from "./types";
 
 export interface LeadFilters {
@@ -35,20 +35,17 @@ export function filtersFromParams(params: URLSearchParams): LeadFilters {
 
 /** The search params of a set of filters (page reset), for `setSearchParams`. */
 export function filtersToParams(filters: LeadFilters): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const s of filters.stage) out.append("stage", s);
-  for (const s of filters.score) out.append("score", s);
-  const set = (name: string, v: string | null) => {
-    if (v) out.set(name, v);
-  };
-  set("owner", filters.ownerId);
-  set("source", filters.source);
-  set("campaign", filters.campaign);
-  set("channel", filters.channel);
-  set("from", filters.from);
-  set("to", filters.to);
-  set("q", filters.q);
-  return out;
+  return filterSearchParams({
+    stage: filters.stage,
+    score: filters.score,
+    owner: filters.ownerId,
+    source: filters.source,
+    campaign: filters.campaign,
+    channel: filters.channel,
+    from: filters.from,
+    to: filters.to,
+    q: filters.q,
+  });
 }
 
 /**

@@ -16,8 +16,8 @@ import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
 import { LeadPicker } from "@/pages/crm/LeadPicker";
-import { stageKey } from "@/pages/crm/shared";
-import { STAGES, type LeadSummary, type ResolveDelivery, type Stage, type WebhookDelivery } from "@/pages/crm/types";
+import { StageOptions } from "@/pages/crm/shared";
+import type { LeadSummary, ResolveDelivery, Stage, WebhookDelivery } from "@/pages/crm/types";
 import { SectionHeader } from "../SectionHeader";
 import { integrationKey } from "./DestinationForm";
 
@@ -62,11 +62,7 @@ export function AssignDialog({
         <Label htmlFor="assign-stage">{t("crm.review.stage")}</Label>
         <NativeSelect id="assign-stage" value={stage} onChange={(e) => setStage(e.target.value as Stage | "")}>
           <option value="">{t("crm.review.theirStage")}</option>
-          {STAGES.map((s) => (
-            <option key={s} value={s}>
-              {t(stageKey(s))}
-            </option>
-          ))}
+          <StageOptions />
         </NativeSelect>
       </div>
     </FormDialog>
