@@ -1,11 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Building2, ChevronsUpDown, Plus } from "lucide-react";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useNavigate } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { useCurrentUser, useSwitchOrganization } from "@/auth/session";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import {
   DropdownMenu,
   DropdownMenuContent,
@@ -17,8 +16,8 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Field } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
-import { FormError } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { errorMessage, fieldErrors } from "@/lib/errors";
@@ -97,39 +96,29 @@ function CreateOrganizationDialog({
       onCreated(org.id);
     },
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate(name.trim());
-  };
   const fe = fieldErrors(create.error);
+  const close = () => {
+    onOpenChange(false);
+    create.reset();
+  };
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onOpenChange={(o) => {
-        onOpenChange(o);
-        if (!o) create.reset();
+      onClose={close}
+      className="max-w-lg"
+      title={t("org.createTitle")}
+      description={t("org.createDescription")}
+      form={{
+        onSubmit: () => create.mutate(name.trim()),
+        submitLabel: t("common.create"),
+        busy: create.isPending,
+        disabled: !name.trim(),
+        error: fe.name ? null : create.error,
       }}
     >
-      <DialogContent>
-        <form onSubmit={submit} className="grid gap-4">
-          <DialogHeader>
-            <DialogTitle>{t("org.createTitle")}</DialogTitle>
-            <DialogDescription>{t("org.createDescription")}</DialogDescription>
-          </DialogHeader>
-          <Field label={t("org.name")} error={fe.name}>
-            {(p) => <Input {...p} name="organization_name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoFocus />}
-          </Field>
-          {create.error && !fe.name ? <FormError error={create.error} /> : null}
-          <DialogFooter>
-            <Button variant="outline" onClick={() => onOpenChange(false)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" disabled={create.isPending || !name.trim()}>
-              {create.isPending ? t("common.saving") : t("common.create")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+      <Field label={t("org.name")} error={fe.name}>
+        {(p) => <Input {...p} name="organization_name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} autoFocus />}
+      </Field>
+    </FormDialog>
   );
 }

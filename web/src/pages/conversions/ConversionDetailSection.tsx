@@ -1,12 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { ArrowLeft, RotateCcw, Send } from "lucide-react";
-import type { ReactNode } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { useCurrentUser } from "@/auth/session";
 import { ConfirmDialog } from "@/components/ui/alert-dialog";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Fact } from "@/components/ui/fact";
 import { QueryStates } from "@/components/ui/query-states";
 import { EmptyState } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
@@ -16,15 +16,6 @@ import { Money } from "@/pages/crm/shared";
 import { AttemptChip, platformName, PlatformStatusChip } from "./shared";
 import { CONVERSIONS_KEY, useConversionActions } from "./useConversionActions";
 import { CONVERSIONS_WRITE, type Conversion, type Platform, type PlatformSync, type SyncLogEntry } from "./types";
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs text-muted-foreground">{label}</dt>
-      <dd className="mt-0.5 break-words text-sm">{children}</dd>
-    </div>
-  );
-}
 
 /** JSON as the log stored it, indented; an empty object says so. */
 export function JsonBlock({ value, label }: { value: Record<string, unknown>; label: string }) {

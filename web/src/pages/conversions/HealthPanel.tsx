@@ -3,7 +3,7 @@ import { api, unwrap } from "@/api/client";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { ErrorState, LoadingState } from "@/components/ui/states";
+import { QueryStates } from "@/components/ui/query-states";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from "@/lib/format";
 import { platformName } from "./shared";
@@ -91,19 +91,15 @@ export function HealthPanel({ onShowQueue }: { onShowQueue?: (platform: Platform
       <h2 id="conversions-health" className="text-sm font-medium text-muted-foreground">
         {t("conversions.health.title")}
       </h2>
-      {health.isPending ? (
-        <LoadingState />
-      ) : health.isError ? (
-        <ErrorState error={health.error} onRetry={() => void health.refetch()} />
-      ) : health.data.length === 0 ? (
-        <p className="text-sm text-muted-foreground">{t("conversions.health.none")}</p>
-      ) : (
-        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-          {health.data.map((h) => (
-            <HealthCard key={h.platform} health={h} onShowQueue={onShowQueue} />
-          ))}
-        </div>
-      )}
+      <QueryStates query={health} isEmpty={(d) => d.length === 0} empty={<p className="text-sm text-muted-foreground">{t("conversions.health.none")}</p>}>
+        {(platforms) => (
+          <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+            {platforms.map((h) => (
+              <HealthCard key={h.platform} health={h} onShowQueue={onShowQueue} />
+            ))}
+          </div>
+        )}
+      </QueryStates>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 /** The conversion list's filters: kept in the URL, turned into the `GET /api/conversions` query. */
+import { dayParam, filterSearchParams, localMidnight, textParam } from "@/lib/filterParams";
 import { PLATFORMS, SYNC_STATUSES, type ConversionQuery, type Platform, type SyncStatus } from "./types";
 
 export interface ConversionFilters {
@@ -14,13 +15,7 @@ export interface ConversionFilters {
 
 export const NO_FILTERS: ConversionFilters = { status: null, platform: null, campaign: null, from: null, to: null, leadId: null };
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function text(params: URLSearchParams, name: string): string | null {
-  const v = params.get(name)?.trim();
-  return v ? v : null;
-}
 
 function oneOf<T extends string>(values: readonly T[], v: string | null): T | null {
   return v !== null && (values as readonly string[]).includes(v) ? (v as T) : null;
@@ -28,40 +23,27 @@ function oneOf<T extends string>(values: readonly T[], v: string | null): T | nu
 
 /** Filters from the page's search params; unknown statuses and platforms, malformed dates and ids are dropped. */
 export function filtersFromParams(params: URLSearchParams): ConversionFilters {
-  const date = (name: string) => {
-    const v = text(params, name);
-    return v && DATE.test(v) ? v : null;
-  };
-  const leadId = text(params, "lead_id");
+  const leadId = textParam(params, "lead_id");
   return {
-    status: oneOf(SYNC_STATUSES, text(params, "status")),
-    platform: oneOf(PLATFORMS, text(params, "platform")),
-    campaign: text(params, "campaign"),
-    from: date("from"),
-    to: date("to"),
+    status: oneOf(SYNC_STATUSES, textParam(params, "status")),
+    platform: oneOf(PLATFORMS, textParam(params, "platform")),
+    campaign: textParam(params, "campaign"),
+    from: dayParam(params, "from"),
+    to: dayParam(params, "to"),
     leadId: leadId && UUID.test(leadId) ? leadId : null,
   };
 }
 
 /** The search params of a set of filters (page reset), for `setSearchParams`. */
 export function filtersToParams(filters: ConversionFilters): URLSearchParams {
-  const out = new URLSearchParams();
-  const set = (name: string, v: string | null) => {
-    if (v) out.set(name, v);
-  };
-  set("status", filters.status);
-  set("platform", filters.platform);
-  set("campaign", filters.campaign);
-  set("from", filters.from);
-  set("to", filters.to);
-  set("lead_id", filters.leadId);
-  return out;
-}
-
-/** Local midnight of a YYYY-MM-DD day, plus `days`, as an ISO instant. */
-function localMidnight(day: string, days = 0): string {
-  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  return new Date(y, m - 1, d + days).toISOString();
+  return filterSearchParams({
+    status: filters.status,
+    platform: filters.platform,
+    campaign: filters.campaign,
+    from: filters.from,
+    to: filters.to,
+    lead_id: filters.leadId,
+  });
 }
 
 /**

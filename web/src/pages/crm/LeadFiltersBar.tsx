@@ -10,8 +10,8 @@ import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { useI18n } from "@/i18n";
 import { activeFilterCount, NO_FILTERS, type LeadFilters } from "./filters";
-import { stageKey } from "./shared";
-import { SCORES, STAGES, type Score, type Stage } from "./types";
+import { StageOptions } from "./shared";
+import { SCORES, type Score, type Stage } from "./types";
 
 /** GA4 default channel groups, as the tracking module classifies sessions. */
 export const CHANNELS = [
@@ -70,11 +70,7 @@ export function LeadFiltersBar({ filters, onChange }: { filters: LeadFilters; on
         <Label htmlFor="lead-stage">{t("crm.lead.stage")}</Label>
         <NativeSelect id="lead-stage" value={filters.stage[0] ?? ""} onChange={(e) => set("stage", one<Stage>(e.target.value))}>
           <option value="">{t("crm.filters.any")}</option>
-          {STAGES.map((s) => (
-            <option key={s} value={s}>
-              {t(stageKey(s))}
-            </option>
-          ))}
+          <StageOptions />
         </NativeSelect>
       </div>
       <div className="grid gap-1.5">

@@ -6,6 +6,7 @@ import { api, unwrap } from "@/api/client";
 import { useCurrentUser } from "@/auth/session";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Fact } from "@/components/ui/fact";
 import { NativeSelect } from "@/components/ui/native-select";
 import { QueryStates } from "@/components/ui/query-states";
 import { useI18n } from "@/i18n";
@@ -16,9 +17,9 @@ import { CONVERSIONS_READ } from "@/pages/conversions/types";
 import { IntegrationLogPanel } from "./IntegrationLogPanel";
 import { ActivityTimeline, NotesPanel, StageHistory, TasksPanel } from "./LeadActivity";
 import { LeadJourneyPanel } from "./LeadJourneyPanel";
-import { Money, ScoreChip, StageBadge, stageKey } from "./shared";
+import { Money, ScoreChip, StageBadge, StageOptions } from "./shared";
 import { needsDetails, StageDialog } from "./StageDialog";
-import { CRM_WRITE, STAGES, type Lead, type Stage } from "./types";
+import { CRM_WRITE, type Lead, type Stage } from "./types";
 import { useStageChange } from "./useStageChange";
 
 const SUBSCORES = ["demographic", "behavioral", "firmographic"] as const;
@@ -81,11 +82,7 @@ export function StageControl({ lead }: { lead: Lead }) {
           {t("crm.lead.changeStage")}
         </label>
         <NativeSelect id="lead-stage-change" className="w-44" value={target} onChange={(e) => setTarget(e.target.value as Stage)}>
-          {STAGES.map((s) => (
-            <option key={s} value={s}>
-              {t(stageKey(s))}
-            </option>
-          ))}
+          <StageOptions />
         </NativeSelect>
       </div>
       <Button onClick={go} disabled={target === lead.current_stage || change.isPending} data-testid="stage-change-submit">
@@ -114,15 +111,6 @@ function Panel({ title, children, testId }: { title: string; children: ReactNode
       </CardHeader>
       <CardContent>{children}</CardContent>
     </Card>
-  );
-}
-
-function Fact({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div className="min-w-0">
-      <dt className="text-xs text-muted-foreground">{label}</dt>
-      <dd className="mt-0.5 break-words text-sm">{children}</dd>
-    </div>
   );
 }
 

@@ -1,10 +1,8 @@
-import { useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
+import { useState } from "react";
 import { Field } from "@/components/ui/field";
 import { FormDialog } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
-import { FormError } from "@/components/ui/states";
 import { useI18n } from "@/i18n";
 import { parseMoneyInput } from "./pipeline";
 import { stageKey, toAmount } from "./shared";
@@ -42,8 +40,7 @@ export function StageDialog({
   const [reason, setReason] = useState("");
   const [invalid, setInvalid] = useState(false);
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = () => {
     if (stage === "won") {
       const amount = parseMoneyInput(value);
       setInvalid(amount === null);
@@ -55,6 +52,7 @@ export function StageDialog({
     }
   };
 
+  const confirmLabel = stage ? t("crm.stageDialog.confirm", { stage: t(stageKey(stage)) }) : null;
   return (
     <FormDialog
       open={stage !== null}
@@ -62,37 +60,17 @@ export function StageDialog({
       title={stage ? t("crm.stageDialog.title", { stage: t(stageKey(stage)), name: leadName }) : ""}
       description={stage === "won" ? t("crm.stageDialog.wonDescription") : t("crm.stageDialog.lostDescription")}
       testId="stage-dialog"
+      form={{ onSubmit: submit, noValidate: true, submitLabel: confirmLabel, busyLabel: confirmLabel, busy, error, submitTestId: "stage-dialog-submit" }}
     >
-      <form onSubmit={submit} noValidate className="grid gap-4">
-        {stage === "won" ? (
-          <Field label={t("crm.stageDialog.value")} hint={t("crm.stageDialog.valueHint")} error={invalid ? t("crm.stageDialog.invalidValue") : undefined}>
-            {(p) => <Input {...p} name="stage_value" inputMode="decimal" autoFocus value={value} onChange={(e) => setValue(e.target.value)} placeholder="1.500,00" />}
-          </Field>
-        ) : (
-          <Field label={t("crm.stageDialog.reason")} optionalText={t("common.optional")}>
-            {(p) => (
-              <Textarea
-                {...p}
-                name="reason"
-                autoFocus
-                rows={3}
-                maxLength={2000}
-                value={reason}
-                onChange={(e) => setReason(e.target.value)}
-              />
-            )}
-          </Field>
-        )}
-        {error ? <FormError error={error} /> : null}
-        <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-          <Button variant="outline" onClick={onCancel}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" disabled={busy} data-testid="stage-dialog-submit">
-            {stage ? t("crm.stageDialog.confirm", { stage: t(stageKey(stage)) }) : null}
-          </Button>
-        </div>
-      </form>
+      {stage === "won" ? (
+        <Field label={t("crm.stageDialog.value")} hint={t("crm.stageDialog.valueHint")} error={invalid ? t("crm.stageDialog.invalidValue") : undefined}>
+          {(p) => <Input {...p} name="stage_value" inputMode="decimal" autoFocus value={value} onChange={(e) => setValue(e.target.value)} placeholder="1.500,00" />}
+        </Field>
+      ) : (
+        <Field label={t("crm.stageDialog.reason")} optionalText={t("common.optional")}>
+          {(p) => <Textarea {...p} name="reason" autoFocus rows={3} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />}
+        </Field>
+      )}
     </FormDialog>
   );
 }

@@ -1,4 +1,5 @@
 /** The lead list's filters: kept in the URL, turned into the `GET /api/leads` query. */
+import { dayParam, filterSearchParams, localMidnight, textParam } from "@/lib/filterParams";
 import { SCORES, STAGES, type LeadQuery, type Score, type Stage } from "./types";
 
 export interface LeadFilters {
@@ -16,54 +17,35 @@ export interface LeadFilters {
 
 export const NO_FILTERS: LeadFilters = { stage: [], score: [], ownerId: null, source: null, campaign: null, channel: null, from: null, to: null, q: null };
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function text(params: URLSearchParams, name: string): string | null {
-  const v = params.get(name)?.trim();
-  return v ? v : null;
-}
 
 /** Filters from the page's search params; unknown stages, scores and malformed dates are dropped. */
 export function filtersFromParams(params: URLSearchParams): LeadFilters {
-  const date = (name: string) => {
-    const v = text(params, name);
-    return v && DATE.test(v) ? v : null;
-  };
   return {
     stage: params.getAll("stage").filter((s): s is Stage => (STAGES as readonly string[]).includes(s)),
     score: params.getAll("score").filter((s): s is Score => (SCORES as readonly string[]).includes(s)),
-    ownerId: text(params, "owner"),
-    source: text(params, "source"),
-    campaign: text(params, "campaign"),
-    channel: text(params, "channel"),
-    from: date("from"),
-    to: date("to"),
-    q: text(params, "q"),
+    ownerId: textParam(params, "owner"),
+    source: textParam(params, "source"),
+    campaign: textParam(params, "campaign"),
+    channel: textParam(params, "channel"),
+    from: dayParam(params, "from"),
+    to: dayParam(params, "to"),
+    q: textParam(params, "q"),
   };
 }
 
 /** The search params of a set of filters (page reset), for `setSearchParams`. */
 export function filtersToParams(filters: LeadFilters): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const s of filters.stage) out.append("stage", s);
-  for (const s of filters.score) out.append("score", s);
-  const set = (name: string, v: string | null) => {
-    if (v) out.set(name, v);
-  };
-  set("owner", filters.ownerId);
-  set("source", filters.source);
-  set("campaign", filters.campaign);
-  set("channel", filters.channel);
-  set("from", filters.from);
-  set("to", filters.to);
-  set("q", filters.q);
-  return out;
-}
-
-/** Local midnight of a YYYY-MM-DD day, plus `days`, as an ISO instant. */
-function localMidnight(day: string, days = 0): string {
-  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
-  return new Date(y, m - 1, d + days).toISOString();
+  return filterSearchParams({
+    stage: filters.stage,
+    score: filters.score,
+    owner: filters.ownerId,
+    source: filters.source,
+    campaign: filters.campaign,
+    channel: filters.channel,
+    from: filters.from,
+    to: filters.to,
+    q: filters.q,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Badge } from "@/components/ui/badge";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatMoney } from "@/lib/format";
 import { cn } from "@/lib/utils";
-import type { Score, Stage } from "./types";
+import { STAGES, type Score, type Stage } from "./types";
 
 /** An API decimal ("1234.50", a number or null) as a number, or null. */
 export function toAmount(value: string | number | null | undefined): number | null {
@@ -28,6 +28,20 @@ const STAGE_COLORS: Record<Stage, string> = {
   won: "bg-success/15 text-success",
   lost: "bg-destructive/15 text-destructive",
 };
+
+/** The `<option>`s of every pipeline stage, in pipeline order, for a stage `<select>`. */
+export function StageOptions() {
+  const { t } = useI18n();
+  return (
+    <>
+      {STAGES.map((s) => (
+        <option key={s} value={s}>
+          {t(stageKey(s))}
+        </option>
+      ))}
+    </>
+  );
+}
 
 export function StageBadge({ stage }: { stage: Stage }) {
   const { t } = useI18n();

@@ -1,16 +1,17 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { AlertTriangle } from "lucide-react";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, unwrap } from "@/api/client";
 import type { ApiKeyCreated } from "@/api/types";
 import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { SecretValue } from "@/components/ui/copy-button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { DialogFooter } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { ErrorState, FormError, LoadingState } from "@/components/ui/states";
+import { QueryStates } from "@/components/ui/query-states";
 import { useI18n } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
 
@@ -47,59 +48,62 @@ export function ApiKeyCreateDialog({ open, onOpenChange, onCreated }: { open: bo
     create.reset();
   };
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
-  };
   const fe = fieldErrors(create.error);
 
   return (
-    <Dialog open={open} onOpenChange={(o) => (o ? onOpenChange(true) : close())}>
-      <DialogContent
-        onInteractOutside={(e) => {
-          // Do not lose the only copy of the key with a stray click.
-          if (created) e.preventDefault();
-        }}
-      >
-        {created ? (
-          <div className="grid gap-4">
-            <DialogHeader>
-              <DialogTitle>{t("apiKeys.createdTitle")}</DialogTitle>
-              <DialogDescription className="flex items-start gap-2 text-warning">
-                <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
-                <span>{t("apiKeys.createdWarning")}</span>
-              </DialogDescription>
-            </DialogHeader>
-            <SecretValue value={created.key} testId="new-api-key" />
-            <DialogFooter>
-              <Button onClick={close} data-testid="api-key-done">
-                {t("apiKeys.done")}
-              </Button>
-            </DialogFooter>
-          </div>
+    <FormDialog
+      open={open}
+      onClose={close}
+      className="max-w-lg"
+      // Do not lose the only copy of the key with a stray click.
+      keepOnOutsideClick={created !== null}
+      title={created ? t("apiKeys.createdTitle") : t("apiKeys.createTitle")}
+      description={
+        created ? (
+          <span className="flex items-start gap-2 text-warning">
+            <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
+            <span>{t("apiKeys.createdWarning")}</span>
+          </span>
         ) : (
-          <form onSubmit={submit} className="grid gap-4">
-            <DialogHeader>
-              <DialogTitle>{t("apiKeys.createTitle")}</DialogTitle>
-              <DialogDescription>{t("apiKeys.description")}</DialogDescription>
-            </DialogHeader>
-            <Field label={t("apiKeys.name")} error={fe.name}>
-              {(p) => (
-                <Input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder={t("apiKeys.namePlaceholder")} required maxLength={200} autoFocus />
-              )}
-            </Field>
-            <fieldset className="grid gap-2">
-              <legend className="mb-1 text-sm font-medium">{t("apiKeys.scopes")}</legend>
-              <p className="text-xs text-muted-foreground">{t("apiKeys.scopesHint")}</p>
-              {scopesQuery.isPending ? (
-                <LoadingState />
-              ) : scopesQuery.isError ? (
-                <ErrorState error={scopesQuery.error} onRetry={() => void scopesQuery.refetch()} />
-              ) : scopesQuery.data.length === 0 ? (
-                <p className="text-sm text-muted-foreground">{t("apiKeys.noScopes")}</p>
-              ) : (
+          t("apiKeys.description")
+        )
+      }
+      form={
+        created
+          ? undefined
+          : {
+              onSubmit: () => create.mutate(),
+              submitLabel: t("common.create"),
+              busy: create.isPending,
+              disabled: !name.trim() || scopes.length === 0,
+              error: fe.name || fe.scopes ? null : create.error,
+              submitTestId: "api-key-submit",
+            }
+      }
+    >
+      {created ? (
+        <>
+          <SecretValue value={created.key} testId="new-api-key" />
+          <DialogFooter>
+            <Button onClick={close} data-testid="api-key-done">
+              {t("apiKeys.done")}
+            </Button>
+          </DialogFooter>
+        </>
+      ) : (
+        <>
+          <Field label={t("apiKeys.name")} error={fe.name}>
+            {(p) => (
+              <Input {...p} name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder={t("apiKeys.namePlaceholder")} required maxLength={200} autoFocus />
+            )}
+          </Field>
+          <fieldset className="grid gap-2">
+            <legend className="mb-1 text-sm font-medium">{t("apiKeys.scopes")}</legend>
+            <p className="text-xs text-muted-foreground">{t("apiKeys.scopesHint")}</p>
+            <QueryStates query={scopesQuery} isEmpty={(d) => d.length === 0} empty={<p className="text-sm text-muted-foreground">{t("apiKeys.noScopes")}</p>}>
+              {(available) => (
                 <ul className="grid max-h-64 gap-2 overflow-y-auto pr-1">
-                  {scopesQuery.data.map((s) => {
+                  {available.map((s) => {
                     const id = `scope-${s.scope}`;
                     return (
                       <li key={s.scope} className="flex items-start gap-2">
@@ -118,20 +122,11 @@ export function ApiKeyCreateDialog({ open, onOpenChange, onCreated }: { open: bo
                   })}
                 </ul>
               )}
-              {fe.scopes ? <p className="text-xs font-medium text-destructive">{fe.scopes}</p> : null}
-            </fieldset>
-            {create.error && !fe.name && !fe.scopes ? <FormError error={create.error} /> : null}
-            <DialogFooter>
-              <Button variant="outline" onClick={close}>
-                {t("common.cancel")}
-              </Button>
-              <Button type="submit" disabled={create.isPending || !name.trim() || scopes.length === 0} data-testid="api-key-submit">
-                {create.isPending ? t("common.saving") : t("common.create")}
-              </Button>
-            </DialogFooter>
-          </form>
-        )}
-      </DialogContent>
-    </Dialog>
+            </QueryStates>
+            {fe.scopes ? <p className="text-xs font-medium text-destructive">{fe.scopes}</p> : null}
+          </fieldset>
+        </>
+      )}
+    </FormDialog>
   );
 }

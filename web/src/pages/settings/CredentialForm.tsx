@@ -1,12 +1,11 @@
 import { useState, type FormEvent } from "react";
 import type { Credential, CredentialCreate, CredentialService, CredentialUpdate } from "@/api/types";
-import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Field } from "@/components/ui/field";
+import { FormActions } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { FormError } from "@/components/ui/states";
 import { useI18n } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
 
@@ -182,15 +181,7 @@ export function CredentialForm({
         <Label htmlFor="credential-active">{t("credentials.active")}</Label>
       </div>
       {editing ? <p className="text-xs text-muted-foreground">{t("credentials.secretWriteOnly")}</p> : null}
-      {error ? <FormError error={error} /> : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <Button variant="outline" onClick={onCancel}>
-          {t("common.cancel")}
-        </Button>
-        <Button type="submit" disabled={busy || Boolean(missingRequired)} data-testid="credential-submit">
-          {busy ? t("common.saving") : t("common.save")}
-        </Button>
-      </div>
+      <FormActions onCancel={onCancel} submitLabel={t("common.save")} busy={busy} disabled={Boolean(missingRequired)} error={error} submitTestId="credential-submit" />
     </form>
   );
 }

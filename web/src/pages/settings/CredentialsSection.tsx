@@ -7,10 +7,10 @@ import { PERM } from "@/auth/permissions";
 import { useCurrentUser } from "@/auth/session";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Pagination } from "@/components/ui/pagination";
+import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
@@ -62,6 +62,10 @@ export default function CredentialsSection() {
     onError: (e) => toast(errorMessage(e, t), "error"),
   });
 
+  const close = () => {
+    setEditing(null);
+    save.reset();
+  };
   const serviceLabel = (s: string) => services.data?.find((d) => d.service === s)?.label ?? s;
   const addButton = canWrite ? (
     <Button onClick={() => setEditing({ mode: "create" })} disabled={!services.data} data-testid="add-credential">
@@ -73,89 +77,76 @@ export default function CredentialsSection() {
   return (
     <section className="grid grid-cols-1 gap-4">
       <SectionHeader title={t("credentials.title")} description={t("credentials.description")} action={addButton} />
-      {query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <EmptyState message={t("credentials.empty")} action={addButton} />
-      ) : (
-        <div>
-          <Table>
-            <THead>
-              <TR>
-                <TH>{t("credentials.name")}</TH>
-                <TH>{t("credentials.service")}</TH>
-                <TH>{t("credentials.apiKey")}</TH>
-                <TH>{t("credentials.apiSecret")}</TH>
-                <TH>{t("members.status")}</TH>
-                <TH>{t("credentials.updatedAt")}</TH>
-                {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
-              </TR>
-            </THead>
-            <TBody>
-              {query.data.items.map((c) => (
-                <TR key={c.id} data-testid="credential-row">
-                  <TD className="font-medium">
-                    {c.name}
-                    {c.api_url ? <div className="break-all text-xs font-normal text-muted-foreground">{c.api_url}</div> : null}
-                  </TD>
-                  <TD>{serviceLabel(c.service)}</TD>
-                  <TD>
-                    <code className="font-mono text-xs">{c.api_key_masked}</code>
-                  </TD>
-                  <TD>{c.api_secret_masked ? <code className="font-mono text-xs">{c.api_secret_masked}</code> : <span className="text-muted-foreground">—</span>}</TD>
-                  <TD>
-                    <Badge variant={c.is_active ? "success" : "secondary"}>{c.is_active ? t("common.active") : t("common.inactive")}</Badge>
-                  </TD>
-                  <TD className="whitespace-nowrap">{formatDateTime(c.updated_at, locale)}</TD>
-                  {canWrite ? (
-                    <TD className="text-right">
-                      <div className="flex justify-end gap-1">
-                        <EditButton name={c.name} onClick={() => setEditing({ mode: "edit", credential: c })} disabled={!services.data} />
-                        <DeleteButton
-                          name={c.name}
-                          title={t("credentials.deleteTitle", { name: c.name })}
-                          description={t("credentials.deleteConfirm")}
-                          onConfirm={() => remove.mutateAsync(c)}
-                        />
-                      </div>
-                    </TD>
-                  ) : null}
+      <QueryStates query={query} isEmpty={(d) => d.items.length === 0} empty={t("credentials.empty")} emptyAction={addButton}>
+        {(data) => (
+          <div>
+            <Table>
+              <THead>
+                <TR>
+                  <TH>{t("credentials.name")}</TH>
+                  <TH>{t("credentials.service")}</TH>
+                  <TH>{t("credentials.apiKey")}</TH>
+                  <TH>{t("credentials.apiSecret")}</TH>
+                  <TH>{t("members.status")}</TH>
+                  <TH>{t("credentials.updatedAt")}</TH>
+                  {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
                 </TR>
-              ))}
-            </TBody>
-          </Table>
-          <Pagination page={page} pageSize={PAGE_SIZE} total={query.data.total} onPageChange={setPage} />
-        </div>
-      )}
-      <Dialog
+              </THead>
+              <TBody>
+                {data.items.map((c) => (
+                  <TR key={c.id} data-testid="credential-row">
+                    <TD className="font-medium">
+                      {c.name}
+                      {c.api_url ? <div className="break-all text-xs font-normal text-muted-foreground">{c.api_url}</div> : null}
+                    </TD>
+                    <TD>{serviceLabel(c.service)}</TD>
+                    <TD>
+                      <code className="font-mono text-xs">{c.api_key_masked}</code>
+                    </TD>
+                    <TD>{c.api_secret_masked ? <code className="font-mono text-xs">{c.api_secret_masked}</code> : <span className="text-muted-foreground">—</span>}</TD>
+                    <TD>
+                      <Badge variant={c.is_active ? "success" : "secondary"}>{c.is_active ? t("common.active") : t("common.inactive")}</Badge>
+                    </TD>
+                    <TD className="whitespace-nowrap">{formatDateTime(c.updated_at, locale)}</TD>
+                    {canWrite ? (
+                      <TD className="text-right">
+                        <div className="flex justify-end gap-1">
+                          <EditButton name={c.name} onClick={() => setEditing({ mode: "edit", credential: c })} disabled={!services.data} />
+                          <DeleteButton
+                            name={c.name}
+                            title={t("credentials.deleteTitle", { name: c.name })}
+                            description={t("credentials.deleteConfirm")}
+                            onConfirm={() => remove.mutateAsync(c)}
+                          />
+                        </div>
+                      </TD>
+                    ) : null}
+                  </TR>
+                ))}
+              </TBody>
+            </Table>
+            <Pagination page={page} pageSize={PAGE_SIZE} total={data.total} onPageChange={setPage} />
+          </div>
+        )}
+      </QueryStates>
+      <FormDialog
         open={editing !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setEditing(null);
-            save.reset();
-          }
-        }}
+        onClose={close}
+        title={editing?.mode === "edit" ? t("credentials.editTitle", { name: editing.credential.name }) : t("credentials.addTitle")}
+        description={t("credentials.description")}
       >
-        <DialogContent className="max-w-xl">
-          <DialogHeader>
-            <DialogTitle>{editing?.mode === "edit" ? t("credentials.editTitle", { name: editing.credential.name }) : t("credentials.addTitle")}</DialogTitle>
-            <DialogDescription>{t("credentials.description")}</DialogDescription>
-          </DialogHeader>
-          {editing && services.data ? (
-            <CredentialForm
-              key={editing.mode === "edit" ? editing.credential.id : "new"}
-              services={services.data}
-              credential={editing.mode === "edit" ? editing.credential : undefined}
-              onSubmit={(body) => save.mutate(body)}
-              onCancel={() => setEditing(null)}
-              error={save.error}
-              busy={save.isPending}
-            />
-          ) : null}
-        </DialogContent>
-      </Dialog>
+        {editing && services.data ? (
+          <CredentialForm
+            key={editing.mode === "edit" ? editing.credential.id : "new"}
+            services={services.data}
+            credential={editing.mode === "edit" ? editing.credential : undefined}
+            onSubmit={(body) => save.mutate(body)}
+            onCancel={close}
+            error={save.error}
+            busy={save.isPending}
+          />
+        ) : null}
+      </FormDialog>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { UserPlus } from "lucide-react";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { api, unwrap } from "@/api/client";
 import { ROLES, type Member, type MemberCreated, type Role } from "@/api/types";
 import { PERM } from "@/auth/permissions";
@@ -9,12 +9,13 @@ import { ConfirmDialog } from "@/components/ui/alert-dialog";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { SecretValue } from "@/components/ui/copy-button";
-import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { DialogFooter } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Pagination } from "@/components/ui/pagination";
+import { QueryStates } from "@/components/ui/query-states";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { EmptyState, ErrorState, FormError, LoadingState } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
@@ -59,99 +60,95 @@ export default function MembersSection() {
   return (
     <section className="grid grid-cols-1 gap-4" aria-labelledby="members-title">
       <SectionHeader title={t("members.title")} description={t("members.description")} action={addButton} />
-      {query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <EmptyState message={t("members.empty")} action={addButton} />
-      ) : (
-        <div>
-          <Table>
-            <THead>
-              <TR>
-                <TH>{t("members.name")}</TH>
-                <TH>{t("members.email")}</TH>
-                <TH>{t("members.role")}</TH>
-                <TH>{t("members.status")}</TH>
-                <TH>{t("members.since")}</TH>
-                {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
-              </TR>
-            </THead>
-            <TBody>
-              {query.data.items.map((m: Member) => {
-                const isMe = m.user_id === me.id;
-                return (
-                  <TR key={m.user_id} data-testid="member-row">
-                    <TD className="font-medium">
-                      {m.name}
-                      {isMe ? <span className="ml-1 text-xs text-muted-foreground">({t("members.you")})</span> : null}
-                    </TD>
-                    <TD className="break-all">{m.email}</TD>
-                    <TD>
-                      {canWrite ? (
-                        <Select value={m.role} onValueChange={(v) => update.mutate({ id: m.user_id, body: { role: v as Role } })}>
-                          <SelectTrigger className="h-8 w-36" aria-label={t("members.changeRole", { name: m.name || m.email })}>
-                            <SelectValue />
-                          </SelectTrigger>
-                          <SelectContent>
-                            {ROLES.map((r) => (
-                              <SelectItem key={r} value={r}>
-                                {t(`role.${r}`)}
-                              </SelectItem>
-                            ))}
-                          </SelectContent>
-                        </Select>
-                      ) : (
-                        t(`role.${m.role}`)
-                      )}
-                    </TD>
-                    <TD>
-                      <Badge variant={m.is_active ? "success" : "secondary"}>{m.is_active ? t("common.active") : t("common.inactive")}</Badge>
-                    </TD>
-                    <TD className="whitespace-nowrap">{formatDate(m.created_at, locale)}</TD>
-                    {canWrite ? (
-                      <TD className="text-right">
-                        {isMe ? null : m.is_active ? (
-                          <ConfirmDialog
-                            trigger={
-                              <Button variant="outline" size="sm">
-                                {t("members.deactivate")}
-                              </Button>
-                            }
-                            title={t("members.deactivate")}
-                            description={t("members.deactivateConfirm", { name: m.name || m.email })}
-                            confirmLabel={t("members.deactivate")}
-                            onConfirm={() => update.mutateAsync({ id: m.user_id, body: { is_active: false } })}
-                          />
+      <QueryStates query={query} isEmpty={(d) => d.items.length === 0} empty={t("members.empty")} emptyAction={addButton}>
+        {(data) => (
+          <div>
+            <Table>
+              <THead>
+                <TR>
+                  <TH>{t("members.name")}</TH>
+                  <TH>{t("members.email")}</TH>
+                  <TH>{t("members.role")}</TH>
+                  <TH>{t("members.status")}</TH>
+                  <TH>{t("members.since")}</TH>
+                  {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
+                </TR>
+              </THead>
+              <TBody>
+                {data.items.map((m: Member) => {
+                  const isMe = m.user_id === me.id;
+                  return (
+                    <TR key={m.user_id} data-testid="member-row">
+                      <TD className="font-medium">
+                        {m.name}
+                        {isMe ? <span className="ml-1 text-xs text-muted-foreground">({t("members.you")})</span> : null}
+                      </TD>
+                      <TD className="break-all">{m.email}</TD>
+                      <TD>
+                        {canWrite ? (
+                          <Select value={m.role} onValueChange={(v) => update.mutate({ id: m.user_id, body: { role: v as Role } })}>
+                            <SelectTrigger className="h-8 w-36" aria-label={t("members.changeRole", { name: m.name || m.email })}>
+                              <SelectValue />
+                            </SelectTrigger>
+                            <SelectContent>
+                              {ROLES.map((r) => (
+                                <SelectItem key={r} value={r}>
+                                  {t(`role.${r}`)}
+                                </SelectItem>
+                              ))}
+                            </SelectContent>
+                          </Select>
                         ) : (
-                          <Button variant="outline" size="sm" onClick={() => update.mutate({ id: m.user_id, body: { is_active: true } })}>
-                            {t("members.reactivate")}
-                          </Button>
+                          t(`role.${m.role}`)
                         )}
                       </TD>
-                    ) : null}
-                  </TR>
-                );
-              })}
-            </TBody>
-          </Table>
-          <Pagination page={page} pageSize={PAGE_SIZE} total={query.data.total} onPageChange={setPage} />
-        </div>
-      )}
+                      <TD>
+                        <Badge variant={m.is_active ? "success" : "secondary"}>{m.is_active ? t("common.active") : t("common.inactive")}</Badge>
+                      </TD>
+                      <TD className="whitespace-nowrap">{formatDate(m.created_at, locale)}</TD>
+                      {canWrite ? (
+                        <TD className="text-right">
+                          {isMe ? null : m.is_active ? (
+                            <ConfirmDialog
+                              trigger={
+                                <Button variant="outline" size="sm">
+                                  {t("members.deactivate")}
+                                </Button>
+                              }
+                              title={t("members.deactivate")}
+                              description={t("members.deactivateConfirm", { name: m.name || m.email })}
+                              confirmLabel={t("members.deactivate")}
+                              onConfirm={() => update.mutateAsync({ id: m.user_id, body: { is_active: false } })}
+                            />
+                          ) : (
+                            <Button variant="outline" size="sm" onClick={() => update.mutate({ id: m.user_id, body: { is_active: true } })}>
+                              {t("members.reactivate")}
+                            </Button>
+                          )}
+                        </TD>
+                      ) : null}
+                    </TR>
+                  );
+                })}
+              </TBody>
+            </Table>
+            <Pagination page={page} pageSize={PAGE_SIZE} total={data.total} onPageChange={setPage} />
+          </div>
+        )}
+      </QueryStates>
       {canWrite ? <AddMemberDialog open={addOpen} onOpenChange={setAddOpen} onCreated={setCreated} /> : null}
-      <Dialog open={created !== null && created.temporary_password !== null} onOpenChange={(o) => !o && setCreated(null)}>
-        <DialogContent>
-          <DialogHeader>
-            <DialogTitle>{t("members.tempPasswordTitle")}</DialogTitle>
-            <DialogDescription>{t("members.tempPasswordWarning", { email: created?.member.email ?? "" })}</DialogDescription>
-          </DialogHeader>
-          {created?.temporary_password ? <SecretValue value={created.temporary_password} testId="temporary-password" /> : null}
-          <DialogFooter>
-            <Button onClick={() => setCreated(null)}>{t("common.close")}</Button>
-          </DialogFooter>
-        </DialogContent>
-      </Dialog>
+      <FormDialog
+        open={created !== null && created.temporary_password !== null}
+        onClose={() => setCreated(null)}
+        className="max-w-lg"
+        title={t("members.tempPasswordTitle")}
+        description={t("members.tempPasswordWarning", { email: created?.member.email ?? "" })}
+      >
+        {created?.temporary_password ? <SecretValue value={created.temporary_password} testId="temporary-password" /> : null}
+        <DialogFooter>
+          <Button onClick={() => setCreated(null)}>{t("common.close")}</Button>
+        </DialogFooter>
+      </FormDialog>
     </section>
   );
 }
@@ -185,62 +182,52 @@ function AddMemberDialog({
     },
   });
   const fe = fieldErrors(create.error);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    create.mutate();
+  const close = () => {
+    onOpenChange(false);
+    create.reset();
   };
   return (
-    <Dialog
+    <FormDialog
       open={open}
-      onOpenChange={(o) => {
-        onOpenChange(o);
-        if (!o) create.reset();
+      onClose={close}
+      className="max-w-lg"
+      title={t("members.addTitle")}
+      description={t("members.addDescription")}
+      form={{
+        onSubmit: () => create.mutate(),
+        submitLabel: t("members.add"),
+        busy: create.isPending,
+        disabled: !form.email || !form.name,
+        error: Object.keys(fe).length === 0 ? create.error : null,
       }}
     >
-      <DialogContent>
-        <form onSubmit={submit} className="grid gap-4">
-          <DialogHeader>
-            <DialogTitle>{t("members.addTitle")}</DialogTitle>
-            <DialogDescription>{t("members.addDescription")}</DialogDescription>
-          </DialogHeader>
-          <Field label={t("members.name")} error={fe.name}>
-            {(p) => <Input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required autoFocus />}
-          </Field>
-          <Field label={t("members.email")} error={fe.email}>
-            {(p) => <Input {...p} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required />}
-          </Field>
-          <Field label={t("members.role")} error={fe.role}>
-            {(p) => (
-              <Select value={form.role} onValueChange={(v) => setForm({ ...form, role: v as Role })}>
-                <SelectTrigger id={p.id} aria-describedby={p["aria-describedby"]}>
-                  <SelectValue />
-                </SelectTrigger>
-                <SelectContent>
-                  {ROLES.map((r) => (
-                    <SelectItem key={r} value={r}>
-                      {t(`role.${r}`)}
-                    </SelectItem>
-                  ))}
-                </SelectContent>
-              </Select>
-            )}
-          </Field>
-          <Field label={t("members.password")} optionalText={t("common.optional")} hint={t("members.passwordHint")} error={fe.password}>
-            {(p) => (
-              <Input {...p} type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
-            )}
-          </Field>
-          {create.error && Object.keys(fe).length === 0 ? <FormError error={create.error} /> : null}
-          <DialogFooter>
-            <Button variant="outline" onClick={() => onOpenChange(false)}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" disabled={create.isPending || !form.email || !form.name}>
-              {create.isPending ? t("common.saving") : t("members.add")}
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+      <Field label={t("members.name")} error={fe.name}>
+        {(p) => <Input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required autoFocus />}
+      </Field>
+      <Field label={t("members.email")} error={fe.email}>
+        {(p) => <Input {...p} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required />}
+      </Field>
+      <Field label={t("members.role")} error={fe.role}>
+        {(p) => (
+          <Select value={form.role} onValueChange={(v) => setForm({ ...form, role: v as Role })}>
+            <SelectTrigger id={p.id} aria-describedby={p["aria-describedby"]}>
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              {ROLES.map((r) => (
+                <SelectItem key={r} value={r}>
+                  {t(`role.${r}`)}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        )}
+      </Field>
+      <Field label={t("members.password")} optionalText={t("common.optional")} hint={t("members.passwordHint")} error={fe.password}>
+        {(p) => (
+          <Input {...p} type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+        )}
+      </Field>
+    </FormDialog>
   );
 }

@@ -1,9 +1,8 @@
 import { useId, useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Field } from "@/components/ui/field";
+import { FormActions } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
-import { FormError } from "@/components/ui/states";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatPercent } from "@/lib/format";
 import type { AbTestCreate, LandingPage } from "./types";
@@ -119,15 +118,7 @@ export function AbTestForm({
           {t(problem)}
         </p>
       ) : null}
-      {error ? <FormError error={error} /> : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <Button variant="outline" onClick={onCancel}>
-          {t("common.cancel")}
-        </Button>
-        <Button type="submit" disabled={busy || name.trim() === ""} data-testid="ab-test-submit">
-          {busy ? t("common.saving") : t("common.create")}
-        </Button>
-      </div>
+      <FormActions onCancel={onCancel} submitLabel={t("common.create")} busy={busy} disabled={name.trim() === ""} error={error} submitTestId="ab-test-submit" />
     </form>
   );
 }

@@ -3,9 +3,9 @@ import { useId, useMemo, useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Field } from "@/components/ui/field";
+import { FormActions } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { FormError } from "@/components/ui/states";
 import { useI18n } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
 import type { Domain, DomainCreate, DomainUpdate } from "./types";
@@ -246,15 +246,7 @@ export function DomainForm({
         <Checkbox id={`${listId}-active`} checked={isActive} onCheckedChange={(c) => setIsActive(c === true)} />
         <Label htmlFor={`${listId}-active`}>{t("tracking.domains.active")}</Label>
       </div>
-      {error ? <FormError error={error} /> : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <Button variant="outline" onClick={onCancel}>
-          {t("common.cancel")}
-        </Button>
-        <Button type="submit" disabled={busy || (!editing && url.trim() === "")} data-testid="domain-submit">
-          {busy ? t("common.saving") : t("common.save")}
-        </Button>
-      </div>
+      <FormActions onCancel={onCancel} submitLabel={t("common.save")} busy={busy} disabled={!editing && url.trim() === ""} error={error} submitTestId="domain-submit" />
     </form>
   );
 }

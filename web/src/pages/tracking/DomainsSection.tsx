@@ -7,10 +7,10 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
 import { CopyButton } from "@/components/ui/copy-button";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Pagination } from "@/components/ui/pagination";
+import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
@@ -101,6 +101,10 @@ export default function DomainsSection() {
     onError: (e) => toast(errorMessage(e, t), "error"),
   });
 
+  const close = () => {
+    setEditing(null);
+    save.reset();
+  };
   const addButton = canWrite ? (
     <Button onClick={() => setEditing({ mode: "create" })} data-testid="add-domain">
       <Globe aria-hidden />
@@ -114,103 +118,88 @@ export default function DomainsSection() {
         <PageTitle title={t("tracking.domains.title")} subtitle={t("tracking.domains.description")} />
         {addButton}
       </div>
-      {query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <EmptyState message={t("tracking.domains.empty")} action={addButton} />
-      ) : (
-        <div className="grid gap-4">
-          {query.data.items.map((d) => (
-            <Card key={d.domain_id} data-testid="domain-card" data-domain-id={d.domain_id}>
-              <CardHeader className="flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
-                <div className="min-w-0">
-                  <div className="flex flex-wrap items-center gap-2">
-                    <h3 className="break-all text-base font-semibold" data-testid="domain-name">
-                      {d.domain_name}
-                    </h3>
-                    <Badge variant={d.is_active ? "success" : "secondary"}>{d.is_active ? t("common.active") : t("common.inactive")}</Badge>
+      <QueryStates query={query} isEmpty={(d) => d.items.length === 0} empty={t("tracking.domains.empty")} emptyAction={addButton}>
+        {(data) => (
+          <div className="grid gap-4">
+            {data.items.map((d) => (
+              <Card key={d.domain_id} data-testid="domain-card" data-domain-id={d.domain_id}>
+                <CardHeader className="flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
+                  <div className="min-w-0">
+                    <div className="flex flex-wrap items-center gap-2">
+                      <h3 className="break-all text-base font-semibold" data-testid="domain-name">
+                        {d.domain_name}
+                      </h3>
+                      <Badge variant={d.is_active ? "success" : "secondary"}>{d.is_active ? t("common.active") : t("common.inactive")}</Badge>
+                    </div>
+                    <p className="break-all text-sm text-muted-foreground">{d.domain_url}</p>
+                    <p className="text-xs text-muted-foreground">
+                      {t("tracking.domains.createdAt")}: {formatDateTime(d.created_at, locale)}
+                    </p>
                   </div>
-                  <p className="break-all text-sm text-muted-foreground">{d.domain_url}</p>
-                  <p className="text-xs text-muted-foreground">
-                    {t("tracking.domains.createdAt")}: {formatDateTime(d.created_at, locale)}
-                  </p>
-                </div>
-                {canWrite ? (
-                  <div className="flex shrink-0 gap-1">
-                    <EditButton name={d.domain_name} onClick={() => setEditing({ mode: "edit", domain: d })} />
-                    <Button
-                      variant="ghost"
-                      size="icon"
-                      aria-label={`${d.is_active ? t("tracking.domains.disable") : t("tracking.domains.enable")} ${d.domain_name}`}
-                      title={d.is_active ? t("tracking.domains.disable") : t("tracking.domains.enable")}
-                      disabled={toggle.isPending}
-                      onClick={() => toggle.mutate(d)}
-                      data-testid="toggle-domain"
-                    >
-                      <Power aria-hidden />
-                    </Button>
-                    <DeleteButton
-                      name={d.domain_name}
-                      title={t("tracking.domains.deleteTitle", { name: d.domain_name })}
-                      description={t("tracking.domains.deleteConfirm")}
-                      onConfirm={() => remove.mutateAsync(d)}
-                      testId="delete-domain"
-                    />
-                  </div>
-                ) : null}
-              </CardHeader>
-              <CardContent className="grid gap-3">
-                <dl className="grid gap-2 text-sm sm:grid-cols-2">
-                  <div>
-                    <dt className="text-xs text-muted-foreground">{t("tracking.domains.siteKey")}</dt>
-                    <dd className="break-all font-mono text-xs" data-testid="domain-site-key">
-                      {d.site_key}
-                    </dd>
-                  </div>
-                  <div>
-                    <dt className="text-xs text-muted-foreground">{t("tracking.domains.origins")}</dt>
-                    <dd className="break-all font-mono text-xs">{d.allowed_origins.join(", ") || t("tracking.none")}</dd>
-                  </div>
-                </dl>
-                <SnippetBox snippet={d.snippet} />
-                <InstallNote />
-              </CardContent>
-            </Card>
-          ))}
-          <Pagination page={page} pageSize={PAGE_SIZE} total={query.data.total} onPageChange={setPage} />
-        </div>
-      )}
-      <Dialog
+                  {canWrite ? (
+                    <div className="flex shrink-0 gap-1">
+                      <EditButton name={d.domain_name} onClick={() => setEditing({ mode: "edit", domain: d })} />
+                      <Button
+                        variant="ghost"
+                        size="icon"
+                        aria-label={`${d.is_active ? t("tracking.domains.disable") : t("tracking.domains.enable")} ${d.domain_name}`}
+                        title={d.is_active ? t("tracking.domains.disable") : t("tracking.domains.enable")}
+                        disabled={toggle.isPending}
+                        onClick={() => toggle.mutate(d)}
+                        data-testid="toggle-domain"
+                      >
+                        <Power aria-hidden />
+                      </Button>
+                      <DeleteButton
+                        name={d.domain_name}
+                        title={t("tracking.domains.deleteTitle", { name: d.domain_name })}
+                        description={t("tracking.domains.deleteConfirm")}
+                        onConfirm={() => remove.mutateAsync(d)}
+                        testId="delete-domain"
+                      />
+                    </div>
+                  ) : null}
+                </CardHeader>
+                <CardContent className="grid gap-3">
+                  <dl className="grid gap-2 text-sm sm:grid-cols-2">
+                    <div>
+                      <dt className="text-xs text-muted-foreground">{t("tracking.domains.siteKey")}</dt>
+                      <dd className="break-all font-mono text-xs" data-testid="domain-site-key">
+                        {d.site_key}
+                      </dd>
+                    </div>
+                    <div>
+                      <dt className="text-xs text-muted-foreground">{t("tracking.domains.origins")}</dt>
+                      <dd className="break-all font-mono text-xs">{d.allowed_origins.join(", ") || t("tracking.none")}</dd>
+                    </div>
+                  </dl>
+                  <SnippetBox snippet={d.snippet} />
+                  <InstallNote />
+                </CardContent>
+              </Card>
+            ))}
+            <Pagination page={page} pageSize={PAGE_SIZE} total={data.total} onPageChange={setPage} />
+          </div>
+        )}
+      </QueryStates>
+      <FormDialog
         open={editing !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setEditing(null);
-            save.reset();
-          }
-        }}
+        onClose={close}
+        className="max-w-2xl"
+        title={editing?.mode === "edit" ? t("tracking.domains.editTitle", { name: editing.domain.domain_name }) : t("tracking.domains.addTitle")}
+        description={t("tracking.domains.formDescription")}
       >
-        <DialogContent className="max-w-2xl">
-          <DialogHeader>
-            <DialogTitle>{editing?.mode === "edit" ? t("tracking.domains.editTitle", { name: editing.domain.domain_name }) : t("tracking.domains.addTitle")}</DialogTitle>
-            <DialogDescription>{t("tracking.domains.formDescription")}</DialogDescription>
-          </DialogHeader>
-          {editing ? (
-            <DomainForm
-              key={editing.mode === "edit" ? editing.domain.domain_id : "new"}
-              domain={editing.mode === "edit" ? editing.domain : undefined}
-              onSubmit={(body) => save.mutate(body)}
-              onCancel={() => {
-                setEditing(null);
-                save.reset();
-              }}
-              error={save.error}
-              busy={save.isPending}
-            />
-          ) : null}
-        </DialogContent>
-      </Dialog>
+        {editing ? (
+          <DomainForm
+            key={editing.mode === "edit" ? editing.domain.domain_id : "new"}
+            domain={editing.mode === "edit" ? editing.domain : undefined}
+            onSubmit={(body) => save.mutate(body)}
+            onCancel={close}
+            error={save.error}
+            busy={save.isPending}
+          />
+        ) : null}
+      </FormDialog>
     </section>
   );
 }

@@ -1,10 +1,9 @@
 import { useId, useState, type FormEvent } from "react";
-import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Field } from "@/components/ui/field";
+import { FormActions } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { FormError } from "@/components/ui/states";
 import { useI18n } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
 import { toOrigin } from "./DomainForm";
@@ -75,15 +74,7 @@ export function LandingPageForm({
         <Checkbox id={`${id}-active`} checked={isActive} onCheckedChange={(c) => setIsActive(c === true)} />
         <Label htmlFor={`${id}-active`}>{t("tracking.lp.active")}</Label>
       </div>
-      {error ? <FormError error={error} /> : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <Button variant="outline" onClick={onCancel}>
-          {t("common.cancel")}
-        </Button>
-        <Button type="submit" disabled={busy || name.trim() === "" || url.trim() === ""} data-testid="landing-page-submit">
-          {busy ? t("common.saving") : t("common.save")}
-        </Button>
-      </div>
+      <FormActions onCancel={onCancel} submitLabel={t("common.save")} busy={busy} disabled={name.trim() === "" || url.trim() === ""} error={error} submitTestId="landing-page-submit" />
     </form>
   );
 }

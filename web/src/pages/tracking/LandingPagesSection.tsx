@@ -7,12 +7,12 @@ import { useCurrentUser } from "@/auth/session";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { FormDialog } from "@/components/ui/form-dialog";
 import { Label } from "@/components/ui/label";
 import { Pagination } from "@/components/ui/pagination";
+import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
@@ -22,7 +22,7 @@ import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
 import { AbTestForm, weightShares } from "./AbTestForm";
 import { LandingPageForm } from "./LandingPageForm";
 import { PageTitle } from "./shared";
-import { TRACKING_WRITE, type AbTest, type AbTestCreate, type LandingPage, type LandingPageCreate, type LandingPageUpdate } from "./types";
+import { TRACKING_WRITE, type AbTest, type Domain, type AbTestCreate, type LandingPage, type LandingPageCreate, type LandingPageUpdate } from "./types";
 
 type Editing = { mode: "create" } | { mode: "edit"; page: LandingPage } | { mode: "ab" } | null;
 
@@ -88,32 +88,49 @@ export function AbTestCard({ test, actions }: { test: AbTest; actions?: AbTestAc
 }
 
 export default function LandingPagesSection() {
-  const { t, locale } = useI18n();
-  const me = useCurrentUser();
-  const canWrite = me.permissions.includes(TRACKING_WRITE);
-  const [params, setParams] = useSearchParams();
-  const [page, setPage] = usePageParam();
-  const [editing, setEditing] = useState<Editing>(null);
-  const { toast } = useToast();
-  const qc = useQueryClient();
-
+  const { t } = useI18n();
+  const [params] = useSearchParams();
   const domains = useQuery({
     queryKey: ["tracking", "domains", "all"],
     queryFn: () => unwrap(api.GET("/api/domains", { params: { query: { page: 1, page_size: ALL } } })),
   });
   const wanted = params.get("domain");
-  const domainId = domains.data?.items.find((d) => d.domain_id === wanted)?.domain_id ?? domains.data?.items[0]?.domain_id ?? null;
+  // Past the empty state there is a first domain to fall back on.
+  return (
+    <QueryStates
+      query={domains}
+      isEmpty={(d) => d.items.length === 0}
+      empty={t("tracking.lp.noDomains")}
+      emptyAction={
+        <Button asChild variant="outline" size="sm">
+          <Link to="/tracking/domains">{t("tracking.live.goToDomains")}</Link>
+        </Button>
+      }
+    >
+      {(d) => <DomainLandingPages domains={d.items} domainId={(d.items.find((x) => x.domain_id === wanted) ?? d.items[0]!).domain_id} />}
+    </QueryStates>
+  );
+}
+
+/** The landing pages and A/B tests of the chosen domain (`?domain=`, else the first). */
+function DomainLandingPages({ domains, domainId }: { domains: Domain[]; domainId: string }) {
+  const { t, locale } = useI18n();
+  const me = useCurrentUser();
+  const canWrite = me.permissions.includes(TRACKING_WRITE);
+  const [, setParams] = useSearchParams();
+  const [page, setPage] = usePageParam();
+  const [editing, setEditing] = useState<Editing>(null);
+  const { toast } = useToast();
+  const qc = useQueryClient();
 
   const pages = useQuery({
     queryKey: ["tracking", "landing-pages", domainId, page],
     queryFn: () => unwrap(api.GET("/api/landing-pages", { params: { query: { domain_id: domainId, page, page_size: PAGE_SIZE } } })),
-    enabled: domainId !== null,
     placeholderData: keepPreviousData,
   });
   const allPages = useQuery({
     queryKey: ["tracking", "landing-pages", domainId, "all"],
     queryFn: () => unwrap(api.GET("/api/landing-pages", { params: { query: { domain_id: domainId, page: 1, page_size: ALL } } })),
-    enabled: domainId !== null,
   });
   const testIds = [...new Set((allPages.data?.items ?? []).map((p) => p.ab_test_id).filter((x): x is string => x !== null))];
   const tests = useQueries({
@@ -174,6 +191,11 @@ export default function LandingPagesSection() {
     onError: (e) => toast(errorMessage(e, t), "error"),
   });
 
+  const close = () => {
+    setEditing(null);
+    save.reset();
+    createTest.reset();
+  };
   const chooseDomain = (id: string) =>
     setParams((prev) => {
       const next = new URLSearchParams(prev);
@@ -181,21 +203,6 @@ export default function LandingPagesSection() {
       next.delete("page");
       return next;
     });
-
-  if (domains.isPending) return <LoadingState />;
-  if (domains.isError) return <ErrorState error={domains.error} onRetry={() => void domains.refetch()} />;
-  if (domains.data.items.length === 0 || domainId === null) {
-    return (
-      <EmptyState
-        message={t("tracking.lp.noDomains")}
-        action={
-          <Button asChild variant="outline" size="sm">
-            <Link to="/tracking/domains">{t("tracking.live.goToDomains")}</Link>
-          </Button>
-        }
-      />
-    );
-  }
 
   const addButton = canWrite ? (
     <Button onClick={() => setEditing({ mode: "create" })} data-testid="add-landing-page">
@@ -219,7 +226,7 @@ export default function LandingPagesSection() {
               <SelectValue placeholder={t("tracking.lp.chooseDomain")} />
             </SelectTrigger>
             <SelectContent>
-              {domains.data.items.map((d) => (
+              {domains.map((d) => (
                 <SelectItem key={d.domain_id} value={d.domain_id}>
                   {d.domain_name}
                 </SelectItem>
@@ -227,65 +234,61 @@ export default function LandingPagesSection() {
             </SelectContent>
           </Select>
         </div>
-        {pages.isPending ? (
-          <LoadingState />
-        ) : pages.isError ? (
-          <ErrorState error={pages.error} onRetry={() => void pages.refetch()} />
-        ) : pages.data.items.length === 0 ? (
-          <EmptyState message={t("tracking.lp.empty")} action={addButton} />
-        ) : (
-          <div>
-            <Table>
-              <THead>
-                <TR>
-                  <TH>{t("tracking.lp.name")}</TH>
-                  <TH>{t("tracking.lp.variant")}</TH>
-                  <TH className="text-right">{t("tracking.lp.weight")}</TH>
-                  <TH>{t("tracking.lp.abTest")}</TH>
-                  <TH>{t("members.status")}</TH>
-                  {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
-                </TR>
-              </THead>
-              <TBody>
-                {pages.data.items.map((p) => (
-                  <TR key={p.page_id} data-testid="landing-page-row">
-                    <TD className="max-w-[22rem]">
-                      <div className="break-words font-medium">{p.page_name}</div>
-                      <div className="break-all text-xs text-muted-foreground">{p.page_url}</div>
-                    </TD>
-                    <TD>
-                      {p.page_variant ?? <span className="text-muted-foreground">{t("tracking.none")}</span>}
-                      {p.is_control ? (
-                        <Badge variant="outline" className="ml-2">
-                          {t("tracking.lp.control")}
-                        </Badge>
-                      ) : null}
-                    </TD>
-                    <TD className="text-right tabular-nums">{formatNumber(p.variant_weight, locale)}</TD>
-                    <TD className="break-words">{testName(p.ab_test_id) ?? <span className="text-muted-foreground">{t("tracking.none")}</span>}</TD>
-                    <TD>
-                      <Badge variant={p.is_active ? "success" : "secondary"}>{p.is_active ? t("common.active") : t("common.inactive")}</Badge>
-                    </TD>
-                    {canWrite ? (
-                      <TD className="text-right">
-                        <div className="flex justify-end gap-1">
-                          <EditButton name={p.page_name} onClick={() => setEditing({ mode: "edit", page: p })} />
-                          <DeleteButton
-                            name={p.page_name}
-                            title={t("tracking.lp.deleteTitle", { name: p.page_name })}
-                            description={t("tracking.lp.deleteConfirm")}
-                            onConfirm={() => remove.mutateAsync(p)}
-                          />
-                        </div>
-                      </TD>
-                    ) : null}
+        <QueryStates query={pages} isEmpty={(d) => d.items.length === 0} empty={t("tracking.lp.empty")} emptyAction={addButton}>
+          {(data) => (
+            <div>
+              <Table>
+                <THead>
+                  <TR>
+                    <TH>{t("tracking.lp.name")}</TH>
+                    <TH>{t("tracking.lp.variant")}</TH>
+                    <TH className="text-right">{t("tracking.lp.weight")}</TH>
+                    <TH>{t("tracking.lp.abTest")}</TH>
+                    <TH>{t("members.status")}</TH>
+                    {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
                   </TR>
-                ))}
-              </TBody>
-            </Table>
-            <Pagination page={page} pageSize={PAGE_SIZE} total={pages.data.total} onPageChange={setPage} />
-          </div>
-        )}
+                </THead>
+                <TBody>
+                  {data.items.map((p) => (
+                    <TR key={p.page_id} data-testid="landing-page-row">
+                      <TD className="max-w-[22rem]">
+                        <div className="break-words font-medium">{p.page_name}</div>
+                        <div className="break-all text-xs text-muted-foreground">{p.page_url}</div>
+                      </TD>
+                      <TD>
+                        {p.page_variant ?? <span className="text-muted-foreground">{t("tracking.none")}</span>}
+                        {p.is_control ? (
+                          <Badge variant="outline" className="ml-2">
+                            {t("tracking.lp.control")}
+                          </Badge>
+                        ) : null}
+                      </TD>
+                      <TD className="text-right tabular-nums">{formatNumber(p.variant_weight, locale)}</TD>
+                      <TD className="break-words">{testName(p.ab_test_id) ?? <span className="text-muted-foreground">{t("tracking.none")}</span>}</TD>
+                      <TD>
+                        <Badge variant={p.is_active ? "success" : "secondary"}>{p.is_active ? t("common.active") : t("common.inactive")}</Badge>
+                      </TD>
+                      {canWrite ? (
+                        <TD className="text-right">
+                          <div className="flex justify-end gap-1">
+                            <EditButton name={p.page_name} onClick={() => setEditing({ mode: "edit", page: p })} />
+                            <DeleteButton
+                              name={p.page_name}
+                              title={t("tracking.lp.deleteTitle", { name: p.page_name })}
+                              description={t("tracking.lp.deleteConfirm")}
+                              onConfirm={() => remove.mutateAsync(p)}
+                            />
+                          </div>
+                        </TD>
+                      ) : null}
+                    </TR>
+                  ))}
+                </TBody>
+              </Table>
+              <Pagination page={page} pageSize={PAGE_SIZE} total={data.total} onPageChange={setPage} />
+            </div>
+          )}
+        </QueryStates>
       </section>
 
       <section className="grid grid-cols-1 gap-4">
@@ -298,78 +301,64 @@ export default function LandingPagesSection() {
             </Button>
           ) : null}
         </div>
-        {allPages.isPending ? (
-          <LoadingState />
-        ) : allPages.isError ? (
-          <ErrorState error={allPages.error} onRetry={() => void allPages.refetch()} />
-        ) : testIds.length === 0 ? (
-          <EmptyState message={domainPages.length < 2 && canWrite ? t("tracking.ab.notEnoughPages") : t("tracking.ab.empty")} />
-        ) : (
-          <div className="grid gap-4 md:grid-cols-2">
-            {tests.map((q, i) =>
-              q.isPending ? (
-                <LoadingState key={testIds[i]} />
-              ) : q.isError ? (
-                <ErrorState key={testIds[i]} error={q.error} onRetry={() => void q.refetch()} />
-              ) : (
-                <AbTestCard
-                  key={q.data.ab_test_id}
-                  test={q.data}
-                  actions={
-                    canWrite
-                      ? {
-                          onToggle: () => changeTest.mutate(q.data),
-                          onDelete: () => removeTest.mutateAsync(q.data),
-                          busy: changeTest.isPending,
-                        }
-                      : undefined
-                  }
-                />
-              ),
-            )}
-          </div>
-        )}
+        <QueryStates
+          query={allPages}
+          isEmpty={() => testIds.length === 0}
+          empty={domainPages.length < 2 && canWrite ? t("tracking.ab.notEnoughPages") : t("tracking.ab.empty")}
+        >
+          {() => (
+            <div className="grid gap-4 md:grid-cols-2">
+              {tests.map((q, i) => (
+                <QueryStates key={testIds[i]} query={q}>
+                  {(test) => (
+                    <AbTestCard
+                      test={test}
+                      actions={
+                        canWrite
+                          ? {
+                              onToggle: () => changeTest.mutate(test),
+                              onDelete: () => removeTest.mutateAsync(test),
+                              busy: changeTest.isPending,
+                            }
+                          : undefined
+                      }
+                    />
+                  )}
+                </QueryStates>
+              ))}
+            </div>
+          )}
+        </QueryStates>
       </section>
 
-      <Dialog
+      <FormDialog
         open={editing !== null}
-        onOpenChange={(o) => {
-          if (!o) {
-            setEditing(null);
-            save.reset();
-            createTest.reset();
-          }
-        }}
+        onClose={close}
+        className={editing?.mode === "ab" ? "max-w-3xl" : "max-w-xl"}
+        title={editing?.mode === "edit" ? t("tracking.lp.editTitle", { name: editing.page.page_name }) : editing?.mode === "ab" ? t("tracking.ab.createTitle") : t("tracking.lp.addTitle")}
+        description={editing?.mode === "ab" ? t("tracking.ab.createDescription") : t("tracking.lp.description")}
       >
-        <DialogContent className={editing?.mode === "ab" ? "max-w-3xl" : "max-w-xl"}>
-          <DialogHeader>
-            <DialogTitle>
-              {editing?.mode === "edit" ? t("tracking.lp.editTitle", { name: editing.page.page_name }) : editing?.mode === "ab" ? t("tracking.ab.createTitle") : t("tracking.lp.addTitle")}
-            </DialogTitle>
-            <DialogDescription>{editing?.mode === "ab" ? t("tracking.ab.createDescription") : t("tracking.lp.description")}</DialogDescription>
-          </DialogHeader>
-          {editing?.mode === "ab" ? (
-            <AbTestForm
-              domainId={domainId}
-              pages={domainPages}
-              onSubmit={(body) => createTest.mutate(body)}
-              onCancel={() => setEditing(null)}
-              error={createTest.error}
-              busy={createTest.isPending}
-            />
-          ) : editing ? (
-            <LandingPageForm
-              key={editing.mode === "edit" ? editing.page.page_id : "new"}
-              domainId={domainId}
-              page={editing.mode === "edit" ? editing.page : undefined}
-              onSubmit={(body) => save.mutate(body)}
-              onCancel={() => setEditing(null)}
-              error={save.error}
-              busy={save.isPending}
-            />
-          ) : null}
-        </DialogContent>
-      </Dialog>
+        {editing?.mode === "ab" ? (
+          <AbTestForm
+            domainId={domainId}
+            pages={domainPages}
+            onSubmit={(body) => createTest.mutate(body)}
+            onCancel={close}
+            error={createTest.error}
+            busy={createTest.isPending}
+          />
+        ) : editing ? (
+          <LandingPageForm
+            key={editing.mode === "edit" ? editing.page.page_id : "new"}
+            domainId={domainId}
+            page={editing.mode === "edit" ? editing.page : undefined}
+            onSubmit={(body) => save.mutate(body)}
+            onCancel={close}
+            error={save.error}
+            busy={save.isPending}
+          />
+        ) : null}
+      </FormDialog>
     </div>
   );
 }

@@ -9,7 +9,7 @@ import { Checkbox } from "@/components/ui/checkbox";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Pagination } from "@/components/ui/pagination";
-import { EmptyState, ErrorState, LoadingState } from "@/components/ui/states";
+import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useI18n } from "@/i18n";
 import { useLiveEvent } from "@/live/LiveProvider";
@@ -129,17 +129,20 @@ export function RefLookup({ now }: { now: Date }) {
           {t("tracking.ref.find")}
         </Button>
       </form>
-      {asked === null ? null : query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <p className="text-sm text-muted-foreground" data-testid="ref-none">
-          {t("tracking.ref.none", { code: asked })}
-        </p>
-      ) : query.data.items.length > 1 ? (
-        <LiveTable sessions={query.data.items} now={now} />
-      ) : null}
+      {asked === null ? null : (
+        <QueryStates
+          query={query}
+          isEmpty={(d) => d.items.length === 0}
+          empty={
+            <p className="text-sm text-muted-foreground" data-testid="ref-none">
+              {t("tracking.ref.none", { code: asked })}
+            </p>
+          }
+        >
+          {/* One session opens at once (above); several are listed to choose from. */}
+          {(found) => (found.items.length > 1 ? <LiveTable sessions={found.items} now={now} /> : null)}
+        </QueryStates>
+      )}
     </div>
   );
 }
@@ -206,18 +209,14 @@ export default function LiveSection() {
         </div>
       </div>
       <RefLookup now={now} />
-      {query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : query.data.items.length === 0 ? (
-        <EmptyState message={t("tracking.live.empty")} action={domainsLink} />
-      ) : (
-        <div>
-          <LiveTable sessions={query.data.items} now={now} />
-          <Pagination page={page} pageSize={PAGE_SIZE} total={query.data.total} onPageChange={setPage} />
-        </div>
-      )}
+      <QueryStates query={query} isEmpty={(d) => d.items.length === 0} empty={t("tracking.live.empty")} emptyAction={domainsLink}>
+        {(data) => (
+          <div>
+            <LiveTable sessions={data.items} now={now} />
+            <Pagination page={page} pageSize={PAGE_SIZE} total={data.total} onPageChange={setPage} />
+          </div>
+        )}
+      </QueryStates>
     </section>
   );
 }

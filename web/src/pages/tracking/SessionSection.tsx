@@ -6,7 +6,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Pagination } from "@/components/ui/pagination";
-import { ErrorState, LoadingState } from "@/components/ui/states";
+import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useI18n } from "@/i18n";
 import { formatDateTime, formatNumber } from "@/lib/format";
@@ -233,43 +233,41 @@ export default function SessionSection() {
           </Button>
         ) : null}
       </div>
-      {query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : (
-        <>
-          <SessionSummaryCard session={query.data.session} />
-          <div className="grid gap-3">
-            <h3 className="font-semibold">{t("tracking.session.touches")}</h3>
-            {query.data.touches.length === 0 ? (
-              <p className="text-sm text-muted-foreground">{t("tracking.session.noTouches")}</p>
-            ) : (
-              <div className="grid gap-3 lg:grid-cols-2">
-                {query.data.touches.map((touch, i) => (
-                  <TouchCard key={touch.tracking_id} touch={touch} index={i} />
-                ))}
-              </div>
-            )}
-          </div>
-          <div className="grid gap-3">
-            <h3 className="font-semibold">{t("tracking.session.pageViews")}</h3>
-            {query.data.page_views.length === 0 ? (
-              <p className="text-sm text-muted-foreground">{t("tracking.session.noPageViews")}</p>
-            ) : (
-              <PageViewList views={query.data.page_views} />
-            )}
-          </div>
-          <div className="grid gap-3">
-            <h3 className="font-semibold">{t("tracking.session.events")}</h3>
-            {query.data.events.length === 0 ? (
-              <p className="text-sm text-muted-foreground">{t("tracking.session.noEvents")}</p>
-            ) : (
-              <EventsTable events={query.data.events} />
-            )}
-          </div>
-        </>
-      )}
+      <QueryStates query={query}>
+        {(data) => (
+          <>
+            <SessionSummaryCard session={data.session} />
+            <div className="grid gap-3">
+              <h3 className="font-semibold">{t("tracking.session.touches")}</h3>
+              {data.touches.length === 0 ? (
+                <p className="text-sm text-muted-foreground">{t("tracking.session.noTouches")}</p>
+              ) : (
+                <div className="grid gap-3 lg:grid-cols-2">
+                  {data.touches.map((touch, i) => (
+                    <TouchCard key={touch.tracking_id} touch={touch} index={i} />
+                  ))}
+                </div>
+              )}
+            </div>
+            <div className="grid gap-3">
+              <h3 className="font-semibold">{t("tracking.session.pageViews")}</h3>
+              {data.page_views.length === 0 ? (
+                <p className="text-sm text-muted-foreground">{t("tracking.session.noPageViews")}</p>
+              ) : (
+                <PageViewList views={data.page_views} />
+              )}
+            </div>
+            <div className="grid gap-3">
+              <h3 className="font-semibold">{t("tracking.session.events")}</h3>
+              {data.events.length === 0 ? (
+                <p className="text-sm text-muted-foreground">{t("tracking.session.noEvents")}</p>
+              ) : (
+                <EventsTable events={data.events} />
+              )}
+            </div>
+          </>
+        )}
+      </QueryStates>
     </section>
   );
 }

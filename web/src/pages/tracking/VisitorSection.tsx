@@ -5,7 +5,7 @@ import { api, unwrap } from "@/api/client";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent } from "@/components/ui/card";
 import { Pagination } from "@/components/ui/pagination";
-import { ErrorState, LoadingState } from "@/components/ui/states";
+import { QueryStates } from "@/components/ui/query-states";
 import { useI18n } from "@/i18n";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { sourceMedium } from "./format";
@@ -109,47 +109,45 @@ export default function VisitorSection() {
           </span>
         </h2>
       </div>
-      {query.isPending ? (
-        <LoadingState />
-      ) : query.isError ? (
-        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-      ) : (
-        <>
-          <Card>
-            <CardContent className="pt-5">
-              <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-5" data-testid="journey-summary">
-                <div>
-                  <dt className="text-xs text-muted-foreground">{t("tracking.journey.firstVisit")}</dt>
-                  <dd className="mt-0.5 text-sm font-medium">{formatDateTime(query.data.first_visit_at, locale)}</dd>
-                </div>
-                <div>
-                  <dt className="text-xs text-muted-foreground">{t("tracking.journey.lastVisit")}</dt>
-                  <dd className="mt-0.5 text-sm font-medium">{formatDateTime(query.data.last_visit_at, locale)}</dd>
-                </div>
-                <div>
-                  <dt className="text-xs text-muted-foreground">{t("tracking.journey.sessions")}</dt>
-                  <dd className="mt-0.5 text-sm font-medium tabular-nums">{formatNumber(query.data.total_sessions, locale)}</dd>
-                </div>
-                <div>
-                  <dt className="text-xs text-muted-foreground">{t("tracking.journey.pageViews")}</dt>
-                  <dd className="mt-0.5 text-sm font-medium tabular-nums">{formatNumber(query.data.total_page_views, locale)}</dd>
-                </div>
-                <div>
-                  <dt className="text-xs text-muted-foreground">{t("tracking.journey.converted")}</dt>
-                  <dd className="mt-0.5 text-sm font-medium">
-                    {query.data.converted ? <Badge variant="success">{t("tracking.yes")}</Badge> : t("tracking.no")}
-                  </dd>
-                </div>
-              </dl>
-            </CardContent>
-          </Card>
-          <div className="grid gap-3">
-            <h3 className="font-semibold">{t("tracking.journey.timeline")}</h3>
-            <JourneyTimeline groups={slice} offset={(page - 1) * SESSIONS_PER_PAGE} conversionSessionId={query.data.conversion_session_id} />
-            {groups.length > SESSIONS_PER_PAGE ? <Pagination page={page} pageSize={SESSIONS_PER_PAGE} total={groups.length} onPageChange={setPage} /> : null}
-          </div>
-        </>
-      )}
+      <QueryStates query={query}>
+        {(data) => (
+          <>
+            <Card>
+              <CardContent className="pt-5">
+                <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-5" data-testid="journey-summary">
+                  <div>
+                    <dt className="text-xs text-muted-foreground">{t("tracking.journey.firstVisit")}</dt>
+                    <dd className="mt-0.5 text-sm font-medium">{formatDateTime(data.first_visit_at, locale)}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-muted-foreground">{t("tracking.journey.lastVisit")}</dt>
+                    <dd className="mt-0.5 text-sm font-medium">{formatDateTime(data.last_visit_at, locale)}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-muted-foreground">{t("tracking.journey.sessions")}</dt>
+                    <dd className="mt-0.5 text-sm font-medium tabular-nums">{formatNumber(data.total_sessions, locale)}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-muted-foreground">{t("tracking.journey.pageViews")}</dt>
+                    <dd className="mt-0.5 text-sm font-medium tabular-nums">{formatNumber(data.total_page_views, locale)}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs text-muted-foreground">{t("tracking.journey.converted")}</dt>
+                    <dd className="mt-0.5 text-sm font-medium">
+                      {data.converted ? <Badge variant="success">{t("tracking.yes")}</Badge> : t("tracking.no")}
+                    </dd>
+                  </div>
+                </dl>
+              </CardContent>
+            </Card>
+            <div className="grid gap-3">
+              <h3 className="font-semibold">{t("tracking.journey.timeline")}</h3>
+              <JourneyTimeline groups={slice} offset={(page - 1) * SESSIONS_PER_PAGE} conversionSessionId={data.conversion_session_id} />
+              {groups.length > SESSIONS_PER_PAGE ? <Pagination page={page} pageSize={SESSIONS_PER_PAGE} total={groups.length} onPageChange={setPage} /> : null}
+            </div>
+          </>
+        )}
+      </QueryStates>
     </section>
   );
 }

@@ -2,13 +2,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "@/api/client";
-import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import { Field } from "@/components/ui/field";
+import { FormActions } from "@/components/ui/form-dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
-import { FormError } from "@/components/ui/states";
 import { Textarea } from "@/components/ui/textarea";
 import { useI18n, type MessageKey } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
@@ -160,15 +159,7 @@ export function DestinationForm({
         <Checkbox id={`${id}-active`} checked={active} onCheckedChange={(c) => setActive(c === true)} />
         <Label htmlFor={`${id}-active`}>{t("crm.dest.active")}</Label>
       </div>
-      {error ? <FormError error={error} /> : null}
-      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-        <Button variant="outline" onClick={onCancel}>
-          {t("common.cancel")}
-        </Button>
-        <Button type="submit" disabled={busy || name.trim() === ""} data-testid="destination-submit">
-          {busy ? t("common.saving") : t("common.save")}
-        </Button>
-      </div>
+      <FormActions onCancel={onCancel} submitLabel={t("common.save")} busy={busy} disabled={name.trim() === ""} error={error} submitTestId="destination-submit" />
     </form>
   );
 }

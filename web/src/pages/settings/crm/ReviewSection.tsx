@@ -9,7 +9,6 @@ import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Pagination } from "@/components/ui/pagination";
 import { QueryStates } from "@/components/ui/query-states";
-import { FormError } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
@@ -17,8 +16,8 @@ import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
 import { LeadPicker } from "@/pages/crm/LeadPicker";
-import { stageKey } from "@/pages/crm/shared";
-import { STAGES, type LeadSummary, type ResolveDelivery, type Stage, type WebhookDelivery } from "@/pages/crm/types";
+import { StageOptions } from "@/pages/crm/shared";
+import type { LeadSummary, ResolveDelivery, Stage, WebhookDelivery } from "@/pages/crm/types";
 import { SectionHeader } from "../SectionHeader";
 import { integrationKey } from "./DestinationForm";
 
@@ -40,36 +39,32 @@ export function AssignDialog({
   const [lead, setLead] = useState<LeadSummary | null>(null);
   const [stage, setStage] = useState<Stage | "">("");
   return (
-    <FormDialog open={delivery !== null} onClose={onClose} title={t("crm.review.assignTitle")} description={delivery?.reason ?? undefined} testId="assign-dialog">
-      <form
-        className="grid gap-4"
-        onSubmit={(e) => {
-          e.preventDefault();
+    <FormDialog
+      open={delivery !== null}
+      onClose={onClose}
+      title={t("crm.review.assignTitle")}
+      description={delivery?.reason ?? undefined}
+      testId="assign-dialog"
+      form={{
+        onSubmit: () => {
           if (lead) onResolve({ action: "apply", lead_id: lead.lead_id, stage: stage === "" ? null : stage });
-        }}
-      >
-        <LeadPicker value={lead} onChange={setLead} />
-        <div className="grid gap-1.5">
-          <Label htmlFor="assign-stage">{t("crm.review.stage")}</Label>
-          <NativeSelect id="assign-stage" value={stage} onChange={(e) => setStage(e.target.value as Stage | "")}>
-            <option value="">{t("crm.review.theirStage")}</option>
-            {STAGES.map((s) => (
-              <option key={s} value={s}>
-                {t(stageKey(s))}
-              </option>
-            ))}
-          </NativeSelect>
-        </div>
-        {error ? <FormError error={error} /> : null}
-        <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-          <Button variant="outline" onClick={onClose}>
-            {t("common.cancel")}
-          </Button>
-          <Button type="submit" disabled={!lead || busy} data-testid="assign-submit">
-            {t("crm.review.assign")}
-          </Button>
-        </div>
-      </form>
+        },
+        submitLabel: t("crm.review.assign"),
+        busyLabel: t("crm.review.assign"),
+        busy,
+        disabled: !lead,
+        error,
+        submitTestId: "assign-submit",
+      }}
+    >
+      <LeadPicker value={lead} onChange={setLead} />
+      <div className="grid gap-1.5">
+        <Label htmlFor="assign-stage">{t("crm.review.stage")}</Label>
+        <NativeSelect id="assign-stage" value={stage} onChange={(e) => setStage(e.target.value as Stage | "")}>
+          <option value="">{t("crm.review.theirStage")}</option>
+          <StageOptions />
+        </NativeSelect>
+      </div>
     </FormDialog>
   );
 }

@@ -17,7 +17,7 @@ import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
-import { stageKey } from "@/pages/crm/shared";
+import { stageKey, StageOptions } from "@/pages/crm/shared";
 import { STAGES, type IssuedGenericSecret, type IssuedWebhookToken, type Stage, type StageMappings, type WebhookConfig } from "@/pages/crm/types";
 import { SectionHeader } from "../SectionHeader";
 import { integrationKey } from "./DestinationForm";
@@ -100,11 +100,7 @@ export function StageMappingsEditor({ mappings, onSave, busy, error }: { mapping
           <li key={i} className="grid grid-cols-[1fr_10rem_auto] items-center gap-2" data-testid="mapping-row">
             <Input aria-label={t("crm.hooks.theirStage", { n: i + 1 })} value={row.theirs} onChange={(e) => update(i, { theirs: e.target.value })} maxLength={255} placeholder="closedwon" />
             <NativeSelect aria-label={t("crm.hooks.ourStage", { n: i + 1 })} value={row.ours} onChange={(e) => update(i, { ours: e.target.value as Stage })}>
-              {STAGES.map((s) => (
-                <option key={s} value={s}>
-                  {t(stageKey(s))}
-                </option>
-              ))}
+              <StageOptions />
             </NativeSelect>
             <Button variant="ghost" size="icon" aria-label={t("crm.hooks.removeMapping", { n: i + 1 })} onClick={() => setRows((prev) => ({ ...prev, [provider]: current.filter((_, j) => j !== i) }))}>
               <Trash2 aria-hidden />
