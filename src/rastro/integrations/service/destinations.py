@@ -259,6 +259,10 @@ async def schedule_created_pushes(
 
 # --- what the CRM announces ------------------------------------------------------------------
 
+# What the stage listener reads of the lead and of its new stage-history entry that
+# `pipeline.change_stage` hands its listeners, typed by shape: this module does not import
+# the CRM's models.
+
 
 class _ChangedLead(Protocol):
     @property
