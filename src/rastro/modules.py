@@ -7,7 +7,13 @@ from functools import cache
 
 from rastro.core.module import Module
 
-MODULE_PACKAGES = ("rastro.auth", "rastro.tracking", "rastro.crm", "rastro.conversions")
+MODULE_PACKAGES = (
+    "rastro.auth",
+    "rastro.tracking",
+    "rastro.crm",
+    "rastro.integrations",
+    "rastro.conversions",
+)
 
 
 @cache

@@ -336,7 +336,7 @@ async def test_another_organization_sees_nothing(client, databases, settings, me
 async def test_a_crm_webhook_won_deal_creates_the_conversion_in_its_transaction(
     client, databases, settings, meta
 ):
-    from tests.crm import test_webhooks as crm_webhooks
+    from tests.integrations import test_webhooks as crm_webhooks
 
     org = await crm_webhooks.make_org(client, databases)
     await crm_webhooks.add_credential(

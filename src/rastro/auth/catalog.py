@@ -123,7 +123,7 @@ SERVICES: dict[str, ServiceSpec] = {
             ),
         ),
         ServiceSpec("webhook", "Webhook (generic)", None, needs_secret=True),
-        # Inbound CRM webhooks (rastro.crm.webhooks): what verifies a delivery.
+        # Inbound CRM webhooks (rastro.integrations.inbound): what verifies a delivery.
         ServiceSpec("hubspot_webhook", "HubSpot webhooks in (app client secret)", None),
         ServiceSpec(
             "pipedrive_webhook",

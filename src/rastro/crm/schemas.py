@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
@@ -197,6 +197,63 @@ class IntegrationLogEntry(Schema):
     retry_count: int
     created_at: datetime
     processed_at: datetime | None
+
+
+# --- what the integrations module reads and hands over (frozen values, no ORM rows) -----
+
+STAGES: tuple[str, ...] = get_args(Stage)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class LeadForPush(Frozen):
+    """A lead as a push to a CRM or webhook sends it (the contact's details fill the gaps)."""
+
+    lead_id: uuid.UUID
+    organization_id: uuid.UUID
+    email: str | None
+    name: str | None
+    phone: str | None
+    company: str | None
+    message: str | None
+    form_location: str | None
+    lead_score: str
+    current_stage: str
+    stage_value: Decimal | None  # of the latest stage change
+    source: str | None
+    medium: str | None
+    campaign: str | None
+    channel: str | None
+    session_id: str | None
+    visitor_id: str | None
+    utm_tracking_id: uuid.UUID | None
+    created_at: datetime
+
+
+class CrmDealChange(Frozen):
+    """A change of a deal reported by an outside CRM (an inbound webhook), in our terms
+    except for the stage, which the caller has mapped."""
+
+    provider: str  # hubspot | pipedrive | rdstation | generic
+    event_id: str
+    record_id: str | None = None
+    their_stage: str | None = None  # as the provider sent it
+    value: Decimal | None = None
+    currency: str | None = None
+    close_date: date | None = None
+    sales_rep: str | None = None
+    reason: str | None = None
+    deal_name: str | None = None
+
+
+class WebhookTokenState(Frozen):
+    """The organization's inbound webhook URL token, as far as it may be shown again."""
+
+    configured: bool
+    hint: str | None
+    rotated_at: datetime | None
 
 
 class LeadDetail(Schema):

@@ -2,7 +2,8 @@
 
 Configuration lives in the CRM database; the high-volume event tables live in BI, where
 `utm_tracking`, `page_views` and `events` are range-partitioned by month on `created_at`
-(their primary keys therefore include `created_at`).
+(their primary keys therefore include `created_at`), beside each lead's attribution
+(seed 003 `lead_attribution`).
 """
 
 from __future__ import annotations
@@ -241,3 +242,42 @@ class VisitorJourney(TenantMixin, BiBase):
     total_page_views: Mapped[int] = mapped_column(server_default="0")
     converted: Mapped[bool] = mapped_column(server_default="false")
     conversion_session_id: Mapped[str | None] = mapped_column(String(80))
+
+
+class LeadAttribution(TenantMixin, BiBase):
+    """A lead's attribution in the BI database (seed 003 `lead_attribution`), one per lead:
+    the credited touch and the journey up to the conversion (written by
+    `service.attribution` when the CRM reports new leads)."""
+
+    __tablename__ = "lead_attribution"
+    __table_args__ = (
+        UniqueConstraint("lead_id"),
+        Index(
+            "ix_lead_attribution_organization_id_conversion_date",
+            "organization_id",
+            "conversion_date",
+        ),
+        Index("ix_lead_attribution_organization_id_campaign_id", "organization_id", "campaign_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    lead_id: Mapped[uuid.UUID]
+    campaign_id: Mapped[str] = mapped_column(Text)
+    ad_id: Mapped[str | None] = mapped_column(Text)
+    ad_set_id: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    utm_campaign: Mapped[str | None] = mapped_column(Text)
+    utm_content: Mapped[str | None] = mapped_column(Text)
+    utm_term: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(40))
+    session_id: Mapped[str | None] = mapped_column(String(80))
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    utm_tracking_id: Mapped[uuid.UUID | None]
+    cpa_at_conversion: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    roas: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    touchpoints: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")
+    first_touch: Mapped[datetime | None]
+    last_touch: Mapped[datetime | None]
+    conversion_date: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -267,3 +268,38 @@ class VisitorJourneyOut(Schema):
     conversion_session_id: str | None
     sessions: list[SessionSummary]
     touches: list[Touchpoint]
+
+
+# --- lead attribution (what the CRM hands over when leads convert, and reads back) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedLead:
+    """A new lead as BI attribution needs it: where and when the person converted."""
+
+    lead_id: uuid.UUID
+    converted_at: datetime
+    session_id: str | None = None  # the converting session
+    visitor_id: str | None = None
+    visitor_ids: tuple[str, ...] = ()  # every browser known for the person
+    utm_tracking_id: uuid.UUID | None = None  # the touch lead capture credited
+
+
+class LeadAttribution(Schema):
+    """A lead's credited touch and its touches up to the conversion (`lead_attribution`)."""
+
+    lead_id: uuid.UUID
+    campaign_id: str
+    source: str | None
+    medium: str | None
+    utm_campaign: str | None
+    utm_content: str | None
+    utm_term: str | None
+    channel: str | None
+    session_id: str | None
+    visitor_id: str | None
+    utm_tracking_id: uuid.UUID | None
+    first_touch: datetime | None
+    last_touch: datetime | None
+    conversion_date: datetime
+    touchpoints: list[dict[str, Any]]

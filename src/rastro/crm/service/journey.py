@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import NotFound
-from rastro.crm.models import Contact, Lead, LeadAttribution
+from rastro.crm.models import Contact, Lead
+from rastro.tracking.schemas import LeadAttribution
 from rastro.tracking.service import reads
+from rastro.tracking.service.attribution import lead_attribution
 
 
 @dataclass
@@ -35,6 +37,6 @@ async def lead_journey(crm: AsyncSession, bi: AsyncSession, lead_id: uuid.UUID) 
     if row is None:
         raise NotFound("Lead not found.")
     visitor_ids = list(dict.fromkeys(v for v in [row[0], *(row[1] or [])] if v))
-    attribution = await bi.scalar(select(LeadAttribution).where(LeadAttribution.lead_id == lead_id))
+    attribution = await lead_attribution(bi, lead_id)
     sessions = await reads.sessions_of_visitors(bi, visitor_ids)
     return LeadJourney(lead_id, visitor_ids, attribution, sessions)

@@ -22,14 +22,14 @@ from rastro.crm.models import (
     Activity,
     Contact,
     Deal,
-    IntegrationLog,
     Lead,
     LeadStage,
     Note,
     SearchTerm,
     Task,
 )
-from rastro.crm.service import activities
+from rastro.crm.schemas import IntegrationLogEntry
+from rastro.crm.service import activities, hooks
 
 _Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
@@ -196,7 +196,8 @@ class LeadRecord:
     deals: list[Deal] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
-    integrations: list[IntegrationLog] = field(default_factory=list)
+    # The integrations module's push attempts (`hooks.provide_push_history`).
+    integrations: list[IntegrationLogEntry] = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
 
 
@@ -238,14 +239,7 @@ async def lead_record(session: AsyncSession, lead_id: uuid.UUID) -> LeadRecord:
             select(Note).where(Note.lead_id == lead_id).order_by(Note.created_at.desc())
         )
     )
-    record.integrations = list(
-        await session.scalars(
-            select(IntegrationLog)
-            .where(IntegrationLog.lead_id == lead_id)
-            .order_by(IntegrationLog.created_at.desc())
-            .limit(DETAIL_INTEGRATIONS)
-        )
-    )
+    record.integrations = await hooks.push_history(session, lead_id, DETAIL_INTEGRATIONS)
     record.activities = list(
         await session.scalars(
             select(Activity)

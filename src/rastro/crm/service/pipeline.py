@@ -21,7 +21,7 @@ from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY, STAGES, Lead, LeadStage
 from rastro.crm.schemas import LeadStageChanged
-from rastro.crm.service import activities, destinations
+from rastro.crm.service import activities
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,6 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
                 "reason": change.reason,
             },
         )
-        origin = (
-            change.source.removeprefix("webhook:") if change.source.startswith("webhook:") else None
-        )
-        await destinations.schedule_pushes(session, lead, "lead.stage_changed", skip=origin)
     if _listeners:
         changed = LeadStageChanged(
             organization_id=lead.organization_id,

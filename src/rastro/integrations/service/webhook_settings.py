@@ -1,5 +1,7 @@
 """Configuration of the inbound CRM webhooks: the organization's URL token, the secrets that
-verify each provider (credentials vault) and the per-provider stage mappings."""
+verify each provider (credentials vault) and the per-provider stage mappings. The token's
+hash and the mappings are kept in the CRM's settings, through its service
+(`rastro.crm.service.external`)."""
 
 from __future__ import annotations
 
@@ -7,20 +9,18 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
-from rastro.core.db import SYSTEM, scoped
 from rastro.core.errors import UnprocessableEntity
 from rastro.core.pagination import PageParams
 from rastro.core.security import Keyring
-from rastro.crm.models import STAGES, CrmSettings
-from rastro.crm.service import settings
+from rastro.crm.schemas import STAGES, WebhookTokenState
+from rastro.crm.service import external
 
 PROVIDERS = ("hubspot", "pipedrive", "rdstation", "generic")
 
@@ -64,13 +64,7 @@ async def organization_for_token(session: AsyncSession, token: str) -> uuid.UUID
     """The organization whose webhook URL carries `token` (looked up across organizations)."""
     if not token or len(token) > 200:
         return None
-    async with scoped(session, SYSTEM):
-        organization_id: uuid.UUID | None = await session.scalar(
-            select(CrmSettings.organization_id).where(
-                CrmSettings.webhook_token_hash == hash_token(token)
-            )
-        )
-    return organization_id
+    return await external.organization_for_webhook_token(session, hash_token(token))
 
 
 @dataclass(frozen=True)
@@ -82,13 +76,16 @@ class IssuedToken:
 
 async def rotate_token(session: AsyncSession) -> IssuedToken:
     """Issue a new URL token (the previous one stops working); only its hash is stored."""
-    row = await settings.stored(session)
     token = "whk_" + secrets.token_urlsafe(32)
-    row.webhook_token_hash = hash_token(token)
-    row.webhook_token_hint = token[-4:]
-    row.webhook_token_rotated_at = datetime.now(UTC)
-    await session.flush()
-    return IssuedToken(token=token, hint=token[-4:], rotated_at=row.webhook_token_rotated_at)
+    rotated_at = await external.store_webhook_token(
+        session, token_hash=hash_token(token), hint=token[-4:]
+    )
+    return IssuedToken(token=token, hint=token[-4:], rotated_at=rotated_at)
+
+
+async def token_state(session: AsyncSession) -> WebhookTokenState:
+    """Whether a URL token was issued, its last characters and when."""
+    return await external.webhook_token(session)
 
 
 async def _credential_id(session: AsyncSession, provider: str) -> uuid.UUID | None:
@@ -155,8 +152,8 @@ def effective_mappings(custom: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 async def stage_mappings(session: AsyncSession) -> dict[str, dict[str, str]]:
     """The organization's own mappings (without the defaults)."""
-    row = await settings.stored(session)
-    return {p: dict(m) for p, m in (row.stage_mappings or {}).items() if p in PROVIDERS}
+    stored = await external.stage_mappings(session)
+    return {p: m for p, m in stored.items() if p in PROVIDERS}
 
 
 def _check_mappings(mappings: dict[str, dict[str, str]]) -> None:
@@ -191,7 +188,5 @@ async def set_stage_mappings(
 ) -> dict[str, dict[str, str]]:
     """Replace the organization's own mappings (the defaults stay underneath)."""
     _check_mappings(mappings)
-    row = await settings.stored(session)
-    row.stage_mappings = {p: dict(m) for p, m in mappings.items() if m}
-    await session.flush()
+    await external.store_stage_mappings(session, {p: dict(m) for p, m in mappings.items() if m})
     return await stage_mappings(session)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rastro.core.http import resolve_base_url
-from rastro.crm.connectors.base import (
+from rastro.integrations.connectors.base import (
     Calls,
     ConnectorError,
     LeadPayload,

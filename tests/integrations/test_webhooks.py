@@ -20,7 +20,8 @@ import orjson
 from sqlalchemy import func, select
 
 from rastro.core.db import Databases, Scope
-from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage, WebhookDelivery
+from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage
+from rastro.integrations.models import WebhookDelivery
 from tests.auth.factories import Account, auth_headers, make_account
 
 HUBSPOT_SECRET = "hs-client-secret-0123456789"

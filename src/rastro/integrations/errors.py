@@ -1,4 +1,4 @@
-"""Errors of the inbound CRM webhooks (fold into `rastro.crm.errors` when it exists)."""
+"""Errors of the integrations module (inbound CRM webhooks and their review list)."""
 
 from rastro.core.errors import NotAuthenticated, NotFound, RastroError
 

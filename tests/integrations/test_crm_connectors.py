@@ -8,7 +8,11 @@ from collections.abc import Iterator
 import pytest
 
 from tests.auth.factories import auth_headers, make_account
-from tests.crm.push_factories import (
+from tests.fakes.pipedrive import FakePipedrive
+from tests.fakes.rdstation import FakeRdStation
+from tests.fakes.salesforce import FakeSalesforce
+from tests.fakes.webhook_receiver import FakeWebhookReceiver
+from tests.integrations.push_factories import (
     drain,
     get_lead,
     log_rows,
@@ -17,10 +21,6 @@ from tests.crm.push_factories import (
     make_lead,
     move_stage,
 )
-from tests.fakes.pipedrive import FakePipedrive
-from tests.fakes.rdstation import FakeRdStation
-from tests.fakes.salesforce import FakeSalesforce
-from tests.fakes.webhook_receiver import FakeWebhookReceiver
 
 TOKEN = "00Dxx0000001gPL!AQ4AQFake.Token.0123456789"
 

@@ -16,7 +16,9 @@ from sqlalchemy import select, text
 from rastro.core.db import SYSTEM
 from rastro.crm.models import Activity
 from tests.auth.factories import auth_headers, make_account
-from tests.crm.push_factories import (
+from tests.fakes.hubspot import FakeHubSpot
+from tests.fakes.webhook_receiver import FakeWebhookReceiver
+from tests.integrations.push_factories import (
     drain,
     get_lead,
     log_rows,
@@ -25,8 +27,6 @@ from tests.crm.push_factories import (
     make_lead,
     move_stage,
 )
-from tests.fakes.hubspot import FakeHubSpot
-from tests.fakes.webhook_receiver import FakeWebhookReceiver
 
 TOKEN = "pat-na1-0123456789abcdef0123"
 SECRET = "whsec-0123456789abcdef-secret"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from rastro.crm.connectors.base import (
+from rastro.integrations.connectors.base import (
     Calls,
     ConnectorError,
     LeadPayload,

@@ -1,6 +1,8 @@
 """Push destinations (seed 000 integrations): their configuration, and the scheduling of
-pushes — `schedule_pushes` for stage changes, `schedule_created_pushes` for the leads lead
-capture's outbox job has just applied.
+pushes — `schedule_stage_change_pushes` for stage changes, `schedule_created_pushes` for the
+leads lead capture's outbox job has just applied. Both run as the CRM's listeners
+(`pipeline.on_stage_changed`, `hooks.on_leads_created`), registered when this module is
+imported: the CRM announces, it does not import us.
 
 Scheduling writes one `integrations_log` row (pending) and one `crm.push_lead` job per
 active destination subscribed to the event, in the caller's transaction: the pushes exist
@@ -10,20 +12,26 @@ exactly when the stage change (or the outbox delivery of the new lead) was commi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import any_, inspect, literal, select
+from sqlalchemy import any_, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
 from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.core.jobs import enqueue
 from rastro.core.pagination import PageParams, paginate
-from rastro.crm.connectors import CONNECTORS
-from rastro.crm.models import Destination, IntegrationLog, Lead
+from rastro.crm.schemas import LeadStageChanged
+from rastro.crm.service import hooks, pipeline
+from rastro.integrations.connectors import CONNECTORS
+from rastro.integrations.models import Destination, IntegrationLog
 
 EVENTS = ("lead.created", "lead.stage_changed")
-PUSH_TASK = "crm:push_lead"  # the `push_lead` task of the "crm" job namespace
+# The `push_lead` task of the "crm" job namespace: its name from before this module was
+# carved out of the CRM, kept so that jobs already queued still run.
+PUSH_TASK = "crm:push_lead"
 PUSH_QUEUE = "integrations"
 # Seed 001: up to 3 retries after the first attempt.
 MAX_RETRIES = 3
@@ -155,16 +163,6 @@ async def delete_destination(session: AsyncSession, destination_id: uuid.UUID) -
     await session.flush()
 
 
-def _occurrence(lead: Lead, event: str) -> str:
-    if event == "lead.created":
-        return ""
-    # A stage change is identified by the stage and when it happened (read without a
-    # lazy load: change_stage has just set both).
-    state = inspect(lead).dict
-    changed_at = state.get("stage_changed_at")
-    return f"{state.get('current_stage')}@{changed_at.isoformat() if changed_at else ''}"
-
-
 async def enqueue_attempt(
     session: AsyncSession, log: IntegrationLog, *, retries_left: int, scheduled_at: Any = None
 ) -> int:
@@ -230,23 +228,27 @@ async def _queue_push(
     await enqueue_attempt(session, log, retries_left=MAX_RETRIES)
 
 
-async def schedule_pushes(
-    session: AsyncSession, lead: Lead, event: str, *, skip: str | None = None
+async def schedule_stage_change_pushes(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    stage: str,
+    changed_at: datetime,
+    skip: str | None = None,
 ) -> None:
-    """Queue a push of `lead` to every active destination subscribed to `event`
-    ("lead.created" or "lead.stage_changed"), in the caller's transaction. `skip` names an
-    integration not to push to (the CRM the change came from: no echo back to it)."""
-    if inspect(lead).pending or lead.lead_id is None:
-        await session.flush()
-    destinations = await _subscribed(session, lead.organization_id, event, skip)
-    occurrence = _occurrence(lead, event)
-    stage = inspect(lead).dict.get("current_stage") or "new"
+    """Queue a "lead.stage_changed" push of the lead to every active destination subscribed
+    to it, in the caller's transaction. `skip` names an integration not to push to (the CRM
+    the change came from: no echo back to it)."""
+    destinations = await _subscribed(session, organization_id, "lead.stage_changed", skip)
+    # A stage change is identified by the stage and when it happened.
+    occurrence = f"{stage}@{changed_at.isoformat()}"
     for destination in destinations:
-        await _queue_push(session, destination, lead.lead_id, event, occurrence, stage)
+        await _queue_push(session, destination, lead_id, "lead.stage_changed", occurrence, stage)
 
 
 async def schedule_created_pushes(
-    session: AsyncSession, organization_id: uuid.UUID, lead_ids: list[uuid.UUID]
+    session: AsyncSession, organization_id: uuid.UUID, lead_ids: Sequence[uuid.UUID]
 ) -> None:
     """Queue the "lead.created" pushes of these new leads of one organization (lead
     capture's outbox job; the leads' first stage is `new`)."""
@@ -254,3 +256,31 @@ async def schedule_created_pushes(
     for lead_id in lead_ids:
         for destination in destinations:
             await _queue_push(session, destination, lead_id, "lead.created", "", "new")
+
+
+# --- what the CRM announces ------------------------------------------------------------------
+
+# What the stage listener reads of the lead and of its new stage-history entry that
+# `pipeline.change_stage` hands its listeners, typed by shape: this module does not import
+# the CRM's models.
+
+
+@pipeline.on_stage_changed
+async def push_stage_change(session: AsyncSession, changed: LeadStageChanged) -> None:
+    """A lead moved to another stage: queue its "lead.stage_changed" pushes (not back to
+    the CRM whose webhook moved it)."""
+    if changed.previous_stage == changed.stage_name:
+        return
+    source = changed.source
+    origin = source.removeprefix("webhook:") if source.startswith("webhook:") else None
+    await schedule_stage_change_pushes(
+        session,
+        organization_id=changed.organization_id,
+        lead_id=changed.lead_id,
+        stage=changed.stage_name,
+        changed_at=changed.changed_at,
+        skip=origin,
+    )
+
+
+hooks.on_leads_created(schedule_created_pushes)

@@ -13,9 +13,10 @@ from rastro.cli import build_job_app
 from rastro.config import Settings
 from rastro.core.db import SYSTEM, Databases, Scope
 from rastro.core.jobs import JobContext, set_job_context
-from rastro.crm.models import Contact, IntegrationLog, Lead
-from rastro.crm.service import destinations
+from rastro.crm.models import Contact, Lead
 from rastro.crm.service.pipeline import StageChange, change_stage
+from rastro.integrations.models import IntegrationLog
+from rastro.integrations.service import destinations
 
 
 async def make_credential(
@@ -98,7 +99,7 @@ async def make_lead(
         session.add(lead)
         await session.flush()
         if schedule:
-            await destinations.schedule_pushes(session, lead, "lead.created")
+            await destinations.schedule_created_pushes(session, organization_id, [lead.lead_id])
         return lead.lead_id
 
 
@@ -108,7 +109,7 @@ async def move_stage(
     async with databases.crm.transaction(Scope.organization(organization_id)) as session:
         lead = await session.get(Lead, lead_id)
         assert lead is not None
-        # change_stage queues the stage_changed pushes itself.
+        # change_stage's listener queues the stage_changed pushes.
         await change_stage(session, lead, StageChange(stage_name=stage, changed_by="test", **kw))
 
 

@@ -26,11 +26,18 @@ from rastro.core.errors import Conflict, NotFound
 from rastro.core.http import backoff_delay
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.security import Keyring
-from rastro.crm.connectors import CONNECTORS
-from rastro.crm.connectors.base import Calls, ConnectorError, LeadPayload, PushContext, PushResult
-from rastro.crm.models import Contact, Destination, IntegrationLog, Lead, LeadStage
-from rastro.crm.service import activities
-from rastro.crm.service.destinations import enqueue_attempt
+from rastro.crm.schemas import IntegrationLogEntry
+from rastro.crm.service import external, hooks
+from rastro.integrations.connectors import CONNECTORS
+from rastro.integrations.connectors.base import (
+    Calls,
+    ConnectorError,
+    LeadPayload,
+    PushContext,
+    PushResult,
+)
+from rastro.integrations.models import Destination, IntegrationLog
+from rastro.integrations.service.destinations import enqueue_attempt
 
 log = structlog.get_logger(__name__)
 
@@ -59,16 +66,9 @@ async def _prepare(
     *,
     call_timeout: float,
 ) -> Prepared:
-    lead = await session.get(Lead, row.lead_id)
+    lead = await external.lead_for_push(session, row.lead_id)
     if lead is None:
         raise ConnectorError("The lead no longer exists.")
-    contact = await session.get(Contact, lead.contact_id)
-    stage_value = await session.scalar(
-        select(LeadStage.stage_value)
-        .where(LeadStage.lead_id == lead.lead_id)
-        .order_by(LeadStage.created_at.desc())
-        .limit(1)
-    )
     previous = (
         await session.scalars(
             select(IntegrationLog)
@@ -101,15 +101,15 @@ async def _prepare(
         organization_id=lead.organization_id,
         event=row.event,
         delivery_id=str(row.request_data.get("delivery_id") or row.log_id),
-        email=lead.email or (contact.email if contact else None),
-        name=lead.name or (contact.name if contact else None),
-        phone=lead.phone or (contact.phone if contact else None),
-        company=lead.company or (contact.company if contact else None),
+        email=lead.email,
+        name=lead.name,
+        phone=lead.phone,
+        company=lead.company,
         message=lead.message,
         form_location=lead.form_location,
         lead_score=lead.lead_score,
         stage=str(row.request_data.get("stage") or lead.current_stage),
-        stage_value=stage_value,
+        stage_value=lead.stage_value,
         source=lead.source,
         medium=lead.medium,
         campaign=lead.campaign,
@@ -225,7 +225,6 @@ async def run_push(
         row.error_message = result.error
         row.status = "success" if result.ok else "failed"
         row.processed_at = datetime.now(UTC)
-        lead = await session.get(Lead, row.lead_id)
         retrying = not result.ok and result.transient and retries_left > 0
         if retrying:
             retry = IntegrationLog(
@@ -252,28 +251,24 @@ async def run_push(
                 retries_left=retries_left - 1,
                 scheduled_at=datetime.now(UTC) + delay,
             )
-        if lead is not None and result.ok:
-            if result.external_id and not lead.external_id:
-                lead.external_id = result.external_id
-            activities.record(
+        if result.ok:
+            await external.record_push_sent(
                 session,
-                "integration_sent",
-                f"Sent to {row.integration_name}",
-                lead_id=lead.lead_id,
-                contact_id=lead.contact_id,
+                row.lead_id,
+                integration_name=row.integration_name,
+                external_id=result.external_id,
                 data={
                     "log_id": str(row.log_id),
                     "event": row.event,
                     "external_id": result.external_id,
                 },
             )
-        elif lead is not None and not retrying:
-            activities.record(
+        elif not retrying:
+            await external.record_push_failed(
                 session,
-                "integration_failed",
-                f"Push to {row.integration_name} failed: {result.error or 'error'}",
-                lead_id=lead.lead_id,
-                contact_id=lead.contact_id,
+                row.lead_id,
+                integration_name=row.integration_name,
+                error=result.error,
                 data={
                     "log_id": str(row.log_id),
                     "event": row.event,
@@ -309,6 +304,20 @@ async def list_logs(
         statement = statement.where(IntegrationLog.event == event)
     rows, total = await paginate(session, statement, params)
     return list(rows), total
+
+
+@hooks.provide_push_history
+async def lead_push_history(
+    session: AsyncSession, lead_id: uuid.UUID, limit: int
+) -> list[IntegrationLogEntry]:
+    """The lead's push attempts, newest first (at most `limit`), for the lead's page."""
+    rows = await session.scalars(
+        select(IntegrationLog)
+        .where(IntegrationLog.lead_id == lead_id)
+        .order_by(IntegrationLog.created_at.desc())
+        .limit(limit)
+    )
+    return [IntegrationLogEntry.model_validate(row) for row in rows]
 
 
 async def get_log(session: AsyncSession, log_id: uuid.UUID) -> IntegrationLog:

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from rastro.crm.connectors.base import (
+from rastro.integrations.connectors.base import (
     Calls,
     ConnectorError,
     LeadPayload,

@@ -1,0 +1,1 @@
+"""Integrations: leads pushed to CRMs and webhooks, and CRM webhooks received."""

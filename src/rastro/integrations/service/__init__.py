@@ -1,0 +1,1 @@
+"""Behaviour of the integrations module. Functions flush, never commit."""
