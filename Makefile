@@ -47,6 +47,7 @@ test: install web e2e-deps tracker/node_modules/.package-lock.json
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	cd web && npm test
 	cd tracker && npm test
 	git diff --exit-code --stat tracker/dist/t.js || { echo "tracker/dist/t.js is stale: run make tracker and commit it"; exit 1; }
@@ -55,6 +56,7 @@ test: install web e2e-deps tracker/node_modules/.package-lock.json
 lint:
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix src tests migrations bench
