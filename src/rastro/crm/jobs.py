@@ -16,6 +16,7 @@ from rastro.core.db import Databases, Scope, insert_rows
 from rastro.core.ids import uuid7
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.crm.models import LeadAttribution
 from rastro.crm.service import destinations, pushes
 from rastro.crm.service.capture import LEAD_CONVERTED
@@ -100,7 +101,7 @@ async def push_lead(log_id: str, retries_left: int = 0) -> str:
     context = job_context()
     settings = context.settings
     return await pushes.run_push(
-        context.databases,
+        TransactionBoundary(context.databases.crm),  # the attempt and its outcome commit apart
         Keyring(settings.encryption_key_value),
         uuid.UUID(log_id),
         retries_left=retries_left,
