@@ -161,6 +161,7 @@ async def _drain() -> dict[str, Any]:
     from rastro.config import load_settings
     from rastro.conversions.service.sync import SyncConfig, run_sync
     from rastro.core.security import Keyring
+    from rastro.core.units import TransactionBoundary
     from rastro.modules import load_modules
     from rastro.runtime import make_databases, resolve_database_urls
 
@@ -173,7 +174,7 @@ async def _drain() -> dict[str, Any]:
     started = time.perf_counter()
     try:
         while True:
-            report = await run_sync(databases, keyring, config)
+            report = await run_sync(TransactionBoundary(databases.crm), keyring, config)
             totals["runs"] += 1
             for key in ("requests", "sent", "retrying", "failed", "expired"):
                 totals[key] += getattr(report, key)

@@ -15,6 +15,7 @@ from rastro.config import Settings
 from rastro.conversions.service.sync import SyncConfig, SyncReport, run_sync
 from rastro.core.db import Databases, Scope
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from tests.auth.factories import Account, auth_headers, make_account
 from tests.crm.factories import make_leads
 from tests.fakes.meta import FakeMeta
@@ -106,7 +107,7 @@ async def sync(
     organization_id: uuid.UUID | None = None,
 ) -> SyncReport:
     return await run_sync(
-        databases,
+        TransactionBoundary(databases.crm),
         Keyring(settings.encryption_key_value),
         config,
         now=now,

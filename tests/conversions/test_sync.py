@@ -186,6 +186,7 @@ from rastro.conversions.connectors import CONNECTORS
 from rastro.conversions.service.sync import SyncConfig, run_sync
 from rastro.core.db import Database, Databases
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.modules import load_modules
 
 load_modules()
@@ -198,7 +199,7 @@ async def send_then_die(events, credential, http):
 
 connector.send = send_then_die
 databases = Databases(crm=Database("crm", sys.argv[1]), bi=Database("bi", sys.argv[2]))
-asyncio.run(run_sync(databases, Keyring(sys.argv[3]), SyncConfig()))
+asyncio.run(run_sync(TransactionBoundary(databases.crm), Keyring(sys.argv[3]), SyncConfig()))
 """
 
 

@@ -10,6 +10,7 @@ import procrastinate
 from rastro.conversions.service import records, sync
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 
 blueprint = procrastinate.Blueprint()
 
@@ -18,7 +19,7 @@ async def _run(organization_id: uuid.UUID | None) -> int:
     context = job_context()
     settings = context.settings
     report = await sync.run_sync(
-        context.databases,
+        TransactionBoundary(context.databases.crm),  # each batch commits on its own
         Keyring(settings.encryption_key_value),
         sync.SyncConfig.from_settings(settings),
         organization_id=organization_id,

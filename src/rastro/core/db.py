@@ -11,9 +11,10 @@ Tenant isolation is enforced here, once, for every module:
   `rastro.scope`) where PostgreSQL row-level security policies read it: a raw SQL query
   that forgot the filter still sees only its organization's rows.
 
-Hot paths that do their work in one database function (the collector, lead capture) use
-`Database.connection()`: a plain psycopg connection in autocommit mode, no ORM; those
-functions set the row-level security scope themselves.
+Hot paths that do their work in one database function (the collector, lead capture) call
+it as a `core.units.AutocommitCall` on a plain psycopg connection in autocommit mode
+(`Database.connection()`), no ORM; those functions set the row-level security scope
+themselves.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from rastro.core.ids import uuid7
+from rastro.core.units import UnitOfWork
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -323,12 +325,10 @@ class Database:
             session.info[_SCOPE_KEY] = scope
         return session
 
-    @asynccontextmanager
-    async def transaction(self, scope: Scope | None) -> AsyncIterator[AsyncSession]:
-        """A session that commits when the block ends without error (jobs, CLI)."""
-        async with self.session(scope) as session:
-            yield session
-            await session.commit()
+    def transaction(self, scope: Scope | None) -> UnitOfWork:
+        """A job's (or the CLI's) unit of work: a session that commits when the `async
+        with` block ends without error."""
+        return UnitOfWork(self.session(scope))
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:

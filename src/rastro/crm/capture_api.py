@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.principal import require
 from rastro.core.routing import PlainRoute, read_body
+from rastro.core.units import TransactionBoundary
 from rastro.crm.permissions import CRM_WRITE
 from rastro.crm.service.capture import Submission, capture
 from rastro.tracking.service import config
@@ -176,8 +177,9 @@ async def capture_lead(request: Request) -> Response:
     parameter) from an allowed origin; servers with an API key holding `crm:write`.
     A repeated `Idempotency-Key`, or the same person on the same page within 10 minutes,
     answers 200 with the lead already stored."""
-    # A plain route (rastro.core.routing), matched before the module routers; the capture
-    # service commits before this answers.
+    # A plain route (rastro.core.routing), matched before the module routers, so this
+    # endpoint owns its transactions: the key check is one unit of work, and the capture
+    # service's database calls are committed (each its own) before this answers.
     body, from_form = await _read(request)
     lead_in, extra = _parse(body)
     origin = request.headers.get("origin")
@@ -185,11 +187,11 @@ async def capture_lead(request: Request) -> Response:
     pages: dict[str, uuid.UUID] = {}
     domain_id = None
     databases = request.app.state.databases
+    crm, bi = TransactionBoundary(databases.crm), TransactionBoundary(databases.bi)
     authenticated = "authorization" in request.headers
     if authenticated:
-        async with databases.crm.session() as crm:
-            principal = await require(CRM_WRITE)(request, crm)
-            await crm.commit()  # the key's last use
+        async with crm.unit(None) as session:  # committed: the key's last use
+            principal = await require(CRM_WRITE)(request, session)
         organization_id = principal.organization_id
     else:
         site, headers = await resolve_site(
@@ -200,7 +202,8 @@ async def capture_lead(request: Request) -> Response:
     if key is not None and not 0 < len(key) <= 255:
         raise BadRequest("Idempotency-Key must be 1 to 255 characters.")
     lead = await capture(
-        databases,
+        crm,
+        bi,
         organization_id,
         _submission(lead_in, extra, key),
         pages=pages,
@@ -211,7 +214,7 @@ async def capture_lead(request: Request) -> Response:
     if isinstance(next_url, str) and not authenticated:
         # Only to the site's own origins (no open redirect).
         site_key = lead_in.site or request.query_params.get("site") or ""
-        found = await site_cache(request).resolve(databases.crm, site_key)
+        found = await site_cache(request).resolve(crm, site_key)
         if found is not None and config.origin_of(next_url) in found[1]:
             return RedirectResponse(next_url, status_code=303, headers=headers)
     out = LeadCaptured(lead_id=lead.lead_id, duplicate=lead.duplicate)

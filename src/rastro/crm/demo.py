@@ -11,6 +11,7 @@ from sqlalchemy import update
 
 from rastro.core.db import Scope
 from rastro.core.module import DemoContext
+from rastro.core.units import TransactionBoundary
 from rastro.crm.models import Deal, Lead, LeadStage, Note, Task
 from rastro.crm.service.capture import Submission, capture
 from rastro.crm.service.pipeline import StageChange, change_stage
@@ -59,7 +60,8 @@ async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) ->
         company, domain = rng.choice(COMPANIES)
         lead_id = (
             await capture(
-                context.databases,
+                TransactionBoundary(context.databases.crm),
+                TransactionBoundary(context.databases.bi),
                 context.organization_id,
                 Submission(
                     name=f"{first} {last}",

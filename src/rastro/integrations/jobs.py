@@ -8,6 +8,7 @@ import procrastinate
 
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.integrations.service import destinations, pushes
 
 blueprint = procrastinate.Blueprint()
@@ -19,7 +20,7 @@ async def push_lead(log_id: str, retries_left: int = 0) -> str:
     context = job_context()
     settings = context.settings
     return await pushes.run_push(
-        context.databases,
+        TransactionBoundary(context.databases.crm),  # the attempt and its outcome commit apart
         Keyring(settings.encryption_key_value),
         uuid.UUID(log_id),
         retries_left=retries_left,

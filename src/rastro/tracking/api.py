@@ -103,7 +103,7 @@ def batch_answer(result: collector.BatchResult, headers: dict[str, str]) -> Resp
 async def collect(request: Request) -> Response:
     """Store a batch of tracker events (site key in the body; answered after commit)."""
     prepared, headers = await prepare_batch(request, await read_batch(request))
-    outcome = await _writer(request).submit(prepared) if prepared.batch is not None else {}
+    outcome = await _writer(request).submit(prepared) if prepared.batch is not None else None
     result = collector.finish(prepared, outcome)
     live = getattr(request.app.state, "live", None)
     if live is not None:  # the batch is committed: watchers may hear of it

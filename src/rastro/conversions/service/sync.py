@@ -2,7 +2,8 @@
 
 A sync run finds the due deliveries (`offline_conversion_syncs` pending with
 `next_attempt_at` past), grouped per organization, platform and account (credential),
-and sends them in batches of up to the platform's limit. Each batch is one transaction:
+and sends them in batches of up to the platform's limit. Each batch is one unit of work of the
+job's `TransactionBoundary` (core/units.py):
 its rows are claimed with `FOR UPDATE SKIP LOCKED` (two workers never take the same
 row), the request is made while they stay locked, and the outcome, the
 `platform_sync_log` rows and the new `sync_status` are committed together. A worker that
@@ -53,12 +54,13 @@ from rastro.conversions.models import (
 )
 from rastro.conversions.service import records
 from rastro.conversions.service import settings as conversion_settings
-from rastro.core.db import SYSTEM, Databases, Scope
+from rastro.core.db import SYSTEM, Scope
 from rastro.core.errors import NotFound
 from rastro.core.http import HttpClient, RetryPolicy, backoff_delay
 from rastro.core.ids import uuid7
 from rastro.core.oauth import OAuthError
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 
 log = structlog.get_logger(__name__)
 
@@ -106,14 +108,15 @@ class _Group:
 
 
 async def run_sync(
-    databases: Databases,
+    crm: TransactionBoundary,
     keyring: Keyring,
     config: SyncConfig,
     *,
     organization_id: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> SyncReport:
-    """Send every due delivery (of one organization, or all); returns what happened."""
+    """Send every due delivery (of one organization, or all), each batch a unit of work of
+    the job's `crm` boundary; returns what happened."""
     now = now or datetime.now(UTC)
     report = SyncReport()
     # One HTTP client per platform URL for the whole run: a client per batch paid for a
@@ -121,16 +124,14 @@ async def run_sync(
     # UTMify request).
     clients: dict[str, HttpClient] = {}
     try:
-        for group in await _due_groups(databases, organization_id, now):
+        for group in await _due_groups(crm, organization_id, now):
             budget = config.max_batches
 
             async def lane(group: _Group = group) -> None:
                 nonlocal budget
                 while budget > 0:
                     budget -= 1
-                    if not await _sync_batch(
-                        databases, keyring, config, group, now, report, clients
-                    ):
+                    if not await _sync_batch(crm, keyring, config, group, now, report, clients):
                         return
 
             await asyncio.gather(*(lane() for _ in range(max(1, config.concurrency))))
@@ -141,11 +142,11 @@ async def run_sync(
 
 
 async def _due_groups(
-    databases: Databases, organization_id: uuid.UUID | None, now: datetime
+    crm: TransactionBoundary, organization_id: uuid.UUID | None, now: datetime
 ) -> list[_Group]:
     # SYSTEM scope: the periodic run looks across organizations; each batch then works
     # inside its organization's scope.
-    async with databases.crm.transaction(SYSTEM) as session:
+    async with crm.unit(SYSTEM) as session:
         statement = (
             select(
                 ConversionSync.organization_id,
@@ -364,7 +365,7 @@ class _Outcomes:
 
 
 async def _sync_batch(
-    databases: Databases,
+    crm: TransactionBoundary,
     keyring: Keyring,
     config: SyncConfig,
     group: _Group,
@@ -374,7 +375,7 @@ async def _sync_batch(
 ) -> bool:
     """Claim, send and record one batch of the group; False when the group is done."""
     connector = CONNECTORS[group.platform]
-    async with databases.crm.transaction(Scope.organization(group.organization_id)) as session:
+    async with crm.unit(Scope.organization(group.organization_id)) as session:
         gate = await _gate(session, group, now)
         if gate == "paused":
             report.paused.append(f"{group.platform}:{group.credential_id}")

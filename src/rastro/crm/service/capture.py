@@ -5,9 +5,11 @@ entry, and an outbox message that marks the session converted, writes `lead_attr
 in the BI database and queues the lead's pushes to the CRM destinations.
 
 Python validates, normalizes, hashes, scores and picks the credited touch; the writes are
-one call of the CRM function `rastro_capture_lead()` (migration 0010) and the session's
-facts one call of the BI function `rastro_session_facts()`, each one round trip on a plain
-connection — the ORM's unit of work cost several times more than the rest of the request.
+one call of the CRM function `rastro_capture_lead()` (migration 0010, typed in
+`crm/contracts.py`) and the session's facts one call of the BI function
+`rastro_session_facts()`, each one round trip on a plain connection — the ORM's unit of
+work cost several times more than the rest of the request. Each call is its own
+transaction: an `AutocommitCall` through the boundaries the endpoint hands in.
 
 Duplicates are stored once: the same `Idempotency-Key`, or the same person (e-mail, else
 phone) on the same form within `DUPLICATE_WINDOW`, returns the lead already stored.
@@ -21,11 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
-
-from rastro.core.db import Databases
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
+from rastro.core.units import TransactionBoundary
+from rastro.crm.contracts import RASTRO_CAPTURE_LEAD, CaptureLead, CaptureLeadCall
 from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
@@ -127,11 +128,9 @@ def _signals(
     )
 
 
-CAPTURE_SQL = "SELECT rastro_capture_lead(%s::jsonb)"
-
-
 async def capture(
-    databases: Databases,
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
     organization_id: uuid.UUID,
     submission: Submission,
     *,
@@ -139,14 +138,15 @@ async def capture(
     domain_id: uuid.UUID | None = None,
 ) -> Captured:
     """Store the submission as a lead (or return the duplicate already stored); committed
-    when this returns.
+    when this returns (one `AutocommitCall` through `crm`; the session's facts, one through
+    `bi`).
 
     `pages` maps landing-page URL keys to page ids (from the site key's domain). Raises 422
     (field named) for an invalid e-mail or phone, or when neither is given.
     """
     if not submission.email and not submission.phone:
         raise field_error("email", "An e-mail or a phone is required.", kind="missing")
-    rules = await settings.cached(databases, organization_id)
+    rules = await settings.cached(crm, organization_id)
     email = normalize_email(submission.email) if submission.email else None
     phone = (
         normalize_phone(submission.phone, rules.default_country or "BR")
@@ -159,8 +159,7 @@ async def capture(
         page_id = pages.get(landing_page_key(submission.page_url))
     facts = None
     if submission.session_id:
-        async with databases.bi.connection() as bi:
-            facts = await session_facts(bi, organization_id, submission.session_id)
+        facts = await session_facts(bi, organization_id, submission.session_id)
     status = (
         "no_session" if not submission.session_id else "attributed" if facts else "unknown_session"
     )
@@ -201,7 +200,7 @@ async def capture(
 
     lead_id = uuid7()
     session_id = facts.session_id if facts else None
-    lead = {
+    lead: CaptureLead = {
         "lead_id": lead_id,
         "session_id": session_id,
         "visitor_id": visitor_id,
@@ -239,7 +238,7 @@ async def capture(
     person = email.address if email else phone.e164 if phone else ""
     key = submission.idempotency_key
     where = submission.form_location or submission.page_url or "a form"
-    call = {
+    call: CaptureLeadCall = {
         "org": organization_id,
         "lock_person": f"lead-person:{organization_id}:{person}",
         "lock_key": f"lead-key:{organization_id}:{key}" if key else None,
@@ -279,11 +278,7 @@ async def capture(
             },
         },
     }
-    async with databases.crm.connection() as crm:
-        cursor = await crm.execute(CAPTURE_SQL, (orjson.dumps(call).decode(),))
-        row = await cursor.fetchone()
-    assert row is not None
-    stored: dict[str, Any] = row[0]
+    stored = await crm.call(RASTRO_CAPTURE_LEAD, call)
     tracking_id = stored["utm_tracking_id"]
     return Captured(
         lead_id=uuid.UUID(stored["lead_id"]),

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.db import Databases, Scope, TenantScopeMissing, get_scope
+from rastro.core.db import Scope, TenantScopeMissing, get_scope
+from rastro.core.units import TransactionBoundary
 from rastro.crm.models import CrmSettings
 
 
@@ -36,13 +37,14 @@ CACHE_SECONDS = 5.0
 _cache: dict[uuid.UUID, tuple[float, CrmSettings]] = {}
 
 
-async def cached(databases: Databases, organization_id: uuid.UUID) -> CrmSettings:
-    """`current` for the organization, kept for `CACHE_SECONDS` in this process."""
+async def cached(crm: TransactionBoundary, organization_id: uuid.UUID) -> CrmSettings:
+    """`current` for the organization, kept for `CACHE_SECONDS` in this process (a miss
+    reads in a unit of work of the caller's boundary)."""
     hit = _cache.get(organization_id)
     now = time.monotonic()
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    async with databases.crm.transaction(Scope.organization(organization_id)) as session:
+    async with crm.unit(Scope.organization(organization_id)) as session:
         found = await current(session)
     _cache[organization_id] = (now, found)
     return found

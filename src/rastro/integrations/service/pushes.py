@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
-from rastro.core.db import SYSTEM, Databases, Scope, set_scope
+from rastro.core.db import SYSTEM, Scope, set_scope
 from rastro.core.errors import Conflict, NotFound
 from rastro.core.http import backoff_delay
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.crm.schemas import IntegrationLogEntry
 from rastro.crm.service import external, hooks
 from rastro.integrations.connectors import CONNECTORS
@@ -177,7 +178,7 @@ def _request_data(row: IntegrationLog, recorded: list[dict[str, Any]]) -> dict[s
 
 
 async def run_push(
-    databases: Databases,
+    crm: TransactionBoundary,
     keyring: Keyring,
     log_id: uuid.UUID,
     *,
@@ -187,7 +188,7 @@ async def run_push(
 ) -> str:
     """Make the attempt a pending log row describes and record its outcome; returns the
     row's final status (or "skipped" when it was already processed)."""
-    async with databases.crm.transaction(SYSTEM) as session:
+    async with crm.unit(SYSTEM) as session:
         row = await session.get(IntegrationLog, log_id)
         if row is None or row.status != "pending":
             return "skipped"
@@ -212,7 +213,7 @@ async def run_push(
     else:
         result, recorded = PushResult(ok=False, error=problem), []
 
-    async with databases.crm.transaction(Scope.organization(organization_id)) as session:
+    async with crm.unit(Scope.organization(organization_id)) as session:
         row = await session.get(IntegrationLog, log_id, with_for_update=True)
         if row is None or row.status != "pending":
             return "skipped"

@@ -26,6 +26,11 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from rastro.tracking.channels import resolve_touch
+from rastro.tracking.contracts import (
+    RASTRO_COLLECT,
+    CollectBatch,
+    CollectOutcome,
+)
 from rastro.tracking.enrichment import (
     campaign_key,
     host_of,
@@ -204,7 +209,7 @@ class Prepared:
 
     site: SiteContext
     results: list[EventResult]
-    batch: dict[str, Any] | None = None
+    batch: CollectBatch | None = None
 
     @property
     def size(self) -> int:
@@ -273,6 +278,7 @@ def prepare(
     stored_touch = _small(_dict(payload.get("touch")))
     last_touch = stored_touch.get("last", {})
     first_page_id = site.page_of(first_url)
+    landing_touch = landing.touch if landing else {}
     prepared.batch = {
         "org": site.organization_id,
         "domain": site.domain_id,
@@ -296,7 +302,22 @@ def prepare(
             },
         },
         "touch": {
-            **{name: (landing.touch.get(name) if landing else None) for name in _TOUCH_COLUMNS},
+            "utm_source": landing_touch.get("utm_source"),
+            "utm_medium": landing_touch.get("utm_medium"),
+            "utm_campaign": landing_touch.get("utm_campaign"),
+            "utm_id": landing_touch.get("utm_id"),
+            "utm_term": landing_touch.get("utm_term"),
+            "utm_content": landing_touch.get("utm_content"),
+            "gclid": landing_touch.get("gclid"),
+            "gbraid": landing_touch.get("gbraid"),
+            "wbraid": landing_touch.get("wbraid"),
+            "fbclid": landing_touch.get("fbclid"),
+            "ttclid": landing_touch.get("ttclid"),
+            "li_fat_id": landing_touch.get("li_fat_id"),
+            "msclkid": landing_touch.get("msclkid"),
+            "src": landing_touch.get("src"),
+            "sck": landing_touch.get("sck"),
+            "xcod": landing_touch.get("xcod"),
             "page_id": first_page_id,
             "fbc": _optional_text(last_touch.get("fbc"), 255),
             "fbp": _optional_text(last_touch.get("fbp"), 255),
@@ -372,36 +393,46 @@ def _reject_stored(results: list[EventResult], reason: str) -> None:
             result.status, result.reason = "rejected", reason
 
 
-COLLECT_SQL = "SELECT rastro_collect(%s::jsonb)"  # a subtransaction per batch
+COLLECT_SQL = RASTRO_COLLECT.statement  # a subtransaction per batch
 # What `rastro_collect` (or PostgreSQL, for a batch stored alone) answers when the batch
 # held a value it refused (SQLSTATE class 22, data exception).
 DATA_ERROR = "internal: 22"
 
 
+def stored_batches(batches: list[Prepared]) -> list[CollectBatch]:
+    """The `rastro_collect` input for these batches (those with something to store)."""
+    return [p.batch for p in batches if p.batch is not None]
+
+
 def encode(batches: list[Prepared]) -> str:
-    """The `rastro_collect` argument for these batches."""
-    return orjson.dumps([p.batch for p in batches if p.batch is not None]).decode()
+    """The `rastro_collect` argument for these batches, as JSON text."""
+    return orjson.dumps(stored_batches(batches)).decode()
 
 
-def decode(stored: list[dict[str, Any]], batches: list[Prepared]) -> list[dict[str, Any]]:
-    """One outcome per batch (an empty one for a batch with nothing to store)."""
+def decode(stored: list[CollectOutcome], batches: list[Prepared]) -> list[CollectOutcome | None]:
+    """One outcome per batch (None for a batch with nothing to store)."""
     rows = iter(stored)
-    return [next(rows) if prepared.batch is not None else {} for prepared in batches]
+    return [next(rows) if prepared.batch is not None else None for prepared in batches]
 
 
-async def store(connection: AsyncConnection, batches: list[Prepared]) -> list[dict[str, Any]]:
+async def store(
+    connection: AsyncConnection, batches: list[Prepared]
+) -> list[CollectOutcome | None]:
     """Write prepared batches in the connection's transaction (one round trip)."""
-    result = await connection.exec_driver_sql(COLLECT_SQL, (encode(batches),))
-    return decode(result.scalar_one(), batches)
+    result = await connection.exec_driver_sql(
+        COLLECT_SQL, tuple(RASTRO_COLLECT.encode(stored_batches(batches)))
+    )
+    return decode(RASTRO_COLLECT.decode(result.scalar_one()), batches)
 
 
-def finish(prepared: Prepared, outcome: dict[str, Any]) -> BatchResult:
-    """Per-event results from what the database stored; live events for watchers."""
+def finish(prepared: Prepared, outcome: CollectOutcome | None) -> BatchResult:
+    """Per-event results from what the database stored (None: the batch had nothing to
+    store); live events for watchers."""
     results = prepared.results
-    if prepared.batch is None:
+    if prepared.batch is None or outcome is None:
         return BatchResult(None, results)
     if "error" in outcome:
-        error = str(outcome["error"])
+        error = outcome["error"]
         if error == "unknown_session":  # only page_leave for an unseen session
             _reject_stored(results, "unknown_session")
         elif error.startswith(DATA_ERROR):  # a value the database refused: the input's fault
@@ -465,33 +496,13 @@ async def ingest(
     """Prepare and store one batch in the session's transaction (demo data, the pixel)."""
     prepared = prepare(site=site, payload=payload, hit=hit, secret=secret, now=now)
     if prepared.batch is None:
-        return finish(prepared, {})
+        return finish(prepared, None)
     (outcome,) = await store(await session.connection(), [prepared])
     return finish(prepared, outcome)
 
 
 def _str(value: object) -> str | None:
     return None if value is None else str(value)
-
-
-_TOUCH_COLUMNS = (
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_id",
-    "utm_term",
-    "utm_content",
-    "gclid",
-    "gbraid",
-    "wbraid",
-    "fbclid",
-    "ttclid",
-    "li_fat_id",
-    "msclkid",
-    "src",
-    "sck",
-    "xcod",
-)
 
 
 def _small(value: dict[str, Any]) -> dict[str, Any]:

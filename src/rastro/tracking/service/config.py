@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.db import SYSTEM, Database
+from rastro.core.db import SYSTEM
 from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.units import TransactionBoundary
 from rastro.tracking.enrichment import url_key
 from rastro.tracking.models import AbTest, Domain, LandingPage
 from rastro.tracking.service.collector import SiteContext
@@ -297,17 +298,17 @@ class SiteCache:
         self._entries: dict[str, tuple[float, SiteContext | None, tuple[str, ...]]] = {}
 
     async def resolve(
-        self, database: Database, site_key: str
+        self, crm: TransactionBoundary, site_key: str
     ) -> tuple[SiteContext, tuple[str, ...]] | None:
         """The site and its allowed origins; None for an unknown or disabled key.
 
-        A miss reads in a short SYSTEM-scope transaction: the key is what tells the
-        organization.
+        A miss reads in a short SYSTEM-scope unit of work of the caller's boundary: the key
+        is what tells the organization.
         """
         now = time.monotonic()
         hit = self._entries.get(site_key)
         if hit is None or hit[0] < now:
-            async with database.transaction(SYSTEM) as session:
+            async with crm.unit(SYSTEM) as session:
                 loaded = await load_site(session, site_key)
             hit = (now + self.ttl, *loaded)
             if len(self._entries) > 10_000:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-import psycopg
 from sqlalchemy import (
     DateTime,
     Integer,
@@ -26,6 +25,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.units import TransactionBoundary
+from rastro.tracking.contracts import RASTRO_SESSION_FACTS, SessionFactsQuery, TouchRow
 from rastro.tracking.models import TrackedSession, UtmTracking, VisitorJourney
 
 K = TypeVar("K")
@@ -79,14 +80,31 @@ class Touch:
     xcod: str | None = None
 
     @classmethod
-    def of(cls, row: dict[str, Any] | None) -> Touch | None:
+    def of(cls, row: TouchRow | None) -> Touch | None:
         if row is None:
             return None
         return cls(
             tracking_id=uuid.UUID(row["tracking_id"]),
             created_at=datetime.fromisoformat(row["created_at"]),
-            channel=row.get("channel"),
-            **{name: row.get(name) for name in TOUCH_FIELDS},
+            channel=row["channel"],
+            utm_source=row["utm_source"],
+            utm_medium=row["utm_medium"],
+            utm_campaign=row["utm_campaign"],
+            utm_id=row["utm_id"],
+            utm_term=row["utm_term"],
+            utm_content=row["utm_content"],
+            gclid=row["gclid"],
+            gbraid=row["gbraid"],
+            wbraid=row["wbraid"],
+            fbclid=row["fbclid"],
+            fbc=row["fbc"],
+            fbp=row["fbp"],
+            ttclid=row["ttclid"],
+            li_fat_id=row["li_fat_id"],
+            msclkid=row["msclkid"],
+            src=row["src"],
+            sck=row["sck"],
+            xcod=row["xcod"],
         )
 
 
@@ -123,19 +141,16 @@ def touch_dict(touch: Row[Any]) -> dict[str, Any]:
 
 
 async def session_facts(
-    connection: psycopg.AsyncConnection[Any], organization_id: uuid.UUID, session_id: str
+    bi: TransactionBoundary, organization_id: uuid.UUID, session_id: str
 ) -> SessionFacts | None:
     """The converting session (by server or tracker id), its visitor's first touch and its
     own last touch; None if the organization does not know the session.
 
-    One round trip to `rastro_session_facts()` (BI migration 0005) on a plain connection
-    (`Database.connection()`).
+    One round trip to `rastro_session_facts()` (BI migration 0005), an `AutocommitCall`
+    through the caller's BI boundary.
     """
-    cursor = await connection.execute(
-        "SELECT rastro_session_facts(%s, %s)", (organization_id, session_id)
-    )
-    row = await cursor.fetchone()
-    facts: dict[str, Any] | None = row[0] if row else None
+    query = SessionFactsQuery(organization_id=organization_id, session_id=session_id)
+    facts = await bi.call(RASTRO_SESSION_FACTS, query)
     if facts is None:
         return None
     started_at = datetime.fromisoformat(facts["started_at"])

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
+from rastro.core.units import TransactionBoundary
 from rastro.tracking.enrichment import url_key
 from rastro.tracking.errors import OriginNotAllowed, UnknownSite
 from rastro.tracking.service import config
@@ -40,7 +41,8 @@ async def resolve_site(
     unknown or disabled key, 403 for an origin the domain does not allow."""
     if not isinstance(site_key, str) or not site_key or len(site_key) > 64:
         raise UnknownSite()
-    found = await site_cache(request).resolve(request.app.state.databases.crm, site_key)
+    crm = TransactionBoundary(request.app.state.databases.crm)
+    found = await site_cache(request).resolve(crm, site_key)
     if found is None:
         raise UnknownSite()
     site, origins = found

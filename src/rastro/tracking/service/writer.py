@@ -3,7 +3,9 @@
 A request is answered only after the transaction holding its batch committed, so nothing
 acknowledged is lost; committing many batches at once is what lets one process keep up
 with thousands of requests per second (each commit waits for the disk once, not once per
-request).
+request). The group's transaction is one `core.units.AutocommitCall` of `rastro_collect`
+(`tracking.contracts.RASTRO_COLLECT`) on each writer's own autocommit connection: the
+writer owns that boundary, no code here commits.
 """
 
 from __future__ import annotations
@@ -12,31 +14,27 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 import psycopg
 import structlog
-from psycopg.types.json import set_json_loads
 
-from rastro.tracking.service.collector import (
-    COLLECT_SQL,
-    Prepared,
-    decode,
-    encode,
-)
+from rastro.core.units import autocommit_connection
+from rastro.tracking.contracts import RASTRO_COLLECT, CollectOutcome, CollectRefused
+from rastro.tracking.service.collector import Prepared, decode, stored_batches
 
 log = structlog.get_logger(__name__)
-_Item = tuple[Prepared, "asyncio.Future[dict[str, Any]]", int]  # batch, its answer, attempts
-Store = Callable[[psycopg.AsyncConnection[Any], list[Prepared]], Awaitable[list[dict[str, Any]]]]
+Outcome = CollectOutcome | None  # None: the batch had nothing to store
+_Item = tuple[Prepared, "asyncio.Future[Outcome]", int]  # batch, its answer, attempts
+Store = Callable[[psycopg.AsyncConnection[Any], list[Prepared]], Awaitable[list[Outcome]]]
 # A batch that lost a deadlock or a serialization race is tried again in a later group.
 TRANSIENT = ("internal: 40P01", "internal: 40001", "internal: 55P03")
 MAX_ATTEMPTS = 3
 
 
-def settle(group: list[_Item], outcomes: list[dict[str, Any]]) -> list[_Item]:
+def settle(group: list[_Item], outcomes: list[Outcome]) -> list[_Item]:
     """Answer every request of a committed group; returns the batches to try again."""
     again: list[_Item] = []
     for (prepared, future, attempts), outcome in zip(group, outcomes, strict=True):
-        error = str(outcome.get("error", ""))
+        error = outcome["error"] if outcome is not None and "error" in outcome else ""
         if error.startswith(TRANSIENT) and attempts < MAX_ATTEMPTS:
             again.append((prepared, future, attempts + 1))
         elif not future.done():
@@ -45,19 +43,18 @@ def settle(group: list[_Item], outcomes: list[dict[str, Any]]) -> list[_Item]:
 
 
 def _lock_order(item: _Item) -> tuple[str, str, str]:
-    batch = item[0].batch or {}
-    return (str(batch.get("org", "")), str(batch.get("visitor", "")), str(batch.get("csid", "")))
+    batch = item[0].batch
+    if batch is None:
+        return ("", "", "")
+    return (str(batch["org"]), batch["visitor"], batch["csid"])
 
 
 async def store_group(
     connection: psycopg.AsyncConnection[Any], batches: list[Prepared]
-) -> list[dict[str, Any]]:
+) -> list[Outcome]:
     """Store a group in one autocommit statement (one transaction, one round trip); each
     batch is a subtransaction, so a bad batch gets its own error and its neighbours stay."""
-    cursor = await connection.execute(COLLECT_SQL, (encode(batches),))
-    row = await cursor.fetchone()
-    assert row is not None
-    return decode(row[0], batches)
+    return decode(await RASTRO_COLLECT.on(connection, stored_batches(batches)), batches)
 
 
 class GroupWriter:
@@ -88,10 +85,10 @@ class GroupWriter:
             self._tasks = [asyncio.create_task(self._run()) for _ in range(self._writers)]
         return self._queue
 
-    async def submit(self, prepared: Prepared) -> dict[str, Any]:
+    async def submit(self, prepared: Prepared) -> Outcome:
         """Store one prepared batch; returns once it is committed (raises if it was not)."""
         queue = self._start()
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         await queue.put((prepared, future, 1))
         return await future
 
@@ -142,18 +139,20 @@ class GroupWriter:
 
     async def _store_each(
         self, connection: psycopg.AsyncConnection[Any], group: list[_Item]
-    ) -> tuple[list[_Item], list[dict[str, Any]]]:
+    ) -> tuple[list[_Item], list[Outcome]]:
         """Store each batch of a refused group in a statement of its own. Returns the batches
         that got an outcome (a batch the server refuses again gets its data error, which
         `collector.finish` turns into rejected events); a request whose batch failed
         otherwise learns it at once."""
         stored: list[_Item] = []
-        outcomes: list[dict[str, Any]] = []
+        outcomes: list[Outcome] = []
         for item in group:
+            outcome: Outcome
             try:
                 (outcome,) = await self._store(connection, [item[0]])
             except psycopg.errors.DataError as exc:
-                outcome = {"error": f"internal: {exc.sqlstate} {exc}"}  # as rastro_collect's
+                # In rastro_collect's own format for a failed batch.
+                outcome = CollectRefused(error=f"internal: {exc.sqlstate} {exc}")
             except Exception as exc:
                 log.exception("collector_batch_failed")
                 if not item[1].done():
@@ -164,9 +163,7 @@ class GroupWriter:
         return stored, outcomes
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
-        connection = await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True)
-        set_json_loads(orjson.loads, connection)
-        return connection
+        return await autocommit_connection(self._conninfo)
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -1,0 +1,317 @@
+"""`rastro_collect()` and `rastro_session_facts()` called directly on the test PostgreSQL
+(no HTTP, no collector): the typed contracts of `tracking/contracts.py` against what the
+functions really take and return, and their edge cases."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from rastro.core.db import SYSTEM, Databases
+from rastro.core.units import TransactionBoundary
+from rastro.tracking.contracts import (
+    RASTRO_COLLECT,
+    RASTRO_SESSION_FACTS,
+    CollectBatch,
+    CollectLeave,
+    CollectOutcome,
+    CollectRefused,
+    CollectStored,
+    CollectView,
+    SessionFactsQuery,
+    SessionFactsRow,
+    TouchRow,
+)
+
+URL = "https://loja.example.com.br/lp"
+
+
+def _at(seconds: float) -> str:
+    """A time `seconds` after a fixed point a minute ago (ordered within a test)."""
+    return (datetime.now(UTC) - timedelta(minutes=1) + timedelta(seconds=seconds)).isoformat()
+
+
+def _view(seconds: float, client_view_id: str, *, url: str = URL) -> CollectView:
+    return {
+        "view_id": uuid.uuid4(),
+        "created_at": _at(seconds),
+        "page_url": url,
+        "client_view_id": client_view_id,
+    }
+
+
+def _batch(
+    org: uuid.UUID,
+    domain: uuid.UUID,
+    csid: str,
+    *,
+    visitor: str = "v_function_test",
+    activity: float | None = 0,
+    is_bot: bool = False,
+    views: list[CollectView] | None = None,
+    leaves: list[CollectLeave] | None = None,
+) -> CollectBatch:
+    return {
+        "org": org,
+        "domain": domain,
+        "csid": csid,
+        "visitor": visitor,
+        "activity_at": _at(activity) if activity is not None else None,
+        "last_at": _at(60),
+        "campaign_key": None,
+        "session": {"is_bot": is_bot, "channel": "Direct"},
+        "touch": {"channel": "Direct", "url_params": {}, "utm_source": "google"},
+        "views": views or [],
+        "events": [],
+        "leaves": leaves or [],
+    }
+
+
+async def _collect(databases: Databases, batches: list[CollectBatch]) -> list[CollectOutcome]:
+    return await TransactionBoundary(databases.bi).call(RASTRO_COLLECT, batches)
+
+
+def _stored(outcome: CollectOutcome) -> CollectStored:
+    assert "error" not in outcome, outcome
+    return outcome
+
+
+async def _rows(databases: Databases, sql: str, **params: Any) -> list[dict[str, Any]]:
+    async with databases.bi.transaction(SYSTEM) as session:
+        result = await session.execute(text(sql), params)
+        return [dict(row._mapping) for row in result]
+
+
+@pytest.fixture
+def site() -> tuple[uuid.UUID, uuid.UUID]:
+    """An organization and a domain (the BI database holds no foreign key to the CRM)."""
+    return uuid.uuid4(), uuid.uuid4()
+
+
+# --- rastro_collect ------------------------------------------------------------------------
+
+
+async def test_an_empty_call_stores_nothing(databases: Databases) -> None:
+    assert await _collect(databases, []) == []
+    assert await _rows(databases, "SELECT session_id FROM sessions") == []
+
+
+async def test_a_batch_with_no_rows_starts_its_session_and_its_outcome_is_the_contract(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    (outcome,) = await _collect(databases, [_batch(org, domain, "s_fn_empty")])
+    stored = _stored(outcome)
+    # The contract names exactly what the function answers.
+    assert set(stored) == CollectStored.__required_keys__
+    assert stored["session_id"] == "s_fn_empty"
+    assert stored["new"] is True
+    assert (stored["views"], stored["events"]) == ([], [])
+    assert stored["domain_id"] == str(domain)
+    touches = await _rows(databases, "SELECT utm_source, channel FROM utm_tracking")
+    assert touches == [{"utm_source": "google", "channel": "Direct"}]
+
+
+async def test_every_optional_field_absent(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    required: CollectBatch = {
+        "org": org,
+        "domain": domain,
+        "csid": "s_fn_minimal",
+        "visitor": "v_minimal",
+        "activity_at": _at(0),
+        "touch": {"channel": "Direct", "url_params": {}},
+    }
+    (outcome,) = await _collect(databases, [required])
+    stored = _stored(outcome)
+    assert stored["new"] is True
+    assert (stored["is_bot"], stored["channel"], stored["source"]) == (False, None, None)
+    (session,) = await _rows(databases, "SELECT is_bot, metadata, first_page_id FROM sessions")
+    assert session == {"is_bot": False, "metadata": {}, "first_page_id": None}
+
+    view_id, event_id = uuid.uuid4(), uuid.uuid4()
+    rows: CollectBatch = {
+        **required,
+        "views": [
+            {"view_id": view_id, "created_at": _at(1), "page_url": URL, "client_view_id": "pv1"}
+        ],
+        "events": [{"event_id": event_id, "created_at": _at(2), "event_type": "click"}],
+        "leaves": [{"client_view_id": "pv1", "time_on_page": 12}],
+    }
+    (outcome,) = await _collect(databases, [rows])
+    assert _stored(outcome)["views"] == [str(view_id)]
+    assert _stored(outcome)["events"] == [str(event_id)]
+    (view,) = await _rows(databases, "SELECT time_on_page, exit_page, page_title FROM page_views")
+    assert view == {"time_on_page": 12, "exit_page": False, "page_title": None}
+    (event,) = await _rows(databases, "SELECT event_data, event_value FROM events")
+    assert event == {"event_data": {}, "event_value": None}
+
+
+async def test_the_touch_needs_its_not_null_columns_when_a_session_starts(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    bad = _batch(org, domain, "s_fn_touchless")
+    bad["touch"] = {}  # type: ignore[typeddict-item]  # what the contract forbids
+    good = _batch(org, domain, "s_fn_neighbour")
+    refused, stored = await _collect(databases, [bad, good])
+    assert set(refused) == CollectRefused.__required_keys__
+    assert "error" in refused
+    assert refused["error"].startswith("internal: 23502")
+    assert _stored(stored)["session_id"] == "s_fn_neighbour"  # its neighbour stays
+    sessions = await _rows(databases, "SELECT session_id FROM sessions")
+    assert sessions == [{"session_id": "s_fn_neighbour"}]
+
+
+async def test_duplicate_ids_are_stored_once(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    view = _view(0, "pv1")
+    event_id = uuid.uuid4()
+    batch = _batch(org, domain, "s_fn_dup", views=[view])
+    batch["events"] = [{"event_id": event_id, "created_at": _at(1), "event_type": "scroll"}]
+    # The same batch twice in one call (a retry racing its original), then once more.
+    first, second = await _collect(databases, [batch, batch])
+    (third,) = await _collect(databases, [batch])
+    assert _stored(first)["views"] == [str(view["view_id"])]
+    assert _stored(first)["events"] == [str(event_id)]
+    for again in (second, third):
+        assert (_stored(again)["views"], _stored(again)["events"]) == ([], [])
+        assert _stored(again)["new"] is False
+    counts = await _rows(
+        databases,
+        "SELECT (SELECT count(*) FROM page_views) AS views, (SELECT count(*) FROM events) AS"
+        " events, (SELECT total_page_views FROM sessions) AS total",
+    )
+    assert counts == [{"views": 1, "events": 1, "total": 1}]
+
+
+async def test_only_leaves_for_an_unknown_session_are_refused(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    batch = _batch(
+        org,
+        domain,
+        "s_fn_unseen",
+        activity=None,
+        leaves=[{"client_view_id": "pv1", "time_on_page": 3, "exit_page": True}],
+    )
+    assert await _collect(databases, [batch]) == [{"error": "unknown_session"}]
+    assert await _rows(databases, "SELECT session_id FROM sessions") == []
+
+
+async def _exit_pages(databases: Databases) -> dict[str, tuple[int | None, bool]]:
+    rows = await _rows(databases, "SELECT client_view_id, time_on_page, exit_page FROM page_views")
+    return {r["client_view_id"]: (r["time_on_page"], r["exit_page"]) for r in rows}
+
+
+async def test_the_latest_page_leave_decides_the_exit(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    start = _batch(org, domain, "s_fn_exit", views=[_view(0, "pv1")])
+    await _collect(databases, [start])
+
+    async def leave(seconds: int, exit_page: bool) -> None:
+        batch = _batch(
+            org,
+            domain,
+            "s_fn_exit",
+            activity=None,
+            leaves=[{"client_view_id": "pv1", "time_on_page": seconds, "exit_page": exit_page}],
+        )
+        (outcome,) = await _collect(databases, [batch])
+        _stored(outcome)
+
+    await leave(5, True)  # tab hidden
+    assert await _exit_pages(databases) == {"pv1": (5, True)}
+    await leave(9, False)  # shown again, then left by navigating on
+    assert await _exit_pages(databases) == {"pv1": (9, False)}
+    await leave(5, True)  # a late retry of the first leave neither shrinks nor decides
+    assert await _exit_pages(databases) == {"pv1": (9, False)}
+    await leave(20, True)  # hidden again, for good: the latest leave decides
+    assert await _exit_pages(databases) == {"pv1": (20, True)}
+
+
+async def test_a_view_followed_by_another_is_never_the_exit(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    views = [_view(0, "pv1"), _view(30, "pv2", url=URL + "/precos")]
+    await _collect(databases, [_batch(org, domain, "s_fn_next", views=views)])
+    leaves: list[CollectLeave] = [
+        {"client_view_id": "pv1", "time_on_page": 30, "exit_page": True},
+        {"client_view_id": "pv2", "time_on_page": 4, "exit_page": True},
+    ]
+    batch = _batch(org, domain, "s_fn_next", activity=None, leaves=leaves)
+    (outcome,) = await _collect(databases, [batch])
+    _stored(outcome)
+    assert await _exit_pages(databases) == {"pv1": (30, False), "pv2": (4, True)}
+
+
+async def test_bot_sessions_leave_visitor_journeys_alone(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    bot = _batch(org, domain, "s_fn_bot", visitor="v_bot", is_bot=True, views=[_view(0, "pv1")])
+    human = _batch(org, domain, "s_fn_human", visitor="v_human", views=[_view(0, "pv1")])
+    bot_outcome, human_outcome = await _collect(databases, [bot, human])
+    assert _stored(bot_outcome)["is_bot"] is True
+    assert _stored(human_outcome)["is_bot"] is False
+    journeys = await _rows(databases, "SELECT visitor_id, total_page_views FROM visitor_journeys")
+    assert journeys == [{"visitor_id": "v_human", "total_page_views": 1}]
+    sessions = await _rows(databases, "SELECT session_id FROM sessions ORDER BY session_id")
+    assert sessions == [{"session_id": "s_fn_bot"}, {"session_id": "s_fn_human"}]
+
+
+# --- rastro_session_facts ----------------------------------------------------------------------
+
+
+async def _facts(databases: Databases, org: uuid.UUID, session_id: str) -> SessionFactsRow | None:
+    query = SessionFactsQuery(organization_id=org, session_id=session_id)
+    return await TransactionBoundary(databases.bi).call(RASTRO_SESSION_FACTS, query)
+
+
+async def test_session_facts_of_an_unknown_session_are_none(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    assert await _facts(databases, org, "s_fn_nobody") is None
+    await _collect(databases, [_batch(org, domain, "s_fn_other_org")])
+    assert await _facts(databases, uuid.uuid4(), "s_fn_other_org") is None  # not theirs
+
+
+async def test_session_facts_are_the_contract(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    await _collect(databases, [_batch(org, domain, "s_fn_facts", views=[_view(0, "pv1")])])
+    facts = await _facts(databases, org, "s_fn_facts")
+    assert facts is not None
+    assert set(facts) == SessionFactsRow.__required_keys__
+    assert facts["first_touch"] is not None
+    assert facts["last_touch"] is not None
+    assert set(facts["first_touch"]) == TouchRow.__required_keys__
+    assert facts["first_touch"]["utm_source"] == "google"
+    assert facts["first_touch"]["tracking_id"] == facts["last_touch"]["tracking_id"]
+    assert (facts["session_id"], facts["total_page_views"]) == ("s_fn_facts", 1)
+
+
+async def test_session_facts_of_a_bot_session_fall_back_to_its_own_start(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    bot = _batch(org, domain, "s_fn_bot_facts", visitor="v_bot2", is_bot=True)
+    await _collect(databases, [bot])
+    facts = await _facts(databases, org, "s_fn_bot_facts")
+    assert facts is not None  # no journey (bots have none): the session's start instead
+    assert facts["first_visit_at"] == facts["started_at"]
+    assert facts["seconds_on_pages"] == 0
