@@ -60,14 +60,16 @@ export function HealthCard({ health, onShowQueue }: { health: PlatformHealth; on
       <CardContent className="grid gap-3">
         <HealthReason health={health} />
         <dl className="grid grid-cols-2 gap-3 text-sm">
-          <div className="col-span-2">
-            <dt className="text-xs text-muted-foreground">{t("conversions.health.breaker")}</dt>
-            <dd>
-              <Badge variant={BREAKER_VARIANT[health.breaker_state]} data-testid="breaker-state">
-                {t(`conversions.health.breaker.${health.breaker_state}` as MessageKey)}
-              </Badge>
-            </dd>
-          </div>
+          {health.state !== "not_configured" ? (
+            <div className="col-span-2">
+              <dt className="text-xs text-muted-foreground">{t("conversions.health.breaker")}</dt>
+              <dd>
+                <Badge variant={BREAKER_VARIANT[health.breaker_state]} data-testid="breaker-state">
+                  {t(`conversions.health.breaker.${health.breaker_state}` as MessageKey)}
+                </Badge>
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt className="text-xs text-muted-foreground">{t("conversions.health.lastSuccess")}</dt>
             <dd data-testid="last-success">

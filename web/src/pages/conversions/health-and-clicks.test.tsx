@@ -48,6 +48,8 @@ describe("platform health states", () => {
     expect(within(by.google!).getByTestId("health-state")).toHaveTextContent("Not configured");
     expect(within(by.google!).getByTestId("health-reason")).toHaveTextContent("No active credential");
     expect(within(by.google!).getByTestId("health-action")).toHaveAttribute("href", "/settings/credentials");
+    // No account: no circuit to speak of, so nothing says "Operational".
+    expect(within(by.google!).queryByTestId("breaker-state")).toBeNull();
     expect(within(by.meta!).getByTestId("health-state")).toHaveTextContent("Failing");
     expect(within(by.meta!).getByTestId("health-reason")).toHaveTextContent("refused the credential");
     expect(within(by.meta!).getByTestId("health-action")).toHaveTextContent("Reconnect");
