@@ -174,7 +174,12 @@ async def _drain() -> dict[str, Any]:
     started = time.perf_counter()
     try:
         while True:
-            report = await run_sync(TransactionBoundary(databases.crm), keyring, config)
+            report = await run_sync(
+                TransactionBoundary(databases.crm),
+                TransactionBoundary(databases.bi),
+                keyring,
+                config,
+            )
             totals["runs"] += 1
             for key in ("requests", "sent", "retrying", "failed", "expired"):
                 totals[key] += getattr(report, key)

@@ -108,6 +108,7 @@ async def sync(
 ) -> SyncReport:
     return await run_sync(
         TransactionBoundary(databases.crm),
+        TransactionBoundary(databases.bi),
         Keyring(settings.encryption_key_value),
         config,
         now=now,

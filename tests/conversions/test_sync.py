@@ -199,7 +199,7 @@ async def send_then_die(events, credential, http):
 
 connector.send = send_then_die
 databases = Databases(crm=Database("crm", sys.argv[1]), bi=Database("bi", sys.argv[2]))
-asyncio.run(run_sync(TransactionBoundary(databases.crm), Keyring(sys.argv[3]), SyncConfig()))
+asyncio.run(run_sync(TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), Keyring(sys.argv[3]), SyncConfig()))
 """
 
 

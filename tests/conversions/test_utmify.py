@@ -43,7 +43,16 @@ async def _lead(databases, org, **fields):
         source="facebook",
         medium="paid_social",
         campaign="bf|123",
-        metadata_={"submitted_attribution": {"utm_source": "ignored", **UTMS}},
+        # An untracked lead (no credited touch in the BI database): the form's hidden
+        # fields are its one touch.
+        metadata_={
+            "submitted_attribution": {
+                "utm_source": "facebook",
+                "utm_medium": "paid_social",
+                "utm_campaign": "bf|123",
+                **UTMS,
+            }
+        },
         **{"email": f"maria.{uuid.uuid4().hex[:8]}@example.com", "name": "Maria Silva", **fields},
     )
     return row.lead_id
@@ -124,8 +133,7 @@ async def test_a_sale_is_a_paid_order_and_a_refund_updates_the_same_order(
                 "priceInCents": 19990,
             }
         ],
-        # Source, medium and campaign of the credited touch (the lead's columns); the
-        # rest as the form's hidden fields sent them.
+        # All from one touch: here the form's hidden fields (the lead was not tracked).
         "trackingParameters": {
             "src": "bio",
             "sck": "stories",

@@ -253,9 +253,11 @@ def test_conversions_pages(
     )
     shot(page, "list")
 
-    # The health card: one success and one failure in the last 24 hours, nothing queued.
+    # The health card: one success and one failure in the last 24 hours, nothing queued;
+    # no Meta credential in this organization, so it is not configured (not "Operando").
     card = main.locator("[data-testid=health-card][data-platform=meta]")
-    expect(card.locator("[data-testid=breaker-state]")).to_have_text("Operando")
+    expect(card.locator("[data-testid=health-state]")).to_have_text("Não configurada")
+    expect(card.locator("[data-testid=breaker-state]")).to_have_count(0)
     expect(card.locator("[data-testid=error-rate]")).to_contain_text("50%")
     expect(card.locator("[data-testid=error-rate]")).to_contain_text("1 de 2 tentativas")
     expect(card.locator("[data-testid=queue-length]")).to_have_text("0")

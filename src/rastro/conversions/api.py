@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.conversions import permissions, schemas
 from rastro.conversions.models import DEFAULT_WINDOWS, ConversionSync, OfflineConversion
-from rastro.conversions.service import orders, records, sync
+from rastro.conversions.service import health, orders, records
 from rastro.conversions.service import settings as conversion_settings
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page, PageParams, page_params
@@ -120,8 +120,9 @@ async def create_conversion(
 
 @router.get("/health", response_model=list[schemas.PlatformHealth])
 async def platform_health(_: Read, session: CrmSession) -> list[schemas.PlatformHealth]:
-    """Per platform: last success, error rate over 24 hours, queue length, breaker state."""
-    return [schemas.PlatformHealth.model_validate(h) for h in await sync.platform_health(session)]
+    """Per platform: its state (not configured, healthy, degraded, failing) and why, last
+    success, error rate over 24 hours, queue length, breaker state."""
+    return [schemas.PlatformHealth.model_validate(h) for h in await health.platform_health(session)]
 
 
 def _settings_out(row: Any) -> schemas.ConversionSettingsOut:

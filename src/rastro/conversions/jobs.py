@@ -20,6 +20,7 @@ async def _run(organization_id: uuid.UUID | None) -> int:
     settings = context.settings
     report = await sync.run_sync(
         TransactionBoundary(context.databases.crm),  # each batch commits on its own
+        TransactionBoundary(context.databases.bi),
         Keyring(settings.encryption_key_value),
         sync.SyncConfig.from_settings(settings),
         organization_id=organization_id,

@@ -120,6 +120,9 @@ class ConversionSync(TenantMixin, CrmBase):
     last_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_batch_id: Mapped[uuid.UUID | None]
+    # The click this platform gets (`conversions.service.clicks.PlatformClick.as_json`):
+    # the newest of the platform's clicks in the person's journey, set at each send.
+    click: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -190,4 +193,7 @@ class CircuitBreaker(TenantMixin, CrmBase):
     consecutive_failures: Mapped[int] = mapped_column(Integer, server_default="0")
     opened_at: Mapped[datetime | None]
     open_until: Mapped[datetime | None]
+    # When the platform last refused the account's credential (invalid or revoked token,
+    # no permission): it must be reconnected. Cleared by the next accepted request.
+    credential_rejected_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

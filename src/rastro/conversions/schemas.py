@@ -33,6 +33,20 @@ class ConversionCreate(BaseModel):
     )
 
 
+class UsedClick(BaseModel):
+    """The click a platform gets: the newest of that platform's clicks in the person's
+    journey (not necessarily the credited touch's)."""
+
+    tracking_id: uuid.UUID | None = Field(description="The touch the click came from")
+    clicked_at: datetime | None
+    click_id_type: str | None = Field(description="gclid, gbraid, wbraid, fbc, fbclid, ...")
+    click_id: str | None
+    utm_source: str | None
+    utm_medium: str | None
+    utm_campaign: str | None
+    credited: bool = Field(description="The credited touch's click (the one reporting uses)")
+
+
 class PlatformSync(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -43,6 +57,7 @@ class PlatformSync(BaseModel):
     next_attempt_at: datetime | None
     last_attempt_at: datetime | None
     sent_at: datetime | None
+    click: UsedClick | None = None
 
 
 class Conversion(BaseModel):
@@ -115,6 +130,17 @@ class PlatformHealth(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     platform: str
+    state: Literal["not_configured", "healthy", "degraded", "failing"] = Field(
+        description="not_configured: no active credential; failing: credential refused or "
+        "circuit open (reconnect / wait); degraded: at least 20 % of at least 5 attempts "
+        "failed in 24 hours, or the circuit is testing; healthy otherwise"
+    )
+    reason: (
+        Literal[
+            "no_credential", "credential_rejected", "breaker_open", "breaker_testing", "error_rate"
+        ]
+        | None
+    ) = Field(description="Why the state is not healthy")
     last_success_at: datetime | None
     attempts_24h: int
     failed_24h: int
@@ -122,6 +148,9 @@ class PlatformHealth(BaseModel):
     queue_length: int
     breaker_state: Literal["closed", "half_open", "open"]
     breaker_open_until: datetime | None
+    credential_rejected_at: datetime | None = Field(
+        description="When the platform last refused the credential (until it is changed)"
+    )
 
 
 class PlatformAction(BaseModel):

@@ -437,6 +437,7 @@ class LeadConversionFacts:
     medium: str | None
     campaign: str | None
     utm_tracking_id: uuid.UUID | None  # the credited touch
+    visitor_id: str | None  # the tracker's visitor id (None: the lead was never tracked)
     stage_value: Decimal | None
     page_url: str | None  # the page the form was sent from
     # The credited touch's click ids (gclid, fbclid, ...) and when that click happened.

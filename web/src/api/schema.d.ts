@@ -405,7 +405,8 @@ export interface paths {
         };
         /**
          * Platform Health
-         * @description Per platform: last success, error rate over 24 hours, queue length, breaker state.
+         * @description Per platform: its state (not configured, healthy, degraded, failing) and why, last
+         *     success, error rate over 24 hours, queue length, breaker state.
          */
         get: operations["platform_health_api_conversions_health_get"];
         put?: never;
@@ -3447,6 +3448,11 @@ export interface components {
              * @enum {string}
              */
             breaker_state: "closed" | "half_open" | "open";
+            /**
+             * Credential Rejected At
+             * @description When the platform last refused the credential (until it is changed)
+             */
+            credential_rejected_at: string | null;
             /** Error Rate 24H */
             error_rate_24h: number | null;
             /** Failed 24H */
@@ -3457,11 +3463,23 @@ export interface components {
             platform: string;
             /** Queue Length */
             queue_length: number;
+            /**
+             * Reason
+             * @description Why the state is not healthy
+             */
+            reason: ("no_credential" | "credential_rejected" | "breaker_open" | "breaker_testing" | "error_rate") | null;
+            /**
+             * State
+             * @description not_configured: no active credential; failing: credential refused or circuit open (reconnect / wait); degraded: at least 20 % of at least 5 attempts failed in 24 hours, or the circuit is testing; healthy otherwise
+             * @enum {string}
+             */
+            state: "not_configured" | "healthy" | "degraded" | "failing";
         };
         /** PlatformSync */
         PlatformSync: {
             /** Attempts */
             attempts: number;
+            click?: components["schemas"]["UsedClick"] | null;
             /** Last Attempt At */
             last_attempt_at: string | null;
             /** Next Attempt At */
@@ -3851,6 +3869,38 @@ export interface components {
             utm_term: string | null;
             /** Wbraid */
             wbraid: string | null;
+        };
+        /**
+         * UsedClick
+         * @description The click a platform gets: the newest of that platform's clicks in the person's
+         *     journey (not necessarily the credited touch's).
+         */
+        UsedClick: {
+            /** Click Id */
+            click_id: string | null;
+            /**
+             * Click Id Type
+             * @description gclid, gbraid, wbraid, fbc, fbclid, ...
+             */
+            click_id_type: string | null;
+            /** Clicked At */
+            clicked_at: string | null;
+            /**
+             * Credited
+             * @description The credited touch's click (the one reporting uses)
+             */
+            credited: boolean;
+            /**
+             * Tracking Id
+             * @description The touch the click came from
+             */
+            tracking_id: string | null;
+            /** Utm Campaign */
+            utm_campaign: string | null;
+            /** Utm Medium */
+            utm_medium: string | null;
+            /** Utm Source */
+            utm_source: string | null;
         };
         /** UserRef */
         UserRef: {

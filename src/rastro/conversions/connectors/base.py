@@ -72,6 +72,9 @@ class BatchOutcome:
     # Events the platform asks to send again later (index → (seconds to wait, reason)),
     # e.g. Google's TOO_RECENT_EVENT: they stay pending, neither sent nor failed.
     row_retry_after: dict[int, tuple[float, str]] = field(default_factory=dict)
+    # The platform refused the credential itself (invalid or revoked token, no permission
+    # on the account): nothing goes through until it is reconnected.
+    credential_rejected: bool = False
 
 
 class InvalidConversion(Exception):

@@ -47,6 +47,8 @@ MAX_AGE_PHYSICAL_STORE = timedelta(days=62)
 # Graph API error codes worth retrying (platforms.md §2.4); 100 (invalid parameter), 190
 # (token) and 10/200-299 (permissions) are not.
 TRANSIENT_CODES = frozenset({1, 2, 4, 17, 341})
+# The token is invalid or expired (190, 102) or lacks permission (10, 200-299): reconnect.
+CREDENTIAL_CODES = frozenset({102, 190, 10, *range(200, 300)})
 STANDARD_EVENTS = {"purchase": "Purchase", "lead": "Lead", "subscribe": "Subscribe"}
 
 
@@ -182,6 +184,7 @@ class MetaConnector(Connector):
                 + f": {error.get('error_user_msg') or error.get('message') or 'no message'}"
                 + (f" (fbtrace_id {error['fbtrace_id']})" if error.get("fbtrace_id") else "")
             )
+            rejected = code in CREDENTIAL_CODES
             transient = (
                 code in TRANSIENT_CODES
                 or error.get("is_transient") is True
@@ -191,6 +194,7 @@ class MetaConnector(Connector):
         else:
             message = f"Meta answered HTTP {status}."
             transient = status >= 500 or status in {408, 429}
+            rejected = False
         return BatchOutcome(
             ok=False,
             http_status=status,
@@ -198,4 +202,5 @@ class MetaConnector(Connector):
             error=message[:2000],
             transient=transient,
             retry_after=retry_after,
+            credential_rejected=rejected,
         )

@@ -38,6 +38,8 @@ EVENT_SOURCES = frozenset({"web", "offline", "crm"})
 # stop trying after 7 days, as the digest advises.
 MAX_AGE = timedelta(days=7)
 TRANSIENT_CODES = frozenset({40100, 40700})
+# No permission on the pixel / event set, or an invalid access token: reconnect.
+CREDENTIAL_CODES = frozenset({40001, 40104, 40105})
 PARTIAL_SUCCESS = 20001
 STANDARD_EVENTS = {
     "purchase": "Purchase",
@@ -170,4 +172,5 @@ class TikTokConnector(Connector):
             error=message[:2000],
             transient=transient,
             retry_after=retry_after_seconds(response),
+            credential_rejected=code in CREDENTIAL_CODES,
         )

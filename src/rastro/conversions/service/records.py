@@ -25,6 +25,7 @@ from rastro.auth.service import accounts, credentials
 from rastro.conversions.connectors import CONNECTORS
 from rastro.conversions.connectors.base import Connector, ConversionRecord
 from rastro.conversions.models import ConversionSync, OfflineConversion, PlatformSyncLog
+from rastro.conversions.service import clicks
 from rastro.conversions.service import settings as conversion_settings
 from rastro.core.errors import Conflict, NotFound, field_error
 from rastro.core.ids import uuid7
@@ -73,18 +74,18 @@ _REFERRAL_FIELDS = ("src", "sck")
 
 
 def tracking_of(lead: LeadConversionFacts | None) -> dict[str, str]:
-    """The lead's UTMs: source, medium and campaign of its credited touch (copied on the
-    lead at capture), the rest as the form's hidden fields sent them."""
+    """The lead's UTMs, src and sck, all from ONE touch: a tracked lead's credited touch
+    (its source, medium and campaign copied on the lead; the sync adds the rest from the
+    touch itself, `clicks.for_platform`), else what the form's hidden fields sent, as a
+    whole. Never some fields from one visit and the rest from another."""
     if lead is None:
         return {}
-    submitted = dict(lead.submitted_attribution)
-    form = dict(lead.form_fields)
     credited = {"utm_source": lead.source, "utm_medium": lead.medium, "utm_campaign": lead.campaign}
-    found: dict[str, str] = {}
-    for name in TRACKING_FIELDS:
-        value = credited.get(name) or submitted.get(name)
-        if value:
-            found[name] = str(value)
+    submitted = dict(lead.submitted_attribution)
+    if lead.utm_tracking_id is not None or not any(submitted.get(n) for n in TRACKING_FIELDS):
+        return {name: str(value) for name, value in credited.items() if value}
+    form = dict(lead.form_fields)
+    found = {name: str(submitted[name]) for name in TRACKING_FIELDS if submitted.get(name)}
     for name in _REFERRAL_FIELDS:
         value = submitted.get(name) or form.get(name)
         if value:
@@ -209,13 +210,23 @@ async def create_conversion(
     statuses: dict[str, str] = {}
     for platform, connector in CONNECTORS.items():
         action = conversion_settings.action_of(rules, conversion_name, platform)
+        record = record_of(conversion, lead, action)
         status, reason = initial_status(
             connector,
-            record_of(conversion, lead, action),
+            record,
             has_account=platform in accounts_by_platform,
             window_days=conversion_settings.window_days(rules, conversion_name, platform),
             now=now,
         )
+        if (
+            status in ("expired", "not_applicable")
+            and platform in accounts_by_platform
+            and platform in clicks.PLATFORM_CLICK_IDS
+            and lead.visitor_id
+        ):
+            # A tracked person may have a newer click of this platform than the credited
+            # touch's: the sync decides from the whole journey (the BI database).
+            status, reason = "pending", None
         session.add(
             ConversionSync(
                 conversion_id=conversion_id,
@@ -226,6 +237,7 @@ async def create_conversion(
                 reason=reason,
                 attempts=0,
                 next_attempt_at=now if status == "pending" else None,
+                click=_click_json(record, platform, lead.utm_tracking_id),
             )
         )
         statuses[platform] = status
@@ -234,6 +246,13 @@ async def create_conversion(
     if "pending" in statuses.values():
         await queue_sync(session, lead.organization_id)
     return Created(conversion, created=True)
+
+
+def _click_json(
+    record: ConversionRecord, platform: str, credited_id: uuid.UUID | None
+) -> dict[str, Any] | None:
+    click = clicks.stored_click(record, platform, credited_id=credited_id)
+    return click.as_json() if click else None
 
 
 async def _by_name(

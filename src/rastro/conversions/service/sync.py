@@ -1,4 +1,4 @@
-"""Sending pending conversions to the ad platforms, and the platforms' health.
+"""Sending pending conversions to the ad platforms (their health: `service.health`).
 
 A sync run finds the due deliveries (`offline_conversion_syncs` pending with
 `next_attempt_at` past), grouped per organization, platform and account (credential),
@@ -20,7 +20,12 @@ Transient failures (timeouts, network errors, 429/5xx, the platform's transient 
 stay pending with exponential backoff and full jitter (at least the server's
 Retry-After) until `max_attempts`; other failures are final. Each platform account has a
 circuit breaker: `breaker_failures` transient failures in a row open it for
-`breaker_cooldown_seconds`, after which one trial batch decides whether it closes.
+`breaker_cooldown_seconds`, after which one trial batch decides whether it closes; a
+credential the platform refuses (401/403, Meta 190, a refused OAuth grant) is marked on
+the breaker until a request with it is accepted.
+
+Each delivery is decided again at send time with its platform's own click from the
+person's journey (`service.clicks`): the window, the age limits, what it can match on.
 """
 
 from __future__ import annotations
@@ -50,9 +55,8 @@ from rastro.conversions.models import (
     CircuitBreaker,
     ConversionSync,
     OfflineConversion,
-    PlatformSyncLog,
 )
-from rastro.conversions.service import records
+from rastro.conversions.service import clicks, records
 from rastro.conversions.service import settings as conversion_settings
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.errors import NotFound
@@ -96,6 +100,7 @@ class SyncReport:
     retrying: int = 0
     failed: int = 0
     expired: int = 0
+    not_applicable: int = 0  # nothing the platform can match on, found at send time
     waiting: int = 0  # not sent yet: too recent for the platform
     paused: list[str] = field(default_factory=list)  # "platform:credential" with open breakers
 
@@ -109,6 +114,7 @@ class _Group:
 
 async def run_sync(
     crm: TransactionBoundary,
+    bi: TransactionBoundary,
     keyring: Keyring,
     config: SyncConfig,
     *,
@@ -116,7 +122,8 @@ async def run_sync(
     now: datetime | None = None,
 ) -> SyncReport:
     """Send every due delivery (of one organization, or all), each batch a unit of work of
-    the job's `crm` boundary; returns what happened."""
+    the job's `crm` boundary (the person's journey read through `bi`); returns what
+    happened."""
     now = now or datetime.now(UTC)
     report = SyncReport()
     # One HTTP client per platform URL for the whole run: a client per batch paid for a
@@ -131,7 +138,7 @@ async def run_sync(
                 nonlocal budget
                 while budget > 0:
                     budget -= 1
-                    if not await _sync_batch(crm, keyring, config, group, now, report, clients):
+                    if not await _sync_batch(crm, bi, keyring, config, group, now, report, clients):
                         return
 
             await asyncio.gather(*(lane() for _ in range(max(1, config.concurrency))))
@@ -238,6 +245,10 @@ async def _record_breaker(
         breaker.state = "closed"
         breaker.consecutive_failures = 0
         breaker.open_until = None
+    if outcome.credential_rejected:
+        breaker.credential_rejected_at = now
+    elif outcome.ok:  # the credential was accepted
+        breaker.credential_rejected_at = None
 
 
 async def _send(
@@ -285,7 +296,14 @@ async def _send(
     except OAuthError as error:
         # The token endpoint down: retried like the platform being down; the grant refused
         # (invalid_grant: the account must be reconnected): final.
-        outcome = BatchOutcome(ok=False, error=str(error), transient=error.transient)
+        outcome = BatchOutcome(
+            ok=False,
+            error=str(error),
+            transient=error.transient,
+            credential_rejected=not error.transient,
+        )
+    if not outcome.ok and outcome.http_status in (401, 403):
+        outcome.credential_rejected = True
     return outcome, summary
 
 
@@ -366,6 +384,7 @@ class _Outcomes:
 
 async def _sync_batch(
     crm: TransactionBoundary,
+    bi: TransactionBoundary,
     keyring: Keyring,
     config: SyncConfig,
     group: _Group,
@@ -410,21 +429,41 @@ async def _sync_batch(
             )
         }
         leads = await records.leads_of(session, list(conversions.values()))
+        journeys = await clicks.journeys(bi, session, group.organization_id, conversions.values())
         rules = await conversion_settings.current(session)
         batch_id = uuid7()
         attempted_at = datetime.now(UTC)
         outcomes = _Outcomes(group.platform)
+        chosen: dict[uuid.UUID, clicks.PlatformClick | None] = {}
         ready: list[tuple[ConversionSync, OfflineConversion, dict[str, Any]]] = []
         for sync in syncs:
             conversion = conversions[sync.conversion_id]
             action = conversion_settings.action_of(
                 rules, conversion.conversion_name, group.platform
             )
-            record = records.record_of(conversion, leads.get(conversion.lead_id), action)
-            too_old = connector.too_old(record, now)
-            if too_old is not None:
-                outcomes.set_status(sync, "expired", too_old)
-                report.expired += 1
+            record, chosen[sync.conversion_id] = clicks.for_platform(
+                records.record_of(conversion, leads.get(conversion.lead_id), action),
+                group.platform,
+                journeys.get(conversion.conversion_id, []),
+                credited_id=conversion.original_tracking_id,
+            )
+            # Decided again with this platform's click: the window, the age limits and
+            # what the platform can match on.
+            status, reason = records.initial_status(
+                connector,
+                record,
+                has_account=True,
+                window_days=conversion_settings.window_days(
+                    rules, conversion.conversion_name, group.platform
+                ),
+                now=now,
+            )
+            if status != "pending":
+                outcomes.set_status(sync, status, reason)
+                if status == "expired":
+                    report.expired += 1
+                else:
+                    report.not_applicable += 1
                 continue
             not_before = connector.not_before(record)
             if not_before is not None and not_before > now:
@@ -465,6 +504,7 @@ async def _sync_batch(
                 report.failed += 1
                 continue
             ready.append((sync, conversion, event))
+        await clicks.record_clicks(session, group.platform, chosen)
         if not ready:
             await outcomes.write(session)
             return True
@@ -541,69 +581,3 @@ async def _sync_batch(
             await _record_breaker(session, group, config, outcome, now)
         # A half-open breaker lets one batch through per run.
         return gate == "closed"
-
-
-# --- health -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlatformHealth:
-    platform: str
-    last_success_at: datetime | None
-    attempts_24h: int
-    failed_24h: int
-    error_rate_24h: float | None
-    queue_length: int
-    breaker_state: str  # closed | half_open | open (the worst of the platform's accounts)
-    breaker_open_until: datetime | None
-
-
-_BREAKER_ORDER = {"closed": 0, "half_open": 1, "open": 2}
-
-
-async def platform_health(
-    session: AsyncSession, *, now: datetime | None = None
-) -> list[PlatformHealth]:
-    """Per platform with a connector: last success, error rate of the last 24 hours,
-    deliveries waiting, the breaker."""
-    now = now or datetime.now(UTC)
-    since = now - timedelta(hours=24)
-    out: list[PlatformHealth] = []
-    for platform in CONNECTORS:
-        last_success = await session.scalar(
-            select(func.max(PlatformSyncLog.synced_at)).where(
-                PlatformSyncLog.platform == platform, PlatformSyncLog.sync_status == "success"
-            )
-        )
-        attempts, failed = (
-            await session.execute(
-                select(
-                    func.count(),
-                    func.count().filter(PlatformSyncLog.sync_status != "success"),
-                )
-                .select_from(PlatformSyncLog)
-                .where(PlatformSyncLog.platform == platform, PlatformSyncLog.synced_at >= since)
-            )
-        ).one()
-        queue = await session.scalar(
-            select(func.count())
-            .select_from(ConversionSync)
-            .where(ConversionSync.platform == platform, ConversionSync.status == "pending")
-        )
-        breakers = list(
-            await session.scalars(select(CircuitBreaker).where(CircuitBreaker.platform == platform))
-        )
-        worst = max(breakers, key=lambda b: _BREAKER_ORDER.get(b.state, 0), default=None)
-        out.append(
-            PlatformHealth(
-                platform=platform,
-                last_success_at=last_success,
-                attempts_24h=int(attempts),
-                failed_24h=int(failed),
-                error_rate_24h=(failed / attempts) if attempts else None,
-                queue_length=int(queue or 0),
-                breaker_state=worst.state if worst else "closed",
-                breaker_open_until=worst.open_until if worst and worst.state == "open" else None,
-            )
-        )
-    return out

@@ -44,6 +44,7 @@ def _facts(lead: Lead) -> LeadConversionFacts:
         medium=lead.medium,
         campaign=lead.campaign,
         utm_tracking_id=lead.utm_tracking_id,
+        visitor_id=lead.visitor_id,
         stage_value=lead.stage_value,
         page_url=str(page_url) if page_url is not None else None,
         click_ids={

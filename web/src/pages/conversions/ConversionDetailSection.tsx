@@ -14,6 +14,7 @@ import { useI18n } from "@/i18n";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { Money } from "@/pages/crm/shared";
 import { AttemptChip, platformName, PlatformStatusChip } from "./shared";
+import { UsedClick } from "./UsedClick";
 import { CONVERSIONS_KEY, useConversionActions } from "./useConversionActions";
 import { CONVERSIONS_WRITE, type Conversion, type Platform, type PlatformSync, type SyncLogEntry } from "./types";
 
@@ -117,6 +118,7 @@ export function Deliveries({ conversion, canWrite }: { conversion: Conversion; c
         <TR>
           <TH>{t("conversions.col.platform")}</TH>
           <TH>{t("conversions.col.reason")}</TH>
+          <TH>{t("conversions.col.click")}</TH>
           <TH>{t("conversions.col.attempts")}</TH>
           <TH>{t("conversions.col.sentAt")}</TH>
           {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
@@ -129,6 +131,9 @@ export function Deliveries({ conversion, canWrite }: { conversion: Conversion; c
               <PlatformStatusChip sync={p} />
             </TD>
             <TD className="max-w-[24rem] break-words text-xs">{p.reason ?? ""}</TD>
+            <TD className="min-w-[10rem]">
+              <UsedClick click={p.click} />
+            </TD>
             <TD className="tabular-nums">{formatNumber(p.attempts, locale)}</TD>
             <TD className="whitespace-nowrap">{p.sent_at ? <time dateTime={p.sent_at}>{formatDateTime(p.sent_at, locale)}</time> : t("conversions.none")}</TD>
             {canWrite ? <TD className="text-right">{action(p)}</TD> : null}

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { Link } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -7,15 +8,44 @@ import { QueryStates } from "@/components/ui/query-states";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatDateTime, formatNumber, formatPercent, formatRelative } from "@/lib/format";
 import { platformName } from "./shared";
-import type { BreakerState, Platform, PlatformHealth } from "./types";
+import type { BreakerState, HealthState, Platform, PlatformHealth } from "./types";
 import { CONVERSIONS_KEY } from "./useConversionActions";
 
 const BREAKER_VARIANT: Record<BreakerState, "success" | "default" | "destructive"> = { closed: "success", half_open: "default", open: "destructive" };
+const STATE_VARIANT: Record<HealthState, "success" | "default" | "destructive" | "secondary"> = {
+  not_configured: "secondary",
+  healthy: "success",
+  degraded: "default",
+  failing: "destructive",
+};
+/** Where a platform without a working credential is (re)connected. */
+const CREDENTIALS_PATH = "/settings/credentials";
+
+/** Why the card is not healthy, in words (never the raw code). */
+function HealthReason({ health }: { health: PlatformHealth }) {
+  const { t, locale } = useI18n();
+  if (!health.reason) return null;
+  const text =
+    health.reason === "error_rate"
+      ? t("conversions.health.reason.error_rate", { failed: formatNumber(health.failed_24h, locale), total: formatNumber(health.attempts_24h, locale) })
+      : t(`conversions.health.reason.${health.reason}` as MessageKey);
+  const action = health.reason === "no_credential" ? "conversions.health.connect" : health.reason === "credential_rejected" ? "conversions.health.reconnect" : null;
+  return (
+    <p className={health.state === "failing" ? "text-xs text-destructive" : "text-xs text-muted-foreground"} data-testid="health-reason">
+      {text}{" "}
+      {action ? (
+        <Link to={CREDENTIALS_PATH} className="font-medium text-primary underline-offset-2 hover:underline" data-testid="health-action">
+          {t(action)}
+        </Link>
+      ) : null}
+    </p>
+  );
+}
 
 /** An error rate above this is shown in red. */
 const ALARMING_ERROR_RATE = 0.2;
 
-/** One platform: breaker state, last success, error rate over 24 hours, queue length. */
+/** One platform: its state (not configured, healthy, degraded, failing) and why, the breaker, last success, error rate over 24 hours, queue length. */
 export function HealthCard({ health, onShowQueue }: { health: PlatformHealth; onShowQueue?: (platform: Platform) => void }) {
   const { t, locale } = useI18n();
   const rate = health.error_rate_24h;
@@ -23,12 +53,23 @@ export function HealthCard({ health, onShowQueue }: { health: PlatformHealth; on
     <Card data-testid="health-card" data-platform={health.platform}>
       <CardHeader className="flex-row items-center justify-between gap-2 space-y-0 pb-3">
         <CardTitle className="text-base">{platformName(health.platform)}</CardTitle>
-        <Badge variant={BREAKER_VARIANT[health.breaker_state]} data-testid="breaker-state">
-          {t(`conversions.health.breaker.${health.breaker_state}` as MessageKey)}
+        <Badge variant={STATE_VARIANT[health.state]} data-testid="health-state" data-state={health.state}>
+          {t(`conversions.health.state.${health.state}` as MessageKey)}
         </Badge>
       </CardHeader>
-      <CardContent>
+      <CardContent className="grid gap-3">
+        <HealthReason health={health} />
         <dl className="grid grid-cols-2 gap-3 text-sm">
+          {health.state !== "not_configured" ? (
+            <div className="col-span-2">
+              <dt className="text-xs text-muted-foreground">{t("conversions.health.breaker")}</dt>
+              <dd>
+                <Badge variant={BREAKER_VARIANT[health.breaker_state]} data-testid="breaker-state">
+                  {t(`conversions.health.breaker.${health.breaker_state}` as MessageKey)}
+                </Badge>
+              </dd>
+            </div>
+          ) : null}
           <div>
             <dt className="text-xs text-muted-foreground">{t("conversions.health.lastSuccess")}</dt>
             <dd data-testid="last-success">

@@ -77,7 +77,7 @@ function entry(n: number, over: Partial<SyncLogEntry> = {}): SyncLogEntry {
 }
 
 function health(platform: string, over: Partial<PlatformHealth> = {}): PlatformHealth {
-  return { platform, last_success_at: null, attempts_24h: 0, failed_24h: 0, error_rate_24h: null, queue_length: 0, breaker_state: "closed", breaker_open_until: null, ...over };
+  return { platform, state: "healthy", reason: null, credential_rejected_at: null, last_success_at: null, attempts_24h: 0, failed_24h: 0, error_rate_24h: null, queue_length: 0, breaker_state: "closed", breaker_open_until: null, ...over };
 }
 
 afterEach(() => vi.unstubAllGlobals());

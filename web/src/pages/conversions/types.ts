@@ -12,6 +12,7 @@ export type ConversionDetail = Json<paths["/api/conversions/{conversion_id}"]["g
 export type SyncLogEntry = ConversionDetail["sync_log"][number];
 export type PlatformHealth = Json<paths["/api/conversions/health"]["get"]["responses"][200]>[number];
 export type BreakerState = PlatformHealth["breaker_state"];
+export type HealthState = PlatformHealth["state"];
 export type ConversionSettingsOut = Json<paths["/api/conversions/settings"]["get"]["responses"][200]>;
 export type ConversionSettingsIn = ReqBody<paths["/api/conversions/settings"]["put"]>;
 export type PlatformAction = NonNullable<ConversionSettingsIn["actions"]>[string][string];
