@@ -358,3 +358,17 @@ class NoteCreate(Input):
         if not (self.lead_id or self.contact_id or self.deal_id):
             raise ValueError("a note belongs to a lead, a contact or a deal")
         return self
+
+
+# --- lead capture ------------------------------------------------------------------------------
+
+
+class LeadWarning(BaseModel):
+    """Something a stored lead was stored without, shaped like a 422's `details` item (e.g. a
+    phone that is not a valid number, when the e-mail alone identifies the person)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    loc: str
+    message: str
+    type: str = "value_error"
