@@ -8,7 +8,8 @@ per platform, named after it; every hash is SHA-256 in lowercase hex.
 Every normalizer takes any text without raising: it returns the platform's form, or None
 when nothing usable remains (`''`, a phone without enough digits, an address without a
 local part), and a value that already is a SHA-256 hex digest unchanged, so that
-`hashed()` never hashes it a second time. Normalizing a normalized value changes nothing.
+`hashed()` never hashes it a second time. Normalizing a normalized value changes nothing
+(for Meta's phone, digits without `+`, see `meta_phone`).
 """
 
 from __future__ import annotations
