@@ -5,8 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := $(VENV)/.installed
+PKGCHECK := var/pkgcheck
+PKGCHECK_STAMP := $(PKGCHECK)/venv/.installed
 
-.PHONY: run test install web tracker web-test e2e-deps lint format typecheck migrate openapi wrk bench bench-leads clean
+.PHONY: run test install pkgcheck web tracker web-test e2e-deps lint format typecheck migrate openapi wrk bench bench-leads clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,6 +17,34 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# What a wheel is built from, copied so that the build leaves no build/ or egg-info in the tree.
+PKGCHECK_TREE = rm -rf $(PKGCHECK)/tree && mkdir -p $(PKGCHECK)/tree && \
+	cp -R pyproject.toml README.md src $(PKGCHECK)/tree/
+
+# A clean venv holding only the runtime dependencies (no extras), made again when they change.
+$(PKGCHECK_STAMP): pyproject.toml constraints.txt
+	rm -rf $(PKGCHECK)/venv
+	$(PYTHON) -m venv $(PKGCHECK)/venv
+	$(PKGCHECK)/venv/bin/pip install --quiet --upgrade pip
+	$(PKGCHECK_TREE)
+	$(PKGCHECK)/venv/bin/pip install --quiet -c constraints.txt $(PKGCHECK)/tree
+	@touch $@
+
+## `pip install rastro` without extras: build the wheel from a copy of the current sources
+## (no build/ left in the tree), install it (not editable) into the clean venv, import every
+## module and build the app (tests/packaging/install_check.py), run `rastro --help` and
+## `rastro openapi`, all with PYTHONPATH unset so that only the installed package is seen.
+pkgcheck: $(PKGCHECK_STAMP)
+	$(PKGCHECK_TREE)
+	mkdir -p $(PKGCHECK)/data
+	$(PKGCHECK)/venv/bin/pip install --quiet --no-deps --force-reinstall $(PKGCHECK)/tree
+	cd $(PKGCHECK) && export RASTRO_DATA_DIR=$$PWD/data && unset PYTHONPATH && \
+	  venv/bin/python -I $(CURDIR)/tests/packaging/install_check.py && \
+	  venv/bin/rastro --help >/dev/null && \
+	  venv/bin/rastro openapi >openapi.json && \
+	  venv/bin/python -I -c 'import json; assert json.load(open("openapi.json"))["paths"]' && \
+	  echo "pkgcheck: rastro --help and rastro openapi run from the installed package"
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
@@ -41,13 +71,15 @@ e2e-deps:
 web-test: web/node_modules/.package-lock.json
 	cd web && npm test
 
-## The whole suite: lint, types, dashboard and tracker unit tests, Python tests (API, jobs,
-## CLI, browser). The tracker's tests rebuild tracker/dist/t.js: it must match the committed one.
+## The whole suite: lint, types, the install without extras (pkgcheck), dashboard and tracker
+## unit tests, Python tests (API, jobs, CLI, browser). The tracker's tests rebuild
+## tracker/dist/t.js: it must match the committed one.
 test: install web e2e-deps tracker/node_modules/.package-lock.json
 	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(MAKE) pkgcheck
 	cd web && npm test
 	cd tracker && npm test
 	git diff --exit-code --stat tracker/dist/t.js || { echo "tracker/dist/t.js is stale: run make tracker and commit it"; exit 1; }

@@ -319,7 +319,8 @@ async def test_bad_input_is_rejected_with_the_field_named_and_nothing_stored(cli
     site = await make_site(client, databases)
     cases = [
         (_form(site, email="not-an-email"), 422, "email"),
-        (_form(site, phone="12"), 422, "phone"),
+        (_form(site, email="+promo@gmail.com"), 422, "email"),  # a +tag is no mailbox
+        (_form(site, email=None, phone="12"), 422, "phone"),
         (_form(site, email=None, phone=None), 422, "email"),
         (_form(site, name="x" * 300), 422, "body.name"),
         (_form(site, message="x" * 5001), 422, "body.message"),
@@ -348,6 +349,37 @@ async def test_bad_input_is_rejected_with_the_field_named_and_nothing_stored(cli
     assert ok.status_code == 201
     assert len(await _crm(databases, site, Lead)) == 1
     assert len(await _crm(databases, site, Contact)) == 1
+
+
+async def test_an_unreadable_phone_beside_a_valid_email_keeps_the_lead(client, databases):
+    site = await make_site(client, databases)
+    response = await _post(client, _form(site, phone="12"))
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["warnings"] == [
+        {
+            "loc": "phone",
+            "message": "Invalid phone number. The lead was stored without it.",
+            "type": "value_error",
+        }
+    ]
+    (lead,) = await _crm(databases, site, Lead)
+    assert lead.email == "joao.silva@empresa.com.br"
+    assert (lead.phone, lead.hashed_phone) == (None, None)
+    assert lead.metadata_["invalid_fields"] == ["phone"]
+    assert lead.metadata_["scoring"]["demographic"] < 100  # no phone counted
+    (contact,) = await _crm(databases, site, Contact)
+    assert (contact.email, contact.phone, contact.hashed_phone) == (lead.email, None, None)
+    # The same person again within the window: the lead already stored, the warning again.
+    again = await _post(client, _form(site, phone="not a phone"))
+    assert again.status_code == 200, again.text
+    assert again.json()["lead_id"] == body["lead_id"]
+    assert [w["loc"] for w in again.json()["warnings"]] == ["phone"]
+    # A valid phone answers with no warnings at all.
+    fine = await _post(client, _form(site, email="outra@empresa.com.br"))
+    assert fine.status_code == 201
+    assert "warnings" not in fine.json()
+    assert len(await _crm(databases, site, Lead)) == 2
 
 
 async def test_another_organization_never_sees_the_lead(client, databases):

@@ -24,6 +24,7 @@ from rastro.core.principal import require
 from rastro.core.routing import PlainRoute, read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.permissions import CRM_WRITE
+from rastro.crm.schemas import LeadWarning
 from rastro.crm.service.capture import Submission, capture
 from rastro.tracking.service import config
 from rastro.tracking.service.conversions import TOUCH_FIELDS
@@ -101,6 +102,8 @@ class LeadCaptured(BaseModel):
     attribution_status: str | None = None
     utm_tracking_id: uuid.UUID | None = None
     time_to_conversion: int | None = None
+    # What the lead was stored without (an invalid phone beside a valid e-mail).
+    warnings: list[LeadWarning] | None = None
 
 
 async def _read(request: Request) -> tuple[dict[str, Any], bool]:
@@ -217,7 +220,8 @@ async def capture_lead(request: Request) -> Response:
         found = await site_cache(request).resolve(crm, site_key)
         if found is not None and config.origin_of(next_url) in found[1]:
             return RedirectResponse(next_url, status_code=303, headers=headers)
-    out = LeadCaptured(lead_id=lead.lead_id, duplicate=lead.duplicate)
+    warnings = list(lead.warnings) or None
+    out = LeadCaptured(lead_id=lead.lead_id, duplicate=lead.duplicate, warnings=warnings)
     if authenticated:
         out = LeadCaptured(
             lead_id=lead.lead_id,
@@ -228,6 +232,7 @@ async def capture_lead(request: Request) -> Response:
             attribution_status=lead.attribution_status,
             utm_tracking_id=lead.utm_tracking_id,
             time_to_conversion=lead.time_to_conversion,
+            warnings=warnings,
         )
     return JSONResponse(
         out.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers

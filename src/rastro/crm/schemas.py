@@ -467,3 +467,17 @@ class LeadStageChanged:
     reason: str | None
     close_date: date | None
     changed_at: datetime
+
+
+# --- lead capture ------------------------------------------------------------------------------
+
+
+class LeadWarning(BaseModel):
+    """Something a stored lead was stored without, shaped like a 422's `details` item (e.g. a
+    phone that is not a valid number, when the e-mail alone identifies the person)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    loc: str
+    message: str
+    type: str = "value_error"

@@ -2706,6 +2706,8 @@ export interface components {
             time_to_conversion?: number | null;
             /** Utm Tracking Id */
             utm_tracking_id?: string | null;
+            /** Warnings */
+            warnings?: components["schemas"]["LeadWarning"][] | null;
         };
         /**
          * LeadDetail
@@ -2919,6 +2921,22 @@ export interface components {
             name?: string | null;
             /** Owner Id */
             owner_id?: string | null;
+        };
+        /**
+         * LeadWarning
+         * @description Something a stored lead was stored without, shaped like a 422's `details` item (e.g. a
+         *     phone that is not a valid number, when the e-mail alone identifies the person).
+         */
+        LeadWarning: {
+            /** Loc */
+            loc: string;
+            /** Message */
+            message: string;
+            /**
+             * Type
+             * @default value_error
+             */
+            type: string;
         };
         /** LoginRequest */
         LoginRequest: {

@@ -157,12 +157,10 @@ class GoogleConnector(Connector):
         if click is not None:
             event[click[0]] = click[1]
         else:  # enhanced conversions for leads
-            if record.email:
-                event["hashedEmail"] = normalize.sha256_hex(normalize.google_email(record.email))
-            if record.phone:
-                event["hashedPhoneNumber"] = normalize.sha256_hex(
-                    normalize.google_phone(record.phone)
-                )
+            if record.email and (email := normalize.hashed(normalize.google_email(record.email))):
+                event["hashedEmail"] = email
+            if record.phone and (phone := normalize.hashed(normalize.google_phone(record.phone))):
+                event["hashedPhoneNumber"] = phone
         return event
 
     # --- the credential ----------------------------------------------------------------------

@@ -110,13 +110,8 @@ class LinkedInConnector(Connector):
 
     def event(self, record: ConversionRecord) -> dict[str, Any]:
         user_ids: list[dict[str, str]] = []
-        if record.email:
-            user_ids.append(
-                {
-                    "idType": "SHA256_EMAIL",
-                    "idValue": normalize.sha256_hex(normalize.linkedin_email(record.email)),
-                }
-            )
+        if record.email and (email := normalize.hashed(normalize.linkedin_email(record.email))):
+            user_ids.append({"idType": "SHA256_EMAIL", "idValue": email})
         if record.click_ids.get("li_fat_id"):
             user_ids.append(
                 {

@@ -83,17 +83,18 @@ class MetaConnector(Connector):
 
     def _user_data(self, record: ConversionRecord) -> dict[str, Any]:
         user: dict[str, Any] = {}
-        if record.email:
-            user["em"] = [normalize.sha256_hex(normalize.meta_email(record.email))]
-        if record.phone:
-            user["ph"] = [normalize.sha256_hex(normalize.meta_phone(record.phone))]
+        if record.email and (em := normalize.hashed(normalize.meta_email(record.email))):
+            user["em"] = [em]
+        if record.phone and (ph := normalize.hashed(normalize.meta_phone(record.phone))):
+            user["ph"] = [ph]
         if record.name:
             parts = [normalize.meta_name(part) for part in record.name.split(maxsplit=1)]
             if parts and parts[0]:
-                user["fn"] = [normalize.sha256_hex(parts[0])]
+                user["fn"] = [normalize.hashed(parts[0])]
             if len(parts) > 1 and parts[1]:
-                user["ln"] = [normalize.sha256_hex(parts[1])]
-        user["external_id"] = [normalize.sha256_hex(normalize.meta_external_id(record.person_id))]
+                user["ln"] = [normalize.hashed(parts[1])]
+        if external_id := normalize.hashed(normalize.meta_external_id(record.person_id)):
+            user["external_id"] = [external_id]
         ids = record.click_ids
         if ids.get("fbc"):
             user["fbc"] = ids["fbc"]

