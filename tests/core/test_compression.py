@@ -169,4 +169,3 @@ async def test_an_error_envelope_and_the_request_id_survive_compression(client):
     assert response.status_code == 404
     assert response.headers["x-request-id"]
     assert b'"not_found"' in raw
-

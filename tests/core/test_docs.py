@@ -45,6 +45,12 @@ async def test_the_docs_pages_load_only_local_assets(client, page, marker):
     assert not re.search(r"https?://(?!127\.0\.0\.1|localhost)", html), "an external URL"
 
 
+async def test_redoc_may_show_images_from_rastro_only(client):
+    """ReDoc's bundle asks its maker's CDN for a logo; the page's policy keeps it home."""
+    response = await client.get("/api/redoc")
+    assert response.headers["content-security-policy"] == "img-src 'self' data:"
+
+
 async def test_the_docs_assets_are_cached_and_sent_compressed(client):
     page = await client.get("/api/docs")
     (script,) = [u for u in referenced_urls(page.text) if u.endswith("swagger-ui-bundle.js")]
