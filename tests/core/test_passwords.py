@@ -16,7 +16,7 @@ URL_SAFE = re.compile(r"^[A-Za-z0-9_-]{16}$")
 
 @given(st.data())
 def test_no_random_bytes_make_a_password_that_starts_with_a_dash(data):
-    """Whatever the random source returns (bytes 0xF8–0xFB first make a leading `-`)."""
+    """Whatever the random source returns (bytes 0xF8 to 0xFB first make a leading `-`)."""
 
     def token_bytes(nbytes: int) -> bytes:
         return data.draw(st.binary(min_size=nbytes, max_size=nbytes))
