@@ -33,10 +33,11 @@ def precompressed_response(
     Length, ETag and Last-Modified are the sent file's (set here, so that a caller can
     compare validators before sending); the content type is the original's.
     """
-    twins = {}
-    for encoding, suffix in SUFFIXES.items():
+    twins: dict[str, tuple[Path, os.stat_result]] = {}
+    for coding, suffix in SUFFIXES.items():
+        twin = path.with_name(path.name + suffix)
         try:
-            twins[encoding] = (path.with_name(path.name + suffix), os.stat(f"{path}{suffix}"))
+            twins[coding] = (twin, os.stat(twin))
         except (FileNotFoundError, NotADirectoryError):
             continue
     extra = {**(headers or {}), "vary": "Accept-Encoding"} if twins else headers
