@@ -22,6 +22,8 @@ local campaigns = {
   "?utm_source=newsletter&utm_medium=email&utm_campaign=weekly&x=",
   "", "",
 }
+-- What Chromium's sendBeacon and fetch send: a response the server compresses would pay here.
+local accept_encoding = "gzip, deflate, br, zstd"
 local types = {"click", "scroll", "form_start", "video_play", "download", "custom"}
 local agents = {
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
@@ -47,7 +49,7 @@ end
 
 function request()
   if mode == "noop" then
-    return wrk.format("GET", "/healthz")
+    return wrk.format("GET", "/healthz", {["Accept-Encoding"] = accept_encoding})
   end
   local n = math.random(1, pool)
   local session = string.format("s_bench%015d", n)
@@ -74,6 +76,7 @@ function request()
     ["Content-Type"] = "text/plain;charset=UTF-8",
     ["Origin"] = origin,
     ["User-Agent"] = agents[(n % #agents) + 1],
+    ["Accept-Encoding"] = accept_encoding,
   }, body)
 end
 

@@ -160,7 +160,12 @@ def db_current() -> None:
 
 
 async def _demo(settings: Settings, *, quiet_if_exists: bool) -> None:
-    from rastro.auth.demo import ensure_demo_admin
+    from rastro.auth.demo import (
+        DEMO_EMAIL,
+        demo_login_text,
+        ensure_demo_admin,
+        read_demo_login,
+    )
     from rastro.core.module import DemoContext
 
     databases = make_databases(settings)
@@ -176,7 +181,7 @@ async def _demo(settings: Settings, *, quiet_if_exists: bool) -> None:
                 base_url=f"http://{settings.host}:{settings.port}",
                 encryption_key=settings.encryption_key_value,
             )
-            login_file.write_text(f"{email}\n{password}\n")
+            login_file.write_text(demo_login_text(email, password))
             login_file.chmod(0o600)
             for module in load_modules():
                 if module.demo is not None:
@@ -191,7 +196,8 @@ async def _demo(settings: Settings, *, quiet_if_exists: bool) -> None:
         elif not quiet_if_exists:
             typer.echo("The database already has users; demo data not loaded.")
         elif login_file.exists():
-            email = login_file.read_text().split()[0]
+            # A file from before the labels has no `email:` line; its e-mail was the same.
+            email = read_demo_login(login_file.read_text()).get("email", DEMO_EMAIL)
             typer.echo(f"Demo login: {email} (password in {login_file})")
     finally:
         await databases.dispose()

@@ -45,6 +45,15 @@ def new_token(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)
 
 
+def new_password(nbytes: int = 12) -> str:
+    """A random password (URL-safe characters) that never starts with `-`, which a shell
+    command or a CLI would take for an option."""
+    password = secrets.token_urlsafe(nbytes)
+    while password.startswith("-"):
+        password = secrets.token_urlsafe(nbytes)
+    return password
+
+
 def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 

@@ -223,14 +223,17 @@ async def variant(
 @public.get("/t.js", include_in_schema=False)
 async def tracker(request: Request) -> Response:
     """The tracker script."""
-    script = tracker_script()
+    script = tracker_script().for_request(request.headers)
+    headers = {
+        "cache-control": "public, max-age=3600",
+        "etag": script.etag,
+        "vary": "Accept-Encoding",
+    }
     if request.headers.get("if-none-match") == script.etag:
-        return Response(status_code=304, headers={"etag": script.etag})
-    return Response(
-        script.body,
-        media_type="application/javascript",
-        headers={"cache-control": "public, max-age=3600", "etag": script.etag},
-    )
+        return Response(status_code=304, headers=headers)
+    if script.encoding:
+        headers["content-encoding"] = script.encoding
+    return Response(script.body, media_type="application/javascript", headers=headers)
 
 
 # --- configuration -----------------------------------------------------------------------------

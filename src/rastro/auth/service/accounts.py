@@ -20,6 +20,7 @@ from rastro.core.pagination import PageParams
 from rastro.core.permissions import permissions_for_role
 from rastro.core.security import (
     hash_password,
+    new_password,
     new_token,
     verify_password,
 )
@@ -187,7 +188,7 @@ async def add_member(
     temporary: str | None = None
     if user is None:
         if password is None:
-            temporary = password = new_token(12)
+            temporary = password = new_password()
         user = await create_user(session, email=email, name=name, password=password)
     elif await session.scalar(select(Membership.id).where(Membership.user_id == user.id)):
         raise errors.AlreadyMember()
