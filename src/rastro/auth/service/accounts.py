@@ -21,7 +21,6 @@ from rastro.core.permissions import permissions_for_role
 from rastro.core.security import (
     hash_password,
     new_password,
-    new_token,
     verify_password,
 )
 
