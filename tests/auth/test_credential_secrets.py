@@ -136,9 +136,7 @@ async def test_secret_settings_are_replaced_removed_and_must_be_text(client, dat
     assert not_text.json()["error"]["details"][0]["loc"] == "body.settings.developer_token"
 
 
-async def test_rotation_encrypts_secret_settings_stored_in_plain_text(
-    client, databases, settings
-):
+async def test_rotation_encrypts_secret_settings_stored_in_plain_text(client, databases, settings):
     """Rows written before secret settings were encrypted: masked at once, encrypted by
     `rastro keys rotate` (reencrypt_all), which is idempotent."""
     admin = await make_account(databases)

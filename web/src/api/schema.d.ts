@@ -1940,7 +1940,10 @@ export interface components {
             name: string;
             /** Service */
             service: string;
-            /** Settings */
+            /**
+             * Settings
+             * @description Secret settings are masked (`••••` + hint)
+             */
             settings: {
                 [key: string]: unknown;
             };
@@ -1990,7 +1993,10 @@ export interface components {
             is_active?: boolean | null;
             /** Name */
             name?: string | null;
-            /** Settings */
+            /**
+             * Settings
+             * @description Replaces the settings; a secret setting omitted or sent masked keeps its value, one set to null is removed
+             */
             settings?: {
                 [key: string]: unknown;
             } | null;
@@ -3613,6 +3619,12 @@ export interface components {
             name: string;
             /** Required */
             required: boolean;
+            /**
+             * Secret
+             * @description Encrypted and write-only: responses show it masked (`••••` + hint)
+             * @default false
+             */
+            secret: boolean;
         };
         /** StageChangeIn */
         StageChangeIn: {

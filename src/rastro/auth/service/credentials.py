@@ -152,9 +152,7 @@ def _split_settings(
 
 def _open_settings(credential: Credential, keyring: Keyring) -> dict[str, str]:
     return {
-        name: _open(
-            credential, keyring, f"settings.{name}", base64.b64decode(sealed["ciphertext"])
-        )
+        name: _open(credential, keyring, f"settings.{name}", base64.b64decode(sealed["ciphertext"]))
         for name, sealed in (credential.secret_settings or {}).items()
     }
 
@@ -311,9 +309,7 @@ async def reencrypt_all(session: AsyncSession, keyring: Keyring) -> int:
         if credential.key_id == keyring.primary_id and not legacy:
             continue
         if legacy:
-            credential.settings = {
-                k: v for k, v in credential.settings.items() if k not in legacy
-            }
+            credential.settings = {k: v for k, v in credential.settings.items() if k not in legacy}
         _set_secrets(credential, keyring, api_key=None, api_secret=None, settings=legacy)
         count += 1
     await session.flush()
