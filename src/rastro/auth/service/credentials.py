@@ -1,6 +1,6 @@
 """The credentials vault: external service accounts with their secrets encrypted at rest.
 
-Secret are the API key, the API secret and the settings the service catalogue marks secret
+Secrets are the API key, the API secret and the settings the service catalogue marks secret
 (rastro.auth.catalog): each is sealed with AES-GCM bound to its row and field, all of a row
 under one key id, and shown only masked. Connectors get the plain values from
 `resolve_credential`, the secret settings merged back into `settings`.
@@ -199,9 +199,9 @@ def masked_settings(credential: Credential) -> dict[str, Any]:
     spec = SERVICES.get(credential.service)
     shown: dict[str, Any] = {}
     for name, value in (credential.settings or {}).items():
-        legacy = spec is not None and spec.is_secret_setting(name) and isinstance(value, str)
+        legacy = spec is not None and spec.is_secret_setting(name) and value is not None
         # Stored before secret settings were encrypted (until `rastro keys rotate`).
-        shown[name] = masked(hint(value)) if legacy else value
+        shown[name] = masked(hint(str(value))) if legacy else value
     for name, sealed in (credential.secret_settings or {}).items():
         shown[name] = masked(str(sealed.get("hint") or ""))
     return shown
