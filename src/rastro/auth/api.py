@@ -346,7 +346,7 @@ def _credential(credential: Credential) -> schemas.Credential:
         api_key_masked=credentials.masked(credential.api_key_hint) or "",
         api_secret_masked=credentials.masked(credential.api_secret_hint),
         api_url=credential.api_url,
-        settings=credential.settings,
+        settings=credentials.masked_settings(credential),
         is_active=credential.is_active,
         created_at=credential.created_at,
         updated_at=credential.updated_at,
@@ -363,7 +363,9 @@ async def list_services(_: ReadCredentials) -> list[schemas.ServiceInfo]:
             default_api_url=s.default_api_url,
             needs_secret=s.needs_secret,
             settings_fields=[
-                schemas.SettingFieldInfo(name=f.name, label=f.label, required=f.required)
+                schemas.SettingFieldInfo(
+                    name=f.name, label=f.label, required=f.required, secret=f.secret
+                )
                 for f in s.settings_fields
             ],
         )

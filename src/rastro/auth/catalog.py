@@ -1,8 +1,19 @@
-"""External services a credential can be for: default base URL and service-specific fields."""
+"""External services a credential can be for: default base URL and service-specific fields.
+
+A credential's `api_key` and `api_secret` are always secret. Among its settings, a field
+declared here says whether it is (`secret=True`); a setting not declared is secret when
+its name says so (`SECRET_NAME`: `client_secret`, `access_token`, `password`…), so a
+secret typed under a name of its own is never stored or shown in plain text either.
+Secret settings are encrypted like the key and masked in every response
+(rastro.auth.service.credentials).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+SECRET_NAME = re.compile(r"secret|token|passw|private_?key|api_?key|signing", re.I)
 
 
 @dataclass(frozen=True)
@@ -10,6 +21,7 @@ class SettingField:
     name: str
     label: str
     required: bool = False
+    secret: bool = False
 
 
 @dataclass(frozen=True)
@@ -19,6 +31,13 @@ class ServiceSpec:
     default_api_url: str | None
     needs_secret: bool = False
     settings_fields: tuple[SettingField, ...] = field(default_factory=tuple)
+
+    def is_secret_setting(self, name: str) -> bool:
+        """Whether the setting `name` is kept encrypted and masked."""
+        for declared in self.settings_fields:
+            if declared.name == name:
+                return declared.secret
+        return SECRET_NAME.search(name) is not None
 
 
 SERVICES: dict[str, ServiceSpec] = {
@@ -39,7 +58,9 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("login_customer_id", "Login customer ID (manager)"),
                 SettingField("api", "API: data_manager (default) or ads"),
                 SettingField("conversion_action_id", "Default conversion action ID"),
-                SettingField("developer_token", "Developer token (Google Ads API only)"),
+                SettingField(
+                    "developer_token", "Developer token (Google Ads API only)", secret=True
+                ),
                 SettingField(
                     "oauth_client_id",
                     "OAuth client ID (API key = refresh token, secret = client secret)",

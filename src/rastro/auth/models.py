@@ -150,6 +150,8 @@ class Credential(UUIDPrimaryKey, TenantMixin, Timestamps, CrmBase):
     api_secret_hint: Mapped[str | None] = mapped_column(String(8))
     api_url: Mapped[str | None] = mapped_column(String(500))
     settings: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
+    # The secret settings (rastro.auth.catalog): name -> {"ciphertext": base64, "hint": …}.
+    secret_settings: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
     is_active: Mapped[bool] = mapped_column(server_default="true")
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

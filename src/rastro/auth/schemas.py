@@ -193,7 +193,7 @@ class Credential(Schema):
     api_key_masked: str
     api_secret_masked: str | None
     api_url: str | None
-    settings: dict[str, Any]
+    settings: dict[str, Any] = Field(description="Secret settings are masked (`••••` + hint)")
     is_active: bool
     created_at: datetime
     updated_at: datetime
@@ -214,7 +214,13 @@ class CredentialUpdate(Schema):
     api_key: Secret | None = Field(None, description="Omit to keep the current key")
     api_secret: Secret | None = Field(None, description="Omit to keep the current secret")
     api_url: HttpUrl | None = None
-    settings: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Replaces the settings; a secret setting omitted or sent masked keeps its value,"
+            " one set to null is removed"
+        ),
+    )
     is_active: bool | None = None
 
 
@@ -222,6 +228,9 @@ class SettingFieldInfo(Schema):
     name: str
     label: str
     required: bool
+    secret: bool = Field(
+        False, description="Encrypted and write-only: responses show it masked (`••••` + hint)"
+    )
 
 
 class ServiceInfo(Schema):

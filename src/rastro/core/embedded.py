@@ -33,7 +33,21 @@ log = logging.getLogger(__name__)
 #   recycled, and every commit waited while one was zero-filled and flushed: that was the
 #   slowest 1 % of collector requests (bench/README.md, 2026-12-02: p99 at half rate 59 to 83 ms
 #   with it, 15 to 24 ms without). Recycled WAL files are reused as they are.
-SETTINGS = {"max_connections": "300", "wal_init_zero": "off"}
+# * the server log keeps no personal data or secrets (`LOGGED_VALUES_OFF`).
+# A failed statement's ERROR line quotes the value it refused (`invalid input syntax for
+# type uuid: "…"`), its DETAIL and CONTEXT lines the row or JSON around it, and
+# `log_min_error_statement` adds the statement and its parameters. Rastro logs such errors
+# itself by class, SQLSTATE and constraint (rastro.core.redaction); the server log keeps
+# LOG, FATAL and PANIC lines (start-up, shutdown, checkpoints, crashes) and no statements.
+# README.md ("Configuration") lists the same settings for an external server.
+LOGGED_VALUES_OFF = {
+    "log_min_messages": "log",
+    "log_min_error_statement": "panic",
+    "log_error_verbosity": "terse",
+    "log_parameter_max_length": "0",
+    "log_parameter_max_length_on_error": "0",
+}
+SETTINGS = {"max_connections": "300", "wal_init_zero": "off", **LOGGED_VALUES_OFF}
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class EmbeddedPostgres:
         with open(self.pgdata.parent / ".postgres-start.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._server = get_server(self.pgdata, cleanup_mode=None)
-            if self._configure():  # once, on a new data dir: the settings need a restart
+            if self._configure():  # once per changed setting: some need a restart
                 # Same log file as pgserver's start (pg_ctl's restart keeps the options).
                 self._pg_ctl("-w", "-m", "fast", "-l", str(self.pgdata / "log"), "restart")
 

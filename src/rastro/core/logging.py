@@ -18,6 +18,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rastro.core.errors import error_body
+from rastro.core.redaction import format_exception, redact_event
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = structlog.get_logger("rastro.access")
@@ -25,22 +26,25 @@ log = structlog.get_logger("rastro")
 
 
 def configure_logging(level: str, fmt: Literal["console", "json"]) -> None:
-    """Route structlog and the standard library through one renderer."""
+    """Route structlog and the standard library through one renderer.
+
+    Every record, ours or a library's, passes `rastro.core.redaction` first: tracebacks and
+    error fields name the error's class and SQLSTATE, never the values of a statement.
+    """
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_event,
+        structlog.processors.ExceptionRenderer(format_exception),
     ]
     renderer: Any
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer(
             serializer=lambda o, **_: orjson.dumps(o).decode()
         )
-        shared.append(structlog.processors.format_exc_info)
-    else:
-        renderer = structlog.dev.ConsoleRenderer(
-            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
-        )
+    else:  # prints the `exception` field rendered above
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

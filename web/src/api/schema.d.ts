@@ -1941,7 +1941,10 @@ export interface components {
             name: string;
             /** Service */
             service: string;
-            /** Settings */
+            /**
+             * Settings
+             * @description Secret settings are masked (`••••` + hint)
+             */
             settings: {
                 [key: string]: unknown;
             };
@@ -1991,7 +1994,10 @@ export interface components {
             is_active?: boolean | null;
             /** Name */
             name?: string | null;
-            /** Settings */
+            /**
+             * Settings
+             * @description Replaces the settings; a secret setting omitted or sent masked keeps its value, one set to null is removed
+             */
             settings?: {
                 [key: string]: unknown;
             } | null;
@@ -3649,6 +3655,12 @@ export interface components {
             name: string;
             /** Required */
             required: boolean;
+            /**
+             * Secret
+             * @description Encrypted and write-only: responses show it masked (`••••` + hint)
+             * @default false
+             */
+            secret: boolean;
         };
         /** StageChangeIn */
         StageChangeIn: {

@@ -1,7 +1,14 @@
-"""The credentials vault: external service accounts with their secrets encrypted at rest."""
+"""The credentials vault: external service accounts with their secrets encrypted at rest.
+
+Secrets are the API key, the API secret and the settings the service catalogue marks secret
+(rastro.auth.catalog): each is sealed with AES-GCM bound to its row and field, all of a row
+under one key id, and shown only masked. Connectors get the plain values from
+`resolve_credential`, the secret settings merged back into `settings`.
+"""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +69,19 @@ def _service(name: str) -> ServiceSpec:
 
 def _check_settings(spec: ServiceSpec, settings: dict[str, Any]) -> None:
     missing = [f.name for f in spec.settings_fields if f.required and not settings.get(f.name)]
+    not_text = [
+        name
+        for name, value in settings.items()
+        if spec.is_secret_setting(name) and value is not None and not isinstance(value, str)
+    ]
+    if not_text:
+        raise UnprocessableEntity(
+            "Secret settings are text.",
+            details=[
+                {"loc": f"body.settings.{name}", "message": "a string", "type": "string_type"}
+                for name in not_text
+            ],
+        )
     if missing:
         raise UnprocessableEntity(
             "Required settings are missing.",
@@ -99,12 +119,14 @@ async def create_credential(
 ) -> Credential:
     spec = _service(service)
     _check_settings(spec, settings)
+    plain, secret = _split_settings(spec, settings)
     credential = Credential(
         id=uuid.uuid4(),
         name=name,
         service=service,
         api_url=api_url,
-        settings=settings,
+        settings=plain,
+        secret_settings={},
         is_active=is_active,
         created_by_id=created_by_id,
         api_key_encrypted=b"",
@@ -113,16 +135,38 @@ async def create_credential(
     )
     session.add(credential)
     await session.flush()  # stamps organization_id, which the encryption context binds
-    _set_secrets(credential, keyring, api_key=api_key, api_secret=api_secret)
+    _set_secrets(credential, keyring, api_key=api_key, api_secret=api_secret, settings=secret)
     await session.flush()
     await session.refresh(credential)
     return credential
 
 
+def _split_settings(
+    spec: ServiceSpec, settings: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """(plain settings, secret settings) as the catalogue classes them."""
+    plain = {k: v for k, v in settings.items() if not spec.is_secret_setting(k)}
+    secret = {k: v for k, v in settings.items() if spec.is_secret_setting(k)}
+    return plain, secret
+
+
+def _open_settings(credential: Credential, keyring: Keyring) -> dict[str, str]:
+    return {
+        name: _open(credential, keyring, f"settings.{name}", base64.b64decode(sealed["ciphertext"]))
+        for name, sealed in (credential.secret_settings or {}).items()
+    }
+
+
 def _set_secrets(
-    credential: Credential, keyring: Keyring, *, api_key: str | None, api_secret: str | None
+    credential: Credential,
+    keyring: Keyring,
+    *,
+    api_key: str | None,
+    api_secret: str | None,
+    settings: dict[str, str | None] | None = None,
 ) -> None:
-    # Re-seal the field not being changed too, so that both use the same (primary) key id.
+    """Seal the given secrets (a secret setting set to None is removed) and re-seal the
+    others, so that all the row's ciphertexts use the same (primary) key id."""
     current_key = (
         api_key
         if api_key is not None
@@ -131,11 +175,36 @@ def _set_secrets(
     current_secret = api_secret
     if api_secret is None and credential.api_secret_encrypted is not None:
         current_secret = _open(credential, keyring, "api_secret", credential.api_secret_encrypted)
+    secret_settings: dict[str, str | None] = {**_open_settings(credential, keyring)}
+    secret_settings.update(settings or {})
     credential.api_key_encrypted = _seal(credential, keyring, "api_key", current_key)
     credential.api_key_hint = hint(current_key)
     if current_secret is not None:
         credential.api_secret_encrypted = _seal(credential, keyring, "api_secret", current_secret)
         credential.api_secret_hint = hint(current_secret)
+    credential.secret_settings = {
+        name: {
+            "ciphertext": base64.b64encode(
+                _seal(credential, keyring, f"settings.{name}", value)
+            ).decode(),
+            "hint": hint(value),
+        }
+        for name, value in sorted(secret_settings.items())
+        if value is not None
+    }
+
+
+def masked_settings(credential: Credential) -> dict[str, Any]:
+    """The settings as responses show them: every secret one masked."""
+    spec = SERVICES.get(credential.service)
+    shown: dict[str, Any] = {}
+    for name, value in (credential.settings or {}).items():
+        legacy = spec is not None and spec.is_secret_setting(name) and value is not None
+        # Stored before secret settings were encrypted (until `rastro keys rotate`).
+        shown[name] = masked(hint(str(value))) if legacy else value
+    for name, sealed in (credential.secret_settings or {}).items():
+        shown[name] = masked(str(sealed.get("hint") or ""))
+    return shown
 
 
 async def get_credential(session: AsyncSession, credential_id: uuid.UUID) -> Credential:
@@ -158,21 +227,36 @@ async def list_credentials(
 async def update_credential(
     session: AsyncSession, keyring: Keyring, credential_id: uuid.UUID, changes: dict[str, Any]
 ) -> Credential:
-    """Apply the given fields; omitted secrets keep their value, `api_url: null` clears it."""
+    """Apply the given fields; omitted (or masked) secrets keep their value, `api_url: null`
+    clears it, a secret setting set to null is removed."""
     credential = await get_credential(session, credential_id)
     spec = _service(credential.service)
     for field in ("name", "api_url", "is_active"):
         if field in changes:
             setattr(credential, field, changes[field])
+    secret: dict[str, str | None] = {}
     if changes.get("settings") is not None:
-        _check_settings(spec, changes["settings"])
-        credential.settings = changes["settings"]
-    if changes.get("api_key") is not None or changes.get("api_secret") is not None:
+        plain, secret = _split_settings(spec, changes["settings"])
+        # Secret settings are write-only: omitted or sent back masked, one keeps its value.
+        # A plain-text one stored before they were encrypted is encrypted now.
+        secret = {
+            **_legacy_secret_settings(credential),
+            **{
+                name: value
+                for name, value in secret.items()
+                if not (isinstance(value, str) and value.startswith(MASK))
+            },
+        }
+        kept = {name: "kept" for name in credential.secret_settings or {}}
+        _check_settings(spec, {**kept, **plain, **secret})
+        credential.settings = plain
+    if changes.get("api_key") is not None or changes.get("api_secret") is not None or secret:
         _set_secrets(
             credential,
             keyring,
             api_key=changes.get("api_key"),
             api_secret=changes.get("api_secret"),
+            settings=secret,
         )
     await session.flush()
     await session.refresh(credential)
@@ -199,18 +283,34 @@ async def resolve_credential(
         api_key=_open(credential, keyring, "api_key", credential.api_key_encrypted),
         api_secret=_open(credential, keyring, "api_secret", secret) if secret is not None else None,
         base_url=resolve_base_url(credential.api_url, default),
-        settings=dict(credential.settings),
+        settings={**credential.settings, **_open_settings(credential, keyring)},
     )
+
+
+def _legacy_secret_settings(credential: Credential) -> dict[str, str | None]:
+    """Secret settings stored in plain text before they were encrypted."""
+    spec = SERVICES.get(credential.service)
+    if spec is None:
+        return {}
+    return {
+        name: str(value)
+        for name, value in (credential.settings or {}).items()
+        if spec.is_secret_setting(name) and value is not None
+    }
 
 
 async def reencrypt_all(session: AsyncSession, keyring: Keyring) -> int:
-    """Re-seal every credential not yet under the primary key (SYSTEM scope). Returns the count."""
-    rows = await session.scalars(
-        select(Credential).where(Credential.key_id != keyring.primary_id).with_for_update()
-    )
+    """Re-seal every credential not yet under the primary key and encrypt secret settings
+    still in plain text (SYSTEM scope); running it again changes nothing. Returns the count."""
+    rows = await session.scalars(select(Credential).with_for_update())
     count = 0
     for credential in rows:
-        _set_secrets(credential, keyring, api_key=None, api_secret=None)
+        legacy = _legacy_secret_settings(credential)
+        if credential.key_id == keyring.primary_id and not legacy:
+            continue
+        if legacy:
+            credential.settings = {k: v for k, v in credential.settings.items() if k not in legacy}
+        _set_secrets(credential, keyring, api_key=None, api_secret=None, settings=legacy)
         count += 1
     await session.flush()
     return count

@@ -29,6 +29,32 @@ const CREDENTIAL: Credential = {
 };
 
 describe("CredentialForm", () => {
+  it("treats secret settings like the key: empty, masked placeholder, not sent when empty", async () => {
+    const services: CredentialService[] = [
+      {
+        service: "google_ads",
+        label: "Google Ads",
+        default_api_url: null,
+        needs_secret: false,
+        settings_fields: [
+          { name: "customer_id", label: "Customer ID", required: true },
+          { name: "developer_token", label: "Developer token", required: false, secret: true },
+        ],
+      },
+    ];
+    const credential: Credential = { ...CREDENTIAL, service: "google_ads", settings: { customer_id: "42", developer_token: "••••7890" } };
+    const onSubmit = vi.fn();
+    const user = userEvent.setup();
+    renderWithProviders(<CredentialForm services={services} credential={credential} onSubmit={onSubmit} onCancel={vi.fn()} />);
+    const token = screen.getByLabelText(/Developer token/) as HTMLInputElement;
+    expect(token.value).toBe("");
+    expect(token.type).toBe("password");
+    expect(token.placeholder).toBe("••••7890");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    expect((onSubmit.mock.calls[0]![0] as Record<string, unknown>).settings).toEqual({ customer_id: "42" });
+  });
+
   it("does not pre-fill secrets on edit and shows the masked value only as placeholder", () => {
     renderWithProviders(<CredentialForm services={SERVICES} credential={CREDENTIAL} onSubmit={vi.fn()} onCancel={vi.fn()} />);
     const key = screen.getByLabelText("API key") as HTMLInputElement;

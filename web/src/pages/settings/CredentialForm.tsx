@@ -43,7 +43,14 @@ export function CredentialForm({
   const [apiSecret, setApiSecret] = useState("");
   const [apiUrl, setApiUrl] = useState(credential?.api_url ?? "");
   const [isActive, setIsActive] = useState(credential?.is_active ?? true);
-  const [settings, setSettings] = useState<Record<string, string>>(() => settingsToStrings(credential?.settings as Record<string, unknown> | undefined));
+  // Secret settings are write-only like the key: they start empty (the masked value is the
+  // placeholder) and an empty one is not sent, which keeps the stored value.
+  const secretFields = new Set(services.find((s) => s.service === credential?.service)?.settings_fields.filter((f) => f.secret).map((f) => f.name));
+  const [settings, setSettings] = useState<Record<string, string>>(() => {
+    const shown = settingsToStrings(credential?.settings as Record<string, unknown> | undefined);
+    for (const name of secretFields) delete shown[name];
+    return shown;
+  });
 
   const def = services.find((s) => s.service === service);
   const fe = fieldErrors(error);
@@ -84,7 +91,7 @@ export function CredentialForm({
     !service ||
     (!editing && apiKey === "") ||
     (!editing && def?.needs_secret && apiSecret === "") ||
-    (def?.settings_fields ?? []).some((f) => f.required && !(settings[f.name] ?? "").trim());
+    (def?.settings_fields ?? []).some((f) => f.required && !(f.secret && editing) && !(settings[f.name] ?? "").trim());
 
   return (
     <form onSubmit={submit} className="grid gap-4" aria-label={editing ? t("credentials.editTitle", { name: credential.name }) : t("credentials.addTitle")}>
@@ -167,9 +174,12 @@ export function CredentialForm({
                 <Input
                   {...p}
                   name={`settings.${f.name}`}
+                  type={f.secret ? "password" : undefined}
+                  autoComplete={f.secret ? "off" : undefined}
+                  placeholder={f.secret && editing ? String(credential.settings[f.name] ?? "") || undefined : undefined}
                   value={settings[f.name] ?? ""}
                   onChange={(e) => setSettings((prev) => ({ ...prev, [f.name]: e.target.value }))}
-                  required={f.required}
+                  required={f.required && !(f.secret && editing)}
                 />
               )}
             </Field>
