@@ -4,8 +4,8 @@ token, a client secret…) that were kept in plain text in `settings`
 Existing plain-text secret settings stay readable (and masked in responses) until
 `rastro keys rotate` moves them here encrypted: a migration has no encryption key.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
