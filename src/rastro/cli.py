@@ -10,6 +10,7 @@ import subprocess
 import sys
 from typing import Any
 
+import structlog
 import typer
 
 from rastro.config import Settings, load_settings
@@ -89,10 +90,16 @@ def worker(
     with the server, requests waiting for an answer go first and the jobs — which nobody
     waits for — use the rest of the CPU.
     """
+    from rastro.core.worker import WorkerStopped
+
     if nice:
         os.nice(nice)
     settings = _ready_settings()
-    asyncio.run(_run_worker(settings, queues or None, concurrency))
+    try:
+        asyncio.run(_run_worker(settings, queues or None, concurrency))
+    except WorkerStopped:
+        structlog.get_logger(__name__).exception("worker_stopped")
+        raise typer.Exit(1) from None
 
 
 _job_apps: dict[str, Any] = {}
@@ -114,16 +121,20 @@ def build_job_app(settings: Settings) -> Any:
 
 
 async def _run_worker(settings: Settings, queues: list[str] | None, concurrency: int) -> None:
+    from rastro.core.db import libpq_url
     from rastro.core.jobs import JobContext, set_job_context
+    from rastro.core.worker import run_worker
 
-    databases = make_databases(settings)
+    databases = make_databases(settings, pre_ping=True)
     set_job_context(JobContext(databases=databases, settings=settings))
     app = build_job_app(settings)
     try:
-        async with app.open_async():
-            await app.run_worker_async(
-                queues=queues, concurrency=concurrency, install_signal_handlers=True
-            )
+        await run_worker(
+            app,
+            conninfo=libpq_url(database_urls(settings)["crm"]),
+            queues=queues,
+            concurrency=concurrency,
+        )
     finally:
         set_job_context(None)
         await databases.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,10 +20,18 @@ class MigrationsPending(RuntimeError):
 
 
 def resolve_database_urls(settings: Settings) -> Settings:
-    """Fill the two URLs: as configured, or the embedded server's (started if needed)."""
+    """Fill the two URLs: as configured, or the embedded server's (started if needed).
+
+    An embedded server this process started is stopped when the process exits, whatever
+    the way (a refusal to start, an error, Ctrl-C): nothing is left running orphaned. One
+    that was running already (`rastro run`, another command) is left to its owner."""
     if not settings.embedded_database:
         return settings
-    urls = EmbeddedPostgres(settings.data_dir).start_default()
+    server = EmbeddedPostgres(settings.data_dir)
+    server.start()
+    if server.started:
+        atexit.register(server.stop)
+    urls = server.default_databases()
     return settings.model_copy(update={"crm_database_url": urls.crm, "bi_database_url": urls.bi})
 
 
@@ -32,7 +41,8 @@ def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
     return {"crm": settings.crm_database_url, "bi": settings.bi_database_url}
 
 
-def make_databases(settings: Settings) -> Databases:
+def make_databases(settings: Settings, *, pre_ping: bool = False) -> Databases:
+    """Both databases' pools; `pre_ping` for the job worker (see `Database`)."""
     urls = database_urls(settings)
 
     def database(name: migrations.DatabaseName) -> Database:
@@ -41,6 +51,7 @@ def make_databases(settings: Settings) -> Databases:
             urls[name],
             pool_size=settings.db_pool_size,
             plain_pool_size=settings.db_plain_pool_size,
+            pre_ping=pre_ping,
         )
 
     return Databases(crm=database("crm"), bi=database("bi"))
