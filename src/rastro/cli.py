@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
 from typing import Any
 
@@ -19,6 +17,7 @@ from rastro.core.logging import configure_logging
 from rastro.modules import load_modules
 from rastro.runtime import (
     MigrationsPending,
+    SupervisedProcess,
     database_urls,
     ensure_migrated,
     make_databases,
@@ -223,15 +222,12 @@ def run() -> None:
     settings = resolve_database_urls(_settings())
     upgrade_all(settings)
     asyncio.run(_demo(settings, quiet_if_exists=True))
-    worker_process = subprocess.Popen([sys.executable, "-m", "rastro", "worker"])
+    worker_process = SupervisedProcess([sys.executable, "-m", "rastro", "worker"], name="worker")
+    worker_process.start()
     try:
         serve(host=None, port=None, workers=1)
     finally:
-        worker_process.send_signal(signal.SIGTERM)
-        try:
-            worker_process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker_process.kill()
+        worker_process.stop()
         if settings.embedded_database or _was_embedded(settings):
             typer.echo("Stopping the embedded PostgreSQL…")
             EmbeddedPostgres(settings.data_dir).stop()

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -179,7 +180,8 @@ async def _purge_job(databases: Databases, *, delay: float = 0) -> int:
 
 def _worker_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "BI_"))}
-    assert settings.crm_database_url and settings.bi_database_url
+    assert settings.crm_database_url
+    assert settings.bi_database_url
     env.update(
         {
             "RASTRO_ENV": "test",
@@ -196,18 +198,22 @@ def _worker_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-async def test_the_worker_waits_for_the_database_and_then_runs_the_queued_jobs(
-    outage_settings: Settings, restarted: EmbeddedPostgres, tmp_path: Any
-) -> None:
-    databases = make_databases(outage_settings)
-    log_path = tmp_path / "worker.log"
+def _start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
     with open(log_path, "w") as log_file:
-        worker = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "rastro", "worker", "--nice", "0"],
-            env=_worker_env(outage_settings),
+            env=_worker_env(settings),
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
+
+
+async def test_the_worker_waits_for_the_database_and_then_runs_the_queued_jobs(
+    outage_settings: Settings, restarted: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    databases = make_databases(outage_settings)
+    log_path = tmp_path / "worker.log"
+    worker = _start_worker(outage_settings, log_path)
     try:
         first = await _purge_job(databases)
         assert await _wait_done(outage_settings, [first], 60) == ["succeeded"], log_path.read_text()

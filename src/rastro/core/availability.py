@@ -17,7 +17,7 @@ from sqlalchemy import exc as sa_exc
 RETRY_AFTER_SECONDS = 5
 
 # SQLSTATEs that mean "no database to talk to right now": the connection-exception class
-# (08…) and the server shutting down, crashed or still starting up (57P01–57P03), or out
+# (08…) and the server shutting down, crashed or still starting up (57P01 to 57P03), or out
 # of connection slots (53300). Client-side failures (connection refused, socket missing,
 # server closed the connection, pool timeout) come without a SQLSTATE.
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})

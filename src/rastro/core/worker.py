@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 import procrastinate
 import psycopg
 import structlog
+from procrastinate.app import WorkerOptions
 
 from rastro.core.availability import backoff_delays, is_database_unavailable
 
@@ -104,14 +105,13 @@ async def run_worker(
                 loop.remove_signal_handler(number)
 
 
-async def _run_once(
-    app: procrastinate.App, queues: Iterable[str] | None, concurrency: int
-) -> None:
+async def _run_once(app: procrastinate.App, queues: Iterable[str] | None, concurrency: int) -> None:
     """One life of procrastinate's worker, on a connection pool of its own."""
+    options: WorkerOptions = {"concurrency": concurrency, "install_signal_handlers": False}
+    if queues is not None:  # procrastinate's default: every queue
+        options["queues"] = queues
     async with app.open_async():
-        await app.run_worker_async(
-            queues=queues, concurrency=concurrency, install_signal_handlers=False
-        )
+        await app.run_worker_async(**options)
 
 
 async def _wait_for_database(conninfo: str, stop: asyncio.Event, waits: Iterator[float]) -> None:
