@@ -115,6 +115,29 @@ def test_run_serves_ready_prints_a_working_login_and_stops_postgres(data_dir):
                 break
             assert time.monotonic() < deadline, "the dead worker was not started again"
             time.sleep(0.3)
+        # PostgreSQL killed: 503 meanwhile, started again, then 200; the worker waited
+        (postmaster,) = _postmasters(data_dir)
+        postmaster.kill()
+        token = login.json()["access_token"]
+        statuses = set()
+        while True:
+            assert time.monotonic() < deadline, statuses
+            answers = [
+                httpx.get(f"{base}/readyz", timeout=10),
+                httpx.get(
+                    f"{base}/api/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+                ),
+            ]
+            for answer in answers:
+                assert answer.status_code in (200, 503), answer.text
+                if answer.status_code == 503:
+                    assert answer.headers["retry-after"]
+                statuses.add(answer.status_code)
+            if 503 in statuses and all(a.status_code == 200 for a in answers):
+                break
+            time.sleep(0.2)
+        assert EmbeddedPostgres(data_dir).is_running()
+        assert again[0].is_running()
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -17,6 +17,7 @@ from rastro.core.logging import configure_logging
 from rastro.modules import load_modules
 from rastro.runtime import (
     MigrationsPending,
+    PostgresWatchdog,
     SupervisedProcess,
     database_urls,
     ensure_migrated,
@@ -216,25 +217,29 @@ def demo() -> None:
 
 @cli.command()
 def run() -> None:
-    """Development: embedded PostgreSQL, migrations, demo login, worker and server, until Ctrl-C."""
+    """Development: embedded PostgreSQL, migrations, demo login, worker and server, until Ctrl-C.
+
+    The job worker is started again if it dies, and so is the embedded PostgreSQL."""
     from rastro.core.embedded import EmbeddedPostgres
 
-    settings = resolve_database_urls(_settings())
+    configured = _settings()
+    settings = resolve_database_urls(configured)
     upgrade_all(settings)
     asyncio.run(_demo(settings, quiet_if_exists=True))
+    embedded = EmbeddedPostgres(settings.data_dir) if configured.embedded_database else None
+    watchdog = PostgresWatchdog(embedded) if embedded is not None else None
     worker_process = SupervisedProcess([sys.executable, "-m", "rastro", "worker"], name="worker")
     worker_process.start()
+    if watchdog is not None:
+        watchdog.start()
     try:
         serve(host=None, port=None, workers=1)
     finally:
         worker_process.stop()
-        if settings.embedded_database or _was_embedded(settings):
+        if watchdog is not None and embedded is not None:
+            watchdog.stop()
             typer.echo("Stopping the embedded PostgreSQL…")
-            EmbeddedPostgres(settings.data_dir).stop()
-
-
-def _was_embedded(settings: Settings) -> bool:
-    return load_settings().embedded_database
+            embedded.stop()
 
 
 @cli.command()

@@ -104,6 +104,36 @@ class SupervisedProcess:
             self._watcher.join(timeout=5)
 
 
+class PostgresWatchdog:
+    """Starts the embedded PostgreSQL again when it stops (killed, crashed) while `rastro
+    run` runs; PostgreSQL recovers from its log on start."""
+
+    def __init__(self, server: EmbeddedPostgres, *, interval: float = 1.0) -> None:
+        self._server = server
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="postgres", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self._interval):
+            if self._server.is_running():
+                continue
+            log.warning("embedded_postgres_down")
+            try:
+                self._server.start()
+            except Exception:  # tried again at the next interval
+                log.exception("embedded_postgres_start_failed")
+            else:
+                log.info("embedded_postgres_restarted")
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=60)
+
+
 def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
     if not (settings.crm_database_url and settings.bi_database_url):
         raise RuntimeError("resolve the database URLs first (resolve_database_urls)")
