@@ -56,10 +56,6 @@ class SupervisedProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._watcher: threading.Thread | None = None
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def start(self) -> None:
         self._process = self._spawn()
         self._watcher = threading.Thread(target=self._watch, name=self._name, daemon=True)
