@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -105,6 +106,41 @@ def test_run_serves_ready_prints_a_working_login_and_stops_postgres(data_dir):
                 break
             assert time.monotonic() < deadline, [(w.cmdline(), w.nice()) for w in workers]
             time.sleep(0.3)
+        # a worker that dies is started again
+        workers[0].kill()
+        while True:
+            again = [
+                child
+                for child in psutil.Process(proc.pid).children()
+                if "worker" in child.cmdline() and child.pid != workers[0].pid
+            ]
+            if again:
+                break
+            assert time.monotonic() < deadline, "the dead worker was not started again"
+            time.sleep(0.3)
+        # PostgreSQL killed: 503 meanwhile, started again, then 200; the worker waited
+        (postmaster,) = _postmasters(data_dir)
+        postmaster.kill()
+        token = login.json()["access_token"]
+        statuses = set()
+        while True:
+            assert time.monotonic() < deadline, statuses
+            answers = [
+                httpx.get(f"{base}/readyz", timeout=10),
+                httpx.get(
+                    f"{base}/api/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+                ),
+            ]
+            for answer in answers:
+                assert answer.status_code in (200, 503), answer.text
+                if answer.status_code == 503:
+                    assert answer.headers["retry-after"]
+                statuses.add(answer.status_code)
+            if 503 in statuses and all(a.status_code == 200 for a in answers):
+                break
+            time.sleep(0.2)
+        assert EmbeddedPostgres(data_dir).is_running()
+        assert again[0].is_running()
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -168,3 +204,53 @@ def test_users_create_and_keys_rotate(data_dir):
     current = rastro("db", "current")
     assert re.search(r"^crm: \d{4} \[current\]$", current, re.MULTILINE), current
     assert re.search(r"^bi: \d{4} \[current\]$", current, re.MULTILINE), current
+
+
+def _postmasters(data_dir):
+    """PostgreSQL server processes running on `data_dir` (its path is on their command line)."""
+    pgdata = str((data_dir / "postgres").resolve())
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if pgdata in " ".join(process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+def test_serve_refusing_to_start_stops_the_postgres_it_started(data_dir):
+    """On the embedded default `rastro serve` starts PostgreSQL itself: whatever makes it
+    refuse to start, it exits 1 and stops that server (no orphan left running)."""
+    port = free_port()
+    env = _env(data_dir, port)
+
+    def serve(*, code: int = 1, postgres_after: bool = False, **extra_env):
+        result = subprocess.run(
+            [PYTHON, "-m", "rastro", "serve"],
+            env={**env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == code, result.stdout + result.stderr
+        assert EmbeddedPostgres(data_dir).is_running() == postgres_after, result.stderr
+        assert bool(_postmasters(data_dir)) == postgres_after, result.stderr
+        return result
+
+    assert "migrations are pending" in serve().stderr  # a new data dir
+    upgrade = subprocess.run(
+        [PYTHON, "-m", "rastro", "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert _postmasters(data_dir) == []  # the command's own server, stopped at its end
+    assert "KeyringError" in serve(ENCRYPTION_KEY="not a key").stderr  # bad settings
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        in_use = serve(code=3)  # uvicorn's code for a failed start-up
+    assert "address already in use" in (in_use.stdout + in_use.stderr).lower()
+    # a server that was running already belongs to another process: left running
+    EmbeddedPostgres(data_dir).start()
+    serve(postgres_after=True, ENCRYPTION_KEY="not a key")

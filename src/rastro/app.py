@@ -19,7 +19,7 @@ from rastro.core import migrations
 from rastro.core.compression import CompressionMiddleware, route_keys
 from rastro.core.db import Databases, libpq_url
 from rastro.core.docs import mount_api_docs
-from rastro.core.errors import ServiceUnavailable, install_error_handlers
+from rastro.core.errors import DatabaseUnavailable, ServiceUnavailable, install_error_handlers
 from rastro.core.live import LiveHub, PostgresManager
 from rastro.core.logging import RequestContextMiddleware
 from rastro.core.security import Keyring
@@ -109,7 +109,7 @@ def create_app(
                     await conn.execute(text("SELECT 1"))
             current = await migration_status(dbs, expected_heads)
         except Exception as exc:  # any database failure means "not ready"
-            raise ServiceUnavailable(
+            raise DatabaseUnavailable(
                 "A database is unreachable.", details={"error": type(exc).__name__}
             ) from exc
         if not all(current.values()):

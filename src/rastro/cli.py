@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
 import sys
 from typing import Any
 
+import structlog
 import typer
 
 from rastro.config import Settings, load_settings
@@ -18,6 +17,8 @@ from rastro.core.logging import configure_logging
 from rastro.modules import load_modules
 from rastro.runtime import (
     MigrationsPending,
+    PostgresWatchdog,
+    SupervisedProcess,
     database_urls,
     ensure_migrated,
     make_databases,
@@ -89,10 +90,16 @@ def worker(
     with the server, requests waiting for an answer go first and the jobs — which nobody
     waits for — use the rest of the CPU.
     """
+    from rastro.core.worker import WorkerStopped
+
     if nice:
         os.nice(nice)
     settings = _ready_settings()
-    asyncio.run(_run_worker(settings, queues or None, concurrency))
+    try:
+        asyncio.run(_run_worker(settings, queues or None, concurrency))
+    except WorkerStopped:
+        structlog.get_logger(__name__).exception("worker_stopped")
+        raise typer.Exit(1) from None
 
 
 _job_apps: dict[str, Any] = {}
@@ -114,16 +121,20 @@ def build_job_app(settings: Settings) -> Any:
 
 
 async def _run_worker(settings: Settings, queues: list[str] | None, concurrency: int) -> None:
+    from rastro.core.db import libpq_url
     from rastro.core.jobs import JobContext, set_job_context
+    from rastro.core.worker import run_worker
 
-    databases = make_databases(settings)
+    databases = make_databases(settings, pre_ping=True)
     set_job_context(JobContext(databases=databases, settings=settings))
     app = build_job_app(settings)
     try:
-        async with app.open_async():
-            await app.run_worker_async(
-                queues=queues, concurrency=concurrency, install_signal_handlers=True
-            )
+        await run_worker(
+            app,
+            conninfo=libpq_url(database_urls(settings)["crm"]),
+            queues=queues,
+            concurrency=concurrency,
+        )
     finally:
         set_job_context(None)
         await databases.dispose()
@@ -212,28 +223,29 @@ def demo() -> None:
 
 @cli.command()
 def run() -> None:
-    """Development: embedded PostgreSQL, migrations, demo login, worker and server, until Ctrl-C."""
+    """Development: embedded PostgreSQL, migrations, demo login, worker and server, until Ctrl-C.
+
+    The job worker is started again if it dies, and so is the embedded PostgreSQL."""
     from rastro.core.embedded import EmbeddedPostgres
 
-    settings = resolve_database_urls(_settings())
+    configured = _settings()
+    settings = resolve_database_urls(configured)
     upgrade_all(settings)
     asyncio.run(_demo(settings, quiet_if_exists=True))
-    worker_process = subprocess.Popen([sys.executable, "-m", "rastro", "worker"])
+    embedded = EmbeddedPostgres(settings.data_dir) if configured.embedded_database else None
+    watchdog = PostgresWatchdog(embedded) if embedded is not None else None
+    worker_process = SupervisedProcess([sys.executable, "-m", "rastro", "worker"], name="worker")
+    worker_process.start()
+    if watchdog is not None:
+        watchdog.start()
     try:
         serve(host=None, port=None, workers=1)
     finally:
-        worker_process.send_signal(signal.SIGTERM)
-        try:
-            worker_process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker_process.kill()
-        if settings.embedded_database or _was_embedded(settings):
+        worker_process.stop()
+        if watchdog is not None and embedded is not None:
+            watchdog.stop()
             typer.echo("Stopping the embedded PostgreSQL…")
-            EmbeddedPostgres(settings.data_dir).stop()
-
-
-def _was_embedded(settings: Settings) -> bool:
-    return load_settings().embedded_database
+            embedded.stop()
 
 
 @cli.command()

@@ -554,3 +554,24 @@ async def test_a_whatsapp_reference_code_finds_its_sessions(client, databases):
     for bad in ("K7Q2Z", "K7Q2ZX1", "K7Q-ZX"):
         response = await client.get(f"/api/sessions/by-ref/{bad}", headers=site.headers)
         assert response.status_code == 422, bad
+
+
+async def test_a_reference_code_finds_sessions_whose_ids_hold_capitals(client, databases):
+    """The tracker upper-cases the code, a client may send it in any case, and session ids
+    may hold capitals: the code is compared without case on both sides, through the index
+    (row-level security lets it serve only a plain `ref_code = $1`)."""
+    site = await make_site(client, databases)
+    sid = "QmX9aB" + "c" * 18
+    await collect(client, batch(site, [event(url=LANDING)], session_id=sid))
+    for code in ("QMX9AB", "qmx9ab", "QmX9aB"):
+        found = await client.get(f"/api/sessions/by-ref/{code}", headers=site.headers)
+        assert found.status_code == 200, found.text
+        assert [s["session_id"] for s in found.json()["items"]] == [sid], code
+    scope = Scope.organization(site.account.organization_id)
+    async with databases.bi.transaction(scope) as session:
+        await session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = await session.scalars(
+            text("EXPLAIN SELECT session_id FROM sessions WHERE ref_code = :code"),
+            {"code": "qmx9ab"},
+        )
+        assert "ix_sessions_ref_code" in "\n".join(plan)

@@ -294,6 +294,9 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+PLAIN_POOL_WAIT_SECONDS = 10.0
+
+
 async def _configure_plain(connection: psycopg.AsyncConnection[Any]) -> None:
     set_json_loads(orjson.loads, connection)
 
@@ -302,8 +305,18 @@ class Database:
     """One PostgreSQL database: an async engine and its session factory."""
 
     def __init__(
-        self, name: str, url: str, *, pool_size: int = 10, plain_pool_size: int = 4
+        self,
+        name: str,
+        url: str,
+        *,
+        pool_size: int = 10,
+        plain_pool_size: int = 4,
+        pre_ping: bool = False,
     ) -> None:
+        """`pre_ping` checks a pooled connection before handing it out (one round trip): for
+        the job worker, whose pools may sit idle through a database restart and would
+        otherwise fail the next job on a dead connection. The server does without it: the
+        first request to meet a dead connection gets a 503 and the pool starts afresh."""
         self.name = name
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
@@ -311,11 +324,13 @@ class Database:
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_recycle=1800,
+            pool_pre_ping=pre_ping,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._plain_pool_size = plain_pool_size
+        self._pre_ping = pre_ping
         self._pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
         self._pool_opened: asyncio.Future[None] | None = None
 
@@ -344,8 +359,16 @@ class Database:
                 # more statements at once than the cores can run only add contention.
                 max_size=self._plain_pool_size,
                 max_idle=60,
+                # While the database is away a request waits at most this long for a
+                # connection (then PoolTimeout: a 503). A lost connection is retried for
+                # this long, then a later request opens a new one: by default the pool
+                # retries for 5 minutes with waits doubling past a minute, so it could
+                # stay empty long after the database is back.
+                timeout=PLAIN_POOL_WAIT_SECONDS,
+                reconnect_timeout=PLAIN_POOL_WAIT_SECONDS,
                 kwargs={"autocommit": True},
                 configure=_configure_plain,
+                check=AsyncConnectionPool.check_connection if self._pre_ping else None,
                 open=False,
             )
             # Requests arriving while it opens wait for the same opening.

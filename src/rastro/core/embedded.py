@@ -62,6 +62,9 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.pgdata = (data_dir / "postgres").resolve()
         self._server: object | None = None
+        # Whether `start()` started the server (False when it was already running: another
+        # process, e.g. `rastro run`, owns it).
+        self.started = False
 
     def start(self) -> None:
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
@@ -72,7 +75,13 @@ class EmbeddedPostgres:
         # Processes starting together (test workers) take turns: the first may restart it.
         with open(self.pgdata.parent / ".postgres-start.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            self._server = get_server(self.pgdata, cleanup_mode=None)
+            self.started = not self.is_running()
+            server = get_server(self.pgdata, cleanup_mode=None)
+            # pgserver keeps one handle per data dir and process, which does not notice a
+            # server stopped since: start it again.
+            if not self.is_running():
+                server.ensure_postgres_running()
+            self._server = server
             if self._configure():  # once per changed setting: some need a restart
                 # Same log file as pgserver's start (pg_ctl's restart keeps the options).
                 self._pg_ctl("-w", "-m", "fast", "-l", str(self.pgdata / "log"), "restart")
@@ -139,9 +148,8 @@ class EmbeddedPostgres:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
-    def start_default(self) -> EmbeddedUrls:
-        """Start the server and return the URLs of `rastro_crm` and `rastro_bi`."""
-        self.start()
+    def default_databases(self) -> EmbeddedUrls:
+        """The URLs of `rastro_crm` and `rastro_bi` on the started server (created if missing)."""
         self.ensure_databases(CRM_DATABASE, BI_DATABASE)
         return EmbeddedUrls(crm=self.url(CRM_DATABASE), bi=self.url(BI_DATABASE))
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from rastro.core.availability import RETRY_AFTER_SECONDS, is_database_unavailable
 
 
 class RastroError(Exception):
@@ -106,6 +110,23 @@ class ServiceUnavailable(RastroError):
     default_message = "The service is not ready."
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database is down, restarting or recovering: the client should try again."""
+
+    code = "database_unavailable"
+    default_message = "The database is unavailable; try again shortly."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        super().__init__(message, details=details, headers={**retry, **(headers or {})})
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -180,7 +201,19 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that is away → 503 with `Retry-After`; any other database error is
+    raised again (a 500, logged with its traceback)."""
+    if not is_database_unavailable(exc):
+        raise exc
+    return await _rastro_error(request, DatabaseUnavailable())
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RastroError, _rastro_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # SQLAlchemy's wrapped driver errors, its pool timeout, and psycopg's own (plain
+    # connections and their pool) when the database cannot be reached.
+    for database_error in (sa_exc.DBAPIError, sa_exc.TimeoutError, psycopg.OperationalError):
+        app.add_exception_handler(database_error, _database_error)

@@ -113,9 +113,10 @@ class TrackedSession(TenantMixin, BiBase):
     visitor_id: Mapped[str] = mapped_column(String(64), index=True)
     client_session_id: Mapped[str] = mapped_column(String(64), index=True)
     # The tracker's reference code (in WhatsApp messages): the client session id's first 6
-    # characters, stored so that an index can serve it under row-level security.
+    # characters in lower case (codes are compared without case), stored so that an index
+    # can serve it under row-level security.
     ref_code: Mapped[str | None] = mapped_column(
-        String(6), Computed("left(client_session_id, 6)", persisted=True), index=True
+        String(6), Computed("lower(left(client_session_id, 6))", persisted=True), index=True
     )
     started_at: Mapped[datetime] = mapped_column(index=True)
     last_activity_at: Mapped[datetime]

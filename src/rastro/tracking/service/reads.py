@@ -45,8 +45,9 @@ async def sessions_by_ref(
     session: AsyncSession, params: PageParams, code: str, *, now: datetime | None = None
 ) -> tuple[list[TrackedSession], int]:
     """The sessions a tracker reference code points to (the `[ref:XXXXXX]` the tracker adds
-    to WhatsApp messages: the first 6 characters of the session id, upper-cased), started
-    in the last 90 days, most recent first."""
+    to WhatsApp messages: the first 6 characters of the session id, upper-cased; compared
+    without case, as `ref_code` is stored in lower case), started in the last 90 days, most
+    recent first."""
     since = (now or datetime.now(UTC)) - REF_WINDOW
     statement = (
         select(TrackedSession)
