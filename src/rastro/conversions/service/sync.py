@@ -19,7 +19,7 @@ Google's 6-hour minimum click age) is not attempted: it stays pending with
 Transient failures (timeouts, network errors, 429/5xx, the platform's transient codes)
 stay pending with exponential backoff and full jitter (at least the server's
 Retry-After) until `max_attempts`; other failures are final. Each platform account has a
-circuit breaker: `breaker_failures` transient failures in a row open it for
+circuit breaker (`service.breakers`): `breaker_failures` transient failures in a row open it for
 `breaker_cooldown_seconds`, after which one trial batch decides whether it closes; a
 credential the platform refuses (401/403, Meta 190, a refused OAuth grant) is marked on
 the breaker until a request with it is accepted.
@@ -37,10 +37,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import orjson
 import structlog
-from sqlalchemy import Text, cast, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
@@ -52,12 +50,13 @@ from rastro.conversions.connectors.base import (
     InvalidConversion,
 )
 from rastro.conversions.models import (
-    CircuitBreaker,
     ConversionSync,
     OfflineConversion,
 )
-from rastro.conversions.service import clicks, records
+from rastro.conversions.service import breakers, clicks, records
 from rastro.conversions.service import settings as conversion_settings
+from rastro.conversions.service.breakers import AccountGroup
+from rastro.conversions.service.outcomes import BatchChanges
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.errors import NotFound
 from rastro.core.http import HttpClient, RetryPolicy, backoff_delay
@@ -105,13 +104,6 @@ class SyncReport:
     paused: list[str] = field(default_factory=list)  # "platform:credential" with open breakers
 
 
-@dataclass(frozen=True)
-class _Group:
-    organization_id: uuid.UUID
-    platform: str
-    credential_id: uuid.UUID | None
-
-
 async def run_sync(
     crm: TransactionBoundary,
     bi: TransactionBoundary,
@@ -134,7 +126,7 @@ async def run_sync(
         for group in await _due_groups(crm, organization_id, now):
             budget = config.max_batches
 
-            async def lane(group: _Group = group) -> None:
+            async def lane(group: AccountGroup = group) -> None:
                 nonlocal budget
                 while budget > 0:
                     budget -= 1
@@ -150,7 +142,7 @@ async def run_sync(
 
 async def _due_groups(
     crm: TransactionBoundary, organization_id: uuid.UUID | None, now: datetime
-) -> list[_Group]:
+) -> list[AccountGroup]:
     # SYSTEM scope: the periodic run looks across organizations; each batch then works
     # inside its organization's scope.
     async with crm.unit(SYSTEM) as session:
@@ -170,85 +162,7 @@ async def _due_groups(
         if organization_id is not None:
             statement = statement.where(ConversionSync.organization_id == organization_id)
         rows = (await session.execute(statement)).all()
-    return [_Group(*row) for row in rows]
-
-
-async def _gate(session: AsyncSession, group: _Group, now: datetime) -> str:
-    """closed (send), trial (send one batch: the breaker is half-open) or paused."""
-    if group.credential_id is None:
-        return "closed"
-    breaker = await session.scalar(
-        select(CircuitBreaker).where(
-            CircuitBreaker.platform == group.platform,
-            CircuitBreaker.credential_id == group.credential_id,
-        )
-    )
-    if breaker is None or breaker.state == "closed":
-        return "closed"
-    if breaker.state == "open" and breaker.open_until is not None and now < breaker.open_until:
-        return "paused"
-    # The cool-down is over: the one worker that moves the breaker to half-open sends the
-    # trial batch; the others leave the account alone this round. The cool-down is checked
-    # again in the UPDATE: a worker that waited here for another's failed trial to commit
-    # finds the breaker open anew.
-    moved = await session.execute(
-        update(CircuitBreaker)
-        .where(
-            CircuitBreaker.platform == group.platform,
-            CircuitBreaker.credential_id == group.credential_id,
-            CircuitBreaker.state == breaker.state,
-            CircuitBreaker.open_until.is_(None) | (CircuitBreaker.open_until <= now),
-        )
-        .values(state="half_open")
-        .execution_options(synchronize_session=False)
-    )
-    return "trial" if getattr(moved, "rowcount", 0) == 1 else "paused"
-
-
-async def _record_breaker(
-    session: AsyncSession, group: _Group, config: SyncConfig, outcome: BatchOutcome, now: datetime
-) -> None:
-    if group.credential_id is None:
-        return
-    await session.execute(
-        insert(CircuitBreaker)
-        .values(
-            platform=group.platform,
-            credential_id=group.credential_id,
-            organization_id=group.organization_id,
-        )
-        .on_conflict_do_nothing(index_elements=["platform", "credential_id"])
-    )
-    breaker = await session.scalar(
-        select(CircuitBreaker)
-        .where(
-            CircuitBreaker.platform == group.platform,
-            CircuitBreaker.credential_id == group.credential_id,
-        )
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert breaker is not None
-    if outcome.transient:
-        breaker.consecutive_failures += 1
-        if breaker.state == "half_open" or breaker.consecutive_failures >= config.breaker_failures:
-            breaker.state = "open"
-            breaker.opened_at = now
-            breaker.open_until = now + timedelta(seconds=config.breaker_cooldown_seconds)
-            log.warning(
-                "conversions.breaker_opened",
-                platform=group.platform,
-                credential_id=str(group.credential_id),
-                failures=breaker.consecutive_failures,
-            )
-    else:  # the platform answered (even with a validation error): it is up
-        breaker.state = "closed"
-        breaker.consecutive_failures = 0
-        breaker.open_until = None
-    if outcome.credential_rejected:
-        breaker.credential_rejected_at = now
-    elif outcome.ok:  # the credential was accepted
-        breaker.credential_rejected_at = None
+    return [AccountGroup(*row) for row in rows]
 
 
 async def _send(
@@ -256,7 +170,7 @@ async def _send(
     events: list[dict[str, Any]],
     session: AsyncSession,
     keyring: Keyring,
-    group: _Group,
+    group: AccountGroup,
     config: SyncConfig,
     clients: dict[str, HttpClient],
 ) -> tuple[BatchOutcome, dict[str, Any]]:
@@ -307,87 +221,12 @@ async def _send(
     return outcome, summary
 
 
-# The log rows of a batch in one statement with one parameter: a thousand rows through the
-# ORM, or as a multi-row VALUES with twelve thousand parameters, took most of a batch's
-# time (bench/README.md, "Draining offline conversions"). COPY is not an option: the
-# table has row-level security.
-_INSERT_LOG = text(
-    """
-    INSERT INTO platform_sync_log (
-        sync_id, organization_id, conversion_id, platform, batch_id, attempt, sync_status,
-        request_payload, response_data, error_message, http_status_code, synced_at)
-    SELECT sync_id, organization_id, conversion_id, platform, batch_id, attempt,
-           sync_status, request_payload, response_data, error_message, http_status_code,
-           synced_at
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS row(
-        sync_id uuid, organization_id uuid, conversion_id uuid, platform text,
-        batch_id uuid, attempt int, sync_status text, request_payload jsonb,
-        response_data jsonb, error_message text, http_status_code int,
-        synced_at timestamptz)
-    """
-)
-
-
-class _Outcomes:
-    """What one batch changes, written in bulk at the end: the delivery rows (grouped by
-    identical new values, so a batch that all went out is one UPDATE), the platform's
-    entry in each conversion's `sync_status` map, and the log rows."""
-
-    def __init__(self, platform: str) -> None:
-        self.platform = platform
-        self.deliveries: dict[tuple[tuple[str, Any], ...], list[uuid.UUID]] = {}
-        self.statuses: dict[str, list[uuid.UUID]] = {}
-        self.log: list[dict[str, Any]] = []
-
-    def set_status(
-        self, sync: ConversionSync, status: str, reason: str | None, **changes: Any
-    ) -> None:
-        values = {"status": status, "reason": reason, **changes}
-        if status != "pending":
-            values["next_attempt_at"] = None
-        key = tuple(sorted(values.items()))
-        self.deliveries.setdefault(key, []).append(sync.conversion_id)
-        self.statuses.setdefault(status, []).append(sync.conversion_id)
-
-    async def write(self, session: AsyncSession) -> None:
-        for key, conversion_ids in self.deliveries.items():
-            await session.execute(
-                update(ConversionSync)
-                .where(
-                    ConversionSync.platform == self.platform,
-                    ConversionSync.conversion_id.in_(conversion_ids),
-                )
-                .values(**dict(key), updated_at=func.now())
-                .execution_options(synchronize_session=False)
-            )
-        # `||` merges this platform's key into the map in the database: another
-        # platform's worker may be updating the same conversion's map at the same time,
-        # and a read-modify-write of the whole map would lose one of the two.
-        for status, conversion_ids in self.statuses.items():
-            await session.execute(
-                update(OfflineConversion)
-                .where(OfflineConversion.conversion_id.in_(conversion_ids))
-                .values(
-                    sync_status=OfflineConversion.sync_status.op("||")(
-                        func.jsonb_build_object(cast(self.platform, Text), cast(status, Text))
-                    ),
-                    updated_at=func.now(),
-                )
-                .execution_options(synchronize_session=False)
-            )
-        if self.log:
-            await session.execute(
-                _INSERT_LOG,
-                {"rows": orjson.dumps(self.log, option=orjson.OPT_NON_STR_KEYS).decode()},
-            )
-
-
 async def _sync_batch(
     crm: TransactionBoundary,
     bi: TransactionBoundary,
     keyring: Keyring,
     config: SyncConfig,
-    group: _Group,
+    group: AccountGroup,
     now: datetime,
     report: SyncReport,
     clients: dict[str, HttpClient],
@@ -395,7 +234,7 @@ async def _sync_batch(
     """Claim, send and record one batch of the group; False when the group is done."""
     connector = CONNECTORS[group.platform]
     async with crm.unit(Scope.organization(group.organization_id)) as session:
-        gate = await _gate(session, group, now)
+        gate = await breakers.gate(session, group, now)
         if gate == "paused":
             report.paused.append(f"{group.platform}:{group.credential_id}")
             return False
@@ -433,7 +272,7 @@ async def _sync_batch(
         rules = await conversion_settings.current(session)
         batch_id = uuid7()
         attempted_at = datetime.now(UTC)
-        outcomes = _Outcomes(group.platform)
+        outcomes = BatchChanges(group.platform)
         chosen: dict[uuid.UUID, clicks.PlatformClick | None] = {}
         ready: list[tuple[ConversionSync, OfflineConversion, dict[str, Any]]] = []
         for sync in syncs:
@@ -578,6 +417,13 @@ async def _sync_batch(
             )
         await outcomes.write(session)
         if summary:  # the platform was called (not a configuration problem)
-            await _record_breaker(session, group, config, outcome, now)
+            await breakers.record(
+                session,
+                group,
+                outcome,
+                now,
+                failures_to_open=config.breaker_failures,
+                cooldown_seconds=config.breaker_cooldown_seconds,
+            )
         # A half-open breaker lets one batch through per run.
         return gate == "closed"
