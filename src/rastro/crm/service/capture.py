@@ -23,12 +23,13 @@ from typing import Any
 
 import orjson
 
-from rastro.core.db import Databases
+from rastro.core.db import Databases, Scope
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
+from rastro.tracking.service import config
 from rastro.tracking.service.conversions import SessionFacts, session_facts
 from rastro.tracking.service.sites import landing_page_key
 
@@ -153,6 +154,9 @@ async def capture(
         if submission.phone
         else None
     )
+    if submission.page_id is not None:  # another organization's page is refused as unknown
+        async with databases.crm.transaction(Scope.organization(organization_id)) as crm:
+            await config.check_landing_page(crm, submission.page_id)
     pages = pages or {}
     page_id = submission.page_id
     if page_id is None and submission.page_url:

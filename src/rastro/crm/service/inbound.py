@@ -35,6 +35,7 @@ from rastro.auth.service import accounts
 from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.references import referenced
 from rastro.core.security import Keyring
 from rastro.crm.models import STAGE_PROBABILITY, Deal, Lead, WebhookDelivery
 from rastro.crm.service import activities, pipeline, webhook_settings
@@ -371,9 +372,7 @@ async def resolve_delivery(
         await session.flush()
         return delivery
     assert lead_id is not None
-    lead = await session.get(Lead, lead_id)
-    if lead is None:
-        raise NotFound("Lead not found.")
+    lead = await referenced(session, Lead, lead_id, field="lead_id")
     change = InboundChange.from_json(dict(delivery.payload.get("change") or {}))
     our_stage = stage or map_stage(await _mapping(session, delivery.provider), change)
     if our_stage is None:
