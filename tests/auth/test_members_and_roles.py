@@ -42,50 +42,57 @@ async def test_role_permissions(
     assert (await client.get("/api/api-keys", headers=headers)).status_code == manage_keys
 
 
-async def test_admin_adds_a_member_with_a_temporary_password_shown_once(client, databases):
+async def test_admin_invites_a_new_member_who_registers_with_the_token_shown_once(
+    client, databases
+):
+    # Issue 16: adding a member by e-mail is an invitation; a person without an account
+    # registers with its one-time token (this replaced the temporary password).
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     response = await client.post(
         "/api/members",
         headers=headers,
-        json={"email": "  New.Person@Example.com ", "name": "New Person", "role": "analyst"},
+        json={"email": "  New.Person@Example.com ", "role": "analyst"},
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["member"]["email"] == "new.person@example.com"
-    temporary = body["temporary_password"]
-    assert temporary
-    assert len(temporary) >= 12
+    assert body["invitation"]["email"] == "new.person@example.com"
+    token = body["token"]
+    assert token
+    assert len(token) >= 12
+    registered = await client.post(
+        "/api/auth/invitations/register",
+        json={"token": token, "name": "New Person", "password": "a long password"},
+    )
+    assert registered.status_code == 200, registered.text
     signed_in = await client.post(
-        "/api/auth/login", json={"email": "new.person@example.com", "password": temporary}
+        "/api/auth/login", json={"email": "new.person@example.com", "password": "a long password"}
     )
     assert signed_in.status_code == 200
     listed = (await client.get("/api/members", headers=headers)).json()
     assert listed["total"] == 2
-    assert temporary not in str(listed)
+    assert token not in str(listed)
     again = await client.post(
         "/api/members",
         headers=headers,
-        json={"email": "new.person@example.com", "name": "X", "role": "viewer"},
+        json={"email": "new.person@example.com", "role": "viewer"},
     )
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "already_member"
 
 
-async def test_member_with_given_password_gets_no_temporary_one(client, databases):
+async def test_an_invitation_token_works_once(client, databases):
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     response = await client.post(
-        "/api/members",
-        headers=headers,
-        json={
-            "email": "p@example.com",
-            "name": "P",
-            "role": "viewer",
-            "password": "a long password",
-        },
+        "/api/members", headers=headers, json={"email": "p@example.com", "role": "viewer"}
     )
-    assert response.json()["temporary_password"] is None
+    token = response.json()["token"]
+    register = {"token": token, "name": "P", "password": "a long password"}
+    assert (await client.post("/api/auth/invitations/register", json=register)).status_code == 200
+    replay = await client.post("/api/auth/invitations/register", json=register)
+    assert replay.status_code == 404
+    assert replay.json()["error"]["code"] == "invitation_not_found"
 
 
 async def test_role_change_and_deactivation_take_effect_immediately(client, databases):

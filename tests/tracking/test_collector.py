@@ -7,7 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select, text
 
-from rastro.core.db import Scope
+from rastro.core.db import SYSTEM, Scope
+from rastro.core.jobs import JobContext, set_job_context
+from rastro.tracking.jobs import forget_event_ids_now
 from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking, VisitorJourney
 from tests.tracking.factories import CHROME, ORIGIN, batch, collect, event, make_site
 
@@ -102,6 +104,83 @@ async def test_retried_batches_are_stored_once(client, databases):
     twice = event("click", url=f"{ORIGIN}/lp")
     dup = (await collect(client, batch(site, [twice, dict(twice)]))).json()
     assert [r["status"] for r in dup["results"]] == ["stored", "duplicate"]
+
+
+async def test_an_event_id_is_stored_once_whatever_timestamp_it_claims(client, databases):
+    site = await make_site(client, databases)
+    view = event(offset=-20)
+    click = event("click", url=f"{ORIGIN}/lp", offset=-10)
+    first = (await collect(client, batch(site, [view, click]))).json()
+    assert first["accepted"] == 2
+    # the same ids again, 5 s later by the client's clock
+    later = [{**view, "ts": view["ts"] + 5000}, {**click, "ts": click["ts"] + 5000}]
+    again = (await collect(client, batch(site, later))).json()
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
+    assert (again["accepted"], again["duplicates"]) == (0, 2)
+    assert len(await _rows(databases, site, Event)) == 1
+    assert len(await _rows(databases, site, PageView)) == 1
+    (tracked,) = await _rows(databases, site, TrackedSession)
+    assert (tracked.total_page_views, tracked.total_events) == (1, 1)
+
+
+async def test_an_event_id_is_stored_once_across_monthly_partitions(client, databases):
+    site = await make_site(client, databases)
+    click = event("click", url=f"{ORIGIN}/lp")
+    assert (await collect(client, batch(site, [event(), click]))).json()["accepted"] == 2
+    # The stored click now lies in last month's partition (as if the client had claimed a
+    # time there): a retry claiming today's time must still find it.
+    async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as s:
+        moved = await s.execute(
+            text(
+                "UPDATE events SET created_at = date_trunc('month', now()) - interval '1 day'"
+                " WHERE event_id = :id"
+            ),
+            {"id": click["event_id"]},
+        )
+        assert moved.rowcount == 1
+    again = (await collect(client, batch(site, [{**click, "ts": click["ts"] + 1000}]))).json()
+    assert [r["status"] for r in again["results"]] == ["duplicate"]
+    assert len(await _rows(databases, site, Event)) == 1
+
+
+async def test_a_page_view_id_is_stored_once_even_when_its_retry_starts_a_new_session(
+    client, databases
+):
+    site = await make_site(client, databases)
+    view = event(offset=-40 * 60)
+    assert (await collect(client, batch(site, [view]))).json()["accepted"] == 1
+    # 40 minutes later by the client's clock: a new session, but the same page view
+    again = (await collect(client, batch(site, [{**view, "ts": view["ts"] + 40 * 60_000}]))).json()
+    assert [r["status"] for r in again["results"]] == ["duplicate"]
+    assert len(await _rows(databases, site, PageView)) == 1
+
+
+async def test_event_ids_are_remembered_per_organization_and_forgotten_after_a_month(
+    client, databases, settings
+):
+    site = await make_site(client, databases)
+    other = await make_site(client, databases)
+    click = event("click", url=f"{ORIGIN}/lp")
+    assert (await collect(client, batch(site, [event(), click]))).json()["accepted"] == 2
+    # another organization's site sending the same id (at another time: `events`' own key
+    # is the id and the time, across organizations) stores its own event
+    theirs = {**click, "ts": click["ts"] + 1000}
+    assert (await collect(client, batch(other, [event(), theirs]))).json()["accepted"] == 2
+    async with databases.bi.transaction(SYSTEM) as s:
+        await s.execute(
+            text("UPDATE event_ids SET seen_at = now() - interval '31 days' WHERE event_id = :id"),
+            {"id": click["event_id"]},
+        )
+    set_job_context(JobContext(databases=databases, settings=settings))
+    try:
+        assert await forget_event_ids_now() >= 2
+    finally:
+        set_job_context(None)
+    async with databases.bi.transaction(SYSTEM) as s:
+        left = await s.scalar(
+            text("SELECT count(*) FROM event_ids WHERE event_id = :id"), {"id": click["event_id"]}
+        )
+    assert left == 0
 
 
 async def test_one_bad_event_does_not_reject_its_neighbours(client, databases):

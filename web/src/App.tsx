@@ -12,6 +12,9 @@ import { I18nProvider, useI18n } from "@/i18n";
 import { NAV } from "@/nav/registry";
 
 const LoginPage = lazy(() => import("@/pages/LoginPage"));
+const InvitationPage = lazy(() => import("@/pages/InvitationPage"));
+// Pages a signed-out visitor may stay on.
+const PUBLIC_PATHS = ["/login", "/invitation"];
 const NotFoundPage = lazy(() => import("@/pages/NotFoundPage"));
 
 export function makeQueryClient(): QueryClient {
@@ -75,7 +78,7 @@ function TokenWatcher() {
   useEffect(
     () =>
       onTokensChange((token) => {
-        if (!token && window.location.pathname !== "/login") navigate("/login", { replace: true });
+        if (!token && !PUBLIC_PATHS.includes(window.location.pathname)) navigate("/login", { replace: true });
       }),
     [navigate],
   );
@@ -93,6 +96,7 @@ export function AppRoutes() {
     >
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/invitation" element={<InvitationPage />} />
         <Route element={<RequireAuth />}>
           {NAV.map((entry) => {
             const Element = entry.element;

@@ -256,24 +256,6 @@ async def list_members(
     return Page.of([_member(m, u) for m, u in rows], total, params)
 
 
-@router.post(
-    "/members",
-    response_model=schemas.MemberCreated,
-    status_code=status.HTTP_201_CREATED,
-    tags=["members"],
-)
-async def add_member(
-    body: schemas.MemberCreate,
-    _: Annotated[Principal, Depends(require(permissions.MEMBERS_WRITE, user_only=True))],
-    session: Session,
-) -> schemas.MemberCreated:
-    """Add a user to the organization (creating the account if new) with a role."""
-    membership, user, temporary = await accounts.add_member(
-        session, email=body.email, name=body.name, role=body.role, password=body.password
-    )
-    return schemas.MemberCreated(member=_member(membership, user), temporary_password=temporary)
-
-
 @router.patch("/members/{user_id}", response_model=schemas.Member, tags=["members"])
 async def update_member(
     user_id: uuid.UUID,

@@ -4,6 +4,7 @@ from rastro.core.errors import (
     Conflict,
     InvalidToken,
     NotAuthenticated,
+    NotFound,
     PermissionDenied,
     RastroError,
 )
@@ -55,3 +56,13 @@ class UnknownScope(RastroError):
     status_code = 422
     code = "unknown_scope"
     default_message = "One or more scopes do not exist or cannot be given to an API key."
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+    default_message = "This invitation does not exist, has expired or was already answered."
+
+
+class SignInToAccept(Conflict):
+    code = "sign_in_to_accept"
+    default_message = "This e-mail already has an account: sign in to accept the invitation."

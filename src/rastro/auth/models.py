@@ -75,6 +75,47 @@ class Membership(UUIDPrimaryKey, TenantMixin, Timestamps, CrmBase):
     organization: Mapped[Organization] = relationship(lazy="raise")
 
 
+INVITATION_STATUSES = ("pending", "accepted", "declined", "revoked")
+
+
+class Invitation(UUIDPrimaryKey, TenantMixin, CrmBase):
+    """An invitation to join an organization with a role, sent to an e-mail address: the
+    membership exists only once the person accepts it (signed in, or by registering with
+    the one-time token when they have no account). Only the token's SHA-256 is stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
+        CheckConstraint(f"status IN {INVITATION_STATUSES!r}", name="status_known"),
+        # One pending invitation per person and organization.
+        Index(
+            "uq_invitations_pending_email",
+            "organization_id",
+            "email",
+            unique=True,
+            postgresql_where="status = 'pending'",
+        ),
+        Index("ix_invitations_email_status", "email", "status"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+
+    organization: Mapped[Organization] = relationship(lazy="raise")
+
+
 class AuthSession(UUIDPrimaryKey, CrmBase):
     """One sign-in: refresh tokens rotate within it; logout revokes it (and its access tokens)."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from rastro.auth import api, cli, jobs
+from rastro.auth import api, cli, invitations_api, jobs
 from rastro.core.module import Module
 
 MODULE = Module(
     name="auth",
-    routers=[api.auth_router, api.router],
+    routers=[invitations_api.auth_router, api.auth_router, api.router, invitations_api.router],
     register_jobs=jobs.register,
     commands={"users": cli.users, "keys": cli.keys},
 )

@@ -125,20 +125,45 @@ class Member(Schema):
     created_at: datetime
 
 
-class MemberCreate(Schema):
+class MemberInvite(Schema):
     email: Email
-    name: Name
     role: Role
-    password: Password | None = Field(
-        None, description="Initial password; when omitted a temporary one is generated"
+
+
+class Invitation(Schema):
+    """An invitation as the inviting organization sees it."""
+
+    id: uuid.UUID
+    email: str
+    role: Role
+    status: Literal["pending", "accepted", "declined", "revoked"]
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationCreated(Schema):
+    invitation: Invitation
+    token: str = Field(
+        description="One-time token, shown once: a person without an account registers with "
+        "it (POST /api/auth/invitations/register); one with an account sees the invitation "
+        "after signing in. The same answer whether or not the e-mail has an account."
     )
 
 
-class MemberCreated(Schema):
-    member: Member
-    temporary_password: str | None = Field(
-        description="Shown once, only when Rastro generated the password"
-    )
+class MyInvitation(Schema):
+    """An invitation addressed to the signed-in user's e-mail."""
+
+    id: uuid.UUID
+    organization: OrganizationRef
+    role: Role
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationRegistration(Schema):
+    token: Annotated[str, StringConstraints(min_length=10, max_length=128)]
+    name: Name
+    password: Password
 
 
 class MemberUpdate(Schema):

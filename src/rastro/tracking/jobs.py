@@ -57,6 +57,24 @@ async def maintain_partitions(timestamp: int) -> dict[str, list[str]]:
     return await maintain_partitions_now(retention_months=settings.event_retention_months)
 
 
+async def forget_event_ids_now() -> int:
+    """Delete the stored event ids older than `EVENT_ID_MEMORY`; returns how many."""
+    async with job_context().databases.bi.transaction(SYSTEM) as session:
+        result = await session.execute(
+            text(partitions.FORGET_EVENT_IDS), {"days": partitions.EVENT_ID_MEMORY.days}
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@blueprint.periodic(cron="17 3 * * *")
+@blueprint.task(
+    name="tracking.forget_event_ids", queue="maintenance", queueing_lock="tracking.event_ids"
+)
+async def forget_event_ids(timestamp: int) -> int:
+    """Daily: the collector forgets event ids older than its deduplication window."""
+    return await forget_event_ids_now()
+
+
 async def announce_offline(
     publish: Callable[[uuid.UUID, str, dict[str, Any]], Awaitable[None]], *, until: datetime
 ) -> int:

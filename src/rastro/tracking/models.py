@@ -228,6 +228,21 @@ class Event(TenantMixin, BiBase):
     event_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
 
 
+class SeenEventId(TenantMixin, BiBase):
+    """An event id the collector has stored (page views and interactions), remembered for
+    `EVENT_ID_MEMORY` whatever time the client claims: `events` and `page_views` are
+    partitioned by that claimed time, so their keys cannot make an id unique on their own."""
+
+    __tablename__ = "event_ids"
+    __table_args__ = (Index("ix_event_ids_seen_at", "seen_at", postgresql_using="brin"),)
+
+    # The key leads with the organization: no separate index to maintain per event.
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    client_session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class VisitorJourney(TenantMixin, BiBase):
     """All sessions of one visitor on one domain (seed 000 `visitor_journeys`)."""
 

@@ -8,11 +8,16 @@ keeps them as ordinary tables for archiving instead of deleting data.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from rastro.core.db import tenant_rls_sql
 
 PARTITIONED_TABLES = ("utm_tracking", "page_views", "events")
+# How long the collector remembers a stored event id (`event_ids`): a retry within this time
+# is a duplicate whatever timestamp it claims. The tracker retries within seconds and the
+# collector refuses timestamps older than 7 days, so a month is a wide margin.
+EVENT_ID_MEMORY = timedelta(days=30)
+FORGET_EVENT_IDS = "DELETE FROM event_ids WHERE seen_at < now() - make_interval(days => :days)"
 _NAME = re.compile(r"^(?P<parent>[a-z_]+)_(?P<year>\d{4})_(?P<month>\d{2})$")
 
 

@@ -127,7 +127,7 @@ describe("api client", () => {
     setTokens({ access_token: "a", refresh_token: "r" });
     const details = [{ loc: "body.email", message: "not an e-mail", type: "value_error" }];
     fetchMock.mockResolvedValueOnce(errorResponse(422, "validation_error", "Invalid input", details));
-    const err = await unwrap(api.POST("/api/members", { body: { email: "x", name: "X", role: "viewer" } })).catch((e: unknown) => e);
+    const err = await unwrap(api.POST("/api/members", { body: { email: "x", role: "viewer" } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     const e = err as ApiError;
     expect(e.status).toBe(422);

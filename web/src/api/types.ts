@@ -12,8 +12,11 @@ export type OrganizationWithRole = Me["organizations"][number];
 
 export type MembersPage = Json<paths["/api/members"]["get"]["responses"][200]>;
 export type Member = MembersPage["items"][number];
-export type MemberCreate = ReqBody<paths["/api/members"]["post"]>;
-export type MemberCreated = Json<paths["/api/members"]["post"]["responses"][201]>;
+export type MemberInvite = ReqBody<paths["/api/members"]["post"]>;
+export type InvitationCreated = Json<paths["/api/members"]["post"]["responses"][201]>;
+export type InvitationsPage = Json<paths["/api/members/invitations"]["get"]["responses"][200]>;
+export type Invitation = InvitationsPage["items"][number];
+export type MyInvitation = Json<paths["/api/auth/invitations"]["get"]["responses"][200]>[number];
 
 export type ApiKeysPage = Json<paths["/api/api-keys"]["get"]["responses"][200]>;
 export type ApiKey = ApiKeysPage["items"][number];

@@ -20,7 +20,6 @@ from rastro.core.pagination import PageParams
 from rastro.core.permissions import permissions_for_role
 from rastro.core.security import (
     hash_password,
-    new_password,
     verify_password,
 )
 
@@ -174,28 +173,6 @@ async def list_members(
     total = await session.scalar(select(func.count(Membership.id)))
     rows = await session.execute(statement.limit(params.page_size).offset(params.offset))
     return [(m, u) for m, u in rows], int(total or 0)
-
-
-async def add_member(
-    session: AsyncSession, *, email: str, name: str, role: str, password: str | None
-) -> tuple[Membership, User, str | None]:
-    """Add a user to the caller's organization, creating the account when it is new.
-
-    Returns the temporary password when Rastro generated one (shown to the admin once).
-    """
-    user = await get_user_by_email(session, email)
-    temporary: str | None = None
-    if user is None:
-        if password is None:
-            temporary = password = new_password()
-        user = await create_user(session, email=email, name=name, password=password)
-    elif await session.scalar(select(Membership.id).where(Membership.user_id == user.id)):
-        raise errors.AlreadyMember()
-    membership = Membership(user_id=user.id, role=role)
-    session.add(membership)
-    await session.flush()
-    await session.refresh(membership)
-    return membership, user, temporary
 
 
 async def _get_membership(session: AsyncSession, user_id: uuid.UUID) -> tuple[Membership, User]:

@@ -194,6 +194,28 @@ async def _open_session(
     return issued
 
 
+async def open_session(
+    session: AsyncSession,
+    *,
+    user: User,
+    organization_id: uuid.UUID,
+    ip: str | None,
+    user_agent: str | None,
+    tokens: TokenSettings,
+) -> IssuedTokens:
+    """Sign in a user who proved who they are another way (an account just registered
+    with an invitation's token) in the given organization."""
+    user.last_login_at = utcnow()
+    return await _open_session(
+        session,
+        user=user,
+        organization_id=organization_id,
+        ip=ip,
+        user_agent=user_agent,
+        tokens=tokens,
+    )
+
+
 async def _active_membership(
     session: AsyncSession, user_id: uuid.UUID, organization_id: uuid.UUID
 ) -> str | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from rastro.core.db import Scope
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.core.units import TransactionBoundary
@@ -31,6 +32,7 @@ from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.schemas import LeadWarning
 from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import INVALID_PHONE, Email, Phone, normalize_email, parse_phone
+from rastro.tracking.service import config
 from rastro.tracking.service.conversions import SessionFacts, session_facts
 from rastro.tracking.service.sites import landing_page_key
 
@@ -162,6 +164,9 @@ async def capture(
         warnings = (
             LeadWarning(loc="phone", message=f"{INVALID_PHONE} The lead was stored without it."),
         )
+    if submission.page_id is not None:  # another organization's page is refused as unknown
+        async with crm.unit(Scope.organization(organization_id)) as session:
+            await config.check_landing_page(session, submission.page_id)
     pages = pages or {}
     page_id = submission.page_id
     if page_id is None and submission.page_url:

@@ -17,6 +17,7 @@ from rastro.auth.service import directory
 from rastro.core.errors import Conflict, NotFound, PermissionDenied, UnprocessableEntity
 from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.references import UnknownReference, check_referenced, referenced
 from rastro.crm.models import (
     STAGE_PROBABILITY,
     Activity,
@@ -48,14 +49,12 @@ def _plain(value: Any) -> Any:
 
 
 async def check_members(session: AsyncSession, **user_ids: uuid.UUID | None) -> None:
-    """422 unless every given owner/assignee is an active member of the organization."""
+    """422 `unknown_reference` unless every given owner/assignee is an active member of the
+    organization."""
     members = await directory.members_by_id(session, user_ids.values())
     for field_name, user_id in user_ids.items():
         if user_id is not None and user_id not in members:
-            raise UnprocessableEntity(
-                "The user is not a member of this organization.",
-                details={"field": field_name, "user_id": str(user_id)},
-            )
+            raise UnknownReference(field=field_name, key=user_id)
 
 
 async def members(
@@ -274,12 +273,11 @@ async def get_deal(session: AsyncSession, deal_id: uuid.UUID) -> Deal:
 async def create_deal(session: AsyncSession, *, actor: str, **fields: Any) -> Deal:
     """A deal of a lead and/or contact (the lead's contact when only the lead is given)."""
     await check_members(session, owner_id=fields.get("owner_id"))
+    await check_referenced(session, Contact, fields.get("contact_id"), field="contact_id")
     if fields.get("lead_id") is not None:
-        lead: Lead = await _get(session, Lead, fields["lead_id"], "Lead")
+        lead = await referenced(session, Lead, fields["lead_id"], field="lead_id")
         if fields.get("contact_id") is None:
             fields["contact_id"] = lead.contact_id
-    if fields.get("contact_id") is not None:
-        await get_contact(session, fields["contact_id"])
     if fields.get("probability") is None:
         fields["probability"] = STAGE_PROBABILITY[fields.get("stage", "new")]
     deal = Deal(deal_id=uuid7(), **fields)
@@ -384,18 +382,17 @@ async def _subjects(
     contact_id: uuid.UUID | None,
     deal_id: uuid.UUID | None,
 ) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """404 for a lead/contact/deal that is not the organization's; returns the lead and
+    """422 for a lead/contact/deal that is not the organization's; returns the lead and
     contact the timeline entry is filed under."""
     timeline_lead, timeline_contact = lead_id, contact_id
     if deal_id is not None:
-        deal = await get_deal(session, deal_id)
+        deal = await referenced(session, Deal, deal_id, field="deal_id")
         timeline_lead = timeline_lead or deal.lead_id
         timeline_contact = timeline_contact or deal.contact_id
     if lead_id is not None:
-        lead: Lead = await _get(session, Lead, lead_id, "Lead")
+        lead = await referenced(session, Lead, lead_id, field="lead_id")
         timeline_contact = timeline_contact or lead.contact_id
-    if contact_id is not None:
-        await get_contact(session, contact_id)
+    await check_referenced(session, Contact, contact_id, field="contact_id")
     return timeline_lead, timeline_contact
 
 

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.references import UnknownReference
 from rastro.core.security import Keyring
 from rastro.crm.schemas import CrmDealChange
 from rastro.crm.service import external
@@ -262,7 +263,7 @@ async def resolve_delivery(
         return delivery
     assert lead_id is not None
     if await external.find_lead_id(session, lead_id=lead_id) is None:
-        raise NotFound("Lead not found.")
+        raise UnknownReference(field="lead_id", key=lead_id)
     change = InboundChange.from_json(dict(delivery.payload.get("change") or {}))
     our_stage = stage or map_stage(await _mapping(session, delivery.provider), change)
     if our_stage is None:

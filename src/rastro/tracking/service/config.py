@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.db import SYSTEM
 from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.references import check_referenced, referenced
 from rastro.core.units import TransactionBoundary
 from rastro.tracking.enrichment import url_key
 from rastro.tracking.models import AbTest, Domain, LandingPage
@@ -112,10 +113,10 @@ async def delete_domain(session: AsyncSession, domain_id: uuid.UUID) -> None:
 async def _check_page_fields(
     session: AsyncSession, domain_id: uuid.UUID, ab_test_id: uuid.UUID | None
 ) -> None:
-    await get_domain(session, domain_id)
+    await referenced(session, Domain, domain_id, field="domain_id")
     if ab_test_id is not None:
-        test = await session.get(AbTest, ab_test_id)
-        if test is None or test.domain_id != domain_id:
+        test = await referenced(session, AbTest, ab_test_id, field="ab_test_id")
+        if test.domain_id != domain_id:
             raise UnprocessableEntity(
                 "The A/B test does not exist on this domain.",
                 details=[
@@ -138,6 +139,13 @@ async def get_landing_page(session: AsyncSession, page_id: uuid.UUID) -> Landing
     if page is None:
         raise NotFound("Landing page not found.")
     return page
+
+
+async def check_landing_page(
+    session: AsyncSession, page_id: uuid.UUID | None, *, field: str = "page_id"
+) -> None:
+    """422 `unknown_reference` unless the landing page is the session's organization's."""
+    await check_referenced(session, LandingPage, page_id, field=field)
 
 
 async def list_landing_pages(
@@ -174,7 +182,7 @@ async def create_ab_test(
     session: AsyncSession, *, domain_id: uuid.UUID, name: str, variants: list[dict[str, Any]]
 ) -> tuple[AbTest, list[LandingPage]]:
     """Group existing landing pages of one domain as the variants of a test."""
-    await get_domain(session, domain_id)
+    await referenced(session, Domain, domain_id, field="domain_id")
     if sum(1 for v in variants if v["is_control"]) != 1:
         raise UnprocessableEntity(
             "An A/B test needs exactly one control variant.",
@@ -189,7 +197,7 @@ async def create_ab_test(
     await session.flush()
     pages = []
     for variant in variants:
-        page = await get_landing_page(session, variant["page_id"])
+        page = await referenced(session, LandingPage, variant["page_id"], field="page_id")
         if page.domain_id != domain_id:
             raise UnprocessableEntity("Every variant must be a landing page of the test's domain.")
         page.ab_test_id = test.ab_test_id

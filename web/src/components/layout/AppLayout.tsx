@@ -11,6 +11,7 @@ import { LiveProvider } from "@/live/LiveProvider";
 import { cn } from "@/lib/utils";
 import { NAV } from "@/nav/registry";
 import { LiveIndicator } from "./LiveIndicator";
+import { MyInvitations } from "./MyInvitations";
 import { OrgSwitcher } from "./OrgSwitcher";
 import { UserMenu } from "./UserMenu";
 
@@ -108,6 +109,7 @@ export function AppLayout() {
             </div>
           </header>
           <main id="main" tabIndex={-1} className="flex-1 p-4 focus:outline-none sm:p-6">
+            <MyInvitations />
             <Suspense fallback={<LoadingState />}>
               <Outlet />
             </Suspense>

@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { UserPlus } from "lucide-react";
 import { useState } from "react";
 import { api, unwrap } from "@/api/client";
-import { ROLES, type Member, type MemberCreated, type Role } from "@/api/types";
+import { ROLES, type Invitation, type InvitationCreated, type Member, type Role } from "@/api/types";
 import { PERM } from "@/auth/permissions";
 import { useCurrentUser } from "@/auth/session";
 import { ConfirmDialog } from "@/components/ui/alert-dialog";
@@ -30,7 +30,7 @@ export default function MembersSection() {
   const canWrite = me.permissions.includes(PERM.membersWrite);
   const [page, setPage] = usePageParam();
   const [addOpen, setAddOpen] = useState(false);
-  const [created, setCreated] = useState<MemberCreated | null>(null);
+  const [created, setCreated] = useState<InvitationCreated | null>(null);
   const { toast } = useToast();
   const qc = useQueryClient();
 
@@ -136,15 +136,16 @@ export default function MembersSection() {
           </div>
         )}
       </QueryStates>
+      <PendingInvitations canWrite={canWrite} />
       {canWrite ? <AddMemberDialog open={addOpen} onOpenChange={setAddOpen} onCreated={setCreated} /> : null}
       <FormDialog
-        open={created !== null && created.temporary_password !== null}
+        open={created !== null}
         onClose={() => setCreated(null)}
         className="max-w-lg"
-        title={t("members.tempPasswordTitle")}
-        description={t("members.tempPasswordWarning", { email: created?.member.email ?? "" })}
+        title={t("members.inviteLinkTitle")}
+        description={t("members.inviteLinkWarning", { email: created?.invitation.email ?? "" })}
       >
-        {created?.temporary_password ? <SecretValue value={created.temporary_password} testId="temporary-password" /> : null}
+        {created ? <SecretValue value={invitationLink(created.token)} testId="invitation-link" /> : null}
         <DialogFooter>
           <Button onClick={() => setCreated(null)}>{t("common.close")}</Button>
         </DialogFooter>
@@ -160,23 +161,18 @@ function AddMemberDialog({
 }: {
   open: boolean;
   onOpenChange: (o: boolean) => void;
-  onCreated: (c: MemberCreated) => void;
+  onCreated: (c: InvitationCreated) => void;
 }) {
   const { t } = useI18n();
   const { toast } = useToast();
   const qc = useQueryClient();
-  const [form, setForm] = useState({ email: "", name: "", role: "analyst" as Role, password: "" });
+  const [form, setForm] = useState({ email: "", role: "analyst" as Role });
   const create = useMutation({
-    mutationFn: () =>
-      unwrap(
-        api.POST("/api/members", {
-          body: { email: form.email.trim(), name: form.name.trim(), role: form.role, ...(form.password ? { password: form.password } : {}) },
-        }),
-      ),
+    mutationFn: () => unwrap(api.POST("/api/members", { body: { email: form.email.trim(), role: form.role } })),
     onSuccess: (res) => {
-      toast(t("members.created", { email: res.member.email }));
-      void qc.invalidateQueries({ queryKey: ["members"] });
-      setForm({ email: "", name: "", role: "analyst", password: "" });
+      toast(t("members.invited", { email: res.invitation.email }));
+      void qc.invalidateQueries({ queryKey: ["invitations"] });
+      setForm({ email: "", role: "analyst" });
       onOpenChange(false);
       onCreated(res);
     },
@@ -197,15 +193,12 @@ function AddMemberDialog({
         onSubmit: () => create.mutate(),
         submitLabel: t("members.add"),
         busy: create.isPending,
-        disabled: !form.email || !form.name,
+        disabled: !form.email,
         error: Object.keys(fe).length === 0 ? create.error : null,
       }}
     >
-      <Field label={t("members.name")} error={fe.name}>
-        {(p) => <Input {...p} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required autoFocus />}
-      </Field>
       <Field label={t("members.email")} error={fe.email}>
-        {(p) => <Input {...p} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required />}
+        {(p) => <Input {...p} type="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required autoFocus />}
       </Field>
       <Field label={t("members.role")} error={fe.role}>
         {(p) => (
@@ -223,11 +216,73 @@ function AddMemberDialog({
           </Select>
         )}
       </Field>
-      <Field label={t("members.password")} optionalText={t("common.optional")} hint={t("members.passwordHint")} error={fe.password}>
-        {(p) => (
-          <Input {...p} type="password" autoComplete="new-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
-        )}
-      </Field>
     </FormDialog>
+  );
+}
+
+/** The link a new member opens to accept (the token rides in the fragment: never sent to a server or kept in logs). */
+function invitationLink(token: string): string {
+  return `${window.location.origin}/invitation#${token}`;
+}
+
+function PendingInvitations({ canWrite }: { canWrite: boolean }) {
+  const { t, locale } = useI18n();
+  const { toast } = useToast();
+  const qc = useQueryClient();
+  const query = useQuery({
+    queryKey: ["invitations"],
+    queryFn: () => unwrap(api.GET("/api/members/invitations", { params: { query: { page: 1, page_size: 100 } } })),
+  });
+  const revoke = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE("/api/members/invitations/{invitation_id}", { params: { path: { invitation_id: id } } })),
+    onSuccess: () => {
+      toast(t("members.revoked"));
+      void qc.invalidateQueries({ queryKey: ["invitations"] });
+    },
+    onError: (e) => toast(errorMessage(e, t), "error"),
+  });
+  const items = query.data?.items ?? [];
+  if (items.length === 0) return null;
+  const now = Date.now();
+  return (
+    <div className="grid gap-2">
+      <h3 className="text-sm font-semibold">{t("members.invitations")}</h3>
+      <Table>
+        <THead>
+          <TR>
+            <TH>{t("members.email")}</TH>
+            <TH>{t("members.role")}</TH>
+            <TH>{t("members.expires")}</TH>
+            {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
+          </TR>
+        </THead>
+        <TBody>
+          {items.map((i: Invitation) => (
+            <TR key={i.id} data-testid="invitation-row">
+              <TD className="break-all">{i.email}</TD>
+              <TD>{t(`role.${i.role}`)}</TD>
+              <TD className="whitespace-nowrap">
+                {new Date(i.expires_at).getTime() < now ? <Badge variant="secondary">{t("members.expired")}</Badge> : formatDate(i.expires_at, locale)}
+              </TD>
+              {canWrite ? (
+                <TD className="text-right">
+                  <ConfirmDialog
+                    trigger={
+                      <Button variant="outline" size="sm">
+                        {t("members.revoke")}
+                      </Button>
+                    }
+                    title={t("members.revoke")}
+                    description={t("members.revokeConfirm", { email: i.email })}
+                    confirmLabel={t("members.revoke")}
+                    onConfirm={() => revoke.mutateAsync(i.id)}
+                  />
+                </TD>
+              ) : null}
+            </TR>
+          ))}
+        </TBody>
+      </Table>
+    </div>
   );
 }

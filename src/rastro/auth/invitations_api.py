@@ -1,0 +1,144 @@
+"""Routes of invitations: an admin invites an e-mail; the person accepts or declines after
+signing in, or registers with the invitation's one-time token (see `service.invitations`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from rastro.auth import permissions, schemas
+from rastro.auth.api import Pagination, Session, SignedIn, _client_ip, _pair, _token_settings
+from rastro.auth.models import Invitation
+from rastro.auth.service import accounts, invitations, sign_in
+from rastro.core.db import SYSTEM, set_scope
+from rastro.core.errors import ERROR_RESPONSES
+from rastro.core.pagination import Page
+from rastro.core.principal import Principal, require
+from rastro.core.session import TransactionalRoute
+
+auth_router = APIRouter(
+    prefix="/api/auth/invitations",
+    tags=["invitations"],
+    route_class=TransactionalRoute,
+    responses=ERROR_RESPONSES,
+)
+router = APIRouter(
+    prefix="/api/members",
+    tags=["members"],
+    route_class=TransactionalRoute,
+    responses=ERROR_RESPONSES,
+)
+ManageMembers = Annotated[Principal, Depends(require(permissions.MEMBERS_WRITE, user_only=True))]
+ReadMembers = Annotated[Principal, Depends(require(permissions.MEMBERS_READ))]
+
+
+def _invitation(invitation: Invitation) -> schemas.Invitation:
+    return schemas.Invitation.model_validate(invitation)
+
+
+# --- the inviting organization ------------------------------------------------------------------
+
+
+@router.post("", response_model=schemas.InvitationCreated, status_code=status.HTTP_201_CREATED)
+async def invite_member(
+    body: schemas.MemberInvite, principal: ManageMembers, session: Session
+) -> schemas.InvitationCreated:
+    """Invite an e-mail with a role; the person becomes a member once they accept. The
+    answer is the same whether or not the e-mail has an account."""
+    invitation, token = await invitations.invite_member(
+        session, email=body.email, role=body.role, invited_by_id=principal.user_id
+    )
+    return schemas.InvitationCreated(invitation=_invitation(invitation), token=token)
+
+
+@router.get("/invitations", response_model=Page[schemas.Invitation])
+async def list_invitations(
+    _: ReadMembers, session: Session, params: Pagination
+) -> Page[schemas.Invitation]:
+    """The organization's pending invitations, newest first."""
+    rows, total = await invitations.list_invitations(session, params)
+    return Page.of([_invitation(row) for row in rows], total, params)
+
+
+@router.delete("/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_invitation(
+    invitation_id: uuid.UUID, _: ManageMembers, session: Session
+) -> Response:
+    """Withdraw a pending invitation; its token stops working."""
+    await invitations.revoke_invitation(session, invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- the invited person -------------------------------------------------------------------------
+
+
+@auth_router.get("", response_model=list[schemas.MyInvitation])
+async def my_invitations(principal: SignedIn, session: Session) -> list[schemas.MyInvitation]:
+    """Pending invitations addressed to the signed-in user's e-mail."""
+    assert principal.user_id is not None
+    user = await accounts.get_user(session, principal.user_id)
+    return [
+        schemas.MyInvitation(
+            id=invitation.id,
+            organization=schemas.OrganizationRef.model_validate(organization),
+            role=invitation.role,
+            created_at=invitation.created_at,
+            expires_at=invitation.expires_at,
+        )
+        for invitation, organization in await invitations.my_invitations(session, email=user.email)
+    ]
+
+
+@auth_router.post("/{invitation_id}/accept", response_model=schemas.OrganizationWithRole)
+async def accept_invitation(
+    invitation_id: uuid.UUID, principal: SignedIn, session: Session
+) -> schemas.OrganizationWithRole:
+    """Join the inviting organization with the offered role (switch to it to work there)."""
+    assert principal.user_id is not None
+    user = await accounts.get_user(session, principal.user_id)
+    organization = await invitations.accept_invitation(
+        session, user=user, invitation_id=invitation_id
+    )
+    role = next(
+        r
+        for org, r in await accounts.organizations_of_user(session, user.id)
+        if org.id == organization.id
+    )
+    return schemas.OrganizationWithRole(
+        id=organization.id, name=organization.name, slug=organization.slug, role=role
+    )
+
+
+@auth_router.post("/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
+async def decline_invitation(
+    invitation_id: uuid.UUID, principal: SignedIn, session: Session
+) -> Response:
+    """Decline an invitation addressed to the signed-in user."""
+    assert principal.user_id is not None
+    user = await accounts.get_user(session, principal.user_id)
+    await invitations.decline_invitation(session, user=user, invitation_id=invitation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@auth_router.post("/register", response_model=schemas.TokenPair)
+async def register_with_invitation(
+    body: schemas.InvitationRegistration, request: Request, session: Session
+) -> schemas.TokenPair:
+    """Create an account with an invitation's one-time token (for an e-mail without one),
+    join the organization and sign in there."""
+    await set_scope(session, SYSTEM)
+    user, organization = await invitations.register_with_invitation(
+        session, token=body.token, name=body.name, password=body.password
+    )
+    return _pair(
+        await sign_in.open_session(
+            session,
+            user=user,
+            organization_id=organization.id,
+            ip=_client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+            tokens=_token_settings(request),
+        )
+    )
