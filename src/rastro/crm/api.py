@@ -18,7 +18,17 @@ from rastro.core.principal import Principal, require
 from rastro.core.session import TransactionalRoute, bi_session, crm_session
 from rastro.crm import permissions, schemas
 from rastro.crm.models import Lead
-from rastro.crm.service import journey, leads, pipeline, records
+from rastro.crm.service import (
+    activities,
+    contacts,
+    deals,
+    journey,
+    leads,
+    notes,
+    pipeline,
+    records,
+    tasks,
+)
 from rastro.tracking import schemas as tracking
 
 CrmSession = Annotated[AsyncSession, Depends(crm_session)]
@@ -270,7 +280,7 @@ async def list_contacts(
     owner_id: uuid.UUID | None = None,
 ) -> Page[schemas.Contact]:
     """Contacts, newest first; `q` searches name, e-mail, company and phone by prefix."""
-    rows, total = await records.list_contacts(session, params, q=q, owner_id=owner_id)
+    rows, total = await contacts.list_contacts(session, params, q=q, owner_id=owner_id)
     owners = await _owners(session, (c.owner_id for c in rows))
     return Page.of([_contact(c, owners) for c in rows], total, params)
 
@@ -285,19 +295,14 @@ async def create_contact(
     body: schemas.ContactCreate, principal: Write, session: CrmSession
 ) -> schemas.Contact:
     """Create a contact (409 when another contact has the e-mail)."""
-    fields = body.model_dump(exclude_unset=True)
-    if "metadata" in fields:
-        fields["metadata_"] = fields.pop("metadata")
-    contact = await records.create_contact(
-        session, actor=await _actor(session, principal), **fields
-    )
+    contact = await contacts.create_contact(session, body, actor=await _actor(session, principal))
     return _contact(contact, await _owners(session, [contact.owner_id]))
 
 
 @router.get("/contacts/{contact_id}", response_model=schemas.ContactDetail, tags=["crm"])
 async def get_contact(contact_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.ContactDetail:
     """A contact with its leads, deals, tasks, notes and timeline."""
-    record = await records.contact_record(session, contact_id)
+    record = await contacts.contact_record(session, contact_id)
     owners = await _owners(
         session, [record.contact.owner_id, *(lead.owner_id for lead in record.leads)]
     )
@@ -316,11 +321,8 @@ async def update_contact(
     contact_id: uuid.UUID, body: schemas.ContactUpdate, principal: Write, session: CrmSession
 ) -> schemas.Contact:
     """Change a contact."""
-    changes = body.model_dump(exclude_unset=True)
-    if "metadata" in changes:
-        changes["metadata_"] = changes.pop("metadata") or {}
-    contact = await records.update_contact(
-        session, contact_id, changes, actor=await _actor(session, principal)
+    contact = await contacts.update_contact(
+        session, contact_id, body, actor=await _actor(session, principal)
     )
     return _contact(contact, await _owners(session, [contact.owner_id]))
 
@@ -343,7 +345,7 @@ async def list_deals(
     close_to: Annotated[date | None, Query(description="Expected close date, inclusive")] = None,
 ) -> Page[schemas.Deal]:
     """Deals, newest first."""
-    rows, total = await records.list_deals(
+    rows, total = await deals.list_deals(
         session,
         params,
         stages=stage or (),
@@ -365,16 +367,14 @@ async def create_deal(
     body: schemas.DealCreate, principal: Write, session: CrmSession
 ) -> schemas.Deal:
     """Open a deal for a lead and/or contact."""
-    deal = await records.create_deal(
-        session, actor=await _actor(session, principal), **body.model_dump(exclude_unset=True)
-    )
+    deal = await deals.create_deal(session, body, actor=await _actor(session, principal))
     return schemas.Deal.model_validate(deal)
 
 
 @router.get("/deals/{deal_id}", response_model=schemas.Deal, tags=["crm"])
 async def get_deal(deal_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.Deal:
     """One deal."""
-    return schemas.Deal.model_validate(await records.get_deal(session, deal_id))
+    return schemas.Deal.model_validate(await deals.get_deal(session, deal_id))
 
 
 @router.patch("/deals/{deal_id}", response_model=schemas.Deal, tags=["crm"])
@@ -382,19 +382,14 @@ async def update_deal(
     deal_id: uuid.UUID, body: schemas.DealUpdate, principal: Write, session: CrmSession
 ) -> schemas.Deal:
     """Change a deal's stage, value, probability, owner or expected close date."""
-    deal = await records.update_deal(
-        session,
-        deal_id,
-        body.model_dump(exclude_unset=True),
-        actor=await _actor(session, principal),
-    )
+    deal = await deals.update_deal(session, deal_id, body, actor=await _actor(session, principal))
     return schemas.Deal.model_validate(deal)
 
 
 @router.delete("/deals/{deal_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["crm"])
 async def delete_deal(deal_id: uuid.UUID, principal: Write, session: CrmSession) -> Response:
     """Delete a deal with its tasks and notes."""
-    await records.delete_deal(session, deal_id, actor=await _actor(session, principal))
+    await deals.delete_deal(session, deal_id, actor=await _actor(session, principal))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -415,7 +410,7 @@ async def list_tasks(
     deal_id: uuid.UUID | None = None,
 ) -> Page[schemas.Task]:
     """Tasks: open ones first, by due date."""
-    rows, total = await records.list_tasks(
+    rows, total = await tasks.list_tasks(
         session,
         params,
         assignee_id=assignee_id,
@@ -436,11 +431,8 @@ async def create_task(
     body: schemas.TaskCreate, principal: Write, session: CrmSession
 ) -> schemas.Task:
     """Create a task about a lead, contact or deal."""
-    task = await records.create_task(
-        session,
-        actor=await _actor(session, principal),
-        created_by_id=principal.user_id,
-        **body.model_dump(exclude_unset=True),
+    task = await tasks.create_task(
+        session, body, actor=await _actor(session, principal), created_by_id=principal.user_id
     )
     return schemas.Task.model_validate(task)
 
@@ -450,19 +442,14 @@ async def update_task(
     task_id: uuid.UUID, body: schemas.TaskUpdate, principal: Write, session: CrmSession
 ) -> schemas.Task:
     """Change a task; `done: true` stamps `done_at`, `done: false` clears it."""
-    task = await records.update_task(
-        session,
-        task_id,
-        body.model_dump(exclude_unset=True),
-        actor=await _actor(session, principal),
-    )
+    task = await tasks.update_task(session, task_id, body, actor=await _actor(session, principal))
     return schemas.Task.model_validate(task)
 
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["crm"])
 async def delete_task(task_id: uuid.UUID, principal: Write, session: CrmSession) -> Response:
     """Delete a task."""
-    await records.delete_task(session, task_id, actor=await _actor(session, principal))
+    await tasks.delete_task(session, task_id, actor=await _actor(session, principal))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -479,7 +466,7 @@ async def list_notes(
     deal_id: uuid.UUID | None = None,
 ) -> Page[schemas.Note]:
     """Notes of a lead, contact or deal, newest first."""
-    rows, total = await records.list_notes(
+    rows, total = await notes.list_notes(
         session, params, lead_id=lead_id, contact_id=contact_id, deal_id=deal_id
     )
     return Page.of([schemas.Note.model_validate(n) for n in rows], total, params)
@@ -492,11 +479,8 @@ async def create_note(
     body: schemas.NoteCreate, principal: Write, session: CrmSession
 ) -> schemas.Note:
     """Add a note to a lead, contact or deal."""
-    note = await records.create_note(
-        session,
-        actor=await _actor(session, principal),
-        author_id=principal.user_id,
-        **body.model_dump(exclude_unset=True),
+    note = await notes.create_note(
+        session, body, actor=await _actor(session, principal), author_id=principal.user_id
     )
     return schemas.Note.model_validate(note)
 
@@ -504,7 +488,7 @@ async def create_note(
 @router.delete("/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["crm"])
 async def delete_note(note_id: uuid.UUID, principal: Write, session: CrmSession) -> Response:
     """Delete a note (its author, or a manager)."""
-    await records.delete_note(
+    await notes.delete_note(
         session,
         note_id,
         actor=await _actor(session, principal),
@@ -527,7 +511,7 @@ async def list_activities(
     deal_id: uuid.UUID | None = None,
 ) -> Page[schemas.Activity]:
     """The timeline of a lead, contact or deal (or the organization's), newest first."""
-    rows, total = await records.list_activities(
+    rows, total = await activities.list_activities(
         session, params, lead_id=lead_id, contact_id=contact_id, deal_id=deal_id
     )
     return Page.of([schemas.Activity.model_validate(a) for a in rows], total, params)
