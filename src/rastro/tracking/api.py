@@ -9,20 +9,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from starlette.routing import BaseRoute
 
 from rastro.core.db import Scope, libpq_url, set_scope
+from rastro.core.deps import BiSession, CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
-from rastro.core.pagination import Page, PageParams, page_params
-from rastro.core.principal import Principal, require
+from rastro.core.pagination import Page
 from rastro.core.routing import PlainRoute, read_body
-from rastro.core.session import TransactionalRoute, bi_session, crm_session
-from rastro.tracking import permissions, schemas
+from rastro.core.session import TransactionalRoute
+from rastro.tracking import schemas
 from rastro.tracking.enrichment import visitor_id_for
 from rastro.tracking.errors import BatchTooLarge
 from rastro.tracking.models import Domain, LandingPage
+from rastro.tracking.permissions import Read, Write
 from rastro.tracking.service import collector, config, reads
 from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
 from rastro.tracking.service.writer import GroupWriter
@@ -31,12 +31,6 @@ from rastro.tracking.tracker import tracker_script
 MAX_BODY = 1024 * 1024
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"cache-control": "no-store"}
-
-CrmSession = Annotated[AsyncSession, Depends(crm_session)]
-BiSession = Annotated[AsyncSession, Depends(bi_session)]
-Pagination = Annotated[PageParams, Depends(page_params)]
-Read = Annotated[Principal, Depends(require(permissions.TRACKING_READ))]
-Write = Annotated[Principal, Depends(require(permissions.TRACKING_WRITE))]
 
 public = APIRouter(tags=["collector"], route_class=TransactionalRoute)
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
