@@ -60,12 +60,12 @@ from rastro.conversions.connectors.base import (
     ConversionRecord,
 )
 from rastro.conversions.connectors.google_errors import (
-    _bad_events,
-    _conversion_index,
-    _error_code,
-    _failure_errors,
-    _json,
-    _request_error,
+    bad_events,
+    conversion_index,
+    error_code,
+    failure_errors,
+    json_body,
+    request_error,
 )
 from rastro.core.http import HttpClient
 
@@ -303,19 +303,19 @@ class GoogleConnector(Connector):
 
     def read_ads(self, response: httpx.Response, events: list[dict[str, Any]]) -> BatchOutcome:
         """The Ads API's answer: rows by index in `partialFailureError`, or a request error."""
-        data = _json(response)
+        data = json_body(response)
         status = response.status_code
         request_id = response.headers.get("request-id")
         if status != 200:
-            return _request_error("Google Ads", response, data)
+            return request_error("Google Ads", response, data)
         row_errors: dict[int, str] = {}
         row_retry: dict[int, tuple[float, str]] = {}
         failure = data.get("partialFailureError")
-        for error in _failure_errors(failure):
-            index = _conversion_index(error)
+        for error in failure_errors(failure):
+            index = conversion_index(error)
             if index is None or not 0 <= index < len(events):
                 continue
-            code = _error_code(error)
+            code = error_code(error)
             message = f"Google Ads {code}: {error.get('message') or 'no message'}"
             if request_id:
                 message += f" (request-id {request_id})"
@@ -328,7 +328,7 @@ class GoogleConnector(Connector):
                 continue
             previous = row_errors.get(index)
             row_errors[index] = f"{previous}; {message}" if previous else message
-        if failure and not row_errors and not row_retry and not _failure_errors(failure):
+        if failure and not row_errors and not row_retry and not failure_errors(failure):
             # A partial failure Google could not tie to rows: nothing is known as accepted.
             return BatchOutcome(
                 ok=False,
@@ -405,11 +405,11 @@ class GoogleConnector(Connector):
                 "encoding": "HEX",
             }
             response = await self.authorized(credential, http, _bearer_post(http, url, body))
-            data = _json(response)
+            data = json_body(response)
             if response.status_code == 200:
                 return BatchOutcome(ok=True, http_status=200, response=data, row_errors=rejected)
-            outcome = _request_error("Google Data Manager", response, data)
-            named = _bad_events(data) if response.status_code == 400 else {}
+            outcome = request_error("Google Data Manager", response, data)
+            named = bad_events(data) if response.status_code == 400 else {}
             named = {i: m for i, m in named.items() if 0 <= i < len(remaining)}
             if not named:
                 outcome.row_errors = rejected

@@ -19,7 +19,8 @@ TRANSIENT_CODES = frozenset({"TRANSIENT_ERROR", "INTERNAL_ERROR", "RESOURCE_EXHA
 _EVENT_INDEX = re.compile(r"^events\[(\d+)\]")
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object (its first 2000 characters as `body` when it is not one)."""
     try:
         data = response.json()
     except ValueError:
@@ -27,7 +28,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {"body": response.text[:2000]}
 
 
-def _failure_errors(failure: Any) -> list[dict[str, Any]]:
+def failure_errors(failure: Any) -> list[dict[str, Any]]:
     """The GoogleAdsError objects of a google.rpc.Status's GoogleAdsFailure details."""
     if not isinstance(failure, dict):
         return []
@@ -38,7 +39,7 @@ def _failure_errors(failure: Any) -> list[dict[str, Any]]:
     return errors
 
 
-def _error_code(error: dict[str, Any]) -> str:
+def error_code(error: dict[str, Any]) -> str:
     """`{"errorCode": {"conversionUploadError": "CLICK_NOT_FOUND"}}` → CLICK_NOT_FOUND."""
     code = error.get("errorCode")
     if isinstance(code, dict) and code:
@@ -46,7 +47,8 @@ def _error_code(error: dict[str, Any]) -> str:
     return "UNKNOWN"
 
 
-def _conversion_index(error: dict[str, Any]) -> int | None:
+def conversion_index(error: dict[str, Any]) -> int | None:
+    """Which conversion of the request a GoogleAdsError is about (None: the whole request)."""
     location = error.get("location") or {}
     for element in location.get("fieldPathElements") or []:
         if element.get("fieldName") == "conversions" and element.get("index") is not None:
@@ -59,7 +61,7 @@ def _error_object(data: dict[str, Any]) -> dict[str, Any]:
     return error if isinstance(error, dict) else {}
 
 
-def _bad_events(data: dict[str, Any]) -> dict[int, str]:
+def bad_events(data: dict[str, Any]) -> dict[int, str]:
     """Data Manager's BadRequest field violations by event index (`events[3].…`)."""
     named: dict[int, str] = {}
     error = _error_object(data)
@@ -78,12 +80,12 @@ def _bad_events(data: dict[str, Any]) -> dict[int, str]:
     return named
 
 
-def _request_error(api: str, response: httpx.Response, data: dict[str, Any]) -> BatchOutcome:
+def request_error(api: str, response: httpx.Response, data: dict[str, Any]) -> BatchOutcome:
     """A whole request refused: Google's `{"error": {code, message, status, details}}`."""
     status = response.status_code
     error = _error_object(data)
     google_status = str(error.get("status") or "")
-    codes = [_error_code(e) for e in _failure_errors(error)]
+    codes = [error_code(e) for e in failure_errors(error)]
     message = f"{api} HTTP {status}"
     if google_status:
         message += f" {google_status}"
