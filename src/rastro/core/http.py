@@ -1,5 +1,6 @@
 """The one outbound HTTP layer: timeouts, retries with exponential backoff and full jitter
-(honouring `Retry-After`), and a base URL that a credential's `api_url` may override.
+(honouring `Retry-After`), and a base URL that a credential's `api_url` may override. Its
+`RetryPolicy` is also the rule for work a job queue retries later (`RetryPolicy.queued`).
 
 Tests point the base URL at local fake servers on 127.0.0.1; nothing here knows a platform.
 """

@@ -50,6 +50,7 @@ async def lead_filters(
         ),
     ] = None,
 ) -> leads.LeadFilters:
+    """The filters of the lead list and the board, from the query string."""
     return leads.LeadFilters(
         stages=stage or (),
         scores=score or (),
