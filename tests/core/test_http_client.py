@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from rastro.core.http import HttpClient, RetryPolicy, resolve_base_url
@@ -79,3 +81,19 @@ def test_credential_api_url_wins_over_the_default():
         resolve_base_url("http://127.0.0.1:9000/", "https://graph.facebook.com")
         == "http://127.0.0.1:9000"
     )
+
+
+def test_one_retry_policy_for_calls_and_queued_work():
+    queued = RetryPolicy.queued(60.0)
+    for retry in range(1, 12):
+        ceiling = min(3600.0, 60.0 * 2 ** (retry - 1))
+        delays = [queued.delay(retry) for _ in range(50)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 1  # full jitter, not a fixed schedule
+    # Never sooner than the server's Retry-After, which is itself capped.
+    assert all(queued.delay(1, retry_after=120.0) >= 120.0 for _ in range(50))
+    assert queued.delay(1, retry_after=86_400.0) == 3600.0
+    assert queued.wait(2, 30.0) >= timedelta(seconds=30)
+    in_place = RetryPolicy(base_delay=1.0, max_delay=5.0)
+    assert all(in_place.delay(10) <= 5.0 for _ in range(50))
+    assert in_place.delay(1, retry_after=7.0) == 5.0

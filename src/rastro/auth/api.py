@@ -9,21 +9,28 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.auth import permissions, schemas
+from rastro.auth import schemas
 from rastro.auth.catalog import SERVICES
 from rastro.auth.models import Credential, Membership, User
+from rastro.auth.permissions import (
+    ManageKeys,
+    ManageMembers,
+    ReadCredentials,
+    ReadMembers,
+    ReadOrganization,
+    SignedIn,
+    WriteCredentials,
+    WriteOrganization,
+)
 from rastro.auth.service import accounts, api_keys, credentials, sign_in
 from rastro.core.db import SYSTEM, set_scope
+from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
-from rastro.core.pagination import Page, PageParams, page_params
+from rastro.core.pagination import Page
 from rastro.core.permissions import api_key_scopes
-from rastro.core.principal import Principal, require
+from rastro.core.principal import Principal
 from rastro.core.security import Keyring
-from rastro.core.session import TransactionalRoute, crm_session
-
-Session = Annotated[AsyncSession, Depends(crm_session)]
-Pagination = Annotated[PageParams, Depends(page_params)]
-SignedIn = Annotated[Principal, Depends(require(user_only=True))]
+from rastro.core.session import TransactionalRoute
 
 auth_router = APIRouter(
     prefix="/api/auth", tags=["auth"], route_class=TransactionalRoute, responses=ERROR_RESPONSES
@@ -62,7 +69,7 @@ def _pair(issued: sign_in.IssuedTokens) -> schemas.TokenPair:
 
 @auth_router.post("/login", response_model=schemas.TokenPair)
 async def login(
-    body: schemas.LoginRequest, request: Request, session: Session
+    body: schemas.LoginRequest, request: Request, session: CrmSession
 ) -> schemas.TokenPair:
     """Sign in with e-mail and password; returns an access and a refresh token."""
     settings = request.app.state.settings
@@ -86,7 +93,7 @@ async def login(
 
 @auth_router.post("/refresh", response_model=schemas.TokenPair)
 async def refresh(
-    body: schemas.RefreshRequest, request: Request, session: Session
+    body: schemas.RefreshRequest, request: Request, session: CrmSession
 ) -> schemas.TokenPair:
     """Exchange a refresh token for a new token pair (the refresh token rotates)."""
     await set_scope(session, SYSTEM)
@@ -98,7 +105,7 @@ async def refresh(
 
 
 @auth_router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(principal: SignedIn, session: Session) -> Response:
+async def logout(principal: SignedIn, session: CrmSession) -> Response:
     """Sign out: the access and refresh tokens of this session stop working."""
     assert principal.auth_session_id is not None
     await sign_in.logout(session, auth_session_id=principal.auth_session_id)
@@ -128,13 +135,13 @@ async def _me(session: AsyncSession, principal: Principal) -> schemas.Me:
 
 
 @auth_router.get("/me", response_model=schemas.Me)
-async def me(principal: SignedIn, session: Session) -> schemas.Me:
+async def me(principal: SignedIn, session: CrmSession) -> schemas.Me:
     """The signed-in user, the current organization, role and permissions."""
     return await _me(session, principal)
 
 
 @auth_router.patch("/me", response_model=schemas.Me)
-async def update_me(body: schemas.MeUpdate, principal: SignedIn, session: Session) -> schemas.Me:
+async def update_me(body: schemas.MeUpdate, principal: SignedIn, session: CrmSession) -> schemas.Me:
     """Change the signed-in user's name, language or theme."""
     assert principal.user_id is not None
     await accounts.update_profile(session, principal.user_id, body.model_dump(exclude_none=True))
@@ -143,7 +150,7 @@ async def update_me(body: schemas.MeUpdate, principal: SignedIn, session: Sessio
 
 @auth_router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: schemas.PasswordChange, principal: SignedIn, session: Session
+    body: schemas.PasswordChange, principal: SignedIn, session: CrmSession
 ) -> Response:
     """Change the password; every other sign-in session of the user is ended."""
     assert principal.user_id is not None
@@ -159,7 +166,10 @@ async def change_password(
 
 @auth_router.post("/switch-organization", response_model=schemas.TokenPair)
 async def switch_organization(
-    body: schemas.SwitchOrganizationRequest, principal: SignedIn, request: Request, session: Session
+    body: schemas.SwitchOrganizationRequest,
+    principal: SignedIn,
+    request: Request,
+    session: CrmSession,
 ) -> schemas.TokenPair:
     """Continue the session in another organization of the user; returns new tokens."""
     assert principal.auth_session_id is not None
@@ -180,7 +190,7 @@ async def switch_organization(
     "/organizations", response_model=list[schemas.OrganizationWithRole], tags=["organizations"]
 )
 async def list_organizations(
-    principal: SignedIn, session: Session
+    principal: SignedIn, session: CrmSession
 ) -> list[schemas.OrganizationWithRole]:
     """The organizations the signed-in user belongs to."""
     assert principal.user_id is not None
@@ -197,7 +207,7 @@ async def list_organizations(
     tags=["organizations"],
 )
 async def create_organization(
-    body: schemas.OrganizationCreate, principal: SignedIn, session: Session
+    body: schemas.OrganizationCreate, principal: SignedIn, session: CrmSession
 ) -> schemas.OrganizationWithRole:
     """Create an organization; its creator becomes its administrator."""
     assert principal.user_id is not None
@@ -208,8 +218,8 @@ async def create_organization(
 
 @router.get("/organization", response_model=schemas.Organization, tags=["organizations"])
 async def get_current_organization(
-    principal: Annotated[Principal, Depends(require(permissions.ORGANIZATION_READ))],
-    session: Session,
+    principal: ReadOrganization,
+    session: CrmSession,
 ) -> schemas.Organization:
     """The caller's organization."""
     return schemas.Organization.model_validate(
@@ -220,8 +230,8 @@ async def get_current_organization(
 @router.patch("/organization", response_model=schemas.Organization, tags=["organizations"])
 async def update_current_organization(
     body: schemas.OrganizationUpdate,
-    principal: Annotated[Principal, Depends(require(permissions.ORGANIZATION_WRITE))],
-    session: Session,
+    principal: WriteOrganization,
+    session: CrmSession,
 ) -> schemas.Organization:
     """Change the organization's name, time zone, currency, language or country."""
     return schemas.Organization.model_validate(
@@ -247,8 +257,8 @@ def _member(membership: Membership, user: User) -> schemas.Member:
 
 @router.get("/members", response_model=Page[schemas.Member], tags=["members"])
 async def list_members(
-    _: Annotated[Principal, Depends(require(permissions.MEMBERS_READ))],
-    session: Session,
+    _: ReadMembers,
+    session: CrmSession,
     params: Pagination,
 ) -> Page[schemas.Member]:
     """Users of the organization with their roles."""
@@ -260,8 +270,8 @@ async def list_members(
 async def update_member(
     user_id: uuid.UUID,
     body: schemas.MemberUpdate,
-    _: Annotated[Principal, Depends(require(permissions.MEMBERS_WRITE, user_only=True))],
-    session: Session,
+    _: ManageMembers,
+    session: CrmSession,
 ) -> schemas.Member:
     """Change a member's role, or deactivate / reactivate them in this organization."""
     membership, user = await accounts.update_member(
@@ -272,8 +282,6 @@ async def update_member(
 
 # --- API keys ----------------------------------------------------------------------------------
 
-ManageKeys = Annotated[Principal, Depends(require(permissions.API_KEYS_WRITE, user_only=True))]
-
 
 @router.get("/api-keys/scopes", response_model=list[schemas.ScopeInfo], tags=["api keys"])
 async def list_scopes(_: ManageKeys) -> list[schemas.ScopeInfo]:
@@ -283,7 +291,7 @@ async def list_scopes(_: ManageKeys) -> list[schemas.ScopeInfo]:
 
 @router.get("/api-keys", response_model=Page[schemas.ApiKey], tags=["api keys"])
 async def list_api_keys(
-    _: ManageKeys, session: Session, params: Pagination
+    _: ManageKeys, session: CrmSession, params: Pagination
 ) -> Page[schemas.ApiKey]:
     """The organization's API keys (never the keys themselves)."""
     rows, total = await api_keys.list_api_keys(session, params)
@@ -297,7 +305,7 @@ async def list_api_keys(
     tags=["api keys"],
 )
 async def create_api_key(
-    body: schemas.ApiKeyCreate, principal: ManageKeys, session: Session
+    body: schemas.ApiKeyCreate, principal: ManageKeys, session: CrmSession
 ) -> schemas.ApiKeyCreated:
     """Create an API key with scopes. The key is in this response only."""
     api_key, plaintext = await api_keys.create_api_key(
@@ -307,7 +315,7 @@ async def create_api_key(
 
 
 @router.delete("/api-keys/{api_key_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["api keys"])
-async def revoke_api_key(api_key_id: uuid.UUID, _: ManageKeys, session: Session) -> Response:
+async def revoke_api_key(api_key_id: uuid.UUID, _: ManageKeys, session: CrmSession) -> Response:
     """Revoke an API key: it stops working at once."""
     await api_keys.revoke_api_key(session, api_key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -315,8 +323,6 @@ async def revoke_api_key(api_key_id: uuid.UUID, _: ManageKeys, session: Session)
 
 # --- credentials ---------------------------------------------------------------------------------
 
-ReadCredentials = Annotated[Principal, Depends(require(permissions.CREDENTIALS_READ))]
-WriteCredentials = Annotated[Principal, Depends(require(permissions.CREDENTIALS_WRITE))]
 KeyringDep = Annotated[Keyring, Depends(_keyring)]
 
 
@@ -357,7 +363,7 @@ async def list_services(_: ReadCredentials) -> list[schemas.ServiceInfo]:
 
 @router.get("/credentials", response_model=Page[schemas.Credential], tags=["credentials"])
 async def list_credentials(
-    _: ReadCredentials, session: Session, params: Pagination, service: str | None = None
+    _: ReadCredentials, session: CrmSession, params: Pagination, service: str | None = None
 ) -> Page[schemas.Credential]:
     """The organization's credentials; secrets are masked."""
     rows, total = await credentials.list_credentials(session, params, service=service)
@@ -373,7 +379,7 @@ async def list_credentials(
 async def create_credential(
     body: schemas.CredentialCreate,
     principal: WriteCredentials,
-    session: Session,
+    session: CrmSession,
     keyring: KeyringDep,
 ) -> schemas.Credential:
     """Store a service account; its key and secret are encrypted and never returned."""
@@ -395,7 +401,7 @@ async def create_credential(
 
 @router.get("/credentials/{credential_id}", response_model=schemas.Credential, tags=["credentials"])
 async def get_credential(
-    credential_id: uuid.UUID, _: ReadCredentials, session: Session
+    credential_id: uuid.UUID, _: ReadCredentials, session: CrmSession
 ) -> schemas.Credential:
     """One credential, secrets masked."""
     return _credential(await credentials.get_credential(session, credential_id))
@@ -406,7 +412,7 @@ async def update_credential(
     credential_id: uuid.UUID,
     body: schemas.CredentialUpdate,
     _: WriteCredentials,
-    session: Session,
+    session: CrmSession,
     keyring: KeyringDep,
 ) -> schemas.Credential:
     """Change a credential; omitted secrets are kept, `api_url: null` clears the override."""
@@ -422,7 +428,7 @@ async def update_credential(
     "/credentials/{credential_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["credentials"]
 )
 async def delete_credential(
-    credential_id: uuid.UUID, _: WriteCredentials, session: Session
+    credential_id: uuid.UUID, _: WriteCredentials, session: CrmSession
 ) -> Response:
     """Delete a credential."""
     await credentials.delete_credential(session, credential_id)

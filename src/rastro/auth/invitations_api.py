@@ -4,18 +4,18 @@ signing in, or registers with the invitation's one-time token (see `service.invi
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from rastro.auth import permissions, schemas
-from rastro.auth.api import Pagination, Session, SignedIn, _client_ip, _pair, _token_settings
+from rastro.auth import schemas
+from rastro.auth.api import _client_ip, _pair, _token_settings
 from rastro.auth.models import Invitation
+from rastro.auth.permissions import ManageMembers, ReadMembers, SignedIn
 from rastro.auth.service import accounts, invitations, sign_in
 from rastro.core.db import SYSTEM, set_scope
+from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page
-from rastro.core.principal import Principal, require
 from rastro.core.session import TransactionalRoute
 
 auth_router = APIRouter(
@@ -30,8 +30,6 @@ router = APIRouter(
     route_class=TransactionalRoute,
     responses=ERROR_RESPONSES,
 )
-ManageMembers = Annotated[Principal, Depends(require(permissions.MEMBERS_WRITE, user_only=True))]
-ReadMembers = Annotated[Principal, Depends(require(permissions.MEMBERS_READ))]
 
 
 def _invitation(invitation: Invitation) -> schemas.Invitation:
@@ -43,7 +41,7 @@ def _invitation(invitation: Invitation) -> schemas.Invitation:
 
 @router.post("", response_model=schemas.InvitationCreated, status_code=status.HTTP_201_CREATED)
 async def invite_member(
-    body: schemas.MemberInvite, principal: ManageMembers, session: Session
+    body: schemas.MemberInvite, principal: ManageMembers, session: CrmSession
 ) -> schemas.InvitationCreated:
     """Invite an e-mail with a role; the person becomes a member once they accept. The
     answer is the same whether or not the e-mail has an account."""
@@ -55,7 +53,7 @@ async def invite_member(
 
 @router.get("/invitations", response_model=Page[schemas.Invitation])
 async def list_invitations(
-    _: ReadMembers, session: Session, params: Pagination
+    _: ReadMembers, session: CrmSession, params: Pagination
 ) -> Page[schemas.Invitation]:
     """The organization's pending invitations, newest first."""
     rows, total = await invitations.list_invitations(session, params)
@@ -64,7 +62,7 @@ async def list_invitations(
 
 @router.delete("/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_invitation(
-    invitation_id: uuid.UUID, _: ManageMembers, session: Session
+    invitation_id: uuid.UUID, _: ManageMembers, session: CrmSession
 ) -> Response:
     """Withdraw a pending invitation; its token stops working."""
     await invitations.revoke_invitation(session, invitation_id)
@@ -75,7 +73,7 @@ async def revoke_invitation(
 
 
 @auth_router.get("", response_model=list[schemas.MyInvitation])
-async def my_invitations(principal: SignedIn, session: Session) -> list[schemas.MyInvitation]:
+async def my_invitations(principal: SignedIn, session: CrmSession) -> list[schemas.MyInvitation]:
     """Pending invitations addressed to the signed-in user's e-mail."""
     assert principal.user_id is not None
     user = await accounts.get_user(session, principal.user_id)
@@ -93,7 +91,7 @@ async def my_invitations(principal: SignedIn, session: Session) -> list[schemas.
 
 @auth_router.post("/{invitation_id}/accept", response_model=schemas.OrganizationWithRole)
 async def accept_invitation(
-    invitation_id: uuid.UUID, principal: SignedIn, session: Session
+    invitation_id: uuid.UUID, principal: SignedIn, session: CrmSession
 ) -> schemas.OrganizationWithRole:
     """Join the inviting organization with the offered role (switch to it to work there)."""
     assert principal.user_id is not None
@@ -113,7 +111,7 @@ async def accept_invitation(
 
 @auth_router.post("/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
 async def decline_invitation(
-    invitation_id: uuid.UUID, principal: SignedIn, session: Session
+    invitation_id: uuid.UUID, principal: SignedIn, session: CrmSession
 ) -> Response:
     """Decline an invitation addressed to the signed-in user."""
     assert principal.user_id is not None
@@ -124,7 +122,7 @@ async def decline_invitation(
 
 @auth_router.post("/register", response_model=schemas.TokenPair)
 async def register_with_invitation(
-    body: schemas.InvitationRegistration, request: Request, session: Session
+    body: schemas.InvitationRegistration, request: Request, session: CrmSession
 ) -> schemas.TokenPair:
     """Create an account with an invitation's one-time token (for an e-mail without one),
     join the organization and sign in there."""

@@ -1,6 +1,11 @@
-"""The auth module's permissions."""
+"""The auth module's permissions and the route dependencies that require them."""
+
+from typing import Annotated
+
+from fastapi import Depends
 
 from rastro.core.permissions import register_permission
+from rastro.core.principal import Principal, require
 
 ORGANIZATION_READ = register_permission(
     "organization:read", "Read the organization's settings", min_role="viewer"
@@ -21,3 +26,13 @@ CREDENTIALS_READ = register_permission(
 CREDENTIALS_WRITE = register_permission(
     "credentials:write", "Create, change and delete credentials", min_role="admin"
 )
+
+# What the auth endpoints ask of the caller.
+SignedIn = Annotated[Principal, Depends(require(user_only=True))]
+ReadOrganization = Annotated[Principal, Depends(require(ORGANIZATION_READ))]
+WriteOrganization = Annotated[Principal, Depends(require(ORGANIZATION_WRITE))]
+ReadMembers = Annotated[Principal, Depends(require(MEMBERS_READ))]
+ManageMembers = Annotated[Principal, Depends(require(MEMBERS_WRITE, user_only=True))]
+ManageKeys = Annotated[Principal, Depends(require(API_KEYS_WRITE, user_only=True))]
+ReadCredentials = Annotated[Principal, Depends(require(CREDENTIALS_READ))]
+WriteCredentials = Annotated[Principal, Depends(require(CREDENTIALS_WRITE))]

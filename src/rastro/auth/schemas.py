@@ -16,10 +16,11 @@ from pydantic import (
     StringConstraints,
 )
 
+from rastro.core.types import Name
+
 Role = Literal["admin", "manager", "analyst", "viewer"]
 Locale = Literal["pt-BR", "en"]
 Theme = Literal["light", "dark", "system"]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
 
 

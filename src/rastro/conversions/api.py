@@ -7,24 +7,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.conversions import permissions, schemas
+from rastro.conversions import schemas
 from rastro.conversions.models import DEFAULT_WINDOWS, ConversionSync, OfflineConversion
+from rastro.conversions.permissions import Admin, Read, Write
 from rastro.conversions.service import health, orders, records
 from rastro.conversions.service import settings as conversion_settings
+from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
-from rastro.core.pagination import Page, PageParams, page_params
-from rastro.core.principal import Principal, require
-from rastro.core.session import TransactionalRoute, crm_session
+from rastro.core.pagination import Page
+from rastro.core.session import TransactionalRoute
 from rastro.crm.schemas import LeadConversionFacts
-
-CrmSession = Annotated[AsyncSession, Depends(crm_session)]
-Pagination = Annotated[PageParams, Depends(page_params)]
-Read = Annotated[Principal, Depends(require(permissions.CONVERSIONS_READ))]
-Write = Annotated[Principal, Depends(require(permissions.CONVERSIONS_WRITE))]
-Admin = Annotated[Principal, Depends(require(permissions.CONVERSIONS_ADMIN))]
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "Not found in the caller's organization."}

@@ -1,6 +1,11 @@
-"""The conversions module's permissions."""
+"""The conversions module's permissions and the route dependencies that require them."""
+
+from typing import Annotated
+
+from fastapi import Depends
 
 from rastro.core.permissions import register_permission
+from rastro.core.principal import Principal, require
 
 CONVERSIONS_READ = register_permission(
     "conversions:read",
@@ -17,3 +22,8 @@ CONVERSIONS_ADMIN = register_permission(
     "Configure conversion names per platform and attribution windows",
     min_role="manager",
 )
+
+# What the conversions endpoints ask of the caller.
+Read = Annotated[Principal, Depends(require(CONVERSIONS_READ))]
+Write = Annotated[Principal, Depends(require(CONVERSIONS_WRITE))]
+Admin = Annotated[Principal, Depends(require(CONVERSIONS_ADMIN))]

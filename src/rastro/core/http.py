@@ -1,5 +1,6 @@
 """The one outbound HTTP layer: timeouts, retries with exponential backoff and full jitter
-(honouring `Retry-After`), and a base URL that a credential's `api_url` may override.
+(honouring `Retry-After`), and a base URL that a credential's `api_url` may override. Its
+`RetryPolicy` is also the rule for work a job queue retries later (`RetryPolicy.queued`).
 
 Tests point the base URL at local fake servers on 127.0.0.1; nothing here knows a platform.
 """
@@ -19,32 +20,41 @@ import httpx
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
+# Work a job queue retries later (conversion syncs, CRM pushes) waits at most this long.
+QUEUED_MAX_DELAY = 3600.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """When to try again, the one rule for calls `HttpClient` retries in place and for work a
+    job queue retries later: before retry number `retry` (1-based) wait a uniform time in
+    [0, min(max_delay, base_delay * 2**(retry - 1))] (exponential backoff, full jitter), and
+    never less than the server's Retry-After (itself at most `max_delay`).
+
+    `attempts` and `statuses` are `HttpClient`'s: how often a call is tried in place and
+    which statuses are transient. Queued work counts its attempts where it stores them."""
+
     attempts: int = 4
     base_delay: float = 0.5
     max_delay: float = 30.0
     statuses: frozenset[int] = field(default=RETRY_STATUSES)
 
-    def backoff(self, attempt: int) -> float:
-        """Full jitter: uniform in [0, min(max, base * 2**attempt)]."""
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))  # noqa: S311
+    @classmethod
+    def queued(cls, base_delay: float, *, max_delay: float = QUEUED_MAX_DELAY) -> RetryPolicy:
+        """The policy of work a job queue retries later (by default at most an hour apart)."""
+        return cls(base_delay=base_delay, max_delay=max_delay)
 
+    def delay(self, retry: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number `retry` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (retry - 1))
+        seconds = random.uniform(0, ceiling)  # noqa: S311 (jitter, not a secret)
+        if retry_after is not None:
+            seconds = max(seconds, min(retry_after, self.max_delay))
+        return seconds
 
-def backoff_delay(
-    retry: int,
-    base_seconds: float,
-    retry_after: float | None = None,
-    *,
-    max_seconds: float = 3600.0,
-) -> timedelta:
-    """Delay before retry number `retry` (1-based) of work the job queue retries: full
-    jitter in [0, base·2^(retry-1)], at least the server's Retry-After, at most `max_seconds`."""
-    ceiling = min(max_seconds, base_seconds * 2 ** (retry - 1))
-    seconds = random.uniform(0, ceiling)  # noqa: S311 (jitter, not a secret)
-    if retry_after is not None:
-        seconds = max(seconds, min(retry_after, max_seconds))
-    return timedelta(seconds=seconds)
+    def wait(self, retry: int, retry_after: float | None = None) -> timedelta:
+        """`delay` as a timedelta, for scheduling queued work."""
+        return timedelta(seconds=self.delay(retry, retry_after))
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -106,14 +116,11 @@ class HttpClient:
             except (httpx.TimeoutException, httpx.NetworkError):
                 if last:
                     raise
-                await self._sleep(self.retry.backoff(attempt))
+                await self._sleep(self.retry.delay(attempt + 1))
                 continue
             if response.status_code not in self.retry.statuses or last:
                 return response
-            wait = retry_after_seconds(response)
-            await self._sleep(
-                min(wait, self.retry.max_delay) if wait is not None else self.retry.backoff(attempt)
-            )
+            await self._sleep(self.retry.delay(attempt + 1, retry_after_seconds(response)))
         raise AssertionError("unreachable")
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:

@@ -1,6 +1,11 @@
-"""The CRM module's permissions."""
+"""The CRM module's permissions and the route dependencies that require them."""
+
+from typing import Annotated
+
+from fastapi import Depends
 
 from rastro.core.permissions import register_permission
+from rastro.core.principal import Principal, require
 
 CRM_READ = register_permission(
     "crm:read", "Read leads, contacts, deals, tasks, notes and the pipeline", min_role="viewer"
@@ -15,3 +20,9 @@ CRM_ADMIN = register_permission(
     "Configure CRM destinations, inbound webhooks, stage mappings and scoring",
     min_role="manager",
 )
+
+# What the CRM's endpoints (and the integrations module's, which use these permissions) ask of
+# the caller.
+Read = Annotated[Principal, Depends(require(CRM_READ))]
+Write = Annotated[Principal, Depends(require(CRM_WRITE))]
+Admin = Annotated[Principal, Depends(require(CRM_ADMIN))]

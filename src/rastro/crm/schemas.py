@@ -11,12 +11,12 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from rastro.core.types import Name
 from rastro.tracking.schemas import EventOut, PageViewOut, SessionSummary, Touchpoint
 
 Stage = Literal["new", "qualified", "proposal", "negotiation", "won", "lost"]
 Score = Literal["A", "B", "C", "D"]
 LeadSort = Literal["-created_at", "created_at", "score", "-score", "-stage_changed_at"]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 OptionalText255 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=20)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]

@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import phonenumbers
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.deps import CrmSession
 from rastro.core.errors import ERROR_RESPONSES, field_error
-from rastro.core.principal import Principal, require
-from rastro.core.session import TransactionalRoute, crm_session
-from rastro.crm import permissions
+from rastro.core.session import TransactionalRoute
+from rastro.crm.permissions import Admin, Read
 from rastro.crm.service import scoring, settings
 
 router = APIRouter(
@@ -66,8 +65,8 @@ def _out(row: Any) -> LeadRulesOut:
 
 @router.get("/settings", response_model=LeadRulesOut)
 async def get_lead_rules(
-    _: Annotated[Principal, Depends(require(permissions.CRM_READ))],
-    session: Annotated[AsyncSession, Depends(crm_session)],
+    _: Read,
+    session: CrmSession,
 ) -> LeadRulesOut:
     """The lead rules in force (defaults until changed)."""
     return _out(await settings.current(session))
@@ -76,8 +75,8 @@ async def get_lead_rules(
 @router.put("/settings", response_model=LeadRulesOut)
 async def put_lead_rules(
     body: LeadRules,
-    _: Annotated[Principal, Depends(require(permissions.CRM_ADMIN))],
-    session: Annotated[AsyncSession, Depends(crm_session)],
+    _: Admin,
+    session: CrmSession,
 ) -> LeadRulesOut:
     """Change the lead rules; they apply to leads captured from now on (by the other
     server processes within 5 seconds: each keeps the rules that long)."""

@@ -15,25 +15,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
+from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
-from rastro.core.pagination import Page, PageParams, page_params
-from rastro.core.principal import Principal, require
+from rastro.core.pagination import Page
 from rastro.core.routing import read_body
 from rastro.core.security import Keyring
-from rastro.core.session import TransactionalRoute, crm_session
-from rastro.integrations import permissions, schemas
+from rastro.core.session import TransactionalRoute
+from rastro.integrations import schemas
 from rastro.integrations.errors import UnknownWebhookEndpoint
+from rastro.integrations.permissions import Admin, Read, Write
 from rastro.integrations.service import destinations, inbound, pushes, webhook_settings
-
-CrmSession = Annotated[AsyncSession, Depends(crm_session)]
-Pagination = Annotated[PageParams, Depends(page_params)]
-Read = Annotated[Principal, Depends(require(permissions.CRM_READ))]
-Write = Annotated[Principal, Depends(require(permissions.CRM_WRITE))]
-Admin = Annotated[Principal, Depends(require(permissions.CRM_ADMIN))]
 
 MAX_BODY = 1024 * 1024
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rastro.core.types import Name
 from rastro.crm.schemas import Stage
 
 IntegrationName = Literal["hubspot", "salesforce", "pipedrive", "rdstation", "webhook"]
 PushEvent = Literal["lead.created", "lead.stage_changed"]
 PushStatus = Literal["pending", "success", "failed"]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
 class Schema(BaseModel):

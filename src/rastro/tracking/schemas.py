@@ -10,9 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from rastro.core.types import Name
 from rastro.tracking.tracker import COOKIE_DAYS
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
 class Schema(BaseModel):

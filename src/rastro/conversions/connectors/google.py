@@ -59,7 +59,15 @@ from rastro.conversions.connectors.base import (
     ConnectorError,
     ConversionRecord,
 )
-from rastro.core.http import HttpClient, retry_after_seconds
+from rastro.conversions.connectors.google_errors import (
+    bad_events,
+    conversion_index,
+    error_code,
+    failure_errors,
+    json_body,
+    request_error,
+)
+from rastro.core.http import HttpClient
 
 ADS_API_VERSION = "v26"
 ADS_BASE_URL = "https://googleads.googleapis.com"
@@ -80,14 +88,8 @@ ALREADY_RECORDED = frozenset(
     }
 )
 TOO_RECENT = frozenset({"TOO_RECENT_EVENT", "TOO_RECENT_CONVERSION_ACTION"})
-TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
-TRANSIENT_STATUSES = frozenset(
-    {"RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"}
-)
-TRANSIENT_CODES = frozenset({"TRANSIENT_ERROR", "INTERNAL_ERROR", "RESOURCE_EXHAUSTED"})
 # Data Manager takes at most 10 destinations (conversion actions) in one request.
 MAX_DESTINATIONS = 10
-_EVENT_INDEX = re.compile(r"^events\[(\d+)\]")
 _NON_DIGITS = re.compile(r"\D")
 
 
@@ -299,19 +301,19 @@ class GoogleConnector(Connector):
 
     def read_ads(self, response: httpx.Response, events: list[dict[str, Any]]) -> BatchOutcome:
         """The Ads API's answer: rows by index in `partialFailureError`, or a request error."""
-        data = _json(response)
+        data = json_body(response)
         status = response.status_code
         request_id = response.headers.get("request-id")
         if status != 200:
-            return _request_error("Google Ads", response, data)
+            return request_error("Google Ads", response, data)
         row_errors: dict[int, str] = {}
         row_retry: dict[int, tuple[float, str]] = {}
         failure = data.get("partialFailureError")
-        for error in _failure_errors(failure):
-            index = _conversion_index(error)
+        for error in failure_errors(failure):
+            index = conversion_index(error)
             if index is None or not 0 <= index < len(events):
                 continue
-            code = _error_code(error)
+            code = error_code(error)
             message = f"Google Ads {code}: {error.get('message') or 'no message'}"
             if request_id:
                 message += f" (request-id {request_id})"
@@ -324,7 +326,7 @@ class GoogleConnector(Connector):
                 continue
             previous = row_errors.get(index)
             row_errors[index] = f"{previous}; {message}" if previous else message
-        if failure and not row_errors and not row_retry and not _failure_errors(failure):
+        if failure and not row_errors and not row_retry and not failure_errors(failure):
             # A partial failure Google could not tie to rows: nothing is known as accepted.
             return BatchOutcome(
                 ok=False,
@@ -401,11 +403,11 @@ class GoogleConnector(Connector):
                 "encoding": "HEX",
             }
             response = await self.authorized(credential, http, _bearer_post(http, url, body))
-            data = _json(response)
+            data = json_body(response)
             if response.status_code == 200:
                 return BatchOutcome(ok=True, http_status=200, response=data, row_errors=rejected)
-            outcome = _request_error("Google Data Manager", response, data)
-            named = _bad_events(data) if response.status_code == 400 else {}
+            outcome = request_error("Google Data Manager", response, data)
+            named = bad_events(data) if response.status_code == 400 else {}
             named = {i: m for i, m in named.items() if 0 <= i < len(remaining)}
             if not named:
                 outcome.row_errors = rejected
@@ -426,94 +428,3 @@ def _bearer_post(
         return http.post(url, json=body, headers={"authorization": f"Bearer {token}"})
 
     return call
-
-
-# --- reading Google's errors ---------------------------------------------------------------
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    return data if isinstance(data, dict) else {"body": response.text[:2000]}
-
-
-def _failure_errors(failure: Any) -> list[dict[str, Any]]:
-    """The GoogleAdsError objects of a google.rpc.Status's GoogleAdsFailure details."""
-    if not isinstance(failure, dict):
-        return []
-    errors: list[dict[str, Any]] = []
-    for detail in failure.get("details") or []:
-        if isinstance(detail, dict):
-            errors.extend(e for e in detail.get("errors") or [] if isinstance(e, dict))
-    return errors
-
-
-def _error_code(error: dict[str, Any]) -> str:
-    """`{"errorCode": {"conversionUploadError": "CLICK_NOT_FOUND"}}` → CLICK_NOT_FOUND."""
-    code = error.get("errorCode")
-    if isinstance(code, dict) and code:
-        return str(next(iter(code.values())))
-    return "UNKNOWN"
-
-
-def _conversion_index(error: dict[str, Any]) -> int | None:
-    location = error.get("location") or {}
-    for element in location.get("fieldPathElements") or []:
-        if element.get("fieldName") == "conversions" and element.get("index") is not None:
-            return int(element["index"])
-    return None
-
-
-def _error_object(data: dict[str, Any]) -> dict[str, Any]:
-    error = data.get("error")
-    return error if isinstance(error, dict) else {}
-
-
-def _bad_events(data: dict[str, Any]) -> dict[int, str]:
-    """Data Manager's BadRequest field violations by event index (`events[3].…`)."""
-    named: dict[int, str] = {}
-    error = _error_object(data)
-    for detail in error.get("details") or []:
-        if not isinstance(detail, dict) or not str(detail.get("@type", "")).endswith("BadRequest"):
-            continue
-        for violation in detail.get("fieldViolations") or []:
-            match = _EVENT_INDEX.match(str(violation.get("field", "")))
-            if match is None:
-                continue
-            index = int(match.group(1))
-            text = f"{violation.get('reason') or 'INVALID_ARGUMENT'} at {violation['field']}: " + (
-                str(violation.get("description") or "invalid")
-            )
-            named[index] = f"{named[index]}; {text}" if index in named else text
-    return named
-
-
-def _request_error(api: str, response: httpx.Response, data: dict[str, Any]) -> BatchOutcome:
-    """A whole request refused: Google's `{"error": {code, message, status, details}}`."""
-    status = response.status_code
-    error = _error_object(data)
-    google_status = str(error.get("status") or "")
-    codes = [_error_code(e) for e in _failure_errors(error)]
-    message = f"{api} HTTP {status}"
-    if google_status:
-        message += f" {google_status}"
-    if codes:
-        message += f" [{', '.join(dict.fromkeys(codes))}]"
-    message += f": {error.get('message') or 'no message'}"
-    if response.headers.get("request-id"):
-        message += f" (request-id {response.headers['request-id']})"
-    transient = (
-        status in TRANSIENT_HTTP
-        or google_status in TRANSIENT_STATUSES
-        or any(code in TRANSIENT_CODES for code in codes)
-    ) and status not in {400, 401, 403, 404}
-    return BatchOutcome(
-        ok=False,
-        http_status=status,
-        response=data,
-        error=message[:2000],
-        transient=transient,
-        retry_after=retry_after_seconds(response),
-    )

@@ -59,7 +59,7 @@ from rastro.conversions.service.breakers import AccountGroup
 from rastro.conversions.service.outcomes import BatchChanges
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.errors import NotFound
-from rastro.core.http import HttpClient, RetryPolicy, backoff_delay
+from rastro.core.http import HttpClient, RetryPolicy
 from rastro.core.ids import uuid7
 from rastro.core.oauth import OAuthError
 from rastro.core.security import Keyring
@@ -384,8 +384,8 @@ async def _sync_batch(
                 log_status, error_message = "success", None
                 report.sent += 1
             elif outcome.transient and row_error is None and attempt < config.max_attempts:
-                next_attempt_at = now + backoff_delay(
-                    attempt, config.retry_base_seconds, outcome.retry_after
+                next_attempt_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(
+                    attempt, outcome.retry_after
                 )
                 outcomes.set_status(
                     sync, "pending", outcome.error, next_attempt_at=next_attempt_at, **tried

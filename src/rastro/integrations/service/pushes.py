@@ -2,7 +2,7 @@
 destination, pending → success | failed.
 
 A transient failure (timeout, network error, 408/429/5xx) queues the next attempt as a new
-pending row with exponential backoff and full jitter (or the server's Retry-After), up to
+pending row after `RetryPolicy.queued` (full jitter, at least the server's Retry-After), up to
 `MAX_RETRIES` retries; anything else fails at once. A failed row can be retried by hand.
 No database transaction stays open while a destination is being called.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -23,7 +23,7 @@ from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
 from rastro.core.db import SYSTEM, Scope, set_scope
 from rastro.core.errors import Conflict, NotFound
-from rastro.core.http import backoff_delay
+from rastro.core.http import RetryPolicy
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
@@ -42,13 +42,7 @@ from rastro.integrations.service.destinations import enqueue_attempt
 
 log = structlog.get_logger(__name__)
 
-MAX_DELAY = timedelta(hours=1)
 STATUSES = ("pending", "success", "failed")
-
-
-def backoff(retry: int, base_seconds: float, retry_after: float | None = None) -> timedelta:
-    """Delay before retry number `retry` (1-based), at most an hour (see `backoff_delay`)."""
-    return backoff_delay(retry, base_seconds, retry_after, max_seconds=MAX_DELAY.total_seconds())
 
 
 @dataclass(frozen=True)
@@ -245,7 +239,9 @@ async def run_push(
             )
             session.add(retry)
             await session.flush()
-            delay = backoff(retry.retry_count, retry_base_seconds, result.retry_after)
+            delay = RetryPolicy.queued(retry_base_seconds).wait(
+                retry.retry_count, result.retry_after
+            )
             await enqueue_attempt(
                 session,
                 retry,
