@@ -11,7 +11,7 @@ const SERVICES: CredentialService[] = [
     label: "Meta Ads",
     default_api_url: "https://graph.facebook.com",
     needs_secret: true,
-    settings_fields: [{ name: "pixel_id", label: "Pixel ID", required: true }],
+    settings_fields: [{ name: "pixel_id", label: "Pixel ID", required: true, secret: false }],
   },
 ];
 
@@ -37,7 +37,7 @@ describe("CredentialForm", () => {
         default_api_url: null,
         needs_secret: false,
         settings_fields: [
-          { name: "customer_id", label: "Customer ID", required: true },
+          { name: "customer_id", label: "Customer ID", required: true, secret: false },
           { name: "developer_token", label: "Developer token", required: false, secret: true },
         ],
       },
