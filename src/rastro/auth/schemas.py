@@ -16,6 +16,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from rastro.core.inputs import NotNull
+
 Role = Literal["admin", "manager", "analyst", "viewer"]
 Locale = Literal["pt-BR", "en"]
 Theme = Literal["light", "dark", "system"]
@@ -80,9 +82,9 @@ class Me(Schema):
 
 
 class MeUpdate(Schema):
-    name: Name | None = None
-    locale: Locale | None = None
-    theme: Theme | None = None
+    name: Annotated[Name | None, NotNull] = None
+    locale: Annotated[Locale | None, NotNull] = None
+    theme: Annotated[Theme | None, NotNull] = None
 
 
 class PasswordChange(Schema):
@@ -109,11 +111,17 @@ class Organization(Schema):
 
 
 class OrganizationUpdate(Schema):
-    name: Name | None = None
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
-    locale: Locale | None = None
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    name: Annotated[Name | None, NotNull] = None
+    timezone: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=64)] | None, NotNull
+    ] = None
+    currency: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None, NotNull
+    ] = None
+    locale: Annotated[Locale | None, NotNull] = None
+    country: Annotated[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None, NotNull] = (
+        None
+    )
 
 
 class Member(Schema):
@@ -142,8 +150,8 @@ class MemberCreated(Schema):
 
 
 class MemberUpdate(Schema):
-    role: Role | None = None
-    is_active: bool | None = None
+    role: Annotated[Role | None, NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 # --- API keys ----------------------------------------------------------------------------
@@ -210,12 +218,14 @@ class CredentialCreate(Schema):
 
 
 class CredentialUpdate(Schema):
-    name: Name | None = None
-    api_key: Secret | None = Field(None, description="Omit to keep the current key")
+    name: Annotated[Name | None, NotNull] = None
+    api_key: Annotated[Secret | None, NotNull] = Field(
+        None, description="Omit to keep the current key"
+    )
     api_secret: Secret | None = Field(None, description="Omit to keep the current secret")
     api_url: HttpUrl | None = None
-    settings: dict[str, Any] | None = None
-    is_active: bool | None = None
+    settings: Annotated[dict[str, Any] | None, NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 class SettingFieldInfo(Schema):

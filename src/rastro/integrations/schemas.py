@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from rastro.core.inputs import NotNull
 from rastro.crm.schemas import Stage
 
 IntegrationName = Literal["hubspot", "salesforce", "pipedrive", "rdstation", "webhook"]
@@ -42,11 +43,11 @@ class DestinationCreate(Schema):
 
 
 class DestinationUpdate(Schema):
-    name: Name | None = None
+    name: Annotated[Name | None, NotNull] = None
     credential_id: uuid.UUID | None = None
-    settings: dict[str, Any] | None = None
-    events: list[PushEvent] | None = Field(None, min_length=1)
-    is_active: bool | None = None
+    settings: Annotated[dict[str, Any] | None, NotNull] = None
+    events: Annotated[list[PushEvent] | None, Field(min_length=1), NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 class Destination(Schema):

@@ -30,7 +30,7 @@ from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import Email, Phone, normalize_email, normalize_phone
 from rastro.tracking.service.conversions import SessionFacts, session_facts
-from rastro.tracking.service.sites import landing_page_key
+from rastro.tracking.service.sites import landing_page_exists, landing_page_key
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # Copied from the credited touch into `lead.metadata["click_ids"]` (with the click's time),
@@ -155,6 +155,9 @@ async def capture(
     )
     pages = pages or {}
     page_id = submission.page_id
+    known = page_id is None or page_id in pages.values()
+    if not known and not await landing_page_exists(databases, organization_id, page_id):
+        raise field_error("page_id", "Unknown landing page.")
     if page_id is None and submission.page_url:
         page_id = pages.get(landing_page_key(submission.page_url))
     facts = None

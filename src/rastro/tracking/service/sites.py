@@ -4,12 +4,16 @@ be one of the domain's allowed origins."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import select
 
+from rastro.core.db import Databases, Scope
 from rastro.tracking.enrichment import url_key
 from rastro.tracking.errors import OriginNotAllowed, UnknownSite
+from rastro.tracking.models import LandingPage
 from rastro.tracking.service import config
 from rastro.tracking.service.collector import SiteContext
 
@@ -38,8 +42,8 @@ async def resolve_site(
 ) -> tuple[SiteContext, dict[str, str]]:
     """The site of `site_key` and the CORS headers to answer `origin` with; 401 for an
     unknown or disabled key, 403 for an origin the domain does not allow."""
-    if not isinstance(site_key, str) or not site_key or len(site_key) > 64:
-        raise UnknownSite()
+    if not isinstance(site_key, str) or not site_key or len(site_key) > 64 or "\x00" in site_key:
+        raise UnknownSite()  # (no key holds a NUL, and PostgreSQL could not compare one)
     found = await site_cache(request).resolve(request.app.state.databases.crm, site_key)
     if found is None:
         raise UnknownSite()
@@ -47,3 +51,14 @@ async def resolve_site(
     if not config.origin_allowed(origin, origins):
         raise OriginNotAllowed(details={"origin": origin})
     return site, cors_headers(origin)
+
+
+async def landing_page_exists(
+    databases: Databases, organization_id: uuid.UUID, page_id: uuid.UUID
+) -> bool:
+    """Whether the organization has this landing page (a short read of its own)."""
+    async with databases.crm.session(Scope.organization(organization_id)) as session:
+        found = await session.scalar(
+            select(LandingPage.page_id).where(LandingPage.page_id == page_id)
+        )
+    return found is not None
