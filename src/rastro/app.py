@@ -20,6 +20,7 @@ from rastro.core.db import Databases, libpq_url
 from rastro.core.errors import ServiceUnavailable, install_error_handlers
 from rastro.core.live import LiveHub, PostgresManager
 from rastro.core.logging import RequestContextMiddleware
+from rastro.core.openapi import document_errors
 from rastro.core.security import Keyring
 from rastro.core.web import mount_dashboard
 from rastro.modules import load_modules
@@ -116,6 +117,7 @@ def create_app(
         for router in module.routers:
             app.include_router(router)
     mount_dashboard(app, settings.web_dir)
+    document_errors(app)
     return app
 
 

@@ -155,8 +155,11 @@ async def capture(
     )
     pages = pages or {}
     page_id = submission.page_id
-    known = page_id is None or page_id in pages.values()
-    if not known and not await landing_page_exists(databases, organization_id, page_id):
+    if (
+        page_id is not None
+        and page_id not in pages.values()
+        and not await landing_page_exists(databases, organization_id, page_id)
+    ):
         raise field_error("page_id", "Unknown landing page.")
     if page_id is None and submission.page_url:
         page_id = pages.get(landing_page_key(submission.page_url))
