@@ -55,6 +55,14 @@ async def test_text_and_numbers_postgresql_cannot_store_are_422_naming_the_field
     _refused(await client.post(path, headers=await _headers(client, databases), json=body), loc)
 
 
+async def test_a_body_without_content_type_is_checked_too(client, databases):
+    headers = await _headers(client, databases)
+    response = await client.post(
+        "/api/contacts", headers=headers, content=b'{"name": "Ana\\u0000"}'
+    )
+    _refused(response, "body.name")
+
+
 async def test_a_nul_in_a_patch_body_is_422(client, databases):
     headers = await _headers(client, databases)
     contact = await client.post("/api/contacts", headers=headers, json={"name": "Ana"})

@@ -110,18 +110,17 @@ class Organization(Schema):
     created_at: datetime
 
 
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
 class OrganizationUpdate(Schema):
     name: Annotated[Name | None, NotNull] = None
-    timezone: Annotated[
-        Annotated[str, StringConstraints(min_length=1, max_length=64)] | None, NotNull
-    ] = None
-    currency: Annotated[
-        Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None, NotNull
-    ] = None
+    timezone: Annotated[TimeZone | None, NotNull] = None
+    currency: Annotated[CurrencyCode | None, NotNull] = None
     locale: Annotated[Locale | None, NotNull] = None
-    country: Annotated[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None, NotNull] = (
-        None
-    )
+    country: Annotated[CountryCode | None, NotNull] = None
 
 
 class Member(Schema):

@@ -101,7 +101,7 @@ async def check_request(request: Request) -> None:
         raw = await request.body()
         if b"%00" in raw or b"\x00" in raw:
             check_body(dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)))
-    elif content_type.endswith("json"):
+    elif not content_type or content_type.endswith("json"):  # FastAPI reads both as JSON
         raw = await request.body()
         if _JSON_SUSPECT.search(raw):
             try:
