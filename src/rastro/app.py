@@ -22,6 +22,7 @@ from rastro.core.docs import mount_api_docs
 from rastro.core.errors import DatabaseUnavailable, ServiceUnavailable, install_error_handlers
 from rastro.core.live import LiveHub, PostgresManager
 from rastro.core.logging import RequestContextMiddleware
+from rastro.core.openapi import document_errors
 from rastro.core.security import Keyring
 from rastro.core.web import mount_dashboard
 from rastro.modules import load_modules
@@ -125,6 +126,7 @@ def create_app(
             app.include_router(router)
     mount_api_docs(app)
     mount_dashboard(app, settings.web_dir)
+    document_errors(app)
     return app
 
 

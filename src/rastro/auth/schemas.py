@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from rastro.core.inputs import NotNull
 from rastro.core.types import Name
 
 Role = Literal["admin", "manager", "analyst", "viewer"]
@@ -81,9 +82,9 @@ class Me(Schema):
 
 
 class MeUpdate(Schema):
-    name: Name | None = None
-    locale: Locale | None = None
-    theme: Theme | None = None
+    name: Annotated[Name | None, NotNull] = None
+    locale: Annotated[Locale | None, NotNull] = None
+    theme: Annotated[Theme | None, NotNull] = None
 
 
 class PasswordChange(Schema):
@@ -109,12 +110,17 @@ class Organization(Schema):
     created_at: datetime
 
 
+TimeZone = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
 class OrganizationUpdate(Schema):
-    name: Name | None = None
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
-    locale: Locale | None = None
-    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
+    name: Annotated[Name | None, NotNull] = None
+    timezone: Annotated[TimeZone | None, NotNull] = None
+    currency: Annotated[CurrencyCode | None, NotNull] = None
+    locale: Annotated[Locale | None, NotNull] = None
+    country: Annotated[CountryCode | None, NotNull] = None
 
 
 class Member(Schema):
@@ -168,8 +174,8 @@ class InvitationRegistration(Schema):
 
 
 class MemberUpdate(Schema):
-    role: Role | None = None
-    is_active: bool | None = None
+    role: Annotated[Role | None, NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 # --- API keys ----------------------------------------------------------------------------
@@ -236,18 +242,20 @@ class CredentialCreate(Schema):
 
 
 class CredentialUpdate(Schema):
-    name: Name | None = None
-    api_key: Secret | None = Field(None, description="Omit to keep the current key")
+    name: Annotated[Name | None, NotNull] = None
+    api_key: Annotated[Secret | None, NotNull] = Field(
+        None, description="Omit to keep the current key"
+    )
     api_secret: Secret | None = Field(None, description="Omit to keep the current secret")
     api_url: HttpUrl | None = None
-    settings: dict[str, Any] | None = Field(
+    settings: Annotated[dict[str, Any] | None, NotNull] = Field(
         None,
         description=(
             "Replaces the settings; a secret setting omitted or sent masked keeps its value,"
             " one set to null is removed"
         ),
     )
-    is_active: bool | None = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 class SettingFieldInfo(Schema):

@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import request_response
 
 from rastro.core.errors import PayloadTooLarge
+from rastro.core.inputs import check_query_and_path
 
 
 class PlainRoute(APIRoute):
@@ -18,14 +19,21 @@ class PlainRoute(APIRoute):
 
     It appears in the OpenAPI document like any route (summary, tags, `response_model`),
     but a request reaches the endpoint without dependency resolution, body parsing or
-    response validation. Errors it raises go through the application's handlers.
+    response validation. Errors it raises go through the application's handlers. Its query
+    and path are checked like every route's (`rastro.core.inputs`); the endpoint checks the
+    body it parses.
     """
 
     def __init__(
         self, path: str, endpoint: Callable[[Request], Awaitable[Response]], **kwargs: Any
     ) -> None:
         super().__init__(path, endpoint, **kwargs)
-        self.app = request_response(endpoint)
+
+        async def checked(request: Request) -> Response:
+            check_query_and_path(request)
+            return await endpoint(request)
+
+        self.app = request_response(checked)
 
 
 async def read_body(request: Request, limit: int, message: str) -> bytes:

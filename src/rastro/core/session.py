@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Databases, Scope
 from rastro.core.errors import Conflict, RastroError
+from rastro.core.inputs import check_request
 
 _STATE_KEY = "db_sessions"
 
@@ -68,17 +69,22 @@ async def _finish(request: Request, *, commit: bool) -> None:
 
 
 class TransactionalRoute(APIRoute):
-    """Commits the request's sessions after a successful endpoint, before responding."""
+    """Commits the request's sessions after a successful endpoint, before responding.
+    Inputs PostgreSQL cannot store are refused first (`rastro.core.inputs`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
+            await check_request(request)
             try:
                 response = await handler(request)
             except RastroError as exc:
                 await _finish(request, commit=exc.keeps_changes)
                 raise
+            except IntegrityError as exc:  # a constraint no service check caught first
+                await _finish(request, commit=False)
+                raise Conflict("The change conflicts with existing data.") from exc
             except BaseException:
                 await _finish(request, commit=False)
                 raise

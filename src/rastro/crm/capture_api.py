@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 from fastapi import Request, Response
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from starlette.routing import BaseRoute
 
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
+from rastro.core.inputs import check_body
 from rastro.core.principal import require
 from rastro.core.routing import PlainRoute, read_body
 from rastro.core.units import TransactionBoundary
@@ -86,6 +87,16 @@ class LeadIn(BaseModel):
             return value or None
         return value
 
+    @field_validator("page_url")
+    @classmethod
+    def _host_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                urlsplit(value).hostname  # noqa: B018  (raises for `http://[::1/x`)
+            except ValueError:
+                raise ValueError("not a URL with a valid host") from None
+        return value
+
 
 _LEAD_SCHEMA = LeadIn.model_json_schema()
 # Both spellings of the tracker's ids are accepted (`session_id` for servers).
@@ -125,6 +136,7 @@ async def _read(request: Request) -> tuple[dict[str, Any], bool]:
 
 
 def _parse(body: dict[str, Any]) -> tuple[LeadIn, dict[str, Any]]:
+    check_body(body)  # no NUL characters, numbers a JSON column holds (422 naming the field)
     for name, alias in _ALIASES.items():
         if name in body and alias not in body:
             body[alias] = body.pop(name)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
+from rastro.core.inputs import NotNull
 from rastro.core.types import Name
 from rastro.tracking.schemas import EventOut, PageViewOut, SessionSummary, Touchpoint
 
@@ -87,7 +88,9 @@ class LeadUpdate(Input):
     name: OptionalText255 = None
     company: OptionalText255 = None
     message: LongText | None = None
-    lead_score: Score | None = Field(None, description="Overrides the computed score")
+    lead_score: Annotated[Score | None, NotNull] = Field(
+        None, description="Overrides the computed score"
+    )
 
 
 class LeadStage(Schema):
@@ -352,7 +355,7 @@ class ContactUpdate(Input):
     company: OptionalText255 = None
     owner_id: uuid.UUID | None = None
     external_id: OptionalText255 = None
-    metadata: dict[str, Any] | None = None
+    metadata: Annotated[dict[str, Any] | None, NotNull] = None
 
 
 class ContactDetail(Schema):
@@ -378,10 +381,10 @@ class DealCreate(Input):
 
 
 class DealUpdate(Input):
-    name: Name | None = None
+    name: Annotated[Name | None, NotNull] = None
     value: Money | None = None
-    currency: Currency | None = None
-    stage: Stage | None = None
+    currency: Annotated[Currency | None, NotNull] = None
+    stage: Annotated[Stage | None, NotNull] = None
     probability: Probability | None = None
     owner_id: uuid.UUID | None = None
     expected_close_date: date | None = None
@@ -399,11 +402,11 @@ class TaskCreate(Input):
 
 
 class TaskUpdate(Input):
-    title: Name | None = None
+    title: Annotated[Name | None, NotNull] = None
     description: LongText | None = None
     due_at: datetime | None = None
     assignee_id: uuid.UUID | None = None
-    done: bool | None = None
+    done: Annotated[bool | None, NotNull] = None
 
 
 class NoteCreate(Input):

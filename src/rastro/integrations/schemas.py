@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rastro.core.inputs import NotNull
 from rastro.core.types import Name
 from rastro.crm.schemas import Stage
 
@@ -42,11 +43,11 @@ class DestinationCreate(Schema):
 
 
 class DestinationUpdate(Schema):
-    name: Name | None = None
+    name: Annotated[Name | None, NotNull] = None
     credential_id: uuid.UUID | None = None
-    settings: dict[str, Any] | None = None
-    events: list[PushEvent] | None = Field(None, min_length=1)
-    is_active: bool | None = None
+    settings: Annotated[dict[str, Any] | None, NotNull] = None
+    events: Annotated[list[PushEvent] | None, Field(min_length=1), NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 class Destination(Schema):

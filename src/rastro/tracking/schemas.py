@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from rastro.core.inputs import NotNull
 from rastro.core.types import Name
 from rastro.tracking.tracker import COOKIE_DAYS
 
@@ -63,10 +64,10 @@ class DomainCreate(Schema):
 
 
 class DomainUpdate(Schema):
-    domain_name: Name | None = None
-    allowed_origins: list[str] | None = None
-    metadata: DomainMetadata | None = None
-    is_active: bool | None = None
+    domain_name: Annotated[Name | None, NotNull] = None
+    allowed_origins: Annotated[list[str] | None, NotNull] = None
+    metadata: Annotated[DomainMetadata | None, NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
     @field_validator("allowed_origins")
     @classmethod
@@ -98,13 +99,13 @@ class LandingPageCreate(Schema):
 
 
 class LandingPageUpdate(Schema):
-    page_url: AnyHttpUrl | None = None
-    page_name: Name | None = None
+    page_url: Annotated[AnyHttpUrl | None, NotNull] = None
+    page_name: Annotated[Name | None, NotNull] = None
     page_variant: Annotated[str, StringConstraints(max_length=50)] | None = None
-    is_control: bool | None = None
+    is_control: Annotated[bool | None, NotNull] = None
     ab_test_id: uuid.UUID | None = None
-    variant_weight: int | None = Field(None, ge=0, le=1000)
-    is_active: bool | None = None
+    variant_weight: Annotated[int | None, Field(ge=0, le=1000), NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = None
 
 
 class LandingPage(Schema):
@@ -134,8 +135,8 @@ class AbTestCreate(Schema):
 
 
 class AbTestUpdate(Schema):
-    name: Name | None = None
-    is_active: bool | None = Field(
+    name: Annotated[Name | None, NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = Field(
         None, description="false stops the test: the variant call answers 404 until resumed"
     )
 

@@ -1675,9 +1675,9 @@ export interface components {
              * Is Active
              * @description false stops the test: the variant call answers 404 until resumed
              */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /** Name */
-            name?: string | null;
+            name?: string;
         };
         /** AbVariant */
         AbVariant: {
@@ -1877,7 +1877,7 @@ export interface components {
             /** Metadata */
             metadata?: {
                 [key: string]: unknown;
-            } | null;
+            };
             /** Name */
             name?: string | null;
             /** Owner Id */
@@ -2104,7 +2104,7 @@ export interface components {
              * Api Key
              * @description Omit to keep the current key
              */
-            api_key?: string | null;
+            api_key?: string;
             /**
              * Api Secret
              * @description Omit to keep the current secret
@@ -2113,16 +2113,16 @@ export interface components {
             /** Api Url */
             api_url?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Settings
              * @description Replaces the settings; a secret setting omitted or sent masked keeps its value, one set to null is removed
              */
             settings?: {
                 [key: string]: unknown;
-            } | null;
+            };
         };
         /** Deal */
         Deal: {
@@ -2203,19 +2203,22 @@ export interface components {
         /** DealUpdate */
         DealUpdate: {
             /** Currency */
-            currency?: string | null;
+            currency?: string;
             /** Expected Close Date */
             expected_close_date?: string | null;
             /** External Id */
             external_id?: string | null;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Owner Id */
             owner_id?: string | null;
             /** Probability */
             probability?: number | null;
-            /** Stage */
-            stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost") | null;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage?: "new" | "qualified" | "proposal" | "negotiation" | "won" | "lost";
             /** Value */
             value?: number | string | null;
         };
@@ -2328,15 +2331,15 @@ export interface components {
             /** Credential Id */
             credential_id?: string | null;
             /** Events */
-            events?: ("lead.created" | "lead.stage_changed")[] | null;
+            events?: ("lead.created" | "lead.stage_changed")[];
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Settings */
             settings?: {
                 [key: string]: unknown;
-            } | null;
+            };
         };
         /** Domain */
         Domain: {
@@ -2437,12 +2440,12 @@ export interface components {
         /** DomainUpdate */
         DomainUpdate: {
             /** Allowed Origins */
-            allowed_origins?: string[] | null;
+            allowed_origins?: string[];
             /** Domain Name */
-            domain_name?: string | null;
+            domain_name?: string;
             /** Is Active */
-            is_active?: boolean | null;
-            metadata?: components["schemas"]["DomainMetadata"] | null;
+            is_active?: boolean;
+            metadata?: components["schemas"]["DomainMetadata"];
         };
         /** EventOut */
         EventOut: {
@@ -2734,17 +2737,20 @@ export interface components {
             /** Ab Test Id */
             ab_test_id?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /** Is Control */
-            is_control?: boolean | null;
+            is_control?: boolean;
             /** Page Name */
-            page_name?: string | null;
-            /** Page Url */
-            page_url?: string | null;
+            page_name?: string;
+            /**
+             * Page Url
+             * Format: uri
+             */
+            page_url?: string;
             /** Page Variant */
             page_variant?: string | null;
             /** Variant Weight */
-            variant_weight?: number | null;
+            variant_weight?: number;
         };
         /** Lead */
         Lead: {
@@ -3092,8 +3098,9 @@ export interface components {
             /**
              * Lead Score
              * @description Overrides the computed score
+             * @enum {string}
              */
-            lead_score?: ("A" | "B" | "C" | "D") | null;
+            lead_score?: "A" | "B" | "C" | "D";
             /** Message */
             message?: string | null;
             /** Name */
@@ -3158,12 +3165,18 @@ export interface components {
         };
         /** MeUpdate */
         MeUpdate: {
-            /** Locale */
-            locale?: ("pt-BR" | "en") | null;
+            /**
+             * Locale
+             * @enum {string}
+             */
+            locale?: "pt-BR" | "en";
             /** Name */
-            name?: string | null;
-            /** Theme */
-            theme?: ("light" | "dark" | "system") | null;
+            name?: string;
+            /**
+             * Theme
+             * @enum {string}
+             */
+            theme?: "light" | "dark" | "system";
         };
         /** Member */
         Member: {
@@ -3217,9 +3230,12 @@ export interface components {
         /** MemberUpdate */
         MemberUpdate: {
             /** Is Active */
-            is_active?: boolean | null;
-            /** Role */
-            role?: ("admin" | "manager" | "analyst" | "viewer") | null;
+            is_active?: boolean;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role?: "admin" | "manager" | "analyst" | "viewer";
         };
         /**
          * MyInvitation
@@ -3327,15 +3343,18 @@ export interface components {
         /** OrganizationUpdate */
         OrganizationUpdate: {
             /** Country */
-            country?: string | null;
+            country?: string;
             /** Currency */
-            currency?: string | null;
-            /** Locale */
-            locale?: ("pt-BR" | "en") | null;
+            currency?: string;
+            /**
+             * Locale
+             * @enum {string}
+             */
+            locale?: "pt-BR" | "en";
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Timezone */
-            timezone?: string | null;
+            timezone?: string;
         };
         /** OrganizationWithRole */
         OrganizationWithRole: {
@@ -4012,11 +4031,11 @@ export interface components {
             /** Description */
             description?: string | null;
             /** Done */
-            done?: boolean | null;
+            done?: boolean;
             /** Due At */
             due_at?: string | null;
             /** Title */
-            title?: string | null;
+            title?: string;
         };
         /** TokenPair */
         TokenPair: {
@@ -4367,6 +4386,24 @@ export interface operations {
                     "application/json": components["schemas"]["AbTest"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -4395,6 +4432,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -4474,6 +4547,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -4511,6 +4602,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -4539,6 +4648,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -4588,6 +4733,24 @@ export interface operations {
                     "application/json": components["schemas"]["AbTest"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -4616,6 +4779,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -4821,6 +5020,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyCreated"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -4849,6 +5066,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -4963,6 +5216,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -4991,6 +5262,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5109,6 +5416,24 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5137,6 +5462,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5182,6 +5543,24 @@ export interface operations {
                     "application/json": components["schemas"]["OrganizationWithRole"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5210,6 +5589,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5253,6 +5668,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5281,6 +5714,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5328,6 +5797,24 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5356,6 +5843,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5397,6 +5920,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5425,6 +5966,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5543,6 +6120,24 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5571,6 +6166,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5616,6 +6247,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5644,6 +6293,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5691,6 +6376,24 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5719,6 +6422,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5766,6 +6505,24 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -5794,6 +6551,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -5837,6 +6630,96 @@ export interface operations {
                     "application/json": components["schemas"]["CollectResponse"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required, or the token or site key is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "details": null,
+                     *         "message": "Authentication is required, or the token or site key is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission, or the origin is not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "details": null,
+                     *         "message": "The caller lacks the permission, or the origin is not allowed."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
         };
     };
     pixel_api_collect_pixel_gif_get: {
@@ -5861,6 +6744,42 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Authentication is required, or the token or site key is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "details": null,
+                     *         "message": "Authentication is required, or the token or site key is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission, or the origin is not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "details": null,
+                     *         "message": "The caller lacks the permission, or the origin is not allowed."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Validation Error */
             422: {
@@ -5893,6 +6812,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VariantAssignment"];
+                };
+            };
+            /** @description Authentication is required, or the token or site key is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "details": null,
+                     *         "message": "Authentication is required, or the token or site key is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission, or the origin is not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "details": null,
+                     *         "message": "The caller lacks the permission, or the origin is not allowed."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
             /** @description Validation Error */
@@ -6011,6 +6966,24 @@ export interface operations {
                     "application/json": components["schemas"]["Contact"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -6051,6 +7024,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -6175,6 +7166,24 @@ export interface operations {
                     "application/json": components["schemas"]["Contact"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -6215,6 +7224,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -6349,6 +7376,24 @@ export interface operations {
                     "application/json": components["schemas"]["Conversion"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -6377,6 +7422,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -6566,6 +7647,24 @@ export interface operations {
                     "application/json": components["schemas"]["ConversionSettingsOut"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -6594,6 +7693,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -6723,6 +7858,24 @@ export interface operations {
                     "application/json": components["schemas"]["Conversion"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -6814,6 +7967,24 @@ export interface operations {
                     "application/json": components["schemas"]["Conversion"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -6903,6 +8074,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Conversion"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
                 };
             };
             /** @description Authentication is required or the token is invalid. */
@@ -7069,6 +8258,24 @@ export interface operations {
                     "application/json": components["schemas"]["Credential"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7097,6 +8304,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7247,6 +8490,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -7290,6 +8551,24 @@ export interface operations {
                     "application/json": components["schemas"]["Credential"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7318,6 +8597,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7361,6 +8676,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7389,6 +8722,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7510,6 +8879,24 @@ export interface operations {
                     "application/json": components["schemas"]["Destination"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7538,6 +8925,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7617,6 +9040,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -7654,6 +9095,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7682,6 +9141,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7731,6 +9226,24 @@ export interface operations {
                     "application/json": components["schemas"]["Destination"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7759,6 +9272,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7804,6 +9353,24 @@ export interface operations {
                     "application/json": components["schemas"]["DestinationTestResult"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7832,6 +9399,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -7950,6 +9553,24 @@ export interface operations {
                     "application/json": components["schemas"]["LeadRulesOut"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -7978,6 +9599,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -8096,6 +9753,24 @@ export interface operations {
                     "application/json": components["schemas"]["StageMappings"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8124,6 +9799,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -8249,6 +9960,24 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8277,6 +10006,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -8391,6 +10156,24 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedGenericSecret"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8419,6 +10202,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -8462,6 +10281,24 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedWebhookToken"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8490,6 +10327,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -8628,6 +10501,24 @@ export interface operations {
                     "application/json": components["schemas"]["Deal"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8668,6 +10559,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -8786,6 +10695,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8826,6 +10753,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -8870,6 +10815,24 @@ export interface operations {
                     "application/json": components["schemas"]["Deal"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -8910,6 +10873,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -9026,6 +11007,24 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9054,6 +11053,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -9133,6 +11168,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -9170,6 +11223,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9198,6 +11269,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -9247,6 +11354,24 @@ export interface operations {
                     "application/json": components["schemas"]["Domain"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9275,6 +11400,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -9432,6 +11593,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -9471,6 +11650,24 @@ export interface operations {
                     "application/json": components["schemas"]["IntegrationLog"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9499,6 +11696,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -9572,6 +11805,24 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
                      *       }
                      *     }
                      */
@@ -9694,6 +11945,24 @@ export interface operations {
                     "application/json": components["schemas"]["LandingPage"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9722,6 +11991,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -9765,6 +12070,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9793,6 +12116,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -9842,6 +12201,24 @@ export interface operations {
                     "application/json": components["schemas"]["LandingPage"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -9870,6 +12247,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -10170,6 +12583,24 @@ export interface operations {
                     "application/json": components["schemas"]["LeadCaptured"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -10198,6 +12629,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -10327,6 +12794,24 @@ export interface operations {
                     "application/json": components["schemas"]["Lead"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -10367,6 +12852,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -10571,6 +13074,24 @@ export interface operations {
                     "application/json": components["schemas"]["StageChangeOut"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -10611,6 +13132,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -10727,6 +13266,24 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationCreated"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -10755,6 +13312,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -10872,6 +13465,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -10900,6 +13511,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -10949,6 +13596,24 @@ export interface operations {
                     "application/json": components["schemas"]["Member"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -10977,6 +13642,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -11108,6 +13809,24 @@ export interface operations {
                     "application/json": components["schemas"]["Note"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -11148,6 +13867,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -11186,6 +13923,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -11226,6 +13981,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -11339,6 +14112,24 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -11367,6 +14158,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -11485,6 +14312,24 @@ export interface operations {
                     "application/json": components["schemas"]["OrganizationWithRole"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -11513,6 +14358,42 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -11693,6 +14574,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -11841,6 +14740,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -11972,6 +14889,24 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -12012,6 +14947,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -12050,6 +15003,24 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -12090,6 +15061,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -12134,6 +15123,24 @@ export interface operations {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Authentication is required or the token is invalid. */
             401: {
                 headers: {
@@ -12174,6 +15181,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
@@ -12322,6 +15347,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {
@@ -12362,6 +15405,24 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookReceipt"];
                 };
             };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Bad or missing signature; nothing was stored. */
             401: {
                 headers: {
@@ -12369,12 +15430,48 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The caller lacks the permission, or the origin is not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "details": null,
+                     *         "message": "The caller lacks the permission, or the origin is not allowed."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description Unknown endpoint, or (generic) no such record in the organization. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Validation Error */
             422: {

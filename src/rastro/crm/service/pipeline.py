@@ -120,4 +120,7 @@ async def change_stage(session: AsyncSession, lead: Lead, change: StageChange) -
         )
         for listener in _listeners:
             await listener(session, changed)
+    # Flushed here, not by chance: a move to the stage the lead is in records no activity,
+    # and callers read the row back (`refresh`), which a pending row cannot be.
+    await session.flush()
     return stage

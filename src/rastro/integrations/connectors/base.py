@@ -127,6 +127,12 @@ class Calls:
         headers: dict[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> Calls:
+        """Calls bound to `base_url`; ConnectorError for headers HTTP cannot carry."""
+        if any(not value.isascii() for value in (headers or {}).values()):
+            # e.g. an API key pasted with a typographic quote: HTTP headers are ASCII
+            raise ConnectorError(
+                "The credential holds characters an HTTP header cannot carry (ASCII only)."
+            )
         client = HttpClient(
             base_url,
             timeout=timeout,

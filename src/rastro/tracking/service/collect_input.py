@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -85,7 +86,7 @@ def _clean(raw: Any, now: datetime) -> CleanEvent:
     except ValueError:
         raise RejectedEvent("invalid_event_id") from None
     event_type = raw.get("type")
-    if event_type not in EVENT_TYPES:
+    if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
         raise RejectedEvent("unknown_type")
     ts = raw.get("ts")
     if not isinstance(ts, (int, float)) or isinstance(ts, bool) or not math.isfinite(ts):
@@ -102,15 +103,16 @@ def _clean(raw: Any, now: datetime) -> CleanEvent:
         raw[name] = _text(raw.get(name), limit, name)
     if event_type == "page_view" and not raw["url"]:
         raise RejectedEvent("missing_url")
-    if raw.get("url") and not raw["url"].startswith(("http://", "https://")):
+    if raw.get("url") and not _is_web_url(raw["url"]):
         raise RejectedEvent("invalid_url")
     value = raw.get("value")
     if value is not None:
         try:
             decimal = Decimal(str(value))
-        except InvalidOperation:
+        except (InvalidOperation, ValueError):
             raise RejectedEvent("invalid_value") from None
-        if not decimal.is_finite() or abs(decimal) >= Decimal("1e14"):
+        # copy_abs() is exact: abs() would round to the context and overflow on 1e999999999
+        if not decimal.is_finite() or decimal.copy_abs() >= Decimal("1e14"):
             raise RejectedEvent("invalid_value")
         raw["value"] = decimal
     data = raw.get("data")
@@ -127,6 +129,17 @@ def _clean(raw: Any, now: datetime) -> CleanEvent:
         if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds < 86_400:
             raise RejectedEvent("invalid_time_on_page")
     return CleanEvent(event_id=event_id, type=event_type, at=at, raw=raw)
+
+
+def _is_web_url(url: str) -> bool:
+    """An http(s) URL whose host parses (`http://[::1/x` does not)."""
+    if not url.startswith(("http://", "https://")):
+        return False
+    try:
+        urlsplit(url).hostname  # noqa: B018  (raises for a malformed host)
+    except ValueError:
+        return False
+    return True
 
 
 def _dict(value: Any) -> dict[str, Any]:

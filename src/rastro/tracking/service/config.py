@@ -59,8 +59,7 @@ async def create_domain(
 ) -> Domain:
     host = (urlsplit(domain_url).hostname or "").lower()
     name = domain_name or host.removeprefix("www.")
-    if await session.scalar(select(Domain.domain_id).where(Domain.domain_name == name)):
-        raise Conflict(f"The domain {name!r} is already registered.")
+    await _check_name_free(session, name)
     domain = Domain(
         domain_name=name,
         domain_url=domain_url.rstrip("/"),
@@ -75,6 +74,22 @@ async def create_domain(
     await session.flush()
     await session.refresh(domain)
     return domain
+
+
+async def _check_name_free(
+    session: AsyncSession, name: str, domain_id: uuid.UUID | None = None
+) -> None:
+    """409 naming `domain_name` when another domain of the organization has this name."""
+    other = select(Domain.domain_id).where(Domain.domain_name == name)
+    if domain_id is not None:
+        other = other.where(Domain.domain_id != domain_id)
+    if await session.scalar(other):
+        raise Conflict(
+            f"The domain {name!r} is already registered.",
+            details=[
+                {"loc": "body.domain_name", "message": "already registered", "type": "unique"}
+            ],
+        )
 
 
 async def get_domain(session: AsyncSession, domain_id: uuid.UUID) -> Domain:
@@ -93,6 +108,8 @@ async def update_domain(
     session: AsyncSession, domain_id: uuid.UUID, changes: dict[str, Any]
 ) -> Domain:
     domain = await get_domain(session, domain_id)
+    if "domain_name" in changes:
+        await _check_name_free(session, changes["domain_name"], domain_id)
     if "metadata" in changes:
         domain.metadata_ = changes.pop("metadata")
     for key, value in changes.items():

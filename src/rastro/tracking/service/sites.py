@@ -39,8 +39,8 @@ async def resolve_site(
 ) -> tuple[SiteContext, dict[str, str]]:
     """The site of `site_key` and the CORS headers to answer `origin` with; 401 for an
     unknown or disabled key, 403 for an origin the domain does not allow."""
-    if not isinstance(site_key, str) or not site_key or len(site_key) > 64:
-        raise UnknownSite()
+    if not isinstance(site_key, str) or not site_key or len(site_key) > 64 or "\x00" in site_key:
+        raise UnknownSite()  # (no key holds a NUL, and PostgreSQL could not compare one)
     crm = TransactionBoundary(request.app.state.databases.crm)
     found = await site_cache(request).resolve(crm, site_key)
     if found is None:

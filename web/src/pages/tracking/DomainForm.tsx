@@ -127,7 +127,7 @@ export function DomainForm({
     };
     if (editing) {
       const body: DomainUpdate = {
-        domain_name: name.trim() === "" ? null : name.trim(),
+        domain_name: name.trim() === "" ? undefined : name.trim(),
         allowed_origins: cleanOrigins.length > 0 ? cleanOrigins : defaultOrigins(domain.domain_url),
         metadata,
         is_active: isActive,
