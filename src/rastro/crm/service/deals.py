@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.errors import UnprocessableEntity
 from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.references import check_referenced, referenced
@@ -127,9 +126,6 @@ async def update_deal(
     changes = update.model_dump(exclude_unset=True)
     if "owner_id" in changes:
         await check_members(session, owner_id=changes["owner_id"])
-    for required in ("name", "currency", "stage"):
-        if required in changes and changes[required] is None:
-            raise UnprocessableEntity(f"`{required}` cannot be empty.", details={"field": required})
     previous_stage = deal.stage
     changed = apply_changes(deal, changes, _DEAL_FIELDS)
     others = {k: v for k, v in changed.items() if k != "stage"}

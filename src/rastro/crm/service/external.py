@@ -24,9 +24,8 @@ from rastro.core.errors import NotFound
 from rastro.crm.models import STAGE_PROBABILITY, Contact, CrmSettings, Deal, Lead, LeadStage
 from rastro.crm.schemas import CrmDealChange, LeadForPush, WebhookTokenState
 from rastro.crm.service import activities, pipeline, settings
+from rastro.crm.service.deals import CLOSED_STAGES
 from rastro.crm.service.identity import sha256_hex
-
-CLOSED_STAGES = ("won", "lost")
 
 # --- pushes ----------------------------------------------------------------------------------
 

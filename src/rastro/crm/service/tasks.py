@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.errors import UnprocessableEntity
 from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams, paginate
 from rastro.crm import schemas
@@ -118,9 +117,6 @@ async def update_task(
     changes = update.model_dump(exclude_unset=True)
     if "assignee_id" in changes:
         await check_members(session, assignee_id=changes["assignee_id"])
-    for required in ("title", "done"):
-        if required in changes and changes[required] is None:
-            raise UnprocessableEntity(f"`{required}` cannot be empty.", details={"field": required})
     if "due_at" in changes:
         changes["due_at"] = as_utc(changes["due_at"])
     changed = apply_changes(task, changes, _TASK_FIELDS)
