@@ -369,3 +369,32 @@ async def test_a_new_timezone_regroups_the_days_without_a_refresh(client, databa
     ).json()
     assert body["totals"]["sessions"] == 1
     assert body["range"]["timezone"] == "UTC"
+
+
+async def test_revenue_in_another_currency_is_shown_apart_never_summed(client, databases):
+    from rastro.crm.models import Deal
+
+    site = await make_site(client, databases)
+    org = site.account.organization_id
+    brl = await make_leads(databases, org, 1, stage="won", stage_value=Decimal("100.00"))
+    usd = await make_leads(databases, org, 1, stage="won", stage_value=Decimal("40.00"))
+    async with databases.crm.transaction(Scope.organization(org)) as crm:
+        crm.add(
+            Deal(
+                lead_id=usd[0].lead_id,
+                name="US deal",
+                value=Decimal("40.00"),
+                currency="USD",
+                stage="won",
+            )
+        )
+    await refresh(databases, org)
+    body = (await client.get("/api/analytics/overview?preset=today", headers=site.headers)).json()
+    assert body["totals"]["won"] == 2
+    assert body["totals"]["revenue"] == [
+        {"currency": "BRL", "amount": "100.00"},
+        {"currency": "USD", "amount": "40.00"},
+    ]
+    assert body["other_currencies"] == ["USD"]
+    assert sum(Decimal(p["revenue"]) for p in body["series"]) == Decimal("100.00")
+    assert brl
