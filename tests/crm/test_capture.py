@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from rastro.core.db import Scope
 from rastro.core.outbox import OutboxMessage, deliver
+from rastro.crm.service.capture import LEAD_CONVERTED
 from rastro.crm.models import Activity, Contact, Lead, LeadStage
 from rastro.tracking.models import LeadAttribution, TrackedSession, UtmTracking, VisitorJourney
 from tests.auth.factories import make_account
@@ -144,7 +145,7 @@ async def test_a_tracked_visit_becomes_an_attributed_scored_lead(client, databas
         "Paid Search",
     )
     assert [t["gclid"] for t in attribution.touchpoints] == ["TEST123"]
-    (message,) = await _crm(databases, site, OutboxMessage)
+    (message,) = await _crm(databases, site, OutboxMessage, OutboxMessage.topic == LEAD_CONVERTED)
     assert message.delivered_at is not None
 
 
@@ -394,11 +395,15 @@ async def test_the_outbox_is_applied_once_even_when_delivered_twice(client, data
     site = await make_site(client, databases)
     await _visit(client, site)
     await _post(client, _form(site))
-    (_message,) = await _crm(databases, site, OutboxMessage)
+    (_message,) = await _crm(databases, site, OutboxMessage, OutboxMessage.topic == LEAD_CONVERTED)
     await drain_jobs(settings, databases, queues=["outbox"])
     # A second delivery (a worker that died before marking the message) changes nothing.
     async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:
-        await s.execute(update(OutboxMessage).values(delivered_at=None, available_at=func.now()))
+        await s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.topic == LEAD_CONVERTED)
+            .values(delivered_at=None, available_at=func.now())
+        )
     assert await deliver(databases) == 1
     assert len(await _bi(databases, site, LeadAttribution)) == 1
     (tracked,) = await _bi(databases, site, TrackedSession)
@@ -434,13 +439,13 @@ async def test_the_outbox_survives_a_worker_killed_mid_job(client, databases, se
         sys.executable, "-c", _DYING_WORKER, settings.crm_database_url, settings.bi_database_url
     )
     assert await process.wait() == 9
-    (message,) = await _crm(databases, site, OutboxMessage)
+    (message,) = await _crm(databases, site, OutboxMessage, OutboxMessage.topic == LEAD_CONVERTED)
     assert message.delivered_at is None  # the dead worker's claim was rolled back
     assert len(await _bi(databases, site, LeadAttribution)) == 1  # its BI commit stayed
 
     # The next worker (the minute sweep) delivers it again; the handler is idempotent.
     assert await deliver(databases) == 1
-    (message,) = await _crm(databases, site, OutboxMessage)
+    (message,) = await _crm(databases, site, OutboxMessage, OutboxMessage.topic == LEAD_CONVERTED)
     assert message.delivered_at is not None
     assert len(await _bi(databases, site, LeadAttribution)) == 1
     (tracked,) = await _bi(databases, site, TrackedSession)
