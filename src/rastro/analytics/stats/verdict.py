@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 from rastro.analytics.stats.special import Z_POWER_80, normal_quantile
 
+POWER = 0.8  # the power the planned sample size is computed for (Z_POWER_80)
+
 
 class VerdictCode(enum.StrEnum):
     """What the test says, for the UI to put in words."""
