@@ -13,9 +13,12 @@ The unit is the visitor:
   variant, visitors without a won deal counting 0, for Welch's t-test.
 
 The period is the test's life by default (from the day it was created, in the organization's
-days, to today), or `date_from`/`date_to`. Sessions come from `session_facts` for the hours
-the rollups reached and from tracking's raw sessions after them (`rollups.visitor_keys`),
-so today is never stale. The statistics are `rastro.analytics.stats`.
+days, to today), or `date_from`/`date_to`: visitors who entered and leads created in it; a
+lead's won deal counts whenever it was won (sales take time), so the daily series may run
+past `date_to` with won deals and revenue, and always sums to the variants' totals.
+Sessions come from `session_facts` for the hours the rollups reached and from tracking's raw
+sessions after them (`rollups.visitor_keys`), so today is never stale. The statistics are
+`rastro.analytics.stats`.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ def _leads(window: TestWindow, entries: CTE) -> CTE:
         .join(entries, entries.c.visitor_key == func.hashtextextended(visitor_ids.c.visitor_id, 0))
         .where(
             fact.created_at >= window.period.start,
+            fact.created_at < window.period.end,
             fact.created_at >= entries.c.entered_at,
         )
         .ext(distinct_on(fact.lead_id))
@@ -230,7 +234,6 @@ async def _series(
             revenue=Decimal(row.revenue),
         )
         for row in rows
-        if window.period.date_from <= row.day <= window.period.date_to
     ]
 
 
