@@ -16,6 +16,7 @@ import {
   formatRatio,
   METRICS,
   variantName,
+  VERDICT_VARIANT,
   verdictText,
   type AbMetric,
   type AbRateComparison,
@@ -23,14 +24,6 @@ import {
   type AbTestReport,
   type AbVerdict,
 } from "./abTests";
-
-export const VERDICT_VARIANT: Record<AbVerdict["code"], "default" | "secondary" | "success" | "destructive" | "outline"> = {
-  collecting_data: "secondary",
-  no_difference_yet: "outline",
-  variant_wins: "success",
-  control_wins: "default",
-  srm_warning: "destructive",
-};
 
 function money(value: number | string | null | undefined, report: AbTestReport, locale: "en" | "pt-BR"): string {
   return value == null ? "—" : formatMoney(Number(value), locale, report.period.currency);

@@ -6,8 +6,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatNumber } from "@/lib/format";
-import { VERDICT_VARIANT } from "./AbTest";
-import type { AbTestSummary } from "./abTests";
+import { VERDICT_VARIANT, type AbTestSummary } from "./abTests";
 
 export function AbTestTable({ tests }: { tests: AbTestSummary[] }) {
   const { t, locale } = useI18n();

@@ -12,6 +12,15 @@ export type AbVerdict = AbTestReport["leads"]["verdict"];
 export type AbRateComparison = AbTestReport["leads"]["comparisons"][number];
 export type AbRevenueComparison = AbTestReport["revenue"]["comparisons"][number];
 
+/** The badge colour of each verdict code. */
+export const VERDICT_VARIANT: Record<AbVerdict["code"], "default" | "secondary" | "success" | "destructive" | "outline"> = {
+  collecting_data: "secondary",
+  no_difference_yet: "outline",
+  variant_wins: "success",
+  control_wins: "default",
+  srm_warning: "destructive",
+};
+
 export const METRICS = ["leads", "won", "revenue"] as const;
 export type AbMetric = (typeof METRICS)[number];
 
