@@ -76,6 +76,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/ab-tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Ab Tests
+         * @description The organization's A/B tests, newest first, with their visitors, leads and verdict on
+         *     leads over each test's life.
+         */
+        get: operations["list_ab_tests_api_analytics_ab_tests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/ab-tests/{ab_test_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Ab Test
+         * @description A test's figures per variant, judged on leads, on won deals (two-proportion z-test,
+         *     pooled SE; 95 % Wald interval, unpooled; exact Bayesian probability to beat the control
+         *     with Beta(1, 1) priors) and on revenue per visitor (Welch's t-test), with a
+         *     sample-ratio-mismatch check (chi-square against the weights, warning below p = 0.001),
+         *     a verdict code that names no winner before the planned sample size is reached, and a
+         *     daily series. The period is the test's life unless `date_from`/`date_to` are given.
+         */
+        get: operations["get_ab_test_api_analytics_ab_tests__ab_test_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
+         *     day, channel and campaign, compared with the previous period or last year.
+         */
+        get: operations["get_overview_api_analytics_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Rollups
+         * @description Bring the rollups up to the current hour now (the worker does it every 5 minutes);
+         *     `full` re-aggregates everything.
+         */
+        post: operations["refresh_rollups_api_analytics_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-keys": {
         parameters: {
             query?: never;
@@ -1633,6 +1721,138 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AbDecisionRule
+         * @description The thresholds the verdicts use (see `rastro.analytics.stats.verdict`).
+         */
+        AbDecisionRule: {
+            /** Alpha */
+            alpha: number;
+            /** Min Conversions */
+            min_conversions: number;
+            /** Min Visitors */
+            min_visitors: number;
+            /**
+             * Minimum Detectable Effect
+             * @description Relative change of the control
+             */
+            minimum_detectable_effect: number;
+            /** Power */
+            power: number;
+        };
+        /**
+         * AbRateComparison
+         * @description A variant's conversion rate against the control's: two-proportion z-test (pooled
+         *     standard error, two-sided), 95 % Wald interval of the difference (unpooled), lift, and
+         *     the exact probability to beat the control with Beta(1, 1) priors.
+         */
+        AbRateComparison: {
+            /** Absolute Lift */
+            absolute_lift: number | null;
+            /** Ci High */
+            ci_high: number | null;
+            /** Ci Low */
+            ci_low: number | null;
+            /** Control Rate */
+            control_rate: number | null;
+            /** P Value */
+            p_value: number | null;
+            /**
+             * Page Id
+             * Format: uuid
+             */
+            page_id: string;
+            /** Probability To Beat Control */
+            probability_to_beat_control: number | null;
+            /** Relative Lift */
+            relative_lift: number | null;
+            /** Variant Rate */
+            variant_rate: number | null;
+            verdict: components["schemas"]["AbVerdict"];
+            /** Z */
+            z: number | null;
+        };
+        /** AbRateMetric */
+        AbRateMetric: {
+            /** Comparisons */
+            comparisons: components["schemas"]["AbRateComparison"][];
+            verdict: components["schemas"]["AbVerdict"];
+            /** Winner Page Id */
+            winner_page_id: string | null;
+        };
+        /**
+         * AbRevenueComparison
+         * @description A variant's revenue per visitor against the control's: Welch's t-test, two-sided.
+         */
+        AbRevenueComparison: {
+            /** Absolute Lift */
+            absolute_lift: number | null;
+            /** Control Mean */
+            control_mean: number | null;
+            /** Degrees Of Freedom */
+            degrees_of_freedom: number | null;
+            /** P Value */
+            p_value: number | null;
+            /**
+             * Page Id
+             * Format: uuid
+             */
+            page_id: string;
+            /** Relative Lift */
+            relative_lift: number | null;
+            /** T */
+            t: number | null;
+            /** Variant Mean */
+            variant_mean: number | null;
+            verdict: components["schemas"]["AbVerdict"];
+        };
+        /** AbRevenueMetric */
+        AbRevenueMetric: {
+            /** Comparisons */
+            comparisons: components["schemas"]["AbRevenueComparison"][];
+            verdict: components["schemas"]["AbVerdict"];
+            /** Winner Page Id */
+            winner_page_id: string | null;
+        };
+        /**
+         * AbSampleRatio
+         * @description Chi-square check of the visitors per variant against the weights (warning: p < 0.001).
+         */
+        AbSampleRatio: {
+            /** Chi Square */
+            chi_square: number | null;
+            /** Degrees Of Freedom */
+            degrees_of_freedom: number | null;
+            /** Mismatch */
+            mismatch: boolean;
+            /** P Value */
+            p_value: number | null;
+        };
+        /**
+         * AbSeriesPoint
+         * @description One variant's day: visitors entering the test, visitors converting (first lead, first
+         *     won deal) and won revenue (organization's currency).
+         */
+        AbSeriesPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Leads */
+            leads: number;
+            /**
+             * Page Id
+             * Format: uuid
+             */
+            page_id: string;
+            /** Revenue */
+            revenue: string;
+            /** Visitors */
+            visitors: number;
+            /** Won */
+            won: number;
+        };
         /** AbTest */
         AbTest: {
             /**
@@ -1669,6 +1889,97 @@ export interface components {
             /** Variants */
             variants: components["schemas"]["AbVariant"][];
         };
+        /** AbTestPeriod */
+        AbTestPeriod: {
+            /** Currency */
+            currency: string;
+            /** Data Through */
+            data_through: string | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Timezone */
+            timezone: string;
+        };
+        /**
+         * AbTestReport
+         * @description Every figure of a test, judged on leads, on won deals and on revenue per visitor.
+         */
+        AbTestReport: {
+            /**
+             * Ab Test Id
+             * Format: uuid
+             */
+            ab_test_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /** Is Active */
+            is_active: boolean;
+            leads: components["schemas"]["AbRateMetric"];
+            /** Name */
+            name: string;
+            period: components["schemas"]["AbTestPeriod"];
+            revenue: components["schemas"]["AbRevenueMetric"];
+            rule: components["schemas"]["AbDecisionRule"];
+            sample_ratio: components["schemas"]["AbSampleRatio"];
+            /** Series */
+            series: components["schemas"]["AbSeriesPoint"][];
+            /** Variants */
+            variants: components["schemas"]["AbVariantCounts"][];
+            won: components["schemas"]["AbRateMetric"];
+        };
+        /**
+         * AbTestSummary
+         * @description A test in the list: its variants' totals and its verdict on leads.
+         */
+        AbTestSummary: {
+            /**
+             * Ab Test Id
+             * Format: uuid
+             */
+            ab_test_id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Leads */
+            leads: number;
+            /** Name */
+            name: string;
+            /** Sample Ratio Mismatch */
+            sample_ratio_mismatch: boolean;
+            /** Variants */
+            variants: number;
+            /** @description The verdict on leads */
+            verdict: components["schemas"]["AbVerdict"];
+            /** Visitors */
+            visitors: number;
+            /** Winner Page Id */
+            winner_page_id: string | null;
+        };
         /** AbTestUpdate */
         AbTestUpdate: {
             /**
@@ -1698,6 +2009,77 @@ export interface components {
              * @default 1
              */
             variant_weight: number;
+        };
+        /**
+         * AbVariantCounts
+         * @description A variant's visitors and what they did (each visitor counted once).
+         */
+        AbVariantCounts: {
+            /** Is Control */
+            is_control: boolean;
+            /** Lead Rate */
+            lead_rate: number | null;
+            /**
+             * Leads
+             * @description Visitors who became a lead after entering the test
+             */
+            leads: number;
+            /**
+             * Page Id
+             * Format: uuid
+             */
+            page_id: string;
+            /** Page Name */
+            page_name: string;
+            /** Page Variant */
+            page_variant: string | null;
+            /**
+             * Revenue
+             * @description Won revenue, in the organization's currency
+             */
+            revenue: string;
+            /** Revenue Per Visitor */
+            revenue_per_visitor: number | null;
+            /** Visitors */
+            visitors: number;
+            /** Weight */
+            weight: number;
+            /**
+             * Win Rate
+             * @description Visitors with a won deal per visitor
+             */
+            win_rate: number | null;
+            /**
+             * Won
+             * @description Visitors with a won deal from such a lead
+             */
+            won: number;
+        };
+        /**
+         * AbVerdict
+         * @description What the figures say, as a code the dashboard puts in words, and why.
+         */
+        AbVerdict: {
+            /**
+             * Alpha
+             * @description Significance level applied (0.05 / variants compared)
+             */
+            alpha: number;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "collecting_data" | "no_difference_yet" | "variant_wins" | "control_wins" | "srm_warning";
+            /**
+             * Planned Visitors
+             * @description Visitors per variant needed to detect the minimum effect with 80 % power
+             */
+            planned_visitors: number | null;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "sample_ratio_mismatch" | "no_control" | "single_variant" | "too_few_visitors" | "too_few_conversions" | "no_baseline" | "below_planned_sample" | "not_significant" | "significant";
         };
         /** Activity */
         Activity: {
@@ -1767,6 +2149,30 @@ export interface components {
              * @description The secret key. Shown once; store it now.
              */
             key: string;
+        };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Key */
+            key: string | null;
+            /** Label */
+            label?: string | null;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /** Sessions */
+            sessions: number;
+            /** Win Rate */
+            win_rate: number | null;
+            /** Won */
+            won: number;
         };
         /** CollectResponse */
         CollectResponse: {
@@ -3237,6 +3643,13 @@ export interface components {
              */
             role?: "admin" | "manager" | "analyst" | "viewer";
         };
+        /** Money */
+        Money: {
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+        };
         /**
          * MyInvitation
          * @description An invitation addressed to the signed-in user's e-mail.
@@ -3372,6 +3785,32 @@ export interface components {
             role: "admin" | "manager" | "analyst" | "viewer";
             /** Slug */
             slug: string;
+        };
+        /** Overview */
+        Overview: {
+            /** By Campaign */
+            by_campaign: components["schemas"]["BreakdownRow"][];
+            /** By Channel */
+            by_channel: components["schemas"]["BreakdownRow"][];
+            /**
+             * Cost Note
+             * @description Why cost and ROAS are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /** Live Visitors */
+            live_visitors: number;
+            /**
+             * Other Currencies
+             * @description Currencies of won revenue other than the organization's: left out of the series and tables, shown per currency in the totals
+             */
+            other_currencies: string[];
+            previous: components["schemas"]["Totals"] | null;
+            /** Previous Series */
+            previous_series: components["schemas"]["SeriesPoint"][] | null;
+            range: components["schemas"]["ReportRange"];
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
+            totals: components["schemas"]["Totals"];
         };
         /** PageViewOut */
         PageViewOut: {
@@ -3603,6 +4042,29 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** Period */
+        Period: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /** Pipeline */
         Pipeline: {
             /** Stages */
@@ -3744,6 +4206,18 @@ export interface components {
             /** Verification */
             verification: string;
         };
+        /** RefreshOut */
+        RefreshOut: {
+            /** Full */
+            full: boolean;
+            /** Hours Rewritten */
+            hours_rewritten: number | null;
+            /**
+             * Through
+             * Format: date-time
+             */
+            through: string;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -3761,6 +4235,23 @@ export interface components {
              * @enum {string}
              */
             status: "refunded" | "chargedback";
+        };
+        /**
+         * ReportRange
+         * @description The period a report covers, the compared one, and how fresh the rollups are.
+         */
+        ReportRange: {
+            /** Currency */
+            currency: string;
+            current: components["schemas"]["Period"];
+            /**
+             * Data Through
+             * @description Complete hours come from the rollups up to here; later minutes are counted from the raw rows.
+             */
+            data_through: string | null;
+            previous: components["schemas"]["Period"] | null;
+            /** Timezone */
+            timezone: string;
         };
         /** ResendIn */
         ResendIn: {
@@ -3799,6 +4290,29 @@ export interface components {
             description: string;
             /** Scope */
             scope: string;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /** Sessions */
+            sessions: number;
+            /** Visitors */
+            visitors: number;
+            /** Won */
+            won: number;
         };
         /** ServiceInfo */
         ServiceInfo: {
@@ -4054,6 +4568,70 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** Totals */
+        Totals: {
+            /**
+             * Average Sales Cycle
+             * @description Seconds, lead → won
+             */
+            average_sales_cycle: number | null;
+            /**
+             * Average Score
+             * @description A=4 … D=1
+             */
+            average_score: number | null;
+            /**
+             * Average Time To Conversion
+             * @description Seconds, first touch → lead
+             */
+            average_time_to_conversion: number | null;
+            /** Bounce Rate */
+            bounce_rate: number | null;
+            /**
+             * Conversion Rate
+             * @description Leads per session
+             */
+            conversion_rate: number | null;
+            /**
+             * Cost
+             * @description Ad spend; null until spend is imported
+             */
+            cost: string | null;
+            /** Leads */
+            leads: number;
+            /** New Sessions */
+            new_sessions: number;
+            /** Pages Per Session */
+            pages_per_session: number | null;
+            /**
+             * Qualification Rate
+             * @description Qualified leads per lead
+             */
+            qualification_rate: number | null;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description Won revenue per currency, never summed across
+             */
+            revenue: components["schemas"]["Money"][];
+            /**
+             * Roas
+             * @description Revenue / cost in the organization's currency
+             */
+            roas: number | null;
+            /** Sessions */
+            sessions: number;
+            /** Visitors */
+            visitors: number;
+            /**
+             * Win Rate
+             * @description Won deals per lead
+             */
+            win_rate: number | null;
+            /** Won */
+            won: number;
         };
         /** Touchpoint */
         Touchpoint: {
@@ -4904,6 +5482,383 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_ab_tests_api_analytics_ab_tests_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbTestSummary"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_ab_test_api_analytics_ab_tests__ab_test_id__get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path: {
+                ab_test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbTestReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_overview_api_analytics_overview_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    refresh_rollups_api_analytics_refresh_post: {
+        parameters: {
+            query?: {
+                full?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {

@@ -1,3 +1,4 @@
+import { abTestsEn } from "./abtests.en";
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
@@ -241,6 +242,7 @@ export const en = {
   ...trackingEn,
   ...crmEn,
   ...conversionsEn,
+  ...abTestsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -7,12 +7,23 @@ Each function documents its columns; they are the contract.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.tracking import schemas
 from rastro.tracking.channels import DIRECT
-from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking
+from rastro.tracking.models import (
+    AbTest,
+    Event,
+    LandingPage,
+    PageView,
+    TrackedSession,
+    UtmTracking,
+)
+from rastro.tracking.service import config
 
 
 def session_dimensions(since: datetime | None = None, until: datetime | None = None) -> Select:  # type: ignore[type-arg]
@@ -118,4 +129,37 @@ def live_visitor_count_query(since: datetime) -> Select:  # type: ignore[type-ar
     """The number of distinct human visitors active since `since` (one row, one column)."""
     return select(func.count(func.distinct(TrackedSession.visitor_id))).where(
         TrackedSession.last_activity_at >= since, TrackedSession.is_bot.is_(False)
+    )
+
+
+async def ab_test_definitions(
+    crm: AsyncSession, *, ab_test_id: uuid.UUID | None = None
+) -> list[schemas.AbTest]:
+    """The organization's A/B tests with their variants (control first), newest test first;
+    only `ab_test_id` when given (404 `not_found` if it is not the organization's)."""
+    if ab_test_id is not None:
+        test, pages = await config.get_ab_test(crm, ab_test_id)
+        return [_ab_test_schema(test, pages)]
+    tests = list(await crm.scalars(select(AbTest).order_by(AbTest.created_at.desc())))
+    variants: dict[uuid.UUID, list[LandingPage]] = {t.ab_test_id: [] for t in tests}
+    if tests:
+        rows = await crm.scalars(
+            select(LandingPage)
+            .where(LandingPage.ab_test_id.in_(list(variants)))
+            .order_by(LandingPage.is_control.desc(), LandingPage.page_variant)
+        )
+        for page in rows:
+            if page.ab_test_id is not None:
+                variants[page.ab_test_id].append(page)
+    return [_ab_test_schema(t, variants[t.ab_test_id]) for t in tests]
+
+
+def _ab_test_schema(test: AbTest, pages: list[LandingPage]) -> schemas.AbTest:
+    return schemas.AbTest(
+        ab_test_id=test.ab_test_id,
+        domain_id=test.domain_id,
+        name=test.name,
+        is_active=test.is_active,
+        created_at=test.created_at,
+        variants=[schemas.LandingPage.model_validate(page) for page in pages],
     )
