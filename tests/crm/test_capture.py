@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 
 from rastro.core.db import Scope
 from rastro.core.outbox import OutboxMessage, deliver
-from rastro.crm.service.capture import LEAD_CONVERTED
 from rastro.crm.models import Activity, Contact, Lead, LeadStage
+from rastro.crm.service.capture import LEAD_CONVERTED
 from rastro.tracking.models import LeadAttribution, TrackedSession, UtmTracking, VisitorJourney
 from tests.auth.factories import make_account
 from tests.helpers import drain_jobs
