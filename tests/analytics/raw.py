@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import text
 
-from rastro.core.db import Databases, Scope
+from rastro.core.db import SYSTEM, Databases, Scope
+from rastro.tracking import partitions
 from rastro.tracking.models import Event, PageView
 from tests.tracking.factories import Site
 
@@ -132,3 +133,15 @@ async def raw_leads(databases: Databases, organization_id: uuid.UUID) -> list[Ra
                 RawLead(row[0], row[1], row[2], visitors, row[5], row[6], won_at, row[8])
             )
         return leads
+
+
+async def ensure_partitions(databases: Databases, months_back: int) -> None:
+    """The monthly partitions of tracking's event tables for the last `months_back` months
+    (the job creates only the current and coming ones)."""
+    today = datetime.now(SAO_PAULO).date()
+    async with databases.bi.transaction(SYSTEM) as bi:
+        for parent in partitions.PARTITIONED_TABLES:
+            for back in range(months_back + 1):
+                month = partitions.add_months(today.replace(day=1), -back)
+                for statement in partitions.create_statements(parent, month):
+                    await bi.execute(text(statement))
