@@ -65,7 +65,12 @@ async def add_events(
     async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
         for session_id, at, event_type in events:
             bi.add(
-                Event(event_id=uuid.uuid4(), created_at=at, session_id=session_id, event_type=event_type)
+                Event(
+                    event_id=uuid.uuid4(),
+                    created_at=at,
+                    session_id=session_id,
+                    event_type=event_type,
+                )
             )
 
 
@@ -129,9 +134,7 @@ async def raw_leads(databases: Databases, organization_id: uuid.UUID) -> list[Ra
         for row in rows:
             visitors = tuple(dict.fromkeys([v for v in [row[3], *(row[4] or [])] if v]))
             won_at = row[9] if row[7] == "won" else None
-            leads.append(
-                RawLead(row[0], row[1], row[2], visitors, row[5], row[6], won_at, row[8])
-            )
+            leads.append(RawLead(row[0], row[1], row[2], visitors, row[5], row[6], won_at, row[8]))
         return leads
 
 

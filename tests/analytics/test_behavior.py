@@ -11,7 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.analytics.factories import Visit, add_visits, refresh
-from tests.analytics.raw import add_events, add_page_views, in_days, local_day, raw_rows, raw_sessions
+from tests.analytics.raw import (
+    add_events,
+    add_page_views,
+    in_days,
+    local_day,
+    raw_rows,
+    raw_sessions,
+)
 from tests.tracking.factories import make_site
 
 ORIGIN = "https://loja.example.com.br"
@@ -130,7 +137,12 @@ async def test_behavior_equals_a_raw_recount(client, databases):
             response = await client.get(
                 "/api/analytics/behavior",
                 headers=site.headers,
-                params={"date_from": str(date_from), "date_to": str(date_to), "limit": 100, **params},
+                params={
+                    "date_from": str(date_from),
+                    "date_to": str(date_to),
+                    "limit": 100,
+                    **params,
+                },
             )
             assert response.status_code == 200, response.text
             body = response.json()
@@ -139,8 +151,10 @@ async def test_behavior_equals_a_raw_recount(client, databases):
             top = [r["path"] for r in body["top_paths"]]
             assert top == sorted(top, key=lambda p: (-expected["paths"][p][0], p))
             by_entries = [r["entries"] for r in body["top_entry_paths"]]
-            assert by_entries == sorted(by_entries, reverse=True) and all(by_entries)
-    assert "/" in expected["paths"] and "/lp" in expected["paths"]
+            assert by_entries == sorted(by_entries, reverse=True)
+            assert all(by_entries)
+    assert "/" in expected["paths"]
+    assert "/lp" in expected["paths"]
     response = await client.get(
         "/api/analytics/behavior",
         headers=site.headers,
@@ -165,12 +179,18 @@ async def test_behavior_of_an_empty_organization_is_zeros(client, databases):
     response = await client.get("/api/analytics/behavior", headers=site.headers)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["sessions"] == 0 and body["pages_per_session"] is None
-    assert body["events_by_type"] == [] and body["top_paths"] == []
+    assert body["sessions"] == 0
+    assert body["pages_per_session"] is None
+    assert body["events_by_type"] == []
+    assert body["top_paths"] == []
 
 
 async def test_behavior_refuses_bad_input(client, databases):
     site = await make_site(client, databases)
-    for params in ({"limit": 0}, {"limit": 101}, {"date_from": "2020-01-01", "date_to": "2026-01-01"}):
+    for params in (
+        {"limit": 0},
+        {"limit": 101},
+        {"date_from": "2020-01-01", "date_to": "2026-01-01"},
+    ):
         response = await client.get("/api/analytics/behavior", headers=site.headers, params=params)
         assert response.status_code == 422, (params, response.text)

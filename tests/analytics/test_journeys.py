@@ -3,6 +3,7 @@ links, against a recount over tracking's touches and the CRM's leads."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
@@ -60,7 +61,7 @@ async def recount(databases, org, conversion, date_from, date_to, lookback_days,
         row["touches"] += len(journey)
         row["seconds"] += (moment - journey[0][0]).total_seconds()
         steps = [(i + 1, c) for i, c in enumerate(channels[:5])] + [(None, conversion)]
-        for a, b in zip(steps, steps[1:], strict=False):
+        for a, b in itertools.pairwise(steps):
             links[(a, b)] += 1
     return conversions, dict(paths), dict(links)
 
@@ -98,8 +99,9 @@ async def make_data(client, databases):
         )
     # A lead at 01:30 UTC belongs to the São Paulo day before (date_to); one without touches.
     edge = datetime.combine(date_to + timedelta(days=1), time(1, 30), tzinfo=UTC)
-    await make_leads(databases, org, visitor_id="v29", created_at=edge, stage="won",
-                     stage_value=Decimal("50.00"))
+    await make_leads(
+        databases, org, visitor_id="v29", created_at=edge, stage="won", stage_value=Decimal("50.00")
+    )
     await make_leads(databases, org, visitor_id="nobody", created_at=edge - timedelta(days=2))
     await refresh(databases, org)
     return site, org, date_from, date_to
@@ -139,7 +141,9 @@ async def test_journeys_equal_a_raw_recount(client, databases):
             row = shown[label]
             assert row["conversions"] == expected["conversions"]
             assert Decimal(row["revenue"]) == expected["revenue"]
-            assert row["average_touches"] == pytest.approx(expected["touches"] / expected["conversions"])
+            assert row["average_touches"] == pytest.approx(
+                expected["touches"] / expected["conversions"]
+            )
             assert row["average_time_to_convert"] == pytest.approx(
                 expected["seconds"] / expected["conversions"]
             )
@@ -151,7 +155,8 @@ async def test_journeys_equal_a_raw_recount(client, databases):
             (nodes[link["source"]], nodes[link["target"]]): link["value"]
             for link in body["flow"]["links"]
         } == links
-    assert conversions > 0 and any(" > " in label for label in paths)
+    assert conversions > 0
+    assert any(" > " in label for label in paths)
 
 
 async def test_journeys_of_an_empty_organization_are_zeros(client, databases):
@@ -162,8 +167,10 @@ async def test_journeys_of_an_empty_organization_are_zeros(client, databases):
         )
         assert response.status_code == 200, response.text
         body = response.json()
-        assert body["conversions"] == 0 and body["paths"] == []
-        assert body["average_touches"] is None and body["flow"]["links"] == []
+        assert body["conversions"] == 0
+        assert body["paths"] == []
+        assert body["average_touches"] is None
+        assert body["flow"]["links"] == []
 
 
 async def test_journeys_refuse_bad_input(client, databases):

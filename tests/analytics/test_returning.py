@@ -146,9 +146,9 @@ async def test_returning_visitors_equal_a_raw_recount(client, databases):
             body = response.json()
             assert body["sessions_counted"] == "period"
             assert shown(body["segments"]) == expected["all"], (rolled_up, params)
-            assert {
-                row["domain_id"]: shown(row["segments"]) for row in body["by_domain"]
-            } == {str(k): v for k, v in expected.items() if k != "all"}
+            assert {row["domain_id"]: shown(row["segments"]) for row in body["by_domain"]} == {
+                str(k): v for k, v in expected.items() if k != "all"
+            }
             for row in body["segments"]:
                 if row["visitors"]:
                     assert row["pages_per_visitor"] == row["page_views"] / row["visitors"]

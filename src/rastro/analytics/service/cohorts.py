@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Text, and_, case, cast, func, null, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -52,7 +53,7 @@ def _first_touches(since: datetime) -> Any:
     touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
     return (
         select(person.c.lead_id, touches.c.created_at, *(touches.c[d] for d in TOUCH_DIMENSIONS))
-        .distinct(person.c.lead_id)
+        .ext(distinct_on(person.c.lead_id))
         .join_from(
             person,
             touches,
