@@ -40,3 +40,11 @@ export function showSignedPercent(change: number, locale: Locale): string {
 export function showSignedPoints(points: number, locale: Locale): string {
   return formatNumber(points, locale, { maximumFractionDigits: 1, signDisplay: "exceptZero" });
 }
+
+/** A duration in seconds as days (from a day up) or hours, one decimal; null → "—". */
+export function showDuration(seconds: number | null | undefined, locale: Locale, units: { days: string; hours: string }): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return DASH;
+  const days = seconds / 86400;
+  const value = days >= 1 ? days : seconds / 3600;
+  return `${formatNumber(value, locale, { maximumFractionDigits: 1 })} ${days >= 1 ? units.days : units.hours}`;
+}

@@ -14,4 +14,7 @@ export interface ReportEntry {
 
 export const REPORTS: ReportEntry[] = [
   { path: "", labelKey: "analytics.tab.overview", element: lazy(() => import("./Overview")) },
+  { path: "visitors", labelKey: "analytics.tab.visitors", element: lazy(() => import("./Visitors")) },
+  { path: "journeys", labelKey: "analytics.tab.journeys", element: lazy(() => import("./Journeys")) },
+  { path: "cohorts", labelKey: "analytics.tab.cohorts", element: lazy(() => import("./Cohorts")) },
 ];
