@@ -199,5 +199,6 @@ export const analyticsEn = {
   "analytics.cohorts.col.cohort": "Cohort",
   "analytics.cohorts.col.customers": "Customers",
   "analytics.cohorts.col.repeat": "Repeat customers",
-  "analytics.cohorts.col.age": "+{age}",
+  "analytics.cohorts.col.age.month": "Month {age}",
+  "analytics.cohorts.col.age.week": "Week {age}",
 };

@@ -201,5 +201,6 @@ export const analyticsPtBR: Record<keyof typeof analyticsEn, string> = {
   "analytics.cohorts.col.cohort": "Coorte",
   "analytics.cohorts.col.customers": "Clientes",
   "analytics.cohorts.col.repeat": "Clientes recorrentes",
-  "analytics.cohorts.col.age": "+{age}",
+  "analytics.cohorts.col.age.month": "Mês {age}",
+  "analytics.cohorts.col.age.week": "Semana {age}",
 };

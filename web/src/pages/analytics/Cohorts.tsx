@@ -44,7 +44,7 @@ function heat(value: number | null, max: number): string | undefined {
   return `hsl(var(--primary) / ${(0.08 + 0.6 * (value / max)).toFixed(2)})`;
 }
 
-function cohortColumns(rows: CohortRow[], by: By, measure: Measure, currency: string, t: TFunction, locale: Locale): SortableColumn<CohortRow>[] {
+function cohortColumns(rows: CohortRow[], period: Period, by: By, measure: Measure, currency: string, t: TFunction, locale: Locale): SortableColumn<CohortRow>[] {
   const ages = Math.min(MAX_AGE, Math.max(0, ...rows.map((r) => r.ltv.length - 1)));
   const max = Math.max(0, ...rows.flatMap((r) => r.ltv.map((p) => p[measure] ?? 0)));
   const money = (v: number | null) => (v === null ? DASH : showMoney(v, locale, currency));
@@ -57,7 +57,7 @@ function cohortColumns(rows: CohortRow[], by: By, measure: Measure, currency: st
   ];
   const byAge: SortableColumn<CohortRow>[] = Array.from({ length: ages + 1 }, (_, age) => ({
     id: `age-${age}`,
-    header: t("analytics.cohorts.col.age", { age }),
+    header: t(`analytics.cohorts.col.age.${period}`, { age }),
     numeric: true,
     value: (r) => {
       const v = ltvAt(r, age, measure);
@@ -94,7 +94,7 @@ export default function Cohorts() {
   const data = cohorts.data;
   const currency = data?.range.currency ?? "BRL";
   const rows = useMemo(() => data?.cohorts ?? [], [data]);
-  const columns = useMemo(() => cohortColumns(rows, by, measure, currency, t, locale), [rows, by, measure, currency, t, locale]);
+  const columns = useMemo(() => cohortColumns(rows, period, by, measure, currency, t, locale), [rows, period, by, measure, currency, t, locale]);
   const chart = useMemo(() => {
     const drawn = rows.slice(-CHART_COHORTS);
     const ages = Math.min(MAX_AGE, Math.max(0, ...drawn.map((r) => r.ltv.length - 1)));
@@ -135,9 +135,9 @@ export default function Cohorts() {
               <ResponsiveContainer width="100%" height="100%" initialDimension={{ width: 640, height: 288 }}>
                 <LineChart data={chart.points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
                   <CartesianGrid strokeDasharray="3 3" className="stroke-border" />
-                  <XAxis dataKey="age" tickFormatter={(age: number) => t("analytics.cohorts.col.age", { age })} tick={{ fontSize: 12 }} />
+                  <XAxis dataKey="age" tickFormatter={(age: number) => t(`analytics.cohorts.col.age.${period}`, { age })} tick={{ fontSize: 12 }} />
                   <YAxis tickFormatter={(v: number) => showMoney(v, locale, currency)} tick={{ fontSize: 12 }} width={88} />
-                  <Tooltip formatter={(value, name) => [showMoney(Number(value), locale, currency), name]} labelFormatter={(age) => t("analytics.cohorts.col.age", { age: Number(age) })} />
+                  <Tooltip formatter={(value, name) => [showMoney(Number(value), locale, currency), name]} labelFormatter={(age) => t(`analytics.cohorts.col.age.${period}`, { age: Number(age) })} />
                   <Legend />
                   {chart.lines.map((line, i) => (
                     <Line key={line.key} type="monotone" dataKey={line.key} name={line.name} stroke={`hsl(${(i * 47) % 360} 65% 45%)`} strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
