@@ -144,3 +144,54 @@ class RollupState(TenantMixin, BiBase):
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     through: Mapped[datetime]
     refreshed_at: Mapped[datetime]
+
+
+class PagePathSummary(TenantMixin, BiBase):
+    """Seed 000 `visitor_behavior_summary`, its page half: per UTC hour, session dimensions
+    and page path (the URL without scheme, host, query or fragment), the page views, the
+    sessions that entered on the path (first view) and left from it (last view)."""
+
+    __tablename__ = "page_path_summary"
+    __table_args__ = (
+        Index("ix_page_path_summary_organization_id_hour", "organization_id", "hour"),
+    )
+
+    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    hour: Mapped[datetime]
+    domain_id: Mapped[uuid.UUID | None]
+    landing_page_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+    page_path: Mapped[str] = mapped_column(Text)
+    views: Mapped[int] = mapped_column(Integer, server_default="0")
+    entries: Mapped[int] = mapped_column(Integer, server_default="0")
+    exits: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class EventTypeCount(TenantMixin, BiBase):
+    """Seed 000 `visitor_behavior_summary`, its event half: interaction events per UTC
+    hour, session dimensions and event type."""
+
+    __tablename__ = "behavior_event_summary"
+    __table_args__ = (
+        Index("ix_behavior_event_summary_organization_id_hour", "organization_id", "hour"),
+    )
+
+    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    hour: Mapped[datetime]
+    domain_id: Mapped[uuid.UUID | None]
+    landing_page_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+    event_type: Mapped[str] = mapped_column(String(40))
+    events: Mapped[int] = mapped_column(Integer, server_default="0")

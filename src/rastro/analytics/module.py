@@ -4,13 +4,19 @@ the CRM (new leads and stage changes are copied into `conversion_facts`)."""
 from __future__ import annotations
 
 from rastro.analytics import cli, demo, jobs, permissions  # noqa: F401  (permissions register)
-from rastro.analytics.api import abtests, overview
+from rastro.analytics.api import abtests, cohorts, journeys, overview, visitors
 from rastro.analytics.service import facts  # noqa: F401  (listeners and outbox handler)
 from rastro.core.module import Module
 
 MODULE = Module(
     name="analytics",
-    routers=[overview.router, abtests.router],
+    routers=[
+        overview.router,
+        visitors.router,
+        journeys.router,
+        cohorts.router,
+        abtests.router,
+    ],
     register_jobs=jobs.register,
     demo=demo.load_demo,
     commands={"analytics": cli.analytics},

@@ -2,7 +2,7 @@
 
 A client connects with `auth: {token}` (the user's access token); it joins the room of
 the token's organization and receives `hello`. Modules call `publish()` to push
-`visitor_online`, `new_payment`, … to everyone watching that organization.
+`visitor_online`, `lead_created`, `new_payment`, … to everyone watching that organization.
 
 Messages travel between processes through PostgreSQL `LISTEN/NOTIFY` on the CRM
 database, so a worker (`LivePublisher`) or any web replica can reach every client

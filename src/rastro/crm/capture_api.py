@@ -225,6 +225,9 @@ async def capture_lead(request: Request) -> Response:
         domain_id=domain_id,
     )
     status = 200 if lead.duplicate else 201
+    live = getattr(request.app.state, "live", None)
+    if live is not None and not lead.duplicate:  # committed: dashboards may count it
+        await live.publish(organization_id, "lead_created", {"lead_id": str(lead.lead_id)})
     next_url = body.get("_next") if from_form else None
     if isinstance(next_url, str) and not authenticated:
         # Only to the site's own origins (no open redirect).

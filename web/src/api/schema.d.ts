@@ -122,6 +122,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/behavior": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Behavior
+         * @description Pages and events per session, events by type and the `limit` most common page paths
+         *     by views, entries and exits.
+         */
+        get: operations["get_behavior_api_analytics_behavior_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Cohorts
+         * @description Leads grouped by the month (or week) of their first touch (their creation without
+         *     one), optionally by first-touch channel or campaign: customers, repeat customers and
+         *     won revenue accumulated over the following months (LTV curves). CAC and payback stay
+         *     null (`no_spend_data`) until ad spend exists.
+         */
+        get: operations["get_cohorts_api_analytics_cohorts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/journeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Journeys
+         * @description The most common paths of channels (consecutive repeats collapsed) before the leads
+         *     created, or the deals won, in the period: conversions, revenue, average touches and
+         *     time to convert per path, and the links of a flow chart (at most 5 steps).
+         */
+        get: operations["get_journeys_api_analytics_journeys_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/overview": {
         parameters: {
             query?: never;
@@ -158,6 +224,27 @@ export interface paths {
          *     `full` re-aggregates everything.
          */
         post: operations["refresh_rollups_api_analytics_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/visitors/returning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Returning Visitors
+         * @description Visitors grouped new (1 session in the period), returning (2-3) and frequent (4+),
+         *     with pages per visitor and the share that became leads, in total and per domain.
+         */
+        get: operations["get_returning_visitors_api_analytics_visitors_returning_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2150,6 +2237,44 @@ export interface components {
              */
             key: string;
         };
+        /** Behavior */
+        Behavior: {
+            /**
+             * Average Duration
+             * @description Seconds per session
+             */
+            average_duration: number | null;
+            /** Bounce Rate */
+            bounce_rate: number | null;
+            /** Events */
+            events: number;
+            /** Events By Type */
+            events_by_type: components["schemas"]["EventTypeRow"][];
+            /** Events Per Session */
+            events_per_session: number | null;
+            /** Page Views */
+            page_views: number;
+            /** Pages Per Session */
+            pages_per_session: number | null;
+            range: components["schemas"]["ReportRange"];
+            /** Sessions */
+            sessions: number;
+            /**
+             * Top Entry Paths
+             * @description Paths most sessions started on
+             */
+            top_entry_paths: components["schemas"]["PathRow"][];
+            /**
+             * Top Exit Paths
+             * @description Paths most sessions ended on
+             */
+            top_exit_paths: components["schemas"]["PathRow"][];
+            /**
+             * Top Paths
+             * @description Most viewed paths
+             */
+            top_paths: components["schemas"]["PathRow"][];
+        };
         /** BreakdownRow */
         BreakdownRow: {
             /** Conversion Rate */
@@ -2173,6 +2298,81 @@ export interface components {
             win_rate: number | null;
             /** Won */
             won: number;
+        };
+        /** CohortRow */
+        CohortRow: {
+            /**
+             * Cac
+             * @description Null until ad spend exists (cac_note)
+             */
+            cac: string | null;
+            /**
+             * Customers
+             * @description Distinct contacts with a won lead
+             */
+            customers: number;
+            /**
+             * Key
+             * @description First-touch channel or campaign (by≠none)
+             */
+            key: string | null;
+            /** Leads */
+            leads: number;
+            /** Ltv */
+            ltv: components["schemas"]["LtvPoint"][];
+            /**
+             * Payback Periods
+             * @description Null until ad spend exists
+             */
+            payback_periods: number | null;
+            /**
+             * Repeat Customers
+             * @description Contacts with more than one won lead
+             */
+            repeat_customers: number;
+            /** Revenue */
+            revenue: string;
+            /** Revenue Per Customer */
+            revenue_per_customer: number | null;
+            /** Revenue Per Lead */
+            revenue_per_lead: number | null;
+            /**
+             * Start
+             * Format: date
+             * @description First day of the cohort's month (week, Monday)
+             */
+            start: string;
+            /** Won */
+            won: number;
+        };
+        /** Cohorts */
+        Cohorts: {
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "none" | "channel" | "campaign";
+            /**
+             * Cac Note
+             * @description `no_spend_data` until ad spend is imported
+             */
+            cac_note: string | null;
+            /**
+             * Cohort Basis
+             * @description First touch of the lead's visitors, or the lead's creation without one
+             * @constant
+             */
+            cohort_basis: "first_touch";
+            /** Cohorts */
+            cohorts: components["schemas"]["CohortRow"][];
+            /** Other Currencies */
+            other_currencies: string[];
+            /**
+             * Period
+             * @enum {string}
+             */
+            period: "month" | "week";
+            range: components["schemas"]["ReportRange"];
         };
         /** CollectResponse */
         CollectResponse: {
@@ -2853,6 +3053,16 @@ export interface components {
             is_active?: boolean;
             metadata?: components["schemas"]["DomainMetadata"];
         };
+        /** DomainVisitorSegments */
+        DomainVisitorSegments: {
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /** Segments */
+            segments: components["schemas"]["VisitorSegment"][];
+        };
         /** EventOut */
         EventOut: {
             /**
@@ -2883,6 +3093,46 @@ export interface components {
             event_type: string;
             /** Event Value */
             event_value: string | null;
+        };
+        /** EventTypeRow */
+        EventTypeRow: {
+            /** Event Type */
+            event_type: string;
+            /** Events */
+            events: number;
+            /** Per Session */
+            per_session: number | null;
+        };
+        /** FlowLink */
+        FlowLink: {
+            /**
+             * Source
+             * @description Index in `nodes`
+             */
+            source: number;
+            /**
+             * Target
+             * @description Index in `nodes`
+             */
+            target: number;
+            /**
+             * Value
+             * @description Conversions whose path takes this link
+             */
+            value: number;
+        };
+        /** FlowNode */
+        FlowNode: {
+            /**
+             * Name
+             * @description A channel, or `lead`/`won` for the conversion node
+             */
+            name: string;
+            /**
+             * Step
+             * @description 1-based step; null for the conversion node
+             */
+            step: number | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -3062,6 +3312,52 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** JourneyFlow */
+        JourneyFlow: {
+            /** Links */
+            links: components["schemas"]["FlowLink"][];
+            /** Max Steps */
+            max_steps: number;
+            /** Nodes */
+            nodes: components["schemas"]["FlowNode"][];
+            /**
+             * Truncated Paths
+             * @description Paths longer than max_steps (shown cut)
+             */
+            truncated_paths: number;
+        };
+        /** JourneyPath */
+        JourneyPath: {
+            /**
+             * Average Time To Convert
+             * @description Seconds, first touch → conversion
+             */
+            average_time_to_convert: number;
+            /** Average Touches */
+            average_touches: number;
+            /**
+             * Channels
+             * @description Consecutive repeats collapsed
+             */
+            channels: string[];
+            /** Conversions */
+            conversions: number;
+            /**
+             * Label
+             * @description "Paid Social > Organic Search > Direct"
+             */
+            label: string;
+            /**
+             * Revenue
+             * @description Won revenue, organization's currency
+             */
+            revenue: string;
+            /**
+             * Share
+             * @description Of the conversions with a touch
+             */
+            share: number | null;
+        };
         /** JourneySession */
         JourneySession: {
             /** Events */
@@ -3071,6 +3367,42 @@ export interface components {
             session: components["schemas"]["SessionSummary"];
             /** Touches */
             touches: components["schemas"]["Touchpoint"][];
+        };
+        /** Journeys */
+        Journeys: {
+            /**
+             * Average Time To Convert
+             * @description Seconds
+             */
+            average_time_to_convert: number | null;
+            /** Average Touches */
+            average_touches: number | null;
+            /**
+             * Conversion
+             * @enum {string}
+             */
+            conversion: "lead" | "won";
+            /** Conversions */
+            conversions: number;
+            /** Distinct Paths */
+            distinct_paths: number;
+            flow: components["schemas"]["JourneyFlow"];
+            /** Lookback Days */
+            lookback_days: number;
+            /** Other Currencies */
+            other_currencies: string[];
+            /** Paths */
+            paths: components["schemas"]["JourneyPath"][];
+            range: components["schemas"]["ReportRange"];
+            /** Revenue */
+            revenue: string;
+            /** With Touches */
+            with_touches: number;
+            /**
+             * Without Touches
+             * @description Conversions without a touch in the lookback
+             */
+            without_touches: number;
         };
         /** LandingPage */
         LandingPage: {
@@ -3536,6 +3868,28 @@ export interface components {
             email: string;
             /** Password */
             password: string;
+        };
+        /** LtvPoint */
+        LtvPoint: {
+            /**
+             * Age
+             * @description Months (weeks) since the cohort's start
+             */
+            age: number;
+            /**
+             * Customers
+             * @description Cumulative customers
+             */
+            customers: number;
+            /**
+             * Revenue
+             * @description Cumulative won revenue
+             */
+            revenue: string;
+            /** Revenue Per Customer */
+            revenue_per_customer: number | null;
+            /** Revenue Per Lead */
+            revenue_per_lead: number | null;
         };
         /** Me */
         Me: {
@@ -4042,6 +4396,31 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** PathRow */
+        PathRow: {
+            /**
+             * Entries
+             * @description Sessions whose first page view was this path
+             */
+            entries: number;
+            /**
+             * Exit Rate
+             * @description Exits per view
+             */
+            exit_rate: number | null;
+            /**
+             * Exits
+             * @description Sessions whose last page view was this path
+             */
+            exits: number;
+            /**
+             * Path
+             * @description The page URL's path (no host, query or fragment)
+             */
+            path: string;
+            /** Views */
+            views: number;
+        };
         /** Period */
         Period: {
             /**
@@ -4283,6 +4662,23 @@ export interface components {
              * @description Only this platform; all when omitted
              */
             platform?: ("google" | "meta" | "linkedin" | "tiktok" | "utmify") | null;
+        };
+        /** ReturningVisitors */
+        ReturningVisitors: {
+            /** By Domain */
+            by_domain: components["schemas"]["DomainVisitorSegments"][];
+            range: components["schemas"]["ReportRange"];
+            /**
+             * Segments
+             * @description All domains; always the three segments
+             */
+            segments: components["schemas"]["VisitorSegment"][];
+            /**
+             * Sessions Counted
+             * @description A visitor's sessions are counted within the period and filters
+             * @constant
+             */
+            sessions_counted: "period";
         };
         /** ScopeInfo */
         ScopeInfo: {
@@ -4797,6 +5193,35 @@ export interface components {
             touches: components["schemas"]["Touchpoint"][];
             /** Visitor Id */
             visitor_id: string;
+        };
+        /** VisitorSegment */
+        VisitorSegment: {
+            /**
+             * Conversion Rate
+             * @description Converted visitors per visitor
+             */
+            conversion_rate: number | null;
+            /**
+             * Converted Visitors
+             * @description Visitors carried by a lead created in the period
+             */
+            converted_visitors: number;
+            /** Page Views */
+            page_views: number;
+            /** Pages Per Visitor */
+            pages_per_visitor: number | null;
+            /**
+             * Segment
+             * @description new: 1 session in the period; returning: 2-3; frequent: 4 or more
+             * @enum {string}
+             */
+            segment: "new" | "returning" | "frequent";
+            /** Sessions */
+            sessions: number;
+            /** Sessions Per Visitor */
+            sessions_per_visitor: number | null;
+            /** Visitors */
+            visitors: number;
         };
         /**
          * WebhookConfig
@@ -5667,6 +6092,267 @@ export interface operations {
             };
         };
     };
+    get_behavior_api_analytics_behavior_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Behavior"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_cohorts_api_analytics_cohorts_get: {
+        parameters: {
+            query?: {
+                period?: "month" | "week";
+                by?: "none" | "channel" | "campaign";
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cohorts"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_journeys_api_analytics_journeys_get: {
+        parameters: {
+            query?: {
+                conversion?: "lead" | "won";
+                lookback_days?: number;
+                limit?: number;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Journeys"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_overview_api_analytics_overview_get: {
         parameters: {
             query?: {
@@ -5854,6 +6540,91 @@ export interface operations {
                      *         "code": "conflict",
                      *         "details": null,
                      *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_returning_visitors_api_analytics_visitors_returning_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReturningVisitors"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */

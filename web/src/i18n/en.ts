@@ -1,4 +1,5 @@
 import { abTestsEn } from "./abtests.en";
+import { analyticsEn } from "./analytics.en";
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
@@ -243,6 +244,7 @@ export const en = {
   ...crmEn,
   ...conversionsEn,
   ...abTestsEn,
+  ...analyticsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import { abTestsPtBR } from "./abtests.pt-BR";
+import { analyticsPtBR } from "./analytics.pt-BR";
 import { conversionsPtBR } from "./conversions.pt-BR";
 import { crmPtBR } from "./crm.pt-BR";
 import type { MessageKey } from "./en";
@@ -244,4 +245,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...crmPtBR,
   ...conversionsPtBR,
   ...abTestsPtBR,
+  ...analyticsPtBR,
 };

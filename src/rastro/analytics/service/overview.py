@@ -45,6 +45,17 @@ class Scope:
         return rollups.visitor_keys(self.period.start, self.period.end, self.through)
 
 
+def report_range(current: Scope, previous: Scope | None = None) -> schemas.ReportRange:
+    """The period a report covers (and the compared one), its timezone and freshness."""
+    return schemas.ReportRange(
+        current=current.period,
+        previous=previous.period if previous else None,
+        timezone=current.timezone,
+        currency=current.currency,
+        data_through=current.through,
+    )
+
+
 def local_date(scope: Scope, moment: Any) -> ColumnElement[date]:
     """The organization's calendar day of a UTC instant."""
     return cast(func.timezone(scope.timezone, moment), Date)

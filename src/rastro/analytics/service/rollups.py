@@ -246,6 +246,15 @@ async def _write_hours(bi: AsyncSession, organization_id: uuid.UUID, hours: Hour
     )
 
 
+async def _refresh_behavior(
+    bi: AsyncSession, organization_id: uuid.UUID, since: datetime | None
+) -> None:
+    # Imported here: the behaviour rollups read this module's helpers at import time.
+    from rastro.analytics.service import behavior
+
+    await behavior.refresh_hours(bi, organization_id, since)
+
+
 @dataclass(frozen=True)
 class RefreshResult:
     through: datetime
@@ -267,6 +276,7 @@ async def refresh(
         await bi.execute(delete(SessionFact))
         await _copy_sessions(bi, organization_id, None)
         await _write_hours(bi, organization_id, ALL_HOURS)
+        await _refresh_behavior(bi, organization_id, None)
         rewritten = None
     else:
         since = state.through - LATE_SESSIONS
@@ -277,6 +287,7 @@ async def refresh(
             if h < since
         ]
         await _write_hours(bi, organization_id, HourFilter(start=since, extra=tuple(extra)))
+        await _refresh_behavior(bi, organization_id, since)
         rewritten = int((max(through, since) - since) / timedelta(hours=1)) + len(extra)
     values = {"organization_id": organization_id, "through": through, "refreshed_at": started}
     statement = insert(RollupState).values(values)
@@ -312,10 +323,12 @@ def summary_rows(start: datetime, end: datetime, through: datetime | None) -> Su
     return union_all(stored, live).subquery("summary")
 
 
-def visitor_keys(start: datetime, end: datetime, through: datetime | None) -> Subquery:
-    """Sessions (visitor_key and dimensions) started in [start, end): from session_facts
-    for the complete hours, from the raw sessions after them."""
-    columns = ["started_at", "visitor_key", "is_new", *DIMENSIONS]
+def visitor_keys(
+    start: datetime, end: datetime, through: datetime | None, *, extra: tuple[str, ...] = ()
+) -> Subquery:
+    """Sessions (visitor_key and dimensions, and the `extra` session_facts columns) started
+    in [start, end): from session_facts for the complete hours, from the raw sessions after."""
+    columns = ["started_at", "visitor_key", "is_new", *DIMENSIONS, *extra]
     split = min(max(through if through is not None else start, start), end)
     stored = select(*(getattr(SessionFact, c) for c in columns)).where(
         SessionFact.started_at >= start, SessionFact.started_at < split

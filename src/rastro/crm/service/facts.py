@@ -172,3 +172,15 @@ async def lead_outcomes(
             )
         )
     return outcomes
+
+
+async def lead_contacts(
+    session: AsyncSession, lead_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The contact of each of these leads (one query), by lead id; unknown ids left out."""
+    if not lead_ids:
+        return {}
+    rows = await session.execute(
+        select(Lead.lead_id, Lead.contact_id).where(Lead.lead_id.in_(set(lead_ids)))
+    )
+    return {lead_id: contact_id for lead_id, contact_id in rows}
