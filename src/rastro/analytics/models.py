@@ -144,3 +144,30 @@ class RollupState(TenantMixin, BiBase):
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     through: Mapped[datetime]
     refreshed_at: Mapped[datetime]
+
+
+class EventTypeSummary(TenantMixin, BiBase):
+    """Interaction events by type, per UTC hour of their session's start and the session's
+    dimensions (so that they add up with `daily_conversions_summary`'s sessions and take the
+    same filters): how many events, and how many sessions had one (`form_start` → the
+    landing-page funnel's form starts; every type → visitor behaviour)."""
+
+    __tablename__ = "event_type_summary"
+    __table_args__ = (
+        Index("ix_event_type_summary_organization_id_hour", "organization_id", "hour"),
+    )
+
+    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    hour: Mapped[datetime]
+    domain_id: Mapped[uuid.UUID | None]
+    landing_page_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+    event_type: Mapped[str] = mapped_column(String(40))
+    events: Mapped[int] = mapped_column(Integer)
+    sessions_with_event: Mapped[int] = mapped_column(Integer)

@@ -258,6 +258,8 @@ async def refresh(
 ) -> RefreshResult:
     """Bring the organization's rollups up to the current UTC hour (everything when `full`
     or never refreshed). Concurrent refreshes of one organization wait for each other."""
+    from rastro.analytics.service import event_summary  # it builds on this module
+
     lock = func.hashtextextended(str(organization_id), 7)
     await bi.execute(select(func.pg_advisory_xact_lock(lock)))
     started = datetime.now(UTC)
@@ -267,6 +269,7 @@ async def refresh(
         await bi.execute(delete(SessionFact))
         await _copy_sessions(bi, organization_id, None)
         await _write_hours(bi, organization_id, ALL_HOURS)
+        await event_summary.write_hours(bi, organization_id, None)
         rewritten = None
     else:
         since = state.through - LATE_SESSIONS
@@ -277,6 +280,7 @@ async def refresh(
             if h < since
         ]
         await _write_hours(bi, organization_id, HourFilter(start=since, extra=tuple(extra)))
+        await event_summary.write_hours(bi, organization_id, since)
         rewritten = int((max(through, since) - since) / timedelta(hours=1)) + len(extra)
     values = {"organization_id": organization_id, "through": through, "refreshed_at": started}
     statement = insert(RollupState).values(values)

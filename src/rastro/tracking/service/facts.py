@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.tracking import schemas
 from rastro.tracking.channels import DIRECT
-from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking
+from rastro.tracking.models import Event, LandingPage, PageView, TrackedSession, UtmTracking
 
 
 def session_dimensions(since: datetime | None = None, until: datetime | None = None) -> Select:  # type: ignore[type-arg]
@@ -72,11 +74,15 @@ def page_view_paths(since: datetime, until: datetime) -> Select:  # type: ignore
     ).where(PageView.created_at >= since, PageView.created_at < until)
 
 
-def event_types(since: datetime, until: datetime) -> Select:  # type: ignore[type-arg]
-    """Interaction events in [since, until). Columns: session_id, created_at, event_type."""
-    return select(Event.session_id, Event.created_at, Event.event_type).where(
-        Event.created_at >= since, Event.created_at < until
-    )
+def event_types(since: datetime | None, until: datetime | None = None) -> Select:  # type: ignore[type-arg]
+    """Interaction events in [since, until) (either bound open when None). Columns:
+    session_id, created_at, event_type."""
+    query = select(Event.session_id, Event.created_at, Event.event_type)
+    if since is not None:
+        query = query.where(Event.created_at >= since)
+    if until is not None:
+        query = query.where(Event.created_at < until)
+    return query
 
 
 def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignore[type-arg]
@@ -119,3 +125,11 @@ def live_visitor_count_query(since: datetime) -> Select:  # type: ignore[type-ar
     return select(func.count(func.distinct(TrackedSession.visitor_id))).where(
         TrackedSession.last_activity_at >= since, TrackedSession.is_bot.is_(False)
     )
+
+
+async def landing_pages(crm: AsyncSession) -> list[schemas.LandingPage]:
+    """Every registered landing page of the organization (variants included), by name."""
+    pages = await crm.scalars(
+        select(LandingPage).order_by(LandingPage.page_name, LandingPage.page_variant)
+    )
+    return [schemas.LandingPage.model_validate(page) for page in pages]
