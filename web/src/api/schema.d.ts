@@ -76,6 +76,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
+         *     day, channel and campaign, compared with the previous period or last year.
+         */
+        get: operations["get_overview_api_analytics_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Rollups
+         * @description Bring the rollups up to the current hour now (the worker does it every 5 minutes);
+         *     `full` re-aggregates everything.
+         */
+        post: operations["refresh_rollups_api_analytics_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-keys": {
         parameters: {
             query?: never;
@@ -1768,6 +1810,30 @@ export interface components {
              */
             key: string;
         };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Key */
+            key: string | null;
+            /** Label */
+            label?: string | null;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /** Sessions */
+            sessions: number;
+            /** Win Rate */
+            win_rate: number | null;
+            /** Won */
+            won: number;
+        };
         /** CollectResponse */
         CollectResponse: {
             /** Accepted */
@@ -3237,6 +3303,13 @@ export interface components {
              */
             role?: "admin" | "manager" | "analyst" | "viewer";
         };
+        /** Money */
+        Money: {
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+        };
         /**
          * MyInvitation
          * @description An invitation addressed to the signed-in user's e-mail.
@@ -3372,6 +3445,32 @@ export interface components {
             role: "admin" | "manager" | "analyst" | "viewer";
             /** Slug */
             slug: string;
+        };
+        /** Overview */
+        Overview: {
+            /** By Campaign */
+            by_campaign: components["schemas"]["BreakdownRow"][];
+            /** By Channel */
+            by_channel: components["schemas"]["BreakdownRow"][];
+            /**
+             * Cost Note
+             * @description Why cost and ROAS are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /** Live Visitors */
+            live_visitors: number;
+            /**
+             * Other Currencies
+             * @description Currencies of won revenue other than the organization's: left out of the series and tables, shown per currency in the totals
+             */
+            other_currencies: string[];
+            previous: components["schemas"]["Totals"] | null;
+            /** Previous Series */
+            previous_series: components["schemas"]["SeriesPoint"][] | null;
+            range: components["schemas"]["ReportRange"];
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
+            totals: components["schemas"]["Totals"];
         };
         /** PageViewOut */
         PageViewOut: {
@@ -3603,6 +3702,29 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** Period */
+        Period: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
         /** Pipeline */
         Pipeline: {
             /** Stages */
@@ -3744,6 +3866,18 @@ export interface components {
             /** Verification */
             verification: string;
         };
+        /** RefreshOut */
+        RefreshOut: {
+            /** Full */
+            full: boolean;
+            /** Hours Rewritten */
+            hours_rewritten: number | null;
+            /**
+             * Through
+             * Format: date-time
+             */
+            through: string;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -3761,6 +3895,23 @@ export interface components {
              * @enum {string}
              */
             status: "refunded" | "chargedback";
+        };
+        /**
+         * ReportRange
+         * @description The period a report covers, the compared one, and how fresh the rollups are.
+         */
+        ReportRange: {
+            /** Currency */
+            currency: string;
+            current: components["schemas"]["Period"];
+            /**
+             * Data Through
+             * @description Complete hours come from the rollups up to here; later minutes are counted from the raw rows.
+             */
+            data_through: string | null;
+            previous: components["schemas"]["Period"] | null;
+            /** Timezone */
+            timezone: string;
         };
         /** ResendIn */
         ResendIn: {
@@ -3799,6 +3950,29 @@ export interface components {
             description: string;
             /** Scope */
             scope: string;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /** Sessions */
+            sessions: number;
+            /** Visitors */
+            visitors: number;
+            /** Won */
+            won: number;
         };
         /** ServiceInfo */
         ServiceInfo: {
@@ -4054,6 +4228,70 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** Totals */
+        Totals: {
+            /**
+             * Average Sales Cycle
+             * @description Seconds, lead → won
+             */
+            average_sales_cycle: number | null;
+            /**
+             * Average Score
+             * @description A=4 … D=1
+             */
+            average_score: number | null;
+            /**
+             * Average Time To Conversion
+             * @description Seconds, first touch → lead
+             */
+            average_time_to_conversion: number | null;
+            /** Bounce Rate */
+            bounce_rate: number | null;
+            /**
+             * Conversion Rate
+             * @description Leads per session
+             */
+            conversion_rate: number | null;
+            /**
+             * Cost
+             * @description Ad spend; null until spend is imported
+             */
+            cost: string | null;
+            /** Leads */
+            leads: number;
+            /** New Sessions */
+            new_sessions: number;
+            /** Pages Per Session */
+            pages_per_session: number | null;
+            /**
+             * Qualification Rate
+             * @description Qualified leads per lead
+             */
+            qualification_rate: number | null;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description Won revenue per currency, never summed across
+             */
+            revenue: components["schemas"]["Money"][];
+            /**
+             * Roas
+             * @description Revenue / cost in the organization's currency
+             */
+            roas: number | null;
+            /** Sessions */
+            sessions: number;
+            /** Visitors */
+            visitors: number;
+            /**
+             * Win Rate
+             * @description Won deals per lead
+             */
+            win_rate: number | null;
+            /** Won */
+            won: number;
         };
         /** Touchpoint */
         Touchpoint: {
@@ -4904,6 +5142,218 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_overview_api_analytics_overview_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    refresh_rollups_api_analytics_refresh_post: {
+        parameters: {
+            query?: {
+                full?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {

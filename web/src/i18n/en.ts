@@ -1,3 +1,4 @@
+import { analyticsEn } from "./analytics.en";
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
@@ -241,6 +242,7 @@ export const en = {
   ...trackingEn,
   ...crmEn,
   ...conversionsEn,
+  ...analyticsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

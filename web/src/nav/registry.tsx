@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, Contact, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
+import { Activity, BarChart3, Contact, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -15,6 +15,8 @@ export interface NavEntry {
   element: LazyExoticComponent<ComponentType>;
   /** Match sub-paths too (e.g. /settings/members). */
   nested?: boolean;
+  /** A route without a link in the navigation (the landing route redirects). */
+  hidden?: boolean;
 }
 
 export const NAV: NavEntry[] = [
@@ -23,7 +25,16 @@ export const NAV: NavEntry[] = [
     labelKey: "nav.overview",
     icon: LayoutDashboard,
     permission: null,
+    hidden: true,
     element: lazy(() => import("@/pages/OverviewPage")),
+  },
+  {
+    path: "/analytics",
+    labelKey: "nav.analytics",
+    icon: BarChart3,
+    permission: "analytics:read",
+    nested: true,
+    element: lazy(() => import("@/pages/analytics/AnalyticsPage")),
   },
   {
     path: "/tracking",

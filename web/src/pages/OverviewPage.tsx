@@ -1,6 +1,6 @@
 import { ArrowRight, KeyRound, Plug, UserCog, Users } from "lucide-react";
-import { Link } from "react-router";
-import { useCurrentUser } from "@/auth/session";
+import { Link, Navigate } from "react-router";
+import { useCurrentUser, usePermissions } from "@/auth/session";
 import { hasAny, PERM } from "@/auth/permissions";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { useI18n, type MessageKey } from "@/i18n";
@@ -14,9 +14,12 @@ interface Step {
   visible: boolean;
 }
 
+/** The landing route: the analytics Overview for those who may read it, else the first steps. */
 export default function OverviewPage() {
   const me = useCurrentUser();
+  const can = usePermissions();
   const { t } = useI18n();
+  if (can("analytics:read")) return <Navigate to="/analytics" replace />;
   const perms = me.permissions;
   const steps: Step[] = [
     { to: "/settings/members", title: "overview.step.members", hint: "overview.step.membersHint", icon: Users, visible: hasAny(perms, [PERM.membersWrite]) },

@@ -20,7 +20,7 @@ function NavList({ onNavigate }: { onNavigate?: () => void }) {
   const can = usePermissions();
   return (
     <ul className="flex flex-col gap-1">
-      {NAV.filter((e) => can(e.permission)).map((entry) => {
+      {NAV.filter((e) => !e.hidden && can(e.permission)).map((entry) => {
         const Icon = entry.icon;
         return (
           <li key={entry.path}>

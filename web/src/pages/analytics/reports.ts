@@ -1,0 +1,17 @@
+/**
+ * The report pages of the Analytics section, in tab order. A report adds itself with one
+ * entry here and one file in this folder; its path is relative to /analytics ("" is the
+ * section's first page).
+ */
+import { lazy, type ComponentType, type LazyExoticComponent } from "react";
+import type { MessageKey } from "@/i18n";
+
+export interface ReportEntry {
+  path: string;
+  labelKey: MessageKey;
+  element: LazyExoticComponent<ComponentType>;
+}
+
+export const REPORTS: ReportEntry[] = [
+  { path: "", labelKey: "analytics.tab.overview", element: lazy(() => import("./Overview")) },
+];
