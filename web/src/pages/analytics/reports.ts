@@ -14,4 +14,7 @@ export interface ReportEntry {
 
 export const REPORTS: ReportEntry[] = [
   { path: "", labelKey: "analytics.tab.overview", element: lazy(() => import("./Overview")) },
+  { path: "campaigns", labelKey: "analytics.tab.campaigns", element: lazy(() => import("./Campaigns")) },
+  { path: "channels", labelKey: "analytics.tab.channels", element: lazy(() => import("./Channels")) },
+  { path: "landing-pages", labelKey: "analytics.tab.landingPages", element: lazy(() => import("./LandingPages")) },
 ];
