@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from rastro.analytics.service import facts, rollups
+from rastro.analytics.service import facts, rollups, upkeep
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
 from rastro.tracking.models import TrackedSession, UtmTracking
@@ -82,3 +82,10 @@ async def refresh(databases: Databases, organization_id: uuid.UUID, *, full: boo
     )
     async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
         await rollups.refresh(bi, organization_id, full=full)
+
+
+async def refresh_organization(databases: Databases, organization_id: uuid.UUID) -> None:
+    """The worker's refresh of one organization (copies every lead the first time)."""
+    await upkeep.refresh_organization(
+        TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), organization_id
+    )

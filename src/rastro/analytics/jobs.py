@@ -5,23 +5,27 @@ from __future__ import annotations
 import procrastinate
 import structlog
 
-from rastro.analytics.service import rollups
+from rastro.analytics.service import upkeep
 from rastro.auth.service import accounts
-from rastro.core.db import SYSTEM, Scope
+from rastro.core.db import SYSTEM
 from rastro.core.jobs import job_context
+from rastro.core.units import TransactionBoundary
 
 log = structlog.get_logger(__name__)
 blueprint = procrastinate.Blueprint()
 
 
-async def refresh_all_now() -> int:
-    """Refresh every organization's rollups (one BI transaction each); returns how many."""
+async def refresh_all_now(*, full: bool = False) -> int:
+    """Refresh every organization's rollups (one after the other); returns how many."""
     databases = job_context().databases
     async with databases.crm.transaction(SYSTEM) as crm:
         organizations = await accounts.organization_ids(crm)
+    crm_boundary, bi_boundary = (
+        TransactionBoundary(databases.crm),
+        TransactionBoundary(databases.bi),
+    )
     for organization_id in organizations:
-        async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
-            await rollups.refresh(bi, organization_id)
+        await upkeep.refresh_organization(crm_boundary, bi_boundary, organization_id, full=full)
     log.info("analytics.rollups_refreshed", organizations=len(organizations))
     return len(organizations)
 

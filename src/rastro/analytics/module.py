@@ -3,7 +3,7 @@ the CRM (new leads and stage changes are copied into `conversion_facts`)."""
 
 from __future__ import annotations
 
-from rastro.analytics import jobs, permissions  # noqa: F401  (permissions register)
+from rastro.analytics import cli, demo, jobs, permissions  # noqa: F401  (permissions register)
 from rastro.analytics.api import overview, reports
 from rastro.analytics.service import facts  # noqa: F401  (listeners and outbox handler)
 from rastro.core.module import Module
@@ -12,4 +12,6 @@ MODULE = Module(
     name="analytics",
     routers=[overview.router, reports.router],
     register_jobs=jobs.register,
+    demo=demo.load_demo,
+    commands={"analytics": cli.analytics},
 )

@@ -475,7 +475,10 @@ class LeadOutcome:
     qualified_at: datetime | None
     won_at: datetime | None
     lost_at: datetime | None
-    value: Decimal | None  # the lead's value (the organization's currency)
+    value: Decimal | None  # the lead's value
+    # The currency of the lead's won deal (an outside CRM's deal may be in another one);
+    # None: the organization's.
+    currency: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,7 @@ def _row(
         "won_at": outcome.won_at,
         "lost_at": outcome.lost_at,
         "revenue": outcome.value if outcome.won_at is not None else None,
-        "currency": currency,
+        "currency": outcome.currency or currency,
         "updated_at": datetime.now(UTC),
     }
 

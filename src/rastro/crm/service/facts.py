@@ -12,9 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.crm.models import Contact, Lead, LeadStage
+from rastro.crm.models import Contact, Deal, Lead, LeadStage
 from rastro.crm.schemas import LeadConversionFacts, LeadOutcome
 
 # Stages at or past qualification: a lead that reached one of them counts as qualified.
@@ -136,6 +137,13 @@ async def lead_outcomes(
         .group_by(LeadStage.lead_id)
     )
     stages = {row.lead_id: row for row in history}
+    won_deals = await session.execute(
+        select(Deal.lead_id, Deal.currency)
+        .where(Deal.lead_id.in_(ids), Deal.stage == "won")
+        .order_by(Deal.lead_id, Deal.closed_at.desc().nulls_last())
+        .ext(distinct_on(Deal.lead_id))
+    )
+    currencies = {row.lead_id: row.currency for row in won_deals}
     outcomes = []
     for lead, contact_visitors in rows:
         moves = stages.get(lead.lead_id)
@@ -160,6 +168,7 @@ async def lead_outcomes(
                 won_at=moves.won_at if moves and lead.current_stage == "won" else None,
                 lost_at=moves.lost_at if moves and lead.current_stage == "lost" else None,
                 value=lead.stage_value,
+                currency=currencies.get(lead.lead_id),
             )
         )
     return outcomes

@@ -1,0 +1,29 @@
+"""Bringing one organization's analytics up to date: the first time (or when asked for a
+full refresh) every lead is copied into `conversion_facts` before the rollups are rebuilt,
+so an upgrade or a restore needs no manual step."""
+
+from __future__ import annotations
+
+import uuid
+
+from rastro.analytics.service import facts, rollups
+from rastro.core.db import Scope
+from rastro.core.units import TransactionBoundary
+
+
+async def refresh_organization(
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    organization_id: uuid.UUID,
+    *,
+    full: bool = False,
+) -> rollups.RefreshResult:
+    """Refresh the organization's rollups (copying every lead first when `full` or never
+    refreshed); the copy and the refresh commit on their own."""
+    scope = Scope.organization(organization_id)
+    async with bi.unit(scope) as session:
+        never = await rollups.rollup_through(session) is None
+    if full or never:
+        await facts.rebuild_facts(crm, bi, organization_id)
+    async with bi.unit(scope) as session:
+        return await rollups.refresh(session, organization_id, full=full or never)
