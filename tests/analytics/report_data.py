@@ -14,7 +14,7 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,10 +23,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import select, update
 
-from rastro.analytics.models import ConversionFact
-from rastro.analytics.service import rollups
 from rastro.core.db import Databases, Scope
-from rastro.crm.models import Lead, LeadStage
+from rastro.crm.models import Deal, Lead, LeadStage
 from rastro.tracking.models import Event, TrackedSession, UtmTracking
 from tests.analytics.factories import refresh
 from tests.crm.factories import make_leads
@@ -73,7 +71,6 @@ class Dataset:
     other_currency_lead: uuid.UUID
     edge_session: str  # started 01:30 UTC on `edge_day` + 1: São Paulo's `edge_day`
     edge_day: date
-    currencies: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
 async def _page(client: httpx.AsyncClient, site: Site, **fields: Any) -> dict[str, Any]:
@@ -169,7 +166,6 @@ async def make_dataset(client: httpx.AsyncClient, databases: Databases) -> Datas
             if not is_bot:
                 sessions.append((session_id, started, tracking_id, page_id, visitor, touch))
     edge_session = sessions[-1][0]
-    currencies: dict[uuid.UUID, str] = {}
     won_ids: list[uuid.UUID] = []
     for session_id, started, tracking_id, page_id, visitor, _touch in sessions:
         if rng.random() > 0.45 and session_id != edge_session:
@@ -201,18 +197,20 @@ async def make_dataset(client: httpx.AsyncClient, databases: Databases) -> Datas
         channel="Email", created_at=loose_at,
     )  # fmt: skip
     await _move(databases, org, loose.lead_id, loose_at, rng, won_ids)
-    await refresh(databases, org)
-    # One won deal in another currency (the organization's is BRL).
+    # One won deal in another currency (the organization's is BRL), closed in the CRM.
     other = won_ids[len(won_ids) // 2]
-    currencies[other] = "USD"
-    async with databases.bi.transaction(Scope.organization(org)) as bi:
-        await bi.execute(
-            update(ConversionFact)
-            .where(ConversionFact.lead_id == other)
-            .values(currency="USD", updated_at=datetime.now(UTC))
+    async with databases.crm.transaction(Scope.organization(org)) as crm:
+        crm.add(
+            Deal(
+                lead_id=other,
+                name="Export",
+                currency="USD",
+                stage="won",
+                closed_at=datetime.now(UTC),
+            )
         )
-        await rollups.refresh(bi, org, full=True)
-    return Dataset(site, org, domain_id, pages, other, edge_session, edge_day, currencies)
+    await refresh(databases, org)
+    return Dataset(site, org, domain_id, pages, other, edge_session, edge_day)
 
 
 async def _move(
@@ -315,13 +313,14 @@ async def raw_sessions(databases: Databases, org: uuid.UUID) -> list[RawSession]
     return result
 
 
-async def raw_leads(
-    databases: Databases, org: uuid.UUID, currencies: dict[uuid.UUID, str]
-) -> list[RawLead]:
-    """Leads with their credited touch's dimensions (their snapshot when none) and outcome."""
+async def raw_leads(databases: Databases, org: uuid.UUID) -> list[RawLead]:
+    """Leads with their credited touch's dimensions (their snapshot when none) and outcome
+    (revenue in the currency of the lead's won deal, BRL when it has none)."""
     async with databases.crm.transaction(Scope.organization(org)) as crm:
         leads = (await crm.scalars(select(Lead))).all()
         stages = (await crm.scalars(select(LeadStage))).all()
+        deals = (await crm.scalars(select(Deal).where(Deal.stage == "won"))).all()
+    currencies = {d.lead_id: d.currency for d in deals}
     async with databases.bi.transaction(Scope.organization(org)) as bi:
         touches = {t.tracking_id: t for t in (await bi.scalars(select(UtmTracking))).all()}
     history: dict[uuid.UUID, list[LeadStage]] = defaultdict(list)

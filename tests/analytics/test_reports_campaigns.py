@@ -61,7 +61,7 @@ def _key(row: dict[str, Any], dims: tuple[str, ...]) -> tuple[Any, ...]:
 async def test_campaign_report_equals_raw_recount(client, databases):
     data = await make_dataset(client, databases)
     sessions = await raw_sessions(databases, data.organization_id)
-    leads = await raw_leads(databases, data.organization_id, data.currencies)
+    leads = await raw_leads(databases, data.organization_id)
     today = sp_today()
     first, last = today - timedelta(days=9), today - timedelta(days=2)
     now = day_bounds(first, last)
@@ -115,7 +115,7 @@ async def test_a_session_at_0130_utc_counts_on_the_previous_sao_paulo_day(client
     edge = next(s for s in sessions if s.session_id == data.edge_session)
     assert (edge.started_at.hour, edge.started_at.minute) == (1, 30)
     assert edge.started_at.date() == data.edge_day + timedelta(days=1)
-    leads = await raw_leads(databases, data.organization_id, data.currencies)
+    leads = await raw_leads(databases, data.organization_id)
     for day in (data.edge_day, data.edge_day + timedelta(days=1)):
         response = await client.get(
             "/api/analytics/campaigns",

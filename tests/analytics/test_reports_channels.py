@@ -41,7 +41,7 @@ def assert_offline(shown: dict[str, Any], raw: dict[str, Any] | None) -> None:
 async def test_channel_and_offline_reports_equal_raw_recount(client, databases):
     data = await make_dataset(client, databases)
     sessions = await raw_sessions(databases, data.organization_id)
-    leads = await raw_leads(databases, data.organization_id, data.currencies)
+    leads = await raw_leads(databases, data.organization_id)
     today = sp_today()
     first, last = today - timedelta(days=12), today - timedelta(days=1)
     now = day_bounds(first, last)

@@ -47,7 +47,7 @@ def assert_funnel(shown: dict[str, Any], raw: dict[str, Any] | None) -> None:
 async def test_landing_page_funnel_equals_raw_recount(client, databases):
     data = await make_dataset(client, databases)
     sessions = await raw_sessions(databases, data.organization_id)
-    leads = await raw_leads(databases, data.organization_id, data.currencies)
+    leads = await raw_leads(databases, data.organization_id)
     today = sp_today()
     first, last = today - timedelta(days=10), today
     now = day_bounds(first, last)
