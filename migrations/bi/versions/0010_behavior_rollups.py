@@ -1,4 +1,4 @@
-"""analytics: page_path_summary, behavior_event_summary (visitor behaviour rollups)
+"""analytics: page_path_summary (visitor behaviour: page paths per hour)
 
 Revision ID: 0010
 Revises: 0009
@@ -45,16 +45,7 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("row_id", name=op.f("pk_page_path_summary")),
     )
-    op.create_table(
-        "behavior_event_summary",
-        sa.Column("row_id", sa.BigInteger(), autoincrement=True, nullable=False),
-        *_dimensions(),
-        sa.Column("event_type", sa.String(length=40), nullable=False),
-        sa.Column("events", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("organization_id", sa.Uuid(), nullable=False),
-        sa.PrimaryKeyConstraint("row_id", name=op.f("pk_behavior_event_summary")),
-    )
-    for table in ("page_path_summary", "behavior_event_summary"):
+    for table in ("page_path_summary",):
         op.create_index(op.f(f"ix_{table}_organization_id"), table, ["organization_id"])
         op.create_index(f"ix_{table}_organization_id_hour", table, ["organization_id", "hour"])
         for statement in tenant_rls_sql(table):
@@ -62,5 +53,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("behavior_event_summary")
     op.drop_table("page_path_summary")

@@ -173,13 +173,15 @@ class PagePathSummary(TenantMixin, BiBase):
     exits: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class EventTypeCount(TenantMixin, BiBase):
-    """Seed 000 `visitor_behavior_summary`, its event half: interaction events per UTC
-    hour, session dimensions and event type."""
+class EventTypeSummary(TenantMixin, BiBase):
+    """Interaction events by type, per UTC hour of their session's start and the session's
+    dimensions (so that they add up with `daily_conversions_summary`'s sessions and take the
+    same filters): how many events, and how many sessions had one (`form_start` → the
+    landing-page funnel's form starts; every type → visitor behaviour)."""
 
-    __tablename__ = "behavior_event_summary"
+    __tablename__ = "event_type_summary"
     __table_args__ = (
-        Index("ix_behavior_event_summary_organization_id_hour", "organization_id", "hour"),
+        Index("ix_event_type_summary_organization_id_hour", "organization_id", "hour"),
     )
 
     row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
@@ -194,4 +196,5 @@ class EventTypeCount(TenantMixin, BiBase):
     term: Mapped[str | None] = mapped_column(Text)
     device: Mapped[str | None] = mapped_column(String(20))
     event_type: Mapped[str] = mapped_column(String(40))
-    events: Mapped[int] = mapped_column(Integer, server_default="0")
+    events: Mapped[int] = mapped_column(Integer)
+    sessions_with_event: Mapped[int] = mapped_column(Integer)

@@ -143,6 +143,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Campaign Performance
+         * @description Campaign performance (seed 001 query 1, seed 000 `campaign_performance`): per
+         *     campaign, source, medium, source + medium, content or term, the sessions, leads,
+         *     qualified leads, won deals (offline conversions from the CRM included) and revenue of
+         *     the period, average lead score (A=4 … D=1), average time to conversion (first touch →
+         *     lead) and sales cycle (lead → won), conversion and win rates, and the compared period's
+         *     figures. Revenue is in the organization's currency; other currencies are listed per row
+         *     in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI are null with
+         *     `cost_note: "no_spend_data"` until ad spend is imported.
+         */
+        get: operations["get_campaign_performance_api_analytics_campaigns_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Channel Roi
+         * @description ROI per channel (seed 001 query 4): sessions, leads, won deals and revenue per
+         *     channel. Cost and ROI come only from imported ad spend: until it exists they are null
+         *     and `cost_note` says `no_spend_data` (no assumed costs).
+         */
+        get: operations["get_channel_roi_api_analytics_channels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/cohorts": {
         parameters: {
             query?: never;
@@ -180,6 +229,52 @@ export interface paths {
          *     time to convert per path, and the links of a flow chart (at most 5 steps).
          */
         get: operations["get_journeys_api_analytics_journeys_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/landing-pages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Landing Page Funnel
+         * @description Landing-page funnel (seed 001 query 2): per registered landing page and variant,
+         *     sessions that began on it → sessions with a `form_start` event → leads captured on
+         *     it → qualified → won, with each step's rate (form start, form completion,
+         *     qualification, close) and the compared period's; `unregistered` holds the sessions
+         *     and leads that did not begin on a registered page.
+         */
+        get: operations["get_landing_page_funnel_api_analytics_landing_pages_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/offline-conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Offline Conversions
+         * @description Offline conversion metrics (seed 000 `offline_conversion_metrics`): per source and
+         *     per channel, leads created and deals won in the period, lead → sale rate (won per
+         *     lead), average sales cycle and average deal value in the organization's currency.
+         */
+        get: operations["get_offline_conversions_api_analytics_offline_conversions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2299,6 +2394,79 @@ export interface components {
             /** Won */
             won: number;
         };
+        /** CampaignReport */
+        CampaignReport: {
+            /**
+             * Cost Note
+             * @description Why cost, CPL, CPA, ROAS and ROI are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /**
+             * Dimensions
+             * @description The row fields that identify a row
+             */
+            dimensions: string[];
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "campaign" | "source" | "medium" | "source_medium" | "content" | "term";
+            /**
+             * Other Currencies
+             * @description Currencies of won revenue other than the organization's (per row in `other_revenue`, never summed)
+             */
+            other_currencies: string[];
+            previous_totals: components["schemas"]["Figures"] | null;
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["CampaignRow"][];
+            totals: components["schemas"]["Figures"];
+        };
+        /**
+         * CampaignRow
+         * @description A campaign / source / medium / content / term: the grouped dimensions are set (a
+         *     null among them is visits without that parameter), the others are null.
+         */
+        CampaignRow: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Content */
+            content?: string | null;
+            current: components["schemas"]["Figures"];
+            /** Medium */
+            medium?: string | null;
+            /** @description The compared period's figures, when compared */
+            previous: components["schemas"]["Figures"] | null;
+            /** Source */
+            source?: string | null;
+            /** Term */
+            term?: string | null;
+        };
+        /**
+         * ChannelReport
+         * @description ROI per channel (seed 001 query 4) with real cost only: empty until spend exists.
+         */
+        ChannelReport: {
+            /**
+             * Cost Note
+             * @description Why cost, CPL, CPA, ROAS and ROI are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /** Other Currencies */
+            other_currencies: string[];
+            previous_totals: components["schemas"]["Figures"] | null;
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["ChannelRow"][];
+            totals: components["schemas"]["Figures"];
+        };
+        /** ChannelRow */
+        ChannelRow: {
+            /** Channel */
+            channel: string;
+            current: components["schemas"]["Figures"];
+            previous: components["schemas"]["Figures"] | null;
+        };
         /** CohortRow */
         CohortRow: {
             /**
@@ -3103,6 +3271,93 @@ export interface components {
             /** Per Session */
             per_session: number | null;
         };
+        /**
+         * Figures
+         * @description One row's figures in a period (revenue in the organization's currency).
+         */
+        Figures: {
+            /**
+             * Average Sales Cycle
+             * @description Seconds, lead → won
+             */
+            average_sales_cycle: number | null;
+            /**
+             * Average Score
+             * @description A=4 … D=1
+             */
+            average_score: number | null;
+            /**
+             * Average Time To Conversion
+             * @description Seconds, first touch → lead
+             */
+            average_time_to_conversion: number | null;
+            /**
+             * Conversion Rate
+             * @description Leads per session
+             */
+            conversion_rate: number | null;
+            /**
+             * Cost
+             * @description Ad spend; null until spend is imported
+             */
+            cost: string | null;
+            /**
+             * Cost Note
+             * @description Why cost, CPL, CPA, ROAS and ROI are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /**
+             * Cpa
+             * @description Cost per won deal
+             */
+            cpa: string | null;
+            /**
+             * Cpl
+             * @description Cost per lead
+             */
+            cpl: string | null;
+            /** Leads */
+            leads: number;
+            /**
+             * Other Revenue
+             * @description Won revenue in other currencies, per currency (never added to `revenue`)
+             */
+            other_revenue: components["schemas"]["Money"][];
+            /**
+             * Qualification Rate
+             * @description Qualified leads per lead
+             */
+            qualification_rate: number | null;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description Won revenue in the organization's currency
+             */
+            revenue: string;
+            /**
+             * Roas
+             * @description Revenue / cost
+             */
+            roas: number | null;
+            /**
+             * Roi
+             * @description (Revenue - cost) / cost
+             */
+            roi: number | null;
+            /** Sessions */
+            sessions: number;
+            /**
+             * Win Rate
+             * @description Won deals per lead
+             */
+            win_rate: number | null;
+            /**
+             * Won
+             * @description Won deals (offline conversions) closed in the period
+             */
+            won: number;
+        };
         /** FlowLink */
         FlowLink: {
             /**
@@ -3133,6 +3388,72 @@ export interface components {
              * @description 1-based step; null for the conversion node
              */
             step: number | null;
+        };
+        /**
+         * FunnelFigures
+         * @description Seed 001 query 2's funnel of sessions that began on a landing page.
+         */
+        FunnelFigures: {
+            /**
+             * Close Rate
+             * @description Won per qualified
+             */
+            close_rate: number | null;
+            /**
+             * Conversion Rate
+             * @description Leads per session
+             */
+            conversion_rate: number | null;
+            /**
+             * Form Completion Rate
+             * @description Leads per form start
+             */
+            form_completion_rate: number | null;
+            /**
+             * Form Start Rate
+             * @description Form starts per session
+             */
+            form_start_rate: number | null;
+            /**
+             * Form Starts
+             * @description Of those sessions, the ones with a `form_start`
+             */
+            form_starts: number;
+            /**
+             * Leads
+             * @description Leads captured on the page, created in the period
+             */
+            leads: number;
+            /**
+             * Qualification Rate
+             * @description Qualified per lead
+             */
+            qualification_rate: number | null;
+            /**
+             * Qualified
+             * @description Of the page's leads, qualified in the period
+             */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /**
+             * Sessions
+             * @description Sessions that began on the page (the funnel's start)
+             */
+            sessions: number;
+            /**
+             * Visitors
+             * @description Distinct visitors whose session began on the page
+             */
+            visitors: number;
+            /**
+             * Won
+             * @description Of the page's leads, won in the period
+             */
+            won: number;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -3469,6 +3790,43 @@ export interface components {
              * @default 1
              */
             variant_weight: number;
+        };
+        /** LandingPageReport */
+        LandingPageReport: {
+            /** Other Currencies */
+            other_currencies: string[];
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["LandingPageRow"][];
+            /** @description Sessions and leads that did not begin on a registered landing page */
+            unregistered: components["schemas"]["FunnelFigures"];
+        };
+        /** LandingPageRow */
+        LandingPageRow: {
+            /** Ab Test Id */
+            ab_test_id: string | null;
+            current: components["schemas"]["FunnelFigures"];
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Control */
+            is_control: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Page Id
+             * Format: uuid
+             */
+            page_id: string;
+            previous: components["schemas"]["FunnelFigures"] | null;
+            /** Url */
+            url: string;
+            /** Variant */
+            variant: string | null;
         };
         /** LandingPageUpdate */
         LandingPageUpdate: {
@@ -4064,6 +4422,66 @@ export interface components {
             deal_id?: string | null;
             /** Lead Id */
             lead_id?: string | null;
+        };
+        /**
+         * OfflineConversionReport
+         * @description Seed 000 `offline_conversion_metrics`: lead → sale per source and per channel.
+         */
+        OfflineConversionReport: {
+            /** By Channel */
+            by_channel: components["schemas"]["OfflineRow"][];
+            /** By Source */
+            by_source: components["schemas"]["OfflineRow"][];
+            /** Other Currencies */
+            other_currencies: string[];
+            previous_totals: components["schemas"]["OfflineFigures"] | null;
+            range: components["schemas"]["ReportRange"];
+            totals: components["schemas"]["OfflineFigures"];
+        };
+        /** OfflineFigures */
+        OfflineFigures: {
+            /**
+             * Average Sales Cycle
+             * @description Seconds, lead → won
+             */
+            average_sales_cycle: number | null;
+            /**
+             * Average Value
+             * @description Revenue per won deal in the organization's currency (deals in other currencies left out of it)
+             */
+            average_value: string | null;
+            /**
+             * Leads
+             * @description Leads created in the period
+             */
+            leads: number;
+            /** Other Revenue */
+            other_revenue: components["schemas"]["Money"][];
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /**
+             * Sale Rate
+             * @description Lead → sale: won deals per lead
+             */
+            sale_rate: number | null;
+            /**
+             * Won
+             * @description Won deals (offline conversions) closed in the period
+             */
+            won: number;
+        };
+        /** OfflineRow */
+        OfflineRow: {
+            current: components["schemas"]["OfflineFigures"];
+            /**
+             * Key
+             * @description The source or channel (null: no source)
+             */
+            key: string | null;
+            previous: components["schemas"]["OfflineFigures"] | null;
         };
         /** Organization */
         Organization: {
@@ -6178,6 +6596,177 @@ export interface operations {
             };
         };
     };
+    get_campaign_performance_api_analytics_campaigns_get: {
+        parameters: {
+            query?: {
+                group_by?: "campaign" | "source" | "medium" | "source_medium" | "content" | "term";
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_channel_roi_api_analytics_channels_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_cohorts_api_analytics_cohorts_get: {
         parameters: {
             query?: {
@@ -6298,6 +6887,176 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Journeys"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_landing_page_funnel_api_analytics_landing_pages_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LandingPageReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_offline_conversions_api_analytics_offline_conversions_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfflineConversionReport"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

@@ -1,11 +1,13 @@
 """Visitor behaviour (seed 000 `visitor_behavior_summary`): pages and events per session,
 events by type and the most common page paths (by views, entries and exits).
 
-Two hourly rollups beside `daily_conversions_summary`, refreshed with it (`refresh_hours`,
-called from `rollups.refresh`) and read like it: complete hours from the tables, the newest
-minutes aggregated from the raw page views and events (`path_rows`, `event_rows`). A page
-view or event counts in the hour it happened, with the dimensions of its session; bots'
-sessions are left out (they are not in `session_facts`).
+Page paths come from `page_path_summary`, an hourly rollup beside
+`daily_conversions_summary`, refreshed with it (`refresh_hours`, called from
+`rollups.refresh`) and read like it: complete hours from the table, the newest minutes
+aggregated from the raw page views (`path_rows`); a page view counts in the hour it
+happened, with its session's dimensions. Events by type come from `event_type_summary`
+(`event_summary`: counted in their session's start hour, like the summary's events).
+Bots' sessions are left out (they are not in `session_facts`).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
 from rastro.analytics import schemas
-from rastro.analytics.models import EventTypeCount, PagePathSummary, SessionFact
+from rastro.analytics.models import PagePathSummary, SessionFact
+from rastro.analytics.service import event_summary, rollups
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import rollups
 from rastro.analytics.service.overview import Scope, ratio, report_range
 from rastro.tracking.service import facts as tracking_facts
 
@@ -59,37 +61,21 @@ def _path_aggregate(sessions: FromClause, since: datetime, until: datetime) -> S
     )
 
 
-def _event_aggregate(sessions: FromClause, since: datetime, until: datetime) -> Select[Any]:
-    """(hour, dimensions, event_type, events) of the events in [since, until)."""
-    events = tracking_facts.event_types(since, until).subquery("events")
-    hour = rollups.utc_hour(events.c.created_at).label("hour")
-    keys = [hour, *(sessions.c[d] for d in DIMENSIONS), events.c.event_type]
-    return (
-        select(*keys, func.count().label("events"))
-        .join_from(events, sessions, sessions.c.session_id == events.c.session_id)
-        .group_by(*keys)
-    )
-
-
 async def refresh_hours(
     bi: AsyncSession, organization_id: uuid.UUID, since: datetime | None
 ) -> None:
-    """Rewrite the behaviour rollups from the hour of `since` on (every hour when None),
+    """Rewrite `page_path_summary` from the hour of `since` on (every hour when None),
     from `session_facts` as the refresh has just written them."""
     start = since or EPOCH
-    sessions = SessionFact.__table__
-    for table, rows in (
-        (PagePathSummary, _path_aggregate(sessions, start, FAR_FUTURE)),
-        (EventTypeCount, _event_aggregate(sessions, start, FAR_FUTURE)),
-    ):
-        await bi.execute(delete(table).where(table.hour >= start))
-        source = rows.subquery("rows")
-        columns = [c.name for c in source.c]
-        await bi.execute(
-            insert(table).from_select(
-                ["organization_id", *columns], select(literal(organization_id), *source.c)
-            )
+    table = PagePathSummary
+    await bi.execute(delete(table).where(table.hour >= start))
+    source = _path_aggregate(SessionFact.__table__, start, FAR_FUTURE).subquery("rows")
+    columns = [c.name for c in source.c]
+    await bi.execute(
+        insert(table).from_select(
+            ["organization_id", *columns], select(literal(organization_id), *source.c)
         )
+    )
 
 
 def _split(scope: Scope) -> datetime:
@@ -123,8 +109,8 @@ def path_rows(scope: Scope) -> Subquery:
 
 
 def event_rows(scope: Scope) -> Subquery:
-    """`behavior_event_summary` rows of the scope's period."""
-    return _rows(scope, EventTypeCount, _event_aggregate, ("event_type", "events"))
+    """`event_type_summary` rows of the sessions started in the scope's period."""
+    return event_summary.event_rows(scope.period.start, scope.period.end, scope.through)
 
 
 async def _top_paths(bi: AsyncSession, scope: Scope, order: str, limit: int) -> list[Any]:

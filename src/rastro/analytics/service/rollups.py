@@ -246,12 +246,15 @@ async def _write_hours(bi: AsyncSession, organization_id: uuid.UUID, hours: Hour
     )
 
 
-async def _refresh_behavior(
+async def _write_dependents(
     bi: AsyncSession, organization_id: uuid.UUID, since: datetime | None
 ) -> None:
-    # Imported here: the behaviour rollups read this module's helpers at import time.
-    from rastro.analytics.service import behavior
+    """The rollups built from `session_facts` beside the summary: events by type and page
+    paths, from the hour of `since` on (every hour when None)."""
+    # Imported here: those modules build on this one's helpers at import time.
+    from rastro.analytics.service import behavior, event_summary
 
+    await event_summary.write_hours(bi, organization_id, since)
     await behavior.refresh_hours(bi, organization_id, since)
 
 
@@ -276,7 +279,7 @@ async def refresh(
         await bi.execute(delete(SessionFact))
         await _copy_sessions(bi, organization_id, None)
         await _write_hours(bi, organization_id, ALL_HOURS)
-        await _refresh_behavior(bi, organization_id, None)
+        await _write_dependents(bi, organization_id, None)
         rewritten = None
     else:
         since = state.through - LATE_SESSIONS
@@ -287,7 +290,7 @@ async def refresh(
             if h < since
         ]
         await _write_hours(bi, organization_id, HourFilter(start=since, extra=tuple(extra)))
-        await _refresh_behavior(bi, organization_id, since)
+        await _write_dependents(bi, organization_id, since)
         rewritten = int((max(through, since) - since) / timedelta(hours=1)) + len(extra)
     values = {"organization_id": organization_id, "through": through, "refreshed_at": started}
     statement = insert(RollupState).values(values)

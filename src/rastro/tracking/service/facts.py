@@ -83,11 +83,15 @@ def page_view_paths(since: datetime, until: datetime) -> Select:  # type: ignore
     ).where(PageView.created_at >= since, PageView.created_at < until)
 
 
-def event_types(since: datetime, until: datetime) -> Select:  # type: ignore[type-arg]
-    """Interaction events in [since, until). Columns: session_id, created_at, event_type."""
-    return select(Event.session_id, Event.created_at, Event.event_type).where(
-        Event.created_at >= since, Event.created_at < until
-    )
+def event_types(since: datetime | None, until: datetime | None = None) -> Select:  # type: ignore[type-arg]
+    """Interaction events in [since, until) (either bound open when None). Columns:
+    session_id, created_at, event_type."""
+    query = select(Event.session_id, Event.created_at, Event.event_type)
+    if since is not None:
+        query = query.where(Event.created_at >= since)
+    if until is not None:
+        query = query.where(Event.created_at < until)
+    return query
 
 
 def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignore[type-arg]
@@ -163,3 +167,11 @@ def _ab_test_schema(test: AbTest, pages: list[LandingPage]) -> schemas.AbTest:
         created_at=test.created_at,
         variants=[schemas.LandingPage.model_validate(page) for page in pages],
     )
+
+
+async def landing_pages(crm: AsyncSession) -> list[schemas.LandingPage]:
+    """Every registered landing page of the organization (variants included), by name."""
+    pages = await crm.scalars(
+        select(LandingPage).order_by(LandingPage.page_name, LandingPage.page_variant)
+    )
+    return [schemas.LandingPage.model_validate(page) for page in pages]

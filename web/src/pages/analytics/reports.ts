@@ -17,4 +17,7 @@ export const REPORTS: ReportEntry[] = [
   { path: "visitors", labelKey: "analytics.tab.visitors", element: lazy(() => import("./Visitors")) },
   { path: "journeys", labelKey: "analytics.tab.journeys", element: lazy(() => import("./Journeys")) },
   { path: "cohorts", labelKey: "analytics.tab.cohorts", element: lazy(() => import("./Cohorts")) },
+  { path: "campaigns", labelKey: "analytics.tab.campaigns", element: lazy(() => import("./Campaigns")) },
+  { path: "channels", labelKey: "analytics.tab.channels", element: lazy(() => import("./Channels")) },
+  { path: "landing-pages", labelKey: "analytics.tab.landingPages", element: lazy(() => import("./LandingPages")) },
 ];
