@@ -62,6 +62,9 @@ SOCIAL_MEDIUMS = {
     "social media",
 }
 DISPLAY_MEDIUMS = {"display", "banner", "expandable", "interstitial", "cpm"}
+# The channel group of a touch with no source (GA4's "Direct"); attribution's last
+# non-direct model skips it.
+DIRECT = "Direct"
 
 # Auto-tagging click id → (source, medium) as the ad network reports it. fbclid is not one:
 # Meta adds it to organic links too (see resolve_touch).
@@ -167,7 +170,7 @@ def classify(source: str, medium: str, campaign: str | None = None) -> str:
     category = source_category(source_l) if source_l not in ("(direct)", "") else None
     paid = bool(PAID_MEDIUM.match(medium_l))
     if source_l == "(direct)" and medium_l in ("(not set)", "(none)"):
-        return "Direct"
+        return DIRECT
     if "cross-network" in campaign_l:
         return "Cross-network"
     if (category == "SHOPPING" or SHOPPING_CAMPAIGN.match(campaign_l)) and paid:
