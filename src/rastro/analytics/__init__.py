@@ -1,1 +1,1 @@
-"""Analytics: rollups, reports, attribution models and A/B statistics over the BI database."""
+"""Analytics: rollups, reports, attribution models, A/B statistics (BI database)."""

@@ -50,6 +50,30 @@ from importlib import resources
 
 import tldextract
 
+# The GA4 default channel groups a touch can get (`channel_group`), and the one for no source.
+DIRECT = "Direct"
+CHANNELS = (
+    "Direct",
+    "Cross-network",
+    "Paid Shopping",
+    "Paid Search",
+    "Paid Social",
+    "Paid Video",
+    "Display",
+    "Paid Other",
+    "Organic Shopping",
+    "Organic Social",
+    "Organic Video",
+    "Organic Search",
+    "Referral",
+    "Email",
+    "Affiliates",
+    "Audio",
+    "SMS",
+    "Mobile Push Notifications",
+    "Unassigned",
+)
+
 PAID_MEDIUM = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
 SHOPPING_CAMPAIGN = re.compile(r"^(.*(([^a-df-z]|^)shop|shopping).*)$")
 EMAIL = re.compile(r"^(email|e-mail|e_mail|e mail)$")
@@ -62,9 +86,6 @@ SOCIAL_MEDIUMS = {
     "social media",
 }
 DISPLAY_MEDIUMS = {"display", "banner", "expandable", "interstitial", "cpm"}
-# The channel group of a touch with no source (GA4's "Direct"); attribution's last
-# non-direct model skips it.
-DIRECT = "Direct"
 
 # Auto-tagging click id → (source, medium) as the ad network reports it. fbclid is not one:
 # Meta adds it to organic links too (see resolve_touch).
