@@ -144,3 +144,16 @@ class RollupState(TenantMixin, BiBase):
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     through: Mapped[datetime]
     refreshed_at: Mapped[datetime]
+
+
+class AnalyticsSettings(TenantMixin, BiBase):
+    """An organization's analytics choices: the attribution model of the Overview, and the
+    lookback and time-decay half-life the attribution reports start from."""
+
+    __tablename__ = "analytics_settings"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    overview_model: Mapped[str] = mapped_column(String(20))
+    lookback_days: Mapped[int] = mapped_column(Integer)
+    half_life_days: Mapped[float]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

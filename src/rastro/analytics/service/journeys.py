@@ -1,0 +1,175 @@
+"""The journeys the attribution models read, from the BI database: each conversion in a range
+(a lead created in it, or a deal won in it) with the touches of the person's visitors within
+the lookback up to the conversion, and the visitors who touched in the range without
+converting (for the Markov chain). Set-based: one query per kind, whatever the count."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.analytics import schemas
+from rastro.analytics.attribution import Journey, Touch
+from rastro.analytics.models import ConversionFact
+from rastro.analytics.service import filters as report_filters
+from rastro.tracking.service import facts as tracking_facts
+
+
+@dataclass(frozen=True)
+class JourneySet:
+    """Journeys for the models, and what the report says about them."""
+
+    journeys: list[Journey]
+    converting: int
+    untracked: int
+    non_converting: int
+    touches: int
+    other_currencies: list[str]
+
+
+def _conversions(
+    period: schemas.Period, filters: schemas.ReportFilters, conversion: schemas.ConversionKind
+) -> Select[Any]:
+    """The conversions in the period: lead_id, converted_at, revenue, currency, visitor_ids.
+
+    A lead converts when created; a won deal when won. Revenue is the lead's won revenue
+    (zero for a lead not won). The report's dimension filters select conversions by the
+    lead's own session (its domain, landing page, channel, source, ...)."""
+    facts = ConversionFact.__table__
+    converted_at = facts.c.created_at if conversion == "lead" else facts.c.won_at
+    return select(
+        facts.c.lead_id,
+        converted_at.label("converted_at"),
+        func.coalesce(facts.c.revenue, 0).label("revenue"),
+        facts.c.currency,
+        facts.c.visitor_ids,
+    ).where(
+        converted_at >= period.start,
+        converted_at < period.end,
+        *report_filters.conditions(facts, filters),
+    )
+
+
+async def load_journeys(
+    bi: AsyncSession,
+    *,
+    period: schemas.Period,
+    filters: schemas.ReportFilters,
+    conversion: schemas.ConversionKind,
+    lookback_days: int,
+    currency: str,
+    non_converting: bool,
+) -> JourneySet:
+    """The period's converting journeys (touches within `lookback_days` before each
+    conversion), plus, when `non_converting`, one journey per visitor who touched in the
+    period and is none of the converting people's. Revenue in other currencies than
+    `currency` is left out and those currencies named."""
+    lookback = timedelta(days=lookback_days)
+    conversions = _conversions(period, filters, conversion).cte("conversions")
+    rows = (await bi.execute(select(conversions).order_by(conversions.c.converted_at))).all()
+    # One row per conversion and visitor of the person: an equality join on visitor_id.
+    people = select(
+        conversions.c.lead_id,
+        conversions.c.converted_at,
+        func.unnest(conversions.c.visitor_ids).label("visitor_id"),
+    ).cte("conversion_visitors")
+    touches = tracking_facts.visitor_touches(select(people.c.visitor_id)).subquery("touches")
+    touch_rows = await bi.execute(
+        select(people.c.lead_id, *_touch_columns(touches))
+        .join(
+            touches,
+            and_(
+                touches.c.visitor_id == people.c.visitor_id,
+                touches.c.created_at <= people.c.converted_at,
+                touches.c.created_at > people.c.converted_at - lookback,
+                # The same bounds without the join: the partitions of other months are skipped.
+                touches.c.created_at > period.start - lookback,
+                touches.c.created_at < period.end,
+            ),
+        )
+        .order_by(people.c.lead_id, touches.c.created_at, touches.c.session_id)
+    )
+    by_lead: dict[Any, list[Touch]] = defaultdict(list)
+    for row in touch_rows:
+        by_lead[row.lead_id].append(_touch(row))
+    other_currencies = sorted({r.currency for r in rows if r.currency != currency and r.revenue})
+    journeys = [
+        Journey(
+            touches=tuple(by_lead.get(row.lead_id, ())),
+            converted_at=row.converted_at,
+            conversions=1.0,
+            revenue=float(row.revenue) if row.currency == currency else 0.0,
+        )
+        for row in rows
+    ]
+    untracked = sum(1 for j in journeys if not j.touches)
+    touch_count = sum(len(j.touches) for j in journeys)
+    lost = (
+        await _non_converting(bi, period, select(func.unnest(conversions.c.visitor_ids)))
+        if non_converting
+        else []
+    )
+    return JourneySet(
+        journeys=journeys + lost,
+        converting=len(journeys),
+        untracked=untracked,
+        non_converting=len(lost),
+        touches=touch_count,
+        other_currencies=other_currencies,
+    )
+
+
+def _touch_columns(touches: Any) -> list[Any]:
+    return [
+        touches.c.created_at,
+        touches.c.channel,
+        touches.c.source,
+        touches.c.medium,
+        touches.c.campaign,
+        touches.c.content,
+    ]
+
+
+def _touch(row: Any) -> Touch:
+    return Touch(
+        at=row.created_at,
+        channel=row.channel,
+        source=row.source,
+        medium=row.medium,
+        campaign=row.campaign,
+        content=row.content,
+    )
+
+
+async def _non_converting(
+    bi: AsyncSession, period: schemas.Period, converting_visitors: Select[Any]
+) -> list[Journey]:
+    """One journey per visitor with touches in the period who is none of the converting
+    people's visitors (each visitor's touches in the period, chronological)."""
+    touches = tracking_facts.visitor_touches().subquery("touches")
+    rows = await bi.execute(
+        select(touches.c.visitor_id, *_touch_columns(touches))
+        .where(
+            touches.c.created_at >= period.start,
+            touches.c.created_at < period.end,
+            touches.c.visitor_id.not_in(converting_visitors),
+        )
+        .order_by(touches.c.visitor_id, touches.c.created_at, touches.c.session_id)
+    )
+    journeys: list[Journey] = []
+    visitor: str | None = None
+    current: list[Touch] = []
+    for row in rows:
+        if row.visitor_id != visitor and current:
+            journeys.append(Journey(tuple(current), None))
+            current = []
+        visitor = row.visitor_id
+        current.append(_touch(row))
+    if current:
+        journeys.append(Journey(tuple(current), None))
+    return journeys
