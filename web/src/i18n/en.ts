@@ -1,5 +1,6 @@
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
+import { analyticsEn } from "./analytics.en";
 import { trackingEn } from "./tracking.en";
 
 export const en = {
@@ -241,6 +242,7 @@ export const en = {
   ...trackingEn,
   ...crmEn,
   ...conversionsEn,
+  ...analyticsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { analyticsPtBR } from "./analytics.pt-BR";
 import { conversionsPtBR } from "./conversions.pt-BR";
 import { crmPtBR } from "./crm.pt-BR";
 import type { MessageKey } from "./en";
@@ -242,4 +243,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...trackingPtBR,
   ...crmPtBR,
   ...conversionsPtBR,
+  ...analyticsPtBR,
 };

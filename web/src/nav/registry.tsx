@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, Contact, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
+import { Activity, Contact, LayoutDashboard, Settings, Shuffle, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -48,6 +48,13 @@ export const NAV: NavEntry[] = [
     permission: "conversions:read",
     nested: true,
     element: lazy(() => import("@/pages/conversions/ConversionsPage")),
+  },
+  {
+    path: "/analytics/attribution",
+    labelKey: "nav.attribution",
+    icon: Shuffle,
+    permission: "analytics:read",
+    element: lazy(() => import("@/pages/analytics/Attribution")),
   },
   {
     path: "/settings",
