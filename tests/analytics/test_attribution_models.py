@@ -88,6 +88,9 @@ def test_time_decay_with_old_touches_and_a_tiny_half_life_gives_no_nan() -> None
     old = journey(touch("Email", 365), touch("Referral", 300), revenue=10)
     credits = MODELS["time_decay"]([old], level="channel", half_life_days=0.01)
     assert credits == {"Email": Credit(0.0, 0.0), "Referral": Credit(1.0, 10.0)}
+    # Ages over a denormal half-life overflow to infinity: still weights, never NaN.
+    credits = MODELS["time_decay"]([old], level="channel", half_life_days=1e-310)
+    assert credits == {"Email": Credit(0.0, 0.0), "Referral": Credit(1.0, 10.0)}
 
 
 @pytest.mark.parametrize("model", MODEL_NAMES)

@@ -60,11 +60,12 @@ def time_decay(encoded: Encoded, *, half_life_days: float = 7.0) -> dict[str, Cr
     paths = encoded.converting
     if not len(paths.lengths):
         return encoded.credits_from_touch_weights(np.zeros(0))
-    exponent = -paths.age_days / half_life_days
-    # Shift each journey's exponents so that its newest touch weighs 1: no underflow to 0/0
-    # for old touches or short half-lives, and the same shares after normalising.
-    newest = np.maximum.reduceat(exponent, paths.starts[:-1])
-    weights: Floats = np.exp2(exponent - np.repeat(newest, paths.lengths))
+    # Ages relative to each journey's newest touch, which then weighs exactly 1: no 0/0 for
+    # old touches or tiny half-lives (an overflow to infinity only makes a weight 0).
+    newest = np.minimum.reduceat(paths.age_days, paths.starts[:-1])
+    relative = paths.age_days - np.repeat(newest, paths.lengths)
+    with np.errstate(over="ignore"):
+        weights: Floats = np.exp2(-(relative / half_life_days))
     totals = np.add.reduceat(weights, paths.starts[:-1])
     return encoded.credits_from_touch_weights(weights / np.repeat(totals, paths.lengths))
 
