@@ -198,3 +198,16 @@ class EventTypeSummary(TenantMixin, BiBase):
     event_type: Mapped[str] = mapped_column(String(40))
     events: Mapped[int] = mapped_column(Integer)
     sessions_with_event: Mapped[int] = mapped_column(Integer)
+
+
+class AnalyticsSettings(TenantMixin, BiBase):
+    """An organization's analytics choices: the attribution model of the Overview, and the
+    lookback and time-decay half-life the attribution reports start from."""
+
+    __tablename__ = "analytics_settings"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    overview_model: Mapped[str] = mapped_column(String(20))
+    lookback_days: Mapped[int] = mapped_column(Integer)
+    half_life_days: Mapped[float]
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -4,7 +4,15 @@ the CRM (new leads and stage changes are copied into `conversion_facts`)."""
 from __future__ import annotations
 
 from rastro.analytics import cli, demo, jobs, permissions  # noqa: F401  (permissions register)
-from rastro.analytics.api import abtests, cohorts, journeys, overview, reports, visitors
+from rastro.analytics.api import (
+    abtests,
+    attribution,
+    cohorts,
+    journeys,
+    overview,
+    reports,
+    visitors,
+)
 from rastro.analytics.service import facts  # noqa: F401  (listeners and outbox handler)
 from rastro.core.module import Module
 
@@ -16,6 +24,7 @@ MODULE = Module(
         visitors.router,
         journeys.router,
         cohorts.router,
+        attribution.router,
         abtests.router,
     ],
     register_jobs=jobs.register,

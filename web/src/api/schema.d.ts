@@ -122,6 +122,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/attribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attribution
+         * @description Credits of one attribution model per key for the conversions of the range (the report's date filters; its dimension filters select conversions by the lead's own session). Each conversion's journey is every touch of the person's visitors within the lookback up to the conversion; a conversion without any is credited to `(untracked)`. Credits sum to the conversions and to the revenue in the organization's currency.
+         *
+         *     Models:
+         *     - `first_touch`: First touch: 100 % of a conversion to the journey's first touch (Google Ads "first click").
+         *     - `last_touch`: Last touch: 100 % of a conversion to the journey's last touch (Google Ads "last click").
+         *     - `last_non_direct`: Last non-direct touch: 100 % to the last touch whose channel is not Direct; a journey of Direct touches only credits its last touch (Google Analytics "last non-direct click").
+         *     - `linear`: Linear: a conversion split equally over the journey's touches; a channel touched twice gets two shares (Google Ads "linear").
+         *     - `time_decay`: Time decay: each touch weighted 2^(-Δt / half-life), Δt from the touch to the conversion, half-life 7 days unless set, weights normalised per journey (Google Ads "time decay", whose half-life is 7 days).
+         *     - `position_based`: Position-based: 40 % to the first touch, 40 % to the last, 20 % split equally over the touches between; one touch takes 100 %, two take 50 % each (Google Ads "position-based").
+         *     - `markov`: Markov chain removal effect (first order): each journey is the path start → its keys (consecutive repeats collapsed) → conversion, or → null for a non-converting journey; transition probabilities are the journeys' transition counts. A key's removal effect is RE(k) = 1 - P(conversion with k removed) / P(conversion), where removing k sends every transition into k to null, computed exactly from the absorbing chain; the converting journeys' conversions and revenue are credited in proportion RE(k) / ΣRE (Anderl et al. 2016).
+         *     - `shapley`: Shapley value of the game whose coalition value v(S) is the conversions (or revenue) of the converting journeys whose set of keys is a subset of S (Shapley 1953; Zhao et al. 2018). v is a sum of unanimity games, one per converting journey on its set of keys, and the Shapley value is additive and splits a unanimity game equally over its players: so each converting journey's conversions and revenue are split equally over its distinct keys, which is the exact Shapley value in linear time.
+         */
+        get: operations["get_attribution_api_analytics_attribution_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/attribution/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Attribution
+         * @description All eight models over the same conversions, side by side: each key's credit under every model and how far the model moves it from last touch (last click).
+         *
+         *     Models:
+         *     - `first_touch`: First touch: 100 % of a conversion to the journey's first touch (Google Ads "first click").
+         *     - `last_touch`: Last touch: 100 % of a conversion to the journey's last touch (Google Ads "last click").
+         *     - `last_non_direct`: Last non-direct touch: 100 % to the last touch whose channel is not Direct; a journey of Direct touches only credits its last touch (Google Analytics "last non-direct click").
+         *     - `linear`: Linear: a conversion split equally over the journey's touches; a channel touched twice gets two shares (Google Ads "linear").
+         *     - `time_decay`: Time decay: each touch weighted 2^(-Δt / half-life), Δt from the touch to the conversion, half-life 7 days unless set, weights normalised per journey (Google Ads "time decay", whose half-life is 7 days).
+         *     - `position_based`: Position-based: 40 % to the first touch, 40 % to the last, 20 % split equally over the touches between; one touch takes 100 %, two take 50 % each (Google Ads "position-based").
+         *     - `markov`: Markov chain removal effect (first order): each journey is the path start → its keys (consecutive repeats collapsed) → conversion, or → null for a non-converting journey; transition probabilities are the journeys' transition counts. A key's removal effect is RE(k) = 1 - P(conversion with k removed) / P(conversion), where removing k sends every transition into k to null, computed exactly from the absorbing chain; the converting journeys' conversions and revenue are credited in proportion RE(k) / ΣRE (Anderl et al. 2016).
+         *     - `shapley`: Shapley value of the game whose coalition value v(S) is the conversions (or revenue) of the converting journeys whose set of keys is a subset of S (Shapley 1953; Zhao et al. 2018). v is a sum of unanimity games, one per converting journey on its set of keys, and the Shapley value is additive and splits a unanimity game equally over its players: so each converting journey's conversions and revenue are split equally over its distinct keys, which is the exact Shapley value in linear time.
+         */
+        get: operations["compare_attribution_api_analytics_attribution_compare_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/behavior": {
         parameters: {
             query?: never;
@@ -319,6 +379,31 @@ export interface paths {
          *     `full` re-aggregates everything.
          */
         post: operations["refresh_rollups_api_analytics_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Analytics Settings
+         * @description The organization's analytics settings: the Overview's attribution model, the
+         *     lookback and the time-decay half-life.
+         */
+        get: operations["get_analytics_settings_api_analytics_settings_get"];
+        /**
+         * Put Analytics Settings
+         * @description Save the organization's analytics settings.
+         */
+        put: operations["put_analytics_settings_api_analytics_settings_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2292,6 +2377,58 @@ export interface components {
             /** Summary */
             summary: string;
         };
+        /**
+         * AnalyticsSettingsIn
+         * @description An organization's analytics settings.
+         */
+        AnalyticsSettingsIn: {
+            /**
+             * Half Life Days
+             * @description Time decay's half-life in days
+             * @default 7
+             */
+            half_life_days: number;
+            /**
+             * Lookback Days
+             * @description Touches this many days before a conversion count (1-365)
+             * @default 90
+             */
+            lookback_days: number;
+            /**
+             * Overview Model
+             * @description The attribution model the Overview credits with
+             * @default last_touch
+             * @enum {string}
+             */
+            overview_model: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
+        };
+        /** AnalyticsSettingsOut */
+        AnalyticsSettingsOut: {
+            /**
+             * Half Life Days
+             * @description Time decay's half-life in days
+             * @default 7
+             */
+            half_life_days: number;
+            /**
+             * Lookback Days
+             * @description Touches this many days before a conversion count (1-365)
+             * @default 90
+             */
+            lookback_days: number;
+            /**
+             * Overview Model
+             * @description The attribution model the Overview credits with
+             * @default last_touch
+             * @enum {string}
+             */
+            overview_model: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
+            /**
+             * Updated At
+             * @description Null while the defaults apply
+             */
+            updated_at: string | null;
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -2331,6 +2468,130 @@ export interface components {
              * @description The secret key. Shown once; store it now.
              */
             key: string;
+        };
+        /** AttributionComparison */
+        AttributionComparison: {
+            /**
+             * Conversion
+             * @enum {string}
+             */
+            conversion: "lead" | "won";
+            /** Conversions */
+            conversions: number;
+            /** Half Life Days */
+            half_life_days: number;
+            journeys: components["schemas"]["AttributionJourneys"];
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "channel" | "source" | "campaign" | "content";
+            /** Lookback Days */
+            lookback_days: number;
+            /** Models */
+            models: components["schemas"]["ModelInfo"][];
+            /** Other Currencies */
+            other_currencies: string[];
+            range: components["schemas"]["ReportRange"];
+            /** Revenue */
+            revenue: string;
+            /**
+             * Rows
+             * @description Most credited by last touch first, then by all models together
+             */
+            rows: components["schemas"]["ComparisonRow"][];
+        };
+        /** AttributionJourneys */
+        AttributionJourneys: {
+            /**
+             * Converting
+             * @description Conversions in the range
+             */
+            converting: number;
+            /**
+             * Non Converting
+             * @description Visitors with touches in the range and no conversion (read by Markov)
+             */
+            non_converting: number;
+            /**
+             * Touches
+             * @description Touches of the converting journeys
+             */
+            touches: number;
+            /**
+             * Untracked
+             * @description Of them, without any touch within the lookback
+             */
+            untracked: number;
+        };
+        /** AttributionReport */
+        AttributionReport: {
+            /**
+             * Conversion
+             * @enum {string}
+             */
+            conversion: "lead" | "won";
+            /**
+             * Conversions
+             * @description Total credited conversions
+             */
+            conversions: number;
+            /**
+             * Definition
+             * @description The model's definition and source
+             */
+            definition: string;
+            /** Half Life Days */
+            half_life_days: number;
+            journeys: components["schemas"]["AttributionJourneys"];
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "channel" | "source" | "campaign" | "content";
+            /** Lookback Days */
+            lookback_days: number;
+            /**
+             * Model
+             * @enum {string}
+             */
+            model: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
+            /**
+             * Other Currencies
+             * @description Currencies of won revenue other than the organization's: those conversions are credited, their revenue left out (never converted or summed)
+             */
+            other_currencies: string[];
+            range: components["schemas"]["ReportRange"];
+            /**
+             * Revenue
+             * @description Total credited revenue, organization's currency
+             */
+            revenue: string;
+            /**
+             * Rows
+             * @description Most credited first
+             */
+            rows: components["schemas"]["AttributionRow"][];
+        };
+        /** AttributionRow */
+        AttributionRow: {
+            /** Conversions */
+            conversions: number;
+            /**
+             * Key
+             * @description The channel, source, campaign or content; "(none)" when the touch had none, "(untracked)" for conversions without any touch
+             */
+            key: string;
+            /**
+             * Revenue
+             * @description In the organization's currency, rounded to cents
+             */
+            revenue: string;
+            /**
+             * Share
+             * @description Of the credited conversions; null when none
+             */
+            share: number | null;
         };
         /** Behavior */
         Behavior: {
@@ -2566,6 +2827,32 @@ export interface components {
              * @description stored, duplicate or rejected
              */
             status: string;
+        };
+        /** ComparedCredit */
+        ComparedCredit: {
+            /** Conversions */
+            conversions: number;
+            /** Revenue */
+            revenue: string;
+            /**
+             * Shift
+             * @description conversions minus last touch's for this key
+             */
+            shift: number;
+            /**
+             * Shift Ratio
+             * @description shift / last touch's conversions; null when last touch credits none
+             */
+            shift_ratio: number | null;
+        };
+        /** ComparisonRow */
+        ComparisonRow: {
+            /** Credits */
+            credits: {
+                [key: string]: components["schemas"]["ComparedCredit"];
+            };
+            /** Key */
+            key: string;
         };
         /** Contact */
         Contact: {
@@ -4354,6 +4641,16 @@ export interface components {
              * @enum {string}
              */
             role?: "admin" | "manager" | "analyst" | "viewer";
+        };
+        /** ModelInfo */
+        ModelInfo: {
+            /** Definition */
+            definition: string;
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
         };
         /** Money */
         Money: {
@@ -6510,6 +6807,194 @@ export interface operations {
             };
         };
     };
+    get_attribution_api_analytics_attribution_get: {
+        parameters: {
+            query: {
+                /** @description One of the eight models below */
+                model: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
+                /** @description What is credited: channel (GA4 group), source, campaign or content */
+                level?: "channel" | "source" | "campaign" | "content";
+                /** @description `lead`: leads created in the range, converting when created; `won`: deals won in the range, converting when won. Revenue is the lead's won revenue. */
+                conversion?: "lead" | "won";
+                /** @description Touches up to this many days before a conversion count (1-365); the organization's setting (default 90) when absent */
+                lookback_days?: number | null;
+                /** @description Time decay's half-life in days; the organization's setting (default 7) when absent */
+                half_life_days?: number | null;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    compare_attribution_api_analytics_attribution_compare_get: {
+        parameters: {
+            query?: {
+                /** @description What is credited: channel (GA4 group), source, campaign or content */
+                level?: "channel" | "source" | "campaign" | "content";
+                /** @description `lead`: leads created in the range, converting when created; `won`: deals won in the range, converting when won. Revenue is the lead's won revenue. */
+                conversion?: "lead" | "won";
+                /** @description Touches up to this many days before a conversion count (1-365); the organization's setting (default 90) when absent */
+                lookback_days?: number | null;
+                /** @description Time decay's half-life in days; the organization's setting (default 7) when absent */
+                half_life_days?: number | null;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttributionComparison"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_behavior_api_analytics_behavior_get: {
         parameters: {
             query?: {
@@ -7215,6 +7700,206 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_analytics_settings_api_analytics_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsSettingsOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_analytics_settings_api_analytics_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnalyticsSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsSettingsOut"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */

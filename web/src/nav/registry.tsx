@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, BarChart3, Contact, FlaskConical, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
+import { Activity, BarChart3, Contact, FlaskConical, LayoutDashboard, Settings, Shuffle, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -67,6 +67,13 @@ export const NAV: NavEntry[] = [
     permission: "analytics:read",
     nested: true,
     element: lazy(() => import("@/pages/analytics/AbTestsPage")),
+  },
+  {
+    path: "/analytics/attribution",
+    labelKey: "nav.attribution",
+    icon: Shuffle,
+    permission: "analytics:read",
+    element: lazy(() => import("@/pages/analytics/Attribution")),
   },
   {
     path: "/settings",

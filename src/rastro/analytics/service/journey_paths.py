@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import schemas
+from rastro.analytics.attribution import Touch
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service.journeys import Touch, collapsed_channels, journey_touches
+from rastro.analytics.service.journeys import collapsed_channels, journey_touches
 from rastro.analytics.service.overview import Scope, ratio, report_range
 
 TOP_PATHS = 20

@@ -1,7 +1,9 @@
-"""Converting people's journeys: for each conversion, the ordered touches of its person's
-visitors (`conversion_facts.visitor_ids`: the lead's visitor and its contact's others)
-within a lookback up to the conversion, read through tracking's `visitor_touches` in one
-set-based query (no query per conversion).
+"""Converting people's journeys, from the BI database: for each conversion, the ordered
+touches of its person's visitors (`conversion_facts.visitor_ids`: the lead's visitor and its
+contact's others) within a lookback up to the conversion, read through tracking's
+`visitor_touches` in one set-based query (no query per conversion). The journey paths
+report and the attribution models both read them here; the models also get the visitors
+who touched in the range without converting (for the Markov chain).
 """
 
 from __future__ import annotations
@@ -12,70 +14,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import FromClause
 
-from rastro.tracking.channels import DIRECT
+from rastro.analytics import schemas
+from rastro.analytics.attribution import Journey, Touch
+from rastro.analytics.models import ConversionFact
+from rastro.analytics.service import filters as report_filters
 from rastro.tracking.service import facts as tracking_facts
 
 DEFAULT_LOOKBACK_DAYS = 90
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
-    """One touch of a journey (a session start or a later campaign touch)."""
-
-    at: datetime
-    channel: str
-    source: str | None
-    medium: str | None
-    campaign: str | None
-    content: str | None
-
-
-async def journey_touches(
-    bi: AsyncSession, conversions: FromClause, *, lookback_days: int = DEFAULT_LOOKBACK_DAYS
-) -> dict[uuid.UUID, list[Touch]]:
-    """Per conversion, its touches in time order within `lookback_days` before (and at) its
-    moment. `conversions` is a selectable with columns lead_id, converted_at, visitor_ids;
-    conversions without a touch are absent from the result."""
-    person = (
-        select(
-            conversions.c.lead_id,
-            conversions.c.converted_at,
-            func.unnest(conversions.c.visitor_ids).label("visitor_id"),
-        )
-        .distinct()
-        .subquery("person")
-    )
-    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
-    lookback = timedelta(days=lookback_days)
-    rows = await bi.execute(
-        select(
-            person.c.lead_id,
-            touches.c.created_at,
-            func.coalesce(touches.c.channel, literal(DIRECT)).label("channel"),
-            touches.c.source,
-            touches.c.medium,
-            touches.c.campaign,
-            touches.c.content,
-        )
-        .join_from(
-            person,
-            touches,
-            and_(
-                touches.c.visitor_id == person.c.visitor_id,
-                touches.c.created_at <= person.c.converted_at,
-                touches.c.created_at >= person.c.converted_at - lookback,
-            ),
-        )
-        .order_by(person.c.lead_id, touches.c.created_at, touches.c.session_id)
-    )
-    journeys: dict[uuid.UUID, list[Touch]] = defaultdict(list)
-    for row in rows:
-        journeys[row.lead_id].append(_touch(row))
-    return dict(journeys)
+def _touch_columns(touches: Any) -> list[Any]:
+    return [
+        touches.c.created_at,
+        touches.c.channel,
+        touches.c.source,
+        touches.c.medium,
+        touches.c.campaign,
+        touches.c.content,
+    ]
 
 
 def _touch(row: Any) -> Touch:
@@ -89,6 +49,54 @@ def _touch(row: Any) -> Touch:
     )
 
 
+async def journey_touches(
+    bi: AsyncSession,
+    conversions: FromClause,
+    *,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict[uuid.UUID, list[Touch]]:
+    """Per conversion, its touches in time order within `lookback_days` before (and at) its
+    moment. `conversions` is a selectable with columns lead_id, converted_at, visitor_ids;
+    conversions without a touch are absent from the result. `since`/`until`, when given,
+    bound the conversions' moments so that PostgreSQL skips other months' partitions."""
+    lookback = timedelta(days=lookback_days)
+    person = (
+        select(
+            conversions.c.lead_id,
+            conversions.c.converted_at,
+            func.unnest(conversions.c.visitor_ids).label("visitor_id"),
+        )
+        .distinct()
+        .subquery("person")
+    )
+    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
+    bounds = []
+    if since is not None:
+        bounds.append(touches.c.created_at >= since - lookback)
+    if until is not None:
+        bounds.append(touches.c.created_at < until)
+    rows = await bi.execute(
+        select(person.c.lead_id, *_touch_columns(touches))
+        .join_from(
+            person,
+            touches,
+            and_(
+                touches.c.visitor_id == person.c.visitor_id,
+                touches.c.created_at <= person.c.converted_at,
+                touches.c.created_at >= person.c.converted_at - lookback,
+                *bounds,
+            ),
+        )
+        .order_by(person.c.lead_id, touches.c.created_at, touches.c.session_id)
+    )
+    journeys: dict[uuid.UUID, list[Touch]] = defaultdict(list)
+    for row in rows:
+        journeys[row.lead_id].append(_touch(row))
+    return dict(journeys)
+
+
 def collapsed_channels(touches: list[Touch]) -> list[str]:
     """The journey's channels with consecutive repeats collapsed (A A B A → A B A)."""
     channels: list[str] = []
@@ -96,3 +104,113 @@ def collapsed_channels(touches: list[Touch]) -> list[str]:
         if not channels or channels[-1] != touch.channel:
             channels.append(touch.channel)
     return channels
+
+
+@dataclass(frozen=True)
+class JourneySet:
+    """Journeys for the models, and what the report says about them."""
+
+    journeys: list[Journey]
+    converting: int
+    untracked: int
+    non_converting: int
+    touches: int
+    other_currencies: list[str]
+
+
+def _conversions(
+    period: schemas.Period, filters: schemas.ReportFilters, conversion: schemas.ConversionKind
+) -> Select[Any]:
+    """The conversions in the period: lead_id, converted_at, revenue, currency, visitor_ids.
+
+    A lead converts when created; a won deal when won. Revenue is the lead's won revenue
+    (zero for a lead not won). The report's dimension filters select conversions by the
+    lead's own session (its domain, landing page, channel, source, ...)."""
+    facts = ConversionFact.__table__
+    converted_at = facts.c.created_at if conversion == "lead" else facts.c.won_at
+    return select(
+        facts.c.lead_id,
+        converted_at.label("converted_at"),
+        func.coalesce(facts.c.revenue, 0).label("revenue"),
+        facts.c.currency,
+        facts.c.visitor_ids,
+    ).where(
+        converted_at >= period.start,
+        converted_at < period.end,
+        *report_filters.conditions(facts, filters),
+    )
+
+
+async def load_journeys(
+    bi: AsyncSession,
+    *,
+    period: schemas.Period,
+    filters: schemas.ReportFilters,
+    conversion: schemas.ConversionKind,
+    lookback_days: int,
+    currency: str,
+    non_converting: bool,
+) -> JourneySet:
+    """The period's converting journeys (touches within `lookback_days` before each
+    conversion), plus, when `non_converting`, one journey per visitor who touched in the
+    period and is none of the converting people's. Revenue in other currencies than
+    `currency` is left out and those currencies named."""
+    conversions = _conversions(period, filters, conversion).cte("conversions")
+    rows = (await bi.execute(select(conversions).order_by(conversions.c.converted_at))).all()
+    by_lead = await journey_touches(
+        bi, conversions, lookback_days=lookback_days, since=period.start, until=period.end
+    )
+    other_currencies = sorted({r.currency for r in rows if r.currency != currency and r.revenue})
+    journeys = [
+        Journey(
+            touches=tuple(by_lead.get(row.lead_id, ())),
+            converted_at=row.converted_at,
+            conversions=1.0,
+            revenue=float(row.revenue) if row.currency == currency else 0.0,
+        )
+        for row in rows
+    ]
+    untracked = sum(1 for j in journeys if not j.touches)
+    touch_count = sum(len(j.touches) for j in journeys)
+    lost = (
+        await _non_converting(bi, period, select(func.unnest(conversions.c.visitor_ids)))
+        if non_converting
+        else []
+    )
+    return JourneySet(
+        journeys=journeys + lost,
+        converting=len(journeys),
+        untracked=untracked,
+        non_converting=len(lost),
+        touches=touch_count,
+        other_currencies=other_currencies,
+    )
+
+
+async def _non_converting(
+    bi: AsyncSession, period: schemas.Period, converting_visitors: Select[Any]
+) -> list[Journey]:
+    """One journey per visitor with touches in the period who is none of the converting
+    people's visitors (each visitor's touches in the period, chronological)."""
+    touches = tracking_facts.visitor_touches().subquery("touches")
+    rows = await bi.execute(
+        select(touches.c.visitor_id, *_touch_columns(touches))
+        .where(
+            touches.c.created_at >= period.start,
+            touches.c.created_at < period.end,
+            touches.c.visitor_id.not_in(converting_visitors),
+        )
+        .order_by(touches.c.visitor_id, touches.c.created_at, touches.c.session_id)
+    )
+    journeys: list[Journey] = []
+    visitor: str | None = None
+    current: list[Touch] = []
+    for row in rows:
+        if row.visitor_id != visitor and current:
+            journeys.append(Journey(tuple(current), None))
+            current = []
+        visitor = row.visitor_id
+        current.append(_touch(row))
+    if current:
+        journeys.append(Journey(tuple(current), None))
+    return journeys

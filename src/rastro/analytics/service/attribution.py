@@ -1,0 +1,213 @@
+"""Attribution reports: one model's credits per key, or all eight side by side with each
+one's shift against last touch, over the journeys of a period; and the organization's
+analytics settings (the Overview's model, the default lookback and half-life)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.analytics import schemas
+from rastro.analytics.attribution import (
+    MODEL_DEFINITIONS,
+    MODEL_NAMES,
+    Credit,
+    ModelName,
+    credit_all,
+)
+from rastro.analytics.models import AnalyticsSettings
+from rastro.analytics.service.journeys import JourneySet, load_journeys
+from rastro.analytics.service.overview import Scope
+
+CENT = Decimal("0.01")
+
+
+async def get_settings(bi: AsyncSession) -> schemas.AnalyticsSettingsOut:
+    """The organization's analytics settings (the defaults until it saves some)."""
+    row = await bi.scalar(select(AnalyticsSettings))
+    if row is None:
+        return schemas.AnalyticsSettingsOut(updated_at=None)
+    return schemas.AnalyticsSettingsOut(
+        overview_model=row.overview_model,
+        lookback_days=row.lookback_days,
+        half_life_days=row.half_life_days,
+        updated_at=row.updated_at,
+    )
+
+
+async def put_settings(
+    bi: AsyncSession, organization_id: uuid.UUID, settings: schemas.AnalyticsSettingsIn
+) -> schemas.AnalyticsSettingsOut:
+    """Save the organization's analytics settings (one row, overwritten)."""
+    values = settings.model_dump()
+    await bi.execute(
+        insert(AnalyticsSettings)
+        .values(organization_id=organization_id, **values)
+        .on_conflict_do_update(
+            index_elements=[AnalyticsSettings.organization_id],
+            set_={**values, "updated_at": func.now()},
+        )
+    )
+    bi.expire_all()
+    return await get_settings(bi)
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(CENT, rounding=ROUND_HALF_EVEN)
+
+
+def _journeys_out(journeys: JourneySet) -> schemas.AttributionJourneys:
+    return schemas.AttributionJourneys(
+        converting=journeys.converting,
+        untracked=journeys.untracked,
+        non_converting=journeys.non_converting,
+        touches=journeys.touches,
+    )
+
+
+def _totals(journeys: JourneySet) -> tuple[float, float]:
+    converting = [j for j in journeys.journeys if j.converted_at is not None]
+    return float(sum(j.conversions for j in converting)), float(sum(j.revenue for j in converting))
+
+
+async def attribution_report(
+    bi: AsyncSession,
+    scope: Scope,
+    *,
+    model: ModelName,
+    level: schemas.AttributionLevel,
+    conversion: schemas.ConversionKind,
+    lookback_days: int,
+    half_life_days: float,
+) -> schemas.AttributionReport:
+    """One model's credits per key for the period's conversions, most credited first."""
+    journeys = await _load(bi, scope, conversion, lookback_days, [model])
+    credits = credit_all(
+        journeys.journeys, level=level, half_life_days=half_life_days, models=[model]
+    )[model]
+    conversions, revenue = _totals(journeys)
+    rows = [
+        schemas.AttributionRow(
+            key=key,
+            conversions=credit.conversions,
+            revenue=_money(credit.revenue),
+            share=credit.conversions / conversions if conversions else None,
+        )
+        for key, credit in _ranked(credits)
+    ]
+    return schemas.AttributionReport(
+        range=_range(scope),
+        model=model,
+        definition=MODEL_DEFINITIONS[model],
+        level=level,
+        conversion=conversion,
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
+        journeys=_journeys_out(journeys),
+        conversions=conversions,
+        revenue=_money(revenue),
+        rows=rows,
+        other_currencies=journeys.other_currencies,
+    )
+
+
+async def attribution_comparison(
+    bi: AsyncSession,
+    scope: Scope,
+    *,
+    level: schemas.AttributionLevel,
+    conversion: schemas.ConversionKind,
+    lookback_days: int,
+    half_life_days: float,
+) -> schemas.AttributionComparison:
+    """All eight models over the same conversions, each key with every model's credit and
+    its shift against last touch."""
+    journeys = await _load(bi, scope, conversion, lookback_days, MODEL_NAMES)
+    by_model = credit_all(journeys.journeys, level=level, half_life_days=half_life_days)
+    baseline = by_model["last_touch"]
+    conversions, revenue = _totals(journeys)
+    rows = [
+        schemas.ComparisonRow(
+            key=key,
+            credits={
+                name: _compared(credits.get(key), baseline.get(key))
+                for name, credits in by_model.items()
+            },
+        )
+        for key in sorted(
+            baseline,
+            key=lambda key: (
+                -baseline[key].conversions,
+                -sum(credits[key].conversions for credits in by_model.values()),
+                key,
+            ),
+        )
+    ]
+    return schemas.AttributionComparison(
+        range=_range(scope),
+        level=level,
+        conversion=conversion,
+        lookback_days=lookback_days,
+        half_life_days=half_life_days,
+        models=[
+            schemas.ModelInfo(name=name, definition=MODEL_DEFINITIONS[name]) for name in MODEL_NAMES
+        ],
+        journeys=_journeys_out(journeys),
+        conversions=conversions,
+        revenue=_money(revenue),
+        rows=rows,
+        other_currencies=journeys.other_currencies,
+    )
+
+
+def _compared(credit: Credit | None, last_touch: Credit | None) -> schemas.ComparedCredit:
+    credit = credit or Credit(0.0, 0.0)
+    base = last_touch.conversions if last_touch else 0.0
+    shift = credit.conversions - base
+    return schemas.ComparedCredit(
+        conversions=credit.conversions,
+        revenue=_money(credit.revenue),
+        shift=shift,
+        shift_ratio=shift / base if base else None,
+    )
+
+
+def _ranked(credits: dict[str, Credit]) -> list[tuple[str, Credit]]:
+    """Most credited first (conversions, then revenue), then by key for a stable order."""
+    return sorted(
+        credits.items(), key=lambda item: (-item[1].conversions, -item[1].revenue, item[0])
+    )
+
+
+async def _load(
+    bi: AsyncSession,
+    scope: Scope,
+    conversion: schemas.ConversionKind,
+    lookback_days: int,
+    models: tuple[ModelName, ...] | list[ModelName],
+) -> JourneySet:
+    return await load_journeys(
+        bi,
+        period=scope.period,
+        filters=scope.filters,
+        conversion=conversion,
+        lookback_days=lookback_days,
+        currency=scope.currency,
+        # Only the Markov chain reads the journeys that did not convert.
+        non_converting="markov" in models,
+    )
+
+
+def _range(scope: Scope) -> schemas.ReportRange:
+    return schemas.ReportRange(
+        current=scope.period,
+        previous=None,
+        timezone=scope.timezone,
+        currency=scope.currency,
+        # Attribution reads the facts and touches themselves, not the rollups.
+        data_through=None,
+    )
