@@ -46,7 +46,7 @@ def _target(rng: random.Random) -> str:
     return "new"
 
 
-async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) -> str:
+async def load_demo(context: DemoContext, *, leads: int = 180, seed: int = 11) -> str:
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     scope = Scope.organization(context.organization_id)
     async with context.databases.bi.transaction(scope) as bi:
@@ -76,6 +76,7 @@ async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) ->
             )
         ).lead_id
         captured.append((lead_id, tracked, company))
+    now = datetime.now(UTC)
     async with context.databases.crm.transaction(scope) as crm:
         for lead_id, tracked, company in captured:
             lead = await crm.get_one(Lead, lead_id)
@@ -91,7 +92,8 @@ async def load_demo(context: DemoContext, *, leads: int = 60, seed: int = 11) ->
             path = ["new", "qualified", "lost"] if target == "lost" else PATH
             when = at
             for stage in path[1 : path.index(target) + 1]:
-                when += timedelta(days=rng.uniform(0.5, 4))
+                # Never in the future: the latest leads move along within the hours left.
+                when = min(when + timedelta(days=rng.uniform(0.5, 4)), now - timedelta(minutes=5))
                 changed = await change_stage(
                     crm,
                     lead,

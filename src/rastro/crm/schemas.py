@@ -453,6 +453,32 @@ class LeadConversionFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadOutcome:
+    """What the analytics module copies of a lead: when it came, through which touch, and
+    how far it went (first reached a qualified-or-later stage, won, lost) with its value."""
+
+    lead_id: uuid.UUID
+    created_at: datetime
+    session_id: str | None
+    visitor_ids: tuple[str, ...]  # the lead's visitor first, then its contact's others
+    utm_tracking_id: uuid.UUID | None  # the credited touch
+    domain_id: uuid.UUID | None
+    page_id: uuid.UUID | None
+    # The attribution snapshot copied on the lead at capture (used when no touch is known).
+    source: str | None
+    medium: str | None
+    campaign: str | None
+    channel: str | None
+    score: str  # A..D
+    time_to_conversion: int | None  # seconds from the first touch to the lead
+    stage: str
+    qualified_at: datetime | None
+    won_at: datetime | None
+    lost_at: datetime | None
+    value: Decimal | None  # the lead's value (the organization's currency)
+
+
+@dataclass(frozen=True, slots=True)
 class LeadStageChanged:
     """A lead's move through the pipeline, as `pipeline.on_stage_changed` listeners get it."""
 

@@ -50,6 +50,30 @@ from importlib import resources
 
 import tldextract
 
+# The GA4 default channel groups a touch can get (`channel_group`), and the one for no source.
+DIRECT = "Direct"
+CHANNELS = (
+    "Direct",
+    "Cross-network",
+    "Paid Shopping",
+    "Paid Search",
+    "Paid Social",
+    "Paid Video",
+    "Display",
+    "Paid Other",
+    "Organic Shopping",
+    "Organic Social",
+    "Organic Video",
+    "Organic Search",
+    "Referral",
+    "Email",
+    "Affiliates",
+    "Audio",
+    "SMS",
+    "Mobile Push Notifications",
+    "Unassigned",
+)
+
 PAID_MEDIUM = re.compile(r"^(.*cp.*|ppc|retargeting|paid.*)$")
 SHOPPING_CAMPAIGN = re.compile(r"^(.*(([^a-df-z]|^)shop|shopping).*)$")
 EMAIL = re.compile(r"^(email|e-mail|e_mail|e mail)$")
@@ -167,7 +191,7 @@ def classify(source: str, medium: str, campaign: str | None = None) -> str:
     category = source_category(source_l) if source_l not in ("(direct)", "") else None
     paid = bool(PAID_MEDIUM.match(medium_l))
     if source_l == "(direct)" and medium_l in ("(not set)", "(none)"):
-        return "Direct"
+        return DIRECT
     if "cross-network" in campaign_l:
         return "Cross-network"
     if (category == "SHOPPING" or SHOPPING_CAMPAIGN.match(campaign_l)) and paid:

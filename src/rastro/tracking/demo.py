@@ -1,4 +1,6 @@
-"""Demo traffic: a month of visits to two sites, through the real collector code path."""
+"""Demo traffic: three months of visits to two sites, through the real collector code path:
+several paid campaigns, returning visitors (multi-touch journeys) and an A/B test whose
+variant B keeps visitors longer (so it visibly converts more)."""
 
 from __future__ import annotations
 
@@ -42,6 +44,21 @@ TRAFFIC = (
         "https://l.instagram.com/",
     ),
     (6, "ttclid={id}&utm_source=tiktok&utm_medium=paid&utm_campaign=ugc-creators", None),
+    (
+        10,
+        "utm_source=google&utm_medium=cpc&utm_campaign=marca-institucional&utm_term=exemplo&gclid={id}",
+        None,
+    ),
+    (
+        9,
+        "utm_source=facebook&utm_medium=paid_social&utm_campaign=lookalike-compradores&utm_content=carrossel&fbclid={id}",
+        "https://l.facebook.com/",
+    ),
+    (
+        4,
+        "utm_source=linkedin&utm_medium=cpc&utm_campaign=b2b-decisores&li_fat_id={id}",
+        "https://www.linkedin.com/",
+    ),
     (14, "", "https://www.google.com.br/"),
     (12, "", None),
     (5, "utm_source=newsletter&utm_medium=email&utm_campaign=semanal", None),
@@ -64,7 +81,7 @@ def _pick(rng: random.Random) -> tuple[str, str | None]:
 
 
 async def load_demo(
-    context: DemoContext, *, days: int = 30, sessions_per_day: int = 24, seed: int = 7
+    context: DemoContext, *, days: int = 90, sessions_per_day: int = 30, seed: int = 7
 ) -> str:
     rng = random.Random(seed)  # noqa: S311 (demo data, not security)
     sites: list[tuple[collector.SiteContext, tuple[str, ...], str]] = []
@@ -168,7 +185,9 @@ def _session_events(
     events: list[dict[str, Any]] = []
     clock = at
     landing = rng.choice(paths[:3])
-    route = [landing, *rng.sample(paths[1:], k=rng.randint(0, min(3, len(paths) - 1)))]
+    # Variant B of the A/B test keeps visitors for at least one more page.
+    least = 1 if landing == "/oferta-b" else 0
+    route = [landing, *rng.sample(paths[1:], k=rng.randint(least, min(3, len(paths) - 1)))]
     previous = referrer
     for index, path in enumerate(route):
         url = base + path + (f"?{query}" if query and index == 0 else "")

@@ -87,6 +87,11 @@ async def get_organization(session: AsyncSession, organization_id: uuid.UUID) ->
     return organization
 
 
+async def organization_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Every organization's id (system jobs that visit each organization)."""
+    return list(await session.scalars(select(Organization.id).order_by(Organization.id)))
+
+
 async def update_organization(
     session: AsyncSession, organization_id: uuid.UUID, changes: dict[str, Any]
 ) -> Organization:

@@ -11,11 +11,14 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.crm.models import Lead
-from rastro.crm.schemas import LeadConversionFacts
+from rastro.crm.models import Contact, Lead, LeadStage
+from rastro.crm.schemas import LeadConversionFacts, LeadOutcome
+
+# Stages at or past qualification: a lead that reached one of them counts as qualified.
+QUALIFIED_STAGES = ("qualified", "proposal", "negotiation", "won")
 
 
 def _clicked_at(click: dict[str, Any]) -> datetime | None:
@@ -89,3 +92,74 @@ def campaign_lead_ids(campaign: str) -> Select[uuid.UUID]:
     """The ids of the leads credited to `campaign`, as a subquery for another module's
     filter (`column.in_(...)`): one statement, scoped like the query it joins."""
     return select(Lead.lead_id).where(Lead.campaign == campaign)
+
+
+async def lead_outcomes(
+    session: AsyncSession,
+    lead_ids: Collection[uuid.UUID] | None = None,
+    *,
+    after: uuid.UUID | None = None,
+    limit: int | None = None,
+) -> list[LeadOutcome]:
+    """The outcomes of these leads (or of the organization's leads in id order after
+    `after`, at most `limit`: a backfill's pages), in two set-based queries."""
+    query = (
+        select(Lead, Contact.visitor_ids)
+        .join(Contact, Contact.contact_id == Lead.contact_id)
+        .order_by(Lead.lead_id)
+    )
+    if lead_ids is not None:
+        if not lead_ids:
+            return []
+        query = query.where(Lead.lead_id.in_(set(lead_ids)))
+    if after is not None:
+        query = query.where(Lead.lead_id > after)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return []
+    ids = [lead.lead_id for lead, _ in rows]
+    history = await session.execute(
+        select(
+            LeadStage.lead_id,
+            func.min(LeadStage.created_at)
+            .filter(LeadStage.stage_name.in_(QUALIFIED_STAGES))
+            .label("qualified_at"),
+            func.max(LeadStage.created_at).filter(LeadStage.stage_name == "won").label("won_at"),
+            func.max(LeadStage.created_at).filter(LeadStage.stage_name == "lost").label("lost_at"),
+            func.max(case((LeadStage.stage_name == "won", LeadStage.stage_value))).label(
+                "won_value"
+            ),
+        )
+        .where(LeadStage.lead_id.in_(ids))
+        .group_by(LeadStage.lead_id)
+    )
+    stages = {row.lead_id: row for row in history}
+    outcomes = []
+    for lead, contact_visitors in rows:
+        moves = stages.get(lead.lead_id)
+        visitors = [v for v in (lead.visitor_id, *(contact_visitors or ())) if v]
+        outcomes.append(
+            LeadOutcome(
+                lead_id=lead.lead_id,
+                created_at=lead.created_at,
+                session_id=lead.session_id,
+                visitor_ids=tuple(dict.fromkeys(visitors)),
+                utm_tracking_id=lead.utm_tracking_id,
+                domain_id=lead.domain_id,
+                page_id=lead.page_id,
+                source=lead.source,
+                medium=lead.medium,
+                campaign=lead.campaign,
+                channel=lead.channel,
+                score=lead.lead_score,
+                time_to_conversion=lead.time_to_conversion,
+                stage=lead.current_stage,
+                qualified_at=moves.qualified_at if moves else None,
+                won_at=moves.won_at if moves and lead.current_stage == "won" else None,
+                lost_at=moves.lost_at if moves and lead.current_stage == "lost" else None,
+                value=lead.stage_value,
+            )
+        )
+    return outcomes

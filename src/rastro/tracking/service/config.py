@@ -99,6 +99,13 @@ async def get_domain(session: AsyncSession, domain_id: uuid.UUID) -> Domain:
     return domain
 
 
+async def check_domain(
+    session: AsyncSession, domain_id: uuid.UUID | None, *, field: str = "domain_id"
+) -> None:
+    """422 `unknown_reference` unless the domain is the session's organization's."""
+    await check_referenced(session, Domain, domain_id, field=field)
+
+
 async def list_domains(session: AsyncSession, params: PageParams) -> tuple[list[Domain], int]:
     rows, total = await paginate(session, select(Domain).order_by(Domain.domain_name), params)
     return list(rows), total

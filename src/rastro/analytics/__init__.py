@@ -1,0 +1,1 @@
+"""Analytics: rollups, reports, attribution models, A/B statistics (BI database)."""

@@ -1,0 +1,1 @@
+"""The analytics module's routes, one file per page."""

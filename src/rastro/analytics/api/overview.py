@@ -1,0 +1,36 @@
+"""Routes of the Overview and of the rollups' refresh."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from rastro.analytics import schemas
+from rastro.analytics.api.context import Context
+from rastro.analytics.permissions import Admin
+from rastro.analytics.service import overview, rollups
+from rastro.core.deps import BiSession
+from rastro.core.errors import ERROR_RESPONSES
+from rastro.core.session import TransactionalRoute
+
+router = APIRouter(
+    prefix="/api/analytics", route_class=TransactionalRoute, responses=ERROR_RESPONSES
+)
+
+
+@router.get("/overview", response_model=schemas.Overview, tags=["analytics"])
+async def get_overview(context: Context, bi: BiSession) -> schemas.Overview:
+    """Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
+    day, channel and campaign, compared with the previous period or last year."""
+    return await overview.overview(bi, context.current, context.previous)
+
+
+@router.post("/refresh", response_model=schemas.RefreshOut, tags=["analytics"])
+async def refresh_rollups(
+    principal: Admin, bi: BiSession, full: bool = False
+) -> schemas.RefreshOut:
+    """Bring the rollups up to the current hour now (the worker does it every 5 minutes);
+    `full` re-aggregates everything."""
+    result = await rollups.refresh(bi, principal.organization_id, full=full)
+    return schemas.RefreshOut(
+        through=result.through, full=result.full, hours_rewritten=result.hours_rewritten
+    )

@@ -1,0 +1,39 @@
+"""Background work of the analytics module: the rollups' refresh every five minutes."""
+
+from __future__ import annotations
+
+import procrastinate
+import structlog
+
+from rastro.analytics.service import rollups
+from rastro.auth.service import accounts
+from rastro.core.db import SYSTEM, Scope
+from rastro.core.jobs import job_context
+
+log = structlog.get_logger(__name__)
+blueprint = procrastinate.Blueprint()
+
+
+async def refresh_all_now() -> int:
+    """Refresh every organization's rollups (one BI transaction each); returns how many."""
+    databases = job_context().databases
+    async with databases.crm.transaction(SYSTEM) as crm:
+        organizations = await accounts.organization_ids(crm)
+    for organization_id in organizations:
+        async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
+            await rollups.refresh(bi, organization_id)
+    log.info("analytics.rollups_refreshed", organizations=len(organizations))
+    return len(organizations)
+
+
+@blueprint.periodic(cron="*/5 * * * *")
+@blueprint.task(
+    name="analytics.refresh_rollups", queue="maintenance", queueing_lock="analytics.rollups"
+)
+async def refresh_rollups(timestamp: int) -> int:
+    """Every five minutes: every organization's rollups up to the current hour."""
+    return await refresh_all_now()
+
+
+def register(app: procrastinate.App) -> None:
+    app.add_tasks_from(blueprint, namespace="analytics")

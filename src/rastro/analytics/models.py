@@ -1,0 +1,146 @@
+"""The analytics module's tables (BI database): the CRM's lead outcomes copied beside the
+events (`conversion_facts`), one row per human session with its dimensions
+(`session_facts`), and the hourly rollup the reports read (`daily_conversions_summary`,
+seed 000's view of that name, kept per UTC hour so that any organization's days are whole
+hours of it), with how far each rollup has been refreshed (`rollup_state`).
+
+Why tables maintained incrementally rather than materialized views: `bench/README.md`
+("Analytics rollups") has the figures. In short, a refresh re-aggregates only the hours
+that changed, and an hour bucket serves every timezone without a re-aggregation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Index, Integer, Numeric, String, Text, func, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rastro.core.db import BiBase, TenantMixin
+
+
+class ConversionFact(TenantMixin, BiBase):
+    """A lead and how far it went, copied from the CRM through the outbox (idempotent:
+    each copy overwrites the row with the lead's current state)."""
+
+    __tablename__ = "conversion_facts"
+    __table_args__ = (
+        Index("ix_conversion_facts_organization_id_created_at", "organization_id", "created_at"),
+        Index(
+            "ix_conversion_facts_organization_id_won_at",
+            "organization_id",
+            "won_at",
+            postgresql_where=text("won_at IS NOT NULL"),
+        ),
+        Index("ix_conversion_facts_organization_id_updated_at", "organization_id", "updated_at"),
+    )
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    session_id: Mapped[str | None] = mapped_column(String(80))
+    visitor_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
+    domain_id: Mapped[uuid.UUID | None]
+    landing_page_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+    score_points: Mapped[int] = mapped_column(Integer)  # A=4, B=3, C=2, D=1
+    time_to_conversion: Mapped[int | None] = mapped_column(Integer)  # seconds
+    stage: Mapped[str] = mapped_column(String(20))
+    qualified_at: Mapped[datetime | None]
+    won_at: Mapped[datetime | None]
+    lost_at: Mapped[datetime | None]
+    revenue: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # when won
+    currency: Mapped[str] = mapped_column(String(3))
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class SessionFact(TenantMixin, BiBase):
+    """A human session with its touch's dimensions (refreshed with the rollups)."""
+
+    __tablename__ = "session_facts"
+    __table_args__ = (
+        # Distinct visitors over a range: an index-only scan.
+        Index(
+            "ix_session_facts_organization_id_started_at",
+            "organization_id",
+            "started_at",
+            "visitor_key",
+        ),
+    )
+
+    session_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    started_at: Mapped[datetime]
+    visitor_id: Mapped[str] = mapped_column(String(64))
+    visitor_key: Mapped[int] = mapped_column(BigInteger)  # hash of visitor_id, for counts
+    domain_id: Mapped[uuid.UUID]
+    landing_page_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+    page_views: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer)
+    duration: Mapped[int] = mapped_column(Integer)  # seconds from start to last activity
+    converted: Mapped[bool]
+    is_new: Mapped[bool]
+
+
+class ConversionSummary(TenantMixin, BiBase):
+    """Seed 000 `daily_conversions_summary`, per UTC hour: sessions by their start hour,
+    leads by their creation, qualified leads by the first qualified stage, won deals and
+    revenue (per currency) by the won move, for each combination of dimensions."""
+
+    __tablename__ = "daily_conversions_summary"
+    __table_args__ = (
+        Index("ix_daily_conversions_summary_organization_id_hour", "organization_id", "hour"),
+    )
+
+    # No natural key (NULL dimensions): a refresh deletes an hour's rows and writes them.
+    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    hour: Mapped[datetime]
+    domain_id: Mapped[uuid.UUID | None]
+    landing_page_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+    currency: Mapped[str | None] = mapped_column(String(3))  # of `revenue`; NULL: no revenue
+    sessions: Mapped[int] = mapped_column(Integer, server_default="0")
+    new_sessions: Mapped[int] = mapped_column(Integer, server_default="0")
+    bounces: Mapped[int] = mapped_column(Integer, server_default="0")
+    page_views: Mapped[int] = mapped_column(Integer, server_default="0")
+    events: Mapped[int] = mapped_column(Integer, server_default="0")
+    duration: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    converted_sessions: Mapped[int] = mapped_column(Integer, server_default="0")
+    leads: Mapped[int] = mapped_column(Integer, server_default="0")
+    score_points: Mapped[int] = mapped_column(Integer, server_default="0")
+    conversion_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    conversion_timed: Mapped[int] = mapped_column(Integer, server_default="0")
+    qualified: Mapped[int] = mapped_column(Integer, server_default="0")
+    won: Mapped[int] = mapped_column(Integer, server_default="0")
+    revenue: Mapped[Decimal] = mapped_column(Numeric(16, 2), server_default="0")
+    sales_cycle_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class RollupState(TenantMixin, BiBase):
+    """How far an organization's rollups are complete: every hour before `through`."""
+
+    __tablename__ = "rollup_state"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    through: Mapped[datetime]
+    refreshed_at: Mapped[datetime]

@@ -1,0 +1,16 @@
+"""The analytics module as the application sees it. Importing it registers its listeners on
+the CRM (new leads and stage changes are copied into `conversion_facts`)."""
+
+from __future__ import annotations
+
+from rastro.analytics import demo, jobs, permissions  # noqa: F401  (permissions register)
+from rastro.analytics.api import overview
+from rastro.analytics.service import facts  # noqa: F401  (listeners and outbox handler)
+from rastro.core.module import Module
+
+MODULE = Module(
+    name="analytics",
+    routers=[overview.router],
+    register_jobs=jobs.register,
+    demo=demo.load_demo,
+)

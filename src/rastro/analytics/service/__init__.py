@@ -1,0 +1,1 @@
+"""The analytics module's behaviour, one file per concern."""

@@ -1,0 +1,205 @@
+"""The Overview: the totals, the daily series and the channel and campaign tables of one
+period (and of the compared one), from the rollups plus the newest raw minutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement, Subquery
+
+from rastro.analytics import schemas
+from rastro.analytics.service import filters as report_filters
+from rastro.analytics.service import rollups
+from rastro.tracking.service import facts as tracking_facts
+
+LIVE_WINDOW = timedelta(minutes=5)
+TOP_CAMPAIGNS = 100
+
+
+def ratio(part: float | Decimal | None, whole: float | Decimal | None) -> float | None:
+    """part / whole, or None when the whole is zero (never NaN)."""
+    if part is None or not whole:
+        return None
+    return float(part) / float(whole)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One report question: a period, the filters, the rollups' state, the org's ways."""
+
+    period: schemas.Period
+    filters: schemas.ReportFilters
+    through: datetime | None
+    timezone: str
+    currency: str
+
+    def summary(self) -> Subquery:
+        return rollups.summary_rows(self.period.start, self.period.end, self.through)
+
+    def visits(self) -> Subquery:
+        return rollups.visitor_keys(self.period.start, self.period.end, self.through)
+
+
+def local_date(scope: Scope, moment: Any) -> ColumnElement[date]:
+    """The organization's calendar day of a UTC instant."""
+    return cast(func.timezone(scope.timezone, moment), Date)
+
+
+def _sums(summary: Subquery, names: tuple[str, ...]) -> list[ColumnElement[Any]]:
+    return [func.coalesce(func.sum(summary.c[m]), 0).label(m) for m in names]
+
+
+def revenue_in(summary: Subquery, currency: str) -> ColumnElement[Decimal]:
+    """The revenue of the rows in `currency` (other currencies left out, never converted)."""
+    return func.coalesce(
+        func.sum(summary.c.revenue).filter(summary.c.currency == currency), 0
+    ).label("revenue")
+
+
+async def totals(bi: AsyncSession, scope: Scope) -> schemas.Totals:
+    """The period's totals (one rollup query, one distinct-visitor count)."""
+    summary = scope.summary()
+    where = report_filters.conditions(summary, scope.filters)
+    row = (await bi.execute(select(*_sums(summary, rollups.MEASURES)).where(*where))).one()
+    money = await bi.execute(
+        select(summary.c.currency, func.sum(summary.c.revenue))
+        .where(*where, summary.c.currency.is_not(None), summary.c.won > 0)
+        .group_by(summary.c.currency)
+        .order_by(summary.c.currency)
+    )
+    visits = scope.visits()
+    visitors = await bi.scalar(
+        select(func.count(func.distinct(visits.c.visitor_key))).where(
+            *report_filters.conditions(visits, scope.filters)
+        )
+    )
+    revenue = [schemas.Money(currency=c, amount=Decimal(a)) for c, a in money]
+    return schemas.Totals(
+        visitors=visitors or 0,
+        sessions=row.sessions,
+        new_sessions=row.new_sessions,
+        bounce_rate=ratio(row.bounces, row.sessions),
+        pages_per_session=ratio(row.page_views, row.sessions),
+        leads=row.leads,
+        qualified=row.qualified,
+        won=row.won,
+        revenue=revenue,
+        conversion_rate=ratio(row.leads, row.sessions),
+        qualification_rate=ratio(row.qualified, row.leads),
+        win_rate=ratio(row.won, row.leads),
+        average_score=ratio(row.score_points, row.leads),
+        average_time_to_conversion=ratio(row.conversion_seconds, row.conversion_timed),
+        average_sales_cycle=ratio(row.sales_cycle_seconds, row.won),
+        cost=None,
+        roas=None,
+    )
+
+
+async def series(bi: AsyncSession, scope: Scope) -> list[schemas.SeriesPoint]:
+    """One point per day of the period (days without data are zeros)."""
+    summary = scope.summary()
+    day = local_date(scope, summary.c.hour).label("day")
+    rows = await bi.execute(
+        select(
+            day,
+            *_sums(summary, ("sessions", "leads", "qualified", "won")),
+            revenue_in(summary, scope.currency),
+        )
+        .where(*report_filters.conditions(summary, scope.filters))
+        .group_by(day)
+    )
+    by_day = {row.day: row for row in rows}
+    visits = scope.visits()
+    visit_day = local_date(scope, visits.c.started_at).label("day")
+    visitors = dict(
+        (
+            await bi.execute(
+                select(visit_day, func.count(func.distinct(visits.c.visitor_key)))
+                .where(*report_filters.conditions(visits, scope.filters))
+                .group_by(visit_day)
+            )
+        ).all()
+    )
+    points = []
+    day_cursor = scope.period.date_from
+    while day_cursor <= scope.period.date_to:
+        row = by_day.get(day_cursor)
+        points.append(
+            schemas.SeriesPoint(
+                date=day_cursor,
+                visitors=visitors.get(day_cursor, 0),
+                sessions=row.sessions if row else 0,
+                leads=row.leads if row else 0,
+                qualified=row.qualified if row else 0,
+                won=row.won if row else 0,
+                revenue=Decimal(row.revenue) if row else Decimal(0),
+            )
+        )
+        day_cursor += timedelta(days=1)
+    return points
+
+
+async def breakdown(
+    bi: AsyncSession, scope: Scope, dimension: str, *, limit: int | None = None
+) -> list[schemas.BreakdownRow]:
+    """The period's figures per value of one dimension, most revenue and sessions first."""
+    summary = scope.summary()
+    key = summary.c[dimension]
+    revenue = revenue_in(summary, scope.currency)
+    query = (
+        select(
+            key.label("key"), *_sums(summary, ("sessions", "leads", "qualified", "won")), revenue
+        )
+        .where(*report_filters.conditions(summary, scope.filters))
+        .group_by(key)
+        .order_by(revenue.desc(), func.sum(summary.c.sessions).desc(), key)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        schemas.BreakdownRow(
+            key=None if row.key is None else str(row.key),
+            sessions=row.sessions,
+            leads=row.leads,
+            qualified=row.qualified,
+            won=row.won,
+            revenue=Decimal(row.revenue),
+            conversion_rate=ratio(row.leads, row.sessions),
+            win_rate=ratio(row.won, row.leads),
+        )
+        for row in await bi.execute(query)
+    ]
+
+
+async def live_visitors(bi: AsyncSession, *, now: datetime | None = None) -> int:
+    """Distinct human visitors active in the last five minutes."""
+    since = (now or datetime.now(UTC)) - LIVE_WINDOW
+    return int(await bi.scalar(tracking_facts.live_visitor_count_query(since)) or 0)
+
+
+async def overview(bi: AsyncSession, current: Scope, previous: Scope | None) -> schemas.Overview:
+    """The Overview of `current`, compared with `previous` when given."""
+    now_totals = await totals(bi, current)
+    return schemas.Overview(
+        range=schemas.ReportRange(
+            current=current.period,
+            previous=previous.period if previous else None,
+            timezone=current.timezone,
+            currency=current.currency,
+            data_through=current.through,
+        ),
+        totals=now_totals,
+        previous=await totals(bi, previous) if previous else None,
+        series=await series(bi, current),
+        previous_series=await series(bi, previous) if previous else None,
+        by_channel=await breakdown(bi, current, "channel"),
+        by_campaign=await breakdown(bi, current, "campaign", limit=TOP_CAMPAIGNS),
+        live_visitors=await live_visitors(bi),
+        other_currencies=[m.currency for m in now_totals.revenue if m.currency != current.currency],
+        cost_note="no_spend_data",
+    )

@@ -1,0 +1,121 @@
+"""What the analytics module reads of tracking's tables, as SQL selectables with named
+columns: analytics composes them into its rollups and reports (one statement, scoped like
+the query it joins) and never imports tracking's models.
+
+Each function documents its columns; they are the contract.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, literal, select
+
+from rastro.tracking.channels import DIRECT
+from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking
+
+
+def session_dimensions(since: datetime | None = None, until: datetime | None = None) -> Select:  # type: ignore[type-arg]
+    """Human (non-bot) sessions started in [since, until), each with its touch's dimensions.
+
+    Columns: session_id, visitor_id, started_at, last_activity_at, domain_id,
+    landing_page_id (the registered landing page the session began on, or NULL), channel,
+    source, medium, campaign, content, term, device, page_views, events, converted,
+    is_new (the visitor's first session)."""
+    touch = UtmTracking
+    query = (
+        select(
+            TrackedSession.session_id,
+            TrackedSession.visitor_id,
+            TrackedSession.started_at,
+            TrackedSession.last_activity_at,
+            TrackedSession.domain_id,
+            TrackedSession.first_page_id.label("landing_page_id"),
+            func.coalesce(touch.channel, TrackedSession.channel, literal(DIRECT)).label("channel"),
+            touch.utm_source.label("source"),
+            touch.utm_medium.label("medium"),
+            touch.utm_campaign.label("campaign"),
+            touch.utm_content.label("content"),
+            touch.utm_term.label("term"),
+            touch.device.label("device"),
+            TrackedSession.total_page_views.label("page_views"),
+            TrackedSession.total_events.label("events"),
+            TrackedSession.converted,
+            (TrackedSession.return_visits == 0).label("is_new"),
+        )
+        .outerjoin(
+            touch,
+            # A session's touch is written with it, at its start (rastro_collect).
+            and_(
+                touch.session_id == TrackedSession.session_id,
+                touch.created_at == TrackedSession.started_at,
+            ),
+        )
+        .where(TrackedSession.is_bot.is_(False))
+    )
+    if since is not None:
+        query = query.where(TrackedSession.started_at >= since)
+    if until is not None:
+        query = query.where(TrackedSession.started_at < until)
+    return query
+
+
+def page_view_paths(since: datetime, until: datetime) -> Select:  # type: ignore[type-arg]
+    """Page views in [since, until) with their session. Columns: session_id, created_at,
+    page_url, view_order, exit_page."""
+    return select(
+        PageView.session_id,
+        PageView.created_at,
+        PageView.page_url,
+        PageView.view_order,
+        PageView.exit_page,
+    ).where(PageView.created_at >= since, PageView.created_at < until)
+
+
+def event_types(since: datetime, until: datetime) -> Select:  # type: ignore[type-arg]
+    """Interaction events in [since, until). Columns: session_id, created_at, event_type."""
+    return select(Event.session_id, Event.created_at, Event.event_type).where(
+        Event.created_at >= since, Event.created_at < until
+    )
+
+
+def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignore[type-arg]
+    """Touches (one per session start, plus any later campaign touch) of these visitors
+    (a subquery of visitor ids; all when None). Columns: visitor_id, created_at, channel,
+    source, medium, campaign, content, session_id."""
+    query = select(
+        UtmTracking.visitor_id,
+        UtmTracking.created_at,
+        UtmTracking.channel,
+        UtmTracking.utm_source.label("source"),
+        UtmTracking.utm_medium.label("medium"),
+        UtmTracking.utm_campaign.label("campaign"),
+        UtmTracking.utm_content.label("content"),
+        UtmTracking.session_id,
+    )
+    if visitor_ids is not None:
+        query = query.where(UtmTracking.visitor_id.in_(visitor_ids))
+    return query
+
+
+def touch_dimensions() -> Select:  # type: ignore[type-arg]
+    """Every touch's dimensions by its id (a lead's credited touch). Columns: tracking_id,
+    channel, source, medium, campaign, content, term, device, session_id."""
+    return select(
+        UtmTracking.tracking_id,
+        UtmTracking.channel,
+        UtmTracking.utm_source.label("source"),
+        UtmTracking.utm_medium.label("medium"),
+        UtmTracking.utm_campaign.label("campaign"),
+        UtmTracking.utm_content.label("content"),
+        UtmTracking.utm_term.label("term"),
+        UtmTracking.device,
+        UtmTracking.session_id,
+    )
+
+
+def live_visitor_count_query(since: datetime) -> Select:  # type: ignore[type-arg]
+    """The number of distinct human visitors active since `since` (one row, one column)."""
+    return select(func.count(func.distinct(TrackedSession.visitor_id))).where(
+        TrackedSession.last_activity_at >= since, TrackedSession.is_bot.is_(False)
+    )
