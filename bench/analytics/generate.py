@@ -327,7 +327,10 @@ def main() -> None:
         won=args.won if args.won is not None else base.won,
         months=args.months or base.months,
     )
-    ensure_generated(sizes, force=args.force)
+    try:
+        ensure_generated(sizes, force=args.force)
+    finally:
+        EmbeddedPostgres(DATA).stop()
 
 
 def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
@@ -339,6 +342,7 @@ def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
         stored = json.loads(marker.read_text())
         if stored["sizes"] == asdict(sizes):
             server.start()
+            upgrade(server)  # migrations added since (the data stays)
             print(f"already generated: {marker}")
             return dict(stored)
     if DATA.exists():

@@ -3,10 +3,11 @@ exact counts, and every reference between the generated rows resolves."""
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from bench.analytics import traffic
+from bench.analytics import rollup, traffic
 from bench.analytics.generate import Sizes, generate, make_site
 
 from rastro.core.db import Databases
@@ -125,3 +126,25 @@ async def test_tiny_preset_counts_and_references(
            WHERE p.ab_test_id IS NOT NULL GROUP BY 1 ORDER BY 1""",
     )
     assert [v for v, n in variants if n > 0] == ["A", "B"]
+
+
+async def test_tiny_preset_feeds_the_analytics_rollups(
+    databases: Databases, test_databases: TestDatabases
+) -> None:
+    """The generated leads go through the analytics module's own backfill and rollup
+    refresh (what the benchmark times) and come out whole: every human session, lead and
+    won deal, and all the revenue."""
+    site = await make_site(databases)
+    crm, bi = test_databases.crm_url, test_databases.bi_url
+    generate(crm, bi, site, TINY)
+    built = await rollup.build_on(databases, uuid.UUID(site.organization_id), runs=1)
+
+    assert built["facts"]["leads"] == TINY.leads
+    assert built["full_refresh"][0]["full"] is True
+    won_revenue = _one(crm, "SELECT sum(value) FROM deals WHERE stage = 'won'")
+    humans = _one(bi, "SELECT count(*) FROM sessions WHERE NOT is_bot")
+    sums = _rows(
+        bi,
+        "SELECT sum(sessions), sum(leads), sum(won), sum(revenue) FROM daily_conversions_summary",
+    )[0]
+    assert sums == (humans, TINY.leads, TINY.won, won_revenue)
