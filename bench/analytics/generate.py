@@ -18,7 +18,8 @@ through Python):
   the first touch, as capture credits by default), their stage history with exactly
   `--won` won leads and deals in BRL, and their `lead_created` activities.
 
-The BI event tables' monthly partitions are created first, as the partition job does.
+The BI event tables' monthly partitions are filled before their indexes are built
+(`staging.py`), then secured as the partition job secures them.
 Then VACUUM ANALYZE. Prints and stores (`generated.json` in the data directory) the sizes,
 row counts and the seconds of each step.
 """
@@ -39,13 +40,12 @@ from typing import Any
 
 import psycopg
 
-from bench.analytics import crm_sql, tracking_sql, traffic
+from bench.analytics import crm_sql, staging, tracking_sql, traffic
 from bench.analytics.app import bench_databases, upgrade
 from bench.harness import RESULTS
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
-from rastro.tracking import partitions
 from rastro.tracking.service import config
 
 DATA = RESULTS / "analytics-data"
@@ -192,6 +192,7 @@ def _connect(conninfo: str) -> Iterator[psycopg.Connection[Any]]:
         conn.execute("SELECT set_config('rastro.scope', 'system', false)")
         conn.execute("SET synchronous_commit = off")
         conn.execute("SET work_mem = '256MB'")
+        conn.execute("SET maintenance_work_mem = '512MB'")  # the partitions' index builds
         conn.execute(tracking_sql.ROLL)
         yield conn
 
@@ -205,17 +206,6 @@ def _timed(timings: dict[str, float], name: str, conn: psycopg.Connection[Any], 
             conn.execute(statement.encode(), params)
     timings[name] = round(time.perf_counter() - started, 1)
     print(f"  {name}: {timings[name]} s", flush=True)
-
-
-def create_partitions(conn: psycopg.Connection[Any], start: datetime, now: datetime) -> None:
-    """The monthly partitions of the BI event tables from `start` to next month, as
-    `tracking.maintain_partitions` creates them."""
-    month, last = start.date().replace(day=1), partitions.add_months(now.date(), 1)
-    while month <= last:
-        for parent in partitions.PARTITIONED_TABLES:
-            for statement in partitions.create_statements(parent, month):
-                conn.execute(statement.encode())
-        month = partitions.add_months(month, 1)
 
 
 def generate(
@@ -253,12 +243,18 @@ def generate(
     }
     timings: dict[str, float] = {}
     with _connect(bi_conninfo) as bi:
-        create_partitions(bi, start, now)
+        staging.stage(bi, start, now)
         params["paths"] = _fill_inputs(bi, site)
         _timed(timings, "visitors", bi, tracking_sql.VISITORS, params)
         _timed(timings, "draw sessions", bi, tracking_sql.SESSIONS, params)
         _timed(timings, "draw leads", bi, tracking_sql.LEADS, params)
         _timed(timings, "session facts", bi, tracking_sql.SESSION_FACTS, params)
+        for name, sql in tracking_sql.EVENT_STEPS:
+            _timed(timings, name, bi, sql, params)
+        started = time.perf_counter()
+        staging.attach(bi, start, now)
+        timings["index and attach partitions"] = round(time.perf_counter() - started, 1)
+        print(f"  index and attach partitions: {timings['index and attach partitions']} s")
         for name, sql in tracking_sql.STEPS:
             _timed(timings, name, bi, sql, params)
         with _connect(crm_conninfo) as crm:

@@ -181,11 +181,11 @@ FROM bench_facts
 """
 
 INSERT_TOUCHES = """
-INSERT INTO utm_tracking (tracking_id, created_at, organization_id, session_id, visitor_id,
-                          domain_id, page_id, utm_source, utm_medium, utm_campaign, utm_term,
-                          utm_content, gclid, fbclid, fbc, fbp, ttclid, msclkid, channel, device,
-                          match_type, attribution_model, referrer, page_url, url_params,
-                          user_agent, client_ip)
+INSERT INTO bench_stage_utm_tracking (
+  tracking_id, created_at, organization_id, session_id, visitor_id, domain_id, page_id,
+  utm_source, utm_medium, utm_campaign, utm_term, utm_content, gclid, fbclid, fbc, fbp,
+  ttclid, msclkid, channel, device, match_type, attribution_model, referrer, page_url,
+  url_params, user_agent, client_ip)
 SELECT tracking_id, started_at, %(org)s, session_id, visitor_id, %(domain)s, first_page_id,
        utm_source, utm_medium, campaign, term, content,
        CASE WHEN click_id = 'gclid' THEN click END,
@@ -208,7 +208,7 @@ FROM bench_facts
 _PAGE_OF = "1 + floor(pg_temp.roll(f.s * 32 + {n}, 16) * %(paths)s)::int"
 
 INSERT_VIEWS = f"""
-INSERT INTO page_views (view_id, created_at, organization_id, session_id, page_id,
+INSERT INTO bench_stage_page_views (view_id, created_at, organization_id, session_id, page_id,
                         client_view_id, page_url, page_title, referrer, view_order,
                         time_on_page, exit_page)
 SELECT gen_random_uuid(), f.started_at + make_interval(secs => (n - 1) * f.pace), %(org)s,
@@ -228,9 +228,9 @@ LEFT JOIN bench_paths q
 # One interaction on every page a person saw, and the lead's form start and submit on its
 # landing page.
 INSERT_EVENTS = f"""
-INSERT INTO events (event_id, created_at, organization_id, session_id, page_id, event_type,
-                    event_category, event_action, event_label, event_value, element_id,
-                    event_data)
+INSERT INTO bench_stage_events (
+  event_id, created_at, organization_id, session_id, page_id, event_type, event_category,
+  event_action, event_label, event_value, element_id, event_data)
 SELECT gen_random_uuid(),
        f.started_at + make_interval(secs => (n - 1) * f.pace
                                     + floor(f.pace * (0.1 + 0.8 * pg_temp.roll(f.s * 32 + n, 17)))),
@@ -276,36 +276,41 @@ INSERT INTO lead_attribution (id, organization_id, lead_id, campaign_id, source,
                               utm_campaign, utm_content, utm_term, channel, session_id,
                               visitor_id, utm_tracking_id, touchpoints, first_touch,
                               last_touch, conversion_date, created_at)
-WITH touches AS MATERIALIZED (
-  SELECT l.lead_id, l.utm_tracking_id AS credited, u.*
+SELECT gen_random_uuid(), %(org)s, l.lead_id, coalesce(j.utm_id, j.utm_campaign, '(none)'),
+       j.utm_source, j.utm_medium, j.utm_campaign, j.utm_content, j.utm_term, j.channel,
+       l.session_id, l.visitor_id, l.utm_tracking_id, j.touchpoints, j.first_touch,
+       j.last_touch, l.created_at, l.created_at + interval '2 seconds'
+FROM bench_leads l
+JOIN (
+  SELECT l.lead_id,
+         jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                     'utm_source', u.utm_source, 'utm_medium', u.utm_medium,
+                     'utm_campaign', u.utm_campaign, 'utm_id', u.utm_id,
+                     'utm_term', u.utm_term, 'utm_content', u.utm_content, 'gclid', u.gclid,
+                     'gbraid', u.gbraid, 'wbraid', u.wbraid, 'fbclid', u.fbclid,
+                     'fbc', u.fbc, 'fbp', u.fbp, 'ttclid', u.ttclid,
+                     'li_fat_id', u.li_fat_id, 'msclkid', u.msclkid, 'src', u.src,
+                     'sck', u.sck, 'xcod', u.xcod))
+                   || jsonb_build_object(
+                     'tracking_id', u.tracking_id, 'session_id', u.session_id,
+                     'at', to_char(u.created_at AT TIME ZONE 'UTC',
+                                   'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
+                     'channel', u.channel, 'device', u.device, 'page_url', u.page_url,
+                     'referrer', u.referrer)
+                   ORDER BY u.created_at) AS touchpoints,
+         min(u.created_at) AS first_touch, max(u.created_at) AS last_touch,
+         -- the credited touch's columns (one row of the group is it)
+         max(u.utm_id) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS utm_id,
+         max(u.utm_source) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS utm_source,
+         max(u.utm_medium) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS utm_medium,
+         max(u.utm_campaign) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS utm_campaign,
+         max(u.utm_content) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS utm_content,
+         max(u.utm_term) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS utm_term,
+         max(u.channel) FILTER (WHERE u.tracking_id = l.utm_tracking_id) AS channel
   FROM bench_leads l
   JOIN utm_tracking u ON u.visitor_id = l.visitor_id AND u.created_at <= l.created_at
-), journeys AS (
-  SELECT lead_id,
-         jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                     'utm_source', utm_source, 'utm_medium', utm_medium,
-                     'utm_campaign', utm_campaign, 'utm_id', utm_id, 'utm_term', utm_term,
-                     'utm_content', utm_content, 'gclid', gclid, 'gbraid', gbraid,
-                     'wbraid', wbraid, 'fbclid', fbclid, 'fbc', fbc, 'fbp', fbp,
-                     'ttclid', ttclid, 'li_fat_id', li_fat_id, 'msclkid', msclkid,
-                     'src', src, 'sck', sck, 'xcod', xcod))
-                   || jsonb_build_object(
-                     'tracking_id', tracking_id, 'session_id', session_id,
-                     'at', to_char(created_at AT TIME ZONE 'UTC',
-                                   'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'),
-                     'channel', channel, 'device', device, 'page_url', page_url,
-                     'referrer', referrer)
-                   ORDER BY created_at) AS touchpoints,
-         min(created_at) AS first_touch, max(created_at) AS last_touch
-  FROM touches GROUP BY lead_id
-)
-SELECT gen_random_uuid(), %(org)s, l.lead_id, coalesce(c.utm_id, c.utm_campaign, '(none)'),
-       c.utm_source, c.utm_medium, c.utm_campaign, c.utm_content, c.utm_term, c.channel,
-       l.session_id, l.visitor_id, c.tracking_id, j.touchpoints, j.first_touch, j.last_touch,
-       l.created_at, l.created_at + interval '2 seconds'
-FROM bench_leads l
-JOIN journeys j ON j.lead_id = l.lead_id
-JOIN touches c ON c.lead_id = l.lead_id AND c.tracking_id = c.credited
+  GROUP BY l.lead_id
+) j ON j.lead_id = l.lead_id
 """
 
 # The columns of bench_leads copied to the CRM database (name, type), in order.
@@ -328,11 +333,15 @@ LEAD_COLUMNS = (
     ("click_value", "text"),
 )
 
-STEPS = (
+# The event tables are loaded through their staging parents (`staging.py`), attached
+# before the journeys and attribution read them.
+EVENT_STEPS = (
     ("sessions", INSERT_SESSIONS),
     ("utm_tracking", INSERT_TOUCHES),
     ("page_views", INSERT_VIEWS),
     ("events", INSERT_EVENTS),
+)
+STEPS = (
     ("visitor_journeys", INSERT_JOURNEYS),
     ("lead_attribution", INSERT_ATTRIBUTION),
 )
