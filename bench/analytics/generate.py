@@ -197,15 +197,22 @@ def _connect(conninfo: str) -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
-def _timed(timings: dict[str, float], name: str, conn: psycopg.Connection[Any], sql: str,
-           params: dict[str, Any]) -> None:  # fmt: skip
+@contextmanager
+def _clock(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Time the block as the step `name` (printed as it ends)."""
     started = time.perf_counter()
-    # One statement at a time: a parameterized query holds one.
-    for statement in sql.split(";\n"):
-        if statement.strip():
-            conn.execute(statement.encode(), params)
+    yield
     timings[name] = round(time.perf_counter() - started, 1)
     print(f"  {name}: {timings[name]} s", flush=True)
+
+
+def _timed(timings: dict[str, float], name: str, conn: psycopg.Connection[Any], sql: str,
+           params: dict[str, Any]) -> None:  # fmt: skip
+    with _clock(timings, name):
+        # One statement at a time: a parameterized query holds one.
+        for statement in sql.split(";\n"):
+            if statement.strip():
+                conn.execute(statement.encode(), params)
 
 
 def generate(
@@ -249,12 +256,15 @@ def generate(
         _timed(timings, "draw sessions", bi, tracking_sql.SESSIONS, params)
         _timed(timings, "draw leads", bi, tracking_sql.LEADS, params)
         _timed(timings, "session facts", bi, tracking_sql.SESSION_FACTS, params)
+        with (
+            _clock(timings, "sessions (indexes built after)"),
+            staging.indexes_rebuilt(bi, "sessions"),
+        ):
+            bi.execute(tracking_sql.INSERT_SESSIONS.encode(), params)
         for name, sql in tracking_sql.EVENT_STEPS:
             _timed(timings, name, bi, sql, params)
-        started = time.perf_counter()
-        staging.attach(bi, start, now)
-        timings["index and attach partitions"] = round(time.perf_counter() - started, 1)
-        print(f"  index and attach partitions: {timings['index and attach partitions']} s")
+        with _clock(timings, "index and attach partitions"):
+            staging.attach(bi, start, now)
         for name, sql in tracking_sql.STEPS:
             _timed(timings, name, bi, sql, params)
         with _connect(crm_conninfo) as crm:

@@ -5,11 +5,14 @@ row-level security as `tracking.partitions.create_statements` gives it.
 
 Four to eight indexes per table kept up to date row by row made the inserts about eight
 times slower than building the indexes afterwards (page views: 36 s against 4 s plus the
-index builds for 1 M rows on this machine).
+index builds for 1 M rows on this machine). The sessions table, not partitioned, has its
+secondary indexes dropped and created again around its load.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -71,3 +74,19 @@ def attach(conn: psycopg.Connection[Any], start: datetime, now: datetime) -> Non
             for statement in partitions.create_statements(parent, month)[1:]:
                 conn.execute(statement.encode())
         conn.execute(f"DROP TABLE {staging}".encode())
+
+
+@contextmanager
+def indexes_rebuilt(conn: psycopg.Connection[Any], table: str) -> Iterator[None]:
+    """Drop `table`'s indexes other than its primary key, and create them again (from
+    their stored definitions) once the block has loaded it."""
+    rows = conn.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary",
+        (table,),
+    ).fetchall()
+    for name, _definition in rows:
+        conn.execute(f"DROP INDEX {name}".encode())
+    yield
+    for _name, definition in rows:
+        conn.execute(definition.encode())

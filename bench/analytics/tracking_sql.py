@@ -333,10 +333,9 @@ LEAD_COLUMNS = (
     ("click_value", "text"),
 )
 
-# The event tables are loaded through their staging parents (`staging.py`), attached
-# before the journeys and attribution read them.
+# After the sessions, the event tables are loaded through their staging parents
+# (`staging.py`), attached before the journeys and attribution read them.
 EVENT_STEPS = (
-    ("sessions", INSERT_SESSIONS),
     ("utm_tracking", INSERT_TOUCHES),
     ("page_views", INSERT_VIEWS),
     ("events", INSERT_EVENTS),
