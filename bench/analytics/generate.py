@@ -3,11 +3,11 @@
     .venv/bin/python -m bench.analytics.generate [--small] [--sessions 1000000]
         [--leads 100000] [--won 10000] [--months 13] [--force]
 
-On an embedded PostgreSQL under bench/results/analytics-data (kept between runs: the report
-benchmark reuses it; `--force` starts over): one organization (timezone America/Sao_Paulo,
-currency BRL) with an analyst login, a domain, its landing pages and an A/B test of two
-variants, then, in SQL inside PostgreSQL (`INSERT … SELECT generate_series`, no row
-through Python):
+On an embedded PostgreSQL under bench/results/analytics-data (`-<sessions>` appended for
+other sizes; kept between runs: the report benchmark reuses it; `--force` starts over): one
+organization (timezone America/Sao_Paulo, currency BRL) with an analyst login, a domain,
+its landing pages and an A/B test of two variants, then, in SQL inside PostgreSQL
+(`INSERT … SELECT generate_series`, no row through Python):
 
 - BI: `--sessions` sessions (3 % bots; 30 % of the visitors come back 2-5 times, by
   another channel more often Direct or e-mail), one `utm_tracking` touch each (14 kinds of
@@ -19,8 +19,7 @@ through Python):
   `--won` won leads and deals in BRL, and their `lead_created` activities.
 
 The BI event tables' monthly partitions are filled before their indexes are built
-(`staging.py`), then secured as the partition job secures them.
-Then VACUUM ANALYZE. Prints and stores (`generated.json` in the data directory) the sizes,
+(`staging.py`), then secured as the partition job secures them; then VACUUM ANALYZE. Prints and stores (`generated.json` in the data directory) the sizes,
 row counts and the seconds of each step.
 """
 
@@ -36,6 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -48,7 +48,6 @@ from rastro.core.db import SYSTEM, Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.tracking.service import config
 
-DATA = RESULTS / "analytics-data"
 MARKER = "generated.json"
 PASSWORD = "bench password 123"
 ANALYST = "analytics@bench.example"
@@ -69,6 +68,13 @@ class Sizes:
 
 FULL = Sizes(sessions=1_000_000, leads=100_000, won=10_000)
 SMALL = Sizes(sessions=10_000, leads=1_000, won=100)
+
+
+def data_dir(sizes: Sizes) -> Path:
+    """Where the data of these sizes is kept: one directory per size, so that a quick
+    `--small` run leaves the full data alone."""
+    suffix = "" if sizes == FULL else f"-{sizes.sessions}"
+    return RESULTS / f"analytics-data{suffix}"
 
 
 @dataclass(frozen=True)
@@ -336,25 +342,27 @@ def main() -> None:
     try:
         ensure_generated(sizes, force=args.force)
     finally:
-        EmbeddedPostgres(DATA).stop()
+        EmbeddedPostgres(data_dir(sizes)).stop()
 
 
 def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
-    """The data of `sizes` under DATA, generated unless it is there already; returns the
-    marker (site, sizes, counts, timings). The server is left running."""
-    marker = DATA / MARKER
-    server = EmbeddedPostgres(DATA)
+    """The data of `sizes` under `data_dir(sizes)`, generated unless it is there already;
+    returns the marker (site, sizes, counts, timings) and `data`, the directory. The server
+    is left running."""
+    data = data_dir(sizes)
+    marker = data / MARKER
+    server = EmbeddedPostgres(data)
     if marker.exists() and not force:
         stored = json.loads(marker.read_text())
         if stored["sizes"] == asdict(sizes):
             server.start()
             upgrade(server)  # migrations added since (the data stays)
             print(f"already generated: {marker}")
-            return dict(stored)
-    if DATA.exists():
+            return {**stored, "data": str(data)}
+    if data.exists():
         if server.is_running():
             server.stop()
-        shutil.rmtree(DATA)
+        shutil.rmtree(data)
     server.start()
     server.ensure_databases("rastro_crm", "rastro_bi")
     upgrade(server)
@@ -376,7 +384,7 @@ def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
     }
     marker.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: report[k] for k in ("seconds", "rows")}, indent=2))
-    return report
+    return {**report, "data": str(data)}
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ import asyncio
 import statistics
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.analytics import rollup
 from bench.analytics.app import bench_databases, bench_settings
-from bench.analytics.generate import DATA, FULL, SMALL, ensure_generated
+from bench.analytics.generate import FULL, SMALL, ensure_generated
 from bench.harness import write_report
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
@@ -118,7 +119,7 @@ async def measure(
 
 
 async def run(generated: dict[str, Any], requests: int) -> dict[str, Any]:
-    server = EmbeddedPostgres(DATA)
+    server = EmbeddedPostgres(Path(generated["data"]))
     site = generated["site"]
     built = await rollup.build(server, uuid.UUID(site["organization_id"]), runs=1)
     databases = bench_databases(server)
@@ -168,7 +169,7 @@ def main() -> None:
     try:
         report = asyncio.run(run(generated, args.requests))
     finally:
-        EmbeddedPostgres(DATA).stop()
+        EmbeddedPostgres(Path(generated["data"])).stop()
     print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
     for row in report["results"]:
         print(_line(row))

@@ -16,12 +16,13 @@ import argparse
 import asyncio
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bench.analytics.app import bench_databases
-from bench.analytics.generate import DATA, FULL, SMALL, ensure_generated
+from bench.analytics.generate import FULL, SMALL, ensure_generated
 from bench.harness import write_report
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import facts, rollups
@@ -93,10 +94,11 @@ def main() -> None:
     load_modules()
     generated = ensure_generated(SMALL if args.small else FULL)
     organization_id = uuid.UUID(generated["site"]["organization_id"])
+    server = EmbeddedPostgres(Path(generated["data"]))
     try:
-        result = asyncio.run(build(EmbeddedPostgres(DATA), organization_id, runs=args.runs))
+        result = asyncio.run(build(server, organization_id, runs=args.runs))
     finally:
-        EmbeddedPostgres(DATA).stop()
+        server.stop()
     write_report(
         "analytics-rollup",
         {"sizes": generated["sizes"], "rows": generated["rows"], **result},
