@@ -19,8 +19,9 @@ its landing pages and an A/B test of two variants, then, in SQL inside PostgreSQ
   `--won` won leads and deals in BRL, and their `lead_created` activities.
 
 The BI event tables' monthly partitions are filled before their indexes are built
-(`staging.py`), then secured as the partition job secures them; then VACUUM ANALYZE. Prints and stores (`generated.json` in the data directory) the sizes,
-row counts and the seconds of each step.
+(`staging.py`), then secured as the partition job secures them; then VACUUM ANALYZE.
+Prints and stores (`generated.json` in the data directory) the sizes, row counts and the
+seconds of each step.
 """
 
 from __future__ import annotations
