@@ -12,7 +12,7 @@ from rastro.runtime import make_databases, upgrade_all
 
 def bench_settings(server: EmbeddedPostgres) -> Settings:
     """Development settings on the benchmark's databases (rastro_crm, rastro_bi)."""
-    return Settings(  # type: ignore[call-arg]
+    return Settings(
         RASTRO_ENV="development",
         RASTRO_DATA_DIR=server.pgdata.parent,
         CRM_DATABASE_URL=server.url("rastro_crm"),

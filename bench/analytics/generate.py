@@ -163,7 +163,7 @@ def _fill_inputs(conn: psycopg.Connection[Any], site: BenchSite) -> int:
                 for i, k in enumerate(kinds)
             ],
         )  # fmt: skip
-        paths = [
+        paths: list[tuple[str, str | None, str, float, float]] = [
             (path, site.pages[path], name, weight, traffic.VARIANT_LIFT if variant == "B" else 1)
             for path, name, variant, _control, weight in traffic.PAGES
         ]
