@@ -30,7 +30,8 @@ async def test_a_new_lead_is_announced_once_and_its_duplicate_not(client, databa
     finally:
         del app.state.live
     assert first.status_code == 201, first.text
-    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True
     assert refused.status_code == 422
     assert published == [
         (str(site.account.organization_id), "lead_created", {"lead_id": first.json()["lead_id"]})
