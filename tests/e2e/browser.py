@@ -79,7 +79,8 @@ def login(page: Page, base_url: str, email: str, password: str) -> None:
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/$"))
+    # The landing route: the analytics Overview (or "/" for a user who may not read reports).
+    page.wait_for_url(re.compile(r"^[^?#]*://[^/]+/(analytics)?$"))
     expect(page.locator("[data-testid=user-menu]")).to_be_visible()
     wait_loaded(page)
 

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.e2e
 
 # Labels whose translation must change when the language changes.
 SETTINGS_LABEL = {"pt-BR": "Configurações", "en": "Settings"}
-OVERVIEW_LABEL = {"pt-BR": "Visão geral", "en": "Overview"}
+# The landing route opens the analytics Overview; its nav section is "Relatórios"/"Analytics".
+OVERVIEW_LABEL = {"pt-BR": "Relatórios", "en": "Analytics"}
 
 
 def current_locale(page: Page) -> str:

@@ -87,7 +87,7 @@ export function SortableTable<T>({
               const active = sort?.column === c.id;
               const Icon = active ? (sort.direction === "asc" ? ArrowUp : ArrowDown) : ArrowUpDown;
               return (
-                <TH key={c.id} className={cn(c.numeric && "text-right")} aria-sort={active ? (sort.direction === "asc" ? "ascending" : "descending") : "none"}>
+                <TH key={c.id} className={cn("whitespace-normal py-2 align-bottom", c.numeric && "text-right")} aria-sort={active ? (sort.direction === "asc" ? "ascending" : "descending") : "none"}>
                   <button
                     type="button"
                     className={cn("inline-flex items-center gap-1 rounded hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring", active && "text-foreground")}

@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { Route, Routes, useLocation } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { jsonResponse, makeMe, renderWithProviders, routeFetch } from "@/test/utils";
+import { errorResponse, jsonResponse, makeMe, renderWithProviders, routeFetch } from "@/test/utils";
 import Overview from "./Overview";
 import type { Overview as OverviewData, Totals } from "./types";
 
@@ -192,5 +192,18 @@ describe("Overview", () => {
     expect(kpi("conversion_rate")).toBe("—");
     expect(screen.getByTestId("chart-empty")).toBeInTheDocument();
     expect(document.body.textContent).not.toMatch(/NaN|Infinity/);
+  });
+
+  it("keeps the filter bar when the API refuses the filters, so they can be fixed", async () => {
+    const api = routeFetch({
+      "GET /api/analytics/overview": (url) =>
+        url.searchParams.get("date_from") === "2025-02-01" ? errorResponse(422, "invalid_date_range", "The range is reversed.") : jsonResponse(overview()),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderOverview("/analytics?date_from=2025-02-01&date_to=2025-01-01");
+    expect(await screen.findByRole("alert")).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText("Period"), { target: { value: "last_7_days" } });
+    expect(await screen.findByTestId("kpi-sessions")).toBeInTheDocument();
+    expect(screen.getByTestId("search")).toHaveTextContent("preset=last_7_days");
   });
 });

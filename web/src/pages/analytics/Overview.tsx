@@ -82,8 +82,16 @@ export default function Overview() {
   const noDataAtAll = blank && (narrowed ? widest.data !== undefined && isBlank(widest.data) : true);
 
   if (overview.isPending) return <LoadingState />;
-  if (overview.isError) return <ErrorState error={overview.error} onRetry={() => void overview.refetch()} />;
   if (noDataAtAll) return <NoDataYet />;
+  if (overview.isError) {
+    // A refused filter (a reversed or too long range) is fixed in the bar, so it stays.
+    return (
+      <div className="grid grid-cols-1 gap-4">
+        <ReportFilterBar />
+        <ErrorState error={overview.error} onRetry={() => void overview.refetch()} />
+      </div>
+    );
+  }
 
   const od = overview.data;
   const day = (iso: string) => formatDate(`${iso}T12:00:00Z`, locale, "UTC");
