@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, BarChart3, Contact, FlaskConical, LayoutDashboard, Settings, Shuffle, Target, type LucideIcon } from "lucide-react";
+import { Activity, BarChart3, Contact, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -59,21 +59,6 @@ export const NAV: NavEntry[] = [
     permission: "conversions:read",
     nested: true,
     element: lazy(() => import("@/pages/conversions/ConversionsPage")),
-  },
-  {
-    path: "/analytics/ab-tests",
-    labelKey: "nav.abTests",
-    icon: FlaskConical,
-    permission: "analytics:read",
-    nested: true,
-    element: lazy(() => import("@/pages/analytics/AbTestsPage")),
-  },
-  {
-    path: "/analytics/attribution",
-    labelKey: "nav.attribution",
-    icon: Shuffle,
-    permission: "analytics:read",
-    element: lazy(() => import("@/pages/analytics/Attribution")),
   },
   {
     path: "/settings",

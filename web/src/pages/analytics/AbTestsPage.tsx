@@ -12,7 +12,7 @@ export default function AbTestsPage() {
   return (
     <div className="mx-auto grid max-w-6xl grid-cols-1 gap-4">
       <div>
-        <h1 className="text-2xl font-semibold tracking-tight">{t("ab.title")}</h1>
+        <h2 className="text-xl font-semibold tracking-tight">{t("ab.title")}</h2>
         <p className="mt-1 text-sm text-muted-foreground">{t("ab.description")}</p>
       </div>
       <Suspense fallback={<LoadingState />}>

@@ -201,7 +201,7 @@ export default function Attribution() {
   return (
     <div className="mx-auto grid max-w-7xl grid-cols-1 gap-4">
       <div>
-        <h1 className="text-2xl font-semibold tracking-tight">{t("analytics.attribution.title")}</h1>
+        <h2 className="text-xl font-semibold tracking-tight">{t("analytics.attribution.title")}</h2>
         <p className="text-sm text-muted-foreground">{t("analytics.attribution.description")}</p>
       </div>
       <div className="flex flex-wrap items-end gap-3">

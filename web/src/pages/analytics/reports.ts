@@ -20,4 +20,6 @@ export const REPORTS: ReportEntry[] = [
   { path: "campaigns", labelKey: "analytics.tab.campaigns", element: lazy(() => import("./Campaigns")) },
   { path: "channels", labelKey: "analytics.tab.channels", element: lazy(() => import("./Channels")) },
   { path: "landing-pages", labelKey: "analytics.tab.landingPages", element: lazy(() => import("./LandingPages")) },
+  { path: "attribution", labelKey: "nav.attribution", element: lazy(() => import("./Attribution")) },
+  { path: "ab-tests", labelKey: "nav.abTests", element: lazy(() => import("./AbTestsPage")) },
 ];
