@@ -109,9 +109,12 @@ class BreakdownRow(BaseModel):
     key: str | None
     label: str | None = None
     sessions: int
-    leads: int
+    leads: float = Field(
+        description="Leads credited to the key: whole leads by their credited touch, or "
+        "fractions under the Overview's attribution model"
+    )
     qualified: int
-    won: int
+    won: float = Field(description="Won deals credited to the key (as `leads`)")
     revenue: Decimal = Field(description="In the organization's currency")
     conversion_rate: float | None
     win_rate: float | None
@@ -119,6 +122,11 @@ class BreakdownRow(BaseModel):
 
 class Overview(BaseModel):
     range: ReportRange
+    attribution_model: ModelName = Field(
+        default="last_touch",
+        description="The attribution model that credited the channel and campaign tables' "
+        "leads, won deals and revenue (the organization's `overview_model` setting)",
+    )
     totals: Totals
     previous: Totals | None
     series: list[SeriesPoint]

@@ -2639,7 +2639,10 @@ export interface components {
             key: string | null;
             /** Label */
             label?: string | null;
-            /** Leads */
+            /**
+             * Leads
+             * @description Leads credited to the key: whole leads by their credited touch, or fractions under the Overview's attribution model
+             */
             leads: number;
             /** Qualified */
             qualified: number;
@@ -2652,7 +2655,10 @@ export interface components {
             sessions: number;
             /** Win Rate */
             win_rate: number | null;
-            /** Won */
+            /**
+             * Won
+             * @description Won deals credited to the key (as `leads`)
+             */
             won: number;
         };
         /** CampaignReport */
@@ -4857,6 +4863,13 @@ export interface components {
         };
         /** Overview */
         Overview: {
+            /**
+             * Attribution Model
+             * @description The attribution model that credited the channel and campaign tables' leads, won deals and revenue (the organization's `overview_model` setting)
+             * @default last_touch
+             * @enum {string}
+             */
+            attribution_model: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
             /** By Campaign */
             by_campaign: components["schemas"]["BreakdownRow"][];
             /** By Channel */

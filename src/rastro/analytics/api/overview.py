@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.permissions import Admin
-from rastro.analytics.service import overview, rollups
+from rastro.analytics.service import attribution, overview, rollups
 from rastro.core.deps import BiSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -21,7 +21,9 @@ router = APIRouter(
 async def get_overview(context: Context, bi: BiSession) -> schemas.Overview:
     """Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
     day, channel and campaign, compared with the previous period or last year."""
-    return await overview.overview(bi, context.current, context.previous)
+    report = await overview.overview(bi, context.current, context.previous)
+    settings = await attribution.get_settings(bi)
+    return await attribution.credit_overview(bi, context.current, report, settings)
 
 
 @router.post("/refresh", response_model=schemas.RefreshOut, tags=["analytics"])

@@ -211,3 +211,59 @@ def _range(scope: Scope) -> schemas.ReportRange:
         # Attribution reads the facts and touches themselves, not the rollups.
         data_through=None,
     )
+
+
+async def credit_overview(
+    bi: AsyncSession,
+    scope: Scope,
+    overview: schemas.Overview,
+    settings: schemas.AnalyticsSettingsIn,
+) -> schemas.Overview:
+    """The Overview with its channel and campaign tables' leads, won deals and revenue
+    credited by the organization's Overview model (the rollups' credited touch stays when
+    the model is last touch); sessions stay what the rollups counted."""
+    model = settings.overview_model
+    if model == "last_touch":
+        return overview.model_copy(update={"attribution_model": model})
+    credited: dict[tuple[str, str], dict[str, Credit]] = {}
+    for conversion in ("lead", "won"):
+        journeys = await _load(bi, scope, conversion, settings.lookback_days, [model])
+        for level in ("channel", "campaign"):
+            credited[(conversion, level)] = credit_all(
+                journeys.journeys,
+                level=level,
+                half_life_days=settings.half_life_days,
+                models=[model],
+            )[model]
+
+    def rows(table: list[schemas.BreakdownRow], level: str) -> list[schemas.BreakdownRow]:
+        leads, won = credited[("lead", level)], credited[("won", level)]
+        by_key = {(row.key if row.key is not None else "(none)"): row for row in table}
+        out = []
+        for key in dict.fromkeys([*by_key, *leads, *won]):
+            row = by_key.get(key)
+            lead, sale = leads.get(key), won.get(key)
+            sessions = row.sessions if row else 0
+            n_leads = lead.conversions if lead else 0.0
+            n_won = sale.conversions if sale else 0.0
+            out.append(
+                schemas.BreakdownRow(
+                    key=row.key if row else key,
+                    sessions=sessions,
+                    leads=n_leads,
+                    qualified=row.qualified if row else 0,
+                    won=n_won,
+                    revenue=_money(sale.revenue) if sale else Decimal(0),
+                    conversion_rate=n_leads / sessions if sessions else None,
+                    win_rate=n_won / n_leads if n_leads else None,
+                )
+            )
+        return sorted(out, key=lambda r: (-r.revenue, -r.sessions, r.key or ""))
+
+    return overview.model_copy(
+        update={
+            "attribution_model": model,
+            "by_channel": rows(overview.by_channel, "channel"),
+            "by_campaign": rows(overview.by_campaign, "campaign"),
+        }
+    )

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { translate } from "@/i18n";
 import { toCsv } from "@/lib/csv";
-import { jsonResponse, renderWithProviders, routeFetch } from "@/test/utils";
+import { jsonResponse, makeMe, renderWithProviders, routeFetch } from "@/test/utils";
 import Attribution, { comparisonColumns, MODELS, type Comparison, type ModelName } from "./Attribution";
 
 const XSS = "<img src=x onerror=alert(1)>";
@@ -51,6 +51,7 @@ describe("Attribution page", () => {
     api = routeFetch({
       "GET /api/analytics/attribution/compare": (url) =>
         jsonResponse(url.searchParams.get("level") === "campaign" ? comparison({ level: "campaign", rows: [{ key: "spring", credits: credits({}, 2) }] }) : comparison()),
+      "GET /api/analytics/settings": () => jsonResponse({ overview_model: "last_touch", lookback_days: 90, half_life_days: 7, updated_at: null }),
     });
     vi.stubGlobal("fetch", api.fetch);
   });
@@ -67,8 +68,9 @@ describe("Attribution page", () => {
     expect(rows[1].querySelector('[data-model="first_touch"]')).toHaveTextContent("1+1");
     expect(container.querySelector("img")).toBeNull();
     expect(screen.getByTestId("attribution-summary")).toHaveTextContent("3 conversions (1 without any tracked visit), 4 touches, 5 visitors who did not convert");
-    expect(api.calls[0].url.searchParams.get("level")).toBe("channel");
-    expect(api.calls[0].url.searchParams.get("preset")).toBe("last_30_days");
+    const compare = api.calls.find((c) => c.url.pathname.endsWith("/compare"));
+    expect(compare?.url.searchParams.get("level")).toBe("channel");
+    expect(compare?.url.searchParams.get("preset")).toBe("last_30_days");
   });
 
   it("switches to campaigns and to won deals with a new request", async () => {
@@ -137,5 +139,36 @@ describe("comparisonColumns", () => {
     expect(columns[0].header).toBe("Chave");
     expect(columns[1].header).toBe("Primeiro toque (Receita)");
     expect(toCsv(comparisonColumns("revenue", t), rows).split("\r\n")[1].startsWith("\"'=HYPERLINK(\"\"x\"\")\",100,0,100")).toBe(true);
+  });
+});
+
+describe("AttributionSettings", () => {
+  afterEach(() => vi.unstubAllGlobals());
+  it("lets an admin choose the Overview's model and saves it", async () => {
+    const user = userEvent.setup();
+    const settings = { overview_model: "last_touch", lookback_days: 90, half_life_days: 7, updated_at: null };
+    const api = routeFetch({
+      "GET /api/analytics/attribution/compare": () => jsonResponse(comparison()),
+      "GET /api/analytics/settings": () => jsonResponse(settings),
+      "PUT /api/analytics/settings": () => jsonResponse({ ...settings, overview_model: "linear" }),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(<Attribution />, { route: "/analytics/attribution", me: makeMe(["analytics:read", "analytics:admin"]) });
+    const card = await screen.findByTestId("attribution-settings");
+    await user.selectOptions(await within(card).findByRole("combobox"), "linear");
+    await user.click(within(card).getByRole("button", { name: "Save" }));
+    await vi.waitFor(() => expect(api.calls.filter((c) => c.method === "PUT").map((c) => c.body)).toEqual([{ overview_model: "linear", lookback_days: 90, half_life_days: 7 }]));
+  });
+
+  it("shows the settings read-only to a viewer", async () => {
+    const api = routeFetch({
+      "GET /api/analytics/attribution/compare": () => jsonResponse(comparison()),
+      "GET /api/analytics/settings": () => jsonResponse({ overview_model: "markov", lookback_days: 30, half_life_days: 7, updated_at: null }),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(<Attribution />, { route: "/analytics/attribution", me: makeMe(["analytics:read"]) });
+    const card = await screen.findByTestId("attribution-settings");
+    expect(await within(card).findByRole("combobox")).toBeDisabled();
+    expect(within(card).queryByRole("button", { name: "Save" })).toBeNull();
   });
 });

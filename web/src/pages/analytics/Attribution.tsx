@@ -14,6 +14,7 @@ import { useI18n, type MessageKey, type TFunction } from "@/i18n";
 import type { Locale } from "@/i18n";
 import { downloadCsv, type CsvColumn } from "@/lib/csv";
 import { formatMoney, formatNumber } from "@/lib/format";
+import { AttributionSettings } from "./AttributionSettings";
 
 type Json<T> = T extends { content: { "application/json": infer J } } ? J : never;
 export type Comparison = Json<paths["/api/analytics/attribution/compare"]["get"]["responses"][200]>;
@@ -272,6 +273,7 @@ export default function Attribution() {
           </>
         )}
       </QueryStates>
+      <AttributionSettings />
     </div>
   );
 }

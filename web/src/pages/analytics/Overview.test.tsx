@@ -36,6 +36,7 @@ const period = (from: string, to: string) => ({ date_from: from, date_to: to, st
 function overview(over: Partial<OverviewData> = {}): OverviewData {
   return {
     range: { current: period("2025-03-01", "2025-03-03"), previous: null, timezone: "America/Sao_Paulo", currency: "BRL", data_through: "2025-03-03T12:00:00Z" },
+    attribution_model: "last_touch",
     totals: totals(),
     previous: null,
     series: [

@@ -111,7 +111,7 @@ export default function Overview() {
         <p className="text-xs text-muted-foreground">{t("analytics.overview.otherCurrencies", { currencies: od.other_currencies.join(", "), currency: range.currency })}</p>
       ) : null}
       <OverviewChart series={od.series} previous={od.previous_series} currency={range.currency} />
-      <OverviewTables byChannel={od.by_channel} byCampaign={od.by_campaign} currency={range.currency} fileSuffix={`${range.current.date_from}_${range.current.date_to}`} />
+      <OverviewTables byChannel={od.by_channel} byCampaign={od.by_campaign} model={od.attribution_model ?? "last_touch"} currency={range.currency} fileSuffix={`${range.current.date_from}_${range.current.date_to}`} />
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { SortableTable, type SortableColumn } from "@/components/ui/sortable-table";
-import { useI18n, type Locale, type TFunction } from "@/i18n";
+import { useI18n, type Locale, type MessageKey, type TFunction } from "@/i18n";
 import { channelLabel } from "./channels";
 import { amount, DASH, percentValue, showCount, showMoney, showPercent } from "./numbers";
 import type { BreakdownRow } from "./types";
@@ -45,7 +45,7 @@ export function breakdownColumns(
 }
 
 /** The Overview's tables by channel and by campaign, each sortable and exportable as shown. */
-export function OverviewTables({ byChannel, byCampaign, currency, fileSuffix }: { byChannel: BreakdownRow[]; byCampaign: BreakdownRow[]; currency: string; fileSuffix: string }) {
+export function OverviewTables({ byChannel, byCampaign, currency, fileSuffix, model }: { byChannel: BreakdownRow[]; byCampaign: BreakdownRow[]; currency: string; fileSuffix: string; model: string }) {
   const { t, locale } = useI18n();
   const channelColumns = useMemo(
     () => breakdownColumns({ id: "channel", header: t("analytics.col.channel"), label: (r) => channelLabel(t, r.key) }, currency, t, locale),
@@ -73,6 +73,9 @@ export function OverviewTables({ byChannel, byCampaign, currency, fileSuffix }: 
         csvFilename={`overview-campaigns-${fileSuffix}`}
         testId="table-campaigns"
       />
+      <p className="text-xs text-muted-foreground" data-testid="credited-by">
+        {t("analytics.table.creditedBy", { model: t(`analytics.model.${model}` as MessageKey) })}
+      </p>
     </div>
   );
 }

@@ -16,7 +16,8 @@ export function percentValue(ratio: number | null | undefined): number | null {
 }
 
 export function showCount(value: number, locale: Locale): string {
-  return formatNumber(amount(value), locale);
+  // Attribution models credit fractions of a lead; whole counts print as they are.
+  return formatNumber(amount(value), locale, { maximumFractionDigits: 2 });
 }
 
 export function showPercent(ratio: number | null | undefined, locale: Locale): string {
