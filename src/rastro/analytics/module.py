@@ -4,13 +4,13 @@ the CRM (new leads and stage changes are copied into `conversion_facts`)."""
 from __future__ import annotations
 
 from rastro.analytics import demo, jobs, permissions  # noqa: F401  (permissions register)
-from rastro.analytics.api import overview
+from rastro.analytics.api import overview, spend
 from rastro.analytics.service import facts  # noqa: F401  (listeners and outbox handler)
 from rastro.core.module import Module
 
 MODULE = Module(
     name="analytics",
-    routers=[overview.router],
+    routers=[overview.router, spend.router],
     register_jobs=jobs.register,
     demo=demo.load_demo,
 )
