@@ -66,6 +66,7 @@ class LinkedInSpendConnector(SpendConnector):
     credential_services: ClassVar[frozenset[str]] = frozenset({"linkedin"})
     window_days: ClassVar[int] = 14
     oauth_token_uri: ClassVar[str | None] = TOKEN_URI
+    max_elements: int = MAX_ELEMENTS
 
     def _headers(self, credential: ResolvedCredential, token: str) -> dict[str, str]:
         return {
@@ -144,7 +145,7 @@ class LinkedInSpendConnector(SpendConnector):
             first, last = pending.pop(0)
             body = await self._get(credential, http, self._analytics_url(account_id, first, last))
             elements = [e for e in body.get("elements") or [] if isinstance(e, dict)]
-            if len(elements) >= MAX_ELEMENTS and first < last:
+            if len(elements) >= self.max_elements and first < last:
                 middle = first + timedelta(days=(last - first).days // 2)
                 pending[:0] = [(first, middle), (middle + timedelta(days=1), last)]
                 continue
