@@ -76,6 +76,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
+         *     day, channel and campaign, compared with the previous period or last year.
+         */
+        get: operations["get_overview_api_analytics_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Rollups
+         * @description Bring the rollups up to the current hour now (the worker does it every 5 minutes);
+         *     `full` re-aggregates everything.
+         */
+        post: operations["refresh_rollups_api_analytics_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Spend
+         * @description Spend per ad and day for a range, with the current names, each row in its currency.
+         */
+        get: operations["list_spend_api_analytics_spend_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Accounts
+         * @description The organization's ad accounts whose spend is imported.
+         */
+        get: operations["list_accounts_api_analytics_spend_accounts_get"];
+        put?: never;
+        /**
+         * Create Account
+         * @description Import an ad account's spend daily, read with one of the organization's credentials.
+         */
+        post: operations["create_account_api_analytics_spend_accounts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/accounts/{account_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Account
+         * @description Stop importing an ad account (its imported spend stays).
+         */
+        delete: operations["delete_account_api_analytics_spend_accounts__account_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/accounts/{account_id}/backfill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backfill
+         * @description Import up to 13 months of the account's spend now; follow its progress in the
+         *     import log.
+         */
+        post: operations["backfill_api_analytics_spend_accounts__account_id__backfill_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Csv
+         * @description Import spend from a CSV with the confirmed column mapping; any bad row refuses the
+         *     file with the list of row errors.
+         */
+        post: operations["import_csv_api_analytics_spend_csv_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/csv/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Csv
+         * @description The uploaded CSV's columns, first rows and the mapping guessed from its headers.
+         */
+        post: operations["preview_csv_api_analytics_spend_csv_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Imports
+         * @description The import runs, newest first: rows, errors, duration, status and progress.
+         */
+        get: operations["list_imports_api_analytics_spend_imports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-keys": {
         parameters: {
             query?: never;
@@ -1728,6 +1916,68 @@ export interface components {
             /** Summary */
             summary: string;
         };
+        /** AdAccount */
+        AdAccount: {
+            /** Account Id */
+            account_id: string;
+            /** Conversion Types */
+            conversion_types: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Credential Id
+             * Format: uuid
+             */
+            credential_id: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Last Imported At */
+            last_imported_at: string | null;
+            /** Name */
+            name: string | null;
+            /** Platform */
+            platform: string;
+            /** Timezone */
+            timezone: string;
+        };
+        /**
+         * AdAccountCreate
+         * @description An ad account to import spend from: the platform, its id there, the vault credential
+         *     that reads its reports, its timezone (its days) and currency, and the conversion types
+         *     counted as the platform's conversions (the platform's default when empty).
+         */
+        AdAccountCreate: {
+            /** Account Id */
+            account_id: string;
+            /** Conversion Types */
+            conversion_types?: string[];
+            /**
+             * Credential Id
+             * Format: uuid
+             */
+            credential_id: string;
+            /** Currency */
+            currency: string;
+            /** Name */
+            name?: string | null;
+            /**
+             * Platform
+             * @enum {string}
+             */
+            platform: "meta" | "google" | "tiktok" | "linkedin";
+            /** Timezone */
+            timezone: string;
+        };
         /** ApiKey */
         ApiKey: {
             /**
@@ -1767,6 +2017,41 @@ export interface components {
              * @description The secret key. Shown once; store it now.
              */
             key: string;
+        };
+        /**
+         * BackfillRequest
+         * @description How far back to import: `months` (1 to 13) before yesterday in the account's days.
+         */
+        BackfillRequest: {
+            /**
+             * Months
+             * @default 13
+             */
+            months: number;
+        };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /** Key */
+            key: string | null;
+            /** Label */
+            label?: string | null;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /** Sessions */
+            sessions: number;
+            /** Win Rate */
+            win_rate: number | null;
+            /** Won */
+            won: number;
         };
         /** CollectResponse */
         CollectResponse: {
@@ -2122,6 +2407,28 @@ export interface components {
              */
             settings?: {
                 [key: string]: unknown;
+            };
+        };
+        /**
+         * CsvPreview
+         * @description A CSV's columns, its first rows and the mapping guessed from its headers.
+         */
+        CsvPreview: {
+            /** Columns */
+            columns: string[];
+            /** Delimiter */
+            delimiter: string;
+            /** Fields */
+            fields: string[];
+            /** Row Count */
+            row_count: number;
+            /** Sample Rows */
+            sample_rows: {
+                [key: string]: string;
+            }[];
+            /** Suggested Mapping */
+            suggested_mapping: {
+                [key: string]: string;
             };
         };
         /** Deal */
@@ -3237,6 +3544,13 @@ export interface components {
              */
             role?: "admin" | "manager" | "analyst" | "viewer";
         };
+        /** Money */
+        Money: {
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+        };
         /**
          * MyInvitation
          * @description An invitation addressed to the signed-in user's e-mail.
@@ -3372,6 +3686,32 @@ export interface components {
             role: "admin" | "manager" | "analyst" | "viewer";
             /** Slug */
             slug: string;
+        };
+        /** Overview */
+        Overview: {
+            /** By Campaign */
+            by_campaign: components["schemas"]["BreakdownRow"][];
+            /** By Channel */
+            by_channel: components["schemas"]["BreakdownRow"][];
+            /**
+             * Cost Note
+             * @description Why cost and ROAS are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /** Live Visitors */
+            live_visitors: number;
+            /**
+             * Other Currencies
+             * @description Currencies of won revenue other than the organization's: left out of the series and tables, shown per currency in the totals
+             */
+            other_currencies: string[];
+            previous: components["schemas"]["Totals"] | null;
+            /** Previous Series */
+            previous_series: components["schemas"]["SeriesPoint"][] | null;
+            range: components["schemas"]["ReportRange"];
+            /** Series */
+            series: components["schemas"]["SeriesPoint"][];
+            totals: components["schemas"]["Totals"];
         };
         /** PageViewOut */
         PageViewOut: {
@@ -3574,6 +3914,28 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[SpendImport] */
+        Page_SpendImport_: {
+            /** Items */
+            items: components["schemas"]["SpendImport"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[SpendRow] */
+        Page_SpendRow_: {
+            /** Items */
+            items: components["schemas"]["SpendRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[Task] */
         Page_Task_: {
             /** Items */
@@ -3602,6 +3964,29 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** Period */
+        Period: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
         };
         /** Pipeline */
         Pipeline: {
@@ -3744,6 +4129,18 @@ export interface components {
             /** Verification */
             verification: string;
         };
+        /** RefreshOut */
+        RefreshOut: {
+            /** Full */
+            full: boolean;
+            /** Hours Rewritten */
+            hours_rewritten: number | null;
+            /**
+             * Through
+             * Format: date-time
+             */
+            through: string;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -3761,6 +4158,23 @@ export interface components {
              * @enum {string}
              */
             status: "refunded" | "chargedback";
+        };
+        /**
+         * ReportRange
+         * @description The period a report covers, the compared one, and how fresh the rollups are.
+         */
+        ReportRange: {
+            /** Currency */
+            currency: string;
+            current: components["schemas"]["Period"];
+            /**
+             * Data Through
+             * @description Complete hours come from the rollups up to here; later minutes are counted from the raw rows.
+             */
+            data_through: string | null;
+            previous: components["schemas"]["Period"] | null;
+            /** Timezone */
+            timezone: string;
         };
         /** ResendIn */
         ResendIn: {
@@ -3799,6 +4213,29 @@ export interface components {
             description: string;
             /** Scope */
             scope: string;
+        };
+        /** SeriesPoint */
+        SeriesPoint: {
+            /**
+             * Date
+             * Format: date
+             */
+            date: string;
+            /** Leads */
+            leads: number;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description In the organization's currency
+             */
+            revenue: string;
+            /** Sessions */
+            sessions: number;
+            /** Visitors */
+            visitors: number;
+            /** Won */
+            won: number;
         };
         /** ServiceInfo */
         ServiceInfo: {
@@ -3875,6 +4312,109 @@ export interface components {
              * @default false
              */
             secret: boolean;
+        };
+        /**
+         * SpendImport
+         * @description One import run with its progress (days done of days).
+         */
+        SpendImport: {
+            /** Account Id */
+            account_id: string | null;
+            /** Ad Account Id */
+            ad_account_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Date From */
+            date_from: string | null;
+            /** Date To */
+            date_to: string | null;
+            /** Days Done */
+            days_done: number;
+            /** Days Total */
+            days_total: number;
+            /** Duration Ms */
+            duration_ms: number | null;
+            /** Error */
+            error: string | null;
+            /** Errors */
+            errors: {
+                [key: string]: unknown;
+            }[];
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Platform */
+            platform: string;
+            /** Rows */
+            rows: number;
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+        };
+        /**
+         * SpendRow
+         * @description One ad's figures on one day of its account, with current names.
+         */
+        SpendRow: {
+            /** Account Id */
+            account_id: string;
+            /** Ad Id */
+            ad_id: string;
+            /** Ad Name */
+            ad_name: string | null;
+            /** Ad Set Id */
+            ad_set_id: string | null;
+            /** Ad Set Name */
+            ad_set_name: string | null;
+            /** Attribution Setting */
+            attribution_setting: string | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Clicks */
+            clicks: number;
+            /** Conversion Value */
+            conversion_value: string;
+            /** Conversions */
+            conversions: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Impressions */
+            impressions: number;
+            /** Link Clicks */
+            link_clicks: number | null;
+            /** Platform */
+            platform: string;
+            /** Reach */
+            reach: number | null;
+            /** Source */
+            source: string;
+            /** Spend */
+            spend: string;
+            /** Thruplays */
+            thruplays: number | null;
+            /** Timezone */
+            timezone: string;
+            /** Video 3S Views */
+            video_3s_views: number | null;
+            /** Video Plays */
+            video_plays: number | null;
         };
         /** StageChangeIn */
         StageChangeIn: {
@@ -4054,6 +4594,70 @@ export interface components {
              * @constant
              */
             token_type: "bearer";
+        };
+        /** Totals */
+        Totals: {
+            /**
+             * Average Sales Cycle
+             * @description Seconds, lead → won
+             */
+            average_sales_cycle: number | null;
+            /**
+             * Average Score
+             * @description A=4 … D=1
+             */
+            average_score: number | null;
+            /**
+             * Average Time To Conversion
+             * @description Seconds, first touch → lead
+             */
+            average_time_to_conversion: number | null;
+            /** Bounce Rate */
+            bounce_rate: number | null;
+            /**
+             * Conversion Rate
+             * @description Leads per session
+             */
+            conversion_rate: number | null;
+            /**
+             * Cost
+             * @description Ad spend; null until spend is imported
+             */
+            cost: string | null;
+            /** Leads */
+            leads: number;
+            /** New Sessions */
+            new_sessions: number;
+            /** Pages Per Session */
+            pages_per_session: number | null;
+            /**
+             * Qualification Rate
+             * @description Qualified leads per lead
+             */
+            qualification_rate: number | null;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Revenue
+             * @description Won revenue per currency, never summed across
+             */
+            revenue: components["schemas"]["Money"][];
+            /**
+             * Roas
+             * @description Revenue / cost in the organization's currency
+             */
+            roas: number | null;
+            /** Sessions */
+            sessions: number;
+            /** Visitors */
+            visitors: number;
+            /**
+             * Win Rate
+             * @description Won deals per lead
+             */
+            win_rate: number | null;
+            /** Won */
+            won: number;
         };
         /** Touchpoint */
         Touchpoint: {
@@ -4904,6 +5508,1082 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_overview_api_analytics_overview_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    refresh_rollups_api_analytics_refresh_post: {
+        parameters: {
+            query?: {
+                full?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_spend_api_analytics_spend_get: {
+        parameters: {
+            query: {
+                /** @description First day (each account's own days) */
+                date_from: string;
+                /** @description Last day, inclusive */
+                date_to: string;
+                platform?: string | null;
+                account_id?: string | null;
+                campaign_id?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SpendRow_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_accounts_api_analytics_spend_accounts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdAccount"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    create_account_api_analytics_spend_accounts_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdAccountCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdAccount"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_account_api_analytics_spend_accounts__account_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    backfill_api_analytics_spend_accounts__account_id__backfill_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackfillRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendImport"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    import_csv_api_analytics_spend_csv_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description (csv) */
+                    account_id?: string;
+                    /** @description ISO 4217, all rows */
+                    currency?: string;
+                    /** Format: binary */
+                    file: string;
+                    /** @description JSON object field → column, e.g. {"day": "Date"} */
+                    mapping: string;
+                    /** @description e.g. pinterest (csv) */
+                    source?: string;
+                    /** @description the org's when empty */
+                    timezone?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendImport"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    preview_csv_api_analytics_spend_csv_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsvPreview"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_imports_api_analytics_spend_imports_get: {
+        parameters: {
+            query?: {
+                ad_account_id?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SpendImport_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
             };
             /** @description Some fields are invalid. */
             422: {
