@@ -35,10 +35,18 @@ TOKENS = {
     "tiktok": "bench-tiktok-ads-token-0001",
     "linkedin": "bench-linkedin-token-0001",
 }
-ACCOUNTS = {"meta": "1234567890", "google": "1234567890", "tiktok": "7012345678901234567",
-            "linkedin": "508123456"}
-SERVICES = {"meta": "meta_ads", "google": "google_ads", "tiktok": "tiktok_ads",
-            "linkedin": "linkedin"}
+ACCOUNTS = {
+    "meta": "1234567890",
+    "google": "1234567890",
+    "tiktok": "7012345678901234567",
+    "linkedin": "508123456",
+}
+SERVICES = {
+    "meta": "meta_ads",
+    "google": "google_ads",
+    "tiktok": "tiktok_ads",
+    "linkedin": "linkedin",
+}
 
 
 def serve_fakes(ads: int) -> None:
@@ -53,7 +61,9 @@ def serve_fakes(ads: int) -> None:
         "meta": FakeMetaInsights(TOKENS["meta"], ACCOUNTS["meta"], AdCatalog(ads=ads)),
         "google": FakeGoogleAdsReporting(TOKENS["google"], ACCOUNTS["google"], AdCatalog(ads=ads)),
         "tiktok": FakeTikTokReporting(TOKENS["tiktok"], ACCOUNTS["tiktok"], AdCatalog(ads=ads)),
-        "linkedin": FakeLinkedInAnalytics(TOKENS["linkedin"], ACCOUNTS["linkedin"], AdCatalog(ads=ads)),
+        "linkedin": FakeLinkedInAnalytics(
+            TOKENS["linkedin"], ACCOUNTS["linkedin"], AdCatalog(ads=ads)
+        ),
     }
     for fake in fakes.values():
         fake.requests = _Forgetful()  # a backfill makes thousands of requests
@@ -70,6 +80,8 @@ class _Forgetful(list):  # type: ignore[type-arg]
 
 
 async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
+    from tests.auth.factories import make_account
+
     from rastro.analytics import spend_schemas
     from rastro.analytics.service import spend, spend_import
     from rastro.analytics.spend import CONNECTORS
@@ -80,7 +92,6 @@ async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
     from rastro.core.units import TransactionBoundary
     from rastro.modules import load_modules
     from rastro.runtime import make_databases, upgrade_all
-    from tests.auth.factories import make_account
 
     load_modules()
     server = EmbeddedPostgres(DATA)
@@ -108,33 +119,52 @@ async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
         async with databases.crm.transaction(scope) as crm, databases.bi.transaction(scope) as bi:
             for platform, url in urls.items():
                 credential = await credentials.create_credential(
-                    crm, keyring, name=f"{platform} (bench fake)", service=SERVICES[platform],
-                    api_key=TOKENS[platform], api_secret=None, api_url=url,
+                    crm,
+                    keyring,
+                    name=f"{platform} (bench fake)",
+                    service=SERVICES[platform],
+                    api_key=TOKENS[platform],
+                    api_secret=None,
+                    api_url=url,
                     settings={"customer_id": ACCOUNTS[platform]} if platform == "google" else {},
-                    is_active=True, created_by_id=None,
+                    is_active=True,
+                    created_by_id=None,
                 )
                 ad_account = await spend.create_account(
-                    bi, crm,
+                    bi,
+                    crm,
                     spend_schemas.AdAccountCreate(
-                        platform=platform, account_id=ACCOUNTS[platform],  # type: ignore[arg-type]
-                        credential_id=credential.id, timezone="America/Sao_Paulo", currency="BRL",
+                        platform=platform,
+                        account_id=ACCOUNTS[platform],  # type: ignore[arg-type]
+                        credential_id=credential.id,
+                        timezone="America/Sao_Paulo",
+                        currency="BRL",
                     ),
                 )
                 last = datetime.now(UTC).date() - timedelta(days=1)
                 run = await spend.create_import(
-                    bi, kind="backfill", platform=platform, account=ad_account,
-                    date_from=last - timedelta(days=days - 1), date_to=last,
+                    bi,
+                    kind="backfill",
+                    platform=platform,
+                    account=ad_account,
+                    date_from=last - timedelta(days=days - 1),
+                    date_to=last,
                 )
                 runs.append(run.id)
         started = time.perf_counter()
-        done = await asyncio.gather(*(
-            spend_import.run_import(
-                TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), keyring,
-                spend_import.ImportConfig(), organization_id=account.organization_id,
-                import_id=run_id,
+        done = await asyncio.gather(
+            *(
+                spend_import.run_import(
+                    TransactionBoundary(databases.crm),
+                    TransactionBoundary(databases.bi),
+                    keyring,
+                    spend_import.ImportConfig(),
+                    organization_id=account.organization_id,
+                    import_id=run_id,
+                )
+                for run_id in runs
             )
-            for run_id in runs
-        ))
+        )
         seconds = time.perf_counter() - started
         async with databases.bi.transaction(scope) as bi:
             from sqlalchemy import func, select
@@ -143,16 +173,25 @@ async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
 
             stored = int(await bi.scalar(select(func.count()).select_from(CampaignMetric)) or 0)
         per_platform = {
-            r.platform: {"status": r.status, "rows": r.rows, "seconds": (r.duration_ms or 0) / 1000,
-                         "retries": len(r.errors)}
-            for r in done if r is not None
+            r.platform: {
+                "status": r.status,
+                "rows": r.rows,
+                "seconds": (r.duration_ms or 0) / 1000,
+                "retries": len(r.errors),
+            }
+            for r in done
+            if r is not None
         }
     finally:
         await databases.dispose()
         server.drop_database(crm_name)
         server.drop_database(bi_name)
-    return {"seconds": round(seconds, 2), "rows_stored": stored,
-            "rows_per_second": round(stored / seconds), "platforms": per_platform}
+    return {
+        "seconds": round(seconds, 2),
+        "rows_stored": stored,
+        "rows_per_second": round(stored / seconds),
+        "platforms": per_platform,
+    }
 
 
 def main() -> None:
@@ -166,10 +205,13 @@ def main() -> None:
         return
     fakes = subprocess.Popen(
         [sys.executable, "-m", "bench.spend.backfill", "--serve-fakes", "--ads", str(args.ads)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        assert fakes.stdout is not None and fakes.stdin is not None
+        assert fakes.stdout is not None
+        assert fakes.stdin is not None
         line = fakes.stdout.readline()
         urls = json.loads(line.removeprefix("FAKES "))
         result = asyncio.run(_backfill(urls, args.days))
@@ -179,8 +221,13 @@ def main() -> None:
         fakes.wait(timeout=30)
     write_report(
         "spend-backfill",
-        {"ads_per_platform": args.ads, "days": args.days, "platforms": 4,
-         "expected_rows": args.ads * args.days * 4, **result},
+        {
+            "ads_per_platform": args.ads,
+            "days": args.days,
+            "platforms": 4,
+            "expected_rows": args.ads * args.days * 4,
+            **result,
+        },
     )
 
 

@@ -113,7 +113,11 @@ async def import_range(
     async with databases.bi.transaction(scope) as bi:
         account = await spend.get_account(bi, uuid.UUID(account_id))
         run = await spend.create_import(
-            bi, kind=kind, platform=account.platform, account=account, date_from=first,
+            bi,
+            kind=kind,
+            platform=account.platform,
+            account=account,
+            date_from=first,
             date_to=last,
         )
     done = await spend_import.run_import(

@@ -79,8 +79,16 @@ async def test_meta_async_report_pages_through_partial_pages(client, databases, 
     f = meta.catalog.figures(5, END)
     assert one.spend == Decimal(f["cents"]) / 100
     assert (one.currency, one.timezone) == ("BRL", "America/Sao_Paulo")
-    assert (one.impressions, one.reach, one.link_clicks) == (f["impressions"], f["reach"], f["link_clicks"])
-    assert (one.video_plays, one.video_3s_views, one.thruplays) == (f["plays"], f["views_3s"], f["completed"])
+    assert (one.impressions, one.reach, one.link_clicks) == (
+        f["impressions"],
+        f["reach"],
+        f["link_clicks"],
+    )
+    assert (one.video_plays, one.video_3s_views, one.thruplays) == (
+        f["plays"],
+        f["views_3s"],
+        f["completed"],
+    )
     # only the chosen conversion type (purchase), not `lead` nor `link_click`
     assert one.conversions == f["conversions"]
     assert one.conversion_value == Decimal(f["value_cents"]) / 100
@@ -91,7 +99,9 @@ async def test_meta_async_report_pages_through_partial_pages(client, databases, 
 async def test_meta_short_range_reads_synchronously_with_chosen_conversion_types(
     client, databases, settings, meta
 ):
-    org, account = await meta_account(client, databases, meta, conversion_types=["purchase", "lead"])
+    org, account = await meta_account(
+        client, databases, meta, conversion_types=["purchase", "lead"]
+    )
     run = await import_range(databases, settings, org, account, END - timedelta(days=2), END)
     assert run.status == "succeeded"
     assert run.rows == 360
@@ -115,12 +125,18 @@ async def test_meta_restated_reimport_keeps_one_row_per_key_and_current_names(
     run = await import_range(databases, settings, org, account, first, END)
     assert run.status == "succeeded"
     after = {(r.ad_id, r.day): r.spend for r in await stored(databases, org)}
-    assert after.keys() == before.keys() and len(after) == 600
+    assert after.keys() == before.keys()
+    assert len(after) == 600
     assert all(after[key] == before[key] * 2 for key in after)
     async with databases.bi.transaction(Scope.organization(org.id)) as bi:
         name = await bi.scalar(select(AdCampaign.name).where(AdCampaign.campaign_id == campaign))
         assert name == "Black Friday (renamed)"
-        assert await bi.scalar(select(AdSet.campaign_id).where(AdSet.ad_set_id == meta.catalog.ad_set_id(0))) == campaign
+        assert (
+            await bi.scalar(
+                select(AdSet.campaign_id).where(AdSet.ad_set_id == meta.catalog.ad_set_id(0))
+            )
+            == campaign
+        )
         assert len(list(await bi.scalars(select(Ad.ad_id)))) == 120
 
 
@@ -160,11 +176,20 @@ def google() -> Iterator[FakeGoogleAdsReporting]:
 async def google_account(client, databases, google, token_endpoint):
     org = await spend_org(client, databases)
     credential = await add_credential(
-        client, org, "google_ads", google.url, REFRESH, api_secret=CLIENT_SECRET,
-        customer_id=CUSTOMER, login_customer_id="987-654-3210", oauth_client_id=CLIENT_ID,
+        client,
+        org,
+        "google_ads",
+        google.url,
+        REFRESH,
+        api_secret=CLIENT_SECRET,
+        customer_id=CUSTOMER,
+        login_customer_id="987-654-3210",
+        oauth_client_id=CLIENT_ID,
         oauth_token_uri=token_endpoint.token_uri,
     )
-    account = await add_account(client, org, "google", f"{CUSTOMER[:3]}-{CUSTOMER[3:6]}-{CUSTOMER[6:]}", credential)
+    account = await add_account(
+        client, org, "google", f"{CUSTOMER[:3]}-{CUSTOMER[3:6]}-{CUSTOMER[6:]}", credential
+    )
     return org, account["id"]
 
 
@@ -196,7 +221,10 @@ async def test_google_search_stream_rows_refresh_and_broken_stream(
     assert token_endpoint.issued == [ACCESS, ACCESS_2]
     rows = await stored(databases, org)
     assert len(rows) == 1200
-    assert next(r for r in rows if r.ad_id == google.catalog.ad_id(3) and r.day == END).spend == Decimal(f["cents"] * 3) / 100
+    assert (
+        next(r for r in rows if r.ad_id == google.catalog.ad_id(3) and r.day == END).spend
+        == Decimal(f["cents"] * 3) / 100
+    )
 
 
 async def test_google_revoked_refresh_token_is_a_logged_auth_error(
@@ -208,7 +236,8 @@ async def test_google_revoked_refresh_token_is_a_logged_auth_error(
     assert run.status == "failed"
     assert run.errors[-1]["error"] == "auth"
     assert "invalid_grant" in (run.error or "")
-    assert REFRESH not in str(run.errors) and CLIENT_SECRET not in str(run.errors)
+    assert REFRESH not in str(run.errors)
+    assert CLIENT_SECRET not in str(run.errors)
 
 
 # --- TikTok ------------------------------------------------------------------------------------
@@ -229,7 +258,8 @@ async def test_tiktok_windows_pages_and_rate_limit_codes(client, databases, sett
     tiktok.rate_limit(times=2)
     run = await import_range(databases, settings, org, account, END - timedelta(days=39), END)
     assert run.status == "succeeded", run.errors
-    assert run.rows == 2000 and run.days_done == 40
+    assert run.rows == 2000
+    assert run.days_done == 40
     assert sum("40100" in e["message"] for e in run.errors) == 2
     rows = await stored(databases, org)
     assert len({(r.ad_id, r.day) for r in rows}) == len(rows) == 2000
@@ -237,7 +267,8 @@ async def test_tiktok_windows_pages_and_rate_limit_codes(client, databases, sett
     row = next(r for r in rows if r.ad_id == tiktok.catalog.ad_id(7) and r.day == END)
     assert (row.spend, row.conversions) == (Decimal(f["cents"]) / 100, f["conversions"])
     assert row.conversion_value == Decimal(f["value_cents"]) / 100
-    assert row.video_3s_views is None and row.thruplays == f["completed"]
+    assert row.video_3s_views is None
+    assert row.thruplays == f["completed"]
     # restated: the same keys, new figures
     tiktok.catalog.version = 2
     await import_range(databases, settings, org, account, END - timedelta(days=39), END)
@@ -245,7 +276,8 @@ async def test_tiktok_windows_pages_and_rate_limit_codes(client, databases, sett
     assert len(again) == 2000
     tiktok.expire()
     failed = await import_range(databases, settings, org, account, END, END)
-    assert failed.status == "failed" and failed.errors[-1]["error"] == "auth"
+    assert failed.status == "failed"
+    assert failed.errors[-1]["error"] == "auth"
     assert "40105" in (failed.error or "")
 
 
@@ -265,11 +297,19 @@ async def test_linkedin_analytics_split_when_truncated_refresh_and_429(
     monkeypatch.setattr(CONNECTORS["linkedin"], "max_elements", 60)
     org = await spend_org(client, databases)
     credential = await add_credential(
-        client, org, "linkedin", linkedin.url, REFRESH, api_secret=CLIENT_SECRET,
-        oauth_client_id=CLIENT_ID, oauth_token_uri=token_endpoint.token_uri,
+        client,
+        org,
+        "linkedin",
+        linkedin.url,
+        REFRESH,
+        api_secret=CLIENT_SECRET,
+        oauth_client_id=CLIENT_ID,
+        oauth_token_uri=token_endpoint.token_uri,
     )
-    account = (await add_account(client, org, "linkedin", LINKEDIN_ACCOUNT, credential, currency="USD"))["id"]
-    linkedin.max_elements = 60  # 12 creatives × 14 days = 168: the window is split
+    account = (
+        await add_account(client, org, "linkedin", LINKEDIN_ACCOUNT, credential, currency="USD")
+    )["id"]
+    linkedin.max_elements = 60  # 12 creatives x 14 days = 168: the window is split
     linkedin.page_size_cap = 5  # the creatives lookup pages
     linkedin.rate_limit()
     run = await import_range(databases, settings, org, account, END - timedelta(days=13), END)
@@ -279,12 +319,19 @@ async def test_linkedin_analytics_split_when_truncated_refresh_and_429(
     assert len({(r.ad_id, r.day) for r in rows}) == 168
     c = linkedin.catalog
     row = next(r for r in rows if r.ad_id == c.ad_id(4) and r.day == END)
-    assert (row.campaign_id, row.ad_set_id, row.currency) == (c.campaign_id(4), c.ad_set_id(4), "USD")
+    assert (row.campaign_id, row.ad_set_id, row.currency) == (
+        c.campaign_id(4),
+        c.ad_set_id(4),
+        "USD",
+    )
     assert row.spend == Decimal(c.figures(4, END)["cents"]) / 100
     analytics = [r for r in linkedin.requests if r.path == "/rest/adAnalytics"]
     assert all(r.headers["x-restli-protocol-version"] == "2.0.0" for r in analytics)
     async with databases.bi.transaction(Scope.organization(org.id)) as bi:
-        assert await bi.scalar(select(Ad.name).where(Ad.ad_id == c.ad_id(4))) == f"Creative {c.ad_id(4)[-3:]}"
+        assert (
+            await bi.scalar(select(Ad.name).where(Ad.ad_id == c.ad_id(4)))
+            == f"Creative {c.ad_id(4)[-3:]}"
+        )
     linkedin.expire(ACCESS)
     linkedin.accept(ACCESS_2)
     again = await import_range(databases, settings, org, account, END, END)

@@ -29,9 +29,19 @@ DATE_RANGE = re.compile(
     r"end:\(year:(\d{4}),month:(\d{1,2}),day:(\d{1,2})\)\)$"
 )
 KNOWN_FIELDS = {
-    "pivotValues", "dateRange", "costInLocalCurrency", "costInUsd", "impressions", "clicks",
-    "landingPageClicks", "videoStarts", "videoViews", "videoCompletions",
-    "externalWebsiteConversions", "conversionValueInLocalCurrency", "approximateMemberReach",
+    "pivotValues",
+    "dateRange",
+    "costInLocalCurrency",
+    "costInUsd",
+    "impressions",
+    "clicks",
+    "landingPageClicks",
+    "videoStarts",
+    "videoViews",
+    "videoCompletions",
+    "externalWebsiteConversions",
+    "conversionValueInLocalCurrency",
+    "approximateMemberReach",
 }
 
 
@@ -49,7 +59,13 @@ class FakeLinkedInAnalytics(ReportingFake):
 
     def rate_limit(self, times: int = 1, retry_after: str | None = None) -> None:
         for _ in range(times):
-            self.script.append(Scripted(429, li_error(429, "TOO_MANY_REQUESTS", "Resource level throttle limit reached"), {"retry-after": retry_after} if retry_after else {}))
+            self.script.append(
+                Scripted(
+                    429,
+                    li_error(429, "TOO_MANY_REQUESTS", "Resource level throttle limit reached"),
+                    {"retry-after": retry_after} if retry_after else {},
+                )
+            )
 
     def expire(self, token: str | None = None) -> None:
         self.expired_tokens.add(token or self.token)
@@ -62,45 +78,96 @@ class FakeLinkedInAnalytics(ReportingFake):
         start = int(request.query_params.get("pageToken") or 0)
         chunk = elements[start : start + size]
         metadata = {"nextPageToken": str(start + size)} if start + size < len(elements) else {}
-        return json_response({"elements": chunk, "metadata": metadata, "paging": {"start": 0, "count": size, "links": []}})
+        return json_response(
+            {
+                "elements": chunk,
+                "metadata": metadata,
+                "paging": {"start": 0, "count": size, "links": []},
+            }
+        )
 
     async def _handle(self, request: Request, recorded: RecordedRequest) -> Response:
         headers = request.headers
-        if headers.get("authorization") != f"Bearer {self.token}" or self.token in self.expired_tokens:
-            code = "EXPIRED_ACCESS_TOKEN" if self.token in self.expired_tokens else "INVALID_ACCESS_TOKEN"
-            return json_response(li_error(401, code, "The token used in the request has expired"), 401)
+        if (
+            headers.get("authorization") != f"Bearer {self.token}"
+            or self.token in self.expired_tokens
+        ):
+            code = (
+                "EXPIRED_ACCESS_TOKEN"
+                if self.token in self.expired_tokens
+                else "INVALID_ACCESS_TOKEN"
+            )
+            return json_response(
+                li_error(401, code, "The token used in the request has expired"), 401
+            )
         if not re.fullmatch(r"\d{6}", headers.get("linkedin-version") or ""):
             return json_response(li_error(426, "VERSION_MISSING", "A version must be present"), 426)
         if headers.get("x-restli-protocol-version") != "2.0.0":
-            return json_response(li_error(400, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0 required"), 400)
+            return json_response(
+                li_error(400, "ILLEGAL_ARGUMENT", "X-Restli-Protocol-Version 2.0.0 required"), 400
+            )
         c = self.catalog
         path = recorded.path
         q = request.query_params
         if path == f"/rest/adAccounts/{self.account_id}/creatives" and q.get("q") == "criteria":
-            return self._paged(request, [
-                {"id": f"urn:li:sponsoredCreative:{c.ad_id(i)}", "campaign": f"urn:li:sponsoredCampaign:{c.ad_set_id(i)}", "name": f"Creative {c.ad_id(i)[-3:]}"}
-                for i in range(c.ads)
-            ])
+            return self._paged(
+                request,
+                [
+                    {
+                        "id": f"urn:li:sponsoredCreative:{c.ad_id(i)}",
+                        "campaign": f"urn:li:sponsoredCampaign:{c.ad_set_id(i)}",
+                        "name": f"Creative {c.ad_id(i)[-3:]}",
+                    }
+                    for i in range(c.ads)
+                ],
+            )
         if path == f"/rest/adAccounts/{self.account_id}/adCampaigns" and q.get("q") == "search":
             seen: dict[str, dict[str, Any]] = {}
             for i in range(c.ads):
-                seen[c.ad_set_id(i)] = {"id": int(c.ad_set_id(i)), "name": f"Campaign {c.ad_set_id(i)[-3:]}", "campaignGroup": f"urn:li:sponsoredCampaignGroup:{c.campaign_id(i)}"}
+                seen[c.ad_set_id(i)] = {
+                    "id": int(c.ad_set_id(i)),
+                    "name": f"Campaign {c.ad_set_id(i)[-3:]}",
+                    "campaignGroup": f"urn:li:sponsoredCampaignGroup:{c.campaign_id(i)}",
+                }
             return self._paged(request, list(seen.values()))
         if path != "/rest/adAnalytics":
             return json_response(li_error(404, "NOT_FOUND", "Not found"), 404)
         raw = recorded_query(request)
-        if q.get("q") != "analytics" or q.get("pivot") != "CREATIVE" or q.get("timeGranularity") != "DAILY":
-            return json_response(li_error(400, "ILLEGAL_ARGUMENT", "q=analytics, pivot=CREATIVE, timeGranularity=DAILY expected"), 400)
+        if (
+            q.get("q") != "analytics"
+            or q.get("pivot") != "CREATIVE"
+            or q.get("timeGranularity") != "DAILY"
+        ):
+            return json_response(
+                li_error(
+                    400,
+                    "ILLEGAL_ARGUMENT",
+                    "q=analytics, pivot=CREATIVE, timeGranularity=DAILY expected",
+                ),
+                400,
+            )
         found = DATE_RANGE.match(raw.get("dateRange", ""))
         if found is None:
-            return json_response(li_error(400, "ILLEGAL_ARGUMENT", "Invalid Rest.li dateRange"), 400)
+            return json_response(
+                li_error(400, "ILLEGAL_ARGUMENT", "Invalid Rest.li dateRange"), 400
+            )
         values = [int(v) for v in found.groups()]
         start, end = date(*values[:3]), date(*values[3:])
         if raw.get("accounts") != f"List(urn%3Ali%3AsponsoredAccount%3A{self.account_id})":
-            return json_response(li_error(400, "ILLEGAL_ARGUMENT", "accounts must be List(<encoded sponsoredAccount urn>)"), 400)
+            return json_response(
+                li_error(
+                    400, "ILLEGAL_ARGUMENT", "accounts must be List(<encoded sponsoredAccount urn>)"
+                ),
+                400,
+            )
         fields = set((q.get("fields") or "").split(","))
         if not q.get("fields") or fields - KNOWN_FIELDS:
-            return json_response(li_error(400, "ILLEGAL_ARGUMENT", f"Unknown fields {sorted(fields - KNOWN_FIELDS)}"), 400)
+            return json_response(
+                li_error(
+                    400, "ILLEGAL_ARGUMENT", f"Unknown fields {sorted(fields - KNOWN_FIELDS)}"
+                ),
+                400,
+            )
         elements = []
         day = start
         while day <= end and len(elements) < self.max_elements:
@@ -110,9 +177,13 @@ class FakeLinkedInAnalytics(ReportingFake):
                 element = {
                     "pivotValues": [f"urn:li:sponsoredCreative:{c.ad_id(index)}"],
                     "dateRange": {"start": span, "end": span},
-                    "costInLocalCurrency": f"{f['cents'] / 100:.2f}", "impressions": f["impressions"],
-                    "clicks": f["clicks"], "landingPageClicks": f["link_clicks"],
-                    "videoStarts": f["plays"], "videoViews": f["views_3s"], "videoCompletions": f["completed"],
+                    "costInLocalCurrency": f"{f['cents'] / 100:.2f}",
+                    "impressions": f["impressions"],
+                    "clicks": f["clicks"],
+                    "landingPageClicks": f["link_clicks"],
+                    "videoStarts": f["plays"],
+                    "videoViews": f["views_3s"],
+                    "videoCompletions": f["completed"],
                     "externalWebsiteConversions": f["conversions"],
                     "conversionValueInLocalCurrency": f"{f['value_cents'] / 100:.2f}",
                 }
@@ -120,7 +191,9 @@ class FakeLinkedInAnalytics(ReportingFake):
                 if len(elements) >= self.max_elements:
                     break
             day += timedelta(days=1)
-        return json_response({"elements": elements, "paging": {"start": 0, "count": 10, "links": []}})
+        return json_response(
+            {"elements": elements, "paging": {"start": 0, "count": 10, "links": []}}
+        )
 
 
 def recorded_query(request: Request) -> dict[str, str]:

@@ -26,10 +26,28 @@ from tests.fakes.ad_reporting import AdCatalog, ReportingFake, json_response
 from tests.fakes.base import RecordedRequest, Scripted
 
 KNOWN_FIELDS = {
-    "account_currency", "account_id", "campaign_id", "campaign_name", "adset_id", "adset_name",
-    "ad_id", "ad_name", "spend", "impressions", "reach", "clicks", "inline_link_clicks",
-    "video_play_actions", "video_thruplay_watched_actions", "actions", "action_values",
-    "attribution_setting", "date_start", "date_stop", "cpc", "ctr",
+    "account_currency",
+    "account_id",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "adset_name",
+    "ad_id",
+    "ad_name",
+    "spend",
+    "impressions",
+    "reach",
+    "clicks",
+    "inline_link_clicks",
+    "video_play_actions",
+    "video_thruplay_watched_actions",
+    "actions",
+    "action_values",
+    "attribution_setting",
+    "date_start",
+    "date_stop",
+    "cpc",
+    "ctr",
 }
 INSIGHTS = re.compile(r"^/(v\d+\.\d+)/act_(\d+)/insights$")
 JOB = re.compile(r"^/(v\d+\.\d+)/(\d+)$")
@@ -38,12 +56,20 @@ _runs = itertools.count(6100000000000)
 
 
 def graph_error(code: int, message: str, status: int = 400, **extra: Any) -> Scripted:
-    error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "FakeTrace", **extra}
+    error = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "FakeTrace",
+        **extra,
+    }
     return Scripted(status, {"error": error})
 
 
 class FakeMetaInsights(ReportingFake):
-    def __init__(self, token: str, account_id: str, catalog: AdCatalog | None = None, currency: str = "BRL") -> None:
+    def __init__(
+        self, token: str, account_id: str, catalog: AdCatalog | None = None, currency: str = "BRL"
+    ) -> None:
         super().__init__(catalog)
         self.token = token
         self.account_id = account_id
@@ -56,7 +82,11 @@ class FakeMetaInsights(ReportingFake):
 
     def rate_limit(self, times: int = 1) -> None:
         for _ in range(times):
-            self.script.append(graph_error(80000, "There have been too many calls from this ad-account.", is_transient=True))
+            self.script.append(
+                graph_error(
+                    80000, "There have been too many calls from this ad-account.", is_transient=True
+                )
+            )
 
     def expire(self) -> None:
         self.expired_tokens.add(self.token)
@@ -98,14 +128,18 @@ class FakeMetaInsights(ReportingFake):
                     "clicks": str(f["clicks"]),
                     "inline_link_clicks": str(f["link_clicks"]),
                     "video_play_actions": [{"action_type": "video_view", "value": str(f["plays"])}],
-                    "video_thruplay_watched_actions": [{"action_type": "video_view", "value": str(f["completed"])}],
+                    "video_thruplay_watched_actions": [
+                        {"action_type": "video_view", "value": str(f["completed"])}
+                    ],
                     "actions": [
                         {"action_type": "video_view", "value": str(f["views_3s"])},
                         {"action_type": "link_click", "value": str(f["link_clicks"])},
                         {"action_type": "purchase", "value": str(f["conversions"])},
                         {"action_type": "lead", "value": "1"},
                     ],
-                    "action_values": [{"action_type": "purchase", "value": f"{f['value_cents'] / 100:.2f}"}],
+                    "action_values": [
+                        {"action_type": "purchase", "value": f"{f['value_cents'] / 100:.2f}"}
+                    ],
                     "attribution_setting": "7d_click_1d_view",
                     "date_start": day.isoformat(),
                     "date_stop": day.isoformat(),
@@ -140,14 +174,23 @@ class FakeMetaInsights(ReportingFake):
             return bad("limit must be 1..5000"), {}
         return None, {"since": since, "until": until, "fields": fields, "limit": limit}
 
-    def _page(self, request: Request, path: str, rows: list[dict[str, Any]], params: dict[str, str], limit: int) -> Response:
+    def _page(
+        self,
+        request: Request,
+        path: str,
+        rows: list[dict[str, Any]],
+        params: dict[str, str],
+        limit: int,
+    ) -> Response:
         offset = int(params.get("after") or 0)
         page_number = offset // max(limit, 1)
         size = limit
         if self.short_page_every and page_number % self.short_page_every == 1:
             size = max(1, limit // 3)  # a partial page: fewer rows, and still a `next`
         data = rows[offset : offset + size]
-        paging: dict[str, Any] = {"cursors": {"before": str(offset), "after": str(offset + len(data))}}
+        paging: dict[str, Any] = {
+            "cursors": {"before": str(offset), "after": str(offset + len(data))}
+        }
         if offset + len(data) < len(rows):
             query = {k: v for k, v in params.items() if k != "after"}
             query["after"] = str(offset + len(data))
@@ -159,12 +202,21 @@ class FakeMetaInsights(ReportingFake):
         token = params.get("access_token")
         if token != self.token or token in self.expired_tokens:
             code, sub = (190, 463) if token in self.expired_tokens else (190, None)
-            step = graph_error(code, "Error validating access token: Session has expired." if sub else "Invalid OAuth access token.", 401, **({"error_subcode": sub} if sub else {}))
+            step = graph_error(
+                code,
+                "Error validating access token: Session has expired."
+                if sub
+                else "Invalid OAuth access token.",
+                401,
+                **({"error_subcode": sub} if sub else {}),
+            )
             return json_response(step.body, step.status)
         path = recorded.path
         if match := INSIGHTS.match(path):
             if match.group(2) != self.account_id:
-                step = graph_error(100, "Unsupported get request. Object with ID 'act_...' does not exist")
+                step = graph_error(
+                    100, "Unsupported get request. Object with ID 'act_...' does not exist"
+                )
                 return json_response(step.body, step.status)
             refused, checked = self._check(params)
             if refused is not None:
@@ -190,12 +242,21 @@ class FakeMetaInsights(ReportingFake):
                 return json_response(step.body, step.status)
             job["polls"] += 1
             if job["failed"]:
-                return json_response({"id": match.group(2), "async_status": "Job Failed", "async_percent_completion": 0, "error_message": "Internal error"})
+                return json_response(
+                    {
+                        "id": match.group(2),
+                        "async_status": "Job Failed",
+                        "async_percent_completion": 0,
+                        "error_message": "Internal error",
+                    }
+                )
             done = job["polls"] >= 2
-            return json_response({
-                "id": match.group(2),
-                "async_status": "Job Completed" if done else "Job Running",
-                "async_percent_completion": 100 if done else 50,
-            })
+            return json_response(
+                {
+                    "id": match.group(2),
+                    "async_status": "Job Completed" if done else "Job Running",
+                    "async_percent_completion": 100 if done else 50,
+                }
+            )
         step = graph_error(100, "Unknown path")
         return json_response(step.body, step.status)

@@ -24,10 +24,25 @@ from tests.fakes.base import RecordedRequest, Scripted
 
 PATH = "/open_api/v1.3/report/integrated/get/"
 KNOWN_METRICS = {
-    "campaign_id", "campaign_name", "adgroup_id", "adgroup_name", "ad_name", "currency",
-    "spend", "impressions", "reach", "clicks", "video_play_actions", "video_watched_2s",
-    "video_watched_6s", "video_views_p100", "conversion", "complete_payment",
-    "total_complete_payment_rate", "cpc", "ctr",
+    "campaign_id",
+    "campaign_name",
+    "adgroup_id",
+    "adgroup_name",
+    "ad_name",
+    "currency",
+    "spend",
+    "impressions",
+    "reach",
+    "clicks",
+    "video_play_actions",
+    "video_watched_2s",
+    "video_watched_6s",
+    "video_views_p100",
+    "conversion",
+    "complete_payment",
+    "total_complete_payment_rate",
+    "cpc",
+    "ctr",
 }
 
 
@@ -36,7 +51,13 @@ def tiktok_body(code: int, message: str, data: Any = None) -> dict[str, Any]:
 
 
 class FakeTikTokReporting(ReportingFake):
-    def __init__(self, token: str, advertiser_id: str, catalog: AdCatalog | None = None, currency: str = "BRL") -> None:
+    def __init__(
+        self,
+        token: str,
+        advertiser_id: str,
+        catalog: AdCatalog | None = None,
+        currency: str = "BRL",
+    ) -> None:
         super().__init__(catalog)
         self.token = token
         self.advertiser_id = advertiser_id
@@ -77,11 +98,15 @@ class FakeTikTokReporting(ReportingFake):
             page = int(q.get("page") or 1)
             page_size = int(q.get("page_size") or 10)
         except ValueError:
-            return self._bad("dimensions/metrics must be JSON lists; dates YYYY-MM-DD; page numbers")
+            return self._bad(
+                "dimensions/metrics must be JSON lists; dates YYYY-MM-DD; page numbers"
+            )
         if not isinstance(dimensions, list) or set(dimensions) != {"ad_id", "stat_time_day"}:
             return self._bad("dimensions: this fake serves ad_id + stat_time_day")
         if not isinstance(metrics, list) or not metrics or set(metrics) - KNOWN_METRICS:
-            return self._bad(f"Invalid metrics: {sorted(set(metrics) - KNOWN_METRICS) if isinstance(metrics, list) else metrics}")
+            return self._bad(
+                f"Invalid metrics: {sorted(set(metrics) - KNOWN_METRICS) if isinstance(metrics, list) else metrics}"
+            )
         if end < start or (end - start).days > 29:
             return self._bad("With stat_time_day the time span cannot exceed 30 days.")
         if page < 1 or not 1 <= page_size <= 1000:
@@ -92,7 +117,11 @@ class FakeTikTokReporting(ReportingFake):
         bounds = []
         offset = 0
         while offset < total:
-            size = page_size // 3 or 1 if self.short_page_every and len(bounds) % self.short_page_every == 1 else page_size
+            size = (
+                page_size // 3 or 1
+                if self.short_page_every and len(bounds) % self.short_page_every == 1
+                else page_size
+            )
             bounds.append((offset, min(total, offset + size)))
             offset += size
         rows: list[dict[str, Any]] = []
@@ -101,19 +130,39 @@ class FakeTikTokReporting(ReportingFake):
                 day, index = start + timedelta(days=position // c.ads), position % c.ads
                 f = c.figures(index, day)
                 values = {
-                    "campaign_id": c.campaign_id(index), "campaign_name": c.campaign_name(index),
-                    "adgroup_id": c.ad_set_id(index), "adgroup_name": f"Ad group {c.ad_set_id(index)[-3:]}",
-                    "ad_name": f"Ad {c.ad_id(index)[-3:]}", "currency": self.currency,
-                    "spend": f"{f['cents'] / 100:.2f}", "impressions": str(f["impressions"]),
-                    "reach": str(f["reach"]), "clicks": str(f["clicks"]),
-                    "video_play_actions": str(f["plays"]), "video_watched_2s": str(f["views_3s"]),
-                    "video_watched_6s": str(f["completed"] * 2), "video_views_p100": str(f["completed"]),
-                    "conversion": str(f["conversions"] + 1), "complete_payment": str(f["conversions"]),
-                    "total_complete_payment_rate": f"{f['value_cents'] / 100:.2f}", "cpc": "0.5", "ctr": "1.2",
+                    "campaign_id": c.campaign_id(index),
+                    "campaign_name": c.campaign_name(index),
+                    "adgroup_id": c.ad_set_id(index),
+                    "adgroup_name": f"Ad group {c.ad_set_id(index)[-3:]}",
+                    "ad_name": f"Ad {c.ad_id(index)[-3:]}",
+                    "currency": self.currency,
+                    "spend": f"{f['cents'] / 100:.2f}",
+                    "impressions": str(f["impressions"]),
+                    "reach": str(f["reach"]),
+                    "clicks": str(f["clicks"]),
+                    "video_play_actions": str(f["plays"]),
+                    "video_watched_2s": str(f["views_3s"]),
+                    "video_watched_6s": str(f["completed"] * 2),
+                    "video_views_p100": str(f["completed"]),
+                    "conversion": str(f["conversions"] + 1),
+                    "complete_payment": str(f["conversions"]),
+                    "total_complete_payment_rate": f"{f['value_cents'] / 100:.2f}",
+                    "cpc": "0.5",
+                    "ctr": "1.2",
                 }
-                rows.append({
-                    "dimensions": {"ad_id": c.ad_id(index), "stat_time_day": f"{day.isoformat()} 00:00:00"},
-                    "metrics": {m: values[m] for m in metrics},
-                })
-        info = {"page": page, "page_size": page_size, "total_number": total, "total_page": len(bounds)}
+                rows.append(
+                    {
+                        "dimensions": {
+                            "ad_id": c.ad_id(index),
+                            "stat_time_day": f"{day.isoformat()} 00:00:00",
+                        },
+                        "metrics": {m: values[m] for m in metrics},
+                    }
+                )
+        info = {
+            "page": page,
+            "page_size": page_size,
+            "total_number": total,
+            "total_page": len(bounds),
+        }
         return json_response(tiktok_body(0, "OK", {"list": rows, "page_info": info}))
