@@ -1,14 +1,19 @@
-"""Background work of the analytics module: the rollups' refresh every five minutes."""
+"""Background work of the analytics module: the rollups' refresh every five minutes, the
+ad spend imports (daily for every account, backfills on demand)."""
 
 from __future__ import annotations
 
+import uuid
+
 import procrastinate
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.analytics.service import upkeep
+from rastro.analytics.service import spend_import, upkeep
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM
-from rastro.core.jobs import job_context
+from rastro.core.jobs import enqueue, job_context
+from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
 
 log = structlog.get_logger(__name__)
@@ -37,6 +42,54 @@ async def refresh_all_now(*, full: bool = False) -> int:
 async def refresh_rollups(timestamp: int) -> int:
     """Every five minutes: every organization's rollups up to the current hour."""
     return await refresh_all_now()
+
+
+SPEND_QUEUE = "spend"
+SPEND_TASK = "analytics:import_spend"
+
+
+async def queue_spend_import(
+    crm: AsyncSession, organization_id: uuid.UUID, import_id: uuid.UUID, account_id: uuid.UUID
+) -> None:
+    """Queue a logged import run (in the caller's CRM transaction); one account's runs
+    run one after the other."""
+    await enqueue(
+        crm,
+        SPEND_TASK,
+        args={"organization_id": str(organization_id), "import_id": str(import_id)},
+        queue=SPEND_QUEUE,
+        lock=f"analytics.spend:{account_id}",
+    )
+
+
+async def _import(organization_id: uuid.UUID, import_id: uuid.UUID) -> int:
+    context = job_context()
+    run = await spend_import.run_import(
+        TransactionBoundary(context.databases.crm),
+        TransactionBoundary(context.databases.bi),
+        Keyring(context.settings.encryption_key_value),
+        spend_import.ImportConfig(),
+        organization_id=organization_id,
+        import_id=import_id,
+    )
+    return run.rows if run is not None else 0
+
+
+@blueprint.task(name="import_spend", queue=SPEND_QUEUE)
+async def import_spend(organization_id: str, import_id: str) -> int:
+    """Run one logged spend import (a backfill); returns the rows written."""
+    return await _import(uuid.UUID(organization_id), uuid.UUID(import_id))
+
+
+@blueprint.periodic(cron="30 5 * * *")
+@blueprint.task(name="spend.daily", queue=SPEND_QUEUE, queueing_lock="analytics.spend_daily")
+async def import_spend_daily(timestamp: int) -> int:
+    """Every day: each active ad account's last 28 days up to yesterday (the platforms
+    restate recent days; upserts keep one row per ad and day); returns the runs."""
+    runs = await spend_import.queue_daily(TransactionBoundary(job_context().databases.bi))
+    for organization_id, import_id in runs:
+        await _import(organization_id, import_id)
+    return len(runs)
 
 
 def register(app: procrastinate.App) -> None:

@@ -11,6 +11,7 @@ from rastro.analytics.api import (
     journeys,
     overview,
     reports,
+    spend,
     visitors,
 )
 from rastro.analytics.service import facts  # noqa: F401  (listeners and outbox handler)
@@ -26,6 +27,7 @@ MODULE = Module(
         cohorts.router,
         attribution.router,
         abtests.router,
+        spend.router,
     ],
     register_jobs=jobs.register,
     demo=demo.load_demo,

@@ -110,6 +110,20 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("event_source", "Event source (web, offline or crm)"),
             ),
         ),
+        # Ad spend reporting (rastro.analytics.spend): a Meta token with ads_read (a
+        # Conversions API credential with that permission works too), a TikTok Business
+        # API (Marketing API) access token of an app with the Reporting scope.
+        ServiceSpec(
+            "meta_ads",
+            "Meta Marketing API (ads reporting)",
+            "https://graph.facebook.com",
+            settings_fields=(SettingField("api_version", "Graph API version (v26.0 when empty)"),),
+        ),
+        ServiceSpec(
+            "tiktok_ads",
+            "TikTok Business API (ads reporting)",
+            "https://business-api.tiktok.com",
+        ),
         ServiceSpec("hubspot", "HubSpot", "https://api.hubapi.com", needs_secret=True),
         ServiceSpec(
             "salesforce",

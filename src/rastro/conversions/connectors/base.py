@@ -19,11 +19,10 @@ from typing import Any, ClassVar
 import httpx
 
 from rastro.auth.service.credentials import ResolvedCredential
+from rastro.conversions.service import platform_oauth
+from rastro.conversions.service.platform_oauth import TOKENS  # noqa: F401  (re-exported)
 from rastro.core.http import HttpClient
-from rastro.core.oauth import RefreshGrant, TokenCache
-
-# Access tokens of OAuth credentials, per credential, for the life of the process.
-TOKENS = TokenCache()
+from rastro.core.oauth import RefreshGrant
 
 
 @dataclass(frozen=True)
@@ -135,21 +134,10 @@ class Connector:
         `oauth_client_id` (and optionally `oauth_token_uri`); its `api_key` is then the
         refresh token and its `api_secret` the client secret. None for a credential whose
         `api_key` is the access token itself."""
-        client_id = str(credential.settings.get("oauth_client_id") or "").strip()
-        if not client_id or self.oauth_token_uri is None:
-            return None
-        if not credential.api_secret:
-            raise ConnectorError(
-                "The credential has oauth_client_id but no secret: the secret must hold the "
-                "OAuth client secret."
-            )
-        token_uri = str(credential.settings.get("oauth_token_uri") or "").strip()
-        return RefreshGrant(
-            token_uri=token_uri or self.oauth_token_uri,
-            client_id=client_id,
-            client_secret=credential.api_secret,
-            refresh_token=credential.api_key,
-        )
+        try:
+            return platform_oauth.refresh_grant(credential, self.oauth_token_uri)
+        except platform_oauth.MissingClientSecret as error:
+            raise ConnectorError(str(error)) from None
 
     async def authorized(
         self,
@@ -161,16 +149,10 @@ class Connector:
         endpoint for an OAuth credential (the `api_key` otherwise). A 401 with an OAuth
         credential drops the cached token, refreshes once and calls again once, within the
         same attempt. A failed refresh raises `OAuthError`."""
-        grant = self.oauth_grant(credential)
-        if grant is None:
-            return await call(credential.api_key)
-        key = str(credential.id)
-        token = await TOKENS.access_token(key, grant, http)
-        response = await call(token)
-        if response.status_code != 401:
-            return response
-        TOKENS.invalidate(key, token)
-        return await call(await TOKENS.access_token(key, grant, http))
+        self.oauth_grant(credential)  # a credential without its client secret: ConnectorError
+        return await platform_oauth.authorized(
+            credential, http, call, default_token_uri=self.oauth_token_uri
+        )
 
     def request_summary(self, credential: ResolvedCredential) -> dict[str, Any]:
         """What the log keeps about the request besides the events (never a secret)."""

@@ -1,0 +1,235 @@
+"""A 13-month spend backfill of four ad accounts from the local fake platforms.
+
+    .venv/bin/python -m bench.spend.backfill [--ads 500] [--days 365]
+
+On a fresh embedded PostgreSQL (bench/results/spend-backfill-data): one organization,
+one credential and one ad account per platform (Meta, Google Ads, TikTok, LinkedIn) on
+its fake (`tests/fakes/`, served by a separate process so that the fakes' JSON work does
+not share the importer's interpreter), each fake serving `--ads` ads. One backfill run
+per account over `--days` days up to yesterday (`rastro.analytics.service.spend_import.
+run_import`, what the `import_spend` job runs), the four at once. Reports the wall time,
+the rows stored (`campaign_metrics`, one per ad and day) and rows per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import SecretStr
+
+from bench.harness import RESULTS, write_report
+from rastro.core.embedded import EmbeddedPostgres
+
+DATA = RESULTS / "spend-backfill-data"
+TOKENS = {
+    "meta": "bench-meta-ads-token-0001",
+    "google": "bench-google-ads-token-0001",
+    "tiktok": "bench-tiktok-ads-token-0001",
+    "linkedin": "bench-linkedin-token-0001",
+}
+ACCOUNTS = {
+    "meta": "1234567890",
+    "google": "1234567890",
+    "tiktok": "7012345678901234567",
+    "linkedin": "508123456",
+}
+SERVICES = {
+    "meta": "meta_ads",
+    "google": "google_ads",
+    "tiktok": "tiktok_ads",
+    "linkedin": "linkedin",
+}
+
+
+def serve_fakes(ads: int) -> None:
+    """Start the four fakes, print their URLs, stop on a line on stdin."""
+    from tests.fakes.ad_reporting import AdCatalog
+    from tests.fakes.google_ads_reporting import FakeGoogleAdsReporting
+    from tests.fakes.linkedin_analytics import FakeLinkedInAnalytics
+    from tests.fakes.meta_insights import FakeMetaInsights
+    from tests.fakes.tiktok_reporting import FakeTikTokReporting
+
+    fakes = {
+        "meta": FakeMetaInsights(TOKENS["meta"], ACCOUNTS["meta"], AdCatalog(ads=ads)),
+        "google": FakeGoogleAdsReporting(TOKENS["google"], ACCOUNTS["google"], AdCatalog(ads=ads)),
+        "tiktok": FakeTikTokReporting(TOKENS["tiktok"], ACCOUNTS["tiktok"], AdCatalog(ads=ads)),
+        "linkedin": FakeLinkedInAnalytics(
+            TOKENS["linkedin"], ACCOUNTS["linkedin"], AdCatalog(ads=ads)
+        ),
+    }
+    for fake in fakes.values():
+        fake.requests = _Forgetful()  # a backfill makes thousands of requests
+        fake.start()
+    print("FAKES " + json.dumps({p: f.url for p, f in fakes.items()}), flush=True)
+    sys.stdin.readline()
+    for fake in fakes.values():
+        fake.stop()
+
+
+class _Forgetful(list):  # type: ignore[type-arg]
+    def append(self, _item: Any) -> None:
+        pass
+
+
+async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
+    from tests.auth.factories import make_account
+
+    from rastro.analytics import spend_schemas
+    from rastro.analytics.service import spend, spend_import
+    from rastro.analytics.spend import CONNECTORS
+    from rastro.auth.service import credentials
+    from rastro.config import Settings, generate_encryption_key
+    from rastro.core.db import Scope
+    from rastro.core.security import Keyring
+    from rastro.core.units import TransactionBoundary
+    from rastro.modules import load_modules
+    from rastro.runtime import make_databases, upgrade_all
+
+    load_modules()
+    server = EmbeddedPostgres(DATA)
+    server.start()
+    stamp = int(time.time())
+    crm_name, bi_name = f"rastro_crm_spend_{stamp}", f"rastro_bi_spend_{stamp}"
+    server.ensure_databases(crm_name, bi_name)
+    settings = Settings(  # type: ignore[call-arg]
+        RASTRO_ENV="development",
+        RASTRO_DATA_DIR=DATA,
+        CRM_DATABASE_URL=server.url(crm_name),
+        BI_DATABASE_URL=server.url(bi_name),
+        SECRET_KEY=SecretStr("bench-secret-key-" + "x" * 40),
+        ENCRYPTION_KEY=SecretStr(generate_encryption_key()),
+        LOG_LEVEL="WARNING",
+    )
+    upgrade_all(settings)
+    databases = make_databases(settings)
+    keyring = Keyring(settings.encryption_key_value)
+    CONNECTORS["meta"].poll_seconds = 0.2  # type: ignore[attr-defined]
+    try:
+        account = await make_account(databases)
+        scope = Scope.organization(account.organization_id)
+        runs: list[uuid.UUID] = []
+        async with databases.crm.transaction(scope) as crm, databases.bi.transaction(scope) as bi:
+            for platform, url in urls.items():
+                credential = await credentials.create_credential(
+                    crm,
+                    keyring,
+                    name=f"{platform} (bench fake)",
+                    service=SERVICES[platform],
+                    api_key=TOKENS[platform],
+                    api_secret=None,
+                    api_url=url,
+                    settings={"customer_id": ACCOUNTS[platform]} if platform == "google" else {},
+                    is_active=True,
+                    created_by_id=None,
+                )
+                ad_account = await spend.create_account(
+                    bi,
+                    crm,
+                    spend_schemas.AdAccountCreate(
+                        platform=platform,
+                        account_id=ACCOUNTS[platform],  # type: ignore[arg-type]
+                        credential_id=credential.id,
+                        timezone="America/Sao_Paulo",
+                        currency="BRL",
+                    ),
+                )
+                last = datetime.now(UTC).date() - timedelta(days=1)
+                run = await spend.create_import(
+                    bi,
+                    kind="backfill",
+                    platform=platform,
+                    account=ad_account,
+                    date_from=last - timedelta(days=days - 1),
+                    date_to=last,
+                )
+                runs.append(run.id)
+        started = time.perf_counter()
+        done = await asyncio.gather(
+            *(
+                spend_import.run_import(
+                    TransactionBoundary(databases.crm),
+                    TransactionBoundary(databases.bi),
+                    keyring,
+                    spend_import.ImportConfig(),
+                    organization_id=account.organization_id,
+                    import_id=run_id,
+                )
+                for run_id in runs
+            )
+        )
+        seconds = time.perf_counter() - started
+        async with databases.bi.transaction(scope) as bi:
+            from sqlalchemy import func, select
+
+            from rastro.analytics.models import CampaignMetric
+
+            stored = int(await bi.scalar(select(func.count()).select_from(CampaignMetric)) or 0)
+        per_platform = {
+            r.platform: {
+                "status": r.status,
+                "rows": r.rows,
+                "seconds": (r.duration_ms or 0) / 1000,
+                "retries": len(r.errors),
+            }
+            for r in done
+            if r is not None
+        }
+    finally:
+        await databases.dispose()
+        server.drop_database(crm_name)
+        server.drop_database(bi_name)
+    return {
+        "seconds": round(seconds, 2),
+        "rows_stored": stored,
+        "rows_per_second": round(stored / seconds),
+        "platforms": per_platform,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ads", type=int, default=500)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_fakes:
+        serve_fakes(args.ads)
+        return
+    fakes = subprocess.Popen(
+        [sys.executable, "-m", "bench.spend.backfill", "--serve-fakes", "--ads", str(args.ads)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert fakes.stdout is not None
+        assert fakes.stdin is not None
+        line = fakes.stdout.readline()
+        urls = json.loads(line.removeprefix("FAKES "))
+        result = asyncio.run(_backfill(urls, args.days))
+        fakes.stdin.write("\n")
+        fakes.stdin.flush()
+    finally:
+        fakes.wait(timeout=30)
+    write_report(
+        "spend-backfill",
+        {
+            "ads_per_platform": args.ads,
+            "days": args.days,
+            "platforms": 4,
+            "expected_rows": args.ads * args.days * 4,
+            **result,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

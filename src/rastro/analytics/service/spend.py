@@ -1,0 +1,371 @@
+"""Ad spend's records: the ad accounts (which credential reads which account), the spend
+rows per ad and day (`campaign_metrics`, upserted on their natural key), the current
+names of campaigns, ad sets and ads, and the import runs (`ad_spend_imports`).
+
+Spend keeps its currency on every row; nothing here sums across currencies.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, and_, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.analytics import spend_schemas as schemas
+from rastro.analytics.models import (
+    Ad,
+    AdAccount,
+    AdCampaign,
+    AdSet,
+    AdSpendImport,
+    CampaignMetric,
+)
+from rastro.analytics.spend import CONNECTORS
+from rastro.analytics.spend.base import AccountRef, SpendRow
+from rastro.auth.service import credentials
+from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
+from rastro.core.ids import uuid7
+from rastro.core.pagination import PageParams, paginate
+from rastro.core.references import UnknownReference
+
+
+@dataclass(frozen=True)
+class RowOrigin:
+    """Where stored rows come from: the organization, platform (or CSV source), account,
+    the account's timezone, and the import run."""
+
+    organization_id: uuid.UUID
+    platform: str
+    account_id: str
+    timezone: str
+    import_id: uuid.UUID | None
+    source: str  # api | csv
+
+
+def account_ref(account: AdAccount) -> AccountRef:
+    """The account as a connector sees it."""
+    return AccountRef(
+        platform=account.platform,
+        account_id=account.account_id,
+        timezone=account.timezone,
+        currency=account.currency,
+        conversion_types=tuple(account.conversion_types or ()),
+    )
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+async def create_account(
+    bi: AsyncSession, crm: AsyncSession, body: schemas.AdAccountCreate
+) -> AdAccount:
+    """Configure an ad account; its credential must be one of the organization's, for a
+    service that reads this platform's reports."""
+    try:
+        credential = await credentials.get_credential(crm, body.credential_id)
+    except NotFound:
+        raise UnknownReference(field="credential_id", key=body.credential_id) from None
+    services = CONNECTORS[body.platform].credential_services
+    if credential.service not in services:
+        raise UnprocessableEntity(
+            "The credential is not for this platform.",
+            details=[
+                {
+                    "loc": "body.credential_id",
+                    "message": f"a credential of {sorted(services)}",
+                    "type": "credential_service",
+                }
+            ],
+        )
+    existing = await bi.scalar(
+        select(AdAccount.id).where(
+            AdAccount.platform == body.platform, AdAccount.account_id == body.account_id
+        )
+    )
+    if existing is not None:
+        raise Conflict("This ad account is already configured.")
+    account = AdAccount(
+        id=uuid7(),
+        platform=body.platform,
+        account_id=body.account_id,
+        name=body.name,
+        credential_id=body.credential_id,
+        timezone=body.timezone,
+        currency=body.currency,
+        conversion_types=list(body.conversion_types),
+        is_active=True,
+    )
+    bi.add(account)
+    await bi.flush()
+    await bi.refresh(account)
+    return account
+
+
+async def list_accounts(bi: AsyncSession) -> list[AdAccount]:
+    """The organization's ad accounts, by platform and account id."""
+    return list(
+        await bi.scalars(select(AdAccount).order_by(AdAccount.platform, AdAccount.account_id))
+    )
+
+
+async def get_account(bi: AsyncSession, account_id: uuid.UUID) -> AdAccount:
+    """One of the organization's ad accounts (404 otherwise)."""
+    account = await bi.get(AdAccount, account_id)
+    if account is None:
+        raise NotFound("Ad account not found.")
+    return account
+
+
+async def delete_account(bi: AsyncSession, account_id: uuid.UUID) -> None:
+    """Stop importing the account (the spend already imported stays)."""
+    await bi.delete(await get_account(bi, account_id))
+    await bi.flush()
+
+
+# --- import runs -------------------------------------------------------------------------------
+
+
+async def create_import(
+    bi: AsyncSession,
+    *,
+    kind: str,
+    platform: str,
+    account: AdAccount | None,
+    date_from: date | None,
+    date_to: date | None,
+    status: str = "queued",
+) -> AdSpendImport:
+    """A new import run in the log."""
+    run = AdSpendImport(
+        id=uuid7(),
+        ad_account_id=account.id if account else None,
+        platform=platform,
+        account_id=account.account_id if account else None,
+        kind=kind,
+        date_from=date_from,
+        date_to=date_to,
+        status=status,
+        rows=0,
+        errors=[],
+        days_total=(date_to - date_from).days + 1 if date_from and date_to else 0,
+        days_done=0,
+    )
+    bi.add(run)
+    await bi.flush()
+    await bi.refresh(run)
+    return run
+
+
+async def list_imports(
+    bi: AsyncSession, params: PageParams, *, ad_account_id: uuid.UUID | None = None
+) -> tuple[Sequence[AdSpendImport], int]:
+    """The import runs, newest first."""
+    statement = select(AdSpendImport).order_by(AdSpendImport.created_at.desc(), AdSpendImport.id)
+    if ad_account_id is not None:
+        statement = statement.where(AdSpendImport.ad_account_id == ad_account_id)
+    return await paginate(bi, statement, params)
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+_METRIC_COLUMNS = (
+    "timezone",
+    "campaign_id",
+    "ad_set_id",
+    "spend",
+    "currency",
+    "impressions",
+    "reach",
+    "clicks",
+    "link_clicks",
+    "video_plays",
+    "video_3s_views",
+    "thruplays",
+    "conversions",
+    "conversion_value",
+    "attribution_setting",
+    "source",
+    "import_id",
+)
+_KEY = ("organization_id", "platform", "account_id", "ad_id", "day")
+_ALL = _KEY + _METRIC_COLUMNS
+_UPSERT_METRICS = text(
+    f"INSERT INTO campaign_metrics ({', '.join(_ALL)}, updated_at) "  # noqa: S608 (constants)
+    f"SELECT {', '.join(_ALL)}, now() "
+    "FROM jsonb_populate_recordset(NULL::campaign_metrics, CAST(:rows AS jsonb)) "
+    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _METRIC_COLUMNS)
+    + ", updated_at = now()"
+)
+
+
+def _upsert_names(table: str, key: str, extra: tuple[str, ...]) -> Any:
+    columns = ("organization_id", "platform", "account_id", key, *extra, "name")
+    updates = ", ".join(f"{c} = COALESCE(EXCLUDED.{c}, {table}.{c})" for c in (*extra, "name"))
+    return text(
+        f"INSERT INTO {table} ({', '.join(columns)}, updated_at) "  # noqa: S608 (constants)
+        f"SELECT {', '.join(columns)}, now() "
+        f"FROM jsonb_populate_recordset(NULL::{table}, CAST(:rows AS jsonb)) "
+        f"ON CONFLICT (organization_id, platform, account_id, {key}) DO UPDATE SET {updates}, "
+        "updated_at = now()"
+    )
+
+
+_UPSERT_CAMPAIGNS = _upsert_names("ad_campaigns", "campaign_id", ())
+_UPSERT_AD_SETS = _upsert_names("ad_sets", "ad_set_id", ("campaign_id",))
+_UPSERT_ADS = _upsert_names("ads", "ad_id", ("ad_set_id", "campaign_id"))
+
+
+def _dumps(rows: list[dict[str, Any]]) -> str:
+    return orjson.dumps(rows, default=str).decode()
+
+
+async def store_rows(bi: AsyncSession, origin: RowOrigin, rows: Sequence[SpendRow]) -> int:
+    """Upsert the rows on their natural key (the same ad and day twice: the last wins) and
+    keep the names current; returns how many distinct rows were written."""
+    base = {
+        "organization_id": str(origin.organization_id),
+        "platform": origin.platform,
+        "account_id": origin.account_id,
+    }
+    metrics: dict[tuple[str, date], dict[str, Any]] = {}
+    campaigns: dict[str, dict[str, Any]] = {}
+    ad_sets: dict[str, dict[str, Any]] = {}
+    ads: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        metrics[(row.ad_id, row.day)] = {
+            **base,
+            "ad_id": row.ad_id,
+            "day": row.day.isoformat(),
+            "timezone": origin.timezone,
+            "campaign_id": row.campaign_id,
+            "ad_set_id": row.ad_set_id,
+            "spend": row.spend,
+            "currency": row.currency,
+            "impressions": row.impressions,
+            "reach": row.reach,
+            "clicks": row.clicks,
+            "link_clicks": row.link_clicks,
+            "video_plays": row.video_plays,
+            "video_3s_views": row.video_3s_views,
+            "thruplays": row.thruplays,
+            "conversions": row.conversions,
+            "conversion_value": row.conversion_value,
+            "attribution_setting": row.attribution_setting,
+            "source": origin.source,
+            "import_id": str(origin.import_id) if origin.import_id else None,
+        }
+        if row.campaign_id:
+            campaigns[row.campaign_id] = {
+                **base,
+                "campaign_id": row.campaign_id,
+                "name": row.campaign_name,
+            }
+        if row.ad_set_id:
+            ad_sets[row.ad_set_id] = {
+                **base,
+                "ad_set_id": row.ad_set_id,
+                "campaign_id": row.campaign_id,
+                "name": row.ad_set_name,
+            }
+        ads[row.ad_id] = {
+            **base,
+            "ad_id": row.ad_id,
+            "ad_set_id": row.ad_set_id,
+            "campaign_id": row.campaign_id,
+            "name": row.ad_name,
+        }
+    if not metrics:
+        return 0
+    # Keys in a stable order: two imports of one account never wait on each other's locks.
+    ordered = [metrics[key] for key in sorted(metrics)]
+    await bi.execute(_UPSERT_METRICS, {"rows": _dumps(ordered)})
+    for statement, names in (
+        (_UPSERT_CAMPAIGNS, campaigns),
+        (_UPSERT_AD_SETS, ad_sets),
+        (_UPSERT_ADS, ads),
+    ):
+        if names:
+            await bi.execute(statement, {"rows": _dumps([names[k] for k in sorted(names)])})
+    return len(metrics)
+
+
+def _rows_query(
+    date_from: date,
+    date_to: date,
+    platform: str | None,
+    account_id: str | None,
+    campaign_id: str | None,
+) -> Select[Any]:
+    m = CampaignMetric
+
+    def same(table: Any) -> Any:
+        return and_(
+            table.organization_id == m.organization_id,
+            table.platform == m.platform,
+            table.account_id == m.account_id,
+        )
+
+    statement: Select[Any] = (
+        select(  # type: ignore[assignment]
+            m,
+            AdCampaign.name.label("campaign_name"),
+            AdSet.name.label("ad_set_name"),
+            Ad.name.label("ad_name"),
+        )
+        .outerjoin(AdCampaign, and_(same(AdCampaign), AdCampaign.campaign_id == m.campaign_id))
+        .outerjoin(AdSet, and_(same(AdSet), AdSet.ad_set_id == m.ad_set_id))
+        .outerjoin(Ad, and_(same(Ad), Ad.ad_id == m.ad_id))
+        .where(m.day >= date_from, m.day <= date_to)
+        .order_by(m.day, m.platform, m.account_id, m.campaign_id, m.ad_id)
+    )
+    if platform is not None:
+        statement = statement.where(m.platform == platform)
+    if account_id is not None:
+        statement = statement.where(m.account_id == account_id)
+    if campaign_id is not None:
+        statement = statement.where(m.campaign_id == campaign_id)
+    return statement
+
+
+async def list_rows(
+    bi: AsyncSession,
+    params: PageParams,
+    *,
+    date_from: date,
+    date_to: date,
+    platform: str | None = None,
+    account_id: str | None = None,
+    campaign_id: str | None = None,
+) -> tuple[list[schemas.SpendRow], int]:
+    """The spend rows of a range of days (each in its account's timezone), with the
+    current names of their campaign, ad set and ad."""
+    if date_to < date_from:
+        raise UnprocessableEntity(
+            "date_to is before date_from.",
+            details=[{"loc": "query.date_to", "message": "on or after date_from", "type": "range"}],
+        )
+    statement = _rows_query(date_from, date_to, platform, account_id, campaign_id)
+    total = await bi.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    result = await bi.execute(statement.limit(params.page_size).offset(params.offset))
+    items = []
+    for metric, campaign_name, ad_set_name, ad_name in result.all():
+        items.append(
+            schemas.SpendRow(
+                **{
+                    c: getattr(metric, c)
+                    for c in schemas.SpendRow.model_fields
+                    if hasattr(metric, c)
+                },
+                campaign_name=campaign_name,
+                ad_set_name=ad_set_name,
+                ad_name=ad_name,
+            )
+        )
+    return items, int(total or 0)

@@ -1,0 +1,316 @@
+"""Running spend imports: an ad account's range of days, asked from its platform in
+windows (`SpendConnector.window_days`), each page upserted on the natural key, the run
+logged with its progress (`ad_spend_imports`).
+
+The job boundary owns the transactions (`TransactionBoundary`, as the conversions sync):
+the run's start, every batch of rows and every finished window is one unit of work, so a
+backfill shows its progress while it runs and a run killed midway keeps what it wrote
+(running it again rewrites the same keys). A transient failure (429, 5xx, a rate-limit
+code, a timeout, a broken stream) retries the window with exponential backoff and full
+jitter (`RetryPolicy`, at least the platform's Retry-After); an expired token is
+refreshed by the conversions module's OAuth (`platform_oauth`), and a token that cannot
+be refreshed fails the run with an auth error in the log.
+
+The daily run imports, for every active account, the last `RESTATE_DAYS` days up to
+yesterday in the account's timezone: yesterday is new, the 27 days before it are
+re-imported because the platforms restate recent figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import structlog
+from sqlalchemy import select
+
+from rastro.analytics.models import AdAccount, AdSpendImport
+from rastro.analytics.service import spend
+from rastro.analytics.spend import CONNECTORS
+from rastro.analytics.spend.base import ReportError, SpendConnector, SpendRow
+from rastro.auth.service import credentials
+from rastro.auth.service.credentials import ResolvedCredential
+from rastro.core.db import SYSTEM, Scope
+from rastro.core.errors import NotFound
+from rastro.core.http import HttpClient, RetryPolicy
+from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
+
+log = structlog.get_logger(__name__)
+
+RESTATE_DAYS = 28
+MAX_BACKFILL_DAYS = 397  # 13 months
+FLUSH_ROWS = 5000
+MAX_LOGGED_ERRORS = 50
+
+
+@dataclass(frozen=True)
+class ImportConfig:
+    timeout: float = 60.0
+    # Tries of one window (the first and the retries after transient failures).
+    window_attempts: int = 6
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(base_delay=2.0, max_delay=120.0))
+    # In-place retries of one HTTP call (429/5xx) before the window's own retry.
+    http_retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(attempts=3, base_delay=1.0, max_delay=60.0)
+    )
+
+
+class _ImportFailed(Exception):
+    def __init__(self, message: str, *, auth: bool = False) -> None:
+        super().__init__(message)
+        self.auth = auth
+
+
+def account_today(account: AdAccount, now: datetime) -> date:
+    """Today in the account's timezone."""
+    return now.astimezone(ZoneInfo(account.timezone)).date()
+
+
+def daily_range(account: AdAccount, now: datetime) -> tuple[date, date]:
+    """The daily run's days: the last `RESTATE_DAYS` up to yesterday, the account's days."""
+    yesterday = account_today(account, now) - timedelta(days=1)
+    return yesterday - timedelta(days=RESTATE_DAYS - 1), yesterday
+
+
+def backfill_range(account: AdAccount, months: int, now: datetime) -> tuple[date, date]:
+    """`months` months (at most 13) up to yesterday in the account's days."""
+    yesterday = account_today(account, now) - timedelta(days=1)
+    year, month = divmod(yesterday.year * 12 + yesterday.month - 1 - months, 12)
+    start = date(year, month + 1, min(yesterday.day, 28)) + timedelta(days=1)
+    return max(start, yesterday - timedelta(days=MAX_BACKFILL_DAYS - 1)), yesterday
+
+
+def windows(start: date, end: date, days: int) -> Iterator[tuple[date, date]]:
+    """`start`..`end` in consecutive windows of at most `days` days."""
+    first = start
+    while first <= end:
+        last = min(end, first + timedelta(days=days - 1))
+        yield first, last
+        first = last + timedelta(days=1)
+
+
+async def run_import(
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    keyring: Keyring,
+    config: ImportConfig,
+    *,
+    organization_id: uuid.UUID,
+    import_id: uuid.UUID,
+    clients: dict[str, HttpClient] | None = None,
+) -> AdSpendImport | None:
+    """Run one queued import (idempotent: a finished run is left as it is); returns the
+    run as logged, None when it does not exist."""
+    scope = Scope.organization(organization_id)
+    started = time.monotonic()
+    async with bi.unit(scope) as session:
+        run = await session.get(AdSpendImport, import_id, with_for_update=True)
+        if run is None or run.status in ("succeeded", "failed"):
+            return run
+        account = await session.get(AdAccount, run.ad_account_id) if run.ad_account_id else None
+        run.status = "running"
+        run.started_at = datetime.now(UTC)
+        run.days_done, run.rows, run.errors, run.error = 0, 0, [], None
+    own_clients = clients is None
+    clients = {} if clients is None else clients
+    errors: list[dict[str, Any]] = []
+    rows = 0
+    status, message = "succeeded", None
+    try:
+        if account is None or run.date_from is None or run.date_to is None:
+            raise _ImportFailed("The ad account was removed.")
+        connector = CONNECTORS[account.platform]
+        credential = await _credential(crm, keyring, scope, account, connector)
+        http = _client(clients, credential, config)
+        origin = spend.RowOrigin(
+            organization_id=organization_id,
+            platform=account.platform,
+            account_id=account.account_id,
+            timezone=account.timezone,
+            import_id=import_id,
+            source="api",
+        )
+        for first, last in windows(run.date_from, run.date_to, connector.window_days):
+            written = await _window(
+                bi,
+                scope,
+                connector,
+                account,
+                credential,
+                http,
+                origin,
+                first,
+                last,
+                config,
+                errors,
+            )
+            rows += written
+            async with bi.unit(scope) as session:
+                logged = await session.get(AdSpendImport, import_id, with_for_update=True)
+                assert logged is not None
+                logged.days_done += (last - first).days + 1
+                logged.rows = rows
+                logged.errors = errors[-MAX_LOGGED_ERRORS:]
+    except _ImportFailed as failure:
+        status, message = "failed", str(failure)
+        errors.append({"error": "auth" if failure.auth else "import", "message": str(failure)})
+    finally:
+        if own_clients:
+            for client in clients.values():
+                await client.aclose()
+    async with bi.unit(scope) as session:
+        logged = await session.get(AdSpendImport, import_id, with_for_update=True)
+        assert logged is not None
+        logged.status = status
+        logged.error = message
+        logged.rows = rows
+        logged.errors = errors[-MAX_LOGGED_ERRORS:]
+        logged.finished_at = datetime.now(UTC)
+        logged.duration_ms = int((time.monotonic() - started) * 1000)
+        if status == "succeeded" and account is not None:
+            stored = await session.get(AdAccount, account.id)
+            if stored is not None:
+                stored.last_imported_at = logged.finished_at
+        log.info(
+            "analytics.spend_imported",
+            import_id=str(import_id),
+            platform=logged.platform,
+            status=status,
+            rows=rows,
+            errors=len(errors),
+            duration_ms=logged.duration_ms,
+        )
+        return logged
+
+
+async def _credential(
+    crm: TransactionBoundary,
+    keyring: Keyring,
+    scope: Scope,
+    account: AdAccount,
+    connector: SpendConnector,
+) -> ResolvedCredential:
+    async with crm.unit(scope) as session:
+        try:
+            stored = await credentials.get_credential(session, account.credential_id)
+        except NotFound:
+            raise _ImportFailed("The account's credential was removed.", auth=True) from None
+        if not stored.is_active:
+            raise _ImportFailed("The account's credential is inactive.", auth=True)
+        if stored.service not in connector.credential_services:
+            raise _ImportFailed("The account's credential is not for this platform.", auth=True)
+        credential = await credentials.resolve_credential(session, keyring, account.credential_id)
+    if not credential.base_url:
+        raise _ImportFailed("The account's credential has no API URL.")
+    return credential
+
+
+def _client(
+    clients: dict[str, HttpClient], credential: ResolvedCredential, config: ImportConfig
+) -> HttpClient:
+    assert credential.base_url is not None
+    http = clients.get(credential.base_url)
+    if http is None:
+        http = HttpClient(credential.base_url, timeout=config.timeout, retry=config.http_retry)
+        clients[credential.base_url] = http
+    return http
+
+
+async def _window(
+    bi: TransactionBoundary,
+    scope: Scope,
+    connector: SpendConnector,
+    account: AdAccount,
+    credential: ResolvedCredential,
+    http: HttpClient,
+    origin: spend.RowOrigin,
+    first: date,
+    last: date,
+    config: ImportConfig,
+    errors: list[dict[str, Any]],
+) -> int:
+    """Import one window, retrying it whole after transient failures; returns the rows."""
+    ref = spend.account_ref(account)
+    for attempt in range(1, config.window_attempts + 1):
+        written = 0
+        buffer: list[SpendRow] = []
+        try:
+            async for page in connector.report(ref, credential, http, first, last):
+                buffer.extend(page)
+                if len(buffer) >= FLUSH_ROWS:
+                    written += await _flush(bi, scope, origin, buffer)
+                    buffer = []
+            written += await _flush(bi, scope, origin, buffer)
+            return written
+        except ReportError as error:
+            failure, transient, retry_after = str(error), error.transient, error.retry_after
+            if error.credential_rejected:
+                raise _ImportFailed(failure, auth=True) from None
+        except httpx.TimeoutException:
+            failure, transient, retry_after = "Timed out.", True, None
+        except httpx.TransportError as error:
+            failure, transient, retry_after = f"Network error: {type(error).__name__}", True, None
+        errors.append(
+            {
+                "window": [first.isoformat(), last.isoformat()],
+                "attempt": attempt,
+                "message": failure,
+            }
+        )
+        if not transient or attempt == config.window_attempts:
+            raise _ImportFailed(f"{first.isoformat()}..{last.isoformat()}: {failure}")
+        await asyncio.sleep(config.retry.delay(attempt, retry_after))
+    raise AssertionError("unreachable")
+
+
+async def _flush(
+    bi: TransactionBoundary, scope: Scope, origin: spend.RowOrigin, rows: list[SpendRow]
+) -> int:
+    if not rows:
+        return 0
+    async with bi.unit(scope) as session:
+        return await spend.store_rows(session, origin, rows)
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+async def queue_daily(
+    bi: TransactionBoundary, *, now: datetime | None = None
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Log a daily run for every active account that has none queued or running yet;
+    returns (organization, run) pairs to import."""
+    now = now or datetime.now(UTC)
+    async with bi.unit(SYSTEM) as session:
+        accounts = list(await session.scalars(select(AdAccount).where(AdAccount.is_active)))
+        busy = set(
+            await session.scalars(
+                select(AdSpendImport.ad_account_id).where(
+                    AdSpendImport.kind == "daily", AdSpendImport.status.in_(("queued", "running"))
+                )
+            )
+        )
+    queued: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for account in accounts:
+        if account.id in busy:
+            continue
+        first, last = daily_range(account, now)
+        async with bi.unit(Scope.organization(account.organization_id)) as session:
+            run = await spend.create_import(
+                session,
+                kind="daily",
+                platform=account.platform,
+                account=account,
+                date_from=first,
+                date_to=last,
+            )
+        queued.append((account.organization_id, run.id))
+    return queued

@@ -1,0 +1,148 @@
+"""Google Ads API: `GoogleAdsService.SearchStream` over REST
+(`POST /{version}/customers/{customer_id}/googleAds:searchStream`, body `{"query": GAQL}`)
+with a GAQL query over `ad_group_ad` segmented by `segments.date` (the account's days):
+one row per ad and day with `metrics.cost_micros` (spend = micros / 1,000,000),
+impressions, clicks, `video_trueview_views` (stored as ThruPlays: a TrueView view is a
+30-second or complete view) and the conversions the account counts (its primary
+conversion actions, by its own attribution model). The account's currency and timezone
+come with each row (`customer.currency_code`, `customer.time_zone`).
+
+The answer is a JSON array of `SearchGoogleAdsStreamResponse` messages; a stream broken
+midway ends with an error element instead and is retried whole. Headers as the
+conversions connector sends them: the bearer token (OAuth refresh reused), the
+`developer-token` when the credential has one, `login-customer-id` for a manager.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from rastro.analytics.spend.base import (
+    AccountRef,
+    Pages,
+    ReportError,
+    SpendConnector,
+    SpendRow,
+    decimal,
+    http_failure,
+    integer,
+    optional_integer,
+)
+from rastro.auth.service.credentials import ResolvedCredential
+from rastro.core.http import HttpClient
+
+API_VERSION = "v26"
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+MICROS = decimal(1_000_000)
+QUERY = (
+    "SELECT customer.currency_code, customer.time_zone, campaign.id, campaign.name, "
+    "ad_group.id, ad_group.name, ad_group_ad.ad.id, ad_group_ad.ad.name, segments.date, "
+    "metrics.cost_micros, metrics.impressions, metrics.clicks, metrics.video_trueview_views, "
+    "metrics.conversions, metrics.conversions_value "
+    "FROM ad_group_ad WHERE segments.date BETWEEN '{start}' AND '{end}'"
+)
+# Rows handed to the importer at once (a stream message may hold up to 10,000).
+CHUNK = 2000
+
+
+def _digits(value: Any) -> str:
+    return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+
+def _error_message(error: Any) -> str:
+    if not isinstance(error, dict):
+        return "no message"
+    codes: list[str] = []
+    for detail in error.get("details") or []:
+        for item in (detail or {}).get("errors") or []:
+            codes.extend(str(v) for v in (item.get("errorCode") or {}).values())
+    return f"{error.get('status') or error.get('code')}: {error.get('message') or ''}" + (
+        f" ({', '.join(codes)})" if codes else ""
+    )
+
+
+class GoogleSpendConnector(SpendConnector):
+    platform: ClassVar[str] = "google"
+    credential_services: ClassVar[frozenset[str]] = frozenset({"google_ads"})
+    window_days: ClassVar[int] = 93
+    oauth_token_uri: ClassVar[str | None] = TOKEN_URI
+
+    def _headers(self, credential: ResolvedCredential, access_token: str) -> dict[str, str]:
+        headers = {"authorization": f"Bearer {access_token}"}
+        token = credential.settings.get("developer_token")
+        if token:
+            headers["developer-token"] = str(token)
+        login = _digits(credential.settings.get("login_customer_id"))
+        if login:
+            headers["login-customer-id"] = login
+        return headers
+
+    async def report(
+        self,
+        account: AccountRef,
+        credential: ResolvedCredential,
+        http: HttpClient,
+        start: date,
+        end: date,
+    ) -> Pages:
+        version = str(credential.settings.get("api_version") or API_VERSION)
+        customer = _digits(account.account_id)
+        path = f"/{version}/customers/{customer}/googleAds:searchStream"
+        body = {"query": QUERY.format(start=start.isoformat(), end=end.isoformat())}
+        response = await self.authorized(
+            credential,
+            http,
+            lambda token: http.post(path, json=body, headers=self._headers(credential, token)),
+        )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code != 200:
+            error = data[0].get("error") if isinstance(data, list) and data else None
+            error = error or (data.get("error") if isinstance(data, dict) else None)
+            raise http_failure("Google Ads", response, _error_message(error))
+        if not isinstance(data, list):
+            raise ReportError("Google Ads answered no stream (not a JSON array).", transient=True)
+        chunk: list[SpendRow] = []
+        for message in data:
+            if not isinstance(message, dict):
+                continue
+            if "error" in message:
+                # Rows before the error were read; the window is retried whole (upserts).
+                raise ReportError(
+                    f"Google Ads stream broke: {_error_message(message['error'])}",
+                    transient=True,
+                )
+            for result in message.get("results") or []:
+                chunk.append(self._row(result, account))
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
+    def _row(self, result: dict[str, Any], account: AccountRef) -> SpendRow:
+        customer = result.get("customer") or {}
+        campaign = result.get("campaign") or {}
+        group = result.get("adGroup") or {}
+        ad = (result.get("adGroupAd") or {}).get("ad") or {}
+        metrics = result.get("metrics") or {}
+        return SpendRow(
+            campaign_id=str(campaign.get("id") or ""),
+            campaign_name=campaign.get("name"),
+            ad_set_id=str(group["id"]) if group.get("id") else None,
+            ad_set_name=group.get("name"),
+            ad_id=str(ad.get("id") or ""),
+            ad_name=ad.get("name"),
+            day=date.fromisoformat(str((result.get("segments") or {}).get("date"))),
+            spend=decimal(metrics.get("costMicros")) / MICROS,
+            currency=str(customer.get("currencyCode") or account.currency),
+            impressions=integer(metrics.get("impressions")),
+            clicks=integer(metrics.get("clicks")),
+            thruplays=optional_integer(metrics.get("videoTrueviewViews")),
+            conversions=decimal(metrics.get("conversions")),
+            conversion_value=decimal(metrics.get("conversionsValue")),
+            attribution_setting="google:account_conversion_actions",
+        )
