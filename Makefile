@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PKGCHECK := var/pkgcheck
 PKGCHECK_STAMP := $(PKGCHECK)/venv/.installed
 
-.PHONY: run test install pkgcheck web tracker web-test e2e-deps lint format typecheck migrate openapi wrk bench bench-leads clean
+.PHONY: run test install pkgcheck web tracker web-test e2e-deps lint format typecheck migrate openapi wrk bench bench-leads bench-analytics clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -115,6 +115,11 @@ bench: install wrk
 ## Lead capture throughput and latency (see bench/README.md).
 bench-leads: install wrk
 	$(BIN)/python -m bench.leads.capture
+
+## Analytics report latency on 13 months of generated data (generated once, kept under
+## bench/results/analytics-data; see bench/README.md).
+bench-analytics: install
+	$(BIN)/python -m bench.analytics.reports
 
 clean:
 	rm -rf $(VENV) web/node_modules web/dist tracker/node_modules .pytest_cache .mypy_cache .ruff_cache

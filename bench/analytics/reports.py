@@ -1,0 +1,190 @@
+"""Latency of every analytics report endpoint on the generated organization.
+
+    .venv/bin/python -m bench.analytics.reports [--small] [--requests 30]
+
+Generates the data first when missing (`bench.analytics.generate`, kept under
+bench/results/analytics-data), copies the leads into `conversion_facts` and refreshes the
+rollups in full (timed: `bench.analytics.rollup`). Then Rastro's ASGI application
+(`create_app`: every middleware, a real access token, tenant scoping and row-level
+security) is driven in-process through httpx's ASGI transport, one request at a time, so
+the figures are server time without the network and uvicorn.
+
+The endpoints are read from the app's OpenAPI: every `GET /api/analytics/...`. Each runs
+the scenarios below that it accepts (the last 30 days and the last 12 months, without and
+with filters and comparisons; an endpoint with no date range runs once), 3 warm-up
+requests then `--requests` timed ones; p50/p95/max are printed as a table and written to
+bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.analytics import rollup
+from bench.analytics.app import bench_databases, bench_settings
+from bench.analytics.generate import FULL, SMALL, ensure_generated
+from bench.harness import write_report
+from rastro.app import close_app, create_app
+from rastro.core.embedded import EmbeddedPostgres
+from rastro.modules import load_modules
+
+TARGET_MS = 250.0
+# (name, query): an endpoint gets the parameters it declares; one that declares no date
+# range runs the first scenario only.
+SCENARIOS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("30 days", {"preset": "last_30_days"}),
+    ("30 days, channel=Paid Social", {"preset": "last_30_days", "channel": "Paid Social"}),
+    (
+        "30 days, campaign=gads_001, vs previous",
+        {"preset": "last_30_days", "campaign": "gads_001", "compare": "previous"},
+    ),
+    ("12 months", {"preset": "last_12_months"}),
+    ("12 months, channel=Paid Social", {"preset": "last_12_months", "channel": "Paid Social"}),
+    (
+        "12 months, google/cpc on mobile, vs last year",
+        {
+            "preset": "last_12_months",
+            "source": "google",
+            "medium": "cpc",
+            "device": "mobile",
+            "compare": "year",
+        },
+    ),
+)
+RANGE_PARAMETERS = {"preset", "date_from", "date_to"}
+
+
+def endpoints(openapi: dict[str, Any], site: dict[str, Any]) -> list[tuple[str, set[str]]]:
+    """Every GET under /api/analytics/ as (path with its ids filled, query parameters);
+    a path id the generated site has no value for leaves the endpoint out, named."""
+    known = {
+        "ab_test_id": site["ab_test_id"],
+        "domain_id": site["domain_id"],
+        "landing_page_id": site["pages"]["/oferta"],
+        "page_id": site["pages"]["/oferta"],
+    }
+    found = []
+    for path, operations in sorted(openapi["paths"].items()):
+        operation = operations.get("get")
+        if not path.startswith("/api/analytics/") or operation is None:
+            continue
+        parameters = operation.get("parameters", [])
+        filled = path
+        for parameter in (p for p in parameters if p["in"] == "path"):
+            value = known.get(parameter["name"])
+            if value is None:
+                print(f"skipped {path}: no value for {parameter['name']}")
+                break
+            filled = filled.replace("{" + parameter["name"] + "}", str(value))
+        else:
+            found.append((filled, {p["name"] for p in parameters if p["in"] == "query"}))
+    return found
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+async def measure(
+    client: httpx.AsyncClient, path: str, params: dict[str, str], requests: int
+) -> dict[str, Any]:
+    """Warm-up, then `requests` timed requests; an error answer stops the scenario."""
+    for _ in range(3):
+        response = await client.get(path, params=params)
+        if response.status_code != 200:
+            return {"status": response.status_code, "error": response.text[:300]}
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = await client.get(path, params=params)
+        timings.append((time.perf_counter() - started) * 1000)
+    p95 = _percentile(timings, 0.95)
+    return {
+        "status": response.status_code,
+        "bytes": len(response.content),
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(max(timings), 1),
+        "meets_target": p95 <= TARGET_MS,
+    }
+
+
+async def run(generated: dict[str, Any], requests: int) -> dict[str, Any]:
+    server = EmbeddedPostgres(Path(generated["data"]))
+    site = generated["site"]
+    built = await rollup.build(server, uuid.UUID(site["organization_id"]), runs=1)
+    databases = bench_databases(server)
+    app = create_app(bench_settings(server), databases=databases, check_migrations=False)
+    results: list[dict[str, Any]] = []
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", timeout=60
+        ) as client:
+            login = await client.post(
+                "/api/auth/login", json={"email": site["email"], "password": generated["password"]}
+            )
+            login.raise_for_status()
+            client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            for path, accepted in endpoints(app.openapi(), site):
+                ranged = bool(accepted & RANGE_PARAMETERS)
+                for name, query in SCENARIOS if ranged else SCENARIOS[:1]:
+                    params = {k: v for k, v in query.items() if k in accepted}
+                    result = await measure(client, path, params, requests)
+                    label = name if ranged else "(no date range)"
+                    results.append({"endpoint": path, "scenario": label, **result})
+                    print(_line(results[-1]), flush=True)
+    finally:
+        await close_app(app)
+        await databases.dispose()
+    return {"rollup": built, "results": results}
+
+
+def _line(row: dict[str, Any]) -> str:
+    if row["status"] != 200:
+        return f"{row['endpoint']:40s} {row['scenario']:48s} HTTP {row['status']}"
+    mark = "" if row["meets_target"] else "  > 250 ms"
+    return (
+        f"{row['endpoint']:40s} {row['scenario']:48s} "
+        f"{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f}{mark}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help="the 1 %% preset")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
+    args = parser.parse_args()
+    load_modules()
+    generated = ensure_generated(SMALL if args.small else FULL)
+    try:
+        report = asyncio.run(run(generated, args.requests))
+    finally:
+        EmbeddedPostgres(Path(generated["data"])).stop()
+    print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
+    for row in report["results"]:
+        print(_line(row))
+    write_report(
+        "analytics-reports",
+        {
+            "sizes": generated["sizes"],
+            "rows": generated["rows"],
+            "generation_seconds": generated["seconds"],
+            "requests_per_scenario": args.requests,
+            "target_p95_ms": TARGET_MS,
+            **report,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The analytics module's own data on the generated organization: every lead copied into
+`conversion_facts` (`analytics.service.facts.rebuild_facts`, what a first deploy runs),
+then the rollups refreshed in full (`analytics.service.rollups.refresh(full=True)`) and
+once more incrementally, each timed.
+
+    .venv/bin/python -m bench.analytics.rollup [--small] [--runs 3]
+
+On the data of `bench.analytics.generate` (generated first when missing); the facts are
+copied only when `conversion_facts` is empty. Prints the seconds and writes them to
+bench/results/analytics-rollup-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench.analytics.app import bench_databases
+from bench.analytics.generate import FULL, SMALL, ensure_generated
+from bench.harness import write_report
+from rastro.analytics.models import ConversionFact
+from rastro.analytics.service import facts, rollups
+from rastro.core.db import Databases, Scope
+from rastro.core.embedded import EmbeddedPostgres
+from rastro.core.units import TransactionBoundary
+from rastro.modules import load_modules
+
+
+async def copy_facts(databases: Databases, organization_id: uuid.UUID) -> dict[str, Any]:
+    """Every lead into `conversion_facts` unless it holds them already: count and seconds."""
+    scope = Scope.organization(organization_id)
+    async with databases.bi.transaction(scope) as bi:
+        present = int(await bi.scalar(select(func.count()).select_from(ConversionFact)) or 0)
+    if present:
+        return {"leads": present, "seconds": None, "note": "already copied"}
+    started = time.perf_counter()
+    copied = await facts.rebuild_facts(
+        TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), organization_id
+    )
+    return {"leads": copied, "seconds": round(time.perf_counter() - started, 1)}
+
+
+async def time_refresh(
+    databases: Databases, organization_id: uuid.UUID, *, full: bool
+) -> dict[str, Any]:
+    """One refresh in its own BI transaction (commit included): seconds and hours rewritten."""
+    started = time.perf_counter()
+    async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
+        result = await rollups.refresh(bi, organization_id, full=full)
+    return {
+        "full": result.full,
+        "hours_rewritten": result.hours_rewritten,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+async def build_on(
+    databases: Databases, organization_id: uuid.UUID, *, runs: int
+) -> dict[str, Any]:
+    """Copy the facts, then `runs` full refreshes and one incremental one."""
+    copied = await copy_facts(databases, organization_id)
+    print(f"conversion_facts: {copied}", flush=True)
+    full = []
+    for _ in range(runs):
+        full.append(await time_refresh(databases, organization_id, full=True))
+        print(f"full refresh: {full[-1]}", flush=True)
+    incremental = await time_refresh(databases, organization_id, full=False)
+    print(f"incremental refresh: {incremental}", flush=True)
+    return {"facts": copied, "full_refresh": full, "incremental_refresh": incremental}
+
+
+async def build(
+    server: EmbeddedPostgres, organization_id: uuid.UUID, *, runs: int
+) -> dict[str, Any]:
+    """`build_on` the benchmark's databases."""
+    databases = bench_databases(server)
+    try:
+        return await build_on(databases, organization_id, runs=runs)
+    finally:
+        await databases.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help="the 1 %% preset")
+    parser.add_argument("--runs", type=int, default=3, help="full refreshes to time")
+    args = parser.parse_args()
+    load_modules()
+    generated = ensure_generated(SMALL if args.small else FULL)
+    organization_id = uuid.UUID(generated["site"]["organization_id"])
+    server = EmbeddedPostgres(Path(generated["data"]))
+    try:
+        result = asyncio.run(build(server, organization_id, runs=args.runs))
+    finally:
+        server.stop()
+    write_report(
+        "analytics-rollup",
+        {"sizes": generated["sizes"], "rows": generated["rows"], **result},
+    )
+
+
+if __name__ == "__main__":
+    main()
