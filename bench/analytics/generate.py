@@ -4,7 +4,8 @@
         [--leads 100000] [--won 10000] [--months 13] [--force]
 
 On an embedded PostgreSQL under bench/results/analytics-data (`-<sessions>` appended for
-other sizes; kept between runs: the report benchmark reuses it; `--force` starts over): one
+other sizes; kept between runs: the report benchmark reuses it; `--force` starts over;
+`RASTRO_BENCH_ANALYTICS_DATA=<dir>` points at another checkout's data instead): one
 organization (timezone America/Sao_Paulo, currency BRL) with an analyst login, a domain,
 its landing pages and an A/B test of two variants, then, in SQL inside PostgreSQL
 (`INSERT … SELECT generate_series`, no row through Python):
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import time
 import uuid
@@ -71,10 +73,16 @@ FULL = Sizes(sessions=1_000_000, leads=100_000, won=10_000)
 SMALL = Sizes(sessions=10_000, leads=1_000, won=100)
 
 
+DATA_ENV = "RASTRO_BENCH_ANALYTICS_DATA"
+
+
 def data_dir(sizes: Sizes) -> Path:
     """Where the data of these sizes is kept: one directory per size, so that a quick
     `--small` run leaves the full data alone."""
     suffix = "" if sizes == FULL else f"-{sizes.sessions}"
+    chosen = os.environ.get(DATA_ENV)
+    if chosen:  # another checkout's data (a worktree reusing the generated data)
+        return Path(f"{chosen}{suffix}")
     return RESULTS / f"analytics-data{suffix}"
 
 
