@@ -348,16 +348,13 @@ def main() -> None:
         won=args.won if args.won is not None else base.won,
         months=args.months or base.months,
     )
-    try:
-        ensure_generated(sizes, force=args.force)
-    finally:
-        EmbeddedPostgres(data_dir(sizes)).stop()
+    stop_if_started(ensure_generated(sizes, force=args.force))
 
 
 def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
     """The data of `sizes` under `data_dir(sizes)`, generated unless it is there already;
-    returns the marker (site, sizes, counts, timings) and `data`, the directory. The server
-    is left running."""
+    returns the marker (site, sizes, counts, timings), `data`, the directory, and `started`,
+    whether this call started the server (left running)."""
     data = data_dir(sizes)
     marker = data / MARKER
     server = EmbeddedPostgres(data)
@@ -367,7 +364,7 @@ def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
             server.start()
             upgrade(server)  # migrations added since (the data stays)
             print(f"already generated: {marker}")
-            return {**stored, "data": str(data)}
+            return {**stored, "data": str(data), "started": server.started}
     if data.exists():
         if server.is_running():
             server.stop()
@@ -393,7 +390,13 @@ def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
     }
     marker.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: report[k] for k in ("seconds", "rows")}, indent=2))
-    return {**report, "data": str(data)}
+    return {**report, "data": str(data), "started": True}
+
+
+def stop_if_started(generated: dict[str, Any]) -> None:
+    """Stop the server when `ensure_generated` started it (not one another process runs)."""
+    if generated.get("started"):
+        EmbeddedPostgres(Path(generated["data"])).stop()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import httpx
 
 from bench.analytics import rollup
 from bench.analytics.app import bench_databases, bench_settings
-from bench.analytics.generate import FULL, SMALL, ensure_generated
+from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.harness import write_report
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
@@ -180,7 +180,7 @@ def main() -> None:
     try:
         report = asyncio.run(run(generated, args.requests, only=only, refresh=not args.no_refresh))
     finally:
-        EmbeddedPostgres(Path(generated["data"])).stop()
+        stop_if_started(generated)
     print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
     for row in report["results"]:
         print(_line(row))

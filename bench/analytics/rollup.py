@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.analytics.app import bench_databases
-from bench.analytics.generate import FULL, SMALL, ensure_generated
+from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.harness import write_report
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import facts, rollups
@@ -98,7 +98,7 @@ def main() -> None:
     try:
         result = asyncio.run(build(server, organization_id, runs=args.runs))
     finally:
-        server.stop()
+        stop_if_started(generated)
     write_report(
         "analytics-rollup",
         {"sizes": generated["sizes"], "rows": generated["rows"], **result},
