@@ -12,12 +12,12 @@ that changed, and an hour bucket serves every timezone without a re-aggregation.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Index, Integer, Numeric, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from rastro.core.db import BiBase, TenantMixin
 
@@ -96,28 +96,47 @@ class SessionFact(TenantMixin, BiBase):
     is_new: Mapped[bool]
 
 
-class ConversionSummary(TenantMixin, BiBase):
-    """Seed 000 `daily_conversions_summary`, per UTC hour: sessions by their start hour,
-    leads by their creation, qualified leads by the first qualified stage, won deals and
-    revenue (per currency) by the won move, for each combination of dimensions."""
+class _Day:
+    """A rollup row: one organization's local day (the timezone in `rollup_state`) and a
+    combination of dimension values (NULL ones included, so no natural key)."""
 
-    __tablename__ = "daily_conversions_summary"
-    __table_args__ = (
-        Index("ix_daily_conversions_summary_organization_id_hour", "organization_id", "hour"),
-    )
-
-    # No natural key (NULL dimensions): a refresh deletes an hour's rows and writes them.
     row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime]
+    day: Mapped[date]
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (Index(f"ix_{name}_organization_id_day", "organization_id", "day"),)
+
+
+class _Traffic:
+    """The dimensions of every level: site, channel, source/medium and device."""
+
     domain_id: Mapped[uuid.UUID | None]
-    landing_page_id: Mapped[uuid.UUID | None]
     channel: Mapped[str] = mapped_column(String(40))
     source: Mapped[str | None] = mapped_column(Text)
     medium: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+
+
+class _Page:
+    landing_page_id: Mapped[uuid.UUID | None]
+
+
+class _Campaign:
     campaign: Mapped[str | None] = mapped_column(Text)
+
+
+class _Creative:
     content: Mapped[str | None] = mapped_column(Text)
     term: Mapped[str | None] = mapped_column(Text)
-    device: Mapped[str | None] = mapped_column(String(20))
+
+
+class _Conversions:
+    """Seed 000 `daily_conversions_summary`'s measures: sessions by their start, leads by
+    their creation, qualified leads by the first qualified stage, won deals and revenue
+    (per currency) by the won move."""
+
     currency: Mapped[str | None] = mapped_column(String(3))  # of `revenue`; NULL: no revenue
     sessions: Mapped[int] = mapped_column(Integer, server_default="0")
     new_sessions: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -136,68 +155,120 @@ class ConversionSummary(TenantMixin, BiBase):
     sales_cycle_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
-class RollupState(TenantMixin, BiBase):
-    """How far an organization's rollups are complete: every hour before `through`."""
+class _EventTypes:
+    """Interaction events by type, counted in their session's start day with the session's
+    dimensions (so that they add up with the sessions and take the same filters): how many
+    events, and how many sessions had one."""
 
-    __tablename__ = "rollup_state"
-
-    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    through: Mapped[datetime]
-    refreshed_at: Mapped[datetime]
+    event_type: Mapped[str] = mapped_column(String(40))
+    events: Mapped[int] = mapped_column(Integer)
+    sessions_with_event: Mapped[int] = mapped_column(Integer)
 
 
-class PagePathSummary(TenantMixin, BiBase):
-    """Seed 000 `visitor_behavior_summary`, its page half: per UTC hour, session dimensions
-    and page path (the URL without scheme, host, query or fragment), the page views, the
-    sessions that entered on the path (first view) and left from it (last view)."""
+class _PagePaths:
+    """Seed 000 `visitor_behavior_summary`, its page half: page views by their own day and
+    page path (the URL without scheme, host, query or fragment), with their session's
+    dimensions; the sessions that entered on the path (first view) and left from it."""
 
-    __tablename__ = "page_path_summary"
-    __table_args__ = (
-        Index("ix_page_path_summary_organization_id_hour", "organization_id", "hour"),
-    )
-
-    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime]
-    domain_id: Mapped[uuid.UUID | None]
-    landing_page_id: Mapped[uuid.UUID | None]
-    channel: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(Text)
-    medium: Mapped[str | None] = mapped_column(Text)
-    campaign: Mapped[str | None] = mapped_column(Text)
-    content: Mapped[str | None] = mapped_column(Text)
-    term: Mapped[str | None] = mapped_column(Text)
-    device: Mapped[str | None] = mapped_column(String(20))
     page_path: Mapped[str] = mapped_column(Text)
     views: Mapped[int] = mapped_column(Integer, server_default="0")
     entries: Mapped[int] = mapped_column(Integer, server_default="0")
     exits: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class EventTypeSummary(TenantMixin, BiBase):
-    """Interaction events by type, per UTC hour of their session's start and the session's
-    dimensions (so that they add up with `daily_conversions_summary`'s sessions and take the
-    same filters): how many events, and how many sessions had one (`form_start` → the
-    landing-page funnel's form starts; every type → visitor behaviour)."""
+# Each rollup at four levels, smallest first (rows on the benchmark's 13 months in
+# bench/README.md): by channel (site, channel, source/medium, device), by landing page (the
+# same and the landing page), by campaign (the channel level and the campaign), and every
+# dimension (`*_summary`). A report reads the smallest level that has the dimensions it
+# groups by and filters on (`rollups.level_for`).
+
+
+class ConversionsByChannel(_Day, _Traffic, _Conversions, TenantMixin, BiBase):
+    """Conversions per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "daily_conversions_by_channel"
+
+
+class ConversionsByPage(_Day, _Traffic, _Page, _Conversions, TenantMixin, BiBase):
+    """Conversions per local day, the channel level's dimensions and landing page."""
+
+    __tablename__ = "daily_conversions_by_page"
+
+
+class ConversionsByCampaign(_Day, _Traffic, _Campaign, _Conversions, TenantMixin, BiBase):
+    """Conversions per local day, the channel level's dimensions and campaign."""
+
+    __tablename__ = "daily_conversions_by_campaign"
+
+
+class ConversionSummary(
+    _Day, _Traffic, _Page, _Campaign, _Creative, _Conversions, TenantMixin, BiBase
+):
+    """Seed 000 `daily_conversions_summary`: conversions per local day and every dimension."""
+
+    __tablename__ = "daily_conversions_summary"
+
+
+class EventTypesByChannel(_Day, _Traffic, _EventTypes, TenantMixin, BiBase):
+    """Events by type per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "event_type_by_channel"
+
+
+class EventTypesByPage(_Day, _Traffic, _Page, _EventTypes, TenantMixin, BiBase):
+    """Events by type per local day, the channel level's dimensions and landing page."""
+
+    __tablename__ = "event_type_by_page"
+
+
+class EventTypesByCampaign(_Day, _Traffic, _Campaign, _EventTypes, TenantMixin, BiBase):
+    """Events by type per local day, the channel level's dimensions and campaign."""
+
+    __tablename__ = "event_type_by_campaign"
+
+
+class EventTypeSummary(
+    _Day, _Traffic, _Page, _Campaign, _Creative, _EventTypes, TenantMixin, BiBase
+):
+    """Events by type per local day of their session's start and every dimension."""
 
     __tablename__ = "event_type_summary"
-    __table_args__ = (
-        Index("ix_event_type_summary_organization_id_hour", "organization_id", "hour"),
-    )
 
-    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime]
-    domain_id: Mapped[uuid.UUID | None]
-    landing_page_id: Mapped[uuid.UUID | None]
-    channel: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(Text)
-    medium: Mapped[str | None] = mapped_column(Text)
-    campaign: Mapped[str | None] = mapped_column(Text)
-    content: Mapped[str | None] = mapped_column(Text)
-    term: Mapped[str | None] = mapped_column(Text)
-    device: Mapped[str | None] = mapped_column(String(20))
-    event_type: Mapped[str] = mapped_column(String(40))
-    events: Mapped[int] = mapped_column(Integer)
-    sessions_with_event: Mapped[int] = mapped_column(Integer)
+
+class PagePathsByChannel(_Day, _Traffic, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "page_path_by_channel"
+
+
+class PagePathsByPage(_Day, _Traffic, _Page, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day, the channel level's dimensions and landing page."""
+
+    __tablename__ = "page_path_by_page"
+
+
+class PagePathsByCampaign(_Day, _Traffic, _Campaign, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day, the channel level's dimensions and campaign."""
+
+    __tablename__ = "page_path_by_campaign"
+
+
+class PagePathSummary(_Day, _Traffic, _Page, _Campaign, _Creative, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day of the view and every dimension of its session."""
+
+    __tablename__ = "page_path_summary"
+
+
+class RollupState(TenantMixin, BiBase):
+    """What an organization's rollups hold: every moment before `through` (the start of
+    the refresh that wrote them), grouped into the days of `timezone`."""
+
+    __tablename__ = "rollup_state"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    through: Mapped[datetime]
+    refreshed_at: Mapped[datetime]
+    timezone: Mapped[str | None] = mapped_column(String(64))  # NULL: rebuild in full
 
 
 class AnalyticsSettings(TenantMixin, BiBase):

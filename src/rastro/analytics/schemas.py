@@ -138,7 +138,7 @@ class Overview(BaseModel):
 class RefreshOut(BaseModel):
     through: datetime
     full: bool
-    hours_rewritten: int | None
+    days_rewritten: int | None
 
 
 # --- A/B tests ---------------------------------------------------------------------------------

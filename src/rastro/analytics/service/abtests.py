@@ -341,7 +341,7 @@ async def _test_and_window(
 ) -> tuple[list[AbTest], dict[uuid.UUID, TestWindow]]:
     organization = await accounts.get_organization(crm, organization_id)
     tests = await tracking_facts.ab_test_definitions(crm, ab_test_id=ab_test_id)
-    through = await rollups.rollup_through(bi)
+    through = await rollups.rollup_through(bi, organization.timezone)
     now = datetime.now(UTC)
     windows = {
         test.ab_test_id: _window(
