@@ -39,7 +39,10 @@ def test_a_report_reads_the_smallest_level_with_its_dimensions():
     assert level_for(("content",)) is models.ConversionSummary
     assert level_for(("landing_page_id", "campaign")) is models.ConversionSummary
     assert rollups.EVENTS.level_for(("term",)) is models.EventTypeSummary
-    assert rollups.PATHS.level_for(("landing_page_id",)) is models.PagePathsByPage
+    assert rollups.EVENTS.level_for(("campaign",)) is models.EventTypeSummary
+    assert rollups.PATHS.level_for(()) is models.PagePathsBySite
+    assert rollups.PATHS.level_for(("device",)) is models.PagePathsByChannel
+    assert rollups.PATHS.level_for(("landing_page_id",)) is models.PagePathSummary
 
 
 async def _raw_sessions(databases, org, start, end, **touch):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""analytics: rollups per local day in four levels (channel, landing page, campaign, every
+"""analytics: rollups per local day in levels (site, channel, landing page, campaign, every
 dimension) instead of per UTC hour; rollup_state.timezone
 
 The hourly rollups are dropped (they are derived data): `rollup_state.timezone` starts
@@ -24,6 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 TRAFFIC = ("domain_id", "channel", "source", "medium", "device")
 LEVELS = {
+    "by_site": ("domain_id",),
     "by_channel": TRAFFIC,
     "by_page": (*TRAFFIC, "landing_page_id"),
     "by_campaign": (*TRAFFIC, "campaign"),
@@ -80,11 +81,19 @@ def _measures(rollup: str) -> list[sa.Column]:
     ]
 
 
+# Events have no campaign level; page paths a site level and no page or campaign one.
+KEPT = {
+    "conversions": ("by_channel", "by_page", "by_campaign", "summary"),
+    "events": ("by_channel", "by_page", "summary"),
+    "paths": ("by_site", "by_channel", "summary"),
+}
+
+
 def _tables() -> list[tuple[str, str, tuple[str, ...]]]:
     return [
-        (f"{prefix}_{level}", rollup, dimensions)
+        (f"{prefix}_{level}", rollup, LEVELS[level])
         for prefix, rollup in ROLLUPS.items()
-        for level, dimensions in LEVELS.items()
+        for level in KEPT[rollup]
     ]
 
 

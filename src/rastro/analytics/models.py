@@ -176,11 +176,13 @@ class _PagePaths:
     exits: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-# Each rollup at four levels, smallest first (rows on the benchmark's 13 months in
-# bench/README.md): by channel (site, channel, source/medium, device), by landing page (the
-# same and the landing page), by campaign (the channel level and the campaign), and every
-# dimension (`*_summary`). A report reads the smallest level that has the dimensions it
-# groups by and filters on (`rollups.level_for`).
+# Each rollup at a few levels, smallest first (their rows on the benchmark's 13 months are
+# in bench/README.md): by channel (site, channel, source/medium, device), by landing page
+# (the same and the landing page), by campaign (the channel level and the campaign), and
+# every dimension (`*_summary`); events have no campaign level, page paths a site level
+# and the channel one (their rows multiply by types and paths: a level that few reports
+# read costs more refresh time than it saves). A report reads the smallest level that has
+# the dimensions it groups by and filters on (`rollups.level_for`).
 
 
 class ConversionsByChannel(_Day, _Traffic, _Conversions, TenantMixin, BiBase):
@@ -221,12 +223,6 @@ class EventTypesByPage(_Day, _Traffic, _Page, _EventTypes, TenantMixin, BiBase):
     __tablename__ = "event_type_by_page"
 
 
-class EventTypesByCampaign(_Day, _Traffic, _Campaign, _EventTypes, TenantMixin, BiBase):
-    """Events by type per local day, the channel level's dimensions and campaign."""
-
-    __tablename__ = "event_type_by_campaign"
-
-
 class EventTypeSummary(
     _Day, _Traffic, _Page, _Campaign, _Creative, _EventTypes, TenantMixin, BiBase
 ):
@@ -235,22 +231,20 @@ class EventTypeSummary(
     __tablename__ = "event_type_summary"
 
 
+class _Site:
+    domain_id: Mapped[uuid.UUID | None]
+
+
+class PagePathsBySite(_Day, _Site, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day and site (the unfiltered behaviour report)."""
+
+    __tablename__ = "page_path_by_site"
+
+
 class PagePathsByChannel(_Day, _Traffic, _PagePaths, TenantMixin, BiBase):
     """Page paths per local day, site, channel, source/medium and device."""
 
     __tablename__ = "page_path_by_channel"
-
-
-class PagePathsByPage(_Day, _Traffic, _Page, _PagePaths, TenantMixin, BiBase):
-    """Page paths per local day, the channel level's dimensions and landing page."""
-
-    __tablename__ = "page_path_by_page"
-
-
-class PagePathsByCampaign(_Day, _Traffic, _Campaign, _PagePaths, TenantMixin, BiBase):
-    """Page paths per local day, the channel level's dimensions and campaign."""
-
-    __tablename__ = "page_path_by_campaign"
 
 
 class PagePathSummary(_Day, _Traffic, _Page, _Campaign, _Creative, _PagePaths, TenantMixin, BiBase):

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -132,7 +134,6 @@ EVENTS = Rollup(
     (
         models.EventTypesByChannel,
         models.EventTypesByPage,
-        models.EventTypesByCampaign,
         models.EventTypeSummary,
     ),
     ("event_type",),
@@ -140,9 +141,8 @@ EVENTS = Rollup(
 )
 PATHS = Rollup(
     (
+        models.PagePathsBySite,
         models.PagePathsByChannel,
-        models.PagePathsByPage,
-        models.PagePathsByCampaign,
         models.PagePathSummary,
     ),
     ("page_path",),
@@ -292,15 +292,23 @@ def raw_sessions(since: datetime | None = None) -> Subquery:
 async def _copy_sessions(
     bi: AsyncSession, organization_id: uuid.UUID, since: datetime | None
 ) -> None:
+    """Upsert tracking's sessions started since `since` (all when None) into
+    `session_facts`; rows already equal are left alone (no new row versions)."""
     source = _session_facts_source(since).subquery("sessions")
     columns = [c.name for c in source.c]
     rows = select(literal(organization_id), *source.c)
     statement = insert(SessionFact).from_select(["organization_id", *columns], rows)
-    if since is None:  # after a delete of every row: nothing to conflict with
-        await bi.execute(statement)
-        return
-    updated = {c: statement.excluded[c] for c in columns if c != "session_id"}
-    await bi.execute(statement.on_conflict_do_update(index_elements=["session_id"], set_=updated))
+    kept = [c for c in columns if c != "session_id"]
+    changed = tuple_(*(SessionFact.__table__.c[c] for c in kept)).is_distinct_from(
+        tuple_(*(statement.excluded[c] for c in kept))
+    )
+    updated = {c: statement.excluded[c] for c in kept}
+    await bi.execute(
+        statement.on_conflict_do_update(index_elements=["session_id"], set_=updated, where=changed)
+    )
+    if since is None:  # sessions gone from tracking (a purge) leave the facts too
+        current = select(source.c.session_id)
+        await bi.execute(delete(SessionFact).where(SessionFact.session_id.not_in(current)))
 
 
 async def _changed_days(
@@ -355,15 +363,34 @@ async def write_levels(
         )
 
 
-async def _write_all(bi: AsyncSession, organization_id: uuid.UUID, window: Window) -> None:
+class _Clock:
+    """Seconds spent in each step of a refresh (when the caller asks for them)."""
+
+    def __init__(self, steps: dict[str, float] | None) -> None:
+        self.steps = steps
+        self.last = monotonic()
+
+    def lap(self, name: str) -> None:
+        now = monotonic()
+        if self.steps is not None:
+            self.steps[name] = round(self.steps.get(name, 0.0) + now - self.last, 2)
+        self.last = now
+
+
+async def _write_all(
+    bi: AsyncSession, organization_id: uuid.UUID, window: Window, clock: _Clock
+) -> None:
     """Every rollup's days of `window`, from `session_facts` as just written."""
     # Imported here: those modules build on this one's helpers at import time.
     from rastro.analytics.service import behavior, event_summary
 
     sessions = SessionFact.__table__
     await write_levels(bi, organization_id, CONVERSIONS, window, conversion_rows(sessions, window))
+    clock.lap("conversions")
     await write_levels(bi, organization_id, EVENTS, window, event_summary.rows(sessions, window))
+    clock.lap("events")
     await write_levels(bi, organization_id, PATHS, window, behavior.path_rows_of(sessions, window))
+    clock.lap("paths")
 
 
 @dataclass(frozen=True)
@@ -374,28 +401,37 @@ class RefreshResult:
 
 
 async def refresh(
-    bi: AsyncSession, organization_id: uuid.UUID, *, timezone: str, full: bool = False
+    bi: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    timezone: str,
+    full: bool = False,
+    steps: dict[str, float] | None = None,
 ) -> RefreshResult:
     """Bring the organization's rollups up to now, in the days of `timezone` (everything
-    when `full`, never refreshed, or built for another timezone). Concurrent refreshes of
-    one organization wait for each other."""
+    when `full`, never refreshed, or built for another timezone; `steps` gets the seconds
+    of each step). Concurrent refreshes of one organization wait for each other."""
+    clock = _Clock(steps)
     lock = func.hashtextextended(str(organization_id), 7)
     await bi.execute(select(func.pg_advisory_xact_lock(lock)))
     await bi.execute(text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
     through = datetime.now(UTC)
     state = await bi.get(RollupState, organization_id, with_for_update=True)
     if full or state is None or state.timezone != timezone:
-        await bi.execute(delete(SessionFact))
+        clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, None)
-        await _write_all(bi, organization_id, Window(timezone, before=through))
+        clock.lap("session_facts copy")
+        await _write_all(bi, organization_id, Window(timezone, before=through), clock)
         rewritten = None
     else:
         since = state.through - LATE_SESSIONS
+        clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, since)
+        clock.lap("session_facts copy")
         tz_since = since.astimezone(ZoneInfo(timezone)).date()
         extra = await _changed_days(bi, timezone, state.refreshed_at - LATE_OUTCOMES, tz_since)
         window = Window(timezone, before=through, from_day=tz_since, days=tuple(extra))
-        await _write_all(bi, organization_id, window)
+        await _write_all(bi, organization_id, window, clock)
         today = through.astimezone(ZoneInfo(timezone)).date()
         rewritten = (today - tz_since).days + 1 + len(extra)
     values = {"through": through, "refreshed_at": through, "timezone": timezone}
