@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from rastro.analytics.models import EventTypeSummary
+from rastro.analytics.models import EventTypesByPage
 from rastro.core.db import Scope
 from rastro.tracking.models import Event
 from tests.analytics.factories import Visit, add_visits, refresh
@@ -107,10 +107,10 @@ async def test_event_type_summary_follows_an_incremental_refresh(client, databas
         async with databases.bi.transaction(Scope.organization(org)) as bi:
             rows = await bi.execute(
                 select(
-                    EventTypeSummary.event_type,
-                    func.sum(EventTypeSummary.events),
-                    func.sum(EventTypeSummary.sessions_with_event),
-                ).group_by(EventTypeSummary.event_type)
+                    EventTypesByPage.event_type,
+                    func.sum(EventTypesByPage.events),
+                    func.sum(EventTypesByPage.sessions_with_event),
+                ).group_by(EventTypesByPage.event_type)
             )
             return {kind: (int(e), int(s)) for kind, e, s in rows}
 

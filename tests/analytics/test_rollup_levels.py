@@ -38,11 +38,11 @@ def test_a_report_reads_the_smallest_level_with_its_dimensions():
     assert level_for(("campaign", "device")) is models.ConversionsByCampaign
     assert level_for(("content",)) is models.ConversionSummary
     assert level_for(("landing_page_id", "campaign")) is models.ConversionSummary
-    assert rollups.EVENTS.level_for(("term",)) is models.EventTypeSummary
-    assert rollups.EVENTS.level_for(("campaign",)) is models.EventTypeSummary
+    assert rollups.EVENTS.level_for(("landing_page_id",)) is models.EventTypesByPage
+    assert rollups.EVENTS.level_for(("campaign",)) is None  # the raw rows of the period
     assert rollups.PATHS.level_for(()) is models.PagePathsBySite
     assert rollups.PATHS.level_for(("device",)) is models.PagePathsByChannel
-    assert rollups.PATHS.level_for(("landing_page_id",)) is models.PagePathSummary
+    assert rollups.PATHS.level_for(("landing_page_id",)) is None
 
 
 async def _raw_sessions(databases, org, start, end, **touch):  # type: ignore[no-untyped-def]

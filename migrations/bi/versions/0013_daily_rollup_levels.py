@@ -81,11 +81,11 @@ def _measures(rollup: str) -> list[sa.Column]:
     ]
 
 
-# Events have no campaign level; page paths a site level and no page or campaign one.
+# Events and page paths stop at smaller levels (their rows multiply by types and paths).
 KEPT = {
     "conversions": ("by_channel", "by_page", "by_campaign", "summary"),
-    "events": ("by_channel", "by_page", "summary"),
-    "paths": ("by_site", "by_channel", "summary"),
+    "events": ("by_channel", "by_page"),
+    "paths": ("by_site", "by_channel"),
 }
 
 
@@ -110,7 +110,6 @@ def upgrade() -> None:
             sa.Column("organization_id", sa.Uuid(), nullable=False),
             sa.PrimaryKeyConstraint("row_id", name=op.f(f"pk_{table}")),
         )
-        op.create_index(op.f(f"ix_{table}_organization_id"), table, ["organization_id"])
         op.create_index(f"ix_{table}_organization_id_day", table, ["organization_id", "day"])
         for statement in tenant_rls_sql(table):
             op.execute(statement)

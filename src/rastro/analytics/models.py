@@ -102,6 +102,8 @@ class _Day:
 
     row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     day: Mapped[date]
+    # Indexed with the day below (TenantMixin's own index would only slow the refresh).
+    organization_id: Mapped[uuid.UUID] = mapped_column()
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Index, ...]:
@@ -156,9 +158,10 @@ class _Conversions:
 
 
 class _EventTypes:
-    """Interaction events by type, counted in their session's start day with the session's
-    dimensions (so that they add up with the sessions and take the same filters): how many
-    events, and how many sessions had one."""
+    """Seed 000 `visitor_behavior_summary`, its event half: interaction events by type,
+    counted in their session's start day with the session's dimensions (so that they add
+    up with the sessions and take the same filters): how many events, and how many
+    sessions had one."""
 
     event_type: Mapped[str] = mapped_column(String(40))
     events: Mapped[int] = mapped_column(Integer)
@@ -177,12 +180,15 @@ class _PagePaths:
 
 
 # Each rollup at a few levels, smallest first (their rows on the benchmark's 13 months are
-# in bench/README.md): by channel (site, channel, source/medium, device), by landing page
-# (the same and the landing page), by campaign (the channel level and the campaign), and
-# every dimension (`*_summary`); events have no campaign level, page paths a site level
-# and the channel one (their rows multiply by types and paths: a level that few reports
-# read costs more refresh time than it saves). A report reads the smallest level that has
-# the dimensions it groups by and filters on (`rollups.level_for`).
+# in bench/README.md): conversions by channel (site, channel, source/medium, device), by
+# landing page (the same and the landing page), by campaign (the channel level and the
+# campaign) and by every dimension (`daily_conversions_summary`); events by type by channel
+# and by landing page; page paths by site and by channel. Events and paths stop there:
+# their rows multiply by types and paths, and a level with every dimension held nearly one
+# row per event or page view (1.7 M and 3.3 M rows, most of the refresh's time). A report
+# reads the smallest level that has the dimensions it groups by and filters on
+# (`rollups.Rollup.level_for`); a question no level answers (events of one campaign) is
+# aggregated from the raw rows of its period, driven by the filtered sessions.
 
 
 class ConversionsByChannel(_Day, _Traffic, _Conversions, TenantMixin, BiBase):
@@ -223,14 +229,6 @@ class EventTypesByPage(_Day, _Traffic, _Page, _EventTypes, TenantMixin, BiBase):
     __tablename__ = "event_type_by_page"
 
 
-class EventTypeSummary(
-    _Day, _Traffic, _Page, _Campaign, _Creative, _EventTypes, TenantMixin, BiBase
-):
-    """Events by type per local day of their session's start and every dimension."""
-
-    __tablename__ = "event_type_summary"
-
-
 class _Site:
     domain_id: Mapped[uuid.UUID | None]
 
@@ -245,12 +243,6 @@ class PagePathsByChannel(_Day, _Traffic, _PagePaths, TenantMixin, BiBase):
     """Page paths per local day, site, channel, source/medium and device."""
 
     __tablename__ = "page_path_by_channel"
-
-
-class PagePathSummary(_Day, _Traffic, _Page, _Campaign, _Creative, _PagePaths, TenantMixin, BiBase):
-    """Page paths per local day of the view and every dimension of its session."""
-
-    __tablename__ = "page_path_summary"
 
 
 class RollupState(TenantMixin, BiBase):

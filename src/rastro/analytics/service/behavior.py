@@ -1,13 +1,15 @@
 """Visitor behaviour (seed 000 `visitor_behavior_summary`): pages and events per session,
 events by type and the most common page paths (by views, entries and exits).
 
-Page paths come from the path rollup (`rollups.PATHS`: `page_path_summary` and its smaller
-levels), per local day, refreshed with the conversion rollup (`path_rows_of`, called from
-`rollups.refresh`) and read like it: the stored days, the newest minutes aggregated from
-the raw page views (`path_rows`); a page view counts in the day it happened, with its
-session's dimensions. Events by type come from the event rollup (`event_summary`: counted
-in their session's start day, like the conversion rollup's events). Bots' sessions are
-left out (they are not in `session_facts`).
+Page paths come from the path rollup (`rollups.PATHS`: `page_path_by_channel` and
+`page_path_by_site`), per local day, refreshed with the conversion rollup (`path_rows_of`,
+called from `rollups.refresh`) and read like it: the stored days, the newest minutes
+aggregated from the raw page views (`path_rows`); a page view counts in the day it
+happened, with its session's dimensions. A filter on a dimension those levels lack
+(landing page, campaign, content, term) aggregates the period's raw page views. Events
+by type come from the event rollup (`event_summary`: counted in their session's start
+day, like the conversion rollup's events). Bots' sessions are left out (they are not in
+`session_facts`).
 """
 
 from __future__ import annotations
@@ -67,19 +69,13 @@ def path_rows(scope: Scope) -> Subquery:
     """Page path rows of the scope's period (stored days + the newest minutes), at the
     smallest level with the filtered dimensions."""
 
-    def live(window: Window, dimensions: tuple[str, ...]) -> Select[Any]:
-        # Sessions that started up to LATE_SESSIONS before the split still get page views.
-        after = window.after or EPOCH
-        sessions = rollups.raw_sessions(after - rollups.LATE_SESSIONS)
-        return path_rows_of(sessions, window, dimensions)
-
     return rollups.read(
         rollups.PATHS,
         scope.period,
         scope.through,
         scope.timezone,
         scope.filtered_dimensions,
-        live,
+        path_rows_of,
     )
 
 

@@ -1,4 +1,4 @@
-"""Events by type (`rollups.EVENTS`: `event_type_summary` and its smaller levels) per
+"""Events by type (`rollups.EVENTS`: `event_type_by_page` and `event_type_by_channel`) per
 local day of their session's start and the session's dimensions, maintained with the other
 rollups, and the same aggregate over the raw rows for the moments they have not reached.
 
@@ -53,15 +53,11 @@ def rows(
 def event_rows(scope: Any, dimensions: Iterable[str] = ()) -> Subquery:
     """Events by type of the sessions started in the scope's period (a `Scope`), at the
     smallest level with `dimensions` and the filtered ones."""
-
-    def live(window: Window, level_dimensions: tuple[str, ...]) -> Select[Any]:
-        return rows(rollups.raw_sessions(window.after), window, level_dimensions)
-
     return rollups.read(
         rollups.EVENTS,
         scope.period,
         scope.through,
         scope.timezone,
         [*dimensions, *scope.filtered_dimensions],
-        live,
+        rows,
     )

@@ -73,6 +73,8 @@ DIMENSIONS = (
     "term",
     "device",
 )
+# The session_facts columns the aggregates read beside the dimensions.
+SESSION_COLUMNS = ("session_id", "page_views", "events", "duration", "converted")
 MEASURES = (
     "sessions",
     "new_sessions",
@@ -99,22 +101,30 @@ def local_day(moment: Any, timezone: str) -> ColumnElement[date]:
 
 @dataclass(frozen=True)
 class Rollup:
-    """One rollup: its tables, smallest level first (the last has every dimension), the
-    key columns after the dimensions and the additive measures."""
+    """One rollup: its tables, smallest level first (the last, `complete`, has every
+    dimension the others have), the key columns after the dimensions and the additive
+    measures."""
 
     levels: tuple[type[Any], ...]
     keys: tuple[str, ...]
     measures: tuple[str, ...]
+    # How long before a row's moment its session may have started (page views: a visit).
+    session_lead: timedelta = timedelta(0)
 
     @staticmethod
     def dimensions(level: type[Any]) -> tuple[str, ...]:
         """The dimensions a level keeps."""
         return tuple(d for d in DIMENSIONS if d in level.__table__.c)
 
-    def level_for(self, needed: Iterable[str]) -> type[Any]:
-        """The smallest level that has every dimension in `needed`."""
+    def level_for(self, needed: Iterable[str]) -> type[Any] | None:
+        """The smallest level that has every dimension in `needed` (None: none has)."""
         wanted = set(needed)
-        return next(level for level in self.levels if wanted <= set(self.dimensions(level)))
+        return next((lv for lv in self.levels if wanted <= set(self.dimensions(lv))), None)
+
+    @property
+    def complete(self) -> type[Any]:
+        """The level aggregated from the facts (the others are summed from it)."""
+        return self.levels[-1]
 
     def columns(self, level: type[Any]) -> list[str]:
         return ["day", *self.dimensions(level), *self.keys, *self.measures]
@@ -134,7 +144,6 @@ EVENTS = Rollup(
     (
         models.EventTypesByChannel,
         models.EventTypesByPage,
-        models.EventTypeSummary,
     ),
     ("event_type",),
     ("events", "sessions_with_event"),
@@ -143,10 +152,10 @@ PATHS = Rollup(
     (
         models.PagePathsBySite,
         models.PagePathsByChannel,
-        models.PagePathSummary,
     ),
     ("page_path",),
     ("views", "entries", "exits"),
+    LATE_SESSIONS,
 )
 
 
@@ -335,11 +344,11 @@ async def write_levels(
     window: Window,
     rows: Select[Any],
 ) -> None:
-    """Replace the window's days of every level of `rollup`: `rows` (every dimension) into
-    the last level, each other level summed from it."""
+    """Replace the window's days of every level of `rollup`: `rows` (with the complete
+    level's dimensions) into the complete level, each other level summed from it."""
     for level in rollup.levels:
         await bi.execute(delete(level).where(window.rows(level.day)))
-    complete = rollup.levels[-1]
+    complete = rollup.complete
     source = rows.subquery("rows")
     columns = rollup.columns(complete)
     await bi.execute(
@@ -385,12 +394,14 @@ async def _write_all(
     from rastro.analytics.service import behavior, event_summary
 
     sessions = SessionFact.__table__
-    await write_levels(bi, organization_id, CONVERSIONS, window, conversion_rows(sessions, window))
-    clock.lap("conversions")
-    await write_levels(bi, organization_id, EVENTS, window, event_summary.rows(sessions, window))
-    clock.lap("events")
-    await write_levels(bi, organization_id, PATHS, window, behavior.path_rows_of(sessions, window))
-    clock.lap("paths")
+    for rollup, rows, step in (
+        (CONVERSIONS, conversion_rows, "conversions"),
+        (EVENTS, event_summary.rows, "events"),
+        (PATHS, behavior.path_rows_of, "paths"),
+    ):
+        dimensions = rollup.dimensions(rollup.complete)
+        await write_levels(bi, organization_id, rollup, window, rows(sessions, window, dimensions))
+        clock.lap(step)
 
 
 @dataclass(frozen=True)
@@ -457,7 +468,7 @@ async def rollup_through(bi: AsyncSession, timezone: str) -> datetime | None:
     return through
 
 
-LiveRows = Callable[[Window, tuple[str, ...]], Select[Any]]
+LiveRows = Callable[[FromClause, Window, tuple[str, ...]], Select[Any]]
 
 
 def read(
@@ -469,17 +480,24 @@ def read(
     live: LiveRows,
 ) -> Subquery:
     """Rows of `period` at the smallest level with `dimensions`: the stored days, holding
-    the moments before `through`, and `live`'s raw aggregate of [max(start, through), end)."""
+    the moments before `through`, and `live`'s aggregate (sessions, window, dimensions)
+    of the raw rows of [max(start, through), end). When no level has the dimensions,
+    `live` aggregates the whole period, its sessions from `session_facts` and tracking."""
     level = rollup.level_for(dimensions)
-    names = rollup.columns(level)
     start, end = period.start, period.end
     split = min(max(through if through is not None else start, start), end)
+    if level is None:
+        sessions = visitor_keys(start - rollup.session_lead, end, through, extra=SESSION_COLUMNS)
+        window = Window(timezone, after=start, before=end)
+        return live(sessions, window, DIMENSIONS).subquery("rollup")
+    names = rollup.columns(level)
     stored = select(*(getattr(level, c) for c in names)).where(
         level.day >= period.date_from, level.day <= period.date_to
     )
     if split >= end:
         return stored.subquery("rollup")
-    fresh = live(Window(timezone, after=split, before=end), rollup.dimensions(level))
+    window = Window(timezone, after=split, before=end)
+    fresh = live(raw_sessions(split - rollup.session_lead), window, rollup.dimensions(level))
     fresh_rows = fresh.subquery("fresh")
     shaped = select(*(fresh_rows.c[c] for c in names))
     if split <= start:
@@ -493,10 +511,7 @@ def summary_rows(
     """Conversion rows (day, dimensions, currency, measures) of `period` at the smallest
     level with `dimensions`, the newest minutes aggregated from the raw rows."""
 
-    def live(window: Window, level_dimensions: tuple[str, ...]) -> Select[Any]:
-        return conversion_rows(raw_sessions(window.after), window, level_dimensions)
-
-    return read(CONVERSIONS, period, through, timezone, dimensions, live)
+    return read(CONVERSIONS, period, through, timezone, dimensions, conversion_rows)
 
 
 def visitor_keys(
