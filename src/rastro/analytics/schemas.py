@@ -65,8 +65,8 @@ class ReportRange(BaseModel):
     timezone: str
     currency: str
     data_through: datetime | None = Field(
-        description="Complete hours come from the rollups up to here; later minutes are "
-        "counted from the raw rows."
+        description="Moments before this come from the rollups; later ones are counted "
+        "from the raw rows (null: read from the raw rows)."
     )
 
 
