@@ -4,7 +4,8 @@
         [--leads 100000] [--won 10000] [--months 13] [--force]
 
 On an embedded PostgreSQL under bench/results/analytics-data (`-<sessions>` appended for
-other sizes; kept between runs: the report benchmark reuses it; `--force` starts over): one
+other sizes; kept between runs: the report benchmark reuses it; `--force` starts over;
+`RASTRO_BENCH_ANALYTICS_DATA=<dir>` points at another checkout's data instead): one
 organization (timezone America/Sao_Paulo, currency BRL) with an analyst login, a domain,
 its landing pages and an A/B test of two variants, then, in SQL inside PostgreSQL
 (`INSERT … SELECT generate_series`, no row through Python):
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import time
 import uuid
@@ -71,10 +73,16 @@ FULL = Sizes(sessions=1_000_000, leads=100_000, won=10_000)
 SMALL = Sizes(sessions=10_000, leads=1_000, won=100)
 
 
+DATA_ENV = "RASTRO_BENCH_ANALYTICS_DATA"
+
+
 def data_dir(sizes: Sizes) -> Path:
     """Where the data of these sizes is kept: one directory per size, so that a quick
     `--small` run leaves the full data alone."""
     suffix = "" if sizes == FULL else f"-{sizes.sessions}"
+    chosen = os.environ.get(DATA_ENV)
+    if chosen:  # another checkout's data (a worktree reusing the generated data)
+        return Path(f"{chosen}{suffix}")
     return RESULTS / f"analytics-data{suffix}"
 
 
@@ -340,16 +348,13 @@ def main() -> None:
         won=args.won if args.won is not None else base.won,
         months=args.months or base.months,
     )
-    try:
-        ensure_generated(sizes, force=args.force)
-    finally:
-        EmbeddedPostgres(data_dir(sizes)).stop()
+    stop_if_started(ensure_generated(sizes, force=args.force))
 
 
 def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
     """The data of `sizes` under `data_dir(sizes)`, generated unless it is there already;
-    returns the marker (site, sizes, counts, timings) and `data`, the directory. The server
-    is left running."""
+    returns the marker (site, sizes, counts, timings), `data`, the directory, and `started`,
+    whether this call started the server (left running)."""
     data = data_dir(sizes)
     marker = data / MARKER
     server = EmbeddedPostgres(data)
@@ -359,7 +364,7 @@ def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
             server.start()
             upgrade(server)  # migrations added since (the data stays)
             print(f"already generated: {marker}")
-            return {**stored, "data": str(data)}
+            return {**stored, "data": str(data), "started": server.started}
     if data.exists():
         if server.is_running():
             server.stop()
@@ -385,7 +390,13 @@ def ensure_generated(sizes: Sizes, *, force: bool = False) -> dict[str, Any]:
     }
     marker.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: report[k] for k in ("seconds", "rows")}, indent=2))
-    return {**report, "data": str(data)}
+    return {**report, "data": str(data), "started": True}
+
+
+def stop_if_started(generated: dict[str, Any]) -> None:
+    """Stop the server when `ensure_generated` started it (not one another process runs)."""
+    if generated.get("started"):
+        EmbeddedPostgres(Path(generated["data"])).stop()
 
 
 if __name__ == "__main__":

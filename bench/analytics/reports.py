@@ -1,6 +1,6 @@
 """Latency of every analytics report endpoint on the generated organization.
 
-    .venv/bin/python -m bench.analytics.reports [--small] [--requests 30]
+    .venv/bin/python -m bench.analytics.reports [--small] [--requests 30] [--only TEXT]
 
 Generates the data first when missing (`bench.analytics.generate`, kept under
 bench/results/analytics-data), copies the leads into `conversion_facts` and refreshes the
@@ -13,7 +13,9 @@ The endpoints are read from the app's OpenAPI: every `GET /api/analytics/...`. E
 the scenarios below that it accepts (the last 30 days and the last 12 months, without and
 with filters and comparisons; an endpoint with no date range runs once), 3 warm-up
 requests then `--requests` timed ones; p50/p95/max are printed as a table and written to
-bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms.
+bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms. `--only` keeps the
+endpoints whose path contains one of its words (comma-separated); `--no-refresh` reuses
+the rollups as they are.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import httpx
 
 from bench.analytics import rollup
 from bench.analytics.app import bench_databases, bench_settings
-from bench.analytics.generate import FULL, SMALL, ensure_generated
+from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.harness import write_report
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
@@ -118,10 +120,14 @@ async def measure(
     }
 
 
-async def run(generated: dict[str, Any], requests: int) -> dict[str, Any]:
+async def run(
+    generated: dict[str, Any], requests: int, *, only: list[str], refresh: bool = True
+) -> dict[str, Any]:
     server = EmbeddedPostgres(Path(generated["data"]))
     site = generated["site"]
-    built = await rollup.build(server, uuid.UUID(site["organization_id"]), runs=1)
+    built = (
+        await rollup.build(server, uuid.UUID(site["organization_id"]), runs=1) if refresh else None
+    )
     databases = bench_databases(server)
     app = create_app(bench_settings(server), databases=databases, check_migrations=False)
     results: list[dict[str, Any]] = []
@@ -136,6 +142,8 @@ async def run(generated: dict[str, Any], requests: int) -> dict[str, Any]:
             login.raise_for_status()
             client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
             for path, accepted in endpoints(app.openapi(), site):
+                if only and not any(word in path for word in only):
+                    continue
                 ranged = bool(accepted & RANGE_PARAMETERS)
                 for name, query in SCENARIOS if ranged else SCENARIOS[:1]:
                     params = {k: v for k, v in query.items() if k in accepted}
@@ -163,13 +171,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="the 1 %% preset")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
+    parser.add_argument("--only", default="", help="comma-separated words of endpoint paths")
+    parser.add_argument("--no-refresh", action="store_true", help="keep the rollups as they are")
     args = parser.parse_args()
     load_modules()
     generated = ensure_generated(SMALL if args.small else FULL)
+    only = [word for word in args.only.split(",") if word]
     try:
-        report = asyncio.run(run(generated, args.requests))
+        report = asyncio.run(run(generated, args.requests, only=only, refresh=not args.no_refresh))
     finally:
-        EmbeddedPostgres(Path(generated["data"])).stop()
+        stop_if_started(generated)
     print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
     for row in report["results"]:
         print(_line(row))

@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.analytics.app import bench_databases
-from bench.analytics.generate import FULL, SMALL, ensure_generated
+from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.harness import write_report
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import facts, rollups
+from rastro.auth.service import accounts
 from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.units import TransactionBoundary
@@ -49,14 +50,24 @@ async def copy_facts(databases: Databases, organization_id: uuid.UUID) -> dict[s
 async def time_refresh(
     databases: Databases, organization_id: uuid.UUID, *, full: bool
 ) -> dict[str, Any]:
-    """One refresh in its own BI transaction (commit included): seconds and hours rewritten."""
+    """One refresh in its own BI transaction (commit included): seconds, days rewritten and
+    the seconds of each step."""
+    scope = Scope.organization(organization_id)
+    async with databases.crm.transaction(scope) as crm:
+        timezone = (await accounts.get_organization(crm, organization_id)).timezone
+    steps: dict[str, float] = {}
     started = time.perf_counter()
-    async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
-        result = await rollups.refresh(bi, organization_id, full=full)
+    async with databases.bi.transaction(scope) as bi:
+        result = await rollups.refresh(
+            bi, organization_id, timezone=timezone, full=full, steps=steps
+        )
+        steps["commit"] = -time.perf_counter()
+    steps["commit"] = round(steps["commit"] + time.perf_counter(), 2)
     return {
         "full": result.full,
-        "hours_rewritten": result.hours_rewritten,
+        "days_rewritten": result.days_rewritten,
         "seconds": round(time.perf_counter() - started, 2),
+        "steps": steps,
     }
 
 
@@ -98,7 +109,7 @@ def main() -> None:
     try:
         result = asyncio.run(build(server, organization_id, runs=args.runs))
     finally:
-        server.stop()
+        stop_if_started(generated)
     write_report(
         "analytics-rollup",
         {"sizes": generated["sizes"], "rows": generated["rows"], **result},

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rastro.analytics.service import facts, rollups, upkeep
+from rastro.auth.service import accounts
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
 from rastro.tracking.models import TrackedSession, UtmTracking
@@ -76,12 +77,15 @@ async def add_visits(
 
 
 async def refresh(databases: Databases, organization_id: uuid.UUID, *, full: bool = False) -> None:
-    """Copy every lead's outcome and bring the rollups up to the current hour."""
+    """Copy every lead's outcome and bring the rollups up to now."""
     await facts.rebuild_facts(
         TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), organization_id
     )
-    async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
-        await rollups.refresh(bi, organization_id, full=full)
+    scope = Scope.organization(organization_id)
+    async with databases.crm.transaction(scope) as crm:
+        timezone = (await accounts.get_organization(crm, organization_id)).timezone
+    async with databases.bi.transaction(scope) as bi:
+        await rollups.refresh(bi, organization_id, timezone=timezone, full=full)
 
 
 async def refresh_organization(databases: Databases, organization_id: uuid.UUID) -> None:

@@ -41,6 +41,7 @@ async def add_browsing(databases, org, domain_id, rng, starts, visitor_prefix):
             channel=rng.choice(["Paid Search", "Organic Search"]),
             device=rng.choice(["mobile", "desktop"]),
             page_views=rng.randint(1, 4),
+            campaign=("spring", "autumn")[i % 2],
         )
         for i, start in enumerate(starts)
     ]
@@ -128,6 +129,8 @@ async def test_behavior_equals_a_raw_recount(client, databases):
         ({}, lambda s: True),
         ({"channel": "Paid Search"}, lambda s: s.channel == "Paid Search"),
         ({"device": "desktop", "domain_id": domain_id}, lambda s: s.device == "desktop"),
+        # No path or event level has the campaign: the period's raw rows.
+        ({"campaign": "autumn"}, lambda s: s.campaign == "autumn"),
     ]
     for rolled_up in (False, True):
         if rolled_up:

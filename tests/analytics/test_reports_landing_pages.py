@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from rastro.analytics.models import EventTypeSummary
+from rastro.analytics.models import EventTypesByPage
 from rastro.core.db import Scope
 from rastro.tracking.models import Event
 from tests.analytics.factories import Visit, add_visits, refresh
@@ -90,13 +90,12 @@ async def test_event_type_summary_follows_an_incremental_refresh(client, databas
     site = await make_site(client, databases)
     org = site.account.organization_id
     domain_id = site.domain["domain_id"]
-    # In the current hour: after the rollups' `through`, so counted from the raw rows.
-    started = datetime.now(UTC).replace(minute=0, second=1, microsecond=0)
     old = datetime.now(UTC) - timedelta(days=3)
-    (recent, early) = await add_visits(
-        databases, org, domain_id, [Visit(started, "v1"), Visit(old, "v2")]
-    )
+    (early,) = await add_visits(databases, org, domain_id, [Visit(old, "v2")])
     await refresh(databases, org)
+    # After the rollups' `through` (the last refresh's start): counted from the raw rows.
+    started = datetime.now(UTC)
+    (recent,) = await add_visits(databases, org, domain_id, [Visit(started, "v1")])
 
     async def add_event(session_id: str, at: datetime, kind: str) -> None:
         async with databases.bi.transaction(Scope.organization(org)) as bi:
@@ -108,10 +107,10 @@ async def test_event_type_summary_follows_an_incremental_refresh(client, databas
         async with databases.bi.transaction(Scope.organization(org)) as bi:
             rows = await bi.execute(
                 select(
-                    EventTypeSummary.event_type,
-                    func.sum(EventTypeSummary.events),
-                    func.sum(EventTypeSummary.sessions_with_event),
-                ).group_by(EventTypeSummary.event_type)
+                    EventTypesByPage.event_type,
+                    func.sum(EventTypesByPage.events),
+                    func.sum(EventTypesByPage.sessions_with_event),
+                ).group_by(EventTypesByPage.event_type)
             )
             return {kind: (int(e), int(s)) for kind, e, s in rows}
 
@@ -132,7 +131,7 @@ async def test_event_type_summary_follows_an_incremental_refresh(client, databas
     assert body["unregistered"]["form_start_rate"] == pytest.approx(
         1 / body["unregistered"]["sessions"]
     )
-    # ...and an incremental refresh stores the recent hours (the 3-day-old session's hour
+    # ...and an incremental refresh stores the recent days (the 3-day-old session's day
     # is past the late-session window: it waits for a full refresh).
     await refresh(databases, org)
     assert await stored() == {"form_start": (2, 1)}

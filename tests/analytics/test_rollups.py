@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from rastro.analytics.models import ConversionFact, ConversionSummary, RollupState
-from rastro.analytics.service import rollups
+from rastro.analytics.models import ConversionFact, RollupState
+from rastro.analytics.service import facts, rollups
 from rastro.core.db import Scope
+from rastro.core.units import TransactionBoundary
 from rastro.crm.models import Lead, LeadStage
 from rastro.tracking.models import TrackedSession, UtmTracking
 from tests.analytics.factories import Visit, add_visits, refresh
@@ -196,10 +197,15 @@ async def test_a_session_at_0130_utc_belongs_to_the_previous_sao_paulo_day(clien
 
 
 async def _summary_rows(databases, org):  # type: ignore[no-untyped-def]
+    """Every row of every level of every rollup (without their row ids)."""
+    found = {}
     async with databases.bi.transaction(Scope.organization(org)) as bi:
-        columns = [c for c in ConversionSummary.__table__.c if c.name != "row_id"]
-        rows = await bi.execute(select(*columns))
-        return sorted(json.dumps([str(v) for v in row]) for row in rows)
+        for rollup in (rollups.CONVERSIONS, rollups.EVENTS, rollups.PATHS):
+            for level in rollup.levels:
+                columns = [c for c in level.__table__.c if c.name != "row_id"]
+                rows = await bi.execute(select(*columns))
+                found[level.__tablename__] = sorted(json.dumps([str(v) for v in r]) for r in rows)
+    return found
 
 
 async def test_an_incremental_refresh_equals_a_full_one(client, databases, settings):
@@ -227,10 +233,13 @@ async def test_an_incremental_refresh_equals_a_full_one(client, databases, setti
         assert fact is not None
         assert fact.stage == "won"
         assert fact.revenue == Decimal("999.00")
-        await rollups.refresh(bi, org)
+        result = await rollups.refresh(bi, org, timezone=SP.key)
+    assert not result.full
     incremental = await _summary_rows(databases, org)
+    assert incremental["daily_conversions_summary"]
+    assert incremental["daily_conversions_by_channel"]
     async with databases.bi.transaction(Scope.organization(org)) as bi:
-        await rollups.refresh(bi, org, full=True)
+        assert (await rollups.refresh(bi, org, timezone=SP.key, full=True)).full
     assert incremental == await _summary_rows(databases, org)
 
 
@@ -239,6 +248,9 @@ async def test_the_newest_minutes_are_counted_before_the_rollups_reach_them(clie
     org = site.account.organization_id
     await refresh(databases, org)
     now = datetime.now(UTC)
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        # As if the last refresh (of nothing) had run a minute ago.
+        await bi.execute(update(RollupState).values(through=now - timedelta(minutes=1)))
     await add_visits(
         databases,
         org,
@@ -247,12 +259,10 @@ async def test_the_newest_minutes_are_counted_before_the_rollups_reach_them(clie
     )
     await make_leads(databases, org, 1, stage="won", stage_value=Decimal("50.00"))
     # The lead reaches conversion_facts through the outbox; here the rebuild stands in.
-    await refresh(databases, org)
-    async with databases.bi.transaction(Scope.organization(org)) as bi:
-        # As if the last refresh had run an hour ago: everything since comes from raw rows.
-        await bi.execute(
-            update(RollupState).values(through=func.date_trunc("hour", func.now(), "UTC"))
-        )
+    # No refresh since the visits and the lead: they come from the raw rows.
+    await facts.rebuild_facts(
+        TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), org
+    )
     body = (await client.get("/api/analytics/overview?preset=today", headers=site.headers)).json()
     assert body["totals"]["sessions"] == 2
     assert body["totals"]["visitors"] == 1

@@ -19,10 +19,10 @@ analytics = typer.Typer(help="Reports' rollups.", no_args_is_help=True)
 
 @analytics.command("refresh")
 def refresh(
-    full: bool = typer.Option(False, "--full", help="Copy every lead and rebuild every hour"),
+    full: bool = typer.Option(False, "--full", help="Copy every lead and rebuild every day"),
     organization: str | None = typer.Option(None, help="One organization's id (default: all)"),
 ) -> None:
-    """Bring the rollups up to the current hour now (the worker does it every 5 minutes)."""
+    """Bring the rollups up to now (the worker does it every 5 minutes)."""
 
     async def run() -> None:
         async with open_databases() as (databases, _):
@@ -36,7 +36,7 @@ def refresh(
                 started = time.monotonic()
                 result = await upkeep.refresh_organization(crm_b, bi_b, organization_id, full=full)
                 seconds = time.monotonic() - started
-                kind = "full" if result.full else f"{result.hours_rewritten} hours"
+                kind = "full" if result.full else f"{result.days_rewritten} days"
                 typer.echo(f"{organization_id}: {kind} in {seconds:.1f} s")
 
     asyncio.run(run())

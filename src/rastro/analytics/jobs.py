@@ -40,7 +40,7 @@ async def refresh_all_now(*, full: bool = False) -> int:
     name="analytics.refresh_rollups", queue="maintenance", queueing_lock="analytics.rollups"
 )
 async def refresh_rollups(timestamp: int) -> int:
-    """Every five minutes: every organization's rollups up to the current hour."""
+    """Every five minutes: every organization's rollups up to now."""
     return await refresh_all_now()
 
 

@@ -1,12 +1,21 @@
 """The analytics module's tables (BI database): the CRM's lead outcomes copied beside the
 events (`conversion_facts`), one row per human session with its dimensions
-(`session_facts`), and the hourly rollup the reports read (`daily_conversions_summary`,
-seed 000's view of that name, kept per UTC hour so that any organization's days are whole
-hours of it), with how far each rollup has been refreshed (`rollup_state`).
+(`session_facts`: the rollups' source and the distinct-visitor counts), the rollups the
+reports read, per local day of the organization, and what they hold (`rollup_state`:
+every moment before `through`, in the days of `timezone`).
 
-Why tables maintained incrementally rather than materialized views: `bench/README.md`
-("Analytics rollups") has the figures. In short, a refresh re-aggregates only the hours
-that changed, and an hour bucket serves every timezone without a re-aggregation.
+Design (figures in bench/README.md, "Analytics rollups"):
+- Tables maintained incrementally, not materialized views: a refresh re-aggregates only
+  the days that may have changed (0.9 s on the benchmark's 13 months, against a full
+  rebuild of about a minute, which is what `REFRESH MATERIALIZED VIEW` would cost every
+  five minutes).
+- Per local day, not per UTC hour: hourly rows did not compress (887,551 rows for 970,000
+  sessions); per day the smallest conversion level holds 21,249 rows for 13 months. A
+  change of the organization's timezone makes the next refresh a full one; until then the
+  reports read the raw rows (`rollups.rollup_through`).
+- Levels of each rollup ("cube"): the smallest one with the dimensions a report groups by
+  and filters on is read; the complete level is aggregated from the facts and the others
+  are summed from it (one code path, `rollups.write_levels`).
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from rastro.core.db import BiBase, TenantMixin
 
@@ -107,28 +116,49 @@ class SessionFact(TenantMixin, BiBase):
     is_new: Mapped[bool]
 
 
-class ConversionSummary(TenantMixin, BiBase):
-    """Seed 000 `daily_conversions_summary`, per UTC hour: sessions by their start hour,
-    leads by their creation, qualified leads by the first qualified stage, won deals and
-    revenue (per currency) by the won move, for each combination of dimensions."""
+class _Day:
+    """A rollup row: one organization's local day (the timezone in `rollup_state`) and a
+    combination of dimension values (NULL ones included, so no natural key)."""
 
-    __tablename__ = "daily_conversions_summary"
-    __table_args__ = (
-        Index("ix_daily_conversions_summary_organization_id_hour", "organization_id", "hour"),
-    )
-
-    # No natural key (NULL dimensions): a refresh deletes an hour's rows and writes them.
     row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime]
+    day: Mapped[date]
+    # Indexed with the day below (TenantMixin's own index would only slow the refresh).
+    organization_id: Mapped[uuid.UUID] = mapped_column()
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (Index(f"ix_{name}_organization_id_day", "organization_id", "day"),)
+
+
+class _Traffic:
+    """The dimensions of every level: site, channel, source/medium and device."""
+
     domain_id: Mapped[uuid.UUID | None]
-    landing_page_id: Mapped[uuid.UUID | None]
     channel: Mapped[str] = mapped_column(String(40))
     source: Mapped[str | None] = mapped_column(Text)
     medium: Mapped[str | None] = mapped_column(Text)
+    device: Mapped[str | None] = mapped_column(String(20))
+
+
+class _Page:
+    landing_page_id: Mapped[uuid.UUID | None]
+
+
+class _Campaign:
     campaign: Mapped[str | None] = mapped_column(Text)
+
+
+class _Creative:
     content: Mapped[str | None] = mapped_column(Text)
     term: Mapped[str | None] = mapped_column(Text)
-    device: Mapped[str | None] = mapped_column(String(20))
+
+
+class _Conversions:
+    """Seed 000 `daily_conversions_summary`'s measures: sessions by their start, leads by
+    their creation, qualified leads by the first qualified stage, won deals and revenue
+    (per currency) by the won move."""
+
     currency: Mapped[str | None] = mapped_column(String(3))  # of `revenue`; NULL: no revenue
     sessions: Mapped[int] = mapped_column(Integer, server_default="0")
     new_sessions: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -147,68 +177,104 @@ class ConversionSummary(TenantMixin, BiBase):
     sales_cycle_seconds: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
-class RollupState(TenantMixin, BiBase):
-    """How far an organization's rollups are complete: every hour before `through`."""
+class _EventTypes:
+    """Seed 000 `visitor_behavior_summary`, its event half: interaction events by type,
+    counted in their session's start day with the session's dimensions (so that they add
+    up with the sessions and take the same filters): how many events, and how many
+    sessions had one."""
 
-    __tablename__ = "rollup_state"
-
-    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    through: Mapped[datetime]
-    refreshed_at: Mapped[datetime]
+    event_type: Mapped[str] = mapped_column(String(40))
+    events: Mapped[int] = mapped_column(Integer)
+    sessions_with_event: Mapped[int] = mapped_column(Integer)
 
 
-class PagePathSummary(TenantMixin, BiBase):
-    """Seed 000 `visitor_behavior_summary`, its page half: per UTC hour, session dimensions
-    and page path (the URL without scheme, host, query or fragment), the page views, the
-    sessions that entered on the path (first view) and left from it (last view)."""
+class _PagePaths:
+    """Seed 000 `visitor_behavior_summary`, its page half: page views by their own day and
+    page path (the URL without scheme, host, query or fragment), with their session's
+    dimensions; the sessions that entered on the path (first view) and left from it."""
 
-    __tablename__ = "page_path_summary"
-    __table_args__ = (
-        Index("ix_page_path_summary_organization_id_hour", "organization_id", "hour"),
-    )
-
-    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime]
-    domain_id: Mapped[uuid.UUID | None]
-    landing_page_id: Mapped[uuid.UUID | None]
-    channel: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(Text)
-    medium: Mapped[str | None] = mapped_column(Text)
-    campaign: Mapped[str | None] = mapped_column(Text)
-    content: Mapped[str | None] = mapped_column(Text)
-    term: Mapped[str | None] = mapped_column(Text)
-    device: Mapped[str | None] = mapped_column(String(20))
     page_path: Mapped[str] = mapped_column(Text)
     views: Mapped[int] = mapped_column(Integer, server_default="0")
     entries: Mapped[int] = mapped_column(Integer, server_default="0")
     exits: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
-class EventTypeSummary(TenantMixin, BiBase):
-    """Interaction events by type, per UTC hour of their session's start and the session's
-    dimensions (so that they add up with `daily_conversions_summary`'s sessions and take the
-    same filters): how many events, and how many sessions had one (`form_start` → the
-    landing-page funnel's form starts; every type → visitor behaviour)."""
+# Each rollup at a few levels, smallest first (their rows on the benchmark's 13 months are
+# in bench/README.md): conversions by channel (site, channel, source/medium, device), by
+# landing page (the same and the landing page), by campaign (the channel level and the
+# campaign) and by every dimension (`daily_conversions_summary`); events by type by channel
+# and by landing page; page paths by site and by channel. Events and paths stop there:
+# their rows multiply by types and paths, and a level with every dimension held nearly one
+# row per event or page view (1.7 M and 3.3 M rows, most of the refresh's time). A report
+# reads the smallest level that has the dimensions it groups by and filters on
+# (`rollups.Rollup.level_for`); a question no level answers (events of one campaign) is
+# aggregated from the raw rows of its period, driven by the filtered sessions.
 
-    __tablename__ = "event_type_summary"
-    __table_args__ = (
-        Index("ix_event_type_summary_organization_id_hour", "organization_id", "hour"),
-    )
 
-    row_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    hour: Mapped[datetime]
+class ConversionsByChannel(_Day, _Traffic, _Conversions, TenantMixin, BiBase):
+    """Conversions per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "daily_conversions_by_channel"
+
+
+class ConversionsByPage(_Day, _Traffic, _Page, _Conversions, TenantMixin, BiBase):
+    """Conversions per local day, the channel level's dimensions and landing page."""
+
+    __tablename__ = "daily_conversions_by_page"
+
+
+class ConversionsByCampaign(_Day, _Traffic, _Campaign, _Conversions, TenantMixin, BiBase):
+    """Conversions per local day, the channel level's dimensions and campaign."""
+
+    __tablename__ = "daily_conversions_by_campaign"
+
+
+class ConversionSummary(
+    _Day, _Traffic, _Page, _Campaign, _Creative, _Conversions, TenantMixin, BiBase
+):
+    """Seed 000 `daily_conversions_summary`: conversions per local day and every dimension."""
+
+    __tablename__ = "daily_conversions_summary"
+
+
+class EventTypesByChannel(_Day, _Traffic, _EventTypes, TenantMixin, BiBase):
+    """Events by type per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "event_type_by_channel"
+
+
+class EventTypesByPage(_Day, _Traffic, _Page, _EventTypes, TenantMixin, BiBase):
+    """Events by type per local day, the channel level's dimensions and landing page."""
+
+    __tablename__ = "event_type_by_page"
+
+
+class _Site:
     domain_id: Mapped[uuid.UUID | None]
-    landing_page_id: Mapped[uuid.UUID | None]
-    channel: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(Text)
-    medium: Mapped[str | None] = mapped_column(Text)
-    campaign: Mapped[str | None] = mapped_column(Text)
-    content: Mapped[str | None] = mapped_column(Text)
-    term: Mapped[str | None] = mapped_column(Text)
-    device: Mapped[str | None] = mapped_column(String(20))
-    event_type: Mapped[str] = mapped_column(String(40))
-    events: Mapped[int] = mapped_column(Integer)
-    sessions_with_event: Mapped[int] = mapped_column(Integer)
+
+
+class PagePathsBySite(_Day, _Site, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day and site (the unfiltered behaviour report)."""
+
+    __tablename__ = "page_path_by_site"
+
+
+class PagePathsByChannel(_Day, _Traffic, _PagePaths, TenantMixin, BiBase):
+    """Page paths per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "page_path_by_channel"
+
+
+class RollupState(TenantMixin, BiBase):
+    """What an organization's rollups hold: every moment before `through` (the start of
+    the refresh that wrote them), grouped into the days of `timezone`."""
+
+    __tablename__ = "rollup_state"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    through: Mapped[datetime]
+    refreshed_at: Mapped[datetime]
+    timezone: Mapped[str | None] = mapped_column(String(64))  # NULL: rebuild in full
 
 
 class AnalyticsSettings(TenantMixin, BiBase):

@@ -65,8 +65,8 @@ class ReportRange(BaseModel):
     timezone: str
     currency: str
     data_through: datetime | None = Field(
-        description="Complete hours come from the rollups up to here; later minutes are "
-        "counted from the raw rows."
+        description="Moments before this come from the rollups; later ones are counted "
+        "from the raw rows (null: read from the raw rows)."
     )
 
 
@@ -146,7 +146,7 @@ class Overview(BaseModel):
 class RefreshOut(BaseModel):
     through: datetime
     full: bool
-    hours_rewritten: int | None
+    days_rewritten: int | None
 
 
 # --- A/B tests ---------------------------------------------------------------------------------

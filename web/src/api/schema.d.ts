@@ -375,8 +375,8 @@ export interface paths {
         put?: never;
         /**
          * Refresh Rollups
-         * @description Bring the rollups up to the current hour now (the worker does it every 5 minutes);
-         *     `full` re-aggregates everything.
+         * @description Bring the rollups up to now (the worker does it every 5 minutes); `full`
+         *     re-aggregates everything.
          */
         post: operations["refresh_rollups_api_analytics_refresh_post"];
         delete?: never;
@@ -5578,10 +5578,10 @@ export interface components {
         };
         /** RefreshOut */
         RefreshOut: {
+            /** Days Rewritten */
+            days_rewritten: number | null;
             /** Full */
             full: boolean;
-            /** Hours Rewritten */
-            hours_rewritten: number | null;
             /**
              * Through
              * Format: date-time
@@ -5616,7 +5616,7 @@ export interface components {
             current: components["schemas"]["Period"];
             /**
              * Data Through
-             * @description Complete hours come from the rollups up to here; later minutes are counted from the raw rows.
+             * @description Moments before this come from the rollups; later ones are counted from the raw rows (null: read from the raw rows).
              */
             data_through: string | null;
             previous: components["schemas"]["Period"] | null;

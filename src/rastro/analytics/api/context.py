@@ -33,7 +33,7 @@ async def report_context(
     organization = await accounts.get_organization(crm, principal.organization_id)
     await report_filters.check_filters(crm, filters)
     current, previous = periods.resolve(filters, organization.timezone, now=datetime.now(UTC))
-    through = await rollups.rollup_through(bi)
+    through = await rollups.rollup_through(bi, organization.timezone)
 
     def scope(period: schemas.Period) -> Scope:
         return Scope(

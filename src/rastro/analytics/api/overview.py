@@ -8,7 +8,8 @@ from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.permissions import Admin
 from rastro.analytics.service import attribution, overview, rollups
-from rastro.core.deps import BiSession
+from rastro.auth.service import accounts
+from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
 
@@ -28,11 +29,14 @@ async def get_overview(context: Context, bi: BiSession) -> schemas.Overview:
 
 @router.post("/refresh", response_model=schemas.RefreshOut, tags=["analytics"])
 async def refresh_rollups(
-    principal: Admin, bi: BiSession, full: bool = False
+    principal: Admin, crm: CrmSession, bi: BiSession, full: bool = False
 ) -> schemas.RefreshOut:
-    """Bring the rollups up to the current hour now (the worker does it every 5 minutes);
-    `full` re-aggregates everything."""
-    result = await rollups.refresh(bi, principal.organization_id, full=full)
+    """Bring the rollups up to now (the worker does it every 5 minutes); `full`
+    re-aggregates everything."""
+    organization = await accounts.get_organization(crm, principal.organization_id)
+    result = await rollups.refresh(
+        bi, principal.organization_id, timezone=organization.timezone, full=full
+    )
     return schemas.RefreshOut(
-        through=result.through, full=result.full, hours_rewritten=result.hours_rewritten
+        through=result.through, full=result.full, days_rewritten=result.days_rewritten
     )

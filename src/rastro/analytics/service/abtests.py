@@ -16,8 +16,8 @@ The period is the test's life by default (from the day it was created, in the or
 days, to today), or `date_from`/`date_to`: visitors who entered and leads created in it; a
 lead's won deal counts whenever it was won (sales take time), so the daily series may run
 past `date_to` with won deals and revenue, and always sums to the variants' totals.
-Sessions come from `session_facts` for the hours the rollups reached and from tracking's raw
-sessions after them (`rollups.visitor_keys`), so today is never stale. The statistics are
+Sessions come from `session_facts` before the rollups' `through` and from tracking's raw
+sessions after it (`rollups.visitor_keys`), so today is never stale. The statistics are
 `rastro.analytics.stats`.
 """
 
@@ -341,7 +341,7 @@ async def _test_and_window(
 ) -> tuple[list[AbTest], dict[uuid.UUID, TestWindow]]:
     organization = await accounts.get_organization(crm, organization_id)
     tests = await tracking_facts.ab_test_definitions(crm, ab_test_id=ab_test_id)
-    through = await rollups.rollup_through(bi)
+    through = await rollups.rollup_through(bi, organization.timezone)
     now = datetime.now(UTC)
     windows = {
         test.ab_test_id: _window(

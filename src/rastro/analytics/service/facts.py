@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,7 +113,8 @@ async def store_outcomes(
     *,
     currency: str,
 ) -> None:
-    """Write these leads' outcomes over their `conversion_facts` rows (one statement)."""
+    """Write these leads' outcomes over their `conversion_facts` rows (one statement);
+    rows already equal to their outcome are left as they are."""
     if not outcomes:
         return
     touches = await _touches(bi, outcomes)
@@ -128,7 +129,15 @@ async def store_outcomes(
     ]
     statement = insert(ConversionFact).values(rows)
     updated = {c: statement.excluded[c] for c in rows[0] if c not in ("lead_id",)}
-    await bi.execute(statement.on_conflict_do_update(index_elements=["lead_id"], set_=updated))
+    # A row equal to the lead keeps its `updated_at`: the next rollup refresh rewrites only
+    # the days of outcomes that changed (a rebuild rewrites nothing it had already).
+    compared = [c for c in updated if c != "updated_at"]
+    changed = tuple_(*(ConversionFact.__table__.c[c] for c in compared)).is_distinct_from(
+        tuple_(*(statement.excluded[c] for c in compared))
+    )
+    await bi.execute(
+        statement.on_conflict_do_update(index_elements=["lead_id"], set_=updated, where=changed)
+    )
 
 
 async def rebuild_facts(

@@ -4,7 +4,8 @@ captured on it → qualified → won, with each step's rate.
 
 Sessions and form starts are counted by the session's start, leads by their creation,
 qualified and won by the day the lead got there (the rollups' clocks); all from
-`daily_conversions_summary` and `event_type_summary` plus the newest raw minutes.
+the conversion and event rollups (their landing-page level unless a filter needs more)
+plus the newest raw minutes.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ async def _page_counts(bi: AsyncSession, scope: Scope) -> _PageCounts:
         key[0]: value
         for key, value in (await grouped_sums(bi, scope, ("landing_page_id",))).items()
     }
-    events = event_summary.event_rows(scope.period.start, scope.period.end, scope.through)
+    events = event_summary.event_rows(scope, ("landing_page_id",))
     starts = await bi.execute(
         select(events.c.landing_page_id, func.sum(events.c.sessions_with_event))
         .where(

@@ -38,8 +38,16 @@ class Scope:
     timezone: str
     currency: str
 
-    def summary(self) -> Subquery:
-        return rollups.summary_rows(self.period.start, self.period.end, self.through)
+    @property
+    def filtered_dimensions(self) -> tuple[str, ...]:
+        """The dimensions the filters set (a rollup level must have them)."""
+        return tuple(d for d in report_filters.FILTERED if getattr(self.filters, d) is not None)
+
+    def summary(self, dimensions: tuple[str, ...] = ()) -> Subquery:
+        """Conversion rows of the period with `dimensions` and the filtered ones, from the
+        smallest rollup level that has them (plus the newest raw minutes)."""
+        needed = (*dimensions, *self.filtered_dimensions)
+        return rollups.summary_rows(self.period, self.through, self.timezone, needed)
 
     def visits(self) -> Subquery:
         return rollups.visitor_keys(self.period.start, self.period.end, self.through)
@@ -114,7 +122,7 @@ async def totals(bi: AsyncSession, scope: Scope) -> schemas.Totals:
 async def series(bi: AsyncSession, scope: Scope) -> list[schemas.SeriesPoint]:
     """One point per day of the period (days without data are zeros)."""
     summary = scope.summary()
-    day = local_date(scope, summary.c.hour).label("day")
+    day = summary.c.day
     rows = await bi.execute(
         select(
             day,
@@ -159,7 +167,7 @@ async def breakdown(
     bi: AsyncSession, scope: Scope, dimension: str, *, limit: int | None = None
 ) -> list[schemas.BreakdownRow]:
     """The period's figures per value of one dimension, most revenue and sessions first."""
-    summary = scope.summary()
+    summary = scope.summary((dimension,))
     key = summary.c[dimension]
     revenue = revenue_in(summary, scope.currency)
     query = (

@@ -2,7 +2,8 @@
 (seed 001 query 4) and offline conversion metrics (seed 000 `offline_conversion_metrics`):
 the rollup's measures summed per value of some dimensions, for a period and the compared one.
 
-Every figure comes from `daily_conversions_summary` (plus the newest raw minutes): sessions
+Every figure comes from the conversion rollup's smallest level with the dimensions asked
+for and filtered on (plus the newest raw minutes): sessions
 by their start, leads by their creation, qualified leads and won deals (the CRM's offline
 conversions) by the day they got there, revenue per currency. Cost is empty until ad spend
 is imported (issue #18): never an estimate.
@@ -64,7 +65,7 @@ class Sums:
 
 async def grouped_sums(bi: AsyncSession, scope: Scope, keys: Sequence[str]) -> dict[Key, Sums]:
     """The period's measures per value of `keys` (columns of the rollup), filtered."""
-    summary = scope.summary()
+    summary = scope.summary(tuple(keys))
     where = report_filters.conditions(summary, scope.filters)
     columns = [summary.c[k] for k in keys]
     counts = await bi.execute(

@@ -1,26 +1,38 @@
-"""The hourly rollups, maintained incrementally, and the same aggregate over the raw rows
-for the hours they have not reached yet.
+"""The rollups per local day, in levels, maintained incrementally, and the same aggregate
+over the raw rows for the moments they have not reached yet.
 
-`refresh` (every 5 minutes from the worker, or on demand) brings one organization's
-rollups up to the current UTC hour: it copies the sessions started since `LATE_SESSIONS`
-before the last refresh into `session_facts` (a session keeps growing while it is active),
-then re-aggregates those hours and every hour whose lead outcomes changed since the last
-refresh. `summary_rows` gives the reports the rollup's rows for the complete hours and the
-raw aggregate for the rest, so the newest minutes are always counted.
+Each rollup (`CONVERSIONS`, `EVENTS`, `PATHS`) is kept at several levels, smallest first:
+the last has every dimension and is aggregated from `session_facts`, `conversion_facts`
+and tracking's events and page views; the others are summed from it (one code path for
+every level). A report asks for the dimensions it groups by; with those of its filters,
+`Rollup.level_for` picks the smallest level that has them all.
+
+`refresh` (every 5 minutes from the worker, or on demand) records `through`, the moment it
+started: the rollups then hold exactly the rows whose moment (a session's start, a lead's
+creation, qualification or win, a page view) is before it, grouped by the organization's
+local day (`rollup_state.timezone`). It copies the sessions started since `LATE_SESSIONS`
+before the last refresh into `session_facts` (a session keeps growing while it is
+active), then re-aggregates the days from there and the days whose lead outcomes changed
+since the last refresh. A new organization timezone makes the next refresh a full one;
+until then the reports read the raw rows (`rollup_through` gives None). Readers add the
+raw aggregate of [max(start, through), end), so the newest minutes are always counted.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Date,
     Integer,
     Select,
     String,
-    and_,
     cast,
     delete,
     extract,
@@ -29,13 +41,17 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
+    tuple_,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
-from rastro.analytics.models import ConversionFact, ConversionSummary, RollupState, SessionFact
+from rastro.analytics import models
+from rastro.analytics.models import ConversionFact, RollupState, SessionFact
+from rastro.analytics.schemas import Period
 from rastro.tracking.service import facts as tracking_facts
 
 # A session is still written to this long after it started (30 idle minutes end a visit;
@@ -43,6 +59,8 @@ from rastro.tracking.service import facts as tracking_facts
 LATE_SESSIONS = timedelta(hours=6)
 # Lead outcomes written this long before a refresh began may commit after it read them.
 LATE_OUTCOMES = timedelta(minutes=10)
+# Memory for the refresh's sorts and hashes (one transaction; `SET LOCAL`).
+REFRESH_WORK_MEM = "256MB"
 
 DIMENSIONS = (
     "domain_id",
@@ -55,6 +73,8 @@ DIMENSIONS = (
     "term",
     "device",
 )
+# The session_facts columns the aggregates read beside the dimensions.
+SESSION_COLUMNS = ("session_id", "page_views", "events", "duration", "converted")
 MEASURES = (
     "sessions",
     "new_sessions",
@@ -74,43 +94,150 @@ MEASURES = (
 )
 
 
-def utc_hour(column: Any) -> ColumnElement[datetime]:
-    """The UTC hour a timestamp falls in (whatever the connection's time zone)."""
-    return func.date_trunc("hour", column, "UTC")
+def local_day(moment: Any, timezone: str) -> ColumnElement[date]:
+    """The calendar day of a UTC instant in `timezone`."""
+    return cast(func.timezone(timezone, moment), Date)
 
 
 @dataclass(frozen=True)
-class HourFilter:
-    """Which hours an aggregate covers: a range [start, end) and some single hours."""
+class Rollup:
+    """One rollup: its tables, smallest level first (the last, `complete`, has every
+    dimension the others have), the key columns after the dimensions and the additive
+    measures."""
 
-    start: datetime | None = None
-    end: datetime | None = None
-    extra: tuple[datetime, ...] = ()
+    levels: tuple[type[Any], ...]
+    keys: tuple[str, ...]
+    measures: tuple[str, ...]
+    # How long before a row's moment its session may have started (page views: a visit).
+    session_lead: timedelta = timedelta(0)
 
-    def compare_hour(self, hour: Any) -> ColumnElement[bool]:
-        in_range: list[ColumnElement[bool]] = []
-        if self.start is not None:
-            in_range.append(hour >= self.start)
-        if self.end is not None:
-            in_range.append(hour < self.end)
-        covered = and_(*in_range) if in_range else literal(True)
-        if self.extra:
-            return or_(covered, hour.in_(self.extra))
-        return covered
+    @staticmethod
+    def dimensions(level: type[Any]) -> tuple[str, ...]:
+        """The dimensions a level keeps."""
+        return tuple(d for d in DIMENSIONS if d in level.__table__.c)
+
+    def level_for(self, needed: Iterable[str]) -> type[Any] | None:
+        """The smallest level that has every dimension in `needed` (None: none has)."""
+        wanted = set(needed)
+        return next((lv for lv in self.levels if wanted <= set(self.dimensions(lv))), None)
+
+    @property
+    def complete(self) -> type[Any]:
+        """The level aggregated from the facts (the others are summed from it)."""
+        return self.levels[-1]
+
+    def columns(self, level: type[Any]) -> list[str]:
+        return ["day", *self.dimensions(level), *self.keys, *self.measures]
 
 
-ALL_HOURS = HourFilter()
+CONVERSIONS = Rollup(
+    (
+        models.ConversionsByChannel,
+        models.ConversionsByPage,
+        models.ConversionsByCampaign,
+        models.ConversionSummary,
+    ),
+    ("currency",),
+    MEASURES,
+)
+EVENTS = Rollup(
+    (
+        models.EventTypesByChannel,
+        models.EventTypesByPage,
+    ),
+    ("event_type",),
+    ("events", "sessions_with_event"),
+)
+PATHS = Rollup(
+    (
+        models.PagePathsBySite,
+        models.PagePathsByChannel,
+    ),
+    ("page_path",),
+    ("views", "entries", "exits"),
+    LATE_SESSIONS,
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which moments an aggregate covers, in the days of `timezone`: those in
+    [after, before) (either open when None) whose local day is `from_day` or later or one
+    of `days` (every day when neither is given)."""
+
+    timezone: str
+    after: datetime | None = None
+    before: datetime | None = None
+    from_day: date | None = None
+    days: tuple[date, ...] = ()
+
+    @property
+    def every_day(self) -> bool:
+        return self.from_day is None and not self.days
+
+    @property
+    def bound(self) -> datetime | None:
+        """An instant no covered moment is before (lets PostgreSQL use its indexes)."""
+        firsts = [d for d in (self.from_day, *self.days) if d is not None]
+        # A day's local midnight is within a day of its UTC midnight in any timezone.
+        day_bound = (
+            datetime.combine(min(firsts), time(0), tzinfo=UTC) - timedelta(days=1)
+            if firsts
+            else None
+        )
+        bounds = [b for b in (self.after, day_bound) if b is not None]
+        return max(bounds) if bounds else None
+
+    def moments(self, moment: Any) -> list[ColumnElement[bool]]:
+        """Conditions on a timestamp column: the moment is covered."""
+        conditions: list[ColumnElement[bool]] = [moment.is_not(None)]
+        if (bound := self.bound) is not None:
+            conditions.append(moment >= bound)
+        if self.before is not None:
+            conditions.append(moment < self.before)
+        if not self.every_day:
+            conditions.append(self.rows(local_day(moment, self.timezone)))
+        return conditions
+
+    def rows(self, day: Any) -> ColumnElement[bool]:
+        """Condition on a rollup's `day`: the rows this window replaces."""
+        if self.every_day:
+            return literal(True)
+        covered = [day >= self.from_day] if self.from_day is not None else []
+        if self.days:
+            covered.append(day.in_(self.days))
+        return or_(*covered)
 
 
 def _zero(*, except_: dict[str, Any]) -> list[ColumnElement[Any]]:
     return [(except_[m] if m in except_ else literal(0)).label(m) for m in MEASURES]
 
 
-def _session_part(source: FromClause, when: ColumnElement[bool]) -> Select[Any]:
-    c = source.c
-    return select(
-        utc_hour(c.started_at).label("hour"),
-        *(c[d] for d in DIMENSIONS),
+def _seconds(later: Any, earlier: Any) -> ColumnElement[int]:
+    return cast(func.round(extract("epoch", later - earlier)), Integer)
+
+
+def conversion_rows(
+    sessions: FromClause, window: Window, dimensions: tuple[str, ...] = DIMENSIONS
+) -> Select[Any]:
+    """Rows (day, `dimensions`, currency, measures) of the sessions of `sessions` (a table
+    or subquery with session_facts' columns) and of `conversion_facts`, in `window`."""
+    f = ConversionFact
+    tz = window.timezone
+
+    def fact_part(moment: Any, measures: dict[str, Any]) -> Select[Any]:
+        currency = f.currency if "won" in measures else cast(null(), String(3))
+        return select(
+            local_day(moment, tz).label("day"),
+            *(getattr(f, d) for d in dimensions),
+            currency.label("currency"),
+            *_zero(except_=measures),
+        ).where(*window.moments(moment))
+
+    c = sessions.c
+    session_part = select(
+        local_day(c.started_at, tz).label("day"),
+        *(c[d] for d in dimensions),
         cast(null(), String(3)).label("currency"),
         *_zero(
             except_={
@@ -123,43 +250,10 @@ def _session_part(source: FromClause, when: ColumnElement[bool]) -> Select[Any]:
                 "converted_sessions": cast(c.converted, Integer),
             }
         ),
-    ).where(when)
-
-
-def _fact_part(moment: Any, measures: dict[str, Any], when: ColumnElement[bool]) -> Select[Any]:
-    f = ConversionFact
-    currency = f.currency if "won" in measures else cast(null(), String(3))
-    return select(
-        utc_hour(moment).label("hour"),
-        *(getattr(f, d) for d in DIMENSIONS),
-        currency.label("currency"),
-        *_zero(except_=measures),
-    ).where(when)
-
-
-def _seconds(later: Any, earlier: Any) -> ColumnElement[int]:
-    return cast(func.round(extract("epoch", later - earlier)), Integer)
-
-
-def aggregate(
-    sessions: FromClause, hours: HourFilter, *, since: datetime | None = None
-) -> Select[Any]:
-    """Rollup rows (hour, dimensions, currency, measures) aggregated from `sessions` (a
-    table or subquery with session_facts' columns) and `conversion_facts`, for the hours
-    `hours` covers (`since`, when given, lets PostgreSQL skip older rows by index)."""
-    f = ConversionFact
-
-    def when(moment: Any) -> ColumnElement[bool]:
-        conditions: list[ColumnElement[bool]] = [moment.is_not(None)]
-        if since is not None:
-            conditions.append(moment >= since)
-        if hours != ALL_HOURS:
-            conditions.append(hours.compare_hour(utc_hour(moment)))
-        return and_(*conditions)
-
+    ).where(*window.moments(c.started_at))
     parts = union_all(
-        _session_part(sessions, when(sessions.c.started_at)),
-        _fact_part(
+        session_part,
+        fact_part(
             f.created_at,
             {
                 "leads": literal(1),
@@ -167,20 +261,18 @@ def aggregate(
                 "conversion_seconds": func.coalesce(f.time_to_conversion, 0),
                 "conversion_timed": cast(f.time_to_conversion.is_not(None), Integer),
             },
-            when(f.created_at),
         ),
-        _fact_part(f.qualified_at, {"qualified": literal(1)}, when(f.qualified_at)),
-        _fact_part(
+        fact_part(f.qualified_at, {"qualified": literal(1)}),
+        fact_part(
             f.won_at,
             {
                 "won": literal(1),
                 "revenue": func.coalesce(f.revenue, 0),
                 "sales_cycle_seconds": _seconds(f.won_at, f.created_at),
             },
-            when(f.won_at),
         ),
     ).subquery("parts")
-    keys = [parts.c.hour, *(parts.c[d] for d in DIMENSIONS), parts.c.currency]
+    keys = [parts.c.day, *(parts.c[d] for d in dimensions), parts.c.currency]
     return select(*keys, *(func.sum(parts.c[m]).label(m) for m in MEASURES)).group_by(*keys)
 
 
@@ -209,128 +301,224 @@ def raw_sessions(since: datetime | None = None) -> Subquery:
 async def _copy_sessions(
     bi: AsyncSession, organization_id: uuid.UUID, since: datetime | None
 ) -> None:
+    """Upsert tracking's sessions started since `since` (all when None) into
+    `session_facts`; rows already equal are left alone (no new row versions)."""
     source = _session_facts_source(since).subquery("sessions")
     columns = [c.name for c in source.c]
-    statement = insert(SessionFact).from_select(
-        ["organization_id", *columns], select(literal(organization_id), *source.c)
+    rows = select(literal(organization_id), *source.c)
+    statement = insert(SessionFact).from_select(["organization_id", *columns], rows)
+    kept = [c for c in columns if c != "session_id"]
+    changed = tuple_(*(SessionFact.__table__.c[c] for c in kept)).is_distinct_from(
+        tuple_(*(statement.excluded[c] for c in kept))
     )
-    updated = {c: statement.excluded[c] for c in columns if c != "session_id"}
-    await bi.execute(statement.on_conflict_do_update(index_elements=["session_id"], set_=updated))
+    updated = {c: statement.excluded[c] for c in kept}
+    await bi.execute(
+        statement.on_conflict_do_update(index_elements=["session_id"], set_=updated, where=changed)
+    )
+    if since is None:  # sessions gone from tracking (a purge) leave the facts too
+        current = select(source.c.session_id)
+        await bi.execute(delete(SessionFact).where(SessionFact.session_id.not_in(current)))
 
 
-async def _changed_hours(bi: AsyncSession, since: datetime, before: datetime) -> list[datetime]:
-    """The hours before `before` holding a lead outcome written since `since`."""
+async def _changed_days(
+    bi: AsyncSession, timezone: str, since: datetime, before: date
+) -> list[date]:
+    """The local days before `before` holding a lead outcome written since `since`."""
     f = ConversionFact
-    moments = union_all(
+    days = union_all(
         *(
-            select(utc_hour(moment).label("hour")).where(
-                f.updated_at >= since, moment.is_not(None), moment < before
+            select(local_day(moment, timezone).label("day")).where(
+                f.updated_at >= since, moment.is_not(None)
             )
             for moment in (f.created_at, f.qualified_at, f.won_at)
         )
     ).subquery()
-    return list(await bi.scalars(select(moments.c.hour).distinct()))
+    found = await bi.scalars(select(days.c.day).distinct().where(days.c.day < before))
+    return sorted(found)
 
 
-async def _write_hours(bi: AsyncSession, organization_id: uuid.UUID, hours: HourFilter) -> None:
-    summary = ConversionSummary
-    doomed = hours.compare_hour(summary.hour) if hours != ALL_HOURS else literal(True)
-    await bi.execute(delete(summary).where(doomed))
-    rows = aggregate(SessionFact.__table__, hours).subquery("rows")
-    columns = ["hour", *DIMENSIONS, "currency", *MEASURES]
+async def write_levels(
+    bi: AsyncSession,
+    organization_id: uuid.UUID,
+    rollup: Rollup,
+    window: Window,
+    rows: Select[Any],
+) -> None:
+    """Replace the window's days of every level of `rollup`: `rows` (with the complete
+    level's dimensions) into the complete level, each other level summed from it."""
+    for level in rollup.levels:
+        await bi.execute(delete(level).where(window.rows(level.day)))
+    complete = rollup.complete
+    source = rows.subquery("rows")
+    columns = rollup.columns(complete)
     await bi.execute(
-        insert(summary).from_select(
+        insert(complete).from_select(
             ["organization_id", *columns],
-            select(literal(organization_id), *(rows.c[c] for c in columns)),
+            select(literal(organization_id), *(source.c[c] for c in columns)),
         )
     )
+    table = complete.__table__
+    for level in rollup.levels[:-1]:
+        keys = [table.c[c] for c in ["day", *rollup.dimensions(level), *rollup.keys]]
+        summed = (
+            select(
+                literal(organization_id), *keys, *(func.sum(table.c[m]) for m in rollup.measures)
+            )
+            .where(window.rows(table.c.day))
+            .group_by(*keys)
+        )
+        await bi.execute(
+            insert(level).from_select(["organization_id", *rollup.columns(level)], summed)
+        )
 
 
-async def _write_dependents(
-    bi: AsyncSession, organization_id: uuid.UUID, since: datetime | None
+class _Clock:
+    """Seconds spent in each step of a refresh (when the caller asks for them)."""
+
+    def __init__(self, steps: dict[str, float] | None) -> None:
+        self.steps = steps
+        self.last = monotonic()
+
+    def lap(self, name: str) -> None:
+        now = monotonic()
+        if self.steps is not None:
+            self.steps[name] = round(self.steps.get(name, 0.0) + now - self.last, 2)
+        self.last = now
+
+
+async def _write_all(
+    bi: AsyncSession, organization_id: uuid.UUID, window: Window, clock: _Clock
 ) -> None:
-    """The rollups built from `session_facts` beside the summary: events by type and page
-    paths, from the hour of `since` on (every hour when None)."""
+    """Every rollup's days of `window`, from `session_facts` as just written."""
     # Imported here: those modules build on this one's helpers at import time.
     from rastro.analytics.service import behavior, event_summary
 
-    await event_summary.write_hours(bi, organization_id, since)
-    await behavior.refresh_hours(bi, organization_id, since)
+    sessions = SessionFact.__table__
+    for rollup, rows, step in (
+        (CONVERSIONS, conversion_rows, "conversions"),
+        (EVENTS, event_summary.rows, "events"),
+        (PATHS, behavior.path_rows_of, "paths"),
+    ):
+        dimensions = rollup.dimensions(rollup.complete)
+        await write_levels(bi, organization_id, rollup, window, rows(sessions, window, dimensions))
+        clock.lap(step)
 
 
 @dataclass(frozen=True)
 class RefreshResult:
     through: datetime
     full: bool
-    hours_rewritten: int | None  # None: every hour (a full refresh)
+    days_rewritten: int | None  # None: every day (a full refresh)
 
 
 async def refresh(
-    bi: AsyncSession, organization_id: uuid.UUID, *, full: bool = False
+    bi: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    timezone: str,
+    full: bool = False,
+    steps: dict[str, float] | None = None,
 ) -> RefreshResult:
-    """Bring the organization's rollups up to the current UTC hour (everything when `full`
-    or never refreshed). Concurrent refreshes of one organization wait for each other."""
+    """Bring the organization's rollups up to now, in the days of `timezone` (everything
+    when `full`, never refreshed, or built for another timezone; `steps` gets the seconds
+    of each step). Concurrent refreshes of one organization wait for each other."""
+    clock = _Clock(steps)
     lock = func.hashtextextended(str(organization_id), 7)
     await bi.execute(select(func.pg_advisory_xact_lock(lock)))
-    started = datetime.now(UTC)
-    through = started.replace(minute=0, second=0, microsecond=0)
+    await bi.execute(text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
+    through = datetime.now(UTC)
     state = await bi.get(RollupState, organization_id, with_for_update=True)
-    if full or state is None:
-        await bi.execute(delete(SessionFact))
+    if full or state is None or state.timezone != timezone:
+        clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, None)
-        await _write_hours(bi, organization_id, ALL_HOURS)
-        await _write_dependents(bi, organization_id, None)
+        clock.lap("session_facts copy")
+        await _write_all(bi, organization_id, Window(timezone, before=through), clock)
         rewritten = None
     else:
         since = state.through - LATE_SESSIONS
+        clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, since)
-        extra = [
-            h
-            for h in await _changed_hours(bi, state.refreshed_at - LATE_OUTCOMES, since)
-            if h < since
-        ]
-        await _write_hours(bi, organization_id, HourFilter(start=since, extra=tuple(extra)))
-        await _write_dependents(bi, organization_id, since)
-        rewritten = int((max(through, since) - since) / timedelta(hours=1)) + len(extra)
-    values = {"organization_id": organization_id, "through": through, "refreshed_at": started}
-    statement = insert(RollupState).values(values)
+        clock.lap("session_facts copy")
+        tz_since = since.astimezone(ZoneInfo(timezone)).date()
+        extra = await _changed_days(bi, timezone, state.refreshed_at - LATE_OUTCOMES, tz_since)
+        window = Window(timezone, before=through, from_day=tz_since, days=tuple(extra))
+        await _write_all(bi, organization_id, window, clock)
+        today = through.astimezone(ZoneInfo(timezone)).date()
+        rewritten = (today - tz_since).days + 1 + len(extra)
+    values = {"through": through, "refreshed_at": through, "timezone": timezone}
+    statement = insert(RollupState).values({"organization_id": organization_id, **values})
     await bi.execute(
-        statement.on_conflict_do_update(
-            index_elements=["organization_id"],
-            set_={"through": through, "refreshed_at": started},
-        )
+        statement.on_conflict_do_update(index_elements=["organization_id"], set_=values)
     )
-    return RefreshResult(through=through, full=rewritten is None, hours_rewritten=rewritten)
+    return RefreshResult(through=through, full=rewritten is None, days_rewritten=rewritten)
 
 
-async def rollup_through(bi: AsyncSession) -> datetime | None:
-    """The hour up to which the organization's rollups are complete (None: never run)."""
-    return await bi.scalar(select(RollupState.through))
+async def has_rollups(bi: AsyncSession) -> bool:
+    """Whether the organization's rollups were ever refreshed."""
+    return await bi.scalar(select(RollupState.through)) is not None
 
 
-def summary_rows(start: datetime, end: datetime, through: datetime | None) -> Subquery:
-    """Rollup rows for [start, end): complete hours from `daily_conversions_summary`, the
-    rest aggregated from the raw sessions and outcomes (so "today" is never stale)."""
-    columns = ["hour", *DIMENSIONS, "currency", *MEASURES]
-    summary = ConversionSummary
-    split = through if through is not None else start
-    split = min(max(split, start), end)
-    stored = select(*(getattr(summary, c) for c in columns)).where(
-        summary.hour >= start, summary.hour < split
+async def rollup_through(bi: AsyncSession, timezone: str) -> datetime | None:
+    """The moment before which the rollups hold every row, grouped in the days of
+    `timezone` (None: never refreshed, or built for another timezone: read the raw rows)."""
+    state = (await bi.execute(select(RollupState.through, RollupState.timezone))).first()
+    if state is None or state.timezone != timezone:
+        return None
+    through: datetime = state.through
+    return through
+
+
+LiveRows = Callable[[FromClause, Window, tuple[str, ...]], Select[Any]]
+
+
+def read(
+    rollup: Rollup,
+    period: Period,
+    through: datetime | None,
+    timezone: str,
+    dimensions: Iterable[str],
+    live: LiveRows,
+) -> Subquery:
+    """Rows of `period` at the smallest level with `dimensions`: the stored days, holding
+    the moments before `through`, and `live`'s aggregate (sessions, window, dimensions)
+    of the raw rows of [max(start, through), end). When no level has the dimensions,
+    `live` aggregates the whole period, its sessions from `session_facts` and tracking."""
+    level = rollup.level_for(dimensions)
+    start, end = period.start, period.end
+    split = min(max(through if through is not None else start, start), end)
+    if level is None:
+        sessions = visitor_keys(start - rollup.session_lead, end, through, extra=SESSION_COLUMNS)
+        window = Window(timezone, after=start, before=end)
+        return live(sessions, window, DIMENSIONS).subquery("rollup")
+    names = rollup.columns(level)
+    stored = select(*(getattr(level, c) for c in names)).where(
+        level.day >= period.date_from, level.day <= period.date_to
     )
     if split >= end:
-        return stored.subquery("summary")
-    live = aggregate(raw_sessions(split), HourFilter(start=split, end=end), since=split)
+        return stored.subquery("rollup")
+    window = Window(timezone, after=split, before=end)
+    fresh = live(raw_sessions(split - rollup.session_lead), window, rollup.dimensions(level))
+    fresh_rows = fresh.subquery("fresh")
+    shaped = select(*(fresh_rows.c[c] for c in names))
     if split <= start:
-        return live.subquery("summary")
-    return union_all(stored, live).subquery("summary")
+        return shaped.subquery("rollup")
+    return union_all(stored, shaped).subquery("rollup")
+
+
+def summary_rows(
+    period: Period, through: datetime | None, timezone: str, dimensions: Iterable[str] = ()
+) -> Subquery:
+    """Conversion rows (day, dimensions, currency, measures) of `period` at the smallest
+    level with `dimensions`, the newest minutes aggregated from the raw rows."""
+
+    return read(CONVERSIONS, period, through, timezone, dimensions, conversion_rows)
 
 
 def visitor_keys(
     start: datetime, end: datetime, through: datetime | None, *, extra: tuple[str, ...] = ()
 ) -> Subquery:
     """Sessions (visitor_key and dimensions, and the `extra` session_facts columns) started
-    in [start, end): from session_facts for the complete hours, from the raw sessions after."""
+    in [start, end): from session_facts before `through`, from the raw sessions after."""
     columns = ["started_at", "visitor_key", "is_new", *DIMENSIONS, *extra]
     split = min(max(through if through is not None else start, start), end)
     stored = select(*(getattr(SessionFact, c) for c in columns)).where(
@@ -346,11 +534,17 @@ def visitor_keys(
 
 
 __all__ = [
+    "CONVERSIONS",
     "DIMENSIONS",
+    "EVENTS",
     "MEASURES",
-    "HourFilter",
+    "PATHS",
     "RefreshResult",
-    "aggregate",
+    "Rollup",
+    "Window",
+    "conversion_rows",
+    "has_rollups",
+    "read",
     "refresh",
     "rollup_through",
     "summary_rows",

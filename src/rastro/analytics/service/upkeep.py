@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from rastro.analytics.service import facts, rollups
+from rastro.auth.service import accounts
 from rastro.core.db import Scope
 from rastro.core.units import TransactionBoundary
 
@@ -21,9 +22,13 @@ async def refresh_organization(
     """Refresh the organization's rollups (copying every lead first when `full` or never
     refreshed); the copy and the refresh commit on their own."""
     scope = Scope.organization(organization_id)
+    async with crm.unit(scope) as session:
+        timezone = (await accounts.get_organization(session, organization_id)).timezone
     async with bi.unit(scope) as session:
-        never = await rollups.rollup_through(session) is None
+        never = not await rollups.has_rollups(session)
     if full or never:
         await facts.rebuild_facts(crm, bi, organization_id)
     async with bi.unit(scope) as session:
-        return await rollups.refresh(session, organization_id, full=full or never)
+        return await rollups.refresh(
+            session, organization_id, timezone=timezone, full=full or never
+        )
