@@ -439,7 +439,7 @@ export interface paths {
         };
         /**
          * List Accounts
-         * @description The organization's ad accounts whose spend is imported.
+         * @description The organization's ad accounts whose spend is imported, each with its newest run.
          */
         get: operations["list_accounts_api_analytics_spend_accounts_get"];
         put?: never;
@@ -548,6 +548,30 @@ export interface paths {
          * @description The import runs, newest first: rows, errors, duration, status and progress.
          */
         get: operations["list_imports_api_analytics_spend_imports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Spend Report
+         * @description The Ads report's spend for the period (preset or dates; each account's own days):
+         *     per platform, campaign, ad set and ad, the spend, impressions, clicks, CTR, CPC, hook
+         *     rate and the platform-reported conversions, value and ROAS, one row per currency (never
+         *     summed across currencies), with a total per currency. The visit filters do not narrow
+         *     spend.
+         */
+        get: operations["spend_report_api_analytics_spend_report_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2550,6 +2574,8 @@ export interface components {
             is_active: boolean;
             /** Last Imported At */
             last_imported_at: string | null;
+            /** @description The account's newest import run (its status and errors) */
+            last_run?: components["schemas"]["SpendImport"] | null;
             /** Name */
             name: string | null;
             /** Platform */
@@ -5824,6 +5850,78 @@ export interface components {
             started_at: string | null;
             /** Status */
             status: string;
+        };
+        /**
+         * SpendNode
+         * @description One platform, campaign, ad set or ad (or the total) of the Ads report, in one
+         *     currency: the keys of its level and above (null below it), current names, the summed
+         *     spend and platform-reported figures, and the rates computed from them.
+         */
+        SpendNode: {
+            /** Account Id */
+            account_id: string | null;
+            /** Ad Id */
+            ad_id: string | null;
+            /** Ad Name */
+            ad_name: string | null;
+            /** Ad Set Id */
+            ad_set_id: string | null;
+            /** Ad Set Name */
+            ad_set_name: string | null;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Clicks */
+            clicks: number;
+            /** Conversion Value */
+            conversion_value: string;
+            /** Conversions */
+            conversions: string;
+            /**
+             * Cpc
+             * @description spend ÷ clicks; null without clicks
+             */
+            cpc: string | null;
+            /**
+             * Ctr
+             * @description clicks ÷ impressions; null without impressions
+             */
+            ctr: number | null;
+            /** Currency */
+            currency: string;
+            /**
+             * Hook Rate
+             * @description 3-second views ÷ impressions
+             */
+            hook_rate: number | null;
+            /** Impressions */
+            impressions: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "total" | "platform" | "campaign" | "ad_set" | "ad";
+            /** Platform */
+            platform: string | null;
+            /**
+             * Platform Roas
+             * @description platform-reported conversion value ÷ spend; null without spend
+             */
+            platform_roas: number | null;
+            /** Spend */
+            spend: string;
+            /** Video 3S Views */
+            video_3s_views: number | null;
+        };
+        /**
+         * SpendReport
+         * @description The Ads report's spend tree for a period: every level's rows, largest spend first.
+         */
+        SpendReport: {
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["SpendNode"][];
         };
         /**
          * SpendRow
@@ -9197,6 +9295,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SpendImport_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    spend_report_api_analytics_spend_report_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendReport"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

@@ -172,6 +172,21 @@ async def list_imports(
     return await paginate(bi, statement, params)
 
 
+async def latest_imports(bi: AsyncSession) -> dict[uuid.UUID, AdSpendImport]:
+    """Each ad account's newest import run, by account."""
+    runs = await bi.scalars(
+        select(AdSpendImport)
+        .where(AdSpendImport.ad_account_id.is_not(None))
+        .order_by(
+            AdSpendImport.ad_account_id,
+            AdSpendImport.created_at.desc(),
+            AdSpendImport.id.desc(),
+        )
+        .distinct(AdSpendImport.ad_account_id)
+    )
+    return {run.ad_account_id: run for run in runs if run.ad_account_id is not None}
+
+
 # --- rows ------------------------------------------------------------------------------------
 
 _METRIC_COLUMNS = (
