@@ -69,7 +69,8 @@ async def test_spend_tree_sums_each_level_per_currency(client, databases):
 
     campaign = by_key(rows, "campaign")[("c1", "BRL")]
     assert campaign["campaign_name"] == "Black Friday"
-    assert campaign["ad_set_id"] is None and campaign["ad_id"] is None
+    assert campaign["ad_set_id"] is None
+    assert campaign["ad_id"] is None
     assert Decimal(campaign["spend"]) == Decimal("215.50")
     ad_sets = by_key(rows, "ad_set")
     assert Decimal(ad_sets[("s1", "BRL")]["spend"]) == Decimal("175.50")
