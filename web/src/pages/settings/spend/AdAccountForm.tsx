@@ -35,7 +35,8 @@ export function AdAccountDialog({ open, onClose, onSubmit, busy, error }: { open
     })),
   });
   const loading = lists.some((q) => q.isPending);
-  const credentials = lists.flatMap((q) => q.data?.items ?? []);
+  // One credential once, though the platform has two service names (meta_ads, meta).
+  const credentials = [...new Map(lists.flatMap((q) => q.data?.items ?? []).map((c) => [c.id, c])).values()];
 
   const submit = () =>
     onSubmit({
