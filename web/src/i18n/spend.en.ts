@@ -125,7 +125,6 @@ export const spendEn = {
   "ads.collapseAll": "Collapse all",
   "ads.expand": "Show what is in {name}",
   "ads.collapse": "Hide what is in {name}",
-  "ads.noAdSet": "(no ad set)",
   "ads.level.platform": "Platform",
   "ads.level.campaign": "Campaign",
   "ads.level.ad_set": "Ad set",

@@ -127,7 +127,6 @@ export const spendPtBR: Record<keyof typeof spendEn, string> = {
   "ads.collapseAll": "Fechar tudo",
   "ads.expand": "Mostrar o que há em {name}",
   "ads.collapse": "Esconder o que há em {name}",
-  "ads.noAdSet": "(sem conjunto de anúncios)",
   "ads.level.platform": "Plataforma",
   "ads.level.campaign": "Campanha",
   "ads.level.ad_set": "Conjunto de anúncios",

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, and_, func, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import spend_schemas as schemas
@@ -182,7 +183,7 @@ async def latest_imports(bi: AsyncSession) -> dict[uuid.UUID, AdSpendImport]:
             AdSpendImport.created_at.desc(),
             AdSpendImport.id.desc(),
         )
-        .distinct(AdSpendImport.ad_account_id)
+        .ext(distinct_on(AdSpendImport.ad_account_id))
     )
     return {run.ad_account_id: run for run in runs if run.ad_account_id is not None}
 

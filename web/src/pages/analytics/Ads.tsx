@@ -20,7 +20,7 @@ import { ReportFilterBar } from "./ReportFilterBar";
 const NONE = "—";
 
 /** A node's name at its level: the platform's brand, else the current name, else the id. */
-export function nodeLabel(t: TFunction, node: AdsTreeNode): string {
+export function nodeLabel(node: AdsTreeNode): string {
   const r = node.row;
   switch (node.level) {
     case "platform":
@@ -28,7 +28,7 @@ export function nodeLabel(t: TFunction, node: AdsTreeNode): string {
     case "campaign":
       return r.campaign_name ?? r.campaign_id ?? NONE;
     case "ad_set":
-      return r.ad_set_name ?? r.ad_set_id ?? t("ads.noAdSet");
+      return r.ad_set_name ?? r.ad_set_id ?? NONE;
     default:
       return r.ad_name ?? r.ad_id ?? NONE;
   }
@@ -37,7 +37,7 @@ export function nodeLabel(t: TFunction, node: AdsTreeNode): string {
 function nodeId(node: AdsTreeNode): string | null {
   const r = node.row;
   const id = { platform: null, campaign: r.campaign_id, ad_set: r.ad_set_id, ad: r.ad_id }[node.level];
-  return id && id !== nodeLabel(() => "", node) ? id : null;
+  return id && id !== nodeLabel(node) ? id : null;
 }
 
 /** The figure columns, money in each row's own currency. */
@@ -139,7 +139,7 @@ function AdsTree({ report }: { report: SpendReport }) {
   const { t, locale } = useI18n();
   const roots = useMemo(() => buildTree(report.rows), [report.rows]);
   const columns = useMemo(() => adsColumns(t, locale), [t, locale]);
-  const nameColumn = useMemo<SortableColumn<AdsTreeNode>>(() => ({ id: "name", header: t("ads.col.name"), value: (n) => nodeLabel(t, n) }), [t]);
+  const nameColumn = useMemo<SortableColumn<AdsTreeNode>>(() => ({ id: "name", header: t("ads.col.name"), value: (n) => nodeLabel(n) }), [t]);
   const [sort, setSort] = useState<SortState>({ column: "spend", direction: "desc" });
   const [expanded, setExpanded] = useState<Set<string>>(() => new Set());
   const sortColumn = sort.column === "name" ? nameColumn : columns.find((c) => c.id === sort.column);
@@ -223,14 +223,14 @@ function AdsTree({ report }: { report: SpendReport }) {
             const id = nodeId(node);
             return (
               <TR key={node.key} data-testid="ads-row" data-level={node.level}>
-                <TD>
+                <TD className="min-w-[16rem]">
                   <div className="flex items-start gap-1" style={{ paddingLeft: `${node.depth * 1.25}rem` }}>
                     {node.children.length > 0 ? (
                       <button
                         type="button"
                         className="mt-0.5 rounded text-muted-foreground hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
                         aria-expanded={open}
-                        aria-label={t(open ? "ads.collapse" : "ads.expand", { name: nodeLabel(t, node) })}
+                        aria-label={t(open ? "ads.collapse" : "ads.expand", { name: nodeLabel(node) })}
                         onClick={() => toggle(node.key)}
                         data-testid="ads-toggle"
                       >
@@ -241,7 +241,7 @@ function AdsTree({ report }: { report: SpendReport }) {
                     )}
                     <div>
                       <div className={cn(node.depth === 0 && "font-medium")}>
-                        {nodeLabel(t, node)}
+                        {nodeLabel(node)}
                         {node.level === "platform" ? <span className="ml-1 text-xs text-muted-foreground">{node.row.currency}</span> : null}
                       </div>
                       {id ? <div className="font-mono text-xs text-muted-foreground">{id}</div> : null}

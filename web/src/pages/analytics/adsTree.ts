@@ -32,7 +32,8 @@ export function nodeKey(row: SpendNode, level: TreeLevel = row.level as TreeLeve
   return parts.join("|");
 }
 
-/** The platform nodes with their descendants (the per-currency totals are left out). */
+/** The platform nodes with their descendants (the per-currency totals are left out; an
+ * ad set without id is skipped, its ads hang from their campaign). */
 export function buildTree(rows: readonly SpendNode[]): AdsTreeNode[] {
   const nodes = new Map<string, AdsTreeNode>();
   const roots: AdsTreeNode[] = [];
@@ -40,10 +41,16 @@ export function buildTree(rows: readonly SpendNode[]): AdsTreeNode[] {
     const depth = TREE_LEVELS.indexOf(level);
     for (const row of rows) {
       if (row.level !== level) continue;
-      const node: AdsTreeNode = { key: nodeKey(row), level, depth, row, children: [] };
+      const parent = depth === 0 ? undefined : nodes.get(nodeKey(row, TREE_LEVELS[depth - 1]));
+      if (level === "ad_set" && row.ad_set_id === null && parent) {
+        // A campaign without ad sets (a CSV, LinkedIn): its ads hang from the campaign.
+        nodes.set(nodeKey(row), parent);
+        continue;
+      }
+      const node: AdsTreeNode = { key: nodeKey(row), level, depth: parent ? parent.depth + 1 : 0, row, children: [] };
       nodes.set(node.key, node);
-      if (depth === 0) roots.push(node);
-      else nodes.get(nodeKey(row, TREE_LEVELS[depth - 1]))?.children.push(node);
+      if (parent) parent.children.push(node);
+      else if (depth === 0) roots.push(node);
     }
   }
   return roots;
