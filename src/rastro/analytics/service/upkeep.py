@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from rastro.analytics.service import facts, rollups
+from rastro.analytics.service import facts, rollups, spend_join
 from rastro.core.db import Scope
 from rastro.core.units import TransactionBoundary
 
@@ -26,4 +26,7 @@ async def refresh_organization(
     if full or never:
         await facts.rebuild_facts(crm, bi, organization_id)
     async with bi.unit(scope) as session:
-        return await rollups.refresh(session, organization_id, full=full or never)
+        result = await rollups.refresh(session, organization_id, full=full or never)
+        # The touches' parameter combinations that the join to ad spend resolves.
+        await spend_join.refresh_combinations(session, organization_id)
+        return result
