@@ -89,9 +89,15 @@ async def test_a_renamed_campaign_joins_by_its_former_name_too(client, databases
     org = site.account.organization_id
     today = datetime.now(UTC).date()
     await store_spend(
-        databases, org, "meta", "act_1", [ad_row(today - timedelta(days=1), ("9", "Old"), ("x", None), "10")]
+        databases,
+        org,
+        "meta",
+        "act_1",
+        [ad_row(today - timedelta(days=1), ("9", "Old"), ("x", None), "10")],
     )
-    await store_spend(databases, org, "meta", "act_1", [ad_row(today, ("9", "New"), ("x", None), "20")])
+    await store_spend(
+        databases, org, "meta", "act_1", [ad_row(today, ("9", "New"), ("x", None), "20")]
+    )
     await add_visits(
         databases,
         org,
@@ -111,7 +117,10 @@ async def test_mappings_reach_what_no_rule_does_and_are_scoped(client, databases
         databases,
         org,
         site.domain["domain_id"],
-        [_visit(1, campaign="Mystery", source="newsletter"), _visit(2, campaign="mystery", content="b")],
+        [
+            _visit(1, campaign="Mystery", source="newsletter"),
+            _visit(2, campaign="mystery", content="b"),
+        ],
     )
     url = "/api/analytics/spend/mappings"
     assert (await client.get(url, headers=site.headers)).json() == []
@@ -141,7 +150,10 @@ async def test_mappings_reach_what_no_rule_does_and_are_scoped(client, databases
         "111",
         "a2",
     )
-    assert got[("mystery", "b", None)].ad_set_id is None or got[("mystery", "b", None)].ad_set_id == "s1"
+    assert (
+        got[("mystery", "b", None)].ad_set_id is None
+        or got[("mystery", "b", None)].ad_set_id == "s1"
+    )
     assert (got[("Mystery", None, None)].campaign_id, got[("Mystery", None, None)].rule) == (
         "222",
         "mapping",
@@ -199,7 +211,11 @@ async def test_unmapped_spend_and_utm_campaigns_side_by_side(client, databases):
     today = datetime.now(UTC).date()
     await _spend(databases, org, today)
     await store_spend(
-        databases, org, "tiktok", "tt_1", [ad_row(today, ("333", "Dance"), ("t1", None), "70", currency="USD")]
+        databases,
+        org,
+        "tiktok",
+        "tt_1",
+        [ad_row(today, ("333", "Dance"), ("t1", None), "70", currency="USD")],
     )
     await add_visits(
         databases,
@@ -225,7 +241,9 @@ async def test_unmapped_spend_and_utm_campaigns_side_by_side(client, databases):
     mapped = await client.put(
         "/api/analytics/spend/mappings",
         headers=site.headers,
-        json={"mappings": [{"utm_campaign": "mystery", "platform": "google", "campaign_id": "222"}]},
+        json={
+            "mappings": [{"utm_campaign": "mystery", "platform": "google", "campaign_id": "222"}]
+        },
     )
     assert mapped.status_code == 200
     body = (await client.get(url, headers=site.headers)).json()
