@@ -117,17 +117,21 @@ async def test_campaign_figures_equal_a_hand_computation(client, databases):
     response = await client.get("/api/analytics/ads?preset=today", headers=site.headers)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["level"] == "campaign" and body["model"] == "last_touch"
+    assert body["level"] == "campaign"
+    assert body["model"] == "last_touch"
     rows = {r["campaign_id"]: r for r in body["rows"]}
     assert [r["campaign_id"] for r in body["rows"]] == ["222", "111"]  # most spend first
     meta = rows["111"]["figures"]
     assert rows["111"]["campaign_name"] == "Black Friday"
     assert Decimal(meta["spend"]) == Decimal("150.00")
-    assert meta["impressions"] == 1500 and meta["clicks"] == 60
+    assert meta["impressions"] == 1500
+    assert meta["clicks"] == 60
     assert meta["ctr"] == pytest.approx(60 / 1500)
     assert Decimal(meta["cpc"]) == Decimal("2.50")
     assert meta["hook_rate"] == pytest.approx(300 / 1000)  # only a1 reports 3-second views
-    assert meta["leads"] == 2 and meta["qualified"] == 2 and meta["won"] == 1
+    assert meta["leads"] == 2
+    assert meta["qualified"] == 2
+    assert meta["won"] == 1
     assert Decimal(meta["cpl"]) == Decimal("75.00")
     assert meta["qualified_rate"] == 1.0
     assert meta["lead_to_customer_rate"] == 0.5
@@ -152,11 +156,13 @@ async def test_campaign_figures_equal_a_hand_computation(client, databases):
         await client.get("/api/analytics/ads?preset=today&level=ad", headers=site.headers)
     ).json()
     by_ad = {r["ad_id"]: r for r in ads["rows"]}
-    assert by_ad["a1"]["figures"]["leads"] == 2 and by_ad["a1"]["ad_name"] == "Video A"
+    assert by_ad["a1"]["figures"]["leads"] == 2
+    assert by_ad["a1"]["ad_name"] == "Video A"
     assert by_ad["a2"]["figures"]["leads"] == 0
     assert by_ad["a2"]["figures"]["cpl"] is None
     # The utm_id touch reached the campaign, not an ad: its own row without spend.
-    assert by_ad[None]["campaign_id"] == "222" and by_ad[None]["figures"]["won"] == 1
+    assert by_ad[None]["campaign_id"] == "222"
+    assert by_ad[None]["figures"]["won"] == 1
     assert Decimal(by_ad["ga1"]["figures"]["spend"]) == Decimal("200.00")
     platforms = (
         await client.get("/api/analytics/ads?preset=today&level=platform", headers=site.headers)
@@ -196,7 +202,8 @@ async def test_a_multi_touch_model_splits_the_credit(client, databases):
     ).json()
     assert linear["model"] == "linear"
     rows = {r["campaign_id"]: r["figures"] for r in linear["rows"]}
-    assert rows["111"]["leads"] == pytest.approx(0.5) and rows["222"]["won"] == pytest.approx(0.5)
+    assert rows["111"]["leads"] == pytest.approx(0.5)
+    assert rows["222"]["won"] == pytest.approx(0.5)
     assert Decimal(rows["111"]["real_revenue"]) == Decimal("100.00")
     assert rows["111"]["real_roas"] == pytest.approx(1.0)
 
@@ -215,7 +222,8 @@ async def test_usd_spend_of_a_brl_organization_is_never_summed(client, databases
     body = (await client.get("/api/analytics/ads?preset=today", headers=site.headers)).json()
     assert "other_currency_spend" in body["notes"]
     dance = next(r for r in body["rows"] if r["campaign_id"] == "333")["figures"]
-    assert Decimal(dance["spend"]) == 0 and dance["real_roas"] is None
+    assert Decimal(dance["spend"]) == 0
+    assert dance["real_roas"] is None
     assert dance["other_spend"] == [{"currency": "USD", "amount": "70.00"}]
     assert Decimal(body["totals"]["spend"]) == Decimal("350.00")
     overview = (
@@ -268,19 +276,23 @@ async def test_overview_and_reports_get_cost_where_spend_joins(client, databases
     blind = (
         await client.get("/api/analytics/overview?preset=today&device=mobile", headers=site.headers)
     ).json()
-    assert blind["totals"]["cost"] is None and blind["cost_note"] == "spend_not_filterable"
+    assert blind["totals"]["cost"] is None
+    assert blind["cost_note"] == "spend_not_filterable"
 
     report = (
         await client.get("/api/analytics/campaigns?preset=today", headers=site.headers)
     ).json()
     rows = {r["campaign"]: r["current"] for r in report["rows"]}
     bf = rows["Black Friday"]
-    assert Decimal(bf["cost"]) == Decimal("100.00") and bf["cost_note"] is None
+    assert Decimal(bf["cost"]) == Decimal("100.00")
+    assert bf["cost_note"] is None
     assert Decimal(bf["cpl"]) == Decimal("50.00")
     assert Decimal(bf["cpa"]) == Decimal("100.00")
-    assert bf["roas"] == pytest.approx(3.0) and bf["roi"] == pytest.approx(2.0)
+    assert bf["roas"] == pytest.approx(3.0)
+    assert bf["roi"] == pytest.approx(2.0)
     assert Decimal(rows["brand"]["cost"]) == Decimal("200.00")
-    assert rows["mystery"]["cost"] is None and rows["mystery"]["cost_note"] == "unmapped"
+    assert rows["mystery"]["cost"] is None
+    assert rows["mystery"]["cost_note"] == "unmapped"
     assert Decimal(report["totals"]["cost"]) == Decimal("350.00")
     assert report["cost_note"] is None
     channels = (
@@ -303,7 +315,8 @@ async def test_scoped_to_the_organization_and_bad_input_is_422(client, databases
     site = await _dataset(client, databases)
     other = await make_site(client, databases)
     body = (await client.get("/api/analytics/ads?preset=today", headers=other.headers)).json()
-    assert body["rows"] == [] and body["totals"]["spend"] == "0.00"
+    assert body["rows"] == []
+    assert body["totals"]["spend"] == "0.00"
     assert body["unattributed"]["leads"] == 0
     for query in (
         "level=creative",
