@@ -87,9 +87,9 @@ async def lead_on(
     stage: str = "new",
     value: str | None = None,
     **fields: Any,
-) -> None:
-    """One lead whose credited touch is `tracking_id`."""
-    await make_leads(
+) -> uuid.UUID:
+    """One lead whose credited touch is `tracking_id`; returns its id."""
+    [lead] = await make_leads(
         databases,
         organization_id,
         1,
@@ -100,6 +100,7 @@ async def lead_on(
         utm_tracking_id=tracking_id,
         **fields,
     )
+    return lead.lead_id
 
 
 async def resolved_by_campaign(

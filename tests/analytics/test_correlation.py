@@ -8,8 +8,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from tests.analytics.factories import Visit, refresh
+from rastro.core.db import Scope
+from rastro.tracking.models import LeadAttribution
+from tests.analytics.factories import Visit, refresh, refresh_organization
 from tests.analytics.join_data import ad_row, lead_on, store_spend, touch
 from tests.tracking.factories import make_site
 
@@ -104,10 +107,12 @@ async def _dataset(client, databases):
     t3 = await touch(databases, org, domain, Visit(at, "v3", campaign="brand", utm_id="222"))
     t4 = await touch(databases, org, domain, Visit(at, "v4", campaign="mystery"))
     created = now - timedelta(hours=2)
-    await lead_on(databases, org, t1, "v1", created, stage="won", value="300")
-    await lead_on(databases, org, t2, "v2", created, stage="qualified")
-    await lead_on(databases, org, t3, "v3", created, stage="won", value="500")
-    await lead_on(databases, org, t4, "v4", created, stage="won", value="100")
+    site.leads = [  # type: ignore[attr-defined]
+        await lead_on(databases, org, t1, "v1", created, stage="won", value="300"),
+        await lead_on(databases, org, t2, "v2", created, stage="qualified"),
+        await lead_on(databases, org, t3, "v3", created, stage="won", value="500"),
+        await lead_on(databases, org, t4, "v4", created, stage="won", value="100"),
+    ]
     await refresh(databases, org)
     return site
 
@@ -329,3 +334,34 @@ async def test_scoped_to_the_organization_and_bad_input_is_422(client, databases
         assert response.status_code == 422, (query, response.text)
         assert "error" in response.json()
     assert (await client.get("/api/analytics/ads")).status_code == 401
+
+
+async def test_lead_attribution_gets_the_campaign_ad_cpa_and_roas(client, databases):
+    site = await _dataset(client, databases)
+    org = site.account.organization_id
+    scope = Scope.organization(org)
+    now = datetime.now(UTC)
+    async with databases.bi.transaction(scope) as bi:
+        for lead_id in site.leads:
+            bi.add(
+                LeadAttribution(
+                    organization_id=org,
+                    lead_id=lead_id,
+                    campaign_id="(utm)",
+                    conversion_date=now,
+                )
+            )
+    await refresh_organization(databases, org)
+    async with databases.bi.transaction(scope) as bi:
+        rows = {r.lead_id: r for r in await bi.scalars(select(LeadAttribution))}
+    on_a1, qualified, on_brand, lost = (rows[i] for i in site.leads)
+    # Campaign 111 in the window: R$ 150 spend, 2 leads, R$ 300 won.
+    assert (on_a1.campaign_id, on_a1.ad_set_id, on_a1.ad_id) == ("111", "s1", "a1")
+    assert on_a1.cpa_at_conversion == Decimal("75.00")
+    assert on_a1.roas == Decimal("2.00")
+    assert qualified.cpa_at_conversion == Decimal("75.00")
+    assert (on_brand.campaign_id, on_brand.ad_id) == ("222", None)
+    assert on_brand.cpa_at_conversion == Decimal("200.00")
+    assert on_brand.roas == Decimal("2.50")
+    # A lead whose touch reaches no campaign keeps its row as it was.
+    assert (lost.campaign_id, lost.cpa_at_conversion, lost.roas) == ("(utm)", None, None)
