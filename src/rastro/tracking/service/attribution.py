@@ -82,7 +82,7 @@ async def apply_ad_attribution(bi: AsyncSession, ads: Select) -> int:  # type: i
     row = LeadAttribution.__table__.c
     fields = ("campaign_id", "ad_set_id", "ad_id", "cpa_at_conversion", "roas")
     result = await bi.execute(
-        update(LeadAttribution.__table__)
+        update(LeadAttribution)
         .where(
             row.lead_id == source.c.lead_id,
             tuple_(*(row[f] for f in fields)).is_distinct_from(
