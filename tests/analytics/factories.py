@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from rastro.analytics.service import facts, rollups, upkeep
+from rastro.analytics.service import facts, rollups, spend_join, upkeep
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
 from rastro.tracking.models import TrackedSession, UtmTracking
@@ -24,6 +24,8 @@ class Visit:
     medium: str | None = "cpc"
     campaign: str | None = "spring"
     content: str | None = None
+    term: str | None = None
+    utm_id: str | None = None
     device: str = "mobile"
     page_views: int = 2
     returning: bool = False
@@ -68,6 +70,8 @@ async def add_visits(
                     utm_medium=visit.medium,
                     utm_campaign=visit.campaign,
                     utm_content=visit.content,
+                    utm_term=visit.term,
+                    utm_id=visit.utm_id,
                     channel=visit.channel,
                     device=visit.device,
                 )
@@ -82,6 +86,7 @@ async def refresh(databases: Databases, organization_id: uuid.UUID, *, full: boo
     )
     async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
         await rollups.refresh(bi, organization_id, full=full)
+        await spend_join.refresh_combinations(bi, organization_id)
 
 
 async def refresh_organization(databases: Databases, organization_id: uuid.UUID) -> None:

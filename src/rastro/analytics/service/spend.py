@@ -236,6 +236,24 @@ def _upsert_names(table: str, key: str, extra: tuple[str, ...]) -> Any:
 _UPSERT_CAMPAIGNS = _upsert_names("ad_campaigns", "campaign_id", ())
 _UPSERT_AD_SETS = _upsert_names("ad_sets", "ad_set_id", ("campaign_id",))
 _UPSERT_ADS = _upsert_names("ads", "ad_id", ("ad_set_id", "campaign_id"))
+# Every name an object has had (the join to visits matches former names too).
+_UPSERT_NAME_HISTORY = text(
+    "INSERT INTO ad_name_history (organization_id, platform, account_id, level, object_id, "
+    "name_key, name, last_seen_at) "
+    "SELECT organization_id, platform, account_id, level, object_id, lower(btrim(name)), "
+    "name, now() FROM jsonb_populate_recordset(NULL::ad_name_history, CAST(:rows AS jsonb)) "
+    "WHERE btrim(name) <> '' "
+    "ON CONFLICT (organization_id, platform, account_id, level, object_id, name_key) "
+    "DO UPDATE SET name = EXCLUDED.name, last_seen_at = now()"
+)
+
+
+def _name_history(level: str, key: str, names: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**row, "level": level, "object_id": row[key]}
+        for _, row in sorted(names.items())
+        if row.get("name")
+    ]
 
 
 def _dumps(rows: list[dict[str, Any]]) -> str:
@@ -309,6 +327,13 @@ async def store_rows(bi: AsyncSession, origin: RowOrigin, rows: Sequence[SpendRo
     ):
         if names:
             await bi.execute(statement, {"rows": _dumps([names[k] for k in sorted(names)])})
+    history = [
+        *_name_history("campaign", "campaign_id", campaigns),
+        *_name_history("ad_set", "ad_set_id", ad_sets),
+        *_name_history("ad", "ad_id", ads),
+    ]
+    if history:
+        await bi.execute(_UPSERT_NAME_HISTORY, {"rows": _dumps(history)})
     return len(metrics)
 
 
