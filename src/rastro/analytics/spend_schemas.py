@@ -11,8 +11,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from rastro.analytics.schemas import ReportRange
-
 Platform = Literal["meta", "google", "tiktok", "linkedin"]
 ImportKind = Literal["daily", "backfill", "csv"]
 ImportStatus = Literal["queued", "running", "succeeded", "failed"]
@@ -172,42 +170,3 @@ class CsvOptions(BaseModel):
     timezone: str
 
     _timezone = field_validator("timezone")(check_timezone)
-
-
-SpendLevel = Literal["total", "platform", "campaign", "ad_set", "ad"]
-
-
-class SpendNode(BaseModel):
-    """One platform, campaign, ad set or ad (or the total) of the Ads report, in one
-    currency: the keys of its level and above (null below it), current names, the summed
-    spend and platform-reported figures, and the rates computed from them."""
-
-    level: SpendLevel
-    platform: str | None
-    account_id: str | None
-    campaign_id: str | None
-    campaign_name: str | None
-    ad_set_id: str | None
-    ad_set_name: str | None
-    ad_id: str | None
-    ad_name: str | None
-    currency: str
-    spend: Decimal
-    impressions: int
-    clicks: int
-    video_3s_views: int | None
-    conversions: Decimal
-    conversion_value: Decimal
-    ctr: float | None = Field(description="clicks ÷ impressions; null without impressions")
-    cpc: Decimal | None = Field(description="spend ÷ clicks; null without clicks")
-    hook_rate: float | None = Field(description="3-second views ÷ impressions")
-    platform_roas: float | None = Field(
-        description="platform-reported conversion value ÷ spend; null without spend"
-    )
-
-
-class SpendReport(BaseModel):
-    """The Ads report's spend tree for a period: every level's rows, largest spend first."""
-
-    range: ReportRange
-    rows: list[SpendNode]

@@ -15,11 +15,9 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response, status
 
 from rastro.analytics import spend_schemas as schemas
-from rastro.analytics.api.context import Context
 from rastro.analytics.jobs import queue_spend_import
 from rastro.analytics.permissions import Admin, Read
 from rastro.analytics.service import spend, spend_csv, spend_import
-from rastro.analytics.service import spend_report as spend_reports
 from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES, PayloadTooLarge, UnprocessableEntity
@@ -217,16 +215,6 @@ async def list_spend(
         campaign_id=campaign_id,
     )
     return Page.of(rows, total, params)
-
-
-@router.get("/report", response_model=schemas.SpendReport)
-async def spend_report(context: Context, bi: BiSession) -> schemas.SpendReport:
-    """The Ads report's spend for the period (preset or dates; each account's own days):
-    per platform, campaign, ad set and ad, the spend, impressions, clicks, CTR, CPC, hook
-    rate and the platform-reported conversions, value and ROAS, one row per currency (never
-    summed across currencies), with a total per currency. The visit filters do not narrow
-    spend."""
-    return await spend_reports.spend_report(bi, context.current)
 
 
 @router.post("/csv/preview", response_model=schemas.CsvPreview, openapi_extra=_FILE_FORM)

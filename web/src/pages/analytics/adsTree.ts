@@ -1,58 +1,54 @@
 /**
- * The Ads report's tree: the server's rows of every level (platform → campaign → ad set →
- * ad, each in one currency) linked to their parents, and the rows shown for a set of
- * expanded nodes, each level sorted by the chosen column within its parent.
+ * The Ads report's tree: the correlation rows of each level (`GET /api/analytics/ads?level=`,
+ * platform → campaign → ad set → ad) linked to their parents, and the rows shown for a set
+ * of expanded nodes, each level sorted by the chosen column within its parent.
  */
 import type { paths } from "@/api/schema";
 import { sortRows, type SortableColumn, type SortDirection } from "@/components/ui/sortable-table";
 
-export type SpendReport = paths["/api/analytics/spend/report"]["get"]["responses"][200]["content"]["application/json"];
-/** A row of the report; the real revenue and ROAS come with the correlation endpoint. */
-export type SpendNode = SpendReport["rows"][number] & { real_revenue?: string | null; real_roas?: number | null };
-export type TreeLevel = "platform" | "campaign" | "ad_set" | "ad";
+export type AdsReport = paths["/api/analytics/ads"]["get"]["responses"][200]["content"]["application/json"];
+export type AdsRow = AdsReport["rows"][number];
+export type AdsFigures = AdsRow["figures"];
+export type AdsLevel = AdsReport["level"];
 
-export const TREE_LEVELS: readonly TreeLevel[] = ["platform", "campaign", "ad_set", "ad"];
+export const ADS_LEVELS = ["platform", "campaign", "ad_set", "ad"] as const satisfies readonly AdsLevel[];
 const NONE = "∅";
 
 export interface AdsTreeNode {
   key: string;
-  level: TreeLevel;
+  level: AdsLevel;
   depth: number;
-  row: SpendNode;
+  row: AdsRow;
   children: AdsTreeNode[];
 }
 
-/** A node's identity: its keys from the platform down to its level, and its currency. */
-export function nodeKey(row: SpendNode, level: TreeLevel = row.level as TreeLevel): string {
-  const parts = [row.currency, row.platform ?? NONE];
-  const depth = TREE_LEVELS.indexOf(level);
+/** A row's identity at a level: its keys from the platform down to that level. */
+export function nodeKey(row: AdsRow, level: AdsLevel): string {
+  const depth = ADS_LEVELS.indexOf(level);
+  const parts = [row.platform];
   if (depth >= 1) parts.push(row.account_id ?? NONE, row.campaign_id ?? NONE);
   if (depth >= 2) parts.push(row.ad_set_id ?? NONE);
   if (depth >= 3) parts.push(row.ad_id ?? NONE);
   return parts.join("|");
 }
 
-/** The platform nodes with their descendants (the per-currency totals are left out; an
- * ad set without id is skipped, its ads hang from their campaign). */
-export function buildTree(rows: readonly SpendNode[]): AdsTreeNode[] {
+/**
+ * The platform nodes with their descendants, from the levels loaded so far. A row whose
+ * parent is not there hangs from its nearest ancestor (an ad of a campaign without ad sets).
+ */
+export function buildTree(levels: Partial<Record<AdsLevel, readonly AdsRow[]>>): AdsTreeNode[] {
   const nodes = new Map<string, AdsTreeNode>();
   const roots: AdsTreeNode[] = [];
-  for (const level of TREE_LEVELS) {
-    const depth = TREE_LEVELS.indexOf(level);
-    for (const row of rows) {
-      if (row.level !== level) continue;
-      const parent = depth === 0 ? undefined : nodes.get(nodeKey(row, TREE_LEVELS[depth - 1]));
-      if (level === "ad_set" && row.ad_set_id === null && parent) {
-        // A campaign without ad sets (a CSV, LinkedIn): its ads hang from the campaign.
-        nodes.set(nodeKey(row), parent);
-        continue;
-      }
-      const node: AdsTreeNode = { key: nodeKey(row), level, depth: parent ? parent.depth + 1 : 0, row, children: [] };
+  ADS_LEVELS.forEach((level, depth) => {
+    for (const row of levels[level] ?? []) {
+      let parent: AdsTreeNode | undefined;
+      for (let up = depth - 1; up >= 0 && !parent; up--) parent = nodes.get(nodeKey(row, ADS_LEVELS[up]!));
+      const node: AdsTreeNode = { key: nodeKey(row, level), level, depth: parent ? parent.depth + 1 : 0, row, children: [] };
       nodes.set(node.key, node);
       if (parent) parent.children.push(node);
       else if (depth === 0) roots.push(node);
     }
-  }
+  });
   return roots;
 }
 
@@ -88,4 +84,13 @@ export function parentKeys(roots: readonly AdsTreeNode[]): string[] {
   };
   walk(roots);
   return keys;
+}
+
+/** How deep the report must be loaded to show the children of the expanded nodes. */
+export function levelsNeeded(expanded: ReadonlySet<string>, all: boolean): number {
+  if (all) return ADS_LEVELS.length;
+  let deepest = 0;
+  for (const key of expanded) deepest = Math.max(deepest, key.split("|").length === 1 ? 0 : key.split("|").length - 2);
+  // an expanded platform needs campaigns (always loaded), a campaign needs ad sets, an ad set needs ads
+  return Math.min(ADS_LEVELS.length, Math.max(2, deepest + 2));
 }
