@@ -199,7 +199,23 @@ async def with_report_cost(
 ) -> Report:
     """The campaign or channel report with cost and its ratios filled where spend joins."""
     if _blind(current):
-        return report.model_copy(update={"cost_note": NOT_FILTERABLE})
+        # Spend has no domain, landing page or device: say so when there is spend at all.
+        if await period_spend(bi, current) is None:
+            return report
+        return report.model_copy(
+            update={
+                "rows": [
+                    row.model_copy(
+                        update={
+                            "current": row.current.model_copy(update={"cost_note": NOT_FILTERABLE})
+                        }
+                    )
+                    for row in report.rows
+                ],
+                "totals": report.totals.model_copy(update={"cost_note": NOT_FILTERABLE}),
+                "cost_note": NOT_FILTERABLE,
+            }
+        )
     now_rows, now_total, now_any = await _costs(bi, current, keys)
     before_rows, before_total, before_any = (
         await _costs(bi, previous, keys) if previous else ({}, None, False)
@@ -254,7 +270,8 @@ async def with_overview_cost(
     """The Overview with its totals' cost and ROAS (revenue in the organization's currency
     ÷ spend in it) where the period has spend."""
     if _blind(current):
-        return overview.model_copy(update={"cost_note": NOT_FILTERABLE})
+        blind = NO_SPEND_DATA if await period_spend(bi, current) is None else NOT_FILTERABLE
+        return overview.model_copy(update={"cost_note": blind})
     totals, note = await _total_cost(bi, current, overview.totals)
     before = overview.previous
     if before is not None and previous is not None:
