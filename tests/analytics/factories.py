@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from rastro.analytics.service import facts, rollups, upkeep
+from rastro.analytics.service import facts, rollups, spend_join, upkeep
 from rastro.auth.service import accounts
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
@@ -25,6 +25,8 @@ class Visit:
     medium: str | None = "cpc"
     campaign: str | None = "spring"
     content: str | None = None
+    term: str | None = None
+    utm_id: str | None = None
     device: str = "mobile"
     page_views: int = 2
     returning: bool = False
@@ -69,6 +71,8 @@ async def add_visits(
                     utm_medium=visit.medium,
                     utm_campaign=visit.campaign,
                     utm_content=visit.content,
+                    utm_term=visit.term,
+                    utm_id=visit.utm_id,
                     channel=visit.channel,
                     device=visit.device,
                 )
@@ -86,6 +90,7 @@ async def refresh(databases: Databases, organization_id: uuid.UUID, *, full: boo
         timezone = (await accounts.get_organization(crm, organization_id)).timezone
     async with databases.bi.transaction(scope) as bi:
         await rollups.refresh(bi, organization_id, timezone=timezone, full=full)
+        await spend_join.refresh_combinations(bi, organization_id)
 
 
 async def refresh_organization(databases: Databases, organization_id: uuid.UUID) -> None:

@@ -70,6 +70,8 @@ class ConversionFact(TenantMixin, BiBase):
     campaign: Mapped[str | None] = mapped_column(Text)
     content: Mapped[str | None] = mapped_column(Text)
     term: Mapped[str | None] = mapped_column(Text)
+    # The credited touch's utm_id (GA4's campaign id): joins the lead to ad spend.
+    utm_id: Mapped[str | None] = mapped_column(Text)
     device: Mapped[str | None] = mapped_column(String(20))
     score_points: Mapped[int] = mapped_column(Integer)  # A=4, B=3, C=2, D=1
     time_to_conversion: Mapped[int | None] = mapped_column(Integer)  # seconds
@@ -420,3 +422,70 @@ class AdSpendImport(TenantMixin, BiBase):
     finished_at: Mapped[datetime | None]
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# --- joining spend to visits (issue 18 part 3) ---------------------------------------------
+
+
+class TouchCombination(TenantMixin, BiBase):
+    """One combination of a touch's campaign parameters as seen in `utm_tracking` (kept
+    up to date by the refresh): the join to ad spend resolves each combination once per
+    query instead of each touch."""
+
+    __tablename__ = "touch_combinations"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # md5 of the parameters (`spend_join.combination_key`): NULLs are part of the identity.
+    combination_key: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+    term: Mapped[str | None] = mapped_column(Text)
+    utm_id: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class SpendMapping(TenantMixin, BiBase):
+    """A user's mapping of UTM values (compared trimmed and without case; a NULL value
+    matches anything) to a platform campaign, ad set or ad: the last join rule."""
+
+    __tablename__ = "spend_mappings"
+    __table_args__ = (UniqueConstraint("organization_id", "utm_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    utm_key: Mapped[str] = mapped_column(Text)  # the normalized values, for uniqueness
+    utm_source: Mapped[str | None] = mapped_column(Text)
+    utm_campaign: Mapped[str | None] = mapped_column(Text)
+    utm_content: Mapped[str | None] = mapped_column(Text)
+    utm_term: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    ad_set_id: Mapped[str | None] = mapped_column(String(64))
+    ad_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AdNameHistory(TenantMixin, BiBase):
+    """Every name a campaign, ad set or ad has had (trimmed, lower case in `name_key`):
+    touches tagged with a name from before a rename still reach the campaign."""
+
+    __tablename__ = "ad_name_history"
+    __table_args__ = (
+        Index(
+            "ix_ad_name_history_organization_id_name_key", "organization_id", "level", "name_key"
+        ),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # campaign | ad_set | ad
+    object_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())

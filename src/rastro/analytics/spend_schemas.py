@@ -64,6 +64,9 @@ class AdAccount(BaseModel):
     is_active: bool
     last_imported_at: datetime | None
     created_at: datetime
+    last_run: SpendImport | None = Field(
+        default=None, description="The account's newest import run (its status and errors)"
+    )
 
 
 class BackfillRequest(BaseModel):

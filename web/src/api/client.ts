@@ -161,7 +161,9 @@ export async function authFetch(input: Request | string | URL, init?: RequestIni
   const url = req.url;
   const path = new URL(url, "http://x").pathname;
   const needsAuth = !UNAUTHENTICATED_PATHS.includes(path);
-  const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.text();
+  // A file upload keeps its bytes (a CSV in Latin-1 is not UTF-8 text).
+  const multipart = req.headers.get("Content-Type")?.startsWith("multipart/form-data") ?? false;
+  const body = req.method === "GET" || req.method === "HEAD" ? undefined : multipart ? await req.blob() : await req.text();
 
   const send = (token: string | null) => {
     const headers = new Headers(req.headers);

@@ -122,6 +122,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/ads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Ads Report
+         * @description Ads correlation (seed 003): per platform, campaign, ad set or ad, the period's spend,
+         *     impressions, CTR, CPC, hook rate, the leads, qualified leads and won deals credited to it
+         *     by `model` (default: the organization's Overview model) through the join rules, CPL,
+         *     rates, average deal value, sales cycle, real revenue and real ROAS (won deals ÷ spend),
+         *     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
+         *     Money in the organization's currency; spend in other currencies is listed apart and
+         *     never summed or converted. The visit filters select the leads and sales, not spend.
+         */
+        get: operations["get_ads_report_api_analytics_ads_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/attribution": {
         parameters: {
             query?: never;
@@ -218,8 +244,9 @@ export interface paths {
          *     the period, average lead score (A=4 … D=1), average time to conversion (first touch →
          *     lead) and sales cycle (lead → won), conversion and win rates, and the compared period's
          *     figures. Revenue is in the organization's currency; other currencies are listed per row
-         *     in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI are null with
-         *     `cost_note: "no_spend_data"` until ad spend is imported.
+         *     in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI come from the ad spend
+         *     the row's touches reach (the join rules); where none, they are null and `cost_note`
+         *     says why (`no_spend_data`, `unmapped`, `spend_not_filterable`).
          */
         get: operations["get_campaign_performance_api_analytics_campaigns_get"];
         put?: never;
@@ -240,8 +267,8 @@ export interface paths {
         /**
          * Get Channel Roi
          * @description ROI per channel (seed 001 query 4): sessions, leads, won deals and revenue per
-         *     channel. Cost and ROI come only from imported ad spend: until it exists they are null
-         *     and `cost_note` says `no_spend_data` (no assumed costs).
+         *     channel. Cost and ROI come only from imported ad spend that the channel's touches reach
+         *     (the join rules); where none, they are null and `cost_note` says why (no assumed costs).
          */
         get: operations["get_channel_roi_api_analytics_channels_get"];
         put?: never;
@@ -353,7 +380,8 @@ export interface paths {
         /**
          * Get Overview
          * @description Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
-         *     day, channel and campaign, compared with the previous period or last year.
+         *     day, channel and campaign, compared with the previous period or last year; cost and
+         *     ROAS from the imported ad spend (null with `cost_note` where there is none).
          */
         get: operations["get_overview_api_analytics_overview_get"];
         put?: never;
@@ -439,7 +467,7 @@ export interface paths {
         };
         /**
          * List Accounts
-         * @description The organization's ad accounts whose spend is imported.
+         * @description The organization's ad accounts whose spend is imported, each with its newest run.
          */
         get: operations["list_accounts_api_analytics_spend_accounts_get"];
         put?: never;
@@ -548,6 +576,73 @@ export interface paths {
          * @description The import runs, newest first: rows, errors, duration, status and progress.
          */
         get: operations["list_imports_api_analytics_spend_imports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Mappings
+         * @description The organization's mappings of UTM values to platform campaigns, ad sets and ads.
+         */
+        get: operations["list_mappings_api_analytics_spend_mappings_get"];
+        /**
+         * Put Mappings
+         * @description Save mappings (one per set of UTM values; saving the same values again replaces the
+         *     target). The target must be an imported campaign (ad set, ad) or 422. Returns all.
+         */
+        put: operations["put_mappings_api_analytics_spend_mappings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/mappings/{mapping_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Mapping
+         * @description Remove a mapping.
+         */
+        delete: operations["delete_mapping_api_analytics_spend_mappings__mapping_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/spend/unmapped": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Unmapped
+         * @description Side by side for the period: campaigns with spend that no touch reaches, and the
+         *     UTM campaigns of tagged touches that reach no campaign (with their sessions), to map
+         *     them with `PUT /api/analytics/spend/mappings`.
+         */
+        get: operations["get_unmapped_api_analytics_spend_unmapped_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2550,6 +2645,8 @@ export interface components {
             is_active: boolean;
             /** Last Imported At */
             last_imported_at: string | null;
+            /** @description The account's newest import run (its status and errors) */
+            last_run?: components["schemas"]["SpendImport"] | null;
             /** Name */
             name: string | null;
             /** Platform */
@@ -2584,6 +2681,168 @@ export interface components {
             platform: "meta" | "google" | "tiktok" | "linkedin";
             /** Timezone */
             timezone: string;
+        };
+        /**
+         * AdsFigures
+         * @description One row's spend, platform-reported results and real (CRM) results. Money is in the
+         *     organization's currency; spend in another currency is in `other_spend`, never summed
+         *     or converted (no exchange rates are stored).
+         */
+        AdsFigures: {
+            /**
+             * Average Deal Value
+             * @description Real revenue / won
+             */
+            average_deal_value: string | null;
+            /**
+             * Average Sales Cycle
+             * @description Seconds, lead → won (last touch)
+             */
+            average_sales_cycle: number | null;
+            /** Clicks */
+            clicks: number;
+            /**
+             * Cpc
+             * @description Spend / clicks
+             */
+            cpc: string | null;
+            /**
+             * Cpl
+             * @description Spend / leads
+             */
+            cpl: string | null;
+            /**
+             * Ctr
+             * @description Clicks / impressions
+             */
+            ctr: number | null;
+            /**
+             * Hook Rate
+             * @description 3-second video views / impressions; null where the platform does not report 3-second views
+             */
+            hook_rate: number | null;
+            /** Impressions */
+            impressions: number;
+            /**
+             * Lead To Customer Rate
+             * @description Won / leads
+             */
+            lead_to_customer_rate: number | null;
+            /**
+             * Leads
+             * @description Leads credited (fractions under multi-touch models)
+             */
+            leads: number;
+            /**
+             * Other Revenue
+             * @description Won value in other currencies
+             */
+            other_revenue: components["schemas"]["Money"][];
+            /**
+             * Other Spend
+             * @description Spend in other currencies, per currency
+             */
+            other_spend: components["schemas"]["Money"][];
+            /**
+             * Platform Conversions
+             * @description As the platform reports them
+             */
+            platform_conversions: string;
+            /**
+             * Platform Roas
+             * @description Platform value / spend
+             */
+            platform_roas: number | null;
+            /**
+             * Platform Value
+             * @description As the platform reports it, in `spend`'s currency
+             */
+            platform_value: string;
+            /** Qualified */
+            qualified: number;
+            /**
+             * Qualified Rate
+             * @description Qualified / leads
+             */
+            qualified_rate: number | null;
+            /**
+             * Real Revenue
+             * @description Won deals' value in the organization's currency
+             */
+            real_revenue: string;
+            /**
+             * Real Roas
+             * @description Real revenue / spend
+             */
+            real_roas: number | null;
+            /**
+             * Roas Gap
+             * @description Real ROAS minus platform ROAS
+             */
+            roas_gap: number | null;
+            /**
+             * Spend
+             * @description Spend in the organization's currency
+             */
+            spend: string;
+            /**
+             * Won
+             * @description Won deals credited
+             */
+            won: number;
+        };
+        /** AdsReport */
+        AdsReport: {
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "platform" | "campaign" | "ad_set" | "ad";
+            /**
+             * Model
+             * @enum {string}
+             */
+            model: "first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley";
+            /**
+             * Notes
+             * @description `other_currency_spend` (some spend is not in the organization's currency: left out of ROAS), `filters_select_leads` (visit filters select the leads and sales, not the spend)
+             */
+            notes: string[];
+            range: components["schemas"]["ReportRange"];
+            /**
+             * Rows
+             * @description Most spend first
+             */
+            rows: components["schemas"]["AdsRow"][];
+            /** @description All rows together */
+            totals: components["schemas"]["AdsFigures"];
+            /** @description Leads and sales whose credited touch reaches no campaign (no spend) */
+            unattributed: components["schemas"]["AdsFigures"];
+        };
+        /**
+         * AdsRow
+         * @description A platform, campaign, ad set or ad (the ids above the level set, below it null).
+         *     At ad-set and ad level a row with a null ad set / ad holds the leads whose touch
+         *     reached the campaign but named no ad set / ad (no spend of its own).
+         */
+        AdsRow: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Ad Id */
+            ad_id?: string | null;
+            /** Ad Name */
+            ad_name?: string | null;
+            /** Ad Set Id */
+            ad_set_id?: string | null;
+            /** Ad Set Name */
+            ad_set_name?: string | null;
+            /** Campaign Id */
+            campaign_id?: string | null;
+            /** Campaign Name */
+            campaign_name?: string | null;
+            figures: components["schemas"]["AdsFigures"];
+            /** Platform */
+            platform: string;
         };
         /**
          * AnalyticsSettingsIn
@@ -5825,6 +6084,77 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** SpendMapping */
+        SpendMapping: {
+            /** Account Id */
+            account_id: string;
+            /** Ad Id */
+            ad_id: string | null;
+            /** Ad Set Id */
+            ad_set_id: string | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Platform */
+            platform: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Utm Campaign */
+            utm_campaign: string | null;
+            /** Utm Content */
+            utm_content: string | null;
+            /** Utm Source */
+            utm_source: string | null;
+            /** Utm Term */
+            utm_term: string | null;
+        };
+        /**
+         * SpendMappingIn
+         * @description UTM values (compared trimmed, without case; an absent value matches any) → a
+         *     platform campaign, and optionally one of its ad sets or ads. At least one of
+         *     `utm_campaign`, `utm_content`, `utm_term` is required; `account_id` may be left out
+         *     when the campaign id is unique on the platform.
+         */
+        SpendMappingIn: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Ad Id */
+            ad_id?: string | null;
+            /** Ad Set Id */
+            ad_set_id?: string | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /**
+             * Platform
+             * @enum {string}
+             */
+            platform: "meta" | "google" | "tiktok" | "linkedin";
+            /** Utm Campaign */
+            utm_campaign?: string | null;
+            /** Utm Content */
+            utm_content?: string | null;
+            /** Utm Source */
+            utm_source?: string | null;
+            /** Utm Term */
+            utm_term?: string | null;
+        };
+        /**
+         * SpendMappingsPut
+         * @description Mappings to save: each replaces the mapping of the same UTM values, if any.
+         */
+        SpendMappingsPut: {
+            /** Mappings */
+            mappings: components["schemas"]["SpendMappingIn"][];
+        };
         /**
          * SpendRow
          * @description One ad's figures on one day of its account, with current names.
@@ -6181,6 +6511,65 @@ export interface components {
             utm_term: string | null;
             /** Wbraid */
             wbraid: string | null;
+        };
+        /** Unmapped */
+        Unmapped: {
+            range: components["schemas"]["ReportRange"];
+            /**
+             * Spend
+             * @description Most spend first
+             */
+            spend: components["schemas"]["UnmappedSpend"][];
+            /**
+             * Utm Campaigns
+             * @description Most sessions first
+             */
+            utm_campaigns: components["schemas"]["UnmappedUtm"][];
+        };
+        /**
+         * UnmappedSpend
+         * @description A campaign with spend in the range that no touch of the range reaches.
+         */
+        UnmappedSpend: {
+            /** Account Id */
+            account_id: string;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Clicks */
+            clicks: number;
+            /** Impressions */
+            impressions: number;
+            /** Platform */
+            platform: string;
+            /**
+             * Spend
+             * @description Per currency, never summed across
+             */
+            spend: components["schemas"]["Money"][];
+        };
+        /**
+         * UnmappedUtm
+         * @description UTM values of touches in the range that reach no campaign with spend data.
+         */
+        UnmappedUtm: {
+            /** Campaign */
+            campaign: string | null;
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Medium */
+            medium: string | null;
+            /**
+             * Sessions
+             * @description Sessions in the range with these values
+             */
+            sessions: number;
+            /** Source */
+            source: string | null;
         };
         /**
          * UsedClick
@@ -7161,6 +7550,93 @@ export interface operations {
                      *         "code": "not_found",
                      *         "details": null,
                      *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_ads_report_api_analytics_ads_get: {
+        parameters: {
+            query?: {
+                level?: "platform" | "campaign" | "ad_set" | "ad";
+                model?: ("first_touch" | "last_touch" | "last_non_direct" | "linear" | "time_decay" | "position_based" | "markov" | "shapley") | null;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdsReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */
@@ -9197,6 +9673,405 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_SpendImport_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_mappings_api_analytics_spend_mappings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendMapping"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_mappings_api_analytics_spend_mappings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpendMappingsPut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpendMapping"][];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_mapping_api_analytics_spend_mappings__mapping_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mapping_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_unmapped_api_analytics_spend_unmapped_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unmapped"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

@@ -3,6 +3,7 @@ import { analyticsEn } from "./analytics.en";
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
+import { spendEn } from "./spend.en";
 
 export const en = {
   "app.name": "Rastro",
@@ -245,6 +246,7 @@ export const en = {
   ...conversionsEn,
   ...abTestsEn,
   ...analyticsEn,
+  ...spendEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

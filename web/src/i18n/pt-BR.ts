@@ -4,6 +4,7 @@ import { conversionsPtBR } from "./conversions.pt-BR";
 import { crmPtBR } from "./crm.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
+import { spendPtBR } from "./spend.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "app.name": "Rastro",
@@ -246,4 +247,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...conversionsPtBR,
   ...abTestsPtBR,
   ...analyticsPtBR,
+  ...spendPtBR,
 };

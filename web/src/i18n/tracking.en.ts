@@ -111,6 +111,7 @@ export const trackingEn = {
   "tracking.domains.howTo.checkout": "Checkout links: add data-rastro-checkout to the link so the campaign and ids follow the visitor to the checkout.",
   "tracking.domains.howTo.form": "Forms: add data-rastro-form to the form to append hidden fields with the visitor, session and campaign.",
   "tracking.domains.howTo.consent": "Consent (LGPD): add data-require-consent to the script tag; nothing is stored until you call rastro.consent(true) (rastro.consent(false) withdraws it).",
+  "tracking.domains.howTo.adUrls": "Ad spend: put the ad platform’s dynamic parameters in each ad’s URL so its spend joins the visits — Meta utm_id={{campaign.id}}&utm_content={{ad.id}}, Google utm_id={campaignid}&utm_content={creative}, TikTok utm_id=__CAMPAIGN_ID__&utm_content=__CID__, LinkedIn the campaign’s dynamic UTM tracking.",
   "tracking.domains.disable": "Disable",
   "tracking.domains.enable": "Enable",
   "tracking.domains.disabled": "Domain “{name}” disabled",

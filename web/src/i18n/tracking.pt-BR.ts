@@ -113,6 +113,7 @@ export const trackingPtBR: Record<keyof typeof trackingEn, string> = {
   "tracking.domains.howTo.checkout": "Links de checkout: adicione data-rastro-checkout ao link para que a campanha e os ids acompanhem o visitante até o checkout.",
   "tracking.domains.howTo.form": "Formulários: adicione data-rastro-form ao formulário para incluir campos ocultos com visitante, sessão e campanha.",
   "tracking.domains.howTo.consent": "Consentimento (LGPD): adicione data-require-consent à tag do script; nada é gravado até você chamar rastro.consent(true) (rastro.consent(false) revoga).",
+  "tracking.domains.howTo.adUrls": "Gasto com anúncios: coloque os parâmetros dinâmicos da plataforma na URL de cada anúncio para o gasto se ligar às visitas — Meta utm_id={{campaign.id}}&utm_content={{ad.id}}, Google utm_id={campaignid}&utm_content={creative}, TikTok utm_id=__CAMPAIGN_ID__&utm_content=__CID__, LinkedIn o rastreamento UTM dinâmico da campanha.",
   "tracking.domains.disable": "Desativar",
   "tracking.domains.enable": "Ativar",
   "tracking.domains.disabled": "Domínio “{name}” desativado",

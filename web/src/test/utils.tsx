@@ -61,7 +61,8 @@ export function routeFetch(routes: Record<string, Handler>) {
   const fn = async (input: string, init?: RequestInit): Promise<Response> => {
     const url = new URL(input, "http://localhost");
     const method = (init?.method ?? "GET").toUpperCase();
-    calls.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    // An upload (a Blob of multipart/form-data) is kept as it is.
+    calls.push({ method, url, body: typeof init?.body === "string" ? JSON.parse(init.body) : init?.body });
     const handler = routes[`${method} ${url.pathname}`];
     if (!handler) return errorResponse(404, "not_found", `${method} ${url.pathname}`);
     return handler(url, init);

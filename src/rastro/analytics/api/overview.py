@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.permissions import Admin
-from rastro.analytics.service import attribution, overview, rollups
+from rastro.analytics.service import attribution, overview, rollups, spend_costs
 from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
@@ -21,8 +21,10 @@ router = APIRouter(
 @router.get("/overview", response_model=schemas.Overview, tags=["analytics"])
 async def get_overview(context: Context, bi: BiSession) -> schemas.Overview:
     """Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
-    day, channel and campaign, compared with the previous period or last year."""
+    day, channel and campaign, compared with the previous period or last year; cost and
+    ROAS from the imported ad spend (null with `cost_note` where there is none)."""
     report = await overview.overview(bi, context.current, context.previous)
+    report = await spend_costs.with_overview_cost(bi, context.current, context.previous, report)
     settings = await attribution.get_settings(bi)
     return await attribution.credit_overview(bi, context.current, report, settings)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
-from rastro.analytics.service import landing_pages, reports
+from rastro.analytics.service import landing_pages, reports, spend_costs
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -31,19 +31,26 @@ async def get_campaign_performance(
     the period, average lead score (A=4 … D=1), average time to conversion (first touch →
     lead) and sales cycle (lead → won), conversion and win rates, and the compared period's
     figures. Revenue is in the organization's currency; other currencies are listed per row
-    in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI are null with
-    `cost_note: "no_spend_data"` until ad spend is imported."""
-    return await reports.campaign_performance(
+    in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI come from the ad spend
+    the row's touches reach (the join rules); where none, they are null and `cost_note`
+    says why (`no_spend_data`, `unmapped`, `spend_not_filterable`)."""
+    report = await reports.campaign_performance(
         bi, context.current, context.previous, group_by=group_by
+    )
+    return await spend_costs.with_report_cost(
+        bi, context.current, context.previous, report, reports.CAMPAIGN_KEYS[group_by]
     )
 
 
 @router.get("/channels", response_model=schemas.ChannelReport)
 async def get_channel_roi(context: Context, bi: BiSession) -> schemas.ChannelReport:
     """ROI per channel (seed 001 query 4): sessions, leads, won deals and revenue per
-    channel. Cost and ROI come only from imported ad spend: until it exists they are null
-    and `cost_note` says `no_spend_data` (no assumed costs)."""
-    return await reports.channel_roi(bi, context.current, context.previous)
+    channel. Cost and ROI come only from imported ad spend that the channel's touches reach
+    (the join rules); where none, they are null and `cost_note` says why (no assumed costs)."""
+    report = await reports.channel_roi(bi, context.current, context.previous)
+    return await spend_costs.with_report_cost(
+        bi, context.current, context.previous, report, ("channel",)
+    )
 
 
 @router.get("/offline-conversions", response_model=schemas.OfflineConversionReport)

@@ -126,8 +126,16 @@ def _file(form: _Form) -> bytes:
 
 @router.get("/accounts", response_model=list[schemas.AdAccount])
 async def list_accounts(_: Read, bi: BiSession) -> list[schemas.AdAccount]:
-    """The organization's ad accounts whose spend is imported."""
-    return [schemas.AdAccount.model_validate(a) for a in await spend.list_accounts(bi)]
+    """The organization's ad accounts whose spend is imported, each with its newest run."""
+    runs = await spend.latest_imports(bi)
+    return [
+        schemas.AdAccount.model_validate(a).model_copy(
+            update={
+                "last_run": schemas.SpendImport.model_validate(runs[a.id]) if a.id in runs else None
+            }
+        )
+        for a in await spend.list_accounts(bi)
+    ]
 
 
 @router.post("/accounts", response_model=schemas.AdAccount, status_code=status.HTTP_201_CREATED)

@@ -41,6 +41,9 @@ class Touch:
     medium: str | None = None
     campaign: str | None = None
     content: str | None = None
+    # Read by the join to ad spend (no model credits by them).
+    term: str | None = None
+    utm_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,8 @@ def _touch_columns(touches: Any) -> list[Any]:
         touches.c.medium,
         touches.c.campaign,
         touches.c.content,
+        touches.c.term,
+        touches.c.utm_id,
     ]
 
 
@@ -46,6 +48,8 @@ def _touch(row: Any) -> Touch:
         medium=row.medium,
         campaign=row.campaign,
         content=row.content,
+        term=row.term,
+        utm_id=row.utm_id,
     )
 
 

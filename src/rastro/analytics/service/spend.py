@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, and_, func, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import spend_schemas as schemas
@@ -172,6 +173,21 @@ async def list_imports(
     return await paginate(bi, statement, params)
 
 
+async def latest_imports(bi: AsyncSession) -> dict[uuid.UUID, AdSpendImport]:
+    """Each ad account's newest import run, by account."""
+    runs = await bi.scalars(
+        select(AdSpendImport)
+        .where(AdSpendImport.ad_account_id.is_not(None))
+        .order_by(
+            AdSpendImport.ad_account_id,
+            AdSpendImport.created_at.desc(),
+            AdSpendImport.id.desc(),
+        )
+        .ext(distinct_on(AdSpendImport.ad_account_id))
+    )
+    return {run.ad_account_id: run for run in runs if run.ad_account_id is not None}
+
+
 # --- rows ------------------------------------------------------------------------------------
 
 _METRIC_COLUMNS = (
@@ -220,6 +236,24 @@ def _upsert_names(table: str, key: str, extra: tuple[str, ...]) -> Any:
 _UPSERT_CAMPAIGNS = _upsert_names("ad_campaigns", "campaign_id", ())
 _UPSERT_AD_SETS = _upsert_names("ad_sets", "ad_set_id", ("campaign_id",))
 _UPSERT_ADS = _upsert_names("ads", "ad_id", ("ad_set_id", "campaign_id"))
+# Every name an object has had (the join to visits matches former names too).
+_UPSERT_NAME_HISTORY = text(
+    "INSERT INTO ad_name_history (organization_id, platform, account_id, level, object_id, "
+    "name_key, name, last_seen_at) "
+    "SELECT organization_id, platform, account_id, level, object_id, lower(btrim(name)), "
+    "name, now() FROM jsonb_populate_recordset(NULL::ad_name_history, CAST(:rows AS jsonb)) "
+    "WHERE btrim(name) <> '' "
+    "ON CONFLICT (organization_id, platform, account_id, level, object_id, name_key) "
+    "DO UPDATE SET name = EXCLUDED.name, last_seen_at = now()"
+)
+
+
+def _name_history(level: str, key: str, names: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**row, "level": level, "object_id": row[key]}
+        for _, row in sorted(names.items())
+        if row.get("name")
+    ]
 
 
 def _dumps(rows: list[dict[str, Any]]) -> str:
@@ -293,6 +327,13 @@ async def store_rows(bi: AsyncSession, origin: RowOrigin, rows: Sequence[SpendRo
     ):
         if names:
             await bi.execute(statement, {"rows": _dumps([names[k] for k in sorted(names)])})
+    history = [
+        *_name_history("campaign", "campaign_id", campaigns),
+        *_name_history("ad_set", "ad_set_id", ad_sets),
+        *_name_history("ad", "ad_id", ads),
+    ]
+    if history:
+        await bi.execute(_UPSERT_NAME_HISTORY, {"rows": _dumps(history)})
     return len(metrics)
 
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Select, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import insert_rows
@@ -72,3 +72,23 @@ async def lead_attribution(bi: AsyncSession, lead_id: uuid.UUID) -> LeadAttribut
     """The lead's attribution row; None before the outbox has written it."""
     row = await bi.scalar(select(LeadAttribution).where(LeadAttribution.lead_id == lead_id))
     return LeadAttributionOut.model_validate(row) if row is not None else None
+
+
+async def apply_ad_attribution(bi: AsyncSession, ads: Select) -> int:  # type: ignore[type-arg]
+    """Set the platform `campaign_id`, `ad_set_id`, `ad_id`, `cpa_at_conversion` and `roas`
+    of the leads in `ads` (a selectable with those columns and `lead_id`), in one UPDATE;
+    rows already equal are left alone. Returns how many rows changed."""
+    source = ads.subquery("ads")
+    row = LeadAttribution.__table__.c
+    fields = ("campaign_id", "ad_set_id", "ad_id", "cpa_at_conversion", "roas")
+    result = await bi.execute(
+        update(LeadAttribution)
+        .where(
+            row.lead_id == source.c.lead_id,
+            tuple_(*(row[f] for f in fields)).is_distinct_from(
+                tuple_(*(source.c[f] for f in fields))
+            ),
+        )
+        .values({f: source.c[f] for f in fields})
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

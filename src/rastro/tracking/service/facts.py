@@ -97,7 +97,7 @@ def event_types(since: datetime | None, until: datetime | None = None) -> Select
 def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignore[type-arg]
     """Touches (one per session start, plus any later campaign touch) of these visitors
     (a subquery of visitor ids; all when None). Columns: visitor_id, created_at, channel,
-    source, medium, campaign, content, session_id."""
+    source, medium, campaign, content, session_id, term, utm_id."""
     query = select(
         UtmTracking.visitor_id,
         UtmTracking.created_at,
@@ -107,6 +107,8 @@ def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignor
         UtmTracking.utm_campaign.label("campaign"),
         UtmTracking.utm_content.label("content"),
         UtmTracking.session_id,
+        UtmTracking.utm_term.label("term"),
+        UtmTracking.utm_id,
     )
     if visitor_ids is not None:
         query = query.where(UtmTracking.visitor_id.in_(visitor_ids))
@@ -115,7 +117,7 @@ def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignor
 
 def touch_dimensions() -> Select:  # type: ignore[type-arg]
     """Every touch's dimensions by its id (a lead's credited touch). Columns: tracking_id,
-    channel, source, medium, campaign, content, term, device, session_id."""
+    channel, source, medium, campaign, content, term, device, session_id, utm_id."""
     return select(
         UtmTracking.tracking_id,
         UtmTracking.channel,
@@ -126,7 +128,31 @@ def touch_dimensions() -> Select:  # type: ignore[type-arg]
         UtmTracking.utm_term.label("term"),
         UtmTracking.device,
         UtmTracking.session_id,
+        UtmTracking.utm_id,
     )
+
+
+def touch_combinations(since: datetime | None = None) -> Select:  # type: ignore[type-arg]
+    """The distinct combinations of campaign parameters of the touches since `since` (all
+    when None). Columns: channel, source, medium, campaign, content, term, utm_id,
+    first_seen, last_seen (the first and last touch with the combination)."""
+    columns = (
+        UtmTracking.channel,
+        UtmTracking.utm_source.label("source"),
+        UtmTracking.utm_medium.label("medium"),
+        UtmTracking.utm_campaign.label("campaign"),
+        UtmTracking.utm_content.label("content"),
+        UtmTracking.utm_term.label("term"),
+        UtmTracking.utm_id,
+    )
+    query = select(
+        *columns,
+        func.min(UtmTracking.created_at).label("first_seen"),
+        func.max(UtmTracking.created_at).label("last_seen"),
+    ).group_by(*columns)
+    if since is not None:
+        query = query.where(UtmTracking.created_at >= since)
+    return query
 
 
 def live_visitor_count_query(since: datetime) -> Select:  # type: ignore[type-arg]

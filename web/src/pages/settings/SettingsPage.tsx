@@ -12,6 +12,8 @@ const CredentialsSection = lazy(() => import("./CredentialsSection"));
 const CrmDestinationsSection = lazy(() => import("./crm/DestinationsSection"));
 const CrmWebhooksSection = lazy(() => import("./crm/WebhooksSection"));
 const CrmReviewSection = lazy(() => import("./crm/ReviewSection"));
+const AdAccountsSection = lazy(() => import("./spend/AdAccountsSection"));
+const SpendCsvSection = lazy(() => import("./spend/SpendCsvSection"));
 const ProfileSection = lazy(() => import("./ProfileSection"));
 const PasswordSection = lazy(() => import("./PasswordSection"));
 
@@ -30,6 +32,8 @@ const TABS: Tab[] = [
   { path: "crm-destinations", labelKey: "settings.crmDestinations", anyOf: [PERM.crmAdmin], element: CrmDestinationsSection },
   { path: "crm-webhooks", labelKey: "settings.crmWebhooks", anyOf: [PERM.crmAdmin], element: CrmWebhooksSection },
   { path: "crm-review", labelKey: "settings.crmReview", anyOf: [PERM.crmAdmin], element: CrmReviewSection },
+  { path: "ad-accounts", labelKey: "settings.adAccounts", anyOf: ["analytics:read", "analytics:admin"], element: AdAccountsSection },
+  { path: "spend-csv", labelKey: "settings.spendCsv", anyOf: ["analytics:admin"], element: SpendCsvSection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];

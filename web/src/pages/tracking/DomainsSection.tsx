@@ -51,6 +51,7 @@ export function InstallNote() {
         <li>{t("tracking.domains.howTo.checkout")}</li>
         <li>{t("tracking.domains.howTo.form")}</li>
         <li>{t("tracking.domains.howTo.consent")}</li>
+        <li>{t("tracking.domains.howTo.adUrls")}</li>
       </ul>
     </details>
   );
