@@ -208,9 +208,9 @@ def _workers(pid, *, besides=None):
     found = []
     for child in psutil.Process(pid).children():
         try:
-            if "worker" in child.cmdline() and child.status() != psutil.STATUS_ZOMBIE:
-                if besides is None or child.pid != besides:
-                    found.append(child)
+            alive = child.status() != psutil.STATUS_ZOMBIE
+            if "worker" in child.cmdline() and alive and child.pid != besides:
+                found.append(child)
         except (psutil.ZombieProcess, psutil.NoSuchProcess):
             continue
     return found
