@@ -483,7 +483,8 @@ def test_probabilities_to_beat_sum_to_one(
         assert control[0] == 0 or variant[0] == 0
         return
     assert 0.0 <= forward <= 1.0
-    assert forward + backward == pytest.approx(1.0, abs=1e-12)
+    # Each side sums up to thousands of log-space terms: rounding reaches ~1e-12.
+    assert forward + backward == pytest.approx(1.0, abs=1e-9)
     if control == variant:
         assert forward == pytest.approx(0.5, abs=1e-12)
 
