@@ -143,8 +143,5 @@ async def ensure_partitions(databases: Databases, months_back: int) -> None:
     (the job creates only the current and coming ones)."""
     today = datetime.now(SAO_PAULO).date()
     async with databases.bi.transaction(SYSTEM) as bi:
-        for parent in partitions.PARTITIONED_TABLES:
-            for back in range(months_back + 1):
-                month = partitions.add_months(today.replace(day=1), -back)
-                for statement in partitions.create_statements(parent, month):
-                    await bi.execute(text(statement))
+        first = partitions.add_months(today.replace(day=1), -months_back)
+        await partitions.create_months_since(bi, first, today)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
@@ -13,6 +11,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 
 from rastro.core.inputs import NotNull
 from rastro.core.types import Name
+from rastro.crm.values import LeadConversionFacts as LeadConversionFacts
+from rastro.crm.values import LeadOutcome as LeadOutcome
+from rastro.crm.values import LeadStageChanged as LeadStageChanged
 from rastro.tracking.schemas import EventOut, PageViewOut, SessionSummary, Touchpoint
 
 Stage = Literal["new", "qualified", "proposal", "negotiation", "won", "lost"]
@@ -420,85 +421,6 @@ class NoteCreate(Input):
         if not (self.lead_id or self.contact_id or self.deal_id):
             raise ValueError("a note belongs to a lead, a contact or a deal")
         return self
-
-
-# --- what other modules read of the CRM: plain frozen values, never ORM rows --------------
-
-
-@dataclass(frozen=True, slots=True)
-class LeadConversionFacts:
-    """What the conversions module needs of a lead to record and deliver its sales."""
-
-    lead_id: uuid.UUID
-    organization_id: uuid.UUID
-    contact_id: uuid.UUID
-    name: str | None
-    email: str | None  # normalized as capture stores it: trimmed, lower-cased
-    phone: str | None  # E.164 with `+`
-    # The credited touch's UTMs, copied on the lead at capture.
-    source: str | None
-    medium: str | None
-    campaign: str | None
-    utm_tracking_id: uuid.UUID | None  # the credited touch
-    visitor_id: str | None  # the tracker's visitor id (None: the lead was never tracked)
-    stage_value: Decimal | None
-    page_url: str | None  # the page the form was sent from
-    # The credited touch's click ids (gclid, fbclid, ...) and when that click happened.
-    click_ids: Mapping[str, str]
-    clicked_at: datetime | None
-    # UTMs and click ids as the tracker's hidden fields submitted them, and the form's
-    # other fields.
-    submitted_attribution: Mapping[str, Any]
-    form_fields: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class LeadOutcome:
-    """What the analytics module copies of a lead: when it came, through which touch, and
-    how far it went (first reached a qualified-or-later stage, won, lost) with its value."""
-
-    lead_id: uuid.UUID
-    created_at: datetime
-    session_id: str | None
-    visitor_ids: tuple[str, ...]  # the lead's visitor first, then its contact's others
-    utm_tracking_id: uuid.UUID | None  # the credited touch
-    domain_id: uuid.UUID | None
-    page_id: uuid.UUID | None
-    # The attribution snapshot copied on the lead at capture (used when no touch is known).
-    source: str | None
-    medium: str | None
-    campaign: str | None
-    channel: str | None
-    score: str  # A..D
-    time_to_conversion: int | None  # seconds from the first touch to the lead
-    stage: str
-    qualified_at: datetime | None
-    won_at: datetime | None
-    lost_at: datetime | None
-    value: Decimal | None  # the lead's value
-    # The currency of the lead's won deal (an outside CRM's deal may be in another one);
-    # None: the organization's.
-    currency: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class LeadStageChanged:
-    """A lead's move through the pipeline, as `pipeline.on_stage_changed` listeners get it."""
-
-    organization_id: uuid.UUID
-    lead_id: uuid.UUID
-    contact_id: uuid.UUID
-    stage_id: uuid.UUID  # the new row of the lead's stage history
-    previous_stage: str  # equal to `stage_name` when the change kept the stage
-    stage_name: str
-    stage_value: Decimal | None  # the value the change carried (None: it carried none)
-    lead_value: Decimal | None  # the lead's value after the change (in the org's currency)
-    probability: int | None
-    changed_by: str
-    source: str  # system | ui | api | webhook:<provider>
-    reason: str | None
-    close_date: date | None
-    changed_at: datetime
 
 
 # --- lead capture ------------------------------------------------------------------------------

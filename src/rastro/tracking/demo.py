@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import text
 
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.module import DemoContext
@@ -141,7 +139,8 @@ async def load_demo(
             sites.append((site, paths, url))
     visitors = [f"v_demo{rng.getrandbits(96):024x}" for _ in range(days * sessions_per_day // 2)]
     start = datetime.now(UTC) - timedelta(days=days)
-    await _ensure_partitions(context, start.date())
+    async with context.databases.bi.transaction(SYSTEM) as bi:
+        await partitions.create_months_since(bi, start.date(), datetime.now(UTC).date())
     total_sessions = total_events = 0
     for day in range(days):
         async with context.databases.bi.transaction(
@@ -176,21 +175,6 @@ async def load_demo(
     return (
         f"  Demo traffic: {total_sessions} sessions, {total_events} events on 2 sites (tracking)."
     )
-
-
-async def _ensure_partitions(context: DemoContext, since: date) -> None:
-    """The monthly event partitions back to `since` (the partition job creates only the
-    current month's and the coming ones)."""
-    months = []
-    month = since.replace(day=1)
-    while month <= datetime.now(UTC).date():
-        months.append(month)
-        month = partitions.add_months(month, 1)
-    async with context.databases.bi.transaction(SYSTEM) as bi:
-        for parent in partitions.PARTITIONED_TABLES:
-            for month in months:
-                for statement in partitions.create_statements(parent, month):
-                    await bi.execute(text(statement))
 
 
 def _session_events(

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from rastro.core.db import tenant_rls_sql
 
 PARTITIONED_TABLES = ("utm_tracking", "page_views", "events")
@@ -67,3 +70,15 @@ JOIN pg_class child ON child.oid = pg_inherits.inhrelid
 WHERE parent.relname = :parent
 ORDER BY child.relname
 """
+
+
+async def create_months_since(session: AsyncSession, since: date, until: date) -> None:
+    """Every event table's monthly partitions from `since`'s month to `until`'s (data that
+    reaches into past months: the demo, tests); the job creates only the current and
+    coming ones. The session needs the system scope."""
+    month = since.replace(day=1)
+    while month <= until:
+        for parent in PARTITIONED_TABLES:
+            for statement in create_statements(parent, month):
+                await session.execute(text(statement))
+        month = add_months(month, 1)
