@@ -13,6 +13,7 @@ MODULE_PACKAGES = (
     "rastro.crm",
     "rastro.integrations",
     "rastro.conversions",
+    "rastro.funnels.payments",
     "rastro.analytics",
 )
 

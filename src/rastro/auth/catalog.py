@@ -135,6 +135,34 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("pipedrive", "Pipedrive", "https://api.pipedrive.com"),
         ServiceSpec("rdstation", "RD Station", "https://api.rd.services", needs_secret=True),
         ServiceSpec("skalepay", "SkalePay (PIX)", "https://api.conta.skalepay.com.br"),
+        # Payment gateways of the funnels' checkouts (rastro.funnels.payments.gateways).
+        # PIX API: the PSP's API root (no default: each bank has its own), client id as
+        # the key and client secret as the secret.
+        ServiceSpec(
+            "pix_api",
+            "PIX API (Banco Central standard: Efí, Inter, Itaú, Sicredi…)",
+            None,
+            needs_secret=True,
+            settings_fields=(
+                SettingField("pix_key", "The receiver's PIX key", required=True),
+                SettingField("token_url", "OAuth token URL (/oauth/token when empty)"),
+            ),
+        ),
+        # The access token as the key; the webhook's secret signature as the secret.
+        ServiceSpec("mercadopago", "Mercado Pago", "https://api.mercadopago.com"),
+        ServiceSpec("pagarme", "Pagar.me (API v5)", "https://api.pagar.me"),
+        # The API key as the key; the webhook's authentication token as the secret.
+        ServiceSpec("asaas", "Asaas", "https://api.asaas.com"),
+        # The built-in static PIX: the PIX key as the key.
+        ServiceSpec(
+            "pix_static",
+            "Static PIX (BR Code, confirmed by hand)",
+            None,
+            settings_fields=(
+                SettingField("merchant_name", "Merchant name (≤ 25, no accents)", required=True),
+                SettingField("merchant_city", "Merchant city (≤ 15, no accents)", required=True),
+            ),
+        ),
         ServiceSpec(
             "utmify",
             "UTMify",

@@ -73,7 +73,8 @@ def tlv(field_id: str, value: str) -> str:
     return f"{field_id}{len(value):02d}{value}"
 
 
-def _cpf_valid(digits: str) -> bool:
+def is_valid_cpf(digits: str) -> bool:
+    """11 digits whose two check digits are right (not all the same digit)."""
     if len(digits) != 11 or len(set(digits)) == 1:
         return False
     numbers = [int(d) for d in digits]
@@ -85,7 +86,8 @@ def _cpf_valid(digits: str) -> bool:
     return True
 
 
-def _cnpj_valid(digits: str) -> bool:
+def is_valid_cnpj(digits: str) -> bool:
+    """14 digits whose two check digits are right (not all the same digit)."""
     if len(digits) != 14 or len(set(digits)) == 1:
         return False
     numbers = [int(d) for d in digits]
@@ -108,7 +110,7 @@ def pix_key(value: str) -> str:
     if not key or len(key) > MAX_KEY:
         raise BrCodeError("pix_key", "The PIX key is empty or longer than 77 characters.")
     if _DIGITS.match(key):
-        if (len(key) == 11 and _cpf_valid(key)) or (len(key) == 14 and _cnpj_valid(key)):
+        if (len(key) == 11 and is_valid_cpf(key)) or (len(key) == 14 and is_valid_cnpj(key)):
             return key
         raise BrCodeError("pix_key", "The PIX key is not a valid CPF or CNPJ.")
     if key.startswith("+"):

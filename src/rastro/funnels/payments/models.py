@@ -1,0 +1,134 @@
+"""Tables of the payments (seed 002 `payments`) and the log of the gateways' webhooks.
+
+A payment is one charge: a PIX through a gateway or the built-in static PIX. Seed 002's
+`visitor_id` is the tracked session (`session_id`, the tracker's id; DESIGN.md: visitors
+are sessions). `funnel_id` and `step_id` name the funnel's rows by id. `lead_id` and
+`conversion_id` are filled once a paid payment has its lead and purchase conversion
+(`service.outcomes`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, func
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rastro.core.db import CrmBase, TenantMixin
+from rastro.core.ids import uuid7
+from rastro.funnels.payments.statuses import STATUSES
+
+_STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
+
+
+class Payment(TenantMixin, CrmBase):
+    """One charge of a checkout (seed 002 `payments`)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # A gateway's charge id names one payment (the webhooks find it by that id).
+        Index(
+            "uq_payments_gateway_external_id",
+            "gateway",
+            "external_id",
+            unique=True,
+            postgresql_where=sql_text("external_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_payments_organization_id_idempotency_key",
+            "organization_id",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=sql_text("idempotency_key IS NOT NULL"),
+        ),
+        Index("ix_payments_organization_id_created_at", "organization_id", "created_at"),
+        # The expiry job's scan: pending charges by expiry.
+        Index(
+            "ix_payments_pending_expires_at",
+            "expires_at",
+            postgresql_where=sql_text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    # The funnel and step of the checkout (the funnels module's rows, by id).
+    funnel_id: Mapped[uuid.UUID | None]
+    step_id: Mapped[uuid.UUID | None]
+    # The tracked session (seed 002 `visitor_id`) and visitor, as the tracker sent them.
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    # An upsell's charge points at the order it follows.
+    parent_payment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="SET NULL")
+    )
+    # static_pix | pix_api | mercadopago | pagarme | asaas (rastro.funnels.payments.gateways)
+    gateway: Mapped[str] = mapped_column(String(20))
+    credential_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("credentials.id", ondelete="SET NULL")
+    )
+    # The gateway's id of the charge (seed 002 `external_id`); the txid of a PIX API charge.
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    txid: Mapped[str | None] = mapped_column(String(35))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    currency: Mapped[str] = mapped_column(String(3), server_default="BRL")
+    status: Mapped[str] = mapped_column(String(20), server_default="pending")
+    payment_method: Mapped[str] = mapped_column(String(20), server_default="pix")
+    product_name: Mapped[str | None] = mapped_column(String(255))
+    # The buyer as the checkout sent it (name, email, phone, document): never logged.
+    customer_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # What the gateway answered, without the buyer's data (ids, statuses, QR fields).
+    gateway_response: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    pix_copy_paste: Mapped[str | None] = mapped_column(Text)
+    # A gateway's page or image of the charge (Mercado Pago's ticket_url, a PSP location).
+    pix_url: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    paid_at: Mapped[datetime | None]
+    status_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    # The buyer's lead and the purchase conversion, once the payment is paid.
+    lead_id: Mapped[uuid.UUID | None]
+    conversion_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PaymentWebhook(TenantMixin, CrmBase):
+    """A gateway's notification that named a payment, once per (gateway, charge, status):
+    `applied` (the payment moved), `same` (it was already there) or `backwards` (ignored).
+    Notifications that named no payment, or failed verification, are only logged."""
+
+    __tablename__ = "payment_webhooks"
+    __table_args__ = (
+        Index(
+            "uq_payment_webhooks_gateway_external_id_status",
+            "gateway",
+            "external_id",
+            "status",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    gateway: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(255))
+    # The gateway's own notification id, when it sends one.
+    event_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())
