@@ -176,7 +176,8 @@ def test_merchant_text_normalises_like_the_manual() -> None:
 
 def test_qr_image_is_an_svg_and_a_png() -> None:
     svg = brcode.qr_svg(MANUAL_EXAMPLE)
-    assert svg.startswith("<svg") and "</svg>" in svg
+    assert svg.startswith("<svg")
+    assert "</svg>" in svg
     assert brcode.qr_png_data_uri(MANUAL_EXAMPLE).startswith("data:image/png;base64,")
 
 

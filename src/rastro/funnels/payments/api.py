@@ -96,7 +96,7 @@ async def get_payment_status(
     payment = await payments.get_payment(session, payment_id)
     return schemas.PaymentStatusOut(
         id=payment.id,
-        status=payment.status,  # type: ignore[arg-type]
+        status=payment.status,
         paid_at=payment.paid_at,
         expires_at=payment.expires_at,
         status_changed_at=payment.status_changed_at,
@@ -121,9 +121,7 @@ _WEBHOOK_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def _receive(
-    request: Request, gateway: str, session: AsyncSession
-) -> schemas.WebhookReceipt:
+async def _receive(request: Request, gateway: str, session: AsyncSession) -> schemas.WebhookReceipt:
     body = await read_body(request, MAX_WEBHOOK_BODY, "The webhook body is larger than 256 KB.")
     results = await webhooks.receive_webhook(
         session,
@@ -143,7 +141,7 @@ async def _receive(
 @webhooks_router.post(
     "/api/payments/webhook/{gateway}",
     response_model=schemas.WebhookReceipt,
-    responses=_WEBHOOK_RESPONSES,  # type: ignore[arg-type]
+    responses=_WEBHOOK_RESPONSES,
 )
 async def receive_payment_webhook(
     request: Request, gateway: str, session: CrmSession
@@ -155,7 +153,7 @@ async def receive_payment_webhook(
 @webhooks_router.post(
     "/api/payments/webhook/{gateway}/pix",
     response_model=schemas.WebhookReceipt,
-    responses=_WEBHOOK_RESPONSES,  # type: ignore[arg-type]
+    responses=_WEBHOOK_RESPONSES,
 )
 async def receive_pix_api_webhook(
     request: Request, gateway: str, session: CrmSession

@@ -14,8 +14,9 @@ The payload is a list of TLV fields, each `ID (2 digits) LENGTH (2 digits) VALUE
 | 59 | merchant name, at most 25 characters |
 | 60 | merchant city, at most 15 characters |
 | 62 | additional data: `05` the txid, `***` when there is none |
-| 63 | CRC16/CCITT-FALSE (polynomial 0x1021, initial 0xFFFF) of the whole payload up to and including `6304`, as 4 upper-case hex digits |
+| 63 | CRC16/CCITT-FALSE of the payload up to and including `6304` (4 hex digits) |
 
+The CRC's polynomial is 0x1021 with initial value 0xFFFF, written in upper-case hex.
 Everything here is pure: invalid input raises `ValueError` with the field named, which
 the payments service turns into a 422.
 """

@@ -23,7 +23,8 @@ class CustomerIn(BaseModel):
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     email: EmailStr | None = None
     phone: Annotated[str | None, Field(min_length=8, max_length=32)] = Field(
-        None, description="With the country code (+55…); Brazilian numbers without it are read as +55"
+        None,
+        description="With the country code (+55…); Brazilian numbers without it are read as +55",
     )
     document: Annotated[str | None, Field(max_length=20)] = Field(
         None, description="CPF or CNPJ, with or without punctuation (check digits verified)"

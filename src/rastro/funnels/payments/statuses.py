@@ -19,7 +19,9 @@ import enum
 import uuid
 from typing import Literal
 
-PaymentStatus = Literal["pending", "paid", "failed", "cancelled", "expired", "refunded", "chargedback"]
+PaymentStatus = Literal[
+    "pending", "paid", "failed", "cancelled", "expired", "refunded", "chargedback"
+]
 STATUSES: tuple[PaymentStatus, ...] = (
     "pending",
     "paid",

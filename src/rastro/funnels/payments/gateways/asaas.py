@@ -93,9 +93,7 @@ class AsaasGateway(Gateway):
     def _headers(self, credential: ResolvedCredential) -> dict[str, str]:
         return {"access_token": credential.api_key}
 
-    async def create_charge(
-        self, request: ChargeRequest, credential: ResolvedCredential
-    ) -> Charge:
+    async def create_charge(self, request: ChargeRequest, credential: ResolvedCredential) -> Charge:
         buyer = request.customer
         if not buyer.name or not buyer.document:
             raise GatewayError("Asaas needs the buyer's name and CPF/CNPJ.")

@@ -137,9 +137,7 @@ def answer(response: httpx.Response, gateway: str) -> dict[str, Any]:
     status = response.status_code
     if not 200 <= status < 300:
         transient = status >= 500 or status in (408, 429)
-        raise GatewayError(
-            f"{gateway} answered HTTP {status}.", transient=transient, status=status
-        )
+        raise GatewayError(f"{gateway} answered HTTP {status}.", transient=transient, status=status)
     try:
         data = response.json()
     except ValueError:
@@ -167,9 +165,7 @@ class Gateway:
             credential.base_url, timeout=self.timeout, retry=RetryPolicy(attempts=attempts)
         )
 
-    async def create_charge(
-        self, request: ChargeRequest, credential: ResolvedCredential
-    ) -> Charge:
+    async def create_charge(self, request: ChargeRequest, credential: ResolvedCredential) -> Charge:
         raise NotImplementedError
 
     async def fetch_status(self, external_id: str, credential: ResolvedCredential) -> ChargeState:

@@ -86,9 +86,7 @@ class MercadoPagoGateway(Gateway):
     def _headers(self, credential: ResolvedCredential) -> dict[str, str]:
         return {"authorization": f"Bearer {credential.api_key}"}
 
-    async def create_charge(
-        self, request: ChargeRequest, credential: ResolvedCredential
-    ) -> Charge:
+    async def create_charge(self, request: ChargeRequest, credential: ResolvedCredential) -> Charge:
         customer = request.customer
         if not customer.email:
             raise GatewayError("Mercado Pago needs the buyer's e-mail for a PIX payment.")

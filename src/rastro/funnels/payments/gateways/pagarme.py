@@ -101,9 +101,7 @@ class PagarmeGateway(Gateway):
         token = base64.b64encode(f"{credential.api_key}:".encode()).decode()
         return {"authorization": f"Basic {token}"}
 
-    async def create_charge(
-        self, request: ChargeRequest, credential: ResolvedCredential
-    ) -> Charge:
+    async def create_charge(self, request: ChargeRequest, credential: ResolvedCredential) -> Charge:
         buyer = request.customer
         if not buyer.name or not buyer.email or not buyer.document:
             raise GatewayError("Pagar.me needs the buyer's name, e-mail and CPF/CNPJ for PIX.")

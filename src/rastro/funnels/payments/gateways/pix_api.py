@@ -163,9 +163,7 @@ class PixApiGateway(Gateway):
             return answer(response, "The PSP")
         raise AssertionError("unreachable")
 
-    async def create_charge(
-        self, request: ChargeRequest, credential: ResolvedCredential
-    ) -> Charge:
+    async def create_charge(self, request: ChargeRequest, credential: ResolvedCredential) -> Charge:
         key = credential.settings.get("pix_key")
         if not key:
             raise GatewayError("The PIX API credential has no pix_key setting.")

@@ -32,9 +32,7 @@ class StaticPixGateway(Gateway):
     credential_service: ClassVar[str] = "pix_static"
     verification: ClassVar[str] = "no webhook: confirmed by hand"
 
-    async def create_charge(
-        self, request: ChargeRequest, credential: ResolvedCredential
-    ) -> Charge:
+    async def create_charge(self, request: ChargeRequest, credential: ResolvedCredential) -> Charge:
         txid = request.txid[:25]
         payload = brcode.build_static_brcode(
             brcode.StaticPix(

@@ -115,9 +115,7 @@ async def record_sale(
         try:
             captured = await capture(crm, bi, organization_id, sale.submission)
         except RastroError as error:
-            log.warning(
-                "payments.sale_lead_refused", payment_id=str(payment_id), code=error.code
-            )
+            log.warning("payments.sale_lead_refused", payment_id=str(payment_id), code=error.code)
             return SaleRecorded(None, None, f"lead refused: {error.code}")
         lead_id = captured.lead_id
     async with crm.unit(scope) as session:

@@ -27,8 +27,8 @@ from rastro.core.references import UnknownReference, referenced
 from rastro.core.security import Keyring
 from rastro.funnels.payments import brcode, schemas
 from rastro.funnels.payments.errors import GatewayRefused, GatewayUnavailable
-from rastro.funnels.payments.gateways import BY_SERVICE, GATEWAYS, Gateway
-from rastro.funnels.payments.gateways.base import ChargeRequest, Customer, GatewayError
+from rastro.funnels.payments.gateways import BY_SERVICE, GATEWAYS
+from rastro.funnels.payments.gateways.base import ChargeRequest, Customer, Gateway, GatewayError
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.payments.service import hooks
 from rastro.funnels.payments.statuses import Transition, transition
@@ -185,7 +185,9 @@ def _organization_id(session: AsyncSession) -> uuid.UUID:
     return scope.organization_id
 
 
-def _change(payment: Payment, *, previous: str | None, at: datetime) -> schemas.PaymentStatusChanged:
+def _change(
+    payment: Payment, *, previous: str | None, at: datetime
+) -> schemas.PaymentStatusChanged:
     return schemas.PaymentStatusChanged(
         payment_id=payment.id,
         organization_id=payment.organization_id,
