@@ -175,9 +175,10 @@ async def test_pending_charges_expire_and_a_late_payment_still_counts(client, da
     assert await f.status_of(client, org, later["id"]) == "pending"
     # Running it again changes nothing.
     async with databases.crm.transaction(SYSTEM) as session:
-        assert await payments_service.expire_due(
-            session, now=datetime.now(UTC) + timedelta(minutes=2)
-        ) == 0
+        assert (
+            await payments_service.expire_due(session, now=datetime.now(UTC) + timedelta(minutes=2))
+            == 0
+        )
     # Money that arrives after the expiry is still a sale (expired -> paid is forward).
     response = await client.post(f"/api/payments/{payment['id']}/confirm", headers=org.headers)
     assert response.json()["status"] == "paid"

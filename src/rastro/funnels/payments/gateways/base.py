@@ -141,9 +141,11 @@ def answer(response: httpx.Response, gateway: str) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError:
-        raise GatewayError(f"{gateway} answered with a body that is not JSON.") from None
+        raise GatewayError(
+            f"{gateway} answered with a body that is not JSON.", transient=True
+        ) from None
     if not isinstance(data, dict):
-        raise GatewayError(f"{gateway} answered with a body that is not an object.")
+        raise GatewayError(f"{gateway} answered with a body that is not an object.", transient=True)
     return data
 
 

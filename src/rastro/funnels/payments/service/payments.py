@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 import structlog
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -155,6 +156,14 @@ async def create_payment(
         charge = await gateway.create_charge(request, credential)
     except brcode.BrCodeError as error:
         raise field_error(error.field, str(error)) from None
+    except httpx.HTTPError as error:  # timeouts and network errors, after the retries
+        log.warning(
+            "payments.charge_failed",
+            payment_id=str(payment_id),
+            gateway=gateway.name,
+            error=type(error).__name__,
+        )
+        raise GatewayUnavailable(f"{gateway.label} could not be reached.") from None
     except GatewayError as error:
         log.warning(
             "payments.charge_failed",
@@ -163,7 +172,7 @@ async def create_payment(
             http_status=error.status,
             transient=error.transient,
         )
-        if error.transient or error.status is None:
+        if error.transient:
             raise GatewayUnavailable(str(error)) from None
         raise GatewayRefused(str(error)) from None
     payment.external_id = charge.external_id

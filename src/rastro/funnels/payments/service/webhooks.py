@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import httpx
 import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -144,14 +145,14 @@ async def _apply(
     if status is None:
         try:
             state = await gateway.fetch_status(notification.external_id, credential)
-        except GatewayError as error:
+        except (GatewayError, httpx.HTTPError) as error:
             log.warning(
                 "payments.webhook_refetch_failed",
                 gateway=gateway.name,
                 payment_id=str(payment.id),
-                http_status=error.status,
+                error=type(error).__name__,
             )
-            raise GatewayUnavailable(str(error)) from None
+            raise GatewayUnavailable(f"{gateway.label} could not be read back.") from None
         status, paid_at = state.status, state.paid_at
     verdict = await payments.apply_status(session, payment, status, paid_at=paid_at)
     outcome = _OUTCOME[verdict]
