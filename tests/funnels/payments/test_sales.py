@@ -129,7 +129,7 @@ async def test_upsell_is_its_own_sale(client, databases, settings, asaas):
     await drain_jobs(settings, databases)
     conversions = await f.rows(databases, org, OfflineConversion)
     assert sorted((c.conversion_name, c.order_id) for c in conversions) == sorted(
-        [("purchase", f"purchase-{first['id']}"), ("upsell", f"purchase-{upsell['id']}")]
+        [("purchase", f"purchase-{first['id']}"), ("purchase", f"purchase-{upsell['id']}")]
     )
     assert {c.conversion_value for c in conversions} == {Decimal("97.00"), Decimal("47.00")}
 

@@ -8,8 +8,8 @@ change's transaction (a listener of `on_payment_status_changed`); the job then
    `Idempotency-Key` the payment's, so a second run returns it; the contact is the
    person's one contact), with the checkout's tracked session, so that the lead's
    credited touch, UTMs and click ids are the session's;
-2. creates the lead's `purchase` conversion (`upsell` for an upsell's charge) through
-   the conversions module, with the payment's value and currency, the paid time, and
+2. creates the lead's `purchase` conversion (upsells too: each payment has its own
+   lead, so names never collide) through the conversions module, with the payment's value and currency, the paid time, and
    `purchase_event_id(payment id)` as its order id: the ad platforms' event id, the
    same the browser pixel sent, and UTMify's order id (the conversions module sends
    UTMify the order with its status);
@@ -42,6 +42,9 @@ from rastro.funnels.payments.statuses import SOLD, purchase_event_id
 log = structlog.get_logger(__name__)
 
 RECORD_SALE_TASK = "payments:record_sale"
+# Every sale, upsells included, is a `purchase` (Meta's and TikTok's Purchase event, the
+# browser pixel's name too, so that both deduplicate on the event id).
+CONVERSION_NAME = "purchase"
 QUEUE = "payments"
 
 
@@ -129,7 +132,7 @@ async def record_sale(
         created = await records.create_conversion(
             session,
             lead=lead,
-            conversion_name="upsell" if payment.parent_payment_id else "purchase",
+            conversion_name=CONVERSION_NAME,
             value=payment.amount,
             currency=payment.currency,
             conversion_date=payment.paid_at or payment.status_changed_at,
