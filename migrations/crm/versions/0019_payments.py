@@ -50,6 +50,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "tracking",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="{}",
+            nullable=False,
+        ),
+        sa.Column(
             "gateway_response",
             postgresql.JSONB(astext_type=sa.Text()),
             server_default="{}",

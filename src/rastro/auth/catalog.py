@@ -153,6 +153,10 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("pagarme", "Pagar.me (API v5)", "https://api.pagar.me"),
         # The API key as the key; the webhook's authentication token as the secret.
         ServiceSpec("asaas", "Asaas", "https://api.asaas.com"),
+        # Checkout platforms' sale webhooks (rastro.funnels.payments.platforms): Hotmart's
+        # hottok, Kiwify's webhook token, as the key.
+        ServiceSpec("hotmart", "Hotmart (sales webhook, hottok)", None),
+        ServiceSpec("kiwify", "Kiwify (sales webhook, token)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

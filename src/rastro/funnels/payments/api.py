@@ -20,7 +20,7 @@ from rastro.funnels.payments import brcode, schemas
 from rastro.funnels.payments.gateways.base import SignedRequest
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.payments.permissions import Read, Write
-from rastro.funnels.payments.service import payments, webhooks
+from rastro.funnels.payments.service import payments, platforms, webhooks
 from rastro.funnels.payments.statuses import purchase_event_id
 
 MAX_WEBHOOK_BODY = 256 * 1024
@@ -160,3 +160,30 @@ async def receive_pix_api_webhook(
 ) -> schemas.WebhookReceipt:
     """The PIX API's webhook: the PSP posts to the registered URL with `/pix` appended."""
     return await _receive(request, gateway, session)
+
+
+@webhooks_router.post(
+    "/api/payments/platforms/{platform}/{credential_id}",
+    response_model=schemas.WebhookReceipt,
+    responses=_WEBHOOK_RESPONSES,
+)
+async def receive_platform_webhook(
+    request: Request, platform: str, credential_id: uuid.UUID, session: CrmSession
+) -> schemas.WebhookReceipt:
+    """Receive a checkout platform's sale (Hotmart, Kiwify); the URL names the platform
+    credential whose secret authenticates it."""
+    body = await read_body(request, MAX_WEBHOOK_BODY, "The webhook body is larger than 256 KB.")
+    results = await platforms.receive_platform_webhook(
+        session,
+        _keyring(request),
+        platform_name=platform,
+        credential_id=credential_id,
+        request=SignedRequest(
+            method=request.method,
+            url=str(request.url),
+            headers=request.headers,
+            query=request.query_params,
+            body=body,
+        ),
+    )
+    return schemas.WebhookReceipt(gateway=platform, received=len(results), results=results)

@@ -41,3 +41,9 @@ class UnknownGateway(RastroError):
     status_code = 404
     code = "unknown_gateway"
     default_message = "No such payment gateway."
+
+
+class UnknownWebhookEndpoint(RastroError):
+    status_code = 404
+    code = "unknown_endpoint"
+    default_message = "No such webhook endpoint."

@@ -86,6 +86,9 @@ class Payment(TenantMixin, CrmBase):
     product_name: Mapped[str | None] = mapped_column(String(255))
     # The buyer as the checkout sent it (name, email, phone, document): never logged.
     customer_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # The checkout link's tracking parameters a checkout platform reported (src, sck,
+    # utm_*): the lead's attribution when there is no tracked session.
+    tracking: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     # What the gateway answered, without the buyer's data (ids, statuses, QR fields).
     gateway_response: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     pix_copy_paste: Mapped[str | None] = mapped_column(Text)

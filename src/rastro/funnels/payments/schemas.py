@@ -128,7 +128,7 @@ class PaymentStatusOut(BaseModel):
 
 
 WebhookOutcome = Literal[
-    "applied", "same", "backwards", "unknown_payment", "rejected", "not_configured"
+    "applied", "same", "backwards", "unknown_payment", "rejected", "not_configured", "ignored"
 ]
 
 

@@ -9,7 +9,8 @@ change's transaction (a listener of `on_payment_status_changed`); the job then
    person's one contact), with the checkout's tracked session, so that the lead's
    credited touch, UTMs and click ids are the session's;
 2. creates the lead's `purchase` conversion (upsells too: each payment has its own
-   lead, so names never collide) through the conversions module, with the payment's value and currency, the paid time, and
+   lead, so names never collide) through the conversions module, with the payment's
+   value and currency, the paid time, and
    `purchase_event_id(payment id)` as its order id: the ad platforms' event id, the
    same the browser pixel sent, and UTMify's order id (the conversions module sends
    UTMify the order with its status);
@@ -93,6 +94,8 @@ def _submission(payment: Payment) -> Submission:
         form_location=f"checkout {payment.id}",
         idempotency_key=f"payment:{payment.id}",
         fields={"payment_id": str(payment.id), "product": payment.product_name},
+        # A checkout platform's order: the checkout link's UTMs, src and sck.
+        attribution={str(k): str(v) for k, v in (payment.tracking or {}).items()},
     )
 
 

@@ -109,7 +109,7 @@ async def create_payment(
         insert(Payment)
         .values(
             id=payment_id,
-            organization_id=_organization_id(session),
+            organization_id=organization_of(session),
             funnel_id=body.funnel_id,
             step_id=body.step_id,
             session_id=body.session_id,
@@ -187,7 +187,8 @@ async def create_payment(
     return Created(payment, created=True)
 
 
-def _organization_id(session: AsyncSession) -> uuid.UUID:
+def organization_of(session: AsyncSession) -> uuid.UUID:
+    """The organization of the session's scope (new rows inserted without the ORM)."""
     scope = get_scope(session)
     if scope is None or scope.kind is not ScopeKind.ORGANIZATION or not scope.organization_id:
         raise RuntimeError("creating a payment needs an organization scope")
