@@ -3122,7 +3122,10 @@ export interface components {
              * @description Leads credited to the key: whole leads by their credited touch, or fractions under the Overview's attribution model
              */
             leads: number;
-            /** Qualified */
+            /**
+             * Qualified
+             * @description Qualified leads credited to the key (as `leads`)
+             */
             qualified: number;
             /**
              * Revenue
