@@ -372,3 +372,44 @@ async def test_journey_stitches_the_contacts_browsers(client, databases, org):
     [stranger] = await make_leads(databases, org.id, visitor_id="v_" + "7" * 22)
     empty = (await client.get(f"/api/leads/{stranger.lead_id}/journey", headers=org.headers)).json()
     assert empty["sessions"] == []
+
+
+async def test_the_board_cards_say_where_the_lead_came_from_and_filter_like_the_list(
+    client, databases, org
+):
+    analyst = await make_account(databases, role="analyst", organization_id=org.id)
+    mine = await make_leads(
+        databases,
+        org.id,
+        2,
+        stage="proposal",
+        score="A",
+        owner_id=analyst.user_id,
+        source="facebook",
+        medium="paid_social",
+        campaign="black-friday",
+        channel="Paid Social",
+        stage_value=Decimal("100.00"),
+    )
+    await make_leads(databases, org.id, 3, stage="proposal", score="C", campaign="spring")
+    board = (await client.get("/api/pipeline", headers=org.headers)).json()
+    assert board["currency"] == "BRL"
+    proposal = next(c for c in board["stages"] if c["stage"] == "proposal")
+    assert proposal["count"] == 5
+    card = next(c for c in proposal["cards"] if c["lead_id"] == str(mine[0].lead_id))
+    assert (card["source"], card["medium"], card["campaign"], card["channel"]) == (
+        "facebook",
+        "paid_social",
+        "black-friday",
+        "Paid Social",
+    )
+    for params in (
+        {"owner_id": str(analyst.user_id)},
+        {"campaign": "black-friday"},
+        {"score": "A"},
+    ):
+        filtered = (await client.get("/api/pipeline", headers=org.headers, params=params)).json()
+        column = next(c for c in filtered["stages"] if c["stage"] == "proposal")
+        assert column["count"] == 2, params
+        assert Decimal(column["value"]) == Decimal("200.00"), params
+        assert {c["lead_id"] for c in column["cards"]} == {str(lead.lead_id) for lead in mine}

@@ -216,6 +216,30 @@ def test_crm_pages(
     # The stage change is history appended in the database, and the lead's state moved.
     assert lead_state(test_databases.crm_url, lead_id) == ("qualified", ["new", "qualified"])
 
+    # All six stages fit side by side from 1280 px (no sideways scroll), each card says
+    # where its lead came from, and a card dropped on "won" (next to "lost", at the right
+    # edge) lands on "won": the dialog asks for the deal's value, not for a loss reason.
+    for width in (1280, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        board = page.locator("[data-testid=pipeline-board]")
+        expect(board).to_be_visible()
+        fits = board.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+        assert fits, f"the board scrolls sideways at {width} px"
+        lost_box = page.locator("[data-testid=pipeline-column-lost]").bounding_box()
+        assert lost_box and lost_box["x"] + lost_box["width"] <= width, width
+    expect(
+        qualified_col.locator(f"[data-lead-id='{lead_id}'] [data-testid=pipeline-card-origin]")
+    ).to_have_text("blackfriday")
+    proposal = page.locator("[data-testid=pipeline-column-proposal] [data-testid=pipeline-card]")
+    drag_with_mouse(page, proposal.first, page.locator("[data-testid=pipeline-column-won]"))
+    dialog = page.locator("[data-testid=stage-dialog]")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label(re.compile("Valor do negócio|Deal value"))).to_be_visible()
+    shot(page, "pipeline-1280-won-dialog")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
     # --- the lead's page: journey and stage history ------------------------------------
     qualified_col.locator(f"[data-lead-id='{lead_id}'] [data-testid=pipeline-card-link]").click()
     page.wait_for_url(re.compile(rf".*/leads/{lead_id}$"))

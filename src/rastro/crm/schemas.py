@@ -284,6 +284,10 @@ class PipelineCard(Schema):
     owner_id: uuid.UUID | None
     owner: MemberRef | None = None
     stage_changed_at: datetime
+    channel: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
 
 
 class PipelineColumn(Schema):
@@ -295,6 +299,7 @@ class PipelineColumn(Schema):
 
 class Pipeline(Schema):
     stages: list[PipelineColumn]
+    currency: str = Field(description="The organization's currency (of the value sums)")
 
 
 # --- journey (BI) -------------------------------------------------------------------------------

@@ -5699,11 +5699,20 @@ export interface components {
         };
         /** Pipeline */
         Pipeline: {
+            /**
+             * Currency
+             * @description The organization's currency (of the value sums)
+             */
+            currency: string;
             /** Stages */
             stages: components["schemas"]["PipelineColumn"][];
         };
         /** PipelineCard */
         PipelineCard: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Channel */
+            channel?: string | null;
             /** Company */
             company: string | null;
             /**
@@ -5716,11 +5725,15 @@ export interface components {
              * @enum {string}
              */
             lead_score: "A" | "B" | "C" | "D";
+            /** Medium */
+            medium?: string | null;
             /** Name */
             name: string | null;
             owner?: components["schemas"]["MemberRef"] | null;
             /** Owner Id */
             owner_id: string | null;
+            /** Source */
+            source?: string | null;
             /**
              * Stage Changed At
              * Format: date-time

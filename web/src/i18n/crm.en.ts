@@ -78,6 +78,7 @@ export const crmEn = {
   "crm.pipeline.cardRole": "lead card",
   "crm.pipeline.instructions": "Press space or enter to pick up the lead, arrow keys to move it to another column, space or enter again to drop it, escape to cancel.",
   "crm.pipeline.open": "Open",
+  "crm.pipeline.noOrigin": "No campaign or source",
   "crm.pipeline.more": "and {count} more",
   "crm.pipeline.moveFailed": "The lead could not be moved: {reason}",
 

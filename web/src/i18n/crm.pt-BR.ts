@@ -80,6 +80,7 @@ export const crmPtBR: Record<keyof typeof crmEn, string> = {
   "crm.pipeline.cardRole": "card de lead",
   "crm.pipeline.instructions": "Pressione espaço ou enter para pegar o lead, as setas para levá-lo a outra coluna, espaço ou enter de novo para soltar, esc para cancelar.",
   "crm.pipeline.open": "Abrir",
+  "crm.pipeline.noOrigin": "Sem campanha nem origem",
   "crm.pipeline.more": "e mais {count}",
   "crm.pipeline.moveFailed": "Não foi possível mover o lead: {reason}",
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
+from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page
@@ -179,7 +180,7 @@ async def change_stage(
 
 @router.get("/pipeline", response_model=schemas.Pipeline, tags=["crm"])
 async def pipeline_board(
-    _: Read,
+    principal: Read,
     session: CrmSession,
     filters: Filters,
     cards: Annotated[int, Query(ge=0, le=100, description="Cards per stage")] = 20,
@@ -203,10 +204,15 @@ async def pipeline_board(
                         owner_id=lead.owner_id,
                         owner=member_ref(owners, lead.owner_id),
                         stage_changed_at=lead.stage_changed_at,
+                        channel=lead.channel,
+                        source=lead.source,
+                        medium=lead.medium,
+                        campaign=lead.campaign,
                     )
                     for lead in column.cards
                 ],
             )
             for column in columns
-        ]
+        ],
+        currency=(await accounts.get_organization(session, principal.organization_id)).currency,
     )
