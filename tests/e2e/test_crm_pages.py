@@ -226,7 +226,8 @@ def test_crm_pages(
         fits = board.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
         assert fits, f"the board scrolls sideways at {width} px"
         lost_box = page.locator("[data-testid=pipeline-column-lost]").bounding_box()
-        assert lost_box and lost_box["x"] + lost_box["width"] <= width, width
+        assert lost_box is not None
+        assert lost_box["x"] + lost_box["width"] <= width, width
     expect(
         qualified_col.locator(f"[data-lead-id='{lead_id}'] [data-testid=pipeline-card-origin]")
     ).to_have_text("blackfriday")
