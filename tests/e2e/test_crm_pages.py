@@ -193,6 +193,15 @@ def test_crm_pages(
     expect(rows).to_have_count(1)
     shot(page, "lead-list-search")
 
+    # The CSV holds exactly the filtered rows (here: the search), as a download.
+    with page.expect_download() as download:
+        page.click("[data-testid=leads-export]")
+    exported = download.value.path().read_text(encoding="utf-8-sig")
+    assert exported.startswith("lead_id,name,email"), exported[:80]
+    assert len([line for line in exported.splitlines()[1:] if line]) == 1
+    assert "Carla" in exported
+    expect(page.locator("[data-testid=lead-totals]")).to_contain_text("1 leads")
+
     # --- the pipeline board: drag the captured lead from "new" to "qualified" -----------
     visit(page, base, "/leads/pipeline")
     new_col = page.locator("[data-testid=pipeline-column-new]")
@@ -269,6 +278,27 @@ def test_crm_pages(
     main.locator("[data-testid=note-add]").click()
     expect(main.locator("[data-testid=note]")).to_contain_text("Pediu proposta <b>já</b>")
     shot(page, "lead-page-task-note")
+
+    # A lead typed in by the team, given an owner, opens on its page.
+    visit(page, base, "/leads")
+    page.click("[data-testid=create-lead]")
+    dialog = page.locator("[data-testid=create-lead-dialog]")
+    dialog.get_by_label("Nome").fill(f"Ligação {tag}")
+    dialog.get_by_label("Telefone").fill("+55 11 98888-7777")
+    dialog.get_by_label("Origem (source)").fill("telefone")
+    dialog.get_by_label("Responsável").select_option(label="Eu")
+    dialog.locator("[data-testid=create-lead-submit]").click()
+    page.wait_for_url(re.compile(r".*/leads/[0-9a-f-]{36}$"))
+    expect(page.locator("[data-testid=lead-name]")).to_have_text(f"Ligação {tag}")
+    owner = page.locator("[data-testid=lead-owner]")
+    expect(owner).to_have_value(str(seeded_admin.user_id))
+    # Reassigned to nobody, saved at once.
+    owner.select_option(value="")
+    expect(page.get_by_text("Responsável salvo.")).to_be_visible()
+    created_id = page.url.rsplit("/", 1)[1]
+    visit(page, base, f"/leads/{created_id}")
+    expect(page.locator("[data-testid=lead-owner]")).to_have_value("")
+    shot(page, "lead-created")
 
     # --- Settings: CRM webhooks (token shown once), destinations, review list -----------
     visit(page, base, "/settings/crm-webhooks")

@@ -1751,6 +1751,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leads/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Leads
+         * @description Every lead the list's filters select (up to 50,000), in the list's order, as a CSV
+         *     file (UTF-8 with a byte order mark; formula-like text cells prefixed with `'`).
+         */
+        get: operations["export_leads_api_leads_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lead Totals
+         * @description The filtered leads' count and the sum of their values, in the organization's
+         *     currency (the list's footer).
+         */
+        get: operations["lead_totals_api_leads_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leads/{lead_id}": {
         parameters: {
             query?: never;
@@ -4981,6 +5023,26 @@ export interface components {
             /** Stage Value */
             stage_value: string | null;
         };
+        /** LeadTotals */
+        LeadTotals: {
+            /** Count */
+            count: number;
+            /**
+             * Currency
+             * @description The organization's currency
+             */
+            currency: string;
+            /**
+             * Value
+             * @description Sum of the leads' latest stage values
+             */
+            value: string;
+            /**
+             * With Value
+             * @description How many of the leads have a value
+             */
+            with_value: number;
+        };
         /** LeadUpdate */
         LeadUpdate: {
             /** Company */
@@ -6349,6 +6411,11 @@ export interface components {
             due_at: string | null;
             /** Lead Id */
             lead_id: string | null;
+            /**
+             * Lead Name
+             * @description The lead's name (or e-mail) in lists across leads
+             */
+            lead_name?: string | null;
             /**
              * Task Id
              * Format: uuid
@@ -17974,6 +18041,199 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    export_leads_api_leads_export_get: {
+        parameters: {
+            query?: {
+                sort?: "-created_at" | "created_at" | "score" | "-score" | "-stage_changed_at";
+                /** @description Current stage; repeat */
+                stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost")[] | null;
+                /** @description Lead score; repeat */
+                score?: ("A" | "B" | "C" | "D")[] | null;
+                owner_id?: string | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                channel?: string | null;
+                domain_id?: string | null;
+                attribution_status?: ("attributed" | "no_session" | "unknown_session") | null;
+                /** @description Inclusive (UTC if naive) */
+                created_from?: string | null;
+                /** @description Exclusive (UTC if naive) */
+                created_to?: string | null;
+                /** @description Prefix search: name, e-mail, company, phone */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The leads as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    lead_totals_api_leads_summary_get: {
+        parameters: {
+            query?: {
+                /** @description Current stage; repeat */
+                stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost")[] | null;
+                /** @description Lead score; repeat */
+                score?: ("A" | "B" | "C" | "D")[] | null;
+                owner_id?: string | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                channel?: string | null;
+                domain_id?: string | null;
+                attribution_status?: ("attributed" | "no_session" | "unknown_session") | null;
+                /** @description Inclusive (UTC if naive) */
+                created_from?: string | null;
+                /** @description Exclusive (UTC if naive) */
+                created_to?: string | null;
+                /** @description Prefix search: name, e-mail, company, phone */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadTotals"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Some fields are invalid. */
             422: {

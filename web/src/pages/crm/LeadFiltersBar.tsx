@@ -1,9 +1,5 @@
-import { useQuery } from "@tanstack/react-query";
 import { Search, X } from "lucide-react";
 import { useEffect, useState } from "react";
-import { api, unwrap } from "@/api/client";
-import { PERM } from "@/auth/permissions";
-import { useCurrentUser } from "@/auth/session";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -11,6 +7,7 @@ import { NativeSelect } from "@/components/ui/native-select";
 import { useI18n } from "@/i18n";
 import { channelLabel } from "@/pages/analytics/channels";
 import { activeFilterCount, NO_FILTERS, type LeadFilters } from "./filters";
+import { OwnerOptions } from "./members";
 import { StageOptions } from "./shared";
 import { SCORES, type Score, type Stage } from "./types";
 
@@ -40,15 +37,7 @@ export const CHANNELS = [
  */
 export function LeadFiltersBar({ filters, onChange, stages = true }: { filters: LeadFilters; onChange: (next: LeadFilters) => void; stages?: boolean }) {
   const { t } = useI18n();
-  const me = useCurrentUser();
   const [q, setQ] = useState(filters.q ?? "");
-  const canListMembers = me.permissions.includes(PERM.membersRead);
-  const members = useQuery({
-    queryKey: ["members", "all"],
-    queryFn: () => unwrap(api.GET("/api/members", { params: { query: { page: 1, page_size: 200 } } })),
-    enabled: canListMembers,
-    staleTime: 5 * 60_000,
-  });
 
   useEffect(() => setQ(filters.q ?? ""), [filters.q]);
   useEffect(() => {
@@ -105,14 +94,7 @@ export function LeadFiltersBar({ filters, onChange, stages = true }: { filters: 
         <Label htmlFor="lead-owner">{t("crm.lead.owner")}</Label>
         <NativeSelect id="lead-owner" value={filters.ownerId ?? ""} onChange={(e) => set("ownerId", e.target.value || null)}>
           <option value="">{t("crm.filters.any")}</option>
-          <option value={me.id}>{t("crm.filters.me")}</option>
-          {(members.data?.items ?? [])
-            .filter((m) => m.user_id !== me.id)
-            .map((m) => (
-              <option key={m.user_id} value={m.user_id}>
-                {m.name}
-              </option>
-            ))}
+          <OwnerOptions />
         </NativeSelect>
       </div>
       <div className="grid gap-1.5">

@@ -17,6 +17,7 @@ import { CONVERSIONS_READ } from "@/pages/conversions/types";
 import { IntegrationLogPanel } from "./IntegrationLogPanel";
 import { ActivityTimeline, NotesPanel, StageHistory, TasksPanel } from "./LeadActivity";
 import { LeadJourneyPanel } from "./LeadJourneyPanel";
+import { LeadOwner } from "./LeadOwner";
 import { Money, ScoreChip, StageBadge, StageOptions } from "./shared";
 import { needsDetails, StageDialog } from "./StageDialog";
 import { CRM_WRITE, type Lead, type Stage } from "./types";
@@ -158,7 +159,9 @@ export default function LeadSection() {
                     <Fact label={t("crm.lead.email")}>{contact.email ?? lead.email ?? t("crm.none")}</Fact>
                     <Fact label={t("crm.lead.phone")}>{contact.phone ?? lead.phone ?? t("crm.none")}</Fact>
                     <Fact label={t("crm.lead.company")}>{lead.company ?? contact.company ?? t("crm.none")}</Fact>
-                    <Fact label={t("crm.lead.owner")}>{lead.owner?.name ?? t("crm.none")}</Fact>
+                    <Fact label={t("crm.lead.owner")}>
+                      <LeadOwner lead={lead} canWrite={canWrite} />
+                    </Fact>
                     <Fact label={t("crm.lead.value")}>
                       <Money value={lead.stage_value} />
                     </Fact>

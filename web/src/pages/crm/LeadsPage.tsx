@@ -6,14 +6,16 @@ import { useI18n, type MessageKey } from "@/i18n";
 
 const LeadListSection = lazy(() => import("./LeadListSection"));
 const PipelineBoard = lazy(() => import("./PipelineBoard"));
+const TasksSection = lazy(() => import("./TasksSection"));
 const LeadSection = lazy(() => import("./LeadSection"));
 
 const TABS: { path: string; labelKey: MessageKey; end?: boolean }[] = [
   { path: "/leads", labelKey: "crm.tab.list", end: true },
   { path: "/leads/pipeline", labelKey: "crm.tab.pipeline" },
+  { path: "/leads/tasks", labelKey: "crm.tab.tasks" },
 ];
 
-/** Leads (CRM): the list (default), the pipeline board and a lead's page. */
+/** Leads (CRM): the list (default), the pipeline board, tasks due, and a lead's page. */
 export default function LeadsPage() {
   const { t } = useI18n();
   return (
@@ -24,6 +26,7 @@ export default function LeadsPage() {
         <Routes>
           <Route index element={<LeadListSection />} />
           <Route path="pipeline" element={<PipelineBoard />} />
+          <Route path="tasks" element={<TasksSection />} />
           <Route path=":leadId" element={<LeadSection />} />
         </Routes>
       </Suspense>
