@@ -204,7 +204,7 @@ async def lead_totals(session: AsyncSession, *, filters: LeadFilters) -> LeadTot
             )
         )
     ).one()
-    return LeadTotals(count=int(row[0]), value=Decimal(row[1]), with_value=int(row[2]))
+    return LeadTotals(count=int(row[0]), value=Decimal(row[1] or 0), with_value=int(row[2]))
 
 
 async def lead_names(
