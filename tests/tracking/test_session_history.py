@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from rastro.core.db import Scope
-
 from tests.analytics.factories import Visit, add_visits
 from tests.analytics.raw import ensure_partitions
 from tests.auth.factories import auth_headers, make_account

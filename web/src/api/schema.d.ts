@@ -2059,6 +2059,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session History
+         * @description Sessions started in a range (newest first), narrowed like the analytics reports
+         *     (domain, landing page, channel, source, medium, campaign, device) and by whether they
+         *     converted; bots hidden unless asked for.
+         */
+        get: operations["session_history_api_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/by-ref/{code}": {
         parameters: {
             query?: never;
@@ -2165,6 +2187,27 @@ export interface paths {
          * @description Change a task; `done: true` stamps `done_at`, `done: false` clears it.
          */
         patch: operations["update_task_api_tasks__task_id__patch"];
+        trace?: never;
+    };
+    "/api/tracking/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tracking Activity
+         * @description Per domain, the latest event received and today's sessions (is the snippet
+         *     installed?); per landing page, its sessions, leads and conversion rate over `days`.
+         */
+        get: operations["tracking_activity_api_tracking_activity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/visitors": {
@@ -3982,6 +4025,24 @@ export interface components {
             /** Snippet */
             snippet: string;
         };
+        /** DomainActivityOut */
+        DomainActivityOut: {
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /**
+             * Last Event At
+             * @description The latest activity of its sessions
+             */
+            last_event_at: string | null;
+            /**
+             * Sessions Today
+             * @description Human sessions started today (organization's day)
+             */
+            sessions_today: number;
+        };
         /**
          * DomainAnalytics
          * @description Seed 001 DomainMetadata.analytics: the site's own tags (kept for reference).
@@ -4562,6 +4623,26 @@ export interface components {
              * @description Conversions without a touch in the lookback
              */
             without_touches: number;
+        };
+        /** LandingActivityOut */
+        LandingActivityOut: {
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /**
+             * Converted
+             * @description Of those, the ones that left a lead
+             */
+            converted: number;
+            /**
+             * Landing Page Id
+             * Format: uuid
+             */
+            landing_page_id: string;
+            /**
+             * Sessions
+             * @description Human sessions that began on the page
+             */
+            sessions: number;
         };
         /** LandingPage */
         LandingPage: {
@@ -5649,6 +5730,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[SessionListItem] */
+        Page_SessionListItem_: {
+            /** Items */
+            items: components["schemas"]["SessionListItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[SessionSummary] */
         Page_SessionSummary_: {
             /** Items */
@@ -6050,6 +6142,55 @@ export interface components {
             service: string;
             /** Settings Fields */
             settings_fields: components["schemas"]["SettingFieldInfo"][];
+        };
+        /**
+         * SessionListItem
+         * @description A session of the history, with its touch's campaign parameters and device.
+         */
+        SessionListItem: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Channel */
+            channel: string | null;
+            /** Content */
+            content?: string | null;
+            /** Converted */
+            converted: boolean;
+            /** Device */
+            device?: string | null;
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /** Is Bot */
+            is_bot: boolean;
+            /** Landing Page Id */
+            landing_page_id?: string | null;
+            /**
+             * Last Activity At
+             * Format: date-time
+             */
+            last_activity_at: string;
+            /** Medium */
+            medium?: string | null;
+            /** Return Visits */
+            return_visits: number;
+            /** Session Id */
+            session_id: string;
+            /** Source */
+            source?: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Total Events */
+            total_events: number;
+            /** Total Page Views */
+            total_page_views: number;
+            /** Visitor Id */
+            visitor_id: string;
         };
         /** SessionSummary */
         SessionSummary: {
@@ -6594,6 +6735,27 @@ export interface components {
             utm_term: string | null;
             /** Wbraid */
             wbraid: string | null;
+        };
+        /**
+         * TrackingActivity
+         * @description Whether each domain's snippet sends events, and how each landing page converts.
+         */
+        TrackingActivity: {
+            /** Domains */
+            domains: components["schemas"]["DomainActivityOut"][];
+            /** Landing Pages */
+            landing_pages: components["schemas"]["LandingActivityOut"][];
+            /**
+             * Since
+             * Format: date-time
+             * @description Start of the landing pages' window
+             */
+            since: string;
+            /**
+             * Today Start
+             * Format: date-time
+             */
+            today_start: string;
         };
         /** Unmapped */
         Unmapped: {
@@ -20081,6 +20243,93 @@ export interface operations {
             };
         };
     };
+    session_history_api_sessions_get: {
+        parameters: {
+            query: {
+                /** @description Inclusive (UTC if naive) */
+                started_from: string;
+                /** @description Exclusive (UTC if naive); ≤ 400 days */
+                started_to: string;
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+                converted?: boolean | null;
+                include_bots?: boolean;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionListItem_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     sessions_by_ref_api_sessions_by_ref__code__get: {
         parameters: {
             query?: {
@@ -20758,6 +21007,80 @@ export interface operations {
                      *         "code": "conflict",
                      *         "details": null,
                      *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    tracking_activity_api_tracking_activity_get: {
+        parameters: {
+            query?: {
+                /** @description The landing pages' window */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingActivity"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */
