@@ -294,11 +294,24 @@ def test_crm_pages(
     expect(owner).to_have_value(str(seeded_admin.user_id))
     # Reassigned to nobody, saved at once.
     owner.select_option(value="")
-    expect(page.get_by_text("Responsável salvo.")).to_be_visible()
+    expect(page.get_by_text("Responsável salvo.", exact=True)).to_be_visible()
     created_id = page.url.rsplit("/", 1)[1]
     visit(page, base, f"/leads/{created_id}")
     expect(page.locator("[data-testid=lead-owner]")).to_have_value("")
     shot(page, "lead-created")
+
+    # Contacts: the captured person, with their lead, on the contact's page.
+    visit(page, base, "/leads/contacts")
+    contact_row = page.locator("[data-testid=contact-row]", has_text=captured["name"])
+    expect(contact_row).to_have_count(1)
+    contact_row.get_by_role("link").click()
+    page.wait_for_url(re.compile(r".*/leads/contacts/[0-9a-f-]{36}$"))
+    expect(page.locator("[data-testid=contact-name]")).to_have_text(captured["name"])
+    expect(page.locator("main [data-testid=lead-row]")).to_have_count(1)
+    shot(page, "contact-page")
+    visit(page, base, "/leads/deals")
+    expect(page.locator("main")).to_be_visible()
+    shot(page, "deals")
 
     # --- Settings: CRM webhooks (token shown once), destinations, review list -----------
     visit(page, base, "/settings/crm-webhooks")
@@ -330,7 +343,7 @@ def test_crm_pages(
         watched = Watched(other)
         login(other, base, other_org_user.email, other_org_user.password)
         forbidden = [captured["name"], "Bruno Proposta", "Markup Ltda", f"GCLID{tag}"]
-        for path in ["/leads", "/leads/pipeline"]:
+        for path in ["/leads", "/leads/pipeline", "/leads/contacts", "/leads/deals"]:
             visit(other, base, path)
             shot(other, "other-" + path.strip("/").replace("/", "-"))
             html = other.content()

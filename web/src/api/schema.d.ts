@@ -3779,6 +3779,25 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /**
+         * CurrentOrganization
+         * @description The organization a session works in, with what every page formats by.
+         */
+        CurrentOrganization: {
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Timezone */
+            timezone: string;
+        };
         /** Deal */
         Deal: {
             /** Closed At */
@@ -5204,7 +5223,7 @@ export interface components {
             locale: "pt-BR" | "en";
             /** Name */
             name: string;
-            organization: components["schemas"]["OrganizationRef"];
+            organization: components["schemas"]["CurrentOrganization"];
             /** Organizations */
             organizations: components["schemas"]["OrganizationWithRole"][];
             /** Permissions */
