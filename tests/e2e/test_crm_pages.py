@@ -262,6 +262,7 @@ def test_crm_pages(
     touch = sessions.first.locator("[data-testid=lead-journey-touch]").first
     expect(touch).to_contain_text("utm_campaign=blackfriday")
     expect(touch).to_contain_text(f"gclid=GCLID{tag}")
+    expect(main.locator("[data-testid=lead-credit]")).to_contain_text("primeiro toque")
     expect(touch.locator("[data-testid=channel-badge]")).to_have_text("Paid Search")
     expect(sessions.first.locator("[data-testid=page-view]")).to_contain_text("Oferta Black Friday")
     history = main.locator("[data-testid=stage-history-row]")
@@ -312,6 +313,16 @@ def test_crm_pages(
     visit(page, base, "/leads/deals")
     expect(page.locator("main")).to_be_visible()
     shot(page, "deals")
+
+    # --- Settings: the lead rules with a live score preview, the organization ----------
+    visit(page, base, "/settings/leads")
+    expect(page.locator("[data-testid=score-preview-result]")).to_contain_text("Nota")
+    page.get_by_label("C a partir de").fill("5")
+    page.locator("[data-testid=lead-rules-save]").click()
+    expect(page.get_by_text("Alterações salvas", exact=True)).to_be_visible()
+    visit(page, base, "/settings/organization")
+    expect(page.locator("[data-testid=organization-form]")).to_be_visible()
+    shot(page, "settings-organization")
 
     # --- Settings: CRM webhooks (token shown once), destinations, review list -----------
     visit(page, base, "/settings/crm-webhooks")

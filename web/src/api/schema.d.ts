@@ -1368,6 +1368,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/crm/settings/score-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Score
+         * @description The score a sample lead would get under these scoring rules (nothing is saved):
+         *     the same formula as lead capture.
+         */
+        post: operations["preview_score_api_crm_settings_score_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/crm/stage-mappings": {
         parameters: {
             query?: never;
@@ -5012,6 +5033,13 @@ export interface components {
              * @default BR
              */
             default_country: string;
+            /**
+             * Default Scoring Rules
+             * @description The rules before any override (what a value equal to it means)
+             */
+            default_scoring_rules?: {
+                [key: string]: unknown;
+            };
             /** Effective Scoring Rules */
             effective_scoring_rules: {
                 [key: string]: unknown;
@@ -6119,12 +6147,104 @@ export interface components {
              */
             sessions_counted: "period";
         };
+        /**
+         * SampleLead
+         * @description What a sample lead brings, for the score preview.
+         */
+        SampleLead: {
+            /**
+             * Business Email
+             * @default false
+             */
+            business_email: boolean;
+            /**
+             * Disposable Email
+             * @default false
+             */
+            disposable_email: boolean;
+            /**
+             * Events
+             * @default 0
+             */
+            events: number;
+            /**
+             * Has Company
+             * @default false
+             */
+            has_company: boolean;
+            /**
+             * Has Email
+             * @default true
+             */
+            has_email: boolean;
+            /**
+             * Has Message
+             * @default false
+             */
+            has_message: boolean;
+            /**
+             * Has Name
+             * @default true
+             */
+            has_name: boolean;
+            /**
+             * Has Phone
+             * @default false
+             */
+            has_phone: boolean;
+            /**
+             * Page Views
+             * @default 1
+             */
+            page_views: number;
+            /**
+             * Paid Click
+             * @default false
+             */
+            paid_click: boolean;
+            /**
+             * Returning
+             * @default false
+             */
+            returning: boolean;
+            /**
+             * Seconds On Site
+             * @default 0
+             */
+            seconds_on_site: number;
+        };
         /** ScopeInfo */
         ScopeInfo: {
             /** Description */
             description: string;
             /** Scope */
             scope: string;
+        };
+        /** ScorePreview */
+        ScorePreview: {
+            /** Behavioral */
+            behavioral: number;
+            /** Demographic */
+            demographic: number;
+            /** Firmographic */
+            firmographic: number;
+            /**
+             * Grade
+             * @enum {string}
+             */
+            grade: "A" | "B" | "C" | "D";
+            /** Total */
+            total: number;
+        };
+        /** ScorePreviewIn */
+        ScorePreviewIn: {
+            sample?: components["schemas"]["SampleLead"];
+            /** Scoring Rules */
+            scoring_rules?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /** SeriesPoint */
         SeriesPoint: {
@@ -15103,6 +15223,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadRulesOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    preview_score_api_crm_settings_score_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScorePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorePreview"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */

@@ -206,6 +206,8 @@ async def capture(
     if warnings:
         metadata["invalid_fields"] = [warning.loc for warning in warnings]
     if credited is not None:
+        # The rule that chose the credited touch, kept with the lead (the setting may change).
+        metadata["attribution_credit"] = rules.attribution_credit
         click_ids = {
             name: getattr(credited, name)
             for name in CLICK_ID_FIELDS

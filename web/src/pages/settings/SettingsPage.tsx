@@ -6,6 +6,8 @@ import { PageTabs } from "@/components/ui/page-tabs";
 import { LoadingState } from "@/components/ui/states";
 import { useI18n, type MessageKey } from "@/i18n";
 
+const OrganizationSection = lazy(() => import("./OrganizationSection"));
+const LeadRulesSection = lazy(() => import("./LeadRulesSection"));
 const MembersSection = lazy(() => import("./MembersSection"));
 const ApiKeysSection = lazy(() => import("./ApiKeysSection"));
 const CredentialsSection = lazy(() => import("./CredentialsSection"));
@@ -26,6 +28,8 @@ interface Tab {
 }
 
 const TABS: Tab[] = [
+  { path: "organization", labelKey: "settings.organization", anyOf: ["organization:read"], element: OrganizationSection },
+  { path: "leads", labelKey: "settings.leadRules", anyOf: ["crm:read"], element: LeadRulesSection },
   { path: "members", labelKey: "settings.members", anyOf: [PERM.membersRead, PERM.membersWrite], element: MembersSection },
   { path: "api-keys", labelKey: "settings.apiKeys", anyOf: [PERM.apiKeysRead, PERM.apiKeysWrite], element: ApiKeysSection },
   { path: "credentials", labelKey: "settings.credentials", anyOf: [PERM.credentialsRead, PERM.credentialsWrite], element: CredentialsSection },
