@@ -279,6 +279,8 @@ async def capture(
             "activity_id": uuid7(),
             "summary": f"Lead from {where}"[:500],
             "data": {
+                # Where the form was (its location or page), None for "a form".
+                "where": (submission.form_location or submission.page_url or None),
                 "score": breakdown["grade"],
                 "channel": lead["channel"],
                 "attribution": status,
