@@ -312,8 +312,15 @@ async def test_an_html_form_post_redirects_to_an_allowed_page(client, databases)
         headers={"origin": ORIGIN},
     )
     assert again.status_code == 201
+    # A `_next` that does not parse as a URL is not followed either (hypothesis found it).
+    broken = await client.post(
+        "/api/leads",
+        data={**form, "email": "tres@empresa.com.br", "_next": "http://["},
+        headers={"origin": ORIGIN},
+    )
+    assert broken.status_code == 201
     leads = await _crm(databases, site, Lead)
-    assert len(leads) == 2
+    assert len(leads) == 3
 
 
 async def test_bad_input_is_rejected_with_the_field_named_and_nothing_stored(client, databases):

@@ -110,7 +110,12 @@ async def test_deals_follow_their_lead_and_record_stage_changes(client, database
     by_type = {a["activity_type"]: a for a in feed["items"]}
     assert sorted(by_type) == ["deal_created", "deal_stage_changed", "deal_updated"]
     assert feed["items"][-1]["activity_type"] == "deal_created"
-    assert by_type["deal_stage_changed"]["data"] == {"from": "new", "to": "won", "value": "15000"}
+    assert by_type["deal_stage_changed"]["data"] == {
+        "name": "Plano anual",
+        "from": "new",
+        "to": "won",
+        "value": "15000",
+    }
     assert by_type["deal_updated"]["data"]["changes"]["value"] == {
         "from": "12000.00",
         "to": "15000",

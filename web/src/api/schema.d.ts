@@ -6034,6 +6034,15 @@ export interface components {
             platform: string;
             /** Reason */
             reason: string | null;
+            /**
+             * Reason Code
+             * @description The reason as a code (`reason_params` fill it in): no_credential, nothing_to_match, needs_email, outside_window, click_too_old, conversion_too_old, waiting, gave_up, platform_message
+             */
+            reason_code?: string | null;
+            /** Reason Params */
+            reason_params?: {
+                [key: string]: unknown;
+            };
             /** Sent At */
             sent_at: string | null;
             /** Status */
