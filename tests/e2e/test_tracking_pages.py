@@ -172,7 +172,7 @@ def test_tracking_pages(
     expect(views).to_have_count(1)
     expect(views.first.locator("[data-testid=page-view-title]")).to_have_text(XSS_TITLE)
     expect(views.first.locator("[data-testid=page-view-url]")).to_contain_text(f"{host}/lp")
-    click_row = main.locator("[data-testid=event-row]", has_text="click")
+    click_row = main.locator("[data-testid=event-row]", has_text="Clique")
     expect(click_row).to_have_count(1)
     expect(click_row.locator("[data-testid=event-detail]")).to_contain_text(XSS_LABEL)
     # Shown as text: no element was made from the collected markup.

@@ -2,6 +2,27 @@ import type { trackingEn } from "./tracking.en";
 
 /** Strings of the Tracking pages in Portuguese (spread into `pt-BR.ts`); the compiler checks every key. */
 export const trackingPtBR: Record<keyof typeof trackingEn, string> = {
+  "tracking.eventType.page_view": "Página vista",
+  "tracking.eventType.page_leave": "Saiu da página",
+  "tracking.eventType.click": "Clique",
+  "tracking.eventType.scroll": "Rolagem",
+  "tracking.eventType.form_start": "Formulário iniciado",
+  "tracking.eventType.form_abandon": "Formulário abandonado",
+  "tracking.eventType.form_submit": "Formulário enviado",
+  "tracking.eventType.video_play": "Vídeo reproduzido",
+  "tracking.eventType.download": "Download",
+  "tracking.eventType.custom": "Personalizado",
+  "tracking.eventType.payment_init": "Pagamento iniciado",
+  "tracking.eventType.payment_complete": "Pagamento concluído",
+  "tracking.eventField.url": "Página",
+  "tracking.eventField.href": "Link",
+  "tracking.eventField.text": "Texto",
+  "tracking.eventField.form": "Formulário",
+  "tracking.eventField.field": "Campo",
+  "tracking.eventField.depth": "Profundidade",
+  "tracking.eventField.seconds": "Segundos",
+  "tracking.eventField.video": "Vídeo",
+  "tracking.eventField.file": "Arquivo",
   "nav.tracking": "Rastreamento",
 
   "tracking.title": "Rastreamento",
