@@ -145,7 +145,6 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("is_test", "Send orders as tests"),
             ),
         ),
-        ServiceSpec("dataget", "DataGet", None),
         ServiceSpec(
             "smtp",
             "SMTP",

@@ -13,6 +13,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
+import { serviceLabel } from "./serviceLabels";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
@@ -66,7 +67,7 @@ export default function CredentialsSection() {
     setEditing(null);
     save.reset();
   };
-  const serviceLabel = (s: string) => services.data?.find((d) => d.service === s)?.label ?? s;
+  const labelOf = (s: string) => serviceLabel(t, s, services.data?.find((d) => d.service === s)?.label);
   const addButton = canWrite ? (
     <Button onClick={() => setEditing({ mode: "create" })} disabled={!services.data} data-testid="add-credential">
       <Plug aria-hidden />
@@ -99,7 +100,7 @@ export default function CredentialsSection() {
                       {c.name}
                       {c.api_url ? <div className="break-all text-xs font-normal text-muted-foreground">{c.api_url}</div> : null}
                     </TD>
-                    <TD>{serviceLabel(c.service)}</TD>
+                    <TD>{labelOf(c.service)}</TD>
                     <TD>
                       <code className="font-mono text-xs">{c.api_key_masked}</code>
                     </TD>
