@@ -92,6 +92,7 @@ SERVICES: dict[str, ServiceSpec] = {
             "https://api.linkedin.com",
             settings_fields=(
                 SettingField("conversion_rule_id", "Conversion rule ID"),
+                SettingField("ad_account_id", "Ad account ID"),
                 SettingField("api_version", "LinkedIn-Version (YYYYMM; 202601 when empty)"),
                 SettingField(
                     "oauth_client_id",
@@ -108,6 +109,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("pixel_code", "Pixel code", required=True),
                 SettingField("event_set_id", "Event set ID (sends offline events when set)"),
                 SettingField("event_source", "Event source (web, offline or crm)"),
+                SettingField("advertiser_id", "Advertiser ID"),
             ),
         ),
         # Ad spend reporting (rastro.analytics.spend): a Meta token with ads_read (a
@@ -123,6 +125,49 @@ SERVICES: dict[str, ServiceSpec] = {
             "tiktok_ads",
             "TikTok Business API (ads reporting)",
             "https://business-api.tiktok.com",
+        ),
+        # An organization's own OAuth app on an ad platform, for "Connect" (the
+        # authorization-code flow of rastro.conversions.service.connect): the API key is
+        # the client (app) id, the secret the client secret; the API URL overrides the
+        # platform's API (account lists, token exchange), the settings its OAuth pages.
+        ServiceSpec(
+            "google_oauth_app",
+            "Google OAuth app (to connect Google Ads accounts)",
+            "https://googleads.googleapis.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("developer_token", "Google Ads developer token", secret=True),
+                SettingField("authorize_url", "Authorization URL (Google's when empty)"),
+                SettingField("token_url", "Token URL (Google's when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "meta_oauth_app",
+            "Meta app (to connect ad accounts and pixels)",
+            "https://graph.facebook.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("authorize_url", "Authorization URL (Facebook's when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "linkedin_oauth_app",
+            "LinkedIn app (to connect ad accounts)",
+            "https://api.linkedin.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("authorize_url", "Authorization URL (LinkedIn's when empty)"),
+                SettingField("token_url", "Token URL (LinkedIn's when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "tiktok_oauth_app",
+            "TikTok for Business app (to connect advertisers)",
+            "https://business-api.tiktok.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("authorize_url", "Authorization URL (TikTok's when empty)"),
+            ),
         ),
         ServiceSpec("hubspot", "HubSpot", "https://api.hubapi.com", needs_secret=True),
         ServiceSpec(

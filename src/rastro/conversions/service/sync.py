@@ -54,7 +54,7 @@ from rastro.conversions.models import (
     OfflineConversion,
 )
 from rastro.conversions.reasons import Reason
-from rastro.conversions.service import breakers, clicks, records
+from rastro.conversions.service import breakers, clicks, platform_oauth, records
 from rastro.conversions.service import settings as conversion_settings
 from rastro.conversions.service.breakers import AccountGroup
 from rastro.conversions.service.outcomes import BatchChanges
@@ -432,6 +432,8 @@ async def _sync_batch(
                 }
             )
         await outcomes.write(session)
+        # Refresh tokens the platform rotated while sending, written back to the vault.
+        await platform_oauth.persist_rotations(session, keyring)
         if summary:  # the platform was called (not a configuration problem)
             await breakers.record(
                 session,
