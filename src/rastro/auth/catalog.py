@@ -40,6 +40,8 @@ class ServiceSpec:
         return SECRET_NAME.search(name) is not None
 
 
+# Only services something in Rastro uses are offered (payment gateways and e-mail senders
+# come with the funnels and e-mail modules).
 SERVICES: dict[str, ServiceSpec] = {
     spec.service: spec
     for spec in [
@@ -66,15 +68,6 @@ SERVICES: dict[str, ServiceSpec] = {
                     "OAuth client ID (API key = refresh token, secret = client secret)",
                 ),
                 SettingField("oauth_token_uri", "OAuth token URL (Google's when empty)"),
-            ),
-        ),
-        ServiceSpec(
-            "google_data_manager",
-            "Google Data Manager API",
-            "https://datamanager.googleapis.com",
-            settings_fields=(
-                SettingField("operating_account_id", "Google Ads customer ID", required=True),
-                SettingField("conversion_action_id", "Conversion action ID"),
             ),
         ),
         ServiceSpec(
@@ -179,7 +172,6 @@ SERVICES: dict[str, ServiceSpec] = {
         ),
         ServiceSpec("pipedrive", "Pipedrive", "https://api.pipedrive.com"),
         ServiceSpec("rdstation", "RD Station", "https://api.rd.services", needs_secret=True),
-        ServiceSpec("skalepay", "SkalePay (PIX)", "https://api.conta.skalepay.com.br"),
         ServiceSpec(
             "utmify",
             "UTMify",
@@ -188,17 +180,6 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("platform_name", "Platform name sent with each order"),
                 SettingField("payment_method", "Payment method (pix, credit_card, boleto, ...)"),
                 SettingField("is_test", "Send orders as tests"),
-            ),
-        ),
-        ServiceSpec(
-            "smtp",
-            "SMTP",
-            None,
-            needs_secret=True,
-            settings_fields=(
-                SettingField("host", "Host", required=True),
-                SettingField("port", "Port", required=True),
-                SettingField("from_email", "From address", required=True),
             ),
         ),
         ServiceSpec("webhook", "Webhook (generic)", None, needs_secret=True),
