@@ -82,6 +82,7 @@ PAGES = [
     "/settings/crm-webhooks",
     "/settings/ad-accounts",
     "/settings/spend-csv",
+    "/settings/fx-rates",
     "/settings/profile",
 ]
 

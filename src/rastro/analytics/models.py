@@ -489,3 +489,8 @@ class AdNameHistory(TenantMixin, BiBase):
     name_key: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+from rastro.analytics.fx_models import FxRate  # noqa: E402  (its own file, one of these tables)
+
+__all__ = ["FxRate"]

@@ -1,5 +1,22 @@
 /** Strings of the ad spend pages (Settings → Ad accounts and Spend CSV) and the Ads report, in English. */
 export const spendEn = {
+  "settings.fxRates": "Exchange rates",
+  "fx.title": "Exchange rates",
+  "fx.description": "Spend in another currency is converted at the day's rate (the Banco Central do Brasil's closing PTAX, fetched every day); what no rate covers is shown apart, never added.",
+  "fx.fetch": "Fetch now",
+  "fx.fetched": "{count, plural, =0 {No new rate} one {# rate stored} other {# rates stored}}",
+  "fx.fetchFailed": "The rates source could not be read; it is tried again tomorrow.",
+  "fx.empty": "All spend is in the organization's currency: no rate is needed.",
+  "fx.into": "Rates into {currency}; a day without one (weekend, holiday) uses the last one up to {days} days before.",
+  "fx.currency": "Currency",
+  "fx.from": "First rate",
+  "fx.to": "Last rate",
+  "fx.days": "Days with a rate",
+  "fx.spendDays": "Days with spend",
+  "fx.missing": "Days not converted",
+  "fx.manual": "Your own rate for a day (wins over the fetched one)",
+  "fx.day": "Day",
+  "fx.rate": "{currency} per unit",
   "settings.adAccounts": "Ad accounts",
   "settings.spendCsv": "Spend CSV",
 

@@ -2,6 +2,23 @@ import type { spendEn } from "./spend.en";
 
 /** Strings of the ad spend pages and the Ads report in Portuguese (spread into `pt-BR.ts`); the compiler checks every key. */
 export const spendPtBR: Record<keyof typeof spendEn, string> = {
+  "settings.fxRates": "Câmbio",
+  "fx.title": "Câmbio",
+  "fx.description": "Investimento em outra moeda é convertido pela cotação do dia (PTAX de fechamento do Banco Central, buscada todo dia); o que nenhuma cotação cobre aparece à parte, nunca somado.",
+  "fx.fetch": "Buscar agora",
+  "fx.fetched": "{count, plural, =0 {Nenhuma cotação nova} one {# cotação guardada} other {# cotações guardadas}}",
+  "fx.fetchFailed": "Não foi possível ler a fonte de cotações; tentamos de novo amanhã.",
+  "fx.empty": "Todo o investimento está na moeda da organização: nenhuma cotação é necessária.",
+  "fx.into": "Cotações em {currency}; um dia sem cotação (fim de semana, feriado) usa a última de até {days} dias antes.",
+  "fx.currency": "Moeda",
+  "fx.from": "Primeira cotação",
+  "fx.to": "Última cotação",
+  "fx.days": "Dias com cotação",
+  "fx.spendDays": "Dias com investimento",
+  "fx.missing": "Dias não convertidos",
+  "fx.manual": "Sua cotação para um dia (vale mais que a buscada)",
+  "fx.day": "Dia",
+  "fx.rate": "{currency} por unidade",
   "settings.adAccounts": "Contas de anúncio",
   "settings.spendCsv": "Gastos via CSV",
 

@@ -28,9 +28,10 @@ from rastro.analytics.attribution import NONE_KEY, UNTRACKED, Credit, Journey, M
 from rastro.analytics.models import Ad, AdCampaign, AdSet, CampaignMetric, ConversionFact
 from rastro.analytics.schemas import Money
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import spend_join
+from rastro.analytics.service import fx, spend_join
 from rastro.analytics.service.journeys import JourneyConversion, load_journeys
 from rastro.analytics.service.overview import Scope, ratio, report_range
+from rastro.analytics.service.spend_costs import spend_sums
 from rastro.analytics.service.spend_join import combination_key
 
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -82,6 +83,10 @@ async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
             *keys,
             m.currency,
             func.sum(m.spend).label("spend"),
+            *spend_sums(m.spend, m.currency, m.day, scope.currency),
+            func.sum(fx.home_amount(m.conversion_value, m.currency, m.day, scope.currency)).label(
+                "home_value"
+            ),
             func.sum(m.impressions).label("impressions"),
             func.sum(m.clicks).label("clicks"),
             func.sum(m.impressions).filter(m.video_3s_views.is_not(None)).label("hooked"),
@@ -100,13 +105,15 @@ async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
         if row.views_3s is not None:
             sums.views_3s = (sums.views_3s or 0) + int(row.views_3s)
             sums.hooked_impressions += int(row.hooked or 0)
-        if row.currency == scope.currency:
-            sums.spend += Decimal(row.spend)
-            sums.conversions += Decimal(row.conversions)
-            sums.value += Decimal(row.value)
-        else:
-            sums.other[row.currency] = sums.other.get(row.currency, Decimal(0)) + row.spend
-            sums.conversions += Decimal(row.conversions)
+        sums.conversions += Decimal(row.conversions)
+        # Spend and reported value in the organization's currency, converted per day where
+        # a rate is known; what no rate converts is listed apart.
+        sums.spend += Decimal(row.home_spend or 0)
+        sums.value += Decimal(row.home_value or 0)
+        if row.unconverted:
+            sums.other[row.currency] = sums.other.get(row.currency, Decimal(0)) + Decimal(
+                row.unconverted
+            )
     return dict(result)
 
 

@@ -16,6 +16,7 @@ const CrmWebhooksSection = lazy(() => import("./crm/WebhooksSection"));
 const CrmReviewSection = lazy(() => import("./crm/ReviewSection"));
 const AdAccountsSection = lazy(() => import("./spend/AdAccountsSection"));
 const SpendCsvSection = lazy(() => import("./spend/SpendCsvSection"));
+const FxRatesSection = lazy(() => import("./spend/FxRatesSection"));
 const ProfileSection = lazy(() => import("./ProfileSection"));
 const PasswordSection = lazy(() => import("./PasswordSection"));
 
@@ -38,6 +39,7 @@ const TABS: Tab[] = [
   { path: "crm-review", labelKey: "settings.crmReview", anyOf: [PERM.crmAdmin], element: CrmReviewSection },
   { path: "ad-accounts", labelKey: "settings.adAccounts", anyOf: ["analytics:read", "analytics:admin"], element: AdAccountsSection },
   { path: "spend-csv", labelKey: "settings.spendCsv", anyOf: ["analytics:admin"], element: SpendCsvSection },
+  { path: "fx-rates", labelKey: "settings.fxRates", anyOf: ["analytics:read", "analytics:admin"], element: FxRatesSection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];
