@@ -8,7 +8,7 @@ import { Checkbox } from "@/components/ui/checkbox";
 import { CsvButton } from "@/components/ui/csv-button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { NativeSelect } from "@/components/ui/native-select";
+import { OptionSelect } from "@/components/ui/option-select";
 import { Pagination } from "@/components/ui/pagination";
 import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
@@ -106,59 +106,50 @@ export default function HistorySection() {
           <Label htmlFor="history-to">{t("tracking.history.to")}</Label>
           <Input id="history-to" type="date" value={filters.to ?? today} min={filters.from ?? undefined} onChange={(e) => set("to", e.target.value || null)} />
         </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="history-domain">{t("tracking.history.domain")}</Label>
-          <NativeSelect id="history-domain" value={filters.domainId ?? ""} onChange={(e) => onChange({ ...filters, domainId: e.target.value || null, landingPageId: null })}>
-            <option value="">{t("tracking.history.any")}</option>
-            {(domains.data?.items ?? []).map((d) => (
-              <option key={d.domain_id} value={d.domain_id}>
-                {d.domain_name}
-              </option>
-            ))}
-          </NativeSelect>
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="history-landing">{t("tracking.history.landing")}</Label>
-          <NativeSelect id="history-landing" value={filters.landingPageId ?? ""} onChange={(e) => set("landingPageId", e.target.value || null)}>
-            <option value="">{t("tracking.history.any")}</option>
-            {(pages.data?.items ?? []).map((p) => (
-              <option key={p.page_id} value={p.page_id}>
-                {p.page_name}
-              </option>
-            ))}
-          </NativeSelect>
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="history-channel">{t("tracking.live.channel")}</Label>
-          <NativeSelect id="history-channel" value={filters.channel ?? ""} onChange={(e) => set("channel", e.target.value || null)}>
-            <option value="">{t("tracking.history.any")}</option>
-            {CHANNELS.map((c) => (
-              <option key={c} value={c}>
-                {channelLabel(t, c)}
-              </option>
-            ))}
-          </NativeSelect>
-        </div>
+        <OptionSelect
+          id="history-domain"
+          label={t("tracking.history.domain")}
+          value={filters.domainId}
+          onChange={(domainId) => onChange({ ...filters, domainId, landingPageId: null })}
+          anyLabel={t("tracking.history.any")}
+          options={(domains.data?.items ?? []).map((d) => ({ value: d.domain_id, label: d.domain_name }))}
+        />
+        <OptionSelect
+          id="history-landing"
+          label={t("tracking.history.landing")}
+          value={filters.landingPageId}
+          onChange={(v) => set("landingPageId", v)}
+          anyLabel={t("tracking.history.any")}
+          options={(pages.data?.items ?? []).map((p) => ({ value: p.page_id, label: p.page_name }))}
+        />
+        <OptionSelect
+          id="history-channel"
+          label={t("tracking.live.channel")}
+          value={filters.channel}
+          onChange={(v) => set("channel", v)}
+          anyLabel={t("tracking.history.any")}
+          options={CHANNELS.map((c) => ({ value: c, label: channelLabel(t, c) }))}
+        />
         <TextFilters key={`${filters.source}|${filters.medium}|${filters.campaign}`} filters={filters} onChange={onChange} />
-        <div className="grid gap-1.5">
-          <Label htmlFor="history-device">{t("tracking.history.device")}</Label>
-          <NativeSelect id="history-device" value={filters.device ?? ""} onChange={(e) => set("device", (e.target.value || null) as HistoryFilters["device"])}>
-            <option value="">{t("tracking.history.any")}</option>
-            {DEVICES.map((d) => (
-              <option key={d} value={d}>
-                {t(`analytics.device.${d}`)}
-              </option>
-            ))}
-          </NativeSelect>
-        </div>
-        <div className="grid gap-1.5">
-          <Label htmlFor="history-converted">{t("tracking.history.converted")}</Label>
-          <NativeSelect id="history-converted" value={filters.converted ?? ""} onChange={(e) => set("converted", (e.target.value || null) as HistoryFilters["converted"])}>
-            <option value="">{t("tracking.history.any")}</option>
-            <option value="yes">{t("tracking.history.convertedYes")}</option>
-            <option value="no">{t("tracking.history.convertedNo")}</option>
-          </NativeSelect>
-        </div>
+        <OptionSelect
+          id="history-device"
+          label={t("tracking.history.device")}
+          value={filters.device}
+          onChange={(v) => set("device", v as HistoryFilters["device"])}
+          anyLabel={t("tracking.history.any")}
+          options={DEVICES.map((d) => ({ value: d, label: t(`analytics.device.${d}`) }))}
+        />
+        <OptionSelect
+          id="history-converted"
+          label={t("tracking.history.converted")}
+          value={filters.converted}
+          onChange={(v) => set("converted", v as HistoryFilters["converted"])}
+          anyLabel={t("tracking.history.any")}
+          options={[
+            { value: "yes", label: t("tracking.history.convertedYes") },
+            { value: "no", label: t("tracking.history.convertedNo") },
+          ]}
+        />
         <label className="flex items-center gap-2 self-end pb-2 text-sm">
           <Checkbox checked={filters.bots} onCheckedChange={(v) => set("bots", v === true)} data-testid="history-bots" />
           {t("tracking.history.bots")}
