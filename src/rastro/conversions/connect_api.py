@@ -20,7 +20,12 @@ from rastro.conversions.service import connect
 from rastro.conversions.service.connect_providers import ConnectError
 from rastro.core.db import Scope
 from rastro.core.deps import CrmSession
-from rastro.core.errors import ERROR_RESPONSES, PermissionDenied, UnprocessableEntity
+from rastro.core.errors import (
+    ERROR_RESPONSES,
+    PermissionDenied,
+    UnprocessableEntity,
+    error_body,
+)
 from rastro.core.http import HttpClient
 from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
@@ -108,7 +113,18 @@ async def start_connection(
     )
 
 
-@router.get("/callback", include_in_schema=True, response_class=RedirectResponse)
+@router.get(
+    "/callback",
+    response_class=RedirectResponse,
+    status_code=303,
+    responses={
+        303: {"description": "To Settings > Credentials: the account picker, or why it failed"},
+        400: {
+            "description": "The state is not valid or expired: start again",
+            "content": {"application/json": {"example": error_body("bad_request", "…")}},
+        },
+    },
+)
 async def connection_callback(
     request: Request,
     state: Annotated[str, Query(max_length=2000)],
