@@ -61,6 +61,7 @@ PAGES = [
     "/analytics/ads",
     "/analytics/channels",
     "/analytics/landing-pages",
+    "/analytics/tracking-health",
     "/analytics/attribution",
     "/analytics/ab-tests",
     "/tracking",

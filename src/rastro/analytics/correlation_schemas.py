@@ -103,8 +103,8 @@ class Unmapped(BaseModel):
 
 class AdsFigures(BaseModel):
     """One row's spend, platform-reported results and real (CRM) results. Money is in the
-    organization's currency; spend in another currency is in `other_spend`, never summed
-    or converted (no exchange rates are stored)."""
+    organization's currency, spend in another one converted per day at the stored rate;
+    what no rate converts is in `other_spend`, per currency, never summed in."""
 
     spend: Decimal = Field(description="Spend in the organization's currency")
     other_spend: list[Money] = Field(description="Spend in other currencies, per currency")
@@ -163,3 +163,27 @@ class AdsReport(BaseModel):
         "currency: left out of ROAS), `filters_select_leads` (visit filters select the "
         "leads and sales, not the spend)"
     )
+
+
+class HealthCheck(BaseModel):
+    """One tracking-health check: how many of how many, and whether it needs fixing."""
+
+    id: Literal[
+        "leads_without_session",
+        "sales_without_session",
+        "paid_sessions_without_campaign",
+        "spend_without_sessions",
+        "utms_without_campaign",
+    ]
+    count: int = Field(description="The items the check found")
+    total: int | None = Field(None, description="Out of how many (None: not a share)")
+    amount: Decimal | None = Field(
+        None, description="Their money in the organization's currency (revenue or spend)"
+    )
+    status: Literal["ok", "warning"]
+    examples: list[str] = Field(default_factory=list, description="A few of them, as text")
+
+
+class TrackingHealth(BaseModel):
+    range: ReportRange
+    checks: list[HealthCheck]

@@ -137,7 +137,8 @@ export interface paths {
          *     rates, average deal value, sales cycle, real revenue and real ROAS (won deals ÷ spend),
          *     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
          *     Money in the organization's currency; spend in other currencies is listed apart and
-         *     never summed or converted. The visit filters select the leads and sales, not spend.
+         *     converted per day at the stored rate (what no rate converts apart). The visit filters
+         *     select the leads and sales, not spend.
          */
         get: operations["get_ads_report_api_analytics_ads_get"];
         put?: never;
@@ -687,6 +688,28 @@ export interface paths {
          *     them with `PUT /api/analytics/spend/mappings`.
          */
         get: operations["get_unmapped_api_analytics_spend_unmapped_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/tracking-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tracking Health
+         * @description What escapes attribution in the period: leads and sales without a tracked session,
+         *     paid sessions without a campaign (ads without UTMs), campaigns that spent with no
+         *     visit reaching them, UTM campaigns reaching no campaign with spend.
+         */
+        get: operations["get_tracking_health_api_analytics_tracking_health_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2930,8 +2953,8 @@ export interface components {
         /**
          * AdsFigures
          * @description One row's spend, platform-reported results and real (CRM) results. Money is in the
-         *     organization's currency; spend in another currency is in `other_spend`, never summed
-         *     or converted (no exchange rates are stored).
+         *     organization's currency, spend in another one converted per day at the stored rate;
+         *     what no rate converts is in `other_spend`, per currency, never summed in.
          */
         AdsFigures: {
             /**
@@ -4609,6 +4632,42 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HealthCheck
+         * @description One tracking-health check: how many of how many, and whether it needs fixing.
+         */
+        HealthCheck: {
+            /**
+             * Amount
+             * @description Their money in the organization's currency (revenue or spend)
+             */
+            amount?: string | null;
+            /**
+             * Count
+             * @description The items the check found
+             */
+            count: number;
+            /**
+             * Examples
+             * @description A few of them, as text
+             */
+            examples?: string[];
+            /**
+             * Id
+             * @enum {string}
+             */
+            id: "leads_without_session" | "sales_without_session" | "paid_sessions_without_campaign" | "spend_without_sessions" | "utms_without_campaign";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "warning";
+            /**
+             * Total
+             * @description Out of how many (None: not a share)
+             */
+            total?: number | null;
         };
         /** IntegrationLog */
         IntegrationLog: {
@@ -7135,6 +7194,12 @@ export interface components {
              * Format: date-time
              */
             today_start: string;
+        };
+        /** TrackingHealth */
+        TrackingHealth: {
+            /** Checks */
+            checks: components["schemas"]["HealthCheck"][];
+            range: components["schemas"]["ReportRange"];
         };
         /** Unmapped */
         Unmapped: {
@@ -11021,6 +11086,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Unmapped"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_tracking_health_api_analytics_tracking_health_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingHealth"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

@@ -11,7 +11,7 @@ from rastro.analytics import correlation_schemas as schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.attribution import ModelName
 from rastro.analytics.permissions import Admin, Read
-from rastro.analytics.service import attribution, correlation, spend_mappings
+from rastro.analytics.service import attribution, correlation, health, spend_mappings
 from rastro.core.deps import BiSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -37,7 +37,8 @@ async def get_ads_report(
     rates, average deal value, sales cycle, real revenue and real ROAS (won deals ÷ spend),
     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
     Money in the organization's currency; spend in other currencies is listed apart and
-    never summed or converted. The visit filters select the leads and sales, not spend."""
+    converted per day at the stored rate (what no rate converts apart). The visit filters
+    select the leads and sales, not spend."""
     settings = await attribution.get_settings(bi)
     return await correlation.ads_report(
         bi,
@@ -47,6 +48,14 @@ async def get_ads_report(
         lookback_days=settings.lookback_days,
         half_life_days=settings.half_life_days,
     )
+
+
+@router.get("/tracking-health", response_model=schemas.TrackingHealth)
+async def get_tracking_health(context: Context, bi: BiSession) -> schemas.TrackingHealth:
+    """What escapes attribution in the period: leads and sales without a tracked session,
+    paid sessions without a campaign (ads without UTMs), campaigns that spent with no
+    visit reaching them, UTM campaigns reaching no campaign with spend."""
+    return await health.tracking_health(bi, context.current)
 
 
 @router.get("/spend/unmapped", response_model=schemas.Unmapped)
