@@ -62,6 +62,7 @@ PAGES = [
     "/analytics/channels",
     "/analytics/landing-pages",
     "/analytics/tracking-health",
+    "/analytics/creatives",
     "/analytics/attribution",
     "/analytics/ab-tests",
     "/tracking",

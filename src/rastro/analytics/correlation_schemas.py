@@ -4,9 +4,9 @@ correlation report (no ORM imports)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -187,3 +187,43 @@ class HealthCheck(BaseModel):
 class TrackingHealth(BaseModel):
     range: ReportRange
     checks: list[HealthCheck]
+
+
+Recommendation = Literal["fix_tracking", "watch", "pause", "scale", "keep"]
+
+
+class CreativeInsightRow(BaseModel):
+    platform: str
+    account_id: str | None
+    campaign_name: str | None
+    ad_id: str | None
+    ad_name: str | None
+    recommendation: Recommendation
+    rule: int = Field(description="The rule that decided (rastro.analytics.insights.rules)")
+    spend: Decimal
+    leads: float
+    won: float
+    revenue: Decimal
+    hook_rate: float | None
+    cpl: Decimal | None
+    sale_rate: float | None = Field(description="Won / leads")
+    sale_rate_low: float | None = Field(description="95 % Wilson interval of the sale rate")
+    sale_rate_high: float | None
+    hooks_well: bool = Field(description="Hook rate at or above the account's")
+    since: date | None = Field(description="First day of the daily history's run of it")
+
+
+class CreativeInsights(BaseModel):
+    range: ReportRange
+    rules_version: int
+    baseline_sale_rate: float | None
+    baseline_cpl: Decimal | None
+    baseline_hook_rate: float | None
+    rows: list[CreativeInsightRow]
+
+
+class InsightHistoryEntry(BaseModel):
+    day: date
+    recommendation: Recommendation
+    rule: int
+    figures: dict[str, Any]

@@ -10,7 +10,7 @@ import procrastinate
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.analytics.service import fx, spend_import, upkeep
+from rastro.analytics.service import fx, insights, spend_import, upkeep
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.http import HttpClient
@@ -121,6 +121,30 @@ async def refresh_fx_daily(timestamp: int) -> int:
     finally:
         await http.aclose()
     return stored
+
+
+@blueprint.periodic(cron="30 6 * * *")
+@blueprint.task(name="insights.daily", queue="maintenance", queueing_lock="analytics.insights")
+async def record_insights_daily(timestamp: int) -> int:
+    """Every day: each organization's creative insights over the last 30 days, kept as the
+    day's history; returns the ads recorded."""
+    context = job_context()
+    async with context.databases.crm.transaction(SYSTEM) as crm:
+        organizations = await accounts.organization_ids(crm)
+    crm_boundary = TransactionBoundary(context.databases.crm)
+    bi_boundary = TransactionBoundary(context.databases.bi)
+    recorded = 0
+    for organization_id in organizations:
+        scope = Scope.organization(organization_id)
+        async with crm_boundary.unit(scope) as crm:
+            organization = await accounts.get_organization(crm, organization_id)
+        async with bi_boundary.unit(scope) as bi:
+            report_scope = await insights.default_scope(bi, organization)
+            computed = await insights.creative_insights(bi, report_scope)
+            recorded += await insights.record_day(
+                bi, organization_id, datetime.now(UTC).date(), computed
+            )
+    return recorded
 
 
 def register(app: procrastinate.App) -> None:

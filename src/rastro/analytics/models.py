@@ -491,6 +491,9 @@ class AdNameHistory(TenantMixin, BiBase):
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-from rastro.analytics.fx_models import FxRate  # noqa: E402  (its own file, one of these tables)
+from rastro.analytics.fx_models import (  # noqa: E402  (their own file, tables of this module)
+    CreativeInsight,
+    FxRate,
+)
 
-__all__ = ["FxRate"]
+__all__ = ["CreativeInsight", "FxRate"]

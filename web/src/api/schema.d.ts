@@ -347,6 +347,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Creative Insights
+         * @description Per ad over the period (30 days by default): its figures, the account's baseline and
+         *     a recommendation from written rules (`fix_tracking`, `watch`, `pause`, `scale`,
+         *     `keep`) with the 95 % Wilson interval of its lead → sale rate, and since when the
+         *     daily history has held it.
+         */
+        get: operations["get_creative_insights_api_analytics_insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Insight History
+         * @description An ad's recommendations day by day, newest first (the last 90 stored days).
+         */
+        get: operations["get_insight_history_api_analytics_insights_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Creative Insights
+         * @description Keep today's recommendations in the history now (the daily job does it too);
+         *     returns the ads recorded. Running it again the same day replaces the day's rows.
+         */
+        post: operations["record_creative_insights_api_analytics_insights_record_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/journeys": {
         parameters: {
             query?: never;
@@ -3902,6 +3966,77 @@ export interface components {
              */
             spend_days: number;
         };
+        /** CreativeInsightRow */
+        CreativeInsightRow: {
+            /** Account Id */
+            account_id: string | null;
+            /** Ad Id */
+            ad_id: string | null;
+            /** Ad Name */
+            ad_name: string | null;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Cpl */
+            cpl: string | null;
+            /** Hook Rate */
+            hook_rate: number | null;
+            /**
+             * Hooks Well
+             * @description Hook rate at or above the account's
+             */
+            hooks_well: boolean;
+            /** Leads */
+            leads: number;
+            /** Platform */
+            platform: string;
+            /**
+             * Recommendation
+             * @enum {string}
+             */
+            recommendation: "fix_tracking" | "watch" | "pause" | "scale" | "keep";
+            /** Revenue */
+            revenue: string;
+            /**
+             * Rule
+             * @description The rule that decided (rastro.analytics.insights.rules)
+             */
+            rule: number;
+            /**
+             * Sale Rate
+             * @description Won / leads
+             */
+            sale_rate: number | null;
+            /** Sale Rate High */
+            sale_rate_high: number | null;
+            /**
+             * Sale Rate Low
+             * @description 95 % Wilson interval of the sale rate
+             */
+            sale_rate_low: number | null;
+            /**
+             * Since
+             * @description First day of the daily history's run of it
+             */
+            since: string | null;
+            /** Spend */
+            spend: string;
+            /** Won */
+            won: number;
+        };
+        /** CreativeInsights */
+        CreativeInsights: {
+            /** Baseline Cpl */
+            baseline_cpl: string | null;
+            /** Baseline Hook Rate */
+            baseline_hook_rate: number | null;
+            /** Baseline Sale Rate */
+            baseline_sale_rate: number | null;
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["CreativeInsightRow"][];
+            /** Rules Version */
+            rules_version: number;
+        };
         /** Credential */
         Credential: {
             /** Api Key Masked */
@@ -4668,6 +4803,25 @@ export interface components {
              * @description Out of how many (None: not a share)
              */
             total?: number | null;
+        };
+        /** InsightHistoryEntry */
+        InsightHistoryEntry: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            };
+            /**
+             * Recommendation
+             * @enum {string}
+             */
+            recommendation: "fix_tracking" | "watch" | "pause" | "scale" | "keep";
+            /** Rule */
+            rule: number;
         };
         /** IntegrationLog */
         IntegrationLog: {
@@ -9099,6 +9253,305 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FxRefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_creative_insights_api_analytics_insights_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreativeInsights"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_insight_history_api_analytics_insights_history_get: {
+        parameters: {
+            query: {
+                platform: string;
+                account_id: string;
+                ad_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightHistoryEntry"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    record_creative_insights_api_analytics_insights_record_post: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */
