@@ -489,3 +489,13 @@ class AdNameHistory(TenantMixin, BiBase):
     name_key: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+from rastro.analytics.health_models import (  # noqa: E402  (their own file, tables of this module)
+    AdUrlCheck,
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+)
+
+__all__ = ["AdUrlCheck", "AlertDelivery", "AlertEvent", "AlertRule"]
