@@ -41,7 +41,7 @@ class AdUrlCheck(TenantMixin, BiBase):
 
 
 class AlertRule(TenantMixin, BiBase):
-    """"Metric comparator threshold for `window_days` days" over the organization's
+    """ "Metric comparator threshold for `window_days` days" over the organization's
     totals, one campaign, or each campaign apart; delivered in the dashboard and, with a
     vault `webhook` credential, by a signed webhook."""
 

@@ -9,6 +9,7 @@ import procrastinate
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.analytics import health_jobs
 from rastro.analytics.service import spend_import, upkeep
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM
@@ -94,3 +95,4 @@ async def import_spend_daily(timestamp: int) -> int:
 
 def register(app: procrastinate.App) -> None:
     app.add_tasks_from(blueprint, namespace="analytics")
+    health_jobs.register(app)

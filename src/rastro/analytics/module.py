@@ -6,9 +6,11 @@ from __future__ import annotations
 from rastro.analytics import cli, demo, jobs, permissions  # noqa: F401  (permissions register)
 from rastro.analytics.api import (
     abtests,
+    alerts,
     attribution,
     cohorts,
     correlation,
+    health,
     journeys,
     overview,
     reports,
@@ -30,6 +32,8 @@ MODULE = Module(
         abtests.router,
         spend.router,
         correlation.router,
+        health.router,
+        alerts.router,
     ],
     register_jobs=jobs.register,
     demo=demo.load_demo,
