@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from rastro.core.db import Scope
 from rastro.tracking.models import UtmTracking
-
 from tests.analytics.factories import Visit, add_visits, refresh
 from tests.analytics.join_data import ad_row, lead_on, store_spend, touch
 from tests.crm.factories import make_leads

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rastro.analytics.service import url_checks
+from rastro.analytics.spend.base import AdUrl
+from rastro.core.db import Scope
 from tests.analytics.health_data import health_dataset, local_today
 from tests.tracking.factories import make_site
 
@@ -101,7 +104,9 @@ async def test_a_day_without_the_data_and_other_organizations(client, databases)
         await client.get("/api/analytics/health", headers=other.headers, params=_range(data))
     ).json()
     assert body["totals"]["sessions"] == 0
-    assert body["spend"] == [] and body["sessions"] == [] and body["utm_campaigns"] == []
+    assert body["spend"] == []
+    assert body["sessions"] == []
+    assert body["utm_campaigns"] == []
     assert body["sales"]["leads"] == 0
     assert body["totals"]["spend_without_sessions_share"] is None
     before = (data.day - timedelta(days=5)).isoformat()
@@ -112,7 +117,8 @@ async def test_a_day_without_the_data_and_other_organizations(client, databases)
             params={"date_from": before, "date_to": before},
         )
     ).json()
-    assert empty["totals"]["spend"] == "0.00" and empty["spend"] == []
+    assert empty["totals"]["spend"] == "0.00"
+    assert empty["spend"] == []
 
 
 async def test_bad_input_is_a_clear_4xx(client, databases):
@@ -129,3 +135,33 @@ async def test_bad_input_is_a_clear_4xx(client, databases):
     )
     assert bad_date.status_code == 422
     assert (await client.get("/api/analytics/health")).status_code == 401
+
+
+async def test_the_fix_of_spend_without_sessions_follows_the_url_check(client, databases):
+    data = await health_dataset(client, databases)
+    async with databases.bi.transaction(Scope.organization(data.org)) as bi:
+        await url_checks.store_checks(
+            bi,
+            organization_id=data.org,
+            platform="meta",
+            account_id="act_1",
+            urls=[
+                AdUrl(
+                    "a2",
+                    "111",
+                    "https://shop.example.com/?utm_source=fb&utm_medium=cpc"
+                    "&utm_campaign=111&utm_content=a2",
+                ),
+                AdUrl("r1", "333", "https://shop.example.com/", url_suffix="utm_source=fb"),
+            ],
+        )
+    body = (
+        await client.get("/api/analytics/health", headers=data.site.headers, params=_range(data))
+    ).json()
+    fixes = {s["ad_id"]: (s["fix"], s["missing_parameters"]) for s in body["spend"]}
+    # a2's URL carries everything: its visits are lost on the landing page (no tracker).
+    assert fixes["a2"] == ("check_landing_page", [])
+    assert fixes["r1"] == (
+        "add_url_parameters",
+        ["utm_medium", "utm_campaign", "utm_content"],
+    )
