@@ -20,6 +20,7 @@ blueprint = procrastinate.Blueprint()
 QUEUE = "spend"
 URL_TASK = "analytics:check_ad_urls"
 DELIVERY_TASK = "analytics:deliver_alert"
+DELIVERY_QUEUE = "alerts"
 
 
 async def queue_url_checks(
@@ -73,7 +74,7 @@ async def queue_deliveries(
             DELIVERY_TASK,
             queueing_lock=f"analytics.alert_delivery:{delivery_id}",
             args={"organization_id": str(organization_id), "delivery_id": str(delivery_id)},
-            queue="maintenance",
+            queue=DELIVERY_QUEUE,
         )
 
 
@@ -92,7 +93,7 @@ async def evaluate_alerts(timestamp: int) -> int:
     return len(pending)
 
 
-@blueprint.task(name="deliver_alert", queue="maintenance")
+@blueprint.task(name="deliver_alert", queue=DELIVERY_QUEUE)
 async def deliver_alert(organization_id: str, delivery_id: str) -> str:
     """One attempt of a firing's webhook; a transient failure queues the next attempt."""
     context = job_context()
@@ -109,7 +110,7 @@ async def deliver_alert(organization_id: str, delivery_id: str) -> str:
                 session,
                 DELIVERY_TASK,
                 args={"organization_id": organization_id, "delivery_id": delivery_id},
-                queue="maintenance",
+                queue=DELIVERY_QUEUE,
                 scheduled_at=outcome.retry_at,
             )
     return outcome.status
