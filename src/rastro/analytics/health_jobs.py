@@ -11,8 +11,9 @@ import procrastinate
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics.service import alert_delivery, alerts, spend_import, url_checks
-from rastro.core.db import SYSTEM
+from rastro.core.db import SYSTEM, libpq_url
 from rastro.core.jobs import enqueue, enqueue_once, job_context
+from rastro.core.live import LivePublisher
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
 
@@ -87,10 +88,18 @@ async def evaluate_alerts(timestamp: int) -> int:
     deliveries they create (and pending ones left behind) are queued."""
     context = job_context()
     crm, bi = TransactionBoundary(context.databases.crm), TransactionBoundary(context.databases.bi)
-    pending = await alerts.evaluate_all(crm, bi, now=datetime.now(UTC))
+    evaluated = await alerts.evaluate_all(crm, bi, now=datetime.now(UTC))
     async with context.databases.crm.transaction(SYSTEM) as session:
-        await queue_deliveries(session, pending)
-    return len(pending)
+        await queue_deliveries(session, evaluated.deliveries)
+    if evaluated.opened:
+        # The dashboard's badge refreshes when a firing opens (socket.io).
+        publisher = LivePublisher(libpq_url(context.settings.crm_database_url))
+        try:
+            for organization_id, count in evaluated.opened.items():
+                await publisher.publish(organization_id, "alert_opened", {"opened": count})
+        finally:
+            await publisher.close()
+    return len(evaluated.deliveries)
 
 
 @blueprint.task(name="deliver_alert", queue=DELIVERY_QUEUE)

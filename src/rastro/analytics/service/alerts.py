@@ -267,16 +267,24 @@ def last_complete_day(timezone: str, now: datetime) -> date:
     return now.astimezone(ZoneInfo(timezone)).date() - timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class AllEvaluated:
+    # (organization, delivery) pairs to queue: new ones and pending ones left behind.
+    deliveries: list[tuple[uuid.UUID, uuid.UUID]]
+    # Organizations with new firings, and how many.
+    opened: dict[uuid.UUID, int]
+
+
 async def evaluate_all(
     crm: TransactionBoundary, bi: TransactionBoundary, *, now: datetime
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Evaluate every organization that has active rules (one unit of work each); returns
-    the (organization, delivery) pairs to queue: new ones and pending ones left behind."""
+) -> AllEvaluated:
+    """Evaluate every organization that has active rules (one unit of work each)."""
     async with bi.unit(SYSTEM) as session:
         organizations = sorted(
             set(await session.scalars(select(AlertRule.organization_id).where(AlertRule.is_active)))
         )
     queued: list[tuple[uuid.UUID, uuid.UUID]] = []
+    opened: dict[uuid.UUID, int] = {}
     for organization_id in organizations:
         scope = TenantScope.organization(organization_id)
         async with crm.unit(scope) as session:
@@ -292,6 +300,8 @@ async def evaluate_all(
                 now=now,
             )
         queued += [(organization_id, d) for d in evaluation.deliveries]
+        if evaluation.opened:
+            opened[organization_id] = len(evaluation.opened)
         log.info(
             "analytics.alerts_evaluated",
             organization_id=str(organization_id),
@@ -306,4 +316,4 @@ async def evaluate_all(
             )
         )
         queued += [(row[0], row[1]) for row in stale]
-    return list(dict.fromkeys(queued))
+    return AllEvaluated(list(dict.fromkeys(queued)), opened)
