@@ -6,19 +6,24 @@ endpoints' validation (4xx)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import orjson
 import pytest
+from sqlalchemy import select
 
+from rastro.analytics import health_jobs
+from rastro.analytics.models import AlertDelivery
 from rastro.analytics.service import alert_delivery, alerts
 from rastro.core.db import Scope
+from rastro.core.jobs import JobContext, set_job_context
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
 from tests.analytics.factories import Visit, refresh
 from tests.analytics.health_data import BF, BRAND, local_today, noon
 from tests.analytics.join_data import ad_row, lead_on, store_spend, touch
 from tests.fakes.webhook_receiver import FakeWebhookReceiver
+from tests.helpers import drain_jobs
 from tests.tracking.factories import make_site
 
 SECRET = "whsec-alerts-0123456789abcdef"
@@ -256,8 +261,6 @@ async def test_a_wrong_secret_fails_the_delivery_at_once(client, databases, sett
         webhook_credential_id=credential,
     )
     await client.post("/api/analytics/alerts/evaluate", headers=site.headers)
-    from tests.helpers import drain_jobs
-
     await drain_jobs(settings, databases, queues=["alerts"])
     assert receiver.verified == [False]
     [shown] = (await client.get("/api/analytics/alerts/events", headers=site.headers)).json()
@@ -266,10 +269,6 @@ async def test_a_wrong_secret_fails_the_delivery_at_once(client, databases, sett
 
 
 async def _pending(databases, org):
-    from sqlalchemy import select
-
-    from rastro.analytics.models import AlertDelivery
-
     async with databases.bi.transaction(Scope.organization(org)) as bi:
         return list(
             await bi.scalars(select(AlertDelivery.id).where(AlertDelivery.status == "pending"))
@@ -320,3 +319,43 @@ async def test_validation_is_a_clear_4xx(client, databases):
     assert (await client.post(url, json=base)).status_code == 401
     metrics = (await client.get("/api/analytics/alerts/metrics", headers=site.headers)).json()
     assert {m["name"] for m in metrics} >= {"real_roas", "real_cpa", "spend_pace"}
+
+
+async def test_the_hourly_job_evaluates_every_organization_and_delivers(
+    client, databases, settings, receiver
+):
+    site = await make_site(client, databases)
+    org = site.account.organization_id
+    quiet = await make_site(client, databases)  # has a rule, no spend: nothing opens
+    yesterday = local_today() - timedelta(days=1)
+    await _spend_days(databases, org, [yesterday])
+    credential = await _webhook_credential(client, site.headers, receiver.url)
+    await _rule(
+        client, site.headers, metric="real_roas", window_days=1, webhook_credential_id=credential
+    )
+    await _rule(client, quiet.headers, metric="real_roas", window_days=1)
+    set_job_context(JobContext(databases=databases, settings=settings))
+    try:
+        assert await health_jobs.evaluate_alerts(0) == 1
+        # a second run opens nothing new and queues no second delivery
+        assert await health_jobs.evaluate_alerts(0) == 0
+    finally:
+        set_job_context(None)
+    await drain_jobs(settings, databases, queues=["alerts"])
+    assert receiver.verified == [True]
+    assert orjson.loads(receiver.requests[0].body)["event"] == "alert.opened"
+    assert (await client.get("/api/analytics/alerts/summary", headers=quiet.headers)).json() == {
+        "open": 0
+    }
+    # a delivery left pending (a worker died) is queued again by the next run
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        [delivery] = list(await bi.scalars(select(AlertDelivery)))
+        delivery.status = "pending"
+        delivery.next_attempt_at = datetime.now(UTC) - timedelta(hours=1)
+    evaluated = await alerts.evaluate_all(
+        TransactionBoundary(databases.crm),
+        TransactionBoundary(databases.bi),
+        now=datetime.now(UTC),
+    )
+    assert evaluated.deliveries == [(org, delivery.id)]
+    assert evaluated.opened == {}
