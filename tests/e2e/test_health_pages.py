@@ -1,7 +1,7 @@
 """End-to-end test of tracking health and alerts: an admin whose ad spent yesterday with no
 tracked visit adds "real ROAS below 1.5 for 1 day" under Analytics → Alerts, checks it now,
 sees the firing in the history and on the header's bell, then sees the ad under Analytics →
-Tracking health with what to fix; the health page fits a phone's width. Debian's Chromium
+"Unattributed & ad URLs" with what to fix; the health page fits a phone's width. Debian's Chromium
 against the real app serving the built dashboard (`cd web && npm run build`)."""
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def test_a_rule_fires_and_the_health_page_says_what_to_fix(
     expect(rules).to_contain_text("ROAS real abaixo de 1,5 por 1 dia(s)")
 
     page.click("[data-testid=rules-evaluate]")
-    expect(page.get_by_text("1 aberto(s), 0 resolvido(s)", exact=False)).to_be_visible()
+    expect(page.get_by_text("1 aberto(s), 0 resolvido(s)", exact=False).first).to_be_visible()
     history = page.locator("[data-testid=alert-history]")
     expect(history.locator("[data-testid=report-row]")).to_have_count(1)
     expect(history).to_contain_text("Aberto")

@@ -85,7 +85,7 @@ class UnmatchedUtm(BaseModel):
     fix: FixCode
 
 
-class HealthTotals(BaseModel):
+class UnattributedTotals(BaseModel):
     sessions: int
     sessions_without_campaign: int
     paid_sessions: int
@@ -96,13 +96,13 @@ class HealthTotals(BaseModel):
     other_currency_spend: bool
 
 
-class TrackingHealth(BaseModel):
+class Unattributed(BaseModel):
     """Unattributed, side by side, for the period: sales with no session, sessions with no
     campaign (by channel and source), spend with no sessions (per ad), UTM campaigns that
     match no campaign; each with what to fix."""
 
     range: ReportRange
-    totals: HealthTotals
+    totals: UnattributedTotals
     sales: UnattributedSales
     sessions: list[SessionsWithoutCampaign]
     spend: list[SpendWithoutSessions]

@@ -443,13 +443,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Tracking Health
+         * Get Unattributed
          * @description What the period leaves unattributed, side by side, each with what to fix: sales with
          *     no session, sessions with no campaign (by channel and source), spend with no sessions
          *     (per ad, with its URL check), UTM campaigns that match no campaign. The visit filters
          *     select the sessions; every session of the period decides which spend is reached.
          */
-        get: operations["get_tracking_health_api_analytics_health_get"];
+        get: operations["get_unattributed_api_analytics_health_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4695,28 +4695,6 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
-        /** HealthTotals */
-        HealthTotals: {
-            /** Other Currency Spend */
-            other_currency_spend: boolean;
-            /** Paid Sessions */
-            paid_sessions: number;
-            /** Paid Sessions Without Campaign */
-            paid_sessions_without_campaign: number;
-            /** Sessions */
-            sessions: number;
-            /** Sessions Without Campaign */
-            sessions_without_campaign: number;
-            /**
-             * Spend
-             * @description Spend in the organization's currency
-             */
-            spend: string;
-            /** Spend Without Sessions */
-            spend_without_sessions: string;
-            /** Spend Without Sessions Share */
-            spend_without_sessions_share: number | null;
-        };
         /** IntegrationLog */
         IntegrationLog: {
             /**
@@ -7032,19 +7010,19 @@ export interface components {
             wbraid: string | null;
         };
         /**
-         * TrackingHealth
+         * Unattributed
          * @description Unattributed, side by side, for the period: sales with no session, sessions with no
          *     campaign (by channel and source), spend with no sessions (per ad), UTM campaigns that
          *     match no campaign; each with what to fix.
          */
-        TrackingHealth: {
+        Unattributed: {
             range: components["schemas"]["ReportRange"];
             sales: components["schemas"]["UnattributedSales"];
             /** Sessions */
             sessions: components["schemas"]["SessionsWithoutCampaign"][];
             /** Spend */
             spend: components["schemas"]["SpendWithoutSessions"][];
-            totals: components["schemas"]["HealthTotals"];
+            totals: components["schemas"]["UnattributedTotals"];
             /** Utm Campaigns */
             utm_campaigns: components["schemas"]["UnmatchedUtm"][];
         };
@@ -7073,6 +7051,28 @@ export interface components {
             won: number;
             /** Won Without Session */
             won_without_session: number;
+        };
+        /** UnattributedTotals */
+        UnattributedTotals: {
+            /** Other Currency Spend */
+            other_currency_spend: boolean;
+            /** Paid Sessions */
+            paid_sessions: number;
+            /** Paid Sessions Without Campaign */
+            paid_sessions_without_campaign: number;
+            /** Sessions */
+            sessions: number;
+            /** Sessions Without Campaign */
+            sessions_without_campaign: number;
+            /**
+             * Spend
+             * @description Spend in the organization's currency
+             */
+            spend: string;
+            /** Spend Without Sessions */
+            spend_without_sessions: string;
+            /** Spend Without Sessions Share */
+            spend_without_sessions_share: number | null;
         };
         /** Unmapped */
         Unmapped: {
@@ -9563,7 +9563,7 @@ export interface operations {
             };
         };
     };
-    get_tracking_health_api_analytics_health_get: {
+    get_unattributed_api_analytics_health_get: {
         parameters: {
             query?: {
                 preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
@@ -9592,7 +9592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TrackingHealth"];
+                    "application/json": components["schemas"]["Unattributed"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

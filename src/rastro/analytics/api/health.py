@@ -9,7 +9,7 @@ from rastro.analytics import health_schemas as schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.health_jobs import queue_url_checks
 from rastro.analytics.permissions import Admin, Read
-from rastro.analytics.service import health, url_checks
+from rastro.analytics.service import unattributed, url_checks
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -22,13 +22,13 @@ router = APIRouter(
 )
 
 
-@router.get("", response_model=schemas.TrackingHealth)
-async def get_tracking_health(context: Context, bi: BiSession) -> schemas.TrackingHealth:
+@router.get("", response_model=schemas.Unattributed)
+async def get_unattributed(context: Context, bi: BiSession) -> schemas.Unattributed:
     """What the period leaves unattributed, side by side, each with what to fix: sales with
     no session, sessions with no campaign (by channel and source), spend with no sessions
     (per ad, with its URL check), UTM campaigns that match no campaign. The visit filters
     select the sessions; every session of the period decides which spend is reached."""
-    return await health.tracking_health(bi, context.current)
+    return await unattributed.unattributed(bi, context.current)
 
 
 @router.get("/urls", response_model=schemas.AdUrlChecks)

@@ -11,7 +11,7 @@ sent by the queue (`alert_delivery`).
 
 The figures per day and campaign are the Ads report's (`correlation.ads_report`, spend and
 the won sales and revenue credited by the organization's Overview attribution model) and,
-for the tracking-health metric, `health.unreached_spend_by_campaign`.
+for the tracking-health metric, `unattributed.unreached_spend_by_campaign`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.analytics import health_schemas as schemas
 from rastro.analytics.models import AlertDelivery, AlertEvent, AlertRule
 from rastro.analytics.schemas import ReportFilters
-from rastro.analytics.service import attribution, correlation, health, periods, rollups
+from rastro.analytics.service import attribution, correlation, periods, rollups, unattributed
 from rastro.analytics.service.alert_metrics import METRICS, SubjectDay, breaches
 from rastro.analytics.service.overview import Scope
 from rastro.auth.service import accounts
@@ -93,7 +93,7 @@ async def _series(
             lookback_days=settings.lookback_days,
             half_life_days=settings.half_life_days,
         )
-        unreached = await health.unreached_spend_by_campaign(bi, scope) if with_reach else {}
+        unreached = await unattributed.unreached_spend_by_campaign(bi, scope) if with_reach else {}
         lost_total = sum((lost for _, lost in unreached.values()), Decimal(0))
         totals = report.totals
         series.subjects.setdefault(ALL, {})[day] = SubjectDay(
@@ -107,7 +107,7 @@ async def _series(
         for row in report.rows:
             if not (row.platform and row.account_id and row.campaign_id):
                 continue
-            key = health.campaign_key(row.platform, row.account_id, row.campaign_id)
+            key = unattributed.campaign_key(row.platform, row.account_id, row.campaign_id)
             lost = unreached.get((row.platform, row.account_id, row.campaign_id))
             series.subjects.setdefault(key, {})[day] = SubjectDay(
                 day=day,
@@ -168,7 +168,9 @@ def _subjects(rule: AlertRule, series: Series, open_keys: set[str]) -> set[str]:
         return {ALL}
     if rule.scope == "campaign":
         return {
-            health.campaign_key(rule.platform or "", rule.account_id or "", rule.campaign_id or "")
+            unattributed.campaign_key(
+                rule.platform or "", rule.account_id or "", rule.campaign_id or ""
+            )
         }
     return {k for k in series.subjects if k != ALL} | open_keys
 

@@ -29,7 +29,7 @@ type Money = { currency: string; amount: string };
 const NONE = "—";
 const money = (locale: Locale, items: readonly Money[]) => (items.length ? items.map((m) => formatMoney(Number(m.amount), locale, m.currency)).join("; ") : NONE);
 const home = (items: readonly Money[], currency: string) => items.filter((m) => m.currency === currency).reduce((sum, m) => sum + Number(m.amount), 0);
-const fixText = (t: TFunction, code: string) => t(`health.fix.${code}` as MessageKey);
+const fixText = (t: TFunction, code: string) => t(`trackingHealth.fix.${code}` as MessageKey);
 
 function Kpi({ label, value, detail, testId }: { label: string; value: string; detail?: string; testId: string }) {
   return (
@@ -58,70 +58,70 @@ function Section({ title, children, testId }: { title: string; children: React.R
 export function UrlStatus({ status }: { status: string }) {
   const { t } = useI18n();
   const variant = status === "ok" ? "success" : status === "error" ? "destructive" : status === "warning" ? "default" : "secondary";
-  return <Badge variant={variant}>{t(`health.urls.status.${status}` as MessageKey)}</Badge>;
+  return <Badge variant={variant}>{t(`trackingHealth.urls.status.${status}` as MessageKey)}</Badge>;
 }
 
 function sessionsColumns(t: TFunction, locale: Locale): SortableColumn<SessionsRow>[] {
   return [
-    { id: "channel", header: t("health.sessions.col.channel"), value: (r) => r.channel },
-    { id: "source", header: t("health.sessions.col.source"), value: (r) => r.source ?? NONE },
-    { id: "sessions", header: t("health.sessions.col.sessions"), numeric: true, value: (r) => r.sessions, render: (r) => formatNumber(r.sessions, locale) },
-    { id: "lost", header: t("health.sessions.col.lost"), numeric: true, value: (r) => r.without_campaign, render: (r) => formatNumber(r.without_campaign, locale) },
-    { id: "fix", header: t("health.sessions.col.fix"), value: (r) => fixText(t, r.fix), render: (r) => <span className="block min-w-56 whitespace-normal text-xs">{fixText(t, r.fix)}</span> },
+    { id: "channel", header: t("trackingHealth.sessions.col.channel"), value: (r) => r.channel },
+    { id: "source", header: t("trackingHealth.sessions.col.source"), value: (r) => r.source ?? NONE },
+    { id: "sessions", header: t("trackingHealth.sessions.col.sessions"), numeric: true, value: (r) => r.sessions, render: (r) => formatNumber(r.sessions, locale) },
+    { id: "lost", header: t("trackingHealth.sessions.col.lost"), numeric: true, value: (r) => r.without_campaign, render: (r) => formatNumber(r.without_campaign, locale) },
+    { id: "fix", header: t("trackingHealth.sessions.col.fix"), value: (r) => fixText(t, r.fix), render: (r) => <span className="block min-w-56 whitespace-normal text-xs">{fixText(t, r.fix)}</span> },
   ];
 }
 
 function spendColumns(t: TFunction, locale: Locale, currency: string): SortableColumn<SpendRow>[] {
   return [
-    { id: "platform", header: t("health.spend.col.platform"), value: (r) => platformName(r.platform) },
-    { id: "campaign", header: t("health.spend.col.campaign"), value: (r) => r.campaign_name ?? r.campaign_id },
-    { id: "ad", header: t("health.spend.col.ad"), value: (r) => r.ad_name ?? r.ad_id },
-    { id: "spend", header: t("health.spend.col.spend"), numeric: true, value: (r) => home(r.spend, currency), render: (r) => money(locale, r.spend) },
-    { id: "clicks", header: t("health.spend.col.clicks"), numeric: true, value: (r) => r.clicks, render: (r) => formatNumber(r.clicks, locale) },
+    { id: "platform", header: t("trackingHealth.spend.col.platform"), value: (r) => platformName(r.platform) },
+    { id: "campaign", header: t("trackingHealth.spend.col.campaign"), value: (r) => r.campaign_name ?? r.campaign_id },
+    { id: "ad", header: t("trackingHealth.spend.col.ad"), value: (r) => r.ad_name ?? r.ad_id },
+    { id: "spend", header: t("trackingHealth.spend.col.spend"), numeric: true, value: (r) => home(r.spend, currency), render: (r) => money(locale, r.spend) },
+    { id: "clicks", header: t("trackingHealth.spend.col.clicks"), numeric: true, value: (r) => r.clicks, render: (r) => formatNumber(r.clicks, locale) },
     {
       id: "missing",
-      header: t("health.spend.col.missing"),
-      value: (r) => (r.missing_parameters === null ? t("health.spend.notChecked") : r.missing_parameters.join(" ")),
-      render: (r) => (r.missing_parameters === null ? <span className="text-muted-foreground">{t("health.spend.notChecked")}</span> : <code className="text-xs">{r.missing_parameters.join(" ") || NONE}</code>),
+      header: t("trackingHealth.spend.col.missing"),
+      value: (r) => (r.missing_parameters === null ? t("trackingHealth.spend.notChecked") : r.missing_parameters.join(" ")),
+      render: (r) => (r.missing_parameters === null ? <span className="text-muted-foreground">{t("trackingHealth.spend.notChecked")}</span> : <code className="text-xs">{r.missing_parameters.join(" ") || NONE}</code>),
     },
-    { id: "fix", header: t("health.spend.col.fix"), value: (r) => fixText(t, r.fix), render: (r) => <span className="block min-w-56 whitespace-normal text-xs">{fixText(t, r.fix)}</span> },
+    { id: "fix", header: t("trackingHealth.spend.col.fix"), value: (r) => fixText(t, r.fix), render: (r) => <span className="block min-w-56 whitespace-normal text-xs">{fixText(t, r.fix)}</span> },
   ];
 }
 
 function utmColumns(t: TFunction, locale: Locale): SortableColumn<UtmRow>[] {
   return [
-    { id: "source", header: t("health.utms.col.source"), value: (r) => r.source ?? NONE },
-    { id: "medium", header: t("health.utms.col.medium"), value: (r) => r.medium ?? NONE },
-    { id: "campaign", header: t("health.utms.col.campaign"), value: (r) => r.campaign ?? NONE },
-    { id: "sessions", header: t("health.utms.col.sessions"), numeric: true, value: (r) => r.sessions, render: (r) => formatNumber(r.sessions, locale) },
-    { id: "last", header: t("health.utms.col.lastSeen"), value: (r) => r.last_seen, render: (r) => formatDateTime(r.last_seen, locale) },
+    { id: "source", header: t("trackingHealth.utms.col.source"), value: (r) => r.source ?? NONE },
+    { id: "medium", header: t("trackingHealth.utms.col.medium"), value: (r) => r.medium ?? NONE },
+    { id: "campaign", header: t("trackingHealth.utms.col.campaign"), value: (r) => r.campaign ?? NONE },
+    { id: "sessions", header: t("trackingHealth.utms.col.sessions"), numeric: true, value: (r) => r.sessions, render: (r) => formatNumber(r.sessions, locale) },
+    { id: "last", header: t("trackingHealth.utms.col.lastSeen"), value: (r) => r.last_seen, render: (r) => formatDateTime(r.last_seen, locale) },
   ];
 }
 
 export function urlColumns(t: TFunction, locale: Locale): SortableColumn<UrlCheck>[] {
   return [
-    { id: "status", header: t("health.urls.col.status"), value: (r) => t(`health.urls.status.${r.status}` as MessageKey), render: (r) => <UrlStatus status={r.status} /> },
-    { id: "platform", header: t("health.urls.col.platform"), value: (r) => platformName(r.platform) },
-    { id: "ad", header: t("health.urls.col.ad"), value: (r) => r.ad_name ?? r.ad_id },
-    { id: "campaign", header: t("health.urls.col.campaign"), value: (r) => r.campaign_name ?? r.campaign_id ?? NONE },
+    { id: "status", header: t("trackingHealth.urls.col.status"), value: (r) => t(`trackingHealth.urls.status.${r.status}` as MessageKey), render: (r) => <UrlStatus status={r.status} /> },
+    { id: "platform", header: t("trackingHealth.urls.col.platform"), value: (r) => platformName(r.platform) },
+    { id: "ad", header: t("trackingHealth.urls.col.ad"), value: (r) => r.ad_name ?? r.ad_id },
+    { id: "campaign", header: t("trackingHealth.urls.col.campaign"), value: (r) => r.campaign_name ?? r.campaign_id ?? NONE },
     {
       id: "url",
-      header: t("health.urls.col.url"),
+      header: t("trackingHealth.urls.col.url"),
       value: (r) => r.landing_url ?? NONE,
       render: (r) => <span className="block max-w-64 truncate font-mono text-xs" title={[r.landing_url, r.url_suffix].filter(Boolean).join(" + ")}>{r.landing_url ?? NONE}</span>,
     },
     {
       id: "missing",
-      header: t("health.urls.col.missing"),
+      header: t("trackingHealth.urls.col.missing"),
       value: (r) => r.missing.join(" "),
       render: (r) => (
         <span className="grid gap-0.5 text-xs">
           <code>{r.missing.join(" ") || NONE}</code>
-          {r.auto_tagging === false ? <span className="text-destructive">{t("health.urls.autoTaggingOff")}</span> : null}
+          {r.auto_tagging === false ? <span className="text-destructive">{t("trackingHealth.urls.autoTaggingOff")}</span> : null}
         </span>
       ),
     },
-    { id: "checked", header: t("health.urls.col.checked"), value: (r) => r.checked_at, render: (r) => formatDateTime(r.checked_at, locale) },
+    { id: "checked", header: t("trackingHealth.urls.col.checked"), value: (r) => r.checked_at, render: (r) => formatDateTime(r.checked_at, locale) },
   ];
 }
 
@@ -135,7 +135,7 @@ export function AdUrlChecks() {
   const run = useMutation({
     mutationFn: () => unwrap(api.POST("/api/analytics/health/urls/check")),
     onSuccess: (r) => {
-      toast(t("health.urls.queued", { count: r.queued.length }));
+      toast(t("trackingHealth.urls.queued", { count: r.queued.length }));
       void qc.invalidateQueries({ queryKey: ["analytics", "health", "urls"] });
     },
     onError: (e) => toast(errorMessage(e, t), "error"),
@@ -144,22 +144,22 @@ export function AdUrlChecks() {
     <Card data-testid="url-checks">
       <CardHeader className="flex flex-row flex-wrap items-start justify-between gap-2">
         <div className="grid gap-1">
-          <CardTitle className="text-base">{t("health.urls.title")}</CardTitle>
-          <CardDescription>{t("health.urls.description")}</CardDescription>
+          <CardTitle className="text-base">{t("trackingHealth.urls.title")}</CardTitle>
+          <CardDescription>{t("trackingHealth.urls.description")}</CardDescription>
         </div>
         {can("analytics:admin") ? (
           <Button size="sm" variant="outline" onClick={() => run.mutate()} disabled={run.isPending}>
             <RefreshCw aria-hidden />
-            {run.isPending ? t("health.urls.checking") : t("health.urls.check")}
+            {run.isPending ? t("trackingHealth.urls.checking") : t("trackingHealth.urls.check")}
           </Button>
         ) : null}
       </CardHeader>
       <CardContent className="overflow-x-auto">
-        <QueryStates query={checks} isEmpty={(d) => d.checks.length === 0} empty={t("health.urls.empty")}>
+        <QueryStates query={checks} isEmpty={(d) => d.checks.length === 0} empty={t("trackingHealth.urls.empty")}>
           {(data) => (
             <div className="grid gap-2">
               <p className="text-sm text-muted-foreground">
-                {t("health.urls.counts", { error: data.counts.error ?? 0, warning: data.counts.warning ?? 0, ok: data.counts.ok ?? 0 })}
+                {t("trackingHealth.urls.counts", { error: data.counts.error ?? 0, warning: data.counts.warning ?? 0, ok: data.counts.ok ?? 0 })}
               </p>
               <SortableTable columns={urlColumns(t, locale)} rows={data.checks} rowKey={(r) => `${r.platform}|${r.account_id}|${r.ad_id}`} csvFilename="ad-url-checks" testId="url-table" />
             </div>
@@ -170,8 +170,8 @@ export function AdUrlChecks() {
   );
 }
 
-/** Analytics → Tracking health: the period's unattributed sales, sessions, spend and UTMs with what to fix, and each ad's URL check. */
-export default function Health() {
+/** Analytics → "Unattributed & ad URLs" (path /analytics/health): the period's unattributed sales, sessions, spend and UTMs with what to fix, and each ad's URL check. */
+export default function TrackingHealth() {
   const { t, locale } = useI18n();
   const { query } = useReportFilters();
   const { search } = useLocation();
@@ -183,8 +183,8 @@ export default function Health() {
   return (
     <div className="grid gap-4" data-testid="tracking-health">
       <div>
-        <h2 className="text-lg font-semibold">{t("health.title")}</h2>
-        <p className="text-sm text-muted-foreground">{t("health.description")}</p>
+        <h2 className="text-lg font-semibold">{t("trackingHealth.title")}</h2>
+        <p className="text-sm text-muted-foreground">{t("trackingHealth.description")}</p>
       </div>
       <ReportFilterBar />
       <QueryStates query={health}>
@@ -197,58 +197,58 @@ export default function Health() {
               <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
                 <Kpi
                   testId="kpi-spend"
-                  label={t("health.kpi.spendLost")}
+                  label={t("trackingHealth.kpi.spendLost")}
                   value={formatMoney(Number(totals.spend_without_sessions), locale, currency)}
-                  detail={totals.spend_without_sessions_share === null ? undefined : t("health.kpi.spendLostOf", { share: formatPercent(totals.spend_without_sessions_share, locale), total: formatMoney(Number(totals.spend), locale, currency) })}
+                  detail={totals.spend_without_sessions_share === null ? undefined : t("trackingHealth.kpi.spendLostOf", { share: formatPercent(totals.spend_without_sessions_share, locale), total: formatMoney(Number(totals.spend), locale, currency) })}
                 />
                 <Kpi
                   testId="kpi-sessions"
-                  label={t("health.kpi.paidLost")}
+                  label={t("trackingHealth.kpi.paidLost")}
                   value={formatNumber(totals.paid_sessions_without_campaign, locale)}
                   detail={totals.paid_sessions ? formatPercent(totals.paid_sessions_without_campaign / totals.paid_sessions, locale) : undefined}
                 />
-                <Kpi testId="kpi-sales" label={t("health.kpi.salesLost")} value={formatNumber(sales.won_without_session, locale)} detail={sales.share_without_session === null ? undefined : formatPercent(sales.share_without_session, locale)} />
-                <Kpi testId="kpi-utms" label={t("health.kpi.utms")} value={formatNumber(data.utm_campaigns.length, locale)} />
+                <Kpi testId="kpi-sales" label={t("trackingHealth.kpi.salesLost")} value={formatNumber(sales.won_without_session, locale)} detail={sales.share_without_session === null ? undefined : formatPercent(sales.share_without_session, locale)} />
+                <Kpi testId="kpi-utms" label={t("trackingHealth.kpi.utms")} value={formatNumber(data.utm_campaigns.length, locale)} />
               </div>
-              {totals.other_currency_spend ? <p className="text-xs text-muted-foreground">{t("health.otherCurrency")}</p> : null}
+              {totals.other_currency_spend ? <p className="text-xs text-muted-foreground">{t("trackingHealth.otherCurrency")}</p> : null}
 
-              <Section title={t("health.spend.title")} testId="health-spend">
+              <Section title={t("trackingHealth.spend.title")} testId="health-spend">
                 {data.spend.length === 0 ? (
-                  <EmptyState message={t("health.spend.empty")} />
+                  <EmptyState message={t("trackingHealth.spend.empty")} />
                 ) : (
                   <SortableTable columns={spendColumns(t, locale, currency)} rows={data.spend} rowKey={(r) => `${r.platform}|${r.account_id}|${r.ad_id}`} csvFilename="spend-without-sessions" />
                 )}
               </Section>
 
-              <Section title={t("health.sessions.title")} testId="health-sessions">
+              <Section title={t("trackingHealth.sessions.title")} testId="health-sessions">
                 {data.sessions.length === 0 ? (
-                  <EmptyState message={t("health.sessions.empty")} />
+                  <EmptyState message={t("trackingHealth.sessions.empty")} />
                 ) : (
                   <SortableTable columns={sessionsColumns(t, locale)} rows={data.sessions} rowKey={(r) => `${r.channel}|${r.source ?? ""}`} csvFilename="sessions-without-campaign" />
                 )}
               </Section>
 
-              <Section title={t("health.utms.title")} testId="health-utms">
+              <Section title={t("trackingHealth.utms.title")} testId="health-utms">
                 {data.utm_campaigns.length === 0 ? (
-                  <EmptyState message={t("health.utms.empty")} />
+                  <EmptyState message={t("trackingHealth.utms.empty")} />
                 ) : (
                   <>
                     <p className="text-sm">{fixText(t, "map_or_use_ids")}</p>
                     <SortableTable columns={utmColumns(t, locale)} rows={data.utm_campaigns} rowKey={(r) => `${r.source ?? ""}|${r.medium ?? ""}|${r.campaign ?? ""}`} csvFilename="utm-campaigns-without-campaign" />
                     <Link to={`/analytics/ads/mapping${search}`} className="text-sm text-primary underline">
-                      {t("health.utms.map")}
+                      {t("trackingHealth.utms.map")}
                     </Link>
                   </>
                 )}
               </Section>
 
-              <Section title={t("health.sales.title")} testId="health-sales">
+              <Section title={t("trackingHealth.sales.title")} testId="health-sales">
                 {sales.leads_without_session === 0 && sales.won_without_session === 0 ? (
-                  <EmptyState message={t("health.sales.empty")} />
+                  <EmptyState message={t("trackingHealth.sales.empty")} />
                 ) : (
                   <div className="grid gap-2 text-sm">
                     <p>
-                      {t("health.sales.body", {
+                      {t("trackingHealth.sales.body", {
                         won: formatNumber(sales.won_without_session, locale),
                         total: formatNumber(sales.won, locale),
                         share: sales.share_without_session === null ? NONE : formatPercent(sales.share_without_session, locale),
@@ -256,7 +256,7 @@ export default function Health() {
                         allLeads: formatNumber(sales.leads, locale),
                       })}
                     </p>
-                    {sales.revenue_without_session.length ? <p>{t("health.sales.revenue", { revenue: money(locale, sales.revenue_without_session) })}</p> : null}
+                    {sales.revenue_without_session.length ? <p>{t("trackingHealth.sales.revenue", { revenue: money(locale, sales.revenue_without_session) })}</p> : null}
                     <p className="text-muted-foreground">{fixText(t, sales.fix)}</p>
                   </div>
                 )}

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { captureCsv, reportRange } from "@/test/csv";
 import { jsonResponse, makeMe, renderWithProviders, routeFetch } from "@/test/utils";
-import Health from "./Health";
+import TrackingHealth from "./TrackingHealth";
 
 const admin = makeMe(["analytics:read", "analytics:admin"]);
 const viewer = makeMe(["analytics:read"]);
@@ -65,7 +65,7 @@ function stub(health: unknown = HEALTH, checks: unknown = CHECKS) {
 describe("Tracking health", () => {
   it("shows each unattributed part with what to fix, the filters passed along", async () => {
     const api = stub();
-    renderWithProviders(<Health />, { route: "/analytics/health?preset=last_7_days", me: viewer });
+    renderWithProviders(<TrackingHealth />, { route: "/analytics/health?preset=last_7_days", me: viewer });
     const spend = await screen.findByTestId("health-spend");
     expect(api.calls.find((c) => c.url.pathname === "/api/analytics/health")!.url.searchParams.get("preset")).toBe("last_7_days");
     expect(screen.getByTestId("kpi-spend")).toHaveTextContent("R$80.00");
@@ -84,7 +84,7 @@ describe("Tracking health", () => {
 
   it("says what is fine when nothing is unattributed, in Portuguese", async () => {
     stub(EMPTY, { checks: [], counts: {}, unsupported_accounts: [] });
-    renderWithProviders(<Health />, { route: "/analytics/health", me: admin, locale: "pt-BR" });
+    renderWithProviders(<TrackingHealth />, { route: "/analytics/health", me: admin, locale: "pt-BR" });
     expect(await screen.findByText("Todos os anúncios que gastaram no período receberam visitas rastreadas.")).toBeInTheDocument();
     expect(screen.getByText("Todas as sessões do período alcançam uma campanha de anúncios.")).toBeInTheDocument();
     expect(screen.getByText("Todos os leads e vendas do período trazem a sua sessão.")).toBeInTheDocument();
@@ -95,7 +95,7 @@ describe("Tracking health", () => {
     const user = userEvent.setup();
     const api = stub();
     const csv = captureCsv();
-    renderWithProviders(<Health />, { route: "/analytics/health", me: admin });
+    renderWithProviders(<TrackingHealth />, { route: "/analytics/health", me: admin });
     const table = await screen.findByTestId("url-table");
     const rows = within(table).getAllByTestId("report-row");
     expect(rows[0]).toHaveTextContent("Error");
@@ -114,7 +114,7 @@ describe("Tracking health", () => {
 
   it("offers the check to admins only", async () => {
     stub();
-    renderWithProviders(<Health />, { route: "/analytics/health", me: viewer });
+    renderWithProviders(<TrackingHealth />, { route: "/analytics/health", me: viewer });
     await screen.findByTestId("url-table");
     expect(screen.queryByRole("button", { name: "Check URLs now" })).not.toBeInTheDocument();
   });

@@ -348,7 +348,7 @@ async def _describe(bi: AsyncSession, items: list[schemas.SpendWithoutSessions])
         item.fix = "check_landing_page" if fine else "add_url_parameters"
 
 
-async def tracking_health(bi: AsyncSession, scope: Scope) -> schemas.TrackingHealth:
+async def unattributed(bi: AsyncSession, scope: Scope) -> schemas.Unattributed:
     """The period's unattributed sales, sessions, spend and UTM campaigns."""
     reach = _reach(scope)
     sessions = await _sessions(bi, reach)
@@ -367,9 +367,9 @@ async def tracking_health(bi: AsyncSession, scope: Scope) -> schemas.TrackingHea
         )
     ).one()
     spend_items, spend, lost, other = await _spend(bi, scope, reach)
-    return schemas.TrackingHealth(
+    return schemas.Unattributed(
         range=report_range(scope),
-        totals=schemas.HealthTotals(
+        totals=schemas.UnattributedTotals(
             sessions=counts.sessions,
             sessions_without_campaign=counts.lost,
             paid_sessions=counts.paid,
@@ -391,4 +391,4 @@ def campaign_key(platform: str, account_id: str, campaign_id: str) -> str:
     return f"{platform}:{account_id}:{campaign_id}"
 
 
-__all__ = ["campaign_key", "tracking_health", "unreached_spend_by_campaign"]
+__all__ = ["campaign_key", "unattributed", "unreached_spend_by_campaign"]
