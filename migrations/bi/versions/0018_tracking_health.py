@@ -1,6 +1,6 @@
 """tracking health and alerts: ad_url_checks, alert_rules, alert_events, alert_deliveries
 
-Revision ID: 0017
+Revision ID: 0018
 Revises: 0015
 Create Date: 2026-12-06 12:40:00
 """
@@ -13,8 +13,9 @@ from sqlalchemy.dialects import postgresql
 
 from rastro.core.db import tenant_rls_sql
 
-revision: str = "0017"
-# The coordinator re-chains this revision after the other analytics migrations.
+revision: str = "0018"
+# The coordinator re-chains this revision after the other analytics migrations
+# (main has 0016 fx_rates and 0017 creative_insights: chain this one after 0017).
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
