@@ -167,12 +167,29 @@ async def test_each_campaign_apart_and_organization_scoping(client, databases):
     evaluated = await _evaluate(databases, other.account.organization_id, d)
     assert evaluated.result.opened == 0
 
-    # deleting the rule resolves its open firing; the history stays
+    # pausing the rule resolves its open firing at the next evaluation
+    rule = (await client.get("/api/analytics/alerts/rules", headers=site.headers)).json()[0]
+    paused = await client.put(
+        f"/api/analytics/alerts/rules/{rule_id}",
+        headers=site.headers,
+        json={
+            **{k: rule[k] for k in ("name", "metric", "comparator", "threshold", "window_days")},
+            "scope": "each_campaign",
+            "is_active": False,
+        },
+    )
+    assert paused.status_code == 200, paused.text
+    assert (await _evaluate(databases, org, d)).result.resolved == 1
+    assert (await client.get("/api/analytics/alerts/summary", headers=site.headers)).json() == {
+        "open": 0
+    }
+    # deleting the rule keeps the history
     assert (
         await client.delete(f"/api/analytics/alerts/rules/{rule_id}", headers=site.headers)
     ).status_code == 204
     [kept] = (await client.get("/api/analytics/alerts/events", headers=site.headers)).json()
     assert kept["status"] == "resolved"
+    assert kept["rule_name"] is None  # the rule is gone
 
 
 async def _webhook_credential(client, headers, url: str) -> str:

@@ -192,9 +192,17 @@ async def evaluate_organization(
         (e.rule_id, e.subject_key): e
         for e in await bi.scalars(select(AlertEvent).where(AlertEvent.status == "open"))
     }
+    # A paused rule (or one whose metric is gone) keeps no firing open.
+    watched = {r.id for r in rules}
+    paused = [e for (rule_id, _), e in open_events.items() if rule_id not in watched]
+    for event in paused:
+        event.status, event.resolved_at, event.resolved_figures = "resolved", now, []
     if not rules:
+        await bi.flush()
         return Evaluation(
-            schemas.EvaluationResult(opened=0, resolved=0, still_open=0, as_of=as_of), [], []
+            schemas.EvaluationResult(opened=0, resolved=len(paused), still_open=0, as_of=as_of),
+            [],
+            [],
         )
     longest = max(r.window_days for r in rules)
     days = [as_of - timedelta(days=n) for n in range(longest - 1, -1, -1)]
@@ -238,7 +246,7 @@ async def evaluate_organization(
                 deliveries += _deliver(bi, rule, event, "resolved", now)
     await bi.flush()
     result = schemas.EvaluationResult(
-        opened=len(opened), resolved=resolved, still_open=still_open, as_of=as_of
+        opened=len(opened), resolved=resolved + len(paused), still_open=still_open, as_of=as_of
     )
     return Evaluation(result, deliveries, opened)
 
@@ -280,11 +288,15 @@ class AllEvaluated:
 async def evaluate_all(
     crm: TransactionBoundary, bi: TransactionBoundary, *, now: datetime
 ) -> AllEvaluated:
-    """Evaluate every organization that has active rules (one unit of work each)."""
+    """Evaluate every organization with an active rule or an open firing (one unit of work
+    each)."""
     async with bi.unit(SYSTEM) as session:
-        organizations = sorted(
-            set(await session.scalars(select(AlertRule.organization_id).where(AlertRule.is_active)))
+        active = await session.scalars(select(AlertRule.organization_id).where(AlertRule.is_active))
+        # Organizations with an open firing too: a paused rule's firings get resolved.
+        still_open = await session.scalars(
+            select(AlertEvent.organization_id).where(AlertEvent.status == "open")
         )
+        organizations = sorted({*active, *still_open})
     queued: list[tuple[uuid.UUID, uuid.UUID]] = []
     opened: dict[uuid.UUID, int] = {}
     for organization_id in organizations:
