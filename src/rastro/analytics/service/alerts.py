@@ -195,8 +195,8 @@ async def evaluate_organization(
     # A paused rule (or one whose metric is gone) keeps no firing open.
     watched = {r.id for r in rules}
     paused = [e for (rule_id, _), e in open_events.items() if rule_id not in watched]
-    for event in paused:
-        event.status, event.resolved_at, event.resolved_figures = "resolved", now, []
+    for stale in paused:
+        stale.status, stale.resolved_at, stale.resolved_figures = "resolved", now, []
     if not rules:
         await bi.flush()
         return Evaluation(
