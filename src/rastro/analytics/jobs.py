@@ -10,6 +10,7 @@ import procrastinate
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.analytics import health_jobs
 from rastro.analytics.service import fx, insights, spend_import, upkeep
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Scope
@@ -149,3 +150,4 @@ async def record_insights_daily(timestamp: int) -> int:
 
 def register(app: procrastinate.App) -> None:
     app.add_tasks_from(blueprint, namespace="analytics")
+    health_jobs.register(app)

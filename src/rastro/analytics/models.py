@@ -491,9 +491,13 @@ class AdNameHistory(TenantMixin, BiBase):
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
-from rastro.analytics.fx_models import (  # noqa: E402  (their own file, tables of this module)
-    CreativeInsight,
-    FxRate,
+# These tables have their own files (this one is long); importing them here registers them.
+from rastro.analytics.fx_models import CreativeInsight, FxRate  # noqa: E402
+from rastro.analytics.health_models import (  # noqa: E402
+    AdUrlCheck,
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
 )
 
-__all__ = ["CreativeInsight", "FxRate"]
+__all__ = ["AdUrlCheck", "AlertDelivery", "AlertEvent", "AlertRule", "CreativeInsight", "FxRate"]

@@ -149,6 +149,139 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/alerts/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate
+         * @description Evaluate the organization's rules now (the hourly job does the same) on the days up
+         *     to yesterday; webhook deliveries are queued.
+         */
+        post: operations["evaluate_api_analytics_alerts_evaluate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description The firings' history (open first, then newest), each with the days' figures that
+         *     opened it (and resolved it) and its webhook deliveries.
+         */
+        get: operations["list_events_api_analytics_alerts_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Metrics
+         * @description The metrics a rule can watch (real ROAS, real CPA, CPL, spend pace against a daily
+         *     budget, the share of spend with no sessions), with the scopes each supports.
+         */
+        get: operations["list_metrics_api_analytics_alerts_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description The organization's alert rules with their open firings.
+         */
+        get: operations["list_rules_api_analytics_alerts_rules_get"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description Add a rule; 422 for an unknown metric, a missing daily budget (spend pace), a
+         *     campaign never imported or a credential that is not one of the organization's
+         *     `webhook` credentials.
+         */
+        post: operations["create_rule_api_analytics_alerts_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Rule
+         * @description Replace a rule's settings.
+         */
+        put: operations["update_rule_api_analytics_alerts_rules__rule_id__put"];
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Remove a rule; its open firings are resolved and the history stays.
+         */
+        delete: operations["delete_rule_api_analytics_alerts_rules__rule_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Summary
+         * @description How many firings are open (the dashboard's badge).
+         */
+        get: operations["get_summary_api_analytics_alerts_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/attribution": {
         parameters: {
             query?: never;
@@ -341,6 +474,72 @@ export interface paths {
          * @description Fetch the missing rates now (the daily job does it too).
          */
         post: operations["refresh_fx_rates_api_analytics_fx_rates_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Unattributed
+         * @description What the period leaves unattributed, side by side, each with what to fix: sales with
+         *     no session, sessions with no campaign (by channel and source), spend with no sessions
+         *     (per ad, with its URL check), UTM campaigns that match no campaign. The visit filters
+         *     select the sessions; every session of the period decides which spend is reached.
+         */
+        get: operations["get_unattributed_api_analytics_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/health/urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Url Checks
+         * @description Each checked ad's destination URL (landing page, the parameters the platform appends,
+         *     Google's tracking template and auto-tagging) and the tracking parameters it lacks,
+         *     errors first.
+         */
+        get: operations["list_url_checks_api_analytics_health_urls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/health/urls/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Urls
+         * @description Read every active ad account's ads' URLs from its platform again (one job per
+         *     account; accounts whose platform exposes no URLs are skipped).
+         */
+        post: operations["check_urls_api_analytics_health_urls_check_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3015,6 +3214,60 @@ export interface components {
             timezone: string;
         };
         /**
+         * AdUrlCheck
+         * @description One ad's destination as its platform stores it and the parameters it lacks.
+         */
+        AdUrlCheck: {
+            /** Account Id */
+            account_id: string;
+            /** Ad Id */
+            ad_id: string;
+            /** Ad Name */
+            ad_name?: string | null;
+            /** Auto Tagging */
+            auto_tagging: boolean | null;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Campaign Name */
+            campaign_name?: string | null;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Landing Url */
+            landing_url: string | null;
+            /** Missing */
+            missing: string[];
+            /** Parameters */
+            parameters: string[];
+            /** Platform */
+            platform: string;
+            /** Status */
+            status: string;
+            /** Tracking Template */
+            tracking_template: string | null;
+            /** Url Suffix */
+            url_suffix: string | null;
+        };
+        /** AdUrlChecks */
+        AdUrlChecks: {
+            /** Checks */
+            checks: components["schemas"]["AdUrlCheck"][];
+            /**
+             * Counts
+             * @description Ads per status
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Unsupported Accounts
+             * @description Accounts whose platform exposes no ad URLs
+             */
+            unsupported_accounts?: string[];
+        };
+        /**
          * AdsFigures
          * @description One row's spend, platform-reported results and real (CRM) results. Money is in the
          *     organization's currency, spend in another one converted per day at the stored rate;
@@ -3175,6 +3428,181 @@ export interface components {
             figures: components["schemas"]["AdsFigures"];
             /** Platform */
             platform: string;
+        };
+        /** AlertEvent */
+        AlertEvent: {
+            /** Comparator */
+            comparator?: string | null;
+            /** Deliveries */
+            deliveries?: {
+                [key: string]: unknown;
+            }[];
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Evaluated At
+             * Format: date-time
+             */
+            last_evaluated_at: string;
+            /** Metric */
+            metric?: string | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved Figures */
+            resolved_figures: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /** Rule Name */
+            rule_name?: string | null;
+            /** Status */
+            status: string;
+            /** Subject */
+            subject: {
+                [key: string]: unknown;
+            };
+            /** Subject Key */
+            subject_key: string;
+            /** Threshold */
+            threshold?: string | null;
+        };
+        /**
+         * AlertMetric
+         * @description A metric rules can watch, with the scopes it supports.
+         */
+        AlertMetric: {
+            /** Name */
+            name: string;
+            /** Needs Budget */
+            needs_budget: boolean;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "ratio" | "money" | "share";
+        };
+        /** AlertRule */
+        AlertRule: {
+            /** Account Id */
+            account_id: string | null;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Comparator */
+            comparator: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Budget */
+            daily_budget: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            /**
+             * Open Alerts
+             * @default 0
+             */
+            open_alerts: number;
+            /** Platform */
+            platform: string | null;
+            /** Scope */
+            scope: string;
+            /** Threshold */
+            threshold: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Webhook Credential Id */
+            webhook_credential_id: string | null;
+            /** Window Days */
+            window_days: number;
+        };
+        /**
+         * AlertRuleIn
+         * @description A rule: `metric` `comparator` `threshold` on each of the last `window_days` complete
+         *     days of the organization, over its totals (`all`), one campaign (`campaign`: platform,
+         *     account and campaign ids) or each campaign apart (`each_campaign`). `spend_pace` needs
+         *     `daily_budget`. A `webhook_credential_id` (a vault credential of the `webhook`
+         *     service: its API URL and secret) delivers each firing as a signed webhook.
+         */
+        AlertRuleIn: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Campaign Id */
+            campaign_id?: string | null;
+            /**
+             * Comparator
+             * @enum {string}
+             */
+            comparator: "below" | "above";
+            /** Daily Budget */
+            daily_budget?: number | string | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /**
+             * Metric
+             * @description One of GET /api/analytics/alerts/metrics
+             */
+            metric: string;
+            /** Name */
+            name: string;
+            /** Platform */
+            platform?: ("meta" | "google" | "tiktok" | "linkedin") | null;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "campaign" | "each_campaign";
+            /** Threshold */
+            threshold: number | string;
+            /** Webhook Credential Id */
+            webhook_credential_id?: string | null;
+            /**
+             * Window Days
+             * @default 3
+             */
+            window_days: number;
+        };
+        /**
+         * AlertSummary
+         * @description The badge: how many firings are open.
+         */
+        AlertSummary: {
+            /** Open */
+            open: number;
         };
         /**
          * AnalyticsSettingsIn
@@ -4513,6 +4941,20 @@ export interface components {
             domain_id: string;
             /** Segments */
             segments: components["schemas"]["VisitorSegment"][];
+        };
+        /** EvaluationResult */
+        EvaluationResult: {
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Opened */
+            opened: number;
+            /** Resolved */
+            resolved: number;
+            /** Still Open */
+            still_open: number;
         };
         /** EventOut */
         EventOut: {
@@ -6832,6 +7274,27 @@ export interface components {
             /** Touches */
             touches: components["schemas"]["Touchpoint"][];
         };
+        /**
+         * SessionsWithoutCampaign
+         * @description Sessions of one channel and source whose touch reaches no ad campaign.
+         */
+        SessionsWithoutCampaign: {
+            /** Channel */
+            channel: string;
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /** Paid */
+            paid: boolean;
+            /** Sessions */
+            sessions: number;
+            /** Source */
+            source: string | null;
+            /** Without Campaign */
+            without_campaign: number;
+        };
         /** SettingFieldInfo */
         SettingFieldInfo: {
             /** Label */
@@ -7020,6 +7483,40 @@ export interface components {
             video_3s_views: number | null;
             /** Video Plays */
             video_plays: number | null;
+        };
+        /**
+         * SpendWithoutSessions
+         * @description An ad that spent in the period while no session of the period reached it.
+         */
+        SpendWithoutSessions: {
+            /** Account Id */
+            account_id: string;
+            /** Ad Id */
+            ad_id: string;
+            /** Ad Name */
+            ad_name: string | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Clicks */
+            clicks: number;
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /** Impressions */
+            impressions: number;
+            /**
+             * Missing Parameters
+             * @description The ad's URL check (null: the ad's URL was never checked)
+             */
+            missing_parameters: string[] | null;
+            /** Platform */
+            platform: string;
+            /** Spend */
+            spend: components["schemas"]["Money"][];
         };
         /** StageChangeIn */
         StageChangeIn: {
@@ -7355,6 +7852,71 @@ export interface components {
             checks: components["schemas"]["HealthCheck"][];
             range: components["schemas"]["ReportRange"];
         };
+        /**
+         * Unattributed
+         * @description Unattributed, side by side, for the period: sales with no session, sessions with no
+         *     campaign (by channel and source), spend with no sessions (per ad), UTM campaigns that
+         *     match no campaign; each with what to fix.
+         */
+        Unattributed: {
+            range: components["schemas"]["ReportRange"];
+            sales: components["schemas"]["UnattributedSales"];
+            /** Sessions */
+            sessions: components["schemas"]["SessionsWithoutCampaign"][];
+            /** Spend */
+            spend: components["schemas"]["SpendWithoutSessions"][];
+            totals: components["schemas"]["UnattributedTotals"];
+            /** Utm Campaigns */
+            utm_campaigns: components["schemas"]["UnmatchedUtm"][];
+        };
+        /**
+         * UnattributedSales
+         * @description Leads and won sales of the period with no tracked session behind them.
+         */
+        UnattributedSales: {
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /** Leads */
+            leads: number;
+            /** Leads Without Session */
+            leads_without_session: number;
+            /** Revenue Without Session */
+            revenue_without_session: components["schemas"]["Money"][];
+            /**
+             * Share Without Session
+             * @description won_without_session ÷ won
+             */
+            share_without_session: number | null;
+            /** Won */
+            won: number;
+            /** Won Without Session */
+            won_without_session: number;
+        };
+        /** UnattributedTotals */
+        UnattributedTotals: {
+            /** Other Currency Spend */
+            other_currency_spend: boolean;
+            /** Paid Sessions */
+            paid_sessions: number;
+            /** Paid Sessions Without Campaign */
+            paid_sessions_without_campaign: number;
+            /** Sessions */
+            sessions: number;
+            /** Sessions Without Campaign */
+            sessions_without_campaign: number;
+            /**
+             * Spend
+             * @description Spend in the organization's currency
+             */
+            spend: string;
+            /** Spend Without Sessions */
+            spend_without_sessions: string;
+            /** Spend Without Sessions Share */
+            spend_without_sessions_share: number | null;
+        };
         /** Unmapped */
         Unmapped: {
             range: components["schemas"]["ReportRange"];
@@ -7413,6 +7975,38 @@ export interface components {
             sessions: number;
             /** Source */
             source: string | null;
+        };
+        /**
+         * UnmatchedUtm
+         * @description A tagged touch's UTM campaign that joins no ad campaign, with its sessions.
+         */
+        UnmatchedUtm: {
+            /** Campaign */
+            campaign: string | null;
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Medium */
+            medium: string | null;
+            /** Sessions */
+            sessions: number;
+            /** Source */
+            source: string | null;
+        };
+        /**
+         * UrlCheckRun
+         * @description The accounts whose ads' URLs are being checked (a job per account).
+         */
+        UrlCheckRun: {
+            /** Queued */
+            queued: string[];
         };
         /**
          * UsedClick
@@ -8505,6 +9099,781 @@ export interface operations {
             };
         };
     };
+    evaluate_api_analytics_alerts_evaluate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationResult"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_events_api_analytics_alerts_events_get: {
+        parameters: {
+            query?: {
+                status?: ("open" | "resolved") | null;
+                rule_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEvent"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_metrics_api_analytics_alerts_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMetric"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_rules_api_analytics_alerts_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    create_rule_api_analytics_alerts_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    update_rule_api_analytics_alerts_rules__rule_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_rule_api_analytics_alerts_rules__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_summary_api_analytics_alerts_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSummary"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_attribution_api_analytics_attribution_get: {
         parameters: {
             query: {
@@ -9253,6 +10622,287 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FxRefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_unattributed_api_analytics_health_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unattributed"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_url_checks_api_analytics_health_urls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdUrlChecks"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    check_urls_api_analytics_health_urls_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlCheckRun"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */

@@ -1,3 +1,4 @@
+import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
 import { analyticsEn } from "./analytics.en";
 import { conversionsEn } from "./conversions.en";
@@ -313,6 +314,7 @@ export const en = {
   ...abTestsEn,
   ...analyticsEn,
   ...spendEn,
+  ...healthEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

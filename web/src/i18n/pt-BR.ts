@@ -1,3 +1,4 @@
+import { healthPtBR } from "./health.pt-BR";
 import { abTestsPtBR } from "./abtests.pt-BR";
 import { analyticsPtBR } from "./analytics.pt-BR";
 import { conversionsPtBR } from "./conversions.pt-BR";
@@ -314,4 +315,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...abTestsPtBR,
   ...analyticsPtBR,
   ...spendPtBR,
+  ...healthPtBR,
 };
