@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         validation_alias="EVENT_RETENTION_MONTHS",
         description="Monthly event partitions older than this are detached",
     )
+    fx_rates_url: str = Field(
+        "https://olinda.bcb.gov.br",
+        validation_alias="FX_RATES_URL",
+        description="The Banco Central do Brasil's PTAX service (daily exchange rates)",
+    )
     outbox_gather_seconds: float = Field(
         0.5,
         ge=0,

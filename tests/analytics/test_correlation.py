@@ -211,6 +211,15 @@ async def test_a_multi_touch_model_splits_the_credit(client, databases):
     assert rows["222"]["won"] == pytest.approx(0.5)
     assert Decimal(rows["111"]["real_revenue"]) == Decimal("100.00")
     assert rows["111"]["real_roas"] == pytest.approx(1.0)
+    # Qualified leads and the sales cycle follow the model too: half the qualified lead
+    # each, and each half-deal keeps the deal's own cycle.
+    whole = next(r for r in last_touch["rows"] if r["campaign_id"] == "222")["figures"]
+    assert whole["qualified"] == 1
+    assert rows["111"]["qualified"] == pytest.approx(0.5)
+    assert rows["222"]["qualified"] == pytest.approx(0.5)
+    assert whole["average_sales_cycle"] is not None
+    assert rows["111"]["average_sales_cycle"] == pytest.approx(whole["average_sales_cycle"])
+    assert rows["222"]["average_sales_cycle"] == pytest.approx(whole["average_sales_cycle"])
 
 
 async def test_usd_spend_of_a_brl_organization_is_never_summed(client, databases):

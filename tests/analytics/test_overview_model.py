@@ -54,6 +54,7 @@ async def test_the_overview_credits_with_the_organizations_model(client, databas
         await client.get("/api/analytics/overview?preset=today", headers=site.headers)
     ).json()
     assert default["attribution_model"] == "last_touch"
+    default_channels = {r["key"]: r for r in default["by_channel"]}
     assert {r["key"]: r["leads"] for r in default["by_channel"]} == {
         "Organic Search": 1,
         "Paid Social": 0,
@@ -72,6 +73,10 @@ async def test_the_overview_credits_with_the_organizations_model(client, databas
     assert channels["Organic Search"]["leads"] == 0.5
     assert channels["Paid Social"]["revenue"] == "50.00"
     assert channels["Paid Social"]["sessions"] == 1
+    # The won lead was qualified on its way: the model credits that too.
+    assert default_channels["Organic Search"]["qualified"] == 1
+    assert channels["Paid Social"]["qualified"] == 0.5
+    assert channels["Organic Search"]["qualified"] == 0.5
     campaigns = {r["key"]: r for r in body["by_campaign"]}
     assert campaigns["bf"]["won"] == 0.5
     assert sum(r["leads"] for r in body["by_campaign"]) == 1

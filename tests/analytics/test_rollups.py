@@ -11,7 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from rastro.analytics.models import ConversionFact, RollupState
 from rastro.analytics.service import facts, rollups
@@ -20,6 +20,7 @@ from rastro.core.units import TransactionBoundary
 from rastro.crm.models import Lead, LeadStage
 from rastro.tracking.models import TrackedSession, UtmTracking
 from tests.analytics.factories import Visit, add_visits, refresh
+from tests.analytics.raw import ensure_partitions
 from tests.crm.factories import make_leads
 from tests.helpers import drain_jobs
 from tests.tracking.factories import make_site
@@ -408,3 +409,41 @@ async def test_revenue_in_another_currency_is_shown_apart_never_summed(client, d
     assert body["other_currencies"] == ["USD"]
     assert sum(Decimal(p["revenue"]) for p in body["series"]) == Decimal("100.00")
     assert brl
+
+
+async def test_live_visitors_are_the_sessions_active_in_five_minutes_begun_within_a_day(
+    client, databases
+):
+    site = await make_site(client, databases)
+    org = site.account.organization_id
+    now = datetime.now(UTC)
+    await ensure_partitions(databases, 1)
+    ids = await add_visits(
+        databases,
+        org,
+        site.domain["domain_id"],
+        [
+            Visit(now - timedelta(hours=2), "long-but-live"),
+            Visit(now - timedelta(hours=25), "over-a-day"),
+            Visit(now - timedelta(minutes=20), "idle"),
+            Visit(now - timedelta(minutes=1), "bot", is_bot=True),
+        ],
+    )
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        for session_id, last in zip(
+            ids,
+            (
+                now - timedelta(minutes=1),
+                now - timedelta(minutes=2),
+                now - timedelta(minutes=15),
+                now,
+            ),
+            strict=True,
+        ):
+            await bi.execute(
+                text("UPDATE sessions SET last_activity_at = :t WHERE session_id = :s"),
+                {"t": last, "s": session_id},
+            )
+    body = (await client.get("/api/analytics/overview?preset=today", headers=site.headers)).json()
+    # Active within five minutes, human, begun less than a day ago: only the first.
+    assert body["live_visitors"] == 1

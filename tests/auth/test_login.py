@@ -25,6 +25,9 @@ async def test_login_returns_tokens_and_me_describes_the_user(client, databases)
     assert me["organization"]["id"] == str(account.organization_id)
     assert [o["id"] for o in me["organizations"]] == [str(account.organization_id)]
     assert "credentials:write" in me["permissions"]
+    # What every page formats money and days by.
+    assert me["organization"]["currency"] == "BRL"
+    assert me["organization"]["timezone"]
 
 
 async def test_login_is_case_insensitive_on_email(client, databases):

@@ -163,6 +163,12 @@ async def test_windows_and_meta_age_limit(client, databases, settings, meta):
     expired = await create_conversion(client, org, old_click)
     assert expired["sync_status"]["meta"] == "expired"
     assert "28 days" in platform_sync(expired, "meta")["reason"]
+    # The same reason as a code the dashboard translates, with its figures.
+    outside = platform_sync(expired, "meta")
+    assert outside["reason_code"] == "outside_window"
+    assert outside["reason_params"]["window"] == 28
+    assert outside["reason_params"]["days"] == 30
+    assert outside["reason_params"]["platform"] == "meta"
 
     # A window of 35 days for this conversion action lets the same click through.
     put = await client.put(
@@ -186,6 +192,8 @@ async def test_windows_and_meta_age_limit(client, databases, settings, meta):
     )
     assert too_old["sync_status"]["meta"] == "expired"
     assert "7 days" in platform_sync(too_old, "meta")["reason"]
+    assert platform_sync(too_old, "meta")["reason_code"] == "conversion_too_old"
+    assert platform_sync(too_old, "meta")["reason_params"]["days"] == 7
 
     # ...and one that turns 7 days old while waiting expires at send time, unsent.
     waiting = await make_lead(databases, org, click_ids={"fbclid": "y"})

@@ -312,8 +312,15 @@ async def test_an_html_form_post_redirects_to_an_allowed_page(client, databases)
         headers={"origin": ORIGIN},
     )
     assert again.status_code == 201
+    # A `_next` that does not parse as a URL is not followed either (hypothesis found it).
+    broken = await client.post(
+        "/api/leads",
+        data={**form, "email": "tres@empresa.com.br", "_next": "http://["},
+        headers={"origin": ORIGIN},
+    )
+    assert broken.status_code == 201
     leads = await _crm(databases, site, Lead)
-    assert len(leads) == 2
+    assert len(leads) == 3
 
 
 async def test_bad_input_is_rejected_with_the_field_named_and_nothing_stored(client, databases):
@@ -466,6 +473,7 @@ async def test_lead_rules_change_the_credit_the_scoring_and_the_phone_country(cl
     first = await _post(client, _form(site, email="first@empresa.com.br"))
     (lead,) = await _crm(databases, site, Lead)
     assert (lead.source, lead.channel) == ("google", "Paid Search")  # first touch by default
+    assert lead.metadata_["attribution_credit"] == "first_touch"
     rules = {
         "default_country": "pt",
         "attribution_credit": "last_touch",
@@ -483,6 +491,7 @@ async def test_lead_rules_change_the_credit_the_scoring_and_the_phone_country(cl
     (lead,) = await _crm(databases, site, Lead, Lead.lead_id != uuid.UUID(first.json()["lead_id"]))
     assert lead.phone == "+351912345678"
     assert (lead.source, lead.channel) == ("facebook", "Paid Social")
+    assert lead.metadata_["attribution_credit"] == "last_touch"
     assert lead.lead_score == "D"  # nobody reaches 97
 
     for bad, loc in (
@@ -494,3 +503,47 @@ async def test_lead_rules_change_the_credit_the_scoring_and_the_phone_country(cl
         rejected = await client.put("/api/crm/settings", headers=site.headers, json=bad)
         assert rejected.status_code == 422, bad
         assert loc in [d["loc"] for d in rejected.json()["error"]["details"]]
+
+
+async def test_the_score_preview_uses_the_capture_formula_and_saves_nothing(client, databases):
+    site = await make_site(client, databases)
+    sample = {
+        "has_name": True,
+        "has_email": True,
+        "has_phone": True,
+        "business_email": True,
+        "has_company": True,
+        "page_views": 3,
+    }
+    default = await client.post(
+        "/api/crm/settings/score-preview", headers=site.headers, json={"sample": sample}
+    )
+    assert default.status_code == 200, default.text
+    # demographic 20+40+40, behavioral 3 pages x 10, firmographic 50+30;
+    # total (100*0.3 + 30*0.4 + 80*0.3) = 66 -> B (A needs 75).
+    assert default.json() == {
+        "demographic": 100,
+        "behavioral": 30,
+        "firmographic": 80,
+        "total": 66,
+        "grade": "B",
+    }
+    lowered = await client.post(
+        "/api/crm/settings/score-preview",
+        headers=site.headers,
+        json={"sample": sample, "scoring_rules": {"thresholds": {"A": 60}}},
+    )
+    assert lowered.json()["grade"] == "A"
+    assert (await client.get("/api/crm/settings", headers=site.headers)).json()[
+        "scoring_rules"
+    ] == {}
+    bad = await client.post(
+        "/api/crm/settings/score-preview",
+        headers=site.headers,
+        json={"scoring_rules": {"thresholds": {"A": 10}}},
+    )
+    assert bad.status_code == 422
+    negative = await client.post(
+        "/api/crm/settings/score-preview", headers=site.headers, json={"sample": {"page_views": -1}}
+    )
+    assert negative.status_code == 422

@@ -372,3 +372,99 @@ async def test_journey_stitches_the_contacts_browsers(client, databases, org):
     [stranger] = await make_leads(databases, org.id, visitor_id="v_" + "7" * 22)
     empty = (await client.get(f"/api/leads/{stranger.lead_id}/journey", headers=org.headers)).json()
     assert empty["sessions"] == []
+
+
+async def test_the_board_cards_say_where_the_lead_came_from_and_filter_like_the_list(
+    client, databases, org
+):
+    analyst = await make_account(databases, role="analyst", organization_id=org.id)
+    mine = await make_leads(
+        databases,
+        org.id,
+        2,
+        stage="proposal",
+        score="A",
+        owner_id=analyst.user_id,
+        source="facebook",
+        medium="paid_social",
+        campaign="black-friday",
+        channel="Paid Social",
+        stage_value=Decimal("100.00"),
+    )
+    await make_leads(databases, org.id, 3, stage="proposal", score="C", campaign="spring")
+    board = (await client.get("/api/pipeline", headers=org.headers)).json()
+    assert board["currency"] == "BRL"
+    proposal = next(c for c in board["stages"] if c["stage"] == "proposal")
+    assert proposal["count"] == 5
+    card = next(c for c in proposal["cards"] if c["lead_id"] == str(mine[0].lead_id))
+    assert (card["source"], card["medium"], card["campaign"], card["channel"]) == (
+        "facebook",
+        "paid_social",
+        "black-friday",
+        "Paid Social",
+    )
+    for params in (
+        {"owner_id": str(analyst.user_id)},
+        {"campaign": "black-friday"},
+        {"score": "A"},
+    ):
+        filtered = (await client.get("/api/pipeline", headers=org.headers, params=params)).json()
+        column = next(c for c in filtered["stages"] if c["stage"] == "proposal")
+        assert column["count"] == 2, params
+        assert Decimal(column["value"]) == Decimal("200.00"), params
+        assert {c["lead_id"] for c in column["cards"]} == {str(lead.lead_id) for lead in mine}
+
+
+async def test_the_lists_totals_and_csv_export_follow_its_filters(client, databases, org):
+    analyst = await make_account(databases, role="analyst", organization_id=org.id)
+    await make_leads(
+        databases,
+        org.id,
+        2,
+        stage="won",
+        owner_id=analyst.user_id,
+        campaign="black-friday",
+        stage_value=Decimal("1500.50"),
+    )
+    await make_leads(databases, org.id, 1, stage="new", campaign="black-friday")
+    await make_leads(
+        databases, org.id, 1, stage="new", campaign="spring", name="=HYPERLINK(1)", company="a,b"
+    )
+    totals = (await client.get("/api/leads/summary", headers=org.headers)).json()
+    assert totals == {"count": 4, "value": "3001.00", "with_value": 2, "currency": "BRL"}
+    mine = (
+        await client.get(
+            "/api/leads/summary",
+            headers=org.headers,
+            params={"owner_id": str(analyst.user_id), "campaign": "black-friday"},
+        )
+    ).json()
+    assert (mine["count"], mine["value"]) == (2, "3001.00")
+
+    exported = await client.get(
+        "/api/leads/export", headers=org.headers, params={"campaign": "black-friday"}
+    )
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    text = exported.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text[1:].split("\r\n")
+    assert lines[0].startswith("lead_id,name,email,phone,company,score,stage,value,owner")
+    rows = [line for line in lines[1:] if line]
+    assert len(rows) == 3
+    assert sum("1500.50" in row for row in rows) == 2
+    assert all("spring" not in row for row in rows)
+
+    everything = (await client.get("/api/leads/export", headers=org.headers)).content.decode()
+    # A name that a spreadsheet would run as a formula is defused; commas are quoted.
+    assert "'=HYPERLINK(1)" in everything
+    assert '"a,b"' in everything
+    # Another organization exports none of these.
+    other = await make_account(databases, role="admin")
+    theirs = (
+        await client.get("/api/leads/export", headers=await auth_headers(client, other))
+    ).content
+    assert len(theirs.decode().strip().split("\r\n")) == 1
+    refused = await client.get("/api/leads/summary", headers=org.headers, params={"score": "Z"})
+    assert refused.status_code == 422

@@ -110,7 +110,12 @@ async def test_deals_follow_their_lead_and_record_stage_changes(client, database
     by_type = {a["activity_type"]: a for a in feed["items"]}
     assert sorted(by_type) == ["deal_created", "deal_stage_changed", "deal_updated"]
     assert feed["items"][-1]["activity_type"] == "deal_created"
-    assert by_type["deal_stage_changed"]["data"] == {"from": "new", "to": "won", "value": "15000"}
+    assert by_type["deal_stage_changed"]["data"] == {
+        "name": "Plano anual",
+        "from": "new",
+        "to": "won",
+        "value": "15000",
+    }
     assert by_type["deal_updated"]["data"]["changes"]["value"] == {
         "from": "12000.00",
         "to": "15000",
@@ -166,7 +171,10 @@ async def test_tasks_assignees_due_dates_and_done(client, databases, org, other_
     assert done["done"] is True
     assert done["done_at"] is not None
     get = lambda **p: client.get("/api/tasks", headers=h, params=p)  # noqa: E731
-    assert [t["title"] for t in (await get(done=False)).json()["items"]] == ["Enviar proposta"]
+    open_tasks = (await get(done=False)).json()["items"]
+    assert [t["title"] for t in open_tasks] == ["Enviar proposta"]
+    # Lists across leads name each task's lead.
+    assert open_tasks[0]["lead_name"].startswith("Lead ")
     assert (await get(due_before="2027-02-01T00:00:00Z")).json()["total"] == 1
     assert (await get(due_after="2027-02-01T00:00:00Z")).json()["total"] == 1
     assert (await get(assignee_id=str(org.admin.user_id))).json()["total"] == 2

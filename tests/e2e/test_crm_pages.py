@@ -193,6 +193,15 @@ def test_crm_pages(
     expect(rows).to_have_count(1)
     shot(page, "lead-list-search")
 
+    # The CSV holds exactly the filtered rows (here: the search), as a download.
+    with page.expect_download() as download:
+        page.click("[data-testid=leads-export]")
+    exported = download.value.path().read_text(encoding="utf-8-sig")
+    assert exported.startswith("lead_id,name,email"), exported[:80]
+    assert len([line for line in exported.splitlines()[1:] if line]) == 1
+    assert "Carla" in exported
+    expect(page.locator("[data-testid=lead-totals]")).to_contain_text("1 leads")
+
     # --- the pipeline board: drag the captured lead from "new" to "qualified" -----------
     visit(page, base, "/leads/pipeline")
     new_col = page.locator("[data-testid=pipeline-column-new]")
@@ -216,6 +225,31 @@ def test_crm_pages(
     # The stage change is history appended in the database, and the lead's state moved.
     assert lead_state(test_databases.crm_url, lead_id) == ("qualified", ["new", "qualified"])
 
+    # All six stages fit side by side from 1280 px (no sideways scroll), each card says
+    # where its lead came from, and a card dropped on "won" (next to "lost", at the right
+    # edge) lands on "won": the dialog asks for the deal's value, not for a loss reason.
+    for width in (1280, 1440):
+        page.set_viewport_size({"width": width, "height": 900})
+        board = page.locator("[data-testid=pipeline-board]")
+        expect(board).to_be_visible()
+        fits = board.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+        assert fits, f"the board scrolls sideways at {width} px"
+        lost_box = page.locator("[data-testid=pipeline-column-lost]").bounding_box()
+        assert lost_box is not None
+        assert lost_box["x"] + lost_box["width"] <= width, width
+    expect(
+        qualified_col.locator(f"[data-lead-id='{lead_id}'] [data-testid=pipeline-card-origin]")
+    ).to_have_text("blackfriday")
+    proposal = page.locator("[data-testid=pipeline-column-proposal] [data-testid=pipeline-card]")
+    drag_with_mouse(page, proposal.first, page.locator("[data-testid=pipeline-column-won]"))
+    dialog = page.locator("[data-testid=stage-dialog]")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label(re.compile("Valor do negócio|Deal value"))).to_be_visible()
+    shot(page, "pipeline-1280-won-dialog")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
     # --- the lead's page: journey and stage history ------------------------------------
     qualified_col.locator(f"[data-lead-id='{lead_id}'] [data-testid=pipeline-card-link]").click()
     page.wait_for_url(re.compile(rf".*/leads/{lead_id}$"))
@@ -228,6 +262,7 @@ def test_crm_pages(
     touch = sessions.first.locator("[data-testid=lead-journey-touch]").first
     expect(touch).to_contain_text("utm_campaign=blackfriday")
     expect(touch).to_contain_text(f"gclid=GCLID{tag}")
+    expect(main.locator("[data-testid=lead-credit]")).to_contain_text("primeiro toque")
     expect(touch.locator("[data-testid=channel-badge]")).to_have_text("Paid Search")
     expect(sessions.first.locator("[data-testid=page-view]")).to_contain_text("Oferta Black Friday")
     history = main.locator("[data-testid=stage-history-row]")
@@ -244,6 +279,50 @@ def test_crm_pages(
     main.locator("[data-testid=note-add]").click()
     expect(main.locator("[data-testid=note]")).to_contain_text("Pediu proposta <b>já</b>")
     shot(page, "lead-page-task-note")
+
+    # A lead typed in by the team, given an owner, opens on its page.
+    visit(page, base, "/leads")
+    page.click("[data-testid=create-lead]")
+    dialog = page.locator("[data-testid=create-lead-dialog]")
+    dialog.get_by_label("Nome").fill(f"Ligação {tag}")
+    dialog.get_by_label("Telefone").fill("+55 11 98888-7777")
+    dialog.get_by_label("Origem (source)").fill("telefone")
+    dialog.get_by_label("Responsável").select_option(label="Eu")
+    dialog.locator("[data-testid=create-lead-submit]").click()
+    page.wait_for_url(re.compile(r".*/leads/[0-9a-f-]{36}$"))
+    expect(page.locator("[data-testid=lead-name]")).to_have_text(f"Ligação {tag}")
+    owner = page.locator("[data-testid=lead-owner]")
+    expect(owner).to_have_value(str(seeded_admin.user_id))
+    # Reassigned to nobody, saved at once.
+    owner.select_option(value="")
+    expect(page.get_by_text("Responsável salvo.", exact=True)).to_be_visible()
+    created_id = page.url.rsplit("/", 1)[1]
+    visit(page, base, f"/leads/{created_id}")
+    expect(page.locator("[data-testid=lead-owner]")).to_have_value("")
+    shot(page, "lead-created")
+
+    # Contacts: the captured person, with their lead, on the contact's page.
+    visit(page, base, "/leads/contacts")
+    contact_row = page.locator("[data-testid=contact-row]", has_text=captured["name"])
+    expect(contact_row).to_have_count(1)
+    contact_row.get_by_role("link").click()
+    page.wait_for_url(re.compile(r".*/leads/contacts/[0-9a-f-]{36}$"))
+    expect(page.locator("[data-testid=contact-name]")).to_have_text(captured["name"])
+    expect(page.locator("main [data-testid=lead-row]")).to_have_count(1)
+    shot(page, "contact-page")
+    visit(page, base, "/leads/deals")
+    expect(page.locator("main")).to_be_visible()
+    shot(page, "deals")
+
+    # --- Settings: the lead rules with a live score preview, the organization ----------
+    visit(page, base, "/settings/leads")
+    expect(page.locator("[data-testid=score-preview-result]")).to_contain_text("Nota")
+    page.get_by_label("C a partir de").fill("5")
+    page.locator("[data-testid=lead-rules-save]").click()
+    expect(page.get_by_text("Alterações salvas", exact=True)).to_be_visible()
+    visit(page, base, "/settings/organization")
+    expect(page.locator("[data-testid=organization-form]")).to_be_visible()
+    shot(page, "settings-organization")
 
     # --- Settings: CRM webhooks (token shown once), destinations, review list -----------
     visit(page, base, "/settings/crm-webhooks")
@@ -275,7 +354,7 @@ def test_crm_pages(
         watched = Watched(other)
         login(other, base, other_org_user.email, other_org_user.password)
         forbidden = [captured["name"], "Bruno Proposta", "Markup Ltda", f"GCLID{tag}"]
-        for path in ["/leads", "/leads/pipeline"]:
+        for path in ["/leads", "/leads/pipeline", "/leads/contacts", "/leads/deals"]:
             visit(other, base, path)
             shot(other, "other-" + path.strip("/").replace("/", "-"))
             html = other.content()

@@ -142,6 +142,8 @@ def test_tracking_pages(
     card.locator("summary").click()
     expect(card).to_contain_text("data-rastro-click")
     expect(card).to_contain_text("rastro.consent(true)")
+    # Nothing received yet: the card says what to do.
+    expect(card.locator("[data-testid=domain-status]")).to_have_attribute("data-state", "waiting")
     shot(page, "domain-created")
 
     # --- a visit, as the tracker on that site would send it -----------------------------
@@ -170,7 +172,7 @@ def test_tracking_pages(
     expect(views).to_have_count(1)
     expect(views.first.locator("[data-testid=page-view-title]")).to_have_text(XSS_TITLE)
     expect(views.first.locator("[data-testid=page-view-url]")).to_contain_text(f"{host}/lp")
-    click_row = main.locator("[data-testid=event-row]", has_text="click")
+    click_row = main.locator("[data-testid=event-row]", has_text="Clique")
     expect(click_row).to_have_count(1)
     expect(click_row.locator("[data-testid=event-detail]")).to_contain_text(XSS_LABEL)
     # Shown as text: no element was made from the collected markup.
@@ -196,6 +198,18 @@ def test_tracking_pages(
     wait_loaded(page)
     expect(page.locator("main [data-testid=session-id]")).to_have_text(session_id)
 
+    # --- History: the session in the default week, gone when filtered out, domain installed --
+    visit(page, base, "/tracking/sessions")
+    history = page.locator("[data-testid=history-row]")
+    expect(history.filter(has_text="bf")).to_have_count(1)
+    shot(page, "history")
+    page.get_by_label("Dispositivo").select_option("tablet")
+    expect(page.locator("main")).to_contain_text("Nenhuma sessão neste período")
+    visit(page, base, "/tracking/domains")
+    card = page.locator("[data-testid=domain-card]", has_text=f"Loja {tag}")
+    expect(card.locator("[data-testid=domain-status]")).to_have_attribute("data-state", "installed")
+    expect(card.locator("[data-testid=domain-status]")).to_contain_text("1 sessão hoje")
+
     # --- Landing pages: the domain is offered ------------------------------------------------
     visit(page, base, "/tracking/landing-pages")
     expect(page.locator("[data-testid=lp-domain]")).to_contain_text(f"Loja {tag}")
@@ -208,7 +222,12 @@ def test_tracking_pages(
         watched = Watched(other)
         login(other, base, other_org_user.email, other_org_user.password)
         forbidden = [site_key, host, "TEST123", XSS_TITLE, XSS_LABEL, f"Loja {tag}"]
-        for path in ["/tracking", "/tracking/domains", "/tracking/landing-pages"]:
+        for path in [
+            "/tracking",
+            "/tracking/sessions",
+            "/tracking/domains",
+            "/tracking/landing-pages",
+        ]:
             visit(other, base, path)
             shot(other, "other-" + path.strip("/").replace("/", "-"))
             html = other.content()

@@ -26,6 +26,10 @@ class AdCatalog:
     id_base: int = 23850000000000
     version: int = 1  # bump to restate every figure
     renamed: dict[str, str] = field(default_factory=dict)  # campaign id → current name
+    # Destinations the ads/creatives lookups serve, by ad id (absent: the defaults below;
+    # None: no landing page / no parameters).
+    landing: dict[str, str | None] = field(default_factory=dict)
+    url_params: dict[str, str | None] = field(default_factory=dict)
 
     def ad_id(self, index: int) -> str:
         return str(self.id_base + 3000 + index)
@@ -39,6 +43,14 @@ class AdCatalog:
     def campaign_name(self, index: int) -> str:
         campaign = self.campaign_id(index)
         return self.renamed.get(campaign, f"Campaign {campaign[-3:]}")
+
+    def landing_url(self, index: int) -> str | None:
+        """Ad `index`'s landing page (a query parameter of its own by default)."""
+        return self.landing.get(self.ad_id(index), f"https://shop.example.com/oferta?ref={index}")
+
+    def params(self, index: int, default: str | None) -> str | None:
+        """The parameters the platform appends to ad `index`'s URL (`default`: the fake's)."""
+        return self.url_params.get(self.ad_id(index), default)
 
     def cents(self, index: int, day: date) -> int:
         """Spend in cents of ad `index` on `day` (restated figures differ)."""

@@ -37,6 +37,12 @@ QUERY = re.compile(
     r"^SELECT (?P<fields>.+?) FROM (?P<resource>\w+) WHERE segments\.date BETWEEN "
     r"'(?P<start>\d{4}-\d{2}-\d{2})' AND '(?P<end>\d{4}-\d{2}-\d{2})'$"
 )
+# The ads' URL options (`ad_urls`): every ad not removed, no date segment.
+URL_QUERY = re.compile(
+    r"^SELECT (?P<fields>.+?) FROM ad_group_ad WHERE ad_group_ad\.status != 'REMOVED'$"
+)
+# The account's final URL suffix, with Google's ValueTrack parameters.
+DEFAULT_SUFFIX = "utm_source=google&utm_medium=cpc&utm_campaign={campaignid}&utm_content={creative}"
 BATCH = 10_000
 ROW_FIELDS = set(GoogleAdsRow.meta.fields)
 
@@ -57,6 +63,11 @@ class FakeGoogleAdsReporting(ReportingFake):
         self.time_zone = time_zone
         self.broken = 0
         self.queries: list[str] = []
+        # URL options: the account's auto-tagging, suffix and template; the campaigns'.
+        self.auto_tagging = True
+        self.customer_suffix: str | None = DEFAULT_SUFFIX
+        self.customer_template: str | None = None
+        self.campaign_templates: dict[str, str] = {}
 
     def rate_limit(self, times: int = 1, retry_after: str | None = None) -> None:
         body = ads_error_body(
@@ -122,6 +133,51 @@ class FakeGoogleAdsReporting(ReportingFake):
             "segments": {"date": day.isoformat()},
         }
 
+    def _url_row(self, index: int) -> dict[str, Any]:
+        c = self.catalog
+        customer = f"customers/{self.customer_id}"
+        ad: dict[str, Any] = {
+            "resourceName": f"{customer}/ads/{c.ad_id(index)}",
+            "id": c.ad_id(index),
+            "finalUrls": [u for u in [c.landing_url(index)] if u],
+        }
+        if (suffix := c.params(index, None)) is not None:
+            ad["finalUrlSuffix"] = suffix
+        campaign: dict[str, Any] = {
+            "resourceName": f"{customer}/campaigns/{c.campaign_id(index)}",
+            "id": c.campaign_id(index),
+        }
+        if template := self.campaign_templates.get(c.campaign_id(index)):
+            campaign["trackingUrlTemplate"] = template
+        row = {
+            "customer": {
+                "resourceName": customer,
+                "autoTaggingEnabled": self.auto_tagging,
+                "finalUrlSuffix": self.customer_suffix,
+                "trackingUrlTemplate": self.customer_template,
+            },
+            "campaign": campaign,
+            "adGroup": {"resourceName": f"{customer}/adGroups/{c.ad_set_id(index)}"},
+            "adGroupAd": {
+                "resourceName": f"{customer}/adGroupAds/{c.ad_set_id(index)}~{c.ad_id(index)}",
+                "ad": ad,
+            },
+        }
+        row["customer"] = {k: v for k, v in row["customer"].items() if v is not None}
+        # Through the official type: proto3 JSON leaves out defaults (auto-tagging off).
+        message = json_format.ParseDict(row, GoogleAdsRow.pb()())
+        return json_format.MessageToDict(message)
+
+    def _unknown_path(self, selected: str) -> bool:
+        """Whether a GAQL field path does not exist on the official `GoogleAdsRow`."""
+        descriptor = GoogleAdsRow.pb().DESCRIPTOR
+        for part in selected.split("."):
+            found = descriptor.fields_by_name.get(part) if descriptor is not None else None
+            if found is None:
+                return True
+            descriptor = found.message_type
+        return False
+
     async def _handle(self, request: Request, recorded: RecordedRequest) -> Response:
         match = PATH.match(recorded.path)
         if request.method != "POST" or match is None:
@@ -176,6 +232,22 @@ class FakeGoogleAdsReporting(ReportingFake):
             )
         query = " ".join(str(body.get("query") or "").split())
         self.queries.append(query)
+        urls = URL_QUERY.match(query)
+        if urls is not None:
+            for selected in (f.strip() for f in urls["fields"].split(",")):
+                if self._unknown_path(selected):
+                    return self._error(
+                        400,
+                        "INVALID_ARGUMENT",
+                        f"Unrecognized field {selected}.",
+                        "queryError",
+                        "UNRECOGNIZED_FIELD",
+                    )
+            mask = re.sub(
+                r"_([a-z0-9])", lambda m: m.group(1).upper(), urls["fields"].replace(" ", "")
+            )
+            results = [self._url_row(index) for index in range(self.catalog.ads)]
+            return json_response([{"results": results, "fieldMask": mask, "requestId": "fake"}])
         parsed = QUERY.match(query)
         if parsed is None or parsed["resource"] != "ad_group_ad":
             return self._error(

@@ -45,6 +45,10 @@ KNOWN_FIELDS = {
 }
 
 
+# LinkedIn has no per-creative URL parameters: advertisers write them into the link.
+DEFAULT_PARAMS = "utm_source=linkedin&utm_medium=paid_social&utm_campaign=brand&utm_content=ad"
+
+
 def li_error(status: int, code: str, message: str) -> dict[str, Any]:
     return {"status": status, "serviceErrorCode": 65600, "code": code, "message": message}
 
@@ -86,6 +90,28 @@ class FakeLinkedInAnalytics(ReportingFake):
             }
         )
 
+    def _content(self, index: int) -> dict[str, Any]:
+        """Even ads are text ads (their landing page on the creative); odd ones sponsor a
+        post (`reference`), whose article link is the landing page."""
+        if index % 2 == 0:
+            return {"textAd": {"headline": "Oferta", "landingPage": self._landing(index)}}
+        return {"reference": f"urn:li:share:{self.catalog.ad_id(index)}"}
+
+    def _landing(self, index: int) -> str | None:
+        c = self.catalog
+        url, params = c.landing_url(index), c.params(index, DEFAULT_PARAMS)
+        if url and params:
+            url += ("&" if "?" in url else "?") + params
+        return url
+
+    def _post(self, urn: str) -> Response:
+        for index in range(self.catalog.ads):
+            if urn == f"urn:li:share:{self.catalog.ad_id(index)}":
+                landing = self._landing(index)
+                content = {"article": {"source": landing, "title": "Oferta"}} if landing else {}
+                return json_response({"id": urn, "content": content, "lifecycleState": "PUBLISHED"})
+        return json_response(li_error(404, "NOT_FOUND", "Post not found"), 404)
+
     async def _handle(self, request: Request, recorded: RecordedRequest) -> Response:
         headers = request.headers
         if (
@@ -117,10 +143,13 @@ class FakeLinkedInAnalytics(ReportingFake):
                         "id": f"urn:li:sponsoredCreative:{c.ad_id(i)}",
                         "campaign": f"urn:li:sponsoredCampaign:{c.ad_set_id(i)}",
                         "name": f"Creative {c.ad_id(i)[-3:]}",
+                        "content": self._content(i),
                     }
                     for i in range(c.ads)
                 ],
             )
+        if path.startswith("/rest/posts/"):
+            return self._post(unquote(path.removeprefix("/rest/posts/")))
         if path == f"/rest/adAccounts/{self.account_id}/adCampaigns" and q.get("q") == "search":
             seen: dict[str, dict[str, Any]] = {}
             for i in range(c.ads):

@@ -50,6 +50,21 @@ KNOWN_FIELDS = {
     "ctr",
 }
 INSIGHTS = re.compile(r"^/(v\d+\.\d+)/act_(\d+)/insights$")
+ADS = re.compile(r"^/(v\d+\.\d+)/act_(\d+)/ads$")
+AD_FIELDS = {"id", "name", "campaign_id", "adset_id", "status", "effective_status", "creative"}
+CREATIVE_FIELDS = {
+    "id",
+    "name",
+    "url_tags",
+    "object_story_spec",
+    "asset_feed_spec",
+    "effective_object_story_id",
+    "object_type",
+}
+# Meta's URL parameters with its dynamic macros (expanded when the ad is served).
+DEFAULT_URL_TAGS = (
+    "utm_source=facebook&utm_medium=paid_social&utm_campaign={{campaign.id}}&utm_content={{ad.id}}"
+)
 JOB = re.compile(r"^/(v\d+\.\d+)/(\d+)$")
 JOB_INSIGHTS = re.compile(r"^/(v\d+\.\d+)/(\d+)/insights$")
 _runs = itertools.count(6100000000000)
@@ -148,6 +163,58 @@ class FakeMetaInsights(ReportingFake):
             day += timedelta(days=1)
         return rows
 
+    def split_fields(self, text: str) -> list[str]:
+        """Top-level comma-separated fields (`creative{a,b}` stays one)."""
+        parts, depth, current = [], 0, ""
+        for char in text:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if char == "," and depth == 0:
+                parts.append(current)
+                current = ""
+            else:
+                current += char
+        return [*parts, current] if current else parts
+
+    def _ads(self, request: Request, path: str, params: dict[str, str]) -> Response:
+        """`GET /act_{id}/ads` with field expansion of the creative, paged like insights."""
+        fields = self.split_fields(params.get("fields") or "")
+        wanted: dict[str, set[str]] = {}
+        for name in fields:
+            base, _, nested = name.partition("{")
+            inner = set(nested.rstrip("}").split(",")) if nested else {"id"}
+            if base not in AD_FIELDS or (base == "creative" and inner - CREATIVE_FIELDS):
+                step = graph_error(100, f"(#100) Tried accessing nonexisting field ({name})")
+                return json_response(step.body, step.status)
+            wanted[base] = inner
+        limit = int(params.get("limit") or 25)
+        if not 1 <= limit <= 5000:
+            step = graph_error(100, "(#100) limit must be 1..5000")
+            return json_response(step.body, step.status)
+        c = self.catalog
+        rows = []
+        for index in range(c.ads):
+            landing = c.landing_url(index)
+            creative = {
+                "id": str(c.id_base + 5000 + index),
+                "url_tags": c.params(index, DEFAULT_URL_TAGS),
+                "object_story_spec": {
+                    "page_id": "1000",
+                    "link_data": {"link": landing, "message": "Oferta"} if landing else {},
+                },
+            }
+            row: dict[str, Any] = {
+                "id": c.ad_id(index),
+                "name": f"Ad {c.ad_id(index)[-3:]}",
+                "campaign_id": c.campaign_id(index),
+                "adset_id": c.ad_set_id(index),
+                "creative": {k: v for k, v in creative.items() if k in wanted.get("creative", {})},
+            }
+            # Graph leaves out what is empty or not asked for.
+            rows.append({k: v for k, v in row.items() if k == "id" or k in wanted})
+            if rows[-1].get("creative", {}).get("url_tags") is None:
+                rows[-1].get("creative", {}).pop("url_tags", None)
+        return self._page(request, path, rows, params, limit)
+
     def _check(self, params: dict[str, str]) -> tuple[Response | None, dict[str, Any]]:
         def bad(message: str) -> Response:
             step = graph_error(100, f"(#100) {message}")
@@ -212,6 +279,11 @@ class FakeMetaInsights(ReportingFake):
             )
             return json_response(step.body, step.status)
         path = recorded.path
+        if recorded.method == "GET" and (match := ADS.match(path)):
+            if match.group(2) != self.account_id:
+                step = graph_error(100, "Unsupported get request.")
+                return json_response(step.body, step.status)
+            return self._ads(request, path, params)
         if match := INSIGHTS.match(path):
             if match.group(2) != self.account_id:
                 step = graph_error(

@@ -23,6 +23,18 @@ from tests.fakes.ad_reporting import AdCatalog, ReportingFake, json_response
 from tests.fakes.base import RecordedRequest, Scripted
 
 PATH = "/open_api/v1.3/report/integrated/get/"
+ADS_PATH = "/open_api/v1.3/ad/get/"
+AD_FIELDS = {
+    "ad_id",
+    "ad_name",
+    "adgroup_id",
+    "campaign_id",
+    "landing_page_url",
+    "utm_params",
+    "operation_status",
+}
+# TikTok's URL parameters with its macros (expanded when the ad is served).
+DEFAULT_UTM = "utm_source=tiktok&utm_medium=paid&utm_campaign=__CAMPAIGN_ID__&utm_content=__CID__"
 KNOWN_METRICS = {
     "campaign_id",
     "campaign_name",
@@ -77,8 +89,47 @@ class FakeTikTokReporting(ReportingFake):
     def _bad(self, message: str) -> Response:
         return json_response(tiktok_body(40002, message))
 
+    def _ads(self, request: Request) -> Response:
+        """`GET /ad/get/`: the advertiser's ads with the asked `fields`, paged."""
+        q = request.query_params
+        try:
+            fields = json.loads(q.get("fields") or '["ad_id"]')
+            page = int(q.get("page") or 1)
+            page_size = int(q.get("page_size") or 10)
+        except ValueError:
+            return self._bad("fields must be a JSON list; page numbers")
+        if not isinstance(fields, list) or set(fields) - AD_FIELDS:
+            return self._bad(f"Invalid fields: {fields}")
+        if page < 1 or not 1 <= page_size <= 1000:
+            return self._bad("page >= 1, page_size 1..1000")
+        c = self.catalog
+        rows = []
+        for index in range(c.ads)[(page - 1) * page_size : page * page_size]:
+            params = c.params(index, DEFAULT_UTM)
+            utm = [
+                {"key": key, "value": value}
+                for key, _, value in (p.partition("=") for p in (params or "").split("&") if p)
+            ]
+            values = {
+                "ad_id": c.ad_id(index),
+                "ad_name": f"Ad {c.ad_id(index)[-3:]}",
+                "adgroup_id": c.ad_set_id(index),
+                "campaign_id": c.campaign_id(index),
+                "landing_page_url": c.landing_url(index),
+                "utm_params": utm,
+                "operation_status": "ENABLE",
+            }
+            rows.append({f: values[f] for f in fields})
+        info = {
+            "page": page,
+            "page_size": page_size,
+            "total_number": c.ads,
+            "total_page": -(-c.ads // page_size),
+        }
+        return json_response(tiktok_body(0, "OK", {"list": rows, "page_info": info}))
+
     async def _handle(self, request: Request, recorded: RecordedRequest) -> Response:
-        if request.method != "GET" or recorded.path != PATH:
+        if request.method != "GET" or recorded.path not in (PATH, ADS_PATH):
             return json_response(tiktok_body(40000, "Not found"), 404)
         token = request.headers.get("access-token")
         if token in self.expired_tokens:
@@ -88,6 +139,8 @@ class FakeTikTokReporting(ReportingFake):
         q = request.query_params
         if q.get("advertiser_id") != self.advertiser_id:
             return json_response(tiktok_body(40001, "No permission to operate advertiser."))
+        if recorded.path == ADS_PATH:
+            return self._ads(request)
         if q.get("report_type") != "BASIC" or q.get("data_level") != "AUCTION_AD":
             return self._bad("report_type must be BASIC and data_level AUCTION_AD")
         try:

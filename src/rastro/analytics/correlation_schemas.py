@@ -4,9 +4,9 @@ correlation report (no ORM imports)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -103,8 +103,8 @@ class Unmapped(BaseModel):
 
 class AdsFigures(BaseModel):
     """One row's spend, platform-reported results and real (CRM) results. Money is in the
-    organization's currency; spend in another currency is in `other_spend`, never summed
-    or converted (no exchange rates are stored)."""
+    organization's currency, spend in another one converted per day at the stored rate;
+    what no rate converts is in `other_spend`, per currency, never summed in."""
 
     spend: Decimal = Field(description="Spend in the organization's currency")
     other_spend: list[Money] = Field(description="Spend in other currencies, per currency")
@@ -163,3 +163,67 @@ class AdsReport(BaseModel):
         "currency: left out of ROAS), `filters_select_leads` (visit filters select the "
         "leads and sales, not the spend)"
     )
+
+
+class HealthCheck(BaseModel):
+    """One tracking-health check: how many of how many, and whether it needs fixing."""
+
+    id: Literal[
+        "leads_without_session",
+        "sales_without_session",
+        "paid_sessions_without_campaign",
+        "spend_without_sessions",
+        "utms_without_campaign",
+    ]
+    count: int = Field(description="The items the check found")
+    total: int | None = Field(None, description="Out of how many (None: not a share)")
+    amount: Decimal | None = Field(
+        None, description="Their money in the organization's currency (revenue or spend)"
+    )
+    status: Literal["ok", "warning"]
+    examples: list[str] = Field(default_factory=list, description="A few of them, as text")
+
+
+class TrackingHealth(BaseModel):
+    range: ReportRange
+    checks: list[HealthCheck]
+
+
+Recommendation = Literal["fix_tracking", "watch", "pause", "scale", "keep"]
+
+
+class CreativeInsightRow(BaseModel):
+    platform: str
+    account_id: str | None
+    campaign_name: str | None
+    ad_id: str | None
+    ad_name: str | None
+    recommendation: Recommendation
+    rule: int = Field(description="The rule that decided (rastro.analytics.insights.rules)")
+    spend: Decimal
+    leads: float
+    won: float
+    revenue: Decimal
+    hook_rate: float | None
+    cpl: Decimal | None
+    sale_rate: float | None = Field(description="Won / leads")
+    sale_rate_low: float | None = Field(description="95 % Wilson interval of the sale rate")
+    sale_rate_high: float | None
+    hooks_well: bool = Field(description="Hook rate at or above the account's")
+    since: date | None = Field(description="First day of the daily history's run of it")
+
+
+class CreativeInsights(BaseModel):
+    range: ReportRange
+    rules_version: int
+    baseline_sale_rate: float | None
+    baseline_cpl: Decimal | None
+    baseline_hook_rate: float | None
+    rows: list[CreativeInsightRow]
+
+
+class InsightHistoryEntry(BaseModel):
+    day: date
+    recommendation: Recommendation
+    rule: int
+    figures: dict[str, Any]

@@ -1,17 +1,20 @@
 """Background work of the analytics module: the rollups' refresh every five minutes, the
-ad spend imports (daily for every account, backfills on demand)."""
+ad spend imports (daily for every account, backfills on demand), the daily exchange rates."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import procrastinate
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.analytics.service import spend_import, upkeep
+from rastro.analytics import health_jobs
+from rastro.analytics.service import fx, insights, spend_import, upkeep
 from rastro.auth.service import accounts
-from rastro.core.db import SYSTEM
+from rastro.core.db import SYSTEM, Scope
+from rastro.core.http import HttpClient
 from rastro.core.jobs import enqueue, job_context
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
@@ -92,5 +95,59 @@ async def import_spend_daily(timestamp: int) -> int:
     return len(runs)
 
 
+@blueprint.periodic(cron="0 6 * * *")
+@blueprint.task(name="fx.daily", queue="maintenance", queueing_lock="analytics.fx_daily")
+async def refresh_fx_daily(timestamp: int) -> int:
+    """Every day: the exchange rates each organization's foreign spend needs; returns the
+    rates stored (a source that fails is logged and tried again the next day)."""
+    context = job_context()
+    async with context.databases.crm.transaction(SYSTEM) as crm:
+        organizations = await accounts.organization_ids(crm)
+    crm_boundary = TransactionBoundary(context.databases.crm)
+    bi_boundary = TransactionBoundary(context.databases.bi)
+    http = HttpClient(context.settings.fx_rates_url, timeout=20.0)
+    stored = 0
+    try:
+        for organization_id in organizations:
+            scope = Scope.organization(organization_id)
+            async with crm_boundary.unit(scope) as crm:
+                home = (await accounts.get_organization(crm, organization_id)).currency
+            try:
+                async with bi_boundary.unit(scope) as bi:
+                    stored += await fx.refresh_rates(
+                        bi, organization_id, home, http, today=datetime.now(UTC).date()
+                    )
+            except fx.FxSourceError as error:
+                log.warning("fx_refresh_failed", error=type(error).__name__)
+    finally:
+        await http.aclose()
+    return stored
+
+
+@blueprint.periodic(cron="30 6 * * *")
+@blueprint.task(name="insights.daily", queue="maintenance", queueing_lock="analytics.insights")
+async def record_insights_daily(timestamp: int) -> int:
+    """Every day: each organization's creative insights over the last 30 days, kept as the
+    day's history; returns the ads recorded."""
+    context = job_context()
+    async with context.databases.crm.transaction(SYSTEM) as crm:
+        organizations = await accounts.organization_ids(crm)
+    crm_boundary = TransactionBoundary(context.databases.crm)
+    bi_boundary = TransactionBoundary(context.databases.bi)
+    recorded = 0
+    for organization_id in organizations:
+        scope = Scope.organization(organization_id)
+        async with crm_boundary.unit(scope) as crm:
+            organization = await accounts.get_organization(crm, organization_id)
+        async with bi_boundary.unit(scope) as bi:
+            report_scope = await insights.default_scope(bi, organization)
+            computed = await insights.creative_insights(bi, report_scope)
+            recorded += await insights.record_day(
+                bi, organization_id, datetime.now(UTC).date(), computed
+            )
+    return recorded
+
+
 def register(app: procrastinate.App) -> None:
     app.add_tasks_from(blueprint, namespace="analytics")
+    health_jobs.register(app)

@@ -489,3 +489,15 @@ class AdNameHistory(TenantMixin, BiBase):
     name_key: Mapped[str] = mapped_column(Text, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     last_seen_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# These tables have their own files (this one is long); importing them here registers them.
+from rastro.analytics.fx_models import CreativeInsight, FxRate  # noqa: E402
+from rastro.analytics.health_models import (  # noqa: E402
+    AdUrlCheck,
+    AlertDelivery,
+    AlertEvent,
+    AlertRule,
+)
+
+__all__ = ["AdUrlCheck", "AlertDelivery", "AlertEvent", "AlertRule", "CreativeInsight", "FxRate"]

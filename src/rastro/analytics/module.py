@@ -6,9 +6,12 @@ from __future__ import annotations
 from rastro.analytics import cli, demo, jobs, permissions  # noqa: F401  (permissions register)
 from rastro.analytics.api import (
     abtests,
+    alerts,
     attribution,
     cohorts,
     correlation,
+    fx,
+    health,
     journeys,
     overview,
     reports,
@@ -30,6 +33,9 @@ MODULE = Module(
         abtests.router,
         spend.router,
         correlation.router,
+        fx.router,
+        health.router,
+        alerts.router,
     ],
     register_jobs=jobs.register,
     demo=demo.load_demo,

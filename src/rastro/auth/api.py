@@ -124,7 +124,7 @@ async def _me(session: AsyncSession, principal: Principal) -> schemas.Me:
         name=user.name,
         locale=user.locale,
         theme=user.theme,
-        organization=schemas.OrganizationRef.model_validate(current),
+        organization=schemas.CurrentOrganization.model_validate(current),
         role=principal.role,
         organizations=[
             schemas.OrganizationWithRole(id=org.id, name=org.name, slug=org.slug, role=role)

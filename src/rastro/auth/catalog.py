@@ -40,6 +40,8 @@ class ServiceSpec:
         return SECRET_NAME.search(name) is not None
 
 
+# Only services something in Rastro uses are offered (payment gateways and e-mail senders
+# come with the funnels and e-mail modules).
 SERVICES: dict[str, ServiceSpec] = {
     spec.service: spec
     for spec in [
@@ -69,15 +71,6 @@ SERVICES: dict[str, ServiceSpec] = {
             ),
         ),
         ServiceSpec(
-            "google_data_manager",
-            "Google Data Manager API",
-            "https://datamanager.googleapis.com",
-            settings_fields=(
-                SettingField("operating_account_id", "Google Ads customer ID", required=True),
-                SettingField("conversion_action_id", "Conversion action ID"),
-            ),
-        ),
-        ServiceSpec(
             "meta",
             "Meta Conversions API",
             "https://graph.facebook.com",
@@ -92,6 +85,7 @@ SERVICES: dict[str, ServiceSpec] = {
             "https://api.linkedin.com",
             settings_fields=(
                 SettingField("conversion_rule_id", "Conversion rule ID"),
+                SettingField("ad_account_id", "Ad account ID"),
                 SettingField("api_version", "LinkedIn-Version (YYYYMM; 202601 when empty)"),
                 SettingField(
                     "oauth_client_id",
@@ -108,6 +102,7 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("pixel_code", "Pixel code", required=True),
                 SettingField("event_set_id", "Event set ID (sends offline events when set)"),
                 SettingField("event_source", "Event source (web, offline or crm)"),
+                SettingField("advertiser_id", "Advertiser ID"),
             ),
         ),
         # Ad spend reporting (rastro.analytics.spend): a Meta token with ads_read (a
@@ -124,6 +119,49 @@ SERVICES: dict[str, ServiceSpec] = {
             "TikTok Business API (ads reporting)",
             "https://business-api.tiktok.com",
         ),
+        # An organization's own OAuth app on an ad platform, for "Connect" (the
+        # authorization-code flow of rastro.conversions.service.connect): the API key is
+        # the client (app) id, the secret the client secret; the API URL overrides the
+        # platform's API (account lists, token exchange), the settings its OAuth pages.
+        ServiceSpec(
+            "google_oauth_app",
+            "Google OAuth app (to connect Google Ads accounts)",
+            "https://googleads.googleapis.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("developer_token", "Google Ads developer token", secret=True),
+                SettingField("authorize_url", "Authorization URL (Google's when empty)"),
+                SettingField("token_url", "Token URL (Google's when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "meta_oauth_app",
+            "Meta app (to connect ad accounts and pixels)",
+            "https://graph.facebook.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("authorize_url", "Authorization URL (Facebook's when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "linkedin_oauth_app",
+            "LinkedIn app (to connect ad accounts)",
+            "https://api.linkedin.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("authorize_url", "Authorization URL (LinkedIn's when empty)"),
+                SettingField("token_url", "Token URL (LinkedIn's when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "tiktok_oauth_app",
+            "TikTok for Business app (to connect advertisers)",
+            "https://business-api.tiktok.com",
+            needs_secret=True,
+            settings_fields=(
+                SettingField("authorize_url", "Authorization URL (TikTok's when empty)"),
+            ),
+        ),
         ServiceSpec("hubspot", "HubSpot", "https://api.hubapi.com", needs_secret=True),
         ServiceSpec(
             "salesforce",
@@ -134,7 +172,6 @@ SERVICES: dict[str, ServiceSpec] = {
         ),
         ServiceSpec("pipedrive", "Pipedrive", "https://api.pipedrive.com"),
         ServiceSpec("rdstation", "RD Station", "https://api.rd.services", needs_secret=True),
-        ServiceSpec("skalepay", "SkalePay (PIX)", "https://api.conta.skalepay.com.br"),
         # Payment gateways of the funnels' checkouts (rastro.funnels.payments.gateways).
         # PIX API: the PSP's API root (no default: each bank has its own), client id as
         # the key and client secret as the secret.
@@ -175,18 +212,6 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("platform_name", "Platform name sent with each order"),
                 SettingField("payment_method", "Payment method (pix, credit_card, boleto, ...)"),
                 SettingField("is_test", "Send orders as tests"),
-            ),
-        ),
-        ServiceSpec("dataget", "DataGet", None),
-        ServiceSpec(
-            "smtp",
-            "SMTP",
-            None,
-            needs_secret=True,
-            settings_fields=(
-                SettingField("host", "Host", required=True),
-                SettingField("port", "Port", required=True),
-                SettingField("from_email", "From address", required=True),
             ),
         ),
         ServiceSpec("webhook", "Webhook (generic)", None, needs_secret=True),

@@ -69,13 +69,20 @@ class OrganizationWithRole(OrganizationRef):
     role: Role
 
 
+class CurrentOrganization(OrganizationRef):
+    """The organization a session works in, with what every page formats by."""
+
+    currency: str
+    timezone: str
+
+
 class Me(Schema):
     id: uuid.UUID
     email: str
     name: str
     locale: Locale
     theme: Theme
-    organization: OrganizationRef
+    organization: CurrentOrganization
     role: Role
     organizations: list[OrganizationWithRole]
     permissions: list[str]

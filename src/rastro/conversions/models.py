@@ -115,6 +115,9 @@ class ConversionSync(TenantMixin, CrmBase):
     )
     status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The reason as a code and its parameters, which the dashboard translates.
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    reason_params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]

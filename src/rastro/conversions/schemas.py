@@ -53,6 +53,13 @@ class PlatformSync(BaseModel):
     platform: str
     status: str
     reason: str | None
+    reason_code: str | None = Field(
+        None,
+        description="The reason as a code (`reason_params` fill it in): "
+        "no_credential, nothing_to_match, needs_email, outside_window, click_too_old, "
+        "conversion_too_old, waiting, gave_up, platform_message",
+    )
+    reason_params: dict[str, Any] = Field(default_factory=dict)
     attempts: int
     next_attempt_at: datetime | None
     last_attempt_at: datetime | None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -63,9 +63,17 @@ class _Entry:
     expires_at: float  # time.monotonic()
 
 
-async def refresh(grant: RefreshGrant, http: HttpClient) -> tuple[str, float]:
-    """The refresh-token grant: a new access token and its lifetime in seconds. Raises
-    `OAuthError`."""
+@dataclass(frozen=True)
+class Refreshed:
+    access_token: str = field(repr=False)
+    lifetime: float
+    # A new refresh token when the server rotates them (the old one stops working).
+    refresh_token: str | None = field(default=None, repr=False)
+
+
+async def refresh(grant: RefreshGrant, http: HttpClient) -> Refreshed:
+    """The refresh-token grant: a new access token, its lifetime in seconds and, when the
+    server rotates refresh tokens, the new one. Raises `OAuthError`."""
     form = {
         "grant_type": "refresh_token",
         "refresh_token": grant.refresh_token,
@@ -102,7 +110,9 @@ async def refresh(grant: RefreshGrant, http: HttpClient) -> tuple[str, float]:
         lifetime = float(expires_in) if expires_in is not None else DEFAULT_EXPIRES_IN
     except (TypeError, ValueError):
         lifetime = DEFAULT_EXPIRES_IN
-    return token, lifetime
+    rotated = data.get("refresh_token")
+    fresh = rotated if isinstance(rotated, str) and rotated != grant.refresh_token else None
+    return Refreshed(token, lifetime, fresh or None)
 
 
 class TokenCache:
@@ -113,8 +123,19 @@ class TokenCache:
         self._clock = clock
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # key → (the refresh token it replaced, the new one), until written back.
+        self.rotations: dict[str, tuple[str, str]] = {}
+
+    def current_grant(self, key: str, grant: RefreshGrant) -> RefreshGrant:
+        """`grant` with the refresh token that replaced its own, when the server rotated it
+        and the new one is not in the vault yet."""
+        rotation = self.rotations.get(key)
+        if rotation is not None and rotation[0] == grant.refresh_token:
+            return replace(grant, refresh_token=rotation[1])
+        return grant
 
     async def access_token(self, key: str, grant: RefreshGrant, http: HttpClient) -> str:
+        grant = self.current_grant(key, grant)
         slot = (key, grant.fingerprint())
         entry = self._fresh(slot)
         if entry is not None:
@@ -124,10 +145,16 @@ class TokenCache:
             entry = self._fresh(slot)  # another caller may have refreshed meanwhile
             if entry is not None:
                 return entry.token
-            token, lifetime = await refresh(grant, http)
-            margin = min(EXPIRY_MARGIN_SECONDS, lifetime / 2)
-            self._entries[slot] = _Entry(token, self._clock() + lifetime - margin)
-            return token
+            fresh = await refresh(grant, http)
+            if fresh.refresh_token is not None:
+                first = self.rotations.get(key, (grant.refresh_token, ""))[0]
+                self.rotations[key] = (first, fresh.refresh_token)
+                slot = (key, replace(grant, refresh_token=fresh.refresh_token).fingerprint())
+            margin = min(EXPIRY_MARGIN_SECONDS, fresh.lifetime / 2)
+            self._entries[slot] = _Entry(
+                fresh.access_token, self._clock() + fresh.lifetime - margin
+            )
+            return fresh.access_token
 
     def invalidate(self, key: str, token: str | None = None) -> None:
         """Drop the credential's cached token (only `token`, when given: a newer one that
@@ -139,6 +166,7 @@ class TokenCache:
     def clear(self) -> None:
         self._entries.clear()
         self._locks.clear()
+        self.rotations.clear()
 
     def _fresh(self, slot: tuple[str, str]) -> _Entry | None:
         entry = self._entries.get(slot)

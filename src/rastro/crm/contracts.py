@@ -74,6 +74,7 @@ class CaptureStage(TypedDict):
 
 
 class CaptureActivityData(TypedDict):
+    where: str | None  # the form's location or page, None: "a form"
     score: str
     channel: str | None
     attribution: str

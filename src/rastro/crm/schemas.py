@@ -70,6 +70,13 @@ class LeadSummary(Schema):
     created_at: datetime
 
 
+class LeadTotals(Schema):
+    count: int
+    value: Decimal = Field(description="Sum of the leads' latest stage values")
+    with_value: int = Field(description="How many of the leads have a value")
+    currency: str = Field(description="The organization's currency")
+
+
 class Lead(LeadSummary):
     session_id: str | None
     visitor_id: str | None
@@ -165,6 +172,9 @@ class Task(Schema):
     done_at: datetime | None
     created_by_id: uuid.UUID | None
     created_at: datetime
+    lead_name: str | None = Field(
+        None, description="The lead's name (or e-mail) in lists across leads"
+    )
 
 
 class Note(Schema):
@@ -284,6 +294,10 @@ class PipelineCard(Schema):
     owner_id: uuid.UUID | None
     owner: MemberRef | None = None
     stage_changed_at: datetime
+    channel: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
 
 
 class PipelineColumn(Schema):
@@ -295,6 +309,7 @@ class PipelineColumn(Schema):
 
 class Pipeline(Schema):
     stages: list[PipelineColumn]
+    currency: str = Field(description="The organization's currency (of the value sums)")
 
 
 # --- journey (BI) -------------------------------------------------------------------------------

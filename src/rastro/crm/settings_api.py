@@ -37,6 +37,10 @@ class LeadRules(BaseModel):
 
 class LeadRulesOut(LeadRules):
     effective_scoring_rules: dict[str, Any]
+    default_scoring_rules: dict[str, Any] = Field(
+        default_factory=lambda: scoring.merged_rules(None),
+        description="The rules before any override (what a value equal to it means)",
+    )
 
 
 def _check_scoring(rules: dict[str, dict[str, float]]) -> None:
@@ -88,3 +92,42 @@ async def put_lead_rules(
     await session.flush()
     settings.forget(row.organization_id)
     return _out(row)
+
+
+class SampleLead(BaseModel):
+    """What a sample lead brings, for the score preview."""
+
+    has_name: bool = True
+    has_email: bool = True
+    has_phone: bool = False
+    business_email: bool = False
+    disposable_email: bool = False
+    has_company: bool = False
+    has_message: bool = False
+    page_views: Annotated[int, Field(ge=0, le=10_000)] = 1
+    events: Annotated[int, Field(ge=0, le=100_000)] = 0
+    seconds_on_site: Annotated[int, Field(ge=0, le=86_400)] = 0
+    returning: bool = False
+    paid_click: bool = False
+
+
+class ScorePreviewIn(BaseModel):
+    scoring_rules: dict[str, dict[str, float]] = Field(default_factory=dict)
+    sample: SampleLead = Field(default_factory=SampleLead)
+
+
+class ScorePreview(BaseModel):
+    demographic: int
+    behavioral: int
+    firmographic: int
+    total: int
+    grade: Literal["A", "B", "C", "D"]
+
+
+@router.post("/settings/score-preview", response_model=ScorePreview)
+async def preview_score(body: ScorePreviewIn, _: Read) -> ScorePreview:
+    """The score a sample lead would get under these scoring rules (nothing is saved):
+    the same formula as lead capture."""
+    _check_scoring(body.scoring_rules)
+    breakdown = scoring.score(scoring.Signals(**body.sample.model_dump()), body.scoring_rules)
+    return ScorePreview.model_validate(breakdown)

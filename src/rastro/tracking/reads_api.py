@@ -3,17 +3,24 @@ WhatsApp ref code, one session's timeline, and a visitor's journey."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from datetime import UTC, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
-from rastro.core.deps import BiSession, Pagination
+from rastro.auth.service import accounts
+from rastro.core.deps import BiSession, CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page
 from rastro.core.session import TransactionalRoute
 from rastro.tracking import schemas
+from rastro.tracking.channels import CHANNELS
 from rastro.tracking.permissions import Read
 from rastro.tracking.service import reads
+
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 
 router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
@@ -25,6 +32,78 @@ async def live_sessions(
     """Sessions active in the last 30 minutes (seed 002's online visitors)."""
     rows, total = await reads.live_sessions(session, params, include_bots=include_bots)
     return Page.of([schemas.SessionSummary.of(s) for s in rows], total, params)
+
+
+Text255 = Annotated[str | None, Query(min_length=1, max_length=255)]
+
+
+@router.get("/sessions", response_model=Page[schemas.SessionListItem], tags=["tracking"])
+async def session_history(
+    _: Read,
+    session: BiSession,
+    params: Pagination,
+    started_from: Annotated[datetime, Query(description="Inclusive (UTC if naive)")],
+    started_to: Annotated[datetime, Query(description="Exclusive (UTC if naive); ≤ 400 days")],
+    domain_id: uuid.UUID | None = None,
+    landing_page_id: uuid.UUID | None = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    source: Text255 = None,
+    medium: Text255 = None,
+    campaign: Text255 = None,
+    device: Literal["desktop", "mobile", "tablet"] | None = None,
+    converted: bool | None = None,
+    include_bots: bool = False,
+) -> Page[schemas.SessionListItem]:
+    """Sessions started in a range (newest first), narrowed like the analytics reports
+    (domain, landing page, channel, source, medium, campaign, device) and by whether they
+    converted; bots hidden unless asked for."""
+    filters = reads.SessionFilters(
+        started_from=reads.utc(started_from),
+        started_to=reads.utc(started_to),
+        domain_id=domain_id,
+        landing_page_id=landing_page_id,
+        channel=channel,
+        source=source,
+        medium=medium,
+        campaign=campaign,
+        device=device,
+        converted=converted,
+        include_bots=include_bots,
+    )
+    rows, total = await reads.list_sessions(session, params, filters=filters)
+    return Page.of([schemas.SessionListItem.of_row(row) for row in rows], total, params)
+
+
+@router.get("/tracking/activity", response_model=schemas.TrackingActivity, tags=["tracking"])
+async def tracking_activity(
+    principal: Read,
+    crm: CrmSession,
+    session: BiSession,
+    days: Annotated[int, Query(ge=1, le=365, description="The landing pages' window")] = 30,
+) -> schemas.TrackingActivity:
+    """Per domain, the latest event received and today's sessions (is the snippet
+    installed?); per landing page, its sessions, leads and conversion rate over `days`."""
+    organization = await accounts.get_organization(crm, principal.organization_id)
+    now = datetime.now(UTC)
+    zone = ZoneInfo(organization.timezone)
+    today_start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
+    since = now - timedelta(days=days)
+    domains = await reads.domain_activity(session, today_start=today_start, now=now)
+    pages = await reads.landing_page_activity(session, since=since)
+    return schemas.TrackingActivity(
+        today_start=today_start,
+        since=since,
+        domains=[schemas.DomainActivityOut.model_validate(d) for d in domains],
+        landing_pages=[
+            schemas.LandingActivityOut(
+                landing_page_id=p.landing_page_id,
+                sessions=p.sessions,
+                converted=p.converted,
+                conversion_rate=p.converted / p.sessions if p.sessions else None,
+            )
+            for p in pages
+        ],
+    )
 
 
 @router.get("/visitors", response_model=Page[schemas.SessionSummary], tags=["tracking"])

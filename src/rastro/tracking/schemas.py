@@ -226,6 +226,50 @@ class SessionSummary(Schema):
         return summary
 
 
+class SessionListItem(SessionSummary):
+    """A session of the history, with its touch's campaign parameters and device."""
+
+    campaign: str | None = None
+    content: str | None = None
+    device: str | None = None
+    landing_page_id: uuid.UUID | None = None
+
+    @classmethod
+    def of_row(cls, row: Any) -> SessionListItem:
+        tracked = row.TrackedSession
+        item = cls.model_validate(tracked)
+        item.channel = row.channel
+        item.source = row.source
+        item.medium = row.medium
+        item.campaign = row.campaign
+        item.content = row.content
+        item.device = row.device
+        item.landing_page_id = tracked.first_page_id
+        return item
+
+
+class DomainActivityOut(Schema):
+    domain_id: uuid.UUID
+    last_event_at: datetime | None = Field(description="The latest activity of its sessions")
+    sessions_today: int = Field(description="Human sessions started today (organization's day)")
+
+
+class LandingActivityOut(Schema):
+    landing_page_id: uuid.UUID
+    sessions: int = Field(description="Human sessions that began on the page")
+    converted: int = Field(description="Of those, the ones that left a lead")
+    conversion_rate: float | None
+
+
+class TrackingActivity(Schema):
+    """Whether each domain's snippet sends events, and how each landing page converts."""
+
+    today_start: datetime
+    since: datetime = Field(description="Start of the landing pages' window")
+    domains: list[DomainActivityOut]
+    landing_pages: list[LandingActivityOut]
+
+
 class PageViewOut(Schema):
     view_id: uuid.UUID
     created_at: datetime

@@ -137,9 +137,143 @@ export interface paths {
          *     rates, average deal value, sales cycle, real revenue and real ROAS (won deals ÷ spend),
          *     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
          *     Money in the organization's currency; spend in other currencies is listed apart and
-         *     never summed or converted. The visit filters select the leads and sales, not spend.
+         *     converted per day at the stored rate (what no rate converts apart). The visit filters
+         *     select the leads and sales, not spend.
          */
         get: operations["get_ads_report_api_analytics_ads_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate
+         * @description Evaluate the organization's rules now (the hourly job does the same) on the days up
+         *     to yesterday; webhook deliveries are queued.
+         */
+        post: operations["evaluate_api_analytics_alerts_evaluate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Events
+         * @description The firings' history (open first, then newest), each with the days' figures that
+         *     opened it (and resolved it) and its webhook deliveries.
+         */
+        get: operations["list_events_api_analytics_alerts_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Metrics
+         * @description The metrics a rule can watch (real ROAS, real CPA, CPL, spend pace against a daily
+         *     budget, the share of spend with no sessions), with the scopes each supports.
+         */
+        get: operations["list_metrics_api_analytics_alerts_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rules
+         * @description The organization's alert rules with their open firings.
+         */
+        get: operations["list_rules_api_analytics_alerts_rules_get"];
+        put?: never;
+        /**
+         * Create Rule
+         * @description Add a rule; 422 for an unknown metric, a missing daily budget (spend pace), a
+         *     campaign never imported or a credential that is not one of the organization's
+         *     `webhook` credentials.
+         */
+        post: operations["create_rule_api_analytics_alerts_rules_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/rules/{rule_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Update Rule
+         * @description Replace a rule's settings.
+         */
+        put: operations["update_rule_api_analytics_alerts_rules__rule_id__put"];
+        post?: never;
+        /**
+         * Delete Rule
+         * @description Remove a rule; its open firings are resolved and the history stays.
+         */
+        delete: operations["delete_rule_api_analytics_alerts_rules__rule_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/alerts/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Summary
+         * @description How many firings are open (the dashboard's badge).
+         */
+        get: operations["get_summary_api_analytics_alerts_summary_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -296,6 +430,180 @@ export interface paths {
         get: operations["get_cohorts_api_analytics_cohorts_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/fx-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Fx Rates
+         * @description Per foreign currency of the spend: the rates held and the days left unconverted.
+         */
+        get: operations["get_fx_rates_api_analytics_fx_rates_get"];
+        /**
+         * Put Fx Rates
+         * @description Keep the organization's own rates (they win over fetched ones, day by day).
+         */
+        put: operations["put_fx_rates_api_analytics_fx_rates_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/fx-rates/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refresh Fx Rates
+         * @description Fetch the missing rates now (the daily job does it too).
+         */
+        post: operations["refresh_fx_rates_api_analytics_fx_rates_refresh_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Unattributed
+         * @description What the period leaves unattributed, side by side, each with what to fix: sales with
+         *     no session, sessions with no campaign (by channel and source), spend with no sessions
+         *     (per ad, with its URL check), UTM campaigns that match no campaign. The visit filters
+         *     select the sessions; every session of the period decides which spend is reached.
+         */
+        get: operations["get_unattributed_api_analytics_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/health/urls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Url Checks
+         * @description Each checked ad's destination URL (landing page, the parameters the platform appends,
+         *     Google's tracking template and auto-tagging) and the tracking parameters it lacks,
+         *     errors first.
+         */
+        get: operations["list_url_checks_api_analytics_health_urls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/health/urls/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Urls
+         * @description Read every active ad account's ads' URLs from its platform again (one job per
+         *     account; accounts whose platform exposes no URLs are skipped).
+         */
+        post: operations["check_urls_api_analytics_health_urls_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Creative Insights
+         * @description Per ad over the period (30 days by default): its figures, the account's baseline and
+         *     a recommendation from written rules (`fix_tracking`, `watch`, `pause`, `scale`,
+         *     `keep`) with the 95 % Wilson interval of its lead → sale rate, and since when the
+         *     daily history has held it.
+         */
+        get: operations["get_creative_insights_api_analytics_insights_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Insight History
+         * @description An ad's recommendations day by day, newest first (the last 90 stored days).
+         */
+        get: operations["get_insight_history_api_analytics_insights_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/insights/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record Creative Insights
+         * @description Keep today's recommendations in the history now (the daily job does it too);
+         *     returns the ads recorded. Running it again the same day replaces the day's rows.
+         */
+        post: operations["record_creative_insights_api_analytics_insights_record_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -643,6 +951,28 @@ export interface paths {
          *     them with `PUT /api/analytics/spend/mappings`.
          */
         get: operations["get_unmapped_api_analytics_spend_unmapped_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/tracking-health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Tracking Health
+         * @description What escapes attribution in the period: leads and sales without a tracked session,
+         *     paid sessions without a campaign (ads without UTMs), campaigns that spent with no
+         *     visit reaching them, UTM campaigns reaching no campaign with spend.
+         */
+        get: operations["get_tracking_health_api_analytics_tracking_health_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1073,6 +1403,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/conversions/connect/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connection Callback
+         * @description Where the platform sends the browser back: the code is exchanged and kept in a new
+         *     credential, then the dashboard opens to pick the account (or says why it failed).
+         */
+        get: operations["connection_callback_api_conversions_connect_callback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/connect/{credential_id}/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pick Account
+         * @description Keep the picked account in the credential and activate it.
+         */
+        put: operations["pick_account_api_conversions_connect__credential_id__account_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/connect/{credential_id}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Connection Accounts
+         * @description The ad accounts the connected credential's token reaches (Google's with the manager
+         *     to log in through, Meta's with their pixels).
+         */
+        get: operations["connection_accounts_api_conversions_connect__credential_id__accounts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/conversions/connect/{platform}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Connection
+         * @description The platform's authorization page to send the browser to, with the organization's
+         *     app and a signed state valid for ten minutes.
+         */
+        post: operations["start_connection_api_conversions_connect__platform__start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/conversions/health": {
         parameters: {
             query?: never;
@@ -1362,6 +1775,27 @@ export interface paths {
          */
         put: operations["put_lead_rules_api_crm_settings_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/crm/settings/score-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Score
+         * @description The score a sample lead would get under these scoring rules (nothing is saved):
+         *     the same formula as lead capture.
+         */
+        post: operations["preview_score_api_crm_settings_score_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1751,6 +2185,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leads/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Leads
+         * @description Every lead the list's filters select (up to 50,000), in the list's order, as a CSV
+         *     file (UTF-8 with a byte order mark; formula-like text cells prefixed with `'`).
+         */
+        get: operations["export_leads_api_leads_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leads/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lead Totals
+         * @description The filtered leads' count and the sum of their values, in the organization's
+         *     currency (the list's footer).
+         */
+        get: operations["lead_totals_api_leads_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/leads/{lead_id}": {
         parameters: {
             query?: never;
@@ -2017,6 +2493,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Session History
+         * @description Sessions started in a range (newest first), narrowed like the analytics reports
+         *     (domain, landing page, channel, source, medium, campaign, device) and by whether they
+         *     converted; bots hidden unless asked for.
+         */
+        get: operations["session_history_api_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/by-ref/{code}": {
         parameters: {
             query?: never;
@@ -2123,6 +2621,27 @@ export interface paths {
          * @description Change a task; `done: true` stamps `done_at`, `done: false` clears it.
          */
         patch: operations["update_task_api_tasks__task_id__patch"];
+        trace?: never;
+    };
+    "/api/tracking/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tracking Activity
+         * @description Per domain, the latest event received and today's sessions (is the snippet
+         *     installed?); per landing page, its sessions, leads and conversion rate over `days`.
+         */
+        get: operations["tracking_activity_api_tracking_activity_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/visitors": {
@@ -2589,6 +3108,18 @@ export interface components {
              */
             reason: "sample_ratio_mismatch" | "no_control" | "single_variant" | "too_few_visitors" | "too_few_conversions" | "no_baseline" | "below_planned_sample" | "not_significant" | "significant";
         };
+        /** AccountPick */
+        AccountPick: {
+            /** Account Id */
+            account_id: string;
+            /**
+             * Pixel Code
+             * @description TikTok: the pixel code events go to
+             */
+            pixel_code?: string | null;
+            /** Pixel Id */
+            pixel_id?: string | null;
+        };
         /** Activity */
         Activity: {
             /**
@@ -2683,10 +3214,64 @@ export interface components {
             timezone: string;
         };
         /**
+         * AdUrlCheck
+         * @description One ad's destination as its platform stores it and the parameters it lacks.
+         */
+        AdUrlCheck: {
+            /** Account Id */
+            account_id: string;
+            /** Ad Id */
+            ad_id: string;
+            /** Ad Name */
+            ad_name?: string | null;
+            /** Auto Tagging */
+            auto_tagging: boolean | null;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Campaign Name */
+            campaign_name?: string | null;
+            /**
+             * Checked At
+             * Format: date-time
+             */
+            checked_at: string;
+            /** Landing Url */
+            landing_url: string | null;
+            /** Missing */
+            missing: string[];
+            /** Parameters */
+            parameters: string[];
+            /** Platform */
+            platform: string;
+            /** Status */
+            status: string;
+            /** Tracking Template */
+            tracking_template: string | null;
+            /** Url Suffix */
+            url_suffix: string | null;
+        };
+        /** AdUrlChecks */
+        AdUrlChecks: {
+            /** Checks */
+            checks: components["schemas"]["AdUrlCheck"][];
+            /**
+             * Counts
+             * @description Ads per status
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Unsupported Accounts
+             * @description Accounts whose platform exposes no ad URLs
+             */
+            unsupported_accounts?: string[];
+        };
+        /**
          * AdsFigures
          * @description One row's spend, platform-reported results and real (CRM) results. Money is in the
-         *     organization's currency; spend in another currency is in `other_spend`, never summed
-         *     or converted (no exchange rates are stored).
+         *     organization's currency, spend in another one converted per day at the stored rate;
+         *     what no rate converts is in `other_spend`, per currency, never summed in.
          */
         AdsFigures: {
             /**
@@ -2843,6 +3428,181 @@ export interface components {
             figures: components["schemas"]["AdsFigures"];
             /** Platform */
             platform: string;
+        };
+        /** AlertEvent */
+        AlertEvent: {
+            /** Comparator */
+            comparator?: string | null;
+            /** Deliveries */
+            deliveries?: {
+                [key: string]: unknown;
+            }[];
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Last Evaluated At
+             * Format: date-time
+             */
+            last_evaluated_at: string;
+            /** Metric */
+            metric?: string | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Resolved At */
+            resolved_at: string | null;
+            /** Resolved Figures */
+            resolved_figures: {
+                [key: string]: unknown;
+            }[] | null;
+            /**
+             * Rule Id
+             * Format: uuid
+             */
+            rule_id: string;
+            /** Rule Name */
+            rule_name?: string | null;
+            /** Status */
+            status: string;
+            /** Subject */
+            subject: {
+                [key: string]: unknown;
+            };
+            /** Subject Key */
+            subject_key: string;
+            /** Threshold */
+            threshold?: string | null;
+        };
+        /**
+         * AlertMetric
+         * @description A metric rules can watch, with the scopes it supports.
+         */
+        AlertMetric: {
+            /** Name */
+            name: string;
+            /** Needs Budget */
+            needs_budget: boolean;
+            /** Scopes */
+            scopes: string[];
+            /**
+             * Unit
+             * @enum {string}
+             */
+            unit: "ratio" | "money" | "share";
+        };
+        /** AlertRule */
+        AlertRule: {
+            /** Account Id */
+            account_id: string | null;
+            /** Campaign Id */
+            campaign_id: string | null;
+            /** Comparator */
+            comparator: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Daily Budget */
+            daily_budget: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Metric */
+            metric: string;
+            /** Name */
+            name: string;
+            /**
+             * Open Alerts
+             * @default 0
+             */
+            open_alerts: number;
+            /** Platform */
+            platform: string | null;
+            /** Scope */
+            scope: string;
+            /** Threshold */
+            threshold: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Webhook Credential Id */
+            webhook_credential_id: string | null;
+            /** Window Days */
+            window_days: number;
+        };
+        /**
+         * AlertRuleIn
+         * @description A rule: `metric` `comparator` `threshold` on each of the last `window_days` complete
+         *     days of the organization, over its totals (`all`), one campaign (`campaign`: platform,
+         *     account and campaign ids) or each campaign apart (`each_campaign`). `spend_pace` needs
+         *     `daily_budget`. A `webhook_credential_id` (a vault credential of the `webhook`
+         *     service: its API URL and secret) delivers each firing as a signed webhook.
+         */
+        AlertRuleIn: {
+            /** Account Id */
+            account_id?: string | null;
+            /** Campaign Id */
+            campaign_id?: string | null;
+            /**
+             * Comparator
+             * @enum {string}
+             */
+            comparator: "below" | "above";
+            /** Daily Budget */
+            daily_budget?: number | string | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /**
+             * Metric
+             * @description One of GET /api/analytics/alerts/metrics
+             */
+            metric: string;
+            /** Name */
+            name: string;
+            /** Platform */
+            platform?: ("meta" | "google" | "tiktok" | "linkedin") | null;
+            /**
+             * Scope
+             * @default all
+             * @enum {string}
+             */
+            scope: "all" | "campaign" | "each_campaign";
+            /** Threshold */
+            threshold: number | string;
+            /** Webhook Credential Id */
+            webhook_credential_id?: string | null;
+            /**
+             * Window Days
+             * @default 3
+             */
+            window_days: number;
+        };
+        /**
+         * AlertSummary
+         * @description The badge: how many firings are open.
+         */
+        AlertSummary: {
+            /** Open */
+            open: number;
         };
         /**
          * AnalyticsSettingsIn
@@ -3122,7 +3882,10 @@ export interface components {
              * @description Leads credited to the key: whole leads by their credited touch, or fractions under the Overview's attribution model
              */
             leads: number;
-            /** Qualified */
+            /**
+             * Qualified
+             * @description Qualified leads credited to the key (as `leads`)
+             */
             qualified: number;
             /**
              * Revenue
@@ -3337,6 +4100,29 @@ export interface components {
             };
             /** Key */
             key: string;
+        };
+        /** ConnectAccount */
+        ConnectAccount: {
+            /** Id */
+            id: string;
+            /** Login Customer Id */
+            login_customer_id?: string | null;
+            /**
+             * Manager
+             * @default false
+             */
+            manager: boolean;
+            /** Name */
+            name: string;
+            /** Pixels */
+            pixels?: {
+                [key: string]: string;
+            }[];
+        };
+        /** ConnectStart */
+        ConnectStart: {
+            /** Authorization Url */
+            authorization_url: string;
         };
         /** Contact */
         Contact: {
@@ -3584,6 +4370,101 @@ export interface components {
              */
             won_conversion_name: string;
         };
+        /** CoverageOut */
+        CoverageOut: {
+            /** Currency */
+            currency: string;
+            /**
+             * Days
+             * @description Days with a rate held
+             */
+            days: number;
+            /** First Day */
+            first_day: string | null;
+            /** Last Day */
+            last_day: string | null;
+            /**
+             * Missing Days
+             * @description Of those, days no rate converts (kept apart)
+             */
+            missing_days: number;
+            /**
+             * Spend Days
+             * @description Days with spend in this currency
+             */
+            spend_days: number;
+        };
+        /** CreativeInsightRow */
+        CreativeInsightRow: {
+            /** Account Id */
+            account_id: string | null;
+            /** Ad Id */
+            ad_id: string | null;
+            /** Ad Name */
+            ad_name: string | null;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Cpl */
+            cpl: string | null;
+            /** Hook Rate */
+            hook_rate: number | null;
+            /**
+             * Hooks Well
+             * @description Hook rate at or above the account's
+             */
+            hooks_well: boolean;
+            /** Leads */
+            leads: number;
+            /** Platform */
+            platform: string;
+            /**
+             * Recommendation
+             * @enum {string}
+             */
+            recommendation: "fix_tracking" | "watch" | "pause" | "scale" | "keep";
+            /** Revenue */
+            revenue: string;
+            /**
+             * Rule
+             * @description The rule that decided (rastro.analytics.insights.rules)
+             */
+            rule: number;
+            /**
+             * Sale Rate
+             * @description Won / leads
+             */
+            sale_rate: number | null;
+            /** Sale Rate High */
+            sale_rate_high: number | null;
+            /**
+             * Sale Rate Low
+             * @description 95 % Wilson interval of the sale rate
+             */
+            sale_rate_low: number | null;
+            /**
+             * Since
+             * @description First day of the daily history's run of it
+             */
+            since: string | null;
+            /** Spend */
+            spend: string;
+            /** Won */
+            won: number;
+        };
+        /** CreativeInsights */
+        CreativeInsights: {
+            /** Baseline Cpl */
+            baseline_cpl: string | null;
+            /** Baseline Hook Rate */
+            baseline_hook_rate: number | null;
+            /** Baseline Sale Rate */
+            baseline_sale_rate: number | null;
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["CreativeInsightRow"][];
+            /** Rules Version */
+            rules_version: number;
+        };
         /** Credential */
         Credential: {
             /** Api Key Masked */
@@ -3690,6 +4571,25 @@ export interface components {
             suggested_mapping: {
                 [key: string]: string;
             };
+        };
+        /**
+         * CurrentOrganization
+         * @description The organization a session works in, with what every page formats by.
+         */
+        CurrentOrganization: {
+            /** Currency */
+            currency: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Slug */
+            slug: string;
+            /** Timezone */
+            timezone: string;
         };
         /** Deal */
         Deal: {
@@ -3937,6 +4837,24 @@ export interface components {
             /** Snippet */
             snippet: string;
         };
+        /** DomainActivityOut */
+        DomainActivityOut: {
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /**
+             * Last Event At
+             * @description The latest activity of its sessions
+             */
+            last_event_at: string | null;
+            /**
+             * Sessions Today
+             * @description Human sessions started today (organization's day)
+             */
+            sessions_today: number;
+        };
         /**
          * DomainAnalytics
          * @description Seed 001 DomainMetadata.analytics: the site's own tags (kept for reference).
@@ -4023,6 +4941,20 @@ export interface components {
             domain_id: string;
             /** Segments */
             segments: components["schemas"]["VisitorSegment"][];
+        };
+        /** EvaluationResult */
+        EvaluationResult: {
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Opened */
+            opened: number;
+            /** Resolved */
+            resolved: number;
+            /** Still Open */
+            still_open: number;
         };
         /** EventOut */
         EventOut: {
@@ -4248,10 +5180,90 @@ export interface components {
              */
             won: number;
         };
+        /** FxRatesOut */
+        FxRatesOut: {
+            /** Currencies */
+            currencies: components["schemas"]["CoverageOut"][];
+            /**
+             * Currency
+             * @description The organization's currency (rates are into it)
+             */
+            currency: string;
+            /**
+             * Lookback Days
+             * @description A day without a rate uses the last one this far back
+             */
+            lookback_days: number;
+        };
+        /** FxRefreshOut */
+        FxRefreshOut: {
+            /**
+             * Error
+             * @description Why the source could not be read, if so
+             */
+            error?: string | null;
+            /** Stored */
+            stored: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HealthCheck
+         * @description One tracking-health check: how many of how many, and whether it needs fixing.
+         */
+        HealthCheck: {
+            /**
+             * Amount
+             * @description Their money in the organization's currency (revenue or spend)
+             */
+            amount?: string | null;
+            /**
+             * Count
+             * @description The items the check found
+             */
+            count: number;
+            /**
+             * Examples
+             * @description A few of them, as text
+             */
+            examples?: string[];
+            /**
+             * Id
+             * @enum {string}
+             */
+            id: "leads_without_session" | "sales_without_session" | "paid_sessions_without_campaign" | "spend_without_sessions" | "utms_without_campaign";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "warning";
+            /**
+             * Total
+             * @description Out of how many (None: not a share)
+             */
+            total?: number | null;
+        };
+        /** InsightHistoryEntry */
+        InsightHistoryEntry: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Figures */
+            figures: {
+                [key: string]: unknown;
+            };
+            /**
+             * Recommendation
+             * @enum {string}
+             */
+            recommendation: "fix_tracking" | "watch" | "pause" | "scale" | "keep";
+            /** Rule */
+            rule: number;
         };
         /** IntegrationLog */
         IntegrationLog: {
@@ -4517,6 +5529,26 @@ export interface components {
              * @description Conversions without a touch in the lookback
              */
             without_touches: number;
+        };
+        /** LandingActivityOut */
+        LandingActivityOut: {
+            /** Conversion Rate */
+            conversion_rate: number | null;
+            /**
+             * Converted
+             * @description Of those, the ones that left a lead
+             */
+            converted: number;
+            /**
+             * Landing Page Id
+             * Format: uuid
+             */
+            landing_page_id: string;
+            /**
+             * Sessions
+             * @description Human sessions that began on the page
+             */
+            sessions: number;
         };
         /** LandingPage */
         LandingPage: {
@@ -4867,6 +5899,13 @@ export interface components {
              * @default BR
              */
             default_country: string;
+            /**
+             * Default Scoring Rules
+             * @description The rules before any override (what a value equal to it means)
+             */
+            default_scoring_rules?: {
+                [key: string]: unknown;
+            };
             /** Effective Scoring Rules */
             effective_scoring_rules: {
                 [key: string]: unknown;
@@ -4978,6 +6017,26 @@ export interface components {
             /** Stage Value */
             stage_value: string | null;
         };
+        /** LeadTotals */
+        LeadTotals: {
+            /** Count */
+            count: number;
+            /**
+             * Currency
+             * @description The organization's currency
+             */
+            currency: string;
+            /**
+             * Value
+             * @description Sum of the leads' latest stage values
+             */
+            value: string;
+            /**
+             * With Value
+             * @description How many of the leads have a value
+             */
+            with_value: number;
+        };
         /** LeadUpdate */
         LeadUpdate: {
             /** Company */
@@ -5042,6 +6101,26 @@ export interface components {
             /** Revenue Per Lead */
             revenue_per_lead: number | null;
         };
+        /** ManualRate */
+        ManualRate: {
+            /** Currency */
+            currency: string;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /**
+             * Rate
+             * @description Units of the organization's currency per unit of `currency`
+             */
+            rate: number | string;
+        };
+        /** ManualRates */
+        ManualRates: {
+            /** Rates */
+            rates: components["schemas"]["ManualRate"][];
+        };
         /** Me */
         Me: {
             /** Email */
@@ -5058,7 +6137,7 @@ export interface components {
             locale: "pt-BR" | "en";
             /** Name */
             name: string;
-            organization: components["schemas"]["OrganizationRef"];
+            organization: components["schemas"]["CurrentOrganization"];
             /** Organizations */
             organizations: components["schemas"]["OrganizationWithRole"][];
             /** Permissions */
@@ -5584,6 +6663,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[SessionListItem] */
+        Page_SessionListItem_: {
+            /** Items */
+            items: components["schemas"]["SessionListItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[SessionSummary] */
         Page_SessionSummary_: {
             /** Items */
@@ -5696,11 +6786,20 @@ export interface components {
         };
         /** Pipeline */
         Pipeline: {
+            /**
+             * Currency
+             * @description The organization's currency (of the value sums)
+             */
+            currency: string;
             /** Stages */
             stages: components["schemas"]["PipelineColumn"][];
         };
         /** PipelineCard */
         PipelineCard: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Channel */
+            channel?: string | null;
             /** Company */
             company: string | null;
             /**
@@ -5713,11 +6812,15 @@ export interface components {
              * @enum {string}
              */
             lead_score: "A" | "B" | "C" | "D";
+            /** Medium */
+            medium?: string | null;
             /** Name */
             name: string | null;
             owner?: components["schemas"]["MemberRef"] | null;
             /** Owner Id */
             owner_id: string | null;
+            /** Source */
+            source?: string | null;
             /**
              * Stage Changed At
              * Format: date-time
@@ -5817,6 +6920,15 @@ export interface components {
             platform: string;
             /** Reason */
             reason: string | null;
+            /**
+             * Reason Code
+             * @description The reason as a code (`reason_params` fill it in): no_credential, nothing_to_match, needs_email, outside_window, click_too_old, conversion_too_old, waiting, gave_up, platform_message
+             */
+            reason_code?: string | null;
+            /** Reason Params */
+            reason_params?: {
+                [key: string]: unknown;
+            };
             /** Sent At */
             sent_at: string | null;
             /** Status */
@@ -5930,12 +7042,104 @@ export interface components {
              */
             sessions_counted: "period";
         };
+        /**
+         * SampleLead
+         * @description What a sample lead brings, for the score preview.
+         */
+        SampleLead: {
+            /**
+             * Business Email
+             * @default false
+             */
+            business_email: boolean;
+            /**
+             * Disposable Email
+             * @default false
+             */
+            disposable_email: boolean;
+            /**
+             * Events
+             * @default 0
+             */
+            events: number;
+            /**
+             * Has Company
+             * @default false
+             */
+            has_company: boolean;
+            /**
+             * Has Email
+             * @default true
+             */
+            has_email: boolean;
+            /**
+             * Has Message
+             * @default false
+             */
+            has_message: boolean;
+            /**
+             * Has Name
+             * @default true
+             */
+            has_name: boolean;
+            /**
+             * Has Phone
+             * @default false
+             */
+            has_phone: boolean;
+            /**
+             * Page Views
+             * @default 1
+             */
+            page_views: number;
+            /**
+             * Paid Click
+             * @default false
+             */
+            paid_click: boolean;
+            /**
+             * Returning
+             * @default false
+             */
+            returning: boolean;
+            /**
+             * Seconds On Site
+             * @default 0
+             */
+            seconds_on_site: number;
+        };
         /** ScopeInfo */
         ScopeInfo: {
             /** Description */
             description: string;
             /** Scope */
             scope: string;
+        };
+        /** ScorePreview */
+        ScorePreview: {
+            /** Behavioral */
+            behavioral: number;
+            /** Demographic */
+            demographic: number;
+            /** Firmographic */
+            firmographic: number;
+            /**
+             * Grade
+             * @enum {string}
+             */
+            grade: "A" | "B" | "C" | "D";
+            /** Total */
+            total: number;
+        };
+        /** ScorePreviewIn */
+        ScorePreviewIn: {
+            sample?: components["schemas"]["SampleLead"];
+            /** Scoring Rules */
+            scoring_rules?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
         };
         /** SeriesPoint */
         SeriesPoint: {
@@ -5972,6 +7176,55 @@ export interface components {
             service: string;
             /** Settings Fields */
             settings_fields: components["schemas"]["SettingFieldInfo"][];
+        };
+        /**
+         * SessionListItem
+         * @description A session of the history, with its touch's campaign parameters and device.
+         */
+        SessionListItem: {
+            /** Campaign */
+            campaign?: string | null;
+            /** Channel */
+            channel: string | null;
+            /** Content */
+            content?: string | null;
+            /** Converted */
+            converted: boolean;
+            /** Device */
+            device?: string | null;
+            /**
+             * Domain Id
+             * Format: uuid
+             */
+            domain_id: string;
+            /** Is Bot */
+            is_bot: boolean;
+            /** Landing Page Id */
+            landing_page_id?: string | null;
+            /**
+             * Last Activity At
+             * Format: date-time
+             */
+            last_activity_at: string;
+            /** Medium */
+            medium?: string | null;
+            /** Return Visits */
+            return_visits: number;
+            /** Session Id */
+            session_id: string;
+            /** Source */
+            source?: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Total Events */
+            total_events: number;
+            /** Total Page Views */
+            total_page_views: number;
+            /** Visitor Id */
+            visitor_id: string;
         };
         /** SessionSummary */
         SessionSummary: {
@@ -6020,6 +7273,27 @@ export interface components {
             session: components["schemas"]["SessionSummary"];
             /** Touches */
             touches: components["schemas"]["Touchpoint"][];
+        };
+        /**
+         * SessionsWithoutCampaign
+         * @description Sessions of one channel and source whose touch reaches no ad campaign.
+         */
+        SessionsWithoutCampaign: {
+            /** Channel */
+            channel: string;
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /** Paid */
+            paid: boolean;
+            /** Sessions */
+            sessions: number;
+            /** Source */
+            source: string | null;
+            /** Without Campaign */
+            without_campaign: number;
         };
         /** SettingFieldInfo */
         SettingFieldInfo: {
@@ -6210,6 +7484,40 @@ export interface components {
             /** Video Plays */
             video_plays: number | null;
         };
+        /**
+         * SpendWithoutSessions
+         * @description An ad that spent in the period while no session of the period reached it.
+         */
+        SpendWithoutSessions: {
+            /** Account Id */
+            account_id: string;
+            /** Ad Id */
+            ad_id: string;
+            /** Ad Name */
+            ad_name: string | null;
+            /** Campaign Id */
+            campaign_id: string;
+            /** Campaign Name */
+            campaign_name: string | null;
+            /** Clicks */
+            clicks: number;
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /** Impressions */
+            impressions: number;
+            /**
+             * Missing Parameters
+             * @description The ad's URL check (null: the ad's URL was never checked)
+             */
+            missing_parameters: string[] | null;
+            /** Platform */
+            platform: string;
+            /** Spend */
+            spend: components["schemas"]["Money"][];
+        };
         /** StageChangeIn */
         StageChangeIn: {
             /** Close Date */
@@ -6333,6 +7641,11 @@ export interface components {
             due_at: string | null;
             /** Lead Id */
             lead_id: string | null;
+            /**
+             * Lead Name
+             * @description The lead's name (or e-mail) in lists across leads
+             */
+            lead_name?: string | null;
             /**
              * Task Id
              * Format: uuid
@@ -6512,6 +7825,98 @@ export interface components {
             /** Wbraid */
             wbraid: string | null;
         };
+        /**
+         * TrackingActivity
+         * @description Whether each domain's snippet sends events, and how each landing page converts.
+         */
+        TrackingActivity: {
+            /** Domains */
+            domains: components["schemas"]["DomainActivityOut"][];
+            /** Landing Pages */
+            landing_pages: components["schemas"]["LandingActivityOut"][];
+            /**
+             * Since
+             * Format: date-time
+             * @description Start of the landing pages' window
+             */
+            since: string;
+            /**
+             * Today Start
+             * Format: date-time
+             */
+            today_start: string;
+        };
+        /** TrackingHealth */
+        TrackingHealth: {
+            /** Checks */
+            checks: components["schemas"]["HealthCheck"][];
+            range: components["schemas"]["ReportRange"];
+        };
+        /**
+         * Unattributed
+         * @description Unattributed, side by side, for the period: sales with no session, sessions with no
+         *     campaign (by channel and source), spend with no sessions (per ad), UTM campaigns that
+         *     match no campaign; each with what to fix.
+         */
+        Unattributed: {
+            range: components["schemas"]["ReportRange"];
+            sales: components["schemas"]["UnattributedSales"];
+            /** Sessions */
+            sessions: components["schemas"]["SessionsWithoutCampaign"][];
+            /** Spend */
+            spend: components["schemas"]["SpendWithoutSessions"][];
+            totals: components["schemas"]["UnattributedTotals"];
+            /** Utm Campaigns */
+            utm_campaigns: components["schemas"]["UnmatchedUtm"][];
+        };
+        /**
+         * UnattributedSales
+         * @description Leads and won sales of the period with no tracked session behind them.
+         */
+        UnattributedSales: {
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /** Leads */
+            leads: number;
+            /** Leads Without Session */
+            leads_without_session: number;
+            /** Revenue Without Session */
+            revenue_without_session: components["schemas"]["Money"][];
+            /**
+             * Share Without Session
+             * @description won_without_session ÷ won
+             */
+            share_without_session: number | null;
+            /** Won */
+            won: number;
+            /** Won Without Session */
+            won_without_session: number;
+        };
+        /** UnattributedTotals */
+        UnattributedTotals: {
+            /** Other Currency Spend */
+            other_currency_spend: boolean;
+            /** Paid Sessions */
+            paid_sessions: number;
+            /** Paid Sessions Without Campaign */
+            paid_sessions_without_campaign: number;
+            /** Sessions */
+            sessions: number;
+            /** Sessions Without Campaign */
+            sessions_without_campaign: number;
+            /**
+             * Spend
+             * @description Spend in the organization's currency
+             */
+            spend: string;
+            /** Spend Without Sessions */
+            spend_without_sessions: string;
+            /** Spend Without Sessions Share */
+            spend_without_sessions_share: number | null;
+        };
         /** Unmapped */
         Unmapped: {
             range: components["schemas"]["ReportRange"];
@@ -6570,6 +7975,38 @@ export interface components {
             sessions: number;
             /** Source */
             source: string | null;
+        };
+        /**
+         * UnmatchedUtm
+         * @description A tagged touch's UTM campaign that joins no ad campaign, with its sessions.
+         */
+        UnmatchedUtm: {
+            /** Campaign */
+            campaign: string | null;
+            /**
+             * Fix
+             * @enum {string}
+             */
+            fix: "capture_session" | "tag_paid_links" | "none" | "add_url_parameters" | "check_landing_page" | "map_or_use_ids";
+            /**
+             * Last Seen
+             * Format: date-time
+             */
+            last_seen: string;
+            /** Medium */
+            medium: string | null;
+            /** Sessions */
+            sessions: number;
+            /** Source */
+            source: string | null;
+        };
+        /**
+         * UrlCheckRun
+         * @description The accounts whose ads' URLs are being checked (a job per account).
+         */
+        UrlCheckRun: {
+            /** Queued */
+            queued: string[];
         };
         /**
          * UsedClick
@@ -7662,6 +9099,781 @@ export interface operations {
             };
         };
     };
+    evaluate_api_analytics_alerts_evaluate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationResult"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_events_api_analytics_alerts_events_get: {
+        parameters: {
+            query?: {
+                status?: ("open" | "resolved") | null;
+                rule_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertEvent"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_metrics_api_analytics_alerts_metrics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertMetric"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_rules_api_analytics_alerts_rules_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    create_rule_api_analytics_alerts_rules_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    update_rule_api_analytics_alerts_rules__rule_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_rule_api_analytics_alerts_rules__rule_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_summary_api_analytics_alerts_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertSummary"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_attribution_api_analytics_attribution_get: {
         parameters: {
             query: {
@@ -8169,6 +10381,911 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_fx_rates_api_analytics_fx_rates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRatesOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_fx_rates_api_analytics_fx_rates_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualRates"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRatesOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    refresh_fx_rates_api_analytics_fx_rates_refresh_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRefreshOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_unattributed_api_analytics_health_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Unattributed"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_url_checks_api_analytics_health_urls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdUrlChecks"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    check_urls_api_analytics_health_urls_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UrlCheckRun"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_creative_insights_api_analytics_insights_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreativeInsights"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_insight_history_api_analytics_insights_history_get: {
+        parameters: {
+            query: {
+                platform: string;
+                account_id: string;
+                ad_id: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightHistoryEntry"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    record_creative_insights_api_analytics_insights_record_post: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */
@@ -10072,6 +13189,91 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Unmapped"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_tracking_health_api_analytics_tracking_health_get: {
+        parameters: {
+            query?: {
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                date_from?: string | null;
+                date_to?: string | null;
+                compare?: "none" | "previous" | "year";
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                content?: string | null;
+                term?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingHealth"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */
@@ -12771,6 +15973,447 @@ export interface operations {
             };
         };
     };
+    connection_callback_api_conversions_connect_callback_get: {
+        parameters: {
+            query: {
+                state: string;
+                code?: string | null;
+                auth_code?: string | null;
+                error?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To Settings > Credentials: the account picker, or why it failed */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The state is not valid or expired: start again */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "message": "…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    pick_account_api_conversions_connect__credential_id__account_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountPick"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    connection_accounts_api_conversions_connect__credential_id__accounts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                credential_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectAccount"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    start_connection_api_conversions_connect__platform__start_post: {
+        parameters: {
+            query?: {
+                /** @description The credential whose tokens to replace */
+                reconnect?: string | null;
+            };
+            header?: never;
+            path: {
+                platform: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectStart"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     platform_health_api_conversions_health_get: {
         parameters: {
             query?: never;
@@ -14839,6 +18482,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LeadRulesOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    preview_score_api_crm_settings_score_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScorePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorePreview"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */
@@ -17978,6 +21750,199 @@ export interface operations {
             };
         };
     };
+    export_leads_api_leads_export_get: {
+        parameters: {
+            query?: {
+                sort?: "-created_at" | "created_at" | "score" | "-score" | "-stage_changed_at";
+                /** @description Current stage; repeat */
+                stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost")[] | null;
+                /** @description Lead score; repeat */
+                score?: ("A" | "B" | "C" | "D")[] | null;
+                owner_id?: string | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                channel?: string | null;
+                domain_id?: string | null;
+                attribution_status?: ("attributed" | "no_session" | "unknown_session") | null;
+                /** @description Inclusive (UTC if naive) */
+                created_from?: string | null;
+                /** @description Exclusive (UTC if naive) */
+                created_to?: string | null;
+                /** @description Prefix search: name, e-mail, company, phone */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The leads as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    lead_totals_api_leads_summary_get: {
+        parameters: {
+            query?: {
+                /** @description Current stage; repeat */
+                stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost")[] | null;
+                /** @description Lead score; repeat */
+                score?: ("A" | "B" | "C" | "D")[] | null;
+                owner_id?: string | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                channel?: string | null;
+                domain_id?: string | null;
+                attribution_status?: ("attributed" | "no_session" | "unknown_session") | null;
+                /** @description Inclusive (UTC if naive) */
+                created_from?: string | null;
+                /** @description Exclusive (UTC if naive) */
+                created_to?: string | null;
+                /** @description Prefix search: name, e-mail, company, phone */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadTotals"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not found in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     get_lead_api_leads__lead_id__get: {
         parameters: {
             query?: never;
@@ -19805,6 +23770,93 @@ export interface operations {
             };
         };
     };
+    session_history_api_sessions_get: {
+        parameters: {
+            query: {
+                /** @description Inclusive (UTC if naive) */
+                started_from: string;
+                /** @description Exclusive (UTC if naive); ≤ 400 days */
+                started_to: string;
+                domain_id?: string | null;
+                landing_page_id?: string | null;
+                channel?: ("Direct" | "Cross-network" | "Paid Shopping" | "Paid Search" | "Paid Social" | "Paid Video" | "Display" | "Paid Other" | "Organic Shopping" | "Organic Social" | "Organic Video" | "Organic Search" | "Referral" | "Email" | "Affiliates" | "Audio" | "SMS" | "Mobile Push Notifications" | "Unassigned") | null;
+                source?: string | null;
+                medium?: string | null;
+                campaign?: string | null;
+                device?: ("desktop" | "mobile" | "tablet") | null;
+                converted?: boolean | null;
+                include_bots?: boolean;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SessionListItem_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     sessions_by_ref_api_sessions_by_ref__code__get: {
         parameters: {
             query?: {
@@ -20482,6 +24534,80 @@ export interface operations {
                      *         "code": "conflict",
                      *         "details": null,
                      *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    tracking_activity_api_tracking_activity_get: {
+        parameters: {
+            query?: {
+                /** @description The landing pages' window */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingActivity"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */

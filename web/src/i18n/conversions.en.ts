@@ -1,5 +1,14 @@
 /** Strings of the conversions pages (list, sync log, health, settings), spread into `en.ts`. */
 export const conversionsEn = {
+  "conversions.reason.no_credential": "No active {platform} account: connect one in Settings › Credentials.",
+  "conversions.reason.nothing_to_match": "Nothing {platform} can match on (no click id, e-mail or phone it accepts).",
+  "conversions.reason.needs_email": "{platform} needs the customer's e-mail.",
+  "conversions.reason.outside_window": "The click of {clicked} is {days} days before the sale; the {platform} window is {window} days.",
+  "conversions.reason.click_too_old": "{platform} takes clicks up to {days} days old; this click is from {since}.",
+  "conversions.reason.conversion_too_old": "{platform} takes conversions up to {days} days old; this one is from {since}.",
+  "conversions.reason.waiting": "Waiting until {until}: {platform} does not take it earlier.",
+  "conversions.reason.gave_up": "Gave up after {attempts} attempts: {message}",
+  "conversions.reason.platform_message": "{message}",
   "nav.conversions": "Conversions",
 
   "conversions.title": "Conversions",

@@ -2,6 +2,15 @@ import type { conversionsEn } from "./conversions.en";
 
 /** Strings of the conversions pages in Portuguese (spread into `pt-BR.ts`); the compiler checks every key. */
 export const conversionsPtBR: Record<keyof typeof conversionsEn, string> = {
+  "conversions.reason.no_credential": "Nenhuma conta {platform} ativa: conecte uma em Configurações › Credenciais.",
+  "conversions.reason.nothing_to_match": "Nada que o {platform} consiga casar (nenhum id de clique, e-mail ou telefone aceito).",
+  "conversions.reason.needs_email": "O {platform} precisa do e-mail do cliente.",
+  "conversions.reason.outside_window": "O clique de {clicked} foi {days} dias antes da venda; a janela do {platform} é de {window} dias.",
+  "conversions.reason.click_too_old": "O {platform} aceita cliques de até {days} dias; este clique é de {since}.",
+  "conversions.reason.conversion_too_old": "O {platform} aceita conversões de até {days} dias; esta é de {since}.",
+  "conversions.reason.waiting": "Aguardando até {until}: o {platform} não aceita antes.",
+  "conversions.reason.gave_up": "Desistimos após {attempts} tentativas: {message}",
+  "conversions.reason.platform_message": "{message}",
   "nav.conversions": "Conversões",
 
   "conversions.title": "Conversões",

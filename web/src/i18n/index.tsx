@@ -11,10 +11,35 @@ const dictionaries: Record<Locale, Record<MessageKey, string>> = { "pt-BR": ptBR
 export type Vars = Record<string, string | number>;
 export type TFunction = (key: MessageKey, vars?: Vars) => string;
 
+const BRANCH = String.raw`(?:[^{}]|\{\w+\})*`;
+const CATEGORY = String.raw`(?:=\d+|zero|one|two|few|many|other)`;
+const PLURAL = new RegExp(String.raw`\{(\w+), plural,((?:\s*${CATEGORY}\s*\{${BRANCH}\})+)\s*\}`, "g");
+const BRANCHES = new RegExp(String.raw`(${CATEGORY})\s*\{(${BRANCH})\}`, "g");
+
+/** The count a plural is chosen by: a number as given, or the digits of a formatted one. */
+function countOf(value: string | number): number {
+  return typeof value === "number" ? value : Number(String(value).replace(/[^\d]/g, "")) || 0;
+}
+
+/**
+ * A message with its variables: `{name}` is replaced by the value, and
+ * `{name, plural, one {# página vista} other {# páginas vistas}}` (ICU's plural, `=N`
+ * exact matches first, then the locale's category, then `other`) chooses by the value,
+ * `#` standing for it as given (already formatted by the caller).
+ */
 export function translate(locale: Locale, key: MessageKey, vars?: Vars): string {
   const template = dictionaries[locale][key] ?? en[key] ?? key;
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  const rules = new Intl.PluralRules(locale);
+  const chosen = template.replace(PLURAL, (m, name: string, body: string) => {
+    if (!(name in vars)) return m;
+    const value = vars[name]!;
+    const n = countOf(value);
+    const branches = new Map([...body.matchAll(BRANCHES)].map((b) => [b[1]!, b[2]!]));
+    const text = branches.get(`=${n}`) ?? branches.get(rules.select(n)) ?? branches.get("other") ?? m;
+    return text.replace(/#/g, String(value));
+  });
+  return chosen.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
 export function hasKey(key: string): key is MessageKey {

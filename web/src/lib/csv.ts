@@ -36,16 +36,21 @@ export function csvBlob<T>(columns: readonly CsvColumn<T>[], rows: readonly T[])
   return new Blob([BOM + toCsv(columns, rows)], { type: "text/csv;charset=utf-8" });
 }
 
-/** Let the browser save `rows` as `filename` (".csv" added when missing). */
-export function downloadCsv<T>(filename: string, columns: readonly CsvColumn<T>[], rows: readonly T[]): void {
-  const url = URL.createObjectURL(csvBlob(columns, rows));
+/** Let the browser save `blob` as `filename`. */
+export function saveBlob(filename: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
-  link.download = filename.toLowerCase().endsWith(".csv") ? filename : `${filename}.csv`;
+  link.download = filename;
   link.style.display = "none";
   document.body.appendChild(link);
   link.click();
   link.remove();
   // Revoked after the click has been handled: some browsers read the URL asynchronously.
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Let the browser save `rows` as `filename` (".csv" added when missing). */
+export function downloadCsv<T>(filename: string, columns: readonly CsvColumn<T>[], rows: readonly T[]): void {
+  saveBlob(filename.toLowerCase().endsWith(".csv") ? filename : `${filename}.csv`, csvBlob(columns, rows));
 }

@@ -11,7 +11,7 @@ import { getAccessToken, onTokensChange } from "@/auth/tokens";
 export type LiveStatus = "connecting" | "online" | "offline";
 
 /** Events the server emits to the organization room. */
-export type LiveEventName = "hello" | "visitor_online" | "visitor_offline" | "visitor_step_change" | "new_payment" | "payment_status_change" | "lead_created";
+export type LiveEventName = "hello" | "visitor_online" | "visitor_offline" | "visitor_step_change" | "new_payment" | "payment_status_change" | "lead_created" | "alert_opened";
 
 interface LiveValue {
   status: LiveStatus;

@@ -44,7 +44,7 @@ export function makeMe(permissions: string[], over: Partial<Me> = {}): Me {
     theme: "system",
     role: "admin",
     permissions,
-    organization: { id: "org-1", name: "Org", slug: "org", role: "admin" },
+    organization: { id: "org-1", name: "Org", slug: "org", currency: "BRL", timezone: "America/Sao_Paulo" },
     organizations: [],
     ...over,
   } as Me;

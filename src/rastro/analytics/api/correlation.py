@@ -4,14 +4,16 @@ ads correlation report (seed 003's Lead Correlation Service)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from rastro.analytics import correlation_schemas as schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.attribution import ModelName
 from rastro.analytics.permissions import Admin, Read
-from rastro.analytics.service import attribution, correlation, spend_mappings
+from rastro.analytics.service import attribution, correlation, health, insights, spend_mappings
 from rastro.core.deps import BiSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -37,7 +39,8 @@ async def get_ads_report(
     rates, average deal value, sales cycle, real revenue and real ROAS (won deals ÷ spend),
     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
     Money in the organization's currency; spend in other currencies is listed apart and
-    never summed or converted. The visit filters select the leads and sales, not spend."""
+    converted per day at the stored rate (what no rate converts apart). The visit filters
+    select the leads and sales, not spend."""
     settings = await attribution.get_settings(bi)
     return await correlation.ads_report(
         bi,
@@ -47,6 +50,14 @@ async def get_ads_report(
         lookback_days=settings.lookback_days,
         half_life_days=settings.half_life_days,
     )
+
+
+@router.get("/tracking-health", response_model=schemas.TrackingHealth)
+async def get_tracking_health(context: Context, bi: BiSession) -> schemas.TrackingHealth:
+    """What escapes attribution in the period: leads and sales without a tracked session,
+    paid sessions without a campaign (ads without UTMs), campaigns that spent with no
+    visit reaching them, UTM campaigns reaching no campaign with spend."""
+    return await health.tracking_health(bi, context.current)
 
 
 @router.get("/spend/unmapped", response_model=schemas.Unmapped)
@@ -81,3 +92,34 @@ async def delete_mapping(mapping_id: uuid.UUID, _: Admin, bi: BiSession) -> Resp
     """Remove a mapping."""
     await spend_mappings.delete_mapping(bi, mapping_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/insights", response_model=schemas.CreativeInsights)
+async def get_creative_insights(context: Context, bi: BiSession) -> schemas.CreativeInsights:
+    """Per ad over the period (30 days by default): its figures, the account's baseline and
+    a recommendation from written rules (`fix_tracking`, `watch`, `pause`, `scale`,
+    `keep`) with the 95 % Wilson interval of its lead → sale rate, and since when the
+    daily history has held it."""
+    return await insights.creative_insights(bi, context.current)
+
+
+@router.post("/insights/record", response_model=int)
+async def record_creative_insights(context: Context, principal: Admin, bi: BiSession) -> int:
+    """Keep today's recommendations in the history now (the daily job does it too);
+    returns the ads recorded. Running it again the same day replaces the day's rows."""
+    computed = await insights.creative_insights(bi, context.current)
+    return await insights.record_day(
+        bi, principal.organization_id, datetime.now(UTC).date(), computed
+    )
+
+
+@router.get("/insights/history", response_model=list[schemas.InsightHistoryEntry])
+async def get_insight_history(
+    _: Read,
+    bi: BiSession,
+    platform: Annotated[str, Query(max_length=20)],
+    account_id: Annotated[str, Query(max_length=64)],
+    ad_id: Annotated[str, Query(max_length=64)],
+) -> list[schemas.InsightHistoryEntry]:
+    """An ad's recommendations day by day, newest first (the last 90 stored days)."""
+    return await insights.history(bi, platform, account_id, ad_id)

@@ -113,7 +113,7 @@ class BreakdownRow(BaseModel):
         description="Leads credited to the key: whole leads by their credited touch, or "
         "fractions under the Overview's attribution model"
     )
-    qualified: int
+    qualified: float = Field(description="Qualified leads credited to the key (as `leads`)")
     won: float = Field(description="Won deals credited to the key (as `leads`)")
     revenue: Decimal = Field(description="In the organization's currency")
     conversion_rate: float | None

@@ -20,7 +20,7 @@ from rastro.analytics.attribution import (
     credit_all,
 )
 from rastro.analytics.models import AnalyticsSettings
-from rastro.analytics.service.journeys import JourneySet, load_journeys
+from rastro.analytics.service.journeys import JourneyConversion, JourneySet, load_journeys
 from rastro.analytics.service.overview import Scope
 
 CENT = Decimal("0.01")
@@ -186,7 +186,7 @@ def _ranked(credits: dict[str, Credit]) -> list[tuple[str, Credit]]:
 async def _load(
     bi: AsyncSession,
     scope: Scope,
-    conversion: schemas.ConversionKind,
+    conversion: JourneyConversion,
     lookback_days: int,
     models: tuple[ModelName, ...] | list[ModelName],
 ) -> JourneySet:
@@ -219,14 +219,15 @@ async def credit_overview(
     overview: schemas.Overview,
     settings: schemas.AnalyticsSettingsIn,
 ) -> schemas.Overview:
-    """The Overview with its channel and campaign tables' leads, won deals and revenue
-    credited by the organization's Overview model (the rollups' credited touch stays when
-    the model is last touch); sessions stay what the rollups counted."""
+    """The Overview with its channel and campaign tables' leads, qualified leads, won deals
+    and revenue credited by the organization's Overview model (the rollups' credited touch
+    stays when the model is last touch); sessions stay what the rollups counted."""
     model = settings.overview_model
     if model == "last_touch":
         return overview.model_copy(update={"attribution_model": model})
     credited: dict[tuple[str, str], dict[str, Credit]] = {}
-    for conversion in ("lead", "won"):
+    conversions: tuple[JourneyConversion, ...] = ("lead", "qualified", "won")
+    for conversion in conversions:
         journeys = await _load(bi, scope, conversion, settings.lookback_days, [model])
         for level in ("channel", "campaign"):
             credited[(conversion, level)] = credit_all(
@@ -238,11 +239,12 @@ async def credit_overview(
 
     def rows(table: list[schemas.BreakdownRow], level: str) -> list[schemas.BreakdownRow]:
         leads, won = credited[("lead", level)], credited[("won", level)]
+        qualified = credited[("qualified", level)]
         by_key = {(row.key if row.key is not None else "(none)"): row for row in table}
         out = []
-        for key in dict.fromkeys([*by_key, *leads, *won]):
+        for key in dict.fromkeys([*by_key, *leads, *qualified, *won]):
             row = by_key.get(key)
-            lead, sale = leads.get(key), won.get(key)
+            lead, sale, good = leads.get(key), won.get(key), qualified.get(key)
             sessions = row.sessions if row else 0
             n_leads = lead.conversions if lead else 0.0
             n_won = sale.conversions if sale else 0.0
@@ -251,7 +253,7 @@ async def credit_overview(
                     key=row.key if row else key,
                     sessions=sessions,
                     leads=n_leads,
-                    qualified=row.qualified if row else 0,
+                    qualified=good.conversions if good else 0.0,
                     won=n_won,
                     revenue=_money(sale.revenue) if sale else Decimal(0),
                     conversion_rate=n_leads / sessions if sessions else None,

@@ -24,13 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from rastro.analytics import correlation_schemas as schemas
-from rastro.analytics.attribution import NONE_KEY, UNTRACKED, Journey, ModelName, credit_all
+from rastro.analytics.attribution import NONE_KEY, UNTRACKED, Credit, Journey, ModelName, credit_all
 from rastro.analytics.models import Ad, AdCampaign, AdSet, CampaignMetric, ConversionFact
 from rastro.analytics.schemas import Money
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import spend_join
-from rastro.analytics.service.journeys import load_journeys
+from rastro.analytics.service import fx, spend_join
+from rastro.analytics.service.journeys import JourneyConversion, load_journeys
 from rastro.analytics.service.overview import Scope, ratio, report_range
+from rastro.analytics.service.spend_costs import spend_sums
 from rastro.analytics.service.spend_join import combination_key
 
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
@@ -70,7 +71,7 @@ class Outcomes:
     revenue: Decimal = Decimal(0)
     other: dict[str, Decimal] = field(default_factory=dict)
     cycle_seconds: float = 0.0
-    cycle_won: int = 0
+    cycle_won: float = 0.0
 
 
 async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
@@ -82,6 +83,10 @@ async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
             *keys,
             m.currency,
             func.sum(m.spend).label("spend"),
+            *spend_sums(m.spend, m.currency, m.day, scope.currency),
+            func.sum(fx.home_amount(m.conversion_value, m.currency, m.day, scope.currency)).label(
+                "home_value"
+            ),
             func.sum(m.impressions).label("impressions"),
             func.sum(m.clicks).label("clicks"),
             func.sum(m.impressions).filter(m.video_3s_views.is_not(None)).label("hooked"),
@@ -100,13 +105,15 @@ async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
         if row.views_3s is not None:
             sums.views_3s = (sums.views_3s or 0) + int(row.views_3s)
             sums.hooked_impressions += int(row.hooked or 0)
-        if row.currency == scope.currency:
-            sums.spend += Decimal(row.spend)
-            sums.conversions += Decimal(row.conversions)
-            sums.value += Decimal(row.value)
-        else:
-            sums.other[row.currency] = sums.other.get(row.currency, Decimal(0)) + row.spend
-            sums.conversions += Decimal(row.conversions)
+        sums.conversions += Decimal(row.conversions)
+        # Spend and reported value in the organization's currency, converted per day where
+        # a rate is known; what no rate converts is listed apart.
+        sums.spend += Decimal(row.home_spend or 0)
+        sums.value += Decimal(row.home_value or 0)
+        if row.unconverted:
+            sums.other[row.currency] = sums.other.get(row.currency, Decimal(0)) + Decimal(
+                row.unconverted
+            )
     return dict(result)
 
 
@@ -208,16 +215,13 @@ async def _modelled(
     lookback_days: int,
     half_life_days: float,
 ) -> dict[Key | None, Outcomes]:
-    """Leads and won deals (and revenue) credited by `model` over the period's journeys,
-    each touch keyed by the campaign it reaches; qualified leads and the sales cycle stay
-    with the credited touch (last touch: no model credits them)."""
-    base = await _last_touch(bi, scope, level)
+    """Leads, qualified leads and won deals (with their revenue and sales cycle) credited by
+    `model` over the period's journeys, each touch keyed by the campaign it reaches. A
+    key's credited cycle ÷ its credited won deals is its average sales cycle
+    (`JourneySet.valued_by_cycle`)."""
     result: dict[Key | None, Outcomes] = defaultdict(Outcomes)
-    for reached, outcome in base.items():
-        result[reached].qualified = outcome.qualified
-        result[reached].cycle_seconds = outcome.cycle_seconds
-        result[reached].cycle_won = outcome.cycle_won
-    for conversion in ("lead", "won"):
+    conversions: tuple[JourneyConversion, ...] = ("lead", "qualified", "won")
+    for conversion in conversions:
         journeys = await load_journeys(
             bi,
             period=scope.period,
@@ -229,31 +233,48 @@ async def _modelled(
         )
         combos = {_combo(t) for j in journeys.journeys for t in j.touches}
         keys = await _keys_of_touches(bi, combos, level)
-        keyed = [
-            Journey(
-                touches=tuple(
-                    replace(t, campaign=keys.get(_combo(t), NONE_KEY)) for t in j.touches
-                ),
-                converted_at=j.converted_at,
-                conversions=j.conversions,
-                revenue=j.revenue,
-            )
-            for j in journeys.journeys
-        ]
-        credits = credit_all(keyed, level="campaign", half_life_days=half_life_days, models=[model])
-        for name, credit in credits[model].items():
-            key: Key | None = (
-                None
-                if name in (NONE_KEY, UNTRACKED)
-                else tuple(v or None for v in name.split(SEPARATOR))
-            )
+
+        for key, credit in _credited(journeys.journeys, keys, model, half_life_days).items():
             outcome = result[key]
             if conversion == "lead":
                 outcome.leads += credit.conversions
+            elif conversion == "qualified":
+                outcome.qualified += credit.conversions
             else:
                 outcome.won += credit.conversions
                 outcome.revenue += Decimal(repr(credit.revenue)).quantize(CENT)
+        if conversion == "won":
+            for key, credit in _credited(
+                journeys.valued_by_cycle(), keys, model, half_life_days
+            ).items():
+                result[key].cycle_seconds += credit.revenue
+                result[key].cycle_won += credit.conversions
     return dict(result)
+
+
+def _credited(
+    journeys: list[Journey],
+    keys: dict[tuple[Any, ...], str],
+    model: ModelName,
+    half_life_days: float,
+) -> dict[Key | None, Credit]:
+    """`model`'s credit per campaign key, each touch keyed by the campaign it reaches."""
+    keyed = [
+        replace(
+            j,
+            touches=tuple(replace(t, campaign=keys.get(_combo(t), NONE_KEY)) for t in j.touches),
+        )
+        for j in journeys
+    ]
+    credits = credit_all(keyed, level="campaign", half_life_days=half_life_days, models=[model])
+    return {_key(name): credit for name, credit in credits[model].items()}
+
+
+def _key(name: str) -> Key | None:
+    """A credited campaign key back as its (campaign, ...) tuple; None for none/untracked."""
+    if name in (NONE_KEY, UNTRACKED):
+        return None
+    return tuple(v or None for v in name.split(SEPARATOR))
 
 
 def _money(value: Decimal | None) -> Decimal | None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,22 +120,47 @@ class JourneySet:
     non_converting: int
     touches: int
     other_currencies: list[str]
+    #: Each converting journey's sales cycle in seconds (won_at - created_at; 0 when not
+    #: won), in the order of `journeys`.
+    cycle_seconds: tuple[float, ...] = ()
+
+    def valued_by_cycle(self) -> list[Journey]:
+        """The journeys with each converting one's sales cycle in place of its revenue: a
+        model credits it like revenue, so a key's credited cycle ÷ its credited won deals
+        is the average sales cycle of the deals credited to it (Markov spreads the total
+        by its shares, so there every key gets the overall average)."""
+        valued = [
+            replace(journey, revenue=cycle)
+            for journey, cycle in zip(self.journeys, self.cycle_seconds, strict=False)
+        ]
+        return valued + self.journeys[len(valued) :]
+
+
+#: What converts: the API's kinds, plus qualified leads for the reports that credit them.
+JourneyConversion = Literal["lead", "qualified", "won"]
 
 
 def _conversions(
-    period: schemas.Period, filters: schemas.ReportFilters, conversion: schemas.ConversionKind
+    period: schemas.Period, filters: schemas.ReportFilters, conversion: JourneyConversion
 ) -> Select[Any]:
-    """The conversions in the period: lead_id, converted_at, revenue, currency, visitor_ids.
+    """The conversions in the period: lead_id, converted_at, revenue, cycle, currency,
+    visitor_ids.
 
-    A lead converts when created; a won deal when won. Revenue is the lead's won revenue
-    (zero for a lead not won). The report's dimension filters select conversions by the
-    lead's own session (its domain, landing page, channel, source, ...)."""
+    A lead converts when created; a qualified lead when it first reached a qualified stage;
+    a won deal when won. Revenue is the lead's won revenue (zero for a lead not won), cycle
+    its sales cycle in seconds (zero when not won). The report's dimension filters select
+    conversions by the lead's own session (its domain, landing page, channel, source, ...)."""
     facts = ConversionFact.__table__
-    converted_at = facts.c.created_at if conversion == "lead" else facts.c.won_at
+    converted_at = {
+        "lead": facts.c.created_at,
+        "qualified": facts.c.qualified_at,
+        "won": facts.c.won_at,
+    }[conversion]
     return select(
         facts.c.lead_id,
         converted_at.label("converted_at"),
         func.coalesce(facts.c.revenue, 0).label("revenue"),
+        func.coalesce(func.extract("epoch", facts.c.won_at - facts.c.created_at), 0).label("cycle"),
         facts.c.currency,
         facts.c.visitor_ids,
     ).where(
@@ -150,7 +175,7 @@ async def load_journeys(
     *,
     period: schemas.Period,
     filters: schemas.ReportFilters,
-    conversion: schemas.ConversionKind,
+    conversion: JourneyConversion,
     lookback_days: int,
     currency: str,
     non_converting: bool,
@@ -188,6 +213,7 @@ async def load_journeys(
         non_converting=len(lost),
         touches=touch_count,
         other_currencies=other_currencies,
+        cycle_seconds=tuple(float(row.cycle) for row in rows),
     )
 
 

@@ -2,7 +2,8 @@
 (the campaign its credited touch reaches, `spend_join`) and the campaign's figures at the
 moment of the conversion: `cpa_at_conversion` (spend ÷ leads of the campaign over the
 `WINDOW_DAYS` days up to the lead's day) and `roas` (won revenue ÷ spend over the same days;
-spend and revenue in the organization's currency only). Written set-based through
+spend converted into the organization's currency per day where a rate is known, revenue in it
+only). Written set-based through
 tracking's `apply_ad_attribution`, from the refresh, for the leads of the last
 `RESTATED` days (the platforms restate recent spend)."""
 
@@ -15,7 +16,7 @@ from sqlalchemy import Date, Numeric, and_, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics.models import CampaignMetric, ConversionFact
-from rastro.analytics.service import spend_join
+from rastro.analytics.service import fx, spend_join
 from rastro.analytics.service.correlation import FACT_COLUMNS, fact_combination_key
 from rastro.tracking.service import attribution as tracking_attribution
 
@@ -82,12 +83,12 @@ async def attribute_leads(
         )
 
     spend = (
-        select(func.sum(m.spend))
+        # In the organization's currency, converted per day where a rate is known.
+        select(func.sum(fx.home_amount(m.spend, m.currency, m.day, currency)))
         .where(
             m.platform == leads.c.platform,
             m.account_id == leads.c.account_id,
             m.campaign_id == leads.c.campaign_id,
-            m.currency == currency,
             m.day >= first_day,
             m.day <= leads.c.day,
         )

@@ -8,7 +8,8 @@ The totals are the period's whole spend (also spend that no touch reaches: see
 `/api/analytics/spend/unmapped`); with a channel, source, medium, campaign, content or term
 filter, the spend the filtered touches reach. Spend cannot be split by domain, landing
 page or device: with such a filter cost stays null (`spend_not_filterable`). Spend in
-another currency than the organization's is never converted or summed in
+another currency than the organization's is converted at the day's stored rate
+(`rastro.analytics.service.fx`); what no rate converts stays apart, never summed in
 (`other_currency_spend`).
 """
 
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.analytics import schemas
 from rastro.analytics.models import CampaignMetric
 from rastro.analytics.models import TouchCombination as Combination
-from rastro.analytics.service import spend_join
+from rastro.analytics.service import fx, spend_join
 from rastro.analytics.service.overview import Scope, ratio
 
 NO_SPEND_DATA = "no_spend_data"
@@ -53,6 +54,22 @@ class Cost:
         else:
             self.other[currency] = self.other.get(currency, Decimal(0)) + amount
 
+    def add_row(self, row: Any, home: str) -> None:
+        """A row of `spend_sums` columns: the converted part in, the rest apart."""
+        self.spend += Decimal(row.home_spend or 0)
+        if row.unconverted:
+            self.add(row.currency, Decimal(row.unconverted), home)
+
+
+def spend_sums(spend: Any, currency: Any, day: Any, home: str) -> list[Any]:
+    """The sum of spend in the organization's currency (converted per day where a rate is
+    known) and the sum of what no rate converts, to group by currency."""
+    converted = fx.home_amount(spend, currency, day, home)
+    return [
+        func.sum(converted).label("home_spend"),
+        func.sum(spend).filter(converted.is_(None)).label("unconverted"),
+    ]
+
 
 def _blind(scope: Scope) -> bool:
     return any(getattr(scope.filters, name) is not None for name in SPEND_BLIND_FILTERS)
@@ -72,14 +89,16 @@ async def period_spend(bi: AsyncSession, scope: Scope) -> Cost | None:
     m = CampaignMetric
     rows = (
         await bi.execute(
-            select(m.currency, func.sum(m.spend)).where(_in_period(scope)).group_by(m.currency)
+            select(m.currency, *spend_sums(m.spend, m.currency, m.day, scope.currency))
+            .where(_in_period(scope))
+            .group_by(m.currency)
         )
     ).all()
     if not rows:
         return None
     cost = Cost()
-    for currency, amount in rows:
-        cost.add(currency, Decimal(amount), scope.currency)
+    for row in rows:
+        cost.add_row(row, scope.currency)
     return cost
 
 
@@ -134,16 +153,13 @@ async def reached_spend(bi: AsyncSession, scope: Scope, keys: Sequence[str]) -> 
         .subquery("matched")
     )
     columns = [matched.c[k] for k in keys]
+    sums = spend_sums(matched.c.spend, matched.c.currency, matched.c.day, scope.currency)
     rows = await bi.execute(
-        select(*columns, matched.c.currency, func.sum(matched.c.spend).label("spend")).group_by(
-            *columns, matched.c.currency
-        )
+        select(*columns, matched.c.currency, *sums).group_by(*columns, matched.c.currency)
     )
     result: dict[Key, Cost] = {}
     for row in rows:
-        result.setdefault(tuple(row[: len(keys)]), Cost()).add(
-            row.currency, Decimal(row.spend), scope.currency
-        )
+        result.setdefault(tuple(row[: len(keys)]), Cost()).add_row(row, scope.currency)
     return result
 
 

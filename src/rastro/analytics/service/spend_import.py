@@ -21,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -63,7 +64,9 @@ class ImportConfig:
     )
 
 
-class _ImportFailed(Exception):
+class ImportFailed(Exception):
+    """The run (or a URL check) cannot go on: `auth` when the credential is the cause."""
+
     def __init__(self, message: str, *, auth: bool = False) -> None:
         super().__init__(message)
         self.auth = auth
@@ -126,9 +129,9 @@ async def run_import(
     status, message = "succeeded", None
     try:
         if account is None or run.date_from is None or run.date_to is None:
-            raise _ImportFailed("The ad account was removed.")
+            raise ImportFailed("The ad account was removed.")
         connector = CONNECTORS[account.platform]
-        credential = await _credential(crm, keyring, scope, account, connector)
+        credential = await resolve_account_credential(crm, keyring, scope, account, connector)
         http = _client(clients, credential, config)
         origin = spend.RowOrigin(
             organization_id=organization_id,
@@ -159,7 +162,7 @@ async def run_import(
                 logged.days_done += (last - first).days + 1
                 logged.rows = rows
                 logged.errors = errors[-MAX_LOGGED_ERRORS:]
-    except _ImportFailed as failure:
+    except ImportFailed as failure:
         status, message = "failed", str(failure)
         errors.append({"error": "auth" if failure.auth else "import", "message": str(failure)})
     finally:
@@ -191,7 +194,7 @@ async def run_import(
         return logged
 
 
-async def _credential(
+async def resolve_account_credential(
     crm: TransactionBoundary,
     keyring: Keyring,
     scope: Scope,
@@ -202,15 +205,28 @@ async def _credential(
         try:
             stored = await credentials.get_credential(session, account.credential_id)
         except NotFound:
-            raise _ImportFailed("The account's credential was removed.", auth=True) from None
+            raise ImportFailed("The account's credential was removed.", auth=True) from None
         if not stored.is_active:
-            raise _ImportFailed("The account's credential is inactive.", auth=True)
+            raise ImportFailed("The account's credential is inactive.", auth=True)
         if stored.service not in connector.credential_services:
-            raise _ImportFailed("The account's credential is not for this platform.", auth=True)
+            raise ImportFailed("The account's credential is not for this platform.", auth=True)
         credential = await credentials.resolve_credential(session, keyring, account.credential_id)
     if not credential.base_url:
-        raise _ImportFailed("The account's credential has no API URL.")
+        raise ImportFailed("The account's credential has no API URL.")
     return credential
+
+
+@asynccontextmanager
+async def client_for(
+    credential: ResolvedCredential, config: ImportConfig
+) -> AsyncIterator[HttpClient]:
+    """An HTTP client on the credential's API URL, closed afterwards."""
+    assert credential.base_url is not None
+    http = HttpClient(credential.base_url, timeout=config.timeout, retry=config.http_retry)
+    try:
+        yield http
+    finally:
+        await http.aclose()
 
 
 def _client(
@@ -253,7 +269,7 @@ async def _window(
         except ReportError as error:
             failure, transient, retry_after = str(error), error.transient, error.retry_after
             if error.credential_rejected:
-                raise _ImportFailed(failure, auth=True) from None
+                raise ImportFailed(failure, auth=True) from None
         except httpx.TimeoutException:
             failure, transient, retry_after = "Timed out.", True, None
         except httpx.TransportError as error:
@@ -266,7 +282,7 @@ async def _window(
             }
         )
         if not transient or attempt == config.window_attempts:
-            raise _ImportFailed(f"{first.isoformat()}..{last.isoformat()}: {failure}")
+            raise ImportFailed(f"{first.isoformat()}..{last.isoformat()}: {failure}")
         await asyncio.sleep(config.retry.delay(attempt, retry_after))
     raise AssertionError("unreachable")
 

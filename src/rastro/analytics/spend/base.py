@@ -58,6 +58,21 @@ class SpendRow:
     attribution_setting: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class AdUrl:
+    """One ad's destination as its platform stores it: the landing page, the parameters
+    the platform appends to it (Meta `url_tags`, Google's effective `final_url_suffix`,
+    TikTok's URL parameters), Google's effective tracking template and the account's
+    auto-tagging (None where the platform has no such setting)."""
+
+    ad_id: str
+    campaign_id: str | None
+    landing_url: str | None
+    url_suffix: str | None = None
+    tracking_template: str | None = None
+    auto_tagging: bool | None = None
+
+
 class ReportError(Exception):
     """The platform did not give the report. `transient`: a later attempt may succeed
     (429, 5xx, the platform's rate-limit codes, a broken stream); `credential_rejected`:
@@ -102,6 +117,13 @@ class SpendConnector:
         """The account's rows for the days `start`..`end` (inclusive), page by page.
         Raises `ReportError`."""
         raise NotImplementedError
+
+    async def ad_urls(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient
+    ) -> list[AdUrl] | None:
+        """Every ad's destination URL where the platform's API exposes it (None: it does
+        not). Raises `ReportError`."""
+        return None
 
     async def authorized(
         self,

@@ -15,11 +15,14 @@ conversions connector sends them: the bearer token (OAuth refresh reused), the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, ClassVar
 
+from rastro.analytics.spend import google_urls
 from rastro.analytics.spend.base import (
     AccountRef,
+    AdUrl,
     Pages,
     ReportError,
     SpendConnector,
@@ -78,18 +81,14 @@ class GoogleSpendConnector(SpendConnector):
             headers["login-customer-id"] = login
         return headers
 
-    async def report(
-        self,
-        account: AccountRef,
-        credential: ResolvedCredential,
-        http: HttpClient,
-        start: date,
-        end: date,
-    ) -> Pages:
+    async def _stream(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient, query: str
+    ) -> list[Any]:
+        """The SearchStream answer's messages for `query` (raises `ReportError`)."""
         version = str(credential.settings.get("api_version") or API_VERSION)
         customer = _digits(account.account_id)
         path = f"/{version}/customers/{customer}/googleAds:searchStream"
-        body = {"query": QUERY.format(start=start.isoformat(), end=end.isoformat())}
+        body = {"query": query}
         response = await self.authorized(
             credential,
             http,
@@ -105,7 +104,9 @@ class GoogleSpendConnector(SpendConnector):
             raise http_failure("Google Ads", response, _error_message(error))
         if not isinstance(data, list):
             raise ReportError("Google Ads answered no stream (not a JSON array).", transient=True)
-        chunk: list[SpendRow] = []
+        return data
+
+    def _results(self, data: list[Any]) -> Iterator[dict[str, Any]]:
         for message in data:
             if not isinstance(message, dict):
                 continue
@@ -115,13 +116,51 @@ class GoogleSpendConnector(SpendConnector):
                     f"Google Ads stream broke: {_error_message(message['error'])}",
                     transient=True,
                 )
-            for result in message.get("results") or []:
-                chunk.append(self._row(result, account))
-                if len(chunk) >= CHUNK:
-                    yield chunk
-                    chunk = []
+            yield from message.get("results") or []
+
+    async def report(
+        self,
+        account: AccountRef,
+        credential: ResolvedCredential,
+        http: HttpClient,
+        start: date,
+        end: date,
+    ) -> Pages:
+        query = QUERY.format(start=start.isoformat(), end=end.isoformat())
+        data = await self._stream(account, credential, http, query)
+        chunk: list[SpendRow] = []
+        for result in self._results(data):
+            chunk.append(self._row(result, account))
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
         if chunk:
             yield chunk
+
+    async def ad_urls(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient
+    ) -> list[AdUrl] | None:
+        """Every ad's final URL and effective suffix and template, and the account's
+        auto-tagging (`google_urls`)."""
+        data = await self._stream(account, credential, http, google_urls.QUERY)
+        found = []
+        for result in self._results(data):
+            ad = (result.get("adGroupAd") or {}).get("ad") or {}
+            campaign = (result.get("campaign") or {}).get("id")
+            finals = ad.get("finalUrls") or []
+            tagging = (result.get("customer") or {}).get("autoTaggingEnabled")
+            found.append(
+                AdUrl(
+                    ad_id=str(ad.get("id") or ""),
+                    campaign_id=str(campaign) if campaign else None,
+                    landing_url=str(finals[0]) if finals else None,
+                    url_suffix=google_urls.effective(result, "finalUrlSuffix"),
+                    tracking_template=google_urls.effective(result, "trackingUrlTemplate"),
+                    # proto3 JSON leaves a false boolean out.
+                    auto_tagging=bool(tagging),
+                )
+            )
+        return found
 
     def _row(self, result: dict[str, Any], account: AccountRef) -> SpendRow:
         customer = result.get("customer") or {}

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from rastro.analytics.spend.base import (
     AccountRef,
+    AdUrl,
     Pages,
     SpendConnector,
     SpendRow,
@@ -121,6 +122,39 @@ class LinkedInSpendConnector(SpendConnector):
             },
             campaign_names={_urn_id(c.get("id")): c.get("name") for c in campaigns},
         )
+
+    async def ad_urls(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient
+    ) -> list[AdUrl] | None:
+        """Every creative's landing page: a text or spotlight ad's `landingPage`; for
+        sponsored content the referenced post's article link (`GET /rest/posts/{urn}`,
+        `content.article.source`). LinkedIn has no per-creative URL parameters; its click id
+        (`li_fat_id`) is an account setting the API does not expose."""
+        account_id = _urn_id(account.account_id)
+        tree = await self._hierarchy(account_id, credential, http)
+        creatives = await self._paged(
+            credential, http, f"/rest/adAccounts/{account_id}/creatives?q=criteria&pageSize=100"
+        )
+        found = []
+        for creative in creatives:
+            content = creative.get("content") or {}
+            landing = (content.get("textAd") or {}).get("landingPage") or (
+                content.get("spotlight") or {}
+            ).get("landingPage")
+            reference = content.get("reference")
+            if not landing and isinstance(reference, str) and reference:
+                post = await self._get(credential, http, f"/rest/posts/{quote(reference, safe='')}")
+                landing = ((post.get("content") or {}).get("article") or {}).get("source")
+            creative_id = _urn_id(creative.get("id"))
+            campaign = tree.campaign_of_creative.get(creative_id) or ""
+            found.append(
+                AdUrl(
+                    ad_id=creative_id,
+                    campaign_id=tree.group_of_campaign.get(campaign) or None,
+                    landing_url=str(landing) if landing else None,
+                )
+            )
+        return found
 
     def _analytics_url(self, account: str, start: date, end: date) -> str:
         urn = quote(f"urn:li:sponsoredAccount:{account}", safe="")

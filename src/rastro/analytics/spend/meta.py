@@ -22,8 +22,10 @@ from typing import Any, ClassVar
 
 import httpx
 
+from rastro.analytics.spend import meta_urls
 from rastro.analytics.spend.base import (
     AccountRef,
+    AdUrl,
     Pages,
     ReportError,
     SpendConnector,
@@ -135,6 +137,14 @@ class MetaSpendConnector(SpendConnector):
             # `paging.next` is the whole next URL, the token and cursor included.
             url = (body.get("paging") or {}).get("next")
             query = None
+
+    async def ad_urls(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient
+    ) -> list[AdUrl] | None:
+        """Every ad's creative link and URL tags (`meta_urls`)."""
+        return await meta_urls.ad_urls(
+            _graph_failure, self._version(credential), account, credential, http
+        )
 
     async def _start_job(self, http: HttpClient, path: str, params: dict[str, str]) -> str:
         response = await http.post(path, data=params)

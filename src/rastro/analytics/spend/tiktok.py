@@ -16,8 +16,12 @@ import json
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+import httpx
+
+from rastro.analytics.spend import tiktok_urls
 from rastro.analytics.spend.base import (
     AccountRef,
+    AdUrl,
     Pages,
     ReportError,
     SpendConnector,
@@ -60,6 +64,22 @@ def _day(value: Any) -> date:
     return datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
 
 
+def _checked(response: httpx.Response) -> dict[str, Any]:
+    """The answer's `data`, or a `ReportError` for an HTTP failure or a body `code` ≠ 0."""
+    body = json_object(response)
+    if response.status_code != 200:
+        raise http_failure("TikTok", response, str(body.get("message") or ""))
+    code = body.get("code")
+    if code != 0:
+        raise ReportError(
+            f"TikTok error {code}: {body.get('message') or 'no message'}",
+            transient=code in RETRY_CODES or (isinstance(code, int) and code >= 50000),
+            credential_rejected=code in TOKEN_CODES,
+        )
+    data = body.get("data")
+    return data if isinstance(data, dict) else {}
+
+
 class TikTokSpendConnector(SpendConnector):
     platform: ClassVar[str] = "tiktok"
     credential_services: ClassVar[frozenset[str]] = frozenset({"tiktok_ads"})
@@ -91,20 +111,16 @@ class TikTokSpendConnector(SpendConnector):
             response = await http.get(
                 PATH, params=params, headers={"Access-Token": credential.api_key}
             )
-            body = json_object(response)
-            if response.status_code != 200:
-                raise http_failure("TikTok", response, str(body.get("message") or ""))
-            code = body.get("code")
-            if code != 0:
-                raise ReportError(
-                    f"TikTok error {code}: {body.get('message') or 'no message'}",
-                    transient=code in RETRY_CODES or (isinstance(code, int) and code >= 50000),
-                    credential_rejected=code in TOKEN_CODES,
-                )
-            data = body.get("data") or {}
+            data = _checked(response)
             total_pages = integer((data.get("page_info") or {}).get("total_page"))
             yield [self._row(item, account, types) for item in data.get("list") or []]
             page += 1
+
+    async def ad_urls(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient
+    ) -> list[AdUrl] | None:
+        """Every ad's landing page and URL parameters (`tiktok_urls`)."""
+        return await tiktok_urls.ad_urls(_checked, account, credential, http)
 
     def _row(self, item: dict[str, Any], account: AccountRef, types: list[str]) -> SpendRow:
         dimensions = item.get("dimensions") or {}

@@ -152,3 +152,16 @@ def compare_proportions(control: Proportion, variant: Proportion) -> ProportionC
         ci_high=interval[1] if interval else None,
         probability_to_beat_control=probability_to_beat(control, variant),
     )
+
+
+def wilson_interval(successes: float, trials: float, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval of a rate (`statsmodels`' `proportion_confint(method=
+    "wilson")`), 95 % by default; None without trials. Fractional counts (credit under a
+    multi-touch model) are taken as they are."""
+    if trials <= 0:
+        return None
+    p = min(max(successes / trials, 0.0), 1.0)
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -116,9 +116,15 @@ async def create_credential(
     settings: dict[str, Any],
     is_active: bool,
     created_by_id: uuid.UUID | None,
+    complete: bool = True,
 ) -> Credential:
+    """A new credential. `complete=False` (an account connected by OAuth whose ad account
+    is still to be chosen) skips the required settings: it must then be inactive."""
     spec = _service(service)
-    _check_settings(spec, settings)
+    if complete:
+        _check_settings(spec, settings)
+    elif is_active:
+        raise ValueError("an incomplete credential cannot be active")
     plain, secret = _split_settings(spec, settings)
     credential = Credential(
         id=uuid.uuid4(),

@@ -67,6 +67,7 @@ from rastro.conversions.connectors.google_errors import (
     json_body,
     request_error,
 )
+from rastro.conversions.reasons import Reason
 from rastro.core.http import HttpClient
 
 ADS_API_VERSION = "v26"
@@ -117,7 +118,11 @@ class GoogleConnector(Connector):
     def unmatchable(self, record: ConversionRecord) -> str | None:
         if _click(record) or record.email or record.phone:
             return None
-        return "No gclid, gbraid, wbraid, e-mail or phone to match on."
+        return Reason(
+            "No gclid, gbraid, wbraid, e-mail or phone to match on.",
+            "nothing_to_match",
+            platform="google_ads",
+        )
 
     def window_click_time(self, record: ConversionRecord) -> datetime | None:
         return record.clicked_at if _click(record) else None
@@ -126,9 +131,13 @@ class GoogleConnector(Connector):
         if _click(record) is None or record.clicked_at is None:
             return None
         if now - record.clicked_at > MAX_CLICK_AGE:
-            return (
+            return Reason(
                 f"Google imports clicks up to {MAX_CLICK_AGE.days} days old; this click is "
-                f"from {record.clicked_at.isoformat(timespec='seconds')}."
+                f"from {record.clicked_at.isoformat(timespec='seconds')}.",
+                "click_too_old",
+                platform="google_ads",
+                days=MAX_CLICK_AGE.days,
+                since=record.clicked_at.isoformat(),
             )
         return None
 

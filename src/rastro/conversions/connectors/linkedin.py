@@ -44,6 +44,7 @@ from rastro.conversions.connectors.base import (
     ConversionRecord,
     InvalidConversion,
 )
+from rastro.conversions.reasons import Reason
 from rastro.core.http import HttpClient, retry_after_seconds
 
 PATH = "/rest/conversionEvents"
@@ -95,16 +96,24 @@ class LinkedInConnector(Connector):
     def unmatchable(self, record: ConversionRecord) -> str | None:
         if record.click_ids.get("li_fat_id") or record.email:
             return None
-        return "No li_fat_id or e-mail to match on (LinkedIn does not match on phone)."
+        return Reason(
+            "No li_fat_id or e-mail to match on (LinkedIn does not match on phone).",
+            "nothing_to_match",
+            platform="linkedin",
+        )
 
     def window_click_time(self, record: ConversionRecord) -> datetime | None:
         return record.clicked_at if record.click_ids.get("li_fat_id") else None
 
     def too_old(self, record: ConversionRecord, now: datetime) -> str | None:
         if now - record.conversion_date > MAX_AGE:
-            return (
+            return Reason(
                 f"LinkedIn accepts conversions up to {MAX_AGE.days} days old; this one is from "
-                f"{record.conversion_date.isoformat(timespec='seconds')}."
+                f"{record.conversion_date.isoformat(timespec='seconds')}.",
+                "conversion_too_old",
+                platform="linkedin",
+                days=MAX_AGE.days,
+                since=record.conversion_date.isoformat(),
             )
         return None
 

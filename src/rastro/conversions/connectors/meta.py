@@ -23,6 +23,7 @@ from rastro.conversions.connectors.base import (
     ConversionRecord,
     InvalidConversion,
 )
+from rastro.conversions.reasons import Reason
 from rastro.core.http import HttpClient, retry_after_seconds
 
 API_VERSION = "v26.0"
@@ -65,7 +66,11 @@ class MetaConnector(Connector):
         ids = record.click_ids
         if ids.get("fbc") or ids.get("fbclid") or ids.get("fbp") or record.email or record.phone:
             return None
-        return "No fbclid, fbc, fbp, e-mail or phone to match on."
+        return Reason(
+            "No fbclid, fbc, fbp, e-mail or phone to match on.",
+            "nothing_to_match",
+            platform="meta",
+        )
 
     def window_click_time(self, record: ConversionRecord) -> datetime | None:
         ids = record.click_ids
@@ -75,9 +80,13 @@ class MetaConnector(Connector):
         source = _action_source(record)
         limit = MAX_AGE_PHYSICAL_STORE if source == "physical_store" else MAX_AGE
         if now - record.conversion_date > limit:
-            return (
+            return Reason(
                 f"Meta accepts {source} events up to {limit.days} days old; this one is from "
-                f"{record.conversion_date.isoformat(timespec='seconds')}."
+                f"{record.conversion_date.isoformat(timespec='seconds')}.",
+                "conversion_too_old",
+                platform="meta",
+                days=limit.days,
+                since=record.conversion_date.isoformat(),
             )
         return None
 

@@ -30,6 +30,7 @@ from rastro.conversions.connectors.base import (
     ConversionRecord,
     InvalidConversion,
 )
+from rastro.conversions.reasons import Reason
 from rastro.core.http import HttpClient, retry_after_seconds
 
 PATH = "/open_api/v1.3/event/track/"
@@ -61,17 +62,23 @@ class TikTokConnector(Connector):
     def unmatchable(self, record: ConversionRecord) -> str | None:
         if record.click_ids.get("ttclid") or record.email or record.phone:
             return None
-        return "No ttclid, e-mail or phone to match on."
+        return Reason(
+            "No ttclid, e-mail or phone to match on.", "nothing_to_match", platform="tiktok"
+        )
 
     def window_click_time(self, record: ConversionRecord) -> datetime | None:
         return record.clicked_at if record.click_ids.get("ttclid") else None
 
     def too_old(self, record: ConversionRecord, now: datetime) -> str | None:
         if now - record.conversion_date > MAX_AGE:
-            return (
+            return Reason(
                 f"TikTok events are sent up to {MAX_AGE.days} days after the conversion "
                 "(TikTok documents no limit; Rastro stops there); this one is from "
-                f"{record.conversion_date.isoformat(timespec='seconds')}."
+                f"{record.conversion_date.isoformat(timespec='seconds')}.",
+                "conversion_too_old",
+                platform="tiktok",
+                days=MAX_AGE.days,
+                since=record.conversion_date.isoformat(),
             )
         return None
 

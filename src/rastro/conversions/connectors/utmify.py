@@ -34,6 +34,7 @@ from rastro.conversions.connectors.base import (
     ConversionRecord,
     InvalidConversion,
 )
+from rastro.conversions.reasons import Reason
 from rastro.core.http import HttpClient, retry_after_seconds
 
 PATH = "/api-credentials/orders"
@@ -96,7 +97,9 @@ class UtmifyConnector(Connector):
 
     def unmatchable(self, record: ConversionRecord) -> str | None:
         if not record.email:
-            return "UTMify orders need the customer's e-mail."
+            return Reason(
+                "UTMify orders need the customer's e-mail.", "needs_email", platform="utmify"
+            )
         return None
 
     def window_click_time(self, record: ConversionRecord) -> datetime | None:
@@ -107,9 +110,13 @@ class UtmifyConnector(Connector):
         limit = MAX_AGE.get(record.order_status, MAX_AGE["paid"])
         if now - record.conversion_date > limit:
             kind = "paid orders" if record.order_status == "paid" else "refunds and chargebacks"
-            return (
+            return Reason(
                 f"UTMify accepts {kind} up to {limit.days} days after the order's createdAt; "
-                f"this order is from {record.conversion_date.isoformat(timespec='seconds')}."
+                f"this order is from {record.conversion_date.isoformat(timespec='seconds')}.",
+                "conversion_too_old",
+                platform="utmify",
+                days=limit.days,
+                since=record.conversion_date.isoformat(),
             )
         return None
 

@@ -7,10 +7,12 @@ import uuid
 from typing import Any
 
 import orjson
-from sqlalchemy import Text, cast, func, text, update
+from sqlalchemy import Text, cast, func, literal, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.conversions.models import ConversionSync, OfflineConversion
+from rastro.conversions.reasons import code_of
 
 # The log rows of a batch in one statement with one parameter: a thousand rows through the
 # ORM, or as a multi-row VALUES with twelve thousand parameters, took most of a batch's
@@ -47,7 +49,15 @@ class BatchChanges:
     def set_status(
         self, sync: ConversionSync, status: str, reason: str | None, **changes: Any
     ) -> None:
-        values = {"status": status, "reason": reason, **changes}
+        code, params = code_of(reason)
+        values = {
+            "status": status,
+            "reason": None if reason is None else str(reason),
+            "reason_code": code,
+            # Sorted JSON text: the values group identical rows into one UPDATE.
+            "reason_params": orjson.dumps(params, option=orjson.OPT_SORT_KEYS).decode(),
+            **changes,
+        }
         if status != "pending":
             values["next_attempt_at"] = None
         key = tuple(sorted(values.items()))
@@ -62,7 +72,11 @@ class BatchChanges:
                     ConversionSync.platform == self.platform,
                     ConversionSync.conversion_id.in_(conversion_ids),
                 )
-                .values(**dict(key), updated_at=func.now())
+                .values(
+                    **{k: v for k, v in key if k != "reason_params"},
+                    reason_params=cast(literal(dict(key)["reason_params"], Text), JSONB),
+                    updated_at=func.now(),
+                )
                 .execution_options(synchronize_session=False)
             )
         # `||` merges this platform's key into the map in the database: another

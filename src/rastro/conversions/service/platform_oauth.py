@@ -9,13 +9,18 @@ platform's default) is the token endpoint. Otherwise its `api_key` is the access
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
+from rastro.core.errors import NotFound
 from rastro.core.http import HttpClient
 from rastro.core.oauth import RefreshGrant, TokenCache
+from rastro.core.security import Keyring
 
 # Access tokens of OAuth credentials, per credential, for the life of the process.
 TOKENS = TokenCache()
@@ -69,3 +74,20 @@ async def authorized(
         return response
     TOKENS.invalidate(key, token)
     return await call(await TOKENS.access_token(key, grant, http))
+
+
+async def persist_rotations(session: AsyncSession, keyring: Keyring) -> int:
+    """Write back into the vault the refresh tokens that servers rotated (the old ones no
+    longer work) for the credentials `session`'s organization can see; returns how many.
+    The token cache keeps using the new ones meanwhile."""
+    written = 0
+    for key, (old, new) in list(TOKENS.rotations.items()):
+        try:
+            credential_id = uuid.UUID(key)
+            await credentials.update_credential(session, keyring, credential_id, {"api_key": new})
+        except (ValueError, NotFound):
+            continue  # another organization's credential, or deleted since
+        if TOKENS.rotations.get(key) == (old, new):
+            del TOKENS.rotations[key]
+        written += 1
+    return written

@@ -25,6 +25,7 @@ from rastro.auth.service import accounts, credentials
 from rastro.conversions.connectors import CONNECTORS
 from rastro.conversions.connectors.base import Connector, ConversionRecord
 from rastro.conversions.models import ConversionSync, OfflineConversion, PlatformSyncLog
+from rastro.conversions.reasons import Reason, code_of
 from rastro.conversions.service import clicks
 from rastro.conversions.service import settings as conversion_settings
 from rastro.core.errors import Conflict, NotFound, field_error
@@ -104,16 +105,25 @@ def initial_status(
     """A new conversion's delivery state on the connector's platform, with the reason."""
     platform = connector.platform
     if not has_account:
-        return "not_applicable", f"No active {connector.credential_service} credential."
+        return "not_applicable", Reason(
+            f"No active {connector.credential_service} credential.",
+            "no_credential",
+            platform=platform,
+        )
     reason = connector.unmatchable(record)
     if reason is not None:
         return "not_applicable", reason
     clicked_at = connector.window_click_time(record)
     if clicked_at is not None and record.conversion_date - clicked_at > timedelta(days=window_days):
         days = (record.conversion_date - clicked_at).days
-        return "expired", (
+        return "expired", Reason(
             f"The click of {clicked_at.date().isoformat()} is {days} days before the "
-            f"conversion; the {platform} attribution window is {window_days} days."
+            f"conversion; the {platform} attribution window is {window_days} days.",
+            "outside_window",
+            platform=platform,
+            clicked=clicked_at.date().isoformat(),
+            days=days,
+            window=window_days,
         )
     reason = connector.too_old(record, now)
     if reason is not None:
@@ -227,6 +237,7 @@ async def create_conversion(
             # A tracked person may have a newer click of this platform than the credited
             # touch's: the sync decides from the whole journey (the BI database).
             status, reason = "pending", None
+        reason_code, reason_params = code_of(reason)
         session.add(
             ConversionSync(
                 conversion_id=conversion_id,
@@ -235,6 +246,8 @@ async def create_conversion(
                 credential_id=accounts_by_platform.get(platform),
                 status=status,
                 reason=reason,
+                reason_code=reason_code,
+                reason_params=reason_params,
                 attempts=0,
                 next_attempt_at=now if status == "pending" else None,
                 click=_click_json(record, platform, lead.utm_tracking_id),

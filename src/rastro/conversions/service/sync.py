@@ -53,7 +53,8 @@ from rastro.conversions.models import (
     ConversionSync,
     OfflineConversion,
 )
-from rastro.conversions.service import breakers, clicks, records
+from rastro.conversions.reasons import Reason
+from rastro.conversions.service import breakers, clicks, platform_oauth, records
 from rastro.conversions.service import settings as conversion_settings
 from rastro.conversions.service.breakers import AccountGroup
 from rastro.conversions.service.outcomes import BatchChanges
@@ -311,8 +312,13 @@ async def _sync_batch(
                 outcomes.set_status(
                     sync,
                     "pending",
-                    f"Waiting until {not_before.isoformat(timespec='seconds')}: "
-                    f"{connector.platform} does not accept it earlier.",
+                    Reason(
+                        f"Waiting until {not_before.isoformat(timespec='seconds')}: "
+                        f"{connector.platform} does not accept it earlier.",
+                        "waiting",
+                        platform=connector.platform,
+                        until=not_before.isoformat(),
+                    ),
                     next_attempt_at=not_before,
                 )
                 report.waiting += 1
@@ -375,7 +381,12 @@ async def _sync_batch(
                     log_status = "retrying"
                     report.retrying += 1
                 else:
-                    error_message = f"Gave up after {attempt} attempts: {error_message}"
+                    error_message = Reason(
+                        f"Gave up after {attempt} attempts: {error_message}",
+                        "gave_up",
+                        attempts=attempt,
+                        message=str(error_message),
+                    )
                     outcomes.set_status(sync, "failed", error_message, **tried)
                     log_status = "failed"
                     report.failed += 1
@@ -395,7 +406,12 @@ async def _sync_batch(
             else:
                 error_message = row_error or outcome.error or "Rejected."
                 if outcome.transient and row_error is None:
-                    error_message = f"Gave up after {attempt} attempts: {error_message}"
+                    error_message = Reason(
+                        f"Gave up after {attempt} attempts: {error_message}",
+                        "gave_up",
+                        attempts=attempt,
+                        message=str(error_message),
+                    )
                 outcomes.set_status(sync, "failed", error_message, **tried)
                 log_status = "failed"
                 report.failed += 1
@@ -416,6 +432,8 @@ async def _sync_batch(
                 }
             )
         await outcomes.write(session)
+        # Refresh tokens the platform rotated while sending, written back to the vault.
+        await platform_oauth.persist_rotations(session, keyring)
         if summary:  # the platform was called (not a configuration problem)
             await breakers.record(
                 session,

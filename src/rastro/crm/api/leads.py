@@ -7,8 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
+from rastro.auth.service import accounts
+from rastro.core.csv_export import csv_response
 from rastro.core.deps import BiSession, CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page
@@ -82,6 +84,78 @@ async def list_leads(
     rows, total = await leads.list_leads(session, params, filters=filters, sort=sort)
     owners = await owners_of(session, (lead.owner_id for lead in rows))
     return Page.of([lead_summary(lead, owners) for lead in rows], total, params)
+
+
+@router.get("/leads/summary", response_model=schemas.LeadTotals, tags=["crm"])
+async def lead_totals(principal: Read, session: CrmSession, filters: Filters) -> schemas.LeadTotals:
+    """The filtered leads' count and the sum of their values, in the organization's
+    currency (the list's footer)."""
+    totals = await leads.lead_totals(session, filters=filters)
+    organization = await accounts.get_organization(session, principal.organization_id)
+    return schemas.LeadTotals(
+        count=totals.count,
+        value=totals.value,
+        with_value=totals.with_value,
+        currency=organization.currency,
+    )
+
+
+EXPORT_HEADER = (
+    "lead_id",
+    "name",
+    "email",
+    "phone",
+    "company",
+    "score",
+    "stage",
+    "value",
+    "owner",
+    "channel",
+    "source",
+    "medium",
+    "campaign",
+    "created_at",
+    "stage_changed_at",
+)
+
+
+@router.get(
+    "/leads/export",
+    tags=["crm"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The leads as CSV"}},
+)
+async def export_leads(
+    _: Read, session: CrmSession, filters: Filters, sort: schemas.LeadSort = "-created_at"
+) -> Response:
+    """Every lead the list's filters select (up to 50,000), in the list's order, as a CSV
+    file (UTF-8 with a byte order mark; formula-like text cells prefixed with `'`)."""
+    rows = await leads.export_leads(session, filters=filters, sort=sort)
+    owners = await owners_of(session, (lead.owner_id for lead in rows))
+    return csv_response(
+        "leads.csv",
+        EXPORT_HEADER,
+        (
+            (
+                str(lead.lead_id),
+                lead.name,
+                lead.email,
+                lead.phone,
+                lead.company,
+                lead.lead_score,
+                lead.current_stage,
+                lead.stage_value,
+                owner.name if (owner := member_ref(owners, lead.owner_id)) else None,
+                lead.channel,
+                lead.source,
+                lead.medium,
+                lead.campaign,
+                lead.created_at,
+                lead.stage_changed_at,
+            )
+            for lead in rows
+        ),
+    )
 
 
 @router.get("/leads/{lead_id}", response_model=schemas.LeadDetail, tags=["crm"])
@@ -179,7 +253,7 @@ async def change_stage(
 
 @router.get("/pipeline", response_model=schemas.Pipeline, tags=["crm"])
 async def pipeline_board(
-    _: Read,
+    principal: Read,
     session: CrmSession,
     filters: Filters,
     cards: Annotated[int, Query(ge=0, le=100, description="Cards per stage")] = 20,
@@ -203,10 +277,15 @@ async def pipeline_board(
                         owner_id=lead.owner_id,
                         owner=member_ref(owners, lead.owner_id),
                         stage_changed_at=lead.stage_changed_at,
+                        channel=lead.channel,
+                        source=lead.source,
+                        medium=lead.medium,
+                        campaign=lead.campaign,
                     )
                     for lead in column.cards
                 ],
             )
             for column in columns
-        ]
+        ],
+        currency=(await accounts.get_organization(session, principal.organization_id)).currency,
     )

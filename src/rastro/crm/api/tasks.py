@@ -15,7 +15,7 @@ from rastro.core.session import TransactionalRoute
 from rastro.crm import schemas
 from rastro.crm.api.owners import NOT_FOUND, actor
 from rastro.crm.permissions import Read, Write
-from rastro.crm.service import tasks
+from rastro.crm.service import leads, tasks
 
 router = APIRouter(route_class=TransactionalRoute, responses={**ERROR_RESPONSES, **NOT_FOUND})
 
@@ -45,7 +45,11 @@ async def list_tasks(
         contact_id=contact_id,
         deal_id=deal_id,
     )
-    return Page.of([schemas.Task.model_validate(t) for t in rows], total, params)
+    names = await leads.lead_names(session, {t.lead_id for t in rows if t.lead_id})
+    items = [schemas.Task.model_validate(t) for t in rows]
+    for item in items:
+        item.lead_name = names.get(item.lead_id) if item.lead_id else None
+    return Page.of(items, total, params)
 
 
 @router.post(

@@ -206,6 +206,8 @@ async def capture(
     if warnings:
         metadata["invalid_fields"] = [warning.loc for warning in warnings]
     if credited is not None:
+        # The rule that chose the credited touch, kept with the lead (the setting may change).
+        metadata["attribution_credit"] = rules.attribution_credit
         click_ids = {
             name: getattr(credited, name)
             for name in CLICK_ID_FIELDS
@@ -277,6 +279,8 @@ async def capture(
             "activity_id": uuid7(),
             "summary": f"Lead from {where}"[:500],
             "data": {
+                # Where the form was (its location or page), None for "a form".
+                "where": (submission.form_location or submission.page_url or None),
                 "score": breakdown["grade"],
                 "channel": lead["channel"],
                 "attribution": status,

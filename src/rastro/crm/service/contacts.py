@@ -92,6 +92,7 @@ async def create_contact(
         f"Contact created: {contact.name or contact.email or contact.phone}",
         contact_id=contact.contact_id,
         actor=actor,
+        data={"name": contact.name or contact.email or contact.phone},
     )
     await session.flush()
     await session.refresh(contact)

@@ -111,7 +111,12 @@ async def create_deal(session: AsyncSession, new: schemas.DealCreate, *, actor: 
         contact_id=deal.contact_id,
         deal_id=deal.deal_id,
         actor=actor,
-        data={"value": plain(deal.value), "currency": deal.currency, "stage": deal.stage},
+        data={
+            "name": deal.name,
+            "value": plain(deal.value),
+            "currency": deal.currency,
+            "stage": deal.stage,
+        },
     )
     await session.flush()
     await session.refresh(deal)
@@ -138,7 +143,7 @@ async def update_deal(
             contact_id=deal.contact_id,
             deal_id=deal.deal_id,
             actor=actor,
-            data={"changes": others},
+            data={"name": deal.name, "changes": others},
         )
     if "stage" in changed:
         deal.closed_at = datetime.now(UTC) if deal.stage in CLOSED_STAGES else None
@@ -152,7 +157,12 @@ async def update_deal(
             contact_id=deal.contact_id,
             deal_id=deal.deal_id,
             actor=actor,
-            data={"from": previous_stage, "to": deal.stage, "value": plain(deal.value)},
+            data={
+                "name": deal.name,
+                "from": previous_stage,
+                "to": deal.stage,
+                "value": plain(deal.value),
+            },
         )
     if changed:
         await session.flush()
@@ -170,7 +180,12 @@ async def delete_deal(session: AsyncSession, deal_id: uuid.UUID, *, actor: str) 
         lead_id=deal.lead_id,
         contact_id=deal.contact_id,
         actor=actor,
-        data={"deal_id": str(deal.deal_id), "value": plain(deal.value), "stage": deal.stage},
+        data={
+            "name": deal.name,
+            "deal_id": str(deal.deal_id),
+            "value": plain(deal.value),
+            "stage": deal.stage,
+        },
     )
     await session.delete(deal)
     await session.flush()

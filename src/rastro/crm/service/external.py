@@ -86,7 +86,7 @@ async def record_push_sent(
         f"Sent to {integration_name}",
         lead_id=lead.lead_id,
         contact_id=lead.contact_id,
-        data=data,
+        data={**data, "integration": integration_name},
     )
 
 
@@ -108,7 +108,7 @@ async def record_push_failed(
         f"Push to {integration_name} failed: {error or 'error'}",
         lead_id=lead.lead_id,
         contact_id=lead.contact_id,
-        data=data,
+        data={**data, "integration": integration_name, "error": error},
     )
 
 

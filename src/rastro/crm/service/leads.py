@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -179,6 +179,60 @@ async def list_leads(
         select(Lead).where(Lead.lead_id.in_(page_ids.scalar_subquery())).order_by(*_ORDER[sort])
     )
     return list(rows), int(total or 0)
+
+
+@dataclass(frozen=True)
+class LeadTotals:
+    count: int
+    value: Decimal  # the sum of the leads' latest stage values
+    with_value: int  # how many leads have a value
+
+
+async def lead_totals(session: AsyncSession, *, filters: LeadFilters) -> LeadTotals:
+    """How many leads the filters select, and their values' sum (one query)."""
+    search = await search_condition(session, Lead.lead_id, filters.q) if filters.q else None
+    row = (
+        await session.execute(
+            _filtered(
+                select(
+                    func.count(Lead.lead_id),
+                    func.coalesce(func.sum(Lead.stage_value), 0),
+                    func.count(Lead.stage_value),
+                ),
+                filters,
+                search,
+            )
+        )
+    ).one()
+    return LeadTotals(count=int(row[0]), value=Decimal(row[1] or 0), with_value=int(row[2]))
+
+
+async def lead_names(
+    session: AsyncSession, lead_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    """Each lead's name, else its e-mail (one query); unknown ids left out."""
+    if not lead_ids:
+        return {}
+    rows = await session.execute(
+        select(Lead.lead_id, func.coalesce(Lead.name, Lead.email)).where(
+            Lead.lead_id.in_(set(lead_ids))
+        )
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+EXPORT_LIMIT = 50_000
+
+
+async def export_leads(
+    session: AsyncSession, *, filters: LeadFilters, sort: str = "-created_at"
+) -> list[Lead]:
+    """Every lead the filters select, in the list's order, up to `EXPORT_LIMIT`."""
+    search = await search_condition(session, Lead.lead_id, filters.q) if filters.q else None
+    rows = await session.scalars(
+        _filtered(select(Lead), filters, search).order_by(*_ORDER[sort]).limit(EXPORT_LIMIT)
+    )
+    return list(rows)
 
 
 async def get_lead(session: AsyncSession, lead_id: uuid.UUID) -> Lead:

@@ -102,7 +102,7 @@ async def create_task(
         contact_id=contact_id,
         deal_id=task.deal_id,
         actor=actor,
-        data={"task_id": str(task.task_id), "due_at": plain(task.due_at)},
+        data={"title": task.title, "task_id": str(task.task_id), "due_at": plain(task.due_at)},
     )
     await session.flush()
     await session.refresh(task)
@@ -135,7 +135,7 @@ async def update_task(
         contact_id=task.contact_id,
         deal_id=task.deal_id,
         actor=actor,
-        data={"task_id": str(task.task_id), "changes": changed},
+        data={"title": task.title, "task_id": str(task.task_id), "changes": changed},
     )
     await session.flush()
     await session.refresh(task)
@@ -153,7 +153,7 @@ async def delete_task(session: AsyncSession, task_id: uuid.UUID, *, actor: str) 
         contact_id=task.contact_id,
         deal_id=task.deal_id,
         actor=actor,
-        data={"task_id": str(task.task_id)},
+        data={"title": task.title, "task_id": str(task.task_id)},
     )
     await session.delete(task)
     await session.flush()

@@ -20,8 +20,6 @@ are retried; other statuses fail at once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -29,6 +27,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from rastro.core.signing import sign
 from rastro.integrations.connectors.base import (
     Calls,
     ConnectorError,
@@ -40,12 +39,6 @@ from rastro.integrations.connectors.base import (
     required_credential,
     response_body,
 )
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The `X-Rastro-Signature` value for a body sent at `timestamp`."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + digest.hexdigest()
 
 
 def _valid_url(value: Any) -> bool:

@@ -24,7 +24,11 @@ from rastro.tracking.tracker import COOKIE_DAYS
 
 
 def origin_of(url: str) -> str:
-    parts = urlsplit(url)
+    """The scheme and host of a URL, lower-cased; "" for one that does not parse (`http://[`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 

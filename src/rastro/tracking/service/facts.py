@@ -8,7 +8,7 @@ Each function documents its columns; they are the contract.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,10 +155,19 @@ def touch_combinations(since: datetime | None = None) -> Select:  # type: ignore
     return query
 
 
+# A session still active counts as live only if it started less than this long ago: the
+# bound lets the count read the newest sessions through the `started_at` index (and the
+# current month's partition) instead of every session (`last_activity_at` has no index, to
+# keep the collector's writes cheap). A tab kept busy for a whole day is not counted.
+LONGEST_LIVE_SESSION = timedelta(hours=24)
+
+
 def live_visitor_count_query(since: datetime) -> Select:  # type: ignore[type-arg]
     """The number of distinct human visitors active since `since` (one row, one column)."""
     return select(func.count(func.distinct(TrackedSession.visitor_id))).where(
-        TrackedSession.last_activity_at >= since, TrackedSession.is_bot.is_(False)
+        TrackedSession.started_at >= since - LONGEST_LIVE_SESSION,
+        TrackedSession.last_activity_at >= since,
+        TrackedSession.is_bot.is_(False),
     )
 
 

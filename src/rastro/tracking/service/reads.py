@@ -1,17 +1,21 @@
-"""Reading the BI event tables: live sessions, a session's timeline, a visitor's journey."""
+"""Reading the BI event tables: live sessions, the session history, a session's timeline,
+a visitor's journey."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.errors import NotFound
+from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.core.pagination import PageParams, paginate
+from rastro.tracking.channels import DIRECT
 from rastro.tracking.models import Event, PageView, TrackedSession, UtmTracking, VisitorJourney
 
 LIVE_WINDOW = timedelta(minutes=30)
@@ -35,6 +39,162 @@ async def live_sessions(
         statement = statement.where(TrackedSession.is_bot.is_(False))
     rows, total = await paginate(session, statement, params)
     return list(rows), total
+
+
+MAX_HISTORY_DAYS = 400
+
+
+def utc(value: datetime) -> datetime:
+    """A naive time read as UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    """What the session history is narrowed by (each None: any)."""
+
+    started_from: datetime
+    started_to: datetime
+    domain_id: uuid.UUID | None = None
+    landing_page_id: uuid.UUID | None = None
+    channel: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    device: str | None = None
+    converted: bool | None = None
+    include_bots: bool = False
+
+    def check(self) -> None:
+        if self.started_to <= self.started_from:
+            raise UnprocessableEntity("started_to must be after started_from.")
+        if self.started_to - self.started_from > timedelta(days=MAX_HISTORY_DAYS):
+            raise UnprocessableEntity(f"A range of at most {MAX_HISTORY_DAYS} days.")
+
+
+async def list_sessions(
+    session: AsyncSession, params: PageParams, *, filters: SessionFilters
+) -> tuple[Sequence[Any], int]:
+    """Sessions started in the range, newest first, each with its touch's campaign
+    parameters and device (the touch written with the session at its start); bots only
+    when asked. Two queries: the count and the page."""
+    filters.check()
+    touch = UtmTracking
+    channel = func.coalesce(touch.channel, TrackedSession.channel, literal(DIRECT))
+    conditions = [
+        TrackedSession.started_at >= filters.started_from,
+        TrackedSession.started_at < filters.started_to,
+    ]
+    if not filters.include_bots:
+        conditions.append(TrackedSession.is_bot.is_(False))
+    if filters.converted is not None:
+        conditions.append(TrackedSession.converted.is_(filters.converted))
+    if filters.domain_id is not None:
+        conditions.append(TrackedSession.domain_id == filters.domain_id)
+    if filters.landing_page_id is not None:
+        conditions.append(TrackedSession.first_page_id == filters.landing_page_id)
+    if filters.channel is not None:
+        conditions.append(channel == filters.channel)
+    for column, value in (
+        (touch.utm_source, filters.source),
+        (touch.utm_medium, filters.medium),
+        (touch.utm_campaign, filters.campaign),
+        (touch.device, filters.device),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    joined = (
+        select(TrackedSession)
+        .outerjoin(
+            touch,
+            and_(
+                touch.session_id == TrackedSession.session_id,
+                touch.created_at == TrackedSession.started_at,
+            ),
+        )
+        .where(*conditions)
+    )
+    total = await session.scalar(joined.with_only_columns(func.count(TrackedSession.session_id)))
+    rows = await session.execute(
+        joined.with_only_columns(
+            TrackedSession,
+            channel.label("channel"),
+            touch.utm_source.label("source"),
+            touch.utm_medium.label("medium"),
+            touch.utm_campaign.label("campaign"),
+            touch.utm_content.label("content"),
+            touch.device.label("device"),
+        )
+        .order_by(TrackedSession.started_at.desc(), TrackedSession.session_id.desc())
+        .limit(params.page_size)
+        .offset(params.offset)
+    )
+    return rows.all(), int(total or 0)
+
+
+RECENT = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DomainActivity:
+    domain_id: uuid.UUID
+    last_event_at: datetime | None
+    sessions_today: int
+
+
+async def domain_activity(
+    session: AsyncSession, *, today_start: datetime, now: datetime | None = None
+) -> list[DomainActivity]:
+    """Per domain with sessions: the time of its latest event (a session's last activity)
+    and how many human sessions started since `today_start`. Sessions of the last 30 days
+    are read; a domain quiet for longer gets its latest session's start."""
+    since = (now or datetime.now(UTC)) - RECENT
+    recent = await session.execute(
+        select(
+            TrackedSession.domain_id,
+            func.max(TrackedSession.last_activity_at),
+            func.count().filter(
+                TrackedSession.started_at >= today_start, TrackedSession.is_bot.is_(False)
+            ),
+        )
+        .where(TrackedSession.started_at >= since)
+        .group_by(TrackedSession.domain_id)
+    )
+    found = {row[0]: DomainActivity(row[0], row[1], int(row[2])) for row in recent}
+    older = await session.execute(
+        select(TrackedSession.domain_id, func.max(TrackedSession.last_activity_at))
+        .where(TrackedSession.started_at < since)
+        .group_by(TrackedSession.domain_id)
+    )
+    for domain_id, last in older:
+        found.setdefault(domain_id, DomainActivity(domain_id, last, 0))
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class LandingActivity:
+    landing_page_id: uuid.UUID
+    sessions: int
+    converted: int
+
+
+async def landing_page_activity(session: AsyncSession, *, since: datetime) -> list[LandingActivity]:
+    """Per registered landing page: the human sessions that began on it since `since` and
+    how many of them converted (left a lead)."""
+    rows = await session.execute(
+        select(
+            TrackedSession.first_page_id,
+            func.count(),
+            func.count().filter(TrackedSession.converted.is_(True)),
+        )
+        .where(
+            TrackedSession.started_at >= since,
+            TrackedSession.first_page_id.is_not(None),
+            TrackedSession.is_bot.is_(False),
+        )
+        .group_by(TrackedSession.first_page_id)
+    )
+    return [LandingActivity(row[0], int(row[1]), int(row[2])) for row in rows if row[0]]
 
 
 REF_CODE = re.compile(r"^[A-Za-z0-9]{6}$")

@@ -10,6 +10,7 @@ import { useI18n } from "@/i18n";
 import { LiveProvider } from "@/live/LiveProvider";
 import { cn } from "@/lib/utils";
 import { NAV } from "@/nav/registry";
+import { AlertsBadge } from "./AlertsBadge";
 import { LiveIndicator } from "./LiveIndicator";
 import { MyInvitations } from "./MyInvitations";
 import { OrgSwitcher } from "./OrgSwitcher";
@@ -104,6 +105,7 @@ export function AppLayout() {
             </Button>
             <OrgSwitcher />
             <div className="ml-auto flex items-center gap-2">
+              <AlertsBadge />
               <LiveIndicator />
               <UserMenu />
             </div>

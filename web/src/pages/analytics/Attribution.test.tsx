@@ -73,6 +73,16 @@ describe("Attribution page", () => {
     expect(compare?.url.searchParams.get("preset")).toBe("last_30_days");
   });
 
+  it("sends the shared report filters of the URL with the comparison", async () => {
+    renderWithProviders(<Attribution />, { route: "/analytics/attribution?preset=last_7_days&source=google&channel=Paid+Search" });
+    await screen.findAllByTestId("attribution-row");
+    const compare = api.calls.find((c) => c.url.pathname.endsWith("/compare"));
+    expect(compare?.url.searchParams.get("preset")).toBe("last_7_days");
+    expect(compare?.url.searchParams.get("source")).toBe("google");
+    expect(compare?.url.searchParams.get("channel")).toBe("Paid Search");
+    expect(screen.getByTestId("filter-period")).toHaveValue("last_7_days");
+  });
+
   it("switches to campaigns and to won deals with a new request", async () => {
     const user = userEvent.setup();
     renderWithProviders(<Attribution />, { route: "/analytics/attribution" });

@@ -15,6 +15,8 @@ import type { Locale } from "@/i18n";
 import { downloadCsv, type CsvColumn } from "@/lib/csv";
 import { formatMoney, formatNumber } from "@/lib/format";
 import { AttributionSettings } from "./AttributionSettings";
+import { useReportFilters } from "./filters";
+import { ReportFilterBar } from "./ReportFilterBar";
 
 type Json<T> = T extends { content: { "application/json": infer J } } ? J : never;
 export type Comparison = Json<paths["/api/analytics/attribution/compare"]["get"]["responses"][200]>;
@@ -23,10 +25,8 @@ export type ModelName = Comparison["models"][number]["name"];
 type Level = "channel" | "campaign";
 type ConversionKind = "lead" | "won";
 type Metric = "conversions" | "revenue";
-type Preset = "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months";
 
 export const MODELS: ModelName[] = ["first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "markov", "shapley"];
-const PRESETS: Preset[] = ["last_7_days", "last_30_days", "last_90_days", "this_month", "last_month", "last_12_months"];
 const COLORS = ["#2563eb", "#dc2626", "#ea580c", "#16a34a", "#9333ea", "#0891b2", "#ca8a04", "#db2777"];
 const CHART_KEYS = 10;
 
@@ -186,14 +186,14 @@ export default function Attribution() {
   const [params, setParams] = useSearchParams();
   const level = pick<Level>(params.get("level"), ["channel", "campaign"], "channel");
   const conversion = pick<ConversionKind>(params.get("conversion"), ["lead", "won"], "lead");
-  const preset = pick<Preset>(params.get("preset"), PRESETS, "last_30_days");
+  const { query: filters } = useReportFilters();
   const metric = pick<Metric>(params.get("metric"), ["conversions", "revenue"], "conversions");
   const set = (name: string, next: string) => {
     const copy = new URLSearchParams(params);
     copy.set(name, next);
     setParams(copy, { replace: true });
   };
-  const query: CompareQuery = { level, conversion, preset };
+  const query: CompareQuery = { ...filters, level, conversion };
   const comparison = useQuery({
     queryKey: ["analytics", "attribution", "compare", query],
     queryFn: () => unwrap(api.GET("/api/analytics/attribution/compare", { params: { query } })),
@@ -205,6 +205,7 @@ export default function Attribution() {
         <h2 className="text-xl font-semibold tracking-tight">{t("analytics.attribution.title")}</h2>
         <p className="text-sm text-muted-foreground">{t("analytics.attribution.description")}</p>
       </div>
+      <ReportFilterBar />
       <div className="flex flex-wrap items-end gap-3">
         <div className="grid gap-1" role="group" aria-label={t("analytics.attribution.level")}>
           <span className="text-sm font-medium">{t("analytics.attribution.level")}</span>
@@ -221,16 +222,6 @@ export default function Attribution() {
           <NativeSelect value={conversion} onChange={(e) => set("conversion", e.target.value)}>
             <option value="lead">{t("analytics.attribution.conversion.lead")}</option>
             <option value="won">{t("analytics.attribution.conversion.won")}</option>
-          </NativeSelect>
-        </label>
-        <label className="grid gap-1 text-sm font-medium">
-          {t("analytics.attribution.period")}
-          <NativeSelect value={preset} onChange={(e) => set("preset", e.target.value)}>
-            {PRESETS.map((p) => (
-              <option key={p} value={p}>
-                {t(`analytics.attribution.preset.${p}`)}
-              </option>
-            ))}
           </NativeSelect>
         </label>
         <label className="grid gap-1 text-sm font-medium">

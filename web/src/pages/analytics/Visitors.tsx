@@ -4,6 +4,7 @@ import { api, unwrap } from "@/api/client";
 import { usePermissions } from "@/auth/session";
 import { SortableTable, type SortableColumn } from "@/components/ui/sortable-table";
 import { ErrorState, LoadingState } from "@/components/ui/states";
+import { eventTypeLabel } from "@/pages/tracking/format";
 import { useI18n, type Locale, type TFunction } from "@/i18n";
 import { ChoiceGroup } from "./ChoiceGroup";
 import { useReportFilters, type ReportQuery } from "./filters";
@@ -117,7 +118,7 @@ export default function Visitors() {
   const domainColumns = useMemo(() => segmentColumns<DomainSegment>(t, locale, (r) => r.domain), [t, locale]);
   const eventColumns = useMemo<SortableColumn<EventTypeRow>[]>(
     () => [
-      { id: "event_type", header: t("analytics.behavior.col.eventType"), value: (r) => r.event_type },
+      { id: "event_type", header: t("analytics.behavior.col.eventType"), value: (r) => eventTypeLabel(t, r.event_type) },
       count("events", t("analytics.behavior.col.events"), (r) => r.events, locale),
       decimal("per_session", t("analytics.behavior.col.perSession"), (r) => r.per_session, locale),
     ],

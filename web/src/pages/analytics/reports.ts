@@ -19,8 +19,12 @@ export const REPORTS: ReportEntry[] = [
   { path: "cohorts", labelKey: "analytics.tab.cohorts", element: lazy(() => import("./Cohorts")) },
   { path: "campaigns", labelKey: "analytics.tab.campaigns", element: lazy(() => import("./Campaigns")) },
   { path: "ads", labelKey: "ads.tab", element: lazy(() => import("./Ads")) },
+  { path: "creatives", labelKey: "insights.tab", element: lazy(() => import("./Insights")) },
+  { path: "health", labelKey: "trackingHealth.tab", element: lazy(() => import("./TrackingHealth")) },
+  { path: "alerts", labelKey: "alerts.tab", element: lazy(() => import("./Alerts")) },
   { path: "channels", labelKey: "analytics.tab.channels", element: lazy(() => import("./Channels")) },
   { path: "landing-pages", labelKey: "analytics.tab.landingPages", element: lazy(() => import("./LandingPages")) },
   { path: "attribution", labelKey: "nav.attribution", element: lazy(() => import("./Attribution")) },
   { path: "ab-tests", labelKey: "nav.abTests", element: lazy(() => import("./AbTestsPage")) },
+  { path: "tracking-health", labelKey: "health.tab", element: lazy(() => import("./Health")) },
 ];

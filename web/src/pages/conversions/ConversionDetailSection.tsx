@@ -13,7 +13,7 @@ import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useI18n } from "@/i18n";
 import { formatDateTime, formatNumber } from "@/lib/format";
 import { Money } from "@/pages/crm/shared";
-import { AttemptChip, platformName, PlatformStatusChip } from "./shared";
+import { AttemptChip, platformName, PlatformStatusChip, reasonText } from "./shared";
 import { UsedClick } from "./UsedClick";
 import { CONVERSIONS_KEY, useConversionActions } from "./useConversionActions";
 import { CONVERSIONS_WRITE, type Conversion, type Platform, type PlatformSync, type SyncLogEntry } from "./types";
@@ -130,7 +130,7 @@ export function Deliveries({ conversion, canWrite }: { conversion: Conversion; c
             <TD>
               <PlatformStatusChip sync={p} />
             </TD>
-            <TD className="max-w-[24rem] break-words text-xs">{p.reason ?? ""}</TD>
+            <TD className="max-w-[24rem] break-words text-xs">{reasonText(t, locale, p) ?? ""}</TD>
             <TD className="min-w-[10rem]">
               <UsedClick click={p.click} />
             </TD>

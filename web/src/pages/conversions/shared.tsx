@@ -1,16 +1,39 @@
 import { useId, useState, type SyntheticEvent } from "react";
 import { createPortal } from "react-dom";
 import { Badge } from "@/components/ui/badge";
-import { useI18n, type MessageKey } from "@/i18n";
-import { formatDateTime, formatNumber } from "@/lib/format";
+import { hasKey, useI18n, type Locale, type MessageKey, type TFunction } from "@/i18n";
+import { formatDate, formatDateTime, formatNumber } from "@/lib/format";
 import { cn } from "@/lib/utils";
 import type { PlatformSync } from "./types";
 
-const PLATFORM_NAMES: Record<string, string> = { google: "Google", meta: "Meta", linkedin: "LinkedIn", tiktok: "TikTok", utmify: "UTMify" };
+const PLATFORM_NAMES: Record<string, string> = { google: "Google", google_ads: "Google Ads", meta: "Meta", linkedin: "LinkedIn", tiktok: "TikTok", utmify: "UTMify" };
 
 /** A platform's brand name ("meta" → "Meta"); unknown platforms as they come. */
 export function platformName(platform: string): string {
   return PLATFORM_NAMES[platform] ?? platform;
+}
+
+/**
+ * Why a delivery is where it is, in the viewer's language, from its code and figures; a
+ * platform's own message is quoted as it came; a row without a code shows its sentence.
+ */
+export function reasonText(t: TFunction, locale: Locale, sync: Pick<PlatformSync, "reason" | "reason_code" | "reason_params">): string | null {
+  const code = sync.reason_code;
+  const key = `conversions.reason.${code}`;
+  if (!code || !hasKey(key)) return sync.reason;
+  const p = (sync.reason_params ?? {}) as Record<string, unknown>;
+  const day = (v: unknown) => (typeof v === "string" && v ? formatDate(v.length === 10 ? `${v}T12:00:00` : v, locale) : "");
+  const vars: Record<string, string | number> = {
+    platform: platformName(String(p.platform ?? "")),
+    days: typeof p.days === "number" ? formatNumber(p.days, locale) : String(p.days ?? ""),
+    window: typeof p.window === "number" ? formatNumber(p.window, locale) : String(p.window ?? ""),
+    clicked: day(p.clicked),
+    since: day(p.since),
+    until: typeof p.until === "string" ? formatDateTime(p.until, locale) : "",
+    attempts: typeof p.attempts === "number" ? formatNumber(p.attempts, locale) : String(p.attempts ?? ""),
+    message: String(p.message ?? ""),
+  };
+  return t(key, vars);
 }
 
 export const syncStatusKey = (status: string): MessageKey => `conversions.status.${status}` as MessageKey;
@@ -41,7 +64,7 @@ export function PlatformStatusChip({ sync }: { sync: PlatformSync }) {
   const [anchor, setAnchor] = useState<DOMRect | null>(null);
   const status = labelOf(t, syncStatusKey(sync.status), sync.status);
   const lines = [
-    sync.reason,
+    reasonText(t, locale, sync),
     sync.attempts > 0 ? t("conversions.chip.attempts", { count: formatNumber(sync.attempts, locale) }) : null,
     sync.status === "pending" && sync.next_attempt_at ? t("conversions.chip.next", { when: formatDateTime(sync.next_attempt_at, locale) }) : null,
     sync.sent_at ? t("conversions.chip.sentAt", { when: formatDateTime(sync.sent_at, locale) }) : null,

@@ -10,6 +10,7 @@ import { Label } from "@/components/ui/label";
 import { EmptyState, FormError } from "@/components/ui/states";
 import { Textarea } from "@/components/ui/textarea";
 import { useToast } from "@/components/ui/toast";
+import { actorLabel, activityLabel, activityText } from "./activityText";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDate, formatDateTime } from "@/lib/format";
@@ -171,11 +172,11 @@ export function ActivityTimeline({ activities }: { activities: Activity[] }) {
         <li key={a.activity_id} className="relative text-sm" data-testid="activity">
           <span aria-hidden className="absolute -left-[26px] top-1.5 h-2.5 w-2.5 rounded-full bg-muted-foreground" />
           <div className="flex flex-wrap items-center gap-2">
-            <Badge variant="secondary">{a.activity_type}</Badge>
-            <span className="break-words">{a.summary}</span>
+            <Badge variant="secondary">{activityLabel(t, a.activity_type)}</Badge>
+            <span className="break-words">{activityText(t, a)}</span>
           </div>
           <div className="text-xs text-muted-foreground">
-            <time dateTime={a.created_at}>{formatDateTime(a.created_at, locale)}</time> · <span className="break-all">{a.actor}</span>
+            <time dateTime={a.created_at}>{formatDateTime(a.created_at, locale)}</time> · <span className="break-all">{actorLabel(t, a.actor)}</span>
           </div>
         </li>
       ))}

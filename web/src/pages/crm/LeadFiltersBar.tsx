@@ -1,15 +1,13 @@
-import { useQuery } from "@tanstack/react-query";
 import { Search, X } from "lucide-react";
 import { useEffect, useState } from "react";
-import { api, unwrap } from "@/api/client";
-import { PERM } from "@/auth/permissions";
-import { useCurrentUser } from "@/auth/session";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { useI18n } from "@/i18n";
+import { channelLabel } from "@/pages/analytics/channels";
 import { activeFilterCount, NO_FILTERS, type LeadFilters } from "./filters";
+import { OwnerOptions } from "./members";
 import { StageOptions } from "./shared";
 import { SCORES, type Score, type Stage } from "./types";
 
@@ -33,18 +31,13 @@ export const CHANNELS = [
   "Unassigned",
 ] as const;
 
-/** The filter bar of the lead list: every change goes up at once, the search after a pause. */
-export function LeadFiltersBar({ filters, onChange }: { filters: LeadFilters; onChange: (next: LeadFilters) => void }) {
+/**
+ * The filter bar of the lead list and the pipeline board (which has no stage filter: its
+ * columns are the stages): every change goes up at once, the search after a pause.
+ */
+export function LeadFiltersBar({ filters, onChange, stages = true }: { filters: LeadFilters; onChange: (next: LeadFilters) => void; stages?: boolean }) {
   const { t } = useI18n();
-  const me = useCurrentUser();
   const [q, setQ] = useState(filters.q ?? "");
-  const canListMembers = me.permissions.includes(PERM.membersRead);
-  const members = useQuery({
-    queryKey: ["members", "all"],
-    queryFn: () => unwrap(api.GET("/api/members", { params: { query: { page: 1, page_size: 200 } } })),
-    enabled: canListMembers,
-    staleTime: 5 * 60_000,
-  });
 
   useEffect(() => setQ(filters.q ?? ""), [filters.q]);
   useEffect(() => {
@@ -66,13 +59,15 @@ export function LeadFiltersBar({ filters, onChange }: { filters: LeadFilters; on
           <Input id="lead-q" type="search" className="pl-9" value={q} onChange={(e) => setQ(e.target.value)} placeholder={t("crm.filters.searchPlaceholder")} maxLength={100} />
         </div>
       </div>
-      <div className="grid gap-1.5">
-        <Label htmlFor="lead-stage">{t("crm.lead.stage")}</Label>
-        <NativeSelect id="lead-stage" value={filters.stage[0] ?? ""} onChange={(e) => set("stage", one<Stage>(e.target.value))}>
-          <option value="">{t("crm.filters.any")}</option>
-          <StageOptions />
-        </NativeSelect>
-      </div>
+      {stages ? (
+        <div className="grid gap-1.5">
+          <Label htmlFor="lead-stage">{t("crm.lead.stage")}</Label>
+          <NativeSelect id="lead-stage" value={filters.stage[0] ?? ""} onChange={(e) => set("stage", one<Stage>(e.target.value))}>
+            <option value="">{t("crm.filters.any")}</option>
+            <StageOptions />
+          </NativeSelect>
+        </div>
+      ) : null}
       <div className="grid gap-1.5">
         <Label htmlFor="lead-score">{t("crm.lead.score")}</Label>
         <NativeSelect id="lead-score" value={filters.score[0] ?? ""} onChange={(e) => set("score", one<Score>(e.target.value))}>
@@ -90,7 +85,7 @@ export function LeadFiltersBar({ filters, onChange }: { filters: LeadFilters; on
           <option value="">{t("crm.filters.any")}</option>
           {CHANNELS.map((c) => (
             <option key={c} value={c}>
-              {c}
+              {channelLabel(t, c)}
             </option>
           ))}
         </NativeSelect>
@@ -99,14 +94,7 @@ export function LeadFiltersBar({ filters, onChange }: { filters: LeadFilters; on
         <Label htmlFor="lead-owner">{t("crm.lead.owner")}</Label>
         <NativeSelect id="lead-owner" value={filters.ownerId ?? ""} onChange={(e) => set("ownerId", e.target.value || null)}>
           <option value="">{t("crm.filters.any")}</option>
-          <option value={me.id}>{t("crm.filters.me")}</option>
-          {(members.data?.items ?? [])
-            .filter((m) => m.user_id !== me.id)
-            .map((m) => (
-              <option key={m.user_id} value={m.user_id}>
-                {m.name}
-              </option>
-            ))}
+          <OwnerOptions />
         </NativeSelect>
       </div>
       <div className="grid gap-1.5">

@@ -79,7 +79,15 @@ function SessionBlock({ item, n, converting }: { item: JourneySession; n: number
 }
 
 /** The journey as a timeline: sessions oldest first, each with its touches, pages and events. */
-export function JourneyTimelineView({ journey }: { journey: LeadJourney }) {
+export type Credit = "first_touch" | "last_touch";
+
+/** The rule a lead was credited by (kept with it at capture), when it says. */
+export function creditOf(metadata: Record<string, unknown>): Credit | null {
+  const rule = metadata.attribution_credit;
+  return rule === "first_touch" || rule === "last_touch" ? rule : null;
+}
+
+export function JourneyTimelineView({ journey, credit = null }: { journey: LeadJourney; credit?: Credit | null }) {
   const { t } = useI18n();
   const convertingId = journey.attribution?.session_id ?? null;
   const attribution = journey.attribution;
@@ -103,6 +111,14 @@ export function JourneyTimelineView({ journey }: { journey: LeadJourney }) {
           </div>
         </dl>
       ) : null}
+      {attribution || credit ? (
+        <p className="text-xs text-muted-foreground" data-testid="lead-credit">
+          {credit ? t(`crm.journey.credit.${credit}`) : t("crm.journey.credit.unknown")}{" "}
+          <Link to="/settings/leads" className="text-primary hover:underline">
+            {t("crm.journey.credit.setting")}
+          </Link>
+        </p>
+      ) : null}
       <ol className="relative ml-3 border-l pl-6" data-testid="lead-journey">
         {journey.sessions.map((item, i) => (
           <SessionBlock key={item.session.session_id} item={item} n={i + 1} converting={item.session.session_id === convertingId} />
@@ -112,7 +128,7 @@ export function JourneyTimelineView({ journey }: { journey: LeadJourney }) {
   );
 }
 
-export function LeadJourneyPanel({ leadId }: { leadId: string }) {
+export function LeadJourneyPanel({ leadId, credit = null }: { leadId: string; credit?: Credit | null }) {
   const { t } = useI18n();
   const journey = useQuery({
     queryKey: ["crm", "lead", leadId, "journey"],
@@ -120,7 +136,7 @@ export function LeadJourneyPanel({ leadId }: { leadId: string }) {
   });
   return (
     <QueryStates query={journey} isEmpty={(j) => j.sessions.length === 0} empty={t("crm.journey.empty")}>
-      {(data) => <JourneyTimelineView journey={data} />}
+      {(data) => <JourneyTimelineView journey={data} credit={credit} />}
     </QueryStates>
   );
 }

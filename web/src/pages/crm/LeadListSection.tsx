@@ -1,21 +1,28 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useCallback } from "react";
+import { Download, Plus } from "lucide-react";
+import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "@/api/client";
+import { useCurrentUser } from "@/auth/session";
+import { Button } from "@/components/ui/button";
 import { Pagination } from "@/components/ui/pagination";
 import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
+import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
-import { formatDate } from "@/lib/format";
+import { saveBlob } from "@/lib/csv";
+import { errorMessage } from "@/lib/errors";
+import { formatDate, formatMoney, formatNumber } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
 import { ChannelBadge } from "@/pages/tracking/shared";
 import { sourceMedium } from "@/pages/tracking/format";
 import { activeFilterCount, filtersFromParams, filtersToParams, leadQuery, type LeadFilters } from "./filters";
 import { LeadFiltersBar } from "./LeadFiltersBar";
-import { ScoreChip, StageBadge } from "./shared";
-import type { LeadSummary } from "./types";
+import { CreateLeadDialog } from "./CreateLeadDialog";
+import { Money, ScoreChip, StageBadge } from "./shared";
+import { CRM_WRITE, type LeadQuery, type LeadSummary } from "./types";
 
-export function LeadTable({ leads }: { leads: LeadSummary[] }) {
+export function LeadTable({ leads, currency }: { leads: LeadSummary[]; currency: string }) {
   const { t, locale } = useI18n();
   return (
     <Table>
@@ -24,6 +31,8 @@ export function LeadTable({ leads }: { leads: LeadSummary[] }) {
           <TH>{t("crm.lead.name")}</TH>
           <TH>{t("crm.lead.score")}</TH>
           <TH>{t("crm.lead.stage")}</TH>
+          <TH className="text-right">{t("crm.lead.value")}</TH>
+          <TH>{t("crm.lead.owner")}</TH>
           <TH>{t("crm.lead.origin")}</TH>
           <TH>{t("crm.lead.created")}</TH>
         </TR>
@@ -44,6 +53,10 @@ export function LeadTable({ leads }: { leads: LeadSummary[] }) {
             <TD>
               <StageBadge stage={lead.current_stage} />
             </TD>
+            <TD className="whitespace-nowrap text-right" data-testid="lead-value">
+              {lead.stage_value === null ? "" : <Money value={lead.stage_value} currency={currency} />}
+            </TD>
+            <TD className="max-w-[10rem] truncate text-sm">{lead.owner?.name ?? ""}</TD>
             <TD className="max-w-[18rem]">
               <div className="flex flex-wrap items-center gap-1.5">
                 <ChannelBadge channel={lead.channel} />
@@ -61,31 +74,85 @@ export function LeadTable({ leads }: { leads: LeadSummary[] }) {
   );
 }
 
-/** Leads: filters and search (in the URL), a page of the table. */
+/** The list's footer: how many leads match and their values' sum. */
+function Totals({ query }: { query: LeadQuery }) {
+  const { t, locale } = useI18n();
+  const totals = useQuery({
+    queryKey: ["crm", "leads", "summary", query],
+    queryFn: () => unwrap(api.GET("/api/leads/summary", { params: { query } })),
+    placeholderData: keepPreviousData,
+  });
+  if (!totals.data) return null;
+  return (
+    <p className="text-sm text-muted-foreground" data-testid="lead-totals">
+      {t("crm.leads.totals", { count: formatNumber(totals.data.count, locale), value: formatMoney(Number(totals.data.value), locale, totals.data.currency) })}
+    </p>
+  );
+}
+
+/** Leads: filters and search (in the URL), a page of the table, totals, CSV of every match. */
 export default function LeadListSection() {
   const { t } = useI18n();
+  const me = useCurrentUser();
+  const { toast } = useToast();
   const [params, setParams] = useSearchParams();
   const [page, setPage] = usePageParam();
+  const [creating, setCreating] = useState(false);
+  const [exporting, setExporting] = useState(false);
   const filters = filtersFromParams(params);
   const query = leadQuery(filters, page, PAGE_SIZE);
+  const { page: _page, page_size: _size, ...filterQuery } = query;
   const leads = useQuery({
     queryKey: ["crm", "leads", query],
     queryFn: () => unwrap(api.GET("/api/leads", { params: { query } })),
     placeholderData: keepPreviousData,
   });
+  const currency = useQuery({
+    queryKey: ["crm", "leads", "summary", filterQuery],
+    queryFn: () => unwrap(api.GET("/api/leads/summary", { params: { query: filterQuery } })),
+    placeholderData: keepPreviousData,
+  }).data?.currency;
   const onChange = useCallback((next: LeadFilters) => setParams(filtersToParams(next), { replace: true }), [setParams]);
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      const { data, error } = await api.GET("/api/leads/export", { params: { query: filterQuery }, parseAs: "blob" });
+      if (error || !data) throw error ?? new Error("empty");
+      saveBlob("leads.csv", data as Blob);
+    } catch (e) {
+      toast(t("crm.leads.exportFailed", { reason: errorMessage(e, t) }), "error");
+    } finally {
+      setExporting(false);
+    }
+  };
 
   return (
     <div className="grid grid-cols-1 gap-4">
+      <div className="flex flex-wrap items-center justify-end gap-2">
+        <Button variant="outline" size="sm" onClick={() => void exportCsv()} disabled={exporting} data-testid="leads-export">
+          <Download aria-hidden />
+          {t("csv.download")}
+        </Button>
+        {me.permissions.includes(CRM_WRITE) ? (
+          <Button size="sm" onClick={() => setCreating(true)} data-testid="create-lead">
+            <Plus aria-hidden />
+            {t("crm.create.open")}
+          </Button>
+        ) : null}
+      </div>
       <LeadFiltersBar filters={filters} onChange={onChange} />
       <QueryStates query={leads} isEmpty={(d) => d.items.length === 0} empty={activeFilterCount(filters) > 0 ? t("crm.leads.noMatch") : t("crm.leads.empty")}>
         {(data) => (
-          <div>
-            <LeadTable leads={data.items} />
+          <div className="grid gap-2">
+            <div className="overflow-x-auto">
+              <LeadTable leads={data.items} currency={currency ?? "BRL"} />
+            </div>
+            <Totals query={filterQuery} />
             <Pagination page={page} pageSize={PAGE_SIZE} total={data.total} onPageChange={setPage} />
           </div>
         )}
       </QueryStates>
+      <CreateLeadDialog open={creating} onClose={() => setCreating(false)} />
     </div>
   );
 }

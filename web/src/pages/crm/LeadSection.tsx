@@ -16,7 +16,8 @@ import { sourceMedium } from "@/pages/tracking/format";
 import { CONVERSIONS_READ } from "@/pages/conversions/types";
 import { IntegrationLogPanel } from "./IntegrationLogPanel";
 import { ActivityTimeline, NotesPanel, StageHistory, TasksPanel } from "./LeadActivity";
-import { LeadJourneyPanel } from "./LeadJourneyPanel";
+import { creditOf, LeadJourneyPanel } from "./LeadJourneyPanel";
+import { LeadOwner } from "./LeadOwner";
 import { Money, ScoreChip, StageBadge, StageOptions } from "./shared";
 import { needsDetails, StageDialog } from "./StageDialog";
 import { CRM_WRITE, type Lead, type Stage } from "./types";
@@ -158,7 +159,9 @@ export default function LeadSection() {
                     <Fact label={t("crm.lead.email")}>{contact.email ?? lead.email ?? t("crm.none")}</Fact>
                     <Fact label={t("crm.lead.phone")}>{contact.phone ?? lead.phone ?? t("crm.none")}</Fact>
                     <Fact label={t("crm.lead.company")}>{lead.company ?? contact.company ?? t("crm.none")}</Fact>
-                    <Fact label={t("crm.lead.owner")}>{lead.owner?.name ?? t("crm.none")}</Fact>
+                    <Fact label={t("crm.lead.owner")}>
+                      <LeadOwner lead={lead} canWrite={canWrite} />
+                    </Fact>
                     <Fact label={t("crm.lead.value")}>
                       <Money value={lead.stage_value} />
                     </Fact>
@@ -181,7 +184,7 @@ export default function LeadSection() {
             <div className="grid gap-4 lg:grid-cols-[2fr_1fr]">
               <div className="grid content-start gap-4">
                 <Panel title={t("crm.journey.title")} testId="lead-journey-panel">
-                  <LeadJourneyPanel leadId={lead.lead_id} />
+                  <LeadJourneyPanel leadId={lead.lead_id} credit={creditOf(lead.metadata)} />
                 </Panel>
                 <Panel title={t("crm.log.title")} testId="integration-log-panel">
                   <IntegrationLogPanel leadId={lead.lead_id} />

@@ -23,6 +23,7 @@ function board(cards: Partial<Record<Stage, PipelineCard[]>>): Pipeline {
       const value = list.reduce((sum, c) => sum + Number(c.stage_value ?? 0), 0);
       return { stage, count: list.length, value: value.toFixed(2), cards: list };
     }),
+    currency: "BRL",
   };
 }
 
@@ -178,6 +179,8 @@ function rect(x: number, y: number, width: number, height: number): DOMRect {
 function fakeLayout(this: Element): DOMRect {
   const el = this as HTMLElement;
   if (el.dataset.stage) return rect(STAGES.indexOf(el.dataset.stage as Stage) * COL_W, 0, COL_W - 20, 800);
+  // The card held by the pointer or the keyboard starts where the first card of "new" is.
+  if (el.dataset.testid === "pipeline-overlay") return rect(10, 60, 240, 60);
   if (el.dataset.testid === "pipeline-card") {
     const column = el.closest<HTMLElement>("[data-stage]");
     const i = column ? STAGES.indexOf(column.dataset.stage as Stage) : 0;
@@ -265,6 +268,46 @@ describe("PipelineBoard", () => {
     await user.type(within(dialog).getByLabelText(/Deal value/), "1.500,00");
     await user.click(within(dialog).getByTestId("stage-dialog-submit"));
     await waitFor(() => expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({ stage_name: "won", stage_value: "1500.00", probability: 100 }));
+  });
+
+  it("moves a card one column per arrow key with the keyboard, never past the board's end", async () => {
+    const api = routeFetch({
+      "GET /api/pipeline": () => jsonResponse(board({ new: [card("L1")] })),
+      "POST /api/leads/L1/stages": () => jsonResponse({}, 201),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(<PipelineBoard />, { me: makeMe([CRM_READ, CRM_WRITE]) });
+    const item = await screen.findByTestId("pipeline-card");
+    const key = async (target: Element | Document, code: string) => {
+      fireEvent.keyDown(target, { code, key: code === "Space" ? " " : code });
+      await new Promise((r) => setTimeout(r, 5));
+    };
+    item.focus();
+    await key(item, "Space");
+    await key(document, "ArrowLeft"); // already the first column: stays
+    await key(document, "ArrowRight");
+    await key(document, "ArrowRight");
+    await key(document, "Space");
+    await waitFor(() => expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({ stage_name: "proposal" }));
+  });
+
+  it("shows each card's campaign and filters the board like the list, without a stage filter", async () => {
+    const api = routeFetch({
+      "GET /api/pipeline": () =>
+        jsonResponse({ ...board({ new: [card("L1", { campaign: "black-friday", source: "facebook", medium: "paid_social", stage_value: "10.00" }), card("L2")] }), currency: "USD" }),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(<PipelineBoard />, { me: makeMe([CRM_READ]), route: "/leads/pipeline?campaign=black-friday&score=A&stage=won" });
+    const origins = await screen.findAllByTestId("pipeline-card-origin");
+    expect(origins[0]).toHaveTextContent("black-friday");
+    expect(origins[0]).toHaveAttribute("title", "black-friday · facebook / paid_social");
+    expect(origins[1]).toHaveTextContent("No campaign or source");
+    expect(within(column("new")).getByTestId("column-value")).toHaveTextContent("$10.00");
+    const get = api.calls.find((c) => c.url.pathname === "/api/pipeline")!;
+    expect(get.url.searchParams.get("campaign")).toBe("black-friday");
+    expect(get.url.searchParams.getAll("score")).toEqual(["A"]);
+    expect(get.url.searchParams.has("stage")).toBe(false);
+    expect(screen.queryByLabelText("Stage")).toBeNull();
   });
 
   it("lets a viewer look but not drag", async () => {

@@ -1,4 +1,5 @@
-/** Pure helpers of the pipeline board (the optimistic move and money input). */
+/** Pure helpers of the pipeline board (the optimistic move, keyboard moves, money input). */
+import { KeyboardCode, type KeyboardCoordinateGetter } from "@dnd-kit/core";
 import { toAmount } from "./shared";
 import type { Pipeline, PipelineCard, Stage } from "./types";
 
@@ -78,3 +79,22 @@ export function parseMoneyInput(raw: string): string | null {
   if (!Number.isFinite(n) || n >= 1e12) return null;
   return n.toFixed(2);
 }
+
+/**
+ * Keyboard moves between columns: ← and → put the picked-up card over the previous or next
+ * column (its top kept), so one key press is one stage and the card never lands past the
+ * board's ends; ↑ and ↓ are not used (a column's order is by date, not by hand).
+ */
+export const columnKeyboardCoordinates: KeyboardCoordinateGetter = (event, { context, currentCoordinates }) => {
+  if (event.code !== KeyboardCode.Right && event.code !== KeyboardCode.Left) return undefined;
+  const { collisionRect, droppableRects } = context;
+  if (!collisionRect) return undefined;
+  const columns = [...droppableRects.values()].sort((a, b) => a.left - b.left);
+  const middle = collisionRect.left + collisionRect.width / 2;
+  let here = columns.findIndex((rect) => middle >= rect.left && middle <= rect.right);
+  if (here < 0) here = columns.reduce((best, rect, i) => (Math.abs(rect.left - middle) < Math.abs(columns[best]!.left - middle) ? i : best), 0);
+  const target = columns[here + (event.code === KeyboardCode.Right ? 1 : -1)];
+  if (!target) return currentCoordinates;
+  event.preventDefault();
+  return { x: target.left + (target.width - collisionRect.width) / 2, y: currentCoordinates.y };
+};

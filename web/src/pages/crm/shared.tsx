@@ -1,3 +1,4 @@
+import { useMe } from "@/auth/session";
 import { Badge } from "@/components/ui/badge";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatMoney } from "@/lib/format";
@@ -11,11 +12,12 @@ export function toAmount(value: string | number | null | undefined): number | nu
   return Number.isFinite(n) ? n : null;
 }
 
-/** A decimal amount in BRL, or the dash when absent. */
-export function Money({ value, currency = "BRL" }: { value: string | number | null | undefined; currency?: string }) {
+/** A decimal amount in `currency` (the organization's when not given), or the dash when absent. */
+export function Money({ value, currency }: { value: string | number | null | undefined; currency?: string }) {
   const { t, locale } = useI18n();
+  const home = useMe().data?.organization.currency ?? "BRL";
   const n = toAmount(value);
-  return <span className="tabular-nums">{n === null ? t("crm.none") : formatMoney(n, locale, currency)}</span>;
+  return <span className="tabular-nums">{n === null ? t("crm.none") : formatMoney(n, locale, currency ?? home)}</span>;
 }
 
 export const stageKey = (stage: string): MessageKey => `crm.stage.${stage}` as MessageKey;

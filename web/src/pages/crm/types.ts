@@ -51,3 +51,11 @@ export const CRM_ADMIN = "crm:admin";
 /** The pipeline, in board order. */
 export const STAGES = ["new", "qualified", "proposal", "negotiation", "won", "lost"] as const satisfies readonly Stage[];
 export const SCORES = ["A", "B", "C", "D"] as const satisfies readonly Score[];
+
+export type ContactsPage = Json<paths["/api/contacts"]["get"]["responses"][200]>;
+export type Contact = ContactsPage["items"][number];
+export type ContactDetail = Json<paths["/api/contacts/{contact_id}"]["get"]["responses"][200]>;
+export type DealsPage = Json<paths["/api/deals"]["get"]["responses"][200]>;
+export type Deal = DealsPage["items"][number];
+export type DealQuery = NonNullable<paths["/api/deals"]["get"]["parameters"]["query"]>;
+export type DealUpdate = ReqBody<paths["/api/deals/{deal_id}"]["patch"]>;

@@ -102,7 +102,8 @@ describe("CredentialForm", () => {
     renderWithProviders(<CredentialForm services={SERVICES} onSubmit={onSubmit} onCancel={vi.fn()} />);
     // Pick the service through the Radix select.
     await user.click(screen.getByTestId("credential-service"));
-    await user.click(await screen.findByRole("option", { name: "Meta Ads" }));
+    // The catalogue name in the viewer's language, not the server's label.
+    await user.click(await screen.findByRole("option", { name: "Meta Marketing API (ads reporting)" }));
     await user.type(screen.getByLabelText("Name"), "Meta");
     await user.type(screen.getByLabelText("API key"), "key-1");
     const save = screen.getByRole("button", { name: "Save" });

@@ -8,6 +8,7 @@ import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { useI18n } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
+import { serviceLabel, settingLabel } from "./serviceLabels";
 
 function settingsToStrings(settings: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -98,7 +99,7 @@ export function CredentialForm({
       <Field label={t("credentials.service")} error={fe.service}>
         {(p) =>
           editing ? (
-            <Input {...p} value={def?.label ?? service} readOnly disabled />
+            <Input {...p} value={serviceLabel(t, service, def?.label)} readOnly disabled />
           ) : (
             <Select value={service} onValueChange={setService}>
               <SelectTrigger id={p.id} aria-describedby={p["aria-describedby"]} data-testid="credential-service">
@@ -107,7 +108,7 @@ export function CredentialForm({
               <SelectContent>
                 {services.map((s) => (
                   <SelectItem key={s.service} value={s.service}>
-                    {s.label}
+                    {serviceLabel(t, s.service, s.label)}
                   </SelectItem>
                 ))}
               </SelectContent>
@@ -169,7 +170,7 @@ export function CredentialForm({
         <fieldset className="grid gap-3 rounded-md border p-3">
           <legend className="px-1 text-sm font-medium">{t("credentials.settings")}</legend>
           {def.settings_fields.map((f) => (
-            <Field key={f.name} label={f.label} optionalText={f.required ? undefined : t("common.optional")} error={fe[`settings.${f.name}`]}>
+            <Field key={f.name} label={settingLabel(t, service, f.name, f.label)} optionalText={f.required ? undefined : t("common.optional")} error={fe[`settings.${f.name}`]}>
               {(p) => (
                 <Input
                   {...p}

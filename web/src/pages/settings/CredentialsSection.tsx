@@ -13,10 +13,12 @@ import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
+import { serviceLabel } from "./serviceLabels";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
+import { AccountPicker, ConnectButtons, SERVICE_OF, startConnection, type ConnectPlatform } from "./ConnectAccounts";
 import { CredentialForm } from "./CredentialForm";
 import { SectionHeader } from "./SectionHeader";
 
@@ -66,7 +68,17 @@ export default function CredentialsSection() {
     setEditing(null);
     save.reset();
   };
-  const serviceLabel = (s: string) => services.data?.find((d) => d.service === s)?.label ?? s;
+  const reconnectable = (c: Credential) => (c.settings as Record<string, unknown> | undefined)?.connected_by_oauth === "true";
+  const reconnect = async (c: Credential) => {
+    const platform = (Object.keys(SERVICE_OF) as ConnectPlatform[]).find((p) => SERVICE_OF[p] === c.service);
+    if (!platform) return;
+    try {
+      await startConnection(platform, c.id);
+    } catch (e) {
+      toast(t("connect.startFailed", { reason: errorMessage(e, t) }), "error");
+    }
+  };
+  const labelOf = (s: string) => serviceLabel(t, s, services.data?.find((d) => d.service === s)?.label);
   const addButton = canWrite ? (
     <Button onClick={() => setEditing({ mode: "create" })} disabled={!services.data} data-testid="add-credential">
       <Plug aria-hidden />
@@ -77,6 +89,8 @@ export default function CredentialsSection() {
   return (
     <section className="grid grid-cols-1 gap-4">
       <SectionHeader title={t("credentials.title")} description={t("credentials.description")} action={addButton} />
+      <AccountPicker />
+      {canWrite ? <ConnectButtons /> : null}
       <QueryStates query={query} isEmpty={(d) => d.items.length === 0} empty={t("credentials.empty")} emptyAction={addButton}>
         {(data) => (
           <div>
@@ -99,7 +113,7 @@ export default function CredentialsSection() {
                       {c.name}
                       {c.api_url ? <div className="break-all text-xs font-normal text-muted-foreground">{c.api_url}</div> : null}
                     </TD>
-                    <TD>{serviceLabel(c.service)}</TD>
+                    <TD>{labelOf(c.service)}</TD>
                     <TD>
                       <code className="font-mono text-xs">{c.api_key_masked}</code>
                     </TD>
@@ -111,6 +125,11 @@ export default function CredentialsSection() {
                     {canWrite ? (
                       <TD className="text-right">
                         <div className="flex justify-end gap-1">
+                          {reconnectable(c) ? (
+                            <Button variant="ghost" size="sm" onClick={() => void reconnect(c)} data-testid="reconnect-credential">
+                              {t("connect.reconnect")}
+                            </Button>
+                          ) : null}
                           <EditButton name={c.name} onClick={() => setEditing({ mode: "edit", credential: c })} disabled={!services.data} />
                           <DeleteButton
                             name={c.name}

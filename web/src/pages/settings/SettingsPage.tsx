@@ -6,6 +6,8 @@ import { PageTabs } from "@/components/ui/page-tabs";
 import { LoadingState } from "@/components/ui/states";
 import { useI18n, type MessageKey } from "@/i18n";
 
+const OrganizationSection = lazy(() => import("./OrganizationSection"));
+const LeadRulesSection = lazy(() => import("./LeadRulesSection"));
 const MembersSection = lazy(() => import("./MembersSection"));
 const ApiKeysSection = lazy(() => import("./ApiKeysSection"));
 const CredentialsSection = lazy(() => import("./CredentialsSection"));
@@ -14,6 +16,7 @@ const CrmWebhooksSection = lazy(() => import("./crm/WebhooksSection"));
 const CrmReviewSection = lazy(() => import("./crm/ReviewSection"));
 const AdAccountsSection = lazy(() => import("./spend/AdAccountsSection"));
 const SpendCsvSection = lazy(() => import("./spend/SpendCsvSection"));
+const FxRatesSection = lazy(() => import("./spend/FxRatesSection"));
 const ProfileSection = lazy(() => import("./ProfileSection"));
 const PasswordSection = lazy(() => import("./PasswordSection"));
 
@@ -26,6 +29,8 @@ interface Tab {
 }
 
 const TABS: Tab[] = [
+  { path: "organization", labelKey: "settings.organization", anyOf: ["organization:read"], element: OrganizationSection },
+  { path: "leads", labelKey: "settings.leadRules", anyOf: ["crm:read"], element: LeadRulesSection },
   { path: "members", labelKey: "settings.members", anyOf: [PERM.membersRead, PERM.membersWrite], element: MembersSection },
   { path: "api-keys", labelKey: "settings.apiKeys", anyOf: [PERM.apiKeysRead, PERM.apiKeysWrite], element: ApiKeysSection },
   { path: "credentials", labelKey: "settings.credentials", anyOf: [PERM.credentialsRead, PERM.credentialsWrite], element: CredentialsSection },
@@ -34,6 +39,7 @@ const TABS: Tab[] = [
   { path: "crm-review", labelKey: "settings.crmReview", anyOf: [PERM.crmAdmin], element: CrmReviewSection },
   { path: "ad-accounts", labelKey: "settings.adAccounts", anyOf: ["analytics:read", "analytics:admin"], element: AdAccountsSection },
   { path: "spend-csv", labelKey: "settings.spendCsv", anyOf: ["analytics:admin"], element: SpendCsvSection },
+  { path: "fx-rates", labelKey: "settings.fxRates", anyOf: ["analytics:read", "analytics:admin"], element: FxRatesSection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];

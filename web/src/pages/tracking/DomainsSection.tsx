@@ -13,6 +13,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
+import { DomainStatus } from "./activity";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
@@ -162,6 +163,7 @@ export default function DomainsSection() {
                   ) : null}
                 </CardHeader>
                 <CardContent className="grid gap-3">
+                  <DomainStatus domainId={d.domain_id} />
                   <dl className="grid gap-2 text-sm sm:grid-cols-2">
                     <div>
                       <dt className="text-xs text-muted-foreground">{t("tracking.domains.siteKey")}</dt>

@@ -16,6 +16,7 @@ import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
+import { ACTIVITY_DAYS, useLandingStats } from "./activity";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime, formatNumber, formatPercent } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
@@ -122,6 +123,7 @@ function DomainLandingPages({ domains, domainId }: { domains: Domain[]; domainId
   const [editing, setEditing] = useState<Editing>(null);
   const { toast } = useToast();
   const qc = useQueryClient();
+  const stats = useLandingStats();
 
   const pages = useQuery({
     queryKey: ["tracking", "landing-pages", domainId, page],
@@ -244,6 +246,11 @@ function DomainLandingPages({ domains, domainId }: { domains: Domain[]; domainId
                     <TH>{t("tracking.lp.variant")}</TH>
                     <TH className="text-right">{t("tracking.lp.weight")}</TH>
                     <TH>{t("tracking.lp.abTest")}</TH>
+                    <TH className="text-right" title={t("tracking.lp.windowTitle", { days: ACTIVITY_DAYS })}>
+                      {t("tracking.lp.sessions", { days: ACTIVITY_DAYS })}
+                    </TH>
+                    <TH className="text-right">{t("tracking.lp.leads")}</TH>
+                    <TH className="text-right">{t("tracking.lp.rate")}</TH>
                     <TH>{t("members.status")}</TH>
                     {canWrite ? <TH className="text-right">{t("common.actions")}</TH> : null}
                   </TR>
@@ -265,6 +272,15 @@ function DomainLandingPages({ domains, domainId }: { domains: Domain[]; domainId
                       </TD>
                       <TD className="text-right tabular-nums">{formatNumber(p.variant_weight, locale)}</TD>
                       <TD className="break-words">{testName(p.ab_test_id) ?? <span className="text-muted-foreground">{t("tracking.none")}</span>}</TD>
+                      <TD className="text-right tabular-nums" data-testid="lp-sessions">
+                        {formatNumber(stats(p.page_id).sessions, locale)}
+                      </TD>
+                      <TD className="text-right tabular-nums" data-testid="lp-leads">
+                        {formatNumber(stats(p.page_id).converted, locale)}
+                      </TD>
+                      <TD className="text-right tabular-nums" data-testid="lp-rate">
+                        {stats(p.page_id).rate}
+                      </TD>
                       <TD>
                         <Badge variant={p.is_active ? "success" : "secondary"}>{p.is_active ? t("common.active") : t("common.inactive")}</Badge>
                       </TD>

@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { ArrowLeft, LogOut, Route as RouteIcon } from "lucide-react";
+import { Fragment } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { Badge } from "@/components/ui/badge";
@@ -10,7 +11,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useI18n } from "@/i18n";
 import { formatDateTime, formatNumber } from "@/lib/format";
-import { formatTimeOnPage, sourceMedium, TOUCH_FIELDS, valueText } from "./format";
+import { eventDataFields, eventTypeLabel, eventValueText, formatTimeOnPage, sourceMedium, TOUCH_FIELDS, valueText } from "./format";
 import { ChannelBadge, useClientPage } from "./shared";
 import type { PageView, SessionSummary, Touchpoint, TrackedEvent } from "./types";
 
@@ -129,23 +130,34 @@ export function EventsTable({ events }: { events: TrackedEvent[] }) {
       </THead>
       <TBody>
         {slice.map((e) => {
-          const detail = [e.event_category, e.event_action, e.event_label, e.event_value].filter((x) => x !== null && x !== "");
+          const detail = [e.event_category, e.event_action, e.event_label, eventValueText(e.event_type, e.event_value, locale)].filter((x) => x !== null && x !== "");
           const element = [e.element_id ? `#${e.element_id}` : null, e.element_class ? `.${e.element_class}` : null].filter(Boolean).join(" ");
-          const data = Object.keys(e.event_data ?? {}).length > 0 ? valueText(e.event_data) : "";
+          const fields = eventDataFields(t, e.event_data as Record<string, unknown> | null);
           return (
             <TR key={e.event_id} data-testid="event-row">
               <TD className="whitespace-nowrap">
                 <time dateTime={e.created_at}>{formatDateTime(e.created_at, locale)}</time>
               </TD>
               <TD>
-                <Badge variant="secondary">{e.event_type}</Badge>
+                <Badge variant="secondary">{eventTypeLabel(t, e.event_type)}</Badge>
               </TD>
               <TD className="max-w-[20rem] break-words" data-testid="event-detail">
                 {detail.length ? detail.join(" / ") : <span className="text-muted-foreground">{t("tracking.none")}</span>}
               </TD>
               <TD className="max-w-[12rem] break-all font-mono text-xs">{element || <span className="text-muted-foreground">{t("tracking.none")}</span>}</TD>
               <TD className="max-w-[20rem]">
-                {data ? <code className="line-clamp-3 break-all font-mono text-xs">{data}</code> : <span className="text-muted-foreground">{t("tracking.none")}</span>}
+                {fields.length ? (
+                  <dl className="grid grid-cols-[auto_1fr] gap-x-2 text-xs" data-testid="event-data">
+                    {fields.map(([label, value]) => (
+                      <Fragment key={label}>
+                        <dt className="text-muted-foreground">{label}</dt>
+                        <dd className="line-clamp-2 break-all">{value}</dd>
+                      </Fragment>
+                    ))}
+                  </dl>
+                ) : (
+                  <span className="text-muted-foreground">{t("tracking.none")}</span>
+                )}
               </TD>
             </TR>
           );

@@ -1,4 +1,6 @@
 /** Formatting helpers of the tracking pages. */
+import { hasKey, type Locale, type TFunction } from "@/i18n";
+import { formatNumber, formatPercent } from "@/lib/format";
 
 /**
  * Seconds as a duration: "0:07", "3:05", "61:40" (minutes are not wrapped into hours
@@ -56,4 +58,27 @@ export function valueText(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** An event type as people say it ("page_view" → "Page view"); a custom name as collected. */
+export function eventTypeLabel(t: TFunction, type: string): string {
+  const key = `tracking.eventType.${type}`;
+  return hasKey(key) ? t(key) : type;
+}
+
+/** An event's value as people read it: a number without trailing zeros, a scroll depth in %. */
+export function eventValueText(type: string, value: string | number | null | undefined, locale: Locale): string {
+  if (value === null || value === undefined || value === "") return "";
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isFinite(n)) return String(value);
+  if (type === "scroll") return formatPercent(n / 100, locale, 0);
+  return formatNumber(n, locale, { maximumFractionDigits: 2 });
+}
+
+/** An event's data as labelled fields: known keys translated, collected ones as they are. */
+export function eventDataFields(t: TFunction, data: Record<string, unknown> | null | undefined): [string, string][] {
+  return Object.entries(data ?? {}).map(([key, value]) => {
+    const label = `tracking.eventField.${key}`;
+    return [hasKey(label) ? t(label) : key, valueText(value)];
+  });
 }

@@ -14,7 +14,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { FormError } from "@/components/ui/states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
 import { useToast } from "@/components/ui/toast";
-import { useI18n } from "@/i18n";
+import { hasKey, useI18n, type MessageKey } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDateTime } from "@/lib/format";
 import { stageKey, StageOptions } from "@/pages/crm/shared";
@@ -44,7 +44,7 @@ export function ProviderTable({ config }: { config: WebhookConfig }) {
               <code className="break-all text-xs">{p.url_template}</code>
             </TD>
             <TD className="text-xs">
-              <div className="break-words">{p.verification}</div>
+              <div className="break-words">{hasKey(`crm.hooks.verification.${p.provider}`) ? t(`crm.hooks.verification.${p.provider}` as MessageKey) : p.verification}</div>
               <Badge variant={p.credential_configured ? "success" : "secondary"} className="mt-1">
                 {p.credential_configured ? t("crm.hooks.credentialSet") : t("crm.hooks.credentialMissing", { service: p.credential_service })}
               </Badge>

@@ -1,7 +1,7 @@
 """funnels: payments (seed 002) and the gateways' webhooks log
 
-Revision ID: 0019
-Revises: 0014
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-06
 
 `funnel_id` and `step_id` are plain ids here; the funnels' own migrations add their
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 
 from rastro.core.db import tenant_rls_sql
 
-revision: str = "0019"
-down_revision: str | None = "0014"
+revision: str = "0025"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

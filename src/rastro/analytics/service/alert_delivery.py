@@ -1,0 +1,203 @@
+"""A firing's webhook: one POST per attempt to the rule's vault `webhook` credential (its
+API URL; its secret, or its key when it has no secret, signs), signed as every Rastro
+webhook is (`rastro.core.signing`: `X-Rastro-Timestamp`, `X-Rastro-Signature` =
+`sha256=` HMAC-SHA256 of timestamp + "." + raw body).
+
+Request body (`Content-Type: application/json`):
+
+    {"event": "alert.opened" | "alert.resolved", "delivery_id": "...",
+     "organization_id": "...", "sent_at": "<ISO 8601>",
+     "alert": {"id", "status", "opened_at", "resolved_at", "subject": {...},
+               "rule": {"id", "name", "metric", "comparator", "threshold", "window_days"},
+               "figures": [{"day", "value", "breached", "spend", ...}, ...]}}
+
+`X-Rastro-Delivery` is the same on every attempt (receivers drop duplicates). Any 2xx is
+success; 408, 429, 5xx, timeouts and network errors are retried through the job queue
+(`RetryPolicy.queued`, at least the server's Retry-After) up to `MAX_ATTEMPTS`; other
+statuses fail at once. No transaction stays open while the receiver is called.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+import structlog
+
+from rastro.analytics.models import AlertDelivery, AlertEvent, AlertRule
+from rastro.auth.service import credentials
+from rastro.core.db import Scope
+from rastro.core.errors import NotFound
+from rastro.core.http import HttpClient, RetryPolicy, retry_after_seconds
+from rastro.core.security import Keyring
+from rastro.core.signing import signed_headers
+from rastro.core.units import TransactionBoundary
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 6
+TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    timeout: float = 10.0
+    retry_base_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # success | failed | pending | skipped
+    retry_at: datetime | None = None
+
+
+def document(
+    delivery: AlertDelivery, event: AlertEvent, rule: AlertRule | None, now: datetime
+) -> dict[str, Any]:
+    """The webhook's JSON body."""
+    return {
+        "event": f"alert.{delivery.transition}",
+        "delivery_id": str(delivery.id),
+        "organization_id": str(delivery.organization_id),
+        "sent_at": now.isoformat(),
+        "alert": {
+            "id": str(event.id),
+            "status": event.status,
+            "opened_at": event.opened_at.isoformat(),
+            "resolved_at": event.resolved_at.isoformat() if event.resolved_at else None,
+            "subject": event.subject,
+            "rule": {
+                "id": str(event.rule_id),
+                "name": rule.name if rule else None,
+                "metric": rule.metric if rule else None,
+                "comparator": rule.comparator if rule else None,
+                "threshold": str(rule.threshold) if rule else None,
+                "window_days": rule.window_days if rule else None,
+            },
+            "figures": event.resolved_figures
+            if delivery.transition == "resolved" and event.resolved_figures is not None
+            else event.figures,
+        },
+    }
+
+
+def _valid_url(value: str | None) -> bool:
+    if not value or len(value) > 2000:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+async def attempt(
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    keyring: Keyring,
+    *,
+    organization_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    config: DeliveryConfig | None = None,
+) -> Outcome:
+    """Make one attempt of a pending delivery (others are left as they are)."""
+    config = config or DeliveryConfig()
+    scope = Scope.organization(organization_id)
+    now = datetime.now(UTC)
+    async with bi.unit(scope) as session:
+        delivery = await session.get(AlertDelivery, delivery_id)
+        if delivery is None or delivery.status != "pending":
+            return Outcome("skipped")
+        event = await session.get(AlertEvent, delivery.event_id)
+        rule = await session.get(AlertRule, delivery.rule_id)
+        if event is None:
+            return await _finish(bi, scope, delivery_id, "failed", error="The alert is gone.")
+        body = orjson.dumps(document(delivery, event, rule, now))
+        transition = delivery.transition
+        attempts = delivery.attempts + 1
+        credential_id = delivery.credential_id
+    async with crm.unit(scope) as session:
+        try:
+            credential = await credentials.resolve_credential(session, keyring, credential_id)
+        except NotFound:
+            credential = None
+    url = (credential.settings.get("url") or credential.base_url) if credential else None
+    if credential is None or credential.service != "webhook" or not _valid_url(url):
+        return await _finish(
+            bi, scope, delivery_id, "failed", attempts=attempts, error="No webhook credential."
+        )
+    assert url is not None
+    secret = credential.api_secret or credential.api_key
+    status: int | None = None
+    retry_after: float | None = None
+    try:
+        client = HttpClient(url, timeout=config.timeout, retry=RetryPolicy(attempts=1))
+        try:
+            response = await client.post(
+                url,
+                content=body,
+                headers={
+                    "content-type": "application/json",
+                    "x-rastro-event": f"alert.{transition}",
+                    "x-rastro-delivery": str(delivery_id),
+                    **signed_headers(secret, body),
+                },
+            )
+        finally:
+            await client.aclose()
+        status, retry_after = response.status_code, retry_after_seconds(response)
+        if response.is_success:
+            return await _finish(bi, scope, delivery_id, "success", attempts=attempts, http=status)
+        transient, error = status in TRANSIENT, f"HTTP {status}"
+    except (httpx.TimeoutException, httpx.TransportError) as failure:
+        transient, error = True, type(failure).__name__
+    if transient and attempts < MAX_ATTEMPTS:
+        retry_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(attempts, retry_after)
+        await _finish(
+            bi,
+            scope,
+            delivery_id,
+            "pending",
+            attempts=attempts,
+            http=status,
+            error=error,
+            next_attempt_at=retry_at,
+        )
+        return Outcome("pending", retry_at)
+    return await _finish(
+        bi, scope, delivery_id, "failed", attempts=attempts, http=status, error=error
+    )
+
+
+async def _finish(
+    bi: TransactionBoundary,
+    scope: Scope,
+    delivery_id: uuid.UUID,
+    status: str,
+    *,
+    attempts: int | None = None,
+    http: int | None = None,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+) -> Outcome:
+    async with bi.unit(scope) as session:
+        delivery = await session.get(AlertDelivery, delivery_id, with_for_update=True)
+        if delivery is None:
+            return Outcome("skipped")
+        delivery.status = status
+        if attempts is not None:
+            delivery.attempts = attempts
+        delivery.http_status = http
+        delivery.error = error
+        delivery.next_attempt_at = next_attempt_at
+        if status == "success":
+            delivery.delivered_at = datetime.now(UTC)
+    log.info(
+        "analytics.alert_delivered",
+        delivery_id=str(delivery_id),
+        status=status,
+        http_status=http,
+    )
+    return Outcome(status)
