@@ -56,6 +56,15 @@ class ConversionFact(TenantMixin, BiBase):
             postgresql_where=text("won_at IS NOT NULL"),
         ),
         Index("ix_conversion_facts_organization_id_updated_at", "organization_id", "updated_at"),
+        *(  # money given back in a period (profit)
+            Index(
+                f"ix_conversion_facts_organization_id_{m}",
+                "organization_id",
+                m,
+                postgresql_where=text(f"{m} IS NOT NULL"),
+            )
+            for m in ("refunded_at", "chargeback_at")
+        ),
     )
 
     lead_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -81,6 +90,14 @@ class ConversionFact(TenantMixin, BiBase):
     lost_at: Mapped[datetime | None]
     revenue: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))  # when won
     currency: Mapped[str] = mapped_column(String(3))
+    # The won sale's details and the money given back (`profit_models`), when won.
+    product: Mapped[str | None] = mapped_column(String(255))
+    payment_method: Mapped[str | None] = mapped_column(String(40))
+    affiliate_commission: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    refunded_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    refunded_at: Mapped[datetime | None]
+    chargeback_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    chargeback_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -11,7 +11,7 @@ from rastro.analytics import correlation_schemas as schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.attribution import ModelName
 from rastro.analytics.permissions import Admin, Read
-from rastro.analytics.service import attribution, correlation, spend_mappings
+from rastro.analytics.service import attribution, correlation, profit_reports, spend_mappings
 from rastro.core.deps import BiSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -37,9 +37,11 @@ async def get_ads_report(
     rates, average deal value, sales cycle, real revenue and real ROAS (won deals ÷ spend),
     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
     Money in the organization's currency; spend in other currencies is listed apart and
-    never summed or converted. The visit filters select the leads and sales, not spend."""
+    never summed or converted. The visit filters select the leads and sales, not spend.
+    Under last touch each row's `profit` (profit per ad at ad level): its sales' net
+    revenue minus fees, taxes, product costs, commissions and its spend."""
     settings = await attribution.get_settings(bi)
-    return await correlation.ads_report(
+    report = await correlation.ads_report(
         bi,
         context.current,
         level=level,
@@ -47,6 +49,7 @@ async def get_ads_report(
         lookback_days=settings.lookback_days,
         half_life_days=settings.half_life_days,
     )
+    return await profit_reports.with_ads_profit(bi, context.current, report)
 
 
 @router.get("/spend/unmapped", response_model=schemas.Unmapped)
