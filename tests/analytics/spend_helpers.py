@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from rastro.analytics.models import AdSpendImport, CampaignMetric
+from rastro.analytics.ad_models import AdSpendImport, CampaignMetric
 from rastro.analytics.service import spend, spend_import
 from rastro.analytics.spend import CONNECTORS
 from rastro.config import Settings

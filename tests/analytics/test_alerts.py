@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from rastro.analytics import health_jobs
-from rastro.analytics.models import AlertDelivery
+from rastro.analytics.health_models import AlertDelivery
 from rastro.analytics.service import alert_delivery, alerts
 from rastro.core.db import Scope
 from rastro.core.jobs import JobContext, set_job_context

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from rastro.analytics.models import CreativeInsight
+from rastro.analytics.fx_models import CreativeInsight
 from rastro.core.db import Scope
 from tests.analytics.test_correlation import _dataset
 from tests.tracking.factories import make_site

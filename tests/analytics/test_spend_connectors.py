@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from rastro.analytics.models import Ad, AdCampaign, AdSet
+from rastro.analytics.ad_models import Ad, AdCampaign, AdSet
 from rastro.analytics.spend import CONNECTORS
 from rastro.core.db import Scope
 from tests.analytics.spend_helpers import (

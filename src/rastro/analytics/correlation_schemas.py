@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from rastro.analytics.attribution import ModelName
 from rastro.analytics.schemas import Money, ReportRange
+from rastro.analytics.schemas.profit import ProfitFigures
 from rastro.analytics.spend_schemas import AccountId, Platform
 
 AdsLevel = Literal["platform", "campaign", "ad_set", "ad"]
@@ -131,6 +132,11 @@ class AdsFigures(BaseModel):
     platform_value: Decimal = Field(description="As the platform reports it, in `spend`'s currency")
     platform_roas: float | None = Field(description="Platform value / spend")
     roas_gap: float | None = Field(description="Real ROAS minus platform ROAS")
+    profit: ProfitFigures | None = Field(
+        None,
+        description="Profit of the sales credited to the row (last touch only: null under "
+        "another model)",
+    )
 
 
 class AdsRow(BaseModel):

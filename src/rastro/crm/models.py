@@ -275,6 +275,13 @@ class Deal(TenantMixin, CrmBase):
         Index("ix_deals_organization_id_stage", "organization_id", "stage"),
         Index("ix_deals_lead_id", "lead_id"),
         Index("ix_deals_contact_id", "contact_id"),
+        CheckConstraint(
+            "coalesce(affiliate_commission, 0) >= 0 AND coalesce(refunded_amount, 0) >= 0"
+            " AND coalesce(chargeback_amount, 0) >= 0"
+            " AND (refunded_amount IS NULL) = (refunded_at IS NULL)"
+            " AND (chargeback_amount IS NULL) = (chargeback_at IS NULL)",
+            name="sale_amounts",
+        ),
     )
 
     deal_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
@@ -294,6 +301,16 @@ class Deal(TenantMixin, CrmBase):
     expected_close_date: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(255))
+    # The sale (read by the profit reports): what was sold, how it was paid, the affiliate's
+    # commission when the sale names one, and money given back (a refund, a chargeback),
+    # each with its date: it counts against the campaign that earned the sale.
+    product: Mapped[str | None] = mapped_column(String(255))
+    payment_method: Mapped[str | None] = mapped_column(String(40))
+    affiliate_commission: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    refunded_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    refunded_at: Mapped[datetime | None]
+    chargeback_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    chargeback_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -25,6 +25,12 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Probability = Annotated[int, Field(ge=0, le=100)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
+# How a sale was paid: a short code (`pix`, `credit_card`, `boleto`, or a gateway's own).
+PaymentMethod = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_]{1,40}$"),
+    Field(description="How the sale was paid: `pix`, `credit_card`, `boleto`, … (a short code)"),
+]
 
 
 class Schema(BaseModel):
@@ -155,6 +161,13 @@ class Deal(Schema):
     expected_close_date: date | None
     closed_at: datetime | None
     external_id: str | None
+    product: str | None
+    payment_method: str | None
+    affiliate_commission: Decimal | None
+    refunded_amount: Decimal | None
+    refunded_at: datetime | None
+    chargeback_amount: Decimal | None
+    chargeback_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -394,6 +407,21 @@ class DealCreate(Input):
     owner_id: uuid.UUID | None = None
     expected_close_date: date | None = None
     external_id: OptionalText255 = None
+    product: OptionalText255 = Field(
+        None, description="What was sold (matches the profit settings' product costs)"
+    )
+    payment_method: PaymentMethod | None = None
+    affiliate_commission: Money | None = Field(
+        None, description="The affiliate's commission on this sale, when it names one"
+    )
+    refunded_amount: Money | None = Field(
+        None, description="Money given back to the buyer (at most the deal's value)"
+    )
+    refunded_at: datetime | None = Field(None, description="When; now when omitted")
+    chargeback_amount: Money | None = Field(
+        None, description="Money taken back through the card network (a chargeback)"
+    )
+    chargeback_at: datetime | None = Field(None, description="When; now when omitted")
 
 
 class DealUpdate(Input):
@@ -405,6 +433,21 @@ class DealUpdate(Input):
     owner_id: uuid.UUID | None = None
     expected_close_date: date | None = None
     external_id: OptionalText255 = None
+    product: OptionalText255 = Field(
+        None, description="What was sold (matches the profit settings' product costs)"
+    )
+    payment_method: PaymentMethod | None = None
+    affiliate_commission: Money | None = Field(
+        None, description="The affiliate's commission on this sale, when it names one"
+    )
+    refunded_amount: Money | None = Field(
+        None, description="Money given back to the buyer (at most the deal's value)"
+    )
+    refunded_at: datetime | None = Field(None, description="When; now when omitted")
+    chargeback_amount: Money | None = Field(
+        None, description="Money taken back through the card network (a chargeback)"
+    )
+    chargeback_at: datetime | None = Field(None, description="When; now when omitted")
 
 
 class TaskCreate(Input):

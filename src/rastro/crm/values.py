@@ -65,6 +65,14 @@ class LeadOutcome:
     # The currency of the lead's won deal (an outside CRM's deal may be in another one);
     # None: the organization's.
     currency: str | None
+    # The sale as its won deal (the latest closed) records it: None where not given.
+    product: str | None = None
+    payment_method: str | None = None
+    affiliate_commission: Decimal | None = None
+    refunded_amount: Decimal | None = None
+    refunded_at: datetime | None = None
+    chargeback_amount: Decimal | None = None
+    chargeback_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,9 @@ export interface paths {
          *     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
          *     Money in the organization's currency; spend in other currencies is listed apart and
          *     converted per day at the stored rate (what no rate converts apart). The visit filters
-         *     select the leads and sales, not spend.
+         *     select the leads and sales, not spend. Under last touch each row's `profit` (profit per
+         *     ad at ad level): its sales' net revenue minus fees, taxes, product costs, commissions
+         *     and its spend.
          */
         get: operations["get_ads_report_api_analytics_ads_get"];
         put?: never;
@@ -380,7 +382,11 @@ export interface paths {
          *     figures. Revenue is in the organization's currency; other currencies are listed per row
          *     in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI come from the ad spend
          *     the row's touches reach (the join rules); where none, they are null and `cost_note`
-         *     says why (`no_spend_data`, `unmapped`, `spend_not_filterable`).
+         *     says why (`no_spend_data`, `unmapped`, `spend_not_filterable`). `profit` holds net
+         *     revenue (revenue - refunds - chargebacks) and profit (net revenue - fees - taxes -
+         *     product costs - commissions - ad spend) with every term, from the profit settings;
+         *     refunds and chargebacks count in the period they happen, in the row of the campaign
+         *     that earned the sale (a row with nothing else is added).
          */
         get: operations["get_campaign_performance_api_analytics_campaigns_get"];
         put?: never;
@@ -403,6 +409,7 @@ export interface paths {
          * @description ROI per channel (seed 001 query 4): sessions, leads, won deals and revenue per
          *     channel. Cost and ROI come only from imported ad spend that the channel's touches reach
          *     (the join rules); where none, they are null and `cost_note` says why (no assumed costs).
+         *     `profit` as in the campaign report.
          */
         get: operations["get_channel_roi_api_analytics_channels_get"];
         put?: never;
@@ -689,10 +696,41 @@ export interface paths {
          * Get Overview
          * @description Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
          *     day, channel and campaign, compared with the previous period or last year; cost and
-         *     ROAS from the imported ad spend (null with `cost_note` where there is none).
+         *     ROAS from the imported ad spend (null with `cost_note` where there is none); the
+         *     totals' profit (net revenue, fees, taxes, product costs, commissions, ad spend).
          */
         get: operations["get_overview_api_analytics_overview_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/profit/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Profit Settings
+         * @description The rules the reports' profit is computed with (amounts in the organization's
+         *     currency; none until saved) and the formula.
+         */
+        get: operations["get_profit_settings_api_analytics_profit_settings_get"];
+        /**
+         * Put Profit Settings
+         * @description Replace every profit rule: the tax percent on net revenue; per payment method
+         *     (null: every other) a percent of each sale plus a fixed amount per sale and a fee per
+         *     chargeback; per product (null: every other) a fixed cost per sale, a cost percent and
+         *     the affiliate commission percent used where a sale names no commission. Percentages
+         *     0-100, amounts ≥ 0 with at most two decimals, one rule per method and per product
+         *     (422 otherwise).
+         */
+        put: operations["put_profit_settings_api_analytics_profit_settings_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -3484,6 +3522,8 @@ export interface components {
              * @description As the platform reports it, in `spend`'s currency
              */
             platform_value: string;
+            /** @description Profit of the sales credited to the row (last touch only: null under another model) */
+            profit?: components["schemas"]["ProfitFigures"] | null;
             /** Qualified */
             qualified: number;
             /**
@@ -4751,6 +4791,12 @@ export interface components {
         };
         /** Deal */
         Deal: {
+            /** Affiliate Commission */
+            affiliate_commission: string | null;
+            /** Chargeback Amount */
+            chargeback_amount: string | null;
+            /** Chargeback At */
+            chargeback_at: string | null;
             /** Closed At */
             closed_at: string | null;
             /** Contact Id */
@@ -4777,8 +4823,16 @@ export interface components {
             name: string;
             /** Owner Id */
             owner_id: string | null;
+            /** Payment Method */
+            payment_method: string | null;
             /** Probability */
             probability: number | null;
+            /** Product */
+            product: string | null;
+            /** Refunded Amount */
+            refunded_amount: string | null;
+            /** Refunded At */
+            refunded_at: string | null;
             /**
              * Stage
              * @enum {string}
@@ -4794,6 +4848,21 @@ export interface components {
         };
         /** DealCreate */
         DealCreate: {
+            /**
+             * Affiliate Commission
+             * @description The affiliate's commission on this sale, when it names one
+             */
+            affiliate_commission?: number | string | null;
+            /**
+             * Chargeback Amount
+             * @description Money taken back through the card network (a chargeback)
+             */
+            chargeback_amount?: number | string | null;
+            /**
+             * Chargeback At
+             * @description When; now when omitted
+             */
+            chargeback_at?: string | null;
             /**
              * Contact Id
              * @description Defaults to the lead's contact
@@ -4814,8 +4883,25 @@ export interface components {
             name: string;
             /** Owner Id */
             owner_id?: string | null;
+            /** Payment Method */
+            payment_method?: string | null;
             /** Probability */
             probability?: number | null;
+            /**
+             * Product
+             * @description What was sold (matches the profit settings' product costs)
+             */
+            product?: string | null;
+            /**
+             * Refunded Amount
+             * @description Money given back to the buyer (at most the deal's value)
+             */
+            refunded_amount?: number | string | null;
+            /**
+             * Refunded At
+             * @description When; now when omitted
+             */
+            refunded_at?: string | null;
             /**
              * Stage
              * @default new
@@ -4827,6 +4913,21 @@ export interface components {
         };
         /** DealUpdate */
         DealUpdate: {
+            /**
+             * Affiliate Commission
+             * @description The affiliate's commission on this sale, when it names one
+             */
+            affiliate_commission?: number | string | null;
+            /**
+             * Chargeback Amount
+             * @description Money taken back through the card network (a chargeback)
+             */
+            chargeback_amount?: number | string | null;
+            /**
+             * Chargeback At
+             * @description When; now when omitted
+             */
+            chargeback_at?: string | null;
             /** Currency */
             currency?: string;
             /** Expected Close Date */
@@ -4837,8 +4938,25 @@ export interface components {
             name?: string;
             /** Owner Id */
             owner_id?: string | null;
+            /** Payment Method */
+            payment_method?: string | null;
             /** Probability */
             probability?: number | null;
+            /**
+             * Product
+             * @description What was sold (matches the profit settings' product costs)
+             */
+            product?: string | null;
+            /**
+             * Refunded Amount
+             * @description Money given back to the buyer (at most the deal's value)
+             */
+            refunded_amount?: number | string | null;
+            /**
+             * Refunded At
+             * @description When; now when omitted
+             */
+            refunded_at?: string | null;
             /**
              * Stage
              * @enum {string}
@@ -5154,6 +5272,54 @@ export interface components {
             /** Per Session */
             per_session: number | null;
         };
+        /** FeeRuleIn */
+        "FeeRuleIn-Input": {
+            /**
+             * Chargeback Fee
+             * @description Per chargeback
+             * @default 0
+             */
+            chargeback_fee: number | string;
+            /**
+             * Fixed
+             * @description Per sale, in the organization's currency
+             */
+            fixed: number | string;
+            /**
+             * Payment Method
+             * @description `pix`, `credit_card`, `boleto`, … (null: every method without a rule)
+             */
+            payment_method: string | null;
+            /**
+             * Percent
+             * @description Of each sale's value, 0-100
+             */
+            percent: number | string;
+        };
+        /** FeeRuleIn */
+        "FeeRuleIn-Output": {
+            /**
+             * Chargeback Fee
+             * @description Per chargeback
+             * @default 0
+             */
+            chargeback_fee: string;
+            /**
+             * Fixed
+             * @description Per sale, in the organization's currency
+             */
+            fixed: string;
+            /**
+             * Payment Method
+             * @description `pix`, `credit_card`, `boleto`, … (null: every method without a rule)
+             */
+            payment_method: string | null;
+            /**
+             * Percent
+             * @description Of each sale's value, 0-100
+             */
+            percent: string;
+        };
         /**
          * Figures
          * @description One row's figures in a period (revenue in the organization's currency).
@@ -5206,6 +5372,8 @@ export interface components {
              * @description Won revenue in other currencies, per currency (never added to `revenue`)
              */
             other_revenue: components["schemas"]["Money"][];
+            /** @description Profit and its formula's terms (null: spend cannot be filtered) */
+            profit?: components["schemas"]["ProfitFigures"] | null;
             /**
              * Qualification Rate
              * @description Qualified leads per lead
@@ -7236,6 +7404,162 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ProductCostIn */
+        "ProductCostIn-Input": {
+            /**
+             * Commission Percent
+             * @description Affiliate commission where the sale names none
+             * @default 0
+             */
+            commission_percent: number | string;
+            /**
+             * Cost Fixed
+             * @description Per sale
+             * @default 0
+             */
+            cost_fixed: number | string;
+            /**
+             * Cost Percent
+             * @description Of each sale's value
+             * @default 0
+             */
+            cost_percent: number | string;
+            /**
+             * Product
+             * @description The deals' product (trimmed, case-insensitive; null: every other sale)
+             */
+            product: string | null;
+        };
+        /** ProductCostIn */
+        "ProductCostIn-Output": {
+            /**
+             * Commission Percent
+             * @description Affiliate commission where the sale names none
+             * @default 0
+             */
+            commission_percent: string;
+            /**
+             * Cost Fixed
+             * @description Per sale
+             * @default 0
+             */
+            cost_fixed: string;
+            /**
+             * Cost Percent
+             * @description Of each sale's value
+             * @default 0
+             */
+            cost_percent: string;
+            /**
+             * Product
+             * @description The deals' product (trimmed, case-insensitive; null: every other sale)
+             */
+            product: string | null;
+        };
+        /**
+         * ProfitFigures
+         * @description A row's profit in the organization's currency: `profit = net_revenue - fees - taxes
+         *     - product_costs - commissions - ad_spend`, `net_revenue = revenue - refunds -
+         *     chargebacks`. Sales count on the day they were won, refunds and chargebacks on the day
+         *     they happened, against the campaign that earned the sale.
+         */
+        ProfitFigures: {
+            /**
+             * Ad Spend
+             * @description The row's ad spend (zero where none is known)
+             */
+            ad_spend: string;
+            /**
+             * Chargebacks
+             * @description Chargebacks in the period on this row's sales
+             */
+            chargebacks: string;
+            /**
+             * Commissions
+             * @description Affiliate commissions: the sale's own, else commission percent * value
+             */
+            commissions: string;
+            /**
+             * Fees
+             * @description Payment fees: percent * value + fixed per sale, by payment method, and the chargeback fee per chargeback
+             */
+            fees: string;
+            /**
+             * Margin
+             * @description Profit / net revenue
+             */
+            margin: number | null;
+            /**
+             * Net Revenue
+             * @description revenue - refunds - chargebacks
+             */
+            net_revenue: string;
+            /**
+             * Poas
+             * @description Profit on ad spend: (profit + ad spend) / ad spend; above 1 the ads pay for themselves
+             */
+            poas: number | null;
+            /**
+             * Product Costs
+             * @description Fixed cost per sale + cost percent * value
+             */
+            product_costs: string;
+            /** Profit */
+            profit: string;
+            /**
+             * Refunds
+             * @description Refunds in the period on this row's sales
+             */
+            refunds: string;
+            /**
+             * Revenue
+             * @description Won sales' value in the period
+             */
+            revenue: string;
+            /**
+             * Taxes
+             * @description Tax percent * net revenue
+             */
+            taxes: string;
+        };
+        /**
+         * ProfitSettingsIn
+         * @description Every rule of the organization (saving replaces them all).
+         */
+        ProfitSettingsIn: {
+            /** Fees */
+            fees?: components["schemas"]["FeeRuleIn-Input"][];
+            /** Products */
+            products?: components["schemas"]["ProductCostIn-Input"][];
+            /**
+             * Tax Percent
+             * @description Of net revenue, 0-100
+             */
+            tax_percent: number | string;
+        };
+        /** ProfitSettingsOut */
+        ProfitSettingsOut: {
+            /**
+             * Currency
+             * @description The organization's currency (every amount is in it)
+             */
+            currency: string;
+            /** Fees */
+            fees?: components["schemas"]["FeeRuleIn-Output"][];
+            /**
+             * Formula
+             * @description How profit is computed
+             * @default net revenue = revenue - refunds - chargebacks; profit = net revenue - fees - taxes - product costs - commissions - ad spend
+             */
+            formula: string;
+            /** Products */
+            products?: components["schemas"]["ProductCostIn-Output"][];
+            /**
+             * Tax Percent
+             * @description Of net revenue, 0-100
+             */
+            tax_percent: string;
+        };
         /** ProviderEndpoint */
         ProviderEndpoint: {
             /** Credential Configured */
@@ -8039,6 +8363,8 @@ export interface components {
             new_sessions: number;
             /** Pages Per Session */
             pages_per_session: number | null;
+            /** @description Profit and its formula's terms (null: spend cannot be filtered) */
+            profit?: components["schemas"]["ProfitFigures"] | null;
             /**
              * Qualification Rate
              * @description Qualified leads per lead
@@ -11952,6 +12278,206 @@ export interface operations {
                      *       "error": {
                      *         "code": "forbidden",
                      *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_profit_settings_api_analytics_profit_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfitSettingsOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_profit_settings_api_analytics_profit_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfitSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfitSettingsOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
                      *       }
                      *     }
                      */

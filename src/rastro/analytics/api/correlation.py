@@ -13,7 +13,14 @@ from rastro.analytics import correlation_schemas as schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.attribution import ModelName
 from rastro.analytics.permissions import Admin, Read
-from rastro.analytics.service import attribution, correlation, health, insights, spend_mappings
+from rastro.analytics.service import (
+    attribution,
+    correlation,
+    health,
+    insights,
+    profit_reports,
+    spend_mappings,
+)
 from rastro.core.deps import BiSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -40,9 +47,11 @@ async def get_ads_report(
     the platform-reported conversions, value and ROAS, and the gap between the two ROAS.
     Money in the organization's currency; spend in other currencies is listed apart and
     converted per day at the stored rate (what no rate converts apart). The visit filters
-    select the leads and sales, not spend."""
+    select the leads and sales, not spend. Under last touch each row's `profit` (profit per
+    ad at ad level): its sales' net revenue minus fees, taxes, product costs, commissions
+    and its spend."""
     settings = await attribution.get_settings(bi)
-    return await correlation.ads_report(
+    report = await correlation.ads_report(
         bi,
         context.current,
         level=level,
@@ -50,6 +59,7 @@ async def get_ads_report(
         lookback_days=settings.lookback_days,
         half_life_days=settings.half_life_days,
     )
+    return await profit_reports.with_ads_profit(bi, context.current, report)
 
 
 @router.get("/tracking-health", response_model=schemas.TrackingHealth)

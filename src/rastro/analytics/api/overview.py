@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.permissions import Admin
-from rastro.analytics.service import attribution, overview, rollups, spend_costs
+from rastro.analytics.service import attribution, overview, profit_reports, rollups, spend_costs
 from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
@@ -22,9 +22,13 @@ router = APIRouter(
 async def get_overview(context: Context, bi: BiSession) -> schemas.Overview:
     """Visitors, sessions, leads, qualified leads, won deals and revenue of a period, by
     day, channel and campaign, compared with the previous period or last year; cost and
-    ROAS from the imported ad spend (null with `cost_note` where there is none)."""
+    ROAS from the imported ad spend (null with `cost_note` where there is none); the
+    totals' profit (net revenue, fees, taxes, product costs, commissions, ad spend)."""
     report = await overview.overview(bi, context.current, context.previous)
     report = await spend_costs.with_overview_cost(bi, context.current, context.previous, report)
+    report = await profit_reports.with_overview_profit(
+        bi, context.current, context.previous, report
+    )
     settings = await attribution.get_settings(bi)
     return await attribution.credit_overview(bi, context.current, report, settings)
 

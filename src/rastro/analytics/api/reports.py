@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
-from rastro.analytics.service import landing_pages, reports, spend_costs
+from rastro.analytics.service import landing_pages, profit_reports, reports, spend_costs
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.session import TransactionalRoute
@@ -33,12 +33,18 @@ async def get_campaign_performance(
     figures. Revenue is in the organization's currency; other currencies are listed per row
     in `other_revenue`, never summed. Cost, CPL, CPA, ROAS and ROI come from the ad spend
     the row's touches reach (the join rules); where none, they are null and `cost_note`
-    says why (`no_spend_data`, `unmapped`, `spend_not_filterable`)."""
+    says why (`no_spend_data`, `unmapped`, `spend_not_filterable`). `profit` holds net
+    revenue (revenue - refunds - chargebacks) and profit (net revenue - fees - taxes -
+    product costs - commissions - ad spend) with every term, from the profit settings;
+    refunds and chargebacks count in the period they happen, in the row of the campaign
+    that earned the sale (a row with nothing else is added)."""
+    keys = reports.CAMPAIGN_KEYS[group_by]
     report = await reports.campaign_performance(
         bi, context.current, context.previous, group_by=group_by
     )
-    return await spend_costs.with_report_cost(
-        bi, context.current, context.previous, report, reports.CAMPAIGN_KEYS[group_by]
+    report = await spend_costs.with_report_cost(bi, context.current, context.previous, report, keys)
+    return await profit_reports.with_report_profit(
+        bi, context.current, context.previous, report, keys
     )
 
 
@@ -46,9 +52,13 @@ async def get_campaign_performance(
 async def get_channel_roi(context: Context, bi: BiSession) -> schemas.ChannelReport:
     """ROI per channel (seed 001 query 4): sessions, leads, won deals and revenue per
     channel. Cost and ROI come only from imported ad spend that the channel's touches reach
-    (the join rules); where none, they are null and `cost_note` says why (no assumed costs)."""
+    (the join rules); where none, they are null and `cost_note` says why (no assumed costs).
+    `profit` as in the campaign report."""
     report = await reports.channel_roi(bi, context.current, context.previous)
-    return await spend_costs.with_report_cost(
+    report = await spend_costs.with_report_cost(
+        bi, context.current, context.previous, report, ("channel",)
+    )
+    return await profit_reports.with_report_profit(
         bi, context.current, context.previous, report, ("channel",)
     )
 

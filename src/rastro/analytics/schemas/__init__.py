@@ -50,6 +50,14 @@ from rastro.analytics.schemas.common import (
     SeriesPoint,
     Totals,
 )
+from rastro.analytics.schemas.profit import (
+    PROFIT_FORMULA,
+    FeeRuleIn,
+    ProductCostIn,
+    ProfitFigures,
+    ProfitSettingsIn,
+    ProfitSettingsOut,
+)
 from rastro.analytics.schemas.reports import (
     COST_NOTE,
     CampaignGrouping,
@@ -89,6 +97,7 @@ from rastro.analytics.schemas.visitors import (
 __all__ = [
     "COST_NOTE",
     "MAX_RANGE_DAYS",
+    "PROFIT_FORMULA",
     "AbDecisionRule",
     "AbRateComparison",
     "AbRateMetric",
@@ -127,6 +136,7 @@ __all__ = [
     "Device",
     "DomainVisitorSegments",
     "EventTypeRow",
+    "FeeRuleIn",
     "Figures",
     "FilterText",
     "FlowLink",
@@ -149,6 +159,10 @@ __all__ = [
     "PathRow",
     "Period",
     "Preset",
+    "ProductCostIn",
+    "ProfitFigures",
+    "ProfitSettingsIn",
+    "ProfitSettingsOut",
     "RefreshOut",
     "ReportFilters",
     "ReportRange",

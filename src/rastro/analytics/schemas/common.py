@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from rastro.analytics.attribution import ModelName
+from rastro.analytics.schemas.profit import ProfitFigures
 from rastro.tracking.channels import CHANNELS
 
 Preset = Literal[
@@ -93,6 +94,9 @@ class Totals(BaseModel):
     average_sales_cycle: float | None = Field(description="Seconds, lead → won")
     cost: Decimal | None = Field(description="Ad spend; null until spend is imported")
     roas: float | None = Field(description="Revenue / cost in the organization's currency")
+    profit: ProfitFigures | None = Field(
+        None, description="Profit and its formula's terms (null: spend cannot be filtered)"
+    )
 
 
 class SeriesPoint(BaseModel):

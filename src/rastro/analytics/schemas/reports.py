@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rastro.analytics.schemas.common import Money, ReportRange
+from rastro.analytics.schemas.profit import ProfitFigures
 
 # --- campaign, channel, offline-conversion and landing-page reports ----------------------
 
@@ -39,6 +40,9 @@ class Figures(BaseModel):
     roas: float | None = Field(description="Revenue / cost")
     roi: float | None = Field(description="(Revenue - cost) / cost")
     cost_note: str | None = Field(description=COST_NOTE)
+    profit: ProfitFigures | None = Field(
+        None, description="Profit and its formula's terms (null: spend cannot be filtered)"
+    )
 
 
 class CampaignRow(BaseModel):

@@ -29,7 +29,7 @@ import httpx
 import orjson
 import structlog
 
-from rastro.analytics.models import AlertDelivery, AlertEvent, AlertRule
+from rastro.analytics.health_models import AlertDelivery, AlertEvent, AlertRule
 from rastro.auth.service import credentials
 from rastro.core.db import Scope
 from rastro.core.errors import NotFound

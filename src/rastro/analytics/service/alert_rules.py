@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import health_schemas as schemas
-from rastro.analytics.models import AdCampaign, AlertDelivery, AlertEvent, AlertRule
+from rastro.analytics.ad_models import AdCampaign
+from rastro.analytics.health_models import AlertDelivery, AlertEvent, AlertRule
 from rastro.analytics.service.alert_metrics import METRICS
 from rastro.auth.service import credentials
 from rastro.core.errors import NotFound, field_error

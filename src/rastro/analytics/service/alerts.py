@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import health_schemas as schemas
-from rastro.analytics.models import AlertDelivery, AlertEvent, AlertRule
+from rastro.analytics.health_models import AlertDelivery, AlertEvent, AlertRule
 from rastro.analytics.schemas import ReportFilters
 from rastro.analytics.service import attribution, correlation, periods, rollups, unattributed
 from rastro.analytics.service.alert_metrics import METRICS, SubjectDay, breaches

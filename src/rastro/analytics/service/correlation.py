@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from rastro.analytics import correlation_schemas as schemas
+from rastro.analytics.ad_models import Ad, AdCampaign, AdSet, CampaignMetric
 from rastro.analytics.attribution import NONE_KEY, UNTRACKED, Credit, Journey, ModelName, credit_all
-from rastro.analytics.models import Ad, AdCampaign, AdSet, CampaignMetric, ConversionFact
+from rastro.analytics.models import ConversionFact
 from rastro.analytics.schemas import Money
 from rastro.analytics.service import filters as report_filters
 from rastro.analytics.service import fx, spend_join

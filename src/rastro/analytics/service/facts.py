@@ -1,9 +1,10 @@
 """The CRM's lead outcomes copied into the BI database (`conversion_facts`), where the
 reports join them with sessions and touches.
 
-A new lead and every stage change publish an outbox message in the CRM transaction that
-made them (`on_leads_created` and `pipeline.on_stage_changed`: the CRM announces, this
-module subscribes); its handler reads the leads' current outcomes and overwrites their rows,
+A new lead, every stage change and every change of a lead's deal (its sale, a refund, a
+chargeback) publish an outbox message in the CRM transaction that made them
+(`on_leads_created`, `pipeline.on_stage_changed`, `on_deals_changed`: the CRM announces,
+this module subscribes); its handler reads the leads' current outcomes and overwrites their rows,
 so a message delivered twice, or late, leaves the row equal to the lead. `rebuild_facts`
 copies every lead (the first deploy, or after a restore).
 """
@@ -33,12 +34,31 @@ from rastro.tracking.service import facts as tracking_facts
 LEADS_CHANGED = "analytics.leads_changed"
 SCORE_POINTS = {"A": 4, "B": 3, "C": 2, "D": 1}
 REBUILD_PAGE = 2000
+SALE_COLUMNS = (
+    "product",
+    "payment_method",
+    "affiliate_commission",
+    "refunded_amount",
+    "refunded_at",
+    "chargeback_amount",
+    "chargeback_at",
+)
 
 
 @hooks.on_leads_created
 async def _leads_created(
     session: AsyncSession, organization_id: uuid.UUID, lead_ids: Sequence[uuid.UUID]
 ) -> None:
+    await outbox.publish(
+        session, organization_id, LEADS_CHANGED, {"lead_ids": [str(i) for i in lead_ids]}
+    )
+
+
+@hooks.on_deals_changed
+async def _deals_changed(
+    session: AsyncSession, organization_id: uuid.UUID, lead_ids: Sequence[uuid.UUID]
+) -> None:
+    # A won deal's sale (product, payment method, refund, chargeback) is part of the row.
     await outbox.publish(
         session, organization_id, LEADS_CHANGED, {"lead_ids": [str(i) for i in lead_ids]}
     )
@@ -78,6 +98,7 @@ async def _touches(bi: AsyncSession, outcomes: Sequence[LeadOutcome]) -> dict[uu
 def _row(
     organization_id: uuid.UUID, outcome: LeadOutcome, touch: Any, currency: str
 ) -> dict[str, Any]:
+    won = outcome.won_at is not None
     return {
         "organization_id": organization_id,
         "lead_id": outcome.lead_id,
@@ -101,8 +122,10 @@ def _row(
         "qualified_at": outcome.qualified_at,
         "won_at": outcome.won_at,
         "lost_at": outcome.lost_at,
-        "revenue": outcome.value if outcome.won_at is not None else None,
+        "revenue": outcome.value if won else None,
         "currency": outcome.currency or currency,
+        # The sale and the money given back, against this row's credited touch (its campaign).
+        **{name: getattr(outcome, name) if won else None for name in SALE_COLUMNS},
         "updated_at": datetime.now(UTC),
     }
 

@@ -27,8 +27,8 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.analytics.ad_models import CampaignMetric
 from rastro.analytics.fx_models import FxRate
-from rastro.analytics.models import CampaignMetric
 from rastro.core.http import HttpClient
 
 log = structlog.get_logger(__name__)

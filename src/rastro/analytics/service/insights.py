@@ -15,8 +15,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import correlation_schemas as schemas
+from rastro.analytics.fx_models import CreativeInsight
 from rastro.analytics.insights import RULES_VERSION, AdFigures, baseline_of, recommend
-from rastro.analytics.models import CreativeInsight
 from rastro.analytics.schemas import ReportFilters
 from rastro.analytics.service import correlation, periods, rollups
 from rastro.analytics.service.overview import Scope, report_range

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Date, Numeric, and_, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.analytics.models import CampaignMetric, ConversionFact
+from rastro.analytics.ad_models import CampaignMetric
+from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import fx, spend_join
 from rastro.analytics.service.correlation import FACT_COLUMNS, fact_combination_key
 from rastro.tracking.service import attribution as tracking_attribution

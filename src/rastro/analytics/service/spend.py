@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import spend_schemas as schemas
-from rastro.analytics.models import (
+from rastro.analytics.ad_models import (
     Ad,
     AdAccount,
     AdCampaign,

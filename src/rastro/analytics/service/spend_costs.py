@@ -24,8 +24,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import schemas
-from rastro.analytics.models import CampaignMetric
-from rastro.analytics.models import TouchCombination as Combination
+from rastro.analytics.ad_models import CampaignMetric
+from rastro.analytics.ad_models import TouchCombination as Combination
 from rastro.analytics.service import fx, spend_join
 from rastro.analytics.service.overview import Scope, ratio
 

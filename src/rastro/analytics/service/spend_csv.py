@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import spend_schemas as schemas
-from rastro.analytics.models import AdSpendImport
+from rastro.analytics.ad_models import AdSpendImport
 from rastro.analytics.service import spend
 from rastro.analytics.spend.base import SpendRow
 from rastro.core.errors import PayloadTooLarge, UnprocessableEntity

@@ -32,7 +32,7 @@ import httpx
 import structlog
 from sqlalchemy import select
 
-from rastro.analytics.models import AdAccount, AdSpendImport
+from rastro.analytics.ad_models import AdAccount, AdSpendImport
 from rastro.analytics.service import spend
 from rastro.analytics.spend import CONNECTORS
 from rastro.analytics.spend.base import ReportError, SpendConnector, SpendRow

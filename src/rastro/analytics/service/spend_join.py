@@ -46,8 +46,8 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, CompoundSelect, FromClause
 
-from rastro.analytics.models import Ad, AdCampaign, AdNameHistory, AdSet, SpendMapping
-from rastro.analytics.models import TouchCombination as Combination
+from rastro.analytics.ad_models import Ad, AdCampaign, AdNameHistory, AdSet, SpendMapping
+from rastro.analytics.ad_models import TouchCombination as Combination
 from rastro.tracking.service import facts as tracking_facts
 
 COMBINATION_COLUMNS = ("channel", "source", "medium", "campaign", "content", "term", "utm_id")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from rastro.analytics import correlation_schemas as schemas
-from rastro.analytics.models import Ad, AdCampaign, AdSet, CampaignMetric, SpendMapping
+from rastro.analytics.ad_models import Ad, AdCampaign, AdSet, CampaignMetric, SpendMapping
 from rastro.analytics.schemas import Money
 from rastro.analytics.service import spend_join
 from rastro.analytics.service.overview import Scope, report_range

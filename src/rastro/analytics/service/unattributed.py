@@ -29,7 +29,9 @@ from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
 from rastro.analytics import health_schemas as schemas
-from rastro.analytics.models import Ad, AdCampaign, AdUrlCheck, CampaignMetric, ConversionFact
+from rastro.analytics.ad_models import Ad, AdCampaign, CampaignMetric
+from rastro.analytics.health_models import AdUrlCheck
+from rastro.analytics.models import ConversionFact
 from rastro.analytics.schemas import Money
 from rastro.analytics.service import filters as report_filters
 from rastro.analytics.service import rollups, spend_join

@@ -28,7 +28,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import health_schemas as schemas
-from rastro.analytics.models import Ad, AdAccount, AdCampaign, AdUrlCheck
+from rastro.analytics.ad_models import Ad, AdAccount, AdCampaign
+from rastro.analytics.health_models import AdUrlCheck
 from rastro.analytics.service import spend, spend_import
 from rastro.analytics.spend import CONNECTORS
 from rastro.analytics.spend.base import AdUrl, ReportError

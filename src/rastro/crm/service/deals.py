@@ -1,5 +1,8 @@
 """Deals (seed 003): the list, creation, edits (a stage change opens or closes the deal)
-and deletion; every change writes a timeline entry in the same transaction."""
+and deletion; every change writes a timeline entry in the same transaction. A deal of a
+lead also carries its sale (product, payment method, affiliate commission) and the money
+given back (refund, chargeback); every change of a lead's deal is announced
+(`hooks.on_deals_changed`), so the reports' copy of the lead follows."""
 
 from __future__ import annotations
 
@@ -10,15 +13,52 @@ from datetime import UTC, date, datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.references import check_referenced, referenced
 from rastro.crm import schemas
 from rastro.crm.models import STAGE_PROBABILITY, Contact, Deal, Lead
-from rastro.crm.service import activities
+from rastro.crm.service import activities, hooks
 from rastro.crm.service.records import apply_changes, as_utc, check_members, fetch, plain
 
 CLOSED_STAGES = ("won", "lost")
+# A sale's details and the money given back (each amount with its date).
+SALE_FIELDS = (
+    "product",
+    "payment_method",
+    "affiliate_commission",
+    "refunded_amount",
+    "refunded_at",
+    "chargeback_amount",
+    "chargeback_at",
+)
+REVERSALS = (("refunded_amount", "refunded_at"), ("chargeback_amount", "chargeback_at"))
+
+
+def _check_sale(deal: Deal) -> None:
+    """An amount given back takes its date (now when none is given), a date needs its
+    amount, and what is given back never exceeds the deal's value (422 otherwise)."""
+    for amount, at in REVERSALS:
+        if getattr(deal, amount) is None:
+            if getattr(deal, at) is not None:
+                raise field_error(at, f"needs {amount}")
+        elif getattr(deal, at) is None:
+            setattr(deal, at, datetime.now(UTC))
+        else:
+            setattr(deal, at, as_utc(getattr(deal, at)))
+    back = (deal.refunded_amount or 0) + (deal.chargeback_amount or 0)
+    if back and deal.value is not None and back > deal.value:
+        raise field_error(
+            "refunded_amount" if deal.refunded_amount else "chargeback_amount",
+            "refunds and chargebacks exceed the deal's value",
+        )
+
+
+async def _announce(session: AsyncSession, deal: Deal) -> None:
+    if deal.lead_id is not None:
+        await hooks.announce_deals_changed(session, deal.organization_id, [deal.lead_id])
+
 
 _DEAL_FIELDS = (
     "name",
@@ -29,6 +69,7 @@ _DEAL_FIELDS = (
     "owner_id",
     "expected_close_date",
     "external_id",
+    *SALE_FIELDS,
 )
 
 
@@ -98,7 +139,9 @@ async def create_deal(session: AsyncSession, new: schemas.DealCreate, *, actor: 
         owner_id=new.owner_id,
         expected_close_date=new.expected_close_date,
         external_id=new.external_id,
+        **{name: getattr(new, name) for name in SALE_FIELDS},
     )
+    _check_sale(deal)
     if deal.stage in CLOSED_STAGES:
         deal.closed_at = datetime.now(UTC)
     session.add(deal)
@@ -120,6 +163,7 @@ async def create_deal(session: AsyncSession, new: schemas.DealCreate, *, actor: 
     )
     await session.flush()
     await session.refresh(deal)
+    await _announce(session, deal)
     return deal
 
 
@@ -133,6 +177,7 @@ async def update_deal(
         await check_members(session, owner_id=changes["owner_id"])
     previous_stage = deal.stage
     changed = apply_changes(deal, changes, _DEAL_FIELDS)
+    _check_sale(deal)
     others = {k: v for k, v in changed.items() if k != "stage"}
     if others:
         activities.record(
@@ -167,6 +212,7 @@ async def update_deal(
     if changed:
         await session.flush()
         await session.refresh(deal)
+        await _announce(session, deal)
     return deal
 
 
@@ -189,3 +235,4 @@ async def delete_deal(session: AsyncSession, deal_id: uuid.UUID, *, actor: str) 
     )
     await session.delete(deal)
     await session.flush()
+    await _announce(session, deal)

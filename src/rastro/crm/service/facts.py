@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.crm.models import Contact, Deal, Lead, LeadStage
 from rastro.crm.schemas import LeadConversionFacts, LeadOutcome
+from rastro.crm.service.deals import SALE_FIELDS
 
 # Stages at or past qualification: a lead that reached one of them counts as qualified.
 QUALIFIED_STAGES = ("qualified", "proposal", "negotiation", "won")
@@ -138,15 +139,16 @@ async def lead_outcomes(
     )
     stages = {row.lead_id: row for row in history}
     won_deals = await session.execute(
-        select(Deal.lead_id, Deal.currency)
+        select(Deal.lead_id, Deal.currency, *(getattr(Deal, name) for name in SALE_FIELDS))
         .where(Deal.lead_id.in_(ids), Deal.stage == "won")
-        .order_by(Deal.lead_id, Deal.closed_at.desc().nulls_last())
+        .order_by(Deal.lead_id, Deal.closed_at.desc().nulls_last(), Deal.deal_id.desc())
         .ext(distinct_on(Deal.lead_id))
     )
-    currencies = {row.lead_id: row.currency for row in won_deals}
+    deals = {row.lead_id: row for row in won_deals}
     outcomes = []
     for lead, contact_visitors in rows:
         moves = stages.get(lead.lead_id)
+        deal = deals.get(lead.lead_id)
         visitors = [v for v in (lead.visitor_id, *(contact_visitors or ())) if v]
         outcomes.append(
             LeadOutcome(
@@ -168,7 +170,8 @@ async def lead_outcomes(
                 won_at=moves.won_at if moves and lead.current_stage == "won" else None,
                 lost_at=moves.lost_at if moves and lead.current_stage == "lost" else None,
                 value=lead.stage_value,
-                currency=currencies.get(lead.lead_id),
+                currency=deal.currency if deal else None,
+                **{name: getattr(deal, name) for name in SALE_FIELDS} if deal else {},
             )
         )
     return outcomes

@@ -3,6 +3,8 @@ announces, they subscribe, and the CRM never imports them (layering: integration
 
 - `on_leads_created`: listeners awaited when the outbox applies new leads, in the claiming
   CRM transaction (so what they queue commits with the delivery mark);
+- `on_deals_changed`: listeners awaited in the transaction that created, changed or deleted
+  deals of some leads (a sale's product, payment method, refund or chargeback);
 - `provide_push_history`: the one reader of a lead's push attempts shown on its page.
 
 Stage changes have their own listeners (`pipeline.on_stage_changed`).
@@ -24,7 +26,11 @@ PushHistoryReader = Callable[
     [AsyncSession, uuid.UUID, int], Awaitable[Sequence[IntegrationLogEntry]]
 ]
 
+# (the CRM session, the organization, the leads whose deals changed)
+DealsChangedListener = Callable[[AsyncSession, uuid.UUID, Sequence[uuid.UUID]], Awaitable[None]]
+
 _created_listeners: list[LeadsCreatedListener] = []
+_deal_listeners: list[DealsChangedListener] = []
 _push_history: list[PushHistoryReader] = []
 
 
@@ -41,6 +47,23 @@ async def announce_leads_created(
     """Tell the listeners about these new leads of one organization (lead capture's outbox
     job; the leads' first stage is `new`)."""
     for listener in _created_listeners:
+        await listener(session, organization_id, lead_ids)
+
+
+def on_deals_changed(listener: DealsChangedListener) -> DealsChangedListener:
+    """Register `listener` to be awaited when deals of leads change (usable as a decorator)."""
+    if listener not in _deal_listeners:
+        _deal_listeners.append(listener)
+    return listener
+
+
+async def announce_deals_changed(
+    session: AsyncSession, organization_id: uuid.UUID, lead_ids: Sequence[uuid.UUID]
+) -> None:
+    """Tell the listeners that deals of these leads were created, changed or deleted."""
+    if not lead_ids:
+        return
+    for listener in _deal_listeners:
         await listener(session, organization_id, lead_ids)
 
 

@@ -27,6 +27,13 @@ function deal(over: Partial<Deal> = {}): Deal {
     external_id: null,
     created_at: "2025-03-01T12:00:00Z",
     updated_at: "2025-03-01T12:00:00Z",
+    product: null,
+    payment_method: null,
+    affiliate_commission: null,
+    refunded_amount: null,
+    refunded_at: null,
+    chargeback_amount: null,
+    chargeback_at: null,
     ...over,
   };
 }
