@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "organization_id",
             "payment_method",
-            name=op.f("uq_payment_fee_rules_organization_id"),
+            name=op.f("uq_payment_fee_rules_organization_id_payment_method"),
             postgresql_nulls_not_distinct=True,
         ),
     )
@@ -84,7 +84,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "organization_id",
             "product",
-            name=op.f("uq_product_costs_organization_id"),
+            name=op.f("uq_product_costs_organization_id_product"),
             postgresql_nulls_not_distinct=True,
         ),
     )
