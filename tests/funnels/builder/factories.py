@@ -92,7 +92,9 @@ async def full_funnel(client: httpx.AsyncClient, org: Org, **body: Any) -> dict[
     funnel = await create_funnel(client, org, **body)
     steps = {}
     for kind in ("capture", "vsl", "checkout", "upsell", "downsell", "thankyou"):
-        settings = {"decline_step": "downsell"} if kind == "upsell" else {}
+        settings = (
+            {"decline_step": "downsell", "accept_step": "thankyou"} if kind == "upsell" else {}
+        )
         steps[kind] = await add_step(client, org, funnel["id"], kind, slug=kind, settings=settings)
     await put_checkout(client, org, funnel["id"], steps["checkout"]["id"])
     await put_checkout(

@@ -18,7 +18,8 @@ async def test_create_read_update_delete(client, databases):
     org = await f.make_org(client, databases)
     funnel = await b.create_funnel(client, org, name="Lançamento Março", niche="finanças")
     assert funnel["slug"] == "lancamento-marco"
-    assert funnel["steps"] == [] and funnel["step_count"] == 0
+    assert funnel["steps"] == []
+    assert funnel["step_count"] == 0
     same_name = await b.create_funnel(client, org, name="Lançamento Março")
     assert same_name["slug"] == "lancamento-marco-2"
 
@@ -221,7 +222,8 @@ async def test_clone_is_a_deep_copy_with_new_slugs(client, databases):
     response = await client.post(f"/api/funnels/{funnel['id']}/clone", headers=org.headers)
     assert response.status_code == 201, response.text
     copy = response.json()
-    assert copy["slug"] == "perpetuo-copia" and copy["id"] != funnel["id"]
+    assert copy["slug"] == "perpetuo-copia"
+    assert copy["id"] != funnel["id"]
     assert copy["is_active"] is False
     original = (await client.get(f"/api/funnels/{funnel['id']}", headers=org.headers)).json()
     assert [(s["slug"], s["step_type"], s["content"]) for s in copy["steps"]] == [
@@ -317,11 +319,13 @@ async def test_checkout_config_rules(client, databases):
     url = f"/api/checkout/{funnel['id']}/{checkout['id']}"
     assert (await client.get(url, headers=org.headers)).status_code == 404
     created = await b.put_checkout(client, org, funnel["id"], checkout["id"])
-    assert created["product_price"] == "97.00" and created["payment_methods"] == ["pix"]
+    assert created["product_price"] == "97.00"
+    assert created["payment_methods"] == ["pix"]
     changed = await b.put_checkout(
         client, org, funnel["id"], checkout["id"], expect=200, product_price="120.50"
     )
-    assert changed["id"] == created["id"] and changed["product_price"] == "120.50"
+    assert changed["id"] == created["id"]
+    assert changed["product_price"] == "120.50"
     for price in ("0", "-1", "10.001"):
         await b.put_checkout(
             client, org, funnel["id"], checkout["id"], expect=422, product_price=price

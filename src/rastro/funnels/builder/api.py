@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 
@@ -15,8 +16,9 @@ from rastro.funnels.builder import schemas
 from rastro.funnels.builder.permissions import FUNNELS_SCRIPTS, Read, Write
 from rastro.funnels.builder.service import checkout, funnels, pixels, steps
 
-_NOT_FOUND = {404: {"description": "No such funnel (or step) in this organization"}}
-_CONFLICT = {409: {"description": "The slug is in use (`slug_taken`)"}}
+_Responses = dict[int | str, dict[str, Any]]
+_NOT_FOUND: _Responses = {404: {"description": "No such funnel (or step) in this organization"}}
+_CONFLICT: _Responses = {409: {"description": "The slug is in use (`slug_taken`)"}}
 
 router = APIRouter(
     prefix="/api/funnels",
@@ -206,7 +208,7 @@ pixels_router = APIRouter(
     responses=ERROR_RESPONSES,
     tags=["funnels"],
 )
-_PIXEL_NOT_FOUND = {404: {"description": "No such pixel in this organization"}}
+_PIXEL_NOT_FOUND: _Responses = {404: {"description": "No such pixel in this organization"}}
 
 
 @pixels_router.get("", response_model=Page[schemas.Pixel])

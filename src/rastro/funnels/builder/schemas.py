@@ -26,13 +26,22 @@ class _Out(BaseModel):
 # --- funnels ---------------------------------------------------------------------------------
 
 
+class FunnelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    require_consent: bool = Field(
+        False,
+        description="The public pages ask for consent before the tracker and the pixels run",
+    )
+
+
 class FunnelCreate(BaseModel):
     name: Name
     slug: Slug | None = Field(None, description="Derived from the name when omitted")
     description: _Description | None = None
     niche: _Niche | None = None
     is_active: bool = True
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: FunnelSettings = Field(default_factory=FunnelSettings)
     domain_id: uuid.UUID | None = Field(
         None, description="The tracked site whose tracker the public pages load"
     )
@@ -44,7 +53,7 @@ class FunnelUpdate(BaseModel):
     description: _Description | None = None
     niche: _Niche | None = None
     is_active: Annotated[bool | None, NotNull] = None
-    settings: Annotated[dict[str, Any] | None, NotNull] = None
+    settings: Annotated[FunnelSettings | None, NotNull] = None
     domain_id: uuid.UUID | None = None
 
 
@@ -124,7 +133,7 @@ class CheckoutConfigIn(BaseModel):
     product_price: Price = Field(description="In the currency's units, at most two decimals")
     currency: Literal["BRL"] = Field("BRL", description="PIX charges are in reais")
     payment_methods: Annotated[list[Literal["pix"]], Field(min_length=1, max_length=1)] = Field(
-        default_factory=lambda: ["pix"]
+        default_factory=lambda: list[Literal["pix"]](["pix"])
     )
     fields_config: dict[str, Any] = Field(default_factory=dict)
     design_config: dict[str, Any] = Field(default_factory=dict)

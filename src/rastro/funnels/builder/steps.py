@@ -74,7 +74,7 @@ CaptureField = Literal["name", "email", "phone"]
 
 class CaptureSettings(_Part):
     fields: list[CaptureField] = Field(
-        default_factory=lambda: ["name", "email"],
+        default_factory=lambda: list[CaptureField](["name", "email"]),
         description="The form's fields, in order; an e-mail or a phone among them",
     )
 
@@ -148,6 +148,9 @@ class CheckoutContent(_Content):
 
 
 class OfferSettings(_Part):
+    accept_step: Slug | None = Field(
+        None, description="The step a paid offer goes to; the next step if omitted"
+    )
     decline_step: Slug | None = Field(
         None, description="The step a decline goes to (a downsell); the next step if omitted"
     )

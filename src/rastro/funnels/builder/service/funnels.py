@@ -135,7 +135,7 @@ async def create_funnel(
         description=body.description,
         niche=body.niche,
         is_active=body.is_active,
-        settings=body.settings,
+        settings=body.settings.model_dump(),
         domain_id=body.domain_id,
         created_by=created_by,
     )
@@ -153,9 +153,12 @@ async def update_funnel(
     if "domain_id" in changes:
         await tracking_config.check_domain(session, changes["domain_id"])
     slug = changes.get("slug")
-    if slug is not None and slug != funnel.slug:
-        if await _slug_taken(session, slug, except_id=funnel.id):
-            raise SlugTaken(slug, where="funnel")
+    if (
+        slug is not None
+        and slug != funnel.slug
+        and await _slug_taken(session, slug, except_id=funnel.id)
+    ):
+        raise SlugTaken(slug, where="funnel")
     for field, value in changes.items():
         setattr(funnel, field, value)
     await session.flush()

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.errors import NotFound
+from rastro.core.errors import NotFound, field_error
+from rastro.core.references import UnknownReference
 from rastro.funnels.builder import schemas
 from rastro.funnels.builder.errors import InvalidStepConfig, ReorderMismatch, SlugTaken
 from rastro.funnels.builder.models import FunnelStep
@@ -136,9 +137,12 @@ async def update_step(
             changes.pop("content", step.content),
         )
     slug = changes.get("slug")
-    if slug is not None and slug != step.slug:
-        if not await _slug_free(session, funnel_id, slug, except_id=step.id):
-            raise SlugTaken(slug, where="step of this funnel")
+    if (
+        slug is not None
+        and slug != step.slug
+        and not await _slug_free(session, funnel_id, slug, except_id=step.id)
+    ):
+        raise SlugTaken(slug, where="step of this funnel")
     for field, value in changes.items():
         setattr(step, field, value)
     await session.flush()
@@ -178,3 +182,18 @@ async def reorder_steps(
                 .execution_options(synchronize_session="fetch")
             )
     return await list_steps(session, funnel_id)
+
+
+async def check_funnel_step(
+    session: AsyncSession, funnel_id: uuid.UUID | None, step_id: uuid.UUID | None
+) -> None:
+    """422 unless the funnel is the organization's and the step one of its steps (a step
+    needs its funnel)."""
+    await funnels.check_funnel(session, funnel_id, field="funnel_id")
+    if step_id is None:
+        return
+    step = await session.get(FunnelStep, step_id)
+    if step is None:
+        raise UnknownReference(field="step_id", key=step_id)
+    if funnel_id is None or step.funnel_id != funnel_id:
+        raise field_error("step_id", "The step is not a step of the funnel named.")

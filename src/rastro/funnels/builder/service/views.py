@@ -18,7 +18,7 @@ def step_view(step: FunnelStep, *, funnel_slug: str, organization_slug: str) -> 
         funnel_id=step.funnel_id,
         name=step.name,
         slug=step.slug,
-        step_type=step.step_type,  # type: ignore[arg-type]
+        step_type=step.step_type,
         order_index=step.order_index,
         is_active=step.is_active,
         settings=step.settings,
