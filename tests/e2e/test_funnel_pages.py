@@ -1,0 +1,210 @@
+"""A funnel's public pages in Chromium, at a phone's width: a visitor from a Meta ad lands
+on the capture step, the tracker fills the form's hidden fields, the lead is attributed to
+the ad's session; the checkout makes a PIX charge whose page follows the payment and moves
+to the upsell once it is confirmed, where the Meta pixel's Purchase carries the payment's
+event id — the one the server-side conversion sends.
+
+Requests to anything but 127.0.0.1 are aborted (nothing calls the internet): Meta's
+`fbevents.js` never loads, so the pixel's calls stay in `fbq.queue`, where the test reads
+them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Route, expect
+
+from tests.e2e.browser import Shots, Watched, new_context
+from tests.e2e.test_crm_pages import api_token
+from tests.e2e.test_tracker import _wait_for
+from tests.funnels.builder.factories import CONTENT
+from tests.funnels.payments.factories import STATIC_KEY
+
+pytestmark = pytest.mark.e2e
+
+FBCLID = "IwAR2F4-funnelClick-e2e0001"
+PIXEL = "123456789012345"
+
+
+def _api(base: str, token: str, method: str, path: str, body: Any = None) -> Any:
+    response = httpx.request(
+        method, f"{base}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=15
+    )
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+def _funnel(base: str, token: str) -> str:
+    """A static PIX, a domain allowing Rastro's own origin, and a funnel with a Meta
+    pixel; returns the capture step's public path."""
+    _api(
+        base,
+        token,
+        "POST",
+        "/api/credentials",
+        {
+            "name": "PIX",
+            "service": "pix_static",
+            "api_key": STATIC_KEY,
+            "settings": {"merchant_name": "LOJA EXEMPLO", "merchant_city": "SAO PAULO"},
+        },
+    )
+    domain = _api(
+        base,
+        token,
+        "POST",
+        "/api/domains",
+        {
+            "domain_url": "https://loja-funil.example.com",
+            "allowed_origins": [base],
+        },
+    )
+    funnel = _api(
+        base,
+        token,
+        "POST",
+        "/api/funnels",
+        {
+            "name": "Funil E2E",
+            "slug": "funil-e2e",
+            "domain_id": domain["domain_id"],
+        },
+    )
+    steps = {}
+    for kind in ("capture", "checkout", "upsell", "thankyou"):
+        steps[kind] = _api(
+            base,
+            token,
+            "POST",
+            f"/api/funnels/{funnel['id']}/steps",
+            {
+                "name": kind,
+                "slug": kind,
+                "step_type": kind,
+                "content": CONTENT[kind],
+                "settings": {"collect_document": False} if kind == "checkout" else {},
+            },
+        )
+    for kind, price in (("checkout", "97.00"), ("upsell", "47.00")):
+        _api(
+            base,
+            token,
+            "PUT",
+            f"/api/checkout/{funnel['id']}/{steps[kind]['id']}",
+            {
+                "product_name": f"Produto {kind}",
+                "product_price": price,
+            },
+        )
+    _api(
+        base,
+        token,
+        "POST",
+        "/api/tracking/pixels",
+        {
+            "funnel_id": funnel["id"],
+            "pixel_type": "facebook",
+            "pixel_id": PIXEL,
+        },
+    )
+    return str(steps["capture"]["public_path"])
+
+
+def _fbq_calls(page: Any) -> list[list[Any]]:
+    return page.evaluate("() => (window.fbq && window.fbq.queue || []).map(a => Array.from(a))")
+
+
+def test_capture_checkout_and_purchase_pixel_in_chromium(
+    live_server, seeded_admin, browser: Browser
+) -> None:
+    base = live_server.base_url
+    token = api_token(base, seeded_admin.email, seeded_admin.password)
+    capture_path = _funnel(base, token)
+    funnel_base = capture_path.rsplit("/", 1)[0]
+    context = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
+    external: list[str] = []
+
+    def only_local(route: Route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    watched = Watched(page)
+    shots = Shots("funnel_pages")
+    try:
+        # A person takes longer than the tracker's first batch (1 s) to fill the form.
+        with page.expect_response(lambda r: r.url.endswith("/api/collect")) as collected:
+            page.goto(
+                f"{base}{capture_path}?utm_source=facebook&utm_medium=paid_social&fbclid={FBCLID}"
+            )
+        assert collected.value.status == 200
+        # The tracker filled the hidden fields from the ad's landing.
+        expect(page.locator("input[name=fbclid]")).to_have_value(FBCLID)
+        expect(page.locator("input[name=rastro_session_id]")).not_to_have_value("")
+        session_id = page.locator("input[name=rastro_session_id]").input_value()
+        calls = _fbq_calls(page)
+        assert ["init", PIXEL] in calls
+        assert any(c[:3] == ["trackSingle", PIXEL, "PageView"] for c in calls)
+        # No horizontal scroll at a phone's width.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shots(page, "capture")
+        page.fill("input[name=name]", "Ana Lima")
+        page.fill("input[name=email]", "ana.e2e@example.com")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r".*/checkout$"))
+
+        leads = _wait_for(
+            lambda: _api(base, token, "GET", "/api/leads?page_size=5")["items"], timeout=10
+        )
+        (lead,) = leads
+        detail = _api(base, token, "GET", f"/api/leads/{lead['lead_id']}")["lead"]
+        assert detail["session_id"] == session_id
+        assert detail["attribution_status"] == "attributed"
+        assert detail["source"] == "facebook"
+        assert detail["metadata"]["click_ids"]["fbclid"] == FBCLID
+
+        expect(page.locator(".price")).to_have_text("R$ 97,00")
+        page.fill("input[name=name]", "Ana Lima")
+        page.fill("input[name=email]", "ana.e2e@example.com")
+        page.fill("input[name=phone]", "11987654321")
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r".*/checkout\?payment="))
+        expect(page.locator(".qr svg")).to_be_visible()
+        code = page.locator("#pix-code").input_value()
+        assert code.startswith("000201")
+        assert "br.gov.bcb.pix" in code
+        shots(page, "pix")
+        payment_id = page.url.split("payment=", 1)[1]
+
+        _api(base, token, "POST", f"/api/payments/{payment_id}/confirm")
+        # The page follows the payment and moves on by itself.
+        page.wait_for_url(f"{base}{funnel_base}/upsell?payment={payment_id}", timeout=15_000)
+        expect(page.locator(".price")).to_have_text("R$ 47,00")
+        purchase = [c for c in _fbq_calls(page) if c[:3] == ["trackSingle", PIXEL, "Purchase"]]
+        assert purchase == [
+            [
+                "trackSingle",
+                PIXEL,
+                "Purchase",
+                {"value": 97, "currency": "BRL"},
+                {"eventID": f"purchase-{payment_id}"},
+            ]
+        ]
+        status = _api(base, token, "GET", f"/api/payments/{payment_id}/status")
+        assert status["purchase_event_id"] == f"purchase-{payment_id}"
+        shots(page, "upsell")
+        page.click("button[value=decline]")
+        page.wait_for_url(re.compile(r".*/thankyou\?payment="))
+        expect(page.locator("h1")).to_have_text(CONTENT["thankyou"]["headline"])
+        assert all("facebook" in url or "fbevents" in url for url in external), external
+        watched.check()
+    finally:
+        context.close()
