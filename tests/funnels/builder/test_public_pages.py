@@ -346,3 +346,46 @@ async def test_consent_and_custom_snippets(client, databases):
     assert _config(html)["consent"] is True
     assert 'id="consent-ok"' in html
     assert f'<template id="rastro-custom">{snippet}</template>' in html
+
+
+async def test_previews_render_unsaved_content_without_tracking(client, databases):
+    org, _, made, _ = await _setup(client, databases)
+    funnel_id = made["funnel"]["id"]
+    capture = made["steps"]["capture"]
+    url = f"/api/funnels/{funnel_id}/steps/{capture['id']}/preview"
+    response = await client.post(
+        url, headers=org.headers, json={"content": {"headline": "Rascunho <i>novo</i>"}}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-security-policy"] == "sandbox"
+    assert "Rascunho &lt;i&gt;novo&lt;/i&gt;" in response.text
+    assert "/t.js" not in response.text
+    assert _config(response.text)["pixels"] == []
+    # Nothing was saved.
+    steps = (await client.get(f"/api/funnels/{funnel_id}/steps", headers=org.headers)).json()
+    assert steps[0]["content"]["headline"] == b.CONTENT["capture"]["headline"]
+    # Invalid content is the same 422 as on saving.
+    response = await client.post(url, headers=org.headers, json={"content": {}})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["loc"] == "body.content.headline"
+
+    checkout = made["steps"]["checkout"]
+    preview = f"/api/checkout/{funnel_id}/{checkout['id']}/preview"
+    response = await client.post(
+        preview, headers=org.headers, json={"product_name": "Mentoria", "product_price": "1497.00"}
+    )
+    assert response.status_code == 200
+    assert "R$ 1.497,00" in response.text
+    assert "Mentoria" in response.text
+    response = await client.post(
+        preview, headers=org.headers, json={"product_name": "X", "product_price": "0"}
+    )
+    assert response.status_code == 422
+    response = await client.post(
+        f"/api/checkout/{funnel_id}/{capture['id']}/preview",
+        headers=org.headers,
+        json={"product_name": "X", "product_price": "1.00"},
+    )
+    assert response.status_code == 422
+    other = await f.make_org(client, databases)
+    assert (await client.post(url, headers=other.headers, json={})).status_code == 404

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Response, status
+from fastapi.responses import HTMLResponse
 
 from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES, PermissionDenied
@@ -14,11 +15,18 @@ from rastro.core.pagination import Page
 from rastro.core.session import TransactionalRoute
 from rastro.funnels.builder import schemas
 from rastro.funnels.builder.permissions import FUNNELS_SCRIPTS, Read, Write
-from rastro.funnels.builder.service import checkout, funnels, pixels, steps
+from rastro.funnels.builder.public.routes import preview_page
+from rastro.funnels.builder.service import checkout, funnels, pages, pixels, steps
 
 _Responses = dict[int | str, dict[str, Any]]
 _NOT_FOUND: _Responses = {404: {"description": "No such funnel (or step) in this organization"}}
 _CONFLICT: _Responses = {409: {"description": "The slug is in use (`slug_taken`)"}}
+_HTML: _Responses = {
+    200: {
+        "description": "The page, sandboxed",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+}
 
 router = APIRouter(
     prefix="/api/funnels",
@@ -160,6 +168,25 @@ async def delete_step(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post(
+    "/{funnel_id}/steps/{step_id}/preview",
+    response_class=HTMLResponse,
+    responses={**_HTML, **_NOT_FOUND},
+)
+async def preview_step(
+    funnel_id: uuid.UUID,
+    step_id: uuid.UUID,
+    body: schemas.StepPreview,
+    _: Read,
+    session: CrmSession,
+) -> HTMLResponse:
+    """The step's public page with these settings and content (nothing saved)."""
+    step, base = await pages.preview_step(
+        session, funnel_id, step_id, settings=body.settings, content=body.content
+    )
+    return preview_page(step, base)
+
+
 # --- checkout configs ------------------------------------------------------------------------
 
 checkout_router = APIRouter(
@@ -198,6 +225,28 @@ async def put_checkout_config(
     if created:
         response.status_code = status.HTTP_201_CREATED
     return config
+
+
+@checkout_router.post(
+    "/{funnel_id}/{step_id}/preview",
+    response_class=HTMLResponse,
+    responses={**_HTML, **_NOT_FOUND},
+)
+async def preview_checkout(
+    funnel_id: uuid.UUID,
+    step_id: uuid.UUID,
+    body: schemas.CheckoutConfigIn,
+    _: Read,
+    session: CrmSession,
+) -> HTMLResponse:
+    """The checkout page a buyer will see with this offer (nothing saved)."""
+    step, base = await pages.preview_step(
+        session,
+        funnel_id,
+        step_id,
+        offer=pages.Offer(body.product_name, body.product_price, body.currency),
+    )
+    return preview_page(step, base)
 
 
 # --- tracking pixels -------------------------------------------------------------------------

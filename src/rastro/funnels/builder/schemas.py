@@ -117,6 +117,13 @@ class StepUpdate(BaseModel):
     content: Annotated[dict[str, Any] | None, NotNull] = None
 
 
+class StepPreview(BaseModel):
+    """Unsaved settings and content to preview (the stored ones where omitted)."""
+
+    settings: dict[str, Any] | None = None
+    content: dict[str, Any] | None = None
+
+
 class StepsReorder(BaseModel):
     step_ids: Annotated[list[uuid.UUID], Field(min_length=1, max_length=1000)] = Field(
         description="Every step of the funnel, each once, in the new order"

@@ -472,3 +472,25 @@ async def submit_step_on_domain(
     """A step's form, on the organization's own domain."""
     place = await _place(request, session, None, funnel_slug, step_slug)
     return await _submit(request, session, place)
+
+
+PREVIEW_HEADERS = {**PAGE_HEADERS, "content-security-policy": "sandbox"}
+
+
+def preview_page(step: pages.PublicStep, base: str) -> HTMLResponse:
+    """The page a buyer would see on arriving at the step (no tracker, no pixels), served
+    sandboxed: the dashboard shows it in a frame without scripts."""
+    place = Place(step, base)
+    kind = step.step_type
+    if kind in ("checkout", "upsell", "downsell") and step.offer is None:
+        response = _message(place, "Este passo ainda não tem oferta (produto e preço).", 200)
+    elif kind == "checkout":
+        response = _page("checkout", place)
+    elif kind in ("upsell", "downsell"):
+        response = _page("offer", place, parent_payment_id="")
+    elif kind == "thankyou":
+        response = _page("thankyou", place, paid=False)
+    else:
+        response = _page(kind, place)
+    response.headers.update(PREVIEW_HEADERS)
+    return response

@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, scoped
-from rastro.core.errors import NotFound
+from rastro.core.errors import NotFound, field_error
 from rastro.funnels.builder.models import Funnel, FunnelStep, TrackingPixel
+from rastro.funnels.builder.service import funnels, steps
 from rastro.funnels.builder.service.checkout import find_checkout_config
+from rastro.funnels.builder.steps import OFFER_STEPS
 from rastro.funnels.payments.service import payments
 from rastro.tracking.schemas import DomainSettings
 from rastro.tracking.service import config as tracking_config
@@ -159,3 +161,63 @@ async def payment_status(session: AsyncSession, payment_id: uuid.UUID) -> str | 
         except NotFound:
             return None
         return payment.status if payment.funnel_id is not None else None
+
+
+async def preview_step(
+    session: AsyncSession,
+    funnel_id: uuid.UUID,
+    step_id: uuid.UUID,
+    *,
+    settings: dict[str, Any] | None = None,
+    content: dict[str, Any] | None = None,
+    offer: Offer | None = None,
+) -> tuple[PublicStep, str]:
+    """A step as its public page would show it with the settings, content or offer given
+    (validated for its type, nothing saved), without the tracker and the pixels (a
+    preview sends no events), and the URL prefix of the funnel's pages; inactive steps
+    and funnels preview too. 404 for another organization's step."""
+    funnel = await funnels.get_funnel_row(session, funnel_id)
+    step = await steps.get_step_row(session, funnel_id, step_id)
+    if offer is not None and step.step_type not in OFFER_STEPS:
+        raise field_error(
+            "step_id", "Only checkout, upsell and downsell steps have a checkout config."
+        )
+    checked_settings, checked_content = steps.checked_config(
+        step.step_type,
+        step.settings if settings is None else settings,
+        step.content if content is None else content,
+    )
+    ordered = list(
+        await session.scalars(
+            select(FunnelStep)
+            .where(FunnelStep.funnel_id == funnel.id)
+            .order_by(FunnelStep.order_index)
+        )
+    )
+    position = next(i for i, s in enumerate(ordered) if s.id == step.id)
+    next_slug = ordered[position + 1].slug if position + 1 < len(ordered) else None
+    if offer is None:
+        config = await find_checkout_config(session, step.id)
+        if config is not None:
+            offer = Offer(config.product_name, config.product_price, config.currency)
+    preview = PublicStep(
+        organization_id=funnel.organization_id,
+        funnel_id=funnel.id,
+        funnel_slug=funnel.slug,
+        funnel_name=funnel.name,
+        step_id=step.id,
+        step_slug=step.slug,
+        step_type=step.step_type,
+        settings=checked_settings,
+        content=checked_content,
+        domain_id=funnel.domain_id,
+        next_slug=next_slug,
+        accept_slug=next_slug,
+        decline_slug=next_slug,
+        offer=offer,
+        pixels=(),
+        tracker=None,
+        require_consent=False,
+    )
+    organization_slug = await funnels.organization_slug(session)
+    return preview, f"/f/{organization_slug}/{funnel.slug}"

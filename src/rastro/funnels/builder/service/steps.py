@@ -26,7 +26,10 @@ from rastro.funnels.builder.service.views import step_view
 from rastro.funnels.builder.steps import StepConfigError, parse_step_config
 
 
-def _config(step_type: str, settings: dict[str, Any], content: dict[str, Any]) -> Any:
+def checked_config(
+    step_type: str, settings: dict[str, Any], content: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The settings and content validated for the type (422 naming each field)."""
     try:
         return parse_step_config(step_type, settings, content)
     except StepConfigError as error:
@@ -90,7 +93,7 @@ async def create_step(
 ) -> schemas.Step:
     """A new step at `position` (last when omitted); 409 for a slug the funnel uses."""
     funnel = await funnels.get_funnel_row(session, funnel_id, lock=True)
-    settings, content = _config(body.step_type, body.settings, body.content)
+    settings, content = checked_config(body.step_type, body.settings, body.content)
     if body.slug is not None:
         if not await _slug_free(session, funnel.id, body.slug, except_id=None):
             raise SlugTaken(body.slug, where="step of this funnel")
@@ -131,7 +134,7 @@ async def update_step(
     step = await get_step_row(session, funnel_id, step_id)
     changes = body.model_dump(exclude_unset=True)
     if "settings" in changes or "content" in changes:
-        step.settings, step.content = _config(
+        step.settings, step.content = checked_config(
             step.step_type,
             changes.pop("settings", step.settings),
             changes.pop("content", step.content),
