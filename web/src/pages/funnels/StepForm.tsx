@@ -36,7 +36,7 @@ function usePreview(funnelId: string, step: Step, draft: Draft) {
   useEffect(() => {
     const controller = new AbortController();
     const timer = window.setTimeout(() => {
-      authFetch(`/api/funnels/${funnelId}/steps/${step.id}/preview`, {
+      authFetch(`${window.location.origin}/api/funnels/${funnelId}/steps/${step.id}/preview`, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "text/html" },
         body,
