@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Route, expect
 
-from tests.e2e.browser import Shots, Watched, new_context
+from tests.e2e.browser import Shots, Watched, login, new_context, visit
 from tests.e2e.test_crm_pages import api_token
 from tests.e2e.test_tracker import _wait_for
 from tests.funnels.builder.factories import CONTENT
@@ -205,6 +205,84 @@ def test_capture_checkout_and_purchase_pixel_in_chromium(
         page.wait_for_url(re.compile(r".*/thankyou\?payment="))
         expect(page.locator("h1")).to_have_text(CONTENT["thankyou"]["headline"])
         assert all("facebook" in url or "fbevents" in url for url in external), external
+        watched.check()
+    finally:
+        context.close()
+
+
+def test_the_editor_reorders_by_dragging_and_previews_in_chromium(
+    live_server, seeded_admin, browser: Browser
+) -> None:
+    base = live_server.base_url
+    token = api_token(base, seeded_admin.email, seeded_admin.password)
+    funnel = _api(base, token, "POST", "/api/funnels", {"name": "Funil Editor"})
+    for kind in ("capture", "checkout", "thankyou"):
+        _api(
+            base,
+            token,
+            "POST",
+            f"/api/funnels/{funnel['id']}/steps",
+            {
+                "name": f"Etapa {kind}",
+                "slug": kind,
+                "step_type": kind,
+                "content": CONTENT[kind],
+            },
+        )
+    context = new_context(browser)
+    page = context.new_page()
+    watched = Watched(page)
+    try:
+        login(page, base, seeded_admin.email, seeded_admin.password)
+        visit(page, base, f"/funnels/{funnel['id']}")
+        rows = page.locator("[data-testid=step-row]")
+        expect(rows).to_have_count(3)
+        # Drag the thank-you step onto the first place.
+        handle = page.get_by_role("button", name="Arrastar Etapa thankyou")
+        target = rows.nth(0).bounding_box()
+        source = handle.bounding_box()
+        assert target
+        assert source
+        page.mouse.move(source["x"] + 5, source["y"] + 5)
+        page.mouse.down()
+        page.mouse.move(source["x"] + 5, source["y"] - 20, steps=5)
+        page.mouse.move(target["x"] + 40, target["y"] + 10, steps=10)
+        page.mouse.up()
+        expect(rows.nth(0)).to_contain_text("Etapa thankyou")
+        steps = _wait_for(
+            lambda: (
+                (s := _api(base, token, "GET", f"/api/funnels/{funnel['id']}/steps"))[0]["slug"]
+                == "thankyou"
+                and s
+            ),
+            timeout=10,
+        )
+        assert [s["slug"] for s in steps] == ["thankyou", "capture", "checkout"]
+
+        # The selected step's form previews the draft, unsaved.
+        rows.nth(1).get_by_role("button", name=re.compile("Etapa capture Captura")).click()
+        headline = page.get_by_test_id("step-form").get_by_label("Título", exact=True)
+        headline.fill("Chamada <b>nova</b>")
+        frame = page.frame_locator("[data-testid=step-preview]")
+        expect(frame.locator("h1")).to_have_text("Chamada <b>nova</b>")
+        assert (
+            _api(base, token, "GET", f"/api/funnels/{funnel['id']}/steps")[1]["content"]["headline"]
+            == CONTENT["capture"]["headline"]
+        )
+        page.get_by_test_id("step-save").click()
+        _wait_for(
+            lambda: (
+                _api(base, token, "GET", f"/api/funnels/{funnel['id']}/steps")[1]["content"][
+                    "headline"
+                ]
+                == "Chamada <b>nova</b>"
+            ),
+            timeout=10,
+        )
+        page.set_viewport_size({"width": 390, "height": 844})
+        visit(page, base, "/funnels")
+        expect(page.get_by_test_id("funnels-table")).to_contain_text("Funil Editor")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         watched.check()
     finally:
         context.close()
