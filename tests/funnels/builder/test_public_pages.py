@@ -303,7 +303,10 @@ async def test_pages_by_host_and_what_is_not_found(client, databases):
         await client.get("/f/oferta/capture", headers={"host": "outra.example.com"})
     ).status_code == 404
     other_slug = (await client.get("/api/auth/me", headers=other.headers)).json()
-    assert (await client.get(f"{base}/nao-existe")).status_code == 404
+    missing = await client.get(f"{base}/nao-existe")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "Página não encontrada" in missing.text
     foreign = base.replace(base.split("/")[2], "org-que-nao-existe")
     assert (await client.get(f"{foreign}/capture")).status_code == 404
     # Inactive steps and funnels are not public.

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from rastro.core.module import Module
 from rastro.funnels.builder import api, permissions  # noqa: F401
+from rastro.funnels.builder.public import render
 from rastro.funnels.builder.public import routes as public_routes
+
+render.precompile()  # the public pages' templates, compiled once at start-up
 
 MODULE = Module(
     name="funnels",

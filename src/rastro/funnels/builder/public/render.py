@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
-PAGES = ("capture", "vsl", "checkout", "pix", "offer", "thankyou", "message")
+PAGES = ("capture", "vsl", "checkout", "pix", "offer", "thankyou", "message", "notfound")
 CURRENCY_SYMBOLS = {"BRL": "R$", "USD": "US$", "EUR": "€"}
 
 

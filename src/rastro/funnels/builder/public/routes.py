@@ -85,6 +85,10 @@ class Place:
         return f"{self.base}/{self.step.step_slug}"
 
 
+def _not_found() -> HTMLResponse:
+    return HTMLResponse(render.render("notfound", {}), status_code=404, headers=PAGE_HEADERS)
+
+
 async def _place(
     request: Request,
     session: AsyncSession,
@@ -439,7 +443,10 @@ async def show_step(
     session: CrmSession,
 ) -> Response:
     """A step's public page on Rastro's host."""
-    place = await _place(request, session, organization_slug, funnel_slug, step_slug)
+    try:
+        place = await _place(request, session, organization_slug, funnel_slug, step_slug)
+    except NotFound:
+        return _not_found()
     return await _show(request, session, place)
 
 
@@ -452,7 +459,10 @@ async def submit_step(
     session: CrmSession,
 ) -> Response:
     """A step's form, on Rastro's host."""
-    place = await _place(request, session, organization_slug, funnel_slug, step_slug)
+    try:
+        place = await _place(request, session, organization_slug, funnel_slug, step_slug)
+    except NotFound:
+        return _not_found()
     return await _submit(request, session, place)
 
 
@@ -461,7 +471,10 @@ async def show_step_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
 ) -> Response:
     """A step's public page on the organization's own domain (the `Host`)."""
-    place = await _place(request, session, None, funnel_slug, step_slug)
+    try:
+        place = await _place(request, session, None, funnel_slug, step_slug)
+    except NotFound:
+        return _not_found()
     return await _show(request, session, place)
 
 
@@ -470,7 +483,10 @@ async def submit_step_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
 ) -> Response:
     """A step's form, on the organization's own domain."""
-    place = await _place(request, session, None, funnel_slug, step_slug)
+    try:
+        place = await _place(request, session, None, funnel_slug, step_slug)
+    except NotFound:
+        return _not_found()
     return await _submit(request, session, place)
 
 
