@@ -11,8 +11,12 @@ import time
 import uuid
 from html import unescape
 
+from sqlalchemy import select
+
+from rastro.core.db import Scope
 from rastro.crm.models import Lead
 from rastro.funnels.payments.models import Payment
+from rastro.tracking.models import TrackedSession
 from tests.funnels.builder import factories as b
 from tests.funnels.payments import factories as f
 
@@ -392,3 +396,73 @@ async def test_previews_render_unsaved_content_without_tracking(client, database
     assert response.status_code == 422
     other = await f.make_org(client, databases)
     assert (await client.post(url, headers=other.headers, json={})).status_code == 404
+
+
+async def _collect(client, domain, url: str) -> None:
+    response = await client.post(
+        "/api/collect",
+        headers={"content-type": "text/plain;charset=UTF-8", "origin": "http://testserver"},
+        content=json.dumps(
+            {
+                "site": domain["site_key"],
+                "session_id": SESSION,
+                "visitor_id": VISITOR,
+                "events": [
+                    {
+                        "event_id": str(uuid.uuid4()),
+                        "type": "page_view",
+                        "ts": int(time.time() * 1000),
+                        "url": url,
+                    }
+                ],
+            }
+        ),
+    )
+    assert response.json()["accepted"] == 1
+
+
+async def _funnel_step(databases, org) -> tuple[str | None, str | None]:
+    async with databases.bi.transaction(Scope.organization(org.id)) as session:
+        row = (
+            await session.execute(select(TrackedSession.funnel_id, TrackedSession.current_step_id))
+        ).one()
+    return (str(row[0]) if row[0] else None, str(row[1]) if row[1] else None)
+
+
+async def test_moving_through_the_funnel_sets_the_sessions_funnel_and_step(client, databases):
+    org, domain, made, base = await _setup(client, databases)
+    funnel_id = made["funnel"]["id"]
+    # The very first page: the tracker has not set its cookie yet.
+    assert (await client.get(f"{base}/capture")).status_code == 200
+    await _collect(client, domain, f"http://testserver{base}/capture?utm_source=google")
+    assert await _funnel_step(databases, org) == (None, None)
+    # The next page views carry the tracker's session cookie.
+    client.cookies.set("_rastro_s", SESSION)
+    try:
+        await client.get(f"{base}/capture")
+        assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["capture"]["id"])
+        await client.get(f"{base}/vsl")
+        assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["vsl"]["id"])
+    finally:
+        client.cookies.clear()
+    # A form names the session in its hidden field.
+    token = _token((await client.get(f"{base}/checkout")).text)
+    await client.post(
+        f"{base}/checkout",
+        data={
+            "name": "Maria",
+            "email": "maria@example.com",
+            "document": "529.982.247-25",
+            "token": token,
+            "rastro_session_id": SESSION,
+        },
+    )
+    assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["checkout"]["id"])
+    # Another organization's funnel page does not touch this organization's session.
+    _, _, _, other_base = await _setup(client, databases)
+    client.cookies.set("_rastro_s", SESSION)
+    try:
+        await client.get(f"{other_base}/thankyou")
+    finally:
+        client.cookies.clear()
+    assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["checkout"]["id"])

@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
-from rastro.core.deps import CrmSession
+from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import NotFound, RastroError, UnprocessableEntity
 from rastro.core.routing import read_body
 from rastro.core.session import TransactionalRoute
@@ -46,6 +46,7 @@ from rastro.funnels.builder.steps import step_content, step_settings
 from rastro.funnels.payments import brcode
 from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
 from rastro.funnels.payments.service import payments
+from rastro.tracking.service import funnel_steps
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 
 log = structlog.get_logger(__name__)
@@ -62,6 +63,7 @@ _FIELD_MESSAGES = {
     "document": "Informe um CPF ou CNPJ válido.",
 }
 _NO_VALUES = {"name": "", "email": "", "phone": "", "document": ""}
+TRACKER_SESSION_COOKIE = "_rastro_s"  # the tracker's session id (first-party, this host)
 Segment = Annotated[str, Path(min_length=1, max_length=100)]
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -83,6 +85,16 @@ class Place:
     @property
     def here(self) -> str:
         return f"{self.base}/{self.step.step_slug}"
+
+
+async def _visit(bi: AsyncSession, place: Place, session_id: str | None) -> None:
+    """Put the tracked session on this step (seed 002 `visitors.current_step_id`)."""
+    if not session_id or len(session_id) > 80 or not session_id.isalnum():
+        return
+    await set_scope(bi, Scope.organization(place.step.organization_id))
+    await funnel_steps.set_session_step(
+        bi, session_id=session_id, funnel_id=place.step.funnel_id, step_id=place.step.step_id
+    )
 
 
 def _not_found() -> HTMLResponse:
@@ -412,8 +424,15 @@ async def _submit_offer(
     )
 
 
-async def _submit(request: Request, session: AsyncSession, place: Place) -> Response:
+async def _submit(
+    request: Request, session: AsyncSession, bi: AsyncSession, place: Place
+) -> Response:
     form = await _form(request)
+    await _visit(
+        bi,
+        place,
+        form.get("rastro_session_id") or request.cookies.get(TRACKER_SESSION_COOKIE),
+    )
     kind = place.step.step_type
     if kind == "capture":
         return await _submit_capture(request, place, form)
@@ -441,12 +460,14 @@ async def show_step(
     funnel_slug: Segment,
     step_slug: Segment,
     session: CrmSession,
+    bi: BiSession,
 ) -> Response:
     """A step's public page on Rastro's host."""
     try:
         place = await _place(request, session, organization_slug, funnel_slug, step_slug)
     except NotFound:
         return _not_found()
+    await _visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
     return await _show(request, session, place)
 
 
@@ -457,37 +478,47 @@ async def submit_step(
     funnel_slug: Segment,
     step_slug: Segment,
     session: CrmSession,
+    bi: BiSession,
 ) -> Response:
     """A step's form, on Rastro's host."""
     try:
         place = await _place(request, session, organization_slug, funnel_slug, step_slug)
     except NotFound:
         return _not_found()
-    return await _submit(request, session, place)
+    return await _submit(request, session, bi, place)
 
 
 @router.get("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
 async def show_step_on_domain(
-    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
+    request: Request,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+    bi: BiSession,
 ) -> Response:
     """A step's public page on the organization's own domain (the `Host`)."""
     try:
         place = await _place(request, session, None, funnel_slug, step_slug)
     except NotFound:
         return _not_found()
+    await _visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
     return await _show(request, session, place)
 
 
 @router.post("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
 async def submit_step_on_domain(
-    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
+    request: Request,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+    bi: BiSession,
 ) -> Response:
     """A step's form, on the organization's own domain."""
     try:
         place = await _place(request, session, None, funnel_slug, step_slug)
     except NotFound:
         return _not_found()
-    return await _submit(request, session, place)
+    return await _submit(request, session, bi, place)
 
 
 PREVIEW_HEADERS = {**PAGE_HEADERS, "content-security-policy": "sandbox"}
