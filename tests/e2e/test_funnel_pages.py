@@ -11,6 +11,7 @@ them.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -283,6 +284,94 @@ def test_the_editor_reorders_by_dragging_and_previews_in_chromium(
         visit(page, base, "/funnels")
         expect(page.get_by_test_id("funnels-table")).to_contain_text("Funil Editor")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        watched.check()
+    finally:
+        context.close()
+
+
+FAKE_YOUTUBE = """<!doctype html><html><body><script>
+window.addEventListener("message", function (e) {
+  var m = JSON.parse(e.data);
+  if (m.event !== "listening") return;
+  // A real player answers "listening" with infoDelivery messages as the video plays.
+  parent.postMessage(JSON.stringify({event: "onReady", id: m.id}), "*");
+  parent.postMessage(JSON.stringify({event: "infoDelivery", info: {playerState: 1, currentTime: 0, duration: 120}}), "*");
+  parent.postMessage(JSON.stringify({event: "infoDelivery", info: {currentTime: 65}}), "*");
+});
+</script></body></html>"""
+
+
+def test_the_vsl_reports_play_and_progress_to_the_tracker_in_chromium(
+    live_server, seeded_admin, browser: Browser
+) -> None:
+    base = live_server.base_url
+    token = api_token(base, seeded_admin.email, seeded_admin.password)
+    domain = _api(
+        base,
+        token,
+        "POST",
+        "/api/domains",
+        {
+            "domain_url": "https://vsl.example.com",
+            "allowed_origins": [base],
+        },
+    )
+    funnel = _api(
+        base,
+        token,
+        "POST",
+        "/api/funnels",
+        {
+            "name": "VSL",
+            "slug": "vsl-e2e",
+            "domain_id": domain["domain_id"],
+        },
+    )
+    vsl = _api(
+        base,
+        token,
+        "POST",
+        f"/api/funnels/{funnel['id']}/steps",
+        {
+            "name": "Vídeo",
+            "slug": "video",
+            "step_type": "vsl",
+            "content": CONTENT["vsl"],
+        },
+    )
+    context = new_context(browser)
+    sent: list[dict[str, Any]] = []
+
+    def route(route: Route) -> None:
+        url = route.request.url
+        if url.startswith("https://www.youtube-nocookie.com/embed/"):
+            route.fulfill(status=200, content_type="text/html", body=FAKE_YOUTUBE)
+        elif url.startswith(base):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    watched = Watched(page)
+
+    def record(request: Any) -> None:
+        if request.url.endswith("/api/collect") and request.post_data:
+            sent.extend(json.loads(request.post_data)["events"])
+
+    page.on("request", record)
+    try:
+        page.goto(f"{base}{vsl['public_path']}")
+        # The sync API delivers the page's requests while it waits on the page.
+        for _ in range(50):
+            if {e["type"] for e in sent} >= {"video_play", "custom"} and len(sent) >= 4:
+                break
+            page.wait_for_timeout(200)
+        plays = [e for e in sent if e["type"] == "video_play"]
+        progress = sorted(e["value"] for e in sent if e.get("action") == "video_progress")
+        assert len(plays) == 1
+        assert plays[0]["label"] == "dQw4w9WgXcQ"
+        assert progress == [25, 50]
         watched.check()
     finally:
         context.close()

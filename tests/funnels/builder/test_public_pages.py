@@ -338,7 +338,15 @@ async def test_vsl_page_embeds_the_video_with_a_delayed_call_to_action(client, d
         json={"settings": {"cta_delay_seconds": 90}},
     )
     html = (await client.get(f"{base}/vsl")).text
-    assert 'src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0"' in html
+    assert (
+        'id="vsl-video" src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ'
+        '?rel=0&amp;enablejsapi=1&amp;origin=http%3A//testserver"'
+    ) in html
+    assert _config(html)["video"] == {
+        "provider": "youtube",
+        "origin": "https://www.youtube-nocookie.com",
+        "label": "dQw4w9WgXcQ",
+    }
     assert f'class="btn delayed" style="animation-delay:90s" href="{base}/checkout"' in html
 
 

@@ -62,6 +62,10 @@ _FIELD_MESSAGES = {
     "phone": "Informe um telefone válido, com DDD.",
     "document": "Informe um CPF ou CNPJ válido.",
 }
+_VIDEO_ORIGINS = {
+    "youtube": "https://www.youtube-nocookie.com",
+    "vimeo": "https://player.vimeo.com",
+}
 _NO_VALUES = {"name": "", "email": "", "phone": "", "document": ""}
 TRACKER_SESSION_COOKIE = "_rastro_s"  # the tracker's session id (first-party, this host)
 Segment = Annotated[str, Path(min_length=1, max_length=100)]
@@ -72,9 +76,10 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 class Place:
     """Where a request is: the step, and the URL prefix it was reached by."""
 
-    def __init__(self, step: pages.PublicStep, base: str) -> None:
+    def __init__(self, step: pages.PublicStep, base: str, origin: str = "") -> None:
         self.step = step
         self.base = base
+        self.origin = origin  # the page's scheme and host, for the video players' messages
 
     def url(self, slug: str | None, payment_id: uuid.UUID | None = None) -> str | None:
         if slug is None:
@@ -118,7 +123,7 @@ async def _place(
     await set_scope(session, Scope.organization(organization_id))
     step = await pages.get_public_step(session, funnel_slug=funnel_slug, step_slug=step_slug)
     base = f"/f/{organization_slug}/{funnel_slug}" if organization_slug else f"/f/{funnel_slug}"
-    return Place(step, base)
+    return Place(step, base, str(request.base_url).rstrip("/"))
 
 
 def _page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -135,6 +140,16 @@ def _page(name: str, place: Place, status_code: int = 200, **context: Any) -> HT
     )
     if poll is not None:
         config["poll"] = poll
+    video = step.content.get("video") if step.step_type == "vsl" else None
+    if video and video.get("provider") in _VIDEO_ORIGINS:
+        # Play and progress (25/50/75/100 %) reach the tracker from the player's messages.
+        config["video"] = {
+            "provider": video["provider"],
+            "origin": _VIDEO_ORIGINS[video["provider"]],
+            "label": video.get("video_id") or video.get("url"),
+        }
+    elif video:
+        config["video"] = {"provider": "file", "origin": None, "label": video.get("url")}
     body = render.render(
         name,
         {
@@ -149,6 +164,7 @@ def _page(name: str, place: Place, status_code: int = 200, **context: Any) -> HT
                 if p.pixel_type == "custom" and p.snippet
             ],
             "page_config": config,
+            "page_origin": place.origin,
             "token": token,
             "tracking_fields": TRACKING_FIELDS,
             "action": place.here,

@@ -16,5 +16,16 @@ var b=d.getElementById("consent");
 if(!c.consent||w.localStorage&&localStorage.getItem("rastro_consent")==="1"){if(b)b.remove();start()}
 else if(b){d.getElementById("consent-ok").onclick=function(){try{localStorage.setItem("rastro_consent","1")}catch(e){}if(w.rastro&&w.rastro.consent)w.rastro.consent(true);b.remove();start()}}
 var cp=d.getElementById("copy");if(cp)cp.onclick=function(){var a=d.getElementById("pix-code");a.select();try{navigator.clipboard.writeText(a.value)}catch(e){d.execCommand("copy")}cp.textContent=cp.dataset.done};
+if(c.video){var seen={},played=0,dur=0,vf=d.getElementById("vsl-video"),vo=c.video.origin;
+function vt(n,a){try{if(w.rastro&&w.rastro.track)w.rastro.track(n,a)}catch(e){}}
+function vplay(){if(!played){played=1;vt("video_play",{label:c.video.label})}}
+function vprog(cur,len){if(!len||!(cur>=0))return;var p=cur/len*100;[25,50,75,100].forEach(function(m){if(p>=m-1&&!seen[m]){seen[m]=1;vt("video_progress",{label:c.video.label,value:m})}})}
+function vpost(o){try{vf.contentWindow.postMessage(JSON.stringify(o),vo)}catch(e){}}
+if(vf&&vf.tagName==="VIDEO")vf.addEventListener("timeupdate",function(){vprog(vf.currentTime,vf.duration)});
+else if(vf){var heard=0,tries=0,hello=function(){if(c.video.provider==="youtube")vpost({event:"listening",id:"vsl",channel:"widget"});else{vpost({method:"addEventListener",value:"play"});vpost({method:"addEventListener",value:"playProgress"})}},timer=setInterval(function(){if(heard||++tries>40)clearInterval(timer);else hello()},250);vf.addEventListener("load",hello);
+w.addEventListener("message",function(e){if(e.origin!==vo)return;heard=1;var m=e.data;try{if(typeof m==="string")m=JSON.parse(m)}catch(x){return}if(!m)return;var i=m.info;
+if(m.event==="infoDelivery"&&i){if(i.playerState===1)vplay();if(i.duration)dur=i.duration;if(i.currentTime!=null)vprog(i.currentTime,dur)}
+else if(m.event==="onStateChange"&&i===1)vplay();else if(m.event==="play")vplay();
+else if(m.event==="playProgress"&&m.data){vplay();vprog(m.data.seconds,m.data.duration)}})}}
 if(c.poll){setInterval(function(){fetch(c.poll.url,{cache:"no-store"}).then(function(r){return r.json()}).then(function(s){if(s.status==="paid")location.href=c.poll.next||location.href;else if(s.status!=="pending")location.reload()}).catch(function(){})},3000)}
 })(window,document);
