@@ -375,3 +375,88 @@ def test_the_vsl_reports_play_and_progress_to_the_tracker_in_chromium(
         watched.check()
     finally:
         context.close()
+
+
+def test_pixels_and_tracker_wait_for_consent_in_chromium(
+    live_server, seeded_admin, browser: Browser
+) -> None:
+    base = live_server.base_url
+    token = api_token(base, seeded_admin.email, seeded_admin.password)
+    domain = _api(
+        base,
+        token,
+        "POST",
+        "/api/domains",
+        {
+            "domain_url": "https://consent.example.com",
+            "allowed_origins": [base],
+        },
+    )
+    funnel = _api(
+        base,
+        token,
+        "POST",
+        "/api/funnels",
+        {
+            "name": "LGPD",
+            "slug": "lgpd-e2e",
+            "domain_id": domain["domain_id"],
+            "settings": {"require_consent": True},
+        },
+    )
+    step = _api(
+        base,
+        token,
+        "POST",
+        f"/api/funnels/{funnel['id']}/steps",
+        {
+            "name": "Obrigado",
+            "slug": "obrigado",
+            "step_type": "thankyou",
+            "content": CONTENT["thankyou"],
+        },
+    )
+    _api(
+        base,
+        token,
+        "POST",
+        "/api/tracking/pixels",
+        {
+            "funnel_id": funnel["id"],
+            "pixel_type": "facebook",
+            "pixel_id": PIXEL,
+        },
+    )
+    context = new_context(browser)
+    asked: list[str] = []
+
+    def route(route: Route) -> None:
+        asked.append(route.request.url)
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    watched = Watched(page)
+    try:
+        page.goto(f"{base}{step['public_path']}")
+        page.wait_for_timeout(1500)  # longer than the tracker's first batch
+        assert page.evaluate("typeof window.fbq") == "undefined"
+        assert not any("/api/collect" in url or "facebook" in url for url in asked)
+        page.get_by_role("button", name="Aceitar").click()
+        expect(page.locator("#consent")).to_have_count(0)
+        assert ["init", PIXEL] in _fbq_calls(page)
+        for _ in range(25):  # the buffered page view goes out once consent is given
+            if any(url.endswith("/api/collect") for url in asked):
+                break
+            page.wait_for_timeout(200)
+        assert any(url.endswith("/api/collect") for url in asked)
+        # A later page of the same visitor starts at once.
+        page.reload()
+        expect(page.locator("#consent")).to_have_count(0)
+        assert ["init", PIXEL] in _fbq_calls(page)
+        watched.check()
+    finally:
+        context.close()

@@ -474,3 +474,39 @@ async def test_moving_through_the_funnel_sets_the_sessions_funnel_and_step(clien
     finally:
         client.cookies.clear()
     assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["checkout"]["id"])
+
+
+async def test_capture_on_the_organizations_own_host(client, databases):
+    org, _, _, _ = await _setup(client, databases)
+    host = {"host": "loja.example.com"}
+    html = (await client.get("/f/oferta/capture", headers=host)).text
+    response = await client.post(
+        "/f/oferta/capture",
+        headers=host,
+        data={"name": "Ana", "email": "ana@example.com", "token": _token(html)},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/f/oferta/vsl"
+    assert len(await f.rows(databases, org, Lead)) == 1
+
+
+async def test_google_and_tiktok_pixels_in_the_page_config(client, databases):
+    org, _, made, base = await _setup(client, databases)
+    await b.add_pixel(
+        client,
+        org,
+        made["funnel"]["id"],
+        pixel_type="google",
+        pixel_id="AW-123456789/AbCd",
+        event_name="Lead",
+        step_id=made["steps"]["vsl"]["id"],
+    )
+    html = (await client.get(f"{base}/vsl")).text
+    config = _config(html)
+    assert config["pixels"] == [
+        {"t": "facebook", "p": "123456789012345"},
+        {"t": "google", "p": "AW-123456789/AbCd"},
+    ]
+    assert config["lead"] is None  # Lead goes with the capture form only
+    assert config["events"] == []
+    assert "<form" not in html
