@@ -15,7 +15,7 @@ from rastro.core.pagination import Page
 from rastro.core.session import TransactionalRoute
 from rastro.funnels.builder import schemas
 from rastro.funnels.builder.permissions import FUNNELS_SCRIPTS, Read, Write
-from rastro.funnels.builder.public.routes import preview_page
+from rastro.funnels.builder.public.views import preview_page
 from rastro.funnels.builder.service import checkout, funnels, pages, pixels, steps
 
 _Responses = dict[int | str, dict[str, Any]]
