@@ -14,6 +14,7 @@ MODULE_PACKAGES = (
     "rastro.integrations",
     "rastro.conversions",
     "rastro.funnels.payments",
+    "rastro.funnels.builder",
     "rastro.analytics",
 )
 

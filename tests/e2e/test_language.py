@@ -75,6 +75,7 @@ PAGES = [
     "/leads/contacts",
     "/leads/deals",
     "/conversions",
+    "/funnels",
     "/settings/organization",
     "/settings/leads",
     "/settings/members",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -128,6 +129,19 @@ class TrackedSession(TenantMixin, BiBase):
     channel: Mapped[str | None] = mapped_column(String(40))
     campaign_key: Mapped[str | None] = mapped_column(String(64))
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    # Seed 002 `visitors`: the funnel a visit is going through and its current step (set
+    # by the funnels' public pages, `service.funnel_steps`).
+    funnel_id: Mapped[uuid.UUID | None]
+    current_step_id: Mapped[uuid.UUID | None]
+
+    __table_args__ = (
+        Index(
+            "ix_sessions_funnel_id_last_activity_at",
+            "funnel_id",
+            "last_activity_at",
+            postgresql_where=text("funnel_id IS NOT NULL"),
+        ),
+    )
 
 
 class UtmTracking(TenantMixin, BiBase):

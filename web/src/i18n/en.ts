@@ -1,3 +1,4 @@
+import { funnelsEn } from "./funnels.en";
 import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
 import { analyticsEn } from "./analytics.en";
@@ -315,6 +316,7 @@ export const en = {
   ...analyticsEn,
   ...spendEn,
   ...healthEn,
+  ...funnelsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { funnelsPtBR } from "./funnels.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
 import { abTestsPtBR } from "./abtests.pt-BR";
 import { analyticsPtBR } from "./analytics.pt-BR";
@@ -316,4 +317,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...analyticsPtBR,
   ...spendPtBR,
   ...healthPtBR,
+  ...funnelsPtBR,
 };

@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, BarChart3, Contact, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
+import { Activity, BarChart3, Contact, Filter, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -59,6 +59,14 @@ export const NAV: NavEntry[] = [
     permission: "conversions:read",
     nested: true,
     element: lazy(() => import("@/pages/conversions/ConversionsPage")),
+  },
+  {
+    path: "/funnels",
+    labelKey: "nav.funnels",
+    icon: Filter,
+    permission: "funnels:read",
+    nested: true,
+    element: lazy(() => import("@/pages/funnels/FunnelsPage")),
   },
   {
     path: "/settings",

@@ -87,6 +87,14 @@ async def get_organization(session: AsyncSession, organization_id: uuid.UUID) ->
     return organization
 
 
+async def find_organization_by_slug(session: AsyncSession, slug: str) -> Organization | None:
+    """The active organization with this slug (public pages name it in their URL)."""
+    found: Organization | None = await session.scalar(
+        select(Organization).where(Organization.slug == slug, Organization.is_active.is_(True))
+    )
+    return found
+
+
 async def organization_ids(session: AsyncSession) -> list[uuid.UUID]:
     """Every organization's id (system jobs that visit each organization)."""
     return list(await session.scalars(select(Organization.id).order_by(Organization.id)))

@@ -61,9 +61,13 @@ class Payment(TenantMixin, CrmBase):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
-    # The funnel and step of the checkout (the funnels module's rows, by id).
-    funnel_id: Mapped[uuid.UUID | None]
-    step_id: Mapped[uuid.UUID | None]
+    # The funnel and step of the checkout (kept when the funnel is deleted: SET NULL).
+    funnel_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("funnels.id", ondelete="SET NULL"), index=True
+    )
+    step_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("funnel_steps.id", ondelete="SET NULL")
+    )
     # The tracked session (seed 002 `visitor_id`) and visitor, as the tracker sent them.
     session_id: Mapped[str | None] = mapped_column(String(64))
     visitor_id: Mapped[str | None] = mapped_column(String(64))

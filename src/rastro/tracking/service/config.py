@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import SYSTEM
@@ -108,6 +109,29 @@ async def check_domain(
 ) -> None:
     """422 `unknown_reference` unless the domain is the session's organization's."""
     await check_referenced(session, Domain, domain_id, field=field)
+
+
+_HOST = re.compile(r"^[a-z0-9.-]{1,253}(?::\d{1,5})?$")
+
+
+async def domains_on_host(session: AsyncSession, host: str) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(organization id, domain id) of the active domains whose URL is on `host` (a
+    `Host` header: name and optional port), in the session's scope (SYSTEM for a public
+    page that does not know its organization yet)."""
+    host = host.strip().lower()
+    if not _HOST.fullmatch(host):
+        return []
+    urls = [f"{scheme}://{host}" for scheme in ("http", "https")]
+    rows = await session.execute(
+        select(Domain.organization_id, Domain.domain_id).where(
+            Domain.is_active.is_(True),
+            or_(
+                func.lower(Domain.domain_url).in_(urls),
+                *(func.lower(Domain.domain_url).startswith(url + "/") for url in urls),
+            ),
+        )
+    )
+    return [(org, domain) for org, domain in rows]
 
 
 async def list_domains(session: AsyncSession, params: PageParams) -> tuple[list[Domain], int]:

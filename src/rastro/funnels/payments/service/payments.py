@@ -26,6 +26,7 @@ from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams
 from rastro.core.references import UnknownReference, referenced
 from rastro.core.security import Keyring
+from rastro.funnels.builder.service import steps as funnel_steps
 from rastro.funnels.payments import brcode, schemas
 from rastro.funnels.payments.errors import GatewayRefused, GatewayUnavailable
 from rastro.funnels.payments.gateways import BY_SERVICE, GATEWAYS
@@ -101,6 +102,7 @@ async def create_payment(
             return Created(existing, created=False)
     if body.parent_payment_id is not None:
         await referenced(session, Payment, body.parent_payment_id, field="parent_payment_id")
+    await funnel_steps.check_funnel_step(session, body.funnel_id, body.step_id)
     gateway, credential = await _gateway_credential(session, keyring, body.credential_id)
     payment_id = uuid7()
     now = datetime.now(UTC)

@@ -1,0 +1,241 @@
+"""The public pages' forms (POST): a capture's lead, a checkout's PIX charge, an offer's
+accept or decline; each answers with a redirect (the page can be reloaded), or the page
+again with the buyer's errors in pt-BR."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl
+
+import structlog
+from fastapi import Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.errors import RastroError, UnprocessableEntity
+from rastro.core.routing import read_body
+from rastro.core.units import TransactionBoundary
+from rastro.crm.service.capture import Submission, capture
+from rastro.funnels.builder.public import pixels
+from rastro.funnels.builder.public.views import (
+    TRACKER_SESSION_COOKIE,
+    Place,
+    message,
+    page,
+    paid,
+    payment_of,
+    redirect,
+    visit,
+)
+from rastro.funnels.builder.steps import step_settings
+from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
+from rastro.funnels.payments.service import payments
+from rastro.tracking.service.conversions import TOUCH_FIELDS
+
+log = structlog.get_logger(__name__)
+
+MAX_FORM = 16 * 1024
+# The buyer's form fields and what to tell them (pt-BR: the pages are the buyer's).
+_FIELD_MESSAGES = {
+    "name": "Informe seu nome.",
+    "email": "Informe um e-mail válido.",
+    "phone": "Informe um telefone válido, com DDD.",
+    "document": "Informe um CPF ou CNPJ válido.",
+}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    raw = await read_body(request, MAX_FORM, "A form is at most 16 KB.")
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        return {}
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        if len(key) <= 50 and len(value) <= 2000 and "\x00" not in value:
+            form.setdefault(key, value.strip())
+    return form
+
+
+def _token(form: dict[str, str]) -> str:
+    token = form.get("token", "")
+    return token if token.isalnum() and 16 <= len(token) <= 64 else uuid.uuid4().hex
+
+
+async def _submit_capture(request: Request, place: Place, form: dict[str, str]) -> Response:
+    step = place.step
+    token = _token(form)
+    values = {k: form.get(k, "") for k in ("name", "email", "phone")}
+    databases = request.app.state.databases
+    submission = Submission(
+        name=values["name"][:255] or None,
+        email=values["email"][:320] or None,
+        phone=values["phone"][:40] or None,
+        session_id=form.get("rastro_session_id", "")[:80] or None,
+        visitor_id=form.get("rastro_visitor_id", "")[:64] or None,
+        form_location=f"funnel {step.funnel_id} step {step.step_id}",
+        idempotency_key=f"funnel-form:{token}",
+        attribution={f: form[f][:255] for f in TOUCH_FIELDS if form.get(f)},
+        fields={
+            "funnel_id": str(step.funnel_id),
+            "step_id": str(step.step_id),
+            "lead_event_id": pixels.lead_event_id(token),
+        },
+    )
+    try:
+        lead = await capture(
+            TransactionBoundary(databases.crm),
+            TransactionBoundary(databases.bi),
+            step.organization_id,
+            submission,
+            domain_id=step.domain_id,
+        )
+    except UnprocessableEntity as error:
+        return page(
+            "capture", place, 422, token=token, values=values, errors=_messages(error.details)
+        )
+    live = getattr(request.app.state, "live", None)
+    if live is not None and not lead.duplicate:  # committed by the capture
+        await live.publish(step.organization_id, "lead_created", {"lead_id": str(lead.lead_id)})
+    return redirect(place.url(step.next_slug), place)
+
+
+def _messages(details: Any) -> list[str]:
+    """The buyer's field errors in pt-BR (pydantic's and the services' `loc`s)."""
+    messages: list[str] = []
+    for detail in details if isinstance(details, list) else []:
+        field = str(detail.get("loc", "")).rsplit(".", 1)[-1]
+        message = _FIELD_MESSAGES.get(field, "Confira os dados informados.")
+        if message not in messages:
+            messages.append(message)
+    return messages or ["Confira os dados informados."]
+
+
+async def _charge(
+    request: Request,
+    session: AsyncSession,
+    place: Place,
+    *,
+    body: PaymentCreate,
+    on_error: str,
+    **context: Any,
+) -> Response:
+    """Create the charge and show it; a refusal or an unavailable gateway shows the page
+    again with a message (and nothing stored: the answer is an error status)."""
+    try:
+        created = await payments.create_payment(
+            session,
+            request.app.state.keyring,
+            body=body,
+            idempotency_key=None,
+            webhook_base_url=str(request.base_url).rstrip("/"),
+        )
+    except RastroError as error:
+        log.info("funnels.charge_refused", step_id=str(place.step.step_id), code=error.code)
+        status = error.status_code if error.status_code >= 400 else 422
+        message = (
+            "O pagamento está indisponível no momento. Tente novamente em instantes."
+            if status >= 500
+            else "Não foi possível gerar o PIX. Confira os dados ou tente mais tarde."
+        )
+        return page(on_error, place, status, errors=[message], **context)
+    return redirect(place.url(place.step.step_slug, created.payment.id), place)
+
+
+async def _submit_checkout(
+    request: Request, session: AsyncSession, place: Place, form: dict[str, str]
+) -> Response:
+    step = place.step
+    if step.offer is None:
+        return message(place, "Este checkout ainda não está disponível.", 503)
+    token = _token(form)
+    values = {k: form.get(k, "") for k in ("name", "email", "phone", "document")}
+    settings = step_settings(step.step_type, step.settings)
+    missing = [k for k in ("name", "email") if not values[k]]
+    if settings.collect_document and not values["document"]:
+        missing.append("document")
+    try:
+        if missing:
+            raise UnprocessableEntity(details=[{"loc": k} for k in missing])
+        try:
+            customer = CustomerIn.model_validate({k: v for k, v in values.items() if v})
+            body = PaymentCreate(
+                amount=step.offer.price,
+                currency="BRL",
+                product_name=step.offer.product_name,
+                customer=customer,
+                expires_in=settings.pix_expires_minutes * 60,
+                funnel_id=step.funnel_id,
+                step_id=step.step_id,
+                session_id=form.get("rastro_session_id", "")[:64] or None,
+                visitor_id=form.get("rastro_visitor_id", "")[:64] or None,
+                idempotency_key=f"funnel-checkout:{token}",
+            )
+        except ValidationError as error:
+            raise UnprocessableEntity(
+                details=[{"loc": ".".join(map(str, e["loc"]))} for e in error.errors()]
+            ) from None
+    except UnprocessableEntity as error:
+        return page(
+            "checkout", place, 422, token=token, values=values, errors=_messages(error.details)
+        )
+    return await _charge(
+        request, session, place, body=body, on_error="checkout", token=token, values=values
+    )
+
+
+async def _submit_offer(
+    request: Request, session: AsyncSession, place: Place, form: dict[str, str]
+) -> Response:
+    step = place.step
+    parent = paid(await payment_of(session, place, form.get("payment")))
+    if form.get("action") == "decline" or parent is None or step.offer is None:
+        return redirect(place.url(step.decline_slug, parent.id if parent else None), place)
+    settings = step_settings(step.step_type, step.settings)
+    body = PaymentCreate(
+        amount=step.offer.price,
+        currency="BRL",
+        product_name=step.offer.product_name,
+        customer=CustomerIn.model_validate(parent.customer_data or {}),
+        expires_in=settings.pix_expires_minutes * 60,
+        funnel_id=step.funnel_id,
+        step_id=step.step_id,
+        session_id=parent.session_id,
+        visitor_id=parent.visitor_id,
+        parent_payment_id=parent.id,
+        # One charge per purchase and offer, however often "accept" is pressed.
+        idempotency_key=f"funnel-offer:{parent.id}:{step.step_id}",
+    )
+    return await _charge(
+        request,
+        session,
+        place,
+        body=body,
+        on_error="offer",
+        purchase=parent,
+        parent_payment_id=parent.id,
+    )
+
+
+async def submit(
+    request: Request, session: AsyncSession, bi: AsyncSession, place: Place
+) -> Response:
+    form = await _form(request)
+    await visit(
+        bi,
+        place,
+        form.get("rastro_session_id") or request.cookies.get(TRACKER_SESSION_COOKIE),
+    )
+    kind = place.step.step_type
+    if kind == "capture":
+        return await _submit_capture(request, place, form)
+    if kind == "checkout":
+        return await _submit_checkout(request, session, place, form)
+    if kind in ("upsell", "downsell"):
+        return await _submit_offer(request, session, place, form)
+    return redirect(place.url(place.step.next_slug), place)
+
+
+# Declared first: `_status` is no funnel slug (slugs start with a letter or digit).

@@ -1,0 +1,182 @@
+"""The public step pages: `/f/{organization_slug}/{funnel_slug}/{step_slug}` on Rastro's
+own host, and `/f/{funnel_slug}/{step_slug}` on a host that is one of the organization's
+tracked domains. Server-rendered (`views.py`, `render.py`), with the tracker and the funnel's
+pixels; the forms are `forms.py`.
+
+What each step does with its form (POST, then a redirect: the page can be reloaded):
+
+* capture — a lead through the CRM's capture, with the tracker's hidden fields (session,
+  visitor, UTMs, click ids); the form's token is the capture's idempotency key, so a
+  double submit is one lead; then the next step;
+* checkout — a PIX charge through the payments service (the organization's gateway or
+  its static PIX), the token its idempotency key; then the same page with
+  `?payment=<id>` shows the QR code and follows the payment (`/f/_status/{id}`) to the
+  next step once it is paid;
+* upsell / downsell — after a paid payment (`?payment=<id>`), accept: a new charge for the
+  buyer of that payment (one per payment and offer), shown like a checkout's; decline:
+  the decline step;
+* thank you — the end; a page reached with a paid payment fires the pixels' Purchase
+  with the payment's event id (`purchase-<payment id>`), the id the server-side
+  conversion sends, so the ad platforms count the sale once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.db import Scope, set_scope
+from rastro.core.deps import BiSession, CrmSession
+from rastro.core.errors import NotFound
+from rastro.core.session import TransactionalRoute
+from rastro.funnels.builder.public.forms import submit
+from rastro.funnels.builder.public.views import (
+    TRACKER_SESSION_COOKIE,
+    Place,
+    message,
+    not_found,
+    page,
+    paid,
+    payment_of,
+    pix_page,
+    redirect,
+    visit,
+)
+from rastro.funnels.builder.service import pages
+
+Segment = Annotated[str, Path(min_length=1, max_length=100)]
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+async def _place(
+    request: Request,
+    session: AsyncSession,
+    organization_slug: str | None,
+    funnel_slug: str,
+    step_slug: str,
+) -> Place:
+    organization_id = await pages.find_organization(
+        session,
+        organization_slug=organization_slug,
+        host=request.headers.get("host") if organization_slug is None else None,
+    )
+    if organization_id is None:
+        raise NotFound("Page not found.")
+    await set_scope(session, Scope.organization(organization_id))
+    step = await pages.get_public_step(session, funnel_slug=funnel_slug, step_slug=step_slug)
+    base = f"/f/{organization_slug}/{funnel_slug}" if organization_slug else f"/f/{funnel_slug}"
+    return Place(step, base, str(request.base_url).rstrip("/"))
+
+
+async def _show(request: Request, session: AsyncSession, place: Place) -> Response:
+    step = place.step
+    payment = await payment_of(session, place, request.query_params.get("payment"))
+    kind = step.step_type
+    own = payment is not None and payment.step_id == step.step_id
+    if kind in ("checkout", "upsell", "downsell") and own:  # this step's own charge
+        if payment.status == "pending":
+            return pix_page(place, payment)
+        if payment.status == "paid":
+            target = step.next_slug if kind == "checkout" else step.accept_slug
+            return redirect(place.url(target, payment.id), place)
+        payment = await payment_of(session, place, str(payment.parent_payment_id or ""))
+        if kind == "checkout":
+            return page(
+                "checkout",
+                place,
+                errors=["O PIX expirou ou foi cancelado. Gere um novo para continuar."],
+            )
+    if kind == "checkout":
+        if step.offer is None:
+            return message(place, "Este checkout ainda não está disponível.", 503)
+        return page("checkout", place, purchase=paid(payment))
+    if kind in ("upsell", "downsell"):
+        if step.offer is None or paid(payment) is None:
+            # A one-click offer follows a paid purchase; without one, move on.
+            return redirect(place.url(step.decline_slug), place)
+        return page("offer", place, purchase=payment, parent_payment_id=payment.id)
+    if kind == "thankyou":
+        return page("thankyou", place, purchase=paid(payment), paid=paid(payment) is not None)
+    return page(kind, place, purchase=paid(payment))
+
+
+@router.get("/f/_status/{payment_id}")
+async def payment_status(payment_id: uuid.UUID, session: CrmSession) -> JSONResponse:
+    """A funnel payment's status, polled by its PIX page."""
+    status = await pages.payment_status(session, payment_id)
+    if status is None:
+        raise NotFound("Payment not found.")
+    return JSONResponse({"status": status}, headers={"cache-control": "no-store"})
+
+
+@router.get("/f/{organization_slug}/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+async def show_step(
+    request: Request,
+    organization_slug: Segment,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+    bi: BiSession,
+) -> Response:
+    """A step's public page on Rastro's host."""
+    try:
+        place = await _place(request, session, organization_slug, funnel_slug, step_slug)
+    except NotFound:
+        return not_found()
+    await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
+    return await _show(request, session, place)
+
+
+@router.post("/f/{organization_slug}/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+async def submit_step(
+    request: Request,
+    organization_slug: Segment,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+    bi: BiSession,
+) -> Response:
+    """A step's form, on Rastro's host."""
+    try:
+        place = await _place(request, session, organization_slug, funnel_slug, step_slug)
+    except NotFound:
+        return not_found()
+    return await submit(request, session, bi, place)
+
+
+@router.get("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+async def show_step_on_domain(
+    request: Request,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+    bi: BiSession,
+) -> Response:
+    """A step's public page on the organization's own domain (the `Host`)."""
+    try:
+        place = await _place(request, session, None, funnel_slug, step_slug)
+    except NotFound:
+        return not_found()
+    await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
+    return await _show(request, session, place)
+
+
+@router.post("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+async def submit_step_on_domain(
+    request: Request,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+    bi: BiSession,
+) -> Response:
+    """A step's form, on the organization's own domain."""
+    try:
+        place = await _place(request, session, None, funnel_slug, step_slug)
+    except NotFound:
+        return not_found()
+    return await submit(request, session, bi, place)
