@@ -2,7 +2,7 @@
 payments' funnel and step ids become foreign keys
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from rastro.core.db import tenant_rls_sql
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
