@@ -61,7 +61,8 @@ PAGES = [
     "/analytics/ads",
     "/analytics/channels",
     "/analytics/landing-pages",
-    "/analytics/tracking-health",
+    "/analytics/health",
+    "/analytics/alerts",
     "/analytics/creatives",
     "/analytics/attribution",
     "/analytics/ab-tests",
@@ -86,6 +87,7 @@ PAGES = [
     "/settings/ad-accounts",
     "/settings/spend-csv",
     "/settings/fx-rates",
+    "/settings/profit",
     "/settings/profile",
 ]
 

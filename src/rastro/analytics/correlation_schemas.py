@@ -171,30 +171,6 @@ class AdsReport(BaseModel):
     )
 
 
-class HealthCheck(BaseModel):
-    """One tracking-health check: how many of how many, and whether it needs fixing."""
-
-    id: Literal[
-        "leads_without_session",
-        "sales_without_session",
-        "paid_sessions_without_campaign",
-        "spend_without_sessions",
-        "utms_without_campaign",
-    ]
-    count: int = Field(description="The items the check found")
-    total: int | None = Field(None, description="Out of how many (None: not a share)")
-    amount: Decimal | None = Field(
-        None, description="Their money in the organization's currency (revenue or spend)"
-    )
-    status: Literal["ok", "warning"]
-    examples: list[str] = Field(default_factory=list, description="A few of them, as text")
-
-
-class TrackingHealth(BaseModel):
-    range: ReportRange
-    checks: list[HealthCheck]
-
-
 Recommendation = Literal["fix_tracking", "watch", "pause", "scale", "keep"]
 
 

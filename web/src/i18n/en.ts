@@ -1,3 +1,4 @@
+import { profitEn } from "./profit.en";
 import { funnelsEn } from "./funnels.en";
 import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
@@ -316,6 +317,7 @@ export const en = {
   ...analyticsEn,
   ...spendEn,
   ...healthEn,
+  ...profitEn,
   ...funnelsEn,
 } as const;
 

@@ -1,3 +1,4 @@
+import { profitPtBR } from "./profit.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
 import { abTestsPtBR } from "./abtests.pt-BR";
@@ -317,5 +318,6 @@ export const ptBR: Record<MessageKey, string> = {
   ...analyticsPtBR,
   ...spendPtBR,
   ...healthPtBR,
+  ...profitPtBR,
   ...funnelsPtBR,
 };

@@ -16,7 +16,6 @@ from rastro.analytics.permissions import Admin, Read
 from rastro.analytics.service import (
     attribution,
     correlation,
-    health,
     insights,
     profit_reports,
     spend_mappings,
@@ -60,14 +59,6 @@ async def get_ads_report(
         half_life_days=settings.half_life_days,
     )
     return await profit_reports.with_ads_profit(bi, context.current, report)
-
-
-@router.get("/tracking-health", response_model=schemas.TrackingHealth)
-async def get_tracking_health(context: Context, bi: BiSession) -> schemas.TrackingHealth:
-    """What escapes attribution in the period: leads and sales without a tracked session,
-    paid sessions without a campaign (ads without UTMs), campaigns that spent with no
-    visit reaching them, UTM campaigns reaching no campaign with spend."""
-    return await health.tracking_health(bi, context.current)
 
 
 @router.get("/spend/unmapped", response_model=schemas.Unmapped)

@@ -68,6 +68,7 @@ export function adsColumns(t: TFunction, locale: Locale, currency: string): Sort
     roas("real_roas", "ads.col.realRoas", (x) => x.real_roas),
     roas("platform_roas", "ads.col.platformRoas", (x) => x.platform_roas),
     roas("roas_gap", "ads.col.roasGap", (x) => x.roas_gap, true),
+    money<AdsTreeNode>("profit", "profit.kpi", (n) => n.row.figures.profit?.profit),
     fraction("leads", "ads.col.leads", (x) => x.leads),
     money<AdsTreeNode>("cpl", "ads.col.cpl", (n) => n.row.figures.cpl),
     percent<AdsTreeNode>("qualified_rate", "ads.col.qualifiedRate", (n) => n.row.figures.qualified_rate),

@@ -57,6 +57,8 @@ export function campaignColumns(t: TFunction, locale: Locale, report: CampaignRe
     money("cpa", "analytics.col.cpa", (r) => r.current.cpa),
     decimal("roas", "analytics.col.roas", (r) => r.current.roas),
     percent("roi", "analytics.col.roi", (r) => r.current.roi),
+    money("net_revenue", "profit.netRevenue", (r) => r.current.profit?.net_revenue),
+    money("profit", "profit.kpi", (r) => r.current.profit?.profit),
   ];
   if (report.other_currencies.length > 0) columns.push(otherMoney("other_revenue", (r) => r.current.other_revenue));
   if (report.range.previous) {

@@ -26,6 +26,8 @@ export function channelColumns(t: TFunction, locale: Locale, report: ChannelRepo
     money("cost", "analytics.col.cost", (r) => r.current.cost),
     decimal("roas", "analytics.col.roas", (r) => r.current.roas),
     percent("roi", "analytics.col.roi", (r) => r.current.roi),
+    money("net_revenue", "profit.netRevenue", (r) => r.current.profit?.net_revenue),
+    money("profit", "profit.kpi", (r) => r.current.profit?.profit),
   ];
   if (report.other_currencies.length > 0) columns.push(otherMoney("other_revenue", (r) => r.current.other_revenue));
   if (report.range.previous) {

@@ -106,6 +106,36 @@ export function overviewKpis(data: Overview, t: TFunction, locale: Locale): Kpi[
       change: null,
     },
   );
+  const profit = totals.profit;
+  if (profit) {
+    const m = (v: string) => showMoney(v, locale, currency);
+    const before = previous?.profit;
+    kpis.push(
+      {
+        id: "net-revenue",
+        label: "profit.netRevenue",
+        value: m(profit.net_revenue),
+        change: before ? countChange(amount(profit.net_revenue), amount(before.net_revenue), t, locale) : null,
+      },
+      {
+        id: "profit",
+        label: "profit.kpi",
+        value: m(profit.profit),
+        // The formula with this period's terms: a profit is only trusted when it can be checked.
+        hint: t("profit.breakdown", {
+          revenue: m(profit.revenue),
+          refunds: m(profit.refunds),
+          chargebacks: m(profit.chargebacks),
+          fees: m(profit.fees),
+          taxes: m(profit.taxes),
+          costs: m(profit.product_costs),
+          commissions: m(profit.commissions),
+          spend: m(profit.ad_spend),
+        }),
+        change: before ? countChange(amount(profit.profit), amount(before.profit), t, locale) : null,
+      },
+    );
+  }
   return kpis;
 }
 

@@ -26,5 +26,4 @@ export const REPORTS: ReportEntry[] = [
   { path: "landing-pages", labelKey: "analytics.tab.landingPages", element: lazy(() => import("./LandingPages")) },
   { path: "attribution", labelKey: "nav.attribution", element: lazy(() => import("./Attribution")) },
   { path: "ab-tests", labelKey: "nav.abTests", element: lazy(() => import("./AbTestsPage")) },
-  { path: "tracking-health", labelKey: "health.tab", element: lazy(() => import("./Health")) },
 ];

@@ -14,6 +14,7 @@ import { FormError } from "@/components/ui/states";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { formatDateTime } from "@/lib/format";
+import { PaymentMethodInput } from "@/components/payment-method";
 import { OwnerOptions } from "./members";
 import { parseMoneyInput } from "./pipeline";
 import { StageBadge, StageOptions } from "./shared";
@@ -27,6 +28,11 @@ interface Draft {
   probability: string;
   ownerId: string;
   closeDate: string;
+  product: string;
+  paymentMethod: string;
+  commission: string;
+  refunded: string;
+  chargeback: string;
 }
 
 const draftOf = (d: Deal): Draft => ({
@@ -37,12 +43,25 @@ const draftOf = (d: Deal): Draft => ({
   probability: d.probability === null ? "" : String(d.probability),
   ownerId: d.owner_id ?? "",
   closeDate: d.expected_close_date ?? "",
+  product: d.product ?? "",
+  paymentMethod: d.payment_method ?? "",
+  commission: d.affiliate_commission ?? "",
+  refunded: d.refunded_amount ?? "",
+  chargeback: d.chargeback_amount ?? "",
 });
 
+type MoneyField = "value" | "commission" | "refunded" | "chargeback";
+
 /** The PATCH body of an edited deal, or an error key when a field cannot be sent. */
-export function dealPatch(draft: Draft): DealUpdate | { error: "value" | "probability" } {
-  const value = draft.value.trim() ? parseMoneyInput(draft.value) : null;
-  if (draft.value.trim() && value === null) return { error: "value" };
+export function dealPatch(draft: Draft): DealUpdate | { error: MoneyField | "probability" } {
+  const money: Partial<Record<MoneyField, string | null>> = {};
+  for (const key of ["value", "commission", "refunded", "chargeback"] as const) {
+    const text = draft[key].trim();
+    const parsed = text ? parseMoneyInput(text) : null;
+    if (text && parsed === null) return { error: key };
+    money[key] = parsed;
+  }
+  const value = money.value ?? null;
   const probability = draft.probability.trim() === "" ? null : Number(draft.probability);
   if (probability !== null && !(Number.isInteger(probability) && probability >= 0 && probability <= 100)) return { error: "probability" };
   return {
@@ -53,6 +72,11 @@ export function dealPatch(draft: Draft): DealUpdate | { error: "value" | "probab
     probability,
     owner_id: draft.ownerId || null,
     expected_close_date: draft.closeDate || null,
+    product: draft.product.trim() || null,
+    payment_method: draft.paymentMethod.trim() || null,
+    affiliate_commission: money.commission ?? null,
+    refunded_amount: money.refunded ?? null,
+    chargeback_amount: money.chargeback ?? null,
   };
 }
 
@@ -61,7 +85,7 @@ function DealForm({ deal, canWrite }: { deal: Deal; canWrite: boolean }) {
   const { toast } = useToast();
   const qc = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => draftOf(deal));
-  const [invalid, setInvalid] = useState<"value" | "probability" | null>(null);
+  const [invalid, setInvalid] = useState<MoneyField | "probability" | null>(null);
   const save = useMutation({
     mutationFn: (body: DealUpdate) => unwrap(api.PATCH("/api/deals/{deal_id}", { params: { path: { deal_id: deal.deal_id } }, body })),
     onSuccess: () => {
@@ -117,6 +141,25 @@ function DealForm({ deal, canWrite }: { deal: Deal; canWrite: boolean }) {
           <Label htmlFor="deal-close">{t("crm.deals.closeDate")}</Label>
           <Input id="deal-close" type="date" value={draft.closeDate} onChange={set("closeDate")} />
         </div>
+        <fieldset className="grid gap-3 rounded-md border p-3 sm:col-span-2 sm:grid-cols-2" data-testid="deal-sale">
+          <legend className="px-1 text-sm font-medium">{t("deal.sale")}</legend>
+          <p className="text-xs text-muted-foreground sm:col-span-2">{t("deal.saleHelp")}</p>
+          <div className="grid gap-1.5">
+            <Label htmlFor="deal-product">{t("deal.product")}</Label>
+            <Input id="deal-product" value={draft.product} onChange={set("product")} maxLength={255} />
+          </div>
+          <div className="grid gap-1.5">
+            <Label htmlFor="deal-method">{t("deal.paymentMethod")}</Label>
+            <PaymentMethodInput id="deal-method" value={draft.paymentMethod} onChange={(v) => setDraft((d) => ({ ...d, paymentMethod: v }))} />
+          </div>
+          {(["commission", "refunded", "chargeback"] as const).map((key) => (
+            <div className="grid gap-1.5" key={key}>
+              <Label htmlFor={`deal-${key}`}>{t(`deal.${key}`)}</Label>
+              <Input id={`deal-${key}`} inputMode="decimal" value={draft[key]} onChange={set(key)} aria-invalid={invalid === key} />
+              {invalid === key ? <p className="text-xs text-destructive">{t("crm.stageDialog.invalidValue")}</p> : null}
+            </div>
+          ))}
+        </fieldset>
         {canWrite ? (
           <div className="grid gap-2 sm:col-span-2">
             <FormError error={save.error} />

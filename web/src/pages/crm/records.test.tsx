@@ -120,7 +120,10 @@ describe("deals", () => {
     await user.type(value, "1.500,00");
     await user.click(screen.getByTestId("deal-save"));
     await waitFor(() => expect(api.calls.find((c) => c.method === "PATCH")?.body).toMatchObject({ value: "1500.00", currency: "BRL", stage: "proposal", probability: 50 }));
-    expect(dealPatch({ name: "x", value: "", currency: "brl", stage: "won", probability: "101", ownerId: "", closeDate: "" })).toEqual({ error: "probability" });
+    const blank = { product: "", paymentMethod: "", commission: "", refunded: "", chargeback: "" };
+    expect(dealPatch({ name: "x", value: "", currency: "brl", stage: "won", probability: "101", ownerId: "", closeDate: "", ...blank })).toEqual({ error: "probability" });
+    expect(dealPatch({ name: "x", value: "10", currency: "brl", stage: "won", probability: "", ownerId: "", closeDate: "", ...blank, refunded: "dez" })).toEqual({ error: "refunded" });
+    expect(dealPatch({ name: "x", value: "100", currency: "brl", stage: "won", probability: "", ownerId: "", closeDate: "", product: " Curso ", paymentMethod: "pix", commission: "12,50", refunded: "", chargeback: "" })).toMatchObject({ product: "Curso", payment_method: "pix", affiliate_commission: "12.50", refunded_amount: null, chargeback_amount: null });
     expect(within(document.body).getByRole("link", { name: "Open the lead" })).toHaveAttribute("href", "/leads/L1");
   });
 });

@@ -17,6 +17,7 @@ const CrmReviewSection = lazy(() => import("./crm/ReviewSection"));
 const AdAccountsSection = lazy(() => import("./spend/AdAccountsSection"));
 const SpendCsvSection = lazy(() => import("./spend/SpendCsvSection"));
 const FxRatesSection = lazy(() => import("./spend/FxRatesSection"));
+const ProfitSection = lazy(() => import("./spend/ProfitSection"));
 const ProfileSection = lazy(() => import("./ProfileSection"));
 const PasswordSection = lazy(() => import("./PasswordSection"));
 
@@ -40,6 +41,7 @@ const TABS: Tab[] = [
   { path: "ad-accounts", labelKey: "settings.adAccounts", anyOf: ["analytics:read", "analytics:admin"], element: AdAccountsSection },
   { path: "spend-csv", labelKey: "settings.spendCsv", anyOf: ["analytics:admin"], element: SpendCsvSection },
   { path: "fx-rates", labelKey: "settings.fxRates", anyOf: ["analytics:read", "analytics:admin"], element: FxRatesSection },
+  { path: "profit", labelKey: "settings.profit", anyOf: ["analytics:read", "analytics:admin"], element: ProfitSection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];
