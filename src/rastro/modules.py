@@ -13,6 +13,7 @@ MODULE_PACKAGES = (
     "rastro.crm",
     "rastro.integrations",
     "rastro.conversions",
+    "rastro.email",
     "rastro.analytics",
 )
 
