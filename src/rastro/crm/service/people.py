@@ -53,7 +53,7 @@ async def ensure_people(
             await session.execute(
                 select(Contact.email, Contact.contact_id).where(Contact.email.in_(addresses))
             )
-        ).tuples()
+        ).all()
     )
     ids: dict[str, uuid.UUID] = {email: cid for email, cid in found.items() if email is not None}
     for address in addresses:
@@ -84,7 +84,7 @@ async def people_by_id(
             Contact.contact_id.in_(wanted), Contact.email.is_not(None)
         )
     )
-    return {cid: Person(cid, email, name) for cid, email, name in rows.tuples() if email}
+    return {cid: Person(cid, email, name) for cid, email, name in rows.all() if email}
 
 
 async def person_by_email(session: AsyncSession, *, email: str) -> Person | None:
@@ -110,7 +110,7 @@ async def leads_since(
                 Lead.lead_id, Lead.contact_id, Lead.created_at, Lead.current_stage, Lead.stage_value
             ).where(Lead.contact_id.in_(list(since)))
         )
-    ).tuples()
+    ).all()
     kept = [row for row in leads if row[2] >= since[row[1]]]
     if not kept:
         return []
@@ -120,7 +120,7 @@ async def leads_since(
             Deal.lead_id.in_([row[0] for row in kept]), Deal.stage == "won"
         )
     )
-    for lead_id, value, currency in deals.tuples():
+    for lead_id, value, currency in deals.all():
         if lead_id is None:
             continue
         total, _ = won.get(lead_id, (Decimal(0), currency))

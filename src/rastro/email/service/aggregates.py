@@ -113,7 +113,7 @@ async def stale_campaigns(bi: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]
         .outerjoin(refreshed, refreshed.c.campaign_id == latest.c.campaign_id)
         .where((refreshed.c.at.is_(None)) | (latest.c.at > refreshed.c.at - SETTLE))
     )
-    return list(rows.tuples())
+    return list(rows.all())
 
 
 async def campaign_report(
@@ -142,7 +142,7 @@ async def campaign_report(
             )
             .group_by(MessageEvent.link_id)
         )
-    ).tuples()
+    ).all()
     link_clicks = {link_id: (clicks, unique) for link_id, clicks, unique in link_rows}
     links = [
         schemas.LinkFigures(
@@ -165,7 +165,7 @@ async def campaign_report(
                     Message.first_clicked_at.is_not(None),
                 )
             )
-        ).tuples()
+        ).all()
         if clicked_at is not None
     }
     outcomes = await people.leads_since(crm, since=first_clicks)

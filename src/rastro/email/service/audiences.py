@@ -60,7 +60,7 @@ async def list_audiences(session: AsyncSession) -> list[schemas.Audience]:
                     AudienceContact.audience_id
                 )
             )
-        ).tuples()
+        ).all()
     )
     result = []
     for audience in audiences:

@@ -202,7 +202,7 @@ async def _generate(
                     EmailContact.contact_id.in_(batch)
                 )
             )
-        ).tuples()
+        ).all()
     )
     suppressed = set(
         await session.scalars(

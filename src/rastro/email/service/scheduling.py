@@ -18,4 +18,4 @@ async def due_campaigns(session: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUI
             Campaign.status == "scheduled", Campaign.scheduled_at <= datetime.now(UTC)
         )
     )
-    return list(rows.tuples())
+    return list(rows.all())

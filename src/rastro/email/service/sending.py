@@ -100,14 +100,14 @@ async def _render(
                     EmailContact.contact_id.in_([m.contact_id for m in messages])
                 )
             )
-        ).tuples()
+        ).all()
     )
     link_ids = dict(
         (
             await crm.execute(
                 select(Link.url, Link.link_id).where(Link.campaign_id == campaign.campaign_id)
             )
-        ).tuples()
+        ).all()
     )
     places_link = content.mentions_unsubscribe(campaign.html)
     mails = []
