@@ -6,6 +6,7 @@ Tests read the envelopes and messages it received and script replies per recipie
 from __future__ import annotations
 
 import asyncio
+import base64
 import email
 import email.policy
 import socket
@@ -34,6 +35,9 @@ class FakeSmtpServer:
     rcpt_replies: dict[str, tuple[int, str]] = field(default_factory=dict)
     port: int = 0
     commands: list[str] = field(default_factory=list)
+    # (username, password) that AUTH PLAIN accepts; None: no AUTH offered.
+    login: tuple[str, str] | None = None
+    authenticated: list[str] = field(default_factory=list)
 
     def start(self) -> FakeSmtpServer:
         with socket.socket() as sock:
@@ -82,6 +86,8 @@ class FakeSmtpServer:
                 if verb == "EHLO":
                     greeted = True
                     writer.write(b"250-fake.smtp.local\r\n250-8BITMIME\r\n250-SIZE 10485760\r\n")
+                    if self.login is not None:
+                        writer.write(b"250-AUTH PLAIN\r\n")
                     reply("250 SMTPUTF8")
                 elif verb == "HELO":
                     greeted = True
@@ -89,6 +95,8 @@ class FakeSmtpServer:
                 elif verb == "MAIL":
                     if not greeted:
                         reply("503 5.5.1 EHLO first")
+                    elif self.login is not None and not self.authenticated:
+                        reply("530 5.7.0 Authentication required")
                     elif not line.upper().startswith("MAIL FROM:<"):
                         reply("501 5.5.4 Syntax: MAIL FROM:<address>")
                     else:
@@ -120,6 +128,18 @@ class FakeSmtpServer:
                     self.received.append(Received(mail_from, rcpt, b"".join(lines)))
                     mail_from, rcpt = None, []
                     reply("250 2.0.0 queued")
+                elif verb == "AUTH":
+                    parts = line.split(" ")
+                    try:
+                        _, user, password = base64.b64decode(parts[2]).decode().split("\0")
+                    except (IndexError, ValueError):
+                        reply("501 5.5.2 Cannot decode AUTH PLAIN")
+                        continue
+                    if self.login is not None and (user, password) == self.login:
+                        self.authenticated.append(user)
+                        reply("235 2.7.0 Authentication successful")
+                    else:
+                        reply("535 5.7.8 Authentication credentials invalid")
                 elif verb == "RSET":
                     mail_from, rcpt = None, []
                     reply("250 2.0.0 OK")
