@@ -53,7 +53,7 @@ async def _events(databases, org, campaign_id):  # type: ignore[no-untyped-def]
 async def test_click_redirects_with_utms_and_is_attributed_to_revenue(
     client, org, settings, databases
 ) -> None:
-    created, ids, messages = await _sent_campaign(
+    created, _ids, messages = await _sent_campaign(
         client, org, settings, databases, ["ana@cliente.com.br"], utm_campaign="bf-2026"
     )
     assert [m.status for m in messages] == ["sent"]

@@ -77,7 +77,7 @@ class FakeSns:
             "SignatureVersion": version,
             "SigningCertURL": f"{self.server.url}{CERT_PATH}",
         }
-        algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()  # noqa: S303
+        algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()
         signature = self.key.sign(canonical_string(envelope), padding.PKCS1v15(), algorithm)
         envelope["Signature"] = base64.b64encode(signature).decode()
         return envelope
