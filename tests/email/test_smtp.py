@@ -85,6 +85,7 @@ async def test_smtp_campaign_headers_links_and_refusals(
             session, contact_id=uuid.UUID(ids["later@cliente.com.br"]), status="unsubscribed"
         )
     monkeypatch.setattr(sending, "MAX_ATTEMPTS", 2)
+    monkeypatch.setattr(sending, "RETRY_BASE_SECONDS", 0.0)
     await post(client, org, f"/campaigns/{campaign_id}/send")
     await drain_jobs(settings, databases, queues=["email"])
 

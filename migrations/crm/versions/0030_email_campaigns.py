@@ -403,6 +403,7 @@ def upgrade() -> None:
         sa.Column("provider_message_id", sa.String(length=255), nullable=True),
         sa.Column("error", sa.String(length=200), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("retry_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),

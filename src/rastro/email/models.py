@@ -232,6 +232,8 @@ class Message(TenantMixin, CrmBase):
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    # After a temporary failure: not tried again before this time.
+    retry_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None]
     first_opened_at: Mapped[datetime | None]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, literal, or_, select, union_all
@@ -173,8 +174,10 @@ async def generate_batch(
     return not done
 
 
-async def enqueue_sending(session: AsyncSession, campaign: Campaign) -> None:
-    """Queue the sending job of a campaign (in the caller's transaction)."""
+async def enqueue_sending(
+    session: AsyncSession, campaign: Campaign, *, at: datetime | None = None
+) -> None:
+    """Queue the sending job of a campaign (in the caller's transaction), now or `at`."""
     await enqueue(
         session,
         SEND_TASK,
@@ -184,6 +187,7 @@ async def enqueue_sending(session: AsyncSession, campaign: Campaign) -> None:
         },
         queue="email",
         lock=f"email.send.{campaign.campaign_id}",
+        scheduled_at=at,
     )
 
 

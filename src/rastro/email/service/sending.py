@@ -5,7 +5,8 @@ Each batch locks its messages (`FOR UPDATE SKIP LOCKED`, so two workers never se
 same one), refuses those whose recipient stopped being sendable since generation (counted
 as `refused` events, never sent), sends the rest and records a `sent` event per message.
 A temporary failure (an SMTP 4xx, a lost connection) leaves the message queued for a later
-batch, up to `MAX_ATTEMPTS`. When nothing is left the campaign is `sent`.
+batch after a wait that doubles with each attempt (`RETRY_BASE_SECONDS`, the job queued
+again for then), up to `MAX_ATTEMPTS`. When nothing is left the campaign is `sent`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
@@ -33,6 +34,7 @@ from rastro.email.service.generation import enqueue_sending, start_generation
 
 SEND_BATCH = 200
 MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ async def send_batch(
     campaign = await get_campaign(crm, campaign_id=campaign_id)
     if campaign.status != "sending" or campaign.generation_status != "done":
         return False
+    now = datetime.now(UTC)
     messages = list(
         await crm.scalars(
             select(Message)
@@ -173,6 +176,7 @@ async def send_batch(
                 Message.campaign_id == campaign_id,
                 Message.status == "queued",
                 Message.attempts < MAX_ATTEMPTS,
+                or_(Message.retry_at.is_(None), Message.retry_at <= now),
             )
             .order_by(Message.message_id)
             .limit(batch_size)
@@ -180,6 +184,16 @@ async def send_batch(
         )
     )
     if not messages:
+        waiting = await crm.scalar(
+            select(func.min(Message.retry_at)).where(
+                Message.campaign_id == campaign_id,
+                Message.status == "queued",
+                Message.attempts < MAX_ATTEMPTS,
+            )
+        )
+        if waiting is not None:  # temporary failures wait for their retry
+            await enqueue_sending(crm, campaign, at=waiting)
+            return False
         # What is still queued ran out of attempts: failed, and the campaign is done.
         await crm.execute(
             update(Message)
@@ -189,7 +203,6 @@ async def send_batch(
         move(campaign, "sent")
         await crm.flush()
         return False
-    now = datetime.now(UTC)
     contact_ids = [m.contact_id for m in messages]
     blocked = set(
         await crm.scalars(
@@ -232,6 +245,8 @@ async def send_batch(
             message.status, message.error = "failed", result.error
         else:
             message.error = result.error
+            delay = RETRY_BASE_SECONDS * 2 ** (message.attempts - 1)
+            message.retry_at = now + timedelta(seconds=delay)
     await crm.flush()
     await record_events(bi, events=[_with_source(e, sender.kind) for e in events])
     return True
