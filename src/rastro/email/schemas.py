@@ -276,7 +276,7 @@ class RevenueFigure(BaseModel):
     amount: Decimal
 
 
-class CampaignReport(BaseModel):
+class EmailCampaignReport(BaseModel):
     campaign_id: uuid.UUID
     status: CampaignStatus
     generated: int

@@ -4552,6 +4552,34 @@ export interface components {
              */
             utm_source: string;
         };
+        /** CampaignReport */
+        CampaignReport: {
+            /**
+             * Cost Note
+             * @description Why cost, CPL, CPA, ROAS and ROI are empty (`no_spend_data`), or null
+             */
+            cost_note: string | null;
+            /**
+             * Dimensions
+             * @description The row fields that identify a row
+             */
+            dimensions: string[];
+            /**
+             * Group By
+             * @enum {string}
+             */
+            group_by: "campaign" | "source" | "medium" | "source_medium" | "content" | "term";
+            /**
+             * Other Currencies
+             * @description Currencies of won revenue other than the organization's (per row in `other_revenue`, never summed)
+             */
+            other_currencies: string[];
+            previous_totals: components["schemas"]["Figures"] | null;
+            range: components["schemas"]["ReportRange"];
+            /** Rows */
+            rows: components["schemas"]["CampaignRow"][];
+            totals: components["schemas"]["Figures"];
+        };
         /**
          * CampaignRow
          * @description A campaign / source / medium / content / term: the grouped dimensions are set (a
@@ -5646,6 +5674,61 @@ export interface components {
             domain_id: string;
             /** Segments */
             segments: components["schemas"]["VisitorSegment"][];
+        };
+        /** EmailCampaignReport */
+        EmailCampaignReport: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Click To Open */
+            click_to_open: number | null;
+            /** Clicks */
+            clicks: number;
+            /** Complaints */
+            complaints: number;
+            /** Days */
+            days: components["schemas"]["DailyFigures"][];
+            /** Delivered */
+            delivered: number;
+            /** Exclusions */
+            exclusions: {
+                [key: string]: number;
+            };
+            /** Generated */
+            generated: number;
+            /** Hard Bounces */
+            hard_bounces: number;
+            /** Human Opens */
+            human_opens: number;
+            /** Leads */
+            leads: number;
+            /** Links */
+            links: components["schemas"]["LinkFigures"][];
+            /** Opens */
+            opens: number;
+            /** Refused */
+            refused: number;
+            /** Revenue */
+            revenue: components["schemas"]["RevenueFigure"][];
+            /** Sent */
+            sent: number;
+            /** Soft Bounces */
+            soft_bounces: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "sending" | "sent" | "paused" | "cancelled";
+            /** Unique Clicks */
+            unique_clicks: number;
+            /** Unique Opens */
+            unique_opens: number;
+            /** Unsubscribes */
+            unsubscribes: number;
+            /** Won Leads */
+            won_leads: number;
         };
         /** EmailContact */
         EmailContact: {
@@ -9195,89 +9278,6 @@ export interface components {
             /** Results */
             results: components["schemas"]["DeliveryResult"][];
         };
-        /** CampaignReport */
-        rastro__analytics__schemas__reports__CampaignReport: {
-            /**
-             * Cost Note
-             * @description Why cost, CPL, CPA, ROAS and ROI are empty (`no_spend_data`), or null
-             */
-            cost_note: string | null;
-            /**
-             * Dimensions
-             * @description The row fields that identify a row
-             */
-            dimensions: string[];
-            /**
-             * Group By
-             * @enum {string}
-             */
-            group_by: "campaign" | "source" | "medium" | "source_medium" | "content" | "term";
-            /**
-             * Other Currencies
-             * @description Currencies of won revenue other than the organization's (per row in `other_revenue`, never summed)
-             */
-            other_currencies: string[];
-            previous_totals: components["schemas"]["Figures"] | null;
-            range: components["schemas"]["ReportRange"];
-            /** Rows */
-            rows: components["schemas"]["CampaignRow"][];
-            totals: components["schemas"]["Figures"];
-        };
-        /** CampaignReport */
-        rastro__email__schemas__CampaignReport: {
-            /**
-             * Campaign Id
-             * Format: uuid
-             */
-            campaign_id: string;
-            /** Click To Open */
-            click_to_open: number | null;
-            /** Clicks */
-            clicks: number;
-            /** Complaints */
-            complaints: number;
-            /** Days */
-            days: components["schemas"]["DailyFigures"][];
-            /** Delivered */
-            delivered: number;
-            /** Exclusions */
-            exclusions: {
-                [key: string]: number;
-            };
-            /** Generated */
-            generated: number;
-            /** Hard Bounces */
-            hard_bounces: number;
-            /** Human Opens */
-            human_opens: number;
-            /** Leads */
-            leads: number;
-            /** Links */
-            links: components["schemas"]["LinkFigures"][];
-            /** Opens */
-            opens: number;
-            /** Refused */
-            refused: number;
-            /** Revenue */
-            revenue: components["schemas"]["RevenueFigure"][];
-            /** Sent */
-            sent: number;
-            /** Soft Bounces */
-            soft_bounces: number;
-            /**
-             * Status
-             * @enum {string}
-             */
-            status: "draft" | "scheduled" | "sending" | "sent" | "paused" | "cancelled";
-            /** Unique Clicks */
-            unique_clicks: number;
-            /** Unique Opens */
-            unique_opens: number;
-            /** Unsubscribes */
-            unsubscribes: number;
-            /** Won Leads */
-            won_leads: number;
-        };
     };
     responses: never;
     parameters: never;
@@ -11253,7 +11253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["rastro__analytics__schemas__reports__CampaignReport"];
+                    "application/json": components["schemas"]["CampaignReport"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */
@@ -22747,7 +22747,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["rastro__email__schemas__CampaignReport"];
+                    "application/json": components["schemas"]["EmailCampaignReport"];
                 };
             };
             /** @description Authentication is required or the token is invalid. */

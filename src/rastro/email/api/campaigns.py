@@ -172,10 +172,10 @@ async def cancel_campaign(
     )
 
 
-@router.get("/campaigns/{campaign_id}/report", response_model=schemas.CampaignReport)
+@router.get("/campaigns/{campaign_id}/report", response_model=schemas.EmailCampaignReport)
 async def campaign_report(
     campaign_id: uuid.UUID, _: Read, session: CrmSession, bi: BiSession
-) -> schemas.CampaignReport:
+) -> schemas.EmailCampaignReport:
     """Totals, days and links from the aggregates, with leads and revenue attributed."""
     campaign = await campaigns.get_campaign(session, campaign_id=campaign_id)
     return await aggregates.campaign_report(session, bi, campaign=campaign)

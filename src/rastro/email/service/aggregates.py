@@ -118,7 +118,7 @@ async def stale_campaigns(bi: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]
 
 async def campaign_report(
     crm: AsyncSession, bi: AsyncSession, *, campaign: Campaign
-) -> schemas.CampaignReport:
+) -> schemas.EmailCampaignReport:
     """A campaign's totals, per day, per link, with its leads and revenue."""
     days = list(
         await bi.scalars(
@@ -174,7 +174,7 @@ async def campaign_report(
         if outcome.won_value:
             revenue[outcome.currency] += outcome.won_value
     opened = totals["unique_opens"]
-    return schemas.CampaignReport(
+    return schemas.EmailCampaignReport(
         campaign_id=campaign.campaign_id,
         status=campaign.status,
         generated=campaign.generated,
