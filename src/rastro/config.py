@@ -119,6 +119,24 @@ class Settings(BaseSettings):
         description="How long an open breaker waits before letting one trial batch through",
     )
 
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        validation_alias="RASTRO_PUBLIC_URL",
+        description="The address the public reaches Rastro at (links in e-mails, webhooks)",
+    )
+    email_soft_bounce_limit: int = Field(
+        3,
+        ge=1,
+        le=100,
+        validation_alias="EMAIL_SOFT_BOUNCE_LIMIT",
+        description="Soft bounces after which an address is suppressed",
+    )
+    sns_cert_url_pattern: str = Field(
+        r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]+\.pem$",
+        validation_alias="EMAIL_SNS_CERT_URL_PATTERN",
+        description="Where Amazon SNS signing certificates (and subscribe URLs' hosts) may be",
+    )
+
     @field_validator("crm_database_url", "bi_database_url")
     @classmethod
     def _postgres_only(cls, url: str | None) -> str | None:

@@ -13,6 +13,7 @@ MODULE_PACKAGES = (
     "rastro.crm",
     "rastro.integrations",
     "rastro.conversions",
+    "rastro.email",
     "rastro.funnels.payments",
     "rastro.funnels.builder",
     "rastro.analytics",

@@ -225,5 +225,18 @@ SERVICES: dict[str, ServiceSpec] = {
         ),
         ServiceSpec("rdstation_webhook", "RD Station CRM webhooks in (shared secret)", None),
         ServiceSpec("crm_webhook", "Generic CRM webhooks in (HMAC secret)", None),
+        # The e-mail module's SMTP senders (rastro.email.senders.smtp): the API key is the
+        # SMTP password.
+        ServiceSpec(
+            "smtp",
+            "SMTP server (e-mail campaigns)",
+            None,
+            settings_fields=(
+                SettingField("host", "Host", required=True),
+                SettingField("port", "Port (587 STARTTLS, 465 TLS, 25)", required=True),
+                SettingField("username", "Username"),
+                SettingField("security", "starttls (default), ssl or none"),
+            ),
+        ),
     ]
 }

@@ -1,0 +1,136 @@
+"""The CRM's canonical contacts as other modules see them (the e-mail module's
+recipients): find or create people by e-mail, read their addresses, and the leads and won
+deals that followed a moment (attribution of a campaign's clicks). Values cross the module
+line as frozen dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.ids import uuid7
+from rastro.crm.models import Contact, Deal, Lead
+from rastro.crm.service.identity import normalize_email
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    contact_id: uuid.UUID
+    email: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadOutcome:
+    """A lead of a contact, and what it brought in: its won deals, or, without any, its
+    value in the pipeline once the lead is won."""
+
+    lead_id: uuid.UUID
+    contact_id: uuid.UUID
+    created_at: datetime
+    stage: str
+    won_value: Decimal
+    currency: str | None
+
+
+async def ensure_people(
+    session: AsyncSession, *, people: Mapping[str, str | None]
+) -> dict[str, uuid.UUID]:
+    """The contact id of each e-mail address (already normalized by `normalize_email`),
+    creating the contacts that do not exist yet with the given names. One query and one
+    insert whatever the number of addresses."""
+    addresses = list(people)
+    if not addresses:
+        return {}
+    found = dict(
+        (
+            await session.execute(
+                select(Contact.email, Contact.contact_id).where(Contact.email.in_(addresses))
+            )
+        ).all()
+    )
+    ids: dict[str, uuid.UUID] = {email: cid for email, cid in found.items() if email is not None}
+    for address in addresses:
+        if address in ids:
+            continue
+        contact = Contact(
+            contact_id=uuid7(),
+            email=address,
+            hashed_email=normalize_email(address).hashed,
+            name=people[address],
+            visitor_ids=[],
+        )
+        session.add(contact)
+        ids[address] = contact.contact_id
+    await session.flush()
+    return ids
+
+
+async def people_by_id(
+    session: AsyncSession, *, contact_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Person]:
+    """The organization's contacts among `contact_ids` that have an e-mail address."""
+    wanted = list(contact_ids)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Contact.contact_id, Contact.email, Contact.name).where(
+            Contact.contact_id.in_(wanted), Contact.email.is_not(None)
+        )
+    )
+    return {cid: Person(cid, email, name) for cid, email, name in rows.all() if email}
+
+
+async def person_by_email(session: AsyncSession, *, email: str) -> Person | None:
+    """The organization's contact with this (normalized) address, if any."""
+    row = (
+        await session.execute(
+            select(Contact.contact_id, Contact.email, Contact.name).where(Contact.email == email)
+        )
+    ).first()
+    return Person(row[0], row[1], row[2]) if row is not None and row[1] else None
+
+
+async def leads_since(
+    session: AsyncSession, *, since: Mapping[uuid.UUID, datetime]
+) -> list[LeadOutcome]:
+    """The leads each contact created at or after its moment in `since` (e.g. its first
+    click on a campaign), with the value of their won deals."""
+    if not since:
+        return []
+    leads = (
+        await session.execute(
+            select(
+                Lead.lead_id, Lead.contact_id, Lead.created_at, Lead.current_stage, Lead.stage_value
+            ).where(Lead.contact_id.in_(list(since)))
+        )
+    ).all()
+    kept = [row for row in leads if row[2] >= since[row[1]]]
+    if not kept:
+        return []
+    won: dict[uuid.UUID, tuple[Decimal, str]] = {}
+    deals = await session.execute(
+        select(Deal.lead_id, Deal.value, Deal.currency).where(
+            Deal.lead_id.in_([row[0] for row in kept]), Deal.stage == "won"
+        )
+    )
+    for lead_id, value, currency in deals.all():
+        if lead_id is None:
+            continue
+        total, _ = won.get(lead_id, (Decimal(0), currency))
+        won[lead_id] = (total + (value or Decimal(0)), currency)
+    outcomes = []
+    for lead_id, contact_id, created_at, stage, stage_value in kept:
+        value, currency = won.get(lead_id, (Decimal(0), ""))
+        if lead_id not in won and stage == "won":
+            value = stage_value or Decimal(0)
+        outcomes.append(
+            LeadOutcome(lead_id, contact_id, created_at, stage, value, currency or None)
+        )
+    return outcomes

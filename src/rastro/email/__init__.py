@@ -1,0 +1,1 @@
+"""E-mail campaigns with full tracking (seed 004 `mtrk`)."""

@@ -1,0 +1,84 @@
+"""Background work of the e-mail module: generating a campaign's messages, sending them,
+starting scheduled campaigns and recounting the daily aggregates. Each job takes ids,
+commits one batch per transaction and can run again safely."""
+
+from __future__ import annotations
+
+import uuid
+
+import procrastinate
+
+from rastro.core.db import SYSTEM, Scope
+from rastro.core.jobs import job_context
+from rastro.core.security import Keyring
+from rastro.email.service import aggregates, campaigns, generation, scheduling, sending
+
+blueprint = procrastinate.Blueprint()
+
+
+@blueprint.task(name="generate_messages", queue="email")
+async def generate_messages(organization_id: str, campaign_id: str) -> int:
+    """Generate a campaign's messages, one committed batch at a time; returns batches."""
+    databases = job_context().databases
+    scope = Scope.organization(uuid.UUID(organization_id))
+    batches, more = 0, True
+    while more:
+        async with databases.crm.transaction(scope) as crm:
+            more = await generation.generate_batch(crm, campaign_id=uuid.UUID(campaign_id))
+        batches += 1
+    return batches
+
+
+@blueprint.task(name="send_campaign", queue="email")
+async def send_campaign(organization_id: str, campaign_id: str) -> int:
+    """Send a campaign's queued messages batch by batch; returns batches."""
+    context = job_context()
+    settings = context.settings
+    scope = Scope.organization(uuid.UUID(organization_id))
+    links = sending.Links(
+        base_url=settings.public_url.rstrip("/"), secret=settings.secret_key_value
+    )
+    async with context.databases.crm.transaction(scope) as crm:
+        campaign = await campaigns.get_campaign(crm, campaign_id=uuid.UUID(campaign_id))
+        sender = await sending.sender_for(crm, Keyring(settings.encryption_key_value), campaign)
+    batches, more = 0, True
+    while more:
+        async with (
+            context.databases.crm.transaction(scope) as crm,
+            context.databases.bi.transaction(scope) as bi,
+        ):
+            more = await sending.send_batch(
+                crm, bi, campaign_id=uuid.UUID(campaign_id), sender=sender, links=links
+            )
+        batches += 1
+    return batches
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="start_scheduled", queue="email", queueing_lock="email.start_scheduled")
+async def start_scheduled(timestamp: int) -> int:
+    """Every minute: start the scheduled campaigns that are due."""
+    databases = job_context().databases
+    async with databases.crm.transaction(SYSTEM) as crm:
+        due = await scheduling.due_campaigns(crm)
+    for organization_id, campaign_id in due:
+        async with databases.crm.transaction(Scope.organization(organization_id)) as crm:
+            await sending.start_sending(crm, campaign_id=campaign_id)
+    return len(due)
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="refresh_aggregates", queue="email", queueing_lock="email.refresh")
+async def refresh_aggregates(timestamp: int) -> int:
+    """Every minute: recount the daily figures of campaigns with new events."""
+    databases = job_context().databases
+    async with databases.bi.transaction(SYSTEM) as bi:
+        stale = await aggregates.stale_campaigns(bi)
+    for organization_id, campaign_id in stale:
+        async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
+            await aggregates.refresh_daily(bi, campaign_id=campaign_id)
+    return len(stale)
+
+
+def register(app: procrastinate.App) -> None:
+    app.add_tasks_from(blueprint, namespace="email")

@@ -1,0 +1,301 @@
+"""The e-mail module's request and response bodies."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ContactStatus = Literal[
+    "active", "unconfirmed", "suppressed", "bounced", "complained", "unsubscribed"
+]
+CampaignStatus = Literal["draft", "scheduled", "sending", "sent", "paused", "cancelled"]
+UnsubscribeScope = Literal["global", "campaign", "list"]
+SuppressionReason = Literal["manual", "hard_bounce", "soft_bounces", "complaint", "imported"]
+
+Tag = Field(min_length=1, max_length=60)
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+class ContactIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    name: str | None = Field(None, max_length=255)
+    status: Literal["active", "unconfirmed"] = "active"
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class ContactImport(BaseModel):
+    contacts: list[ContactIn] = Field(min_length=1, max_length=10_000)
+    audience_id: uuid.UUID | None = None
+
+
+class RowError(BaseModel):
+    row: int
+    email: str
+    message: str
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int
+    duplicates: int
+    errors: list[RowError]
+
+
+class EmailContact(_Row):
+    contact_id: uuid.UUID
+    email: str
+    name: str | None
+    status: ContactStatus
+    tags: list[str]
+    attributes: dict[str, Any]
+    soft_bounces: int
+    consent_at: datetime | None
+    confirmed_at: datetime | None
+    created_at: datetime
+
+
+# --- audiences -----------------------------------------------------------------------------
+
+
+class AudienceFilter(BaseModel):
+    """A saved filter: contacts with any of `tags_any`, all of `tags_all`, and these
+    attribute values (every condition given must hold)."""
+
+    tags_any: list[str] = Field(default_factory=list, max_length=50)
+    tags_all: list[str] = Field(default_factory=list, max_length=50)
+    attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+
+
+class AudienceCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["static", "filter"] = "static"
+    filter: AudienceFilter | None = None
+
+
+class Audience(_Row):
+    audience_id: uuid.UUID
+    name: str
+    kind: Literal["static", "filter"]
+    filter: dict[str, Any]
+    created_at: datetime
+    contacts: int = 0
+
+
+class AudienceMembers(BaseModel):
+    contact_ids: list[uuid.UUID] = Field(min_length=1, max_length=10_000)
+
+
+class MembersAdded(BaseModel):
+    added: int
+
+
+# --- templates and senders -----------------------------------------------------------------
+
+
+class TemplateIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    subject: str = Field(min_length=1, max_length=300)
+    html: str = Field(min_length=1, max_length=500_000)
+    text: str = Field("", max_length=200_000)
+
+
+class Template(_Row):
+    template_id: uuid.UUID
+    name: str
+    subject: str
+    html: str
+    text: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class SenderCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["simulated", "smtp"]
+    credential_id: uuid.UUID | None = Field(
+        None, description="SMTP: a vault credential of service `smtp` (host, port, login)"
+    )
+    rate_per_second: int = Field(10, ge=1, le=1000)
+
+
+class WebhookEndpoints(BaseModel):
+    ses: str = Field(description="Amazon SES via SNS: subscribe this HTTPS URL to the topic")
+    postmark: str = Field(description="Postmark bounce/spam webhook URL, with its basic auth")
+
+
+class Sender(_Row):
+    sender_id: uuid.UUID
+    name: str
+    kind: Literal["simulated", "smtp"]
+    credential_id: uuid.UUID | None
+    rate_per_second: int
+    created_at: datetime
+    webhooks: WebhookEndpoints | None = None
+
+
+# --- campaigns ----------------------------------------------------------------------------
+
+
+class CampaignCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    objective: str | None = Field(None, max_length=500)
+    subject: str | None = Field(None, min_length=1, max_length=300)
+    from_name: str = Field(min_length=1, max_length=200)
+    from_address: str = Field(min_length=3, max_length=320)
+    reply_to: str | None = Field(None, max_length=320)
+    template_id: uuid.UUID | None = None
+    sender_id: uuid.UUID | None = None
+    html: str | None = Field(None, max_length=500_000)
+    text: str | None = Field(None, max_length=200_000)
+    landing_page_id: uuid.UUID | None = None
+    utm_source: str = Field("newsletter", min_length=1, max_length=255)
+    utm_campaign: str | None = Field(None, max_length=255)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    audience_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+
+
+class CampaignUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    objective: str | None = Field(None, max_length=500)
+    subject: str | None = Field(None, min_length=1, max_length=300)
+    from_name: str | None = Field(None, min_length=1, max_length=200)
+    from_address: str | None = Field(None, min_length=3, max_length=320)
+    reply_to: str | None = Field(None, max_length=320)
+    sender_id: uuid.UUID | None = None
+    html: str | None = Field(None, max_length=500_000)
+    text: str | None = Field(None, max_length=200_000)
+    utm_campaign: str | None = Field(None, max_length=255)
+    audience_ids: list[uuid.UUID] | None = Field(None, max_length=100)
+
+
+class Campaign(_Row):
+    campaign_id: uuid.UUID
+    name: str
+    objective: str | None
+    subject: str
+    from_name: str
+    from_address: str
+    reply_to: str | None
+    template_id: uuid.UUID | None
+    sender_id: uuid.UUID | None
+    html: str
+    text: str
+    landing_page_id: uuid.UUID | None
+    utm_source: str
+    utm_campaign: str | None
+    status: CampaignStatus
+    starts_at: datetime | None
+    ends_at: datetime | None
+    scheduled_at: datetime | None
+    generation_status: str | None
+    generated: int
+    exclusions: dict[str, int]
+    sent_at: datetime | None
+    created_at: datetime
+    audience_ids: list[uuid.UUID] = Field(default_factory=list)
+
+
+class ScheduleIn(BaseModel):
+    scheduled_at: datetime
+
+
+class GenerationQueued(BaseModel):
+    campaign_id: uuid.UUID
+    generation_status: str
+
+
+# --- unsubscribes and suppressions ---------------------------------------------------------
+
+
+class SuppressionIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    reason: Literal["manual", "imported"] = "manual"
+    note: str | None = Field(None, max_length=500)
+
+
+class Suppression(_Row):
+    suppression_id: uuid.UUID
+    contact_id: uuid.UUID
+    email: str | None = None
+    reason: SuppressionReason
+    note: str | None
+    created_at: datetime
+
+
+class Unsubscribe(_Row):
+    unsubscribe_id: uuid.UUID
+    contact_id: uuid.UUID
+    scope: UnsubscribeScope
+    campaign_id: uuid.UUID | None
+    audience_id: uuid.UUID | None
+    source: str
+    reason: str | None
+    created_at: datetime
+
+
+# --- reports -------------------------------------------------------------------------------
+
+
+class DailyFigures(BaseModel):
+    day: date
+    sent: int
+    delivered: int
+    opens: int
+    human_opens: int
+    unique_opens: int
+    clicks: int
+    unique_clicks: int
+    hard_bounces: int
+    soft_bounces: int
+    complaints: int
+    unsubscribes: int
+    refused: int
+
+
+class LinkFigures(BaseModel):
+    link_id: int
+    url: str
+    clicks: int
+    unique_clicks: int
+
+
+class RevenueFigure(BaseModel):
+    currency: str | None
+    amount: Decimal
+
+
+class EmailCampaignReport(BaseModel):
+    campaign_id: uuid.UUID
+    status: CampaignStatus
+    generated: int
+    exclusions: dict[str, int]
+    sent: int
+    delivered: int
+    opens: int
+    human_opens: int
+    unique_opens: int
+    clicks: int
+    unique_clicks: int
+    click_to_open: float | None
+    hard_bounces: int
+    soft_bounces: int
+    complaints: int
+    unsubscribes: int
+    refused: int
+    leads: int
+    won_leads: int
+    revenue: list[RevenueFigure]
+    days: list[DailyFigures]
+    links: list[LinkFigures]

@@ -1,0 +1,1 @@
+"""How mail leaves: one class per way of sending, behind `base.MailSender`."""

@@ -1,0 +1,195 @@
+"""Campaign figures. Reports read `email_campaign_daily` (BI), which `refresh_daily`
+recounts from the events — the same numbers a count over the events gives, by
+construction; a unique open or click is counted on the day of the message's first one.
+Leads and revenue come from the CRM: the leads a recipient created after their first
+click on the campaign (`rid` = the recipient's contact), with the value of won deals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.core.db import TenantScopeMissing, get_scope
+from rastro.crm.service import people
+from rastro.email import schemas
+from rastro.email.event_models import CampaignDaily, MessageEvent
+from rastro.email.models import Campaign, Link, Message
+
+_REFRESH = text(
+    """
+    INSERT INTO email_campaign_daily AS d (
+        organization_id, campaign_id, day, sent, delivered, opens, human_opens, unique_opens,
+        clicks, unique_clicks, hard_bounces, soft_bounces, complaints, unsubscribes, refused,
+        refreshed_at)
+    SELECT organization_id, campaign_id, (occurred_at AT TIME ZONE 'UTC')::date,
+        count(*) FILTER (WHERE type = 'sent'),
+        count(*) FILTER (WHERE type = 'delivered'),
+        count(*) FILTER (WHERE type = 'open'),
+        count(*) FILTER (WHERE type = 'open' AND NOT is_machine),
+        count(*) FILTER (WHERE type = 'open' AND nth = 1),
+        count(*) FILTER (WHERE type = 'click'),
+        count(*) FILTER (WHERE type = 'click' AND nth = 1),
+        count(*) FILTER (WHERE type = 'bounce' AND subtype = 'hard'),
+        count(*) FILTER (WHERE type = 'bounce' AND subtype IS DISTINCT FROM 'hard'),
+        count(*) FILTER (WHERE type = 'complaint'),
+        count(*) FILTER (WHERE type = 'unsubscribe'),
+        count(*) FILTER (WHERE type = 'refused'),
+        now()
+    FROM (
+        SELECT e.*, row_number() OVER (
+            PARTITION BY message_id, type ORDER BY occurred_at, event_id) AS nth
+        FROM email_message_events e
+        WHERE organization_id = :org AND campaign_id = :campaign
+    ) counted
+    GROUP BY organization_id, campaign_id, (occurred_at AT TIME ZONE 'UTC')::date
+    ON CONFLICT (organization_id, campaign_id, day) DO UPDATE SET
+        sent = excluded.sent, delivered = excluded.delivered, opens = excluded.opens,
+        human_opens = excluded.human_opens, unique_opens = excluded.unique_opens,
+        clicks = excluded.clicks, unique_clicks = excluded.unique_clicks,
+        hard_bounces = excluded.hard_bounces, soft_bounces = excluded.soft_bounces,
+        complaints = excluded.complaints, unsubscribes = excluded.unsubscribes,
+        refused = excluded.refused, refreshed_at = excluded.refreshed_at
+    """
+)
+
+SETTLE = timedelta(minutes=5)
+
+_COUNTERS = (
+    "sent",
+    "delivered",
+    "opens",
+    "human_opens",
+    "unique_opens",
+    "clicks",
+    "unique_clicks",
+    "hard_bounces",
+    "soft_bounces",
+    "complaints",
+    "unsubscribes",
+    "refused",
+)
+
+
+def _organization(bi: AsyncSession) -> uuid.UUID:
+    scope = get_scope(bi)
+    if scope is None or scope.organization_id is None:
+        raise TenantScopeMissing("campaign aggregates need an organization scope")
+    return scope.organization_id
+
+
+async def refresh_daily(bi: AsyncSession, *, campaign_id: uuid.UUID) -> None:
+    """Recount one campaign's daily figures from its events (events are never updated
+    or deleted, so every day that had events is rewritten whole)."""
+    await bi.execute(_REFRESH, {"org": _organization(bi), "campaign": campaign_id})
+
+
+async def stale_campaigns(bi: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(organization, campaign) pairs the session sees whose events were written after
+    their last recount, by the time they were recorded (a provider may report late). A
+    transaction that was still open during a recount commits events stamped before it:
+    campaigns stay due for `SETTLE` after their last event, so those are counted too."""
+    refreshed = (
+        select(CampaignDaily.campaign_id, func.max(CampaignDaily.refreshed_at).label("at"))
+        .group_by(CampaignDaily.campaign_id)
+        .subquery()
+    )
+    latest = (
+        select(
+            MessageEvent.organization_id,
+            MessageEvent.campaign_id,
+            func.max(MessageEvent.recorded_at).label("at"),
+        )
+        .group_by(MessageEvent.organization_id, MessageEvent.campaign_id)
+        .subquery()
+    )
+    rows = await bi.execute(
+        select(latest.c.organization_id, latest.c.campaign_id)
+        .outerjoin(refreshed, refreshed.c.campaign_id == latest.c.campaign_id)
+        .where((refreshed.c.at.is_(None)) | (latest.c.at > refreshed.c.at - SETTLE))
+    )
+    return list(rows.all())
+
+
+async def campaign_report(
+    crm: AsyncSession, bi: AsyncSession, *, campaign: Campaign
+) -> schemas.EmailCampaignReport:
+    """A campaign's totals, per day, per link, with its leads and revenue."""
+    days = list(
+        await bi.scalars(
+            select(CampaignDaily)
+            .where(CampaignDaily.campaign_id == campaign.campaign_id)
+            .order_by(CampaignDaily.day)
+        )
+    )
+    totals = {name: sum(getattr(day, name) for day in days) for name in _COUNTERS}
+    link_rows = (
+        await bi.execute(
+            select(
+                MessageEvent.link_id,
+                func.count(),
+                func.count(func.distinct(MessageEvent.message_id)),
+            )
+            .where(
+                MessageEvent.campaign_id == campaign.campaign_id,
+                MessageEvent.type == "click",
+                MessageEvent.link_id.is_not(None),
+            )
+            .group_by(MessageEvent.link_id)
+        )
+    ).all()
+    link_clicks = {link_id: (clicks, unique) for link_id, clicks, unique in link_rows}
+    links = [
+        schemas.LinkFigures(
+            link_id=link.link_id,
+            url=link.url,
+            clicks=link_clicks.get(link.link_id, (0, 0))[0],
+            unique_clicks=link_clicks.get(link.link_id, (0, 0))[1],
+        )
+        for link in await crm.scalars(
+            select(Link).where(Link.campaign_id == campaign.campaign_id).order_by(Link.position)
+        )
+    ]
+    links.sort(key=lambda figure: (-figure.clicks, figure.link_id))
+    first_clicks: dict[uuid.UUID, datetime] = {
+        contact_id: clicked_at
+        for contact_id, clicked_at in (
+            await crm.execute(
+                select(Message.contact_id, Message.first_clicked_at).where(
+                    Message.campaign_id == campaign.campaign_id,
+                    Message.first_clicked_at.is_not(None),
+                )
+            )
+        ).all()
+        if clicked_at is not None
+    }
+    outcomes = await people.leads_since(crm, since=first_clicks)
+    revenue: dict[str | None, Decimal] = defaultdict(Decimal)
+    for outcome in outcomes:
+        if outcome.won_value:
+            revenue[outcome.currency] += outcome.won_value
+    opened = totals["unique_opens"]
+    return schemas.EmailCampaignReport(
+        campaign_id=campaign.campaign_id,
+        status=campaign.status,
+        generated=campaign.generated,
+        exclusions=campaign.exclusions,
+        **totals,
+        click_to_open=round(totals["unique_clicks"] / opened, 4) if opened else None,
+        leads=len(outcomes),
+        won_leads=sum(1 for outcome in outcomes if outcome.stage == "won"),
+        revenue=[
+            schemas.RevenueFigure(currency=currency, amount=amount)
+            for currency, amount in sorted(revenue.items(), key=lambda item: str(item[0]))
+        ],
+        days=[
+            schemas.DailyFigures(day=day.day, **{name: getattr(day, name) for name in _COUNTERS})
+            for day in days
+        ],
+        links=links,
+    )

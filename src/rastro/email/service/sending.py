@@ -1,0 +1,268 @@
+"""Sending a campaign: start (generation first when needed), then batches of queued
+messages rendered for their recipient and handed to the campaign's sender.
+
+Each batch locks its messages (`FOR UPDATE SKIP LOCKED`, so two workers never send the
+same one), refuses those whose recipient stopped being sendable since generation (counted
+as `refused` events, never sent), sends the rest and records a `sent` event per message.
+A temporary failure (an SMTP 4xx, a lost connection) leaves the message queued for a later
+batch after a wait that doubles with each attempt (`RETRY_BASE_SECONDS`, the job queued
+again for then), up to `MAX_ATTEMPTS`. When nothing is left the campaign is `sent`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rastro.auth.service import credentials
+from rastro.core.security import Keyring
+from rastro.crm.service import people
+from rastro.email.models import Campaign, EmailContact, Link, Message, Sender, Suppression
+from rastro.email.senders.base import MailSender, OutgoingMail
+from rastro.email.senders.simulated import SimulatedSender
+from rastro.email.senders.smtp import SmtpSender, SmtpSettings
+from rastro.email.service import content, tokens
+from rastro.email.service.campaigns import get_campaign, move
+from rastro.email.service.events import NewEvent, record_events
+from rastro.email.service.generation import enqueue_sending, start_generation
+
+SEND_BATCH = 200
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Links:
+    """The public URLs of one message (tracking base from `RASTRO_PUBLIC_URL`)."""
+
+    base_url: str
+    secret: str
+
+    def _token(self, kind: tokens.Kind, message: Message, link_id: int = 0) -> str:
+        token = tokens.TrackingToken(kind, message.organization_id, message.message_id, link_id)
+        return tokens.encode(self.secret, token)
+
+    def click(self, message: Message, link_id: int) -> str:
+        return f"{self.base_url}/e/c/{self._token('c', message, link_id)}"
+
+    def pixel(self, message: Message) -> str:
+        return f"{self.base_url}/e/o/{self._token('o', message)}.gif"
+
+    def unsubscribe(self, message: Message) -> str:
+        return f"{self.base_url}/e/u/{self._token('u', message)}"
+
+
+async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign:
+    """Send now (or resume a paused campaign): generates the messages first if needed."""
+    campaign = await get_campaign(session, campaign_id=campaign_id)
+    move(campaign, "sending")
+    if campaign.generation_status is None:
+        await start_generation(session, campaign_id=campaign_id)
+    elif campaign.generation_status == "done":
+        await enqueue_sending(session, campaign)
+    await session.flush()
+    return campaign
+
+
+async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign) -> MailSender:
+    """The campaign's sender (simulated when it names none)."""
+    if campaign.sender_id is None:
+        return SimulatedSender()
+    sender = await session.get(Sender, campaign.sender_id)
+    if sender is None or sender.kind == "simulated" or sender.credential_id is None:
+        return SimulatedSender()
+    resolved = await credentials.resolve_credential(session, keyring, sender.credential_id)
+    settings = resolved.settings
+    return SmtpSender(
+        SmtpSettings(
+            host=str(settings["host"]),
+            port=int(settings.get("port") or 587),
+            username=str(settings["username"]) if settings.get("username") else None,
+            password=resolved.api_key or None,
+            security=str(settings.get("security") or "starttls"),
+        ),
+        rate_per_second=sender.rate_per_second,
+    )
+
+
+async def _render(
+    crm: AsyncSession, campaign: Campaign, messages: list[Message], links: Links
+) -> list[OutgoingMail]:
+    found = await people.people_by_id(crm, contact_ids=[m.contact_id for m in messages])
+    attributes: dict[uuid.UUID, dict[str, Any]] = dict(
+        (
+            await crm.execute(
+                select(EmailContact.contact_id, EmailContact.attributes).where(
+                    EmailContact.contact_id.in_([m.contact_id for m in messages])
+                )
+            )
+        ).all()
+    )
+    link_ids = dict(
+        (
+            await crm.execute(
+                select(Link.url, Link.link_id).where(Link.campaign_id == campaign.campaign_id)
+            )
+        ).all()
+    )
+    places_link = content.mentions_unsubscribe(campaign.html)
+    mails = []
+    for message in messages:
+        person = found.get(message.contact_id)
+        if person is None:
+            continue
+        recipient = content.Recipient(
+            person.email, person.name, attributes.get(message.contact_id, {})
+        )
+        unsubscribe_url = links.unsubscribe(message)
+        extra = {content.UNSUBSCRIBE_FIELD: unsubscribe_url}
+        html = content.merge(campaign.html, recipient, escape=True, extra=extra)
+        html = content.rewrite_links(html, _tracked(links, message, link_ids))
+        html = content.with_footer(
+            html,
+            pixel_url=links.pixel(message),
+            unsubscribe_url=unsubscribe_url,
+            has_link=places_link,
+        )
+        mails.append(
+            OutgoingMail(
+                message_id=message.message_id,
+                to=person.email,
+                from_name=campaign.from_name,
+                from_address=campaign.from_address,
+                reply_to=campaign.reply_to,
+                subject=content.merge(campaign.subject, recipient, escape=False, extra={}),
+                html=html,
+                text=content.merge(campaign.text, recipient, escape=False, extra=extra),
+                unsubscribe_url=unsubscribe_url,
+            )
+        )
+    return mails
+
+
+def _tracked(
+    links: Links, message: Message, link_ids: dict[str, int]
+) -> Callable[[str], str | None]:
+    def tracked(url: str) -> str | None:
+        return links.click(message, link_ids[url]) if url in link_ids else None
+
+    return tracked
+
+
+async def send_batch(
+    crm: AsyncSession,
+    bi: AsyncSession,
+    *,
+    campaign_id: uuid.UUID,
+    sender: MailSender,
+    links: Links,
+    batch_size: int = SEND_BATCH,
+) -> bool:
+    """Send the next batch of the campaign's queued messages; True while some remain."""
+    campaign = await get_campaign(crm, campaign_id=campaign_id)
+    if campaign.status != "sending" or campaign.generation_status != "done":
+        return False
+    now = datetime.now(UTC)
+    messages = list(
+        await crm.scalars(
+            select(Message)
+            .where(
+                Message.campaign_id == campaign_id,
+                Message.status == "queued",
+                Message.attempts < MAX_ATTEMPTS,
+                or_(Message.retry_at.is_(None), Message.retry_at <= now),
+            )
+            .order_by(Message.message_id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not messages:
+        waiting = await crm.scalar(
+            select(func.min(Message.retry_at)).where(
+                Message.campaign_id == campaign_id,
+                Message.status == "queued",
+                Message.attempts < MAX_ATTEMPTS,
+            )
+        )
+        if waiting is not None:  # temporary failures wait for their retry
+            await enqueue_sending(crm, campaign, at=waiting)
+            return False
+        # What is still queued ran out of attempts: failed, and the campaign is done.
+        await crm.execute(
+            update(Message)
+            .where(Message.campaign_id == campaign_id, Message.status == "queued")
+            .values(status="failed")
+        )
+        move(campaign, "sent")
+        await crm.flush()
+        return False
+    contact_ids = [m.contact_id for m in messages]
+    blocked = set(
+        await crm.scalars(
+            select(Suppression.contact_id).where(Suppression.contact_id.in_(contact_ids))
+        )
+    ) | set(
+        await crm.scalars(
+            select(EmailContact.contact_id).where(
+                EmailContact.contact_id.in_(contact_ids), EmailContact.status != "active"
+            )
+        )
+    )
+    events: list[NewEvent] = []
+    sendable = []
+    for message in messages:
+        if message.contact_id in blocked:
+            message.status, message.error = "failed", "refused"
+            events.append(_event(message, "refused", now, external=f"refused:{message.message_id}"))
+        else:
+            sendable.append(message)
+    by_id = {m.message_id: m for m in sendable}
+    mails = await _render(crm, campaign, sendable, links)
+    rendered = {mail.message_id for mail in mails}
+    for message in sendable:
+        if message.message_id not in rendered:  # the contact lost its address
+            message.status, message.error = "failed", "no_address"
+    for result in await sender.send(mails) if mails else []:
+        message = by_id[result.message_id]
+        message.attempts += 1
+        if result.outcome == "sent":
+            message.status, message.sent_at = "sent", now
+            message.provider_message_id = result.provider_message_id
+            message.error = None
+            events.append(_event(message, "sent", now, external=f"sent:{message.message_id}"))
+            if sender.kind == "simulated":
+                events.append(
+                    _event(message, "delivered", now, external=f"delivered:{message.message_id}")
+                )
+        elif result.outcome == "failed" or message.attempts >= MAX_ATTEMPTS:
+            message.status, message.error = "failed", result.error
+        else:
+            message.error = result.error
+            delay = RETRY_BASE_SECONDS * 2 ** (message.attempts - 1)
+            message.retry_at = now + timedelta(seconds=delay)
+    await crm.flush()
+    await record_events(bi, events=[_with_source(e, sender.kind) for e in events])
+    return True
+
+
+def _event(message: Message, kind: str, at: datetime, *, external: str) -> NewEvent:
+    return NewEvent(
+        campaign_id=message.campaign_id,
+        message_id=message.message_id,
+        contact_id=message.contact_id,
+        type=kind,
+        source="",
+        external_id=external,
+        occurred_at=at,
+    )
+
+
+def _with_source(event: NewEvent, source: str) -> NewEvent:
+    return replace(event, source=source)
