@@ -13,12 +13,22 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from rastro.core.deps import BiSession, CrmSession
+from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.routing import read_body
 from rastro.core.session import TransactionalRoute
 from rastro.email.providers.ses import SesWebhook, SnsVerificationError
 from rastro.email.service import bounces, tracking
 
-router = APIRouter(prefix="/e", tags=["email-public"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/e",
+    tags=["email-public"],
+    route_class=TransactionalRoute,
+    responses={
+        **ERROR_RESPONSES,
+        404: {"description": "The token or webhook endpoint does not verify"},
+        413: {"description": "A webhook body over 256 KB"},
+    },
+)
 
 GIF = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
