@@ -70,7 +70,9 @@ class Shots:
 def wait_loaded(page: Page) -> None:
     """Wait until the route chunks and their queries have loaded (no spinner in <main>)."""
     page.wait_for_selector("main", state="visible")
-    expect(page.locator("main [data-testid=loading]")).to_have_count(0)
+    # expect()'s own default is 5 s, not the context's: a 2-core CI machine running the
+    # suite on two workers can take longer to answer a report.
+    expect(page.locator("main [data-testid=loading]")).to_have_count(0, timeout=TIMEOUT_MS)
 
 
 def login(page: Page, base_url: str, email: str, password: str) -> None:
