@@ -8,6 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+# The deals' own rule for a payment method code (`pix`, `credit_card`, …).
+from rastro.crm.schemas import PaymentMethod
+
 PROFIT_FORMULA = (
     "net revenue = revenue - refunds - chargebacks; profit = net revenue - fees - taxes - "
     "product costs - commissions - ad spend"
@@ -15,9 +18,6 @@ PROFIT_FORMULA = (
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=7, decimal_places=4)]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
-Method = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_]{1,40}$")
-]
 Product = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -52,7 +52,7 @@ class ProfitFigures(BaseModel):
 class FeeRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    payment_method: Method | None = Field(
+    payment_method: PaymentMethod | None = Field(
         description="`pix`, `credit_card`, `boleto`, … (null: every method without a rule)"
     )
     percent: Percent = Field(description="Of each sale's value, 0-100")

@@ -114,6 +114,25 @@ async def payment_status(payment_id: uuid.UUID, session: CrmSession) -> JSONResp
     return JSONResponse({"status": status}, headers={"cache-control": "no-store"})
 
 
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    bi: AsyncSession,
+    slugs: tuple[str | None, str, str],
+    *,
+    form: bool,
+) -> Response:
+    """A step's page (GET: shown, the visit recorded) or its form (POST), or the 404 page."""
+    try:
+        place = await _place(request, session, *slugs)
+    except NotFound:
+        return not_found()
+    if form:
+        return await submit(request, session, bi, place)
+    await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
+    return await _show(request, session, place)
+
+
 @router.get("/f/{organization_slug}/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
 async def show_step(
     request: Request,
@@ -124,12 +143,8 @@ async def show_step(
     bi: BiSession,
 ) -> Response:
     """A step's public page on Rastro's host."""
-    try:
-        place = await _place(request, session, organization_slug, funnel_slug, step_slug)
-    except NotFound:
-        return not_found()
-    await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
-    return await _show(request, session, place)
+    slugs = (organization_slug, funnel_slug, step_slug)
+    return await _page(request, session, bi, slugs, form=False)
 
 
 @router.post("/f/{organization_slug}/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
@@ -142,41 +157,21 @@ async def submit_step(
     bi: BiSession,
 ) -> Response:
     """A step's form, on Rastro's host."""
-    try:
-        place = await _place(request, session, organization_slug, funnel_slug, step_slug)
-    except NotFound:
-        return not_found()
-    return await submit(request, session, bi, place)
+    slugs = (organization_slug, funnel_slug, step_slug)
+    return await _page(request, session, bi, slugs, form=True)
 
 
 @router.get("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
 async def show_step_on_domain(
-    request: Request,
-    funnel_slug: Segment,
-    step_slug: Segment,
-    session: CrmSession,
-    bi: BiSession,
+    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
 ) -> Response:
     """A step's public page on the organization's own domain (the `Host`)."""
-    try:
-        place = await _place(request, session, None, funnel_slug, step_slug)
-    except NotFound:
-        return not_found()
-    await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
-    return await _show(request, session, place)
+    return await _page(request, session, bi, (None, funnel_slug, step_slug), form=False)
 
 
 @router.post("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
 async def submit_step_on_domain(
-    request: Request,
-    funnel_slug: Segment,
-    step_slug: Segment,
-    session: CrmSession,
-    bi: BiSession,
+    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
 ) -> Response:
     """A step's form, on the organization's own domain."""
-    try:
-        place = await _place(request, session, None, funnel_slug, step_slug)
-    except NotFound:
-        return not_found()
-    return await submit(request, session, bi, place)
+    return await _page(request, session, bi, (None, funnel_slug, step_slug), form=True)
