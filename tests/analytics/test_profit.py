@@ -77,7 +77,7 @@ async def test_settings_round_trip_refuse_bad_input_and_stay_per_organization(cl
     body = {
         "tax_percent": "6",
         "fees": [
-            {"payment_method": "pix", "percent": "0.99", "fixed": "0"},
+            {"payment_method": " PIX", "percent": "0.99", "fixed": "0"},
             {"payment_method": None, "percent": "4.99", "fixed": "0.49", "chargeback_fee": "15"},
         ],
         "products": [{"product": "Curso", "cost_fixed": "10", "commission_percent": "30"}],

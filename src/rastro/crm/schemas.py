@@ -7,7 +7,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from rastro.core.inputs import NotNull
 from rastro.core.types import Name
@@ -25,10 +33,18 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Probability = Annotated[int, Field(ge=0, le=100)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 LongText = Annotated[str, StringConstraints(max_length=10_000)]
+
+
 # How a sale was paid: a short code (`pix`, `credit_card`, `boleto`, or a gateway's own).
+def _code(value: Any) -> Any:
+    """A code as typed ("PIX ") in the form it is kept ("pix"): the pattern is checked after."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 PaymentMethod = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9_]{1,40}$"),
+    BeforeValidator(_code),
+    StringConstraints(pattern=r"^[a-z0-9_]{1,40}$"),
     Field(description="How the sale was paid: `pix`, `credit_card`, `boleto`, … (a short code)"),
 ]
 
