@@ -291,6 +291,21 @@ class CrmDealChange(Frozen):
     deal_name: str | None = None
 
 
+class ExternalSale(Frozen):
+    """A sale made outside the pipeline (a funnel's checkout, a checkout platform's order),
+    to be recorded on its lead as a won deal (`service.sales.record_sale`)."""
+
+    origin: str  # who sold, as the timeline shows it: "checkout", "hotmart", ...
+    external_id: str  # the sale's own id, e.g. "payment:<uuid>": one deal per sale
+    value: Decimal
+    currency: str
+    sold_at: datetime
+    product: str | None = None
+    payment_method: str | None = None
+    refunded_at: datetime | None = None  # the whole value given back then
+    chargeback_at: datetime | None = None
+
+
 class WebhookTokenState(Frozen):
     """The organization's inbound webhook URL token, as far as it may be shown again."""
 

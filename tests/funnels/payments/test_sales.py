@@ -1,15 +1,19 @@
-"""A paid payment becomes the buyer's lead and a purchase conversion with the checkout
-session's click ids and the same event id as the browser pixel; Meta and UTMify get it;
-a refund reverses it (UTMify gets the refunded order); every step runs once however
-often the webhooks or jobs repeat."""
+"""A paid payment becomes the buyer's lead, won with a deal carrying the sale, and a
+purchase conversion with the checkout session's click ids and the same event id as the
+browser pixel; Meta and UTMify get it; the sale's revenue reaches the reports under the
+checkout session's campaign; a refund reverses it (UTMify gets the refunded order, the
+deal and the reports keep the money given back); every step runs once however often the
+webhooks or jobs repeat."""
 
 from __future__ import annotations
 
 import uuid
 from decimal import Decimal
 
+from rastro.analytics.models import ConversionFact
 from rastro.conversions.models import OfflineConversion
-from rastro.crm.models import Lead
+from rastro.core.db import Scope
+from rastro.crm.models import Deal, Lead, LeadStage
 from rastro.funnels.payments.models import Payment
 from tests.conversions.factories import DATASET_ID, META_TOKEN, UTMIFY_TOKEN
 from tests.fakes.meta import FakeMeta
@@ -96,6 +100,29 @@ async def test_paid_payment_becomes_a_lead_and_a_purchase(client, databases, set
         assert lead.session_id == SESSION
         assert lead.campaign == "bf24"
 
+        # The lead is won once, with a deal holding the sale.
+        assert lead.current_stage == "won"
+        assert lead.stage_value == Decimal("197.00")
+        won = await f.rows(databases, org, LeadStage, LeadStage.stage_name == "won")
+        assert [w.source for w in won] == ["sale"]
+        (deal,) = await f.rows(databases, org, Deal)
+        assert (deal.lead_id, deal.stage, deal.value, deal.currency) == (
+            lead.lead_id,
+            "won",
+            Decimal("197.00"),
+            "BRL",
+        )
+        assert deal.external_id == f"payment:{payment['id']}"
+        assert (deal.product, deal.payment_method) == ("Curso de Python", "pix")
+        assert deal.closed_at == stored.paid_at
+        assert deal.refunded_amount is None
+        fact = await _fact(databases, org, lead.lead_id)
+        assert (fact.campaign, fact.revenue, fact.product) == (
+            "bf24",
+            Decimal("197.00"),
+            "Curso de Python",
+        )
+
         assert meta.unique_event_ids == {event_id}
         (order,) = [o for o in utmify.accepted if o["orderId"] == event_id]
         assert order["status"] == "paid"
@@ -112,9 +139,25 @@ async def test_paid_payment_becomes_a_lead_and_a_purchase(client, databases, set
         assert utmify.orders[event_id]["createdAt"] == order["createdAt"]
         assert len(await f.rows(databases, org, Lead)) == 1
         assert meta.unique_event_ids == {event_id}
+        (deal,) = await f.rows(databases, org, Deal)
+        (stored,) = await f.rows(databases, org, Payment)
+        assert (deal.refunded_amount, deal.refunded_at) == (
+            Decimal("197.00"),
+            stored.status_changed_at,
+        )
+        assert len(await f.rows(databases, org, LeadStage, LeadStage.stage_name == "won")) == 1
+        fact = await _fact(databases, org, lead.lead_id)
+        assert (fact.revenue, fact.refunded_amount) == (Decimal("197.00"), Decimal("197.00"))
     finally:
         meta.stop()
         utmify.stop()
+
+
+async def _fact(databases, org, lead_id) -> ConversionFact:
+    async with databases.bi.transaction(Scope.organization(org.id)) as bi:
+        fact = await bi.get(ConversionFact, lead_id)
+    assert fact is not None
+    return fact
 
 
 async def test_upsell_is_its_own_sale(client, databases, settings, asaas):
@@ -146,3 +189,33 @@ async def test_a_sale_without_contact_data_gets_no_conversion(client, databases,
     assert stored.status == "paid"
     assert stored.lead_id is None
     assert await f.rows(databases, org, OfflineConversion) == []
+
+
+async def test_a_sale_sends_one_purchase_whatever_the_won_conversion_is_named(
+    client, databases, settings, asaas
+):
+    """The organization's won conversion is another name: the sale still sends only its
+    purchase (the move to won made by the sale adds no second conversion)."""
+    org = await _setup(client, databases, asaas)
+    response = await client.put(
+        "/api/conversions/settings",
+        json={"won_conversion_name": "closed_won", "windows": {}, "actions": {}},
+        headers=org.headers,
+    )
+    assert response.status_code == 200, response.text
+    first = await f.create_payment(client, org, session_id=SESSION)
+    upsell = await f.create_payment(
+        client, org, amount="47.00", session_id=SESSION, parent_payment_id=first["id"]
+    )
+    for payment in (first, upsell):
+        asaas.set_status(payment["external_id"], "RECEIVED")
+        await asaas.webhook(payment["external_id"], "PAYMENT_RECEIVED").send(client)
+    await drain_jobs(settings, databases)
+    await drain_jobs(settings, databases)
+    conversions = await f.rows(databases, org, OfflineConversion)
+    assert sorted(c.conversion_name for c in conversions) == ["purchase", "purchase"]
+    deals = await f.rows(databases, org, Deal)
+    assert sorted(d.value for d in deals) == [Decimal("47.00"), Decimal("97.00")]
+    assert len({d.lead_id for d in deals}) == 2  # each sale on its own lead
+    for deal in deals:
+        assert (await _fact(databases, org, deal.lead_id)).revenue == deal.value

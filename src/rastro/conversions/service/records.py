@@ -34,7 +34,7 @@ from rastro.core.jobs import enqueue
 from rastro.core.pagination import PageParams, paginate
 from rastro.crm.schemas import LeadConversionFacts, LeadStageChanged
 from rastro.crm.service import facts as lead_facts
-from rastro.crm.service import pipeline
+from rastro.crm.service import pipeline, sales
 
 SYNC_TASK = "conversions:sync_organization"  # the `sync_organization` task of the namespace
 SYNC_QUEUE = "conversions"
@@ -282,8 +282,9 @@ async def _by_name(
 
 @pipeline.on_stage_changed
 async def create_on_won(session: AsyncSession, change: LeadStageChanged) -> None:
-    """A lead reaching `won` gets the organization's won conversion (once per lead)."""
-    if change.stage_name != "won":
+    """A lead reaching `won` gets the organization's won conversion (once per lead), unless
+    a sale won it: the sale records its own purchase, with its order id."""
+    if change.stage_name != "won" or change.source == sales.SALE_SOURCE:
         return
     lead = await lead_facts.get_conversion_facts(session, change.lead_id)
     assert lead is not None  # the change's own lead, in the change's session

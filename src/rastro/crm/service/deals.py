@@ -36,7 +36,7 @@ SALE_FIELDS = (
 REVERSALS = (("refunded_amount", "refunded_at"), ("chargeback_amount", "chargeback_at"))
 
 
-def _check_sale(deal: Deal) -> None:
+def check_sale(deal: Deal) -> None:
     """An amount given back takes its date (now when none is given), a date needs its
     amount, and what is given back never exceeds the deal's value (422 otherwise)."""
     for amount, at in REVERSALS:
@@ -141,7 +141,7 @@ async def create_deal(session: AsyncSession, new: schemas.DealCreate, *, actor: 
         external_id=new.external_id,
         **{name: getattr(new, name) for name in SALE_FIELDS},
     )
-    _check_sale(deal)
+    check_sale(deal)
     if deal.stage in CLOSED_STAGES:
         deal.closed_at = datetime.now(UTC)
     session.add(deal)
@@ -177,7 +177,7 @@ async def update_deal(
         await check_members(session, owner_id=changes["owner_id"])
     previous_stage = deal.stage
     changed = apply_changes(deal, changes, _DEAL_FIELDS)
-    _check_sale(deal)
+    check_sale(deal)
     others = {k: v for k, v in changed.items() if k != "stage"}
     if others:
         activities.record(

@@ -15,7 +15,10 @@ change's transaction (a listener of `on_payment_status_changed`); the job then
    same the browser pixel sent, and UTMify's order id (the conversions module sends
    UTMify the order with its status);
 3. for a refunded or charged-back payment, sets that conversion's order status
-   (UTMify gets the order again with the new status).
+   (UTMify gets the order again with the new status);
+4. wins the lead with a won deal carrying the sale (value, product, payment method, and
+   the refund or chargeback with its date) through the CRM's `sales.record_sale`, so the
+   sale's revenue and profit reach the reports against the campaign that brought it.
 
 Every step is idempotent, so the job can run twice, or after a later status.
 """
@@ -33,7 +36,9 @@ from rastro.core.db import Scope
 from rastro.core.errors import RastroError
 from rastro.core.jobs import enqueue
 from rastro.core.units import TransactionBoundary
+from rastro.crm.schemas import ExternalSale
 from rastro.crm.service import facts as lead_facts
+from rastro.crm.service import sales
 from rastro.crm.service.capture import Submission, capture
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.payments.schemas import PaymentStatusChanged
@@ -155,7 +160,22 @@ async def record_sale(
                 status=payment.status,
                 at=max(payment.status_changed_at, conversion.conversion_date),
             )
+        await sales.record_sale(session, lead_id, _external_sale(payment))
         await payments.record_outcome(
             session, payment_id, lead_id=lead_id, conversion_id=conversion.conversion_id
         )
         return SaleRecorded(lead_id, conversion.conversion_id)
+
+
+def _external_sale(payment: Payment) -> ExternalSale:
+    return ExternalSale(
+        origin=payment.gateway or "checkout",
+        external_id=f"payment:{payment.id}",
+        value=payment.amount,
+        currency=payment.currency,
+        sold_at=payment.paid_at or payment.status_changed_at,
+        product=payment.product_name,
+        payment_method=payment.payment_method,
+        refunded_at=payment.status_changed_at if payment.status == "refunded" else None,
+        chargeback_at=payment.status_changed_at if payment.status == "chargedback" else None,
+    )
