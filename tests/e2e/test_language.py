@@ -157,7 +157,9 @@ def test_no_english_or_raw_codes_on_pt_br_pages(
     contact = page.locator("main [data-testid=contact-row] a").first.get_attribute("href")
     visit(page, base, "/conversions")
     conversion = page.locator("main a[href^='/conversions/']").first.get_attribute("href")
-    for path in [*PAGES, lead, contact, conversion]:
+    visit(page, base, "/funnels")
+    funnel = page.locator("main a[href^='/funnels/']").first.get_attribute("href")
+    for path in [*PAGES, lead, contact, conversion, funnel]:
         assert path
         visit(page, base, path)
         page.wait_for_timeout(300)  # charts and second queries

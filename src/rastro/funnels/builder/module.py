@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.funnels.builder import api, permissions  # noqa: F401
+from rastro.funnels.builder import api, demo, permissions  # noqa: F401
 from rastro.funnels.builder.public import render
 from rastro.funnels.builder.public import routes as public_routes
 
@@ -12,4 +12,5 @@ render.precompile()  # the public pages' templates, compiled once at start-up
 MODULE = Module(
     name="funnels",
     routers=[api.router, api.checkout_router, api.pixels_router, public_routes.router],
+    demo=demo.load_demo,
 )
