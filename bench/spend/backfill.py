@@ -79,7 +79,32 @@ class _Forgetful(list):  # type: ignore[type-arg]
         pass
 
 
-async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process, its live children and its ended ones."""
+    import psutil
+
+    root = psutil.Process(pid)
+    total = sum(root.cpu_times()[:4])  # user, system, children_user, children_system
+    for child in root.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _cpu(postmaster: int, fakes: int) -> dict[str, float]:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "importer": own.ru_utime + own.ru_stime,
+        "postgres": _tree_cpu(postmaster),
+        "fakes": _tree_cpu(fakes),
+    }
+
+
+async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str, Any]:
     from tests.auth.factories import make_account
 
     from rastro.analytics import spend_schemas
@@ -151,6 +176,8 @@ async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
                     date_to=last,
                 )
                 runs.append(run.id)
+        postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
+        cpu_before = _cpu(postmaster, fakes_pid)
         started = time.perf_counter()
         done = await asyncio.gather(
             *(
@@ -166,10 +193,11 @@ async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
             )
         )
         seconds = time.perf_counter() - started
+        cpu_after = _cpu(postmaster, fakes_pid)
         async with databases.bi.transaction(scope) as bi:
             from sqlalchemy import func, select
 
-            from rastro.analytics.models import CampaignMetric
+            from rastro.analytics.ad_models import CampaignMetric
 
             stored = int(await bi.scalar(select(func.count()).select_from(CampaignMetric)) or 0)
         per_platform = {
@@ -190,6 +218,8 @@ async def _backfill(urls: dict[str, str], days: int) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "rows_stored": stored,
         "rows_per_second": round(stored / seconds),
+        # Where the time went: CPU seconds of each side during the backfill.
+        "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after},
         "platforms": per_platform,
     }
 
@@ -214,10 +244,11 @@ def main() -> None:
         assert fakes.stdin is not None
         line = fakes.stdout.readline()
         urls = json.loads(line.removeprefix("FAKES "))
-        result = asyncio.run(_backfill(urls, args.days))
-        fakes.stdin.write("\n")
-        fakes.stdin.flush()
+        result = asyncio.run(_backfill(urls, args.days, fakes.pid))
     finally:
+        if fakes.stdin is not None:
+            fakes.stdin.write("\n")
+            fakes.stdin.flush()
         fakes.wait(timeout=30)
     write_report(
         "spend-backfill",

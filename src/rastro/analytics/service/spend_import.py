@@ -5,7 +5,9 @@ logged with its progress (`ad_spend_imports`).
 The job boundary owns the transactions (`TransactionBoundary`, as the conversions sync):
 the run's start, every batch of rows and every finished window is one unit of work, so a
 backfill shows its progress while it runs and a run killed midway keeps what it wrote
-(running it again rewrites the same keys). A transient failure (429, 5xx, a rate-limit
+(running it again rewrites the same keys). Writes run in the background while the next
+page is fetched (`_Writes`: one write at a time, in order), so the platform's answer and
+PostgreSQL's upsert overlap instead of adding up. A transient failure (429, 5xx, a rate-limit
 code, a timeout, a broken stream) retries the window with exponential backoff and full
 jitter (`RetryPolicy`, at least the platform's Retry-After); an expired token is
 refreshed by the conversions module's OAuth (`platform_oauth`), and a token that cannot
@@ -21,10 +23,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -126,6 +129,7 @@ async def run_import(
     clients = {} if clients is None else clients
     errors: list[dict[str, Any]] = []
     rows = 0
+    writes = _Writes()
     status, message = "succeeded", None
     try:
         if account is None or run.date_from is None or run.date_to is None:
@@ -142,7 +146,7 @@ async def run_import(
             source="api",
         )
         for first, last in windows(run.date_from, run.date_to, connector.window_days):
-            written = await _window(
+            rows += await _window(
                 bi,
                 scope,
                 connector,
@@ -154,18 +158,17 @@ async def run_import(
                 last,
                 config,
                 errors,
+                writes,
             )
-            rows += written
-            async with bi.unit(scope) as session:
-                logged = await session.get(AdSpendImport, import_id, with_for_update=True)
-                assert logged is not None
-                logged.days_done += (last - first).days + 1
-                logged.rows = rows
-                logged.errors = errors[-MAX_LOGGED_ERRORS:]
+            days = (last - first).days + 1
+            # Logged once the window's rows are stored (the write before it, in order).
+            await writes.submit(partial(_progress, bi, scope, import_id, days, rows, errors))
+        await writes.drain()
     except ImportFailed as failure:
         status, message = "failed", str(failure)
         errors.append({"error": "auth" if failure.auth else "import", "message": str(failure)})
     finally:
+        await writes.settle()
         if own_clients:
             for client in clients.values():
                 await client.aclose()
@@ -252,8 +255,10 @@ async def _window(
     last: date,
     config: ImportConfig,
     errors: list[dict[str, Any]],
+    writes: _Writes,
 ) -> int:
-    """Import one window, retrying it whole after transient failures; returns the rows."""
+    """Import one window, retrying it whole after transient failures (its rows handed to
+    `writes`; a retry writes the same keys again); returns its rows (distinct ad-days)."""
     ref = spend.account_ref(account)
     for attempt in range(1, config.window_attempts + 1):
         written = 0
@@ -262,9 +267,11 @@ async def _window(
             async for page in connector.report(ref, credential, http, first, last):
                 buffer.extend(page)
                 if len(buffer) >= FLUSH_ROWS:
-                    written += await _flush(bi, scope, origin, buffer)
+                    written += len({(row.ad_id, row.day) for row in buffer})
+                    await writes.submit(partial(_flush, bi, scope, origin, buffer))
                     buffer = []
-            written += await _flush(bi, scope, origin, buffer)
+            written += len({(row.ad_id, row.day) for row in buffer})
+            await writes.submit(partial(_flush, bi, scope, origin, buffer))
             return written
         except ReportError as error:
             failure, transient, retry_after = str(error), error.transient, error.retry_after
@@ -289,11 +296,52 @@ async def _window(
 
 async def _flush(
     bi: TransactionBoundary, scope: Scope, origin: spend.RowOrigin, rows: list[SpendRow]
-) -> int:
-    if not rows:
-        return 0
+) -> None:
+    if rows:
+        async with bi.unit(scope) as session:
+            await spend.store_rows(session, origin, rows)
+
+
+async def _progress(
+    bi: TransactionBoundary,
+    scope: Scope,
+    import_id: uuid.UUID,
+    days: int,
+    rows: int,
+    errors: list[dict[str, Any]],
+) -> None:
     async with bi.unit(scope) as session:
-        return await spend.store_rows(session, origin, rows)
+        logged = await session.get(AdSpendImport, import_id, with_for_update=True)
+        assert logged is not None
+        logged.days_done += days
+        logged.rows = rows
+        logged.errors = errors[-MAX_LOGGED_ERRORS:]
+
+
+class _Writes:
+    """An import's writes, one at a time and in order, in the background: `submit` waits
+    for the write before (so of one key written twice the later wins, and at most one
+    write runs ahead of the fetching) and starts the next; a failed write raises at the
+    next `submit` or at `drain`."""
+
+    def __init__(self) -> None:
+        self._running: asyncio.Task[None] | None = None
+
+    async def submit(self, write: Callable[[], Awaitable[None]]) -> None:
+        await self.drain()
+        self._running = asyncio.ensure_future(write())
+
+    async def drain(self) -> None:
+        """Wait for the running write (raising its error)."""
+        if self._running is not None:
+            running, self._running = self._running, None
+            await running
+
+    async def settle(self) -> None:
+        """After a failure elsewhere: let the running write finish (its own error is not
+        the failure to report)."""
+        with suppress(Exception):
+            await self.drain()
 
 
 # --- scheduling ------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import httpx
+import orjson
 
 from rastro.auth.service.credentials import ResolvedCredential
 from rastro.conversions.service import platform_oauth
@@ -156,29 +157,46 @@ def http_failure(platform: str, response: httpx.Response, detail: str) -> Report
     )
 
 
+def json_body(response: httpx.Response) -> Any:
+    """The answer's JSON (orjson: a year of report rows parses in a third of the time of
+    the standard library's); None when it is not JSON."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def json_object(response: httpx.Response) -> dict[str, Any]:
     """The answer's JSON object ({} when it is not one)."""
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
+    data = json_body(response)
     return data if isinstance(data, dict) else {}
+
+
+_ZERO = Decimal(0)
 
 
 def decimal(value: Any) -> Decimal:
     """A platform's number (string or number) as a Decimal; 0 when absent or malformed."""
     if value is None or value == "":
-        return Decimal(0)
+        return _ZERO
     try:
-        return Decimal(str(value))
+        return Decimal(value) if type(value) in (str, int) else Decimal(str(value))
     except InvalidOperation:
-        return Decimal(0)
+        return _ZERO
 
 
 def integer(value: Any) -> int:
     """A platform's count (string or number) as an int; 0 when absent or malformed."""
+    if type(value) is int:
+        return value
+    if value is None or value == "":
+        return 0
     try:
-        return int(Decimal(str(value))) if value not in (None, "") else 0
+        return int(value)  # "123"
+    except (TypeError, ValueError):
+        pass
+    try:
+        return int(Decimal(str(value)))  # "12.0", 12.5
     except (InvalidOperation, ValueError):
         return 0
 

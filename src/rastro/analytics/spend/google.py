@@ -30,6 +30,7 @@ from rastro.analytics.spend.base import (
     decimal,
     http_failure,
     integer,
+    json_body,
     optional_integer,
 )
 from rastro.auth.service.credentials import ResolvedCredential
@@ -94,10 +95,7 @@ class GoogleSpendConnector(SpendConnector):
             http,
             lambda token: http.post(path, json=body, headers=self._headers(credential, token)),
         )
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
+        data = json_body(response)
         if response.status_code != 200:
             error = data[0].get("error") if isinstance(data, list) and data else None
             error = error or (data.get("error") if isinstance(data, dict) else None)
