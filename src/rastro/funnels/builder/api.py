@@ -244,7 +244,15 @@ async def preview_checkout(
         session,
         funnel_id,
         step_id,
-        offer=pages.Offer(body.product_name, body.product_price, body.currency),
+        offer=pages.offer_of(
+            "checkout",  # the step's own type applies in preview_step
+            product_name=body.product_name,
+            price=body.product_price,
+            currency=body.currency,
+            **body.model_dump(
+                mode="json", include={"fields_config", "design_config", "upsell_config"}
+            ),
+        ),
     )
     return preview_page(step, base)
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from rastro.core.inputs import NotNull
 from rastro.core.types import Name
+from rastro.funnels.builder.offers import CheckoutDesign, CheckoutFields, Price, UpsellConfig
 from rastro.funnels.builder.steps import PixelType, Slug, StepType
 
 _Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
@@ -132,8 +133,6 @@ class StepsReorder(BaseModel):
 
 # --- checkout configs ------------------------------------------------------------------------
 
-Price = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
-
 
 class CheckoutConfigIn(BaseModel):
     product_name: Name
@@ -142,9 +141,9 @@ class CheckoutConfigIn(BaseModel):
     payment_methods: Annotated[list[Literal["pix"]], Field(min_length=1, max_length=1)] = Field(
         default_factory=lambda: list[Literal["pix"]](["pix"])
     )
-    fields_config: dict[str, Any] = Field(default_factory=dict)
-    design_config: dict[str, Any] = Field(default_factory=dict)
-    upsell_config: dict[str, Any] = Field(default_factory=dict)
+    fields_config: CheckoutFields = Field(default_factory=CheckoutFields)
+    design_config: CheckoutDesign = Field(default_factory=CheckoutDesign)
+    upsell_config: UpsellConfig = Field(default_factory=UpsellConfig)
 
 
 class CheckoutConfig(_Out):

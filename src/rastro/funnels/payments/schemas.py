@@ -10,13 +10,39 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from rastro.funnels.payments.brcode import is_valid_cnpj, is_valid_cpf
 from rastro.funnels.payments.statuses import PaymentStatus
 
 GatewayName = Literal["pix_api", "mercadopago", "pagarme", "asaas", "static_pix"]
 _NOT_DIGITS = re.compile(r"[.\-/\s]")
+
+
+UF = Literal[
+    "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA", "PB",
+    "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",
+]  # fmt: skip
+_Part = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class AddressIn(BaseModel):
+    """A Brazilian postal address (asked on a checkout that needs it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    zip: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{5}-?\d{3}$")] = (
+        Field(description="CEP, 8 digits")
+    )
+    street: _Part
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    state: UF = Field(description="UF, two letters")
+
+    @field_validator("state", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
 
 class CustomerIn(BaseModel):
@@ -29,6 +55,7 @@ class CustomerIn(BaseModel):
     document: Annotated[str | None, Field(max_length=20)] = Field(
         None, description="CPF or CNPJ, with or without punctuation (check digits verified)"
     )
+    address: AddressIn | None = None
 
     @field_validator("document")
     @classmethod

@@ -18,8 +18,10 @@ from rastro.core.errors import RastroError, UnprocessableEntity
 from rastro.core.routing import read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.capture import Submission, capture
+from rastro.funnels.builder.offers import bumped_product
 from rastro.funnels.builder.public import pixels
 from rastro.funnels.builder.public.views import (
+    ADDRESS_FIELDS,
     TRACKER_SESSION_COOKIE,
     Place,
     message,
@@ -43,6 +45,11 @@ _FIELD_MESSAGES = {
     "email": "Informe um e-mail válido.",
     "phone": "Informe um telefone válido, com DDD.",
     "document": "Informe um CPF ou CNPJ válido.",
+    "zip": "Informe um CEP válido (8 dígitos).",
+    "street": "Informe o endereço.",
+    "number": "Informe o número do endereço.",
+    "city": "Informe a cidade.",
+    "state": "Informe a UF (duas letras, como SP).",
 }
 
 
@@ -151,20 +158,30 @@ async def _submit_checkout(
     if step.offer is None:
         return message(place, "Este checkout ainda não está disponível.", 503)
     token = _token(form)
+    offer = step.offer
     values = {k: form.get(k, "") for k in ("name", "email", "phone", "document")}
+    address = {k: form.get(k, "") for k in ADDRESS_FIELDS} if offer.fields.address else {}
+    bump = offer.bump if offer.bump is not None and form.get("order_bump") == "1" else None
     settings = step_settings(step.step_type, step.settings)
     missing = [k for k in ("name", "email") if not values[k]]
     if settings.collect_document and not values["document"]:
         missing.append("document")
+    missing += [k for k, v in address.items() if not v]
+    shown = {**values, **address, "order_bump": "1" if bump else ""}
     try:
         if missing:
             raise UnprocessableEntity(details=[{"loc": k} for k in missing])
         try:
-            customer = CustomerIn.model_validate({k: v for k, v in values.items() if v})
+            customer = CustomerIn.model_validate(
+                {k: v for k, v in values.items() if v} | ({"address": address} if address else {})
+            )
             body = PaymentCreate(
-                amount=step.offer.price,
+                # The order bump, ticked, joins the same charge.
+                amount=offer.price + (bump.price if bump else 0),
                 currency="BRL",
-                product_name=step.offer.product_name,
+                product_name=bumped_product(offer.product_name, bump)
+                if bump
+                else offer.product_name,
                 customer=customer,
                 expires_in=settings.pix_expires_minutes * 60,
                 funnel_id=step.funnel_id,
@@ -179,10 +196,10 @@ async def _submit_checkout(
             ) from None
     except UnprocessableEntity as error:
         return page(
-            "checkout", place, 422, token=token, values=values, errors=_messages(error.details)
+            "checkout", place, 422, token=token, values=shown, errors=_messages(error.details)
         )
     return await _charge(
-        request, session, place, body=body, on_error="checkout", token=token, values=values
+        request, session, place, body=body, on_error="checkout", token=token, values=shown
     )
 
 

@@ -24,6 +24,8 @@ from rastro.tracking.service import funnel_steps
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 
 TRACKING_FIELDS = ("rastro_session_id", "rastro_visitor_id", *TOUCH_FIELDS)
+# A checkout's postal address fields (when its config asks for the address).
+ADDRESS_FIELDS = ("zip", "state", "street", "number", "city")
 PAGE_HEADERS = {"cache-control": "private, no-store", "x-content-type-options": "nosniff"}
 PREVIEW_HEADERS = {**PAGE_HEADERS, "content-security-policy": "sandbox"}
 SHOWN_TZ = ZoneInfo("America/Sao_Paulo")
@@ -118,6 +120,8 @@ def page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTM
                 "email": "",
                 "phone": "",
                 "document": "",
+                **dict.fromkeys(ADDRESS_FIELDS, ""),
+                "order_bump": "",
                 **context.pop("values", {}),
             },
             **context,

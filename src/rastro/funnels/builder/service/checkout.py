@@ -55,8 +55,11 @@ async def put_checkout_config(
     if config is None:
         config = CheckoutConfig(funnel_id=funnel_id, step_id=step.id)
         session.add(config)
+    # Money stays Decimal; the JSON configs as JSON (their URLs as text).
     for field, value in body.model_dump(mode="python").items():
         setattr(config, field, value)
+    for field in ("fields_config", "design_config", "upsell_config"):
+        setattr(config, field, getattr(body, field).model_dump(mode="json", exclude_none=True))
     await session.flush()
     await session.refresh(config)
     return schemas.CheckoutConfig.model_validate(config), created

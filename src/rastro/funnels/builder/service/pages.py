@@ -10,7 +10,7 @@ id, and every read after them runs in that organization's scope.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, scoped
 from rastro.core.errors import NotFound, field_error
+from rastro.funnels.builder import offers
 from rastro.funnels.builder.models import Funnel, FunnelStep, TrackingPixel
 from rastro.funnels.builder.service import funnels, steps
 from rastro.funnels.builder.service.checkout import find_checkout_config
@@ -44,6 +45,45 @@ class Offer:
     product_name: str
     price: Decimal
     currency: str
+    fields: offers.CheckoutFields = field(default_factory=offers.CheckoutFields)
+    design: offers.CheckoutDesign = field(default_factory=offers.CheckoutDesign)
+    bump: offers.OrderBump | None = None
+
+
+def offer_of(
+    step_type: str,
+    *,
+    product_name: str,
+    price: Decimal,
+    currency: str,
+    fields_config: dict[str, Any] | None,
+    design_config: dict[str, Any] | None,
+    upsell_config: dict[str, Any] | None,
+) -> Offer:
+    """The offer a page shows from a checkout config's values (stored or previewed)."""
+    return Offer(
+        product_name,
+        price,
+        currency,
+        fields=offers.read_config(offers.CheckoutFields, fields_config),
+        design=offers.read_config(offers.CheckoutDesign, design_config),
+        # The order bump is the checkout's (an upsell is one click: no tick box).
+        bump=offers.read_config(offers.UpsellConfig, upsell_config).order_bump
+        if step_type == "checkout"
+        else None,
+    )
+
+
+def stored_offer(step_type: str, config: Any) -> Offer:
+    return offer_of(
+        step_type,
+        product_name=config.product_name,
+        price=config.product_price,
+        currency=config.currency,
+        fields_config=config.fields_config,
+        design_config=config.design_config,
+        upsell_config=config.upsell_config,
+    )
 
 
 @dataclass(frozen=True)
@@ -115,7 +155,7 @@ async def get_public_step(session: AsyncSession, *, funnel_slug: str, step_slug:
         return wanted if wanted in active else next_slug
 
     config = await find_checkout_config(session, step.id)
-    offer = Offer(config.product_name, config.product_price, config.currency) if config else None
+    offer = stored_offer(step.step_type, config) if config is not None else None
     pixels = await session.scalars(
         select(TrackingPixel)
         .where(
@@ -199,7 +239,9 @@ async def preview_step(
     if offer is None:
         config = await find_checkout_config(session, step.id)
         if config is not None:
-            offer = Offer(config.product_name, config.product_price, config.currency)
+            offer = stored_offer(step.step_type, config)
+    elif step.step_type != "checkout":
+        offer = replace(offer, bump=None)
     preview = PublicStep(
         organization_id=funnel.organization_id,
         funnel_id=funnel.id,

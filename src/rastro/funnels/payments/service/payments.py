@@ -149,7 +149,7 @@ async def create_payment(
         description=body.product_name,
         txid=payment_id.hex,
         expires_in=body.expires_in,
-        customer=Customer(**body.customer.model_dump()),
+        customer=Customer(**body.customer.model_dump(exclude={"address"})),
         notification_url=(
             f"{webhook_base_url}/api/payments/webhook/{gateway.name}" if webhook_base_url else None
         ),
