@@ -4166,6 +4166,29 @@ export interface components {
             unsupported_accounts?: string[];
         };
         /**
+         * AddressIn
+         * @description A Brazilian postal address (asked on a checkout that needs it).
+         */
+        AddressIn: {
+            /** City */
+            city: string;
+            /** Number */
+            number: string;
+            /**
+             * State
+             * @description UF, two letters
+             * @enum {string}
+             */
+            state: "AC" | "AL" | "AP" | "AM" | "BA" | "CE" | "DF" | "ES" | "GO" | "MA" | "MT" | "MS" | "MG" | "PA" | "PB" | "PR" | "PE" | "PI" | "RJ" | "RN" | "RS" | "RO" | "RR" | "SC" | "SP" | "SE" | "TO";
+            /** Street */
+            street: string;
+            /**
+             * Zip
+             * @description CEP, 8 digits
+             */
+            zip: string;
+        };
+        /**
          * AdsFigures
          * @description One row's spend, platform-reported results and real (CRM) results. Money is in the
          *     organization's currency, spend in another one converted per day at the stored rate;
@@ -5118,14 +5141,8 @@ export interface components {
              * @constant
              */
             currency: "BRL";
-            /** Design Config */
-            design_config?: {
-                [key: string]: unknown;
-            };
-            /** Fields Config */
-            fields_config?: {
-                [key: string]: unknown;
-            };
+            design_config?: components["schemas"]["CheckoutDesign"];
+            fields_config?: components["schemas"]["CheckoutFields"];
             /** Payment Methods */
             payment_methods?: "pix"[];
             /** Product Name */
@@ -5135,10 +5152,37 @@ export interface components {
              * @description In the currency's units, at most two decimals
              */
             product_price: number | string;
-            /** Upsell Config */
-            upsell_config?: {
-                [key: string]: unknown;
-            };
+            upsell_config?: components["schemas"]["UpsellConfig"];
+        };
+        /** CheckoutDesign */
+        CheckoutDesign: {
+            /**
+             * Guarantee Days
+             * @description The guarantee's days shown as a seal (0: none)
+             * @default 0
+             */
+            guarantee_days: number;
+            logo?: components["schemas"]["Image"] | null;
+            /**
+             * Primary Color
+             * @description Buttons and price (default: green)
+             */
+            primary_color?: string | null;
+            /** Testimonials */
+            testimonials?: components["schemas"]["Testimonial"][];
+        };
+        /**
+         * CheckoutFields
+         * @description The buyer's fields besides name and e-mail (phone and CPF/CNPJ are the checkout
+         *     step's own settings).
+         */
+        CheckoutFields: {
+            /**
+             * Address
+             * @description Ask for the postal address (CEP, street, number, city, state)
+             * @default false
+             */
+            address: boolean;
         };
         /** CohortRow */
         CohortRow: {
@@ -5784,6 +5828,7 @@ export interface components {
         };
         /** CustomerIn */
         CustomerIn: {
+            address?: components["schemas"]["AddressIn"] | null;
             /**
              * Document
              * @description CPF or CNPJ, with or without punctuation (check digits verified)
@@ -6803,6 +6848,26 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * Image
+         * @description An image with its size, so the page reserves its box (no layout shift).
+         */
+        Image: {
+            /**
+             * Alt
+             * @default
+             */
+            alt: string;
+            /** Height */
+            height: number;
+            /**
+             * Url
+             * Format: uri
+             */
+            url: string;
+            /** Width */
+            width: number;
         };
         /** ImportResult */
         ImportResult: {
@@ -7949,6 +8014,18 @@ export interface components {
              */
             key: string | null;
             previous: components["schemas"]["OfflineFigures"] | null;
+        };
+        /** OrderBump */
+        OrderBump: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Price */
+            price: number | string;
+            /** Product Name */
+            product_name: string;
         };
         /** Organization */
         Organization: {
@@ -9989,6 +10066,14 @@ export interface components {
              */
             text: string;
         };
+        /** Testimonial */
+        Testimonial: {
+            /** Name */
+            name: string;
+            photo?: components["schemas"]["Image"] | null;
+            /** Text */
+            text: string;
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -10331,6 +10416,11 @@ export interface components {
              * Format: uuid
              */
             unsubscribe_id: string;
+        };
+        /** UpsellConfig */
+        UpsellConfig: {
+            /** @description A second product as a tick box on the checkout, in the same charge */
+            order_bump?: components["schemas"]["OrderBump"] | null;
         };
         /**
          * UrlCheckRun

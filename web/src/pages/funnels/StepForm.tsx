@@ -1,16 +1,15 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState, type ReactNode } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { api, authFetch, isApiError, unwrap } from "@/api/client";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import { Checkbox } from "@/components/ui/checkbox";
 import { Field } from "@/components/ui/field";
-import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { FormError } from "@/components/ui/states";
-import { Textarea } from "@/components/ui/textarea";
 import { useToast } from "@/components/ui/toast";
 import { useI18n, type MessageKey } from "@/i18n";
+import { Check, NumberField, TextField } from "./fields";
+import { OfferForm } from "./OfferForm";
 import { OFFER_STEPS, type Step } from "./types";
 
 type Bag = Record<string, unknown>;
@@ -29,7 +28,7 @@ export function draftOf(step: Step): Draft {
 const BUTTON_TYPES = ["capture", "vsl", "checkout"];
 
 /** The step's public page with the draft's (unsaved) settings and content, refreshed as they change. */
-function usePreview(funnelId: string, step: Step, draft: Draft) {
+function usePreview(funnelId: string, step: Step, draft: Draft, version: number) {
   const [html, setHtml] = useState<string | null>(null);
   const [invalid, setInvalid] = useState(false);
   const body = JSON.stringify({ settings: draft.settings, content: draft.content });
@@ -54,34 +53,8 @@ function usePreview(funnelId: string, step: Step, draft: Draft) {
       window.clearTimeout(timer);
       controller.abort();
     };
-  }, [funnelId, step.id, body]);
+  }, [funnelId, step.id, body, version]);
   return { html, invalid };
-}
-
-function TextField({ label, value, onChange, multiline, max = 200, hint }: { label: ReactNode; value: unknown; onChange: (v: string) => void; multiline?: boolean; max?: number; hint?: ReactNode }) {
-  const text = typeof value === "string" ? value : "";
-  return (
-    <Field label={label} hint={hint}>
-      {(p) => (multiline ? <Textarea {...p} rows={5} value={text} maxLength={max} onChange={(e) => onChange(e.target.value)} /> : <Input {...p} value={text} maxLength={max} onChange={(e) => onChange(e.target.value)} />)}
-    </Field>
-  );
-}
-
-function NumberField({ label, value, onChange, min, max }: { label: ReactNode; value: unknown; onChange: (v: number) => void; min: number; max: number }) {
-  return (
-    <Field label={label}>
-      {(p) => <Input {...p} type="number" min={min} max={max} value={typeof value === "number" ? value : ""} onChange={(e) => onChange(Number(e.target.value))} />}
-    </Field>
-  );
-}
-
-function Check({ label, checked, onChange }: { label: ReactNode; checked: boolean; onChange: (v: boolean) => void }) {
-  return (
-    <label className="flex items-center gap-2 text-sm">
-      <Checkbox checked={checked} onCheckedChange={(v) => onChange(v === true)} />
-      {label}
-    </label>
-  );
 }
 
 /** What the step's type adds to the common fields. */
@@ -168,70 +141,15 @@ function TypeFields({ step, draft, steps, setSetting, setContent }: { step: Step
   }
 }
 
-/** The offer (product and price) of a checkout, upsell or downsell step. */
-function OfferForm({ funnelId, step, canWrite }: { funnelId: string; step: Step; canWrite: boolean }) {
-  const { t } = useI18n();
-  const { toast } = useToast();
-  const qc = useQueryClient();
-  const path = { funnel_id: funnelId, step_id: step.id };
-  const query = useQuery({
-    queryKey: ["funnels", "checkout", step.id],
-    queryFn: async () => {
-      try {
-        return await unwrap(api.GET("/api/checkout/{funnel_id}/{step_id}", { params: { path } }));
-      } catch (error) {
-        if (isApiError(error) && error.status === 404) return null;
-        throw error;
-      }
-    },
-  });
-  const [offer, setOffer] = useState<{ product_name: string; product_price: string } | null>(null);
-  const current = offer ?? { product_name: query.data?.product_name ?? "", product_price: query.data?.product_price ?? "" };
-  const save = useMutation({
-    mutationFn: () => unwrap(api.PUT("/api/checkout/{funnel_id}/{step_id}", { params: { path }, body: { ...current, currency: "BRL" } })),
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: ["funnels", "checkout", step.id] });
-      setOffer(null);
-      toast(t("funnels.offer.saved"));
-    },
-  });
-  return (
-    <Card>
-      <CardHeader>
-        <CardTitle className="text-base">{t("funnels.offer")}</CardTitle>
-      </CardHeader>
-      <CardContent>
-        <form
-          className="grid gap-3"
-          onSubmit={(e) => {
-            e.preventDefault();
-            save.mutate();
-          }}
-        >
-          {query.data === null ? <p className="text-sm text-muted-foreground">{t("funnels.offer.missing")}</p> : null}
-          <TextField label={t("funnels.offer.product")} value={current.product_name} max={255} onChange={(v) => setOffer({ ...current, product_name: v })} />
-          <Field label={t("funnels.offer.price")}>
-            {(p) => <Input {...p} inputMode="decimal" value={current.product_price} onChange={(e) => setOffer({ ...current, product_price: e.target.value.replace(",", ".") })} />}
-          </Field>
-          <FormError error={save.error} />
-          {canWrite ? (
-            <Button type="submit" disabled={save.isPending || !current.product_name || !current.product_price}>
-              {t("funnels.offer.save")}
-            </Button>
-          ) : null}
-        </form>
-      </CardContent>
-    </Card>
-  );
-}
-
 /** One step's form (common fields, then its type's) with the live preview beside it. */
 export function StepForm({ funnelId, step, steps, canWrite }: { funnelId: string; step: Step; steps: Step[]; canWrite: boolean }) {
   const { t } = useI18n();
   const { toast } = useToast();
   const qc = useQueryClient();
   const [draft, setDraft] = useState<Draft>(() => draftOf(step));
-  const preview = usePreview(funnelId, step, draft);
+  // The offer is saved apart: its saving refreshes the preview.
+  const [offerVersion, setOfferVersion] = useState(0);
+  const preview = usePreview(funnelId, step, draft, offerVersion);
   const setSetting = (k: string, v: unknown) => setDraft((d) => ({ ...d, settings: { ...d.settings, [k]: v } }));
   const setContent = (k: string, v: unknown) => setDraft((d) => ({ ...d, content: { ...d.content, [k]: v === "" && k !== "headline" ? undefined : v } }));
   const save = useMutation({
@@ -283,7 +201,7 @@ export function StepForm({ funnelId, step, steps, canWrite }: { funnelId: string
             </form>
           </CardContent>
         </Card>
-        {OFFER_STEPS.includes(step.step_type) ? <OfferForm funnelId={funnelId} step={step} canWrite={canWrite} /> : null}
+        {OFFER_STEPS.includes(step.step_type) ? <OfferForm funnelId={funnelId} step={step} canWrite={canWrite} onSaved={() => setOfferVersion((v) => v + 1)} /> : null}
       </div>
       <Card className="content-start">
         <CardHeader>
