@@ -113,11 +113,13 @@ async def test_funnel_events_reach_only_that_funnels_watchers(live_server, datab
             ]
             online, moved, new, changed = (data for _, data in got_x)
             assert {d["funnel_id"] for _, d in got_x} == {x_id}
-            assert online["step_id"] == x["capture"]["id"] and online["source"] == "fb"
+            assert online["step_id"] == x["capture"]["id"]
+            assert online["source"] == "fb"
             assert moved["step_id"] == x["checkout"]["id"]
             assert moved["previous_step_id"] == x["capture"]["id"]
             assert moved["session_id"] == online["session_id"]
-            assert new["status"] == "pending" and new["amount"] == "97.00"
+            assert new["status"] == "pending"
+            assert new["amount"] == "97.00"
             assert new["payment_id"] == payment["id"]
             assert (changed["previous_status"], changed["status"]) == ("pending", "paid")
 
@@ -162,10 +164,14 @@ async def test_an_event_written_in_a_transaction_is_sent_only_if_it_commits(sett
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as listener:
         await listener.execute(f"LISTEN {CHANNEL}")
         scope = Scope.organization(organization_id)
-        with pytest.raises(RuntimeError):
+
+        async def rolled_back() -> None:
             async with databases.crm.transaction(scope) as session:
                 await publish_on_commit(session, organization_id, "new_payment", {"n": 1})
                 raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            await rolled_back()
         async with databases.crm.transaction(scope) as session:
             await publish_on_commit(session, organization_id, "new_payment", {"n": 2})
         notifications = []
