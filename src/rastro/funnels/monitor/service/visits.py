@@ -90,3 +90,23 @@ async def sources_of(
         .distinct(FunnelStepVisit.session_id)
     )
     return {sid: (source, campaign) for sid, source, campaign in rows}
+
+
+async def count_sessions(
+    session: AsyncSession, *, funnel_id: uuid.UUID, start: datetime, end: datetime
+) -> list[tuple[str | None, str | None, int]]:
+    """Distinct sessions per (source, campaign) that visited any step in [start, end)."""
+    rows = await session.execute(
+        select(
+            FunnelStepVisit.source,
+            FunnelStepVisit.campaign,
+            func.count(FunnelStepVisit.session_id.distinct()),
+        )
+        .where(
+            FunnelStepVisit.funnel_id == funnel_id,
+            FunnelStepVisit.visited_at >= start,
+            FunnelStepVisit.visited_at < end,
+        )
+        .group_by(FunnelStepVisit.source, FunnelStepVisit.campaign)
+    )
+    return [(source, campaign, int(n)) for source, campaign, n in rows]
