@@ -45,7 +45,7 @@ class _Tally:
     pix_generated: int = 0
     paid: int = 0
     reversed: int = 0
-    revenue: Decimal = field(default_factory=lambda: Decimal("0"))
+    revenue: Decimal = field(default_factory=lambda: Decimal("0.00"))
     orders_paid: int = 0
 
 
@@ -99,7 +99,7 @@ async def funnel_report(
 
     checkout = _Tally()
     offers: dict[uuid.UUID, _Tally] = defaultdict(_Tally)
-    total_revenue = Decimal("0")
+    total_revenue = Decimal("0.00")
     for payment in payments:
         kind = kinds.get(payment.step_id) if payment.step_id else None
         group = groups[key(*origin.get(payment.session_id or "", (None, None)))]

@@ -86,9 +86,9 @@ async def sources_of(
             FunnelStepVisit.funnel_id == funnel_id,
             FunnelStepVisit.session_id.in_(session_ids),
         )
-        .order_by(FunnelStepVisit.session_id, FunnelStepVisit.visited_at)
-        .distinct(FunnelStepVisit.session_id)
+        .order_by(FunnelStepVisit.visited_at.desc())
     )
+    # The first visit's values win (later rows are overwritten by earlier ones).
     return {sid: (source, campaign) for sid, source, campaign in rows}
 
 
