@@ -1,6 +1,6 @@
 """The funnel report against a hand-computed fixture: visitors per step and step-to-step
 conversion, checkout → PIX → paid, revenue and average order, the upsell's take rate, the
-source/campaign breakdown, and the organization's day boundaries (São Paulo, UTC−3)."""
+source/campaign breakdown, and the organization's day boundaries (São Paulo, UTC-3)."""
 
 from __future__ import annotations
 
