@@ -18,6 +18,11 @@ from tests.funnels.payments.factories import BUYER, STATIC_KEY
 
 pytestmark = pytest.mark.e2e
 
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
 
 def _funnel(base: str, token: str) -> tuple[dict, dict]:
     """A static PIX, a tracked site allowing Rastro's own origin, and a funnel with a
@@ -75,7 +80,10 @@ def test_the_monitor_follows_a_visitor_and_a_payment_live(
     token = api_token(base, seeded_admin.email, seeded_admin.password)
     funnel, steps = _funnel(base, token)
     manager = new_context(browser)
-    visitor = new_context(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
+    # A phone's browser (headless Chromium's own agent is a bot's, left off the monitor).
+    visitor = new_context(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, user_agent=PHONE_UA
+    )
     monitor = manager.new_page()
     watched = Watched(monitor)
     shots = Shots("funnel_monitor")

@@ -150,6 +150,15 @@ async def test_funnel_events_reach_only_that_funnels_watchers(live_server, datab
             assert [p["status"] for p in x_snapshot["payments"]] == ["paid"]
             assert x_snapshot["today"]["paid"] == 1
             assert x_snapshot["today"]["revenue"] == "97.00"
+            # The visits the page views recorded are what the funnel report counts.
+            report = await http.get(
+                f"/api/analytics/funnels/{x_id}", headers=org.headers, params={"preset": "today"}
+            )
+            assert report.status_code == 200, report.text
+            figures = report.json()
+            assert [s["visitors"] for s in figures["steps"]] == [1, 1]
+            assert [r["value"] for r in figures["breakdown"]] == ["fb"]
+            assert (figures["checkout"]["pix_generated"], figures["checkout"]["paid"]) == (1, 1)
             foreign = await http.get(f"/api/funnels/{x_id}/monitor", headers=other.headers)
             assert foreign.status_code == 404
             assert foreign.json()["error"]["code"] == "not_found"
