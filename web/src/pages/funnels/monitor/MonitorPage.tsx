@@ -121,7 +121,7 @@ function Monitor({ state }: { state: MonitorState }) {
           <StepFlow state={state} />
         </CardContent>
       </Card>
-      <div className="grid gap-4 xl:grid-cols-2">
+      <div className="grid gap-4 2xl:grid-cols-2">
         <Card>
           <CardContent className="pt-6">
             {visitors.length === 0 ? (
