@@ -8093,7 +8093,8 @@ export interface components {
         };
         /**
          * MonitorToday
-         * @description The funnel's paid payments since midnight in the organization's timezone.
+         * @description The funnel's payments created since midnight in the organization's timezone that
+         *     are paid now (in the organization's currency).
          */
         MonitorToday: {
             /** Currency */

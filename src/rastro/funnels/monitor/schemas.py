@@ -34,7 +34,8 @@ class MonitorVisitor(BaseModel):
 
 
 class MonitorToday(BaseModel):
-    """The funnel's paid payments since midnight in the organization's timezone."""
+    """The funnel's payments created since midnight in the organization's timezone that
+    are paid now (in the organization's currency)."""
 
     paid: int
     revenue: Decimal
