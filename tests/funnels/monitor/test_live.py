@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import httpx
 import orjson
 import psycopg
 import pytest
+from sqlalchemy import select
 
 from rastro.core.db import Scope, libpq_url
 from rastro.core.live import CHANNEL, publish_on_commit
@@ -28,7 +30,9 @@ async def _funnel(http: httpx.AsyncClient, org: f.Org, slug: str) -> dict:
     return {"funnel": funnel, "capture": capture, "checkout": checkout}
 
 
-async def _view(http: httpx.AsyncClient, site_key: str, url: str, session_id: str) -> None:
+async def _view(
+    http: httpx.AsyncClient, site_key: str, url: str, session_id: str, agent: str = CHROME
+) -> None:
     body = {
         "site": site_key,
         "session_id": session_id,
@@ -38,7 +42,7 @@ async def _view(http: httpx.AsyncClient, site_key: str, url: str, session_id: st
     response = await http.post(
         "/api/collect",
         content=orjson.dumps(body),
-        headers={"content-type": "text/plain", "origin": ORIGIN, "user-agent": CHROME},
+        headers={"content-type": "text/plain", "origin": ORIGIN, "user-agent": agent},
     )
     assert response.status_code == 200, response.text
     assert response.json()["accepted"] == 1
@@ -92,8 +96,10 @@ async def test_funnel_events_reach_only_that_funnels_watchers(live_server, datab
                 http, site_key, ORIGIN + x["capture"]["public_path"] + "?utm_source=fb", sid
             )
             await _view(http, site_key, ORIGIN + x["checkout"]["public_path"], sid)
-            # A page outside any funnel changes nothing.
+            # A page outside any funnel, a bot on the funnel: nothing for the monitor.
             await _view(http, site_key, ORIGIN + "/blog/post", "s" + uuid.uuid4().hex[:23])
+            bot = "s" + uuid.uuid4().hex[:23]
+            await _view(http, site_key, ORIGIN + x["capture"]["public_path"], bot, "curl/8.0")
 
             # A payment of funnel X, then its confirmation by hand.
             payment = await f.create_payment(
@@ -193,4 +199,47 @@ async def test_an_event_written_in_a_transaction_is_sent_only_if_it_commits(sett
             await asyncio.wait_for(receive(), 1)
     assert [(m["event"], m["data"], m["room"]) for m in notifications] == [
         ("new_payment", [{"n": 2}], f"org:{organization_id}")
+    ]
+
+
+async def test_a_visitor_going_offline_is_announced_to_its_funnel(client, databases, settings):
+    from rastro.core.jobs import JobContext, set_job_context
+    from rastro.tracking.jobs import announce_offline
+    from rastro.tracking.models import TrackedSession
+
+    org = await f.make_org(client, databases)
+    domain = await client.post("/api/domains", headers=org.headers, json={"domain_url": ORIGIN})
+    x = await _funnel(client, org, "oferta-x")
+    sid = "s" + uuid.uuid4().hex[:23]
+    await _view(client, domain.json()["site_key"], ORIGIN + x["capture"]["public_path"], sid)
+    async with databases.bi.transaction(Scope.organization(org.id)) as bi:
+        (tracked,) = (await bi.scalars(select(TrackedSession))).all()
+    assert (str(tracked.funnel_id), str(tracked.current_step_id)) == (
+        x["funnel"]["id"],
+        x["capture"]["id"],
+    )
+    published: list[tuple] = []
+
+    async def record(organization_id, event, data, *, topic=None):
+        published.append((organization_id, event, data, topic))
+
+    set_job_context(JobContext(databases=databases, settings=settings))
+    try:
+        idle = (tracked.last_activity_at + timedelta(minutes=31)).replace(second=0, microsecond=0)
+        await announce_offline(record, until=idle)
+    finally:
+        set_job_context(None)
+    funnel_id = uuid.UUID(x["funnel"]["id"])
+    assert published == [
+        (org.id, "visitor_offline", {"session_id": tracked.session_id}, None),
+        (
+            org.id,
+            "visitor_offline",
+            {
+                "session_id": tracked.session_id,
+                "funnel_id": x["funnel"]["id"],
+                "step_id": x["capture"]["id"],
+            },
+            ("funnel", funnel_id),
+        ),
     ]
