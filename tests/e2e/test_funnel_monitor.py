@@ -1,7 +1,7 @@
 """The funnel monitor in Chromium: a manager watches a funnel's monitor while a visitor,
 in another browser context, opens the funnel's public steps; the count of each step
 changes live, the visitor is listed with its source, and a payment of the funnel appears
-and turns paid without a reload."""
+and turns paid without a reload; the funnel's analytics count the same visit and sale."""
 
 from __future__ import annotations
 
@@ -146,6 +146,19 @@ def test_the_monitor_follows_a_visitor_and_a_payment_live(
         monitor.reload()
         expect(checkout).to_have_text("1")
         expect(payments.get_by_test_id("payment-status")).to_have_text("Pago")
+
+        # The same visit and sale in the funnel's analytics for today.
+        visit(monitor, base, f"/funnels/{funnel['id']}/analytics?preset=today")
+        expect(monitor.get_by_test_id("funnel-chart")).to_be_visible()
+        rows = monitor.get_by_test_id("funnel-steps").locator("tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0)).to_contain_text("Capture")
+        expect(rows.nth(1)).to_contain_text("100%")
+        expect(monitor.get_by_test_id("kpi-paid_rate").get_by_test_id("kpi-value")).to_have_text(
+            "100%"
+        )
+        expect(monitor.get_by_test_id("funnel-breakdown")).to_contain_text("instagram")
+        shots(monitor, "analytics")
         watched.check()
     finally:
         visitor.close()

@@ -105,15 +105,16 @@ function breakdownColumns(t: TFunction, locale: Locale, currency: string, dimens
 function StepChart({ steps }: { steps: StepRow[] }) {
   const { t, locale } = useI18n();
   const rows = steps.map((s) => ({ name: s.name, visitors: s.visitors }));
+  const most = Math.max(1, ...rows.map((r) => r.visitors));
   return (
     <div className="h-64 w-full" data-testid="funnel-chart" role="img" aria-label={t("funnelAnalytics.chart")}>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={rows} layout="vertical" margin={{ left: 8, right: 48 }}>
           <CartesianGrid horizontal={false} strokeDasharray="3 3" />
-          <XAxis type="number" allowDecimals={false} tickFormatter={(v: number) => showCount(v, locale)} />
+          <XAxis type="number" allowDecimals={false} domain={[0, most]} tickCount={Math.min(5, most + 1)} tickFormatter={(v: number) => showCount(v, locale)} />
           <YAxis type="category" dataKey="name" width={110} tick={{ fontSize: 12 }} />
           <Tooltip formatter={(v) => [showCount(Number(v), locale), t("funnelAnalytics.chart.visitors")]} />
-          <Bar dataKey="visitors" fill="hsl(var(--primary))" radius={[0, 4, 4, 0]}>
+          <Bar dataKey="visitors" fill="hsl(var(--primary))" radius={[0, 4, 4, 0]} isAnimationActive={false}>
             <LabelList dataKey="visitors" position="right" formatter={(v: unknown) => showCount(Number(v), locale)} />
           </Bar>
         </BarChart>
