@@ -141,6 +141,12 @@ def test_the_monitor_follows_a_visitor_and_a_payment_live(
             monitor.get_by_test_id("kpi-revenue_today").get_by_test_id("kpi-value")
         ).to_have_text(re.compile(r"R\$\s?97,00"))
         shots(monitor, "paid")
+        # At a phone's width nothing scrolls sideways (the tables scroll inside their box).
+        monitor.set_viewport_size({"width": 390, "height": 844})
+        expect(checkout).to_have_text("1")
+        assert monitor.evaluate("document.documentElement.scrollWidth") <= 390
+        shots(monitor, "phone")
+        monitor.set_viewport_size({"width": 1280, "height": 800})
 
         # A reload (or a reconnection) reads the same state back from the API.
         monitor.reload()

@@ -132,9 +132,12 @@ async def place_visitor(
         )
     # Committed: the watchers may hear of it.
     data = visitor_data(placement.visitor)
+    # The step it came from, when known: the public page's own request may have placed
+    # the session on this step already (then the watchers' own state tells).
+    previous = placement.previous_step_id
     data["previous_step_id"] = (
-        str(placement.previous_step_id)
-        if placement.previous_step_id and placement.previous_funnel_id == funnel_id
+        str(previous)
+        if previous and previous != step_id and placement.previous_funnel_id == funnel_id
         else None
     )
     arrived = view.new_session or placement.previous_funnel_id != funnel_id
