@@ -157,6 +157,9 @@ def create_asgi(
     manager = (
         PostgresManager(libpq_url(settings.crm_database_url)) if settings.crm_database_url else None
     )
-    hub = LiveHub(lambda: app.state.databases, app.state.authenticator, manager=manager)
+    topics = tuple(topic for module in load_modules() for topic in module.live_topics)
+    hub = LiveHub(
+        lambda: app.state.databases, app.state.authenticator, manager=manager, topics=topics
+    )
     app.state.live = hub
     return hub.asgi(app)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
     from rastro.core.db import Databases
+    from rastro.core.live import LiveTopic
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Module:
     commands: dict[str, typer.Typer] = field(default_factory=dict)
     # Loads demo data into the new demo organization; returns a line to print.
     demo: Callable[[DemoContext], Awaitable[str | None]] | None = None
+    # Live rooms clients join by id (`join_<name>`; e.g. a funnel's monitor).
+    live_topics: tuple[LiveTopic, ...] = ()
 
 
 @dataclass(frozen=True)

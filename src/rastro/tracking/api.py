@@ -23,7 +23,7 @@ from rastro.tracking.enrichment import visitor_id_for
 from rastro.tracking.errors import BatchTooLarge
 from rastro.tracking.models import Domain, LandingPage
 from rastro.tracking.permissions import Read, Write
-from rastro.tracking.service import collector, config
+from rastro.tracking.service import collector, config, hooks
 from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
 from rastro.tracking.service.writer import GroupWriter
 from rastro.tracking.tracker import tracker_script
@@ -103,6 +103,11 @@ async def collect(request: Request) -> Response:
     if live is not None:  # the batch is committed: watchers may hear of it
         for name, data in result.live_events:
             await live.publish(prepared.site.organization_id, name, data)
+    if result.page_view is not None and result.session_id is not None:
+        url, new = result.page_view
+        view = hooks.PageViewed(prepared.site.organization_id, result.session_id, url, new)
+        publish = live.publish if live is not None else hooks.publish_nowhere
+        await hooks.notify(request.app.state.databases, publish, view)
     return batch_answer(result, headers)
 
 

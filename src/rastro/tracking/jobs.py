@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import procrastinate
 from sqlalchemy import select, text
@@ -15,7 +12,7 @@ from rastro.core.jobs import job_context
 from rastro.core.live import LivePublisher
 from rastro.tracking import partitions
 from rastro.tracking.models import TrackedSession
-from rastro.tracking.service import reads
+from rastro.tracking.service import hooks, reads
 
 blueprint = procrastinate.Blueprint()
 
@@ -75,25 +72,32 @@ async def forget_event_ids(timestamp: int) -> int:
     return await forget_event_ids_now()
 
 
-async def announce_offline(
-    publish: Callable[[uuid.UUID, str, dict[str, Any]], Awaitable[None]], *, until: datetime
-) -> int:
+async def announce_offline(publish: hooks.Publish, *, until: datetime) -> int:
     """Publish `visitor_offline` for the sessions whose 30 idle minutes ended in the minute
-    before `until` (consecutive minutes never overlap, so each session is announced once)."""
+    before `until` (consecutive minutes never overlap, so each session is announced once):
+    to the organization, and to the watchers of the session's funnel."""
     end = until - reads.LIVE_WINDOW
     start = end - timedelta(minutes=1)
     async with job_context().databases.bi.transaction(SYSTEM) as session:
         rows = (
             await session.execute(
-                select(TrackedSession.organization_id, TrackedSession.session_id).where(
+                select(
+                    TrackedSession.organization_id,
+                    TrackedSession.session_id,
+                    TrackedSession.funnel_id,
+                    TrackedSession.current_step_id,
+                ).where(
                     TrackedSession.last_activity_at >= start,
                     TrackedSession.last_activity_at < end,
                     TrackedSession.is_bot.is_(False),
                 )
             )
         ).all()
-    for organization_id, session_id in rows:
+    for organization_id, session_id, funnel_id, step_id in rows:
         await publish(organization_id, "visitor_offline", {"session_id": session_id})
+        if funnel_id is not None:
+            data = {"session_id": session_id, "funnel_id": str(funnel_id), "step_id": str(step_id)}
+            await publish(organization_id, "visitor_offline", data, topic=("funnel", funnel_id))
     return len(rows)
 
 

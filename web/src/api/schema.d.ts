@@ -443,6 +443,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/funnels/{funnel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Funnel Report
+         * @description A funnel over a period of the organization's days (the last 30 by default):
+         *     visitors per step and step-to-step conversion, checkout → PIX generated → paid, paid
+         *     rate, revenue and average order, upsell and downsell take rates, and the same by UTM
+         *     source or campaign.
+         */
+        get: operations["get_funnel_report_api_analytics_funnels__funnel_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/fx-rates": {
         parameters: {
             query?: never;
@@ -2540,6 +2563,27 @@ export interface paths {
          * @description Copy a funnel with its steps, checkout configs and pixels (the copy is inactive).
          */
         post: operations["clone_funnel_api_funnels__funnel_id__clone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/funnels/{funnel_id}/monitor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Funnel Monitor
+         * @description The funnel's steps with the visitors on each now, the online visitors (source,
+         *     device, step), the latest payments and today's paid revenue.
+         */
+        get: operations["funnel_monitor_api_funnels__funnel_id__monitor_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6652,6 +6696,75 @@ export interface components {
              */
             updated_at: string;
         };
+        /** FunnelBreakdownRow */
+        FunnelBreakdownRow: {
+            /** Checkout Visitors */
+            checkout_visitors: number;
+            /**
+             * Conversion Rate
+             * @description Paid checkout orders per visitor
+             */
+            conversion_rate: number | null;
+            /** Paid */
+            paid: number;
+            /**
+             * Paid Rate
+             * @description Paid per PIX generated
+             */
+            paid_rate: number | null;
+            /** Pix Generated */
+            pix_generated: number;
+            /** Revenue */
+            revenue: string;
+            /**
+             * Value
+             * @description The source or campaign (null: none known)
+             */
+            value: string | null;
+            /**
+             * Visitors
+             * @description Sessions that visited any step in the period
+             */
+            visitors: number;
+        };
+        /**
+         * FunnelCheckoutFigures
+         * @description Checkout → PIX generated → paid, for the charges of the funnel's checkout steps
+         *     created in the period (each counted by its status now).
+         */
+        FunnelCheckoutFigures: {
+            /**
+             * Average Order
+             * @description Revenue per paid checkout order (its upsells and downsells included)
+             */
+            average_order: string | null;
+            /**
+             * Checkout Rate
+             * @description PIX generated per checkout visitor
+             */
+            checkout_rate: number | null;
+            /** Checkout Visitors */
+            checkout_visitors: number;
+            /** Paid */
+            paid: number;
+            /**
+             * Paid Rate
+             * @description Paid per PIX generated
+             */
+            paid_rate: number | null;
+            /** Pix Generated */
+            pix_generated: number;
+            /**
+             * Revenue
+             * @description Paid charges of every step (upsells and downsells included), in the organization's currency; other currencies are left out, never converted
+             */
+            revenue: string;
+            /**
+             * Reversed
+             * @description Paid, then refunded or charged back
+             */
+            reversed: number;
+        };
         /** FunnelClone */
         FunnelClone: {
             /**
@@ -6794,6 +6907,105 @@ export interface components {
              */
             won: number;
         };
+        /**
+         * FunnelMonitor
+         * @description What the monitor page shows, read again after every (re)connection.
+         */
+        FunnelMonitor: {
+            /**
+             * As Of
+             * Format: date-time
+             */
+            as_of: string;
+            /**
+             * Funnel Id
+             * Format: uuid
+             */
+            funnel_id: string;
+            /** Name */
+            name: string;
+            /** Online */
+            online: number;
+            /**
+             * Payments
+             * @description The latest payments, newest first
+             */
+            payments: components["schemas"]["PaymentSummary"][];
+            /** Steps */
+            steps: components["schemas"]["MonitorStep"][];
+            today: components["schemas"]["MonitorToday"];
+            /**
+             * Visitors
+             * @description Online visitors, most recent first
+             */
+            visitors: components["schemas"]["MonitorVisitor"][];
+        };
+        /**
+         * FunnelOfferFigures
+         * @description An upsell or downsell step: how many of its visitors took the offer.
+         */
+        FunnelOfferFigures: {
+            /** Name */
+            name: string;
+            /** Paid */
+            paid: number;
+            /** Pix Generated */
+            pix_generated: number;
+            /** Revenue */
+            revenue: string;
+            /**
+             * Step Id
+             * Format: uuid
+             */
+            step_id: string;
+            /**
+             * Step Type
+             * @enum {string}
+             */
+            step_type: "upsell" | "downsell";
+            /**
+             * Take Rate
+             * @description Paid per visitor of the step
+             */
+            take_rate: number | null;
+            /** Visitors */
+            visitors: number;
+        };
+        /** FunnelReport */
+        FunnelReport: {
+            /**
+             * Breakdown
+             * @description By source or campaign, by revenue
+             */
+            breakdown: components["schemas"]["FunnelBreakdownRow"][];
+            checkout: components["schemas"]["FunnelCheckoutFigures"];
+            /** Currency */
+            currency: string;
+            /**
+             * Dimension
+             * @enum {string}
+             */
+            dimension: "source" | "campaign";
+            /**
+             * Funnel Id
+             * Format: uuid
+             */
+            funnel_id: string;
+            /** Name */
+            name: string;
+            /** Offers */
+            offers: components["schemas"]["FunnelOfferFigures"][];
+            period: components["schemas"]["Period"];
+            /** Steps */
+            steps: components["schemas"]["FunnelStepFigures"][];
+            /** Timezone */
+            timezone: string;
+            /**
+             * Visitors
+             * @description Sessions that visited any of the funnel's steps
+             */
+            visitors: number;
+        };
         /** FunnelSettings */
         FunnelSettings: {
             /**
@@ -6802,6 +7014,35 @@ export interface components {
              * @default false
              */
             require_consent: boolean;
+        };
+        /** FunnelStepFigures */
+        FunnelStepFigures: {
+            /** Name */
+            name: string;
+            /** Order Index */
+            order_index: number;
+            /**
+             * Rate From First
+             * @description Visitors per visitor of the first step
+             */
+            rate_from_first: number | null;
+            /**
+             * Rate From Previous
+             * @description Visitors of this step per visitor of the previous one (null: first step or no visitors before)
+             */
+            rate_from_previous: number | null;
+            /**
+             * Step Id
+             * Format: uuid
+             */
+            step_id: string;
+            /** Step Type */
+            step_type: string;
+            /**
+             * Visitors
+             * @description Sessions whose first visit of the step is in the period
+             */
+            visitors: number;
         };
         /** FunnelUpdate */
         FunnelUpdate: {
@@ -7894,6 +8135,71 @@ export interface components {
             /** Currency */
             currency: string;
         };
+        /** MonitorStep */
+        MonitorStep: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Online
+             * @description Visitors on the step now (active in the last 30 minutes)
+             */
+            online: number;
+            /** Order Index */
+            order_index: number;
+            /** Slug */
+            slug: string;
+            /** Step Type */
+            step_type: string;
+        };
+        /**
+         * MonitorToday
+         * @description The funnel's payments created since midnight in the organization's timezone that
+         *     are paid now (in the organization's currency).
+         */
+        MonitorToday: {
+            /** Currency */
+            currency: string;
+            /** Paid */
+            paid: number;
+            /** Revenue */
+            revenue: string;
+            /** Timezone */
+            timezone: string;
+        };
+        /** MonitorVisitor */
+        MonitorVisitor: {
+            /** Campaign */
+            campaign: string | null;
+            /** Channel */
+            channel: string | null;
+            /** Device */
+            device: string | null;
+            /**
+             * Last Activity At
+             * Format: date-time
+             */
+            last_activity_at: string;
+            /** Medium */
+            medium: string | null;
+            /** Session Id */
+            session_id: string;
+            /** Source */
+            source: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Step Id */
+            step_id: string | null;
+            /** Visitor Id */
+            visitor_id: string;
+        };
         /**
          * MyInvitation
          * @description An invitation addressed to the signed-in user's e-mail.
@@ -8621,6 +8927,50 @@ export interface components {
              * Format: date-time
              */
             status_changed_at: string;
+        };
+        /**
+         * PaymentSummary
+         * @description A payment as the funnel monitor and analytics read it (no buyer data).
+         */
+        PaymentSummary: {
+            /** Amount */
+            amount: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /** Funnel Id */
+            funnel_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Paid At */
+            paid_at: string | null;
+            /** Parent Payment Id */
+            parent_payment_id: string | null;
+            /** Payment Method */
+            payment_method: string;
+            /** Product Name */
+            product_name: string | null;
+            /** Session Id */
+            session_id: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "paid" | "failed" | "cancelled" | "expired" | "refunded" | "chargedback";
+            /**
+             * Status Changed At
+             * Format: date-time
+             */
+            status_changed_at: string;
+            /** Step Id */
+            step_id: string | null;
         };
         /** Period */
         Period: {
@@ -12859,6 +13209,82 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+        };
+    };
+    get_funnel_report_api_analytics_funnels__funnel_id__get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+                /** @description The breakdown */
+                dimension?: "source" | "campaign";
+            };
+            header?: never;
+            path: {
+                funnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such funnel in this organization (`not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A reversed range, one ending in the future or longer than two years (`invalid_date_range`), or a malformed parameter (`validation_error`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -26625,6 +27051,86 @@ export interface operations {
             };
             /** @description The slug is in use (`slug_taken`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    funnel_monitor_api_funnels__funnel_id__monitor_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelMonitor"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such funnel in this organization */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

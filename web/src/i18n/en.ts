@@ -1,5 +1,6 @@
 import { profitEn } from "./profit.en";
 import { funnelsEn } from "./funnels.en";
+import { funnelMonitorEn } from "./funnelmonitor.en";
 import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
 import { analyticsEn } from "./analytics.en";
@@ -319,6 +320,7 @@ export const en = {
   ...healthEn,
   ...profitEn,
   ...funnelsEn,
+  ...funnelMonitorEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

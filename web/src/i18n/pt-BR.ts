@@ -1,5 +1,6 @@
 import { profitPtBR } from "./profit.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
+import { funnelMonitorPtBR } from "./funnelmonitor.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
 import { abTestsPtBR } from "./abtests.pt-BR";
 import { analyticsPtBR } from "./analytics.pt-BR";
@@ -320,4 +321,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...healthPtBR,
   ...profitPtBR,
   ...funnelsPtBR,
+  ...funnelMonitorPtBR,
 };

@@ -77,6 +77,35 @@ export function useLiveStatus(): LiveStatus {
   return useContext(LiveContext).status;
 }
 
+/** Live rooms narrower than the organization that a client joins by id (the server's `LiveTopic`s). */
+export type LiveTopic = "funnel";
+
+/**
+ * Join a topic's room (`join_<topic>` with `{<topic>_id}`) while mounted, and again after
+ * every reconnection (the server forgets rooms with the connection); `onJoined` runs after
+ * each successful join, so the page can read again what it may have missed.
+ */
+export function useLiveTopic(topic: LiveTopic, id: string | undefined, onJoined: () => void): void {
+  const { socket } = useContext(LiveContext);
+  const ref = useRef(onJoined);
+  ref.current = onJoined;
+  useEffect(() => {
+    if (!socket || !id) return;
+    const body = { [`${topic}_id`]: id };
+    const join = () => {
+      socket.emit(`join_${topic}`, body, (ack: { ok?: boolean } | undefined) => {
+        if (ack?.ok) ref.current();
+      });
+    };
+    if (socket.connected) join();
+    socket.on("connect", join);
+    return () => {
+      socket.off("connect", join);
+      if (socket.connected) socket.emit(`leave_${topic}`, body);
+    };
+  }, [socket, topic, id]);
+}
+
 /** Subscribe to a live event for the lifetime of the component. */
 export function useLiveEvent<T = unknown>(event: LiveEventName, handler: (payload: T) => void): void {
   const { socket } = useContext(LiveContext);

@@ -186,3 +186,23 @@ class PaymentStatusChanged:
     amount: Decimal
     currency: str
     changed_at: datetime
+
+
+class PaymentSummary(BaseModel):
+    """A payment as the funnel monitor and analytics read it (no buyer data)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    funnel_id: uuid.UUID | None
+    step_id: uuid.UUID | None
+    session_id: str | None
+    parent_payment_id: uuid.UUID | None
+    status: PaymentStatus
+    amount: Decimal
+    currency: str
+    payment_method: str
+    product_name: str | None
+    created_at: datetime
+    paid_at: datetime | None
+    status_changed_at: datetime

@@ -87,6 +87,8 @@ class BatchResult:
     results: list[EventResult] = field(default_factory=list)
     # Seed 002's live events for watchers of the organization, sent after commit.
     live_events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # The batch's last page view (a human's): what `hooks.on_page_viewed` listeners get.
+    page_view: tuple[str, bool] | None = None  # (page URL, new session)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -337,6 +339,8 @@ def finish(prepared: Prepared, outcome: CollectOutcome | None) -> BatchResult:
         if result.status == "stored" and result.event_id in inserts - stored:
             result.status = "duplicate"
     batch = BatchResult(outcome["session_id"], results)
+    if not outcome["is_bot"] and outcome["views"] and prepared.batch["views"]:
+        batch.page_view = (prepared.batch["views"][-1]["page_url"], bool(outcome["new"]))
     if not outcome["is_bot"]:
         if outcome["new"]:
             batch.live_events.append(

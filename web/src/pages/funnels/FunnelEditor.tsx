@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, ExternalLink, Plus } from "lucide-react";
+import { Activity, ArrowLeft, ChartColumn, ExternalLink, Plus } from "lucide-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -110,11 +110,25 @@ function Editor({ funnel }: { funnel: FunnelDetail }) {
             <Badge variant={funnel.is_active ? "success" : "secondary"}>{funnel.is_active ? t("funnels.active") : t("funnels.inactive")}</Badge>
           </p>
         </div>
-        {canWrite ? (
-          <Button variant="outline" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-            {funnel.is_active ? t("funnels.deactivate") : t("funnels.activate")}
+        <div className="flex flex-wrap gap-2">
+          <Button variant="outline" asChild>
+            <Link to={`/funnels/${funnel.id}/monitor`} data-testid="funnel-monitor-link">
+              <Activity aria-hidden />
+              {t("funnelMonitor.open")}
+            </Link>
           </Button>
-        ) : null}
+          <Button variant="outline" asChild>
+            <Link to={`/funnels/${funnel.id}/analytics`} data-testid="funnel-analytics-link">
+              <ChartColumn aria-hidden />
+              {t("funnelAnalytics.open")}
+            </Link>
+          </Button>
+          {canWrite ? (
+            <Button variant="outline" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+              {funnel.is_active ? t("funnels.deactivate") : t("funnels.activate")}
+            </Button>
+          ) : null}
+        </div>
       </div>
       <div className="grid gap-4 lg:grid-cols-[minmax(240px,320px)_1fr]">
         <Card className="content-start">

@@ -19,7 +19,9 @@ import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
+import FunnelAnalyticsPage from "./analytics/FunnelAnalyticsPage";
 import FunnelEditor from "./FunnelEditor";
+import MonitorPage from "./monitor/MonitorPage";
 import { FUNNELS_WRITE, type Funnel, type FunnelCreate } from "./types";
 
 export const FUNNELS_KEY = ["funnels"] as const;
@@ -183,6 +185,8 @@ export default function FunnelsPage() {
     <Routes>
       <Route index element={<FunnelList />} />
       <Route path=":funnelId" element={<FunnelEditor />} />
+      <Route path=":funnelId/monitor" element={<MonitorPage />} />
+      <Route path=":funnelId/analytics" element={<FunnelAnalyticsPage />} />
     </Routes>
   );
 }

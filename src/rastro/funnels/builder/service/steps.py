@@ -20,7 +20,7 @@ from rastro.core.errors import NotFound, field_error
 from rastro.core.references import UnknownReference
 from rastro.funnels.builder import schemas
 from rastro.funnels.builder.errors import InvalidStepConfig, ReorderMismatch, SlugTaken
-from rastro.funnels.builder.models import FunnelStep
+from rastro.funnels.builder.models import Funnel, FunnelStep
 from rastro.funnels.builder.service import funnels
 from rastro.funnels.builder.service.views import step_view
 from rastro.funnels.builder.steps import StepConfigError, parse_step_config
@@ -200,3 +200,19 @@ async def check_funnel_step(
         raise UnknownReference(field="step_id", key=step_id)
     if funnel_id is None or step.funnel_id != funnel_id:
         raise field_error("step_id", "The step is not a step of the funnel named.")
+
+
+async def find_step(
+    session: AsyncSession, *, funnel_slug: str, step_slug: str
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The organization's (funnel id, step id) that a public page's slugs name, or None
+    (one indexed lookup: the funnel's slug is unique per organization, the step's per
+    funnel)."""
+    row = (
+        await session.execute(
+            select(FunnelStep.funnel_id, FunnelStep.id)
+            .join(Funnel, Funnel.id == FunnelStep.funnel_id)
+            .where(Funnel.slug == funnel_slug, FunnelStep.slug == step_slug)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None

@@ -1,0 +1,1 @@
+"""The funnels' live monitor and the step visits their analytics count."""
