@@ -103,9 +103,7 @@ async def _apply_one(
                 subtype=notice.bounce_type
                 if notice.kind == "bounce"
                 else ("provider_flag" if notice.is_machine else None),
-                link_id=await _link_id(crm, message, notice.url)
-                if notice.kind == "click"
-                else None,
+                link_id=link_id,
                 is_machine=notice.is_machine,
                 external_id=notice.external_id[:255],
                 detail={"diagnostic": notice.diagnostic} if notice.diagnostic else {},
