@@ -288,11 +288,24 @@ async def record_results(
 ) -> None:
     """Record what the sender answered for a claimed batch: sent (with its events), failed,
     or queued again after a wait that doubles with each attempt."""
+    if not results:
+        return
     now = datetime.now(UTC)
     events: list[NewEvent] = []
+    claimed = {
+        message.message_id: message
+        for message in await crm.scalars(
+            select(Message)
+            .where(
+                Message.message_id.in_([r.message_id for r in results]),
+                Message.status == "sending",
+            )
+            .with_for_update()
+        )
+    }
     for result in results:
-        message = await crm.get(Message, result.message_id, with_for_update=True)
-        if message is None or message.status != "sending":
+        message = claimed.get(result.message_id)
+        if message is None:
             continue  # not ours to record (failed as interrupted meanwhile)
         message.sending_since = None
         if result.outcome == "sent":
