@@ -162,7 +162,11 @@ class DkimKey(BaseModel):
     domain: str
     selector: str
     dns_name: str = Field(description="Where to publish the TXT record")
-    dns_value: str = Field(description="The TXT record's value (v=DKIM1; k=rsa; p=…)")
+    dns_value: str = Field(
+        description="The TXT record's value (v=DKIM1; k=rsa; p=…). Over 255 characters: "
+        "DNS hosts' forms split it themselves; in a zone file, write it as several quoted "
+        "strings of at most 255 characters"
+    )
     created_at: datetime
 
 

@@ -6236,7 +6236,7 @@ export interface components {
             dns_name: string;
             /**
              * Dns Value
-             * @description The TXT record's value (v=DKIM1; k=rsa; p=…)
+             * @description The TXT record's value (v=DKIM1; k=rsa; p=…). Over 255 characters: DNS hosts' forms split it themselves; in a zone file, write it as several quoted strings of at most 255 characters
              */
             dns_value: string;
             /** Domain */
