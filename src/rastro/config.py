@@ -129,7 +129,8 @@ class Settings(BaseSettings):
         ge=1,
         le=100,
         validation_alias="EMAIL_SOFT_BOUNCE_LIMIT",
-        description="Soft bounces after which an address is suppressed",
+        description="Soft bounces after which an address is suppressed (an organization "
+        "may set its own in /api/email/settings)",
     )
     sns_cert_url_pattern: str = Field(
         r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]+\.pem$",

@@ -3,13 +3,19 @@ through the API as a user would."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest_asyncio
+from sqlalchemy import select
 
+from rastro.core.db import Scope
+from rastro.email.event_models import MessageEvent
+from rastro.email.models import Message
 from tests.auth.factories import Account, auth_headers, make_account
+from tests.helpers import drain_jobs
 
 
 @dataclass
@@ -94,3 +100,32 @@ async def campaign(
     }
     result: dict[str, Any] = await post(client, org, "/campaigns", body)
     return result
+
+
+async def sent_campaign(client, org, settings, databases, emails):  # type: ignore[no-untyped-def]
+    """A campaign sent by a simulated sender to `emails`: the sender and messages by address."""
+    sender = await post(client, org, "/senders", {"name": "Simulado", "kind": "simulated"})
+    ids = await contacts(client, org, emails)
+    audience = await static_audience(client, org, list(ids.values()))
+    created = await campaign(client, org, [audience], sender_id=sender["sender_id"])
+    await post(client, org, f"/campaigns/{created['campaign_id']}/send")
+    await drain_jobs(settings, databases, queues=["email"])
+    async with databases.crm.transaction(Scope.organization(org.id)) as session:
+        messages = {
+            m.contact_id: m
+            for m in await session.scalars(
+                select(Message).where(Message.campaign_id == uuid.UUID(created["campaign_id"]))
+            )
+        }
+    by_email = {email: messages[uuid.UUID(cid)] for email, cid in ids.items()}
+    return sender, by_email
+
+
+async def message_events(databases, org):  # type: ignore[no-untyped-def]
+    async with databases.bi.transaction(Scope.organization(org.id)) as session:
+        return list(await session.scalars(select(MessageEvent)))
+
+
+async def contact_statuses(client, org):  # type: ignore[no-untyped-def]
+    page = await get(client, org, "/contacts?page_size=100")
+    return {item["email"]: item["status"] for item in page["items"]}

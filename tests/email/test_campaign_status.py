@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from rastro.core.db import Scope
+from rastro.core.units import TransactionBoundary
 from rastro.email.models import Campaign, Message
 from rastro.email.senders.base import OutgoingMail, SendResult
 from rastro.email.service import sending
@@ -90,11 +91,11 @@ async def test_temporary_failure_waits_for_its_retry(client, org, settings, data
         assert row is not None
         row.status = "sending"
     links = sending.Links(base_url="http://127.0.0.1:8000", secret=settings.secret_key_value)
+    crm, bi = TransactionBoundary(databases.crm), TransactionBoundary(databases.bi)
     for expected in (True, False):
-        async with databases.crm.transaction(scope) as crm, databases.bi.transaction(scope) as bi:
-            more = await sending.send_batch(
-                crm, bi, campaign_id=campaign_id, sender=_Busy(), links=links
-            )
+        more = await sending.send_batch(
+            crm, bi, scope, campaign_id=campaign_id, sender=_Busy(), links=links
+        )
         assert more is expected
     async with databases.crm.transaction(scope) as session:
         message = await session.scalar(select(Message).where(Message.campaign_id == campaign_id))

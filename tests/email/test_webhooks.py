@@ -4,21 +4,17 @@ hard bounce or complaint suppresses the address, soft bounces after the limit.""
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 
 import orjson
 import pytest
-from sqlalchemy import select
 
-from rastro.core.db import Scope
-from rastro.email.event_models import MessageEvent
-from rastro.email.models import Message
 from rastro.email.service import tokens
-from tests.email.conftest import campaign, contacts, get, post, static_audience
+from tests.email.conftest import contact_statuses as _statuses
+from tests.email.conftest import get, sent_campaign
+from tests.email.conftest import message_events as _events
 from tests.fakes import postmark
 from tests.fakes.sns import FakeSns, ses_bounce, ses_complaint
-from tests.helpers import drain_jobs
 
 
 @pytest.fixture
@@ -33,38 +29,10 @@ def sns(app, settings):  # type: ignore[no-untyped-def]
     fake.stop()
 
 
-async def _setup(client, org, settings, databases, emails):  # type: ignore[no-untyped-def]
-    sender = await post(client, org, "/senders", {"name": "Simulado", "kind": "simulated"})
-    ids = await contacts(client, org, emails)
-    audience = await static_audience(client, org, list(ids.values()))
-    created = await campaign(client, org, [audience], sender_id=sender["sender_id"])
-    await post(client, org, f"/campaigns/{created['campaign_id']}/send")
-    await drain_jobs(settings, databases, queues=["email"])
-    async with databases.crm.transaction(Scope.organization(org.id)) as session:
-        messages = {
-            m.contact_id: m
-            for m in await session.scalars(
-                select(Message).where(Message.campaign_id == uuid.UUID(created["campaign_id"]))
-            )
-        }
-    by_email = {email: messages[uuid.UUID(cid)] for email, cid in ids.items()}
-    return sender, by_email
-
-
-async def _events(databases, org):  # type: ignore[no-untyped-def]
-    async with databases.bi.transaction(Scope.organization(org.id)) as session:
-        return list(await session.scalars(select(MessageEvent)))
-
-
-async def _statuses(client, org):  # type: ignore[no-untyped-def]
-    page = await get(client, org, "/contacts?page_size=100")
-    return {item["email"]: item["status"] for item in page["items"]}
-
-
 async def test_ses_bounce_and_complaint_verified_applied_once(
     client, org, settings, databases, sns
 ) -> None:
-    sender, messages = await _setup(
+    sender, messages = await sent_campaign(
         client, org, settings, databases, ["hard@cliente.com.br", "spam@cliente.com.br"]
     )
     url = sender["webhooks"]["ses"]
@@ -98,7 +66,7 @@ async def test_ses_bounce_and_complaint_verified_applied_once(
 async def test_ses_rejects_bad_signatures_and_foreign_certificates(
     client, org, settings, databases, sns
 ) -> None:
-    sender, messages = await _setup(client, org, settings, databases, ["x@cliente.com.br"])
+    sender, messages = await sent_campaign(client, org, settings, databases, ["x@cliente.com.br"])
     path = "/" + sender["webhooks"]["ses"].split("://", 1)[1].split("/", 1)[1]
     good = orjson.loads(
         sns.notification(
@@ -120,7 +88,7 @@ async def test_ses_rejects_bad_signatures_and_foreign_certificates(
 
 
 async def test_ses_subscription_confirmation(client, org, settings, databases, sns) -> None:
-    sender, _ = await _setup(client, org, settings, databases, ["y@cliente.com.br"])
+    sender, _ = await sent_campaign(client, org, settings, databases, ["y@cliente.com.br"])
     path = "/" + sender["webhooks"]["ses"].split("://", 1)[1].split("/", 1)[1]
     response = await client.post(path, content=sns.subscription_confirmation())
     assert response.status_code == 200
@@ -131,7 +99,7 @@ async def test_ses_subscription_confirmation(client, org, settings, databases, s
 async def test_postmark_basic_auth_replays_and_soft_bounce_limit(
     client, org, settings, databases
 ) -> None:
-    sender, messages = await _setup(
+    sender, messages = await sent_campaign(
         client, org, settings, databases, ["soft@cliente.com.br", "hard@cliente.com.br"]
     )
     token = sender["webhooks"]["postmark"].rsplit("/", 1)[1]

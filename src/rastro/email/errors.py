@@ -41,3 +41,12 @@ class WebhookUnauthorized(UnprocessableEntity):
 class BadWebhookPayload(UnprocessableEntity):
     code = "bad_webhook_payload"
     default_message = "The webhook's body is not what the provider sends."
+
+
+class WebhookReplayed(UnprocessableEntity):
+    """A Mailgun delivery whose one-time token was received before: refused. 406 is the
+    answer after which Mailgun stops retrying (the first delivery was stored)."""
+
+    status_code = 406
+    code = "webhook_replayed"
+    default_message = "This webhook delivery was received already."

@@ -11,6 +11,7 @@ import procrastinate
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.email.service import aggregates, campaigns, generation, scheduling, sending
 
 blueprint = procrastinate.Blueprint()
@@ -31,7 +32,8 @@ async def generate_messages(organization_id: str, campaign_id: str) -> int:
 
 @blueprint.task(name="send_campaign", queue="email")
 async def send_campaign(organization_id: str, campaign_id: str) -> int:
-    """Send a campaign's queued messages batch by batch; returns batches."""
+    """Send a campaign's queued messages batch by batch (each batch's claim committed
+    before it is sent, its results after); returns batches."""
     context = job_context()
     settings = context.settings
     scope = Scope.organization(uuid.UUID(organization_id))
@@ -41,15 +43,18 @@ async def send_campaign(organization_id: str, campaign_id: str) -> int:
     async with context.databases.crm.transaction(scope) as crm:
         campaign = await campaigns.get_campaign(crm, campaign_id=uuid.UUID(campaign_id))
         sender = await sending.sender_for(crm, Keyring(settings.encryption_key_value), campaign)
+    crm_units = TransactionBoundary(context.databases.crm)  # claim, then results, per batch
+    bi_units = TransactionBoundary(context.databases.bi)
     batches, more = 0, True
     while more:
-        async with (
-            context.databases.crm.transaction(scope) as crm,
-            context.databases.bi.transaction(scope) as bi,
-        ):
-            more = await sending.send_batch(
-                crm, bi, campaign_id=uuid.UUID(campaign_id), sender=sender, links=links
-            )
+        more = await sending.send_batch(
+            crm_units,
+            bi_units,
+            scope,
+            campaign_id=uuid.UUID(campaign_id),
+            sender=sender,
+            links=links,
+        )
         batches += 1
     return batches
 

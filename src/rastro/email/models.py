@@ -30,7 +30,7 @@ from rastro.core.ids import uuid7
 
 CONTACT_STATUSES = ("active", "unconfirmed", "suppressed", "bounced", "complained", "unsubscribed")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "paused", "cancelled")
-MESSAGE_STATUSES = ("queued", "sent", "failed")
+MESSAGE_STATUSES = ("queued", "sending", "sent", "failed")
 UNSUBSCRIBE_SCOPES = ("global", "campaign", "list")
 SUPPRESSION_REASONS = ("manual", "hard_bounce", "soft_bounces", "complaint", "imported")
 SENDER_KINDS = ("simulated", "smtp")
@@ -234,6 +234,9 @@ class Message(TenantMixin, CrmBase):
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     # After a temporary failure: not tried again before this time.
     retry_at: Mapped[datetime | None]
+    # When the message was claimed for sending (status `sending`, committed before the
+    # sender is called): a message still `sending` long after this was interrupted.
+    sending_since: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     sent_at: Mapped[datetime | None]
     first_opened_at: Mapped[datetime | None]
@@ -293,7 +296,8 @@ class Unsubscribe(TenantMixin, CrmBase):
         ForeignKey("email_audiences.audience_id", ondelete="CASCADE")
     )
     message_id: Mapped[uuid.UUID | None]
-    source: Mapped[str] = mapped_column(String(20))  # one_click | page | admin | complaint
+    # one_click | page | admin | complaint | a provider (sendgrid, mailgun…)
+    source: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -318,3 +322,35 @@ class Suppression(TenantMixin, CrmBase):
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class EmailSettings(TenantMixin, CrmBase):
+    """The organization's e-mail settings: soft bounces before an address is suppressed
+    (None: the server's `EMAIL_SOFT_BOUNCE_LIMIT`)."""
+
+    __tablename__ = "email_settings"
+    __table_args__ = (
+        CheckConstraint("soft_bounce_limit BETWEEN 1 AND 100", name="soft_bounce_limit_range"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    soft_bounce_limit: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class WebhookToken(TenantMixin, CrmBase):
+    """A provider webhook's one-time token already received (Mailgun's `signature.token`):
+    a second delivery carrying it is a replay and is refused. Kept while its timestamp is
+    within the accepted window; older ones are refused as stale anyway."""
+
+    __tablename__ = "email_webhook_tokens"
+    __table_args__ = (Index("ix_email_webhook_tokens_received_at", "received_at"),)
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(20), primary_key=True)
+    token: Mapped[str] = mapped_column(String(200), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -132,6 +132,56 @@ class SenderCreate(BaseModel):
 class WebhookEndpoints(BaseModel):
     ses: str = Field(description="Amazon SES via SNS: subscribe this HTTPS URL to the topic")
     postmark: str = Field(description="Postmark bounce/spam webhook URL, with its basic auth")
+    sendgrid: str = Field(
+        description="SendGrid Event Webhook URL (turn on Signed Event Webhook and keep its "
+        "verification key in the vault as a `sendgrid_webhook` credential)"
+    )
+    mailgun: str = Field(
+        description="Mailgun webhook URL (keep the HTTP webhook signing key in the vault as "
+        "a `mailgun_webhook` credential)"
+    )
+
+
+class DkimKeyIn(BaseModel):
+    domain: str = Field(
+        min_length=3,
+        max_length=253,
+        pattern=r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",
+        description="The From domain the key signs for",
+    )
+    selector: str = Field(
+        "rastro",
+        min_length=1,
+        max_length=63,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$",
+    )
+
+
+class DkimKey(BaseModel):
+    credential_id: uuid.UUID
+    domain: str
+    selector: str
+    dns_name: str = Field(description="Where to publish the TXT record")
+    dns_value: str = Field(
+        description="The TXT record's value (v=DKIM1; k=rsa; p=…). Over 255 characters: "
+        "DNS hosts' forms split it themselves; in a zone file, write it as several quoted "
+        "strings of at most 255 characters"
+    )
+    created_at: datetime
+
+
+class EmailSettingsIn(BaseModel):
+    soft_bounce_limit: int | None = Field(
+        description="Soft bounces after which an address is suppressed; null: the server default",
+        ge=1,
+        le=100,
+    )
+
+
+class EmailSettingsOut(BaseModel):
+    soft_bounce_limit: int | None
+    default_soft_bounce_limit: int
+    effective_soft_bounce_limit: int
 
 
 class Sender(_Row):

@@ -2389,6 +2389,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/senders/dkim-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dkim Keys
+         * @description DKIM keys by sender domain, with the DNS TXT record each needs published.
+         */
+        get: operations["list_dkim_keys_api_email_senders_dkim_keys_get"];
+        put?: never;
+        /**
+         * Create Dkim Key
+         * @description Generate a DKIM key for a From domain (kept encrypted in the credentials vault);
+         *     SMTP mail from that domain is signed with it. Publish the returned TXT record.
+         */
+        post: operations["create_dkim_key_api_email_senders_dkim_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Settings
+         * @description The organization's e-mail settings (soft bounces before suppression).
+         */
+        get: operations["get_settings_api_email_settings_get"];
+        /**
+         * Update Settings
+         * @description Set the soft-bounce limit (null: follow the server's default).
+         */
+        put: operations["update_settings_api_email_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/suppressions": {
         parameters: {
             query?: never;
@@ -3606,6 +3655,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/e/webhooks/mailgun/{webhook_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mailgun Webhook
+         * @description Mailgun webhooks (HMAC-SHA256 of timestamp + token with the signing key in the vault;
+         *     a token is accepted once).
+         */
+        post: operations["mailgun_webhook_e_webhooks_mailgun__webhook_token__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/e/webhooks/postmark/{webhook_token}": {
         parameters: {
             query?: never;
@@ -3620,6 +3690,27 @@ export interface paths {
          * @description Postmark bounce, spam complaint and delivery webhooks (basic auth checked).
          */
         post: operations["postmark_webhook_e_webhooks_postmark__webhook_token__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/e/webhooks/sendgrid/{webhook_token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sendgrid Webhook
+         * @description SendGrid Event Webhook (Signed Event Webhook: ECDSA signature over timestamp + body,
+         *     checked with the verification key in the vault).
+         */
+        post: operations["sendgrid_webhook_e_webhooks_sendgrid__webhook_token__post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6215,6 +6306,46 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** DkimKey */
+        DkimKey: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Credential Id
+             * Format: uuid
+             */
+            credential_id: string;
+            /**
+             * Dns Name
+             * @description Where to publish the TXT record
+             */
+            dns_name: string;
+            /**
+             * Dns Value
+             * @description The TXT record's value (v=DKIM1; k=rsa; p=…). Over 255 characters: DNS hosts' forms split it themselves; in a zone file, write it as several quoted strings of at most 255 characters
+             */
+            dns_value: string;
+            /** Domain */
+            domain: string;
+            /** Selector */
+            selector: string;
+        };
+        /** DkimKeyIn */
+        DkimKeyIn: {
+            /**
+             * Domain
+             * @description The From domain the key signs for
+             */
+            domain: string;
+            /**
+             * Selector
+             * @default rastro
+             */
+            selector: string;
+        };
         /** Domain */
         Domain: {
             /** Allowed Origins */
@@ -6437,6 +6568,23 @@ export interface components {
             status: "active" | "unconfirmed" | "suppressed" | "bounced" | "complained" | "unsubscribed";
             /** Tags */
             tags: string[];
+        };
+        /** EmailSettingsIn */
+        EmailSettingsIn: {
+            /**
+             * Soft Bounce Limit
+             * @description Soft bounces after which an address is suppressed; null: the server default
+             */
+            soft_bounce_limit: number | null;
+        };
+        /** EmailSettingsOut */
+        EmailSettingsOut: {
+            /** Default Soft Bounce Limit */
+            default_soft_bounce_limit: number;
+            /** Effective Soft Bounce Limit */
+            effective_soft_bounce_limit: number;
+            /** Soft Bounce Limit */
+            soft_bounce_limit: number | null;
         };
         /** EvaluationResult */
         EvaluationResult: {
@@ -10966,10 +11114,20 @@ export interface components {
         /** WebhookEndpoints */
         WebhookEndpoints: {
             /**
+             * Mailgun
+             * @description Mailgun webhook URL (keep the HTTP webhook signing key in the vault as a `mailgun_webhook` credential)
+             */
+            mailgun: string;
+            /**
              * Postmark
              * @description Postmark bounce/spam webhook URL, with its basic auth
              */
             postmark: string;
+            /**
+             * Sendgrid
+             * @description SendGrid Event Webhook URL (turn on Signed Event Webhook and keep its verification key in the vault as a `sendgrid_webhook` credential)
+             */
+            sendgrid: string;
             /**
              * Ses
              * @description Amazon SES via SNS: subscribe this HTTPS URL to the topic
@@ -25737,6 +25895,395 @@ export interface operations {
             };
         };
     };
+    list_dkim_keys_api_email_senders_dkim_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DkimKey"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    create_dkim_key_api_email_senders_dkim_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DkimKeyIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DkimKey"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The domain already has a key with this selector */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_settings_api_email_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettingsOut"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    update_settings_api_email_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailSettingsOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     list_suppressions_api_email_suppressions_get: {
         parameters: {
             query?: {
@@ -33700,7 +34247,7 @@ export interface operations {
             };
         };
     };
-    postmark_webhook_e_webhooks_postmark__webhook_token__post: {
+    mailgun_webhook_e_webhooks_mailgun__webhook_token__post: {
         parameters: {
             query?: never;
             header?: never;
@@ -33756,6 +34303,82 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Unknown endpoint, no signing key in the vault, or a signature that does not verify or whose timestamp is stale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A replay: this signature token was received before */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A webhook body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not a Mailgun webhook */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    postmark_webhook_e_webhooks_postmark__webhook_token__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description Missing or wrong basic auth credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
             /** @description The token or webhook endpoint does not verify */
             404: {
                 headers: {
@@ -33770,8 +34393,39 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Some fields are invalid. */
+            /** @description The body is not a Postmark record */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sendgrid_webhook_e_webhooks_sendgrid__webhook_token__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: string;
+                    };
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -33779,13 +34433,51 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": {
-                     *         "code": "validation_error",
-                     *         "message": "Some fields are invalid."
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
                      *       }
                      *     }
                      */
                     "application/json": unknown;
                 };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Unknown endpoint, no verification key in the vault, or a signature that does not verify or whose timestamp is stale */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A webhook body over 256 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not an array of SendGrid events */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

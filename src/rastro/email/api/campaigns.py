@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request, status
 
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
+from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
 from rastro.email import schemas
 from rastro.email.models import Campaign, Sender
 from rastro.email.permissions import Admin, Read, Write
-from rastro.email.service import aggregates, campaigns, generation, sending, tokens
+from rastro.email.service import aggregates, campaigns, dkim, generation, sending, tokens
+from rastro.email.service import settings as email_settings
 
 router = APIRouter(
     prefix="/api/email",
@@ -37,6 +39,8 @@ def _sender_out(request: Request, sender: Sender) -> schemas.Sender:
     out.webhooks = schemas.WebhookEndpoints(
         ses=f"{base}/e/webhooks/ses/{sender.webhook_token}",
         postmark=f"{scheme}://rastro:{password}@{rest}/e/webhooks/postmark/{sender.webhook_token}",
+        sendgrid=f"{base}/e/webhooks/sendgrid/{sender.webhook_token}",
+        mailgun=f"{base}/e/webhooks/mailgun/{sender.webhook_token}",
     )
     return out
 
@@ -82,6 +86,46 @@ async def create_sender(
 ) -> schemas.Sender:
     """A simulated or SMTP sender."""
     return _sender_out(request, await campaigns.create_sender(session, new=body))
+
+
+@router.get("/senders/dkim-keys", response_model=list[schemas.DkimKey])
+async def list_dkim_keys(_: Admin, session: CrmSession) -> list[schemas.DkimKey]:
+    """DKIM keys by sender domain, with the DNS TXT record each needs published."""
+    return await dkim.list_keys(session)
+
+
+@router.post(
+    "/senders/dkim-keys",
+    response_model=schemas.DkimKey,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "The domain already has a key with this selector"}},
+)
+async def create_dkim_key(
+    request: Request, body: schemas.DkimKeyIn, principal: Admin, session: CrmSession
+) -> schemas.DkimKey:
+    """Generate a DKIM key for a From domain (kept encrypted in the credentials vault);
+    SMTP mail from that domain is signed with it. Publish the returned TXT record."""
+    keyring: Keyring = request.app.state.keyring
+    return await dkim.create_key(session, keyring, new=body, created_by_id=principal.user_id)
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+@router.get("/settings", response_model=schemas.EmailSettingsOut)
+async def get_settings(request: Request, _: Read, session: CrmSession) -> schemas.EmailSettingsOut:
+    """The organization's e-mail settings (soft bounces before suppression)."""
+    default = request.app.state.settings.email_soft_bounce_limit
+    return await email_settings.get_settings(session, default=default)
+
+
+@router.put("/settings", response_model=schemas.EmailSettingsOut)
+async def update_settings(
+    request: Request, body: schemas.EmailSettingsIn, _: Admin, session: CrmSession
+) -> schemas.EmailSettingsOut:
+    """Set the soft-bounce limit (null: follow the server's default)."""
+    default = request.app.state.settings.email_soft_bounce_limit
+    return await email_settings.update_settings(session, change=body, default=default)
 
 
 # --- campaigns ----------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.routing import read_body
+from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
 from rastro.email.providers.ses import SesWebhook, SnsVerificationError
-from rastro.email.service import bounces, tracking
+from rastro.email.service import tracking, webhooks
 
 router = APIRouter(
     prefix="/e",
@@ -145,13 +146,16 @@ def _ses(request: Request) -> SesWebhook:
     return webhook
 
 
+WebhookToken = Annotated[str, Path(min_length=1, max_length=200)]
+
+
 @router.post("/webhooks/ses/{webhook_token}")
 async def ses_webhook(
-    request: Request, webhook_token: str, crm: CrmSession, bi: BiSession
+    request: Request, webhook_token: WebhookToken, crm: CrmSession, bi: BiSession
 ) -> dict[str, str]:
     """Amazon SES notifications via SNS (signature verified; subscriptions confirmed)."""
     body = await read_body(request, WEBHOOK_BODY_LIMIT, "The notification is too large.")
-    result = await bounces.receive_ses(
+    result = await webhooks.receive_ses(
         crm,
         bi,
         webhook_token=webhook_token,
@@ -162,19 +166,84 @@ async def ses_webhook(
     return {"result": result}
 
 
-@router.post("/webhooks/postmark/{webhook_token}")
+@router.post(
+    "/webhooks/postmark/{webhook_token}",
+    responses={
+        401: {"description": "Missing or wrong basic auth credentials"},
+        422: {"description": "The body is not a Postmark record"},
+    },
+)
 async def postmark_webhook(
-    request: Request, webhook_token: str, crm: CrmSession, bi: BiSession
+    request: Request, webhook_token: WebhookToken, crm: CrmSession, bi: BiSession
 ) -> dict[str, str]:
     """Postmark bounce, spam complaint and delivery webhooks (basic auth checked)."""
     body = await read_body(request, WEBHOOK_BODY_LIMIT, "The webhook is too large.")
-    result = await bounces.receive_postmark(
+    result = await webhooks.receive_postmark(
         crm,
         bi,
         webhook_token=webhook_token,
         authorization=request.headers.get("authorization"),
         body=body,
         secret=_secret(request),
+        soft_limit=request.app.state.settings.email_soft_bounce_limit,
+    )
+    return {"result": result}
+
+
+@router.post(
+    "/webhooks/sendgrid/{webhook_token}",
+    responses={
+        404: {
+            "description": "Unknown endpoint, no verification key in the vault, or a "
+            "signature that does not verify or whose timestamp is stale"
+        },
+        422: {"description": "The body is not an array of SendGrid events"},
+    },
+)
+async def sendgrid_webhook(
+    request: Request, webhook_token: WebhookToken, crm: CrmSession, bi: BiSession
+) -> dict[str, str]:
+    """SendGrid Event Webhook (Signed Event Webhook: ECDSA signature over timestamp + body,
+    checked with the verification key in the vault)."""
+    body = await read_body(request, WEBHOOK_BODY_LIMIT, "The webhook is too large.")
+    keyring: Keyring = request.app.state.keyring
+    result = await webhooks.receive_sendgrid(
+        crm,
+        bi,
+        keyring,
+        webhook_token=webhook_token,
+        signature=request.headers.get("x-twilio-email-event-webhook-signature"),
+        timestamp=request.headers.get("x-twilio-email-event-webhook-timestamp"),
+        body=body,
+        soft_limit=request.app.state.settings.email_soft_bounce_limit,
+    )
+    return {"result": result}
+
+
+@router.post(
+    "/webhooks/mailgun/{webhook_token}",
+    responses={
+        404: {
+            "description": "Unknown endpoint, no signing key in the vault, or a signature "
+            "that does not verify or whose timestamp is stale"
+        },
+        406: {"description": "A replay: this signature token was received before"},
+        422: {"description": "The body is not a Mailgun webhook"},
+    },
+)
+async def mailgun_webhook(
+    request: Request, webhook_token: WebhookToken, crm: CrmSession, bi: BiSession
+) -> dict[str, str]:
+    """Mailgun webhooks (HMAC-SHA256 of timestamp + token with the signing key in the vault;
+    a token is accepted once)."""
+    body = await read_body(request, WEBHOOK_BODY_LIMIT, "The webhook is too large.")
+    keyring: Keyring = request.app.state.keyring
+    result = await webhooks.receive_mailgun(
+        crm,
+        bi,
+        keyring,
+        webhook_token=webhook_token,
+        body=body,
         soft_limit=request.app.state.settings.email_soft_bounce_limit,
     )
     return {"result": result}

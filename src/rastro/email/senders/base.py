@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Literal, Protocol
+
+import orjson
 
 Outcome = Literal["sent", "retry", "failed"]
 
@@ -26,8 +28,9 @@ class OutgoingMail:
     headers: dict[str, str] = field(default_factory=dict)
 
     def mime(self) -> EmailMessage:
-        """The RFC 5322 message, with `List-Unsubscribe` (https and mailto) and
-        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058)."""
+        """The RFC 5322 message, with `List-Unsubscribe` (https and mailto),
+        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058) and our message id
+        (`X-Rastro-Mid`, in the `Message-ID` and in the providers' own headers)."""
         mail = EmailMessage()
         mail["From"] = formataddr((self.from_name, self.from_address))
         mail["To"] = self.to
@@ -36,7 +39,13 @@ class OutgoingMail:
             mail["Reply-To"] = self.reply_to
         domain = self.from_address.rsplit("@", 1)[-1]
         mail["Message-ID"] = make_msgid(idstring=self.message_id.hex, domain=domain)
+        mail["Date"] = formatdate(localtime=False)
         mail["X-Rastro-Mid"] = str(self.message_id)
+        # Our id as the providers echo it in their webhooks: SendGrid's custom args
+        # (`X-SMTPAPI`) and Mailgun's user variables; each relay strips its own header.
+        mid = orjson.dumps({"rastro_mid": str(self.message_id)}).decode()
+        mail["X-SMTPAPI"] = f'{{"unique_args": {mid}}}'
+        mail["X-Mailgun-Variables"] = mid
         targets = [f"<{self.unsubscribe_url}>"]
         if self.unsubscribe_mailto:
             targets.append(f"<{self.unsubscribe_mailto}>")

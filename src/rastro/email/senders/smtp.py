@@ -1,5 +1,6 @@
 """The SMTP sender: one connection per batch (STARTTLS or implicit TLS when configured,
-AUTH when a username is given), at most `rate_per_second` mails a second. A 4xx reply is
+AUTH when a username is given), at most `rate_per_second` mails a second, each mail
+DKIM-signed with its From domain's key when the organization has one. A 4xx reply is
 temporary (the message stays queued and is retried), a 5xx reply fails the message.
 
 Runs the standard library's `smtplib` in a worker thread: the protocol is the real one and
@@ -9,12 +10,15 @@ the event loop is never blocked.
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import smtplib
 import ssl
 import time
 from dataclasses import dataclass
 
+from rastro.email.senders import dkim
 from rastro.email.senders.base import Outcome, OutgoingMail, SendResult
+from rastro.email.senders.dkim import DkimKey
 
 TIMEOUT_SECONDS = 30.0
 
@@ -34,9 +38,26 @@ class SmtpSettings:
 class SmtpSender:
     kind = "smtp"
 
-    def __init__(self, settings: SmtpSettings, *, rate_per_second: int = 10) -> None:
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        *,
+        rate_per_second: int = 10,
+        dkim_keys: dict[str, DkimKey] | None = None,
+    ) -> None:
         self.settings = settings
         self.rate_per_second = max(1, rate_per_second)
+        self.dkim_keys = dkim_keys or {}
+
+    def _bytes(self, mail: OutgoingMail) -> tuple[bytes, str]:
+        """The message as sent (CRLF lines, DKIM-signed when its From domain has a key)
+        and its Message-ID."""
+        message = mail.mime()
+        data = message.as_bytes(policy=email.policy.SMTP)
+        key = self.dkim_keys.get(mail.from_address.rsplit("@", 1)[-1].lower())
+        if key is not None:
+            data = dkim.sign(data, key)
+        return data, str(message["Message-ID"])
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
@@ -80,9 +101,9 @@ class SmtpSender:
         return results
 
     def _send_one(self, client: smtplib.SMTP, mail: OutgoingMail) -> SendResult:
-        message = mail.mime()
+        data, message_id = self._bytes(mail)
         try:
-            refused = client.send_message(message, from_addr=mail.from_address, to_addrs=[mail.to])
+            refused = client.sendmail(mail.from_address, [mail.to], data)
         except smtplib.SMTPRecipientsRefused as error:
             code = next(iter(error.recipients.values()))[0]
             return _refused(mail, code)
@@ -92,7 +113,7 @@ class SmtpSender:
             return SendResult(mail.message_id, "retry", error=type(error).__name__)
         if refused:
             return _refused(mail, next(iter(refused.values()))[0])
-        return SendResult(mail.message_id, "sent", provider_message_id=message["Message-ID"])
+        return SendResult(mail.message_id, "sent", provider_message_id=message_id)
 
     async def send(self, mails: list[OutgoingMail]) -> list[SendResult]:
         return await asyncio.to_thread(self._send_all, mails)

@@ -3,7 +3,10 @@ messages rendered for their recipient and handed to the campaign's sender.
 
 Each batch locks its messages (`FOR UPDATE SKIP LOCKED`, so two workers never send the
 same one), refuses those whose recipient stopped being sendable since generation (counted
-as `refused` events, never sent), sends the rest and records a `sent` event per message.
+as `refused` events, never sent), and marks the rest `sending` in a transaction of its own
+before handing them to the sender; the results and a `sent` event per message are recorded
+in the next one. A message found `sending` after its lease (the worker stopped between the
+server's acceptance and our record) is failed as `interrupted`, never sent again blindly.
 A temporary failure (an SMTP 4xx, a lost connection) leaves the message queued for a later
 batch after a wait that doubles with each attempt (`RETRY_BASE_SECONDS`, the job queued
 again for then), up to `MAX_ATTEMPTS`. When nothing is left the campaign is `sent`.
@@ -21,13 +24,15 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
+from rastro.core.db import Scope
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.crm.service import people
 from rastro.email.models import Campaign, EmailContact, Link, Message, Sender, Suppression
-from rastro.email.senders.base import MailSender, OutgoingMail
+from rastro.email.senders.base import MailSender, OutgoingMail, SendResult
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.senders.smtp import SmtpSender, SmtpSettings
-from rastro.email.service import content, tokens
+from rastro.email.service import content, dkim, tokens
 from rastro.email.service.campaigns import get_campaign, move
 from rastro.email.service.events import NewEvent, record_events
 from rastro.email.service.generation import enqueue_sending, start_generation
@@ -35,6 +40,8 @@ from rastro.email.service.generation import enqueue_sending, start_generation
 SEND_BATCH = 200
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 60.0
+# Longer than any batch takes (200 mails at the slowest rate with SMTP timeouts).
+SENDING_LEASE_SECONDS = 1800.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,8 @@ async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Cam
 
 
 async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign) -> MailSender:
-    """The campaign's sender (simulated when it names none)."""
+    """The campaign's sender (simulated when it names none); an SMTP one signs with the
+    organization's DKIM keys."""
     if campaign.sender_id is None:
         return SimulatedSender()
     sender = await session.get(Sender, campaign.sender_id)
@@ -88,6 +96,7 @@ async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign
             security=str(settings.get("security") or "starttls"),
         ),
         rate_per_second=sender.rate_per_second,
+        dkim_keys=await dkim.signing_keys(session, keyring),
     )
 
 
@@ -155,20 +164,30 @@ def _tracked(
     return tracked
 
 
-async def send_batch(
+@dataclass(frozen=True)
+class Claim:
+    """A batch claimed for sending (committed as `sending` before the sender is called)."""
+
+    mails: list[OutgoingMail]
+
+
+async def claim_batch(
     crm: AsyncSession,
     bi: AsyncSession,
     *,
     campaign_id: uuid.UUID,
-    sender: MailSender,
+    sender_kind: str,
     links: Links,
     batch_size: int = SEND_BATCH,
-) -> bool:
-    """Send the next batch of the campaign's queued messages; True while some remain."""
+) -> Claim | None:
+    """Claim the next batch of queued messages: refused ones failed, the rest rendered and
+    marked `sending` (one more attempt). None when nothing is left to claim now (the
+    campaign is then `sent`, or the job queued again for a retry or an unfinished batch)."""
     campaign = await get_campaign(crm, campaign_id=campaign_id)
     if campaign.status != "sending" or campaign.generation_status != "done":
-        return False
+        return None
     now = datetime.now(UTC)
+    await _fail_interrupted(crm, campaign_id, now)
     messages = list(
         await crm.scalars(
             select(Message)
@@ -184,25 +203,8 @@ async def send_batch(
         )
     )
     if not messages:
-        waiting = await crm.scalar(
-            select(func.min(Message.retry_at)).where(
-                Message.campaign_id == campaign_id,
-                Message.status == "queued",
-                Message.attempts < MAX_ATTEMPTS,
-            )
-        )
-        if waiting is not None:  # temporary failures wait for their retry
-            await enqueue_sending(crm, campaign, at=waiting)
-            return False
-        # What is still queued ran out of attempts: failed, and the campaign is done.
-        await crm.execute(
-            update(Message)
-            .where(Message.campaign_id == campaign_id, Message.status == "queued")
-            .values(status="failed")
-        )
-        move(campaign, "sent")
-        await crm.flush()
-        return False
+        await _finish_or_wait(crm, campaign, now)
+        return None
     contact_ids = [m.contact_id for m in messages]
     blocked = set(
         await crm.scalars(
@@ -223,32 +225,138 @@ async def send_batch(
             events.append(_event(message, "refused", now, external=f"refused:{message.message_id}"))
         else:
             sendable.append(message)
-    by_id = {m.message_id: m for m in sendable}
     mails = await _render(crm, campaign, sendable, links)
     rendered = {mail.message_id for mail in mails}
     for message in sendable:
         if message.message_id not in rendered:  # the contact lost its address
             message.status, message.error = "failed", "no_address"
-    for result in await sender.send(mails) if mails else []:
-        message = by_id[result.message_id]
-        message.attempts += 1
+        else:
+            message.status, message.sending_since = "sending", now
+            message.attempts += 1
+    await crm.flush()
+    await record_events(bi, events=[_with_source(e, sender_kind) for e in events])
+    return Claim(mails)
+
+
+async def _fail_interrupted(crm: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> None:
+    """Messages left `sending` past the lease were being sent when a worker stopped: the
+    server may have accepted them before we could record it, so they are never sent again
+    blindly — they fail as `interrupted` (a duplicate e-mail is worse than a missing one)."""
+    await crm.execute(
+        update(Message)
+        .where(
+            Message.campaign_id == campaign_id,
+            Message.status == "sending",
+            Message.sending_since < now - timedelta(seconds=SENDING_LEASE_SECONDS),
+        )
+        .values(status="failed", error="interrupted")
+    )
+
+
+async def _finish_or_wait(crm: AsyncSession, campaign: Campaign, now: datetime) -> None:
+    campaign_id = campaign.campaign_id
+    waiting = await crm.scalar(
+        select(func.min(Message.retry_at)).where(
+            Message.campaign_id == campaign_id,
+            Message.status == "queued",
+            Message.attempts < MAX_ATTEMPTS,
+        )
+    )
+    in_flight = await crm.scalar(
+        select(func.min(Message.sending_since)).where(
+            Message.campaign_id == campaign_id, Message.status == "sending"
+        )
+    )
+    if in_flight is not None:  # another batch is out (or was interrupted): look again later
+        lease_end = in_flight + timedelta(seconds=SENDING_LEASE_SECONDS)
+        waiting = lease_end if waiting is None else min(waiting, lease_end)
+    if waiting is not None:  # temporary failures wait for their retry
+        await enqueue_sending(crm, campaign, at=max(waiting, now))
+        return
+    # What is still queued ran out of attempts: failed, and the campaign is done.
+    await crm.execute(
+        update(Message)
+        .where(Message.campaign_id == campaign_id, Message.status == "queued")
+        .values(status="failed")
+    )
+    move(campaign, "sent")
+    await crm.flush()
+
+
+async def record_results(
+    crm: AsyncSession, bi: AsyncSession, *, results: list[SendResult], sender_kind: str
+) -> None:
+    """Record what the sender answered for a claimed batch: sent (with its events), failed,
+    or queued again after a wait that doubles with each attempt."""
+    if not results:
+        return
+    now = datetime.now(UTC)
+    events: list[NewEvent] = []
+    claimed = {
+        message.message_id: message
+        for message in await crm.scalars(
+            select(Message)
+            .where(
+                Message.message_id.in_([r.message_id for r in results]),
+                Message.status == "sending",
+            )
+            .with_for_update()
+        )
+    }
+    for result in results:
+        message = claimed.get(result.message_id)
+        if message is None:
+            continue  # not ours to record (failed as interrupted meanwhile)
+        message.sending_since = None
         if result.outcome == "sent":
             message.status, message.sent_at = "sent", now
             message.provider_message_id = result.provider_message_id
             message.error = None
             events.append(_event(message, "sent", now, external=f"sent:{message.message_id}"))
-            if sender.kind == "simulated":
+            if sender_kind == "simulated":
                 events.append(
                     _event(message, "delivered", now, external=f"delivered:{message.message_id}")
                 )
         elif result.outcome == "failed" or message.attempts >= MAX_ATTEMPTS:
             message.status, message.error = "failed", result.error
         else:
-            message.error = result.error
+            message.status, message.error = "queued", result.error
             delay = RETRY_BASE_SECONDS * 2 ** (message.attempts - 1)
             message.retry_at = now + timedelta(seconds=delay)
     await crm.flush()
-    await record_events(bi, events=[_with_source(e, sender.kind) for e in events])
+    await record_events(bi, events=[_with_source(e, sender_kind) for e in events])
+
+
+async def send_batch(
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    scope: Scope,
+    *,
+    campaign_id: uuid.UUID,
+    sender: MailSender,
+    links: Links,
+    batch_size: int = SEND_BATCH,
+) -> bool:
+    """Send the next batch of the campaign's queued messages; True while some remain.
+
+    Three steps, so that a mail is never sent twice: the claim (messages marked `sending`)
+    commits before the sender is called, and the results commit after it. A worker that
+    stops in between leaves its messages `sending`; they are failed as `interrupted` once
+    `SENDING_LEASE_SECONDS` pass, never sent again."""
+    async with crm.unit(scope) as crm_session, bi.unit(scope) as bi_session:
+        claim = await claim_batch(
+            crm_session,
+            bi_session,
+            campaign_id=campaign_id,
+            sender_kind=sender.kind,
+            links=links,
+            batch_size=batch_size,
+        )
+    if claim is None:
+        return False
+    results = await sender.send(claim.mails) if claim.mails else []
+    async with crm.unit(scope) as crm_session, bi.unit(scope) as bi_session:
+        await record_results(crm_session, bi_session, results=results, sender_kind=sender.kind)
     return True
 
 

@@ -223,7 +223,10 @@ async def record_unsubscribe(
     source: str,
     ip: str | None,
     reason: str | None,
+    event_source: str = "tracker",
 ) -> bool:
+    """Record an unsubscribe once per contact and scope (True when new) with its event;
+    a global one also marks an active contact `unsubscribed`."""
     campaign_id = message.campaign_id if scope == "campaign" else None
     existing = await crm.scalar(
         select(Unsubscribe.unsubscribe_id).where(
@@ -262,7 +265,7 @@ async def record_unsubscribe(
                 message_id=message.message_id,
                 contact_id=message.contact_id,
                 type="unsubscribe",
-                source="tracker",
+                source=event_source,
                 subtype=scope,
                 detail={"via": source},
                 external_id=f"unsubscribe:{message.message_id}:{scope}",
