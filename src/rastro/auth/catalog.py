@@ -194,6 +194,8 @@ SERVICES: dict[str, ServiceSpec] = {
         # hottok, Kiwify's webhook token, as the key.
         ServiceSpec("hotmart", "Hotmart (sales webhook, hottok)", None),
         ServiceSpec("kiwify", "Kiwify (sales webhook, token)", None),
+        # Eduzz's signing key ("chave de acesso" of the webhook configuration).
+        ServiceSpec("eduzz", "Eduzz (sales webhook, signing key)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

@@ -1,14 +1,17 @@
 """One connector per checkout platform (`base.Platform`); `PLATFORMS` by name.
 
-Hotmart and Kiwify for now; Eduzz, Monetizze, Braip, Ticto, Greenn, Cakto, Perfect Pay,
-Yampi and Shopify are still to be written from their public docs."""
+Hotmart, Kiwify, Eduzz. Monetizze, Braip, Ticto and Greenn are not here: their webhook
+payloads and authentication are not in any public documentation found (see the
+payments README); a platform is added from its own docs, never guessed."""
 
 from __future__ import annotations
 
 from rastro.funnels.payments.platforms.base import Platform
+from rastro.funnels.payments.platforms.eduzz import EduzzPlatform
 from rastro.funnels.payments.platforms.hotmart import HotmartPlatform
 from rastro.funnels.payments.platforms.kiwify import KiwifyPlatform
 
 PLATFORMS: dict[str, Platform] = {
-    platform.name: platform for platform in (HotmartPlatform(), KiwifyPlatform())
+    platform.name: platform
+    for platform in (HotmartPlatform(), KiwifyPlatform(), EduzzPlatform())
 }
