@@ -196,6 +196,8 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("kiwify", "Kiwify (sales webhook, token)", None),
         # Eduzz's signing key ("chave de acesso" of the webhook configuration).
         ServiceSpec("eduzz", "Eduzz (sales webhook, signing key)", None),
+        # Shopify's app client secret (the webhooks' HMAC key).
+        ServiceSpec("shopify", "Shopify (order webhooks, app client secret)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

@@ -6,10 +6,12 @@ once however often it is delivered, and a forged delivery changes nothing."""
 from __future__ import annotations
 
 from tests.fakes.eduzz import EduzzInvoice
+from tests.fakes.shopify import ShopifyOrder
 from tests.funnels.payments import factories as f
 from tests.funnels.payments.platform_cases import order_lifecycle, rejected
 
 EDUZZ_KEY = "eduzz-signing-key-0123456789"
+SHOPIFY_SECRET = "shpss_fake_client_secret_0123456789"
 
 
 async def test_eduzz_invoice(client, databases, settings):
@@ -44,3 +46,47 @@ async def test_eduzz_invoice(client, databases, settings):
     # The invoice's two products (a product and its order bump) are one order.
     assert payment.product_name == "Curso de Excel, Planilhas prontas"
     assert payment.customer_data["phone"] == "+5511987654321"
+
+
+async def test_shopify_order_and_chargeback(client, databases, settings):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "shopify", api_key=SHOPIFY_SECRET)
+    url = f"/api/payments/platforms/shopify/{credential}"
+    order = ShopifyOrder(
+        SHOPIFY_SECRET,
+        landing_site="/products/camiseta?utm_source=google&utm_medium=cpc&gclid=Cj0",
+        attributes={"sck": "google|cpc|natal", "gift_note": "feliz natal"},
+    )
+    forged = await order.webhook(url, "paid", secret="shpss_guessed").send(client)
+    await rejected(forged, databases, org)
+
+    async def send(status: str):
+        if status == "chargedback":
+            return await order.dispute(url, "lost").send(client)
+        return await order.webhook(url, status).send(client)
+
+    under_review = await order.dispute(url, "under_review").send(client)
+    assert under_review.json()["results"][0]["outcome"] == "ignored"
+    payment = await order_lifecycle(
+        databases,
+        settings,
+        org,
+        send,
+        external_id=str(order.order_id),
+        amount="259.80",
+        email="carla@example.com",
+        tracking={"utm_source": "google", "utm_medium": "cpc", "sck": "google|cpc|natal"},
+        payment_method="pix",
+        reversal="chargedback",
+    )
+    assert payment.product_name == "Camiseta, Meia"
+    assert payment.customer_data == {
+        "name": "Carla Souza",
+        "email": "carla@example.com",
+        "phone": "+5531988887777",
+    }
+    products = await order.webhook(url, "paid").send(client)
+    assert products.status_code == 200
+    other_topic = order.webhook(url, "paid")
+    other_topic.headers["x-shopify-topic"] = "products/update"
+    assert (await other_topic.send(client)).json()["received"] == 0

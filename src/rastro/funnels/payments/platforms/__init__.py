@@ -10,8 +10,14 @@ from rastro.funnels.payments.platforms.base import Platform
 from rastro.funnels.payments.platforms.eduzz import EduzzPlatform
 from rastro.funnels.payments.platforms.hotmart import HotmartPlatform
 from rastro.funnels.payments.platforms.kiwify import KiwifyPlatform
+from rastro.funnels.payments.platforms.shopify import ShopifyPlatform
 
 PLATFORMS: dict[str, Platform] = {
     platform.name: platform
-    for platform in (HotmartPlatform(), KiwifyPlatform(), EduzzPlatform())
+    for platform in (
+        HotmartPlatform(),
+        KiwifyPlatform(),
+        EduzzPlatform(),
+        ShopifyPlatform(),
+    )
 }
