@@ -198,6 +198,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("eduzz", "Eduzz (sales webhook, signing key)", None),
         # Shopify's app client secret (the webhooks' HMAC key).
         ServiceSpec("shopify", "Shopify (order webhooks, app client secret)", None),
+        ServiceSpec("yampi", "Yampi (order webhooks, webhook secret)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from tests.fakes.eduzz import EduzzInvoice
 from tests.fakes.shopify import ShopifyOrder
+from tests.fakes.yampi import YampiOrder
 from tests.funnels.payments import factories as f
 from tests.funnels.payments.platform_cases import order_lifecycle, rejected
 
 EDUZZ_KEY = "eduzz-signing-key-0123456789"
 SHOPIFY_SECRET = "shpss_fake_client_secret_0123456789"
+YAMPI_SECRET = "wh_fakeYampiWebhookSecret0123456789"
 
 
 async def test_eduzz_invoice(client, databases, settings):
@@ -90,3 +92,45 @@ async def test_shopify_order_and_chargeback(client, databases, settings):
     other_topic = order.webhook(url, "paid")
     other_topic.headers["x-shopify-topic"] = "products/update"
     assert (await other_topic.send(client)).json()["received"] == 0
+
+
+async def test_yampi_order(client, databases, settings):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "yampi", api_key=YAMPI_SECRET)
+    url = f"/api/payments/platforms/yampi/{credential}"
+    order = YampiOrder(YAMPI_SECRET, utm={"utm_source": "tiktok", "utm_campaign": "verao"})
+    forged = await order.webhook(url, "order.paid", "paid", secret="wh_guessed").send(client)
+    await rejected(forged, databases, org)
+    cart = await order.webhook(url, "cart.reminder", "waiting_payment").send(client)
+    assert cart.json()["received"] == 0
+    aliases = {"pending": ("order.created", "waiting_payment"), "paid": ("order.paid", "paid")}
+
+    async def send(status: str):
+        return await order.webhook(url, *aliases[status]).send(client)
+
+    payment = await order_lifecycle(
+        databases,
+        settings,
+        org,
+        send,
+        external_id=str(order.order_id),
+        amount="136.29",
+        email="joao@example.com",
+        tracking={"utm_source": "tiktok", "utm_campaign": "verao"},
+        payment_method="boleto",
+        reversal=None,
+    )
+    assert payment.customer_data["phone"] == "+5512988815499"
+    assert payment.customer_data["document"] == "52998224725"
+    assert payment.product_name == "Dobradiça Inox"
+    # A cancellation after payment is no refund Yampi's docs name: ignored as backwards.
+    cancelled = await order.webhook(url, "order.status.updated", "cancelled").send(client)
+    assert cancelled.json()["results"][0]["outcome"] == "backwards"
+    # Another order, refused: failed, and no sale.
+    refused = YampiOrder(YAMPI_SECRET)
+    sent = await refused.webhook(url, "order.status.updated", "refused").send(client)
+    assert sent.json()["results"][0] == {
+        "external_id": str(refused.order_id),
+        "outcome": "applied",
+        "status": "failed",
+    }

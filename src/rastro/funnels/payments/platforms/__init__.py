@@ -11,6 +11,7 @@ from rastro.funnels.payments.platforms.eduzz import EduzzPlatform
 from rastro.funnels.payments.platforms.hotmart import HotmartPlatform
 from rastro.funnels.payments.platforms.kiwify import KiwifyPlatform
 from rastro.funnels.payments.platforms.shopify import ShopifyPlatform
+from rastro.funnels.payments.platforms.yampi import YampiPlatform
 
 PLATFORMS: dict[str, Platform] = {
     platform.name: platform
@@ -19,5 +20,6 @@ PLATFORMS: dict[str, Platform] = {
         KiwifyPlatform(),
         EduzzPlatform(),
         ShopifyPlatform(),
+        YampiPlatform(),
     )
 }
