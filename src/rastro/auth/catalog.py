@@ -199,6 +199,7 @@ SERVICES: dict[str, ServiceSpec] = {
         # Shopify's app client secret (the webhooks' HMAC key).
         ServiceSpec("shopify", "Shopify (order webhooks, app client secret)", None),
         ServiceSpec("yampi", "Yampi (order webhooks, webhook secret)", None),
+        ServiceSpec("perfectpay", "Perfect Pay (sales webhook, token)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

@@ -6,6 +6,7 @@ once however often it is delivered, and a forged delivery changes nothing."""
 from __future__ import annotations
 
 from tests.fakes.eduzz import EduzzInvoice
+from tests.fakes.perfectpay import PerfectPaySale
 from tests.fakes.shopify import ShopifyOrder
 from tests.fakes.yampi import YampiOrder
 from tests.funnels.payments import factories as f
@@ -14,6 +15,7 @@ from tests.funnels.payments.platform_cases import order_lifecycle, rejected
 EDUZZ_KEY = "eduzz-signing-key-0123456789"
 SHOPIFY_SECRET = "shpss_fake_client_secret_0123456789"
 YAMPI_SECRET = "wh_fakeYampiWebhookSecret0123456789"
+PERFECTPAY_TOKEN = "c0ffab31cf0cde81d7064efda713cefb"
 
 
 async def test_eduzz_invoice(client, databases, settings):
@@ -134,3 +136,34 @@ async def test_yampi_order(client, databases, settings):
         "outcome": "applied",
         "status": "failed",
     }
+
+
+async def test_perfectpay_sale(client, databases, settings):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "perfectpay", api_key=PERFECTPAY_TOKEN)
+    url = f"/api/payments/platforms/perfectpay/{credential}"
+    sale = PerfectPaySale(
+        PERFECTPAY_TOKEN, metadata={"src": "instagram", "utm_source": "instagram_stories"}
+    )
+    forged = await sale.webhook(url, "paid", token="0" * 32).send(client)
+    await rejected(forged, databases, org)
+
+    async def send(status: str):
+        return await sale.webhook(url, status).send(client)
+
+    payment = await order_lifecycle(
+        databases,
+        settings,
+        org,
+        send,
+        external_id=sale.code,
+        amount="226.90",
+        email="daniela@example.com",
+        tracking={"src": "instagram", "utm_source": "instagram_stories"},
+        payment_method="boleto",
+        reversal="chargedback",
+    )
+    assert payment.customer_data["phone"] == "+5521999887766"
+    assert payment.customer_data["document"] == "52998224725"
+    completed = await sale.webhook(url, "completed").send(client)
+    assert completed.json()["results"][0]["outcome"] == "backwards"

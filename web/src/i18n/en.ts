@@ -60,6 +60,7 @@ export const en = {
   "credentials.service.eduzz": "Eduzz (sales webhook, signing key)",
   "credentials.service.shopify": "Shopify (order webhooks, app client secret)",
   "credentials.service.yampi": "Yampi (order webhooks, webhook secret)",
+  "credentials.service.perfectpay": "Perfect Pay (sales webhook, token)",
   "credentials.field.google_ads.customer_id": "Customer ID",
   "credentials.field.google_ads.login_customer_id": "Login customer ID (manager)",
   "credentials.field.google_ads.api": "API: data_manager (default) or ads",

@@ -10,6 +10,7 @@ from rastro.funnels.payments.platforms.base import Platform
 from rastro.funnels.payments.platforms.eduzz import EduzzPlatform
 from rastro.funnels.payments.platforms.hotmart import HotmartPlatform
 from rastro.funnels.payments.platforms.kiwify import KiwifyPlatform
+from rastro.funnels.payments.platforms.perfectpay import PerfectPayPlatform
 from rastro.funnels.payments.platforms.shopify import ShopifyPlatform
 from rastro.funnels.payments.platforms.yampi import YampiPlatform
 
@@ -21,5 +22,6 @@ PLATFORMS: dict[str, Platform] = {
         EduzzPlatform(),
         ShopifyPlatform(),
         YampiPlatform(),
+        PerfectPayPlatform(),
     )
 }
