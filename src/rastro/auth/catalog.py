@@ -200,6 +200,7 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("shopify", "Shopify (order webhooks, app client secret)", None),
         ServiceSpec("yampi", "Yampi (order webhooks, webhook secret)", None),
         ServiceSpec("perfectpay", "Perfect Pay (sales webhook, token)", None),
+        ServiceSpec("cakto", "Cakto (sales webhook, secret)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

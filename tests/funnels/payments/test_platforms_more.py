@@ -5,6 +5,8 @@ once however often it is delivered, and a forged delivery changes nothing."""
 
 from __future__ import annotations
 
+from rastro.funnels.payments.models import Payment
+from tests.fakes.cakto import CaktoOrder
 from tests.fakes.eduzz import EduzzInvoice
 from tests.fakes.perfectpay import PerfectPaySale
 from tests.fakes.shopify import ShopifyOrder
@@ -16,6 +18,7 @@ EDUZZ_KEY = "eduzz-signing-key-0123456789"
 SHOPIFY_SECRET = "shpss_fake_client_secret_0123456789"
 YAMPI_SECRET = "wh_fakeYampiWebhookSecret0123456789"
 PERFECTPAY_TOKEN = "c0ffab31cf0cde81d7064efda713cefb"
+CAKTO_SECRET = "8402b43f-c839-4090-bbd1-186725d185c7"
 
 
 async def test_eduzz_invoice(client, databases, settings):
@@ -167,3 +170,40 @@ async def test_perfectpay_sale(client, databases, settings):
     assert payment.customer_data["document"] == "52998224725"
     completed = await sale.webhook(url, "completed").send(client)
     assert completed.json()["results"][0]["outcome"] == "backwards"
+
+
+async def test_cakto_order_and_its_bump(client, databases, settings):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "cakto", api_key=CAKTO_SECRET)
+    url = f"/api/payments/platforms/cakto/{credential}"
+    main = CaktoOrder(CAKTO_SECRET, tracking={"utm_source": "facebook", "sck": "fb|cpc"})
+    forged = await main.webhook(url, "paid", secret="another-secret").send(client)
+    await rejected(forged, databases, org)
+    statuses = {"pending": "waiting_payment", "paid": "paid"}
+
+    async def send(status: str):
+        return await main.webhook(url, statuses[status]).send(client)
+
+    payment = await order_lifecycle(
+        databases,
+        settings,
+        org,
+        send,
+        external_id=main.order_id,
+        amount="97.00",
+        email="eduardo@example.com",
+        tracking={"utm_source": "facebook", "sck": "fb|cpc"},
+        payment_method="pix",
+        reversal=None,
+    )
+    # The order bump is its own order: its own payment, linked to the main one, with the
+    # main order's click.
+    bump = CaktoOrder(CAKTO_SECRET, amount=27.0, parent=main)
+    sent = await bump.webhook(url, "paid").send(client)
+    assert sent.json()["results"][0]["outcome"] == "applied"
+    (linked,) = await f.rows(databases, org, Payment, Payment.external_id == bump.order_id)
+    assert linked.parent_payment_id == payment.id
+    assert linked.tracking == {"utm_source": "facebook", "sck": "fb|cpc"}
+    assert linked.status == "paid"
+    undocumented = await main.webhook(url, "refunded").send(client)
+    assert undocumented.json()["results"][0]["outcome"] == "ignored"

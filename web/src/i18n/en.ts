@@ -61,6 +61,7 @@ export const en = {
   "credentials.service.shopify": "Shopify (order webhooks, app client secret)",
   "credentials.service.yampi": "Yampi (order webhooks, webhook secret)",
   "credentials.service.perfectpay": "Perfect Pay (sales webhook, token)",
+  "credentials.service.cakto": "Cakto (sales webhook, secret)",
   "credentials.field.google_ads.customer_id": "Customer ID",
   "credentials.field.google_ads.login_customer_id": "Login customer ID (manager)",
   "credentials.field.google_ads.api": "API: data_manager (default) or ads",

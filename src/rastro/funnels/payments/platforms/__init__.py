@@ -7,6 +7,7 @@ payments README); a platform is added from its own docs, never guessed."""
 from __future__ import annotations
 
 from rastro.funnels.payments.platforms.base import Platform
+from rastro.funnels.payments.platforms.cakto import CaktoPlatform
 from rastro.funnels.payments.platforms.eduzz import EduzzPlatform
 from rastro.funnels.payments.platforms.hotmart import HotmartPlatform
 from rastro.funnels.payments.platforms.kiwify import KiwifyPlatform
@@ -23,5 +24,6 @@ PLATFORMS: dict[str, Platform] = {
         ShopifyPlatform(),
         YampiPlatform(),
         PerfectPayPlatform(),
+        CaktoPlatform(),
     )
 }
