@@ -201,6 +201,8 @@ SERVICES: dict[str, ServiceSpec] = {
         ServiceSpec("yampi", "Yampi (order webhooks, webhook secret)", None),
         ServiceSpec("perfectpay", "Perfect Pay (sales webhook, token)", None),
         ServiceSpec("cakto", "Cakto (sales webhook, secret)", None),
+        # Rastro's own signed orders webhook for any other checkout: the HMAC secret.
+        ServiceSpec("orders", "Orders webhook for any checkout (HMAC secret)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

@@ -1,13 +1,19 @@
 """Checkout platforms beyond Hotmart and Kiwify, each from its public docs: Eduzz (hex
-HMAC-SHA256 `x-signature`), … Each order goes waiting payment → paid → refund or chargeback
-through the status rule, becomes a lead, a purchase conversion and a won deal, is stored
-once however often it is delivered, and a forged delivery changes nothing."""
+HMAC-SHA256 `x-signature`), Shopify (base64 `X-Shopify-Hmac-Sha256`, lost chargeback
+disputes), Yampi (base64 `X-Yampi-Hmac-SHA256`), Perfect Pay (body token), Cakto (body
+secret, order bumps as linked orders) and Rastro's own signed orders webhook (HMAC with a
+timestamp). Each order goes waiting payment → paid → refund or chargeback through the
+status rule, becomes a lead, a purchase conversion and a won deal, is stored once however
+often it is delivered, and a forged, stale or malformed delivery changes nothing."""
 
 from __future__ import annotations
+
+import time
 
 from rastro.funnels.payments.models import Payment
 from tests.fakes.cakto import CaktoOrder
 from tests.fakes.eduzz import EduzzInvoice
+from tests.fakes.orders_webhook import signed
 from tests.fakes.perfectpay import PerfectPaySale
 from tests.fakes.shopify import ShopifyOrder
 from tests.fakes.yampi import YampiOrder
@@ -19,6 +25,7 @@ SHOPIFY_SECRET = "shpss_fake_client_secret_0123456789"
 YAMPI_SECRET = "wh_fakeYampiWebhookSecret0123456789"
 PERFECTPAY_TOKEN = "c0ffab31cf0cde81d7064efda713cefb"
 CAKTO_SECRET = "8402b43f-c839-4090-bbd1-186725d185c7"
+ORDERS_SECRET = "orders-shared-secret-0123456789abcdef"
 
 
 async def test_eduzz_invoice(client, databases, settings):
@@ -207,3 +214,64 @@ async def test_cakto_order_and_its_bump(client, databases, settings):
     assert linked.status == "paid"
     undocumented = await main.webhook(url, "refunded").send(client)
     assert undocumented.json()["results"][0]["outcome"] == "ignored"
+
+
+def _generic_order(status: str, **more):
+    return {
+        "order_id": "A-1001",
+        "status": status,
+        "amount": "197.00",
+        "currency": "BRL",
+        "payment_method": "pix",
+        "product_name": "Curso de Python",
+        "customer": {"name": "Fabiana Rocha", "email": "fabiana@example.com"},
+        "tracking": {"utm_source": "youtube", "utm_campaign": "lancamento", "other": "x"},
+        **more,
+    }
+
+
+async def test_generic_signed_orders_webhook(client, databases, settings):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "orders", api_key=ORDERS_SECRET)
+    url = f"/api/payments/platforms/orders/{credential}"
+    forged = await signed(url, "not-the-secret", _generic_order("paid")).send(client)
+    await rejected(forged, databases, org)
+    # A delivery signed ten minutes ago is a replay, however good its signature.
+    stale = signed(url, ORDERS_SECRET, _generic_order("paid"), at=time.time() - 600)
+    await rejected(await stale.send(client), databases, org)
+    unsigned = await client.post(url, json=_generic_order("paid"))
+    await rejected(unsigned, databases, org)
+    bad = await signed(url, ORDERS_SECRET, _generic_order("paid", amount="-1")).send(client)
+    assert bad.status_code == 400
+    assert bad.json()["error"]["code"] == "malformed_webhook"
+    assert "amount" in bad.json()["error"]["message"]
+    names = {"pending": "waiting_payment", "paid": "paid", "refunded": "refunded"}
+
+    async def send(status: str):
+        return await signed(url, ORDERS_SECRET, _generic_order(names[status])).send(client)
+
+    payment = await order_lifecycle(
+        databases,
+        settings,
+        org,
+        send,
+        external_id="A-1001",
+        amount="197.00",
+        email="fabiana@example.com",
+        tracking={"utm_source": "youtube", "utm_campaign": "lancamento"},
+        payment_method="pix",
+    )
+    upsell = {
+        "orders": [
+            _generic_order(
+                "paid", order_id="A-1002", amount="47.00", parent_order_id="A-1001", tracking={}
+            )
+        ]
+    }
+    sent = await signed(url, ORDERS_SECRET, upsell).send(client)
+    assert sent.json()["results"] == [
+        {"external_id": "A-1002", "outcome": "applied", "status": "paid"}
+    ]
+    (linked,) = await f.rows(databases, org, Payment, Payment.external_id == "A-1002")
+    assert linked.parent_payment_id == payment.id
+    assert linked.tracking == {"utm_source": "youtube", "utm_campaign": "lancamento"}

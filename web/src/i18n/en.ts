@@ -62,6 +62,7 @@ export const en = {
   "credentials.service.yampi": "Yampi (order webhooks, webhook secret)",
   "credentials.service.perfectpay": "Perfect Pay (sales webhook, token)",
   "credentials.service.cakto": "Cakto (sales webhook, secret)",
+  "credentials.service.orders": "Orders webhook for any checkout (HMAC secret)",
   "credentials.field.google_ads.customer_id": "Customer ID",
   "credentials.field.google_ads.login_customer_id": "Login customer ID (manager)",
   "credentials.field.google_ads.api": "API: data_manager (default) or ads",

@@ -63,6 +63,7 @@ export const ptBR: Record<MessageKey, string> = {
   "credentials.service.yampi": "Yampi (webhooks de pedidos, chave secreta do webhook)",
   "credentials.service.perfectpay": "Perfect Pay (webhook de vendas, token)",
   "credentials.service.cakto": "Cakto (webhook de vendas, segredo)",
+  "credentials.service.orders": "Webhook de pedidos para qualquer checkout (segredo HMAC)",
   "credentials.field.google_ads.customer_id": "ID do cliente (customer ID)",
   "credentials.field.google_ads.login_customer_id": "ID do cliente de login (conta gerente)",
   "credentials.field.google_ads.api": "API: data_manager (padrão) ou ads",

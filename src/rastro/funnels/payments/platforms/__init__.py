@@ -11,6 +11,7 @@ from rastro.funnels.payments.platforms.cakto import CaktoPlatform
 from rastro.funnels.payments.platforms.eduzz import EduzzPlatform
 from rastro.funnels.payments.platforms.hotmart import HotmartPlatform
 from rastro.funnels.payments.platforms.kiwify import KiwifyPlatform
+from rastro.funnels.payments.platforms.orders import OrdersPlatform
 from rastro.funnels.payments.platforms.perfectpay import PerfectPayPlatform
 from rastro.funnels.payments.platforms.shopify import ShopifyPlatform
 from rastro.funnels.payments.platforms.yampi import YampiPlatform
@@ -25,5 +26,6 @@ PLATFORMS: dict[str, Platform] = {
         YampiPlatform(),
         PerfectPayPlatform(),
         CaktoPlatform(),
+        OrdersPlatform(),
     )
 }
