@@ -20,6 +20,9 @@ def signed(url: str, secret: str, payload: Any, *, at: float | None = None) -> D
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return Delivery(
         path=url,
-        headers={"x-rastro-timestamp": timestamp, "x-rastro-signature": f"sha256={digest.hexdigest()}"},
+        headers={
+            "x-rastro-timestamp": timestamp,
+            "x-rastro-signature": f"sha256={digest.hexdigest()}",
+        },
         body=body,
     )

@@ -79,9 +79,7 @@ class YampiOrder:
             "resource": resource,
         }
 
-    def webhook(
-        self, url: str, event: str, alias: str, *, secret: str | None = None
-    ) -> Delivery:
+    def webhook(self, url: str, event: str, alias: str, *, secret: str | None = None) -> Delivery:
         body = orjson.dumps(self.payload(event, alias))
         digest = hmac.new((secret or self.secret).encode(), body, hashlib.sha256).digest()
         return Delivery(

@@ -56,7 +56,8 @@ async def order_lifecycle(
     assert replay.json()["results"][0]["outcome"] == "same"
     await drain_jobs(settings, databases)
     (payment,) = await f.rows(databases, org, Payment)
-    assert payment.status == "paid" and payment.paid_at is not None
+    assert payment.status == "paid"
+    assert payment.paid_at is not None
     (lead,) = await f.rows(databases, org, Lead)
     assert lead.email == email
     if tracking:

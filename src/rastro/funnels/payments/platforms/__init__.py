@@ -1,8 +1,11 @@
 """One connector per checkout platform (`base.Platform`); `PLATFORMS` by name.
 
-Hotmart, Kiwify, Eduzz. Monetizze, Braip, Ticto and Greenn are not here: their webhook
-payloads and authentication are not in any public documentation found (see the
-payments README); a platform is added from its own docs, never guessed."""
+Hotmart, Kiwify, Eduzz, Shopify, Yampi, Perfect Pay and Cakto, each from its public docs,
+and `orders`, Rastro's own signed orders webhook for any other checkout. Monetizze, Braip,
+Ticto and Greenn have no connector: no documentation of their webhook payloads and
+authentication was found from the platforms themselves, and a connector is written from a
+platform's docs, never guessed (any of them can post to the `orders` webhook through an
+automation tool meanwhile)."""
 
 from __future__ import annotations
 

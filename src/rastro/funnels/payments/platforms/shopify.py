@@ -89,8 +89,7 @@ class ShopifyPlatform(Platform):
     label: ClassVar[str] = "Shopify"
     credential_service: ClassVar[str] = "shopify"
     verification: ClassVar[str] = (
-        "X-Shopify-Hmac-Sha256 header: base64 HMAC-SHA256 of the body with the app's "
-        "client secret"
+        "X-Shopify-Hmac-Sha256 header: base64 HMAC-SHA256 of the body with the app's client secret"
     )
 
     def verify(self, request: SignedRequest, credential: ResolvedCredential) -> None:

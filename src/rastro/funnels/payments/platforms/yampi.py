@@ -1,9 +1,10 @@
-"""Yampi's webhooks (docs.yampi.com.br, "Webhooks"): `{"event", "time", "merchant": {"id",
-"alias"}, "resource"}`; the order events (`order.created`, `order.paid`,
-`order.status.updated`) carry the order with all its includes: `{"id", "number", "value_total", "status": {"data": {"alias"}}, "utm_source",
-"utm_medium", "utm_campaign", "utm_content", "utm_term", "payments": [{"alias"}],
-"customer": {"data": {"name", "email", "cpf", "cnpj", "phone": {"full_number"}}},
-"items": {"data": [{"sku": {"data": {"title"}}}]}}`. The order's items are one payment
+"""Yampi's webhooks (docs.yampi.com.br, "Webhooks"): `{"event", "time", "merchant":
+{"id", "alias"}, "resource"}`; the order events (`order.created`, `order.paid`,
+`order.status.updated`) carry the order with all its includes: `{"id", "number",
+"value_total", "status": {"data": {"alias"}}, "utm_source", "utm_medium",
+"utm_campaign", "utm_content", "utm_term", "payments": [{"alias"}], "customer":
+{"data": {"name", "email", "cpf", "cnpj", "phone": {"full_number"}}}, "items":
+{"data": [{"sku": {"data": {"title"}}}]}}`. The order's items are one payment
 (`value_total`). Statuses by alias: `waiting_payment`, `paid`, `cancelled`, `refused`;
 other aliases (handling, invoiced, shipped…) change no payment. A cancellation after
 payment is not a refund the docs name, so the status rule ignores it (paid stays paid).
@@ -58,7 +59,8 @@ def _data(value: Any) -> dict[str, Any]:
 
 def _customer(order: dict[str, Any]) -> Customer:
     buyer = _data(order.get("customer"))
-    phone: dict[str, Any] = buyer.get("phone") if isinstance(buyer.get("phone"), dict) else {}
+    phone = buyer.get("phone")
+    phone = phone if isinstance(phone, dict) else {}
     full_name = buyer.get("name") or buyer.get("generic_name")
     return Customer(
         name=text(full_name, 200),
