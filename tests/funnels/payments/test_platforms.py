@@ -69,6 +69,21 @@ async def test_hotmart_sale_refunded(client, databases, settings):
     ]
 
 
+async def test_hotmart_order_bump_is_linked_to_its_purchase(client, databases):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "hotmart", api_key=HOTTOK)
+    url = f"/api/payments/platforms/hotmart/{credential}"
+    main = HotmartSale(HOTTOK, origin={"src": "instagram"})
+    bump = HotmartSale(HOTTOK, price=37.0, bump_of=main)
+    assert (await main.webhook(url, "PURCHASE_APPROVED").send(client)).status_code == 200
+    assert (await bump.webhook(url, "PURCHASE_APPROVED").send(client)).status_code == 200
+    (first,) = await f.rows(databases, org, Payment, Payment.external_id == main.transaction)
+    (linked,) = await f.rows(databases, org, Payment, Payment.external_id == bump.transaction)
+    assert linked.parent_payment_id == first.id
+    assert linked.amount == Decimal("37.00")
+    assert linked.tracking == {"src": "instagram"}
+
+
 async def test_hotmart_bad_hottok_and_foreign_endpoint(client, databases):
     org = await f.make_org(client, databases)
     other = await f.make_org(client, databases)
