@@ -257,6 +257,7 @@ export const en = {
   "credentials.service": "Service",
   "credentials.chooseService": "Choose a service",
   "credentials.apiKey": "API key",
+  "credentials.webhookUrl": "Webhook URL to paste in the platform",
   "credentials.apiSecret": "API secret",
   "credentials.keepSecret": "Leave empty to keep the current value",
   "credentials.apiUrl": "API URL",

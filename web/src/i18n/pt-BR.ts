@@ -258,6 +258,7 @@ export const ptBR: Record<MessageKey, string> = {
   "credentials.service": "Serviço",
   "credentials.chooseService": "Escolha um serviço",
   "credentials.apiKey": "Chave de API",
+  "credentials.webhookUrl": "URL do webhook para colar na plataforma",
   "credentials.apiSecret": "Segredo da API",
   "credentials.keepSecret": "Deixe em branco para manter o valor atual",
   "credentials.apiUrl": "URL da API",
