@@ -1,7 +1,8 @@
 """Checkout platforms' sale webhooks: Hotmart (hottok) and Kiwify (HMAC-SHA1 signature)
 orders become payments moved by the status rule, with the checkout link's UTMs as the
-lead's attribution; a refund or chargeback reverses the sale's conversion; bad
-authentication, another organization's endpoint and replays change nothing."""
+lead's attribution; a refund or chargeback reverses the sale's conversion; a Hotmart
+order bump is its own payment linked to the main purchase's; bad authentication, another
+organization's endpoint and replays change nothing."""
 
 from __future__ import annotations
 
