@@ -4,13 +4,18 @@ when the number is missing, and bodies no platform sends."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import orjson
 import pytest
 
-from rastro.funnels.payments.gateways.base import MalformedWebhook, SignedRequest
+from rastro.auth.service.credentials import ResolvedCredential
+from rastro.funnels.payments.gateways.base import MalformedWebhook, SignedRequest, WebhookRejected
 from rastro.funnels.payments.platforms import PLATFORMS
 from rastro.funnels.payments.platforms.base import local_time, phone_br, query_tracking
 
@@ -91,3 +96,26 @@ def test_shopify_topics():
     assert shopify.orders(_request(order, {"x-shopify-topic": "refunds/create"})) == []
     with pytest.raises(MalformedWebhook):
         shopify.orders(_request({"id": 1}, {"x-shopify-topic": "orders/paid"}))
+
+
+def test_eduzz_signature_in_hex_or_base64_of_the_same_digest():
+    body = orjson.dumps({"id": "e1", "event": "myeduzz.invoice_paid", "data": {}})
+    digest = hmac.new(b"key-1", body, hashlib.sha256).digest()
+    credential = ResolvedCredential(
+        id=uuid.uuid4(),
+        service="eduzz",
+        api_key="key-1",
+        api_secret=None,
+        base_url=None,
+        settings={},
+    )
+    eduzz = PLATFORMS["eduzz"]
+
+    def signed(header: str) -> SignedRequest:
+        return SignedRequest("POST", "http://t/", {"x-signature": header}, {}, body)
+
+    for header in (digest.hex(), digest.hex().upper(), base64.b64encode(digest).decode()):
+        eduzz.verify(signed(header), credential)
+    for header in ("", "00" * 32, base64.b64encode(b"x" * 32).decode()):
+        with pytest.raises(WebhookRejected):
+            eduzz.verify(signed(header), credential)

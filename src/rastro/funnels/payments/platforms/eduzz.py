@@ -4,14 +4,16 @@
 "email", "phone", "cellphone"}, "price": {"value", "currency"}, "paymentMethod",
 "utm": {"source", "campaign", "medium", "content"}, "items": [{"productId", "name",
 "price"}]}`. An invoice's items (the product and its order bumps) are one order: one
-payment for the invoice's total. Authentication: the `x-signature` header is the hex
-HMAC-SHA256 of the raw body keyed with the signing key chosen for the webhook.
+payment for the invoice's total. Authentication: the `x-signature` header is the
+HMAC-SHA256 of the raw body keyed with the signing key chosen for the webhook (hex; base64
+of the same digest is accepted too).
 
 Credential: `api_key` = that signing key (the "chave de acesso" of the configuration).
 """
 
 from __future__ import annotations
 
+import base64
 import hmac
 from typing import Any, ClassVar
 
@@ -65,9 +67,15 @@ class EduzzPlatform(Platform):
     )
 
     def verify(self, request: SignedRequest, credential: ResolvedCredential) -> None:
-        given = (request.headers.get("x-signature") or "").strip().lower()
-        expected = hmac_sha256(credential.api_key, request.body).hex()
-        if not given or not hmac.compare_digest(given, expected):
+        given = (request.headers.get("x-signature") or "").strip()
+        digest = hmac_sha256(credential.api_key, request.body)
+        # The docs write the signature as `hmac('sha256', key, body)` without naming its
+        # encoding: hex (PHP's hash_hmac) is what it is; base64 of the same digest is
+        # accepted too, which proves the same key.
+        if not given or not (
+            hmac.compare_digest(given.lower(), digest.hex())
+            or hmac.compare_digest(given, base64.b64encode(digest).decode())
+        ):
             raise WebhookRejected("bad signature")
 
     def orders(self, request: SignedRequest) -> list[PlatformOrder]:
