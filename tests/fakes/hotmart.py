@@ -25,12 +25,18 @@ STATUS = {
 
 class HotmartSale:
     def __init__(
-        self, hottok: str, *, price: float = 197.0, origin: dict[str, str] | None = None
+        self,
+        hottok: str,
+        *,
+        price: float = 197.0,
+        origin: dict[str, str] | None = None,
+        bump_of: HotmartSale | None = None,
     ) -> None:
         self.hottok = hottok
-        self.transaction = f"HP{int(time.time() * 1000) % 10**12:012d}"
+        self.transaction = f"HP{uuid.uuid4().int % 10**12:012d}"
         self.price = price
         self.origin = origin or {}
+        self.bump_of = bump_of
 
     def payload(self, event: str) -> dict[str, Any]:
         now = int(time.time() * 1000)
@@ -55,6 +61,14 @@ class HotmartSale:
                     "price": {"value": self.price, "currency_value": "BRL"},
                     "payment": {"type": "PIX", "installments_number": 1},
                     "origin": self.origin,
+                    "order_bump": (
+                        {
+                            "is_order_bump": True,
+                            "parent_purchase_transaction": self.bump_of.transaction,
+                        }
+                        if self.bump_of
+                        else {"is_order_bump": False}
+                    ),
                 },
             },
         }

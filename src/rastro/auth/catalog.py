@@ -194,6 +194,15 @@ SERVICES: dict[str, ServiceSpec] = {
         # hottok, Kiwify's webhook token, as the key.
         ServiceSpec("hotmart", "Hotmart (sales webhook, hottok)", None),
         ServiceSpec("kiwify", "Kiwify (sales webhook, token)", None),
+        # Eduzz's signing key ("chave de acesso" of the webhook configuration).
+        ServiceSpec("eduzz", "Eduzz (sales webhook, signing key)", None),
+        # Shopify's app client secret (the webhooks' HMAC key).
+        ServiceSpec("shopify", "Shopify (order webhooks, app client secret)", None),
+        ServiceSpec("yampi", "Yampi (order webhooks, webhook secret)", None),
+        ServiceSpec("perfectpay", "Perfect Pay (sales webhook, token)", None),
+        ServiceSpec("cakto", "Cakto (sales webhook, secret)", None),
+        # Rastro's own signed orders webhook for any other checkout: the HMAC secret.
+        ServiceSpec("orders", "Orders webhook for any checkout (HMAC secret)", None),
         # The built-in static PIX: the PIX key as the key.
         ServiceSpec(
             "pix_static",

@@ -1,7 +1,8 @@
 """Checkout platforms' sale webhooks: Hotmart (hottok) and Kiwify (HMAC-SHA1 signature)
 orders become payments moved by the status rule, with the checkout link's UTMs as the
-lead's attribution; a refund or chargeback reverses the sale's conversion; bad
-authentication, another organization's endpoint and replays change nothing."""
+lead's attribution; a refund or chargeback reverses the sale's conversion; a Hotmart
+order bump is its own payment linked to the main purchase's; bad authentication, another
+organization's endpoint and replays change nothing."""
 
 from __future__ import annotations
 
@@ -67,6 +68,21 @@ async def test_hotmart_sale_refunded(client, databases, settings):
         ("pending", "same"),
         ("refunded", "applied"),
     ]
+
+
+async def test_hotmart_order_bump_is_linked_to_its_purchase(client, databases):
+    org = await f.make_org(client, databases)
+    credential = await f.add_credential(client, org, "hotmart", api_key=HOTTOK)
+    url = f"/api/payments/platforms/hotmart/{credential}"
+    main = HotmartSale(HOTTOK, origin={"src": "instagram"})
+    bump = HotmartSale(HOTTOK, price=37.0, bump_of=main)
+    assert (await main.webhook(url, "PURCHASE_APPROVED").send(client)).status_code == 200
+    assert (await bump.webhook(url, "PURCHASE_APPROVED").send(client)).status_code == 200
+    (first,) = await f.rows(databases, org, Payment, Payment.external_id == main.transaction)
+    (linked,) = await f.rows(databases, org, Payment, Payment.external_id == bump.transaction)
+    assert linked.parent_payment_id == first.id
+    assert linked.amount == Decimal("37.00")
+    assert linked.tracking == {"src": "instagram"}
 
 
 async def test_hotmart_bad_hottok_and_foreign_endpoint(client, databases):

@@ -3201,8 +3201,12 @@ export interface paths {
         put?: never;
         /**
          * Receive Platform Webhook
-         * @description Receive a checkout platform's sale (Hotmart, Kiwify); the URL names the platform
-         *     credential whose secret authenticates it.
+         * @description Receive a checkout platform's sale: `platform` is hotmart, kiwify, eduzz, shopify,
+         *     yampi, perfectpay, cakto, or `orders` (Rastro's signed orders webhook for any other
+         *     checkout: `X-Rastro-Timestamp`, `X-Rastro-Signature: sha256=HMAC-SHA256(secret,
+         *     timestamp.body)`, a JSON order `{order_id, status, amount, currency, payment_method,
+         *     product_name, parent_order_id, customer, tracking}` or `{"orders": [...]}`). The URL
+         *     names the platform credential whose secret authenticates the delivery.
          */
         post: operations["receive_platform_webhook_api_payments_platforms__platform___credential_id__post"];
         delete?: never;

@@ -170,8 +170,12 @@ async def receive_pix_api_webhook(
 async def receive_platform_webhook(
     request: Request, platform: str, credential_id: uuid.UUID, session: CrmSession
 ) -> schemas.WebhookReceipt:
-    """Receive a checkout platform's sale (Hotmart, Kiwify); the URL names the platform
-    credential whose secret authenticates it."""
+    """Receive a checkout platform's sale: `platform` is hotmart, kiwify, eduzz, shopify,
+    yampi, perfectpay, cakto, or `orders` (Rastro's signed orders webhook for any other
+    checkout: `X-Rastro-Timestamp`, `X-Rastro-Signature: sha256=HMAC-SHA256(secret,
+    timestamp.body)`, a JSON order `{order_id, status, amount, currency, payment_method,
+    product_name, parent_order_id, customer, tracking}` or `{"orders": [...]}`). The URL
+    names the platform credential whose secret authenticates the delivery."""
     body = await read_body(request, MAX_WEBHOOK_BODY, "The webhook body is larger than 256 KB.")
     results = await platforms.receive_platform_webhook(
         session,

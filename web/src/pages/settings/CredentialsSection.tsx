@@ -7,6 +7,7 @@ import { PERM } from "@/auth/permissions";
 import { useCurrentUser } from "@/auth/session";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { CopyButton } from "@/components/ui/copy-button";
 import { FormDialog } from "@/components/ui/form-dialog";
 import { Pagination } from "@/components/ui/pagination";
 import { QueryStates } from "@/components/ui/query-states";
@@ -20,6 +21,7 @@ import { formatDateTime } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
 import { AccountPicker, ConnectButtons, SERVICE_OF, startConnection, type ConnectPlatform } from "./ConnectAccounts";
 import { CredentialForm } from "./CredentialForm";
+import { platformWebhookUrl } from "./platformWebhooks";
 import { SectionHeader } from "./SectionHeader";
 
 type Editing = { mode: "create" } | { mode: "edit"; credential: Credential } | null;
@@ -112,6 +114,7 @@ export default function CredentialsSection() {
                     <TD className="font-medium">
                       {c.name}
                       {c.api_url ? <div className="break-all text-xs font-normal text-muted-foreground">{c.api_url}</div> : null}
+                      <WebhookUrl url={platformWebhookUrl(c.service, c.id, window.location.origin)} />
                     </TD>
                     <TD>{labelOf(c.service)}</TD>
                     <TD>
@@ -167,5 +170,20 @@ export default function CredentialsSection() {
         ) : null}
       </FormDialog>
     </section>
+  );
+}
+
+/** Where a checkout platform posts its sales: shown under the credential, with a copy button. */
+function WebhookUrl({ url }: { url: string | null }) {
+  const { t } = useI18n();
+  if (!url) return null;
+  return (
+    <div className="mt-1 grid gap-1 text-xs font-normal" data-testid="platform-webhook-url">
+      <span className="text-muted-foreground">{t("credentials.webhookUrl")}</span>
+      <div className="flex flex-wrap items-center gap-2">
+        <code className="select-all break-all font-mono">{url}</code>
+        <CopyButton value={url} label={t("credentials.webhookUrl")} />
+      </div>
+    </div>
   );
 }

@@ -1,9 +1,11 @@
 """Hotmart's purchase webhook, version 2.0.0: `{"id", "creation_date", "event",
 "version", "data": {"product", "buyer", "purchase": {"transaction", "status", "price":
 {"value", "currency_value"}, "payment": {"type"}, "approved_date", "origin": {"src",
-"sck", "xcod"}}}}`. Authentication is the account's shared `hottok`, sent in the
-`X-HOTMART-HOTTOK` header (no HMAC, no timestamp: the status rule and the once-per-status
-log are the replay protection).
+"sck", "xcod"}, "order_bump": {"is_order_bump", "parent_purchase_transaction"}}}}`. An
+order bump is a purchase of its own naming the main purchase's transaction.
+Authentication is the account's shared `hottok`, sent in the `X-HOTMART-HOTTOK` header
+(no HMAC, no timestamp: the status rule and the once-per-status log are the replay
+protection).
 
 Credential: `api_key` = the hottok.
 """
@@ -74,6 +76,7 @@ class HotmartPlatform(Platform):
             raise MalformedWebhook("The purchase has no transaction or price.")
         buyer: dict[str, Any] = data.get("buyer") or {}
         phone = text(buyer.get("checkout_phone"), 32)
+        bump: dict[str, Any] = purchase.get("order_bump") or {}
         return [
             PlatformOrder(
                 order_id=transaction,
@@ -91,5 +94,10 @@ class HotmartPlatform(Platform):
                 payment_method=payment_method((purchase.get("payment") or {}).get("type")),
                 tracking=tracking_of(purchase.get("origin")),
                 paid_at=millis(purchase.get("approved_date")),
+                parent_order_id=(
+                    text(bump.get("parent_purchase_transaction"))
+                    if bump.get("is_order_bump") is True
+                    else None
+                ),
             )
         ]

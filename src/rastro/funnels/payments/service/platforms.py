@@ -6,7 +6,9 @@ the webhook reports becomes a payment of that platform (`gateway` = the platform
 `external_id` = its order id), created on first sight with the buyer and the checkout
 link's tracking parameters, and moves by the same status rule as a gateway's charge —
 so a refund or chargeback reverses the sale's conversion, a replay changes nothing, and
-a status behind the current one is ignored.
+a status behind the current one is ignored. An order bump or upsell the platform sells as
+an order of its own (`PlatformOrder.parent_order_id`) is its own payment, linked to the
+main order's (`parent_payment_id`), with the main order's tracking when it has none.
 """
 
 from __future__ import annotations
@@ -92,6 +94,17 @@ async def _payment_for(
     if payment is not None:
         return payment
     customer = {k: v for k, v in vars(order.customer).items() if v is not None}
+    tracking = order.tracking
+    parent: Payment | None = None
+    if order.parent_order_id and order.parent_order_id != order.order_id:
+        parent = await session.scalar(
+            select(Payment).where(
+                Payment.gateway == platform, Payment.external_id == order.parent_order_id
+            )
+        )
+        # A bump or upsell bought in the same checkout came from the same click.
+        if parent is not None and not tracking:
+            tracking = dict(parent.tracking or {})
     # ON CONFLICT: two deliveries of a new order at once store one payment.
     await session.execute(
         insert(Payment)
@@ -101,13 +114,17 @@ async def _payment_for(
             gateway=platform,
             credential_id=credential_id,
             external_id=order.order_id,
+            parent_payment_id=parent.id if parent else None,
+            session_id=parent.session_id if parent else None,
+            visitor_id=parent.visitor_id if parent else None,
+            funnel_id=parent.funnel_id if parent else None,
             amount=order.amount,
             currency=order.currency,
             status="pending",
             payment_method=order.payment_method,
             product_name=order.product_name,
             customer_data=customer,
-            tracking=order.tracking,
+            tracking=tracking,
             status_changed_at=datetime.now(UTC),
         )
         .on_conflict_do_nothing(
