@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -86,10 +87,8 @@ def _tree_cpu(pid: int) -> float:
     root = psutil.Process(pid)
     total = sum(root.cpu_times()[:4])  # user, system, children_user, children_system
     for child in root.children(recursive=True):
-        try:
+        with suppress(psutil.NoSuchProcess):
             total += sum(child.cpu_times()[:2])
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 
