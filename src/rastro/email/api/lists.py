@@ -57,6 +57,12 @@ async def create_audience(
     return schemas.Audience.model_validate(await audiences.create_audience(session, new=body))
 
 
+@router.delete("/audiences/{audience_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_audience(audience_id: uuid.UUID, _: Write, session: CrmSession) -> None:
+    """Delete an audience (its contacts stay); 409 while a campaign reaches it."""
+    await audiences.delete_audience(session, audience_id=audience_id)
+
+
 @router.post("/audiences/{audience_id}/contacts", response_model=schemas.MembersAdded)
 async def add_members(
     audience_id: uuid.UUID, body: schemas.AudienceMembers, _: Write, session: CrmSession
