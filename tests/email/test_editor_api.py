@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import uuid
 
+from rastro.core.db import Scope
+from rastro.email.service import aggregates
 from tests.email.conftest import HTML, campaign, contacts, get, post, static_audience
+from tests.email.test_tracking import _sent_campaign, _token
 
 TEMPLATE = {
     "name": "Boas-vindas",
@@ -56,9 +59,7 @@ async def test_preview_escapes_a_recipients_fields_and_lists_them(client, org, o
     ]
     assert sample["unknown_fields"] == ["desconto"]
 
-    mine = await post(
-        client, org, "/preview", {**body, "contact_id": ids["ana@cliente.com.br"]}
-    )
+    mine = await post(client, org, "/preview", {**body, "contact_id": ids["ana@cliente.com.br"]})
     assert evil not in mine["html"]
     assert "&lt;img src=x onerror=alert(1)&gt;" in mine["html"]
     assert "Recife &amp; Olinda" in mine["html"]
@@ -167,3 +168,40 @@ async def test_campaign_edits_check_landing_page_template_and_period(client, org
     assert saved["starts_at"].startswith("2030-01-01")
     nulled = await client.patch(path, json={"utm_source": None}, headers=org.headers)
     assert nulled.json()["utm_source"] == "boletim"
+
+
+async def test_campaign_figures_match_each_report(client, org, other_org, settings, databases):
+    sent, ids, messages = await _sent_campaign(
+        client, org, settings, databases, ["c@cliente.com.br", "d@cliente.com.br"]
+    )
+    report = await get(client, org, f"/campaigns/{sent['campaign_id']}/report")
+    link = report["links"][0]["link_id"]
+    address = {contact_id: email for email, contact_id in ids.items()}
+    clicked = await client.get(f"/e/c/{_token(settings, org, messages[0], 'c', link)}")
+    assert clicked.status_code == 302
+    lead = await client.post(
+        "/api/leads",
+        json={"email": address[str(messages[0].contact_id)], "name": "C"},
+        headers=org.headers,
+    )
+    assert lead.status_code in (200, 201), lead.text
+    won = await client.post(
+        f"/api/leads/{lead.json()['lead_id']}/stages",
+        json={"stage_name": "won", "stage_value": "250.50"},
+        headers=org.headers,
+    )
+    assert won.status_code == 201, won.text
+    draft = await campaign(client, org, [], name="Rascunho")
+    async with databases.bi.transaction(Scope.organization(org.id)) as bi:
+        await aggregates.refresh_daily(bi, campaign_id=uuid.UUID(sent["campaign_id"]))
+    report = await get(client, org, f"/campaigns/{sent['campaign_id']}/report")
+    figures = await get(client, org, "/campaign-figures")
+    assert [f["campaign_id"] for f in figures] == [draft["campaign_id"], sent["campaign_id"]]
+    empty, done = figures
+    assert empty["sent"] == empty["leads"] == 0 and empty["revenue"] == []
+    assert {k: done[k] for k in done if k != "campaign_id"} == {
+        k: report[k] for k in done if k != "campaign_id"
+    }
+    assert (done["sent"], done["unique_clicks"], done["leads"], done["won_leads"]) == (2, 1, 1, 1)
+    assert done["revenue"] == [{"currency": None, "amount": "250.50"}]
+    assert await get(client, other_org, "/campaign-figures") == []

@@ -308,6 +308,27 @@ class RevenueFigure(BaseModel):
     amount: Decimal
 
 
+class CampaignFigures(BaseModel):
+    """A campaign's totals for the list of campaigns (the report has the detail)."""
+
+    campaign_id: uuid.UUID
+    sent: int
+    delivered: int
+    opens: int
+    human_opens: int
+    unique_opens: int
+    clicks: int
+    unique_clicks: int
+    hard_bounces: int
+    soft_bounces: int
+    complaints: int
+    unsubscribes: int
+    refused: int
+    leads: int
+    won_leads: int
+    revenue: list[RevenueFigure]
+
+
 class EmailCampaignReport(BaseModel):
     campaign_id: uuid.UUID
     status: CampaignStatus

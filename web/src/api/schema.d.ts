@@ -2154,6 +2154,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/campaign-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Campaign Figures
+         * @description Each campaign's totals (sent, opens, clicks, leads, revenue), newest first.
+         */
+        get: operations["list_campaign_figures_api_email_campaign_figures_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/campaigns": {
         parameters: {
             query?: never;
@@ -5030,6 +5050,47 @@ export interface components {
              * @default newsletter
              */
             utm_source: string;
+        };
+        /**
+         * CampaignFigures
+         * @description A campaign's totals for the list of campaigns (the report has the detail).
+         */
+        CampaignFigures: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Clicks */
+            clicks: number;
+            /** Complaints */
+            complaints: number;
+            /** Delivered */
+            delivered: number;
+            /** Hard Bounces */
+            hard_bounces: number;
+            /** Human Opens */
+            human_opens: number;
+            /** Leads */
+            leads: number;
+            /** Opens */
+            opens: number;
+            /** Refused */
+            refused: number;
+            /** Revenue */
+            revenue: components["schemas"]["RevenueFigure"][];
+            /** Sent */
+            sent: number;
+            /** Soft Bounces */
+            soft_bounces: number;
+            /** Unique Clicks */
+            unique_clicks: number;
+            /** Unique Opens */
+            unique_opens: number;
+            /** Unsubscribes */
+            unsubscribes: number;
+            /** Won Leads */
+            won_leads: number;
         };
         /** CampaignReport */
         CampaignReport: {
@@ -23905,6 +23966,77 @@ export interface operations {
                      *         "code": "conflict",
                      *         "details": null,
                      *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_campaign_figures_api_email_campaign_figures_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignFigures"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */

@@ -50,8 +50,6 @@ async def preview_template(
 
 
 @router.post("/preview", response_model=schemas.Preview)
-async def preview_content(
-    body: schemas.PreviewIn, _: Read, session: CrmSession
-) -> schemas.Preview:
+async def preview_content(body: schemas.PreviewIn, _: Read, session: CrmSession) -> schemas.Preview:
     """Content being edited, rendered for a recipient (or a sample person), fields escaped."""
     return await previews.render_preview(session, new=body)

@@ -14,10 +14,10 @@ from rastro.auth.service import credentials
 from rastro.core.errors import NotFound, field_error
 from rastro.core.references import UnknownReference, check_referenced, referenced
 from rastro.crm.service import identity
-from rastro.tracking.service import config as tracking_config
 from rastro.email import schemas
 from rastro.email.errors import CampaignNotFound, InvalidTransition
 from rastro.email.models import Audience, Campaign, CampaignAudience, Sender, Template
+from rastro.tracking.service import config as tracking_config
 
 # Where each status may go (the generation and sending jobs make sending → sent).
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -42,9 +42,7 @@ def _unknown(field: str) -> bool:
     return not field.startswith("attributes.")
 
 
-async def render_preview(
-    session: AsyncSession, *, new: schemas.PreviewIn
-) -> schemas.Preview:
+async def render_preview(session: AsyncSession, *, new: schemas.PreviewIn) -> schemas.Preview:
     """The content as the recipient (or a sample person) would receive it."""
     recipient = await _recipient(session, new.contact_id)
     extra = {content.UNSUBSCRIBE_FIELD: PREVIEW_UNSUBSCRIBE_URL}
