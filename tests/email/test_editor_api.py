@@ -198,7 +198,8 @@ async def test_campaign_figures_match_each_report(client, org, other_org, settin
     figures = await get(client, org, "/campaign-figures")
     assert [f["campaign_id"] for f in figures] == [draft["campaign_id"], sent["campaign_id"]]
     empty, done = figures
-    assert empty["sent"] == empty["leads"] == 0 and empty["revenue"] == []
+    assert empty["sent"] == empty["leads"] == 0
+    assert empty["revenue"] == []
     assert {k: done[k] for k in done if k != "campaign_id"} == {
         k: report[k] for k in done if k != "campaign_id"
     }
