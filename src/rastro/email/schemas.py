@@ -269,6 +269,7 @@ class Suppression(_Row):
 class Unsubscribe(_Row):
     unsubscribe_id: uuid.UUID
     contact_id: uuid.UUID
+    email: str | None = None
     scope: UnsubscribeScope
     campaign_id: uuid.UUID | None
     audience_id: uuid.UUID | None

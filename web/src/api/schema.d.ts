@@ -10518,6 +10518,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Email */
+            email?: string | null;
             /** Reason */
             reason: string | null;
             /**

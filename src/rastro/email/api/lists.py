@@ -105,5 +105,5 @@ async def list_unsubscribes(
     _: Read, session: CrmSession, params: Pagination
 ) -> Page[schemas.Unsubscribe]:
     """Unsubscribes with their scope, source and time (LGPD proof), newest first."""
-    rows, total = await suppressions.list_unsubscribes(session, params)
-    return Page.of([schemas.Unsubscribe.model_validate(r) for r in rows], total, params)
+    items, total = await suppressions.list_unsubscribes(session, params)
+    return Page.of(items, total, params)
