@@ -1,4 +1,5 @@
 import { profitEn } from "./profit.en";
+import { emailEn } from "./email.en";
 import { funnelsEn } from "./funnels.en";
 import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
@@ -319,6 +320,7 @@ export const en = {
   ...healthEn,
   ...profitEn,
   ...funnelsEn,
+  ...emailEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
