@@ -22,6 +22,7 @@ export const emailEn = {
   "email.campaigns.empty": "No campaigns yet. Write a template (or the content directly), create a campaign, choose its audiences and send it — simulated until an admin adds an SMTP sender.",
   "email.campaigns.allStatuses": "All statuses",
   "email.campaigns.back": "All campaigns",
+  "email.common.created": "Created on",
 
   "email.campaign.new": "New campaign",
   "email.campaign.newIntro": "Fill in who sends it, its content and its audiences; you will generate and send it on the next page.",

@@ -24,6 +24,7 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.campaigns.empty": "Nenhuma campanha ainda. Escreva um modelo (ou o conteúdo direto), crie uma campanha, escolha as audiências e envie — em modo simulado até um administrador cadastrar um remetente SMTP.",
   "email.campaigns.allStatuses": "Todas as situações",
   "email.campaigns.back": "Todas as campanhas",
+  "email.common.created": "Criado em",
 
   "email.campaign.new": "Nova campanha",
   "email.campaign.newIntro": "Preencha quem envia, o conteúdo e as audiências; na próxima página você gera as mensagens e envia.",

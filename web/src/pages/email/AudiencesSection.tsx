@@ -135,7 +135,7 @@ export default function AudiencesSection() {
     { id: "kind", header: t("email.audience.kind"), value: kindLabel, render: (a) => <Badge variant={a.kind === "static" ? "secondary" : "outline"}>{kindLabel(a)}</Badge> },
     { id: "rule", header: t("email.audience.rule"), value: (a) => (a.kind === "filter" ? describeFilter(a.filter, t) : ""), render: (a) => (a.kind === "filter" ? <span className="break-words text-sm">{describeFilter(a.filter, t)}</span> : <span className="text-muted-foreground">—</span>) },
     { id: "contacts", header: t("email.audience.contacts"), numeric: true, value: (a) => a.contacts, render: (a) => formatNumber(a.contacts, locale) },
-    { id: "created", header: t("email.campaign.created"), value: (a) => a.created_at, render: (a) => formatDate(a.created_at, locale) },
+    { id: "created", header: t("email.common.created"), value: (a) => a.created_at, render: (a) => formatDate(a.created_at, locale) },
     ...(canWrite
       ? [
           {

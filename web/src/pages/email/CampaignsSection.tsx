@@ -101,7 +101,7 @@ export default function CampaignsSection() {
       value: (r) => revenueCell((r.figures ?? NONE).revenue, currency),
       render: (r) => formatRevenue((r.figures ?? NONE).revenue, locale, currency),
     },
-    { id: "created", header: t("email.campaign.created"), value: (r) => r.created_at, render: (r) => formatDate(r.created_at, locale) },
+    { id: "created", header: t("email.common.created"), value: (r) => r.created_at, render: (r) => formatDate(r.created_at, locale) },
   ];
 
   const newButton = canWrite ? (

@@ -107,7 +107,7 @@ export default function SendersSection() {
     { id: "name", header: t("email.sender.name"), value: (s) => s.name, render: (s) => <span className="break-words font-medium">{s.name}</span> },
     { id: "kind", header: t("email.sender.kind"), value: kindLabel, render: (s) => <Badge variant={s.kind === "smtp" ? "default" : "secondary"}>{kindLabel(s)}</Badge> },
     { id: "rate", header: t("email.sender.rate"), numeric: true, value: (s) => s.rate_per_second, render: (s) => formatNumber(s.rate_per_second, locale) },
-    { id: "created", header: t("email.campaign.created"), value: (s) => s.created_at, render: (s) => formatDate(s.created_at, locale) },
+    { id: "created", header: t("email.common.created"), value: (s) => s.created_at, render: (s) => formatDate(s.created_at, locale) },
     {
       id: "webhooks",
       header: t("email.sender.webhooks"),
