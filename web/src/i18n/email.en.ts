@@ -107,6 +107,7 @@ export const emailEn = {
   "email.generation.counts": "{generated} messages · {excluded} excluded",
   "email.sending.label": "Sending",
   "email.sending.counts": "{sent} of {total} sent",
+  "email.sending.lag": "The counts are recounted from the events about once a minute.",
   "email.exclusion.suppressed": "Suppressed",
   "email.exclusion.bounced": "Bounced",
   "email.exclusion.complained": "Complained (spam)",

@@ -109,6 +109,7 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.generation.counts": "{generated} mensagens · {excluded} excluídos",
   "email.sending.label": "Envio",
   "email.sending.counts": "{sent} de {total} enviadas",
+  "email.sending.lag": "As contagens são refeitas a partir dos eventos mais ou menos a cada minuto.",
   "email.exclusion.suppressed": "Suprimidos",
   "email.exclusion.bounced": "Com devolução",
   "email.exclusion.complained": "Reclamaram (spam)",

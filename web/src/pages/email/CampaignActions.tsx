@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { BarChart3, CalendarClock, Cog, Pause, Play, Send, XCircle } from "lucide-react";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { ConfirmDialog } from "@/components/ui/alert-dialog";
@@ -68,6 +68,12 @@ export function CampaignActions({ campaign, canWrite }: { campaign: Campaign; ca
   const audiences = useAudiences();
   const busy = isBusy(campaign);
   const report = useCampaignReport(campaign.generation_status ? campaign.campaign_id : undefined, campaign.status === "sending" ? 3000 : false);
+  // A status change (sending → sent, paused…) brings new figures: read them again.
+  const refetchReport = report.refetch;
+  const hasReport = campaign.generation_status !== null;
+  useEffect(() => {
+    if (hasReport) void refetchReport();
+  }, [campaign.status, hasReport, refetchReport]);
   const [scheduling, setScheduling] = useState(false);
   const [when, setWhen] = useState("");
   const allowed = allowedActions(campaign);
@@ -152,6 +158,7 @@ export function CampaignActions({ campaign, canWrite }: { campaign: Campaign; ca
               <span className="tabular-nums text-muted-foreground">{t("email.sending.counts", { sent: formatNumber(sent, locale), total: formatNumber(campaign.generated, locale) })}</span>
             </div>
             <ProgressBar value={campaign.status === "sent" ? 1 : campaign.generated ? sent / campaign.generated : 0} label={t("email.sending.label")} />
+            <p className="text-xs text-muted-foreground">{t("email.sending.lag")}</p>
           </div>
         ) : null}
         {busy ? <p className="text-xs text-muted-foreground">{t("email.actions.live")}</p> : null}
