@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { BarChart3, CalendarClock, Cog, Pause, Play, Send, XCircle } from "lucide-react";
+import { BarChart3, CalendarClock, Cog, Copy, Pause, Play, Send, XCircle } from "lucide-react";
 import { useEffect, useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -196,6 +196,12 @@ export function CampaignActions({ campaign, canWrite }: { campaign: Campaign; ca
                 {t("email.action.pause")}
               </Button>
             ) : null}
+            <Button asChild variant="outline">
+              <Link to={`/email/campaigns/new?from=${campaign.campaign_id}`} data-testid="action-duplicate">
+                <Copy aria-hidden />
+                {t("email.action.duplicate")}
+              </Link>
+            </Button>
             {allowed.has("cancel") ? (
               <ConfirmAction
                 icon={<XCircle aria-hidden />}

@@ -1,14 +1,15 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft } from "lucide-react";
-import { Link, useNavigate, useParams } from "react-router";
+import type { ReactNode } from "react";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { useCurrentUser } from "@/auth/session";
 import { QueryStates } from "@/components/ui/query-states";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { CampaignActions } from "./CampaignActions";
-import { bodyOf, CampaignForm, type CampaignDraft } from "./CampaignForm";
-import { useCampaign } from "./queries";
+import { bodyOf, CampaignForm, draftOf, type CampaignDraft } from "./CampaignForm";
+import { useCampaign, useTemplates } from "./queries";
 import { SectionTitle } from "./shared";
 import { CAMPAIGNS_KEY, EMAIL_WRITE, isEditable, type Campaign } from "./types";
 
@@ -20,6 +21,37 @@ function BackLink() {
       {t("email.campaigns.back")}
     </Link>
   );
+}
+
+/**
+ * A new campaign's form, blank or started from `?from=<campaign>` (a copy of it, a draft
+ * again) or `?template=<template>` (its subject and content).
+ */
+function NewCampaignStart({ form }: { form: (initial?: Partial<CampaignDraft>) => ReactNode }) {
+  const { t } = useI18n();
+  const [params] = useSearchParams();
+  const from = params.get("from") ?? undefined;
+  const templateId = params.get("template");
+  const source = useCampaign(from);
+  const templates = useTemplates();
+  if (from) {
+    return (
+      <QueryStates query={source}>
+        {(c) => form({ ...draftOf(c), name: t("email.campaign.copyName", { name: c.name }), starts_at: "", ends_at: "" })}
+      </QueryStates>
+    );
+  }
+  if (templateId) {
+    return (
+      <QueryStates query={templates}>
+        {(list) => {
+          const tpl = list.find((x) => x.template_id === templateId);
+          return form(tpl ? { template_id: tpl.template_id, subject: tpl.subject, html: tpl.html, text: tpl.text } : undefined);
+        }}
+      </QueryStates>
+    );
+  }
+  return <>{form()}</>;
 }
 
 /** A new campaign (`/email/campaigns/new`) or an existing one with its actions (`/email/campaigns/:campaignId`). */
@@ -49,11 +81,12 @@ export default function CampaignEditor() {
   });
 
   if (!campaignId) {
+    const form = (initial?: Partial<CampaignDraft>) => <CampaignForm initial={initial} onSubmit={(d) => save.mutate(d)} busy={save.isPending} error={save.error} readOnly={false} />;
     return (
       <section className="grid grid-cols-1 gap-4">
         <BackLink />
         <SectionTitle title={t("email.campaign.new")} subtitle={t("email.campaign.newIntro")} />
-        {canWrite ? <CampaignForm onSubmit={(d) => save.mutate(d)} busy={save.isPending} error={save.error} readOnly={false} /> : <p className="text-sm text-muted-foreground">{t("settings.noPermission")}</p>}
+        {canWrite ? <NewCampaignStart form={form} /> : <p className="text-sm text-muted-foreground">{t("settings.noPermission")}</p>}
       </section>
     );
   }

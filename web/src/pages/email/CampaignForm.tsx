@@ -107,12 +107,15 @@ function useLandingPages() {
  */
 export function CampaignForm({
   campaign,
+  initial,
   onSubmit,
   busy,
   error,
   readOnly,
 }: {
   campaign?: Campaign;
+  /** A new campaign's starting values (a duplicated campaign's, a template's). */
+  initial?: Partial<CampaignDraft>;
   onSubmit: (draft: CampaignDraft) => void;
   busy: boolean;
   error: unknown;
@@ -120,7 +123,7 @@ export function CampaignForm({
 }) {
   const { t, locale } = useI18n();
   const { toast } = useToast();
-  const [draft, setDraft] = useState<CampaignDraft>(() => draftOf(campaign));
+  const [draft, setDraft] = useState<CampaignDraft>(() => ({ ...draftOf(campaign), ...initial }));
   const templates = useTemplates();
   const audiences = useAudiences();
   const senders = useSenders();

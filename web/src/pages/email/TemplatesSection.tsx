@@ -39,9 +39,16 @@ export default function TemplatesSection() {
       header: t("email.template.name"),
       value: (x) => x.name,
       render: (x) => (
-        <Link to={`/email/templates/${x.template_id}`} className="break-words font-medium hover:underline" data-testid="template-link">
-          {x.name}
-        </Link>
+        <span className="grid gap-0.5">
+          <Link to={`/email/templates/${x.template_id}`} className="break-words font-medium hover:underline" data-testid="template-link">
+            {x.name}
+          </Link>
+          {canWrite ? (
+            <Link to={`/email/campaigns/new?template=${x.template_id}`} className="text-xs text-primary hover:underline" data-testid="template-use">
+              {t("email.template.use")}
+            </Link>
+          ) : null}
+        </span>
       ),
     },
     { id: "subject", header: t("email.content.subject"), value: (x) => x.subject, render: (x) => <span className="break-words">{x.subject}</span> },

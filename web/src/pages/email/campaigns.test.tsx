@@ -119,6 +119,32 @@ describe("CampaignEditor", () => {
     expect(api.calls.some((c) => c.url.pathname === "/api/email/senders")).toBe(false);
   });
 
+  it("starts a new campaign as a copy of another, or from a template", async () => {
+    const user = userEvent.setup();
+    const api = editor("/email/campaigns/new?from=c1", {
+      "GET /api/email/campaigns/c1": () => jsonResponse(campaign({ status: "sent", generation_status: "done", audience_ids: ["a2"], starts_at: "2026-11-20T12:00:00Z" })),
+      "POST /api/email/campaigns": () => jsonResponse(campaign({ campaign_id: "c2" }), 201),
+      "GET /api/email/campaigns/c2": () => jsonResponse(campaign({ campaign_id: "c2" })),
+    });
+    expect(await screen.findByTestId("campaign-name")).toHaveValue("Copy of Black Friday");
+    expect(screen.getByTestId("content-html")).toHaveValue("<p>Olá {{ name }}</p>");
+    await user.click(screen.getByTestId("campaign-save"));
+    await waitFor(() => expect(api.calls.some((c) => c.method === "POST" && c.url.pathname === "/api/email/campaigns")).toBe(true));
+    expect(api.calls.find((c) => c.method === "POST" && c.url.pathname === "/api/email/campaigns")?.body).toMatchObject({
+      name: "Copy of Black Friday",
+      subject: "Oferta para {{ first_name }}",
+      audience_ids: ["a2"],
+      starts_at: null,
+    });
+  });
+
+  it("starts from the template the list pointed at", async () => {
+    editor("/email/campaigns/new?template=t1", {}, WRITER, "pt-BR");
+    expect(await screen.findByTestId("content-subject")).toHaveValue("Oi {{ first_name }}");
+    expect(screen.getByTestId("campaign-template")).toHaveValue("t1");
+    expect(screen.getByTestId("campaign-name")).toHaveValue("");
+  });
+
   it("previews the content as a contact would get it, in a frame where nothing runs", async () => {
     const user = userEvent.setup();
     const api = editor("/email/campaigns/c1", {
