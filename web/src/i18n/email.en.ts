@@ -95,6 +95,8 @@ export const emailEn = {
   "email.action.resume": "Resume",
   "email.action.resume.title": "Resume “{name}”?",
   "email.action.pause": "Pause",
+  "email.action.pause.title": "Pause “{name}”?",
+  "email.action.pause.description": "Sending stops after the current batch; resume it whenever you want.",
   "email.action.pause.done": "“{name}” paused after the current batch.",
   "email.action.duplicate": "Duplicate",
   "email.action.cancel": "Cancel campaign",

@@ -97,6 +97,8 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.action.resume": "Retomar",
   "email.action.resume.title": "Retomar “{name}”?",
   "email.action.pause": "Pausar",
+  "email.action.pause.title": "Pausar “{name}”?",
+  "email.action.pause.description": "O envio para depois do lote atual; retome quando quiser.",
   "email.action.pause.done": "“{name}” pausada após o lote atual.",
   "email.action.duplicate": "Duplicar",
   "email.action.cancel": "Cancelar campanha",

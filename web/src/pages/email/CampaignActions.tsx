@@ -191,10 +191,14 @@ export function CampaignActions({ campaign, canWrite }: { campaign: Campaign; ca
               />
             ) : null}
             {allowed.has("pause") ? (
-              <Button variant="outline" onClick={() => act.mutate("pause")} disabled={act.isPending} data-testid="action-pause">
-                <Pause aria-hidden />
-                {t("email.action.pause")}
-              </Button>
+              <ConfirmAction
+                icon={<Pause aria-hidden />}
+                label={t("email.action.pause")}
+                title={t("email.action.pause.title", { name: campaign.name })}
+                description={t("email.action.pause.description")}
+                onConfirm={() => act.mutateAsync("pause")}
+                testId="action-pause"
+              />
             ) : null}
             <Button asChild variant="outline">
               <Link to={`/email/campaigns/new?from=${campaign.campaign_id}`} data-testid="action-duplicate">

@@ -114,7 +114,7 @@ describe("CampaignEditor", () => {
       ends_at: null,
     });
     // On to the saved campaign's page, with its next steps.
-    expect(await screen.findByTestId("campaign-actions")).toBeInTheDocument();
+    expect(await screen.findByTestId("campaign-actions", {}, { timeout: 5000 })).toBeInTheDocument();
     expect(screen.getByText("Only admins choose the sender; without one the messages are simulated.")).toBeInTheDocument();
     expect(api.calls.some((c) => c.url.pathname === "/api/email/senders")).toBe(false);
   });
@@ -174,6 +174,7 @@ describe("CampaignEditor", () => {
         "GET /api/email/senders": () => jsonResponse([{ sender_id: "s1", name: "SMTP Loja", kind: "smtp", credential_id: "cr1", rate_per_second: 10, created_at: "2026-11-01T00:00:00Z", webhooks: null }]),
         "POST /api/email/campaigns/c1/generate": moved({ generation_status: "queued", exclusions: { suppressed: 0 } }, 202),
         "POST /api/email/campaigns/c1/send": moved({ status: "sending", generation_status: "done", generated: 900 }, 202),
+        "POST /api/email/campaigns/c1/pause": moved({ status: "paused" }),
         "POST /api/email/campaigns/c1/cancel": moved({ status: "cancelled" }),
         "GET /api/email/campaigns/c1/report": () => jsonResponse({ sent: 0 }),
       },
@@ -194,7 +195,13 @@ describe("CampaignEditor", () => {
     await user.click(screen.getByTestId("action-send"));
     await user.click(within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Enviar agora" }));
     await waitFor(() => expect(api.calls.some((c) => c.url.pathname.endsWith("/send"))).toBe(true));
-    expect(await screen.findByTestId("action-pause")).toBeInTheDocument();
+    await user.click(await screen.findByTestId("action-pause"));
+    const pause = await screen.findByRole("alertdialog");
+    expect(pause).toHaveTextContent("O envio para depois do lote atual");
+    await user.click(within(pause).getByRole("button", { name: "Pausar" }));
+    await waitFor(() => expect(api.calls.some((c) => c.url.pathname.endsWith("/pause"))).toBe(true));
+    expect(await screen.findByText("Pausada", { selector: "[data-testid=campaign-status]" })).toBeInTheDocument();
+    expect(screen.getByTestId("action-send")).toHaveTextContent("Retomar");
 
     await user.click(screen.getByTestId("action-cancel"));
     const cancel = await screen.findByRole("alertdialog");

@@ -96,6 +96,13 @@ describe("SendersSection", () => {
     expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({ name: "SMTP", kind: "smtp", credential_id: "cr1", rate_per_second: 10 });
   });
 
+  it("says campaigns are simulated until a sender is added", async () => {
+    vi.stubGlobal("fetch", routeFetch({ "GET /api/email/senders": () => jsonResponse([]) }).fetch);
+    renderWithProviders(<SendersSection />, { me: ADMIN, locale: "pt-BR" });
+    expect(await screen.findByText(/Nenhuma forma de envio ainda: as campanhas são simuladas\./)).toBeInTheDocument();
+    expect(screen.getAllByTestId("sender-new").length).toBeGreaterThan(0);
+  });
+
   it("asks nothing of the API for someone who is not an admin", async () => {
     const api = routeFetch({});
     vi.stubGlobal("fetch", api.fetch);
