@@ -151,6 +151,14 @@ async def test_campaign_edits_check_landing_page_template_and_period(client, org
         headers=org.headers,
     )
     assert backwards.status_code == 422
+    assert backwards.json()["error"]["details"][0]["loc"] == "body.ends_at"
+    naive = await client.patch(
+        path,
+        json={"starts_at": "2030-01-01T00:00:00", "ends_at": "2030-01-02T00:00:00Z"},
+        headers=org.headers,
+    )
+    assert naive.status_code == 422
+    assert naive.json()["error"]["details"][0]["loc"] == "body.starts_at"
     changed = await client.patch(
         path,
         json={
@@ -168,6 +176,11 @@ async def test_campaign_edits_check_landing_page_template_and_period(client, org
     assert saved["starts_at"].startswith("2030-01-01")
     nulled = await client.patch(path, json={"utm_source": None}, headers=org.headers)
     assert nulled.json()["utm_source"] == "boletim"
+    # Only the end changes: checked against the start already stored.
+    earlier = await client.patch(
+        path, json={"ends_at": "2029-12-31T00:00:00Z"}, headers=org.headers
+    )
+    assert earlier.status_code == 422
 
 
 async def test_campaign_figures_match_each_report(client, org, other_org, settings, databases):

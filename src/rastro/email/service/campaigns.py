@@ -143,6 +143,10 @@ async def _check_landing_page(session: AsyncSession, page_id: uuid.UUID | None) 
 
 
 def _check_period(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    """422 for a time without its zone, or an end before the start."""
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is not None and value.tzinfo is None:
+            raise field_error(f"body.{name}", "Give the time with its time zone.")
     if starts_at is not None and ends_at is not None and ends_at < starts_at:
         raise field_error("body.ends_at", "The campaign cannot end before it starts.")
 
