@@ -75,8 +75,15 @@ async def test_preview_escapes_a_recipients_fields_and_lists_them(client, org, o
     assert foreign.json()["error"]["code"] == "unknown_reference"
 
     template = await post(client, org, "/templates", TEMPLATE)
-    saved = await post(client, org, f"/templates/{template['template_id']}/preview", {})
+    saved = await post(client, org, f"/templates/{template['template_id']}/preview")
     assert saved["html"] == sample["html"]
+    for_ana = await post(
+        client,
+        org,
+        f"/templates/{template['template_id']}/preview",
+        {"contact_id": ids["ana@cliente.com.br"]},
+    )
+    assert for_ana["html"] == mine["html"]
     elsewhere = await client.post(
         f"/api/email/templates/{template['template_id']}/preview",
         json={},

@@ -26633,9 +26633,9 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["TemplatePreviewIn"];
+                "application/json": components["schemas"]["TemplatePreviewIn"] | null;
             };
         };
         responses: {

@@ -36,7 +36,10 @@ async def delete_template(template_id: uuid.UUID, _: Write, session: CrmSession)
 
 @router.post("/templates/{template_id}/preview", response_model=schemas.Preview)
 async def preview_template(
-    template_id: uuid.UUID, body: schemas.TemplatePreviewIn, _: Read, session: CrmSession
+    template_id: uuid.UUID,
+    _: Read,
+    session: CrmSession,
+    body: schemas.TemplatePreviewIn | None = None,
 ) -> schemas.Preview:
     """The saved template rendered for a recipient (or a sample person), fields escaped."""
     template = await campaigns.get_template(session, template_id=template_id)
@@ -44,7 +47,7 @@ async def preview_template(
         subject=template.subject,
         html=template.html,
         text=template.text,
-        contact_id=body.contact_id,
+        contact_id=body.contact_id if body else None,
     )
     return await previews.render_preview(session, new=content)
 
