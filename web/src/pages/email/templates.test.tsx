@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { captureCsv } from "@/test/csv";
 import { jsonResponse, renderWithProviders, routeFetch } from "@/test/utils";
 import TemplateEditor from "./TemplateEditor";
 import TemplatesSection from "./TemplatesSection";
@@ -28,6 +29,11 @@ describe("TemplatesSection", () => {
     const table = await screen.findByTestId("templates-table");
     expect(within(table).getByText(XSS)).toBeInTheDocument();
     expect(container.querySelector("img")).toBeNull();
+    // The CSV holds the table's data, not its row buttons.
+    const csv = captureCsv();
+    await user.click(screen.getByTestId("csv-button"));
+    expect((await csv.text()).split("\r\n")[0]).toBe("Nome,Assunto,Atualizado em");
+    csv.restore();
     await user.click(within(table).getByRole("button", { name: "Excluir Recuperação PIX" }));
     const dialog = await screen.findByRole("alertdialog");
     expect(dialog).toHaveTextContent("As campanhas criadas a partir dele mantêm a própria cópia do conteúdo.");
