@@ -72,6 +72,8 @@ export const emailEn = {
   "email.content.mergeHint": "Type them between double braces. Values are escaped in the HTML (a name cannot inject markup); attributes.key reads an attribute of the contact; an unknown field comes out empty.",
   "email.preview.title": "Preview",
   "email.preview.part": "Part shown",
+  "email.preview.as": "Preview as",
+  "email.preview.sample": "A sample person (Maria Silva)",
   "email.preview.for": "As {email} would receive it (links are tracked when sent)",
   "email.preview.empty": "Type the content to see it here.",
   "email.preview.unknown": "These fields are unknown and come out empty: {fields}",

@@ -74,6 +74,8 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.content.mergeHint": "Escreva-os entre chaves duplas. No HTML os valores são escapados (um nome não injeta marcação); attributes.chave lê um atributo do contato; um campo desconhecido sai vazio.",
   "email.preview.title": "Pré-visualização",
   "email.preview.part": "Parte exibida",
+  "email.preview.as": "Pré-visualizar como",
+  "email.preview.sample": "Uma pessoa de exemplo (Maria Silva)",
   "email.preview.for": "Como {email} receberia (os links são rastreados no envio)",
   "email.preview.empty": "Escreva o conteúdo para vê-lo aqui.",
   "email.preview.unknown": "Estes campos são desconhecidos e saem vazios: {fields}",

@@ -5,6 +5,8 @@ import { api, unwrap } from "@/api/client";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { NativeSelect } from "@/components/ui/native-select";
 import { Textarea } from "@/components/ui/textarea";
 import { useI18n } from "@/i18n";
 import { cn } from "@/lib/utils";
@@ -27,13 +29,22 @@ export function useDebounced<T>(value: T, ms: number): T {
 }
 
 /** The content rendered by the server for a sample recipient (merge fields filled and escaped), refreshed as it is typed. */
-export function usePreview(content: Content, delayMs = 400) {
+export function usePreview(content: Content, contactId: string, delayMs = 400) {
   const settled = useDebounced(content, delayMs);
   return useQuery({
-    queryKey: ["email", "preview", settled],
-    queryFn: () => unwrap(api.POST("/api/email/preview", { body: { subject: settled.subject, html: settled.html, text: settled.text } })),
+    queryKey: ["email", "preview", settled, contactId],
+    queryFn: () => unwrap(api.POST("/api/email/preview", { body: { subject: settled.subject, html: settled.html, text: settled.text, contact_id: contactId || null } })),
     enabled: Boolean(settled.html || settled.text || settled.subject),
     placeholderData: keepPreviousData,
+    staleTime: 60_000,
+  });
+}
+
+/** The latest recipients, to preview the content as one of them would get it. */
+function useRecentContacts() {
+  return useQuery({
+    queryKey: ["email", "contacts", "recent"],
+    queryFn: () => unwrap(api.GET("/api/email/contacts", { params: { query: { page: 1, page_size: 50 } } })),
     staleTime: 60_000,
   });
 }
@@ -63,7 +74,9 @@ function MergeFields() {
 export function ContentEditor({ value, onChange, disabled, subjectRequired = true }: { value: Content; onChange: (next: Content) => void; disabled?: boolean; subjectRequired?: boolean }) {
   const { t } = useI18n();
   const [view, setView] = useState<"html" | "text">("html");
-  const preview = usePreview(value);
+  const [contactId, setContactId] = useState("");
+  const contacts = useRecentContacts();
+  const preview = usePreview(value, contactId);
   const unknown = preview.data?.unknown_fields ?? [];
   return (
     <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
@@ -110,6 +123,19 @@ export function ContentEditor({ value, onChange, disabled, subjectRequired = tru
           </div>
         </CardHeader>
         <CardContent className="grid gap-2">
+          <div className="grid gap-1">
+            <Label htmlFor="preview-contact" className="text-xs text-muted-foreground">
+              {t("email.preview.as")}
+            </Label>
+            <NativeSelect id="preview-contact" value={contactId} onChange={(e) => setContactId(e.target.value)} className="h-9" data-testid="preview-contact">
+              <option value="">{t("email.preview.sample")}</option>
+              {(contacts.data?.items ?? []).map((c) => (
+                <option key={c.contact_id} value={c.contact_id}>
+                  {c.name ? `${c.name} · ${c.email}` : c.email}
+                </option>
+              ))}
+            </NativeSelect>
+          </div>
           {preview.data ? (
             <>
               <p className="text-xs text-muted-foreground">{t("email.preview.for", { email: preview.data.recipient })}</p>

@@ -89,6 +89,24 @@ describe("TemplateEditor", () => {
     expect(await screen.findByRole("heading", { name: "Natal" })).toBeInTheDocument();
   });
 
+  it("previews as one of the latest contacts when chosen", async () => {
+    const user = userEvent.setup();
+    const api = mount("/email/templates/t1", {
+      "GET /api/email/templates/t1": () => jsonResponse(template()),
+      "GET /api/email/contacts": () => jsonResponse({ items: [{ contact_id: "k1", email: "ana@cliente.com.br", name: "Ana Souza" }], total: 1, page: 1, page_size: 50 }),
+      "POST /api/email/preview": (_url, init) => {
+        const body = JSON.parse(String(init?.body)) as { contact_id: string | null };
+        return jsonResponse(body.contact_id ? { ...PREVIEW, recipient: "ana@cliente.com.br", subject: "Oi Ana" } : PREVIEW);
+      },
+    });
+    expect(await screen.findByText(/Como maria\.silva@exemplo\.com\.br receberia/)).toBeInTheDocument();
+    await screen.findByRole("option", { name: "Ana Souza · ana@cliente.com.br" });
+    await user.selectOptions(screen.getByTestId("preview-contact"), "k1");
+    expect(await screen.findByText(/Como ana@cliente\.com\.br receberia/)).toBeInTheDocument();
+    expect(screen.getByTestId("preview-subject")).toHaveTextContent("Oi Ana");
+    expect(api.calls.filter((c) => c.url.pathname === "/api/email/preview").at(-1)?.body).toMatchObject({ contact_id: "k1", subject: "Oi {{ first_name }}" });
+  });
+
   it("saves changes to an existing template with PUT", async () => {
     const user = userEvent.setup();
     const api = mount("/email/templates/t1", {
