@@ -1,11 +1,11 @@
 import { profitEn } from "./profit.en";
-import { emailEn } from "./email.en";
 import { funnelsEn } from "./funnels.en";
 import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
 import { analyticsEn } from "./analytics.en";
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
+import { emailEn } from "./email.en";
 import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
 
@@ -313,6 +313,7 @@ export const en = {
 
   ...trackingEn,
   ...crmEn,
+  ...emailEn,
   ...conversionsEn,
   ...abTestsEn,
   ...analyticsEn,
@@ -320,7 +321,6 @@ export const en = {
   ...healthEn,
   ...profitEn,
   ...funnelsEn,
-  ...emailEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,11 +1,11 @@
 import { profitPtBR } from "./profit.pt-BR";
-import { emailPtBR } from "./email.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
 import { abTestsPtBR } from "./abtests.pt-BR";
 import { analyticsPtBR } from "./analytics.pt-BR";
 import { conversionsPtBR } from "./conversions.pt-BR";
 import { crmPtBR } from "./crm.pt-BR";
+import { emailPtBR } from "./email.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
@@ -314,6 +314,7 @@ export const ptBR: Record<MessageKey, string> = {
 
   ...trackingPtBR,
   ...crmPtBR,
+  ...emailPtBR,
   ...conversionsPtBR,
   ...abTestsPtBR,
   ...analyticsPtBR,
@@ -321,5 +322,4 @@ export const ptBR: Record<MessageKey, string> = {
   ...healthPtBR,
   ...profitPtBR,
   ...funnelsPtBR,
-  ...emailPtBR,
 };
