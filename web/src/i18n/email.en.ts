@@ -205,7 +205,7 @@ export const emailEn = {
   "email.senders.title": "Senders",
   "email.senders.intro": "How campaigns leave: simulated (demos and tests, no real e-mail) or through your SMTP server.",
   "email.senders.empty": "No senders yet: campaigns are simulated. Add an SMTP sender with a credential (host, port, login) to send real e-mail.",
-  "email.senders.webhooksHint": "Give the Amazon SES (SNS subscription) or Postmark webhook URL to your provider so bounces and complaints suppress addresses automatically. The Postmark URL carries its password: keep it private.",
+  "email.senders.webhooksHint": "Give your provider its webhook URL (for Amazon SES, subscribe it to the SNS topic) so bounces and complaints suppress addresses automatically. Keep these URLs private: the Postmark one carries its password.",
   "email.sender.new": "New sender",
   "email.sender.create": "Add sender",
   "email.sender.created": "Sender “{name}” added.",
@@ -222,8 +222,7 @@ export const emailEn = {
   "email.sender.rate": "Messages per second",
   "email.sender.rateHint": "The most this sender sends per second (your provider's limit).",
   "email.sender.webhooks": "Webhook URLs",
-  "email.sender.copySes": "Copy the Amazon SES webhook URL",
-  "email.sender.copyPostmark": "Copy the Postmark webhook URL",
+  "email.sender.copyWebhook": "Copy the {provider} webhook URL",
 
   "email.suppressions.title": "Suppression list",
   "email.suppressions.intro": "Addresses never sent to: added by hand or by import, or after a hard bounce, a spam complaint or repeated soft bounces.",

@@ -207,7 +207,7 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.senders.title": "Remetentes",
   "email.senders.intro": "Por onde as campanhas saem: simulado (demonstrações e testes, nenhum e-mail de verdade) ou pelo seu servidor SMTP.",
   "email.senders.empty": "Nenhuma forma de envio ainda: as campanhas são simuladas. Cadastre um envio SMTP com uma credencial (servidor, porta, login) para mandar e-mails de verdade.",
-  "email.senders.webhooksHint": "Informe ao seu provedor o endereço de webhook da Amazon SES (assinatura SNS) ou do Postmark para que devoluções e reclamações suprimam endereços sozinhas. O endereço do Postmark leva a senha: guarde-o em sigilo.",
+  "email.senders.webhooksHint": "Informe ao seu provedor o endereço de webhook dele (na Amazon SES, assine-o no tópico SNS) para que devoluções e reclamações suprimam endereços sozinhas. Guarde esses endereços em sigilo: o do Postmark leva a senha.",
   "email.sender.new": "Nova forma de envio",
   "email.sender.create": "Cadastrar",
   "email.sender.created": "Forma de envio “{name}” cadastrada.",
@@ -224,8 +224,7 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.sender.rate": "Mensagens por segundo",
   "email.sender.rateHint": "O máximo que esta forma de envio manda por segundo (o limite do seu provedor).",
   "email.sender.webhooks": "Endereços de webhook",
-  "email.sender.copySes": "Copiar o endereço de webhook da Amazon SES",
-  "email.sender.copyPostmark": "Copiar o endereço de webhook do Postmark",
+  "email.sender.copyWebhook": "Copiar o endereço de webhook de {provider}",
 
   "email.suppressions.title": "Lista de supressão",
   "email.suppressions.intro": "Endereços para os quais nada é enviado: incluídos à mão ou por importação, ou após uma devolução permanente, uma reclamação de spam ou devoluções temporárias repetidas.",

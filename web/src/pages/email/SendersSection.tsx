@@ -19,6 +19,14 @@ import { useSenders } from "./queries";
 import { SectionTitle } from "./shared";
 import { SENDERS_KEY, type Sender, type SenderCreate } from "./types";
 
+/** The providers whose webhook URL a sender offers (each shown when the API gives it). */
+const WEBHOOK_PROVIDERS: [string, string][] = [
+  ["ses", "Amazon SES"],
+  ["postmark", "Postmark"],
+  ["sendgrid", "SendGrid"],
+  ["mailgun", "Mailgun"],
+];
+
 function CreateSenderDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const { t } = useI18n();
   const { toast } = useToast();
@@ -113,17 +121,18 @@ export default function SendersSection() {
       header: t("email.sender.webhooks"),
       value: () => null,
       csv: false,
-      render: (s) =>
-        s.webhooks ? (
+      render: (s) => {
+        const urls = (s.webhooks ?? {}) as Record<string, string | undefined>;
+        return (
           <div className="flex flex-wrap gap-2">
-            <span className="inline-flex items-center gap-1 text-xs">
-              Amazon SES <CopyButton value={s.webhooks.ses} label={t("email.sender.copySes")} />
-            </span>
-            <span className="inline-flex items-center gap-1 text-xs">
-              Postmark <CopyButton value={s.webhooks.postmark} label={t("email.sender.copyPostmark")} />
-            </span>
+            {WEBHOOK_PROVIDERS.filter(([key]) => urls[key]).map(([key, provider]) => (
+              <span key={key} className="inline-flex items-center gap-1 text-xs">
+                {provider} <CopyButton value={urls[key]!} label={t("email.sender.copyWebhook", { provider })} />
+              </span>
+            ))}
           </div>
-        ) : null,
+        );
+      },
     },
   ];
   if (!senders.admin) return <p className="text-sm text-muted-foreground">{t("settings.noPermission")}</p>;

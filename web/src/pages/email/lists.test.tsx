@@ -80,7 +80,9 @@ describe("SendersSection", () => {
     renderWithProviders(<SendersSection />, { me: ADMIN, locale: "pt-BR" });
     const table = await screen.findByTestId("senders-table");
     expect(within(table).getByText("Simulado")).toBeInTheDocument();
-    expect(within(table).getByRole("button", { name: "Copiar o endereço de webhook do Postmark" })).toBeInTheDocument();
+    expect(within(table).getByRole("button", { name: "Copiar o endereço de webhook de Postmark" })).toBeInTheDocument();
+    expect(within(table).getByRole("button", { name: "Copiar o endereço de webhook de Amazon SES" })).toBeInTheDocument();
+    expect(within(table).queryByRole("button", { name: /SendGrid/ })).toBeNull();
     expect(within(table).queryByText(/rastro:pw/)).toBeNull();
 
     await user.click(screen.getByTestId("sender-new"));
