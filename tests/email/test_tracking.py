@@ -196,8 +196,8 @@ async def test_one_click_unsubscribe_is_recorded_once_and_honoured(
         )
         assert response.status_code == 200
     listed = await get(client, org, "/unsubscribes")
-    assert [(u["contact_id"], u["scope"], u["source"]) for u in listed["items"]] == [
-        (ids["duda@cliente.com.br"], "global", "one_click")
+    assert [(u["contact_id"], u["email"], u["scope"], u["source"]) for u in listed["items"]] == [
+        (ids["duda@cliente.com.br"], "duda@cliente.com.br", "global", "one_click")
     ]
     events = await _events(databases, org, created["campaign_id"])
     assert Counter(e.type for e in events)["unsubscribe"] == 1

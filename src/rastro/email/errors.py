@@ -18,6 +18,11 @@ class CampaignNotReady(UnprocessableEntity):
     default_message = "The campaign lacks what it needs for this step."
 
 
+class AudienceInUse(Conflict):
+    code = "audience_in_use"
+    default_message = "Campaigns reach this audience: remove it from them first."
+
+
 class TrackingTokenInvalid(NotFound):
     """A tampered, truncated or foreign tracking token: a plain 404, nothing to probe."""
 

@@ -120,6 +120,33 @@ class Template(_Row):
     updated_at: datetime
 
 
+class PreviewIn(BaseModel):
+    """Content to render as one recipient would get it (a template or campaign being
+    edited, saved or not)."""
+
+    subject: str = Field("", max_length=300)
+    html: str = Field("", max_length=500_000)
+    text: str = Field("", max_length=200_000)
+    contact_id: uuid.UUID | None = Field(
+        None, description="The recipient to render for (default: a made-up sample person)"
+    )
+
+
+class TemplatePreviewIn(BaseModel):
+    contact_id: uuid.UUID | None = Field(
+        None, description="The recipient to render for (default: a made-up sample person)"
+    )
+
+
+class Preview(BaseModel):
+    subject: str
+    html: str = Field(description="Merge fields filled and escaped; links not yet tracked")
+    text: str
+    recipient: str = Field(description="The address the content was rendered for")
+    fields: list[str] = Field(description="The merge fields the content uses, in order")
+    unknown_fields: list[str] = Field(description="Used fields that render empty for everyone")
+
+
 class SenderCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["simulated", "smtp"]
@@ -226,7 +253,12 @@ class CampaignUpdate(BaseModel):
     sender_id: uuid.UUID | None = None
     html: str | None = Field(None, max_length=500_000)
     text: str | None = Field(None, max_length=200_000)
+    utm_source: str | None = Field(None, min_length=1, max_length=255)
     utm_campaign: str | None = Field(None, max_length=255)
+    template_id: uuid.UUID | None = None
+    landing_page_id: uuid.UUID | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
     audience_ids: list[uuid.UUID] | None = Field(None, max_length=100)
 
 
@@ -287,6 +319,7 @@ class Suppression(_Row):
 class Unsubscribe(_Row):
     unsubscribe_id: uuid.UUID
     contact_id: uuid.UUID
+    email: str | None = None
     scope: UnsubscribeScope
     campaign_id: uuid.UUID | None
     audience_id: uuid.UUID | None
@@ -324,6 +357,27 @@ class LinkFigures(BaseModel):
 class RevenueFigure(BaseModel):
     currency: str | None
     amount: Decimal
+
+
+class CampaignFigures(BaseModel):
+    """A campaign's totals for the list of campaigns (the report has the detail)."""
+
+    campaign_id: uuid.UUID
+    sent: int
+    delivered: int
+    opens: int
+    human_opens: int
+    unique_opens: int
+    clicks: int
+    unique_clicks: int
+    hard_bounces: int
+    soft_bounces: int
+    complaints: int
+    unsubscribes: int
+    refused: int
+    leads: int
+    won_leads: int
+    revenue: list[RevenueFigure]
 
 
 class EmailCampaignReport(BaseModel):

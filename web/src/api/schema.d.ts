@@ -2137,6 +2137,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/audiences/{audience_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Audience
+         * @description Delete an audience (its contacts stay); 409 while a campaign reaches it.
+         */
+        delete: operations["delete_audience_api_email_audiences__audience_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/audiences/{audience_id}/contacts": {
         parameters: {
             query?: never;
@@ -2151,6 +2171,26 @@ export interface paths {
          * @description Put recipients on a static list.
          */
         post: operations["add_members_api_email_audiences__audience_id__contacts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/campaign-figures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Campaign Figures
+         * @description Each campaign's totals (sent, opens, clicks, leads, revenue), newest first.
+         */
+        get: operations["list_campaign_figures_api_email_campaign_figures_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2365,6 +2405,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Content
+         * @description Content being edited, rendered for a recipient (or a sample person), fields escaped.
+         */
+        post: operations["preview_content_api_email_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/senders": {
         parameters: {
             query?: never;
@@ -2513,13 +2573,41 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get Template
+         * @description One template with its content.
+         */
+        get: operations["get_template_api_email_templates__template_id__get"];
         /**
          * Update Template
          * @description Replace a template's name, subject and content.
          */
         put: operations["update_template_api_email_templates__template_id__put"];
         post?: never;
+        /**
+         * Delete Template
+         * @description Delete a template (campaigns made from it keep their content).
+         */
+        delete: operations["delete_template_api_email_templates__template_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/templates/{template_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Template
+         * @description The saved template rendered for a recipient (or a sample person), fields escaped.
+         */
+        post: operations["preview_template_api_email_templates__template_id__preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5125,6 +5213,47 @@ export interface components {
              */
             utm_source: string;
         };
+        /**
+         * CampaignFigures
+         * @description A campaign's totals for the list of campaigns (the report has the detail).
+         */
+        CampaignFigures: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Clicks */
+            clicks: number;
+            /** Complaints */
+            complaints: number;
+            /** Delivered */
+            delivered: number;
+            /** Hard Bounces */
+            hard_bounces: number;
+            /** Human Opens */
+            human_opens: number;
+            /** Leads */
+            leads: number;
+            /** Opens */
+            opens: number;
+            /** Refused */
+            refused: number;
+            /** Revenue */
+            revenue: components["schemas"]["RevenueFigure"][];
+            /** Sent */
+            sent: number;
+            /** Soft Bounces */
+            soft_bounces: number;
+            /** Unique Clicks */
+            unique_clicks: number;
+            /** Unique Opens */
+            unique_opens: number;
+            /** Unsubscribes */
+            unsubscribes: number;
+            /** Won Leads */
+            won_leads: number;
+        };
         /** CampaignReport */
         CampaignReport: {
             /**
@@ -5177,12 +5306,16 @@ export interface components {
         CampaignUpdate: {
             /** Audience Ids */
             audience_ids?: string[] | null;
+            /** Ends At */
+            ends_at?: string | null;
             /** From Address */
             from_address?: string | null;
             /** From Name */
             from_name?: string | null;
             /** Html */
             html?: string | null;
+            /** Landing Page Id */
+            landing_page_id?: string | null;
             /** Name */
             name?: string | null;
             /** Objective */
@@ -5191,12 +5324,18 @@ export interface components {
             reply_to?: string | null;
             /** Sender Id */
             sender_id?: string | null;
+            /** Starts At */
+            starts_at?: string | null;
             /** Subject */
             subject?: string | null;
+            /** Template Id */
+            template_id?: string | null;
             /** Text */
             text?: string | null;
             /** Utm Campaign */
             utm_campaign?: string | null;
+            /** Utm Source */
+            utm_source?: string | null;
         };
         /**
          * ChannelReport
@@ -9383,6 +9522,60 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Preview */
+        Preview: {
+            /**
+             * Fields
+             * @description The merge fields the content uses, in order
+             */
+            fields: string[];
+            /**
+             * Html
+             * @description Merge fields filled and escaped; links not yet tracked
+             */
+            html: string;
+            /**
+             * Recipient
+             * @description The address the content was rendered for
+             */
+            recipient: string;
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
+            /**
+             * Unknown Fields
+             * @description Used fields that render empty for everyone
+             */
+            unknown_fields: string[];
+        };
+        /**
+         * PreviewIn
+         * @description Content to render as one recipient would get it (a template or campaign being
+         *     edited, saved or not).
+         */
+        PreviewIn: {
+            /**
+             * Contact Id
+             * @description The recipient to render for (default: a made-up sample person)
+             */
+            contact_id?: string | null;
+            /**
+             * Html
+             * @default
+             */
+            html: string;
+            /**
+             * Subject
+             * @default
+             */
+            subject: string;
+            /**
+             * Text
+             * @default
+             */
+            text: string;
+        };
         /** ProductCostIn */
         "ProductCostIn-Input": {
             /**
@@ -10568,6 +10761,14 @@ export interface components {
              */
             text: string;
         };
+        /** TemplatePreviewIn */
+        TemplatePreviewIn: {
+            /**
+             * Contact Id
+             * @description The recipient to render for (default: a made-up sample person)
+             */
+            contact_id?: string | null;
+        };
         /** Testimonial */
         Testimonial: {
             /** Name */
@@ -10904,6 +11105,8 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Email */
+            email?: string | null;
             /** Reason */
             reason: string | null;
             /**
@@ -24212,6 +24415,131 @@ export interface operations {
             };
         };
     };
+    delete_audience_api_email_audiences__audience_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                audience_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     add_members_api_email_audiences__audience_id__contacts_post: {
         parameters: {
             query?: never;
@@ -24318,6 +24646,77 @@ export interface operations {
                      *         "code": "conflict",
                      *         "details": null,
                      *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    list_campaign_figures_api_email_campaign_figures_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignFigures"][];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */
@@ -25699,6 +26098,135 @@ export interface operations {
             };
         };
     };
+    preview_content_api_email_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     list_senders_api_email_senders_get: {
         parameters: {
             query?: never;
@@ -26816,6 +27344,97 @@ export interface operations {
             };
         };
     };
+    get_template_api_email_templates__template_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     update_template_api_email_templates__template_id__put: {
         parameters: {
             query?: never;
@@ -26838,6 +27457,262 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    delete_template_api_email_templates__template_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    preview_template_api_email_templates__template_id__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewIn"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */

@@ -6,6 +6,7 @@ import { abTestsEn } from "./abtests.en";
 import { analyticsEn } from "./analytics.en";
 import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
+import { emailEn } from "./email.en";
 import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
 
@@ -333,6 +334,7 @@ export const en = {
 
   ...trackingEn,
   ...crmEn,
+  ...emailEn,
   ...conversionsEn,
   ...abTestsEn,
   ...analyticsEn,

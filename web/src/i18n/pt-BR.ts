@@ -6,6 +6,7 @@ import { abTestsPtBR } from "./abtests.pt-BR";
 import { analyticsPtBR } from "./analytics.pt-BR";
 import { conversionsPtBR } from "./conversions.pt-BR";
 import { crmPtBR } from "./crm.pt-BR";
+import { emailPtBR } from "./email.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
@@ -334,6 +335,7 @@ export const ptBR: Record<MessageKey, string> = {
 
   ...trackingPtBR,
   ...crmPtBR,
+  ...emailPtBR,
   ...conversionsPtBR,
   ...abTestsPtBR,
   ...analyticsPtBR,

@@ -137,6 +137,16 @@ async def list_campaigns(_: Read, session: CrmSession) -> list[schemas.Campaign]
     return [await _campaign_out(session, c) for c in await campaigns.list_campaigns(session)]
 
 
+@router.get("/campaign-figures", response_model=list[schemas.CampaignFigures])
+async def list_campaign_figures(
+    _: Read, session: CrmSession, bi: BiSession
+) -> list[schemas.CampaignFigures]:
+    """Each campaign's totals (sent, opens, clicks, leads, revenue), newest first."""
+    return await aggregates.campaign_figures(
+        session, bi, campaigns=await campaigns.list_campaigns(session)
+    )
+
+
 @router.post("/campaigns", response_model=schemas.Campaign, status_code=status.HTTP_201_CREATED)
 async def create_campaign(
     body: schemas.CampaignCreate, _: Write, session: CrmSession

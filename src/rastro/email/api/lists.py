@@ -57,6 +57,12 @@ async def create_audience(
     return schemas.Audience.model_validate(await audiences.create_audience(session, new=body))
 
 
+@router.delete("/audiences/{audience_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_audience(audience_id: uuid.UUID, _: Write, session: CrmSession) -> None:
+    """Delete an audience (its contacts stay); 409 while a campaign reaches it."""
+    await audiences.delete_audience(session, audience_id=audience_id)
+
+
 @router.post("/audiences/{audience_id}/contacts", response_model=schemas.MembersAdded)
 async def add_members(
     audience_id: uuid.UUID, body: schemas.AudienceMembers, _: Write, session: CrmSession
@@ -99,5 +105,5 @@ async def list_unsubscribes(
     _: Read, session: CrmSession, params: Pagination
 ) -> Page[schemas.Unsubscribe]:
     """Unsubscribes with their scope, source and time (LGPD proof), newest first."""
-    rows, total = await suppressions.list_unsubscribes(session, params)
-    return Page.of([schemas.Unsubscribe.model_validate(r) for r in rows], total, params)
+    items, total = await suppressions.list_unsubscribes(session, params)
+    return Page.of(items, total, params)

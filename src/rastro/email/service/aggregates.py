@@ -1,25 +1,22 @@
 """Campaign figures. Reports read `email_campaign_daily` (BI), which `refresh_daily`
 recounts from the events — the same numbers a count over the events gives, by
 construction; a unique open or click is counted on the day of the message's first one.
-Leads and revenue come from the CRM: the leads a recipient created after their first
-click on the campaign (`rid` = the recipient's contact), with the value of won deals.
+Leads and revenue come from the CRM (`attribution`).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import TenantScopeMissing, get_scope
-from rastro.crm.service import people
 from rastro.email import schemas
 from rastro.email.event_models import CampaignDaily, MessageEvent
-from rastro.email.models import Campaign, Link, Message
+from rastro.email.models import Campaign, Link
+from rastro.email.service import attribution
 
 _REFRESH = text(
     """
@@ -116,6 +113,41 @@ async def stale_campaigns(bi: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]
     return list(rows.all())
 
 
+async def campaign_figures(
+    crm: AsyncSession, bi: AsyncSession, *, campaigns: list[Campaign]
+) -> list[schemas.CampaignFigures]:
+    """The headline figures of each campaign, for the list of campaigns."""
+    ids = [campaign.campaign_id for campaign in campaigns]
+    sums = {
+        row[0]: row[1:]
+        for row in (
+            await bi.execute(
+                select(
+                    CampaignDaily.campaign_id,
+                    *(func.sum(getattr(CampaignDaily, name)) for name in _COUNTERS),
+                )
+                .where(CampaignDaily.campaign_id.in_(ids))
+                .group_by(CampaignDaily.campaign_id)
+            )
+        ).all()
+    }
+    outcomes = await attribution.attributed(crm, campaign_ids=ids)
+    figures = []
+    for campaign_id in ids:
+        counted = sums.get(campaign_id) or (0,) * len(_COUNTERS)
+        outcome = outcomes[campaign_id]
+        figures.append(
+            schemas.CampaignFigures(
+                campaign_id=campaign_id,
+                **{name: int(value or 0) for name, value in zip(_COUNTERS, counted, strict=True)},
+                leads=outcome.leads,
+                won_leads=outcome.won_leads,
+                revenue=outcome.revenue_figures(),
+            )
+        )
+    return figures
+
+
 async def campaign_report(
     crm: AsyncSession, bi: AsyncSession, *, campaign: Campaign
 ) -> schemas.EmailCampaignReport:
@@ -156,23 +188,9 @@ async def campaign_report(
         )
     ]
     links.sort(key=lambda figure: (-figure.clicks, figure.link_id))
-    first_clicks: dict[uuid.UUID, datetime] = {
-        contact_id: clicked_at
-        for contact_id, clicked_at in (
-            await crm.execute(
-                select(Message.contact_id, Message.first_clicked_at).where(
-                    Message.campaign_id == campaign.campaign_id,
-                    Message.first_clicked_at.is_not(None),
-                )
-            )
-        ).all()
-        if clicked_at is not None
-    }
-    outcomes = await people.leads_since(crm, since=first_clicks)
-    revenue: dict[str | None, Decimal] = defaultdict(Decimal)
-    for outcome in outcomes:
-        if outcome.won_value:
-            revenue[outcome.currency] += outcome.won_value
+    outcome = (await attribution.attributed(crm, campaign_ids=[campaign.campaign_id]))[
+        campaign.campaign_id
+    ]
     opened = totals["unique_opens"]
     return schemas.EmailCampaignReport(
         campaign_id=campaign.campaign_id,
@@ -181,12 +199,9 @@ async def campaign_report(
         exclusions=campaign.exclusions,
         **totals,
         click_to_open=round(totals["unique_clicks"] / opened, 4) if opened else None,
-        leads=len(outcomes),
-        won_leads=sum(1 for outcome in outcomes if outcome.stage == "won"),
-        revenue=[
-            schemas.RevenueFigure(currency=currency, amount=amount)
-            for currency, amount in sorted(revenue.items(), key=lambda item: str(item[0]))
-        ],
+        leads=outcome.leads,
+        won_leads=outcome.won_leads,
+        revenue=outcome.revenue_figures(),
         days=[
             schemas.DailyFigures(day=day.day, **{name: getattr(day, name) for name in _COUNTERS})
             for day in days

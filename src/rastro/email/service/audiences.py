@@ -10,7 +10,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.email import schemas
-from rastro.email.models import Audience, AudienceContact, EmailContact
+from rastro.email.errors import AudienceInUse
+from rastro.email.models import Audience, AudienceContact, CampaignAudience, EmailContact
 
 
 async def create_audience(session: AsyncSession, *, new: schemas.AudienceCreate) -> Audience:
@@ -35,6 +36,21 @@ async def get_audience(session: AsyncSession, *, audience_id: uuid.UUID) -> Audi
     if audience is None:
         raise NotFound("No such audience in this organization.")
     return audience
+
+
+async def delete_audience(session: AsyncSession, *, audience_id: uuid.UUID) -> None:
+    """Delete an audience and its list memberships (the contacts stay); 409 while a
+    campaign reaches it, so no campaign's history loses who it was for."""
+    audience = await get_audience(session, audience_id=audience_id)
+    used = await session.scalar(
+        select(func.count())
+        .select_from(CampaignAudience)
+        .where(CampaignAudience.audience_id == audience_id)
+    )
+    if used:
+        raise AudienceInUse(details={"campaigns": int(used)})
+    await session.delete(audience)
+    await session.flush()
 
 
 def filter_condition(saved: dict[str, object]) -> ColumnElement[bool]:

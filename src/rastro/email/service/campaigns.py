@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
 from rastro.core.errors import NotFound, field_error
-from rastro.core.references import check_referenced, referenced
+from rastro.core.references import UnknownReference, check_referenced, referenced
 from rastro.crm.service import identity
 from rastro.email import schemas
 from rastro.email.errors import CampaignNotFound, InvalidTransition
 from rastro.email.models import Audience, Campaign, CampaignAudience, Sender, Template
+from rastro.tracking.service import config as tracking_config
 
 # Where each status may go (the generation and sending jobs make sending → sent).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -56,6 +57,12 @@ async def update_template(
     await session.flush()
     await session.refresh(template)
     return template
+
+
+async def delete_template(session: AsyncSession, *, template_id: uuid.UUID) -> None:
+    """Delete a template; campaigns made from it keep their own copy of the content."""
+    await session.delete(await get_template(session, template_id=template_id))
+    await session.flush()
 
 
 async def list_templates(session: AsyncSession) -> list[Template]:
@@ -125,6 +132,25 @@ async def _set_audiences(
     await session.flush()
 
 
+async def _check_landing_page(session: AsyncSession, page_id: uuid.UUID | None) -> None:
+    """422 `unknown_reference` unless the landing page is the organization's."""
+    if page_id is None:
+        return
+    try:
+        await tracking_config.get_landing_page(session, page_id)
+    except NotFound:
+        raise UnknownReference(field="body.landing_page_id", key=page_id) from None
+
+
+def _check_period(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    """422 for a time without its zone, or an end before the start."""
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is not None and value.tzinfo is None:
+            raise field_error(f"body.{name}", "Give the time with its time zone.")
+    if starts_at is not None and ends_at is not None and ends_at < starts_at:
+        raise field_error("body.ends_at", "The campaign cannot end before it starts.")
+
+
 def _address(value: str, field: str) -> str:
     return identity.normalize_email(value, field=field).address
 
@@ -140,6 +166,8 @@ async def create_campaign(session: AsyncSession, *, new: schemas.CampaignCreate)
     if not subject:
         raise field_error("body.subject", "A subject is required (or a template that has one).")
     await check_referenced(session, Sender, new.sender_id, field="body.sender_id")
+    await _check_landing_page(session, new.landing_page_id)
+    _check_period(new.starts_at, new.ends_at)
     campaign = Campaign(
         name=new.name,
         objective=new.objective,
@@ -165,6 +193,10 @@ async def create_campaign(session: AsyncSession, *, new: schemas.CampaignCreate)
     return campaign
 
 
+# Fields a campaign always has: a null in an edit leaves them as they are.
+_REQUIRED = ("name", "subject", "from_name", "from_address", "html", "utm_source")
+
+
 async def update_campaign(
     session: AsyncSession, *, campaign_id: uuid.UUID, change: schemas.CampaignUpdate
 ) -> Campaign:
@@ -176,11 +208,18 @@ async def update_campaign(
     wanted = fields.pop("audience_ids", None)
     if "sender_id" in fields:
         await check_referenced(session, Sender, fields["sender_id"], field="body.sender_id")
+    if "template_id" in fields:
+        await check_referenced(session, Template, fields["template_id"], field="body.template_id")
+    if "landing_page_id" in fields:
+        await _check_landing_page(session, fields["landing_page_id"])
+    _check_period(
+        fields.get("starts_at", campaign.starts_at), fields.get("ends_at", campaign.ends_at)
+    )
     for name in ("from_address", "reply_to"):
         if fields.get(name):
             fields[name] = _address(fields[name], f"body.{name}")
     for name, value in fields.items():
-        if value is None and name in ("name", "subject", "from_name", "from_address", "html"):
+        if value is None and name in _REQUIRED:
             continue  # required: a null leaves them as they are
         setattr(campaign, name, "" if value is None and name == "text" else value)
     if wanted is not None:

@@ -97,5 +97,14 @@ def with_footer(html_text: str, *, pixel_url: str, unsubscribe_url: str, has_lin
     return html_text[:at] + footer + html_text[at:]
 
 
+def merge_fields(*templates: str) -> list[str]:
+    """The distinct merge fields the templates use, in order of appearance."""
+    seen: dict[str, None] = {}
+    for template in templates:
+        for match in _FIELD.finditer(template):
+            seen.setdefault(match.group(1), None)
+    return list(seen)
+
+
 def mentions_unsubscribe(template: str) -> bool:
     return any(match.group(1) == UNSUBSCRIBE_FIELD for match in _FIELD.finditer(template))

@@ -66,8 +66,15 @@ async def list_suppressions(
 
 async def list_unsubscribes(
     session: AsyncSession, params: PageParams
-) -> tuple[list[Unsubscribe], int]:
+) -> tuple[list[schemas.Unsubscribe], int]:
+    """Unsubscribes, newest first, with the recipient's address from the CRM."""
     rows, total = await paginate(
         session, select(Unsubscribe).order_by(Unsubscribe.created_at.desc()), params
     )
-    return list(rows), total
+    found = await people.people_by_id(session, contact_ids=[r.contact_id for r in rows])
+    items = []
+    for row in rows:
+        item = schemas.Unsubscribe.model_validate(row)
+        item.email = found[row.contact_id].email if row.contact_id in found else None
+        items.append(item)
+    return items, total

@@ -15,6 +15,8 @@ export interface SortableColumn<T> {
   render?: (row: T) => ReactNode;
   /** Right-aligned, and sorted largest first on the first click. */
   numeric?: boolean;
+  /** Left out of the CSV (a column of row buttons). */
+  csv?: false;
 }
 
 export type SortDirection = "asc" | "desc";
@@ -77,7 +79,7 @@ export function SortableTable<T>({
       {caption || csvFilename ? (
         <div className="flex flex-wrap items-center justify-between gap-2">
           {caption ? <h3 className="text-base font-semibold">{caption}</h3> : <span />}
-          {csvFilename ? <CsvButton filename={csvFilename} columns={columns} rows={sorted} disabled={sorted.length === 0} /> : null}
+          {csvFilename ? <CsvButton filename={csvFilename} columns={columns.filter((c) => c.csv !== false)} rows={sorted} disabled={sorted.length === 0} /> : null}
         </div>
       ) : null}
       <Table aria-label={caption}>
