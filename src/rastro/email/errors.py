@@ -41,3 +41,23 @@ class WebhookUnauthorized(UnprocessableEntity):
 class BadWebhookPayload(UnprocessableEntity):
     code = "bad_webhook_payload"
     default_message = "The webhook's body is not what the provider sends."
+
+
+class SequenceNotFound(NotFound):
+    code = "sequence_not_found"
+    default_message = "No such sequence in this organization."
+
+
+class SequenceStepNotFound(NotFound):
+    code = "sequence_step_not_found"
+    default_message = "No such step in this sequence."
+
+
+class InvalidSequenceTransition(Conflict):
+    code = "invalid_sequence_transition"
+    default_message = "The sequence cannot move to this status from its current one."
+
+
+class SequenceNotReady(UnprocessableEntity):
+    code = "sequence_not_ready"
+    default_message = "The sequence lacks what it needs to run."

@@ -100,9 +100,7 @@ class SequenceStep(TenantMixin, CrmBase):
 
     __tablename__ = "email_sequence_steps"
     __table_args__ = (
-        UniqueConstraint(
-            "sequence_id", "position", deferrable=True, initially="DEFERRED"
-        ),
+        UniqueConstraint("sequence_id", "position", deferrable=True, initially="DEFERRED"),
         UniqueConstraint("campaign_id"),
         _known("otherwise", OTHERWISE, "otherwise_known"),
         CheckConstraint("wait_minutes >= 0", name="wait_not_negative"),

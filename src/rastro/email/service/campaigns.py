@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
@@ -17,6 +17,7 @@ from rastro.crm.service import identity
 from rastro.email import schemas
 from rastro.email.errors import CampaignNotFound, InvalidTransition
 from rastro.email.models import Audience, Campaign, CampaignAudience, Sender, Template
+from rastro.email.sequence_models import SequenceStep
 
 # Where each status may go (the generation and sending jobs make sending → sent).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -191,7 +192,14 @@ async def update_campaign(
 
 
 async def list_campaigns(session: AsyncSession) -> list[Campaign]:
-    return list(await session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
+    """The campaigns, newest first (not the sequences' steps, which send through theirs)."""
+    return list(
+        await session.scalars(
+            select(Campaign)
+            .where(~exists().where(SequenceStep.campaign_id == Campaign.campaign_id))
+            .order_by(Campaign.created_at.desc())
+        )
+    )
 
 
 def move(campaign: Campaign, status: str) -> None:

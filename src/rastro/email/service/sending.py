@@ -169,20 +169,7 @@ async def send_batch(
     if campaign.status != "sending" or campaign.generation_status != "done":
         return False
     now = datetime.now(UTC)
-    messages = list(
-        await crm.scalars(
-            select(Message)
-            .where(
-                Message.campaign_id == campaign_id,
-                Message.status == "queued",
-                Message.attempts < MAX_ATTEMPTS,
-                or_(Message.retry_at.is_(None), Message.retry_at <= now),
-            )
-            .order_by(Message.message_id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    messages = await claim_queued(crm, campaign_id=campaign_id, now=now, batch_size=batch_size)
     if not messages:
         waiting = await crm.scalar(
             select(func.min(Message.retry_at)).where(
@@ -203,6 +190,46 @@ async def send_batch(
         move(campaign, "sent")
         await crm.flush()
         return False
+    await deliver(
+        crm, bi, campaign=campaign, messages=messages, sender=sender, links=links, now=now
+    )
+    return True
+
+
+async def claim_queued(
+    crm: AsyncSession, *, campaign_id: uuid.UUID, now: datetime, batch_size: int = SEND_BATCH
+) -> list[Message]:
+    """Lock the next queued messages of a campaign that are due (`FOR UPDATE SKIP LOCKED`:
+    two workers never send the same one)."""
+    return list(
+        await crm.scalars(
+            select(Message)
+            .where(
+                Message.campaign_id == campaign_id,
+                Message.status == "queued",
+                Message.attempts < MAX_ATTEMPTS,
+                or_(Message.retry_at.is_(None), Message.retry_at <= now),
+            )
+            .order_by(Message.message_id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def deliver(
+    crm: AsyncSession,
+    bi: AsyncSession,
+    *,
+    campaign: Campaign,
+    messages: list[Message],
+    sender: MailSender,
+    links: Links,
+    now: datetime,
+) -> None:
+    """Send claimed messages of one campaign: recipients no longer sendable are refused
+    (a `refused` event, never sent), the rest rendered, sent and recorded (`sent`, and
+    `delivered` for the simulated sender); temporary failures wait for their retry."""
     contact_ids = [m.contact_id for m in messages]
     blocked = set(
         await crm.scalars(
@@ -249,7 +276,6 @@ async def send_batch(
             message.retry_at = now + timedelta(seconds=delay)
     await crm.flush()
     await record_events(bi, events=[_with_source(e, sender.kind) for e in events])
-    return True
 
 
 def _event(message: Message, kind: str, at: datetime, *, external: str) -> NewEvent:
