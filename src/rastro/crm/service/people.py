@@ -68,11 +68,10 @@ async def lead_states(
         rows = await session.execute(
             select(*columns)
             .where(Lead.contact_id.in_(contacts))
-            .order_by(Lead.contact_id, Lead.created_at.desc(), Lead.lead_id.desc())
-            .distinct(Lead.contact_id)
+            .order_by(Lead.created_at.desc(), Lead.lead_id.desc())
         )
         for row in rows:
-            latest[row[1]] = LeadState(row[0], row[1], row[2], row[3])
+            latest.setdefault(row[1], LeadState(row[0], row[1], row[2], row[3]))
     return by_lead, latest
 
 

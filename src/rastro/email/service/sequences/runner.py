@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import distinct, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -282,7 +282,8 @@ async def campaigns_to_send(crm: AsyncSession, *, now: datetime) -> list[uuid.UU
     """The step campaigns (of active sequences) with queued messages that are due."""
     return list(
         await crm.scalars(
-            select(distinct(Message.campaign_id))
+            select(Message.campaign_id)
+            .distinct()
             .join(SequenceStep, SequenceStep.campaign_id == Message.campaign_id)
             .join(Sequence, Sequence.sequence_id == SequenceStep.sequence_id)
             .where(
