@@ -29,7 +29,7 @@ class _Row(BaseModel):
 # --- conditions ------------------------------------------------------------------------------
 
 
-class StageCondition(BaseModel):
+class SequenceStageCondition(BaseModel):
     """The lead is (or, `negate`, is not) in one of `stages`."""
 
     kind: Literal["stage"]
@@ -37,14 +37,14 @@ class StageCondition(BaseModel):
     negate: bool = False
 
 
-class ScoreCondition(BaseModel):
+class SequenceScoreCondition(BaseModel):
     """The lead's score grade is one of `grades` (A best … D)."""
 
     kind: Literal["score"]
     grades: list[Grade] = Field(min_length=1, max_length=4)
 
 
-class TagCondition(BaseModel):
+class SequenceTagCondition(BaseModel):
     """The contact has (or, `negate`, lacks) the tag."""
 
     kind: Literal["tag"]
@@ -52,7 +52,7 @@ class TagCondition(BaseModel):
     negate: bool = False
 
 
-class PreviousEmailCondition(BaseModel):
+class SequencePreviousEmailCondition(BaseModel):
     """What the contact did with the previous step's e-mail: `opened`, `clicked`, or
     not (`not_opened`, `not_clicked`; a previous step that was skipped was neither)."""
 
@@ -61,7 +61,10 @@ class PreviousEmailCondition(BaseModel):
 
 
 Condition = Annotated[
-    StageCondition | ScoreCondition | TagCondition | PreviousEmailCondition,
+    SequenceStageCondition
+    | SequenceScoreCondition
+    | SequenceTagCondition
+    | SequencePreviousEmailCondition,
     Field(discriminator="kind"),
 ]
 
@@ -85,7 +88,7 @@ class SequenceIn(BaseModel):
     sender_id: uuid.UUID | None = None
 
 
-class StepIn(BaseModel):
+class SequenceStepIn(BaseModel):
     """A step: its wait after the previous one, its condition and what happens when the
     condition is false, and its content (from a template unless given)."""
 
@@ -99,7 +102,7 @@ class StepIn(BaseModel):
     sender_id: uuid.UUID | None = None
 
 
-class Step(BaseModel):
+class SequenceStep(BaseModel):
     step_id: uuid.UUID
     position: int
     wait_minutes: int
@@ -128,11 +131,11 @@ class Sequence(_Row):
     sender_id: uuid.UUID | None
     activated_at: datetime | None
     created_at: datetime
-    steps: list[Step] = Field(default_factory=list)
+    steps: list[SequenceStep] = Field(default_factory=list)
     active_enrollments: int = 0
 
 
-class Enrollment(_Row):
+class SequenceEnrollment(_Row):
     enrollment_id: uuid.UUID
     sequence_id: uuid.UUID
     contact_id: uuid.UUID
@@ -146,20 +149,20 @@ class Enrollment(_Row):
     finished_at: datetime | None
 
 
-class ReplyIn(BaseModel):
+class SequenceReplyIn(BaseModel):
     """A contact answered (a person marked it, or an inbound-mail integration saw it)."""
 
     contact_id: uuid.UUID
 
 
-class ReplyResult(BaseModel):
+class SequenceReplyResult(BaseModel):
     exited: int
 
 
 # --- report ------------------------------------------------------------------------------------
 
 
-class StepFigures(BaseModel):
+class SequenceStepFigures(BaseModel):
     step_id: uuid.UUID
     position: int
     campaign_id: uuid.UUID
@@ -185,4 +188,4 @@ class SequenceReport(BaseModel):
     completed: int
     exited: int
     exits: dict[str, int]
-    steps: list[StepFigures]
+    steps: list[SequenceStepFigures]

@@ -118,13 +118,13 @@ async def pause_sequence(sequence_id: uuid.UUID, _: Write, session: CrmSession) 
 
 @router.post(
     "/{sequence_id}/steps",
-    response_model=schemas.Step,
+    response_model=schemas.SequenceStep,
     status_code=status.HTTP_201_CREATED,
     responses=_NOT_FOUND,
 )
 async def add_step(
-    sequence_id: uuid.UUID, body: schemas.StepIn, _: Write, session: CrmSession
-) -> schemas.Step:
+    sequence_id: uuid.UUID, body: schemas.SequenceStepIn, _: Write, session: CrmSession
+) -> schemas.SequenceStep:
     """Append a step (its content from the template unless given)."""
     step, campaign = await definitions.add_step(session, sequence_id=sequence_id, new=body)
     return definitions.step_out(step, campaign)
@@ -132,16 +132,16 @@ async def add_step(
 
 @router.put(
     "/{sequence_id}/steps/{step_id}",
-    response_model=schemas.Step,
+    response_model=schemas.SequenceStep,
     responses={**_NOT_FOUND, **_STEP_NOT_FOUND},
 )
 async def update_step(
     sequence_id: uuid.UUID,
     step_id: uuid.UUID,
-    body: schemas.StepIn,
+    body: schemas.SequenceStepIn,
     _: Write,
     session: CrmSession,
-) -> schemas.Step:
+) -> schemas.SequenceStep:
     """Replace a step's wait, condition and content."""
     step, campaign = await definitions.update_step(
         session, sequence_id=sequence_id, step_id=step_id, change=body
@@ -167,7 +167,7 @@ async def delete_step(
 
 @router.get(
     "/{sequence_id}/enrollments",
-    response_model=Page[schemas.Enrollment],
+    response_model=Page[schemas.SequenceEnrollment],
     responses=_NOT_FOUND,
 )
 async def list_enrollments(
@@ -176,7 +176,7 @@ async def list_enrollments(
     session: CrmSession,
     params: Pagination,
     status_: Annotated[schemas.EnrollmentStatus | None, Query(alias="status")] = None,
-) -> Page[schemas.Enrollment]:
+) -> Page[schemas.SequenceEnrollment]:
     """Who is going (or went) through the sequence, newest first."""
     items, total = await report.list_enrollments(
         session, params, sequence_id=sequence_id, status=status_
@@ -186,23 +186,25 @@ async def list_enrollments(
 
 @router.post(
     "/{sequence_id}/enrollments/{enrollment_id}/exit",
-    response_model=schemas.Enrollment,
+    response_model=schemas.SequenceEnrollment,
     responses=_NOT_FOUND,
 )
 async def end_enrollment(
     sequence_id: uuid.UUID, enrollment_id: uuid.UUID, _: Write, session: CrmSession
-) -> schemas.Enrollment:
+) -> schemas.SequenceEnrollment:
     """End one enrollment by hand (`manual`); an ended one is returned as it is."""
     enrollment = await triggers.end_enrollment(
         session, sequence_id=sequence_id, enrollment_id=enrollment_id
     )
-    return schemas.Enrollment.model_validate(enrollment)
+    return schemas.SequenceEnrollment.model_validate(enrollment)
 
 
-@router.post("/replies", response_model=schemas.ReplyResult)
-async def record_reply(body: schemas.ReplyIn, _: Write, session: CrmSession) -> schemas.ReplyResult:
+@router.post("/replies", response_model=schemas.SequenceReplyResult)
+async def record_reply(
+    body: schemas.SequenceReplyIn, _: Write, session: CrmSession
+) -> schemas.SequenceReplyResult:
     """A contact replied: end its enrollments in sequences that exit on a reply."""
-    return schemas.ReplyResult(
+    return schemas.SequenceReplyResult(
         exited=await triggers.record_reply(session, contact_id=body.contact_id)
     )
 

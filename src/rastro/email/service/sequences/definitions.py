@@ -153,7 +153,7 @@ async def _campaigns(session: AsyncSession, sequence_id: uuid.UUID) -> list[Camp
 
 
 async def _content(
-    session: AsyncSession, new: schemas.StepIn
+    session: AsyncSession, new: schemas.SequenceStepIn
 ) -> tuple[str, str, str, uuid.UUID | None]:
     subject, html, text = new.subject, new.html, new.text
     if new.template_id is not None:
@@ -169,12 +169,12 @@ async def _content(
     return subject, html or "", text or "", new.template_id
 
 
-def _condition(new: schemas.StepIn) -> dict[str, object] | None:
+def _condition(new: schemas.SequenceStepIn) -> dict[str, object] | None:
     return new.condition.model_dump(mode="json") if new.condition is not None else None
 
 
 async def add_step(
-    session: AsyncSession, *, sequence_id: uuid.UUID, new: schemas.StepIn
+    session: AsyncSession, *, sequence_id: uuid.UUID, new: schemas.SequenceStepIn
 ) -> tuple[SequenceStep, Campaign]:
     """Append a step, with its campaign (status `sending`: the sequence's job sends it)."""
     sequence = await get_sequence(session, sequence_id=sequence_id)
@@ -233,7 +233,11 @@ async def get_step(
 
 
 async def update_step(
-    session: AsyncSession, *, sequence_id: uuid.UUID, step_id: uuid.UUID, change: schemas.StepIn
+    session: AsyncSession,
+    *,
+    sequence_id: uuid.UUID,
+    step_id: uuid.UUID,
+    change: schemas.SequenceStepIn,
 ) -> tuple[SequenceStep, Campaign]:
     """Replace a step's wait, condition and content (e-mails sent stay as they were; new
     links are tracked from now on)."""
@@ -274,8 +278,8 @@ async def delete_step(session: AsyncSession, *, sequence_id: uuid.UUID, step_id:
     await session.flush()
 
 
-def step_out(step: SequenceStep, campaign: Campaign) -> schemas.Step:
-    return schemas.Step(
+def step_out(step: SequenceStep, campaign: Campaign) -> schemas.SequenceStep:
+    return schemas.SequenceStep(
         step_id=step.step_id,
         position=step.position,
         wait_minutes=step.wait_minutes,

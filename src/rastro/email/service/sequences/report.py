@@ -48,7 +48,7 @@ async def sequence_report(
         assert campaign is not None
         report = await aggregates.campaign_report(crm, bi, campaign=campaign)
         figures.append(
-            schemas.StepFigures(
+            schemas.SequenceStepFigures(
                 step_id=step.step_id,
                 position=step.position,
                 campaign_id=campaign.campaign_id,
@@ -84,7 +84,7 @@ async def list_enrollments(
     *,
     sequence_id: uuid.UUID,
     status: str | None = None,
-) -> tuple[list[schemas.Enrollment], int]:
+) -> tuple[list[schemas.SequenceEnrollment], int]:
     """A sequence's enrollments, newest first, with the contact's address."""
     await get_sequence(crm, sequence_id=sequence_id)
     statement = (
@@ -98,7 +98,7 @@ async def list_enrollments(
     found = await people.people_by_id(crm, contact_ids=[r.contact_id for r in rows])
     items = []
     for row in rows:
-        item = schemas.Enrollment.model_validate(row)
+        item = schemas.SequenceEnrollment.model_validate(row)
         person = found.get(row.contact_id)
         item.email = person.email if person else ""
         items.append(item)
