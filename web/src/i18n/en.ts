@@ -1,4 +1,5 @@
 import { profitEn } from "./profit.en";
+import { sequencesEn } from "./sequences.en";
 import { funnelsEn } from "./funnels.en";
 import { healthEn } from "./health.en";
 import { abTestsEn } from "./abtests.en";
@@ -319,6 +320,7 @@ export const en = {
   ...healthEn,
   ...profitEn,
   ...funnelsEn,
+  ...sequencesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import { profitPtBR } from "./profit.pt-BR";
+import { sequencesPtBR } from "./sequences.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
 import { abTestsPtBR } from "./abtests.pt-BR";
@@ -320,4 +321,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...healthPtBR,
   ...profitPtBR,
   ...funnelsPtBR,
+  ...sequencesPtBR,
 };
