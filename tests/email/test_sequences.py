@@ -300,3 +300,9 @@ async def test_each_step_reports_its_figures_and_revenue(client, org, databases,
     assert (report["enrolled"], report["active"]) == (2, 2)
     campaigns = await get(client, org, "/campaigns")
     assert campaigns == []  # the steps' campaigns are not listed with the campaigns
+    for action in ("pause", "cancel", "send"):  # nor run through the campaigns' routes
+        answer = await client.post(
+            f"/api/email/campaigns/{first['campaign_id']}/{action}", headers=org.headers
+        )
+        assert answer.status_code == 404
+    assert (await get(client, org, f"/sequences/{sid}"))["status"] == "active"

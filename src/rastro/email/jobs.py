@@ -110,7 +110,9 @@ async def run_sequences(timestamp: int) -> int:
             campaign_ids = await runner.campaigns_to_send(crm, now=now)
         for campaign_id in campaign_ids:
             async with databases.crm.transaction(scope) as crm:
-                campaign = await campaigns.get_campaign(crm, campaign_id=campaign_id)
+                campaign = await runner.step_campaign(crm, campaign_id=campaign_id)
+                if campaign is None:
+                    continue
                 sender: MailSender = await sending.sender_for(crm, keyring, campaign)
             more = True
             while more:

@@ -95,8 +95,12 @@ async def list_senders(session: AsyncSession) -> list[Sender]:
 
 
 async def get_campaign(session: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign (404 for an unknown one, another organization's, or a sequence step's:
+    its sequence runs it, `service/sequences`)."""
     campaign = await session.get(Campaign, campaign_id)
-    if campaign is None:
+    if campaign is None or await session.scalar(
+        select(exists().where(SequenceStep.campaign_id == campaign_id))
+    ):
         raise CampaignNotFound()
     return campaign
 

@@ -296,6 +296,15 @@ async def campaigns_to_send(crm: AsyncSession, *, now: datetime) -> list[uuid.UU
     )
 
 
+async def step_campaign(crm: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign | None:
+    """A step's campaign (None when it is not one of the organization's steps)."""
+    return await crm.scalar(
+        select(Campaign)
+        .join(SequenceStep, SequenceStep.campaign_id == Campaign.campaign_id)
+        .where(Campaign.campaign_id == campaign_id)
+    )
+
+
 async def send_step(
     crm: AsyncSession,
     bi: AsyncSession,
@@ -308,7 +317,7 @@ async def send_step(
 ) -> int:
     """Send one batch of a step campaign's due queued messages; returns how many were
     claimed (fewer than `batch_size`: none are left due)."""
-    campaign = await crm.get(Campaign, campaign_id)
+    campaign = await step_campaign(crm, campaign_id=campaign_id)
     if campaign is None:
         return 0
     claimed = await sending.claim_queued(
