@@ -14,6 +14,7 @@ import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatNumber } from "@/lib/format";
+import { EnrollmentTable } from "./EnrollmentTable";
 import { SEQUENCES_KEY, SequenceFormDialog } from "./SequenceForm";
 import { StepChart } from "./StepChart";
 import { StepDialog } from "./StepDialog";
@@ -153,6 +154,7 @@ function Editor({ sequence }: { sequence: Sequence }) {
           </CardContent>
         </Card>
       </div>
+      <EnrollmentTable sequenceId={sequence.sequence_id} />
       {editing ? <SequenceFormDialog sequence={sequence} onClose={() => setEditing(false)} onSaved={() => setEditing(false)} /> : null}
       {stepDialog ? (
         <StepDialog

@@ -80,6 +80,8 @@ function reportOf(steps: SequenceStep[], figures: Partial<SequenceReport["steps"
   };
 }
 
+const NOBODY = () => jsonResponse({ items: [], total: 0, page: 1, page_size: 50 });
+
 afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
@@ -177,6 +179,16 @@ describe("SequenceEditor", () => {
       routeFetch({
         "GET /api/email/sequences/s1": () => jsonResponse(sequenceOf({ status: "active", steps })),
         "GET /api/email/sequences/s1/report": () => jsonResponse(report),
+        "GET /api/email/sequences/s1/enrollments": (url) =>
+          jsonResponse({
+            items:
+              url.searchParams.get("status") === "exited"
+                ? [{ enrollment_id: "e2", sequence_id: "s1", contact_id: "c2", email: "bia@cliente.com.br", lead_id: null, position: 1, next_run_at: null, status: "exited", exit_reason: "replied", enrolled_at: "2026-12-01T12:00:00Z", finished_at: "2026-12-02T12:00:00Z" }]
+                : [{ enrollment_id: "e1", sequence_id: "s1", contact_id: "c1", email: "ana@cliente.com.br", lead_id: null, position: 2, next_run_at: "2026-12-03T12:00:00Z", status: "active", exit_reason: null, enrolled_at: "2026-12-01T12:00:00Z", finished_at: null }],
+            total: 1,
+            page: 1,
+            page_size: 50,
+          }),
       }).fetch,
     );
     renderWithProviders(<SequenceEditor />, { me: WRITER, route: "/email/sequences/s1", path: "/email/sequences/:sequenceId" });
@@ -192,6 +204,11 @@ describe("SequenceEditor", () => {
     expect(screen.getByTestId("exit-rules")).toHaveTextContent("the lead replies · the lead moves to Won");
     expect(screen.getByText("Replied: 2")).toBeInTheDocument();
     expect(screen.getByTestId("sequence-toggle")).toHaveTextContent("Pause");
+    const table = await screen.findByTestId("enrollments-table");
+    expect(within(table).getByText("ana@cliente.com.br")).toBeInTheDocument();
+    expect(within(table).getByText("In progress")).toBeInTheDocument();
+    await userEvent.setup().selectOptions(screen.getByLabelText("Show"), "exited");
+    expect(await within(await screen.findByTestId("enrollments-table")).findByText("Replied")).toBeInTheDocument();
   });
 
   it("adds a step with a wait in days and a tag condition", async () => {
@@ -199,6 +216,7 @@ describe("SequenceEditor", () => {
     const api = routeFetch({
       "GET /api/email/sequences/s1": () => jsonResponse(sequenceOf({ steps: [] })),
       "GET /api/email/sequences/s1/report": () => jsonResponse(reportOf([])),
+      "GET /api/email/sequences/s1/enrollments": NOBODY,
       "GET /api/email/templates": () => jsonResponse([]),
       "POST /api/email/sequences/s1/steps": () => jsonResponse(stepOf(1), 201),
     });
@@ -234,6 +252,7 @@ describe("SequenceEditor", () => {
       routeFetch({
         "GET /api/email/sequences/s1": () => jsonResponse(sequenceOf()),
         "GET /api/email/sequences/s1/report": () => jsonResponse(reportOf([])),
+        "GET /api/email/sequences/s1/enrollments": NOBODY,
         "POST /api/email/sequences/s1/activate": () => errorResponse(422, "sequence_not_ready", "Add a step before activating the sequence."),
       }).fetch,
     );
@@ -248,6 +267,7 @@ describe("SequenceEditor", () => {
       routeFetch({
         "GET /api/email/sequences/s1": () => jsonResponse(sequenceOf({ steps })),
         "GET /api/email/sequences/s1/report": () => jsonResponse(reportOf(steps)),
+        "GET /api/email/sequences/s1/enrollments": NOBODY,
       }).fetch,
     );
     renderWithProviders(<SequenceEditor />, { me: READER, route: "/email/sequences/s1", path: "/email/sequences/:sequenceId" });
@@ -255,5 +275,6 @@ describe("SequenceEditor", () => {
     expect(screen.queryByTestId("step-add")).toBeNull();
     expect(screen.queryByTestId("sequence-toggle")).toBeNull();
     expect(await screen.findByText(/No e-mail sent yet/)).toBeInTheDocument();
+    expect(await screen.findByText(/Nobody has entered yet/)).toBeInTheDocument();
   });
 });
