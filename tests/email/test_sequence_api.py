@@ -107,6 +107,21 @@ async def test_status_machine_and_step_edits(client, org, databases) -> None:
     assert [(s["position"], s["subject"], s["wait_minutes"]) for s in shown["steps"]] == [
         (1, "Editado", 120)
     ]
+    sender = await post(client, org, "/senders", {"name": "Simulado", "kind": "simulated"})
+    renamed = await client.put(
+        f"{BASE}/{sid}",
+        json={
+            "name": "Boas-vindas 2",
+            "trigger": "lead_created",
+            "from_name": "Loja Nova",
+            "from_address": "Oi@Loja.com.br",
+            "sender_id": sender["sender_id"],
+        },
+        headers=org.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["from_address"] == "oi@loja.com.br"
+    assert [s["sender_id"] for s in renamed.json()["steps"]] == [sender["sender_id"]]
     await activate(client, org, sid)
     again = await client.post(f"{BASE}/{sid}/activate", headers=org.headers)
     assert again.json()["error"]["code"] == "invalid_sequence_transition"

@@ -79,12 +79,15 @@ async def update_sequence(
     """Replace the sequence's settings; its steps' sender fields follow (what is sent
     from now on; what was sent stays as it was)."""
     sequence = await get_sequence(session, sequence_id=sequence_id)
+    previous_sender = sequence.sender_id
     for name, value in (await _checked(session, change)).items():
         setattr(sequence, name, value)
     for campaign in await _campaigns(session, sequence_id):
         campaign.from_name, campaign.from_address = sequence.from_name, sequence.from_address
         campaign.reply_to = sequence.reply_to
         campaign.utm_campaign = sequence.name
+        if campaign.sender_id == previous_sender:  # a step's own sender stays
+            campaign.sender_id = sequence.sender_id
     await session.flush()
     await session.refresh(sequence)
     return sequence
@@ -239,8 +242,9 @@ async def update_step(
     step_id: uuid.UUID,
     change: schemas.SequenceStepIn,
 ) -> tuple[SequenceStep, Campaign]:
-    """Replace a step's wait, condition and content (e-mails sent stay as they were; new
-    links are tracked from now on)."""
+    """Replace a step's wait, condition and content (e-mails sent stay as they were, and
+    so do the send times of enrollments already waiting for it; new links are tracked
+    from now on)."""
     step, campaign = await get_step(session, sequence_id=sequence_id, step_id=step_id)
     sequence = await get_sequence(session, sequence_id=sequence_id)
     subject, html, text, template_id = await _content(session, change)
