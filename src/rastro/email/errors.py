@@ -53,6 +53,11 @@ class SequenceStepNotFound(NotFound):
     default_message = "No such step in this sequence."
 
 
+class EnrollmentNotFound(NotFound):
+    code = "enrollment_not_found"
+    default_message = "No such enrollment in this sequence."
+
+
 class InvalidSequenceTransition(Conflict):
     code = "invalid_sequence_transition"
     default_message = "The sequence cannot move to this status from its current one."

@@ -26751,7 +26751,7 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description No such sequence in this organization. */
+            /** @description No such enrollment in this sequence. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -26760,8 +26760,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": {
-                     *         "code": "sequence_not_found",
-                     *         "message": "No such sequence in this organization."
+                     *         "code": "enrollment_not_found",
+                     *         "message": "No such enrollment in this sequence."
                      *       }
                      *     }
                      */

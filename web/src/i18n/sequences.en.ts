@@ -140,4 +140,9 @@ export const sequencesEn = {
   "sequences.enrollments.status.active": "In progress",
   "sequences.enrollments.status.completed": "Completed",
   "sequences.enrollments.status.exited": "Stopped",
+  "sequences.enrollments.markReplied": "Mark that {email} replied",
+  "sequences.enrollments.end": "End the sequence for {email}",
+  "sequences.enrollments.replied": "{count, plural, =0 {No sequence stops on replies.} one {Reply noted: # sequence stopped.} other {Reply noted: # sequences stopped.}}",
+  "sequences.enrollments.ended": "Sequence ended for this contact.",
+  "errors.enrollment_not_found": "This contact is no longer in the sequence.",
 } as const;

@@ -142,4 +142,9 @@ export const sequencesPtBR: Record<keyof typeof sequencesEn, string> = {
   "sequences.enrollments.status.active": "Em andamento",
   "sequences.enrollments.status.completed": "Concluiu",
   "sequences.enrollments.status.exited": "Parou",
+  "sequences.enrollments.markReplied": "Marcar que {email} respondeu",
+  "sequences.enrollments.end": "Encerrar a sequência para {email}",
+  "sequences.enrollments.replied": "{count, plural, =0 {Nenhuma sequência para com respostas.} one {Resposta registrada: # sequência parou.} other {Resposta registrada: # sequências pararam.}}",
+  "sequences.enrollments.ended": "Sequência encerrada para este contato.",
+  "errors.enrollment_not_found": "Este contato não está mais na sequência.",
 };

@@ -1,11 +1,12 @@
 """Routes of the sequences (`/api/email/sequences…`): the sequences and their steps, the
 status machine, enrollments, replies and the per-step report.
 
-Errors: 404 `sequence_not_found` / `sequence_step_not_found` for an id in the path that is
-not the organization's; 409 `invalid_sequence_transition` for a status move the machine
-does not allow, and a plain 409 for deleting what has history; 422 with the field named
-for bad input and for ids in the body that are not the organization's
-(`unknown_reference`), `sequence_not_ready` for activating a sequence without steps."""
+Errors: 404 `sequence_not_found`, `sequence_step_not_found` or `enrollment_not_found` for
+an id in the path that is not the organization's; 409 `invalid_sequence_transition` for a
+status move the machine does not allow, and a plain 409 for deleting what has history;
+422 with the field named for bad input and for ids in the body that are not the
+organization's (`unknown_reference`), `sequence_not_ready` for activating a sequence
+without steps."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def _documented(code: int, error: str, description: str) -> dict[int | str, dict
 
 
 _NOT_FOUND = _documented(404, "sequence_not_found", "No such sequence in this organization.")
+_ENROLLMENT_NOT_FOUND = _documented(
+    404, "enrollment_not_found", "No such enrollment in this sequence."
+)
 _STEP_NOT_FOUND = _documented(404, "sequence_step_not_found", "No such step in this sequence.")
 _CONFLICT = _documented(409, "conflict", "The sequence's status or history does not allow it.")
 
@@ -187,7 +191,7 @@ async def list_enrollments(
 @router.post(
     "/{sequence_id}/enrollments/{enrollment_id}/exit",
     response_model=schemas.SequenceEnrollment,
-    responses=_NOT_FOUND,
+    responses=_ENROLLMENT_NOT_FOUND,
 )
 async def end_enrollment(
     sequence_id: uuid.UUID, enrollment_id: uuid.UUID, _: Write, session: CrmSession

@@ -32,7 +32,7 @@ from rastro.core.errors import RastroError
 from rastro.core.references import check_referenced
 from rastro.crm.schemas import LeadStageChanged
 from rastro.crm.service import hooks, identity, people, pipeline
-from rastro.email.errors import SequenceNotFound
+from rastro.email.errors import EnrollmentNotFound
 from rastro.email.models import EmailContact
 from rastro.email.sequence_models import Enrollment, Sequence, SequenceStep
 
@@ -282,7 +282,7 @@ async def end_enrollment(
     """End one enrollment by hand (`manual`); an ended one stays as it is."""
     enrollment = await session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.sequence_id != sequence_id:
-        raise SequenceNotFound("No such enrollment in this sequence.")
+        raise EnrollmentNotFound()
     await _exit(session, [enrollment_id], "manual", datetime.now(UTC))
     await session.refresh(enrollment)
     return enrollment

@@ -154,7 +154,7 @@ function Editor({ sequence }: { sequence: Sequence }) {
           </CardContent>
         </Card>
       </div>
-      <EnrollmentTable sequenceId={sequence.sequence_id} />
+      <EnrollmentTable sequenceId={sequence.sequence_id} canWrite={canWrite} />
       {editing ? <SequenceFormDialog sequence={sequence} onClose={() => setEditing(false)} onSaved={() => setEditing(false)} /> : null}
       {stepDialog ? (
         <StepDialog

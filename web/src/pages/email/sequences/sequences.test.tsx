@@ -174,9 +174,8 @@ describe("SequenceEditor", () => {
 
   it("shows the e-mails as a timeline with waits, conditions and each step's figures", async () => {
     const report = reportOf(steps, [{ sent: 120, unique_opens: 60, unique_clicks: 15, leads: 4, revenue: [{ currency: null, amount: "1994.00" }] }, { waiting: 5, skipped: 2 }]);
-    vi.stubGlobal(
-      "fetch",
-      routeFetch({
+    const api = routeFetch({
+        "POST /api/email/sequences/replies": () => jsonResponse({ exited: 2 }),
         "GET /api/email/sequences/s1": () => jsonResponse(sequenceOf({ status: "active", steps })),
         "GET /api/email/sequences/s1/report": () => jsonResponse(report),
         "GET /api/email/sequences/s1/enrollments": (url) =>
@@ -189,8 +188,8 @@ describe("SequenceEditor", () => {
             page: 1,
             page_size: 50,
           }),
-      }).fetch,
-    );
+      });
+    vi.stubGlobal("fetch", api.fetch);
     renderWithProviders(<SequenceEditor />, { me: WRITER, route: "/email/sequences/s1", path: "/email/sequences/:sequenceId" });
     const rows = await screen.findAllByTestId("step-row");
     expect(rows).toHaveLength(2);
@@ -207,7 +206,11 @@ describe("SequenceEditor", () => {
     const table = await screen.findByTestId("enrollments-table");
     expect(within(table).getByText("ana@cliente.com.br")).toBeInTheDocument();
     expect(within(table).getByText("In progress")).toBeInTheDocument();
-    await userEvent.setup().selectOptions(screen.getByLabelText("Show"), "exited");
+    const user = userEvent.setup();
+    await user.click(within(table).getByRole("button", { name: "Mark that ana@cliente.com.br replied" }));
+    expect(await screen.findByText("Reply noted: 2 sequences stopped.")).toBeInTheDocument();
+    expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({ contact_id: "c1" });
+    await user.selectOptions(screen.getByLabelText("Show"), "exited");
     expect(await within(await screen.findByTestId("enrollments-table")).findByText("Replied")).toBeInTheDocument();
   });
 
