@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import func, select
 
 from rastro.core.db import Databases, Scope
+from rastro.core.units import TransactionBoundary
 from rastro.email.models import Message
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.sequence_models import Enrollment
@@ -94,11 +95,11 @@ async def send(
     links = links or sending.Links(base_url=BASE_URL, secret=secret)
     async with databases.crm.transaction(scope) as crm:
         campaign_ids = await runner.campaigns_to_send(crm, now=now)
+    crm_units, bi_units = TransactionBoundary(databases.crm), TransactionBoundary(databases.bi)
     for campaign_id in campaign_ids:
-        async with databases.crm.transaction(scope) as crm, databases.bi.transaction(scope) as bi:
-            await runner.send_step(
-                crm, bi, campaign_id=campaign_id, sender=sender, links=links, now=now
-            )
+        await runner.send_step(
+            crm_units, bi_units, scope, campaign_id=campaign_id, sender=sender, links=links, now=now
+        )
 
 
 async def enrollments(

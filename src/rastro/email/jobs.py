@@ -12,6 +12,7 @@ import procrastinate
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.email.senders.base import MailSender
 from rastro.email.service import aggregates, campaigns, generation, scheduling, sending
 from rastro.email.service.sequences import runner
@@ -95,6 +96,7 @@ async def run_sequences(timestamp: int) -> int:
         base_url=settings.public_url.rstrip("/"), secret=settings.secret_key_value
     )
     keyring = Keyring(settings.encryption_key_value)
+    crm_units, bi_units = TransactionBoundary(databases.crm), TransactionBoundary(databases.bi)
     async with databases.crm.transaction(SYSTEM) as crm:
         organizations = await runner.due_organizations(crm, now=now)
     advanced = 0
@@ -116,13 +118,15 @@ async def run_sequences(timestamp: int) -> int:
                 sender: MailSender = await sending.sender_for(crm, keyring, campaign)
             more = True
             while more:
-                async with (
-                    databases.crm.transaction(scope) as crm,
-                    databases.bi.transaction(scope) as bi,
-                ):
-                    claimed = await runner.send_step(
-                        crm, bi, campaign_id=campaign_id, sender=sender, links=links, now=now
-                    )
+                claimed = await runner.send_step(
+                    crm_units,
+                    bi_units,
+                    scope,
+                    campaign_id=campaign_id,
+                    sender=sender,
+                    links=links,
+                    now=now,
+                )
                 more = claimed == sending.SEND_BATCH
     return advanced
 

@@ -14,10 +14,12 @@ LOCKED`: two workers never run the same one) and, for each, in this order:
 4. moves it to the next step, due after that step's wait (or completes it).
 
 Messages and the enrollments' moves commit together, so a run that dies leaves either
-both or neither: run again, it queues nothing twice. `send_due` then sends the queued
-messages of the step campaigns through the campaigns' path (`sending.claim_queued` and
+both or neither: run again, it queues nothing twice. `send_step` then sends the queued
+messages of a step campaign through the campaigns' path (`sending.claim_queued` and
 `sending.deliver`: refusal of recipients no longer sendable, merge fields, tracked links,
-unsubscribe headers, events), which a restart resumes without sending one twice.
+unsubscribe headers, events); a sent message is never claimed again, and a restart picks
+up what is still queued (as with campaigns, a worker that dies between the sender's
+acceptance and the commit leaves that batch queued).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.db import Scope
 from rastro.core.ids import uuid7
+from rastro.core.units import TransactionBoundary
 from rastro.crm.service import people
 from rastro.email.models import Campaign, EmailContact, Message, Suppression, Unsubscribe
 from rastro.email.senders.base import MailSender
@@ -306,8 +310,9 @@ async def step_campaign(crm: AsyncSession, *, campaign_id: uuid.UUID) -> Campaig
 
 
 async def send_step(
-    crm: AsyncSession,
-    bi: AsyncSession,
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    scope: Scope,
     *,
     campaign_id: uuid.UUID,
     sender: MailSender,
@@ -315,28 +320,36 @@ async def send_step(
     now: datetime,
     batch_size: int = sending.SEND_BATCH,
 ) -> int:
-    """Send one batch of a step campaign's due queued messages; returns how many were
-    claimed (fewer than `batch_size`: none are left due)."""
-    campaign = await step_campaign(crm, campaign_id=campaign_id)
-    if campaign is None:
-        return 0
-    claimed = await sending.claim_queued(
-        crm, campaign_id=campaign_id, now=now, batch_size=batch_size
-    )
-    if claimed:
-        await sending.deliver(
-            crm, bi, campaign=campaign, messages=claimed, sender=sender, links=links, now=now
+    """Send one batch of a step campaign's due queued messages in the transactions the
+    caller owns; returns how many were claimed (fewer than `batch_size`: none are left
+    due). The claim (`FOR UPDATE SKIP LOCKED`), the sending and the record of what the
+    sender answered are the campaigns' (`sending.claim_queued`, `sending.deliver`)."""
+    async with crm.unit(scope) as crm_session, bi.unit(scope) as bi_session:
+        campaign = await step_campaign(crm_session, campaign_id=campaign_id)
+        if campaign is None:
+            return 0
+        claimed = await sending.claim_queued(
+            crm_session, campaign_id=campaign_id, now=now, batch_size=batch_size
         )
-    await crm.execute(  # out of attempts: failed, as a campaign's would be
-        update(Message)
-        .where(
-            Message.campaign_id == campaign_id,
-            Message.status == "queued",
-            Message.attempts >= sending.MAX_ATTEMPTS,
+        if claimed:
+            await sending.deliver(
+                crm_session,
+                bi_session,
+                campaign=campaign,
+                messages=claimed,
+                sender=sender,
+                links=links,
+                now=now,
+            )
+        await crm_session.execute(  # out of attempts: failed, as a campaign's would be
+            update(Message)
+            .where(
+                Message.campaign_id == campaign_id,
+                Message.status == "queued",
+                Message.attempts >= sending.MAX_ATTEMPTS,
+            )
+            .values(status="failed")
         )
-        .values(status="failed")
-    )
-    await crm.flush()
     return len(claimed)
 
 
