@@ -2,7 +2,7 @@
 (Mailgun replay refusal) and the `sending` message status (idempotent SMTP sending)
 
 Revision ID: 0031
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-06 21:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from rastro.core.db import tenant_rls_sql
 
 revision: str = "0031"
-down_revision: str | None = "0028"
+down_revision: str | None = "0029"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -55,3 +55,28 @@ class WebhookReplayed(UnprocessableEntity):
     status_code = 406
     code = "webhook_replayed"
     default_message = "This webhook delivery was received already."
+
+
+class SequenceNotFound(NotFound):
+    code = "sequence_not_found"
+    default_message = "No such sequence in this organization."
+
+
+class SequenceStepNotFound(NotFound):
+    code = "sequence_step_not_found"
+    default_message = "No such step in this sequence."
+
+
+class EnrollmentNotFound(NotFound):
+    code = "enrollment_not_found"
+    default_message = "No such enrollment in this sequence."
+
+
+class InvalidSequenceTransition(Conflict):
+    code = "invalid_sequence_transition"
+    default_message = "The sequence cannot move to this status from its current one."
+
+
+class SequenceNotReady(UnprocessableEntity):
+    code = "sequence_not_ready"
+    default_message = "The sequence lacks what it needs to run."

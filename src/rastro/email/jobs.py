@@ -1,10 +1,11 @@
 """Background work of the e-mail module: generating a campaign's messages, sending them,
-starting scheduled campaigns and recounting the daily aggregates. Each job takes ids,
-commits one batch per transaction and can run again safely."""
+starting scheduled campaigns, running the sequences and recounting the daily aggregates.
+Each job takes ids, commits one batch per transaction and can run again safely."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import procrastinate
 
@@ -12,7 +13,9 @@ from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
+from rastro.email.senders.base import MailSender
 from rastro.email.service import aggregates, campaigns, generation, scheduling, sending
+from rastro.email.service.sequences import runner
 
 blueprint = procrastinate.Blueprint()
 
@@ -83,6 +86,53 @@ async def refresh_aggregates(timestamp: int) -> int:
         async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
             await aggregates.refresh_daily(bi, campaign_id=campaign_id)
     return len(stale)
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="run_sequences", queue="email", queueing_lock="email.sequences")
+async def run_sequences(timestamp: int) -> int:
+    """Every minute: advance the sequences' due enrollments, one committed batch at a
+    time per organization, then send the step e-mails they queued; returns enrollments."""
+    context = job_context()
+    databases, settings = context.databases, context.settings
+    now = datetime.now(UTC)
+    links = sending.Links(
+        base_url=settings.public_url.rstrip("/"), secret=settings.secret_key_value
+    )
+    keyring = Keyring(settings.encryption_key_value)
+    crm_units, bi_units = TransactionBoundary(databases.crm), TransactionBoundary(databases.bi)
+    async with databases.crm.transaction(SYSTEM) as crm:
+        organizations = await runner.due_organizations(crm, now=now)
+    advanced = 0
+    for organization_id in organizations:
+        scope = Scope.organization(organization_id)
+        more = True
+        while more:
+            async with databases.crm.transaction(scope) as crm:
+                done = await runner.advance_due(crm, now=now)
+            advanced += done.enrollments
+            more = done.enrollments == runner.ADVANCE_BATCH
+        async with databases.crm.transaction(scope) as crm:
+            campaign_ids = await runner.campaigns_to_send(crm, now=now)
+        for campaign_id in campaign_ids:
+            async with databases.crm.transaction(scope) as crm:
+                campaign = await runner.step_campaign(crm, campaign_id=campaign_id)
+                if campaign is None:
+                    continue
+                sender: MailSender = await sending.sender_for(crm, keyring, campaign)
+            more = True
+            while more:
+                claimed = await runner.send_step(
+                    crm_units,
+                    bi_units,
+                    scope,
+                    campaign_id=campaign_id,
+                    sender=sender,
+                    links=links,
+                    now=now,
+                )
+                more = claimed == sending.SEND_BATCH
+    return advanced
 
 
 def register(app: procrastinate.App) -> None:

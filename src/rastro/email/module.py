@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.email import api, event_models, jobs, models, permissions  # noqa: F401
+from rastro.email import (  # noqa: F401
+    api,
+    event_models,
+    jobs,
+    models,
+    permissions,
+    sequence_models,
+)
 
 MODULE = Module(name="email", routers=api.routers, register_jobs=jobs.register)

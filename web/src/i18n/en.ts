@@ -1,4 +1,5 @@
 import { profitEn } from "./profit.en";
+import { sequencesEn } from "./sequences.en";
 import { funnelsEn } from "./funnels.en";
 import { funnelMonitorEn } from "./funnelmonitor.en";
 import { healthEn } from "./health.en";
@@ -343,6 +344,7 @@ export const en = {
   ...profitEn,
   ...funnelsEn,
   ...funnelMonitorEn,
+  ...sequencesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import { profitPtBR } from "./profit.pt-BR";
+import { sequencesPtBR } from "./sequences.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { funnelMonitorPtBR } from "./funnelmonitor.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
@@ -344,4 +345,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...profitPtBR,
   ...funnelsPtBR,
   ...funnelMonitorPtBR,
+  ...sequencesPtBR,
 };

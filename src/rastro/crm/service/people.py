@@ -39,6 +39,42 @@ class LeadOutcome:
     currency: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class LeadState:
+    """Where a lead stands: its stage and its score grade (A best … D)."""
+
+    lead_id: uuid.UUID
+    contact_id: uuid.UUID
+    stage: str
+    grade: str
+
+
+async def lead_states(
+    session: AsyncSession,
+    *,
+    lead_ids: Iterable[uuid.UUID] = (),
+    contact_ids: Iterable[uuid.UUID] = (),
+) -> tuple[dict[uuid.UUID, LeadState], dict[uuid.UUID, LeadState]]:
+    """The organization's leads among `lead_ids` by id, and the latest lead of each of
+    `contact_ids` by contact (contacts without a lead are absent)."""
+    wanted, contacts = list(lead_ids), list(contact_ids)
+    by_lead: dict[uuid.UUID, LeadState] = {}
+    latest: dict[uuid.UUID, LeadState] = {}
+    columns = (Lead.lead_id, Lead.contact_id, Lead.current_stage, Lead.lead_score)
+    if wanted:
+        for row in await session.execute(select(*columns).where(Lead.lead_id.in_(wanted))):
+            by_lead[row[0]] = LeadState(row[0], row[1], row[2], row[3])
+    if contacts:
+        rows = await session.execute(
+            select(*columns)
+            .where(Lead.contact_id.in_(contacts))
+            .order_by(Lead.created_at.desc(), Lead.lead_id.desc())
+        )
+        for row in rows:
+            latest.setdefault(row[1], LeadState(row[0], row[1], row[2], row[3]))
+    return by_lead, latest
+
+
 async def ensure_people(
     session: AsyncSession, *, people: Mapping[str, str | None]
 ) -> dict[str, uuid.UUID]:

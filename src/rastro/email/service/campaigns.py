@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
@@ -17,6 +17,7 @@ from rastro.crm.service import identity
 from rastro.email import schemas
 from rastro.email.errors import CampaignNotFound, InvalidTransition
 from rastro.email.models import Audience, Campaign, CampaignAudience, Sender, Template
+from rastro.email.sequence_models import SequenceStep
 from rastro.tracking.service import config as tracking_config
 
 # Where each status may go (the generation and sending jobs make sending → sent).
@@ -101,8 +102,12 @@ async def list_senders(session: AsyncSession) -> list[Sender]:
 
 
 async def get_campaign(session: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign:
+    """The campaign (404 for an unknown one, another organization's, or a sequence step's:
+    its sequence runs it, `service/sequences`)."""
     campaign = await session.get(Campaign, campaign_id)
-    if campaign is None:
+    if campaign is None or await session.scalar(
+        select(exists().where(SequenceStep.campaign_id == campaign_id))
+    ):
         raise CampaignNotFound()
     return campaign
 
@@ -230,7 +235,14 @@ async def update_campaign(
 
 
 async def list_campaigns(session: AsyncSession) -> list[Campaign]:
-    return list(await session.scalars(select(Campaign).order_by(Campaign.created_at.desc())))
+    """The campaigns, newest first (not the sequences' steps, which send through theirs)."""
+    return list(
+        await session.scalars(
+            select(Campaign)
+            .where(~exists().where(SequenceStep.campaign_id == Campaign.campaign_id))
+            .order_by(Campaign.created_at.desc())
+        )
+    )
 
 
 def move(campaign: Campaign, status: str) -> None:

@@ -72,23 +72,7 @@ async def start_generation(session: AsyncSession, *, campaign_id: uuid.UUID) -> 
         select(CampaignAudience.audience_id).where(CampaignAudience.campaign_id == campaign_id)
     ):
         raise CampaignNotReady("The campaign has no audience.")
-    urls = content.link_urls(campaign.html)
-    if urls:
-        await session.execute(
-            insert(Link)
-            .values(
-                [
-                    {
-                        "organization_id": campaign.organization_id,
-                        "campaign_id": campaign_id,
-                        "url": url,
-                        "position": position,
-                    }
-                    for position, url in enumerate(urls, start=1)
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["campaign_id", "url"])
-        )
+    await snapshot_links(session, campaign)
     campaign.generation_status = "queued"
     campaign.exclusions = dict.fromkeys(EXCLUSION_REASONS, 0)
     await enqueue(
@@ -100,6 +84,29 @@ async def start_generation(session: AsyncSession, *, campaign_id: uuid.UUID) -> 
     )
     await session.flush()
     return campaign
+
+
+async def snapshot_links(session: AsyncSession, campaign: Campaign) -> None:
+    """Store the links of the campaign's HTML (`email_links`, the click redirect's only
+    source of destinations); links stored already keep their ids."""
+    urls = content.link_urls(campaign.html)
+    if not urls:
+        return
+    await session.execute(
+        insert(Link)
+        .values(
+            [
+                {
+                    "organization_id": campaign.organization_id,
+                    "campaign_id": campaign.campaign_id,
+                    "url": url,
+                    "position": position,
+                }
+                for position, url in enumerate(urls, start=1)
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "url"])
+    )
 
 
 async def _candidates(

@@ -187,8 +187,22 @@ async def claim_batch(
     if campaign.status != "sending" or campaign.generation_status != "done":
         return None
     now = datetime.now(UTC)
-    await _fail_interrupted(crm, campaign_id, now)
-    messages = list(
+    await fail_interrupted(crm, campaign_id, now)
+    messages = await claim_queued(crm, campaign_id=campaign_id, now=now, batch_size=batch_size)
+    if not messages:
+        await _finish_or_wait(crm, campaign, now)
+        return None
+    return await claim_messages(
+        crm, bi, campaign=campaign, messages=messages, sender_kind=sender_kind, links=links, now=now
+    )
+
+
+async def claim_queued(
+    crm: AsyncSession, *, campaign_id: uuid.UUID, now: datetime, batch_size: int = SEND_BATCH
+) -> list[Message]:
+    """Lock the next queued messages of a campaign that are due (`FOR UPDATE SKIP LOCKED`:
+    two workers never claim the same one)."""
+    return list(
         await crm.scalars(
             select(Message)
             .where(
@@ -202,9 +216,21 @@ async def claim_batch(
             .with_for_update(skip_locked=True)
         )
     )
-    if not messages:
-        await _finish_or_wait(crm, campaign, now)
-        return None
+
+
+async def claim_messages(
+    crm: AsyncSession,
+    bi: AsyncSession,
+    *,
+    campaign: Campaign,
+    messages: list[Message],
+    sender_kind: str,
+    links: Links,
+    now: datetime,
+) -> Claim:
+    """Claim locked messages of one campaign (a campaign's batch or a sequence step's):
+    recipients no longer sendable are refused (a `refused` event, never sent), the rest
+    rendered and marked `sending` (one more attempt)."""
     contact_ids = [m.contact_id for m in messages]
     blocked = set(
         await crm.scalars(
@@ -238,7 +264,7 @@ async def claim_batch(
     return Claim(mails)
 
 
-async def _fail_interrupted(crm: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> None:
+async def fail_interrupted(crm: AsyncSession, campaign_id: uuid.UUID, now: datetime) -> None:
     """Messages left `sending` past the lease were being sent when a worker stopped: the
     server may have accepted them before we could record it, so they are never sent again
     blindly — they fail as `interrupted` (a duplicate e-mail is worse than a missing one)."""

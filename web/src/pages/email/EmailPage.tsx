@@ -15,10 +15,12 @@ const AudiencesSection = lazy(() => import("./AudiencesSection"));
 const SuppressionsSection = lazy(() => import("./SuppressionsSection"));
 const UnsubscribesSection = lazy(() => import("./UnsubscribesSection"));
 const SendersSection = lazy(() => import("./SendersSection"));
+const SequencesPage = lazy(() => import("./sequences/SequencesPage"));
 
 /** The section's tabs; `admin` ones only for who may configure senders. */
 const TABS: (PageTab & { admin?: boolean })[] = [
   { path: "/email/campaigns", labelKey: "email.tab.campaigns" },
+  { path: "/email/sequences", labelKey: "email.tab.sequences" },
   { path: "/email/templates", labelKey: "email.tab.templates" },
   { path: "/email/audiences", labelKey: "email.tab.audiences" },
   { path: "/email/suppressions", labelKey: "email.tab.suppressions" },
@@ -42,6 +44,7 @@ export default function EmailPage() {
           <Route path="campaigns/new" element={<CampaignEditor />} />
           <Route path="campaigns/:campaignId" element={<CampaignEditor />} />
           <Route path="campaigns/:campaignId/report" element={<CampaignReport />} />
+          <Route path="sequences/*" element={<SequencesPage />} />
           <Route path="templates" element={<TemplatesSection />} />
           <Route path="templates/new" element={<TemplateEditor />} />
           <Route path="templates/:templateId" element={<TemplateEditor />} />
