@@ -310,13 +310,19 @@ async def _finish_or_wait(crm: AsyncSession, campaign: Campaign, now: datetime) 
 
 
 async def record_results(
-    crm: AsyncSession, bi: AsyncSession, *, results: list[SendResult], sender_kind: str
+    crm: AsyncSession,
+    bi: AsyncSession,
+    *,
+    results: list[SendResult],
+    sender_kind: str,
+    now: datetime | None = None,
 ) -> None:
     """Record what the sender answered for a claimed batch: sent (with its events), failed,
-    or queued again after a wait that doubles with each attempt."""
+    or queued again after a wait that doubles with each attempt (`now`: the caller's
+    clock, the sequences' runner's)."""
     if not results:
         return
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     events: list[NewEvent] = []
     claimed = {
         message.message_id: message

@@ -357,7 +357,7 @@ async def send_step(
         results = await sender.send(claim.mails)
         async with crm.unit(scope) as crm_session, bi.unit(scope) as bi_session:
             await sending.record_results(
-                crm_session, bi_session, results=results, sender_kind=sender.kind
+                crm_session, bi_session, results=results, sender_kind=sender.kind, now=now
             )
     return len(claimed)
 
