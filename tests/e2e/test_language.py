@@ -79,6 +79,7 @@ PAGES = [
     "/funnels",
     "/email/campaigns",
     "/email/campaigns/new",
+    "/email/sequences",
     "/email/templates",
     "/email/templates/new",
     "/email/audiences",
