@@ -16,6 +16,7 @@ MODULE_PACKAGES = (
     "rastro.email",
     "rastro.funnels.payments",
     "rastro.funnels.builder",
+    "rastro.funnels.recovery",
     "rastro.analytics",
 )
 

@@ -18,7 +18,7 @@ from rastro.core.errors import RastroError, UnprocessableEntity
 from rastro.core.routing import read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.capture import Submission, capture
-from rastro.funnels.builder.public import pixels
+from rastro.funnels.builder.public import pixels, resume
 from rastro.funnels.builder.public.views import (
     TRACKER_SESSION_COOKIE,
     Place,
@@ -32,6 +32,7 @@ from rastro.funnels.builder.public.views import (
 from rastro.funnels.builder.steps import step_settings
 from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
 from rastro.funnels.payments.service import payments
+from rastro.funnels.recovery.service import resume as recovery_resume
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 
 log = structlog.get_logger(__name__)
@@ -120,10 +121,12 @@ async def _charge(
     *,
     body: PaymentCreate,
     on_error: str,
+    resumed_case: uuid.UUID | None = None,
     **context: Any,
 ) -> Response:
     """Create the charge and show it; a refusal or an unavailable gateway shows the page
-    again with a message (and nothing stored: the answer is an error status)."""
+    again with a message (and nothing stored: the answer is an error status). A charge
+    made through a recovery's resume link is recorded on its case."""
     try:
         created = await payments.create_payment(
             session,
@@ -141,6 +144,8 @@ async def _charge(
             else "Não foi possível gerar o PIX. Confira os dados ou tente mais tarde."
         )
         return page(on_error, place, status, errors=[message], **context)
+    if resumed_case is not None:
+        await recovery_resume.record_resumed_payment(session, resumed_case, created.payment.id)
     return redirect(place.url(place.step.step_slug, created.payment.id), place)
 
 
@@ -152,6 +157,17 @@ async def _submit_checkout(
         return message(place, "Este checkout ainda não está disponível.", 503)
     token = _token(form)
     values = {k: form.get(k, "") for k in ("name", "email", "phone", "document")}
+    session_id = form.get("rastro_session_id", "")[:64] or None
+    visitor_id = form.get("rastro_visitor_id", "")[:64] or None
+    resume_token = form.get("resume") or None
+    resumed_case: uuid.UUID | None = None
+    if resume_token:
+        # Back through a recovery's link: the charge keeps the checkout's original
+        # session and visitor, so the sale is credited to the original campaign.
+        target = await resume.resumed(request, session, place, resume_token)
+        if not isinstance(target, resume.ResumeTarget):
+            return resume.link_error(target)
+        session_id, visitor_id, resumed_case = target.session_id, target.visitor_id, target.case_id
     settings = step_settings(step.step_type, step.settings)
     missing = [k for k in ("name", "email") if not values[k]]
     if settings.collect_document and not values["document"]:
@@ -169,8 +185,8 @@ async def _submit_checkout(
                 expires_in=settings.pix_expires_minutes * 60,
                 funnel_id=step.funnel_id,
                 step_id=step.step_id,
-                session_id=form.get("rastro_session_id", "")[:64] or None,
-                visitor_id=form.get("rastro_visitor_id", "")[:64] or None,
+                session_id=session_id,
+                visitor_id=visitor_id,
                 idempotency_key=f"funnel-checkout:{token}",
             )
         except ValidationError as error:
@@ -179,10 +195,24 @@ async def _submit_checkout(
             ) from None
     except UnprocessableEntity as error:
         return page(
-            "checkout", place, 422, token=token, values=values, errors=_messages(error.details)
+            "checkout",
+            place,
+            422,
+            token=token,
+            values=values,
+            errors=_messages(error.details),
+            resume=resume_token,
         )
     return await _charge(
-        request, session, place, body=body, on_error="checkout", token=token, values=values
+        request,
+        session,
+        place,
+        body=body,
+        on_error="checkout",
+        resumed_case=resumed_case,
+        token=token,
+        values=values,
+        resume=resume_token,
     )
 
 

@@ -33,6 +33,7 @@ from rastro.core.db import Scope, set_scope
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import NotFound
 from rastro.core.session import TransactionalRoute
+from rastro.funnels.builder.public import resume
 from rastro.funnels.builder.public.forms import submit
 from rastro.funnels.builder.public.views import (
     TRACKER_SESSION_COOKIE,
@@ -94,6 +95,12 @@ async def _show(request: Request, session: AsyncSession, place: Place) -> Respon
     if kind == "checkout":
         if step.offer is None:
             return message(place, "Este checkout ainda não está disponível.", 503)
+        resume_token = request.query_params.get("resume")
+        if resume_token:  # a recovery's resume link: the checkout pre-filled
+            target = await resume.resumed(request, session, place, resume_token)
+            if not isinstance(target, resume.ResumeTarget):
+                return resume.link_error(target)
+            return page("checkout", place, values=target.values, resume=resume_token)
         return page("checkout", place, purchase=paid(payment))
     if kind in ("upsell", "downsell"):
         if step.offer is None or paid(payment) is None:
@@ -112,6 +119,14 @@ async def payment_status(payment_id: uuid.UUID, session: CrmSession) -> JSONResp
     if status is None:
         raise NotFound("Payment not found.")
     return JSONResponse({"status": status}, headers={"cache-control": "no-store"})
+
+
+@router.get("/f/_resume/{token}")
+async def resume_checkout(
+    request: Request, token: Annotated[str, Path(max_length=200)], session: CrmSession
+) -> Response:
+    """A recovery's resume link: the pending PIX, else the checkout pre-filled."""
+    return await resume.open_link(request, session, token)
 
 
 async def _page(
