@@ -6,6 +6,7 @@ Create Date: 2026-12-06
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,7 +26,7 @@ def _now() -> sa.TextClause:
     return sa.text("now()")
 
 
-def _organization(table: str) -> list[sa.SchemaItem]:
+def _organization(table: str) -> list[Any]:
     return [
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("organization_id", sa.Uuid(), nullable=False),

@@ -97,10 +97,10 @@ async def _show(request: Request, session: AsyncSession, place: Place) -> Respon
             return message(place, "Este checkout ainda não está disponível.", 503)
         resume_token = request.query_params.get("resume")
         if resume_token:  # a recovery's resume link: the checkout pre-filled
-            target = await resume.resumed(request, session, place, resume_token)
-            if not isinstance(target, resume.ResumeTarget):
-                return resume.link_error(target)
-            return page("checkout", place, values=target.values, resume=resume_token)
+            reopened = await resume.resumed(request, session, place, resume_token)
+            if not isinstance(reopened, resume.ResumeTarget):
+                return resume.link_error(reopened)
+            return page("checkout", place, values=reopened.values, resume=resume_token)
         return page("checkout", place, purchase=paid(payment))
     if kind in ("upsell", "downsell"):
         if step.offer is None or paid(payment) is None:
