@@ -1,3 +1,4 @@
+import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
 import { funnelsEn } from "./funnels.en";
 import { healthEn } from "./health.en";
@@ -319,6 +320,7 @@ export const en = {
   ...healthEn,
   ...profitEn,
   ...funnelsEn,
+  ...recoveryEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,3 +1,4 @@
+import { recoveryPtBR } from "./recovery.pt-BR";
 import { profitPtBR } from "./profit.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { healthPtBR } from "./health.pt-BR";
@@ -320,4 +321,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...healthPtBR,
   ...profitPtBR,
   ...funnelsPtBR,
+  ...recoveryPtBR,
 };
