@@ -142,6 +142,4 @@ async def cases(databases: Databases, org: f.Org) -> list[RecoveryCase]:
 
 async def actions(databases: Databases, org: f.Org) -> list[RecoveryAction]:
     async with databases.crm.transaction(Scope.organization(org.id)) as session:
-        return list(
-            await session.scalars(select(RecoveryAction).order_by(RecoveryAction.channel))
-        )
+        return list(await session.scalars(select(RecoveryAction).order_by(RecoveryAction.channel)))

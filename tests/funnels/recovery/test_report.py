@@ -21,7 +21,12 @@ SP = ZoneInfo("America/Sao_Paulo")
 
 
 def _buyer(n: int) -> dict[str, str]:
-    return {**r.BUYER, "name": f"Comprador {n}", "email": f"c{n}@example.com", "phone": f"1198765432{n}"}
+    return {
+        **r.BUYER,
+        "name": f"Comprador {n}",
+        "email": f"c{n}@example.com",
+        "phone": f"1198765432{n}",
+    }
 
 
 async def _scenario(client, databases, settings):
@@ -33,7 +38,9 @@ async def _scenario(client, databases, settings):
     lost_b = await r.checkout(client, shop, session_id=S2, visitor_id="v" + S2[1:], buyer=_buyer(2))
     c = await r.checkout(client, shop, session_id=S3, visitor_id="v" + S3[1:], buyer=_buyer(3))
     never = await r.checkout(client, shop, session_id=None, visitor_id=None, buyer=_buyer(4))
-    assert (await client.post(f"/api/payments/{never}/confirm", headers=shop.org.headers)).is_success
+    assert (
+        await client.post(f"/api/payments/{never}/confirm", headers=shop.org.headers)
+    ).is_success
     latest = max([(await r.payment(databases, shop.org, p)).created_at for p in (a, lost_b, c)])
     detected_at = latest + timedelta(minutes=16)
     assert len(await r.detect(databases, settings, detected_at)) == 3
@@ -53,7 +60,9 @@ async def _scenario(client, databases, settings):
     )
     assert response.status_code == 303, response.text
     again = response.headers["location"].split("payment=", 1)[1]
-    assert (await client.post(f"/api/payments/{again}/confirm", headers=shop.org.headers)).is_success
+    assert (
+        await client.post(f"/api/payments/{again}/confirm", headers=shop.org.headers)
+    ).is_success
     # WhatsApp opened for A (twice) and B.
     for payment_id in (a, a, lost_b):
         response = await client.post(
@@ -121,7 +130,8 @@ async def test_report_figures_match_the_hand_computation(client, databases, sett
         params={"date_from": before, "date_to": before},
     )
     assert response.json()["totals"]["unpaid"] == 0
-    assert response.json()["by_campaign"] == [] and response.json()["by_day"] == []
+    assert response.json()["by_campaign"] == []
+    assert response.json()["by_day"] == []
 
     # The cases list: newest first, with the wa.me link of each buyer.
     response = await client.get("/api/recovery/cases", headers=shop.org.headers)

@@ -29,6 +29,7 @@ async def _detected(client, databases, settings):
     stored = await r.payment(databases, shop.org, payment_id)
     (found,) = await r.detect(databases, settings, stored.created_at + timedelta(minutes=16))
     (case,) = await r.cases(databases, shop.org)
+    assert case.id == found.case_id
     token = r.signer(settings).resume_url(case).rsplit("/", 1)[1]
     return shop, payment_id, case, token
 
@@ -39,13 +40,14 @@ async def test_the_link_reopens_the_pending_pix(client, databases, settings):
     assert response.status_code == 303
     assert response.headers["location"] == f"{shop.base}/checkout?payment={payment_id}"
     pix = await client.get(response.headers["location"])
-    assert pix.status_code == 200 and "<svg" in pix.text
+    assert pix.status_code == 200
+    assert "<svg" in pix.text
     (case,) = await r.cases(databases, shop.org)
     assert case.resumed_at is not None
 
 
 async def test_altered_expired_and_foreign_links_are_refused(client, databases, settings):
-    shop, payment_id, case, token = await _detected(client, databases, settings)
+    shop, _, case, token = await _detected(client, databases, settings)
     payload, mac = token.split(".")
     flipped = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
     for bad in (f"{flipped}.{mac}", f"{payload}.{mac[:-1]}x", "nonsense", f"{payload}.{mac}.x"):

@@ -10,8 +10,8 @@ import procrastinate
 
 from rastro.core.db import Scope
 from rastro.core.jobs import enqueue, job_context
-from rastro.core.units import TransactionBoundary
 from rastro.core.security import Keyring
+from rastro.core.units import TransactionBoundary
 from rastro.funnels.recovery.service import delivery, detection
 from rastro.funnels.recovery.service.detection import link_signer
 

@@ -152,9 +152,7 @@ class RecoveryAction(TenantMixin, CrmBase):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
-    case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("recovery_cases.id", ondelete="CASCADE")
-    )
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recovery_cases.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), server_default="pending")
     attempts: Mapped[int] = mapped_column(server_default="0")

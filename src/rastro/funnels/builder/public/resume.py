@@ -35,8 +35,7 @@ def link_error(error: LinkError) -> HTMLResponse:
     else:
         heading, text = (
             "Link inválido",
-            "Este link para retomar a compra não é válido. Confira se ele foi copiado por "
-            "inteiro.",
+            "Este link para retomar a compra não é válido. Confira se ele foi copiado por inteiro.",
         )
     body = render.render("link", {"heading": heading, "text": text})
     return HTMLResponse(body, status_code=error.status_code, headers=PAGE_HEADERS)

@@ -47,7 +47,11 @@ async def list_cases(
     if funnel_id is not None:
         query = query.where(RecoveryCase.funnel_id == funnel_id)
     if recovered is not None:
-        query = query.where(RecoveryCase.recovered_at.is_not(None) if recovered else RecoveryCase.recovered_at.is_(None))
+        query = query.where(
+            RecoveryCase.recovered_at.is_not(None)
+            if recovered
+            else RecoveryCase.recovered_at.is_(None)
+        )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(
         await session.scalars(

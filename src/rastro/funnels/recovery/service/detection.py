@@ -130,9 +130,7 @@ def _due_payments(now: datetime) -> Any:
     )
 
 
-async def _campaign(
-    bi: TransactionBoundary, payment: Payment
-) -> tuple[str | None, str | None]:
+async def _campaign(bi: TransactionBoundary, payment: Payment) -> tuple[str | None, str | None]:
     """The campaign of the checkout's session (its last touch with a campaign, else the
     visitor's first), else the checkout link's UTMs a platform reported."""
     if payment.session_id:
@@ -146,7 +144,9 @@ async def _campaign(
     return (str(source)[:255] if source else None, str(campaign)[:255] if campaign else None)
 
 
-async def _read_payment(crm: TransactionBoundary, organization_id: uuid.UUID, payment_id: uuid.UUID) -> Payment | None:
+async def _read_payment(
+    crm: TransactionBoundary, organization_id: uuid.UUID, payment_id: uuid.UUID
+) -> Payment | None:
     async with crm.unit(Scope.organization(organization_id)) as session:
         payment = await session.get(Payment, payment_id)
         if payment is not None:

@@ -59,9 +59,7 @@ async def recovery_report(
     """The report (422 `invalid_period` for a reversed or over-a-year period or an unknown
     time zone; 404 for another organization's funnel)."""
     if date_to < date_from:
-        raise InvalidReportPeriod(
-            "date_to is before date_from.", details={"field": "date_to"}
-        )
+        raise InvalidReportPeriod("date_to is before date_from.", details={"field": "date_to"})
     if (date_to - date_from).days >= MAX_DAYS:
         raise InvalidReportPeriod(
             f"The period is at most {MAX_DAYS} days.", details={"field": "date_to"}
