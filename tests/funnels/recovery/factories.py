@@ -18,6 +18,7 @@ from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.models import RecoveryAction, RecoveryCase
+from rastro.funnels.recovery.service import actions as actions_service
 from rastro.funnels.recovery.service import detection
 from tests.funnels.builder import factories as b
 from tests.funnels.payments import factories as f
@@ -116,13 +117,13 @@ async def checkout(
     return str(response.headers["location"].split("payment=", 1)[1])
 
 
-def signer(settings: Settings) -> detection.LinkSigner:
-    return detection.link_signer(settings)
+def signer(settings: Settings) -> actions_service.LinkSigner:
+    return actions_service.link_signer(settings)
 
 
 async def detect(
     databases: Databases, settings: Settings, now: datetime
-) -> list[detection.Detected]:
+) -> list[actions_service.Detected]:
     return await detection.detect_due(
         TransactionBoundary(databases.crm),
         TransactionBoundary(databases.bi),

@@ -15,7 +15,7 @@ from rastro.core.session import TransactionalRoute
 from rastro.funnels.recovery import schemas
 from rastro.funnels.recovery.permissions import Read, Write
 from rastro.funnels.recovery.service import cases, report, settings
-from rastro.funnels.recovery.service.detection import LinkSigner, link_signer
+from rastro.funnels.recovery.service.actions import LinkSigner, link_signer
 
 _Responses = dict[int | str, dict[str, Any]]
 _NO_FUNNEL: _Responses = {404: {"description": "No such funnel in this organization"}}

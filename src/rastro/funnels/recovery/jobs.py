@@ -13,13 +13,13 @@ from rastro.core.jobs import enqueue, job_context
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
 from rastro.funnels.recovery.service import delivery, detection
-from rastro.funnels.recovery.service.detection import link_signer
+from rastro.funnels.recovery.service.actions import DELIVER_WEBHOOK_TASK, QUEUE, link_signer
 
 blueprint = procrastinate.Blueprint()
 
 
 @blueprint.periodic(cron="* * * * *")
-@blueprint.task(name="detect", queue=detection.QUEUE, queueing_lock="recovery.detect")
+@blueprint.task(name="detect", queue=QUEUE, queueing_lock="recovery.detect")
 async def detect(timestamp: int) -> int:
     """Every minute: unpaid charges past their funnel's delay become recovery cases."""
     context = job_context()
@@ -32,7 +32,7 @@ async def detect(timestamp: int) -> int:
     return len(found)
 
 
-@blueprint.task(name="deliver_webhook", queue=detection.QUEUE)
+@blueprint.task(name="deliver_webhook", queue=QUEUE)
 async def deliver_webhook(organization_id: str, action_id: str) -> str:
     """One attempt of a recovery webhook; the next one is queued when it may be retried."""
     context = job_context()
@@ -48,9 +48,9 @@ async def deliver_webhook(organization_id: str, action_id: str) -> str:
         async with crm.unit(Scope.organization(uuid.UUID(organization_id))) as session:
             await enqueue(
                 session,
-                detection.DELIVER_WEBHOOK_TASK,
+                DELIVER_WEBHOOK_TASK,
                 args={"organization_id": organization_id, "action_id": action_id},
-                queue=detection.QUEUE,
+                queue=QUEUE,
                 lock=f"recovery.webhook:{action_id}",
                 scheduled_at=outcome.retry_at,
             )

@@ -15,7 +15,7 @@ from rastro.core.pagination import PageParams
 from rastro.funnels.recovery import schemas
 from rastro.funnels.recovery.models import RecoveryAction, RecoveryCase
 from rastro.funnels.recovery.service import links
-from rastro.funnels.recovery.service.detection import LinkSigner
+from rastro.funnels.recovery.service.actions import LinkSigner
 from rastro.funnels.recovery.service.settings import effective_settings
 
 

@@ -44,7 +44,7 @@ from rastro.core.units import TransactionBoundary
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.models import RecoveryAction, RecoveryCase
 from rastro.funnels.recovery.service import links
-from rastro.funnels.recovery.service.detection import LinkSigner, pix_code
+from rastro.funnels.recovery.service.actions import LinkSigner, pix_code
 from rastro.funnels.recovery.service.settings import effective_settings
 
 log = structlog.get_logger(__name__)

@@ -18,7 +18,7 @@ from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.errors import InvalidResumeLink
 from rastro.funnels.recovery.models import RecoveryCase
 from rastro.funnels.recovery.service import links
-from rastro.funnels.recovery.service.detection import pix_code
+from rastro.funnels.recovery.service.actions import pix_code
 
 
 @dataclass(frozen=True)
