@@ -24,8 +24,8 @@ from tests.funnels.builder import factories as b
 from tests.funnels.payments import factories as f
 from tests.tracking.factories import ORIGIN, batch, collect, event, make_site
 
-SESSION = "s_" + "r" * 22
-VISITOR = "v_" + "w" * 22
+SESSION = "sr" + "r" * 22
+VISITOR = "vw" + "w" * 22
 FBCLID = "IwAR0recoveryclick"
 BUYER = {
     "name": "Maria Souza",

@@ -15,8 +15,8 @@ from rastro.funnels.payments.service import payments
 from tests.funnels.recovery import factories as r
 from tests.helpers import drain_jobs
 
-S2 = "s_" + "b" * 22
-S3 = "s_" + "c" * 22
+S2 = "sb" + "b" * 22
+S3 = "sc" + "c" * 22
 SP = ZoneInfo("America/Sao_Paulo")
 
 

@@ -20,7 +20,7 @@ from tests.funnels.recovery import factories as r
 from tests.helpers import drain_jobs
 from tests.tracking.factories import ORIGIN
 
-WHATSAPP_SESSION = "s_" + "z" * 22
+WHATSAPP_SESSION = "sz" + "z" * 22
 
 
 async def _detected(client, databases, settings):
