@@ -27,7 +27,6 @@ from rastro.funnels.builder.service.checkout import find_checkout_config
 from rastro.funnels.builder.service.steps import active_checkout_steps
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.models import RecoveryCase, RecoverySettings
-from rastro.funnels.recovery.schemas import RecoverySettingsIn
 from rastro.funnels.recovery.service.actions import (
     MAX_AGE,
     Detected,
@@ -110,7 +109,7 @@ async def open_checkout_case(
 ) -> Detected | None:
     """The abandoned checkout's case and actions; None when it has one already, the
     session made a charge in the funnel, left no contact data, or the step sells nothing."""
-    settings: RecoverySettingsIn | None = await effective_settings(session, visit.funnel_id)
+    settings = await effective_settings(session, visit.funnel_id)
     if settings is None or not settings.enabled:
         return None
     ids = {visit.client_session_id, visit.session_id}
@@ -158,7 +157,5 @@ async def open_checkout_case(
         return None
     row = await session.get(RecoveryCase, case_id)
     assert row is not None
-    full = await effective_settings(session, visit.funnel_id)
-    assert full is not None
-    channels = await open_actions(session, row, full, payment=None, signer=signer, now=now)
+    channels = await open_actions(session, row, settings, payment=None, signer=signer, now=now)
     return Detected(visit.organization_id, case_id, tuple(channels))
