@@ -67,8 +67,13 @@ async def recovery_report(
     zone = _zone(timezone)
     if funnel_id is not None:
         await funnels.get_funnel_row(session, funnel_id)
-    start = datetime.combine(date_from, time.min, zone)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, zone)
+    try:
+        start = datetime.combine(date_from, time.min, zone)
+        end = datetime.combine(date_to + timedelta(days=1), time.min, zone)
+    except OverflowError:
+        raise InvalidReportPeriod(
+            "The period is out of range.", details={"field": "date_to"}
+        ) from None
     sent = (
         select(RecoveryAction.case_id, func.count().label("sent"))
         .where(RecoveryAction.status == "sent")
