@@ -61,7 +61,7 @@ async def sessions_left_on_steps(
     limit: int = 1000,
 ) -> list[SessionOnStep]:
     """The sessions (of the scope's organizations) whose current step is one of these and
-    whose last activity is in (`active_after`, `idle_before`], oldest first."""
+    whose last activity is in (`active_after`, `idle_before`], the most recent first."""
     if not step_ids:
         return []
     rows = await session.execute(
@@ -80,7 +80,7 @@ async def sessions_left_on_steps(
             TrackedSession.last_activity_at > active_after,
             TrackedSession.is_bot.is_(False),
         )
-        .order_by(TrackedSession.last_activity_at)
+        .order_by(TrackedSession.last_activity_at.desc())
         .limit(limit)
     )
     return [

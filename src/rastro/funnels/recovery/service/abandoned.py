@@ -81,6 +81,10 @@ async def detect_abandoned(
     for visit in left:
         if visit.last_activity_at > now - delays[visit.step_id]:
             continue
+        # The cheap checks first: most sessions left on a checkout have no contact data.
+        async with crm.unit(Scope.organization(visit.organization_id)) as session:
+            if not await _recoverable(session, visit):
+                continue
         utm_source, utm_campaign = await campaign_of(
             bi, visit.organization_id, visit.client_session_id
         )
@@ -98,6 +102,29 @@ async def detect_abandoned(
     return detected
 
 
+async def _recoverable(session: AsyncSession, visit: SessionOnStep) -> bool:
+    """No case yet for the session on this step, no charge of the session in the funnel,
+    and a lead captured in the session (its contact data)."""
+    ids = {visit.client_session_id, visit.session_id}
+    known = await session.scalar(
+        select(RecoveryCase.id)
+        .where(
+            RecoveryCase.step_id == visit.step_id,
+            RecoveryCase.session_id == visit.client_session_id,
+            RecoveryCase.payment_id.is_(None),
+        )
+        .limit(1)
+    )
+    charged = await session.scalar(
+        select(Payment.id)
+        .where(Payment.funnel_id == visit.funnel_id, Payment.session_id.in_(ids))
+        .limit(1)
+    )
+    if known is not None or charged is not None:
+        return False
+    return await session_contact(session, ids) is not None
+
+
 async def open_checkout_case(
     session: AsyncSession,
     visit: SessionOnStep,
@@ -110,21 +137,11 @@ async def open_checkout_case(
     """The abandoned checkout's case and actions; None when it has one already, the
     session made a charge in the funnel, left no contact data, or the step sells nothing."""
     settings = await effective_settings(session, visit.funnel_id)
-    if settings is None or not settings.enabled:
+    if settings is None or not settings.enabled or not await _recoverable(session, visit):
         return None
-    ids = {visit.client_session_id, visit.session_id}
-    charged = await session.scalar(
-        select(Payment.id)
-        .where(Payment.funnel_id == visit.funnel_id, Payment.session_id.in_(ids))
-        .limit(1)
-    )
-    if charged is not None:
-        return None
-    contact = await session_contact(session, ids)
-    if contact is None:
-        return None
+    contact = await session_contact(session, {visit.client_session_id, visit.session_id})
     offer = await find_checkout_config(session, visit.step_id)
-    if offer is None:
+    if contact is None or offer is None:
         return None
     name, email, phone = contact
     case_id = await session.scalar(
