@@ -6,9 +6,14 @@ the buyer, the PIX code and the resume link, and its action is recorded once."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import update
+
+from rastro.core.db import Scope
+from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.schemas import RecoveryOpportunity
 from rastro.funnels.recovery.service import hooks
 from tests.funnels.payments import factories as f
@@ -143,3 +148,20 @@ async def test_settings_api_defaults_and_errors(client, databases):
     response = await client.put(url, headers=other.headers, json={})
     assert response.status_code == 404
     assert (await client.get(url, headers=shop.org.headers)).json()["is_default"] is True
+
+
+async def test_a_boleto_waits_for_its_own_delay(client, databases, settings):
+    shop = await r.make_shop(client, databases)
+    payment_id = await r.checkout(client, shop)
+    async with databases.crm.transaction(Scope.organization(shop.org.id)) as session:
+        await session.execute(
+            update(Payment)
+            .where(Payment.id == uuid.UUID(payment_id))
+            .values(payment_method="boleto", pix_copy_paste=None)
+        )
+    created = (await r.payment(databases, shop.org, payment_id)).created_at
+    assert await r.detect(databases, settings, created + timedelta(hours=23, minutes=59)) == []
+    (found,) = await r.detect(databases, settings, created + timedelta(hours=24, minutes=1))
+    (case,) = await r.cases(databases, shop.org)
+    assert case.kind == "boleto_unpaid"
+    assert case.id == found.case_id
