@@ -108,6 +108,8 @@ async def test_a_sale_through_the_link_is_credited_to_the_original_campaign(
     assert 'value="maria.souza@example.com"' in html
     assert 'value="Maria Souza"' in html
     assert f'name="resume" value="{token}"' in html
+    assert "52998224725" not in html  # the CPF is not pre-filled from a link
+    assert "529.982.247-25" not in html
 
     response = await client.post(
         f"{shop.base}/checkout",

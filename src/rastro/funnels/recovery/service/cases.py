@@ -19,8 +19,9 @@ from rastro.funnels.recovery.service.actions import LinkSigner
 from rastro.funnels.recovery.service.settings import effective_settings
 
 
-async def _whatsapp_url(session: AsyncSession, row: RecoveryCase, signer: LinkSigner) -> str | None:
-    settings = await effective_settings(session, row.funnel_id)
+def _whatsapp_url(
+    row: RecoveryCase, settings: schemas.RecoverySettings | None, signer: LinkSigner
+) -> str | None:
     message = links.whatsapp_message(
         kind=row.kind,
         language=settings.language if settings else "pt-BR",
@@ -68,6 +69,11 @@ async def list_cases(
             .order_by(RecoveryAction.channel)
         ):
             actions[action.case_id].append(action)
+    # One read of the settings per funnel on the page, not one per case.
+    funnel_settings = {
+        funnel_id: await effective_settings(session, funnel_id)
+        for funnel_id in {row.funnel_id for row in rows}
+    }
     items = [
         schemas.RecoveryCaseOut(
             id=row.id,
@@ -86,7 +92,7 @@ async def list_cases(
             resumed_at=row.resumed_at,
             recovered_at=row.recovered_at,
             recovered_amount=row.recovered_amount,
-            whatsapp_url=await _whatsapp_url(session, row, signer),
+            whatsapp_url=_whatsapp_url(row, funnel_settings[row.funnel_id], signer),
             actions=[schemas.RecoveryActionOut.model_validate(a) for a in actions[row.id]],
         )
         for row in rows

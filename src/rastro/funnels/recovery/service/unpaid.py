@@ -154,7 +154,8 @@ async def open_payment_case(
     if settings is None or not settings.enabled:
         return None
     customer = payment.customer_data or {}
-    contact = {k: customer[k] for k in ("name", "email", "phone", "document") if customer.get(k)}
+    # The buyer's CPF/CNPJ stays with the payment: a resume link pre-fills no document.
+    contact = {k: customer[k] for k in ("name", "email", "phone") if customer.get(k)}
     kind = "boleto_unpaid" if payment.payment_method == "boleto" else "pix_unpaid"
     case_id = await session.scalar(
         insert(RecoveryCase)
