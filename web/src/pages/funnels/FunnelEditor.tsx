@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, ExternalLink, Plus } from "lucide-react";
+import { ArrowLeft, ExternalLink, LifeBuoy, Plus } from "lucide-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -110,11 +110,19 @@ function Editor({ funnel }: { funnel: FunnelDetail }) {
             <Badge variant={funnel.is_active ? "success" : "secondary"}>{funnel.is_active ? t("funnels.active") : t("funnels.inactive")}</Badge>
           </p>
         </div>
-        {canWrite ? (
-          <Button variant="outline" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
-            {funnel.is_active ? t("funnels.deactivate") : t("funnels.activate")}
+        <div className="flex flex-wrap gap-2">
+          <Button asChild variant="outline">
+            <Link to={`/funnels/recovery?funnel_id=${encodeURIComponent(funnel.id)}`} data-testid="funnel-recovery-link">
+              <LifeBuoy aria-hidden />
+              {t("recovery.link")}
+            </Link>
           </Button>
-        ) : null}
+          {canWrite ? (
+            <Button variant="outline" onClick={() => toggle.mutate()} disabled={toggle.isPending}>
+              {funnel.is_active ? t("funnels.deactivate") : t("funnels.activate")}
+            </Button>
+          ) : null}
+        </div>
       </div>
       <div className="grid gap-4 lg:grid-cols-[minmax(240px,320px)_1fr]">
         <Card className="content-start">
