@@ -19,7 +19,7 @@ down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("recovery_actions", "recovery_cases", "recovery_settings")
+TABLES = ("recovery_actions", "recovery_cases", "recovery_checkout_starts", "recovery_settings")
 
 
 def _now() -> sa.TextClause:
@@ -88,6 +88,50 @@ def upgrade() -> None:
     )
     op.create_index(
         op.f("ix_recovery_settings_organization_id"), "recovery_settings", ["organization_id"]
+    )
+
+    op.create_table(
+        "recovery_checkout_starts",
+        *_organization("recovery_checkout_starts"),
+        sa.Column("funnel_id", sa.Uuid(), nullable=False),
+        sa.Column("step_id", sa.Uuid(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("session_id", sa.String(length=64), nullable=False),
+        sa.Column("visitor_id", sa.String(length=64), nullable=True),
+        sa.Column(
+            "contact",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="{}",
+            nullable=False,
+        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["funnel_id"],
+            ["funnels.id"],
+            name=op.f("fk_recovery_checkout_starts_funnel_id_funnels"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["step_id"],
+            ["funnel_steps.id"],
+            name=op.f("fk_recovery_checkout_starts_step_id_funnel_steps"),
+            ondelete="CASCADE",
+        ),
+    )
+    op.create_index(
+        op.f("ix_recovery_checkout_starts_organization_id"),
+        "recovery_checkout_starts",
+        ["organization_id"],
+    )
+    op.create_index(
+        "uq_recovery_checkout_starts_organization_id_token",
+        "recovery_checkout_starts",
+        ["organization_id", "token"],
+        unique=True,
+    )
+    op.create_index(
+        "ix_recovery_checkout_starts_updated_at", "recovery_checkout_starts", ["updated_at"]
     )
 
     op.create_table(

@@ -66,6 +66,38 @@ class RecoverySettings(TenantMixin, CrmBase):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class RecoveryCheckoutStart(TenantMixin, CrmBase):
+    """A buyer who typed their e-mail or phone in a checkout's form (sent by the page as
+    they fill it, once per form and contact), whether or not they went on to generate the
+    charge: the detection's abandoned checkouts without a lead."""
+
+    __tablename__ = "recovery_checkout_starts"
+    __table_args__ = (
+        Index(
+            "uq_recovery_checkout_starts_organization_id_token",
+            "organization_id",
+            "token",
+            unique=True,
+        ),
+        Index("ix_recovery_checkout_starts_updated_at", "updated_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    funnel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funnels.id", ondelete="CASCADE"))
+    step_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("funnel_steps.id", ondelete="CASCADE"))
+    # The checkout form's token (its charge's idempotency key is `funnel-checkout:<token>`).
+    token: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[str] = mapped_column(String(64))
+    visitor_id: Mapped[str | None] = mapped_column(String(64))
+    # name, email, phone as typed (validated): never logged.
+    contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class RecoveryCase(TenantMixin, CrmBase):
     """One checkout or payment to recover, detected once."""
 

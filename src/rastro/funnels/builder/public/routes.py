@@ -34,7 +34,7 @@ from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import NotFound
 from rastro.core.session import TransactionalRoute
 from rastro.funnels.builder.public import resume
-from rastro.funnels.builder.public.forms import submit
+from rastro.funnels.builder.public.forms import submit, submit_checkout_start
 from rastro.funnels.builder.public.views import (
     TRACKER_SESSION_COOKIE,
     Place,
@@ -127,6 +127,36 @@ async def resume_checkout(
 ) -> Response:
     """A recovery's resume link: the pending PIX, else the checkout pre-filled."""
     return await resume.open_link(request, session, token)
+
+
+async def _started(
+    request: Request, session: AsyncSession, slugs: tuple[str | None, str, str]
+) -> Response:
+    try:
+        place = await _place(request, session, *slugs)
+    except NotFound:
+        return Response(status_code=404)
+    return await submit_checkout_start(request, session, place)
+
+
+@router.post("/f/_started/{organization_slug}/{funnel_slug}/{step_slug}", status_code=204)
+async def checkout_started(
+    request: Request,
+    organization_slug: Segment,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+) -> Response:
+    """A checkout's contact as the buyer types it (the recovery's abandoned checkouts)."""
+    return await _started(request, session, (organization_slug, funnel_slug, step_slug))
+
+
+@router.post("/f/_started/{funnel_slug}/{step_slug}", status_code=204)
+async def checkout_started_on_domain(
+    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
+) -> Response:
+    """The same, on the organization's own domain."""
+    return await _started(request, session, (None, funnel_slug, step_slug))
 
 
 async def _page(

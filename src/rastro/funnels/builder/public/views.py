@@ -82,6 +82,9 @@ def page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTM
     )
     if poll is not None:
         config["poll"] = poll
+    if step.step_type == "checkout" and name == "checkout":
+        # The form's contact, sent as it is typed (the recovery's abandoned checkouts).
+        config["started"] = place.here.replace("/f/", "/f/_started/", 1)
     video = step.content.get("video") if step.step_type == "vsl" else None
     if video and video.get("provider") in VIDEO_ORIGINS:
         # Play and progress (25/50/75/100 %) reach the tracker from the player's messages.
