@@ -12,7 +12,7 @@ import re
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -181,3 +181,56 @@ def test_resume_link_and_recovery_page_in_chromium(
         watched.check()
     finally:
         dashboard.close()
+
+
+def _detect_at(settings: Any, minutes: int) -> int:
+    """Detection `minutes` from now (the fixed clock of a test)."""
+
+    async def work(databases: Any) -> int:
+        found = await detect_due(
+            TransactionBoundary(databases.crm),
+            TransactionBoundary(databases.bi),
+            signer=LinkSigner(secret=settings.secret_key_value, base_url=settings.public_url),
+            now=datetime.now(UTC) + timedelta(minutes=minutes),
+        )
+        return len(found)
+
+    return _run(work, settings)
+
+
+def test_the_checkout_sends_the_contact_as_it_is_typed(
+    live_server, seeded_admin, browser: Browser
+) -> None:
+    base = live_server.base_url
+    token = api_token(base, seeded_admin.email, seeded_admin.password)
+    capture_path = _funnel(base, token)
+    checkout = capture_path.rsplit("/", 1)[0] + "/checkout"
+    context = new_context(browser, viewport={"width": 375, "height": 812}, is_mobile=True)
+    context.route("**/*", _local_only(base))
+    page = context.new_page()
+    watched = Watched(page)
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/api/collect")):
+            page.goto(f"{base}{checkout}?utm_source=facebook&utm_campaign=natal&fbclid={FBCLID}")
+        expect(page.locator("input[name=rastro_session_id]")).not_to_have_value("")
+        page.fill("input[name=name]", "Bia Costa")
+        with page.expect_response(lambda r: "/f/_started/" in r.url) as sent:
+            page.fill("input[name=email]", "bia.checkout@example.com")
+            page.locator("input[name=email]").blur()
+        assert sent.value.status == 204
+        # The same contact again sends nothing new; a phone added sends once more.
+        with page.expect_response(lambda r: "/f/_started/" in r.url) as again:
+            page.fill("input[name=phone]", "11912345678")
+            page.locator("input[name=phone]").blur()
+        assert again.value.status == 204
+        watched.check()
+    finally:
+        context.close()
+    # The buyer never generated the PIX: after the checkout delay (30 minutes), a case.
+    assert _detect_at(live_server.settings, 29) == 0
+    assert _detect_at(live_server.settings, 31) == 1
+    (case,) = _api(base, token, "GET", "/api/recovery/cases")["items"]
+    assert case["kind"] == "checkout_abandoned"
+    assert case["first_name"] == "Bia"
+    assert case["phone"] == "+5511912345678"
+    assert case["utm_campaign"] == "natal"
