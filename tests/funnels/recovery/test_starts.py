@@ -9,7 +9,9 @@ import json
 import re
 from datetime import timedelta
 
+from rastro.core.db import SYSTEM
 from rastro.funnels.recovery.models import RecoveryCheckoutStart
+from rastro.funnels.recovery.service.starts import KEEP, purge_checkout_starts
 from tests.funnels.payments import factories as f
 from tests.funnels.recovery import factories as r
 
@@ -105,3 +107,13 @@ async def test_a_start_left_without_a_charge_is_recovered_once(client, databases
         "phone": "+5511987654321",
     }
     assert (case.product_name, str(case.amount)) == ("Curso Completo", "97.00")
+
+
+async def test_old_starts_are_purged(client, databases):
+    shop = await r.make_shop(client, databases)
+    await _start(client, shop, LEFT, email="maria@example.com")
+    (start,) = await f.rows(databases, shop.org, RecoveryCheckoutStart)
+    async with databases.crm.transaction(SYSTEM) as session:
+        assert await purge_checkout_starts(session, before=start.updated_at) == 0
+        assert await purge_checkout_starts(session, before=start.updated_at + KEEP) == 1
+    assert await f.rows(databases, shop.org, RecoveryCheckoutStart) == []

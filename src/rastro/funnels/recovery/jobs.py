@@ -1,5 +1,6 @@
-"""Background work of the recovery: detection every minute, and the webhook deliveries
-(one attempt per job; a transient failure queues the next attempt with backoff)."""
+"""Background work of the recovery: detection every minute, the webhook deliveries (one
+attempt per job; a transient failure queues the next attempt with backoff), and the
+daily purge of old checkout starts."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from datetime import UTC, datetime
 
 import procrastinate
 
-from rastro.core.db import Scope
+from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import enqueue, job_context
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
-from rastro.funnels.recovery.service import delivery, detection
+from rastro.funnels.recovery.service import delivery, detection, starts
 from rastro.funnels.recovery.service.actions import DELIVER_WEBHOOK_TASK, QUEUE, link_signer
 
 blueprint = procrastinate.Blueprint()
@@ -30,6 +31,15 @@ async def detect(timestamp: int) -> int:
         now=datetime.now(UTC),
     )
     return len(found)
+
+
+@blueprint.periodic(cron="17 3 * * *")
+@blueprint.task(name="purge_starts", queue=QUEUE, queueing_lock="recovery.purge_starts")
+async def purge_starts(timestamp: int) -> int:
+    """Every day: checkout starts older than two weeks are deleted (their contact data)."""
+    context = job_context()
+    async with TransactionBoundary(context.databases.crm).unit(SYSTEM) as session:
+        return await starts.purge_checkout_starts(session, before=datetime.now(UTC) - starts.KEEP)
 
 
 @blueprint.task(name="deliver_webhook", queue=QUEUE)

@@ -1,22 +1,27 @@
 """Checkout starts: what a checkout page sends while the buyer fills its form (their
 name, e-mail and phone once an e-mail or a phone is there), kept once per form (its
 token) and updated as they correct it. The detection (`service.abandoned`) turns a start
-left without a charge past the funnel's checkout delay into an abandoned-checkout case.
+left without a charge past the funnel's checkout delay into an abandoned-checkout case;
+starts older than `KEEP` are deleted every day.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.db import SYSTEM, scoped
 from rastro.core.errors import UnprocessableEntity
 from rastro.funnels.payments.schemas import CustomerIn
 from rastro.funnels.recovery.models import RecoveryCheckoutStart
+
+KEEP = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -70,3 +75,15 @@ async def record_checkout_start(
             set_={"contact": contact, "updated_at": now},
         )
     )
+
+
+async def purge_checkout_starts(session: AsyncSession, *, before: datetime) -> int:
+    """Forget every organization's checkout starts last typed before `before` (the
+    contact they hold is kept no longer than the detection can use it); how many."""
+    async with scoped(session, SYSTEM):
+        result = await session.execute(
+            delete(RecoveryCheckoutStart)
+            .where(RecoveryCheckoutStart.updated_at < before)
+            .execution_options(synchronize_session=False)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
