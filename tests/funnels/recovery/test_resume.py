@@ -113,6 +113,13 @@ async def test_a_sale_through_the_link_is_credited_to_the_original_campaign(
     assert "52998224725" not in html  # the CPF is not pre-filled from a link
     assert "529.982.247-25" not in html
 
+    # A mistake in the form shows it again, still carrying the link.
+    refused = await client.post(
+        f"{shop.base}/checkout",
+        data={**r.BUYER, "email": "", "token": r.form_token(page.text), "resume": token},
+    )
+    assert refused.status_code == 422
+    assert f'name="resume" value="{token}"' in unescape(refused.text)
     response = await client.post(
         f"{shop.base}/checkout",
         data={

@@ -33,7 +33,6 @@ from rastro.funnels.builder.public.views import (
 from rastro.funnels.builder.steps import step_settings
 from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
 from rastro.funnels.payments.service import payments
-from rastro.funnels.recovery.service import resume as recovery_resume
 from rastro.funnels.recovery.service import starts
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 
@@ -123,12 +122,10 @@ async def _charge(
     *,
     body: PaymentCreate,
     on_error: str,
-    resumed_case: uuid.UUID | None = None,
     **context: Any,
 ) -> Response:
     """Create the charge and show it; a refusal or an unavailable gateway shows the page
-    again with a message (and nothing stored: the answer is an error status). A charge
-    made through a recovery's resume link is recorded on its case."""
+    again with a message (and nothing stored: the answer is an error status)."""
     try:
         created = await payments.create_payment(
             session,
@@ -146,8 +143,6 @@ async def _charge(
             else "Não foi possível gerar o PIX. Confira os dados ou tente mais tarde."
         )
         return page(on_error, place, status, errors=[message], **context)
-    if resumed_case is not None:
-        await recovery_resume.record_resumed_payment(session, resumed_case, created.payment.id)
     return redirect(place.url(place.step.step_slug, created.payment.id), place)
 
 
@@ -159,17 +154,6 @@ async def _submit_checkout(
         return message(place, "Este checkout ainda não está disponível.", 503)
     token = _token(form)
     values = {k: form.get(k, "") for k in ("name", "email", "phone", "document")}
-    session_id = form.get("rastro_session_id", "")[:64] or None
-    visitor_id = form.get("rastro_visitor_id", "")[:64] or None
-    resume_token = form.get("resume") or None
-    resumed_case: uuid.UUID | None = None
-    if resume_token:
-        # Back through a recovery's link: the charge keeps the checkout's original
-        # session and visitor, so the sale is credited to the original campaign.
-        target = await resume.resumed(request, session, place, resume_token)
-        if not isinstance(target, resume.ResumeTarget):
-            return resume.link_error(target)
-        session_id, visitor_id, resumed_case = target.session_id, target.visitor_id, target.case_id
     settings = step_settings(step.step_type, step.settings)
     missing = [k for k in ("name", "email") if not values[k]]
     if settings.collect_document and not values["document"]:
@@ -187,8 +171,8 @@ async def _submit_checkout(
                 expires_in=settings.pix_expires_minutes * 60,
                 funnel_id=step.funnel_id,
                 step_id=step.step_id,
-                session_id=session_id,
-                visitor_id=visitor_id,
+                session_id=form.get("rastro_session_id", "")[:64] or None,
+                visitor_id=form.get("rastro_visitor_id", "")[:64] or None,
                 idempotency_key=f"funnel-checkout:{token}",
             )
         except ValidationError as error:
@@ -197,24 +181,10 @@ async def _submit_checkout(
             ) from None
     except UnprocessableEntity as error:
         return page(
-            "checkout",
-            place,
-            422,
-            token=token,
-            values=values,
-            errors=_messages(error.details),
-            resume=resume_token,
+            "checkout", place, 422, token=token, values=values, errors=_messages(error.details)
         )
     return await _charge(
-        request,
-        session,
-        place,
-        body=body,
-        on_error="checkout",
-        resumed_case=resumed_case,
-        token=token,
-        values=values,
-        resume=resume_token,
+        request, session, place, body=body, on_error="checkout", token=token, values=values
     )
 
 
@@ -251,6 +221,35 @@ async def _submit_offer(
     )
 
 
+async def submit(
+    request: Request, session: AsyncSession, bi: AsyncSession, place: Place
+) -> Response:
+    form = await _form(request)
+    await visit(
+        bi,
+        place,
+        form.get("rastro_session_id") or request.cookies.get(TRACKER_SESSION_COOKIE),
+    )
+    kind = place.step.step_type
+    if kind == "capture":
+        return await _submit_capture(request, place, form)
+    if kind == "checkout" and form.get("resume"):
+        # Back through a recovery's resume link: the charge keeps the checkout's original
+        # session and visitor, so the sale is credited to the original campaign (the
+        # visit above stays the new session's own).
+        reopened = await resume.resumed(request, session, place, form["resume"])
+        if not isinstance(reopened, resume.ResumeTarget):
+            return resume.link_error(reopened)
+        place.resume = form["resume"]
+        form["rastro_session_id"] = reopened.session_id or ""
+        form["rastro_visitor_id"] = reopened.visitor_id or ""
+    if kind == "checkout":
+        return await _submit_checkout(request, session, place, form)
+    if kind in ("upsell", "downsell"):
+        return await _submit_offer(request, session, place, form)
+    return redirect(place.url(place.step.next_slug), place)
+
+
 async def submit_checkout_start(request: Request, session: AsyncSession, place: Place) -> Response:
     """What a checkout page sends as the buyer types their contact (the recovery's
     abandoned checkouts): 204, or 400/404/422 with nothing kept."""
@@ -281,25 +280,6 @@ async def submit_checkout_start(request: Request, session: AsyncSession, place: 
         now=datetime.now(UTC),
     )
     return Response(status_code=204, headers={"cache-control": "no-store"})
-
-
-async def submit(
-    request: Request, session: AsyncSession, bi: AsyncSession, place: Place
-) -> Response:
-    form = await _form(request)
-    await visit(
-        bi,
-        place,
-        form.get("rastro_session_id") or request.cookies.get(TRACKER_SESSION_COOKIE),
-    )
-    kind = place.step.step_type
-    if kind == "capture":
-        return await _submit_capture(request, place, form)
-    if kind == "checkout":
-        return await _submit_checkout(request, session, place, form)
-    if kind in ("upsell", "downsell"):
-        return await _submit_offer(request, session, place, form)
-    return redirect(place.url(place.step.next_slug), place)
 
 
 # Declared first: `_status` is no funnel slug (slugs start with a letter or digit).

@@ -100,7 +100,8 @@ async def _show(request: Request, session: AsyncSession, place: Place) -> Respon
             reopened = await resume.resumed(request, session, place, resume_token)
             if not isinstance(reopened, resume.ResumeTarget):
                 return resume.link_error(reopened)
-            return page("checkout", place, values=reopened.values, resume=resume_token)
+            place.resume = resume_token
+            return page("checkout", place, values=reopened.values)
         return page("checkout", place, purchase=paid(payment))
     if kind in ("upsell", "downsell"):
         if step.offer is None or paid(payment) is None:

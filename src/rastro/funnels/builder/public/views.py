@@ -42,6 +42,8 @@ class Place:
         self.step = step
         self.base = base
         self.origin = origin  # the page's scheme and host, for the video players' messages
+        # A recovery's resume token, kept in the checkout's form (`builder.public.resume`).
+        self.resume: str | None = None
 
     def url(self, slug: str | None, payment_id: uuid.UUID | None = None) -> str | None:
         if slug is None:
@@ -113,6 +115,7 @@ def page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTM
             "token": token,
             "tracking_fields": TRACKING_FIELDS,
             "action": place.here,
+            "resume": place.resume,
             "next_url": place.url(step.next_slug),
             "offer": step.offer,
             "errors": context.pop("errors", ()),

@@ -20,7 +20,7 @@ from rastro.core.errors import NotFound, field_error
 from rastro.core.references import UnknownReference
 from rastro.funnels.builder import schemas
 from rastro.funnels.builder.errors import InvalidStepConfig, ReorderMismatch, SlugTaken
-from rastro.funnels.builder.models import Funnel, FunnelStep
+from rastro.funnels.builder.models import FunnelStep
 from rastro.funnels.builder.service import funnels
 from rastro.funnels.builder.service.views import step_view
 from rastro.funnels.builder.steps import StepConfigError, parse_step_config
@@ -200,20 +200,3 @@ async def check_funnel_step(
         raise UnknownReference(field="step_id", key=step_id)
     if funnel_id is None or step.funnel_id != funnel_id:
         raise field_error("step_id", "The step is not a step of the funnel named.")
-
-
-async def active_checkout_steps(
-    session: AsyncSession,
-) -> list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
-    """(step, organization, funnel) of every active checkout step of an active funnel that
-    the session's scope sees (the recovery's detection reads them in the system scope)."""
-    rows = await session.execute(
-        select(FunnelStep.id, FunnelStep.organization_id, FunnelStep.funnel_id)
-        .join(Funnel, Funnel.id == FunnelStep.funnel_id)
-        .where(
-            FunnelStep.step_type == "checkout",
-            FunnelStep.is_active.is_(True),
-            Funnel.is_active.is_(True),
-        )
-    )
-    return [(step_id, organization_id, funnel_id) for step_id, organization_id, funnel_id in rows]

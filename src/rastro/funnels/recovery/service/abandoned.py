@@ -28,7 +28,7 @@ from rastro.core.ids import uuid7
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.facts import session_contact
 from rastro.funnels.builder.service.checkout import find_checkout_config
-from rastro.funnels.builder.service.steps import active_checkout_steps
+from rastro.funnels.builder.service.checkout_steps import active_checkout_steps
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.models import (
     RecoveryCase,
@@ -43,7 +43,7 @@ from rastro.funnels.recovery.service.actions import (
     open_actions,
 )
 from rastro.funnels.recovery.service.settings import DEFAULTS, effective_settings
-from rastro.tracking.service.funnel_steps import sessions_left_on_steps
+from rastro.tracking.service.step_sessions import sessions_left_on_steps
 
 MIN_DELAY = timedelta(minutes=5)
 

@@ -71,13 +71,3 @@ async def open_resume_link(
         visitor_id=row.visitor_id,
         values={str(k): str(v) for k, v in row.contact.items()},
     )
-
-
-async def record_resumed_payment(
-    session: AsyncSession, case_id: uuid.UUID, payment_id: uuid.UUID
-) -> None:
-    """The charge made through the case's resume link (its sale recovers the case)."""
-    row = await session.get(RecoveryCase, case_id, with_for_update=True)
-    if row is not None and row.recovered_at is None:
-        row.resumed_payment_id = payment_id
-        await session.flush()
