@@ -19,7 +19,8 @@ from rastro.core.errors import BadRequest, NotFound, RastroError, UnprocessableE
 from rastro.core.routing import read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.capture import Submission, capture
-from rastro.funnels.builder.public import pixels, resume
+from rastro.funnels.builder.public import pixels
+from rastro.funnels.builder.public.resume import ResumeTarget, link_error, resumed
 from rastro.funnels.builder.public.views import (
     TRACKER_SESSION_COOKIE,
     Place,
@@ -237,9 +238,9 @@ async def submit(
         # Back through a recovery's resume link: the charge keeps the checkout's original
         # session and visitor, so the sale is credited to the original campaign (the
         # visit above stays the new session's own).
-        reopened = await resume.resumed(request, session, place, form["resume"])
-        if not isinstance(reopened, resume.ResumeTarget):
-            return resume.link_error(reopened)
+        reopened = await resumed(request, session, place, form["resume"])
+        if not isinstance(reopened, ResumeTarget):
+            return link_error(reopened)
         place.resume = form["resume"]
         form["rastro_session_id"] = reopened.session_id or ""
         form["rastro_visitor_id"] = reopened.visitor_id or ""
