@@ -154,6 +154,10 @@ async def test_report_figures_match_the_hand_computation(client, databases, sett
     # Another organization's case is neither listed nor markable here.
     response = await client.get("/api/recovery/cases", headers=other.org.headers)
     assert response.json()["total"] == 1
+    response = await client.get(
+        "/api/recovery/cases", headers=other.org.headers, params={"funnel_id": shop.funnel_id}
+    )
+    assert response.status_code == 404
     response = await client.post(
         f"/api/recovery/cases/{lost['id']}/whatsapp", headers=other.org.headers
     )

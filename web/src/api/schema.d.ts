@@ -31806,6 +31806,13 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description No such funnel in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Some fields are invalid. */
             422: {
                 headers: {

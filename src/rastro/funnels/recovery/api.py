@@ -77,7 +77,7 @@ async def get_recovery_report(
     )
 
 
-@router.get("/api/recovery/cases", response_model=schemas.RecoveryCasePage)
+@router.get("/api/recovery/cases", response_model=schemas.RecoveryCasePage, responses=_NO_FUNNEL)
 async def list_recovery_cases(
     request: Request,
     _: Read,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import NotFound
 from rastro.core.pagination import PageParams
+from rastro.funnels.builder.service import funnels
 from rastro.funnels.recovery import schemas
 from rastro.funnels.recovery.models import RecoveryAction, RecoveryCase
 from rastro.funnels.recovery.service import links
@@ -43,9 +44,11 @@ async def list_cases(
     funnel_id: uuid.UUID | None = None,
     recovered: bool | None = None,
 ) -> schemas.RecoveryCasePage:
-    """The organization's cases, newest first (optionally one funnel's, recovered or not)."""
+    """The organization's cases, newest first (optionally one funnel's — 404 for another
+    organization's — recovered or not)."""
     query = select(RecoveryCase)
     if funnel_id is not None:
+        await funnels.get_funnel_row(session, funnel_id)
         query = query.where(RecoveryCase.funnel_id == funnel_id)
     if recovered is not None:
         query = query.where(
