@@ -17,6 +17,7 @@ MODULE_PACKAGES = (
     "rastro.funnels.payments",
     "rastro.funnels.builder",
     "rastro.funnels.monitor",
+    "rastro.funnels.recovery",
     "rastro.analytics",
 )
 

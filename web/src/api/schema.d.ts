@@ -2944,6 +2944,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/funnels/{funnel_id}/recovery/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recovery Settings
+         * @description The funnel's recovery settings (the defaults while none are saved).
+         */
+        get: operations["get_recovery_settings_api_funnels__funnel_id__recovery_settings_get"];
+        /**
+         * Put Recovery Settings
+         * @description Write the funnel's recovery settings whole.
+         */
+        put: operations["put_recovery_settings_api_funnels__funnel_id__recovery_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/funnels/{funnel_id}/steps": {
         parameters: {
             query?: never;
@@ -3632,6 +3656,67 @@ export interface paths {
          * @description The board: per stage, the count, the sum of latest values and the first cards.
          */
         get: operations["pipeline_board_api_pipeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recovery/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Recovery Cases
+         * @description The abandoned checkouts and unpaid charges, newest first, with WhatsApp links.
+         */
+        get: operations["list_recovery_cases_api_recovery_cases_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recovery/cases/{case_id}/whatsapp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark Whatsapp Sent
+         * @description Record that the sales team opened the case's WhatsApp message.
+         */
+        post: operations["mark_whatsapp_sent_api_recovery_cases__case_id__whatsapp_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/recovery/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Recovery Report
+         * @description Abandoned checkouts, unpaid charges, actions sent, recovered sales and revenue, in
+         *     total, by campaign and by day.
+         */
+        get: operations["get_recovery_report_api_recovery_report_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9972,6 +10057,287 @@ export interface components {
             url_template: string;
             /** Verification */
             verification: string;
+        };
+        /** RecoveryActionOut */
+        RecoveryActionOut: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "webhook" | "whatsapp" | "email";
+            /** Http Status */
+            http_status: number | null;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed";
+        };
+        /** RecoveryCampaignRow */
+        RecoveryCampaignRow: {
+            /**
+             * Abandoned
+             * @description Checkouts left with contact data
+             */
+            abandoned: number;
+            /** Actions Sent */
+            actions_sent: number;
+            /** Recovered */
+            recovered: number;
+            /** Recovered Revenue */
+            recovered_revenue: string;
+            /**
+             * Recovery Rate
+             * @description Recovered / (abandoned + unpaid), 0 when none
+             */
+            recovery_rate: number;
+            /**
+             * Unpaid
+             * @description PIX and boletos generated and not paid in time
+             */
+            unpaid: number;
+            /** Utm Campaign */
+            utm_campaign: string | null;
+            /** Utm Source */
+            utm_source: string | null;
+        };
+        /** RecoveryCaseOut */
+        RecoveryCaseOut: {
+            /** Actions */
+            actions: components["schemas"]["RecoveryActionOut"][];
+            /** Amount */
+            amount: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Detected At
+             * Format: date-time
+             */
+            detected_at: string;
+            /** First Name */
+            first_name: string | null;
+            /** Funnel Id */
+            funnel_id: string | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "checkout_abandoned" | "pix_unpaid" | "boleto_unpaid";
+            /** Payment Id */
+            payment_id: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Product Name */
+            product_name: string | null;
+            /** Recovered Amount */
+            recovered_amount: string | null;
+            /** Recovered At */
+            recovered_at: string | null;
+            /**
+             * Resume Expires At
+             * Format: date-time
+             */
+            resume_expires_at: string;
+            /** Resumed At */
+            resumed_at: string | null;
+            /** Utm Campaign */
+            utm_campaign: string | null;
+            /** Utm Source */
+            utm_source: string | null;
+            /**
+             * Whatsapp Url
+             * @description wa.me link to the buyer's phone with the message filled in
+             */
+            whatsapp_url: string | null;
+        };
+        /** RecoveryCasePage */
+        RecoveryCasePage: {
+            /** Items */
+            items: components["schemas"]["RecoveryCaseOut"][];
+            /** Total */
+            total: number;
+        };
+        /** RecoveryDay */
+        RecoveryDay: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Detected */
+            detected: number;
+            /** Recovered */
+            recovered: number;
+            /** Recovered Revenue */
+            recovered_revenue: string;
+        };
+        /** RecoveryFigures */
+        RecoveryFigures: {
+            /**
+             * Abandoned
+             * @description Checkouts left with contact data
+             */
+            abandoned: number;
+            /** Actions Sent */
+            actions_sent: number;
+            /** Recovered */
+            recovered: number;
+            /** Recovered Revenue */
+            recovered_revenue: string;
+            /**
+             * Recovery Rate
+             * @description Recovered / (abandoned + unpaid), 0 when none
+             */
+            recovery_rate: number;
+            /**
+             * Unpaid
+             * @description PIX and boletos generated and not paid in time
+             */
+            unpaid: number;
+        };
+        /** RecoveryReport */
+        RecoveryReport: {
+            /** By Campaign */
+            by_campaign: components["schemas"]["RecoveryCampaignRow"][];
+            /** By Day */
+            by_day: components["schemas"]["RecoveryDay"][];
+            /**
+             * Currency
+             * @default BRL
+             */
+            currency: string;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Funnel Id */
+            funnel_id: string | null;
+            /** Timezone */
+            timezone: string;
+            totals: components["schemas"]["RecoveryFigures"];
+        };
+        /** RecoverySettings */
+        RecoverySettings: {
+            /**
+             * Boleto Delay Minutes
+             * @description Minutes after a boleto is issued without payment before recovery
+             * @default 1440
+             */
+            boleto_delay_minutes: number;
+            /**
+             * Checkout Delay Minutes
+             * @description Minutes after a checkout with contact data is left before recovery
+             * @default 30
+             */
+            checkout_delay_minutes: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Funnel Id
+             * Format: uuid
+             */
+            funnel_id: string;
+            /**
+             * Is Default
+             * @description True while the funnel has no saved settings
+             */
+            is_default: boolean;
+            /**
+             * Language
+             * @description Language of the WhatsApp message
+             * @default pt-BR
+             * @enum {string}
+             */
+            language: "pt-BR" | "en";
+            /**
+             * Link Valid Hours
+             * @description How long the resume link works after detection
+             * @default 72
+             */
+            link_valid_hours: number;
+            /**
+             * Pix Delay Minutes
+             * @description Minutes after a PIX is generated without payment before recovery
+             * @default 15
+             */
+            pix_delay_minutes: number;
+            /**
+             * Webhook Credential Id
+             * @description A vault credential of service `webhook`: the signed webhook's URL
+             */
+            webhook_credential_id?: string | null;
+            /**
+             * Whatsapp Message
+             * @description Custom WhatsApp message; {first_name}, {product}, {amount} and {link} are filled in (the default message of the language when empty)
+             */
+            whatsapp_message?: string | null;
+        };
+        /** RecoverySettingsIn */
+        RecoverySettingsIn: {
+            /**
+             * Boleto Delay Minutes
+             * @description Minutes after a boleto is issued without payment before recovery
+             * @default 1440
+             */
+            boleto_delay_minutes: number;
+            /**
+             * Checkout Delay Minutes
+             * @description Minutes after a checkout with contact data is left before recovery
+             * @default 30
+             */
+            checkout_delay_minutes: number;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+            /**
+             * Language
+             * @description Language of the WhatsApp message
+             * @default pt-BR
+             * @enum {string}
+             */
+            language: "pt-BR" | "en";
+            /**
+             * Link Valid Hours
+             * @description How long the resume link works after detection
+             * @default 72
+             */
+            link_valid_hours: number;
+            /**
+             * Pix Delay Minutes
+             * @description Minutes after a PIX is generated without payment before recovery
+             * @default 15
+             */
+            pix_delay_minutes: number;
+            /**
+             * Webhook Credential Id
+             * @description A vault credential of service `webhook`: the signed webhook's URL
+             */
+            webhook_credential_id?: string | null;
+            /**
+             * Whatsapp Message
+             * @description Custom WhatsApp message; {first_name}, {product}, {amount} and {link} are filled in (the default message of the language when empty)
+             */
+            whatsapp_message?: string | null;
         };
         /** RefreshOut */
         RefreshOut: {
@@ -30765,6 +31131,196 @@ export interface operations {
             };
         };
     };
+    get_recovery_settings_api_funnels__funnel_id__recovery_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoverySettings"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such funnel in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_recovery_settings_api_funnels__funnel_id__recovery_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoverySettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoverySettings"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such funnel in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description A value out of range, or an unknown or non-webhook credential */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     list_steps_api_funnels__funnel_id__steps_get: {
         parameters: {
             query?: never;
@@ -35396,6 +35952,278 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+        };
+    };
+    list_recovery_cases_api_recovery_cases_get: {
+        parameters: {
+            query?: {
+                funnel_id?: string | null;
+                recovered?: boolean | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCasePage"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such funnel in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    mark_whatsapp_sent_api_recovery_cases__case_id__whatsapp_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                case_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryActionOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such case, or the buyer left no phone */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_recovery_report_api_recovery_report_get: {
+        parameters: {
+            query: {
+                date_from: string;
+                date_to: string;
+                funnel_id?: string | null;
+                timezone?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such funnel in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_period`: reversed or over 366 days, or unknown zone */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

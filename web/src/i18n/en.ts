@@ -1,3 +1,4 @@
+import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
 import { sequencesEn } from "./sequences.en";
 import { funnelsEn } from "./funnels.en";
@@ -345,6 +346,7 @@ export const en = {
   ...funnelsEn,
   ...funnelMonitorEn,
   ...sequencesEn,
+  ...recoveryEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

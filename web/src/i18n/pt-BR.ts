@@ -1,3 +1,4 @@
+import { recoveryPtBR } from "./recovery.pt-BR";
 import { profitPtBR } from "./profit.pt-BR";
 import { sequencesPtBR } from "./sequences.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
@@ -346,4 +347,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...funnelsPtBR,
   ...funnelMonitorPtBR,
   ...sequencesPtBR,
+  ...recoveryPtBR,
 };

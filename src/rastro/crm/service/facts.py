@@ -187,3 +187,21 @@ async def lead_contacts(
         select(Lead.lead_id, Lead.contact_id).where(Lead.lead_id.in_(set(lead_ids)))
     )
     return {lead_id: contact_id for lead_id, contact_id in rows}
+
+
+async def session_contact(
+    session: AsyncSession, session_ids: Collection[str]
+) -> tuple[str | None, str | None, str | None] | None:
+    """The name, e-mail and phone of the newest lead captured in one of these tracked
+    sessions (by the tracker's or the server's id); None when none was."""
+    if not session_ids:
+        return None
+    row = (
+        await session.execute(
+            select(Lead.name, Lead.email, Lead.phone)
+            .where(Lead.session_id.in_(set(session_ids)))
+            .order_by(Lead.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    return (row.name, row.email, row.phone) if row is not None else None

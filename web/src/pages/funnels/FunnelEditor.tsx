@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Activity, ArrowLeft, ChartColumn, ExternalLink, Plus } from "lucide-react";
+import { Activity, ArrowLeft, ChartColumn, ExternalLink, LifeBuoy, Plus } from "lucide-react";
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -121,6 +121,12 @@ function Editor({ funnel }: { funnel: FunnelDetail }) {
             <Link to={`/funnels/${funnel.id}/analytics`} data-testid="funnel-analytics-link">
               <ChartColumn aria-hidden />
               {t("funnelAnalytics.open")}
+            </Link>
+          </Button>
+          <Button asChild variant="outline">
+            <Link to={`/funnels/recovery?funnel_id=${encodeURIComponent(funnel.id)}`} data-testid="funnel-recovery-link">
+              <LifeBuoy aria-hidden />
+              {t("recovery.link")}
             </Link>
           </Button>
           {canWrite ? (

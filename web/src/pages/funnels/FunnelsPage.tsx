@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Copy, Plus } from "lucide-react";
+import { Copy, LifeBuoy, Plus } from "lucide-react";
 import { useState } from "react";
 import { Link, Route, Routes, useNavigate } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -22,6 +22,7 @@ import { formatDate } from "@/lib/format";
 import FunnelAnalyticsPage from "./analytics/FunnelAnalyticsPage";
 import FunnelEditor from "./FunnelEditor";
 import MonitorPage from "./monitor/MonitorPage";
+import RecoveryPage from "./recovery/RecoveryPage";
 import { FUNNELS_WRITE, type Funnel, type FunnelCreate } from "./types";
 
 export const FUNNELS_KEY = ["funnels"] as const;
@@ -159,12 +160,20 @@ export function FunnelList() {
           <h1 className="text-2xl font-semibold">{t("funnels.title")}</h1>
           <p className="max-w-2xl text-sm text-muted-foreground">{t("funnels.intro")}</p>
         </div>
-        {canWrite ? (
-          <Button onClick={() => setCreating(true)} data-testid="funnel-new">
-            <Plus aria-hidden />
-            {t("funnels.new")}
+        <div className="flex flex-wrap gap-2">
+          <Button asChild variant="outline">
+            <Link to="/funnels/recovery" data-testid="funnel-recovery">
+              <LifeBuoy aria-hidden />
+              {t("recovery.link")}
+            </Link>
           </Button>
-        ) : null}
+          {canWrite ? (
+            <Button onClick={() => setCreating(true)} data-testid="funnel-new">
+              <Plus aria-hidden />
+              {t("funnels.new")}
+            </Button>
+          ) : null}
+        </div>
       </div>
       <QueryStates query={query}>
         {(data) =>
@@ -184,6 +193,7 @@ export default function FunnelsPage() {
   return (
     <Routes>
       <Route index element={<FunnelList />} />
+      <Route path="recovery" element={<RecoveryPage />} />
       <Route path=":funnelId" element={<FunnelEditor />} />
       <Route path=":funnelId/monitor" element={<MonitorPage />} />
       <Route path=":funnelId/analytics" element={<FunnelAnalyticsPage />} />

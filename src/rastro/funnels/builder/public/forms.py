@@ -5,6 +5,7 @@ again with the buyer's errors in pt-BR."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -14,12 +15,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.errors import RastroError, UnprocessableEntity
+from rastro.core.errors import BadRequest, NotFound, RastroError, UnprocessableEntity
 from rastro.core.routing import read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.capture import Submission, capture
 from rastro.funnels.builder.offers import bumped_product
 from rastro.funnels.builder.public import pixels
+from rastro.funnels.builder.public.resume import ResumeTarget, link_error, resumed
 from rastro.funnels.builder.public.views import (
     ADDRESS_FIELDS,
     TRACKER_SESSION_COOKIE,
@@ -34,6 +36,7 @@ from rastro.funnels.builder.public.views import (
 from rastro.funnels.builder.steps import step_settings
 from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
 from rastro.funnels.payments.service import payments
+from rastro.funnels.recovery.service import starts
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 
 log = structlog.get_logger(__name__)
@@ -248,11 +251,53 @@ async def submit(
     kind = place.step.step_type
     if kind == "capture":
         return await _submit_capture(request, place, form)
+    if kind == "checkout" and form.get("resume"):
+        # Back through a recovery's resume link: the charge keeps the checkout's original
+        # session and visitor, so the sale is credited to the original campaign (the
+        # visit above stays the new session's own).
+        reopened = await resumed(request, session, place, form["resume"])
+        if not isinstance(reopened, ResumeTarget):
+            return link_error(reopened)
+        place.resume = form["resume"]
+        form["rastro_session_id"] = reopened.session_id or ""
+        form["rastro_visitor_id"] = reopened.visitor_id or ""
     if kind == "checkout":
         return await _submit_checkout(request, session, place, form)
     if kind in ("upsell", "downsell"):
         return await _submit_offer(request, session, place, form)
     return redirect(place.url(place.step.next_slug), place)
+
+
+async def submit_checkout_start(request: Request, session: AsyncSession, place: Place) -> Response:
+    """What a checkout page sends as the buyer types their contact (the recovery's
+    abandoned checkouts): 204, or 400/404/422 with nothing kept."""
+    step = place.step
+    if step.step_type != "checkout":
+        raise NotFound("Not a checkout.")
+    form = await _form(request)
+    token = form.get("token", "")
+    session_id = form.get("rastro_session_id", "")
+    if not (token.isalnum() and 16 <= len(token) <= 64):
+        raise BadRequest("The form's token is missing.")
+    if not (session_id.isalnum() and len(session_id) <= 64):
+        raise BadRequest("The tracker's session is missing.")
+    visitor_id = form.get("rastro_visitor_id", "")
+    await starts.record_checkout_start(
+        session,
+        starts.CheckoutStart(
+            organization_id=step.organization_id,
+            funnel_id=step.funnel_id,
+            step_id=step.step_id,
+            token=token,
+            session_id=session_id,
+            visitor_id=visitor_id[:64] if visitor_id.isalnum() else None,
+            name=form.get("name", "")[:200] or None,
+            email=form.get("email", "")[:320] or None,
+            phone=form.get("phone", "")[:40] or None,
+        ),
+        now=datetime.now(UTC),
+    )
+    return Response(status_code=204, headers={"cache-control": "no-store"})
 
 
 # Declared first: `_status` is no funnel slug (slugs start with a letter or digit).

@@ -33,7 +33,8 @@ from rastro.core.db import Scope, set_scope
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import NotFound
 from rastro.core.session import TransactionalRoute
-from rastro.funnels.builder.public.forms import submit
+from rastro.funnels.builder.public import resume
+from rastro.funnels.builder.public.forms import submit, submit_checkout_start
 from rastro.funnels.builder.public.views import (
     TRACKER_SESSION_COOKIE,
     Place,
@@ -94,6 +95,13 @@ async def _show(request: Request, session: AsyncSession, place: Place) -> Respon
     if kind == "checkout":
         if step.offer is None:
             return message(place, "Este checkout ainda não está disponível.", 503)
+        resume_token = request.query_params.get("resume")
+        if resume_token:  # a recovery's resume link: the checkout pre-filled
+            reopened = await resume.resumed(request, session, place, resume_token)
+            if not isinstance(reopened, resume.ResumeTarget):
+                return resume.link_error(reopened)
+            place.resume = resume_token
+            return page("checkout", place, values=reopened.values)
         return page("checkout", place, purchase=paid(payment))
     if kind in ("upsell", "downsell"):
         if step.offer is None or paid(payment) is None:
@@ -112,6 +120,44 @@ async def payment_status(payment_id: uuid.UUID, session: CrmSession) -> JSONResp
     if status is None:
         raise NotFound("Payment not found.")
     return JSONResponse({"status": status}, headers={"cache-control": "no-store"})
+
+
+@router.get("/f/_resume/{token}")
+async def resume_checkout(
+    request: Request, token: Annotated[str, Path(max_length=200)], session: CrmSession
+) -> Response:
+    """A recovery's resume link: the pending PIX, else the checkout pre-filled."""
+    return await resume.open_link(request, session, token)
+
+
+async def _started(
+    request: Request, session: AsyncSession, slugs: tuple[str | None, str, str]
+) -> Response:
+    try:
+        place = await _place(request, session, *slugs)
+    except NotFound:
+        return Response(status_code=404)
+    return await submit_checkout_start(request, session, place)
+
+
+@router.post("/f/_started/{organization_slug}/{funnel_slug}/{step_slug}", status_code=204)
+async def checkout_started(
+    request: Request,
+    organization_slug: Segment,
+    funnel_slug: Segment,
+    step_slug: Segment,
+    session: CrmSession,
+) -> Response:
+    """A checkout's contact as the buyer types it (the recovery's abandoned checkouts)."""
+    return await _started(request, session, (organization_slug, funnel_slug, step_slug))
+
+
+@router.post("/f/_started/{funnel_slug}/{step_slug}", status_code=204)
+async def checkout_started_on_domain(
+    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
+) -> Response:
+    """The same, on the organization's own domain."""
+    return await _started(request, session, (None, funnel_slug, step_slug))
 
 
 async def _page(

@@ -44,6 +44,8 @@ class Place:
         self.step = step
         self.base = base
         self.origin = origin  # the page's scheme and host, for the video players' messages
+        # A recovery's resume token, kept in the checkout's form (`builder.public.resume`).
+        self.resume: str | None = None
 
     def url(self, slug: str | None, payment_id: uuid.UUID | None = None) -> str | None:
         if slug is None:
@@ -84,6 +86,9 @@ def page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTM
     )
     if poll is not None:
         config["poll"] = poll
+    if step.step_type == "checkout" and name == "checkout":
+        # The form's contact, sent as it is typed (the recovery's abandoned checkouts).
+        config["started"] = place.here.replace("/f/", "/f/_started/", 1)
     video = step.content.get("video") if step.step_type == "vsl" else None
     if video and video.get("provider") in VIDEO_ORIGINS:
         # Play and progress (25/50/75/100 %) reach the tracker from the player's messages.
@@ -112,6 +117,7 @@ def page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTM
             "token": token,
             "tracking_fields": TRACKING_FIELDS,
             "action": place.here,
+            "resume": place.resume,
             "next_url": place.url(step.next_slug),
             "offer": step.offer,
             "errors": context.pop("errors", ()),

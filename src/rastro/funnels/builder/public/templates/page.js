@@ -12,6 +12,7 @@ px.forEach(function(p){try{if(p.t==="facebook"){w.fbq("init",p.p);w.fbq("trackSi
 (c.events||[]).forEach(send);
 var t=d.getElementById("rastro-custom");if(t)d.body.appendChild(d.importNode(t.content,true));}
 if(c.lead){var f=d.querySelector("form[data-lead]");if(f)f.addEventListener("submit",function(){send(c.lead)})}
+if(c.started){var cf=d.querySelector("form[data-checkout]"),sent="";if(cf)cf.addEventListener("change",function(){var q=new URLSearchParams(),v=function(k){var i=cf.elements[k];return i&&i.value?i.value:""};["token","name","email","phone","rastro_session_id","rastro_visitor_id"].forEach(function(k){if(v(k))q.append(k,v(k))});var key=v("email")+"|"+v("phone");if(key===sent||!v("rastro_session_id")||!(/@.+\./.test(v("email"))||v("phone").replace(/\D/g,"").length>=10))return;sent=key;try{navigator.sendBeacon(c.started,q)}catch(e){}})}
 var b=d.getElementById("consent");
 if(!c.consent||w.localStorage&&localStorage.getItem("rastro_consent")==="1"){if(b)b.remove();start()}
 else if(b){d.getElementById("consent-ok").onclick=function(){try{localStorage.setItem("rastro_consent","1")}catch(e){}if(w.rastro&&w.rastro.consent)w.rastro.consent(true);b.remove();start()}}
