@@ -23,25 +23,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import orjson
 import structlog
 
 from rastro.analytics.health_models import AlertDelivery, AlertEvent, AlertRule
 from rastro.auth.service import credentials
+from rastro.core import webhooks
 from rastro.core.db import Scope
 from rastro.core.errors import NotFound
-from rastro.core.http import HttpClient, RetryPolicy, retry_after_seconds
+from rastro.core.http import RetryPolicy
 from rastro.core.security import Keyring
-from rastro.core.signing import signed_headers
 from rastro.core.units import TransactionBoundary
 
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 6
-TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -86,13 +83,6 @@ def document(
     }
 
 
-def _valid_url(value: str | None) -> bool:
-    if not value or len(value) > 2000:
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 async def attempt(
     crm: TransactionBoundary,
     bi: TransactionBoundary,
@@ -123,38 +113,27 @@ async def attempt(
             credential = await credentials.resolve_credential(session, keyring, credential_id)
         except NotFound:
             credential = None
-    url = (credential.settings.get("url") or credential.base_url) if credential else None
-    if credential is None or credential.service != "webhook" or not _valid_url(url):
+    target = credentials.webhook_target(credential)
+    if target is None:
         return await _finish(
             bi, scope, delivery_id, "failed", attempts=attempts, error="No webhook credential."
         )
-    assert url is not None
-    secret = credential.api_secret or credential.api_key
-    status: int | None = None
-    retry_after: float | None = None
-    try:
-        client = HttpClient(url, timeout=config.timeout, retry=RetryPolicy(attempts=1))
-        try:
-            response = await client.post(
-                url,
-                content=body,
-                headers={
-                    "content-type": "application/json",
-                    "x-rastro-event": f"alert.{transition}",
-                    "x-rastro-delivery": str(delivery_id),
-                    **signed_headers(secret, body),
-                },
-            )
-        finally:
-            await client.aclose()
-        status, retry_after = response.status_code, retry_after_seconds(response)
-        if response.is_success:
-            return await _finish(bi, scope, delivery_id, "success", attempts=attempts, http=status)
-        transient, error = status in TRANSIENT, f"HTTP {status}"
-    except (httpx.TimeoutException, httpx.TransportError) as failure:
-        transient, error = True, type(failure).__name__
-    if transient and attempts < MAX_ATTEMPTS:
-        retry_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(attempts, retry_after)
+    url, secret = target
+    sent = await webhooks.post_signed(
+        url,
+        secret,
+        body,
+        event=f"alert.{transition}",
+        delivery_id=str(delivery_id),
+        timeout=config.timeout,
+    )
+    status, error = sent.http, sent.error
+    if sent.delivered:
+        return await _finish(bi, scope, delivery_id, "success", attempts=attempts, http=status)
+    if sent.transient and attempts < MAX_ATTEMPTS:
+        retry_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(
+            attempts, sent.retry_after
+        )
         await _finish(
             bi,
             scope,

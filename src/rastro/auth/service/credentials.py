@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.catalog import SERVICES, ServiceSpec
 from rastro.auth.models import Credential
+from rastro.core import webhooks
 from rastro.core.errors import NotFound, UnprocessableEntity
 from rastro.core.http import resolve_base_url
 from rastro.core.pagination import PageParams, paginate
@@ -39,6 +40,17 @@ class ResolvedCredential:
 
     def __repr__(self) -> str:  # keep secrets out of logs and tracebacks
         return f"ResolvedCredential(id={self.id}, service={self.service!r}, url={self.base_url!r})"
+
+
+def webhook_target(credential: ResolvedCredential | None) -> tuple[str, str] | None:
+    """(URL, signing secret) of an outbound `webhook` credential; None when it is not one
+    or its URL is not an http(s) URL."""
+    if credential is None or credential.service != "webhook":
+        return None
+    url = credential.settings.get("url") or credential.base_url
+    if not webhooks.valid_url(url):
+        return None
+    return str(url), credential.api_secret or credential.api_key
 
 
 def hint(secret: str) -> str:

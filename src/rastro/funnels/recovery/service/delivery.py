@@ -28,18 +28,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import orjson
 import structlog
 
 from rastro.auth.service import credentials
+from rastro.core import webhooks
 from rastro.core.db import Scope
 from rastro.core.errors import NotFound
-from rastro.core.http import HttpClient, RetryPolicy, retry_after_seconds
+from rastro.core.http import RetryPolicy
 from rastro.core.security import Keyring
-from rastro.core.signing import signed_headers
 from rastro.core.units import TransactionBoundary
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.models import RecoveryAction, RecoveryCase
@@ -50,7 +48,6 @@ from rastro.funnels.recovery.service.settings import effective_settings
 log = structlog.get_logger(__name__)
 
 MAX_ATTEMPTS = 6
-TRANSIENT = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -113,13 +110,6 @@ def document(
     }
 
 
-def _valid_url(value: str | None) -> bool:
-    if not value or len(value) > 2000:
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 async def _prepare(
     crm: TransactionBoundary, scope: Scope, action_id: uuid.UUID, signer: LinkSigner, now: datetime
 ) -> _Prepared | None:
@@ -179,38 +169,28 @@ async def attempt(
                 )
             except NotFound:
                 credential = None
-    url = (credential.settings.get("url") or credential.base_url) if credential else None
-    if credential is None or credential.service != "webhook" or not _valid_url(url):
+    target = credentials.webhook_target(credential)
+    if target is None:
         return await _finish(
             crm, scope, action_id, "failed", attempts=prepared.attempts, error="No webhook URL."
         )
-    assert url is not None
-    secret = credential.api_secret or credential.api_key
-    status: int | None = None
-    retry_after: float | None = None
-    try:
-        async with HttpClient(url, timeout=config.timeout, retry=RetryPolicy(attempts=1)) as client:
-            response = await client.post(
-                url,
-                content=prepared.body,
-                headers={
-                    "content-type": "application/json",
-                    "x-rastro-event": prepared.event,
-                    "x-rastro-delivery": str(action_id),
-                    **signed_headers(secret, prepared.body),
-                },
-            )
-        status, retry_after = response.status_code, retry_after_seconds(response)
-        if response.is_success:
-            return await _finish(
-                crm, scope, action_id, "sent", attempts=prepared.attempts, http=status, now=now
-            )
-        transient, error = status in TRANSIENT, f"HTTP {status}"
-    except (httpx.TimeoutException, httpx.TransportError) as failure:
-        transient, error = True, type(failure).__name__
-    if transient and prepared.attempts < MAX_ATTEMPTS:
+    url, secret = target
+    sent = await webhooks.post_signed(
+        url,
+        secret,
+        prepared.body,
+        event=prepared.event,
+        delivery_id=str(action_id),
+        timeout=config.timeout,
+    )
+    status, error = sent.http, sent.error
+    if sent.delivered:
+        return await _finish(
+            crm, scope, action_id, "sent", attempts=prepared.attempts, http=status, now=now
+        )
+    if sent.transient and prepared.attempts < MAX_ATTEMPTS:
         retry_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(
-            prepared.attempts, retry_after
+            prepared.attempts, sent.retry_after
         )
         await _finish(
             crm,
