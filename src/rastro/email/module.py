@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from rastro.core.module import Module
-from rastro.email import api, event_models, jobs, models, permissions  # noqa: F401
+from rastro.email import api, event_models, jobs, models, permissions, system  # noqa: F401
 
 MODULE = Module(name="email", routers=api.routers, register_jobs=jobs.register)
