@@ -145,7 +145,7 @@ export default function MembersSection() {
         title={t("members.inviteLinkTitle")}
         description={t("members.inviteLinkWarning", { email: created?.invitation.email ?? "" })}
       >
-        {created ? <SecretValue value={invitationLink(created.token)} testId="invitation-link" /> : null}
+        {created?.token ? <SecretValue value={invitationLink(created.token)} testId="invitation-link" /> : null}
         <DialogFooter>
           <Button onClick={() => setCreated(null)}>{t("common.close")}</Button>
         </DialogFooter>
@@ -170,11 +170,12 @@ function AddMemberDialog({
   const create = useMutation({
     mutationFn: () => unwrap(api.POST("/api/members", { body: { email: form.email.trim(), role: form.role } })),
     onSuccess: (res) => {
-      toast(t("members.invited", { email: res.invitation.email }));
+      // E-mailed: only the invited address gets the link. Otherwise (no mail sender) the admin passes the link on.
+      toast(t(res.delivery === "email" ? "members.invitedByEmail" : "members.invited", { email: res.invitation.email }));
       void qc.invalidateQueries({ queryKey: ["invitations"] });
       setForm({ email: "", role: "analyst" });
       onOpenChange(false);
-      onCreated(res);
+      if (res.token) onCreated(res);
     },
   });
   const fe = fieldErrors(create.error);
