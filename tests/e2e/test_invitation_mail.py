@@ -180,3 +180,51 @@ def test_a_forgotten_password_is_reset_from_the_email(
     expect(page.locator("[data-testid=password-reset-done]")).to_be_visible()
     shot(page, "reset")
     login(page, base, seeded_admin.email, "my brand new passphrase")
+
+
+def test_an_invited_account_signs_in_and_accepts(
+    mail_server: MailServer, seeded_admin: Any, other_org_user: Any, page: Page, shot: Shots
+) -> None:
+    """Someone who already has an account joins only by accepting after signing in."""
+    base = mail_server.base_url
+    token = api_login(page, base, seeded_admin.email, seeded_admin.password)
+    response = page.request.post(
+        f"{base}/api/members",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"email": other_org_user.email, "role": "viewer"},
+    )
+    assert response.status == 201 and response.json()["delivery"] == "email"
+    _run_mail_jobs(mail_server.settings)
+    link = _link_in_last_mail(mail_server, other_org_user.email, "/invitation")
+
+    page.goto(link)
+    page.get_by_role("link", name="Já tem uma conta? Entre e aceite o convite por lá.").click()
+    page.wait_for_url(re.compile(r".*/login$"))
+    page.fill("input[name=email]", other_org_user.email)
+    page.fill("input[name=password]", other_org_user.password)
+    page.click("button[type=submit]")
+    panel = page.locator("[data-testid=my-invitations]")
+    expect(panel).to_contain_text(seeded_admin.organization_name)
+    shot(page, "pending")
+    # still only in their own organization until they accept
+    other_org = page.get_by_role("menuitemradio").filter(has_text=seeded_admin.organization_name)
+    page.click("[data-testid=current-org]")
+    expect(page.get_by_role("menuitemradio")).to_have_count(1)
+    expect(other_org).to_have_count(0)
+    page.keyboard.press("Escape")
+    panel.get_by_role("button", name="Aceitar").click()
+    expect(page.get_by_role("status").filter(has_text="Você entrou em")).to_contain_text(
+        seeded_admin.organization_name
+    )
+    expect(panel).to_have_count(0)
+    page.click("[data-testid=current-org]")
+    expect(other_org).to_have_count(1)
+    shot(page, "accepted")
+
+
+def api_login(page: Page, base: str, email: str, password: str) -> str:
+    response = page.request.post(
+        f"{base}/api/auth/login", data={"email": email, "password": password}
+    )
+    assert response.status == 200
+    return str(response.json()["access_token"])
