@@ -111,9 +111,9 @@ def test_an_invited_member_accepts_from_the_email(
     admin.get_by_role("button", name="Convidar membro").first.click()
     admin.get_by_label("E-mail").fill(invitee)
     admin.get_by_role("dialog").get_by_role("button", name="Convidar membro").click()
-    expect(admin.get_by_role("status").filter(has_text="Convite enviado por e-mail")).to_contain_text(
-        invitee
-    )
+    expect(
+        admin.get_by_role("status").filter(has_text="Convite enviado por e-mail")
+    ).to_contain_text(invitee)
     # no link is shown to the admin: only the invited address gets it
     expect(admin.locator("[data-testid=invitation-link]")).to_have_count(0)
     expect(admin.locator("[data-testid=invitation-row]")).to_contain_text(invitee)
@@ -133,9 +133,7 @@ def test_an_invited_member_accepts_from_the_email(
     guest.get_by_label("Senha", exact=True).fill("a long enough password")
     guest.get_by_role("button", name="Criar conta e entrar").click()
     guest.wait_for_url(re.compile(r"^[^?#]*://[^/]+/(analytics)?$"))
-    expect(guest.locator("[data-testid=current-org]")).to_have_text(
-        seeded_admin.organization_name
-    )
+    expect(guest.locator("[data-testid=current-org]")).to_have_text(seeded_admin.organization_name)
     wait_loaded(guest)
     shot(guest, "joined")
 
@@ -193,7 +191,8 @@ def test_an_invited_account_signs_in_and_accepts(
         headers={"Authorization": f"Bearer {token}"},
         data={"email": other_org_user.email, "role": "viewer"},
     )
-    assert response.status == 201 and response.json()["delivery"] == "email"
+    assert response.status == 201
+    assert response.json()["delivery"] == "email"
     _run_mail_jobs(mail_server.settings)
     link = _link_in_last_mail(mail_server, other_org_user.email, "/invitation")
 

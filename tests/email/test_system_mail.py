@@ -36,7 +36,9 @@ def mail_settings(settings: Settings) -> Settings:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def mail_client(mail_settings: Settings, databases: Databases) -> AsyncIterator[httpx.AsyncClient]:
+async def mail_client(
+    mail_settings: Settings, databases: Databases
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(mail_settings, databases=databases, check_migrations=False)
     transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
@@ -111,7 +113,8 @@ async def test_an_invitation_is_emailed_and_its_link_registers_once(
     assert mail.subject == "Convite para <b>Acme</b> & Filhos no Rastro"
     assert "&lt;b&gt;Acme&lt;/b&gt; &amp; Filhos" in mail.html  # escaped in HTML
     assert "<b>Acme</b>" not in mail.html
-    assert "Ana Admin convidou você" in mail.text and "Analista" in mail.text
+    assert "Ana Admin convidou você" in mail.text
+    assert "Analista" in mail.text
     assert "List-Unsubscribe" not in mail.mime()  # a transactional mail
     token = _token(mail, "/invitation")
 
@@ -139,7 +142,8 @@ async def test_an_invitation_is_emailed_and_its_link_registers_once(
 
     logged = logs.getvalue()
     assert "mail.sent" in logged
-    assert address not in logged and token not in logged
+    assert address not in logged
+    assert token not in logged
 
 
 async def test_an_existing_account_must_accept_and_the_mail_says_sign_in(
@@ -215,6 +219,23 @@ async def test_expired_revoked_and_renewed_invitations(mail_client, mail_setting
     assert len(simulated_outbox().sent) == sent_before
 
 
+async def test_a_double_submitted_invitation_sends_one_mail_whose_link_works(
+    mail_client, mail_settings, databases
+):  # type: ignore[no-untyped-def]
+    admin = await make_account(databases)
+    headers = await auth_headers(mail_client, admin)
+    first = await _invite(mail_client, headers, "twice@example.com")
+    second = await _invite(mail_client, headers, "twice@example.com")
+    assert first["invitation"]["id"] == second["invitation"]["id"]
+    await drain_jobs(mail_settings, databases, queues=["mail"])
+    (mail,) = simulated_outbox().sent
+    registered = await mail_client.post(
+        "/api/auth/invitations/register",
+        json={"token": _token(mail, "/invitation"), "name": "Twice", "password": NEW_PASSWORD},
+    )
+    assert registered.status_code == 200, registered.text
+
+
 async def test_without_a_sender_the_admin_gets_the_link_and_nothing_is_sent(
     client, settings, databases, logs
 ):  # type: ignore[no-untyped-def]
@@ -222,7 +243,8 @@ async def test_without_a_sender_the_admin_gets_the_link_and_nothing_is_sent(
     admin = await make_account(databases)
     headers = await auth_headers(client, admin)
     created = await _invite(client, headers, "by-hand@example.com")
-    assert created["delivery"] == "link" and len(created["token"]) > 20
+    assert created["delivery"] == "link"
+    assert len(created["token"]) > 20
 
     # a reset asked with no sender: the same answer, and a log line with the id only
     response = await client.post("/api/auth/password-reset", json={"email": admin.email})
@@ -231,7 +253,8 @@ async def test_without_a_sender_the_admin_gets_the_link_and_nothing_is_sent(
     assert simulated_outbox().sent == []
     not_sent = [line for line in logs.getvalue().splitlines() if "mail.not_sent" in line]
     assert len(not_sent) == 1
-    assert '"reason":"no_sender"' in not_sent[0] and '"kind":"password_reset"' in not_sent[0]
+    assert '"reason":"no_sender"' in not_sent[0]
+    assert '"kind":"password_reset"' in not_sent[0]
     assert admin.email not in logs.getvalue()
 
 
@@ -259,9 +282,11 @@ async def test_invitations_through_smtp(settings, databases):  # type: ignore[no
     assert received.mail_from == "no-reply@rastro.example"
     assert received.rcpt_to == ["smtp-invitee@example.com"]
     message = received.message
-    assert message["List-Unsubscribe"] is None and message["Precedence"] is None
+    assert message["List-Unsubscribe"] is None
+    assert message["Precedence"] is None
     body = message.get_body(("plain",))
-    assert body is not None and "/invitation#" in body.get_content()
+    assert body is not None
+    assert "/invitation#" in body.get_content()
 
 
 # --- password reset ---------------------------------------------------------------------------
@@ -322,7 +347,8 @@ async def test_password_reset_end_to_end(mail_client, mail_settings, databases, 
 
     logged = logs.getvalue()
     assert "mail.sent" in logged
-    assert account.email not in logged and token not in logged
+    assert account.email not in logged
+    assert token not in logged
 
 
 async def test_an_expired_reset_link_is_refused(mail_client, mail_settings, databases):  # type: ignore[no-untyped-def]
@@ -368,7 +394,9 @@ async def test_reset_requests_are_rate_limited_alike_for_any_address(mail_client
     account = await make_account(databases)
     for address in (account.email, "nobody-limit@example.com"):
         codes = [
-            (await mail_client.post("/api/auth/password-reset", json={"email": address})).status_code
+            (
+                await mail_client.post("/api/auth/password-reset", json={"email": address})
+            ).status_code
             for _ in range(4)
         ]
         assert codes == [202, 202, 202, 429]
@@ -377,3 +405,84 @@ async def test_reset_requests_are_rate_limited_alike_for_any_address(mail_client
     assert limited.headers["Retry-After"] == "3600"
     bad = await mail_client.post("/api/auth/password-reset", json={"email": "not an address"})
     assert bad.status_code == 422
+
+
+async def test_smtp_refusals_temporary_retried_permanent_logged(settings, databases, logs):  # type: ignore[no-untyped-def]
+    server = FakeSmtpServer(
+        rcpt_replies={
+            "later@example.com": (451, "4.2.0 try later"),
+            "never@example.com": (550, "5.1.1 no such mailbox"),
+        }
+    ).start()
+    smtp_settings = settings.model_copy(
+        update={"mail_sender": "smtp", "mail_smtp_port": server.port, "mail_smtp_security": "none"}
+    )
+    try:
+        app = create_app(smtp_settings, databases=databases, check_migrations=False)
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            admin = await make_account(databases)
+            headers = await auth_headers(http, admin)
+            later = await _invite(http, headers, "later@example.com")
+            await _invite(http, headers, "never@example.com")
+        await close_app(app)
+        async with databases.crm.transaction(SYSTEM) as session:
+            before = await session.scalar(
+                text("SELECT token_hash FROM invitations WHERE id = :id"),
+                {"id": later["invitation"]["id"]},
+            )
+        await drain_jobs(smtp_settings, databases, queues=["mail"])
+    finally:
+        server.stop()
+    assert server.received == []
+    async with databases.crm.transaction(SYSTEM) as session:
+        after = await session.scalar(
+            text("SELECT token_hash FROM invitations WHERE id = :id"),
+            {"id": later["invitation"]["id"]},
+        )
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM procrastinate_jobs"
+                " WHERE status = 'todo' AND task_name = 'core:mail.send'"
+            )
+        )
+    assert after == before  # the token minted for the refused mail was rolled back
+    assert waiting == 1  # the temporary refusal is retried later; the permanent one is not
+    logged = logs.getvalue()
+    assert '"event":"mail.deferred"' in logged
+    assert '"error":"smtp_451"' in logged
+    assert '"event":"mail.failed"' in logged
+    assert '"error":"smtp_550"' in logged
+    assert "later@example.com" not in logged
+    assert "never@example.com" not in logged
+
+
+def test_templates_escape_people_text_and_speak_english() -> None:
+    from rastro.email.system import templates
+
+    moment = datetime(2026, 12, 13, 15, 30, tzinfo=UTC)
+    rendered = templates.invitation(
+        locale="en",
+        organization="Acme",
+        inviter='<img src=x onerror="alert(1)">',
+        role="viewer",
+        has_account=False,
+        link="https://rastro.example/invitation#abc",
+        expires_at=moment,
+    )
+    assert "<img" not in rendered.html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in rendered.html
+    assert rendered.subject == "Invitation to Acme on Rastro"
+    assert "as Viewer" in rendered.text
+    assert "2026-12-13 15:30" in rendered.text
+    assert "Create your account" in rendered.text
+    reset = templates.password_reset(
+        locale="pt-BR",
+        name="Zé <b>",
+        link="https://rastro.example/reset-password#t",
+        expires_at=moment,
+    )
+    assert "Olá, Zé &lt;b&gt;." in reset.html
+    assert "13/12/2026 15:30" in reset.text
+    assert templates.language("es") == "en"
+    assert templates.language("pt") == "pt-BR"

@@ -48,7 +48,5 @@ async def confirm_password_reset(
     """Set a new password with the e-mailed one-time token (400 `reset_token_invalid` when
     unknown, used or expired). Every sign-in session of the user ends: sign in again."""
     await set_scope(session, SYSTEM)
-    await password_resets.reset_password(
-        session, token=body.token, new_password=body.new_password
-    )
+    await password_resets.reset_password(session, token=body.token, new_password=body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -24,7 +24,7 @@ import procrastinate
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.jobs import JobContext, enqueue, job_context
+from rastro.core.jobs import JobContext, enqueue_once, job_context
 
 log = structlog.get_logger(__name__)
 
@@ -48,11 +48,14 @@ def mail_handler(kind: str) -> Callable[[MailHandler], MailHandler]:
     return register
 
 
-async def request_mail(session: AsyncSession, *, kind: str, subject_id: uuid.UUID) -> int:
+async def request_mail(session: AsyncSession, *, kind: str, subject_id: uuid.UUID) -> None:
     """Ask, in the session's transaction, for a mail of `kind` about `subject_id` (an
-    invitation's id, a password reset's id); returns the job's id."""
+    invitation's id, a password reset's id). At most one such job waits per kind and id:
+    asking again while one waits (a double submit) sends one mail, made when it runs."""
     args: dict[str, Any] = {"kind": kind, "subject_id": str(subject_id)}
-    return await enqueue(session, SEND_TASK, args=args, queue=QUEUE)
+    await enqueue_once(
+        session, SEND_TASK, queueing_lock=f"mail:{kind}:{subject_id}", args=args, queue=QUEUE
+    )
 
 
 blueprint = procrastinate.Blueprint()

@@ -61,8 +61,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "invitation.subject": "Invitation to $organization on Rastro",
         "invitation.intro": "$inviter invited you to join $organization on Rastro as $role.",
-        "invitation.intro_anonymous": "You were invited to join $organization on Rastro as "
-        "$role.",
+        "invitation.intro_anonymous": "You were invited to join $organization on Rastro as $role.",
         "invitation.action_new": "Create your account to accept the invitation:",
         "invitation.action_existing": "You already have an account: open the link, sign in "
         "and accept the invitation.",
@@ -76,8 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reset.button": "Set a new password",
         "reset.expires": "The link works once, until $expires (UTC). Setting the new "
         "password ends every open session.",
-        "reset.ignore": "If this was not you, ignore this e-mail: your password stays the "
-        "same.",
+        "reset.ignore": "If this was not you, ignore this e-mail: your password stays the same.",
     },
 }
 
@@ -98,11 +96,13 @@ color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px">$button<
 )
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M")
+def _when(moment: datetime, lang: str) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M" if lang == "pt-BR" else "%Y-%m-%d %H:%M")
 
 
-def _page(lang: str, subject: str, paragraphs: list[str], button: str, link: str, footer: str) -> str:
+def _page(
+    lang: str, subject: str, paragraphs: list[str], button: str, link: str, footer: str
+) -> str:
     """The HTML part: every argument is plain text and escaped here."""
     body = "\n".join(f'<p style="margin:0 0 12px">{html.escape(p)}</p>' for p in paragraphs)
     return _LAYOUT.substitute(
@@ -132,7 +132,7 @@ def invitation(
         "organization": organization,
         "inviter": inviter or "",
         "role": ROLES[lang].get(role, role),
-        "expires": _when(expires_at),
+        "expires": _when(expires_at, lang),
     }
 
     def text(key: str) -> str:
@@ -155,7 +155,7 @@ def invitation(
 def password_reset(*, locale: str | None, name: str, link: str, expires_at: datetime) -> Rendered:
     lang = language(locale)
     texts = TEXTS[lang]
-    values = {"name": name, "expires": _when(expires_at)}
+    values = {"name": name, "expires": _when(expires_at, lang)}
 
     def text(key: str) -> str:
         return Template(texts[key]).substitute(values)
