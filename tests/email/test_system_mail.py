@@ -118,6 +118,12 @@ async def test_an_invitation_is_emailed_and_its_link_registers_once(
     assert "List-Unsubscribe" not in mail.mime()  # a transactional mail
     token = _token(mail, "/invitation")
 
+    # the link's page shows what it offers
+    preview = await mail_client.post("/api/auth/invitations/preview", json={"token": token})
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["organization"]["name"] == "<b>Acme</b> & Filhos"
+    assert (preview.json()["role"], preview.json()["email"]) == ("analyst", address)
+
     # not a member before accepting
     members = (await mail_client.get("/api/members", headers=headers)).json()
     assert address not in {m["email"] for m in members["items"]}
@@ -139,6 +145,9 @@ async def test_an_invitation_is_emailed_and_its_link_registers_once(
     )
     assert again.status_code == 404
     assert again.json()["error"]["code"] == "invitation_not_found"
+    used = await mail_client.post("/api/auth/invitations/preview", json={"token": token})
+    assert used.status_code == 404
+    assert used.json()["error"]["code"] == "invitation_not_found"
 
     logged = logs.getvalue()
     assert "mail.sent" in logged

@@ -131,6 +131,23 @@ async def decline_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@auth_router.post("/preview", response_model=schemas.InvitationPreview)
+async def preview_invitation(
+    body: schemas.InvitationToken, session: CrmSession
+) -> schemas.InvitationPreview:
+    """What an invitation's one-time token offers (organization, role, invited e-mail), for
+    the link's page; 404 `invitation_not_found` when unknown, answered, revoked or expired.
+    The token travels in the body, never in a URL."""
+    await set_scope(session, SYSTEM)
+    invitation, organization = await invitations.preview_invitation(session, token=body.token)
+    return schemas.InvitationPreview(
+        organization=schemas.OrganizationRef.model_validate(organization),
+        role=invitation.role,
+        email=invitation.email,
+        expires_at=invitation.expires_at,
+    )
+
+
 @auth_router.post("/register", response_model=schemas.TokenPair)
 async def register_with_invitation(
     body: schemas.InvitationRegistration, request: Request, session: CrmSession

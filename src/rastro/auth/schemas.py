@@ -196,6 +196,19 @@ class MyInvitation(Schema):
     expires_at: datetime
 
 
+class InvitationToken(Schema):
+    token: Annotated[str, StringConstraints(min_length=10, max_length=128)]
+
+
+class InvitationPreview(Schema):
+    """What an invitation's link offers, shown to whoever holds its token."""
+
+    organization: OrganizationRef
+    role: Role
+    email: str
+    expires_at: datetime
+
+
 class InvitationRegistration(Schema):
     token: Annotated[str, StringConstraints(min_length=10, max_length=128)]
     name: Name

@@ -226,6 +226,7 @@ export const en = {
   "invitations.declined": "Invitation declined",
   "invitation.title": "Join Rastro",
   "invitation.subtitle": "Create your account to accept the invitation.",
+  "invitation.offer": "{organization} invites {email} to join as {role}.",
   "invitation.name": "Your name",
   "invitation.password": "Password",
   "invitation.passwordHint": "At least 10 characters.",

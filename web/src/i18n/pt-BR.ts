@@ -227,6 +227,7 @@ export const ptBR: Record<MessageKey, string> = {
   "invitations.declined": "Convite recusado",
   "invitation.title": "Entrar no Rastro",
   "invitation.subtitle": "Crie sua conta para aceitar o convite.",
+  "invitation.offer": "{organization} convida {email} para entrar como {role}.",
   "invitation.name": "Seu nome",
   "invitation.password": "Senha",
   "invitation.passwordHint": "Pelo menos 10 caracteres.",

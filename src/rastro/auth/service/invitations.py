@@ -236,20 +236,40 @@ async def decline_invitation(
         await session.flush()
 
 
+async def _pending_by_token(session: AsyncSession, token: str) -> Invitation | None:
+    """The pending, unexpired invitation with this token, locked (SYSTEM scope)."""
+    invitation: Invitation | None = await session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.token_hash == sha256_hex(token),
+            Invitation.status == "pending",
+            Invitation.expires_at > _now(),
+        )
+        .with_for_update()
+    )
+    return invitation
+
+
+async def preview_invitation(
+    session: AsyncSession, *, token: str
+) -> tuple[Invitation, Organization]:
+    """The invitation a token opens and its organization (for the link's page)."""
+    async with scoped(session, SYSTEM):
+        invitation = await _pending_by_token(session, token)
+        organization = (
+            await session.get(Organization, invitation.organization_id) if invitation else None
+        )
+    if invitation is None or organization is None or not organization.is_active:
+        raise errors.InvitationNotFound()
+    return invitation, organization
+
+
 async def register_with_invitation(
     session: AsyncSession, *, token: str, name: str, password: str
 ) -> tuple[User, Organization]:
     """A person without an account creates one with the invitation's token and joins."""
     async with scoped(session, SYSTEM):
-        invitation = await session.scalar(
-            select(Invitation)
-            .where(
-                Invitation.token_hash == sha256_hex(token),
-                Invitation.status == "pending",
-                Invitation.expires_at > _now(),
-            )
-            .with_for_update()
-        )
+        invitation = await _pending_by_token(session, token)
         if invitation is None:
             raise errors.InvitationNotFound()
         if await get_user_by_email(session, invitation.email) is not None:
