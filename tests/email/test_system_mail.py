@@ -495,3 +495,21 @@ def test_templates_escape_people_text_and_speak_english() -> None:
     assert "13/12/2026 15:30" in reset.text
     assert templates.language("es") == "en"
     assert templates.language("pt") == "pt-BR"
+
+
+async def test_an_operator_reset_link_works_once_without_any_mail(client, databases):  # type: ignore[no-untyped-def]
+    from rastro.auth.service import password_resets
+
+    simulated_outbox().sent.clear()
+    account = await make_account(databases)
+    async with databases.crm.transaction(SYSTEM) as session:
+        issued = await password_resets.issue_reset_for_email(session, email=account.email.upper())
+        nobody = await password_resets.issue_reset_for_email(
+            session, email="nobody-cli@example.com"
+        )
+    assert issued is not None
+    assert nobody is None
+    body = {"token": issued.token, "new_password": NEW_PASSWORD}
+    assert (await client.post("/api/auth/password-reset/confirm", json=body)).status_code == 204
+    assert (await client.post("/api/auth/password-reset/confirm", json=body)).status_code == 400
+    assert simulated_outbox().sent == []

@@ -129,6 +129,25 @@ async def issue_reset_token(session: AsyncSession, *, reset_id: uuid.UUID) -> Re
     )
 
 
+async def issue_reset_for_email(session: AsyncSession, *, email: str) -> ResetMail | None:
+    """A reset and its one-time token for an active user, made by an operator (`rastro
+    users reset-link`, for instances without a mail sender): no mail, no rate limit. None
+    when the address has no active account."""
+    user = await get_user_by_email(session, email)
+    if user is None or not user.is_active:
+        return None
+    now = _now()
+    reset = PasswordReset(
+        email_hash=sha256_hex(user.email),
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + RESET_LIFETIME,
+    )
+    session.add(reset)
+    await session.flush()
+    return await issue_reset_token(session, reset_id=reset.id)
+
+
 async def reset_password(session: AsyncSession, *, token: str, new_password: str) -> uuid.UUID:
     """Set the password of the token's user; returns the user's id. Raises
     `ResetTokenInvalid` for an unknown, used or expired token."""
