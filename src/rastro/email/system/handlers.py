@@ -22,7 +22,7 @@ from rastro.core.jobs import JobContext
 from rastro.core.mail_requests import mail_handler
 from rastro.email.senders.base import MailSender, OutgoingMail
 from rastro.email.system import templates
-from rastro.email.system.transport import system_sender
+from rastro.email.system.transport import TransactionalMail, system_sender
 
 log = structlog.get_logger(__name__)
 
@@ -38,7 +38,7 @@ def _link(settings: Any, path: str, token: str) -> str:
 
 
 def _mail(settings: Any, *, to: str, rendered: templates.Rendered) -> OutgoingMail:
-    return OutgoingMail(
+    return TransactionalMail(
         message_id=uuid7(),
         to=to,
         from_name=settings.mail_from_name,
@@ -47,7 +47,6 @@ def _mail(settings: Any, *, to: str, rendered: templates.Rendered) -> OutgoingMa
         subject=rendered.subject,
         html=rendered.html,
         text=rendered.text,
-        unsubscribe_url=None,
     )
 
 

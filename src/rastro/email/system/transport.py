@@ -4,13 +4,33 @@ The SMTP and simulated senders are the campaigns' own classes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
-from rastro.email.senders.base import MailSender
+from rastro.email.senders.base import MailSender, OutgoingMail
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.senders.smtp import SmtpSender, SmtpSettings
 
 KEEP_SIMULATED = 100
+BULK_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post", "Precedence")
+
+
+@dataclass(frozen=True)
+class TransactionalMail(OutgoingMail):
+    """One of Rastro's own mails, sent to one person because of something they or an admin
+    did (an invitation, a password reset): not a campaign, so no unsubscribe link and none
+    of the bulk headers (`List-Unsubscribe`, `List-Unsubscribe-Post`, `Precedence: bulk`)
+    that `OutgoingMail.mime` adds for campaigns."""
+
+    unsubscribe_url: str = ""
+
+    def mime(self) -> EmailMessage:
+        message = super().mime()
+        for name in BULK_HEADERS:
+            del message[name]
+        return message
+
 
 # The simulated sender keeps what it "sent" in memory; one per process, so that tests and
 # demos can read the last `KEEP_SIMULATED` mails (`simulated_outbox`).
