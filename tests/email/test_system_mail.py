@@ -517,3 +517,18 @@ async def test_an_operator_reset_link_works_once_without_any_mail(client, databa
     assert (await client.post("/api/auth/password-reset/confirm", json=body)).status_code == 204
     assert (await client.post("/api/auth/password-reset/confirm", json=body)).status_code == 400
     assert simulated_outbox().sent == []
+
+
+async def test_reset_requests_are_limited_per_ip_too(settings, databases):  # type: ignore[no-untyped-def]
+    one_per_hour = settings.model_copy(update={"password_reset_max_per_hour": 1})
+    app = create_app(one_per_hour, databases=databases, check_migrations=False)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.77", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        codes = [
+            (
+                await http.post("/api/auth/password-reset", json={"email": f"ip{n}@example.com"})
+            ).status_code
+            for n in range(11)
+        ]
+    await close_app(app)
+    assert codes == [202] * 10 + [429]  # ten addresses an hour from one IP (10 x the limit)
