@@ -131,7 +131,11 @@ async def decline_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@auth_router.post("/preview", response_model=schemas.InvitationPreview)
+@auth_router.post(
+    "/preview",
+    response_model=schemas.InvitationPreview,
+    responses={404: {"description": "No pending, unexpired invitation has this token."}},
+)
 async def preview_invitation(
     body: schemas.InvitationToken, session: CrmSession
 ) -> schemas.InvitationPreview:

@@ -3,6 +3,8 @@ then set a new password with the link's one-time token."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response, status
 
 from rastro.auth import schemas
@@ -10,7 +12,7 @@ from rastro.auth.api import _client_ip
 from rastro.auth.service import password_resets
 from rastro.core.db import SYSTEM, set_scope
 from rastro.core.deps import CrmSession
-from rastro.core.errors import ERROR_RESPONSES
+from rastro.core.errors import ERROR_RESPONSES, error_body
 from rastro.core.session import TransactionalRoute
 
 router = APIRouter(
@@ -21,10 +23,23 @@ router = APIRouter(
 )
 
 
+def _error(description: str, code: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"example": error_body(code, description)}},
+    }
+
+
 @router.post(
     "",
     response_model=schemas.PasswordResetRequested,
     status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        429: _error(
+            "Too many requests for this address or from this IP (Retry-After).",
+            "too_many_reset_requests",
+        )
+    },
 )
 async def request_password_reset(
     body: schemas.PasswordResetRequest, request: Request, session: CrmSession
@@ -41,7 +56,15 @@ async def request_password_reset(
     return schemas.PasswordResetRequested()
 
 
-@router.post("/confirm", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        400: _error(
+            "The reset link is invalid, has expired or was already used.", "reset_token_invalid"
+        )
+    },
+)
 async def confirm_password_reset(
     body: schemas.PasswordResetConfirm, session: CrmSession
 ) -> Response:

@@ -16560,23 +16560,12 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description Nothing with this id in the caller's organization. */
+            /** @description No pending, unexpired invitation has this token. */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "details": null,
-                     *         "message": "Nothing with this id in the caller's organization."
-                     *       }
-                     *     }
-                     */
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description The change conflicts with existing data. */
             409: {
@@ -17702,6 +17691,23 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Too many requests for this address or from this IP (Retry-After). */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_reset_requests",
+                     *         "message": "Too many requests for this address or from this IP (Retry-After)."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
         };
     };
     confirm_password_reset_api_auth_password_reset_confirm_post: {
@@ -17724,7 +17730,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The body is not valid JSON or not the expected shape. */
+            /** @description The reset link is invalid, has expired or was already used. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -17733,9 +17739,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "error": {
-                     *         "code": "bad_request",
-                     *         "details": null,
-                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *         "code": "reset_token_invalid",
+                     *         "message": "The reset link is invalid, has expired or was already used."
                      *       }
                      *     }
                      */
