@@ -207,6 +207,7 @@ export const en = {
   "members.deactivateConfirm": "Deactivate {name}? They will not be able to sign in until reactivated.",
   "members.invited": "Invitation for {email} created",
   "members.invitedByEmail": "Invitation e-mailed to {email}. They join once they accept it.",
+  "members.resend": "Send again",
   "members.inviteLinkTitle": "Invitation link",
   "members.inviteLinkWarning": "This link is shown only once. Send it to {email} in a safe way: without an account they create one with it; with an account they sign in and accept the invitation.",
   "members.changeRole": "Change role of {name}",

@@ -208,6 +208,7 @@ export const ptBR: Record<MessageKey, string> = {
   "members.deactivateConfirm": "Desativar {name}? A pessoa não poderá entrar até ser reativada.",
   "members.invited": "Convite para {email} criado",
   "members.invitedByEmail": "Convite enviado por e-mail para {email}. A pessoa entra quando aceitar.",
+  "members.resend": "Reenviar",
   "members.inviteLinkTitle": "Link do convite",
   "members.inviteLinkWarning": "Este link aparece só uma vez. Envie-o para {email} de forma segura: quem não tem conta cria uma com ele; quem já tem entra e aceita o convite.",
   "members.changeRole": "Alterar papel de {name}",

@@ -14,10 +14,10 @@ const INVITATION = {
   expires_at: "2026-12-13T12:00:00Z",
 };
 
-function serve(created: { delivery: "email" | "link"; token: string | null }) {
+function serve(created: { delivery: "email" | "link"; token: string | null }, pending: unknown[] = []) {
   const stub = routeFetch({
     "GET /api/members": () => jsonResponse({ items: [], total: 0, page: 1, page_size: 25 }),
-    "GET /api/members/invitations": () => jsonResponse({ items: [], total: 0, page: 1, page_size: 100 }),
+    "GET /api/members/invitations": () => jsonResponse({ items: pending, total: pending.length, page: 1, page_size: 100 }),
     "POST /api/members": () => jsonResponse({ invitation: INVITATION, ...created }, 201),
   });
   vi.stubGlobal("fetch", stub.fetch);
@@ -50,5 +50,16 @@ describe("MembersSection invitations", () => {
     await invite();
     expect(await screen.findByText("Invitation link")).toBeInTheDocument();
     expect(screen.getByTestId("invitation-link")).toHaveTextContent("/invitation#tok-0123456789abcdef");
+  });
+
+  it("sends a pending invitation again with its e-mail and role", async () => {
+    const stub = serve({ delivery: "email", token: null }, [{ ...INVITATION, role: "viewer" }]);
+    setTokens({ access_token: "a", refresh_token: "r" });
+    renderWithProviders(<MembersSection />, { me: makeMe(["members:read", "members:write"]), locale: "pt-BR" });
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Reenviar" }));
+    expect(await screen.findByText("Convite enviado por e-mail para nova@example.com. A pessoa entra quando aceitar.")).toBeInTheDocument();
+    expect(stub.calls.find((c) => c.method === "POST")?.body).toEqual({ email: "nova@example.com", role: "viewer" });
+    expect(screen.queryByTestId("invitation-link")).toBeNull();
   });
 });
