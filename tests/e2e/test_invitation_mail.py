@@ -166,6 +166,8 @@ def test_a_forgotten_password_is_reset_from_the_email(
     page.goto(f"{base}/login")
     page.get_by_role("link", name="Esqueci minha senha").click()
     page.wait_for_url(re.compile(r".*/forgot-password$"))
+    # the route's chunk loads in a transition: the login form may still show until then
+    expect(page.get_by_text("Redefinir sua senha")).to_be_visible()
     page.get_by_label("E-mail").fill(seeded_admin.email)
     page.get_by_role("button", name="Enviar link").click()
     expect(page.locator("[data-testid=reset-requested]")).to_be_visible()
