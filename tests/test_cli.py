@@ -190,6 +190,17 @@ def test_users_create_and_keys_rotate(data_dir):
         "long enough password",
     )
     assert "owner@agency.com.br as admin of Agência Norte (agencia-norte)" in out
+    link = rastro("users", "reset-link", "--email", "OWNER@agency.com.br").strip()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/reset-password#[A-Za-z0-9_\-]{40,}", link), link
+    unknown = subprocess.run(
+        [PYTHON, "-m", "rastro", "users", "reset-link", "--email", "nobody@agency.com.br"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert unknown.returncode == 1
+    assert "No active account" in unknown.stderr
     key_file = data_dir / "encryption.key"
     before = key_file.read_text().strip()
     out = rastro("keys", "rotate", "--new-key")

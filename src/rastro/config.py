@@ -138,6 +138,35 @@ class Settings(BaseSettings):
         description="Where Amazon SNS signing certificates (and subscribe URLs' hosts) may be",
     )
 
+    # Rastro's own e-mails (member invitations, password resets): which sender carries
+    # them. `none`: nothing is sent (a log line names the mail's id); `simulated`: nothing
+    # leaves the process (demos, tests); `smtp`: the SMTP server below.
+    mail_sender: Literal["none", "simulated", "smtp"] = Field(
+        "none",
+        validation_alias="MAIL_SENDER",
+        description="Sender of Rastro's own e-mails (invitations, password resets)",
+    )
+    mail_from_address: str = Field(
+        "rastro@localhost",
+        validation_alias="MAIL_FROM_ADDRESS",
+        description="The From address of Rastro's own e-mails",
+    )
+    mail_from_name: str = Field("Rastro", validation_alias="MAIL_FROM_NAME")
+    mail_smtp_host: str = Field("127.0.0.1", validation_alias="MAIL_SMTP_HOST")
+    mail_smtp_port: int = Field(587, ge=1, le=65535, validation_alias="MAIL_SMTP_PORT")
+    mail_smtp_username: str | None = Field(None, validation_alias="MAIL_SMTP_USERNAME")
+    mail_smtp_password: SecretStr | None = Field(None, validation_alias="MAIL_SMTP_PASSWORD")
+    mail_smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", validation_alias="MAIL_SMTP_SECURITY"
+    )
+    password_reset_max_per_hour: int = Field(
+        3,
+        ge=1,
+        le=100,
+        validation_alias="PASSWORD_RESET_MAX_PER_HOUR",
+        description="Password reset requests per e-mail address an hour (and 10x per IP)",
+    )
+
     @field_validator("crm_database_url", "bi_database_url")
     @classmethod
     def _postgres_only(cls, url: str | None) -> str | None:

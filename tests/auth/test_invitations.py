@@ -25,7 +25,8 @@ async def test_inviting_an_existing_user_reveals_nothing_and_needs_her_consent(c
     existing = await _invite(client, b, alice.email)
     unknown = await _invite(client, b, "nobody-here@example.com")
     # The same shape, and nothing about the person: no name, no user id, no password.
-    assert existing.keys() == unknown.keys() == {"invitation", "token"}
+    assert existing.keys() == unknown.keys() == {"invitation", "delivery", "token"}
+    assert existing["delivery"] == unknown["delivery"] == "link"  # no MAIL_SENDER in tests
     assert existing["invitation"].keys() == unknown["invitation"].keys()
     assert "Alice Secret Name" not in str(existing)
     assert str(alice.user_id) not in str(existing)

@@ -13,8 +13,10 @@ import { NAV } from "@/nav/registry";
 
 const LoginPage = lazy(() => import("@/pages/LoginPage"));
 const InvitationPage = lazy(() => import("@/pages/InvitationPage"));
+const ForgotPasswordPage = lazy(() => import("@/pages/ForgotPasswordPage"));
+const ResetPasswordPage = lazy(() => import("@/pages/ResetPasswordPage"));
 // Pages a signed-out visitor may stay on.
-const PUBLIC_PATHS = ["/login", "/invitation"];
+const PUBLIC_PATHS = ["/login", "/invitation", "/forgot-password", "/reset-password"];
 const NotFoundPage = lazy(() => import("@/pages/NotFoundPage"));
 
 export function makeQueryClient(): QueryClient {
@@ -97,6 +99,8 @@ export function AppRoutes() {
       <Routes>
         <Route path="/login" element={<LoginPage />} />
         <Route path="/invitation" element={<InvitationPage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route element={<RequireAuth />}>
           {NAV.map((entry) => {
             const Element = entry.element;

@@ -7,7 +7,7 @@ import getpass
 
 import typer
 
-from rastro.auth.service import accounts, credentials
+from rastro.auth.service import accounts, credentials, password_resets
 from rastro.config import generate_encryption_key
 from rastro.core.db import SYSTEM
 from rastro.core.security import Keyring
@@ -35,6 +35,25 @@ def create_user(
             user = await accounts.create_user(session, email=email, name=name, password=password)
             org = await accounts.create_organization(session, name=organization, admin=user)
         typer.echo(f"Created {user.email} as admin of {org.name} ({org.slug}).")
+
+    asyncio.run(run())
+
+
+@users.command("reset-link")
+def reset_link(email: str = typer.Option(..., help="E-mail of the account")) -> None:
+    """Print a one-time link (valid for an hour) to set a new password: the fallback when
+    the instance sends no e-mail (MAIL_SENDER=none). Using it ends every session."""
+
+    async def run() -> None:
+        async with (
+            open_databases() as (databases, settings),
+            databases.crm.transaction(SYSTEM) as session,
+        ):
+            issued = await password_resets.issue_reset_for_email(session, email=email)
+        if issued is None:
+            typer.echo("No active account has this e-mail.", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{settings.public_url.rstrip('/')}/reset-password#{issued.token}")
 
     asyncio.run(run())
 

@@ -66,3 +66,15 @@ class InvitationNotFound(NotFound):
 class SignInToAccept(Conflict):
     code = "sign_in_to_accept"
     default_message = "This e-mail already has an account: sign in to accept the invitation."
+
+
+class TooManyResetRequests(RastroError):
+    status_code = 429
+    code = "too_many_reset_requests"
+    default_message = "Too many password reset requests. Try again later."
+
+
+class ResetTokenInvalid(RastroError):
+    status_code = 400
+    code = "reset_token_invalid"
+    default_message = "This password reset link is invalid, has expired or was already used."

@@ -41,14 +41,25 @@ def _invitation(invitation: Invitation) -> schemas.Invitation:
 
 @router.post("", response_model=schemas.InvitationCreated, status_code=status.HTTP_201_CREATED)
 async def invite_member(
-    body: schemas.MemberInvite, principal: ManageMembers, session: CrmSession
+    body: schemas.MemberInvite, request: Request, principal: ManageMembers, session: CrmSession
 ) -> schemas.InvitationCreated:
     """Invite an e-mail with a role; the person becomes a member once they accept. The
-    answer is the same whether or not the e-mail has an account."""
+    answer is the same whether or not the e-mail has an account. When the instance has a
+    mail sender (`MAIL_SENDER`) the invitation is e-mailed (`delivery: "email"`, no token);
+    otherwise the one-time token is returned once (`delivery: "link"`)."""
+    by_mail = request.app.state.settings.mail_sender != "none"
     invitation, token = await invitations.invite_member(
-        session, email=body.email, role=body.role, invited_by_id=principal.user_id
+        session,
+        email=body.email,
+        role=body.role,
+        invited_by_id=principal.user_id,
+        send_mail=by_mail,
     )
-    return schemas.InvitationCreated(invitation=_invitation(invitation), token=token)
+    return schemas.InvitationCreated(
+        invitation=_invitation(invitation),
+        delivery="email" if by_mail else "link",
+        token=token,
+    )
 
 
 @router.get("/invitations", response_model=Page[schemas.Invitation])
@@ -118,6 +129,27 @@ async def decline_invitation(
     user = await accounts.get_user(session, principal.user_id)
     await invitations.decline_invitation(session, user=user, invitation_id=invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@auth_router.post(
+    "/preview",
+    response_model=schemas.InvitationPreview,
+    responses={404: {"description": "No pending, unexpired invitation has this token."}},
+)
+async def preview_invitation(
+    body: schemas.InvitationToken, session: CrmSession
+) -> schemas.InvitationPreview:
+    """What an invitation's one-time token offers (organization, role, invited e-mail), for
+    the link's page; 404 `invitation_not_found` when unknown, answered, revoked or expired.
+    The token travels in the body, never in a URL."""
+    await set_scope(session, SYSTEM)
+    invitation, organization = await invitations.preview_invitation(session, token=body.token)
+    return schemas.InvitationPreview(
+        organization=schemas.OrganizationRef.model_validate(organization),
+        role=invitation.role,
+        email=invitation.email,
+        expires_at=invitation.expires_at,
+    )
 
 
 @auth_router.post("/register", response_model=schemas.TokenPair)

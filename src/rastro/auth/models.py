@@ -137,6 +137,29 @@ class AuthSession(UUIDPrimaryKey, CrmBase):
     ip_address: Mapped[str | None] = mapped_column(INET)
 
 
+class PasswordReset(UUIDPrimaryKey, CrmBase):
+    """A request to reset a password by e-mail. Every request is kept (with the address's
+    SHA-256 and the IP) for rate limiting, whether or not the address has an account;
+    `user_id` is set when it has one. The one-time token is minted when the mail is sent;
+    only its SHA-256 is stored, and it works once, before `expires_at`."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (
+        Index("ix_password_resets_email_hash_created_at", "email_hash", "created_at"),
+        Index("ix_password_resets_ip_address_created_at", "ip_address", "created_at"),
+    )
+
+    email_hash: Mapped[str] = mapped_column(String(64))
+    ip_address: Mapped[str | None] = mapped_column(INET)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class LoginAttempt(UUIDPrimaryKey, CrmBase):
     """Sign-in attempts, for rate limiting per account and per IP address."""
 

@@ -157,11 +157,33 @@ class Invitation(Schema):
 
 class InvitationCreated(Schema):
     invitation: Invitation
-    token: str = Field(
-        description="One-time token, shown once: a person without an account registers with "
-        "it (POST /api/auth/invitations/register); one with an account sees the invitation "
-        "after signing in. The same answer whether or not the e-mail has an account."
+    delivery: Literal["email", "link"] = Field(
+        description="`email`: the invitation was e-mailed to the address (the instance has a "
+        "mail sender); `link`: no sender is configured, pass the token on yourself."
     )
+    token: str | None = Field(
+        description="With `delivery: link` only, the one-time token, shown once: a person "
+        "without an account registers with it (POST /api/auth/invitations/register); one with "
+        "an account sees the invitation after signing in. Null when e-mailed. The same answer "
+        "whether or not the e-mail has an account."
+    )
+
+
+class PasswordResetRequest(Schema):
+    email: Email
+
+
+class PasswordResetRequested(Schema):
+    status: Literal["requested"] = Field(
+        "requested",
+        description="The same answer whether or not the address has an account: when it "
+        "has one, a reset link is e-mailed to it.",
+    )
+
+
+class PasswordResetConfirm(Schema):
+    token: Annotated[str, StringConstraints(min_length=10, max_length=128)]
+    new_password: Password
 
 
 class MyInvitation(Schema):
@@ -171,6 +193,19 @@ class MyInvitation(Schema):
     organization: OrganizationRef
     role: Role
     created_at: datetime
+    expires_at: datetime
+
+
+class InvitationToken(Schema):
+    token: Annotated[str, StringConstraints(min_length=10, max_length=128)]
+
+
+class InvitationPreview(Schema):
+    """What an invitation's link offers, shown to whoever holds its token."""
+
+    organization: OrganizationRef
+    role: Role
+    email: str
     expires_at: datetime
 
 

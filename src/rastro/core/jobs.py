@@ -40,13 +40,15 @@ def job_context() -> JobContext:
 
 
 def create_job_app(crm_url: str) -> procrastinate.App:
-    """The job app with core's own tasks (the outbox, stalled jobs); modules add theirs."""
-    from rastro.core import outbox
+    """The job app with core's own tasks (the outbox, mail requests, stalled jobs); modules
+    add theirs."""
+    from rastro.core import mail_requests, outbox
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=libpq_url(crm_url)),
     )
     outbox.register(app)
+    mail_requests.register(app)
     app.add_tasks_from(blueprint, namespace="core")
     return app
 

@@ -10,6 +10,7 @@ from rastro.email import (  # noqa: F401
     models,
     permissions,
     sequence_models,
+    system,
 )
 
 MODULE = Module(name="email", routers=api.routers, register_jobs=jobs.register)

@@ -1,4 +1,4 @@
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "@/api/client";
@@ -10,12 +10,22 @@ import { Input } from "@/components/ui/input";
 import { useI18n } from "@/i18n";
 import { errorMessage, fieldErrors } from "@/lib/errors";
 
-/** A person without an account opens the invitation link (`/invitation#<token>`) and creates one. */
+/**
+ * The invitation link (`/invitation#<token>`, e-mailed or passed on by an admin; the token rides in the fragment, never sent
+ * in a URL): says which organization invites the person and as what; without an account they create one here, with an
+ * account they sign in and accept it there.
+ */
 export default function InvitationPage() {
   const { t } = useI18n();
   const navigate = useNavigate();
   const qc = useQueryClient();
   const token = window.location.hash.replace(/^#/, "");
+  const preview = useQuery({
+    queryKey: ["invitation-preview", token],
+    queryFn: () => unwrap(api.POST("/api/auth/invitations/preview", { body: { token } })),
+    enabled: token.length >= 10,
+    retry: false,
+  });
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -50,8 +60,21 @@ export default function InvitationPage() {
             <p role="alert" className="text-sm text-destructive">
               {t("invitation.missingToken")}
             </p>
+          ) : preview.isError ? (
+            <p role="alert" className="text-sm text-destructive" data-testid="invitation-invalid">
+              {errorMessage(preview.error, t)}
+            </p>
           ) : (
             <form onSubmit={submit} className="grid gap-4" noValidate>
+              {preview.data ? (
+                <p className="rounded-md bg-muted px-3 py-2 text-sm" data-testid="invitation-offer">
+                  {t("invitation.offer", {
+                    organization: preview.data.organization.name,
+                    role: t(`role.${preview.data.role}`),
+                    email: preview.data.email,
+                  })}
+                </p>
+              ) : null}
               <Field label={t("invitation.name")} error={fe.name}>
                 {(p) => <Input {...p} name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} required autoFocus />}
               </Field>

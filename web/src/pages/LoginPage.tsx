@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Navigate, useLocation, useNavigate } from "react-router";
+import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { login } from "@/auth/session";
 import { getAccessToken } from "@/auth/tokens";
 import { Button } from "@/components/ui/button";
@@ -102,6 +102,9 @@ export default function LoginPage() {
               navigate(state.from && state.from !== "/login" ? state.from : "/", { replace: true });
             }}
           />
+          <Link to="/forgot-password" className="justify-self-center text-sm text-muted-foreground underline">
+            {t("login.forgot")}
+          </Link>
         </CardContent>
       </Card>
       <div className="flex gap-2 text-sm" role="group" aria-label={t("user.language")}>

@@ -11,7 +11,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth import errors
-from rastro.auth.models import AuthSession, LoginAttempt, Membership, Organization, User
+from rastro.auth.models import (
+    AuthSession,
+    LoginAttempt,
+    Membership,
+    Organization,
+    PasswordReset,
+    User,
+)
 from rastro.auth.service.accounts import (
     get_user_by_email,
     normalize_email,
@@ -297,7 +304,8 @@ async def logout(session: AsyncSession, *, auth_session_id: uuid.UUID) -> None:
 
 
 async def purge_expired(session: AsyncSession, *, login_attempts_older_than: timedelta) -> int:
-    """Delete expired or long-revoked sessions and old login attempts (housekeeping job)."""
+    """Delete expired or long-revoked sessions, old login attempts and old password reset
+    requests (housekeeping job)."""
     now = utcnow()
     sessions = await session.execute(
         delete(AuthSession).where(
@@ -307,4 +315,10 @@ async def purge_expired(session: AsyncSession, *, login_attempts_older_than: tim
     attempts = await session.execute(
         delete(LoginAttempt).where(LoginAttempt.created_at < now - login_attempts_older_than)
     )
-    return int(sessions.rowcount or 0) + int(attempts.rowcount or 0)  # type: ignore[attr-defined]
+    resets = await session.execute(
+        delete(PasswordReset).where(PasswordReset.created_at < now - login_attempts_older_than)
+    )
+    counts: list[int] = [
+        int(getattr(result, "rowcount", 0) or 0) for result in (sessions, attempts, resets)
+    ]
+    return sum(counts)

@@ -136,7 +136,7 @@ export default function MembersSection() {
           </div>
         )}
       </QueryStates>
-      <PendingInvitations canWrite={canWrite} />
+      <PendingInvitations canWrite={canWrite} onCreated={setCreated} />
       {canWrite ? <AddMemberDialog open={addOpen} onOpenChange={setAddOpen} onCreated={setCreated} /> : null}
       <FormDialog
         open={created !== null}
@@ -145,7 +145,7 @@ export default function MembersSection() {
         title={t("members.inviteLinkTitle")}
         description={t("members.inviteLinkWarning", { email: created?.invitation.email ?? "" })}
       >
-        {created ? <SecretValue value={invitationLink(created.token)} testId="invitation-link" /> : null}
+        {created?.token ? <SecretValue value={invitationLink(created.token)} testId="invitation-link" /> : null}
         <DialogFooter>
           <Button onClick={() => setCreated(null)}>{t("common.close")}</Button>
         </DialogFooter>
@@ -170,11 +170,12 @@ function AddMemberDialog({
   const create = useMutation({
     mutationFn: () => unwrap(api.POST("/api/members", { body: { email: form.email.trim(), role: form.role } })),
     onSuccess: (res) => {
-      toast(t("members.invited", { email: res.invitation.email }));
+      // E-mailed: only the invited address gets the link. Otherwise (no mail sender) the admin passes the link on.
+      toast(t(res.delivery === "email" ? "members.invitedByEmail" : "members.invited", { email: res.invitation.email }));
       void qc.invalidateQueries({ queryKey: ["invitations"] });
       setForm({ email: "", role: "analyst" });
       onOpenChange(false);
-      onCreated(res);
+      if (res.token) onCreated(res);
     },
   });
   const fe = fieldErrors(create.error);
@@ -225,10 +226,20 @@ function invitationLink(token: string): string {
   return `${window.location.origin}/invitation#${token}`;
 }
 
-function PendingInvitations({ canWrite }: { canWrite: boolean }) {
+function PendingInvitations({ canWrite, onCreated }: { canWrite: boolean; onCreated: (c: InvitationCreated) => void }) {
   const { t, locale } = useI18n();
   const { toast } = useToast();
   const qc = useQueryClient();
+  // Inviting again renews the invitation: a new link (the old one stops working), e-mailed again when the instance sends mail.
+  const resend = useMutation({
+    mutationFn: (i: Invitation) => unwrap(api.POST("/api/members", { body: { email: i.email, role: i.role } })),
+    onSuccess: (res) => {
+      toast(t(res.delivery === "email" ? "members.invitedByEmail" : "members.invited", { email: res.invitation.email }));
+      void qc.invalidateQueries({ queryKey: ["invitations"] });
+      if (res.token) onCreated(res);
+    },
+    onError: (e) => toast(errorMessage(e, t), "error"),
+  });
   const query = useQuery({
     queryKey: ["invitations"],
     queryFn: () => unwrap(api.GET("/api/members/invitations", { params: { query: { page: 1, page_size: 100 } } })),
@@ -266,17 +277,22 @@ function PendingInvitations({ canWrite }: { canWrite: boolean }) {
               </TD>
               {canWrite ? (
                 <TD className="text-right">
-                  <ConfirmDialog
-                    trigger={
-                      <Button variant="outline" size="sm">
-                        {t("members.revoke")}
-                      </Button>
-                    }
-                    title={t("members.revoke")}
-                    description={t("members.revokeConfirm", { email: i.email })}
-                    confirmLabel={t("members.revoke")}
-                    onConfirm={() => revoke.mutateAsync(i.id)}
-                  />
+                  <div className="flex flex-wrap justify-end gap-2">
+                    <Button variant="outline" size="sm" disabled={resend.isPending} onClick={() => resend.mutate(i)}>
+                      {t("members.resend")}
+                    </Button>
+                    <ConfirmDialog
+                      trigger={
+                        <Button variant="outline" size="sm">
+                          {t("members.revoke")}
+                        </Button>
+                      }
+                      title={t("members.revoke")}
+                      description={t("members.revokeConfirm", { email: i.email })}
+                      confirmLabel={t("members.revoke")}
+                      onConfirm={() => revoke.mutateAsync(i.id)}
+                    />
+                  </div>
                 </TD>
               ) : null}
             </TR>
