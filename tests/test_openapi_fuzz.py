@@ -49,7 +49,7 @@ schema = schemathesis.openapi.from_path(
                         "409",
                         "422",
                         "429",
-                    ]  # fmt: skip
+                    ]
                 }
             },
         }
