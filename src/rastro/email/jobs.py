@@ -11,7 +11,14 @@ import procrastinate
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
-from rastro.email.service import aggregates, campaigns, generation, scheduling, sending
+from rastro.email.service import (
+    aggregates,
+    campaigns,
+    generation,
+    import_rows,
+    scheduling,
+    sending,
+)
 
 blueprint = procrastinate.Blueprint()
 
@@ -78,6 +85,22 @@ async def refresh_aggregates(timestamp: int) -> int:
         async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
             await aggregates.refresh_daily(bi, campaign_id=campaign_id)
     return len(stale)
+
+
+@blueprint.task(name="import_contacts", queue="email")
+async def import_contacts(organization_id: str, import_id: str) -> int:
+    """Import a CSV's contacts, one committed batch at a time, from where the last run
+    stopped; returns batches."""
+    databases = job_context().databases
+    scope = Scope.organization(uuid.UUID(organization_id))
+    async with databases.crm.transaction(scope) as crm:
+        plan = await import_rows.load_plan(crm, import_id=uuid.UUID(import_id))
+    batches, more = 0, plan is not None
+    while more and plan is not None:
+        async with databases.crm.transaction(scope) as crm:
+            more = await import_rows.import_batch(crm, plan=plan)
+        batches += 1
+    return batches
 
 
 def register(app: procrastinate.App) -> None:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.ids import uuid7
 from rastro.crm.models import Contact, Deal, Lead
-from rastro.crm.service.identity import normalize_email
+from rastro.crm.service.identity import normalize_email, sha256_hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,33 @@ async def ensure_people(
     return ids
 
 
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """What an import or a form knows of a person: a name and a phone (E.164, validated
+    by `identity.parse_phone`)."""
+
+    name: str | None = None
+    phone: str | None = None
+
+
+async def fill_in_people(
+    session: AsyncSession, *, details: Mapping[uuid.UUID, PersonDetails]
+) -> None:
+    """Give the contacts the name and phone they lack; what the CRM knows already is
+    never overwritten."""
+    wanted = [cid for cid, d in details.items() if d.name or d.phone]
+    if not wanted:
+        return
+    for contact in await session.scalars(select(Contact).where(Contact.contact_id.in_(wanted))):
+        known = details[contact.contact_id]
+        if known.name and not contact.name:
+            contact.name = known.name
+        if known.phone and not contact.phone:
+            contact.phone = known.phone
+            contact.hashed_phone = sha256_hex(known.phone)
+    await session.flush()
+
+
 async def people_by_id(
     session: AsyncSession, *, contact_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, Person]:
@@ -85,6 +112,15 @@ async def people_by_id(
         )
     )
     return {cid: Person(cid, email, name) for cid, email, name in rows.all() if email}
+
+
+def ids_matching(text: str) -> Select[tuple[uuid.UUID]]:
+    """A query of the contact ids whose e-mail or name contains `text` (any case), for
+    other modules to filter their own rows by a person search."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(Contact.contact_id).where(
+        or_(Contact.email.ilike(pattern, escape="\\"), Contact.name.ilike(pattern, escape="\\"))
+    )
 
 
 async def person_by_email(session: AsyncSession, *, email: str) -> Person | None:

@@ -29,9 +29,12 @@ async def list_contacts(
     session: CrmSession,
     params: Pagination,
     status_: Annotated[schemas.ContactStatus | None, Query(alias="status")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of the address or name")
+    ] = None,
 ) -> Page[schemas.EmailContact]:
-    """Recipients, newest first, optionally of one status."""
-    items, total = await contacts.list_contacts(session, params, status=status_)
+    """Recipients, newest first, optionally of one status or matching a search."""
+    items, total = await contacts.list_contacts(session, params, status=status_, search=q)
     return Page.of(items, total, params)
 
 

@@ -109,14 +109,21 @@ async def add_members(
 
 
 async def list_contacts(
-    session: AsyncSession, params: PageParams, *, status: str | None = None
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    search: str | None = None,
 ) -> tuple[list[schemas.EmailContact], int]:
-    """Recipients, newest first, with their address and name from the CRM."""
+    """Recipients, newest first, with their address and name from the CRM; of one status
+    and whose address or name contains `search` when given."""
     statement = select(EmailContact).order_by(
         EmailContact.created_at.desc(), EmailContact.contact_id.desc()
     )
     if status is not None:
         statement = statement.where(EmailContact.status == status)
+    if search:
+        statement = statement.where(EmailContact.contact_id.in_(people.ids_matching(search)))
     total = await session.scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
