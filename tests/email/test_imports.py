@@ -115,7 +115,8 @@ async def test_upload_suggests_a_mapping_and_the_job_imports_with_row_errors(
     assert [a["contacts"] for a in audiences if a["audience_id"] == audience] == [3]
     async with databases.crm.transaction(Scope.organization(org.id)) as session:
         ana = await people.person_by_email(session, email="ana@exemplo.com.br")
-        assert ana is not None and ana.name == "Ana Souza"
+        assert ana is not None
+        assert ana.name == "Ana Souza"
         phones = await session.execute(select(Contact.email, Contact.phone))
         assert dict(phones.all()) == {
             "ana@exemplo.com.br": "+5511987654321",
@@ -174,10 +175,13 @@ async def test_a_lost_batch_is_done_again_without_duplicates(client, org, settin
     class Crash(Exception):
         pass
 
-    with pytest.raises(Crash):  # the worker dies in the middle of the second batch
+    async def crash_in_second_batch() -> None:
         async with databases.crm.transaction(scope) as session:
             await import_rows.import_batch(session, plan=plan, batch_size=10)
             raise Crash
+
+    with pytest.raises(Crash):  # the worker dies in the middle of the second batch
+        await crash_in_second_batch()
 
     await drain_jobs(settings, databases, queues=["email"])  # the job runs (again)
     done = await get(client, org, f"/contacts/imports/{import_id}")

@@ -192,7 +192,7 @@ class Campaign(TenantMixin, CrmBase):
     generation_cursor: Mapped[uuid.UUID | None]
     generated: Mapped[int] = mapped_column(Integer, server_default="0")
     exclusions: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
-    # A/B subjects (2–4, empty when there is no test): a sample of `ab_sample_percent` of the
+    # A/B subjects (2 to 4, empty when there is no test): a sample of `ab_sample_percent` of the
     # messages gets them evenly, the rest is held until `ab_wait_minutes` after the sample
     # was sent, then gets the variant with the best rate of `ab_metric` (`ab_winner`).
     subject_variants: Mapped[list[str]] = mapped_column(ARRAY(String(300)), server_default="{}")

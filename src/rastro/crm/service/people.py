@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,7 +115,7 @@ async def people_by_id(
     return {cid: Person(cid, email, name) for cid, email, name in rows.all() if email}
 
 
-def ids_matching(text: str) -> Select[tuple[uuid.UUID]]:
+def ids_matching(text: str) -> Select[Any]:
     """A query of the contact ids whose e-mail or name contains `text` (any case), for
     other modules to filter their own rows by a person search."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -52,7 +52,7 @@ _FILE_FORM = {
 async def upload_import(request: Request, _: Write, session: CrmSession) -> schemas.ImportUpload:
     """Upload a CSV of contacts: its columns, first rows and a suggested mapping."""
     form = await uploads.read_form(request, max_bytes=imports.MAX_BYTES)
-    _, upload = await imports.create_import(
+    _run, upload = await imports.create_import(
         session, file_name=form.file_name or "contacts.csv", content=form.required_file()
     )
     return upload
