@@ -18,6 +18,7 @@ from rastro.email.service import (
     import_rows,
     scheduling,
     sending,
+    subscriptions,
 )
 
 blueprint = procrastinate.Blueprint()
@@ -101,6 +102,24 @@ async def import_contacts(organization_id: str, import_id: str) -> int:
             more = await import_rows.import_batch(crm, plan=plan)
         batches += 1
     return batches
+
+
+@blueprint.task(name="send_confirmation", queue="email")
+async def send_confirmation(organization_id: str, contact_id: str, form_id: str) -> str:
+    """Send a double opt-in confirmation e-mail; returns the outcome."""
+    context = job_context()
+    settings = context.settings
+    scope = Scope.organization(uuid.UUID(organization_id))
+    async with context.databases.crm.transaction(scope) as crm:
+        result = await subscriptions.send_confirmation(
+            crm,
+            keyring=Keyring(settings.encryption_key_value),
+            contact_id=uuid.UUID(contact_id),
+            form_id=uuid.UUID(form_id),
+            base_url=settings.public_url,
+            secret=settings.secret_key_value,
+        )
+    return result.outcome if result is not None else "skipped"
 
 
 def register(app: procrastinate.App) -> None:

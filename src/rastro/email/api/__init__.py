@@ -1,5 +1,12 @@
 """The e-mail module's routes: management under `/api/email`, public ones under `/e`."""
 
-from rastro.email.api import campaigns, imports, lists, public
+from rastro.email.api import campaigns, forms, imports, lists, public, subscribe
 
-routers = [lists.router, imports.router, campaigns.router, public.router]
+routers = [
+    lists.router,
+    imports.router,
+    forms.router,
+    campaigns.router,
+    public.router,
+    subscribe.router,
+]

@@ -21,13 +21,13 @@ class OutgoingMail:
     subject: str
     html: str
     text: str
-    unsubscribe_url: str
+    unsubscribe_url: str | None = None  # None: a transactional mail (a double opt-in)
     unsubscribe_mailto: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     def mime(self) -> EmailMessage:
-        """The RFC 5322 message, with `List-Unsubscribe` (https and mailto) and
-        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058)."""
+        """The RFC 5322 message; a campaign's carries `List-Unsubscribe` (https and mailto)
+        and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058)."""
         mail = EmailMessage()
         mail["From"] = formataddr((self.from_name, self.from_address))
         mail["To"] = self.to
@@ -37,12 +37,13 @@ class OutgoingMail:
         domain = self.from_address.rsplit("@", 1)[-1]
         mail["Message-ID"] = make_msgid(idstring=self.message_id.hex, domain=domain)
         mail["X-Rastro-Mid"] = str(self.message_id)
-        targets = [f"<{self.unsubscribe_url}>"]
-        if self.unsubscribe_mailto:
-            targets.append(f"<{self.unsubscribe_mailto}>")
-        mail["List-Unsubscribe"] = ", ".join(targets)
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        mail["Precedence"] = "bulk"
+        if self.unsubscribe_url:
+            targets = [f"<{self.unsubscribe_url}>"]
+            if self.unsubscribe_mailto:
+                targets.append(f"<{self.unsubscribe_mailto}>")
+            mail["List-Unsubscribe"] = ", ".join(targets)
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            mail["Precedence"] = "bulk"
         for name, value in self.headers.items():
             mail[name] = value
         mail.set_content(self.text or " ")

@@ -72,9 +72,16 @@ async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Cam
 
 async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign) -> MailSender:
     """The campaign's sender (simulated when it names none)."""
-    if campaign.sender_id is None:
+    return await sender_by_id(session, keyring, campaign.sender_id)
+
+
+async def sender_by_id(
+    session: AsyncSession, keyring: Keyring, sender_id: uuid.UUID | None
+) -> MailSender:
+    """The sender of this id, ready to send (simulated when None or simulated)."""
+    if sender_id is None:
         return SimulatedSender()
-    sender = await session.get(Sender, campaign.sender_id)
+    sender = await session.get(Sender, sender_id)
     if sender is None or sender.kind == "simulated" or sender.credential_id is None:
         return SimulatedSender()
     resolved = await credentials.resolve_credential(session, keyring, sender.credential_id)
