@@ -12,6 +12,7 @@ from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
 from rastro.email.service import (
+    ab_winner,
     aggregates,
     campaigns,
     generation,
@@ -120,6 +121,14 @@ async def send_confirmation(organization_id: str, contact_id: str, form_id: str)
             secret=settings.secret_key_value,
         )
     return result.outcome if result is not None else "skipped"
+
+
+@blueprint.task(name="choose_ab_winner", queue="email")
+async def choose_ab_winner(organization_id: str, campaign_id: str) -> int | None:
+    """Decide a campaign's A/B subject test and send the winner to the rest."""
+    databases = job_context().databases
+    async with databases.crm.transaction(Scope.organization(uuid.UUID(organization_id))) as crm:
+        return await ab_winner.choose_winner(crm, campaign_id=uuid.UUID(campaign_id))
 
 
 def register(app: procrastinate.App) -> None:

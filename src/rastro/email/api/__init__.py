@@ -1,12 +1,13 @@
 """The e-mail module's routes: management under `/api/email`, public ones under `/e`."""
 
-from rastro.email.api import campaigns, forms, imports, lists, public, subscribe
+from rastro.email.api import campaign_variants, campaigns, forms, imports, lists, public, subscribe
 
 routers = [
     lists.router,
     imports.router,
     forms.router,
     campaigns.router,
+    campaign_variants.router,
     public.router,
     subscribe.router,
 ]

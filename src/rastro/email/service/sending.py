@@ -27,7 +27,7 @@ from rastro.email.models import Campaign, EmailContact, Link, Message, Sender, S
 from rastro.email.senders.base import MailSender, OutgoingMail
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.senders.smtp import SmtpSender, SmtpSettings
-from rastro.email.service import content, tokens
+from rastro.email.service import ab_winner, content, tokens, variants
 from rastro.email.service.campaigns import get_campaign, move
 from rastro.email.service.events import NewEvent, record_events
 from rastro.email.service.generation import enqueue_sending, start_generation
@@ -144,7 +144,12 @@ async def _render(
                 from_name=campaign.from_name,
                 from_address=campaign.from_address,
                 reply_to=campaign.reply_to,
-                subject=content.merge(campaign.subject, recipient, escape=False, extra={}),
+                subject=content.merge(
+                    variants.subject_of(campaign, message.variant),
+                    recipient,
+                    escape=False,
+                    extra={},
+                ),
                 html=html,
                 text=content.merge(campaign.text, recipient, escape=False, extra=extra),
                 unsubscribe_url=unsubscribe_url,
@@ -200,6 +205,9 @@ async def send_batch(
         )
         if waiting is not None:  # temporary failures wait for their retry
             await enqueue_sending(crm, campaign, at=waiting)
+            return False
+        if await variants.has_held(crm, campaign_id=campaign_id):  # an A/B test's rest
+            await ab_winner.schedule_winner(crm, campaign)
             return False
         # What is still queued ran out of attempts: failed, and the campaign is done.
         await crm.execute(
