@@ -2182,6 +2182,34 @@ export interface paths {
         patch: operations["update_campaign_api_email_campaigns__campaign_id__patch"];
         trace?: never;
     };
+    "/api/email/campaigns/{campaign_id}/ab-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ab Report
+         * @description Messages, sends, human opens and clicks per subject variant, and the winner.
+         */
+        get: operations["ab_report_api_email_campaigns__campaign_id__ab_test_get"];
+        /**
+         * Set Ab Test
+         * @description Test 2 to 4 subjects on a sample; the best one goes to the rest after a wait.
+         */
+        put: operations["set_ab_test_api_email_campaigns__campaign_id__ab_test_put"];
+        post?: never;
+        /**
+         * Remove Ab Test
+         * @description Send one subject to everyone again.
+         */
+        delete: operations["remove_ab_test_api_email_campaigns__campaign_id__ab_test_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/campaigns/{campaign_id}/cancel": {
         parameters: {
             query?: never;
@@ -2242,6 +2270,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/campaigns/{campaign_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview
+         * @description The subject, HTML and text with a contact's (or an example's) merge fields.
+         */
+        post: operations["preview_api_email_campaigns__campaign_id__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/campaigns/{campaign_id}/report": {
         parameters: {
             query?: never;
@@ -2296,6 +2344,26 @@ export interface paths {
          * @description Send now, or resume a paused campaign (generating its messages first if needed).
          */
         post: operations["send_campaign_api_email_campaigns__campaign_id__send_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/campaigns/{campaign_id}/test-send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send the preview to one address now (no tracking; counted in no report).
+         */
+        post: operations["send_test_api_email_campaigns__campaign_id__test_send_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3886,6 +3954,31 @@ export interface components {
             /** Winner Page Id */
             winner_page_id: string | null;
         };
+        /** AbReport */
+        AbReport: {
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Held
+             * @description Messages waiting for the winner
+             */
+            held: number;
+            /** Metric */
+            metric: ("opens" | "clicks") | null;
+            /** Sample Percent */
+            sample_percent: number | null;
+            /** Variants */
+            variants: components["schemas"]["VariantFigures"][];
+            /** Wait Minutes */
+            wait_minutes: number | null;
+            /** Winner */
+            winner: number | null;
+        };
         /**
          * AbRevenueComparison
          * @description A variant's revenue per visitor against the control's: Welch's t-test, two-sided.
@@ -3994,6 +4087,31 @@ export interface components {
             name: string;
             /** Variants */
             variants: components["schemas"]["AbVariant"][];
+        };
+        /**
+         * AbTestIn
+         * @description 2 to 4 subjects tried on `sample_percent` % of the messages (evenly); after
+         *     `wait_minutes` the one with the best rate of `metric` goes to the rest.
+         */
+        AbTestIn: {
+            /**
+             * Metric
+             * @default opens
+             * @enum {string}
+             */
+            metric: "opens" | "clicks";
+            /**
+             * Sample Percent
+             * @default 20
+             */
+            sample_percent: number;
+            /** Subjects */
+            subjects: string[];
+            /**
+             * Wait Minutes
+             * @default 240
+             */
+            wait_minutes: number;
         };
         /** AbTestPeriod */
         AbTestPeriod: {
@@ -5046,6 +5164,16 @@ export interface components {
         };
         /** Campaign */
         Campaign: {
+            /** Ab Decided At */
+            ab_decided_at?: string | null;
+            /** Ab Metric */
+            ab_metric?: ("opens" | "clicks") | null;
+            /** Ab Sample Percent */
+            ab_sample_percent?: number | null;
+            /** Ab Wait Minutes */
+            ab_wait_minutes?: number | null;
+            /** Ab Winner */
+            ab_winner?: number | null;
             /** Audience Ids */
             audience_ids?: string[];
             /**
@@ -5097,6 +5225,8 @@ export interface components {
             status: "draft" | "scheduled" | "sending" | "sent" | "paused" | "cancelled";
             /** Subject */
             subject: string;
+            /** Subject Variants */
+            subject_variants?: string[];
             /** Template Id */
             template_id: string | null;
             /** Text */
@@ -9152,6 +9282,28 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** Preview */
+        Preview: {
+            /** Html */
+            html: string;
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
+        };
+        /** PreviewIn */
+        PreviewIn: {
+            /**
+             * Contact Id
+             * @description Fill the merge fields with this contact's (else an example's)
+             */
+            contact_id?: string | null;
+            /**
+             * Variant
+             * @description An A/B subject variant
+             */
+            variant?: number | null;
+        };
         /** ProductCostIn */
         "ProductCostIn-Input": {
             /**
@@ -10346,6 +10498,31 @@ export interface components {
              */
             text: string;
         };
+        /** TestSendIn */
+        TestSendIn: {
+            /**
+             * Contact Id
+             * @description Fill the merge fields with this contact's (else an example's)
+             */
+            contact_id?: string | null;
+            /** Email */
+            email: string;
+            /**
+             * Variant
+             * @description An A/B subject variant
+             */
+            variant?: number | null;
+        };
+        /** TestSent */
+        TestSent: {
+            /** Error */
+            error?: string | null;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "sent" | "retry" | "failed";
+        };
         /** TokenPair */
         TokenPair: {
             /** Access Token */
@@ -10770,6 +10947,33 @@ export interface components {
             page_url: string;
             /** Page Variant */
             page_variant: string | null;
+        };
+        /** VariantFigures */
+        VariantFigures: {
+            /** Click Rate */
+            click_rate: number | null;
+            /**
+             * Clicks
+             * @description Messages with a click
+             */
+            clicks: number;
+            /** Messages */
+            messages: number;
+            /** Open Rate */
+            open_rate: number | null;
+            /**
+             * Opens
+             * @description Messages opened by a person (machine opens excluded)
+             */
+            opens: number;
+            /** Sent */
+            sent: number;
+            /** Subject */
+            subject: string;
+            /** Variant */
+            variant: number;
+            /** Winner */
+            winner: boolean;
         };
         /** VisitorJourneyOut */
         VisitorJourneyOut: {
@@ -24444,6 +24648,300 @@ export interface operations {
             };
         };
     };
+    ab_report_api_email_campaigns__campaign_id__ab_test_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbReport"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such campaign in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    set_ab_test_api_email_campaigns__campaign_id__ab_test_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AbTestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such campaign in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The campaign's messages are generated already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    remove_ab_test_api_email_campaigns__campaign_id__ab_test_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such campaign in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The campaign's messages are generated already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     cancel_campaign_api_email_campaigns__campaign_id__cancel_post: {
         parameters: {
             query?: never;
@@ -24825,6 +25323,126 @@ export interface operations {
             };
         };
     };
+    preview_api_email_campaigns__campaign_id__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such campaign in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     campaign_report_api_email_campaigns__campaign_id__report_get: {
         parameters: {
             query?: never;
@@ -25136,6 +25754,126 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    send_test_api_email_campaigns__campaign_id__test_send_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TestSendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TestSent"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description No such campaign in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The change conflicts with existing data. */
             409: {
