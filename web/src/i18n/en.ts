@@ -7,6 +7,7 @@ import { conversionsEn } from "./conversions.en";
 import { crmEn } from "./crm.en";
 import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
+import { emailContactsEn } from "./emailContacts.en";
 
 export const en = {
   "connect.title": "Connect an ad account",
@@ -319,6 +320,7 @@ export const en = {
   ...healthEn,
   ...profitEn,
   ...funnelsEn,
+  ...emailContactsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -8,6 +8,7 @@ import { crmPtBR } from "./crm.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
+import { emailContactsPtBR } from "./emailContacts.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "connect.title": "Conectar uma conta de anúncios",
@@ -320,4 +321,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...healthPtBR,
   ...profitPtBR,
   ...funnelsPtBR,
+  ...emailContactsPtBR,
 };

@@ -4,7 +4,7 @@
  * `path` is relative to the app root; `end` makes the nav link match exactly.
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import { Activity, BarChart3, Contact, Filter, LayoutDashboard, Settings, Target, type LucideIcon } from "lucide-react";
+import { Activity, BarChart3, Contact, Filter, LayoutDashboard, Mail, Settings, Target, type LucideIcon } from "lucide-react";
 import type { MessageKey } from "@/i18n";
 
 export interface NavEntry {
@@ -67,6 +67,14 @@ export const NAV: NavEntry[] = [
     permission: "funnels:read",
     nested: true,
     element: lazy(() => import("@/pages/funnels/FunnelsPage")),
+  },
+  {
+    path: "/email/contacts",
+    labelKey: "nav.emailContacts",
+    icon: Mail,
+    permission: "email:read",
+    nested: true,
+    element: lazy(() => import("@/pages/email/contacts/ContactsPage")),
   },
   {
     path: "/settings",
