@@ -43,7 +43,7 @@ function UploadForm({ onUploaded }: { onUploaded: (upload: ImportUpload) => void
   return (
     <form className="grid gap-3" onSubmit={submit} data-testid="import-upload-form">
       <Field label={t("emailContacts.import.file")}>
-        {(ids) => <Input {...ids} type="file" accept=".csv,text/csv,text/plain" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
+        {(ids) => <Input {...ids} type="file" accept=".csv,text/csv,text/plain" data-testid="import-file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
       </Field>
       <FormError error={upload.error} />
       <div>
