@@ -244,3 +244,20 @@ async def test_form_settings_are_checked_and_scoped(client, org, other_org) -> N
     assert (await client.delete(path, headers=org.headers)).status_code == 204
     gone = await client.post(f"/e/subscribe/{form['token']}", json={"email": "y@loja.com.br"})
     assert gone.status_code == 404
+
+
+async def test_one_ip_is_limited_to_a_few_pending_subscriptions_an_hour(
+    client, org, monkeypatch, outbox
+) -> None:
+    from rastro.email.service import subscriptions
+
+    monkeypatch.setattr(subscriptions, "PENDING_PER_IP", 3)
+    form = await make_form(client, org)
+    url = f"/e/subscribe/{form['token']}"
+    for n in range(3):
+        assert (await client.post(url, json={"email": f"p{n}@exemplo.com.br"})).status_code == 202
+    refused = await client.post(url, json={"email": "p3@exemplo.com.br"})
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "3600"
+    assert refused.json()["error"]["code"] == "too_many_subscriptions"
+    assert (await get(client, org, "/contacts"))["total"] == 3

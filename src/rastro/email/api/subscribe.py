@@ -79,6 +79,7 @@ def _ip(request: Request) -> str | None:
         400: {"description": "A body that is neither JSON nor a UTF-8 form"},
         404: {"description": "No such form"},
         413: {"description": "A body over 8 KB"},
+        429: {"description": "Too many pending subscriptions from this IP (see Retry-After)"},
     },
     openapi_extra={
         "requestBody": {

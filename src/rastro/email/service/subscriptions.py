@@ -6,7 +6,9 @@ confirmation's time and IP as proof, and joins the form's audience.
 Every submission answers the same, whatever the address (nothing to learn about who is
 subscribed): a filled honeypot stores nothing, an address already active or blocked
 (unsubscribed, bounced, complained, suppressed) gets no e-mail, and repeated submissions
-send at most one confirmation per `RESEND_AFTER`. Re-subscribing an address that
+send at most one confirmation per `RESEND_AFTER`. An IP address with `PENDING_PER_IP`
+pending subscriptions on a form within the hour gets a 429 with `Retry-After` (a bot
+filling the form with other people's addresses). Re-subscribing an address that
 unsubscribed is not offered here: it stays unsubscribed.
 """
 
@@ -17,12 +19,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
-from rastro.core.errors import NotFound, RastroError
+from rastro.core.errors import NotFound, RastroError, TooManyRequests
 from rastro.core.jobs import enqueue
 from rastro.core.security import Keyring
 from rastro.crm.service import identity, people
@@ -35,6 +37,14 @@ from rastro.email.service.sending import sender_by_id
 
 CONFIRM_TASK = "email:send_confirmation"
 RESEND_AFTER = timedelta(minutes=10)
+# Pending subscriptions of one IP address on one form per hour, before a 429.
+PENDING_PER_IP = 20
+PENDING_WINDOW = timedelta(hours=1)
+
+
+class TooManySubscriptions(TooManyRequests):
+    code = "too_many_subscriptions"
+    default_message = "Too many subscriptions from this address; try again later."
 
 
 class ConfirmationInvalid(NotFound):
@@ -65,10 +75,11 @@ async def subscribe(crm: AsyncSession, *, submission: Submission) -> Subscriptio
     address = identity.normalize_email(submission.fields.email, field="body.email").address
     if submission.fields.website:  # the honeypot: a bot; answered like anyone else
         return form
+    now = datetime.now(UTC)
+    await _check_rate(crm, form, submission.ip, now)
     name = (submission.fields.name or "").strip() or None
     contact_id = (await people.ensure_people(crm, people={address: name}))[address]
     await people.fill_in_people(crm, details={contact_id: people.PersonDetails(name=name)})
-    now = datetime.now(UTC)
     recipient = await crm.get(EmailContact, contact_id, with_for_update=True)
     if recipient is None:
         recipient = EmailContact(
@@ -97,6 +108,26 @@ async def subscribe(crm: AsyncSession, *, submission: Submission) -> Subscriptio
         )
     await crm.flush()
     return form
+
+
+async def _check_rate(
+    crm: AsyncSession, form: SubscriptionForm, ip: str | None, now: datetime
+) -> None:
+    """429 once an IP address has `PENDING_PER_IP` unconfirmed subscriptions on the form
+    within the last `PENDING_WINDOW`."""
+    if ip is None:
+        return
+    pending = await crm.scalar(
+        select(func.count()).where(
+            EmailContact.consent_form_id == form.form_id,
+            EmailContact.consent_ip == ip,
+            EmailContact.status == "unconfirmed",
+            EmailContact.consent_at > now - PENDING_WINDOW,
+        )
+    )
+    if int(pending or 0) >= PENDING_PER_IP:
+        retry = int(PENDING_WINDOW.total_seconds())
+        raise TooManySubscriptions(headers={"Retry-After": str(retry)})
 
 
 _MAIL = {
