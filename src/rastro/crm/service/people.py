@@ -10,11 +10,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.core.ids import uuid7
 from rastro.crm.models import Contact, Deal, Lead
 from rastro.crm.service.identity import normalize_email, sha256_hex
@@ -82,22 +96,77 @@ class PersonDetails:
     phone: str | None = None
 
 
-async def fill_in_people(
-    session: AsyncSession, *, details: Mapping[uuid.UUID, PersonDetails]
-) -> None:
-    """Give the contacts the name and phone they lack; what the CRM knows already is
-    never overwritten."""
-    wanted = [cid for cid, d in details.items() if d.name or d.phone]
-    if not wanted:
-        return
-    for contact in await session.scalars(select(Contact).where(Contact.contact_id.in_(wanted))):
-        known = details[contact.contact_id]
-        if known.name and not contact.name:
-            contact.name = known.name
-        if known.phone and not contact.phone:
-            contact.phone = known.phone
-            contact.hashed_phone = sha256_hex(known.phone)
-    await session.flush()
+_CONTACTS = cast(Table, Contact.__table__)
+_FILL_IN = (
+    update(_CONTACTS)
+    .where(_CONTACTS.c.contact_id == bindparam("id_"))
+    .values(
+        name=func.coalesce(_CONTACTS.c.name, bindparam("name_")),
+        hashed_phone=case(
+            (_CONTACTS.c.phone.is_(None), bindparam("hashed_phone_")),
+            else_=_CONTACTS.c.hashed_phone,
+        ),
+        phone=func.coalesce(_CONTACTS.c.phone, bindparam("phone_")),
+    )
+)
+
+
+async def upsert_people(
+    session: AsyncSession, *, people: Mapping[str, PersonDetails]
+) -> dict[str, uuid.UUID]:
+    """The contact id of each e-mail address (already normalized by `normalize_email`):
+    the missing contacts created with their name and phone, the existing ones given the
+    name and phone they lack (what the CRM knows is never overwritten). A constant
+    number of statements whatever the number of people (bulk imports)."""
+    addresses = list(people)
+    if not addresses:
+        return {}
+    scope = get_scope(session)
+    if scope is None or scope.organization_id is None:
+        raise TenantScopeMissing("upsert_people needs an organization scope")
+    found = await session.execute(
+        select(Contact.email, Contact.contact_id, Contact.name, Contact.phone).where(
+            Contact.email == any_(bindparam("emails", addresses, type_=ARRAY(String)))
+        )
+    )
+    ids: dict[str, uuid.UUID] = {}
+    fill_in = []
+    for email, contact_id, name, phone in found.all():
+        if email is None:
+            continue
+        ids[email] = contact_id
+        known = people[email]
+        if (known.name and not name) or (known.phone and not phone):
+            fill_in.append(
+                {
+                    "id_": contact_id,
+                    "name_": known.name,
+                    "phone_": known.phone,
+                    "hashed_phone_": sha256_hex(known.phone) if known.phone else None,
+                }
+            )
+    new = []
+    for address in addresses:
+        if address in ids:
+            continue
+        ids[address] = uuid7()
+        known = people[address]
+        new.append(
+            {
+                "contact_id": ids[address],
+                "organization_id": scope.organization_id,
+                "email": address,
+                "hashed_email": sha256_hex(address),
+                "name": known.name,
+                "phone": known.phone,
+                "hashed_phone": sha256_hex(known.phone) if known.phone else None,
+            }
+        )
+    if new:
+        await session.execute(insert(_CONTACTS), new)
+    if fill_in:
+        await session.execute(_FILL_IN, fill_in)
+    return ids
 
 
 async def people_by_id(

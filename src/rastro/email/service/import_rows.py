@@ -18,9 +18,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Table, Uuid, any_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -187,43 +187,63 @@ async def import_batch(
     return not done
 
 
+_RECIPIENTS = cast(Table, EmailContact.__table__)
+_MERGE = (
+    update(_RECIPIENTS)
+    .where(_RECIPIENTS.c.contact_id == bindparam("id_"))
+    .values(tags=bindparam("tags_"), attributes=bindparam("attributes_"), updated_at=func.now())
+)
+
+
 async def _store(
     session: AsyncSession, run: ContactImportRun, rows: list[_Row], now: datetime
 ) -> tuple[int, int]:
-    """Create or update the rows' contacts; (created, updated)."""
+    """Create or update the rows' contacts in a constant number of statements;
+    (created, updated)."""
     if not rows:
         return 0, 0
-    ids = await people.ensure_people(session, people={r.address: r.name for r in rows})
-    await people.fill_in_people(
-        session,
-        details={ids[r.address]: people.PersonDetails(r.name, r.phone) for r in rows},
+    ids = await people.upsert_people(
+        session, people={r.address: people.PersonDetails(r.name, r.phone) for r in rows}
     )
     existing = {
-        recipient.contact_id: recipient
-        for recipient in await session.scalars(
-            select(EmailContact).where(EmailContact.contact_id.in_(list(ids.values())))
-        )
-    }
-    created = updated = 0
-    for row in rows:
-        contact_id = ids[row.address]
-        recipient = existing.get(contact_id)
-        if recipient is None:
-            session.add(
-                EmailContact(
-                    contact_id=contact_id,
-                    status=run.contact_status,
-                    tags=row.tags,
-                    attributes=row.attributes,
-                    created_at=now,
+        contact_id: (tags, attributes)
+        for contact_id, tags, attributes in (
+            await session.execute(
+                select(EmailContact.contact_id, EmailContact.tags, EmailContact.attributes).where(
+                    EmailContact.contact_id
+                    == any_(bindparam("ids", list(ids.values()), type_=ARRAY(Uuid)))
                 )
             )
-            created += 1
+        ).all()
+    }
+    new: list[dict[str, Any]] = []
+    merged: list[dict[str, Any]] = []
+    for row in rows:
+        contact_id = ids[row.address]
+        if contact_id in existing:
+            tags, attributes = existing[contact_id]
+            merged.append(
+                {
+                    "id_": contact_id,
+                    "tags_": sorted(set(tags) | set(row.tags)),
+                    "attributes_": {**attributes, **row.attributes},
+                }
+            )
         else:
-            recipient.tags = sorted(set(recipient.tags) | set(row.tags))
-            recipient.attributes = {**recipient.attributes, **row.attributes}
-            updated += 1
-    await session.flush()
+            new.append(
+                {
+                    "contact_id": contact_id,
+                    "organization_id": run.organization_id,
+                    "status": run.contact_status,
+                    "tags": row.tags,
+                    "attributes": row.attributes,
+                    "created_at": now,
+                }
+            )
+    if new:
+        await session.execute(insert(_RECIPIENTS), new)
+    if merged:
+        await session.execute(_MERGE, merged)
     if run.audience_id is not None:
         await session.execute(
             insert(AudienceContact)
@@ -239,4 +259,4 @@ async def _store(
             )
             .on_conflict_do_nothing(index_elements=["audience_id", "contact_id"])
         )
-    return created, updated
+    return len(new), len(merged)

@@ -78,8 +78,8 @@ async def subscribe(crm: AsyncSession, *, submission: Submission) -> Subscriptio
     now = datetime.now(UTC)
     await _check_rate(crm, form, submission.ip, now)
     name = (submission.fields.name or "").strip() or None
-    contact_id = (await people.ensure_people(crm, people={address: name}))[address]
-    await people.fill_in_people(crm, details={contact_id: people.PersonDetails(name=name)})
+    found = await people.upsert_people(crm, people={address: people.PersonDetails(name=name)})
+    contact_id = found[address]
     recipient = await crm.get(EmailContact, contact_id, with_for_update=True)
     if recipient is None:
         recipient = EmailContact(
