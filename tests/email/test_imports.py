@@ -248,3 +248,23 @@ async def test_refusals(client, org, other_org) -> None:
     other_start = await client.post(path, headers=other_org.headers, json={"mapping": MAPPING})
     assert other_start.status_code == 404
     assert (await get(client, other_org, "/contacts/imports")) == []
+
+
+async def test_a_failing_job_marks_the_import_failed(
+    client, org, settings, databases, monkeypatch
+) -> None:
+    response = await upload(client, org, CSV)
+    import_id = response.json()["contact_import"]["import_id"]
+    await post(client, org, f"/contacts/imports/{import_id}/start", {"mapping": MAPPING})
+
+    async def broken(*_: Any, **__: Any) -> bool:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(import_rows, "import_batch", broken)
+    await drain_jobs(settings, databases, queues=["email"])
+    failed = await get(client, org, f"/contacts/imports/{import_id}")
+    assert (failed["status"], failed["rows_done"]) == ("failed", 0)
+    assert failed["finished_at"] is not None
+    scope = Scope.organization(org.id)
+    async with databases.crm.transaction(scope) as session:
+        assert await import_rows.load_plan(session, import_id=uuid.UUID(import_id)) is None

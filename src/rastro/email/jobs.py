@@ -98,10 +98,16 @@ async def import_contacts(organization_id: str, import_id: str) -> int:
     async with databases.crm.transaction(scope) as crm:
         plan = await import_rows.load_plan(crm, import_id=uuid.UUID(import_id))
     batches, more = 0, plan is not None
-    while more and plan is not None:
+    try:
+        while more and plan is not None:
+            async with databases.crm.transaction(scope) as crm:
+                more = await import_rows.import_batch(crm, plan=plan)
+            batches += 1
+    except Exception:
+        # The page stops waiting; the committed batches stay (the error is logged by class).
         async with databases.crm.transaction(scope) as crm:
-            more = await import_rows.import_batch(crm, plan=plan)
-        batches += 1
+            await import_rows.mark_failed(crm, import_id=uuid.UUID(import_id))
+        raise
     return batches
 
 

@@ -187,6 +187,14 @@ async def import_batch(
     return not done
 
 
+async def mark_failed(session: AsyncSession, *, import_id: uuid.UUID) -> None:
+    """An import whose job failed: `failed`, its file dropped (what was imported stays)."""
+    run = await session.get(ContactImportRun, import_id, with_for_update=True)
+    if run is not None and run.status != "done":
+        run.status, run.content, run.finished_at = "failed", None, datetime.now(UTC)
+        await session.flush()
+
+
 _RECIPIENTS = cast(Table, EmailContact.__table__)
 _MERGE = (
     update(_RECIPIENTS)

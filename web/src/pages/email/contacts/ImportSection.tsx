@@ -71,7 +71,8 @@ export function ImportProgress({ importId, onAnother }: { importId: string; onAn
       }
       return found;
     },
-    refetchInterval: (query) => (query.state.data && finished(query.state.data) ? false : POLL_MS),
+    // An upload left before its mapping does not move: nothing to wait for.
+    refetchInterval: (query) => (query.state.data && (finished(query.state.data) || query.state.data.status === "uploaded") ? false : POLL_MS),
   });
   const download = useMutation({
     mutationFn: async () => {
