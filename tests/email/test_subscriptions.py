@@ -220,6 +220,7 @@ async def test_form_settings_are_checked_and_scoped(client, org, other_org) -> N
         {"audience_id": await static_audience(client, other_org, [])},
         {"redirect_url": "javascript:alert(1)"},
         {"from_address": "not an address"},
+        {"from_name": "Loja\r\nBcc: todos@exemplo.com.br"},
         {"language": "fr"},
     ):
         response = await client.post("/api/email/forms", headers=org.headers, json={**body, **bad})

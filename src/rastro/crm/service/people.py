@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.core.ids import uuid7
 from rastro.crm.models import Contact, Deal, Lead
-from rastro.crm.service.identity import normalize_email, sha256_hex
+from rastro.crm.service.identity import sha256_hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,33 +58,11 @@ async def ensure_people(
     session: AsyncSession, *, people: Mapping[str, str | None]
 ) -> dict[str, uuid.UUID]:
     """The contact id of each e-mail address (already normalized by `normalize_email`),
-    creating the contacts that do not exist yet with the given names. One query and one
-    insert whatever the number of addresses."""
-    addresses = list(people)
-    if not addresses:
-        return {}
-    found = dict(
-        (
-            await session.execute(
-                select(Contact.email, Contact.contact_id).where(Contact.email.in_(addresses))
-            )
-        ).all()
+    creating the contacts that do not exist yet with the given names and naming the
+    existing ones that have none (`upsert_people`)."""
+    return await upsert_people(
+        session, people={address: PersonDetails(name=name) for address, name in people.items()}
     )
-    ids: dict[str, uuid.UUID] = {email: cid for email, cid in found.items() if email is not None}
-    for address in addresses:
-        if address in ids:
-            continue
-        contact = Contact(
-            contact_id=uuid7(),
-            email=address,
-            hashed_email=normalize_email(address).hashed,
-            name=people[address],
-            visitor_ids=[],
-        )
-        session.add(contact)
-        ids[address] = contact.contact_id
-    await session.flush()
-    return ids
 
 
 @dataclass(frozen=True, slots=True)

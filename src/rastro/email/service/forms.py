@@ -39,6 +39,8 @@ async def _checked(session: AsyncSession, new: schemas.FormIn) -> dict[str, obje
         if audience.kind != "static":
             raise field_error("body.audience_id", "Subscribers join a static audience.")
     await check_referenced(session, Sender, new.sender_id, field="body.sender_id")
+    if any(c in new.from_name for c in "\r\n"):
+        raise field_error("body.from_name", "A sender name is one line.")  # a mail header
     if new.redirect_url is not None:
         parts = urlsplit(new.redirect_url)
         if parts.scheme not in ("https", "http") or not parts.hostname:

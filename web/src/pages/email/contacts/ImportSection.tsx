@@ -19,6 +19,8 @@ import { MappingForm } from "./MappingForm";
 import { CONTACTS_KEY, IMPORTS_KEY, type ContactImport, type ImportUpload } from "./types";
 
 const POLL_MS = 1000;
+/** The codes of skipped rows in the errors CSV (the API's ImportErrorCode). */
+const ERROR_CODES = ["missing_email", "invalid_email", "duplicate_email", "invalid_phone", "name_too_long", "tag_too_long", "too_many_tags", "attribute_too_long"] as const;
 
 function finished(run: ContactImport): boolean {
   return run.status === "done" || run.status === "failed";
@@ -122,6 +124,16 @@ export function ImportProgress({ importId, onAnother }: { importId: string; onAn
                 ))}
               </dl>
               {finished(r) ? <p className="text-sm text-muted-foreground">{t("emailContacts.import.doneHint")}</p> : null}
+              {r.skipped > 0 ? (
+                <details className="text-sm">
+                  <summary className="cursor-pointer">{t("emailContacts.import.codes")}</summary>
+                  <ul className="mt-1 grid gap-1 text-xs text-muted-foreground">
+                    {ERROR_CODES.map((code) => (
+                      <li key={code}>{t(`emailContacts.import.code.${code}`)}</li>
+                    ))}
+                  </ul>
+                </details>
+              ) : null}
               <div className="flex flex-wrap gap-2">
                 {r.skipped > 0 ? (
                   <Button variant="outline" onClick={() => download.mutate()} disabled={download.isPending} data-testid="import-errors-download">
