@@ -35196,6 +35196,13 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
+            /** @description Too many pending subscriptions from this IP (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     unsubscribe_page_e_u__token__get: {
