@@ -124,6 +124,14 @@ async def test_form_double_opt_in_keeps_consent_proof(
         )
     assert members == [active.contact_id]
 
+    listed = (await get(client, org, "/contacts"))["items"][0]
+    assert (listed["status"], listed["consent_ip"], listed["confirmed_ip"]) == (
+        "active",
+        "203.0.113.7",
+        "203.0.113.7",
+    )
+    assert listed["consent_form_id"] == form["form_id"]
+
     again = await client.post(path)
     assert "confirmed already" in again.text
     unchanged = await recipient(databases, org, "nova@exemplo.com.br")

@@ -63,6 +63,10 @@ class EmailContact(_Row):
     consent_at: datetime | None
     confirmed_at: datetime | None
     created_at: datetime
+    # Double opt-in proof: the subscription's and the confirmation's IP, and the form.
+    consent_ip: str | None = None
+    confirmed_ip: str | None = None
+    consent_form_id: uuid.UUID | None = None
 
 
 # --- audiences -----------------------------------------------------------------------------

@@ -6676,8 +6676,14 @@ export interface components {
             };
             /** Confirmed At */
             confirmed_at: string | null;
+            /** Confirmed Ip */
+            confirmed_ip?: string | null;
             /** Consent At */
             consent_at: string | null;
+            /** Consent Form Id */
+            consent_form_id?: string | null;
+            /** Consent Ip */
+            consent_ip?: string | null;
             /**
              * Contact Id
              * Format: uuid

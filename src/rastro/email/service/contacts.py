@@ -141,6 +141,9 @@ async def list_contacts(
             consent_at=r.consent_at,
             confirmed_at=r.confirmed_at,
             created_at=r.created_at,
+            consent_ip=r.consent_ip,
+            confirmed_ip=r.confirmed_ip,
+            consent_form_id=r.consent_form_id,
         )
         for r in rows
     ]

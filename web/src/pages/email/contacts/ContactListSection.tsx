@@ -41,7 +41,9 @@ function csvColumns(t: TFunction): CsvColumn<EmailContact>[] {
     { header: t("emailContacts.col.tags"), value: (c) => c.tags.join(", ") },
     { header: t("emailContacts.col.created"), value: (c) => c.created_at },
     { header: t("emailContacts.col.consent"), value: (c) => c.consent_at },
+    { header: t("emailContacts.col.consentIp"), value: (c) => c.consent_ip },
     { header: t("emailContacts.col.confirmed"), value: (c) => c.confirmed_at },
+    { header: t("emailContacts.col.confirmedIp"), value: (c) => c.confirmed_ip },
   ];
 }
 
@@ -170,7 +172,10 @@ export default function ContactListSection() {
                       </TD>
                       <TD className="max-w-[16rem] break-words text-xs">{c.tags.join(", ")}</TD>
                       <TD className="whitespace-nowrap text-sm">{formatDate(c.created_at, locale)}</TD>
-                      <TD className="whitespace-nowrap text-sm">{c.confirmed_at ? formatDateTime(c.confirmed_at, locale) : ""}</TD>
+                      <TD className="whitespace-nowrap text-sm">
+                        {c.confirmed_at ? formatDateTime(c.confirmed_at, locale) : ""}
+                        {c.confirmed_ip ? <div className="text-xs text-muted-foreground">{t("emailContacts.fromIp", { ip: c.confirmed_ip })}</div> : null}
+                      </TD>
                     </TR>
                   ))}
                 </TBody>

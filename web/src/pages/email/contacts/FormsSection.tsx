@@ -13,6 +13,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { Textarea } from "@/components/ui/textarea";
 import { useToast } from "@/components/ui/toast";
+import { usePermissions } from "@/auth/session";
 import { useI18n } from "@/i18n";
 import { fieldErrors } from "@/lib/errors";
 import { AUDIENCES_KEY, FORMS_KEY, type FormIn, type SubscriptionForm } from "./types";
@@ -32,6 +33,13 @@ function FormEditor({ editing, onClose }: { editing: SubscriptionForm | "new"; o
   const [value, setValue] = useState<FormIn>(initial);
   const [tags, setTags] = useState((initial.tags ?? []).join(", "));
   const audiences = useQuery({ queryKey: AUDIENCES_KEY, queryFn: () => unwrap(api.GET("/api/email/audiences")) });
+  // Senders (with their webhook credentials) are listed to admins only.
+  const canPickSender = usePermissions()("email:admin");
+  const senders = useQuery({
+    queryKey: ["email", "senders"],
+    queryFn: () => unwrap(api.GET("/api/email/senders")),
+    enabled: canPickSender,
+  });
   const save = useMutation({
     mutationFn: () => {
       const body: FormIn = { ...value, tags: parseTags(tags), redirect_url: value.redirect_url?.trim() || null };
@@ -90,6 +98,20 @@ function FormEditor({ editing, onClose }: { editing: SubscriptionForm | "new"; o
           )}
         </Field>
       </div>
+      {canPickSender ? (
+        <Field label={t("emailContacts.forms.sender")} error={errors.sender_id}>
+          {(ids) => (
+            <NativeSelect {...ids} value={value.sender_id ?? ""} onChange={(e) => set({ sender_id: e.target.value || null })}>
+              <option value="">{t("emailContacts.forms.simulatedSender")}</option>
+              {(senders.data ?? []).map((s) => (
+                <option key={s.sender_id} value={s.sender_id}>
+                  {s.name}
+                </option>
+              ))}
+            </NativeSelect>
+          )}
+        </Field>
+      ) : null}
       <Field label={t("emailContacts.forms.tags")} hint={t("emailContacts.forms.tagsHint")} error={errors.tags}>
         {(ids) => <Input {...ids} value={tags} onChange={(e) => setTags(e.target.value)} />}
       </Field>

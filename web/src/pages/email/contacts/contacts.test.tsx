@@ -65,7 +65,7 @@ describe("ContactListSection", () => {
       "GET /api/email/contacts": (url) =>
         jsonResponse(
           url.searchParams.get("status") === "unsubscribed"
-            ? page([contact({ contact_id: "c-2", email: "bia@exemplo.com.br", name: null, status: "unsubscribed", tags: [] })])
+            ? page([contact({ contact_id: "c-2", email: "bia@exemplo.com.br", name: null, status: "unsubscribed", tags: [], confirmed_at: "2026-11-02T10:00:00Z", confirmed_ip: "203.0.113.9" })])
             : page([contact(), contact({ contact_id: "c-3", email: "caio@exemplo.com.br", status: "unconfirmed" })]),
         ),
     });
@@ -78,13 +78,14 @@ describe("ContactListSection", () => {
     await user.selectOptions(screen.getByLabelText("Situação"), "unsubscribed");
     await waitFor(() => expect(screen.getAllByTestId("email-contact-row")).toHaveLength(1));
     expect(screen.getByTestId("email-contact-row")).toHaveTextContent("Descadastrado");
+    expect(screen.getByTestId("email-contact-row")).toHaveTextContent("pelo IP 203.0.113.9");
     expect(api.calls.at(-1)!.url.searchParams.get("status")).toBe("unsubscribed");
 
     const csv = captureCsv();
     await user.click(screen.getByTestId("csv-button"));
     const text = await csv.text();
     csv.restore();
-    expect(text.split("\r\n")[0]).toBe("E-mail,Nome,Situação,Etiquetas,Adicionado em,Inscrição,Confirmação");
+    expect(text.split("\r\n")[0]).toBe("E-mail,Nome,Situação,Etiquetas,Adicionado em,Inscrição,IP da inscrição,Confirmação,IP da confirmação");
     expect(text.split("\r\n")[1]).toContain("bia@exemplo.com.br,,Descadastrado,");
 
     await user.type(screen.getByLabelText("Buscar"), "bia");
@@ -233,6 +234,22 @@ describe("FormsSection", () => {
       redirect_url: null,
     });
     expect(parseTags(" a, ,b,a ")).toEqual(["a", "b"]);
+    expect(api.calls.some((c) => c.url.pathname === "/api/email/senders")).toBe(false); // not an admin
+  });
+
+  it("lets an admin pick the confirmation e-mail's sender", async () => {
+    const user = userEvent.setup();
+    const api = routeFetch({
+      "GET /api/email/forms": () => jsonResponse([]),
+      "GET /api/email/audiences": () => jsonResponse([]),
+      "GET /api/email/senders": () => jsonResponse([{ sender_id: "s-1", name: "SMTP da loja", kind: "smtp", credential_id: "cr-1", rate_per_second: 10, created_at: "2026-11-01T00:00:00Z", webhooks: null }]),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(<FormsSection />, { me: makeMe(["email:read", "email:write", "email:admin"]) });
+    await user.click(await screen.findByTestId("add-subscription-form"));
+    const select = await screen.findByLabelText("Sender of the confirmation e-mail");
+    await waitFor(() => expect(within(select).getByRole("option", { name: "SMTP da loja" })).toBeInTheDocument());
+    expect(within(select).getByRole("option", { name: "Simulated (nothing leaves)" })).toBeInTheDocument();
   });
 
   it("says what to do when there is no form", async () => {
