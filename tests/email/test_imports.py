@@ -126,7 +126,7 @@ async def test_upload_suggests_a_mapping_and_the_job_imports_with_row_errors(
 
 
 async def test_existing_contacts_are_updated_once_and_keep_their_status(
-    client, org, settings, databases
+    client, org, other_org, settings, databases
 ) -> None:
     await contacts(client, org, ["duda@exemplo.com.br"], tags=["antiga"])
     ids = await contacts(client, org, [])
@@ -147,6 +147,17 @@ async def test_existing_contacts_are_updated_once_and_keep_their_status(
     assert by_email["duda@exemplo.com.br"]["status"] == "unsubscribed"  # never re-activated
     assert by_email["duda@exemplo.com.br"]["tags"] == ["antiga", "frio", "lead"]
     assert by_email["ana@exemplo.com.br"]["status"] == "unconfirmed"  # the first import's
+    statuses = {c["status"]: c["contacts"] for c in await get(client, org, "/contacts/statuses")}
+    assert statuses == {
+        "active": 0,
+        "unconfirmed": 2,
+        "suppressed": 0,
+        "bounced": 0,
+        "complained": 0,
+        "unsubscribed": 1,
+    }
+    others = await get(client, other_org, "/contacts/statuses")
+    assert sum(c["contacts"] for c in others) == 0  # this organization's are not counted there
     only_duda = await get(client, org, "/contacts?q=DUDA@&status=unsubscribed")
     assert [i["email"] for i in only_duda["items"]] == ["duda@exemplo.com.br"]
     assert (await get(client, org, "/contacts?q=nobody"))["total"] == 0

@@ -69,6 +69,11 @@ class EmailContact(_Row):
     consent_form_id: uuid.UUID | None = None
 
 
+class ContactStatusCount(BaseModel):
+    status: ContactStatus
+    contacts: int
+
+
 # --- audiences -----------------------------------------------------------------------------
 
 

@@ -38,6 +38,12 @@ async def list_contacts(
     return Page.of(items, total, params)
 
 
+@router.get("/contacts/statuses", response_model=list[schemas.ContactStatusCount])
+async def contact_statuses(_: Read, session: CrmSession) -> list[schemas.ContactStatusCount]:
+    """How many recipients have each status."""
+    return await contacts.status_counts(session)
+
+
 @router.post("/contacts/import", response_model=schemas.ImportResult)
 async def import_contacts(
     body: schemas.ContactImport, _: Write, session: CrmSession

@@ -16,7 +16,7 @@ from rastro.core.pagination import PageParams
 from rastro.core.references import UnknownReference, check_referenced
 from rastro.crm.service import identity, people
 from rastro.email import schemas
-from rastro.email.models import Audience, AudienceContact, EmailContact
+from rastro.email.models import CONTACT_STATUSES, Audience, AudienceContact, EmailContact
 
 
 async def import_contacts(
@@ -148,6 +148,21 @@ async def list_contacts(
         for r in rows
     ]
     return items, int(total or 0)
+
+
+async def status_counts(session: AsyncSession) -> list[schemas.ContactStatusCount]:
+    """How many recipients have each status (every status listed, zeros included)."""
+    counts = dict(
+        (
+            await session.execute(
+                select(EmailContact.status, func.count()).group_by(EmailContact.status)
+            )
+        ).all()
+    )
+    return [
+        schemas.ContactStatusCount(status=status, contacts=int(counts.get(status, 0)))
+        for status in CONTACT_STATUSES
+    ]
 
 
 async def set_status(session: AsyncSession, *, contact_id: uuid.UUID, status: str) -> None:
