@@ -29,6 +29,8 @@ export const emailContactsEn = {
   "emailContacts.fromIp": "from {ip}",
   "emailContacts.forms.sender": "Sender of the confirmation e-mail",
   "emailContacts.forms.simulatedSender": "Simulated (nothing leaves)",
+  "emailContacts.byStatus": "Contacts by status",
+  "emailContacts.contacts": "Contacts",
   "emailContacts.table": "E-mail contacts",
   "emailContacts.total": "{count, plural, one {# contact} other {# contacts}}",
   "emailContacts.empty": "No contacts yet: import a CSV file or publish a subscription form.",

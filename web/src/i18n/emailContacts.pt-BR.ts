@@ -31,6 +31,8 @@ export const emailContactsPtBR: Record<keyof typeof emailContactsEn, string> = {
   "emailContacts.fromIp": "pelo IP {ip}",
   "emailContacts.forms.sender": "Remetente do e-mail de confirmação",
   "emailContacts.forms.simulatedSender": "Simulado (nada é enviado de fato)",
+  "emailContacts.byStatus": "Contatos por situação",
+  "emailContacts.contacts": "Contatos",
   "emailContacts.table": "Contatos de e-mail",
   "emailContacts.total": "{count, plural, one {# contato} other {# contatos}}",
   "emailContacts.empty": "Nenhum contato ainda: importe um arquivo CSV ou publique um formulário de inscrição.",

@@ -17,12 +17,9 @@ import type { CsvColumn } from "@/lib/csv";
 import { textParam } from "@/lib/filterParams";
 import { formatDate, formatDateTime, formatNumber } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
+import { statusLabel } from "./status";
+import { StatusChart } from "./StatusChart";
 import { CONTACT_STATUSES, CONTACTS_KEY, type ContactStatus, type EmailContact } from "./types";
-
-/** A status in the viewer's language. */
-export function statusLabel(status: ContactStatus, t: TFunction): string {
-  return t(`emailContacts.status.${status}`);
-}
 
 const BADGE: Record<ContactStatus, "success" | "secondary" | "destructive" | "outline"> = {
   active: "success",
@@ -97,6 +94,7 @@ export default function ContactListSection() {
   );
   return (
     <div className="grid grid-cols-1 gap-4">
+      <StatusChart />
       <div className="grid gap-3 rounded-lg border p-3 sm:grid-cols-[1fr_16rem]" role="search" aria-label={t("emailContacts.filters")}>
         <div className="grid gap-1.5">
           <Label htmlFor="email-contact-q">{t("emailContacts.search")}</Label>

@@ -62,6 +62,15 @@ describe("ContactListSection", () => {
   it("shows statuses in Portuguese, filters by status and search, and exports what it shows", async () => {
     const user = userEvent.setup();
     const api = routeFetch({
+      "GET /api/email/contacts/statuses": () =>
+        jsonResponse([
+          { status: "active", contacts: 1 },
+          { status: "unconfirmed", contacts: 1 },
+          { status: "suppressed", contacts: 0 },
+          { status: "bounced", contacts: 0 },
+          { status: "complained", contacts: 0 },
+          { status: "unsubscribed", contacts: 1 },
+        ]),
       "GET /api/email/contacts": (url) =>
         jsonResponse(
           url.searchParams.get("status") === "unsubscribed"
@@ -74,6 +83,9 @@ describe("ContactListSection", () => {
     const rows = await screen.findAllByTestId("email-contact-row");
     expect(rows.map((r) => within(r).getAllByRole("cell")[1]!.textContent)).toEqual(["Ativo", "Aguardando confirmação"]);
     expect(screen.getByTestId("email-contacts-total")).toHaveTextContent("2 contatos");
+    const chart = await screen.findByTestId("email-status-chart");
+    expect(chart).toHaveTextContent("Contatos por situação");
+    expect(chart).toHaveTextContent("Descadastrado: 1");
 
     await user.selectOptions(screen.getByLabelText("Situação"), "unsubscribed");
     await waitFor(() => expect(screen.getAllByTestId("email-contact-row")).toHaveLength(1));
@@ -93,10 +105,11 @@ describe("ContactListSection", () => {
   });
 
   it("says what to do when there is no contact", async () => {
-    vi.stubGlobal("fetch", routeFetch({ "GET /api/email/contacts": () => jsonResponse(page([])) }).fetch);
+    vi.stubGlobal("fetch", routeFetch({ "GET /api/email/contacts": () => jsonResponse(page([])), "GET /api/email/contacts/statuses": () => jsonResponse([{ status: "active", contacts: 0 }]) }).fetch);
     renderWithProviders(<ContactListSection />, { me });
     expect(await screen.findByText("No contacts yet: import a CSV file or publish a subscription form.")).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Import CSV" })).toHaveAttribute("href", "/email/contacts/import");
+    expect(screen.queryByTestId("email-status-chart")).toBeNull(); // nothing to chart yet
   });
 });
 
