@@ -6,16 +6,18 @@ another organization's import)."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from rastro.core.db import Scope
+from rastro.core.db import SYSTEM, Scope
 from rastro.crm.models import Contact
 from rastro.crm.service import people
-from rastro.email.service import import_rows
+from rastro.email.models import ContactImportRun
+from rastro.email.service import import_rows, imports
 from tests.email.conftest import Org, contacts, get, post, static_audience
 from tests.helpers import drain_jobs
 
@@ -279,3 +281,25 @@ async def test_a_failing_job_marks_the_import_failed(
     scope = Scope.organization(org.id)
     async with databases.crm.transaction(scope) as session:
         assert await import_rows.load_plan(session, import_id=uuid.UUID(import_id)) is None
+
+
+async def test_uploads_never_started_are_deleted_after_a_day(
+    client, org, other_org, databases
+) -> None:
+    old = (await upload(client, org, CSV)).json()["contact_import"]["import_id"]
+    foreign_old = (await upload(client, other_org, CSV)).json()["contact_import"]["import_id"]
+    started = (await upload(client, org, CSV)).json()["contact_import"]["import_id"]
+    await post(client, org, f"/contacts/imports/{started}/start", {"mapping": MAPPING})
+    fresh = (await upload(client, org, CSV)).json()["contact_import"]["import_id"]
+    async with databases.crm.transaction(SYSTEM) as session:
+        await session.execute(
+            update(ContactImportRun)
+            .where(
+                ContactImportRun.import_id.in_([uuid.UUID(i) for i in (old, foreign_old, started)])
+            )
+            .values(created_at=datetime.now(UTC) - timedelta(days=2))
+        )
+        assert await imports.purge_abandoned(session, older_than=timedelta(days=1)) == 2
+    kept = {r["import_id"] for r in await get(client, org, "/contacts/imports")}
+    assert kept == {started, fresh}
+    assert await get(client, other_org, "/contacts/imports") == []

@@ -5,6 +5,7 @@ commits one batch per transaction and can run again safely."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import procrastinate
 
@@ -17,12 +18,14 @@ from rastro.email.service import (
     campaigns,
     generation,
     import_rows,
+    imports,
     scheduling,
     sending,
     subscriptions,
 )
 
 blueprint = procrastinate.Blueprint()
+ABANDONED_UPLOAD_AGE = timedelta(days=1)
 
 
 @blueprint.task(name="generate_messages", queue="email")
@@ -135,6 +138,14 @@ async def choose_ab_winner(organization_id: str, campaign_id: str) -> int | None
     databases = job_context().databases
     async with databases.crm.transaction(Scope.organization(uuid.UUID(organization_id))) as crm:
         return await ab_winner.choose_winner(crm, campaign_id=uuid.UUID(campaign_id))
+
+
+@blueprint.periodic(cron="17 * * * *")
+@blueprint.task(name="purge_abandoned_imports", queue="email", queueing_lock="email.purge_imports")
+async def purge_abandoned_imports(timestamp: int) -> int:
+    """Hourly: delete CSV uploads never started after a day (their files hold personal data)."""
+    async with job_context().databases.crm.transaction(SYSTEM) as crm:
+        return await imports.purge_abandoned(crm, older_than=ABANDONED_UPLOAD_AGE)
 
 
 def register(app: procrastinate.App) -> None:

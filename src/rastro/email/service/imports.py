@@ -3,7 +3,8 @@ a mapping guessed from its headers), start with the mapping the user confirmed (
 progress, and the skipped rows as a CSV of row number and error code.
 
 The rows themselves are handled by `import_rows`; this file holds the lifecycle. The file
-is stored until the import is done, then dropped: what stays is the counts and, per
+is stored until the import is done (or has failed), then dropped; an upload never started
+is deleted after a day (`purge_abandoned`, hourly). What stays is the counts and, per
 skipped row, its number and a code — never the row's content.
 """
 
@@ -12,8 +13,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
@@ -165,6 +167,18 @@ async def start_import(
     )
     await session.flush()
     return run
+
+
+async def purge_abandoned(session: AsyncSession, *, older_than: timedelta) -> int:
+    """Delete the uploads never started (their file holds personal data) once older than
+    `older_than`; returns how many. Runs for every organization (system scope)."""
+    result = await session.execute(
+        delete(ContactImportRun).where(
+            ContactImportRun.status == "uploaded",
+            ContactImportRun.created_at < datetime.now(UTC) - older_than,
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def import_errors(session: AsyncSession, *, import_id: uuid.UUID) -> list[tuple[int, str]]:
