@@ -163,7 +163,9 @@ async def start_import(
         IMPORT_TASK,
         args={"organization_id": str(run.organization_id), "import_id": str(run.import_id)},
         queue="email",
-        lock=f"email.import.{run.import_id}",
+        # One import at a time per organization: two files naming the same new address
+        # would otherwise both try to create its contact.
+        lock=f"email.import.{run.organization_id}",
     )
     await session.flush()
     return run
