@@ -1,17 +1,20 @@
-"""End-to-end test of the e-mail contacts import: an admin uploads a small CSV in the
-wizard (E-mail → Contacts → Import CSV), keeps the guessed mapping, starts the import,
-watches its progress end (the job drained as `rastro worker` would), downloads the skipped
-rows and finds the contacts, in Portuguese, in the list — driven by Debian's Chromium
-against the real app serving the built dashboard."""
+"""End-to-end tests of the e-mail contacts page, driven by Debian's Chromium against the
+real app serving the built dashboard (jobs drained as `rastro worker` would): a small CSV
+imported through the wizard (guessed mapping, progress, skipped rows downloaded, the
+contacts in the list, in Portuguese), and a subscription form's snippet pasted in another
+site's page, submitted and confirmed (double opt-in)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from rastro.email.senders.base import OutgoingMail, SendResult
+from rastro.email.senders.simulated import SimulatedSender
 from tests.e2e.browser import Shots, login, visit
 from tests.helpers import drain_jobs_in_thread
 
@@ -72,3 +75,66 @@ def test_a_csv_is_imported_through_the_wizard(
     expect(rows.filter(has_text="ana@exemplo.com.br")).to_contain_text("Ativo")
     expect(rows.filter(has_text="ana@exemplo.com.br")).to_contain_text("vip")
     shot(page, "email-contacts-list")
+
+
+def test_double_opt_in_from_a_pasted_form(
+    live_server: Any,
+    seeded_admin: Any,
+    page: Page,
+    shot: Shots,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The form's snippet pasted in a page of another site: the browser posts it, lands on
+    the thank-you page, the confirmation e-mail's link opens the page whose button
+    confirms, and the contact shows as active with its confirmation in the list."""
+    sent: list[OutgoingMail] = []
+
+    async def send(self: SimulatedSender, mails: list[OutgoingMail]) -> list[SendResult]:
+        sent.extend(mails)
+        return [SendResult(m.message_id, "sent") for m in mails]
+
+    monkeypatch.setattr(SimulatedSender, "send", send)
+    base = live_server.base_url
+    public = live_server.settings.public_url.rstrip("/")
+    login(page, base, seeded_admin.email, seeded_admin.password)
+    visit(page, base, "/email/contacts/forms")
+    page.locator("[data-testid=add-subscription-form]").first.click()
+    dialog = page.locator("[data-testid=subscription-form-dialog]")
+    dialog.get_by_label("Nome", exact=True).fill("Newsletter da loja")
+    dialog.get_by_label("E-mail de confirmação: nome do remetente").fill("Loja")
+    dialog.get_by_label("E-mail de confirmação: endereço do remetente").fill("news@loja.com.br")
+    dialog.get_by_role("button", name="Salvar").click()
+    snippet = page.locator("[data-testid=form-snippet]")
+    expect(snippet).to_contain_text('name="website"')
+    shot(page, "email-form-snippet")
+    html = snippet.input_value().replace(public, base)
+
+    # A page of the customer's own site, with the snippet pasted in.
+    page.route(
+        "https://loja.example/newsletter",
+        lambda route: route.fulfill(
+            content_type="text/html; charset=utf-8",
+            body=f"<!doctype html><html><body><h1>Loja</h1>{html}</body></html>",
+        ),
+    )
+    page.goto("https://loja.example/newsletter")
+    page.get_by_label("E-mail").fill("leitora@exemplo.com.br")
+    page.get_by_label("Nome").fill("Leitora <b>Nova</b>")
+    page.get_by_role("button", name="Inscrever-se").click()
+    expect(page.locator("h1")).to_contain_text("Enviamos um e-mail para você confirmar")
+
+    drain_jobs_in_thread(live_server.settings, ["email"])
+    assert [mail.to for mail in sent] == ["leitora@exemplo.com.br"]
+    assert sent[0].subject == "Confirme sua inscrição"
+    link = re.search(r"(/e/confirm/[A-Za-z0-9_-]+)", sent[0].text)
+    assert link is not None
+    page.goto(f"{base}{link.group(1)}")
+    page.get_by_role("button", name="Confirmar inscrição").click()
+    expect(page.locator("h1")).to_have_text("Inscrição confirmada. Obrigado!")
+
+    visit(page, base, "/email/contacts")
+    row = page.locator("[data-testid=email-contact-row]").filter(has_text="leitora@exemplo.com.br")
+    expect(row).to_contain_text("Ativo")
+    expect(row).to_contain_text("Leitora <b>Nova</b>")  # shown as text, not markup
+    expect(row).to_contain_text("pelo IP 127.0.0.1")
+    shot(page, "email-contact-confirmed")
