@@ -5,6 +5,7 @@ honeypot, and links that are tampered, foreign or expired."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -270,3 +271,20 @@ async def test_one_ip_is_limited_to_a_few_pending_subscriptions_an_hour(
     assert refused.headers["retry-after"] == "3600"
     assert refused.json()["error"]["code"] == "too_many_subscriptions"
     assert (await get(client, org, "/contacts"))["total"] == 3
+
+
+async def test_the_same_address_submitted_at_once_is_stored_and_mailed_once(
+    client, org, settings, databases, outbox
+) -> None:
+    form = await make_form(client, org)
+    url = f"/e/subscribe/{form['token']}"
+    answers = await asyncio.gather(
+        *(client.post(url, json={"email": "pressa@exemplo.com.br"}) for _ in range(5))
+    )
+    assert [a.status_code for a in answers] == [202] * 5
+    await drain_jobs(settings, databases, queues=["email"])
+    assert [m.to for m in outbox] == ["pressa@exemplo.com.br"]
+    page = await get(client, org, "/contacts")
+    assert [(i["email"], i["status"]) for i in page["items"]] == [
+        ("pressa@exemplo.com.br", "unconfirmed")
+    ]

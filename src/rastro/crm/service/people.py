@@ -21,11 +21,12 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    insert,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import TenantScopeMissing, get_scope
@@ -141,7 +142,26 @@ async def upsert_people(
             }
         )
     if new:
-        await session.execute(insert(_CONTACTS), new)
+        # A concurrent request (the same form submitted twice at once) may have created
+        # some of them since: theirs are kept, and their ids read back.
+        await session.execute(
+            pg_insert(_CONTACTS).on_conflict_do_nothing(
+                index_elements=["organization_id", "email"], index_where=text("email IS NOT NULL")
+            ),
+            new,
+        )
+        created = [row["email"] for row in new]
+        ids.update(
+            (email, contact_id)
+            for email, contact_id in (
+                await session.execute(
+                    select(Contact.email, Contact.contact_id).where(
+                        Contact.email == any_(bindparam("created", created, type_=ARRAY(String)))
+                    )
+                )
+            ).all()
+            if email is not None
+        )
     if fill_in:
         await session.execute(_FILL_IN, fill_in)
     return ids

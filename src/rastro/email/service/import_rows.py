@@ -248,8 +248,10 @@ async def _store(
                     "created_at": now,
                 }
             )
-    if new:
-        await session.execute(insert(_RECIPIENTS), new)
+    if new:  # a subscription may have made one since (kept: it knows its consent)
+        await session.execute(
+            insert(_RECIPIENTS).on_conflict_do_nothing(index_elements=["contact_id"]), new
+        )
     if merged:
         await session.execute(_MERGE, merged)
     if run.audience_id is not None:

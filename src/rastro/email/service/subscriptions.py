@@ -80,13 +80,23 @@ async def subscribe(crm: AsyncSession, *, submission: Submission) -> Subscriptio
     name = (submission.fields.name or "").strip() or None
     found = await people.upsert_people(crm, people={address: people.PersonDetails(name=name)})
     contact_id = found[address]
-    recipient = await crm.get(EmailContact, contact_id, with_for_update=True)
-    if recipient is None:
-        recipient = EmailContact(
-            contact_id=contact_id, status="unconfirmed", tags=list(form.tags), attributes={}
+    # Created unless it exists (a concurrent submit of the same address waits here for
+    # the other's commit), then locked: the same address submitted at once is stored once.
+    await crm.execute(
+        insert(EmailContact)
+        .values(
+            contact_id=contact_id,
+            organization_id=form.organization_id,
+            status="unconfirmed",
+            tags=list(form.tags),
+            attributes={},
         )
-        crm.add(recipient)
-    elif recipient.status != "unconfirmed":
+        .on_conflict_do_nothing(index_elements=["contact_id"])
+    )
+    recipient = await crm.get(
+        EmailContact, contact_id, with_for_update=True, populate_existing=True
+    )
+    if recipient is None or recipient.status != "unconfirmed":
         return form
     recipient.consent_at, recipient.consent_ip = now, submission.ip
     recipient.consent_form_id = form.form_id
