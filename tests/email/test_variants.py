@@ -56,7 +56,8 @@ async def test_sample_gets_the_variants_evenly_and_the_winner_goes_to_the_rest(
         f"/api/email/campaigns/{campaign_id}/ab-test", headers=org.headers, json=test
     )
     assert response.status_code == 200, response.text
-    assert response.json()["subject_variants"] == SUBJECTS
+    assert [v["subject"] for v in response.json()["variants"]] == SUBJECTS
+    assert (await get(client, org, f"/campaigns/{campaign_id}"))["subject_variants"] == SUBJECTS
     await post(client, org, f"/campaigns/{campaign_id}/send")
     await drain_jobs(settings, databases, queues=["email"])
 
@@ -148,7 +149,7 @@ async def test_ab_test_is_checked_and_frozen_once_generated(client, org, other_o
     assert (await client.put(path, headers=other_org.headers, json=good)).status_code == 404
     assert (await client.put(path, headers=org.headers, json=good)).status_code == 200
     removed = await client.delete(path, headers=org.headers)
-    assert removed.json()["subject_variants"] == []
+    assert removed.json()["variants"] == []
     assert (await client.put(path, headers=org.headers, json=good)).status_code == 200
     await post(client, org, f"/campaigns/{created['campaign_id']}/generate")
     assert (await client.put(path, headers=org.headers, json=good)).status_code == 409

@@ -255,20 +255,20 @@ class AbReport(BaseModel):
     variants: list[VariantFigures]
 
 
-class PreviewIn(BaseModel):
+class CampaignPreviewIn(BaseModel):
     contact_id: uuid.UUID | None = Field(
         None, description="Fill the merge fields with this contact's (else an example's)"
     )
     variant: int | None = Field(None, ge=0, le=3, description="An A/B subject variant")
 
 
-class Preview(BaseModel):
+class CampaignPreview(BaseModel):
     subject: str
     html: str
     text: str
 
 
-class TestSendIn(PreviewIn):
+class TestSendIn(CampaignPreviewIn):
     email: str = Field(min_length=3, max_length=320)
 
 

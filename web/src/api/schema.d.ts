@@ -5294,6 +5294,28 @@ export interface components {
              */
             utm_source: string;
         };
+        /** CampaignPreview */
+        CampaignPreview: {
+            /** Html */
+            html: string;
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
+        };
+        /** CampaignPreviewIn */
+        CampaignPreviewIn: {
+            /**
+             * Contact Id
+             * @description Fill the merge fields with this contact's (else an example's)
+             */
+            contact_id?: string | null;
+            /**
+             * Variant
+             * @description An A/B subject variant
+             */
+            variant?: number | null;
+        };
         /** CampaignReport */
         CampaignReport: {
             /**
@@ -9317,28 +9339,6 @@ export interface components {
             sent_at: string | null;
             /** Status */
             status: string;
-        };
-        /** Preview */
-        Preview: {
-            /** Html */
-            html: string;
-            /** Subject */
-            subject: string;
-            /** Text */
-            text: string;
-        };
-        /** PreviewIn */
-        PreviewIn: {
-            /**
-             * Contact Id
-             * @description Fill the merge fields with this contact's (else an example's)
-             */
-            contact_id?: string | null;
-            /**
-             * Variant
-             * @description An A/B subject variant
-             */
-            variant?: number | null;
         };
         /** ProductCostIn */
         "ProductCostIn-Input": {
@@ -24785,7 +24785,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Campaign"];
+                    "application/json": components["schemas"]["AbReport"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */
@@ -24890,7 +24890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Campaign"];
+                    "application/json": components["schemas"]["AbReport"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */
@@ -25370,7 +25370,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PreviewIn"];
+                "application/json": components["schemas"]["CampaignPreviewIn"];
             };
         };
         responses: {
@@ -25380,7 +25380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Preview"];
+                    "application/json": components["schemas"]["CampaignPreview"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */

@@ -13,9 +13,8 @@ from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
 from rastro.email import schemas
-from rastro.email.api.campaigns import campaign_out
 from rastro.email.permissions import Read, Write
-from rastro.email.service import previews, variants
+from rastro.email.service import campaign_previews, variants
 
 router = APIRouter(
     prefix="/api/email/campaigns/{campaign_id}",
@@ -32,20 +31,20 @@ EDITABLE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.put("/ab-test", response_model=schemas.Campaign, responses=EDITABLE)
+@router.put("/ab-test", response_model=schemas.AbReport, responses=EDITABLE)
 async def set_ab_test(
     campaign_id: uuid.UUID, body: schemas.AbTestIn, _: Write, session: CrmSession
-) -> schemas.Campaign:
+) -> schemas.AbReport:
     """Test 2 to 4 subjects on a sample; the best one goes to the rest after a wait."""
-    campaign = await variants.set_ab_test(session, campaign_id=campaign_id, test=body)
-    return await campaign_out(session, campaign)
+    await variants.set_ab_test(session, campaign_id=campaign_id, test=body)
+    return await variants.variant_report(session, campaign_id=campaign_id)
 
 
-@router.delete("/ab-test", response_model=schemas.Campaign, responses=EDITABLE)
-async def remove_ab_test(campaign_id: uuid.UUID, _: Write, session: CrmSession) -> schemas.Campaign:
+@router.delete("/ab-test", response_model=schemas.AbReport, responses=EDITABLE)
+async def remove_ab_test(campaign_id: uuid.UUID, _: Write, session: CrmSession) -> schemas.AbReport:
     """Send one subject to everyone again."""
-    campaign = await variants.set_ab_test(session, campaign_id=campaign_id, test=None)
-    return await campaign_out(session, campaign)
+    await variants.set_ab_test(session, campaign_id=campaign_id, test=None)
+    return await variants.variant_report(session, campaign_id=campaign_id)
 
 
 @router.get("/ab-test", response_model=schemas.AbReport, responses=NOT_FOUND)
@@ -54,12 +53,12 @@ async def ab_report(campaign_id: uuid.UUID, _: Read, session: CrmSession) -> sch
     return await variants.variant_report(session, campaign_id=campaign_id)
 
 
-@router.post("/preview", response_model=schemas.Preview, responses=NOT_FOUND)
+@router.post("/preview", response_model=schemas.CampaignPreview, responses=NOT_FOUND)
 async def preview(
-    campaign_id: uuid.UUID, body: schemas.PreviewIn, _: Read, session: CrmSession
-) -> schemas.Preview:
+    campaign_id: uuid.UUID, body: schemas.CampaignPreviewIn, _: Read, session: CrmSession
+) -> schemas.CampaignPreview:
     """The subject, HTML and text with a contact's (or an example's) merge fields."""
-    return await previews.preview_campaign(session, campaign_id=campaign_id, request=body)
+    return await campaign_previews.preview_campaign(session, campaign_id=campaign_id, request=body)
 
 
 @router.post("/test-send", response_model=schemas.TestSent, responses=NOT_FOUND)
@@ -72,4 +71,6 @@ async def send_test(
 ) -> schemas.TestSent:
     """Send the preview to one address now (no tracking; counted in no report)."""
     keyring = Keyring(request.app.state.settings.encryption_key_value)
-    return await previews.send_test(session, campaign_id=campaign_id, request=body, keyring=keyring)
+    return await campaign_previews.send_test(
+        session, campaign_id=campaign_id, request=body, keyring=keyring
+    )

@@ -22,7 +22,7 @@ router = APIRouter(
 )
 
 
-async def campaign_out(session: CrmSession, campaign: Campaign) -> schemas.Campaign:
+async def _campaign_out(session: CrmSession, campaign: Campaign) -> schemas.Campaign:
     out = schemas.Campaign.model_validate(campaign)
     out.audience_ids = await campaigns.audience_ids(session, campaign_id=campaign.campaign_id)
     return out
@@ -90,7 +90,7 @@ async def create_sender(
 @router.get("/campaigns", response_model=list[schemas.Campaign])
 async def list_campaigns(_: Read, session: CrmSession) -> list[schemas.Campaign]:
     """Campaigns, newest first."""
-    return [await campaign_out(session, c) for c in await campaigns.list_campaigns(session)]
+    return [await _campaign_out(session, c) for c in await campaigns.list_campaigns(session)]
 
 
 @router.post("/campaigns", response_model=schemas.Campaign, status_code=status.HTTP_201_CREATED)
@@ -98,13 +98,13 @@ async def create_campaign(
     body: schemas.CampaignCreate, _: Write, session: CrmSession
 ) -> schemas.Campaign:
     """A draft campaign (content from its template unless given)."""
-    return await campaign_out(session, await campaigns.create_campaign(session, new=body))
+    return await _campaign_out(session, await campaigns.create_campaign(session, new=body))
 
 
 @router.get("/campaigns/{campaign_id}", response_model=schemas.Campaign)
 async def get_campaign(campaign_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.Campaign:
     """One campaign with its generation figures."""
-    return await campaign_out(
+    return await _campaign_out(
         session, await campaigns.get_campaign(session, campaign_id=campaign_id)
     )
 
@@ -115,7 +115,7 @@ async def update_campaign(
 ) -> schemas.Campaign:
     """Edit a draft or scheduled campaign whose messages are not generated yet."""
     campaign = await campaigns.update_campaign(session, campaign_id=campaign_id, change=body)
-    return await campaign_out(session, campaign)
+    return await _campaign_out(session, campaign)
 
 
 @router.post(
@@ -128,7 +128,7 @@ async def generate_messages(
 ) -> schemas.Campaign:
     """Queue the generation of one message per eligible contact (409 if done already)."""
     campaign = await generation.start_generation(session, campaign_id=campaign_id)
-    return await campaign_out(session, campaign)
+    return await _campaign_out(session, campaign)
 
 
 @router.post(
@@ -138,7 +138,7 @@ async def generate_messages(
 )
 async def send_campaign(campaign_id: uuid.UUID, _: Write, session: CrmSession) -> schemas.Campaign:
     """Send now, or resume a paused campaign (generating its messages first if needed)."""
-    return await campaign_out(
+    return await _campaign_out(
         session, await sending.start_sending(session, campaign_id=campaign_id)
     )
 
@@ -151,13 +151,13 @@ async def schedule_campaign(
     campaign = await campaigns.schedule_campaign(
         session, campaign_id=campaign_id, at=body.scheduled_at
     )
-    return await campaign_out(session, campaign)
+    return await _campaign_out(session, campaign)
 
 
 @router.post("/campaigns/{campaign_id}/pause", response_model=schemas.Campaign)
 async def pause_campaign(campaign_id: uuid.UUID, _: Write, session: CrmSession) -> schemas.Campaign:
     """Stop sending after the current batch."""
-    return await campaign_out(
+    return await _campaign_out(
         session, await campaigns.pause_campaign(session, campaign_id=campaign_id)
     )
 
@@ -167,7 +167,7 @@ async def cancel_campaign(
     campaign_id: uuid.UUID, _: Write, session: CrmSession
 ) -> schemas.Campaign:
     """Cancel for good."""
-    return await campaign_out(
+    return await _campaign_out(
         session, await campaigns.cancel_campaign(session, campaign_id=campaign_id)
     )
 

@@ -38,11 +38,11 @@ async def _recipient(session: AsyncSession, contact_id: uuid.UUID | None) -> con
 
 def _render(
     campaign: Campaign, recipient: content.Recipient, variant: int | None
-) -> schemas.Preview:
+) -> schemas.CampaignPreview:
     if variant is not None and variant >= len(campaign.subject_variants):
         raise field_error("body.variant", "The campaign has no such subject variant.")
     extra = {content.UNSUBSCRIBE_FIELD: PLACEHOLDER_UNSUBSCRIBE}
-    return schemas.Preview(
+    return schemas.CampaignPreview(
         subject=content.merge(
             variants.subject_of(campaign, variant), recipient, escape=False, extra={}
         ),
@@ -52,8 +52,8 @@ def _render(
 
 
 async def preview_campaign(
-    session: AsyncSession, *, campaign_id: uuid.UUID, request: schemas.PreviewIn
-) -> schemas.Preview:
+    session: AsyncSession, *, campaign_id: uuid.UUID, request: schemas.CampaignPreviewIn
+) -> schemas.CampaignPreview:
     """The campaign as this contact (or the example person) would read it."""
     campaign = await get_campaign(session, campaign_id=campaign_id)
     return _render(campaign, await _recipient(session, request.contact_id), request.variant)
