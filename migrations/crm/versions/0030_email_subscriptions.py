@@ -167,11 +167,13 @@ def upgrade() -> None:
         sa.Column("ab_decided_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.add_column("email_messages", sa.Column("variant", sa.Integer(), nullable=True))
+    # `held` added; `sending` (the claimed state of the providers' migration) is listed
+    # too, so the constraint is right whichever of the two runs first.
     op.drop_constraint(op.f("ck_email_messages_status_known"), "email_messages", type_="check")
     op.create_check_constraint(
         op.f("ck_email_messages_status_known"),
         "email_messages",
-        "status IN ('queued', 'held', 'sent', 'failed')",
+        "status IN ('queued', 'sending', 'held', 'sent', 'failed')",
     )
     for table in ["email_forms", "email_imports", "email_import_errors"]:
         for statement in tenant_rls_sql(table):
@@ -184,7 +186,7 @@ def downgrade() -> None:
     op.create_check_constraint(
         op.f("ck_email_messages_status_known"),
         "email_messages",
-        "status IN ('queued', 'sent', 'failed')",
+        "status IN ('queued', 'sending', 'sent', 'failed')",
     )
     op.drop_column("email_messages", "variant")
     for column in (
