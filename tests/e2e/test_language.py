@@ -89,6 +89,9 @@ PAGES = [
     "/settings/fx-rates",
     "/settings/profit",
     "/settings/profile",
+    "/email/contacts",
+    "/email/contacts/import",
+    "/email/contacts/forms",
 ]
 
 
