@@ -160,6 +160,20 @@ async def test_existing_contacts_are_updated_once_and_keep_their_status(
     }
     others = await get(client, other_org, "/contacts/statuses")
     assert sum(c["contacts"] for c in others) == 0  # this organization's are not counted there
+    export = await client.get("/api/email/contacts/export?status=unconfirmed", headers=org.headers)
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    lines = export.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == (
+        "contact_id,email,name,status,tags,created_at,consent_at,consent_ip,"
+        "confirmed_at,confirmed_ip"
+    )
+    assert sorted(line.split(",")[1] for line in lines[1:]) == [
+        "ana@exemplo.com.br",
+        "eva@exemplo.com.br",
+    ]
+    foreign = await client.get("/api/email/contacts/export", headers=other_org.headers)
+    assert foreign.content.decode("utf-8-sig").splitlines()[1:] == []
     only_duda = await get(client, org, "/contacts?q=DUDA@&status=unsubscribed")
     assert [i["email"] for i in only_duda["items"]] == ["duda@exemplo.com.br"]
     assert (await get(client, org, "/contacts?q=nobody"))["total"] == 0

@@ -31,6 +31,8 @@ export const emailContactsEn = {
   "emailContacts.forms.simulatedSender": "Simulated (nothing leaves)",
   "emailContacts.byStatus": "Contacts by status",
   "emailContacts.contacts": "Contacts",
+  "emailContacts.exportFailed": "The export failed: {reason}",
+  "emailContacts.exportHint": "Every contact these filters select (up to 50,000), with the proof of consent",
   "emailContacts.table": "E-mail contacts",
   "emailContacts.total": "{count, plural, one {# contact} other {# contacts}}",
   "emailContacts.empty": "No contacts yet: import a CSV file or publish a subscription form.",

@@ -33,6 +33,8 @@ export const emailContactsPtBR: Record<keyof typeof emailContactsEn, string> = {
   "emailContacts.forms.simulatedSender": "Simulado (nada é enviado de fato)",
   "emailContacts.byStatus": "Contatos por situação",
   "emailContacts.contacts": "Contatos",
+  "emailContacts.exportFailed": "A exportação falhou: {reason}",
+  "emailContacts.exportHint": "Todos os contatos desses filtros (até 50.000), com a prova do consentimento",
   "emailContacts.table": "Contatos de e-mail",
   "emailContacts.total": "{count, plural, one {# contato} other {# contatos}}",
   "emailContacts.empty": "Nenhum contato ainda: importe um arquivo CSV ou publique um formulário de inscrição.",

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import RastroError
@@ -108,15 +108,10 @@ async def add_members(
     return len(new)
 
 
-async def list_contacts(
-    session: AsyncSession,
-    params: PageParams,
-    *,
-    status: str | None = None,
-    search: str | None = None,
-) -> tuple[list[schemas.EmailContact], int]:
-    """Recipients, newest first, with their address and name from the CRM; of one status
-    and whose address or name contains `search` when given."""
+EXPORT_LIMIT = 50_000
+
+
+def _listed(status: str | None, search: str | None) -> Select[EmailContact]:
     statement = select(EmailContact).order_by(
         EmailContact.created_at.desc(), EmailContact.contact_id.desc()
     )
@@ -124,12 +119,14 @@ async def list_contacts(
         statement = statement.where(EmailContact.status == status)
     if search:
         statement = statement.where(EmailContact.contact_id.in_(people.ids_matching(search)))
-    total = await session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    )
-    rows = list(await session.scalars(statement.limit(params.page_size).offset(params.offset)))
+    return statement
+
+
+async def _with_people(
+    session: AsyncSession, rows: list[EmailContact]
+) -> list[schemas.EmailContact]:
     found = await people.people_by_id(session, contact_ids=[r.contact_id for r in rows])
-    items = [
+    return [
         schemas.EmailContact(
             contact_id=r.contact_id,
             email=found[r.contact_id].email if r.contact_id in found else "",
@@ -147,7 +144,31 @@ async def list_contacts(
         )
         for r in rows
     ]
-    return items, int(total or 0)
+
+
+async def list_contacts(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    search: str | None = None,
+) -> tuple[list[schemas.EmailContact], int]:
+    """Recipients, newest first, with their address and name from the CRM; of one status
+    and whose address or name contains `search` when given."""
+    statement = _listed(status, search)
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    rows = list(await session.scalars(statement.limit(params.page_size).offset(params.offset)))
+    return await _with_people(session, rows), int(total or 0)
+
+
+async def export_contacts(
+    session: AsyncSession, *, status: str | None = None, search: str | None = None
+) -> list[schemas.EmailContact]:
+    """Every recipient the list's filters select, in its order, up to `EXPORT_LIMIT`."""
+    rows = list(await session.scalars(_listed(status, search).limit(EXPORT_LIMIT)))
+    return await _with_people(session, rows)
 
 
 async def status_counts(session: AsyncSession) -> list[schemas.ContactStatusCount]:

@@ -1,25 +1,26 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Search, Upload } from "lucide-react";
-import { useEffect, useMemo, useState } from "react";
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
+import { Download, Search, Upload } from "lucide-react";
+import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, unwrap } from "@/api/client";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { CsvButton } from "@/components/ui/csv-button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Pagination } from "@/components/ui/pagination";
 import { QueryStates } from "@/components/ui/query-states";
 import { Table, TBody, TD, TH, THead, TR } from "@/components/ui/table";
-import { useI18n, type TFunction } from "@/i18n";
-import type { CsvColumn } from "@/lib/csv";
+import { useToast } from "@/components/ui/toast";
+import { useI18n } from "@/i18n";
+import { saveBlob } from "@/lib/csv";
+import { errorMessage } from "@/lib/errors";
 import { textParam } from "@/lib/filterParams";
 import { formatDate, formatDateTime, formatNumber } from "@/lib/format";
 import { PAGE_SIZE, usePageParam } from "@/lib/usePage";
 import { statusLabel } from "./status";
 import { StatusChart } from "./StatusChart";
-import { CONTACT_STATUSES, CONTACTS_KEY, type ContactStatus, type EmailContact } from "./types";
+import { CONTACT_STATUSES, CONTACTS_KEY, type ContactStatus } from "./types";
 
 const BADGE: Record<ContactStatus, "success" | "secondary" | "destructive" | "outline"> = {
   active: "success",
@@ -29,20 +30,6 @@ const BADGE: Record<ContactStatus, "success" | "secondary" | "destructive" | "ou
   complained: "destructive",
   unsubscribed: "outline",
 };
-
-function csvColumns(t: TFunction): CsvColumn<EmailContact>[] {
-  return [
-    { header: t("emailContacts.col.email"), value: (c) => c.email },
-    { header: t("emailContacts.col.name"), value: (c) => c.name },
-    { header: t("emailContacts.col.status"), value: (c) => statusLabel(c.status, t) },
-    { header: t("emailContacts.col.tags"), value: (c) => c.tags.join(", ") },
-    { header: t("emailContacts.col.created"), value: (c) => c.created_at },
-    { header: t("emailContacts.col.consent"), value: (c) => c.consent_at },
-    { header: t("emailContacts.col.consentIp"), value: (c) => c.consent_ip },
-    { header: t("emailContacts.col.confirmed"), value: (c) => c.confirmed_at },
-    { header: t("emailContacts.col.confirmedIp"), value: (c) => c.confirmed_ip },
-  ];
-}
 
 function isStatus(value: string | null): value is ContactStatus {
   return value !== null && (CONTACT_STATUSES as string[]).includes(value);
@@ -83,7 +70,16 @@ export default function ContactListSection() {
     queryFn: () => unwrap(api.GET("/api/email/contacts", { params: { query } })),
     placeholderData: keepPreviousData,
   });
-  const columns = useMemo(() => csvColumns(t), [t]);
+  const { toast } = useToast();
+  const exportCsv = useMutation({
+    mutationFn: async () => {
+      const filters = { ...(q ? { q } : {}), ...(status ? { status } : {}) };
+      const { data, error } = await api.GET("/api/email/contacts/export", { params: { query: filters }, parseAs: "blob" });
+      if (error || !data) throw error ?? new Error("empty");
+      saveBlob("email-contacts.csv", data as Blob);
+    },
+    onError: (e) => toast(t("emailContacts.exportFailed", { reason: errorMessage(e, t) }), "error"),
+  });
   const importLink = (
     <Button asChild variant="outline" size="sm">
       <Link to="/email/contacts/import">
@@ -144,7 +140,10 @@ export default function ContactListSection() {
               </p>
               <div className="flex gap-2">
                 {importLink}
-                <CsvButton filename="email-contacts" columns={columns} rows={data.items} />
+                <Button variant="outline" size="sm" title={t("emailContacts.exportHint")} onClick={() => exportCsv.mutate()} disabled={exportCsv.isPending} data-testid="email-contacts-export">
+                  <Download aria-hidden />
+                  {t("csv.download")}
+                </Button>
               </div>
             </div>
             <div className="overflow-x-auto">

@@ -2,7 +2,6 @@ import { File as NodeFile } from "node:buffer";
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { captureCsv } from "@/test/csv";
 import { jsonResponse, makeMe, renderWithProviders, routeFetch } from "@/test/utils";
 import ContactListSection from "./ContactListSection";
 import FormsSection, { parseTags } from "./FormsSection";
@@ -71,6 +70,7 @@ describe("ContactListSection", () => {
           { status: "complained", contacts: 0 },
           { status: "unsubscribed", contacts: 1 },
         ]),
+      "GET /api/email/contacts/export": () => new Response("contact_id,email\r\nc-2,bia@exemplo.com.br\r\n", { headers: { "Content-Type": "text/csv" } }),
       "GET /api/email/contacts": (url) =>
         jsonResponse(
           url.searchParams.get("status") === "unsubscribed"
@@ -93,12 +93,16 @@ describe("ContactListSection", () => {
     expect(screen.getByTestId("email-contact-row")).toHaveTextContent("pelo IP 203.0.113.9");
     expect(api.calls.at(-1)!.url.searchParams.get("status")).toBe("unsubscribed");
 
-    const csv = captureCsv();
-    await user.click(screen.getByTestId("csv-button"));
-    const text = await csv.text();
-    csv.restore();
-    expect(text.split("\r\n")[0]).toBe("E-mail,Nome,Situação,Etiquetas,Adicionado em,Inscrição,IP da inscrição,Confirmação,IP da confirmação");
-    expect(text.split("\r\n")[1]).toContain("bia@exemplo.com.br,,Descadastrado,");
+    // The export is the server's file of every contact the filters select.
+    const saved: Blob[] = [];
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: (blob: Blob) => (saved.push(blob), "blob:x"), revokeObjectURL: () => undefined }));
+    const click = vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(() => undefined);
+    await user.click(screen.getByTestId("email-contacts-export"));
+    await waitFor(() => expect(click).toHaveBeenCalled());
+    click.mockRestore();
+    const exported = api.calls.find((c) => c.url.pathname === "/api/email/contacts/export")!;
+    expect(exported.url.searchParams.get("status")).toBe("unsubscribed");
+    expect(await saved[0]!.text()).toContain("bia@exemplo.com.br");
 
     await user.type(screen.getByLabelText("Buscar"), "bia");
     await waitFor(() => expect(api.calls.at(-1)!.url.searchParams.get("q")).toBe("bia"));
