@@ -72,16 +72,9 @@ async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Cam
 
 async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign) -> MailSender:
     """The campaign's sender (simulated when it names none)."""
-    return await sender_by_id(session, keyring, campaign.sender_id)
-
-
-async def sender_by_id(
-    session: AsyncSession, keyring: Keyring, sender_id: uuid.UUID | None
-) -> MailSender:
-    """The sender of this id, ready to send (simulated when None or simulated)."""
-    if sender_id is None:
+    if campaign.sender_id is None:
         return SimulatedSender()
-    sender = await session.get(Sender, sender_id)
+    sender = await session.get(Sender, campaign.sender_id)
     if sender is None or sender.kind == "simulated" or sender.credential_id is None:
         return SimulatedSender()
     resolved = await credentials.resolve_credential(session, keyring, sender.credential_id)
@@ -281,3 +274,12 @@ def _event(message: Message, kind: str, at: datetime, *, external: str) -> NewEv
 
 def _with_source(event: NewEvent, source: str) -> NewEvent:
     return replace(event, source=source)
+
+
+async def sender_by_id(
+    session: AsyncSession, keyring: Keyring, sender_id: uuid.UUID | None
+) -> MailSender:
+    """The sender of this id, made as a campaign's would be (simulated when None), for
+    mail that belongs to no campaign (a double opt-in confirmation, a test send)."""
+    # A transient campaign (never added to the session) that only names the sender.
+    return await sender_for(session, keyring, Campaign(sender_id=sender_id))
