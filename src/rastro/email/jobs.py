@@ -1,6 +1,8 @@
 """Background work of the e-mail module: generating a campaign's messages, sending them,
-starting scheduled campaigns and recounting the daily aggregates. Each job takes ids,
-commits one batch per transaction and can run again safely."""
+deciding A/B subject tests, starting scheduled campaigns, recounting the daily
+aggregates, importing CSVs of contacts, sending double opt-in confirmations and deleting
+abandoned uploads. Each job takes ids, commits one batch per transaction and can run
+again safely."""
 
 from __future__ import annotations
 

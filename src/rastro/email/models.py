@@ -1,9 +1,10 @@
 """The e-mail module's tables (seed 004 `mtrk`), CRM database: the e-mail side of the
 CRM's canonical contacts (`email_contacts`: status, attributes, tags, consent), audiences
 (static lists and saved filters), templates, senders, campaigns and their audiences, one
-message per contact and campaign, the campaign's links, unsubscribes by scope and the
-organization's suppression list. The events and their daily aggregates are in the BI
-database (`event_models.py`)."""
+message per contact and campaign, the campaign's links, unsubscribes by scope, the
+organization's suppression list, CSV imports of contacts with their skipped rows, and
+subscription forms. The events and their daily aggregates are in the BI database
+(`event_models.py`)."""
 
 from __future__ import annotations
 
