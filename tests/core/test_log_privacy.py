@@ -164,3 +164,31 @@ def test_scrub_cuts_what_postgresql_and_sqlalchemy_quote() -> None:
     assert scrub(f"Key (email)=({EMAIL}) exists") == "Key (email)=([redacted]) exists"
     assert scrub("GET /api/leads") == "GET /api/leads"
     assert describe_error(ValueError(f'bad: "{NAME}"')) == 'bad: "[redacted]"'
+
+
+@pytest.mark.parametrize("captured_logs", ["json"], indirect=True)
+async def test_tokens_in_paths_are_not_logged(
+    captured_logs: io.StringIO, settings, databases
+) -> None:
+    """A path parameter that is a token (tracking, double opt-in, webhook) is a credential:
+    the access log shows the route's template instead of the path."""
+    token = "TokenLEAK" + "x" * 40
+    app = create_app(settings, databases=databases, check_migrations=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        for method, path in (
+            ("GET", f"/e/confirm/{token}"),
+            ("POST", f"/e/subscribe/{token[:40]}"),
+            ("GET", f"/e/c/{token}"),
+        ):
+            response = await http.request(method, path, json={"email": "a@b.com.br"})
+            assert response.status_code == 404, path
+        await http.get("/api/health")
+    # The access log's lines (the test's own httpx client logs its URLs too).
+    server_log = "\n".join(
+        line for line in captured_logs.getvalue().splitlines() if "HTTP Request" not in line
+    )
+    assert "TokenLEAK" not in server_log
+    assert "/e/confirm/{token}" in server_log
+    assert "/e/subscribe/{form_token}" in server_log
+    assert "/api/health" in server_log  # other paths as they are

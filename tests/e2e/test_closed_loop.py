@@ -12,9 +12,7 @@ drained in a thread, as `rastro worker` would; Meta and Google are the local fak
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from rastro.core.db import libpq_url
-from rastro.runtime import make_databases
 from tests.conversions.factories import DATASET_ID, META_TOKEN
 from tests.conversions.test_google import ACTION_ID, CUSTOMER_ID, TOKEN
 from tests.e2e.browser import DESKTOP_CHROME_UA, Shots, Watched, login, new_context, visit
@@ -36,7 +33,7 @@ from tests.e2e.test_tracker import _wait_for
 from tests.fakes.base import FakeServer, RecordedRequest
 from tests.fakes.google_data_manager import FakeDataManager
 from tests.fakes.meta import FakeMeta
-from tests.helpers import drain_jobs
+from tests.helpers import drain_jobs_in_thread
 
 pytestmark = pytest.mark.e2e
 
@@ -94,30 +91,8 @@ def _bi(live_server: Any, sql: str, *args: Any) -> list[Any]:
 
 
 def _drain_conversions(settings: Any) -> None:
-    """Run the queued conversion syncs to completion in a thread with its own loop (the
-    browser's sync API owns this thread's)."""
-
-    async def run() -> None:
-        databases = make_databases(settings)
-        try:
-            await drain_jobs(settings, databases, queues=["conversions"])
-        finally:
-            await databases.dispose()
-
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            asyncio.run(run())
-        except BaseException as error:  # re-raised in the test's thread
-            errors.append(error)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=120)
-    assert not thread.is_alive(), "the conversions queue did not drain"
-    if errors:
-        raise errors[0]
+    """Run the queued conversion syncs to completion (the browser's thread owns its loop)."""
+    drain_jobs_in_thread(settings, ["conversions"])
 
 
 def _setup(base: str, headers: dict[str, str], origin: str, meta: FakeMeta, google: str) -> str:

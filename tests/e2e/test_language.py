@@ -98,6 +98,9 @@ PAGES = [
     "/settings/fx-rates",
     "/settings/profit",
     "/settings/profile",
+    "/email/contacts",
+    "/email/contacts/import",
+    "/email/contacts/forms",
 ]
 
 

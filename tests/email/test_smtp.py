@@ -135,3 +135,49 @@ async def test_smtp_campaign_headers_links_and_refusals(
     assert state("temp@cliente.com.br") == ("failed", "smtp_451", 2)  # retried, then gave up
     done = await get(client, org, f"/campaigns/{campaign_id}")
     assert done["status"] == "sent"
+
+
+async def test_double_opt_in_and_test_send_go_out_by_smtp(
+    client, org, settings, databases, smtp
+) -> None:
+    """The confirmation e-mail of a form with an SMTP sender, and a campaign's test send,
+    reach the SMTP server: transactional (no List-Unsubscribe), the link signed, the test
+    marked and untracked."""
+    sender_id = await _smtp_sender(client, org, smtp)
+    form = await post(
+        client,
+        org,
+        "/forms",
+        {
+            "name": "Blog",
+            "from_name": "Loja",
+            "from_address": "news@loja.com.br",
+            "language": "en",
+            "sender_id": sender_id,
+        },
+    )
+    answer = await client.post(
+        f"/e/subscribe/{form['token']}", json={"email": "nova@cliente.com.br"}
+    )
+    assert answer.status_code == 202
+    await drain_jobs(settings, databases, queues=["email"])
+    assert [r.rcpt_to for r in smtp.received] == [["nova@cliente.com.br"]]
+    mail = smtp.received[0].message
+    assert mail["Subject"] == "Confirm your subscription"
+    assert mail["List-Unsubscribe"] is None
+    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    link = re.search(r"/e/confirm/[A-Za-z0-9_-]+", text)
+    assert link is not None
+    assert (await client.post(link.group(0))).status_code == 200
+    assert (await get(client, org, "/contacts"))["items"][0]["status"] == "active"
+
+    created = await campaign(client, org, [], sender_id=sender_id)
+    sent = await post(
+        client, org, f"/campaigns/{created['campaign_id']}/test-send", {"email": "qa@loja.com.br"}
+    )
+    assert sent == {"outcome": "sent", "error": None}
+    test = smtp.received[-1].message
+    assert smtp.received[-1].rcpt_to == ["qa@loja.com.br"]
+    assert test["X-Rastro-Test"] == "1"
+    assert test["Subject"] == "Oferta para Maria"
+    assert "/e/c/" not in test.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]

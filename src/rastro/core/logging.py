@@ -68,6 +68,15 @@ def configure_logging(level: str, fmt: Literal["console", "json"]) -> None:
         logging.getLogger(name).propagate = True
 
 
+def _loggable_path(scope: Scope) -> str:
+    """The request's path, or its route's template when a path parameter is a token (a
+    tracking, confirmation or webhook token is a credential: never logged)."""
+    template = getattr(scope.get("route"), "path", None)
+    if isinstance(template, str) and "token}" in template:
+        return template
+    return str(scope.get("path", ""))
+
+
 class RequestContextMiddleware:
     """Assigns a request id, logs one access line per request, turns crashes into a 500 envelope.
 
@@ -126,7 +135,7 @@ class RequestContextMiddleware:
             )
             await send({"type": "http.response.body", "body": body})
         finally:
-            path = scope.get("path", "")
+            path = _loggable_path(scope)
             if not path.startswith("/assets/"):
                 access_log.info(
                     "request",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
+import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.routing import request_response
 
-from rastro.core.errors import PayloadTooLarge
+from rastro.core.errors import BadRequest, PayloadTooLarge
 from rastro.core.inputs import check_query_and_path
 
 
@@ -49,3 +51,22 @@ async def read_body(request: Request, limit: int, message: str) -> bytes:
             raise PayloadTooLarge(message)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def read_fields(request: Request, limit: int, message: str) -> tuple[dict[str, Any], bool]:
+    """A JSON object or an HTML form's fields (`application/x-www-form-urlencoded`, UTF-8)
+    as a dict, and whether it came from a form: 413 past `limit`, 400 when neither."""
+    raw = await read_body(request, limit, message)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), True
+        except UnicodeDecodeError:
+            raise BadRequest("The form is not UTF-8.") from None
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadRequest("The request body is not valid JSON.", details=None) from None
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body, False

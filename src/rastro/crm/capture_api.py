@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-import orjson
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -22,7 +21,7 @@ from starlette.routing import BaseRoute
 from rastro.core.errors import ERROR_RESPONSES, BadRequest
 from rastro.core.inputs import check_body
 from rastro.core.principal import require
-from rastro.core.routing import PlainRoute, read_body
+from rastro.core.routing import PlainRoute, read_fields
 from rastro.core.units import TransactionBoundary
 from rastro.crm.permissions import CRM_WRITE
 from rastro.crm.schemas import LeadWarning
@@ -119,20 +118,7 @@ class LeadCaptured(BaseModel):
 
 async def _read(request: Request) -> tuple[dict[str, Any], bool]:
     """The body as a dict, and whether it came from an HTML form."""
-    raw = await read_body(request, MAX_BODY, "A lead is at most 64 KB.")
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/x-www-form-urlencoded":
-        try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True)), True
-        except UnicodeDecodeError:
-            raise BadRequest("The form is not UTF-8.") from None
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise BadRequest("The request body is not valid JSON.", details=None) from None
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return body, False
+    return await read_fields(request, MAX_BODY, "A lead is at most 64 KB.")
 
 
 def _parse(body: dict[str, Any]) -> tuple[LeadIn, dict[str, Any]]:

@@ -1,11 +1,13 @@
 """Background work of the e-mail module: generating a campaign's messages, sending them,
-starting scheduled campaigns, running the sequences and recounting the daily aggregates.
-Each job takes ids, commits one batch per transaction and can run again safely."""
+deciding A/B subject tests, starting scheduled campaigns, running the sequences,
+recounting the daily aggregates, importing CSVs of contacts, sending double opt-in
+confirmations and deleting abandoned uploads. Each job takes ids, commits one batch per
+transaction and can run again safely."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import procrastinate
 
@@ -14,10 +16,21 @@ from rastro.core.jobs import job_context
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
 from rastro.email.senders.base import MailSender
-from rastro.email.service import aggregates, campaigns, generation, scheduling, sending
+from rastro.email.service import (
+    ab_winner,
+    aggregates,
+    campaigns,
+    generation,
+    import_rows,
+    imports,
+    scheduling,
+    sending,
+    subscriptions,
+)
 from rastro.email.service.sequences import runner
 
 blueprint = procrastinate.Blueprint()
+ABANDONED_UPLOAD_AGE = timedelta(days=1)
 
 
 @blueprint.task(name="generate_messages", queue="email")
@@ -133,6 +146,62 @@ async def run_sequences(timestamp: int) -> int:
                 )
                 more = claimed == sending.SEND_BATCH
     return advanced
+
+
+@blueprint.task(name="import_contacts", queue="email")
+async def import_contacts(organization_id: str, import_id: str) -> int:
+    """Import a CSV's contacts, one committed batch at a time, from where the last run
+    stopped; returns batches."""
+    databases = job_context().databases
+    scope = Scope.organization(uuid.UUID(organization_id))
+    async with databases.crm.transaction(scope) as crm:
+        plan = await import_rows.load_plan(crm, import_id=uuid.UUID(import_id))
+    batches, more = 0, plan is not None
+    try:
+        while more and plan is not None:
+            async with databases.crm.transaction(scope) as crm:
+                more = await import_rows.import_batch(crm, plan=plan)
+            batches += 1
+    except Exception:
+        # The page stops waiting; the committed batches stay (the error is logged by class).
+        async with databases.crm.transaction(scope) as crm:
+            await import_rows.mark_failed(crm, import_id=uuid.UUID(import_id))
+        raise
+    return batches
+
+
+@blueprint.task(name="send_confirmation", queue="email")
+async def send_confirmation(organization_id: str, contact_id: str, form_id: str) -> str:
+    """Send a double opt-in confirmation e-mail; returns the outcome."""
+    context = job_context()
+    settings = context.settings
+    scope = Scope.organization(uuid.UUID(organization_id))
+    async with context.databases.crm.transaction(scope) as crm:
+        result = await subscriptions.send_confirmation(
+            crm,
+            keyring=Keyring(settings.encryption_key_value),
+            contact_id=uuid.UUID(contact_id),
+            form_id=uuid.UUID(form_id),
+            base_url=settings.public_url,
+            secret=settings.secret_key_value,
+        )
+    return result.outcome if result is not None else "skipped"
+
+
+@blueprint.task(name="choose_ab_winner", queue="email")
+async def choose_ab_winner(organization_id: str, campaign_id: str) -> int | None:
+    """Decide a campaign's A/B subject test and send the winner to the rest."""
+    databases = job_context().databases
+    async with databases.crm.transaction(Scope.organization(uuid.UUID(organization_id))) as crm:
+        return await ab_winner.choose_winner(crm, campaign_id=uuid.UUID(campaign_id))
+
+
+@blueprint.periodic(cron="17 * * * *")
+@blueprint.task(name="purge_abandoned_imports", queue="email", queueing_lock="email.purge_imports")
+async def purge_abandoned_imports(timestamp: int) -> int:
+    """Hourly: delete CSV uploads never started after a day (their files hold personal data)."""
+    async with job_context().databases.crm.transaction(SYSTEM) as crm:
+        return await imports.purge_abandoned(crm, older_than=ABANDONED_UPLOAD_AGE)
 
 
 def register(app: procrastinate.App) -> None:

@@ -1,9 +1,10 @@
 """The e-mail module's tables (seed 004 `mtrk`), CRM database: the e-mail side of the
 CRM's canonical contacts (`email_contacts`: status, attributes, tags, consent), audiences
 (static lists and saved filters), templates, senders, campaigns and their audiences, one
-message per contact and campaign, the campaign's links, unsubscribes by scope and the
-organization's suppression list. The events and their daily aggregates are in the BI
-database (`event_models.py`)."""
+message per contact and campaign, the campaign's links, unsubscribes by scope, the
+organization's suppression list, CSV imports of contacts with their skipped rows, and
+subscription forms. The events and their daily aggregates are in the BI database
+(`event_models.py`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -30,10 +32,14 @@ from rastro.core.ids import uuid7
 
 CONTACT_STATUSES = ("active", "unconfirmed", "suppressed", "bounced", "complained", "unsubscribed")
 CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "paused", "cancelled")
-MESSAGE_STATUSES = ("queued", "sending", "sent", "failed")
+# `held`: an A/B test's rest, waiting for the winning subject.
+MESSAGE_STATUSES = ("queued", "sending", "held", "sent", "failed")
 UNSUBSCRIBE_SCOPES = ("global", "campaign", "list")
 SUPPRESSION_REASONS = ("manual", "hard_bounce", "soft_bounces", "complaint", "imported")
 SENDER_KINDS = ("simulated", "smtp")
+IMPORT_STATUSES = ("uploaded", "queued", "running", "done", "failed")
+AB_METRICS = ("opens", "clicks")
+FORM_LANGUAGES = ("pt-BR", "en")
 
 
 def _org_fk() -> Mapped[uuid.UUID]:
@@ -64,9 +70,16 @@ class EmailContact(TenantMixin, CrmBase):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default="{}")
     soft_bounces: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Double opt-in proof: the subscription (time, IP, form) and its confirmation.
     consent_at: Mapped[datetime | None]
     consent_ip: Mapped[str | None] = mapped_column(String(45))
+    consent_form_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("email_forms.form_id", ondelete="SET NULL")
+    )
     confirmed_at: Mapped[datetime | None]
+    confirmed_ip: Mapped[str | None] = mapped_column(String(45))
+    # The last confirmation e-mail sent (repeated submits do not send another at once).
+    confirmation_sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -180,6 +193,15 @@ class Campaign(TenantMixin, CrmBase):
     generation_cursor: Mapped[uuid.UUID | None]
     generated: Mapped[int] = mapped_column(Integer, server_default="0")
     exclusions: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # A/B subjects (2 to 4, empty when there is no test): a sample of `ab_sample_percent` of the
+    # messages gets them evenly, the rest is held until `ab_wait_minutes` after the sample
+    # was sent, then gets the variant with the best rate of `ab_metric` (`ab_winner`).
+    subject_variants: Mapped[list[str]] = mapped_column(ARRAY(String(300)), server_default="{}")
+    ab_sample_percent: Mapped[int | None] = mapped_column(Integer)
+    ab_metric: Mapped[str | None] = mapped_column(String(10))
+    ab_wait_minutes: Mapped[int | None] = mapped_column(Integer)
+    ab_winner: Mapped[int | None] = mapped_column(Integer)
+    ab_decided_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
@@ -229,6 +251,7 @@ class Message(TenantMixin, CrmBase):
         ForeignKey("email_contacts.contact_id", ondelete="CASCADE")
     )
     status: Mapped[str] = mapped_column(String(10), server_default="queued")
+    variant: Mapped[int | None] = mapped_column(Integer)  # index in subject_variants
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -354,3 +377,80 @@ class WebhookToken(TenantMixin, CrmBase):
     provider: Mapped[str] = mapped_column(String(20), primary_key=True)
     token: Mapped[str] = mapped_column(String(200), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class ContactImportRun(TenantMixin, CrmBase):
+    """A CSV of contacts being imported: the uploaded file (dropped once done), its column
+    mapping, and the progress the page polls. The job walks the rows in order and commits
+    `rows_done` with each batch, so a restart continues where the last commit left off."""
+
+    __tablename__ = "email_imports"
+    __table_args__ = (
+        _known("status", IMPORT_STATUSES, "status_known"),
+        _known("contact_status", ("active", "unconfirmed"), "contact_status_known"),
+    )
+
+    import_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    file_name: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    columns: Mapped[list[str]] = mapped_column(JSONB)
+    total_rows: Mapped[int] = mapped_column(Integer)
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    audience_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("email_audiences.audience_id", ondelete="SET NULL")
+    )
+    contact_status: Mapped[str] = mapped_column(String(12), server_default="active")
+    status: Mapped[str] = mapped_column(String(10), server_default="uploaded")
+    rows_done: Mapped[int] = mapped_column(Integer, server_default="0")
+    created: Mapped[int] = mapped_column(Integer, server_default="0")
+    updated: Mapped[int] = mapped_column(Integer, server_default="0")
+    skipped: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class ContactImportError(TenantMixin, CrmBase):
+    """A skipped row of an import: its number in the file and why (a code, never the
+    row's content)."""
+
+    __tablename__ = "email_import_errors"
+
+    import_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("email_imports.import_id", ondelete="CASCADE"), primary_key=True
+    )
+    row: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(30))
+
+
+class SubscriptionForm(TenantMixin, CrmBase):
+    """A public subscription form (double opt-in): its token names it in the form's URL;
+    confirmed subscribers join its audience with its tags. The confirmation e-mail goes
+    through its sender (simulated when none) in its language."""
+
+    __tablename__ = "email_forms"
+    __table_args__ = (
+        UniqueConstraint("token"),
+        _known("language", FORM_LANGUAGES, "language_known"),
+    )
+
+    form_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
+    organization_id: Mapped[uuid.UUID] = _org_fk()
+    name: Mapped[str] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(64))
+    audience_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("email_audiences.audience_id", ondelete="SET NULL")
+    )
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(60)), server_default="{}")
+    sender_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("email_senders.sender_id", ondelete="SET NULL")
+    )
+    from_name: Mapped[str] = mapped_column(String(200))
+    from_address: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(5), server_default="pt-BR")
+    redirect_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

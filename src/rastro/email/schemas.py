@@ -63,6 +63,15 @@ class EmailContact(_Row):
     consent_at: datetime | None
     confirmed_at: datetime | None
     created_at: datetime
+    # Double opt-in proof: the subscription's and the confirmation's IP, and the form.
+    consent_ip: str | None = None
+    confirmed_ip: str | None = None
+    consent_form_id: uuid.UUID | None = None
+
+
+class ContactStatusCount(BaseModel):
+    status: ContactStatus
+    contacts: int
 
 
 # --- audiences -----------------------------------------------------------------------------
@@ -287,6 +296,67 @@ class Campaign(_Row):
     sent_at: datetime | None
     created_at: datetime
     audience_ids: list[uuid.UUID] = Field(default_factory=list)
+    subject_variants: list[str] = Field(default_factory=list)
+    ab_sample_percent: int | None = None
+    ab_metric: Literal["opens", "clicks"] | None = None
+    ab_wait_minutes: int | None = None
+    ab_winner: int | None = None
+    ab_decided_at: datetime | None = None
+
+
+class AbTestIn(BaseModel):
+    """2 to 4 subjects tried on `sample_percent` % of the messages (evenly); after
+    `wait_minutes` the one with the best rate of `metric` goes to the rest."""
+
+    subjects: list[str] = Field(min_length=2, max_length=4)
+    sample_percent: int = Field(20, ge=1, le=100)
+    metric: Literal["opens", "clicks"] = "opens"
+    wait_minutes: int = Field(240, ge=1, le=10_080)
+
+
+class VariantFigures(BaseModel):
+    variant: int
+    subject: str
+    messages: int
+    sent: int
+    opens: int = Field(description="Messages opened by a person (machine opens excluded)")
+    clicks: int = Field(description="Messages with a click")
+    open_rate: float | None
+    click_rate: float | None
+    winner: bool
+
+
+class AbReport(BaseModel):
+    campaign_id: uuid.UUID
+    sample_percent: int | None
+    metric: Literal["opens", "clicks"] | None
+    wait_minutes: int | None
+    winner: int | None
+    decided_at: datetime | None
+    held: int = Field(description="Messages waiting for the winner")
+    variants: list[VariantFigures]
+
+
+class CampaignPreviewIn(BaseModel):
+    contact_id: uuid.UUID | None = Field(
+        None, description="Fill the merge fields with this contact's (else an example's)"
+    )
+    variant: int | None = Field(None, ge=0, le=3, description="An A/B subject variant")
+
+
+class CampaignPreview(BaseModel):
+    subject: str
+    html: str
+    text: str
+
+
+class TestSendIn(CampaignPreviewIn):
+    email: str = Field(min_length=3, max_length=320)
+
+
+class TestSent(BaseModel):
+    outcome: Literal["sent", "retry", "failed"]
+    error: str | None = None
 
 
 class ScheduleIn(BaseModel):

@@ -11,6 +11,7 @@ import { crmEn } from "./crm.en";
 import { emailEn } from "./email.en";
 import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
+import { emailContactsEn } from "./emailContacts.en";
 
 export const en = {
   "connect.title": "Connect an ad account",
@@ -368,6 +369,7 @@ export const en = {
   ...funnelMonitorEn,
   ...sequencesEn,
   ...recoveryEn,
+  ...emailContactsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -12,6 +12,7 @@ import { emailPtBR } from "./email.pt-BR";
 import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
+import { emailContactsPtBR } from "./emailContacts.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "connect.title": "Conectar uma conta de anúncios",
@@ -369,4 +370,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...funnelMonitorPtBR,
   ...sequencesPtBR,
   ...recoveryPtBR,
+  ...emailContactsPtBR,
 };

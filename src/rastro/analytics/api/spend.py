@@ -4,11 +4,7 @@ the CSV upload (preview, then import with a column mapping)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Annotated, Any
 
 import orjson
@@ -19,8 +15,9 @@ from rastro.analytics.jobs import queue_spend_import
 from rastro.analytics.permissions import Admin, Read
 from rastro.analytics.service import spend, spend_csv, spend_import
 from rastro.auth.service import accounts
+from rastro.core import uploads
 from rastro.core.deps import BiSession, CrmSession, Pagination
-from rastro.core.errors import ERROR_RESPONSES, PayloadTooLarge, UnprocessableEntity
+from rastro.core.errors import ERROR_RESPONSES, UnprocessableEntity
 from rastro.core.pagination import Page
 from rastro.core.session import TransactionalRoute
 
@@ -73,55 +70,12 @@ _IMPORT_FORM = {
 }
 
 
-@dataclass(frozen=True)
-class _Form:
-    fields: dict[str, str]
-    file: bytes | None
+async def _read_form(request: Request) -> uploads.UploadForm:
+    return await uploads.read_form(request, max_bytes=spend_csv.MAX_BYTES)
 
 
-def _form_error(message: str) -> UnprocessableEntity:
-    return UnprocessableEntity(
-        message, details=[{"loc": "body", "message": message, "type": "multipart"}]
-    )
-
-
-async def _read_form(request: Request) -> _Form:
-    """A multipart/form-data body: its text fields and its `file` part."""
-    content_type = request.headers.get("content-type", "")
-    if not content_type.lower().startswith("multipart/form-data"):
-        raise _form_error("Send the file as multipart/form-data.")
-    declared = request.headers.get("content-length")
-    limit = spend_csv.MAX_BYTES + 64 * 1024
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge("The file is too large.")
-    body = await request.body()
-    if len(body) > limit:
-        raise PayloadTooLarge("The file is too large.")
-    header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(header + body)
-    if not isinstance(message, EmailMessage) or not message.is_multipart():
-        raise _form_error("The body is not a multipart form.")
-    fields: dict[str, str] = {}
-    file: bytes | None = None
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        if not isinstance(name, str) or not isinstance(payload, bytes):
-            continue
-        if name == "file":
-            file = payload
-        else:
-            fields[name] = payload.decode("utf-8", errors="replace")
-    return _Form(fields, file)
-
-
-def _file(form: _Form) -> bytes:
-    if form.file is None:
-        raise UnprocessableEntity(
-            "The file is missing.",
-            details=[{"loc": "body.file", "message": "required", "type": "missing"}],
-        )
-    return form.file
+def _file(form: uploads.UploadForm) -> bytes:
+    return form.required_file()
 
 
 @router.get("/accounts", response_model=list[schemas.AdAccount])

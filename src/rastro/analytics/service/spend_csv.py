@@ -13,9 +13,7 @@ one, and the import's log says which rows were merged.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -29,7 +27,9 @@ from rastro.analytics import spend_schemas as schemas
 from rastro.analytics.ad_models import AdSpendImport
 from rastro.analytics.service import spend
 from rastro.analytics.spend.base import SpendRow
-from rastro.core.errors import PayloadTooLarge, UnprocessableEntity
+from rastro.core import uploads
+from rastro.core.errors import UnprocessableEntity
+from rastro.core.uploads import CsvTable
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -82,56 +82,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class CsvTable:
-    columns: list[str]
-    rows: list[list[str]]
-    delimiter: str
-
-
 def _invalid(message: str, details: list[dict[str, Any]]) -> UnprocessableEntity:
     return UnprocessableEntity(message, details=details)
 
 
 def read_table(content: bytes) -> CsvTable:
-    """The file's header and rows (UTF-8, with or without BOM, else Latin-1; the delimiter
-    sniffed among `,`, `;` and tab). 413 past `MAX_BYTES`, 422 when it is not a table."""
-    if len(content) > MAX_BYTES:
-        raise PayloadTooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("latin-1")
-    if "\x00" in text:
-        raise _invalid("The file is not a CSV text file.", [{"loc": "body.file", "type": "csv"}])
-    sample = text[: 64 * 1024]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    try:
-        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    except csv.Error as error:
-        raise _invalid(
-            "The file is not a valid CSV.",
-            [{"loc": "body.file", "message": str(error), "type": "csv"}],
-        ) from None
-    records = [r for r in records if any(cell.strip() for cell in r)]
-    if not records or not any(cell.strip() for cell in records[0]):
-        raise _invalid("The file has no header row.", [{"loc": "body.file", "type": "csv"}])
-    columns = [cell.strip() for cell in records[0]]
-    duplicated = sorted({c for c in columns if c and columns.count(c) > 1})
-    if duplicated:
-        raise _invalid(
-            "The header names a column twice.",
-            [
-                {"loc": "body.file", "message": f"column {c!r} twice", "type": "csv"}
-                for c in duplicated
-            ],
-        )
-    if len(records) - 1 > MAX_ROWS:
-        raise PayloadTooLarge(f"The file has more than {MAX_ROWS} rows.")
-    return CsvTable(columns=columns, rows=records[1:], delimiter=delimiter)
+    """The file's header and rows (`core.uploads.read_table` within this importer's limits)."""
+    return uploads.read_table(content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 def suggested_mapping(columns: list[str]) -> dict[str, str]:

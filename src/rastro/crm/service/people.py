@@ -10,13 +10,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.core.ids import uuid7
 from rastro.crm.models import Contact, Deal, Lead
-from rastro.crm.service.identity import normalize_email
+from rastro.crm.service.identity import sha256_hex
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,32 +95,111 @@ async def ensure_people(
     session: AsyncSession, *, people: Mapping[str, str | None]
 ) -> dict[str, uuid.UUID]:
     """The contact id of each e-mail address (already normalized by `normalize_email`),
-    creating the contacts that do not exist yet with the given names. One query and one
-    insert whatever the number of addresses."""
+    creating the contacts that do not exist yet with the given names and naming the
+    existing ones that have none (`upsert_people`)."""
+    return await upsert_people(
+        session, people={address: PersonDetails(name=name) for address, name in people.items()}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    """What an import or a form knows of a person: a name and a phone (E.164, validated
+    by `identity.parse_phone`)."""
+
+    name: str | None = None
+    phone: str | None = None
+
+
+_CONTACTS = cast(Table, Contact.__table__)
+_FILL_IN = (
+    update(_CONTACTS)
+    .where(_CONTACTS.c.contact_id == bindparam("id_"))
+    .values(
+        name=func.coalesce(_CONTACTS.c.name, bindparam("name_")),
+        hashed_phone=case(
+            (_CONTACTS.c.phone.is_(None), bindparam("hashed_phone_")),
+            else_=_CONTACTS.c.hashed_phone,
+        ),
+        phone=func.coalesce(_CONTACTS.c.phone, bindparam("phone_")),
+    )
+)
+
+
+async def upsert_people(
+    session: AsyncSession, *, people: Mapping[str, PersonDetails]
+) -> dict[str, uuid.UUID]:
+    """The contact id of each e-mail address (already normalized by `normalize_email`):
+    the missing contacts created with their name and phone, the existing ones given the
+    name and phone they lack (what the CRM knows is never overwritten). A constant
+    number of statements whatever the number of people (bulk imports)."""
     addresses = list(people)
     if not addresses:
         return {}
-    found = dict(
-        (
-            await session.execute(
-                select(Contact.email, Contact.contact_id).where(Contact.email.in_(addresses))
-            )
-        ).all()
+    scope = get_scope(session)
+    if scope is None or scope.organization_id is None:
+        raise TenantScopeMissing("upsert_people needs an organization scope")
+    found = await session.execute(
+        select(Contact.email, Contact.contact_id, Contact.name, Contact.phone).where(
+            Contact.email == any_(bindparam("emails", addresses, type_=ARRAY(String)))
+        )
     )
-    ids: dict[str, uuid.UUID] = {email: cid for email, cid in found.items() if email is not None}
+    ids: dict[str, uuid.UUID] = {}
+    fill_in = []
+    for email, contact_id, name, phone in found.all():
+        if email is None:
+            continue
+        ids[email] = contact_id
+        known = people[email]
+        if (known.name and not name) or (known.phone and not phone):
+            fill_in.append(
+                {
+                    "id_": contact_id,
+                    "name_": known.name,
+                    "phone_": known.phone,
+                    "hashed_phone_": sha256_hex(known.phone) if known.phone else None,
+                }
+            )
+    new = []
     for address in addresses:
         if address in ids:
             continue
-        contact = Contact(
-            contact_id=uuid7(),
-            email=address,
-            hashed_email=normalize_email(address).hashed,
-            name=people[address],
-            visitor_ids=[],
+        ids[address] = uuid7()
+        known = people[address]
+        new.append(
+            {
+                "contact_id": ids[address],
+                "organization_id": scope.organization_id,
+                "email": address,
+                "hashed_email": sha256_hex(address),
+                "name": known.name,
+                "phone": known.phone,
+                "hashed_phone": sha256_hex(known.phone) if known.phone else None,
+            }
         )
-        session.add(contact)
-        ids[address] = contact.contact_id
-    await session.flush()
+    if new:
+        # A concurrent request (the same form submitted twice at once) may have created
+        # some of them since: theirs are kept, and their ids read back.
+        await session.execute(
+            pg_insert(_CONTACTS).on_conflict_do_nothing(
+                index_elements=["organization_id", "email"], index_where=text("email IS NOT NULL")
+            ),
+            new,
+        )
+        created = [row["email"] for row in new]
+        ids.update(
+            (email, contact_id)
+            for email, contact_id in (
+                await session.execute(
+                    select(Contact.email, Contact.contact_id).where(
+                        Contact.email == any_(bindparam("created", created, type_=ARRAY(String)))
+                    )
+                )
+            ).all()
+            if email is not None
+        )
+    if fill_in:
+        await session.execute(_FILL_IN, fill_in)
     return ids
 
 
@@ -121,6 +216,15 @@ async def people_by_id(
         )
     )
     return {cid: Person(cid, email, name) for cid, email, name in rows.all() if email}
+
+
+def ids_matching(text: str) -> Select[Any]:
+    """A query of the contact ids whose e-mail or name contains `text` (any case), for
+    other modules to filter their own rows by a person search."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return select(Contact.contact_id).where(
+        or_(Contact.email.ilike(pattern, escape="\\"), Contact.name.ilike(pattern, escape="\\"))
+    )
 
 
 async def person_by_email(session: AsyncSession, *, email: str) -> Person | None:

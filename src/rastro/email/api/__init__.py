@@ -1,5 +1,25 @@
 """The e-mail module's routes: management under `/api/email`, public ones under `/e`."""
 
-from rastro.email.api import campaigns, lists, public, sequences, templates
+from rastro.email.api import (
+    campaign_variants,
+    campaigns,
+    forms,
+    imports,
+    lists,
+    public,
+    sequences,
+    subscribe,
+    templates,
+)
 
-routers = [lists.router, campaigns.router, templates.router, sequences.router, public.router]
+routers = [
+    lists.router,
+    imports.router,
+    forms.router,
+    campaigns.router,
+    campaign_variants.router,
+    templates.router,
+    sequences.router,
+    public.router,
+    subscribe.router,
+]

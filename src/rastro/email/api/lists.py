@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
+from rastro.core.csv_export import csv_response
 from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page
@@ -29,10 +30,68 @@ async def list_contacts(
     session: CrmSession,
     params: Pagination,
     status_: Annotated[schemas.ContactStatus | None, Query(alias="status")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of the address or name")
+    ] = None,
 ) -> Page[schemas.EmailContact]:
-    """Recipients, newest first, optionally of one status."""
-    items, total = await contacts.list_contacts(session, params, status=status_)
+    """Recipients, newest first, optionally of one status or matching a search."""
+    items, total = await contacts.list_contacts(session, params, status=status_, search=q)
     return Page.of(items, total, params)
+
+
+EXPORT_HEADER = (
+    "contact_id",
+    "email",
+    "name",
+    "status",
+    "tags",
+    "created_at",
+    "consent_at",
+    "consent_ip",
+    "confirmed_at",
+    "confirmed_ip",
+)
+
+
+@router.get(
+    "/contacts/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The contacts as CSV"}},
+)
+async def export_contacts(
+    _: Read,
+    session: CrmSession,
+    status_: Annotated[schemas.ContactStatus | None, Query(alias="status")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of address or name")] = None,
+) -> Response:
+    """Every recipient the list's filters select (up to 50,000), newest first, as a CSV
+    file with the double opt-in proof (UTF-8 with a byte order mark)."""
+    rows = await contacts.export_contacts(session, status=status_, search=q)
+    return csv_response(
+        "email-contacts.csv",
+        EXPORT_HEADER,
+        (
+            (
+                str(c.contact_id),
+                c.email,
+                c.name,
+                c.status,
+                ", ".join(c.tags),
+                c.created_at,
+                c.consent_at,
+                c.consent_ip,
+                c.confirmed_at,
+                c.confirmed_ip,
+            )
+            for c in rows
+        ),
+    )
+
+
+@router.get("/contacts/statuses", response_model=list[schemas.ContactStatusCount])
+async def contact_statuses(_: Read, session: CrmSession) -> list[schemas.ContactStatusCount]:
+    """How many recipients have each status."""
+    return await contacts.status_counts(session)
 
 
 @router.post("/contacts/import", response_model=schemas.ImportResult)

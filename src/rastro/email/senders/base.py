@@ -23,14 +23,14 @@ class OutgoingMail:
     subject: str
     html: str
     text: str
-    unsubscribe_url: str
+    unsubscribe_url: str | None = None  # None: a transactional mail (a double opt-in)
     unsubscribe_mailto: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     def mime(self) -> EmailMessage:
-        """The RFC 5322 message, with `List-Unsubscribe` (https and mailto),
-        `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058) and our message id
-        (`X-Rastro-Mid`, in the `Message-ID` and in the providers' own headers)."""
+        """The RFC 5322 message with our message id (`X-Rastro-Mid`, in the `Message-ID`
+        and in the providers' own headers); a campaign's also carries `List-Unsubscribe`
+        (https and mailto) and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058)."""
         mail = EmailMessage()
         mail["From"] = formataddr((self.from_name, self.from_address))
         mail["To"] = self.to
@@ -46,12 +46,13 @@ class OutgoingMail:
         mid = orjson.dumps({"rastro_mid": str(self.message_id)}).decode()
         mail["X-SMTPAPI"] = f'{{"unique_args": {mid}}}'
         mail["X-Mailgun-Variables"] = mid
-        targets = [f"<{self.unsubscribe_url}>"]
-        if self.unsubscribe_mailto:
-            targets.append(f"<{self.unsubscribe_mailto}>")
-        mail["List-Unsubscribe"] = ", ".join(targets)
-        mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        mail["Precedence"] = "bulk"
+        if self.unsubscribe_url:
+            targets = [f"<{self.unsubscribe_url}>"]
+            if self.unsubscribe_mailto:
+                targets.append(f"<{self.unsubscribe_mailto}>")
+            mail["List-Unsubscribe"] = ", ".join(targets)
+            mail["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            mail["Precedence"] = "bulk"
         for name, value in self.headers.items():
             mail[name] = value
         mail.set_content(self.text or " ")

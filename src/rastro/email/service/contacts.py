@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import RastroError
@@ -16,7 +16,7 @@ from rastro.core.pagination import PageParams
 from rastro.core.references import UnknownReference, check_referenced
 from rastro.crm.service import identity, people
 from rastro.email import schemas
-from rastro.email.models import Audience, AudienceContact, EmailContact
+from rastro.email.models import CONTACT_STATUSES, Audience, AudienceContact, EmailContact
 
 
 async def import_contacts(
@@ -108,21 +108,25 @@ async def add_members(
     return len(new)
 
 
-async def list_contacts(
-    session: AsyncSession, params: PageParams, *, status: str | None = None
-) -> tuple[list[schemas.EmailContact], int]:
-    """Recipients, newest first, with their address and name from the CRM."""
+EXPORT_LIMIT = 50_000
+
+
+def _listed(status: str | None, search: str | None) -> Select[EmailContact]:
     statement = select(EmailContact).order_by(
         EmailContact.created_at.desc(), EmailContact.contact_id.desc()
     )
     if status is not None:
         statement = statement.where(EmailContact.status == status)
-    total = await session.scalar(
-        select(func.count()).select_from(statement.order_by(None).subquery())
-    )
-    rows = list(await session.scalars(statement.limit(params.page_size).offset(params.offset)))
+    if search:
+        statement = statement.where(EmailContact.contact_id.in_(people.ids_matching(search)))
+    return statement
+
+
+async def _with_people(
+    session: AsyncSession, rows: list[EmailContact]
+) -> list[schemas.EmailContact]:
     found = await people.people_by_id(session, contact_ids=[r.contact_id for r in rows])
-    items = [
+    return [
         schemas.EmailContact(
             contact_id=r.contact_id,
             email=found[r.contact_id].email if r.contact_id in found else "",
@@ -134,10 +138,52 @@ async def list_contacts(
             consent_at=r.consent_at,
             confirmed_at=r.confirmed_at,
             created_at=r.created_at,
+            consent_ip=r.consent_ip,
+            confirmed_ip=r.confirmed_ip,
+            consent_form_id=r.consent_form_id,
         )
         for r in rows
     ]
-    return items, int(total or 0)
+
+
+async def list_contacts(
+    session: AsyncSession,
+    params: PageParams,
+    *,
+    status: str | None = None,
+    search: str | None = None,
+) -> tuple[list[schemas.EmailContact], int]:
+    """Recipients, newest first, with their address and name from the CRM; of one status
+    and whose address or name contains `search` when given."""
+    statement = _listed(status, search)
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    rows = list(await session.scalars(statement.limit(params.page_size).offset(params.offset)))
+    return await _with_people(session, rows), int(total or 0)
+
+
+async def export_contacts(
+    session: AsyncSession, *, status: str | None = None, search: str | None = None
+) -> list[schemas.EmailContact]:
+    """Every recipient the list's filters select, in its order, up to `EXPORT_LIMIT`."""
+    rows = list(await session.scalars(_listed(status, search).limit(EXPORT_LIMIT)))
+    return await _with_people(session, rows)
+
+
+async def status_counts(session: AsyncSession) -> list[schemas.ContactStatusCount]:
+    """How many recipients have each status (every status listed, zeros included)."""
+    counts = dict(
+        (
+            await session.execute(
+                select(EmailContact.status, func.count()).group_by(EmailContact.status)
+            )
+        ).all()
+    )
+    return [
+        schemas.ContactStatusCount(status=status, contacts=int(counts.get(status, 0)))
+        for status in CONTACT_STATUSES
+    ]
 
 
 async def set_status(session: AsyncSession, *, contact_id: uuid.UUID, status: str) -> None:

@@ -39,7 +39,7 @@ from rastro.email.models import (
     Suppression,
     Unsubscribe,
 )
-from rastro.email.service import audiences, content
+from rastro.email.service import audiences, content, variants
 from rastro.email.service.campaigns import get_campaign
 
 GENERATE_TASK = "email:generate_messages"
@@ -175,6 +175,8 @@ async def generate_batch(
         campaign.generation_cursor = batch[-1]
     done = len(batch) < batch_size
     campaign.generation_status = "done" if done else "running"
+    if done:
+        await variants.assign_sample(session, campaign)
     if done and campaign.status == "sending":
         await enqueue_sending(session, campaign)
     await session.flush()

@@ -32,7 +32,7 @@ from rastro.email.models import Campaign, EmailContact, Link, Message, Sender, S
 from rastro.email.senders.base import MailSender, OutgoingMail, SendResult
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.senders.smtp import SmtpSender, SmtpSettings
-from rastro.email.service import content, dkim, tokens
+from rastro.email.service import ab_winner, content, dkim, tokens, variants
 from rastro.email.service.campaigns import get_campaign, move
 from rastro.email.service.events import NewEvent, record_events
 from rastro.email.service.generation import enqueue_sending, start_generation
@@ -146,7 +146,12 @@ async def _render(
                 from_name=campaign.from_name,
                 from_address=campaign.from_address,
                 reply_to=campaign.reply_to,
-                subject=content.merge(campaign.subject, recipient, escape=False, extra={}),
+                subject=content.merge(
+                    variants.subject_of(campaign, message.variant),
+                    recipient,
+                    escape=False,
+                    extra={},
+                ),
                 html=html,
                 text=content.merge(campaign.text, recipient, escape=False, extra=extra),
                 unsubscribe_url=unsubscribe_url,
@@ -299,6 +304,9 @@ async def _finish_or_wait(crm: AsyncSession, campaign: Campaign, now: datetime) 
     if waiting is not None:  # temporary failures wait for their retry
         await enqueue_sending(crm, campaign, at=max(waiting, now))
         return
+    if await variants.has_held(crm, campaign_id=campaign_id):  # an A/B test's rest
+        await ab_winner.schedule_winner(crm, campaign)
+        return
     # What is still queued ran out of attempts: failed, and the campaign is done.
     await crm.execute(
         update(Message)
@@ -406,3 +414,12 @@ def _event(message: Message, kind: str, at: datetime, *, external: str) -> NewEv
 
 def _with_source(event: NewEvent, source: str) -> NewEvent:
     return replace(event, source=source)
+
+
+async def sender_by_id(
+    session: AsyncSession, keyring: Keyring, sender_id: uuid.UUID | None
+) -> MailSender:
+    """The sender of this id, made as a campaign's would be (simulated when None), for
+    mail that belongs to no campaign (a double opt-in confirmation, a test send)."""
+    # A transient campaign (never added to the session) that only names the sender.
+    return await sender_for(session, keyring, Campaign(sender_id=sender_id))

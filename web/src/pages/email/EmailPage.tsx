@@ -16,11 +16,13 @@ const SuppressionsSection = lazy(() => import("./SuppressionsSection"));
 const UnsubscribesSection = lazy(() => import("./UnsubscribesSection"));
 const SendersSection = lazy(() => import("./SendersSection"));
 const SequencesPage = lazy(() => import("./sequences/SequencesPage"));
+const ContactsSection = lazy(() => import("./contacts/ContactsSection"));
 
 /** The section's tabs; `admin` ones only for who may configure senders. */
 const TABS: (PageTab & { admin?: boolean })[] = [
   { path: "/email/campaigns", labelKey: "email.tab.campaigns" },
   { path: "/email/sequences", labelKey: "email.tab.sequences" },
+  { path: "/email/contacts", labelKey: "emailContacts.tab.list" },
   { path: "/email/templates", labelKey: "email.tab.templates" },
   { path: "/email/audiences", labelKey: "email.tab.audiences" },
   { path: "/email/suppressions", labelKey: "email.tab.suppressions" },
@@ -45,6 +47,7 @@ export default function EmailPage() {
           <Route path="campaigns/:campaignId" element={<CampaignEditor />} />
           <Route path="campaigns/:campaignId/report" element={<CampaignReport />} />
           <Route path="sequences/*" element={<SequencesPage />} />
+          <Route path="contacts/*" element={<ContactsSection />} />
           <Route path="templates" element={<TemplatesSection />} />
           <Route path="templates/new" element={<TemplateEditor />} />
           <Route path="templates/:templateId" element={<TemplateEditor />} />
