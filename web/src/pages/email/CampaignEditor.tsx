@@ -8,6 +8,8 @@ import { QueryStates } from "@/components/ui/query-states";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { CampaignActions } from "./CampaignActions";
+import { AbTestPanel } from "./campaign-panels/AbTestPanel";
+import { TestSendPanel } from "./campaign-panels/TestSendPanel";
 import { bodyOf, CampaignForm, draftOf, type CampaignDraft } from "./CampaignForm";
 import { useCampaign, useTemplates } from "./queries";
 import { SectionTitle } from "./shared";
@@ -102,6 +104,8 @@ export default function CampaignEditor() {
               <SectionTitle title={c.name} subtitle={editable ? t("email.campaign.editIntro") : t("email.campaign.lockedIntro")} />
               <CampaignActions campaign={c} canWrite={canWrite} />
               <CampaignForm key={`${c.campaign_id}-${editable}`} campaign={c} onSubmit={(d) => save.mutate(d)} busy={save.isPending} error={save.error} readOnly={!editable} />
+              <AbTestPanel campaignId={c.campaign_id} editable={editable} />
+              {canWrite ? <TestSendPanel campaignId={c.campaign_id} variants={c.subject_variants ?? []} /> : null}
             </>
           );
         }}
