@@ -11,7 +11,7 @@ export const recoveryPtBR: Record<keyof typeof recoveryEn, string> = {
   "recovery.filters.from": "De",
   "recovery.filters.to": "Até",
   "recovery.kpi.detected": "Abandonados ou não pagos",
-  "recovery.kpi.detectedHint": "{abandoned} checkouts · {unpaid} PIX/boletos",
+  "recovery.kpi.detectedHint": "{abandoned} checkouts abandonados · {unpaid} PIX/boletos sem pagamento",
   "recovery.kpi.actions": "Ações enviadas",
   "recovery.kpi.recovered": "Recuperados",
   "recovery.kpi.revenue": "Receita recuperada",
