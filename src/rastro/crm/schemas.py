@@ -19,9 +19,14 @@ from pydantic import (
 
 from rastro.core.inputs import NotNull
 from rastro.core.types import Name
+from rastro.crm.values import CrmDealChange as CrmDealChange
+from rastro.crm.values import ExternalSale as ExternalSale
+from rastro.crm.values import Frozen as Frozen
 from rastro.crm.values import LeadConversionFacts as LeadConversionFacts
+from rastro.crm.values import LeadForPush as LeadForPush
 from rastro.crm.values import LeadOutcome as LeadOutcome
 from rastro.crm.values import LeadStageChanged as LeadStageChanged
+from rastro.crm.values import WebhookTokenState as WebhookTokenState
 from rastro.tracking.schemas import EventOut, PageViewOut, SessionSummary, Touchpoint
 
 Stage = Literal["new", "qualified", "proposal", "negotiation", "won", "lost"]
@@ -245,73 +250,6 @@ class IntegrationLogEntry(Schema):
 # --- what the integrations module reads and hands over (frozen values, no ORM rows) -----
 
 STAGES: tuple[str, ...] = get_args(Stage)
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class LeadForPush(Frozen):
-    """A lead as a push to a CRM or webhook sends it (the contact's details fill the gaps)."""
-
-    lead_id: uuid.UUID
-    organization_id: uuid.UUID
-    email: str | None
-    name: str | None
-    phone: str | None
-    company: str | None
-    message: str | None
-    form_location: str | None
-    lead_score: str
-    current_stage: str
-    stage_value: Decimal | None  # of the latest stage change
-    source: str | None
-    medium: str | None
-    campaign: str | None
-    channel: str | None
-    session_id: str | None
-    visitor_id: str | None
-    utm_tracking_id: uuid.UUID | None
-    created_at: datetime
-
-
-class CrmDealChange(Frozen):
-    """A change of a deal reported by an outside CRM (an inbound webhook), in our terms
-    except for the stage, which the caller has mapped."""
-
-    provider: str  # hubspot | pipedrive | rdstation | generic
-    event_id: str
-    record_id: str | None = None
-    their_stage: str | None = None  # as the provider sent it
-    value: Decimal | None = None
-    currency: str | None = None
-    close_date: date | None = None
-    sales_rep: str | None = None
-    reason: str | None = None
-    deal_name: str | None = None
-
-
-class ExternalSale(Frozen):
-    """A sale made outside the pipeline (a funnel's checkout, a checkout platform's order),
-    to be recorded on its lead as a won deal (`service.sales.record_sale`)."""
-
-    origin: str  # who sold, as the timeline shows it: "checkout", "hotmart", ...
-    external_id: str  # the sale's own id, e.g. "payment:<uuid>": one deal per sale
-    value: Decimal
-    currency: str
-    sold_at: datetime
-    product: str | None = None
-    payment_method: str | None = None
-    refunded_at: datetime | None = None  # the whole value given back then
-    chargeback_at: datetime | None = None
-
-
-class WebhookTokenState(Frozen):
-    """The organization's inbound webhook URL token, as far as it may be shown again."""
-
-    configured: bool
-    hint: str | None
-    rotated_at: datetime | None
 
 
 class LeadDetail(Schema):
