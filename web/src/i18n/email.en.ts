@@ -4,6 +4,7 @@ export const emailEn = {
   "email.title": "E-mail marketing",
   "email.sections": "E-mail sections",
   "email.tab.campaigns": "Campaigns",
+  "email.tab.contacts": "Contacts",
   "email.tab.sequences": "Sequences",
   "email.tab.templates": "Templates",
   "email.tab.audiences": "Audiences",

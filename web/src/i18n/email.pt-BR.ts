@@ -6,6 +6,7 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.title": "E-mail marketing",
   "email.sections": "Seções de e-mail",
   "email.tab.campaigns": "Campanhas",
+  "email.tab.contacts": "Contatos",
   "email.tab.sequences": "Sequências",
   "email.tab.templates": "Modelos",
   "email.tab.audiences": "Audiências",

@@ -3,7 +3,7 @@ export const emailContactsEn = {
   "nav.emailContacts": "E-mail contacts",
   "emailContacts.title": "E-mail contacts",
   "emailContacts.sections": "E-mail contacts sections",
-  "emailContacts.tab.list": "Contacts",
+  "emailContacts.tab.list": "All contacts",
   "emailContacts.tab.import": "Import CSV",
   "emailContacts.tab.forms": "Subscription forms",
   "emailContacts.filters": "Filter contacts",

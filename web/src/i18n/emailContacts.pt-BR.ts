@@ -5,7 +5,7 @@ export const emailContactsPtBR: Record<keyof typeof emailContactsEn, string> = {
   "nav.emailContacts": "Contatos de e-mail",
   "emailContacts.title": "Contatos de e-mail",
   "emailContacts.sections": "Seções dos contatos de e-mail",
-  "emailContacts.tab.list": "Contatos",
+  "emailContacts.tab.list": "Todos os contatos",
   "emailContacts.tab.import": "Importar CSV",
   "emailContacts.tab.forms": "Formulários de inscrição",
   "emailContacts.filters": "Filtrar contatos",

@@ -22,7 +22,7 @@ const ContactsSection = lazy(() => import("./contacts/ContactsSection"));
 const TABS: (PageTab & { admin?: boolean })[] = [
   { path: "/email/campaigns", labelKey: "email.tab.campaigns" },
   { path: "/email/sequences", labelKey: "email.tab.sequences" },
-  { path: "/email/contacts", labelKey: "emailContacts.tab.list" },
+  { path: "/email/contacts", labelKey: "email.tab.contacts" },
   { path: "/email/templates", labelKey: "email.tab.templates" },
   { path: "/email/audiences", labelKey: "email.tab.audiences" },
   { path: "/email/suppressions", labelKey: "email.tab.suppressions" },
