@@ -1,0 +1,92 @@
+"""Public funnel step pages against the same run's HTTP ceiling (issue 19's target: at
+least 30 % of it), load generator included.
+
+    .venv/bin/python -m bench.funnels.pages_ceiling [--duration 15] [--workers 2]
+                                                    [--connections 32]
+
+Starts Rastro (`rastro serve --workers N`) on a fresh embedded PostgreSQL, makes a funnel
+through the API (capture → checkout with its offer → thank you, on the bench's tracked
+site, a Meta pixel), then drives it with wrk (one thread, closed loop): `GET /healthz`
+(the ceiling: same app, middleware and server), each step's page, and the ceiling again
+(this VM drifts). Each page is reported as requests/s, p50/p99 and a fraction of the mean
+of the two ceilings.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import httpx
+
+from bench.harness import rastro, write_report, wrk
+
+SCRIPT = Path(__file__).resolve().parent / "page.lua"
+
+
+def _funnel(base: str, token: str) -> dict[str, str]:
+    """The funnel's public paths by step type."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+        domain_id = api.get("/api/domains").json()["items"][0]["domain_id"]
+        funnel = api.post(
+            "/api/funnels", json={"name": "Bench", "slug": "bench", "domain_id": domain_id}
+        ).json()
+        paths = {}
+        for kind, content in (
+            ("capture", {"headline": "Baixe o e-book grátis"}),
+            ("checkout", {"headline": "Finalize sua compra"}),
+            ("thankyou", {"headline": "Obrigado!"}),
+        ):
+            step = api.post(
+                f"/api/funnels/{funnel['id']}/steps",
+                json={"name": kind, "slug": kind, "step_type": kind, "content": content},
+            ).json()
+            paths[kind] = step["public_path"]
+            if kind == "checkout":
+                api.put(
+                    f"/api/checkout/{funnel['id']}/{step['id']}",
+                    json={"product_name": "Curso", "product_price": "97.00"},
+                ).raise_for_status()
+        api.post(
+            "/api/tracking/pixels",
+            json={"funnel_id": funnel["id"], "pixel_type": "facebook", "pixel_id": "123456789012"},
+        ).raise_for_status()
+    for path in paths.values():
+        assert httpx.get(base + path).status_code == 200, path
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=8933)
+    args = parser.parse_args()
+    with rastro("funnel-pages", port=args.port, workers=args.workers) as run:
+        paths = _funnel(run.base, run.token)
+        c, d = args.connections, args.duration
+        wrk(SCRIPT, run.base, duration=3, connections=c, env={})  # warm-up
+        results = {"ceiling": wrk(SCRIPT, run.base, duration=d, connections=c, env={})}
+        for kind, path in paths.items():
+            wrk(SCRIPT, run.base, duration=3, connections=c, env={"PAGE": path})
+            results[kind] = wrk(SCRIPT, run.base, duration=d, connections=c, env={"PAGE": path})
+        results["ceiling_after"] = wrk(SCRIPT, run.base, duration=d, connections=c, env={})
+        ceiling = (results["ceiling"]["rps"] + results["ceiling_after"]["rps"]) / 2
+        write_report(
+            "funnel-pages",
+            {
+                "workers": args.workers,
+                "connections": c,
+                "duration_s": d,
+                "results": results,
+                "fraction_of_ceiling": {
+                    kind: round(results[kind]["rps"] / ceiling, 3) for kind in paths
+                },
+            },
+        )
+
+
+if __name__ == "__main__":
+    main()
