@@ -27,7 +27,6 @@ import os
 import shutil
 import statistics
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ import httpx
 import psycopg
 from pydantic import SecretStr
 
+from bench.harness import write_report
 from rastro.app import close_app, create_app
 from rastro.auth.service import accounts
 from rastro.config import Settings, generate_encryption_key
@@ -206,8 +206,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await close_app(app)
         await databases.dispose()
         return {
-            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {"cores": os.cpu_count(), "load_avg": os.getloadavg()},
+            "load_avg": os.getloadavg(),
             "funnels": args.funnels,
             "steps": args.funnels * len(KINDS),
             "load_seconds": round(load_seconds, 1),
@@ -226,11 +225,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
     load_modules()
-    report = asyncio.run(run(args))
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"funnel-step-page-{int(time.time())}.json"
-    out.write_text(json.dumps(report, indent=2, default=str))
-    print(f"\nwritten to {out}")
+    write_report("funnel-step-page", asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

@@ -55,6 +55,26 @@ def check_sale(deal: Deal) -> None:
         )
 
 
+async def record_created(session: AsyncSession, deal: Deal, *, actor: str) -> None:
+    """The `deal_created` timeline entry of a deal just flushed."""
+    activities.record(
+        session,
+        "deal_created",
+        f"Deal created: {deal.name}",
+        lead_id=deal.lead_id,
+        contact_id=deal.contact_id,
+        deal_id=deal.deal_id,
+        actor=actor,
+        data={
+            "name": deal.name,
+            "value": plain(deal.value),
+            "currency": deal.currency,
+            "stage": deal.stage,
+        },
+    )
+    await session.flush()
+
+
 async def _announce(session: AsyncSession, deal: Deal) -> None:
     if deal.lead_id is not None:
         await hooks.announce_deals_changed(session, deal.organization_id, [deal.lead_id])
@@ -146,22 +166,7 @@ async def create_deal(session: AsyncSession, new: schemas.DealCreate, *, actor: 
         deal.closed_at = datetime.now(UTC)
     session.add(deal)
     await session.flush()  # the timeline entry refers to it
-    activities.record(
-        session,
-        "deal_created",
-        f"Deal created: {deal.name}",
-        lead_id=deal.lead_id,
-        contact_id=deal.contact_id,
-        deal_id=deal.deal_id,
-        actor=actor,
-        data={
-            "name": deal.name,
-            "value": plain(deal.value),
-            "currency": deal.currency,
-            "stage": deal.stage,
-        },
-    )
-    await session.flush()
+    await record_created(session, deal, actor=actor)
     await session.refresh(deal)
     await _announce(session, deal)
     return deal

@@ -20,9 +20,8 @@ from rastro.core.errors import NotFound
 from rastro.core.ids import uuid7
 from rastro.crm.models import STAGE_PROBABILITY, Deal, Lead
 from rastro.crm.schemas import ExternalSale
-from rastro.crm.service import activities, hooks, pipeline
-from rastro.crm.service.deals import check_sale
-from rastro.crm.service.records import plain
+from rastro.crm.service import hooks, pipeline
+from rastro.crm.service.deals import check_sale, record_created
 
 # The source of a stage change made by a sale: the conversions module does not add its
 # own `won` conversion for it (the sale sends its purchase with its order id).
@@ -75,21 +74,6 @@ async def record_sale(session: AsyncSession, lead_id: uuid.UUID, sale: ExternalS
     check_sale(deal)
     await session.flush()
     if created:
-        activities.record(
-            session,
-            "deal_created",
-            f"Deal created: {deal.name}",
-            lead_id=lead_id,
-            contact_id=lead.contact_id,
-            deal_id=deal.deal_id,
-            actor=sale.origin,
-            data={
-                "name": deal.name,
-                "value": plain(deal.value),
-                "currency": deal.currency,
-                "stage": deal.stage,
-            },
-        )
-        await session.flush()
+        await record_created(session, deal, actor=sale.origin)
     await hooks.announce_deals_changed(session, lead.organization_id, [lead_id])
     return deal.deal_id

@@ -139,21 +139,6 @@ def _email(name: str) -> str:
     return f"{first}.{last}@exemplo.com.br"
 
 
-async def _ad_sessions(context: DemoContext, domain_id: uuid.UUID) -> list[tuple[str, str]]:
-    """Recent sessions of the course site that came from an ad: (session id, visitor id)."""
-    now = datetime.now(UTC)
-    filters = reads.SessionFilters(
-        started_from=now - timedelta(days=8), started_to=now, domain_id=domain_id
-    )
-    async with context.databases.bi.transaction(Scope.organization(context.organization_id)) as bi:
-        rows, _ = await reads.list_sessions(bi, PageParams(page=1, page_size=200), filters=filters)
-    return [
-        (row[0].client_session_id or row[0].session_id, row[0].visitor_id)
-        for row in rows
-        if row.campaign and row[0].visitor_id
-    ]
-
-
 async def load_demo(context: DemoContext) -> str | None:
     if not context.encryption_key:
         return None
@@ -216,7 +201,14 @@ async def load_demo(context: DemoContext) -> str | None:
             is_active=True,
             created_by_id=None,
         )
-    visits = await _ad_sessions(context, domain.domain_id)
+    async with context.databases.bi.transaction(scope) as bi:
+        # Recent sessions of the course site that came from an ad.
+        visits = await reads.campaign_sessions(
+            bi,
+            domain_id=domain.domain_id,
+            started_from=datetime.now(UTC) - timedelta(days=8),
+            limit=200,
+        )
     now = datetime.now(UTC)
     firsts: dict[str, uuid.UUID] = {}
     async with context.databases.crm.transaction(scope) as session:

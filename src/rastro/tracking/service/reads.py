@@ -132,6 +132,22 @@ async def list_sessions(
     return rows.all(), int(total or 0)
 
 
+async def campaign_sessions(
+    session: AsyncSession, *, domain_id: uuid.UUID, started_from: datetime, limit: int
+) -> list[tuple[str, str]]:
+    """Recent human sessions of the domain whose touch named a campaign, newest first:
+    (the tracker's session id, visitor id)."""
+    filters = SessionFilters(
+        started_from=started_from, started_to=datetime.now(UTC), domain_id=domain_id
+    )
+    rows, _ = await list_sessions(session, PageParams(page=1, page_size=limit), filters=filters)
+    return [
+        (row[0].client_session_id or row[0].session_id, row[0].visitor_id)
+        for row in rows
+        if row.campaign and row[0].visitor_id
+    ]
+
+
 RECENT = timedelta(days=30)
 
 
