@@ -1,6 +1,6 @@
 """Background work of tracking health: each ad account's ads' URLs checked every day (and
-on demand), the alert rules evaluated every hour, each firing's webhook delivered (and
-retried) through the queue."""
+on demand), the alert rules evaluated every hour, each firing's webhook and e-mail
+delivered (and retried) through the queue."""
 
 from __future__ import annotations
 
@@ -104,7 +104,8 @@ async def evaluate_alerts(timestamp: int) -> int:
 
 @blueprint.task(name="deliver_alert", queue=DELIVERY_QUEUE)
 async def deliver_alert(organization_id: str, delivery_id: str) -> str:
-    """One attempt of a firing's webhook; a transient failure queues the next attempt."""
+    """One attempt of a firing's delivery (webhook or e-mail); a transient failure queues
+    the next attempt."""
     context = job_context()
     outcome = await alert_delivery.attempt(
         TransactionBoundary(context.databases.crm),
@@ -112,6 +113,7 @@ async def deliver_alert(organization_id: str, delivery_id: str) -> str:
         Keyring(context.settings.encryption_key_value),
         organization_id=uuid.UUID(organization_id),
         delivery_id=uuid.UUID(delivery_id),
+        settings=context.settings,
     )
     if outcome.retry_at is not None:
         async with context.databases.crm.transaction(SYSTEM) as session:

@@ -2,7 +2,7 @@
 as its platform stores it with the tracking parameters it lacks (`ad_url_checks`), the
 organization's alert rules (`alert_rules`), every firing of a rule with the figures that
 triggered it (`alert_events`, one open firing per rule and subject at a time) and the
-webhook deliveries of the firings (`alert_deliveries`)."""
+deliveries of the firings by webhook and e-mail (`alert_deliveries`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, Integer, Numeric, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +69,10 @@ class AlertRule(TenantMixin, BiBase):
     campaign_id: Mapped[str | None] = mapped_column(String(64))
     daily_budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     webhook_credential_id: Mapped[uuid.UUID | None]  # a CRM row: no cross-database key
+    # Members (CRM users) e-mailed at each firing's opening and resolution.
+    email_recipients: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid), server_default=text("'{}'::uuid[]")
+    )
     is_active: Mapped[bool] = mapped_column(server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -95,17 +109,19 @@ class AlertEvent(TenantMixin, BiBase):
 
 
 class AlertDelivery(TenantMixin, BiBase):
-    """The webhook delivery of one transition (opened, resolved) of a firing: retried
-    through the job queue until it succeeds, fails for good or runs out of attempts."""
+    """The delivery of one transition (opened, resolved) of a firing by one channel (the
+    signed webhook, or the e-mail to the rule's recipients): retried through the job queue
+    until it succeeds, fails for good or runs out of attempts."""
 
     __tablename__ = "alert_deliveries"
-    __table_args__ = (UniqueConstraint("organization_id", "event_id", "transition"),)
+    __table_args__ = (UniqueConstraint("organization_id", "event_id", "transition", "channel"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     event_id: Mapped[uuid.UUID]
     rule_id: Mapped[uuid.UUID]
     transition: Mapped[str] = mapped_column(String(10))  # opened | resolved
-    credential_id: Mapped[uuid.UUID]
+    channel: Mapped[str] = mapped_column(String(10), server_default="webhook")  # | email
+    credential_id: Mapped[uuid.UUID | None]  # the webhook's (channel webhook)
     status: Mapped[str] = mapped_column(String(10))  # pending | success | failed
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     http_status: Mapped[int | None] = mapped_column(Integer)

@@ -162,7 +162,9 @@ class AlertRuleIn(BaseModel):
     days of the organization, over its totals (`all`), one campaign (`campaign`: platform,
     account and campaign ids) or each campaign apart (`each_campaign`). `spend_pace` needs
     `daily_budget`. A `webhook_credential_id` (a vault credential of the `webhook`
-    service: its API URL and secret) delivers each firing as a signed webhook."""
+    service: its API URL and secret) delivers each firing as a signed webhook;
+    `email_recipients` (members of the organization) get an e-mail when a firing opens
+    and when it resolves, in their language."""
 
     name: RuleName
     metric: str = Field(description="One of GET /api/analytics/alerts/metrics")
@@ -177,6 +179,10 @@ class AlertRuleIn(BaseModel):
         None
     )
     webhook_credential_id: uuid.UUID | None = None
+    email_recipients: Annotated[list[uuid.UUID], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="Members (user ids) e-mailed when a firing opens and when it resolves",
+    )
     is_active: bool = True
 
     @model_validator(mode="after")
@@ -203,6 +209,7 @@ class AlertRule(BaseModel):
     campaign_id: str | None
     daily_budget: Decimal | None
     webhook_credential_id: uuid.UUID | None
+    email_recipients: list[uuid.UUID]
     is_active: bool
     created_at: datetime
     updated_at: datetime

@@ -5372,6 +5372,8 @@ export interface components {
             created_at: string;
             /** Daily Budget */
             daily_budget: string | null;
+            /** Email Recipients */
+            email_recipients: string[];
             /**
              * Id
              * Format: uuid
@@ -5410,7 +5412,9 @@ export interface components {
          *     days of the organization, over its totals (`all`), one campaign (`campaign`: platform,
          *     account and campaign ids) or each campaign apart (`each_campaign`). `spend_pace` needs
          *     `daily_budget`. A `webhook_credential_id` (a vault credential of the `webhook`
-         *     service: its API URL and secret) delivers each firing as a signed webhook.
+         *     service: its API URL and secret) delivers each firing as a signed webhook;
+         *     `email_recipients` (members of the organization) get an e-mail when a firing opens
+         *     and when it resolves, in their language.
          */
         AlertRuleIn: {
             /** Account Id */
@@ -5424,6 +5428,11 @@ export interface components {
             comparator: "below" | "above";
             /** Daily Budget */
             daily_budget?: number | string | null;
+            /**
+             * Email Recipients
+             * @description Members (user ids) e-mailed when a firing opens and when it resolves
+             */
+            email_recipients?: string[];
             /**
              * Is Active
              * @default true

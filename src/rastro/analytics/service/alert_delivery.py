@@ -1,7 +1,9 @@
-"""A firing's webhook: one POST per attempt to the rule's vault `webhook` credential (its
-API URL; its secret, or its key when it has no secret, signs), signed as every Rastro
-webhook is (`rastro.core.signing`: `X-Rastro-Timestamp`, `X-Rastro-Signature` =
-`sha256=` HMAC-SHA256 of timestamp + "." + raw body).
+"""A firing's deliveries. By e-mail: one mail per member recipient per attempt
+(`alert_mail`), through the instance's system sender. By webhook: one POST per attempt to
+the rule's vault `webhook` credential (its API URL; its secret, or its key when it has no
+secret, signs), signed as every Rastro webhook is (`rastro.core.signing`:
+`X-Rastro-Timestamp`, `X-Rastro-Signature` = `sha256=` HMAC-SHA256 of timestamp + "." +
+raw body).
 
 Request body (`Content-Type: application/json`):
 
@@ -28,13 +30,15 @@ import orjson
 import structlog
 
 from rastro.analytics.health_models import AlertDelivery, AlertEvent, AlertRule
-from rastro.auth.service import credentials
+from rastro.analytics.service import alert_mail
+from rastro.auth.service import accounts, credentials
 from rastro.core import webhooks
 from rastro.core.db import Scope
 from rastro.core.errors import NotFound
 from rastro.core.http import RetryPolicy
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
+from rastro.email.service import system_mail
 
 log = structlog.get_logger(__name__)
 
@@ -91,8 +95,10 @@ async def attempt(
     organization_id: uuid.UUID,
     delivery_id: uuid.UUID,
     config: DeliveryConfig | None = None,
+    settings: Any = None,
 ) -> Outcome:
-    """Make one attempt of a pending delivery (others are left as they are)."""
+    """Make one attempt of a pending delivery (others are left as they are). `settings`
+    (`rastro.config.Settings`) carries the system mail sender for e-mail deliveries."""
     config = config or DeliveryConfig()
     scope = Scope.organization(organization_id)
     now = datetime.now(UTC)
@@ -104,13 +110,23 @@ async def attempt(
         rule = await session.get(AlertRule, delivery.rule_id)
         if event is None:
             return await _finish(bi, scope, delivery_id, "failed", error="The alert is gone.")
-        body = orjson.dumps(document(delivery, event, rule, now))
+        session.expunge_all()
         transition = delivery.transition
         attempts = delivery.attempts + 1
         credential_id = delivery.credential_id
+        channel = delivery.channel
+    if channel == "email":
+        return await _attempt_email(
+            crm, bi, scope, delivery_id, rule, event, transition, attempts, config, settings, now
+        )
+    body = orjson.dumps(document(delivery, event, rule, now))
     async with crm.unit(scope) as session:
         try:
-            credential = await credentials.resolve_credential(session, keyring, credential_id)
+            credential = (
+                await credentials.resolve_credential(session, keyring, credential_id)
+                if credential_id is not None
+                else None
+            )
         except NotFound:
             credential = None
     target = credentials.webhook_target(credential)
@@ -131,23 +147,89 @@ async def attempt(
     if sent.delivered:
         return await _finish(bi, scope, delivery_id, "success", attempts=attempts, http=status)
     if sent.transient and attempts < MAX_ATTEMPTS:
-        retry_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(
-            attempts, sent.retry_after
-        )
-        await _finish(
+        return await _retry(
             bi,
             scope,
             delivery_id,
-            "pending",
-            attempts=attempts,
+            attempts,
+            config,
+            now,
+            sent.retry_after,
             http=status,
             error=error,
-            next_attempt_at=retry_at,
         )
-        return Outcome("pending", retry_at)
     return await _finish(
         bi, scope, delivery_id, "failed", attempts=attempts, http=status, error=error
     )
+
+
+async def _attempt_email(
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    scope: Scope,
+    delivery_id: uuid.UUID,
+    rule: AlertRule | None,
+    event: AlertEvent,
+    transition: str,
+    attempts: int,
+    config: DeliveryConfig,
+    settings: Any,
+    now: datetime,
+) -> Outcome:
+    if rule is None or settings is None:
+        return await _finish(
+            bi, scope, delivery_id, "failed", attempts=attempts, error="The rule is gone."
+        )
+    if not system_mail.is_configured(settings):
+        return await _finish(
+            bi, scope, delivery_id, "failed", attempts=attempts, error="No mail sender."
+        )
+    async with crm.unit(scope) as session:
+        members = await accounts.member_contacts(session, list(rule.email_recipients))
+        organization = await accounts.get_organization(session, event.organization_id)
+        context = alert_mail.AlertMailContext(
+            organization=organization.name, public_url=settings.public_url
+        )
+    result = await alert_mail.send(
+        settings,
+        members,
+        rule=rule,
+        event=event,
+        transition=transition,
+        context=context,
+        delivery_id=delivery_id,
+    )
+    if result.outcome == "sent":
+        return await _finish(bi, scope, delivery_id, "success", attempts=attempts)
+    if result.outcome == "retry" and attempts < MAX_ATTEMPTS:
+        return await _retry(bi, scope, delivery_id, attempts, config, now, None, error=result.error)
+    return await _finish(bi, scope, delivery_id, "failed", attempts=attempts, error=result.error)
+
+
+async def _retry(
+    bi: TransactionBoundary,
+    scope: Scope,
+    delivery_id: uuid.UUID,
+    attempts: int,
+    config: DeliveryConfig,
+    now: datetime,
+    retry_after: float | None,
+    *,
+    http: int | None = None,
+    error: str | None = None,
+) -> Outcome:
+    retry_at = now + RetryPolicy.queued(config.retry_base_seconds).wait(attempts, retry_after)
+    await _finish(
+        bi,
+        scope,
+        delivery_id,
+        "pending",
+        attempts=attempts,
+        http=http,
+        error=error,
+        next_attempt_at=retry_at,
+    )
+    return Outcome("pending", retry_at)
 
 
 async def _finish(

@@ -14,7 +14,7 @@ from rastro.analytics import health_schemas as schemas
 from rastro.analytics.ad_models import AdCampaign
 from rastro.analytics.health_models import AlertDelivery, AlertEvent, AlertRule
 from rastro.analytics.service.alert_metrics import METRICS
-from rastro.auth.service import credentials
+from rastro.auth.service import accounts, credentials
 from rastro.core.errors import NotFound, field_error
 from rastro.core.ids import uuid7
 from rastro.core.references import UnknownReference
@@ -66,6 +66,11 @@ async def _checked(
             ) from None
         if credential.service != WEBHOOK_SERVICE:
             raise field_error("body.webhook_credential_id", "a credential of the 'webhook' service")
+    recipients = list(dict.fromkeys(body.email_recipients))
+    members = {m.user_id for m in await accounts.member_contacts(crm, recipients)}
+    for index, user_id in enumerate(recipients):
+        if user_id not in members:
+            raise UnknownReference(field=f"email_recipients.{index}", key=user_id)
     return {
         "name": body.name,
         "metric": body.metric,
@@ -78,6 +83,7 @@ async def _checked(
         "campaign_id": body.campaign_id,
         "daily_budget": body.daily_budget if metric.needs_budget else None,
         "webhook_credential_id": body.webhook_credential_id,
+        "email_recipients": recipients,
         "is_active": body.is_active,
     }
 
@@ -170,9 +176,11 @@ async def list_events(
             deliveries.setdefault(delivery.event_id, []).append(
                 {
                     "transition": delivery.transition,
+                    "channel": delivery.channel,
                     "status": delivery.status,
                     "attempts": delivery.attempts,
                     "http_status": delivery.http_status,
+                    "error": delivery.error,
                     "delivered_at": delivery.delivered_at,
                 }
             )

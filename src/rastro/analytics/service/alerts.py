@@ -6,8 +6,8 @@ the rule's metric breaches the threshold on every one of those days; a day witho
 (no spend) never breaches. A firing is opened once (`alert_events`, with the days' figures)
 and stays open, without duplicates, while the condition holds; the first evaluation that
 finds a day in the window not breaching resolves it (with the figures it saw). Each
-transition of a rule with a webhook credential gets a delivery (`alert_deliveries`),
-sent by the queue (`alert_delivery`).
+transition gets a delivery per channel of its rule (`alert_deliveries`: the webhook, the
+e-mail to its member recipients), sent by the queue (`alert_delivery`).
 
 The figures per day and campaign are the Ads report's (`correlation.ads_report`, spend and
 the won sales and revenue credited by the organization's Overview attribution model) and,
@@ -254,22 +254,30 @@ async def evaluate_organization(
 def _deliver(
     bi: AsyncSession, rule: AlertRule, event: AlertEvent, transition: str, now: datetime
 ) -> list[uuid.UUID]:
-    if rule.webhook_credential_id is None:
-        return []
-    delivery = AlertDelivery(
-        id=uuid7(),
-        organization_id=event.organization_id,
-        event_id=event.id,
-        rule_id=rule.id,
-        transition=transition,
-        credential_id=rule.webhook_credential_id,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    bi.add(delivery)
-    return [delivery.id]
+    """A delivery per channel the rule has (its webhook, its e-mail recipients)."""
+    channels: list[tuple[str, uuid.UUID | None]] = []
+    if rule.webhook_credential_id is not None:
+        channels.append(("webhook", rule.webhook_credential_id))
+    if rule.email_recipients:
+        channels.append(("email", None))
+    ids = []
+    for channel, credential_id in channels:
+        delivery = AlertDelivery(
+            id=uuid7(),
+            organization_id=event.organization_id,
+            event_id=event.id,
+            rule_id=rule.id,
+            transition=transition,
+            channel=channel,
+            credential_id=credential_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        bi.add(delivery)
+        ids.append(delivery.id)
+    return ids
 
 
 def last_complete_day(timezone: str, now: datetime) -> date:

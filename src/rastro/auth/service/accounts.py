@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -209,6 +210,34 @@ async def member_id_by_email(session: AsyncSession, email: str) -> uuid.UUID | N
         .where(User.email == normalize_email(email), Membership.is_active.is_(True))
     )
     return user_id
+
+
+@dataclass(frozen=True)
+class MemberContact:
+    """Who to write to about the organization's business (an alert): an active member."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    locale: str
+
+
+async def member_contacts(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[MemberContact]:
+    """The active members of the session's organization among `user_ids` (others, such as
+    people who left, are left out), ordered by name."""
+    if not user_ids:
+        return []
+    rows = await session.execute(
+        select(User.id, User.email, User.name, User.locale)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            User.id.in_(user_ids),
+            Membership.is_active.is_(True),
+            User.is_active.is_(True),
+        )
+        .order_by(User.name, User.email)
+    )
+    return [MemberContact(*row) for row in rows]
 
 
 async def update_member(

@@ -17,12 +17,12 @@ import structlog
 
 from rastro.auth.service import invitations, password_resets
 from rastro.core.db import SYSTEM
-from rastro.core.ids import uuid7
 from rastro.core.jobs import JobContext
 from rastro.core.mail_requests import mail_handler
 from rastro.email.senders.base import MailSender, OutgoingMail
+from rastro.email.service import system_mail
 from rastro.email.system import templates
-from rastro.email.system.transport import TransactionalMail, system_sender
+from rastro.email.system.transport import system_sender
 
 log = structlog.get_logger(__name__)
 
@@ -37,46 +37,12 @@ def _link(settings: Any, path: str, token: str) -> str:
     return f"{settings.public_url.rstrip('/')}{path}#{token}"
 
 
-def _mail(settings: Any, *, to: str, rendered: templates.Rendered) -> OutgoingMail:
-    return TransactionalMail(
-        message_id=uuid7(),
-        to=to,
-        from_name=settings.mail_from_name,
-        from_address=settings.mail_from_address,
-        reply_to=None,
-        subject=rendered.subject,
-        html=rendered.html,
-        text=rendered.text,
-    )
-
-
-def _no_sender(kind: str, subject_id: uuid.UUID) -> None:
-    log.warning(
-        "mail.not_sent",
-        kind=kind,
-        subject_id=str(subject_id),
-        reason="no_sender",
-        hint="set MAIL_SENDER (smtp or simulated) to send Rastro's own e-mails",
-    )
-
-
 async def _send(
     sender: MailSender, mail: OutgoingMail, *, kind: str, subject_id: uuid.UUID
 ) -> None:
-    (result,) = await sender.send([mail])
-    fields = {
-        "kind": kind,
-        "subject_id": str(subject_id),
-        "message_id": str(mail.message_id),
-        "sender": sender.kind,
-    }
-    if result.outcome == "sent":
-        log.info("mail.sent", **fields)
-    elif result.outcome == "retry":
-        log.warning("mail.deferred", error=result.error, **fields)
+    result = await system_mail.send_with(sender, mail, kind=kind, subject_id=subject_id)
+    if result.outcome == "retry":
         raise MailDeferred(result.error or "retry")
-    else:
-        log.warning("mail.failed", error=result.error, **fields)
 
 
 @mail_handler(invitations.MAIL_KIND)
@@ -85,7 +51,7 @@ async def send_invitation(context: JobContext, invitation_id: uuid.UUID) -> None
     settings = context.settings
     sender = system_sender(settings)
     if sender is None:
-        _no_sender(invitations.MAIL_KIND, invitation_id)
+        system_mail.log_no_sender(invitations.MAIL_KIND, invitation_id)
         return
     async with context.databases.crm.transaction(SYSTEM) as session:
         found = await invitations.issue_invitation_token(session, invitation_id=invitation_id)
@@ -101,7 +67,7 @@ async def send_invitation(context: JobContext, invitation_id: uuid.UUID) -> None
             link=_link(settings, "/invitation", found.token),
             expires_at=found.expires_at,
         )
-        mail = _mail(settings, to=found.email, rendered=rendered)
+        mail = system_mail.transactional(settings, to=found.email, rendered=rendered)
         await _send(sender, mail, kind=invitations.MAIL_KIND, subject_id=invitation_id)
 
 
@@ -111,7 +77,7 @@ async def send_password_reset(context: JobContext, reset_id: uuid.UUID) -> None:
     settings = context.settings
     sender = system_sender(settings)
     if sender is None:
-        _no_sender(password_resets.MAIL_KIND, reset_id)
+        system_mail.log_no_sender(password_resets.MAIL_KIND, reset_id)
         return
     async with context.databases.crm.transaction(SYSTEM) as session:
         found = await password_resets.issue_reset_token(session, reset_id=reset_id)
@@ -124,5 +90,5 @@ async def send_password_reset(context: JobContext, reset_id: uuid.UUID) -> None:
             link=_link(settings, "/reset-password", found.token),
             expires_at=found.expires_at,
         )
-        mail = _mail(settings, to=found.email, rendered=rendered)
+        mail = system_mail.transactional(settings, to=found.email, rendered=rendered)
         await _send(sender, mail, kind=password_resets.MAIL_KIND, subject_id=reset_id)

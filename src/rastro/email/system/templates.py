@@ -100,7 +100,7 @@ def _when(moment: datetime, lang: str) -> str:
     return moment.strftime("%d/%m/%Y %H:%M" if lang == "pt-BR" else "%Y-%m-%d %H:%M")
 
 
-def _page(
+def page(
     lang: str, subject: str, paragraphs: list[str], button: str, link: str, footer: str
 ) -> str:
     """The HTML part: every argument is plain text and escaped here."""
@@ -147,7 +147,7 @@ def invitation(
     plain = "\n\n".join([*paragraphs, link, footer]) + "\n"
     return Rendered(
         subject=subject,
-        html=_page(lang, subject, paragraphs, text("invitation.button"), link, footer),
+        html=page(lang, subject, paragraphs, text("invitation.button"), link, footer),
         text=plain,
     )
 
@@ -166,6 +166,6 @@ def password_reset(*, locale: str | None, name: str, link: str, expires_at: date
     plain = "\n\n".join([*paragraphs, link, footer]) + "\n"
     return Rendered(
         subject=subject,
-        html=_page(lang, subject, paragraphs, text("reset.button"), link, footer),
+        html=page(lang, subject, paragraphs, text("reset.button"), link, footer),
         text=plain,
     )

@@ -18,6 +18,7 @@ import { useI18n, type Locale, type MessageKey, type TFunction } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDate, formatDateTime, formatNumber } from "@/lib/format";
 import { platformName } from "@/pages/conversions/shared";
+import { useMembers } from "@/pages/crm/members";
 import { SPEND_PLATFORMS } from "@/pages/settings/spend/types";
 
 type Json<T> = T extends { content: { "application/json": infer J } } ? J : never;
@@ -28,7 +29,7 @@ type Metric = Json<paths["/api/analytics/alerts/metrics"]["get"]["responses"][20
 
 const KEY = ["analytics", "alerts"] as const;
 const NONE = "—";
-const EMPTY_RULE: RuleIn = { name: "", metric: "real_roas", comparator: "below", threshold: "1.5", window_days: 3, scope: "all", is_active: true };
+const EMPTY_RULE: RuleIn = { name: "", metric: "real_roas", comparator: "below", threshold: "1.5", window_days: 3, scope: "all", email_recipients: [], is_active: true };
 
 const metricName = (t: TFunction, metric: string | null | undefined) => (metric ? t(`alerts.metric.${metric}` as MessageKey) : NONE);
 
@@ -54,6 +55,17 @@ function valuesText(t: TFunction, locale: Locale, figures: readonly Record<strin
     .join("; ");
 }
 
+/** "E-mail, opening: sent · Webhook, resolution: failed (No webhook credential.)". */
+function deliveriesText(t: TFunction, event: AlertEvent): string {
+  return (event.deliveries ?? [])
+    .map((d) => {
+      const channel = t(`alerts.channel.${String(d.channel ?? "webhook")}` as MessageKey);
+      const line = `${channel}, ${t(`alerts.transition.${String(d.transition)}` as MessageKey)}: ${t(`alerts.deliveryStatus.${String(d.status)}` as MessageKey)}`;
+      return d.status === "failed" && d.error ? `${line} (${String(d.error)})` : line;
+    })
+    .join(" · ");
+}
+
 export function historyColumns(t: TFunction, locale: Locale): SortableColumn<AlertEvent>[] {
   return [
     {
@@ -67,7 +79,7 @@ export function historyColumns(t: TFunction, locale: Locale): SortableColumn<Ale
     { id: "values", header: t("alerts.col.values"), value: (e) => valuesText(t, locale, e.figures), render: (e) => <span className="block min-w-48 whitespace-normal text-xs">{valuesText(t, locale, e.figures)}</span> },
     { id: "opened", header: t("alerts.col.opened"), value: (e) => e.opened_at, render: (e) => formatDateTime(e.opened_at, locale) },
     { id: "resolved", header: t("alerts.col.resolved"), value: (e) => e.resolved_at ?? "", render: (e) => (e.resolved_at ? formatDateTime(e.resolved_at, locale) : NONE) },
-    { id: "webhook", header: t("alerts.col.webhook"), value: (e) => (e.deliveries ?? []).map((d) => `${d.transition}:${d.status}`).join(" "), render: (e) => (e.deliveries ?? []).map((d) => `${String(d.transition)} ${String(d.status)}`).join(", ") || NONE },
+    { id: "deliveries", header: t("alerts.col.deliveries"), value: (e) => deliveriesText(t, e), render: (e) => <span className="block min-w-40 whitespace-normal text-xs">{deliveriesText(t, e) || NONE}</span> },
   ];
 }
 
@@ -77,11 +89,14 @@ function RuleForm({ initial, metrics, onClose }: { initial: AlertRule | null; me
   const qc = useQueryClient();
   const [rule, setRule] = useState<RuleIn>(() =>
     initial
-      ? { name: initial.name, metric: initial.metric, comparator: initial.comparator as RuleIn["comparator"], threshold: initial.threshold, window_days: initial.window_days, scope: initial.scope as RuleIn["scope"], platform: initial.platform as RuleIn["platform"], account_id: initial.account_id, campaign_id: initial.campaign_id, daily_budget: initial.daily_budget, webhook_credential_id: initial.webhook_credential_id, is_active: initial.is_active }
+      ? { name: initial.name, metric: initial.metric, comparator: initial.comparator as RuleIn["comparator"], threshold: initial.threshold, window_days: initial.window_days, scope: initial.scope as RuleIn["scope"], platform: initial.platform as RuleIn["platform"], account_id: initial.account_id, campaign_id: initial.campaign_id, daily_budget: initial.daily_budget, webhook_credential_id: initial.webhook_credential_id, email_recipients: initial.email_recipients, is_active: initial.is_active }
       : EMPTY_RULE,
   );
   const hooks = useQuery({ queryKey: ["credentials", "webhook"], queryFn: () => unwrap(api.GET("/api/credentials", { params: { query: { service: "webhook", page_size: 100 } } })) });
+  const members = useMembers();
   const metric = metrics.find((m) => m.name === rule.metric);
+  const recipients = rule.email_recipients ?? [];
+  const toggleRecipient = (userId: string, on: boolean) => set({ email_recipients: on ? [...recipients, userId] : recipients.filter((id) => id !== userId) });
   const set = (changes: Partial<RuleIn>) => setRule((r) => ({ ...r, ...changes }));
   const save = useMutation({
     mutationFn: () => {
@@ -178,11 +193,20 @@ function RuleForm({ initial, metrics, onClose }: { initial: AlertRule | null; me
           </NativeSelect>
         )}
       </Field>
+      <fieldset className="grid gap-1.5" data-testid="rule-recipients">
+        <legend className="mb-1 text-sm font-medium">{t("alerts.field.recipients")}</legend>
+        {members.map((m) => (
+          <label key={m.user_id} className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={recipients.includes(m.user_id)} onChange={(e) => toggleRecipient(m.user_id, e.target.checked)} />
+            {m.name}
+          </label>
+        ))}
+        <p className="text-xs text-muted-foreground">{t("alerts.email")}</p>
+      </fieldset>
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" checked={rule.is_active ?? true} onChange={(e) => set({ is_active: e.target.checked })} />
         {t("alerts.field.active")}
       </label>
-      <p className="text-xs text-muted-foreground">{t("alerts.email")}</p>
     </FormDialog>
   );
 }
@@ -257,6 +281,7 @@ export default function Alerts() {
                     </span>
                     {rule.open_alerts ? <Badge variant="destructive">{t("alerts.rules.open", { count: rule.open_alerts })}</Badge> : null}
                     {rule.webhook_credential_id ? <Badge variant="secondary">{t("alerts.rules.webhook")}</Badge> : null}
+                    {rule.email_recipients.length ? <Badge variant="secondary">{t("alerts.rules.email", { count: rule.email_recipients.length })}</Badge> : null}
                     {!rule.is_active ? <Badge variant="outline">{t("alerts.rules.paused")}</Badge> : null}
                     {admin ? (
                       <>

@@ -27,6 +27,7 @@ const RULE = {
   campaign_id: "111",
   daily_budget: null,
   webhook_credential_id: "c1",
+  email_recipients: ["u2"],
   is_active: true,
   created_at: "2026-11-01T10:00:00Z",
   updated_at: "2026-11-01T10:00:00Z",
@@ -50,7 +51,10 @@ const EVENT = {
   opened_at: "2026-11-29T10:10:00Z",
   resolved_at: null,
   last_evaluated_at: "2026-11-29T10:10:00Z",
-  deliveries: [{ transition: "opened", status: "success", attempts: 1, http_status: 200, delivered_at: "2026-11-29T10:10:01Z" }],
+  deliveries: [
+    { transition: "opened", channel: "webhook", status: "success", attempts: 1, http_status: 200, error: null, delivered_at: "2026-11-29T10:10:01Z" },
+    { transition: "opened", channel: "email", status: "failed", attempts: 1, http_status: null, error: "No mail sender.", delivered_at: null },
+  ],
 };
 
 function stub({ rules = [RULE], events = [EVENT], postStatus = 201 }: { rules?: unknown[]; events?: unknown[]; postStatus?: number } = {}) {
@@ -58,6 +62,7 @@ function stub({ rules = [RULE], events = [EVENT], postStatus = 201 }: { rules?: 
     "GET /api/analytics/alerts/metrics": () => jsonResponse(METRICS),
     "GET /api/analytics/alerts/rules": () => jsonResponse(rules),
     "GET /api/analytics/alerts/events": () => jsonResponse(events),
+    "GET /api/members": () => jsonResponse({ items: [{ user_id: "u2", name: "Ana Lima", email: "ana@example.com", role: "analyst", is_active: true, created_at: "2026-11-01T10:00:00Z" }], total: 1, page: 1, page_size: 200 }),
     "GET /api/credentials": () => jsonResponse({ items: [{ id: "c1", name: "Slack relay" }], total: 1, page: 1, page_size: 100 }),
     "POST /api/analytics/alerts/rules": () =>
       postStatus === 201 ? jsonResponse(RULE, 201) : errorResponse(422, "validation_error", "Some fields are invalid.", [{ loc: "body.daily_budget", message: "required by spend_pace" }]),
@@ -78,6 +83,7 @@ describe("Alerts", () => {
     expect(rules).toHaveTextContent("Real ROAS below 1.5 for 3 day(s)");
     expect(rules).toHaveTextContent("1 open");
     expect(rules).toHaveTextContent("webhook");
+    expect(rules).toHaveTextContent("e-mail to 1");
     expect(screen.queryByTestId("rule-add")).not.toBeInTheDocument();
     const history = await screen.findByTestId("alert-history");
     const [row] = within(history).getAllByTestId("report-row");
@@ -85,10 +91,11 @@ describe("Alerts", () => {
     expect(row).toHaveTextContent("Meta · Black Friday");
     expect(row).toHaveTextContent("0.5");
     expect(row).toHaveTextContent("no value");
-    expect(row).toHaveTextContent("opened success");
+    expect(row).toHaveTextContent("Webhook, opening: sent");
+    expect(row).toHaveTextContent("E-mail, opening: failed (No mail sender.)");
     await user.click(within(history).getByTestId("csv-button"));
     const text = await csv.text();
-    expect(text.split("\r\n")[0]).toBe("Status,Rule,Subject,Values that fired it,Opened,Resolved,Webhook");
+    expect(text.split("\r\n")[0]).toBe("Status,Rule,Subject,Values that fired it,Opened,Resolved,Deliveries");
     expect(text).toContain("Open,ROAS BF — Real ROAS below 1.5 for 2 day(s),Meta · Black Friday");
     csv.restore();
   });
@@ -111,10 +118,11 @@ describe("Alerts", () => {
     await user.selectOptions(within(form).getByLabelText("Metric"), "spend_pace");
     expect(within(form).getByLabelText("Daily budget")).toBeInTheDocument();
     await user.selectOptions(within(form).getByLabelText(/Webhook/), "c1");
+    await user.click(await within(within(form).getByTestId("rule-recipients")).findByLabelText("Ana"));
     await user.click(within(form).getByTestId("rule-save"));
     expect(await within(form).findByRole("alert")).toBeInTheDocument();
     const sent = api.calls.find((c) => c.method === "POST" && c.url.pathname === "/api/analytics/alerts/rules")!.body as Record<string, unknown>;
-    expect(sent).toMatchObject({ name: "Pace", metric: "spend_pace", scope: "all", webhook_credential_id: "c1", platform: null });
+    expect(sent).toMatchObject({ name: "Pace", metric: "spend_pace", scope: "all", webhook_credential_id: "c1", email_recipients: ["u-me"], platform: null });
     await user.click(within(form).getByRole("button", { name: "Cancel" }));
     await user.click(screen.getByTestId("rules-evaluate"));
     expect(await screen.findByText(/1 opened, 0 resolved/)).toBeInTheDocument();
