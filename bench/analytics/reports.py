@@ -15,7 +15,8 @@ with filters and comparisons; an endpoint with no date range runs once), 3 warm-
 requests then `--requests` timed ones; p50/p95/max are printed as a table and written to
 bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms. `--only` keeps the
 endpoints whose path contains one of its words (comma-separated); `--no-refresh` reuses
-the rollups as they are.
+the rollups as they are; `--spend` stores 13 months of ad spend first (500 ads x 4
+platforms, `bench.analytics.spend_data`), for the Ads report and the correlation.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import asyncio
 import statistics
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.analytics import rollup
+from bench.analytics import rollup, spend_data
 from bench.analytics.app import bench_databases, bench_settings
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.harness import write_report
@@ -121,7 +123,12 @@ async def measure(
 
 
 async def run(
-    generated: dict[str, Any], requests: int, *, only: list[str], refresh: bool = True
+    generated: dict[str, Any],
+    requests: int,
+    *,
+    only: list[str],
+    refresh: bool = True,
+    with_spend: bool = False,
 ) -> dict[str, Any]:
     server = EmbeddedPostgres(Path(generated["data"]))
     site = generated["site"]
@@ -129,6 +136,13 @@ async def run(
         await rollup.build(server, uuid.UUID(site["organization_id"]), runs=1) if refresh else None
     )
     databases = bench_databases(server)
+    stored_spend = (
+        await spend_data.ensure_spend(
+            databases, uuid.UUID(site["organization_id"]), datetime.now(UTC).date()
+        )
+        if with_spend
+        else None
+    )
     app = create_app(bench_settings(server), databases=databases, check_migrations=False)
     results: list[dict[str, Any]] = []
     try:
@@ -154,7 +168,7 @@ async def run(
     finally:
         await close_app(app)
         await databases.dispose()
-    return {"rollup": built, "results": results}
+    return {"rollup": built, "spend": stored_spend, "results": results}
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -173,12 +187,25 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
     parser.add_argument("--only", default="", help="comma-separated words of endpoint paths")
     parser.add_argument("--no-refresh", action="store_true", help="keep the rollups as they are")
+    parser.add_argument(
+        "--spend",
+        action="store_true",
+        help="store 13 months of spend of 500 ads x 4 platforms first (bench.analytics.spend_data)",
+    )
     args = parser.parse_args()
     load_modules()
     generated = ensure_generated(SMALL if args.small else FULL)
     only = [word for word in args.only.split(",") if word]
     try:
-        report = asyncio.run(run(generated, args.requests, only=only, refresh=not args.no_refresh))
+        report = asyncio.run(
+            run(
+                generated,
+                args.requests,
+                only=only,
+                refresh=not args.no_refresh,
+                with_spend=args.spend,
+            )
+        )
     finally:
         stop_if_started(generated)
     print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")

@@ -27,6 +27,7 @@ class Visit:
     content: str | None = None
     term: str | None = None
     utm_id: str | None = None
+    gclid: str | None = None
     device: str = "mobile"
     page_views: int = 2
     returning: bool = False
@@ -73,6 +74,7 @@ async def add_visits(
                     utm_content=visit.content,
                     utm_term=visit.term,
                     utm_id=visit.utm_id,
+                    gclid=visit.gclid,
                     channel=visit.channel,
                     device=visit.device,
                 )

@@ -10,7 +10,8 @@ cannot invent a field.
 
 Tests script: `rate_limit` (429 RESOURCE_EXHAUSTED), `expire` (the current access token
 stops working), `break_stream` (the next answer ends with an error element after some
-rows, as a stream broken midway).
+rows, as a stream broken midway); `clicks` (gclids per day for `click_view`, which answers
+only a query filtered on one day at most 90 days back).
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ QUERY = re.compile(
 URL_QUERY = re.compile(
     r"^SELECT (?P<fields>.+?) FROM ad_group_ad WHERE ad_group_ad\.status != 'REMOVED'$"
 )
+# Single clicks (`click_view`): Google requires a filter on exactly one day.
+CLICK_QUERY = re.compile(
+    r"^SELECT (?P<fields>.+?) FROM click_view WHERE segments\.date = "
+    r"'(?P<day>\d{4}-\d{2}-\d{2})'$"
+)
+# How far back `click_view` answers (Google: "dates back to 90 days before the request").
+CLICK_DAYS = 90
 # The account's final URL suffix, with Google's ValueTrack parameters.
 DEFAULT_SUFFIX = "utm_source=google&utm_medium=cpc&utm_campaign={campaignid}&utm_content={creative}"
 BATCH = 10_000
@@ -68,6 +76,8 @@ class FakeGoogleAdsReporting(ReportingFake):
         self.customer_suffix: str | None = DEFAULT_SUFFIX
         self.customer_template: str | None = None
         self.campaign_templates: dict[str, str] = {}
+        # Clicks per day for `click_view`: (gclid, the catalog's ad index).
+        self.clicks: dict[date, list[tuple[str, int]]] = {}
 
     def rate_limit(self, times: int = 1, retry_after: str | None = None) -> None:
         body = ads_error_body(
@@ -168,6 +178,57 @@ class FakeGoogleAdsReporting(ReportingFake):
         message = json_format.ParseDict(row, GoogleAdsRow.pb()())
         return json_format.MessageToDict(message)
 
+    def _click_row(self, gclid: str, index: int, day: date) -> dict[str, Any]:
+        c, customer = self.catalog, self.customer_id
+        return {
+            "clickView": {
+                "resourceName": f"customers/{customer}/clickViews/{day.isoformat()}~{gclid}",
+                "gclid": gclid,
+                "adGroupAd": f"customers/{customer}/adGroupAds/{c.ad_set_id(index)}~{c.ad_id(index)}",
+            },
+            "campaign": {
+                "resourceName": f"customers/{customer}/campaigns/{c.campaign_id(index)}",
+                "id": c.campaign_id(index),
+            },
+            "adGroup": {
+                "resourceName": f"customers/{customer}/adGroups/{c.ad_set_id(index)}",
+                "id": c.ad_set_id(index),
+            },
+            "segments": {"date": day.isoformat()},
+        }
+
+    def _clicks_answer(self, query: str) -> Response:
+        """`click_view`: one day only, at most 90 days back, known fields only."""
+        parsed = CLICK_QUERY.match(query)
+        too_wide = self._error(
+            400,
+            "INVALID_ARGUMENT",
+            "click_view must be filtered to a single day within the last 90 days.",
+            "queryError",
+            "DATE_RANGE_TOO_WIDE",
+        )
+        if parsed is None:
+            return too_wide
+        for selected in (f.strip() for f in parsed["fields"].split(",")):
+            if self._unknown_path(selected):
+                return self._error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    f"Unrecognized field {selected}.",
+                    "queryError",
+                    "UNRECOGNIZED_FIELD",
+                )
+        day = date.fromisoformat(parsed["day"])
+        if day < date.today() - timedelta(days=CLICK_DAYS):
+            return too_wide
+        rows = [self._click_row(gclid, index, day) for gclid, index in self.clicks.get(day, [])]
+        mask = re.sub(
+            r"_([a-z0-9])", lambda m: m.group(1).upper(), parsed["fields"].replace(" ", "")
+        )
+        message = {"results": rows, "fieldMask": mask, "requestId": "fake-clicks"}
+        json_format.ParseDict(message, SearchGoogleAdsStreamResponse.pb()())  # the official shape
+        return json_response([message])
+
     def _unknown_path(self, selected: str) -> bool:
         """Whether a GAQL field path does not exist on the official `GoogleAdsRow`."""
         descriptor = GoogleAdsRow.pb().DESCRIPTOR
@@ -248,6 +309,8 @@ class FakeGoogleAdsReporting(ReportingFake):
             )
             results = [self._url_row(index) for index in range(self.catalog.ads)]
             return json_response([{"results": results, "fieldMask": mask, "requestId": "fake"}])
+        if " FROM click_view " in query:
+            return self._clicks_answer(query)
         parsed = QUERY.match(query)
         if parsed is None or parsed["resource"] != "ad_group_ad":
             return self._error(

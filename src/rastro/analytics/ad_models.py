@@ -177,8 +177,28 @@ class TouchCombination(TenantMixin, BiBase):
     content: Mapped[str | None] = mapped_column(Text)
     term: Mapped[str | None] = mapped_column(Text)
     utm_id: Mapped[str | None] = mapped_column(Text)
+    # A Google click id standing alone (tracking's `standalone_click_id`): a combination
+    # of its own, reached through `ad_clicks`.
+    click_id: Mapped[str | None] = mapped_column(Text)
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+
+
+class AdClick(TenantMixin, BiBase):
+    """A click's campaign, ad group and ad as the platform reports them (Google's
+    `click_view`: gclid per day, kept by the platform for 90 days): the first join rule
+    for touches whose only campaign parameter is the click id."""
+
+    __tablename__ = "ad_clicks"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    click_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64))
+    campaign_id: Mapped[str] = mapped_column(String(64))
+    ad_set_id: Mapped[str | None] = mapped_column(String(64))
+    ad_id: Mapped[str | None] = mapped_column(String(64))
+    day: Mapped[date]
 
 
 class SpendMapping(TenantMixin, BiBase):

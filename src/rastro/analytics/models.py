@@ -79,6 +79,8 @@ class ConversionFact(TenantMixin, BiBase):
     term: Mapped[str | None] = mapped_column(Text)
     # The credited touch's utm_id (GA4's campaign id): joins the lead to ad spend.
     utm_id: Mapped[str | None] = mapped_column(Text)
+    # Its Google click id when that is its only campaign parameter (joined by click_view).
+    click_id: Mapped[str | None] = mapped_column(Text)
     device: Mapped[str | None] = mapped_column(String(20))
     score_points: Mapped[int] = mapped_column(Integer)  # A=4, B=3, C=2, D=1
     time_to_conversion: Mapped[int | None] = mapped_column(Integer)  # seconds

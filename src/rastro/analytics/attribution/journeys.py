@@ -44,6 +44,7 @@ class Touch:
     # Read by the join to ad spend (no model credits by them).
     term: str | None = None
     utm_id: str | None = None
+    click_id: str | None = None  # a Google click id standing alone (no utm_campaign/utm_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "ad_set": ("platform", "account_id", "campaign_id", "ad_set_id"),
     "ad": ("platform", "account_id", "campaign_id", "ad_set_id", "ad_id"),
 }
-FACT_COLUMNS = ("channel", "source", "medium", "campaign", "content", "term", "utm_id")
+FACT_COLUMNS = ("channel", "source", "medium", "campaign", "content", "term", "utm_id", "click_id")
 SEPARATOR = "\x1f"
 CENT = Decimal("0.01")
 
@@ -184,7 +184,7 @@ async def _last_touch(bi: AsyncSession, scope: Scope, level: str) -> dict[Key | 
 
 
 def _combo(touch: Any) -> tuple[str | None, ...]:
-    return (touch.source, touch.campaign, touch.content, touch.term, touch.utm_id)
+    return (touch.source, touch.campaign, touch.content, touch.term, touch.utm_id, touch.click_id)
 
 
 async def _keys_of_touches(
@@ -193,7 +193,7 @@ async def _keys_of_touches(
     """The level key (joined with SEPARATOR) each touch combination reaches (one query)."""
     if not combos:
         return {}
-    names = ("source", "campaign", "content", "term", "utm_id")
+    names = ("source", "campaign", "content", "term", "utm_id", "click_id")
     listed = sorted(combos, key=lambda c: tuple(v or "" for v in c))
     given = values(column("n", Integer), *(column(n, Text()) for n in names), name="given").data(
         [(i, *c) for i, c in enumerate(listed)]

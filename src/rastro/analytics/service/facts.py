@@ -115,6 +115,7 @@ def _row(
         "content": touch.content if touch else None,
         "term": touch.term if touch else None,
         "utm_id": touch.utm_id if touch else None,
+        "click_id": touch.click_id if touch else None,
         "device": touch.device if touch else None,
         "score_points": SCORE_POINTS.get(outcome.score, 1),
         "time_to_conversion": outcome.time_to_conversion,

@@ -37,6 +37,7 @@ def _touch_columns(touches: Any) -> list[Any]:
         touches.c.content,
         touches.c.term,
         touches.c.utm_id,
+        touches.c.click_id,
     ]
 
 
@@ -50,6 +51,7 @@ def _touch(row: Any) -> Touch:
         content=row.content,
         term=row.term,
         utm_id=row.utm_id,
+        click_id=row.click_id,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, and_, func, select, text
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import spend_schemas as schemas
@@ -23,12 +23,13 @@ from rastro.analytics.ad_models import (
     Ad,
     AdAccount,
     AdCampaign,
+    AdClick,
     AdSet,
     AdSpendImport,
     CampaignMetric,
 )
 from rastro.analytics.spend import CONNECTORS
-from rastro.analytics.spend.base import AccountRef, SpendRow
+from rastro.analytics.spend.base import AccountRef, ClickRow, SpendRow
 from rastro.auth.service import credentials
 from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
 from rastro.core.ids import uuid7
@@ -410,3 +411,38 @@ async def list_rows(
             )
         )
     return items, int(total or 0)
+
+
+# Clicks per INSERT (8 parameters each, under PostgreSQL's 32,767 bind parameters).
+CLICK_BATCH = 2000
+
+
+async def store_clicks(bi: AsyncSession, origin: RowOrigin, rows: Sequence[ClickRow]) -> int:
+    """Upsert clicks on (platform, click id): the campaign, ad group and ad of each click
+    id (the platform's latest answer wins); returns how many were written."""
+    values = {
+        row.click_id: {
+            "organization_id": origin.organization_id,
+            "platform": origin.platform,
+            "click_id": row.click_id,
+            "account_id": origin.account_id,
+            "campaign_id": row.campaign_id,
+            "ad_set_id": row.ad_set_id,
+            "ad_id": row.ad_id,
+            "day": row.day,
+        }
+        for row in rows
+    }
+    ordered = [values[key] for key in sorted(values)]  # stable lock order
+    for start in range(0, len(ordered), CLICK_BATCH):
+        statement = insert(AdClick).values(ordered[start : start + CLICK_BATCH])
+        await bi.execute(
+            statement.on_conflict_do_update(
+                index_elements=["organization_id", "platform", "click_id"],
+                set_={
+                    name: statement.excluded[name]
+                    for name in ("account_id", "campaign_id", "ad_set_id", "ad_id", "day")
+                },
+            )
+        )
+    return len(values)

@@ -13,6 +13,10 @@ jitter (`RetryPolicy`, at least the platform's Retry-After); an expired token is
 refreshed by the conversions module's OAuth (`platform_oauth`), and a token that cannot
 be refreshed fails the run with an auth error in the log.
 
+Where the platform reports single clicks (Google's `click_view`), the run also imports each
+day's click ids with their campaign, ad group and ad, for the days the platform still keeps
+(`SpendConnector.click_days`), one request per day: the spend join's first rule.
+
 The daily run imports, for every active account, the last `RESTATE_DAYS` days up to
 yesterday in the account's timezone: yesterday is new, the 27 days before it are
 re-imported because the platforms restate recent figures.
@@ -38,7 +42,7 @@ from sqlalchemy import select
 from rastro.analytics.ad_models import AdAccount, AdSpendImport
 from rastro.analytics.service import spend
 from rastro.analytics.spend import CONNECTORS
-from rastro.analytics.spend.base import ReportError, SpendConnector, SpendRow
+from rastro.analytics.spend.base import ClickRow, ReportError, SpendConnector, SpendRow
 from rastro.auth.service import credentials
 from rastro.auth.service.credentials import ResolvedCredential
 from rastro.core.db import SYSTEM, Scope
@@ -163,6 +167,22 @@ async def run_import(
             days = (last - first).days + 1
             # Logged once the window's rows are stored (the write before it, in order).
             await writes.submit(partial(_progress, bi, scope, import_id, days, rows, errors))
+        if connector.click_days:
+            clicks = await _clicks(
+                bi,
+                scope,
+                connector,
+                account,
+                credential,
+                http,
+                origin,
+                run.date_from,
+                run.date_to,
+                config,
+                errors,
+                writes,
+            )
+            log.info("analytics.clicks_imported", import_id=str(import_id), clicks=clicks)
         await writes.drain()
     except ImportFailed as failure:
         status, message = "failed", str(failure)
@@ -260,19 +280,66 @@ async def _window(
     """Import one window, retrying it whole after transient failures (its rows handed to
     `writes`; a retry writes the same keys again); returns its rows (distinct ad-days)."""
     ref = spend.account_ref(account)
-    for attempt in range(1, config.window_attempts + 1):
+
+    async def once() -> int:
         written = 0
         buffer: list[SpendRow] = []
+        async for page in connector.report(ref, credential, http, first, last):
+            buffer.extend(page)
+            if len(buffer) >= FLUSH_ROWS:
+                written += len({(row.ad_id, row.day) for row in buffer})
+                await writes.submit(partial(_flush, bi, scope, origin, buffer))
+                buffer = []
+        written += len({(row.ad_id, row.day) for row in buffer})
+        await writes.submit(partial(_flush, bi, scope, origin, buffer))
+        return written
+
+    return await _retried(once, first, last, config, errors)
+
+
+async def _clicks(
+    bi: TransactionBoundary,
+    scope: Scope,
+    connector: SpendConnector,
+    account: AdAccount,
+    credential: ResolvedCredential,
+    http: HttpClient,
+    origin: spend.RowOrigin,
+    first: date,
+    last: date,
+    config: ImportConfig,
+    errors: list[dict[str, Any]],
+    writes: _Writes,
+) -> int:
+    """Import the single clicks (click id → campaign, ad group, ad) of the range's days
+    that the platform still reports (`click_days` back from the account's today), one day
+    per request; returns how many clicks were written."""
+    oldest = account_today(account, datetime.now(UTC)) - timedelta(days=connector.click_days - 1)
+    ref = spend.account_ref(account)
+    total = 0
+    for day, _ in windows(max(first, oldest), last, 1):
+
+        async def once(day: date = day) -> int:
+            rows = await connector.clicks(ref, credential, http, day)
+            await writes.submit(partial(_flush_clicks, bi, scope, origin, rows))
+            return len({row.click_id for row in rows})
+
+        total += await _retried(once, day, day, config, errors)
+    return total
+
+
+async def _retried(
+    once: Callable[[], Awaitable[int]],
+    first: date,
+    last: date,
+    config: ImportConfig,
+    errors: list[dict[str, Any]],
+) -> int:
+    """`once()` for the days `first`..`last`, tried again after transient failures with
+    backoff (each failure logged in `errors`); raises `ImportFailed` when it gives up."""
+    for attempt in range(1, config.window_attempts + 1):
         try:
-            async for page in connector.report(ref, credential, http, first, last):
-                buffer.extend(page)
-                if len(buffer) >= FLUSH_ROWS:
-                    written += len({(row.ad_id, row.day) for row in buffer})
-                    await writes.submit(partial(_flush, bi, scope, origin, buffer))
-                    buffer = []
-            written += len({(row.ad_id, row.day) for row in buffer})
-            await writes.submit(partial(_flush, bi, scope, origin, buffer))
-            return written
+            return await once()
         except ReportError as error:
             failure, transient, retry_after = str(error), error.transient, error.retry_after
             if error.credential_rejected:
@@ -300,6 +367,14 @@ async def _flush(
     if rows:
         async with bi.unit(scope) as session:
             await spend.store_rows(session, origin, rows)
+
+
+async def _flush_clicks(
+    bi: TransactionBoundary, scope: Scope, origin: spend.RowOrigin, rows: list[ClickRow]
+) -> None:
+    if rows:
+        async with bi.unit(scope) as session:
+            await spend.store_clicks(session, origin, rows)
 
 
 async def _progress(

@@ -4,8 +4,11 @@ touch's campaign parameters reach.
 A touch reaches a campaign by the first of these rules that matches (values compared
 trimmed; names also without case):
 
-1. the click id's campaign where the platform's report exposes it — NOT AVAILABLE: the spend
-   importer does not read Google's `click_view` (gclid → campaign), so this rule is skipped;
+1. the click id's campaign where the platform's report exposes it: a touch whose only
+   campaign parameter is a Google click id (auto-tagging without UTMs; tracking's
+   `standalone_click_id`) reaches the campaign, ad group and ad of that gclid in Google's
+   `click_view` (`ad_clicks`, imported with the spend for the last 90 days, which is as far
+   back as Google keeps it);
 2. `utm_id` equal to a campaign id (GA4's convention);
 3. `utm_campaign` equal to a campaign id, then to a campaign name (any name the campaign
    has had: `ad_name_history`, so a rename mid-range still joins);
@@ -46,11 +49,20 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, CompoundSelect, FromClause
 
-from rastro.analytics.ad_models import Ad, AdCampaign, AdNameHistory, AdSet, SpendMapping
+from rastro.analytics.ad_models import Ad, AdCampaign, AdClick, AdNameHistory, AdSet, SpendMapping
 from rastro.analytics.ad_models import TouchCombination as Combination
 from rastro.tracking.service import facts as tracking_facts
 
-COMBINATION_COLUMNS = ("channel", "source", "medium", "campaign", "content", "term", "utm_id")
+COMBINATION_COLUMNS = (
+    "channel",
+    "source",
+    "medium",
+    "campaign",
+    "content",
+    "term",
+    "utm_id",
+    "click_id",
+)
 # A refresh re-reads touches from this long before the newest one it has seen (late writes).
 OVERLAP = timedelta(hours=1)
 SOURCE_PLATFORMS = {
@@ -60,6 +72,7 @@ SOURCE_PLATFORMS = {
     "linkedin": ("linkedin", "li"),
 }
 RULES = (
+    "click_id",
     "utm_id",
     "utm_campaign_id",
     "utm_campaign_name",
@@ -82,9 +95,13 @@ def name_key(column: Any) -> ColumnElement[str]:
 
 
 def combination_key(*columns: Any) -> ColumnElement[uuid.UUID]:
-    """The identity of a combination of parameters (NULL is a value of its own)."""
-    parts = [func.coalesce(c, literal("\x01")) for c in columns]
-    return cast(func.md5(func.concat_ws(literal("\x1f"), *parts)), Uuid)
+    """The identity of a combination of parameters, in `COMBINATION_COLUMNS` order (NULL
+    is a value of its own). The last one, the click id, is part of it only when present
+    (`concat_ws` skips a NULL), so a combination without one keeps the key it had before
+    click ids joined."""
+    *parameters, click_id = columns
+    parts = [func.coalesce(c, literal("\x01")) for c in parameters]
+    return cast(func.md5(func.concat_ws(literal("\x1f"), *parts, click_id)), Uuid)
 
 
 def platform_of_source(source: Any) -> ColumnElement[str]:
@@ -246,7 +263,20 @@ def _campaign_candidates(combos: FromClause, ads: FromClause, ad_sets: FromClaus
             matches(m.c.utm_term, combos.c.term),
         ),
     )
+    k = AdClick.__table__
+    clicked = select(
+        combos.c.combination_key,
+        literal(0).label("rank"),
+        literal(0).label("sub"),
+        literal("click_id").label("rule"),
+        k.c.platform,
+        k.c.account_id,
+        k.c.campaign_id,
+        k.c.ad_set_id,
+        k.c.ad_id,
+    ).join_from(combos, k, and_(k.c.platform == "google", k.c.click_id == combos.c.click_id))
     return union_all(
+        clicked,
         campaign_match(1, "utm_id", c.c.campaign_id == trimmed(combos.c.utm_id)),
         campaign_match(2, "utm_campaign_id", c.c.campaign_id == trimmed(combos.c.campaign)),
         select(
@@ -268,7 +298,7 @@ def _campaign_candidates(combos: FromClause, ads: FromClause, ad_sets: FromClaus
 
 def resolve(combos: FromClause) -> Select[Any]:
     """The campaign each combination reaches. `combos` has the columns combination_key,
-    source, campaign, content, term, utm_id; the result has combination_key, platform,
+    source, campaign, content, term, utm_id, click_id; the result has combination_key, platform,
     account_id, campaign_id, ad_set_id, ad_id and rule (combinations that reach nothing
     are absent)."""
     ads = _object_candidates(combos, "ad").cte("ad_candidates")

@@ -64,6 +64,7 @@ def _reach(scope: Scope) -> _Reach:
             visits.c.started_at,
             *(visits.c[d] for d in dimensions),
             touches.c.utm_id,
+            touches.c.click_id,
             (and_(*conditions) if conditions else true()).label("filtered"),
         )
         .select_from(visits)
@@ -80,7 +81,7 @@ def _reach(scope: Scope) -> _Reach:
         spend_join.combination_key(*(sessions.c[c] for c in spend_join.COMBINATION_COLUMNS)).label(
             "combination_key"
         ),
-        *(sessions.c[c] for c in ("source", "campaign", "content", "term", "utm_id")),
+        *(sessions.c[c] for c in ("source", "campaign", "content", "term", "utm_id", "click_id")),
     ).distinct()
     combos = keyed.cte("health_combos")
     return _Reach(sessions=sessions, resolved=spend_join.resolve(combos).cte("health_resolved"))

@@ -74,6 +74,18 @@ class AdUrl:
     auto_tagging: bool | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ClickRow:
+    """One ad click as the platform reports it (Google's `click_view`): its click id and
+    the campaign, ad group and ad it came from, on a day of the account."""
+
+    click_id: str
+    campaign_id: str
+    ad_set_id: str | None
+    ad_id: str | None
+    day: date
+
+
 class ReportError(Exception):
     """The platform did not give the report. `transient`: a later attempt may succeed
     (429, 5xx, the platform's rate-limit codes, a broken stream); `credential_rejected`:
@@ -106,6 +118,8 @@ class SpendConnector:
     default_conversion_types: ClassVar[tuple[str, ...]] = ()
     # The token endpoint of OAuth credentials (None: the platform's tokens are not refreshed).
     oauth_token_uri: ClassVar[str | None] = None
+    # How many days back the platform reports single clicks (0: it has no click report).
+    click_days: ClassVar[int] = 0
 
     def report(
         self,
@@ -125,6 +139,13 @@ class SpendConnector:
         """Every ad's destination URL where the platform's API exposes it (None: it does
         not). Raises `ReportError`."""
         return None
+
+    async def clicks(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient, day: date
+    ) -> list[ClickRow]:
+        """The account's clicks of one of its days with their click ids (only where
+        `click_days` > 0). Raises `ReportError`."""
+        return []
 
     async def authorized(
         self,

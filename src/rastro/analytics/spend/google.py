@@ -11,6 +11,10 @@ The answer is a JSON array of `SearchGoogleAdsStreamResponse` messages; a stream
 midway ends with an error element instead and is retried whole. Headers as the
 conversions connector sends them: the bearer token (OAuth refresh reused), the
 `developer-token` when the credential has one, `login-customer-id` for a manager.
+
+Clicks: `click_view`, one query per day (Google's rule), for the days of the last 90 (as far
+back as Google keeps them): each gclid with its campaign, ad group and ad, so a visit that
+came with a gclid and no UTM reaches its campaign (`spend_join`, rule 1).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from rastro.analytics.spend import google_urls
 from rastro.analytics.spend.base import (
     AccountRef,
     AdUrl,
+    ClickRow,
     Pages,
     ReportError,
     SpendConnector,
@@ -46,6 +51,13 @@ QUERY = (
     "metrics.conversions, metrics.conversions_value "
     "FROM ad_group_ad WHERE segments.date BETWEEN '{start}' AND '{end}'"
 )
+# One day's clicks with their gclid (`click_view` must be filtered to a single day, at most
+# 90 days back). `ad_group_ad` is the resource name customers/{c}/adGroupAds/{group}~{ad}.
+CLICK_QUERY = (
+    "SELECT click_view.gclid, click_view.ad_group_ad, campaign.id, ad_group.id, segments.date "
+    "FROM click_view WHERE segments.date = '{day}'"
+)
+CLICK_DAYS = 90
 # Rows handed to the importer at once (a stream message may hold up to 10,000).
 CHUNK = 2000
 
@@ -71,6 +83,7 @@ class GoogleSpendConnector(SpendConnector):
     credential_services: ClassVar[frozenset[str]] = frozenset({"google_ads"})
     window_days: ClassVar[int] = 93
     oauth_token_uri: ClassVar[str | None] = TOKEN_URI
+    click_days: ClassVar[int] = CLICK_DAYS
 
     def _headers(self, credential: ResolvedCredential, access_token: str) -> dict[str, str]:
         headers = {"authorization": f"Bearer {access_token}"}
@@ -156,6 +169,32 @@ class GoogleSpendConnector(SpendConnector):
                     tracking_template=google_urls.effective(result, "trackingUrlTemplate"),
                     # proto3 JSON leaves a false boolean out.
                     auto_tagging=bool(tagging),
+                )
+            )
+        return found
+
+    async def clicks(
+        self, account: AccountRef, credential: ResolvedCredential, http: HttpClient, day: date
+    ) -> list[ClickRow]:
+        """One day's gclids with their campaign, ad group and ad (`click_view`)."""
+        data = await self._stream(account, credential, http, CLICK_QUERY.format(day=day))
+        found = []
+        for result in self._results(data):
+            click = result.get("clickView") or {}
+            gclid = str(click.get("gclid") or "")
+            campaign = str((result.get("campaign") or {}).get("id") or "")
+            if not gclid or not campaign:
+                continue
+            group = (result.get("adGroup") or {}).get("id")
+            ad_group_ad = str(click.get("adGroupAd") or "").rpartition("/")[2]
+            ad = ad_group_ad.partition("~")[2]
+            found.append(
+                ClickRow(
+                    click_id=gclid,
+                    campaign_id=campaign,
+                    ad_set_id=str(group) if group else None,
+                    ad_id=ad or None,
+                    day=day,
                 )
             )
         return found

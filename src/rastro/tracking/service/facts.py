@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.tracking import schemas
@@ -94,10 +94,23 @@ def event_types(since: datetime | None, until: datetime | None = None) -> Select
     return query
 
 
+def standalone_click_id() -> ColumnElement[str]:
+    """A Google click id standing alone, labelled `click_id`: the touch's gclid when it has
+    no `utm_campaign` and no `utm_id` (auto-tagging without UTMs), else NULL. The spend
+    join reaches such a touch's campaign, ad group and ad through Google's `click_view`."""
+    alone = and_(
+        func.coalesce(UtmTracking.utm_campaign, "") == "",
+        func.coalesce(UtmTracking.utm_id, "") == "",
+        func.coalesce(UtmTracking.gclid, "") != "",
+    )
+    return case((alone, UtmTracking.gclid), else_=null()).label("click_id")
+
+
 def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignore[type-arg]
     """Touches (one per session start, plus any later campaign touch) of these visitors
     (a subquery of visitor ids; all when None). Columns: visitor_id, created_at, channel,
-    source, medium, campaign, content, session_id, term, utm_id."""
+    source, medium, campaign, content, session_id, term, utm_id, click_id
+    (`standalone_click_id`)."""
     query = select(
         UtmTracking.visitor_id,
         UtmTracking.created_at,
@@ -109,6 +122,7 @@ def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignor
         UtmTracking.session_id,
         UtmTracking.utm_term.label("term"),
         UtmTracking.utm_id,
+        standalone_click_id(),
     )
     if visitor_ids is not None:
         query = query.where(UtmTracking.visitor_id.in_(visitor_ids))
@@ -117,7 +131,8 @@ def visitor_touches(visitor_ids: Select | None = None) -> Select:  # type: ignor
 
 def touch_dimensions() -> Select:  # type: ignore[type-arg]
     """Every touch's dimensions by its id (a lead's credited touch). Columns: tracking_id,
-    channel, source, medium, campaign, content, term, device, session_id, utm_id."""
+    channel, source, medium, campaign, content, term, device, session_id, utm_id, click_id
+    (`standalone_click_id`)."""
     return select(
         UtmTracking.tracking_id,
         UtmTracking.channel,
@@ -129,13 +144,15 @@ def touch_dimensions() -> Select:  # type: ignore[type-arg]
         UtmTracking.device,
         UtmTracking.session_id,
         UtmTracking.utm_id,
+        standalone_click_id(),
     )
 
 
 def touch_combinations(since: datetime | None = None) -> Select:  # type: ignore[type-arg]
     """The distinct combinations of campaign parameters of the touches since `since` (all
     when None). Columns: channel, source, medium, campaign, content, term, utm_id,
-    first_seen, last_seen (the first and last touch with the combination)."""
+    click_id (`standalone_click_id`), first_seen, last_seen (the first and last touch with
+    the combination)."""
     columns = (
         UtmTracking.channel,
         UtmTracking.utm_source.label("source"),
@@ -144,6 +161,7 @@ def touch_combinations(since: datetime | None = None) -> Select:  # type: ignore
         UtmTracking.utm_content.label("content"),
         UtmTracking.utm_term.label("term"),
         UtmTracking.utm_id,
+        standalone_click_id(),
     )
     query = select(
         *columns,

@@ -1,4 +1,5 @@
-"""alerts by e-mail: a rule's member recipients, a delivery per channel
+"""alerts by e-mail (a rule's member recipients, a delivery per channel); Google click ids
+joined to spend (ad_clicks from click_view, click_id on touch combinations and facts)
 
 Revision ID: 0030
 Revises: 0022
@@ -11,6 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from rastro.core.db import tenant_rls_sql
+
 revision: str = "0030"
 down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
@@ -18,6 +21,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "ad_clicks",
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("platform", sa.String(length=20), nullable=False),
+        sa.Column("click_id", sa.Text(), nullable=False),
+        sa.Column("account_id", sa.String(length=64), nullable=False),
+        sa.Column("campaign_id", sa.String(length=64), nullable=False),
+        sa.Column("ad_set_id", sa.String(length=64), nullable=True),
+        sa.Column("ad_id", sa.String(length=64), nullable=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "organization_id", "platform", "click_id", name=op.f("pk_ad_clicks")
+        ),
+    )
+    for statement in tenant_rls_sql("ad_clicks"):
+        op.execute(statement)
+    op.add_column("touch_combinations", sa.Column("click_id", sa.Text(), nullable=True))
+    op.add_column("conversion_facts", sa.Column("click_id", sa.Text(), nullable=True))
     op.add_column(
         "alert_rules",
         sa.Column(
@@ -55,3 +76,6 @@ def downgrade() -> None:
     op.alter_column("alert_deliveries", "credential_id", existing_type=sa.Uuid(), nullable=False)
     op.drop_column("alert_deliveries", "channel")
     op.drop_column("alert_rules", "email_recipients")
+    op.drop_column("conversion_facts", "click_id")
+    op.drop_column("touch_combinations", "click_id")
+    op.drop_table("ad_clicks")
