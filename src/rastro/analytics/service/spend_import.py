@@ -149,39 +149,16 @@ async def run_import(
             import_id=import_id,
             source="api",
         )
+        run_of = _Run(
+            bi, scope, connector, account, credential, http, origin, config, errors, writes
+        )
         for first, last in windows(run.date_from, run.date_to, connector.window_days):
-            rows += await _window(
-                bi,
-                scope,
-                connector,
-                account,
-                credential,
-                http,
-                origin,
-                first,
-                last,
-                config,
-                errors,
-                writes,
-            )
+            rows += await _window(run_of, first, last)
             days = (last - first).days + 1
             # Logged once the window's rows are stored (the write before it, in order).
             await writes.submit(partial(_progress, bi, scope, import_id, days, rows, errors))
         if connector.click_days:
-            clicks = await _clicks(
-                bi,
-                scope,
-                connector,
-                account,
-                credential,
-                http,
-                origin,
-                run.date_from,
-                run.date_to,
-                config,
-                errors,
-                writes,
-            )
+            clicks = await _clicks(run_of, run.date_from, run.date_to)
             log.info("analytics.clicks_imported", import_id=str(import_id), clicks=clicks)
         await writes.drain()
     except ImportFailed as failure:
@@ -263,68 +240,59 @@ def _client(
     return http
 
 
-async def _window(
-    bi: TransactionBoundary,
-    scope: Scope,
-    connector: SpendConnector,
-    account: AdAccount,
-    credential: ResolvedCredential,
-    http: HttpClient,
-    origin: spend.RowOrigin,
-    first: date,
-    last: date,
-    config: ImportConfig,
-    errors: list[dict[str, Any]],
-    writes: _Writes,
-) -> int:
+@dataclass(frozen=True)
+class _Run:
+    """What a run's windows share: where rows go, who answers, the log of errors."""
+
+    bi: TransactionBoundary
+    scope: Scope
+    connector: SpendConnector
+    account: AdAccount
+    credential: ResolvedCredential
+    http: HttpClient
+    origin: spend.RowOrigin
+    config: ImportConfig
+    errors: list[dict[str, Any]]
+    writes: _Writes
+
+
+async def _window(run: _Run, first: date, last: date) -> int:
     """Import one window, retrying it whole after transient failures (its rows handed to
     `writes`; a retry writes the same keys again); returns its rows (distinct ad-days)."""
-    ref = spend.account_ref(account)
+    ref = spend.account_ref(run.account)
 
     async def once() -> int:
         written = 0
         buffer: list[SpendRow] = []
-        async for page in connector.report(ref, credential, http, first, last):
+        async for page in run.connector.report(ref, run.credential, run.http, first, last):
             buffer.extend(page)
             if len(buffer) >= FLUSH_ROWS:
                 written += len({(row.ad_id, row.day) for row in buffer})
-                await writes.submit(partial(_flush, bi, scope, origin, buffer))
+                await run.writes.submit(partial(_flush, run.bi, run.scope, run.origin, buffer))
                 buffer = []
         written += len({(row.ad_id, row.day) for row in buffer})
-        await writes.submit(partial(_flush, bi, scope, origin, buffer))
+        await run.writes.submit(partial(_flush, run.bi, run.scope, run.origin, buffer))
         return written
 
-    return await _retried(once, first, last, config, errors)
+    return await _retried(once, first, last, run.config, run.errors)
 
 
-async def _clicks(
-    bi: TransactionBoundary,
-    scope: Scope,
-    connector: SpendConnector,
-    account: AdAccount,
-    credential: ResolvedCredential,
-    http: HttpClient,
-    origin: spend.RowOrigin,
-    first: date,
-    last: date,
-    config: ImportConfig,
-    errors: list[dict[str, Any]],
-    writes: _Writes,
-) -> int:
+async def _clicks(run: _Run, first: date, last: date) -> int:
     """Import the single clicks (click id → campaign, ad group, ad) of the range's days
     that the platform still reports (`click_days` back from the account's today), one day
     per request; returns how many clicks were written."""
-    oldest = account_today(account, datetime.now(UTC)) - timedelta(days=connector.click_days - 1)
-    ref = spend.account_ref(account)
+    today = account_today(run.account, datetime.now(UTC))
+    oldest = today - timedelta(days=run.connector.click_days - 1)
+    ref = spend.account_ref(run.account)
     total = 0
     for day, _ in windows(max(first, oldest), last, 1):
 
         async def once(day: date = day) -> int:
-            rows = await connector.clicks(ref, credential, http, day)
-            await writes.submit(partial(_flush_clicks, bi, scope, origin, rows))
+            rows = await run.connector.clicks(ref, run.credential, run.http, day)
+            await run.writes.submit(partial(_flush_clicks, run.bi, run.scope, run.origin, rows))
             return len({row.click_id for row in rows})
 
-        total += await _retried(once, day, day, config, errors)
+        total += await _retried(once, day, day, run.config, run.errors)
     return total
 
 
