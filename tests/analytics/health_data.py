@@ -27,6 +27,15 @@ def local_today() -> date:
     return datetime.now(UTC).astimezone(ZONE).date()
 
 
+def earlier_today(hours_ago: float) -> datetime:
+    """A moment of the organization's today that is more recent the smaller `hours_ago`
+    (0 to 9): a share of the time since local midnight, so early in the local day (UTC's
+    evening) it never falls on yesterday, whatever the hour the tests run."""
+    start = datetime.combine(local_today(), time(0), tzinfo=ZONE).astimezone(UTC)
+    elapsed = datetime.now(UTC) - start
+    return start + elapsed * (1 - min(hours_ago, 9) / 10)
+
+
 def noon(day: date) -> datetime:
     return datetime.combine(day, time(12), tzinfo=ZONE).astimezone(UTC)
 

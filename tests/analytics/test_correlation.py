@@ -13,6 +13,7 @@ from sqlalchemy import select
 from rastro.core.db import Scope
 from rastro.tracking.models import LeadAttribution
 from tests.analytics.factories import Visit, refresh, refresh_organization
+from tests.analytics.health_data import earlier_today, local_today
 from tests.analytics.join_data import ad_row, lead_on, store_spend, touch
 from tests.tracking.factories import make_site
 
@@ -26,8 +27,7 @@ async def _dataset(client, databases):
     won lead (R$ 100) whose touch reaches nothing."""
     site = await make_site(client, databases)
     org = site.account.organization_id
-    now = datetime.now(UTC)
-    today = now.date()
+    today = local_today()
     await store_spend(
         databases,
         org,
@@ -79,7 +79,7 @@ async def _dataset(client, databases):
         ],
     )
     domain = site.domain["domain_id"]
-    at = now - timedelta(hours=3)
+    at = earlier_today(3)
     on_a1 = Visit(
         at,
         "v1",
@@ -106,7 +106,7 @@ async def _dataset(client, databases):
     )
     t3 = await touch(databases, org, domain, Visit(at, "v3", campaign="brand", utm_id="222"))
     t4 = await touch(databases, org, domain, Visit(at, "v4", campaign="mystery"))
-    created = now - timedelta(hours=2)
+    created = earlier_today(2)
     site.leads = [  # type: ignore[attr-defined]
         await lead_on(databases, org, t1, "v1", created, stage="won", value="300"),
         await lead_on(databases, org, t2, "v2", created, stage="qualified"),
@@ -181,19 +181,16 @@ async def test_campaign_figures_equal_a_hand_computation(client, databases):
 async def test_a_multi_touch_model_splits_the_credit(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    now = datetime.now(UTC)
     await store_spend(
-        databases, org, "meta", "act_1", [ad_row(now.date(), BF, ("a1", None), "100")]
+        databases, org, "meta", "act_1", [ad_row(local_today(), BF, ("a1", None), "100")]
     )
     await store_spend(
-        databases, org, "google", "g_1", [ad_row(now.date(), BRAND, ("ga1", None), "100")]
+        databases, org, "google", "g_1", [ad_row(local_today(), BRAND, ("ga1", None), "100")]
     )
     domain = site.domain["domain_id"]
-    await touch(
-        databases, org, domain, Visit(now - timedelta(hours=4), "v1", campaign="Black Friday")
-    )
-    last = await touch(databases, org, domain, Visit(now - timedelta(hours=3), "v1", utm_id="222"))
-    await lead_on(databases, org, last, "v1", now - timedelta(hours=2), stage="won", value="200")
+    await touch(databases, org, domain, Visit(earlier_today(4), "v1", campaign="Black Friday"))
+    last = await touch(databases, org, domain, Visit(earlier_today(3), "v1", utm_id="222"))
+    await lead_on(databases, org, last, "v1", earlier_today(2), stage="won", value="200")
     await refresh(databases, org)
     last_touch = (
         await client.get("/api/analytics/ads?preset=today&model=last_touch", headers=site.headers)
@@ -225,7 +222,7 @@ async def test_a_multi_touch_model_splits_the_credit(client, databases):
 async def test_usd_spend_of_a_brl_organization_is_never_summed(client, databases):
     site = await _dataset(client, databases)
     org = site.account.organization_id
-    today = datetime.now(UTC).date()
+    today = local_today()
     await store_spend(
         databases,
         org,
@@ -250,7 +247,7 @@ async def test_usd_spend_of_a_brl_organization_is_never_summed(client, databases
 async def test_a_campaign_renamed_mid_range_is_one_row_with_its_current_name(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    today = datetime.now(UTC).date()
+    today = local_today()
     await store_spend(
         databases,
         org,

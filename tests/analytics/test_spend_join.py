@@ -4,9 +4,10 @@ unmapped spend and UTM campaigns side by side."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from tests.analytics.factories import Visit, add_visits, refresh
+from tests.analytics.health_data import earlier_today, local_today
 from tests.analytics.join_data import ad_row, resolved_by_campaign, store_spend
 from tests.tracking.factories import make_site
 
@@ -35,13 +36,13 @@ async def _spend(databases, org, day: date) -> None:
 
 
 def _visit(n: int, **utm) -> Visit:
-    return Visit(datetime.now(UTC) - timedelta(hours=2), f"v{n}", **utm)
+    return Visit(earlier_today(2), f"v{n}", **utm)
 
 
 async def test_each_rule_in_order_of_precedence(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    await _spend(databases, org, datetime.now(UTC).date())
+    await _spend(databases, org, local_today())
     await add_visits(
         databases,
         org,
@@ -87,7 +88,7 @@ async def test_each_rule_in_order_of_precedence(client, databases):
 async def test_a_renamed_campaign_joins_by_its_former_name_too(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    today = datetime.now(UTC).date()
+    today = local_today()
     await store_spend(
         databases,
         org,
@@ -112,7 +113,7 @@ async def test_a_renamed_campaign_joins_by_its_former_name_too(client, databases
 async def test_mappings_reach_what_no_rule_does_and_are_scoped(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    await _spend(databases, org, datetime.now(UTC).date())
+    await _spend(databases, org, local_today())
     await add_visits(
         databases,
         org,
@@ -179,7 +180,7 @@ async def test_mappings_reach_what_no_rule_does_and_are_scoped(client, databases
 
 async def test_bad_mappings_are_422(client, databases):
     site = await make_site(client, databases)
-    await _spend(databases, site.account.organization_id, datetime.now(UTC).date())
+    await _spend(databases, site.account.organization_id, local_today())
     url = "/api/analytics/spend/mappings"
     bad = [
         {"platform": "meta", "campaign_id": "111"},  # no UTM value
@@ -208,7 +209,7 @@ async def test_bad_mappings_are_422(client, databases):
 async def test_unmapped_spend_and_utm_campaigns_side_by_side(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    today = datetime.now(UTC).date()
+    today = local_today()
     await _spend(databases, org, today)
     await store_spend(
         databases,

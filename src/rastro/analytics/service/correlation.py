@@ -76,28 +76,45 @@ class Outcomes:
 
 
 async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
-    """The period's spend and platform figures per key of `level` (one query)."""
+    """The period's spend and platform figures per key of `level`, in the organization's
+    currency. One statement sums every row as it is (PostgreSQL runs it with parallel
+    workers); only when some spend is in another currency, a second one converts those
+    rows per day (its correlated rate lookup keeps a statement serial)."""
     m = CampaignMetric
     keys = [getattr(m, k) for k in LEVEL_KEYS[level]]
-    rows = await bi.execute(
+    in_period = (m.day >= scope.period.date_from, m.day <= scope.period.date_to)
+    answer = await bi.execute(
         select(
             *keys,
             m.currency,
             func.sum(m.spend).label("spend"),
-            *spend_sums(m.spend, m.currency, m.day, scope.currency),
-            func.sum(fx.home_amount(m.conversion_value, m.currency, m.day, scope.currency)).label(
-                "home_value"
-            ),
+            func.sum(m.conversion_value).label("value"),
             func.sum(m.impressions).label("impressions"),
             func.sum(m.clicks).label("clicks"),
             func.sum(m.impressions).filter(m.video_3s_views.is_not(None)).label("hooked"),
             func.sum(m.video_3s_views).label("views_3s"),
             func.sum(m.conversions).label("conversions"),
-            func.sum(m.conversion_value).label("value"),
         )
-        .where(m.day >= scope.period.date_from, m.day <= scope.period.date_to)
+        .where(*in_period)
         .group_by(*keys, m.currency)
     )
+    rows = list(answer)
+    foreign = sorted({row.currency for row in rows if row.currency != scope.currency})
+    converted: dict[tuple[Any, ...], Any] = {}
+    if foreign:
+        for row in await bi.execute(
+            select(
+                *keys,
+                m.currency,
+                *spend_sums(m.spend, m.currency, m.day, scope.currency),
+                func.sum(
+                    fx.home_amount(m.conversion_value, m.currency, m.day, scope.currency)
+                ).label("home_value"),
+            )
+            .where(*in_period, m.currency.in_(foreign))
+            .group_by(*keys, m.currency)
+        ):
+            converted[tuple(row[: len(keys) + 1])] = row
     result: dict[Key, Spent] = defaultdict(Spent)
     for row in rows:
         sums = result[tuple(row[: len(keys)])]
@@ -107,13 +124,18 @@ async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
             sums.views_3s = (sums.views_3s or 0) + int(row.views_3s)
             sums.hooked_impressions += int(row.hooked or 0)
         sums.conversions += Decimal(row.conversions)
-        # Spend and reported value in the organization's currency, converted per day where
-        # a rate is known; what no rate converts is listed apart.
-        sums.spend += Decimal(row.home_spend or 0)
-        sums.value += Decimal(row.home_value or 0)
-        if row.unconverted:
+        if row.currency == scope.currency:
+            sums.spend += Decimal(row.spend)
+            sums.value += Decimal(row.value)
+            continue
+        # Another currency: converted per day where a rate is known; what no rate
+        # converts is listed apart.
+        home = converted[tuple(row[: len(keys) + 1])]
+        sums.spend += Decimal(home.home_spend or 0)
+        sums.value += Decimal(home.home_value or 0)
+        if home.unconverted:
             sums.other[row.currency] = sums.other.get(row.currency, Decimal(0)) + Decimal(
-                row.unconverted
+                home.unconverted
             )
     return dict(result)
 
