@@ -273,8 +273,10 @@ async def _write_all(
 ) -> None:
     """Every rollup's days of `window`, from `session_facts` as just written."""
     # Imported here: those modules build on this one's helpers at import time.
-    from rastro.analytics.service import behavior, event_summary
+    from rastro.analytics.service import behavior, event_summary, visitor_sets
 
+    await visitor_sets.write_sets(bi, organization_id, window)
+    clock.lap("visitor sets")
     sessions = SessionFact.__table__
     for rollup, rows, step in (
         (CONVERSIONS, conversion_rows, "conversions"),
