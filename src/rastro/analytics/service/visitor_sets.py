@@ -148,7 +148,7 @@ def _key(source: Any, by: str | None, timezone: str) -> ColumnElement[Any]:
     return column.label("key")
 
 
-async def _by_sql(bi: AsyncSession, scope: Any, by: str | None) -> dict[Hashable, int]:
+async def count_distinct(bi: AsyncSession, scope: Any, by: str | None) -> dict[Hashable, int]:
     """`count(DISTINCT visitor_key)` over the period's sessions (no set answers)."""
     visits = scope.visits()
     key = _key(visits, by, scope.timezone)
@@ -169,7 +169,7 @@ async def distinct_visitors(
     needed = [*scope.filtered_dimensions, *([by] if by not in (None, DAY) else [])]
     level = level_for(needed)
     if scope.through is None or level is None:
-        return await _by_sql(bi, scope, by)
+        return await count_distinct(bi, scope, by)
     period = scope.period
     table = level.__table__
     key = _key(table, by, scope.timezone)
@@ -210,4 +210,4 @@ async def distinct_visitors(
     return {k: n for k, n in counts.items() if n}
 
 
-__all__ = ["LEVELS", "distinct_visitors", "level_for", "write_sets"]
+__all__ = ["LEVELS", "count_distinct", "distinct_visitors", "level_for", "write_sets"]
