@@ -1,8 +1,9 @@
 """The analytics module's tables (BI database): the CRM's lead outcomes copied beside the
 events (`conversion_facts`), one row per human session with its dimensions
-(`session_facts`: the rollups' source and the distinct-visitor counts), the rollups the
-reports read, per local day of the organization, and what they hold (`rollup_state`:
-every moment before `through`, in the days of `timezone`).
+(`session_facts`: the rollups' source), the rollups the reports read, per local day of
+the organization, the visitor sets that give exact distinct visitors (`visitor_numbers`,
+`visitor_sets_*`), and what they hold (`rollup_state`: every moment before `through`, in
+the days of `timezone`).
 
 Design (figures in bench/README.md, "Analytics rollups"):
 - Tables maintained incrementally, not materialized views: a refresh re-aggregates only

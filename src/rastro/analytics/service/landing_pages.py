@@ -5,7 +5,7 @@ captured on it → qualified → won, with each step's rate.
 Sessions and form starts are counted by the session's start, leads by their creation,
 qualified and won by the day the lead got there (the rollups' clocks); all from
 the conversion and event rollups (their landing-page level unless a filter needs more)
-plus the newest raw minutes.
+plus the newest raw minutes; distinct visitors from the visitor sets (`visitor_sets`).
 """
 
 from __future__ import annotations
