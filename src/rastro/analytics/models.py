@@ -1,8 +1,9 @@
 """The analytics module's tables (BI database): the CRM's lead outcomes copied beside the
 events (`conversion_facts`), one row per human session with its dimensions
-(`session_facts`: the rollups' source and the distinct-visitor counts), the rollups the
-reports read, per local day of the organization, and what they hold (`rollup_state`:
-every moment before `through`, in the days of `timezone`).
+(`session_facts`: the rollups' source), the rollups the reports read, per local day of
+the organization, the visitor sets that give exact distinct visitors (`visitor_numbers`,
+`visitor_sets_*`), and what they hold (`rollup_state`: every moment before `through`, in
+the days of `timezone`).
 
 Design (figures in bench/README.md, "Analytics rollups"):
 - Tables maintained incrementally, not materialized views: a refresh re-aggregates only
@@ -28,6 +29,7 @@ from sqlalchemy import (
     BigInteger,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -282,6 +284,46 @@ class PagePathsByChannel(_Day, _Traffic, _PagePaths, TenantMixin, BiBase):
     """Page paths per local day, site, channel, source/medium and device."""
 
     __tablename__ = "page_path_by_channel"
+
+
+class VisitorNumber(TenantMixin, BiBase):
+    """A dense number per visitor (`session_facts.visitor_key`) of an organization, given
+    by the refresh the first time it sees the visitor: the visitor sets hold these."""
+
+    __tablename__ = "visitor_numbers"
+    __table_args__ = (
+        Index(
+            "uq_visitor_numbers_organization_id_number", "organization_id", "number", unique=True
+        ),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    visitor_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)
+
+
+class _VisitorSet:
+    """The visitors of the sessions started in a local day with these dimensions: their
+    numbers (`VisitorNumber`), one per session, sorted, each four bytes big-endian
+    (PostgreSQL's `int4send`), so that a report unions them in memory."""
+
+    sessions: Mapped[int] = mapped_column(Integer)
+    visitors: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Distinct visitors over a range do not add up across days or dimension values: the
+# reports read these sets (`service.visitor_sets`), the smallest level first.
+class VisitorSetsByChannel(_Day, _Traffic, _VisitorSet, TenantMixin, BiBase):
+    """Visitor sets per local day, site, channel, source/medium and device."""
+
+    __tablename__ = "visitor_sets_by_channel"
+
+
+class VisitorSetsByCampaign(_Day, _Traffic, _Page, _Campaign, _VisitorSet, TenantMixin, BiBase):
+    """Visitor sets per local day, the channel level's dimensions, landing page and
+    campaign."""
+
+    __tablename__ = "visitor_sets_by_campaign"
 
 
 class RollupState(TenantMixin, BiBase):

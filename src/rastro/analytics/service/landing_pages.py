@@ -5,7 +5,7 @@ captured on it → qualified → won, with each step's rate.
 Sessions and form starts are counted by the session's start, leads by their creation,
 qualified and won by the day the lead got there (the rollups' clocks); all from
 the conversion and event rollups (their landing-page level unless a filter needs more)
-plus the newest raw minutes.
+plus the newest raw minutes; distinct visitors from the visitor sets (`visitor_sets`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import schemas
-from rastro.analytics.service import event_summary
+from rastro.analytics.service import event_summary, visitor_sets
 from rastro.analytics.service import filters as report_filters
 from rastro.analytics.service.overview import Scope, ratio
 from rastro.analytics.service.reports import Sums, grouped_sums, report_range, total
@@ -77,17 +77,8 @@ async def _page_counts(bi: AsyncSession, scope: Scope) -> _PageCounts:
         )
         .group_by(events.c.landing_page_id)
     )
-    visits = scope.visits()
-    visitors = await bi.execute(
-        select(visits.c.landing_page_id, func.count(func.distinct(visits.c.visitor_key)))
-        .where(*report_filters.conditions(visits, scope.filters))
-        .group_by(visits.c.landing_page_id)
-    )
-    return _PageCounts(
-        sums,
-        {page: int(n) for page, n in starts},
-        {page: int(n) for page, n in visitors},
-    )
+    visitors = await visitor_sets.distinct_visitors(bi, scope, "landing_page_id")
+    return _PageCounts(sums, {page: int(n) for page, n in starts}, visitors)
 
 
 def _shown(page: LandingPage, filters: schemas.ReportFilters, counts: list[_PageCounts]) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 
 from rastro.analytics import schemas
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import rollups
+from rastro.analytics.service import rollups, visitor_sets
 from rastro.tracking.service import facts as tracking_facts
 
 LIVE_WINDOW = timedelta(minutes=5)
@@ -91,12 +91,7 @@ async def totals(bi: AsyncSession, scope: Scope) -> schemas.Totals:
         .group_by(summary.c.currency)
         .order_by(summary.c.currency)
     )
-    visits = scope.visits()
-    visitors = await bi.scalar(
-        select(func.count(func.distinct(visits.c.visitor_key))).where(
-            *report_filters.conditions(visits, scope.filters)
-        )
-    )
+    visitors = (await visitor_sets.distinct_visitors(bi, scope))[None]
     revenue = [schemas.Money(currency=c, amount=Decimal(a)) for c, a in money]
     return schemas.Totals(
         visitors=visitors or 0,
@@ -133,17 +128,7 @@ async def series(bi: AsyncSession, scope: Scope) -> list[schemas.SeriesPoint]:
         .group_by(day)
     )
     by_day = {row.day: row for row in rows}
-    visits = scope.visits()
-    visit_day = local_date(scope, visits.c.started_at).label("day")
-    visitors = dict(
-        (
-            await bi.execute(
-                select(visit_day, func.count(func.distinct(visits.c.visitor_key)))
-                .where(*report_filters.conditions(visits, scope.filters))
-                .group_by(visit_day)
-            )
-        ).all()
-    )
+    visitors = await visitor_sets.distinct_visitors(bi, scope, "day")
     points = []
     day_cursor = scope.period.date_from
     while day_cursor <= scope.period.date_to:

@@ -45,7 +45,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause, Subquery
+from sqlalchemy.sql.expression import ClauseElement, Executable, TableClause, column, table
 
 from rastro.analytics.models import ConversionFact, RollupState, SessionFact
 from rastro.analytics.schemas import Period
@@ -233,25 +235,48 @@ async def write_levels(
     complete = rollup.complete
     source = rows.subquery("rows")
     columns = rollup.columns(complete)
+    # Aggregated into a temporary table first: PostgreSQL runs `CREATE TABLE … AS SELECT`
+    # with parallel workers, `INSERT … SELECT` never (figures in bench/README.md).
+    staged = await stage(bi, f"staged_{complete.__tablename__}", select(*source.c))
     await bi.execute(
         insert(complete).from_select(
             ["organization_id", *columns],
-            select(literal(organization_id), *(source.c[c] for c in columns)),
+            select(literal(organization_id), *(staged.c[c] for c in columns)),
         )
     )
-    table = complete.__table__
+    table = staged
     for level in rollup.levels[:-1]:
         keys = [table.c[c] for c in ["day", *rollup.dimensions(level), *rollup.keys]]
-        summed = (
-            select(
-                literal(organization_id), *keys, *(func.sum(table.c[m]) for m in rollup.measures)
-            )
-            .where(window.rows(table.c.day))
-            .group_by(*keys)
-        )
+        summed = select(
+            literal(organization_id), *keys, *(func.sum(table.c[m]) for m in rollup.measures)
+        ).group_by(*keys)
         await bi.execute(
             insert(level).from_select(["organization_id", *rollup.columns(level)], summed)
         )
+    await bi.execute(text(f"DROP TABLE {staged.name}"))
+
+
+class _CreateTempAs(Executable, ClauseElement):
+    """`CREATE TEMPORARY TABLE name ON COMMIT DROP AS <select>`."""
+
+    inherit_cache = False
+
+    def __init__(self, name: str, query: Select[Any]) -> None:
+        self.name = name
+        self.query = query
+
+
+@compiles(_CreateTempAs)
+def _create_temp_as(element: _CreateTempAs, compiler: Any, **kw: Any) -> str:
+    body = compiler.process(element.query, **kw)
+    return f"CREATE TEMPORARY TABLE {element.name} ON COMMIT DROP AS {body}"
+
+
+async def stage(bi: AsyncSession, name: str, query: Select[Any]) -> TableClause:
+    """The rows of `query` in a new temporary table `name` (dropped at commit, or by the
+    caller), as a table to select from."""
+    await bi.execute(_CreateTempAs(name, query))
+    return table(name, *(column(c.name) for c in query.selected_columns))
 
 
 class _Clock:
@@ -273,8 +298,10 @@ async def _write_all(
 ) -> None:
     """Every rollup's days of `window`, from `session_facts` as just written."""
     # Imported here: those modules build on this one's helpers at import time.
-    from rastro.analytics.service import behavior, event_summary
+    from rastro.analytics.service import behavior, event_summary, visitor_sets
 
+    await visitor_sets.write_sets(bi, organization_id, window)
+    clock.lap("visitor sets")
     sessions = SessionFact.__table__
     for rollup, rows, step in (
         (CONVERSIONS, conversion_rows, "conversions"),
