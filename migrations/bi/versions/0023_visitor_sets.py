@@ -6,7 +6,7 @@ refresh a full one (it numbers every visitor and writes every day's sets) and ke
 reports on the raw rows until then.
 
 Revision ID: 0023
-Revises: 0022
+Revises: 0030
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from rastro.core.db import tenant_rls_sql
 
 revision: str = "0023"
-down_revision: str | None = "0022"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
