@@ -79,9 +79,38 @@ def process_cpu(kind_of: Callable[[list[bytes]], str | None]) -> dict[str, float
     return totals
 
 
+# The processes this run started, by kind (set by `rastro()`): when known, only their
+# process trees are counted, not the other PostgreSQL servers or Rastro servers that other
+# jobs run on a shared machine.
+_ROOTS: dict[str, int] = {}
+
+
+def _own_cpu() -> dict[str, float]:
+    """CPU time (as `process_cpu`) of the process trees in `_ROOTS`, by kind."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+    roots = {pid: kind for kind, pid in _ROOTS.items()}
+    totals: dict[str, float] = {}
+    for pid, fields in stats.items():
+        walk = pid
+        while walk > 1 and walk not in roots:
+            walk = int(stats[walk][1]) if walk in stats else 0
+        if walk in roots:
+            kind = roots[walk]
+            totals[kind] = totals.get(kind, 0.0) + sum(int(v) for v in fields[11:15]) / ticks
+    return totals
+
+
 def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by each kind of process: PostgreSQL, server, job worker, wrk."""
-    totals = process_cpu(_role)
+    """CPU time used so far by each kind of process: PostgreSQL, server, job worker, wrk
+    (only this run's own processes once `rastro()` has started them)."""
+    totals = _own_cpu() if _ROOTS else process_cpu(_role)
     # wrk has ended by the time it is counted: its time is among this process's children.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     totals["wrk"] = children.ru_utime + children.ru_stime
@@ -183,8 +212,10 @@ def rastro(
             *("--log-level", "warning", "--no-access-log"),
         ]
     processes = [subprocess.Popen(serve, env=env)]
+    _ROOTS["server"] = processes[0].pid
     if with_worker:
         processes.append(subprocess.Popen([*command, "worker"], env=env))
+        _ROOTS["job_worker"] = processes[-1].pid
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -202,8 +233,11 @@ def rastro(
             headers={"Authorization": f"Bearer {token}"},
             json={"domain_url": ORIGIN},
         ).json()
+        postmaster = (EmbeddedPostgres(data).pgdata / "postmaster.pid").read_text().split()[0]
+        _ROOTS["postgres"] = int(postmaster)
         yield Running(base=base, token=token, site_key=domain["site_key"], data=data)
     finally:
+        _ROOTS.clear()
         for process in processes:
             process.send_signal(signal.SIGINT)
         for process in processes:

@@ -1,7 +1,7 @@
 """Collector throughput and latency on this machine, load generator included.
 
     .venv/bin/python -m bench.collector.run [--duration 20] [--workers 2] [--connections 32]
-                                            [--loads single,batch20]
+                                            [--loads single,batch20] [--no-half]
 
 Starts Rastro (`rastro serve --workers N`) on a fresh embedded PostgreSQL, registers a
 site through the API, then drives it with wrk (closed loop, one wrk thread):
@@ -12,7 +12,7 @@ site through the API, then drives it with wrk (closed loop, one wrk thread):
    the database afterwards (acknowledged = committed);
 3. the same two loads paced at half the measured maximum, for p50/p99 latency (requests
    sent on a fixed schedule by bench/pace.lua; the achieved rate is reported with the
-   latencies).
+   latencies; `--no-half` skips them, for quick A/B runs of the maximum rate).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument(
         "--loads", default="single,batch20", help="which loads to run (single, batch20)"
     )
+    parser.add_argument("--no-half", action="store_true", help="skip the half-rate runs")
     args = parser.parse_args()
     loads = [(n, e) for n, e in LOADS if n in args.loads.split(",")]
     if unknown := set(args.loads.split(",")) - {n for n, _ in LOADS}:
@@ -67,6 +68,8 @@ def main() -> None:
             result["stored_events"] = stored_rows(bi) - before
             result["stored_per_s"] = result["stored_events"] / (result["duration_us"] / 1e6)
             results[name] = result
+            if args.no_half:
+                continue
             half = result["rps"] / 2
             paced = wrk(
                 SCRIPT, run.base, duration=d, connections=c, env={**env, "RATE": f"{half:.3f}"}
