@@ -164,12 +164,19 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
 
 @contextmanager
 def rastro(
-    name: str, *, port: int, workers: int, with_worker: bool = False, factory: str | None = None
+    name: str,
+    *,
+    port: int,
+    workers: int,
+    with_worker: bool = False,
+    factory: str | None = None,
+    server: str = "uvicorn",
 ) -> Iterator[Running]:
     """`rastro serve --workers N` (and `rastro worker`) on fresh databases under
     bench/results/<name>; yields once the server is ready and a site is registered.
     `factory` ("module:function") serves another app factory instead, with uvicorn's
-    options of `rastro serve`."""
+    options of `rastro serve`; `server="granian"` serves it (default: `rastro serve`'s own
+    factory) with granian (ASGI, uvloop) instead of uvicorn."""
     data = RESULTS / name
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "BI_"))},
@@ -210,6 +217,13 @@ def rastro(
             *(sys.executable, "-m", "uvicorn", factory, "--factory", "--workers", str(workers)),
             *("--host", "127.0.0.1", "--port", str(port), "--proxy-headers", "--lifespan", "on"),
             *("--log-level", "warning", "--no-access-log"),
+        ]
+    if server == "granian":
+        serve = [
+            *(sys.executable, "-m", "granian", "--interface", "asgi", "--factory"),
+            *("--workers", str(workers), "--loop", "uvloop", "--host", "127.0.0.1"),
+            *("--port", str(port), "--log-level", "warning", "--no-access-log"),
+            factory or "rastro.app:asgi_from_env",
         ]
     processes = [subprocess.Popen(serve, env=env)]
     _ROOTS["server"] = processes[0].pid

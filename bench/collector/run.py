@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.collector.run [--duration 20] [--workers 2] [--connections 32]
                                             [--loads single,batch20] [--no-half]
+                                            [--server uvicorn|granian]
 
 Starts Rastro (`rastro serve --workers N`) on a fresh embedded PostgreSQL, registers a
 site through the API, then drives it with wrk (closed loop, one wrk thread):
@@ -13,6 +14,8 @@ site through the API, then drives it with wrk (closed loop, one wrk thread):
 3. the same two loads paced at half the measured maximum, for p50/p99 latency (requests
    sent on a fixed schedule by bench/pace.lua; the achieved rate is reported with the
    latencies; `--no-half` skips them, for quick A/B runs of the maximum rate).
+
+`--server granian` serves the same app with granian instead of `rastro serve`'s uvicorn.
 """
 
 from __future__ import annotations
@@ -48,12 +51,13 @@ def main() -> None:
         "--loads", default="single,batch20", help="which loads to run (single, batch20)"
     )
     parser.add_argument("--no-half", action="store_true", help="skip the half-rate runs")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     args = parser.parse_args()
     loads = [(n, e) for n, e in LOADS if n in args.loads.split(",")]
     if unknown := set(args.loads.split(",")) - {n for n, _ in LOADS}:
         parser.error(f"unknown loads: {', '.join(sorted(unknown))}")
 
-    with rastro("data", port=args.port, workers=args.workers) as run:
+    with rastro("data", port=args.port, workers=args.workers, server=args.server) as run:
         bi = run.url("rastro_bi")
         load_env = {"SITE_KEY": run.site_key, "ORIGIN": ORIGIN}
         c, d = args.connections, args.duration
@@ -81,6 +85,7 @@ def main() -> None:
             "collector",
             {
                 "workers": args.workers,
+                "server": args.server,
                 "connections": c,
                 "duration_s": d,
                 "results": results,
