@@ -29,7 +29,6 @@ import random
 import shutil
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -205,9 +204,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     server.start()
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")
-        harness._ROOTS["postgres"] = int(
-            (server.pgdata / "postmaster.pid").read_text().split()[0]
-        )
+        harness._ROOTS["postgres"] = int((server.pgdata / "postmaster.pid").read_text().split()[0])
         settings = Settings(  # type: ignore[call-arg]
             RASTRO_ENV="development",
             RASTRO_DATA_DIR=DATA,

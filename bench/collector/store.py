@@ -156,8 +156,10 @@ def main() -> None:
             with psycopg.connect(EmbeddedPostgres(run.data).superuser_conninfo("rastro_bi")) as su:
                 su.execute(Path(args.sql).read_text())
         if args.ab:
-            other = Path(args.ab).read_text().replace(
-                "FUNCTION rastro_collect(", "FUNCTION rastro_collect_b("
+            other = (
+                Path(args.ab)
+                .read_text()
+                .replace("FUNCTION rastro_collect(", "FUNCTION rastro_collect_b(")
             )
             with psycopg.connect(EmbeddedPostgres(run.data).superuser_conninfo("rastro_bi")) as su:
                 su.execute(other)

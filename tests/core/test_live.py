@@ -94,7 +94,8 @@ async def test_a_process_publishes_only_what_a_client_of_some_process_watches(se
     watching.initialize()  # what a process's first client does
     try:
         # Nothing is known before the process has listened a moment: everything goes out.
-        assert hub.watched(org_a) and hub.watched(org_b)
+        assert hub.watched(org_a)
+        assert hub.watched(org_b)
         assert await _until(lambda: not hub.watched(org_a) and not hub.watched(org_b))
 
         sid = await watching.connect("eio-1", "/")

@@ -174,8 +174,7 @@ class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
         if since is None or now - since < PRESENCE_GRACE:
             return True
         return any(
-            organization_room in rooms and expires > now
-            for expires, rooms in self._hosts.values()
+            organization_room in rooms and expires > now for expires, rooms in self._hosts.values()
         )
 
     async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: Any = None) -> None:
