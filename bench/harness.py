@@ -232,7 +232,8 @@ def rastro(
         _ROOTS["job_worker"] = processes[-1].pid
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 300  # a busy shared machine starts it slowly
+        while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
