@@ -123,7 +123,15 @@ def machine_ticks() -> tuple[int, int]:
     return sum(fields[:8]), fields[7]
 
 
-def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[str, str]) -> dict:
+def wrk(
+    script: Path,
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    env: dict[str, str],
+    threads: int = 1,
+) -> dict:
     """One wrk run; the result also holds the CPU seconds each kind of process used
     (server workers, job worker, PostgreSQL, wrk) during it, and the share of the
     machine's CPU time the hypervisor stole meanwhile (this VM's main source of noise)."""
@@ -132,7 +140,7 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
     out = subprocess.run(
         [
             "wrk",
-            "-t1",
+            f"-t{threads}",
             f"-c{connections}",
             f"-d{duration}s",
             "--timeout",
