@@ -59,11 +59,13 @@ def _role(args: list[bytes]) -> str | None:
 
 def process_cpu(kind_of: Callable[[list[bytes]], str | None]) -> dict[str, float]:
     """CPU time (user + system, and that of their children that ended) used so far by the
-    machine's processes, summed by `kind_of(command line arguments)`; None skips one."""
+    machine's processes (only this run's own once `rastro()` started them), summed by
+    `kind_of(command line arguments)`; None skips one."""
     ticks = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
+    own = _own_pids() if _ROOTS else None  # this run's processes only, once known
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or (own is not None and int(entry.name) not in own):
             continue
         try:
             args = (entry / "cmdline").read_bytes().split(b"\0")
@@ -85,25 +87,37 @@ def process_cpu(kind_of: Callable[[list[bytes]], str | None]) -> dict[str, float
 _ROOTS: dict[str, int] = {}
 
 
-def _own_cpu() -> dict[str, float]:
-    """CPU time (as `process_cpu`) of the process trees in `_ROOTS`, by kind."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    stats: dict[int, list[str]] = {}
+def _own_pids() -> dict[int, str]:
+    """The processes of the trees in `_ROOTS`, with their kind."""
+    parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
+            parents[int(entry.name)] = int(stat[1])
     roots = {pid: kind for kind, pid in _ROOTS.items()}
-    totals: dict[str, float] = {}
-    for pid, fields in stats.items():
+    own: dict[int, str] = {}
+    for pid in parents:
         walk = pid
         while walk > 1 and walk not in roots:
-            walk = int(stats[walk][1]) if walk in stats else 0
+            walk = parents.get(walk, 0)
         if walk in roots:
-            kind = roots[walk]
-            totals[kind] = totals.get(kind, 0.0) + sum(int(v) for v in fields[11:15]) / ticks
+            own[pid] = roots[walk]
+    return own
+
+
+def _own_cpu() -> dict[str, float]:
+    """CPU time (as `process_cpu`) of the process trees in `_ROOTS`, by kind."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for pid, kind in _own_pids().items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        totals[kind] = totals.get(kind, 0.0) + sum(int(v) for v in fields[11:15]) / ticks
     return totals
 
 
