@@ -59,11 +59,13 @@ def _role(args: list[bytes]) -> str | None:
 
 def process_cpu(kind_of: Callable[[list[bytes]], str | None]) -> dict[str, float]:
     """CPU time (user + system, and that of their children that ended) used so far by the
-    machine's processes, summed by `kind_of(command line arguments)`; None skips one."""
+    machine's processes (only this run's own once `rastro()` started them), summed by
+    `kind_of(command line arguments)`; None skips one."""
     ticks = os.sysconf("SC_CLK_TCK")
     totals: dict[str, float] = {}
+    own = _own_pids() if _ROOTS else None  # this run's processes only, once known
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or (own is not None and int(entry.name) not in own):
             continue
         try:
             args = (entry / "cmdline").read_bytes().split(b"\0")
@@ -79,9 +81,50 @@ def process_cpu(kind_of: Callable[[list[bytes]], str | None]) -> dict[str, float
     return totals
 
 
+# The processes this run started, by kind (set by `rastro()`): when known, only their
+# process trees are counted, not the other PostgreSQL servers or Rastro servers that other
+# jobs run on a shared machine.
+_ROOTS: dict[str, int] = {}
+
+
+def _own_pids() -> dict[int, str]:
+    """The processes of the trees in `_ROOTS`, with their kind."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat[1])
+    roots = {pid: kind for kind, pid in _ROOTS.items()}
+    own: dict[int, str] = {}
+    for pid in parents:
+        walk = pid
+        while walk > 1 and walk not in roots:
+            walk = parents.get(walk, 0)
+        if walk in roots:
+            own[pid] = roots[walk]
+    return own
+
+
+def _own_cpu() -> dict[str, float]:
+    """CPU time (as `process_cpu`) of the process trees in `_ROOTS`, by kind."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for pid, kind in _own_pids().items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        totals[kind] = totals.get(kind, 0.0) + sum(int(v) for v in fields[11:15]) / ticks
+    return totals
+
+
 def cpu_seconds() -> dict[str, float]:
-    """CPU time used so far by each kind of process: PostgreSQL, server, job worker, wrk."""
-    totals = process_cpu(_role)
+    """CPU time used so far by each kind of process: PostgreSQL, server, job worker, wrk
+    (only this run's own processes once `rastro()` has started them)."""
+    totals = _own_cpu() if _ROOTS else process_cpu(_role)
     # wrk has ended by the time it is counted: its time is among this process's children.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     totals["wrk"] = children.ru_utime + children.ru_stime
@@ -94,7 +137,15 @@ def machine_ticks() -> tuple[int, int]:
     return sum(fields[:8]), fields[7]
 
 
-def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[str, str]) -> dict:
+def wrk(
+    script: Path,
+    url: str,
+    *,
+    duration: int,
+    connections: int,
+    env: dict[str, str],
+    threads: int = 1,
+) -> dict:
     """One wrk run; the result also holds the CPU seconds each kind of process used
     (server workers, job worker, PostgreSQL, wrk) during it, and the share of the
     machine's CPU time the hypervisor stole meanwhile (this VM's main source of noise)."""
@@ -103,7 +154,7 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
     out = subprocess.run(
         [
             "wrk",
-            "-t1",
+            f"-t{threads}",
             f"-c{connections}",
             f"-d{duration}s",
             "--timeout",
@@ -135,12 +186,19 @@ def wrk(script: Path, url: str, *, duration: int, connections: int, env: dict[st
 
 @contextmanager
 def rastro(
-    name: str, *, port: int, workers: int, with_worker: bool = False, factory: str | None = None
+    name: str,
+    *,
+    port: int,
+    workers: int,
+    with_worker: bool = False,
+    factory: str | None = None,
+    server: str = "uvicorn",
 ) -> Iterator[Running]:
     """`rastro serve --workers N` (and `rastro worker`) on fresh databases under
     bench/results/<name>; yields once the server is ready and a site is registered.
     `factory` ("module:function") serves another app factory instead, with uvicorn's
-    options of `rastro serve`."""
+    options of `rastro serve`; `server="granian"` serves it (default: `rastro serve`'s own
+    factory) with granian (ASGI, uvloop) instead of uvicorn."""
     data = RESULTS / name
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CRM_", "BI_"))},
@@ -182,12 +240,22 @@ def rastro(
             *("--host", "127.0.0.1", "--port", str(port), "--proxy-headers", "--lifespan", "on"),
             *("--log-level", "warning", "--no-access-log"),
         ]
+    if server == "granian":
+        serve = [
+            *(sys.executable, "-m", "granian", "--interface", "asgi", "--factory"),
+            *("--workers", str(workers), "--loop", "uvloop", "--host", "127.0.0.1"),
+            *("--port", str(port), "--log-level", "warning", "--no-access-log"),
+            factory or "rastro.app:asgi_from_env",
+        ]
     processes = [subprocess.Popen(serve, env=env)]
+    _ROOTS["server"] = processes[0].pid
     if with_worker:
         processes.append(subprocess.Popen([*command, "worker"], env=env))
+        _ROOTS["job_worker"] = processes[-1].pid
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 300  # a busy shared machine starts it slowly
+        while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
@@ -202,8 +270,11 @@ def rastro(
             headers={"Authorization": f"Bearer {token}"},
             json={"domain_url": ORIGIN},
         ).json()
+        postmaster = (EmbeddedPostgres(data).pgdata / "postmaster.pid").read_text().split()[0]
+        _ROOTS["postgres"] = int(postmaster)
         yield Running(base=base, token=token, site_key=domain["site_key"], data=data)
     finally:
+        _ROOTS.clear()
         for process in processes:
             process.send_signal(signal.SIGINT)
         for process in processes:

@@ -1,7 +1,8 @@
 """Collector throughput and latency on this machine, load generator included.
 
     .venv/bin/python -m bench.collector.run [--duration 20] [--workers 2] [--connections 32]
-                                            [--loads single,batch20]
+                                            [--loads single,batch20] [--no-half]
+                                            [--server uvicorn|granian] [--threads 1]
 
 Starts Rastro (`rastro serve --workers N`) on a fresh embedded PostgreSQL, registers a
 site through the API, then drives it with wrk (closed loop, one wrk thread):
@@ -12,7 +13,10 @@ site through the API, then drives it with wrk (closed loop, one wrk thread):
    the database afterwards (acknowledged = committed);
 3. the same two loads paced at half the measured maximum, for p50/p99 latency (requests
    sent on a fixed schedule by bench/pace.lua; the achieved rate is reported with the
-   latencies).
+   latencies; `--no-half` skips them, for quick A/B runs of the maximum rate).
+
+`--server granian` serves the same app with granian instead of `rastro serve`'s uvicorn;
+`--threads N` runs the closed-loop phases with N wrk threads (the paced ones keep one).
 """
 
 from __future__ import annotations
@@ -43,30 +47,38 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument(
         "--loads", default="single,batch20", help="which loads to run (single, batch20)"
     )
+    parser.add_argument("--no-half", action="store_true", help="skip the half-rate runs")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     args = parser.parse_args()
     loads = [(n, e) for n, e in LOADS if n in args.loads.split(",")]
     if unknown := set(args.loads.split(",")) - {n for n, _ in LOADS}:
         parser.error(f"unknown loads: {', '.join(sorted(unknown))}")
 
-    with rastro("data", port=args.port, workers=args.workers) as run:
+    with rastro("data", port=args.port, workers=args.workers, server=args.server) as run:
         bi = run.url("rastro_bi")
         load_env = {"SITE_KEY": run.site_key, "ORIGIN": ORIGIN}
         c, d = args.connections, args.duration
         results: dict[str, dict] = {}
-        wrk(SCRIPT, run.base, duration=3, connections=c, env={"MODE": "noop"})  # warm-up
-        results["ceiling"] = wrk(SCRIPT, run.base, duration=d, connections=c, env={"MODE": "noop"})
+        w = args.threads
+        wrk(SCRIPT, run.base, threads=w, duration=3, connections=c, env={"MODE": "noop"})
+        results["ceiling"] = wrk(
+            SCRIPT, run.base, threads=w, duration=d, connections=c, env={"MODE": "noop"}
+        )
         for name, events in loads:
             env = {**load_env, "EVENTS": str(events)}
-            wrk(SCRIPT, run.base, duration=3, connections=c, env=env)
+            wrk(SCRIPT, run.base, threads=w, duration=3, connections=c, env=env)
             before = stored_rows(bi)
-            result = wrk(SCRIPT, run.base, duration=d, connections=c, env=env)
+            result = wrk(SCRIPT, run.base, threads=w, duration=d, connections=c, env=env)
             result["stored_events"] = stored_rows(bi) - before
             result["stored_per_s"] = result["stored_events"] / (result["duration_us"] / 1e6)
             results[name] = result
+            if args.no_half:
+                continue
             half = result["rps"] / 2
             paced = wrk(
                 SCRIPT, run.base, duration=d, connections=c, env={**env, "RATE": f"{half:.3f}"}
@@ -78,7 +90,9 @@ def main() -> None:
             "collector",
             {
                 "workers": args.workers,
+                "server": args.server,
                 "connections": c,
+                "threads": args.threads,
                 "duration_s": d,
                 "results": results,
                 "single_fraction_of_ceiling": (

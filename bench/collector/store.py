@@ -10,12 +10,16 @@ session; the timed batches continue them, stored in groups on one autocommit con
 the group writer does. Prints the wall time and PostgreSQL's CPU time per batch (and per
 kind of PostgreSQL process) and the time per group. `--sql FILE` runs a file as superuser
 first (another version of `rastro_collect`, say), to compare versions of the write path
-without HTTP and wrk in the way.
+without HTTP and wrk in the way. `--ab FILE` loads the function of FILE under another name
+(`rastro_collect_b`) and alternates the groups between the two in the same run (the fairest
+comparison on a busy machine), printing each one's wall time and the CPU of the writing
+backend per batch. PostgreSQL's CPU is that of this run's own server only.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 import uuid
@@ -75,6 +79,44 @@ def grouped(prepared: list[collector.Prepared], size: int) -> list[list[collecto
     return [prepared[i : i + size] for i in range(0, len(prepared), size)]
 
 
+def backend_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def alternate(
+    conninfo: str, warm_up: list[list[collector.Prepared]], groups: list[list[collector.Prepared]]
+) -> None:
+    """Groups stored alternately by `rastro_collect` (A) and `rastro_collect_b` (B)."""
+    statements = {
+        "A": collector.COLLECT_SQL,
+        "B": collector.COLLECT_SQL.replace("rastro_collect(", "rastro_collect_b("),
+    }
+    wall = {"A": 0.0, "B": 0.0}
+    cpu = {"A": 0.0, "B": 0.0}
+    batches = {"A": 0, "B": 0}
+    errors = {"A": 0, "B": 0}
+    with psycopg.connect(conninfo, autocommit=True) as bi:
+        pid = bi.info.backend_pid
+        for i, group in enumerate(warm_up):
+            bi.execute(statements["AB"[i % 2]], (collector.encode(group),))
+        for i, group in enumerate(groups):
+            version = "ABBA"[i % 4]
+            body = collector.encode(group)
+            c, t = backend_cpu(pid), time.perf_counter()
+            row = bi.execute(statements[version], (body,)).fetchone()
+            wall[version] += time.perf_counter() - t
+            cpu[version] += backend_cpu(pid) - c
+            batches[version] += len(group)
+            errors[version] += sum(1 for outcome in row[0] if "error" in outcome)
+    for v in "AB":
+        print(
+            f"{v}: {batches[v]} batches, wall {1e6 * wall[v] / batches[v]:.0f} µs/batch, "
+            f"backend CPU {1e6 * cpu[v] / batches[v]:.0f} µs/batch, errors {errors[v]}"
+        )
+    print(f"B/A wall {wall['B'] / wall['A']:.3f}, backend CPU {cpu['B'] / max(cpu['A'], 1e-9):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=20_000)
@@ -82,8 +124,10 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=16)
     parser.add_argument("--sessions", type=int, default=8000)
     parser.add_argument("--sql", help="SQL run before (e.g. another rastro_collect)")
+    parser.add_argument("--ab", help="a version of rastro_collect to alternate with")
+    parser.add_argument("--port", type=int, default=8933)
     args = parser.parse_args()
-    with rastro("store", port=8933, workers=1) as run:
+    with rastro("store", port=args.port, workers=1) as run:
         with psycopg.connect(run.url("rastro_crm"), autocommit=True) as crm:
             crm.execute("SELECT set_config('rastro.scope', 'system', false)")
             org, domain = crm.execute(
@@ -111,6 +155,17 @@ def main() -> None:
         if args.sql:
             with psycopg.connect(EmbeddedPostgres(run.data).superuser_conninfo("rastro_bi")) as su:
                 su.execute(Path(args.sql).read_text())
+        if args.ab:
+            other = (
+                Path(args.ab)
+                .read_text()
+                .replace("FUNCTION rastro_collect(", "FUNCTION rastro_collect_b(")
+            )
+            with psycopg.connect(EmbeddedPostgres(run.data).superuser_conninfo("rastro_bi")) as su:
+                su.execute(other)
+                su.execute("GRANT EXECUTE ON FUNCTION rastro_collect_b(jsonb) TO PUBLIC")
+            alternate(run.url("rastro_bi"), warm_up, groups)
+            return
         with psycopg.connect(run.url("rastro_bi"), autocommit=True) as bi:
             for group in warm_up:
                 bi.execute(collector.COLLECT_SQL, (collector.encode(group),))

@@ -11,7 +11,7 @@ import pytest
 import socketio
 
 from rastro.core.db import libpq_url
-from rastro.core.live import LivePublisher
+from rastro.core.live import LiveHub, LivePublisher, PostgresManager, room
 from tests.auth.factories import make_account
 
 
@@ -70,3 +70,44 @@ async def test_events_reach_only_the_organization_they_belong_to(live_server, da
     finally:
         await watcher_a.client.disconnect()
         await watcher_b.client.disconnect()
+
+
+async def _until(condition, wait: float = 5) -> bool:
+    deadline = asyncio.get_running_loop().time() + wait
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def test_a_process_publishes_only_what_a_client_of_some_process_watches(settings):
+    """Two processes' hubs on the same channel (a test's own, so others' clients do not
+    count): one with a client of organization A, one publishing for A and B."""
+    channel = f"rastro_live_test_{uuid.uuid4().hex[:8]}"
+    conninfo = libpq_url(settings.crm_database_url)
+    org_a, org_b = uuid.uuid4(), uuid.uuid4()
+    watching = PostgresManager(conninfo, channel=channel)
+    publishing = PostgresManager(conninfo, channel=channel)
+    socketio.AsyncServer(async_mode="asgi", client_manager=watching)
+    hub = LiveHub(lambda: None, None, manager=publishing)  # type: ignore[arg-type]
+    watching.initialize()  # what a process's first client does
+    try:
+        # Nothing is known before the process has listened a moment: everything goes out.
+        assert hub.watched(org_a)
+        assert hub.watched(org_b)
+        assert await _until(lambda: not hub.watched(org_a) and not hub.watched(org_b))
+
+        sid = await watching.connect("eio-1", "/")
+        await watching.enter_room(sid, "/", room(org_a))
+        assert await _until(lambda: hub.watched(org_a))
+        assert not hub.watched(org_b)
+
+        # The client leaves: the last announcement says so.
+        await watching.disconnect(sid, "/", ignore_queue=True)
+        await watching.announce()
+        assert await _until(lambda: not hub.watched(org_a))
+    finally:
+        for manager in (watching, publishing):
+            manager.thread.cancel()
+            await manager.close()

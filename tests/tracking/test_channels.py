@@ -281,3 +281,24 @@ def test_fbclid_stands_in_for_a_missing_referrer_only(utms, referrer):
 def test_a_medium_without_source_is_not_set(medium, referrer):
     touch = resolve_touch({"utm_medium": medium}, referrer, "loja.example.com")
     assert (touch.source, touch.medium) == ("(not set)", medium)
+
+
+def test_landings_are_kept_parsed_only_when_short_and_in_a_bounded_cache():
+    from rastro.tracking import enrichment
+    from rastro.tracking.service.collector import touch_of
+
+    short = "https://loja.example/lp?utm_source=google&utm_medium=cpc&gclid=abc&x=1"
+    first = parse_landing(short)
+    assert parse_landing(short) is first  # parsed once
+    assert first.campaign_key == campaign_key(first.touch)
+    assert touch_of(short, "www.google.com", "loja.example") == resolve_touch(
+        first.touch, "www.google.com", "loja.example"
+    )
+    long = short + "&pad=" + "p" * enrichment.CACHED_URL_LENGTH
+    kept = enrichment._cached_landing.cache_info().currsize
+    landing = parse_landing(long)
+    assert landing.touch == first.touch
+    assert landing.other_params["pad"].startswith("p")
+    assert parse_landing(long) is not landing  # parsed again, never kept
+    assert enrichment._cached_landing.cache_info().currsize == kept
+    assert enrichment._cached_landing.cache_info().maxsize == enrichment.URL_CACHE_SIZE

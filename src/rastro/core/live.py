@@ -16,11 +16,23 @@ Messages travel between processes through PostgreSQL `LISTEN/NOTIFY` on the CRM
 database, so a worker (`LivePublisher`) or any web replica can reach every client
 without another broker. `publish_on_commit()` writes the notification inside a CRM
 transaction: PostgreSQL delivers it when that transaction commits, never if it rolls back.
+
+A web process publishes an organization's events only while someone watches it (issue 23:
+the collector publishes for most batches, and nobody watches most organizations most of the
+time). Watching is shared across processes on the same channel: each process announces the
+organization rooms its own clients are in (`PRESENCE` messages: on a room's first client,
+then every `PRESENCE_INTERVAL` seconds while it has clients, once more when the last one
+left, and in answer to a process that starts listening), and an announcement expires after
+`PRESENCE_TTL`. Until a process has listened for `PRESENCE_GRACE` seconds it publishes
+everything, as it does when it cannot listen. A client that just connected may miss what
+happened in the fraction of a second before the other processes heard of it; a dashboard
+loads its state when it connects.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -43,6 +55,11 @@ log = structlog.get_logger(__name__)
 
 
 CHANNEL = "rastro_live"
+# Who watches which organization (see the module's docstring).
+PRESENCE = "rastro_presence"
+PRESENCE_INTERVAL = 10.0
+PRESENCE_TTL = 3 * PRESENCE_INTERVAL
+PRESENCE_GRACE = 1.0
 
 
 # A topic's room and id: ("funnel", funnel_id).
@@ -57,6 +74,10 @@ def room(organization_id: uuid.UUID, topic: Topic | None = None) -> str:
     if topic is None:
         return f"org:{organization_id}"
     return f"org:{organization_id}:{topic[0]}:{topic[1]}"
+
+
+def _is_organization_room(name: object) -> bool:
+    return isinstance(name, str) and name.startswith("org:") and name.count(":") == 1
 
 
 @dataclass(frozen=True)
@@ -132,6 +153,62 @@ class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
         self._publisher: psycopg.AsyncConnection[Any] | None = None
         self._pending: list[str] = []
         self._flusher: asyncio.Task[None] | None = None
+        # Presence: what each process announced (expiry on this process's clock, rooms).
+        self._hosts: dict[str, tuple[float, frozenset[str]]] = {}
+        self._listening_since: float | None = None
+        self._announced: frozenset[str] = frozenset()
+        self._announcer: asyncio.Task[None] | None = None
+
+    def local_rooms(self) -> frozenset[str]:
+        """The organization rooms this process's clients are in."""
+        rooms = self.rooms.get("/", {})
+        return frozenset(r for r, members in rooms.items() if members and _is_organization_room(r))
+
+    def watched(self, organization_room: str) -> bool:
+        """Whether a client of any process is in the room (True while that is not known
+        yet: this process has not listened for `PRESENCE_GRACE` seconds)."""
+        if self.rooms.get("/", {}).get(organization_room):
+            return True
+        since = self._listening_since
+        now = time.monotonic()
+        if since is None or now - since < PRESENCE_GRACE:
+            return True
+        return any(
+            organization_room in rooms and expires > now for expires, rooms in self._hosts.values()
+        )
+
+    async def enter_room(self, sid: str, namespace: str, room: str, eio_sid: Any = None) -> None:
+        new = _is_organization_room(room) and not self.rooms.get(namespace, {}).get(room)
+        await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
+        if new and namespace == "/" and self.rooms.get(namespace, {}).get(room):
+            await self.announce()  # this room's first client here
+
+    async def announce(self, *, query: bool = False) -> None:
+        """Tell every process which organization rooms this one's clients are in (`query`:
+        and ask them to say theirs); keeps announcing while there are any."""
+        rooms = self.local_rooms()
+        self._announced = rooms
+        await self._publish(
+            {"method": PRESENCE, "host_id": self.host_id, "rooms": sorted(rooms), "query": query}
+        )
+        if rooms and (self._announcer is None or self._announcer.done()):
+            self._announcer = asyncio.create_task(self._keep_announcing())
+
+    async def _keep_announcing(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_INTERVAL)
+            rooms = self.local_rooms()
+            if not rooms and not self._announced:
+                return
+            await self.announce()
+
+    async def _heard(self, message: dict[str, Any]) -> None:
+        host = message.get("host_id")
+        rooms = message.get("rooms")
+        if isinstance(host, str) and isinstance(rooms, list):
+            self._hosts[host] = (time.monotonic() + PRESENCE_TTL, frozenset(map(str, rooms)))
+        if message.get("query") and host != self.host_id and self.local_rooms():
+            await self.announce()
 
     async def _publish(self, data: Any) -> None:
         message = self.json.dumps(data)
@@ -178,18 +255,27 @@ class PostgresManager(AsyncPubSubManager):  # type: ignore[misc]
                     self._conninfo, autocommit=True
                 ) as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+                    # What this process missed while it was not listening: others say again.
+                    self._listening_since = time.monotonic()
+                    await self.announce(query=True)
                     async for notify in conn.notifies():
                         try:
                             messages = self.json.loads(notify.payload)
                         except ValueError:
                             continue
                         for message in messages if isinstance(messages, list) else [messages]:
-                            yield message
+                            if isinstance(message, dict) and message.get("method") == PRESENCE:
+                                await self._heard(message)
+                            else:
+                                yield message
             except psycopg.OperationalError:
+                self._listening_since = None
                 log.warning("live_listen_reconnect")
                 await asyncio.sleep(1)
 
     async def close(self) -> None:
+        if self._announcer is not None:
+            self._announcer.cancel()
         await self.flush()
         if self._publisher is not None:
             await self._publisher.close()
@@ -289,6 +375,17 @@ class LiveHub:
         await self.server.emit("hello", {"organization_id": str(principal.organization_id)}, to=sid)
         return True
 
+    def watched(self, organization_id: uuid.UUID) -> bool:
+        """Whether a client of any process watches the organization (a topic's clients are
+        in their organization's room too)."""
+        manager = self.server.manager
+        if isinstance(manager, PostgresManager):
+            if not self.server.manager_initialized:  # start listening: presence comes in
+                self.server.manager_initialized = True
+                manager.initialize()
+            return manager.watched(room(organization_id))
+        return bool(manager.rooms.get("/", {}).get(room(organization_id)))
+
     async def publish(
         self,
         organization_id: uuid.UUID,
@@ -297,8 +394,10 @@ class LiveHub:
         *,
         topic: Topic | None = None,
     ) -> None:
-        """Send an event to every live client of the organization (or of one topic)."""
-        await self.server.emit(event, data, room=room(organization_id, topic))
+        """Send an event to every live client of the organization (or of one topic); nothing
+        when no process has a client watching it."""
+        if self.watched(organization_id):
+            await self.server.emit(event, data, room=room(organization_id, topic))
 
     def asgi(self, other_app: Any) -> socketio.ASGIApp:
         return socketio.ASGIApp(self.server, other_asgi_app=other_app, socketio_path="socket.io")

@@ -118,15 +118,30 @@ def visitor_id_for(
     return "h_" + digest.hexdigest()[:40]
 
 
+# What repeats within a session (the landing URL, the referrer) is parsed once per process
+# and kept in bounded LRUs; URLs longer than CACHED_URL_LENGTH (rare, and the costly ones to
+# keep) are parsed every time, so a cache holds at most a few MB.
+URL_CACHE_SIZE = 8192
+CACHED_URL_LENGTH = 512
+
+
 @dataclass(frozen=True)
 class Landing:
+    """A landing URL's parameters (shared by the cache: never modified)."""
+
     host: str | None
     touch: dict[str, str]  # UTMs, click ids, checkout params present in the URL
     other_params: dict[str, str]  # every other query parameter (seed `url_params`)
     match_type: str | None
+    campaign_key: str | None = None  # `campaign_key(touch)`
 
 
 def parse_landing(url: str) -> Landing:
+    """The landing's parameters (cached for URLs up to CACHED_URL_LENGTH)."""
+    return _cached_landing(url) if len(url) <= CACHED_URL_LENGTH else _parse_landing(url)
+
+
+def _parse_landing(url: str) -> Landing:
     parts = urlsplit(url)
     touch: dict[str, str] = {}
     other: dict[str, str] = {}
@@ -139,7 +154,10 @@ def parse_landing(url: str) -> Landing:
             other.setdefault(key[:100], value[:500])
     raw_match = next((other[p] for p in MATCH_TYPE_PARAMS if p in other), None)
     match_type = MATCH_TYPES.get(raw_match.lower(), raw_match[:20]) if raw_match else None
-    return Landing(parts.hostname, touch, other, match_type)
+    return Landing(parts.hostname, touch, other, match_type, campaign_key(touch))
+
+
+_cached_landing = lru_cache(maxsize=URL_CACHE_SIZE)(_parse_landing)
 
 
 def no_nul(text: str) -> str:
@@ -148,12 +166,20 @@ def no_nul(text: str) -> str:
 
 
 def host_of(url: str | None) -> str | None:
+    """The URL's host (None when it has none or does not parse); cached for short URLs."""
     if not url:
         return None
+    return _cached_host(url) if len(url) <= CACHED_URL_LENGTH else _host(url)
+
+
+def _host(url: str) -> str | None:
     try:
         return urlsplit(url).hostname
     except ValueError:
         return None
+
+
+_cached_host = lru_cache(maxsize=URL_CACHE_SIZE)(_host)
 
 
 @lru_cache(maxsize=8192)

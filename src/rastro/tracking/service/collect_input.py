@@ -9,12 +9,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from rastro.tracking.enrichment import no_nul
+from rastro.tracking.enrichment import CACHED_URL_LENGTH, URL_CACHE_SIZE, no_nul
 
 MAX_PAST = timedelta(days=7)
 MAX_FUTURE = timedelta(hours=1)
@@ -132,14 +133,22 @@ def _clean(raw: Any, now: datetime) -> CleanEvent:
 
 
 def _is_web_url(url: str) -> bool:
-    """An http(s) URL whose host parses (`http://[::1/x` does not)."""
+    """An http(s) URL whose host parses (`http://[::1/x` does not); cached for short URLs
+    (a session sends the same URLs again)."""
     if not url.startswith(("http://", "https://")):
         return False
+    return _web_url_parses(url) if len(url) <= CACHED_URL_LENGTH else _parses(url)
+
+
+def _parses(url: str) -> bool:
     try:
         urlsplit(url).hostname  # noqa: B018  (raises for a malformed host)
     except ValueError:
         return False
     return True
+
+
+_web_url_parses = lru_cache(maxsize=URL_CACHE_SIZE)(_parses)
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -17,20 +17,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from rastro.tracking.channels import resolve_touch
+from rastro.tracking.channels import Touch, resolve_touch
 from rastro.tracking.contracts import (
     RASTRO_COLLECT,
     CollectBatch,
     CollectOutcome,
 )
 from rastro.tracking.enrichment import (
-    campaign_key,
+    CACHED_URL_LENGTH,
+    URL_CACHE_SIZE,
     host_of,
     no_nul,
     parse_agent,
@@ -172,7 +174,7 @@ def prepare(
     )
     landing = parse_landing(first_url) if first_url else None
     referrer = first_view.raw.get("referrer") if first_view else None
-    touch = resolve_touch(landing.touch if landing else {}, host_of(referrer), site.host)
+    touch = touch_of(first_url, host_of(referrer), site.host)
     context = _dict(payload.get("context"))
     stored_touch = _small(_dict(payload.get("touch")))
     last_touch = stored_touch.get("last", {})
@@ -185,7 +187,7 @@ def prepare(
         "visitor": visitor_id,
         "activity_at": activity[0].at.isoformat() if activity else None,
         "last_at": clean[-1].at.isoformat(),
-        "campaign_key": campaign_key(landing.touch) if landing else None,
+        "campaign_key": landing.campaign_key if landing else None,
         "session": {
             "first_page_id": first_page_id,
             "is_bot": agent.is_bot,
@@ -273,6 +275,22 @@ def prepare(
         ],
     }
     return prepared
+
+
+def touch_of(url: str | None, referrer_host: str | None, own_host: str | None) -> Touch:
+    """The landing's source, medium and channel (cached for short URLs and hosts: the same
+    landing and referrer come back with every page view of a visit)."""
+    if (url is None or len(url) <= CACHED_URL_LENGTH) and len(referrer_host or "") <= 255:
+        return _cached_touch(url, referrer_host, own_host)
+    return _touch(url, referrer_host, own_host)
+
+
+def _touch(url: str | None, referrer_host: str | None, own_host: str | None) -> Touch:
+    landing = parse_landing(url) if url else None
+    return resolve_touch(landing.touch if landing else {}, referrer_host, own_host)
+
+
+_cached_touch = lru_cache(maxsize=URL_CACHE_SIZE)(_touch)
 
 
 def _reject_stored(results: list[EventResult], reason: str) -> None:
