@@ -105,7 +105,7 @@ async def test_ses_signs_and_sends_the_raw_message(ses: FakeSes) -> None:
 async def test_ses_wrong_secret_fails_with_aws_error_code(ses: FakeSes) -> None:
     [result] = await ses_sender(ses, secret="wrong").send([mail()])
     assert (result.outcome, result.error) == ("failed", "ses_SignatureDoesNotMatch")
-    [rejected] = await ses_sender(ses).send([mail("x@rejected.test")])
+    [rejected] = await ses_sender(ses).send([mail("rejected.x@cliente.com.br")])
     assert (rejected.outcome, rejected.error) == ("failed", "ses_MessageRejected")
     assert "@" not in (rejected.error or "")
 
@@ -151,7 +151,7 @@ async def test_sendgrid_bad_key_and_persistent_5xx(sendgrid: FakeSendGrid) -> No
 
 
 async def test_postmark_batch_keeps_each_mails_answer(postmark: FakePostmark) -> None:
-    good, inactive = mail(), mail("gone@inactive.test")
+    good, inactive = mail(), mail("inactive.gone@cliente.com.br")
     sender = PostmarkSender("pm-token", base_url=postmark.server.url, retry=FAST)
     results = await sender.send([good, inactive])
     assert [r.outcome for r in results] == ["sent", "failed"]

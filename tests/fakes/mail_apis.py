@@ -5,14 +5,14 @@
   signed headers and the body's SHA-256, a 15-minute clock window) — 403
   `SignatureDoesNotMatch` or `UnrecognizedClientException` otherwise; `Content.Raw.Data`
   must be base64 of a MIME message whose From is `FromEmailAddress`; 200 `{"MessageId"}`.
-  An address ending in `@rejected.test` gets 400 `MessageRejected`.
+  An address starting with `rejected.` gets 400 `MessageRejected`.
 - SendGrid v3 `POST /v3/mail/send`: `Authorization: Bearer <key>` (401 with `errors`),
   personalizations with `to`, `from.email`, `subject`, `content` with text/plain before
   text/html, custom args as strings only; 202 with `X-Message-Id` and no body.
 - Postmark `POST /email` and `/email/batch`: `X-Postmark-Server-Token` (401, ErrorCode 10),
   JSON `From`/`To`/`Subject`, a body, `Headers` as Name/Value pairs, string `Metadata`
   values, at most 500 a batch (ErrorCode 410); per-mail `ErrorCode`, 406 for an address
-  ending in `@inactive.test` (an inactive recipient); a batch answers 200 throughout.
+  starting with `inactive.` (an inactive recipient); a batch answers 200 throughout.
 - Mailgun `POST /v3/{domain}/messages`: basic auth `api:<key>` (401 "Forbidden"), a
   multipart/form-data body with `from`, `to`, `subject` and `html` or `text`, the domain
   the fake serves (404 "Domain not found"); 200 `{"id": "<…@domain>", "message": …}`.
@@ -107,7 +107,7 @@ class FakeSes:
         mime = message_from_bytes(raw, policy=policy.default)
         if body.get("FromEmailAddress") not in str(mime["From"]) or not to:
             return _error(400, {"message": "bad"}, **{"x-amzn-ErrorType": "BadRequestException:"})
-        if any(address.endswith("@rejected.test") for address in to):
+        if any(address.startswith("rejected.") for address in to):
             return _error(
                 400,
                 {"message": "Email address is not verified."},
@@ -194,7 +194,7 @@ class FakePostmark:
             return {"ErrorCode": 300, "Message": "Invalid 'Headers'"}
         if any(not isinstance(v, str) for v in (message.get("Metadata") or {}).values()):
             return {"ErrorCode": 300, "Message": "Invalid 'Metadata'"}
-        if str(message["To"]).endswith("@inactive.test"):
+        if str(message["To"]).startswith("inactive."):
             return {
                 "ErrorCode": 406,
                 "Message": "You tried to send to a recipient that has been marked as inactive.",
