@@ -187,7 +187,7 @@ def rastro(
         processes.append(subprocess.Popen([*command, "worker"], env=env))
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(600):  # up to two minutes on a busy machine
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
