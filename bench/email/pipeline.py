@@ -4,7 +4,7 @@ sending with its events, and the campaign report over 10,000,000 events.
     .venv/bin/python -m bench.email.pipeline [--contacts 1000000] [--events 10000000]
         [--gen-batch 5000] [--send-batch 200] [--send-seconds 600] [--requests 30]
 
-Starts a fresh embedded PostgreSQL under bench/results/email-data, migrates it and makes
+Starts a fresh embedded PostgreSQL under bench/results/email-data-<contacts>, migrates it and makes
 one organization with `--contacts` CRM contacts and their e-mail recipients (generated in
 SQL: 96 % active, 1 % each bounced, complained, unconfirmed and unsubscribed, and 0.5 %
 of the active ones on the suppression list), all on one static audience, and a campaign
@@ -240,10 +240,12 @@ async def report_latency(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
+    # One data directory per size: a smaller run never stops a larger one under way.
+    data = DATA.with_name(f"{DATA.name}-{args.contacts}")
+    if data.exists():
+        EmbeddedPostgres(data).stop()
+        shutil.rmtree(data)
+    server = EmbeddedPostgres(data)
     server.start()
     report: dict[str, Any] = {"contacts": args.contacts, "load_avg_start": os.getloadavg()}
     try:
