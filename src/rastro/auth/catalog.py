@@ -247,6 +247,35 @@ SERVICES: dict[str, ServiceSpec] = {
                 SettingField("security", "starttls (default), ssl or none"),
             ),
         ),
+        # The e-mail module's provider API senders (rastro.email.senders): the API key is
+        # the provider's key (SES: the IAM access key id, with the secret access key as
+        # the secret). `api_url` overrides the base URL (Mailgun's EU region:
+        # https://api.eu.mailgun.net; SES: https://email.<region>.amazonaws.com).
+        ServiceSpec(
+            "ses",
+            "Amazon SES (e-mail campaigns, API v2)",
+            None,
+            needs_secret=True,
+            settings_fields=(
+                SettingField("region", "Region (e.g. sa-east-1)", required=True),
+                SettingField("configuration_set", "Configuration set (events to SNS)"),
+            ),
+        ),
+        ServiceSpec("sendgrid", "SendGrid (e-mail campaigns, API key)", "https://api.sendgrid.com"),
+        ServiceSpec(
+            "postmark",
+            "Postmark (e-mail campaigns, server token)",
+            "https://api.postmarkapp.com",
+            settings_fields=(
+                SettingField("message_stream", "Message stream (broadcast when empty)"),
+            ),
+        ),
+        ServiceSpec(
+            "mailgun",
+            "Mailgun (e-mail campaigns, API key)",
+            "https://api.mailgun.net",
+            settings_fields=(SettingField("domain", "Sending domain", required=True),),
+        ),
         # What verifies the e-mail providers' event webhooks (rastro.email.providers):
         # SendGrid's Signed Event Webhook verification key (the base64 ECDSA public key
         # from Mail Settings) and Mailgun's HTTP webhook signing key, each as the API key.

@@ -86,3 +86,18 @@ class CampaignDaily(TenantMixin, BiBase):
     unsubscribes: Mapped[int] = mapped_column(Integer, server_default="0")
     refused: Mapped[int] = mapped_column(Integer, server_default="0")
     refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CampaignLinkClicks(TenantMixin, BiBase):
+    """One link's clicks in one campaign (all of them, and by distinct message), recounted
+    from the events with the daily figures: the report's CTA ranking reads this, never
+    the raw events."""
+
+    __tablename__ = "email_campaign_link_clicks"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clicks: Mapped[int] = mapped_column(Integer, server_default="0")
+    unique_clicks: Mapped[int] = mapped_column(Integer, server_default="0")
+    refreshed_at: Mapped[datetime] = mapped_column(server_default=func.now())

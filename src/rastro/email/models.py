@@ -36,7 +36,9 @@ CAMPAIGN_STATUSES = ("draft", "scheduled", "sending", "sent", "paused", "cancell
 MESSAGE_STATUSES = ("queued", "sending", "held", "sent", "failed")
 UNSUBSCRIBE_SCOPES = ("global", "campaign", "list")
 SUPPRESSION_REASONS = ("manual", "hard_bounce", "soft_bounces", "complaint", "imported")
-SENDER_KINDS = ("simulated", "smtp")
+SENDER_KINDS = ("simulated", "smtp", "ses", "sendgrid", "postmark", "mailgun")
+# Kinds whose vault credential is of the service of the same name.
+CREDENTIAL_SENDER_KINDS = SENDER_KINDS[1:]
 IMPORT_STATUSES = ("uploaded", "queued", "running", "done", "failed")
 AB_METRICS = ("opens", "clicks")
 FORM_LANGUAGES = ("pt-BR", "en")
@@ -133,8 +135,10 @@ class Template(TenantMixin, CrmBase):
 
 
 class Sender(TenantMixin, CrmBase):
-    """How a campaign's mail leaves: simulated or SMTP (host, port and login in a vault
-    credential). `webhook_token` names the organization in the providers' webhook URLs."""
+    """How a campaign's mail leaves: simulated, SMTP (host, port and login in a vault
+    credential) or a provider's API (Amazon SES, SendGrid, Postmark, Mailgun: the key in a
+    vault credential of that service). `webhook_token` names the organization in the
+    providers' webhook URLs."""
 
     __tablename__ = "email_senders"
     __table_args__ = (

@@ -156,11 +156,18 @@ class Preview(BaseModel):
     unknown_fields: list[str] = Field(description="Used fields that render empty for everyone")
 
 
+SenderKind = Literal["simulated", "smtp", "ses", "sendgrid", "postmark", "mailgun"]
+
+
 class SenderCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["simulated", "smtp"]
+    kind: SenderKind
     credential_id: uuid.UUID | None = Field(
-        None, description="SMTP: a vault credential of service `smtp` (host, port, login)"
+        None,
+        description="Every kind but `simulated`: a vault credential of the service of the "
+        "same name (`smtp`: host, port, login; `ses`: access key id, secret, region; "
+        "`sendgrid`, `postmark`: the API key / server token; `mailgun`: the API key and "
+        "sending domain)",
     )
     rate_per_second: int = Field(10, ge=1, le=1000)
 
@@ -223,7 +230,7 @@ class EmailSettingsOut(BaseModel):
 class Sender(_Row):
     sender_id: uuid.UUID
     name: str
-    kind: Literal["simulated", "smtp"]
+    kind: SenderKind
     credential_id: uuid.UUID | None
     rate_per_second: int
     created_at: datetime

@@ -11257,7 +11257,7 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "simulated" | "smtp";
+            kind: "simulated" | "smtp" | "ses" | "sendgrid" | "postmark" | "mailgun";
             /** Name */
             name: string;
             /** Rate Per Second */
@@ -11273,14 +11273,14 @@ export interface components {
         SenderCreate: {
             /**
              * Credential Id
-             * @description SMTP: a vault credential of service `smtp` (host, port, login)
+             * @description Every kind but `simulated`: a vault credential of the service of the same name (`smtp`: host, port, login; `ses`: access key id, secret, region; `sendgrid`, `postmark`: the API key / server token; `mailgun`: the API key and sending domain)
              */
             credential_id?: string | null;
             /**
              * Kind
              * @enum {string}
              */
-            kind: "simulated" | "smtp";
+            kind: "simulated" | "smtp" | "ses" | "sendgrid" | "postmark" | "mailgun";
             /** Name */
             name: string;
             /**

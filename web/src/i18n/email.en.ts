@@ -205,7 +205,7 @@ export const emailEn = {
   "email.audience.count": "{count, plural, one {# contact} other {# contacts}}",
 
   "email.senders.title": "Senders",
-  "email.senders.intro": "How campaigns leave: simulated (demos and tests, no real e-mail) or through your SMTP server.",
+  "email.senders.intro": "How campaigns leave: simulated (demos and tests, no real e-mail), through your SMTP server, or through Amazon SES, SendGrid, Postmark or Mailgun with your API key.",
   "email.senders.empty": "No senders yet: campaigns are simulated. Add an SMTP sender with a credential (host, port, login) to send real e-mail.",
   "email.senders.webhooksHint": "Give your provider its webhook URL (for Amazon SES, subscribe it to the SNS topic) so bounces and complaints suppress addresses automatically. Keep these URLs private: the Postmark one carries its password.",
   "email.sender.new": "New sender",

@@ -207,7 +207,7 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.audience.count": "{count, plural, one {# contato} other {# contatos}}",
 
   "email.senders.title": "Remetentes",
-  "email.senders.intro": "Por onde as campanhas saem: simulado (demonstrações e testes, nenhum e-mail de verdade) ou pelo seu servidor SMTP.",
+  "email.senders.intro": "Por onde as campanhas saem: simulado (demonstrações e testes, nenhum e-mail de verdade), pelo seu servidor SMTP ou pela Amazon SES, SendGrid, Postmark ou Mailgun com a sua chave de API.",
   "email.senders.empty": "Nenhuma forma de envio ainda: as campanhas são simuladas. Cadastre um envio SMTP com uma credencial (servidor, porta, login) para mandar e-mails de verdade.",
   "email.senders.webhooksHint": "Informe ao seu provedor o endereço de webhook dele (na Amazon SES, assine-o no tópico SNS) para que devoluções e reclamações suprimam endereços sozinhas. Guarde esses endereços em sigilo: o do Postmark leva a senha.",
   "email.sender.new": "Nova forma de envio",

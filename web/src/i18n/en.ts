@@ -12,6 +12,7 @@ import { emailEn } from "./email.en";
 import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
 import { emailContactsEn } from "./emailContacts.en";
+import { emailSendersEn } from "./emailSenders.en";
 
 export const en = {
   "connect.title": "Connect an ad account",
@@ -71,6 +72,14 @@ export const en = {
   "credentials.field.dkim.domain": "Domain",
   "credentials.field.dkim.selector": "Selector",
   "credentials.field.dkim.public_key": "Public key (base64 DER)",
+  "credentials.service.ses": "Amazon SES (e-mail campaigns, API v2)",
+  "credentials.service.sendgrid": "SendGrid (e-mail campaigns, API key)",
+  "credentials.service.postmark": "Postmark (e-mail campaigns, server token)",
+  "credentials.service.mailgun": "Mailgun (e-mail campaigns, API key)",
+  "credentials.field.ses.region": "Region (e.g. sa-east-1)",
+  "credentials.field.ses.configuration_set": "Configuration set (events to SNS)",
+  "credentials.field.postmark.message_stream": "Message stream (broadcast when empty)",
+  "credentials.field.mailgun.domain": "Sending domain",
   "credentials.service.hotmart": "Hotmart (sales webhook, hottok)",
   "credentials.service.kiwify": "Kiwify (sales webhook, token)",
   "credentials.service.eduzz": "Eduzz (sales webhook, signing key)",
@@ -370,6 +379,7 @@ export const en = {
   ...sequencesEn,
   ...recoveryEn,
   ...emailContactsEn,
+  ...emailSendersEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

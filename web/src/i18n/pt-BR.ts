@@ -13,6 +13,7 @@ import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
 import { emailContactsPtBR } from "./emailContacts.pt-BR";
+import { emailSendersPtBR } from "./emailSenders.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "connect.title": "Conectar uma conta de anúncios",
@@ -72,6 +73,14 @@ export const ptBR: Record<MessageKey, string> = {
   "credentials.field.dkim.domain": "Domínio",
   "credentials.field.dkim.selector": "Seletor",
   "credentials.field.dkim.public_key": "Chave pública (DER em base64)",
+  "credentials.service.ses": "Amazon SES (campanhas de e-mail, API v2)",
+  "credentials.service.sendgrid": "SendGrid (campanhas de e-mail, chave de API)",
+  "credentials.service.postmark": "Postmark (campanhas de e-mail, token do servidor)",
+  "credentials.service.mailgun": "Mailgun (campanhas de e-mail, chave de API)",
+  "credentials.field.ses.region": "Região (por exemplo sa-east-1)",
+  "credentials.field.ses.configuration_set": "Conjunto de configuração (eventos para o SNS)",
+  "credentials.field.postmark.message_stream": "Fluxo de mensagens (broadcast quando vazio)",
+  "credentials.field.mailgun.domain": "Domínio de envio",
   "credentials.service.hotmart": "Hotmart (webhook de vendas, hottok)",
   "credentials.service.kiwify": "Kiwify (webhook de vendas, token)",
   "credentials.service.eduzz": "Eduzz (webhook de vendas, chave de assinatura)",
@@ -371,4 +380,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...sequencesPtBR,
   ...recoveryPtBR,
   ...emailContactsPtBR,
+  ...emailSendersPtBR,
 };

@@ -1,7 +1,7 @@
-"""Campaign figures. Reports read `email_campaign_daily` (BI), which `refresh_daily`
-recounts from the events — the same numbers a count over the events gives, by
-construction; a unique open or click is counted on the day of the message's first one.
-Leads and revenue come from the CRM (`attribution`).
+"""Campaign figures. Reports read `email_campaign_daily` and `email_campaign_link_clicks`
+(BI), which `refresh_daily` recounts from the events — the same numbers a count over the
+events gives, by construction; a unique open or click is counted on the day of the
+message's first one. Leads and revenue come from the CRM (`attribution`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.email import schemas
-from rastro.email.event_models import CampaignDaily, MessageEvent
+from rastro.email.event_models import CampaignDaily, CampaignLinkClicks, MessageEvent
 from rastro.email.models import Campaign, Link
 from rastro.email.service import attribution
 
@@ -55,6 +55,21 @@ _REFRESH = text(
     """
 )
 
+_REFRESH_LINKS = text(
+    """
+    INSERT INTO email_campaign_link_clicks AS l (
+        organization_id, campaign_id, link_id, clicks, unique_clicks, refreshed_at)
+    SELECT organization_id, campaign_id, link_id, count(*), count(DISTINCT message_id), now()
+    FROM email_message_events
+    WHERE organization_id = :org AND campaign_id = :campaign AND type = 'click'
+        AND link_id IS NOT NULL
+    GROUP BY organization_id, campaign_id, link_id
+    ON CONFLICT (organization_id, campaign_id, link_id) DO UPDATE SET
+        clicks = excluded.clicks, unique_clicks = excluded.unique_clicks,
+        refreshed_at = excluded.refreshed_at
+    """
+)
+
 SETTLE = timedelta(minutes=5)
 
 _COUNTERS = (
@@ -81,9 +96,12 @@ def _organization(bi: AsyncSession) -> uuid.UUID:
 
 
 async def refresh_daily(bi: AsyncSession, *, campaign_id: uuid.UUID) -> None:
-    """Recount one campaign's daily figures from its events (events are never updated
-    or deleted, so every day that had events is rewritten whole)."""
-    await bi.execute(_REFRESH, {"org": _organization(bi), "campaign": campaign_id})
+    """Recount one campaign's daily figures and its clicks per link from its events
+    (events are never updated or deleted, so every day and link that had events is
+    rewritten whole)."""
+    params = {"org": _organization(bi), "campaign": campaign_id}
+    await bi.execute(_REFRESH, params)
+    await bi.execute(_REFRESH_LINKS, params)
 
 
 async def stale_campaigns(bi: AsyncSession) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -163,16 +181,10 @@ async def campaign_report(
     link_rows = (
         await bi.execute(
             select(
-                MessageEvent.link_id,
-                func.count(),
-                func.count(func.distinct(MessageEvent.message_id)),
-            )
-            .where(
-                MessageEvent.campaign_id == campaign.campaign_id,
-                MessageEvent.type == "click",
-                MessageEvent.link_id.is_not(None),
-            )
-            .group_by(MessageEvent.link_id)
+                CampaignLinkClicks.link_id,
+                CampaignLinkClicks.clicks,
+                CampaignLinkClicks.unique_clicks,
+            ).where(CampaignLinkClicks.campaign_id == campaign.campaign_id)
         )
     ).all()
     link_clicks = {link_id: (clicks, unique) for link_id, clicks, unique in link_rows}

@@ -16,7 +16,14 @@ from rastro.core.references import UnknownReference, check_referenced, reference
 from rastro.crm.service import identity
 from rastro.email import schemas
 from rastro.email.errors import CampaignNotFound, InvalidTransition
-from rastro.email.models import Audience, Campaign, CampaignAudience, Sender, Template
+from rastro.email.models import (
+    CREDENTIAL_SENDER_KINDS,
+    Audience,
+    Campaign,
+    CampaignAudience,
+    Sender,
+    Template,
+)
 from rastro.email.sequence_models import SequenceStep
 from rastro.tracking.service import config as tracking_config
 
@@ -74,17 +81,19 @@ async def list_templates(session: AsyncSession) -> list[Template]:
 
 
 async def create_sender(session: AsyncSession, *, new: schemas.SenderCreate) -> Sender:
-    """A sender; an SMTP one names a vault credential of service `smtp`."""
-    if new.kind == "smtp":
+    """A sender; any but a simulated one names a vault credential of the service of its
+    kind (`smtp`, `ses`, `sendgrid`, `postmark`, `mailgun`)."""
+    needs_credential = new.kind in CREDENTIAL_SENDER_KINDS
+    if needs_credential:
         if new.credential_id is None:
-            raise field_error("body.credential_id", "An SMTP sender needs a credential.")
+            raise field_error("body.credential_id", f"A {new.kind} sender needs a credential.")
         credential = await credentials.get_credential(session, new.credential_id)
-        if credential.service != "smtp":
-            raise field_error("body.credential_id", "The credential is not of service smtp.")
+        if credential.service != new.kind:
+            raise field_error("body.credential_id", f"The credential is not of service {new.kind}.")
     sender = Sender(
         name=new.name,
         kind=new.kind,
-        credential_id=new.credential_id if new.kind == "smtp" else None,
+        credential_id=new.credential_id if needs_credential else None,
         rate_per_second=new.rate_per_second,
         webhook_token=secrets.token_urlsafe(24),
     )

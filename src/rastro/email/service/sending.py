@@ -30,6 +30,7 @@ from rastro.core.units import TransactionBoundary
 from rastro.crm.service import people
 from rastro.email.models import Campaign, EmailContact, Link, Message, Sender, Suppression
 from rastro.email.senders.base import MailSender, OutgoingMail, SendResult
+from rastro.email.senders.providers import API_KINDS, api_sender
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.senders.smtp import SmtpSender, SmtpSettings
 from rastro.email.service import ab_winner, content, dkim, tokens, variants
@@ -78,15 +79,24 @@ async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Cam
 
 
 async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign) -> MailSender:
-    """The campaign's sender (simulated when it names none); an SMTP one signs with the
-    organization's DKIM keys."""
+    """The campaign's sender (simulated when it names none): SMTP, signing with the
+    organization's DKIM keys, or a provider's API with the key from the vault."""
     if campaign.sender_id is None:
-        return SimulatedSender()
+        return SimulatedSender(keep=False)
     sender = await session.get(Sender, campaign.sender_id)
     if sender is None or sender.kind == "simulated" or sender.credential_id is None:
-        return SimulatedSender()
+        return SimulatedSender(keep=False)
     resolved = await credentials.resolve_credential(session, keyring, sender.credential_id)
     settings = resolved.settings
+    if sender.kind in API_KINDS:
+        return api_sender(
+            sender.kind,
+            api_key=resolved.api_key,
+            api_secret=resolved.api_secret,
+            base_url=resolved.base_url,
+            settings=settings,
+            rate_per_second=sender.rate_per_second,
+        )
     return SmtpSender(
         SmtpSettings(
             host=str(settings["host"]),

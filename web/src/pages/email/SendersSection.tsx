@@ -15,6 +15,7 @@ import { SortableTable, type SortableColumn } from "@/components/ui/sortable-tab
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
 import { formatDate, formatNumber } from "@/lib/format";
+import { API_KINDS, credentialBody, EMPTY_KEY, isApiKind, keyComplete, PROVIDER_NAMES, type ProviderKey, ProviderKeyFields } from "./ProviderKeyFields";
 import { useSenders } from "./queries";
 import { SectionTitle } from "./shared";
 import { SENDERS_KEY, type Sender, type SenderCreate } from "./types";
@@ -31,23 +32,39 @@ function CreateSenderDialog({ open, onClose }: { open: boolean; onClose: () => v
   const { t } = useI18n();
   const { toast } = useToast();
   const qc = useQueryClient();
-  const [draft, setDraft] = useState({ name: "", kind: "simulated" as SenderCreate["kind"], credential_id: "", rate: "10" });
+  const blank = { name: "", kind: "simulated" as SenderCreate["kind"], credential_id: "", rate: "10" };
+  const [draft, setDraft] = useState(blank);
+  const [typed, setTyped] = useState<ProviderKey>(EMPTY_KEY);
+  const service = draft.kind === "simulated" ? null : draft.kind;
   const credentials = useQuery({
-    queryKey: ["credentials", "smtp"],
-    queryFn: () => unwrap(api.GET("/api/credentials", { params: { query: { service: "smtp", page: 1, page_size: 100 } } })),
-    enabled: open && draft.kind === "smtp",
+    queryKey: ["credentials", service],
+    queryFn: () => unwrap(api.GET("/api/credentials", { params: { query: { service: service!, page: 1, page_size: 100 } } })),
+    enabled: open && service !== null,
   });
   const create = useMutation({
-    mutationFn: (body: SenderCreate) => unwrap(api.POST("/api/email/senders", { body })),
+    mutationFn: async (body: SenderCreate) => {
+      // A key typed here becomes a vault credential first (the API masks it from then on).
+      if (isApiKind(body.kind) && !body.credential_id) {
+        const credential = await unwrap(api.POST("/api/credentials", { body: credentialBody(body.kind, body.name, typed) }));
+        body = { ...body, credential_id: credential.id };
+      }
+      return unwrap(api.POST("/api/email/senders", { body }));
+    },
     onSuccess: (s) => {
       void qc.invalidateQueries({ queryKey: SENDERS_KEY });
+      void qc.invalidateQueries({ queryKey: ["credentials"] });
       toast(t("email.sender.created", { name: s.name }));
-      setDraft({ name: "", kind: "simulated", credential_id: "", rate: "10" });
+      setDraft(blank);
+      setTyped(EMPTY_KEY);
       onClose();
     },
   });
   const smtp = draft.kind === "smtp";
+  const provider = isApiKind(draft.kind) ? draft.kind : null;
   const noCredential = smtp && credentials.data?.items.length === 0;
+  const typingKey = provider !== null && !draft.credential_id;
+  const ready = smtp ? !!draft.credential_id : provider ? !!draft.credential_id || keyComplete(provider, typed) : true;
+  const kindHint = provider ? t("email.sender.kind.apiHint", { provider: PROVIDER_NAMES[provider] }) : t(smtp ? "email.sender.kind.smtpHint" : "email.sender.kind.simulatedHint");
   return (
     <FormDialog
       open={open}
@@ -55,20 +72,25 @@ function CreateSenderDialog({ open, onClose }: { open: boolean; onClose: () => v
       title={t("email.sender.new")}
       testId="sender-create"
       form={{
-        onSubmit: () => create.mutate({ name: draft.name.trim(), kind: draft.kind, credential_id: smtp ? draft.credential_id || null : null, rate_per_second: Number(draft.rate) || 10 }),
+        onSubmit: () => create.mutate({ name: draft.name.trim(), kind: draft.kind, credential_id: service ? draft.credential_id || null : null, rate_per_second: Number(draft.rate) || 10 }),
         submitLabel: t("email.sender.create"),
         busy: create.isPending,
-        disabled: !draft.name.trim() || (smtp && !draft.credential_id),
+        disabled: !draft.name.trim() || !ready,
         error: create.error,
         submitTestId: "sender-submit",
       }}
     >
       <Field label={t("email.sender.name")}>{(p) => <Input {...p} value={draft.name} maxLength={200} required onChange={(e) => setDraft({ ...draft, name: e.target.value })} data-testid="sender-name" />}</Field>
-      <Field label={t("email.sender.kind")} hint={t(smtp ? "email.sender.kind.smtpHint" : "email.sender.kind.simulatedHint")}>
+      <Field label={t("email.sender.kind")} hint={kindHint}>
         {(p) => (
-          <NativeSelect {...p} value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as SenderCreate["kind"] })} data-testid="sender-kind">
+          <NativeSelect {...p} value={draft.kind} onChange={(e) => setDraft({ ...draft, kind: e.target.value as SenderCreate["kind"], credential_id: "" })} data-testid="sender-kind">
             <option value="simulated">{t("email.sender.kind.simulated")}</option>
             <option value="smtp">{t("email.sender.kind.smtp")}</option>
+            {API_KINDS.map((kind) => (
+              <option key={kind} value={kind}>
+                {t(`email.sender.kind.${kind}`)}
+              </option>
+            ))}
           </NativeSelect>
         )}
       </Field>
@@ -98,6 +120,21 @@ function CreateSenderDialog({ open, onClose }: { open: boolean; onClose: () => v
           )}
         </Field>
       ) : null}
+      {provider && (credentials.data?.items.length ?? 0) > 0 ? (
+        <Field label={t("email.provider.credential", { provider: PROVIDER_NAMES[provider] })}>
+          {(p) => (
+            <NativeSelect {...p} value={draft.credential_id} onChange={(e) => setDraft({ ...draft, credential_id: e.target.value })} data-testid="sender-credential">
+              <option value="">{t("email.provider.newKey")}</option>
+              {(credentials.data?.items ?? []).map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </NativeSelect>
+          )}
+        </Field>
+      ) : null}
+      {provider && typingKey ? <ProviderKeyFields kind={provider} value={typed} onChange={setTyped} /> : null}
       <Field label={t("email.sender.rate")} hint={t("email.sender.rateHint")}>
         {(p) => <Input {...p} type="number" min={1} max={1000} value={draft.rate} onChange={(e) => setDraft({ ...draft, rate: e.target.value })} />}
       </Field>
@@ -105,15 +142,15 @@ function CreateSenderDialog({ open, onClose }: { open: boolean; onClose: () => v
   );
 }
 
-/** How campaigns leave: simulated or SMTP senders, with the webhook URLs to give Amazon SES and Postmark for bounces and complaints. */
+/** How campaigns leave: simulated, SMTP or provider API (Amazon SES, SendGrid, Postmark, Mailgun) senders, with the webhook URLs to give Amazon SES and Postmark for bounces and complaints. */
 export default function SendersSection() {
   const { t, locale } = useI18n();
   const senders = useSenders();
   const [creating, setCreating] = useState(false);
-  const kindLabel = (s: Sender) => t(s.kind === "smtp" ? "email.sender.kind.smtp" : "email.sender.kind.simulated");
+  const kindLabel = (s: Sender) => t(`email.sender.kind.${s.kind}`);
   const columns: SortableColumn<Sender>[] = [
     { id: "name", header: t("email.sender.name"), value: (s) => s.name, render: (s) => <span className="break-words font-medium">{s.name}</span> },
-    { id: "kind", header: t("email.sender.kind"), value: kindLabel, render: (s) => <Badge variant={s.kind === "smtp" ? "default" : "secondary"}>{kindLabel(s)}</Badge> },
+    { id: "kind", header: t("email.sender.kind"), value: kindLabel, render: (s) => <Badge variant={s.kind === "simulated" ? "secondary" : "default"}>{kindLabel(s)}</Badge> },
     { id: "rate", header: t("email.sender.rate"), numeric: true, value: (s) => s.rate_per_second, render: (s) => formatNumber(s.rate_per_second, locale) },
     { id: "created", header: t("email.common.created"), value: (s) => s.created_at, render: (s) => formatDate(s.created_at, locale) },
     {

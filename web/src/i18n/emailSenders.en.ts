@@ -1,0 +1,23 @@
+/** Strings of the provider API senders in the e-mail sender settings (spread into `en.ts`). */
+export const emailSendersEn = {
+  "email.sender.kind.ses": "Amazon SES",
+  "email.sender.kind.sendgrid": "SendGrid",
+  "email.sender.kind.postmark": "Postmark",
+  "email.sender.kind.mailgun": "Mailgun",
+  "email.sender.kind.apiHint": "Sends through {provider}'s API with your key, kept encrypted in the vault. Set up its webhook (listed below once added) so bounces and complaints come back.",
+  "email.provider.credential": "{provider} key",
+  "email.provider.newKey": "Enter a new key",
+  "email.provider.maskedHint": "Stored encrypted; shown only masked from then on.",
+  "email.provider.apiKey": "API key",
+  "email.provider.ses.keyId": "Access key ID",
+  "email.provider.ses.secret": "Secret access key",
+  "email.provider.ses.region": "Region",
+  "email.provider.ses.regionHint": "Where your SES identity is verified, e.g. sa-east-1 (São Paulo) or us-east-1.",
+  "email.provider.postmark.token": "Server API token",
+  "email.provider.postmark.stream": "Message stream",
+  "email.provider.postmark.streamHint": "Campaigns go to a broadcast stream; “broadcast” is Postmark's default one.",
+  "email.provider.mailgun.domain": "Sending domain",
+  "email.provider.mailgun.region": "Account region",
+  "email.provider.mailgun.us": "United States (api.mailgun.net)",
+  "email.provider.mailgun.eu": "Europe (api.eu.mailgun.net)",
+} as const;
