@@ -164,7 +164,9 @@ async def run_request(
     else:
         proof.forwarded = await _forward(crm, keyring, ids=ids, transport=transport)
         proof.erased = await subjects.erase(crm, bi, ids=ids)
-        proof.erased["privacy_subject_requests"] = await _drop_exports(crm, ids=ids)
+        dropped = await _drop_exports(crm, ids=ids)
+        if dropped:
+            proof.erased["privacy_subject_requests"] = dropped
         proof.erased_at = _now()
     row.proof = proof.model_dump(mode="json")
     _close(row, "done")
