@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -26,18 +27,16 @@ async def audit_filters(
     action: AuditAction | None = None,
     entity_type: Annotated[str | None, Query(max_length=200)] = None,
     entity_id: Annotated[str | None, Query(max_length=100)] = None,
-    since: Annotated[str | None, Query(max_length=40)] = None,
-    until: Annotated[str | None, Query(max_length=40)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> AuditFilters:
-    return AuditFilters.model_validate(
-        {
-            "actor_id": actor_id,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "since": since,
-            "until": until,
-        }
+    return AuditFilters(
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        since=since,
+        until=until,
     )
 
 
