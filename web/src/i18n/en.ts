@@ -1,3 +1,4 @@
+import { privacyEn } from "./privacy.en";
 import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
 import { sequencesEn } from "./sequences.en";
@@ -369,6 +370,7 @@ export const en = {
   ...funnelMonitorEn,
   ...sequencesEn,
   ...recoveryEn,
+  ...privacyEn,
   ...emailContactsEn,
 } as const;
 
