@@ -272,9 +272,7 @@ async def add_person(
                 last_visit_at=now,
             )
         )
-        bi.add(
-            LeadAttribution(lead_id=person.lead_id, campaign_id="spring", conversion_date=now)
-        )
+        bi.add(LeadAttribution(lead_id=person.lead_id, campaign_id="spring", conversion_date=now))
         bi.add(
             MessageEvent(
                 campaign_id=uuid7(),

@@ -39,7 +39,9 @@ async def test_reads_of_personal_data_are_recorded_with_who_and_where(client, da
     [lead] = await make_leads(databases, admin.organization_id)
 
     assert (await client.get(f"/api/leads/{lead.lead_id}", headers=headers)).status_code == 200
-    assert (await client.get(f"/api/contacts/{lead.contact_id}", headers=headers)).status_code == 200
+    assert (
+        await client.get(f"/api/contacts/{lead.contact_id}", headers=headers)
+    ).status_code == 200
     assert (await client.get("/api/leads", headers=headers)).status_code == 200
     assert (await client.get("/api/contacts", headers=headers)).status_code == 200
 
@@ -62,7 +64,7 @@ async def test_reads_of_personal_data_are_recorded_with_who_and_where(client, da
 
 
 async def test_failed_reads_and_other_requests_write_nothing(client, databases):
-    admin, headers = await _admin(client, databases)
+    _, headers = await _admin(client, databases)
     missing = await client.get(f"/api/leads/{uuid.uuid4()}", headers=headers)
     assert missing.status_code == 404
     assert (await client.get("/api/pipeline", headers=headers)).status_code == 200
@@ -113,7 +115,8 @@ async def test_filters_pages_and_csv(client, databases):
     assert [e["entity_id"] for e in by_id] == [str(leads[0].lead_id)]
     assert await _log(client, headers, since="2999-01-01T00:00:00Z") == []
     page = await client.get("/api/privacy/audit?page=2&page_size=3", headers=headers)
-    assert page.json()["total"] == 4 and len(page.json()["items"]) == 1
+    assert page.json()["total"] == 4
+    assert len(page.json()["items"]) == 1
     bad = await client.get("/api/privacy/audit?action=wipe", headers=headers)
     assert bad.status_code == 422
     bad_date = await client.get("/api/privacy/audit?since=yesterday", headers=headers)
@@ -123,7 +126,8 @@ async def test_filters_pages_and_csv(client, databases):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
-    assert len(rows) == 3 and {r["action"] for r in rows} == {"read"}
+    assert len(rows) == 3
+    assert {r["action"] for r in rows} == {"read"}
     # The download itself is an export, recorded after it.
     exports = await _log(client, headers, action="export")
     assert [e["path"] for e in exports] == ["/api/privacy/audit/export"]

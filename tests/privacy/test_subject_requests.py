@@ -51,8 +51,13 @@ async def _run(client, headers, request_id):
 async def test_export_finds_the_person_in_every_store(client, databases):
     admin, headers = await _admin(client, databases)
     person = await add_person(databases, admin.organization_id)
-    other = await add_person(databases, admin.organization_id, email="joao@example.com",
-                             phone="+5521912345678", name="João Souza")
+    other = await add_person(
+        databases,
+        admin.organization_id,
+        email="joao@example.com",
+        phone="+5521912345678",
+        name="João Souza",
+    )
 
     created = await _request(client, headers, kind="export", email="  Maria.Silva@Example.com.br ")
     assert created["email"] == person.email  # normalized while open
@@ -73,7 +78,8 @@ async def test_export_finds_the_person_in_every_store(client, databases):
     assert document["stores"]["utm_tracking"][0]["client_ip"] == person.ip
     assert document["stores"]["payments"][0]["customer_data"]["phone"] == person.phone
     text = download.text
-    assert other.email not in text and str(other.lead_id) not in text
+    assert other.email not in text
+    assert str(other.lead_id) not in text
 
     # The export was audited as one.
     log = await client.get("/api/privacy/audit?action=export", headers=headers)
@@ -98,8 +104,14 @@ async def test_erasure_leaves_nothing_findable_and_is_forwarded(
     await make_destination(client, headers, "hubspot", credential)
     hubspot.contacts["1001"] = {"id": "1001", "properties": {"email": "maria.silva@example.com.br"}}
     person = await add_person(databases, admin.organization_id)
-    keep = await add_person(databases, admin.organization_id, email="joao@example.com",
-                            phone="+5521912345678", name="João Souza", ip="203.0.113.99")
+    keep = await add_person(
+        databases,
+        admin.organization_id,
+        email="joao@example.com",
+        phone="+5521912345678",
+        name="João Souza",
+        ip="203.0.113.99",
+    )
     before = find_anywhere(test_databases.crm_url, [person.email]) + find_anywhere(
         test_databases.bi_url, [person.ip]
     )
@@ -112,7 +124,8 @@ async def test_erasure_leaves_nothing_findable_and_is_forwarded(
 
     assert done["status"] == "done"
     proof = done["proof"]
-    assert proof["erased"]["contacts"] == 1 and proof["erased"]["leads"] == 1
+    assert proof["erased"]["contacts"] == 1
+    assert proof["erased"]["leads"] == 1
     assert proof["erased"]["privacy_subject_requests"] == 1  # the earlier export's JSON
     assert proof["erased_at"] is not None
     forwarded = {f["platform"]: f for f in proof["forwarded"]}
@@ -145,13 +158,14 @@ async def test_erasure_leaves_nothing_findable_and_is_forwarded(
 
 
 async def test_unknown_person_is_answered_nothing_found(client, databases, hubspot):
-    admin, headers = await _admin(client, databases)
+    _, headers = await _admin(client, databases)
     credential = await make_credential(client, headers, "hubspot", hubspot.url, api_key=TOKEN)
     await make_destination(client, headers, "hubspot", credential)
     created = await _request(client, headers, kind="erase", email="nobody@example.org")
     done = await _run(client, headers, created["request_id"])
     assert done["status"] == "done"
-    assert done["proof"]["found"] == {} and done["proof"]["erased"] == {}
+    assert done["proof"]["found"] == {}
+    assert done["proof"]["erased"] == {}
     # HubSpot is still asked: it blocklists an address it does not know.
     assert hubspot.blocklist == {"nobody@example.org"}
 
@@ -185,7 +199,8 @@ async def test_reject_closes_and_masks_and_a_closed_request_cannot_run(client, d
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "rejected" and body["email"] == "a***@example.com"
+    assert body["status"] == "rejected"
+    assert body["email"] == "a***@example.com"
     assert body["rejection_reason"] == "Identity not confirmed"
     again = await client.post(f"/api/privacy/requests/{created['request_id']}/run", headers=headers)
     assert again.status_code == 409

@@ -288,8 +288,6 @@ async def discard_delivered_mentioning(session: AsyncSession, *, values: Sequenc
     if not values:
         return 0
     result = await session.execute(
-        delete(OutboxMessage).where(
-            _mentioning(values), OutboxMessage.delivered_at.is_not(None)
-        )
+        delete(OutboxMessage).where(_mentioning(values), OutboxMessage.delivered_at.is_not(None))
     )
     return int(getattr(result, "rowcount", 0) or 0)

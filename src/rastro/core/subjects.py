@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, FromClause, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 SubjectRows = dict[str, list[dict[str, Any]]]
@@ -19,7 +19,7 @@ ERASED = "erased"
 
 
 async def rows_where(
-    session: AsyncSession, table: Table, condition: ColumnElement[bool]
+    session: AsyncSession, table: FromClause, condition: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
     """Every row of `table` matching `condition`, as JSON-ready dicts (column → value)."""
     result = await session.execute(select(table).where(condition))

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
 from rastro.conversions.models import ConversionSync, OfflineConversion, PlatformSyncLog
+from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
 
 
 async def _conversion_ids(session: AsyncSession, lead_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
@@ -56,8 +56,16 @@ async def erase_subject(session: AsyncSession, *, lead_ids: Sequence[uuid.UUID])
         update(OfflineConversion)
         .where(OfflineConversion.conversion_id.in_(ids))
         .values(
-            gclid=None, gbraid=None, wbraid=None, fbclid=None, fbc=None, fbp=None,
-            ttclid=None, li_fat_id=None, msclkid=None, original_tracking_id=None,
+            gclid=None,
+            gbraid=None,
+            wbraid=None,
+            fbclid=None,
+            fbc=None,
+            fbp=None,
+            ttclid=None,
+            li_fat_id=None,
+            msclkid=None,
+            original_tracking_id=None,
         )
     )
     syncs = await session.execute(
@@ -95,9 +103,7 @@ _DEFAULT_ERASURE = (
 )
 
 
-async def platforms_sent(
-    session: AsyncSession, *, lead_ids: Sequence[uuid.UUID]
-) -> dict[str, str]:
+async def platforms_sent(session: AsyncSession, *, lead_ids: Sequence[uuid.UUID]) -> dict[str, str]:
     """The ad platforms the person's conversions were sent to, each with why its copy
     cannot be deleted from here (for the erasure's proof)."""
     ids = await _conversion_ids(session, lead_ids)

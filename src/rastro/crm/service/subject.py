@@ -108,7 +108,9 @@ async def find_subject(session: AsyncSession, *, query: SubjectQuery) -> Subject
     )
 
 
-def _of_person(model: type[Note] | type[Task] | type[Activity] | type[Deal], ids: SubjectIds) -> ColumnElement[bool]:
+def _of_person(
+    model: type[Note] | type[Task] | type[Activity] | type[Deal], ids: SubjectIds
+) -> ColumnElement[bool]:
     return or_(model.lead_id.in_(ids.lead_ids), model.contact_id.in_(ids.contact_ids))
 
 
@@ -180,8 +182,6 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
         )
     )
     erased["contacts"] = int(getattr(contacts, "rowcount", 0) or 0)
-    deals = await session.execute(
-        update(Deal).where(_of_person(Deal, ids)).values(name="—")
-    )
+    deals = await session.execute(update(Deal).where(_of_person(Deal, ids)).values(name="—"))
     erased["deals"] = int(getattr(deals, "rowcount", 0) or 0)
     return erased

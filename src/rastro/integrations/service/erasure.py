@@ -38,7 +38,7 @@ async def forward_erasure(
     keyring: Keyring,
     *,
     email: str | None,
-    timeout: float = 10.0,
+    call_timeout: float = 10.0,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[ErasureForwarded]:
     """Ask every active CRM destination to delete the person with `email` (where it can)."""
@@ -72,7 +72,11 @@ async def forward_erasure(
                 )
             )
             continue
-        outcomes.append(await _erase_at(session, keyring, destination, connector, email, timeout, transport))
+        outcomes.append(
+            await _erase_at(
+                session, keyring, destination, connector, email, call_timeout, transport
+            )
+        )
     return outcomes
 
 
@@ -82,7 +86,7 @@ async def _erase_at(
     destination: Destination,
     connector: ErasingConnector,
     email: str,
-    timeout: float,
+    call_timeout: float,
     transport: httpx.AsyncBaseTransport | None,
 ) -> ErasureForwarded:
     name, platform = destination.name, destination.integration_name
@@ -95,13 +99,13 @@ async def _erase_at(
     except NotFound:
         return ErasureForwarded(name, platform, "failed", "The destination's credential is gone.")
     context = PushContext(
-        credential=credential, settings=dict(destination.settings), timeout=timeout
+        credential=credential, settings=dict(destination.settings), timeout=call_timeout
     )
     push_connector = CONNECTORS[platform]
     try:
         calls = Calls.open(
             push_connector.base_url(context),
-            timeout=timeout,
+            timeout=call_timeout,
             headers=push_connector.headers(context),
             transport=transport,
         )

@@ -14,9 +14,7 @@ from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
 from rastro.integrations.models import IntegrationLog, WebhookDelivery
 
 
-def _deliveries(
-    *, email: str | None, lead_ids: Sequence[uuid.UUID]
-) -> ColumnElement[bool]:
+def _deliveries(*, email: str | None, lead_ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if lead_ids:
         conditions.append(WebhookDelivery.lead_id.in_(lead_ids))

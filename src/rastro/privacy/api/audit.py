@@ -17,9 +17,7 @@ from rastro.privacy.permissions import Admin
 from rastro.privacy.schemas import AuditAction, AuditEntryOut, AuditFilters
 from rastro.privacy.service import audit
 
-router = APIRouter(
-    prefix="/api/privacy", route_class=TransactionalRoute, responses=ERROR_RESPONSES
-)
+router = APIRouter(prefix="/api/privacy", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
 
 async def audit_filters(

@@ -31,11 +31,16 @@ TEXT = {
         "what": "O que guardamos",
         "kept": "Por quanto tempo",
         "rows": [
-            ("Visitas", "páginas vistas, cliques, origem da visita (campanha, UTM, "
-             "identificadores de clique), tipo de aparelho, endereço IP e navegador"),
+            (
+                "Visitas",
+                "páginas vistas, cliques, origem da visita (campanha, UTM, "
+                "identificadores de clique), tipo de aparelho, endereço IP e navegador",
+            ),
             ("Formulários", "nome, e-mail, telefone, empresa e mensagem que você enviar"),
-            ("Compras", "produto, valor, forma de pagamento e os dados de comprador que você "
-             "digitar"),
+            (
+                "Compras",
+                "produto, valor, forma de pagamento e os dados de comprador que você digitar",
+            ),
             ("E-mails", "mensagens enviadas a você, aberturas, cliques e descadastros"),
         ],
         "retention": (
@@ -69,8 +74,11 @@ TEXT = {
         "what": "What we keep",
         "kept": "For how long",
         "rows": [
-            ("Visits", "pages viewed, clicks, where the visit came from (campaign, UTM, "
-             "click ids), device type, IP address and browser"),
+            (
+                "Visits",
+                "pages viewed, clicks, where the visit came from (campaign, UTM, "
+                "click ids), device type, IP address and browser",
+            ),
             ("Forms", "the name, e-mail, phone, company and message you send"),
             ("Purchases", "product, amount, payment method and the buyer details you type"),
             ("E-mails", "messages sent to you, opens, clicks and unsubscribes"),

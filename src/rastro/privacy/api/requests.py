@@ -18,9 +18,7 @@ from rastro.privacy.permissions import Admin
 from rastro.privacy.schemas import SubjectRequestCreate, SubjectRequestOut, SubjectRequestReject
 from rastro.privacy.service import requests
 
-router = APIRouter(
-    prefix="/api/privacy", route_class=TransactionalRoute, responses=ERROR_RESPONSES
-)
+router = APIRouter(prefix="/api/privacy", route_class=TransactionalRoute, responses=ERROR_RESPONSES)
 
 
 @router.get("/requests", response_model=Page[SubjectRequestOut], tags=["privacy"])

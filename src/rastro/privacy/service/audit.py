@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,7 +61,7 @@ async def write_entries(
 audit.register_writer(write_entries)
 
 
-def _filtered(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
+def _filtered(filters: AuditFilters) -> Select[Any]:
     query = select(AuditEntry)
     if filters.actor_id is not None:
         query = query.where(AuditEntry.actor_id == filters.actor_id)
@@ -78,9 +79,7 @@ def _filtered(filters: AuditFilters) -> Select[tuple[AuditEntry]]:
 
 
 async def _out(session: AsyncSession, entries: Sequence[AuditEntry]) -> list[AuditEntryOut]:
-    members = await members_by_id(
-        session, [e.actor_id for e in entries if e.actor_kind == "user"]
-    )
+    members = await members_by_id(session, [e.actor_id for e in entries if e.actor_kind == "user"])
     out = []
     for entry in entries:
         member = members.get(entry.actor_id)

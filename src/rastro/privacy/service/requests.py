@@ -59,8 +59,8 @@ def request_out(row: SubjectRequest, *, now: datetime | None = None) -> SubjectR
     days_left = math.ceil((row.due_at - now).total_seconds() / 86400) if open_ else 0
     return SubjectRequestOut(
         request_id=row.request_id,
-        kind=row.kind,  # type: ignore[arg-type]
-        status=row.status,  # type: ignore[arg-type]
+        kind=row.kind,
+        status=row.status,
         email=row.subject_email if open_ and row.subject_email else row.email_mask,
         phone=row.subject_phone if open_ and row.subject_phone else row.phone_mask,
         received_at=row.received_at,
@@ -185,7 +185,7 @@ async def _forward(
         ForwardResult(
             platform=outcome.platform,
             destination=outcome.destination,
-            status=outcome.status,  # type: ignore[arg-type]
+            status=outcome.status,
             detail=outcome.detail,
         )
         for outcome in await erasure.forward_erasure(

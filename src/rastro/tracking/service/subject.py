@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,7 +82,8 @@ async def subject_data(
     }
 
 
-def _without_query(column: ColumnElement[str]) -> ColumnElement[str]:
+def _without_query(column: Any) -> ColumnElement[str]:
+    """The URL without its query string (where e-mails and click ids travel)."""
     return func.split_part(column, "?", 1)
 
 
@@ -132,9 +134,7 @@ async def erase_subject(
     )
     erased["page_views"] = _rowcount(views)
     events = await session.execute(
-        update(Event)
-        .where(Event.session_id.in_(sessions))
-        .values(event_data={}, event_label=None)
+        update(Event).where(Event.session_id.in_(sessions)).values(event_data={}, event_label=None)
     )
     erased["events"] = _rowcount(events)
     return erased
