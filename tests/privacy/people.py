@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from rastro.analytics.models import ConversionFact, SessionFact
 from rastro.conversions.models import ConversionSync, OfflineConversion, PlatformSyncLog
 from rastro.core.db import Databases, Scope
 from rastro.core.ids import uuid7
@@ -16,6 +17,7 @@ from rastro.core.outbox import OutboxMessage
 from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage, Note, Task
 from rastro.email.event_models import MessageEvent
 from rastro.email.models import EmailContact, Suppression
+from rastro.funnels.monitor.models import FunnelStepVisit
 from rastro.funnels.payments.models import Payment
 from rastro.funnels.recovery.models import RecoveryCase
 from rastro.integrations.models import IntegrationLog, WebhookDelivery
@@ -43,6 +45,9 @@ STORES = (
     "events",
     "visitor_journeys",
     "lead_attribution",
+    "session_facts",
+    "conversion_facts",
+    "funnel_step_visits",
     "email_contacts",
     "email_suppressions",
     "email_message_events",
@@ -273,6 +278,42 @@ async def add_person(
             )
         )
         bi.add(LeadAttribution(lead_id=person.lead_id, campaign_id="spring", conversion_date=now))
+        bi.add(
+            SessionFact(
+                session_id=person.session_id,
+                started_at=now,
+                visitor_id=person.visitor_id,
+                visitor_key=hash(person.visitor_id) % 2**62,
+                domain_id=domain_id,
+                channel="Paid Search",
+                page_views=1,
+                events=1,
+                duration=30,
+                converted=True,
+                is_new=True,
+            )
+        )
+        bi.add(
+            ConversionFact(
+                lead_id=person.lead_id,
+                created_at=now,
+                channel="Paid Search",
+                score_points=50,
+                stage="won",
+                currency="BRL",
+                session_id=person.session_id,
+                visitor_ids=[person.visitor_id],
+            )
+        )
+        bi.add(
+            FunnelStepVisit(
+                step_id=uuid7(),
+                session_id=person.session_id,
+                funnel_id=uuid7(),
+                visitor_id=person.visitor_id,
+                visited_at=now,
+            )
+        )
         bi.add(
             MessageEvent(
                 campaign_id=uuid7(),

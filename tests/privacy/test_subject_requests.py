@@ -137,8 +137,8 @@ async def test_erasure_leaves_nothing_findable_and_is_forwarded(
     assert gdpr_calls[0].json == {"objectId": person.email, "idProperty": "email"}
 
     # Nothing about the person anywhere, in either database; the other person intact.
-    assert find_anywhere(test_databases.crm_url, person.traces) == []
-    assert find_anywhere(test_databases.bi_url, person.traces) == []
+    assert find_anywhere(test_databases.crm_url, [*person.traces, person.visitor_id]) == []
+    assert find_anywhere(test_databases.bi_url, [*person.traces, person.visitor_id]) == []
     assert find_anywhere(test_databases.crm_url, [keep.email, keep.phone])
     assert find_anywhere(test_databases.bi_url, [keep.ip])
     old_export = await client.get(

@@ -4,13 +4,17 @@ through its `service.subject`; this file only asks them in turn."""
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.analytics.service import subject as analytics_subject
 from rastro.conversions.service import subject as conversions_subject
 from rastro.core import outbox
 from rastro.core.subjects import ErasedCounts, SubjectRows
 from rastro.crm.service import subject as crm_subject
 from rastro.email.service import subject as email_subject
+from rastro.funnels.monitor.service import subject as monitor_subject
 from rastro.funnels.payments.service import subject as payments_subject
 from rastro.funnels.recovery.service import subject as recovery_subject
 from rastro.integrations.service import subject as integrations_subject
@@ -33,6 +37,10 @@ async def collect(crm: AsyncSession, bi: AsyncSession, *, ids: SubjectIds) -> Su
     rows |= await tracking_subject.subject_data(
         bi, visitor_ids=ids.visitor_ids, session_ids=ids.session_ids, lead_ids=ids.lead_ids
     )
+    rows |= await analytics_subject.subject_data(
+        bi, visitor_ids=ids.visitor_ids, lead_ids=ids.lead_ids
+    )
+    rows |= await monitor_subject.subject_data(bi, visitor_ids=ids.visitor_ids)
     rows |= await email_subject.subject_data(crm, bi, contact_ids=ids.contact_ids)
     rows |= await payments_subject.subject_data(
         crm, email=ids.email, phone=ids.phone, lead_ids=ids.lead_ids, visitor_ids=ids.visitor_ids
@@ -52,9 +60,14 @@ async def erase(crm: AsyncSession, bi: AsyncSession, *, ids: SubjectIds) -> Eras
     e-mail and phone too, which it does."""
     erased: ErasedCounts = {}
     outbox_values = _mentions(ids)
+    # One random replacement per visitor id, the same in every table: distinct-visitor
+    # counts stay equal and nothing leads back to the person's browser.
+    replacements = {visitor_id: "x" + secrets.token_hex(16) for visitor_id in ids.visitor_ids}
     erased |= await tracking_subject.erase_subject(
-        bi, visitor_ids=ids.visitor_ids, session_ids=ids.session_ids
+        bi, visitor_replacements=replacements, session_ids=ids.session_ids
     )
+    erased |= await analytics_subject.erase_subject(bi, visitor_replacements=replacements)
+    erased |= await monitor_subject.erase_subject(bi, visitor_replacements=replacements)
     erased |= await email_subject.erase_subject(crm, bi, contact_ids=ids.contact_ids)
     erased |= await payments_subject.erase_subject(
         crm, email=ids.email, phone=ids.phone, lead_ids=ids.lead_ids, visitor_ids=ids.visitor_ids

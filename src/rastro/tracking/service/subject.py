@@ -8,9 +8,8 @@ client IP, user agent, URL parameters and query strings, referrers and event dat
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, func, or_, select, update
@@ -92,16 +91,20 @@ def _rowcount(result: object) -> int:
 
 
 async def erase_subject(
-    session: AsyncSession, *, visitor_ids: Sequence[str], session_ids: Sequence[str]
+    session: AsyncSession,
+    *,
+    visitor_replacements: Mapping[str, str],
+    session_ids: Sequence[str],
 ) -> ErasedCounts:
-    """Cut the person's visits from them (see the module's docstring)."""
+    """Cut the person's visits from them (see the module's docstring). Each visitor id
+    becomes its replacement (random, chosen by the caller so that every module replaces
+    it with the same value and distinct-visitor counts do not move)."""
+    visitor_ids = list(visitor_replacements)
     sessions = await _session_ids(session, visitor_ids, session_ids)
     if not sessions and not visitor_ids:
         return {}
     erased: ErasedCounts = {"sessions": 0, "utm_tracking": 0, "visitor_journeys": 0}
-    for visitor_id in visitor_ids:
-        # Random, not derived from the old id: nothing leads back to the person.
-        replacement = "x" + secrets.token_hex(16)
+    for visitor_id, replacement in visitor_replacements.items():
         for name, model in (
             ("sessions", TrackedSession),
             ("utm_tracking", UtmTracking),
