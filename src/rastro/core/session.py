@@ -91,9 +91,13 @@ class TransactionalRoute(APIRoute):
             except BaseException:
                 await _finish(request, commit=False)
                 raise
-            try:
-                if response.status_code < 400 and hasattr(request.state, "principal"):
+            if response.status_code < 400 and hasattr(request.state, "principal"):
+                try:
                     await audit.write(_open(request, "crm"), request, response)
+                except BaseException:
+                    await _finish(request, commit=False)  # no audit entry, no change
+                    raise
+            try:
                 await _finish(request, commit=response.status_code < 400)
             except IntegrityError as exc:
                 raise Conflict("The change conflicts with existing data.") from exc
