@@ -56,6 +56,8 @@ class FakeHubSpot(ScriptableFake):
         self.properties = KNOWN_PROPERTIES | (custom_properties or set())
         self.contacts: dict[str, dict[str, Any]] = {}  # id -> {"id", "properties"}
         self._ids = itertools.count(1001)
+        self.gdpr_deleted: list[str] = []  # ids of the contacts permanently deleted
+        self.blocklist: set[str] = set()  # e-mails a GDPR delete named that no contact had
 
     def by_email(self, email: str) -> dict[str, Any] | None:
         return next(
@@ -131,6 +133,8 @@ class FakeHubSpot(ScriptableFake):
                 )
             contact, _ = self._save(None, properties)
             return JSONResponse(contact, status_code=201)
+        if request.method == "POST" and path == "/crm/v3/objects/contacts/gdpr-delete":
+            return self._gdpr_delete(body)
         match = re.fullmatch(r"/crm/v3/objects/contacts/(\d+)", path)
         if request.method == "PATCH" and match:
             if match.group(1) not in self.contacts:
@@ -143,3 +147,26 @@ class FakeHubSpot(ScriptableFake):
             contact, _ = self._save(match.group(1), properties)
             return JSONResponse(contact)
         return _error(404, "Unknown endpoint", "OBJECT_NOT_FOUND")
+
+    def _gdpr_delete(self, body: Any) -> Response:
+        """`POST /crm/v3/objects/contacts/gdpr-delete` {objectId, idProperty?}: 204 with no
+        body. By e-mail (`idProperty: email`) an unknown address is blocklisted, still 204;
+        by id an unknown contact is 404."""
+        object_id = body.get("objectId") if isinstance(body, dict) else None
+        if not isinstance(object_id, str) or not object_id:
+            return _error(400, "objectId is required", "VALIDATION_ERROR")
+        id_property = body.get("idProperty")
+        if id_property not in (None, "email"):
+            return _error(400, f"{id_property} is not a unique property", "VALIDATION_ERROR")
+        if id_property == "email":
+            contact = self.by_email(object_id)
+            if contact is None:
+                self.blocklist.add(object_id.lower())
+                return Response(status_code=204)
+        else:
+            contact = self.contacts.get(object_id)
+            if contact is None:
+                return _error(404, "resource not found", "OBJECT_NOT_FOUND")
+        del self.contacts[contact["id"]]
+        self.gdpr_deleted.append(contact["id"])
+        return Response(status_code=204)

@@ -24,21 +24,25 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import procrastinate
 import structlog
+from pydantic_core import to_jsonable_python
 from sqlalchemy import (
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    cast,
     delete,
     func,
+    or_,
     select,
     text,
     update,
@@ -252,3 +256,38 @@ async def purge(timestamp: int) -> int:
 
 def register(app: procrastinate.App) -> None:
     app.add_tasks_from(blueprint, namespace="core")
+
+
+def _mentioning(values: Sequence[str]) -> ColumnElement[bool]:
+    text_payload = cast(OutboxMessage.payload, String)
+    return or_(*(text_payload.contains(value, autoescape=True) for value in values))
+
+
+async def messages_mentioning(
+    session: AsyncSession, *, values: Sequence[str]
+) -> list[dict[str, Any]]:
+    """The messages whose payload names any of `values` (a person's ids, e-mail, phone),
+    for a data-subject export."""
+    if not values:
+        return []
+    rows = await session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.topic,
+            OutboxMessage.payload,
+            OutboxMessage.created_at,
+            OutboxMessage.delivered_at,
+        ).where(_mentioning(values))
+    )
+    return [to_jsonable_python(dict(row)) for row in rows.mappings()]
+
+
+async def discard_delivered_mentioning(session: AsyncSession, *, values: Sequence[str]) -> int:
+    """Delete the delivered messages that name any of `values` (a data-subject erasure);
+    pending ones stay, to apply what they carry (ids, not the person's details)."""
+    if not values:
+        return 0
+    result = await session.execute(
+        delete(OutboxMessage).where(_mentioning(values), OutboxMessage.delivered_at.is_not(None))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -37,6 +37,12 @@ def api_key_scopes() -> list[PermissionSpec]:
     return [spec for spec in all_permissions() if spec.api_key]
 
 
+def min_role_of(name: str) -> str | None:
+    """The least role that holds `name` (None for an unknown permission)."""
+    spec = _REGISTRY.get(name)
+    return spec.min_role if spec is not None else None
+
+
 def permissions_for_role(role: str) -> frozenset[str]:
     rank = ROLE_ORDER.index(role)
     return frozenset(

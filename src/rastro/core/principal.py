@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Protocol
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core import audit
 from rastro.core.db import SYSTEM, Scope, set_scope
 from rastro.core.errors import PermissionDenied
 from rastro.core.session import crm_session, request_sessions
@@ -61,6 +62,7 @@ def require(
         await set_scope(session, SYSTEM)  # credentials are looked up across organizations
         principal = await authenticator.authenticate(request, session)
         request.state.principal = principal
+        audit.note_permission(request, permission)
         for open_session in request_sessions(request):
             await set_scope(open_session, principal.scope)
         if user_only and principal.kind != "user":

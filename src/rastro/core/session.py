@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core import audit
 from rastro.core.db import Databases, Scope
 from rastro.core.errors import Conflict, RastroError
 from rastro.core.inputs import check_request
@@ -70,7 +71,9 @@ async def _finish(request: Request, *, commit: bool) -> None:
 
 class TransactionalRoute(APIRoute):
     """Commits the request's sessions after a successful endpoint, before responding.
-    Inputs PostgreSQL cannot store are refused first (`rastro.core.inputs`)."""
+    Inputs PostgreSQL cannot store are refused first (`rastro.core.inputs`); what the
+    access audit records of the request is written in the same transaction
+    (`rastro.core.audit`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -88,6 +91,12 @@ class TransactionalRoute(APIRoute):
             except BaseException:
                 await _finish(request, commit=False)
                 raise
+            if response.status_code < 400 and hasattr(request.state, "principal"):
+                try:
+                    await audit.write(_open(request, "crm"), request, response)
+                except BaseException:
+                    await _finish(request, commit=False)  # no audit entry, no change
+                    raise
             try:
                 await _finish(request, commit=response.status_code < 400)
             except IntegrityError as exc:

@@ -1,3 +1,4 @@
+import { privacyEn } from "./privacy.en";
 import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
 import { sequencesEn } from "./sequences.en";
@@ -378,6 +379,7 @@ export const en = {
   ...funnelMonitorEn,
   ...sequencesEn,
   ...recoveryEn,
+  ...privacyEn,
   ...emailContactsEn,
   ...emailSendersEn,
 } as const;

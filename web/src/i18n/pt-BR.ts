@@ -1,3 +1,4 @@
+import { privacyPtBR } from "./privacy.pt-BR";
 import { recoveryPtBR } from "./recovery.pt-BR";
 import { profitPtBR } from "./profit.pt-BR";
 import { sequencesPtBR } from "./sequences.pt-BR";
@@ -379,6 +380,7 @@ export const ptBR: Record<MessageKey, string> = {
   ...funnelMonitorPtBR,
   ...sequencesPtBR,
   ...recoveryPtBR,
+  ...privacyPtBR,
   ...emailContactsPtBR,
   ...emailSendersPtBR,
 };

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
+from rastro.core.audit import LIST, READ, audited
 from rastro.core.deps import CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.pagination import Page
@@ -20,7 +21,12 @@ from rastro.crm.service import contacts
 router = APIRouter(route_class=TransactionalRoute, responses={**ERROR_RESPONSES, **NOT_FOUND})
 
 
-@router.get("/contacts", response_model=Page[schemas.Contact], tags=["crm"])
+@router.get(
+    "/contacts",
+    response_model=Page[schemas.Contact],
+    tags=["crm"],
+    dependencies=[Depends(audited(LIST, "contact"))],
+)
 async def list_contacts(
     _: Read,
     session: CrmSession,
@@ -48,7 +54,12 @@ async def create_contact(
     return contact_out(contact, await owners_of(session, [contact.owner_id]))
 
 
-@router.get("/contacts/{contact_id}", response_model=schemas.ContactDetail, tags=["crm"])
+@router.get(
+    "/contacts/{contact_id}",
+    response_model=schemas.ContactDetail,
+    tags=["crm"],
+    dependencies=[Depends(audited(READ, "contact", "contact_id"))],
+)
 async def get_contact(contact_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.ContactDetail:
     """A contact with its leads, deals, tasks, notes and timeline."""
     record = await contacts.contact_record(session, contact_id)

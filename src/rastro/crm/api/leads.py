@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from rastro.auth.service import accounts
+from rastro.core.audit import LIST, READ, audited
 from rastro.core.csv_export import csv_response
 from rastro.core.deps import BiSession, CrmSession, Pagination
 from rastro.core.errors import ERROR_RESPONSES
@@ -72,7 +73,12 @@ async def lead_filters(
 Filters = Annotated[leads.LeadFilters, Depends(lead_filters)]
 
 
-@router.get("/leads", response_model=Page[schemas.LeadSummary], tags=["crm"])
+@router.get(
+    "/leads",
+    response_model=Page[schemas.LeadSummary],
+    tags=["crm"],
+    dependencies=[Depends(audited(LIST, "lead"))],
+)
 async def list_leads(
     _: Read,
     session: CrmSession,
@@ -158,7 +164,12 @@ async def export_leads(
     )
 
 
-@router.get("/leads/{lead_id}", response_model=schemas.LeadDetail, tags=["crm"])
+@router.get(
+    "/leads/{lead_id}",
+    response_model=schemas.LeadDetail,
+    tags=["crm"],
+    dependencies=[Depends(audited(READ, "lead", "lead_id"))],
+)
 async def get_lead(lead_id: uuid.UUID, _: Read, session: CrmSession) -> schemas.LeadDetail:
     """A lead with its contact, stage history, deals, tasks, notes, pushes and timeline."""
     record = await leads.lead_record(session, lead_id)

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 
@@ -202,6 +202,15 @@ def required_credential(credential: ResolvedCredential | None) -> ResolvedCreden
 
 
 @dataclass(frozen=True)
+class ErasureAnswer:
+    """A destination's answer to a forwarded data-subject erasure."""
+
+    status: str  # deleted | not_found | failed
+    http_status: int | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
 class PushContext:
     """Everything a connector may use besides the lead."""
 
@@ -234,6 +243,15 @@ class Connector(Protocol):
 
     def headers(self, context: PushContext) -> dict[str, str]:
         """Authentication headers sent with every call (never logged)."""
+        ...
+
+
+@runtime_checkable
+class ErasingConnector(Protocol):
+    """A destination that can delete a person on its side (a data-subject erasure)."""
+
+    async def erase(self, email: str, calls: Calls) -> ErasureAnswer:
+        """Delete the person with this e-mail; raise httpx errors for network failures."""
         ...
 
 

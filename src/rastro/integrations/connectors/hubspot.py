@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from rastro.core.http import resolve_base_url
 from rastro.integrations.connectors.base import (
     Calls,
+    ErasureAnswer,
     LeadPayload,
     PushContext,
     PushResult,
@@ -148,6 +149,21 @@ class HubSpotConnector:
             http_status=response.status_code,
             response=answer,
         )
+
+    async def erase(self, email: str, calls: Calls) -> ErasureAnswer:
+        """Permanently delete the contact with this e-mail (GDPR delete,
+        `POST /crm/v3/objects/contacts/gdpr-delete`, 204 with no body). HubSpot also
+        blocklists an e-mail it does not know, so it is never re-created by a form."""
+        response = await calls.send(
+            "POST",
+            "/crm/v3/objects/contacts/gdpr-delete",
+            json={"objectId": email, "idProperty": "email"},
+        )
+        if response.is_success:
+            return ErasureAnswer("deleted", response.status_code)
+        if response.status_code == 404:
+            return ErasureAnswer("not_found", response.status_code)
+        return ErasureAnswer("failed", response.status_code, _message(response_body(response)))
 
     def headers(self, context: PushContext) -> dict[str, str]:
         return {"authorization": f"Bearer {required_credential(context.credential).api_key}"}
