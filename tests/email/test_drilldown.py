@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from rastro.core.db import Scope
 from rastro.email.service import aggregates, events, tokens
-from tests.email.conftest import get, post, sent_campaign
+from tests.email.conftest import get, sent_campaign
 
 FIGURES = (
     "sent",
