@@ -150,7 +150,6 @@ export const emailEn = {
   "email.report.funnel": "From sending to revenue",
   "email.report.ofPrevious": "{rate} of the step above",
   "email.report.deliverability": "Deliverability and exclusions",
-  "email.report.opensDetail": "{total} in all, {human} by people",
   "email.report.exclusions": "Left out before generation ({generated} messages generated)",
   "email.report.overTime": "Day by day",
   "email.report.noEvents": "No events yet: the chart fills in as messages are delivered, opened and clicked.",

@@ -152,7 +152,6 @@ export const emailPtBR: Record<keyof typeof emailEn, string> = {
   "email.report.funnel": "Do envio à receita",
   "email.report.ofPrevious": "{rate} da etapa anterior",
   "email.report.deliverability": "Entregabilidade e exclusões",
-  "email.report.opensDetail": "{total} no total, {human} por pessoas",
   "email.report.exclusions": "Deixados de fora antes da geração ({generated} mensagens geradas)",
   "email.report.overTime": "Dia a dia",
   "email.report.noEvents": "Nenhum evento ainda: o gráfico se preenche conforme as mensagens são entregues, abertas e clicadas.",

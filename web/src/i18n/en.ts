@@ -12,6 +12,7 @@ import { emailEn } from "./email.en";
 import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
 import { emailContactsEn } from "./emailContacts.en";
+import { emailDrillEn } from "./emailDrill.en";
 
 export const en = {
   "connect.title": "Connect an ad account",
@@ -370,6 +371,7 @@ export const en = {
   ...sequencesEn,
   ...recoveryEn,
   ...emailContactsEn,
+  ...emailDrillEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -13,6 +13,7 @@ import type { MessageKey } from "./en";
 import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
 import { emailContactsPtBR } from "./emailContacts.pt-BR";
+import { emailDrillPtBR } from "./emailDrill.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "connect.title": "Conectar uma conta de anúncios",
@@ -371,4 +372,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...sequencesPtBR,
   ...recoveryPtBR,
   ...emailContactsPtBR,
+  ...emailDrillPtBR,
 };
