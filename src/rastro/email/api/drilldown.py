@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -30,7 +30,7 @@ router = APIRouter(
     responses=ERROR_RESPONSES,
 )
 
-_CSV = {200: {"content": {"text/csv": {}}, "description": "The rows as CSV"}}
+_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "The rows as CSV"}}
 
 
 def _filters(
@@ -100,7 +100,7 @@ async def step_drill(
     params: Pagination,
 ) -> Page[DrillRow]:
     """The events (or attributed leads) behind one figure of a step's report."""
-    _, campaign = await definitions.get_step(session, sequence_id=sequence_id, step_id=step_id)
+    _step, campaign = await definitions.get_step(session, sequence_id=sequence_id, step_id=step_id)
     return await _page(session, bi, campaign, filters, params)
 
 
@@ -118,5 +118,5 @@ async def step_drill_export(
     bi: BiSession,
 ) -> Response:
     """The rows behind one figure of a step's report (up to 50,000) as CSV."""
-    _, campaign = await definitions.get_step(session, sequence_id=sequence_id, step_id=step_id)
+    _step, campaign = await definitions.get_step(session, sequence_id=sequence_id, step_id=step_id)
     return await _csv(session, bi, campaign, filters)
