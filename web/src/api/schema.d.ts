@@ -5801,14 +5801,39 @@ export interface components {
         };
         /**
          * AudienceFilter
-         * @description A saved filter: contacts with any of `tags_any`, all of `tags_all`, and these
-         *     attribute values (every condition given must hold).
+         * @description A saved filter: contacts with any of `tags_any`, all of `tags_all`, these attribute
+         *     values; whose latest lead is in one of `lead_stages`, has one of `lead_grades` (its
+         *     score, A best), came from one of `lead_sources` / `lead_campaigns` (UTM source and
+         *     campaign, any case); who received (opened, clicked) one of `email_campaign_ids`; and
+         *     who were active within `active_within_days` days or not for `inactive_days` days
+         *     (a lead, a CRM activity, an e-mail open or click). Every condition given must hold;
+         *     an empty one does not filter.
          */
         AudienceFilter: {
+            /** Active Within Days */
+            active_within_days?: number | null;
             /** Attributes */
             attributes?: {
                 [key: string]: string | number | boolean;
             };
+            /** Email Campaign Ids */
+            email_campaign_ids?: string[];
+            /**
+             * Email Engagement
+             * @default received
+             * @enum {string}
+             */
+            email_engagement: "received" | "opened" | "clicked";
+            /** Inactive Days */
+            inactive_days?: number | null;
+            /** Lead Campaigns */
+            lead_campaigns?: string[];
+            /** Lead Grades */
+            lead_grades?: ("A" | "B" | "C" | "D")[];
+            /** Lead Sources */
+            lead_sources?: string[];
+            /** Lead Stages */
+            lead_stages?: string[];
             /** Tags All */
             tags_all?: string[];
             /** Tags Any */
