@@ -51,12 +51,16 @@ def latest_lead_contacts(
 def active_contacts(*, since: datetime) -> Select[Any]:
     """The ids of contacts the CRM saw act at or after `since`: a lead created, or an
     activity recorded on the contact or on one of its leads."""
-    return union_all(
-        select(Lead.contact_id).where(Lead.created_at >= since),
-        select(Activity.contact_id).where(
-            Activity.contact_id.is_not(None), Activity.created_at >= since
-        ),
-        select(Lead.contact_id)
-        .join(Activity, Activity.lead_id == Lead.lead_id)
-        .where(Activity.created_at >= since),
-    ).subquery().select()
+    return (
+        union_all(
+            select(Lead.contact_id).where(Lead.created_at >= since),
+            select(Activity.contact_id).where(
+                Activity.contact_id.is_not(None), Activity.created_at >= since
+            ),
+            select(Lead.contact_id)
+            .join(Activity, Activity.lead_id == Lead.lead_id)
+            .where(Activity.created_at >= since),
+        )
+        .subquery()
+        .select()
+    )

@@ -30,7 +30,9 @@ router = APIRouter(
     responses=ERROR_RESPONSES,
 )
 
-_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "The rows as CSV"}}
+_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "The rows as CSV"}
+}
 
 
 def _filters(
