@@ -95,7 +95,7 @@ async def _recount(databases, org, rule: dict[str, Any]) -> set[uuid.UUID]:  # t
         activities = list(await crm.scalars(select(Activity)))
         messages = list(await crm.scalars(select(Message)))
     latest: dict[uuid.UUID, Lead] = {}
-    for lead in sorted(leads, key=lambda l: (l.created_at, l.lead_id)):
+    for lead in sorted(leads, key=lambda row: (row.created_at, row.lead_id)):
         latest[lead.contact_id] = lead
     lead_contact = {lead.lead_id: lead.contact_id for lead in leads}
     acted: dict[uuid.UUID, list[datetime]] = {}
@@ -227,7 +227,8 @@ async def test_filters_on_lead_stage_score_source_campaign_and_activity_equal_a_
         json={"name": "x", "kind": "filter", "filter": {"email_campaign_ids": [str(campaign_id)]}},
         headers=other_org.headers,
     )
-    assert foreign.status_code == 422 and foreign.json()["error"]["code"] == "unknown_reference"
+    assert foreign.status_code == 422
+    assert foreign.json()["error"]["code"] == "unknown_reference"
     bad = await client.post(
         "/api/email/audiences",
         json={"name": "x", "kind": "filter", "filter": {"lead_grades": ["Z"], "inactive_days": 0}},

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import procrastinate
 from sqlalchemy import String, cast, column, exists, table, text
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from rastro.core.db import Databases, libpq_url
 
