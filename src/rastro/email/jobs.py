@@ -1,8 +1,8 @@
 """Background work of the e-mail module: generating a campaign's messages, sending them,
 deciding A/B subject tests, starting scheduled campaigns, running the sequences,
 resuming campaigns whose job failed, recounting the daily aggregates, importing CSVs of
-contacts, sending double opt-in confirmations and deleting abandoned uploads. Each job takes ids, commits one batch per
-transaction and can run again safely."""
+contacts, sending double opt-in confirmations and deleting abandoned uploads. Each job
+takes ids, commits one batch per transaction and can run again safely."""
 
 from __future__ import annotations
 
