@@ -1334,6 +1334,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Password Reset Options
+         * @description Whether a reset link can be e-mailed (public: the forgot-password page asks).
+         */
+        get: operations["password_reset_options_api_auth_password_reset_options_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -10184,6 +10204,17 @@ export interface components {
             new_password: string;
             /** Token */
             token: string;
+        };
+        /**
+         * PasswordResetOptions
+         * @description How a forgotten password can be reset on this server.
+         */
+        PasswordResetOptions: {
+            /**
+             * By Email
+             * @description Whether Rastro sends e-mail (`MAIL_SENDER` is not `none`): without it no reset link arrives, and an administrator gives one (`rastro users reset-link`).
+             */
+            by_email: boolean;
         };
         /** PasswordResetRequest */
         PasswordResetRequest: {
@@ -20404,6 +20435,77 @@ export interface operations {
                      *         "code": "conflict",
                      *         "details": null,
                      *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    password_reset_options_api_auth_password_reset_options_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetOptions"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
                      *       }
                      *     }
                      */
