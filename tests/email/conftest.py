@@ -3,17 +3,26 @@ through the API as a user would."""
 
 from __future__ import annotations
 
+import io
+import logging
 import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
+import structlog
 from sqlalchemy import select
 
-from rastro.core.db import Scope
+from rastro.app import close_app, create_app
+from rastro.config import Settings
+from rastro.core.db import Databases, Scope
+from rastro.core.logging import configure_logging
 from rastro.email.event_models import MessageEvent
 from rastro.email.models import Message
+from rastro.email.system.transport import simulated_outbox
 from tests.auth.factories import Account, auth_headers, make_account
 from tests.helpers import drain_jobs
 
@@ -129,3 +138,42 @@ async def message_events(databases, org):  # type: ignore[no-untyped-def]
 async def contact_statuses(client, org):  # type: ignore[no-untyped-def]
     page = await get(client, org, "/contacts?page_size=100")
     return {item["email"]: item["status"] for item in page["items"]}
+
+
+# --- Rastro's own e-mails (test_system_invitations.py, test_system_resets.py) ---------------
+
+
+@pytest.fixture
+def mail_settings(settings: Settings) -> Settings:
+    simulated_outbox().sent.clear()
+    return settings.model_copy(update={"mail_sender": "simulated"})
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def mail_client(
+    mail_settings: Settings, databases: Databases
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(mail_settings, databases=databases, check_migrations=False)
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+    await close_app(app)
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """The real logging configuration at INFO (as in production), its one handler writing
+    into a buffer: structlog's lines and the libraries' (procrastinate, httpx)."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_structlog = structlog.get_config()
+    configure_logging("INFO", "json")
+    buffer = io.StringIO()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        root.handlers[:], root.level = saved_handlers, saved_level
+        structlog.configure(**saved_structlog)

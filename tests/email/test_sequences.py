@@ -297,6 +297,19 @@ async def test_each_step_reports_its_figures_and_revenue(client, org, databases,
     assert (one["leads"], one["won_leads"]) == (1, 1)
     assert one["revenue"] == [{"currency": None, "amount": "497.00"}]
     assert (two["sent"], two["waiting"], two["leads"]) == (0, 2, 0)
+    # Each of the step's figures opens onto as many rows as it counts.
+    drill = f"/sequences/{sid}/steps/{first['step_id']}/drill?figure="
+    for figure in ("sent", "unique_opens", "unique_clicks", "leads", "won_leads"):
+        rows = await get(client, org, drill + figure)
+        assert rows["total"] == one[figure] == len(rows["items"]), figure
+    assert [r["email"] for r in (await get(client, org, drill + "won_leads"))["items"]] == [
+        buyer.email
+    ]
+    foreign = await client.get(
+        f"/api/email/sequences/{uuid7()}/steps/{first['step_id']}/drill?figure=sent",
+        headers=org.headers,
+    )
+    assert foreign.status_code == 404
     assert (report["enrolled"], report["active"]) == (2, 2)
     campaigns = await get(client, org, "/campaigns")
     assert campaigns == []  # the steps' campaigns are not listed with the campaigns

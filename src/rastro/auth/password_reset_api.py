@@ -30,6 +30,12 @@ def _error(description: str, code: str) -> dict[str, Any]:
     }
 
 
+@router.get("/options", response_model=schemas.PasswordResetOptions)
+async def password_reset_options(request: Request) -> schemas.PasswordResetOptions:
+    """Whether a reset link can be e-mailed (public: the forgot-password page asks)."""
+    return schemas.PasswordResetOptions(by_email=request.app.state.settings.mail_sender != "none")
+
+
 @router.post(
     "",
     response_model=schemas.PasswordResetRequested,

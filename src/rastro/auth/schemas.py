@@ -181,6 +181,15 @@ class PasswordResetRequested(Schema):
     )
 
 
+class PasswordResetOptions(Schema):
+    """How a forgotten password can be reset on this server."""
+
+    by_email: bool = Field(
+        description="Whether Rastro sends e-mail (`MAIL_SENDER` is not `none`): without it "
+        "no reset link arrives, and an administrator gives one (`rastro users reset-link`)."
+    )
+
+
 class PasswordResetConfirm(Schema):
     token: Annotated[str, StringConstraints(min_length=10, max_length=128)]
     new_password: Password

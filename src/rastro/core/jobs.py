@@ -13,8 +13,9 @@ from typing import Any
 
 import orjson
 import procrastinate
-from sqlalchemy import text
+from sqlalchemy import String, cast, column, exists, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from rastro.core.db import Databases, libpq_url
 
@@ -153,3 +154,14 @@ async def enqueue_once(
             "args": orjson.dumps(args or {}).decode(),
         },
     )
+
+
+_JOBS = table("procrastinate_jobs", column("lock"), column("status"))
+
+
+def job_pending(lock: ColumnElement[str]) -> ColumnElement[bool]:
+    """A condition: a job with this lock waits or runs (`todo` or `doing`; a job a dead
+    worker left `doing` is given back by `recover_stalled`). A failed job is not pending:
+    whoever owns the work decides whether to queue it again."""
+    status = cast(_JOBS.c.status, String)  # an enum type of procrastinate's
+    return exists().where(_JOBS.c.lock == lock, status.in_(("todo", "doing")))

@@ -1,8 +1,8 @@
 """Background work of the e-mail module: generating a campaign's messages, sending them,
 deciding A/B subject tests, starting scheduled campaigns, running the sequences,
-recounting the daily aggregates, importing CSVs of contacts, sending double opt-in
-confirmations and deleting abandoned uploads. Each job takes ids, commits one batch per
-transaction and can run again safely."""
+resuming campaigns whose job failed, recounting the daily aggregates, importing CSVs of
+contacts, sending double opt-in confirmations and deleting abandoned uploads. Each job
+takes ids, commits one batch per transaction and can run again safely."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import procrastinate
+import structlog
 
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.jobs import job_context
@@ -23,12 +24,14 @@ from rastro.email.service import (
     generation,
     import_rows,
     imports,
+    recovery,
     scheduling,
     sending,
     subscriptions,
 )
 from rastro.email.service.sequences import runner
 
+log = structlog.get_logger(__name__)
 blueprint = procrastinate.Blueprint()
 ABANDONED_UPLOAD_AGE = timedelta(days=1)
 
@@ -86,6 +89,23 @@ async def start_scheduled(timestamp: int) -> int:
         async with databases.crm.transaction(Scope.organization(organization_id)) as crm:
             await sending.start_sending(crm, campaign_id=campaign_id)
     return len(due)
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="resume_campaigns", queue="email", queueing_lock="email.resume")
+async def resume_campaigns(timestamp: int) -> int:
+    """Every minute: queue again the generation or sending of campaigns whose job failed
+    (`recovery`); returns how many were resumed."""
+    databases = job_context().databases
+    async with databases.crm.transaction(SYSTEM) as crm:
+        stalled = await recovery.stalled_campaigns(crm)
+    resumed = 0
+    for found in stalled:
+        async with databases.crm.transaction(Scope.organization(found.organization_id)) as crm:
+            resumed += await recovery.resume(crm, stalled=found)
+    if resumed:
+        log.info("email.campaigns_resumed", count=resumed)
+    return resumed
 
 
 @blueprint.periodic(cron="* * * * *")

@@ -77,13 +77,30 @@ class ContactStatusCount(BaseModel):
 # --- audiences -----------------------------------------------------------------------------
 
 
+LeadGrade = Literal["A", "B", "C", "D"]
+CampaignEngagement = Literal["received", "opened", "clicked"]
+
+
 class AudienceFilter(BaseModel):
-    """A saved filter: contacts with any of `tags_any`, all of `tags_all`, and these
-    attribute values (every condition given must hold)."""
+    """A saved filter: contacts with any of `tags_any`, all of `tags_all`, these attribute
+    values; whose latest lead is in one of `lead_stages`, has one of `lead_grades` (its
+    score, A best), came from one of `lead_sources` / `lead_campaigns` (UTM source and
+    campaign, any case); who received (opened, clicked) one of `email_campaign_ids`; and
+    who were active within `active_within_days` days or not for `inactive_days` days
+    (a lead, a CRM activity, an e-mail open or click). Every condition given must hold;
+    an empty one does not filter."""
 
     tags_any: list[str] = Field(default_factory=list, max_length=50)
     tags_all: list[str] = Field(default_factory=list, max_length=50)
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    lead_stages: list[str] = Field(default_factory=list, max_length=20)
+    lead_grades: list[LeadGrade] = Field(default_factory=list, max_length=4)
+    lead_sources: list[str] = Field(default_factory=list, max_length=50)
+    lead_campaigns: list[str] = Field(default_factory=list, max_length=50)
+    email_campaign_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    email_engagement: CampaignEngagement = "received"
+    active_within_days: int | None = Field(default=None, ge=1, le=3650)
+    inactive_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class AudienceCreate(BaseModel):

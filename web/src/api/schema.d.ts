@@ -1334,6 +1334,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password-reset/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Password Reset Options
+         * @description Whether a reset link can be e-mailed (public: the forgot-password page asks).
+         */
+        get: operations["password_reset_options_api_auth_password_reset_options_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -2357,6 +2377,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/email/campaigns/{campaign_id}/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Drill
+         * @description The events (or attributed leads) behind one figure of the report, newest first.
+         */
+        get: operations["campaign_drill_api_email_campaigns__campaign_id__drill_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/campaigns/{campaign_id}/drill/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Drill Export
+         * @description The rows behind one figure (up to 50,000, newest first) as CSV.
+         */
+        get: operations["campaign_drill_export_api_email_campaigns__campaign_id__drill_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/email/campaigns/{campaign_id}/generate": {
         parameters: {
             query?: never;
@@ -2991,6 +3051,46 @@ export interface paths {
          * @description Remove a step that sent nothing (409 otherwise); later steps move up.
          */
         delete: operations["delete_step_api_email_sequences__sequence_id__steps__step_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/sequences/{sequence_id}/steps/{step_id}/drill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Step Drill
+         * @description The events (or attributed leads) behind one figure of a step's report.
+         */
+        get: operations["step_drill_api_email_sequences__sequence_id__steps__step_id__drill_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/email/sequences/{sequence_id}/steps/{step_id}/drill/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Step Drill Export
+         * @description The rows behind one figure of a step's report (up to 50,000) as CSV.
+         */
+        get: operations["step_drill_export_api_email_sequences__sequence_id__steps__step_id__drill_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -5898,14 +5998,39 @@ export interface components {
         };
         /**
          * AudienceFilter
-         * @description A saved filter: contacts with any of `tags_any`, all of `tags_all`, and these
-         *     attribute values (every condition given must hold).
+         * @description A saved filter: contacts with any of `tags_any`, all of `tags_all`, these attribute
+         *     values; whose latest lead is in one of `lead_stages`, has one of `lead_grades` (its
+         *     score, A best), came from one of `lead_sources` / `lead_campaigns` (UTM source and
+         *     campaign, any case); who received (opened, clicked) one of `email_campaign_ids`; and
+         *     who were active within `active_within_days` days or not for `inactive_days` days
+         *     (a lead, a CRM activity, an e-mail open or click). Every condition given must hold;
+         *     an empty one does not filter.
          */
         AudienceFilter: {
+            /** Active Within Days */
+            active_within_days?: number | null;
             /** Attributes */
             attributes?: {
                 [key: string]: string | number | boolean;
             };
+            /** Email Campaign Ids */
+            email_campaign_ids?: string[];
+            /**
+             * Email Engagement
+             * @default received
+             * @enum {string}
+             */
+            email_engagement: "received" | "opened" | "clicked";
+            /** Inactive Days */
+            inactive_days?: number | null;
+            /** Lead Campaigns */
+            lead_campaigns?: string[];
+            /** Lead Grades */
+            lead_grades?: ("A" | "B" | "C" | "D")[];
+            /** Lead Sources */
+            lead_sources?: string[];
+            /** Lead Stages */
+            lead_stages?: string[];
             /** Tags All */
             tags_all?: string[];
             /** Tags Any */
@@ -7629,6 +7754,52 @@ export interface components {
             domain_id: string;
             /** Segments */
             segments: components["schemas"]["VisitorSegment"][];
+        };
+        /**
+         * DrillRow
+         * @description An event (`event_id` … `url`) or an attributed lead (`lead_id` … `currency`), with
+         *     the contact it happened to.
+         */
+        DrillRow: {
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /** Currency */
+            currency?: string | null;
+            /** Email */
+            email: string;
+            /** Event Id */
+            event_id?: string | null;
+            /**
+             * Is Machine
+             * @default false
+             */
+            is_machine: boolean;
+            /** Lead Id */
+            lead_id?: string | null;
+            /** Link Id */
+            link_id?: number | null;
+            /** Message Id */
+            message_id?: string | null;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Source */
+            source?: string | null;
+            /** Stage */
+            stage?: string | null;
+            /** Subtype */
+            subtype?: string | null;
+            /** Type */
+            type?: string | null;
+            /** Url */
+            url?: string | null;
+            /** Value */
+            value?: string | null;
         };
         /** EmailCampaignReport */
         EmailCampaignReport: {
@@ -10052,6 +10223,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[DrillRow] */
+        Page_DrillRow_: {
+            /** Items */
+            items: components["schemas"]["DrillRow"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[EmailContact] */
         Page_EmailContact_: {
             /** Items */
@@ -10274,6 +10456,17 @@ export interface components {
             new_password: string;
             /** Token */
             token: string;
+        };
+        /**
+         * PasswordResetOptions
+         * @description How a forgotten password can be reset on this server.
+         */
+        PasswordResetOptions: {
+            /**
+             * By Email
+             * @description Whether Rastro sends e-mail (`MAIL_SENDER` is not `none`): without it no reset link arrives, and an administrator gives one (`rastro users reset-link`).
+             */
+            by_email: boolean;
         };
         /** PasswordResetRequest */
         PasswordResetRequest: {
@@ -20602,6 +20795,77 @@ export interface operations {
             };
         };
     };
+    password_reset_options_api_auth_password_reset_options_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetOptions"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     refresh_api_auth_refresh_post: {
         parameters: {
             query?: never;
@@ -27981,6 +28245,204 @@ export interface operations {
             };
         };
     };
+    campaign_drill_api_email_campaigns__campaign_id__drill_get: {
+        parameters: {
+            query: {
+                /** @description The report's figure */
+                figure: "sent" | "delivered" | "opens" | "human_opens" | "unique_opens" | "clicks" | "unique_clicks" | "hard_bounces" | "soft_bounces" | "complaints" | "unsubscribes" | "refused" | "leads" | "won_leads";
+                /** @description One UTC day of the report */
+                day?: string | null;
+                /** @description One link (clicks only) */
+                link_id?: number | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DrillRow_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    campaign_drill_export_api_email_campaigns__campaign_id__drill_export_get: {
+        parameters: {
+            query: {
+                /** @description The report's figure */
+                figure: "sent" | "delivered" | "opens" | "human_opens" | "unique_opens" | "clicks" | "unique_clicks" | "hard_bounces" | "soft_bounces" | "complaints" | "unsubscribes" | "refused" | "leads" | "won_leads";
+                /** @description One UTC day of the report */
+                day?: string | null;
+                /** @description One link (clicks only) */
+                link_id?: number | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
     generate_messages_api_email_campaigns__campaign_id__generate_post: {
         parameters: {
             query?: never;
@@ -32200,6 +32662,206 @@ export interface operations {
                      *       "error": {
                      *         "code": "conflict",
                      *         "message": "The sequence's status or history does not allow it."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    step_drill_api_email_sequences__sequence_id__steps__step_id__drill_get: {
+        parameters: {
+            query: {
+                /** @description The report's figure */
+                figure: "sent" | "delivered" | "opens" | "human_opens" | "unique_opens" | "clicks" | "unique_clicks" | "hard_bounces" | "soft_bounces" | "complaints" | "unsubscribes" | "refused" | "leads" | "won_leads";
+                /** @description One UTC day of the report */
+                day?: string | null;
+                /** @description One link (clicks only) */
+                link_id?: number | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                sequence_id: string;
+                step_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DrillRow_"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    step_drill_export_api_email_sequences__sequence_id__steps__step_id__drill_export_get: {
+        parameters: {
+            query: {
+                /** @description The report's figure */
+                figure: "sent" | "delivered" | "opens" | "human_opens" | "unique_opens" | "clicks" | "unique_clicks" | "hard_bounces" | "soft_bounces" | "complaints" | "unsubscribes" | "refused" | "leads" | "won_leads";
+                /** @description One UTC day of the report */
+                day?: string | null;
+                /** @description One link (clicks only) */
+                link_id?: number | null;
+            };
+            header?: never;
+            path: {
+                sequence_id: string;
+                step_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
                      *       }
                      *     }
                      */

@@ -14,6 +14,7 @@ import { trackingEn } from "./tracking.en";
 import { spendEn } from "./spend.en";
 import { emailContactsEn } from "./emailContacts.en";
 import { emailSendersEn } from "./emailSenders.en";
+import { emailDrillEn } from "./emailDrill.en";
 
 export const en = {
   "connect.title": "Connect an ad account",
@@ -161,6 +162,10 @@ export const en = {
   "forgot.subtitle": "Type your account's e-mail and we will send you a link to set a new password.",
   "forgot.submit": "Send reset link",
   "forgot.sent": "If {email} has an account, a link to set a new password is on its way. It works once, for one hour. Check the spam folder too.",
+  "forgot.noMailSubtitle": "This server does not send e-mail, so a reset link cannot be e-mailed to you.",
+  "forgot.noMail": "Ask an administrator of Rastro for a link to set a new password. It works once, for one hour.",
+  "forgot.noMailAdmin": "The administrator creates it on the server with:",
+  "forgot.noMailPlaceholder": "<your e-mail>",
   "forgot.backToLogin": "Back to sign in",
   "reset.title": "Set a new password",
   "reset.subtitle": "Choose the new password of your account. Every open session will be signed out.",
@@ -382,6 +387,7 @@ export const en = {
   ...privacyEn,
   ...emailContactsEn,
   ...emailSendersEn,
+  ...emailDrillEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

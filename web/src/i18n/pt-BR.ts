@@ -15,6 +15,7 @@ import { trackingPtBR } from "./tracking.pt-BR";
 import { spendPtBR } from "./spend.pt-BR";
 import { emailContactsPtBR } from "./emailContacts.pt-BR";
 import { emailSendersPtBR } from "./emailSenders.pt-BR";
+import { emailDrillPtBR } from "./emailDrill.pt-BR";
 
 export const ptBR: Record<MessageKey, string> = {
   "connect.title": "Conectar uma conta de anúncios",
@@ -162,6 +163,10 @@ export const ptBR: Record<MessageKey, string> = {
   "forgot.subtitle": "Digite o e-mail da sua conta e enviaremos um link para definir uma nova senha.",
   "forgot.submit": "Enviar link",
   "forgot.sent": "Se {email} tiver uma conta, um link para definir uma nova senha está a caminho. Ele vale uma vez, por uma hora. Confira também a caixa de spam.",
+  "forgot.noMailSubtitle": "Este servidor não envia e-mails, então não é possível mandar um link de redefinição para você.",
+  "forgot.noMail": "Peça a um administrador do Rastro um link para definir uma nova senha. Ele vale uma vez, por uma hora.",
+  "forgot.noMailAdmin": "O administrador o cria no servidor com:",
+  "forgot.noMailPlaceholder": "<seu e-mail>",
   "forgot.backToLogin": "Voltar para entrar",
   "reset.title": "Definir nova senha",
   "reset.subtitle": "Escolha a nova senha da sua conta. Todas as sessões abertas serão encerradas.",
@@ -383,4 +388,5 @@ export const ptBR: Record<MessageKey, string> = {
   ...privacyPtBR,
   ...emailContactsPtBR,
   ...emailSendersPtBR,
+  ...emailDrillPtBR,
 };

@@ -25,19 +25,39 @@ describe("password reset pages", () => {
     expect(screen.getByRole("link", { name: "Esqueci minha senha" })).toHaveAttribute("href", "/forgot-password");
   });
 
+  /** The forgot page first asks whether mail is sent (`byEmail`), then posts the request. */
+  function forgotServer(answer: () => Response, byEmail = true) {
+    fetchMock.mockImplementation(async (url) => (String(url).endsWith("/api/auth/password-reset/options") ? jsonResponse({ by_email: byEmail }) : answer()));
+  }
+  const posted = () => fetchMock.mock.calls.filter((c) => c[1]?.method === "POST");
+
   it("asks for a link and answers the same without saying whether the account exists", async () => {
-    fetchMock.mockResolvedValueOnce(jsonResponse({ status: "requested" }, 202));
+    forgotServer(() => jsonResponse({ status: "requested" }, 202));
     renderWithProviders(<ForgotPasswordPage />, { locale: "pt-BR" });
     const user = userEvent.setup();
     await user.type(screen.getByLabelText("E-mail"), " ana@example.com ");
     await user.click(screen.getByRole("button", { name: "Enviar link" }));
     expect(await screen.findByTestId("reset-requested")).toHaveTextContent("Se ana@example.com tiver uma conta");
-    expect(String(fetchMock.mock.calls[0]?.[0])).toContain("/api/auth/password-reset");
-    expect(sentBody(fetchMock.mock.calls[0] as unknown[])).toEqual({ email: "ana@example.com" });
+    expect(String(posted()[0]?.[0])).toContain("/api/auth/password-reset");
+    expect(sentBody(posted()[0] as unknown[])).toEqual({ email: "ana@example.com" });
+  });
+
+  it.each([
+    ["pt-BR", "Este servidor não envia e-mails", "Peça a um administrador do Rastro", "rastro users reset-link --email <seu e-mail>"],
+    ["en", "This server does not send e-mail", "Ask an administrator of Rastro", "rastro users reset-link --email <your e-mail>"],
+  ] as const)("without a mail sender (%s) it promises no e-mail and says to ask an administrator", async (locale, subtitle, ask, command) => {
+    forgotServer(() => jsonResponse({ status: "requested" }, 202), false);
+    renderWithProviders(<ForgotPasswordPage />, { locale });
+    const notice = await screen.findByTestId("reset-no-mail");
+    expect(notice).toHaveTextContent(ask);
+    expect(notice).toHaveTextContent(command);
+    expect(screen.getByText(new RegExp(subtitle))).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /link/i })).toBeNull();
+    expect(posted()).toEqual([]);
   });
 
   it("explains the rate limit", async () => {
-    fetchMock.mockResolvedValueOnce(errorResponse(429, "too_many_reset_requests", "Too many"));
+    forgotServer(() => errorResponse(429, "too_many_reset_requests", "Too many"));
     renderWithProviders(<ForgotPasswordPage />);
     const user = userEvent.setup();
     await user.type(screen.getByLabelText("E-mail"), "ana@example.com");

@@ -3,6 +3,7 @@
 from rastro.email.api import (
     campaign_variants,
     campaigns,
+    drilldown,
     forms,
     imports,
     lists,
@@ -18,6 +19,7 @@ routers = [
     forms.router,
     campaigns.router,
     campaign_variants.router,
+    drilldown.router,
     templates.router,
     sequences.router,
     public.router,

@@ -31,10 +31,10 @@ class Attributed:
         ]
 
 
-async def attributed(
-    crm: AsyncSession, *, campaign_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, Attributed]:
-    """Each campaign's attributed leads, won leads and revenue (every id is in the result)."""
+async def _first_clicks(
+    crm: AsyncSession, campaign_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, datetime]]:
+    """Per campaign, each recipient's first click on it."""
     clicks: dict[uuid.UUID, dict[uuid.UUID, datetime]] = defaultdict(dict)
     if campaign_ids:
         rows = await crm.execute(
@@ -45,6 +45,22 @@ async def attributed(
         for campaign_id, contact_id, clicked_at in rows.all():
             if clicked_at is not None:
                 clicks[campaign_id][contact_id] = clicked_at
+    return clicks
+
+
+async def attributed_leads(
+    crm: AsyncSession, *, campaign_id: uuid.UUID
+) -> list[people.LeadOutcome]:
+    """The leads counted in one campaign's `leads` (and, won, in `won_leads`)."""
+    clicks = await _first_clicks(crm, [campaign_id])
+    return await people.leads_since(crm, since=clicks.get(campaign_id, {}))
+
+
+async def attributed(
+    crm: AsyncSession, *, campaign_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Attributed]:
+    """Each campaign's attributed leads, won leads and revenue (every id is in the result)."""
+    clicks = await _first_clicks(crm, campaign_ids)
     result = {campaign_id: Attributed() for campaign_id in campaign_ids}
     for campaign_id, since in clicks.items():
         figures = result[campaign_id]

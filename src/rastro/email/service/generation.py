@@ -75,15 +75,23 @@ async def start_generation(session: AsyncSession, *, campaign_id: uuid.UUID) -> 
     await snapshot_links(session, campaign)
     campaign.generation_status = "queued"
     campaign.exclusions = dict.fromkeys(EXCLUSION_REASONS, 0)
+    await enqueue_generation(session, campaign)
+    await session.flush()
+    return campaign
+
+
+async def enqueue_generation(session: AsyncSession, campaign: Campaign) -> None:
+    """Queue the generation job of a campaign (in the caller's transaction)."""
     await enqueue(
         session,
         GENERATE_TASK,
-        args={"organization_id": str(campaign.organization_id), "campaign_id": str(campaign_id)},
+        args={
+            "organization_id": str(campaign.organization_id),
+            "campaign_id": str(campaign.campaign_id),
+        },
         queue="email",
-        lock=f"email.generate.{campaign_id}",
+        lock=f"email.generate.{campaign.campaign_id}",
     )
-    await session.flush()
-    return campaign
 
 
 async def snapshot_links(session: AsyncSession, campaign: Campaign) -> None:

@@ -17,6 +17,7 @@ import { useToast } from "@/components/ui/toast";
 import { useI18n, type TFunction } from "@/i18n";
 import { errorMessage } from "@/lib/errors";
 import { formatDate, formatNumber } from "@/lib/format";
+import { CriteriaFields, EMPTY_CRITERIA, criteriaFilter, describeCriteria } from "./AudienceCriteria";
 import { useAudiences } from "./queries";
 import { SectionTitle } from "./shared";
 import { AUDIENCES_KEY, EMAIL_WRITE, type Audience, type AudienceCreate } from "./types";
@@ -47,6 +48,7 @@ export function describeFilter(filter: Audience["filter"], t: TFunction): string
     any.length ? t("email.audience.rule.any", { tags: any.join(", ") }) : null,
     all.length ? t("email.audience.rule.all", { tags: all.join(", ") }) : null,
     ...Object.entries(attrs).map(([k, v]) => `${k} = ${String(v)}`),
+    ...describeCriteria(filter, t),
   ].filter(Boolean);
   return parts.length ? parts.join(" · ") : t("email.audience.rule.everyone");
 }
@@ -56,12 +58,14 @@ function CreateAudienceDialog({ open, onClose }: { open: boolean; onClose: () =>
   const { toast } = useToast();
   const qc = useQueryClient();
   const [draft, setDraft] = useState({ name: "", kind: "static" as "static" | "filter", any: "", all: "", attributes: "" });
+  const [criteria, setCriteria] = useState(EMPTY_CRITERIA);
   const create = useMutation({
     mutationFn: (body: AudienceCreate) => unwrap(api.POST("/api/email/audiences", { body })),
     onSuccess: (a) => {
       void qc.invalidateQueries({ queryKey: AUDIENCES_KEY });
       toast(t("email.audience.created", { name: a.name }));
       setDraft({ name: "", kind: "static", any: "", all: "", attributes: "" });
+      setCriteria(EMPTY_CRITERIA);
       onClose();
     },
   });
@@ -77,7 +81,7 @@ function CreateAudienceDialog({ open, onClose }: { open: boolean; onClose: () =>
           create.mutate({
             name: draft.name.trim(),
             kind: draft.kind,
-            filter: draft.kind === "filter" ? { tags_any: splitTags(draft.any), tags_all: splitTags(draft.all), attributes: parseAttributes(draft.attributes) } : null,
+            filter: draft.kind === "filter" ? { tags_any: splitTags(draft.any), tags_all: splitTags(draft.all), attributes: parseAttributes(draft.attributes), ...criteriaFilter(criteria) } : null,
           }),
         submitLabel: t("email.audience.create"),
         busy: create.isPending,
@@ -106,6 +110,7 @@ function CreateAudienceDialog({ open, onClose }: { open: boolean; onClose: () =>
           <Field label={t("email.audience.attributes")} hint={t("email.audience.attributesHint")} optionalText={t("common.optional")}>
             {(p) => <Textarea {...p} rows={3} value={draft.attributes} onChange={(e) => setDraft({ ...draft, attributes: e.target.value })} />}
           </Field>
+          <CriteriaFields draft={criteria} onChange={setCriteria} />
         </>
       ) : null}
     </FormDialog>

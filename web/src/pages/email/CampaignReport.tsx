@@ -1,4 +1,5 @@
 import { ArrowLeft } from "lucide-react";
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useCurrentUser } from "@/auth/session";
@@ -8,6 +9,7 @@ import { QueryStates } from "@/components/ui/query-states";
 import { SortableTable, type SortableColumn } from "@/components/ui/sortable-table";
 import { useI18n, type MessageKey } from "@/i18n";
 import { formatDate, formatNumber, formatPercent } from "@/lib/format";
+import { DrillDialog, FigureButton, type DrillFigure, type DrillTarget } from "./drill/DrillDialog";
 import { isBusy, useCampaign, useCampaignReport } from "./queries";
 import { ProgressBar, SectionTitle, StatusBadge } from "./shared";
 import { EXCLUSION_REASONS, formatRevenue, ratio, type CampaignReport as Report, type DailyFigures, type LinkFigures } from "./types";
@@ -15,17 +17,20 @@ import { EXCLUSION_REASONS, formatRevenue, ratio, type CampaignReport as Report,
 export interface FunnelStep {
   key: "sent" | "delivered" | "opened" | "clicked" | "leads" | "won";
   count: number;
+  figure: DrillFigure;
 }
+
+type Drill = (target: DrillTarget) => void;
 
 /** Sent → delivered → opened → clicked → leads → won (unique opens and clicks: people, not hits). */
 export function funnelSteps(r: Report): FunnelStep[] {
   return [
-    { key: "sent", count: r.sent },
-    { key: "delivered", count: r.delivered },
-    { key: "opened", count: r.unique_opens },
-    { key: "clicked", count: r.unique_clicks },
-    { key: "leads", count: r.leads },
-    { key: "won", count: r.won_leads },
+    { key: "sent", count: r.sent, figure: "sent" },
+    { key: "delivered", count: r.delivered, figure: "delivered" },
+    { key: "opened", count: r.unique_opens, figure: "unique_opens" },
+    { key: "clicked", count: r.unique_clicks, figure: "unique_clicks" },
+    { key: "leads", count: r.leads, figure: "leads" },
+    { key: "won", count: r.won_leads, figure: "won_leads" },
   ];
 }
 
@@ -34,7 +39,7 @@ function dayLabel(iso: string, locale: "pt-BR" | "en"): string {
   return formatDate(`${iso}T12:00:00Z`, locale, "UTC");
 }
 
-function Funnel({ report, currency }: { report: Report; currency: string }) {
+function Funnel({ report, currency, drill }: { report: Report; currency: string; drill: Drill }) {
   const { t, locale } = useI18n();
   const steps = funnelSteps(report);
   const top = Math.max(1, steps[0]!.count);
@@ -52,7 +57,9 @@ function Funnel({ report, currency }: { report: Report; currency: string }) {
                 <div className="flex flex-wrap items-baseline justify-between gap-2 text-sm">
                   <span className="font-medium">{t(`email.figure.${step.key}` as MessageKey)}</span>
                   <span className="tabular-nums">
-                    {formatNumber(step.count, locale)}
+                    <FigureButton label={t(`email.figure.${step.key}` as MessageKey)} onOpen={() => drill({ figure: step.figure, label: t(`email.figure.${step.key}` as MessageKey) })} testId={`drill-${step.figure}`}>
+                      {formatNumber(step.count, locale)}
+                    </FigureButton>
                     {previous !== null ? <span className="ml-2 text-xs text-muted-foreground">{t("email.report.ofPrevious", { rate: formatPercent(previous, locale) })}</span> : null}
                   </span>
                 </div>
@@ -70,9 +77,14 @@ function Funnel({ report, currency }: { report: Report; currency: string }) {
   );
 }
 
-function Problems({ report }: { report: Report }) {
+function Problems({ report, drill }: { report: Report; drill: Drill }) {
   const { t, locale } = useI18n();
   const n = (v: number) => formatNumber(v, locale);
+  const figure = (name: DrillFigure, key: MessageKey, value: number) => (
+    <FigureButton label={t(key)} onOpen={() => drill({ figure: name, label: t(key) })} testId={`drill-${name}`}>
+      {n(value)}
+    </FigureButton>
+  );
   const excluded = EXCLUSION_REASONS.map((r) => ({ reason: r, count: report.exclusions[r] ?? 0 }));
   return (
     <Card>
@@ -81,13 +93,14 @@ function Problems({ report }: { report: Report }) {
       </CardHeader>
       <CardContent className="grid gap-4">
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3" data-testid="report-problems">
-          <Fact label={t("email.figure.opens")}>{t("email.report.opensDetail", { total: n(report.opens), human: n(report.human_opens) })}</Fact>
+          <Fact label={t("email.figure.opens")}>{figure("opens", "email.figure.opens", report.opens)}</Fact>
+          <Fact label={t("email.figure.humanOpens")}>{figure("human_opens", "email.figure.humanOpens", report.human_opens)}</Fact>
           <Fact label={t("email.figure.clickToOpen")}>{report.click_to_open === null ? "—" : formatPercent(report.click_to_open, locale)}</Fact>
-          <Fact label={t("email.figure.hardBounces")}>{n(report.hard_bounces)}</Fact>
-          <Fact label={t("email.figure.softBounces")}>{n(report.soft_bounces)}</Fact>
-          <Fact label={t("email.figure.complaints")}>{n(report.complaints)}</Fact>
-          <Fact label={t("email.figure.unsubscribes")}>{n(report.unsubscribes)}</Fact>
-          <Fact label={t("email.figure.refused")}>{n(report.refused)}</Fact>
+          <Fact label={t("email.figure.hardBounces")}>{figure("hard_bounces", "email.figure.hardBounces", report.hard_bounces)}</Fact>
+          <Fact label={t("email.figure.softBounces")}>{figure("soft_bounces", "email.figure.softBounces", report.soft_bounces)}</Fact>
+          <Fact label={t("email.figure.complaints")}>{figure("complaints", "email.figure.complaints", report.complaints)}</Fact>
+          <Fact label={t("email.figure.unsubscribes")}>{figure("unsubscribes", "email.figure.unsubscribes", report.unsubscribes)}</Fact>
+          <Fact label={t("email.figure.refused")}>{figure("refused", "email.figure.refused", report.refused)}</Fact>
         </dl>
         <div className="grid gap-1.5">
           <h3 className="text-sm font-medium">{t("email.report.exclusions", { generated: n(report.generated) })}</h3>
@@ -147,6 +160,7 @@ export default function CampaignReport() {
   const campaign = useCampaign(campaignId);
   const report = useCampaignReport(campaignId, isBusy(campaign.data) ? 3000 : false);
   const n = (v: number) => formatNumber(v, locale);
+  const [drilled, setDrilled] = useState<DrillTarget | null>(null);
 
   const dayColumns: SortableColumn<DailyFigures>[] = [
     { id: "day", header: t("email.report.day"), value: (d) => d.day, render: (d) => dayLabel(d.day, locale) },
@@ -162,7 +176,17 @@ export default function CampaignReport() {
   const totalClicks = (links: LinkFigures[]) => links.reduce((sum, l) => sum + l.clicks, 0);
   const linkColumns = (links: LinkFigures[]): SortableColumn<LinkFigures>[] => [
     { id: "url", header: t("email.report.link"), value: (l) => l.url, render: (l) => <span className="break-all">{l.url}</span> },
-    { id: "clicks", header: t("email.figure.clicks"), numeric: true, value: (l) => l.clicks, render: (l) => n(l.clicks) },
+    {
+      id: "clicks",
+      header: t("email.figure.clicks"),
+      numeric: true,
+      value: (l) => l.clicks,
+      render: (l) => (
+        <FigureButton label={l.url} onOpen={() => setDrilled({ figure: "clicks", label: `${t("email.figure.clicks")} — ${l.url}`, linkId: l.link_id })}>
+          {n(l.clicks)}
+        </FigureButton>
+      ),
+    },
     { id: "unique", header: t("email.figure.uniqueClicks"), numeric: true, value: (l) => l.unique_clicks, render: (l) => n(l.unique_clicks) },
     {
       id: "share",
@@ -191,8 +215,8 @@ export default function CampaignReport() {
             </div>
             {r.sent === 0 && r.generated === 0 ? <p className="rounded-md border border-dashed p-4 text-sm text-muted-foreground">{t("email.report.nothingYet")}</p> : null}
             <div className="grid gap-4 lg:grid-cols-2">
-              <Funnel report={r} currency={currency} />
-              <Problems report={r} />
+              <Funnel report={r} currency={currency} drill={setDrilled} />
+              <Problems report={r} drill={setDrilled} />
             </div>
             <DaysChart days={r.days} />
             <SortableTable caption={t("email.report.byDay")} columns={dayColumns} rows={r.days} rowKey={(d) => d.day} csvFilename="campanha-email-dias" testId="report-days" />
@@ -200,6 +224,7 @@ export default function CampaignReport() {
           </>
         )}
       </QueryStates>
+      {drilled && campaignId ? <DrillDialog source={{ campaignId }} target={drilled} onClose={() => setDrilled(null)} /> : null}
     </section>
   );
 }

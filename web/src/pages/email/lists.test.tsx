@@ -43,12 +43,54 @@ describe("AudiencesSection", () => {
     expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({
       name: "Recife",
       kind: "filter",
-      filter: { tags_any: ["cliente", "recife"], tags_all: [], attributes: { cidade: "Recife" } },
+      filter: { tags_any: ["cliente", "recife"], tags_all: [], attributes: { cidade: "Recife" }, email_engagement: "received" },
     });
 
     await user.click(within(screen.getByTestId("audiences-table")).getByRole("button", { name: "Excluir Clientes" }));
     await user.click(within(await screen.findByRole("alertdialog")).getByRole("button", { name: "Excluir" }));
     expect(await screen.findByText("Há campanhas que usam esta audiência: retire-a delas antes.")).toBeInTheDocument();
+  });
+
+  it("saves a filter on the lead's stage, score, source, an e-mail campaign clicked and inactivity, and describes it", async () => {
+    const user = userEvent.setup();
+    const api = routeFetch({
+      "GET /api/email/audiences": () => jsonResponse([]),
+      "GET /api/email/campaigns": () => jsonResponse([campaign({ campaign_id: "c9", name: "Black Friday" })]),
+      "POST /api/email/audiences": () => jsonResponse(audience({ audience_id: "a3", name: "Quentes", kind: "filter" }), 201),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderWithProviders(<AudiencesSection />, { me: WRITER, locale: "en" });
+    await user.click(await screen.findByTestId("audience-new"));
+    const dialog = await screen.findByTestId("audience-create");
+    await user.type(within(dialog).getByTestId("audience-name"), "Quentes");
+    await user.selectOptions(within(dialog).getByTestId("audience-kind"), "filter");
+    await user.selectOptions(within(dialog).getByTestId("audience-stage"), "qualified");
+    await user.click(within(dialog).getByTestId("audience-grade-A"));
+    await user.click(within(dialog).getByTestId("audience-grade-B"));
+    await user.type(within(dialog).getByTestId("audience-sources"), "google, meta");
+    await within(dialog).findByRole("option", { name: "Black Friday" });
+    await user.selectOptions(within(dialog).getByTestId("audience-email-campaign"), "c9");
+    await user.selectOptions(within(dialog).getByTestId("audience-engagement"), "clicked");
+    await user.type(within(dialog).getByTestId("audience-inactive"), "30");
+    await user.click(within(dialog).getByTestId("audience-submit"));
+    await waitFor(() => expect(api.calls.some((c) => c.method === "POST")).toBe(true));
+    expect(api.calls.find((c) => c.method === "POST")?.body).toEqual({
+      name: "Quentes",
+      kind: "filter",
+      filter: {
+        tags_any: [],
+        tags_all: [],
+        attributes: {},
+        lead_stages: ["qualified"],
+        lead_grades: ["A", "B"],
+        lead_sources: ["google", "meta"],
+        email_campaign_ids: ["c9"],
+        email_engagement: "clicked",
+        inactive_days: 30,
+      },
+    });
+    const t = (key: Parameters<typeof translate>[1], vars?: Record<string, string | number>) => translate("pt-BR", key, vars);
+    expect(describeFilter({ lead_stages: ["won"], lead_grades: ["A"], active_within_days: 7 }, t)).toBe("último lead em: Ganho · pontuação do lead: A · ativo nos últimos 7 dias");
   });
 
   it("says what to do when there are none", async () => {

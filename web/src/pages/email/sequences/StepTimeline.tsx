@@ -1,9 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { Clock, Flag, Mail } from "lucide-react";
+import { useState } from "react";
 import { api, unwrap } from "@/api/client";
 import { DeleteButton, EditButton } from "@/components/ui/row-actions";
 import { useI18n } from "@/i18n";
 import { formatMoney, formatNumber } from "@/lib/format";
+import { DrillDialog, FigureButton, type DrillTarget } from "../drill/DrillDialog";
 import { SEQUENCES_KEY } from "./SequenceForm";
 import { describeCondition, describeWait, type SequenceStep, type StepFigures } from "./types";
 
@@ -32,6 +34,7 @@ export function StepTimeline({
     queryFn: () => unwrap(api.GET("/api/email/sequences/{sequence_id}/report", { params: { path: { sequence_id: sequenceId } } })),
   });
   const figuresOf = new Map((report.data?.steps ?? []).map((f) => [f.step_id, f]));
+  const [drilled, setDrilled] = useState<{ stepId: string; target: DrillTarget } | null>(null);
   return (
     <ol className="relative space-y-0 border-l-2 border-muted pl-6" data-testid="step-timeline">
       <li className="relative pb-4">
@@ -41,10 +44,10 @@ export function StepTimeline({
       {steps.map((step) => {
         const figures = figuresOf.get(step.step_id);
         const cells = [
-          ["sent", figures?.sent ?? 0],
-          ["opened", figures?.unique_opens ?? 0],
-          ["clicked", figures?.unique_clicks ?? 0],
-          ["leads", figures?.leads ?? 0],
+          ["sent", figures?.sent ?? 0, "sent"],
+          ["opened", figures?.unique_opens ?? 0, "unique_opens"],
+          ["clicked", figures?.unique_clicks ?? 0, "unique_clicks"],
+          ["leads", figures?.leads ?? 0, "leads"],
         ] as const;
         return (
           <li key={step.step_id} className="relative pb-4" data-testid="step-row">
@@ -81,10 +84,18 @@ export function StepTimeline({
                 ) : null}
               </div>
               <dl className="mt-2 grid grid-cols-3 gap-2 text-sm sm:grid-cols-5">
-                {cells.map(([name, value]) => (
+                {cells.map(([name, value, figure]) => (
                   <div key={name}>
                     <dt className="text-xs text-muted-foreground">{t(`sequences.figures.${name}`)}</dt>
-                    <dd className="tabular-nums">{formatNumber(value, locale)}</dd>
+                    <dd className="tabular-nums">
+                      <FigureButton
+                        label={t(`sequences.figures.${name}`)}
+                        onOpen={() => setDrilled({ stepId: step.step_id, target: { figure, label: `${t("sequences.step.title", { position: step.position })} — ${t(`sequences.figures.${name}`)}` } })}
+                        testId={`step-drill-${figure}`}
+                      >
+                        {formatNumber(value, locale)}
+                      </FigureButton>
+                    </dd>
                   </div>
                 ))}
                 <div>
@@ -108,6 +119,7 @@ export function StepTimeline({
         </span>
         <p className="text-sm text-muted-foreground">{t("sequences.steps.end")}</p>
       </li>
+      {drilled ? <DrillDialog source={{ sequenceId, stepId: drilled.stepId }} target={drilled.target} onClose={() => setDrilled(null)} /> : null}
     </ol>
   );
 }
