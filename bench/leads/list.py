@@ -37,6 +37,7 @@ from rastro.auth.service import accounts
 from rastro.config import Settings, generate_encryption_key
 from rastro.core.db import SYSTEM, Databases
 from rastro.core.embedded import EmbeddedPostgres
+from rastro.crm import sealed
 from rastro.modules import load_modules
 from rastro.runtime import make_databases, upgrade_all
 
@@ -63,25 +64,23 @@ SELECT g,
        (g * 89) % 100 AS attribution_roll
 FROM generate_series(1, %(n)s) AS g;
 
-INSERT INTO contacts (contact_id, organization_id, email, hashed_email, phone, name, company,
-                      owner_id, created_at, updated_at)
-SELECT contact_id, %(org)s,
-       lower(first_name) || '.' || g || '@empresa' || (g % 5000) || '.com.br',
-       md5(g::text) || md5(g::text),
-       '+55119' || lpad(((g * 7919) %% 100000000)::text, 8, '0'),
-       first_name || ' ' || last_name,
-       'Empresa ' || (g %% 5000),
-       NULL, created_at, created_at
+ALTER TABLE gen ADD COLUMN email text, ADD COLUMN phone text, ADD COLUMN name text,
+    ADD COLUMN company text;
+
+UPDATE gen SET email = lower(first_name) || '.' || g || '@empresa' || (g % 5000) || '.com.br',
+       phone = '+55119' || lpad(((g * 7919) %% 100000000)::text, 8, '0'),
+       name = first_name || ' ' || last_name, company = 'Empresa ' || (g %% 5000);
+
+INSERT INTO contacts (contact_id, organization_id, hashed_email, owner_id, created_at,
+                      updated_at)
+SELECT contact_id, %(org)s, md5(g::text) || md5(g::text), NULL, created_at, created_at
 FROM gen;
 
-INSERT INTO leads (lead_id, organization_id, contact_id, name, email, hashed_email, company,
-                   phone, lead_score, current_stage, stage_changed_at, stage_value, probability,
+INSERT INTO leads (lead_id, organization_id, contact_id, hashed_email,
+                   lead_score, current_stage, stage_changed_at, stage_value, probability,
                    owner_id, source, medium, campaign, channel, attribution_status, created_at,
                    visitor_id, session_id)
-SELECT lead_id, %(org)s, contact_id, first_name || ' ' || last_name,
-       lower(first_name) || '.' || g || '@empresa' || (g %% 5000) || '.com.br',
-       md5(g::text) || md5(g::text), 'Empresa ' || (g %% 5000),
-       '+55119' || lpad(((g * 7919) %% 100000000)::text, 8, '0'),
+SELECT lead_id, %(org)s, contact_id, md5(g::text) || md5(g::text),
        CASE WHEN score_roll < 15 THEN 'A' WHEN score_roll < 45 THEN 'B'
             WHEN score_roll < 80 THEN 'C' ELSE 'D' END,
        stage.name,
@@ -119,9 +118,55 @@ INSERT INTO lead_stages (stage_id, organization_id, lead_id, stage_name, stage_v
 SELECT gen_random_uuid(), %(org)s, lead_id, current_stage, stage_value, probability,
        'system', 'system', stage_changed_at
 FROM leads WHERE organization_id = %(org)s;
-
-DROP TABLE gen;
 """
+
+# The generated people's personal fields sealed as the app stores them (rastro.crm.sealed:
+# encrypted, blind indexes, search tokens), computed here and copied in.
+SEALED = """
+CREATE TEMP TABLE sealed_gen (contact_id uuid, lead_id uuid, organization_id uuid,
+    c_email text, c_phone text, c_name text, c_company text,
+    l_email text, l_phone text, l_name text, l_company text,
+    email_index text, phone_index text, terms text[]);
+"""
+APPLY_SEALED = [
+    """UPDATE contacts c SET email_encrypted = s.c_email, phone_encrypted = s.c_phone,
+       name_encrypted = s.c_name, company_encrypted = s.c_company,
+       email_index = s.email_index, phone_index = s.phone_index
+       FROM sealed_gen s WHERE c.contact_id = s.contact_id""",
+    """UPDATE leads l SET email_encrypted = s.l_email, phone_encrypted = s.l_phone,
+       name_encrypted = s.l_name, company_encrypted = s.l_company,
+       email_index = s.email_index, phone_index = s.phone_index
+       FROM sealed_gen s WHERE l.lead_id = s.lead_id""",
+    """INSERT INTO crm_search_terms (record_id, term, organization_id)
+       SELECT r.id, t, s.organization_id FROM sealed_gen s
+       CROSS JOIN LATERAL (VALUES (s.contact_id), (s.lead_id)) AS r(id)
+       CROSS JOIN LATERAL unnest(s.terms) AS t""",
+    "DROP TABLE sealed_gen",
+    "DROP TABLE gen",
+]
+
+
+def _seal_generated(conn: psycopg.Connection[Any], org: Any) -> None:
+    conn.execute(SEALED)
+    rows = conn.execute("SELECT contact_id, lead_id, email, phone, name, company FROM gen")
+    with conn.cursor().copy("COPY sealed_gen FROM STDIN") as copy:
+        for contact_id, lead_id, email, phone, name, company in rows.fetchall():
+            values = {"email": email, "phone": phone, "name": name, "company": company}
+            indexes = sealed.index_values(email, phone)
+            copy.write_row(
+                (
+                    contact_id,
+                    lead_id,
+                    org,
+                    *(sealed.sealed("contacts", f, values[f]) for f in values),
+                    *(sealed.sealed("leads", f, values[f]) for f in values),
+                    indexes["email_index"],
+                    indexes["phone_index"],
+                    sealed.terms(values),
+                )
+            )
+    for statement in APPLY_SEALED:
+        conn.execute(statement)
 
 
 def settings_for(server: EmbeddedPostgres) -> Settings:
@@ -165,6 +210,7 @@ def generate(server: EmbeddedPostgres, org: dict[str, Any], count: int) -> None:
                 conn.execute(
                     statement.encode(), {k: v for k, v in params.items() if f"%({k})s" in statement}
                 )
+        _seal_generated(conn, org["id"])
 
 
 def percentile(values: list[float], q: float) -> float:
