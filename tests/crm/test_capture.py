@@ -12,8 +12,8 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from rastro.core.db import Scope
-from rastro.core.personal import blind_index
 from rastro.core.outbox import OutboxMessage, deliver
+from rastro.core.personal import blind_index
 from rastro.crm.models import Activity, Contact, Lead, LeadStage
 from rastro.crm.service.capture import LEAD_CONVERTED
 from rastro.tracking.models import LeadAttribution, TrackedSession, UtmTracking, VisitorJourney

@@ -49,7 +49,8 @@ async def test_a_captured_lead_is_stored_encrypted_and_read_in_the_clear(
         contact = await session.scalar(
             select(Contact).where(Contact.email_index == blind_index("email", EMAIL))
         )
-    assert lead is not None and contact is not None
+    assert lead is not None
+    assert contact is not None
     assert (lead.email, lead.phone, lead.name, lead.company, lead.message) == (
         EMAIL,
         "+55" + PHONE_DIGITS,
@@ -75,7 +76,8 @@ async def test_lookups_search_and_one_contact_per_email(client, databases, org):
 
     async with databases.crm.transaction(Scope.organization(org.id)) as session:
         person = await people.person_by_email(session, email="bia@loja.com.br")
-        assert person is not None and str(person.contact_id) == created.json()["contact_id"]
+        assert person is not None
+        assert str(person.contact_id) == created.json()["contact_id"]
         # The bulk path (the e-mail module's imports) finds the same contact, creates none.
         ids = await people.upsert_people(
             session,
@@ -88,7 +90,8 @@ async def test_lookups_search_and_one_contact_per_email(client, databases, org):
         count = len(list(await session.scalars(select(Contact.contact_id))))
         assert count == 2
         filled = await session.get(Contact, ids["bia@loja.com.br"])
-        assert filled is not None and filled.name == "Bia"
+        assert filled is not None
+        assert filled.name == "Bia"
     found = (await client.get("/api/contacts", headers=h, params={"q": "novo nome"})).json()
     assert [c["contact_id"] for c in found["items"]] == [str(ids["novo@loja.com.br"])]
 

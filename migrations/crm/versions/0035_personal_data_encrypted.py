@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
-from rastro.core.personal import seal, unseal
+from rastro.core.personal import blind_index, seal, seal_json, unseal, unseal_json
 from rastro.crm import sealed
 
 revision: str = "0035"
@@ -30,6 +32,13 @@ depends_on: str | Sequence[str] | None = None
 
 SQL = Path(__file__).resolve().parents[1] / "sql"
 BATCH = 1000
+# JSON documents sealed whole: (table, primary key, column).
+DOCUMENTS = [
+    ("payments", "id", "customer_data"),
+    ("integrations_log", "log_id", "request_data"),
+    ("integrations_log", "log_id", "response_data"),
+    ("crm_webhook_deliveries", "delivery_id", "payload"),
+]
 TABLES = {
     "contacts": ("contact_id", sealed.CONTACT_FIELDS),
     "leads": ("lead_id", sealed.LEAD_FIELDS),
@@ -133,6 +142,57 @@ def upgrade() -> None:
         ["organization_id", "email_index", "created_at"],
     )
     op.execute((SQL / "rastro_capture_lead_v2.sql").read_text())
+    op.add_column("payments", sa.Column("customer_email_index", sa.String(32), nullable=True))
+    op.add_column("payments", sa.Column("customer_phone_index", sa.String(32), nullable=True))
+    for table, key, column in DOCUMENTS:
+        _seal_documents(table, key, column)
+
+
+def _seal_documents(table: str, key: str, column: str) -> None:
+    op.add_column(table, sa.Column(f"{column}_encrypted", sa.Text(), nullable=True))
+    payments = table == "payments"
+    indexes = ", customer_email_index = :e, customer_phone_index = :p" if payments else ""
+    update = sa.text(f"UPDATE {table} SET {column}_encrypted = :v{indexes} WHERE {key} = :id")
+    for rows in _batches(table, key, [column]):
+        values = []
+        for row in rows:
+            document = row[2] or {}
+            values.append(
+                {
+                    "id": row[0],
+                    "v": seal_json(document, context=f"{table}.{column}"),
+                    "e": blind_index("email", document.get("email")) if payments else None,
+                    "p": blind_index("phone", document.get("phone")) if payments else None,
+                }
+            )
+        op.get_bind().execute(update, values)
+    op.alter_column(table, f"{column}_encrypted", nullable=False)
+    op.drop_column(table, column)
+
+
+def _open_documents(table: str, key: str, column: str) -> None:
+    op.add_column(
+        table,
+        sa.Column(
+            column,
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
+    )
+    update = sa.text(f"UPDATE {table} SET {column} = CAST(:v AS jsonb) WHERE {key} = :id")
+    for rows in _batches(table, key, [f"{column}_encrypted"]):
+        op.get_bind().execute(
+            update,
+            [
+                {
+                    "id": row[0],
+                    "v": orjson.dumps(unseal_json(row[2], context=f"{table}.{column}")).decode(),
+                }
+                for row in rows
+            ],
+        )
+    op.drop_column(table, f"{column}_encrypted")
 
 
 _TYPES = {
@@ -146,6 +206,10 @@ _TYPES = {
 
 def downgrade() -> None:
     _system()
+    for table, key, column in DOCUMENTS:
+        _open_documents(table, key, column)
+    op.drop_column("payments", "customer_phone_index")
+    op.drop_column("payments", "customer_email_index")
     op.drop_index("ix_leads_organization_id_email_index_created_at", table_name="leads")
     op.drop_index("ix_contacts_organization_id_phone_index", table_name="contacts")
     op.drop_index("uq_contacts_organization_id_email_index", table_name="contacts")

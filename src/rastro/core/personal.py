@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from rastro.core.security import EncryptedValue, Keyring, KeyringError
@@ -42,6 +43,8 @@ __all__ = [
     "blind_index",
     "configure",
     "configured",
+    "encrypted_json",
+    "encrypted_text",
     "key_id_of",
     "word_tokens",
 ]
@@ -169,9 +172,27 @@ class EncryptedJSON(TypeDecorator[Any]):
         self.context = context
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        return seal(orjson.dumps(value, default=str).decode(), context=self.context)
+        return None if value is None else seal_json(value, context=self.context)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else orjson.loads(unseal(value, context=self.context))
+        return None if value is None else unseal_json(value, context=self.context)
+
+
+def encrypted_text(table: str, field: str) -> Mapped[str | None]:
+    """A model's text field stored encrypted in `<field>_encrypted`, read as `field`."""
+    return mapped_column(f"{field}_encrypted", EncryptedText(f"{table}.{field}"), key=field)
+
+
+def encrypted_json(table: str, field: str) -> Mapped[Any]:
+    """A model's JSON document stored encrypted in `<field>_encrypted` (`{}` when unset)."""
+    return mapped_column(
+        f"{field}_encrypted", EncryptedJSON(f"{table}.{field}"), key=field, default=dict
+    )
+
+
+def seal_json(value: Any, *, context: str) -> str:
+    return seal(orjson.dumps(value, default=str).decode(), context=context)
+
+
+def unseal_json(stored: str, *, context: str) -> Any:
+    return orjson.loads(unseal(stored, context=context))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     delete,
     event,
@@ -30,11 +31,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstanceState, Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
-from rastro.core.personal import EncryptedText
+from rastro.core.personal import encrypted_text
 from rastro.crm import sealed
 
 STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
@@ -48,11 +49,6 @@ STAGE_PROBABILITY = {
     "lost": 0,
 }
 LEAD_SCORES = ("A", "B", "C", "D")
-
-
-def _sealed(table: str, field: str) -> Mapped[str | None]:
-    """A personal field stored encrypted in `<field>_encrypted`, read as `field`."""
-    return mapped_column(f"{field}_encrypted", EncryptedText(f"{table}.{field}"), key=field)
 
 
 def _org_fk(*, index: bool = True) -> Mapped[uuid.UUID]:
@@ -114,14 +110,14 @@ class Contact(TenantMixin, CrmBase):
     organization_id: Mapped[uuid.UUID] = _org_fk(index=False)
     # E-mail, phone, name and company are stored encrypted (`<name>_encrypted` columns,
     # read and written as plain text); e-mail and phone have blind indexes for lookups.
-    email: Mapped[str | None] = _sealed("contacts", "email")
+    email: Mapped[str | None] = encrypted_text("contacts", "email")
     email_index: Mapped[str | None] = mapped_column(String(32))
     hashed_email: Mapped[str | None] = mapped_column(String(64))
-    phone: Mapped[str | None] = _sealed("contacts", "phone")
+    phone: Mapped[str | None] = encrypted_text("contacts", "phone")
     phone_index: Mapped[str | None] = mapped_column(String(32))
     hashed_phone: Mapped[str | None] = mapped_column(String(64))
-    name: Mapped[str | None] = _sealed("contacts", "name")
-    company: Mapped[str | None] = _sealed("contacts", "company")
+    name: Mapped[str | None] = encrypted_text("contacts", "name")
+    company: Mapped[str | None] = encrypted_text("contacts", "company")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Every tracker visitor id known for this person (identity stitching across devices).
     visitor_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
@@ -195,16 +191,16 @@ class Lead(TenantMixin, CrmBase):
     )
     external_id: Mapped[str | None] = mapped_column(String(255))
     # Encrypted like a contact's (see Contact), the message too.
-    name: Mapped[str | None] = _sealed("leads", "name")
-    email: Mapped[str | None] = _sealed("leads", "email")
+    name: Mapped[str | None] = encrypted_text("leads", "name")
+    email: Mapped[str | None] = encrypted_text("leads", "email")
     email_index: Mapped[str | None] = mapped_column(String(32))
     hashed_email: Mapped[str | None] = mapped_column(String(64))
-    company: Mapped[str | None] = _sealed("leads", "company")
-    phone: Mapped[str | None] = _sealed("leads", "phone")
+    company: Mapped[str | None] = encrypted_text("leads", "company")
+    phone: Mapped[str | None] = encrypted_text("leads", "phone")
     phone_index: Mapped[str | None] = mapped_column(String(32))
     hashed_phone: Mapped[str | None] = mapped_column(String(64))
     extensions: Mapped[int | None] = mapped_column(Integer)
-    message: Mapped[str | None] = _sealed("leads", "message")
+    message: Mapped[str | None] = encrypted_text("leads", "message")
     form_location: Mapped[str | None] = mapped_column(String(500))
     lead_score: Mapped[str] = mapped_column(String(1))
     is_business_email: Mapped[bool | None]
@@ -437,7 +433,7 @@ def _set_indexes(_mapper: Any, _connection: Connection, target: Contact | Lead) 
 
 
 def _write_terms(record_id: uuid.UUID, target: Contact | Lead, connection: Connection) -> None:
-    table = SearchTerm.__table__
+    table = cast(Table, SearchTerm.__table__)
     connection.execute(delete(table).where(table.c.record_id == record_id))
     tokens = sealed.terms({field: getattr(target, field) for field in sealed.SEARCHED})
     if tokens:
@@ -451,7 +447,7 @@ def _write_terms(record_id: uuid.UUID, target: Contact | Lead, connection: Conne
 
 
 def _searched_changed(target: Contact | Lead) -> bool:
-    state = inspect(target)
+    state: InstanceState[Any] = inspect(target)
     return any(state.attrs[field].history.has_changes() for field in sealed.SEARCHED)
 
 

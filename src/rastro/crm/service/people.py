@@ -17,6 +17,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     any_,
     bindparam,
     case,
@@ -122,9 +123,7 @@ _FILL_IN = (
     update(_CONTACTS)
     .where(_CONTACTS.c.contact_id == bindparam("id_"))
     .values(
-        name=func.coalesce(
-            _CONTACTS.c.name, type_coerce(bindparam("name_"), _CONTACTS.c.name.type.impl)
-        ),
+        name=func.coalesce(_CONTACTS.c.name, type_coerce(bindparam("name_"), Text())),
         hashed_phone=case(
             (_CONTACTS.c.phone.is_(None), bindparam("hashed_phone_")),
             else_=_CONTACTS.c.hashed_phone,
@@ -133,9 +132,7 @@ _FILL_IN = (
             (_CONTACTS.c.phone.is_(None), bindparam("phone_index_")),
             else_=_CONTACTS.c.phone_index,
         ),
-        phone=func.coalesce(
-            _CONTACTS.c.phone, type_coerce(bindparam("phone_"), _CONTACTS.c.phone.type.impl)
-        ),
+        phone=func.coalesce(_CONTACTS.c.phone, type_coerce(bindparam("phone_"), Text())),
     )
 )
 
@@ -182,7 +179,7 @@ async def upsert_people(
                 "name": None if name else known.name,
                 "phone": None if phone else known.phone,
             }
-    new = []
+    new: list[dict[str, Any]] = []
     for address in addresses:
         if address in ids:
             continue
@@ -251,7 +248,9 @@ async def _add_terms(
         for token in terms(dict(values))
     ]
     if rows:
-        await session.execute(pg_insert(SearchTerm.__table__).on_conflict_do_nothing(), rows)
+        await session.execute(
+            pg_insert(cast(Table, SearchTerm.__table__)).on_conflict_do_nothing(), rows
+        )
 
 
 async def people_by_id(
