@@ -31,13 +31,13 @@ import httpx
 import psycopg
 from pydantic import SecretStr
 
+from bench.personal import seal_people
 from rastro.app import close_app, create_app
 from rastro.auth.models import Membership
 from rastro.auth.service import accounts
 from rastro.config import Settings, generate_encryption_key
 from rastro.core.db import SYSTEM, Databases
 from rastro.core.embedded import EmbeddedPostgres
-from rastro.crm import sealed
 from rastro.modules import load_modules
 from rastro.runtime import make_databases, upgrade_all
 
@@ -120,54 +120,6 @@ SELECT gen_random_uuid(), %(org)s, lead_id, current_stage, stage_value, probabil
 FROM leads WHERE organization_id = %(org)s;
 """
 
-# The generated people's personal fields sealed as the app stores them (rastro.crm.sealed:
-# encrypted, blind indexes, search tokens), computed here and copied in.
-SEALED = """
-CREATE TEMP TABLE sealed_gen (contact_id uuid, lead_id uuid, organization_id uuid,
-    c_email text, c_phone text, c_name text, c_company text,
-    l_email text, l_phone text, l_name text, l_company text,
-    email_index text, phone_index text, terms text[]);
-"""
-APPLY_SEALED = [
-    """UPDATE contacts c SET email_encrypted = s.c_email, phone_encrypted = s.c_phone,
-       name_encrypted = s.c_name, company_encrypted = s.c_company,
-       email_index = s.email_index, phone_index = s.phone_index
-       FROM sealed_gen s WHERE c.contact_id = s.contact_id""",
-    """UPDATE leads l SET email_encrypted = s.l_email, phone_encrypted = s.l_phone,
-       name_encrypted = s.l_name, company_encrypted = s.l_company,
-       email_index = s.email_index, phone_index = s.phone_index
-       FROM sealed_gen s WHERE l.lead_id = s.lead_id""",
-    """INSERT INTO crm_search_terms (record_id, term, organization_id)
-       SELECT r.id, t, s.organization_id FROM sealed_gen s
-       CROSS JOIN LATERAL (VALUES (s.contact_id), (s.lead_id)) AS r(id)
-       CROSS JOIN LATERAL unnest(s.terms) AS t""",
-    "DROP TABLE sealed_gen",
-    "DROP TABLE gen",
-]
-
-
-def _seal_generated(conn: psycopg.Connection[Any], org: Any) -> None:
-    conn.execute(SEALED)
-    rows = conn.execute("SELECT contact_id, lead_id, email, phone, name, company FROM gen")
-    with conn.cursor().copy("COPY sealed_gen FROM STDIN") as copy:
-        for contact_id, lead_id, email, phone, name, company in rows.fetchall():
-            values = {"email": email, "phone": phone, "name": name, "company": company}
-            indexes = sealed.index_values(email, phone)
-            copy.write_row(
-                (
-                    contact_id,
-                    lead_id,
-                    org,
-                    *(sealed.sealed("contacts", f, values[f]) for f in values),
-                    *(sealed.sealed("leads", f, values[f]) for f in values),
-                    indexes["email_index"],
-                    indexes["phone_index"],
-                    sealed.terms(values),
-                )
-            )
-    for statement in APPLY_SEALED:
-        conn.execute(statement)
-
 
 def settings_for(server: EmbeddedPostgres) -> Settings:
     return Settings(  # type: ignore[call-arg]
@@ -210,7 +162,10 @@ def generate(server: EmbeddedPostgres, org: dict[str, Any], count: int) -> None:
                 conn.execute(
                     statement.encode(), {k: v for k, v in params.items() if f"%({k})s" in statement}
                 )
-        _seal_generated(conn, org["id"])
+        seal_people(
+            conn, org["id"], "SELECT contact_id, lead_id, email, phone, name, company FROM gen"
+        )
+        conn.execute("DROP TABLE gen")
 
 
 def percentile(values: list[float], q: float) -> float:

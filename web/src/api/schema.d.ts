@@ -1487,7 +1487,8 @@ export interface paths {
         };
         /**
          * List Contacts
-         * @description Contacts, newest first; `q` searches name, e-mail, company and phone by prefix.
+         * @description Contacts, newest first; `q` searches whole words of name, e-mail and company, and
+         *     a phone whole (the fields are encrypted; see `rastro.crm.sealed`).
          */
         get: operations["list_contacts_api_contacts_get"];
         put?: never;
@@ -28493,7 +28494,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("active" | "unconfirmed" | "suppressed" | "bounced" | "complained" | "unsubscribed") | null;
-                /** @description Part of the address or name */
+                /** @description Whole words of the address or name */
                 q?: string | null;
                 page?: number;
                 page_size?: number;
@@ -28570,7 +28571,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("active" | "unconfirmed" | "suppressed" | "bounced" | "complained" | "unsubscribed") | null;
-                /** @description Part of address or name */
+                /** @description Whole words of the address or name */
                 q?: string | null;
             };
             header?: never;
@@ -35558,7 +35559,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
@@ -35938,7 +35939,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
@@ -36034,7 +36035,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
@@ -38601,7 +38602,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
