@@ -50,7 +50,9 @@ async def test_a_populated_database_holds_no_raw_email_or_phone(
     )
     assert deal.status_code == 201, deal.text
     moved = await client.post(
-        f"/api/leads/{lead_id}/stages", headers=headers, json={"stage_name": "won", "stage_value": 500}
+        f"/api/leads/{lead_id}/stages",
+        headers=headers,
+        json={"stage_name": "won", "stage_value": 500},
     )
     assert moved.status_code == 201, moved.text
     async with databases.crm.transaction(Scope.organization(site.account.organization_id)) as s:

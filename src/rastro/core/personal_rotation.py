@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Column, Table, Text, bindparam, func, or_, select, type_coerce, update
 
@@ -103,7 +103,7 @@ def _resealed(row: Any, columns: list[Column[Any]], primary: str) -> dict[str, A
     values: dict[str, Any] = {"pk": row["pk"]}
     for column in columns:
         stored = row[column.key]
-        context = column.type.context
+        context = cast(EncryptedText | EncryptedJSON, column.type).context
         if stored is not None and key_id_of(stored) != primary:
             stored = seal(unseal(stored, context=context), context=context)
         values[f"v_{column.key}"] = stored
