@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from pydantic import SecretStr
 
-from rastro.config import Settings, generate_encryption_key
+from rastro.config import Settings
 from rastro.core.db import Databases
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.runtime import make_databases, upgrade_all
+
+BENCH_KEY = "kbench:" + base64.urlsafe_b64encode(hashlib.sha256(b"rastro bench").digest()).decode()
 
 
 def bench_settings(server: EmbeddedPostgres) -> Settings:
@@ -18,7 +23,9 @@ def bench_settings(server: EmbeddedPostgres) -> Settings:
         CRM_DATABASE_URL=server.url("rastro_crm"),
         BI_DATABASE_URL=server.url("rastro_bi"),
         SECRET_KEY=SecretStr("bench-secret-key-" + "x" * 40),
-        ENCRYPTION_KEY=SecretStr(generate_encryption_key()),
+        # One key for every run: the data one run generates (personal fields encrypted) is
+        # read by the next (reports, rollups).
+        ENCRYPTION_KEY=SecretStr(BENCH_KEY),
         LOG_LEVEL="WARNING",
     )
 

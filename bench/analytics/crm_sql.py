@@ -87,29 +87,38 @@ SELECT t.*,
 FROM times t
 """
 
-CONTACTS = """
-INSERT INTO contacts (contact_id, organization_id, email, hashed_email, phone, hashed_phone,
-                      name, company, visitor_ids, created_at, updated_at)
-SELECT contact_id, %(org)s, email, encode(sha256(convert_to(email, 'UTF8')), 'hex'), phone,
-       encode(sha256(convert_to(phone, 'UTF8')), 'hex'), first_name || ' ' || last_name,
-       CASE WHEN email_domain LIKE 'empresa%%' THEN 'Empresa ' || mod(lead_no, 5000) END,
-       ARRAY[visitor_id]::varchar[], created_at, created_at
+PEOPLE = """
+CREATE TEMP TABLE bench_personal AS
+SELECT contact_id, lead_id, email, phone, first_name || ' ' || last_name AS name,
+       CASE WHEN email_domain LIKE 'empresa%%' THEN 'Empresa ' || mod(lead_no, 5000) END
+         AS company
 FROM (SELECT *, lower(translate(first_name || '.' || last_name, 'ãáéíóúçÓÚÍ', 'aaeiouucOUI'))
                   || '.' || lead_no || '@' || email_domain AS email,
              '+55119' || lpad(mod(lead_no * 7919, 100000000)::text, 8, '0') AS phone
       FROM bench_pipeline) p
 """
 
+# The personal fields are sealed afterwards (bench.personal.seal_people: encrypted, blind
+# indexes, search tokens), as the app stores them.
+CONTACTS = """
+INSERT INTO contacts (contact_id, organization_id, hashed_email, hashed_phone, visitor_ids,
+                      created_at, updated_at)
+SELECT p.contact_id, %(org)s, encode(sha256(convert_to(b.email, 'UTF8')), 'hex'),
+       encode(sha256(convert_to(b.phone, 'UTF8')), 'hex'), ARRAY[p.visitor_id]::varchar[],
+       p.created_at, p.created_at
+FROM bench_pipeline p JOIN bench_personal b USING (contact_id)
+"""
+
 LEADS = """
 INSERT INTO leads (lead_id, organization_id, contact_id, session_id, visitor_id, utm_tracking_id,
-                   page_id, domain_id, name, email, hashed_email, company, phone, hashed_phone,
-                   form_location, lead_score, is_business_email, email_domain,
+                   page_id, domain_id, hashed_email, hashed_phone, form_location, lead_score,
+                   is_business_email, email_domain,
                    time_to_conversion, created_at, metadata, current_stage, stage_changed_at,
                    stage_value, probability, source, medium, campaign, channel,
                    attribution_status)
 SELECT p.lead_id, %(org)s, p.contact_id, p.session_id, p.visitor_id, p.utm_tracking_id,
-       p.page_id, %(domain)s, c.name, c.email, c.hashed_email, c.company, c.phone,
-       c.hashed_phone, 'lead-form', p.score, p.email_domain NOT IN ('gmail.com', 'hotmail.com'),
+       p.page_id, %(domain)s, c.hashed_email, c.hashed_phone, 'lead-form',
+       p.score, p.email_domain NOT IN ('gmail.com', 'hotmail.com'),
        p.email_domain, floor(extract(epoch FROM p.created_at - p.first_visit_at))::int,
        p.created_at,
        jsonb_build_object('scoring', '{}'::jsonb,
@@ -163,7 +172,10 @@ SELECT gen_random_uuid(), %(org)s, lead_id, contact_id, 'lead_created',
 FROM bench_pipeline
 """
 
+SEALED_PEOPLE = "SELECT contact_id, lead_id, email, phone, name, company FROM bench_personal"
+
 STEPS = (
+    ("people", PEOPLE),
     ("contacts", CONTACTS),
     ("leads", LEADS),
     ("lead_stages", STAGES),

@@ -46,6 +46,7 @@ import psycopg
 from bench.analytics import crm_sql, staging, tracking_sql, traffic
 from bench.analytics.app import bench_databases, upgrade
 from bench.harness import RESULTS
+from bench.personal import seal_people
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
@@ -297,6 +298,8 @@ def generate(
             _timed(timings, "pipeline", crm, crm_sql.PIPELINE, params)
             for name, sql in crm_sql.STEPS:
                 _timed(timings, name, crm, sql, params)
+            with _clock(timings, "personal fields sealed"):
+                seal_people(crm, params["org"], crm_sql.SEALED_PEOPLE)
     return timings
 
 

@@ -36,7 +36,10 @@ from typing import Any
 import psycopg
 
 from bench.harness import RESULTS, write_report
+from bench.personal import seal_people
+from rastro.config import load_settings
 from rastro.core.embedded import EmbeddedPostgres
+from rastro.runtime import configure_personal_data
 
 DATA = RESULTS / "conversions-drain-data"
 
@@ -286,24 +289,29 @@ def insert_conversions(
         conn.execute("SET session_replication_role = replica")
         conn.execute(
             """
-            INSERT INTO contacts (contact_id, organization_id, email, phone, name)
-            SELECT md5('c' || g)::uuid, %(org)s, 'buyer' || g || '@example.com',
-                   '+55119' || lpad(g::text, 8, '0'), 'Comprador ' || g
-            FROM generate_series(1, %(n)s) g
+            INSERT INTO contacts (contact_id, organization_id)
+            SELECT md5('c' || g)::uuid, %(org)s FROM generate_series(1, %(n)s) g
             """,
             params,
         )
         conn.execute(
             """
-            INSERT INTO leads (lead_id, organization_id, contact_id, email, phone, name,
-                               lead_score, current_stage, source, medium, campaign,
-                               stage_value)
-            SELECT md5('l' || g)::uuid, %(org)s, md5('c' || g)::uuid,
-                   'buyer' || g || '@example.com', '+55119' || lpad(g::text, 8, '0'),
-                   'Comprador ' || g, 'B', 'won', 'facebook', 'paid_social', 'bench',
-                   100 + g %% 900
+            INSERT INTO leads (lead_id, organization_id, contact_id, lead_score, current_stage,
+                               source, medium, campaign, stage_value)
+            SELECT md5('l' || g)::uuid, %(org)s, md5('c' || g)::uuid, 'B', 'won', 'facebook',
+                   'paid_social', 'bench', 100 + g %% 900
             FROM generate_series(1, %(n)s) g
             """,
+            params,
+        )
+        # E-mail, phone and name encrypted as the app stores them (the server's keys).
+        configure_personal_data(load_settings())
+        seal_people(
+            conn,
+            organization_id,
+            """SELECT md5('c' || g)::uuid, md5('l' || g)::uuid, 'buyer' || g || '@example.com',
+                      '+55119' || lpad(g::text, 8, '0'), 'Comprador ' || g, NULL
+               FROM generate_series(1, %(n)s) g""",
             params,
         )
         for index, platform in enumerate(platforms):

@@ -31,7 +31,9 @@ import psycopg
 
 from bench.harness import ORIGIN, rastro, write_report, wrk
 from bench.leads.list import generate
+from rastro.config import load_settings
 from rastro.core.embedded import EmbeddedPostgres
+from rastro.runtime import configure_personal_data
 
 SCRIPT = Path(__file__).resolve().parent / "capture.lua"
 NOOP_SCRIPT = Path(__file__).resolve().parents[1] / "collector" / "collect.lua"
@@ -95,6 +97,8 @@ def main() -> None:
         server = EmbeddedPostgres(run.data)
         with psycopg.connect(server.superuser_conninfo("rastro_crm"), autocommit=True) as conn:
             org = conn.execute("SELECT id FROM organizations LIMIT 1").fetchone()[0]
+        # The server's keys (its data directory's), to seal the history as it would.
+        configure_personal_data(load_settings(RASTRO_DATA_DIR=run.data))
         generate(server, {"id": org, "owners": []}, args.history)
         for database in ("rastro_crm", "rastro_bi"):
             with psycopg.connect(server.superuser_conninfo(database), autocommit=True) as conn:

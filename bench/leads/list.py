@@ -31,6 +31,7 @@ import httpx
 import psycopg
 from pydantic import SecretStr
 
+from bench.personal import seal_people
 from rastro.app import close_app, create_app
 from rastro.auth.models import Membership
 from rastro.auth.service import accounts
@@ -63,25 +64,23 @@ SELECT g,
        (g * 89) % 100 AS attribution_roll
 FROM generate_series(1, %(n)s) AS g;
 
-INSERT INTO contacts (contact_id, organization_id, email, hashed_email, phone, name, company,
-                      owner_id, created_at, updated_at)
-SELECT contact_id, %(org)s,
-       lower(first_name) || '.' || g || '@empresa' || (g % 5000) || '.com.br',
-       md5(g::text) || md5(g::text),
-       '+55119' || lpad(((g * 7919) %% 100000000)::text, 8, '0'),
-       first_name || ' ' || last_name,
-       'Empresa ' || (g %% 5000),
-       NULL, created_at, created_at
+ALTER TABLE gen ADD COLUMN email text, ADD COLUMN phone text, ADD COLUMN name text,
+    ADD COLUMN company text;
+
+UPDATE gen SET email = lower(first_name) || '.' || g || '@empresa' || (g % 5000) || '.com.br',
+       phone = '+55119' || lpad(((g * 7919) %% 100000000)::text, 8, '0'),
+       name = first_name || ' ' || last_name, company = 'Empresa ' || (g %% 5000);
+
+INSERT INTO contacts (contact_id, organization_id, hashed_email, owner_id, created_at,
+                      updated_at)
+SELECT contact_id, %(org)s, md5(g::text) || md5(g::text), NULL, created_at, created_at
 FROM gen;
 
-INSERT INTO leads (lead_id, organization_id, contact_id, name, email, hashed_email, company,
-                   phone, lead_score, current_stage, stage_changed_at, stage_value, probability,
+INSERT INTO leads (lead_id, organization_id, contact_id, hashed_email,
+                   lead_score, current_stage, stage_changed_at, stage_value, probability,
                    owner_id, source, medium, campaign, channel, attribution_status, created_at,
                    visitor_id, session_id)
-SELECT lead_id, %(org)s, contact_id, first_name || ' ' || last_name,
-       lower(first_name) || '.' || g || '@empresa' || (g %% 5000) || '.com.br',
-       md5(g::text) || md5(g::text), 'Empresa ' || (g %% 5000),
-       '+55119' || lpad(((g * 7919) %% 100000000)::text, 8, '0'),
+SELECT lead_id, %(org)s, contact_id, md5(g::text) || md5(g::text),
        CASE WHEN score_roll < 15 THEN 'A' WHEN score_roll < 45 THEN 'B'
             WHEN score_roll < 80 THEN 'C' ELSE 'D' END,
        stage.name,
@@ -119,8 +118,6 @@ INSERT INTO lead_stages (stage_id, organization_id, lead_id, stage_name, stage_v
 SELECT gen_random_uuid(), %(org)s, lead_id, current_stage, stage_value, probability,
        'system', 'system', stage_changed_at
 FROM leads WHERE organization_id = %(org)s;
-
-DROP TABLE gen;
 """
 
 
@@ -165,6 +162,10 @@ def generate(server: EmbeddedPostgres, org: dict[str, Any], count: int) -> None:
                 conn.execute(
                     statement.encode(), {k: v for k, v in params.items() if f"%({k})s" in statement}
                 )
+        seal_people(
+            conn, org["id"], "SELECT contact_id, lead_id, email, phone, name, company FROM gen"
+        )
+        conn.execute("DROP TABLE gen")
 
 
 def percentile(values: list[float], q: float) -> float:

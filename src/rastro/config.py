@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Callable
@@ -35,6 +37,10 @@ class Settings(BaseSettings):
     bi_database_url: str | None = Field(None, validation_alias="BI_DATABASE_URL")
     secret_key: SecretStr | None = Field(None, validation_alias="SECRET_KEY")
     encryption_key: SecretStr | None = Field(None, validation_alias="ENCRYPTION_KEY")
+    # The key of the blind indexes of personal data (rastro.core.personal); derived from
+    # SECRET_KEY when unset. Changing it (or SECRET_KEY while it is unset) needs
+    # `rastro keys rotate`, which recomputes every index.
+    blind_index_key: SecretStr | None = Field(None, validation_alias="BLIND_INDEX_KEY")
     access_token_minutes: int = Field(15, ge=1, le=24 * 60, validation_alias="ACCESS_TOKEN_MINUTES")
     refresh_token_days: int = Field(30, ge=1, le=365, validation_alias="REFRESH_TOKEN_DAYS")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -213,6 +219,14 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             raise RuntimeError("SECRET_KEY is not set; load settings with load_settings()")
         return self.secret_key.get_secret_value()
+
+    @cached_property
+    def blind_index_key_value(self) -> str:
+        if self.blind_index_key is not None:
+            return self.blind_index_key.get_secret_value()
+        return hmac.new(
+            self.secret_key_value.encode(), b"rastro:blind-index:v1", hashlib.sha256
+        ).hexdigest()
 
     @cached_property
     def encryption_key_value(self) -> str:

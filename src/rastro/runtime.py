@@ -15,10 +15,11 @@ import structlog
 from sqlalchemy import text
 
 from rastro.config import Settings, encryption_key_file, generate_encryption_key, load_settings
-from rastro.core import migrations
+from rastro.core import migrations, personal
 from rastro.core.availability import backoff_delays
 from rastro.core.db import Database, Databases
 from rastro.core.embedded import EmbeddedPostgres
+from rastro.core.security import Keyring
 
 log = structlog.get_logger(__name__)
 
@@ -136,9 +137,15 @@ def database_urls(settings: Settings) -> dict[migrations.DatabaseName, str]:
     return {"crm": settings.crm_database_url, "bi": settings.bi_database_url}
 
 
+def configure_personal_data(settings: Settings) -> None:
+    """The key ring and blind-index key of the encrypted personal-data columns."""
+    personal.configure(Keyring(settings.encryption_key_value), settings.blind_index_key_value)
+
+
 def make_databases(settings: Settings, *, pre_ping: bool = False) -> Databases:
     """Both databases' pools; `pre_ping` for the job worker (see `Database`)."""
     urls = database_urls(settings)
+    configure_personal_data(settings)
 
     def database(name: migrations.DatabaseName) -> Database:
         return Database(
@@ -153,6 +160,7 @@ def make_databases(settings: Settings, *, pre_ping: bool = False) -> Databases:
 
 
 def upgrade_all(settings: Settings) -> None:
+    configure_personal_data(settings)  # migrations encrypt the rows stored before
     for name, url in database_urls(settings).items():
         migrations.upgrade(name, url)
 

@@ -184,6 +184,7 @@ _DYING_WORKER = """
 import asyncio, os, sys
 from rastro.conversions.connectors import CONNECTORS
 from rastro.conversions.service.sync import SyncConfig, run_sync
+from rastro.core import personal
 from rastro.core.db import Database, Databases
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
@@ -198,6 +199,7 @@ async def send_then_die(events, credential, http):
     os._exit(9)  # after Meta accepted the batch, before the commit
 
 connector.send = send_then_die
+personal.configure(Keyring(sys.argv[3]), sys.argv[4])  # the leads' personal fields
 databases = Databases(crm=Database("crm", sys.argv[1]), bi=Database("bi", sys.argv[2]))
 asyncio.run(run_sync(TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), Keyring(sys.argv[3]), SyncConfig()))
 """
@@ -214,6 +216,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_meta_dedups(
         settings.crm_database_url,
         settings.bi_database_url,
         settings.encryption_key_value,
+        settings.blind_index_key_value,
     )
     assert await process.wait() == 9
     assert len(meta.accepted) == 1  # Meta got it...

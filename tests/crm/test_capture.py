@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from rastro.core.db import Scope
 from rastro.core.outbox import OutboxMessage, deliver
+from rastro.core.personal import blind_index
 from rastro.crm.models import Activity, Contact, Lead, LeadStage
 from rastro.crm.service.capture import LEAD_CONVERTED
 from rastro.tracking.models import LeadAttribution, TrackedSession, UtmTracking, VisitorJourney
@@ -156,7 +157,9 @@ async def test_free_mail_and_disposable_domains_are_not_business(client, databas
             client, _form(site, email=address, rastro_session_id=None, company=None)
         )
         assert response.status_code == 201, response.text
-        (lead,) = await _crm(databases, site, Lead, Lead.email == address)
+        (lead,) = await _crm(
+            databases, site, Lead, Lead.email_index == blind_index("email", address)
+        )
         assert lead.is_business_email is False
         assert lead.attribution_status == "no_session"
         if disposable:  # a throwaway address sinks the firmographic score

@@ -8,12 +8,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from rastro.core.db import SYSTEM, Databases
 from rastro.core.ids import uuid7
+from rastro.core.personal import blind_index
 from rastro.core.units import TransactionBoundary
 from rastro.crm.contracts import RASTRO_CAPTURE_LEAD, CapturedLead, CaptureLeadCall
+from rastro.crm.models import Contact
+from rastro.crm.sealed import sealed
 from tests.auth.factories import make_account
 
 
@@ -39,14 +42,18 @@ def _call(
         "window_seconds": 600,
         "contact": {
             "contact_id": uuid7(),
-            "email": email,
+            "email_encrypted": sealed("contacts", "email", email),
+            "email_index": blind_index("email", email),
             "hashed_email": "e" * 64 if email else None,
-            "phone": phone,
+            "phone_encrypted": sealed("contacts", "phone", phone),
+            "phone_index": blind_index("phone", phone),
             "hashed_phone": "f" * 64 if phone else None,
-            "name": "Ana",
-            "company": None,
+            "name_encrypted": sealed("contacts", "name", "Ana"),
+            "company_encrypted": None,
             "visitor_id": visitor_id,
+            "terms": {"email": [], "phone": [], "name": [], "company": []},
         },
+        "lead_terms": [],
         "lead": {
             "lead_id": lead_id,
             "session_id": None,
@@ -55,14 +62,16 @@ def _call(
             "page_id": None,
             "domain_id": None,
             "external_id": None,
-            "name": "Ana",
-            "email": email,
+            "name_encrypted": sealed("leads", "name", "Ana"),
+            "email_encrypted": sealed("leads", "email", email),
+            "email_index": blind_index("email", email),
             "hashed_email": "e" * 64 if email else None,
-            "company": None,
-            "phone": phone,
+            "company_encrypted": None,
+            "phone_encrypted": sealed("leads", "phone", phone),
+            "phone_index": blind_index("phone", phone),
             "hashed_phone": "f" * 64 if phone else None,
             "extensions": None,
-            "message": None,
+            "message_encrypted": None,
             "form_location": form_key,
             "lead_score": "C",
             "is_business_email": True if email else None,
@@ -176,7 +185,7 @@ async def test_a_phone_only_submission_is_matched_by_phone(databases: Databases)
     assert third["duplicate"] is False
     assert third["contact_id"] == first["contact_id"]
     async with databases.crm.transaction(SYSTEM) as session:
-        email = await session.scalar(text("SELECT email FROM contacts"))
+        email = await session.scalar(select(Contact.email))
     assert email == "ana@empresa.com.br"
 
 

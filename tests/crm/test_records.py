@@ -48,7 +48,7 @@ async def test_contacts_create_search_patch_and_detail(client, databases, org, o
 
     found = (await client.get("/api/contacts", headers=h, params={"q": "rocha"})).json()
     assert [c["contact_id"] for c in found["items"]] == [contact["contact_id"]]
-    assert (await client.get("/api/contacts", headers=h, params={"q": "98888"})).json()[
+    assert (await client.get("/api/contacts", headers=h, params={"q": "98888-7777"})).json()[
         "total"
     ] == 1
     assert (await client.get("/api/contacts", headers=h)).json()["total"] == 2

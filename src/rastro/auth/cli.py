@@ -9,6 +9,7 @@ import typer
 
 from rastro.auth.service import accounts, credentials, password_resets
 from rastro.config import generate_encryption_key
+from rastro.core import personal_rotation
 from rastro.core.db import SYSTEM
 from rastro.core.security import Keyring
 from rastro.runtime import open_databases
@@ -69,14 +70,29 @@ def rotate(
     new_key: bool = typer.Option(
         False, "--new-key", help="Development: generate a new key into the data directory first"
     ),
+    batch: int = typer.Option(
+        personal_rotation.DEFAULT_BATCH, min=1, help="Rows re-encrypted per transaction"
+    ),
 ) -> None:
-    """Re-encrypt every stored secret under the first key of ENCRYPTION_KEY."""
+    """Re-encrypt every stored secret and all personal data (contacts, leads, payments'
+    buyers, webhook payloads) under the first key of ENCRYPTION_KEY, in batches, with
+    progress; afterwards the other keys can leave ENCRYPTION_KEY."""
 
     async def run() -> None:
         async with open_databases(rotate_key=new_key) as (databases, settings):
             keyring = Keyring(settings.encryption_key_value)
             async with databases.crm.transaction(SYSTEM) as session:
                 count = await credentials.reencrypt_all(session, keyring)
-        typer.echo(f"Re-encrypted {count} credential(s) under key {keyring.primary_id}.")
+            typer.echo(f"Re-encrypted {count} credential(s) under key {keyring.primary_id}.")
+            report = await personal_rotation.rotate(
+                databases.crm,
+                batch=batch,
+                progress=lambda table, done: typer.echo(f"  {table}: {done} row(s)"),
+            )
+            left = await personal_rotation.stale_key_ids(databases.crm)
+        typer.echo(f"Re-encrypted {report.total} row(s) of personal data under {report.key_id}.")
+        if left:
+            typer.echo(f"Values still under key(s) {', '.join(sorted(left))}.", err=True)
+            raise typer.Exit(1)
 
     asyncio.run(run())

@@ -22,13 +22,18 @@ class CaptureContact(TypedDict):
     phone), otherwise only what the contact lacks is filled in and the visitor joined."""
 
     contact_id: uuid.UUID  # used only when the contact is new
-    email: str | None
+    # The personal fields sealed, with their blind indexes (rastro.crm.sealed).
+    email_encrypted: str | None
+    email_index: str | None
     hashed_email: str | None
-    phone: str | None
+    phone_encrypted: str | None
+    phone_index: str | None
     hashed_phone: str | None
-    name: str | None
-    company: str | None
+    name_encrypted: str | None
+    company_encrypted: str | None
     visitor_id: str | None
+    # The search tokens of each field, for the fields the contact gets.
+    terms: dict[str, list[str]]
 
 
 class CaptureLead(TypedDict):
@@ -41,14 +46,16 @@ class CaptureLead(TypedDict):
     page_id: uuid.UUID | None
     domain_id: uuid.UUID | None
     external_id: str | None
-    name: str | None
-    email: str | None
+    name_encrypted: str | None
+    email_encrypted: str | None
+    email_index: str | None
     hashed_email: str | None
-    company: str | None
-    phone: str | None
+    company_encrypted: str | None
+    phone_encrypted: str | None
+    phone_index: str | None
     hashed_phone: str | None
     extensions: int | None
-    message: str | None
+    message_encrypted: str | None
     form_location: str | None
     lead_score: str
     is_business_email: bool | None
@@ -116,6 +123,7 @@ class CaptureLeadCall(TypedDict):
     window_seconds: int
     contact: CaptureContact
     lead: CaptureLead
+    lead_terms: list[str]  # the lead's search tokens
     stage: CaptureStage
     activity: CaptureActivity
     outbox: CaptureOutbox

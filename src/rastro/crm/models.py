@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -20,15 +20,23 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
+    delete,
+    event,
     func,
+    insert,
+    inspect,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import InstanceState, Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
+from rastro.core.personal import encrypted_text
+from rastro.crm import sealed
 
 STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
 # Default probability per stage (EspoCRM-like), used when a change does not give one.
@@ -86,25 +94,30 @@ class Contact(TenantMixin, CrmBase):
 
     __tablename__ = "contacts"
     __table_args__ = (
+        # One contact per e-mail: unique on the e-mail's blind index (rastro.crm.sealed).
         Index(
-            "uq_contacts_organization_id_email",
+            "uq_contacts_organization_id_email_index",
             "organization_id",
-            "email",
+            "email_index",
             unique=True,
-            postgresql_where=text("email IS NOT NULL"),
+            postgresql_where=text("email_index IS NOT NULL"),
         ),
-        Index("ix_contacts_organization_id_phone", "organization_id", "phone"),
+        Index("ix_contacts_organization_id_phone_index", "organization_id", "phone_index"),
         Index("ix_contacts_organization_id_hashed_email", "organization_id", "hashed_email"),
     )
 
     contact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid7)
     organization_id: Mapped[uuid.UUID] = _org_fk(index=False)
-    email: Mapped[str | None] = mapped_column(String(320))
+    # E-mail, phone, name and company are stored encrypted (`<name>_encrypted` columns,
+    # read and written as plain text); e-mail and phone have blind indexes for lookups.
+    email: Mapped[str | None] = encrypted_text("contacts", "email")
+    email_index: Mapped[str | None] = mapped_column(String(32))
     hashed_email: Mapped[str | None] = mapped_column(String(64))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = encrypted_text("contacts", "phone")
+    phone_index: Mapped[str | None] = mapped_column(String(32))
     hashed_phone: Mapped[str | None] = mapped_column(String(64))
-    name: Mapped[str | None] = mapped_column(String(255))
-    company: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str | None] = encrypted_text("contacts", "name")
+    company: Mapped[str | None] = encrypted_text("contacts", "company")
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Every tracker visitor id known for this person (identity stitching across devices).
     visitor_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
@@ -121,7 +134,10 @@ class Lead(TenantMixin, CrmBase):
     __table_args__ = (
         # A person's leads by e-mail, newest first (lead capture's duplicate check).
         Index(
-            "ix_leads_organization_id_email_created_at", "organization_id", "email", "created_at"
+            "ix_leads_organization_id_email_index_created_at",
+            "organization_id",
+            "email_index",
+            "created_at",
         ),
         Index("ix_leads_organization_id_session_id", "organization_id", "session_id"),
         Index("ix_leads_organization_id_external_id", "organization_id", "external_id"),
@@ -174,14 +190,17 @@ class Lead(TenantMixin, CrmBase):
         ForeignKey("domains.domain_id", ondelete="SET NULL")
     )
     external_id: Mapped[str | None] = mapped_column(String(255))
-    name: Mapped[str | None] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(320))
+    # Encrypted like a contact's (see Contact), the message too.
+    name: Mapped[str | None] = encrypted_text("leads", "name")
+    email: Mapped[str | None] = encrypted_text("leads", "email")
+    email_index: Mapped[str | None] = mapped_column(String(32))
     hashed_email: Mapped[str | None] = mapped_column(String(64))
-    company: Mapped[str | None] = mapped_column(String(255))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    company: Mapped[str | None] = encrypted_text("leads", "company")
+    phone: Mapped[str | None] = encrypted_text("leads", "phone")
+    phone_index: Mapped[str | None] = mapped_column(String(32))
     hashed_phone: Mapped[str | None] = mapped_column(String(64))
     extensions: Mapped[int | None] = mapped_column(Integer)
-    message: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = encrypted_text("leads", "message")
     form_location: Mapped[str | None] = mapped_column(String(500))
     lead_score: Mapped[str] = mapped_column(String(1))
     is_business_email: Mapped[bool | None]
@@ -403,3 +422,47 @@ class Activity(TenantMixin, CrmBase):
     actor: Mapped[str] = mapped_column(String(255), server_default="system")
     data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+# --- personal fields: blind indexes and search tokens (rastro.crm.sealed) ----------------
+
+
+def _set_indexes(_mapper: Any, _connection: Connection, target: Contact | Lead) -> None:
+    for name, value in sealed.index_values(target.email, target.phone).items():
+        setattr(target, name, value)
+
+
+def _write_terms(record_id: uuid.UUID, target: Contact | Lead, connection: Connection) -> None:
+    table = cast(Table, SearchTerm.__table__)
+    connection.execute(delete(table).where(table.c.record_id == record_id))
+    tokens = sealed.terms({field: getattr(target, field) for field in sealed.SEARCHED})
+    if tokens:
+        connection.execute(
+            insert(table),
+            [
+                {"record_id": record_id, "term": token, "organization_id": target.organization_id}
+                for token in tokens
+            ],
+        )
+
+
+def _searched_changed(target: Contact | Lead) -> bool:
+    state: InstanceState[Any] = inspect(target)
+    return any(state.attrs[field].history.has_changes() for field in sealed.SEARCHED)
+
+
+def _after_insert(_mapper: Any, connection: Connection, target: Contact | Lead) -> None:
+    record_id = target.contact_id if isinstance(target, Contact) else target.lead_id
+    _write_terms(record_id, target, connection)
+
+
+def _after_update(_mapper: Any, connection: Connection, target: Contact | Lead) -> None:
+    if _searched_changed(target):
+        _after_insert(_mapper, connection, target)
+
+
+for _model in (Contact, Lead):
+    event.listen(_model, "before_insert", _set_indexes)
+    event.listen(_model, "before_update", _set_indexes)
+    event.listen(_model, "after_insert", _after_insert)
+    event.listen(_model, "after_update", _after_update)

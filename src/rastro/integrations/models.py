@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
+from rastro.core.personal import encrypted_json
 
 
 def _org_fk() -> Mapped[uuid.UUID]:
@@ -66,8 +67,9 @@ class IntegrationLog(TenantMixin, CrmBase):
     integration_name: Mapped[str] = mapped_column(String(40))
     # pending | success | failed
     status: Mapped[str] = mapped_column(String(20), server_default="pending")
-    request_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
-    response_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # What was sent (the lead's data) and answered: stored encrypted (rastro.core.personal).
+    request_data: Mapped[dict[str, Any]] = encrypted_json("integrations_log", "request_data")
+    response_data: Mapped[dict[str, Any]] = encrypted_json("integrations_log", "response_data")
     error_message: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer)
     retry_count: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -95,6 +97,7 @@ class WebhookDelivery(TenantMixin, CrmBase):
     lead_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("leads.lead_id", ondelete="SET NULL")
     )
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # The event as received (the CRM's record, its e-mail): stored encrypted.
+    payload: Mapped[dict[str, Any]] = encrypted_json("crm_webhook_deliveries", "payload")
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
     resolved_at: Mapped[datetime | None]

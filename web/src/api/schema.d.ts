@@ -1507,7 +1507,8 @@ export interface paths {
         };
         /**
          * List Contacts
-         * @description Contacts, newest first; `q` searches name, e-mail, company and phone by prefix.
+         * @description Contacts, newest first; `q` searches whole words of name, e-mail and company, and
+         *     a phone whole (the fields are encrypted; see `rastro.crm.sealed`).
          */
         get: operations["list_contacts_api_contacts_get"];
         put?: never;
@@ -29290,7 +29291,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("active" | "unconfirmed" | "suppressed" | "bounced" | "complained" | "unsubscribed") | null;
-                /** @description Part of the address or name */
+                /** @description Whole words of the address or name */
                 q?: string | null;
                 page?: number;
                 page_size?: number;
@@ -29367,7 +29368,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("active" | "unconfirmed" | "suppressed" | "bounced" | "complained" | "unsubscribed") | null;
-                /** @description Part of address or name */
+                /** @description Whole words of the address or name */
                 q?: string | null;
             };
             header?: never;
@@ -36555,7 +36556,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
@@ -36935,7 +36936,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
@@ -37031,7 +37032,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;
@@ -39598,7 +39599,7 @@ export interface operations {
                 created_from?: string | null;
                 /** @description Exclusive (UTC if naive) */
                 created_to?: string | null;
-                /** @description Prefix search: name, e-mail, company, phone */
+                /** @description Whole words of name, e-mail, company; a phone whole */
                 q?: string | null;
             };
             header?: never;

@@ -34,7 +34,8 @@ async def list_contacts(
     q: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
     owner_id: uuid.UUID | None = None,
 ) -> Page[schemas.Contact]:
-    """Contacts, newest first; `q` searches name, e-mail, company and phone by prefix."""
+    """Contacts, newest first; `q` searches whole words of name, e-mail and company, and
+    a phone whole (the fields are encrypted; see `rastro.crm.sealed`)."""
     rows, total = await contacts.list_contacts(session, params, q=q, owner_id=owner_id)
     owners = await owners_of(session, (c.owner_id for c in rows))
     return Page.of([contact_out(c, owners) for c in rows], total, params)

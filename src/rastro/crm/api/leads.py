@@ -49,7 +49,9 @@ async def lead_filters(
     q: Annotated[
         str | None,
         Query(
-            min_length=2, max_length=100, description="Prefix search: name, e-mail, company, phone"
+            min_length=2,
+            max_length=100,
+            description="Whole words of name, e-mail, company; a phone whole",
         ),
     ] = None,
 ) -> leads.LeadFilters:

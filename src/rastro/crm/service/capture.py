@@ -26,10 +26,12 @@ from typing import Any
 from rastro.core.db import Scope
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
+from rastro.core.personal import word_tokens
 from rastro.core.units import TransactionBoundary
 from rastro.crm.contracts import RASTRO_CAPTURE_LEAD, CaptureLead, CaptureLeadCall
 from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.schemas import LeadWarning
+from rastro.crm.sealed import field_words, index_values, sealed, terms
 from rastro.crm.service import scoring, settings
 from rastro.crm.service.identity import INVALID_PHONE, Email, Phone, normalize_email, parse_phone
 from rastro.tracking.service import config
@@ -218,6 +220,15 @@ async def capture(
 
     lead_id = uuid7()
     session_id = facts.session_id if facts else None
+    address = email.address if email else None
+    e164 = phone.e164 if phone else None
+    indexes = index_values(address, e164)
+    plain = {
+        "email": address,
+        "phone": e164,
+        "name": submission.name,
+        "company": submission.company,
+    }
     lead: CaptureLead = {
         "lead_id": lead_id,
         "session_id": session_id,
@@ -226,14 +237,16 @@ async def capture(
         "page_id": page_id,
         "domain_id": domain_id,
         "external_id": submission.external_id,
-        "name": submission.name,
-        "email": email.address if email else None,
+        "name_encrypted": sealed("leads", "name", submission.name),
+        "email_encrypted": sealed("leads", "email", address),
+        "email_index": indexes["email_index"],
         "hashed_email": email.hashed if email else None,
-        "company": submission.company,
-        "phone": phone.e164 if phone else None,
+        "company_encrypted": sealed("leads", "company", submission.company),
+        "phone_encrypted": sealed("leads", "phone", e164),
+        "phone_index": indexes["phone_index"],
         "hashed_phone": phone.hashed if phone else None,
         "extensions": submission.extensions,
-        "message": submission.message,
+        "message_encrypted": sealed("leads", "message", submission.message),
         "form_location": submission.form_location,
         "lead_score": breakdown["grade"],
         "is_business_email": email.is_business if email else None,
@@ -253,7 +266,7 @@ async def capture(
         "attribution_status": status,
         "idempotency_key": submission.idempotency_key,
     }
-    person = email.address if email else phone.e164 if phone else ""
+    person = indexes["email_index"] or indexes["phone_index"] or ""
     key = submission.idempotency_key
     where = submission.form_location or submission.page_url or "a form"
     call: CaptureLeadCall = {
@@ -265,15 +278,19 @@ async def capture(
         "window_seconds": int(DUPLICATE_WINDOW.total_seconds()),
         "contact": {
             "contact_id": uuid7(),
-            "email": email.address if email else None,
+            "email_encrypted": sealed("contacts", "email", address),
+            "email_index": indexes["email_index"],
             "hashed_email": email.hashed if email else None,
-            "phone": phone.e164 if phone else None,
+            "phone_encrypted": sealed("contacts", "phone", e164),
+            "phone_index": indexes["phone_index"],
             "hashed_phone": phone.hashed if phone else None,
-            "name": submission.name,
-            "company": submission.company,
+            "name_encrypted": sealed("contacts", "name", submission.name),
+            "company_encrypted": sealed("contacts", "company", submission.company),
             "visitor_id": visitor_id,
+            "terms": {part: word_tokens(field_words(part, value)) for part, value in plain.items()},
         },
         "lead": lead,
+        "lead_terms": terms(plain),
         "stage": {"stage_id": uuid7()},
         "activity": {
             "activity_id": uuid7(),

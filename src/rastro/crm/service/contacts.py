@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.errors import Conflict
 from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.personal import blind_index
 from rastro.crm import schemas
 from rastro.crm.models import Activity, Contact, Deal, Lead, Note, Task
 from rastro.crm.service import activities, settings
@@ -38,7 +39,8 @@ async def _identity(session: AsyncSession, contact: Contact, changes: dict[str, 
         email = normalize_email(str(changes["email"]), field="body.email")
         taken = await session.scalar(
             select(Contact.contact_id).where(
-                Contact.email == email.address, Contact.contact_id != contact.contact_id
+                Contact.email_index == blind_index("email", email.address),
+                Contact.contact_id != contact.contact_id,
             )
         )
         if taken is not None:

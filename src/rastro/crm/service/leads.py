@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select, union_all
+from sqlalchemy import ColumnElement, Select, exists, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -29,6 +29,7 @@ from rastro.crm.models import (
     Task,
 )
 from rastro.crm.schemas import IntegrationLogEntry
+from rastro.crm.sealed import query_tokens
 from rastro.crm.service import activities, hooks
 
 _Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
@@ -74,43 +75,41 @@ def search_terms(q: str) -> list[str]:
     return [word[:100] for word in words[:MAX_SEARCH_WORDS]]
 
 
-def _term_range(column: Any, term: str) -> ColumnElement[bool]:
-    upper = term[:-1] + chr(ord(term[-1]) + 1)
-    return and_(column >= term, column < upper)
-
-
-async def _rarest_first(session: AsyncSession, terms: list[str]) -> list[str]:
-    """The words ordered by how many records have them (counted up to a cap, one short
-    index range scan each)."""
+async def _rarest_first(session: AsyncSession, tokens: list[str]) -> list[str]:
+    """The words' tokens ordered by how many records have them (counted up to a cap, one
+    short index scan each)."""
     counts = []
-    for term in terms:
-        capped = select(SearchTerm.record_id).where(_term_range(SearchTerm.term, term))
+    for token in tokens:
+        capped = select(SearchTerm.record_id).where(SearchTerm.term == token)
         count = await session.scalar(
             select(func.count()).select_from(capped.limit(SEARCH_COUNT_CAP).subquery())
         )
-        counts.append((int(count or 0), term))
-    return [term for _, term in sorted(counts)]
+        counts.append((int(count or 0), token))
+    return [token for _, token in sorted(counts)]
 
 
 async def search_condition(session: AsyncSession, key: Any, q: str) -> ColumnElement[bool]:
-    """`key` (a lead or contact id) has a word starting with each word of `q`.
+    """`key` (a lead or contact id) has each word of `q`, whole (names, e-mails and
+    companies are encrypted: the stored words are blind tokens, see `rastro.crm.sealed`,
+    so a word matches exactly, not by its beginning).
 
-    The rarest word drives (one range scan of the words index); every other word is then
+    The rarest word drives (one scan of the words index); every other word is then
     checked per candidate through the (record_id, term) primary key, so common words such
     as a company name shared by every lead cost nothing extra.
     """
-    terms = search_terms(q)
-    if not terms:
+    words = search_terms(q)
+    if not words:
         raise UnprocessableEntity(
             "The search needs at least one letter or digit.", details={"field": "q"}
         )
-    if len(terms) > 1:
-        terms = await _rarest_first(session, terms)
-    driver = select(SearchTerm.record_id).where(_term_range(SearchTerm.term, terms[0]))
-    for term in terms[1:]:
+    tokens = query_tokens(words)
+    if len(tokens) > 1:
+        tokens = await _rarest_first(session, tokens)
+    driver = select(SearchTerm.record_id).where(SearchTerm.term == tokens[0])
+    for token in tokens[1:]:
         other = aliased(SearchTerm)
         driver = driver.where(
-            exists().where(other.record_id == SearchTerm.record_id, _term_range(other.term, term))
+            exists().where(other.record_id == SearchTerm.record_id, other.term == token)
         )
     condition: ColumnElement[bool] = key.in_(driver)
     return condition
@@ -214,11 +213,9 @@ async def lead_names(
     if not lead_ids:
         return {}
     rows = await session.execute(
-        select(Lead.lead_id, func.coalesce(Lead.name, Lead.email)).where(
-            Lead.lead_id.in_(set(lead_ids))
-        )
+        select(Lead.lead_id, Lead.name, Lead.email).where(Lead.lead_id.in_(set(lead_ids)))
     )
-    return {row[0]: row[1] for row in rows}
+    return {row[0]: row[1] if row[1] is not None else row[2] for row in rows}
 
 
 EXPORT_LIMIT = 50_000

@@ -17,22 +17,28 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    Text,
     any_,
     bindparam,
     case,
+    exists,
     func,
-    or_,
     select,
     text,
+    type_coerce,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from rastro.core.db import TenantScopeMissing, get_scope
 from rastro.core.ids import uuid7
-from rastro.crm.models import Contact, Deal, Lead
+from rastro.core.personal import blind_index
+from rastro.crm.models import Contact, Deal, Lead, SearchTerm
+from rastro.crm.sealed import index_values, query_tokens, sealed, terms
 from rastro.crm.service.identity import sha256_hex
+from rastro.crm.service.leads import search_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,16 +118,21 @@ class PersonDetails:
 
 
 _CONTACTS = cast(Table, Contact.__table__)
+# Only what the contact lacks (the values given already sealed: a coalesce of a ciphertext).
 _FILL_IN = (
     update(_CONTACTS)
     .where(_CONTACTS.c.contact_id == bindparam("id_"))
     .values(
-        name=func.coalesce(_CONTACTS.c.name, bindparam("name_")),
+        name=func.coalesce(_CONTACTS.c.name, type_coerce(bindparam("name_"), Text())),
         hashed_phone=case(
             (_CONTACTS.c.phone.is_(None), bindparam("hashed_phone_")),
             else_=_CONTACTS.c.hashed_phone,
         ),
-        phone=func.coalesce(_CONTACTS.c.phone, bindparam("phone_")),
+        phone_index=case(
+            (_CONTACTS.c.phone.is_(None), bindparam("phone_index_")),
+            else_=_CONTACTS.c.phone_index,
+        ),
+        phone=func.coalesce(_CONTACTS.c.phone, type_coerce(bindparam("phone_"), Text())),
     )
 )
 
@@ -139,14 +150,17 @@ async def upsert_people(
     scope = get_scope(session)
     if scope is None or scope.organization_id is None:
         raise TenantScopeMissing("upsert_people needs an organization scope")
+    by_index = {blind_index("email", address): address for address in addresses}
     found = await session.execute(
-        select(Contact.email, Contact.contact_id, Contact.name, Contact.phone).where(
-            Contact.email == any_(bindparam("emails", addresses, type_=ARRAY(String)))
+        select(Contact.email_index, Contact.contact_id, Contact.name, Contact.phone).where(
+            Contact.email_index == any_(bindparam("emails", list(by_index), type_=ARRAY(String)))
         )
     )
     ids: dict[str, uuid.UUID] = {}
     fill_in = []
-    for email, contact_id, name, phone in found.all():
+    filled_terms: dict[uuid.UUID, dict[str, Any]] = {}
+    for index, contact_id, name, phone in found.all():
+        email = by_index.get(index or "")
         if email is None:
             continue
         ids[email] = contact_id
@@ -155,12 +169,17 @@ async def upsert_people(
             fill_in.append(
                 {
                     "id_": contact_id,
-                    "name_": known.name,
-                    "phone_": known.phone,
+                    "name_": sealed("contacts", "name", known.name),
+                    "phone_": sealed("contacts", "phone", known.phone),
+                    "phone_index_": blind_index("phone", known.phone),
                     "hashed_phone_": sha256_hex(known.phone) if known.phone else None,
                 }
             )
-    new = []
+            filled_terms[contact_id] = {
+                "name": None if name else known.name,
+                "phone": None if phone else known.phone,
+            }
+    new: list[dict[str, Any]] = []
     for address in addresses:
         if address in ids:
             continue
@@ -175,32 +194,63 @@ async def upsert_people(
                 "name": known.name,
                 "phone": known.phone,
                 "hashed_phone": sha256_hex(known.phone) if known.phone else None,
+                **index_values(address, known.phone),
             }
         )
     if new:
         # A concurrent request (the same form submitted twice at once) may have created
         # some of them since: theirs are kept, and their ids read back.
-        await session.execute(
-            pg_insert(_CONTACTS).on_conflict_do_nothing(
-                index_elements=["organization_id", "email"], index_where=text("email IS NOT NULL")
-            ),
-            new,
+        inserted = (
+            await session.execute(
+                pg_insert(_CONTACTS)
+                .on_conflict_do_nothing(
+                    index_elements=["organization_id", "email_index"],
+                    index_where=text("email_index IS NOT NULL"),
+                )
+                .returning(_CONTACTS.c.contact_id),
+                new,
+            )
+        ).scalars()
+        stored = set(inserted)
+        await _add_terms(
+            session,
+            scope.organization_id,
+            {row["contact_id"]: row for row in new if row["contact_id"] in stored},
         )
-        created = [row["email"] for row in new]
+        created = [row["email_index"] for row in new]
         ids.update(
-            (email, contact_id)
-            for email, contact_id in (
+            (by_index[index], contact_id)
+            for index, contact_id in (
                 await session.execute(
-                    select(Contact.email, Contact.contact_id).where(
-                        Contact.email == any_(bindparam("created", created, type_=ARRAY(String)))
+                    select(Contact.email_index, Contact.contact_id).where(
+                        Contact.email_index
+                        == any_(bindparam("created", created, type_=ARRAY(String)))
                     )
                 )
             ).all()
-            if email is not None
+            if index in by_index
         )
     if fill_in:
         await session.execute(_FILL_IN, fill_in)
+        await _add_terms(session, scope.organization_id, filled_terms)
     return ids
+
+
+async def _add_terms(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    records: Mapping[uuid.UUID, Mapping[str, Any]],
+) -> None:
+    """The search tokens of contacts written by Core statements (see `rastro.crm.sealed`)."""
+    rows = [
+        {"record_id": record_id, "term": token, "organization_id": organization_id}
+        for record_id, values in records.items()
+        for token in terms(dict(values))
+    ]
+    if rows:
+        await session.execute(
+            pg_insert(cast(Table, SearchTerm.__table__)).on_conflict_do_nothing(), rows
+        )
 
 
 async def people_by_id(
@@ -219,19 +269,26 @@ async def people_by_id(
 
 
 def ids_matching(text: str) -> Select[Any]:
-    """A query of the contact ids whose e-mail or name contains `text` (any case), for
-    other modules to filter their own rows by a person search."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return select(Contact.contact_id).where(
-        or_(Contact.email.ilike(pattern, escape="\\"), Contact.name.ilike(pattern, escape="\\"))
-    )
+    """A query of the contact ids that have every word of `text` (whole words of the
+    e-mail, name, company or phone: they are stored encrypted, searched by blind tokens),
+    for other modules to filter their own rows by a person search."""
+    tokens = query_tokens(search_terms(text)) or [""]
+    statement = select(SearchTerm.record_id).where(SearchTerm.term == tokens[0])
+    for token in tokens[1:]:
+        other = aliased(SearchTerm)
+        statement = statement.where(
+            exists().where(other.record_id == SearchTerm.record_id, other.term == token)
+        )
+    return statement
 
 
 async def person_by_email(session: AsyncSession, *, email: str) -> Person | None:
     """The organization's contact with this (normalized) address, if any."""
     row = (
         await session.execute(
-            select(Contact.contact_id, Contact.email, Contact.name).where(Contact.email == email)
+            select(Contact.contact_id, Contact.email, Contact.name).where(
+                Contact.email_index == blind_index("email", email)
+            )
         )
     ).first()
     return Person(row[0], row[1], row[2]) if row is not None and row[1] else None

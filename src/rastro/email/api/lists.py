@@ -31,7 +31,7 @@ async def list_contacts(
     params: Pagination,
     status_: Annotated[schemas.ContactStatus | None, Query(alias="status")] = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Part of the address or name")
+        str | None, Query(max_length=200, description="Whole words of the address or name")
     ] = None,
 ) -> Page[schemas.EmailContact]:
     """Recipients, newest first, optionally of one status or matching a search."""
@@ -62,7 +62,9 @@ async def export_contacts(
     _: Read,
     session: CrmSession,
     status_: Annotated[schemas.ContactStatus | None, Query(alias="status")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Part of address or name")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Whole words of the address or name")
+    ] = None,
 ) -> Response:
     """Every recipient the list's filters select (up to 50,000), newest first, as a CSV
     file with the double opt-in proof (UTF-8 with a byte order mark)."""

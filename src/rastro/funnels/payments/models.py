@@ -14,13 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, event, func
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
+from rastro.core.personal import blind_index, encrypted_json
 from rastro.funnels.payments.statuses import STATUSES
 
 _STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
@@ -88,8 +89,12 @@ class Payment(TenantMixin, CrmBase):
     status: Mapped[str] = mapped_column(String(20), server_default="pending")
     payment_method: Mapped[str] = mapped_column(String(20), server_default="pix")
     product_name: Mapped[str | None] = mapped_column(String(255))
-    # The buyer as the checkout sent it (name, email, phone, document): never logged.
-    customer_data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # The buyer as the checkout sent it (name, email, phone, document): never logged,
+    # stored encrypted (rastro.core.personal); its e-mail's and phone's blind indexes are
+    # kept beside it for lookups (set on every write, see the events below).
+    customer_data: Mapped[dict[str, Any]] = encrypted_json("payments", "customer_data")
+    customer_email_index: Mapped[str | None] = mapped_column(String(32))
+    customer_phone_index: Mapped[str | None] = mapped_column(String(32))
     # The checkout link's tracking parameters a checkout platform reported (src, sck,
     # utm_*): the lead's attribution when there is no tracked session.
     tracking: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
@@ -139,3 +144,23 @@ class PaymentWebhook(TenantMixin, CrmBase):
     status: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+def customer_columns(customer: dict[str, Any]) -> dict[str, Any]:
+    """The buyer's data with its blind indexes, for `insert(Payment).values(**...)` (the
+    ORM's writes get them from the events below)."""
+    return {
+        "customer_data": customer,
+        "customer_email_index": blind_index("email", customer.get("email")),
+        "customer_phone_index": blind_index("phone", customer.get("phone")),
+    }
+
+
+def _customer_indexes(_mapper: Any, _connection: Any, payment: Payment) -> None:
+    for name, value in customer_columns(payment.customer_data or {}).items():
+        if name != "customer_data":
+            setattr(payment, name, value)
+
+
+event.listen(Payment, "before_insert", _customer_indexes)
+event.listen(Payment, "before_update", _customer_indexes)

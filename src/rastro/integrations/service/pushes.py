@@ -332,15 +332,18 @@ async def retry_log(session: AsyncSession, log_id: uuid.UUID) -> IntegrationLog:
     destination = await session.get(Destination, row.destination_id) if row.destination_id else None
     if destination is None or not destination.is_active:
         raise Conflict("The destination was removed or is inactive.")
-    attempts = await session.scalars(
-        select(IntegrationLog.retry_count).where(
+    # The request data is encrypted: the same delivery's attempts are picked out here.
+    delivery_id = str(row.request_data.get("delivery_id"))
+    earlier = await session.execute(
+        select(IntegrationLog.retry_count, IntegrationLog.request_data).where(
             IntegrationLog.lead_id == row.lead_id,
             IntegrationLog.destination_id == row.destination_id,
             IntegrationLog.event == row.event,
-            IntegrationLog.request_data["delivery_id"].astext
-            == str(row.request_data.get("delivery_id")),
         )
     )
+    attempts = [
+        count for count, data in earlier.all() if str(data.get("delivery_id")) == delivery_id
+    ]
     fresh = IntegrationLog(
         lead_id=row.lead_id,
         destination_id=row.destination_id,
@@ -348,7 +351,7 @@ async def retry_log(session: AsyncSession, log_id: uuid.UUID) -> IntegrationLog:
         integration_type=row.integration_type,
         integration_name=row.integration_name,
         status="pending",
-        retry_count=max([row.retry_count, *attempts.all()]) + 1,
+        retry_count=max([row.retry_count, *attempts]) + 1,
         request_data={
             "delivery_id": row.request_data.get("delivery_id"),
             "stage": row.request_data.get("stage"),

@@ -31,7 +31,7 @@ from rastro.funnels.payments import brcode, schemas
 from rastro.funnels.payments.errors import GatewayRefused, GatewayUnavailable
 from rastro.funnels.payments.gateways import BY_SERVICE, GATEWAYS
 from rastro.funnels.payments.gateways.base import ChargeRequest, Customer, Gateway, GatewayError
-from rastro.funnels.payments.models import Payment
+from rastro.funnels.payments.models import Payment, customer_columns
 from rastro.funnels.payments.service import hooks
 from rastro.funnels.payments.statuses import Transition, transition
 
@@ -125,7 +125,7 @@ async def create_payment(
             status="pending",
             payment_method="pix",
             product_name=body.product_name,
-            customer_data=body.customer.model_dump(exclude_none=True, mode="json"),
+            **customer_columns(body.customer.model_dump(exclude_none=True, mode="json")),
             status_changed_at=now,
             idempotency_key=key,
         )

@@ -32,7 +32,7 @@ from rastro.funnels.payments.errors import (
     UnknownWebhookEndpoint,
 )
 from rastro.funnels.payments.gateways.base import MalformedWebhook, SignedRequest, WebhookRejected
-from rastro.funnels.payments.models import Payment, PaymentWebhook
+from rastro.funnels.payments.models import Payment, PaymentWebhook, customer_columns
 from rastro.funnels.payments.platforms import PLATFORMS
 from rastro.funnels.payments.platforms.base import PlatformOrder
 from rastro.funnels.payments.schemas import WebhookResult
@@ -123,7 +123,7 @@ async def _payment_for(
             status="pending",
             payment_method=order.payment_method,
             product_name=order.product_name,
-            customer_data=customer,
+            **customer_columns(customer),
             tracking=tracking,
             status_changed_at=datetime.now(UTC),
         )

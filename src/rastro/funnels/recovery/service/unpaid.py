@@ -52,7 +52,7 @@ def _due_payments(now: datetime) -> Any:
         ),
         else_=func.coalesce(settings.pix_delay_minutes, DEFAULTS.pix_delay_minutes),
     )
-    email = Payment.customer_data["email"].astext
+    email = Payment.customer_email_index  # the buyer's data is encrypted: its blind index
     paid_since = exists().where(
         later.funnel_id == Payment.funnel_id,
         later.id != Payment.id,
@@ -60,7 +60,7 @@ def _due_payments(now: datetime) -> Any:
         later.created_at >= Payment.created_at,
         or_(
             and_(Payment.session_id.is_not(None), later.session_id == Payment.session_id),
-            and_(email.is_not(None), later.customer_data["email"].astext == email),
+            and_(email.is_not(None), later.customer_email_index == email),
         ),
     )
     known = exists().where(
@@ -87,8 +87,8 @@ def _due_payments(now: datetime) -> Any:
             <= literal(now, DateTime(timezone=True)) - func.make_interval(0, 0, 0, 0, 0, delay),
             Payment.created_at > now - MAX_AGE,
             or_(
-                Payment.customer_data["email"].astext.is_not(None),
-                Payment.customer_data["phone"].astext.is_not(None),
+                Payment.customer_email_index.is_not(None),
+                Payment.customer_phone_index.is_not(None),
             ),
             ~known,
             ~paid_since,
