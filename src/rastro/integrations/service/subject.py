@@ -7,20 +7,37 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, String, cast, false, or_, update
+import orjson
+from sqlalchemy import ColumnElement, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
 from rastro.integrations.models import IntegrationLog, WebhookDelivery
 
 
-def _deliveries(*, email: str | None, lead_ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+async def _deliveries(
+    session: AsyncSession, *, email: str | None, lead_ids: Sequence[uuid.UUID]
+) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
     if lead_ids:
         conditions.append(WebhookDelivery.lead_id.in_(lead_ids))
-    if email:  # a delivery in review names a person no lead links to yet
-        pattern = "%" + email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(cast(WebhookDelivery.payload, String).ilike(pattern, escape="\\"))
+    if email:
+        # A delivery in review names a person no lead links to yet. Its payload is
+        # encrypted at rest, so the unlinked ones are opened here and searched (requests
+        # are rare; deliveries without a lead are few).
+        needle = email.lower()
+        unlinked = await session.execute(
+            select(WebhookDelivery.delivery_id, WebhookDelivery.payload).where(
+                WebhookDelivery.lead_id.is_(None)
+            )
+        )
+        named = [
+            delivery_id
+            for delivery_id, payload in unlinked
+            if needle in orjson.dumps(payload).decode().lower()
+        ]
+        if named:
+            conditions.append(WebhookDelivery.delivery_id.in_(named))
     return or_(*conditions) if conditions else false()
 
 
@@ -33,7 +50,9 @@ async def subject_data(
             session, IntegrationLog.__table__, IntegrationLog.lead_id.in_(lead_ids)
         ),
         "crm_webhook_deliveries": await rows_where(
-            session, WebhookDelivery.__table__, _deliveries(email=email, lead_ids=lead_ids)
+            session,
+            WebhookDelivery.__table__,
+            await _deliveries(session, email=email, lead_ids=lead_ids),
         ),
     }
 
@@ -49,7 +68,7 @@ async def erase_subject(
     )
     deliveries = await session.execute(
         update(WebhookDelivery)
-        .where(_deliveries(email=email, lead_ids=lead_ids))
+        .where(await _deliveries(session, email=email, lead_ids=lead_ids))
         .values(payload={}, reason=None)
     )
     return {

@@ -8,9 +8,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, false, func, or_, update
+from sqlalchemy import ColumnElement, false, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.personal import blind_index
 from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
 from rastro.funnels.payments.models import Payment
 
@@ -23,10 +24,11 @@ def _of_person(
     visitor_ids: Sequence[str],
 ) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
+    # The buyer's data is encrypted at rest: found by its blind indexes.
     if email:
-        conditions.append(func.lower(Payment.customer_data["email"].astext) == email)
+        conditions.append(Payment.customer_email_index == blind_index("email", email))
     if phone:
-        conditions.append(Payment.customer_data["phone"].astext == phone)
+        conditions.append(Payment.customer_phone_index == blind_index("phone", phone))
     if lead_ids:
         conditions.append(Payment.lead_id.in_(lead_ids))
     if visitor_ids:
@@ -60,6 +62,13 @@ async def erase_subject(
     result = await session.execute(
         update(Payment)
         .where(condition)
-        .values(customer_data={}, gateway_response={}, visitor_id=None, tracking={})
+        .values(
+            customer_data={},
+            customer_email_index=None,
+            customer_phone_index=None,
+            gateway_response={},
+            visitor_id=None,
+            tracking={},
+        )
     )
     return {"payments": int(getattr(result, "rowcount", 0) or 0)}
