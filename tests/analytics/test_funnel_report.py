@@ -60,18 +60,19 @@ async def _fixture(client, databases):
                         campaign=campaign,
                     )
                 )
-    # (session, step, amount, status, created at in UTC)
+    # (session, step, amount, status, created at in UTC, order bump ticked: None = none
+    # offered); an order bump of 27.00 is part of its charge's amount.
     payments = [
-        ("s1", "checkout", "97.00", "paid", "2026-11-10T03:05:00"),
-        ("s2", "checkout", "97.00", "pending", "2026-11-10T15:10:00"),
-        ("s3", "checkout", "97.00", "paid", "2026-11-10T20:10:00"),
-        ("s1", "upsell", "47.00", "paid", "2026-11-10T03:10:00"),
-        ("s3", "upsell", "47.00", "expired", "2026-11-10T20:20:00"),
-        ("s2", "checkout", "97.00", "refunded", "2026-11-10T15:20:00"),
-        ("s4", "checkout", "97.00", "paid", "2026-11-10T02:30:00"),  # the 9th: left out
+        ("s1", "checkout", "97.00", "paid", "2026-11-10T03:05:00", False),
+        ("s2", "checkout", "97.00", "pending", "2026-11-10T15:10:00", True),  # not paid
+        ("s3", "checkout", "97.00", "paid", "2026-11-10T20:10:00", True),
+        ("s1", "upsell", "47.00", "paid", "2026-11-10T03:10:00", None),
+        ("s3", "upsell", "47.00", "expired", "2026-11-10T20:20:00", None),
+        ("s2", "checkout", "97.00", "refunded", "2026-11-10T15:20:00", True),  # reversed
+        ("s4", "checkout", "97.00", "paid", "2026-11-10T02:30:00", True),  # the 9th: left out
     ]
     async with databases.crm.transaction(Scope.organization(org.id)) as crm:
-        for sid, kind, amount, status, when in payments:
+        for sid, kind, amount, status, when, bump in payments:
             crm.add(
                 Payment(
                     organization_id=org.id,
@@ -83,6 +84,9 @@ async def _fixture(client, databases):
                     status=status,
                     created_at=at(when),
                     paid_at=at(when) if status in ("paid", "refunded") else None,
+                    bump_product_name=None if bump is None else "Planilha",
+                    bump_amount=None if bump is None else Decimal("27.00"),
+                    bump_accepted=bump,
                 )
             )
     return org, funnel, ids
@@ -115,6 +119,11 @@ async def test_funnel_figures_match_a_hand_computation(client, databases):
         "paid_rate": 0.5,
         "revenue": "241.00",  # 97 + 97 + 47
         "average_order": "120.50",  # 241 / 2 paid orders
+        # Of the 2 paid orders (s1, s3), both offered the bump and s3 ticked it.
+        "bump_offered": 2,
+        "bump_taken": 1,
+        "bump_take_rate": 0.5,
+        "bump_revenue": "27.00",
     }
     assert report["offers"] == [
         {

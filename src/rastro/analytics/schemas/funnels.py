@@ -43,6 +43,14 @@ class FunnelCheckoutFigures(BaseModel):
     average_order: Decimal | None = Field(
         description="Revenue per paid checkout order (its upsells and downsells included)"
     )
+    bump_offered: int = Field(0, description="Paid checkout orders whose checkout offered a bump")
+    bump_taken: int = Field(0, description="Of those, the orders with the bump ticked")
+    bump_take_rate: float | None = Field(
+        None, description="Order-bump take rate: orders with the bump per order offered one"
+    )
+    bump_revenue: Decimal = Field(
+        Decimal("0.00"), description="The ticked bumps' share of the paid orders' revenue"
+    )
 
 
 class FunnelOfferFigures(BaseModel):

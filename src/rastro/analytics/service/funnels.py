@@ -1,6 +1,6 @@
 """The funnel report: visitors per step and step-to-step conversion, checkout → PIX
-generated → paid, revenue and average order, upsell/downsell take rates, by source or
-campaign, for a period of the organization's days.
+generated → paid, revenue and average order, order-bump and upsell/downsell take rates, by
+source or campaign, for a period of the organization's days.
 
 Every figure comes from indexed reads of one funnel and one period: the step visits
 (`funnel_step_visits`, by funnel and visit time) and the funnel's payments created in
@@ -47,6 +47,9 @@ class _Tally:
     reversed: int = 0
     revenue: Decimal = field(default_factory=lambda: Decimal("0.00"))
     orders_paid: int = 0
+    bump_offered: int = 0
+    bump_taken: int = 0
+    bump_revenue: Decimal = field(default_factory=lambda: Decimal("0.00"))
 
 
 def _add_payment(tally: _Tally, payment: PaymentSummary, *, currency: str) -> None:
@@ -55,6 +58,12 @@ def _add_payment(tally: _Tally, payment: PaymentSummary, *, currency: str) -> No
         tally.paid += 1
         if payment.currency == currency:
             tally.revenue += payment.amount
+        if payment.bump_accepted is not None:
+            tally.bump_offered += 1
+        if payment.bump_accepted and payment.bump_amount is not None:
+            tally.bump_taken += 1
+            if payment.currency == currency:
+                tally.bump_revenue += payment.bump_amount
     elif payment.status in REVERSED:
         tally.reversed += 1
 
@@ -154,6 +163,10 @@ async def funnel_report(
             average_order=(total_revenue / checkout.paid).quantize(Decimal("0.01"))
             if checkout.paid
             else None,
+            bump_offered=checkout.bump_offered,
+            bump_taken=checkout.bump_taken,
+            bump_take_rate=ratio(checkout.bump_taken, checkout.bump_offered),
+            bump_revenue=checkout.bump_revenue,
         ),
         offers=[
             FunnelOfferFigures(

@@ -19,7 +19,6 @@ from rastro.core.errors import BadRequest, NotFound, RastroError, UnprocessableE
 from rastro.core.routing import read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.capture import Submission, capture
-from rastro.funnels.builder.offers import bumped_product
 from rastro.funnels.builder.public import pixels
 from rastro.funnels.builder.public.resume import ResumeTarget, link_error, resumed
 from rastro.funnels.builder.public.views import (
@@ -34,7 +33,7 @@ from rastro.funnels.builder.public.views import (
     visit,
 )
 from rastro.funnels.builder.steps import step_settings
-from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
+from rastro.funnels.payments.schemas import CustomerIn, OrderBump, PaymentCreate
 from rastro.funnels.payments.service import payments
 from rastro.funnels.recovery.service import starts
 from rastro.tracking.service.conversions import TOUCH_FIELDS
@@ -182,9 +181,14 @@ async def _submit_checkout(
                 # The order bump, ticked, joins the same charge.
                 amount=offer.price + (bump.price if bump else 0),
                 currency="BRL",
-                product_name=bumped_product(offer.product_name, bump)
-                if bump
-                else offer.product_name,
+                product_name=offer.product_name,
+                order_bump=OrderBump(
+                    product_name=offer.bump.product_name,
+                    amount=offer.bump.price,
+                    accepted=bump is not None,
+                )
+                if offer.bump is not None
+                else None,
                 customer=customer,
                 expires_in=settings.pix_expires_minutes * 60,
                 funnel_id=step.funnel_id,

@@ -1,0 +1,66 @@
+"""funnels: the order bump recorded apart on payments; e-mail: the `checkout_abandoned`
+sequence trigger and per-recipient merge fields (a recovery's resume link)
+
+Revision ID: 0038
+Revises: 0030
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0038"
+down_revision: str | None = "0030"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_OLD_TRIGGERS = "'lead_created', 'stage_changed', 'deal_won', 'pix_unpaid'"
+_NEW_TRIGGERS = _OLD_TRIGGERS + ", 'checkout_abandoned'"
+
+
+def _fields(table: str) -> None:
+    op.add_column(
+        table,
+        sa.Column(
+            "fields",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default="{}",
+            nullable=False,
+        ),
+    )
+
+
+def _triggers(listed: str) -> None:
+    name = op.f("ck_email_sequences_trigger_known")
+    op.drop_constraint(name, "email_sequences", type_="check")
+    op.create_check_constraint(name, "email_sequences", f"trigger IN ({listed})")
+
+
+def upgrade() -> None:
+    op.add_column("payments", sa.Column("bump_product_name", sa.String(255), nullable=True))
+    op.add_column("payments", sa.Column("bump_amount", sa.Numeric(12, 2), nullable=True))
+    op.add_column("payments", sa.Column("bump_accepted", sa.Boolean(), nullable=True))
+    op.create_check_constraint(
+        op.f("ck_payments_bump_complete"),
+        "payments",
+        "(bump_accepted IS NULL) = (bump_amount IS NULL) AND "
+        "(bump_amount IS NULL) = (bump_product_name IS NULL) AND "
+        "(bump_amount IS NULL OR bump_amount > 0)",
+    )
+    _fields("email_sequence_enrollments")
+    _fields("email_messages")
+    _triggers(_NEW_TRIGGERS)
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM email_sequences WHERE trigger = 'checkout_abandoned'")
+    _triggers(_OLD_TRIGGERS)
+    op.drop_column("email_messages", "fields")
+    op.drop_column("email_sequence_enrollments", "fields")
+    op.drop_constraint(op.f("ck_payments_bump_complete"), "payments", type_="check")
+    op.drop_column("payments", "bump_accepted")
+    op.drop_column("payments", "bump_amount")
+    op.drop_column("payments", "bump_product_name")
