@@ -7901,6 +7901,29 @@ export interface components {
              */
             average_order: string | null;
             /**
+             * Bump Offered
+             * @description Paid checkout orders whose checkout offered a bump
+             * @default 0
+             */
+            bump_offered: number;
+            /**
+             * Bump Revenue
+             * @description The ticked bumps' share of the paid orders' revenue
+             * @default 0.00
+             */
+            bump_revenue: string;
+            /**
+             * Bump Take Rate
+             * @description Order-bump take rate: orders with the bump per order offered one
+             */
+            bump_take_rate?: number | null;
+            /**
+             * Bump Taken
+             * @description Of those, the orders with the bump ticked
+             * @default 0
+             */
+            bump_taken: number;
+            /**
              * Checkout Rate
              * @description PIX generated per checkout visitor
              */
@@ -9567,18 +9590,6 @@ export interface components {
             key: string | null;
             previous: components["schemas"]["OfflineFigures"] | null;
         };
-        /** OrderBump */
-        OrderBump: {
-            /**
-             * Description
-             * @default
-             */
-            description: string;
-            /** Price */
-            price: number | string;
-            /** Product Name */
-            product_name: string;
-        };
         /** Organization */
         Organization: {
             /** Country */
@@ -10070,6 +10081,18 @@ export interface components {
         Payment: {
             /** Amount */
             amount: string;
+            /**
+             * Bump Accepted
+             * @description The buyer ticked the order bump
+             */
+            bump_accepted: boolean | null;
+            /** Bump Amount */
+            bump_amount: string | null;
+            /**
+             * Bump Product Name
+             * @description The order bump offered (null: none)
+             */
+            bump_product_name: string | null;
             /** Conversion Id */
             conversion_id: string | null;
             /**
@@ -10169,6 +10192,8 @@ export interface components {
              * @description The checkout submission's id: the same key returns the same payment (the Idempotency-Key header does the same)
              */
             idempotency_key?: string | null;
+            /** @description The order bump the checkout offered, ticked or not (an accepted one's amount is included in `amount`) */
+            order_bump?: components["schemas"]["rastro__funnels__payments__schemas__OrderBump"] | null;
             /**
              * Parent Payment Id
              * @description An upsell's charge: the payment it follows
@@ -10217,6 +10242,10 @@ export interface components {
         PaymentSummary: {
             /** Amount */
             amount: string;
+            /** Bump Accepted */
+            bump_accepted?: boolean | null;
+            /** Bump Amount */
+            bump_amount?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -11324,7 +11353,7 @@ export interface components {
              * Trigger
              * @enum {string}
              */
-            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid";
+            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid" | "checkout_abandoned";
             /** Trigger Minutes */
             trigger_minutes: number;
             /** Trigger Stage */
@@ -11376,7 +11405,12 @@ export interface components {
         /**
          * SequenceIn
          * @description A sequence. `trigger_stage` is required for `stage_changed`; `trigger_minutes` is
-         *     how long a PIX stays unpaid before `pix_unpaid` enrolls its buyer.
+         *     how long a PIX stays unpaid before `pix_unpaid` enrolls its buyer. `checkout_abandoned`
+         *     enrolls the buyer of a checkout started and not finished once the funnel's recovery
+         *     detects it. Recovery e-mails (`pix_unpaid` once the recovery detected the PIX,
+         *     `checkout_abandoned`) can use the merge fields `{{ resume_url }}` (back to the
+         *     checkout with the buyer's data, or to the pending PIX), `{{ product_name }}`,
+         *     `{{ amount }}` and `{{ pix_copy_paste }}`.
          */
         SequenceIn: {
             /**
@@ -11400,7 +11434,7 @@ export interface components {
              * Trigger
              * @enum {string}
              */
-            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid";
+            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid" | "checkout_abandoned";
             /**
              * Trigger Minutes
              * @default 0
@@ -12769,7 +12803,7 @@ export interface components {
         /** UpsellConfig */
         UpsellConfig: {
             /** @description A second product as a tick box on the checkout, in the same charge */
-            order_bump?: components["schemas"]["OrderBump"] | null;
+            order_bump?: components["schemas"]["rastro__funnels__builder__offers__OrderBump"] | null;
         };
         /**
          * UrlCheckRun
@@ -13023,6 +13057,33 @@ export interface components {
             outcome: "applied" | "same" | "backwards" | "unknown_payment" | "rejected" | "not_configured" | "ignored";
             /** Status */
             status?: ("pending" | "paid" | "failed" | "cancelled" | "expired" | "refunded" | "chargedback") | null;
+        };
+        /** OrderBump */
+        rastro__funnels__builder__offers__OrderBump: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Price */
+            price: number | string;
+            /** Product Name */
+            product_name: string;
+        };
+        /**
+         * OrderBump
+         * @description The checkout's order bump: a second product offered as a tick box on the checkout.
+         */
+        rastro__funnels__payments__schemas__OrderBump: {
+            /**
+             * Accepted
+             * @description The buyer ticked it: its amount is part of the charge
+             */
+            accepted: boolean;
+            /** Amount */
+            amount: number | string;
+            /** Product Name */
+            product_name: string;
         };
         /** WebhookReceipt */
         rastro__funnels__payments__schemas__WebhookReceipt: {

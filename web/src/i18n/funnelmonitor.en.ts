@@ -53,6 +53,8 @@ export const funnelMonitorEn = {
   "funnelAnalytics.kpi.averageOrder": "Average order",
   "funnelAnalytics.kpi.checkoutRate": "Checkout → PIX",
   "funnelAnalytics.kpi.reversed": "Refunded or charged back",
+  "funnelAnalytics.kpi.bumpRate": "Order bump take rate",
+  "funnelAnalytics.kpi.bumpRevenue": "Order bump revenue",
   "funnelAnalytics.chart": "Visitors per step",
   "funnelAnalytics.chart.visitors": "Visitors",
   "funnelAnalytics.steps": "Steps",

@@ -55,6 +55,8 @@ export const funnelMonitorPtBR: Record<keyof typeof funnelMonitorEn, string> = {
   "funnelAnalytics.kpi.averageOrder": "Ticket médio",
   "funnelAnalytics.kpi.checkoutRate": "Checkout → PIX",
   "funnelAnalytics.kpi.reversed": "Reembolsados ou estornados",
+  "funnelAnalytics.kpi.bumpRate": "Aceite do order bump",
+  "funnelAnalytics.kpi.bumpRevenue": "Receita do order bump",
   "funnelAnalytics.chart": "Visitantes por etapa",
   "funnelAnalytics.chart.visitors": "Visitantes",
   "funnelAnalytics.steps": "Etapas",

@@ -92,7 +92,7 @@ class CustomerIn(BaseModel):
         return digits
 
 
-class OrderBump(BaseModel):
+class PaymentOrderBump(BaseModel):
     """The checkout's order bump: a second product offered as a tick box on the checkout."""
 
     product_name: Annotated[str, Field(min_length=1, max_length=255)]
@@ -129,7 +129,7 @@ class PaymentCreate(BaseModel):
         description="The checkout submission's id: the same key returns the same payment "
         "(the Idempotency-Key header does the same)",
     )
-    order_bump: OrderBump | None = Field(
+    order_bump: PaymentOrderBump | None = Field(
         None,
         description="The order bump the checkout offered, ticked or not (an accepted one's "
         "amount is included in `amount`)",

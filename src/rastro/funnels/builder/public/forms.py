@@ -33,7 +33,7 @@ from rastro.funnels.builder.public.views import (
     visit,
 )
 from rastro.funnels.builder.steps import step_settings
-from rastro.funnels.payments.schemas import CustomerIn, OrderBump, PaymentCreate
+from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate, PaymentOrderBump
 from rastro.funnels.payments.service import payments
 from rastro.funnels.recovery.service import starts
 from rastro.tracking.service.conversions import TOUCH_FIELDS
@@ -182,7 +182,7 @@ async def _submit_checkout(
                 amount=offer.price + (bump.price if bump else 0),
                 currency="BRL",
                 product_name=offer.product_name,
-                order_bump=OrderBump(
+                order_bump=PaymentOrderBump(
                     product_name=offer.bump.product_name,
                     amount=offer.bump.price,
                     accepted=bump is not None,
