@@ -1,5 +1,6 @@
 """funnels: the order bump recorded apart on payments; e-mail: the `checkout_abandoned`
-sequence trigger and per-recipient merge fields (a recovery's resume link)
+sequence trigger and per-recipient merge fields (a recovery's resume link); core: the
+request limits' counters (`rate_limit_counters`)
 
 Revision ID: 0038
 Revises: 0030
@@ -11,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from rastro.core.db import tenant_rls_sql
 
 revision: str = "0038"
 down_revision: str | None = "0030"
@@ -53,9 +56,29 @@ def upgrade() -> None:
     _fields("email_sequence_enrollments")
     _fields("email_messages")
     _triggers(_NEW_TRIGGERS)
+    op.create_table(
+        "rate_limit_counters",
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("bucket", sa.String(40), nullable=False),
+        sa.Column("key_hash", sa.String(64), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_rate_limit_counters_organization_id_organizations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "organization_id", "bucket", "key_hash", name=op.f("pk_rate_limit_counters")
+        ),
+    )
+    for statement in tenant_rls_sql("rate_limit_counters"):
+        op.execute(statement)
 
 
 def downgrade() -> None:
+    op.drop_table("rate_limit_counters")
     op.execute("DELETE FROM email_sequences WHERE trigger = 'checkout_abandoned'")
     _triggers(_OLD_TRIGGERS)
     op.drop_column("email_messages", "fields")
