@@ -214,3 +214,34 @@ async def test_refusals(client, databases):
     assert not_an_id.status_code == 422
     anonymous = await client.get(url, params=DAY)
     assert anonymous.status_code == 401
+
+
+async def test_the_overviews_funnels_block_counts_as_the_report(client, databases):
+    org, funnel, _ = await _fixture(client, databases)
+    idle = await b.create_funnel(client, org, slug="sem-visitas")  # nothing in the period
+    summary = await client.get("/api/analytics/funnels", headers=org.headers, params=DAY)
+    assert summary.status_code == 200, summary.text
+    body = summary.json()
+    assert (body["currency"], body["more"]) == ("BRL", False)
+    assert body["funnels"] == [
+        {
+            "funnel_id": funnel["id"],
+            "name": funnel["name"],
+            "checkout_visitors": 3,
+            "pix_generated": 4,
+            "paid": 2,
+            "paid_rate": 0.5,
+            "revenue": "241.00",
+        }
+    ]
+    assert idle["id"] not in {row["funnel_id"] for row in body["funnels"]}
+    # Another organization sees none of them.
+    other = await f.make_org(client, databases)
+    theirs = await client.get("/api/analytics/funnels", headers=other.headers, params=DAY)
+    assert theirs.json()["funnels"] == []
+    bad = await client.get(
+        "/api/analytics/funnels",
+        headers=org.headers,
+        params={"date_from": "2026-11-11", "date_to": "2026-11-10"},
+    )
+    assert bad.status_code == 422

@@ -4487,6 +4487,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/f/_started/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout Started On Domain
+         * @description The same, on the organization's own domain.
+         */
+        post: operations["checkout_started_on_domain_f__started__funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/f/_started/{organization_slug}/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout Started
+         * @description A checkout's contact as the buyer types it (the recovery's abandoned checkouts);
+         *     limited per IP address an hour (429).
+         */
+        post: operations["checkout_started_f__started__organization_slug___funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/f/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Step On Domain
+         * @description A step's form, on the organization's own domain.
+         */
+        post: operations["submit_step_on_domain_f__funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/f/{organization_slug}/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Step
+         * @description A step's form, on Rastro's host (checkout and offer forms that ask for a charge
+         *     are limited per IP address an hour: a 429 page).
+         */
+        post: operations["submit_step_f__organization_slug___funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -9590,6 +9672,18 @@ export interface components {
             key: string | null;
             previous: components["schemas"]["OfflineFigures"] | null;
         };
+        /** OrderBump */
+        OrderBump: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Price */
+            price: number | string;
+            /** Product Name */
+            product_name: string;
+        };
         /** Organization */
         Organization: {
             /** Country */
@@ -10193,7 +10287,7 @@ export interface components {
              */
             idempotency_key?: string | null;
             /** @description The order bump the checkout offered, ticked or not (an accepted one's amount is included in `amount`) */
-            order_bump?: components["schemas"]["rastro__funnels__payments__schemas__OrderBump"] | null;
+            order_bump?: components["schemas"]["PaymentOrderBump"] | null;
             /**
              * Parent Payment Id
              * @description An upsell's charge: the payment it follows
@@ -10210,6 +10304,21 @@ export interface components {
             step_id?: string | null;
             /** Visitor Id */
             visitor_id?: string | null;
+        };
+        /**
+         * PaymentOrderBump
+         * @description The checkout's order bump: a second product offered as a tick box on the checkout.
+         */
+        PaymentOrderBump: {
+            /**
+             * Accepted
+             * @description The buyer ticked it: its amount is part of the charge
+             */
+            accepted: boolean;
+            /** Amount */
+            amount: number | string;
+            /** Product Name */
+            product_name: string;
         };
         /** PaymentStatusOut */
         PaymentStatusOut: {
@@ -12803,7 +12912,7 @@ export interface components {
         /** UpsellConfig */
         UpsellConfig: {
             /** @description A second product as a tick box on the checkout, in the same charge */
-            order_bump?: components["schemas"]["rastro__funnels__builder__offers__OrderBump"] | null;
+            order_bump?: components["schemas"]["OrderBump"] | null;
         };
         /**
          * UrlCheckRun
@@ -13057,33 +13166,6 @@ export interface components {
             outcome: "applied" | "same" | "backwards" | "unknown_payment" | "rejected" | "not_configured" | "ignored";
             /** Status */
             status?: ("pending" | "paid" | "failed" | "cancelled" | "expired" | "refunded" | "chargedback") | null;
-        };
-        /** OrderBump */
-        rastro__funnels__builder__offers__OrderBump: {
-            /**
-             * Description
-             * @default
-             */
-            description: string;
-            /** Price */
-            price: number | string;
-            /** Product Name */
-            product_name: string;
-        };
-        /**
-         * OrderBump
-         * @description The checkout's order bump: a second product offered as a tick box on the checkout.
-         */
-        rastro__funnels__payments__schemas__OrderBump: {
-            /**
-             * Accepted
-             * @description The buyer ticked it: its amount is part of the charge
-             */
-            accepted: boolean;
-            /** Amount */
-            amount: number | string;
-            /** Product Name */
-            product_name: string;
         };
         /** WebhookReceipt */
         rastro__funnels__payments__schemas__WebhookReceipt: {
@@ -41503,6 +41585,200 @@ export interface operations {
                      *       "error": {
                      *         "code": "validation_error",
                      *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    checkout_started_on_domain_f__started__funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    checkout_started_f__started__organization_slug___funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    submit_step_on_domain_f__funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    submit_step_f__organization_slug___funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
                      *       }
                      *     }
                      */

@@ -24,7 +24,10 @@ from rastro.analytics.schemas.funnels import (
     FunnelOfferFigures,
     FunnelReport,
     FunnelStepFigures,
+    FunnelsSummary,
+    FunnelSummaryRow,
 )
+from rastro.core.pagination import PageParams
 from rastro.funnels.builder.service import funnels
 from rastro.funnels.monitor.service import visits
 from rastro.funnels.payments.schemas import PaymentSummary
@@ -199,4 +202,42 @@ async def funnel_report(
             ),
             key=lambda row: (-row.revenue, -row.visitors, row.value or ""),
         ),
+    )
+
+
+SUMMARY_FUNNELS = 50
+
+
+async def funnels_summary(
+    crm: AsyncSession, bi: AsyncSession, *, period: Period, timezone: str, currency: str
+) -> FunnelsSummary:
+    """Each of the newest `SUMMARY_FUNNELS` funnels with visitors or charges in the period,
+    with the figures of its own report (the same numbers its analytics page shows)."""
+    listed, total = await funnels.list_funnels(crm, PageParams(page=1, page_size=SUMMARY_FUNNELS))
+    rows = []
+    for funnel in listed:
+        report = await funnel_report(
+            crm, bi, funnel_id=funnel.id, period=period, timezone=timezone, currency=currency
+        )
+        figures = report.checkout
+        if report.visitors == 0 and figures.pix_generated == 0:
+            continue
+        rows.append(
+            FunnelSummaryRow(
+                funnel_id=funnel.id,
+                name=funnel.name,
+                checkout_visitors=figures.checkout_visitors,
+                pix_generated=figures.pix_generated,
+                paid=figures.paid,
+                paid_rate=figures.paid_rate,
+                revenue=figures.revenue,
+            )
+        )
+    rows.sort(key=lambda row: (-row.revenue, -row.checkout_visitors, row.name))
+    return FunnelsSummary(
+        period=period,
+        timezone=timezone,
+        currency=currency,
+        funnels=rows,
+        more=total > SUMMARY_FUNNELS,
     )
