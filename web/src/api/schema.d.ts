@@ -443,6 +443,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/funnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Funnels Summary
+         * @description The funnels block of the Overview: each funnel with visitors or charges in the
+         *     period (the last 30 days by default) — checkout visitors, PIX generated, paid, paid
+         *     rate and revenue, counted as its funnel report counts them — by revenue.
+         */
+        get: operations["get_funnels_summary_api_analytics_funnels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/funnels/{funnel_id}": {
         parameters: {
             query?: never;
@@ -8311,6 +8333,41 @@ export interface components {
              */
             visitors: number;
         };
+        /**
+         * FunnelSummaryRow
+         * @description One funnel's checkout figures in the period, as its funnel report counts them.
+         */
+        FunnelSummaryRow: {
+            /**
+             * Checkout Visitors
+             * @description Sessions that reached a checkout step
+             */
+            checkout_visitors: number;
+            /**
+             * Funnel Id
+             * Format: uuid
+             */
+            funnel_id: string;
+            /** Name */
+            name: string;
+            /** Paid */
+            paid: number;
+            /**
+             * Paid Rate
+             * @description Paid per PIX generated
+             */
+            paid_rate: number | null;
+            /**
+             * Pix Generated
+             * @description Charges of the checkout steps
+             */
+            pix_generated: number;
+            /**
+             * Revenue
+             * @description Paid charges of every step, in the organization's currency
+             */
+            revenue: string;
+        };
         /** FunnelUpdate */
         FunnelUpdate: {
             /** Description */
@@ -8326,6 +8383,27 @@ export interface components {
             settings?: components["schemas"]["FunnelSettings"];
             /** Slug */
             slug?: string;
+        };
+        /**
+         * FunnelsSummary
+         * @description The funnels block of the reports: every funnel with visitors or charges in the period.
+         */
+        FunnelsSummary: {
+            /** Currency */
+            currency: string;
+            /**
+             * Funnels
+             * @description By revenue, then checkout visitors
+             */
+            funnels: components["schemas"]["FunnelSummaryRow"][];
+            /**
+             * More
+             * @description The organization has more funnels than the block reads (the newest 50)
+             */
+            more: boolean;
+            period: components["schemas"]["Period"];
+            /** Timezone */
+            timezone: string;
         };
         /** FxRatesOut */
         FxRatesOut: {
@@ -15388,6 +15466,71 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+        };
+    };
+    get_funnels_summary_api_analytics_funnels_get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelsSummary"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description A reversed range, one ending in the future or longer than two years (`invalid_date_range`), or a malformed parameter (`validation_error`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
