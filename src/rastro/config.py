@@ -159,6 +159,12 @@ class Settings(BaseSettings):
     mail_smtp_security: Literal["starttls", "ssl", "none"] = Field(
         "starttls", validation_alias="MAIL_SMTP_SECURITY"
     )
+    funnel_page_cache: bool = Field(
+        True,
+        validation_alias="FUNNEL_PAGE_CACHE",
+        description="Keep each public funnel step's data per process, checked against its "
+        "rows' fingerprint on every request (false: read it all on every request)",
+    )
     checkout_starts_per_ip_hour: int = Field(
         120,
         ge=1,

@@ -84,7 +84,12 @@ async def _place(
     if organization_id is None:
         raise NotFound("Page not found.")
     await set_scope(session, Scope.organization(organization_id))
-    step = await pages.get_public_step(session, funnel_slug=funnel_slug, step_slug=step_slug)
+    step = await pages.get_public_step(
+        session,
+        funnel_slug=funnel_slug,
+        step_slug=step_slug,
+        cached=request.app.state.settings.funnel_page_cache,
+    )
     base = f"/f/{organization_slug}/{funnel_slug}" if organization_slug else f"/f/{funnel_slug}"
     return Place(step, base, str(request.base_url).rstrip("/"))
 
