@@ -64,12 +64,16 @@ async def test_same_idempotency_key_is_the_same_payment(client, databases):
         ({"product_name": ""}, "body.product_name"),
         ({"expires_in": 10}, "body.expires_in"),
         # An order bump is priced like a product, and a ticked one is part of the amount.
-        ({"order_bump": {"product_name": "Y", "amount": "0", "accepted": True}},
-         "body.order_bump.amount"),
+        (
+            {"order_bump": {"product_name": "Y", "amount": "0", "accepted": True}},
+            "body.order_bump.amount",
+        ),
         ({"order_bump": {"product_name": "Y", "amount": "10.00", "accepted": True}}, "body"),
-        ({"order_bump": {"product_name": "", "amount": "1.00", "accepted": False}},
-         "body.order_bump.product_name"),
-    ],  # fmt: skip
+        (
+            {"order_bump": {"product_name": "", "amount": "1.00", "accepted": False}},
+            "body.order_bump.product_name",
+        ),
+    ],
 )
 async def test_bad_input_is_a_422(client, databases, body, loc):
     org = await f.make_org(client, databases)

@@ -89,9 +89,13 @@ async def test_an_unpaid_pix_mail_carries_the_link_to_the_pending_pix(client, da
 
     sender = SimulatedSender()
     secret = settings.secret_key_value
-    await run(databases, shop.org, payment.created_at + timedelta(minutes=29), sender, secret=secret)
+    await run(
+        databases, shop.org, payment.created_at + timedelta(minutes=29), sender, secret=secret
+    )
     assert sender.sent == []  # not due yet
-    await run(databases, shop.org, payment.created_at + timedelta(minutes=31), sender, secret=secret)
+    await run(
+        databases, shop.org, payment.created_at + timedelta(minutes=31), sender, secret=secret
+    )
     (mail,) = sender.sent
     assert html.escape(payment.pix_copy_paste or "x", quote=True) in mail.html
     # The link reopens the pending PIX (not a new charge).

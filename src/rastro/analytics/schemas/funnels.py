@@ -100,7 +100,9 @@ class FunnelSummaryRow(BaseModel):
     pix_generated: int = Field(description="Charges of the checkout steps")
     paid: int
     paid_rate: float | None = Field(description="Paid per PIX generated")
-    revenue: Decimal = Field(description="Paid charges of every step, in the organization's currency")
+    revenue: Decimal = Field(
+        description="Paid charges of every step, in the organization's currency"
+    )
 
 
 class FunnelsSummary(BaseModel):

@@ -23,8 +23,8 @@ from rastro.analytics.schemas.funnels import (
     FunnelDimension,
     FunnelOfferFigures,
     FunnelReport,
-    FunnelStepFigures,
     FunnelsSummary,
+    FunnelStepFigures,
     FunnelSummaryRow,
 )
 from rastro.core.pagination import PageParams

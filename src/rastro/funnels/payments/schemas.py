@@ -137,9 +137,9 @@ class PaymentCreate(BaseModel):
 
     @model_validator(mode="after")
     def _bump_within_amount(self) -> PaymentCreate:
-        if self.order_bump is not None and self.order_bump.accepted:
-            if self.order_bump.amount >= self.amount:
-                raise ValueError("An accepted order bump's amount is part of the amount.")
+        bump = self.order_bump
+        if bump is not None and bump.accepted and bump.amount >= self.amount:
+            raise ValueError("An accepted order bump's amount is part of the amount.")
         return self
 
 
