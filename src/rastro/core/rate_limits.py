@@ -62,18 +62,18 @@ async def hit(
     while under the limit)."""
     start = _window_start(now, window)
     table = RateCounter.__table__
-    statement = insert(RateCounter).values(
+    values = insert(RateCounter).values(
         organization_id=organization_id,
         bucket=bucket,
         key_hash=sha256_hex(f"{bucket}:{key}"),
         window_start=start,
         hits=1,
     )
-    new_window = table.c.window_start < statement.excluded.window_start
-    statement = statement.on_conflict_do_update(
+    new_window = table.c.window_start < values.excluded.window_start
+    statement = values.on_conflict_do_update(
         index_elements=["organization_id", "bucket", "key_hash"],
         set_={
-            "window_start": statement.excluded.window_start,
+            "window_start": values.excluded.window_start,
             "hits": case((new_window, 1), else_=table.c.hits + 1),
         },
         # At the limit the row is left alone: nothing returned, the request refused.

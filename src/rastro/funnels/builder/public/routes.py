@@ -23,7 +23,7 @@ What each step does with its form (POST, then a redirect: the page can be reload
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -54,7 +54,7 @@ Segment = Annotated[str, Path(min_length=1, max_length=100)]
 # The pages are HTML for buyers, left out of the API's schema; the forms' POSTs are in
 # it for their limits (429).
 router = APIRouter(route_class=TransactionalRoute, tags=["public funnel pages"])
-_LIMITED = {
+_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many requests from this IP address this hour (Retry-After); "
         "the forms answer with an HTML page",
