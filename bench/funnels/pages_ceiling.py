@@ -29,7 +29,7 @@ SCRIPT = Path(__file__).resolve().parent / "page.lua"
 def _funnel(base: str, token: str) -> dict[str, str]:
     """The funnel's public paths by step type."""
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as api:
         domain_id = api.get("/api/domains").json()["items"][0]["domain_id"]
         funnel = api.post(
             "/api/funnels", json={"name": "Bench", "slug": "bench", "domain_id": domain_id}
