@@ -9,12 +9,14 @@ through the API (capture → checkout with its offer → thank you, on the bench
 site, a Meta pixel), then drives it with wrk (one thread, closed loop): `GET /healthz`
 (the ceiling: same app, middleware and server), each step's page, and the ceiling again
 (this VM drifts). Each page is reported as requests/s, p50/p99 and a fraction of the mean
-of the two ceilings.
+of the two ceilings. Twice in one run: with the page cache off (`FUNNEL_PAGE_CACHE=false`:
+every request reads the funnel, steps, offer and pixels), then on.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import httpx
@@ -27,7 +29,7 @@ SCRIPT = Path(__file__).resolve().parent / "page.lua"
 def _funnel(base: str, token: str) -> dict[str, str]:
     """The funnel's public paths by step type."""
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=30) as api:
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as api:
         domain_id = api.get("/api/domains").json()["items"][0]["domain_id"]
         funnel = api.post(
             "/api/funnels", json={"name": "Bench", "slug": "bench", "domain_id": domain_id}
@@ -57,14 +59,11 @@ def _funnel(base: str, token: str) -> dict[str, str]:
     return paths
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--port", type=int, default=8933)
-    args = parser.parse_args()
-    with rastro("funnel-pages", port=args.port, workers=args.workers) as run:
+def _measure(args: argparse.Namespace, *, cache: bool) -> dict:
+    """One server (the page cache on or off): the ceiling, each page, the ceiling again."""
+    os.environ["FUNNEL_PAGE_CACHE"] = "true" if cache else "false"
+    port = args.port + (1 if cache else 0)
+    with rastro("funnel-pages", port=port, workers=args.workers) as run:
         paths = _funnel(run.base, run.token)
         c, d = args.connections, args.duration
         wrk(SCRIPT, run.base, duration=3, connections=c, env={})  # warm-up
@@ -73,19 +72,35 @@ def main() -> None:
             wrk(SCRIPT, run.base, duration=3, connections=c, env={"PAGE": path})
             results[kind] = wrk(SCRIPT, run.base, duration=d, connections=c, env={"PAGE": path})
         results["ceiling_after"] = wrk(SCRIPT, run.base, duration=d, connections=c, env={})
-        ceiling = (results["ceiling"]["rps"] + results["ceiling_after"]["rps"]) / 2
-        write_report(
-            "funnel-pages",
-            {
-                "workers": args.workers,
-                "connections": c,
-                "duration_s": d,
-                "results": results,
-                "fraction_of_ceiling": {
-                    kind: round(results[kind]["rps"] / ceiling, 3) for kind in paths
-                },
-            },
-        )
+    ceiling = (results["ceiling"]["rps"] + results["ceiling_after"]["rps"]) / 2
+    return {
+        "results": results,
+        "fraction_of_ceiling": {kind: round(results[kind]["rps"] / ceiling, 3) for kind in paths},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--port", type=int, default=8933)
+    args = parser.parse_args()
+    load = os.getloadavg()
+    # The same run, A/B: every request reads the page's rows (cache off), then the
+    # per-process cache checked against the rows' fingerprint (`pages.get_public_step`).
+    measured = {"cache_off": _measure(args, cache=False), "cache_on": _measure(args, cache=True)}
+    write_report(
+        "funnel-pages",
+        {
+            "workers": args.workers,
+            "connections": args.connections,
+            "duration_s": args.duration,
+            "load_average_before": [round(x, 1) for x in load],
+            "load_average_after": [round(x, 1) for x in os.getloadavg()],
+            **measured,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -165,6 +165,28 @@ class Settings(BaseSettings):
     mail_smtp_security: Literal["starttls", "ssl", "none"] = Field(
         "starttls", validation_alias="MAIL_SMTP_SECURITY"
     )
+    funnel_page_cache: bool = Field(
+        True,
+        validation_alias="FUNNEL_PAGE_CACHE",
+        description="Keep each public funnel step's data per process, checked against its "
+        "rows' fingerprint on every request (false: read it all on every request)",
+    )
+    checkout_starts_per_ip_hour: int = Field(
+        120,
+        ge=1,
+        le=100_000,
+        validation_alias="CHECKOUT_STARTS_PER_IP_HOUR",
+        description="Contact updates a checkout page may send per IP address an hour, per "
+        "organization (`/f/_started/…`; past it, 429)",
+    )
+    checkout_charges_per_ip_hour: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        validation_alias="CHECKOUT_CHARGES_PER_IP_HOUR",
+        description="Checkout and offer form submissions that ask for a charge per IP address "
+        "an hour, per organization (past it, 429)",
+    )
     password_reset_max_per_hour: int = Field(
         3,
         ge=1,

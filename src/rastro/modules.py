@@ -26,7 +26,8 @@ MODULE_PACKAGES = (
 @cache
 def load_modules() -> tuple[Module, ...]:
     """Import every module (and so register its models, scopes and jobs)."""
-    importlib.import_module("rastro.core.outbox")  # core's own table
+    importlib.import_module("rastro.core.outbox")  # core's own tables
+    importlib.import_module("rastro.core.rate_limits")
     modules = []
     for package in MODULE_PACKAGES:
         mod = importlib.import_module(f"{package}.module")

@@ -60,18 +60,19 @@ async def _fixture(client, databases):
                         campaign=campaign,
                     )
                 )
-    # (session, step, amount, status, created at in UTC)
+    # (session, step, amount, status, created at in UTC, order bump ticked: None = none
+    # offered); an order bump of 27.00 is part of its charge's amount.
     payments = [
-        ("s1", "checkout", "97.00", "paid", "2026-11-10T03:05:00"),
-        ("s2", "checkout", "97.00", "pending", "2026-11-10T15:10:00"),
-        ("s3", "checkout", "97.00", "paid", "2026-11-10T20:10:00"),
-        ("s1", "upsell", "47.00", "paid", "2026-11-10T03:10:00"),
-        ("s3", "upsell", "47.00", "expired", "2026-11-10T20:20:00"),
-        ("s2", "checkout", "97.00", "refunded", "2026-11-10T15:20:00"),
-        ("s4", "checkout", "97.00", "paid", "2026-11-10T02:30:00"),  # the 9th: left out
+        ("s1", "checkout", "97.00", "paid", "2026-11-10T03:05:00", False),
+        ("s2", "checkout", "97.00", "pending", "2026-11-10T15:10:00", True),  # not paid
+        ("s3", "checkout", "97.00", "paid", "2026-11-10T20:10:00", True),
+        ("s1", "upsell", "47.00", "paid", "2026-11-10T03:10:00", None),
+        ("s3", "upsell", "47.00", "expired", "2026-11-10T20:20:00", None),
+        ("s2", "checkout", "97.00", "refunded", "2026-11-10T15:20:00", True),  # reversed
+        ("s4", "checkout", "97.00", "paid", "2026-11-10T02:30:00", True),  # the 9th: left out
     ]
     async with databases.crm.transaction(Scope.organization(org.id)) as crm:
-        for sid, kind, amount, status, when in payments:
+        for sid, kind, amount, status, when, bump in payments:
             crm.add(
                 Payment(
                     organization_id=org.id,
@@ -83,6 +84,9 @@ async def _fixture(client, databases):
                     status=status,
                     created_at=at(when),
                     paid_at=at(when) if status in ("paid", "refunded") else None,
+                    bump_product_name=None if bump is None else "Planilha",
+                    bump_amount=None if bump is None else Decimal("27.00"),
+                    bump_accepted=bump,
                 )
             )
     return org, funnel, ids
@@ -115,6 +119,11 @@ async def test_funnel_figures_match_a_hand_computation(client, databases):
         "paid_rate": 0.5,
         "revenue": "241.00",  # 97 + 97 + 47
         "average_order": "120.50",  # 241 / 2 paid orders
+        # Of the 2 paid orders (s1, s3), both offered the bump and s3 ticked it.
+        "bump_offered": 2,
+        "bump_taken": 1,
+        "bump_take_rate": 0.5,
+        "bump_revenue": "27.00",
     }
     assert report["offers"] == [
         {
@@ -205,3 +214,34 @@ async def test_refusals(client, databases):
     assert not_an_id.status_code == 422
     anonymous = await client.get(url, params=DAY)
     assert anonymous.status_code == 401
+
+
+async def test_the_overviews_funnels_block_counts_as_the_report(client, databases):
+    org, funnel, _ = await _fixture(client, databases)
+    idle = await b.create_funnel(client, org, slug="sem-visitas")  # nothing in the period
+    summary = await client.get("/api/analytics/funnels", headers=org.headers, params=DAY)
+    assert summary.status_code == 200, summary.text
+    body = summary.json()
+    assert (body["currency"], body["more"]) == ("BRL", False)
+    assert body["funnels"] == [
+        {
+            "funnel_id": funnel["id"],
+            "name": funnel["name"],
+            "checkout_visitors": 3,
+            "pix_generated": 4,
+            "paid": 2,
+            "paid_rate": 0.5,
+            "revenue": "241.00",
+        }
+    ]
+    assert idle["id"] not in {row["funnel_id"] for row in body["funnels"]}
+    # Another organization sees none of them.
+    other = await f.make_org(client, databases)
+    theirs = await client.get("/api/analytics/funnels", headers=other.headers, params=DAY)
+    assert theirs.json()["funnels"] == []
+    bad = await client.get(
+        "/api/analytics/funnels",
+        headers=org.headers,
+        params={"date_from": "2026-11-11", "date_to": "2026-11-10"},
+    )
+    assert bad.status_code == 422

@@ -256,6 +256,9 @@ class Message(TenantMixin, CrmBase):
     )
     status: Mapped[str] = mapped_column(String(10), server_default="queued")
     variant: Mapped[int | None] = mapped_column(Integer)  # index in subject_variants
+    # This recipient's own merge fields (a sequence enrollment's, e.g. a recovery's
+    # `resume_url`); empty for a campaign's messages.
+    fields: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -32,7 +32,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
 
-SEQUENCE_TRIGGERS = ("lead_created", "stage_changed", "deal_won", "pix_unpaid")
+SEQUENCE_TRIGGERS = (
+    "lead_created",
+    "stage_changed",
+    "deal_won",
+    "pix_unpaid",
+    "checkout_abandoned",
+)
 SEQUENCE_STATUSES = ("draft", "active", "paused")
 ENROLLMENT_STATUSES = ("active", "completed", "exited")
 # Why an enrollment ended early: the lead replied, moved to an exit stage, was won, the
@@ -170,6 +176,9 @@ class Enrollment(TenantMixin, CrmBase):
     )
     # What enrolled it beyond the lead (the PIX payment's id for `pix_unpaid`).
     source_ref: Mapped[str | None] = mapped_column(String(64))
+    # Merge fields the trigger carried for this contact's e-mails (a recovery's
+    # `resume_url`, `product_name`, `amount`, `pix_copy_paste`), copied onto each message.
+    fields: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
     position: Mapped[int] = mapped_column(Integer, server_default="1")
     next_run_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(10), server_default="active")

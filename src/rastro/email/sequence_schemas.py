@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from rastro.crm.schemas import Stage
 from rastro.email.schemas import RevenueFigure
 
-SequenceTrigger = Literal["lead_created", "stage_changed", "deal_won", "pix_unpaid"]
+SequenceTrigger = Literal[
+    "lead_created", "stage_changed", "deal_won", "pix_unpaid", "checkout_abandoned"
+]
 SequenceStatus = Literal["draft", "active", "paused"]
 EnrollmentStatus = Literal["active", "completed", "exited"]
 ExitReason = Literal[
@@ -74,7 +76,12 @@ Condition = Annotated[
 
 class SequenceIn(BaseModel):
     """A sequence. `trigger_stage` is required for `stage_changed`; `trigger_minutes` is
-    how long a PIX stays unpaid before `pix_unpaid` enrolls its buyer."""
+    how long a PIX stays unpaid before `pix_unpaid` enrolls its buyer. `checkout_abandoned`
+    enrolls the buyer of a checkout started and not finished once the funnel's recovery
+    detects it. Recovery e-mails (`pix_unpaid` once the recovery detected the PIX,
+    `checkout_abandoned`) can use the merge fields `{{ resume_url }}` (back to the
+    checkout with the buyer's data, or to the pending PIX), `{{ product_name }}`,
+    `{{ amount }}` and `{{ pix_copy_paste }}`."""
 
     name: str = Field(min_length=1, max_length=200)
     trigger: SequenceTrigger

@@ -1,6 +1,6 @@
 """The checkout config beyond product and price: the design (colour, logo, guarantee seal,
 testimonials, escaped), the postal address asked on demand, and the order bump ticked
-into the same PIX charge; bad configs refused with nothing stored lost."""
+into the same PIX charge and recorded apart (offered, ticked, its price); bad configs refused with nothing stored lost."""
 
 from __future__ import annotations
 
@@ -74,7 +74,13 @@ async def test_design_bump_and_address_on_the_checkout(client, databases):
     assert done.status_code == 303, done.text
     (payment,) = await f.rows(databases, org, Payment)
     assert payment.amount == Decimal("97.00") + Decimal("27.00")
-    assert payment.product_name == "Curso Completo + Planilha de ROAS"
+    # The bump is recorded apart from the product: offered, ticked, its price.
+    assert payment.product_name == "Curso Completo"
+    assert (payment.bump_product_name, payment.bump_amount, payment.bump_accepted) == (
+        "Planilha de ROAS",
+        Decimal("27.00"),
+        True,
+    )
     assert payment.customer_data["address"] == {**address, "state": "SP"}
 
 
@@ -87,6 +93,8 @@ async def test_without_the_tick_the_charge_is_the_product_alone(client, database
     assert done.status_code == 303, done.text
     (payment,) = await f.rows(databases, org, Payment)
     assert (payment.amount, payment.product_name) == (Decimal("97.00"), "Curso Completo")
+    # Offered and not ticked: the take rate's denominator counts it.
+    assert (payment.bump_amount, payment.bump_accepted) == (Decimal("27.00"), False)
     assert "address" not in payment.customer_data
     # An upsell's page offers no order bump, even if its config names one.
     upsell = made["steps"]["upsell"]["id"]

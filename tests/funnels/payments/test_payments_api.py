@@ -63,6 +63,16 @@ async def test_same_idempotency_key_is_the_same_payment(client, databases):
         ({"currency": "USD"}, "body.currency"),
         ({"product_name": ""}, "body.product_name"),
         ({"expires_in": 10}, "body.expires_in"),
+        # An order bump is priced like a product, and a ticked one is part of the amount.
+        (
+            {"order_bump": {"product_name": "Y", "amount": "0", "accepted": True}},
+            "body.order_bump.amount",
+        ),
+        ({"order_bump": {"product_name": "Y", "amount": "10.00", "accepted": True}}, "body"),
+        (
+            {"order_bump": {"product_name": "", "amount": "1.00", "accepted": False}},
+            "body.order_bump.product_name",
+        ),
     ],
 )
 async def test_bad_input_is_a_422(client, databases, body, loc):
@@ -78,6 +88,30 @@ async def test_bad_input_is_a_422(client, databases, body, loc):
     assert error["code"] == "validation_error"
     assert loc in [detail["loc"] for detail in error["details"]]
     assert await f.rows(databases, org, Payment) == []
+
+
+async def test_the_order_bump_is_recorded_apart(client, databases):
+    org = await f.make_org(client, databases)
+    await f.add_static_pix(client, org)
+    bump = {"product_name": "Planilha", "amount": "27.00"}
+    taken = await f.create_payment(
+        client, org, amount="124.00", order_bump={**bump, "accepted": True}
+    )
+    assert (taken["amount"], taken["product_name"]) == ("124.00", "Curso de Python")
+    assert (taken["bump_product_name"], taken["bump_amount"], taken["bump_accepted"]) == (
+        "Planilha",
+        "27.00",
+        True,
+    )
+    assert decode(taken["pix_copy_paste"]).fields["54"] == "124.00"
+    declined = await f.create_payment(client, org, order_bump={**bump, "accepted": False})
+    assert (declined["bump_amount"], declined["bump_accepted"]) == ("27.00", False)
+    plain = await f.create_payment(client, org)
+    assert (plain["bump_product_name"], plain["bump_amount"], plain["bump_accepted"]) == (
+        None,
+        None,
+        None,
+    )
 
 
 async def test_merchant_name_with_accents_is_refused_with_nothing_stored(client, databases):

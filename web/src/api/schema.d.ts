@@ -443,6 +443,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/analytics/funnels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Funnels Summary
+         * @description The funnels block of the Overview: each funnel with visitors or charges in the
+         *     period (the last 30 days by default) — checkout visitors, PIX generated, paid, paid
+         *     rate and revenue, counted as its funnel report counts them — by revenue.
+         */
+        get: operations["get_funnels_summary_api_analytics_funnels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/funnels/{funnel_id}": {
         parameters: {
             query?: never;
@@ -4756,6 +4778,88 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/f/_started/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout Started On Domain
+         * @description The same, on the organization's own domain.
+         */
+        post: operations["checkout_started_on_domain_f__started__funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/f/_started/{organization_slug}/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checkout Started
+         * @description A checkout's contact as the buyer types it (the recovery's abandoned checkouts);
+         *     limited per IP address an hour (429).
+         */
+        post: operations["checkout_started_f__started__organization_slug___funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/f/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Step On Domain
+         * @description A step's form, on the organization's own domain.
+         */
+        post: operations["submit_step_on_domain_f__funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/f/{organization_slug}/{funnel_slug}/{step_slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Step
+         * @description A step's form, on Rastro's host (checkout and offer forms that ask for a charge
+         *     are limited per IP address an hour: a 429 page).
+         */
+        post: operations["submit_step_f__organization_slug___funnel_slug___step_slug__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -8303,6 +8407,29 @@ export interface components {
              */
             average_order: string | null;
             /**
+             * Bump Offered
+             * @description Paid checkout orders whose checkout offered a bump
+             * @default 0
+             */
+            bump_offered: number;
+            /**
+             * Bump Revenue
+             * @description The ticked bumps' share of the paid orders' revenue
+             * @default 0.00
+             */
+            bump_revenue: string;
+            /**
+             * Bump Take Rate
+             * @description Order-bump take rate: orders with the bump per order offered one
+             */
+            bump_take_rate?: number | null;
+            /**
+             * Bump Taken
+             * @description Of those, the orders with the bump ticked
+             * @default 0
+             */
+            bump_taken: number;
+            /**
              * Checkout Rate
              * @description PIX generated per checkout visitor
              */
@@ -8608,6 +8735,41 @@ export interface components {
              */
             visitors: number;
         };
+        /**
+         * FunnelSummaryRow
+         * @description One funnel's checkout figures in the period, as its funnel report counts them.
+         */
+        FunnelSummaryRow: {
+            /**
+             * Checkout Visitors
+             * @description Sessions that reached a checkout step
+             */
+            checkout_visitors: number;
+            /**
+             * Funnel Id
+             * Format: uuid
+             */
+            funnel_id: string;
+            /** Name */
+            name: string;
+            /** Paid */
+            paid: number;
+            /**
+             * Paid Rate
+             * @description Paid per PIX generated
+             */
+            paid_rate: number | null;
+            /**
+             * Pix Generated
+             * @description Charges of the checkout steps
+             */
+            pix_generated: number;
+            /**
+             * Revenue
+             * @description Paid charges of every step, in the organization's currency
+             */
+            revenue: string;
+        };
         /** FunnelUpdate */
         FunnelUpdate: {
             /** Description */
@@ -8623,6 +8785,27 @@ export interface components {
             settings?: components["schemas"]["FunnelSettings"];
             /** Slug */
             slug?: string;
+        };
+        /**
+         * FunnelsSummary
+         * @description The funnels block of the reports: every funnel with visitors or charges in the period.
+         */
+        FunnelsSummary: {
+            /** Currency */
+            currency: string;
+            /**
+             * Funnels
+             * @description By revenue, then checkout visitors
+             */
+            funnels: components["schemas"]["FunnelSummaryRow"][];
+            /**
+             * More
+             * @description The organization has more funnels than the block reads (the newest 50)
+             */
+            more: boolean;
+            period: components["schemas"]["Period"];
+            /** Timezone */
+            timezone: string;
         };
         /** FxRatesOut */
         FxRatesOut: {
@@ -10516,6 +10699,18 @@ export interface components {
         Payment: {
             /** Amount */
             amount: string;
+            /**
+             * Bump Accepted
+             * @description The buyer ticked the order bump
+             */
+            bump_accepted: boolean | null;
+            /** Bump Amount */
+            bump_amount: string | null;
+            /**
+             * Bump Product Name
+             * @description The order bump offered (null: none)
+             */
+            bump_product_name: string | null;
             /** Conversion Id */
             conversion_id: string | null;
             /**
@@ -10615,6 +10810,8 @@ export interface components {
              * @description The checkout submission's id: the same key returns the same payment (the Idempotency-Key header does the same)
              */
             idempotency_key?: string | null;
+            /** @description The order bump the checkout offered, ticked or not (an accepted one's amount is included in `amount`) */
+            order_bump?: components["schemas"]["PaymentOrderBump"] | null;
             /**
              * Parent Payment Id
              * @description An upsell's charge: the payment it follows
@@ -10631,6 +10828,21 @@ export interface components {
             step_id?: string | null;
             /** Visitor Id */
             visitor_id?: string | null;
+        };
+        /**
+         * PaymentOrderBump
+         * @description The checkout's order bump: a second product offered as a tick box on the checkout.
+         */
+        PaymentOrderBump: {
+            /**
+             * Accepted
+             * @description The buyer ticked it: its amount is part of the charge
+             */
+            accepted: boolean;
+            /** Amount */
+            amount: number | string;
+            /** Product Name */
+            product_name: string;
         };
         /** PaymentStatusOut */
         PaymentStatusOut: {
@@ -10663,6 +10875,10 @@ export interface components {
         PaymentSummary: {
             /** Amount */
             amount: string;
+            /** Bump Accepted */
+            bump_accepted?: boolean | null;
+            /** Bump Amount */
+            bump_amount?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -11770,7 +11986,7 @@ export interface components {
              * Trigger
              * @enum {string}
              */
-            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid";
+            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid" | "checkout_abandoned";
             /** Trigger Minutes */
             trigger_minutes: number;
             /** Trigger Stage */
@@ -11822,7 +12038,12 @@ export interface components {
         /**
          * SequenceIn
          * @description A sequence. `trigger_stage` is required for `stage_changed`; `trigger_minutes` is
-         *     how long a PIX stays unpaid before `pix_unpaid` enrolls its buyer.
+         *     how long a PIX stays unpaid before `pix_unpaid` enrolls its buyer. `checkout_abandoned`
+         *     enrolls the buyer of a checkout started and not finished once the funnel's recovery
+         *     detects it. Recovery e-mails (`pix_unpaid` once the recovery detected the PIX,
+         *     `checkout_abandoned`) can use the merge fields `{{ resume_url }}` (back to the
+         *     checkout with the buyer's data, or to the pending PIX), `{{ product_name }}`,
+         *     `{{ amount }}` and `{{ pix_copy_paste }}`.
          */
         SequenceIn: {
             /**
@@ -11846,7 +12067,7 @@ export interface components {
              * Trigger
              * @enum {string}
              */
-            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid";
+            trigger: "lead_created" | "stage_changed" | "deal_won" | "pix_unpaid" | "checkout_abandoned";
             /**
              * Trigger Minutes
              * @default 0
@@ -15774,6 +15995,71 @@ export interface operations {
                      */
                     "application/json": unknown;
                 };
+            };
+        };
+    };
+    get_funnels_summary_api_analytics_funnels_get: {
+        parameters: {
+            query?: {
+                date_from?: string | null;
+                date_to?: string | null;
+                preset?: ("today" | "yesterday" | "last_7_days" | "last_30_days" | "last_90_days" | "this_month" | "last_month" | "last_12_months") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelsSummary"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description A reversed range, one ending in the future or longer than two years (`invalid_date_range`), or a malformed parameter (`validation_error`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -43312,6 +43598,200 @@ export interface operations {
                      *       "error": {
                      *         "code": "validation_error",
                      *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    checkout_started_on_domain_f__started__funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    checkout_started_f__started__organization_slug___funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    submit_step_on_domain_f__funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    submit_step_f__organization_slug___funnel_slug___step_slug__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+                funnel_slug: string;
+                step_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many requests from this IP address this hour (Retry-After); the forms answer with an HTML page */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_requests",
+                     *         "message": "Too many requests from this address; try again later."
                      *       }
                      *     }
                      */

@@ -24,6 +24,8 @@ export const sequencesEn = {
   "sequences.trigger.deal_won": "A deal is won (onboarding)",
   "sequences.trigger.pix_unpaid": "A PIX stays unpaid for {minutes} min (recovery)",
   "sequences.trigger.pix_unpaid.any": "A PIX stays unpaid (recovery)",
+  "sequences.trigger.checkout_abandoned": "A checkout is abandoned (recovery, after the funnel's delay)",
+  "sequences.recoveryFields": "In these e-mails, {{ resume_url }} is the link back to the checkout with the buyer's data (or to the pending PIX); {{ product_name }}, {{ amount }} and {{ pix_copy_paste }} are filled in too.",
   "sequences.stage.new": "New",
   "sequences.stage.qualified": "Qualified",
   "sequences.stage.proposal": "Proposal",

@@ -26,6 +26,8 @@ export const sequencesPtBR: Record<keyof typeof sequencesEn, string> = {
   "sequences.trigger.deal_won": "Um negócio é ganho (boas-vindas)",
   "sequences.trigger.pix_unpaid": "Um PIX fica sem pagamento por {minutes} min (recuperação)",
   "sequences.trigger.pix_unpaid.any": "Um PIX fica sem pagamento (recuperação)",
+  "sequences.trigger.checkout_abandoned": "Um checkout é abandonado (recuperação, após o prazo do funil)",
+  "sequences.recoveryFields": "Nestes e-mails, {{ resume_url }} é o link de volta ao checkout com os dados do comprador (ou ao PIX pendente); {{ product_name }}, {{ amount }} e {{ pix_copy_paste }} também são preenchidos.",
   "sequences.stage.new": "Novo",
   "sequences.stage.qualified": "Qualificado",
   "sequences.stage.proposal": "Proposta",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from rastro.analytics.permissions import Read
 from rastro.analytics.schemas import Preset, ReportFilters
-from rastro.analytics.schemas.funnels import FunnelDimension, FunnelReport
+from rastro.analytics.schemas.funnels import FunnelDimension, FunnelReport, FunnelsSummary
 from rastro.analytics.service import funnels, periods
 from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession
@@ -28,6 +28,31 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
         "(`invalid_date_range`), or a malformed parameter (`validation_error`)"
     },
 }
+
+
+@router.get(
+    "/funnels",
+    response_model=FunnelsSummary,
+    responses={422: _RESPONSES[422]},
+    tags=["analytics"],
+)
+async def get_funnels_summary(
+    principal: Read,
+    crm: CrmSession,
+    bi: BiSession,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    preset: Preset | None = None,
+) -> FunnelsSummary:
+    """The funnels block of the Overview: each funnel with visitors or charges in the
+    period (the last 30 days by default) — checkout visitors, PIX generated, paid, paid
+    rate and revenue, counted as its funnel report counts them — by revenue."""
+    organization = await accounts.get_organization(crm, principal.organization_id)
+    filters = ReportFilters(date_from=date_from, date_to=date_to, preset=preset)
+    period, _ = periods.resolve(filters, organization.timezone, now=datetime.now(UTC))
+    return await funnels.funnels_summary(
+        crm, bi, period=period, timezone=organization.timezone, currency=organization.currency
+    )
 
 
 @router.get(

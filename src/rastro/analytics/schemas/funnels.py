@@ -43,6 +43,14 @@ class FunnelCheckoutFigures(BaseModel):
     average_order: Decimal | None = Field(
         description="Revenue per paid checkout order (its upsells and downsells included)"
     )
+    bump_offered: int = Field(0, description="Paid checkout orders whose checkout offered a bump")
+    bump_taken: int = Field(0, description="Of those, the orders with the bump ticked")
+    bump_take_rate: float | None = Field(
+        None, description="Order-bump take rate: orders with the bump per order offered one"
+    )
+    bump_revenue: Decimal = Field(
+        Decimal("0.00"), description="The ticked bumps' share of the paid orders' revenue"
+    )
 
 
 class FunnelOfferFigures(BaseModel):
@@ -81,3 +89,29 @@ class FunnelReport(BaseModel):
     offers: list[FunnelOfferFigures]
     dimension: FunnelDimension
     breakdown: list[FunnelBreakdownRow] = Field(description="By source or campaign, by revenue")
+
+
+class FunnelSummaryRow(BaseModel):
+    """One funnel's checkout figures in the period, as its funnel report counts them."""
+
+    funnel_id: uuid.UUID
+    name: str
+    checkout_visitors: int = Field(description="Sessions that reached a checkout step")
+    pix_generated: int = Field(description="Charges of the checkout steps")
+    paid: int
+    paid_rate: float | None = Field(description="Paid per PIX generated")
+    revenue: Decimal = Field(
+        description="Paid charges of every step, in the organization's currency"
+    )
+
+
+class FunnelsSummary(BaseModel):
+    """The funnels block of the reports: every funnel with visitors or charges in the period."""
+
+    period: Period
+    timezone: str
+    currency: str
+    funnels: list[FunnelSummaryRow] = Field(description="By revenue, then checkout visitors")
+    more: bool = Field(
+        description="The organization has more funnels than the block reads (the newest 50)"
+    )

@@ -1,6 +1,6 @@
 """The funnel report: visitors per step and step-to-step conversion, checkout → PIX
-generated → paid, revenue and average order, upsell/downsell take rates, by source or
-campaign, for a period of the organization's days.
+generated → paid, revenue and average order, order-bump and upsell/downsell take rates, by
+source or campaign, for a period of the organization's days.
 
 Every figure comes from indexed reads of one funnel and one period: the step visits
 (`funnel_step_visits`, by funnel and visit time) and the funnel's payments created in
@@ -23,8 +23,11 @@ from rastro.analytics.schemas.funnels import (
     FunnelDimension,
     FunnelOfferFigures,
     FunnelReport,
+    FunnelsSummary,
     FunnelStepFigures,
+    FunnelSummaryRow,
 )
+from rastro.core.pagination import PageParams
 from rastro.funnels.builder.service import funnels
 from rastro.funnels.monitor.service import visits
 from rastro.funnels.payments.schemas import PaymentSummary
@@ -47,6 +50,9 @@ class _Tally:
     reversed: int = 0
     revenue: Decimal = field(default_factory=lambda: Decimal("0.00"))
     orders_paid: int = 0
+    bump_offered: int = 0
+    bump_taken: int = 0
+    bump_revenue: Decimal = field(default_factory=lambda: Decimal("0.00"))
 
 
 def _add_payment(tally: _Tally, payment: PaymentSummary, *, currency: str) -> None:
@@ -55,6 +61,12 @@ def _add_payment(tally: _Tally, payment: PaymentSummary, *, currency: str) -> No
         tally.paid += 1
         if payment.currency == currency:
             tally.revenue += payment.amount
+        if payment.bump_accepted is not None:
+            tally.bump_offered += 1
+        if payment.bump_accepted and payment.bump_amount is not None:
+            tally.bump_taken += 1
+            if payment.currency == currency:
+                tally.bump_revenue += payment.bump_amount
     elif payment.status in REVERSED:
         tally.reversed += 1
 
@@ -154,6 +166,10 @@ async def funnel_report(
             average_order=(total_revenue / checkout.paid).quantize(Decimal("0.01"))
             if checkout.paid
             else None,
+            bump_offered=checkout.bump_offered,
+            bump_taken=checkout.bump_taken,
+            bump_take_rate=ratio(checkout.bump_taken, checkout.bump_offered),
+            bump_revenue=checkout.bump_revenue,
         ),
         offers=[
             FunnelOfferFigures(
@@ -186,4 +202,42 @@ async def funnel_report(
             ),
             key=lambda row: (-row.revenue, -row.visitors, row.value or ""),
         ),
+    )
+
+
+SUMMARY_FUNNELS = 50
+
+
+async def funnels_summary(
+    crm: AsyncSession, bi: AsyncSession, *, period: Period, timezone: str, currency: str
+) -> FunnelsSummary:
+    """Each of the newest `SUMMARY_FUNNELS` funnels with visitors or charges in the period,
+    with the figures of its own report (the same numbers its analytics page shows)."""
+    listed, total = await funnels.list_funnels(crm, PageParams(page=1, page_size=SUMMARY_FUNNELS))
+    rows = []
+    for funnel in listed:
+        report = await funnel_report(
+            crm, bi, funnel_id=funnel.id, period=period, timezone=timezone, currency=currency
+        )
+        figures = report.checkout
+        if report.visitors == 0 and figures.pix_generated == 0:
+            continue
+        rows.append(
+            FunnelSummaryRow(
+                funnel_id=funnel.id,
+                name=funnel.name,
+                checkout_visitors=figures.checkout_visitors,
+                pix_generated=figures.pix_generated,
+                paid=figures.paid,
+                paid_rate=figures.paid_rate,
+                revenue=figures.revenue,
+            )
+        )
+    rows.sort(key=lambda row: (-row.revenue, -row.checkout_visitors, row.name))
+    return FunnelsSummary(
+        period=period,
+        timezone=timezone,
+        currency=currency,
+        funnels=rows,
+        more=total > SUMMARY_FUNNELS,
     )

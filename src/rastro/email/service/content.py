@@ -1,8 +1,9 @@
 """A campaign's content for one message: merge fields, tracked links, the open pixel and
 the unsubscribe link.
 
-Merge fields are `{{ name }}`, `{{ email }}`, `{{ first_name }}` and
-`{{ attributes.<key> }}`; in HTML their values are escaped (a name cannot inject markup),
+Merge fields are `{{ name }}`, `{{ email }}`, `{{ first_name }}`,
+`{{ attributes.<key> }}` and the message's own fields (a sequence enrollment's, e.g. a
+recovery's `{{ resume_url }}`); in HTML their values are escaped (a name cannot inject markup),
 in the text part they are plain. An unknown field renders empty. Links are the `href`s of
 `<a>` tags with an http(s) URL; each becomes `/e/c/{token}` for the message, and the
 destination stays in the `email_links` table. Merge fields inside a link's URL are not
@@ -15,6 +16,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 _FIELD = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*(?:\.[a-zA-Z0-9_\-]+)?)\s*\}\}")
@@ -27,9 +29,13 @@ class Recipient:
     email: str
     name: str | None
     attributes: Mapping[str, Any]
+    # This message's own merge fields (plain names: `resume_url`, `amount`, …).
+    fields: Mapping[str, str] = dataclass_field(default_factory=dict)
 
 
 def _value(recipient: Recipient, field: str) -> str:
+    if field in recipient.fields:
+        return recipient.fields[field]
     if field == "email":
         return recipient.email
     if field == "name":

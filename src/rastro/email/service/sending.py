@@ -137,7 +137,10 @@ async def _render(
         if person is None:
             continue
         recipient = content.Recipient(
-            person.email, person.name, attributes.get(message.contact_id, {})
+            person.email,
+            person.name,
+            attributes.get(message.contact_id, {}),
+            {str(k): str(v) for k, v in (message.fields or {}).items()},
         )
         unsubscribe_url = links.unsubscribe(message)
         extra = {content.UNSUBSCRIBE_FIELD: unsubscribe_url}

@@ -75,8 +75,3 @@ def read_config(model: type[Config], stored: dict[str, Any] | None) -> Config:
         return model.model_validate(stored or {})
     except ValidationError:
         return model()
-
-
-def bumped_product(product_name: str, bump: OrderBump) -> str:
-    """The charge's product when the buyer ticks the order bump (at most 255 characters)."""
-    return f"{product_name} + {bump.product_name}"[:255]

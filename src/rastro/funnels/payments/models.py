@@ -34,6 +34,13 @@ class Payment(TenantMixin, CrmBase):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
         CheckConstraint("amount > 0", name="amount_positive"),
+        # An order bump is offered with its price, and either ticked or not.
+        CheckConstraint(
+            "(bump_accepted IS NULL) = (bump_amount IS NULL) AND "
+            "(bump_amount IS NULL) = (bump_product_name IS NULL) AND "
+            "(bump_amount IS NULL OR bump_amount > 0)",
+            name="bump_complete",
+        ),
         # A gateway's charge id names one payment (the webhooks find it by that id).
         Index(
             "uq_payments_gateway_external_id",
@@ -89,6 +96,11 @@ class Payment(TenantMixin, CrmBase):
     status: Mapped[str] = mapped_column(String(20), server_default="pending")
     payment_method: Mapped[str] = mapped_column(String(20), server_default="pix")
     product_name: Mapped[str | None] = mapped_column(String(255))
+    # The checkout's order bump, when it offered one: its product and price, and whether
+    # the buyer ticked it (then its price is part of `amount`). NULL: no bump offered.
+    bump_product_name: Mapped[str | None] = mapped_column(String(255))
+    bump_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    bump_accepted: Mapped[bool | None]
     # The buyer as the checkout sent it (name, email, phone, document): never logged,
     # stored encrypted (rastro.core.personal); its e-mail's and phone's blind indexes are
     # kept beside it for lookups (set on every write, see the events below).

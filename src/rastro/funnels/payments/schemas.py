@@ -10,7 +10,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from rastro.funnels.payments.brcode import is_valid_cnpj, is_valid_cpf
 from rastro.funnels.payments.statuses import PaymentStatus
@@ -84,6 +92,14 @@ class CustomerIn(BaseModel):
         return digits
 
 
+class PaymentOrderBump(BaseModel):
+    """The checkout's order bump: a second product offered as a tick box on the checkout."""
+
+    product_name: Annotated[str, Field(min_length=1, max_length=255)]
+    amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+    accepted: bool = Field(description="The buyer ticked it: its amount is part of the charge")
+
+
 class PaymentCreate(BaseModel):
     amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)] = Field(
         description="In the currency's units, at most two decimals"
@@ -113,6 +129,18 @@ class PaymentCreate(BaseModel):
         description="The checkout submission's id: the same key returns the same payment "
         "(the Idempotency-Key header does the same)",
     )
+    order_bump: PaymentOrderBump | None = Field(
+        None,
+        description="The order bump the checkout offered, ticked or not (an accepted one's "
+        "amount is included in `amount`)",
+    )
+
+    @model_validator(mode="after")
+    def _bump_within_amount(self) -> PaymentCreate:
+        bump = self.order_bump
+        if bump is not None and bump.accepted and bump.amount >= self.amount:
+            raise ValueError("An accepted order bump's amount is part of the amount.")
+        return self
 
 
 class Payment(BaseModel):
@@ -125,6 +153,9 @@ class Payment(BaseModel):
     gateway: str
     payment_method: str
     product_name: str | None
+    bump_product_name: str | None = Field(description="The order bump offered (null: none)")
+    bump_amount: Decimal | None
+    bump_accepted: bool | None = Field(description="The buyer ticked the order bump")
     external_id: str | None
     txid: str | None
     pix_copy_paste: str | None = Field(description="The BR Code (copia e cola)")
@@ -203,6 +234,8 @@ class PaymentSummary(BaseModel):
     currency: str
     payment_method: str
     product_name: str | None
+    bump_amount: Decimal | None = None
+    bump_accepted: bool | None = None
     created_at: datetime
     paid_at: datetime | None
     status_changed_at: datetime

@@ -114,6 +114,30 @@ describe("Overview", () => {
     expect(api.calls[0]?.url.searchParams.get("preset")).toBe("last_30_days");
   });
 
+  it("shows the funnels block with each funnel's checkout figures and a link to its analytics", async () => {
+    const summary = {
+      period: period("2025-03-01", "2025-03-03"),
+      timezone: "America/Sao_Paulo",
+      currency: "BRL",
+      more: false,
+      funnels: [{ funnel_id: "f1", name: "Lançamento <b>", checkout_visitors: 30, pix_generated: 12, paid: 6, paid_rate: 0.5, revenue: "582.00" }],
+    };
+    const api = routeFetch({
+      "GET /api/analytics/overview": () => jsonResponse(overview()),
+      "GET /api/analytics/funnels": () => jsonResponse(summary),
+    });
+    vi.stubGlobal("fetch", api.fetch);
+    renderOverview("/analytics", "pt-BR", ["analytics:read", "funnels:read"]);
+    const table = await screen.findByTestId("table-funnels", {}, { timeout: 5000 });
+    const link = within(table).getByRole("link", { name: "Lançamento <b>" });
+    expect(link).toHaveAttribute("href", "/funnels/f1/analytics?date_from=2025-03-01&date_to=2025-03-03");
+    expect(within(table).getByText("R$ 582,00")).toBeInTheDocument();
+    expect(within(table).getByText("50%")).toBeInTheDocument();
+    const asked = api.calls.find((c) => c.url.pathname === "/api/analytics/funnels");
+    expect(asked?.url.searchParams.get("date_from")).toBe("2025-03-01");
+    expect(screen.getByText(/os filtros acima não se aplicam/)).toBeInTheDocument();
+  });
+
   it("shows each figure's change when the URL asks for a comparison", async () => {
     const data = overview({
       range: { ...overview().range, previous: period("2025-02-26", "2025-02-28") },

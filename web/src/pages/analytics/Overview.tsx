@@ -11,6 +11,7 @@ import { formatDate } from "@/lib/format";
 import { activeFilterCount, useReportFilters, type ReportQuery } from "./filters";
 import { OverviewChart } from "./OverviewChart";
 import { KpiGrid, overviewKpis } from "./OverviewKpis";
+import { OverviewFunnels } from "./OverviewFunnels";
 import { OverviewTables } from "./OverviewTables";
 import { ReportFilterBar } from "./ReportFilterBar";
 import { showCount } from "./numbers";
@@ -112,6 +113,7 @@ export default function Overview() {
       ) : null}
       <OverviewChart series={od.series} previous={od.previous_series} currency={range.currency} />
       <OverviewTables byChannel={od.by_channel} byCampaign={od.by_campaign} model={od.attribution_model ?? "last_touch"} currency={range.currency} fileSuffix={`${range.current.date_from}_${range.current.date_to}`} />
+      <OverviewFunnels dateFrom={range.current.date_from} dateTo={range.current.date_to} />
     </div>
   );
 }

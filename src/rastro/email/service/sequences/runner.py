@@ -255,6 +255,8 @@ async def advance_due(
                     "organization_id": enrollment.organization_id,
                     "campaign_id": step.campaign_id,
                     "contact_id": enrollment.contact_id,
+                    # The enrollment's merge fields (a recovery's resume link) go along.
+                    "fields": enrollment.fields or {},
                 }
             )
         elif step.otherwise == "exit":

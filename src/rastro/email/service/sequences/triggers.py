@@ -6,7 +6,11 @@ The CRM announces, it never imports us (layers: email → crm): a new lead
 transaction) first ends the enrollments whose sequence exits on that stage, then enrolls
 in the `stage_changed` sequences of that stage and, for `won`, the `deal_won` ones. The
 payments live above us (funnels): they call `payment_pending` when a PIX is generated and
-`payment_settled` when it moves on; a paid one ends its recovery enrollments.
+`payment_settled` when it moves on; a paid one ends its recovery enrollments. The funnels'
+recovery calls `recovery_detected` when it finds an abandoned checkout (its buyer enters
+the `checkout_abandoned` sequences) or an unpaid PIX (its `pix_unpaid` enrollments get the
+resume link); the merge fields it hands (`resume_url`, `product_name`, `amount`,
+`pix_copy_paste`) fill that buyer's e-mails.
 
 An enrollment is unique per sequence and contact (`ON CONFLICT DO NOTHING`): a trigger
 delivered twice, or a lead created twice for one person, enrolls once. Only contacts
@@ -18,7 +22,7 @@ run ends its enrollment (`suppressed`, `unsubscribed`), so the report counts it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from collections.abc import Sequence as Seq
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -77,6 +81,7 @@ async def _enroll(
     *,
     now: datetime,
     source_ref: str | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> int:
     """Enroll each (contact, lead) in each sequence once; returns how many are new."""
     if not sequences or not targets:
@@ -100,6 +105,7 @@ async def _enroll(
             "contact_id": contact_id,
             "lead_id": lead_id,
             "source_ref": source_ref,
+            "fields": dict(fields or {}),
             "position": 1,
             "status": "active",
             "enrolled_at": now,
@@ -218,6 +224,7 @@ async def payment_pending(
     email: str | None,
     name: str | None,
     lead_id: uuid.UUID | None = None,
+    fields: Mapping[str, str] | None = None,
     now: datetime | None = None,
 ) -> int:
     """A PIX charge was generated: its buyer enters the active `pix_unpaid` sequences,
@@ -234,7 +241,54 @@ async def payment_pending(
     ids = await people.ensure_people(session, people={address: name})
     target = [(ids[address], lead_id)]
     at = now or datetime.now(UTC)
-    return await _enroll(session, sequences, target, now=at, source_ref=str(payment_id))
+    return await _enroll(
+        session, sequences, target, now=at, source_ref=str(payment_id), fields=fields
+    )
+
+
+RECOVERY_FIELDS = ("resume_url", "product_name", "amount", "pix_copy_paste")
+
+
+async def recovery_detected(
+    session: AsyncSession,
+    *,
+    kind: str,
+    source_ref: str,
+    email: str | None,
+    name: str | None,
+    fields: Mapping[str, str],
+    now: datetime | None = None,
+) -> int:
+    """The funnels' recovery found an abandoned checkout or an unpaid PIX (`kind`
+    `checkout_abandoned` or `pix_unpaid`). An abandoned checkout's buyer enters the active
+    `checkout_abandoned` sequences, due now plus their first wait; an unpaid PIX's
+    enrollments (`source_ref`: the payment's id, made by `payment_pending`) that have
+    not ended get the fields, so their e-mails from now on carry the resume link.
+    `fields` beyond `RECOVERY_FIELDS` are dropped. Returns the enrollments made or
+    given the fields (0: no e-mail will carry them)."""
+    kept = {k: v for k, v in fields.items() if k in RECOVERY_FIELDS and v}
+    at = now or datetime.now(UTC)
+    if kind == "pix_unpaid":
+        result = await session.execute(
+            update(Enrollment)
+            .where(Enrollment.source_ref == source_ref, Enrollment.status == "active")
+            .values(fields=Enrollment.fields.op("||")(kept))
+            .returning(Enrollment.enrollment_id)
+        )
+        return len(result.all())
+    if kind != "checkout_abandoned" or not email:
+        return 0
+    sequences = await _active(session, "checkout_abandoned")
+    if not sequences:
+        return 0
+    try:
+        address = identity.normalize_email(email).address
+    except RastroError:
+        return 0
+    ids = await people.ensure_people(session, people={address: name})
+    return await _enroll(
+        session, sequences, [(ids[address], None)], now=at, source_ref=source_ref, fields=kept
+    )
 
 
 async def payment_settled(

@@ -5,7 +5,7 @@ again with the buyer's errors in pt-BR."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,11 +15,12 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core import rate_limits
 from rastro.core.errors import BadRequest, NotFound, RastroError, UnprocessableEntity
+from rastro.core.rate_limits import TooManyRequests
 from rastro.core.routing import read_body
 from rastro.core.units import TransactionBoundary
 from rastro.crm.service.capture import Submission, capture
-from rastro.funnels.builder.offers import bumped_product
 from rastro.funnels.builder.public import pixels
 from rastro.funnels.builder.public.resume import ResumeTarget, link_error, resumed
 from rastro.funnels.builder.public.views import (
@@ -34,7 +35,7 @@ from rastro.funnels.builder.public.views import (
     visit,
 )
 from rastro.funnels.builder.steps import step_settings
-from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate
+from rastro.funnels.payments.schemas import CustomerIn, PaymentCreate, PaymentOrderBump
 from rastro.funnels.payments.service import payments
 from rastro.funnels.recovery.service import starts
 from rastro.tracking.service.conversions import TOUCH_FIELDS
@@ -133,7 +134,15 @@ async def _charge(
     **context: Any,
 ) -> Response:
     """Create the charge and show it; a refusal or an unavailable gateway shows the page
-    again with a message (and nothing stored: the answer is an error status)."""
+    again with a message (and nothing stored: the answer is an error status). Past the
+    charges an IP address may ask for in an hour, a 429 page with `Retry-After`."""
+    try:
+        await _limit(request, session, place, "funnel_charge")
+    except TooManyRequests as error:
+        log.info("funnels.charges_limited", step_id=str(place.step.step_id))
+        limited = message(place, TOO_MANY, 429)
+        limited.headers.update(error.headers)
+        return limited
     try:
         created = await payments.create_payment(
             session,
@@ -145,13 +154,36 @@ async def _charge(
     except RastroError as error:
         log.info("funnels.charge_refused", step_id=str(place.step.step_id), code=error.code)
         status = error.status_code if error.status_code >= 400 else 422
-        message = (
+        said = (
             "O pagamento está indisponível no momento. Tente novamente em instantes."
             if status >= 500
             else "Não foi possível gerar o PIX. Confira os dados ou tente mais tarde."
         )
-        return page(on_error, place, status, errors=[message], **context)
+        return page(on_error, place, status, errors=[said], **context)
     return redirect(place.url(place.step.step_slug, created.payment.id), place)
+
+
+TOO_MANY = "Muitas tentativas a partir desta conexão. Tente novamente mais tarde."
+_LIMITS = {
+    "funnel_charge": "checkout_charges_per_ip_hour",
+    "funnel_checkout_start": "checkout_starts_per_ip_hour",
+}
+
+
+async def _limit(request: Request, session: AsyncSession, place: Place, bucket: str) -> None:
+    """Count the request against its IP address's hourly limit (`TooManyRequests` past
+    it); a request without a client address is not limited."""
+    if request.client is None:
+        return
+    await rate_limits.hit(
+        session,
+        organization_id=place.step.organization_id,
+        bucket=bucket,
+        key=request.client.host,
+        limit=getattr(request.app.state.settings, _LIMITS[bucket]),
+        window=timedelta(hours=1),
+        now=datetime.now(UTC),
+    )
 
 
 async def _submit_checkout(
@@ -182,9 +214,14 @@ async def _submit_checkout(
                 # The order bump, ticked, joins the same charge.
                 amount=offer.price + (bump.price if bump else 0),
                 currency="BRL",
-                product_name=bumped_product(offer.product_name, bump)
-                if bump
-                else offer.product_name,
+                product_name=offer.product_name,
+                order_bump=PaymentOrderBump(
+                    product_name=offer.bump.product_name,
+                    amount=offer.bump.price,
+                    accepted=bump is not None,
+                )
+                if offer.bump is not None
+                else None,
                 customer=customer,
                 expires_in=settings.pix_expires_minutes * 60,
                 funnel_id=step.funnel_id,
@@ -270,10 +307,12 @@ async def submit(
 
 async def submit_checkout_start(request: Request, session: AsyncSession, place: Place) -> Response:
     """What a checkout page sends as the buyer types their contact (the recovery's
-    abandoned checkouts): 204, or 400/404/422 with nothing kept."""
+    abandoned checkouts): 204, or 400/404/422 with nothing kept, 429 past the updates an
+    IP address may send in an hour."""
     step = place.step
     if step.step_type != "checkout":
         raise NotFound("Not a checkout.")
+    await _limit(request, session, place, "funnel_checkout_start")
     form = await _form(request)
     token = form.get("token", "")
     session_id = form.get("rastro_session_id", "")

@@ -23,7 +23,7 @@ What each step does with its form (POST, then a redirect: the page can be reload
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
 from rastro.core.deps import BiSession, CrmSession
-from rastro.core.errors import NotFound
+from rastro.core.errors import NotFound, error_body
 from rastro.core.session import TransactionalRoute
 from rastro.funnels.builder.public import resume
 from rastro.funnels.builder.public.forms import submit, submit_checkout_start
@@ -51,7 +51,22 @@ from rastro.funnels.builder.service import pages
 
 Segment = Annotated[str, Path(min_length=1, max_length=100)]
 
-router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+# The pages are HTML for buyers, left out of the API's schema; the forms' POSTs are in
+# it for their limits (429).
+router = APIRouter(route_class=TransactionalRoute, tags=["public funnel pages"])
+_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Too many requests from this IP address this hour (Retry-After); "
+        "the forms answer with an HTML page",
+        "content": {
+            "application/json": {
+                "example": error_body(
+                    "too_many_requests", "Too many requests from this address; try again later."
+                )
+            }
+        },
+    }
+}
 
 
 async def _place(
@@ -69,7 +84,12 @@ async def _place(
     if organization_id is None:
         raise NotFound("Page not found.")
     await set_scope(session, Scope.organization(organization_id))
-    step = await pages.get_public_step(session, funnel_slug=funnel_slug, step_slug=step_slug)
+    step = await pages.get_public_step(
+        session,
+        funnel_slug=funnel_slug,
+        step_slug=step_slug,
+        cached=request.app.state.settings.funnel_page_cache,
+    )
     base = f"/f/{organization_slug}/{funnel_slug}" if organization_slug else f"/f/{funnel_slug}"
     return Place(step, base, str(request.base_url).rstrip("/"))
 
@@ -113,7 +133,7 @@ async def _show(request: Request, session: AsyncSession, place: Place) -> Respon
     return page(kind, place, purchase=paid(payment))
 
 
-@router.get("/f/_status/{payment_id}")
+@router.get("/f/_status/{payment_id}", include_in_schema=False)
 async def payment_status(payment_id: uuid.UUID, session: CrmSession) -> JSONResponse:
     """A funnel payment's status, polled by its PIX page."""
     status = await pages.payment_status(session, payment_id)
@@ -122,7 +142,7 @@ async def payment_status(payment_id: uuid.UUID, session: CrmSession) -> JSONResp
     return JSONResponse({"status": status}, headers={"cache-control": "no-store"})
 
 
-@router.get("/f/_resume/{token}")
+@router.get("/f/_resume/{token}", include_in_schema=False)
 async def resume_checkout(
     request: Request, token: Annotated[str, Path(max_length=200)], session: CrmSession
 ) -> Response:
@@ -140,7 +160,11 @@ async def _started(
     return await submit_checkout_start(request, session, place)
 
 
-@router.post("/f/_started/{organization_slug}/{funnel_slug}/{step_slug}", status_code=204)
+@router.post(
+    "/f/_started/{organization_slug}/{funnel_slug}/{step_slug}",
+    status_code=204,
+    responses=_LIMITED,
+)
 async def checkout_started(
     request: Request,
     organization_slug: Segment,
@@ -148,11 +172,12 @@ async def checkout_started(
     step_slug: Segment,
     session: CrmSession,
 ) -> Response:
-    """A checkout's contact as the buyer types it (the recovery's abandoned checkouts)."""
+    """A checkout's contact as the buyer types it (the recovery's abandoned checkouts);
+    limited per IP address an hour (429)."""
     return await _started(request, session, (organization_slug, funnel_slug, step_slug))
 
 
-@router.post("/f/_started/{funnel_slug}/{step_slug}", status_code=204)
+@router.post("/f/_started/{funnel_slug}/{step_slug}", status_code=204, responses=_LIMITED)
 async def checkout_started_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
 ) -> Response:
@@ -179,7 +204,11 @@ async def _page(
     return await _show(request, session, place)
 
 
-@router.get("/f/{organization_slug}/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+@router.get(
+    "/f/{organization_slug}/{funnel_slug}/{step_slug}",
+    response_class=HTMLResponse,
+    include_in_schema=False,
+)
 async def show_step(
     request: Request,
     organization_slug: Segment,
@@ -193,7 +222,11 @@ async def show_step(
     return await _page(request, session, bi, slugs, form=False)
 
 
-@router.post("/f/{organization_slug}/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+@router.post(
+    "/f/{organization_slug}/{funnel_slug}/{step_slug}",
+    response_class=HTMLResponse,
+    responses=_LIMITED,
+)
 async def submit_step(
     request: Request,
     organization_slug: Segment,
@@ -202,12 +235,13 @@ async def submit_step(
     session: CrmSession,
     bi: BiSession,
 ) -> Response:
-    """A step's form, on Rastro's host."""
+    """A step's form, on Rastro's host (checkout and offer forms that ask for a charge
+    are limited per IP address an hour: a 429 page)."""
     slugs = (organization_slug, funnel_slug, step_slug)
     return await _page(request, session, bi, slugs, form=True)
 
 
-@router.get("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+@router.get("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse, include_in_schema=False)
 async def show_step_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
 ) -> Response:
@@ -215,7 +249,7 @@ async def show_step_on_domain(
     return await _page(request, session, bi, (None, funnel_slug, step_slug), form=False)
 
 
-@router.post("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse)
+@router.post("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse, responses=_LIMITED)
 async def submit_step_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
 ) -> Response:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import accounts
-from rastro.core.db import SYSTEM, scoped
+from rastro.core.db import SYSTEM, TenantScopeMissing, get_scope, scoped
 from rastro.core.errors import NotFound, field_error
 from rastro.funnels.builder import offers
 from rastro.funnels.builder.models import Funnel, FunnelStep, TrackingPixel
@@ -128,9 +128,78 @@ async def find_organization(
     return organizations.pop() if len(organizations) == 1 else None
 
 
-async def get_public_step(session: AsyncSession, *, funnel_slug: str, step_slug: str) -> PublicStep:
+# The page data of each step this process served, keyed by organization and slugs, with
+# the fingerprint of the rows it was read from. Every request reads the fingerprint (one
+# indexed query: the funnel's `updated_at`, and the count and latest `updated_at` of its
+# steps, checkout configs and pixels), so an edit made through any process — an update,
+# an insert or a delete changes one of them — is seen by the next request everywhere.
+# The tracked domain (the tracking module's) is read on every request, as before.
+_CACHE_SIZE = 4096
+_cache: dict[tuple[uuid.UUID, str, str], tuple[tuple[Any, ...], PublicStep]] = {}
+_FINGERPRINT = text(
+    """
+    SELECT f.id, f.updated_at,
+      (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '')
+         FROM funnel_steps WHERE funnel_id = f.id),
+      (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '')
+         FROM checkout_configs WHERE funnel_id = f.id),
+      (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '')
+         FROM tracking_pixels WHERE funnel_id = f.id)
+    FROM funnels f
+    WHERE f.organization_id = :organization_id AND f.slug = :slug AND f.is_active
+    """
+)
+
+
+async def get_public_step(
+    session: AsyncSession, *, funnel_slug: str, step_slug: str, cached: bool = False
+) -> PublicStep:
     """The active step of the organization's active funnel (404 otherwise); the session
-    is in the organization's scope."""
+    is in the organization's scope. `cached`: from this process's cache when the rows
+    it was read from are unchanged (see `_cache`)."""
+    if not cached:
+        return await _read_public_step(session, funnel_slug=funnel_slug, step_slug=step_slug)
+    organization_id = _scope_organization(session)
+    row = (
+        await session.execute(
+            _FINGERPRINT, {"organization_id": organization_id, "slug": funnel_slug}
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Page not found.")
+    key = (organization_id, funnel_slug, step_slug)
+    fingerprint = tuple(row)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        found = hit[1]
+    else:
+        found = await _read_public_step(session, funnel_slug=funnel_slug, step_slug=step_slug)
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.clear()
+        _cache[key] = (fingerprint, found)
+    return replace(found, tracker=await _tracker(session, found.domain_id))
+
+
+def _scope_organization(session: AsyncSession) -> uuid.UUID:
+    scope = get_scope(session)
+    if scope is None or scope.organization_id is None:
+        raise TenantScopeMissing("a public step is read in its organization's scope")
+    return scope.organization_id
+
+
+async def _tracker(session: AsyncSession, domain_id: uuid.UUID | None) -> Tracker | None:
+    if domain_id is None:
+        return None
+    domain = await tracking_config.get_domain(session, domain_id)
+    if not domain.is_active:
+        return None
+    days = ((domain.metadata_ or {}).get("settings") or {}).get("cookie_days")
+    return Tracker(domain.site_key, int(days) if days and days != _COOKIE_DAYS else None)
+
+
+async def _read_public_step(
+    session: AsyncSession, *, funnel_slug: str, step_slug: str
+) -> PublicStep:
     funnel = await session.scalar(
         select(Funnel).where(Funnel.slug == funnel_slug, Funnel.is_active.is_(True))
     )
@@ -165,12 +234,7 @@ async def get_public_step(session: AsyncSession, *, funnel_slug: str, step_slug:
         )
         .order_by(TrackingPixel.created_at, TrackingPixel.id)
     )
-    tracker = None
-    if funnel.domain_id is not None:
-        domain = await tracking_config.get_domain(session, funnel.domain_id)
-        if domain.is_active:
-            days = ((domain.metadata_ or {}).get("settings") or {}).get("cookie_days")
-            tracker = Tracker(domain.site_key, int(days) if days and days != _COOKIE_DAYS else None)
+    tracker = await _tracker(session, funnel.domain_id)
     return PublicStep(
         organization_id=funnel.organization_id,
         funnel_id=funnel.id,

@@ -125,6 +125,9 @@ async def create_payment(
             status="pending",
             payment_method="pix",
             product_name=body.product_name,
+            bump_product_name=body.order_bump.product_name if body.order_bump else None,
+            bump_amount=body.order_bump.amount if body.order_bump else None,
+            bump_accepted=body.order_bump.accepted if body.order_bump else None,
             **customer_columns(body.customer.model_dump(exclude_none=True, mode="json")),
             status_changed_at=now,
             idempotency_key=key,
@@ -146,7 +149,7 @@ async def create_payment(
         payment_id=payment_id,
         amount=body.amount,
         currency=body.currency,
-        description=body.product_name,
+        description=_description(body),
         txid=payment_id.hex,
         expires_in=body.expires_in,
         customer=Customer(**body.customer.model_dump(exclude={"address"})),
@@ -187,6 +190,14 @@ async def create_payment(
     if charge.status != "pending":
         await apply_status(session, payment, charge.status, at=now)
     return Created(payment, created=True)
+
+
+def _description(body: schemas.PaymentCreate) -> str:
+    """What the buyer sees on the charge: the product, and the order bump they ticked."""
+    bump = body.order_bump
+    if bump is None or not bump.accepted:
+        return body.product_name
+    return f"{body.product_name} + {bump.product_name}"[:255]
 
 
 def organization_of(session: AsyncSession) -> uuid.UUID:

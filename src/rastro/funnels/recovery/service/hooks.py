@@ -1,5 +1,5 @@
 """`on_recovery_opportunity`: the one call point for recovery channels that live outside
-the funnels (the e-mail module's "PIX unpaid" sequence).
+the funnels (the e-mail module's recovery sequences).
 
 When the detection job finds an abandoned checkout or an unpaid PIX/boleto, it calls
 every registered listener with a frozen `schemas.RecoveryOpportunity` (buyer's first
@@ -9,15 +9,8 @@ work (it must not send from there) and returns the channel it took — `"email"`
 None when it did nothing; the recovery records that channel's action once per case as
 sent, so the report counts it.
 
-Wiring (done where both modules are visible, e.g. this module's `module.py`, since the
-e-mail module may not import the funnels):
-
-    from rastro.funnels.recovery.service.hooks import on_recovery_opportunity
-
-    @on_recovery_opportunity
-    async def start_pix_unpaid_sequence(session, opportunity):
-        ...  # enqueue the e-mail module's "pix_unpaid" trigger with opportunity's fields
-        return "email"
+Wired: `service.mail` (registered by this module's `module.py`) hands the case to the
+e-mail module's `checkout_abandoned` / `pix_unpaid` sequences with the resume link.
 """
 
 from __future__ import annotations

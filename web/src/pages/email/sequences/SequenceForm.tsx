@@ -92,6 +92,11 @@ export function SequenceFormDialog({ sequence, onClose, onSaved }: { sequence?: 
           )}
         </Field>
       ) : null}
+      {draft.trigger === "pix_unpaid" || draft.trigger === "checkout_abandoned" ? (
+        <p className="text-sm text-muted-foreground" data-testid="recovery-fields">
+          {t("sequences.recoveryFields")}
+        </p>
+      ) : null}
       {draft.trigger === "pix_unpaid" ? (
         <Field label={t("sequences.field.minutes")} hint={t("sequences.field.minutesHint")}>
           {(p) => <Input {...p} type="number" min={0} max={10080} value={draft.trigger_minutes ?? 0} onChange={(e) => set({ trigger_minutes: Number(e.target.value) })} />}

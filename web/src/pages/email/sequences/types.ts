@@ -18,7 +18,7 @@ export type Stage = NonNullable<SequenceIn["trigger_stage"]>;
 export type Condition = NonNullable<SequenceStepIn["condition"]>;
 
 export const EMAIL_WRITE = "email:write";
-export const TRIGGERS: Trigger[] = ["lead_created", "stage_changed", "deal_won", "pix_unpaid"];
+export const TRIGGERS: Trigger[] = ["lead_created", "stage_changed", "deal_won", "pix_unpaid", "checkout_abandoned"];
 export const STAGES: Stage[] = ["new", "qualified", "proposal", "negotiation", "won", "lost"];
 export const GRADES = ["A", "B", "C", "D"] as const;
 export const STATUS_VARIANT = { draft: "secondary", active: "success", paused: "outline" } as const;

@@ -50,7 +50,7 @@ const money = <T,>(id: string, header: string, get: (r: T) => string, locale: Lo
   render: (r) => showMoney(get(r), locale, currency),
 });
 
-/** The KPIs of the checkout: PIX generated, paid, rates, revenue and average order. */
+/** The KPIs of the checkout: PIX generated, paid, rates, revenue, average order and the order bump. */
 export function reportKpis(report: FunnelReport, locale: Locale): Kpi[] {
   const c = report.checkout;
   return [
@@ -62,6 +62,13 @@ export function reportKpis(report: FunnelReport, locale: Locale): Kpi[] {
     { id: "revenue", label: "funnelAnalytics.kpi.revenue", value: showMoney(c.revenue, locale, report.currency) },
     { id: "average_order", label: "funnelAnalytics.kpi.averageOrder", value: c.average_order === null ? DASH : showMoney(c.average_order, locale, report.currency) },
     { id: "reversed", label: "funnelAnalytics.kpi.reversed", value: showCount(c.reversed, locale) },
+    // The order bump's figures only when the checkout offered one to a paid order.
+    ...(c.bump_offered > 0
+      ? ([
+          { id: "bump_rate", label: "funnelAnalytics.kpi.bumpRate", value: showPercent(c.bump_take_rate, locale) },
+          { id: "bump_revenue", label: "funnelAnalytics.kpi.bumpRevenue", value: showMoney(c.bump_revenue, locale, report.currency) },
+        ] satisfies Kpi[])
+      : []),
   ];
 }
 

@@ -21,7 +21,7 @@ function report(over: Partial<FunnelReport> = {}): FunnelReport {
       { step_id: "s2", name: "Checkout", step_type: "checkout", order_index: 1, visitors: 3, rate_from_previous: 0.75, rate_from_first: 0.75 },
       { step_id: "s3", name: "Upsell", step_type: "upsell", order_index: 2, visitors: 2, rate_from_previous: 2 / 3, rate_from_first: 0.5 },
     ],
-    checkout: { checkout_visitors: 3, pix_generated: 4, paid: 2, reversed: 1, checkout_rate: 4 / 3, paid_rate: 0.5, revenue: "241.00", average_order: "120.50" },
+    checkout: { checkout_visitors: 3, pix_generated: 4, paid: 2, reversed: 1, checkout_rate: 4 / 3, paid_rate: 0.5, revenue: "241.00", average_order: "120.50", bump_offered: 2, bump_taken: 1, bump_take_rate: 0.5, bump_revenue: "27.00" },
     offers: [{ step_id: "s3", name: "Upsell", step_type: "upsell", visitors: 2, pix_generated: 2, paid: 1, revenue: "47.00", take_rate: 0.5 }],
     dimension: "source",
     breakdown: [
@@ -54,6 +54,8 @@ describe("FunnelAnalyticsPage", () => {
     expect(kpi("paid_rate")).toBe("50%");
     expect(kpi("revenue")).toBe("R$241.00");
     expect(kpi("average_order")).toBe("R$120.50");
+    expect(kpi("bump_rate")).toBe("50%");
+    expect(kpi("bump_revenue")).toBe("R$27.00");
     expect(api.calls[0].url.searchParams.get("preset")).toBe("last_30_days");
     expect(api.calls[0].url.searchParams.get("dimension")).toBe("source");
 
@@ -73,6 +75,13 @@ describe("FunnelAnalyticsPage", () => {
     expect(text).toContain("144");
     csv.restore();
     expect(within(screen.getByTestId("funnel-offers")).getByText("50%")).toBeInTheDocument();
+  });
+
+  it("leaves the order bump out when no paid order was offered one", async () => {
+    const base = report();
+    mount(() => jsonResponse(report({ checkout: { ...base.checkout, bump_offered: 0, bump_taken: 0, bump_take_rate: null, bump_revenue: "0.00" } })));
+    expect(await screen.findByTestId("kpi-revenue")).toBeInTheDocument();
+    expect(screen.queryByTestId("kpi-bump_rate")).toBeNull();
   });
 
   it("asks for a breakdown by campaign and a custom range", async () => {
