@@ -21,8 +21,11 @@ ERASED = "erased"
 async def rows_where(
     session: AsyncSession, table: FromClause, condition: ColumnElement[bool]
 ) -> list[dict[str, Any]]:
-    """Every row of `table` matching `condition`, as JSON-ready dicts (column → value)."""
-    result = await session.execute(select(table).where(condition))
+    """Every row of `table` matching `condition`, as JSON-ready dicts (column → value),
+    keyed by the columns' attribute keys (an encrypted `customer_data` is stored in
+    `customer_data_encrypted`: its key is what the export names)."""
+    columns = [column.label(column.key) for column in table.c]
+    result = await session.execute(select(*columns).where(condition))
     return [to_jsonable_python(dict(row)) for row in result.mappings()]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, delete, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
-from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage, Note, Task
+from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage, Note, SearchTerm, Task
 from rastro.crm.service import settings
 from rastro.crm.service.identity import normalize_email, normalize_phone
 
@@ -147,14 +147,22 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
         .values(reason=None, changed_by="erased")
     )
     erased["lead_stages"] = int(getattr(stages, "rowcount", 0) or 0)
+    # Bulk updates skip the mapper events that keep the blind indexes and search words of
+    # the encrypted fields: both are cleared here, and no in-session object is evaluated
+    # against the encrypted columns (they refuse comparisons).
+    await session.execute(
+        delete(SearchTerm).where(SearchTerm.record_id.in_([*ids.lead_ids, *ids.contact_ids]))
+    )
     leads = await session.execute(
         update(Lead)
         .where(Lead.lead_id.in_(ids.lead_ids))
         .values(
             name=None,
             email=None,
+            email_index=None,
             hashed_email=None,
             phone=None,
+            phone_index=None,
             hashed_phone=None,
             company=None,
             message=None,
@@ -164,6 +172,7 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
             metadata_={},
             idempotency_key=None,
         )
+        .execution_options(synchronize_session=False)
     )
     erased["leads"] = int(getattr(leads, "rowcount", 0) or 0)
     contacts = await session.execute(
@@ -172,14 +181,17 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
         .values(
             name=None,
             email=None,
+            email_index=None,
             hashed_email=None,
             phone=None,
+            phone_index=None,
             hashed_phone=None,
             company=None,
             visitor_ids=[],
             external_id=None,
             metadata_={},
         )
+        .execution_options(synchronize_session=False)
     )
     erased["contacts"] = int(getattr(contacts, "rowcount", 0) or 0)
     deals = await session.execute(update(Deal).where(_of_person(Deal, ids)).values(name="—"))
