@@ -19,6 +19,7 @@ MODULE_PACKAGES = (
     "rastro.funnels.monitor",
     "rastro.funnels.recovery",
     "rastro.analytics",
+    "rastro.privacy",
 )
 
 
