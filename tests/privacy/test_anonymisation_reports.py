@@ -81,7 +81,9 @@ def _differences(old: Any, new: Any, where: str = "") -> list[str]:
             found += _differences(old.get(key), new.get(key), f"{where}.{key}")
         return found
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [d for i, (a, b) in enumerate(zip(old, new)) for d in _differences(a, b, f"{where}[{i}]")]
+        return [
+            d for i, (a, b) in enumerate(zip(old, new)) for d in _differences(a, b, f"{where}[{i}]")
+        ]
     return [] if old == new else [f"{where}: {old!r} != {new!r}"]
 
 
@@ -102,18 +104,18 @@ async def _personalise(databases: Databases, organization_id: Any) -> None:
             text(
                 "UPDATE utm_tracking SET client_ip = '203.0.113.7', "
                 "user_agent = CASE WHEN device = 'mobile' THEN :iphone ELSE :chrome END, "
-                "url_params = '{\"email\": \"ana@example.com\", \"ref\": \"partner\"}'"
+                'url_params = \'{"email": "ana@example.com", "ref": "partner"}\''
             ),
             {"iphone": IPHONE, "chrome": CHROME},
         )
         await bi.execute(
-            text("UPDATE events SET event_data = '{\"phone\": \"+5511999990000\", \"plan\": \"pro\"}'")
+            text('UPDATE events SET event_data = \'{"phone": "+5511999990000", "plan": "pro"}\'')
         )
     async with databases.crm.transaction(scope) as crm:
         await crm.execute(
             text(
                 "UPDATE leads SET message = 'Me liga amanhã', "
-                "metadata = metadata || '{\"form\": {\"cpf\": \"123.456.789-09\"}}'"
+                'metadata = metadata || \'{"form": {"cpf": "123.456.789-09"}}\''
             )
         )
 
@@ -157,7 +159,9 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
         ).one()
         assert tuple(left[:3]) == (0, 0, 0)
         assert left[3] > 0  # parameters that are not personal stay
-        agents = set((await bi.execute(text("SELECT DISTINCT user_agent FROM utm_tracking"))).scalars())
+        agents = set(
+            (await bi.execute(text("SELECT DISTINCT user_agent FROM utm_tracking"))).scalars()
+        )
         assert agents == {"desktop; Chrome; Windows", "mobile; Mobile Safari; iOS"}
         data_left = (
             await bi.execute(
