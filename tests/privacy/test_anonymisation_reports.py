@@ -82,7 +82,7 @@ def _differences(old: Any, new: Any, where: str = "") -> list[str]:
         return found
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [
-            d for i, (a, b) in enumerate(zip(old, new)) for d in _differences(a, b, f"{where}[{i}]")
+            d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{where}[{i}]")
         ]
     return [] if old == new else [f"{where}: {old!r} != {new!r}"]
 
@@ -136,8 +136,7 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
     )
     assert run.status == "done", run.changes
     tracking = run.changes["tracking"]
-    assert tracking["client_ips"] > 0 and tracking["user_agents"] > 0
-    assert tracking["url_params"] > 0 and tracking["event_data"] > 0
+    assert min(tracking.values()) > 0, tracking  # IPs, agents, URL parameters, event data
     assert run.changes["crm"]["lead_messages"] > 0
 
     await refresh(databases, org, full=True)  # the rollups rebuilt from the anonymised rows
@@ -171,7 +170,8 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
                 )
             )
         ).one()
-        assert data_left[0] == 0 and data_left[1] > 0
+        assert data_left[0] == 0
+        assert data_left[1] > 0
     async with databases.crm.transaction(scope) as crm:
         leads = (
             await crm.execute(
