@@ -82,7 +82,9 @@ def _differences(old: Any, new: Any, where: str = "") -> list[str]:
         return found
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         return [
-            d for i, (a, b) in enumerate(zip(old, new, strict=True)) for d in _differences(a, b, f"{where}[{i}]")
+            d
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for d in _differences(a, b, f"{where}[{i}]")
         ]
     return [] if old == new else [f"{where}: {old!r} != {new!r}"]
 
