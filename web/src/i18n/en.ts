@@ -1,5 +1,6 @@
 import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
+import { privacyEn } from "./privacy.en";
 import { sequencesEn } from "./sequences.en";
 import { funnelsEn } from "./funnels.en";
 import { funnelMonitorEn } from "./funnelmonitor.en";
@@ -365,6 +366,7 @@ export const en = {
   ...spendEn,
   ...healthEn,
   ...profitEn,
+  ...privacyEn,
   ...funnelsEn,
   ...funnelMonitorEn,
   ...sequencesEn,

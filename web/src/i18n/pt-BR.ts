@@ -1,5 +1,6 @@
 import { recoveryPtBR } from "./recovery.pt-BR";
 import { profitPtBR } from "./profit.pt-BR";
+import { privacyPtBR } from "./privacy.pt-BR";
 import { sequencesPtBR } from "./sequences.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { funnelMonitorPtBR } from "./funnelmonitor.pt-BR";
@@ -366,6 +367,7 @@ export const ptBR: Record<MessageKey, string> = {
   ...spendPtBR,
   ...healthPtBR,
   ...profitPtBR,
+  ...privacyPtBR,
   ...funnelsPtBR,
   ...funnelMonitorPtBR,
   ...sequencesPtBR,

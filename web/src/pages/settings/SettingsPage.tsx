@@ -18,6 +18,7 @@ const AdAccountsSection = lazy(() => import("./spend/AdAccountsSection"));
 const SpendCsvSection = lazy(() => import("./spend/SpendCsvSection"));
 const FxRatesSection = lazy(() => import("./spend/FxRatesSection"));
 const ProfitSection = lazy(() => import("./spend/ProfitSection"));
+const PrivacySection = lazy(() => import("./privacy/PrivacySection"));
 const ProfileSection = lazy(() => import("./ProfileSection"));
 const PasswordSection = lazy(() => import("./PasswordSection"));
 
@@ -42,6 +43,7 @@ const TABS: Tab[] = [
   { path: "spend-csv", labelKey: "settings.spendCsv", anyOf: ["analytics:admin"], element: SpendCsvSection },
   { path: "fx-rates", labelKey: "settings.fxRates", anyOf: ["analytics:read", "analytics:admin"], element: FxRatesSection },
   { path: "profit", labelKey: "settings.profit", anyOf: ["analytics:read", "analytics:admin"], element: ProfitSection },
+  { path: "privacy", labelKey: "settings.privacy", anyOf: ["privacy:retention_read"], element: PrivacySection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];
