@@ -73,10 +73,14 @@ async def make_lead(
     *,
     click_ids: dict[str, str] | None = None,
     clicked_at: datetime | None = None,
+    consent: dict[str, bool] | None = None,
     **fields: Any,
 ) -> uuid.UUID:
-    """A lead as capture stores it, with `metadata.click_ids` from its credited touch."""
+    """A lead as capture stores it, with `metadata.click_ids` from its credited touch (and
+    `metadata.consent` when the site asked for consent)."""
     metadata: dict[str, Any] = {}
+    if consent is not None:
+        metadata["consent"] = consent
     if click_ids:
         at = clicked_at or datetime.now(UTC) - timedelta(hours=2)
         metadata["click_ids"] = {**click_ids, "clicked_at": at.isoformat()}

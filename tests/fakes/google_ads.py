@@ -218,6 +218,18 @@ class FakeGoogleAds(ScriptableFake):
             return fail("fieldError", "VALUE_MUST_BE_UNSET", "Set only one click id.", clicks[1])
         if not clicks and not identifiers:
             return fail("fieldError", "REQUIRED", "A click id or user identifiers are required.")
+        consent = conversion.get("consent")
+        if consent is not None:
+            # ClickConversion.consent (Consent): ad_user_data only; ad_personalization
+            # "can only be set for OfflineUserDataJobService and UserDataService".
+            if not isinstance(consent, dict) or "adPersonalization" in consent:
+                return fail("fieldError", "VALUE_MUST_BE_UNSET", "Only adUserData.", "consent")
+            if set(consent) - {"adUserData"} or consent.get("adUserData") not in (
+                "GRANTED",
+                "DENIED",
+                "UNSPECIFIED",
+            ):
+                return fail("requestError", "INVALID_ENUM_VALUE", "Bad consent.", "consent")
         if len(identifiers) > MAX_IDENTIFIERS:
             return fail("collectionSizeError", "TOO_MANY", "At most 5 user identifiers.")
         for identifier in identifiers:

@@ -254,6 +254,9 @@ class FakeDataManager(ScriptableFake):
         if not isinstance(ads, dict) or set(ads) - AD_IDENTIFIER_FIELDS:
             out.append(_violation(f"{where}.ad_identifiers", "INVALID_ARGUMENT", "unknown field"))
             ads = {}
+        consent = event.get("consent")
+        if consent is not None and not _valid_consent(consent):
+            out.append(_violation(f"{where}.consent", "INVALID_ARGUMENT", "invalid consent"))
         clicks = [name for name in ("gclid", "gbraid", "wbraid") if ads.get(name)]
         if len(clicks) > 1:
             out.append(
@@ -369,3 +372,16 @@ class FakeDataManager(ScriptableFake):
         if not body.get("validateOnly"):
             self.accepted.extend(events)
         return JSONResponse({"requestId": str(uuid.uuid4())})
+
+
+# Consent (developers.google.com/data-manager/api/reference/rest/v1/Consent): adUserData
+# and adPersonalization, each a ConsentStatus.
+CONSENT_STATUSES = {"CONSENT_STATUS_UNSPECIFIED", "CONSENT_GRANTED", "CONSENT_DENIED"}
+
+
+def _valid_consent(consent: Any) -> bool:
+    return (
+        isinstance(consent, dict)
+        and set(consent) <= {"adUserData", "adPersonalization"}
+        and all(value in CONSENT_STATUSES for value in consent.values())
+    )

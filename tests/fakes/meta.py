@@ -120,6 +120,9 @@ class FakeMeta(ScriptableFake):
                 return f"data[{index}].user_data.{key} must be SHA-256 lowercase hex"
         if "fbc" in user and not FBC.match(str(user["fbc"])):
             return f"data[{index}].user_data.fbc is malformed"
+        problem = _check_processing_options(index, event)
+        if problem:
+            return problem
         custom = event.get("custom_data") or {}
         if "value" in custom and not isinstance(custom["value"], (int, float)):
             return f"data[{index}].custom_data.value must be a number"
@@ -157,3 +160,29 @@ class FakeMeta(ScriptableFake):
         return JSONResponse(
             {"events_received": len(data), "messages": [], "fbtrace_id": "AbCdEfFakeTrace"}
         )
+
+
+# Limited Data Use (developers.facebook.com, "Data Processing Options for US Users"):
+# `data_processing_options` is [] or ["LDU"]; the country is 0 (geolocate) or 1 (US), the
+# state 0 (geolocate) or a US state code from 1000 (1000 California, 1001 Colorado, ...),
+# and both are meaningful only beside "LDU".
+def _check_processing_options(index: int, event: dict[str, Any]) -> str | None:
+    where = f"data[{index}]"
+    if "data_processing_options" not in event:
+        if "data_processing_options_country" in event or "data_processing_options_state" in event:
+            return f"{where}.data_processing_options_country needs data_processing_options"
+        return None
+    options = event["data_processing_options"]
+    if not isinstance(options, list) or any(o != "LDU" for o in options):
+        return f'{where}.data_processing_options must be [] or ["LDU"]'
+    country = event.get("data_processing_options_country")
+    state = event.get("data_processing_options_state")
+    if not options and (country is not None or state is not None):
+        return f"{where}.data_processing_options_country is only valid with LDU"
+    if country is not None and (not isinstance(country, int) or country not in (0, 1)):
+        return f"{where}.data_processing_options_country must be 0 or 1"
+    if state is not None and (
+        not isinstance(state, int) or not (state == 0 or 1000 <= state < 1100)
+    ):
+        return f"{where}.data_processing_options_state must be 0 or a state code"
+    return None

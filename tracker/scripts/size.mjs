@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 
-export const BUDGET = 3072;
+// 3 KB until the consent purposes (issue 22) took 74 bytes more; 3.1 KB since.
+export const BUDGET = 3200;
 export const gzipSize = (buf) => gzipSync(buf).length;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -3,7 +3,7 @@
  *
  *   <script defer src="https://HOST/t.js" data-site="SITE_KEY"></script>
  *
- * Readable source; `npm run build` minifies it to dist/t.js (budget: 3 KB gzipped).
+ * Readable source; `npm run build` minifies it to dist/t.js (budget: 3.1 KB gzipped).
  * Everything the page can reach (listeners, timers, the public API) is wrapped in
  * `safe()` so that nothing here can throw into the host page. See README.md.
  */
@@ -19,7 +19,9 @@ const SESSION_MS = 18e5; // 30 min of inactivity rolls the session
 const MAX_QUEUE = 100;
 const MAX_TRIES = 3;
 const DOWNLOAD = /\.(pdf|zip|(doc|xls|ppt)x|csv|mp[34]|exe|dmg)$/i; // pdf zip docx xlsx pptx csv mp3 mp4 exe dmg
-const V = '_rastro_v', S = '_rastro_s', A_ = '_rastro_a';
+const V = '_rastro_v', S = '_rastro_s', A_ = '_rastro_a', C = '_rastro_c';
+// Consent purposes, as Google's consent mode names them; `analytics` first (see consent()).
+const PURPOSES = 'analytics ad_user_data ad_personalization'.split(' ');
 
 const now = () => Date.now();
 // Wrap a function so that it can never throw (no console noise, no broken host page).
@@ -77,6 +79,9 @@ function init(w, d) {
 
   // A visitor cookie can only exist if consent was given before, so it counts as consent.
   let consent = config('require-consent') == null || !!getCookie(V);
+  // The purposes granted through rastro('consent', {...}), comma-separated ('' = not asked):
+  // sent with every batch and in forms' `rastro_consent`, kept in the _rastro_c cookie.
+  let granted = getCookie(C);
   let visitorId = getCookie(V) || randomId();
   let sessionId;
   let lastEvent = now();
@@ -160,7 +165,7 @@ function init(w, d) {
           site,
           visitor_id: visitorId,
           session_id: sessionId,
-          context: { screen: screenSize, language: nav.language, timezone, consent: true },
+          context: { screen: screenSize, language: nav.language, timezone, consent: granted || true },
           touch: { first: touches.f, last: touches.l },
           events: queue.splice(0),
         },
@@ -224,7 +229,7 @@ function init(w, d) {
   const fill = safe((form) => {
     if (!consent) return;
     const last = touches.l || {};
-    const values = { rastro_session_id: sessionId, rastro_visitor_id: visitorId };
+    const values = clean({ rastro_session_id: sessionId, rastro_visitor_id: visitorId, rastro_consent: granted });
     FIELDS.forEach((k) => last[k] && (values[k] = last[k]));
     const appendAll = form.hasAttribute('data-rastro-form');
     for (const name in values) {
@@ -392,14 +397,19 @@ function init(w, d) {
       emit(type, e);
     }),
     page: safe(nextView),
-    consent: safe((granted) => {
-      if (granted) {
+    // true / false: every purpose or none; {analytics, ad_user_data, ad_personalization}:
+    // each purpose set to true is granted. Without analytics nothing is stored or sent.
+    consent: safe((given) => {
+      granted = PURPOSES.filter((p) => given === true || (given && given[p] === true)).join();
+      if (granted[1] == 'n') {
+        // 'analytics...' (not 'ad_...'): analytics is granted
         consent = true;
         save();
+        setCookie(C, granted, maxAge);
         scan();
         flush();
       } else {
-        [V, S, A_].forEach((n) => setCookie(n, '', 0)); // delete while still allowed to write
+        [V, S, A_, C].forEach((n) => setCookie(n, '', 0)); // delete while still allowed to write
         consent = false;
         queue.length = 0;
       }

@@ -25,7 +25,7 @@ describe('data-require-consent', () => {
     p.w.rastro.consent(true);
     await p.flush();
     expect(p.events().map((e) => e.type)).toEqual(['page_view', 'custom', 'page_leave']); // buffered events go out
-    expect(p.payloads()[0].context.consent).toBe(true);
+    expect(p.payloads()[0].context.consent).toBe('analytics,ad_user_data,ad_personalization'); // true: all
     expect(p.payloads()[0].touch.last.gclid).toBe('G1');
     expect(p.cookieValue('_rastro_v')).toBe(p.w.rastro.ids().visitor_id);
     expect(p.cookieValue('_rastro_s')).toBe(p.w.rastro.ids().session_id);
@@ -58,5 +58,66 @@ describe('data-require-consent', () => {
     expect(p.fetch).not.toHaveBeenCalled();
     expect(p.beacon).not.toHaveBeenCalled();
     expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
+  });
+});
+
+describe('consent purposes', () => {
+  const ALL = 'analytics,ad_user_data,ad_personalization';
+
+  it('sends the granted purposes, keeps them for later pages and puts them in forms', async () => {
+    const jar = new CookieJar();
+    const form = '<form data-rastro-form id="f"><input name="email"></form>';
+    const p = load({ jar, url: URL_, body: form, attrs: { 'data-require-consent': true } });
+    p.w.rastro.consent({ analytics: true, ad_user_data: true, ad_personalization: false });
+    await p.flush();
+    expect(p.payloads()[0].context.consent).toBe('analytics,ad_user_data');
+    expect(p.cookieValue('_rastro_c')).toBe('analytics,ad_user_data');
+    expect(p.d.querySelector('[name=rastro_consent]').value).toBe('analytics,ad_user_data');
+
+    const next = load({ jar, url: 'https://shop.example.com/next', attrs: { 'data-require-consent': true } });
+    await next.flush();
+    expect(next.payloads()[0].context.consent).toBe('analytics,ad_user_data');
+
+    // Changed later: personalization granted too.
+    next.w.rastro.consent(true);
+    next.w.rastro.track('again');
+    await next.flush();
+    expect(next.payloads().at(-1).context.consent).toBe(ALL);
+    expect(next.cookieValue('_rastro_c')).toBe(ALL);
+  });
+
+  it('ad purposes without analytics store and send nothing', async () => {
+    const jar = new CookieJar();
+    const p = load({ jar, url: URL_, attrs: { 'data-require-consent': true } });
+    p.w.rastro.consent({ ad_user_data: true, ad_personalization: true });
+    p.w.rastro.track('signup');
+    await p.flush(10_000);
+    expect(p.fetch).not.toHaveBeenCalled();
+    expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
+  });
+
+  it('a purpose is granted only by true', async () => {
+    const p = load({ attrs: { 'data-require-consent': true } });
+    p.w.rastro.consent({ analytics: true, ad_user_data: 'yes', ad_personalization: 1 });
+    await p.flush();
+    expect(p.payloads()[0].context.consent).toBe('analytics');
+  });
+
+  it('withdrawing consent deletes the purposes cookie too', async () => {
+    const jar = new CookieJar();
+    const p = load({ jar, url: URL_ });
+    p.w.rastro.consent({ analytics: true, ad_user_data: true });
+    expect(p.cookieValue('_rastro_c')).toBe('analytics,ad_user_data');
+    p.w.rastro.consent(false);
+    expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
+  });
+
+  it('a site that never asks sends consent: true and no purposes field', async () => {
+    const p = load({ url: URL_, body: '<form data-rastro-form id="f"><input name="email"></form>' });
+    await p.flush();
+    expect(p.payloads()[0].context.consent).toBe(true);
+    p.d.querySelector('[name=email]').dispatchEvent(new p.w.Event('input', { bubbles: true }));
+    expect(p.d.querySelector('[name=rastro_visitor_id]')).not.toBeNull();
+    expect(p.d.querySelector('[name=rastro_consent]')).toBeNull();
   });
 });

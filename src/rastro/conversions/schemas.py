@@ -56,8 +56,8 @@ class PlatformSync(BaseModel):
     reason_code: str | None = Field(
         None,
         description="The reason as a code (`reason_params` fill it in): "
-        "no_credential, nothing_to_match, needs_email, outside_window, click_too_old, "
-        "conversion_too_old, waiting, gave_up, platform_message",
+        "no_credential, no_ad_consent, nothing_to_match, needs_email, outside_window, "
+        "click_too_old, conversion_too_old, waiting, gave_up, platform_message",
     )
     reason_params: dict[str, Any] = Field(default_factory=dict)
     attempts: int

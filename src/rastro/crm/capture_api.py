@@ -27,6 +27,7 @@ from rastro.crm.permissions import CRM_WRITE
 from rastro.crm.schemas import LeadWarning
 from rastro.crm.service.capture import Submission, capture
 from rastro.tracking.service import config
+from rastro.tracking.service.consent import parse_consent
 from rastro.tracking.service.conversions import TOUCH_FIELDS
 from rastro.tracking.service.sites import cors_headers, resolve_site, site_cache
 
@@ -59,6 +60,16 @@ class LeadIn(BaseModel):
     ] = None
     external_id: _Short = None
     qualification: dict[str, str] | None = None
+    consent: Annotated[
+        bool | dict[str, bool] | str | None,
+        Field(
+            validation_alias="rastro_consent",
+            description="The person's consent: {analytics, ad_user_data, ad_personalization} "
+            "booleans, true/false for all, or the tracker's hidden field "
+            "(`analytics,ad_user_data`, `none`). A site in consent mode `required` that sends "
+            "none stores the lead as not consenting: it is never sent to ad platforms.",
+        ),
+    ] = None
     utm_source: _Short = None
     utm_medium: _Short = None
     utm_campaign: _Short = None
@@ -86,6 +97,13 @@ class LeadIn(BaseModel):
             return value or None
         return value
 
+    @field_validator("consent")
+    @classmethod
+    def _consent_parses(cls, value: Any) -> Any:
+        if value is not None and parse_consent(value) is None:
+            raise ValueError("not a consent: analytics, ad_user_data, ad_personalization or none")
+        return value
+
     @field_validator("page_url")
     @classmethod
     def _host_parses(cls, value: str | None) -> str | None:
@@ -99,7 +117,11 @@ class LeadIn(BaseModel):
 
 _LEAD_SCHEMA = LeadIn.model_json_schema()
 # Both spellings of the tracker's ids are accepted (`session_id` for servers).
-_ALIASES = {"session_id": "rastro_session_id", "visitor_id": "rastro_visitor_id"}
+_ALIASES = {
+    "session_id": "rastro_session_id",
+    "visitor_id": "rastro_visitor_id",
+    "consent": "rastro_consent",
+}
 
 
 class LeadCaptured(BaseModel):
@@ -149,7 +171,13 @@ def _parse(body: dict[str, Any]) -> tuple[LeadIn, dict[str, Any]]:
     return lead, extra
 
 
-def _submission(lead: LeadIn, extra: dict[str, Any], idempotency_key: str | None) -> Submission:
+def _submission(
+    lead: LeadIn,
+    extra: dict[str, Any],
+    idempotency_key: str | None,
+    *,
+    consent_required: bool = False,
+) -> Submission:
     attribution = {
         name: value for name in TOUCH_FIELDS if (value := getattr(lead, name)) is not None
     }
@@ -170,6 +198,9 @@ def _submission(lead: LeadIn, extra: dict[str, Any], idempotency_key: str | None
         attribution=attribution,
         fields=extra,
         qualification=lead.qualification,
+        consent=parse_consent(lead.consent)
+        if lead.consent is not None
+        else (parse_consent(False) if consent_required else None),
     )
 
 
@@ -187,6 +218,7 @@ async def capture_lead(request: Request) -> Response:
     headers: dict[str, str] = {}
     pages: dict[str, uuid.UUID] = {}
     domain_id = None
+    consent_required = False
     databases = request.app.state.databases
     crm, bi = TransactionBoundary(databases.crm), TransactionBoundary(databases.bi)
     authenticated = "authorization" in request.headers
@@ -199,6 +231,7 @@ async def capture_lead(request: Request) -> Response:
             request, lead_in.site or request.query_params.get("site"), origin
         )
         organization_id, pages, domain_id = site.organization_id, site.pages, site.domain_id
+        consent_required = site.consent_required
     key = request.headers.get("idempotency-key")
     if key is not None and not 0 < len(key) <= 255:
         raise BadRequest("Idempotency-Key must be 1 to 255 characters.")
@@ -206,7 +239,7 @@ async def capture_lead(request: Request) -> Response:
         crm,
         bi,
         organization_id,
-        _submission(lead_in, extra, key),
+        _submission(lead_in, extra, key, consent_required=consent_required),
         pages=pages,
         domain_id=domain_id,
     )

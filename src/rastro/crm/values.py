@@ -38,6 +38,9 @@ class LeadConversionFacts:
     # other fields.
     submitted_attribution: Mapping[str, Any]
     form_fields: Mapping[str, Any]
+    # The person's consent at capture (analytics, ad_user_data, ad_personalization); None
+    # when the site does not ask for consent.
+    consent: Mapping[str, bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,9 @@ class CollectSessionMetadata(TypedDict):
     screen: str | None
     language: str | None
     stored_touch: dict[str, Any]  # the tracker's own first/last touch, small and flat
+    # The visitor's consent (analytics, ad_user_data, ad_personalization) when the tracker
+    # sent one (`rastro.tracking.service.consent`).
+    consent: NotRequired[dict[str, bool]]
 
 
 class CollectSession(TypedDict):

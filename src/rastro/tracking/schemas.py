@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -35,6 +35,11 @@ class DomainSettings(BaseModel):
     timezone: str = Field("America/Sao_Paulo", max_length=64)
     language: str = Field("pt-BR", max_length=10)
     cookie_days: int = Field(COOKIE_DAYS, ge=1, le=400, description="First-party cookie lifetime")
+    consent_mode: Literal["off", "required"] = Field(
+        "off",
+        description="required: the tracker stores nothing and sets no identifier until the "
+        "visitor consents (`rastro('consent', {...})`); the collector refuses events without it",
+    )
 
 
 class DomainMetadata(BaseModel):

@@ -4262,6 +4262,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/privacy/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Retention
+         * @description The retention in force (6 months until changed) and the latest anonymisation.
+         */
+        get: operations["get_retention_api_privacy_retention_get"];
+        /**
+         * Put Retention
+         * @description Change the retention; the next daily anonymisation applies it.
+         */
+        put: operations["put_retention_api_privacy_retention_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/privacy/retention/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Anonymisation
+         * @description Queue the organization's anonymisation now (once: a queued run is not doubled).
+         */
+        post: operations["run_anonymisation_api_privacy_retention_run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/recovery/cases": {
         parameters: {
             query?: never;
@@ -5895,6 +5939,46 @@ export interface components {
              * @description Null while the defaults apply
              */
             updated_at: string | null;
+        };
+        /** AnonymisationRunOut */
+        AnonymisationRunOut: {
+            /**
+             * Changes
+             * @description Per module, how many rows each change touched (e.g. tracking.client_ips)
+             */
+            changes: {
+                [key: string]: {
+                    [key: string]: number | string;
+                };
+            };
+            /**
+             * Cutoff
+             * Format: date-time
+             * @description Rows created before this moment were anonymised
+             */
+            cutoff: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Retention Months */
+            retention_months: number;
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @description done | failed
+             */
+            status: string;
         };
         /** ApiKey */
         ApiKey: {
@@ -7823,6 +7907,13 @@ export interface components {
          * @description Seed 001 DomainMetadata.settings.
          */
         DomainSettings: {
+            /**
+             * Consent Mode
+             * @description required: the tracker stores nothing and sets no identifier until the visitor consents (`rastro('consent', {...})`); the collector refuses events without it
+             * @default off
+             * @enum {string}
+             */
+            consent_mode: "off" | "required";
             /**
              * Cookie Days
              * @description First-party cookie lifetime
@@ -11163,7 +11254,7 @@ export interface components {
             reason: string | null;
             /**
              * Reason Code
-             * @description The reason as a code (`reason_params` fill it in): no_credential, nothing_to_match, needs_email, outside_window, click_too_old, conversion_too_old, waiting, gave_up, platform_message
+             * @description The reason as a code (`reason_params` fill it in): no_credential, no_ad_consent, nothing_to_match, needs_email, outside_window, click_too_old, conversion_too_old, waiting, gave_up, platform_message
              */
             reason_code?: string | null;
             /** Reason Params */
@@ -11748,6 +11839,35 @@ export interface components {
             lead_id?: string | null;
             /** Stage */
             stage?: ("new" | "qualified" | "proposal" | "negotiation" | "won" | "lost") | null;
+        };
+        /** Retention */
+        Retention: {
+            /** @description The latest anonymisation of the organization (None: none yet) */
+            last_run?: components["schemas"]["AnonymisationRunOut"] | null;
+            /**
+             * Max Months
+             * @default 60
+             */
+            max_months: number;
+            /**
+             * Min Months
+             * @default 1
+             */
+            min_months: number;
+            /**
+             * Retention Months
+             * @description Default 6 months
+             * @default 6
+             */
+            retention_months: number;
+        };
+        /** RetentionUpdate */
+        RetentionUpdate: {
+            /**
+             * Retention Months
+             * @description Months personal data is kept in clear
+             */
+            retention_months: number;
         };
         /** RetryIn */
         RetryIn: {
@@ -36968,6 +37088,13 @@ export interface operations {
                     qualification?: {
                         [key: string]: string;
                     } | null;
+                    /**
+                     * Rastro Consent
+                     * @description The person's consent: {analytics, ad_user_data, ad_personalization} booleans, true/false for all, or the tracker's hidden field (`analytics,ad_user_data`, `none`). A site in consent mode `required` that sends none stores the lead as not consenting: it is never sent to ad platforms.
+                     */
+                    rastro_consent?: boolean | {
+                        [key: string]: boolean;
+                    } | string | null;
                     /** Rastro Session Id */
                     rastro_session_id?: string | null;
                     /** Rastro Visitor Id */
@@ -37041,6 +37168,13 @@ export interface operations {
                     qualification?: {
                         [key: string]: string;
                     } | null;
+                    /**
+                     * Rastro Consent
+                     * @description The person's consent: {analytics, ad_user_data, ad_personalization} booleans, true/false for all, or the tracker's hidden field (`analytics,ad_user_data`, `none`). A site in consent mode `required` that sends none stores the lead as not consenting: it is never sent to ad platforms.
+                     */
+                    rastro_consent?: boolean | {
+                        [key: string]: boolean;
+                    } | string | null;
                     /** Rastro Session Id */
                     rastro_session_id?: string | null;
                     /** Rastro Visitor Id */
@@ -40726,6 +40860,331 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SubjectRequestOut"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    get_retention_api_privacy_retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    put_retention_api_privacy_retention_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description The body is not valid JSON or not the expected shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "bad_request",
+                     *         "details": null,
+                     *         "message": "The body is not valid JSON or not the expected shape."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Authentication is required or the token is invalid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_authenticated",
+                     *         "message": "Authentication is required or the token is invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The caller lacks the permission. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "The caller lacks the permission."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Nothing with this id in the caller's organization. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "details": null,
+                     *         "message": "Nothing with this id in the caller's organization."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description The change conflicts with existing data. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "conflict",
+                     *         "details": null,
+                     *         "message": "The change conflicts with existing data."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+            /** @description Some fields are invalid. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "validation_error",
+                     *         "message": "Some fields are invalid."
+                     *       }
+                     *     }
+                     */
+                    "application/json": unknown;
+                };
+            };
+        };
+    };
+    run_anonymisation_api_privacy_retention_run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
                 };
             };
             /** @description The body is not valid JSON or not the expected shape. */

@@ -1,5 +1,6 @@
 /** Strings of the conversions pages (list, sync log, health, settings), spread into `en.ts`. */
 export const conversionsEn = {
+  "conversions.reason.no_ad_consent": "Not sent to {platform}: the person did not consent to their data going to ad platforms.",
   "conversions.reason.no_credential": "No active {platform} account: connect one in Settings › Credentials.",
   "conversions.reason.nothing_to_match": "Nothing {platform} can match on (no click id, e-mail or phone it accepts).",
   "conversions.reason.needs_email": "{platform} needs the customer's e-mail.",

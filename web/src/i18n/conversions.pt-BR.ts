@@ -2,6 +2,7 @@ import type { conversionsEn } from "./conversions.en";
 
 /** Strings of the conversions pages in Portuguese (spread into `pt-BR.ts`); the compiler checks every key. */
 export const conversionsPtBR: Record<keyof typeof conversionsEn, string> = {
+  "conversions.reason.no_ad_consent": "Não enviada ao {platform}: a pessoa não consentiu que seus dados fossem às plataformas de anúncios.",
   "conversions.reason.no_credential": "Nenhuma conta {platform} ativa: conecte uma em Configurações › Credenciais.",
   "conversions.reason.nothing_to_match": "Nada que o {platform} consiga casar (nenhum id de clique, e-mail ou telefone aceito).",
   "conversions.reason.needs_email": "O {platform} precisa do e-mail do cliente.",

@@ -1,6 +1,7 @@
 import { privacyEn } from "./privacy.en";
 import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
+import { privacyEn } from "./privacy.en";
 import { sequencesEn } from "./sequences.en";
 import { funnelsEn } from "./funnels.en";
 import { funnelMonitorEn } from "./funnelmonitor.en";
@@ -380,6 +381,7 @@ export const en = {
   ...spendEn,
   ...healthEn,
   ...profitEn,
+  ...privacyEn,
   ...funnelsEn,
   ...funnelMonitorEn,
   ...sequencesEn,

@@ -1,6 +1,7 @@
 import { privacyPtBR } from "./privacy.pt-BR";
 import { recoveryPtBR } from "./recovery.pt-BR";
 import { profitPtBR } from "./profit.pt-BR";
+import { privacyPtBR } from "./privacy.pt-BR";
 import { sequencesPtBR } from "./sequences.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { funnelMonitorPtBR } from "./funnelmonitor.pt-BR";
@@ -381,6 +382,7 @@ export const ptBR: Record<MessageKey, string> = {
   ...spendPtBR,
   ...healthPtBR,
   ...profitPtBR,
+  ...privacyPtBR,
   ...funnelsPtBR,
   ...funnelMonitorPtBR,
   ...sequencesPtBR,

@@ -51,6 +51,9 @@ class ConversionRecord:
     # The lead's UTMs (utm_source, utm_medium, utm_campaign, utm_content, utm_term, src,
     # sck), for platforms that take them in plain text (UTMify).
     tracking: dict[str, str] = field(default_factory=dict)
+    # The person's consent (analytics, ad_user_data, ad_personalization) when the site asks
+    # for it; None: not asked. A refused `ad_user_data` never reaches a connector.
+    consent: dict[str, bool] | None = None
 
 
 @dataclass

@@ -172,6 +172,11 @@ class GoogleConnector(Connector):
                 event["hashedEmail"] = email
             if record.phone and (phone := normalize.hashed(normalize.google_phone(record.phone))):
                 event["hashedPhoneNumber"] = phone
+        if record.consent is not None:  # the site asked: Google gets what the person said
+            event["consent"] = {
+                "ad_user_data": bool(record.consent.get("ad_user_data")),
+                "ad_personalization": bool(record.consent.get("ad_personalization")),
+            }
         return event
 
     # --- the credential ----------------------------------------------------------------------
@@ -273,6 +278,12 @@ class GoogleConnector(Connector):
             )
         if identifiers:
             conversion["userIdentifiers"] = identifiers
+        if event.get("consent"):
+            # ClickConversion.consent takes ad_user_data only (ad_personalization is for
+            # customer-match uploads): the Ads API refuses it here.
+            conversion["consent"] = {
+                "adUserData": "GRANTED" if event["consent"]["ad_user_data"] else "DENIED"
+            }
         return conversion
 
     def _ads_headers(self, credential: ResolvedCredential, access_token: str) -> dict[str, str]:
@@ -385,6 +396,11 @@ class GoogleConnector(Connector):
             identifiers.append({"phoneNumber": event["hashedPhoneNumber"]})
         if identifiers:
             out["userData"] = {"userIdentifiers": identifiers}
+        if event.get("consent"):
+            out["consent"] = {
+                "adUserData": _consent_status(event["consent"]["ad_user_data"]),
+                "adPersonalization": _consent_status(event["consent"]["ad_personalization"]),
+            }
         return out
 
     async def _send_data_manager(
@@ -437,3 +453,8 @@ def _bearer_post(
         return http.post(url, json=body, headers={"authorization": f"Bearer {token}"})
 
     return call
+
+
+def _consent_status(granted: bool) -> str:
+    """Data Manager's `ConsentStatus` of a purpose."""
+    return "CONSENT_GRANTED" if granted else "CONSENT_DENIED"

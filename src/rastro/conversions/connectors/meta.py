@@ -130,6 +130,16 @@ class MetaConnector(Connector):
         }
         if record.value is not None:
             event["custom_data"]["value"] = float(record.value)
+        if record.consent is not None:
+            # The site asked for consent: without consent to ad personalization, Meta's
+            # Limited Data Use (country and state 0: Meta geolocates the event); with it,
+            # an explicit empty list.
+            if record.consent.get("ad_personalization"):
+                event["data_processing_options"] = []
+            else:
+                event["data_processing_options"] = ["LDU"]
+                event["data_processing_options_country"] = 0
+                event["data_processing_options_state"] = 0
         if source == "website":
             # Meta requires the page and the browser for website events; a CRM sale has
             # no browser, so a conversion mapped to `website` needs its page at least.

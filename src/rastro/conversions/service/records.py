@@ -35,6 +35,7 @@ from rastro.core.pagination import PageParams, paginate
 from rastro.crm.schemas import LeadConversionFacts, LeadStageChanged
 from rastro.crm.service import facts as lead_facts
 from rastro.crm.service import pipeline, sales
+from rastro.tracking.service.consent import ad_consent_denied
 
 SYNC_TASK = "conversions:sync_organization"  # the `sync_organization` task of the namespace
 SYNC_QUEUE = "conversions"
@@ -67,6 +68,7 @@ def record_of(
         order_status=conversion.order_status or "paid",
         refunded_at=conversion.refunded_at,
         tracking=tracking_of(lead),
+        consent=dict(lead.consent) if lead is not None and lead.consent is not None else None,
     )
 
 
@@ -104,6 +106,12 @@ def initial_status(
 ) -> tuple[str, str | None]:
     """A new conversion's delivery state on the connector's platform, with the reason."""
     platform = connector.platform
+    if ad_consent_denied(record.consent):
+        return "not_applicable", Reason(
+            "The person did not consent to their data being sent to ad platforms.",
+            "no_ad_consent",
+            platform=platform,
+        )
     if not has_account:
         return "not_applicable", Reason(
             f"No active {connector.credential_service} credential.",

@@ -77,6 +77,8 @@ class Submission:
     attribution: dict[str, str] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)  # any other form field
     qualification: dict[str, Any] | None = None
+    # The person's consent (`tracking.service.consent`); None: the site does not ask.
+    consent: dict[str, bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,8 @@ async def capture(
         "scoring": {k: v for k, v in breakdown.items() if k != "grade"},
         "form_key": form_key,
     }
+    if submission.consent is not None:
+        metadata["consent"] = submission.consent
     if submission.qualification:
         metadata["qualification"] = submission.qualification
     if submission.fields:

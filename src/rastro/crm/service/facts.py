@@ -60,6 +60,7 @@ def _facts(lead: Lead) -> LeadConversionFacts:
         clicked_at=_clicked_at(click),
         submitted_attribution=dict(metadata.get("submitted_attribution") or {}),
         form_fields=dict(metadata.get("form") or {}),
+        consent=dict(metadata["consent"]) if isinstance(metadata.get("consent"), dict) else None,
     )
 
 

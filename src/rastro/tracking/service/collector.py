@@ -51,6 +51,7 @@ from rastro.tracking.service.collect_input import (
     _str,
     _text,
 )
+from rastro.tracking.service.consent import parse_consent
 
 log = structlog.get_logger(__name__)
 MAX_EVENTS = 500
@@ -64,6 +65,9 @@ class SiteContext:
     domain_id: uuid.UUID
     host: str | None
     pages: dict[str, uuid.UUID]  # url_key → landing page id
+    # The domain's consent mode is `required`: events without the visitor's consent to
+    # analytics are refused (the tracker holds them back until then).
+    consent_required: bool = False
 
     def page_of(self, url: str | None) -> uuid.UUID | None:
         """The landing page a URL is on (None when the site has none registered there)."""
@@ -155,6 +159,11 @@ def prepare(
     if not client_session_id:
         _reject_stored(results, "missing_session_id")
         return prepared
+    context = _dict(payload.get("context"))
+    consent = parse_consent(context.get("consent"))
+    if site.consent_required and not (consent and consent["analytics"]):
+        _reject_stored(results, "no_consent")
+        return prepared
     clean.sort(key=lambda e: e.at)
     agent = parse_agent(hit.user_agent)
     client_visitor = payload.get("visitor_id")
@@ -175,7 +184,6 @@ def prepare(
     landing = parse_landing(first_url) if first_url else None
     referrer = first_view.raw.get("referrer") if first_view else None
     touch = touch_of(first_url, host_of(referrer), site.host)
-    context = _dict(payload.get("context"))
     stored_touch = _small(_dict(payload.get("touch")))
     last_touch = stored_touch.get("last", {})
     first_page_id = site.page_of(first_url)
@@ -274,6 +282,8 @@ def prepare(
             if e.type == "page_leave" and e.raw.get("view_id")
         ],
     }
+    if consent is not None:
+        prepared.batch["session"]["metadata"]["consent"] = consent
     return prepared
 
 

@@ -41,12 +41,21 @@ def default_origins(domain_url: str) -> list[str]:
     return sorted({f"{parts.scheme}://{bare}{port}", f"{parts.scheme}://www.{bare}{port}"})
 
 
+def consent_mode(domain: Domain) -> str:
+    """The domain's consent mode (`schemas.DomainSettings.consent_mode`): off | required."""
+    settings = (domain.metadata_ or {}).get("settings") or {}
+    return "required" if settings.get("consent_mode") == "required" else "off"
+
+
 def snippet(base_url: str, domain: Domain) -> str:
     """The one tag a site adds to its pages (with the cookie lifetime when it is not the
-    tracker's default of 90 days)."""
+    tracker's default of 90 days, and `data-require-consent` when the domain asks for
+    consent)."""
     settings = (domain.metadata_ or {}).get("settings") or {}
     days = settings.get("cookie_days", COOKIE_DAYS)
     extra = f' data-cookie-days="{int(days)}"' if days != COOKIE_DAYS else ""
+    if consent_mode(domain) == "required":
+        extra += " data-require-consent"
     return (
         f'<script defer src="{base_url.rstrip("/")}/t.js" data-site="{domain.site_key}"'
         f"{extra}></script>"
@@ -399,6 +408,7 @@ async def load_site(
         domain_id=domain.domain_id,
         host=(urlsplit(domain.domain_url).hostname or "").lower() or None,
         pages={key: page_id for key, page_id in pages},
+        consent_required=consent_mode(domain) == "required",
     )
     origins = tuple(o.lower() for o in domain.allowed_origins) or tuple(
         default_origins(domain.domain_url)

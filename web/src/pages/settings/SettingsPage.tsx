@@ -43,7 +43,7 @@ const TABS: Tab[] = [
   { path: "spend-csv", labelKey: "settings.spendCsv", anyOf: ["analytics:admin"], element: SpendCsvSection },
   { path: "fx-rates", labelKey: "settings.fxRates", anyOf: ["analytics:read", "analytics:admin"], element: FxRatesSection },
   { path: "profit", labelKey: "settings.profit", anyOf: ["analytics:read", "analytics:admin"], element: ProfitSection },
-  { path: "privacy", labelKey: "settings.privacy", anyOf: ["privacy:admin"], element: PrivacySection },
+  { path: "privacy", labelKey: "settings.privacy", anyOf: ["privacy:retention_read", "privacy:admin"], element: PrivacySection },
   { path: "profile", labelKey: "settings.profile", anyOf: [], element: ProfileSection },
   { path: "password", labelKey: "settings.password", anyOf: [], element: PasswordSection },
 ];

@@ -123,7 +123,13 @@ export function DomainForm({
     }
     const metadata = {
       analytics: cleanAnalytics,
-      settings: { timezone: timezone.trim() || "America/Sao_Paulo", language: language.trim() || "pt-BR", cookie_days: Number(cookieDays) },
+      settings: {
+        timezone: timezone.trim() || "America/Sao_Paulo",
+        language: language.trim() || "pt-BR",
+        cookie_days: Number(cookieDays),
+        // Chosen in Settings › Privacy › Consent; kept as it is when the domain is edited here.
+        consent_mode: initialSettings.consent_mode === "required" ? ("required" as const) : ("off" as const),
+      },
     };
     if (editing) {
       const body: DomainUpdate = {

@@ -146,7 +146,7 @@ describe("DomainForm", () => {
     expect(onSubmit).toHaveBeenCalledWith({
       domain_url: "https://shop.example.com",
       allowed_origins: ["https://shop.example.com", "https://checkout.example.com"],
-      metadata: { analytics: { googleAnalyticsId: "G-123" }, settings: { timezone: "America/Sao_Paulo", language: "pt-BR", cookie_days: 30 } },
+      metadata: { analytics: { googleAnalyticsId: "G-123" }, settings: { timezone: "America/Sao_Paulo", language: "pt-BR", cookie_days: 30, consent_mode: "off" } },
       is_active: true,
     });
   });

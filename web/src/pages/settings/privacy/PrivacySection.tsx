@@ -1,13 +1,18 @@
 import { useI18n } from "@/i18n";
+import { hasAny } from "@/auth/permissions";
 import { useCurrentUser } from "@/auth/session";
 import AuditLogSection from "./AuditLogSection";
+import ConsentSection from "./ConsentSection";
+import RetentionSection from "./RetentionSection";
 import SubjectRequestsSection from "./SubjectRequestsSection";
 
-/** Settings → Privacy: data-subject requests, the access audit log, and the public page's address. */
+/** Settings → Privacy: retention and each site's consent mode; for administrators, the
+ * data-subject requests, the access audit log and the public page's address. */
 export default function PrivacySection() {
   const { t } = useI18n();
   const me = useCurrentUser();
   const slug = me.organization.slug;
+  const admin = hasAny(me.permissions, ["privacy:admin"]);
   return (
     <div className="grid gap-8">
       {slug ? (
@@ -18,8 +23,10 @@ export default function PrivacySection() {
           </a>
         </p>
       ) : null}
-      <SubjectRequestsSection />
-      <AuditLogSection />
+      <RetentionSection />
+      {hasAny(me.permissions, ["tracking:read"]) ? <ConsentSection /> : null}
+      {admin ? <SubjectRequestsSection /> : null}
+      {admin ? <AuditLogSection /> : null}
     </div>
   );
 }

@@ -1,0 +1,1 @@
+"""Retention of personal data: the per-organization setting and the daily anonymisation."""
