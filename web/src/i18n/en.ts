@@ -1,7 +1,6 @@
 import { privacyEn } from "./privacy.en";
 import { recoveryEn } from "./recovery.en";
 import { profitEn } from "./profit.en";
-import { privacyEn } from "./privacy.en";
 import { sequencesEn } from "./sequences.en";
 import { funnelsEn } from "./funnels.en";
 import { funnelMonitorEn } from "./funnelmonitor.en";
@@ -386,7 +385,6 @@ export const en = {
   ...funnelMonitorEn,
   ...sequencesEn,
   ...recoveryEn,
-  ...privacyEn,
   ...emailContactsEn,
   ...emailSendersEn,
   ...emailDrillEn,

@@ -1,7 +1,6 @@
 import { privacyPtBR } from "./privacy.pt-BR";
 import { recoveryPtBR } from "./recovery.pt-BR";
 import { profitPtBR } from "./profit.pt-BR";
-import { privacyPtBR } from "./privacy.pt-BR";
 import { sequencesPtBR } from "./sequences.pt-BR";
 import { funnelsPtBR } from "./funnels.pt-BR";
 import { funnelMonitorPtBR } from "./funnelmonitor.pt-BR";
@@ -387,7 +386,6 @@ export const ptBR: Record<MessageKey, string> = {
   ...funnelMonitorPtBR,
   ...sequencesPtBR,
   ...recoveryPtBR,
-  ...privacyPtBR,
   ...emailContactsPtBR,
   ...emailSendersPtBR,
   ...emailDrillPtBR,
