@@ -74,6 +74,12 @@ def test_databases(pg_server: EmbeddedPostgres) -> Iterator[TestDatabases]:
         pg_server.drop_database(name)
 
 
+# One encryption key per test process: the personal-data key ring is process-wide
+# (`core.personal.configure`, set by every `make_databases`), so settings made by different
+# tests in one process must agree on it or data sealed by one is unreadable by the next.
+TEST_ENCRYPTION_KEY = generate_encryption_key()
+
+
 def make_settings(tmp_root: Path, crm_url: str, bi_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "RASTRO_ENV": "test",
@@ -81,7 +87,7 @@ def make_settings(tmp_root: Path, crm_url: str, bi_url: str, **overrides: object
         "CRM_DATABASE_URL": crm_url,
         "BI_DATABASE_URL": bi_url,
         "SECRET_KEY": SecretStr("test-secret-key-" + "x" * 40),
-        "ENCRYPTION_KEY": SecretStr(generate_encryption_key()),
+        "ENCRYPTION_KEY": SecretStr(TEST_ENCRYPTION_KEY),
         "LOG_LEVEL": "WARNING",
         "OUTBOX_GATHER_SECONDS": 0,
     }

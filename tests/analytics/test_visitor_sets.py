@@ -5,7 +5,7 @@ the same sets as a full one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -33,7 +33,11 @@ async def test_visitors_of_stored_days_and_newest_minutes_are_a_union(client, da
     org = site.account.organization_id
     domain = site.domain["domain_id"]
     now = datetime.now(UTC)
-    earlier = now - timedelta(days=3)
+    # 10:00 in São Paulo three days ago: the three visits share one local day whatever
+    # the hour the test runs.
+    earlier = datetime.combine(
+        datetime.now(SP).date() - timedelta(days=3), time(10), tzinfo=SP
+    ).astimezone(UTC)
     await add_visits(
         databases,
         org,

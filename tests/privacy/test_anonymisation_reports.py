@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
+from rastro.crm.models import Lead
 from rastro.privacy.retention import service
 from tests.analytics.factories import refresh
 from tests.analytics.report_data import make_dataset, sp_today
@@ -114,11 +115,14 @@ async def _personalise(databases: Databases, organization_id: Any) -> None:
             text('UPDATE events SET event_data = \'{"phone": "+5511999990000", "plan": "pro"}\'')
         )
     async with databases.crm.transaction(scope) as crm:
+        # The message is encrypted at rest: set through the model's column type.
         await crm.execute(
-            text(
-                "UPDATE leads SET message = 'Me liga amanhã', "
-                'metadata = metadata || \'{"form": {"cpf": "123.456.789-09"}}\''
-            )
+            update(Lead)
+            .values(message="Me liga amanhã")
+            .execution_options(synchronize_session=False)
+        )
+        await crm.execute(
+            text('UPDATE leads SET metadata = metadata || \'{"form": {"cpf": "123.456.789-09"}}\'')
         )
 
 
@@ -178,9 +182,10 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
         leads = (
             await crm.execute(
                 text(
-                    "SELECT count(*) FILTER (WHERE message IS NOT NULL), "
+                    "SELECT count(*) FILTER (WHERE message_encrypted IS NOT NULL), "
                     "count(*) FILTER (WHERE metadata ? 'form'), "
-                    "count(*) FILTER (WHERE email IS NULL AND phone IS NULL) FROM leads"
+                    "count(*) FILTER (WHERE email_encrypted IS NULL AND phone_encrypted IS NULL) "
+                    "FROM leads"
                 )
             )
         ).one()

@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope
 
+# The message is stored encrypted (`message_encrypted`, rastro.core.personal).
 _MESSAGES = text(
-    "UPDATE leads SET message = NULL WHERE created_at < :cutoff AND message IS NOT NULL"
+    "UPDATE leads SET message_encrypted = NULL "
+    "WHERE created_at < :cutoff AND message_encrypted IS NOT NULL"
 )
 _FORM_FIELDS = text(
     "UPDATE leads SET metadata = metadata - 'form' WHERE created_at < :cutoff AND metadata ? 'form'"

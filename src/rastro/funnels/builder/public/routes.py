@@ -55,6 +55,10 @@ Segment = Annotated[str, Path(min_length=1, max_length=100)]
 # it for their limits (429).
 router = APIRouter(route_class=TransactionalRoute, tags=["public funnel pages"])
 _LIMITED: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "No published funnel step at this address (an HTML page for the forms)",
+        "content": {"application/json": {"example": error_body("not_found", "Page not found.")}},
+    },
     429: {
         "description": "Too many requests from this IP address this hour (Retry-After); "
         "the forms answer with an HTML page",
@@ -65,7 +69,7 @@ _LIMITED: dict[int | str, dict[str, Any]] = {
                 )
             }
         },
-    }
+    },
 }
 
 
