@@ -44084,22 +44084,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No published funnel step at this address (an HTML page for the forms) */
+            /** @description No published checkout step here (no body) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "Page not found."
-                     *       }
-                     *     }
-                     */
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -44149,22 +44139,12 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No published funnel step at this address (an HTML page for the forms) */
+            /** @description No published checkout step here (no body) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "Page not found."
-                     *       }
-                     *     }
-                     */
-                    "application/json": unknown;
-                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -44215,21 +44195,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description No published funnel step at this address (an HTML page for the forms) */
+            /** @description No published funnel step here: the 404 page */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "Page not found."
-                     *       }
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "text/html": unknown;
                 };
             };
             /** @description Validation Error */
@@ -44282,21 +44254,13 @@ export interface operations {
                     "text/html": string;
                 };
             };
-            /** @description No published funnel step at this address (an HTML page for the forms) */
+            /** @description No published funnel step here: the 404 page */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "Page not found."
-                     *       }
-                     *     }
-                     */
-                    "application/json": unknown;
+                    "text/html": unknown;
                 };
             };
             /** @description Validation Error */

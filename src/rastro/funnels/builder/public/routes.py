@@ -54,11 +54,18 @@ Segment = Annotated[str, Path(min_length=1, max_length=100)]
 # The pages are HTML for buyers, left out of the API's schema; the forms' POSTs are in
 # it for their limits (429).
 router = APIRouter(route_class=TransactionalRoute, tags=["public funnel pages"])
-_LIMITED: dict[int | str, dict[str, Any]] = {
+# A form post to an address with no published step: the 404 page (HTML) ...
+_NO_PAGE: dict[int | str, dict[str, Any]] = {
     404: {
-        "description": "No published funnel step at this address (an HTML page for the forms)",
-        "content": {"application/json": {"example": error_body("not_found", "Page not found.")}},
-    },
+        "description": "No published funnel step here: the 404 page",
+        "content": {"text/html": {}},
+    }
+}
+# ... and the checkout contact's beacon: no body.
+_NO_STEP: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No published checkout step here (no body)"}
+}
+_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
         "description": "Too many requests from this IP address this hour (Retry-After); "
         "the forms answer with an HTML page",
@@ -167,7 +174,7 @@ async def _started(
 @router.post(
     "/f/_started/{organization_slug}/{funnel_slug}/{step_slug}",
     status_code=204,
-    responses=_LIMITED,
+    responses={**_LIMITED, **_NO_STEP},
 )
 async def checkout_started(
     request: Request,
@@ -181,7 +188,11 @@ async def checkout_started(
     return await _started(request, session, (organization_slug, funnel_slug, step_slug))
 
 
-@router.post("/f/_started/{funnel_slug}/{step_slug}", status_code=204, responses=_LIMITED)
+@router.post(
+    "/f/_started/{funnel_slug}/{step_slug}",
+    status_code=204,
+    responses={**_LIMITED, **_NO_STEP},
+)
 async def checkout_started_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
 ) -> Response:
@@ -229,7 +240,7 @@ async def show_step(
 @router.post(
     "/f/{organization_slug}/{funnel_slug}/{step_slug}",
     response_class=HTMLResponse,
-    responses=_LIMITED,
+    responses={**_LIMITED, **_NO_PAGE},
 )
 async def submit_step(
     request: Request,
@@ -253,7 +264,11 @@ async def show_step_on_domain(
     return await _page(request, session, bi, (None, funnel_slug, step_slug), form=False)
 
 
-@router.post("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse, responses=_LIMITED)
+@router.post(
+    "/f/{funnel_slug}/{step_slug}",
+    response_class=HTMLResponse,
+    responses={**_LIMITED, **_NO_PAGE},
+)
 async def submit_step_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
 ) -> Response:
