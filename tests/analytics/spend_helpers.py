@@ -143,3 +143,10 @@ async def stored(databases: Databases, org: SpendOrg) -> list[CampaignMetric]:
 
 def yesterday() -> date:
     return datetime.now(UTC).date()
+
+
+# Google's OAuth as the spend tests' fake token endpoint knows it.
+CLIENT_ID = "1234-fake.apps.googleusercontent.com"
+CLIENT_SECRET = "GOCSPX-fake-client-secret-0001"
+REFRESH = "1//0fake-refresh-token-abcdef"
+ACCESS, ACCESS_2 = "ya29.fake-access-0001", "ya29.fake-access-0002"

@@ -19,25 +19,22 @@ from rastro.core.db import Scope
 from tests.analytics.factories import Visit, refresh
 from tests.analytics.health_data import local_today, noon
 from tests.analytics.join_data import lead_on, touch
-from tests.analytics.spend_helpers import add_account, add_credential, import_range, spend_org
+from tests.analytics.spend_helpers import (
+    ACCESS,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH,
+    add_account,
+    add_credential,
+    import_range,
+    spend_org,
+)
 from tests.fakes.ad_reporting import AdCatalog
 from tests.fakes.google_ads_reporting import FakeGoogleAdsReporting
-from tests.fakes.oauth import FakeTokenEndpoint
 from tests.tracking.factories import make_site
 
-CLIENT_ID = "1234-fake.apps.googleusercontent.com"
-CLIENT_SECRET = "GOCSPX-fake-client-secret-0001"
-REFRESH = "1//0fake-refresh-token-abcdef"
-ACCESS = "ya29.fake-access-0001"
 CUSTOMER = "1234567890"
 CLICK_DAY = re.compile(r"FROM click_view WHERE segments\.date = '(\d{4}-\d{2}-\d{2})'$")
-
-
-@pytest.fixture
-def token_endpoint() -> Iterator[FakeTokenEndpoint]:
-    server = FakeTokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH, (ACCESS,)).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -15,6 +15,11 @@ from rastro.analytics.ad_models import Ad, AdCampaign, AdSet
 from rastro.analytics.spend import CONNECTORS
 from rastro.core.db import Scope
 from tests.analytics.spend_helpers import (
+    ACCESS,
+    ACCESS_2,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH,
     add_account,
     add_credential,
     import_range,
@@ -25,27 +30,15 @@ from tests.fakes.ad_reporting import AdCatalog
 from tests.fakes.google_ads_reporting import FakeGoogleAdsReporting
 from tests.fakes.linkedin_analytics import FakeLinkedInAnalytics
 from tests.fakes.meta_insights import FakeMetaInsights
-from tests.fakes.oauth import FakeTokenEndpoint
 from tests.fakes.tiktok_reporting import FakeTikTokReporting
 
 META_TOKEN = "EAAB-fake-ads-read-token-0001"
 META_ACCOUNT = "1234567890"
 TIKTOK_TOKEN = "tiktok-fake-advertiser-token-01"
 ADVERTISER = "7012345678901234567"
-CLIENT_ID = "1234-fake.apps.googleusercontent.com"
-CLIENT_SECRET = "GOCSPX-fake-client-secret-0001"
-REFRESH = "1//0fake-refresh-token-abcdef"
-ACCESS, ACCESS_2 = "ya29.fake-access-0001", "ya29.fake-access-0002"
 CUSTOMER = "1234567890"
 LINKEDIN_ACCOUNT = "508123456"
 END = date.today() - timedelta(days=2)
-
-
-@pytest.fixture
-def token_endpoint() -> Iterator[FakeTokenEndpoint]:
-    server = FakeTokenEndpoint(CLIENT_ID, CLIENT_SECRET, REFRESH, (ACCESS, ACCESS_2)).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
