@@ -178,3 +178,25 @@ async def test_delivered_messages_are_forgotten_after_a_week(databases):
     left = await _messages(databases, "test.numbers")
     assert [m.payload["n"] for m in left] == [2]
     assert len(await _messages(databases, "test.echo")) == 1  # delivered just now: kept
+
+
+@outbox.handler("test.bad_value")
+async def _bad_value(databases, crm, organization_id, messages: list[outbox.Message]) -> None:
+    # A statement that fails on a personal value given as its parameter.
+    await crm.execute(text("SELECT CAST(:v AS uuid)"), {"v": messages[0].payload["email"]})
+
+
+async def test_a_failed_message_keeps_no_statement_values(databases):
+    account = await make_account(databases)
+    email = "maria.silva@exemplo.com.br"
+    async with databases.crm.transaction(Scope.organization(account.organization_id)) as session:
+        await outbox.publish(session, account.organization_id, "test.bad_value", {"email": email})
+
+    assert await outbox.deliver(databases) == 1
+
+    [message] = await _messages(databases, "test.bad_value")
+    assert message.delivered_at is None
+    assert message.last_error.startswith("DataError: (psycopg.errors.InvalidTextRepresentation)")
+    assert "sqlstate=22P02" in message.last_error
+    assert email not in message.last_error
+    assert "maria" not in message.last_error

@@ -327,6 +327,9 @@ class Database:
             pool_pre_ping=pre_ping,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
+            # A failed statement's message (logged, stored as a job's or message's error)
+            # never carries its values: they can be personal data.
+            hide_parameters=True,
         )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._plain_pool_size = plain_pool_size

@@ -54,6 +54,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rastro.core.db import SYSTEM, CrmBase, Databases, TenantMixin
 from rastro.core.ids import uuid7
 from rastro.core.jobs import enqueue_once, job_context
+from rastro.core.redaction import describe_error
 
 log = structlog.get_logger(__name__)
 
@@ -166,7 +167,7 @@ async def _deliver_batch(databases: Databases, session: AsyncSession, limit: int
                 .where(OutboxMessage.id.in_(ids))
                 .values(
                     attempts=OutboxMessage.attempts + 1,
-                    last_error=f"{type(error).__name__}: {error}"[:2000],
+                    last_error=f"{type(error).__name__}: {describe_error(error)}"[:2000],
                     available_at=func.now() + _backoff(attempts),
                 )
             )
@@ -175,7 +176,8 @@ async def _deliver_batch(databases: Databases, session: AsyncSession, limit: int
                 topic=topic,
                 organization_id=str(organization_id),
                 messages=len(ids),
-                error=str(error),
+                error_class=type(error).__name__,
+                error=describe_error(error),
             )
             continue
         await session.execute(

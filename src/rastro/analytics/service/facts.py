@@ -34,6 +34,9 @@ from rastro.tracking.service import facts as tracking_facts
 LEADS_CHANGED = "analytics.leads_changed"
 SCORE_POINTS = {"A": 4, "B": 3, "C": 2, "D": 1}
 REBUILD_PAGE = 2000
+# Leads per statement: PostgreSQL's protocol takes at most 65,535 parameters per statement,
+# and a row of `conversion_facts` has about 32 columns (one parameter each).
+STATEMENT_ROWS = 1000
 SALE_COLUMNS = (
     "product",
     "payment_method",
@@ -78,11 +81,15 @@ async def _apply_leads_changed(
     organization_id: uuid.UUID,
     messages: list[outbox.Message],
 ) -> None:
-    lead_ids = {uuid.UUID(i) for message in messages for i in message.payload["lead_ids"]}
-    outcomes = await crm_facts.lead_outcomes(crm, lead_ids)
+    lead_ids = sorted({uuid.UUID(i) for message in messages for i in message.payload["lead_ids"]})
     currency = (await accounts.get_organization(crm, organization_id)).currency
     async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
-        await store_outcomes(bi, organization_id, outcomes, currency=currency)
+        # Many messages gathered at once (a fast capture, an import) name thousands of
+        # leads: read and write them in slices that stay under the protocol's limit.
+        for start in range(0, len(lead_ids), STATEMENT_ROWS):
+            chunk = lead_ids[start : start + STATEMENT_ROWS]
+            outcomes = await crm_facts.lead_outcomes(crm, chunk)
+            await store_outcomes(bi, organization_id, outcomes, currency=currency)
 
 
 async def _touches(bi: AsyncSession, outcomes: Sequence[LeadOutcome]) -> dict[uuid.UUID, Any]:
@@ -138,10 +145,16 @@ async def store_outcomes(
     *,
     currency: str,
 ) -> None:
-    """Write these leads' outcomes over their `conversion_facts` rows (one statement);
-    rows already equal to their outcome are left as they are."""
-    if not outcomes:
-        return
+    """Write these leads' outcomes over their `conversion_facts` rows (one statement per
+    `STATEMENT_ROWS` leads); rows already equal to their outcome are left as they are."""
+    unique = list({o.lead_id: o for o in outcomes}.values())
+    for start in range(0, len(unique), STATEMENT_ROWS):
+        await _upsert(bi, organization_id, unique[start : start + STATEMENT_ROWS], currency)
+
+
+async def _upsert(
+    bi: AsyncSession, organization_id: uuid.UUID, outcomes: Sequence[LeadOutcome], currency: str
+) -> None:
     touches = await _touches(bi, outcomes)
     rows = [
         _row(
@@ -150,7 +163,7 @@ async def store_outcomes(
             touches.get(o.utm_tracking_id) if o.utm_tracking_id else None,
             currency,
         )
-        for o in {o.lead_id: o for o in outcomes}.values()
+        for o in outcomes
     ]
     statement = insert(ConversionFact).values(rows)
     updated = {c: statement.excluded[c] for c in rows[0] if c not in ("lead_id",)}
