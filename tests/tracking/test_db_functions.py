@@ -315,3 +315,27 @@ async def test_session_facts_of_a_bot_session_fall_back_to_its_own_start(
     assert facts is not None  # no journey (bots have none): the session's start instead
     assert facts["first_visit_at"] == facts["started_at"]
     assert facts["seconds_on_pages"] == 0
+
+
+# Columns `rastro_collect()` changes on every batch of a known visit: an index naming one of
+# them (as a key, an INCLUDE column, in an expression or a partial index's predicate) would
+# make each of those updates a non-HOT one, with a new entry in every index of the table.
+UPDATED_BY_EVERY_BATCH = {
+    "sessions": ("last_activity_at", "total_page_views", "total_events"),
+    "visitor_journeys": ("first_visit_at", "last_visit_at", "total_sessions", "total_page_views"),
+}
+
+
+async def test_no_index_names_a_column_the_collector_updates_on_every_batch(
+    databases: Databases,
+) -> None:
+    for table, columns in UPDATED_BY_EVERY_BATCH.items():
+        indexes = await _rows(
+            databases,
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :table",
+            table=table,
+        )
+        assert indexes, table
+        for index in indexes:
+            named = [c for c in columns if c in index["indexdef"]]
+            assert named == [], (index["indexname"], named)

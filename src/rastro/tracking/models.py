@@ -134,11 +134,14 @@ class TrackedSession(TenantMixin, BiBase):
     funnel_id: Mapped[uuid.UUID | None]
     current_step_id: Mapped[uuid.UUID | None]
 
+    # No index may name `last_activity_at`, `total_page_views` or `total_events`: the
+    # collector updates them on every batch, and an indexed column would turn each of those
+    # updates from HOT into a new entry in every index of the table.
     __table_args__ = (
         Index(
-            "ix_sessions_funnel_id_last_activity_at",
+            "ix_sessions_funnel_id_started_at",
             "funnel_id",
-            "last_activity_at",
+            "started_at",
             postgresql_where=text("funnel_id IS NOT NULL"),
         ),
     )

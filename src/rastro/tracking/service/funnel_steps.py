@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.tracking.models import TrackedSession, UtmTracking
+from rastro.tracking.service.facts import LONGEST_LIVE_SESSION
 from rastro.tracking.service.reads import LIVE_WINDOW
 
 
@@ -125,7 +126,8 @@ async def funnel_visitors(
     session: AsyncSession, *, funnel_id: uuid.UUID, limit: int = 200, now: datetime | None = None
 ) -> list[FunnelVisitor]:
     """The funnel's sessions active in the last 30 minutes (seed 002's visitors online),
-    the most recent first (the index on funnel and last activity)."""
+    the most recent first (the index on funnel and start: a live session began less than
+    `LONGEST_LIVE_SESSION` ago)."""
     since = (now or datetime.now(UTC)) - LIVE_WINDOW
     rows = list(
         (
@@ -133,6 +135,7 @@ async def funnel_visitors(
                 select(TrackedSession)
                 .where(
                     TrackedSession.funnel_id == funnel_id,
+                    TrackedSession.started_at >= since - LONGEST_LIVE_SESSION,
                     TrackedSession.last_activity_at >= since,
                     TrackedSession.is_bot.is_(False),
                 )
