@@ -3,10 +3,10 @@ organization's chosen attribution model (its setting); sessions stay the rollups
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tests.analytics.factories import Visit, add_visits, refresh
+from tests.analytics.health_data import earlier_today
 from tests.crm.factories import make_leads
 from tests.tracking.factories import make_site
 
@@ -14,14 +14,14 @@ from tests.tracking.factories import make_site
 async def test_the_overview_credits_with_the_organizations_model(client, databases):
     site = await make_site(client, databases)
     org = site.account.organization_id
-    now = datetime.now(UTC)
+    # Three moments of the organization's today in order, whatever the hour the test runs.
     await add_visits(
         databases,
         org,
         site.domain["domain_id"],
         [
             Visit(
-                now - timedelta(hours=3),
+                earlier_today(3),
                 "v1",
                 channel="Paid Social",
                 source="facebook",
@@ -29,7 +29,7 @@ async def test_the_overview_credits_with_the_organizations_model(client, databas
                 campaign="bf",
             ),
             Visit(
-                now - timedelta(hours=2),
+                earlier_today(2),
                 "v1",
                 channel="Organic Search",
                 source="google",
@@ -45,7 +45,7 @@ async def test_the_overview_credits_with_the_organizations_model(client, databas
         stage="won",
         stage_value=Decimal("100.00"),
         visitor_id="v1",
-        created_at=now - timedelta(hours=1),
+        created_at=earlier_today(1),
         channel="Organic Search",
         campaign=None,
     )
