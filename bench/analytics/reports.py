@@ -16,8 +16,9 @@ requests then `--requests` timed ones; p50/p95/max are printed as a table and wr
 bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms. `--only` keeps the
 endpoints whose path contains one of its words (comma-separated); `--no-refresh` reuses
 the rollups as they are; `--statements` prints each scenario's slowest SQL statements
-(ms per request); every row also gives the median CPU ms per request of PostgreSQL's
-processes and of this process, and the load average; `--spend` stores 13 months of ad
+(ms per request), `--explain` the EXPLAIN (ANALYZE, BUFFERS) of the slowest; every row
+also gives the median CPU ms per request of PostgreSQL's processes and of this process,
+and the load average; `--spend` stores 13 months of ad
 spend first (500 ads x 4 platforms, `bench.analytics.spend_data`), for the Ads report and
 the correlation.
 """
@@ -39,7 +40,7 @@ import httpx
 from bench.analytics import rollup, spend_data
 from bench.analytics.app import bench_databases, bench_settings
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
-from bench.analytics.statements import StatementTimer, postgres_cpu
+from bench.analytics.statements import StatementTimer, explain, postgres_cpu
 from bench.harness import write_report
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
@@ -156,6 +157,7 @@ async def run(
     refresh: bool = True,
     with_spend: bool = False,
     statements: bool = False,
+    explain_slowest: bool = False,
 ) -> dict[str, Any]:
     server = EmbeddedPostgres(Path(generated["data"]))
     site = generated["site"]
@@ -172,7 +174,8 @@ async def run(
     )
     app = create_app(bench_settings(server), databases=databases, check_migrations=False)
     postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
-    timer = StatementTimer(databases.bi.engine) if statements else None
+    timer = StatementTimer(databases.bi.engine) if statements or explain_slowest else None
+    organization_id = uuid.UUID(site["organization_id"])
     results: list[dict[str, Any]] = []
     try:
         transport = httpx.ASGITransport(app=app)
@@ -198,6 +201,10 @@ async def run(
                     print(_line(results[-1]), flush=True)
                     for found in result.get("statements", []):
                         print(f"    {found}", flush=True)
+                    if explain_slowest and timer is not None and timer.slowest is not None:
+                        plan = await explain(databases.bi, organization_id, *timer.slowest)
+                        results[-1]["slowest_plan"] = plan
+                        print(plan, flush=True)
     finally:
         await close_app(app)
         await databases.dispose()
@@ -226,6 +233,11 @@ def main() -> None:
         "--statements", action="store_true", help="print each scenario's slowest SQL statements"
     )
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also EXPLAIN (ANALYZE, BUFFERS) each scenario's slowest statement",
+    )
+    parser.add_argument(
         "--spend",
         action="store_true",
         help="store 13 months of spend of 500 ads x 4 platforms first (bench.analytics.spend_data)",
@@ -243,6 +255,7 @@ def main() -> None:
                 refresh=not args.no_refresh,
                 with_spend=args.spend,
                 statements=args.statements,
+                explain_slowest=args.explain,
             )
         )
     finally:
