@@ -95,6 +95,8 @@ def _segments_of(numbers: np.ndarray, page_views: np.ndarray, leads: np.ndarray)
         ("returning", (sessions >= 2) & (sessions <= 3)),
         ("frequent", sessions >= 4),
     ):
+        if not chosen.any():  # as the SQL count: no row for an empty segment
+            continue
         result[name] = {
             "visitors": int(np.count_nonzero(chosen)),
             "sessions": int(sessions[chosen].sum()),
