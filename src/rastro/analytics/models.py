@@ -56,6 +56,13 @@ class ConversionFact(TenantMixin, BiBase):
             postgresql_where=text("won_at IS NOT NULL"),
         ),
         Index("ix_conversion_facts_organization_id_updated_at", "organization_id", "updated_at"),
+        # The newest minutes' qualified leads (every report read adds them from the facts).
+        Index(
+            "ix_conversion_facts_organization_id_qualified_at",
+            "organization_id",
+            "qualified_at",
+            postgresql_where=text("qualified_at IS NOT NULL"),
+        ),
         *(  # money given back in a period (profit)
             Index(
                 f"ix_conversion_facts_organization_id_{m}",
