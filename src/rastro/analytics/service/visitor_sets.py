@@ -142,7 +142,10 @@ def _distinct(numbers: np.ndarray[Any, Any]) -> int:
         return 0
     top = int(numbers.max())
     if numbers.size * 16 < top:  # few numbers: sorting them is cheaper than a bitmap
-        return int(np.unique(numbers).size)
+        # Not `np.unique`: numpy 2's hash-based unique took 12 times as long as this sort
+        # on a day's 2,700 numbers (155 ms against 13 ms for 365 days).
+        ordered = np.sort(numbers)
+        return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     seen = np.zeros(top + 1, dtype=np.bool_)
     seen[numbers] = True
     return int(np.count_nonzero(seen))
