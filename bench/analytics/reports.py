@@ -15,14 +15,19 @@ with filters and comparisons; an endpoint with no date range runs once), 3 warm-
 requests then `--requests` timed ones; p50/p95/max are printed as a table and written to
 bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms. `--only` keeps the
 endpoints whose path contains one of its words (comma-separated); `--no-refresh` reuses
-the rollups as they are; `--spend` stores 13 months of ad spend first (500 ads x 4
-platforms, `bench.analytics.spend_data`), for the Ads report and the correlation.
+the rollups as they are; `--statements` prints each scenario's slowest SQL statements
+(ms per request), `--explain` the EXPLAIN (ANALYZE, BUFFERS) of the slowest; every row
+also gives the median CPU ms per request of PostgreSQL's processes and of this process,
+and the load average; `--spend` stores 13 months of ad
+spend first (500 ads x 4 platforms, `bench.analytics.spend_data`), for the Ads report and
+the correlation.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -35,6 +40,7 @@ import httpx
 from bench.analytics import rollup, spend_data
 from bench.analytics.app import bench_databases, bench_settings
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
+from bench.analytics.statements import StatementTimer, explain, postgres_cpu
 from bench.harness import write_report
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
@@ -99,27 +105,48 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def measure(
-    client: httpx.AsyncClient, path: str, params: dict[str, str], requests: int
+    client: httpx.AsyncClient,
+    path: str,
+    params: dict[str, str],
+    requests: int,
+    *,
+    postmaster: int | None = None,
+    timer: StatementTimer | None = None,
 ) -> dict[str, Any]:
-    """Warm-up, then `requests` timed requests; an error answer stops the scenario."""
+    """Warm-up, then `requests` timed requests; an error answer stops the scenario. Also
+    the median CPU milliseconds per request of PostgreSQL's processes and of this one, and
+    (with `timer`) the slowest statements."""
     for _ in range(3):
         response = await client.get(path, params=params)
         if response.status_code != 200:
             return {"status": response.status_code, "error": response.text[:300]}
-    timings = []
+    timings, pg_cpu, py_cpu = [], [], []
+    if timer is not None:
+        timer.take(1)
+        timer.on = True
     for _ in range(requests):
+        pg_before, py_before = postgres_cpu(postmaster), time.process_time()
         started = time.perf_counter()
         response = await client.get(path, params=params)
         timings.append((time.perf_counter() - started) * 1000)
+        py_cpu.append((time.process_time() - py_before) * 1000)
+        pg_cpu.append((postgres_cpu(postmaster) - pg_before) * 1000)
     p95 = _percentile(timings, 0.95)
-    return {
+    result: dict[str, Any] = {
         "status": response.status_code,
         "bytes": len(response.content),
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(p95, 1),
         "max_ms": round(max(timings), 1),
         "meets_target": p95 <= TARGET_MS,
+        "postgres_cpu_ms": round(statistics.median(pg_cpu), 1),
+        "python_cpu_ms": round(statistics.median(py_cpu), 1),
+        "load_average": os.getloadavg()[0],
     }
+    if timer is not None:
+        timer.on = False
+        result["statements"] = timer.take(requests)
+    return result
 
 
 async def run(
@@ -129,6 +156,8 @@ async def run(
     only: list[str],
     refresh: bool = True,
     with_spend: bool = False,
+    statements: bool = False,
+    explain_slowest: bool = False,
 ) -> dict[str, Any]:
     server = EmbeddedPostgres(Path(generated["data"]))
     site = generated["site"]
@@ -144,6 +173,9 @@ async def run(
         else None
     )
     app = create_app(bench_settings(server), databases=databases, check_migrations=False)
+    postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
+    timer = StatementTimer(databases.bi.engine) if statements or explain_slowest else None
+    organization_id = uuid.UUID(site["organization_id"])
     results: list[dict[str, Any]] = []
     try:
         transport = httpx.ASGITransport(app=app)
@@ -161,10 +193,18 @@ async def run(
                 ranged = bool(accepted & RANGE_PARAMETERS)
                 for name, query in SCENARIOS if ranged else SCENARIOS[:1]:
                     params = {k: v for k, v in query.items() if k in accepted}
-                    result = await measure(client, path, params, requests)
+                    result = await measure(
+                        client, path, params, requests, postmaster=postmaster, timer=timer
+                    )
                     label = name if ranged else "(no date range)"
                     results.append({"endpoint": path, "scenario": label, **result})
                     print(_line(results[-1]), flush=True)
+                    for found in result.get("statements", []):
+                        print(f"    {found}", flush=True)
+                    if explain_slowest and timer is not None and timer.slowest is not None:
+                        plan = await explain(databases.bi, organization_id, *timer.slowest)
+                        results[-1]["slowest_plan"] = plan
+                        print(plan, flush=True)
     finally:
         await close_app(app)
         await databases.dispose()
@@ -177,7 +217,9 @@ def _line(row: dict[str, Any]) -> str:
     mark = "" if row["meets_target"] else "  > 250 ms"
     return (
         f"{row['endpoint']:40s} {row['scenario']:48s} "
-        f"{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f}{mark}"
+        f"{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f} "
+        f"{row['postgres_cpu_ms']:8.1f} {row['python_cpu_ms']:8.1f} {row['load_average']:5.1f}"
+        f"{mark}"
     )
 
 
@@ -187,6 +229,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
     parser.add_argument("--only", default="", help="comma-separated words of endpoint paths")
     parser.add_argument("--no-refresh", action="store_true", help="keep the rollups as they are")
+    parser.add_argument(
+        "--statements", action="store_true", help="print each scenario's slowest SQL statements"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also EXPLAIN (ANALYZE, BUFFERS) each scenario's slowest statement",
+    )
     parser.add_argument(
         "--spend",
         action="store_true",
@@ -204,11 +254,16 @@ def main() -> None:
                 only=only,
                 refresh=not args.no_refresh,
                 with_spend=args.spend,
+                statements=args.statements,
+                explain_slowest=args.explain,
             )
         )
     finally:
         stop_if_started(generated)
-    print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
+    print(
+        f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} "
+        f"{'pg cpu':>8s} {'py cpu':>8s} {'load':>5s}"
+    )
     for row in report["results"]:
         print(_line(row))
     write_report(

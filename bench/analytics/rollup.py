@@ -17,15 +17,14 @@ import asyncio
 import os
 import time
 import uuid
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import psutil
 from sqlalchemy import func, select, text
 
 from bench.analytics.app import bench_databases
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
+from bench.analytics.statements import postgres_cpu
 from bench.harness import write_report
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import facts, rollups
@@ -50,19 +49,6 @@ async def copy_facts(databases: Databases, organization_id: uuid.UUID) -> dict[s
     return {"leads": copied, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def _postgres_cpu(postmaster: int | None) -> float:
-    """CPU seconds (user + system) of the PostgreSQL server's processes so far: the
-    postmaster's live children (backends, parallel workers) and its ended ones."""
-    if postmaster is None:
-        return 0.0
-    root = psutil.Process(postmaster)
-    total = sum(root.cpu_times()[:4])  # user, system, children_user, children_system
-    for child in root.children(recursive=True):
-        with suppress(psutil.NoSuchProcess):
-            total += sum(child.cpu_times()[:2])
-    return total
-
-
 async def time_refresh(
     databases: Databases,
     organization_id: uuid.UUID,
@@ -78,7 +64,7 @@ async def time_refresh(
     async with databases.crm.transaction(scope) as crm:
         timezone = (await accounts.get_organization(crm, organization_id)).timezone
     steps: dict[str, float] = {}
-    cpu_before, own_before = _postgres_cpu(postmaster), time.process_time()
+    cpu_before, own_before = postgres_cpu(postmaster), time.process_time()
     started = time.perf_counter()
     async with databases.bi.transaction(scope) as bi:
         if workers is not None:
@@ -93,7 +79,7 @@ async def time_refresh(
         "workers": workers,
         "days_rewritten": result.days_rewritten,
         "seconds": round(time.perf_counter() - started, 2),
-        "postgres_cpu_s": round(_postgres_cpu(postmaster) - cpu_before, 2),
+        "postgres_cpu_s": round(postgres_cpu(postmaster) - cpu_before, 2),
         "python_cpu_s": round(time.process_time() - own_before, 2),
         "load_average": os.getloadavg()[0],
         "steps": steps,

@@ -54,7 +54,13 @@ async def test_landing_page_funnel_equals_raw_recount(client, databases):
     before = day_bounds(first - timedelta(days=11), first - timedelta(days=1))
     registered = {uuid.UUID(p["page_id"]): p for p in data.pages}
     oferta_b = uuid.UUID(data.pages[1]["page_id"])
-    for filters in ({}, {"channel": "Paid Search"}, {"landing_page_id": oferta_b}):
+    for filters in (
+        {},
+        {"channel": "Paid Search"},
+        # Visitors from the campaign level (its index), form starts from the raw events.
+        {"campaign": "spring"},
+        {"landing_page_id": oferta_b},  # last: its rows are checked below
+    ):
         params = {"date_from": first, "date_to": last, "compare": "previous", **filters}
         response = await client.get(
             "/api/analytics/landing-pages", params=params, headers=data.site.headers
@@ -70,6 +76,9 @@ async def test_landing_page_funnel_equals_raw_recount(client, databases):
         rows = {uuid.UUID(row["page_id"]): row for row in body["rows"]}
         if "landing_page_id" in filters:
             assert set(rows) == {oferta_b}
+        elif "campaign" in filters:
+            assert set(rows) <= set(list(registered)[:3])
+            assert any(row["current"]["form_starts"] for row in rows.values())
         else:
             # The inactive page has no data: left out; the three active ones are shown.
             assert set(rows) == set(list(registered)[:3])

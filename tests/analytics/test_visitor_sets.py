@@ -112,21 +112,31 @@ async def test_counts_equal_distinct_keys_over_the_sessions(client, databases):
                 assert await visitor_sets.distinct_visitors(bi, scope, by) == (
                     await visitor_sets.distinct_visitors(bi, raw, by)
                 ), (filters, by)
+            # The Overview's one read of the days gives the total too.
+            total, per_day = await visitor_sets.daily_and_total(bi, scope)
+            assert total == (await visitor_sets.count_distinct(bi, raw, None))[None]
+            assert per_day == await visitor_sets.count_distinct(bi, raw, "day")
+
+
+def _pairs(numbers: bytes, page_views: bytes) -> tuple[tuple[int, int], ...]:
+    """A set's (visitor number, page views) per session, sorted (a level concatenated from
+    another need not be; the pairs must stay paired)."""
+    found = np.frombuffer(numbers, dtype=visitor_sets.NUMBER).tolist()
+    views = np.frombuffer(page_views, dtype=visitor_sets.NUMBER).tolist()
+    assert len(found) == len(views)
+    return tuple(sorted(zip(found, views, strict=True)))
 
 
 async def _sets(databases, org):  # type: ignore[no-untyped-def]
-    """Every set row, its numbers sorted (a level concatenated from another need not be)."""
+    """Every set row, its (number, page views) pairs sorted."""
     found = {}
+    skipped = ("row_id", "visitors", "page_views")
     async with databases.bi.transaction(Scope.organization(org)) as bi:
         for level in visitor_sets.LEVELS:
-            columns = [c for c in level.__table__.c if c.name not in ("row_id", "visitors")]
-            rows = await bi.execute(select(*columns, level.visitors))
+            columns = [c for c in level.__table__.c if c.name not in skipped]
+            rows = await bi.execute(select(*columns, level.visitors, level.page_views))
             found[level.__tablename__] = sorted(
-                (
-                    *(str(v) for v in row[:-1]),
-                    tuple(sorted(np.frombuffer(row[-1], dtype=visitor_sets.NUMBER).tolist())),
-                )
-                for row in rows
+                (*(str(v) for v in row[:-2]), _pairs(row[-2], row[-1])) for row in rows
             )
     return found
 
@@ -142,12 +152,17 @@ async def test_an_incremental_refresh_writes_the_sets_a_full_one_writes(client, 
         databases,
         org,
         domain,
-        [Visit(now - timedelta(minutes=3), "a"), Visit(now - timedelta(minutes=2), "b")],
+        [
+            Visit(now - timedelta(minutes=3), "a", page_views=5),
+            Visit(now - timedelta(minutes=2), "b", page_views=1),
+        ],
     )
     async with databases.bi.transaction(Scope.organization(org)) as bi:
         assert not (await rollups.refresh(bi, org, timezone=SP.key)).full
     incremental = await _sets(databases, org)
-    assert sum(len(r[-1]) for r in incremental["visitor_sets_by_channel"]) == 3
+    for level in visitor_sets.LEVELS:
+        views = sorted(v for r in incremental[level.__tablename__] for _, v in r[-1])
+        assert views == [1, 2, 5], level  # every session's page views, once per level
     async with databases.bi.transaction(Scope.organization(org)) as bi:
         assert (await rollups.refresh(bi, org, timezone=SP.key, full=True)).full
     assert incremental == await _sets(databases, org)

@@ -50,14 +50,38 @@ def rows(
     )
 
 
+def session_rows(
+    sessions: FromClause, window: Window, dimensions: tuple[str, ...] = rollups.DIMENSIONS
+) -> Select[Any]:
+    """The rows of `rows`, joined before they are grouped: each session's events are found
+    through the events' session index, so a report's filter on the sessions (one
+    campaign's, pushed down into `sessions`) reads only their events, where `rows` groups
+    every event of the window first (what a refresh, which reads them all, wants)."""
+    events = tracking_facts.event_types(window.bound).subquery("typed_events")
+    day = rollups.local_day(sessions.c.started_at, window.timezone).label("day")
+    keys = [day, *(sessions.c[d] for d in dimensions), events.c.event_type]
+    return (
+        select(
+            *keys,
+            func.count().label("events"),
+            func.count(func.distinct(sessions.c.session_id)).label("sessions_with_event"),
+        )
+        .select_from(sessions)
+        .join(events, events.c.session_id == sessions.c.session_id)
+        .where(*window.moments(sessions.c.started_at))
+        .group_by(*keys)
+    )
+
+
 def event_rows(scope: Any, dimensions: Iterable[str] = ()) -> Subquery:
     """Events by type of the sessions started in the scope's period (a `Scope`), at the
-    smallest level with `dimensions` and the filtered ones."""
+    smallest level with `dimensions` and the filtered ones (the newest minutes, or the
+    whole period when no level has them, from the raw rows: `session_rows`)."""
     return rollups.read(
         rollups.EVENTS,
         scope.period,
         scope.through,
         scope.timezone,
         [*dimensions, *scope.filtered_dimensions],
-        rows,
+        session_rows,
     )

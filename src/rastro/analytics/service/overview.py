@@ -80,8 +80,9 @@ def revenue_in(summary: Subquery, currency: str) -> ColumnElement[Decimal]:
     ).label("revenue")
 
 
-async def totals(bi: AsyncSession, scope: Scope) -> schemas.Totals:
-    """The period's totals (one rollup query, one distinct-visitor count)."""
+async def totals(bi: AsyncSession, scope: Scope, visitors: int | None = None) -> schemas.Totals:
+    """The period's totals (one rollup query, one distinct-visitor count unless
+    `visitors` gives it)."""
     summary = scope.summary()
     where = report_filters.conditions(summary, scope.filters)
     row = (await bi.execute(select(*_sums(summary, rollups.MEASURES)).where(*where))).one()
@@ -91,7 +92,8 @@ async def totals(bi: AsyncSession, scope: Scope) -> schemas.Totals:
         .group_by(summary.c.currency)
         .order_by(summary.c.currency)
     )
-    visitors = (await visitor_sets.distinct_visitors(bi, scope))[None]
+    if visitors is None:
+        visitors = (await visitor_sets.distinct_visitors(bi, scope))[None]
     revenue = [schemas.Money(currency=c, amount=Decimal(a)) for c, a in money]
     return schemas.Totals(
         visitors=visitors or 0,
@@ -114,8 +116,11 @@ async def totals(bi: AsyncSession, scope: Scope) -> schemas.Totals:
     )
 
 
-async def series(bi: AsyncSession, scope: Scope) -> list[schemas.SeriesPoint]:
-    """One point per day of the period (days without data are zeros)."""
+async def series(
+    bi: AsyncSession, scope: Scope, visitors: dict[Any, int] | None = None
+) -> list[schemas.SeriesPoint]:
+    """One point per day of the period (days without data are zeros); `visitors` per day
+    when the caller counted them."""
     summary = scope.summary()
     day = summary.c.day
     rows = await bi.execute(
@@ -128,7 +133,8 @@ async def series(bi: AsyncSession, scope: Scope) -> list[schemas.SeriesPoint]:
         .group_by(day)
     )
     by_day = {row.day: row for row in rows}
-    visitors = await visitor_sets.distinct_visitors(bi, scope, "day")
+    if visitors is None:
+        visitors = await visitor_sets.distinct_visitors(bi, scope, "day")
     points = []
     day_cursor = scope.period.date_from
     while day_cursor <= scope.period.date_to:
@@ -187,8 +193,17 @@ async def live_visitors(bi: AsyncSession, *, now: datetime | None = None) -> int
 
 
 async def overview(bi: AsyncSession, current: Scope, previous: Scope | None) -> schemas.Overview:
-    """The Overview of `current`, compared with `previous` when given."""
-    now_totals = await totals(bi, current)
+    """The Overview of `current`, compared with `previous` when given (each period's
+    visitors read once, for its totals and its days)."""
+    now_visitors, now_days = await visitor_sets.daily_and_total(bi, current)
+    now_totals = await totals(bi, current, now_visitors)
+    before: tuple[schemas.Totals, list[schemas.SeriesPoint]] | None = None
+    if previous is not None:
+        then_visitors, then_days = await visitor_sets.daily_and_total(bi, previous)
+        before = (
+            await totals(bi, previous, then_visitors),
+            await series(bi, previous, then_days),
+        )
     return schemas.Overview(
         range=schemas.ReportRange(
             current=current.period,
@@ -198,9 +213,9 @@ async def overview(bi: AsyncSession, current: Scope, previous: Scope | None) -> 
             data_through=current.through,
         ),
         totals=now_totals,
-        previous=await totals(bi, previous) if previous else None,
-        series=await series(bi, current),
-        previous_series=await series(bi, previous) if previous else None,
+        previous=before[0] if before else None,
+        series=await series(bi, current, now_days),
+        previous_series=before[1] if before else None,
         by_channel=await breakdown(bi, current, "channel"),
         by_campaign=await breakdown(bi, current, "campaign", limit=TOP_CAMPAIGNS),
         live_visitors=await live_visitors(bi),

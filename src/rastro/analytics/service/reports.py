@@ -64,33 +64,29 @@ class Sums:
 
 
 async def grouped_sums(bi: AsyncSession, scope: Scope, keys: Sequence[str]) -> dict[Key, Sums]:
-    """The period's measures per value of `keys` (columns of the rollup), filtered."""
+    """The period's measures per value of `keys` (columns of the rollup), filtered: one
+    read of the rollup rows, grouped by the keys and the currency (the counts are then
+    added over the currencies, revenue and won deals kept per currency)."""
     summary = scope.summary(tuple(keys))
-    where = report_filters.conditions(summary, scope.filters)
     columns = [summary.c[k] for k in keys]
-    counts = await bi.execute(
-        select(*columns, *(func.coalesce(func.sum(summary.c[m]), 0).label(m) for m in COUNTS))
-        .where(*where)
-        .group_by(*columns)
-    )
-    result: dict[Key, Sums] = {}
-    for row in counts:
-        key = tuple(row[: len(keys)])
-        result[key] = Sums(counts={m: int(getattr(row, m)) for m in COUNTS})
-    money = await bi.execute(
+    rows = await bi.execute(
         select(
             *columns,
             summary.c.currency,
-            func.sum(summary.c.won).label("won"),
-            func.sum(summary.c.revenue).label("revenue"),
+            *(func.coalesce(func.sum(summary.c[m]), 0).label(m) for m in COUNTS),
+            func.coalesce(func.sum(summary.c.revenue), 0).label("revenue"),
         )
-        .where(*where, summary.c.currency.is_not(None), summary.c.won > 0)
+        .where(*report_filters.conditions(summary, scope.filters))
         .group_by(*columns, summary.c.currency)
     )
-    for row in money:
+    result: dict[Key, Sums] = {}
+    for row in rows:
         sums = result.setdefault(tuple(row[: len(keys)]), Sums())
-        sums.revenue[row.currency] = Decimal(row.revenue)
-        sums.won_in[row.currency] = int(row.won)
+        for m in COUNTS:
+            sums.counts[m] += int(getattr(row, m))
+        if row.currency is not None and row.won > 0:
+            sums.revenue[row.currency] = Decimal(row.revenue)
+            sums.won_in[row.currency] = int(row.won)
     return result
 
 

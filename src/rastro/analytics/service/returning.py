@@ -6,20 +6,27 @@ statement about the range the user looks at, and the count comes from `session_f
 without reading history before the range): 1 session → new, 2-3 → returning, 4 or more →
 frequent. A visitor converted when a lead created in the period carries its visitor id
 (`conversion_facts.visitor_ids`: the lead's visitor and its contact's other visitors).
+
+The sessions and page views per visitor come from the visitor sets (`visitor_sets`: a
+visitor number and a page-view count per session) and are counted in memory
+(`numpy.bincount`); with a content or term filter, or before the first refresh, they are
+counted per visitor in SQL over the sessions. Figures in bench/README.md.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import case, func, select
+import numpy as np
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import schemas
-from rastro.analytics.models import ConversionFact
+from rastro.analytics.models import ConversionFact, VisitorNumber
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import rollups
+from rastro.analytics.service import rollups, visitor_sets
 from rastro.analytics.service.overview import Scope, ratio, report_range
 
 SEGMENTS: tuple[schemas.VisitorSegmentName, ...] = ("new", "returning", "frequent")
@@ -44,9 +51,104 @@ def _segment_row(
     )
 
 
+Counts = dict[str, dict[str, int]]  # segment → measure → value
+
+
+def _lead_visitor_keys(scope: Scope) -> Select[Any]:
+    """The visitor keys (`session_facts.visitor_key`) of the leads created in the period."""
+    return select(
+        func.hashtextextended(func.unnest(ConversionFact.visitor_ids), 0).label("visitor_key")
+    ).where(
+        ConversionFact.created_at >= scope.period.start,
+        ConversionFact.created_at < scope.period.end,
+    )
+
+
+async def _lead_numbers(bi: AsyncSession, scope: Scope, unnumbered: dict[int, int]) -> np.ndarray:
+    """The visitor numbers of the period's leads' visitors (a visitor the refresh has not
+    numbered yet by the number `session_sets` gave it)."""
+    keys = _lead_visitor_keys(scope).subquery("lead_keys")
+    found = await bi.scalar(
+        select(func.string_agg(func.int4send(VisitorNumber.number), visitor_sets.EMPTY)).where(
+            VisitorNumber.visitor_key.in_(select(keys.c.visitor_key))
+        )
+    )
+    numbers = [np.frombuffer(found or b"", dtype=visitor_sets.NUMBER).astype(np.int64)]
+    if unnumbered:
+        fresh = await bi.scalars(
+            select(keys.c.visitor_key).distinct().where(keys.c.visitor_key.in_(list(unnumbered)))
+        )
+        numbers.append(np.array([unnumbered[k] for k in fresh], dtype=np.int64))
+    return np.concatenate(numbers)
+
+
+def _segments_of(numbers: np.ndarray, page_views: np.ndarray, leads: np.ndarray) -> Counts:
+    """Per segment, the visitors (numbers), their sessions (one number each), page views
+    and how many of them are among `leads`' numbers."""
+    sessions = np.bincount(numbers)
+    views = np.bincount(numbers, weights=page_views, minlength=sessions.size)
+    converted = np.zeros(sessions.size, dtype=np.bool_)
+    converted[leads[leads < sessions.size]] = True
+    result: Counts = {}
+    for name, chosen in (
+        ("new", sessions == 1),
+        ("returning", (sessions >= 2) & (sessions <= 3)),
+        ("frequent", sessions >= 4),
+    ):
+        if not chosen.any():  # as the SQL count: no row for an empty segment
+            continue
+        result[name] = {
+            "visitors": int(np.count_nonzero(chosen)),
+            "sessions": int(sessions[chosen].sum()),
+            "page_views": round(float(views[chosen].sum())),
+            "converted": int(np.count_nonzero(chosen & converted)),
+        }
+    return result
+
+
+async def _from_sets(bi: AsyncSession, scope: Scope) -> dict[uuid.UUID, Counts]:
+    """Per domain, the segments from the visitor sets (sessions and page views per visitor
+    counted in memory)."""
+    sets = await visitor_sets.session_sets(bi, scope, "domain_id", with_page_views=True)
+    if not sets.numbers:
+        return {}
+    leads = await _lead_numbers(bi, scope, sets.unnumbered)
+    return {
+        uuid.UUID(str(domain_id)): _segments_of(numbers, sets.page_views[domain_id], leads)
+        for domain_id, numbers in sets.numbers.items()
+        if domain_id is not None and numbers.size
+    }
+
+
 async def returning_visitors(bi: AsyncSession, scope: Scope) -> schemas.ReturningVisitors:
     """Visitors of the period grouped new / returning / frequent by their number of
     sessions in it, with pages per visitor and the share that became leads, per domain."""
+    if visitor_sets.answers(scope, "domain_id"):
+        by_domain = await _from_sets(bi, scope)
+    else:
+        by_domain = await _from_sessions(bi, scope)
+    totals: Counts = {s: dict.fromkeys(MEASURES, 0) for s in SEGMENTS}
+    for segments in by_domain.values():
+        for name, counts in segments.items():
+            for measure, value in counts.items():
+                totals[name][measure] += value
+    return schemas.ReturningVisitors(
+        range=report_range(scope),
+        sessions_counted="period",
+        segments=[_segment_row(s, totals[s]) for s in SEGMENTS],
+        by_domain=[
+            schemas.DomainVisitorSegments(
+                domain_id=domain_id,
+                segments=[_segment_row(s, segments.get(s, {})) for s in SEGMENTS],
+            )
+            for domain_id, segments in sorted(by_domain.items(), key=lambda d: str(d[0]))
+        ],
+    )
+
+
+async def _from_sessions(bi: AsyncSession, scope: Scope) -> dict[uuid.UUID, Counts]:
+    """Per domain, the segments counted per visitor in SQL over the period's sessions
+    (`session_facts` and the raw ones): when no visitor set answers the filters."""
     period = scope.period
     visits = rollups.visitor_keys(
         period.start, period.end, scope.through, extra=("visitor_id", "page_views")
@@ -95,24 +197,9 @@ async def returning_visitors(bi: AsyncSession, scope: Scope) -> schemas.Returnin
         .group_by(per_visitor.c.domain_id, segment)
         .order_by(per_visitor.c.domain_id)
     )
-    by_domain: dict[uuid.UUID, dict[str, dict[str, int]]] = defaultdict(dict)
-    totals: dict[str, dict[str, int]] = {s: dict.fromkeys(MEASURES, 0) for s in SEGMENTS}
+    by_domain: dict[uuid.UUID, Counts] = defaultdict(dict)
     for row in rows:
         if row.domain_id is None:  # visitors of the period's leads only
             continue
-        counts = {m: int(getattr(row, m)) for m in MEASURES}
-        by_domain[row.domain_id][row.segment] = counts
-        for measure, value in counts.items():
-            totals[row.segment][measure] += value
-    return schemas.ReturningVisitors(
-        range=report_range(scope),
-        sessions_counted="period",
-        segments=[_segment_row(s, totals[s]) for s in SEGMENTS],
-        by_domain=[
-            schemas.DomainVisitorSegments(
-                domain_id=domain_id,
-                segments=[_segment_row(s, segments.get(s, {})) for s in SEGMENTS],
-            )
-            for domain_id, segments in by_domain.items()
-        ],
-    )
+        by_domain[row.domain_id][row.segment] = {m: int(getattr(row, m)) for m in MEASURES}
+    return dict(by_domain)
