@@ -6,7 +6,7 @@ which makes the next refresh a full one (it writes every day's sets with their p
 views) and keeps the reports on the raw rows until then.
 
 Revision ID: 0032
-Revises: 0027
+Revises: 0037
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from rastro.core.db import tenant_rls_sql
 
 revision: str = "0032"
-down_revision: str | None = "0027"
+down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
