@@ -50,7 +50,7 @@ CHECK = text(
     "currency, campaign_id, ad_set_id, day_count, spend, conversion_value, impressions, "
     "clicks, hooked_impressions, video_3s_views, video_3s_days, conversions "
     "FROM campaign_metrics_monthly) "
-    "EXCEPT ALL (SELECT organization_id, date_trunc('month', day)::date, platform, "
+    "EXCEPT ALL (SELECT organization_id, date_trunc('month', day::timestamp)::date, platform, "
     "account_id, ad_id, currency, campaign_id, ad_set_id, count(*), sum(spend), "
     "sum(conversion_value), sum(impressions), sum(clicks), "
     "coalesce(sum(impressions) FILTER (WHERE video_3s_views IS NOT NULL), 0), "

@@ -1,6 +1,6 @@
 """The monthly spend rollup against the daily rows: after imports, a re-import that restates
-figures, moves an ad to another campaign and ad set and drops 3-second views, and spend in
-another currency (converted per day where a rate is known), the rollup holds exactly the
+figures, moves an ad to another campaign and ad set and drops 3-second views, an update to
+another currency and a delete, and spend in another currency (converted per day where a rate is known), the rollup holds exactly the
 daily rows' sums, and the correlation's spend read through it (whole months from the
 rollup, edge days from the daily rows) equals the spend read from the daily rows alone,
 for every level and for ranges that start and end mid-month, on month edges, in one month
@@ -68,7 +68,7 @@ def _scope(first: date, last: date) -> Scope:
 
 
 RECOUNT = text(
-    "SELECT organization_id, date_trunc('month', day)::date AS month, platform, account_id, "
+    "SELECT organization_id, date_trunc('month', day::timestamp)::date AS month, platform, account_id, "
     "ad_id, currency, campaign_id, ad_set_id, count(*) AS day_count, sum(spend) AS spend, "
     "sum(conversion_value) AS conversion_value, sum(impressions) AS impressions, "
     "sum(clicks) AS clicks, "
@@ -156,8 +156,21 @@ async def test_the_rollup_equals_the_daily_rows_after_restatements_and_in_report
     await store_spend(databases, org, "meta", "act_1", restated)
     await store_spend(databases, org, "meta", "act_1", restated[:30])
 
+    # Any other write keeps it too: a day moved to another currency, days deleted.
+    async with databases.bi.transaction(DbScope.organization(org)) as bi:
+        await bi.execute(
+            text(
+                "UPDATE campaign_metrics SET currency = 'USD' "
+                "WHERE ad_id = 'a0' AND day = '2025-02-25'"
+            )
+        )
+        await bi.execute(
+            text("DELETE FROM campaign_metrics WHERE ad_id = 'a2' AND day >= '2025-03-01'")
+        )
+
     stored, recount = await _rollup_and_recount(databases, org)
     assert stored == recount
+    assert not [row for row in stored if row[4] == "a2" and row[1] == date(2025, 3, 1)]
     assert {row[1] for row in stored} == {
         date(2024, 11, 1),
         date(2024, 12, 1),
@@ -195,9 +208,13 @@ async def test_the_rollup_equals_the_daily_rows_after_restatements_and_in_report
     tiktok = by_platform[("tiktok",)]
     assert tiktok.spend > 0
     assert tiktok.other["USD"] > 0
-    # Hand check of one whole month of the restated account (every row of February).
-    february = [r for r in restated if r.day.month == 2]
+    # Hand check of one whole month of the restated account (every row of February; the
+    # day moved to USD has no rate: apart).
+    moved = (date(2025, 2, 25), "a0")
+    february = [r for r in restated if r.day.month == 2 and (r.day, r.ad_id) != moved]
+    [usd_day] = [r for r in restated if (r.day, r.ad_id) == moved]
     async with databases.bi.transaction(DbScope.organization(org)) as bi:
         month = await correlation.spent(bi, _scope(date(2025, 2, 1), date(2025, 2, 28)), "platform")
     assert month[("meta",)].spend == sum((r.spend for r in february), Decimal(0))
-    assert month[("meta",)].views_3s == sum(r.video_3s_views or 0 for r in february)
+    assert month[("meta",)].other == {"USD": usd_day.spend}
+    assert month[("meta",)].views_3s == sum(r.video_3s_views or 0 for r in [*february, usd_day])

@@ -95,9 +95,10 @@ class CampaignMetric(TenantMixin, BiBase):
 
 class CampaignMetricMonth(TenantMixin, BiBase):
     """`campaign_metrics` summed per ad, campaign, ad set, calendar month (of the rows'
-    days) and currency, kept in step by every write of spend (`spend_rollup`): reports read
-    whole months here and the days at a range's edges from the daily rows. Money stays in
-    its currency, summed exactly (`numeric`); `day_count` is how many daily rows it holds."""
+    days) and currency, kept in step by statement-level triggers on `campaign_metrics`
+    (`spend_rollup`): reports read whole months here and the days at a range's edges from
+    the daily rows. Money stays in its currency, summed exactly (`numeric`); `day_count` is
+    how many daily rows it holds."""
 
     __tablename__ = "campaign_metrics_monthly"
 

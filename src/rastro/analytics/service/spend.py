@@ -28,7 +28,6 @@ from rastro.analytics.ad_models import (
     AdSpendImport,
     CampaignMetric,
 )
-from rastro.analytics.service import spend_rollup
 from rastro.analytics.spend import CONNECTORS
 from rastro.analytics.spend.base import AccountRef, ClickRow, SpendRow
 from rastro.auth.service import credentials
@@ -213,8 +212,14 @@ _METRIC_COLUMNS = (
 )
 _KEY = ("organization_id", "platform", "account_id", "ad_id", "day")
 _ALL = _KEY + _METRIC_COLUMNS
-# The upsert also keeps the monthly rollup in step (`spend_rollup`).
-_UPSERT_METRICS = spend_rollup.upsert_statement(_KEY, _ALL, _METRIC_COLUMNS)
+_UPSERT_METRICS = text(
+    f"INSERT INTO campaign_metrics ({', '.join(_ALL)}, updated_at) "  # noqa: S608 (constants)
+    f"SELECT {', '.join(_ALL)}, now() "
+    "FROM jsonb_populate_recordset(NULL::campaign_metrics, CAST(:rows AS jsonb)) "
+    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _METRIC_COLUMNS)
+    + ", updated_at = now()"
+)
 
 
 def _upsert_names(table: str, key: str, extra: tuple[str, ...]) -> Any:
@@ -315,9 +320,7 @@ async def store_rows(bi: AsyncSession, origin: RowOrigin, rows: Sequence[SpendRo
         return 0
     # Keys in a stable order: two imports of one account never wait on each other's locks.
     ordered = [metrics[key] for key in sorted(metrics)]
-    await spend_rollup.lock_account(bi, origin.organization_id, origin.platform, origin.account_id)
-    emptied = (await bi.execute(_UPSERT_METRICS, {"rows": _dumps(ordered)})).all()
-    await spend_rollup.drop_emptied(bi, emptied)
+    await bi.execute(_UPSERT_METRICS, {"rows": _dumps(ordered)})
     for statement, names in (
         (_UPSERT_CAMPAIGNS, campaigns),
         (_UPSERT_AD_SETS, ad_sets),
