@@ -18,9 +18,10 @@ endpoints whose path contains one of its words (comma-separated); `--no-refresh`
 the rollups as they are; `--statements` prints each scenario's slowest SQL statements
 (ms per request), `--explain` the EXPLAIN (ANALYZE, BUFFERS) of the slowest; every row
 also gives the median CPU ms per request of PostgreSQL's processes and of this process,
-and the load average; `--spend` stores 13 months of ad
-spend first (500 ads x 4 platforms, `bench.analytics.spend_data`), for the Ads report and
-the correlation.
+and the load average; `--spend` stores 13 months of ad spend first (500 ads x 4
+platforms, `bench.analytics.spend_data`), for the Ads report and the correlation;
+`--daily-spend` sums the Ads report's spend from the daily rows only (the code before the
+monthly spend rollup), for a before/after pair on the same data.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ from bench.analytics.app import bench_databases, bench_settings
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.analytics.statements import StatementTimer, explain, postgres_cpu
 from bench.harness import write_report
+from rastro.analytics.service import correlation
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.modules import load_modules
@@ -242,8 +245,15 @@ def main() -> None:
         action="store_true",
         help="store 13 months of spend of 500 ads x 4 platforms first (bench.analytics.spend_data)",
     )
+    parser.add_argument(
+        "--daily-spend",
+        action="store_true",
+        help="the Ads report's spend from the daily rows only, as before the monthly rollup (A/B)",
+    )
     args = parser.parse_args()
     load_modules()
+    if args.daily_spend:
+        correlation.spent = partial(correlation.spent, rollup=False)  # type: ignore[assignment]
     generated = ensure_generated(SMALL if args.small else FULL)
     only = [word for word in args.only.split(",") if word]
     try:
@@ -274,6 +284,8 @@ def main() -> None:
             "generation_seconds": generated["seconds"],
             "requests_per_scenario": args.requests,
             "target_p95_ms": TARGET_MS,
+            "daily_spend": args.daily_spend,
+            "load_average_at_end": os.getloadavg(),
             **report,
         },
     )

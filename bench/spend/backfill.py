@@ -199,6 +199,10 @@ async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str
             from rastro.analytics.ad_models import CampaignMetric
 
             stored = int(await bi.scalar(select(func.count()).select_from(CampaignMetric)) or 0)
+            # The monthly rollup the upserts kept in step, against a recount of the rows.
+            from bench.analytics.spend_rollup import CHECK
+
+            rollup_differing = int(await bi.scalar(CHECK) or 0)
         per_platform = {
             r.platform: {
                 "status": r.status,
@@ -217,6 +221,7 @@ async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str
         "seconds": round(seconds, 2),
         "rows_stored": stored,
         "rows_per_second": round(stored / seconds),
+        "rollup_rows_differing_from_a_recount": rollup_differing,
         # Where the time went: CPU seconds of each side during the backfill.
         "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after},
         "platforms": per_platform,

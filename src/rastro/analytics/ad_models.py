@@ -93,6 +93,38 @@ class CampaignMetric(TenantMixin, BiBase):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class CampaignMetricMonth(TenantMixin, BiBase):
+    """`campaign_metrics` summed per ad, campaign, ad set, calendar month (of the rows'
+    days) and currency, kept in step by statement-level triggers on `campaign_metrics`
+    (`spend_rollup`): reports read whole months here and the days at a range's edges from
+    the daily rows. Money stays in its currency, summed exactly (`numeric`); `day_count` is
+    how many daily rows it holds."""
+
+    __tablename__ = "campaign_metrics_monthly"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ad_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The ad set in the key: '' for none, '=' and the id otherwise (a key column cannot
+    # be NULL, and no id is confused with none).
+    ad_set_key: Mapped[str] = mapped_column(String(65), primary_key=True)
+    ad_set_id: Mapped[str | None] = mapped_column(String(64))
+    day_count: Mapped[int] = mapped_column(Integer)
+    spend: Mapped[Decimal] = mapped_column(Numeric)
+    conversion_value: Mapped[Decimal] = mapped_column(Numeric)
+    impressions: Mapped[int] = mapped_column(BigInteger)
+    clicks: Mapped[int] = mapped_column(BigInteger)
+    # Impressions of the days that report 3-second views, those views, and those days.
+    hooked_impressions: Mapped[int] = mapped_column(BigInteger)
+    video_3s_views: Mapped[int] = mapped_column(BigInteger)
+    video_3s_days: Mapped[int] = mapped_column(Integer)
+    conversions: Mapped[Decimal] = mapped_column(Numeric)
+
+
 class _AdName:
     organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)

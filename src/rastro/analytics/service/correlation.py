@@ -29,7 +29,7 @@ from rastro.analytics.attribution import NONE_KEY, UNTRACKED, Credit, Journey, M
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.schemas import Money
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import fx, spend_join
+from rastro.analytics.service import fx, spend_join, spend_rollup
 from rastro.analytics.service.journeys import JourneyConversion, load_journeys
 from rastro.analytics.service.overview import Scope, ratio, report_range
 from rastro.analytics.service.spend_costs import spend_sums
@@ -75,28 +75,22 @@ class Outcomes:
     cycle_won: float = 0.0
 
 
-async def spent(bi: AsyncSession, scope: Scope, level: str) -> dict[Key, Spent]:
+async def spent(
+    bi: AsyncSession, scope: Scope, level: str, *, rollup: bool = True
+) -> dict[Key, Spent]:
     """The period's spend and platform figures per key of `level`, in the organization's
-    currency. One statement sums every row as it is (PostgreSQL runs it with parallel
-    workers); only when some spend is in another currency, a second one converts those
-    rows per day (its correlated rate lookup keeps a statement serial)."""
+    currency. One statement sums every row as it is, whole months from the monthly rollup
+    and the days at the range's edges from the daily rows (`spend_rollup.period_sums`;
+    `rollup=False`: every day from the daily rows); only when some spend is in another
+    currency, a second one converts those rows per day from the daily rows (the rate is
+    the day's)."""
     m = CampaignMetric
     keys = [getattr(m, k) for k in LEVEL_KEYS[level]]
     in_period = (m.day >= scope.period.date_from, m.day <= scope.period.date_to)
     answer = await bi.execute(
-        select(
-            *keys,
-            m.currency,
-            func.sum(m.spend).label("spend"),
-            func.sum(m.conversion_value).label("value"),
-            func.sum(m.impressions).label("impressions"),
-            func.sum(m.clicks).label("clicks"),
-            func.sum(m.impressions).filter(m.video_3s_views.is_not(None)).label("hooked"),
-            func.sum(m.video_3s_views).label("views_3s"),
-            func.sum(m.conversions).label("conversions"),
+        spend_rollup.period_sums(
+            LEVEL_KEYS[level], scope.period.date_from, scope.period.date_to, rollup=rollup
         )
-        .where(*in_period)
-        .group_by(*keys, m.currency)
     )
     rows = list(answer)
     foreign = sorted({row.currency for row in rows if row.currency != scope.currency})
