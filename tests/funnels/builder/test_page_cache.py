@@ -8,8 +8,12 @@ second old."""
 
 from __future__ import annotations
 
+import gzip
 import re
+import uuid
 
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 from rastro.core.db import SYSTEM
@@ -94,7 +98,9 @@ async def test_a_kept_page_is_served_with_no_database_read_and_its_own_token(
         return await original(*args, **kwargs)
 
     monkeypatch.setattr(pages, "find_organization", counted)
-    second = await _html(client, f"{base}/capture")
+    kept = await client.get(f"{base}/capture", headers={"accept-encoding": "gzip"})
+    assert kept.headers["content-encoding"] == "gzip"  # deflated once, decoded by httpx
+    second = kept.text
     assert reads == []  # the lean route answered
     assert _token(first) != _token(second)
     assert f"pv-{_token(second)}" in second  # the pixels' event ids follow the token
@@ -126,3 +132,15 @@ async def test_an_edit_from_another_process_is_seen_once_the_page_is_a_second_ol
     assert "Outro processo" not in await _html(client, f"{base}/capture")  # < 1 s old
     monkeypatch.setattr(page_cache, "FRESH_SECONDS", 0.0)
     assert "Outro processo" in await _html(client, f"{base}/capture")
+
+
+@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=5))
+def test_the_gzip_of_a_kept_page_is_the_page_with_its_token(chunks):
+    marker = uuid.uuid4().hex.encode()
+    body = marker.join(chunks)
+    parts = tuple(body.split(marker))
+    page = page_cache.CachedPage(0, 0.0, None, 200, [], parts, page_cache._deflate(parts))
+    token = uuid.uuid4().hex
+    plain = page_cache.body_of(page, token)
+    assert plain == token.encode().join(chunks)
+    assert gzip.decompress(page_cache.gzip_body(page, token, plain)) == plain

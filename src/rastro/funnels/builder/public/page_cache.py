@@ -19,15 +19,17 @@ is those strings joined with a fresh random token: no database round trip, no te
   pixel, tracked domain or organization written through the ORM) drops every page at its
   commit (`_generation`), so the next request sees it at once; an edit made by another
   process is seen within `FRESH_SECONDS`.
-* **Per visit**: the token, and — when the request carries the tracker's session cookie —
-  the session put on this step in BI (seed 002 `visitors.funnel_id` /
-  `current_step_id`), as the ordinary route does.
+* **Per visit**: the token (spliced into the plain bytes, or into the gzip stream of
+  the parts deflated once, `gzip_body`, for a client that takes gzip), and — when the
+  request carries the tracker's session cookie — the session put on this step in BI
+  (seed 002 `visitors.funnel_id` / `current_step_id`), as the ordinary route does.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +39,7 @@ from starlette.requests import cookie_parser
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
+from rastro.core.compression import MINIMUM_SIZE, accepted_encodings
 from rastro.core.db import Databases
 from rastro.core.db import Scope as TenantScope
 from rastro.funnels.builder.public.views import TRACKER_SESSION_COOKIE, tracker_session_id
@@ -69,6 +72,10 @@ class CachedPage:
     status: int
     headers: list[tuple[bytes, bytes]]  # without content-length
     parts: tuple[bytes, ...]  # the body, split at the token
+    # The same parts deflated once each (raw deflate, each ending on a byte boundary, the
+    # last one final): a visit's gzip body is these with the token between them as stored
+    # blocks, in a gzip header and trailer (`gzip_body`) — no compression per visit.
+    deflated: tuple[bytes, ...] | None
 
 
 _pages: dict[Key, CachedPage] = {}
@@ -123,13 +130,15 @@ def store(
     if len(_pages) >= MAX_PAGES:
         _pages.clear()
     kept = [(name, value) for name, value in headers if name != b"content-length"]
+    parts = tuple(body.split(marker.encode()))
     _pages[key] = CachedPage(
         read_generation,
         time.monotonic(),
         step,
         status,
         kept,
-        tuple(body.split(marker.encode())),
+        parts,
+        _deflate(parts) if len(body) >= MINIMUM_SIZE else None,
     )
 
 
@@ -147,6 +156,39 @@ def body_of(page: CachedPage, token: str) -> bytes:
     return token.encode().join(page.parts)
 
 
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # deflate, no name, no mtime
+
+
+def _deflate(parts: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    deflated = []
+    for index, part in enumerate(parts):
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        last = index == len(parts) - 1
+        deflated.append(
+            compressor.compress(part)
+            + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+        )
+    return tuple(deflated)
+
+
+def gzip_body(page: CachedPage, token: str, plain: bytes) -> bytes:
+    """The gzip stream of `plain` (the page with `token`) from the parts deflated once:
+    the token goes in as a stored block (a non-final block's header, its length and the
+    length's complement, the bytes), which starts on the byte boundary each part's
+    sync flush ends on."""
+    assert page.deflated is not None
+    raw = token.encode()
+    stored = b"\x00" + len(raw).to_bytes(2, "little") + (len(raw) ^ 0xFFFF).to_bytes(2, "little")
+    return b"".join(
+        (
+            _GZIP_HEADER,
+            (stored + raw).join(page.deflated),
+            zlib.crc32(plain).to_bytes(4, "little"),
+            (len(plain) & 0xFFFFFFFF).to_bytes(4, "little"),
+        )
+    )
+
+
 def _fresh(key: Key) -> CachedPage | None:
     page = _pages.get(key)
     if (
@@ -156,6 +198,13 @@ def _fresh(key: Key) -> CachedPage | None:
     ):
         return None
     return page
+
+
+def _takes_gzip(scope: Scope) -> bool:
+    for name, value in scope.get("headers") or ():
+        if name == b"accept-encoding":
+            return "gzip" in accepted_encodings(value.decode("latin-1"))
+    return False
 
 
 def _tracker_session(scope: Scope) -> str | None:
@@ -197,8 +246,13 @@ class PageRoute(BaseRoute):
         session_id = tracker_session_id(_tracker_session(scope))
         if session_id is not None:
             await place_session(scope["app"].state.databases, page.step, session_id)
-        body = body_of(page, new_token())
-        headers = [*page.headers, (b"content-length", str(len(body)).encode())]
+        token = new_token()
+        body = body_of(page, token)
+        headers = page.headers
+        if page.deflated is not None and _takes_gzip(scope):
+            body = gzip_body(page, token, body)
+            headers = [*headers, (b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": page.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
