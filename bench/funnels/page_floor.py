@@ -35,6 +35,7 @@ from rastro.app import close_app, create_app
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.embedded import EmbeddedPostgres
+from rastro.core.logging import configure_logging
 from rastro.funnels.builder.public import views
 from rastro.funnels.builder.service import pages
 from rastro.modules import load_modules
@@ -177,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
+    configure_logging("WARNING", "console")  # as the servers of the HTTP benchmarks
     load_modules()
     write_report("funnel-page-floor", asyncio.run(run(args)))
 
