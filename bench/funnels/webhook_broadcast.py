@@ -70,11 +70,20 @@ def _setup(base: str, token: str, asaas_url: str) -> tuple[str, str]:
     """The funnel and its checkout step; the Asaas account."""
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, headers=headers, timeout=120) as api:
-        funnel = api.post("/api/funnels", json={"name": "Bench", "slug": "bench"}).json()
-        step = api.post(
+        made = api.post("/api/funnels", json={"name": "Bench", "slug": "bench"})
+        made.raise_for_status()
+        funnel = made.json()
+        added = api.post(
             f"/api/funnels/{funnel['id']}/steps",
-            json={"name": "checkout", "slug": "checkout", "step_type": "checkout"},
-        ).json()
+            json={
+                "name": "checkout",
+                "slug": "checkout",
+                "step_type": "checkout",
+                "content": {"headline": "Finalize sua compra"},
+            },
+        )
+        assert added.status_code == 201, added.text
+        step = added.json()
         api.put(
             f"/api/checkout/{funnel['id']}/{step['id']}",
             json={"product_name": "Curso", "product_price": "97.00"},
