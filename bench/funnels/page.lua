@@ -8,6 +8,11 @@ local headers = {
   ["User-Agent"] = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
 }
 
+-- COOKIE: the tracker's session id, as a returning visitor's browser sends it.
+if os.getenv("COOKIE") then
+  headers["Cookie"] = "_rastro_s=" .. os.getenv("COOKIE")
+end
+
 function request()
   return wrk.format("GET", path, headers)
 end

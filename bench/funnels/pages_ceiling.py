@@ -9,8 +9,11 @@ through the API (capture → checkout with its offer → thank you, on the bench
 site, a Meta pixel), then drives it with wrk (one thread, closed loop): `GET /healthz`
 (the ceiling: same app, middleware and server), each step's page, and the ceiling again
 (this VM drifts). Each page is reported as requests/s, p50/p99 and a fraction of the mean
-of the two ceilings. Twice in one run: with the page cache off (`FUNNEL_PAGE_CACHE=false`:
-every request reads the funnel, steps, offer and pixels), then on.
+of the two ceilings; then the capture page with the tracker's session cookie (a returning
+visitor: the session is put on the step in BI). Twice in one run: with the page caches off
+(`FUNNEL_PAGE_CACHE=false`: every request reads the organization, funnel, steps, offer,
+pixels and domain and renders), then on (the rendered page kept per process and served by
+the lean route, `funnels.builder.public.page_cache`).
 """
 
 from __future__ import annotations
@@ -71,11 +74,20 @@ def _measure(args: argparse.Namespace, *, cache: bool) -> dict:
         for kind, path in paths.items():
             wrk(SCRIPT, run.base, duration=3, connections=c, env={"PAGE": path})
             results[kind] = wrk(SCRIPT, run.base, duration=d, connections=c, env={"PAGE": path})
+        # A returning visitor: the tracker's cookie, so each page also puts the session on
+        # its step in BI (one UPDATE; no such session here, so it changes no row).
+        cookie = {"PAGE": paths["capture"], "COOKIE": "k3v9q2m8x1c4p7r0s5t6u2w9"}
+        results["capture_with_cookie"] = wrk(
+            SCRIPT, run.base, duration=d, connections=c, env=cookie
+        )
         results["ceiling_after"] = wrk(SCRIPT, run.base, duration=d, connections=c, env={})
     ceiling = (results["ceiling"]["rps"] + results["ceiling_after"]["rps"]) / 2
     return {
         "results": results,
-        "fraction_of_ceiling": {kind: round(results[kind]["rps"] / ceiling, 3) for kind in paths},
+        "fraction_of_ceiling": {
+            kind: round(results[kind]["rps"] / ceiling, 3)
+            for kind in (*paths, "capture_with_cookie")
+        },
     }
 
 

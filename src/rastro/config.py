@@ -168,8 +168,11 @@ class Settings(BaseSettings):
     funnel_page_cache: bool = Field(
         True,
         validation_alias="FUNNEL_PAGE_CACHE",
-        description="Keep each public funnel step's data per process, checked against its "
-        "rows' fingerprint on every request (false: read it all on every request)",
+        description="Keep each public funnel step page per process: its data (checked "
+        "against its rows' fingerprint) and its rendered bytes, served without a database "
+        "read for a second after each check, each visit with its own form token; an edit "
+        "made in the same process drops the pages at once (false: every request reads "
+        "and renders the page)",
     )
     checkout_starts_per_ip_hour: int = Field(
         120,

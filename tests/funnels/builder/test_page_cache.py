@@ -1,12 +1,23 @@
-"""The public pages' per-process cache: every edit made through the API — a step's
+"""The public pages' per-process caches: every edit made through the API — a step's
 content, a new or deleted step, the offer's price, a pixel added or removed, the
-funnel switched off — is on the next page served (the rows' fingerprint is read on
-every request), and the same page read with the cache off is the same HTML."""
+funnel switched off — is on the next page served (an edit committed in this process drops
+the kept pages; the rows' fingerprint is read at most once a second per page), the same
+page read with the cache off is the same HTML, a kept page is served with no database
+read and its own token, and an edit from another process is seen once the page is a
+second old."""
 
 from __future__ import annotations
 
+import gzip
 import re
+import uuid
 
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from rastro.core.db import SYSTEM
+from rastro.funnels.builder.public import page_cache
 from rastro.funnels.builder.service import pages
 from tests.funnels.builder import factories as b
 from tests.funnels.builder.test_public_pages import _setup
@@ -24,7 +35,8 @@ async def test_edits_reach_the_next_page_served(app, client, databases):
     funnel_id = made["funnel"]["id"]
     capture, checkout = made["steps"]["capture"], made["steps"]["checkout"]
     assert "Baixe o guia agora" not in await _html(client, f"{base}/capture")
-    assert any(key[1] == "oferta" for key in pages._cache)  # served from the cache now
+    assert any(key[1] == "oferta" for key in pages._cache)  # the step's rows, kept
+    assert any(key[2].endswith("/oferta/capture") for key in page_cache._pages)  # the page
 
     changed = await client.put(
         f"/api/funnels/{funnel_id}/steps/{capture['id']}",
@@ -61,3 +73,76 @@ async def test_the_cache_serves_the_same_page(app, client, databases):
         return re.sub(r"[0-9a-f]{32}", "", html)
 
     assert without_token(cached) == without_token(uncached)
+
+
+def _without_token(html: str) -> str:
+    return re.sub(r"[0-9a-f]{32}", "", html)
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="token" value="([0-9a-f]{32})"', html)
+    assert match
+    return match.group(1)
+
+
+async def test_a_kept_page_is_served_with_no_database_read_and_its_own_token(
+    client, databases, monkeypatch
+):
+    monkeypatch.setattr(page_cache, "FRESH_SECONDS", 3600.0)  # however busy the machine
+    _, _, _, base = await _setup(client, databases)
+    first = await _html(client, f"{base}/capture")
+    reads = []
+    original = pages.find_organization
+
+    async def counted(*args, **kwargs):
+        reads.append(1)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "find_organization", counted)
+    kept = await client.get(f"{base}/capture", headers={"accept-encoding": "gzip"})
+    assert kept.headers["content-encoding"] == "gzip"  # deflated once, decoded by httpx
+    second = kept.text
+    assert reads == []  # the lean route answered
+    assert _token(first) != _token(second)
+    assert f"pv-{_token(second)}" in second  # the pixels' event ids follow the token
+    assert _without_token(first) == _without_token(second)
+    # A page with a payment or a resume link is never the kept one.
+    await client.get(f"{base}/checkout?payment=00000000-0000-0000-0000-000000000000")
+    assert reads == [1]
+    # Past FRESH_SECONDS the ordinary route reads the rows again, and keeps the same page.
+    monkeypatch.setattr(page_cache, "FRESH_SECONDS", 0.0)
+    third = await _html(client, f"{base}/capture")
+    assert reads == [1, 1]
+    assert _without_token(third) == _without_token(first)
+
+
+async def test_an_edit_from_another_process_is_seen_once_the_page_is_a_second_old(
+    client, databases, monkeypatch
+):
+    monkeypatch.setattr(page_cache, "FRESH_SECONDS", 3600.0)  # however busy the machine
+    _, _, made, base = await _setup(client, databases)
+    assert "Outro processo" not in await _html(client, f"{base}/capture")
+    # Written as another process would: no ORM event of this process sees it.
+    async with databases.crm.transaction(SYSTEM) as session:
+        await session.execute(
+            text(
+                'UPDATE funnel_steps SET content = content || \'{"headline": "Outro processo"}\','
+                " updated_at = now() WHERE id = :id"
+            ),
+            {"id": made["steps"]["capture"]["id"]},
+        )
+    assert "Outro processo" not in await _html(client, f"{base}/capture")  # still fresh
+    monkeypatch.setattr(page_cache, "FRESH_SECONDS", 0.0)  # a second later
+    assert "Outro processo" in await _html(client, f"{base}/capture")
+
+
+@given(st.lists(st.binary(max_size=3000), min_size=1, max_size=5))
+def test_the_gzip_of_a_kept_page_is_the_page_with_its_token(chunks):
+    marker = uuid.uuid4().hex.encode()
+    body = marker.join(chunks)
+    parts = tuple(body.split(marker))
+    page = page_cache.CachedPage(0, 0.0, None, 200, [], parts, page_cache._deflate(parts))
+    token = uuid.uuid4().hex
+    plain = page_cache.body_of(page, token)
+    assert plain == token.encode().join(chunks)
+    assert gzip.decompress(page_cache.gzip_body(page, token, plain)) == plain

@@ -33,7 +33,7 @@ from rastro.core.db import Scope, set_scope
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import NotFound, error_body
 from rastro.core.session import TransactionalRoute
-from rastro.funnels.builder.public import resume
+from rastro.funnels.builder.public import page_cache, resume
 from rastro.funnels.builder.public.forms import submit, submit_checkout_start
 from rastro.funnels.builder.public.views import (
     TRACKER_SESSION_COOKIE,
@@ -209,6 +209,7 @@ async def _page(
     form: bool,
 ) -> Response:
     """A step's page (GET: shown, the visit recorded) or its form (POST), or the 404 page."""
+    read_generation = page_cache.generation()  # before anything is read
     try:
         place = await _place(request, session, *slugs)
     except NotFound:
@@ -216,7 +217,38 @@ async def _page(
     if form:
         return await submit(request, session, bi, place)
     await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
+    if request.app.state.settings.funnel_page_cache and page_cache.cacheable(request.scope):
+        return await _kept_page(request, session, place, read_generation)
     return await _show(request, session, place)
+
+
+async def _kept_page(
+    request: Request, session: AsyncSession, place: Place, read_generation: int
+) -> Response:
+    """The page as this process keeps it (`page_cache`): the kept bytes when the step
+    read now is the one they were made from, else rendered and kept."""
+    key = page_cache.key_of(request.scope)
+    kept = page_cache.refresh(key, place.step, read_generation)
+    if kept is not None:
+        body = page_cache.body_of(kept, page_cache.new_token())
+        response = Response(body, status_code=kept.status)
+        response.raw_headers = [*kept.headers, (b"content-length", str(len(body)).encode())]
+        return response
+    # Rendered with a random token that marks where each visit's own token goes; this
+    # visit keeps it as its token.
+    place.token = page_cache.new_token()
+    response = await _show(request, session, place)
+    if response.status_code in (200, 303):
+        page_cache.store(
+            key,
+            read_generation=read_generation,
+            step=place.step,
+            status=response.status_code,
+            headers=response.raw_headers,
+            body=bytes(response.body),
+            marker=place.token,
+        )
+    return response
 
 
 @router.get(

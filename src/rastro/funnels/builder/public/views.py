@@ -46,6 +46,9 @@ class Place:
         self.origin = origin  # the page's scheme and host, for the video players' messages
         # A recovery's resume token, kept in the checkout's form (`builder.public.resume`).
         self.resume: str | None = None
+        # The form token of the page (else a new one per page): a marker when the page is
+        # rendered to be kept (`page_cache`).
+        self.token: str | None = None
 
     def url(self, slug: str | None, payment_id: uuid.UUID | None = None) -> str | None:
         if slug is None:
@@ -58,13 +61,21 @@ class Place:
         return f"{self.base}/{self.step.step_slug}"
 
 
+def tracker_session_id(session_id: str | None) -> str | None:
+    """The tracker's session id from its cookie, when it looks like one."""
+    if not session_id or len(session_id) > 80 or not session_id.isalnum():
+        return None
+    return session_id
+
+
 async def visit(bi: AsyncSession, place: Place, session_id: str | None) -> None:
     """Put the tracked session on this step (seed 002 `visitors.current_step_id`)."""
-    if not session_id or len(session_id) > 80 or not session_id.isalnum():
+    checked = tracker_session_id(session_id)
+    if checked is None:
         return
     await set_scope(bi, Scope.organization(place.step.organization_id))
     await funnel_steps.set_session_step(
-        bi, session_id=session_id, funnel_id=place.step.funnel_id, step_id=place.step.step_id
+        bi, session_id=checked, funnel_id=place.step.funnel_id, step_id=place.step.step_id
     )
 
 
@@ -74,7 +85,7 @@ def not_found() -> HTMLResponse:
 
 def page(name: str, place: Place, status_code: int = 200, **context: Any) -> HTMLResponse:
     step = place.step
-    token = context.pop("token", None) or uuid.uuid4().hex
+    token = context.pop("token", None) or place.token or uuid.uuid4().hex
     purchase = context.pop("purchase", None)
     poll = context.pop("poll", None)
     config = pixels.page_config(
