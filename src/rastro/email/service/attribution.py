@@ -59,8 +59,9 @@ async def _first_clicks(
             )
         )
         for campaign_id, contact_id, clicked_at in rows.all():
-            if clicked_at is not None:
-                clicks[campaign_id][contact_id] = clicked_at
+            earlier = clicks[campaign_id].get(contact_id)
+            if clicked_at is not None and (earlier is None or clicked_at < earlier):
+                clicks[campaign_id][contact_id] = clicked_at  # a step's, entered twice
     return clicks
 
 

@@ -279,7 +279,10 @@ async def _generate(
         result = await session.execute(
             insert(Message)
             .from_select(["message_id", "organization_id", "campaign_id", "contact_id"], rows)
-            .on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
+            .on_conflict_do_nothing(
+                index_elements=["campaign_id", "contact_id"],
+                index_where=Message.enrollment_id.is_(None),
+            )
             .returning(Message.message_id)
         )
         inserted = len(result.all())
