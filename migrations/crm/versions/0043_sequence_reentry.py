@@ -1,6 +1,7 @@
 """e-mail sequences entered again per trigger occurrence: the sequence's `reentry`
 (never / after_exit / always), enrollments unique per sequence, contact and `occurrence`
-(at most one active unless `overlaps`), and a step's messages unique per enrollment
+(at most one active unless `overlaps`), and a step's messages unique per enrollment;
+rastro_email_click(), the click redirect's one-round-trip CRM work
 
 Revision ID: 0043
 Revises: 0037
@@ -8,6 +9,7 @@ Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,6 +18,8 @@ revision: str = "0043"
 down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+CLICK_SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_email_click_v1.sql"
 
 
 def upgrade() -> None:
@@ -88,9 +92,11 @@ def upgrade() -> None:
         unique=True,
         postgresql_where=sa.text("enrollment_id IS NOT NULL"),
     )
+    op.execute(CLICK_SQL.read_text())
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS rastro_email_click(uuid, uuid, integer, timestamptz)")
     op.drop_index("uq_email_messages_campaign_id_enrollment_id", table_name="email_messages")
     op.drop_index("uq_email_messages_campaign_id_contact_id", table_name="email_messages")
     # Fails where a contact entered a sequence twice (two messages of one step campaign).

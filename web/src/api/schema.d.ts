@@ -43171,7 +43171,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description To the link, with the campaign's UTMs, `mid` and `rid` */
             302: {
                 headers: {
                     [name: string]: unknown;
@@ -43212,15 +43212,8 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description The token or webhook endpoint does not verify */
+            /** @description The token does not verify */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description A webhook body over 256 KB */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,7 +6,7 @@ line as frozen dataclasses, never ORM rows."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -296,6 +296,10 @@ async def person_by_email(session: AsyncSession, *, email: str) -> Person | None
     return Person(row[0], row[1], row[2]) if row is not None and row[1] else None
 
 
+# lead_id, contact_id, created_at, current_stage, stage_value
+_LeadRow = Row[uuid.UUID, uuid.UUID, datetime, str, Decimal | None]
+
+
 async def leads_since(
     session: AsyncSession, *, since: Mapping[uuid.UUID, datetime]
 ) -> list[LeadOutcome]:
@@ -327,10 +331,10 @@ async def lead_outcomes(
             ).where(Lead.lead_id == any_(bindparam("ids", list(lead_ids), type_=ARRAY(Uuid))))
         )
     ).all()
-    return await _outcomes(session, list(leads))
+    return await _outcomes(session, leads)
 
 
-async def _outcomes(session: AsyncSession, kept: list[Row[Any]]) -> list[LeadOutcome]:
+async def _outcomes(session: AsyncSession, kept: Sequence[_LeadRow]) -> list[LeadOutcome]:
     if not kept:
         return []
     won: dict[uuid.UUID, tuple[Decimal, str]] = {}

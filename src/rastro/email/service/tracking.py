@@ -25,8 +25,16 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
+from rastro.core.ids import uuid7
+from rastro.core.units import TransactionBoundary
+from rastro.email.contracts import (
+    RASTRO_EMAIL_CLICK,
+    RASTRO_EMAIL_EVENT,
+    EmailClick,
+    EmailEventRow,
+)
 from rastro.email.errors import TrackingTokenInvalid
-from rastro.email.models import Campaign, EmailContact, Link, Message, Unsubscribe
+from rastro.email.models import Campaign, EmailContact, Message, Unsubscribe
 from rastro.email.service import tokens
 from rastro.email.service.events import NewEvent, record_events
 
@@ -85,55 +93,81 @@ async def _message(
     return token, message
 
 
-def destination(url: str, campaign: Campaign, message: Message) -> str:
+def destination(
+    url: str,
+    *,
+    utm_source: str,
+    utm_campaign: str,
+    message_id: uuid.UUID | str,
+    contact_id: uuid.UUID | str,
+) -> str:
     """The link's URL with the campaign's UTMs, `mid` and `rid` (existing ones kept)."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {key for key, _ in query}
     added = {
-        "utm_source": campaign.utm_source,
+        "utm_source": utm_source,
         "utm_medium": "email",
-        "utm_campaign": campaign.utm_campaign or campaign.name,
-        "mid": str(message.message_id),
-        "rid": str(message.contact_id),
+        "utm_campaign": utm_campaign,
+        "mid": str(message_id),
+        "rid": str(contact_id),
     }
     query += [(key, value) for key, value in added.items() if key not in present]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 async def record_click(
-    crm: AsyncSession, bi: AsyncSession, *, secret: str, token: str, visit: Visit
+    crm: TransactionBoundary,
+    bi: TransactionBoundary,
+    *,
+    secret: str,
+    token: str,
+    visit: Visit,
 ) -> str:
-    """Record a click and return where to send the visitor (404 for a bad token)."""
-    found, message = await _message(crm, bi, secret, token, "c")
-    link = await crm.get(Link, found.link_id)
-    if link is None or link.campaign_id != message.campaign_id:
-        raise TrackingTokenInvalid()
-    campaign = await crm.get(Campaign, message.campaign_id)
-    if campaign is None:
+    """Record a click and return where to send the visitor (404 for a bad token).
+
+    Two round trips, each committed when it returns (`AutocommitCall`s): the CRM's
+    `rastro_email_click()` reads the message, link and campaign and sets the first click
+    time; BI's `rastro_email_event()` appends the event. The caller redirects after both,
+    so an answered click is stored; one that fails between them (BI away) answers an
+    error, its first click time set and no event — the next click adds the event."""
+    found = tokens.decode(secret, token, kind="c")
+    if found is None:
         raise TrackingTokenInvalid()
     now = datetime.now(UTC)
-    await crm.execute(
-        update(Message)
-        .where(Message.message_id == message.message_id, Message.first_clicked_at.is_(None))
-        .values(first_clicked_at=now)
+    click: EmailClick = {
+        "organization_id": found.organization_id,
+        "message_id": found.message_id,
+        "link_id": found.link_id,
+        "clicked_at": now,
+    }
+    clicked = await crm.call(RASTRO_EMAIL_CLICK, click)
+    if clicked is None:
+        raise TrackingTokenInvalid()
+    event: EmailEventRow = {
+        "event_id": uuid7(),
+        "organization_id": found.organization_id,
+        "campaign_id": uuid.UUID(clicked["campaign_id"]),
+        "message_id": found.message_id,
+        "contact_id": uuid.UUID(clicked["contact_id"]),
+        "link_id": found.link_id,
+        "type": "click",
+        "subtype": None,
+        "is_machine": False,
+        "source": "tracker",
+        "external_id": None,
+        "detail": {"user_agent": visit.user_agent[:300]},
+        "occurred_at": now,
+        "recorded_at": now,
+    }
+    await bi.call(RASTRO_EMAIL_EVENT, event)
+    return destination(
+        clicked["url"],
+        utm_source=clicked["utm_source"],
+        utm_campaign=clicked["utm_campaign"] or clicked["name"],
+        message_id=found.message_id,
+        contact_id=clicked["contact_id"],
     )
-    await record_events(
-        bi,
-        events=[
-            NewEvent(
-                campaign_id=message.campaign_id,
-                message_id=message.message_id,
-                contact_id=message.contact_id,
-                type="click",
-                source="tracker",
-                link_id=link.link_id,
-                detail={"user_agent": visit.user_agent[:300]},
-                occurred_at=now,
-            )
-        ],
-    )
-    return destination(link.url, campaign, message)
 
 
 async def record_open(

@@ -94,7 +94,7 @@ async def email_attributed_leads(
             LeadAttribution.email_message_id.is_not(None),
         )
     )
-    return {lead_id: message_id for lead_id, message_id in rows.all()}
+    return {lead_id: message_id for lead_id, message_id in rows.all() if message_id is not None}
 
 
 async def apply_ad_attribution(bi: AsyncSession, ads: Select) -> int:  # type: ignore[type-arg]
