@@ -1,17 +1,18 @@
-"""CPU per click of the redirect `/e/c/{token}`: the plain route with two database
-function calls (now) against the ORM route it replaced (before), A/B in one process and
-one run, `/healthz` as the floor.
+"""CPU per click of the redirect `/e/c/{token}`: the plain route whose clicks are
+committed in groups (now) against the same route committing each click alone (single) and
+the ORM route it replaced (before), in one process and one run, `/healthz` as the floor.
 
     .venv/bin/python -m bench.email.click_cpu [--clicks 2000] [--rounds 3] [--concurrency 16]
 
 Starts a fresh embedded PostgreSQL under bench/results/email-click-cpu, migrates it, makes
-one organization with a sent campaign (three links) and `2 * clicks * rounds` messages
+one organization with a sent campaign (three links) and `3 * (clicks * rounds + 50)` messages
 (SQL), and serves the real application in process (httpx's ASGI transport, no network).
 `before` is the previous implementation, mounted for the run under `/bench-before/c/`:
 a `TransactionalRoute` with the CRM and BI ORM sessions, three primary-key reads, an
-UPDATE and the event INSERT (`record_events`), committed at the end of the request. Each
-round runs `--clicks` first clicks of fresh messages through each variant (the order
-alternates) with `--concurrency` requests in flight, and measures the Python process's
+UPDATE and the event INSERT (`record_events`), committed at the end of the request;
+`single` is today's route with a click writer that never groups (`max_clicks=1`, under
+`/bench-single/c/`). Each round runs `--clicks` first clicks of fresh messages through
+each variant (the order rotates) with `--concurrency` requests in flight, and measures the Python process's
 CPU (client and server: the `/healthz` round is what the client and the routing cost
 alone) and the CPU of this PostgreSQL's processes, per click. Both variants must leave
 the same rows: a click event and a first-click time per message.
@@ -43,13 +44,14 @@ from bench.email.click import SEED
 from bench.harness import RESULTS, write_report
 from bench.leads.list import make_organization, percentile, settings_for
 from rastro.app import close_app, create_app
-from rastro.core.db import Scope, set_scope
+from rastro.core.db import Scope, libpq_url, set_scope
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.session import TransactionalRoute
 from rastro.email.errors import TrackingTokenInvalid
 from rastro.email.models import Campaign, Link, Message
 from rastro.email.service import tokens, tracking
+from rastro.email.service.click_writer import ClickWriter
 from rastro.email.service.events import NewEvent, record_events
 from rastro.runtime import make_databases, upgrade_all
 
@@ -102,6 +104,17 @@ async def _before_click(crm: Any, bi: Any, *, secret: str, token: str, user_agen
 
 
 before_router = APIRouter(prefix="/bench-before", route_class=TransactionalRoute)
+SINGLE: dict[str, ClickWriter] = {}
+
+
+async def single_click(request: Request) -> Response:
+    url = await tracking.record_click(
+        SINGLE["writer"],
+        secret=str(request.app.state.settings.secret_key_value),
+        token=request.path_params["token"],
+        visit=tracking.Visit(None, request.headers.get("user-agent", "")),
+    )
+    return RedirectResponse(url, status_code=302)
 
 
 @before_router.get("/c/{token}")
@@ -224,12 +237,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         upgrade_all(settings)
         databases = make_databases(settings)
         org = await make_organization(databases, "bench", owners=0)
-        ids, link = seed(server, org["id"], 2 * args.clicks * args.rounds)
+        ids, link = seed(server, org["id"], 3 * (args.clicks * args.rounds + 50))
         secret = settings.secret_key_value
-        path = {"now": "/e/c/", "before": "/bench-before/c/"}
+        variants = ("now", "single", "before")
+        path = {"now": "/e/c/", "single": "/bench-single/c/", "before": "/bench-before/c/"}
         app = create_app(settings, databases=databases, check_migrations=False)
         app.include_router(before_router)
-        given = {"now": [], "before": []}  # type: dict[str, list[uuid.UUID]]
+        app.add_route("/bench-single/c/{token}", single_click, methods=["GET"])
+        SINGLE["writer"] = ClickWriter(
+            libpq_url(databases.crm.url), libpq_url(databases.bi.url), max_clicks=1
+        )
+        given: dict[str, list[uuid.UUID]] = {v: [] for v in variants}
         rounds: list[dict[str, Any]] = []
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
@@ -245,10 +263,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 ]
 
             # Warm-up: pools, statement caches, the plan of each database function.
-            for variant in ("now", "before"):
+            for variant in variants:
                 await measure(client, paths(variant, 50), args.concurrency, DATA)
             for number in range(args.rounds):
-                order = ("now", "before") if number % 2 == 0 else ("before", "now")
+                order = variants[number % 3 :] + variants[: number % 3]
                 row: dict[str, Any] = {"load_avg": os.getloadavg()[0]}
                 row["healthz"] = await measure(
                     client, ["/healthz"] * args.clicks, args.concurrency, DATA
@@ -260,9 +278,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 rounds.append(row)
                 print(row, flush=True)
         await close_app(app)
+        await SINGLE["writer"].close()
         await databases.dispose()
         report["rounds_detail"] = rounds
-        for variant in ("now", "before", "healthz"):
+        for variant in (*variants, "healthz"):
             report[variant] = {
                 key: round(statistics.median(r[variant][key] for r in rounds), 3)
                 for key in ("python_cpu_ms", "postgres_cpu_ms", "total_cpu_ms", "p50_ms", "p99_ms")
@@ -270,7 +289,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         report["ratio_before_over_now_total_cpu"] = round(
             report["before"]["total_cpu_ms"] / report["now"]["total_cpu_ms"], 2
         )
-        report["stored"] = {v: stored(server, given[v]) for v in ("now", "before")}
+        report["ratio_single_over_now_total_cpu"] = round(
+            report["single"]["total_cpu_ms"] / report["now"]["total_cpu_ms"], 2
+        )
+        report["stored"] = {v: stored(server, given[v]) for v in variants}
         report["load_avg_end"] = os.getloadavg()
     finally:
         server.stop()
@@ -284,9 +306,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     report = asyncio.run(run(args))
-    for variant in ("healthz", "now", "before"):
+    for variant in ("healthz", "now", "single", "before"):
         print(variant, report[variant])
     print("before / now (total CPU per click):", report["ratio_before_over_now_total_cpu"])
+    print("single / now (total CPU per click):", report["ratio_single_over_now_total_cpu"])
     print("stored:", report["stored"])
     write_report("email-click-cpu", report)
 

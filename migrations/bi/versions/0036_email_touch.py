@@ -1,6 +1,6 @@
 """e-mail clicks kept with the touch: utm_tracking's email_message_id / email_contact_id
 (the landing's `mid` / `rid`), and lead_attribution's email_message_id (the journey's
-latest e-mail click); rastro_email_event(), the click redirect's one-round-trip event write
+latest e-mail click); rastro_email_events(), the click redirect's one-round-trip event write
 
 Revision ID: 0036
 Revises: 0027
@@ -18,7 +18,7 @@ down_revision: str | None = "0027"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-EVENT_SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_email_event_v1.sql"
+EVENT_SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_email_events_v1.sql"
 
 
 def upgrade() -> None:
@@ -30,7 +30,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION IF EXISTS rastro_email_event(jsonb)")
+    op.execute("DROP FUNCTION IF EXISTS rastro_email_events(jsonb)")
     op.drop_column("lead_attribution", "email_message_id")
     op.drop_column("utm_tracking", "email_contact_id")
     op.drop_column("utm_tracking", "email_message_id")

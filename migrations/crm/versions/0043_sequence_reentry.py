@@ -1,7 +1,7 @@
 """e-mail sequences entered again per trigger occurrence: the sequence's `reentry`
 (never / after_exit / always), enrollments unique per sequence, contact and `occurrence`
 (at most one active unless `overlaps`), and a step's messages unique per enrollment;
-rastro_email_click(), the click redirect's one-round-trip CRM work
+rastro_email_clicks(), the click redirect's one-round-trip CRM work
 
 Revision ID: 0043
 Revises: 0037
@@ -19,7 +19,7 @@ down_revision: str | None = "0037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CLICK_SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_email_click_v1.sql"
+CLICK_SQL = Path(__file__).resolve().parents[1] / "sql" / "rastro_email_clicks_v1.sql"
 
 
 def upgrade() -> None:
@@ -96,7 +96,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION IF EXISTS rastro_email_click(uuid, uuid, integer, timestamptz)")
+    op.execute("DROP FUNCTION IF EXISTS rastro_email_clicks(jsonb)")
     op.drop_index("uq_email_messages_campaign_id_enrollment_id", table_name="email_messages")
     op.drop_index("uq_email_messages_campaign_id_contact_id", table_name="email_messages")
     # Fails where a contact entered a sequence twice (two messages of one step campaign).

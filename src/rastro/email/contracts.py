@@ -1,7 +1,7 @@
 """The e-mail module's database functions, their input and output typed once:
-`rastro_email_click()` (CRM migration 0043, `migrations/crm/sql/rastro_email_click_v1.sql`)
-and `rastro_email_event()` (BI migration 0036, `migrations/bi/sql/rastro_email_event_v1.sql`),
-the click redirect's two round trips."""
+`rastro_email_clicks()` (CRM migration 0043, `migrations/crm/sql/rastro_email_clicks_v1.sql`)
+and `rastro_email_events()` (BI migration 0036, `migrations/bi/sql/rastro_email_events_v1.sql`),
+the click redirect's two statements (for a group of clicks: `service.click_writer`)."""
 
 from __future__ import annotations
 
@@ -51,25 +51,25 @@ class EmailEventRow(TypedDict):
     recorded_at: datetime
 
 
-def _click_parameters(click: EmailClick) -> tuple[uuid.UUID, uuid.UUID, int, datetime]:
-    return (click["organization_id"], click["message_id"], click["link_id"], click["clicked_at"])
+def _clicks_parameters(clicks: list[EmailClick]) -> tuple[str]:
+    return (orjson.dumps(clicks).decode(),)
 
 
-def _clicked(value: Any) -> ClickedLink | None:
-    return cast(ClickedLink | None, value)
+def _clicked(value: Any) -> list[ClickedLink | None]:
+    return cast(list[ClickedLink | None], value)
 
 
-def _event_parameters(event: EmailEventRow) -> tuple[str]:
-    return (orjson.dumps(event).decode(),)
+def _events_parameters(events: list[EmailEventRow]) -> tuple[str]:
+    return (orjson.dumps(events).decode(),)
 
 
-def _nothing(value: Any) -> None:
-    return None
+def _stored(value: Any) -> int:
+    return int(value or 0)
 
 
-RASTRO_EMAIL_CLICK: AutocommitCall[EmailClick, ClickedLink | None] = AutocommitCall(
-    "SELECT rastro_email_click(%s, %s, %s, %s)", _click_parameters, _clicked
+RASTRO_EMAIL_CLICKS: AutocommitCall[list[EmailClick], list[ClickedLink | None]] = AutocommitCall(
+    "SELECT rastro_email_clicks(%s::jsonb)", _clicks_parameters, _clicked
 )
-RASTRO_EMAIL_EVENT: AutocommitCall[EmailEventRow, None] = AutocommitCall(
-    "SELECT rastro_email_event(%s::jsonb)", _event_parameters, _nothing
+RASTRO_EMAIL_EVENTS: AutocommitCall[list[EmailEventRow], int] = AutocommitCall(
+    "SELECT rastro_email_events(%s::jsonb)", _events_parameters, _stored
 )

@@ -13,15 +13,16 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from rastro.core.db import libpq_url
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
 from rastro.core.routing import PlainRoute, read_body
 from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
-from rastro.core.units import TransactionBoundary
 from rastro.email.errors import TrackingTokenInvalid
 from rastro.email.providers.ses import SesWebhook, SnsVerificationError
 from rastro.email.service import tracking, webhooks
+from rastro.email.service.click_writer import ClickWriter
 
 router = APIRouter(
     prefix="/e",
@@ -54,18 +55,27 @@ def _visit(request: Request) -> tracking.Visit:
     )
 
 
+def _click_writer(request: Request) -> ClickWriter:
+    writer: ClickWriter | None = getattr(request.app.state, "email_click_writer", None)
+    if writer is None:
+        databases = request.app.state.databases
+        writer = request.app.state.email_click_writer = ClickWriter(
+            libpq_url(databases.crm.url), libpq_url(databases.bi.url)
+        )
+        request.app.state.closers.append(writer.close)
+    return writer
+
+
 async def click(request: Request) -> Response:
     """Record the click and redirect to the link with the campaign's UTMs, `mid`, `rid`."""
     # A plain route (rastro.core.routing), matched before the module routers: no
-    # dependencies or ORM sessions; the service's two database calls are committed
-    # (each its own) before this answers.
+    # dependencies or ORM sessions; the click is committed by the group writer (with the
+    # concurrent requests' clicks) before this answers.
     token = request.path_params["token"]
     if not 10 <= len(token) <= 128:
         raise TrackingTokenInvalid()
-    databases = request.app.state.databases
     url = await tracking.record_click(
-        TransactionBoundary(databases.crm),
-        TransactionBoundary(databases.bi),
+        _click_writer(request),
         secret=_secret(request),
         token=token,
         visit=_visit(request),

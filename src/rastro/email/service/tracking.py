@@ -25,20 +25,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
-from rastro.core.ids import uuid7
-from rastro.core.units import TransactionBoundary
-from rastro.email.contracts import (
-    RASTRO_EMAIL_CLICK,
-    RASTRO_EMAIL_EVENT,
-    EmailClick,
-    EmailEventRow,
-)
+from rastro.email.contracts import EmailClick
 from rastro.email.errors import TrackingTokenInvalid
 from rastro.email.models import Campaign, EmailContact, Message, Unsubscribe
 from rastro.email.service import tokens
+from rastro.email.service.click_writer import ClickWriter
 from rastro.email.service.events import NewEvent, record_events
 
 MACHINE_OPEN_SECONDS = 2.0
+MAX_LINK_ID = 2**31 - 1  # `email_links.link_id` is an integer
 _APPLE = ipaddress.ip_network("17.0.0.0/8")
 _SCANNERS = (
     "barracuda",
@@ -116,57 +111,30 @@ def destination(
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-async def record_click(
-    crm: TransactionBoundary,
-    bi: TransactionBoundary,
-    *,
-    secret: str,
-    token: str,
-    visit: Visit,
-) -> str:
+async def record_click(writer: ClickWriter, *, secret: str, token: str, visit: Visit) -> str:
     """Record a click and return where to send the visitor (404 for a bad token).
 
-    Two round trips, each committed when it returns (`AutocommitCall`s): the CRM's
-    `rastro_email_click()` reads the message, link and campaign and sets the first click
-    time; BI's `rastro_email_event()` appends the event. The caller redirects after both,
-    so an answered click is stored; one that fails between them (BI away) answers an
-    error, its first click time set and no event — the next click adds the event."""
+    The click goes through the group writer (`click_writer`): its message, link and
+    campaign read and its first click time set in the CRM, its event appended in BI, both
+    committed (with the concurrent requests' clicks) before this returns."""
     found = tokens.decode(secret, token, kind="c")
-    if found is None:
+    if found is None or found.link_id > MAX_LINK_ID:
         raise TrackingTokenInvalid()
-    now = datetime.now(UTC)
     click: EmailClick = {
         "organization_id": found.organization_id,
         "message_id": found.message_id,
         "link_id": found.link_id,
-        "clicked_at": now,
+        "clicked_at": datetime.now(UTC),
     }
-    clicked = await crm.call(RASTRO_EMAIL_CLICK, click)
-    if clicked is None:
+    hit = await writer.submit(click, visit.user_agent)
+    if hit is None:
         raise TrackingTokenInvalid()
-    event: EmailEventRow = {
-        "event_id": uuid7(),
-        "organization_id": found.organization_id,
-        "campaign_id": uuid.UUID(clicked["campaign_id"]),
-        "message_id": found.message_id,
-        "contact_id": uuid.UUID(clicked["contact_id"]),
-        "link_id": found.link_id,
-        "type": "click",
-        "subtype": None,
-        "is_machine": False,
-        "source": "tracker",
-        "external_id": None,
-        "detail": {"user_agent": visit.user_agent[:300]},
-        "occurred_at": now,
-        "recorded_at": now,
-    }
-    await bi.call(RASTRO_EMAIL_EVENT, event)
     return destination(
-        clicked["url"],
-        utm_source=clicked["utm_source"],
-        utm_campaign=clicked["utm_campaign"] or clicked["name"],
+        hit["url"],
+        utm_source=hit["utm_source"],
+        utm_campaign=hit["utm_campaign"] or hit["name"],
         message_id=found.message_id,
-        contact_id=clicked["contact_id"],
+        contact_id=hit["contact_id"],
     )
 
 
