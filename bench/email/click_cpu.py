@@ -12,10 +12,10 @@ a `TransactionalRoute` with the CRM and BI ORM sessions, three primary-key reads
 UPDATE and the event INSERT (`record_events`), committed at the end of the request;
 `single` is today's route with a click writer that never groups (`max_clicks=1`, under
 `/bench-single/c/`). Each round runs `--clicks` first clicks of fresh messages through
-each variant (the order rotates) with `--concurrency` requests in flight, and measures the Python process's
-CPU (client and server: the `/healthz` round is what the client and the routing cost
-alone) and the CPU of this PostgreSQL's processes, per click. Both variants must leave
-the same rows: a click event and a first-click time per message.
+each variant (the order rotates) with `--concurrency` requests in flight, and measures
+the Python process's CPU (client and server: the `/healthz` round is what the client and
+the routing cost alone) and the CPU of this PostgreSQL's processes, per click. Every
+variant must leave the same rows: a click event and a first-click time per message.
 
 The report is written to bench/results/email-click-cpu-<time>.json.
 """
