@@ -79,7 +79,7 @@ async def test_a_lead_later_in_the_clicked_journey_is_credited_to_the_campaign(
         message.message_id,
         message.contact_id,
     )
-    assert touches[SESSION].channel == "email"
+    assert touches[SESSION].channel == "Email"
     assert (touches[ELSEWHERE].email_message_id, touches[ELSEWHERE].email_contact_id) == (
         None,
         None,

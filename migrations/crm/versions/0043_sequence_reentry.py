@@ -1,6 +1,6 @@
 """e-mail sequences entered again per trigger occurrence: the sequence's `reentry`
 (never / after_exit / always), enrollments unique per sequence, contact and `occurrence`
-(at most one active unless `overlaps`), and a step's messages unique per enrollment;
+(at most one active unless `overlapping`), and a step's messages unique per enrollment;
 rastro_email_clicks(), the click redirect's one-round-trip CRM work
 
 Revision ID: 0043
@@ -40,7 +40,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "email_sequence_enrollments",
-        sa.Column("overlaps", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("overlapping", sa.Boolean(), server_default=sa.text("false"), nullable=False),
     )
     op.drop_constraint(
         "uq_email_sequence_enrollments_sequence_id_contact_id", "email_sequence_enrollments"
@@ -55,7 +55,7 @@ def upgrade() -> None:
         "email_sequence_enrollments",
         ["sequence_id", "contact_id"],
         unique=True,
-        postgresql_where=sa.text("status = 'active' AND NOT overlaps"),
+        postgresql_where=sa.text("status = 'active' AND NOT overlapping"),
     )
 
     op.add_column("email_messages", sa.Column("enrollment_id", sa.Uuid(), nullable=True))
@@ -121,7 +121,7 @@ def downgrade() -> None:
         "email_sequence_enrollments",
         ["sequence_id", "contact_id"],
     )
-    op.drop_column("email_sequence_enrollments", "overlaps")
+    op.drop_column("email_sequence_enrollments", "overlapping")
     op.drop_column("email_sequence_enrollments", "occurrence")
     op.drop_constraint(op.f("ck_email_sequences_reentry_known"), "email_sequences")
     op.drop_column("email_sequences", "reentry")

@@ -147,7 +147,7 @@ class Enrollment(TenantMixin, CrmBase):
     (`next_run_at`), until it is `completed` or `exited` (with the reason and the step it
     was at). Unique per sequence, contact and trigger `occurrence` (`''`: the sequence's
     only one for the contact, under `reentry = never`, and every enrollment made before
-    re-entry existed); at most one active per sequence and contact unless it `overlaps`
+    re-entry existed); at most one active per sequence and contact unless `overlapping`
     (made under `reentry = always`)."""
 
     __tablename__ = "email_sequence_enrollments"
@@ -158,7 +158,7 @@ class Enrollment(TenantMixin, CrmBase):
             "sequence_id",
             "contact_id",
             unique=True,
-            postgresql_where=text("status = 'active' AND NOT overlaps"),
+            postgresql_where=text("status = 'active' AND NOT overlapping"),
         ),
         _known("status", ENROLLMENT_STATUSES, "status_known"),
         CheckConstraint(
@@ -198,7 +198,7 @@ class Enrollment(TenantMixin, CrmBase):
     # The trigger occurrence (`lead:<id>`, `stage:<stage change id>`, `payment:<id>`,
     # `checkout:<ref>`), so a redelivered trigger enrolls once.
     occurrence: Mapped[str] = mapped_column(String(80), server_default="")
-    overlaps: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    overlapping: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Merge fields the trigger carried for this contact's e-mails (a recovery's
     # `resume_url`, `product_name`, `amount`, `pix_copy_paste`), copied onto each message.
     fields: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")

@@ -135,7 +135,7 @@ async def _enroll(
             "lead_id": lead_id,
             "source_ref": source_ref,
             "occurrence": "" if sequence.reentry == "never" else occurrence,
-            "overlaps": sequence.reentry == "always",
+            "overlapping": sequence.reentry == "always",
             "fields": dict(fields or {}),
             "position": 1,
             "status": "active",
