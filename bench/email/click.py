@@ -30,9 +30,8 @@ from rastro.email.service import tokens
 SCRIPT = Path(__file__).resolve().parent / "click.lua"
 
 SEED = """
-INSERT INTO contacts (contact_id, organization_id, email, name, created_at, updated_at)
-SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, %(org)s,
-       'pessoa' || g || '@exemplo.com.br', 'Pessoa ' || g, now(), now()
+INSERT INTO contacts (contact_id, organization_id, created_at, updated_at)
+SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, %(org)s, now(), now()
 FROM generate_series(1, %(n)s) AS g;
 
 INSERT INTO email_contacts (contact_id, organization_id)

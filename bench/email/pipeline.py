@@ -46,6 +46,7 @@ from rastro.app import close_app, create_app
 from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.units import TransactionBoundary
+from rastro.crm.sealed import sealed
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.service import aggregates, campaigns, generation, sending
 from rastro.modules import load_modules
@@ -54,9 +55,8 @@ from rastro.runtime import make_databases, upgrade_all
 DATA = RESULTS / "email-data"
 
 CONTACTS = """
-INSERT INTO contacts (contact_id, organization_id, email, name, created_at, updated_at)
-SELECT gen_random_uuid(), %(org)s, 'pessoa' || g || '@exemplo' || (g % 997) || '.com.br',
-       'Pessoa ' || g, now(), now()
+INSERT INTO contacts (contact_id, organization_id, created_at, updated_at)
+SELECT gen_random_uuid(), %(org)s, now(), now()
 FROM generate_series(1, %(n)s) AS g;
 
 INSERT INTO email_contacts (contact_id, organization_id, status, attributes)
@@ -133,6 +133,37 @@ def load_contacts(server: EmbeddedPostgres, params: dict[str, Any]) -> None:
         conn.execute(
             "VACUUM ANALYZE contacts, email_contacts, email_audience_contacts, email_suppressions"
         )
+
+
+def seal_addresses(server: EmbeddedPostgres, org: uuid.UUID) -> None:
+    """Give every contact an address and a name, sealed as the application stores them
+    (personal data is encrypted at rest: SQL cannot write it; the sending reads it)."""
+    with psycopg.connect(server.superuser_conninfo("rastro_crm"), autocommit=True) as conn:
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT contact_id FROM contacts WHERE organization_id = %s ORDER BY contact_id",
+                (org,),
+            )
+        ]
+        conn.execute(
+            "CREATE UNLOGGED TABLE bench_addresses (contact_id uuid, email text, name text)"
+        )
+        with conn.cursor().copy("COPY bench_addresses FROM STDIN") as copy:
+            for n, contact_id in enumerate(ids):
+                copy.write_row(
+                    (
+                        contact_id,
+                        sealed("contacts", "email", f"pessoa{n}@exemplo{n % 997}.com.br"),
+                        sealed("contacts", "name", f"Pessoa {n}"),
+                    )
+                )
+        conn.execute(
+            "UPDATE contacts c SET email_encrypted = a.email, name_encrypted = a.name"
+            " FROM bench_addresses a WHERE a.contact_id = c.contact_id"
+        )
+        conn.execute("DROP TABLE bench_addresses")
+        conn.execute("VACUUM ANALYZE contacts")
 
 
 async def generate(databases: Databases, scope: Scope, campaign_id: uuid.UUID, batch: int) -> int:
@@ -265,6 +296,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         started = time.perf_counter()
         load_contacts(server, params)
+        seal_addresses(server, org["id"])
         report["load_contacts_s"] = round(time.perf_counter() - started, 1)
         print(f"loaded {args.contacts} contacts in {report['load_contacts_s']} s", flush=True)
 

@@ -8,8 +8,9 @@
  * `safe()` so that nothing here can throw into the host page. See README.md.
  */
 
-// Attribution parameters read from the landing URL, in the order they are stored.
-const KEYS = 'utm_source utm_medium utm_campaign utm_id utm_term utm_content gclid gbraid wbraid fbclid ttclid li_fat_id msclkid src sck xcod'.split(' ');
+// Attribution parameters read from the landing URL, in the order they are stored; `mid` and
+// `rid` are a Rastro e-mail click's message and recipient, kept with the touch like a click id.
+const KEYS = 'utm_source utm_medium utm_campaign utm_id utm_term utm_content gclid gbraid wbraid fbclid ttclid li_fat_id msclkid src sck xcod mid rid'.split(' ');
 const UTM = KEYS.slice(0, 6);
 // Every touch field that may be copied into a form's hidden inputs.
 const FIELDS = KEYS.concat('fbc', 'fbp');

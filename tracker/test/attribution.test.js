@@ -119,3 +119,36 @@ describe('the attribution cookie stays small', () => {
     expect(JSON.parse(p.cookieValue('_rastro_a')).l.fbclid).toHaveLength(255);
   });
 });
+
+describe('a Rastro e-mail click (mid / rid)', () => {
+  const MID = '0193a1b2-0000-7000-8000-000000000001';
+  const RID = '0193a1b2-0000-7000-8000-0000000000aa';
+  const EMAIL = `https://shop.example.com/oferta?cupom=X&utm_source=newsletter&utm_medium=email&utm_campaign=bf&mid=${MID}&rid=${RID}`;
+
+  it('keeps mid and rid with the touch, sends them with every batch of later pages and fills forms', async () => {
+    const jar = new CookieJar();
+    const p = load({ jar, url: EMAIL });
+    await p.flush();
+    expect(p.payloads()[0].touch.last).toMatchObject({ utm_medium: 'email', mid: MID, rid: RID });
+    expect(JSON.parse(p.cookieValue('_rastro_a')).l).toMatchObject({ mid: MID, rid: RID });
+
+    vi.advanceTimersByTime(60_000);
+    const later = load({ jar, url: 'https://shop.example.com/precos', body: '<form id="f" data-rastro-form><input name="email"></form>' });
+    await later.flush();
+    expect(later.payloads()[0].touch.last).toMatchObject({ mid: MID, rid: RID });
+    const form = later.d.getElementById('f');
+    expect(form.querySelector('[name=mid]').value).toBe(MID);
+    expect(form.querySelector('[name=rid]').value).toBe(RID);
+  });
+
+  it("another message's click rolls the session; the same message again does not", () => {
+    const jar = new CookieJar();
+    const a = load({ jar, url: EMAIL }).w.rastro.ids();
+    vi.advanceTimersByTime(60_000);
+    expect(load({ jar, url: EMAIL + '&x=1' }).w.rastro.ids().session_id).toBe(a.session_id);
+    vi.advanceTimersByTime(60_000);
+    const other = load({ jar, url: EMAIL.replace(MID, MID.slice(0, -1) + '2') }).w.rastro.ids();
+    expect(other.session_id).not.toBe(a.session_id);
+    expect(other.visitor_id).toBe(a.visitor_id);
+  });
+});

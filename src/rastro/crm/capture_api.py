@@ -88,6 +88,10 @@ class LeadIn(BaseModel):
     src: _Short = None
     sck: _Short = None
     xcod: _Short = None
+    # A Rastro e-mail click's message and recipient, from the tracker's hidden fields (kept
+    # as submitted; the e-mail attribution reads the stored touch, not these).
+    mid: _Short = None
+    rid: _Short = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -179,7 +183,9 @@ def _submission(
     consent_required: bool = False,
 ) -> Submission:
     attribution = {
-        name: value for name in TOUCH_FIELDS if (value := getattr(lead, name)) is not None
+        name: value
+        for name in (*TOUCH_FIELDS, "mid", "rid")
+        if (value := getattr(lead, name)) is not None
     }
     return Submission(
         name=lead.name,

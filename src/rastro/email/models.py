@@ -229,11 +229,26 @@ class CampaignAudience(TenantMixin, CrmBase):
 
 class Message(TenantMixin, CrmBase):
     """One contact receiving one campaign (seed 004 Mensagens): unique per campaign and
-    contact. The first open and click times are set once."""
+    contact, or, for a sequence step's campaign, per campaign and enrollment (a contact who
+    enters a sequence again gets its e-mails again). The first open and click times are
+    set once."""
 
     __tablename__ = "email_messages"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "contact_id"),
+        Index(
+            "uq_email_messages_campaign_id_contact_id",
+            "campaign_id",
+            "contact_id",
+            unique=True,
+            postgresql_where=text("enrollment_id IS NULL"),
+        ),
+        Index(
+            "uq_email_messages_campaign_id_enrollment_id",
+            "campaign_id",
+            "enrollment_id",
+            unique=True,
+            postgresql_where=text("enrollment_id IS NOT NULL"),
+        ),
         _known("status", MESSAGE_STATUSES, "status_known"),
         Index("ix_email_messages_campaign_id_status", "campaign_id", "status", "message_id"),
         Index("ix_email_messages_contact_id", "contact_id"),
@@ -259,6 +274,10 @@ class Message(TenantMixin, CrmBase):
     # This recipient's own merge fields (a sequence enrollment's, e.g. a recovery's
     # `resume_url`); empty for a campaign's messages.
     fields: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")
+    # The sequence enrollment a step's message belongs to (None for a campaign's).
+    enrollment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("email_sequence_enrollments.enrollment_id", ondelete="CASCADE")
+    )
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     error: Mapped[str | None] = mapped_column(String(200))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -13,4 +13,9 @@ from rastro.email import (  # noqa: F401
     system,
 )
 
-MODULE = Module(name="email", routers=api.routers, register_jobs=jobs.register)
+MODULE = Module(
+    name="email",
+    routers=api.routers,
+    hot_routes=api.public.click_routes,
+    register_jobs=jobs.register,
+)

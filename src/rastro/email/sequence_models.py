@@ -1,13 +1,16 @@
 """Sequences (automation), CRM database: an event-triggered series of e-mails
 (`email_sequences`), its steps in order with a wait and a condition each
 (`email_sequence_steps`), and who is going through it (`email_sequence_enrollments`, one
-per sequence and contact: a trigger delivered twice enrolls once).
+per sequence, contact and trigger occurrence — a lead, a stage change, a PIX charge, an
+abandoned checkout: a trigger delivered twice enrolls once; a new occurrence enrolls again
+as the sequence's `reentry` allows).
 
 Each step sends through its own campaign row (`email_campaigns`, status `sending`, never
 listed with the campaigns): its messages, links, events and daily aggregates are the
 campaign machinery's, so suppression, unsubscribe, tracking links, opens, clicks and the
-revenue attributed by `mid`/`rid` work per step unchanged, and a step's message is unique
-per contact (`email_messages` is unique per campaign and contact)."""
+revenue attributed by `mid`/`rid` work per step unchanged; a step's message is unique per
+enrollment (`email_messages.enrollment_id`), so a contact who enters again gets the
+series again."""
 
 from __future__ import annotations
 
@@ -55,6 +58,10 @@ EXIT_REASONS = (
     "manual",
 )
 OTHERWISE = ("skip", "exit")
+# Whether a contact enters again on a new trigger occurrence: never (one enrollment per
+# contact), once the previous one ended (completed or exited), or always (several at once,
+# e.g. one recovery per unpaid PIX).
+REENTRY = ("never", "after_exit", "always")
 
 
 def _known(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -71,6 +78,7 @@ class Sequence(TenantMixin, CrmBase):
     __table_args__ = (
         _known("trigger", SEQUENCE_TRIGGERS, "trigger_known"),
         _known("status", SEQUENCE_STATUSES, "status_known"),
+        _known("reentry", REENTRY, "reentry_known"),
         CheckConstraint(
             "trigger <> 'stage_changed' OR trigger_stage IS NOT NULL", name="stage_given"
         ),
@@ -88,6 +96,7 @@ class Sequence(TenantMixin, CrmBase):
     status: Mapped[str] = mapped_column(String(10), server_default="draft")
     exit_on_reply: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     exit_stages: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
+    reentry: Mapped[str] = mapped_column(String(10), server_default="after_exit")
     from_name: Mapped[str] = mapped_column(String(200))
     from_address: Mapped[str] = mapped_column(String(320))
     reply_to: Mapped[str | None] = mapped_column(String(320))
@@ -136,11 +145,21 @@ class SequenceStep(TenantMixin, CrmBase):
 class Enrollment(TenantMixin, CrmBase):
     """A contact going through a sequence: the next step to run (`position`) and when
     (`next_run_at`), until it is `completed` or `exited` (with the reason and the step it
-    was at). Unique per sequence and contact."""
+    was at). Unique per sequence, contact and trigger `occurrence` (`''`: the sequence's
+    only one for the contact, under `reentry = never`, and every enrollment made before
+    re-entry existed); at most one active per sequence and contact unless `overlapping`
+    (made under `reentry = always`)."""
 
     __tablename__ = "email_sequence_enrollments"
     __table_args__ = (
-        UniqueConstraint("sequence_id", "contact_id"),
+        UniqueConstraint("sequence_id", "contact_id", "occurrence"),
+        Index(
+            "uq_email_sequence_enrollments_one_active",
+            "sequence_id",
+            "contact_id",
+            unique=True,
+            postgresql_where=text("status = 'active' AND NOT overlapping"),
+        ),
         _known("status", ENROLLMENT_STATUSES, "status_known"),
         CheckConstraint(
             "exit_reason IS NULL OR exit_reason IN ("
@@ -176,6 +195,10 @@ class Enrollment(TenantMixin, CrmBase):
     )
     # What enrolled it beyond the lead (the PIX payment's id for `pix_unpaid`).
     source_ref: Mapped[str | None] = mapped_column(String(64))
+    # The trigger occurrence (`lead:<id>`, `stage:<stage change id>`, `payment:<id>`,
+    # `checkout:<ref>`), so a redelivered trigger enrolls once.
+    occurrence: Mapped[str] = mapped_column(String(80), server_default="")
+    overlapping: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Merge fields the trigger carried for this contact's e-mails (a recovery's
     # `resume_url`, `product_name`, `amount`, `pix_copy_paste`), copied onto each message.
     fields: Mapped[dict[str, str]] = mapped_column(JSONB, server_default="{}")

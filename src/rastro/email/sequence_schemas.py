@@ -16,6 +16,7 @@ SequenceTrigger = Literal[
 ]
 SequenceStatus = Literal["draft", "active", "paused"]
 EnrollmentStatus = Literal["active", "completed", "exited"]
+Reentry = Literal["never", "after_exit", "always"]
 ExitReason = Literal[
     "replied", "stage", "won", "unsubscribed", "suppressed", "paid", "condition", "manual"
 ]
@@ -81,12 +82,19 @@ class SequenceIn(BaseModel):
     detects it. Recovery e-mails (`pix_unpaid` once the recovery detected the PIX,
     `checkout_abandoned`) can use the merge fields `{{ resume_url }}` (back to the
     checkout with the buyer's data, or to the pending PIX), `{{ product_name }}`,
-    `{{ amount }}` and `{{ pix_copy_paste }}`."""
+    `{{ amount }}` and `{{ pix_copy_paste }}`.
+
+    `reentry`: whether a person who triggers the sequence again (a second lead, a move to
+    the stage again, a second unpaid PIX or abandoned checkout) enters again — `never`,
+    `after_exit` (once the previous enrollment completed or exited) or `always` (also
+    while one is active: e.g. a recovery per PIX). The same trigger delivered twice
+    enrolls once whatever the setting."""
 
     name: str = Field(min_length=1, max_length=200)
     trigger: SequenceTrigger
     trigger_stage: Stage | None = None
     trigger_minutes: int = Field(0, ge=0, le=10_080)
+    reentry: Reentry = "after_exit"
     exit_on_reply: bool = True
     exit_stages: list[Stage] = Field(default_factory=list, max_length=6)
     from_name: str = Field(min_length=1, max_length=200)
@@ -129,6 +137,7 @@ class Sequence(_Row):
     trigger: SequenceTrigger
     trigger_stage: Stage | None
     trigger_minutes: int
+    reentry: Reentry
     status: SequenceStatus
     exit_on_reply: bool
     exit_stages: list[Stage]
@@ -148,6 +157,7 @@ class SequenceEnrollment(_Row):
     contact_id: uuid.UUID
     email: str = ""
     lead_id: uuid.UUID | None
+    occurrence: str  # what enrolled it: `lead:<id>`, `stage:<id>`, `payment:<id>`, …
     position: int
     next_run_at: datetime | None
     status: EnrollmentStatus

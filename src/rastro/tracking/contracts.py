@@ -65,6 +65,9 @@ class CollectTouch(TypedDict):
     src: NotRequired[str | None]
     sck: NotRequired[str | None]
     xcod: NotRequired[str | None]
+    # A Rastro e-mail click's `mid` (message) and `rid` (recipient: the CRM contact).
+    email_message_id: NotRequired[uuid.UUID | None]
+    email_contact_id: NotRequired[uuid.UUID | None]
     page_id: NotRequired[uuid.UUID | None]
     fbc: NotRequired[str | None]
     fbp: NotRequired[str | None]
@@ -212,6 +215,8 @@ class TouchRow(TypedDict):
     src: str | None
     sck: str | None
     xcod: str | None
+    email_message_id: str | None
+    email_contact_id: str | None
     channel: str
     device: str | None
     match_type: str | None

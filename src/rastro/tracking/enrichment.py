@@ -27,7 +27,9 @@ from rastro.tracking.bots import bot_family
 UTM_PARAMS = ("utm_source", "utm_medium", "utm_campaign", "utm_id", "utm_term", "utm_content")
 CLICK_IDS = ("gclid", "gbraid", "wbraid", "fbclid", "ttclid", "li_fat_id", "msclkid")
 CHECKOUT_PARAMS = ("src", "sck", "xcod")
-TOUCH_PARAMS = UTM_PARAMS + CLICK_IDS + CHECKOUT_PARAMS
+# A Rastro e-mail click's message and recipient (`email` module's redirect adds them).
+EMAIL_PARAMS = ("mid", "rid")
+TOUCH_PARAMS = UTM_PARAMS + CLICK_IDS + CHECKOUT_PARAMS + EMAIL_PARAMS
 # Google's ValueTrack {matchtype}: e (exact), p (phrase), b (broad).
 MATCH_TYPES = {"e": "exact", "p": "phrase", "b": "broad"}
 MATCH_TYPE_PARAMS = ("matchtype", "match_type", "utm_matchtype")
@@ -192,8 +194,9 @@ def url_key(url: str) -> str:
 
 
 def campaign_key(touch: dict[str, str]) -> str | None:
-    """What makes a touch a new campaign: its UTM set and click ids (None when it has none)."""
-    values = [f"{k}={touch[k]}" for k in UTM_PARAMS + CLICK_IDS if touch.get(k)]
+    """What makes a touch a new campaign: its UTM set, click ids and e-mail message (None
+    when it has none)."""
+    values = [f"{k}={touch[k]}" for k in UTM_PARAMS + CLICK_IDS + ("mid",) if touch.get(k)]
     if not values:
         return None
     return hashlib.sha256("&".join(values).encode()).hexdigest()[:32]

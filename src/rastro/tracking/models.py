@@ -186,6 +186,9 @@ class UtmTracking(TenantMixin, BiBase):
     src: Mapped[str | None] = mapped_column(String(255))
     sck: Mapped[str | None] = mapped_column(String(255))
     xcod: Mapped[str | None] = mapped_column(String(255))
+    # A Rastro e-mail click's `mid` (the message) and `rid` (the recipient, a CRM contact).
+    email_message_id: Mapped[uuid.UUID | None]
+    email_contact_id: Mapped[uuid.UUID | None]
     channel: Mapped[str] = mapped_column(String(40))
     device: Mapped[str | None] = mapped_column(String(20))
     match_type: Mapped[str | None] = mapped_column(String(20))
@@ -307,6 +310,8 @@ class LeadAttribution(TenantMixin, BiBase):
     session_id: Mapped[str | None] = mapped_column(String(80))
     visitor_id: Mapped[str | None] = mapped_column(String(64))
     utm_tracking_id: Mapped[uuid.UUID | None]
+    # The e-mail message of the journey's latest e-mail click (its touch's `mid`), if any.
+    email_message_id: Mapped[uuid.UUID | None]
     cpa_at_conversion: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     roas: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     touchpoints: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default="[]")

@@ -12086,6 +12086,11 @@ export interface components {
             from_name: string;
             /** Name */
             name: string;
+            /**
+             * Reentry
+             * @enum {string}
+             */
+            reentry: "never" | "after_exit" | "always";
             /** Reply To */
             reply_to: string | null;
             /** Sender Id */
@@ -12142,6 +12147,8 @@ export interface components {
             lead_id: string | null;
             /** Next Run At */
             next_run_at: string | null;
+            /** Occurrence */
+            occurrence: string;
             /** Position */
             position: number;
             /**
@@ -12164,6 +12171,12 @@ export interface components {
          *     `checkout_abandoned`) can use the merge fields `{{ resume_url }}` (back to the
          *     checkout with the buyer's data, or to the pending PIX), `{{ product_name }}`,
          *     `{{ amount }}` and `{{ pix_copy_paste }}`.
+         *
+         *     `reentry`: whether a person who triggers the sequence again (a second lead, a move to
+         *     the stage again, a second unpaid PIX or abandoned checkout) enters again — `never`,
+         *     `after_exit` (once the previous enrollment completed or exited) or `always` (also
+         *     while one is active: e.g. a recovery per PIX). The same trigger delivered twice
+         *     enrolls once whatever the setting.
          */
         SequenceIn: {
             /**
@@ -12179,6 +12192,12 @@ export interface components {
             from_name: string;
             /** Name */
             name: string;
+            /**
+             * Reentry
+             * @default after_exit
+             * @enum {string}
+             */
+            reentry: "never" | "after_exit" | "always";
             /** Reply To */
             reply_to?: string | null;
             /** Sender Id */
@@ -37074,6 +37093,8 @@ export interface operations {
                     li_fat_id?: string | null;
                     /** Message */
                     message?: string | null;
+                    /** Mid */
+                    mid?: string | null;
                     /** Msclkid */
                     msclkid?: string | null;
                     /** Name */
@@ -37099,6 +37120,8 @@ export interface operations {
                     rastro_session_id?: string | null;
                     /** Rastro Visitor Id */
                     rastro_visitor_id?: string | null;
+                    /** Rid */
+                    rid?: string | null;
                     /** Sck */
                     sck?: string | null;
                     /**
@@ -37154,6 +37177,8 @@ export interface operations {
                     li_fat_id?: string | null;
                     /** Message */
                     message?: string | null;
+                    /** Mid */
+                    mid?: string | null;
                     /** Msclkid */
                     msclkid?: string | null;
                     /** Name */
@@ -37179,6 +37204,8 @@ export interface operations {
                     rastro_session_id?: string | null;
                     /** Rastro Visitor Id */
                     rastro_visitor_id?: string | null;
+                    /** Rid */
+                    rid?: string | null;
                     /** Sck */
                     sck?: string | null;
                     /**
@@ -43144,7 +43171,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description To the link, with the campaign's UTMs, `mid` and `rid` */
             302: {
                 headers: {
                     [name: string]: unknown;
@@ -43185,15 +43212,8 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description The token or webhook endpoint does not verify */
+            /** @description The token does not verify */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description A webhook body over 256 KB */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };

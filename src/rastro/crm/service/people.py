@@ -6,7 +6,7 @@ line as frozen dataclasses, never ORM rows."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,10 +14,12 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    Row,
     Select,
     String,
     Table,
     Text,
+    Uuid,
     any_,
     bindparam,
     case,
@@ -294,6 +296,10 @@ async def person_by_email(session: AsyncSession, *, email: str) -> Person | None
     return Person(row[0], row[1], row[2]) if row is not None and row[1] else None
 
 
+# lead_id, contact_id, created_at, current_stage, stage_value
+_LeadRow = Row[uuid.UUID, uuid.UUID, datetime, str, Decimal | None]
+
+
 async def leads_since(
     session: AsyncSession, *, since: Mapping[uuid.UUID, datetime]
 ) -> list[LeadOutcome]:
@@ -308,7 +314,27 @@ async def leads_since(
             ).where(Lead.contact_id.in_(list(since)))
         )
     ).all()
-    kept = [row for row in leads if row[2] >= since[row[1]]]
+    return await _outcomes(session, [row for row in leads if row[2] >= since[row[1]]])
+
+
+async def lead_outcomes(
+    session: AsyncSession, *, lead_ids: Collection[uuid.UUID]
+) -> list[LeadOutcome]:
+    """These leads (the organization's; unknown ids are left out), with the value of their
+    won deals."""
+    if not lead_ids:
+        return []
+    leads = (
+        await session.execute(
+            select(
+                Lead.lead_id, Lead.contact_id, Lead.created_at, Lead.current_stage, Lead.stage_value
+            ).where(Lead.lead_id == any_(bindparam("ids", list(lead_ids), type_=ARRAY(Uuid))))
+        )
+    ).all()
+    return await _outcomes(session, leads)
+
+
+async def _outcomes(session: AsyncSession, kept: Sequence[_LeadRow]) -> list[LeadOutcome]:
     if not kept:
         return []
     won: dict[uuid.UUID, tuple[Decimal, str]] = {}

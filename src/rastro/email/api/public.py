@@ -11,14 +11,18 @@ from urllib.parse import parse_qs
 import httpx
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute
 
+from rastro.core.db import libpq_url
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
-from rastro.core.routing import read_body
+from rastro.core.routing import PlainRoute, read_body
 from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
+from rastro.email.errors import TrackingTokenInvalid
 from rastro.email.providers.ses import SesWebhook, SnsVerificationError
 from rastro.email.service import tracking, webhooks
+from rastro.email.service.click_writer import ClickWriter
 
 router = APIRouter(
     prefix="/e",
@@ -51,13 +55,60 @@ def _visit(request: Request) -> tracking.Visit:
     )
 
 
-@router.get("/c/{token}", status_code=302, response_class=RedirectResponse)
-async def click(request: Request, token: Token, crm: CrmSession, bi: BiSession) -> Response:
+def _click_writer(request: Request) -> ClickWriter:
+    writer: ClickWriter | None = getattr(request.app.state, "email_click_writer", None)
+    if writer is None:
+        databases = request.app.state.databases
+        writer = request.app.state.email_click_writer = ClickWriter(
+            libpq_url(databases.crm.url), libpq_url(databases.bi.url)
+        )
+        request.app.state.closers.append(writer.close)
+    return writer
+
+
+async def click(request: Request) -> Response:
     """Record the click and redirect to the link with the campaign's UTMs, `mid`, `rid`."""
+    # A plain route (rastro.core.routing), matched before the module routers: no
+    # dependencies or ORM sessions; the click is committed by the group writer (with the
+    # concurrent requests' clicks) before this answers.
+    token = request.path_params["token"]
+    if not 10 <= len(token) <= 128:
+        raise TrackingTokenInvalid()
     url = await tracking.record_click(
-        crm, bi, secret=_secret(request), token=token, visit=_visit(request)
+        _click_writer(request),
+        secret=_secret(request),
+        token=token,
+        visit=_visit(request),
     )
     return RedirectResponse(url, status_code=302, headers=NO_STORE)
+
+
+# Matched before the module routers (the click redirect is the e-mail's public hot path).
+click_routes: list[BaseRoute] = [
+    PlainRoute(
+        "/e/c/{token}",
+        click,
+        methods=["GET"],
+        status_code=302,
+        response_class=RedirectResponse,
+        tags=["email-public"],
+        responses={
+            **ERROR_RESPONSES,
+            302: {"description": "To the link, with the campaign's UTMs, `mid` and `rid`"},
+            404: {"description": "The token does not verify"},
+        },
+        openapi_extra={
+            "parameters": [
+                {
+                    "name": "token",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 10, "maxLength": 128},
+                }
+            ]
+        },
+    )
+]
 
 
 @router.get("/o/{token}.gif", response_class=Response)

@@ -149,7 +149,7 @@ async def campaign_figures(
             )
         ).all()
     }
-    outcomes = await attribution.attributed(crm, campaign_ids=ids)
+    outcomes = await attribution.attributed(crm, bi, campaign_ids=ids)
     figures = []
     for campaign_id in ids:
         counted = sums.get(campaign_id) or (0,) * len(_COUNTERS)
@@ -200,7 +200,7 @@ async def campaign_report(
         )
     ]
     links.sort(key=lambda figure: (-figure.clicks, figure.link_id))
-    outcome = (await attribution.attributed(crm, campaign_ids=[campaign.campaign_id]))[
+    outcome = (await attribution.attributed(crm, bi, campaign_ids=[campaign.campaign_id]))[
         campaign.campaign_id
     ]
     opened = totals["unique_opens"]

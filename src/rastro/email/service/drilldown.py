@@ -109,9 +109,15 @@ async def _event_rows(
 
 
 async def _lead_rows(
-    crm: AsyncSession, *, campaign: Campaign, filters: DrillFilters, offset: int, limit: int
+    crm: AsyncSession,
+    bi: AsyncSession,
+    *,
+    campaign: Campaign,
+    filters: DrillFilters,
+    offset: int,
+    limit: int,
 ) -> tuple[list[DrillRow], int]:
-    outcomes = await attribution.attributed_leads(crm, campaign_id=campaign.campaign_id)
+    outcomes = await attribution.attributed_leads(crm, bi, campaign_id=campaign.campaign_id)
     if filters.figure == "won_leads":
         outcomes = [o for o in outcomes if o.stage == "won"]
     if filters.day is not None:
@@ -150,7 +156,9 @@ async def figure_rows(
             details=[{"loc": "query.link_id", "message": "only for clicks", "type": "value_error"}]
         )
     if filters.figure in ("leads", "won_leads"):
-        return await _lead_rows(crm, campaign=campaign, filters=filters, offset=offset, limit=limit)
+        return await _lead_rows(
+            crm, bi, campaign=campaign, filters=filters, offset=offset, limit=limit
+        )
     return await _event_rows(
         crm, bi, campaign=campaign, filters=filters, offset=offset, limit=limit
     )

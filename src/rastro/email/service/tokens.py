@@ -18,6 +18,7 @@ import hmac
 import struct
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["c", "o", "u"]  # click, open, unsubscribe
@@ -34,7 +35,9 @@ class TrackingToken:
     link_id: int = 0
 
 
+@lru_cache(maxsize=4096)
 def _key(secret: str, organization_id: uuid.UUID) -> bytes:
+    """The organization's MAC key (kept: every click and open of its mail derives it)."""
     return hmac.new(
         secret.encode(), b"email-tracking:" + organization_id.bytes, hashlib.sha256
     ).digest()

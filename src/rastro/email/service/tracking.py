@@ -25,12 +25,15 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
+from rastro.email.contracts import EmailClick
 from rastro.email.errors import TrackingTokenInvalid
-from rastro.email.models import Campaign, EmailContact, Link, Message, Unsubscribe
+from rastro.email.models import Campaign, EmailContact, Message, Unsubscribe
 from rastro.email.service import tokens
+from rastro.email.service.click_writer import ClickWriter
 from rastro.email.service.events import NewEvent, record_events
 
 MACHINE_OPEN_SECONDS = 2.0
+MAX_LINK_ID = 2**31 - 1  # `email_links.link_id` is an integer
 _APPLE = ipaddress.ip_network("17.0.0.0/8")
 _SCANNERS = (
     "barracuda",
@@ -85,55 +88,54 @@ async def _message(
     return token, message
 
 
-def destination(url: str, campaign: Campaign, message: Message) -> str:
+def destination(
+    url: str,
+    *,
+    utm_source: str,
+    utm_campaign: str,
+    message_id: uuid.UUID | str,
+    contact_id: uuid.UUID | str,
+) -> str:
     """The link's URL with the campaign's UTMs, `mid` and `rid` (existing ones kept)."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {key for key, _ in query}
     added = {
-        "utm_source": campaign.utm_source,
+        "utm_source": utm_source,
         "utm_medium": "email",
-        "utm_campaign": campaign.utm_campaign or campaign.name,
-        "mid": str(message.message_id),
-        "rid": str(message.contact_id),
+        "utm_campaign": utm_campaign,
+        "mid": str(message_id),
+        "rid": str(contact_id),
     }
     query += [(key, value) for key, value in added.items() if key not in present]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-async def record_click(
-    crm: AsyncSession, bi: AsyncSession, *, secret: str, token: str, visit: Visit
-) -> str:
-    """Record a click and return where to send the visitor (404 for a bad token)."""
-    found, message = await _message(crm, bi, secret, token, "c")
-    link = await crm.get(Link, found.link_id)
-    if link is None or link.campaign_id != message.campaign_id:
+async def record_click(writer: ClickWriter, *, secret: str, token: str, visit: Visit) -> str:
+    """Record a click and return where to send the visitor (404 for a bad token).
+
+    The click goes through the group writer (`click_writer`): its message, link and
+    campaign read and its first click time set in the CRM, its event appended in BI, both
+    committed (with the concurrent requests' clicks) before this returns."""
+    found = tokens.decode(secret, token, kind="c")
+    if found is None or found.link_id > MAX_LINK_ID:
         raise TrackingTokenInvalid()
-    campaign = await crm.get(Campaign, message.campaign_id)
-    if campaign is None:
+    click: EmailClick = {
+        "organization_id": found.organization_id,
+        "message_id": found.message_id,
+        "link_id": found.link_id,
+        "clicked_at": datetime.now(UTC),
+    }
+    hit = await writer.submit(click, visit.user_agent)
+    if hit is None:
         raise TrackingTokenInvalid()
-    now = datetime.now(UTC)
-    await crm.execute(
-        update(Message)
-        .where(Message.message_id == message.message_id, Message.first_clicked_at.is_(None))
-        .values(first_clicked_at=now)
+    return destination(
+        hit["url"],
+        utm_source=hit["utm_source"],
+        utm_campaign=hit["utm_campaign"] or hit["name"],
+        message_id=found.message_id,
+        contact_id=hit["contact_id"],
     )
-    await record_events(
-        bi,
-        events=[
-            NewEvent(
-                campaign_id=message.campaign_id,
-                message_id=message.message_id,
-                contact_id=message.contact_id,
-                type="click",
-                source="tracker",
-                link_id=link.link_id,
-                detail={"user_agent": visit.user_agent[:300]},
-                occurred_at=now,
-            )
-        ],
-    )
-    return destination(link.url, campaign, message)
 
 
 async def record_open(

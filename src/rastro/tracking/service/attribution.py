@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, select, tuple_, update
@@ -23,6 +24,13 @@ def _campaign_id(touch: Row[Any] | None) -> str:
     if touch is None:
         return "(none)"
     return touch.utm_id or touch.utm_campaign or "(none)"
+
+
+def _email_message(touches: list[Row[Any]]) -> uuid.UUID | None:
+    """The message of the latest e-mail click among the touches (oldest first)."""
+    return next(
+        (t.email_message_id for t in reversed(touches) if t.email_message_id is not None), None
+    )
 
 
 def _attribution(
@@ -43,6 +51,7 @@ def _attribution(
         "session_id": lead.session_id,
         "visitor_id": lead.visitor_id,
         "utm_tracking_id": credited.tracking_id if credited else None,
+        "email_message_id": _email_message(touches),
         "touchpoints": [conversions.touch_dict(t) for t in touches],
         "first_touch": touches[0].created_at if touches else None,
         "last_touch": touches[-1].created_at if touches else None,
@@ -72,6 +81,20 @@ async def lead_attribution(bi: AsyncSession, lead_id: uuid.UUID) -> LeadAttribut
     """The lead's attribution row; None before the outbox has written it."""
     row = await bi.scalar(select(LeadAttribution).where(LeadAttribution.lead_id == lead_id))
     return LeadAttributionOut.model_validate(row) if row is not None else None
+
+
+async def email_attributed_leads(
+    bi: AsyncSession, *, since: datetime
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The leads converted at or after `since` whose journey holds an e-mail click, each
+    with the message of its latest one (`lead_attribution.email_message_id`)."""
+    rows = await bi.execute(
+        select(LeadAttribution.lead_id, LeadAttribution.email_message_id).where(
+            LeadAttribution.conversion_date >= since,
+            LeadAttribution.email_message_id.is_not(None),
+        )
+    )
+    return {lead_id: message_id for lead_id, message_id in rows.all() if message_id is not None}
 
 
 async def apply_ad_attribution(bi: AsyncSession, ads: Select) -> int:  # type: ignore[type-arg]

@@ -227,6 +227,8 @@ def prepare(
             "src": landing_touch.get("src"),
             "sck": landing_touch.get("sck"),
             "xcod": landing_touch.get("xcod"),
+            "email_message_id": _uuid(landing_touch.get("mid")),
+            "email_contact_id": _uuid(landing_touch.get("rid")),
             "page_id": first_page_id,
             "fbc": _optional_text(last_touch.get("fbc"), 255),
             "fbp": _optional_text(last_touch.get("fbp"), 255),
@@ -285,6 +287,16 @@ def prepare(
     if consent is not None:
         prepared.batch["session"]["metadata"]["consent"] = consent
     return prepared
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    """An e-mail click's `mid` / `rid` as the id it names; anything else is dropped."""
+    if not value or len(value) > 36:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def touch_of(url: str | None, referrer_host: str | None, own_host: str | None) -> Touch:

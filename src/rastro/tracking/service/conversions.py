@@ -128,6 +128,9 @@ def touch_dict(touch: Row[Any]) -> dict[str, Any]:
     """A touch (a row of `touchpoints`) as a JSON-ready dict (for attribution snapshots)."""
     data: dict[str, Any] = {field: getattr(touch, field) for field in TOUCH_FIELDS}
     data = {key: value for key, value in data.items() if value is not None}
+    for name in ("email_message_id", "email_contact_id"):
+        if getattr(touch, name, None) is not None:
+            data[name] = str(getattr(touch, name))
     data.update(
         tracking_id=str(touch.tracking_id),
         session_id=touch.session_id,

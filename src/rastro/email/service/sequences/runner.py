@@ -9,7 +9,7 @@ LOCKED`: two workers never run the same one) and, for each, in this order:
    exit stages (`won` / `stage`);
 2. completes it when no step is left;
 3. evaluates the step's condition: when it holds, queues the step's message (unique per
-   step campaign and contact, `ON CONFLICT DO NOTHING`); when it does not, skips the step
+   step campaign and enrollment, `ON CONFLICT DO NOTHING`); when it does not, skips the step
    (counted on the step) or ends the enrollment (`condition`), as the step says;
 4. moves it to the next step, due after that step's wait (or completes it).
 
@@ -67,7 +67,7 @@ class _Context:
     by_lead: dict[uuid.UUID, people.LeadState]
     latest: dict[uuid.UUID, people.LeadState]
     tags: dict[uuid.UUID, list[str]]
-    previous: dict[tuple[uuid.UUID, uuid.UUID], Message]  # (campaign, contact)
+    previous: dict[tuple[uuid.UUID, uuid.UUID], Message]  # (campaign, enrollment)
 
 
 async def _context(
@@ -107,12 +107,14 @@ async def _context(
         if 2 <= e.position <= len(steps[e.sequence_id]) + 1
     ]
     previous = {
-        (m.campaign_id, m.contact_id): m
+        (m.campaign_id, m.enrollment_id): m
         for m in await crm.scalars(
             select(Message).where(
-                Message.campaign_id.in_(previous_campaigns), Message.contact_id.in_(contacts)
+                Message.campaign_id.in_(previous_campaigns),
+                Message.enrollment_id.in_([e.enrollment_id for e in enrollments]),
             )
         )
+        if m.enrollment_id is not None
     }
     by_lead, latest = await people.lead_states(
         crm,
@@ -178,7 +180,7 @@ def holds(context: _Context, enrollment: Enrollment, step: SequenceStep) -> bool
         message = None
         if enrollment.position >= 2:
             earlier = context.steps[enrollment.sequence_id][enrollment.position - 2]
-            message = context.previous.get((earlier.campaign_id, enrollment.contact_id))
+            message = context.previous.get((earlier.campaign_id, enrollment.enrollment_id))
         opened = message is not None and message.first_opened_at is not None
         clicked = message is not None and message.first_clicked_at is not None
         return {
@@ -255,6 +257,7 @@ async def advance_due(
                     "organization_id": enrollment.organization_id,
                     "campaign_id": step.campaign_id,
                     "contact_id": enrollment.contact_id,
+                    "enrollment_id": enrollment.enrollment_id,
                     # The enrollment's merge fields (a recovery's resume link) go along.
                     "fields": enrollment.fields or {},
                 }
@@ -271,7 +274,10 @@ async def advance_due(
         result = await crm.execute(
             insert(Message)
             .values(messages)
-            .on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
+            .on_conflict_do_nothing(
+                index_elements=["campaign_id", "enrollment_id"],
+                index_where=Message.enrollment_id.is_not(None),
+            )
             .returning(Message.message_id)
         )
         done.queued = len(result.all())

@@ -12,8 +12,12 @@ the `checkout_abandoned` sequences) or an unpaid PIX (its `pix_unpaid` enrollmen
 resume link); the merge fields it hands (`resume_url`, `product_name`, `amount`,
 `pix_copy_paste`) fill that buyer's e-mails.
 
-An enrollment is unique per sequence and contact (`ON CONFLICT DO NOTHING`): a trigger
-delivered twice, or a lead created twice for one person, enrolls once. Only contacts
+An enrollment is unique per sequence, contact and trigger occurrence (the lead, the stage
+change, the PIX charge, the abandoned checkout; `ON CONFLICT DO NOTHING`): a trigger
+delivered twice enrolls once. A new occurrence for the same person (a second lead, a
+second unpaid PIX) enters again as the sequence's `reentry` says: `never`, `after_exit`
+(the default: once the previous enrollment completed or exited) or `always` (alongside
+the active one). Only contacts
 with an e-mail address are enrolled; one that is not a recipient yet becomes one
 (`email_contacts`, status `active`); one whose status forbids mail is enrolled and the
 run ends its enrollment (`suppressed`, `unsubscribed`), so the report counts it.
@@ -74,19 +78,43 @@ async def _ensure_recipients(session: AsyncSession, contact_ids: Seq[uuid.UUID])
     return set(found)
 
 
+Target = tuple[uuid.UUID, uuid.UUID | None, str]  # contact, lead, trigger occurrence
+
+
+async def _entered(
+    session: AsyncSession, sequences: list[Sequence], contact_ids: set[uuid.UUID]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """(sequence, contact) pairs already enrolled once, for the `never` sequences."""
+    never = [s.sequence_id for s in sequences if s.reentry == "never"]
+    if not never or not contact_ids:
+        return set()
+    rows = await session.execute(
+        select(Enrollment.sequence_id, Enrollment.contact_id)
+        .where(Enrollment.sequence_id.in_(never), Enrollment.contact_id.in_(contact_ids))
+        .distinct()
+    )
+    return {(sequence_id, contact_id) for sequence_id, contact_id in rows.all()}
+
+
 async def _enroll(
     session: AsyncSession,
     sequences: list[Sequence],
-    targets: Seq[tuple[uuid.UUID, uuid.UUID | None]],
+    targets: Seq[Target],
     *,
     now: datetime,
     source_ref: str | None = None,
     fields: Mapping[str, str] | None = None,
 ) -> int:
-    """Enroll each (contact, lead) in each sequence once; returns how many are new."""
+    """Enroll each (contact, lead, occurrence) in each sequence as its `reentry` allows,
+    never twice for one occurrence; returns how many are new.
+
+    `never`: the empty occurrence, so one enrollment per contact ever; `after_exit`: the
+    occurrence, and at most one active per contact (the partial unique index); `always`:
+    the occurrence, overlapping. Conflicts on either key are skipped (`ON CONFLICT DO
+    NOTHING`), so a redelivered trigger or a concurrent one enrolls nobody twice."""
     if not sequences or not targets:
         return 0
-    sendable = await _ensure_recipients(session, [contact for contact, _ in targets])
+    sendable = await _ensure_recipients(session, list({contact for contact, _, _ in targets}))
     first_waits = dict(
         (
             await session.execute(
@@ -97,6 +125,7 @@ async def _enroll(
             )
         ).all()
     )
+    entered = await _entered(session, sequences, sendable)
     organization_id = _organization_id(session)
     rows = [
         {
@@ -105,6 +134,8 @@ async def _enroll(
             "contact_id": contact_id,
             "lead_id": lead_id,
             "source_ref": source_ref,
+            "occurrence": "" if sequence.reentry == "never" else occurrence,
+            "overlapping": sequence.reentry == "always",
             "fields": dict(fields or {}),
             "position": 1,
             "status": "active",
@@ -115,16 +146,13 @@ async def _enroll(
             ),
         }
         for sequence in sequences
-        for contact_id, lead_id in dict(targets).items()
-        if contact_id in sendable
+        for contact_id, lead_id, occurrence in targets
+        if contact_id in sendable and (sequence.sequence_id, contact_id) not in entered
     ]
     if not rows:
         return 0
     result = await session.execute(
-        insert(Enrollment)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["sequence_id", "contact_id"])
-        .returning(Enrollment.enrollment_id)
+        insert(Enrollment).values(rows).on_conflict_do_nothing().returning(Enrollment.enrollment_id)
     )
     return len(result.all())
 
@@ -166,7 +194,9 @@ async def leads_created(
         if not sequences:
             return 0
         by_lead, _ = await people.lead_states(session, lead_ids=lead_ids)
-        targets = [(state.contact_id, lead_id) for lead_id, state in by_lead.items()]
+        targets = [
+            (state.contact_id, lead_id, f"lead:{lead_id}") for lead_id, state in by_lead.items()
+        ]
         return await _enroll(session, sequences, targets, now=now or datetime.now(UTC))
 
 
@@ -196,7 +226,7 @@ async def stage_changed(
         sequences = await _active(session, "stage_changed", changed.stage_name)
         if changed.stage_name == "won":
             sequences += await _active(session, "deal_won")
-        target = [(changed.contact_id, changed.lead_id)]
+        target = [(changed.contact_id, changed.lead_id, f"stage:{changed.stage_id}")]
         return await _enroll(session, sequences, target, now=at)
 
 
@@ -239,7 +269,7 @@ async def payment_pending(
     except RastroError:
         return 0
     ids = await people.ensure_people(session, people={address: name})
-    target = [(ids[address], lead_id)]
+    target = [(ids[address], lead_id, f"payment:{payment_id}")]
     at = now or datetime.now(UTC)
     return await _enroll(
         session, sequences, target, now=at, source_ref=str(payment_id), fields=fields
@@ -286,9 +316,8 @@ async def recovery_detected(
     except RastroError:
         return 0
     ids = await people.ensure_people(session, people={address: name})
-    return await _enroll(
-        session, sequences, [(ids[address], None)], now=at, source_ref=source_ref, fields=kept
-    )
+    target = [(ids[address], None, f"checkout:{source_ref}"[:80])]
+    return await _enroll(session, sequences, target, now=at, source_ref=source_ref, fields=kept)
 
 
 async def payment_settled(

@@ -8,7 +8,7 @@ import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { useToast } from "@/components/ui/toast";
 import { useI18n } from "@/i18n";
-import { STAGES, TRIGGERS, type Sequence, type SequenceIn, type Stage, type Trigger } from "./types";
+import { REENTRY, STAGES, TRIGGERS, type Reentry, type Sequence, type SequenceIn, type Stage, type Trigger } from "./types";
 
 export const SEQUENCES_KEY = ["email", "sequences"] as const;
 
@@ -18,6 +18,7 @@ function initial(sequence?: Sequence): SequenceIn {
     trigger: sequence?.trigger ?? "lead_created",
     trigger_stage: sequence?.trigger_stage ?? null,
     trigger_minutes: sequence?.trigger_minutes ?? 30,
+    reentry: sequence?.reentry ?? "after_exit",
     exit_on_reply: sequence?.exit_on_reply ?? true,
     exit_stages: sequence?.exit_stages ?? ["won", "lost"],
     from_name: sequence?.from_name ?? "",
@@ -102,6 +103,17 @@ export function SequenceFormDialog({ sequence, onClose, onSaved }: { sequence?: 
           {(p) => <Input {...p} type="number" min={0} max={10080} value={draft.trigger_minutes ?? 0} onChange={(e) => set({ trigger_minutes: Number(e.target.value) })} />}
         </Field>
       ) : null}
+      <Field label={t("sequences.field.reentry")}>
+        {(p) => (
+          <NativeSelect {...p} value={draft.reentry ?? "after_exit"} onChange={(e) => set({ reentry: e.target.value as Reentry })}>
+            {REENTRY.map((reentry) => (
+              <option key={reentry} value={reentry}>
+                {t(`sequences.reentry.${reentry}`)}
+              </option>
+            ))}
+          </NativeSelect>
+        )}
+      </Field>
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label={t("sequences.field.fromName")}>{(p) => <Input {...p} value={draft.from_name} maxLength={200} onChange={(e) => set({ from_name: e.target.value })} required />}</Field>
         <Field label={t("sequences.field.fromAddress")}>

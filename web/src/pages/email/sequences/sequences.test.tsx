@@ -35,6 +35,7 @@ function sequenceOf(over: Partial<Sequence> = {}): Sequence {
     trigger: "lead_created",
     trigger_stage: null,
     trigger_minutes: 0,
+    reentry: "after_exit",
     status: "draft",
     exit_on_reply: true,
     exit_stages: ["won"],
@@ -149,6 +150,7 @@ describe("SequenceList", () => {
     await user.type(within(dialog).getByLabelText("Name"), "Qualificados");
     await user.selectOptions(within(dialog).getByLabelText("Starts when"), "stage_changed");
     await user.selectOptions(within(dialog).getByLabelText("Stage"), "proposal");
+    await user.selectOptions(within(dialog).getByLabelText("When the same person triggers it again"), "always");
     await user.type(within(dialog).getByLabelText("Sender name"), "Loja");
     await user.type(within(dialog).getByLabelText("Sender address"), "vendas@loja.com.br");
     await user.click(within(dialog).getByRole("button", { name: "New sequence" }));
@@ -158,6 +160,7 @@ describe("SequenceList", () => {
       trigger: "stage_changed",
       trigger_stage: "proposal",
       trigger_minutes: 0,
+      reentry: "always",
       exit_on_reply: true,
       exit_stages: ["won", "lost"],
       from_address: "vendas@loja.com.br",
@@ -182,8 +185,8 @@ describe("SequenceEditor", () => {
           jsonResponse({
             items:
               url.searchParams.get("status") === "exited"
-                ? [{ enrollment_id: "e2", sequence_id: "s1", contact_id: "c2", email: "bia@cliente.com.br", lead_id: null, position: 1, next_run_at: null, status: "exited", exit_reason: "replied", enrolled_at: "2026-12-01T12:00:00Z", finished_at: "2026-12-02T12:00:00Z" }]
-                : [{ enrollment_id: "e1", sequence_id: "s1", contact_id: "c1", email: "ana@cliente.com.br", lead_id: null, position: 2, next_run_at: "2026-12-03T12:00:00Z", status: "active", exit_reason: null, enrolled_at: "2026-12-01T12:00:00Z", finished_at: null }],
+                ? [{ enrollment_id: "e2", sequence_id: "s1", contact_id: "c2", email: "bia@cliente.com.br", lead_id: null, occurrence: "payment:p1", position: 1, next_run_at: null, status: "exited", exit_reason: "replied", enrolled_at: "2026-12-01T12:00:00Z", finished_at: "2026-12-02T12:00:00Z" }]
+                : [{ enrollment_id: "e1", sequence_id: "s1", contact_id: "c1", email: "ana@cliente.com.br", lead_id: null, occurrence: "lead:l1", position: 2, next_run_at: "2026-12-03T12:00:00Z", status: "active", exit_reason: null, enrolled_at: "2026-12-01T12:00:00Z", finished_at: null }],
             total: 1,
             page: 1,
             page_size: 50,

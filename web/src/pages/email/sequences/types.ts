@@ -15,10 +15,12 @@ export type Enrollment = Json<paths["/api/email/sequences/{sequence_id}/enrollme
 export type EnrollmentStatus = Enrollment["status"];
 export type Trigger = SequenceIn["trigger"];
 export type Stage = NonNullable<SequenceIn["trigger_stage"]>;
+export type Reentry = NonNullable<SequenceIn["reentry"]>;
 export type Condition = NonNullable<SequenceStepIn["condition"]>;
 
 export const EMAIL_WRITE = "email:write";
 export const TRIGGERS: Trigger[] = ["lead_created", "stage_changed", "deal_won", "pix_unpaid", "checkout_abandoned"];
+export const REENTRY: Reentry[] = ["after_exit", "always", "never"];
 export const STAGES: Stage[] = ["new", "qualified", "proposal", "negotiation", "won", "lost"];
 export const GRADES = ["A", "B", "C", "D"] as const;
 export const STATUS_VARIANT = { draft: "secondary", active: "success", paused: "outline" } as const;
