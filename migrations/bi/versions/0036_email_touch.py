@@ -3,7 +3,7 @@
 latest e-mail click); rastro_email_events(), the click redirect's one-round-trip event write
 
 Revision ID: 0036
-Revises: 0027
+Revises: 0034
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0036"
-down_revision: str | None = "0027"
+down_revision: str | None = "0034"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
