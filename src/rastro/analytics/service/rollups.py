@@ -213,7 +213,7 @@ async def _copy_sessions(
         statement.on_conflict_do_update(index_elements=["session_id"], set_=updated, where=changed)
     )
     if since is None:  # sessions gone from tracking (a purge) leave the facts too
-        current = select(source.c.session_id)
+        current = tracking_facts.human_session_ids()
         await bi.execute(delete(SessionFact).where(SessionFact.session_id.not_in(current)))
 
 

@@ -72,6 +72,12 @@ def session_dimensions(since: datetime | None = None, until: datetime | None = N
     return query
 
 
+def human_session_ids() -> Select:  # type: ignore[type-arg]
+    """The ids of every human (non-bot) session: those `session_dimensions` gives, without
+    their touches. Column: session_id."""
+    return select(TrackedSession.session_id).where(TrackedSession.is_bot.is_(False))
+
+
 def page_path(url: Any) -> ColumnElement[str]:
     """The path of a page URL (`rastro_page_path()`, BI migration 0031): no scheme and
     host, no query or fragment; '/' when empty."""
