@@ -192,10 +192,11 @@ async def _copy_sessions(
     kept = [c for c in columns if c != "session_id"]
     # Only the sessions new or changed since the last copy go to the upsert: the join
     # reads session_facts once (a hash join in a full refresh, where most are unchanged),
-    # instead of the upsert probing its key for each of a million sessions.
+    # instead of the upsert probing its key for each of a million sessions; staged (with
+    # parallel workers, like the rollups' complete levels) and then upserted.
     stored = SessionFact.__table__.alias("stored")
-    rows = (
-        select(literal(organization_id), *source.c)
+    fresh = (
+        select(*source.c)
         .outerjoin(stored, stored.c.session_id == source.c.session_id)
         .where(
             stored.c.session_id.is_(None)
@@ -204,6 +205,8 @@ async def _copy_sessions(
             )
         )
     )
+    staged = await stage(bi, "staged_session_facts", fresh)
+    rows = select(literal(organization_id), *(staged.c[c] for c in columns))
     statement = insert(SessionFact).from_select(["organization_id", *columns], rows)
     changed = tuple_(*(SessionFact.__table__.c[c] for c in kept)).is_distinct_from(
         tuple_(*(statement.excluded[c] for c in kept))
@@ -212,6 +215,7 @@ async def _copy_sessions(
     await bi.execute(
         statement.on_conflict_do_update(index_elements=["session_id"], set_=updated, where=changed)
     )
+    await bi.execute(text(f"DROP TABLE {staged.name}"))
     if since is None:  # sessions gone from tracking (a purge) leave the facts too
         current = tracking_facts.human_session_ids()
         await bi.execute(delete(SessionFact).where(SessionFact.session_id.not_in(current)))
