@@ -7,7 +7,8 @@ busy machine inflates far less than wall time), each query on one process
 
 Each query only reads what the refresh must read and computes what it must compute,
 writing nothing: the sessions joined with their touch (the source of `session_facts`), the
-events counted per session and type, the page views' paths, and plain scans of the two
+events counted per session and type, the page views' paths (the regexp, and the column
+the collector stores since BI migration 0031), and plain scans of the two
 event tables for scale. Run it beside `bench.analytics.rollup` (whose `postgres_cpu_s` is
 the same measure for the whole refresh). Writes bench/results/analytics-refresh-floor-<time>.json.
 """
@@ -39,6 +40,9 @@ QUERIES = {
         SELECT count(*) FROM (
           SELECT session_id, event_type, count(*) FROM events GROUP BY 1, 2) x""",
     "page paths (regexp) of every view": f"SELECT sum(length({PATH})) FROM page_views",
+    # What the refresh reads since BI migration 0031: the path the collector stored.
+    "page paths (stored) of every view": """
+        SELECT sum(length(coalesce(page_path, rastro_page_path(page_url)))) FROM page_views""",
     "page views joined with their session": """
         SELECT count(*) FROM page_views v JOIN session_facts f ON f.session_id = v.session_id""",
 }

@@ -4,10 +4,17 @@ then the rollups refreshed in full (`analytics.service.rollups.refresh(full=True
 once more incrementally, each timed.
 
     .venv/bin/python -m bench.analytics.rollup [--small] [--runs 3] [--workers 0,2]
+        [--paths stored,regexp] [--statements]
 
 On the data of `bench.analytics.generate` (generated first when missing); the facts are
 copied only when `conversion_facts` is empty. Prints the seconds and writes them to
 bench/results/analytics-rollup-<time>.json.
+
+`--paths regexp` times a refresh as it was before BI migration 0031: the page path of
+every view computed from its URL by the regexp (`rastro_page_path`) instead of read from
+the column the collector stores; `--paths stored,regexp` alternates the two per run.
+`--statements` also prints each statement of the refreshes that took over a second: its
+wall seconds and the PostgreSQL server's CPU seconds (parallel workers included).
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import asyncio
 import os
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from bench.analytics.app import bench_databases
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
@@ -33,6 +42,52 @@ from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.units import TransactionBoundary
 from rastro.modules import load_modules
+from rastro.tracking.models import PageView
+from rastro.tracking.service import facts as tracking_facts
+
+PATHS = ("stored", "regexp")
+
+
+def time_statements(databases: Databases, postmaster: int | None) -> None:
+    """Print every BI statement that takes over a second: wall and server CPU seconds."""
+    started: list[tuple[float, float]] = []
+
+    def before(*_: Any) -> None:
+        started.append((time.perf_counter(), postgres_cpu(postmaster)))
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        wall, cpu = started.pop()
+        seconds = time.perf_counter() - wall
+        if seconds >= 1:
+            shown = " ".join(statement.split())[:110]
+            used = postgres_cpu(postmaster) - cpu
+            print(f"  {seconds:6.2f} s wall {used:6.2f} s CPU  {shown}", flush=True)
+
+    event.listen(databases.bi.engine.sync_engine, "before_cursor_execute", before)
+    event.listen(databases.bi.engine.sync_engine, "after_cursor_execute", after)
+
+
+@contextmanager
+def paths_read(how: str) -> Iterator[None]:
+    """Page paths read from the stored column (`stored`, the code as it is) or computed
+    from every view's URL (`regexp`, the refresh before BI migration 0031)."""
+    if how == "stored":
+        yield
+        return
+    stored = tracking_facts.page_view_paths
+
+    def computed(since: Any, until: Any) -> Any:
+        query = stored(since, until)
+        path = tracking_facts.page_path(PageView.page_url).label("page_path")
+        return query.with_only_columns(
+            *(path if c.name == "page_path" else c for c in query.selected_columns)
+        )
+
+    tracking_facts.page_view_paths = computed
+    try:
+        yield
+    finally:
+        tracking_facts.page_view_paths = stored
 
 
 async def copy_facts(databases: Databases, organization_id: uuid.UUID) -> dict[str, Any]:
@@ -55,11 +110,13 @@ async def time_refresh(
     *,
     full: bool,
     workers: int | None = None,
+    paths: str = "stored",
     postmaster: int | None = None,
 ) -> dict[str, Any]:
     """One refresh in its own BI transaction (commit included): seconds, days rewritten,
     the seconds of each step and the CPU seconds of PostgreSQL and of this process;
-    `workers` sets `max_parallel_workers_per_gather` for it (None: the server's)."""
+    `workers` sets `max_parallel_workers_per_gather` for it (None: the server's), `paths`
+    how page paths are read (`paths_read`)."""
     scope = Scope.organization(organization_id)
     async with databases.crm.transaction(scope) as crm:
         timezone = (await accounts.get_organization(crm, organization_id)).timezone
@@ -69,14 +126,16 @@ async def time_refresh(
     async with databases.bi.transaction(scope) as bi:
         if workers is not None:
             await bi.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}"))
-        result = await rollups.refresh(
-            bi, organization_id, timezone=timezone, full=full, steps=steps
-        )
+        with paths_read(paths):
+            result = await rollups.refresh(
+                bi, organization_id, timezone=timezone, full=full, steps=steps
+            )
         steps["commit"] = -time.perf_counter()
     steps["commit"] = round(steps["commit"] + time.perf_counter(), 2)
     return {
         "full": result.full,
         "workers": workers,
+        "paths": paths,
         "days_rewritten": result.days_rewritten,
         "seconds": round(time.perf_counter() - started, 2),
         "postgres_cpu_s": round(postgres_cpu(postmaster) - cpu_before, 2),
@@ -92,20 +151,27 @@ async def build_on(
     *,
     runs: int,
     workers: tuple[int | None, ...] = (None,),
+    paths: tuple[str, ...] = ("stored",),
     postmaster: int | None = None,
 ) -> dict[str, Any]:
-    """Copy the facts, then `runs` full refreshes (each `runs` cycles through `workers`,
-    back to back) and one incremental one."""
+    """Copy the facts, then `runs` full refreshes (each run cycles through every pair of
+    `workers` and `paths`, back to back) and one incremental one."""
     copied = await copy_facts(databases, organization_id)
     print(f"conversion_facts: {copied}", flush=True)
     full = []
     for _ in range(runs):
         for count in workers:
-            full.append(
-                await time_refresh(
-                    databases, organization_id, full=True, workers=count, postmaster=postmaster
+            for how in paths:
+                full.append(
+                    await time_refresh(
+                        databases,
+                        organization_id,
+                        full=True,
+                        workers=count,
+                        paths=how,
+                        postmaster=postmaster,
+                    )
                 )
-            )
             print(f"full refresh: {full[-1]}", flush=True)
     incremental = await time_refresh(databases, organization_id, full=False, postmaster=postmaster)
     print(f"incremental refresh: {incremental}", flush=True)
@@ -118,13 +184,22 @@ async def build(
     *,
     runs: int,
     workers: tuple[int | None, ...] = (None,),
+    paths: tuple[str, ...] = ("stored",),
+    statements: bool = False,
 ) -> dict[str, Any]:
     """`build_on` the benchmark's databases."""
     databases = bench_databases(server)
     postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
+    if statements:
+        time_statements(databases, postmaster)
     try:
         return await build_on(
-            databases, organization_id, runs=runs, workers=workers, postmaster=postmaster
+            databases,
+            organization_id,
+            runs=runs,
+            workers=workers,
+            paths=paths,
+            postmaster=postmaster,
         )
     finally:
         await databases.dispose()
@@ -140,14 +215,33 @@ def main() -> None:
         help="comma-separated max_parallel_workers_per_gather values; each run does one "
         "full refresh per value, back to back (default: the server's setting)",
     )
+    parser.add_argument(
+        "--paths",
+        default="stored",
+        help="comma-separated ways to read page paths, each per run: stored (the column), "
+        "regexp (computed from every URL, as before BI migration 0031)",
+    )
+    parser.add_argument("--statements", action="store_true", help="time each statement")
     args = parser.parse_args()
     workers = tuple(int(w) for w in args.workers.split(",") if w) or (None,)
+    paths = tuple(p for p in args.paths.split(",") if p)
+    if not paths or set(paths) - set(PATHS):
+        parser.error(f"--paths takes {', '.join(PATHS)}")
     load_modules()
     generated = ensure_generated(SMALL if args.small else FULL)
     organization_id = uuid.UUID(generated["site"]["organization_id"])
     server = EmbeddedPostgres(Path(generated["data"]))
     try:
-        result = asyncio.run(build(server, organization_id, runs=args.runs, workers=workers))
+        result = asyncio.run(
+            build(
+                server,
+                organization_id,
+                runs=args.runs,
+                workers=workers,
+                paths=paths,
+                statements=args.statements,
+            )
+        )
     finally:
         stop_if_started(generated)
     write_report(

@@ -209,18 +209,20 @@ _PAGE_OF = "1 + floor(pg_temp.roll(f.s * 32 + {n}, 16) * %(paths)s)::int"
 
 INSERT_VIEWS = f"""
 INSERT INTO bench_stage_page_views (view_id, created_at, organization_id, session_id, page_id,
-                        client_view_id, page_url, page_title, referrer, view_order,
+                        client_view_id, page_url, page_path, page_title, referrer, view_order,
                         time_on_page, exit_page)
 SELECT gen_random_uuid(), f.started_at + make_interval(secs => (n - 1) * f.pace), %(org)s,
-       f.session_id, p.page_id, 'pv' || n,
-       %(origin)s || p.path
-         || CASE WHEN n = 1 AND f.query <> '' THEN '?' || f.query ELSE '' END,
+       f.session_id, p.page_id, 'pv' || n, url.page_url, rastro_page_path(url.page_url),
        p.title,
        CASE WHEN n = 1 THEN f.referrer ELSE %(origin)s || q.path END,
        n, f.pace, n = f.views
 FROM bench_facts f
 CROSS JOIN LATERAL generate_series(1, f.views) AS n
 JOIN bench_paths p ON p.idx = CASE WHEN n = 1 THEN f.landing ELSE {_PAGE_OF.format(n="n")} END
+CROSS JOIN LATERAL (
+  SELECT %(origin)s || p.path
+           || CASE WHEN n = 1 AND f.query <> '' THEN '?' || f.query ELSE '' END AS page_url
+) url
 LEFT JOIN bench_paths q
   ON n > 1 AND q.idx = CASE WHEN n = 2 THEN f.landing ELSE {_PAGE_OF.format(n="n - 1")} END
 """

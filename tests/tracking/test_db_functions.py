@@ -193,6 +193,20 @@ async def test_duplicate_ids_are_stored_once(
     assert counts == [{"views": 1, "events": 1, "total": 1}]
 
 
+async def test_each_view_is_stored_with_its_path(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    views = [
+        _view(0, "pv1", url=f"{URL}?utm_source=google#form"),
+        _view(1, "pv2", url="https://loja.example.com.br"),
+        _view(2, "pv3", url="https://loja.example.com.br/a/b/?x=1"),
+    ]
+    _stored((await _collect(databases, [_batch(org, domain, "s_fn_paths", views=views)]))[0])
+    rows = await _rows(databases, "SELECT page_path FROM page_views ORDER BY view_order")
+    assert [r["page_path"] for r in rows] == ["/lp", "/", "/a/b/"]
+
+
 async def test_only_leaves_for_an_unknown_session_are_refused(
     databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
 ) -> None:

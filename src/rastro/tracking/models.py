@@ -216,6 +216,9 @@ class PageView(TenantMixin, BiBase):
     page_id: Mapped[uuid.UUID | None]
     client_view_id: Mapped[str | None] = mapped_column(String(64))
     page_url: Mapped[str] = mapped_column(Text)
+    # `rastro_page_path(page_url)`, stored by `rastro_collect` (BI migration 0031) so the
+    # rollups never run the path regexp again; NULL for a row written by other means.
+    page_path: Mapped[str | None] = mapped_column(Text)
     page_title: Mapped[str | None] = mapped_column(Text)
     referrer: Mapped[str | None] = mapped_column(Text)
     view_order: Mapped[int] = mapped_column(Integer)

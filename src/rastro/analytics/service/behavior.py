@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Integer, Select, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement, FromClause, Subquery
+from sqlalchemy.sql import FromClause, Subquery
 
 from rastro.analytics import schemas
 from rastro.analytics.service import event_summary, rollups
@@ -34,12 +34,6 @@ FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 TOP_PATHS = 20
 
 
-def page_path(url: Any) -> ColumnElement[str]:
-    """The path of a page URL: no scheme and host, no query or fragment; '/' when empty."""
-    bare = func.regexp_replace(url, r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*|[?#].*$", "", "g")
-    return func.coalesce(func.nullif(bare, ""), "/")
-
-
 def path_rows_of(
     sessions: FromClause, window: Window, dimensions: tuple[str, ...] = rollups.DIMENSIONS
 ) -> Select[Any]:
@@ -50,7 +44,7 @@ def path_rows_of(
         window.bound or EPOCH, window.before or FAR_FUTURE
     ).subquery("views")
     day = rollups.local_day(views.c.created_at, window.timezone).label("day")
-    path = page_path(views.c.page_url).label("page_path")
+    path = views.c.page_path
     keys = [day, *(sessions.c[d] for d in dimensions), path]
     return (
         select(

@@ -189,9 +189,25 @@ async def _copy_sessions(
     `session_facts`; rows already equal are left alone (no new row versions)."""
     source = _session_facts_source(since).subquery("sessions")
     columns = [c.name for c in source.c]
-    rows = select(literal(organization_id), *source.c)
-    statement = insert(SessionFact).from_select(["organization_id", *columns], rows)
     kept = [c for c in columns if c != "session_id"]
+    # Only the sessions new or changed since the last copy go to the upsert: the join
+    # reads session_facts once (a hash join in a full refresh, where most are unchanged),
+    # instead of the upsert probing its key for each of a million sessions; staged (with
+    # parallel workers, like the rollups' complete levels) and then upserted.
+    stored = SessionFact.__table__.alias("stored")
+    fresh = (
+        select(*source.c)
+        .outerjoin(stored, stored.c.session_id == source.c.session_id)
+        .where(
+            stored.c.session_id.is_(None)
+            | tuple_(*(stored.c[c] for c in kept)).is_distinct_from(
+                tuple_(*(source.c[c] for c in kept))
+            )
+        )
+    )
+    staged = await stage(bi, "staged_session_facts", fresh)
+    rows = select(literal(organization_id), *(staged.c[c] for c in columns))
+    statement = insert(SessionFact).from_select(["organization_id", *columns], rows)
     changed = tuple_(*(SessionFact.__table__.c[c] for c in kept)).is_distinct_from(
         tuple_(*(statement.excluded[c] for c in kept))
     )
@@ -199,8 +215,9 @@ async def _copy_sessions(
     await bi.execute(
         statement.on_conflict_do_update(index_elements=["session_id"], set_=updated, where=changed)
     )
+    await bi.execute(text(f"DROP TABLE {staged.name}"))
     if since is None:  # sessions gone from tracking (a purge) leave the facts too
-        current = select(source.c.session_id)
+        current = tracking_facts.human_session_ids()
         await bi.execute(delete(SessionFact).where(SessionFact.session_id.not_in(current)))
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, null, select
+from sqlalchemy import ColumnElement, Select, Text, and_, case, func, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.tracking import schemas
@@ -71,13 +72,28 @@ def session_dimensions(since: datetime | None = None, until: datetime | None = N
     return query
 
 
+def human_session_ids() -> Select:  # type: ignore[type-arg]
+    """The ids of every human (non-bot) session: those `session_dimensions` gives, without
+    their touches. Column: session_id."""
+    return select(TrackedSession.session_id).where(TrackedSession.is_bot.is_(False))
+
+
+def page_path(url: Any) -> ColumnElement[str]:
+    """The path of a page URL (`rastro_page_path()`, BI migration 0031): no scheme and
+    host, no query or fragment; '/' when empty."""
+    return func.rastro_page_path(url, type_=Text)
+
+
 def page_view_paths(since: datetime, until: datetime) -> Select:  # type: ignore[type-arg]
     """Page views in [since, until) with their session. Columns: session_id, created_at,
-    page_url, view_order, exit_page."""
+    page_path (`page_path` of the URL, as the collector stored it), view_order,
+    exit_page."""
+    # A view written by other means than `rastro_collect` has no stored path: computed.
+    path = func.coalesce(PageView.page_path, page_path(PageView.page_url))
     return select(
         PageView.session_id,
         PageView.created_at,
-        PageView.page_url,
+        path.label("page_path"),
         PageView.view_order,
         PageView.exit_page,
     ).where(PageView.created_at >= since, PageView.created_at < until)
