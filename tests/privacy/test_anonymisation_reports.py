@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
@@ -121,9 +121,10 @@ async def _personalise(databases: Databases, organization_id: Any) -> None:
             .values(message="Me liga amanhã")
             .execution_options(synchronize_session=False)
         )
-        await crm.execute(
-            text('UPDATE leads SET metadata = metadata || \'{"form": {"cpf": "123.456.789-09"}}\'')
-        )
+        # The metadata too (form fields flagged, as capture flags them).
+        for lead in (await crm.scalars(select(Lead))).all():
+            lead.metadata_ = {**lead.metadata_, "form": {"cpf": "123.456.789-09"}}
+            lead.form_fields_kept = True
 
 
 async def test_reports_and_attribution_equal_before_and_after_anonymisation(client, databases):
