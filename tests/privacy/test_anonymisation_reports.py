@@ -145,6 +145,7 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
     tracking = run.changes["tracking"]
     assert min(tracking.values()) > 0, tracking  # IPs, agents, URL parameters, event data
     assert run.changes["crm"]["lead_messages"] > 0
+    assert run.changes["crm"]["lead_form_fields"] > 0
 
     await refresh(databases, org, full=True)  # the rollups rebuilt from the anonymised rows
     after = await _read_all(client, data.site.headers, reports)
@@ -184,13 +185,15 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
             await crm.execute(
                 text(
                     "SELECT count(*) FILTER (WHERE message_encrypted IS NOT NULL), "
-                    "count(*) FILTER (WHERE metadata ? 'form'), "
+                    "count(*) FILTER (WHERE form_fields_kept), "
                     "count(*) FILTER (WHERE email_encrypted IS NULL AND phone_encrypted IS NULL) "
                     "FROM leads"
                 )
             )
         ).one()
         assert tuple(leads[:2]) == (0, 0)
+        # The metadata is encrypted: opened, none keeps the form's fields any more.
+        assert not [m for m in await crm.scalars(select(Lead.metadata_)) if "form" in m]
 
     # A second run finds nothing left to change.
     again = await service.anonymise_organization(

@@ -39,15 +39,10 @@ async def longest_retention(crm: TransactionBoundary) -> int:
     """The longest retention, in months, of any organization."""
     async with crm.unit(SYSTEM) as session:
         organizations = await accounts.organization_ids(session)
-        chosen = dict(
-            (
-                await session.execute(
-                    select(RetentionSetting.organization_id, RetentionSetting.retention_months)
-                )
-            )
-            .tuples()
-            .all()
+        rows = await session.execute(
+            select(RetentionSetting.organization_id, RetentionSetting.retention_months)
         )
+        chosen = {org: months for org, months in rows}
     return max((chosen.get(org, DEFAULT_MONTHS) for org in organizations), default=DEFAULT_MONTHS)
 
 
