@@ -1,6 +1,6 @@
 """Consent changed mid-session in a real browser (issue 22): Chromium loads a landing page
 of a site in consent mode `required`; the visitor consents, withdraws (cookies deleted,
-the form's hidden ids emptied and its consent `none`, nothing sent), then consents
+the form's hidden ids and campaign fields emptied, its consent `none`, nothing sent), then consents
 again: the database holds one session, the events before and after the withdrawal and
 none of those in between, and the session's consent as last given, with the change."""
 
@@ -101,7 +101,14 @@ def test_consent_withdrawn_and_given_again_mid_session_in_chromium(
     assert given["rastro_session_id"] == ids["session_id"]
     assert given["rastro_consent"] == "analytics,ad_user_data"
     assert cookies_withdrawn == []
-    assert withdrawn == {"rastro_session_id": "", "rastro_visitor_id": "", "rastro_consent": "none"}
+    assert given["utm_source"] == "google"
+    assert withdrawn == {
+        "rastro_session_id": "",
+        "rastro_visitor_id": "",
+        "rastro_consent": "none",
+        "utm_source": "",
+        "utm_campaign": "",
+    }
     assert again == ids  # the same visitor and session went on
 
     sessions = _wait_for(

@@ -229,15 +229,15 @@ function init(w, d) {
   const navigated = safe(() => loc.href != viewUrl && nextView()); // same-URL repeats are ignored
 
   // ---- forms and links carry attribution ----
-  // Without consent (withdrawn) the ids are emptied and the consent says none.
+  // Without consent (withdrawn) the ids and campaign fields are emptied, the consent says none.
   const fill = safe((form) => {
     const last = (consent && touches.l) || {};
     const values = consent ? clean({ rastro_session_id: sessionId, rastro_visitor_id: visitorId, rastro_consent: granted }) : { rastro_session_id: '', rastro_visitor_id: '', rastro_consent: 'none' };
-    FIELDS.forEach((k) => last[k] && (values[k] = last[k]));
+    FIELDS.forEach((k) => (consent ? last[k] && (values[k] = last[k]) : (values[k] = '')));
     const appendAll = form.hasAttribute('data-rastro-form');
     for (const name in values) {
       let input = form.querySelector('input[name="' + name + '"]');
-      if (!input && appendAll) {
+      if (!input && appendAll && values[name]) {
         form.appendChild((input = Object.assign(d.createElement('input'), { type: 'hidden', name })));
       }
       if (input && input.type == 'hidden') input.value = values[name];
