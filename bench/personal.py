@@ -10,10 +10,13 @@ statements. The process must use the keys of the app that reads the data (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import orjson
 import psycopg
 
+from rastro.core.personal import blind_index, seal
 from rastro.crm import sealed
 
 _TEMP = """
@@ -67,3 +70,42 @@ def seal_people(
             )
     for statement in _APPLY:
         conn.execute(statement.encode())
+
+
+def seal_in_place(
+    conn: psycopg.Connection[Any],
+    table: str,
+    key: str,
+    column: str,
+    *,
+    extra: tuple[str, Callable[[str], str | None]] | None = None,
+) -> int:
+    """Seal the clear text a generator wrote into `<column>_encrypted` (call it once,
+    right after the generator's INSERT; a JSON document written as its text opens as
+    the app's documents do); with `extra`
+    (name, function of the clear text), that column is set too (e.g. a blind index).
+    Returns the rows sealed."""
+    context = f"{table}.{column}"
+    extra_name, extra_of = extra if extra else (None, None)
+    conn.execute(b"CREATE TEMP TABLE sealed_values (pk uuid, value text, extra text)")
+    rows = conn.execute(
+        f"SELECT {key}, {column}_encrypted FROM {table} "
+        f"WHERE {column}_encrypted IS NOT NULL".encode()
+    ).fetchall()
+    with conn.cursor().copy(b"COPY sealed_values FROM STDIN") as copy:
+        for pk, plain in rows:
+            copy.write_row(
+                (pk, seal(plain, context=context), extra_of(plain) if extra_of else None)
+            )
+    extra_set = f", {extra_name} = s.extra" if extra_name else ""
+    conn.execute(
+        f"UPDATE {table} t SET {column}_encrypted = s.value{extra_set} "
+        f"FROM sealed_values s WHERE t.{key} = s.pk".encode()
+    )
+    conn.execute(b"DROP TABLE sealed_values")
+    return len(rows)
+
+
+def form_index_of(metadata: str) -> str | None:
+    """The blind index of a lead's form key, from its metadata's text."""
+    return blind_index("form", orjson.loads(metadata).get("form_key"))

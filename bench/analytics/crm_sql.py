@@ -10,6 +10,7 @@ most 32 days) with more chance for better scores; a stage change never lies in t
 from __future__ import annotations
 
 from bench.analytics.tracking_sql import ROLL
+from bench.personal import form_index_of
 
 __all__ = ["PIPELINE", "ROLL", "STEPS"]
 
@@ -99,7 +100,9 @@ FROM (SELECT *, lower(translate(first_name || '.' || last_name, 'ãáéíóúç�
 """
 
 # The personal fields are sealed afterwards (bench.personal.seal_people: encrypted, blind
-# indexes, search tokens), as the app stores them.
+# indexes, search tokens), as the app stores them; the free text (leads' metadata, deals'
+# names, timeline entries) is written in the clear into the `_encrypted` columns and
+# sealed in place right after (bench.personal.seal_in_place, `SEALED_IN_PLACE`).
 CONTACTS = """
 INSERT INTO contacts (contact_id, organization_id, hashed_email, hashed_phone, visitor_ids,
                       created_at, updated_at)
@@ -113,7 +116,8 @@ LEADS = """
 INSERT INTO leads (lead_id, organization_id, contact_id, session_id, visitor_id, utm_tracking_id,
                    page_id, domain_id, hashed_email, hashed_phone, form_location, lead_score,
                    is_business_email, email_domain,
-                   time_to_conversion, created_at, metadata, current_stage, stage_changed_at,
+                   time_to_conversion, created_at, metadata_encrypted, current_stage,
+                   stage_changed_at,
                    stage_value, probability, source, medium, campaign, channel,
                    attribution_status)
 SELECT p.lead_id, %(org)s, p.contact_id, p.session_id, p.visitor_id, p.utm_tracking_id,
@@ -121,7 +125,7 @@ SELECT p.lead_id, %(org)s, p.contact_id, p.session_id, p.visitor_id, p.utm_track
        p.score, p.email_domain NOT IN ('gmail.com', 'hotmail.com'),
        p.email_domain, floor(extract(epoch FROM p.created_at - p.first_visit_at))::int,
        p.created_at,
-       jsonb_build_object('scoring', '{}'::jsonb,
+       (jsonb_build_object('scoring', '{}'::jsonb,
                           'form_key', coalesce(p.page_id::text, p.page_path),
                           'page_url', %(origin)s || p.page_path)
          || CASE WHEN p.click_name IS NOT NULL
@@ -129,7 +133,7 @@ SELECT p.lead_id, %(org)s, p.contact_id, p.session_id, p.visitor_id, p.utm_track
                         p.click_name, p.click_value,
                         'clicked_at', to_char(p.first_visit_at AT TIME ZONE 'UTC',
                                               'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')))
-                 ELSE '{}'::jsonb END,
+                 ELSE '{}'::jsonb END)::text,
        p.stages[cardinality(p.stages)], p.at[cardinality(p.at)],
        CASE WHEN p.outcome IN ('proposal', 'negotiation', 'won') THEN p.value END,
        CASE p.stages[cardinality(p.stages)] WHEN 'new' THEN 10 WHEN 'qualified' THEN 20
@@ -155,8 +159,8 @@ CROSS JOIN LATERAL unnest(p.stages, p.at) AS s(name, at)
 """
 
 DEALS = """
-INSERT INTO deals (deal_id, organization_id, lead_id, contact_id, name, value, currency, stage,
-                   probability, closed_at, created_at, updated_at)
+INSERT INTO deals (deal_id, organization_id, lead_id, contact_id, name_encrypted, value, currency,
+                   stage, probability, closed_at, created_at, updated_at)
 SELECT gen_random_uuid(), %(org)s, lead_id, contact_id, 'Pedido ' || lead_no, value, 'BRL',
        'won', 100, at[5], at[3], at[5]
 FROM bench_pipeline WHERE outcome = 'won'
@@ -164,13 +168,21 @@ FROM bench_pipeline WHERE outcome = 'won'
 
 ACTIVITIES = """
 INSERT INTO activities (activity_id, organization_id, lead_id, contact_id, activity_type,
-                        summary, actor, data, created_at)
+                        summary_encrypted, actor, data_encrypted, created_at)
 SELECT gen_random_uuid(), %(org)s, lead_id, contact_id, 'lead_created',
        'Lead from lead-form', 'system',
-       jsonb_build_object('score', score, 'channel', channel, 'attribution', 'attributed'),
+       jsonb_build_object('score', score, 'channel', channel, 'attribution', 'attributed')::text,
        created_at
 FROM bench_pipeline
 """
+
+# (table, key, column, extra column and its function of the clear value)
+SEALED_IN_PLACE = (
+    ("leads", "lead_id", "metadata", ("form_index", form_index_of)),
+    ("deals", "deal_id", "name", None),
+    ("activities", "activity_id", "summary", None),
+    ("activities", "activity_id", "data", None),
+)
 
 SEALED_PEOPLE = "SELECT contact_id, lead_id, email, phone, name, company FROM bench_personal"
 

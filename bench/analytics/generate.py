@@ -46,7 +46,7 @@ import psycopg
 from bench.analytics import crm_sql, staging, tracking_sql, traffic
 from bench.analytics.app import bench_databases, upgrade
 from bench.harness import RESULTS
-from bench.personal import seal_people
+from bench.personal import seal_in_place, seal_people
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
@@ -300,6 +300,8 @@ def generate(
                 _timed(timings, name, crm, sql, params)
             with _clock(timings, "personal fields sealed"):
                 seal_people(crm, params["org"], crm_sql.SEALED_PEOPLE)
+                for table, key, column, extra in crm_sql.SEALED_IN_PLACE:
+                    seal_in_place(crm, table, key, column, extra=extra)
     return timings
 
 

@@ -62,6 +62,14 @@ class Settings(BaseSettings):
         validation_alias="EVENT_RETENTION_MONTHS",
         description="Monthly event partitions older than this are detached",
     )
+    event_partitions_drop: bool = Field(
+        True,
+        validation_alias="EVENT_PARTITIONS_DROP",
+        description=(
+            "Drop the monthly page_views and events partitions older than the longest "
+            "retention of any organization once the rollups cover them"
+        ),
+    )
     fx_rates_url: str = Field(
         "https://olinda.bcb.gov.br",
         validation_alias="FX_RATES_URL",

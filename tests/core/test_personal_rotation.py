@@ -1,8 +1,11 @@
-"""Key rotation of the personal data: after it every value opens with the new key alone,
-and no stored value names the old key."""
+"""Key rotation of the personal data (every encrypted column: contacts, leads and their
+metadata, timeline entries, notes, tasks, deals, stage reasons, payments, webhook
+payloads, recovery contacts, data-subject requests): after it every value opens with the
+new key alone, and no stored value names the old key."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,9 +17,11 @@ from rastro.core import personal, personal_rotation
 from rastro.core.db import Scope
 from rastro.core.jobs import JobContext, set_job_context
 from rastro.core.security import Keyring, KeyringError
-from rastro.crm.models import Contact, Lead
+from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage, Note, Task
 from rastro.funnels.payments.models import Payment
+from rastro.funnels.recovery.models import RecoveryCase
 from rastro.integrations.models import WebhookDelivery
+from rastro.privacy.models import SubjectRequest
 from rastro.runtime import configure_personal_data
 from tests.auth.factories import auth_headers
 from tests.crm.test_capture import _form, _post
@@ -51,6 +56,26 @@ async def _populate(client, databases):
                 payload={"event": {"email": "crm@x.com"}},
             )
         )
+        # The free text and documents about a person (one row each).
+        lead = await session.scalar(select(Lead).limit(1))
+        assert lead is not None
+        session.add(Note(lead_id=lead.lead_id, body="Ligar para pessoa0@empresa.com.br"))
+        session.add(Task(lead_id=lead.lead_id, title="Retorno", description="11 98765-4320"))
+        session.add(Deal(lead_id=lead.lead_id, name="Proposta Pessoa"))
+        session.add(
+            LeadStage(lead_id=lead.lead_id, stage_name="lost", changed_by="x", reason="sem verba")
+        )
+        now = datetime.now(UTC)
+        session.add(
+            RecoveryCase(
+                kind="pix_unpaid",
+                amount=Decimal("10.00"),
+                contact={"email": "comprador@x.com"},
+                detected_at=now,
+                resume_expires_at=now,
+            )
+        )
+        session.add(SubjectRequest(kind="export", subject_email="titular@x.com", due_at=now))
     return site
 
 
@@ -60,13 +85,26 @@ async def _read_all(databases, org):
         contacts = list(await session.scalars(select(Contact)))
         payment = await session.scalar(select(Payment))
         delivery = await session.scalar(select(WebhookDelivery))
+        free_text = [
+            sorted(a.summary for a in await session.scalars(select(Activity))),
+            [n.body for n in await session.scalars(select(Note))],
+            [(t.title, t.description) for t in await session.scalars(select(Task))],
+            [d.name for d in await session.scalars(select(Deal))],
+            [s.reason for s in await session.scalars(select(LeadStage)) if s.reason],
+            [c.contact for c in await session.scalars(select(RecoveryCase))],
+            [r.subject_email for r in await session.scalars(select(SubjectRequest))],
+        ]
     assert payment is not None
     assert delivery is not None
     return (
-        sorted((lead.email, lead.phone, lead.name, lead.message) for lead in leads),
+        sorted(
+            (lead.email, lead.phone, lead.name, lead.message, lead.metadata_["form_key"])
+            for lead in leads
+        ),
         sorted((c.email, c.phone, c.company) for c in contacts),
         payment.customer_data,
         delivery.payload,
+        free_text,
     )
 
 
@@ -86,13 +124,21 @@ async def test_rotation_reseals_everything_under_the_new_key(
     report = await personal_rotation.rotate(
         databases.crm, batch=2, progress=lambda table, done: seen.append((table, done))
     )
-    # 3 leads and 3 contacts (2 rows a batch), one payment, one delivery.
+    # 3 leads, 3 contacts and their 3 timeline entries (2 rows a batch), one row of each
+    # other table with encrypted columns.
     assert report.key_id == new_id
     assert report.rows == {
         "contacts": 3,
         "leads": 3,
+        "activities": 3,
+        "notes": 1,
+        "tasks": 1,
+        "deals": 1,
+        "lead_stages": 1,
         "payments": 1,
         "crm_webhook_deliveries": 1,
+        "recovery_cases": 1,
+        "privacy_subject_requests": 1,
     }
     assert ("leads", 2) in seen
     assert ("leads", 3) in seen
@@ -126,7 +172,7 @@ async def test_the_job_rotates_with_progress(client, databases, settings, restor
     )
     set_job_context(JobContext(databases=databases, settings=settings))
     try:
-        assert await rotate_personal_data(batch=1) == 8
+        assert await rotate_personal_data(batch=1) == 17
     finally:
         set_job_context(None)
     personal.configure(Keyring(new), settings.blind_index_key_value)

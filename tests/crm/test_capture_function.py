@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from rastro.core.db import SYSTEM, Databases
 from rastro.core.ids import uuid7
-from rastro.core.personal import blind_index
+from rastro.core.personal import blind_index, seal, seal_json
 from rastro.core.units import TransactionBoundary
 from rastro.crm.contracts import RASTRO_CAPTURE_LEAD, CapturedLead, CaptureLeadCall
 from rastro.crm.models import Contact
@@ -38,7 +38,7 @@ def _call(
         "lock_person": f"lead-person:{org}:{person}",
         "lock_key": f"lead-key:{org}:{key}" if key else None,
         "idempotency_key": key,
-        "form_key": form_key,
+        "form_index": blind_index("form", form_key),
         "window_seconds": 600,
         "contact": {
             "contact_id": uuid7(),
@@ -78,7 +78,9 @@ def _call(
             "email_domain": email.split("@")[1] if email else None,
             "time_to_conversion": None,
             "created_at": now,
-            "metadata": {"form_key": form_key},
+            "metadata_encrypted": seal_json({"form_key": form_key}, context="leads.metadata"),
+            "form_index": blind_index("form", form_key),
+            "form_fields_kept": False,
             "current_stage": "new",
             "stage_changed_at": now,
             "probability": 10,
@@ -92,8 +94,11 @@ def _call(
         "stage": {"stage_id": uuid7()},
         "activity": {
             "activity_id": uuid7(),
-            "summary": f"Lead from {form_key}",
-            "data": {"score": "C", "channel": None, "attribution": "no_session"},
+            "summary_encrypted": seal(f"Lead from {form_key}", context="activities.summary"),
+            "data_encrypted": seal_json(
+                {"score": "C", "channel": None, "attribution": "no_session"},
+                context="activities.data",
+            ),
         },
         "outbox": {
             "id": uuid7(),

@@ -78,9 +78,9 @@ async def test_a_populated_database_holds_no_raw_email_or_phone(
         url = server.superuser_conninfo(name)
         assert column_count(url) > 50  # the scan sees the tables (as a superuser: no RLS)
         assert plaintext_hits(url, NEEDLES) == [], name
-    # The scan finds what is stored in the clear (the deal's name is not personal).
+    # The scan finds what is stored in the clear (the form's location is not personal).
     crm = server.superuser_conninfo(test_databases.crm_name)
-    assert ("deals", "name", "Proposta") in plaintext_hits(crm, ["Proposta"])
+    assert ("leads", "form_location", "lp-hero") in plaintext_hits(crm, ["lp-hero"])
     logged = "\n".join(record.getMessage() + str(record.__dict__) for record in caplog.records)
     logged += "".join(capsys.readouterr())
     for needle in NEEDLES:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
@@ -121,9 +121,10 @@ async def _personalise(databases: Databases, organization_id: Any) -> None:
             .values(message="Me liga amanhã")
             .execution_options(synchronize_session=False)
         )
-        await crm.execute(
-            text('UPDATE leads SET metadata = metadata || \'{"form": {"cpf": "123.456.789-09"}}\'')
-        )
+        # The metadata too (form fields flagged, as capture flags them).
+        for lead in (await crm.scalars(select(Lead))).all():
+            lead.metadata_ = {**lead.metadata_, "form": {"cpf": "123.456.789-09"}}
+            lead.form_fields_kept = True
 
 
 async def test_reports_and_attribution_equal_before_and_after_anonymisation(client, databases):
@@ -144,6 +145,7 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
     tracking = run.changes["tracking"]
     assert min(tracking.values()) > 0, tracking  # IPs, agents, URL parameters, event data
     assert run.changes["crm"]["lead_messages"] > 0
+    assert run.changes["crm"]["lead_form_fields"] > 0
 
     await refresh(databases, org, full=True)  # the rollups rebuilt from the anonymised rows
     after = await _read_all(client, data.site.headers, reports)
@@ -183,13 +185,15 @@ async def test_reports_and_attribution_equal_before_and_after_anonymisation(clie
             await crm.execute(
                 text(
                     "SELECT count(*) FILTER (WHERE message_encrypted IS NOT NULL), "
-                    "count(*) FILTER (WHERE metadata ? 'form'), "
+                    "count(*) FILTER (WHERE form_fields_kept), "
                     "count(*) FILTER (WHERE email_encrypted IS NULL AND phone_encrypted IS NULL) "
                     "FROM leads"
                 )
             )
         ).one()
         assert tuple(leads[:2]) == (0, 0)
+        # The metadata is encrypted: opened, none keeps the form's fields any more.
+        assert not [m for m in await crm.scalars(select(Lead.metadata_)) if "form" in m]
 
     # A second run finds nothing left to change.
     again = await service.anonymise_organization(

@@ -83,6 +83,8 @@ function init(w, d) {
   // The purposes granted through rastro('consent', {...}), comma-separated ('' = not asked):
   // sent with every batch and in forms' `rastro_consent`, kept in the _rastro_c cookie.
   let granted = getCookie(C);
+  // Set by a withdrawal: nothing is even queued until consent is given again.
+  let paused;
   let visitorId = getCookie(V) || randomId();
   let sessionId;
   let lastEvent = now();
@@ -179,6 +181,7 @@ function init(w, d) {
   // depth: highest scroll milestone sent; forms: started form -> 1 once submitted/abandoned; left: page_leave sent.
   let viewId, viewUrl, acc, shown, depth, forms, left;
   const emit = (type, props) => {
+    if (paused) return;
     session();
     queue.push(clean(Object.assign({ event_id: uuid(), type, ts: now(), url: viewUrl || loc.href, view_id: viewId }, props)));
     if (queue.length > MAX_QUEUE) queue.shift();
@@ -227,15 +230,15 @@ function init(w, d) {
   const navigated = safe(() => loc.href != viewUrl && nextView()); // same-URL repeats are ignored
 
   // ---- forms and links carry attribution ----
+  // Without consent (withdrawn) the ids and campaign fields are emptied, the consent says none.
   const fill = safe((form) => {
-    if (!consent) return;
-    const last = touches.l || {};
-    const values = clean({ rastro_session_id: sessionId, rastro_visitor_id: visitorId, rastro_consent: granted });
-    FIELDS.forEach((k) => last[k] && (values[k] = last[k]));
+    const last = (consent && touches.l) || {};
+    const values = consent ? clean({ rastro_session_id: sessionId, rastro_visitor_id: visitorId, rastro_consent: granted }) : { rastro_session_id: '', rastro_visitor_id: '', rastro_consent: 'none' };
+    FIELDS.forEach((k) => (consent ? last[k] && (values[k] = last[k]) : (values[k] = '')));
     const appendAll = form.hasAttribute('data-rastro-form');
     for (const name in values) {
       let input = form.querySelector('input[name="' + name + '"]');
-      if (!input && appendAll) {
+      if (!input && appendAll && values[name]) {
         form.appendChild((input = Object.assign(d.createElement('input'), { type: 'hidden', name })));
       }
       if (input && input.type == 'hidden') input.value = values[name];
@@ -266,7 +269,6 @@ function init(w, d) {
     if (href) a.href = href;
   });
   const scan = () => {
-    if (!consent) return;
     d.querySelectorAll('a[data-rastro-checkout],a[data-rastro-whatsapp]').forEach(decorate);
     d.querySelectorAll('form').forEach(fill);
   };
@@ -400,20 +402,25 @@ function init(w, d) {
     page: safe(nextView),
     // true / false: every purpose or none; {analytics, ad_user_data, ad_personalization}:
     // each purpose set to true is granted. Without analytics nothing is stored or sent.
+    // A change applies from the next event: what was queued before goes out first, under
+    // the consent it happened with. The session goes on (its id is kept in memory).
     consent: safe((given) => {
+      flush();
       granted = PURPOSES.filter((p) => given === true || (given && given[p] === true)).join();
       if (granted[1] == 'n') {
         // 'analytics...' (not 'ad_...'): analytics is granted
         consent = true;
+        paused = 0;
         save();
         setCookie(C, granted, maxAge);
-        scan();
         flush();
       } else {
         [V, S, A_, C].forEach((n) => setCookie(n, '', 0)); // delete while still allowed to write
+        paused = consent;
         consent = false;
         queue.length = 0;
       }
+      scan();
     }),
     ids: () => ({ visitor_id: visitorId, session_id: sessionId }),
   };

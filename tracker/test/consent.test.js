@@ -55,7 +55,9 @@ describe('data-require-consent', () => {
     p.w.rastro.track('after');
     await p.flush(10_000);
     p.w.dispatchEvent(new p.w.Event('pagehide'));
-    expect(p.fetch).not.toHaveBeenCalled();
+    // Only the page view that came before the withdrawal (queued, sent at once).
+    expect(p.fetch).toHaveBeenCalledTimes(1);
+    expect(p.events().map((e) => e.type)).toEqual(['page_view']);
     expect(p.beacon).not.toHaveBeenCalled();
     expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
   });
@@ -119,5 +121,67 @@ describe('consent purposes', () => {
     p.d.querySelector('[name=email]').dispatchEvent(new p.w.Event('input', { bubbles: true }));
     expect(p.d.querySelector('[name=rastro_visitor_id]')).not.toBeNull();
     expect(p.d.querySelector('[name=rastro_consent]')).toBeNull();
+  });
+});
+
+describe('consent changed mid-session', () => {
+  const form = '<form data-rastro-form id="f"><input name="email"></form>';
+
+  it('a withdrawal sends what came before under the old consent, then nothing; the forms lose the ids', async () => {
+    const jar = new CookieJar();
+    const p = load({ jar, url: URL_, body: form, attrs: { 'data-require-consent': true } });
+    p.w.rastro.consent(true);
+    await p.flush();
+    const sent = p.payloads().length;
+    p.w.rastro.track('before'); // queued, not yet sent
+    p.w.rastro.consent({ analytics: false, ad_user_data: true });
+    expect(p.payloads().length).toBe(sent + 1); // flushed at once, under the consent it had
+    expect(p.payloads().at(-1).events.map((e) => e.action || e.type)).toContain('before');
+    expect(p.payloads().at(-1).context.consent).toBe('analytics,ad_user_data,ad_personalization');
+    expect(jar.getCookiesSync('https://shop.example.com/')).toEqual([]);
+    const fields = (n) => p.d.querySelector(`[name=${n}]`).value;
+    expect([fields('rastro_session_id'), fields('rastro_visitor_id'), fields('rastro_consent')]).toEqual(['', '', 'none']);
+    p.w.rastro.track('during');
+    p.w.rastro.page();
+    await p.flush(10_000);
+    p.w.dispatchEvent(new p.w.Event('pagehide'));
+    expect(p.payloads().length).toBe(sent + 1);
+    expect(p.beacon).not.toHaveBeenCalled();
+  });
+
+  it('given again, the same session goes on from the next event, under the new consent', async () => {
+    const p = load({ url: URL_, body: form, attrs: { 'data-require-consent': true } });
+    p.w.rastro.consent({ analytics: true, ad_user_data: true });
+    await p.flush();
+    const { session_id, visitor_id } = p.w.rastro.ids();
+    p.w.rastro.consent(false);
+    p.w.rastro.track('during');
+    await p.flush(60_000);
+    p.w.rastro.consent({ analytics: true });
+    p.w.rastro.track('after');
+    await p.flush();
+    const last = p.payloads().at(-1);
+    expect(last.session_id).toBe(session_id);
+    expect(last.visitor_id).toBe(visitor_id);
+    expect(last.context.consent).toBe('analytics');
+    const names = p.payloads().flatMap((b) => b.events.map((e) => e.action));
+    expect(names).toContain('after');
+    expect(names).not.toContain('during');
+    expect(p.cookieValue('_rastro_s')).toBe(session_id);
+    expect(p.d.querySelector('[name=rastro_consent]').value).toBe('analytics');
+    expect(p.d.querySelector('[name=rastro_session_id]').value).toBe(session_id);
+  });
+
+  it('ad consent withdrawn keeps the session and changes what forms and batches say', async () => {
+    const p = load({ url: URL_, body: form });
+    p.w.rastro.consent(true);
+    await p.flush();
+    const { session_id } = p.w.rastro.ids();
+    p.w.rastro.consent({ analytics: true });
+    p.w.rastro.track('after');
+    await p.flush();
+    expect(p.payloads().at(-1).session_id).toBe(session_id);
+    expect(p.payloads().at(-1).context.consent).toBe('analytics');
+    expect(p.d.querySelector('[name=rastro_consent]').value).toBe('analytics');
   });
 });

@@ -42,7 +42,10 @@ __all__ = [
     "blind_index",
     "configure",
     "configured",
+    "encrypted_document",
     "encrypted_json",
+    "encrypted_optional_json",
+    "encrypted_required_text",
     "encrypted_text",
     "key_id_of",
     "word_tokens",
@@ -164,20 +167,24 @@ class EncryptedText(TypeDecorator[str]):
 
 
 class EncryptedJSON(TypeDecorator[Any]):
-    """A JSON document stored sealed as one text value (never queried inside)."""
+    """A JSON document stored sealed as one text value (never queried inside). With
+    `null_is_empty`, a NULL reads as `{}` (a row written by SQL that left it out)."""
 
     impl = Text
     cache_ok = True
 
-    def __init__(self, context: str) -> None:
+    def __init__(self, context: str, *, null_is_empty: bool = False) -> None:
         super().__init__()
         self.context = context
+        self.null_is_empty = null_is_empty
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else seal_json(value, context=self.context)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
-        return None if value is None else unseal_json(value, context=self.context)
+        if value is None:
+            return {} if self.null_is_empty else None
+        return unseal_json(value, context=self.context)
 
 
 def encrypted_text(table: str, field: str) -> Mapped[str | None]:
@@ -185,11 +192,36 @@ def encrypted_text(table: str, field: str) -> Mapped[str | None]:
     return mapped_column(f"{field}_encrypted", EncryptedText(f"{table}.{field}"), key=field)
 
 
+def encrypted_required_text(table: str, field: str) -> Mapped[str]:
+    """`encrypted_text` for a field that is never null."""
+    return mapped_column(
+        f"{field}_encrypted", EncryptedText(f"{table}.{field}"), key=field, nullable=False
+    )
+
+
 def encrypted_json(table: str, field: str) -> Mapped[Any]:
     """A model's JSON document stored encrypted in `<field>_encrypted` (`{}` when unset)."""
     return mapped_column(
         f"{field}_encrypted", EncryptedJSON(f"{table}.{field}"), key=field, default=dict
     )
+
+
+def encrypted_document(table: str, field: str, *, attribute: str | None = None) -> Mapped[Any]:
+    """A free-form JSON document (metadata, a timeline entry's data) stored encrypted in
+    `<field>_encrypted`, read as `attribute` (default: `field`): `{}` when unset, and a
+    NULL (a row inserted by SQL that did not write it) reads as `{}` too."""
+    return mapped_column(
+        f"{field}_encrypted",
+        EncryptedJSON(f"{table}.{field}", null_is_empty=True),
+        key=attribute or field,
+        default=dict,
+        nullable=True,
+    )
+
+
+def encrypted_optional_json(table: str, field: str) -> Mapped[Any]:
+    """`encrypted_json` for a document that may be absent (null)."""
+    return mapped_column(f"{field}_encrypted", EncryptedJSON(f"{table}.{field}"), key=field)
 
 
 def seal_json(value: Any, *, context: str) -> str:

@@ -62,7 +62,9 @@ class CaptureLead(TypedDict):
     email_domain: str | None
     time_to_conversion: int | None
     created_at: datetime
-    metadata: dict[str, Any]
+    metadata_encrypted: str  # the metadata document, sealed ("leads.metadata")
+    form_index: str | None  # blind index of the form's key (duplicates)
+    form_fields_kept: bool
     current_stage: str
     stage_changed_at: datetime
     probability: int
@@ -88,11 +90,11 @@ class CaptureActivityData(TypedDict):
 
 
 class CaptureActivity(TypedDict):
-    """The `lead_created` timeline entry."""
+    """The `lead_created` timeline entry, its summary and data sealed."""
 
     activity_id: uuid.UUID
-    summary: str
-    data: CaptureActivityData
+    summary_encrypted: str
+    data_encrypted: str
 
 
 class LeadConverted(TypedDict):
@@ -119,7 +121,7 @@ class CaptureLeadCall(TypedDict):
     lock_person: str  # advisory lock: one person's submissions queue behind each other
     lock_key: str | None  # advisory lock on the idempotency key, when there is one
     idempotency_key: str | None  # the same key returns the lead already stored
-    form_key: str  # the same person on the same form within the window: a duplicate
+    form_index: str | None  # the same person on the same form within the window: a duplicate
     window_seconds: int
     contact: CaptureContact
     lead: CaptureLead

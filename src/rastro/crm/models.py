@@ -21,7 +21,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
-    Text,
     delete,
     event,
     func,
@@ -35,7 +34,7 @@ from sqlalchemy.orm import InstanceState, Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
-from rastro.core.personal import encrypted_text
+from rastro.core.personal import encrypted_document, encrypted_required_text, encrypted_text
 from rastro.crm import sealed
 
 STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
@@ -122,7 +121,10 @@ class Contact(TenantMixin, CrmBase):
     # Every tracker visitor id known for this person (identity stitching across devices).
     visitor_ids: Mapped[list[str]] = mapped_column(ARRAY(String(64)), server_default="{}")
     external_id: Mapped[str | None] = mapped_column(String(255))
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    # Free-form JSON (what an API client or an import sends): stored encrypted.
+    metadata_: Mapped[dict[str, Any]] = encrypted_document(
+        "contacts", "metadata", attribute="metadata_"
+    )
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
@@ -207,7 +209,15 @@ class Lead(TenantMixin, CrmBase):
     email_domain: Mapped[str | None] = mapped_column(String(255))
     time_to_conversion: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
-    metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", JSONB, server_default="{}")
+    # The capture's context and the form's custom fields (free-form JSON): stored
+    # encrypted. Beside it: the blind index of the form's key (a duplicate submission is
+    # the same person on the same form) and whether custom fields are kept (the
+    # anonymisation drops them).
+    metadata_: Mapped[dict[str, Any]] = encrypted_document(
+        "leads", "metadata", attribute="metadata_"
+    )
+    form_index: Mapped[str | None] = mapped_column(String(32))
+    form_fields_kept: Mapped[bool] = mapped_column(server_default="false", default=False)
     # Derived from the history, kept beside it (written with each lead_stages row).
     current_stage: Mapped[str] = mapped_column(String(20), server_default="new")
     stage_changed_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -277,7 +287,7 @@ class LeadStage(TenantMixin, CrmBase):
     stage_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     probability: Mapped[int | None] = mapped_column(Integer)
     changed_by: Mapped[str] = mapped_column(String(255))
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = encrypted_text("lead_stages", "reason")
     # Where the change came from: system | ui | api | webhook:<provider>.
     source: Mapped[str] = mapped_column(String(40), server_default="system")
     # The delivery that caused it (inbound webhooks), so a replay is applied once.
@@ -311,7 +321,7 @@ class Deal(TenantMixin, CrmBase):
     contact_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("contacts.contact_id", ondelete="SET NULL")
     )
-    name: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = encrypted_required_text("deals", "name")  # often the person's name
     value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     currency: Mapped[str] = mapped_column(String(3), server_default="BRL")
     stage: Mapped[str] = mapped_column(String(20), server_default="new")
@@ -356,8 +366,8 @@ class Task(TenantMixin, CrmBase):
     deal_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("deals.deal_id", ondelete="CASCADE")
     )
-    title: Mapped[str] = mapped_column(String(255))
-    description: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = encrypted_required_text("tasks", "title")
+    description: Mapped[str | None] = encrypted_text("tasks", "description")
     due_at: Mapped[datetime | None]
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
@@ -390,7 +400,7 @@ class Note(TenantMixin, CrmBase):
     deal_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("deals.deal_id", ondelete="CASCADE")
     )
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = encrypted_required_text("notes", "body")
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
@@ -418,9 +428,10 @@ class Activity(TenantMixin, CrmBase):
     # lead_created, stage_changed, note_added, task_created, task_done, deal_created,
     # deal_updated, integration_sent, integration_failed, webhook_received, ...
     activity_type: Mapped[str] = mapped_column(String(40))
-    summary: Mapped[str] = mapped_column(String(500))
+    # The summary and data quote what changed (names, e-mails, free text): encrypted.
+    summary: Mapped[str] = encrypted_required_text("activities", "summary")
     actor: Mapped[str] = mapped_column(String(255), server_default="system")
-    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    data: Mapped[dict[str, Any]] = encrypted_document("activities", "data")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
+from rastro.core.personal import encrypted_optional_json, encrypted_text
 
 
 class AuditEntry(TenantMixin, CrmBase):
@@ -59,10 +60,14 @@ class SubjectRequest(TenantMixin, CrmBase):
     )
     kind: Mapped[str] = mapped_column(String(10))  # export | erase
     status: Mapped[str] = mapped_column(String(12), server_default="received")
-    # The identifiers as given, normalized, kept only while the request is open; masked
-    # (`j***@example.com`) once it is done or rejected.
-    subject_email: Mapped[str | None] = mapped_column(String(320))
-    subject_phone: Mapped[str | None] = mapped_column(String(20))
+    # The identifiers as given, normalized, stored encrypted and kept only while the
+    # request is open; masked (`j***@example.com`) once it is done or rejected. Their blind
+    # indexes stay while an export's document is kept (an erasure of the same person
+    # drops it), and go with it.
+    subject_email: Mapped[str | None] = encrypted_text("privacy_subject_requests", "subject_email")
+    subject_email_index: Mapped[str | None] = mapped_column(String(32))
+    subject_phone: Mapped[str | None] = encrypted_text("privacy_subject_requests", "subject_phone")
+    subject_phone_index: Mapped[str | None] = mapped_column(String(32))
     email_mask: Mapped[str | None] = mapped_column(String(320))
     phone_mask: Mapped[str | None] = mapped_column(String(20))
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -74,4 +79,7 @@ class SubjectRequest(TenantMixin, CrmBase):
     # What was found and erased per store (counts), and the forwarding results.
     proof: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
     # The export's JSON (an export request's answer), for download.
-    export_data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # (the person's data: encrypted).
+    export_data: Mapped[dict[str, Any] | None] = encrypted_optional_json(
+        "privacy_subject_requests", "export_data"
+    )

@@ -53,12 +53,19 @@ def months_to_create(today: date, *, ahead: int, behind: int = 1) -> list[date]:
     return [add_months(first, offset) for offset in range(-behind, ahead + 1)]
 
 
-def expired(partition: str, today: date, *, retention_months: int) -> bool:
-    """Whether a partition's whole month is older than the retention window."""
+def month_of(partition: str) -> date | None:
+    """The first day of a partition's month (None: not a monthly partition's name)."""
     match = _NAME.match(partition)
     if match is None:
+        return None
+    return date(int(match["year"]), int(match["month"]), 1)
+
+
+def expired(partition: str, today: date, *, retention_months: int) -> bool:
+    """Whether a partition's whole month is older than the retention window."""
+    month = month_of(partition)
+    if month is None:
         return False
-    month = date(int(match["year"]), int(match["month"]), 1)
     return add_months(month, 1) <= add_months(today.replace(day=1), -retention_months)
 
 

@@ -394,6 +394,28 @@ async def rollup_through(bi: AsyncSession, timezone: str) -> datetime | None:
     return through
 
 
+async def covered_through(
+    bi: AsyncSession, organization_ids: Iterable[uuid.UUID]
+) -> datetime | None:
+    """The moment before which the rollups of every one of the organizations hold every
+    row (the earliest of their watermarks); None when one was never refreshed or awaits a
+    full rebuild (its rollups are not complete). The session needs the system scope."""
+    wanted = set(organization_ids)
+    if not wanted:
+        return None
+    states = (
+        await bi.execute(
+            select(RollupState.organization_id, RollupState.through, RollupState.timezone).where(
+                RollupState.organization_id.in_(wanted)
+            )
+        )
+    ).all()
+    if len(states) < len(wanted) or any(state.timezone is None for state in states):
+        return None
+    earliest: datetime = min(state.through for state in states)
+    return earliest
+
+
 LiveRows = Callable[[FromClause, Window, tuple[str, ...]], Select[Any]]
 
 

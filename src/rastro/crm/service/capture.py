@@ -26,9 +26,14 @@ from typing import Any
 from rastro.core.db import Scope
 from rastro.core.errors import field_error
 from rastro.core.ids import uuid7
-from rastro.core.personal import word_tokens
+from rastro.core.personal import blind_index, seal, seal_json, word_tokens
 from rastro.core.units import TransactionBoundary
-from rastro.crm.contracts import RASTRO_CAPTURE_LEAD, CaptureLead, CaptureLeadCall
+from rastro.crm.contracts import (
+    RASTRO_CAPTURE_LEAD,
+    CaptureActivityData,
+    CaptureLead,
+    CaptureLeadCall,
+)
 from rastro.crm.models import STAGE_PROBABILITY
 from rastro.crm.schemas import LeadWarning
 from rastro.crm.sealed import field_words, index_values, sealed, terms
@@ -193,6 +198,7 @@ async def capture(
 
     breakdown = scoring.score(_signals(submission, email, phone, facts), rules.scoring_rules)
     form_key = _form_key(submission, pages)
+    form_index = blind_index("form", form_key)
     metadata: dict[str, Any] = {
         "scoring": {k: v for k, v in breakdown.items() if k != "grade"},
         "form_key": form_key,
@@ -259,7 +265,9 @@ async def capture(
             int((now - facts.first_visit_at).total_seconds()) if facts else None
         ),
         "created_at": now,
-        "metadata": metadata,
+        "metadata_encrypted": seal_json(metadata, context="leads.metadata"),
+        "form_index": form_index,
+        "form_fields_kept": "form" in metadata,
         "current_stage": "new",
         "stage_changed_at": now,
         "probability": STAGE_PROBABILITY["new"],
@@ -270,6 +278,13 @@ async def capture(
         "attribution_status": status,
         "idempotency_key": submission.idempotency_key,
     }
+    activity_data: CaptureActivityData = {
+        # Where the form was (its location or page), None for "a form".
+        "where": (submission.form_location or submission.page_url or None),
+        "score": breakdown["grade"],
+        "channel": lead["channel"],
+        "attribution": status,
+    }
     person = indexes["email_index"] or indexes["phone_index"] or ""
     key = submission.idempotency_key
     where = submission.form_location or submission.page_url or "a form"
@@ -278,7 +293,7 @@ async def capture(
         "lock_person": f"lead-person:{organization_id}:{person}",
         "lock_key": f"lead-key:{organization_id}:{key}" if key else None,
         "idempotency_key": key,
-        "form_key": form_key,
+        "form_index": form_index,
         "window_seconds": int(DUPLICATE_WINDOW.total_seconds()),
         "contact": {
             "contact_id": uuid7(),
@@ -298,14 +313,8 @@ async def capture(
         "stage": {"stage_id": uuid7()},
         "activity": {
             "activity_id": uuid7(),
-            "summary": f"Lead from {where}"[:500],
-            "data": {
-                # Where the form was (its location or page), None for "a form".
-                "where": (submission.form_location or submission.page_url or None),
-                "score": breakdown["grade"],
-                "channel": lead["channel"],
-                "attribution": status,
-            },
+            "summary_encrypted": seal(f"Lead from {where}"[:500], context="activities.summary"),
+            "data_encrypted": seal_json(activity_data, context="activities.data"),
         },
         "outbox": {
             "id": uuid7(),

@@ -145,6 +145,7 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
         update(LeadStage)
         .where(LeadStage.lead_id.in_(ids.lead_ids))
         .values(reason=None, changed_by="erased")
+        .execution_options(synchronize_session=False)
     )
     erased["lead_stages"] = int(getattr(stages, "rowcount", 0) or 0)
     # Bulk updates skip the mapper events that keep the blind indexes and search words of
@@ -170,6 +171,8 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
             external_id=None,
             email_domain=None,
             metadata_={},
+            form_index=None,
+            form_fields_kept=False,
             idempotency_key=None,
         )
         .execution_options(synchronize_session=False)
@@ -194,6 +197,11 @@ async def erase_subject(session: AsyncSession, *, ids: SubjectIds) -> ErasedCoun
         .execution_options(synchronize_session=False)
     )
     erased["contacts"] = int(getattr(contacts, "rowcount", 0) or 0)
-    deals = await session.execute(update(Deal).where(_of_person(Deal, ids)).values(name="—"))
+    deals = await session.execute(
+        update(Deal)
+        .where(_of_person(Deal, ids))
+        .values(name="—")
+        .execution_options(synchronize_session=False)
+    )
     erased["deals"] = int(getattr(deals, "rowcount", 0) or 0)
     return erased

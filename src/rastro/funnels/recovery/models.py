@@ -14,17 +14,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, func
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, event, func
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rastro.core.db import CrmBase, TenantMixin
 from rastro.core.ids import uuid7
+from rastro.core.personal import blind_index, encrypted_document
 
 CASE_KINDS = ("checkout_abandoned", "pix_unpaid", "boleto_unpaid")
 CHANNELS = ("webhook", "whatsapp", "email")
 ACTION_STATUSES = ("pending", "sent", "failed")
+
+
+def contact_indexes(contact: dict[str, Any]) -> dict[str, str | None]:
+    """The blind indexes of a typed contact's e-mail and phone (every write of `contact`
+    sets them: the statements that write it are Core inserts)."""
+    return {
+        "contact_email_index": blind_index("email", contact.get("email")),
+        "contact_phone_index": blind_index("phone", contact.get("phone")),
+    }
 
 
 def _listed(values: tuple[str, ...]) -> str:
@@ -92,8 +101,11 @@ class RecoveryCheckoutStart(TenantMixin, CrmBase):
     token: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(64))
     visitor_id: Mapped[str | None] = mapped_column(String(64))
-    # name, email, phone as typed (validated): never logged.
-    contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    # name, email, phone as typed (validated): never logged, stored encrypted, found by
+    # the blind indexes of its e-mail and phone (`contact_indexes`).
+    contact: Mapped[dict[str, Any]] = encrypted_document("recovery_checkout_starts", "contact")
+    contact_email_index: Mapped[str | None] = mapped_column(String(32))
+    contact_phone_index: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -144,7 +156,9 @@ class RecoveryCase(TenantMixin, CrmBase):
     utm_source: Mapped[str | None] = mapped_column(String(255))
     utm_campaign: Mapped[str | None] = mapped_column(String(255))
     # name, email, phone, document as the checkout received them: never logged.
-    contact: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    contact: Mapped[dict[str, Any]] = encrypted_document("recovery_cases", "contact")
+    contact_email_index: Mapped[str | None] = mapped_column(String(32))
+    contact_phone_index: Mapped[str | None] = mapped_column(String(32))
     product_name: Mapped[str | None] = mapped_column(String(255))
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     currency: Mapped[str] = mapped_column(String(3), server_default="BRL")
@@ -193,3 +207,16 @@ class RecoveryAction(TenantMixin, CrmBase):
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+def _set_contact_indexes(
+    _mapper: Any, _connection: Any, target: RecoveryCheckoutStart | RecoveryCase
+) -> None:
+    for name, value in contact_indexes(target.contact or {}).items():
+        setattr(target, name, value)
+
+
+# ORM writes get the indexes here; the services' Core inserts pass `contact_indexes`.
+for _model in (RecoveryCheckoutStart, RecoveryCase):
+    event.listen(_model, "before_insert", _set_contact_indexes)
+    event.listen(_model, "before_update", _set_contact_indexes)

@@ -1,8 +1,10 @@
-"""Retention's background work: every day, one anonymisation job per organization."""
+"""Retention's background work: every day, one anonymisation job per organization, and
+the event partitions past every retention dropped once the rollups cover them."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import procrastinate
 
@@ -10,7 +12,7 @@ from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM
 from rastro.core.jobs import enqueue_once, job_context
 from rastro.core.units import TransactionBoundary
-from rastro.privacy.retention import service
+from rastro.privacy.retention import partitions, service
 
 blueprint = procrastinate.Blueprint()
 ANONYMISE_TASK = "privacy:anonymise_organization"
@@ -44,6 +46,24 @@ async def anonymise_organization(organization_id: str) -> str:
         uuid.UUID(organization_id),
     )
     return run.status
+
+
+@blueprint.periodic(cron="57 4 * * *")
+@blueprint.task(
+    name="privacy.drop_event_partitions", queue="maintenance", queueing_lock="privacy.partitions"
+)
+async def drop_event_partitions(timestamp: int) -> dict[str, object]:
+    """Daily: drop the event partitions past every organization's retention that the
+    rollups cover (`EVENT_PARTITIONS_DROP`); returns what was dropped and kept."""
+    context = job_context()
+    if not context.settings.event_partitions_drop:
+        return {"dropped": [], "kept": {}, "disabled": True}
+    report = await partitions.drop_expired_partitions(
+        TransactionBoundary(context.databases.crm),
+        TransactionBoundary(context.databases.bi),
+        today=datetime.now(UTC).date(),
+    )
+    return {"dropped": report.dropped, "kept": report.kept}
 
 
 def register(app: procrastinate.App) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.conversions.service import subject as conversions_subject
 from rastro.core.pagination import PageParams, paginate
+from rastro.core.personal import blind_index
 from rastro.core.security import Keyring
 from rastro.core.subjects import counts
 from rastro.crm.service import subject as crm_subject
@@ -89,7 +90,9 @@ async def create_request(
         kind=kind,
         status="received",
         subject_email=query.email,
+        subject_email_index=blind_index("email", query.email),
         subject_phone=query.phone,
+        subject_phone_index=blind_index("phone", query.phone),
         email_mask=mask_email(query.email) if query.email else None,
         phone_mask=mask_phone(query.phone) if query.phone else None,
         received_at=now,
@@ -124,6 +127,9 @@ def _close(row: SubjectRequest, status: str) -> None:
     row.finished_at = _now()
     row.subject_email = None
     row.subject_phone = None
+    if row.export_data is None:  # else kept to find the export when the person is erased
+        row.subject_email_index = None
+        row.subject_phone_index = None
 
 
 async def reject_request(
@@ -203,17 +209,17 @@ async def _forward(
 async def _drop_exports(crm: AsyncSession, *, ids: subjects.SubjectIds) -> int:
     """Earlier exports of the person hold their data: an erasure drops them too."""
     conditions = []
-    subject = SubjectRequest.export_data["subject"]
     if ids.email:
-        conditions.append(subject["email"].astext == ids.email)
+        conditions.append(SubjectRequest.subject_email_index == blind_index("email", ids.email))
     if ids.phone:
-        conditions.append(subject["phone"].astext == ids.phone)
+        conditions.append(SubjectRequest.subject_phone_index == blind_index("phone", ids.phone))
     if not conditions:
         return 0
     result = await crm.execute(
         update(SubjectRequest)
         .where(SubjectRequest.export_data.is_not(None), or_(*conditions))
-        .values(export_data=None)
+        .values(export_data=None, subject_email_index=None, subject_phone_index=None)
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -34,6 +34,7 @@ from rastro.funnels.recovery.models import (
     RecoveryCase,
     RecoveryCheckoutStart,
     RecoverySettings,
+    contact_indexes,
 )
 from rastro.funnels.recovery.service.actions import (
     MAX_AGE,
@@ -232,6 +233,7 @@ async def open_checkout_case(
             utm_source=utm_source,
             utm_campaign=utm_campaign,
             contact=contact,
+            **contact_indexes(contact),
             product_name=offer.product_name,
             amount=offer.product_price,
             currency=offer.currency,

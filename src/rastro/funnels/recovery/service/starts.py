@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.core.db import SYSTEM, scoped
 from rastro.core.errors import UnprocessableEntity
 from rastro.funnels.payments.schemas import CustomerIn
-from rastro.funnels.recovery.models import RecoveryCheckoutStart
+from rastro.funnels.recovery.models import RecoveryCheckoutStart, contact_indexes
 
 KEEP = timedelta(days=14)
 
@@ -67,12 +67,13 @@ async def record_checkout_start(
             session_id=start.session_id,
             visitor_id=start.visitor_id,
             contact=contact,
+            **contact_indexes(contact),
             started_at=now,
             updated_at=now,
         )
         .on_conflict_do_update(
             index_elements=["organization_id", "token"],
-            set_={"contact": contact, "updated_at": now},
+            set_={"contact": contact, **contact_indexes(contact), "updated_at": now},
         )
     )
 

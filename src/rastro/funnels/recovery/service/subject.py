@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, false, func, or_, update
+from sqlalchemy import ColumnElement, false, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rastro.core.personal import blind_index
 from rastro.core.subjects import ErasedCounts, SubjectRows, rows_where
 from rastro.funnels.recovery.models import RecoveryCase, RecoveryCheckoutStart
 
@@ -19,10 +20,11 @@ def _of_person(
     model: Model, *, email: str | None, phone: str | None, visitor_ids: Sequence[str]
 ) -> ColumnElement[bool]:
     conditions: list[ColumnElement[bool]] = []
+    # The typed contact is encrypted: found by the blind indexes of its e-mail and phone.
     if email:
-        conditions.append(func.lower(model.contact["email"].astext) == email)
+        conditions.append(model.contact_email_index == blind_index("email", email))
     if phone:
-        conditions.append(model.contact["phone"].astext == phone)
+        conditions.append(model.contact_phone_index == blind_index("phone", phone))
     if visitor_ids:
         conditions.append(model.visitor_id.in_(visitor_ids))
     return or_(*conditions) if conditions else false()
@@ -53,7 +55,10 @@ async def erase_subject(
     ):
         condition = _of_person(model, email=email, phone=phone, visitor_ids=visitor_ids)
         result = await session.execute(
-            update(model).where(condition).values(contact={}, visitor_id=None)
+            update(model)
+            .where(condition)
+            .values(contact={}, contact_email_index=None, contact_phone_index=None, visitor_id=None)
+            .execution_options(synchronize_session=False)
         )
         erased[name] = int(getattr(result, "rowcount", 0) or 0)
     return erased

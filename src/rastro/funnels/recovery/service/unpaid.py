@@ -28,7 +28,7 @@ from rastro.core.db import SYSTEM, Scope
 from rastro.core.ids import uuid7
 from rastro.core.units import TransactionBoundary
 from rastro.funnels.payments.models import Payment
-from rastro.funnels.recovery.models import RecoveryCase, RecoverySettings
+from rastro.funnels.recovery.models import RecoveryCase, RecoverySettings, contact_indexes
 from rastro.funnels.recovery.service.actions import (
     BATCH,
     MAX_AGE,
@@ -171,6 +171,7 @@ async def open_payment_case(
             utm_source=utm_source,
             utm_campaign=utm_campaign,
             contact=contact,
+            **contact_indexes(contact),
             product_name=payment.product_name,
             amount=payment.amount,
             currency=payment.currency,
