@@ -103,6 +103,24 @@ class ConversionFact(TenantMixin, BiBase):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class LeadFirstTouch(TenantMixin, BiBase):
+    """A lead's first touch (the earliest touch of its visitors up to its creation, however
+    old; all NULL when it has none), kept by the rollup refresh for the cohorts report. A
+    row counts only while `fact_updated_at` equals its fact's `updated_at`: a lead copied
+    again since is recounted from the raw touches."""
+
+    __tablename__ = "lead_first_touches"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    fact_updated_at: Mapped[datetime]
+    touched_at: Mapped[datetime | None]
+    channel: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+
+
 class SessionFact(TenantMixin, BiBase):
     """A human session with its touch's dimensions (refreshed with the rollups)."""
 

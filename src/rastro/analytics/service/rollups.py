@@ -51,6 +51,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable, TableClause, co
 
 from rastro.analytics.models import ConversionFact, RollupState, SessionFact
 from rastro.analytics.schemas import Period
+from rastro.analytics.service import first_touches
 from rastro.analytics.service.rollup_shapes import (
     CONVERSIONS as CONVERSIONS,
 )
@@ -337,6 +338,7 @@ async def refresh(
     await bi.execute(text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
     through = datetime.now(UTC)
     state = await bi.get(RollupState, organization_id, with_for_update=True)
+    since: datetime | None = None
     if full or state is None or state.timezone != timezone:
         clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, None)
@@ -354,6 +356,10 @@ async def refresh(
         await _write_all(bi, organization_id, window, clock)
         today = through.astimezone(ZoneInfo(timezone)).date()
         rewritten = (today - tz_since).days + 1 + len(extra)
+    await first_touches.refresh_first_touches(
+        bi, organization_id, since=None if rewritten is None else since
+    )
+    clock.lap("first touches")
     values = {"through": through, "refreshed_at": through, "timezone": timezone}
     statement = insert(RollupState).values({"organization_id": organization_id, **values})
     await bi.execute(
