@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -143,7 +144,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def measure(
-    client: httpx.AsyncClient, path: str, params: dict[str, str], requests: int
+    client: httpx.AsyncClient,
+    path: str,
+    params: dict[str, str],
+    requests: int,
+    postmaster: int | None = None,
 ) -> dict[str, Any]:
     """Warm-up, then `requests` timed requests; an error answer (not 2xx) stops the
     scenario and is returned instead of the timings."""
@@ -152,6 +157,7 @@ async def measure(
         if not response.is_success:
             return {"status": response.status_code, "error": response.text[:300]}
     timings = []
+    cpu_before, own_before = rollup.postgres_cpu(postmaster), time.process_time()
     for _ in range(requests):
         started = time.perf_counter()
         response = await client.get(path, params=params)
@@ -165,6 +171,10 @@ async def measure(
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(p95, 1),
         "max_ms": round(max(timings), 1),
+        # Per request: the PostgreSQL server's processes and this one (app and client).
+        "postgres_cpu_ms": round((rollup.postgres_cpu(postmaster) - cpu_before) * 1000 / requests),
+        "python_cpu_ms": round((time.process_time() - own_before) * 1000 / requests),
+        "load_average": os.getloadavg()[0],
         "meets_target": p95 <= TARGET_MS,
     }
 
@@ -191,6 +201,7 @@ async def run(
         else None
     )
     app = create_app(bench_settings(server), databases=databases, check_migrations=False)
+    postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
     results: list[dict[str, Any]] = []
     try:
         transport = httpx.ASGITransport(app=app)
@@ -208,7 +219,7 @@ async def run(
                 ranged = bool(accepted & RANGE_PARAMETERS)
                 for name, query in SCENARIOS if ranged else SCENARIOS[:1]:
                     params = scenario_params(query, accepted, required)
-                    result = await measure(client, path, params, requests)
+                    result = await measure(client, path, params, requests, postmaster)
                     label = name if ranged else "(no date range)"
                     results.append({"endpoint": path, "scenario": label, **result})
                     print(_line(results[-1]), flush=True)
@@ -224,7 +235,8 @@ def _line(row: dict[str, Any]) -> str:
     mark = "" if row["meets_target"] else "  > 250 ms"
     return (
         f"{row['endpoint']:40s} {row['scenario']:48s} "
-        f"{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f}{mark}"
+        f"{row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['max_ms']:8.1f} "
+        f"{row['postgres_cpu_ms']:7d} {row['python_cpu_ms']:7d} {row['load_average']:5.1f}{mark}"
     )
 
 
@@ -255,7 +267,10 @@ def main() -> None:
         )
     finally:
         stop_if_started(generated)
-    print(f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s}")
+    print(
+        f"\n{'endpoint':40s} {'scenario':48s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} "
+        f"{'pg cpu':>7s} {'py cpu':>7s} {'load':>5s}  (CPU: ms per timed request)"
+    )
     for row in report["results"]:
         print(_line(row))
     write_report(

@@ -50,7 +50,7 @@ async def copy_facts(databases: Databases, organization_id: uuid.UUID) -> dict[s
     return {"leads": copied, "seconds": round(time.perf_counter() - started, 1)}
 
 
-def _postgres_cpu(postmaster: int | None) -> float:
+def postgres_cpu(postmaster: int | None) -> float:
     """CPU seconds (user + system) of the PostgreSQL server's processes so far: the
     postmaster's live children (backends, parallel workers) and its ended ones."""
     if postmaster is None:
@@ -78,7 +78,7 @@ async def time_refresh(
     async with databases.crm.transaction(scope) as crm:
         timezone = (await accounts.get_organization(crm, organization_id)).timezone
     steps: dict[str, float] = {}
-    cpu_before, own_before = _postgres_cpu(postmaster), time.process_time()
+    cpu_before, own_before = postgres_cpu(postmaster), time.process_time()
     started = time.perf_counter()
     async with databases.bi.transaction(scope) as bi:
         if workers is not None:
@@ -93,7 +93,7 @@ async def time_refresh(
         "workers": workers,
         "days_rewritten": result.days_rewritten,
         "seconds": round(time.perf_counter() - started, 2),
-        "postgres_cpu_s": round(_postgres_cpu(postmaster) - cpu_before, 2),
+        "postgres_cpu_s": round(postgres_cpu(postmaster) - cpu_before, 2),
         "python_cpu_s": round(time.process_time() - own_before, 2),
         "load_average": os.getloadavg()[0],
         "steps": steps,
