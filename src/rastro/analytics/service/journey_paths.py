@@ -67,6 +67,7 @@ def _conversions(scope: Scope, conversion: schemas.ConversionKind) -> Any:
             f.lead_id,
             moment.label("converted_at"),
             f.visitor_ids,
+            f.updated_at,
             f.revenue,
             f.currency,
         )

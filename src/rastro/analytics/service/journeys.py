@@ -9,7 +9,6 @@ who touched in the range without converting (for the Markov chain).
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from rastro.analytics import schemas
 from rastro.analytics.attribution import NONE_KEY, CountedJourneys, Journey, Level, Touch
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import filters as report_filters
+from rastro.analytics.service import journey_store
 from rastro.tracking.service import facts as tracking_facts
 
 DEFAULT_LOOKBACK_DAYS = 90
@@ -78,15 +78,21 @@ async def journey_touches(
     until: datetime | None = None,
 ) -> dict[uuid.UUID, list[Touch]]:
     """Per conversion, its touches in time order within `lookback_days` before (and at) its
-    moment. `conversions` is a selectable with columns lead_id, converted_at, visitor_ids;
-    conversions without a touch are absent from the result. `since`/`until`, when given,
-    bound the conversions' moments so that PostgreSQL skips other months' partitions."""
+    moment. `conversions` is a selectable with columns lead_id, converted_at, visitor_ids
+    and the fact's updated_at; conversions without a touch are absent from the result.
+    The touches the refresh stored (`journey_store`) are read where current, the others'
+    from the raw touches; `since`/`until`, when given, bound the conversions' moments so
+    that PostgreSQL skips other months' partitions."""
     lookback = timedelta(days=lookback_days)
+    journeys: dict[uuid.UUID, list[Touch]] = await journey_store.stored_touches(
+        bi, conversions, lookback=lookback
+    )
+    raw = journey_store.missing(conversions).subquery("raw_conversions")
     person = (
         select(
-            conversions.c.lead_id,
-            conversions.c.converted_at,
-            func.unnest(conversions.c.visitor_ids).label("visitor_id"),
+            raw.c.lead_id,
+            raw.c.converted_at,
+            func.unnest(raw.c.visitor_ids).label("visitor_id"),
         )
         .distinct()
         .subquery("person")
@@ -111,10 +117,9 @@ async def journey_touches(
         )
         .order_by(person.c.lead_id, touches.c.created_at, touches.c.session_id)
     )
-    journeys: dict[uuid.UUID, list[Touch]] = defaultdict(list)
     for row in rows:
-        journeys[row.lead_id].append(_touch(row))
-    return dict(journeys)
+        journeys.setdefault(row.lead_id, []).append(_touch(row))
+    return journeys
 
 
 def collapsed_channels(touches: list[Touch]) -> list[str]:
@@ -182,6 +187,7 @@ def _conversions(
         func.coalesce(func.extract("epoch", facts.c.won_at - facts.c.created_at), 0).label("cycle"),
         facts.c.currency,
         facts.c.visitor_ids,
+        facts.c.updated_at,
     ).where(
         converted_at >= period.start,
         converted_at < period.end,
