@@ -5,14 +5,19 @@ one run, answers compared:
   against computed from the raw touches on the request (the same code with the stored
   rows deleted inside the request's transaction, then rolled back: what the report did
   before the table);
-- attribution comparison: Markov's non-converting journeys counted by transition in
-  PostgreSQL (`count_non_converting_at`) against read one by one as `Journey` objects.
+- attribution comparison (all eight models, channel level, leads): the converting
+  journeys as the refresh stored them (`lead_journeys`) and Markov's non-converting ones
+  counted by transition in PostgreSQL (`count_non_converting_at`), against both read
+  from the raw touches as before (the stored rows deleted inside the transaction, then
+  rolled back; a `Journey` object per non-converting visitor).
 
     .venv/bin/python -m bench.analytics.cohorts_attribution [--small] [--requests 5]
         [--only cohorts,compare]
 
 On the data of `bench.analytics.generate` with its rollups (`bench.analytics.rollup`); fills
-`lead_first_touches` first when it is empty (timed: the refresh step's full cost). For the
+`lead_first_touches` and `lead_journeys` first when they are empty (each timed: that
+refresh step's full cost), so run it before `bench.analytics.reports --no-refresh` on
+data refreshed by older code. For the
 last 30 days and the last 12 months, without and with a channel filter: `--requests`
 calls of each way, alternating, each in its own transaction (the first of each way a
 warm-up). Per call: wall ms, and the CPU ms of PostgreSQL's processes and of this process.
@@ -41,9 +46,16 @@ from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_star
 from bench.analytics.rollup import postgres_cpu
 from bench.harness import write_report
 from rastro.analytics.attribution import MODEL_NAMES, credit_all
-from rastro.analytics.models import LeadFirstTouch
+from rastro.analytics.models import LeadFirstTouch, LeadJourney
 from rastro.analytics.schemas import ReportFilters
-from rastro.analytics.service import cohorts, first_touches, journeys, periods, rollups
+from rastro.analytics.service import (
+    cohorts,
+    first_touches,
+    journey_store,
+    journeys,
+    periods,
+    rollups,
+)
 from rastro.analytics.service.overview import Scope as ReportScope
 from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
@@ -91,11 +103,16 @@ async def _cohorts(
 
 
 async def _compare(
-    databases: Databases, scope: Scope, report: ReportScope, *, counted: bool
+    databases: Databases, scope: Scope, report: ReportScope, *, new: bool
 ) -> tuple[Any, Sample]:
-    """All eight models at channel level over the period's leads, as the endpoint does."""
-    with _Timer() as timer:
-        async with databases.bi.transaction(scope) as bi:
+    """All eight models at channel level over the period's leads, as the endpoint does:
+    `new` with the stored journeys and the non-converting ones counted in PostgreSQL, else
+    as before them (the stored rows deleted in the transaction, untimed, then rolled back;
+    a `Journey` per non-converting visitor)."""
+    async with databases.bi.transaction(scope) as bi:
+        if not new:
+            await bi.execute(text("DELETE FROM lead_journeys"))
+        with _Timer() as timer:
             loaded = await journeys.load_journeys(
                 bi,
                 period=report.period,
@@ -103,12 +120,13 @@ async def _compare(
                 conversion="lead",
                 lookback_days=journeys.DEFAULT_LOOKBACK_DAYS,
                 currency=report.currency,
-                non_converting=not counted,
-                count_non_converting=("channel",) if counted else (),
+                non_converting=not new,
+                count_non_converting=("channel",) if new else (),
             )
-        by_model = credit_all(
-            loaded.journeys, level="channel", counted=loaded.counted.get("channel")
-        )
+            by_model = credit_all(
+                loaded.journeys, level="channel", counted=loaded.counted.get("channel")
+            )
+        await bi.rollback()
     answer = {
         "non_converting": loaded.non_converting,
         "credits": {
@@ -131,19 +149,28 @@ def _close(a: Any, b: Any) -> bool:
 
 
 async def _fill(databases: Databases, organization_id: uuid.UUID, postmaster: int) -> Any:
+    """The refresh's two new steps in full, each when its table is empty (data refreshed
+    by older code): seconds and PostgreSQL CPU seconds."""
     scope = Scope.organization(organization_id)
-    async with databases.bi.transaction(scope) as bi:
-        present = await bi.scalar(select(func.count()).select_from(LeadFirstTouch))
-    if present:
-        return {"rows": present, "note": "already filled"}
-    cpu, started = postgres_cpu(postmaster), time.perf_counter()
-    async with databases.bi.transaction(scope) as bi:
-        await first_touches.refresh_first_touches(bi, organization_id, since=None)
-    return {
-        "seconds": round(time.perf_counter() - started, 2),
-        "postgres_cpu_s": round(postgres_cpu(postmaster) - cpu, 2),
-        "load_average": os.getloadavg()[0],
-    }
+    filled = {}
+    for table, step in (
+        (LeadFirstTouch, first_touches.refresh_first_touches),
+        (LeadJourney, journey_store.refresh_lead_journeys),
+    ):
+        async with databases.bi.transaction(scope) as bi:
+            present = await bi.scalar(select(func.count()).select_from(table))
+        if present:
+            filled[table.__tablename__] = {"rows": present, "note": "already filled"}
+            continue
+        cpu, started = postgres_cpu(postmaster), time.perf_counter()
+        async with databases.bi.transaction(scope) as bi:
+            await step(bi, organization_id, since=None)
+        filled[table.__tablename__] = {
+            "seconds": round(time.perf_counter() - started, 2),
+            "postgres_cpu_s": round(postgres_cpu(postmaster) - cpu, 2),
+            "load_average": os.getloadavg()[0],
+        }
+    return filled
 
 
 def _summary(samples: list[Sample]) -> dict[str, float]:
@@ -171,14 +198,14 @@ async def run(
             ("raw", lambda d, r: _cohorts(d, scope, r, stored=False)),
         ),
         "compare": (
-            ("counted", lambda d, r: _compare(d, scope, r, counted=True)),
-            ("journeys", lambda d, r: _compare(d, scope, r, counted=False)),
+            ("stored+counted", lambda d, r: _compare(d, scope, r, new=True)),
+            ("raw+journeys", lambda d, r: _compare(d, scope, r, new=False)),
         ),
     }
     results = []
     try:
         filled = await _fill(databases, organization_id, postmaster)
-        print(f"lead_first_touches: {filled}", flush=True)
+        print(f"filled: {filled}", flush=True)
         async with databases.bi.transaction(scope) as bi:
             through = await rollups.rollup_through(bi, TIMEZONE)
         for name, days, filters in SCENARIOS:
@@ -205,7 +232,7 @@ async def run(
                 results.append(row)
     finally:
         await databases.dispose()
-    return {"lead_first_touches": filled, "results": results}
+    return {"filled": filled, "results": results}
 
 
 def main() -> None:
