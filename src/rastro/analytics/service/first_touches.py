@@ -43,7 +43,9 @@ def _raw(*conditions: ColumnElement[bool]) -> Subquery:
         .where(*conditions)
         .subquery("person")
     )
-    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
+    # Joined on the visitor only: an `IN (person)` filter besides made PostgreSQL plan a
+    # semi-join that scans the person list once per touch when it expects few people.
+    touches = tracking_facts.visitor_touches().subquery("touches")
     return (
         select(
             person.c.lead_id,

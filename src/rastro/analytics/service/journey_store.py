@@ -100,7 +100,9 @@ def _journeys(*conditions: ColumnElement[bool]) -> Subquery:
         .distinct()
         .subquery("person")
     )
-    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
+    # Joined on the visitor only: an `IN (person)` filter besides made PostgreSQL plan a
+    # semi-join that scans the person list once per touch when it expects few people.
+    touches = tracking_facts.visitor_touches().subquery("touches")
     order = (touches.c.created_at, touches.c.session_id)
 
     def ordered(column: Any) -> Any:

@@ -97,7 +97,9 @@ async def journey_touches(
         .distinct()
         .subquery("person")
     )
-    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
+    # Joined on the visitor only: an `IN (person)` filter besides made PostgreSQL plan a
+    # semi-join that scans the person list once per touch when it expects few people.
+    touches = tracking_facts.visitor_touches().subquery("touches")
     bounds = []
     if since is not None:
         bounds.append(touches.c.created_at >= since - lookback)
