@@ -22,6 +22,10 @@ and the load average; `--spend` stores 13 months of ad spend first (500 ads x 4
 platforms, `bench.analytics.spend_data`), for the Ads report and the correlation;
 `--daily-spend` sums the Ads report's spend from the daily rows only (the code before the
 monthly spend rollup), for a before/after pair on the same data.
+Required parameters get `REQUIRED_VALUES` (the single-model attribution report runs
+Markov); an endpoint that takes dates but no preset gets the preset's dates. A scenario
+answered with an error is printed with the answer and makes the run exit with an error
+once the report is written.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ from bench.analytics.app import bench_databases, bench_settings
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
 from bench.analytics.statements import StatementTimer, explain, postgres_cpu
 from bench.harness import write_report
-from rastro.analytics.service import correlation
+from rastro.analytics import schemas
+from rastro.analytics.service import correlation, periods
 from rastro.app import close_app, create_app
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.modules import load_modules
@@ -73,11 +78,25 @@ SCENARIOS: tuple[tuple[str, dict[str, str]], ...] = (
     ),
 )
 RANGE_PARAMETERS = {"preset", "date_from", "date_to"}
+# Values of the required query parameters that no scenario gives: the single-model
+# attribution report runs its heaviest model (Markov reads the non-converting journeys
+# too); the insight history asks for an ad the generated data does not have (an empty
+# list). An endpoint with a required parameter not listed here fails the run.
+REQUIRED_VALUES = {
+    "model": "markov",
+    "platform": "meta",
+    "account_id": "act_bench",
+    "ad_id": "ad_bench",
+}
+TIMEZONE = "America/Sao_Paulo"  # the generated organization's (bench.analytics.generate)
 
 
-def endpoints(openapi: dict[str, Any], site: dict[str, Any]) -> list[tuple[str, set[str]]]:
-    """Every GET under /api/analytics/ as (path with its ids filled, query parameters);
-    a path id the generated site has no value for leaves the endpoint out, named."""
+def endpoints(
+    openapi: dict[str, Any], site: dict[str, Any]
+) -> list[tuple[str, set[str], set[str]]]:
+    """Every GET under /api/analytics/ as (path with its ids filled, query parameters,
+    required ones); a path id the generated site has no value for leaves the endpoint
+    out, named."""
     known = {
         "ab_test_id": site["ab_test_id"],
         "domain_id": site["domain_id"],
@@ -98,8 +117,32 @@ def endpoints(openapi: dict[str, Any], site: dict[str, Any]) -> list[tuple[str, 
                 break
             filled = filled.replace("{" + parameter["name"] + "}", str(value))
         else:
-            found.append((filled, {p["name"] for p in parameters if p["in"] == "query"}))
+            query = [p for p in parameters if p["in"] == "query"]
+            found.append(
+                (
+                    filled,
+                    {p["name"] for p in query},
+                    {p["name"] for p in query if p.get("required")},
+                )
+            )
     return found
+
+
+def scenario_params(
+    query: dict[str, str], accepted: set[str], required: set[str]
+) -> dict[str, str]:
+    """The scenario's parameters that the endpoint accepts: a preset becomes its dates for
+    an endpoint that takes dates only, and required parameters get `REQUIRED_VALUES`."""
+    params = {k: v for k, v in query.items() if k in accepted}
+    if "preset" in query and "preset" not in accepted and {"date_from", "date_to"} <= accepted:
+        dates, _ = periods.resolve(
+            schemas.ReportFilters(preset=query["preset"]), TIMEZONE, now=datetime.now(UTC)
+        )
+        params |= {"date_from": str(dates.date_from), "date_to": str(dates.date_to)}
+    missing = required - params.keys() - REQUIRED_VALUES.keys()
+    if missing:
+        raise SystemExit(f"no benchmark value for required parameter(s) {sorted(missing)}")
+    return params | {k: REQUIRED_VALUES[k] for k in required - params.keys()}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -116,12 +159,13 @@ async def measure(
     postmaster: int | None = None,
     timer: StatementTimer | None = None,
 ) -> dict[str, Any]:
-    """Warm-up, then `requests` timed requests; an error answer stops the scenario. Also
-    the median CPU milliseconds per request of PostgreSQL's processes and of this one, and
-    (with `timer`) the slowest statements."""
+    """Warm-up, then `requests` timed requests; an error answer (not 2xx) stops the
+    scenario and is returned instead of the timings. Also the median CPU milliseconds per
+    request of PostgreSQL's processes and of this one, and (with `timer`) the slowest
+    statements."""
     for _ in range(3):
         response = await client.get(path, params=params)
-        if response.status_code != 200:
+        if not response.is_success:
             return {"status": response.status_code, "error": response.text[:300]}
     timings, pg_cpu, py_cpu = [], [], []
     if timer is not None:
@@ -134,6 +178,8 @@ async def measure(
         timings.append((time.perf_counter() - started) * 1000)
         py_cpu.append((time.process_time() - py_before) * 1000)
         pg_cpu.append((postgres_cpu(postmaster) - pg_before) * 1000)
+        if not response.is_success:
+            return {"status": response.status_code, "error": response.text[:300]}
     p95 = _percentile(timings, 0.95)
     result: dict[str, Any] = {
         "status": response.status_code,
@@ -190,12 +236,12 @@ async def run(
             )
             login.raise_for_status()
             client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-            for path, accepted in endpoints(app.openapi(), site):
+            for path, accepted, required in endpoints(app.openapi(), site):
                 if only and not any(word in path for word in only):
                     continue
                 ranged = bool(accepted & RANGE_PARAMETERS)
                 for name, query in SCENARIOS if ranged else SCENARIOS[:1]:
-                    params = {k: v for k, v in query.items() if k in accepted}
+                    params = scenario_params(query, accepted, required)
                     result = await measure(
                         client, path, params, requests, postmaster=postmaster, timer=timer
                     )
@@ -215,8 +261,8 @@ async def run(
 
 
 def _line(row: dict[str, Any]) -> str:
-    if row["status"] != 200:
-        return f"{row['endpoint']:40s} {row['scenario']:48s} HTTP {row['status']}"
+    if "p95_ms" not in row:
+        return f"{row['endpoint']:40s} {row['scenario']:48s} HTTP {row['status']}: {row['error']}"
     mark = "" if row["meets_target"] else "  > 250 ms"
     return (
         f"{row['endpoint']:40s} {row['scenario']:48s} "
@@ -289,6 +335,12 @@ def main() -> None:
             **report,
         },
     )
+    failed = [row for row in report["results"] if "p95_ms" not in row]
+    if failed:
+        raise SystemExit(
+            f"{len(failed)} scenario(s) answered an error: "
+            + "; ".join(f"{r['endpoint']} ({r['scenario']}): HTTP {r['status']}" for r in failed)
+        )
 
 
 if __name__ == "__main__":

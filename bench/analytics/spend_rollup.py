@@ -31,7 +31,7 @@ from sqlalchemy import text
 from bench.analytics import spend_data
 from bench.analytics.app import bench_databases
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
-from bench.analytics.rollup import _postgres_cpu
+from bench.analytics.statements import postgres_cpu as _postgres_cpu
 from bench.harness import write_report
 from rastro.analytics.schemas import ReportFilters
 from rastro.analytics.service import correlation, periods

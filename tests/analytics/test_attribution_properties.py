@@ -17,10 +17,12 @@ from rastro.analytics.attribution import (
     MODEL_NAMES,
     MODELS,
     UNTRACKED,
+    CountedJourneys,
     Credit,
     Journey,
     Level,
     Touch,
+    credit_all,
 )
 from rastro.analytics.attribution.journeys import Encoded, touch_key
 from rastro.analytics.attribution.markov import removal_effects
@@ -239,3 +241,41 @@ def test_markov_with_hundreds_of_states_equals_one_solve_per_state() -> None:
     got = dict(zip(encoded.paths.keys, effects.tolist(), strict=True))
     assert [got[k] for k in sample] == pytest.approx([expected[k] for k in sample], abs=1e-9)
     assert all(expected[k] > 0 for k in sample)
+
+
+def counted_transitions(paths: list[Journey], level: Level) -> dict[tuple, int]:
+    """What the database counts for non-converting journeys: start → first key, key → next
+    different key, last key → null (None)."""
+    counts: Counter[tuple] = Counter()
+    for path in paths:
+        keys = [touch_key(t, level) for t in path.touches]
+        collapsed = [k for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k]
+        counts.update(pairwise([None, *collapsed, None]))
+    return dict(counts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(JOURNEY_LISTS, JOURNEY_LISTS, st.sampled_from(LEVELS))
+def test_non_converting_journeys_counted_by_transition_credit_like_the_journeys(
+    first: list[Journey], second: list[Journey], level: Level
+) -> None:
+    """Markov over converting journeys plus non-converting ones given by their transition
+    counts credits what it credits over all the journeys; the other models give the counted
+    journeys' keys 0 and credit the rest unchanged."""
+    converting = [j for j in first + second if j.converted_at is not None]
+    lost = [j for j in first + second if j.converted_at is None and j.touches]
+    counted = CountedJourneys(level, counted_transitions(lost, level))
+    assert counted.journeys == len(lost)
+    together = credit_all(converting + lost, level=level)
+    apart = credit_all(converting, level=level, counted=counted)
+    for name in MODEL_NAMES:
+        assert apart[name].keys() == together[name].keys(), name
+        for key, credit in together[name].items():
+            assert apart[name][key].conversions == pytest.approx(credit.conversions, abs=1e-9)
+            assert apart[name][key].revenue == pytest.approx(credit.revenue, abs=1e-6)
+
+
+def test_counted_journeys_must_be_at_the_credited_level() -> None:
+    counted = CountedJourneys("campaign", {(None, "spring"): 1, ("spring", None): 1})
+    with pytest.raises(ValueError, match="campaign"):
+        credit_all([], level="channel", counted=counted)

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from rastro.analytics.service import facts
 from rastro.core.db import Scope
+from rastro.core.units import TransactionBoundary
 from tests.analytics.factories import Visit, add_visits, refresh
 from tests.analytics.raw import ensure_partitions, in_days, local_day, raw_leads, raw_rows
 from tests.crm.factories import make_leads
@@ -202,3 +204,57 @@ async def test_cohorts_refuse_bad_input(client, databases):
     for params in ({"period": "year"}, {"by": "device"}, {"date_to": "2999-01-01"}):
         response = await client.get("/api/analytics/cohorts", headers=site.headers, params=params)
         assert response.status_code == 422, (params, response.text)
+
+
+async def _cohorts(client, site, date_from, today, by="channel"):
+    response = await client.get(
+        "/api/analytics/cohorts",
+        headers=site.headers,
+        params={"date_from": str(date_from), "date_to": str(today), "by": by},
+    )
+    assert response.status_code == 200, response.text
+    return shown(response.json())
+
+
+async def test_cohorts_recount_leads_changed_since_the_refresh(client, databases):
+    """The refresh stores each lead's first touch; a lead copied again since (another
+    visitor) or created since is read from the raw touches, a current row as stored."""
+    site, org, _ = await make_data(client, databases)
+    today = local_day(datetime.now(UTC))
+    date_from = today - timedelta(days=150)
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        stored = (await bi.execute(text("SELECT count(*) FROM lead_first_touches"))).scalar()
+        facts_count = (await bi.execute(text("SELECT count(*) FROM conversion_facts"))).scalar()
+    assert stored == facts_count > 30
+    # After the refresh: lead v3 moves to visitor v9, and a new lead of v7 arrives.
+    async with databases.crm.transaction(Scope.organization(org)) as crm:
+        moved = (
+            await crm.execute(
+                text("UPDATE leads SET visitor_id = 'v9' WHERE visitor_id = 'v3' RETURNING lead_id")
+            )
+        ).scalar_one()
+    await make_leads(
+        databases, org, visitor_id="v7", created_at=datetime.now(UTC) - timedelta(hours=1)
+    )
+    await facts.rebuild_facts(
+        TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), org
+    )
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        # The moved lead's stored row is stale: were it read, its cohort would be "Tampered".
+        await bi.execute(
+            text("UPDATE lead_first_touches SET channel = 'Tampered' WHERE lead_id = :id"),
+            {"id": moved},
+        )
+    expected = await recount(databases, org, date_from, today, "month", "channel", lambda c: True)
+    assert await _cohorts(client, site, date_from, today) == expected
+    # The next refresh stores the changed leads again, with the same answer.
+    await refresh(databases, org)
+    assert await _cohorts(client, site, date_from, today) == expected
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        # A current row is what the report reads.
+        await bi.execute(
+            text("UPDATE lead_first_touches SET channel = 'Tampered' WHERE lead_id = :id"),
+            {"id": moved},
+        )
+    shown_now = await _cohorts(client, site, date_from, today)
+    assert any(key == "Tampered" for _, key in shown_now)

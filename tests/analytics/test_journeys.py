@@ -11,7 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
+from rastro.analytics.service import facts
+from rastro.core.db import Scope
+from rastro.core.units import TransactionBoundary
 from tests.analytics.factories import Visit, add_visits, refresh
 from tests.analytics.raw import ensure_partitions, in_days, local_day, raw_leads, raw_rows
 from tests.crm.factories import make_leads
@@ -107,14 +111,22 @@ async def make_data(client, databases):
     return site, org, date_from, date_to
 
 
+CASES = [
+    ("lead", 90, {}, lambda lead: True),
+    ("lead", 7, {}, lambda lead: True),
+    ("won", 90, {}, lambda lead: True),
+    ("lead", 90, {"channel": "Direct"}, lambda lead: lead.channel == "Direct"),
+]
+
+
 async def test_journeys_equal_a_raw_recount(client, databases):
     site, org, date_from, date_to = await make_data(client, databases)
-    for conversion, lookback, params, keep in [
-        ("lead", 90, {}, lambda lead: True),
-        ("lead", 7, {}, lambda lead: True),
-        ("won", 90, {}, lambda lead: True),
-        ("lead", 90, {"channel": "Direct"}, lambda lead: lead.channel == "Direct"),
-    ]:
+    paths = await check_against_recount(client, databases, site, org, date_from, date_to)
+    assert any(" > " in label for label in paths)
+
+
+async def check_against_recount(client, databases, site, org, date_from, date_to):
+    for conversion, lookback, params, keep in CASES:
         conversions, paths, links = await recount(
             databases, org, conversion, date_from, date_to, lookback, keep
         )
@@ -156,7 +168,58 @@ async def test_journeys_equal_a_raw_recount(client, databases):
             for link in body["flow"]["links"]
         } == links
     assert conversions > 0
-    assert any(" > " in label for label in paths)
+    return paths
+
+
+async def _set_channels(databases, org, lead_id, channel):
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        await bi.execute(
+            text(
+                "UPDATE lead_journeys SET channel = array_fill(CAST(:channel AS text),"
+                " ARRAY[cardinality(channel)]) WHERE lead_id = :id"
+            ),
+            {"id": lead_id, "channel": channel},
+        )
+
+
+async def test_journeys_recount_leads_changed_since_the_refresh(client, databases):
+    """The refresh stores each lead's touches; a lead copied again since (another visitor,
+    a win) or created since is read from the raw touches, a current row as stored."""
+    site, org, date_from, date_to = await make_data(client, databases)
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        stored = (await bi.execute(text("SELECT count(*) FROM lead_journeys"))).scalar()
+        facts_count = (await bi.execute(text("SELECT count(*) FROM conversion_facts"))).scalar()
+    assert stored == facts_count > 20
+    async with databases.crm.transaction(Scope.organization(org)) as crm:
+        moved = (
+            await crm.execute(
+                text(
+                    "UPDATE leads SET visitor_id = 'v27' WHERE visitor_id = 'v5' RETURNING lead_id"
+                )
+            )
+        ).scalar_one()
+    await make_leads(
+        databases,
+        org,
+        visitor_id="v28",
+        created_at=datetime.combine(date_to, time(12), tzinfo=UTC),
+        stage="won",
+        stage_value=Decimal("70.00"),
+    )
+    await facts.rebuild_facts(
+        TransactionBoundary(databases.crm), TransactionBoundary(databases.bi), org
+    )
+    await _set_channels(databases, org, moved, "Tampered")  # stale: must not be read
+    await check_against_recount(client, databases, site, org, date_from, date_to)
+    await refresh(databases, org)
+    await check_against_recount(client, databases, site, org, date_from, date_to)
+    await _set_channels(databases, org, moved, "Tampered")  # current: what is read
+    response = await client.get(
+        "/api/analytics/journeys",
+        headers=site.headers,
+        params={"date_from": str(date_from), "date_to": str(date_to), "limit": 100},
+    )
+    assert any("Tampered" in p["channels"] for p in response.json()["paths"])
 
 
 async def test_journeys_of_an_empty_organization_are_zeros(client, databases):

@@ -2,7 +2,8 @@
 events (`conversion_facts`), one row per human session with its dimensions
 (`session_facts`: the rollups' source), the rollups the reports read, per local day of
 the organization, the visitor sets that give exact distinct visitors (`visitor_numbers`,
-`visitor_sets_*`), and what they hold (`rollup_state`: every moment before `through`, in
+`visitor_sets_*`), each lead's first touch and touches (`lead_first_touches`,
+`lead_journeys`), and what they hold (`rollup_state`: every moment before `through`, in
 the days of `timezone`).
 
 Design (figures in bench/README.md, "Analytics rollups"):
@@ -27,6 +28,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -108,6 +110,46 @@ class ConversionFact(TenantMixin, BiBase):
     chargeback_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     chargeback_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class LeadFirstTouch(TenantMixin, BiBase):
+    """A lead's first touch (the earliest touch of its visitors up to its creation, however
+    old; all NULL when it has none), kept by the rollup refresh for the cohorts report. A
+    row counts only while `fact_updated_at` equals its fact's `updated_at`: a lead copied
+    again since is recounted from the raw touches."""
+
+    __tablename__ = "lead_first_touches"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    fact_updated_at: Mapped[datetime]
+    touched_at: Mapped[datetime | None]
+    channel: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(Text)
+    medium: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str | None] = mapped_column(Text)
+
+
+class LeadJourney(TenantMixin, BiBase):
+    """A lead's touches (those of its visitors from a year before its earliest conversion
+    moment to its latest: every journey a report can ask of it), in time order as parallel
+    arrays, kept by the rollup refresh for the attribution and journeys reports. Like
+    `LeadFirstTouch`, a row counts only while `fact_updated_at` equals its fact's
+    `updated_at`. NULL arrays: no touch."""
+
+    __tablename__ = "lead_journeys"
+
+    lead_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    fact_updated_at: Mapped[datetime]
+    touched_at: Mapped[list[datetime] | None] = mapped_column(ARRAY(DateTime(timezone=True)))
+    channel: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    source: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
+    medium: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
+    campaign: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
+    content: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
+    term: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
+    utm_id: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
+    click_id: Mapped[list[str | None] | None] = mapped_column(ARRAY(Text))
 
 
 class SessionFact(TenantMixin, BiBase):

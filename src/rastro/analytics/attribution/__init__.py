@@ -17,6 +17,7 @@ from rastro.analytics.attribution.journeys import (
     LEVELS,
     NONE_KEY,
     UNTRACKED,
+    CountedJourneys,
     Credit,
     Encoded,
     Journey,
@@ -101,9 +102,12 @@ def credit_all(
     level: Level,
     half_life_days: float = DEFAULT_HALF_LIFE_DAYS,
     models: Sequence[ModelName] = MODEL_NAMES,
+    counted: CountedJourneys | None = None,
 ) -> dict[ModelName, dict[str, Credit]]:
-    """Several models over the same journeys, encoded once (for a side-by-side comparison)."""
-    encoded = Encoded(journeys, level)
+    """Several models over the same journeys, encoded once (for a side-by-side comparison);
+    `counted` adds non-converting journeys by their transitions (read by Markov only; their
+    keys get every other model's 0.0)."""
+    encoded = Encoded(journeys, level, counted)
     return {name: _ON_ENCODED[name][0](encoded, half_life_days) for name in models}
 
 
@@ -116,6 +120,7 @@ __all__ = [
     "NONE_KEY",
     "UNTRACKED",
     "AttributionModel",
+    "CountedJourneys",
     "Credit",
     "Journey",
     "Level",

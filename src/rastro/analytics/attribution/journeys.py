@@ -4,7 +4,7 @@ as flat arrays so that each model is a few array operations rather than a loop p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -161,12 +161,48 @@ class Paths:
         return np.maximum(np.repeat(converted, self.lengths) - at, 0.0) / 86400.0
 
 
+@dataclass(frozen=True, slots=True)
+class CountedJourneys:
+    """Non-converting journeys given by their transitions at one level rather than one by
+    one (the database counts them): journeys per (from, to) between keys, consecutive
+    repeats collapsed, `from` None being the start state and `to` None the null state."""
+
+    level: Level
+    transitions: Mapping[tuple[str | None, str | None], int]
+
+    @property
+    def journeys(self) -> int:
+        """How many journeys: each leaves the start state once."""
+        return sum(n for (origin, _), n in self.transitions.items() if origin is None)
+
+
 class Encoded:
     """Journeys ready for the models: those with touches encoded at one level, and the
-    totals of the converting journeys without any touch (credited to UNTRACKED)."""
+    totals of the converting journeys without any touch (credited to UNTRACKED); with
+    `counted`, more non-converting journeys by their transitions (their keys come after
+    the journeys' own, in sorted order; only Markov reads the transitions)."""
 
-    def __init__(self, journeys: Sequence[Journey], level: Level) -> None:
+    def __init__(
+        self, journeys: Sequence[Journey], level: Level, counted: CountedJourneys | None = None
+    ) -> None:
         self.paths = Paths.encode([j for j in journeys if j.touches], level)
+        self.counted: list[tuple[int, int, int]] = []  # (from code or -1, to code or -1, n)
+        if counted is not None:
+            if counted.level != level:
+                raise ValueError(f"journeys counted at {counted.level}, credited at {level}")
+            index = {key: code for code, key in enumerate(self.paths.keys)}
+            named = {k for pair in counted.transitions for k in pair if k is not None}
+            for key in sorted(named - index.keys()):
+                index[key] = len(self.paths.keys)
+                self.paths.keys.append(key)
+            self.counted = [
+                (
+                    -1 if origin is None else index[origin],
+                    -1 if target is None else index[target],
+                    n,
+                )
+                for (origin, target), n in counted.transitions.items()
+            ]
         untracked = [j for j in journeys if j.converted_at is not None and not j.touches]
         self.untracked_conversions = float(sum(j.conversions for j in untracked))
         self.untracked_revenue = float(sum(j.revenue for j in untracked))

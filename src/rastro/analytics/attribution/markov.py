@@ -12,7 +12,8 @@ from rastro.analytics.attribution.journeys import Credit, Encoded, Floats
 def transition_counts(encoded: Encoded) -> tuple[Floats, int]:
     """Journey counts per transition between the states start (0), key k (k + 1),
     conversion (K + 1) and null (K + 2), consecutive repeats of a key collapsed (as Anderl et
-    al. do; a self-loop would change no absorption probability, only the path lengths)."""
+    al. do; a self-loop would change no absorption probability, only the path lengths),
+    plus the transitions of the journeys given as counts (`Encoded.counted`)."""
     paths = encoded.paths
     size = len(paths.keys)
     states = size + 3
@@ -33,7 +34,10 @@ def transition_counts(encoded: Encoded) -> tuple[Floats, int]:
     sources = np.concatenate((np.zeros(int(first.sum()), np.int64), collapsed))
     targets = np.concatenate((collapsed[first], following))
     counts = np.bincount(sources * states + targets, minlength=states * states)
-    return counts.reshape(states, states).astype(np.float64), size
+    matrix = counts.reshape(states, states).astype(np.float64)
+    for origin, target, n in encoded.counted:
+        matrix[origin + 1, null if target < 0 else target + 1] += n
+    return matrix, size
 
 
 def removal_effects(encoded: Encoded) -> tuple[float, Floats]:

@@ -16,6 +16,7 @@ from rastro.analytics.attribution import (
     MODEL_DEFINITIONS,
     MODEL_NAMES,
     Credit,
+    Level,
     ModelName,
     credit_all,
 )
@@ -85,9 +86,13 @@ async def attribution_report(
     half_life_days: float,
 ) -> schemas.AttributionReport:
     """One model's credits per key for the period's conversions, most credited first."""
-    journeys = await _load(bi, scope, conversion, lookback_days, [model])
+    journeys = await _load(bi, scope, conversion, lookback_days, [model], (level,))
     credits = credit_all(
-        journeys.journeys, level=level, half_life_days=half_life_days, models=[model]
+        journeys.journeys,
+        level=level,
+        half_life_days=half_life_days,
+        models=[model],
+        counted=journeys.counted.get(level),
     )[model]
     conversions, revenue = _totals(journeys)
     rows = [
@@ -126,8 +131,13 @@ async def attribution_comparison(
 ) -> schemas.AttributionComparison:
     """All eight models over the same conversions, each key with every model's credit and
     its shift against last touch."""
-    journeys = await _load(bi, scope, conversion, lookback_days, MODEL_NAMES)
-    by_model = credit_all(journeys.journeys, level=level, half_life_days=half_life_days)
+    journeys = await _load(bi, scope, conversion, lookback_days, MODEL_NAMES, (level,))
+    by_model = credit_all(
+        journeys.journeys,
+        level=level,
+        half_life_days=half_life_days,
+        counted=journeys.counted.get(level),
+    )
     baseline = by_model["last_touch"]
     conversions, revenue = _totals(journeys)
     rows = [
@@ -189,6 +199,7 @@ async def _load(
     conversion: JourneyConversion,
     lookback_days: int,
     models: tuple[ModelName, ...] | list[ModelName],
+    levels: tuple[Level, ...],
 ) -> JourneySet:
     return await load_journeys(
         bi,
@@ -197,8 +208,9 @@ async def _load(
         conversion=conversion,
         lookback_days=lookback_days,
         currency=scope.currency,
-        # Only the Markov chain reads the journeys that did not convert.
-        non_converting="markov" in models,
+        non_converting=False,
+        # Only the Markov chain reads the journeys that did not convert: their transitions.
+        count_non_converting=levels if "markov" in models else (),
     )
 
 
@@ -228,13 +240,15 @@ async def credit_overview(
     credited: dict[tuple[str, str], dict[str, Credit]] = {}
     conversions: tuple[JourneyConversion, ...] = ("lead", "qualified", "won")
     for conversion in conversions:
-        journeys = await _load(bi, scope, conversion, settings.lookback_days, [model])
-        for level in ("channel", "campaign"):
+        levels: tuple[Level, ...] = ("channel", "campaign")
+        journeys = await _load(bi, scope, conversion, settings.lookback_days, [model], levels)
+        for level in levels:
             credited[(conversion, level)] = credit_all(
                 journeys.journeys,
                 level=level,
                 half_life_days=settings.half_life_days,
                 models=[model],
+                counted=journeys.counted.get(level),
             )[model]
 
     def rows(table: list[schemas.BreakdownRow], level: str) -> list[schemas.BreakdownRow]:

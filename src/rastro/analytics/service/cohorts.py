@@ -26,52 +26,26 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Text, and_, case, cast, func, null, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import Date, Text, case, cast, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
 from rastro.analytics import schemas
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import filters as report_filters
+from rastro.analytics.service import first_touches
 from rastro.analytics.service.overview import Scope, ratio, report_range
 from rastro.crm.service import facts as crm_facts
-from rastro.tracking.service import facts as tracking_facts
 
-TOUCH_DIMENSIONS = ("channel", "source", "medium", "campaign", "content")
+TOUCH_DIMENSIONS = first_touches.DIMENSIONS
 KEYS: dict[str, str | None] = {"none": None, "channel": "channel", "campaign": "campaign"}
-
-
-def _first_touches(since: datetime) -> Any:
-    """Per lead created since `since`, the earliest touch of its visitors up to its creation."""
-    f = ConversionFact
-    person = (
-        select(f.lead_id, f.created_at, func.unnest(f.visitor_ids).label("visitor_id"))
-        .where(f.created_at >= since)
-        .subquery("person")
-    )
-    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
-    return (
-        select(person.c.lead_id, touches.c.created_at, *(touches.c[d] for d in TOUCH_DIMENSIONS))
-        .ext(distinct_on(person.c.lead_id))
-        .join_from(
-            person,
-            touches,
-            and_(
-                touches.c.visitor_id == person.c.visitor_id,
-                touches.c.created_at <= person.c.created_at,
-            ),
-        )
-        .order_by(person.c.lead_id, touches.c.created_at)
-        .subquery("first_touch")
-    )
 
 
 def cohort_leads(scope: Scope) -> Any:
     """The leads whose first touch (or creation) falls in the period, with the cohort's
     moment (`cohort_at`), the first touch's dimensions and the lead's outcome."""
     f = ConversionFact
-    first = _first_touches(scope.period.start)
+    first = first_touches.first_touches(scope.period.start)
     touched = first.c.lead_id.is_not(None)
     dimensions = [
         case((touched, first.c[d]), else_=getattr(f, d)).label(d) for d in TOUCH_DIMENSIONS
@@ -79,7 +53,7 @@ def cohort_leads(scope: Scope) -> Any:
     return (
         select(
             f.lead_id,
-            func.coalesce(first.c.created_at, f.created_at).label("cohort_at"),
+            func.coalesce(first.c.touched_at, f.created_at).label("cohort_at"),
             *dimensions,
             f.domain_id,
             f.landing_page_id,

@@ -67,6 +67,7 @@ def _conversions(scope: Scope, conversion: schemas.ConversionKind) -> Any:
             f.lead_id,
             moment.label("converted_at"),
             f.visitor_ids,
+            f.updated_at,
             f.revenue,
             f.currency,
         )
@@ -96,7 +97,13 @@ async def journey_paths(
     """The period's conversions by their path of channels (top `limit`), with the flow."""
     conversions = _conversions(scope, conversion)
     rows = list(await bi.execute(select(conversions)))
-    journeys = await journey_touches(bi, conversions, lookback_days=lookback_days)
+    journeys = await journey_touches(
+        bi,
+        conversions,
+        lookback_days=lookback_days,
+        since=scope.period.start,
+        until=scope.period.end,
+    )
     paths: dict[tuple[str, ...], _PathTotals] = {}
     flow = _Flow()
     revenue = Decimal(0)

@@ -9,19 +9,33 @@ who touched in the range without converting (for the Markov chain).
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import FromClause
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from rastro.analytics import schemas
-from rastro.analytics.attribution import Journey, Touch
+from rastro.analytics.attribution import NONE_KEY, CountedJourneys, Journey, Level, Touch
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import filters as report_filters
+from rastro.analytics.service import journey_store
 from rastro.tracking.service import facts as tracking_facts
 
 DEFAULT_LOOKBACK_DAYS = 90
@@ -64,20 +78,28 @@ async def journey_touches(
     until: datetime | None = None,
 ) -> dict[uuid.UUID, list[Touch]]:
     """Per conversion, its touches in time order within `lookback_days` before (and at) its
-    moment. `conversions` is a selectable with columns lead_id, converted_at, visitor_ids;
-    conversions without a touch are absent from the result. `since`/`until`, when given,
-    bound the conversions' moments so that PostgreSQL skips other months' partitions."""
+    moment. `conversions` is a selectable with columns lead_id, converted_at, visitor_ids
+    and the fact's updated_at; conversions without a touch are absent from the result.
+    The touches the refresh stored (`journey_store`) are read where current, the others'
+    from the raw touches; `since`/`until`, when given, bound the conversions' moments so
+    that PostgreSQL skips other months' partitions."""
     lookback = timedelta(days=lookback_days)
+    journeys: dict[uuid.UUID, list[Touch]] = await journey_store.stored_touches(
+        bi, conversions, lookback=lookback
+    )
+    raw = journey_store.missing(conversions).subquery("raw_conversions")
     person = (
         select(
-            conversions.c.lead_id,
-            conversions.c.converted_at,
-            func.unnest(conversions.c.visitor_ids).label("visitor_id"),
+            raw.c.lead_id,
+            raw.c.converted_at,
+            func.unnest(raw.c.visitor_ids).label("visitor_id"),
         )
         .distinct()
         .subquery("person")
     )
-    touches = tracking_facts.visitor_touches(select(person.c.visitor_id)).subquery("touches")
+    # Joined on the visitor only: an `IN (person)` filter besides made PostgreSQL plan a
+    # semi-join that scans the person list once per touch when it expects few people.
+    touches = tracking_facts.visitor_touches().subquery("touches")
     bounds = []
     if since is not None:
         bounds.append(touches.c.created_at >= since - lookback)
@@ -97,10 +119,9 @@ async def journey_touches(
         )
         .order_by(person.c.lead_id, touches.c.created_at, touches.c.session_id)
     )
-    journeys: dict[uuid.UUID, list[Touch]] = defaultdict(list)
     for row in rows:
-        journeys[row.lead_id].append(_touch(row))
-    return dict(journeys)
+        journeys.setdefault(row.lead_id, []).append(_touch(row))
+    return journeys
 
 
 def collapsed_channels(touches: list[Touch]) -> list[str]:
@@ -125,6 +146,9 @@ class JourneySet:
     #: Each converting journey's sales cycle in seconds (won_at - created_at; 0 when not
     #: won), in the order of `journeys`.
     cycle_seconds: tuple[float, ...] = ()
+    #: The non-converting journeys counted by transition in the database, per level
+    #: (`load_journeys(count_non_converting=...)`), instead of being in `journeys`.
+    counted: Mapping[Level, CountedJourneys] = field(default_factory=dict)
 
     def valued_by_cycle(self) -> list[Journey]:
         """The journeys with each converting one's sales cycle in place of its revenue: a
@@ -165,6 +189,7 @@ def _conversions(
         func.coalesce(func.extract("epoch", facts.c.won_at - facts.c.created_at), 0).label("cycle"),
         facts.c.currency,
         facts.c.visitor_ids,
+        facts.c.updated_at,
     ).where(
         converted_at >= period.start,
         converted_at < period.end,
@@ -181,10 +206,13 @@ async def load_journeys(
     lookback_days: int,
     currency: str,
     non_converting: bool,
+    count_non_converting: tuple[Level, ...] = (),
 ) -> JourneySet:
     """The period's converting journeys (touches within `lookback_days` before each
     conversion), plus, when `non_converting`, one journey per visitor who touched in the
-    period and is none of the converting people's. Revenue in other currencies than
+    period and is none of the converting people's; `count_non_converting` gives those
+    journeys by their transitions at these levels instead, counted in the database (what
+    Markov reads, without a Python object per touch). Revenue in other currencies than
     `currency` is left out and those currencies named."""
     conversions = _conversions(period, filters, conversion).cte("conversions")
     rows = (await bi.execute(select(conversions).order_by(conversions.c.converted_at))).all()
@@ -203,20 +231,82 @@ async def load_journeys(
     ]
     untracked = sum(1 for j in journeys if not j.touches)
     touch_count = sum(len(j.touches) for j in journeys)
-    lost = (
-        await _non_converting(bi, period, select(func.unnest(conversions.c.visitor_ids)))
-        if non_converting
-        else []
-    )
+    converting_visitors = select(func.unnest(conversions.c.visitor_ids).label("visitor_id"))
+    lost = await _non_converting(bi, period, converting_visitors) if non_converting else []
+    counted = {
+        level: await count_non_converting_at(bi, period, converting_visitors, level)
+        for level in count_non_converting
+    }
     return JourneySet(
         journeys=journeys + lost,
         converting=len(journeys),
         untracked=untracked,
-        non_converting=len(lost),
+        non_converting=(
+            next(iter(counted.values())).journeys if counted and not lost else len(lost)
+        ),
         touches=touch_count,
         other_currencies=other_currencies,
         cycle_seconds=tuple(float(row.cycle) for row in rows),
+        counted=counted,
     )
+
+
+def _not_converting(touches: Any, converting_visitors: Select[Any]) -> ColumnElement[bool]:
+    """The touch's visitor is none of the converting people's (an anti-join: `NOT IN` over
+    a hundred thousand visitors ran as a plain subplan, one list scan per touch)."""
+    visitors = converting_visitors.subquery("converting_visitors")
+    return ~exists().where(visitors.c.visitor_id == touches.c.visitor_id)
+
+
+def _key(touches: Any, level: Level) -> ColumnElement[Any]:
+    """The touch's key at `level` in SQL, as `attribution.touch_key` gives it in Python."""
+    if level == "channel":
+        return cast(touches.c.channel, Text)
+    return func.coalesce(func.nullif(touches.c[level], ""), NONE_KEY)
+
+
+async def count_non_converting_at(
+    bi: AsyncSession, period: schemas.Period, converting_visitors: Select[Any], level: Level
+) -> CountedJourneys:
+    """The journeys of `_non_converting` at `level`, counted by transition in the
+    database: start → first key, key → next different key, last key → null."""
+    touches = tracking_facts.visitor_touches().subquery("touches")
+    key = _key(touches, level)
+
+    def ordered(function: Any) -> Any:
+        return function.over(
+            partition_by=touches.c.visitor_id,
+            order_by=(touches.c.created_at, touches.c.session_id),
+        )
+
+    keyed = (
+        select(
+            key.label("key"),
+            ordered(func.lag(key)).label("previous"),
+            ordered(func.row_number()).label("position"),
+            ordered(func.lead(literal(1))).label("following"),
+        )
+        .where(
+            touches.c.created_at >= period.start,
+            touches.c.created_at < period.end,
+            _not_converting(touches, converting_visitors),
+        )
+        .subquery("keyed")
+    )
+    first = keyed.c.position == 1
+    origin = case((first, null()), else_=keyed.c.previous)
+    moves = (
+        select(origin.label("origin"), keyed.c.key.label("target"), func.count().label("n"))
+        .where(or_(first, keyed.c.previous.is_distinct_from(keyed.c.key)))
+        .group_by(origin, keyed.c.key)
+    )
+    ends = (
+        select(keyed.c.key, cast(null(), Text), func.count())
+        .where(keyed.c.following.is_(None))
+        .group_by(keyed.c.key)
+    )
+    rows = await bi.execute(union_all(moves, ends))
+    return CountedJourneys(level, {(row.origin, row.target): row.n for row in rows})
 
 
 async def _non_converting(
@@ -230,7 +320,7 @@ async def _non_converting(
         .where(
             touches.c.created_at >= period.start,
             touches.c.created_at < period.end,
-            touches.c.visitor_id.not_in(converting_visitors),
+            _not_converting(touches, converting_visitors),
         )
         .order_by(touches.c.visitor_id, touches.c.created_at, touches.c.session_id)
     )

@@ -13,7 +13,9 @@ creation, qualification or win, a page view) is before it, grouped by the organi
 local day (`rollup_state.timezone`). It copies the sessions started since `LATE_SESSIONS`
 before the last refresh into `session_facts` (a session keeps growing while it is
 active), then re-aggregates the days from there and the days whose lead outcomes changed
-since the last refresh. A new organization timezone makes the next refresh a full one;
+since the last refresh; last, it stores the first touch and the touches of the leads
+that changed (`first_touches`, `journey_store`: what the cohorts, attribution and
+journeys reports read). A new organization timezone makes the next refresh a full one;
 until then the reports read the raw rows (`rollup_through` gives None). Readers add the
 raw aggregate of [max(start, through), end), so the newest minutes are always counted.
 """
@@ -51,6 +53,7 @@ from sqlalchemy.sql.expression import ClauseElement, Executable, TableClause, co
 
 from rastro.analytics.models import ConversionFact, RollupState, SessionFact
 from rastro.analytics.schemas import Period
+from rastro.analytics.service import first_touches, journey_store
 from rastro.analytics.service.rollup_shapes import (
     CONVERSIONS as CONVERSIONS,
 )
@@ -354,6 +357,7 @@ async def refresh(
     await bi.execute(text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
     through = datetime.now(UTC)
     state = await bi.get(RollupState, organization_id, with_for_update=True)
+    since: datetime | None = None
     if full or state is None or state.timezone != timezone:
         clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, None)
@@ -371,6 +375,10 @@ async def refresh(
         await _write_all(bi, organization_id, window, clock)
         today = through.astimezone(ZoneInfo(timezone)).date()
         rewritten = (today - tz_since).days + 1 + len(extra)
+    await first_touches.refresh_first_touches(bi, organization_id, since=since)
+    clock.lap("first touches")
+    await journey_store.refresh_lead_journeys(bi, organization_id, since=since)
+    clock.lap("lead journeys")
     values = {"through": through, "refreshed_at": through, "timezone": timezone}
     statement = insert(RollupState).values({"organization_id": organization_id, **values})
     await bi.execute(
