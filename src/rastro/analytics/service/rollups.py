@@ -25,8 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from time import monotonic
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,9 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, FromClause, Subquery
-from sqlalchemy.sql.expression import ClauseElement, Executable, TableClause, column, table
 
 from rastro.analytics.models import ConversionFact, RollupState, SessionFact
 from rastro.analytics.schemas import Period
@@ -93,7 +90,9 @@ from rastro.analytics.service.rollup_shapes import (
 from rastro.analytics.service.rollup_shapes import (
     local_day as local_day,
 )
+from rastro.analytics.service.rollup_staging import Clock, stage
 from rastro.tracking.service import facts as tracking_facts
+from rastro.tracking.service import partitions as tracking_partitions
 
 
 def _zero(*, except_: dict[str, Any]) -> list[ColumnElement[Any]]:
@@ -276,60 +275,42 @@ async def write_levels(
     await bi.execute(text(f"DROP TABLE {staged.name}"))
 
 
-class _CreateTempAs(Executable, ClauseElement):
-    """`CREATE TEMPORARY TABLE name ON COMMIT DROP AS <select>`."""
-
-    inherit_cache = False
-
-    def __init__(self, name: str, query: Select[Any]) -> None:
-        self.name = name
-        self.query = query
-
-
-@compiles(_CreateTempAs)
-def _create_temp_as(element: _CreateTempAs, compiler: Any, **kw: Any) -> str:
-    body = compiler.process(element.query, **kw)
-    return f"CREATE TEMPORARY TABLE {element.name} ON COMMIT DROP AS {body}"
-
-
-async def stage(bi: AsyncSession, name: str, query: Select[Any]) -> TableClause:
-    """The rows of `query` in a new temporary table `name` (dropped at commit, or by the
-    caller), as a table to select from."""
-    await bi.execute(_CreateTempAs(name, query))
-    return table(name, *(column(c.name) for c in query.selected_columns))
-
-
-class _Clock:
-    """Seconds spent in each step of a refresh (when the caller asks for them)."""
-
-    def __init__(self, steps: dict[str, float] | None) -> None:
-        self.steps = steps
-        self.last = monotonic()
-
-    def lap(self, name: str) -> None:
-        now = monotonic()
-        if self.steps is not None:
-            self.steps[name] = round(self.steps.get(name, 0.0) + now - self.last, 2)
-        self.last = now
+async def _held_from(bi: AsyncSession, timezone: str) -> date | None:
+    """The first local day whose page views and events are all still stored: a full
+    refresh rewrites the event and path rollups from there on and keeps the days before,
+    whose raw rows retention has dropped (their rollups are all that is left of them)."""
+    month = await tracking_partitions.first_month_held(bi)
+    if month is None:
+        return None
+    start = datetime(month.year, month.month, 1, tzinfo=UTC).astimezone(ZoneInfo(timezone))
+    # The local day the partition starts in is whole only if it starts at local midnight.
+    midnight = (start.hour, start.minute, start.second) == (0, 0, 0)
+    return start.date() if midnight else start.date() + timedelta(days=1)
 
 
 async def _write_all(
-    bi: AsyncSession, organization_id: uuid.UUID, window: Window, clock: _Clock
+    bi: AsyncSession,
+    organization_id: uuid.UUID,
+    window: Window,
+    clock: Clock,
+    *,
+    events_window: Window | None = None,
 ) -> None:
-    """Every rollup's days of `window`, from `session_facts` as just written."""
+    """Every rollup's days of `window` (the event and path rollups' of `events_window`
+    when given), from `session_facts` as just written."""
     # Imported here: those modules build on this one's helpers at import time.
     from rastro.analytics.service import behavior, event_summary, visitor_sets
 
     await visitor_sets.write_sets(bi, organization_id, window)
     clock.lap("visitor sets")
     sessions = SessionFact.__table__
-    for rollup, rows, step in (
-        (CONVERSIONS, conversion_rows, "conversions"),
-        (EVENTS, event_summary.rows, "events"),
-        (PATHS, behavior.path_rows_of, "paths"),
+    for rollup, rows, step, days in (
+        (CONVERSIONS, conversion_rows, "conversions", window),
+        (EVENTS, event_summary.rows, "events", events_window or window),
+        (PATHS, behavior.path_rows_of, "paths", events_window or window),
     ):
         dimensions = rollup.dimensions(rollup.complete)
-        await write_levels(bi, organization_id, rollup, window, rows(sessions, window, dimensions))
+        await write_levels(bi, organization_id, rollup, days, rows(sessions, days, dimensions))
         clock.lap(step)
 
 
@@ -351,7 +332,7 @@ async def refresh(
     """Bring the organization's rollups up to now, in the days of `timezone` (everything
     when `full`, never refreshed, or built for another timezone; `steps` gets the seconds
     of each step). Concurrent refreshes of one organization wait for each other."""
-    clock = _Clock(steps)
+    clock = Clock(steps)
     lock = func.hashtextextended(str(organization_id), 7)
     await bi.execute(select(func.pg_advisory_xact_lock(lock)))
     await bi.execute(text(f"SET LOCAL work_mem = '{REFRESH_WORK_MEM}'"))
@@ -362,7 +343,10 @@ async def refresh(
         clock.lap("lock and state")
         await _copy_sessions(bi, organization_id, None)
         clock.lap("session_facts copy")
-        await _write_all(bi, organization_id, Window(timezone, before=through), clock)
+        held_from = await _held_from(bi, timezone)
+        events_window = Window(timezone, before=through, from_day=held_from) if held_from else None
+        window = Window(timezone, before=through)
+        await _write_all(bi, organization_id, window, clock, events_window=events_window)
         rewritten = None
     else:
         since = state.through - LATE_SESSIONS

@@ -50,6 +50,22 @@ async def rolled_up_partitions(session: AsyncSession) -> list[EventPartition]:
     return sorted(found, key=lambda p: (p.month, p.parent))
 
 
+async def first_month_held(session: AsyncSession) -> date | None:
+    """The first month from which every rolled-up table still holds its rows (the latest of
+    their oldest attached partitions); None when one of them has no partition at all. Rows
+    of earlier months are gone (retention dropped or detached their partitions)."""
+    oldest: list[date] = []
+    for parent in ROLLED_UP_TABLES:
+        names = (
+            await session.execute(text(partitions.LIST_PARTITIONS), {"parent": parent})
+        ).scalars()
+        months = [m for m in map(partitions.month_of, names) if m is not None]
+        if not months:
+            return None
+        oldest.append(min(months))
+    return max(oldest)
+
+
 async def partition_organizations(
     session: AsyncSession, partition: EventPartition
 ) -> list[uuid.UUID]:
