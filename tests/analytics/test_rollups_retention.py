@@ -28,9 +28,7 @@ async def _event_rollups(databases: Any, organization_id: Any) -> list[tuple[Any
                 # Every column but the row id, which a rewrite renumbers.
                 columns = [c for c in level.__table__.c if c.name != "row_id"]
                 result = await bi.execute(select(*columns))
-                rows += sorted(
-                    (level.__tablename__, *(str(v) for v in row._tuple())) for row in result
-                )
+                rows += sorted((level.__tablename__, *(str(v) for v in row)) for row in result)
         return rows
 
 
