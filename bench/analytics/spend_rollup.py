@@ -31,7 +31,7 @@ from sqlalchemy import text
 from bench.analytics import spend_data
 from bench.analytics.app import bench_databases
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
-from bench.analytics.statements import postgres_cpu as _postgres_cpu
+from bench.analytics.statements import postgres_cpu
 from bench.harness import write_report
 from rastro.analytics.schemas import ReportFilters
 from rastro.analytics.service import correlation, periods
@@ -68,14 +68,14 @@ def _scope(preset: str) -> Scope:
 async def _call(
     databases: Databases, org: uuid.UUID, scope: Scope, level: str, rollup: bool, postmaster: int
 ) -> tuple[float, float, float, Any]:
-    cpu, own = _postgres_cpu(postmaster), time.process_time()
+    cpu, own = postgres_cpu(postmaster), time.process_time()
     started = time.perf_counter()
     async with databases.bi.transaction(DbScope.organization(org)) as bi:
         answer = await correlation.spent(bi, scope, level, rollup=rollup)
     wall = (time.perf_counter() - started) * 1000
     return (
         wall,
-        (_postgres_cpu(postmaster) - cpu) * 1000,
+        (postgres_cpu(postmaster) - cpu) * 1000,
         (time.process_time() - own) * 1000,
         answer,
     )
