@@ -21,8 +21,7 @@ from typing import Any
 import psycopg
 import structlog
 
-from rastro.core.availability import is_database_unavailable
-from rastro.core.errors import DatabaseUnavailable
+from rastro.core.group_failure import fail_group
 from rastro.core.ids import uuid7
 from rastro.core.units import autocommit_connection
 from rastro.email.contracts import (
@@ -102,22 +101,17 @@ class ClickWriter:
                     if events:
                         await RASTRO_EMAIL_EVENTS.on(bi, events)
                 except Exception as exc:  # the whole group failed: every request learns it
-                    unavailable = is_database_unavailable(exc)
-                    if unavailable:
-                        log.warning(
-                            "email_clicks_database_unavailable",
-                            clicks=len(group),
-                            error=type(exc).__name__,
-                        )
-                    else:
-                        log.exception("email_clicks_group_failed", clicks=len(group))
+                    unavailable = fail_group(
+                        (future for _, _, future in group),
+                        exc,
+                        log=log,
+                        event="email_clicks",
+                        clicks=len(group),
+                    )
                     for index, connection in enumerate(connections):
                         if connection is not None and (connection.broken or unavailable):
                             await connection.close()
                             connections[index] = None
-                    for _, _, future in group:
-                        if not future.done():
-                            future.set_exception(DatabaseUnavailable() if unavailable else exc)
                     continue
                 for (_, _, future), hit in zip(group, hits, strict=True):
                     if not future.done():

@@ -17,8 +17,7 @@ from typing import Any
 import psycopg
 import structlog
 
-from rastro.core.availability import is_database_unavailable
-from rastro.core.errors import DatabaseUnavailable
+from rastro.core.group_failure import fail_group
 from rastro.core.units import autocommit_connection
 from rastro.tracking.contracts import RASTRO_COLLECT, CollectOutcome, CollectRefused
 from rastro.tracking.service.collector import Prepared, decode, stored_batches
@@ -126,21 +125,17 @@ class GroupWriter:
                     assert connection is not None
                     group, outcomes = await self._store_each(connection, group)
                 except Exception as exc:  # the whole group failed: every request learns it
-                    unavailable = is_database_unavailable(exc)
-                    if unavailable:  # 503: the tracker keeps the events and sends them again
-                        log.warning(
-                            "collector_database_unavailable",
-                            batches=len(group),
-                            error=type(exc).__name__,
-                        )
-                    else:
-                        log.exception("collector_group_failed", batches=len(group))
+                    # Unavailable: 503, the tracker keeps the events and sends them again.
+                    unavailable = fail_group(
+                        (future for _, future, _ in group),
+                        exc,
+                        log=log,
+                        event="collector",
+                        batches=len(group),
+                    )
                     if connection is not None and (connection.broken or unavailable):
                         await connection.close()
                         connection = None
-                    for _, future, _ in group:
-                        if not future.done():
-                            future.set_exception(DatabaseUnavailable() if unavailable else exc)
                     continue
                 for item in settle(group, outcomes):
                     queue.put_nowait(item)
