@@ -90,6 +90,7 @@ def make_settings(tmp_root: Path, crm_url: str, bi_url: str, **overrides: object
         "ENCRYPTION_KEY": SecretStr(TEST_ENCRYPTION_KEY),
         "LOG_LEVEL": "WARNING",
         "OUTBOX_GATHER_SECONDS": 0,
+        "EMAIL_CLICK_DRAIN_SECONDS": 0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

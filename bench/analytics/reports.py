@@ -14,14 +14,21 @@ the scenarios below that it accepts (the last 30 days and the last 12 months, wi
 with filters and comparisons; an endpoint with no date range runs once), 3 warm-up
 requests then `--requests` timed ones; p50/p95/max are printed as a table and written to
 bench/results/analytics-reports-<time>.json. The target is p95 ≤ 250 ms. `--only` keeps the
-endpoints whose path contains one of its words (comma-separated); `--no-refresh` reuses
+endpoints whose path contains one of its words (comma-separated), `--skip` leaves those out;
+`--warmups` sets the untimed requests (3); `--no-refresh` reuses
 the rollups as they are; `--statements` prints each scenario's slowest SQL statements
-(ms per request), `--explain` the EXPLAIN (ANALYZE, BUFFERS) of the slowest; every row
+(ms per request), `--explain` the EXPLAIN (ANALYZE, BUFFERS) of the slowest (of the
+`--explain-top` slowest); every row
 also gives the median CPU ms per request of PostgreSQL's processes and of this process,
 and the load average; `--spend` stores 13 months of ad spend first (500 ads x 4
 platforms, `bench.analytics.spend_data`), for the Ads report and the correlation;
+`--ab-sql` counts the A/B report in its SQL statement, as before `ab_counts` (A/B);
 `--daily-spend` sums the Ads report's spend from the daily rows only (the code before the
-monthly spend rollup), for a before/after pair on the same data.
+monthly spend rollup), for a before/after pair on the same data; `--resolve-per-request`
+resolves the Ads report's lead combinations through the join's rules in every request
+instead of reading `combination_targets` (the code before them), likewise. With `--spend`
+the spend is written by a few SQL statements (`--spend-python`: through the importer's
+upsert, over 30 minutes on a busy machine).
 Required parameters get `REQUIRED_VALUES` (the single-model attribution report runs
 Markov); an endpoint that takes dates but no preset gets the preset's dates. A scenario
 answered with an error is printed with the answer and makes the run exit with an error
@@ -49,12 +56,14 @@ from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_star
 from bench.analytics.statements import StatementTimer, explain, postgres_cpu
 from bench.harness import write_report
 from rastro.analytics import schemas
-from rastro.analytics.service import correlation, periods
+from rastro.analytics.service import abtests, correlation, fact_targets, periods, profit_reports
 from rastro.app import close_app, create_app
+from rastro.core.db import Scope as DbScope
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.modules import load_modules
 
 TARGET_MS = 250.0
+LOGIN_EVERY_S = 300  # access tokens last 15 minutes (ACCESS_TOKEN_MINUTES)
 # (name, query): an endpoint gets the parameters it declares; one that declares no date
 # range runs the first scenario only.
 SCENARIOS: tuple[tuple[str, dict[str, str]], ...] = (
@@ -158,12 +167,13 @@ async def measure(
     *,
     postmaster: int | None = None,
     timer: StatementTimer | None = None,
+    warmups: int = 3,
 ) -> dict[str, Any]:
-    """Warm-up, then `requests` timed requests; an error answer (not 2xx) stops the
+    """`warmups` requests, then `requests` timed requests; an error answer (not 2xx) stops the
     scenario and is returned instead of the timings. Also the median CPU milliseconds per
     request of PostgreSQL's processes and of this one, and (with `timer`) the slowest
     statements."""
-    for _ in range(3):
+    for _ in range(warmups):
         response = await client.get(path, params=params)
         if not response.is_success:
             return {"status": response.status_code, "error": response.text[:300]}
@@ -205,8 +215,12 @@ async def run(
     only: list[str],
     refresh: bool = True,
     with_spend: bool = False,
+    spend_python: bool = False,
     statements: bool = False,
     explain_slowest: bool = False,
+    explain_top: int = 1,
+    skip: tuple[str, ...] = (),
+    warmups: int = 3,
 ) -> dict[str, Any]:
     server = EmbeddedPostgres(Path(generated["data"]))
     site = generated["site"]
@@ -216,11 +230,15 @@ async def run(
     databases = bench_databases(server)
     stored_spend = (
         await spend_data.ensure_spend(
-            databases, uuid.UUID(site["organization_id"]), datetime.now(UTC).date()
+            databases,
+            uuid.UUID(site["organization_id"]),
+            datetime.now(UTC).date(),
+            python=spend_python,
         )
         if with_spend
         else None
     )
+    targets = await store_targets(databases, uuid.UUID(site["organization_id"]))
     app = create_app(bench_settings(server), databases=databases, check_migrations=False)
     postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
     timer = StatementTimer(databases.bi.engine) if statements or explain_slowest else None
@@ -231,19 +249,28 @@ async def run(
         async with httpx.AsyncClient(
             transport=transport, base_url="http://bench", timeout=60
         ) as client:
-            login = await client.post(
-                "/api/auth/login", json={"email": site["email"], "password": generated["password"]}
-            )
-            login.raise_for_status()
-            client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            credentials = {"email": site["email"], "password": generated["password"]}
+            logged_in = await _log_in(client, credentials)
             for path, accepted, required in endpoints(app.openapi(), site):
                 if only and not any(word in path for word in only):
+                    continue
+                if any(word in path for word in skip):
                     continue
                 ranged = bool(accepted & RANGE_PARAMETERS)
                 for name, query in SCENARIOS if ranged else SCENARIOS[:1]:
                     params = scenario_params(query, accepted, required)
+                    # An access token lasts minutes and a run lasts longer: a fresh one
+                    # every few minutes, between scenarios (not timed).
+                    if time.monotonic() - logged_in > LOGIN_EVERY_S:
+                        logged_in = await _log_in(client, credentials)
                     result = await measure(
-                        client, path, params, requests, postmaster=postmaster, timer=timer
+                        client,
+                        path,
+                        params,
+                        requests,
+                        postmaster=postmaster,
+                        timer=timer,
+                        warmups=warmups,
                     )
                     label = name if ranged else "(no date range)"
                     results.append({"endpoint": path, "scenario": label, **result})
@@ -251,13 +278,37 @@ async def run(
                     for found in result.get("statements", []):
                         print(f"    {found}", flush=True)
                     if explain_slowest and timer is not None and timer.slowest is not None:
-                        plan = await explain(databases.bi, organization_id, *timer.slowest)
-                        results[-1]["slowest_plan"] = plan
-                        print(plan, flush=True)
+                        plans = [
+                            await explain(databases.bi, organization_id, *found)
+                            for found in timer.ranked[:explain_top]
+                        ]
+                        results[-1]["slowest_plan"] = plans[0]
+                        results[-1]["slowest_plans"] = plans
+                        print("\n\n".join(plans), flush=True)
     finally:
         await close_app(app)
         await databases.dispose()
-    return {"rollup": built, "spend": stored_spend, "results": results}
+    return {"rollup": built, "spend": stored_spend, "targets": targets, "results": results}
+
+
+async def store_targets(databases: Any, organization_id: uuid.UUID) -> dict[str, Any]:
+    """The leads' combination targets as the refresh stores them (`fact_targets.store`;
+    only what is missing): rows stored and seconds."""
+    started = time.perf_counter()
+    async with databases.bi.transaction(DbScope.organization(organization_id)) as bi:
+        stored = await fact_targets.store(bi, organization_id)
+    seconds = round(time.perf_counter() - started, 2)
+    print(f"combination targets: {stored} stored in {seconds} s", flush=True)
+    return {"stored": stored, "seconds": seconds}
+
+
+async def _log_in(client: httpx.AsyncClient, credentials: dict[str, str]) -> float:
+    """A fresh access token on the client; the moment it was taken."""
+    client.headers.pop("Authorization", None)
+    login = await client.post("/api/auth/login", json=credentials)
+    login.raise_for_status()
+    client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    return time.monotonic()
 
 
 def _line(row: dict[str, Any]) -> str:
@@ -272,11 +323,20 @@ def _line(row: dict[str, Any]) -> str:
     )
 
 
+async def _sql_ab_counts(
+    bi: Any, window: abtests.TestWindow, page_ids: list[uuid.UUID], *, series: bool = True
+) -> tuple[dict[uuid.UUID, Any], list[Any]]:
+    counts, points = await abtests.sql_counts_and_series(bi, window, page_ids)
+    return counts, points if series else []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="the 1 %% preset")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per scenario")
     parser.add_argument("--only", default="", help="comma-separated words of endpoint paths")
+    parser.add_argument("--skip", default="", help="comma-separated words: endpoints left out")
+    parser.add_argument("--warmups", type=int, default=3, help="untimed requests per scenario")
     parser.add_argument("--no-refresh", action="store_true", help="keep the rollups as they are")
     parser.add_argument(
         "--statements", action="store_true", help="print each scenario's slowest SQL statements"
@@ -287,19 +347,51 @@ def main() -> None:
         help="also EXPLAIN (ANALYZE, BUFFERS) each scenario's slowest statement",
     )
     parser.add_argument(
+        "--explain-top",
+        type=int,
+        default=1,
+        help="with --explain: how many of the slowest statements (1)",
+    )
+    parser.add_argument(
         "--spend",
         action="store_true",
         help="store 13 months of spend of 500 ads x 4 platforms first (bench.analytics.spend_data)",
+    )
+    parser.add_argument(
+        "--spend-python",
+        action="store_true",
+        help="with --spend: store it through the importer's upsert instead of SQL (slow)",
     )
     parser.add_argument(
         "--daily-spend",
         action="store_true",
         help="the Ads report's spend from the daily rows only, as before the monthly rollup (A/B)",
     )
+    parser.add_argument(
+        "--resolve-per-request",
+        action="store_true",
+        help="the Ads report's leads and profit sides resolve every combination per request, "
+        "as before combination_targets (A/B)",
+    )
+    parser.add_argument(
+        "--ab-sql",
+        action="store_true",
+        help="the A/B report's counts from its SQL statement (abtests.sql_counts_and_series), "
+        "as before they were worked out in memory (A/B)",
+    )
     args = parser.parse_args()
     load_modules()
+    if args.ab_sql:
+        abtests.counts_and_series = _sql_ab_counts  # type: ignore[assignment]
     if args.daily_spend:
         correlation.spent = partial(correlation.spent, rollup=False)  # type: ignore[assignment]
+    if args.resolve_per_request:
+        correlation.ads_report = partial(  # type: ignore[assignment]
+            correlation.ads_report, stored_targets=False
+        )
+        profit_reports.with_ads_profit = partial(  # type: ignore[assignment]
+            profit_reports.with_ads_profit, stored_targets=False
+        )
     generated = ensure_generated(SMALL if args.small else FULL)
     only = [word for word in args.only.split(",") if word]
     try:
@@ -310,8 +402,12 @@ def main() -> None:
                 only=only,
                 refresh=not args.no_refresh,
                 with_spend=args.spend,
+                spend_python=args.spend_python,
                 statements=args.statements,
                 explain_slowest=args.explain,
+                explain_top=args.explain_top,
+                skip=tuple(word for word in args.skip.split(",") if word),
+                warmups=args.warmups,
             )
         )
     finally:
@@ -331,6 +427,8 @@ def main() -> None:
             "requests_per_scenario": args.requests,
             "target_p95_ms": TARGET_MS,
             "daily_spend": args.daily_spend,
+            "ab_sql": args.ab_sql,
+            "resolve_per_request": args.resolve_per_request,
             "load_average_at_end": os.getloadavg(),
             **report,
         },

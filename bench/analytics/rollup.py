@@ -1,10 +1,10 @@
 """The analytics module's own data on the generated organization: every lead copied into
 `conversion_facts` (`analytics.service.facts.rebuild_facts`, what a first deploy runs),
-then the rollups refreshed in full (`analytics.service.rollups.refresh(full=True)`) and
-once more incrementally, each timed.
+then the rollups refreshed in full (`analytics.service.rollup_refresh.refresh(full=True)`)
+and once more incrementally, each timed.
 
     .venv/bin/python -m bench.analytics.rollup [--small] [--runs 3] [--workers 0,2]
-        [--paths stored,regexp] [--statements]
+        [--paths stored,regexp] [--side 0,2] [--statements]
 
 On the data of `bench.analytics.generate` (generated first when missing); the facts are
 copied only when `conversion_facts` is empty. Prints the seconds and writes them to
@@ -13,6 +13,9 @@ bench/results/analytics-rollup-<time>.json.
 `--paths regexp` times a refresh as it was before BI migration 0031: the page path of
 every view computed from its URL by the regexp (`rastro_page_path`) instead of read from
 the column the collector stores; `--paths stored,regexp` alternates the two per run.
+`--side 0,2` alternates, per run, a full refresh in one transaction on one connection (0,
+the API's refresh) and one staged on 2 side connections at once (the worker's:
+`rollup_refresh.refresh(side=…)`); `--workers` sets the refresh's own connection only.
 `--statements` also prints each statement of the refreshes that took over a second: its
 wall seconds and the PostgreSQL server's CPU seconds (parallel workers included).
 """
@@ -36,7 +39,7 @@ from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_star
 from bench.analytics.statements import postgres_cpu
 from bench.harness import write_report
 from rastro.analytics.models import ConversionFact
-from rastro.analytics.service import facts, rollups
+from rastro.analytics.service import facts, rollup_refresh
 from rastro.auth.service import accounts
 from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
@@ -111,12 +114,14 @@ async def time_refresh(
     full: bool,
     workers: int | None = None,
     paths: str = "stored",
+    side: int = 0,
     postmaster: int | None = None,
 ) -> dict[str, Any]:
     """One refresh in its own BI transaction (commit included): seconds, days rewritten,
     the seconds of each step and the CPU seconds of PostgreSQL and of this process;
     `workers` sets `max_parallel_workers_per_gather` for it (None: the server's), `paths`
-    how page paths are read (`paths_read`)."""
+    how page paths are read (`paths_read`), `side` the side connections of a full refresh
+    (0: none, all in the refresh's own transaction)."""
     scope = Scope.organization(organization_id)
     async with databases.crm.transaction(scope) as crm:
         timezone = (await accounts.get_organization(crm, organization_id)).timezone
@@ -127,8 +132,14 @@ async def time_refresh(
         if workers is not None:
             await bi.execute(text(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}"))
         with paths_read(paths):
-            result = await rollups.refresh(
-                bi, organization_id, timezone=timezone, full=full, steps=steps
+            result = await rollup_refresh.refresh(
+                bi,
+                organization_id,
+                timezone=timezone,
+                full=full,
+                steps=steps,
+                side=TransactionBoundary(databases.bi) if side else None,
+                connections=side or 1,
             )
         steps["commit"] = -time.perf_counter()
     steps["commit"] = round(steps["commit"] + time.perf_counter(), 2)
@@ -136,6 +147,7 @@ async def time_refresh(
         "full": result.full,
         "workers": workers,
         "paths": paths,
+        "side": side,
         "days_rewritten": result.days_rewritten,
         "seconds": round(time.perf_counter() - started, 2),
         "postgres_cpu_s": round(postgres_cpu(postmaster) - cpu_before, 2),
@@ -152,27 +164,30 @@ async def build_on(
     runs: int,
     workers: tuple[int | None, ...] = (None,),
     paths: tuple[str, ...] = ("stored",),
+    side: tuple[int, ...] = (0,),
     postmaster: int | None = None,
 ) -> dict[str, Any]:
-    """Copy the facts, then `runs` full refreshes (each run cycles through every pair of
-    `workers` and `paths`, back to back) and one incremental one."""
+    """Copy the facts, then `runs` full refreshes (each run cycles through every
+    combination of `workers`, `paths` and `side`, back to back) and one incremental one."""
     copied = await copy_facts(databases, organization_id)
     print(f"conversion_facts: {copied}", flush=True)
     full = []
     for _ in range(runs):
         for count in workers:
             for how in paths:
-                full.append(
-                    await time_refresh(
-                        databases,
-                        organization_id,
-                        full=True,
-                        workers=count,
-                        paths=how,
-                        postmaster=postmaster,
+                for connections in side:
+                    full.append(
+                        await time_refresh(
+                            databases,
+                            organization_id,
+                            full=True,
+                            workers=count,
+                            paths=how,
+                            side=connections,
+                            postmaster=postmaster,
+                        )
                     )
-                )
-            print(f"full refresh: {full[-1]}", flush=True)
+                    print(f"full refresh: {full[-1]}", flush=True)
     incremental = await time_refresh(databases, organization_id, full=False, postmaster=postmaster)
     print(f"incremental refresh: {incremental}", flush=True)
     return {"facts": copied, "full_refresh": full, "incremental_refresh": incremental}
@@ -185,6 +200,7 @@ async def build(
     runs: int,
     workers: tuple[int | None, ...] = (None,),
     paths: tuple[str, ...] = ("stored",),
+    side: tuple[int, ...] = (0,),
     statements: bool = False,
 ) -> dict[str, Any]:
     """`build_on` the benchmark's databases."""
@@ -199,6 +215,7 @@ async def build(
             runs=runs,
             workers=workers,
             paths=paths,
+            side=side,
             postmaster=postmaster,
         )
     finally:
@@ -221,10 +238,17 @@ def main() -> None:
         help="comma-separated ways to read page paths, each per run: stored (the column), "
         "regexp (computed from every URL, as before BI migration 0031)",
     )
+    parser.add_argument(
+        "--side",
+        default="0",
+        help="comma-separated side connections of a full refresh, each per run: 0 (one "
+        "transaction on one connection), N (staged on N connections at once)",
+    )
     parser.add_argument("--statements", action="store_true", help="time each statement")
     args = parser.parse_args()
     workers = tuple(int(w) for w in args.workers.split(",") if w) or (None,)
     paths = tuple(p for p in args.paths.split(",") if p)
+    side = tuple(int(n) for n in args.side.split(",") if n) or (0,)
     if not paths or set(paths) - set(PATHS):
         parser.error(f"--paths takes {', '.join(PATHS)}")
     load_modules()
@@ -239,6 +263,7 @@ def main() -> None:
                 runs=args.runs,
                 workers=workers,
                 paths=paths,
+                side=side,
                 statements=args.statements,
             )
         )

@@ -37,6 +37,8 @@ class StatementTimer:
 
     def __init__(self, engine: AsyncEngine, width: int = 160) -> None:
         self.slowest: tuple[str, Any] | None = None
+        # The slowest few statements of the last `take` (statement, parameters), slowest first.
+        self.ranked: list[tuple[str, Any]] = []
         self.width = width
         self.on = False
         self.seconds: dict[str, float] = defaultdict(float)
@@ -69,6 +71,7 @@ class StatementTimer:
             for name, s in ranked
         ]
         self.slowest = self.last.get(ranked[0][0]) if ranked else None
+        self.ranked = [self.last[name] for name, _ in ranked]
         self.seconds.clear()
         self.calls.clear()
         self.last.clear()

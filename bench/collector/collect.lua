@@ -13,7 +13,6 @@ local pace = require("pace")
 local pool = tonumber(os.getenv("SESSIONS") or "8000")
 local path = os.getenv("COLLECT_PATH") or "/api/collect"
 local counter = 0
-local thread_id = 0
 
 local campaigns = {
   "?utm_source=google&utm_medium=cpc&utm_campaign=black-friday&gclid=",
@@ -36,7 +35,9 @@ function setup(thread)
 end
 
 function init(args)
-  math.randomseed(os.time() * 1000 + thread_id)
+  -- `thread_id` is the global `setup` gave this thread (a chunk-level local of the same
+  -- name would shadow it: every thread then drew the same event ids, stored once).
+  math.randomseed(os.time() * 1000 + (thread_id or 0))
 end
 
 local function uuid()

@@ -14,6 +14,13 @@ without HTTP and wrk in the way. `--ab FILE` loads the function of FILE under an
 (`rastro_collect_b`) and alternates the groups between the two in the same run (the fairest
 comparison on a busy machine), printing each one's wall time and the CPU of the writing
 backend per batch. PostgreSQL's CPU is that of this run's own server only.
+
+`--floor` (issue 23) alternates the groups between `rastro_collect` (A) and the cheapest
+write of the same rows (B, `bench.collector.rows`: prepared multi-row statements, no
+PL/pgSQL) on one connection, and prints the writing backend's CPU per event of each; it
+also times this process's Python per event for the steps the server runs before the write
+(JSON decoding of the request body, `collector.prepare`, and building the group's
+parameters for either write), on the same bodies.
 """
 
 from __future__ import annotations
@@ -26,9 +33,11 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import psycopg
 
-from bench.harness import ORIGIN, process_cpu, rastro
+from bench.collector import rows
+from bench.harness import ORIGIN, Running, process_cpu, rastro
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.tracking.service import collector
 
@@ -117,6 +126,110 @@ def alternate(
     print(f"B/A wall {wall['B'] / wall['A']:.3f}, backend CPU {cpu['B'] / max(cpu['A'], 1e-9):.3f}")
 
 
+def floor(
+    conninfo: str, warm_up: list[list[collector.Prepared]], groups: list[list[collector.Prepared]]
+) -> None:
+    """Groups stored alternately (ABBA) by `rastro_collect` (A) and by `rows.store_sync` (B)."""
+    wall = {"A": 0.0, "B": 0.0}
+    cpu = {"A": 0.0, "B": 0.0}
+    events = {"A": 0, "B": 0}
+    stored = {"A": 0, "B": 0}
+    with psycopg.connect(conninfo, autocommit=True) as bi:
+        pid = bi.info.backend_pid
+        for group in warm_up:
+            bi.execute(collector.COLLECT_SQL, (collector.encode(group),))
+        for i, group in enumerate(groups[:40]):  # both ways prepared and planned first
+            if i % 2:
+                rows.store_sync(bi, group)
+            else:
+                bi.execute(collector.COLLECT_SQL, (collector.encode(group),))
+        for i, group in enumerate(groups[40:-1]):  # the last one for FLOOR_EXPLAIN
+            version = "ABBA"[i % 4]
+            c, t = backend_cpu(pid), time.perf_counter()
+            if version == "A":
+                row = bi.execute(collector.COLLECT_SQL, (collector.encode(group),)).fetchone()
+                done = sum(len(outcome.get("views", ())) for outcome in row[0])
+            else:
+                done = rows.store_sync(bi, group)
+            wall[version] += time.perf_counter() - t
+            cpu[version] += backend_cpu(pid) - c
+            events[version] += sum(p.size for p in group)
+            stored[version] += done
+        if os.environ.get("FLOOR_EXPLAIN"):
+            print("\n".join(rows.explain(bi, groups[-1])))
+    for v, name in (("A", "rastro_collect"), ("B", "plain statements")):
+        print(
+            f"{v} {name}: {events[v]} events, {stored[v]} page views stored, wall "
+            f"{1e6 * wall[v] / events[v]:.0f} µs/event, backend CPU "
+            f"{1e6 * cpu[v] / events[v]:.0f} µs/event"
+        )
+    print(f"B/A wall {wall['B'] / wall['A']:.3f}, backend CPU {cpu['B'] / max(cpu['A'], 1e-9):.3f}")
+
+
+def python_floor(
+    site: collector.SiteContext, hit: collector.Hit, bodies: list[bytes], group: int
+) -> None:
+    """This process's CPU per event for decoding, preparing and each group encoding."""
+    clock = time.process_time
+    t = clock()
+    payloads = [orjson.loads(body) for body in bodies]
+    bad = [p for p in payloads if not (isinstance(p, dict) and p.get("events"))]  # read_batch
+    decode = clock() - t
+    t = clock()
+    prepared = [collector.prepare(site=site, payload=p, hit=hit, secret="bench") for p in payloads]
+    prepare = clock() - t
+    groups = grouped(prepared, group)
+    t = clock()
+    for g in groups:
+        collector.encode(g)
+    encode = clock() - t
+    t = clock()
+    for g in groups:
+        claim = rows.claim_params(g)
+        fresh = set(claim[2])
+        sparams = rows.session_params(g, fresh)
+        sessions = {
+            k: (k, 5, b["visitor"], b["domain"], False)
+            for k, b in ((p.batch["csid"], p.batch) for p in g if p.batch is not None)
+        }
+        rows.view_params(g, fresh, sessions)
+        rows.journey_params(sessions, rows._counts(sparams))
+    params = clock() - t
+    n = sum(p.size for p in prepared)
+    print(
+        f"Python CPU per event ({n} events, {len(bad)} refused, groups of {group}): JSON decoding "
+        f"{1e6 * decode / n:.1f} µs, collector.prepare {1e6 * prepare / n:.1f} µs, "
+        f"rastro_collect's JSON {1e6 * encode / n:.1f} µs, the plain statements' arrays "
+        f"{1e6 * params / n:.1f} µs"
+    )
+
+
+def site_of(run: Running) -> collector.SiteContext:
+    """The site the harness registered, as the collector resolves it."""
+    with psycopg.connect(run.url("rastro_crm"), autocommit=True) as crm:
+        crm.execute("SELECT set_config('rastro.scope', 'system', false)")
+        org, domain = crm.execute(
+            "SELECT organization_id, domain_id FROM domains WHERE site_key = %s",
+            (run.site_key,),
+        ).fetchone()
+    return collector.SiteContext(org, domain, "loja.bench.example", {})
+
+
+def start_sessions(run: Running, sessions: int = 8000) -> None:
+    """Every session of `collect.lua`'s pool started with a page view, so that the loads
+    after it continue known sessions."""
+    site = site_of(run)
+    hit = collector.Hit(ip="203.0.113.9", user_agent=AGENT)
+    now_ms = int(time.time() * 1000)
+    prepared = [
+        collector.prepare(site=site, payload=payload(n, 1, now_ms), hit=hit, secret="bench")
+        for n in range(1, sessions + 1)
+    ]
+    with psycopg.connect(run.url("rastro_bi"), autocommit=True) as bi:
+        for group in grouped(prepared, 16):
+            bi.execute(collector.COLLECT_SQL, (collector.encode(group),))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--batches", type=int, default=20_000)
@@ -125,16 +238,16 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=8000)
     parser.add_argument("--sql", help="SQL run before (e.g. another rastro_collect)")
     parser.add_argument("--ab", help="a version of rastro_collect to alternate with")
+    parser.add_argument(
+        "--started",
+        type=int,
+        help="sessions started in the warm-up (default all; fewer: timed batches start some)",
+    )
+    parser.add_argument("--floor", action="store_true", help="A/B against bench.collector.rows")
     parser.add_argument("--port", type=int, default=8933)
     args = parser.parse_args()
     with rastro("store", port=args.port, workers=1) as run:
-        with psycopg.connect(run.url("rastro_crm"), autocommit=True) as crm:
-            crm.execute("SELECT set_config('rastro.scope', 'system', false)")
-            org, domain = crm.execute(
-                "SELECT organization_id, domain_id FROM domains WHERE site_key = %s",
-                (run.site_key,),
-            ).fetchone()
-        site = collector.SiteContext(org, domain, "loja.bench.example", {})
+        site = site_of(run)
         hit = collector.Hit(ip="203.0.113.9", user_agent=AGENT)
         now_ms = int(time.time() * 1000)
 
@@ -147,11 +260,24 @@ def main() -> None:
                 now=datetime.now(UTC),
             )
 
-        # Every session starts in the warm-up; the timed batches continue them.
-        warm_up = grouped([batch(n) for n in range(1, args.sessions + 1)], args.group)
+        # The sessions started in the warm-up (all by default); the timed batches continue them.
+        started = args.sessions if args.started is None else args.started
+        warm_up = grouped([batch(n) for n in range(1, started + 1)], args.group)
         groups = grouped(
             [batch(random.randint(1, args.sessions)) for _ in range(args.batches)], args.group
         )
+        if args.floor:
+            python_floor(
+                site,
+                hit,
+                [
+                    orjson.dumps({**payload(random.randint(1, args.sessions), args.events, now_ms)})
+                    for _ in range(args.batches)
+                ],
+                args.group,
+            )
+            floor(run.url("rastro_bi"), warm_up, groups)
+            return
         if args.sql:
             with psycopg.connect(EmbeddedPostgres(run.data).superuser_conninfo("rastro_bi")) as su:
                 su.execute(Path(args.sql).read_text())

@@ -2,15 +2,19 @@
 ≤ 50 ms at 200 webhooks/s), load generator and watcher included.
 
     PYTHONPATH=$PWD/src .venv/bin/python -m bench.funnels.webhook_broadcast \\
-        [--rate 200] [--webhooks 3000] [--workers 2]
+        [--rate 200] [--webhooks 3000] [--workers 2] [--floor]
 
 * **Server**: `rastro serve --workers N` and `rastro worker` (the real deployment) on a
-  fresh embedded PostgreSQL.
+  fresh embedded PostgreSQL. With `--floor`, the same application served by uvicorn's
+  factory with one more route (`bench/funnels/webhook_floor.py`: the payment moved and
+  its event notified in one statement, nothing else), and a first phase of `--webhooks`
+  posts to it before the phase of real webhooks: the floor of this stack, A/B in one run.
 * **Data**: one funnel (capture → checkout with its offer), an Asaas account (the
-  credential's webhook token is what Asaas sends in `asaas-access-token`), and
-  `--webhooks` PIX charges made through `POST /api/payments/create` against the fake
-  Asaas of the tests (`tests/fakes/asaas.py`), each a distinct payment of the funnel's
-  checkout with a buyer.
+  credential's webhook token is what Asaas sends in `asaas-access-token`), one PIX charge
+  made through `POST /api/payments/create` against the fake Asaas of the tests
+  (`tests/fakes/asaas.py`), and as many copies of it as the phases need, made in SQL
+  (pending charges of the funnel's checkout with the same buyer, each its own Asaas id:
+  Asaas's webhook carries the status, nothing is read back from the fake).
 * **Watcher**: a socket.io client in a process of its own, signed in as the
   organization's user, joined to the funnel (`join_funnel`), timestamps each
   `payment_status_change` (the event a gateway's webhook produces: `new_payment` is the
@@ -18,9 +22,12 @@
 * **Load**: an asyncio driver posts each charge's `PAYMENT_RECEIVED` webhook (the body
   and token as Asaas sends them) on a fixed schedule of `--rate` per second (open loop:
   a slow answer does not delay the next send), and timestamps each send.
-* **Figures**: latency from send to the event received (p50/p99/max), the webhooks'
-  own response times, events missing, and CPU milliseconds per webhook of the server
-  processes, the job worker and PostgreSQL over the run.
+* **Figures**, per phase: latency from send to the event received (p50/p99/max), the
+  webhooks' own response times, events missing, and CPU milliseconds per webhook of the
+  server processes, the job worker, PostgreSQL and this driver over the phase (until its
+  last event arrived); then the seconds the job worker took to record the phase's sales
+  (none are due after the floor's) and its CPU per webhook until then. The watcher's own
+  CPU is reported for the whole run.
 """
 
 from __future__ import annotations
@@ -30,14 +37,18 @@ import asyncio
 import multiprocessing
 import os
 import queue
+import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
+from bench.funnels.webhook_floor import FLOOR_PATH
 from bench.harness import cpu_seconds, machine_ticks, rastro, write_report
+from rastro.core.embedded import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
 ASAAS_KEY = "$aact_bench_asaas_api_key_000000000001"
@@ -101,33 +112,70 @@ def _setup(base: str, token: str, asaas_url: str) -> tuple[str, str]:
     return funnel["id"], step["id"]
 
 
-async def _charges(
-    base: str, token: str, funnel_id: str, step_id: str, count: int
+def _charges(
+    base: str, token: str, data: Path, funnel_id: str, step_id: str, count: int
 ) -> list[dict[str, Any]]:
-    """`count` pending PIX charges of the funnel's checkout (8 at a time)."""
-    made: list[dict[str, Any]] = []
-    limit = asyncio.Semaphore(8)
+    """`count` pending PIX charges of the funnel's checkout: one made through the API (at
+    the fake Asaas), the others copies of it in SQL, each its own Asaas id."""
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as api:
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as api:
+        response = api.post(
+            "/api/payments/create",
+            json={
+                "amount": "97.00",
+                "product_name": "Curso",
+                "customer": BUYER,
+                "funnel_id": funnel_id,
+                "step_id": step_id,
+            },
+        )
+        response.raise_for_status()
+        template = response.json()["id"]
+    with psycopg.connect(EmbeddedPostgres(data).superuser_conninfo("rastro_crm")) as crm:
+        crm.execute(CLONE, {"n": count, "template": template})
+        rows = crm.execute(
+            "SELECT id::text, external_id FROM payments WHERE external_id LIKE 'pay_bench_%%'"
+            " ORDER BY substr(external_id, 11)::int"
+        ).fetchall()
+        crm.commit()
+        crm.autocommit = True
+        crm.execute("VACUUM ANALYZE payments")
+    return [{"id": row[0], "external_id": row[1], "status": "pending"} for row in rows]
 
-        async def one(index: int) -> None:
-            async with limit:
-                response = await api.post(
-                    "/api/payments/create",
-                    json={
-                        "amount": "97.00",
-                        "product_name": "Curso",
-                        "customer": BUYER,
-                        "funnel_id": funnel_id,
-                        "step_id": step_id,
-                        "idempotency_key": f"bench-{index}",
-                    },
-                )
-                response.raise_for_status()
-                made.append(response.json())
 
-        await asyncio.gather(*(one(i) for i in range(count)))
-    return made
+CLONE = """
+INSERT INTO payments (id, organization_id, funnel_id, step_id, gateway, credential_id,
+    external_id, amount, currency, status, payment_method, product_name,
+    customer_data_encrypted, customer_email_index, customer_phone_index, status_changed_at,
+    expires_at)
+SELECT gen_random_uuid(), organization_id, funnel_id, step_id, gateway, credential_id,
+    'pay_bench_' || i, amount, currency, 'pending', payment_method, product_name,
+    customer_data_encrypted, customer_email_index, customer_phone_index, now(),
+    now() + interval '1 day'
+FROM payments, generate_series(1, %(n)s) AS i WHERE id = %(template)s
+"""
+
+
+def _sales_due(data: Path) -> int:
+    """Sales not recorded yet: due payments (CRM 0046's `sale_status`, when the code has
+    it) and sale jobs waiting or running (one per sale before it)."""
+    with psycopg.connect(EmbeddedPostgres(data).superuser_conninfo("rastro_crm")) as crm:
+        row = crm.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+            " AND task_name IN ('payments:record_sale', 'payments:record_sales')"
+        ).fetchone()
+        jobs = int(row[0]) if row else 0
+        has_column = crm.execute(
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_name = 'payments' AND column_name = 'sale_status'"
+        ).fetchone()
+        if not has_column:
+            return jobs
+        row = crm.execute(
+            "SELECT count(*) FROM payments WHERE status IN ('paid', 'refunded', 'chargedback')"
+            " AND sale_status IS DISTINCT FROM status"
+        ).fetchone()
+    return jobs + (int(row[0]) if row else 0)
 
 
 def _watch(
@@ -162,21 +210,23 @@ def _watch(
             [asyncio.ensure_future(done.wait()), told], return_when=asyncio.FIRST_COMPLETED
         )
         await client.disconnect()
-        results.put(received)
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        results.put((received, used.ru_utime + used.ru_stime))
 
     asyncio.run(run())
 
 
 async def _drive(
-    base: str, charges: list[dict[str, Any]], rate: float
-) -> tuple[dict[str, float], list[float], int]:
+    base: str, charges: list[dict[str, Any]], rate: float, path: str
+) -> tuple[dict[str, float], list[float], dict[str, int]]:
     """Post each charge's paid webhook at `rate` per second: the send times by payment
-    id, the response times, and the answers that were not 200."""
+    id, the response times, and the failures by kind (an HTTP status that was not 200,
+    or the client's exception: a timeout is the client giving up, not the server)."""
     import orjson
 
     sent: dict[str, float] = {}
     answered: list[float] = []
-    failed = 0
+    failed: dict[str, int] = {}
     bodies = [
         (
             charge["id"],
@@ -202,17 +252,17 @@ async def _drive(
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
 
         async def post(payment_id: str, body: bytes) -> None:
-            nonlocal failed
             sent[payment_id] = time.time()
             started = time.perf_counter()
+            kind = None
             try:
-                response = await client.post(
-                    "/api/payments/webhook/asaas", content=body, headers=headers
-                )
+                response = await client.post(path, content=body, headers=headers)
                 if response.status_code != 200:
-                    failed += 1
-            except httpx.HTTPError:
-                failed += 1
+                    kind = f"http_{response.status_code}"
+            except httpx.HTTPError as error:
+                kind = type(error).__name__
+            if kind is not None:
+                failed[kind] = failed.get(kind, 0) + 1
             answered.append(1000 * (time.perf_counter() - started))
 
         start = time.perf_counter() + 0.5
@@ -227,27 +277,95 @@ async def _drive(
     return sent, answered, failed
 
 
+WEBHOOK_PATH = "/api/payments/webhook/asaas"
+
+
+def _own_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _phase(
+    run: Any, name: str, path: str, charges: list[dict[str, Any]], rate: float
+) -> dict[str, Any]:
+    """Post the charges' webhooks to `path`; CPU until the last event could arrive, then
+    until the job worker recorded the phase's sales."""
+    before, driver = cpu_seconds(), _own_cpu()
+    total_before, steal_before = machine_ticks()
+    began = time.perf_counter()
+    sent, answered, failed = asyncio.run(_drive(run.base, charges, rate, path))
+    sending_seconds = time.perf_counter() - began
+    time.sleep(1.0)  # the last events arrive
+    after, driver = cpu_seconds(), _own_cpu() - driver
+    total_after, steal_after = machine_ticks()
+    settling = time.perf_counter()
+    while _sales_due(run.data) and time.perf_counter() - settling < 900:
+        time.sleep(0.5)
+    settled, left = cpu_seconds(), _sales_due(run.data)
+    n = max(1, len(sent))
+    cpu = {k: round(after.get(k, 0.0) - before.get(k, 0.0), 2) for k in after}
+    cpu["driver"] = round(driver, 2)
+    return {
+        "phase": name,
+        "path": path,
+        "sent": sent,
+        "report": {
+            "webhooks": len(sent),
+            "sending_s": round(sending_seconds, 1),
+            "achieved_rate_per_s": round(len(sent) / sending_seconds, 1),
+            "webhook_errors": sum(failed.values()),
+            "webhook_errors_by_kind": failed,
+            "webhook_response": _summary(answered),
+            "cpu_s": cpu,
+            "cpu_ms_per_webhook": {k: round(1000 * v / n, 2) for k, v in cpu.items()},
+            "steal_pct": round(
+                100 * (steal_after - steal_before) / max(1, total_after - total_before), 1
+            ),
+            "sales_recorded_after_s": round(time.perf_counter() - settling, 1),
+            "sales_left_due": left,
+            "job_worker_cpu_ms_per_webhook_until_recorded": round(
+                1000 * (settled.get("job_worker", 0.0) - before.get("job_worker", 0.0)) / n,
+                2,
+            ),
+            "postgres_cpu_ms_per_webhook_until_recorded": round(
+                1000 * (settled.get("postgres", 0.0) - before.get("postgres", 0.0)) / n, 2
+            ),
+            "load_average_after": [round(x, 1) for x in os.getloadavg()],
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200)
-    parser.add_argument("--webhooks", type=int, default=3000)
+    parser.add_argument("--webhooks", type=int, default=3000, help="per phase")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8941)
+    parser.add_argument(
+        "--floor", action="store_true", help="first a phase of the floor route (webhook_floor)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from tests.fakes.asaas import FakeAsaas
 
+    phases = [("floor", FLOOR_PATH)] if args.floor else []
+    phases.append(("webhook", WEBHOOK_PATH))
     load = os.getloadavg()
     asaas = FakeAsaas(ASAAS_KEY, ASAAS_TOKEN).start()
+    factory = "bench.funnels.webhook_floor:floor_app" if args.floor else None
+    done: list[dict[str, Any]] = []
     try:
         with rastro(
-            "webhook-broadcast", port=args.port, workers=args.workers, with_worker=True
+            "webhook-broadcast",
+            port=args.port,
+            workers=args.workers,
+            with_worker=True,
+            factory=factory,
         ) as run:
             funnel_id, step_id = _setup(run.base, run.token, asaas.url)
-            made = time.perf_counter()
-            charges = asyncio.run(_charges(run.base, run.token, funnel_id, step_id, args.webhooks))
-            charge_seconds = time.perf_counter() - made
-            assert all(c["status"] == "pending" for c in charges)
+            charges = _charges(
+                run.base, run.token, run.data, funnel_id, step_id, args.webhooks * len(phases)
+            )
             time.sleep(5)  # the charges' own jobs (recovery, expiry) settle
             context = multiprocessing.get_context("spawn")
             ready, stop, results = context.Queue(), context.Queue(), context.Queue()
@@ -257,49 +375,37 @@ def main() -> None:
             )
             watcher.start()
             assert ready.get(timeout=60) == "ready"
-            before = cpu_seconds()
-            total_before, steal_before = machine_ticks()
-            began = time.perf_counter()
-            sent, answered, failed = asyncio.run(_drive(run.base, charges, args.rate))
-            sending_seconds = time.perf_counter() - began
+            for number, (name, path) in enumerate(phases):
+                part = charges[number * args.webhooks : (number + 1) * args.webhooks]
+                done.append(_phase(run, name, path, part, args.rate))
             try:  # the watcher answers once every event arrived ...
-                received: dict[str, float] = results.get(timeout=20)
+                received, watcher_cpu = results.get(timeout=20)
             except queue.Empty:  # ... or, told to stop, with those that did
                 stop.put("stop")
-                received = results.get(timeout=20)
-            after = cpu_seconds()
-            total_after, steal_after = machine_ticks()
+                received, watcher_cpu = results.get(timeout=20)
             stop.put("stop")  # (ends the watcher's wait for it)
             watcher.join(timeout=10)
     finally:
         asaas.stop()
-    latencies = [1000 * (received[p] - sent[p]) for p in sent if p in received]
-    cpu = {k: round(after.get(k, 0.0) - before.get(k, 0.0), 2) for k in after}
-    write_report(
-        "webhook-broadcast",
-        {
-            "workers": args.workers,
-            "rate_per_s": args.rate,
-            "webhooks": len(sent),
-            "charges_made_per_s": round(len(charges) / charge_seconds, 1),
-            "sending_s": round(sending_seconds, 1),
-            "achieved_rate_per_s": round(len(sent) / sending_seconds, 1),
-            "webhook_errors": failed,
+    report: dict[str, Any] = {
+        "workers": args.workers,
+        "rate_per_s": args.rate,
+        "webhooks_per_phase": args.webhooks,
+        "watcher_cpu_ms_per_event": round(1000 * watcher_cpu / max(1, len(received)), 2),
+        "load_average_before": [round(x, 1) for x in load],
+    }
+    for phase in done:
+        sent = phase["sent"]
+        latencies = [1000 * (received[p] - sent[p]) for p in sent if p in received]
+        report[phase["phase"]] = {
+            "path": phase["path"],
             "events_received": len(latencies),
             "events_missing": len(sent) - len(latencies),
             "send_to_event": _summary(latencies),
-            "webhook_response": _summary(answered),
-            "cpu_s": cpu,
-            "cpu_ms_per_webhook": {
-                k: round(1000 * v / max(1, len(sent)), 2) for k, v in cpu.items()
-            },
-            "steal_pct": round(
-                100 * (steal_after - steal_before) / max(1, total_after - total_before), 1
-            ),
-            "load_average_before": [round(x, 1) for x in load],
-            "load_average_after": [round(x, 1) for x in os.getloadavg()],
-        },
-    )
+            **phase["report"],
+        }
+    report["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
+    write_report("webhook-broadcast", report)
 
 
 if __name__ == "__main__":

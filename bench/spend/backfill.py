@@ -4,18 +4,22 @@
 
 On a fresh embedded PostgreSQL (bench/results/spend-backfill-data): one organization,
 one credential and one ad account per platform (Meta, Google Ads, TikTok, LinkedIn) on
-its fake (`tests/fakes/`, served by a separate process so that the fakes' JSON work does
-not share the importer's interpreter), each fake serving `--ads` ads. One backfill run
-per account over `--days` days up to yesterday (`rastro.analytics.service.spend_import.
-run_import`, what the `import_spend` job runs), the four at once. Reports the wall time,
-the rows stored (`campaign_metrics`, one per ad and day) and rows per second.
+its fake (`tests/fakes/`, each served by a process of its own so that the fakes' JSON work
+shares neither the importer's interpreter nor each other's), each fake serving `--ads`
+ads. One backfill run per account over `--days` days up to yesterday
+(`rastro.analytics.service.spend_import.run_import`, what the `import_spend` job runs),
+the four at once. Reports the wall time, the rows stored (`campaign_metrics`, one per ad
+and day), rows per second, the CPU seconds of each side during the backfill (the
+importer, PostgreSQL's processes, each fake: the fakes stand in for the platforms and would
+not run on a deployment) and the time spent inside the trigger functions on the spend and
+name tables (PostgreSQL's function statistics).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import os
 import subprocess
 import sys
 import time
@@ -50,29 +54,29 @@ SERVICES = {
 }
 
 
-def serve_fakes(ads: int) -> None:
-    """Start the four fakes, print their URLs, stop on a line on stdin."""
+FAKE_COMMAND = (sys.executable, "-m", "bench.spend.backfill")
+
+
+def serve_fake(platform: str, ads: int) -> None:
+    """Start one platform's fake, print its URL, stop on a line on stdin."""
     from tests.fakes.ad_reporting import AdCatalog
     from tests.fakes.google_ads_reporting import FakeGoogleAdsReporting
     from tests.fakes.linkedin_analytics import FakeLinkedInAnalytics
     from tests.fakes.meta_insights import FakeMetaInsights
     from tests.fakes.tiktok_reporting import FakeTikTokReporting
 
-    fakes = {
-        "meta": FakeMetaInsights(TOKENS["meta"], ACCOUNTS["meta"], AdCatalog(ads=ads)),
-        "google": FakeGoogleAdsReporting(TOKENS["google"], ACCOUNTS["google"], AdCatalog(ads=ads)),
-        "tiktok": FakeTikTokReporting(TOKENS["tiktok"], ACCOUNTS["tiktok"], AdCatalog(ads=ads)),
-        "linkedin": FakeLinkedInAnalytics(
-            TOKENS["linkedin"], ACCOUNTS["linkedin"], AdCatalog(ads=ads)
-        ),
+    kinds: dict[str, Any] = {
+        "meta": FakeMetaInsights,
+        "google": FakeGoogleAdsReporting,
+        "tiktok": FakeTikTokReporting,
+        "linkedin": FakeLinkedInAnalytics,
     }
-    for fake in fakes.values():
-        fake.requests = _Forgetful()  # a backfill makes thousands of requests
-        fake.start()
-    print("FAKES " + json.dumps({p: f.url for p, f in fakes.items()}), flush=True)
+    fake = kinds[platform](TOKENS[platform], ACCOUNTS[platform], AdCatalog(ads=ads))
+    fake.requests = _Forgetful()  # a backfill makes thousands of requests
+    fake.start()
+    print("FAKE " + fake.url, flush=True)
     sys.stdin.readline()
-    for fake in fakes.values():
-        fake.stop()
+    fake.stop()
 
 
 class _Forgetful(list):  # type: ignore[type-arg]
@@ -92,18 +96,36 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
-def _cpu(postmaster: int, fakes: int) -> dict[str, float]:
+def _cpu(postmaster: int, fakes: dict[str, int]) -> dict[str, float]:
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "importer": own.ru_utime + own.ru_stime,
         "postgres": _tree_cpu(postmaster),
-        "fakes": _tree_cpu(fakes),
+        **{f"fake_{platform}": _tree_cpu(pid) for platform, pid in fakes.items()},
     }
 
 
-async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str, Any]:
+# Time inside the trigger functions (PL/pgSQL, their statements included): PostgreSQL's
+# function statistics, turned on for the benchmark's BI database only.
+TRIGGER_TIME = (
+    "SELECT funcname, calls, total_time FROM pg_stat_user_functions "
+    "WHERE funcname IN ('rastro_spend_rollup', 'rastro_combination_targets_stale')"
+)
+
+
+def _trigger_ms(server: EmbeddedPostgres, database: str) -> dict[str, dict[str, float]]:
+    import psycopg
+
+    with psycopg.connect(server.superuser_conninfo(database), autocommit=True) as conn:
+        return {
+            name: {"calls": calls, "ms": round(total, 1)}
+            for name, calls, total in conn.execute(TRIGGER_TIME)
+        }
+
+
+async def _backfill(urls: dict[str, str], days: int, fakes: dict[str, int]) -> dict[str, Any]:
     from tests.auth.factories import make_account
 
     from rastro.analytics import spend_schemas
@@ -133,6 +155,10 @@ async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str
         LOG_LEVEL="WARNING",
     )
     upgrade_all(settings)
+    import psycopg
+
+    with psycopg.connect(server.superuser_conninfo(), autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE {bi_name} SET track_functions = 'pl'")
     databases = make_databases(settings)
     keyring = Keyring(settings.encryption_key_value)
     CONNECTORS["meta"].poll_seconds = 0.2  # type: ignore[attr-defined]
@@ -176,7 +202,9 @@ async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str
                 )
                 runs.append(run.id)
         postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
-        cpu_before = _cpu(postmaster, fakes_pid)
+        load_before = os.getloadavg()[0]
+        cpu_before = _cpu(postmaster, fakes)
+        triggers_before = _trigger_ms(server, bi_name)
         started = time.perf_counter()
         done = await asyncio.gather(
             *(
@@ -192,7 +220,10 @@ async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str
             )
         )
         seconds = time.perf_counter() - started
-        cpu_after = _cpu(postmaster, fakes_pid)
+        cpu_after = _cpu(postmaster, fakes)
+        await databases.bi.engine.dispose()  # backends report their statistics as they end
+        await asyncio.sleep(0.5)
+        triggers_after = _trigger_ms(server, bi_name)
         async with databases.bi.transaction(scope) as bi:
             from sqlalchemy import func, select
 
@@ -219,11 +250,23 @@ async def _backfill(urls: dict[str, str], days: int, fakes_pid: int) -> dict[str
         server.drop_database(bi_name)
     return {
         "seconds": round(seconds, 2),
+        "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
         "rows_stored": stored,
         "rows_per_second": round(stored / seconds),
         "rollup_rows_differing_from_a_recount": rollup_differing,
         # Where the time went: CPU seconds of each side during the backfill.
         "cpu_s": {k: round(cpu_after[k] - cpu_before[k], 1) for k in cpu_after},
+        "cpu_s_fakes": round(
+            sum(v - cpu_before[k] for k, v in cpu_after.items() if "fake" in k), 1
+        ),
+        # Wall time inside the triggers (a share of PostgreSQL's time; at load, waits too).
+        "trigger_ms": {
+            name: {
+                "calls": after["calls"] - triggers_before.get(name, {}).get("calls", 0),
+                "ms": round(after["ms"] - triggers_before.get(name, {}).get("ms", 0.0)),
+            }
+            for name, after in triggers_after.items()
+        },
         "platforms": per_platform,
     }
 
@@ -232,28 +275,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ads", type=int, default=500)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--serve-fakes", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-fake", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_fakes:
-        serve_fakes(args.ads)
+    if args.serve_fake:
+        serve_fake(args.serve_fake, args.ads)
         return
-    fakes = subprocess.Popen(
-        [sys.executable, "-m", "bench.spend.backfill", "--serve-fakes", "--ads", str(args.ads)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    # One process per platform's fake: on a real deployment the platforms answer from
+    # elsewhere, so the fakes should not queue behind each other on one interpreter.
+    fakes = {
+        platform: subprocess.Popen(
+            [*FAKE_COMMAND, "--ads", str(args.ads), "--serve-fake", platform],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for platform in TOKENS
+    }
     try:
-        assert fakes.stdout is not None
-        assert fakes.stdin is not None
-        line = fakes.stdout.readline()
-        urls = json.loads(line.removeprefix("FAKES "))
-        result = asyncio.run(_backfill(urls, args.days, fakes.pid))
+        urls = {}
+        for platform, fake in fakes.items():
+            assert fake.stdout is not None
+            urls[platform] = fake.stdout.readline().strip().removeprefix("FAKE ")
+        result = asyncio.run(_backfill(urls, args.days, {p: f.pid for p, f in fakes.items()}))
     finally:
-        if fakes.stdin is not None:
-            fakes.stdin.write("\n")
-            fakes.stdin.flush()
-        fakes.wait(timeout=30)
+        for fake in fakes.values():
+            if fake.stdin is not None:
+                fake.stdin.write("\n")
+                fake.stdin.flush()
+        for fake in fakes.values():
+            fake.wait(timeout=30)
     write_report(
         "spend-backfill",
         {

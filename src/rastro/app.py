@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 from sqlalchemy import text
+from starlette.types import Receive, Scope, Send
 
 import rastro
 from rastro.auth.authenticator import TokenAuthenticator
@@ -23,6 +24,7 @@ from rastro.core.errors import DatabaseUnavailable, ServiceUnavailable, install_
 from rastro.core.live import LiveHub, PostgresManager
 from rastro.core.logging import RequestContextMiddleware
 from rastro.core.openapi import document_errors
+from rastro.core.routing import PlainRoute, serve_direct
 from rastro.core.security import Keyring
 from rastro.core.web import mount_dashboard
 from rastro.modules import load_modules
@@ -31,13 +33,31 @@ from rastro.runtime import ensure_migrated, make_databases, migration_status, ro
 log = structlog.get_logger(__name__)
 
 
+class RastroApp(FastAPI):
+    """FastAPI, with the hot routes marked `direct` served before the middleware stack
+    (`rastro.core.routing.serve_direct`); every other request takes the usual way."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direct: dict[tuple[str, str], PlainRoute] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            route = self.direct.get((scope["method"], scope["path"]))
+            if route is not None:
+                scope["app"] = self
+                await serve_direct(route, self.exception_handlers, scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
     databases: Databases | None = None,
     check_migrations: bool = True,
     freeze_gc: bool = False,
-) -> FastAPI:
+) -> RastroApp:
     """Build the FastAPI app. `settings` must have its database URLs resolved.
 
     `freeze_gc` (server processes): once started, the objects made so far (modules, models,
@@ -70,7 +90,7 @@ def create_app(
         if own:
             await app.state.databases.dispose()
 
-    app = FastAPI(
+    app = RastroApp(
         title="Rastro",
         version=rastro.__version__,
         summary="First-party marketing tracking, attribution and offline conversions.",
@@ -121,6 +141,13 @@ def create_app(
 
     for module in modules:
         app.router.routes.extend(module.hot_routes)
+    app.direct = {
+        (method, route.path): route
+        for module in modules
+        for route in module.hot_routes
+        if isinstance(route, PlainRoute) and route.direct
+        for method in route.methods or ()
+    }
     for module in modules:
         for router in module.routers:
             app.include_router(router)

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(15, ge=1, validation_alias="LOGIN_WINDOW_MINUTES")
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias="DB_POOL_SIZE")
     db_plain_pool_size: int = Field(4, ge=1, le=200, validation_alias="DB_PLAIN_POOL_SIZE")
+    collector_writers: int = Field(
+        3,
+        ge=1,
+        le=16,
+        validation_alias="COLLECTOR_WRITERS",
+        description="Connections per server process that commit the collector's batches in groups",
+    )
     event_retention_months: int = Field(
         25,
         ge=1,
@@ -145,6 +152,23 @@ class Settings(BaseSettings):
         validation_alias="EMAIL_SOFT_BOUNCE_LIMIT",
         description="Soft bounces after which an address is suppressed (an organization "
         "may set its own in /api/email/settings)",
+    )
+    email_send_parts: int = Field(
+        1,
+        ge=1,
+        le=32,
+        validation_alias="EMAIL_SEND_PARTS",
+        description="Sending jobs per campaign at once, each with its share of the sender's "
+        "rate (more than one helps with several `rastro worker` processes)",
+    )
+    email_click_drain_seconds: float = Field(
+        0.05,
+        ge=0,
+        le=3600,
+        validation_alias="EMAIL_CLICK_DRAIN_SECONDS",
+        description="How long the click redirect lets acknowledged clicks gather before "
+        "writing their events to BI (each click is committed in the CRM before it is "
+        "answered; the `drain_clicks` job writes what a stopped process left)",
     )
     sns_cert_url_pattern: str = Field(
         r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[^?#]+\.pem$",

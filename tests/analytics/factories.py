@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from rastro.analytics.service import facts, rollups, spend_join, upkeep
+from rastro.analytics.service import facts, rollup_refresh, spend_join, upkeep
 from rastro.auth.service import accounts
 from rastro.core.db import Databases, Scope
 from rastro.core.units import TransactionBoundary
@@ -91,7 +91,13 @@ async def refresh(databases: Databases, organization_id: uuid.UUID, *, full: boo
     async with databases.crm.transaction(scope) as crm:
         timezone = (await accounts.get_organization(crm, organization_id)).timezone
     async with databases.bi.transaction(scope) as bi:
-        await rollups.refresh(bi, organization_id, timezone=timezone, full=full)
+        await rollup_refresh.refresh(
+            bi,
+            organization_id,
+            timezone=timezone,
+            full=full,
+            side=TransactionBoundary(databases.bi),
+        )
         await spend_join.refresh_combinations(bi, organization_id)
 
 

@@ -80,8 +80,11 @@ async def _page(client: httpx.AsyncClient, site: Site, **fields: Any) -> dict[st
     return dict(response.json())
 
 
-async def make_dataset(client: httpx.AsyncClient, databases: Databases) -> Dataset:
-    """Sessions over the last 20 São Paulo days, leads and outcomes; rollups refreshed."""
+async def make_dataset(
+    client: httpx.AsyncClient, databases: Databases, *, days: int = 20
+) -> Dataset:
+    """Sessions over the last `days` São Paulo days, leads and outcomes; rollups refreshed
+    (more than a month back needs the event tables' older partitions: `ensure_partitions`)."""
     rng = random.Random(17)
     site = await make_site(client, databases)
     org = site.account.organization_id
@@ -100,7 +103,7 @@ async def make_dataset(client: httpx.AsyncClient, databases: Databases) -> Datas
     today = sp_today()
     edge_day = today - timedelta(days=5)
     moments = []
-    for days_ago in range(20, 0, -1):
+    for days_ago in range(days, 0, -1):
         local_day = today - timedelta(days=days_ago)
         for _ in range(rng.randint(4, 8)):
             local = datetime.combine(local_day, time(rng.randint(0, 23), rng.randint(0, 59)))

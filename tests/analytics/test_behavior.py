@@ -10,15 +10,21 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import delete
+
+from rastro.analytics.service import rollup_months, rollups
+from rastro.core.db import Scope
 from tests.analytics.factories import Visit, add_visits, refresh
 from tests.analytics.raw import (
     add_events,
     add_page_views,
+    ensure_partitions,
     in_days,
     local_day,
     raw_rows,
     raw_sessions,
 )
+from tests.analytics.test_rollup_months import month_mismatches
 from tests.tracking.factories import make_site
 
 ORIGIN = "https://loja.example.com.br"
@@ -197,3 +203,42 @@ async def test_behavior_refuses_bad_input(client, databases):
     ):
         response = await client.get("/api/analytics/behavior", headers=site.headers, params=params)
         assert response.status_code == 422, (params, response.text)
+
+
+async def test_behavior_over_whole_months_reads_the_path_month_levels(client, databases):
+    """Each path month row is the sum of its days' rows; with the day rows of the whole
+    months deleted (only the month levels hold them), the paths still equal a recount."""
+    await ensure_partitions(databases, 3)
+    site = await make_site(client, databases)
+    org = site.account.organization_id
+    domain_id = site.domain["domain_id"]
+    rng = random.Random(171)
+    today = local_day(datetime.now(UTC))
+    date_from, date_to = today - timedelta(days=69), today - timedelta(days=1)
+    base = datetime.combine(date_from, time(12), tzinfo=UTC)
+    starts = [base + timedelta(minutes=rng.randrange(60 * 24 * 70)) for _ in range(90)]
+    # 01:30 UTC on the 1st is 22:30 of the month's last day in São Paulo.
+    whole = rollup_months.whole_months(date_from, date_to)
+    assert whole is not None
+    starts.append(datetime.combine(whole[1], time(1, 30), tzinfo=UTC))
+    await add_browsing(databases, org, domain_id, rng, starts, "m")
+    await refresh(databases, org)
+    assert await month_mismatches(databases, org, (rollups.PATHS,)) == []
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        for level in rollups.PATHS.levels:
+            await bi.execute(delete(level).where(level.day >= whole[0], level.day < whole[1]))
+    cases = [
+        ({}, lambda s: True),
+        ({"channel": "Paid Search"}, lambda s: s.channel == "Paid Search"),
+        ({"device": "desktop", "domain_id": domain_id}, lambda s: s.device == "desktop"),
+    ]
+    for params, keep in cases:
+        expected = await recount(databases, org, date_from, date_to, keep)
+        response = await client.get(
+            "/api/analytics/behavior",
+            headers=site.headers,
+            params={"date_from": str(date_from), "date_to": str(date_to), "limit": 100, **params},
+        )
+        assert response.status_code == 200, response.text
+        assert shown(response.json()) == expected, params
+        assert expected["paths"]

@@ -10,9 +10,16 @@ from typing import Any
 
 from sqlalchemy import update
 
-from rastro.analytics.models import RollupState
+from rastro.analytics.models import ConversionFact, RollupState
 from rastro.analytics.schemas import ReportFilters
-from rastro.analytics.service import facts, periods, returning, rollups, visitor_sets
+from rastro.analytics.service import (
+    facts,
+    periods,
+    returning,
+    rollup_refresh,
+    rollups,
+    visitor_sets,
+)
 from rastro.analytics.service.overview import Scope as ReportScope
 from rastro.core.db import Scope
 from rastro.core.units import TransactionBoundary
@@ -277,3 +284,41 @@ async def test_returning_visitors_from_the_sets_merge_the_newest_minutes(client,
     assert segments["frequent"]["visitors"] == 0
     assert segments["returning"] == {"visitors": 2, "sessions": 5, "page_views": 22, "converted": 0}
     assert segments["new"] == {"visitors": 3, "sessions": 3, "page_views": 4, "converted": 2}
+
+
+async def test_a_leads_visitor_numbered_after_its_day_was_stored_counts_as_converted(
+    client, databases
+):
+    """`lead_visitor_sets` keeps the key of a lead's visitor that had no session when the
+    refresh stored the lead's day; once the visitor has sessions (after `through`, then
+    numbered by the next refresh, which leaves the unchanged lead's day alone) it counts
+    as converted, as in the per-visitor SQL count."""
+    site = await make_site(client, databases)
+    org = site.account.organization_id
+    domain = site.domain["domain_id"]
+    now = datetime.now(UTC)
+    today = local_day(now)
+    earlier = now - timedelta(days=3)
+    await add_visits(databases, org, domain, [Visit(earlier, "a"), Visit(earlier, "c")])
+    await make_leads(databases, org, visitor_id="a", created_at=earlier + timedelta(hours=1))
+    await make_leads(databases, org, visitor_id="later", created_at=earlier + timedelta(hours=2))
+    await refresh(databases, org)
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        await bi.execute(update(RollupState).values(through=now - timedelta(minutes=5)))
+        # Written well before `through`: the reader takes the stored days for them.
+        await bi.execute(update(ConversionFact).values(updated_at=now - timedelta(hours=1)))
+    await add_visits(databases, org, domain, [Visit(now - timedelta(minutes=2), "later")])
+    period = periods.period(today - timedelta(days=6), today, SAO_PAULO)
+
+    async def converted() -> int:
+        async with databases.bi.transaction(Scope.organization(org)) as bi:
+            through = await rollups.rollup_through(bi, SAO_PAULO.key)
+            scope = ReportScope(period, ReportFilters(), through, SAO_PAULO.key, "BRL")
+            from_sets = await returning._from_sets(bi, scope)
+            assert from_sets == await returning._from_sessions(bi, scope)
+        return sum(c["converted"] for segments in from_sets.values() for c in segments.values())
+
+    assert await converted() == 2  # a (stored number), later (the reader's number)
+    async with databases.bi.transaction(Scope.organization(org)) as bi:
+        assert not (await rollup_refresh.refresh(bi, org, timezone=SAO_PAULO.key)).full
+    assert await converted() == 2  # later: numbered now, its lead's day still holds its key

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from rastro.analytics import models
 from rastro.analytics.models import ConversionFact, RollupState
-from rastro.analytics.service import facts, rollups
+from rastro.analytics.service import facts, rollup_refresh, rollups
 from rastro.auth.models import Organization
 from rastro.core.db import SYSTEM, Scope
 from rastro.core.units import TransactionBoundary
@@ -180,7 +180,7 @@ async def test_copying_unchanged_outcomes_keeps_their_rows_and_the_next_refresh_
     assert await facts.rebuild_facts(*boundaries, org) == 10
     assert await stamps() == before  # nothing changed: nothing rewritten
     async with databases.bi.transaction(scope) as bi:
-        first = await rollups.refresh(bi, org, timezone=SP.key)
+        first = await rollup_refresh.refresh(bi, org, timezone=SP.key)
     assert not first.full
     assert first.days_rewritten is not None
     assert first.days_rewritten <= 2  # the late sessions' days only, no lead's day
@@ -199,5 +199,5 @@ async def test_copying_unchanged_outcomes_keeps_their_rows_and_the_next_refresh_
         k: v for k, v in before.items() if k != lead_id
     }
     async with databases.bi.transaction(scope) as bi:
-        second = await rollups.refresh(bi, org, timezone=SP.key)
+        second = await rollup_refresh.refresh(bi, org, timezone=SP.key)
     assert second.days_rewritten == first.days_rewritten + 1

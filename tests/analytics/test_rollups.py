@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from rastro.analytics.models import ConversionFact, RollupState
-from rastro.analytics.service import facts, rollups
+from rastro.analytics.service import facts, rollup_refresh, rollups
 from rastro.core.db import Scope
 from rastro.core.units import TransactionBoundary
 from rastro.crm.models import Lead, LeadStage
@@ -198,11 +198,11 @@ async def test_a_session_at_0130_utc_belongs_to_the_previous_sao_paulo_day(clien
 
 
 async def _summary_rows(databases, org):  # type: ignore[no-untyped-def]
-    """Every row of every level of every rollup (without their row ids)."""
+    """Every row of every level (days and months) of every rollup (without their row ids)."""
     found = {}
     async with databases.bi.transaction(Scope.organization(org)) as bi:
         for rollup in (rollups.CONVERSIONS, rollups.EVENTS, rollups.PATHS):
-            for level in rollup.levels:
+            for level in (*rollup.levels, *(m for m in rollup.months if m is not None)):
                 columns = [c for c in level.__table__.c if c.name != "row_id"]
                 rows = await bi.execute(select(*columns))
                 found[level.__tablename__] = sorted(json.dumps([str(v) for v in r]) for r in rows)
@@ -234,13 +234,14 @@ async def test_an_incremental_refresh_equals_a_full_one(client, databases, setti
         assert fact is not None
         assert fact.stage == "won"
         assert fact.revenue == Decimal("999.00")
-        result = await rollups.refresh(bi, org, timezone=SP.key)
+        result = await rollup_refresh.refresh(bi, org, timezone=SP.key)
     assert not result.full
     incremental = await _summary_rows(databases, org)
     assert incremental["daily_conversions_summary"]
     assert incremental["daily_conversions_by_channel"]
+    assert incremental["monthly_conversions_by_campaign"]
     async with databases.bi.transaction(Scope.organization(org)) as bi:
-        assert (await rollups.refresh(bi, org, timezone=SP.key, full=True)).full
+        assert (await rollup_refresh.refresh(bi, org, timezone=SP.key, full=True)).full
     assert incremental == await _summary_rows(databases, org)
 
 

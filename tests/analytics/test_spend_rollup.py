@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from rastro.analytics.ad_models import CampaignMetricMonth
 from rastro.analytics.schemas import Period, ReportFilters
-from rastro.analytics.service import correlation, fx
+from rastro.analytics.service import correlation, fx, spend_rollup
 from rastro.analytics.service.overview import Scope
 from rastro.analytics.spend.base import SpendRow
 from rastro.core.db import Databases
@@ -184,6 +184,20 @@ async def test_the_rollup_equals_the_daily_rows_after_restatements_and_in_report
     ]
     assert all(row[8] > 0 for row in stored)
 
+    # An ad with spend only on days a range reading its month whole takes out (it must not
+    # appear with zero figures), and days after today (a month read whole less its days
+    # still to come must take them out too).
+    await store_spend(
+        databases,
+        org,
+        "meta",
+        "act_1",
+        [
+            ad_row(date(2025, 1, 2), CAMPAIGN_B, ("z1", "Only outside"), "7.5", impressions=9),
+            ad_row(date(2099, 1, 5), CAMPAIGN_B, ("z2", "Future"), "3", impressions=4),
+            ad_row(date(2099, 1, 20), CAMPAIGN_B, ("z2", "Future"), "5", impressions=6),
+        ],
+    )
     ranges = [
         (FIRST, LAST),  # mid-month to mid-month
         (date(2024, 12, 1), date(2025, 2, 28)),  # whole months only
@@ -194,7 +208,13 @@ async def test_the_rollup_equals_the_daily_rows_after_restatements_and_in_report
         (date(2024, 12, 31), date(2025, 1, 1)),  # across the year, no whole month
         (date(2025, 3, 9), date(2025, 3, 9)),  # one day
         (date(2024, 10, 1), date(2025, 4, 30)),  # beyond the data on both sides
+        # Edge months read whole less the days outside the range:
+        (date(2024, 11, 3), date(2025, 3, 27)),  # both edges
+        (date(2025, 1, 3), date(2025, 1, 29)),  # inside one month (z1 taken out)
+        (date(2099, 1, 2), date(2099, 1, 10)),  # the 20th, after today, taken out
     ]
+    assert spend_rollup.plan(date(2024, 11, 3), date(2025, 3, 27)).subtracted
+    assert spend_rollup.plan(date(2025, 1, 3), date(2025, 1, 29)).subtracted
     for first, last in ranges:
         for level in correlation.LEVEL_KEYS:
             async with databases.bi.transaction(DbScope.organization(org)) as bi:
@@ -218,3 +238,42 @@ async def test_the_rollup_equals_the_daily_rows_after_restatements_and_in_report
     assert month[("meta",)].spend == sum((r.spend for r in february), Decimal(0))
     assert month[("meta",)].other == {"USD": usd_day.spend}
     assert month[("meta",)].views_3s == sum(r.video_3s_views or 0 for r in [*february, usd_day])
+
+
+def test_edge_months_are_read_the_cheaper_way() -> None:
+    plan = spend_rollup.plan
+    # The last 12 months on 7 December: December 2025 whole less its first 7 days, the
+    # months between whole, the current month whole less the days still to come.
+    assert plan(date(2025, 12, 8), date(2026, 12, 7), last_day=date(2026, 12, 8)) == (
+        spend_rollup.Plan(
+            months=(date(2025, 12, 1), date(2026, 12, 1)),
+            added=(),
+            subtracted=(
+                (date(2025, 12, 1), date(2025, 12, 7)),
+                (date(2026, 12, 8), date(2026, 12, 31)),
+            ),
+        )
+    )
+    # The last 30 days: both months read whole, less the days outside.
+    assert plan(date(2026, 11, 8), date(2026, 12, 7), last_day=date(2026, 12, 8)).months == (
+        date(2026, 11, 1),
+        date(2026, 12, 1),
+    )
+    # Past months: an edge with fewer days inside than outside adds its days instead.
+    assert plan(date(2025, 1, 25), date(2025, 3, 3), last_day=date(2026, 12, 8)) == (
+        spend_rollup.Plan(
+            months=(date(2025, 2, 1), date(2025, 2, 1)),
+            added=(
+                (date(2025, 1, 25), date(2025, 1, 31)),
+                (date(2025, 3, 1), date(2025, 3, 3)),
+            ),
+            subtracted=(),
+        )
+    )
+    # Whole months only; one day.
+    assert plan(date(2025, 1, 1), date(2025, 2, 28)) == spend_rollup.Plan(
+        months=(date(2025, 1, 1), date(2025, 2, 1)), added=(), subtracted=()
+    )
+    assert plan(date(2025, 3, 9), date(2025, 3, 9)) == spend_rollup.Plan(
+        months=None, added=((date(2025, 3, 9), date(2025, 3, 9)),), subtracted=()
+    )

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from rastro.analytics.models import RollupState
 from rastro.analytics.schemas import ReportFilters
-from rastro.analytics.service import periods, rollups, visitor_sets
+from rastro.analytics.service import periods, rollup_refresh, rollups, visitor_sets
 from rastro.analytics.service.overview import Scope as ReportScope
 from rastro.core.db import Scope
 from tests.analytics.factories import Visit, add_visits, refresh
@@ -158,11 +158,11 @@ async def test_an_incremental_refresh_writes_the_sets_a_full_one_writes(client, 
         ],
     )
     async with databases.bi.transaction(Scope.organization(org)) as bi:
-        assert not (await rollups.refresh(bi, org, timezone=SP.key)).full
+        assert not (await rollup_refresh.refresh(bi, org, timezone=SP.key)).full
     incremental = await _sets(databases, org)
     for level in visitor_sets.LEVELS:
         views = sorted(v for r in incremental[level.__tablename__] for _, v in r[-1])
         assert views == [1, 2, 5], level  # every session's page views, once per level
     async with databases.bi.transaction(Scope.organization(org)) as bi:
-        assert (await rollups.refresh(bi, org, timezone=SP.key, full=True)).full
+        assert (await rollup_refresh.refresh(bi, org, timezone=SP.key, full=True)).full
     assert incremental == await _sets(databases, org)

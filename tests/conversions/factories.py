@@ -20,6 +20,7 @@ from tests.auth.factories import Account, auth_headers, make_account
 from tests.crm.factories import make_leads
 from tests.fakes.meta import FakeMeta
 from tests.fakes.utmify import FakeUtmify
+from tests.tracking.factories import ORIGIN, batch, collect, event
 
 META_TOKEN = "EAAB-fake-system-user-token-1234"
 DATASET_ID = "1234567890123"
@@ -159,3 +160,51 @@ async def add_utmify(
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+async def tracked_won_lead(
+    client: httpx.AsyncClient,
+    site: Any,
+    *,
+    landing: str,
+    session: str,
+    visitor: str,
+    name: str,
+    email: str,
+    phone: str,
+    referrer: str | None = None,
+    view_id: str = "pv1",
+    headers: dict[str, str] | None = None,
+) -> str:
+    """A tracked visit on `landing` ten minutes ago, a lead captured in its session, and the
+    lead moved to won (BRL 1,500) with `headers` (the site's by default); the lead's id."""
+    fields = {"url": landing, "view_id": view_id} | ({"referrer": referrer} if referrer else {})
+    visit = batch(
+        site,
+        [event(offset=-600, **fields)],
+        session_id=session,
+        visitor_id=visitor,
+    )
+    assert (await collect(client, visit)).json()["accepted"] == 1
+    captured = await client.post(
+        "/api/leads",
+        headers={"origin": ORIGIN},
+        json={
+            "site": site.key,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "page_url": f"{ORIGIN}/lp",
+            "rastro_session_id": session,
+            "rastro_visitor_id": visitor,
+        },
+    )
+    assert captured.status_code == 201, captured.text
+    lead_id: str = captured.json()["lead_id"]
+    won = await client.post(
+        f"/api/leads/{lead_id}/stages",
+        headers=headers or site.headers,
+        json={"stage_name": "won", "stage_value": "1500.00"},
+    )
+    assert won.status_code == 201, won.text
+    return lead_id

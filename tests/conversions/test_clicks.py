@@ -24,7 +24,7 @@ from rastro.conversions.service import clicks
 from rastro.core.db import Scope
 from rastro.tracking.models import UtmTracking
 from tests.conversions.factories import DATASET_ID, META_TOKEN, Org, add_utmify, sync
-from tests.conversions.test_google import ACTION_ID, CUSTOMER_ID, TOKEN, add_google
+from tests.conversions.google_setup import ACTION_ID, CUSTOMER_ID, TOKEN, add_google
 from tests.fakes.google_data_manager import FakeDataManager
 from tests.fakes.meta import FakeMeta
 from tests.helpers import drain_jobs

@@ -17,14 +17,9 @@ from google.ads.googleads.v26.services.types.conversion_upload_service import (
 )
 from google.protobuf import json_format
 
-from tests.conversions import test_google
 from tests.conversions.factories import create_conversion, make_lead, make_org, platform_sync, sync
-from tests.conversions.test_google import ACTION_ID, GCLID, MANAGER_ID, google_org
+from tests.conversions.google_setup import ACTION_ID, GCLID, MANAGER_ID, google_org
 from tests.fakes.meta import _check_processing_options
-
-# The fake Google APIs of test_google, as fixtures of this module too.
-google_ads = test_google.google_ads
-data_manager = test_google.data_manager
 
 REFUSED = {"analytics": True, "ad_user_data": False, "ad_personalization": False}
 DATA_ONLY = {"analytics": True, "ad_user_data": True, "ad_personalization": False}

@@ -22,9 +22,10 @@ from tests.conversions.factories import (
     platform_sync,
     rows,
     sync,
+    tracked_won_lead,
 )
 from tests.helpers import drain_jobs
-from tests.tracking.factories import ORIGIN, batch, collect, event, make_site
+from tests.tracking.factories import ORIGIN, make_site
 
 FBCLID = "IwAR2F4-dbP0l7Mn1IawQQGCINEz7PYXQvwjNwB_qa2ofrHyiLjcbCRxTDMgk"
 LANDING = f"{ORIGIN}/lp?utm_source=facebook&utm_medium=paid_social&utm_campaign=bf&fbclid={FBCLID}"
@@ -53,35 +54,18 @@ async def test_a_meta_click_becomes_a_lead_then_a_sale_that_meta_accepts(
         },
     )
     assert credential.status_code == 201, credential.text
-    visit = batch(
+    lead_id = await tracked_won_lead(
+        client,
         site,
-        [event(url=LANDING, referrer="https://l.facebook.com/", view_id="pv1", offset=-600)],
-        session_id=SESSION,
-        visitor_id=VISITOR,
-    )
-    assert (await collect(client, visit)).json()["accepted"] == 1
-    captured = await client.post(
-        "/api/leads",
-        headers={"origin": ORIGIN},
-        json={
-            "site": site.key,
-            "name": "Jane D'Ávila",
-            "email": " Jane.Doe+promo@GMail.com ",
-            "phone": "(11) 98765-4321",
-            "page_url": f"{ORIGIN}/lp",
-            "rastro_session_id": SESSION,
-            "rastro_visitor_id": VISITOR,
-        },
-    )
-    assert captured.status_code == 201, captured.text
-    lead_id = captured.json()["lead_id"]
-
-    won = await client.post(
-        f"/api/leads/{lead_id}/stages",
+        landing=LANDING,
+        referrer="https://l.facebook.com/",
+        session=SESSION,
+        visitor=VISITOR,
+        name="Jane D'Ávila",
+        email=" Jane.Doe+promo@GMail.com ",
+        phone="(11) 98765-4321",
         headers=org_headers,
-        json={"stage_name": "won", "stage_value": "1500.00"},
     )
-    assert won.status_code == 201, won.text
     # Created in the stage change's transaction, with the click copied at capture.
     async with databases.bi.transaction(Scope.organization(site.account.organization_id)) as bi:
         (touch,) = await bi.scalars(select(UtmTracking))
@@ -344,7 +328,7 @@ async def test_another_organization_sees_nothing(client, databases, settings, me
 async def test_a_crm_webhook_won_deal_creates_the_conversion_in_its_transaction(
     client, databases, settings, meta
 ):
-    from tests.integrations import test_webhooks as crm_webhooks
+    from tests.integrations import webhook_setup as crm_webhooks
 
     org = await crm_webhooks.make_org(client, databases)
     await crm_webhooks.add_credential(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import APIRouter
+import pytest
+from fastapi import APIRouter, Request, Response
 
 from rastro.app import create_app
+from rastro.core.errors import NotFound
+from rastro.core.routing import PlainRoute
 
 
 async def test_validation_errors_name_the_field(client):
@@ -61,3 +64,48 @@ async def test_a_crash_returns_500_envelope_without_stack_trace(settings, databa
     assert body["error"]["details"]["request_id"] == response.headers["x-request-id"]
     assert "secret internal detail" not in response.text
     assert "Traceback" not in response.text
+
+
+async def test_a_direct_route_answers_like_one_behind_the_middleware(settings, databases):
+    """A hot route served before the middleware keeps the request id, the error envelope
+    (the application's handlers), the query check and the 500 without a trace."""
+
+    async def direct(request: Request) -> Response:
+        if request.headers.get("x-case") == "crash":
+            raise RuntimeError("secret internal detail /etc/passwd")
+        if request.headers.get("x-case") == "missing":
+            raise NotFound("No such thing.")
+        return Response(b"ok", media_type="text/plain")
+
+    app = create_app(settings, databases=databases, check_migrations=False)
+    route = PlainRoute("/api/direct-probe", direct, methods=["GET"], direct=True)
+    app.direct[("GET", route.path)] = route
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        ok = await http.get("/api/direct-probe", headers={"X-Request-ID": "lb-trace-12345678"})
+        missing = await http.get("/api/direct-probe", headers={"x-case": "missing"})
+        crash = await http.get("/api/direct-probe", headers={"x-case": "crash"})
+        nul = await http.get("/api/direct-probe", params={"q": "a\x00b"})
+    assert (ok.status_code, ok.text) == (200, "ok")
+    assert ok.headers["x-request-id"] == "lb-trace-12345678"
+    assert missing.status_code == 404
+    assert missing.json()["error"] == {
+        "code": "not_found",
+        "message": "No such thing.",
+        "details": None,
+    }
+    assert len(missing.headers["x-request-id"]) == 32
+    assert crash.status_code == 500
+    assert crash.json()["error"]["code"] == "internal_error"
+    assert crash.json()["error"]["details"]["request_id"] == crash.headers["x-request-id"]
+    assert "secret internal detail" not in crash.text
+    assert nul.status_code == 422
+    assert nul.json()["error"]["details"][0]["loc"] == "query.q"
+
+
+def test_a_direct_route_has_a_fixed_path():
+    async def endpoint(request: Request) -> Response:
+        return Response()
+
+    with pytest.raises(ValueError, match="fixed path"):
+        PlainRoute("/api/things/{thing}", endpoint, methods=["GET"], direct=True)

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from rastro.app import create_app
-from rastro.core import migrations
+from rastro.core import embedded, migrations
 from rastro.core.db import BiBase, CrmBase
 from rastro.runtime import MigrationsPending, ensure_migrated, make_databases, upgrade_all
 from tests.conftest import make_settings
@@ -90,6 +90,28 @@ def test_the_embedded_server_allows_every_process_its_pools(pg_server):
     with psycopg.connect(pg_server.superuser_conninfo()) as conn:
         assert conn.execute("SHOW max_connections").fetchone() == ("300",)
         assert conn.execute("SHOW wal_init_zero").fetchone() == ("off",)  # no zero-fill stalls
+        expected = embedded.memory_settings(embedded.machine_memory())
+        for name in ("shared_buffers", "effective_cache_size"):
+            row = conn.execute("SELECT setting FROM pg_settings WHERE name = %s", (name,))
+            assert row.fetchone() == (expected[name],)
+
+
+def test_the_embedded_server_takes_a_quarter_of_the_memory_within_bounds():
+    gib = 1024**3
+    blocks = lambda size: str(size // 8192)  # noqa: E731
+    assert embedded.memory_settings(24 * gib) == {
+        "shared_buffers": blocks(4 * gib),  # capped
+        "effective_cache_size": blocks(12 * gib),
+    }
+    assert embedded.memory_settings(8 * gib) == {
+        "shared_buffers": blocks(2 * gib),
+        "effective_cache_size": blocks(4 * gib),
+    }
+    small = embedded.memory_settings(256 * 1024**2)  # never below PostgreSQL's default
+    assert small == {
+        "shared_buffers": blocks(128 * 1024**2),
+        "effective_cache_size": blocks(128 * 1024**2),
+    }
 
 
 async def test_server_processes_freeze_what_start_up_made(settings, databases):

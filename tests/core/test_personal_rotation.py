@@ -24,7 +24,7 @@ from rastro.integrations.models import WebhookDelivery
 from rastro.privacy.models import SubjectRequest
 from rastro.runtime import configure_personal_data
 from tests.auth.factories import auth_headers
-from tests.crm.test_capture import _form, _post
+from tests.crm.capture_setup import capture_form, post_capture
 from tests.tracking.factories import make_site
 
 
@@ -37,8 +37,8 @@ def restore_keys(settings):
 async def _populate(client, databases):
     site = await make_site(client, databases)
     for n in range(3):
-        body = _form(site, email=f"pessoa{n}@empresa.com.br", phone=f"1198765432{n}")
-        assert (await _post(client, body)).status_code == 201
+        body = capture_form(site, email=f"pessoa{n}@empresa.com.br", phone=f"1198765432{n}")
+        assert (await post_capture(client, body)).status_code == 201
     org = site.account.organization_id
     async with databases.crm.transaction(Scope.organization(org)) as session:
         session.add(

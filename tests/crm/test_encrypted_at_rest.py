@@ -16,7 +16,7 @@ from rastro.core.db import Scope
 from rastro.core.personal import blind_index
 from rastro.crm.models import Contact, Lead
 from rastro.crm.service import people
-from tests.crm.test_capture import _form, _post
+from tests.crm.capture_setup import capture_form, post_capture
 from tests.plaintext_scan import plaintext_hits
 from tests.tracking.factories import make_site
 
@@ -29,7 +29,7 @@ async def test_a_captured_lead_is_stored_encrypted_and_read_in_the_clear(
     client, databases, test_databases
 ):
     site = await make_site(client, databases)
-    response = await _post(client, _form(site, message="Ligue para João Silva"))
+    response = await post_capture(client, capture_form(site, message="Ligue para João Silva"))
     assert response.status_code == 201, response.text
 
     crm = test_databases.server.superuser_conninfo(test_databases.crm_name)

@@ -12,7 +12,7 @@ from rastro.core.db import Scope
 from rastro.funnels.payments.models import Payment
 from rastro.integrations.models import WebhookDelivery
 from tests.auth.factories import auth_headers
-from tests.crm.test_capture import _form, _post, _visit
+from tests.crm.capture_setup import capture_form, post_capture, tracked_visit
 from tests.helpers import drain_jobs
 from tests.plaintext_scan import column_count, plaintext_hits
 from tests.tracking.factories import make_site
@@ -34,8 +34,8 @@ async def test_a_populated_database_holds_no_raw_email_or_phone(
 ):
     caplog.set_level(logging.DEBUG)
     site = await make_site(client, databases)
-    await _visit(client, site)
-    captured = await _post(client, _form(site))
+    await tracked_visit(client, site)
+    captured = await post_capture(client, capture_form(site))
     assert captured.status_code == 201, captured.text
     lead_id = captured.json()["lead_id"]
     headers = await auth_headers(client, site.account)

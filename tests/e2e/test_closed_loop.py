@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse
 
 from rastro.core.db import libpq_url
 from tests.conversions.factories import DATASET_ID, META_TOKEN
-from tests.conversions.test_google import ACTION_ID, CUSTOMER_ID, TOKEN
+from tests.conversions.google_setup import ACTION_ID, CUSTOMER_ID, TOKEN
 from tests.e2e.browser import DESKTOP_CHROME_UA, Shots, Watched, login, new_context, visit
 from tests.e2e.test_crm_pages import api_token
 from tests.e2e.test_tracker import _wait_for

@@ -341,11 +341,18 @@ def test_the_vsl_reports_play_and_progress_to_the_tracker_in_chromium(
     )
     context = new_context(browser)
     sent: list[dict[str, Any]] = []
+    # /t.js is held until the player has answered: the page must queue what the video
+    # reports before the (deferred) tracker has loaded, not drop it.
+    held: list[Route] = []
+    answered: list[bool] = []
 
     def route(route: Route) -> None:
         url = route.request.url
         if url.startswith("https://www.youtube-nocookie.com/embed/"):
             route.fulfill(status=200, content_type="text/html", body=FAKE_YOUTUBE)
+            answered.append(True)
+        elif url.startswith(f"{base}/t.js"):
+            held.append(route)
         elif url.startswith(base):
             route.continue_()
         else:
@@ -361,8 +368,17 @@ def test_the_vsl_reports_play_and_progress_to_the_tracker_in_chromium(
 
     page.on("request", record)
     try:
-        page.goto(f"{base}{vsl['public_path']}")
+        page.goto(f"{base}{vsl['public_path']}", wait_until="commit")
         # The sync API delivers the page's requests while it waits on the page.
+        for _ in range(50):
+            if held and answered:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the page never asked for the tracker"
+        assert answered, "the page never asked for the player"
+        page.wait_for_timeout(1000)  # the player's messages reach the page meanwhile
+        assert sent == []
+        held[0].continue_()
         for _ in range(50):
             if {e["type"] for e in sent} >= {"video_play", "custom"} and len(sent) >= 4:
                 break

@@ -130,6 +130,14 @@ async def sent_campaign(client, org, settings, databases, emails):  # type: igno
     return sender, by_email
 
 
+async def clicks_stored(app) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the clicks answered so far have their BI events (the redirect answers
+    once a click is queued in the CRM; its event follows)."""
+    writer = getattr(app.state, "email_click_writer", None)
+    if writer is not None:
+        await writer.settled()
+
+
 async def message_events(databases, org):  # type: ignore[no-untyped-def]
     async with databases.bi.transaction(Scope.organization(org.id)) as session:
         return list(await session.scalars(select(MessageEvent)))

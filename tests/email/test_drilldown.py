@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from rastro.core.db import Scope
 from rastro.email.event_models import MessageEvent
 from rastro.email.service import aggregates, events, tokens
-from tests.email.conftest import get, sent_campaign
+from tests.email.conftest import clicks_stored, get, sent_campaign
 
 FIGURES = (
     "sent",
@@ -40,7 +40,7 @@ def _token(settings, org, message, kind, link_id=0):  # type: ignore[no-untyped-
     )
 
 
-async def _busy_campaign(client, org, settings, databases):  # type: ignore[no-untyped-def]
+async def _busy_campaign(app, client, org, settings, databases):  # type: ignore[no-untyped-def]
     emails = [f"d{n}@cliente.com.br" for n in range(6)]
     _, by_email = await sent_campaign(client, org, settings, databases, emails)
     messages = [by_email[e] for e in emails]
@@ -103,15 +103,18 @@ async def _busy_campaign(client, org, settings, databases):  # type: ignore[no-u
                 headers=org.headers,
             )
             assert moved.status_code == 201, moved.text
+    await clicks_stored(app)
     async with databases.bi.transaction(Scope.organization(org.id)) as bi:
         await aggregates.refresh_daily(bi, campaign_id=campaign_id)
     return campaign_id, messages, first, second
 
 
 async def test_every_figure_lists_as_many_rows_as_it_counts(
-    client, org, other_org, settings, databases
+    app, client, org, other_org, settings, databases
 ) -> None:
-    campaign_id, messages, first, second = await _busy_campaign(client, org, settings, databases)
+    campaign_id, messages, first, second = await _busy_campaign(
+        app, client, org, settings, databases
+    )
     report = await get(client, org, f"/campaigns/{campaign_id}/report")
     # Opens via the pixel within seconds of delivery are automatic, later ones human: on a
     # slow machine some are late, so the human count is read from the stored events.

@@ -8,7 +8,15 @@ import uuid
 
 from rastro.core.db import Scope
 from rastro.email.service import aggregates
-from tests.email.conftest import HTML, campaign, contacts, get, post, static_audience
+from tests.email.conftest import (
+    HTML,
+    campaign,
+    clicks_stored,
+    contacts,
+    get,
+    post,
+    static_audience,
+)
 from tests.email.test_tracking import _sent_campaign, _token
 
 TEMPLATE = {
@@ -190,7 +198,7 @@ async def test_campaign_edits_check_landing_page_template_and_period(client, org
     assert earlier.status_code == 422
 
 
-async def test_campaign_figures_match_each_report(client, org, other_org, settings, databases):
+async def test_campaign_figures_match_each_report(app, client, org, other_org, settings, databases):
     sent, ids, messages = await _sent_campaign(
         client, org, settings, databases, ["c@cliente.com.br", "d@cliente.com.br"]
     )
@@ -212,6 +220,7 @@ async def test_campaign_figures_match_each_report(client, org, other_org, settin
     )
     assert won.status_code == 201, won.text
     draft = await campaign(client, org, [], name="Rascunho")
+    await clicks_stored(app)
     async with databases.bi.transaction(Scope.organization(org.id)) as bi:
         await aggregates.refresh_daily(bi, campaign_id=uuid.UUID(sent["campaign_id"]))
     report = await get(client, org, f"/campaigns/{sent['campaign_id']}/report")

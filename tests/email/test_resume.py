@@ -58,7 +58,7 @@ async def test_a_crashed_send_job_is_resumed_and_sends_each_message_once(
     delivered = SimulatedSender()
     crashing = _CrashesOnce(delivered)
 
-    async def sender_for(*_args):  # type: ignore[no-untyped-def]
+    async def sender_for(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         return crashing
 
     send_batch = sending.send_batch

@@ -15,7 +15,7 @@ from rastro.core.db import Scope
 from rastro.email.event_models import MessageEvent
 from rastro.email.models import Message
 from rastro.email.service import aggregates, content, tokens, tracking
-from tests.email.conftest import campaign, contacts, get, post, static_audience
+from tests.email.conftest import campaign, clicks_stored, contacts, get, post, static_audience
 from tests.helpers import drain_jobs
 
 
@@ -51,7 +51,7 @@ async def _events(databases, org, campaign_id):  # type: ignore[no-untyped-def]
 
 
 async def test_click_redirects_with_utms_and_is_attributed_to_revenue(
-    client, org, settings, databases
+    app, client, org, settings, databases
 ) -> None:
     created, _ids, messages = await _sent_campaign(
         client, org, settings, databases, ["ana@cliente.com.br"], utm_campaign="bf-2026"
@@ -90,6 +90,7 @@ async def test_click_redirects_with_utms_and_is_attributed_to_revenue(
     )
     assert won.status_code == 201, won.text
 
+    await clicks_stored(app)  # its event follows the answer
     async with databases.bi.transaction(Scope.organization(org.id)) as bi:
         await aggregates.refresh_daily(bi, campaign_id=uuid.UUID(created["campaign_id"]))
     report = await get(client, org, f"/campaigns/{created['campaign_id']}/report")
@@ -242,7 +243,9 @@ def test_merge_fields_are_escaped_in_html_only() -> None:
     assert text == "<img"
 
 
-async def test_aggregates_equal_a_recount_from_events(client, org, settings, databases) -> None:
+async def test_aggregates_equal_a_recount_from_events(
+    app, client, org, settings, databases
+) -> None:
     created, _, messages = await _sent_campaign(
         client, org, settings, databases, [f"r{n}@cliente.com.br" for n in range(4)]
     )
@@ -252,6 +255,7 @@ async def test_aggregates_equal_a_recount_from_events(client, org, settings, dat
         for _ in range(n):  # 0, 1, 2, 3 clicks and opens
             await client.get(f"/e/c/{_token(settings, org, message, 'c', link_id)}")
             await client.get(f"/e/o/{_token(settings, org, message, 'o')}.gif")
+    await clicks_stored(app)
     async with databases.bi.transaction(Scope.organization(org.id)) as bi:
         await aggregates.refresh_daily(bi, campaign_id=uuid.UUID(created["campaign_id"]))
     report = await get(client, org, f"/campaigns/{created['campaign_id']}/report")

@@ -1,170 +1,32 @@
-"""Inbound CRM webhooks: signatures, lead matching, stage mapping, replays, the review list.
+"""Inbound CRM webhooks: HubSpot, Pipedrive, RD Station and generic signatures, lead
+matching and stage mapping, replays.
 
 Signatures are built here with hmac/hashlib, independently of the code under test.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import time
-import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import orjson
-from sqlalchemy import func, select
 
-from rastro.core.db import Databases, Scope
-from rastro.crm.models import Activity, Contact, Deal, Lead, LeadStage
-from rastro.integrations.models import WebhookDelivery
-from tests.auth.factories import Account, auth_headers, make_account
-
-HUBSPOT_SECRET = "hs-client-secret-0123456789"
-
-
-@dataclass(frozen=True)
-class Org:
-    account: Account
-    headers: dict[str, str]
-    token: str
-
-    @property
-    def id(self) -> uuid.UUID:
-        return self.account.organization_id
-
-    def url(self, provider: str) -> str:
-        return f"/api/webhooks/crm/{provider}/{self.token}"
-
-
-async def make_org(client: httpx.AsyncClient, databases: Databases) -> Org:
-    account = await make_account(databases)
-    headers = await auth_headers(client, account)
-    response = await client.post("/api/crm/webhooks/rotate-token", headers=headers)
-    assert response.status_code == 200, response.text
-    return Org(account, headers, response.json()["token"])
-
-
-async def add_credential(
-    client: httpx.AsyncClient, org: Org, service: str, api_key: str, api_secret: str | None = None
-) -> None:
-    response = await client.post(
-        "/api/credentials",
-        headers=org.headers,
-        json={"name": service, "service": service, "api_key": api_key, "api_secret": api_secret},
-    )
-    assert response.status_code == 201, response.text
-
-
-def sha256(value: str) -> str:
-    return hashlib.sha256(value.strip().lower().encode()).hexdigest()
-
-
-async def make_lead(
-    databases: Databases, org: Org, *, email: str, external_id: str | None = None
-) -> uuid.UUID:
-    async with databases.crm.transaction(Scope.organization(org.id)) as session:
-        contact = Contact(email=email, hashed_email=sha256(email), name="Maria Souza")
-        session.add(contact)
-        await session.flush()
-        lead = Lead(
-            contact_id=contact.contact_id,
-            email=email,
-            hashed_email=sha256(email),
-            name="Maria Souza",
-            external_id=external_id,
-            lead_score="B",
-        )
-        session.add(lead)
-        await session.flush()
-        return lead.lead_id
-
-
-@dataclass
-class LeadState:
-    lead: Lead
-    stages: list[LeadStage]
-    deals: list[Deal]
-    activities: list[Activity]
-
-
-async def lead_state(databases: Databases, org: Org, lead_id: uuid.UUID) -> LeadState:
-    async with databases.crm.transaction(Scope.organization(org.id)) as session:
-        lead = await session.get(Lead, lead_id)
-        assert lead is not None
-        stages = list(
-            await session.scalars(
-                select(LeadStage).where(LeadStage.lead_id == lead_id).order_by(LeadStage.created_at)
-            )
-        )
-        deals = list(await session.scalars(select(Deal).where(Deal.lead_id == lead_id)))
-        acts = list(
-            await session.scalars(
-                select(Activity)
-                .where(Activity.lead_id == lead_id)
-                .order_by(Activity.created_at, Activity.activity_id)
-            )
-        )
-        return LeadState(lead, stages, deals, acts)
-
-
-async def delivery_count(databases: Databases, org: Org) -> int:
-    async with databases.crm.transaction(Scope.organization(org.id)) as session:
-        return int(await session.scalar(select(func.count()).select_from(WebhookDelivery)) or 0)
-
-
-def hubspot_headers(
-    url: str, body: bytes, *, secret: str = HUBSPOT_SECRET, timestamp_ms: int | None = None
-) -> dict[str, str]:
-    timestamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
-    source = b"POST" + url.encode() + body + timestamp.encode()
-    signature = base64.b64encode(hmac.new(secret.encode(), source, hashlib.sha256).digest())
-    return {
-        "content-type": "application/json",
-        "X-HubSpot-Signature-v3": signature.decode(),
-        "X-HubSpot-Request-Timestamp": timestamp,
-    }
-
-
-def hubspot_event(event_id: int, object_id: int, name: str, value: str) -> dict[str, Any]:
-    return {
-        "eventId": event_id,
-        "subscriptionId": 2001,
-        "portalId": 62515,
-        "appId": 54321,
-        "occurredAt": 1773144000000,
-        "subscriptionType": "deal.propertyChange",
-        "attemptNumber": 0,
-        "objectId": object_id,
-        "propertyName": name,
-        "propertyValue": value,
-        "changeSource": "CRM_UI",
-    }
-
-
-async def post_hubspot(
-    client: httpx.AsyncClient, org: Org, events: list[dict[str, Any]], **kwargs: Any
-) -> httpx.Response:
-    body = orjson.dumps(events)
-    url = "http://testserver" + org.url("hubspot")
-    return await client.post(url, content=body, headers=hubspot_headers(url, body, **kwargs))
-
-
-def generic_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
-    ts = str(timestamp if timestamp is not None else int(time.time()))
-    digest = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {
-        "content-type": "application/json",
-        "X-Rastro-Timestamp": ts,
-        "X-Rastro-Signature": f"sha256={digest}",
-    }
-
-
-# --- HubSpot ----------------------------------------------------------------------------------
+from tests.integrations.webhook_setup import (
+    HUBSPOT_SECRET,
+    add_credential,
+    basic,
+    delivery_count,
+    generic_headers,
+    hubspot_event,
+    hubspot_headers,
+    lead_state,
+    make_lead,
+    make_org,
+    pipedrive_body,
+    post_hubspot,
+)
 
 
 async def test_hubspot_webhook_moves_a_lead_to_won_with_value_and_close_date(client, databases):
@@ -290,36 +152,6 @@ async def test_an_unknown_token_or_provider_is_404_and_bad_json_is_400(client, d
 
 
 # --- Pipedrive --------------------------------------------------------------------------------
-
-
-def pipedrive_body(event_id: str, deal_id: int, **data: Any) -> dict[str, Any]:
-    return {
-        "meta": {
-            "action": "change",
-            "entity": "deal",
-            "entity_id": str(deal_id),
-            "id": event_id,
-            "version": "2.0",
-            "timestamp": "2026-03-10T15:00:00.000Z",
-            "attempt": 1,
-            "change_source": "app",
-        },
-        "data": {
-            "id": deal_id,
-            "title": "Plano anual",
-            "stage_id": 4,
-            "pipeline_id": 1,
-            "owner_id": 18487521,
-            "person_id": 3,
-            **data,
-        },
-        "previous": {"status": "open"},
-    }
-
-
-def basic(user: str, password: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 async def test_pipedrive_basic_auth_and_a_won_deal(client, databases):
@@ -508,149 +340,3 @@ async def test_generic_webhook_hmac_and_another_organizations_record(client, dat
 
 
 # --- the review list --------------------------------------------------------------------------
-
-
-async def test_unmapped_stages_and_unknown_records_land_in_review_and_can_be_resolved(
-    client, databases
-):
-    org = await make_org(client, databases)
-    await add_credential(client, org, "hubspot_webhook", HUBSPOT_SECRET)
-    known = await make_lead(databases, org, email="known@cliente.com.br", external_id="500")
-    orphan_target = await make_lead(databases, org, email="later@cliente.com.br")
-
-    response = await post_hubspot(
-        client,
-        org,
-        [
-            hubspot_event(1, 500, "dealstage", "1234567"),  # a custom pipeline stage
-            hubspot_event(2, 600, "amount", "800"),
-            hubspot_event(3, 600, "dealstage", "closedwon"),  # a deal we do not know
-        ],
-    )
-    results = response.json()["results"]
-    assert [r["status"] for r in results] == ["review", "ignored", "review"]
-    assert results[0]["reason"] == "unmapped_stage: 1234567"
-    assert results[2]["reason"] == "unknown_record"
-    assert (await lead_state(databases, org, known)).lead.current_stage == "new"
-
-    review = await client.get("/api/crm/webhook-deliveries?status=review", headers=org.headers)
-    assert review.status_code == 200
-    assert review.json()["total"] == 2
-    by_event = {d["external_event_id"]: d for d in review.json()["items"]}
-    unknown_id = by_event["3"]["delivery_id"]
-    unmapped_id = by_event["1"]["delivery_id"]
-    assert by_event["3"]["record_id"] == "600"
-
-    resolved = await client.post(
-        f"/api/crm/webhook-deliveries/{unknown_id}/resolve",
-        headers=org.headers,
-        json={"action": "apply", "lead_id": str(orphan_target)},
-    )
-    assert resolved.status_code == 200, resolved.text
-    assert (resolved.json()["status"], resolved.json()["lead_id"]) == (
-        "applied",
-        str(orphan_target),
-    )
-    state = await lead_state(databases, org, orphan_target)
-    assert state.lead.current_stage == "won"
-    assert state.stages[0].stage_value == Decimal("800.00")
-    assert state.deals[0].external_id == "600"
-    again = await client.post(
-        f"/api/crm/webhook-deliveries/{unknown_id}/resolve",
-        headers=org.headers,
-        json={"action": "dismiss"},
-    )
-    assert again.status_code == 409
-
-    # The deal is now linked: the record's next event finds the lead on its own.
-    follow_up = await post_hubspot(client, org, [hubspot_event(4, 600, "dealstage", "closedlost")])
-    assert follow_up.json()["results"][0]["status"] == "applied"
-    assert (await lead_state(databases, org, orphan_target)).lead.current_stage == "lost"
-
-    needs_stage = await client.post(
-        f"/api/crm/webhook-deliveries/{unmapped_id}/resolve",
-        headers=org.headers,
-        json={"action": "apply", "lead_id": str(known)},
-    )
-    assert needs_stage.status_code == 422
-    with_stage = await client.post(
-        f"/api/crm/webhook-deliveries/{unmapped_id}/resolve",
-        headers=org.headers,
-        json={"action": "apply", "lead_id": str(known), "stage": "negotiation"},
-    )
-    assert with_stage.status_code == 200
-    assert (await lead_state(databases, org, known)).lead.current_stage == "negotiation"
-    empty = await client.get("/api/crm/webhook-deliveries?status=review", headers=org.headers)
-    assert empty.json()["total"] == 0
-
-    # Another organization sees none of it.
-    other = await make_org(client, databases)
-    foreign = await client.post(
-        f"/api/crm/webhook-deliveries/{unmapped_id}/resolve",
-        headers=other.headers,
-        json={"action": "dismiss"},
-    )
-    assert foreign.status_code == 404
-    listed = await client.get("/api/crm/webhook-deliveries", headers=other.headers)
-    assert listed.json()["total"] == 0
-
-
-async def test_a_fixed_mapping_applies_on_resolve_and_dismiss_closes_an_item(client, databases):
-    org = await make_org(client, databases)
-    await add_credential(client, org, "hubspot_webhook", HUBSPOT_SECRET)
-    lead_id = await make_lead(databases, org, email="c@cliente.com.br", external_id="700")
-    await post_hubspot(client, org, [hubspot_event(10, 700, "dealstage", "custom-proposal")])
-    await post_hubspot(client, org, [hubspot_event(11, 999, "dealstage", "closedwon")])
-    items = (
-        await client.get("/api/crm/webhook-deliveries?status=review", headers=org.headers)
-    ).json()["items"]
-    by_event = {d["external_event_id"]: d["delivery_id"] for d in items}
-
-    await client.put(
-        "/api/crm/stage-mappings",
-        headers=org.headers,
-        json={"mappings": {"hubspot": {"custom-proposal": "proposal"}}},
-    )
-    applied = await client.post(
-        f"/api/crm/webhook-deliveries/{by_event['10']}/resolve",
-        headers=org.headers,
-        json={"action": "apply", "lead_id": str(lead_id)},
-    )
-    assert applied.json()["status"] == "applied"
-    assert (await lead_state(databases, org, lead_id)).lead.current_stage == "proposal"
-
-    dismissed = await client.post(
-        f"/api/crm/webhook-deliveries/{by_event['11']}/resolve",
-        headers=org.headers,
-        json={"action": "dismiss"},
-    )
-    assert dismissed.json()["status"] == "dismissed"
-    statuses = await client.get("/api/crm/webhook-deliveries", headers=org.headers)
-    assert sorted(d["status"] for d in statuses.json()["items"]) == ["applied", "dismissed"]
-
-
-async def test_stage_mappings_are_validated_and_admin_only(client, databases):
-    org = await make_org(client, databases)
-    defaults = (await client.get("/api/crm/stage-mappings", headers=org.headers)).json()
-    assert defaults["effective"]["hubspot"]["closedwon"] == "won"
-    assert defaults["mappings"] == {}
-    bad_stage = await client.put(
-        "/api/crm/stage-mappings",
-        headers=org.headers,
-        json={"mappings": {"hubspot": {"x": "sold"}}},
-    )
-    bad_provider = await client.put(
-        "/api/crm/stage-mappings",
-        headers=org.headers,
-        json={"mappings": {"salesforce": {"x": "won"}}},
-    )
-    assert (bad_stage.status_code, bad_provider.status_code) == (422, 422)
-
-    analyst = await make_account(databases, role="analyst", organization_id=org.id)
-    headers = await auth_headers(client, analyst)
-    for method, path in (
-        ("GET", "/api/crm/stage-mappings"),
-        ("GET", "/api/crm/webhook-deliveries"),
-        ("POST", "/api/crm/webhooks/rotate-token"),
-    ):
-        assert (await client.request(method, path, headers=headers)).status_code == 403

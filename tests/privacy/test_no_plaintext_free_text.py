@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from rastro.funnels.recovery.models import RecoveryCheckoutStart
 from tests.auth.factories import auth_headers
-from tests.crm.test_capture import _form, _post
+from tests.crm.capture_setup import capture_form, post_capture
 from tests.funnels.payments import factories as f
 from tests.funnels.recovery import factories as r
 from tests.funnels.recovery.test_starts import LEFT, _start
@@ -59,9 +59,9 @@ async def test_free_text_and_documents_are_encrypted_at_rest(
     shop = await r.make_shop(client, databases)
     site, headers = shop.site, shop.org.headers
     lead = await _ok(
-        await _post(
+        await post_capture(
             client,
-            _form(
+            capture_form(
                 site,
                 contato_alternativo=FORM_EMAIL,
                 telefone_recado="(11) 97777-6666",

@@ -286,6 +286,157 @@ async def test_bot_sessions_leave_visitor_journeys_alone(
     assert sessions == [{"session_id": "s_fn_bot"}, {"session_id": "s_fn_human"}]
 
 
+async def test_batches_of_a_known_session_count_and_order_their_rows(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    org, domain = site
+    first = _batch(org, domain, "s_fn_known", views=[_view(0, "pv1")])
+    assert _stored((await _collect(databases, [first]))[0])["new"] is True
+    # Two more batches of the open session, in one call and in another: two views and an
+    # interaction each; a retried view among them counts once.
+    batches = []
+    for n in (1, 2):
+        batch = _batch(
+            org,
+            domain,
+            "s_fn_known",
+            views=[_view(n, f"pv{2 * n}"), _view(n + 0.5, f"pv{2 * n + 1}")],
+        )
+        batch["events"] = [{"event_id": uuid.uuid4(), "created_at": _at(n), "event_type": "click"}]
+        batches.append(batch)
+    one, two = await _collect(databases, batches)
+    (again,) = await _collect(databases, [batches[1]])
+    for outcome in (one, two):
+        assert (_stored(outcome)["new"], len(_stored(outcome)["views"])) == (False, 2)
+    assert (_stored(again)["views"], _stored(again)["total_page_views"]) == ([], 5)
+    views = await _rows(
+        databases, "SELECT client_view_id, view_order FROM page_views ORDER BY view_order"
+    )
+    assert [(v["client_view_id"], v["view_order"]) for v in views] == [
+        ("pv1", 1),
+        ("pv2", 2),
+        ("pv3", 3),
+        ("pv4", 4),
+        ("pv5", 5),
+    ]
+    (session,) = await _rows(databases, "SELECT total_page_views, total_events FROM sessions")
+    assert session == {"total_page_views": 5, "total_events": 2}
+    (journey,) = await _rows(
+        databases, "SELECT total_sessions, total_page_views FROM visitor_journeys"
+    )
+    assert journey == {"total_sessions": 1, "total_page_views": 5}
+
+
+async def test_a_claimed_view_already_stored_is_not_counted_again(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    """A view stored before its id was claimed (a row from before `event_ids`): its retry
+    claims the id but inserts nothing, and the session's count holds only what was
+    inserted."""
+    org, domain = site
+    _stored(
+        (await _collect(databases, [_batch(org, domain, "s_fn_old", views=[_view(0, "pv1")])]))[0]
+    )
+    old = _view(1, "pv2")
+    async with databases.bi.transaction(SYSTEM) as session:
+        await session.execute(
+            text(
+                "INSERT INTO page_views (view_id, created_at, organization_id, session_id,"
+                " page_url, view_order, exit_page) VALUES (:id, :at, :org, 's_fn_old', :url, 2,"
+                " false)"
+            ),
+            {"id": old["view_id"], "at": old["created_at"], "org": org, "url": URL},
+        )
+        await session.execute(text("UPDATE sessions SET total_page_views = 2"))
+    new = _view(2, "pv3")
+    (outcome,) = await _collect(databases, [_batch(org, domain, "s_fn_old", views=[old, new])])
+    assert _stored(outcome)["views"] == [str(new["view_id"])]
+    assert _stored(outcome)["total_page_views"] == 3
+    (session_row,) = await _rows(databases, "SELECT total_page_views FROM sessions")
+    assert session_row == {"total_page_views": 3}
+
+
+async def test_a_group_of_known_and_new_sessions_answers_each_batch_in_its_place(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    """One call with batches that continue open sessions and one that starts a session
+    (of a visitor with another batch in the call): each outcome in its batch's place, the
+    counts, view orders and journeys as if the batches came one by one."""
+    org, domain = site
+    for csid, visitor in (("s_fn_a", "v_a"), ("s_fn_b", "v_b")):
+        start = _batch(org, domain, csid, visitor=visitor, views=[_view(0, "pv1")])
+        _stored((await _collect(databases, [start]))[0])
+    a = _batch(org, domain, "s_fn_a", visitor="v_a", views=[_view(2, "pv3"), _view(1, "pv2")])
+    a["events"] = [{"event_id": uuid.uuid4(), "created_at": _at(2), "event_type": "click"}]
+    starts = _batch(org, domain, "s_fn_c", visitor="v_a", views=[_view(3, "pv1")])
+    b = _batch(org, domain, "s_fn_b", visitor="v_b", views=[_view(4, "pv2")])
+    outcomes = [_stored(o) for o in await _collect(databases, [a, starts, b])]
+    assert [o["session_id"] for o in outcomes] == ["s_fn_a", "s_fn_c", "s_fn_b"]
+    assert [o["new"] for o in outcomes] == [False, True, False]
+    assert [len(o["views"]) for o in outcomes] == [2, 1, 1]
+    assert [len(o["events"]) for o in outcomes] == [1, 0, 0]
+    assert [o["total_page_views"] for o in outcomes] == [3, 1, 2]
+    assert [o["return_visits"] for o in outcomes] == [0, 1, 0]
+    assert set(outcomes[0]["views"]) == {
+        str(a["views"][0]["view_id"]),
+        str(a["views"][1]["view_id"]),
+    }
+    views = await _rows(
+        databases,
+        "SELECT client_view_id, view_order FROM page_views WHERE session_id = 's_fn_a'"
+        " ORDER BY view_order",
+    )
+    assert [(v["client_view_id"], v["view_order"]) for v in views] == [
+        ("pv1", 1),
+        ("pv2", 2),
+        ("pv3", 3),
+    ]
+    sessions = await _rows(
+        databases,
+        "SELECT session_id, total_page_views, total_events FROM sessions ORDER BY session_id",
+    )
+    assert [(s["session_id"], s["total_page_views"], s["total_events"]) for s in sessions] == [
+        ("s_fn_a", 3, 1),
+        ("s_fn_b", 2, 0),
+        ("s_fn_c", 1, 0),
+    ]
+    journeys = await _rows(
+        databases,
+        "SELECT visitor_id, total_sessions, total_page_views FROM visitor_journeys"
+        " ORDER BY visitor_id",
+    )
+    assert [(j["visitor_id"], j["total_sessions"], j["total_page_views"]) for j in journeys] == [
+        ("v_a", 2, 4),
+        ("v_b", 1, 2),
+    ]
+
+
+async def test_a_failing_batch_leaves_its_known_neighbours_stored_once(
+    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
+) -> None:
+    """One batch of the call fails: its neighbour of a known session is stored once, with
+    its counts and its id claimed once."""
+    org, domain = site
+    _stored(
+        (await _collect(databases, [_batch(org, domain, "s_fn_k", views=[_view(0, "pv1")])]))[0]
+    )
+    known = _batch(org, domain, "s_fn_k", views=[_view(1, "pv2")])
+    bad = _batch(org, domain, "s_fn_bad", visitor="v_bad")
+    bad["touch"] = {}  # type: ignore[typeddict-item]  # a session start the database refuses
+    stored, refused = await _collect(databases, [known, bad])
+    assert _stored(stored)["views"] == [str(known["views"][0]["view_id"])]
+    assert _stored(stored)["total_page_views"] == 2
+    assert "error" in refused
+    assert refused["error"].startswith("internal: 23502")
+    counts = await _rows(
+        databases,
+        "SELECT (SELECT count(*) FROM page_views) AS views,"
+        " (SELECT count(*) FROM event_ids) AS claimed,"
+        " (SELECT total_page_views FROM visitor_journeys) AS journey",
+    )
+    assert counts == [{"views": 2, "claimed": 2, "journey": 2}]
+
+
 # --- rastro_session_facts ----------------------------------------------------------------------
 
 

@@ -216,6 +216,28 @@ class TouchCombination(TenantMixin, BiBase):
     last_seen: Mapped[datetime]
 
 
+class CombinationTarget(TenantMixin, BiBase):
+    """The campaign, ad set and ad that one combination of a lead's credited touch reaches
+    by the join's rules (`spend_join.resolve`), all NULL when it reaches none, written by
+    the refresh (`fact_targets.store`) so that reports join facts to it instead of
+    resolving every combination on every request. Triggers on the tables the rules read
+    (`rastro_combination_targets_stale()`) delete the rows a change could alter; a report
+    resolves the combinations it finds no row for itself."""
+
+    __tablename__ = "combination_targets"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    combination_key: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    # The combination's click id (a new click of it changes only these rows).
+    click_id: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str | None] = mapped_column(String(20))
+    account_id: Mapped[str | None] = mapped_column(String(64))
+    campaign_id: Mapped[str | None] = mapped_column(String(64))
+    ad_set_id: Mapped[str | None] = mapped_column(String(64))
+    ad_id: Mapped[str | None] = mapped_column(String(64))
+    rule: Mapped[str | None] = mapped_column(String(20))
+
+
 class AdClick(TenantMixin, BiBase):
     """A click's campaign, ad group and ad as the platform reports them (Google's
     `click_view`: gclid per day, kept by the platform for 90 days): the first join rule

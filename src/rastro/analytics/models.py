@@ -17,7 +17,7 @@ Design (figures in bench/README.md, "Analytics rollups"):
   reports read the raw rows (`rollups.rollup_through`).
 - Levels of each rollup ("cube"): the smallest one with the dimensions a report groups by
   and filters on is read; the complete level is aggregated from the facts and the others
-  are summed from it (one code path, `rollups.write_levels`).
+  are summed from it (one code path, `rollup_refresh.write_levels`).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Computed,
     DateTime,
     Index,
     Integer,
@@ -42,6 +43,18 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from rastro.core.db import BiBase, TenantMixin
+
+# `spend_join.combination_key` of a fact's credited touch, as an immutable expression (a
+# stored generated column cannot call concat_ws): the seven parameters with NULL as \x01,
+# joined by \x1f, then \x1f and the click id only when there is one.
+FACT_COMBINATION_KEY = (
+    "md5("
+    + " || E'\\x1f' || ".join(
+        f"coalesce({c}, E'\\x01')"
+        for c in ("channel::text", "source", "medium", "campaign", "content", "term", "utm_id")
+    )
+    + " || coalesce(E'\\x1f' || click_id, ''))::uuid"
+)
 
 
 class ConversionFact(TenantMixin, BiBase):
@@ -110,6 +123,10 @@ class ConversionFact(TenantMixin, BiBase):
     chargeback_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     chargeback_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The credited touch's combination key (what `combination_targets` is keyed by).
+    combination_key: Mapped[uuid.UUID] = mapped_column(
+        Computed(FACT_COMBINATION_KEY, persisted=True)
+    )
 
 
 class LeadFirstTouch(TenantMixin, BiBase):
@@ -163,6 +180,15 @@ class SessionFact(TenantMixin, BiBase):
             "organization_id",
             "started_at",
             "visitor_key",
+        ),
+        # The visitors entering an A/B test (sessions begun on its pages): an index-only
+        # scan of those pages' sessions instead of reading every session of the period.
+        Index(
+            "ix_session_facts_organization_id_landing_page_id_started_at",
+            "organization_id",
+            "landing_page_id",
+            "started_at",
+            postgresql_include=["visitor_key"],
         ),
     )
 
@@ -302,9 +328,19 @@ class ConversionsByCampaign(_Day, _Traffic, _Campaign, _Conversions, TenantMixin
 class ConversionSummary(
     _Day, _Traffic, _Page, _Campaign, _Creative, _Conversions, TenantMixin, BiBase
 ):
-    """Seed 000 `daily_conversions_summary`: conversions per local day and every dimension."""
+    """Seed 000 `daily_conversions_summary`: conversions per local day and every dimension
+    (a campaign filter with a landing page or creative reads one campaign's rows)."""
 
     __tablename__ = "daily_conversions_summary"
+    __table_args__ = (
+        Index("ix_daily_conversions_summary_organization_id_day", "organization_id", "day"),
+        Index(
+            "ix_daily_conversions_summary_organization_id_campaign_day",
+            "organization_id",
+            "campaign",
+            "day",
+        ),
+    )
 
 
 class EventTypesByChannel(_Day, _Traffic, _EventTypes, TenantMixin, BiBase):
@@ -395,6 +431,20 @@ class VisitorSetsByCampaign(_Day, _Traffic, _Page, _Campaign, _VisitorSet, Tenan
     )
 
 
+class LeadVisitorSet(TenantMixin, BiBase):
+    """The visitors of the leads created in a local day (`conversion_facts.visitor_ids`),
+    written by the refresh beside the visitor sets: the numbers of those numbered then
+    (four bytes each, as the sets; repeats allowed) and the keys of the others (a visitor
+    without a session yet), which a report looks up again (new vs returning)."""
+
+    __tablename__ = "lead_visitor_sets"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    numbers: Mapped[bytes] = mapped_column(LargeBinary)
+    unnumbered_keys: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+
+
 class RollupState(TenantMixin, BiBase):
     """What an organization's rollups hold: every moment before `through` (the start of
     the refresh that wrote them), grouped into the days of `timezone`."""
@@ -426,7 +476,8 @@ from rastro.analytics import (  # noqa: E402
     ad_models,
     fx_models,
     health_models,
+    month_models,
     profit_models,
 )
 
-__all__ = ["ad_models", "fx_models", "health_models", "profit_models"]
+__all__ = ["ad_models", "fx_models", "health_models", "month_models", "profit_models"]

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    PlainSerializer,
     StringConstraints,
 )
 
@@ -266,7 +267,12 @@ class ScopeInfo(Schema):
 # --- credentials ---------------------------------------------------------------------------
 
 Secret = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8192)]
-HttpUrl = Annotated[AnyHttpUrl, AfterValidator(lambda url: str(url).rstrip("/"))]
+# Validated as a URL, kept (and dumped) as the string without its trailing slash.
+HttpUrl = Annotated[
+    AnyHttpUrl,
+    AfterValidator(lambda url: str(url).rstrip("/")),
+    PlainSerializer(str, return_type=str),
+]
 
 
 class Credential(Schema):

@@ -17,3 +17,13 @@ def uuid7() -> uuid.UUID:
     value |= 0b10 << 62  # variant
     value |= rand & 0x3FFFFFFFFFFFFFFF  # rand_b (62 bits)
     return uuid.UUID(int=value)
+
+
+# The same in SQL, for rows a statement makes itself (PostgreSQL 16 has no uuidv7()): a
+# random UUID whose first 48 bits become the clock's milliseconds and whose version nibble
+# becomes 7 (gen_random_uuid() already has the RFC 9562 variant).
+UUID7_SQL = (
+    "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing"
+    " substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)"
+    " FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid"
+)

@@ -77,11 +77,61 @@ def _loggable_path(scope: Scope) -> str:
     return str(scope.get("path", ""))
 
 
+def start_request(scope: Scope) -> str:
+    """The request's id (the client's `X-Request-ID` when it is a plausible one, else a new
+    one), kept in the request's state and bound to every log line written meanwhile."""
+    incoming = b""
+    for name, value in scope.get("headers") or ():
+        if name == b"x-request-id":
+            incoming = value
+    text = incoming.decode("latin-1")
+    request_id = text if _REQUEST_ID.match(text) else uuid.uuid4().hex
+    scope.setdefault("state", {})["request_id"] = request_id
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id
+
+
+def internal_error(request_id: str) -> tuple[Message, Message]:
+    """The 500 answer (start and body) to a request that crashed: the envelope, no trace."""
+    body = orjson.dumps(
+        error_body(
+            "internal_error",
+            "Something went wrong on our side. The error was logged.",
+            {"request_id": request_id},
+        )
+    )
+    start = {
+        "type": "http.response.start",
+        "status": 500,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body}
+
+
+def log_access(scope: Scope, status: int, started: float) -> None:
+    """The request's access line (none for the dashboard's static assets)."""
+    path = _loggable_path(scope)
+    if not path.startswith("/assets/"):
+        access_log.info(
+            "request",
+            method=scope.get("method"),
+            path=path,
+            status=status,
+            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+
 class RequestContextMiddleware:
     """Assigns a request id, logs one access line per request, turns crashes into a 500 envelope.
 
     Sits outside the routing so it also covers errors raised by other middleware; no stack
-    trace ever reaches the client.
+    trace ever reaches the client. (`rastro.core.routing`'s direct routes, served before
+    the middleware, do the same with the same functions.)
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -91,11 +141,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id = start_request(scope)
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -116,31 +162,9 @@ class RequestContextMiddleware:
             log.exception("unhandled_error", path=scope.get("path"))
             if response_started:
                 raise
-            body = orjson.dumps(
-                error_body(
-                    "internal_error",
-                    "Something went wrong on our side. The error was logged.",
-                    {"request_id": request_id},
-                )
-            )
-            await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            start, body = internal_error(request_id)
+            status = 500
+            await send(start)
+            await send(body)
         finally:
-            path = _loggable_path(scope)
-            if not path.startswith("/assets/"):
-                access_log.info(
-                    "request",
-                    method=scope.get("method"),
-                    path=path,
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+            log_access(scope, status, started)

@@ -1,7 +1,10 @@
 """The e-mail module's database functions, their input and output typed once:
-`rastro_email_clicks()` (CRM migration 0043, `migrations/crm/sql/rastro_email_clicks_v1.sql`)
-and `rastro_email_events()` (BI migration 0036, `migrations/bi/sql/rastro_email_events_v1.sql`),
-the click redirect's two statements (for a group of clicks: `service.click_writer`)."""
+`rastro_email_clicks()` (CRM migrations 0043, 0045 and 0047,
+`migrations/crm/sql/rastro_email_clicks_v3.sql`: the click redirect's one durable write,
+for a group of clicks: `service.click_writer`), `rastro_email_clicks_drained()` (CRM
+migration 0047) and `rastro_email_events()` (BI migrations 0036 and 0045,
+`migrations/bi/sql/rastro_email_events_v2.sql`): the queued clicks' events stored and
+the queue emptied (`service.click_drain`)."""
 
 from __future__ import annotations
 
@@ -15,9 +18,30 @@ from rastro.core.units import AutocommitCall
 
 
 class EmailClick(TypedDict):
+    """A click for `rastro_email_clicks()`; `event_id` is its BI event's, chosen once."""
+
+    event_id: uuid.UUID
     organization_id: uuid.UUID
     message_id: uuid.UUID
     link_id: int
+    clicked_at: datetime
+    user_agent: str
+
+
+class QueuedClickRow(EmailClick):
+    """A row of `email_click_queue`: an acknowledged click and its message's campaign and
+    recipient (what its BI event needs)."""
+
+    campaign_id: uuid.UUID
+    contact_id: uuid.UUID
+
+
+class DrainedClick(TypedDict):
+    """What `rastro_email_clicks_drained()` needs of a queued click."""
+
+    event_id: uuid.UUID
+    organization_id: uuid.UUID
+    message_id: uuid.UUID
     clicked_at: datetime
 
 
@@ -63,6 +87,10 @@ def _events_parameters(events: list[EmailEventRow]) -> tuple[str]:
     return (orjson.dumps(events).decode(),)
 
 
+def _drained_parameters(rows: list[DrainedClick]) -> tuple[str]:
+    return (orjson.dumps(rows).decode(),)
+
+
 def _stored(value: Any) -> int:
     return int(value or 0)
 
@@ -72,4 +100,8 @@ RASTRO_EMAIL_CLICKS: AutocommitCall[list[EmailClick], list[ClickedLink | None]] 
 )
 RASTRO_EMAIL_EVENTS: AutocommitCall[list[EmailEventRow], int] = AutocommitCall(
     "SELECT rastro_email_events(%s::jsonb)", _events_parameters, _stored
+)
+# How many queued clicks were removed.
+RASTRO_EMAIL_CLICKS_DRAINED: AutocommitCall[list[DrainedClick], int] = AutocommitCall(
+    "SELECT rastro_email_clicks_drained(%s::jsonb)", _drained_parameters, _stored
 )

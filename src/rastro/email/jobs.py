@@ -1,7 +1,8 @@
 """Background work of the e-mail module: generating a campaign's messages, sending them,
 deciding A/B subject tests, starting scheduled campaigns, running the sequences,
-resuming campaigns whose job failed, recounting the daily aggregates, importing CSVs of
-contacts, sending double opt-in confirmations and deleting abandoned uploads. Each job
+resuming campaigns whose job failed, recounting the daily aggregates, storing the events
+of clicks a stopped server left queued, importing CSVs of contacts, sending double opt-in
+confirmations and deleting abandoned uploads. Each job
 takes ids, commits one batch per transaction and can run again safely."""
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rastro.email.service import (
     ab_winner,
     aggregates,
     campaigns,
+    click_drain,
     generation,
     import_rows,
     imports,
@@ -50,9 +52,11 @@ async def generate_messages(organization_id: str, campaign_id: str) -> int:
 
 
 @blueprint.task(name="send_campaign", queue="email")
-async def send_campaign(organization_id: str, campaign_id: str) -> int:
+async def send_campaign(organization_id: str, campaign_id: str, part: int = 0) -> int:
     """Send a campaign's queued messages batch by batch (each batch's claim committed
-    before it is sent, its results after); returns batches."""
+    before it is sent, its results after); returns batches. With `EMAIL_SEND_PARTS` above
+    one, the campaign's job (part 0) queues the other parts, which claim their own
+    batches of the same campaign, each with its share of the sender's rate."""
     context = job_context()
     settings = context.settings
     scope = Scope.organization(uuid.UUID(organization_id))
@@ -61,7 +65,12 @@ async def send_campaign(organization_id: str, campaign_id: str) -> int:
     )
     async with context.databases.crm.transaction(scope) as crm:
         campaign = await campaigns.get_campaign(crm, campaign_id=uuid.UUID(campaign_id))
-        sender = await sending.sender_for(crm, Keyring(settings.encryption_key_value), campaign)
+        parts = await sending.sending_parts(crm, campaign, settings.email_send_parts)
+        sender = await sending.sender_for(
+            crm, Keyring(settings.encryption_key_value), campaign, parts=parts
+        )
+        if part == 0 and parts > 1 and campaign.status == "sending":
+            await sending.enqueue_parts(crm, campaign, parts)
     crm_units = TransactionBoundary(context.databases.crm)  # claim, then results, per batch
     bi_units = TransactionBoundary(context.databases.bi)
     batches, more = 0, True
@@ -119,6 +128,17 @@ async def refresh_aggregates(timestamp: int) -> int:
         async with databases.bi.transaction(Scope.organization(organization_id)) as bi:
             await aggregates.refresh_daily(bi, campaign_id=campaign_id)
     return len(stale)
+
+
+@blueprint.periodic(cron="* * * * *")
+@blueprint.task(name="drain_clicks", queue="email", queueing_lock="email.drain_clicks")
+async def drain_clicks(timestamp: int) -> int:
+    """Every minute: store the events of clicks a stopped server process acknowledged but
+    did not drain (`click_drain.sweep`); returns how many."""
+    drained = await click_drain.sweep(job_context().databases)
+    if drained:
+        log.info("email.clicks_drained", count=drained)
+    return drained
 
 
 @blueprint.periodic(cron="* * * * *")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rastro.core.module import Module
 from rastro.email import (  # noqa: F401
     api,
+    click_models,
     event_models,
     jobs,
     models,

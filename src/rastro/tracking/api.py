@@ -39,8 +39,9 @@ router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERRO
 def _writer(request: Request) -> GroupWriter:
     writer: GroupWriter | None = getattr(request.app.state, "collector_writer", None)
     if writer is None:
-        writer = request.app.state.collector_writer = GroupWriter(
-            libpq_url(request.app.state.databases.bi.url)
+        state = request.app.state
+        writer = state.collector_writer = GroupWriter(
+            libpq_url(state.databases.bi.url), writers=state.settings.collector_writers
         )
         request.app.state.closers.append(writer.close)
     return writer
@@ -125,8 +126,9 @@ async def collect_preflight(request: Request) -> Response:
     )
 
 
-# The collector's hot path: plain routes matched first, and no request session (its writes
-# go through the group writer; a site-key cache miss reads in a short transaction of its own).
+# The collector's hot path: direct routes, served before the middleware (`core.routing`),
+# and no request session (its writes go through the group writer; a site-key cache miss
+# reads in a short transaction of its own).
 collector_routes: list[BaseRoute] = [
     PlainRoute(
         "/api/collect",
@@ -134,8 +136,15 @@ collector_routes: list[BaseRoute] = [
         methods=["POST"],
         response_model=schemas.CollectResponse,
         tags=["collector"],
+        direct=True,
     ),
-    PlainRoute("/api/collect", collect_preflight, methods=["OPTIONS"], include_in_schema=False),
+    PlainRoute(
+        "/api/collect",
+        collect_preflight,
+        methods=["OPTIONS"],
+        include_in_schema=False,
+        direct=True,
+    ),
 ]
 
 

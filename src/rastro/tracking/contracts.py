@@ -1,5 +1,5 @@
 """The tracking database functions' input and output, typed once: `rastro_collect()` (BI
-migration 0035, `migrations/bi/sql/rastro_collect_v5.sql`) and `rastro_session_facts()`
+migration 0044, `migrations/bi/sql/rastro_collect_v6.sql`) and `rastro_session_facts()`
 (BI migration 0005, `rastro_session_facts_v1.sql`).
 
 TypedDicts cost nothing at run time (the collector builds plain dicts, orjson encodes

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from rastro.funnels.payments.models import Payment
 from tests.funnels.builder import factories as b
-from tests.funnels.builder.test_public_pages import _setup, _token
+from tests.funnels.builder.pages_setup import form_token, setup_shop
 from tests.funnels.payments import factories as f
 
 DESIGN = {
@@ -27,7 +27,7 @@ async def _configure(client, org, made, **body):
 
 
 async def test_design_bump_and_address_on_the_checkout(client, databases):
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     saved = await _configure(
         client,
         org,
@@ -50,7 +50,7 @@ async def test_design_bump_and_address_on_the_checkout(client, databases):
     assert 'name="zip"' in html
     assert len(page.content) <= 50 * 1024
 
-    token = _token(html)
+    token = form_token(html)
     buyer = {
         "name": "Maria Souza",
         "email": "maria.souza@example.com",
@@ -85,9 +85,9 @@ async def test_design_bump_and_address_on_the_checkout(client, databases):
 
 
 async def test_without_the_tick_the_charge_is_the_product_alone(client, databases):
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     await _configure(client, org, made, upsell_config={"order_bump": BUMP})
-    token = _token((await client.get(f"{base}/checkout")).text)
+    token = form_token((await client.get(f"{base}/checkout")).text)
     buyer = {"name": "Maria", "email": "maria@example.com", "document": "529.982.247-25"}
     done = await client.post(f"{base}/checkout", data={**buyer, "token": token})
     assert done.status_code == 303, done.text
@@ -136,7 +136,7 @@ async def test_without_the_tick_the_charge_is_the_product_alone(client, database
 
 
 async def test_bad_configs_are_422_and_keep_the_stored_one(client, databases):
-    org, _, made, _ = await _setup(client, databases)
+    org, _, made, _ = await setup_shop(client, databases)
     stored = await _configure(client, org, made, design_config=DESIGN)
     url = f"/api/checkout/{made['funnel']['id']}/{made['steps']['checkout']['id']}"
     base = {"product_name": "Curso Completo", "product_price": "97.00"}

@@ -20,7 +20,7 @@ from rastro.core.db import SYSTEM
 from rastro.funnels.builder.public import page_cache
 from rastro.funnels.builder.service import pages
 from tests.funnels.builder import factories as b
-from tests.funnels.builder.test_public_pages import _setup
+from tests.funnels.builder.pages_setup import setup_shop
 
 
 async def _html(client, url: str) -> str:
@@ -31,7 +31,7 @@ async def _html(client, url: str) -> str:
 
 async def test_edits_reach_the_next_page_served(app, client, databases):
     assert app.state.settings.funnel_page_cache
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     funnel_id = made["funnel"]["id"]
     capture, checkout = made["steps"]["capture"], made["steps"]["checkout"]
     assert "Baixe o guia agora" not in await _html(client, f"{base}/capture")
@@ -64,7 +64,7 @@ async def test_edits_reach_the_next_page_served(app, client, databases):
 
 
 async def test_the_cache_serves_the_same_page(app, client, databases):
-    _, _, _, base = await _setup(client, databases)
+    _, _, _, base = await setup_shop(client, databases)
     cached = await _html(client, f"{base}/checkout")
     app.state.settings = app.state.settings.model_copy(update={"funnel_page_cache": False})
     uncached = await _html(client, f"{base}/checkout")
@@ -79,7 +79,7 @@ def _without_token(html: str) -> str:
     return re.sub(r"[0-9a-f]{32}", "", html)
 
 
-def _token(html: str) -> str:
+def form_token(html: str) -> str:
     match = re.search(r'name="token" value="([0-9a-f]{32})"', html)
     assert match
     return match.group(1)
@@ -89,7 +89,7 @@ async def test_a_kept_page_is_served_with_no_database_read_and_its_own_token(
     client, databases, monkeypatch
 ):
     monkeypatch.setattr(page_cache, "FRESH_SECONDS", 3600.0)  # however busy the machine
-    _, _, _, base = await _setup(client, databases)
+    _, _, _, base = await setup_shop(client, databases)
     first = await _html(client, f"{base}/capture")
     reads = []
     original = pages.find_organization
@@ -103,8 +103,8 @@ async def test_a_kept_page_is_served_with_no_database_read_and_its_own_token(
     assert kept.headers["content-encoding"] == "gzip"  # deflated once, decoded by httpx
     second = kept.text
     assert reads == []  # the lean route answered
-    assert _token(first) != _token(second)
-    assert f"pv-{_token(second)}" in second  # the pixels' event ids follow the token
+    assert form_token(first) != form_token(second)
+    assert f"pv-{form_token(second)}" in second  # the pixels' event ids follow the token
     assert _without_token(first) == _without_token(second)
     # A page with a payment or a resume link is never the kept one.
     await client.get(f"{base}/checkout?payment=00000000-0000-0000-0000-000000000000")
@@ -120,7 +120,7 @@ async def test_an_edit_from_another_process_is_seen_once_the_page_is_a_second_ol
     client, databases, monkeypatch
 ):
     monkeypatch.setattr(page_cache, "FRESH_SECONDS", 3600.0)  # however busy the machine
-    _, _, made, base = await _setup(client, databases)
+    _, _, made, base = await setup_shop(client, databases)
     assert "Outro processo" not in await _html(client, f"{base}/capture")
     # Written as another process would: no ORM event of this process sees it.
     async with databases.crm.transaction(SYSTEM) as session:

@@ -11,54 +11,15 @@ import time
 import uuid
 from html import unescape
 
-from sqlalchemy import select
-
-from rastro.core.db import Scope
 from rastro.crm.models import Lead
 from rastro.funnels.payments.models import Payment
-from rastro.tracking.models import TrackedSession
 from tests.funnels.builder import factories as b
+from tests.funnels.builder.pages_setup import SESSION, VISITOR, form_token, page_config, setup_shop
 from tests.funnels.payments import factories as f
-
-SESSION = "k3v9q2m8x1c4p7r0s5t6u2w9"
-VISITOR = "a1b2c3d4e5f6g7h8i9j0k1l2"
-
-
-async def _setup(client, databases, **funnel):
-    org = await f.make_org(client, databases)
-    await f.add_static_pix(client, org)
-    domain = await client.post(
-        "/api/domains",
-        headers=org.headers,
-        json={
-            "domain_url": "https://loja.example.com",
-            "allowed_origins": ["https://loja.example.com", "http://testserver"],
-        },
-    )
-    assert domain.status_code == 201, domain.text
-    made = await b.full_funnel(
-        client, org, slug="oferta", domain_id=domain.json()["domain_id"], **funnel
-    )
-    base = made["steps"]["capture"]["public_path"].rsplit("/", 1)[0]
-    return org, domain.json(), made, base
-
-
-def _config(html: str) -> dict:
-    match = re.search(
-        r'<script type="application/json" id="rastro-page">(.*?)</script>', html, re.S
-    )
-    assert match, "no page config"
-    return json.loads(match.group(1))
-
-
-def _token(html: str) -> str:
-    match = re.search(r'name="token" value="([0-9a-f]{32})"', html)
-    assert match
-    return match.group(1)
 
 
 async def test_capture_page_is_small_escaped_and_tracked(client, databases):
-    org, domain, made, base = await _setup(client, databases)
+    org, domain, made, base = await setup_shop(client, databases)
     capture = made["steps"]["capture"]
     response = await client.put(
         f"/api/funnels/{made['funnel']['id']}/steps/{capture['id']}",
@@ -83,16 +44,16 @@ async def test_capture_page_is_small_escaped_and_tracked(client, databases):
     assert "/assets/" not in html  # no dashboard bundle
     for name in ("rastro_session_id", "rastro_visitor_id", "utm_source", "fbclid", "fbc", "fbp"):
         assert f'name="{name}"' in html
-    config = _config(html)
+    config = page_config(html)
     assert config["pixels"] == [
         {"t": "facebook", "p": "123456789012345"}
     ]  # not the checkout's TikTok
-    assert config["pv"] == f"pv-{_token(html)}"
+    assert config["pv"] == f"pv-{form_token(html)}"
     assert config["consent"] is False
 
 
 async def test_capture_makes_one_lead_with_the_trackers_fields(client, databases):
-    org, domain, made, base = await _setup(client, databases)
+    org, domain, made, base = await setup_shop(client, databases)
     # The tracker's page view of the capture page, from an ad click.
     landing = f"http://testserver{base}/capture?utm_source=facebook&utm_campaign=lancamento&fbclid=IwAR0abc"
     collected = await client.post(
@@ -120,7 +81,7 @@ async def test_capture_makes_one_lead_with_the_trackers_fields(client, databases
     form = {
         "name": "Ana Lima",
         "email": "ana.lima@example.com",
-        "token": _token(html),
+        "token": form_token(html),
         "rastro_session_id": SESSION,
         "rastro_visitor_id": VISITOR,
         "utm_source": "facebook",
@@ -149,7 +110,7 @@ async def test_capture_makes_one_lead_with_the_trackers_fields(client, databases
 
 
 async def test_lead_pixel_fires_on_the_capture_form_with_its_event_id(client, databases):
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     await b.add_pixel(
         client,
         org,
@@ -160,23 +121,23 @@ async def test_lead_pixel_fires_on_the_capture_form_with_its_event_id(client, da
         step_id=made["steps"]["capture"]["id"],
     )
     html = (await client.get(f"{base}/capture")).text
-    config = _config(html)
-    assert config["lead"] == {"n": "Lead", "p": [1], "e": f"lead-{_token(html)}", "d": {}}
+    config = page_config(html)
+    assert config["lead"] == {"n": "Lead", "p": [1], "e": f"lead-{form_token(html)}", "d": {}}
     assert "data-lead" in html
 
 
 async def test_checkout_pix_and_upsell_path(client, databases):
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     page = await client.get(f"{base}/checkout")
     assert "R$ 97,00" in page.text
-    config = _config(page.text)
+    config = page_config(page.text)
     assert {
         "n": "InitiateCheckout",
         "p": [1],
-        "e": f"initiatecheckout-{_token(page.text)}",
+        "e": f"initiatecheckout-{form_token(page.text)}",
         "d": {},
     } in config["events"]
-    token = _token(page.text)
+    token = form_token(page.text)
     buyer = {
         "name": "Maria Souza",
         "email": "maria.souza@example.com",
@@ -208,7 +169,7 @@ async def test_checkout_pix_and_upsell_path(client, databases):
     assert "<svg" in pix.text
     assert unescape(pix.text).count(payment.pix_copy_paste) == 1
     assert len(pix.content) <= 50 * 1024
-    poll = _config(pix.text)["poll"]
+    poll = page_config(pix.text)["poll"]
     assert poll == {
         "url": f"/f/_status/{payment_id}",
         "next": f"{base}/upsell?payment={payment_id}",
@@ -225,7 +186,7 @@ async def test_checkout_pix_and_upsell_path(client, databases):
     upsell = await client.get(moved.headers["location"])
     assert upsell.status_code == 200
     assert "R$ 47,00" in upsell.text
-    purchase = [e for e in _config(upsell.text)["events"] if e["n"] == "Purchase"]
+    purchase = [e for e in page_config(upsell.text)["events"] if e["n"] == "Purchase"]
     assert purchase == [
         {
             "n": "Purchase",
@@ -238,7 +199,7 @@ async def test_checkout_pix_and_upsell_path(client, databases):
     status = (await client.get(f"/api/payments/{payment_id}/status", headers=org.headers)).json()
     assert status["purchase_event_id"] == purchase[0]["e"]
 
-    accept = {"action": "accept", "payment": payment_id, "token": _token(upsell.text)}
+    accept = {"action": "accept", "payment": payment_id, "token": form_token(upsell.text)}
     accepted = await client.post(f"{base}/upsell", data=accept)
     assert accepted.status_code == 303, accepted.text
     upsell_payment_id = accepted.headers["location"].split("=", 1)[1]
@@ -252,7 +213,8 @@ async def test_checkout_pix_and_upsell_path(client, databases):
     assert upsell_payment.customer_data["email"] == "maria.souza@example.com"
     upsell_pix = await client.get(accepted.headers["location"])
     assert (
-        _config(upsell_pix.text)["poll"]["next"] == f"{base}/thankyou?payment={upsell_payment_id}"
+        page_config(upsell_pix.text)["poll"]["next"]
+        == f"{base}/thankyou?payment={upsell_payment_id}"
     )
 
     declined = await client.post(f"{base}/upsell", data={**accept, "action": "decline"})
@@ -263,8 +225,8 @@ async def test_checkout_pix_and_upsell_path(client, databases):
 
 
 async def test_checkout_refuses_bad_buyer_data_with_nothing_stored(client, databases):
-    org, _, _, base = await _setup(client, databases)
-    token = _token((await client.get(f"{base}/checkout")).text)
+    org, _, _, base = await setup_shop(client, databases)
+    token = form_token((await client.get(f"{base}/checkout")).text)
     good = {
         "name": "Maria",
         "email": "maria@example.com",
@@ -284,7 +246,7 @@ async def test_checkout_refuses_bad_buyer_data_with_nothing_stored(client, datab
 
 
 async def test_offer_without_a_paid_purchase_moves_on(client, databases):
-    _, _, _, base = await _setup(client, databases)
+    _, _, _, base = await setup_shop(client, databases)
     response = await client.get(f"{base}/upsell")
     assert response.status_code == 303
     assert response.headers["location"] == f"{base}/downsell"
@@ -296,7 +258,7 @@ async def test_offer_without_a_paid_purchase_moves_on(client, databases):
 
 
 async def test_pages_by_host_and_what_is_not_found(client, databases):
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     other = await f.make_org(client, databases)
     on_domain = await client.get("/f/oferta/capture", headers={"host": "loja.example.com"})
     assert on_domain.status_code == 200
@@ -330,7 +292,7 @@ async def test_pages_by_host_and_what_is_not_found(client, databases):
 
 
 async def test_vsl_page_embeds_the_video_with_a_delayed_call_to_action(client, databases):
-    org, _, made, base = await _setup(client, databases)
+    org, _, made, base = await setup_shop(client, databases)
     vsl = made["steps"]["vsl"]
     await client.put(
         f"/api/funnels/{made['funnel']['id']}/steps/{vsl['id']}",
@@ -342,7 +304,7 @@ async def test_vsl_page_embeds_the_video_with_a_delayed_call_to_action(client, d
         'id="vsl-video" src="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ'
         '?rel=0&amp;enablejsapi=1&amp;origin=http%3A//testserver"'
     ) in html
-    assert _config(html)["video"] == {
+    assert page_config(html)["video"] == {
         "provider": "youtube",
         "origin": "https://www.youtube-nocookie.com",
         "label": "dQw4w9WgXcQ",
@@ -351,20 +313,22 @@ async def test_vsl_page_embeds_the_video_with_a_delayed_call_to_action(client, d
 
 
 async def test_consent_and_custom_snippets(client, databases):
-    org, domain, made, base = await _setup(client, databases, settings={"require_consent": True})
+    org, domain, made, base = await setup_shop(
+        client, databases, settings={"require_consent": True}
+    )
     snippet = "<script>window.customPixel=1</script>"
     await b.add_pixel(
         client, org, made["funnel"]["id"], pixel_type="custom", pixel_id="hotjar", snippet=snippet
     )
     html = (await client.get(f"{base}/capture")).text
     assert f'data-site="{domain["site_key"]}" data-require-consent' in html
-    assert _config(html)["consent"] is True
+    assert page_config(html)["consent"] is True
     assert 'id="consent-ok"' in html
     assert f'<template id="rastro-custom">{snippet}</template>' in html
 
 
 async def test_previews_render_unsaved_content_without_tracking(client, databases):
-    org, _, made, _ = await _setup(client, databases)
+    org, _, made, _ = await setup_shop(client, databases)
     funnel_id = made["funnel"]["id"]
     capture = made["steps"]["capture"]
     url = f"/api/funnels/{funnel_id}/steps/{capture['id']}/preview"
@@ -375,7 +339,7 @@ async def test_previews_render_unsaved_content_without_tracking(client, database
     assert response.headers["content-security-policy"] == "sandbox"
     assert "Rascunho &lt;i&gt;novo&lt;/i&gt;" in response.text
     assert "/t.js" not in response.text
-    assert _config(response.text)["pixels"] == []
+    assert page_config(response.text)["pixels"] == []
     # Nothing was saved.
     steps = (await client.get(f"/api/funnels/{funnel_id}/steps", headers=org.headers)).json()
     assert steps[0]["content"]["headline"] == b.CONTENT["capture"]["headline"]
@@ -404,109 +368,3 @@ async def test_previews_render_unsaved_content_without_tracking(client, database
     assert response.status_code == 422
     other = await f.make_org(client, databases)
     assert (await client.post(url, headers=other.headers, json={})).status_code == 404
-
-
-async def _collect(client, domain, url: str) -> None:
-    response = await client.post(
-        "/api/collect",
-        headers={"content-type": "text/plain;charset=UTF-8", "origin": "http://testserver"},
-        content=json.dumps(
-            {
-                "site": domain["site_key"],
-                "session_id": SESSION,
-                "visitor_id": VISITOR,
-                "events": [
-                    {
-                        "event_id": str(uuid.uuid4()),
-                        "type": "page_view",
-                        "ts": int(time.time() * 1000),
-                        "url": url,
-                    }
-                ],
-            }
-        ),
-    )
-    assert response.json()["accepted"] == 1
-
-
-async def _funnel_step(databases, org) -> tuple[str | None, str | None]:
-    async with databases.bi.transaction(Scope.organization(org.id)) as session:
-        row = (
-            await session.execute(select(TrackedSession.funnel_id, TrackedSession.current_step_id))
-        ).one()
-    return (str(row[0]) if row[0] else None, str(row[1]) if row[1] else None)
-
-
-async def test_moving_through_the_funnel_sets_the_sessions_funnel_and_step(client, databases):
-    org, domain, made, base = await _setup(client, databases)
-    funnel_id = made["funnel"]["id"]
-    # The very first page: the tracker has not set its cookie yet.
-    assert (await client.get(f"{base}/capture")).status_code == 200
-    await _collect(client, domain, f"http://testserver{base}/capture?utm_source=google")
-    assert await _funnel_step(databases, org) == (None, None)
-    # The next page views carry the tracker's session cookie.
-    client.cookies.set("_rastro_s", SESSION)
-    try:
-        await client.get(f"{base}/capture")
-        assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["capture"]["id"])
-        await client.get(f"{base}/vsl")
-        assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["vsl"]["id"])
-    finally:
-        client.cookies.clear()
-    # A form names the session in its hidden field.
-    token = _token((await client.get(f"{base}/checkout")).text)
-    await client.post(
-        f"{base}/checkout",
-        data={
-            "name": "Maria",
-            "email": "maria@example.com",
-            "document": "529.982.247-25",
-            "token": token,
-            "rastro_session_id": SESSION,
-        },
-    )
-    assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["checkout"]["id"])
-    # Another organization's funnel page does not touch this organization's session.
-    _, _, _, other_base = await _setup(client, databases)
-    client.cookies.set("_rastro_s", SESSION)
-    try:
-        await client.get(f"{other_base}/thankyou")
-    finally:
-        client.cookies.clear()
-    assert await _funnel_step(databases, org) == (funnel_id, made["steps"]["checkout"]["id"])
-
-
-async def test_capture_on_the_organizations_own_host(client, databases):
-    org, _, _, _ = await _setup(client, databases)
-    host = {"host": "loja.example.com"}
-    html = (await client.get("/f/oferta/capture", headers=host)).text
-    response = await client.post(
-        "/f/oferta/capture",
-        headers=host,
-        data={"name": "Ana", "email": "ana@example.com", "token": _token(html)},
-    )
-    assert response.status_code == 303
-    assert response.headers["location"] == "/f/oferta/vsl"
-    assert len(await f.rows(databases, org, Lead)) == 1
-
-
-async def test_google_and_tiktok_pixels_in_the_page_config(client, databases):
-    org, _, made, base = await _setup(client, databases)
-    await b.add_pixel(
-        client,
-        org,
-        made["funnel"]["id"],
-        pixel_type="google",
-        pixel_id="AW-123456789/AbCd",
-        event_name="Lead",
-        step_id=made["steps"]["vsl"]["id"],
-    )
-    html = (await client.get(f"{base}/vsl")).text
-    config = _config(html)
-    assert config["pixels"] == [
-        {"t": "facebook", "p": "123456789012345"},
-        {"t": "google", "p": "AW-123456789/AbCd"},
-    ]
-    assert config["lead"] is None  # Lead goes with the capture form only
-    assert config["events"] == []
-    assert "<form" not in html

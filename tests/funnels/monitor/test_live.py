@@ -243,3 +243,47 @@ async def test_a_visitor_going_offline_is_announced_to_its_funnel(client, databa
             ("funnel", funnel_id),
         ),
     ]
+
+
+async def test_a_returning_visitors_page_leaves_the_move_to_its_page_view(live_server, databases):
+    """A page opened with the tracker's session cookie writes nothing: its page view
+    moves the session, so the watchers hear the step it came from, and the funnel it
+    left hears it go."""
+    base = live_server.base_url
+    async with httpx.AsyncClient(base_url=base) as http:
+        org = await f.make_org(http, databases)
+        domain = await http.post("/api/domains", headers=org.headers, json={"domain_url": ORIGIN})
+        site_key = domain.json()["site_key"]
+        x, y = await _funnel(http, org, "oferta-x"), await _funnel(http, org, "oferta-y")
+        watch_x = await _connected(base, org.account)
+        watch_y = await _connected(base, org.account)
+        try:
+            for watcher, made in ((watch_x, x), (watch_y, y)):
+                joined = await watcher.client.call(
+                    "join_funnel", {"funnel_id": made["funnel"]["id"]}
+                )
+                assert joined == {"ok": True}
+            sid = "s" + uuid.uuid4().hex[:23]
+            await _view(http, site_key, ORIGIN + x["capture"]["public_path"], sid)
+            # The buyer's browser asks for each page (with the cookie), then the tracker
+            # sends its page view.
+            for made, step in ((x, "checkout"), (y, "capture")):
+                page = await http.get(
+                    made[step]["public_path"], headers={"cookie": f"_rastro_s={sid}"}
+                )
+                assert page.status_code in (200, 503)  # (X's checkout has no offer yet)
+                await _view(http, site_key, ORIGIN + made[step]["public_path"], sid)
+            got_x = [
+                (name, data["step_id"], data.get("previous_step_id"))
+                for name, data in await _funnel_events(watch_x)
+            ]
+            assert got_x == [
+                ("visitor_online", x["capture"]["id"], None),
+                ("visitor_step_change", x["checkout"]["id"], x["capture"]["id"]),
+                ("visitor_offline", None, None),
+            ]
+            got_y = [(name, data["step_id"]) for name, data in await _funnel_events(watch_y)]
+            assert got_y == [("visitor_online", y["capture"]["id"])]
+        finally:
+            for watcher in (watch_x, watch_y):
+                await watcher.client.disconnect()

@@ -15,6 +15,7 @@ from rastro.core.db import Scope
 from rastro.tracking.models import TrackedSession
 from tests.funnels.recovery import factories as r
 from tests.helpers import drain_jobs
+from tests.tracking.factories import batch, collect, event
 
 NO_CONTACT = "sn" + "n" * 22
 CHARGED = "sk" + "k" * 22
@@ -36,11 +37,19 @@ async def _capture(client, shop, session_id: str) -> None:
 
 
 async def _on_checkout(client, shop, session_id: str) -> None:
+    """The buyer's browser opens the checkout (with the tracker's cookie); the tracker's
+    page view of it places the session on the step (the page itself writes nothing)."""
     client.cookies.set("_rastro_s", session_id)
     try:
         assert (await client.get(f"{shop.base}/checkout")).status_code == 200
     finally:
         client.cookies.clear()
+    visitor = r.VISITOR if session_id == r.SESSION else "v" + session_id[1:]
+    view = event(url=f"http://testserver{shop.base}/checkout", view_id=f"pv-co-{session_id}")
+    response = await collect(
+        client, batch(shop.site, [view], session_id=session_id, visitor_id=visitor)
+    )
+    assert response.json()["accepted"] == 1, response.text
 
 
 async def _last_activity(databases, shop, session_id: str):

@@ -1,6 +1,10 @@
 import "@testing-library/jest-dom/vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { afterEach } from "vitest";
+
+// findBy*/waitFor give up after 1 s by default: a page that makes two requests in a row
+// (the Overview's empty state) misses that on a 2-core CI runner busy with the Python suite.
+configure({ asyncUtilTimeout: 5000 });
 
 afterEach(() => {
   cleanup();

@@ -12,7 +12,7 @@ from fastapi import Depends, Query
 from rastro.analytics import schemas
 from rastro.analytics.permissions import Read
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import periods, rollups
+from rastro.analytics.service import periods, report_settings, rollups
 from rastro.analytics.service.overview import Scope
 from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession
@@ -33,6 +33,7 @@ async def report_context(
     organization = await accounts.get_organization(crm, principal.organization_id)
     await report_filters.check_filters(crm, filters)
     current, previous = periods.resolve(filters, organization.timezone, now=datetime.now(UTC))
+    await report_settings.apply(bi)
     through = await rollups.rollup_through(bi, organization.timezone)
 
     def scope(period: schemas.Period) -> Scope:

@@ -7,7 +7,13 @@ from fastapi import APIRouter
 from rastro.analytics import schemas
 from rastro.analytics.api.context import Context
 from rastro.analytics.permissions import Admin
-from rastro.analytics.service import attribution, overview, profit_reports, rollups, spend_costs
+from rastro.analytics.service import (
+    attribution,
+    overview,
+    profit_reports,
+    rollup_refresh,
+    spend_costs,
+)
 from rastro.auth.service import accounts
 from rastro.core.deps import BiSession, CrmSession
 from rastro.core.errors import ERROR_RESPONSES
@@ -40,7 +46,7 @@ async def refresh_rollups(
     """Bring the rollups up to now (the worker does it every 5 minutes); `full`
     re-aggregates everything."""
     organization = await accounts.get_organization(crm, principal.organization_id)
-    result = await rollups.refresh(
+    result = await rollup_refresh.refresh(
         bi, principal.organization_id, timezone=organization.timezone, full=full
     )
     return schemas.RefreshOut(

@@ -17,20 +17,22 @@ days, to today), or `date_from`/`date_to`: visitors who entered and leads create
 lead's won deal counts whenever it was won (sales take time), so the daily series may run
 past `date_to` with won deals and revenue, and always sums to the variants' totals.
 Sessions come from `session_facts` before the rollups' `through` and from tracking's raw
-sessions after it (`rollups.visitor_keys`), so today is never stale. The statistics are
-`rastro.analytics.stats`.
+sessions after it (`rollups.visitor_keys`), so today is never stale. The counts are worked
+out in memory from two packed reads (`ab_counts`; `sql_counts_and_series`, the same in
+SQL, is its reference in the tests). The statistics are `rastro.analytics.stats`.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, cast, func, literal, select, true, union_all
+from sqlalchemy import Date, Select, and_, case, cast, func, literal, null, select, true, union_all
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
@@ -38,7 +40,8 @@ from sqlalchemy.sql.selectable import CTE
 
 from rastro.analytics import schemas, stats
 from rastro.analytics.models import ConversionFact
-from rastro.analytics.service import periods, rollups
+from rastro.analytics.service import ab_counts, periods, report_settings, rollups
+from rastro.analytics.service.ab_counts import Counts
 from rastro.analytics.stats.verdict import POWER
 from rastro.auth.service import accounts
 from rastro.tracking.schemas import AbTest
@@ -138,63 +141,51 @@ def _leads(window: TestWindow, entries: CTE) -> CTE:
 
 
 def _visitors(entries: CTE, leads: CTE) -> CTE:
-    """Per entered visitor: page_id, entered_at, first lead, first won deal, revenue won."""
+    """Per entered visitor: page_id, entered_at, first lead, first won deal, revenue won
+    (the leads summed per visitor first: a few of the entered visitors have any)."""
     won = leads.c.won_at.is_not(None)
+    converted = (
+        select(
+            leads.c.visitor_key,
+            func.min(leads.c.created_at).label("lead_at"),
+            func.min(leads.c.won_at).label("won_at"),
+            func.sum(leads.c.revenue).filter(won).label("revenue"),
+        )
+        .group_by(leads.c.visitor_key)
+        .subquery("ab_converted")
+    )
     return (
         select(
             entries.c.visitor_key,
             entries.c.page_id,
             entries.c.entered_at,
-            func.min(leads.c.created_at).label("lead_at"),
-            func.min(leads.c.won_at).label("won_at"),
-            func.coalesce(func.sum(leads.c.revenue).filter(won), 0).label("revenue"),
+            converted.c.lead_at,
+            converted.c.won_at,
+            func.coalesce(converted.c.revenue, 0).label("revenue"),
         )
-        .select_from(entries.outerjoin(leads, leads.c.visitor_key == entries.c.visitor_key))
-        .group_by(entries.c.visitor_key, entries.c.page_id, entries.c.entered_at)
+        .select_from(entries.outerjoin(converted, converted.c.visitor_key == entries.c.visitor_key))
         .cte("ab_visitors")
     )
 
 
-@dataclass(frozen=True)
-class _Counts:
-    visitors: int
-    leads: int
-    won: int
-    revenue: Decimal
-    revenue_squares: Decimal
+def _count_rows(visitors: CTE) -> Select[Any]:
+    """Per variant: visitors, converted visitors, won, revenue and Σ revenue² (kind
+    "total", no day)."""
+    return select(
+        literal("total").label("kind"),
+        visitors.c.page_id,
+        cast(null(), Date).label("day"),
+        func.count().label("visitors"),
+        func.count(visitors.c.lead_at).label("leads"),
+        func.count(visitors.c.won_at).label("won"),
+        func.coalesce(func.sum(visitors.c.revenue), 0).label("revenue"),
+        func.coalesce(func.sum(visitors.c.revenue * visitors.c.revenue), 0).label("squares"),
+    ).group_by(visitors.c.page_id)
 
 
-async def _variant_counts(
-    bi: AsyncSession, window: TestWindow, page_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, _Counts]:
-    """Visitors, converted visitors, revenue and Σ revenue² per variant (one query)."""
-    entries = _entries(window, page_ids)
-    visitors = _visitors(entries, _leads(window, entries))
-    rows = await bi.execute(
-        select(
-            visitors.c.page_id,
-            func.count().label("visitors"),
-            func.count(visitors.c.lead_at).label("leads"),
-            func.count(visitors.c.won_at).label("won"),
-            func.coalesce(func.sum(visitors.c.revenue), 0).label("revenue"),
-            func.coalesce(func.sum(visitors.c.revenue * visitors.c.revenue), 0).label("squares"),
-        ).group_by(visitors.c.page_id)
-    )
-    return {
-        row.page_id: _Counts(
-            row.visitors, row.leads, row.won, Decimal(row.revenue), Decimal(row.squares)
-        )
-        for row in rows
-    }
-
-
-async def _series(
-    bi: AsyncSession, window: TestWindow, page_ids: list[uuid.UUID]
-) -> list[schemas.AbSeriesPoint]:
-    """Per variant and day: visitors entering, visitors converting, won deals and revenue."""
-    entries = _entries(window, page_ids)
-    leads = _leads(window, entries)
-    visitors = _visitors(entries, leads)
+def _day_rows(window: TestWindow, visitors: CTE, leads: CTE) -> Select[Any]:
+    """Per variant and day (kind "day"): visitors entering, visitors converting, won
+    deals and revenue."""
 
     def part(moment: Any, source: CTE, **measures: Any) -> Any:
         day = window.local_date(moment)
@@ -214,17 +205,43 @@ async def _series(
         part(visitors.c.won_at, visitors, won=func.count()),
         part(leads.c.won_at, leads, revenue=func.sum(leads.c.revenue)),
     ).subquery("ab_days")
-    rows = await bi.execute(
-        select(
-            parts.c.page_id,
-            parts.c.day,
-            *(func.sum(parts.c[name]).label(name) for name in ("visitors", "leads", "won")),
-            func.sum(parts.c.revenue).label("revenue"),
+    return select(
+        literal("day").label("kind"),
+        parts.c.page_id,
+        parts.c.day,
+        *(func.sum(parts.c[name]).label(name) for name in ("visitors", "leads", "won")),
+        func.sum(parts.c.revenue).label("revenue"),
+        literal(0).label("squares"),
+    ).group_by(parts.c.page_id, parts.c.day)
+
+
+def _counts_of(rows: Iterable[Any]) -> dict[uuid.UUID, Counts]:
+    return {
+        row.page_id: Counts(
+            int(row.visitors),
+            int(row.leads),
+            int(row.won),
+            Decimal(row.revenue),
+            Decimal(row.squares),
         )
-        .group_by(parts.c.page_id, parts.c.day)
-        .order_by(parts.c.day, parts.c.page_id)
+        for row in rows
+    }
+
+
+async def sql_counts_and_series(
+    bi: AsyncSession, window: TestWindow, page_ids: list[uuid.UUID]
+) -> tuple[dict[uuid.UUID, Counts], list[schemas.AbSeriesPoint]]:
+    """The variants' counts and the daily series in one SQL statement (the entries, leads
+    and visitors worked out once): what `ab_counts` answers in memory, kept as its
+    reference for the tests."""
+    entries = _entries(window, page_ids)
+    leads = _leads(window, entries)
+    visitors = _visitors(entries, leads)
+    rows = list(
+        await bi.execute(union_all(_count_rows(visitors), _day_rows(window, visitors, leads)))
     )
-    return [
+    days = sorted((row for row in rows if row.kind == "day"), key=lambda r: (r.day, r.page_id))
+    series = [
         schemas.AbSeriesPoint(
             date=row.day,
             page_id=row.page_id,
@@ -233,12 +250,28 @@ async def _series(
             won=int(row.won),
             revenue=Decimal(row.revenue),
         )
-        for row in rows
+        for row in days
     ]
+    return _counts_of(row for row in rows if row.kind == "total"), series
 
 
-def _arms(test: AbTest, counts: dict[uuid.UUID, _Counts]) -> list[stats.Arm]:
-    empty = _Counts(0, 0, 0, Decimal(0), Decimal(0))
+async def counts_and_series(
+    bi: AsyncSession, window: TestWindow, page_ids: list[uuid.UUID], *, series: bool = True
+) -> tuple[dict[uuid.UUID, Counts], list[schemas.AbSeriesPoint]]:
+    """The variants' counts and (with `series`) the daily series (`ab_counts`)."""
+    return await ab_counts.counts_and_series(
+        bi,
+        window.period,
+        window.through,
+        page_ids,
+        timezone=window.timezone,
+        currency=window.currency,
+        series=series,
+    )
+
+
+def _arms(test: AbTest, counts: dict[uuid.UUID, Counts]) -> list[stats.Arm]:
+    empty = Counts(0, 0, 0, Decimal(0), Decimal(0))
     arms = []
     for page in test.variants:
         c = counts.get(page.page_id, empty)
@@ -341,6 +374,7 @@ async def _test_and_window(
 ) -> tuple[list[AbTest], dict[uuid.UUID, TestWindow]]:
     organization = await accounts.get_organization(crm, organization_id)
     tests = await tracking_facts.ab_test_definitions(crm, ab_test_id=ab_test_id)
+    await report_settings.apply(bi)
     through = await rollups.rollup_through(bi, organization.timezone)
     now = datetime.now(UTC)
     windows = {
@@ -374,7 +408,8 @@ async def ab_test_report(
     test = tests[0]
     window = windows[test.ab_test_id]
     page_ids = [page.page_id for page in test.variants]
-    arms = _arms(test, await _variant_counts(bi, window, page_ids))
+    counts, series = await counts_and_series(bi, window, page_ids)
+    arms = _arms(test, counts)
     result = stats.judge_ab_test(arms, rule=RULE)
     leads, won, revenue = result.metrics
     check = result.sample_ratio
@@ -408,7 +443,7 @@ async def ab_test_report(
         leads=_rate_metric(leads),
         won=_rate_metric(won),
         revenue=_revenue_metric(revenue),
-        series=await _series(bi, window, page_ids),
+        series=series,
     )
 
 
@@ -416,12 +451,13 @@ async def ab_test_summaries(
     crm: AsyncSession, bi: AsyncSession, organization_id: uuid.UUID
 ) -> list[schemas.AbTestSummary]:
     """The organization's tests, newest first, each with its totals and verdict on leads
-    (one query per test)."""
+    (one read per test)."""
     tests, windows = await _test_and_window(crm, bi, organization_id, None)
     summaries = []
     for test in tests:
         page_ids = [page.page_id for page in test.variants]
-        arms = _arms(test, await _variant_counts(bi, windows[test.ab_test_id], page_ids))
+        counts, _ = await counts_and_series(bi, windows[test.ab_test_id], page_ids, series=False)
+        arms = _arms(test, counts)
         result = stats.judge_ab_test(arms, rule=RULE)
         leads = result.metrics[0]
         summaries.append(

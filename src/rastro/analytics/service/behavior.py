@@ -3,8 +3,9 @@ events by type and the most common page paths (by views, entries and exits).
 
 Page paths come from the path rollup (`rollups.PATHS`: `page_path_by_channel` and
 `page_path_by_site`), per local day, refreshed with the conversion rollup (`path_rows_of`,
-called from `rollups.refresh`) and read like it: the stored days, the newest minutes
-aggregated from the raw page views (`path_rows`); a page view counts in the day it
+called from `rollup_refresh.refresh`, with their month levels) and read like it: the whole months
+and the edge days stored, the newest minutes aggregated from the raw page views
+(`path_rows`); a page view counts in the day it
 happened, with its session's dimensions. A filter on a dimension those levels lack
 (landing page, campaign, content, term) aggregates the period's raw page views. Events
 by type come from the event rollup (`event_summary`: counted in their session's start
@@ -60,8 +61,9 @@ def path_rows_of(
 
 
 def path_rows(scope: Scope) -> Subquery:
-    """Page path rows of the scope's period (stored days + the newest minutes), at the
-    smallest level with the filtered dimensions."""
+    """Page path rows of the scope's period (whole months from the month levels, the edge
+    days from the day levels, the newest minutes from the raw rows; no `day` column), at
+    the smallest level with the filtered dimensions."""
 
     return rollups.read(
         rollups.PATHS,
@@ -70,6 +72,7 @@ def path_rows(scope: Scope) -> Subquery:
         scope.timezone,
         scope.filtered_dimensions,
         path_rows_of,
+        days=False,
     )
 
 

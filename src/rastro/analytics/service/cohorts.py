@@ -19,6 +19,7 @@ over the following months (weeks).
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Text, case, cast, func, null, select
+from sqlalchemy import Date, Numeric, Text, Uuid, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -45,27 +46,28 @@ def cohort_leads(scope: Scope) -> Any:
     """The leads whose first touch (or creation) falls in the period, with the cohort's
     moment (`cohort_at`), the first touch's dimensions and the lead's outcome."""
     f = ConversionFact
-    first = first_touches.first_touches(scope.period.start)
-    touched = first.c.lead_id.is_not(None)
-    dimensions = [
-        case((touched, first.c[d]), else_=getattr(f, d)).label(d) for d in TOUCH_DIMENSIONS
-    ]
+    leads = first_touches.with_first_touch(
+        scope.period.start,
+        f.lead_id,
+        f.created_at,
+        f.domain_id,
+        f.landing_page_id,
+        f.term,
+        f.device,
+        f.won_at,
+        f.revenue,
+        f.currency,
+    ).subquery("touched_leads")
     return (
         select(
-            f.lead_id,
-            func.coalesce(first.c.touched_at, f.created_at).label("cohort_at"),
-            *dimensions,
-            f.domain_id,
-            f.landing_page_id,
-            f.term,
-            f.device,
-            f.won_at,
-            f.revenue,
-            f.currency,
+            leads.c.lead_id,
+            func.coalesce(leads.c.touched_at, leads.c.created_at).label("cohort_at"),
+            *(leads.c[d] for d in TOUCH_DIMENSIONS),
+            *(leads.c[c] for c in ("domain_id", "landing_page_id", "term", "device")),
+            *(leads.c[c] for c in ("won_at", "revenue", "currency")),
         )
-        .outerjoin(first, first.c.lead_id == f.lead_id)
-        .where(f.created_at >= scope.period.start)
-        .subquery("leads")
+        # Read by both halves of the report's one statement: worked out once.
+        .cte("cohort_leads")
     )
 
 
@@ -92,9 +94,10 @@ class _Cohort:
 def _curve(cohort: _Cohort, current_age: int) -> list[schemas.LtvPoint]:
     points = []
     revenue = Decimal(0)
+    first_ages = sorted(cohort.first_purchase_age.values())
     for at in range(current_age + 1):
         revenue += cohort.revenue_by_age.get(at, Decimal(0))
-        customers = sum(1 for a in cohort.first_purchase_age.values() if a <= at)
+        customers = bisect_right(first_ages, at)  # customers whose first purchase is by `at`
         points.append(
             schemas.LtvPoint(
                 age=at,
@@ -128,22 +131,36 @@ async def cohorts(
     key_name = KEYS[by]
     key = (leads.c[key_name] if key_name else cast(null(), Text)).label("key")
     groups: dict[tuple[date, str | None], _Cohort] = defaultdict(_Cohort)
-    for row in await bi.execute(
-        select(start, key, func.count().label("leads")).where(*where).group_by(start, key)
-    ):
-        groups[(row.start, row.key)].leads = row.leads
-    won = list(
-        await bi.execute(
-            select(
-                leads.c.lead_id,
-                start,
-                key,
-                cast(func.timezone(scope.timezone, leads.c.won_at), Date).label("won_on"),
-                leads.c.revenue,
-                leads.c.currency,
-            ).where(*where, leads.c.won_at.is_not(None))
+    counts = (
+        select(
+            literal("leads").label("kind"),
+            start,
+            key,
+            func.count().label("leads"),
+            cast(null(), Uuid).label("lead_id"),
+            cast(null(), Date).label("won_on"),
+            cast(null(), Numeric).label("revenue"),
+            cast(null(), Text).label("currency"),
         )
+        .where(*where)
+        .group_by(start, key)
     )
+    won_rows = select(
+        literal("won").label("kind"),
+        start,
+        key,
+        literal(0).label("leads"),
+        leads.c.lead_id,
+        cast(func.timezone(scope.timezone, leads.c.won_at), Date).label("won_on"),
+        leads.c.revenue,
+        leads.c.currency,
+    ).where(*where, leads.c.won_at.is_not(None))
+    won = []
+    for row in await bi.execute(union_all(counts, won_rows)):
+        if row.kind == "leads":
+            groups[(row.start, row.key)].leads = row.leads
+        else:
+            won.append(row)
     contacts = await crm_facts.lead_contacts(crm, [row.lead_id for row in won])
     other_currencies: set[str] = set()
     for row in won:

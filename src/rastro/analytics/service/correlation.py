@@ -19,21 +19,32 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, Text, and_, cast, column, extract, func, or_, select, values
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Text,
+    and_,
+    cast,
+    column,
+    extract,
+    func,
+    or_,
+    select,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from rastro.analytics import correlation_schemas as schemas
 from rastro.analytics.ad_models import Ad, AdCampaign, AdSet, CampaignMetric
 from rastro.analytics.attribution import NONE_KEY, UNTRACKED, Credit, Journey, ModelName, credit_all
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.schemas import Money
+from rastro.analytics.service import fact_targets, fx, spend_join, spend_rollup
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import fx, spend_join, spend_rollup
 from rastro.analytics.service.journeys import JourneyConversion, load_journeys
 from rastro.analytics.service.overview import Scope, ratio, report_range
 from rastro.analytics.service.spend_costs import spend_sums
-from rastro.analytics.service.spend_join import combination_key
 
 LEVEL_KEYS: dict[str, tuple[str, ...]] = {
     "platform": ("platform",),
@@ -134,57 +145,77 @@ async def spent(
     return dict(result)
 
 
-def fact_combination_key(facts: Any) -> ColumnElement[Any]:
-    """The combination key of a `conversion_facts`-shaped selectable's credited touch."""
-    return combination_key(*(facts.c[c] for c in FACT_COLUMNS))
-
-
-async def _last_touch(bi: AsyncSession, scope: Scope, level: str) -> dict[Key | None, Outcomes]:
+async def _last_touch(
+    bi: AsyncSession, scope: Scope, level: str, *, stored_targets: bool = True
+) -> dict[Key | None, Outcomes]:
     """Leads, qualified, won and revenue per key by the credited touch (None: reaches no
-    campaign), one query over the period's facts joined to their resolved combination."""
+    campaign), one query over the period's facts joined to their combinations' targets
+    (`fact_targets.answer`)."""
     period = scope.period
     f = ConversionFact.__table__
 
     def within(moment: Any) -> ColumnElement[bool]:
         return and_(moment >= period.start, moment < period.end)
 
-    facts = (
-        select(f, fact_combination_key(f).label("combination_key"))
-        .where(
-            or_(within(f.c.created_at), within(f.c.qualified_at), within(f.c.won_at)),
-            *report_filters.conditions(f, scope.filters),
-        )
-        .cte("facts")
-    )
-    combos = (select(facts.c.combination_key, *(facts.c[c] for c in FACT_COLUMNS)).distinct()).cte(
-        "fact_combos"
-    )
-    resolved = spend_join.resolve(combos).subquery("resolved")
-    keys = [resolved.c[k] for k in LEVEL_KEYS[level]]
-    won = within(facts.c.won_at)
-    rows = await bi.execute(
+    where = [
+        fact_targets.own_rows(bi, f),
+        or_(within(f.c.created_at), within(f.c.qualified_at), within(f.c.won_at)),
+        *report_filters.conditions(f, scope.filters),
+    ]
+    won = within(f.c.won_at)
+
+    # The facts counted per combination first (a hash on one key), then the few
+    # combinations joined to their targets: the join and the grouping by the target's
+    # columns run per combination instead of per fact.
+    per_combination = (
         select(
-            *keys,
-            resolved.c.combination_key.is_not(None).label("reached"),
-            facts.c.currency,
-            func.count().filter(within(facts.c.created_at)).label("leads"),
-            func.count().filter(within(facts.c.qualified_at)).label("qualified"),
+            f.c.combination_key,
+            f.c.currency,
+            func.count().filter(within(f.c.created_at)).label("leads"),
+            func.count().filter(within(f.c.qualified_at)).label("qualified"),
             func.count().filter(won).label("won"),
-            func.coalesce(func.sum(facts.c.revenue).filter(won), 0).label("revenue"),
+            func.coalesce(func.sum(f.c.revenue).filter(won), 0).label("revenue"),
             func.coalesce(
                 func.sum(
-                    cast(func.round(extract("epoch", facts.c.won_at - facts.c.created_at)), Integer)
+                    cast(func.round(extract("epoch", f.c.won_at - f.c.created_at)), Integer)
                 ).filter(won),
                 0,
             ).label("cycle"),
         )
-        .select_from(facts)
-        .outerjoin(resolved, resolved.c.combination_key == facts.c.combination_key)
-        .group_by(*keys, resolved.c.combination_key.is_not(None), facts.c.currency)
+        .where(*where)
+        .group_by(f.c.combination_key, f.c.currency)
+        .subquery("per_combination")
     )
+    c = per_combination.c
+
+    async def counted(targets: Subquery) -> Sequence[Any]:
+        keys = [targets.c[k] for k in LEVEL_KEYS[level]]
+        flags = (fact_targets.reached(targets), fact_targets.known(targets))
+        rows = await bi.execute(
+            select(
+                *keys,
+                flags[0].label("reached"),
+                flags[1].label("known"),
+                c.currency,
+                *(
+                    cast(func.sum(c[n]), BigInteger).label(n)
+                    for n in ("leads", "qualified", "won", "cycle")
+                ),
+                func.sum(c.revenue).label("revenue"),
+            )
+            .select_from(per_combination)
+            .outerjoin(targets, targets.c.combination_key == c.combination_key)
+            .group_by(*keys, *flags, c.currency)
+        )
+        return rows.all()
+
+    rows = await fact_targets.answer(
+        counted, lambda found: all(r.known for r in found), where, stored=stored_targets
+    )
+    width = len(LEVEL_KEYS[level])
     result: dict[Key | None, Outcomes] = defaultdict(Outcomes)
     for row in rows:
-        outcome = result[tuple(row[: len(keys)]) if row.reached else None]
+        outcome = result[tuple(row[:width]) if row.reached else None]
         outcome.leads += row.leads
         outcome.qualified += row.qualified
         outcome.won += row.won
@@ -409,12 +440,14 @@ async def ads_report(
     model: ModelName,
     lookback_days: int,
     half_life_days: float,
+    stored_targets: bool = True,
 ) -> schemas.AdsReport:
     """Spend, platform figures and real leads and sales per platform, campaign, ad set or
-    ad for the period, credited by `model`."""
+    ad for the period, credited by `model` (`stored_targets=False`: last touch's
+    combinations all resolved in the request, as before `combination_targets`)."""
     spending = await spent(bi, scope, level)
     if model == "last_touch":
-        outcomes = await _last_touch(bi, scope, level)
+        outcomes = await _last_touch(bi, scope, level, stored_targets=stored_targets)
     else:
         outcomes = await _modelled(bi, scope, level, model, lookback_days, half_life_days)
     unattributed = outcomes.pop(None, Outcomes())

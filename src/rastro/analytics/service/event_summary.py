@@ -76,7 +76,8 @@ def session_rows(
 def event_rows(scope: Any, dimensions: Iterable[str] = ()) -> Subquery:
     """Events by type of the sessions started in the scope's period (a `Scope`), at the
     smallest level with `dimensions` and the filtered ones (the newest minutes, or the
-    whole period when no level has them, from the raw rows: `session_rows`)."""
+    whole period when no level has them, from the raw rows: `session_rows`); no `day`
+    column (whole months are read from the month levels)."""
     return rollups.read(
         rollups.EVENTS,
         scope.period,
@@ -84,4 +85,5 @@ def event_rows(scope: Any, dimensions: Iterable[str] = ()) -> Subquery:
         scope.timezone,
         [*dimensions, *scope.filtered_dimensions],
         session_rows,
+        days=False,
     )

@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, delete, exists, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement, Subquery
@@ -66,18 +66,47 @@ def _raw(*conditions: ColumnElement[bool]) -> Subquery:
     )
 
 
-def first_touches(since: datetime) -> Subquery:
-    """The first touch of every lead created since `since` that has one: the stored row
-    when it is current, else computed from the raw touches. Columns: lead_id, touched_at,
-    the DIMENSIONS."""
+def with_first_touch(since: datetime, *columns: Any) -> Select[Any]:
+    """The facts created since `since` with their first touch, in one pass over them:
+    `columns` (of `conversion_facts`), `touched_at` (NULL: no touch) and the DIMENSIONS,
+    the first touch's (the fact's own without one). The stored row when it is current;
+    the raw touches only for the facts without one (a lateral subquery that a current row
+    skips)."""
     s, f = LeadFirstTouch, ConversionFact
-    stored = (
-        select(s.lead_id, s.touched_at, *(getattr(s, d) for d in DIMENSIONS))
-        .join(f, _current())
-        .where(f.created_at >= since, s.touched_at.is_not(None))
+    ids = func.unnest(f.visitor_ids).table_valued("visitor_id").render_derived("lead_visitor")
+    touches = tracking_facts.visitor_touches().subquery("touches")
+    raw = (
+        select(touches.c.created_at.label("touched_at"), *(touches.c[d] for d in DIMENSIONS))
+        .select_from(
+            ids.join(
+                touches,
+                and_(
+                    touches.c.visitor_id == ids.c.visitor_id,
+                    touches.c.created_at <= f.created_at,
+                ),
+            )
+        )
+        .where(s.lead_id.is_(None))
+        .order_by(touches.c.created_at)
+        .limit(1)
+        .lateral("raw_first_touch")
     )
-    missing = _raw(f.created_at >= since, ~exists().where(_current()))
-    return stored.union_all(select(missing)).subquery("first_touch")
+    stored = s.touched_at.is_not(None)
+    found = raw.c.touched_at.is_not(None)
+    return (
+        select(
+            *columns,
+            func.coalesce(s.touched_at, raw.c.touched_at).label("touched_at"),
+            *(
+                case((stored, getattr(s, d)), (found, raw.c[d]), else_=getattr(f, d)).label(d)
+                for d in DIMENSIONS
+            ),
+        )
+        .select_from(f)
+        .outerjoin(s, _current())
+        .outerjoin(raw, true())
+        .where(f.created_at >= since)
+    )
 
 
 async def refresh_first_touches(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rastro.analytics.ad_models import CampaignMetric
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import fx, spend_join
-from rastro.analytics.service.correlation import FACT_COLUMNS, fact_combination_key
+from rastro.analytics.service.correlation import FACT_COLUMNS
 from rastro.tracking.service import attribution as tracking_attribution
 
 WINDOW_DAYS = 30
@@ -41,7 +41,7 @@ async def attribute_leads(
         f.c.revenue,
         f.c.currency,
         *(f.c[c] for c in FACT_COLUMNS),
-        fact_combination_key(f).label("combination_key"),
+        f.c.combination_key,
     )
     if since is not None:
         facts_query = facts_query.where(f.c.created_at >= since - window)

@@ -43,11 +43,12 @@ class Scope:
         """The dimensions the filters set (a rollup level must have them)."""
         return tuple(d for d in report_filters.FILTERED if getattr(self.filters, d) is not None)
 
-    def summary(self, dimensions: tuple[str, ...] = ()) -> Subquery:
+    def summary(self, dimensions: tuple[str, ...] = (), *, days: bool = False) -> Subquery:
         """Conversion rows of the period with `dimensions` and the filtered ones, from the
-        smallest rollup level that has them (plus the newest raw minutes)."""
+        smallest rollup level that has them (plus the newest raw minutes); with a `day`
+        column only when `days` (else whole months are read from the month levels)."""
         needed = (*dimensions, *self.filtered_dimensions)
-        return rollups.summary_rows(self.period, self.through, self.timezone, needed)
+        return rollups.summary_rows(self.period, self.through, self.timezone, needed, days=days)
 
     def visits(self) -> Subquery:
         return rollups.visitor_keys(self.period.start, self.period.end, self.through)
@@ -81,36 +82,42 @@ def revenue_in(summary: Subquery, currency: str) -> ColumnElement[Decimal]:
 
 
 async def totals(bi: AsyncSession, scope: Scope, visitors: int | None = None) -> schemas.Totals:
-    """The period's totals (one rollup query, one distinct-visitor count unless
-    `visitors` gives it)."""
+    """The period's totals (one rollup query, grouped by currency; one distinct-visitor
+    count unless `visitors` gives it)."""
     summary = scope.summary()
     where = report_filters.conditions(summary, scope.filters)
-    row = (await bi.execute(select(*_sums(summary, rollups.MEASURES)).where(*where))).one()
-    money = await bi.execute(
-        select(summary.c.currency, func.sum(summary.c.revenue))
-        .where(*where, summary.c.currency.is_not(None), summary.c.won > 0)
+    rows = await bi.execute(
+        select(summary.c.currency, *_sums(summary, rollups.MEASURES))
+        .where(*where)
         .group_by(summary.c.currency)
         .order_by(summary.c.currency)
     )
+    sums: dict[str, Any] = dict.fromkeys(rollups.MEASURES, 0)
+    money = []
+    for found in rows:
+        for m in rollups.MEASURES:
+            sums[m] += getattr(found, m)
+        if found.currency is not None and found.won > 0:
+            money.append((found.currency, found.revenue))
     if visitors is None:
         visitors = (await visitor_sets.distinct_visitors(bi, scope))[None]
     revenue = [schemas.Money(currency=c, amount=Decimal(a)) for c, a in money]
     return schemas.Totals(
         visitors=visitors or 0,
-        sessions=row.sessions,
-        new_sessions=row.new_sessions,
-        bounce_rate=ratio(row.bounces, row.sessions),
-        pages_per_session=ratio(row.page_views, row.sessions),
-        leads=row.leads,
-        qualified=row.qualified,
-        won=row.won,
+        sessions=sums["sessions"],
+        new_sessions=sums["new_sessions"],
+        bounce_rate=ratio(sums["bounces"], sums["sessions"]),
+        pages_per_session=ratio(sums["page_views"], sums["sessions"]),
+        leads=sums["leads"],
+        qualified=sums["qualified"],
+        won=sums["won"],
         revenue=revenue,
-        conversion_rate=ratio(row.leads, row.sessions),
-        qualification_rate=ratio(row.qualified, row.leads),
-        win_rate=ratio(row.won, row.leads),
-        average_score=ratio(row.score_points, row.leads),
-        average_time_to_conversion=ratio(row.conversion_seconds, row.conversion_timed),
-        average_sales_cycle=ratio(row.sales_cycle_seconds, row.won),
+        conversion_rate=ratio(sums["leads"], sums["sessions"]),
+        qualification_rate=ratio(sums["qualified"], sums["leads"]),
+        win_rate=ratio(sums["won"], sums["leads"]),
+        average_score=ratio(sums["score_points"], sums["leads"]),
+        average_time_to_conversion=ratio(sums["conversion_seconds"], sums["conversion_timed"]),
+        average_sales_cycle=ratio(sums["sales_cycle_seconds"], sums["won"]),
         cost=None,
         roas=None,
     )
@@ -121,7 +128,7 @@ async def series(
 ) -> list[schemas.SeriesPoint]:
     """One point per day of the period (days without data are zeros); `visitors` per day
     when the caller counted them."""
-    summary = scope.summary()
+    summary = scope.summary(days=True)
     day = summary.c.day
     rows = await bi.execute(
         select(

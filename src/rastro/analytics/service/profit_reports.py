@@ -21,13 +21,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql import ColumnElement, FromClause, Subquery
 
 from rastro.analytics import correlation_schemas, schemas
 from rastro.analytics.models import ConversionFact
-from rastro.analytics.service import correlation, reports, spend_join
+from rastro.analytics.service import correlation, fact_targets, reports
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service.correlation import FACT_COLUMNS, LEVEL_KEYS, fact_combination_key
+from rastro.analytics.service.correlation import LEVEL_KEYS
 from rastro.analytics.service.overview import Scope
 from rastro.analytics.service.profit import GivenBack, Profit, Rules, Sales, compute_profit
 from rastro.analytics.service.profit_settings import load_rules
@@ -236,67 +236,74 @@ async def with_overview_profit(
     return overview.model_copy(update={"totals": totals, "previous": before})
 
 
-async def _ad_lines(bi: AsyncSession, scope: Scope, level: str) -> dict[Key | None, Lines]:
+async def _ad_lines(
+    bi: AsyncSession, scope: Scope, level: str, *, stored_targets: bool = True
+) -> dict[Key | None, Lines]:
     """The sales and money given back per key of `level`, each fact credited (last touch)
     to the campaign, ad set or ad its touch reaches (None: it reaches none)."""
     f = ConversionFact.__table__
-    facts = (
-        select(f, fact_combination_key(f).label("combination_key"))
-        .where(
-            or_(
-                _within(f.c.won_at, scope),
-                _within(f.c.refunded_at, scope),
-                _within(f.c.chargeback_at, scope),
-            ),
-            *report_filters.conditions(f, scope.filters),
-        )
-        .cte("profit_facts")
-    )
-    combos = (select(facts.c.combination_key, *(facts.c[c] for c in FACT_COLUMNS)).distinct()).cte(
-        "profit_combos"
-    )
-    resolved = spend_join.resolve(combos).subquery("profit_resolved")
+    where = [
+        fact_targets.own_rows(bi, f),
+        or_(
+            _within(f.c.won_at, scope),
+            _within(f.c.refunded_at, scope),
+            _within(f.c.chargeback_at, scope),
+        ),
+        *report_filters.conditions(f, scope.filters),
+    ]
     names = LEVEL_KEYS[level]
-    keyed = (
-        select(
-            *(resolved.c[k] for k in names),
-            resolved.c.combination_key.is_not(None).label("reached"),
-            *(
-                facts.c[c]
-                for c in (
-                    "currency",
-                    "won_at",
-                    "revenue",
-                    "payment_method",
-                    "product",
-                    "affiliate_commission",
-                    "refunded_amount",
-                    "refunded_at",
-                    "chargeback_amount",
-                    "chargeback_at",
-                )
-            ),
+
+    async def keyed_lines(targets: Subquery) -> dict[Key, Lines]:
+        keyed = (
+            select(
+                *(targets.c[k] for k in names),
+                fact_targets.reached(targets).label("reached"),
+                fact_targets.known(targets).label("known"),
+                *(
+                    f.c[c]
+                    for c in (
+                        "currency",
+                        "won_at",
+                        "revenue",
+                        "payment_method",
+                        "product",
+                        "affiliate_commission",
+                        "refunded_amount",
+                        "refunded_at",
+                        "chargeback_amount",
+                        "chargeback_at",
+                    )
+                ),
+            )
+            .select_from(f)
+            .outerjoin(targets, targets.c.combination_key == f.c.combination_key)
+            .where(*where)
+            .subquery("profit_keyed")
         )
-        .select_from(facts)
-        .outerjoin(resolved, resolved.c.combination_key == facts.c.combination_key)
-        .subquery("profit_keyed")
+        return await lines_by(bi, scope, keyed, (*names, "reached", "known"))
+
+    found = await fact_targets.answer(
+        keyed_lines, lambda got: all(key[-1] for key in got), where, stored=stored_targets
     )
-    found = await lines_by(bi, scope, keyed, (*names, "reached"))
     result: dict[Key | None, Lines] = defaultdict(Lines)
     for key, lines in found.items():
-        result[key[:-1] if key[-1] else None].extend(lines)
+        result[key[:-2] if key[-2] else None].extend(lines)
     return dict(result)
 
 
 async def with_ads_profit(
-    bi: AsyncSession, scope: Scope, report: correlation_schemas.AdsReport
+    bi: AsyncSession,
+    scope: Scope,
+    report: correlation_schemas.AdsReport,
+    *,
+    stored_targets: bool = True,
 ) -> correlation_schemas.AdsReport:
     """The Ads report with each row's profit (its spend as ad spend) under last touch,
     where every sale is credited whole to one ad; other models leave it null."""
     if report.model != "last_touch":
         return report
     rules = await load_rules(bi)
-    lines = await _ad_lines(bi, scope, report.level)
+    lines = await _ad_lines(bi, scope, report.level, stored_targets=stored_targets)
     names = LEVEL_KEYS[report.level]
 
     def figured(figures: correlation_schemas.AdsFigures, part: Lines | None) -> Any:

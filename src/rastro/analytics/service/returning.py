@@ -9,7 +9,8 @@ frequent. A visitor converted when a lead created in the period carries its visi
 
 The sessions and page views per visitor come from the visitor sets (`visitor_sets`: a
 visitor number and a page-view count per session) and are counted in memory
-(`numpy.bincount`); with a content or term filter, or before the first refresh, they are
+(`numpy.bincount`), the converted ones from the numbers of the period's leads' visitors
+(`lead_sets`); with a content or term filter, or before the first refresh, they are
 counted per visitor in SQL over the sessions. Figures in bench/README.md.
 """
 
@@ -17,16 +18,15 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.analytics import schemas
-from rastro.analytics.models import ConversionFact, VisitorNumber
+from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import filters as report_filters
-from rastro.analytics.service import rollups, visitor_sets
+from rastro.analytics.service import lead_sets, rollups, visitor_sets
 from rastro.analytics.service.overview import Scope, ratio, report_range
 
 SEGMENTS: tuple[schemas.VisitorSegmentName, ...] = ("new", "returning", "frequent")
@@ -52,34 +52,6 @@ def _segment_row(
 
 
 Counts = dict[str, dict[str, int]]  # segment → measure → value
-
-
-def _lead_visitor_keys(scope: Scope) -> Select[Any]:
-    """The visitor keys (`session_facts.visitor_key`) of the leads created in the period."""
-    return select(
-        func.hashtextextended(func.unnest(ConversionFact.visitor_ids), 0).label("visitor_key")
-    ).where(
-        ConversionFact.created_at >= scope.period.start,
-        ConversionFact.created_at < scope.period.end,
-    )
-
-
-async def _lead_numbers(bi: AsyncSession, scope: Scope, unnumbered: dict[int, int]) -> np.ndarray:
-    """The visitor numbers of the period's leads' visitors (a visitor the refresh has not
-    numbered yet by the number `session_sets` gave it)."""
-    keys = _lead_visitor_keys(scope).subquery("lead_keys")
-    found = await bi.scalar(
-        select(func.string_agg(func.int4send(VisitorNumber.number), visitor_sets.EMPTY)).where(
-            VisitorNumber.visitor_key.in_(select(keys.c.visitor_key))
-        )
-    )
-    numbers = [np.frombuffer(found or b"", dtype=visitor_sets.NUMBER).astype(np.int64)]
-    if unnumbered:
-        fresh = await bi.scalars(
-            select(keys.c.visitor_key).distinct().where(keys.c.visitor_key.in_(list(unnumbered)))
-        )
-        numbers.append(np.array([unnumbered[k] for k in fresh], dtype=np.int64))
-    return np.concatenate(numbers)
 
 
 def _segments_of(numbers: np.ndarray, page_views: np.ndarray, leads: np.ndarray) -> Counts:
@@ -112,7 +84,7 @@ async def _from_sets(bi: AsyncSession, scope: Scope) -> dict[uuid.UUID, Counts]:
     sets = await visitor_sets.session_sets(bi, scope, "domain_id", with_page_views=True)
     if not sets.numbers:
         return {}
-    leads = await _lead_numbers(bi, scope, sets.unnumbered)
+    leads = await lead_sets.lead_numbers(bi, scope, sets.unnumbered)
     return {
         uuid.UUID(str(domain_id)): _segments_of(numbers, sets.page_views[domain_id], leads)
         for domain_id, numbers in sets.numbers.items()

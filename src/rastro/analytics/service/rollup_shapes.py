@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
-from rastro.analytics import models
+from rastro.analytics import models, month_models
 
 # A session is still written to this long after it started (30 idle minutes end a visit;
 # a long one, or a late batch, rarely goes past a few hours).
@@ -70,13 +70,19 @@ def local_day(moment: Any, timezone: str) -> ColumnElement[date]:
 class Rollup:
     """One rollup: its tables, smallest level first (the last, `complete`, has every
     dimension the others have), the key columns after the dimensions and the additive
-    measures."""
+    measures; `months`, when given, the same levels per local month (`month_models`; None
+    for a level without one)."""
 
     levels: tuple[type[Any], ...]
     keys: tuple[str, ...]
     measures: tuple[str, ...]
     # How long before a row's moment its session may have started (page views: a visit).
     session_lead: timedelta = timedelta(0)
+    months: tuple[type[Any] | None, ...] = ()
+
+    def month_of(self, level: type[Any]) -> type[Any] | None:
+        """The month level of a day level (None: it has none)."""
+        return self.months[self.levels.index(level)] if self.months else None
 
     @staticmethod
     def dimensions(level: type[Any]) -> tuple[str, ...]:
@@ -106,6 +112,12 @@ CONVERSIONS = Rollup(
     ),
     ("currency",),
     MEASURES,
+    months=(
+        month_models.MonthlyConversionsByChannel,
+        month_models.MonthlyConversionsByPage,
+        month_models.MonthlyConversionsByCampaign,
+        None,  # the complete level has none (`month_models`)
+    ),
 )
 EVENTS = Rollup(
     (
@@ -114,6 +126,10 @@ EVENTS = Rollup(
     ),
     ("event_type",),
     ("events", "sessions_with_event"),
+    months=(
+        month_models.MonthlyEventTypesByChannel,
+        month_models.MonthlyEventTypesByPage,
+    ),
 )
 PATHS = Rollup(
     (
@@ -123,6 +139,7 @@ PATHS = Rollup(
     ("page_path",),
     ("views", "entries", "exits"),
     LATE_SESSIONS,
+    months=(month_models.MonthlyPagePathsBySite, month_models.MonthlyPagePathsByChannel),
 )
 
 

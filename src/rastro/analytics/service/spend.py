@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import orjson
-from sqlalchemy import Select, and_, func, select, text
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,26 +26,15 @@ from rastro.analytics.ad_models import (
     AdSpendImport,
     CampaignMetric,
 )
+from rastro.analytics.service.spend_store import RowOrigin as RowOrigin
+from rastro.analytics.service.spend_store import store_rows as store_rows
 from rastro.analytics.spend import CONNECTORS
-from rastro.analytics.spend.base import AccountRef, ClickRow, SpendRow
+from rastro.analytics.spend.base import AccountRef, ClickRow
 from rastro.auth.service import credentials
 from rastro.core.errors import Conflict, NotFound, UnprocessableEntity
 from rastro.core.ids import uuid7
 from rastro.core.pagination import PageParams, paginate
 from rastro.core.references import UnknownReference
-
-
-@dataclass(frozen=True)
-class RowOrigin:
-    """Where stored rows come from: the organization, platform (or CSV source), account,
-    the account's timezone, and the import run."""
-
-    organization_id: uuid.UUID
-    platform: str
-    account_id: str
-    timezone: str
-    import_id: uuid.UUID | None
-    source: str  # api | csv
 
 
 def account_ref(account: AdAccount) -> AccountRef:
@@ -189,153 +176,7 @@ async def latest_imports(bi: AsyncSession) -> dict[uuid.UUID, AdSpendImport]:
     return {run.ad_account_id: run for run in runs if run.ad_account_id is not None}
 
 
-# --- rows ------------------------------------------------------------------------------------
-
-_METRIC_COLUMNS = (
-    "timezone",
-    "campaign_id",
-    "ad_set_id",
-    "spend",
-    "currency",
-    "impressions",
-    "reach",
-    "clicks",
-    "link_clicks",
-    "video_plays",
-    "video_3s_views",
-    "thruplays",
-    "conversions",
-    "conversion_value",
-    "attribution_setting",
-    "source",
-    "import_id",
-)
-_KEY = ("organization_id", "platform", "account_id", "ad_id", "day")
-_ALL = _KEY + _METRIC_COLUMNS
-_UPSERT_METRICS = text(
-    f"INSERT INTO campaign_metrics ({', '.join(_ALL)}, updated_at) "  # noqa: S608 (constants)
-    f"SELECT {', '.join(_ALL)}, now() "
-    "FROM jsonb_populate_recordset(NULL::campaign_metrics, CAST(:rows AS jsonb)) "
-    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _METRIC_COLUMNS)
-    + ", updated_at = now()"
-)
-
-
-def _upsert_names(table: str, key: str, extra: tuple[str, ...]) -> Any:
-    columns = ("organization_id", "platform", "account_id", key, *extra, "name")
-    updates = ", ".join(f"{c} = COALESCE(EXCLUDED.{c}, {table}.{c})" for c in (*extra, "name"))
-    return text(
-        f"INSERT INTO {table} ({', '.join(columns)}, updated_at) "  # noqa: S608 (constants)
-        f"SELECT {', '.join(columns)}, now() "
-        f"FROM jsonb_populate_recordset(NULL::{table}, CAST(:rows AS jsonb)) "
-        f"ON CONFLICT (organization_id, platform, account_id, {key}) DO UPDATE SET {updates}, "
-        "updated_at = now()"
-    )
-
-
-_UPSERT_CAMPAIGNS = _upsert_names("ad_campaigns", "campaign_id", ())
-_UPSERT_AD_SETS = _upsert_names("ad_sets", "ad_set_id", ("campaign_id",))
-_UPSERT_ADS = _upsert_names("ads", "ad_id", ("ad_set_id", "campaign_id"))
-# Every name an object has had (the join to visits matches former names too).
-_UPSERT_NAME_HISTORY = text(
-    "INSERT INTO ad_name_history (organization_id, platform, account_id, level, object_id, "
-    "name_key, name, last_seen_at) "
-    "SELECT organization_id, platform, account_id, level, object_id, lower(btrim(name)), "
-    "name, now() FROM jsonb_populate_recordset(NULL::ad_name_history, CAST(:rows AS jsonb)) "
-    "WHERE btrim(name) <> '' "
-    "ON CONFLICT (organization_id, platform, account_id, level, object_id, name_key) "
-    "DO UPDATE SET name = EXCLUDED.name, last_seen_at = now()"
-)
-
-
-def _name_history(level: str, key: str, names: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {**row, "level": level, "object_id": row[key]}
-        for _, row in sorted(names.items())
-        if row.get("name")
-    ]
-
-
-def _dumps(rows: list[dict[str, Any]]) -> str:
-    return orjson.dumps(rows, default=str).decode()
-
-
-async def store_rows(bi: AsyncSession, origin: RowOrigin, rows: Sequence[SpendRow]) -> int:
-    """Upsert the rows on their natural key (the same ad and day twice: the last wins) and
-    keep the names current; returns how many distinct rows were written."""
-    base = {
-        "organization_id": str(origin.organization_id),
-        "platform": origin.platform,
-        "account_id": origin.account_id,
-    }
-    metrics: dict[tuple[str, date], dict[str, Any]] = {}
-    campaigns: dict[str, dict[str, Any]] = {}
-    ad_sets: dict[str, dict[str, Any]] = {}
-    ads: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        metrics[(row.ad_id, row.day)] = {
-            **base,
-            "ad_id": row.ad_id,
-            "day": row.day.isoformat(),
-            "timezone": origin.timezone,
-            "campaign_id": row.campaign_id,
-            "ad_set_id": row.ad_set_id,
-            "spend": row.spend,
-            "currency": row.currency,
-            "impressions": row.impressions,
-            "reach": row.reach,
-            "clicks": row.clicks,
-            "link_clicks": row.link_clicks,
-            "video_plays": row.video_plays,
-            "video_3s_views": row.video_3s_views,
-            "thruplays": row.thruplays,
-            "conversions": row.conversions,
-            "conversion_value": row.conversion_value,
-            "attribution_setting": row.attribution_setting,
-            "source": origin.source,
-            "import_id": str(origin.import_id) if origin.import_id else None,
-        }
-        if row.campaign_id:
-            campaigns[row.campaign_id] = {
-                **base,
-                "campaign_id": row.campaign_id,
-                "name": row.campaign_name,
-            }
-        if row.ad_set_id:
-            ad_sets[row.ad_set_id] = {
-                **base,
-                "ad_set_id": row.ad_set_id,
-                "campaign_id": row.campaign_id,
-                "name": row.ad_set_name,
-            }
-        ads[row.ad_id] = {
-            **base,
-            "ad_id": row.ad_id,
-            "ad_set_id": row.ad_set_id,
-            "campaign_id": row.campaign_id,
-            "name": row.ad_name,
-        }
-    if not metrics:
-        return 0
-    # Keys in a stable order: two imports of one account never wait on each other's locks.
-    ordered = [metrics[key] for key in sorted(metrics)]
-    await bi.execute(_UPSERT_METRICS, {"rows": _dumps(ordered)})
-    for statement, names in (
-        (_UPSERT_CAMPAIGNS, campaigns),
-        (_UPSERT_AD_SETS, ad_sets),
-        (_UPSERT_ADS, ads),
-    ):
-        if names:
-            await bi.execute(statement, {"rows": _dumps([names[k] for k in sorted(names)])})
-    history = [
-        *_name_history("campaign", "campaign_id", campaigns),
-        *_name_history("ad_set", "ad_set_id", ad_sets),
-        *_name_history("ad", "ad_id", ads),
-    ]
-    if history:
-        await bi.execute(_UPSERT_NAME_HISTORY, {"rows": _dumps(history)})
-    return len(metrics)
+# --- rows (written by `spend_store`) ---------------------------------------------------
 
 
 def _rows_query(

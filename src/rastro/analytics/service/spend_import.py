@@ -5,7 +5,9 @@ logged with its progress (`ad_spend_imports`).
 The job boundary owns the transactions (`TransactionBoundary`, as the conversions sync):
 the run's start, every batch of rows and every finished window is one unit of work, so a
 backfill shows its progress while it runs and a run killed midway keeps what it wrote
-(running it again rewrites the same keys). Writes run in the background while the next
+(running it again rewrites the same keys). Batches commit without waiting for the disk
+(`synchronous_commit` off for them): a crash of the database can lose a running import's
+last moments of batches, never a finished run's. Writes run in the background while the next
 page is fetched (`_Writes`: one write at a time, in order), so the platform's answer and
 PostgreSQL's upsert overlap instead of adding up. A transient failure (429, 5xx, a rate-limit
 code, a timeout, a broken stream) retries the window with exponential backoff and full
@@ -37,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from rastro.analytics.ad_models import AdAccount, AdSpendImport
 from rastro.analytics.service import spend
@@ -57,6 +59,7 @@ RESTATE_DAYS = 28
 MAX_BACKFILL_DAYS = 397  # 13 months
 FLUSH_ROWS = 5000
 MAX_LOGGED_ERRORS = 50
+_NO_WAIT = text("SET LOCAL synchronous_commit TO off")
 
 
 @dataclass(frozen=True)
@@ -334,6 +337,10 @@ async def _flush(
 ) -> None:
     if rows:
         async with bi.unit(scope) as session:
+            # Committed without waiting for the disk: a batch lost to a crash of the
+            # database in the next moments is written again by running the import again,
+            # and the run's end (a durable commit) makes every batch before it durable.
+            await session.execute(_NO_WAIT)
             await spend.store_rows(session, origin, rows)
 
 

@@ -23,7 +23,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Numeric,
+    String,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import CTE
@@ -40,13 +56,16 @@ from rastro.tracking.service import facts as tracking_facts
 
 LIMIT = 200
 CampaignKey = tuple[str, str, str]
+SESSION_DIMENSIONS = ("channel", "source", "medium", "campaign", "content", "term")
 
 
 @dataclass(frozen=True)
 class _Reach:
-    """The period's sessions (with a `filtered` flag and the campaign each reaches)."""
+    """The period's sessions grouped by their campaign parameters and whether the visit
+    filters select them (`groups`: sessions, last_seen, combination_key), and the campaign
+    each of those combinations reaches (`resolved`)."""
 
-    sessions: CTE
+    groups: CTE
     resolved: CTE
 
 
@@ -56,13 +75,11 @@ def _reach(scope: Scope) -> _Reach:
     touches_query = tracking_facts.visitor_touches()
     at = touches_query.selected_columns.created_at
     touches = touches_query.where(at >= period.start, at < period.end).subquery("touches")
-    dimensions = ("channel", "source", "medium", "campaign", "content", "term")
     conditions = report_filters.conditions(visits, scope.filters)
     sessions = (
         select(
-            visits.c.session_id,
             visits.c.started_at,
-            *(visits.c[d] for d in dimensions),
+            *(visits.c[d] for d in SESSION_DIMENSIONS),
             touches.c.utm_id,
             touches.c.click_id,
             (and_(*conditions) if conditions else true()).label("filtered"),
@@ -75,41 +92,49 @@ def _reach(scope: Scope) -> _Reach:
                 touches.c.created_at == visits.c.started_at,
             ),
         )
-        .cte("health_sessions")
+        .subquery("health_sessions")
     )
-    keyed = select(
-        spend_join.combination_key(*(sessions.c[c] for c in spend_join.COMBINATION_COLUMNS)).label(
-            "combination_key"
-        ),
-        *(sessions.c[c] for c in ("source", "campaign", "content", "term", "utm_id", "click_id")),
-    ).distinct()
-    combos = keyed.cte("health_combos")
-    return _Reach(sessions=sessions, resolved=spend_join.resolve(combos).cte("health_resolved"))
-
-
-def _session_key(reach: _Reach) -> ColumnElement[Any]:
-    s = reach.sessions.c
-    return spend_join.combination_key(*(s[c] for c in spend_join.COMBINATION_COLUMNS))
+    # Grouped once: every part of the report reads these groups, not the sessions.
+    keys = [sessions.c[c] for c in (*SESSION_DIMENSIONS, "utm_id", "click_id", "filtered")]
+    combination = spend_join.combination_key(
+        *(sessions.c[c] for c in spend_join.COMBINATION_COLUMNS)
+    )
+    groups = (
+        select(
+            *keys,
+            combination.label("combination_key"),
+            func.count().label("sessions"),
+            func.max(sessions.c.started_at).label("last_seen"),
+        )
+        .group_by(*keys)
+        .cte("health_groups")
+    )
+    combos = (
+        select(
+            groups.c.combination_key,
+            *(groups.c[c] for c in ("source", "campaign", "content", "term", "utm_id", "click_id")),
+        )
+        .distinct()
+        .cte("health_combos")
+    )
+    return _Reach(groups=groups, resolved=spend_join.resolve(combos).cte("health_resolved"))
 
 
 def _unreached(reach: _Reach) -> ColumnElement[bool]:
-    return ~exists().where(reach.resolved.c.combination_key == _session_key(reach))
+    """A group of sessions whose combination reaches no campaign."""
+    return ~exists().where(reach.resolved.c.combination_key == reach.groups.c.combination_key)
 
 
 def _spend_unreached(reach: _Reach) -> ColumnElement[bool]:
-    """A spend row that no session of the period reaches."""
+    """A spend row that no session of the period reaches (`resolved` holds the
+    combinations of the period's sessions only)."""
     m, r = CampaignMetric, reach.resolved
-    reached = (
-        select(literal(1))
-        .select_from(reach.sessions)
-        .join(r, r.c.combination_key == _session_key(reach))
-        .where(
-            r.c.platform == m.platform,
-            r.c.account_id == m.account_id,
-            r.c.campaign_id == m.campaign_id,
-            or_(r.c.ad_set_id.is_(None), r.c.ad_set_id == m.ad_set_id),
-            or_(r.c.ad_id.is_(None), r.c.ad_id == m.ad_id),
-        )
+    reached = select(literal(1)).where(
+        r.c.platform == m.platform,
+        r.c.account_id == m.account_id,
+        r.c.campaign_id == m.campaign_id,
+        or_(r.c.ad_set_id.is_(None), r.c.ad_set_id == m.ad_set_id),
+        or_(r.c.ad_id.is_(None), r.c.ad_id == m.ad_id),
     )
     return ~reached.exists()
 
@@ -179,19 +204,116 @@ async def _sales(bi: AsyncSession, scope: Scope) -> schemas.UnattributedSales:
     )
 
 
-async def _sessions(bi: AsyncSession, reach: _Reach) -> list[schemas.SessionsWithoutCampaign]:
-    s = reach.sessions.c
+# The columns of the report's one statement (each part fills some, the rest NULL).
+_COLUMNS: dict[str, Any] = {
+    "kind": String(8),
+    "channel": String(40),
+    "source": Text(),
+    "medium": Text(),
+    "campaign": Text(),
+    "sessions": BigInteger(),
+    "lost": BigInteger(),
+    "paid": BigInteger(),
+    "paid_lost": BigInteger(),
+    "last_seen": DateTime(timezone=True),
+    "position": BigInteger(),
+    "platform": String(20),
+    "account_id": String(64),
+    "campaign_id": String(64),
+    "ad_id": String(64),
+    "currency": String(3),
+    "spend": Numeric(),
+    "spend_lost": Numeric(),
+    "impressions": BigInteger(),
+    "clicks": BigInteger(),
+}
+
+
+def _part(kind: str, **values: Any) -> list[ColumnElement[Any]]:
+    """One part's select list in `_COLUMNS` order."""
+    values["kind"] = literal(kind)
+    return [
+        (cast(values[name], kind_of) if name in values else cast(null(), kind_of)).label(name)
+        for name, kind_of in _COLUMNS.items()
+    ]
+
+
+def _count(column: Any, *where: ColumnElement[bool]) -> ColumnElement[int]:
+    total = func.sum(column).filter(and_(*where)) if where else func.sum(column)
+    return func.coalesce(total, 0)
+
+
+def _statement(scope: Scope, reach: _Reach) -> Any:
+    """Every part of the report but the sales, in one statement, so that the period's
+    sessions are read and grouped once: "source" rows (sessions and those reaching no
+    campaign per channel and source), the "total" row, "utm" rows (the tagged sessions
+    reaching nothing per source, medium and campaign, the `LIMIT` with most sessions,
+    `position` their order), "spend" rows (the period's spend and the unreached part per
+    currency) and "ad" rows (each ad's unreached spend)."""
+    g = reach.groups.c
     lost = _unreached(reach)
-    rows = await bi.execute(
+    paid = g.channel.in_(schemas.PAID_CHANNELS)
+    sources = (
         select(
-            s.channel,
-            s.source,
-            func.count().label("sessions"),
-            func.count().filter(lost).label("lost"),
+            *_part("source", channel=g.channel, source=g.source, sessions=_count(g.sessions),
+                   lost=_count(g.sessions, lost))
         )
-        .where(s.filtered)
-        .group_by(s.channel, s.source)
+        .where(g.filtered)
+        .group_by(g.channel, g.source)
+    )  # fmt: skip
+    totals = select(
+        *_part(
+            "total",
+            sessions=_count(g.sessions, g.filtered),
+            lost=_count(g.sessions, g.filtered, lost),
+            paid=_count(g.sessions, g.filtered, paid),
+            paid_lost=_count(g.sessions, g.filtered, paid, lost),
+        )
     )
+    tagged = or_(g.campaign.is_not(None), g.utm_id.is_not(None), g.content.is_not(None))
+    order = (func.sum(g.sessions).desc(), g.campaign, g.source)
+    ranked = (
+        select(
+            g.source,
+            g.medium,
+            g.campaign,
+            func.sum(g.sessions).label("sessions"),
+            func.max(g.last_seen).label("last_seen"),
+            func.row_number().over(order_by=order).label("position"),
+        )
+        .where(g.filtered, lost, tagged)
+        .group_by(g.source, g.medium, g.campaign)
+        .subquery("health_utms")
+    )
+    u = ranked.c
+    utms = select(
+        *_part("utm", source=u.source, medium=u.medium, campaign=u.campaign, sessions=u.sessions,
+               last_seen=u.last_seen, position=u.position)
+    ).where(u.position <= LIMIT)  # fmt: skip
+    m = CampaignMetric
+    in_period = and_(m.day >= scope.period.date_from, m.day <= scope.period.date_to)
+    unreached = _spend_unreached(reach)
+    spend = (
+        select(
+            *_part("spend", currency=m.currency, spend=func.sum(m.spend),
+                   spend_lost=_count(m.spend, unreached))
+        )
+        .where(in_period)
+        .group_by(m.currency)
+    )  # fmt: skip
+    ads = (
+        select(
+            *_part("ad", platform=m.platform, account_id=m.account_id, campaign_id=m.campaign_id,
+                   ad_id=m.ad_id, currency=m.currency, spend=func.sum(m.spend),
+                   impressions=func.sum(m.impressions), clicks=func.sum(m.clicks))
+        )
+        .where(in_period, unreached)
+        .group_by(m.platform, m.account_id, m.campaign_id, m.ad_id, m.currency)
+    )  # fmt: skip
+    return union_all(sources, totals, utms, spend, ads)
+
+
+def _sessions(rows: list[Any]) -> list[schemas.SessionsWithoutCampaign]:
     items = [
         schemas.SessionsWithoutCampaign(
             channel=r.channel,
@@ -208,25 +330,7 @@ async def _sessions(bi: AsyncSession, reach: _Reach) -> list[schemas.SessionsWit
     return items[:LIMIT]
 
 
-async def _utms(bi: AsyncSession, reach: _Reach) -> list[schemas.UnmatchedUtm]:
-    s = reach.sessions.c
-    rows = await bi.execute(
-        select(
-            s.source,
-            s.medium,
-            s.campaign,
-            func.count().label("sessions"),
-            func.max(s.started_at).label("last_seen"),
-        )
-        .where(
-            s.filtered,
-            _unreached(reach),
-            or_(s.campaign.is_not(None), s.utm_id.is_not(None), s.content.is_not(None)),
-        )
-        .group_by(s.source, s.medium, s.campaign)
-        .order_by(func.count().desc(), s.campaign, s.source)
-        .limit(LIMIT)
-    )
+def _utms(rows: list[Any]) -> list[schemas.UnmatchedUtm]:
     return [
         schemas.UnmatchedUtm(
             source=r.source,
@@ -236,47 +340,12 @@ async def _utms(bi: AsyncSession, reach: _Reach) -> list[schemas.UnmatchedUtm]:
             last_seen=r.last_seen,
             fix="map_or_use_ids",
         )
-        for r in rows
+        for r in sorted(rows, key=lambda r: r.position)
     ]
 
 
-async def _spend(
-    bi: AsyncSession, scope: Scope, reach: _Reach
-) -> tuple[list[schemas.SpendWithoutSessions], Decimal, Decimal, bool]:
-    """The unreached ads (largest spend first), and the period's spend, unreached spend
-    (organization's currency) and whether other currencies were spent."""
-    m = CampaignMetric
-    in_period = and_(m.day >= scope.period.date_from, m.day <= scope.period.date_to)
-    totals = await bi.execute(
-        select(
-            m.currency,
-            func.sum(m.spend).label("spend"),
-            func.coalesce(func.sum(m.spend).filter(_spend_unreached(reach)), 0).label("lost"),
-        )
-        .where(in_period)
-        .group_by(m.currency)
-    )
-    spend = lost = Decimal(0)
-    other = False
-    for total in totals:
-        if total.currency == scope.currency:
-            spend, lost = Decimal(total.spend), Decimal(total.lost)
-        else:
-            other = True
-    rows = await bi.execute(
-        select(
-            m.platform,
-            m.account_id,
-            m.campaign_id,
-            m.ad_id,
-            m.currency,
-            func.sum(m.spend).label("spend"),
-            func.sum(m.impressions).label("impressions"),
-            func.sum(m.clicks).label("clicks"),
-        )
-        .where(in_period, _spend_unreached(reach))
-        .group_by(m.platform, m.account_id, m.campaign_id, m.ad_id, m.currency)
-    )
+def _spend_items(scope: Scope, rows: list[Any]) -> list[schemas.SpendWithoutSessions]:
+    """The unreached ads, largest spend in the organization's currency first."""
     ads: dict[tuple[str, str, str, str], schemas.SpendWithoutSessions] = {}
     for row in rows:
         key = (row.platform, row.account_id, row.campaign_id, row.ad_id)
@@ -304,9 +373,7 @@ async def _spend(
         home = sum((x.amount for x in item.spend if x.currency == scope.currency), Decimal(0))
         return (-home, item.ad_id)
 
-    shown = sorted(ads.values(), key=largest)[:LIMIT]
-    await _describe(bi, shown)
-    return shown, spend, lost, other
+    return sorted(ads.values(), key=largest)[:LIMIT]
 
 
 async def _describe(bi: AsyncSession, items: list[schemas.SpendWithoutSessions]) -> None:
@@ -353,23 +420,19 @@ async def _describe(bi: AsyncSession, items: list[schemas.SpendWithoutSessions])
 
 async def unattributed(bi: AsyncSession, scope: Scope) -> schemas.Unattributed:
     """The period's unattributed sales, sessions, spend and UTM campaigns."""
-    reach = _reach(scope)
-    sessions = await _sessions(bi, reach)
-    counts = (
-        await bi.execute(
-            select(
-                func.count().label("sessions"),
-                func.count().filter(_unreached(reach)).label("lost"),
-                func.count()
-                .filter(reach.sessions.c.channel.in_(schemas.PAID_CHANNELS))
-                .label("paid"),
-                func.count()
-                .filter(reach.sessions.c.channel.in_(schemas.PAID_CHANNELS), _unreached(reach))
-                .label("paid_lost"),
-            ).where(reach.sessions.c.filtered)
-        )
-    ).one()
-    spend_items, spend, lost, other = await _spend(bi, scope, reach)
+    parts: dict[str, list[Any]] = {kind: [] for kind in ("source", "total", "utm", "spend", "ad")}
+    for row in await bi.execute(_statement(scope, _reach(scope))):
+        parts[row.kind].append(row)
+    counts = parts["total"][0]
+    spend = lost = Decimal(0)
+    other = False
+    for total in parts["spend"]:
+        if total.currency == scope.currency:
+            spend, lost = Decimal(total.spend), Decimal(total.spend_lost)
+        else:
+            other = True
+    spend_items = _spend_items(scope, parts["ad"])
+    await _describe(bi, spend_items)
     return schemas.Unattributed(
         range=report_range(scope),
         totals=schemas.UnattributedTotals(
@@ -383,9 +446,9 @@ async def unattributed(bi: AsyncSession, scope: Scope) -> schemas.Unattributed:
             other_currency_spend=other,
         ),
         sales=await _sales(bi, scope),
-        sessions=sessions,
+        sessions=_sessions(parts["source"]),
         spend=spend_items,
-        utm_campaigns=await _utms(bi, reach),
+        utm_campaigns=_utms(parts["utm"]),
     )
 
 

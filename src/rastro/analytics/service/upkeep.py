@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from rastro.analytics.service import facts, lead_costs, rollups, spend_join
+from rastro.analytics.service import (
+    fact_targets,
+    facts,
+    lead_costs,
+    rollup_refresh,
+    rollups,
+    spend_join,
+)
 from rastro.auth.service import accounts
 from rastro.core.db import Scope
 from rastro.core.units import TransactionBoundary
@@ -18,10 +25,11 @@ async def refresh_organization(
     organization_id: uuid.UUID,
     *,
     full: bool = False,
-) -> rollups.RefreshResult:
+) -> rollup_refresh.RefreshResult:
     """Refresh the organization's rollups (copying every lead first when `full` or never
-    refreshed), the touch combinations of the spend join and the leads' ad attribution;
-    the copy and the refresh commit on their own."""
+    refreshed), the touch combinations of the spend join, the leads' ad attribution and
+    the targets of the leads' combinations; the copy and the refresh commit on their own
+    (a full refresh's `session_facts` copy and staged rollups before it)."""
     scope = Scope.organization(organization_id)
     async with crm.unit(scope) as session:
         organization = await accounts.get_organization(session, organization_id)
@@ -30,8 +38,13 @@ async def refresh_organization(
     if full or never:
         await facts.rebuild_facts(crm, bi, organization_id)
     async with bi.unit(scope) as session:
-        result = await rollups.refresh(
-            session, organization_id, timezone=organization.timezone, full=full or never
+        # A full refresh stages the rollups on side connections of `bi`, two at once.
+        result = await rollup_refresh.refresh(
+            session,
+            organization_id,
+            timezone=organization.timezone,
+            full=full or never,
+            side=bi,
         )
         # The touches' parameter combinations that the join to ad spend resolves.
         await spend_join.refresh_combinations(session, organization_id)
@@ -42,4 +55,6 @@ async def refresh_organization(
             timezone=organization.timezone,
             currency=organization.currency,
         )
+        # Last: its lock is held to the commit (writers of names and mappings wait on it).
+        await fact_targets.store(session, organization_id)
         return result

@@ -32,7 +32,7 @@ import numpy as np
 from sqlalchemy import Select, delete, func, literal, literal_column, null, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, TableClause
 
 from rastro.analytics.models import (
     SessionFact,
@@ -44,6 +44,7 @@ from rastro.analytics.models import (
 from rastro.analytics.service import filters as report_filters
 from rastro.analytics.service import rollups
 from rastro.analytics.service.rollup_shapes import Window, local_day
+from rastro.analytics.service.rollup_staging import stage
 
 # Smallest first; the last is written from session_facts, the others from it.
 LEVELS: tuple[type[Any], ...] = (VisitorSetsByChannel, VisitorSetsByPage, VisitorSetsByCampaign)
@@ -84,53 +85,90 @@ async def number_visitors(bi: AsyncSession, organization_id: uuid.UUID, window: 
     )
 
 
-async def write_sets(bi: AsyncSession, organization_id: uuid.UUID, window: Window) -> None:
-    """Replace the window's days of every visitor-set level from `session_facts` (its
-    visitors numbered first)."""
-    await number_visitors(bi, organization_id, window)
-    for level in LEVELS:
-        await bi.execute(delete(level).where(window.rows(level.day)))
+def set_rows(window: Window) -> Select[Any]:
+    """The complete level's rows of the window's days (without the organization): day,
+    dimensions and the SET_COLUMNS, from `session_facts` and the visitors' numbers."""
     f, n = SessionFact, VisitorNumber
-    complete = LEVELS[-1]
-    dims = _dimensions(complete)
+    dims = _dimensions(LEVELS[-1])
     day = local_day(f.started_at, window.timezone).label(DAY)
     # Both in one order (ties are equal pairs), so the n-th page views go with the n-th
     # number.
     order = (n.number, f.page_views)
     numbers = func.string_agg(func.int4send(n.number), aggregate_order_by(EMPTY, *order))
     views = func.string_agg(func.int4send(f.page_views), aggregate_order_by(EMPTY, *order))
-    rows = (
+    return (
         select(
-            literal(organization_id),
             day,
             *(getattr(f, d) for d in dims),
-            func.count(),
-            numbers,
-            views,
+            func.count().label("sessions"),
+            numbers.label("visitors"),
+            views.label("page_views"),
         )
         .join(n, (n.organization_id == f.organization_id) & (n.visitor_key == f.visitor_key))
         .where(*window.moments(f.started_at))
         .group_by(day, *(getattr(f, d) for d in dims))
     )
-    columns = ["organization_id", DAY, *dims, *SET_COLUMNS]
-    await bi.execute(insert(complete).from_select(columns, rows))
+
+
+def _summed(level: type[Any], complete: Any) -> Select[Any]:
+    """`level`'s rows concatenated from the complete level's rows in `complete`."""
+    keys = [complete.c[c] for c in (DAY, *_dimensions(level))]
+    # One aggregate step feeds every row to both `string_agg`s in the same order.
+    return select(
+        *keys,
+        func.sum(complete.c.sessions).label("sessions"),
+        func.string_agg(complete.c.visitors, EMPTY).label("visitors"),
+        func.string_agg(complete.c.page_views, EMPTY).label("page_views"),
+    ).group_by(*keys)
+
+
+async def _insert(
+    bi: AsyncSession, organization_id: uuid.UUID, level: type[Any], rows: Select[Any]
+) -> None:
+    source = rows.subquery("set_rows")
+    names = [DAY, *_dimensions(level), *SET_COLUMNS]
+    await bi.execute(
+        insert(level).from_select(
+            ["organization_id", *names],
+            select(literal(organization_id), *(source.c[c] for c in names)),
+        )
+    )
+
+
+async def write_sets(bi: AsyncSession, organization_id: uuid.UUID, window: Window) -> None:
+    """Replace the window's days of every visitor-set level from `session_facts` (its
+    visitors numbered first)."""
+    await number_visitors(bi, organization_id, window)
+    for level in LEVELS:
+        await bi.execute(delete(level).where(window.rows(level.day)))
+    complete = LEVELS[-1]
+    await _insert(bi, organization_id, complete, set_rows(window))
     table = complete.__table__
     for level in LEVELS[:-1]:
-        keys = [table.c[c] for c in (DAY, *_dimensions(level))]
-        # One aggregate step feeds every row to both `string_agg`s in the same order.
-        summed = (
-            select(
-                literal(organization_id),
-                *keys,
-                func.sum(table.c.sessions),
-                func.string_agg(table.c.visitors, EMPTY),
-                func.string_agg(table.c.page_views, EMPTY),
-            )
-            .where(window.rows(table.c.day))
-            .group_by(*keys)
+        await _insert(
+            bi, organization_id, level, _summed(level, table).where(window.rows(table.c.day))
         )
-        columns = ["organization_id", DAY, *_dimensions(level), *SET_COLUMNS]
-        await bi.execute(insert(level).from_select(columns, summed))
+
+
+async def stage_sets(bi: AsyncSession, window: Window, prefix: str) -> list[TableClause]:
+    """Every level's rows of the window's days in unlogged tables named `prefix` and the
+    level's place (LEVELS' order), the visitors numbered already; `move_sets` puts them in."""
+    complete = await stage(bi, f"{prefix}{len(LEVELS) - 1}", set_rows(window), unlogged=True)
+    staged = [
+        await stage(bi, f"{prefix}{i}", _summed(level, complete), unlogged=True)
+        for i, level in enumerate(LEVELS[:-1])
+    ]
+    return [*staged, complete]
+
+
+async def move_sets(
+    bi: AsyncSession, organization_id: uuid.UUID, window: Window, staged: list[TableClause]
+) -> None:
+    """Replace the window's days of every level with the rows `stage_sets` staged."""
+    for level in LEVELS:
+        await bi.execute(delete(level).where(window.rows(level.day)))
+    for level, table in zip(LEVELS, staged, strict=True):
+        await _insert(bi, organization_id, level, select(*table.c))
 
 
 # --- the reports ------------------------------------------------------------------------
@@ -294,6 +332,9 @@ __all__ = [
     "daily_and_total",
     "distinct_visitors",
     "level_for",
+    "move_sets",
+    "number_visitors",
     "session_sets",
+    "stage_sets",
     "write_sets",
 ]

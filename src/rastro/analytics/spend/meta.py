@@ -53,6 +53,8 @@ RATE_LIMIT_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 TRANSIENT_CODES = frozenset({1, 2, *RATE_LIMIT_CODES})
 TOKEN_CODES = frozenset({102, 190})
 THREE_SECOND_VIEW = "video_view"
+_VIDEO_VIEW = frozenset({"video_view"})
+_THREE_SECOND_VIEW = frozenset({THREE_SECOND_VIEW})
 
 
 def _sum_actions(actions: Any, types: frozenset[str]) -> Any:
@@ -193,13 +195,11 @@ class MetaSpendConnector(SpendConnector):
             reach=optional_integer(item.get("reach")),
             clicks=integer(item.get("clicks")),
             link_clicks=optional_integer(item.get("inline_link_clicks")),
-            video_plays=integer(_sum_actions(plays, frozenset({"video_view"})))
-            if plays is not None
-            else None,
-            video_3s_views=integer(_sum_actions(actions, frozenset({THREE_SECOND_VIEW})))
+            video_plays=integer(_sum_actions(plays, _VIDEO_VIEW)) if plays is not None else None,
+            video_3s_views=integer(_sum_actions(actions, _THREE_SECOND_VIEW))
             if actions is not None
             else None,
-            thruplays=integer(_sum_actions(thruplays, frozenset({"video_view"})))
+            thruplays=integer(_sum_actions(thruplays, _VIDEO_VIEW))
             if thruplays is not None
             else None,
             conversions=_sum_actions(actions, types),

@@ -13,7 +13,7 @@ rejected credential, the rest fail the window. TikTok reports 2- and 6-second vi
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ClassVar
 
 import httpx
@@ -61,7 +61,8 @@ TOKEN_CODES = frozenset({40104, 40105, 40102})
 
 
 def _day(value: Any) -> date:
-    return datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
+    """`stat_time_day` ("2026-01-02 00:00:00") as its date."""
+    return date.fromisoformat(str(value)[:10])
 
 
 def _checked(response: httpx.Response) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import Select, Uuid, any_, bindparam, case, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.crm.models import Contact, Deal, Lead, LeadStage
@@ -184,8 +184,11 @@ async def lead_contacts(
     """The contact of each of these leads (one query), by lead id; unknown ids left out."""
     if not lead_ids:
         return {}
+    # One array parameter: `IN` would render a placeholder per id (9,000 won leads in the
+    # cohorts report over 12 months), each compiled and bound on every request.
+    ids = bindparam("lead_ids", list(set(lead_ids)), type_=ARRAY(Uuid()))
     rows = await session.execute(
-        select(Lead.lead_id, Lead.contact_id).where(Lead.lead_id.in_(set(lead_ids)))
+        select(Lead.lead_id, Lead.contact_id).where(Lead.lead_id == any_(ids))
     )
     return {lead_id: contact_id for lead_id, contact_id in rows}
 

@@ -301,20 +301,21 @@ _LeadRow = Row[uuid.UUID, uuid.UUID, datetime, str, Decimal | None]
 
 
 async def leads_since(
-    session: AsyncSession, *, since: Mapping[uuid.UUID, datetime]
+    session: AsyncSession, *, moments: Select[uuid.UUID, datetime | None]
 ) -> list[LeadOutcome]:
-    """The leads each contact created at or after its moment in `since` (e.g. its first
-    click on a campaign), with the value of their won deals."""
-    if not since:
-        return []
-    leads = (
-        await session.execute(
-            select(
-                Lead.lead_id, Lead.contact_id, Lead.created_at, Lead.current_stage, Lead.stage_value
-            ).where(Lead.contact_id.in_(list(since)))
+    """The leads each contact created at or after one of its moments in `moments` (a
+    query of `contact_id` and `at`, e.g. recipients' first clicks on a campaign, from
+    another module's table), with the value of their won deals. The match runs in the
+    database: a campaign's clickers can be hundreds of thousands, its leads a few."""
+    found = moments.subquery("moments")
+    leads = await session.execute(
+        select(
+            Lead.lead_id, Lead.contact_id, Lead.created_at, Lead.current_stage, Lead.stage_value
+        ).where(
+            exists().where(found.c.contact_id == Lead.contact_id, found.c.at <= Lead.created_at)
         )
-    ).all()
-    return await _outcomes(session, [row for row in leads if row[2] >= since[row[1]]])
+    )
+    return await _outcomes(session, leads.all())
 
 
 async def lead_outcomes(
@@ -340,7 +341,8 @@ async def _outcomes(session: AsyncSession, kept: Sequence[_LeadRow]) -> list[Lea
     won: dict[uuid.UUID, tuple[Decimal, str]] = {}
     deals = await session.execute(
         select(Deal.lead_id, Deal.value, Deal.currency).where(
-            Deal.lead_id.in_([row[0] for row in kept]), Deal.stage == "won"
+            Deal.lead_id == any_(bindparam("leads", [row[0] for row in kept], type_=ARRAY(Uuid))),
+            Deal.stage == "won",
         )
     )
     for lead_id, value, currency in deals.all():

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, union_all
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.sql.elements import ColumnElement
 
 from rastro.crm.models import Activity, Lead
@@ -32,7 +33,7 @@ def latest_lead_contacts(
             Lead.source,
             Lead.campaign,
         )
-        .distinct(Lead.contact_id)
+        .ext(distinct_on(Lead.contact_id))
         .order_by(Lead.contact_id, Lead.created_at.desc(), Lead.lead_id.desc())
         .subquery()
     )

@@ -60,7 +60,9 @@ def _click_writer(request: Request) -> ClickWriter:
     if writer is None:
         databases = request.app.state.databases
         writer = request.app.state.email_click_writer = ClickWriter(
-            libpq_url(databases.crm.url), libpq_url(databases.bi.url)
+            libpq_url(databases.crm.url),
+            libpq_url(databases.bi.url),
+            drain_seconds=request.app.state.settings.email_click_drain_seconds,
         )
         request.app.state.closers.append(writer.close)
     return writer
@@ -70,7 +72,7 @@ async def click(request: Request) -> Response:
     """Record the click and redirect to the link with the campaign's UTMs, `mid`, `rid`."""
     # A plain route (rastro.core.routing), matched before the module routers: no
     # dependencies or ORM sessions; the click is committed by the group writer (with the
-    # concurrent requests' clicks) before this answers.
+    # concurrent requests' clicks, in the CRM's click queue) before this answers.
     token = request.path_params["token"]
     if not 10 <= len(token) <= 128:
         raise TrackingTokenInvalid()

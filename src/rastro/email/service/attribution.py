@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Uuid, any_, bindparam, func, select
+from sqlalchemy import Select, Uuid, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,23 +46,11 @@ def _ids(name: str, values: list[uuid.UUID]):  # type: ignore[no-untyped-def]
     return any_(bindparam(name, values, type_=ARRAY(Uuid)))
 
 
-async def _first_clicks(
-    crm: AsyncSession, campaign_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[uuid.UUID, datetime]]:
-    """Per campaign, each recipient's first click on it."""
-    clicks: dict[uuid.UUID, dict[uuid.UUID, datetime]] = defaultdict(dict)
-    if campaign_ids:
-        rows = await crm.execute(
-            select(Message.campaign_id, Message.contact_id, Message.first_clicked_at).where(
-                Message.campaign_id == _ids("campaigns", campaign_ids),
-                Message.first_clicked_at.is_not(None),
-            )
-        )
-        for campaign_id, contact_id, clicked_at in rows.all():
-            earlier = clicks[campaign_id].get(contact_id)
-            if clicked_at is not None and (earlier is None or clicked_at < earlier):
-                clicks[campaign_id][contact_id] = clicked_at  # a step's, entered twice
-    return clicks
+def _clicks(campaign_id: uuid.UUID) -> Select[uuid.UUID, datetime | None]:
+    """The recipients' first clicks on the campaign (a query: `contact_id`, `at`)."""
+    return select(Message.contact_id, Message.first_clicked_at.label("at")).where(
+        Message.campaign_id == campaign_id, Message.first_clicked_at.is_not(None)
+    )
 
 
 async def _journey_leads(
@@ -103,9 +91,8 @@ async def _outcomes(
 ) -> dict[uuid.UUID, list[people.LeadOutcome]]:
     """Per campaign, its attributed leads (each once), in both ways."""
     result: dict[uuid.UUID, list[people.LeadOutcome]] = {cid: [] for cid in campaign_ids}
-    clicks = await _first_clicks(crm, campaign_ids)
-    for campaign_id, since in clicks.items():
-        result[campaign_id] = await people.leads_since(crm, since=since)
+    for campaign_id in campaign_ids:
+        result[campaign_id] = await people.leads_since(crm, moments=_clicks(campaign_id))
     through = await _journey_leads(crm, bi, campaign_ids)
     wanted = {lead_id for leads in through.values() for lead_id in leads}
     outcomes = {o.lead_id: o for o in await people.lead_outcomes(crm, lead_ids=wanted)}

@@ -9,6 +9,7 @@ from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Date, Select, cast, func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -46,7 +47,7 @@ def _events(campaign_id: uuid.UUID, filters: DrillFilters) -> Select[Any]:
         firsts = (
             select(MessageEvent.event_id)
             .where(*wanted)
-            .distinct(MessageEvent.message_id)
+            .ext(distinct_on(MessageEvent.message_id))
             .order_by(MessageEvent.message_id, MessageEvent.occurred_at, MessageEvent.event_id)
         )
         wanted = [MessageEvent.event_id.in_(firsts)]

@@ -6,26 +6,43 @@ in this order): `suppressed` (on the suppression list, or so marked), `bounced`,
 `complained`, `unconfirmed` (double opt-in pending), `unsubscribed` (globally, from this
 campaign, from every list of the campaign they are on, or so marked).
 
-Generation walks the candidates in contact-id order, one batch per transaction: each batch
-inserts its messages (`ON CONFLICT DO NOTHING`), adds its exclusions and moves the
-campaign's cursor in the same commit, so a job that dies restarts from the last committed
-batch without duplicates or double counts.
+Generation walks the candidates in contact-id order (each audience's own index from the
+campaign's cursor), one batch per transaction and one statement per batch: the batch's
+candidates, their eligibility, the messages' insert (`ON CONFLICT DO NOTHING`) and the
+exclusions counted by reason all happen in the database, which answers only the counts
+and the batch's last contact. The batch's counts and the campaign's cursor are stored in
+the same commit, so a job that dies restarts from the last committed batch without
+duplicates or double counts. A message stores its ids only: its tokens and its rendered
+content are made when it is sent.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, Uuid, any_, bindparam, func, literal, or_, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    Uuid,
+    and_,
+    any_,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.errors import Conflict
-from rastro.core.ids import uuid7
+from rastro.core.ids import UUID7_SQL
 from rastro.core.jobs import enqueue
 from rastro.email.errors import CampaignNotReady
 from rastro.email.models import (
@@ -44,15 +61,9 @@ from rastro.email.service.campaigns import get_campaign
 
 GENERATE_TASK = "email:generate_messages"
 SEND_TASK = "email:send_campaign"
-BATCH_SIZE = 5000
+BATCH_SIZE = 20_000
 EXCLUSION_REASONS = ("suppressed", "bounced", "complained", "unconfirmed", "unsubscribed")
-_STATUS_REASON = {
-    "suppressed": "suppressed",
-    "bounced": "bounced",
-    "complained": "complained",
-    "unconfirmed": "unconfirmed",
-    "unsubscribed": "unsubscribed",
-}
+_EXCLUDED_STATUSES = ("bounced", "complained", "unconfirmed", "unsubscribed")
 
 
 async def start_generation(session: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign:
@@ -137,24 +148,6 @@ def _members(audience: Audience) -> Select[uuid.UUID]:
     return select(EmailContact.contact_id).where(audiences.filter_condition(audience.filter))
 
 
-def _candidates(targets: list[Audience]) -> Select[tuple[uuid.UUID, uuid.UUID]]:
-    """(contact, audience) pairs of the campaign's audiences."""
-    static = [a.audience_id for a in targets if a.kind == "static"]
-    parts: list[Any] = [
-        select(AudienceContact.contact_id, AudienceContact.audience_id).where(
-            AudienceContact.audience_id.in_(static)
-        )
-    ]
-    for audience in (a for a in targets if a.kind == "filter"):
-        parts.append(
-            select(
-                EmailContact.contact_id, literal(audience.audience_id).label("audience_id")
-            ).where(audiences.filter_condition(audience.filter))
-        )
-    union = union_all(*parts).subquery()
-    return select(union.c.contact_id, union.c.audience_id)
-
-
 def _next_batch(
     targets: list[Audience], after: uuid.UUID | None, limit: int
 ) -> Select[tuple[uuid.UUID]]:
@@ -174,24 +167,6 @@ def _next_batch(
     return select(merged.c.contact_id).distinct().order_by(merged.c.contact_id).limit(limit)
 
 
-def _reason(
-    status: str,
-    suppressed: bool,
-    audiences_of_contact: set[uuid.UUID],
-    unsubscribed: list[tuple[str, uuid.UUID | None]],
-) -> str | None:
-    if suppressed or status == "suppressed":
-        return "suppressed"
-    if status in ("bounced", "complained", "unconfirmed", "unsubscribed"):
-        return _STATUS_REASON[status]
-    lists = {target for scope, target in unsubscribed if scope == "list"}
-    if any(scope in ("global", "campaign") for scope, _ in unsubscribed):
-        return "unsubscribed"
-    if audiences_of_contact and audiences_of_contact <= lists:
-        return "unsubscribed"
-    return None
-
-
 async def generate_batch(
     session: AsyncSession, *, campaign_id: uuid.UUID, batch_size: int = BATCH_SIZE
 ) -> bool:
@@ -200,20 +175,14 @@ async def generate_batch(
     if campaign.generation_status == "done":
         return False
     targets = await _audiences(session, campaign_id)
-    pairs = _candidates(targets).subquery()
-    batch: Sequence[uuid.UUID] = (
-        list(await session.scalars(_next_batch(targets, campaign.generation_cursor, batch_size)))
-        if targets
-        else []
-    )
-    if batch:
-        inserted, excluded = await _generate(session, campaign, batch, pairs)
-        campaign.generated += inserted
+    step = await _generate(session, campaign, targets, batch_size) if targets else _Step()
+    if step.candidates:
+        campaign.generated += step.inserted
         counts = Counter({**dict.fromkeys(EXCLUSION_REASONS, 0), **campaign.exclusions})
-        counts.update(excluded)
+        counts.update(step.excluded)
         campaign.exclusions = dict(counts)
-        campaign.generation_cursor = batch[-1]
-    done = len(batch) < batch_size
+        campaign.generation_cursor = step.last
+    done = step.candidates < batch_size
     campaign.generation_status = "done" if done else "running"
     if done:
         await variants.assign_sample(session, campaign)
@@ -240,82 +209,136 @@ async def enqueue_sending(
     )
 
 
-def _any(column: Any, ids: Sequence[uuid.UUID], name: str) -> Any:
-    """`column = ANY(:ids)`: one array parameter, not thousands of `IN` ones (their
-    compilation, not the database, was most of a batch's time)."""
-    return column == any_(bindparam(name, list(ids), type_=ARRAY(Uuid)))
+@dataclass(frozen=True, slots=True)
+class _Step:
+    candidates: int = 0
+    inserted: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    last: uuid.UUID | None = None
 
 
-async def _generate(
-    session: AsyncSession, campaign: Campaign, batch: Sequence[uuid.UUID], pairs: Any
-) -> tuple[int, Counter[str]]:
-    member_of: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for contact_id, audience_id in await session.execute(
-        select(pairs.c.contact_id, pairs.c.audience_id).where(
-            _any(pairs.c.contact_id, batch, "batch_pairs")
-        )
-    ):
-        member_of.setdefault(contact_id, set()).add(audience_id)
-    statuses = dict(
-        (
-            await session.execute(
-                select(EmailContact.contact_id, EmailContact.status).where(
-                    _any(EmailContact.contact_id, batch, "batch_statuses")
-                )
+def _on_other_list(targets: list[Audience], contact: Any, lists: Any) -> Any:
+    """Whether `contact` is on a campaign audience not among `lists` (the lists it left):
+    a static list's row, or a saved filter it matches (the joined `email_contacts` row)."""
+    static = [a.audience_id for a in targets if a.kind == "static"]
+    conditions: list[Any] = []
+    if static:
+        conditions.append(
+            select(AudienceContact.audience_id)
+            .where(
+                AudienceContact.audience_id.in_(static),
+                AudienceContact.contact_id == contact,
+                ~(AudienceContact.audience_id == any_(lists)),
             )
-        ).all()
-    )
-    suppressed = set(
-        await session.scalars(
-            select(Suppression.contact_id).where(
-                _any(Suppression.contact_id, batch, "batch_suppressed")
+            .exists()
+        )
+    for audience in (a for a in targets if a.kind == "filter"):
+        conditions.append(
+            and_(
+                ~(literal(audience.audience_id, Uuid) == any_(lists)),
+                audiences.filter_condition(audience.filter),
             )
         )
-    )
-    audience_list = [a for targets in member_of.values() for a in targets]
-    unsubscribed: dict[uuid.UUID, list[tuple[str, uuid.UUID | None]]] = {}
-    for contact_id, scope, audience_id in await session.execute(
-        select(Unsubscribe.contact_id, Unsubscribe.scope, Unsubscribe.audience_id).where(
-            _any(Unsubscribe.contact_id, batch, "batch_unsubscribed"),
+    return or_(*conditions)
+
+
+def _statement(campaign: Campaign, targets: list[Audience], limit: int) -> Select[Any]:
+    """One batch as one statement: its candidates, each one's exclusion reason (NULL when
+    eligible), the eligible ones' messages inserted; answers the batch's size, its last
+    contact, how many messages were inserted and the exclusions by reason."""
+    batch = _next_batch(targets, campaign.generation_cursor, limit).cte("batch")
+    in_batch = select(batch.c.contact_id)
+    unsubscribed = (
+        select(
+            Unsubscribe.contact_id,
+            func.bool_or(
+                or_(Unsubscribe.scope == "global", Unsubscribe.campaign_id == campaign.campaign_id)
+            ).label("everywhere"),
+            func.array_agg(Unsubscribe.audience_id)
+            .filter(Unsubscribe.scope == "list")
+            .label("lists"),
+        )
+        .where(
+            Unsubscribe.contact_id.in_(in_batch),
             or_(
                 Unsubscribe.scope == "global",
                 Unsubscribe.campaign_id == campaign.campaign_id,
-                Unsubscribe.audience_id.in_(set(audience_list)),
+                Unsubscribe.audience_id.in_([a.audience_id for a in targets]),
             ),
         )
-    ):
-        unsubscribed.setdefault(contact_id, []).append((scope, audience_id))
-    excluded: Counter[str] = Counter()
-    eligible = []
-    for contact_id in batch:
-        reason = _reason(
-            statuses.get(contact_id, "active"),
-            contact_id in suppressed,
-            member_of.get(contact_id, set()),
-            unsubscribed.get(contact_id, []),
+        .group_by(Unsubscribe.contact_id)
+        .cte("unsubscribed")
+    )
+    # Left every list of the campaign it is on (evaluated only for the few contacts who
+    # left a list).
+    lists = unsubscribed.c.lists
+    left_every_list = and_(lists.is_not(None), ~_on_other_list(targets, batch.c.contact_id, lists))
+    reason = case(
+        (
+            or_(Suppression.contact_id.is_not(None), EmailContact.status == "suppressed"),
+            literal("suppressed"),
+        ),
+        (EmailContact.status.in_(_EXCLUDED_STATUSES), EmailContact.status),
+        (unsubscribed.c.everywhere, literal("unsubscribed")),
+        (left_every_list, literal("unsubscribed")),
+        else_=literal(None, String),
+    )
+    classified = (
+        select(batch.c.contact_id, reason.label("reason"))
+        .select_from(
+            batch.outerjoin(EmailContact, EmailContact.contact_id == batch.c.contact_id)
+            .outerjoin(Suppression, Suppression.contact_id == batch.c.contact_id)
+            .outerjoin(unsubscribed, unsubscribed.c.contact_id == batch.c.contact_id)
         )
-        if reason is None:
-            eligible.append(contact_id)
-        else:
-            excluded[reason] += 1
-    inserted = 0
-    if eligible:
-        # Two arrays unnested in one statement (a VALUES row per message compiled
-        # 20,000 parameters per batch).
-        rows = select(
-            func.unnest(bindparam("ids", [uuid7() for _ in eligible], type_=ARRAY(Uuid))),
+        .cte("classified")
+    )
+    rows = (
+        select(
+            literal_column(UUID7_SQL, Uuid),
             literal(campaign.organization_id, Uuid),
             literal(campaign.campaign_id, Uuid),
-            func.unnest(bindparam("contacts", eligible, type_=ARRAY(Uuid))),
+            classified.c.contact_id,
         )
-        result = await session.execute(
-            insert(Message)
-            .from_select(["message_id", "organization_id", "campaign_id", "contact_id"], rows)
-            .on_conflict_do_nothing(
-                index_elements=["campaign_id", "contact_id"],
-                index_where=Message.enrollment_id.is_(None),
-            )
-            .returning(Message.message_id)
+        .where(classified.c.reason.is_(None))
+        .order_by(classified.c.contact_id)
+    )
+    inserted = (
+        insert(Message)
+        .from_select(["message_id", "organization_id", "campaign_id", "contact_id"], rows)
+        .on_conflict_do_nothing(
+            index_elements=["campaign_id", "contact_id"],
+            index_where=Message.enrollment_id.is_(None),
         )
-        inserted = len(result.all())
-    return inserted, excluded
+        .returning(Message.message_id)
+        .cte("inserted")
+    )
+    excluded = (
+        select(classified.c.reason, func.count().label("n"))
+        .where(classified.c.reason.is_not(None))
+        .group_by(classified.c.reason)
+        .subquery()
+    )
+    return select(
+        select(func.count()).select_from(batch).scalar_subquery().label("candidates"),
+        select(batch.c.contact_id)
+        .order_by(batch.c.contact_id.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("last"),
+        select(func.count()).select_from(inserted).scalar_subquery().label("inserted"),
+        select(func.jsonb_object_agg(excluded.c.reason, excluded.c.n))
+        .scalar_subquery()
+        .label("excluded"),
+    )
+
+
+async def _generate(
+    session: AsyncSession, campaign: Campaign, targets: list[Audience], limit: int
+) -> _Step:
+    row = (await session.execute(_statement(campaign, targets, limit))).one()
+    return _Step(
+        candidates=int(row.candidates),
+        inserted=int(row.inserted),
+        excluded=dict(row.excluded or {}),
+        last=row.last,
+    )

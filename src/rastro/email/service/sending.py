@@ -1,12 +1,15 @@
 """Sending a campaign: start (generation first when needed), then batches of queued
 messages rendered for their recipient and handed to the campaign's sender.
 
-Each batch locks its messages (`FOR UPDATE SKIP LOCKED`, so two workers never send the
-same one), refuses those whose recipient stopped being sendable since generation (counted
-as `refused` events, never sent), and marks the rest `sending` in a transaction of its own
-before handing them to the sender; the results and a `sent` event per message are recorded
-in the next one. A message found `sending` after its lease (the worker stopped between the
-server's acceptance and our record) is failed as `interrupted`, never sent again blindly.
+Each batch is claimed in one statement (`UPDATE … FROM (SELECT … FOR UPDATE SKIP
+LOCKED)`, so concurrent claimers — several jobs or processes on one campaign — never send
+the same one) that refuses those whose recipient stopped being sendable since generation
+(counted as `refused` events, never sent) and marks the rest `sending`, in a transaction
+of its own before they are rendered for the sender (`rendering`); the results and a
+`sent` event per message are recorded in the next one, again one statement per batch
+(`UPDATE … FROM json_to_recordset(…)`). A message found `sending` after its lease (the
+worker stopped between the server's acceptance and our record) is failed as
+`interrupted`, never sent again blindly.
 A temporary failure (an SMTP 4xx, a lost connection) leaves the message queued for a later
 batch after a wait that doubles with each attempt (`RETRY_BASE_SECONDS`, the job queued
 again for then), up to `MAX_ATTEMPTS`. When nothing is left the campaign is `sent`.
@@ -15,55 +18,51 @@ again for then), up to `MAX_ATTEMPTS`. When nothing is left the campaign is `sen
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+import orjson
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
 from rastro.core.db import Scope
+from rastro.core.jobs import enqueue_once
 from rastro.core.security import Keyring
 from rastro.core.units import TransactionBoundary
-from rastro.crm.service import people
-from rastro.email.models import Campaign, EmailContact, Link, Message, Sender, Suppression
+from rastro.email.models import Campaign, Message, Sender
 from rastro.email.senders.base import MailSender, OutgoingMail, SendResult
 from rastro.email.senders.providers import API_KINDS, api_sender
 from rastro.email.senders.simulated import SimulatedSender
 from rastro.email.senders.smtp import SmtpSender, SmtpSettings
-from rastro.email.service import ab_winner, content, dkim, tokens, variants
+from rastro.email.service import ab_winner, dkim, rendering, variants
 from rastro.email.service.campaigns import get_campaign, move
 from rastro.email.service.events import NewEvent, record_events
-from rastro.email.service.generation import enqueue_sending, start_generation
+from rastro.email.service.generation import SEND_TASK, enqueue_sending, start_generation
+from rastro.email.service.rendering import Claimed, Links
+
+__all__ = ["Claimed", "Links"]  # (re-exported: the jobs and the sequences' runner use them)
 
 SEND_BATCH = 200
 MAX_ATTEMPTS = 5
 RETRY_BASE_SECONDS = 60.0
 # Longer than any batch takes (200 mails at the slowest rate with SMTP timeouts).
 SENDING_LEASE_SECONDS = 1800.0
-
-
-@dataclass(frozen=True)
-class Links:
-    """The public URLs of one message (tracking base from `RASTRO_PUBLIC_URL`)."""
-
-    base_url: str
-    secret: str
-
-    def _token(self, kind: tokens.Kind, message: Message, link_id: int = 0) -> str:
-        token = tokens.TrackingToken(kind, message.organization_id, message.message_id, link_id)
-        return tokens.encode(self.secret, token)
-
-    def click(self, message: Message, link_id: int) -> str:
-        return f"{self.base_url}/e/c/{self._token('c', message, link_id)}"
-
-    def pixel(self, message: Message) -> str:
-        return f"{self.base_url}/e/o/{self._token('o', message)}.gif"
-
-    def unsubscribe(self, message: Message) -> str:
-        return f"{self.base_url}/e/u/{self._token('u', message)}"
 
 
 async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign:
@@ -78,14 +77,18 @@ async def start_sending(session: AsyncSession, *, campaign_id: uuid.UUID) -> Cam
     return campaign
 
 
-async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign) -> MailSender:
+async def sender_for(
+    session: AsyncSession, keyring: Keyring, campaign: Campaign, *, parts: int = 1
+) -> MailSender:
     """The campaign's sender (simulated when it names none): SMTP, signing with the
-    organization's DKIM keys, or a provider's API with the key from the vault."""
+    organization's DKIM keys, or a provider's API with the key from the vault. `parts`:
+    how many sending jobs share the sender's rate per second (each gets its share)."""
     if campaign.sender_id is None:
         return SimulatedSender(keep=False)
     sender = await session.get(Sender, campaign.sender_id)
     if sender is None or sender.kind == "simulated" or sender.credential_id is None:
         return SimulatedSender(keep=False)
+    rate = max(1, sender.rate_per_second // max(1, parts))
     resolved = await credentials.resolve_credential(session, keyring, sender.credential_id)
     settings = resolved.settings
     if sender.kind in API_KINDS:
@@ -95,7 +98,7 @@ async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign
             api_secret=resolved.api_secret,
             base_url=resolved.base_url,
             settings=settings,
-            rate_per_second=sender.rate_per_second,
+            rate_per_second=rate,
         )
     return SmtpSender(
         SmtpSettings(
@@ -105,81 +108,39 @@ async def sender_for(session: AsyncSession, keyring: Keyring, campaign: Campaign
             password=resolved.api_key or None,
             security=str(settings.get("security") or "starttls"),
         ),
-        rate_per_second=sender.rate_per_second,
+        rate_per_second=rate,
         dkim_keys=await dkim.signing_keys(session, keyring),
     )
 
 
-async def _render(
-    crm: AsyncSession, campaign: Campaign, messages: list[Message], links: Links
-) -> list[OutgoingMail]:
-    found = await people.people_by_id(crm, contact_ids=[m.contact_id for m in messages])
-    attributes: dict[uuid.UUID, dict[str, Any]] = dict(
-        (
-            await crm.execute(
-                select(EmailContact.contact_id, EmailContact.attributes).where(
-                    EmailContact.contact_id.in_([m.contact_id for m in messages])
-                )
-            )
-        ).all()
-    )
-    link_ids = dict(
-        (
-            await crm.execute(
-                select(Link.url, Link.link_id).where(Link.campaign_id == campaign.campaign_id)
-            )
-        ).all()
-    )
-    places_link = content.mentions_unsubscribe(campaign.html)
-    mails = []
-    for message in messages:
-        person = found.get(message.contact_id)
-        if person is None:
-            continue
-        recipient = content.Recipient(
-            person.email,
-            person.name,
-            attributes.get(message.contact_id, {}),
-            {str(k): str(v) for k, v in (message.fields or {}).items()},
-        )
-        unsubscribe_url = links.unsubscribe(message)
-        extra = {content.UNSUBSCRIBE_FIELD: unsubscribe_url}
-        html = content.merge(campaign.html, recipient, escape=True, extra=extra)
-        html = content.rewrite_links(html, _tracked(links, message, link_ids))
-        html = content.with_footer(
-            html,
-            pixel_url=links.pixel(message),
-            unsubscribe_url=unsubscribe_url,
-            has_link=places_link,
-        )
-        mails.append(
-            OutgoingMail(
-                message_id=message.message_id,
-                to=person.email,
-                from_name=campaign.from_name,
-                from_address=campaign.from_address,
-                reply_to=campaign.reply_to,
-                subject=content.merge(
-                    variants.subject_of(campaign, message.variant),
-                    recipient,
-                    escape=False,
-                    extra={},
-                ),
-                html=html,
-                text=content.merge(campaign.text, recipient, escape=False, extra=extra),
-                unsubscribe_url=unsubscribe_url,
-            )
-        )
-    return mails
+async def sending_parts(session: AsyncSession, campaign: Campaign, wanted: int) -> int:
+    """How many sending jobs the campaign runs at once: `wanted` (`EMAIL_SEND_PARTS`), but
+    no more than its sender's rate per second (each keeps a whole mail a second of it)."""
+    wanted = max(1, wanted)
+    if wanted == 1 or campaign.sender_id is None:
+        return wanted
+    sender = await session.get(Sender, campaign.sender_id)
+    if sender is None or sender.kind == "simulated" or sender.credential_id is None:
+        return wanted
+    return max(1, min(wanted, sender.rate_per_second))
 
 
-def _tracked(
-    links: Links, message: Message, link_ids: dict[str, int]
-) -> Callable[[str], str | None]:
-    def tracked(url: str) -> str | None:
-        return links.click(message, link_ids[url]) if url in link_ids else None
-
-    return tracked
+async def enqueue_parts(session: AsyncSession, campaign: Campaign, parts: int) -> None:
+    """Make sure the campaign's other sending jobs (parts 1 to `parts - 1`, the first is
+    the campaign's own job) wait or run, each under a lock of its own; their claims never
+    overlap (`claim_queued`)."""
+    for part in range(1, parts):
+        await enqueue_once(
+            session,
+            SEND_TASK,
+            queueing_lock=f"email.send.{campaign.campaign_id}.{part}",
+            args={
+                "organization_id": str(campaign.organization_id),
+                "campaign_id": str(campaign.campaign_id),
+                "part": part,
+            },
+            queue="email",
+        )
 
 
 @dataclass(frozen=True)
@@ -217,23 +178,72 @@ async def claim_batch(
 
 async def claim_queued(
     crm: AsyncSession, *, campaign_id: uuid.UUID, now: datetime, batch_size: int = SEND_BATCH
-) -> list[Message]:
-    """Lock the next queued messages of a campaign that are due (`FOR UPDATE SKIP LOCKED`:
-    two workers never claim the same one)."""
-    return list(
-        await crm.scalars(
-            select(Message)
-            .where(
-                Message.campaign_id == campaign_id,
-                Message.status == "queued",
-                Message.attempts < MAX_ATTEMPTS,
-                or_(Message.retry_at.is_(None), Message.retry_at <= now),
-            )
-            .order_by(Message.message_id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        )
+) -> list[Claimed]:
+    """Claim the next queued messages of a campaign that are due, in one statement: locked
+    with `FOR UPDATE SKIP LOCKED` (concurrent claimers never take the same one), those
+    whose recipient is no longer sendable (suppressed, or not `active`) failed as
+    `refused`, the rest marked `sending` (one more attempt). The refused ones are
+    returned too (`claim_messages` records their events)."""
+    rows = await crm.execute(
+        _CLAIM,
+        {"campaign": campaign_id, "now": now, "max": MAX_ATTEMPTS, "n": batch_size},
     )
+    claimed = sorted(rows.all(), key=lambda row: row.message_id)
+    return [
+        Claimed(
+            message_id=row.message_id,
+            organization_id=row.organization_id,
+            campaign_id=row.campaign_id,
+            contact_id=row.contact_id,
+            variant=row.variant,
+            fields=row.fields or {},
+            attributes=row.attributes or {},
+            refused=row.refused,
+        )
+        for row in claimed
+    ]
+
+
+_CLAIM = (
+    text(
+        """
+        WITH picked AS MATERIALIZED (
+            SELECT message_id, contact_id FROM email_messages
+            WHERE campaign_id = :campaign AND status = 'queued' AND attempts < :max
+                AND (retry_at IS NULL OR retry_at <= :now)
+            ORDER BY message_id
+            LIMIT :n
+            FOR UPDATE SKIP LOCKED
+        ), checked AS MATERIALIZED (
+            SELECT p.message_id, c.attributes,
+                coalesce(c.status <> 'active', false) OR EXISTS (
+                    SELECT 1 FROM email_suppressions s WHERE s.contact_id = p.contact_id
+                ) AS refused
+            FROM picked p LEFT JOIN email_contacts c ON c.contact_id = p.contact_id
+        )
+        UPDATE email_messages m SET
+            status = CASE WHEN k.refused THEN 'failed' ELSE 'sending' END,
+            error = CASE WHEN k.refused THEN 'refused' ELSE m.error END,
+            sending_since = CASE WHEN k.refused THEN m.sending_since ELSE :now END,
+            attempts = m.attempts + CASE WHEN k.refused THEN 0 ELSE 1 END
+        FROM checked k
+        WHERE m.message_id = k.message_id
+        RETURNING m.message_id, m.organization_id, m.campaign_id, m.contact_id, m.variant,
+            m.fields, k.attributes, k.refused
+        """
+    )
+    .bindparams(bindparam("now", type_=DateTime(timezone=True)))
+    .columns(
+        message_id=Uuid,
+        organization_id=Uuid,
+        campaign_id=Uuid,
+        contact_id=Uuid,
+        variant=Integer,
+        fields=JSONB,
+        attributes=JSONB,
+        refused=Boolean,
+    )
+)
 
 
 async def claim_messages(
@@ -241,44 +251,36 @@ async def claim_messages(
     bi: AsyncSession,
     *,
     campaign: Campaign,
-    messages: list[Message],
+    messages: list[Claimed],
     sender_kind: str,
     links: Links,
     now: datetime,
 ) -> Claim:
-    """Claim locked messages of one campaign (a campaign's batch or a sequence step's):
-    recipients no longer sendable are refused (a `refused` event, never sent), the rest
-    rendered and marked `sending` (one more attempt)."""
-    contact_ids = [m.contact_id for m in messages]
-    blocked = set(
-        await crm.scalars(
-            select(Suppression.contact_id).where(Suppression.contact_id.in_(contact_ids))
-        )
-    ) | set(
-        await crm.scalars(
-            select(EmailContact.contact_id).where(
-                EmailContact.contact_id.in_(contact_ids), EmailContact.status != "active"
-            )
-        )
-    )
-    events: list[NewEvent] = []
-    sendable = []
-    for message in messages:
-        if message.contact_id in blocked:
-            message.status, message.error = "failed", "refused"
-            events.append(_event(message, "refused", now, external=f"refused:{message.message_id}"))
-        else:
-            sendable.append(message)
-    mails = await _render(crm, campaign, sendable, links)
+    """Render messages `claim_queued` claimed (a campaign's batch or a sequence step's)
+    and record the `refused` events; a message whose contact lost its address is failed
+    as `no_address` (its attempt given back), in the claim's transaction."""
+    events = [
+        _event(m, "refused", now, sender_kind, f"refused:{m.message_id}")
+        for m in messages
+        if m.refused
+    ]
+    sendable = [m for m in messages if not m.refused]
+    mails = await rendering.render(crm, campaign, sendable, links)
     rendered = {mail.message_id for mail in mails}
-    for message in sendable:
-        if message.message_id not in rendered:  # the contact lost its address
-            message.status, message.error = "failed", "no_address"
-        else:
-            message.status, message.sending_since = "sending", now
-            message.attempts += 1
-    await crm.flush()
-    await record_events(bi, events=[_with_source(e, sender_kind) for e in events])
+    lost = [m.message_id for m in sendable if m.message_id not in rendered]
+    if lost:
+        await crm.execute(
+            update(Message)
+            .where(Message.message_id == any_(bindparam("lost", lost, type_=ARRAY(Uuid))))
+            .values(
+                status="failed",
+                error="no_address",
+                sending_since=None,
+                attempts=Message.attempts - 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    await record_events(bi, events=events)
     return Claim(mails)
 
 
@@ -338,46 +340,70 @@ async def record_results(
     sender_kind: str,
     now: datetime | None = None,
 ) -> None:
-    """Record what the sender answered for a claimed batch: sent (with its events), failed,
-    or queued again after a wait that doubles with each attempt (`now`: the caller's
-    clock, the sequences' runner's)."""
+    """Record what the sender answered for a claimed batch, in one statement: sent (with
+    its events), failed, or queued again after a wait that doubles with each attempt
+    (`now`: the caller's clock, the sequences' runner's). Only messages still `sending`
+    are ours to record (not those failed as interrupted meanwhile)."""
     if not results:
         return
     now = now or datetime.now(UTC)
+    rows = await crm.execute(
+        _RESULTS,
+        {
+            "now": now,
+            "max": MAX_ATTEMPTS,
+            "base": RETRY_BASE_SECONDS,
+            "results": orjson.dumps(
+                [
+                    {
+                        "message_id": r.message_id,
+                        "outcome": r.outcome,
+                        "provider_message_id": r.provider_message_id,
+                        "error": r.error,
+                    }
+                    for r in results
+                ]
+            ).decode(),
+        },
+    )
     events: list[NewEvent] = []
-    claimed = {
-        message.message_id: message
-        for message in await crm.scalars(
-            select(Message)
-            .where(
-                Message.message_id.in_([r.message_id for r in results]),
-                Message.status == "sending",
-            )
-            .with_for_update()
-        )
-    }
-    for result in results:
-        message = claimed.get(result.message_id)
-        if message is None:
-            continue  # not ours to record (failed as interrupted meanwhile)
-        message.sending_since = None
-        if result.outcome == "sent":
-            message.status, message.sent_at = "sent", now
-            message.provider_message_id = result.provider_message_id
-            message.error = None
-            events.append(_event(message, "sent", now, external=f"sent:{message.message_id}"))
-            if sender_kind == "simulated":
-                events.append(
-                    _event(message, "delivered", now, external=f"delivered:{message.message_id}")
-                )
-        elif result.outcome == "failed" or message.attempts >= MAX_ATTEMPTS:
-            message.status, message.error = "failed", result.error
-        else:
-            message.status, message.error = "queued", result.error
-            delay = RETRY_BASE_SECONDS * 2 ** (message.attempts - 1)
-            message.retry_at = now + timedelta(seconds=delay)
-    await crm.flush()
-    await record_events(bi, events=[_with_source(e, sender_kind) for e in events])
+    for row in sorted(rows.all(), key=lambda row: row.message_id):
+        if row.status != "sent":
+            continue
+        events.append(_event(row, "sent", now, sender_kind, f"sent:{row.message_id}"))
+        if sender_kind == "simulated":
+            events.append(_event(row, "delivered", now, sender_kind, f"delivered:{row.message_id}"))
+    await record_events(bi, events=events)
+
+
+_RESULTS = (
+    text(
+        """
+        UPDATE email_messages m SET
+            status = CASE WHEN r.outcome = 'sent' THEN 'sent'
+                WHEN r.outcome = 'failed' OR m.attempts >= :max THEN 'failed'
+                ELSE 'queued' END,
+            sent_at = CASE WHEN r.outcome = 'sent' THEN :now ELSE m.sent_at END,
+            provider_message_id = CASE WHEN r.outcome = 'sent' THEN r.provider_message_id
+                ELSE m.provider_message_id END,
+            error = CASE WHEN r.outcome = 'sent' THEN NULL ELSE r.error END,
+            retry_at = CASE WHEN r.outcome <> 'sent' AND r.outcome <> 'failed'
+                    AND m.attempts < :max
+                THEN :now + make_interval(secs => :base * power(2, m.attempts - 1))
+                ELSE m.retry_at END,
+            sending_since = NULL
+        FROM json_to_recordset(CAST(:results AS json))
+            AS r(message_id uuid, outcome text, provider_message_id text, error text)
+        WHERE m.message_id = r.message_id AND m.status = 'sending'
+        RETURNING m.message_id, m.campaign_id, m.contact_id, m.status
+        """
+    )
+    .bindparams(
+        bindparam("now", type_=DateTime(timezone=True)),
+        bindparam("base", type_=Float),
+    )
+    .columns(message_id=Uuid, campaign_id=Uuid, contact_id=Uuid, status=String)
+)
 
 
 async def send_batch(
@@ -413,20 +439,17 @@ async def send_batch(
     return True
 
 
-def _event(message: Message, kind: str, at: datetime, *, external: str) -> NewEvent:
+def _event(message: Any, kind: str, at: datetime, source: str, external: str) -> NewEvent:
+    """An event of a message (anything with its message, campaign and contact ids)."""
     return NewEvent(
         campaign_id=message.campaign_id,
         message_id=message.message_id,
         contact_id=message.contact_id,
         type=kind,
-        source="",
+        source=source,
         external_id=external,
         occurred_at=at,
     )
-
-
-def _with_source(event: NewEvent, source: str) -> NewEvent:
-    return replace(event, source=source)
 
 
 async def sender_by_id(

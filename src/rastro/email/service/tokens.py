@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import struct
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -81,3 +82,22 @@ def webhook_password(secret: str, webhook_token: str, provider: str) -> str:
     derived from the server secret, so nothing more is stored."""
     digest = hmac.new(secret.encode(), f"{provider}:{webhook_token}".encode(), hashlib.sha256)
     return digest.hexdigest()[:32]
+
+
+def signer(secret: str, organization_id: uuid.UUID) -> Callable[[Kind, uuid.UUID, int], str]:
+    """`encode` for one organization (a sending batch signs five tokens a message): the
+    MAC keyed once and copied per token, the organization's bytes taken once; the same
+    text `encode` gives."""
+    keyed, org = (
+        hmac.new(_key(secret, organization_id), digestmod=hashlib.sha256),
+        organization_id.bytes,
+    )
+    pack, b64 = _PAYLOAD.pack, base64.urlsafe_b64encode
+
+    def sign(kind: Kind, message_id: uuid.UUID, link_id: int = 0) -> str:
+        payload = pack(_KINDS[kind], org, message_id.bytes, link_id)
+        mac = keyed.copy()
+        mac.update(payload)
+        return b64(payload + mac.digest()[:MAC_BYTES]).rstrip(b"=").decode()
+
+    return sign

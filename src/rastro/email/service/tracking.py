@@ -25,11 +25,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.core.db import Scope, set_scope
+from rastro.core.ids import uuid7
 from rastro.email.contracts import EmailClick
 from rastro.email.errors import TrackingTokenInvalid
 from rastro.email.models import Campaign, EmailContact, Message, Unsubscribe
 from rastro.email.service import tokens
-from rastro.email.service.click_writer import ClickWriter
+from rastro.email.service.click_writer import USER_AGENT_CHARS, ClickWriter
 from rastro.email.service.events import NewEvent, record_events
 
 MACHINE_OPEN_SECONDS = 2.0
@@ -115,18 +116,20 @@ async def record_click(writer: ClickWriter, *, secret: str, token: str, visit: V
     """Record a click and return where to send the visitor (404 for a bad token).
 
     The click goes through the group writer (`click_writer`): its message, link and
-    campaign read and its first click time set in the CRM, its event appended in BI, both
-    committed (with the concurrent requests' clicks) before this returns."""
+    campaign read and the click queued in the CRM, committed (with the concurrent
+    requests' clicks) before this returns; its BI event follows from the queue."""
     found = tokens.decode(secret, token, kind="c")
     if found is None or found.link_id > MAX_LINK_ID:
         raise TrackingTokenInvalid()
     click: EmailClick = {
+        "event_id": uuid7(),
         "organization_id": found.organization_id,
         "message_id": found.message_id,
         "link_id": found.link_id,
         "clicked_at": datetime.now(UTC),
+        "user_agent": visit.user_agent[:USER_AGENT_CHARS],
     }
-    hit = await writer.submit(click, visit.user_agent)
+    hit = await writer.submit(click)
     if hit is None:
         raise TrackingTokenInvalid()
     return destination(

@@ -8,12 +8,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from starlette.routing import BaseRoute
 
+from rastro.core.db import Databases
 from rastro.core.deps import CrmSession
-from rastro.core.errors import ERROR_RESPONSES
-from rastro.core.routing import read_body
+from rastro.core.errors import ERROR_RESPONSES, Conflict
+from rastro.core.inputs import check_request
+from rastro.core.routing import PlainRoute, read_body
 from rastro.core.security import Keyring
 from rastro.core.session import TransactionalRoute
 from rastro.funnels.payments import brcode, schemas
@@ -121,45 +125,77 @@ _WEBHOOK_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-async def _receive(request: Request, gateway: str, session: AsyncSession) -> schemas.WebhookReceipt:
+async def _receive(request: Request) -> Response:
+    """A gateway's webhook without FastAPI's per-request machinery (a hot path: one CRM
+    transaction of its own, committed before the answer; errors go through the
+    application's handlers, as a `TransactionalRoute`'s do)."""
+    await check_request(request)
+    gateway = request.path_params["gateway"]
     body = await read_body(request, MAX_WEBHOOK_BODY, "The webhook body is larger than 256 KB.")
-    results = await webhooks.receive_webhook(
-        session,
-        _keyring(request),
-        gateway_name=gateway,
-        request=SignedRequest(
-            method=request.method,
-            url=str(request.url),
-            headers=request.headers,
-            query=request.query_params,
-            body=body,
-        ),
+    signed = SignedRequest(
+        method=request.method,
+        url=str(request.url),
+        headers=request.headers,
+        query=request.query_params,
+        body=body,
     )
-    return schemas.WebhookReceipt(gateway=gateway, received=len(results), results=results)
+    databases: Databases = request.app.state.databases
+    try:
+        async with databases.crm.transaction(None) as session:
+            results = await webhooks.receive_webhook(
+                session, _keyring(request), gateway_name=gateway, request=signed
+            )
+    except IntegrityError as exc:  # a constraint no service check caught first
+        raise Conflict("The change conflicts with existing data.") from exc
+    receipt = {
+        "gateway": gateway,
+        "received": len(results),
+        "results": [result.model_dump(mode="json") for result in results],
+    }
+    return Response(orjson.dumps(receipt), media_type="application/json")
 
 
-@webhooks_router.post(
-    "/api/payments/webhook/{gateway}",
-    response_model=schemas.WebhookReceipt,
-    responses=_WEBHOOK_RESPONSES,
-)
-async def receive_payment_webhook(
-    request: Request, gateway: str, session: CrmSession
-) -> schemas.WebhookReceipt:
+async def receive_payment_webhook(request: Request) -> Response:
     """Receive a gateway's payment notification (Mercado Pago, Pagar.me, Asaas, PIX API)."""
-    return await _receive(request, gateway, session)
+    return await _receive(request)
 
 
-@webhooks_router.post(
-    "/api/payments/webhook/{gateway}/pix",
-    response_model=schemas.WebhookReceipt,
-    responses=_WEBHOOK_RESPONSES,
-)
-async def receive_pix_api_webhook(
-    request: Request, gateway: str, session: CrmSession
-) -> schemas.WebhookReceipt:
+async def receive_pix_api_webhook(request: Request) -> Response:
     """The PIX API's webhook: the PSP posts to the registered URL with `/pix` appended."""
-    return await _receive(request, gateway, session)
+    return await _receive(request)
+
+
+# Documented like the routes they are (the path's `gateway`, the receipt), served plain.
+_GATEWAY_PARAMETER = {
+    "parameters": [
+        {
+            "name": "gateway",
+            "in": "path",
+            "required": True,
+            "schema": {"title": "Gateway", "type": "string"},
+        }
+    ]
+}
+webhook_routes: list[BaseRoute] = [
+    PlainRoute(
+        "/api/payments/webhook/{gateway}",
+        receive_payment_webhook,
+        methods=["POST"],
+        response_model=schemas.WebhookReceipt,
+        responses=_WEBHOOK_RESPONSES,
+        tags=["payment webhooks"],
+        openapi_extra=_GATEWAY_PARAMETER,
+    ),
+    PlainRoute(
+        "/api/payments/webhook/{gateway}/pix",
+        receive_pix_api_webhook,
+        methods=["POST"],
+        response_model=schemas.WebhookReceipt,
+        responses=_WEBHOOK_RESPONSES,
+        tags=["payment webhooks"],
+        openapi_extra=_GATEWAY_PARAMETER,
+    ),
+]
 
 
 @webhooks_router.post(

@@ -24,6 +24,10 @@ from rastro.core.ids import uuid7
 from rastro.core.personal import blind_index, encrypted_json
 from rastro.funnels.payments.statuses import STATUSES
 
+# A payment whose sale is due: its status sells and its sale for that status is not
+# recorded yet (the partial index's predicate, and the sale job's scan: the same text, so
+# that the planner can use the index).
+SALE_DUE = "status IN ('paid', 'refunded', 'chargedback') AND sale_status IS DISTINCT FROM status"
 _STATUS_LIST = ", ".join(f"'{status}'" for status in STATUSES)
 
 
@@ -62,6 +66,13 @@ class Payment(TenantMixin, CrmBase):
             "ix_payments_pending_expires_at",
             "expires_at",
             postgresql_where=sql_text("status = 'pending'"),
+        ),
+        # The sale job's scan: payments whose status sells and whose sale for that status
+        # is not recorded yet (`service.outcomes.record_due_sales`).
+        Index(
+            "ix_payments_sale_due",
+            "status_changed_at",
+            postgresql_where=sql_text(SALE_DUE),
         ),
     )
 
@@ -122,6 +133,9 @@ class Payment(TenantMixin, CrmBase):
     # The buyer's lead and the purchase conversion, once the payment is paid.
     lead_id: Mapped[uuid.UUID | None]
     conversion_id: Mapped[uuid.UUID | None]
+    # The status whose sale (lead, conversion, won deal) was last recorded; the sale is
+    # due while the status sells and differs from it (CRM 0046 queues the job).
+    sale_status: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -63,6 +63,14 @@ def transition(current: str, proposed: str) -> Transition:
     return Transition.BACKWARDS
 
 
+def allowed_from(proposed: str) -> tuple[str, ...]:
+    """The statuses a payment may move to `proposed` from (`transition`'s rule read the
+    other way: what a single UPDATE checks)."""
+    if proposed not in _ALLOWED:
+        raise ValueError(f"unknown payment status {proposed!r}")
+    return tuple(current for current in STATUSES if proposed in _ALLOWED[current])
+
+
 def purchase_event_id(payment_id: uuid.UUID) -> str:
     """The event id of a payment's purchase, the same in the browser and on the server:
     `purchase-<payment id>`. The checkout's thank-you page puts it in the Meta / TikTok

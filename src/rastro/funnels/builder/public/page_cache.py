@@ -20,9 +20,10 @@ is those strings joined with a fresh random token: no database round trip, no te
   commit (`_generation`), so the next request sees it at once; an edit made by another
   process is seen within `FRESH_SECONDS`.
 * **Per visit**: the token (spliced into the plain bytes, or into the gzip stream of
-  the parts deflated once, `gzip_body`, for a client that takes gzip), and — when the
-  request carries the tracker's session cookie — the session put on this step in BI
-  (seed 002 `visitors.funnel_id` / `current_step_id`), as the ordinary route does.
+  the parts deflated once, `gzip_body`, for a client that takes gzip), and nothing else:
+  a returning visitor's page (the tracker's session cookie) is the same bytes, and the
+  tracker's page view of it puts the session on this step (seed 002
+  `visitors.funnel_id` / `current_step_id`: `funnels.monitor.service.live`).
 """
 
 from __future__ import annotations
@@ -35,16 +36,11 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
-from starlette.requests import cookie_parser
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from rastro.core.compression import MINIMUM_SIZE, accepted_encodings
-from rastro.core.db import Databases
-from rastro.core.db import Scope as TenantScope
-from rastro.funnels.builder.public.views import TRACKER_SESSION_COOKIE, tracker_session_id
 from rastro.funnels.builder.service.pages import PublicStep
-from rastro.tracking.service import funnel_steps
 
 FRESH_SECONDS = 1.0
 MAX_PAGES = 4096
@@ -207,21 +203,6 @@ def _takes_gzip(scope: Scope) -> bool:
     return False
 
 
-def _tracker_session(scope: Scope) -> str | None:
-    for name, value in scope.get("headers") or ():
-        if name == b"cookie":  # parsed as `request.cookies` parses it
-            return cookie_parser(value.decode("latin-1")).get(TRACKER_SESSION_COOKIE)
-    return None
-
-
-async def place_session(databases: Databases, step: PublicStep, session_id: str) -> None:
-    """The tracked session on this step (seed 002), in a BI transaction of its own."""
-    async with databases.bi.transaction(TenantScope.organization(step.organization_id)) as bi:
-        await funnel_steps.set_session_step(
-            bi, session_id=session_id, funnel_id=step.funnel_id, step_id=step.step_id
-        )
-
-
 class PageRoute(BaseRoute):
     """Serves a kept page (see the module's docstring); matches nothing else."""
 
@@ -243,9 +224,6 @@ class PageRoute(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         page: CachedPage = scope["rastro_page"]
-        session_id = tracker_session_id(_tracker_session(scope))
-        if session_id is not None:
-            await place_session(scope["app"].state.databases, page.step, session_id)
         token = new_token()
         body = body_of(page, token)
         headers = page.headers

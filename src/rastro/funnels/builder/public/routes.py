@@ -36,7 +36,6 @@ from rastro.core.session import TransactionalRoute
 from rastro.funnels.builder.public import page_cache, resume
 from rastro.funnels.builder.public.forms import submit, submit_checkout_start
 from rastro.funnels.builder.public.views import (
-    TRACKER_SESSION_COOKIE,
     Place,
     message,
     not_found,
@@ -45,7 +44,6 @@ from rastro.funnels.builder.public.views import (
     payment_of,
     pix_page,
     redirect,
-    visit,
 )
 from rastro.funnels.builder.service import pages
 
@@ -203,20 +201,21 @@ async def checkout_started_on_domain(
 async def _page(
     request: Request,
     session: AsyncSession,
-    bi: AsyncSession,
+    bi: AsyncSession | None,
     slugs: tuple[str | None, str, str],
-    *,
-    form: bool,
 ) -> Response:
-    """A step's page (GET: shown, the visit recorded) or its form (POST), or the 404 page."""
+    """A step's page (GET, `bi` None) or its form (POST), or the 404 page.
+
+    A GET writes nothing: the tracker's page view of the page puts the session on the
+    step (`funnels.monitor.service.live.place_visitor`, seed 002 `funnel_id` /
+    `current_step_id`), with the step it came from for the live monitor."""
     read_generation = page_cache.generation()  # before anything is read
     try:
         place = await _place(request, session, *slugs)
     except NotFound:
         return not_found()
-    if form:
+    if bi is not None:
         return await submit(request, session, bi, place)
-    await visit(bi, place, request.cookies.get(TRACKER_SESSION_COOKIE))
     if request.app.state.settings.funnel_page_cache and page_cache.cacheable(request.scope):
         return await _kept_page(request, session, place, read_generation)
     return await _show(request, session, place)
@@ -262,11 +261,10 @@ async def show_step(
     funnel_slug: Segment,
     step_slug: Segment,
     session: CrmSession,
-    bi: BiSession,
 ) -> Response:
     """A step's public page on Rastro's host."""
     slugs = (organization_slug, funnel_slug, step_slug)
-    return await _page(request, session, bi, slugs, form=False)
+    return await _page(request, session, None, slugs)
 
 
 @router.post(
@@ -285,15 +283,15 @@ async def submit_step(
     """A step's form, on Rastro's host (checkout and offer forms that ask for a charge
     are limited per IP address an hour: a 429 page)."""
     slugs = (organization_slug, funnel_slug, step_slug)
-    return await _page(request, session, bi, slugs, form=True)
+    return await _page(request, session, bi, slugs)
 
 
 @router.get("/f/{funnel_slug}/{step_slug}", response_class=HTMLResponse, include_in_schema=False)
 async def show_step_on_domain(
-    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
+    request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession
 ) -> Response:
     """A step's public page on the organization's own domain (the `Host`)."""
-    return await _page(request, session, bi, (None, funnel_slug, step_slug), form=False)
+    return await _page(request, session, None, (None, funnel_slug, step_slug))
 
 
 @router.post(
@@ -305,4 +303,4 @@ async def submit_step_on_domain(
     request: Request, funnel_slug: Segment, step_slug: Segment, session: CrmSession, bi: BiSession
 ) -> Response:
     """A step's form, on the organization's own domain."""
-    return await _page(request, session, bi, (None, funnel_slug, step_slug), form=True)
+    return await _page(request, session, bi, (None, funnel_slug, step_slug))

@@ -69,7 +69,8 @@ def tracker_session_id(session_id: str | None) -> str | None:
 
 
 async def visit(bi: AsyncSession, place: Place, session_id: str | None) -> None:
-    """Put the tracked session on this step (seed 002 `visitors.current_step_id`)."""
+    """A form's submission: put the session it names on this step (seed 002
+    `visitors.current_step_id`). A page's GET does not: the tracker's page view does."""
     checked = tracker_session_id(session_id)
     if checked is None:
         return

@@ -132,8 +132,9 @@ async def place_visitor(
         )
     # Committed: the watchers may hear of it.
     data = visitor_data(placement.visitor)
-    # The step it came from, when known: the public page's own request may have placed
-    # the session on this step already (then the watchers' own state tells).
+    # The step it came from (a page's GET writes nothing, so this is the session's last
+    # page view's step; a form's POST, which places the session on its own step, comes
+    # after that step's page view).
     previous = placement.previous_step_id
     data["previous_step_id"] = (
         str(previous)

@@ -1,6 +1,7 @@
 """`on_payment_status_changed`: what reacts to a payment's new status, without the
-payments service knowing it (the purchase conversion here; the live monitor and the
-buyer's page later). Listeners are awaited inside the change's transaction with the
+payments service knowing it (the live monitor, the e-mail sequences, the recovery cases;
+the sale's lead and conversion are queued by the status change itself, see
+`outcomes`). Listeners are awaited inside the change's transaction with the
 change as a frozen `schemas.PaymentStatusChanged`; work that must not slow the request
 (a lead, a conversion, a broadcast after commit) is enqueued there, not done."""
 

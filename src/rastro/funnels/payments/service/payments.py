@@ -12,10 +12,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import httpx
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +34,7 @@ from rastro.funnels.payments.gateways import BY_SERVICE, GATEWAYS
 from rastro.funnels.payments.gateways.base import ChargeRequest, Customer, Gateway, GatewayError
 from rastro.funnels.payments.models import Payment, customer_columns
 from rastro.funnels.payments.service import hooks
-from rastro.funnels.payments.statuses import Transition, transition
+from rastro.funnels.payments.statuses import Transition, allowed_from, transition
 
 log = structlog.get_logger(__name__)
 
@@ -258,6 +259,107 @@ async def apply_status(
     return verdict
 
 
+@dataclass(frozen=True)
+class PaymentRef:
+    """What a status change tells its listeners about a payment, read without loading it
+    (a gateway's webhook: `webhooks.receive_webhook`)."""
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    funnel_id: uuid.UUID | None
+    step_id: uuid.UUID | None
+    session_id: str | None
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Notified:
+    """A gateway's notification of a status, as `move_status` stores it (once per
+    gateway, charge and status: `payment_webhooks`)."""
+
+    gateway: str
+    external_id: str
+    event_id: str | None
+
+
+# The move, the status it moved from and the notification in one statement: the row
+# locked, its status checked against the statuses `status` may follow
+# (`statuses.allowed_from`) and updated, the notification stored with its outcome.
+_MOVE = text(
+    "WITH old AS (SELECT id, status FROM payments WHERE id = :id FOR UPDATE), "
+    "moved AS (UPDATE payments AS p SET status = :status, status_changed_at = :at, "
+    "paid_at = coalesce(:paid_at, p.paid_at), updated_at = now() "
+    "FROM old WHERE p.id = old.id AND old.status = ANY(:allowed) RETURNING p.id), "
+    "logged AS (INSERT INTO payment_webhooks (id, organization_id, payment_id, gateway, "
+    "external_id, event_id, status, outcome) "
+    "SELECT :notification_id, :organization_id, old.id, :gateway, :external_id, :event_id, "
+    ":status, CASE WHEN EXISTS (SELECT FROM moved) THEN 'applied' "
+    "WHEN old.status = :status THEN 'same' ELSE 'backwards' END FROM old "
+    "ON CONFLICT (gateway, external_id, status) DO NOTHING) "
+    "SELECT old.status, EXISTS (SELECT FROM moved) FROM old"
+)
+
+
+async def move_status(
+    session: AsyncSession,
+    payment: PaymentRef,
+    status: str,
+    notified: Notified,
+    *,
+    at: datetime | None = None,
+    paid_at: datetime | None = None,
+) -> Transition:
+    """`apply_status` for a payment that is not loaded, as a gateway's notification moves
+    it: the same rule and listeners, and the notification stored with its outcome, in
+    one statement."""
+    now = at or datetime.now(UTC)
+    found = (
+        await session.execute(
+            _MOVE,
+            {
+                "id": payment.id,
+                "status": status,
+                "at": now,
+                "paid_at": (paid_at or now) if status == "paid" else None,
+                "allowed": list(allowed_from(status)),
+                "notification_id": uuid7(),
+                "organization_id": payment.organization_id,
+                "gateway": notified.gateway,
+                "external_id": notified.external_id,
+                "event_id": (notified.event_id or "")[:255] or None,
+            },
+        )
+    ).one_or_none()
+    if found is None:  # deleted since it was read
+        raise NotFound("Payment not found.")
+    previous, moved = found
+    if not moved:
+        verdict = transition(previous, status)
+        if verdict is Transition.BACKWARDS:
+            log.info(
+                "payments.status_backwards",
+                payment_id=str(payment.id),
+                current=previous,
+                proposed=status,
+            )
+        return verdict
+    change = schemas.PaymentStatusChanged(
+        payment_id=payment.id,
+        organization_id=payment.organization_id,
+        funnel_id=payment.funnel_id,
+        step_id=payment.step_id,
+        session_id=payment.session_id,
+        previous=previous,
+        status=status,
+        amount=payment.amount,
+        currency=payment.currency,
+        changed_at=now,
+    )
+    await hooks.notify(session, change)
+    return Transition.APPLY
+
+
 async def get_payment(session: AsyncSession, payment_id: uuid.UUID) -> Payment:
     payment = await session.get(Payment, payment_id)
     if payment is None:
@@ -311,14 +413,16 @@ async def record_outcome(
     session: AsyncSession,
     payment_id: uuid.UUID,
     *,
+    status: str,
     lead_id: uuid.UUID | None,
     conversion_id: uuid.UUID | None,
 ) -> None:
-    """Keep the lead and the purchase conversion a paid payment got."""
+    """Keep the lead and the purchase conversion a sold payment got, and the status whose
+    sale this was (the sale is due no more until the status moves on)."""
     await session.execute(
         update(Payment)
         .where(Payment.id == payment_id)
-        .values(lead_id=lead_id, conversion_id=conversion_id)
+        .values(lead_id=lead_id, conversion_id=conversion_id, sale_status=status)
     )
 
 

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 import httpx
 import structlog
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rastro.auth.service import credentials
-from rastro.core.db import SYSTEM, Scope, scoped
+from rastro.core.db import SYSTEM, Scope, set_scope
 from rastro.core.errors import NotFound
 from rastro.core.security import Keyring
 from rastro.funnels.payments.errors import (
@@ -42,7 +41,7 @@ from rastro.funnels.payments.gateways.base import (
     SignedRequest,
     WebhookRejected,
 )
-from rastro.funnels.payments.models import Payment, PaymentWebhook
+from rastro.funnels.payments.models import Payment
 from rastro.funnels.payments.schemas import WebhookResult
 from rastro.funnels.payments.service import payments
 from rastro.funnels.payments.statuses import Transition
@@ -57,8 +56,23 @@ _OUTCOME = {
 
 @dataclass(frozen=True)
 class _Target:
-    payment_id: uuid.UUID
-    organization_id: uuid.UUID
+    payment: payments.PaymentRef
+    credential_id: uuid.UUID | None
+
+
+# The charges a webhook names, across organizations (SYSTEM scope): what the status
+# change tells its listeners, and the credential that authenticates the request.
+_TARGET_COLUMNS = (
+    Payment.external_id,
+    Payment.id,
+    Payment.organization_id,
+    Payment.funnel_id,
+    Payment.step_id,
+    Payment.session_id,
+    Payment.amount,
+    Payment.currency,
+    Payment.credential_id,
+)
 
 
 async def receive_webhook(
@@ -66,7 +80,9 @@ async def receive_webhook(
 ) -> list[WebhookResult]:
     """Apply a gateway's webhook (see the module's docstring). Raises 404 for an unknown
     gateway, 400 for a body the gateway does not send, 401 when authentication fails,
-    503 when the charge cannot be read back (the gateway sends it again later)."""
+    503 when the charge cannot be read back (the gateway sends it again later). The
+    session is left in the scope of the last payment's organization (a webhook's
+    transaction ends with it)."""
     gateway = GATEWAYS.get(gateway_name)
     if gateway is None:
         raise UnknownGateway()
@@ -77,16 +93,31 @@ async def receive_webhook(
         raise MalformedWebhookBody(str(error)) from None
     if not notifications:
         return []
-    async with scoped(session, SYSTEM):
-        rows = await session.execute(
-            select(Payment.external_id, Payment.id, Payment.organization_id).where(
-                Payment.gateway == gateway.name,
-                Payment.external_id.in_({n.external_id for n in notifications}),
-            )
+    await set_scope(session, SYSTEM)
+    rows = await session.execute(
+        select(*_TARGET_COLUMNS).where(
+            Payment.gateway == gateway.name,
+            Payment.external_id.in_({n.external_id for n in notifications}),
         )
-        targets = {row.external_id: _Target(row.id, row.organization_id) for row in rows}
+    )
+    targets = {
+        row.external_id: _Target(
+            payments.PaymentRef(
+                row.id,
+                row.organization_id,
+                row.funnel_id,
+                row.step_id,
+                row.session_id,
+                row.amount,
+                row.currency,
+            ),
+            row.credential_id,
+        )
+        for row in rows
+    }
     results: list[WebhookResult] = []
     rejected = 0
+    scope: uuid.UUID | None = None
     for notification in notifications:
         target = targets.get(notification.external_id)
         if target is None:
@@ -99,8 +130,10 @@ async def receive_webhook(
                 WebhookResult(external_id=notification.external_id, outcome="unknown_payment")
             )
             continue
-        async with scoped(session, Scope.organization(target.organization_id)):
-            result = await _apply(session, keyring, gateway_name, notification, request)
+        if scope != target.payment.organization_id:
+            scope = target.payment.organization_id
+            await set_scope(session, Scope.organization(scope))
+        result = await _apply(session, keyring, gateway_name, notification, request, target)
         rejected += result.outcome == "rejected"
         results.append(result)
     if rejected and rejected == len(results):
@@ -114,19 +147,15 @@ async def _apply(
     gateway_name: str,
     notification: Notification,
     request: SignedRequest,
+    target: _Target,
 ) -> WebhookResult:
     gateway = GATEWAYS[gateway_name]
-    payment = await session.scalar(
-        select(Payment).where(
-            Payment.gateway == gateway.name, Payment.external_id == notification.external_id
-        )
-    )
-    assert payment is not None  # found a moment ago, in this organization
-    if payment.credential_id is None:
+    payment = target.payment
+    if target.credential_id is None:
         log.warning("payments.webhook_no_credential", payment_id=str(payment.id))
         return WebhookResult(external_id=notification.external_id, outcome="not_configured")
     try:
-        credential = await credentials.resolve_credential(session, keyring, payment.credential_id)
+        credential = await credentials.resolve_credential(session, keyring, target.credential_id)
     except NotFound:
         log.warning("payments.webhook_no_credential", payment_id=str(payment.id))
         return WebhookResult(external_id=notification.external_id, outcome="not_configured")
@@ -154,21 +183,9 @@ async def _apply(
             )
             raise GatewayUnavailable(f"{gateway.label} could not be read back.") from None
         status, paid_at = state.status, state.paid_at
-    verdict = await payments.apply_status(session, payment, status, paid_at=paid_at)
+    notified = payments.Notified(gateway.name, notification.external_id, notification.event_id)
+    verdict = await payments.move_status(session, payment, status, notified, paid_at=paid_at)
     outcome = _OUTCOME[verdict]
-    await session.execute(
-        insert(PaymentWebhook)
-        .values(
-            organization_id=payment.organization_id,
-            payment_id=payment.id,
-            gateway=gateway.name,
-            external_id=notification.external_id,
-            event_id=(notification.event_id or "")[:255] or None,
-            status=status,
-            outcome=outcome,
-        )
-        .on_conflict_do_nothing(index_elements=["gateway", "external_id", "status"])
-    )
     log.info(
         "payments.webhook",
         gateway=gateway.name,

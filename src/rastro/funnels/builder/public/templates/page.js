@@ -1,5 +1,6 @@
 (function(w,d){var el=d.getElementById("rastro-page");if(!el)return;var c=JSON.parse(el.textContent),px=c.pixels,started=0;
 var GA={Purchase:"purchase",Lead:"generate_lead",InitiateCheckout:"begin_checkout",ViewContent:"view_item",AddToCart:"add_to_cart",CompleteRegistration:"sign_up"};
+function rq(){var a=[].slice.call(arguments);try{if(w.rastro&&w.rastro.ids)w.rastro[a[0]].apply(w.rastro,a.slice(1));else{w.rastro=w.rastro||{};(w.rastro.q=w.rastro.q||[]).push(a)}}catch(e){}}
 function has(t){return px.some(function(p){return p.t===t})}
 function load(s){var e=d.createElement("script");e.async=1;e.src=s;d.head.appendChild(e)}
 function fire(p,n,a,id){try{a=a||{};if(p.t==="facebook")w.fbq("trackSingle",p.p,n,a,id?{eventID:id}:{});else if(p.t==="tiktok")w.ttq.instance(p.p).track(n,a,id?{event_id:id}:{});else if(p.t==="google"){var g=Object.assign({send_to:p.p},a);if(id)g.transaction_id=id;w.gtag("event",p.p.indexOf("/")>0?"conversion":(GA[n]||n),g)}}catch(e){}}
@@ -15,10 +16,10 @@ if(c.lead){var f=d.querySelector("form[data-lead]");if(f)f.addEventListener("sub
 if(c.started){var cf=d.querySelector("form[data-checkout]"),sent="";if(cf)cf.addEventListener("change",function(){var q=new URLSearchParams(),v=function(k){var i=cf.elements[k];return i&&i.value?i.value:""};["token","name","email","phone","rastro_session_id","rastro_visitor_id"].forEach(function(k){if(v(k))q.append(k,v(k))});var key=v("email")+"|"+v("phone");if(key===sent||!v("rastro_session_id")||!(/@.+\./.test(v("email"))||v("phone").replace(/\D/g,"").length>=10))return;sent=key;try{navigator.sendBeacon(c.started,q)}catch(e){}})}
 var b=d.getElementById("consent");
 if(!c.consent||w.localStorage&&localStorage.getItem("rastro_consent")==="1"){if(b)b.remove();start()}
-else if(b){d.getElementById("consent-ok").onclick=function(){try{localStorage.setItem("rastro_consent","1")}catch(e){}if(w.rastro&&w.rastro.consent)w.rastro.consent(true);b.remove();start()}}
+else if(b){d.getElementById("consent-ok").onclick=function(){try{localStorage.setItem("rastro_consent","1")}catch(e){}rq("consent",true);b.remove();start()}}
 var cp=d.getElementById("copy");if(cp)cp.onclick=function(){var a=d.getElementById("pix-code");a.select();try{navigator.clipboard.writeText(a.value)}catch(e){d.execCommand("copy")}cp.textContent=cp.dataset.done};
 if(c.video){var seen={},played=0,dur=0,vf=d.getElementById("vsl-video"),vo=c.video.origin;
-function vt(n,a){try{if(w.rastro&&w.rastro.track)w.rastro.track(n,a)}catch(e){}}
+function vt(n,a){rq("track",n,a)}
 function vplay(){if(!played){played=1;vt("video_play",{label:c.video.label})}}
 function vprog(cur,len){if(!len||!(cur>=0))return;var p=cur/len*100;[25,50,75,100].forEach(function(m){if(p>=m-1&&!seen[m]){seen[m]=1;vt("video_progress",{label:c.video.label,value:m})}})}
 function vpost(o){try{vf.contentWindow.postMessage(JSON.stringify(o),vo)}catch(e){}}
