@@ -1,89 +1,29 @@
-"""`rastro_collect()` and `rastro_session_facts()` called directly on the test PostgreSQL
+"""`rastro_collect()` called directly on the test PostgreSQL
 (no HTTP, no collector): the typed contracts of `tracking/contracts.py` against what the
-functions really take and return, and their edge cases."""
+function really takes and returns, and its edge cases (`rastro_session_facts()`:
+test_db_session_facts.py)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from rastro.core.db import SYSTEM, Databases
-from rastro.core.units import TransactionBoundary
 from rastro.tracking.contracts import (
-    RASTRO_COLLECT,
-    RASTRO_SESSION_FACTS,
     CollectBatch,
     CollectLeave,
-    CollectOutcome,
     CollectRefused,
     CollectStored,
-    CollectView,
-    SessionFactsQuery,
-    SessionFactsRow,
-    TouchRow,
 )
-
-URL = "https://loja.example.com.br/lp"
-
-
-def _at(seconds: float) -> str:
-    """A time `seconds` after a fixed point a minute ago (ordered within a test)."""
-    return (datetime.now(UTC) - timedelta(minutes=1) + timedelta(seconds=seconds)).isoformat()
-
-
-def _view(seconds: float, client_view_id: str, *, url: str = URL) -> CollectView:
-    return {
-        "view_id": uuid.uuid4(),
-        "created_at": _at(seconds),
-        "page_url": url,
-        "client_view_id": client_view_id,
-    }
-
-
-def _batch(
-    org: uuid.UUID,
-    domain: uuid.UUID,
-    csid: str,
-    *,
-    visitor: str = "v_function_test",
-    activity: float | None = 0,
-    is_bot: bool = False,
-    views: list[CollectView] | None = None,
-    leaves: list[CollectLeave] | None = None,
-) -> CollectBatch:
-    return {
-        "org": org,
-        "domain": domain,
-        "csid": csid,
-        "visitor": visitor,
-        "activity_at": _at(activity) if activity is not None else None,
-        "last_at": _at(60),
-        "campaign_key": None,
-        "session": {"is_bot": is_bot, "channel": "Direct"},
-        "touch": {"channel": "Direct", "url_params": {}, "utm_source": "google"},
-        "views": views or [],
-        "events": [],
-        "leaves": leaves or [],
-    }
-
-
-async def _collect(databases: Databases, batches: list[CollectBatch]) -> list[CollectOutcome]:
-    return await TransactionBoundary(databases.bi).call(RASTRO_COLLECT, batches)
-
-
-def _stored(outcome: CollectOutcome) -> CollectStored:
-    assert "error" not in outcome, outcome
-    return outcome
-
-
-async def _rows(databases: Databases, sql: str, **params: Any) -> list[dict[str, Any]]:
-    async with databases.bi.transaction(SYSTEM) as session:
-        result = await session.execute(text(sql), params)
-        return [dict(row._mapping) for row in result]
+from tests.tracking.collect_calls import URL
+from tests.tracking.collect_calls import at as _at
+from tests.tracking.collect_calls import batch as _batch
+from tests.tracking.collect_calls import collect as _collect
+from tests.tracking.collect_calls import rows as _rows
+from tests.tracking.collect_calls import stored as _stored
+from tests.tracking.collect_calls import view as _view
 
 
 @pytest.fixture
@@ -435,72 +375,3 @@ async def test_a_failing_batch_leaves_its_known_neighbours_stored_once(
         " (SELECT total_page_views FROM visitor_journeys) AS journey",
     )
     assert counts == [{"views": 2, "claimed": 2, "journey": 2}]
-
-
-# --- rastro_session_facts ----------------------------------------------------------------------
-
-
-async def _facts(databases: Databases, org: uuid.UUID, session_id: str) -> SessionFactsRow | None:
-    query = SessionFactsQuery(organization_id=org, session_id=session_id)
-    return await TransactionBoundary(databases.bi).call(RASTRO_SESSION_FACTS, query)
-
-
-async def test_session_facts_of_an_unknown_session_are_none(
-    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
-) -> None:
-    org, domain = site
-    assert await _facts(databases, org, "s_fn_nobody") is None
-    await _collect(databases, [_batch(org, domain, "s_fn_other_org")])
-    assert await _facts(databases, uuid.uuid4(), "s_fn_other_org") is None  # not theirs
-
-
-async def test_session_facts_are_the_contract(
-    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
-) -> None:
-    org, domain = site
-    await _collect(databases, [_batch(org, domain, "s_fn_facts", views=[_view(0, "pv1")])])
-    facts = await _facts(databases, org, "s_fn_facts")
-    assert facts is not None
-    assert set(facts) == SessionFactsRow.__required_keys__
-    assert facts["first_touch"] is not None
-    assert facts["last_touch"] is not None
-    assert set(facts["first_touch"]) == TouchRow.__required_keys__
-    assert facts["first_touch"]["utm_source"] == "google"
-    assert facts["first_touch"]["tracking_id"] == facts["last_touch"]["tracking_id"]
-    assert (facts["session_id"], facts["total_page_views"]) == ("s_fn_facts", 1)
-
-
-async def test_session_facts_of_a_bot_session_fall_back_to_its_own_start(
-    databases: Databases, site: tuple[uuid.UUID, uuid.UUID]
-) -> None:
-    org, domain = site
-    bot = _batch(org, domain, "s_fn_bot_facts", visitor="v_bot2", is_bot=True)
-    await _collect(databases, [bot])
-    facts = await _facts(databases, org, "s_fn_bot_facts")
-    assert facts is not None  # no journey (bots have none): the session's start instead
-    assert facts["first_visit_at"] == facts["started_at"]
-    assert facts["seconds_on_pages"] == 0
-
-
-# Columns `rastro_collect()` changes on every batch of a known visit: an index naming one of
-# them (as a key, an INCLUDE column, in an expression or a partial index's predicate) would
-# make each of those updates a non-HOT one, with a new entry in every index of the table.
-UPDATED_BY_EVERY_BATCH = {
-    "sessions": ("last_activity_at", "total_page_views", "total_events"),
-    "visitor_journeys": ("first_visit_at", "last_visit_at", "total_sessions", "total_page_views"),
-}
-
-
-async def test_no_index_names_a_column_the_collector_updates_on_every_batch(
-    databases: Databases,
-) -> None:
-    for table, columns in UPDATED_BY_EVERY_BATCH.items():
-        indexes = await _rows(
-            databases,
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :table",
-            table=table,
-        )
-        assert indexes, table
-        for index in indexes:
-            named = [c for c in columns if c in index["indexdef"]]
-            assert named == [], (index["indexname"], named)
