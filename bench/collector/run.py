@@ -15,6 +15,9 @@ site through the API, then drives it with wrk (closed loop, one wrk thread):
    sent on a fixed schedule by bench/pace.lua; the achieved rate is reported with the
    latencies; `--no-half` skips them, for quick A/B runs of the maximum rate).
 
+The closed-loop phases also report the BI database's commits and events per commit (the
+collector's group size, roughly).
+
 `--server granian` serves the same app with granian instead of `rastro serve`'s uvicorn;
 `--threads N` runs the closed-loop phases with N wrk threads (the paced ones keep one).
 """
@@ -22,6 +25,7 @@ site through the API, then drives it with wrk (closed loop, one wrk thread):
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 import psycopg
@@ -30,6 +34,18 @@ from bench.harness import ORIGIN, rastro, write_report, wrk
 
 SCRIPT = Path(__file__).resolve().parent / "collect.lua"
 LOADS = (("single", 1), ("batch20", 20))  # name, events per request
+
+
+def bi_commits(conninfo: str) -> int:
+    """Transactions committed in the BI database so far (PostgreSQL's statistics, flushed
+    at most a second late): over a phase, the collector's groups plus a few of the jobs'."""
+    time.sleep(1.1)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
 
 
 def stored_rows(conninfo: str) -> int:
@@ -72,9 +88,11 @@ def main() -> None:
         for name, events in loads:
             env = {**load_env, "EVENTS": str(events)}
             wrk(SCRIPT, run.base, threads=w, duration=3, connections=c, env=env)
-            before = stored_rows(bi)
+            before, commits = stored_rows(bi), bi_commits(bi)
             result = wrk(SCRIPT, run.base, threads=w, duration=d, connections=c, env=env)
             result["stored_events"] = stored_rows(bi) - before
+            result["bi_commits"] = bi_commits(bi) - commits
+            result["events_per_commit"] = result["stored_events"] / max(result["bi_commits"], 1)
             result["stored_per_s"] = result["stored_events"] / (result["duration_us"] / 1e6)
             results[name] = result
             if args.no_half:
