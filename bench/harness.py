@@ -285,6 +285,17 @@ def rastro(
         EmbeddedPostgres(data).stop()
 
 
+def fresh_postgres(data: Path) -> EmbeddedPostgres:
+    """An embedded PostgreSQL started on an empty `data` directory (a server left running
+    there by an earlier run is stopped and its files removed first)."""
+    if data.exists():
+        EmbeddedPostgres(data).stop()
+        shutil.rmtree(data)
+    server = EmbeddedPostgres(data)
+    server.start()
+    return server
+
+
 def write_report(name: str, report: dict) -> Path:
     """bench/results/<name>-<time>.json: the report, after when and on how many cores."""
     report = {

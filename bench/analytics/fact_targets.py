@@ -18,17 +18,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from bench.analytics import spend_data
 from bench.analytics.app import bench_databases
 from bench.analytics.generate import FULL, SMALL, ensure_generated, stop_if_started
-from bench.analytics.spend_rollup import LEVELS, SCENARIOS, _scope, _stats
+from bench.analytics.spend_rollup import (
+    LEVELS,
+    SCENARIOS,
+    _scope,
+    alternate,
+    way_figures,
+    ways_line,
+)
 from bench.analytics.statements import postgres_cpu
 from bench.harness import write_report
 from rastro.analytics.service import correlation, fact_targets, profit_reports
@@ -71,35 +78,16 @@ async def run(generated: dict[str, Any], runs: int) -> dict[str, Any]:
         for name, preset in SCENARIOS:
             scope = _scope(preset)
             for level in LEVELS:
-                ways: dict[bool, dict[str, list[float]]] = {
-                    way: {"wall": [], "pg": [], "py": []} for way in (True, False)
-                }
-                equal = True
-                for n in range(runs + 1):  # the first pair warms up
-                    answers = {}
-                    for way in (True, False) if n % 2 else (False, True):
-                        wall, pg, py, answers[way] = await _call(
-                            databases, org, scope, level, way, postmaster
-                        )
-                        if n:
-                            ways[way]["wall"].append(wall)
-                            ways[way]["pg"].append(pg)
-                            ways[way]["py"].append(py)
-                    equal = equal and answers[True] == answers[False]
+                ways, equal, answers = await alternate(
+                    partial(_call, databases, org, scope, level, postmaster=postmaster), runs
+                )
                 row = {
                     "scenario": name,
                     "level": level,
                     "keys": len(answers[True][0]),
                     "equal": equal,
                     "load_average": round(os.getloadavg()[0], 1),
-                    **{
-                        ("stored" if way else "per_request"): {
-                            "wall_ms": _stats(v["wall"]),
-                            "postgres_cpu_ms": round(statistics.median(v["pg"]), 1),
-                            "python_cpu_ms": round(statistics.median(v["py"]), 1),
-                        }
-                        for way, v in ways.items()
-                    },
+                    **way_figures(ways, ("stored", "per_request")),
                 }
                 results.append(row)
                 print(_line(row), flush=True)
@@ -109,15 +97,7 @@ async def run(generated: dict[str, Any], runs: int) -> dict[str, Any]:
 
 
 def _line(row: dict[str, Any]) -> str:
-    a, b = row["stored"], row["per_request"]
-    return (
-        f"{row['scenario']:10s} {row['level']:8s} keys {row['keys']:5d} equal {row['equal']!s:5s} "
-        f"load {row['load_average']:5.1f} | stored p50/p95 {a['wall_ms']['p50']:7.1f}/"
-        f"{a['wall_ms']['p95']:7.1f} ms, pg cpu {a['postgres_cpu_ms']:7.1f} ms, py cpu "
-        f"{a['python_cpu_ms']:6.1f} ms | per request p50/p95 {b['wall_ms']['p50']:7.1f}/"
-        f"{b['wall_ms']['p95']:7.1f} ms, pg cpu {b['postgres_cpu_ms']:7.1f} ms, py cpu "
-        f"{b['python_cpu_ms']:6.1f} ms"
-    )
+    return f"keys {row['keys']:5d} " + ways_line(row, ("stored", "per_request"))
 
 
 def main() -> None:

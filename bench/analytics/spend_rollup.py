@@ -22,7 +22,9 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +89,55 @@ def _stats(values: list[float]) -> dict[str, float]:
     return {"p50": round(statistics.median(values), 1), "p95": round(p95, 1)}
 
 
+Ways = dict[bool, dict[str, list[float]]]
+
+
+async def alternate(
+    call: Callable[[bool], Awaitable[tuple[float, float, float, Any]]], runs: int
+) -> tuple[Ways, bool, dict[bool, Any]]:
+    """`runs` timed pairs of `call(True)` and `call(False)` (each returning wall, PostgreSQL
+    CPU and Python CPU milliseconds and its answer), which goes first alternating, after one
+    untimed pair; returns the timings per way, whether every pair answered alike, and the
+    last pair's answers."""
+    ways: Ways = {way: {"wall": [], "pg": [], "py": []} for way in (True, False)}
+    equal = True
+    answers: dict[bool, Any] = {}
+    for n in range(runs + 1):  # the first pair warms up
+        answers = {}
+        for way in (True, False) if n % 2 else (False, True):
+            wall, pg, py, answers[way] = await call(way)
+            if n:
+                ways[way]["wall"].append(wall)
+                ways[way]["pg"].append(pg)
+                ways[way]["py"].append(py)
+        equal = equal and answers[True] == answers[False]
+    return ways, equal, answers
+
+
+def way_figures(ways: Ways, names: tuple[str, str]) -> dict[str, Any]:
+    """The medians (and the wall's p95) of each way, under `names` (True's first)."""
+    return {
+        (names[0] if way else names[1]): {
+            "wall_ms": _stats(v["wall"]),
+            "postgres_cpu_ms": round(statistics.median(v["pg"]), 1),
+            "python_cpu_ms": round(statistics.median(v["py"]), 1),
+        }
+        for way, v in ways.items()
+    }
+
+
+def ways_line(row: dict[str, Any], names: tuple[str, str]) -> str:
+    a, b = row[names[0]], row[names[1]]
+    return (
+        f"{row['scenario']:10s} {row['level']:8s} equal {row['equal']!s:5s} "
+        f"load {row['load_average']:5.1f} | {names[0]} p50/p95 {a['wall_ms']['p50']:7.1f}/"
+        f"{a['wall_ms']['p95']:7.1f} ms, pg cpu {a['postgres_cpu_ms']:7.1f} ms, py cpu "
+        f"{a['python_cpu_ms']:6.1f} ms | {names[1]} p50/p95 {b['wall_ms']['p50']:7.1f}/"
+        f"{b['wall_ms']['p95']:7.1f} ms, pg cpu {b['postgres_cpu_ms']:7.1f} ms, py cpu "
+        f"{b['python_cpu_ms']:6.1f} ms"
+    )
+
+
 async def run(generated: dict[str, Any], runs: int) -> dict[str, Any]:
     server = EmbeddedPostgres(Path(generated["data"]))
     postmaster = int((server.pgdata / "postmaster.pid").read_text().split()[0])
@@ -101,35 +152,16 @@ async def run(generated: dict[str, Any], runs: int) -> dict[str, Any]:
         for name, preset in SCENARIOS:
             scope = _scope(preset)
             for level in LEVELS:
-                ways: dict[bool, dict[str, list[float]]] = {
-                    way: {"wall": [], "pg": [], "py": []} for way in (True, False)
-                }
-                equal = True
-                for n in range(runs + 1):  # the first pair warms up
-                    answers = {}
-                    for way in (True, False) if n % 2 else (False, True):
-                        wall, pg, py, answers[way] = await _call(
-                            databases, org, scope, level, way, postmaster
-                        )
-                        if n:
-                            ways[way]["wall"].append(wall)
-                            ways[way]["pg"].append(pg)
-                            ways[way]["py"].append(py)
-                    equal = equal and answers[True] == answers[False]
+                ways, equal, answers = await alternate(
+                    partial(_call, databases, org, scope, level, postmaster=postmaster), runs
+                )
                 row = {
                     "scenario": name,
                     "level": level,
                     "rows": len(answers[True]),
                     "equal": equal,
                     "load_average": round(os.getloadavg()[0], 1),
-                    **{
-                        ("rollup" if way else "daily"): {
-                            "wall_ms": _stats(v["wall"]),
-                            "postgres_cpu_ms": round(statistics.median(v["pg"]), 1),
-                            "python_cpu_ms": round(statistics.median(v["py"]), 1),
-                        }
-                        for way, v in ways.items()
-                    },
+                    **way_figures(ways, ("rollup", "daily")),
                 }
                 results.append(row)
                 print(_line(row), flush=True)
@@ -139,15 +171,7 @@ async def run(generated: dict[str, Any], runs: int) -> dict[str, Any]:
 
 
 def _line(row: dict[str, Any]) -> str:
-    a, b = row["rollup"], row["daily"]
-    return (
-        f"{row['scenario']:10s} {row['level']:8s} rows {row['rows']:5d} equal {row['equal']!s:5s} "
-        f"load {row['load_average']:5.1f} | rollup p50/p95 {a['wall_ms']['p50']:7.1f}/"
-        f"{a['wall_ms']['p95']:7.1f} ms, pg cpu {a['postgres_cpu_ms']:7.1f} ms, py cpu "
-        f"{a['python_cpu_ms']:6.1f} ms | daily p50/p95 {b['wall_ms']['p50']:7.1f}/"
-        f"{b['wall_ms']['p95']:7.1f} ms, pg cpu {b['postgres_cpu_ms']:7.1f} ms, py cpu "
-        f"{b['python_cpu_ms']:6.1f} ms"
-    )
+    return f"rows {row['rows']:5d} " + ways_line(row, ("rollup", "daily"))
 
 
 def main() -> None:

@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import os
 import resource
-import shutil
 import statistics
 import time
 import uuid
@@ -51,7 +50,7 @@ from sqlalchemy import update
 from starlette.routing import Route
 
 from bench.email.click import SEED, sent_events
-from bench.harness import RESULTS, ROOT, write_report
+from bench.harness import RESULTS, ROOT, fresh_postgres, write_report
 from bench.leads.list import make_organization, percentile, settings_for
 from rastro.app import close_app, create_app
 from rastro.core.db import Scope, libpq_url, set_scope
@@ -248,7 +247,13 @@ async def measure(
     if writer is not None:  # its clicks' events stored: their CPU is this variant's
         await writer.settled()
     wall, cpu, pg = time.perf_counter() - wall, own_cpu() - cpu, postgres_cpu(data) - pg
-    n = len(paths)
+    return per_request(len(paths), cpu, pg, wall, timings)
+
+
+def per_request(
+    n: int, cpu: float, pg: float, wall: float, timings: list[float]
+) -> dict[str, float]:
+    """A round's figures per request from its totals (seconds) and request times (ms)."""
     return {
         "requests": n,
         "python_cpu_ms": round(1000 * cpu / n, 3),
@@ -324,11 +329,7 @@ def stored(server: EmbeddedPostgres, ids: list[uuid.UUID]) -> dict[str, int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     report: dict[str, Any] = {
         "clicks_per_round": args.clicks,
         "rounds": args.rounds,

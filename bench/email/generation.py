@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import time
@@ -41,7 +40,7 @@ from sqlalchemy import text
 
 from bench.analytics.statements import postgres_cpu
 from bench.email.pipeline import CONTACTS, _sql
-from bench.harness import RESULTS, ROOT, write_report
+from bench.harness import RESULTS, ROOT, fresh_postgres, write_report
 from bench.leads.list import make_organization, settings_for
 from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
@@ -191,11 +190,7 @@ async def explain(
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     data = DATA.with_name(f"{DATA.name}-{args.contacts}")
-    if data.exists():
-        EmbeddedPostgres(data).stop()
-        shutil.rmtree(data)
-    server = EmbeddedPostgres(data)
-    server.start()
+    server = fresh_postgres(data)
     report: dict[str, Any] = {"contacts": args.contacts, "load_avg_start": os.getloadavg()}
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")

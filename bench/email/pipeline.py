@@ -20,7 +20,7 @@ the jobs run (`rastro.email.jobs`), one transaction per batch:
    unsubscribes, over 14 days), VACUUM ANALYZE, one `aggregates.refresh_daily` (the
    periodic recount) timed, then `GET /api/email/campaigns/{id}/report` through the real
    ASGI app (authentication, tenant scoping and row-level security, no network),
-   `--requests` times after five warm-up requests.
+   `--requests` times after ten warm-up requests (`bench.email.report.report_latency`).
 
 The report is written to bench/results/email-pipeline-<time>.json.
 """
@@ -30,19 +30,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import statistics
 import time
 import uuid
 from typing import Any
 
-import httpx
 import psycopg
 
+from bench.email.report import report_latency
 from bench.email.sqltime import StatementTimes
-from bench.harness import RESULTS, write_report
-from bench.leads.list import PASSWORD, make_organization, percentile, settings_for
-from rastro.app import close_app, create_app
+from bench.harness import RESULTS, fresh_postgres, write_report
+from bench.leads.list import make_organization, settings_for
 from rastro.core.db import Databases, Scope
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.units import TransactionBoundary
@@ -243,41 +240,10 @@ def top_up_events(server: EmbeddedPostgres, params: dict[str, Any], target: int)
         return bi.execute("SELECT count(*) FROM email_message_events").fetchone()[0]  # type: ignore[index,no-any-return]
 
 
-async def report_latency(
-    settings: Any, databases: Databases, email: str, campaign_id: uuid.UUID, requests: int
-) -> dict[str, Any]:
-    app = create_app(settings, databases=databases, check_migrations=False)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-        login = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
-        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
-        path = f"/api/email/campaigns/{campaign_id}/report"
-        for _ in range(5):
-            (await client.get(path)).raise_for_status()
-        timings = []
-        for _ in range(requests):
-            start = time.perf_counter()
-            response = await client.get(path)
-            timings.append((time.perf_counter() - start) * 1000)
-            response.raise_for_status()
-        body = response.json()
-    await close_app(app)
-    return {
-        "p50_ms": round(statistics.median(timings), 1),
-        "p99_ms": round(percentile(timings, 0.99), 1),
-        "max_ms": round(max(timings), 1),
-        "figures": {k: body[k] for k in ("sent", "delivered", "opens", "unique_clicks")},
-    }
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     # One data directory per size: a smaller run never stops a larger one under way.
     data = DATA.with_name(f"{DATA.name}-{args.contacts}")
-    if data.exists():
-        EmbeddedPostgres(data).stop()
-        shutil.rmtree(data)
-    server = EmbeddedPostgres(data)
-    server.start()
+    server = fresh_postgres(data)
     report: dict[str, Any] = {"contacts": args.contacts, "load_avg_start": os.getloadavg()}
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")

@@ -48,7 +48,7 @@ import orjson
 import psycopg
 
 from bench.email.click_cpu import postgres_cpu
-from bench.harness import RESULTS, ROOT, write_report
+from bench.harness import RESULTS, ROOT, fresh_postgres, write_report
 from bench.leads.list import make_organization, settings_for
 from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.ids import uuid7
@@ -280,11 +280,7 @@ def main() -> None:
     load_modules()
 
     data = DATA.with_name(f"{DATA.name}-{args.contacts}")
-    if data.exists():
-        EmbeddedPostgres(data).stop()
-        shutil.rmtree(data)
-    server = EmbeddedPostgres(data)
-    server.start()
+    server = fresh_postgres(data)
     report: dict[str, Any] = {"contacts": args.contacts, "runs": []}
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")

@@ -22,7 +22,6 @@ import cProfile
 import io
 import os
 import pstats
-import shutil
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,11 +29,10 @@ from typing import Any
 import httpx
 
 from bench.funnels.step_page import DATA, PASSWORD, _post, make_funnel, settings_for
-from bench.harness import write_report
+from bench.harness import fresh_postgres, write_report
 from rastro.app import close_app, create_app
 from rastro.auth.service import accounts
 from rastro.core.db import SYSTEM, Scope
-from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.logging import configure_logging
 from rastro.funnels.builder.public import views
 from rastro.funnels.builder.service import pages
@@ -107,11 +105,7 @@ async def profiled(action: Callable[[], Awaitable[Any]], requests: int) -> list[
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")
         settings = settings_for(server)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -35,11 +34,10 @@ import psycopg
 
 from bench.email.click_cpu import own_cpu, postgres_cpu
 from bench.funnels.webhook_cpu import ASAAS_KEY, ASAAS_TOKEN, _setup
-from bench.harness import RESULTS, write_report
+from bench.harness import RESULTS, fresh_postgres, write_report
 from bench.leads.list import make_organization, settings_for
 from rastro.app import close_app, create_app
 from rastro.cli import build_job_app
-from rastro.core.embedded import EmbeddedPostgres
 from rastro.core.jobs import JobContext, set_job_context
 from rastro.core.logging import configure_logging
 from rastro.runtime import make_databases, upgrade_all
@@ -120,11 +118,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.fakes.asaas import FakeAsaas
 
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     asaas = FakeAsaas(ASAAS_KEY, ASAAS_TOKEN).start()
     report: dict[str, Any] = {
         "sales_per_round": args.sales,

@@ -24,7 +24,6 @@ import asyncio
 import gzip
 import json
 import os
-import shutil
 import statistics
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ import httpx
 import psycopg
 from pydantic import SecretStr
 
-from bench.harness import write_report
+from bench.harness import fresh_postgres, write_report
 from rastro.app import close_app, create_app
 from rastro.auth.service import accounts
 from rastro.config import Settings, generate_encryption_key
@@ -154,11 +153,7 @@ async def measure(client: httpx.AsyncClient, path: str, requests: int) -> dict[s
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")
         settings = settings_for(server)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -47,10 +46,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.routing import Route
 
-from bench.email.click_cpu import own_cpu, postgres_cpu
+from bench.email.click_cpu import own_cpu, per_request, postgres_cpu
 from bench.funnels.webhook_floor import FLOOR_PATH, Floor
-from bench.harness import RESULTS, write_report
-from bench.leads.list import PASSWORD, make_organization, percentile, settings_for
+from bench.harness import RESULTS, fresh_postgres, write_report
+from bench.leads.list import PASSWORD, make_organization, settings_for
 from rastro.app import close_app, create_app
 from rastro.auth.service import credentials
 from rastro.core.db import SYSTEM, Scope, libpq_url, scoped
@@ -188,16 +187,7 @@ async def measure(
     cpu, pg, wall = own_cpu(), postgres_cpu(DATA), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall, cpu, pg = time.perf_counter() - wall, own_cpu() - cpu, postgres_cpu(DATA) - pg
-    n = len(requests)
-    return {
-        "requests": n,
-        "python_cpu_ms": round(1000 * cpu / n, 3),
-        "postgres_cpu_ms": round(1000 * pg / n, 3),
-        "total_cpu_ms": round(1000 * (cpu + pg) / n, 3),
-        "wall_ms_per_request": round(1000 * wall / n, 3),
-        "p50_ms": round(statistics.median(timings), 2),
-        "p99_ms": round(percentile(timings, 0.99), 2),
-    }
+    return per_request(len(requests), cpu, pg, wall, timings)
 
 
 async def _setup(client: httpx.AsyncClient, email: str, asaas_url: str) -> str:
@@ -280,11 +270,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from tests.fakes.asaas import FakeAsaas
 
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     asaas = FakeAsaas(ASAAS_KEY, ASAAS_TOKEN).start()
     report: dict[str, Any] = {
         "webhooks_per_round": args.webhooks,

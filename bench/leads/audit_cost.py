@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import statistics
 import time
 from datetime import UTC, datetime
@@ -33,10 +32,10 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.harness import fresh_postgres
 from bench.leads.list import PASSWORD, generate, make_organization, settings_for
 from rastro.app import close_app, create_app
 from rastro.core import audit
-from rastro.core.embedded import EmbeddedPostgres
 from rastro.modules import load_modules
 from rastro.runtime import make_databases, upgrade_all
 
@@ -84,11 +83,7 @@ def _median(rounds: list[dict[str, float]]) -> dict[str, float]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")
         settings = settings_for(server).model_copy(update={"data_dir": DATA})

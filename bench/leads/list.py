@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ import httpx
 import psycopg
 from pydantic import SecretStr
 
+from bench.harness import fresh_postgres
 from bench.personal import seal_people
 from rastro.app import close_app, create_app
 from rastro.auth.models import Membership
@@ -198,11 +198,7 @@ async def measure(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    if DATA.exists():
-        EmbeddedPostgres(DATA).stop()
-        shutil.rmtree(DATA)
-    server = EmbeddedPostgres(DATA)
-    server.start()
+    server = fresh_postgres(DATA)
     try:
         server.ensure_databases("rastro_crm", "rastro_bi")
         settings = settings_for(server)
