@@ -129,14 +129,22 @@ def _spend_unreached(reach: _Reach) -> ColumnElement[bool]:
     """A spend row that no session of the period reaches (`resolved` holds the
     combinations of the period's sessions only)."""
     m, r = CampaignMetric, reach.resolved
-    reached = select(literal(1)).where(
+    campaign = (
         r.c.platform == m.platform,
         r.c.account_id == m.account_id,
         r.c.campaign_id == m.campaign_id,
-        or_(r.c.ad_set_id.is_(None), r.c.ad_set_id == m.ad_set_id),
-        or_(r.c.ad_id.is_(None), r.c.ad_id == m.ad_id),
     )
-    return ~reached.exists()
+    # A resolved row names the ad set and the ad, or leaves either out (any). One NOT EXISTS
+    # per way it can match: each holds only equalities and IS NULLs, which PostgreSQL runs
+    # as a hashed anti-join; the ORs in one subquery ran it once per spend row (27 s over
+    # 12 months of 2,000 ads, bench.analytics.reports).
+    ways = (
+        (r.c.ad_set_id.is_(None), r.c.ad_id.is_(None)),
+        (r.c.ad_set_id.is_(None), r.c.ad_id == m.ad_id),
+        (r.c.ad_set_id == m.ad_set_id, r.c.ad_id.is_(None)),
+        (r.c.ad_set_id == m.ad_set_id, r.c.ad_id == m.ad_id),
+    )
+    return and_(*(~exists().where(*campaign, *way) for way in ways))
 
 
 async def unreached_spend_by_campaign(
