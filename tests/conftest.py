@@ -190,7 +190,33 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
     thread.join(timeout=10)
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Stop the test PostgreSQL once every worker is done (the controller runs last)."""
+# Each test run (its controller process) leaves a file here while it runs: a run that
+# ends stops the shared test PostgreSQL only when no other run is still using it.
+RUNS = TEST_PGDATA.parent / f".test-runs-{TEST_PGDATA.name}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):
+        RUNS.mkdir(parents=True, exist_ok=True)
+        (RUNS / str(os.getpid())).touch()
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Stop the test PostgreSQL once every worker is done (the controller runs last), unless
+    another test run started meanwhile is still using it."""
+    if hasattr(session.config, "workerinput"):
+        return
+    (RUNS / str(os.getpid())).unlink(missing_ok=True)
+    others = [int(f.name) for f in RUNS.glob("*") if f.name.isdigit()]
+    if not any(_running(pid) for pid in others):
         EmbeddedPostgres(TEST_PGDATA).stop()

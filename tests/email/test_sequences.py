@@ -22,7 +22,7 @@ from rastro.email.sequence_models import Enrollment
 from rastro.email.service import aggregates
 from rastro.email.service.sequences import runner, triggers
 from tests.crm.factories import make_leads
-from tests.email.conftest import get, post
+from tests.email.conftest import clicks_stored, get, post
 from tests.email.sequence_helpers import (
     T0,
     activate,
@@ -263,7 +263,9 @@ async def test_a_restarted_job_sends_nothing_twice(client, org, databases, setti
     assert sender.sent == []
 
 
-async def test_each_step_reports_its_figures_and_revenue(client, org, databases, settings) -> None:
+async def test_each_step_reports_its_figures_and_revenue(
+    app, client, org, databases, settings
+) -> None:
     sid = (await sequence(client, org))["sequence_id"]
     first = await step(client, org, sid, subject="Primeiro")
     await step(client, org, sid, subject="Segundo", wait_minutes=60)
@@ -277,6 +279,7 @@ async def test_each_step_reports_its_figures_and_revenue(client, org, databases,
     click = await client.get(tracked(mail.html, "c"), follow_redirects=False)
     assert click.status_code == 302
     assert f"mid={mail.message_id}" in click.headers["location"]
+    await clicks_stored(app)  # the click's event follows the answer
     async with databases.crm.transaction(Scope.organization(org.id)) as crm:
         crm.add(  # the buyer came back through the link and bought
             Lead(
