@@ -37,13 +37,13 @@ router = APIRouter(prefix="/api", route_class=TransactionalRoute, responses=ERRO
 
 
 def _writer(request: Request) -> GroupWriter:
-    writer: GroupWriter | None = getattr(request.app.state, "collector_writer", None)
+    state = request.app.state
+    writer: GroupWriter | None = getattr(state, "collector_writer", None)
     if writer is None:
-        state = request.app.state
         writer = state.collector_writer = GroupWriter(
             libpq_url(state.databases.bi.url), writers=state.settings.collector_writers
         )
-        request.app.state.closers.append(writer.close)
+        state.closers.append(writer.close)
     return writer
 
 

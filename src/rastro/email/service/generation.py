@@ -63,7 +63,8 @@ GENERATE_TASK = "email:generate_messages"
 SEND_TASK = "email:send_campaign"
 BATCH_SIZE = 20_000
 EXCLUSION_REASONS = ("suppressed", "bounced", "complained", "unconfirmed", "unsubscribed")
-_EXCLUDED_STATUSES = ("bounced", "complained", "unconfirmed", "unsubscribed")
+# The contact statuses that exclude (suppression is a list of its own).
+_EXCLUDED_STATUSES = tuple(r for r in EXCLUSION_REASONS if r != "suppressed")
 
 
 async def start_generation(session: AsyncSession, *, campaign_id: uuid.UUID) -> Campaign:

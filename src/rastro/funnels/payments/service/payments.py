@@ -187,7 +187,7 @@ async def create_payment(
     payment.expires_at = charge.expires_at
     payment.gateway_response = charge.response
     await session.flush()
-    await hooks.notify(session, _change(payment, previous=None, at=now))
+    await hooks.notify(session, _change(payment, previous=None, at=now, status=payment.status))
     if charge.status != "pending":
         await apply_status(session, payment, charge.status, at=now)
     return Created(payment, created=True)
@@ -210,8 +210,13 @@ def organization_of(session: AsyncSession) -> uuid.UUID:
 
 
 def _change(
-    payment: Payment, *, previous: str | None, at: datetime
+    payment: Payment | PaymentRef,
+    *,
+    previous: str | None,
+    at: datetime,
+    status: str,
 ) -> schemas.PaymentStatusChanged:
+    """The status change to broadcast (from `previous` to `status`)."""
     return schemas.PaymentStatusChanged(
         payment_id=payment.id,
         organization_id=payment.organization_id,
@@ -219,7 +224,7 @@ def _change(
         step_id=payment.step_id,
         session_id=payment.session_id,
         previous=previous,
-        status=payment.status,
+        status=status,
         amount=payment.amount,
         currency=payment.currency,
         changed_at=at,
@@ -255,7 +260,7 @@ async def apply_status(
     if status == "paid":
         payment.paid_at = paid_at or now
     await session.flush()
-    await hooks.notify(session, _change(payment, previous=previous, at=now))
+    await hooks.notify(session, _change(payment, previous=previous, at=now, status=payment.status))
     return verdict
 
 
@@ -344,19 +349,7 @@ async def move_status(
                 proposed=status,
             )
         return verdict
-    change = schemas.PaymentStatusChanged(
-        payment_id=payment.id,
-        organization_id=payment.organization_id,
-        funnel_id=payment.funnel_id,
-        step_id=payment.step_id,
-        session_id=payment.session_id,
-        previous=previous,
-        status=status,
-        amount=payment.amount,
-        currency=payment.currency,
-        changed_at=now,
-    )
-    await hooks.notify(session, change)
+    await hooks.notify(session, _change(payment, previous=previous, at=now, status=status))
     return Transition.APPLY
 
 
