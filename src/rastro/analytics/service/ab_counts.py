@@ -1,5 +1,5 @@
 """The A/B report's counts per variant and per day, worked out in memory from two packed
-reads (the rules are `abtests`'s docstring; `abtests.sql_counts` is the same in SQL).
+reads (the rules are `abtests`'s docstring; `abtests.sql_counts_and_series` is the same in SQL).
 
 The per-visitor work (each visitor's first session on the test's pages in the period,
 each lead's first entered visitor, per-visitor sums) is what made the SQL statement slow:
@@ -44,8 +44,8 @@ from sqlalchemy.sql import ColumnElement, literal_column
 from rastro.analytics import schemas
 from rastro.analytics.models import ConversionFact
 from rastro.analytics.service import rollups
+from rastro.analytics.service.visitor_sets import EMPTY
 
-EMPTY: ColumnElement[bytes] = literal_column("''::bytea")
 # PostgreSQL's binary timestamps: microseconds since 2000-01-01 UTC.
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 NEVER = np.iinfo(np.int64).max  # a moment that did not happen (no lead, not won)

@@ -47,7 +47,12 @@ def _fact_combinations(where: Sequence[ColumnElement[bool]], *, stored: bool) ->
         *where
     )
     if stored:
-        query = query.where(~exists().where(t.c.combination_key == f.c.combination_key))
+        query = query.where(
+            ~exists().where(
+                t.c.organization_id == f.c.organization_id,
+                t.c.combination_key == f.c.combination_key,
+            )
+        )
     return query.distinct()
 
 
@@ -61,7 +66,10 @@ async def store(bi: AsyncSession, organization_id: uuid.UUID) -> int | None:
     if not locked:
         return None
     # A new statement (a new snapshot): every change committed before the lock is seen.
-    combos = _fact_combinations((), stored=True).cte("new_combos")
+    facts = ConversionFact.__table__
+    combos = _fact_combinations((facts.c.organization_id == organization_id,), stored=True).cte(
+        "new_combos"
+    )
     resolved = spend_join.resolve(combos).subquery("resolved")
     names = ("combination_key", "click_id", *TARGET_COLUMNS, "rule")
     statement = insert(CombinationTarget).from_select(
